@@ -1,0 +1,103 @@
+"""Findings: what a check saw that breaks a rule, with a stable rule id and a vendor-readable text.
+
+Rules are registered once (per protocol package) in :data:`RULES` so that every id is documented,
+has a severity, and can be listed by ``vgitest rules``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from .verdict import Verdict
+
+
+class Severity(enum.Enum):
+    """How a broken rule weighs: fail = MUST, warn = SHOULD (non-strict), info = unspecified behaviour."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    INFO = "info"
+
+    def verdict(self, strict: bool = False) -> Verdict:
+        if self is Severity.FAIL or (strict and self is Severity.WARN):
+            return Verdict.FAIL
+        return Verdict.NON_STRICT if self is Severity.WARN else Verdict.INFORMATIONAL
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A documented check. ``ref`` names requirement or section ids only, never copied spec text."""
+
+    id: str
+    severity: Severity
+    title: str
+    ref: str = ""
+    protocol: str = ""
+
+
+class RuleRegistry:
+    """All known rules by id; registering an id twice with different content is a programming error."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, Rule] = {}
+
+    def add(self, id: str, severity: Severity | str, title: str, ref: str = "", protocol: str = "") -> Rule:
+        rule = Rule(id, Severity(severity), title, ref, protocol)
+        old = self._rules.get(id)
+        if old is not None and old != rule:
+            raise ValueError(f"rule {id} registered twice with different content")
+        self._rules[id] = rule
+        return rule
+
+    def __getitem__(self, id: str) -> Rule:
+        return self._rules[id]
+
+    def __contains__(self, id: object) -> bool:
+        return id in self._rules
+
+    def for_protocol(self, protocol: str) -> list[Rule]:
+        return sorted((r for r in self._rules.values() if r.protocol == protocol), key=lambda r: r.id)
+
+    def all(self) -> list[Rule]:
+        return sorted(self._rules.values(), key=lambda r: r.id)
+
+
+RULES = RuleRegistry()
+
+
+@dataclasses.dataclass
+class Finding:
+    """One broken rule, pointing at the frame (by trace index) that shows it."""
+
+    rule_id: str
+    message: str
+    severity: Severity
+    frame_index: int | None = None
+    ref: str = ""
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rule_id: str, message: str, frame_index: int | None = None, *,
+           severity: Severity | None = None, **details: Any) -> "Finding":
+        """Build a finding for a registered rule (its severity and reference come from the registry)."""
+        rule = RULES[rule_id]
+        return cls(rule_id, message, severity or rule.severity, frame_index, rule.ref, details)
+
+    def verdict(self, strict: bool = False) -> Verdict:
+        return self.severity.verdict(strict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"rule": self.rule_id, "severity": self.severity.value, "message": self.message}
+        if self.frame_index is not None:
+            d["frame"] = self.frame_index
+        if self.ref:
+            d["ref"] = self.ref
+        if self.details:
+            d["details"] = self.details
+        return d
+
+    def __str__(self) -> str:
+        at = f" (frame #{self.frame_index})" if self.frame_index is not None else ""
+        return f"[{self.rule_id}] {self.message}{at}"

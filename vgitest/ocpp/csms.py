@@ -1,0 +1,786 @@
+"""The fake CSMS: a WebSocket server that plays the central system for a charging station under test.
+
+It runs on its own asyncio thread and timestamps every frame at the socket. Tests drive it through the
+synchronous :class:`StationSession` API (`expect`, `call`, `override`, `forbid`, `send_raw`). Every frame,
+in both directions, passes the OCPP-J framing checks, the RPC state checks and the schema validator; every
+violation is a :class:`~vgitest.findings.Finding` on the frame, and a bad frame from the DUT gets the
+protocol-correct CALLERROR.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import dataclasses
+import itertools
+import logging
+import ssl
+import statistics
+import time
+import urllib.parse
+import uuid
+from collections import deque
+from typing import Any, Callable
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import DATA_OPCODES
+
+from ..budgets import Budgets
+from ..findings import Finding, Severity
+from ..loop import BackgroundLoop
+from ..trace import Direction, Frame, Trace, now
+from ..verdict import HarnessError, NonConformance
+from ..wire import WireLog
+from . import codec, handlers
+from . import rules as r
+from .validator import Erratum, SchemaValidator
+from .versions import BY_SUBPROTOCOL, VERSIONS, OcppVersion
+
+log = logging.getLogger("vgitest.ocpp.csms")
+MAX_IDENTITY = 48
+
+
+# --- what a handler may answer ---------------------------------------------------------------------------
+@dataclasses.dataclass
+class CallError:
+    """Answer a station CALL with a CALLERROR."""
+
+    code: str
+    description: str = ""
+    details: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Delay:
+    """Answer after `seconds` (the delay is excluded from the harness's own latency figure)."""
+
+    seconds: float
+    then: Any = None  # a payload, a CallError, or None for the default handler
+
+
+class _NoReply:
+    def __repr__(self) -> str:
+        return "NO_REPLY"
+
+
+NO_REPLY = _NoReply()  # never answer this CALL (the socket stays open)
+
+
+class OcppCallError(NonConformance):
+    """The station answered a CSMS CALL with a CALLERROR the test did not ask for."""
+
+    def __init__(self, action: str, frame: Frame) -> None:
+        body = frame.body or {}
+        self.code = body.get("errorCode")
+        self.frame = frame
+        super().__init__(f"{action}: station answered CALLERROR {self.code} ({body.get('errorDescription')!r})")
+
+
+# --- the WebSocket connection with socket-level timestamps ------------------------------------------------
+class _Connection(ServerConnection):
+    """Records arrival time at `data_received` and raw bytes both ways, for latency and pcapng."""
+
+    identity: str | None = None
+    conn_id: str = ""
+    wire: WireLog | None = None
+    rejected: list[Finding]
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.rx_times: deque[tuple[int, float]] = deque()
+        self._last_rx = now()
+        self.rejected = []
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        sock = transport.get_extra_info("sockname") or ("?", 0)
+        self.wire = WireLog("", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
+                            tls=transport.get_extra_info("sslcontext") is not None)
+        write = transport.write  # type: ignore[attr-defined]
+        wire = self.wire
+
+        def _write(data: bytes) -> None:
+            t, w = now()
+            wire.add(t, w, Direction.OUT, data)
+            write(data)
+
+        transport.write = _write  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        self._last_rx = now()
+        if self.wire is not None:
+            self.wire.add(self._last_rx[0], self._last_rx[1], Direction.IN, data)
+        super().data_received(data)
+
+    def process_event(self, event: Any) -> None:
+        if getattr(event, "opcode", None) in DATA_OPCODES and getattr(event, "fin", False):
+            self.rx_times.append(self._last_rx)
+        super().process_event(event)
+
+
+# --- per connection RPC state ------------------------------------------------------------------------------
+@dataclasses.dataclass
+class _Outstanding:
+    action: str
+    frame: Frame
+    future: asyncio.Future
+
+
+class _Link:
+    """One live connection of a station: its socket, version and RPC bookkeeping."""
+
+    def __init__(self, ws: _Connection, version: OcppVersion, conn_id: str) -> None:
+        self.ws = ws
+        self.version = version
+        self.conn_id = conn_id
+        self.dut_call_ids: set[str] = set()
+        self.dut_pending: dict[str, int] = {}  # DUT CALL id -> t_ns it arrived, until answered/expired
+        self.answered_dut_calls: set[str] = set()
+        self.ours: dict[str, _Outstanding] = {}
+        self.our_answered: set[str] = set()
+        self.our_timed_out: dict[str, str] = {}
+        self.call_lock = asyncio.Lock()
+        self.triggered: set[str] = set()
+
+
+# --- the test-facing session of one station identity -------------------------------------------------------
+class StationSession:
+    """A station identity as seen by the fake CSMS, across its (re)connections. Synchronous API for tests."""
+
+    def __init__(self, csms: "FakeCsms", identity: str) -> None:
+        self.csms = csms
+        self.identity = identity
+        self.link: _Link | None = None
+        self.version: str | None = None
+        self.connections = 0
+        self.boot_status = "Accepted"
+        self.boot_retry_interval = 5
+        self.heartbeat_interval = csms.heartbeat_interval
+        self.registration = "unknown"  # status of the last BootNotification answer, "unknown" before one
+        self.tokens: dict[str, str] = {}
+        self.unknown_token_status = "Accepted"
+        self.transactions: dict[str, dict] = {}
+        self.overrides: dict[str, tuple[Any, bool]] = {}
+        self.forbidden: dict[str, str] = {}
+        self.dut_call_timeout_s = csms.budgets.timing("ocpp", "response_timeout").value_s or 30.0
+        self.latencies_ns: list[int] = []
+        self.cursor = 0
+        self._connected = asyncio.Event()  # loop-side
+        self.msgid_scope_ids: set[str] = set()  # for 2.1 identity-wide message id uniqueness
+
+    # configuration ------------------------------------------------------------------------------------
+    def token_status(self, token: str | None) -> str:
+        if token is None:
+            return self.unknown_token_status
+        return self.tokens.get(token, self.unknown_token_status)
+
+    def override(self, action: str, answer: Any, *, once: bool = False) -> None:
+        """Answer `action` with `answer`: a payload dict, a callable(payload) -> answer, CallError, Delay or NO_REPLY."""
+        self.overrides[action] = (answer, once)
+
+    def clear_override(self, action: str) -> None:
+        self.overrides.pop(action, None)
+
+    def forbid(self, action: str, reason: str = "") -> None:
+        """Any `action` CALL from the station is a finding (OCPP-FORBIDDEN-MESSAGE) until `allow(action)`."""
+        self.forbidden[action] = reason or f"{action} is not allowed in this scenario"
+
+    def allow(self, action: str) -> None:
+        self.forbidden.pop(action, None)
+
+    def reset_for_test(self) -> None:
+        """Forget per-test configuration; keep the connection and what the station already told us."""
+        self.overrides.clear()
+        self.forbidden.clear()
+        self.boot_status = "Accepted"
+        self.tokens.clear()
+        self.unknown_token_status = "Accepted"
+        self.heartbeat_interval = self.csms.heartbeat_interval
+        self.cursor = len(self.csms.trace)
+
+    # state ---------------------------------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self.link is not None
+
+    def frames(self, since: int | None = None) -> list[Frame]:
+        start = self.cursor if since is None else since
+        return [f for f in self.csms.trace.since(start) if f.meta.get("identity") == self.identity]
+
+    # waiting -------------------------------------------------------------------------------------------
+    def expect(self, action: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
+               *, kind: str = "CALL", fresh: bool = False) -> Frame:
+        """Wait for the station to send `action` (optionally matching a partial payload); consume it.
+
+        Searches from the session cursor (the end of the last expected frame, or the start of the test), so
+        a message that arrived just before the call is still found; `fresh=True` ignores earlier frames.
+        Raises NonConformance (OCPP-EXPECTED-MESSAGE) on timeout.
+        """
+        start = len(self.csms.trace) if fresh else self.cursor
+
+        def pred(f: Frame) -> bool:
+            return (f.direction is Direction.IN and f.meta.get("identity") == self.identity and f.kind == kind
+                    and f.name == action and (match is None or matches(f.body, match)))
+
+        frame = self.csms.trace.wait_for(pred, start, timeout)
+        if frame is None:
+            seen = [f.name or f.kind for f in self.frames(start) if f.direction is Direction.IN]
+            desc = f" matching {match!r}" if match is not None and not callable(match) else ""
+            text = f"expected {action}{desc} from {self.identity} within {timeout:g} s; received {seen or 'nothing'}"
+            finding = Finding.of(r.EXPECTED_MESSAGE, text, expected=action)
+            self.csms.trace.add_finding(finding)
+            raise NonConformance(text, [finding])
+        self.cursor = frame.index + 1
+        return frame
+
+    def expect_none(self, action: str, within: float, match: dict | None = None) -> None:
+        """Assert the station does NOT send `action` for `within` seconds (OCPP-FORBIDDEN-MESSAGE otherwise)."""
+        start = len(self.csms.trace)
+
+        def pred(f: Frame) -> bool:
+            return (f.direction is Direction.IN and f.meta.get("identity") == self.identity and f.kind == "CALL"
+                    and f.name == action and (match is None or matches(f.body, match)))
+
+        frame = self.csms.trace.wait_for(pred, start, within)
+        if frame is not None:
+            text = f"{action} was sent although the scenario forbids it for {within:g} s"
+            finding = Finding.of(r.FORBIDDEN_MESSAGE, text, frame.index)
+            frame.findings.append(finding)
+            raise NonConformance(text, [finding])
+
+    def wait_connected(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.link is None:
+            if time.monotonic() > deadline:
+                raise NonConformance(f"station {self.identity} did not (re)connect within {timeout:g} s")
+            time.sleep(0.01)
+
+    # acting --------------------------------------------------------------------------------------------
+    def call(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True) -> dict:
+        """Send a CALL and return the validated CALLRESULT payload. A CALLERROR raises OcppCallError; no
+        answer within `timeout` (default: budget ocpp.response_timeout) raises NonConformance."""
+        frame = self.call_frame(action, payload, timeout, validate=validate)
+        if frame.kind == "CALLERROR":
+            raise OcppCallError(action, frame)
+        return frame.body
+
+    def call_frame(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True) -> Frame:
+        """Send a CALL and return the station's answer frame (CALLRESULT or CALLERROR)."""
+        timeout = self.dut_call_timeout_s if timeout is None else timeout
+        if validate:
+            self._check_own(action, payload)
+        return self.csms.loop.run(self.csms._call(self, action, payload, timeout), timeout=timeout + 10)
+
+    def send_raw(self, data: str | bytes) -> None:
+        """Send any text (or bytes, as a binary frame) exactly as given: for negative tests."""
+        self.csms.loop.run(self.csms._send_raw(self, data))
+
+    def disconnect(self, code: int = 1000) -> None:
+        """Close the station's WebSocket from the CSMS side."""
+        link = self.link
+        if link is not None:
+            self.csms.loop.run(link.ws.close(code))
+
+    def _check_own(self, action: str, payload: dict) -> None:
+        link = self._link_or_wait()
+        validator = self.csms.validator(link.version.name)
+        if action not in validator.actions:
+            raise HarnessError(f"{action} is not an OCPP {link.version.name} action")
+        bad = [f for f in validator.validate(action, payload) if f.severity is Severity.FAIL]
+        if bad:
+            raise HarnessError(f"the test's own {action} payload is invalid: " + "; ".join(map(str, bad)) +
+                               " (pass validate=False to send it on purpose)")
+
+    def _link_or_wait(self) -> _Link:
+        if self.link is None:
+            self.wait_connected(self.csms.connect_timeout)
+        assert self.link is not None
+        return self.link
+
+    # reporting -----------------------------------------------------------------------------------------
+    def latency_summary(self, since_ns: int = 0) -> dict[str, float] | None:
+        return latency_summary(self.latencies_ns)
+
+
+def latency_summary(samples_ns: list[int]) -> dict[str, float] | None:
+    if not samples_ns:
+        return None
+    s = sorted(samples_ns)
+    p99 = s[min(len(s) - 1, int(round(0.99 * (len(s) - 1))))]
+    return {"count": len(s), "median_us": statistics.median(s) / 1e3, "p99_us": p99 / 1e3, "max_us": s[-1] / 1e3}
+
+
+def matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
+    """Partial match: every key of `match` must be in `body` with an equal (or recursively matching) value."""
+    if callable(match):
+        try:
+            return bool(match(body))
+        except Exception:
+            return False
+    if isinstance(match, dict):
+        return isinstance(body, dict) and all(k in body and matches(body[k], v) for k, v in match.items())
+    if isinstance(match, list):
+        return isinstance(body, list) and len(body) == len(match) and all(matches(b, m) for b, m in zip(body, match))
+    return body == match
+
+
+# --- the server --------------------------------------------------------------------------------------------
+class FakeCsms:
+    """Fake central system. Usable from a plain script::
+
+        with FakeCsms(port=9000) as csms:
+            station = csms.wait_for_station(timeout=60)
+            station.expect("BootNotification")
+            print(station.call("GetConfiguration", {}))
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, versions: tuple[str, ...] = ("2.1", "2.0.1", "1.6"),
+                 identities: set[str] | None = None, passwords: dict[str, str] | None = None,
+                 security_profile: int = 0, ssl_context: ssl.SSLContext | None = None,
+                 budgets: Budgets | None = None, lenient: bool = False, schema_path: str | None = None,
+                 errata: list[Erratum] | None = None, heartbeat_interval: int = 60, path_prefix: str = "/ocpp",
+                 connect_timeout: float = 30.0, trace: Trace | None = None) -> None:
+        for v in versions:
+            if v not in VERSIONS:
+                raise HarnessError(f"unknown OCPP version {v!r}")
+        if security_profile in (2, 3) and ssl_context is None:
+            raise HarnessError(f"security profile {security_profile} needs TLS material (ssl_context)")
+        self.host, self.port = host, port
+        self.versions = versions
+        self.identities = identities
+        self.passwords = passwords or {}
+        self.security_profile = security_profile
+        self.ssl_context = ssl_context
+        self.budgets = budgets or Budgets.load()
+        self.lenient = lenient
+        self.schema_path = schema_path
+        self.errata = errata
+        self.heartbeat_interval = heartbeat_interval
+        self.path_prefix = path_prefix.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.trace = trace or Trace()
+        self.sessions: dict[str, StationSession] = {}
+        self.wires: list[WireLog] = []
+        self._validators: dict[str, SchemaValidator] = {}
+        self._tx_counter = itertools.count(1)
+        self._conn_counter = itertools.count(1)
+        self._server: Server | None = None
+        self.loop: BackgroundLoop | None = None  # type: ignore[assignment]
+
+    # lifecycle ------------------------------------------------------------------------------------------
+    def start(self) -> "FakeCsms":
+        for v in self.versions:
+            self.validator(v)  # fail fast on missing schemas
+        self.loop = BackgroundLoop("vgitest-csms")
+        self._server = self.loop.run(self._start())
+        sock = next(iter(self._server.sockets))
+        self.port = sock.getsockname()[1]
+        return self
+
+    async def _start(self) -> Server:
+        return await serve(self._handle, self.host, self.port, create_connection=_Connection,
+                           select_subprotocol=self._select_subprotocol, process_request=self._process_request,
+                           ssl=self.ssl_context, ping_interval=None, max_size=2 ** 22, compression="deflate",
+                           logger=log)
+
+    def stop(self) -> None:
+        if self.loop is None:
+            return
+        if self._server is not None:
+            srv = self._server
+
+            async def _close() -> None:
+                srv.close()
+                await asyncio.wait_for(srv.wait_closed(), 5)
+
+            try:
+                self.loop.run(_close(), timeout=8)
+            except Exception:  # closing must never mask the test's own result
+                log.exception("closing the fake CSMS")
+        self.loop.stop()
+        self.loop = None
+
+    def __enter__(self) -> "FakeCsms":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        scheme = "wss" if self.ssl_context else "ws"
+        return f"{scheme}://{self.host}:{self.port}{self.path_prefix}"
+
+    def url_for(self, identity: str) -> str:
+        return f"{self.url}/{urllib.parse.quote(identity, safe='')}"
+
+    def validator(self, version: str) -> SchemaValidator:
+        v = self._validators.get(version)
+        if v is None:
+            v = SchemaValidator(VERSIONS[version], schema_path=self.schema_path, lenient=self.lenient,
+                                errata=self.errata)
+            self._validators[version] = v
+        return v
+
+    def next_transaction_id(self) -> int:
+        return next(self._tx_counter)
+
+    def session(self, identity: str) -> StationSession:
+        s = self.sessions.get(identity)
+        if s is None:
+            s = self.sessions[identity] = StationSession(self, identity)
+        return s
+
+    def wait_for_station(self, identity: str | None = None, timeout: float = 30.0) -> StationSession:
+        """Wait until a station (this identity, or any) is connected and return its session."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for ident, s in list(self.sessions.items()):
+                if (identity is None or ident == identity) and s.connected:
+                    return s
+            if time.monotonic() > deadline:
+                who = identity or "any station"
+                raise NonConformance(f"{who} did not connect to {self.url} within {timeout:g} s")
+            time.sleep(0.01)
+
+    def latencies(self) -> list[int]:
+        return [x for s in self.sessions.values() for x in s.latencies_ns]
+
+    # handshake ------------------------------------------------------------------------------------------
+    def _select_subprotocol(self, conn: _Connection, offered: Any) -> Any:
+        for name in offered:  # the client's order is its preference
+            v = BY_SUBPROTOCOL.get(name)
+            if v is not None and v.name in self.versions:
+                return name
+        return None
+
+    def _process_request(self, conn: _Connection, request: Any) -> Any:
+        t, w = now()
+        path = urllib.parse.urlsplit(request.path).path
+        conn.conn_id = f"conn{next(self._conn_counter)}"
+        assert conn.wire is not None
+        conn.wire.connection = conn.conn_id
+        self.wires.append(conn.wire)
+        prefix = self.path_prefix + "/"
+        ident_raw = path[len(prefix):] if path.startswith(prefix) else ""
+        identity = urllib.parse.unquote(ident_raw)
+        meta = {"path": request.path, "identity": identity or None,
+                "subprotocols": request.headers.get("Sec-WebSocket-Protocol", "")}
+        problems: list[Finding] = []
+        status = None
+        if not identity or "/" in identity:
+            problems.append(Finding.of(r.IDENTITY, f"no station identity in the URL path {request.path!r}; expected "
+                                       f"{prefix}<identity>"))
+            status = 404
+        elif ":" in identity or len(identity) > MAX_IDENTITY:
+            problems.append(Finding.of(r.IDENTITY, f"identity {identity!r} contains ':' or is longer than 48 chars"))
+            status = 404
+        elif self.identities is not None and identity not in self.identities:
+            problems.append(Finding.of(r.IDENTITY, f"identity {identity!r} is not known to this CSMS"))
+            status = 404
+        if status is None and self.security_profile in (1, 2):
+            problem = self._check_basic_auth(identity, request.headers.get("Authorization"))
+            if problem:
+                problems.append(Finding.of(r.BASIC_AUTH, problem))
+                status = 401
+        if status is None:
+            conn.identity = identity
+            return None
+        frame = Frame(t, w, Direction.IN, "ocpp", "", conn.conn_id, "REJECT", raw=_request_bytes(request),
+                      findings=problems, meta=meta)
+        for f in problems:
+            f.frame_index = self.trace.append(frame).index if f is problems[0] else frame.index
+        resp = conn.respond(status, "Unknown station identity\n" if status == 404 else "Unauthorized\n")
+        if status == 401:
+            resp.headers["WWW-Authenticate"] = 'Basic realm="vgitest", charset="UTF-8"'
+        return resp
+
+    def _check_basic_auth(self, identity: str, header: str | None) -> str | None:
+        if not header:
+            return "no Authorization header (security profile requires HTTP Basic)"
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic":
+            return f"Authorization scheme is {scheme!r}, expected Basic"
+        try:
+            user, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return "Authorization value is not base64 of 'identity:password'"
+        if not sep:
+            return "Basic credentials lack the ':' separator"
+        if user != identity:
+            return f"Basic user name {user!r} differs from the identity in the URL {identity!r}"
+        expected = self.passwords.get(identity, self.passwords.get("*"))
+        if expected is not None and password != expected:
+            return "wrong password"
+        return None
+
+    # the connection ---------------------------------------------------------------------------------------
+    async def _handle(self, ws: _Connection) -> None:
+        identity = ws.identity or "?"
+        session = self.session(identity)
+        version = BY_SUBPROTOCOL.get(ws.subprotocol or "")
+        t, w = now()
+        open_frame = Frame(t, w, Direction.IN, "ocpp", version.name if version else "", ws.conn_id, "OPEN",
+                           meta={"identity": identity, "offered": ws.request.headers.get("Sec-WebSocket-Protocol", "")
+                                 if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls})
+        if version is None:
+            open_frame.findings.append(Finding.of(r.SUBPROTOCOL, "station offered "
+                                                  f"{open_frame.meta['offered']!r}; none of "
+                                                  f"{[VERSIONS[v].subprotocol for v in self.versions]} matched"))
+            self._append(open_frame)
+            await ws.close(1002, "no supported OCPP subprotocol")
+            self._append_close(ws, identity, "")
+            return
+        self._append(open_frame)
+        link = _Link(ws, version, ws.conn_id)
+        session.link, session.version = link, version.name
+        session.connections += 1
+        if version.msgid_scope == "connection":
+            link.dut_call_ids = set()
+        else:
+            link.dut_call_ids = session.msgid_scope_ids
+        try:
+            while True:
+                data = await ws.recv()
+                t_ns, wall = ws.rx_times.popleft() if ws.rx_times else now()
+                try:
+                    await self._on_message(session, link, data, t_ns, wall)
+                except Exception:  # a harness bug must not kill the connection silently
+                    log.exception("internal error while handling a frame")
+                    err = Finding.of(r.FRAME_SHAPE, "harness internal error while handling this frame",
+                                     severity=Severity.INFO)
+                    self.trace.add_finding(err)
+        except ConnectionClosed:
+            pass
+        finally:
+            if session.link is link:
+                session.link = None
+            for o in link.ours.values():
+                if not o.future.done():
+                    o.future.set_result(None)
+            self._append_close(ws, identity, version.name)
+
+    def _append_close(self, ws: _Connection, identity: str, version: str) -> None:
+        t, w = now()
+        code = ws.close_code if ws.close_code is not None else None
+        self._append(Frame(t, w, Direction.IN, "ocpp", version, ws.conn_id, "CLOSE",
+                           meta={"identity": identity, "code": code, "reason": ws.close_reason}))
+
+    def _append(self, frame: Frame) -> Frame:
+        self.trace.append(frame)
+        for f in frame.findings:
+            f.frame_index = frame.index
+        return frame
+
+    async def _on_message(self, session: StationSession, link: _Link, data: str | bytes, t_ns: int,
+                          wall: float) -> None:
+        version = link.version
+        validator = self.validator(version.name)
+        msg = codec.parse(data, version, validator.actions)
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        frame = Frame(t_ns, wall, Direction.IN, "ocpp", version.name, link.conn_id, msg.kind, msg.action, msg.id,
+                      raw, msg.body(), list(msg.findings), {"identity": session.identity})
+        if msg.kind in ("CALL", "SEND") and msg.reply is None:
+            self._check_dut_call(session, link, msg, frame, validator)
+        elif msg.kind in ("CALLRESULT", "CALLERROR"):
+            self._correlate(link, msg, frame, validator)
+        self._append(frame)
+        if msg.reply is not None:
+            rid, code, desc = msg.reply
+            await self._send(session, link, codec.encode_error(rid, code, desc), "CALLERROR", msg.action, rid,
+                             t_in=t_ns)
+            return
+        if msg.kind == "CALL":
+            schema_fail = [f for f in frame.findings if f.rule_id in (r.SCHEMA, r.OPTIONAL_EMPTY)
+                           and f.severity is Severity.FAIL]
+            if schema_fail:
+                code = validator.error_code(schema_fail)
+                await self._send(session, link, codec.encode_error(msg.id, code, schema_fail[0].message[:255]),
+                                 "CALLERROR", msg.action, msg.id, t_in=t_ns)
+                return
+            await self._answer(session, link, msg, t_ns)
+
+    def _check_dut_call(self, session: StationSession, link: _Link, msg: codec.Message, frame: Frame,
+                        validator: SchemaValidator) -> None:
+        version = link.version
+        assert msg.id is not None and msg.action is not None
+        if msg.id in link.dut_call_ids:
+            frame.findings.append(Finding.of(r.MSGID_REUSED, f"CALL id {msg.id!r} was already used by the station "
+                                             f"{'on this connection' if version.msgid_scope == 'connection' else ''}"
+                                             .rstrip()))
+        link.dut_call_ids.add(msg.id)
+        # one outstanding CALL per direction (our unanswered = still being delayed or never answered)
+        expired = [i for i, t in link.dut_pending.items() if frame.t_ns - t > session.dut_call_timeout_s * 1e9]
+        for i in expired:
+            del link.dut_pending[i]
+        if msg.kind == "CALL" and link.dut_pending:
+            pending = next(iter(link.dut_pending))
+            sev = Severity.WARN if version.call_concurrency_severity == "warn" else Severity.FAIL
+            frame.findings.append(Finding.of(r.CALL_CONCURRENT, f"{msg.action} CALL {msg.id!r} sent while CALL "
+                                             f"{pending!r} was still unanswered", severity=sev))
+        if msg.kind == "CALL":
+            link.dut_pending[msg.id] = frame.t_ns
+        frame.findings.extend(validator.validate(msg.action, msg.payload))
+        # behaviour: nothing but BootNotification before boot is accepted (unless the CSMS triggered it)
+        if msg.action != "BootNotification" and session.registration != "Accepted":
+            if msg.action in link.triggered:
+                link.triggered.discard(msg.action)
+            else:
+                state = "before any BootNotification" if session.registration == "unknown" else \
+                    f"while registration is {session.registration}"
+                frame.findings.append(Finding.of(r.BOOT_BEFORE_ACCEPT, f"{msg.action} sent {state}"))
+        if msg.action in session.forbidden:
+            frame.findings.append(Finding.of(r.FORBIDDEN_MESSAGE, session.forbidden[msg.action]))
+
+    def _correlate(self, link: _Link, msg: codec.Message, frame: Frame, validator: SchemaValidator) -> None:
+        mid = msg.id
+        pending = link.ours.pop(mid, None) if mid is not None else None
+        if pending is not None:
+            frame.name = pending.action
+            link.our_answered.add(mid)  # type: ignore[arg-type]
+            if msg.kind == "CALLRESULT" and isinstance(msg.payload, dict):
+                frame.findings.extend(validator.validate(pending.action, msg.payload, response=True))
+            frame.meta["request_frame"] = pending.frame.index
+            frame.meta["latency_ms"] = round((frame.t_ns - pending.frame.t_ns) / 1e6, 3)
+            if not pending.future.done():
+                pending.future.set_result(frame)
+        elif mid in link.our_timed_out:
+            frame.name = link.our_timed_out.pop(mid)
+            frame.findings.append(Finding.of(r.RESULT_LATE, f"answer to {frame.name} {mid!r} arrived after the "
+                                             "response timeout had expired"))
+        elif mid in link.our_answered:
+            frame.findings.append(Finding.of(r.RESULT_DUPLICATE, f"{msg.kind} {mid!r} answers a CALL that was "
+                                             "already answered"))
+        elif msg.kind == "CALLERROR" and mid in link.answered_dut_calls:
+            frame.findings.append(Finding.of(r.CALLERROR_NOT_FOR_CALL, f"CALLERROR {mid!r} answers the CSMS's "
+                                             "CALLRESULT; a CALLERROR may only answer a CALL"))
+        else:
+            frame.findings.append(Finding.of(r.RESULT_ORPHAN, f"{msg.kind} {mid!r} matches no CALL the CSMS sent"))
+
+    async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int) -> None:
+        action = msg.action
+        assert action is not None and msg.id is not None
+        answer: Any = None
+        ov = session.overrides.get(action)
+        if ov is not None:
+            answer, once = ov
+            if once:
+                session.overrides.pop(action, None)
+            if callable(answer) and not isinstance(answer, (CallError, Delay, _NoReply)):
+                answer = answer(msg.payload)
+        if isinstance(answer, Delay):
+            delay = answer
+            asyncio.get_running_loop().create_task(self._answer_later(session, link, msg, t_in, delay))
+            return
+        await self._reply(session, link, msg, answer, t_in, 0)
+
+    async def _answer_later(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int,
+                            delay: Delay) -> None:
+        await asyncio.sleep(delay.seconds)
+        await self._reply(session, link, msg, delay.then, t_in, int(delay.seconds * 1e9))
+
+    async def _reply(self, session: StationSession, link: _Link, msg: codec.Message, answer: Any, t_in: int,
+                     delay_ns: int) -> None:
+        action, mid = msg.action, msg.id
+        assert action is not None and mid is not None
+        if answer is NO_REPLY:
+            return  # stays in dut_pending until it expires
+        if isinstance(answer, CallError):
+            text = codec.encode_error(mid, answer.code, answer.description, answer.details)
+            kind = "CALLERROR"
+        else:
+            if answer is None:
+                handler = handlers.defaults(link.version.name).get(action)
+                if handler is None:
+                    text = codec.encode_error(mid, "NotSupported", f"{action} is not handled by the fake CSMS")
+                    link.dut_pending.pop(mid, None)
+                    await self._send(session, link, text, "CALLERROR", action, mid, t_in=t_in, delay_ns=delay_ns)
+                    return
+                answer = handler(session, msg.payload)
+            if action == "BootNotification" and isinstance(answer, dict):
+                session.registration = answer.get("status", session.registration)
+                if answer.get("status") == "Accepted" and "interval" in answer:
+                    session.heartbeat_interval = answer["interval"]
+            text = codec.encode_result(mid, answer)
+            kind = "CALLRESULT"
+        link.dut_pending.pop(mid, None)
+        if kind == "CALLRESULT":
+            link.answered_dut_calls.add(mid)
+        await self._send(session, link, text, kind, action, mid, t_in=t_in, delay_ns=delay_ns,
+                         body=answer if kind == "CALLRESULT" else None)
+
+    async def _send(self, session: StationSession, link: _Link, text: str, kind: str, action: str | None,
+                    mid: str | None, *, t_in: int | None = None, delay_ns: int = 0, body: Any = None) -> Frame | None:
+        try:
+            await link.ws.send(text)
+        except ConnectionClosed:
+            return None
+        t, w = now()
+        if body is None:
+            try:
+                decoded = codec.loads(text)
+                body = decoded[2] if kind in ("CALLRESULT",) else (
+                    decoded[3] if kind == "CALL" else {"errorCode": decoded[2], "errorDescription": decoded[3],
+                                                       "errorDetails": decoded[4]})
+            except Exception:
+                body = None
+        frame = Frame(t, w, Direction.OUT, "ocpp", link.version.name, link.conn_id, kind, action, mid,
+                      text.encode("utf-8"), body, meta={"identity": session.identity})
+        if t_in is not None:
+            added = t - t_in - delay_ns
+            session.latencies_ns.append(added)
+            frame.meta["harness_latency_us"] = round(added / 1e3, 1)
+        if kind == "CALLRESULT" and action and isinstance(body, dict):  # check our own answers too
+            own = self.validator(link.version.name).validate(action, body, response=True)
+            for f in own:  # a finding on our own frame is a harness issue, never the DUT's
+                f.severity = Severity.INFO
+                f.details["side"] = "harness"
+            frame.findings.extend(own)
+        return self._append(frame)
+
+    async def _call(self, session: StationSession, action: str, payload: dict, timeout: float) -> Frame:
+        link = session.link
+        if link is None:
+            raise NonConformance(f"station {session.identity} is not connected")
+        async with link.call_lock:  # the CSMS keeps the one-outstanding-CALL rule itself
+            mid = str(uuid.uuid4())
+            fut: asyncio.Future = asyncio.get_running_loop().create_future()
+            if action == "TriggerMessage":
+                link.triggered.add(payload.get("requestedMessage", ""))
+            frame = await self._send(session, link, codec.encode_call(mid, action, payload), "CALL", action, mid,
+                                     body=payload)
+            if frame is None:
+                raise NonConformance(f"connection to {session.identity} closed before {action} could be sent")
+            link.ours[mid] = _Outstanding(action, frame, fut)
+            try:
+                result = await asyncio.wait_for(asyncio.shield(fut), timeout)
+            except asyncio.TimeoutError:
+                link.ours.pop(mid, None)
+                link.our_timed_out[mid] = action
+                text = f"no answer to {action} ({mid}) within {timeout:g} s"
+                finding = Finding.of(r.RESPONSE_TIMEOUT, text, frame.index)
+                frame.findings.append(finding)
+                raise NonConformance(text, [finding]) from None
+            if result is None:
+                raise NonConformance(f"connection to {session.identity} closed while waiting for the {action} answer")
+            return result
+
+    async def _send_raw(self, session: StationSession, data: str | bytes) -> None:
+        link = session.link
+        if link is None:
+            raise NonConformance(f"station {session.identity} is not connected")
+        await link.ws.send(data)
+        t, w = now()
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        msg = codec.parse(data, link.version, self.validator(link.version.name).actions, from_station=False)
+        frame = Frame(t, w, Direction.OUT, "ocpp", link.version.name, link.conn_id, msg.kind, msg.action, msg.id,
+                      raw, msg.body(), meta={"identity": session.identity, "raw_injection": True})
+        if msg.kind == "CALL" and msg.id:
+            fut: asyncio.Future = asyncio.get_running_loop().create_future()
+            link.ours[msg.id] = _Outstanding(msg.action or "?", frame, fut)
+        self._append(frame)
+
+
+def _request_bytes(request: Any) -> bytes:
+    lines = [f"GET {request.path} HTTP/1.1"] + [f"{k}: {v}" for k, v in request.headers.raw_items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "replace")

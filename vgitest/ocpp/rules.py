@@ -1,0 +1,110 @@
+"""Every OCPP rule the harness checks, with its stable id. The ids are public API: reports, the fault
+catalog table and users' allow-lists refer to them. `ref` names sections and requirement ids only."""
+
+from __future__ import annotations
+
+from ..findings import RULES
+
+P = "ocpp"
+R = RULES.add
+
+# Framing (OCPP-J, every frame, both directions)
+FRAME_BINARY = R("OCPPJ-FRAME-BINARY", "fail", "OCPP-J messages travel in WebSocket text frames, not binary frames",
+                 "OCPP-J 1.6 §4.1; 2.0.1 Part 4 §4.1", P).id
+FRAME_JSON = R("OCPPJ-FRAME-JSON", "fail", "The frame is not valid JSON", "OCPP-J 1.6 §4.1; 2.0.1 Part 4 §4.1", P).id
+FRAME_SHAPE = R("OCPPJ-FRAME-SHAPE", "fail", "The frame is not an RPC array of the right length and element types",
+                "OCPP-J 1.6 §4.2; 2.0.1 Part 4 §4.2", P).id
+TYPE_UNKNOWN = R("OCPPJ-TYPE-UNKNOWN", "fail", "Unknown message type id for the negotiated version",
+                 "OCPP-J 1.6 §4.1.3; 2.0.1 Part 4 §4.4; 2.1 Part 4 §4.1.3", P).id
+MSGID_TYPE = R("OCPPJ-MSGID-TYPE", "fail", "The message id is not a string", "OCPP-J 1.6 Table 3; 2.0.1 Part 4 Table 4",
+               P).id
+MSGID_EMPTY = R("OCPPJ-MSGID-EMPTY", "fail", "The message id is empty", "OCPP-J 1.6 §4.1.4; 2.0.1 Part 4 §4.1.4", P).id
+MSGID_LENGTH = R("OCPPJ-MSGID-LENGTH", "fail", "The message id is longer than 36 characters",
+                 "OCPP-J 1.6 Table 3; 2.0.1 Part 4 Table 4", P).id
+MSGID_REUSED = R("OCPPJ-MSGID-REUSED", "fail", "A CALL reuses a message id its sender already used in scope",
+                 "OCPP-J 1.6 §4.1.4; 2.0.1 Part 4 §4.1.4; 2.1 Part 4 §4.1.4", P).id
+ACTION_UNKNOWN = R("OCPPJ-ACTION-UNKNOWN", "fail", "The action is not an OCPP action of the negotiated version",
+                   "OCPP-J 1.6 §4.2.1; 2.0.1 Part 4 §4.1.6", P).id
+ACTION_CASE = R("OCPPJ-ACTION-CASE", "fail", "The action is spelled with the wrong letter case",
+                "2.0.1 Part 4 §4.1.6 (actions are case-sensitive)", P).id
+ACTION_DIRECTION = R("OCPPJ-ACTION-DIRECTION", "fail", "The station sent an action only the CSMS may initiate",
+                     "OCPP 1.6 §4, §5; 2.0.1 Part 2 message direction", P).id
+PAYLOAD_TYPE = R("OCPPJ-PAYLOAD-TYPE", "fail", "The payload is not a JSON object", "2.0.1 Part 4 §4.1.5", P).id
+OPTIONAL_EMPTY = R("OCPPJ-OPTIONAL-EMPTY", "fail", "An optional field is sent as null, {} or [] instead of omitted",
+                   "2.0.1 Part 4 §4.1.5", P).id
+ERROR_CODE = R("OCPPJ-ERROR-CODE", "fail", "The CALLERROR code is not a code of the negotiated version",
+               "OCPP-J 1.6 Table 7; 2.0.1 Part 4 Table 8", P).id
+ERROR_CODE_SPELLING = R("OCPPJ-ERROR-CODE-SPELLING", "fail",
+                        "The CALLERROR code uses another version's spelling (FormationViolation/FormatViolation, "
+                        "OccurenceConstraintViolation/OccurrenceConstraintViolation)",
+                        "OCPP-J 1.6 Table 7 and errata §5.1-5.2; 2.0.1 Part 4 Table 8", P).id
+ERROR_DESCRIPTION = R("OCPPJ-ERROR-DESCRIPTION", "fail", "errorDescription is not a string (of at most 255 chars in 2.x)",
+                      "OCPP-J 1.6 Table 6; 2.0.1 Part 4 Table 7", P).id
+ERROR_DETAILS = R("OCPPJ-ERROR-DETAILS", "fail", "errorDetails is not a JSON object ({} when empty)",
+                  "OCPP-J 1.6 Table 6; 2.0.1 Part 4 Table 7", P).id
+CALLERROR_NOT_FOR_CALL = R("OCPPJ-CALLERROR-NOT-FOR-CALL", "fail",
+                           "A CALLERROR answers something other than a CALL (e.g. the CSMS's CALLRESULT)",
+                           "OCPP-J 1.6 §4.2.3; 2.0.1 Part 4 §4.2.3", P).id
+RESULT_ORPHAN = R("OCPPJ-RESULT-ORPHAN", "fail", "A CALLRESULT/CALLERROR carries an id no outstanding CALL has",
+                  "OCPP-J 1.6 §4.1.4; 2.0.1 Part 4 §4.1.4", P).id
+RESULT_DUPLICATE = R("OCPPJ-RESULT-DUPLICATE", "fail", "A second CALLRESULT/CALLERROR for an already answered CALL",
+                     "OCPP-J 1.6 §4.1.4; 2.0.1 Part 4 §4.1.4", P).id
+RESULT_LATE = R("OCPPJ-RESULT-LATE", "fail", "The answer to a CSMS CALL arrived after the response timeout",
+                "OCPP-J 1.6 §4.1.1; 2.0.1 Part 4 §4.1.1; budget ocpp.response_timeout", P).id
+RESPONSE_TIMEOUT = R("OCPPJ-RESPONSE-TIMEOUT", "fail", "The DUT did not answer a CSMS CALL within the response timeout",
+                     "OCPP-J 1.6 §4.1.1; 2.0.1 Part 4 §4.1.1; budget ocpp.response_timeout", P).id
+CALL_CONCURRENT = R("OCPPJ-CALL-CONCURRENT", "fail",
+                    "The DUT sent a CALL while its previous CALL was still unanswered (warn in 1.6: SHOULD NOT)",
+                    "OCPP-J 1.6 §4.1.1; 2.0.1 Part 4 §4.1.1", P).id
+SCHEMA = R("OCPP-SCHEMA", "fail", "The payload violates the official JSON schema of its message",
+           "OCPP 1.6 / 2.0.1 / 2.1 JSON schemas", P).id
+SUBPROTOCOL = R("OCPPJ-SUBPROTOCOL", "fail", "The station offered no OCPP subprotocol the CSMS supports",
+                "OCPP-J 1.6 §3.2; 2.0.1 Part 4 §3.1.2, §3.2", P).id
+IDENTITY = R("OCPPJ-IDENTITY", "fail", "The station identity in the URL is unknown or malformed (':' or > 48 chars)",
+             "2.0.1 Part 4 §3.1.1", P).id
+BASIC_AUTH = R("OCPP-SEC-BASIC-AUTH", "fail", "HTTP Basic credentials are missing, malformed or wrong",
+               "OCPP 1.6 Security Whitepaper §2 (A00.FR.201-205); 2.0.1 A00, TC_A_01_CS", P).id
+
+# Behaviour over the trace
+BOOT_BEFORE_ACCEPT = R("OCPP-BOOT-BEFORE-ACCEPT", "fail",
+                       "The station sent a request other than BootNotification before boot was accepted",
+                       "OCPP 1.6 §4.2; 2.0.1 B02.FR, B03.FR, TC_B_02_CS, TC_B_03_CS", P).id
+BOOT_RETRY_EARLY = R("OCPP-BOOT-RETRY-EARLY", "fail",
+                     "A BootNotification was repeated before the interval of the Pending/Rejected answer elapsed",
+                     "OCPP 1.6 §4.2; 2.0.1 B03.FR, TC_B_03_CS", P).id
+BOOT_MISSING = R("OCPP-BOOT-MISSING", "fail", "The station did not send BootNotification after (re)start",
+                 "OCPP 1.6 §4.2; 2.0.1 B01", P).id
+STATUS_AFTER_BOOT = R("OCPP-STATUS-AFTER-BOOT", "fail",
+                      "The station did not report every connector's state after boot Accepted",
+                      "OCPP 1.6 §4.9, TC_001_CS; 2.0.1 B01.FR, TC_B_01_CS", P).id
+HEARTBEAT_GAP = R("OCPP-HEARTBEAT-GAP", "fail",
+                  "The station stayed silent longer than the heartbeat interval plus tolerance",
+                  "OCPP 1.6 §4.6, §9.1.10; 2.0.1 OCPPCommCtrlr.HeartbeatInterval", P).id
+HEARTBEAT_EARLY = R("OCPP-HEARTBEAT-EARLY", "warn",
+                    "The station sent Heartbeats much more often than the configured interval",
+                    "OCPP 1.6 §4.6; 2.0.1 OCPPCommCtrlr.HeartbeatInterval", P).id
+SIZE_BUDGET = R("SIZE-BUDGET", "warn", "A message is larger than its size budget", "schemas/budgets/*.toml", "").id
+STATION_RESPONSE = R("OCPP-RESPONSE-STATUS", "fail",
+                     "The station's answer to a CSMS request has the wrong status or content for the scenario",
+                     "test case expectations", P).id
+EXPECTED_MESSAGE = R("OCPP-EXPECTED-MESSAGE", "fail",
+                     "The station did not send a message the scenario requires within the allowed time",
+                     "test case expectations", P).id
+FORBIDDEN_MESSAGE = R("OCPP-FORBIDDEN-MESSAGE", "fail", "The station sent a message the scenario forbids",
+                      "test case expectations", P).id
+TX_ID = R("OCPP-TX-ID", "fail", "A transaction message carries a transaction id other than the one in progress",
+          "OCPP 1.6 §5.16, §6.47; 2.0.1 E01-E03 (transactionId constant within a transaction)", P).id
+TX_SEQNO = R("OCPP-TX-SEQNO", "fail", "TransactionEvent seqNo is not consecutive within a transaction",
+             "2.0.1 E01.FR, Part 6 §2.1", P).id
+TX_EVENT_ORDER = R("OCPP-TX-EVENT-ORDER", "fail", "TransactionEvent Started/Updated/Ended order is broken",
+                   "2.0.1 E01-E09, Part 6 §2.1", P).id
+METER_ORDER = R("OCPP-METER-ORDER", "fail", "Meter values go back in time or the energy register decreases",
+                "OCPP 1.6 §3.16; 2.0.1 J01-J02", P).id
+RESET_IGNORED = R("OCPP-RESET-IGNORED", "fail", "The station accepted a Reset but did not reboot",
+                  "OCPP 1.6 §5.14; 2.0.1 B11-B12", P).id
+CONFIG_NOT_APPLIED = R("OCPP-CONFIG-NOT-APPLIED", "fail",
+                       "A configuration value the station accepted is not what it reports afterwards",
+                       "OCPP 1.6 §5.3, §5.8; 2.0.1 B05-B06", P).id
+STATUS_TRANSITION = R("OCPP-STATUS-TRANSITION", "fail",
+                      "A connector status sequence the scenario requires was not reported",
+                      "OCPP 1.6 §4.9; 2.0.1 G01", P).id

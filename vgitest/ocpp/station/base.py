@@ -1,0 +1,426 @@
+"""Reference charging station: a correct OCPP-J client by default, with injectable named faults.
+
+It is the default DUT of `vgitest run`, the target of the harness's self-tests, and the proof that the
+suites can fail (every catalogued fault must make a named test fail). It runs on its own asyncio thread,
+separate from the fake CSMS, so its processing never counts as harness latency.
+
+Version behaviour lives in subclasses (`v16.Station16`, `v201.Station201`); this base owns the connection,
+the boot/heartbeat life cycle, RPC bookkeeping and the message-level faults.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import base64
+import dataclasses
+import datetime as _dt
+import itertools
+import json
+import logging
+import time
+import uuid
+from typing import Any, Awaitable, Callable
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from ...loop import BackgroundLoop
+from .faults import check_names
+
+log = logging.getLogger("vgitest.ocpp.station")
+
+Handler = Callable[[dict], Awaitable[Any]]
+
+
+def utcnow() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Reply(Exception):
+    """Raised by a handler to answer with a CALLERROR."""
+
+    def __init__(self, code: str, description: str = "", details: Any = None) -> None:
+        super().__init__(code)
+        self.code, self.description = code, description
+        self.details = {} if details is None else details
+
+
+class NoAnswer(Exception):
+    """Raised by a handler (under a fault) to leave a CSMS CALL unanswered."""
+
+
+@dataclasses.dataclass
+class Connector:
+    id: int
+    status: str = "Available"
+    plugged: bool = False
+    transaction: Any = None  # version-specific transaction record
+    available: bool = True
+    locked: bool = False
+
+
+class ReferenceStation(abc.ABC):
+    version = ""
+    subprotocol = ""
+
+    def __init__(self, csms_url: str, identity: str = "VGI-REF-001", *, password: str | None = None,
+                 connectors: int = 1, faults: tuple[str, ...] | list[str] = (), boot_reason: str = "PowerUp",
+                 call_timeout: float = 10.0, reboot_delay: float = 0.2, reconnect_delay: float = 0.5,
+                 params: dict[str, Any] | None = None) -> None:
+        check_names(faults, self.version)
+        self.csms_url = csms_url.rstrip("/")
+        self.identity = identity
+        self.password = password
+        self.faults = set(faults)
+        self.params = params or {}
+        self.connectors = {i: Connector(i) for i in range(1, connectors + 1)}
+        self.call_timeout = call_timeout
+        self.reboot_delay = reboot_delay
+        self.reconnect_delay = reconnect_delay
+        self.boot_reason = boot_reason
+        self.heartbeat_interval = 60.0
+        self.registration = "unknown"
+        self.powered = False
+        self.ws: ClientConnection | None = None
+        self.loop: BackgroundLoop | None = None
+        self._life: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._pending: dict[str, asyncio.Future] = {}
+        self._call_lock: asyncio.Lock | None = None
+        self._last_traffic = time.monotonic()
+        self._ids = itertools.count(1)
+        self._boot_trigger: asyncio.Event | None = None
+        self._booted_this_power_cycle = False
+        self.handlers: dict[str, Handler] = {}
+        self.events: list[str] = []  # what the station did, for humans debugging a run
+        self.register_handlers()
+
+    # --- to be provided by the version subclasses ----------------------------------------------------------
+    @abc.abstractmethod
+    def register_handlers(self) -> None:
+        """Fill `self.handlers` with the version's CSMS-request handlers."""
+
+    @abc.abstractmethod
+    def boot_payload(self) -> dict:
+        """The version's BootNotification payload."""
+
+    @abc.abstractmethod
+    async def report_connector_states(self) -> None:
+        """Report every connector's state (after boot, or when triggered)."""
+
+    async def on_power_loss(self) -> None:
+        """Version hook: forget volatile state on reboot."""
+
+    # --- life cycle (called from any thread) ---------------------------------------------------------------
+    def start(self) -> "ReferenceStation":
+        if self.loop is None:
+            self.loop = BackgroundLoop(f"vgitest-station-{self.identity}")
+        self.loop.run(self._power_on())
+        return self
+
+    def stop(self) -> None:
+        if self.loop is None:
+            return
+        try:
+            self.loop.run(self._power_off(), timeout=10)
+        except Exception:
+            log.exception("stopping the reference station")
+        self.loop.stop()
+        self.loop = None
+
+    def perform(self, action: str, **params: Any) -> None:
+        """Entry point of the `simulated` DUT adapter: the physical actions a test may ask for."""
+        fn = getattr(self, f"do_{action}", None)
+        if fn is None:
+            raise ValueError(f"the reference station cannot perform {action!r}")
+        assert self.loop is not None, "station not started"
+        self.loop.run(fn(**params))
+
+    async def do_power_on(self) -> None:
+        await self._power_on()
+
+    async def do_power_off(self) -> None:
+        await self._power_off()
+
+    async def do_reboot(self, reason: str = "PowerUp") -> None:
+        await self._power_off()
+        await asyncio.sleep(self.reboot_delay)
+        self.boot_reason = reason
+        await self._power_on()
+
+    async def _power_on(self) -> None:
+        if self.powered:
+            return
+        self.powered = True
+        self._call_lock = asyncio.Lock()
+        self._booted_this_power_cycle = False
+        self.registration = "unknown"
+        self._life = asyncio.get_running_loop().create_task(self._lifecycle())
+        self.events.append("power on")
+
+    async def _power_off(self) -> None:
+        if not self.powered:
+            return
+        self.powered = False
+        self.events.append("power off")
+        for t in list(self._tasks):
+            t.cancel()
+        if self.ws is not None:
+            try:
+                await asyncio.wait_for(self.ws.close(), 2)
+            except Exception:
+                pass
+        if self._life is not None:
+            self._life.cancel()
+            try:
+                await self._life
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._life = None
+        await self.on_power_loss()
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def has(self, fault: str) -> bool:
+        return fault in self.faults
+
+    # --- connection --------------------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        if self.password is None:
+            return {}
+        password = self.password + "-wrong" if self.has("wrong_basic_auth") else self.password
+        token = base64.b64encode(f"{self.identity}:{password}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+
+    async def _lifecycle(self) -> None:
+        while self.powered:
+            url = f"{self.csms_url}/{self.identity}"
+            subprotocols = [] if self.has("no_subprotocol") else [self.subprotocol]
+            try:
+                async with connect(url, subprotocols=subprotocols or None, additional_headers=self._headers(),
+                                   open_timeout=5, ping_interval=None, close_timeout=2) as ws:
+                    self.ws = ws
+                    self.events.append("connected")
+                    reader = self.spawn(self._reader(ws))
+                    if not self._booted_this_power_cycle or self.has("reboot_on_reconnect"):
+                        if self.has("traffic_before_boot"):
+                            await self.report_connector_states()
+                        await self._boot()
+                    hb = self.spawn(self._heartbeat())
+                    await reader
+                    hb.cancel()
+            except asyncio.CancelledError:
+                raise
+            except (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError) as exc:
+                self.events.append(f"connection problem: {type(exc).__name__}")
+            finally:
+                self.ws = None
+                for fut in self._pending.values():
+                    if not fut.done():
+                        fut.set_exception(ConnectionError("connection closed"))
+                self._pending.clear()
+            if self.powered:
+                await asyncio.sleep(self.reconnect_delay)
+
+    async def _boot(self) -> None:
+        """BootNotification until Accepted, honouring the interval of Pending/Rejected answers."""
+        while True:
+            res = await self.call("BootNotification", self.boot_payload())
+            status = res.get("status")
+            self.registration = status
+            interval = float(res.get("interval", 0) or 0)
+            if status == "Accepted":
+                self._booted_this_power_cycle = True
+                if interval > 0:
+                    self.heartbeat_interval = interval
+                self.events.append("boot accepted")
+                if not self.has("no_status_after_boot"):
+                    await self.report_connector_states()
+                await self.after_boot()
+                return
+            wait = 0.05 if self.has("boot_retry_too_early") else (interval if interval > 0 else 5.0)
+            self.events.append(f"boot {status}, retry in {wait} s")
+            await self._wait_for_boot_trigger(wait)
+
+    def trigger_boot(self) -> None:
+        """A TriggerMessage(BootNotification) while Pending ends the wait early."""
+        if self._boot_trigger is not None:
+            self._boot_trigger.set()
+
+    async def _wait_for_boot_trigger(self, seconds: float) -> None:
+        self._boot_trigger = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._boot_trigger.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    async def after_boot(self) -> None:
+        """Version hook after boot Accepted and the state report."""
+
+    async def _heartbeat(self) -> None:
+        while True:
+            interval = self.heartbeat_interval * (1.6 if self.has("heartbeat_drift") else 1.0)
+            if self.has("heartbeat_too_often"):
+                interval = max(0.2, self.heartbeat_interval / 4)
+            due = self._last_traffic + interval
+            await asyncio.sleep(max(0.05, due - time.monotonic()))
+            if time.monotonic() >= self._last_traffic + interval - 0.01 and self.registration == "Accepted":
+                try:
+                    await self.call("Heartbeat", {})
+                except Exception as exc:  # keep beating; the CSMS may have been slow once
+                    self.events.append(f"heartbeat failed: {exc}")
+
+    # --- sending -----------------------------------------------------------------------------------------
+    def _next_id(self) -> str:
+        if self.has("duplicate_message_id"):
+            return "42"
+        if self.has("long_message_id"):
+            return "m" + uuid.uuid4().hex + "xxx"  # 36 + 4 characters
+        if self.has("empty_message_id"):
+            return ""
+        return str(next(self._ids))
+
+    async def _send_text(self, text: str) -> None:
+        ws = self.ws
+        if ws is None:
+            raise ConnectionError("not connected")
+        self._last_traffic = time.monotonic()
+        if self.has("binary_frames"):
+            await ws.send(text.encode("utf-8"))
+        else:
+            await ws.send(text)
+
+    async def call(self, action: str, payload: dict, *, timeout: float | None = None) -> dict:
+        """Send a CALL and wait for its CALLRESULT (one outstanding CALL at a time, unless faulted)."""
+        assert self._call_lock is not None
+        if self.has("concurrent_call"):
+            return await self._call_unlocked(action, payload, timeout)
+        async with self._call_lock:
+            return await self._call_unlocked(action, payload, timeout)
+
+    async def _call_unlocked(self, action: str, payload: dict, timeout: float | None) -> dict:
+        mid = self._next_id()
+        sent_action = action.lower() if (self.has("wrong_action_case") and action == "Heartbeat") else action
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._pending[mid] = fut
+        text = json.dumps([2, mid, sent_action, payload], separators=(",", ":"))
+        if self.has("invalid_json") and action == "Heartbeat":
+            text = text[:-1]  # drop the closing bracket
+        await self._send_text(text)
+        try:
+            kind, body = await asyncio.wait_for(fut, timeout or self.call_timeout)
+        finally:
+            self._pending.pop(mid, None)
+        if kind == 4:
+            raise Reply(body[0], body[1])
+        if self.has("callerror_on_callresult") and action == "Heartbeat":
+            await self._send_text(json.dumps([4, mid, "GenericError", "", {}]))
+        return body
+
+    async def send_result(self, mid: str, payload: Any) -> None:
+        if self.has("late_response"):
+            await asyncio.sleep(float(self.params.get("late_response_s", 3.0)))
+        if self.has("wrong_message_id"):
+            mid = mid + "-x"
+        await self._send_text(json.dumps([3, mid, payload], separators=(",", ":")))
+
+    async def send_error(self, mid: str, code: str, description: str = "", details: Any = None) -> None:
+        if self.has("late_response"):
+            await asyncio.sleep(float(self.params.get("late_response_s", 3.0)))
+        code = self.misspell(code)
+        det: Any = {} if details is None else details
+        if self.has("error_details_not_object"):
+            det = "none"
+        await self._send_text(json.dumps([4, mid, code, description, det], separators=(",", ":")))
+
+    def misspell(self, code: str) -> str:
+        if not self.has("wrong_error_code_spelling"):
+            return code
+        swap = {"FormationViolation": "FormatViolation", "FormatViolation": "FormationViolation",
+                "OccurenceConstraintViolation": "OccurrenceConstraintViolation",
+                "OccurrenceConstraintViolation": "OccurenceConstraintViolation"}
+        return swap.get(code, code)
+
+    # --- receiving ---------------------------------------------------------------------------------------
+    async def _reader(self, ws: ClientConnection) -> None:
+        try:
+            async for data in ws:
+                self._last_traffic = time.monotonic()
+                self.spawn(self._dispatch(data))
+        except ConnectionClosed:
+            pass
+
+    async def _dispatch(self, data: str | bytes) -> None:
+        try:
+            msg = json.loads(data)
+        except ValueError:
+            await self.send_error("-1", self.format_violation, "not JSON")
+            return
+        if not isinstance(msg, list) or len(msg) < 3 or not isinstance(msg[1], str):
+            await self.send_error("-1", self.format_violation, "not an RPC frame")
+            return
+        kind, mid = msg[0], msg[1]
+        if kind in (3, 4):
+            fut = self._pending.get(mid)
+            if fut is not None and not fut.done():
+                fut.set_result((kind, msg[2] if kind == 3 else msg[2:4]))
+            return
+        if kind != 2:
+            if self.version == "2.0.1":
+                await self.send_error(mid, "MessageTypeNotSupported", f"type {kind}")
+            return
+        if len(msg) != 4:
+            await self.send_error(mid, self.format_violation, "CALL must have 4 elements")
+            return
+        action, payload = msg[2], msg[3]
+        handler = self.handlers.get(action)
+        if handler is None:
+            await self.send_error(mid, "NotImplemented", f"unknown action {action}")
+            return
+        if not isinstance(payload, dict):
+            await self.send_error(mid, self.format_violation, "payload must be an object")
+            return
+        problem = self.validate_request(action, payload)
+        if problem is not None:
+            await self.send_error(mid, problem[0], problem[1])
+            return
+        try:
+            result = await handler(payload)
+        except Reply as rep:
+            await self.send_error(mid, rep.code, rep.description, rep.details)
+            return
+        except NoAnswer:
+            return
+        except Exception as exc:  # a bug in the reference station shows up as InternalError, never a hang
+            log.exception("reference station handler %s", action)
+            await self.send_error(mid, "InternalError", str(exc)[:200])
+            return
+        await self.send_result(mid, result)
+        await self.after_answer(action, payload, result)
+
+    async def after_answer(self, action: str, payload: dict, result: Any) -> None:
+        """Version hook: actions that follow an answer (a reset reboots after Accepted, a trigger sends)."""
+
+    def validate_request(self, action: str, payload: dict) -> tuple[str, str] | None:
+        """Schema-check an incoming CSMS request; returns (errorCode, description) when invalid."""
+        from ..validator import SchemaValidator
+        from ..versions import VERSIONS
+        validator = _VALIDATORS.get(self.version)
+        if validator is None:
+            validator = _VALIDATORS[self.version] = SchemaValidator(VERSIONS[self.version])
+        findings = validator.validate(action, payload)
+        if not findings:
+            return None
+        return validator.error_code(findings), findings[0].message[:200]
+
+    @property
+    def format_violation(self) -> str:
+        return "FormationViolation" if self.version == "1.6" else "FormatViolation"
+
+
+_VALIDATORS: dict[str, Any] = {}

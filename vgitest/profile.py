@@ -1,0 +1,96 @@
+"""PICS/PIXIT profiles: what the DUT declares it supports (PICS) and the parameters the tests need (PIXIT).
+
+A profile is a TOML file::
+
+    [dut]                      # identity of the device, shown in every report
+    name = "ACME Wallbox"
+    protocol = "ocpp"
+    version = "1.6"
+    identity = "ACME-0001"
+    password = "0123456789abcdef"
+    [pics]                     # feature -> supported?
+    Core = true
+    Reservation = false
+    [pixit]                    # parameters
+    connectors = 1
+    valid_id_token = "04A1B2C3"
+    [adapter]                  # how the harness asks for physical actions
+    kind = "command"
+    [adapter.commands]
+    plug_in = "curl -fsS -X POST http://dut.local/test/plug?connector={connector}"
+
+A test that needs a feature the profile does not declare ends NOT_APPLICABLE, with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .resources import data_dir
+from .verdict import HarnessError
+
+
+@dataclasses.dataclass
+class Profile:
+    path: Path | None
+    dut: dict[str, Any]
+    pics: dict[str, bool]
+    pixit: dict[str, Any]
+    adapter: dict[str, Any]
+    validation: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Profile":
+        p = Path(path)
+        if not p.is_file():
+            builtin = data_dir("profiles") / p.name
+            if not p.suffix:
+                builtin = data_dir("profiles") / f"{p.name}.toml"
+            if builtin.is_file():
+                p = builtin
+            else:
+                raise HarnessError(f"profile {path} not found (built-in profiles: "
+                                   f"{', '.join(sorted(x.stem for x in data_dir('profiles').glob('*.toml')))})")
+        try:
+            with p.open("rb") as fh:
+                doc = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise HarnessError(f"profile {p}: {exc}") from None
+        pics = doc.get("pics", {})
+        bad = [k for k, v in pics.items() if not isinstance(v, bool)]
+        if bad:
+            raise HarnessError(f"profile {p}: PICS values must be true/false ({', '.join(bad)})")
+        return cls(p, doc.get("dut", {}), pics, doc.get("pixit", {}), doc.get("adapter", {}),
+                   doc.get("validation", {}))
+
+    @property
+    def name(self) -> str:
+        return str(self.dut.get("name", self.path.stem if self.path else "unnamed DUT"))
+
+    def supports(self, feature: str) -> bool:
+        return bool(self.pics.get(feature, False))
+
+    def missing(self, features: tuple[str, ...] | list[str]) -> list[str]:
+        """Features a test needs that this DUT does not declare. A leading '!' asks for the feature's absence."""
+        out = []
+        for f in features:
+            if f.startswith("!"):
+                if self.supports(f[1:]):
+                    out.append(f)
+            elif not self.supports(f):
+                out.append(f)
+        return out
+
+    def param(self, key: str, default: Any = None) -> Any:
+        return self.pixit.get(key, default)
+
+    def environment(self) -> dict[str, str]:
+        """Flat key/value pairs for Allure's environment widget and JUnit properties."""
+        env = {f"dut.{k}": str(v) for k, v in self.dut.items() if k not in ("password",)}
+        env.update({f"pics.{k}": "yes" if v else "no" for k, v in self.pics.items()})
+        if self.path:
+            env["profile"] = str(self.path)
+        return env
