@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import sys
 import time
 from typing import Any, Protocol
 
@@ -132,6 +131,3 @@ def from_profile(kind: str, profile_adapter: dict[str, Any], *, simulator: Any =
                               env)
     raise HarnessError(f"unknown DUT adapter {kind!r} (simulated, manual, command)")
 
-
-def _interactive() -> bool:
-    return sys.stdin is not None and sys.stdin.isatty()

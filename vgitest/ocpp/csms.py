@@ -21,7 +21,7 @@ import time
 import urllib.parse
 import uuid
 from collections import deque
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -254,6 +254,21 @@ class StationSession:
             if time.monotonic() > deadline:
                 raise NonConformance(f"station {self.identity} did not (re)connect within {timeout:g} s")
             time.sleep(0.01)
+
+    # verdicts ------------------------------------------------------------------------------------------
+    def fail(self, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> "NoReturn":
+        """Record a finding with `rule_id` (on `frame` if given) and fail the test with it."""
+        finding = Finding.of(rule_id, message, frame.index if frame is not None else None, **details)
+        if frame is not None:
+            frame.findings.append(finding)
+        else:
+            self.csms.trace.add_finding(finding)
+        raise NonConformance(f"[{rule_id}] {message}", [finding])
+
+    def check(self, condition: Any, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> None:
+        """`fail(...)` unless `condition` holds."""
+        if not condition:
+            self.fail(rule_id, message, frame, **details)
 
     # acting --------------------------------------------------------------------------------------------
     def call(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True) -> dict:

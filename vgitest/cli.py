@@ -1,0 +1,132 @@
+"""The `vgitest` command: run the suites, list faults and rules, analyse captures, encode/decode EXI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .resources import data_dir, suites_dir
+
+# The built-in reference runs of `vgitest run`: (name, profile, suite folder).
+REFERENCE_RUNS = (
+    ("ocpp16", "reference-station-16", "ocpp16"),
+    ("ocpp201", "reference-station-201", "ocpp201"),
+)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    reports = Path(args.reports).resolve()
+    allure_dir = reports / "allure-results"
+    if args.clean and reports.exists():
+        shutil.rmtree(reports)
+    reports.mkdir(parents=True, exist_ok=True)
+    runs = []
+    if args.profile:
+        for prof in args.profile:
+            if not args.suite:
+                raise SystemExit("vgitest run: with --profile, name the suite folder(s) to run with --suite")
+            runs.append((Path(prof).stem, prof, args.suite))
+    else:
+        runs = [(n, p, [str(suites_dir() / s)]) for n, p, s in REFERENCE_RUNS if (suites_dir() / s).is_dir()
+                and (data_dir("profiles") / f"{p}.toml").is_file()]
+        if args.only:
+            runs = [r for r in runs if r[0] in args.only]
+    if not runs:
+        print("vgitest run: nothing to run (no suites or profiles found)", file=sys.stderr)
+        return 2
+    worst = 0
+    summary = []
+    for name, profile, suites in runs:
+        run_dir = reports / name
+        cmd = [sys.executable, "-m", "pytest", *suites, f"--vgi-profile={profile}", f"--vgi-reports={reports}",
+               f"--vgi-run-name={name}", f"--alluredir={allure_dir}", f"--junitxml={run_dir / 'junit.xml'}",
+               "-p", "no:cacheprovider", "-q", "-rfE"]
+        cmd += [f"--vgi-fault={f}" for f in args.fault]
+        if args.strict:
+            cmd.append("--vgi-strict")
+        if args.adapter:
+            cmd.append(f"--vgi-adapter={args.adapter}")
+        cmd += args.pytest_args
+        print(f"\n=== vgitest run {name}: {profile} against {', '.join(suites)}", flush=True)
+        t0 = time.time()
+        rc = subprocess.call(cmd)
+        worst = max(worst, rc)
+        counts = {}
+        results = run_dir / "results.json"
+        if results.is_file():
+            counts = json.loads(results.read_text()).get("counts", {})
+        summary.append((name, rc, counts, time.time() - t0))
+    print("\n=== vgitest summary")
+    for name, rc, counts, dt in summary:
+        verdicts = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no results"
+        print(f"  {name:<10} exit={rc}  {verdicts}  ({dt:.0f} s)  -> {reports / name}")
+    print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
+    return worst
+
+
+def _cmd_faults(args: argparse.Namespace) -> int:
+    from .ocpp.station import catalog  # noqa: F401  (registers every version's faults)
+    from .ocpp.station.faults import CATALOG
+    for f in sorted(CATALOG.values(), key=lambda x: x.name):
+        for version, d in f.detected_by.items():
+            print(f"{f.name:<32} OCPP {version:<6} {d.rule:<28} {', '.join(d.tests)}")
+        if args.verbose:
+            print(f"    {f.description}")
+    return 0
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from .findings import RULES
+    from .ocpp import rules  # noqa: F401
+    for r in RULES.all():
+        print(f"{r.id:<30} {r.severity.value:<5} {r.title}" + (f"  [{r.ref}]" if args.verbose and r.ref else ""))
+    return 0
+
+
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    for p in sorted(data_dir("profiles").glob("*.toml")):
+        print(p.stem, "-", p)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="vgitest", description="Conformance test harness for EV, charger and grid "
+                                 "protocols.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run the suites (default: every suite against its built-in reference simulator)")
+    r.add_argument("--reports", default=os.environ.get("VGITEST_REPORTS", "reports"), help="report directory")
+    r.add_argument("--profile", action="append", help="DUT profile (repeatable); needs --suite")
+    r.add_argument("--suite", action="append", help="suite folder(s) to run with --profile")
+    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201)")
+    r.add_argument("--fault", action="append", default=[], help="inject a named fault into the reference simulator")
+    r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
+    r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")
+    r.add_argument("--clean", action="store_true", help="delete the report directory first")
+    r.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments after --")
+    r.set_defaults(fn=_cmd_run)
+    f = sub.add_parser("faults", help="list the reference simulators' fault catalog")
+    f.add_argument("-v", "--verbose", action="store_true")
+    f.set_defaults(fn=_cmd_faults)
+    ru = sub.add_parser("rules", help="list every rule id the harness checks")
+    ru.add_argument("-v", "--verbose", action="store_true")
+    ru.set_defaults(fn=_cmd_rules)
+    p = sub.add_parser("profiles", help="list the built-in DUT profiles")
+    p.set_defaults(fn=_cmd_profiles)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "pytest_args", None) and args.pytest_args[:1] == ["--"]:
+        args.pytest_args = args.pytest_args[1:]
+    return int(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Evidence: views of a test's trace and findings (JSONL, pcapng, sequence diagram, Allure, run summary)."""

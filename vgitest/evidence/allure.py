@@ -1,0 +1,63 @@
+"""Allure glue that costs nothing without `--alluredir`: allure-pytest only records when it is active."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+try:
+    import allure
+    from allure_commons.types import AttachmentType
+except ImportError:  # allure-pytest is a dependency, but the library must work without it
+    allure = None  # type: ignore[assignment]
+    AttachmentType = None  # type: ignore[assignment,misc]
+
+PCAPNG = "application/vnd.tcpdump.pcap"
+
+
+@contextlib.contextmanager
+def step(title: str) -> Iterator[None]:
+    if allure is None:
+        yield
+        return
+    with allure.step(title):
+        yield
+
+
+def attach_json(obj: Any, name: str) -> None:
+    if allure is not None:
+        allure.attach(json.dumps(obj, indent=2, ensure_ascii=False, default=str), name=name,
+                      attachment_type=AttachmentType.JSON)
+
+
+def attach_text(text: str, name: str) -> None:
+    if allure is not None:
+        allure.attach(text, name=name, attachment_type=AttachmentType.TEXT)
+
+
+def attach_file(path: Path, name: str, kind: str) -> None:
+    if allure is None or not path.is_file():
+        return
+    types = {"json": AttachmentType.JSON, "text": AttachmentType.TEXT}
+    if kind == "pcapng":
+        allure.attach.file(str(path), name=name, attachment_type=PCAPNG, extension="pcapng")
+    elif kind == "jsonl":
+        allure.attach.file(str(path), name=name, attachment_type="application/x-ndjson", extension="jsonl")
+    else:
+        allure.attach.file(str(path), name=name, attachment_type=types.get(kind, AttachmentType.TEXT))
+
+
+def label(protocol: str, version: str, feature: str | None, case_id: str | None, verdict: str) -> None:
+    if allure is None:
+        return
+    allure.dynamic.epic(f"{protocol.upper()} {version}".strip())
+    if feature:
+        allure.dynamic.feature(feature)
+    if case_id:
+        allure.dynamic.story(case_id)
+        allure.dynamic.id(case_id)
+        allure.dynamic.testcase(case_id, name=case_id)  # --allure-link-pattern tms:<url>/{} makes it a link
+    allure.dynamic.label("verdict", verdict)
+    allure.dynamic.tag(f"verdict:{verdict}")

@@ -1,0 +1,162 @@
+"""Rules checked over a test's whole trace after it ran: timing (heartbeat cadence, boot retry interval)
+and message sizes. Real-time rules (framing, RPC state, schema) are checked by the fake CSMS per frame."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ..budgets import Budgets
+from ..findings import Finding
+from ..trace import Direction, Frame
+from . import rules as r
+
+
+def run_all(frames: list[Frame], budgets: Budgets, *, test_end_ns: int, heartbeat_interval: float | None = None
+            ) -> list[Finding]:
+    tol = budgets.timing("ocpp", "tolerance").value_s or 0.0
+    out = heartbeat_gaps(frames, tol, test_end_ns, heartbeat_interval)
+    out += boot_retries(frames, tol)
+    return out
+
+
+def _interval_updates(frames: list[Frame]) -> list[tuple[int, float]]:
+    """(t_ns, interval_s) each time the heartbeat interval took effect: boot Accepted, or a configuration change."""
+    out: list[tuple[int, float]] = []
+    requests = {f.correlation: f for f in frames if f.kind == "CALL"}
+    for f in frames:
+        if f.kind != "CALLRESULT" or not isinstance(f.body, dict):
+            continue
+        req = requests.get(f.correlation)
+        if req is None:
+            continue
+        if req.name == "BootNotification" and f.direction is Direction.OUT and f.body.get("status") == "Accepted":
+            out.append((f.t_ns, float(f.body.get("interval", 0))))
+        elif req.name == "ChangeConfiguration" and f.direction is Direction.IN and f.body.get("status") == "Accepted" \
+                and isinstance(req.body, dict) and req.body.get("key") == "HeartbeatInterval":
+            try:
+                out.append((f.t_ns, float(req.body.get("value"))))
+            except (TypeError, ValueError):
+                pass
+        elif req.name == "SetVariables" and f.direction is Direction.IN and isinstance(req.body, dict):
+            for item, res in zip(req.body.get("setVariableData", []), f.body.get("setVariableResult", [])):
+                if item.get("variable", {}).get("name") == "HeartbeatInterval" and res.get("attributeStatus") == \
+                        "Accepted":
+                    try:
+                        out.append((f.t_ns, float(item.get("attributeValue"))))
+                    except (TypeError, ValueError):
+                        pass
+    return out
+
+
+def heartbeat_gaps(frames: list[Frame], tolerance: float, test_end_ns: int,
+                   initial_interval: float | None = None) -> list[Finding]:
+    """No idle gap longer than the heartbeat interval + tolerance while connected and registered.
+
+    HeartbeatInterval is an inactivity interval: any OCPP exchange resets it, so the rule is about gaps in
+    traffic, not about one Heartbeat every N seconds. Heartbeats much more often than the interval are a
+    SHOULD-level finding (OCPP-HEARTBEAT-EARLY)."""
+    findings: list[Finding] = []
+    by_conn: dict[str, list[Frame]] = defaultdict(list)
+    for f in frames:
+        by_conn[f.connection].append(f)
+    updates = _interval_updates(frames)
+    for conn, fs in by_conn.items():
+        interval = initial_interval
+        registered = initial_interval is not None
+        pending = list(updates)
+        last: Frame | None = None
+        last_hb: Frame | None = None
+        closed = False
+        for f in fs:
+            while pending and pending[0][0] <= f.t_ns:
+                interval, registered = pending.pop(0)[1], True
+            if f.kind == "CLOSE":
+                closed = True
+                break
+            if f.kind == "OPEN":
+                registered, last = False, f
+                continue
+            if last is not None and registered and interval and f.t_ns - last.t_ns > (interval + tolerance) * 1e9:
+                gap = (f.t_ns - last.t_ns) / 1e9
+                findings.append(Finding.of(r.HEARTBEAT_GAP, f"no OCPP traffic for {gap:.2f} s (interval {interval:g} s"
+                                           f" + tolerance {tolerance:g} s)", f.index, gap_s=round(gap, 3)))
+            if f.direction is Direction.IN and f.kind == "CALL" and f.name == "Heartbeat":
+                if last_hb is not None and interval and last is not None and last.correlation == last_hb.correlation \
+                        and f.t_ns - last_hb.t_ns < (interval / 2 - tolerance) * 1e9:
+                    findings.append(Finding.of(r.HEARTBEAT_EARLY, f"Heartbeat after {(f.t_ns - last_hb.t_ns) / 1e9:.2f}"
+                                               f" s of silence; the interval is {interval:g} s", f.index))
+                last_hb = f
+            if f.kind in ("CALL", "CALLRESULT", "CALLERROR"):
+                last = f
+        if not closed and last is not None and registered and interval and \
+                test_end_ns - last.t_ns > (interval + tolerance) * 1e9:
+            gap = (test_end_ns - last.t_ns) / 1e9
+            findings.append(Finding.of(r.HEARTBEAT_GAP, f"no OCPP traffic for {gap:.2f} s up to the end of the test "
+                                       f"(interval {interval:g} s + tolerance {tolerance:g} s)", last.index,
+                                       gap_s=round(gap, 3)))
+    return findings
+
+
+def boot_retries(frames: list[Frame], tolerance: float) -> list[Finding]:
+    """After a Pending/Rejected answer, the next BootNotification waits at least `interval` (unless triggered)."""
+    findings: list[Finding] = []
+    not_before: dict[str, tuple[int, float]] = {}  # identity -> (earliest t_ns, interval)
+    for f in frames:
+        ident = f.meta.get("identity", "")
+        if f.direction is Direction.OUT and f.kind == "CALL" and f.name == "TriggerMessage":
+            not_before.pop(ident, None)
+        if f.direction is Direction.OUT and f.kind == "CALLRESULT" and f.name == "BootNotification" \
+                and isinstance(f.body, dict) and f.body.get("status") in ("Pending", "Rejected"):
+            interval = float(f.body.get("interval", 0) or 0)
+            if interval > 0:
+                not_before[ident] = (f.t_ns + int((interval - tolerance) * 1e9), interval)
+        if f.direction is Direction.IN and f.kind == "CALL" and f.name == "BootNotification" and ident in not_before:
+            earliest, interval = not_before.pop(ident)
+            if f.t_ns < earliest:
+                findings.append(Finding.of(r.BOOT_RETRY_EARLY, f"BootNotification repeated "
+                                           f"{(f.t_ns - earliest) / 1e9 + interval - tolerance:.2f} s after a "
+                                           f"{interval:g} s retry interval", f.index))
+    return findings
+
+
+def size_table(frames: list[Frame], budgets: Budgets, extra: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Per message type and direction: count, largest wire size, and its budget where one exists."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for f in frames:
+        if f.is_event or f.kind in ("REJECT",):
+            continue
+        name = f.name or f.kind
+        key = (f.protocol, name + ("" if f.kind in ("CALL", "SEND") else f".{f.kind}"), f.direction.value)
+        row = rows.setdefault(key, {"protocol": f.protocol, "message": key[1], "direction": f.direction.value,
+                                    "count": 0, "max_bytes": 0, "frame": f.index})
+        row["count"] += 1
+        if f.size > row["max_bytes"]:
+            row["max_bytes"], row["frame"] = f.size, f.index
+    out = []
+    for row in rows.values():
+        b = budgets.size_for(row["protocol"], row["message"].split(".")[0])
+        limit = (extra or {}).get(row["message"].split(".")[0])
+        if b is not None:
+            row.update(budget_bytes=b.max_bytes, budget_ref=b.ref, budget_severity=b.severity.value,
+                       within=row["max_bytes"] <= b.max_bytes)
+        if limit is not None:
+            row.update(dut_limit_bytes=limit, within_dut_limit=row["max_bytes"] <= limit)
+        out.append(row)
+    return sorted(out, key=lambda x: (x["direction"], x["message"]))
+
+
+def size_findings(table: list[dict[str, Any]], budgets: Budgets) -> list[Finding]:
+    out = []
+    for row in table:
+        if row["direction"] != Direction.IN.value:
+            continue
+        if row.get("within") is False:
+            b = budgets.size_for(row["protocol"], row["message"].split(".")[0])
+            assert b is not None
+            out.append(Finding.of(r.SIZE_BUDGET, f"{row['message']} is {row['max_bytes']} bytes; budget "
+                                  f"{b.max_bytes} bytes ({b.ref})", row["frame"], severity=b.severity))
+        if row.get("within_dut_limit") is False:
+            out.append(Finding.of(r.SIZE_BUDGET, f"{row['message']} is {row['max_bytes']} bytes, above the station's "
+                                  f"own BytesPerMessage {row['dut_limit_bytes']}", row["frame"]))
+    return out

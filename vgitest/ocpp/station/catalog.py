@@ -1,0 +1,12 @@
+"""Imports every version's fault catalog so that `faults.CATALOG` is complete."""
+
+from __future__ import annotations
+
+import importlib
+
+for _mod in ("vgitest.ocpp.station.catalog_v16", "vgitest.ocpp.station.catalog_v201"):
+    try:
+        importlib.import_module(_mod)
+    except ModuleNotFoundError as exc:  # a version without a catalog yet
+        if exc.name != _mod:
+            raise

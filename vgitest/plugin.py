@@ -1,0 +1,371 @@
+"""The vgitest pytest plugin: options, markers, fixtures and the hooks that turn a trace into a verdict.
+
+It is a thin layer: the fake peers, checks and evidence writers work without pytest.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from .evidence import allure as vallure
+from .findings import Finding
+from .run import Settings, VgiRun
+from .verdict import HarnessError, Inconclusive, NonConformance, Verdict, worst
+
+RUN = pytest.StashKey[VgiRun]()
+RECORD = pytest.StashKey[dict]()
+
+MARKERS = (
+    "vgi_case(id, feature=None, requires=()): official test-case id (e.g. TC_B_01_CS), its functional block, "
+    "and the PICS features it needs ('!X' = needs X absent); an undeclared feature makes the test NOT_APPLICABLE",
+    "vgi_protocol(protocol, version): the suite's protocol and version; the test is NOT_APPLICABLE when the DUT "
+    "profile declares another",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("vgitest", "vgitest conformance harness")
+    opts = [
+        ("--vgi-profile", "vgi_profile", "DUT PICS/PIXIT profile (TOML path, or a built-in name such as "
+                                         "reference-station-16)", None),
+        ("--vgi-adapter", "vgi_adapter", "DUT adapter: simulated, manual or command (default: the profile's)", None),
+        ("--vgi-host", "vgi_host", "address the fake peers listen on (default 127.0.0.1)", "127.0.0.1"),
+        ("--vgi-port", "vgi_port", "port of the fake CSMS (default 0 = any free port)", "0"),
+        ("--vgi-reports", "vgi_reports", "report directory (default: reports)", "reports"),
+        ("--vgi-run-name", "vgi_run_name", "subfolder of the report directory for this run (default: the profile "
+                                           "name)", None),
+        ("--vgi-schemas", "vgi_schemas", "folder with the official schemas, instead of the pinned packages", None),
+        ("--vgi-tls-cert", "vgi_tls_cert", "server certificate (PEM) for wss:// (security profiles 2 and 3)", None),
+        ("--vgi-tls-key", "vgi_tls_key", "server private key (PEM)", None),
+        ("--vgi-tls-ca", "vgi_tls_ca", "CA bundle that signs station certificates (security profile 3)", None),
+    ]
+    for flag, ini, help_, default in opts:
+        g.addoption(flag, dest=ini, default=None, help=help_)
+        parser.addini(ini, help_, default=default)
+    g.addoption("--vgi-fault", dest="vgi_fault", action="append", default=[],
+                help="inject a named fault into the reference simulator (repeatable; see `vgitest faults`)")
+    g.addoption("--vgi-strict", dest="vgi_strict", action="store_true", default=None,
+                help="treat NON_STRICT findings (a broken SHOULD) as FAIL")
+    g.addoption("--vgi-lenient", dest="vgi_lenient", action="store_true", default=None,
+                help="schema violations are warnings instead of failures")
+    parser.addini("vgi_strict", "treat NON_STRICT as FAIL", type="bool", default=False)
+    parser.addini("vgi_lenient", "schema violations are warnings", type="bool", default=False)
+
+
+def _opt(config: pytest.Config, name: str) -> Any:
+    v = config.getoption(name)
+    return v if v is not None else config.getini(name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for m in MARKERS:
+        config.addinivalue_line("markers", m)
+    profile = _opt(config, "vgi_profile")
+    run_name = _opt(config, "vgi_run_name") or (Path(profile).stem if profile else "default")
+    settings = Settings(profile=profile, adapter=_opt(config, "vgi_adapter"), host=_opt(config, "vgi_host"),
+                        port=int(_opt(config, "vgi_port")), reports=Path(_opt(config, "vgi_reports")),
+                        run_name=run_name, faults=tuple(config.getoption("vgi_fault") or ()),
+                        strict=bool(_opt(config, "vgi_strict")), lenient=bool(_opt(config, "vgi_lenient")),
+                        schemas=_opt(config, "vgi_schemas"), tls_cert=_opt(config, "vgi_tls_cert"),
+                        tls_key=_opt(config, "vgi_tls_key"), tls_ca=_opt(config, "vgi_tls_ca"))
+    try:
+        config.stash[RUN] = VgiRun(settings)
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    run = config.stash.get(RUN, None)
+    if run is None:
+        return []
+    s = run.settings
+    p = run.profile
+    lines = [f"vgitest: profile={p.path if p else '-'} dut={p.name if p else '-'} adapter="
+             f"{run.adapter_kind() if p else '-'} reports={run.run_dir}"]
+    if s.faults:
+        lines.append(f"vgitest: injected faults: {', '.join(s.faults)}")
+    if s.strict or s.lenient:
+        lines.append(f"vgitest: strict={s.strict} lenient={s.lenient}")
+    return lines
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN, None)
+    if run is None:
+        return
+    run.stop()
+    if not run.results:
+        return
+    from .evidence.report import write_environment, write_results
+    p = run.profile
+    meta = {"profile": str(p.path) if p and p.path else None, "profile_name": p.name if p else "",
+            "dut": p.name if p else "", "faults": list(run.settings.faults), "strict": run.settings.strict,
+            "started": run.started, "finished": time.time()}
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    write_results(run.results, run.run_dir, meta)
+    allure_dir = session.config.getoption("allure_report_dir", None)
+    if allure_dir and p is not None:
+        write_environment({**p.environment(), "vgitest.faults": ",".join(run.settings.faults) or "none"},
+                          Path(allure_dir))
+
+
+# --- applicability (PICS) -----------------------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    run = item.config.stash[RUN]
+    case = item.get_closest_marker("vgi_case")
+    proto = item.get_closest_marker("vgi_protocol")
+    record: dict[str, Any] = {"case": case.args[0] if case and case.args else None,
+                              "feature": case.kwargs.get("feature") if case else None,
+                              "protocol": proto.args[0] if proto else None,
+                              "version": proto.args[1] if proto and len(proto.args) > 1 else None,
+                              "t0": time.time(), "start": None}
+    item.stash[RECORD] = record
+    if proto is None and case is None:
+        return
+    profile = run.require_profile()
+    if proto is not None:
+        dut_proto = str(profile.dut.get("protocol", ""))
+        if dut_proto != proto.args[0] or (record["version"] and run.dut_version != record["version"]):
+            record["verdict"] = Verdict.NOT_APPLICABLE
+            pytest.skip(f"NOT_APPLICABLE: the DUT speaks {dut_proto} {run.dut_version}; this test is for "
+                        f"{proto.args[0]} {record['version']}")
+    if case is not None:
+        missing = profile.missing(tuple(case.kwargs.get("requires", ())))
+        if missing:
+            record["verdict"] = Verdict.NOT_APPLICABLE
+            pytest.skip(f"NOT_APPLICABLE: PICS of {profile.name} does not declare "
+                        f"{', '.join(m.lstrip('!') + (' absent' if m.startswith('!') else '') for m in missing)}")
+    if run.csms is not None:
+        record["start"] = len(run.csms.trace)
+        record["start_ns"] = time.monotonic_ns()
+
+
+# --- verdict ------------------------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        result = yield
+    except BaseException:
+        _evaluate(item)
+        raise
+    verdict, blocking = _evaluate(item)
+    if verdict >= Verdict.FAIL and blocking:
+        raise NonConformance("the DUT broke rules during this test:\n" + "\n".join(f"  {f}" for f in blocking),
+                             blocking)
+    return result
+
+
+def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
+    """Run the trace checks over the test's frames and compute the findings-based verdict."""
+    run = item.config.stash[RUN]
+    rec = item.stash.get(RECORD, None)
+    if rec is None or run.csms is None:
+        return Verdict.PASS, []
+    if rec.get("start") is None:  # the fake peer started during this test's setup
+        rec["start"], rec["start_ns"] = 0, 0
+    from .ocpp import checks
+    csms = run.csms
+    end_ns = time.monotonic_ns()
+    frames = csms.trace.since(rec["start"])
+    session = csms.sessions.get(run.identity)
+    initial = None
+    if session is not None and rec.get("initial_hb") is not None:
+        initial = rec["initial_hb"]
+    for f in checks.run_all(frames, run.budgets, test_end_ns=end_ns, heartbeat_interval=initial):
+        csms.trace.add_finding(f)
+    table = checks.size_table(frames, run.budgets)
+    for f in checks.size_findings(table, run.budgets):
+        csms.trace.add_finding(f)
+    rec["sizes"] = table
+    rec["end_index"] = len(csms.trace)
+    findings = run.dut_findings(csms.trace.findings_since(rec["start"]))
+    rec["findings"] = findings
+    strict = run.settings.strict
+    verdict = worst((f.verdict(strict) for f in findings), Verdict.PASS)
+    blocking = [f for f in findings if f.verdict(strict) >= Verdict.FAIL]
+    rec["findings_verdict"] = verdict
+    if session is not None:
+        rec["latency"] = _latency_since(session, rec)
+    return verdict, blocking
+
+
+def _latency_since(session: Any, rec: dict) -> dict | None:
+    from .ocpp.csms import latency_summary
+    samples = [int(f.meta["harness_latency_us"] * 1000) for f in session.csms.trace.since(rec["start"])
+               if "harness_latency_us" in f.meta]
+    return latency_summary(samples)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    report = yield
+    rec = item.stash.get(RECORD, None)
+    if rec is None:
+        return report
+    if report.when == "call" or (report.when == "setup" and (report.failed or report.skipped)):
+        _finish(item, call, report, rec)
+    return report
+
+
+def _final_verdict(call: pytest.CallInfo, report: pytest.TestReport, rec: dict) -> Verdict:
+    base = rec.get("findings_verdict", Verdict.PASS)
+    if report.skipped:
+        return rec.get("verdict", Verdict.NOT_APPLICABLE)
+    exc = call.excinfo.value if call.excinfo else None
+    if exc is None:
+        return base
+    if isinstance(exc, Inconclusive) or (report.when == "setup" and isinstance(exc, AssertionError)):
+        return max(base, Verdict.INCONCLUSIVE)
+    if isinstance(exc, AssertionError):
+        return Verdict.FAIL
+    return Verdict.ERROR
+
+
+def _finish(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport, rec: dict) -> None:
+    run: VgiRun = item.config.stash[RUN]
+    if report.when == "setup" and report.failed and run.csms is not None and "findings" not in rec:
+        _evaluate(item)
+    verdict = _final_verdict(call, report, rec)
+    rec["verdict"] = verdict
+    findings: list[Finding] = rec.get("findings", [])
+    item.user_properties.append(("verdict", verdict.label))
+    if rec.get("case"):
+        item.user_properties.append(("test_case", rec["case"]))
+    if findings:
+        item.user_properties.append(("rules", ",".join(sorted({f.rule_id for f in findings}))))
+    evidence = {}
+    if run.csms is not None and rec.get("start") is not None and not report.skipped:
+        evidence = _write_evidence(item, run, rec, findings)
+    version = rec.get("version") or (run.dut_version if run.profile else "")
+    vallure.label(rec.get("protocol") or "", version, rec.get("feature"), rec.get("case"), verdict.label)
+    run.results.append({
+        "test": item.name, "nodeid": item.nodeid, "case": rec.get("case"), "feature": rec.get("feature"),
+        "verdict": verdict.name, "outcome": report.outcome,
+        "duration_s": round(time.time() - rec["t0"], 3),
+        "findings": [f.to_dict() for f in findings],
+        "message": str(call.excinfo.value)[:2000] if call.excinfo else None,
+        "harness_latency": rec.get("latency"), "sizes": rec.get("sizes"), "evidence": evidence,
+    })
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:120]
+
+
+def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Finding]) -> dict[str, str]:
+    from .evidence import jsonl, pcapng, sequence
+    csms = run.csms
+    end = rec.get("end_index", len(csms.trace))
+    frames = csms.trace.since(rec["start"])[: end - rec["start"]]
+    d = run.run_dir / "tests" / _slug(item.name)
+    d.mkdir(parents=True, exist_ok=True)
+    out: dict[str, str] = {}
+    jsonl.write_frames(frames, d / "frames.jsonl")
+    out["frames"] = str(d / "frames.jsonl")
+    if rec.get("protocol") == "ocpp" or run.profile and run.profile.dut.get("protocol") == "ocpp":
+        jsonl.write_open_ocpp_trace(frames, d / "trace.jsonl")
+        out["open_ocpp_trace"] = str(d / "trace.jsonl")
+    seq = sequence.text(frames, dut=run.identity, harness="FAKE-CSMS")
+    (d / "sequence.txt").write_text(seq, encoding="utf-8")
+    (d / "sequence.mmd").write_text(sequence.mermaid(frames, dut=run.identity, harness="Fake CSMS"), encoding="utf-8")
+    out["sequence"] = str(d / "sequence.txt")
+    try:
+        n = pcapng.write_pcapng(csms.wires, d / "capture.pcapng", rec.get("start_ns", 0))
+        if n:
+            out["pcapng"] = str(d / "capture.pcapng")
+    except Exception as exc:  # evidence must never turn a verdict into an error
+        (d / "capture.error.txt").write_text(f"pcapng not written: {exc!r}\n", encoding="utf-8")
+    import json
+    summary = {"verdict": rec.get("verdict").name if rec.get("verdict") else None,
+               "findings": [f.to_dict() for f in findings], "harness_latency": rec.get("latency"),
+               "sizes": rec.get("sizes")}
+    (d / "findings.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    out["findings"] = str(d / "findings.json")
+    vallure.attach_text(seq, "sequence diagram")
+    vallure.attach_json(summary, "findings, sizes and harness latency")
+    vallure.attach_file(d / "trace.jsonl", "trace (open-ocpp-trace JSONL)", "jsonl")
+    vallure.attach_file(d / "frames.jsonl", "frames (raw, all)", "jsonl")
+    vallure.attach_file(d / "capture.pcapng", "capture.pcapng", "pcapng")
+    return out
+
+
+# --- fixtures -----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def vgi_run(request: pytest.FixtureRequest) -> VgiRun:
+    return request.config.stash[RUN]
+
+
+@pytest.fixture(scope="session")
+def vgi_profile(vgi_run: VgiRun) -> Any:
+    """The DUT's PICS/PIXIT profile."""
+    return vgi_run.require_profile()
+
+
+@pytest.fixture(scope="session")
+def vgi_budgets(vgi_run: VgiRun) -> Any:
+    """Timing and size budgets (schemas/budgets/*.toml, with the profile's [budgets] overrides)."""
+    return vgi_run.budgets
+
+
+@pytest.fixture
+def csms(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The fake CSMS (started once per session; every frame of this test is checked and kept as evidence)."""
+    server = vgi_run.ensure_csms()
+    rec = request.node.stash.get(RECORD, None)
+    if rec is not None and rec.get("start") is None:
+        rec["start"], rec["start_ns"] = len(server.trace), time.monotonic_ns()
+    return server
+
+
+@pytest.fixture(scope="session")
+def dut(vgi_run: VgiRun) -> Any:
+    """The DUT adapter: `dut.perform("plug_in", connector=1)` and the other physical actions."""
+    return vgi_run.ensure_dut()
+
+
+@pytest.fixture
+def station(csms: Any, dut: Any, vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The DUT's session on the fake CSMS (connected; per-test configuration reset)."""
+    session = csms.session(vgi_run.identity)
+    timeout = float(vgi_run.require_profile().param("connect_timeout", 30))
+    try:
+        session.wait_connected(timeout)
+    except NonConformance as exc:
+        raise Inconclusive(f"{exc} (is the station configured with {csms.url_for(vgi_run.identity)}?)") from None
+    session.reset_for_test()
+    rec = request.node.stash.get(RECORD, None)
+    if rec is not None:
+        session.cursor = rec["start"]
+        rec["initial_hb"] = session.heartbeat_interval if session.registration == "Accepted" else None
+    return session
+
+
+def _states(session: Any) -> Any:
+    from .ocpp.states import for_version
+    return for_version(session.version)
+
+
+@pytest.fixture
+def booted_station(station: Any, dut: Any, vgi_profile: Any) -> Any:
+    """Reusable state Booted: connected and registration Accepted in this power cycle."""
+    _states(station).booted(station, dut, vgi_profile)
+    return station
+
+
+@pytest.fixture
+def authorized_session(booted_station: Any, dut: Any, vgi_profile: Any) -> dict:
+    """Reusable state Authorized: a valid token presented and accepted."""
+    return _states(booted_station).authorized(booted_station, dut, vgi_profile)
+
+
+@pytest.fixture
+def running_transaction(booted_station: Any, dut: Any, vgi_profile: Any) -> dict:
+    """Reusable state EnergyTransferStarted: EV plugged in, authorized, transaction running."""
+    return _states(booted_station).transaction(booted_station, dut, vgi_profile)
+

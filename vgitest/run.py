@@ -1,0 +1,157 @@
+"""Run-level state of a vgitest pytest session: profile, budgets, the fake peer and the DUT adapter.
+
+Kept separate from the pytest plugin so that the plugin stays a thin layer of options, fixtures and hooks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import ssl
+import time
+from pathlib import Path
+from typing import Any
+
+from .adapters import DutAdapter, from_profile
+from .budgets import Budgets
+from .findings import Finding, Severity
+from .profile import Profile
+from .verdict import HarnessError
+
+SIMULATORS = {("ocpp", "1.6"): "vgitest.ocpp.station.v16:Station16",
+              ("ocpp", "2.0.1"): "vgitest.ocpp.station.v201:Station201"}
+
+
+@dataclasses.dataclass
+class Settings:
+    profile: str | None
+    adapter: str | None
+    host: str
+    port: int
+    reports: Path
+    run_name: str
+    faults: tuple[str, ...]
+    strict: bool
+    lenient: bool
+    schemas: str | None
+    tls_cert: str | None
+    tls_key: str | None
+    tls_ca: str | None
+
+
+class VgiRun:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.profile = Profile.load(settings.profile) if settings.profile else None
+        self.budgets = Budgets.load()
+        if self.profile is not None:
+            for proto, values in self.profile_section("budgets").items():
+                for name, value in values.items():
+                    self.budgets = self.budgets.override(proto, name, value_s=float(value))
+        self.run_dir = settings.reports / settings.run_name
+        self.results: list[dict[str, Any]] = []
+        self.csms: Any = None
+        self.simulator: Any = None
+        self.adapter: DutAdapter | None = None
+        self.started = time.time()
+
+    def profile_section(self, name: str) -> dict[str, Any]:
+        if self.profile is None or self.profile.path is None:
+            return {}
+        import tomllib
+        with self.profile.path.open("rb") as fh:
+            return tomllib.load(fh).get(name, {})
+
+    def require_profile(self) -> Profile:
+        if self.profile is None:
+            raise HarnessError("no DUT profile: pass --vgi-profile PATH (or a built-in name such as "
+                               "reference-station-16), or set vgi_profile in the ini file")
+        return self.profile
+
+    @property
+    def dut_version(self) -> str:
+        return str(self.require_profile().dut.get("version", ""))
+
+    @property
+    def identity(self) -> str:
+        return str(self.require_profile().dut.get("identity", "VGI-REF-001"))
+
+    def adapter_kind(self) -> str:
+        return self.settings.adapter or str(self.require_profile().adapter.get("kind", "simulated"))
+
+    # --- OCPP -----------------------------------------------------------------------------------------------
+    def ensure_csms(self) -> Any:
+        if self.csms is None:
+            from .ocpp.csms import FakeCsms
+            from .ocpp.validator import load_errata
+            p = self.require_profile()
+            password = p.dut.get("password")
+            sec = int(p.pixit.get("security_profile", 1 if password else 0))
+            identity = self.identity
+            self.csms = FakeCsms(host=self.settings.host, port=self.settings.port,
+                                 identities={identity} if p.dut.get("identity") else None,
+                                 passwords={identity: password} if password else {}, security_profile=sec,
+                                 ssl_context=self._tls_context(sec), budgets=self.budgets,
+                                 lenient=self.settings.lenient, schema_path=self.settings.schemas,
+                                 errata=load_errata(p.validation.get("allow", [])),
+                                 heartbeat_interval=int(p.pixit.get("heartbeat_interval", 60)),
+                                 connect_timeout=float(p.pixit.get("connect_timeout", 30))).start()
+        return self.csms
+
+    def _tls_context(self, security_profile: int) -> ssl.SSLContext | None:
+        s = self.settings
+        if security_profile < 2 and not s.tls_cert:
+            return None
+        if not (s.tls_cert and s.tls_key):
+            raise HarnessError(f"security profile {security_profile} needs --vgi-tls-cert and --vgi-tls-key")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(s.tls_cert, s.tls_key)
+        if security_profile == 3:
+            if not s.tls_ca:
+                raise HarnessError("security profile 3 needs --vgi-tls-ca to verify station certificates")
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(s.tls_ca)
+        return ctx
+
+    def ensure_dut(self) -> DutAdapter:
+        if self.adapter is not None:
+            return self.adapter
+        p = self.require_profile()
+        kind = self.adapter_kind()
+        protocol = str(p.dut.get("protocol", "ocpp"))
+        if kind == "simulated":
+            target = SIMULATORS.get((protocol, self.dut_version))
+            if target is None:
+                raise HarnessError(f"no reference simulator for {protocol} {self.dut_version}")
+            mod, cls = target.split(":")
+            station_cls = getattr(importlib.import_module(mod), cls)
+            csms = self.ensure_csms()
+            self.simulator = station_cls(csms.url, self.identity, password=p.dut.get("password"),
+                                         connectors=int(p.pixit.get("connectors", 1)),
+                                         faults=self.settings.faults, params=dict(p.pixit)).start()
+        elif self.settings.faults:
+            raise HarnessError("--vgi-fault only applies to the simulated adapter (the reference simulators)")
+        env = {"csms_url": self.ensure_csms().url if protocol == "ocpp" else "", "identity": self.identity}
+        self.adapter = from_profile(kind, p.adapter, simulator=self.simulator, env=env)
+        return self.adapter
+
+    def stop(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+        if self.csms is not None:
+            self.csms.stop()
+            self.csms = None
+
+    # --- verdict inputs -----------------------------------------------------------------------------------
+    @staticmethod
+    def dut_findings(findings: list[Finding]) -> list[Finding]:
+        """Findings that speak about the DUT (not the harness's own frames)."""
+        return [f for f in findings if f.details.get("side") != "harness"]
+
+    def counts(self, findings: list[Finding]) -> dict[str, int]:
+        out = {s.value: 0 for s in Severity}
+        for f in findings:
+            out[f.severity.value] += 1
+        return out
