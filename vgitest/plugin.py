@@ -177,7 +177,9 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
     initial = None
     if session is not None and rec.get("initial_hb") is not None:
         initial = rec["initial_hb"]
-    for f in checks.run_all(frames, run.budgets, test_end_ns=end_ns, heartbeat_interval=initial):
+    known_tx = set(session.transactions) if session is not None else set()
+    for f in checks.run_all(frames, run.budgets, test_end_ns=end_ns, heartbeat_interval=initial,
+                            known_transactions=known_tx):
         csms.trace.add_finding(f)
     table = checks.size_table(frames, run.budgets)
     for f in checks.size_findings(table, run.budgets):

@@ -121,7 +121,7 @@ class VgiRun:
         kind = self.adapter_kind()
         protocol = str(p.dut.get("protocol", "ocpp"))
         if kind == "simulated":
-            target = SIMULATORS.get((protocol, self.dut_version))
+            target = p.adapter.get("simulator") or SIMULATORS.get((protocol, self.dut_version))
             if target is None:
                 raise HarnessError(f"no reference simulator for {protocol} {self.dut_version}")
             mod, cls = target.split(":")

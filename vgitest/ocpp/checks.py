@@ -12,12 +12,118 @@ from ..trace import Direction, Frame
 from . import rules as r
 
 
-def run_all(frames: list[Frame], budgets: Budgets, *, test_end_ns: int, heartbeat_interval: float | None = None
-            ) -> list[Finding]:
+def run_all(frames: list[Frame], budgets: Budgets, *, test_end_ns: int, heartbeat_interval: float | None = None,
+            known_transactions: set[str] | None = None) -> list[Finding]:
     tol = budgets.timing("ocpp", "tolerance").value_s or 0.0
     out = heartbeat_gaps(frames, tol, test_end_ns, heartbeat_interval)
     out += boot_retries(frames, tol)
+    out += transaction_ids_16(frames, known_transactions or set())
+    out += transaction_events_2x(frames)
+    out += meter_order(frames)
     return out
+
+
+def _results_by_request(frames: list[Frame]) -> dict[int, Frame]:
+    """Request frame index -> the CSMS's CALLRESULT for it (station CALLs only)."""
+    calls = {(f.connection, f.correlation): f for f in frames if f.kind == "CALL" and f.direction is Direction.IN}
+    out = {}
+    for f in frames:
+        if f.kind == "CALLRESULT" and f.direction is Direction.OUT:
+            req = calls.get((f.connection, f.correlation))
+            if req is not None:
+                out[req.index] = f
+    return out
+
+
+def transaction_ids_16(frames: list[Frame], known: set[str]) -> list[Finding]:
+    """1.6: MeterValues and StopTransaction must carry a transactionId the CSMS assigned."""
+    findings: list[Finding] = []
+    assigned = set(known)
+    results = _results_by_request(frames)
+    for f in frames:
+        if f.version != "1.6" or f.direction is not Direction.IN or f.kind != "CALL" or not isinstance(f.body, dict):
+            continue
+        if f.name == "StartTransaction":
+            res = results.get(f.index)
+            if res is not None and isinstance(res.body, dict) and "transactionId" in res.body:
+                assigned.add(str(res.body["transactionId"]))
+        elif f.name in ("MeterValues", "StopTransaction") and "transactionId" in f.body:
+            tx = str(f.body["transactionId"])
+            if tx not in assigned:
+                findings.append(Finding.of(r.TX_ID, f"{f.name} refers to transactionId {tx}, which the CSMS never "
+                                           f"assigned (assigned: {', '.join(sorted(assigned)) or 'none'})", f.index))
+    return findings
+
+
+def transaction_events_2x(frames: list[Frame]) -> list[Finding]:
+    """2.0.1/2.1: per transaction, seqNo counts up by one, Started comes first and nothing follows Ended."""
+    findings: list[Finding] = []
+    last_seq: dict[str, int] = {}
+    state: dict[str, str] = {}
+    for f in frames:
+        if f.version == "1.6" or f.direction is not Direction.IN or f.kind != "CALL" or f.name != "TransactionEvent" \
+                or not isinstance(f.body, dict):
+            continue
+        tx = str(f.body.get("transactionInfo", {}).get("transactionId"))
+        seq, event = f.body.get("seqNo"), f.body.get("eventType")
+        if isinstance(seq, int) and tx in last_seq and seq != last_seq[tx] + 1 and not f.body.get("offline"):
+            findings.append(Finding.of(r.TX_SEQNO, f"TransactionEvent {event} of {tx} has seqNo {seq}; expected "
+                                       f"{last_seq[tx] + 1}", f.index))
+        if isinstance(seq, int):
+            last_seq[tx] = seq
+        prev = state.get(tx)
+        if event == "Started" and prev is not None:
+            findings.append(Finding.of(r.TX_EVENT_ORDER, f"second Started event for transaction {tx}", f.index))
+        elif event in ("Updated", "Ended") and prev == "Ended":
+            findings.append(Finding.of(r.TX_EVENT_ORDER, f"{event} event after Ended for transaction {tx}", f.index))
+        state[tx] = event
+    return findings
+
+
+def _samples(body: dict) -> list[tuple[str, float | None, str]]:
+    """(timestamp, energy register Wh or None, context) for each meterValue element of a 1.6 or 2.x message."""
+    out = []
+    for mv in body.get("meterValue", []) or []:
+        energy = None
+        ctx = ""
+        for sv in mv.get("sampledValue", []) or []:
+            meas = sv.get("measurand", "Energy.Active.Import.Register")
+            ctx = sv.get("context", ctx)
+            if meas == "Energy.Active.Import.Register" and sv.get("phase") is None:
+                try:
+                    value = float(sv.get("value"))
+                except (TypeError, ValueError):
+                    continue
+                unit = sv.get("unit") or (sv.get("unitOfMeasure") or {}).get("unit") or "Wh"
+                energy = value * 1000 if unit == "kWh" else value
+        out.append((str(mv.get("timestamp", "")), energy, ctx))
+    return out
+
+
+def meter_order(frames: list[Frame]) -> list[Finding]:
+    """Within a transaction (or connector), meter timestamps never go back and the energy register never drops."""
+    findings: list[Finding] = []
+    last: dict[str, tuple[str, float | None]] = {}
+    for f in frames:
+        if f.direction is not Direction.IN or f.kind != "CALL" or not isinstance(f.body, dict):
+            continue
+        if f.name == "MeterValues":
+            key = str(f.body.get("transactionId") or f"evse{f.body.get('connectorId', f.body.get('evseId'))}")
+        elif f.name == "TransactionEvent":
+            key = str(f.body.get("transactionInfo", {}).get("transactionId"))
+        else:
+            continue
+        for ts, energy, ctx in _samples(f.body):
+            prev = last.get(key)
+            if prev is not None:
+                if ts and prev[0] and ts < prev[0]:
+                    findings.append(Finding.of(r.METER_ORDER, f"{f.name} sample at {ts} is earlier than the previous "
+                                               f"sample at {prev[0]}", f.index))
+                if energy is not None and prev[1] is not None and energy < prev[1]:
+                    findings.append(Finding.of(r.METER_ORDER, f"energy register fell from {prev[1]:g} Wh to "
+                                               f"{energy:g} Wh", f.index))
+            last[key] = (ts or (prev[0] if prev else ""), energy if energy is not None else (prev[1] if prev else None))
+    return findings
 
 
 def _interval_updates(frames: list[Frame]) -> list[tuple[int, float]]:

@@ -45,7 +45,11 @@ def schema_folder(version: OcppVersion, user_path: str | os.PathLike | None = No
         raise HarnessError("the official OCPP schemas come from the pinned 'ocpp' package: run "
                            "`pip install ocpp==2.1.0`, or set VGITEST_OCPP_SCHEMAS to a folder with v16/, v201/, v21/"
                            ) from None
-    return Path(str(folder))
+    path = Path(str(folder))
+    if not (path / version.response_schema("Heartbeat")).is_file():
+        raise HarnessError(f"no OCPP {version.name} schemas at {path}: is another module named 'ocpp' shadowing the "
+                           "pinned package? (set VGITEST_OCPP_SCHEMAS to a schema folder to bypass)")
+    return path
 
 
 @dataclasses.dataclass(frozen=True)
