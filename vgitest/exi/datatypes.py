@@ -185,7 +185,10 @@ class IntCodec(Codec):
 
 class BinaryCodec(Codec):
     kind = "binary"
-    __slots__ = ()
+    __slots__ = ("min_len", "max_len")  # facets, used by the hypothesis strategies only
+
+    def __init__(self, min_len: int = 0, max_len: int | None = None) -> None:
+        self.min_len, self.max_len = min_len, max_len
 
     def dec(self, r: DecodeState, q: QName) -> bytes:
         n = r.read_uint()
@@ -200,7 +203,10 @@ class BinaryCodec(Codec):
 
 class StringCodec(Codec):
     kind = "string"
-    __slots__ = ()
+    __slots__ = ("min_len", "max_len")  # facets, used by the hypothesis strategies only
+
+    def __init__(self, min_len: int = 0, max_len: int | None = None) -> None:
+        self.min_len, self.max_len = min_len, max_len
 
     def dec(self, r: DecodeState, q: QName) -> str:
         return read_string_value(r, q)
@@ -335,10 +341,12 @@ def codec_for(t: SimpleType) -> Codec:
     k = t.kind
     if k == "boolean":
         return BoolCodec()
+    lo_len = t.length if t.length is not None else (t.min_length or 0)
+    hi_len = t.length if t.length is not None else t.max_length
     if k == "binary":
-        return BinaryCodec()
+        return BinaryCodec(lo_len, hi_len)
     if k == "string":
-        return StringCodec()
+        return StringCodec(lo_len, hi_len)
     if k == "integer":
         lo, hi = t.min_value, t.max_value
         if lo is not None and hi is not None and hi - lo < 4096:
