@@ -150,7 +150,10 @@ class UIntCodec(Codec):
         self.lo, self.hi = lo, hi
 
     def dec(self, r: DecodeState, q: QName) -> int:
-        return r.read_uint()
+        v = r.read_uint()
+        if v < self.lo or (self.hi is not None and v > self.hi):
+            raise ExiError(f"integer {v} outside [{self.lo}, {self.hi}]", r.pos)
+        return v
 
     def enc(self, w: BitWriter, v: object) -> None:
         if type(v) is not int or v < self.lo or (self.hi is not None and v > self.hi):
@@ -166,9 +169,10 @@ class IntCodec(Codec):
         self.lo, self.hi = lo, hi
 
     def dec(self, r: DecodeState, q: QName) -> int:
-        if r.read_bit():
-            return -r.read_uint() - 1
-        return r.read_uint()
+        v = -r.read_uint() - 1 if r.read_bit() else r.read_uint()
+        if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
+            raise ExiError(f"integer {v} outside [{self.lo}, {self.hi}]", r.pos)
+        return v
 
     def enc(self, w: BitWriter, v: object) -> None:
         if type(v) is not int or (self.lo is not None and v < self.lo) or (
@@ -271,8 +275,8 @@ class FloatCodec(Codec):
     __slots__ = ()
 
     def dec(self, r: DecodeState, q: QName) -> float:
-        m = IntCodec.dec(self, r, q)  # type: ignore[arg-type]
-        e = IntCodec.dec(self, r, q)  # type: ignore[arg-type]
+        m = -r.read_uint() - 1 if r.read_bit() else r.read_uint()
+        e = -r.read_uint() - 1 if r.read_bit() else r.read_uint()
         if e == -(1 << 14):
             return math.inf if m == 1 else -math.inf if m == -1 else math.nan
         if not -(1 << 14) < e < (1 << 14) or not -(1 << 63) <= m < (1 << 63):

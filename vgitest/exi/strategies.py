@@ -11,6 +11,7 @@ content) are never chosen.
 from __future__ import annotations
 
 import math
+import random
 from functools import lru_cache
 
 from hypothesis import strategies as st
@@ -57,7 +58,7 @@ class _Distances:
         changed = True
         while changed:  # Bellman-Ford style fixpoint over all states
             changed = False
-            for s in gs.states:
+            for s in reversed(gs.states):  # successors are mostly created later: one pass goes far
                 best = self.state.get(s.idx, INF)
                 for p in s.prods:
                     c = self._cost(p)
@@ -103,9 +104,13 @@ def element_strategy(schema: str, g: Grammar, budget: int = 60) -> st.SearchStra
     return build()
 
 
-def _walk(draw: st.DrawFn, dist: _Distances, g: Grammar, left: list[int], depth: int) -> object:
+def _walk(draw: st.DrawFn, dist: _Distances, g: Grammar, left: list[int], depth: int,
+          rng_mode: bool = False) -> object:
+    def val(codec: dt.Codec) -> object:
+        return draw(codec if rng_mode else value_strategy(codec))  # type: ignore[arg-type]
+
     if g.simple and g.codec is not None:
-        return draw(value_strategy(g.codec))
+        return val(g.codec)
     out: dict = {}
     st_: State = g.start  # type: ignore[assignment]
     while True:
@@ -115,23 +120,24 @@ def _walk(draw: st.DrawFn, dist: _Distances, g: Grammar, left: list[int], depth:
         if left[0] <= 0 or depth > 24:
             p = min(options, key=dist.cost)
         else:
-            p = options[draw(st.integers(0, len(options) - 1))]
+            n = len(options)
+            p = options[draw(_Pick(n) if rng_mode else st.integers(0, n - 1))]
         left[0] -= 1
         kind = p[0]
         if kind == K_EE:
             break
         if kind == K_SE:
-            v = _walk(draw, dist, p[3], left, depth + 1)
+            v = _walk(draw, dist, p[3], left, depth + 1, rng_mode)
             if p[5]:
                 out.setdefault(p[1], []).append(v)
             else:
                 out[p[1]] = v
         elif kind == K_AT:
-            out[p[1]] = draw(value_strategy(p[3]))
+            out[p[1]] = val(p[3])
         elif kind == K_CH:
-            out[VALUE_KEY] = draw(value_strategy(p[3]))
+            out[VALUE_KEY] = val(p[3])
         elif kind == K_CHU:
-            out[p[1]] = draw(st.text(_XML_CHARS, max_size=8))
+            out[p[1]] = val(dt.StringCodec(0, 8))
         st_ = p[4]
     if g.simple:  # simple content reached through the generic path
         return out.get(VALUE_KEY)
@@ -180,3 +186,65 @@ def message_strategy(schema: str, name: str) -> st.SearchStrategy[dict]:
         )
     g = next(g for q, g in gs.doc_elements if q[1] == name)
     return element_strategy(schema, g).map(lambda v: {name: v})  # type: ignore[arg-type]
+
+
+# --- the same walk with a plain random.Random (fuzz seeds, benchmarks: no hypothesis engine) -------
+def random_value(codec: dt.Codec, rng: random.Random) -> object:
+    if isinstance(codec, dt.BoolCodec):
+        return rng.random() < 0.5
+    if isinstance(codec, dt.NBitCodec):
+        return rng.randint(codec.lo, codec.hi)
+    if isinstance(codec, (dt.UIntCodec, dt.IntCodec)):
+        lo = codec.lo if codec.lo is not None else -(1 << 40)
+        hi = codec.hi if codec.hi is not None else lo + (1 << 41)
+        return rng.randint(lo, hi)
+    if isinstance(codec, dt.EnumCodec):
+        return rng.choice(codec.values)
+    if isinstance(codec, dt.BinaryCodec):
+        hi = codec.max_len if codec.max_len is not None else 32
+        return rng.randbytes(rng.randint(codec.min_len, min(hi, max(codec.min_len, 32))))
+    if isinstance(codec, dt.StringCodec):
+        hi = codec.max_len if codec.max_len is not None else 16
+        n = rng.randint(codec.min_len, min(hi, max(codec.min_len, 16)))
+        return "".join(chr(rng.choice((rng.randint(0x20, 0x7E), rng.randint(0xA0, 0x2FFF))))
+                       for _ in range(n))
+    if isinstance(codec, dt.ListCodec):
+        return [random_value(codec.item, rng) for _ in range(rng.randint(0, 3))]
+    raise ValueError(f"no generator for {codec.describe()}")
+
+
+class _RngDraw:
+    """Lets :func:`_walk` run on random.Random: answers the only strategies it draws from."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.codec: dt.Codec | None = None
+
+    def __call__(self, strategy: object) -> object:
+        if isinstance(strategy, _Pick):
+            return self.rng.randint(0, strategy.n - 1)
+        return random_value(strategy, self.rng)  # type: ignore[arg-type]
+
+
+class _Pick:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def random_message(schema: str, name: str, rng: random.Random, budget: int = 40) -> dict:
+    """One schema-valid message of type ``name``, drawn with ``rng`` (deterministic for a seed)."""
+    gs = load(schema)
+    dist = _distances(schema)
+    draw = _RngDraw(rng)
+
+    def walk(g: Grammar) -> object:
+        return _walk(draw, dist, g, [budget], 0, rng_mode=True)  # type: ignore[arg-type]
+
+    body = _body_grammar(gs)
+    if body is not None:
+        sub = next(p[3] for p in body.start.prods if p[0] == K_SE and p[1] == name)  # type: ignore[union-attr]
+        v2g = gs.globals[next(q for q in gs.globals if q[1] == "V2G_Message")]
+        header_g = next(p[3] for p in v2g.start.prods if p[0] == K_SE)  # type: ignore[union-attr]
+        return {"V2G_Message": {"Header": walk(header_g), "Body": {name: walk(sub)}}}
+    g = next(g for q, g in gs.doc_elements if q[1] == name)
+    return {name: walk(g)}  # type: ignore[arg-type]
