@@ -114,14 +114,48 @@ def _put(out: dict, key: str, v: object, is_list: bool) -> None:
 
 
 def _loop(r: DecodeState, g: Grammar, q: tuple[str, str], st: State, out: dict, escaped: bool) -> object:
+    val = r.val
+    nbits = r.nbits
     while True:
         if escaped:
             code = st.n
             escaped = False
-        else:
-            code = r.read(st.w)
+        else:  # inlined r.read(st.w): this is the hottest line of the decoder
+            w = st.w
+            pos = r.pos + w
+            if pos > nbits:
+                raise ExiError("unexpected end of input reading an event code", r.pos, st.describe())
+            r.pos = pos
+            code = (val >> (nbits - pos)) & ((1 << w) - 1)
         if code < st.n:
             p = st.prods[code]
+            if p[0] == K_SE:
+                sub = p[3]
+                if sub.fast:  # leaf element of simple type: CH value EE, 1-bit codes, no recursion
+                    pos = r.pos
+                    if pos < nbits and not (val >> (nbits - pos - 1)) & 1:
+                        r.pos = pos + 1
+                        v = sub.codec.dec(r, p[2])
+                        pos = r.pos
+                        if pos < nbits and not (val >> (nbits - pos - 1)) & 1:
+                            r.pos = pos + 1
+                        else:
+                            v = _loop(r, sub, p[2], sub.start.prods[0][4], {VALUE_KEY: v}, False)
+                    else:
+                        v = _child(r, sub, p[2])
+                else:
+                    v = _child(r, sub, p[2])
+                key = p[1]
+                if p[5]:
+                    lst = out.get(key)
+                    if lst is None:
+                        out[key] = [v]
+                    else:
+                        lst.append(v)
+                else:
+                    out[key] = v
+                st = p[4]
+                continue
         elif code == st.n and st.second:
             c2 = r.read(st.w2)
             if c2 >= len(st.second):

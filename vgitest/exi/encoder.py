@@ -56,6 +56,15 @@ def encode_element(w: BitWriter, g: Grammar, v: object, path: str) -> None:
                     continue
                 val = v[key]
                 used[key] = 1
+            if kind == K_SE and sub.fast:  # leaf: event code, CH (0), value, EE (0)
+                w.write(code << 1, st.w + 1)  # type: ignore[union-attr]
+                try:
+                    sub.codec.enc(w, val)
+                except ExiError as e:
+                    raise ExiError(f"{path}/{key}: {e}") from None
+                w.write(0, 1)
+                st = nxt
+                break
             w.write(code, st.w)  # type: ignore[union-attr]
             if kind == K_SE:
                 encode_element(w, sub, val, f"{path}/{key}")
