@@ -161,3 +161,36 @@ def test_fragment_signed_info_xmldsig() -> None:
     for schema in ("xmldsig", "iso-2", "iso-20-common"):
         raw = encode_fragment(signed_info, schema)
         assert decode_fragment(raw, schema) == signed_info
+
+
+def test_non_strict_deviation_early_end_is_decoded() -> None:
+    """SAP response that ends before the required ResponseCode: second-level EE (code 1.0).
+
+    Bits: document code 01, escape 1 (first level has only SE(ResponseCode)), second-level EE 000 out
+    of [EE, xsi:type, xsi:nil, AT(*), SE(*), CH] -> 0b01100000 after the header.
+    """
+    assert decode(bytes([0x80, 0b01100000]), "app-protocol") == {"supportedAppProtocolRes": {}}
+    with pytest.raises(ExiError, match="incomplete"):
+        encode({"supportedAppProtocolRes": {}}, "app-protocol")
+
+
+def test_non_strict_untyped_attribute_decoded() -> None:
+    """AT(*) deviation in the start tag: qname (uri hit "" + local literal) then an untyped string."""
+    w = BitWriter()
+    w.write(0x80, 8)
+    w.write(0b01, 2)  # supportedAppProtocolRes
+    w.write(1, 1)  # escape to the second level
+    w.write(3, 3)  # AT(*)
+    w.write(1, _uri_bits := 3)  # uri id 0 ("") + 1; 4 pre-set uris + app-protocol ns + miss -> 3 bits
+    w.write_uint(len("x") + 1)  # local-name literal
+    write_string_chars(w, "x")
+    w.write_uint(len("v") + 2)
+    write_string_chars(w, "v")
+    w.write(0, 1)  # SE(ResponseCode)
+    w.write(0, 1)  # CH
+    w.write(0, 2)  # OK_SuccessfulNegotiation
+    w.write(0, 1)  # EE ResponseCode
+    w.write(1, 2)  # EE of supportedAppProtocolRes (after ResponseCode: SE(SchemaID)=0, EE=1)
+    out = decode(w.getvalue(), "app-protocol")
+    assert out == {"supportedAppProtocolRes": {"x": "v", "ResponseCode": "OK_SuccessfulNegotiation"}}
+    assert _uri_bits == 3
