@@ -71,10 +71,10 @@ def _load(name: str) -> GrammarSet:
     entry = root / SCHEMAS[name]
     if not entry.is_file():
         raise upstream.UpstreamError(f"{entry} is missing from the schema folder {root}")
-    schema = SchemaSet([entry], search_dir=root)
-    h = hashlib.sha256()
-    for f in sorted(schema.files):
-        h.update(f.name.encode())
+    # key: every XSD under the root (cheap to hash; parsing them just to list imports is not)
+    h = hashlib.sha256(SCHEMAS[name].encode())
+    for f in sorted(root.rglob("*.xsd")):
+        h.update(f.relative_to(root).as_posix().encode())
         h.update(f.read_bytes())
     digest = h.hexdigest()[:16]
     cache = upstream.cache_root() / "exi-grammars" / f"{name}-{digest}-{_code_hash()}.pickle"
@@ -86,7 +86,7 @@ def _load(name: str) -> GrammarSet:
                 return gs
         except Exception:  # corrupt or stale cache: rebuild below
             pass
-    gs = GrammarSet(name, schema)
+    gs = GrammarSet(name, SchemaSet([entry], search_dir=root))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
