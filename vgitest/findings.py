@@ -77,6 +77,7 @@ class Finding:
     frame_index: int | None = None
     ref: str = ""
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
+    at: int | None = dataclasses.field(default=None, compare=False)  # trace length when a frameless finding was made
 
     @classmethod
     def of(cls, rule_id: str, message: str, frame_index: int | None = None, *,

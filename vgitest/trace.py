@@ -107,6 +107,8 @@ class Trace:
 
     def add_finding(self, finding: Finding) -> None:
         with self._cond:
+            if finding.frame_index is None and finding.at is None:
+                finding.at = len(self._frames)  # so it belongs to the test during which it was made, and no other
             self.findings.append(finding)
             self._cond.notify_all()
 
@@ -127,7 +129,8 @@ class Trace:
         """Every finding on frames from `start` on, plus trace-level findings pointing there (or nowhere)."""
         with self._cond:
             out = [f for fr in self._frames[start:] for f in fr.findings]
-            out += [f for f in self.findings if f.frame_index is None or f.frame_index >= start]
+            out += [f for f in self.findings
+                    if (f.frame_index if f.frame_index is not None else (f.at or 0)) >= start]
         return out
 
     def wait_for(self, predicate: Callable[[Frame], bool], start: int, timeout: float) -> Frame | None:
