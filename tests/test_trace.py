@@ -16,12 +16,14 @@ def frame(kind: str = "CALL") -> Frame:
 
 def test_frameless_finding_belongs_only_to_the_test_that_made_it() -> None:
     t = Trace()
+    a = t.mark()
     t.append(frame())
     t.add_finding(Finding.of(r.EXPECTED_MESSAGE, "test A waited in vain"))
-    start_b = len(t)
-    t.append(frame())
-    assert [f.message for f in t.findings_since(0)] == ["test A waited in vain"]
-    assert t.findings_since(start_b) == []  # test B does not inherit test A's failure
+    b = t.mark()  # test B starts without any new frame in between
+    assert [f.message for f in t.findings_since(*a)] == ["test A waited in vain"]
+    assert t.findings_since(*b) == []  # test B does not inherit test A's failure
+    t.add_finding(Finding.of(r.EXPECTED_MESSAGE, "test B waited in vain"))
+    assert [f.message for f in t.findings_since(*b)] == ["test B waited in vain"]
 
 
 def test_frame_findings_and_wait_for() -> None:

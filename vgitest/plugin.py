@@ -142,7 +142,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _not_applicable(f"NOT_APPLICABLE: PICS of {profile.name} does not declare "
                         f"{', '.join(m.lstrip('!') + (' absent' if m.startswith('!') else '') for m in missing)}")
     if run.csms is not None:
-        record["start"] = len(run.csms.trace)
+        record["start"], record["fstart"] = run.csms.trace.mark()
         record["start_ns"] = time.monotonic_ns()
 
 
@@ -174,7 +174,7 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
     if rec is None or run.csms is None:
         return Verdict.PASS, []
     if rec.get("start") is None:  # the fake peer started during this test's setup
-        rec["start"], rec["start_ns"] = 0, 0
+        rec["start"], rec["fstart"], rec["start_ns"] = 0, 0, 0
     from .ocpp import checks
     csms = run.csms
     end_ns = time.monotonic_ns()
@@ -192,7 +192,7 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
         csms.trace.add_finding(f)
     rec["sizes"] = table
     rec["end_index"] = len(csms.trace)
-    findings = run.dut_findings(csms.trace.findings_since(rec["start"]))
+    findings = run.dut_findings(csms.trace.findings_since(rec["start"], rec.get("fstart")))
     rec["findings"] = findings
     strict = run.settings.strict
     verdict = worst((f.verdict(strict) for f in findings), Verdict.PASS)
@@ -327,7 +327,7 @@ def csms(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
     server = vgi_run.ensure_csms()
     rec = request.node.stash.get(RECORD, None)
     if rec is not None and rec.get("start") is None:
-        rec["start"], rec["start_ns"] = len(server.trace), time.monotonic_ns()
+        (rec["start"], rec["fstart"]), rec["start_ns"] = server.trace.mark(), time.monotonic_ns()
     return server
 
 

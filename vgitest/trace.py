@@ -125,12 +125,21 @@ class Trace:
         with self._cond:
             return self._frames[start:]
 
-    def findings_since(self, start: int) -> list[Finding]:
-        """Every finding on frames from `start` on, plus trace-level findings pointing there (or nowhere)."""
+    def mark(self) -> tuple[int, int]:
+        """Where a test starts: (frames so far, trace-level findings so far)."""
+        with self._cond:
+            return len(self._frames), len(self.findings)
+
+    def findings_since(self, start: int, findings_start: int | None = None) -> list[Finding]:
+        """Every finding on frames from `start` on, plus the trace-level findings made since the mark
+        `findings_start` (without a mark: those pointing at frame `start` or later, or made after it)."""
         with self._cond:
             out = [f for fr in self._frames[start:] for f in fr.findings]
-            out += [f for f in self.findings
-                    if (f.frame_index if f.frame_index is not None else (f.at or 0)) >= start]
+            if findings_start is not None:
+                out += [f for f in self.findings[findings_start:] if f.frame_index is None or f.frame_index >= start]
+            else:
+                out += [f for f in self.findings
+                        if (f.frame_index if f.frame_index is not None else (f.at or 0)) >= start]
         return out
 
     def wait_for(self, predicate: Callable[[Frame], bool], start: int, timeout: float) -> Frame | None:
