@@ -16,12 +16,13 @@ import asyncio
 import base64
 import dataclasses
 import datetime as _dt
+import json
 import logging
 import time
 import urllib.parse
 from typing import Any, Awaitable, Callable
 
-from ocpp.exceptions import OCPPError
+from ocpp.exceptions import OCPPError, SecurityError
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint as LibChargePoint16
 from ocpp.v16 import call as call16
@@ -41,6 +42,7 @@ log = logging.getLogger("tests.interop.mh_station")
 VENDOR = "MH-interop"  # CiString20
 MODEL = "MH-OCPP-LIB"
 METER_STEP_WH = 125  # energy added to the register per meter sample while charging
+REPORT_BYTES = 1500  # reportData bytes per NotifyReport, so that each message stays under 2 kB
 
 
 def utcnow() -> str:
@@ -115,6 +117,7 @@ class _MhStationBase:
         self._boot_now: asyncio.Event | None = None
         self._accepted: asyncio.Event | None = None
         self._hb_wake: asyncio.Event | None = None
+        self._settled: asyncio.Event | None = None  # the first BootNotification of this power cycle is done
 
     # --- version hooks ----------------------------------------------------------------------------------------
     def make_charge_point(self, wire: _Wire) -> Any:
@@ -152,7 +155,17 @@ class _MhStationBase:
         if self.loop is None:
             self.loop = BackgroundLoop(f"mh-station-{self.identity}")
         self.loop.run(self._power_on(), timeout=10)
+        self.loop.run(self._wait_settled(float(self.params.get("connect_timeout", 10))), timeout=30)
         return self
+
+    async def _wait_settled(self, timeout: float) -> None:
+        """Let the first boot finish (answered, and connector states sent when Accepted), at most `timeout` s:
+        a harness that starts the station sees no half-done boot when its first test begins."""
+        assert self._settled is not None
+        try:
+            await asyncio.wait_for(self._settled.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
 
     def stop(self) -> None:
         if self.loop is None:
@@ -222,6 +235,7 @@ class _MhStationBase:
         self._boot_now = asyncio.Event()
         self._accepted = asyncio.Event()
         self._hb_wake = asyncio.Event()
+        self._settled = asyncio.Event()
         self._life = asyncio.get_running_loop().create_task(self._run())
         self.events.append("power on")
 
@@ -314,7 +328,31 @@ class _MhStationBase:
         assert self._accepted is not None and self._boot_now is not None
         if self.registration != "Accepted":
             await self._boot()
-        await self._heartbeat_loop()
+        aligned = asyncio.get_running_loop().create_task(self._guard(self._clock_aligned_loop()))
+        try:
+            await self._heartbeat_loop()
+        finally:
+            aligned.cancel()
+
+    def aligned_interval(self) -> int:
+        """The clock-aligned data interval in seconds (0 = off)."""
+        return 0
+
+    async def send_aligned(self) -> None:
+        """Send one set of clock-aligned readings."""
+
+    async def _clock_aligned_loop(self) -> None:
+        """Readings at every multiple of the aligned-data interval past midnight (UTC), while it is not 0."""
+        while True:
+            interval = self.aligned_interval()
+            if interval <= 0:
+                await asyncio.sleep(0.2)
+                continue
+            now = time.time()
+            boundary = (int(now // interval) + 1) * interval
+            await asyncio.sleep(min(boundary - now, 0.5))
+            if time.time() >= boundary and self.aligned_interval() == interval:
+                await self.send_aligned()
 
     async def _boot(self) -> None:
         assert self._accepted is not None and self._boot_now is not None
@@ -330,6 +368,8 @@ class _MhStationBase:
                     if interval > 0:
                         self.set_heartbeat_interval(interval)
                     break
+                assert self._settled is not None
+                self._settled.set()
                 wait = float(interval) if interval > 0 else self.default_retry
             try:  # a TriggerMessage(BootNotification) cuts the wait short
                 await asyncio.wait_for(self._boot_now.wait(), wait)
@@ -338,6 +378,8 @@ class _MhStationBase:
         self.events.append("boot accepted")
         self._accepted.set()
         await self.after_accepted()
+        assert self._settled is not None
+        self._settled.set()
 
     async def after_accepted(self) -> None:
         """Report every connector's state after the boot was accepted."""
@@ -511,6 +553,10 @@ class _Cp16(LibChargePoint16):
         status, out = self.st.data_transfer(vendor_id, message_id, data)
         return result16.DataTransfer(status=status, data=out)
 
+    @on(Action16.get_local_list_version)
+    def on_get_local_list_version(self, **_: Any) -> Any:
+        return result16.GetLocalListVersion(list_version=-1)  # -1: no local authorization list (§5.10)
+
     @on(Action16.trigger_message)
     def on_trigger(self, requested_message: str, connector_id: int | None = None, **_: Any) -> Any:
         return result16.TriggerMessage(status=self.st.trigger_status(requested_message, connector_id))
@@ -631,6 +677,10 @@ class MhStation16(_MhStationBase):
         for c in self.connectors.values():
             await self.report_status(c)
 
+    def station_status(self) -> str:
+        """Status of connector 0, the Charge Point as a whole."""
+        return "Available" if any(c.operative for c in self.connectors.values()) else "Unavailable"
+
     # --- authorization and transactions ----------------------------------------------------------------------
     async def authorize(self, token: str) -> bool:
         """Authorize.req, or the authorization cache when LocalPreAuthorize allows it (§3.5.1)."""
@@ -719,14 +769,26 @@ class MhStation16(_MhStationBase):
                             "unit": "W", "location": "Outlet"})
         return [{"timestamp": utcnow(), "sampled_value": sampled}]
 
+    def aligned_interval(self) -> int:
+        return self.cfg_int("ClockAlignedDataInterval")
+
+    async def send_aligned(self) -> None:
+        wanted = [m.strip() for m in self.config["MeterValuesAlignedData"].value.split(",") if m.strip()]
+        for c in self.connectors.values():
+            sampled = [{"value": str(c.energy_wh), "context": "Sample.Clock", "measurand":
+                        "Energy.Active.Import.Register", "unit": "Wh", "location": "Outlet"}]
+            if "Power.Active.Import" in wanted:
+                sampled.append({"value": "7400" if c.tx else "0", "context": "Sample.Clock",
+                                "measurand": "Power.Active.Import", "unit": "W", "location": "Outlet"})
+            await self.send(call16.MeterValues(connector_id=c.id, transaction_id=c.tx.get("id") if c.tx else None,
+                                               meter_value=[{"timestamp": utcnow(), "sampled_value": sampled}]))
+
     async def stop_tx(self, c: Connector, reason: str, id_tag: str | None = None) -> None:
         tx = c.tx
         if tx is None:
             return
         c.tx = None
-        meter = tx.get("meter")
-        if meter is not None and meter is not asyncio.current_task():
-            meter.cancel()
+        # the sampler ends by itself (it checks c.tx); cancelling it mid-send would lose a message or a seqNo
         c.finishing = c.plugged
         if tx.get("id") is not None:
             await self.send(call16.StopTransaction(meter_stop=c.energy_wh, timestamp=utcnow(),
@@ -739,6 +801,9 @@ class MhStation16(_MhStationBase):
         return next((c for c in self.connectors.values() if c.tx and c.tx.get("id") == transaction_id), None)
 
     def remote_start_target(self, connector_id: int | None) -> Connector | None:
+        """The connector a RemoteStartTransaction would use; None to reject it (also while not Accepted)."""
+        if self.registration != "Accepted":
+            return None
         if connector_id is not None:
             c = self.connectors.get(connector_id)
             candidates = [c] if c is not None else []
@@ -804,6 +869,9 @@ class MhStation16(_MhStationBase):
         elif message == "Heartbeat":
             await self.send_heartbeat()
         elif message == "StatusNotification":
+            if connector_id is None:  # the whole Charge Point: connector 0 and every connector
+                await self.send(call16.StatusNotification(connector_id=0, error_code="NoError",
+                                                          status=self.station_status(), timestamp=utcnow()))
             for c in targets:
                 await self._status_now(c)
         elif message == "MeterValues":
@@ -851,12 +919,19 @@ class _Cp201(LibChargePoint201):
         super().__init__(station.identity, wire, response_timeout=station.call_timeout)
         self.st = station
 
+    def refuse_when_rejected(self) -> None:
+        """While registration is Rejected every CSMS request gets CALLERROR SecurityError (B03.FR.07)."""
+        if self.st.registration == "Rejected":
+            raise SecurityError(description="registration Rejected: requests are not served")
+
     @on(Action201.get_variables)
     def on_get_variables(self, get_variable_data: list[dict], **_: Any) -> Any:
+        self.refuse_when_rejected()
         return result201.GetVariables(get_variable_result=[self.st.get_variable(d) for d in get_variable_data])
 
     @on(Action201.set_variables)
     def on_set_variables(self, set_variable_data: list[dict], **_: Any) -> Any:
+        self.refuse_when_rejected()
         return result201.SetVariables(set_variable_result=[self.st.set_variable(d) for d in set_variable_data])
 
     @after(Action201.set_variables)
@@ -865,6 +940,7 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.get_base_report)
     def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> Any:
+        self.refuse_when_rejected()
         return result201.GetBaseReport(status=self.st.report_status_for(report_base))
 
     @after(Action201.get_base_report)
@@ -874,6 +950,7 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.reset)
     def on_reset(self, type: str, evse_id: int | None = None, **_: Any) -> Any:
+        self.refuse_when_rejected()
         return result201.Reset(status=self.st.reset_status(type, evse_id))
 
     @after(Action201.reset)
@@ -886,8 +963,10 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.request_start_transaction)
     def on_request_start(self, id_token: dict, remote_start_id: int, evse_id: int | None = None, **_: Any) -> Any:
-        return result201.RequestStartTransaction(status="Accepted" if self.st.remote_start_target(evse_id)
-                                                 else "Rejected")
+        self.refuse_when_rejected()
+        c = self.st.remote_start_target(evse_id)
+        return result201.RequestStartTransaction(status="Accepted" if c is not None else "Rejected",
+                                                 transaction_id=c.tx["id"] if c is not None and c.tx else None)
 
     @after(Action201.request_start_transaction)
     async def after_request_start(self, id_token: dict, remote_start_id: int, evse_id: int | None = None,
@@ -898,6 +977,7 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.request_stop_transaction)
     def on_request_stop(self, transaction_id: str, **_: Any) -> Any:
+        self.refuse_when_rejected()
         return result201.RequestStopTransaction(status="Accepted" if self.st.by_tx(transaction_id) else "Rejected")
 
     @after(Action201.request_stop_transaction)
@@ -908,11 +988,13 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.get_transaction_status)
     def on_get_transaction_status(self, transaction_id: str | None = None, **_: Any) -> Any:
+        self.refuse_when_rejected()
         ongoing = self.st.by_tx(transaction_id) is not None if transaction_id is not None else None
         return result201.GetTransactionStatus(messages_in_queue=False, ongoing_indicator=ongoing)
 
     @on(Action201.unlock_connector)
     def on_unlock(self, evse_id: int, connector_id: int, **_: Any) -> Any:
+        self.refuse_when_rejected()
         c = self.st.connectors.get(evse_id)
         if c is None or connector_id != 1:
             return result201.UnlockConnector(status="UnknownConnector")
@@ -922,6 +1004,7 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.change_availability)
     def on_change_availability(self, operational_status: str, evse: dict | None = None, **_: Any) -> Any:
+        self.refuse_when_rejected()
         return result201.ChangeAvailability(status=self.st.change_availability(operational_status, evse))
 
     @after(Action201.change_availability)
@@ -930,6 +1013,7 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.clear_cache)
     def on_clear_cache(self, **_: Any) -> Any:
+        self.refuse_when_rejected()
         if not self.st.var_bool("AuthCacheCtrlr", "Enabled"):
             return result201.ClearCache(status="Rejected")
         self.st.auth_cache.clear()
@@ -937,11 +1021,13 @@ class _Cp201(LibChargePoint201):
 
     @on(Action201.data_transfer)
     def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any) -> Any:
+        self.refuse_when_rejected()
         status, out = self.st.data_transfer(vendor_id, message_id, data)
         return result201.DataTransfer(status=status, data=out)
 
     @on(Action201.trigger_message)
     def on_trigger(self, requested_message: str, evse: dict | None = None, **_: Any) -> Any:
+        self.refuse_when_rejected()
         return result201.TriggerMessage(status=self.st.trigger_status(requested_message, evse))
 
     @after(Action201.trigger_message)
@@ -1154,8 +1240,15 @@ class MhStation201(_MhStationBase):
     async def notify_report(self, request_id: int, base: str) -> None:
         items = [self._report_item(v) for v in self.variables
                  if base == "FullInventory" or v.mutability != "ReadOnly"]
-        n = self.REPORT_ITEMS_PER_MESSAGE
-        chunks = [items[i:i + n] for i in range(0, len(items), n)] or [[]]
+        chunks: list[list[dict]] = [[]]
+        size = 0
+        for item in items:  # at most ItemsPerMessage items, and messages that fit in 2 kB (OCPP 2.1 Part 4 §5.2)
+            n = len(json.dumps(item))
+            if chunks[-1] and (len(chunks[-1]) >= self.REPORT_ITEMS_PER_MESSAGE or size + n > REPORT_BYTES):
+                chunks.append([])
+                size = 0
+            chunks[-1].append(item)
+            size += n
         for seq, chunk in enumerate(chunks):
             await self.send(call201.NotifyReport(request_id=request_id, generated_at=utcnow(), seq_no=seq,
                                                  report_data=chunk or None, tbc=seq < len(chunks) - 1))
@@ -1201,6 +1294,8 @@ class MhStation201(_MhStationBase):
         return [{"timestamp": utcnow(), "sampled_value": sampled}]
 
     # --- authorization and transactions ----------------------------------------------------------------------
+    # TxStartPoint = TxStopPoint = "EVConnected,Authorized": a transaction starts at whichever comes first,
+    # plug-in or authorization, and ends when the EV leaves or the driver stops it (E01-E07).
     def _token(self, token: str, kind: str | None = None) -> dict:
         return {"id_token": token, "type": kind or self.token_type}
 
@@ -1216,9 +1311,19 @@ class MhStation201(_MhStationBase):
             self.auth_cache[token["id_token"]] = status
         return status == "Accepted"
 
+    @staticmethod
+    def charging_state(c: Connector, tx: dict) -> str:
+        if c.plugged:
+            return "Charging" if tx["authorized"] else "EVConnected"
+        return "Idle"
+
+    def _info(self, c: Connector, tx: dict, **extra: Any) -> dict:
+        return {"transaction_id": tx["id"], "charging_state": self.charging_state(c, tx), **extra}
+
     async def on_token(self, c: Connector, token: str) -> None:
-        if c.tx is not None:
-            if c.tx.get("token", {}).get("id_token") == token:
+        tx = c.tx
+        if tx is not None and tx["authorized"]:
+            if (tx.get("token") or {}).get("id_token") == token:
                 await self.end_tx(c, "StopAuthorized", "Local", id_token=self._token(token))
             return
         if c.faulted or not c.operative or not self.station_operative or not self.accepted:
@@ -1226,24 +1331,27 @@ class MhStation201(_MhStationBase):
         tok = self._token(token)
         if not await self.authorize(tok):
             return
-        c.auth_token, c.auth_remote_id = token, None
-        c.auth_id_token = tok
-        await self._authorized(c, "Authorized")
+        await self._authorize_tx(c, tok, "Authorized")
 
-    async def _authorized(self, c: Connector, trigger: str) -> None:
-        if c.plugged:
-            await self.start_tx(c, trigger)
-        else:
-            self.start_auth_timeout(c, self.var_int("TxCtrlr", "EVConnectionTimeOut"), self._nothing)
-
-    @staticmethod
-    async def _nothing() -> None:
-        return None
+    async def _authorize_tx(self, c: Connector, tok: dict, trigger: str, remote_id: int | None = None) -> None:
+        """Start an authorized transaction, or authorize the one the EV started."""
+        if c.tx is None:
+            await self.start_tx(c, trigger, token=tok, remote_id=remote_id)
+            return
+        tx = c.tx
+        tx["authorized"], tx["token"] = True, tok
+        extra = {"remote_start_id": remote_id} if remote_id is not None else {}
+        await self._event(c, tx, "Updated", trigger, self._info(c, tx, **extra), id_token=tok)
 
     async def on_plug(self, c: Connector) -> None:
         await self.report_status(c)
-        if c.auth_token is not None and c.tx is None:
-            await self.start_tx(c, "CablePluggedIn")
+        tx = c.tx
+        if tx is None:
+            if self.accepted and c.operative and self.station_operative and not c.faulted:
+                await self.start_tx(c, "CablePluggedIn")
+            return
+        self._cancel_timeout(tx)
+        await self._event(c, tx, "Updated", "CablePluggedIn", self._info(c, tx), evse={"id": c.id, "connector_id": 1})
 
     async def on_unplug(self, c: Connector) -> None:
         if c.tx is not None:
@@ -1251,25 +1359,35 @@ class MhStation201(_MhStationBase):
             return
         await self.report_status(c)
 
-    async def start_tx(self, c: Connector, trigger: str) -> None:
-        token = c.auth_id_token or self._token(c.auth_token or "")
-        self._cancel_auth(c)
-        remote_id = c.auth_remote_id
-        c.auth_token, c.auth_remote_id, c.auth_id_token = None, None, None
+    async def start_tx(self, c: Connector, trigger: str, token: dict | None = None, remote_id: int | None = None) -> None:
         self._tx_counter += 1
-        tx = {"id": f"{self.identity[:20]}-{int(time.time())}-{self._tx_counter}", "seq": 0, "token": token}
+        tx: dict[str, Any] = {"id": f"{self.identity[:20]}-{int(time.time())}-{self._tx_counter}", "seq": 0,
+                              "token": token, "authorized": token is not None}
         c.tx = tx
-        info: dict[str, Any] = {"transaction_id": tx["id"], "charging_state": "Charging"}
-        if remote_id is not None:
-            info["remote_start_id"] = remote_id
-        res = await self._event(c, tx, "Started", "RemoteStart" if remote_id is not None else trigger, info,
+        extra = {"remote_start_id": remote_id} if remote_id is not None else {}
+        res = await self._event(c, tx, "Started", trigger, self._info(c, tx, **extra),
                                 meter=self._meter(c, "Transaction.Begin"), id_token=token,
                                 evse={"id": c.id, "connector_id": 1})
         status = (res.id_token_info or {}).get("status") if res is not None and res.id_token_info else None
         if status is not None and status != "Accepted" and self.var_bool("TxCtrlr", "StopTxOnInvalidId"):
             await self.end_tx(c, "Deauthorized", "DeAuthorized")
             return
-        tx["meter"] = self.spawn(self._sample(c, tx))
+        if c.tx is tx:
+            tx["meter"] = self.spawn(self._sample(c, tx))
+            if not c.plugged:
+                tx["timeout"] = self.spawn(self._connect_timeout(c, tx))
+
+    def _cancel_timeout(self, tx: dict) -> None:
+        task = tx.pop("timeout", None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def _connect_timeout(self, c: Connector, tx: dict) -> None:
+        """No EV within EVConnectionTimeOut after authorization: the transaction ends (E03.FR.05)."""
+        await asyncio.sleep(self.var_int("TxCtrlr", "EVConnectionTimeOut"))
+        if c.tx is tx and not c.plugged:
+            tx.pop("timeout", None)
+            await self.end_tx(c, "EVConnectTimeout", "Timeout")
 
     async def _event(self, c: Connector, tx: dict, event: str, trigger: str, info: dict, *,
                      meter: list[dict] | None = None, id_token: dict | None = None, evse: dict | None = None) -> Any:
@@ -1289,19 +1407,37 @@ class MhStation201(_MhStationBase):
             await asyncio.sleep(interval)
             if c.tx is not tx:
                 return
-            c.energy_wh += METER_STEP_WH
-            await self._event(c, tx, "Updated", "MeterValuePeriodic",
-                              {"transaction_id": tx["id"], "charging_state": "Charging"},
+            if self.charging_state(c, tx) == "Charging":
+                c.energy_wh += METER_STEP_WH
+            await self._event(c, tx, "Updated", "MeterValuePeriodic", self._info(c, tx),
                               meter=self._meter(c, "Sample.Periodic"))
+
+    def aligned_interval(self) -> int:
+        return self.var_int("AlignedDataCtrlr", "Interval")
+
+    async def send_aligned(self) -> None:
+        wanted = self.var("AlignedDataCtrlr", "Measurands").split(",")
+        for c in self.connectors.values():
+            sampled: list[dict] = [{"value": c.energy_wh, "context": "Sample.Clock", "measurand":
+                                    "Energy.Active.Import.Register", "location": "Outlet",
+                                    "unit_of_measure": {"unit": "Wh"}}]
+            if "Power.Active.Import" in wanted:
+                sampled.append({"value": 7400 if c.tx else 0, "context": "Sample.Clock", "measurand":
+                                "Power.Active.Import", "location": "Outlet", "unit_of_measure": {"unit": "W"}})
+            values = [{"timestamp": utcnow(), "sampled_value": sampled}]
+            if c.tx is not None:  # during a transaction the readings travel in TransactionEvent (J01.FR.14)
+                await self._event(c, c.tx, "Updated", "MeterValueClock",
+                                  {"transaction_id": c.tx["id"], "charging_state": "Charging"}, meter=values)
+            else:
+                await self.send(call201.MeterValues(evse_id=c.id, meter_value=values))
 
     async def end_tx(self, c: Connector, trigger: str, reason: str, id_token: dict | None = None) -> None:
         tx = c.tx
         if tx is None:
             return
         c.tx = None
-        meter = tx.get("meter")
-        if meter is not None and meter is not asyncio.current_task():
-            meter.cancel()
+        # the sampler ends by itself (it checks c.tx); cancelling it mid-send would lose a message or a seqNo
+        self._cancel_timeout(tx)
         info = {"transaction_id": tx["id"], "charging_state": "EVConnected" if c.plugged else "Idle",
                 "stopped_reason": reason}
         await self._event(c, tx, "Ended", trigger, info, meter=self._meter(c, "Transaction.End"), id_token=id_token)
@@ -1316,12 +1452,13 @@ class MhStation201(_MhStationBase):
         return next((c for c in self.connectors.values() if c.tx and c.tx.get("id") == transaction_id), None)
 
     def remote_start_target(self, evse_id: int | None) -> Connector | None:
-        if not self.station_operative:
+        """The EVSE a RequestStartTransaction would use; None to reject it (also while not Accepted)."""
+        if not self.station_operative or self.registration != "Accepted":
             return None
         candidates = [self.connectors[evse_id]] if evse_id in self.connectors else [] if evse_id is not None \
             else list(self.connectors.values())
         for c in candidates:
-            if c.tx is None and c.operative and not c.faulted and c.auth_token is None:
+            if (c.tx is None or not c.tx["authorized"]) and c.operative and not c.faulted:
                 return c
         return None
 
@@ -1329,9 +1466,7 @@ class MhStation201(_MhStationBase):
         tok = {"id_token": id_token["id_token"], "type": id_token["type"]}
         if self.var_bool("AuthCtrlr", "AuthorizeRemoteStart") and not await self.authorize(tok):
             return
-        c.auth_token, c.auth_remote_id = tok["id_token"], remote_start_id
-        c.auth_id_token = tok
-        await self._authorized(c, "RemoteStart")
+        await self._authorize_tx(c, tok, "RemoteStart", remote_start_id)
 
     def reset_status(self, kind: str, evse_id: int | None) -> str:
         if evse_id is not None:

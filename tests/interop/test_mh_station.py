@@ -73,7 +73,7 @@ def test_boot_basic_auth_and_status_of_every_connector(booted: tuple, csms: Fake
 
 
 def test_wrong_password_is_refused_and_retried(csms: FakeCsms) -> None:
-    station = MhStation16(csms.url, IDENT, password="not-the-password-xx", params=PARAMS).start()
+    station = MhStation16(csms.url, IDENT, password="not-the-password-xx", params={**PARAMS, "connect_timeout": 1}).start()
     try:
         time.sleep(1.5)
         rejects = [f for f in csms.trace.since(0) if f.kind == "REJECT"]
@@ -157,13 +157,18 @@ def test_local_transaction_with_meter_values(booted: tuple, csms: FakeCsms) -> N
         station.perform("unplug", connector=1)  # type: ignore[attr-defined]
         session.expect("StatusNotification", 3, match={"connectorId": 1, "status": "Available"})
     else:
+        # TxStartPoint EVConnected,Authorized: plug-in starts the transaction, the token authorizes it
         session.expect("StatusNotification", 3, match={"evseId": 1, "connectorStatus": "Occupied"})
-        session.expect("Authorize", 3, match={"idToken": {"idToken": "TAG-1"}})
-        started = session.expect("TransactionEvent", 3, match={"eventType": "Started", "seqNo": 0,
-                                                              "evse": {"id": 1, "connectorId": 1}})
+        started = session.expect("TransactionEvent", 3, match={
+            "eventType": "Started", "seqNo": 0, "triggerReason": "CablePluggedIn", "evse": {"id": 1, "connectorId": 1},
+            "transactionInfo": {"chargingState": "EVConnected"}})
         tx = started.body["transactionInfo"]["transactionId"]
-        up = session.expect("TransactionEvent", 3, match={"eventType": "Updated", "triggerReason":
-                                                          "MeterValuePeriodic", "seqNo": 1})
+        session.expect("Authorize", 3, match={"idToken": {"idToken": "TAG-1"}})
+        session.expect("TransactionEvent", 3, match={"eventType": "Updated", "triggerReason": "Authorized",
+                                                     "idToken": {"idToken": "TAG-1"},
+                                                     "transactionInfo": {"transactionId": tx, "chargingState": "Charging"}})
+        up = session.expect("TransactionEvent", 3, match={"eventType": "Updated", "triggerReason": "MeterValuePeriodic",
+                                                          "transactionInfo": {"chargingState": "Charging"}})
         assert up.body["transactionInfo"]["transactionId"] == tx
         station.perform("present_token", id_token="TAG-1", connector=1)  # type: ignore[attr-defined]
         ended = session.expect("TransactionEvent", 3, match={"eventType": "Ended", "triggerReason": "StopAuthorized",
@@ -178,7 +183,8 @@ def test_local_transaction_with_meter_values(booted: tuple, csms: FakeCsms) -> N
 def test_rejected_token_starts_nothing(booted: tuple, csms: FakeCsms) -> None:
     station, session = booted
     session.tokens["BAD"] = "Invalid"
-    station.perform("plug_in", connector=2)  # type: ignore[attr-defined]
+    if is16(station):  # (in 2.0.1 plug-in alone starts a transaction; an accepted token alone would too)
+        station.perform("plug_in", connector=2)  # type: ignore[attr-defined]
     station.perform("present_token", id_token="BAD", connector=2)  # type: ignore[attr-defined]
     session.expect("Authorize", 3)
     session.expect_none("StartTransaction" if is16(station) else "TransactionEvent", 1.5)
@@ -198,13 +204,15 @@ def test_remote_start_then_remote_stop(booted: tuple, csms: FakeCsms) -> None:
         session.expect("StopTransaction", 3, match={"transactionId": tx, "reason": "Remote"})
     else:
         station.perform("plug_in", connector=2)  # type: ignore[attr-defined]
+        started = session.expect("TransactionEvent", 3, match={"eventType": "Started", "evse": {"id": 2}})
+        tx = started.body["transactionInfo"]["transactionId"]
         res = session.call("RequestStartTransaction", {"idToken": {"idToken": "R-1", "type": "Central"},
                                                        "remoteStartId": 77, "evseId": 2})
-        assert res["status"] == "Accepted"
-        started = session.expect("TransactionEvent", 3, match={
-            "eventType": "Started", "triggerReason": "RemoteStart", "transactionInfo": {"remoteStartId": 77},
-            "idToken": {"idToken": "R-1", "type": "Central"}})
-        tx = started.body["transactionInfo"]["transactionId"]
+        assert res == {"status": "Accepted", "transactionId": tx}  # F01: the EV had already started it
+        session.expect("TransactionEvent", 3, match={
+            "eventType": "Updated", "triggerReason": "RemoteStart", "idToken": {"idToken": "R-1", "type": "Central"},
+            "transactionInfo": {"transactionId": tx, "remoteStartId": 77, "chargingState": "Charging"}})
+        session.expect_none("Authorize", 0.3)  # AuthorizeRemoteStart is false
         assert session.call("RequestStopTransaction", {"transactionId": "nope"})["status"] == "Rejected"
         assert session.call("RequestStopTransaction", {"transactionId": tx})["status"] == "Accepted"
         session.expect("TransactionEvent", 3, match={"eventType": "Ended", "triggerReason": "RemoteStop",
@@ -214,13 +222,22 @@ def test_remote_start_then_remote_stop(booted: tuple, csms: FakeCsms) -> None:
 
 def test_remote_start_without_ev_times_out(booted: tuple, csms: FakeCsms) -> None:
     station, session = booted
-    if not is16(station):
-        pytest.skip("2.0.1 sends nothing visible when EVConnectionTimeOut expires before a transaction")
-    assert session.call("RemoteStartTransaction", {"idTag": "R-2", "connectorId": 1})["status"] == "Accepted"
-    session.expect("StatusNotification", 3, match={"connectorId": 1, "status": "Preparing"})
-    session.expect("StatusNotification", 4, match={"connectorId": 1, "status": "Available"})
-    station.perform("plug_in", connector=1)  # type: ignore[attr-defined]
-    session.expect_none("StartTransaction", 1)
+    if is16(station):
+        assert session.call("RemoteStartTransaction", {"idTag": "R-2", "connectorId": 1})["status"] == "Accepted"
+        session.expect("StatusNotification", 3, match={"connectorId": 1, "status": "Preparing"})
+        session.expect("StatusNotification", 4, match={"connectorId": 1, "status": "Available"})
+        station.perform("plug_in", connector=1)  # type: ignore[attr-defined]
+        session.expect_none("StartTransaction", 1)
+    else:  # the authorized transaction ends after EVConnectionTimeOut (2 s here)
+        res = session.call("RequestStartTransaction", {"idToken": {"idToken": "R-2", "type": "Central"},
+                                                       "remoteStartId": 5})
+        assert res == {"status": "Accepted"}
+        started = session.expect("TransactionEvent", 3, match={"eventType": "Started", "triggerReason": "RemoteStart",
+                                                               "transactionInfo": {"chargingState": "Idle"}})
+        ended = session.expect("TransactionEvent", 4, match={"eventType": "Ended", "triggerReason": "EVConnectTimeout",
+                                                             "transactionInfo": {"stoppedReason": "Timeout"}})
+        assert 1.8 <= (ended.t_ns - started.t_ns) / 1e9 <= 3.0
+    assert failures(csms) == []
 
 
 def test_reset_reboots_with_the_right_reason(booted: tuple, csms: FakeCsms) -> None:
@@ -412,7 +429,7 @@ def test_local_pre_authorize_uses_the_cache_until_cleared(booted: tuple, csms: F
         station.perform("plug_in", connector=1)  # type: ignore[attr-defined]
         mark = len(csms.trace)
         station.perform("present_token", id_token="CACHED", connector=1)  # type: ignore[attr-defined]
-        session.expect(tx_start, 3, fresh=False)
+        session.expect(tx_start, 3, match=None if is16(station) else {"triggerReason": "Authorized"})
         asked = [f for f in csms.trace.since(mark) if f.name == "Authorize" and f.kind == "CALL"]
         assert len(asked) == (0 if round_ == 1 else 1), round_  # first use and after ClearCache: asked online
         station.perform("unplug", connector=1)  # type: ignore[attr-defined]
