@@ -118,6 +118,8 @@ class _MhStationBase:
         self._accepted: asyncio.Event | None = None
         self._hb_wake: asyncio.Event | None = None
         self._settled: asyncio.Event | None = None  # the first BootNotification of this power cycle is done
+        self.boot_idle = asyncio.Event()  # no BootNotification is waiting for its answer
+        self.boot_idle.set()
 
     # --- version hooks ----------------------------------------------------------------------------------------
     def make_charge_point(self, wire: _Wire) -> Any:
@@ -358,11 +360,16 @@ class _MhStationBase:
         assert self._accepted is not None and self._boot_now is not None
         while True:
             self._boot_now.clear()
-            res = await self.send_boot()
+            self.boot_idle.clear()
+            try:
+                res = await self.send_boot()
+                if res is not None:
+                    self.registration = str(res.status)
+            finally:
+                self.boot_idle.set()
             if res is None:  # no answer or a CALLERROR: try again after the default interval
                 wait = self.default_retry
             else:
-                self.registration = str(res.status)
                 interval = int(res.interval or 0)
                 if self.registration == "Accepted":
                     if interval > 0:
@@ -504,7 +511,12 @@ class _Cp16(LibChargePoint16):
         self.st.spawn(self.st.remote_reset(type))
 
     @on(Action16.remote_start_transaction)
-    def on_remote_start(self, id_tag: str, connector_id: int | None = None, **_: Any) -> Any:
+    async def on_remote_start(self, id_tag: str, connector_id: int | None = None, **_: Any) -> Any:
+        if not self.st.boot_idle.is_set():  # judged by the registration the queued boot answer gives
+            try:
+                await asyncio.wait_for(self.st.boot_idle.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass
         return result16.RemoteStartTransaction(status="Accepted" if self.st.remote_start_target(connector_id)
                                                else "Rejected")
 
@@ -919,19 +931,27 @@ class _Cp201(LibChargePoint201):
         super().__init__(station.identity, wire, response_timeout=station.call_timeout)
         self.st = station
 
-    def refuse_when_rejected(self) -> None:
-        """While registration is Rejected every CSMS request gets CALLERROR SecurityError (B03.FR.07)."""
+    async def refuse_when_rejected(self) -> None:
+        """While registration is Rejected every CSMS request gets CALLERROR SecurityError (B03.FR.07).
+
+        A request that arrives right behind the answer to a BootNotification is judged by that answer: the
+        boot coroutine gets up to a second to take it in (the answer is already queued by then)."""
+        if not self.st.boot_idle.is_set():
+            try:
+                await asyncio.wait_for(self.st.boot_idle.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass
         if self.st.registration == "Rejected":
             raise SecurityError(description="registration Rejected: requests are not served")
 
     @on(Action201.get_variables)
-    def on_get_variables(self, get_variable_data: list[dict], **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_get_variables(self, get_variable_data: list[dict], **_: Any) -> Any:
+        await self.refuse_when_rejected()
         return result201.GetVariables(get_variable_result=[self.st.get_variable(d) for d in get_variable_data])
 
     @on(Action201.set_variables)
-    def on_set_variables(self, set_variable_data: list[dict], **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_set_variables(self, set_variable_data: list[dict], **_: Any) -> Any:
+        await self.refuse_when_rejected()
         return result201.SetVariables(set_variable_result=[self.st.set_variable(d) for d in set_variable_data])
 
     @after(Action201.set_variables)
@@ -939,8 +959,8 @@ class _Cp201(LibChargePoint201):
         self.st.variables_applied()
 
     @on(Action201.get_base_report)
-    def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_get_base_report(self, request_id: int, report_base: str, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         return result201.GetBaseReport(status=self.st.report_status_for(report_base))
 
     @after(Action201.get_base_report)
@@ -949,8 +969,8 @@ class _Cp201(LibChargePoint201):
             self.st.spawn(self.st.notify_report(request_id, report_base))
 
     @on(Action201.reset)
-    def on_reset(self, type: str, evse_id: int | None = None, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_reset(self, type: str, evse_id: int | None = None, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         return result201.Reset(status=self.st.reset_status(type, evse_id))
 
     @after(Action201.reset)
@@ -962,8 +982,8 @@ class _Cp201(LibChargePoint201):
             self.st.reset_on_idle = True
 
     @on(Action201.request_start_transaction)
-    def on_request_start(self, id_token: dict, remote_start_id: int, evse_id: int | None = None, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_request_start(self, id_token: dict, remote_start_id: int, evse_id: int | None = None, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         c = self.st.remote_start_target(evse_id)
         return result201.RequestStartTransaction(status="Accepted" if c is not None else "Rejected",
                                                  transaction_id=c.tx["id"] if c is not None and c.tx else None)
@@ -976,8 +996,8 @@ class _Cp201(LibChargePoint201):
             self.st.spawn(self.st.remote_start(c, id_token, remote_start_id))
 
     @on(Action201.request_stop_transaction)
-    def on_request_stop(self, transaction_id: str, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_request_stop(self, transaction_id: str, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         return result201.RequestStopTransaction(status="Accepted" if self.st.by_tx(transaction_id) else "Rejected")
 
     @after(Action201.request_stop_transaction)
@@ -987,14 +1007,14 @@ class _Cp201(LibChargePoint201):
             self.st.spawn(self.st.end_tx(c, "RemoteStop", "Remote"))
 
     @on(Action201.get_transaction_status)
-    def on_get_transaction_status(self, transaction_id: str | None = None, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_get_transaction_status(self, transaction_id: str | None = None, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         ongoing = self.st.by_tx(transaction_id) is not None if transaction_id is not None else None
         return result201.GetTransactionStatus(messages_in_queue=False, ongoing_indicator=ongoing)
 
     @on(Action201.unlock_connector)
-    def on_unlock(self, evse_id: int, connector_id: int, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_unlock(self, evse_id: int, connector_id: int, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         c = self.st.connectors.get(evse_id)
         if c is None or connector_id != 1:
             return result201.UnlockConnector(status="UnknownConnector")
@@ -1003,8 +1023,8 @@ class _Cp201(LibChargePoint201):
         return result201.UnlockConnector(status="Unlocked")
 
     @on(Action201.change_availability)
-    def on_change_availability(self, operational_status: str, evse: dict | None = None, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_change_availability(self, operational_status: str, evse: dict | None = None, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         return result201.ChangeAvailability(status=self.st.change_availability(operational_status, evse))
 
     @after(Action201.change_availability)
@@ -1012,22 +1032,22 @@ class _Cp201(LibChargePoint201):
         self.st.spawn(self.st.report_all())
 
     @on(Action201.clear_cache)
-    def on_clear_cache(self, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_clear_cache(self, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         if not self.st.var_bool("AuthCacheCtrlr", "Enabled"):
             return result201.ClearCache(status="Rejected")
         self.st.auth_cache.clear()
         return result201.ClearCache(status="Accepted")
 
     @on(Action201.data_transfer)
-    def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         status, out = self.st.data_transfer(vendor_id, message_id, data)
         return result201.DataTransfer(status=status, data=out)
 
     @on(Action201.trigger_message)
-    def on_trigger(self, requested_message: str, evse: dict | None = None, **_: Any) -> Any:
-        self.refuse_when_rejected()
+    async def on_trigger(self, requested_message: str, evse: dict | None = None, **_: Any) -> Any:
+        await self.refuse_when_rejected()
         return result201.TriggerMessage(status=self.st.trigger_status(requested_message, evse))
 
     @after(Action201.trigger_message)
@@ -1038,8 +1058,8 @@ class _Cp201(LibChargePoint201):
 
 class MhStation201(_MhStationBase):
     """OCPP 2.0.1 station (Core: provisioning, authorization, transactions, remote control, device model) on the
-    `ocpp` library's v201 ChargePoint. One connector per EVSE; transactions start when the EV is connected
-    and authorized and end when either stops (TxStartPoint = TxStopPoint = PowerPathClosed)."""
+    `ocpp` library's v201 ChargePoint. One connector per EVSE; a transaction starts at plug-in or authorization,
+    whichever comes first, and ends when either goes (TxStartPoint = TxStopPoint = EVConnected,Authorized)."""
 
     version = "2.0.1"
     subprotocol = "ocpp2.0.1"
@@ -1093,9 +1113,10 @@ class MhStation201(_MhStationBase):
               unit="s"),
             V("TxCtrlr", "StopTxOnEVSideDisconnect", "true", "ReadOnly", "boolean"),
             V("TxCtrlr", "StopTxOnInvalidId", "true", data_type="boolean"),
-            V("TxCtrlr", "TxStartPoint", "PowerPathClosed", "ReadOnly", "MemberList",
-              values_list="PowerPathClosed"),
-            V("TxCtrlr", "TxStopPoint", "PowerPathClosed", "ReadOnly", "MemberList", values_list="PowerPathClosed"),
+            V("TxCtrlr", "TxStartPoint", "EVConnected,Authorized", "ReadOnly", "MemberList",
+              values_list="EVConnected,Authorized"),
+            V("TxCtrlr", "TxStopPoint", "EVConnected,Authorized", "ReadOnly", "MemberList",
+              values_list="EVConnected,Authorized"),
             V("AuthCtrlr", "AuthorizeRemoteStart", "false", data_type="boolean"),
             V("AuthCtrlr", "LocalAuthorizeOffline", "false", data_type="boolean"),
             V("AuthCtrlr", "LocalPreAuthorize", "false", data_type="boolean"),

@@ -436,3 +436,14 @@ def test_local_pre_authorize_uses_the_cache_until_cleared(booted: tuple, csms: F
         session.expect("StopTransaction" if is16(station) else "TransactionEvent", 3,
                        match=None if is16(station) else {"eventType": "Ended"})
     assert failures(csms) == []
+
+
+def test_declared_tx_start_and_stop_points(csms: FakeCsms) -> None:
+    station, session = start(csms, MhStation201)
+    try:
+        session.expect("BootNotification", 5)
+        res = session.call("GetVariables", {"getVariableData": [
+            {"component": {"name": "TxCtrlr"}, "variable": {"name": n}} for n in ("TxStartPoint", "TxStopPoint")]})
+        assert [r["attributeValue"] for r in res["getVariableResult"]] == ["EVConnected,Authorized"] * 2
+    finally:
+        station.stop()
