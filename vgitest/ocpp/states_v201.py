@@ -152,6 +152,8 @@ def booted(station: StationSession, dut: Any, profile: Any) -> None:
     Fast when already there. A leftover transaction or occupied connector (from an earlier test) is cleared
     by unplugging; an inoperative station is made operative; anything else costs a power cycle."""
     wait = float(pixit(profile, "message_wait", 5))
+    if station.registration == "unknown":  # first contact: the station may be booting by itself right now
+        _settle(station, profile, wait)
     if station.connected and station.registration == "Accepted" and _idle(station, profile):
         return
     if station.connected and station.registration == "Accepted":
@@ -164,7 +166,10 @@ def booted(station: StationSession, dut: Any, profile: Any) -> None:
                 dut.perform("unplug", connector=c)
         if _settle(station, profile, wait):
             return
-    reboot(station, dut, profile)
+    boot = reboot(station, dut, profile)
+    for c in _connectors(profile):  # the fresh reports, not the ones from before the power cycle
+        require(station, "StatusNotification", boot.index, wait, r.STATUS_AFTER_BOOT,
+                f"connector {c} was not reported after the boot", {"evseId": c, "connectorId": 1})
     _settle(station, profile, wait)
     if station.registration != "Accepted":
         station.fail(r.BOOT_MISSING, f"the station is not registered (last boot answer: {station.registration})")

@@ -154,7 +154,7 @@ class Station201(ReferenceStation):
         if status == e.status and not force:
             return
         e.status = status
-        if self.registration != "Accepted":
+        if self.registration != "Accepted" and not self.has("traffic_before_boot"):
             return  # reported after the boot is accepted
         if status == "Occupied" and self.has("no_occupied_status"):
             return
@@ -484,7 +484,10 @@ class Station201(ReferenceStation):
 
     def _apply(self, component: str, name: str, value: str, v: Any) -> None:
         if (component, name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
-            self.heartbeat_interval = float(value)
+            try:
+                self.heartbeat_interval = float(value)
+            except ValueError:  # only reachable under invalid_value_accepted: accepted, and then ignored
+                pass
             return
         if callable(v.value):
             return  # dynamic read-only values are never stored (only reachable under readonly_writable)
