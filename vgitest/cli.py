@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(fn=_cmd_station)
     p = sub.add_parser("profiles", help="list the built-in DUT profiles")
     p.set_defaults(fn=_cmd_profiles)
+    from .exi.cli import register as register_exi
+    register_exi(sub)
     return ap
 
 
@@ -155,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "pytest_args", None) and args.pytest_args[:1] == ["--"]:
         args.pytest_args = args.pytest_args[1:]
-    return int(args.fn(args) or 0)
+    fn = getattr(args, "fn", None) or getattr(args, "func")  # the EXI subcommands use `func`
+    return int(fn(args) or 0)
 
 
 if __name__ == "__main__":
