@@ -799,7 +799,7 @@ class FakeCsms:
         msg = codec.parse(data, link.version, self.validator(link.version.name).actions, from_station=False)
         frame = Frame(t, w, Direction.OUT, "ocpp", link.version.name, link.conn_id, msg.kind, msg.action, msg.id,
                       raw, msg.body(), meta={"identity": session.identity, "raw_injection": True})
-        if msg.kind == "CALL" and msg.id:
+        if msg.kind in ("CALL", "UNKNOWN") and msg.id:  # 2.0.1 answers an unknown type with a CALLERROR
             fut: asyncio.Future = asyncio.get_running_loop().create_future()
             link.ours[msg.id] = _Outstanding(msg.action or "?", frame, fut)
         self._append(frame)

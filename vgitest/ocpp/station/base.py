@@ -268,7 +268,7 @@ class ReferenceStation(abc.ABC):
             if self.has("heartbeat_too_often"):
                 interval = max(0.2, self.heartbeat_interval / 4)
             due = self._last_traffic + interval
-            await asyncio.sleep(max(0.05, due - time.monotonic()))
+            await asyncio.sleep(min(0.25, max(0.05, due - time.monotonic())))  # a new interval applies at once
             if time.monotonic() >= self._last_traffic + interval - 0.01 and self.registration == "Accepted":
                 try:
                     await self.call("Heartbeat", {})
@@ -280,7 +280,7 @@ class ReferenceStation(abc.ABC):
         if self.has("duplicate_message_id"):
             return "42"
         if self.has("long_message_id"):
-            return "m" + uuid.uuid4().hex + "xxx"  # 36 + 4 characters
+            return "m" + uuid.uuid4().hex + "xxxx"  # 37 characters: one more than allowed
         if self.has("empty_message_id"):
             return ""
         return str(next(self._ids))

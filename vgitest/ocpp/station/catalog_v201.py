@@ -1,0 +1,119 @@
+"""The OCPP 2.0.1 fault catalog of the reference station: each fault, the suite test that must catch it and
+the rule id that test must report. Message-level faults live in `base.py`; the others in `v201.py`.
+
+`tests/test_fault_matrix.py` runs every entry; a fault that no test catches is a defect of the suite.
+"""
+
+from __future__ import annotations
+
+from .. import rules as r
+from .faults import fault
+
+V = "2.0.1"
+
+
+def _f(name: str, description: str, test: str | tuple[str, ...], rule: str, strict: bool = False) -> None:
+    tests = (test,) if isinstance(test, str) else test
+    fault(name, description, version=V, tests=tuple(f"test_{t}" for t in tests), rule=rule, strict=strict)
+
+
+# --- message level (implemented by the base station) -------------------------------------------------------
+_f("duplicate_message_id", "Every CALL reuses the same message id", "TC_VGI_RPC_04_CS", r.MSGID_REUSED)
+_f("long_message_id", "CALL message ids are longer than 36 characters", "TC_VGI_RPC_04_CS", r.MSGID_LENGTH)
+_f("empty_message_id", "CALL message ids are empty strings", "TC_VGI_RPC_04_CS", r.MSGID_EMPTY)
+_f("binary_frames", "Frames are sent as binary WebSocket frames instead of text", "TC_B_01_CS", r.FRAME_BINARY)
+_f("invalid_json", "Heartbeat frames lose their closing bracket (invalid JSON)", "TC_F_20_CS", r.FRAME_JSON)
+_f("wrong_action_case", "Heartbeat is sent as 'heartbeat' (actions are case-sensitive)", "TC_F_20_CS",
+   r.ACTION_CASE)
+_f("callerror_on_callresult", "The station answers the CSMS's Heartbeat CALLRESULT with a CALLERROR",
+   "TC_F_20_CS", r.CALLERROR_NOT_FOR_CALL)
+_f("concurrent_call", "The station sends a CALL while its previous CALL is still unanswered",
+   "TC_VGI_RPC_05_CS", r.CALL_CONCURRENT)
+_f("late_response", "Answers to CSMS CALLs arrive after the response timeout", "TC_VGI_RPC_07_CS",
+   r.RESPONSE_TIMEOUT)
+_f("wrong_message_id", "Answers to CSMS CALLs carry a message id that matches no CALL", "TC_VGI_RPC_07_CS",
+   r.RESULT_ORPHAN)
+_f("wrong_error_code_spelling", "CALLERROR codes use the OCPP 1.6 spellings (OccurenceConstraintViolation...)",
+   "TC_VGI_RPC_02_CS", r.ERROR_CODE_SPELLING)
+_f("error_details_not_object", "CALLERROR errorDetails is a string instead of an object", "TC_VGI_RPC_03_CS",
+   r.ERROR_DETAILS)
+_f("no_status_after_boot", "No connector state report after boot Accepted", "TC_B_01_CS", r.STATUS_AFTER_BOOT)
+_f("traffic_before_boot", "StatusNotification is sent before the BootNotification after a (re)start",
+   "TC_B_01_CS", r.BOOT_BEFORE_ACCEPT)
+_f("boot_retry_too_early", "BootNotification is repeated long before the Pending/Rejected interval elapsed",
+   "TC_B_03_CS", r.BOOT_RETRY_EARLY)
+_f("heartbeat_drift", "Heartbeats come 60 % later than the interval", "TC_VGI_HB_01_CS", r.HEARTBEAT_GAP)
+_f("heartbeat_too_often", "Heartbeats come four times as often as the interval", "TC_VGI_HB_01_CS",
+   r.HEARTBEAT_EARLY, strict=True)
+
+# --- OCPP 2.0.1 behaviour (implemented by Station201) -------------------------------------------------------
+_f("unknown_type_ignored", "A frame with an unknown message type id is silently ignored", "TC_VGI_RPC_06_CS",
+   r.EXPECTED_MESSAGE)
+_f("unknown_action_wrong_code", "An unknown action is answered NotSupported instead of NotImplemented",
+   "TC_VGI_RPC_01_CS", r.STATION_RESPONSE)
+_f("rejected_answers_requests", "While boot is Rejected, CSMS requests are served instead of SecurityError",
+   "TC_B_30_CS", r.STATION_RESPONSE)
+_f("pending_accepts_remote_start", "While boot is Pending, RequestStartTransaction is Accepted", "TC_B_02_CS",
+   r.STATION_RESPONSE)
+_f("ignore_reset", "Reset is Accepted but the station never restarts", "TC_B_20_CS", r.RESET_IGNORED)
+_f("no_boot_after_reboot", "After a Reset the station reconnects without sending BootNotification", "TC_B_20_CS",
+   r.BOOT_MISSING)
+_f("wrong_boot_reason", "After a Reset the BootNotification reason is PowerUp instead of RemoteReset",
+   "TC_B_20_CS", r.EXPECTED_MESSAGE)
+_f("reset_keeps_transaction", "An Immediate reset reboots without ending the ongoing transaction first",
+   "TC_B_22_CS", r.TX_EVENT_ORDER)
+_f("reset_onidle_immediate", "An OnIdle reset during a transaction is Accepted (and executed) at once",
+   "TC_B_21_CS", r.STATION_RESPONSE)
+_f("config_not_applied", "SetVariables answers Accepted but keeps the old value", "TC_B_09_CS",
+   r.CONFIG_NOT_APPLIED)
+_f("readonly_writable", "SetVariables accepts a write to a ReadOnly variable", "TC_B_39_CS", r.STATION_RESPONSE)
+_f("unknown_variable_accepted", "GetVariables answers Accepted (with a value) for an unknown variable",
+   "TC_B_33_CS", r.STATION_RESPONSE)
+_f("invalid_value_accepted", "SetVariables accepts values of the wrong data type", "TC_B_11_CS",
+   r.STATION_RESPONSE)
+_f("report_seqno_broken", "NotifyReport parts skip a seqNo and the last part still says tbc", "TC_B_13_CS",
+   r.STATION_RESPONSE)
+_f("wrong_transaction_id", "TransactionEvent Ended carries another transactionId than Started", "TC_E_03_CS",
+   r.TX_ID)
+_f("seqno_gap", "TransactionEvent seqNo jumps by two", "TC_E_03_CS", r.TX_SEQNO)
+_f("first_event_not_started", "The first TransactionEvent of a transaction says Updated instead of Started",
+   "TC_E_03_CS", r.TX_EVENT_ORDER)
+_f("no_evse_in_first_event", "The TransactionEvent after plug-in lacks evse.id/connectorId", "TC_E_03_CS",
+   r.EXPECTED_MESSAGE)
+_f("null_optional_field", "TransactionEvent carries an optional field as null", "TC_E_03_CS", r.OPTIONAL_EMPTY)
+_f("no_idtoken_after_authorize", "The TransactionEvent after authorization lacks the idToken", "TC_E_04_CS",
+   r.EXPECTED_MESSAGE)
+_f("skip_authorize", "A presented idToken starts charging without asking the CSMS (no Authorize)", "TC_E_04_CS",
+   r.EXPECTED_MESSAGE)
+_f("start_tx_when_invalid", "An idToken the CSMS reports Invalid/Blocked/Expired still starts a transaction",
+   ("TC_C_02_CS", "TC_C_06_CS", "TC_C_07_CS"), r.FORBIDDEN_MESSAGE)
+_f("tx_status_wrong", "GetTransactionStatus says a running transaction is not ongoing", "TC_E_30_CS",
+   r.STATION_RESPONSE)
+_f("meter_values_out_of_order", "Periodic meter values go back in time and the energy register decreases",
+   "TC_J_09_CS", r.METER_ORDER)
+_f("no_meter_values", "No periodic meter values during charging", "TC_J_09_CS", r.EXPECTED_MESSAGE)
+_f("schema_violation", "Sampled values are sent as strings instead of numbers", "TC_J_09_CS", r.SCHEMA)
+_f("remote_start_ignored", "RequestStartTransaction is Accepted but no transaction is started", "TC_F_03_CS",
+   r.EXPECTED_MESSAGE)
+_f("remote_start_no_remote_start_id", "Remote-started transactions do not echo remoteStartId", "TC_F_01_CS",
+   r.EXPECTED_MESSAGE)
+_f("remote_stop_rejected", "RequestStopTransaction of the running transaction is Rejected", "TC_F_08_CS",
+   r.STATION_RESPONSE)
+_f("remote_stop_accepts_unknown", "RequestStopTransaction of an unknown transaction is Accepted", "TC_F_09_CS",
+   r.STATION_RESPONSE)
+_f("unlock_fails", "UnlockConnector always answers UnlockFailed", "TC_F_06_CS", r.STATION_RESPONSE)
+_f("unlock_during_tx", "UnlockConnector unlocks although an authorized transaction is ongoing", "TC_F_05_CS",
+   r.STATION_RESPONSE)
+_f("trigger_ignored", "TriggerMessage is Accepted but the requested message is never sent", "TC_F_20_CS",
+   r.EXPECTED_MESSAGE)
+_f("trigger_boot_when_accepted", "TriggerMessage(BootNotification) is Accepted although boot is already Accepted",
+   "TC_F_26_CS", r.STATION_RESPONSE)
+_f("clear_cache_rejected", "ClearCache is Rejected although the authorization cache is enabled", "TC_C_37_CS",
+   r.STATION_RESPONSE)
+_f("data_transfer_accepted", "DataTransfer for an unknown vendorId is Accepted", "TC_P_01_CS", r.STATION_RESPONSE)
+_f("availability_ignored", "ChangeAvailability is Accepted but no Unavailable state is reported", "TC_G_03_CS",
+   r.STATUS_TRANSITION)
+_f("availability_during_tx_accepted", "ChangeAvailability(Inoperative) during a transaction answers Accepted "
+   "instead of Scheduled", "TC_G_11_CS", r.STATION_RESPONSE)
+_f("no_occupied_status", "Plugging in an EV is not reported as Occupied", "TC_G_01_CS", r.STATUS_TRANSITION)
+_f("missing_mandatory_field", "StatusNotification lacks its required timestamp", "TC_G_01_CS", r.SCHEMA)

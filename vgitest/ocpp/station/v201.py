@@ -1,0 +1,711 @@
+"""OCPP 2.0.1 reference charging station: correct by default, with the 2.0.1 faults of `catalog_v201`.
+
+Model: every PIXIT connector is one EVSE with one connector (evseId = n, connectorId = 1). Transactions
+follow TxStartPoint / TxStopPoint (default "EVConnected,Authorized": a transaction starts at whichever
+comes first and ends when either goes away), with TransactionEvent Started/Updated/Ended, a per-transaction
+seqNo from 0, and periodic meter values every SampledDataCtrlr.TxUpdatedInterval while charging.
+
+Physical actions (`do_plug_in`, `do_present_token`, ...) return at once and run in order in the
+background, as a real station reacts after the cable is in; tests wait for the messages instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import time
+import uuid
+from typing import Any, Awaitable
+
+from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
+from .base import Connector, NoAnswer, ReferenceStation, Reply, utcnow
+from .device_model_v201 import DeviceModel, reference_model
+
+KNOWN_TRIGGERS = {"BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent",
+                  "FirmwareStatusNotification", "LogStatusNotification"}
+
+
+@dataclasses.dataclass
+class Tx:
+    """One transaction as the station keeps it."""
+
+    id: str
+    evse: int
+    seq: int = 0
+    id_token: dict | None = None
+    remote_start_id: int | None = None
+    charging: bool = False
+    evse_reported: bool = False
+    meter_task: asyncio.Task | None = None
+    timeout_task: asyncio.Task | None = None
+    last_sample: str = ""
+
+    @property
+    def authorized(self) -> bool:
+        return self.id_token is not None
+
+
+@dataclasses.dataclass
+class Evse(Connector):
+    """An EVSE with its single connector; `transaction` holds a :class:`Tx`."""
+
+    faulted: bool = False
+    inoperative_scheduled: bool = False
+    energy_wh: float = 0.0
+
+
+class Station201(ReferenceStation):
+    version = "2.0.1"
+    subprotocol = "ocpp2.0.1"
+
+    def __init__(self, csms_url: str, identity: str = "VGI-REF-201", **kw: Any) -> None:
+        params = dict(kw.get("params") or {})
+        kw.setdefault("call_timeout", float(params.get("call_timeout", 10.0)))
+        kw.setdefault("reboot_delay", float(params.get("reboot_delay", 0.2)))
+        kw.setdefault("reconnect_delay", float(params.get("reconnect_delay", 0.5)))
+        super().__init__(csms_url, identity, **kw)
+        self.connectors = {i: Evse(i) for i in self.connectors}  # type: ignore[misc]
+        self.station_operative = True
+        self.auth_cache: dict[str, str] = {}
+        self.lost: list[Tx] = []  # transactions cut by a power loss, ended after the next boot
+        self.reset_scheduled = False
+        self._skip_boot_once = False
+        self._serial: asyncio.Lock | None = None
+        self._tx_lock: asyncio.Lock | None = None
+        self.model: DeviceModel = reference_model(
+            identity=identity, evses=len(self.connectors), heartbeat=lambda: str(int(self.heartbeat_interval)),
+            now=utcnow, availability=self._availability_state, params=self.params)
+        self.power_w = float(self.params.get("power_w", 11000))
+        self.vendor = str(self.params.get("data_transfer_vendor", "org.vgitest"))
+
+    # --- small helpers --------------------------------------------------------------------------------------
+    def var(self, component: str, name: str, instance: str | None = None) -> str:
+        return self.model.get(component, name, instance)
+
+    def flag(self, component: str, name: str) -> bool:
+        return self.var(component, name) == "true"
+
+    def points(self, name: str) -> set[str]:
+        return set(self.var("TxCtrlr", name).split(","))
+
+    def evse(self, evse_id: int) -> Evse:
+        return self.connectors[int(evse_id)]  # type: ignore[return-value]
+
+    def evses(self) -> list[Evse]:
+        return list(self.connectors.values())  # type: ignore[arg-type]
+
+    def _locks(self) -> tuple[asyncio.Lock, asyncio.Lock]:
+        if self._serial is None or self._tx_lock is None:
+            self._serial, self._tx_lock = asyncio.Lock(), asyncio.Lock()
+        return self._serial, self._tx_lock
+
+    async def safe_call(self, action: str, payload: dict) -> dict | None:
+        """A CALL whose failure (CALLERROR, timeout, no connection) is logged, never fatal to the station."""
+        try:
+            return await self.call(action, payload)
+        except (Reply, ConnectionError, asyncio.TimeoutError, OSError) as exc:
+            self.events.append(f"{action} failed: {type(exc).__name__} {exc}")
+            return None
+
+    def _act(self, coro: Awaitable[Any]) -> None:
+        """Run a physical action in the background, strictly after the previous one."""
+        serial, _ = self._locks()
+
+        async def run() -> None:
+            async with serial:
+                await coro
+
+        self.spawn(run())
+
+    def _detached(self, coro: Awaitable[Any]) -> None:
+        """A task that survives the power-off it causes (reset): not cancelled with the station's tasks."""
+        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
+        self._detached_task = task
+
+    # --- boot and state reports -------------------------------------------------------------------------------
+    def boot_payload(self) -> dict:
+        return {"reason": self.boot_reason,
+                "chargingStation": {"model": str(self.params.get("model", "VGI-REF-201")),
+                                    "vendorName": str(self.params.get("vendor", "vgitest")),
+                                    "serialNumber": self.identity, "firmwareVersion": "0.1.0"}}
+
+    async def _power_on(self) -> None:
+        await super()._power_on()
+        if self._skip_boot_once:  # fault no_boot_after_reboot: behave as if this were a mere reconnect
+            self._skip_boot_once = False
+            self._booted_this_power_cycle = True
+            self.registration = "Accepted"
+
+    def _status_of(self, e: Evse) -> str:
+        if e.faulted:
+            return "Faulted"
+        if (not e.available or not self.station_operative) and e.transaction is None:
+            return "Unavailable"
+        return "Occupied" if e.plugged else "Available"
+
+    def _availability_state(self, evse_id: int | None) -> str:
+        if evse_id is None:
+            return "Available" if self.station_operative else "Unavailable"
+        return self._status_of(self.evse(evse_id))
+
+    async def report_status(self, e: Evse, *, force: bool = False) -> None:
+        status = self._status_of(e)
+        if status == e.status and not force:
+            return
+        e.status = status
+        if self.registration != "Accepted" and not self.has("traffic_before_boot"):
+            return  # reported after the boot is accepted
+        if status == "Occupied" and self.has("no_occupied_status"):
+            return
+        payload: dict[str, Any] = {"timestamp": utcnow(), "connectorStatus": status, "evseId": e.id,
+                                   "connectorId": 1}
+        if self.has("missing_mandatory_field"):
+            del payload["timestamp"]
+        await self.safe_call("StatusNotification", payload)
+
+    async def report_connector_states(self) -> None:
+        for e in self.evses():
+            e.status = ""
+            await self.report_status(e, force=True)
+
+    async def after_boot(self) -> None:
+        lost, self.lost = self.lost, []
+        for tx in lost:  # a power loss cut these: end them now, as the station learned it restarted
+            await self._send_event(tx, "Ended", "AbnormalCondition", stopped_reason="PowerLoss",
+                                   charging_state="Idle", meter="Transaction.End")
+
+    async def on_power_loss(self) -> None:
+        for e in self.evses():
+            tx: Tx | None = e.transaction
+            if tx is not None:
+                self._cancel_tx_tasks(tx)
+                self.lost.append(tx)
+                e.transaction = None
+            e.status = ""
+        self.reset_scheduled = False
+        self._serial = self._tx_lock = None
+
+    # --- transactions ---------------------------------------------------------------------------------------
+    def _meter_value(self, e: Evse, context: str, *, energy: float | None = None, ts: str | None = None) -> dict:
+        value: Any = round(e.energy_wh if energy is None else energy, 1)
+        if self.has("schema_violation"):
+            value = str(value)
+        return {"timestamp": ts or utcnow(),
+                "sampledValue": [{"value": value, "context": context, "measurand": "Energy.Active.Import.Register",
+                                  "unitOfMeasure": {"unit": "Wh"}}]}
+
+    async def _send_event(self, tx: Tx, event_type: str, trigger: str, *, charging_state: str | None = None,
+                          stopped_reason: str | None = None, with_evse: bool = False, id_token: dict | None = None,
+                          meter: str | None = None, meter_value: dict | None = None) -> dict | None:
+        """Build and send one TransactionEvent; the tx lock keeps seqNo order equal to sending order."""
+        _, lock = self._locks()
+        e = self.evse(tx.evse)
+        async with lock:
+            info: dict[str, Any] = {"transactionId": tx.id}
+            if event_type == "Ended" and self.has("wrong_transaction_id"):
+                info["transactionId"] = str(uuid.uuid4())
+            if charging_state:
+                info["chargingState"] = charging_state
+            if stopped_reason:
+                info["stoppedReason"] = stopped_reason
+            if tx.remote_start_id is not None and trigger == "RemoteStart" \
+                    and not self.has("remote_start_no_remote_start_id"):
+                info["remoteStartId"] = tx.remote_start_id
+            sent_type = "Updated" if event_type == "Started" and self.has("first_event_not_started") else event_type
+            payload: dict[str, Any] = {"eventType": sent_type, "timestamp": utcnow(), "triggerReason": trigger,
+                                       "seqNo": tx.seq, "transactionInfo": info}
+            tx.seq += 2 if self.has("seqno_gap") else 1
+            if with_evse or not tx.evse_reported:
+                payload["evse"] = {"id": e.id, "connectorId": 1}
+                tx.evse_reported = True
+            if id_token is not None:
+                payload["idToken"] = id_token
+            if meter_value is not None:
+                payload["meterValue"] = [meter_value]
+            elif meter is not None:
+                payload["meterValue"] = [self._meter_value(e, meter)]
+            if self.has("null_optional_field"):
+                payload["numberOfPhasesUsed"] = None
+            return await self.safe_call("TransactionEvent", payload)
+
+    def _cancel_tx_tasks(self, tx: Tx) -> None:
+        for t in (tx.meter_task, tx.timeout_task):
+            if t is not None and t is not asyncio.current_task():
+                t.cancel()
+        tx.meter_task = tx.timeout_task = None
+
+    async def _start_tx(self, e: Evse, trigger: str, *, id_token: dict | None = None,
+                        remote_start_id: int | None = None) -> Tx:
+        tx = Tx(str(uuid.uuid4()), e.id, id_token=id_token, remote_start_id=remote_start_id)
+        e.transaction = tx
+        charging = e.plugged and tx.authorized
+        state = "Charging" if charging else ("EVConnected" if e.plugged else "Idle")
+        show_evse = not (trigger == "CablePluggedIn" and self.has("no_evse_in_first_event"))
+        tx.evse_reported = not show_evse
+        token = id_token if not self.has("no_idtoken_after_authorize") else None
+        await self._send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse, id_token=token,
+                               meter="Transaction.Begin")
+        if charging:
+            self._begin_charging(tx)
+        elif not e.plugged:
+            tx.timeout_task = self.spawn(self._ev_connect_timeout(tx))
+        return tx
+
+    async def _authorize_tx(self, e: Evse, tx: Tx, id_token: dict, trigger: str,
+                            remote_start_id: int | None = None) -> None:
+        tx.id_token = id_token
+        if remote_start_id is not None:
+            tx.remote_start_id = remote_start_id
+        token = id_token if not self.has("no_idtoken_after_authorize") else None
+        await self._send_event(tx, "Updated", trigger, charging_state="Charging" if e.plugged else None,
+                               id_token=token)
+        if e.plugged:
+            self._begin_charging(tx)
+
+    def _begin_charging(self, tx: Tx) -> None:
+        tx.charging = True
+        if tx.timeout_task is not None:
+            tx.timeout_task.cancel()
+            tx.timeout_task = None
+        if not self.has("no_meter_values"):
+            tx.meter_task = self.spawn(self._sample(tx))
+
+    async def _sample(self, tx: Tx) -> None:
+        """Periodic TransactionEvent(Updated, MeterValuePeriodic) while charging."""
+        e = self.evse(tx.evse)
+        last = time.monotonic()
+        n = 0
+        while tx.charging and e.transaction is tx:
+            interval = max(0.2, float(self.var("SampledDataCtrlr", "TxUpdatedInterval") or 0) or 60.0)
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            e.energy_wh += self.power_w * (now - last) / 3600.0
+            last = now
+            n += 1
+            mv = self._meter_value(e, "Sample.Periodic")
+            if self.has("meter_values_out_of_order") and n >= 2:
+                mv = self._meter_value(e, "Sample.Periodic", energy=max(0.0, e.energy_wh - 500.0),
+                                       ts="2000-01-01T00:00:00.000Z")
+            await self._send_event(tx, "Updated", "MeterValuePeriodic", meter_value=mv)
+
+    async def _ev_connect_timeout(self, tx: Tx) -> None:
+        await asyncio.sleep(float(self.var("TxCtrlr", "EVConnectionTimeOut")))
+        e = self.evse(tx.evse)
+        if e.transaction is tx and not e.plugged:
+            tx.timeout_task = None
+            await self._end_tx(e, "EVConnectTimeout", "Timeout")
+
+    async def _end_tx(self, e: Evse, trigger: str, reason: str) -> None:
+        tx: Tx | None = e.transaction
+        if tx is None:
+            return
+        tx.charging = False
+        self._cancel_tx_tasks(tx)
+        e.transaction = None
+        await self._send_event(tx, "Ended", trigger, stopped_reason=reason,
+                               charging_state="EVConnected" if e.plugged else "Idle", meter="Transaction.End")
+        if e.inoperative_scheduled:
+            e.inoperative_scheduled = False
+            e.available = False
+        await self.report_status(e)
+        if self.reset_scheduled and not any(x.transaction for x in self.evses()):
+            self.reset_scheduled = False
+            self._detached(self._reboot_after_answer("RemoteReset"))
+
+    async def authorize(self, id_token: dict) -> str:
+        """Ask the CSMS about a token (AuthCtrlr is online-only here); remember the answer in the cache."""
+        if self.has("skip_authorize"):
+            return "Accepted"
+        res = await self.safe_call("Authorize", {"idToken": id_token})
+        status = ((res or {}).get("idTokenInfo") or {}).get("status", "Invalid")
+        if self.flag("AuthCacheCtrlr", "Enabled"):
+            self.auth_cache[id_token["idToken"]] = status
+        return status
+
+    # --- physical actions (the simulated DUT adapter calls these) ----------------------------------------------
+    async def do_plug_in(self, connector: int = 1) -> None:
+        self._act(self._plug_in(self.evse(connector)))
+
+    async def do_unplug(self, connector: int = 1) -> None:
+        self._act(self._unplug(self.evse(connector)))
+
+    async def do_present_token(self, id_token: str, connector: int = 1, type: str = "ISO14443") -> None:
+        self._act(self._present_token(self.evse(connector), {"idToken": str(id_token), "type": type}))
+
+    async def do_fault_connector(self, connector: int = 1) -> None:
+        self._act(self._set_fault(self.evse(connector), True))
+
+    async def do_clear_fault(self, connector: int = 1) -> None:
+        self._act(self._set_fault(self.evse(connector), False))
+
+    async def _plug_in(self, e: Evse) -> None:
+        if e.plugged:
+            return
+        e.plugged = True
+        await self.report_status(e)
+        tx: Tx | None = e.transaction
+        if tx is None:
+            if "EVConnected" in self.points("TxStartPoint"):
+                await self._start_tx(e, "CablePluggedIn")
+        else:
+            show_evse = not self.has("no_evse_in_first_event")
+            await self._send_event(tx, "Updated", "CablePluggedIn", with_evse=show_evse,
+                                   charging_state="Charging" if tx.authorized else "EVConnected")
+            if tx.authorized:
+                self._begin_charging(tx)
+
+    async def _unplug(self, e: Evse) -> None:
+        if not e.plugged:
+            return
+        e.plugged = False
+        tx: Tx | None = e.transaction
+        if tx is not None and "EVConnected" in self.points("TxStopPoint"):
+            await self._end_tx(e, "EVCommunicationLost", "EVDisconnected")
+        elif tx is not None:
+            tx.charging = False
+            self._cancel_tx_tasks(tx)
+            await self._send_event(tx, "Updated", "EVCommunicationLost", charging_state="Idle")
+        e.locked = False
+        await self.report_status(e)
+
+    async def _present_token(self, e: Evse, id_token: dict) -> None:
+        tx: Tx | None = e.transaction
+        if tx is not None and tx.authorized:
+            if tx.id_token and tx.id_token.get("idToken") == id_token["idToken"]:
+                if "Authorized" in self.points("TxStopPoint"):
+                    await self._end_tx(e, "StopAuthorized", "Local")
+                else:
+                    tx.charging = False
+                    self._cancel_tx_tasks(tx)
+                    await self._send_event(tx, "Updated", "StopAuthorized", charging_state="EVConnected")
+            else:
+                await self.authorize(id_token)  # another token may not stop this transaction (no group id here)
+            return
+        status = await self.authorize(id_token)
+        if status != "Accepted" and not self.has("start_tx_when_invalid"):
+            self.events.append(f"token {id_token['idToken']} not accepted: {status}")
+            return
+        if not self.station_operative or not e.available or e.faulted:
+            return
+        if tx is not None:
+            await self._authorize_tx(e, tx, id_token, "Authorized")
+        elif "Authorized" in self.points("TxStartPoint") or \
+                ("PowerPathClosed" in self.points("TxStartPoint") and e.plugged):
+            await self._start_tx(e, "Authorized", id_token=id_token)
+
+    async def _set_fault(self, e: Evse, faulted: bool) -> None:
+        e.faulted = faulted
+        await self.report_status(e)
+
+    # --- CSMS requests ----------------------------------------------------------------------------------------
+    def register_handlers(self) -> None:
+        table = {
+            "GetVariables": self.on_get_variables, "SetVariables": self.on_set_variables,
+            "GetBaseReport": self.on_get_base_report, "Reset": self.on_reset,
+            "RequestStartTransaction": self.on_request_start, "RequestStopTransaction": self.on_request_stop,
+            "GetTransactionStatus": self.on_get_transaction_status, "TriggerMessage": self.on_trigger,
+            "UnlockConnector": self.on_unlock, "ClearCache": self.on_clear_cache,
+            "DataTransfer": self.on_data_transfer, "ChangeAvailability": self.on_change_availability,
+        }
+        self.handlers = {action: self._guarded(fn) for action, fn in table.items()}
+
+    def _guarded(self, fn: Any) -> Any:
+        """While boot is Rejected, every CSMS request is refused with SecurityError (B03, TC_B_30_CS)."""
+        async def handler(payload: dict) -> Any:
+            if self.registration == "Rejected" and not self.has("rejected_answers_requests"):
+                raise Reply("SecurityError", "registration was rejected by the CSMS")
+            return await fn(payload)
+        return handler
+
+    async def _dispatch(self, data: str | bytes) -> None:
+        if self.has("unknown_type_ignored") or self.has("unknown_action_wrong_code"):
+            try:
+                msg = json.loads(data)
+            except ValueError:
+                msg = None
+            if isinstance(msg, list) and len(msg) >= 3:
+                if self.has("unknown_type_ignored") and msg[0] not in (2, 3, 4):
+                    return
+                if self.has("unknown_action_wrong_code") and msg[0] == 2 and len(msg) == 4 \
+                        and msg[2] not in self.handlers:
+                    await self.send_error(msg[1], "NotSupported", f"{msg[2]} is not supported")
+                    return
+        await super()._dispatch(data)
+
+    async def after_answer(self, action: str, payload: dict, result: Any) -> None:
+        follow = getattr(self, f"_after_{action}", None)
+        if follow is not None:
+            self.spawn(follow(payload, result))
+
+    # configuration --------------------------------------------------------------------------------------------
+    async def on_get_variables(self, p: dict) -> dict:
+        out = []
+        for item in p["getVariableData"]:
+            res: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
+            attr = item.get("attributeType", "Actual")
+            if "attributeType" in item:
+                res["attributeType"] = attr
+            status, v = self.model.lookup(item["component"], item["variable"])
+            if status == "UnknownVariable" and self.has("unknown_variable_accepted"):
+                status, res["attributeValue"] = "Accepted", "0"
+            if v is not None:
+                if attr != "Actual":
+                    status = "NotSupportedAttributeType"
+                elif v.mutability == "WriteOnly":
+                    status = "Rejected"
+                else:
+                    res["attributeValue"] = v.current()
+            res["attributeStatus"] = status
+            out.append(res)
+        return {"getVariableResult": out}
+
+    async def on_set_variables(self, p: dict) -> dict:
+        out = []
+        for item in p["setVariableData"]:
+            res: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
+            attr = item.get("attributeType", "Actual")
+            if "attributeType" in item:
+                res["attributeType"] = attr
+            status, v = self.model.lookup(item["component"], item["variable"])
+            if v is not None:
+                value = item["attributeValue"]
+                if attr != "Actual":
+                    status = "NotSupportedAttributeType"
+                elif v.mutability == "ReadOnly" and not self.has("readonly_writable"):
+                    status = "Rejected"
+                elif v.check(value) is not None and not self.has("invalid_value_accepted"):
+                    status = "Rejected"
+                elif not self.has("config_not_applied"):
+                    self._apply(v.component, v.name, value, v)
+            res["attributeStatus"] = status
+            out.append(res)
+        return {"setVariableResult": out}
+
+    def _apply(self, component: str, name: str, value: str, v: Any) -> None:
+        if (component, name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
+            try:
+                self.heartbeat_interval = float(value)
+            except ValueError:  # only reachable under invalid_value_accepted: accepted, and then ignored
+                pass
+            return
+        if callable(v.value):
+            return  # dynamic read-only values are never stored (only reachable under readonly_writable)
+        v.value = value
+
+    async def on_get_base_report(self, p: dict) -> dict:
+        if p["reportBase"] == "SummaryInventory":
+            return {"status": "NotSupported"}
+        return {"status": "Accepted"}
+
+    async def _after_GetBaseReport(self, p: dict, result: dict) -> None:
+        if result.get("status") != "Accepted":
+            return
+        rows = [v for v in self.model if p["reportBase"] == "FullInventory" or v.mutability != "ReadOnly"]
+        size = 8
+        chunks = [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
+        broken = self.has("report_seqno_broken")
+        for n, chunk in enumerate(chunks):
+            last = n == len(chunks) - 1
+            msg: dict[str, Any] = {"requestId": p["requestId"], "generatedAt": utcnow(),
+                                   "seqNo": n * 2 if broken else n, "tbc": (not last) or broken}
+            if chunk:
+                msg["reportData"] = [self.model.report_entry(v) for v in chunk]
+            await self.safe_call("NotifyReport", msg)
+
+    # reset ------------------------------------------------------------------------------------------------------
+    async def on_reset(self, p: dict) -> dict:
+        if "evseId" in p:
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}}
+        busy = any(e.transaction for e in self.evses())
+        if p["type"] == "OnIdle" and busy and not self.has("reset_onidle_immediate"):
+            self.reset_scheduled = True
+            return {"status": "Scheduled"}
+        return {"status": "Accepted"}
+
+    async def _after_Reset(self, p: dict, result: dict) -> None:
+        if result.get("status") != "Accepted" or self.has("ignore_reset"):
+            return
+        if p["type"] == "Immediate" and not self.has("reset_keeps_transaction"):
+            for e in self.evses():
+                if e.transaction is not None:
+                    await self._end_tx(e, "ResetCommand", "ImmediateReset")
+        self._detached(self._reboot_after_answer("RemoteReset"))
+
+    async def _reboot_after_answer(self, reason: str) -> None:
+        await asyncio.sleep(0.05)  # let the answer leave before the socket closes
+        self._skip_boot_once = self.has("no_boot_after_reboot")
+        await self.do_reboot("PowerUp" if self.has("wrong_boot_reason") else reason)
+
+    # remote start / stop -----------------------------------------------------------------------------------------
+    def _free_evse(self, evse_id: int | None) -> Evse | None:
+        if evse_id is not None:
+            return self.connectors.get(evse_id)  # type: ignore[return-value]
+        for e in self.evses():
+            tx: Tx | None = e.transaction
+            if (tx is None or not tx.authorized) and e.available and not e.faulted:
+                return e
+        return None
+
+    async def on_request_start(self, p: dict) -> dict:
+        e = self._free_evse(p.get("evseId"))
+        tx: Tx | None = e.transaction if e is not None else None
+        if self.registration != "Accepted" and not self.has("pending_accepts_remote_start"):
+            return {"status": "Rejected"}
+        if e is None or e.faulted or not e.available or not self.station_operative or (tx is not None and
+                                                                                        tx.authorized):
+            return {"status": "Rejected"}
+        out: dict[str, Any] = {"status": "Accepted"}
+        if tx is not None:
+            out["transactionId"] = tx.id
+        return out
+
+    async def _after_RequestStartTransaction(self, p: dict, result: dict) -> None:
+        if result.get("status") != "Accepted" or self.has("remote_start_ignored"):
+            return
+        e = self._free_evse(p.get("evseId"))
+        if e is None:
+            return
+        serial, _ = self._locks()
+        async with serial:
+            if self.flag("AuthCtrlr", "AuthorizeRemoteStart"):
+                if await self.authorize(p["idToken"]) != "Accepted":
+                    return
+            tx: Tx | None = e.transaction
+            if tx is not None:
+                await self._authorize_tx(e, tx, p["idToken"], "RemoteStart", p["remoteStartId"])
+            else:
+                await self._start_tx(e, "RemoteStart", id_token=p["idToken"], remote_start_id=p["remoteStartId"])
+
+    def _find_tx(self, tx_id: str | None) -> Evse | None:
+        for e in self.evses():
+            if e.transaction is not None and e.transaction.id == tx_id:
+                return e
+        return None
+
+    async def on_request_stop(self, p: dict) -> dict:
+        known = self._find_tx(p["transactionId"]) is not None
+        if self.has("remote_stop_rejected") or (not known and not self.has("remote_stop_accepts_unknown")):
+            return {"status": "Rejected"}
+        return {"status": "Accepted"}
+
+    async def _after_RequestStopTransaction(self, p: dict, result: dict) -> None:
+        e = self._find_tx(p["transactionId"])
+        if result.get("status") == "Accepted" and e is not None:
+            serial, _ = self._locks()
+            async with serial:
+                await self._end_tx(e, "RemoteStop", "Remote")
+
+    async def on_get_transaction_status(self, p: dict) -> dict:
+        out: dict[str, Any] = {"messagesInQueue": False}
+        if "transactionId" in p:
+            out["ongoingIndicator"] = self._find_tx(p["transactionId"]) is not None and \
+                not self.has("tx_status_wrong")
+        return out
+
+    # trigger ------------------------------------------------------------------------------------------------------
+    async def on_trigger(self, p: dict) -> dict:
+        what = p["requestedMessage"]
+        if what not in KNOWN_TRIGGERS:
+            return {"status": "NotImplemented"}
+        evse = p.get("evse")
+        if evse is not None and evse.get("id") not in self.connectors and evse.get("id") != 0:
+            return {"status": "Rejected"}
+        if what == "BootNotification" and self.registration == "Accepted" \
+                and not self.has("trigger_boot_when_accepted"):
+            return {"status": "Rejected"}
+        return {"status": "Accepted"}
+
+    async def _after_TriggerMessage(self, p: dict, result: dict) -> None:
+        if result.get("status") != "Accepted" or self.has("trigger_ignored"):
+            return
+        what = p["requestedMessage"]
+        evse_id = (p.get("evse") or {}).get("id")
+        targets = [e for e in self.evses() if evse_id in (None, 0, e.id)]
+        if what == "BootNotification":
+            self.boot_reason = "Triggered"
+            if self.registration == "Accepted":
+                self._booted_this_power_cycle = False
+                await self.safe_call("BootNotification", self.boot_payload())
+            else:
+                self.trigger_boot()
+        elif what == "Heartbeat":
+            await self.safe_call("Heartbeat", {})
+        elif what == "StatusNotification":
+            for e in targets:
+                await self.report_status(e, force=True)
+        elif what == "MeterValues":
+            for e in targets:
+                await self.safe_call("MeterValues", {"evseId": e.id, "meterValue": [self._meter_value(e, "Trigger")]})
+        elif what == "TransactionEvent":
+            for e in targets:
+                tx: Tx | None = e.transaction
+                if tx is not None:
+                    await self._send_event(tx, "Updated", "Trigger", charging_state="Charging" if tx.charging
+                                           else "EVConnected" if e.plugged else "Idle", meter="Trigger")
+        elif what == "FirmwareStatusNotification":
+            await self.safe_call("FirmwareStatusNotification", {"status": "Idle"})
+        elif what == "LogStatusNotification":
+            await self.safe_call("LogStatusNotification", {"status": "Idle"})
+
+    # connector, cache, data transfer, availability ---------------------------------------------------------------
+    async def on_unlock(self, p: dict) -> dict:
+        e = self.connectors.get(p["evseId"])
+        if e is None or p["connectorId"] != 1:
+            return {"status": "UnknownConnector"}
+        tx: Tx | None = e.transaction
+        if tx is not None and tx.authorized and not self.has("unlock_during_tx"):
+            return {"status": "OngoingAuthorizedTransaction"}
+        if self.has("unlock_fails"):
+            return {"status": "UnlockFailed"}
+        e.locked = False
+        return {"status": "Unlocked"}
+
+    async def on_clear_cache(self, p: dict) -> dict:
+        if not self.flag("AuthCacheCtrlr", "Enabled") or self.has("clear_cache_rejected"):
+            return {"status": "Rejected"}
+        self.auth_cache.clear()
+        return {"status": "Accepted"}
+
+    async def on_data_transfer(self, p: dict) -> dict:
+        if p["vendorId"] != self.vendor:
+            return {"status": "Accepted" if self.has("data_transfer_accepted") else "UnknownVendorId"}
+        if p.get("messageId") != "echo":
+            return {"status": "UnknownMessageId"}
+        out: dict[str, Any] = {"status": "Accepted"}
+        if "data" in p:
+            out["data"] = p["data"]
+        return out
+
+    async def on_change_availability(self, p: dict) -> dict:
+        target = p.get("evse")
+        if target is not None and target.get("id") not in (0, *self.connectors):
+            return {"status": "Rejected"}
+        if target is not None and target.get("connectorId", 1) != 1:
+            return {"status": "Rejected"}
+        if self.has("availability_ignored"):
+            return {"status": "Accepted"}
+        operative = p["operationalStatus"] == "Operative"
+        evses = self.evses() if target is None or target.get("id") == 0 else [self.evse(target["id"])]
+        status = "Accepted"
+        if target is None or target.get("id") == 0:
+            self.station_operative = operative
+        for e in evses:
+            if not operative and e.transaction is not None:
+                e.inoperative_scheduled = True
+                status = "Scheduled"
+                if target is None:
+                    e.available = False  # applied when the transaction ends (status stays while it runs)
+            else:
+                e.inoperative_scheduled = False
+                e.available = operative
+        if status == "Scheduled" and self.has("availability_during_tx_accepted"):
+            status = "Accepted"
+        return {"status": status}
+
+    async def _after_ChangeAvailability(self, p: dict, result: dict) -> None:
+        for e in self.evses():
+            await self.report_status(e)
+
+
+__all__ = ["Station201", "Tx", "Evse", "NoAnswer"]
