@@ -489,3 +489,26 @@ def test_every_automatic_rule_is_provoked_by_a_raw_frame_test() -> None:
     automatic = {x.id for x in RULES.for_protocol("ocpp")} | {r.SIZE_BUDGET}
     missing = automatic - SCENARIO_RULES - PROVOKED
     assert not missing, f"rules without a raw-frame provocation: {sorted(missing)}"
+
+
+def test_validation_never_adds_schema_defaults_to_the_payload(csms: FakeCsms) -> None:
+    c = client(csms, "2.0.1")
+    body = {"eventType": "Started", "timestamp": "2026-01-01T00:00:00Z", "triggerReason": "Authorized", "seqNo": 0,
+            "transactionInfo": {"transactionId": "T1"}}
+    c.send([2, "d1", "TransactionEvent", body])
+    c.recv()
+    time.sleep(0.05)
+    frame = next(f for f in csms.trace if f.name == "TransactionEvent" and f.kind == "CALL")
+    assert frame.body == body  # e.g. no "offline": false filled in from the schema's default
+
+
+def test_minus_one_callerror_answers_a_raw_malformed_frame(csms: FakeCsms) -> None:
+    c = client(csms, "2.0.1")
+    session = csms.wait_for_station(timeout=2)
+    session.send_raw('[2,"x","Heartbeat",{')
+    assert c.ws.recv(timeout=2) == '[2,"x","Heartbeat",{'
+    c.send([4, "-1", "RpcFrameworkError", "not JSON", {}])
+    time.sleep(0.1)
+    assert r.RESULT_ORPHAN not in rules_seen(csms)
+    reply = [f for f in csms.trace if f.kind == "CALLERROR"][-1]
+    assert reply.name == "(malformed frame)"

@@ -799,9 +799,12 @@ class FakeCsms:
         msg = codec.parse(data, link.version, self.validator(link.version.name).actions, from_station=False)
         frame = Frame(t, w, Direction.OUT, "ocpp", link.version.name, link.conn_id, msg.kind, msg.action, msg.id,
                       raw, msg.body(), meta={"identity": session.identity, "raw_injection": True})
-        if msg.kind in ("CALL", "UNKNOWN") and msg.id:  # 2.0.1 answers an unknown type with a CALLERROR
+        key = msg.id if msg.kind in ("CALL", "UNKNOWN") and msg.id else None  # 2.0.1 answers an unknown type
+        if msg.kind == "MALFORMED":
+            key = msg.id or "-1"  # a station that cannot read the id answers with "-1"
+        if key is not None:
             fut: asyncio.Future = asyncio.get_running_loop().create_future()
-            link.ours[msg.id] = _Outstanding(msg.action or "?", frame, fut)
+            link.ours[key] = _Outstanding(msg.action or "(malformed frame)", frame, fut)
         self._append(frame)
 
 

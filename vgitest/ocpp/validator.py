@@ -116,7 +116,9 @@ class SchemaValidator:
         key = f"{action}:{int(response)}"
         fn = self._fast.get(key)
         if fn is None:
-            fn = fastjsonschema.compile(self.schema(action, response))
+            # use_default=False: validation must never write schema defaults into the DUT's payload (the trace
+            # shows exactly what the station sent)
+            fn = fastjsonschema.compile(self.schema(action, response), use_default=False)
             with self._lock:
                 self._fast[key] = fn
         return fn

@@ -230,7 +230,12 @@ class ReferenceStation(abc.ABC):
     async def _boot(self) -> None:
         """BootNotification until Accepted, honouring the interval of Pending/Rejected answers."""
         while True:
-            res = await self.call("BootNotification", self.boot_payload())
+            try:
+                res = await self.call("BootNotification", self.boot_payload())
+            except Reply as rep:  # a CALLERROR to BootNotification: wait and try again, never give up the loop
+                self.events.append(f"BootNotification answered CALLERROR {rep.code}; retrying")
+                await asyncio.sleep(float(self.params.get("boot_retry_interval", 2)))
+                continue
             status = res.get("status")
             self.registration = status
             interval = float(res.get("interval", 0) or 0)
