@@ -335,13 +335,15 @@ def _check_phases(rep: SessionReport, budget: _Budget, family: str | None) -> No
     phases = {"CableCheck": "cablecheck_loop", "DC_CableCheck": "cablecheck_loop", "PreCharge": "precharge_loop",
               "DC_PreCharge": "precharge_loop"}
     runs: list[tuple[str, Exchange, Exchange]] = []
+    previous: Exchange | None = None
     for ex in rep.exchanges:
         name = base_name(ex.request.name) if ex.request is not None and ex.request.name else None
         if name in phases and ex.response is not None:
-            if runs and runs[-1][0] == name and runs[-1][2] is rep.exchanges[rep.exchanges.index(ex) - 1]:
-                runs[-1] = (name, runs[-1][1], ex)
+            if runs and runs[-1][0] == name and runs[-1][2] is previous:
+                runs[-1] = (name, runs[-1][1], ex)  # the loop goes on
             else:
                 runs.append((name, ex, ex))
+        previous = ex
     for name, first, last in runs:
         assert first.request is not None and last.response is not None
         dt = (last.response.t_ns - first.request.t_ns) / 1e9

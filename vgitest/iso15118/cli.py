@@ -70,13 +70,17 @@ def write_text(r: CaptureReport, out: TextIO) -> None:
                   f"{s.exi_messages} EXI messages, {len(s.exchanges)} exchanges\n")
         out.write(f"   {'#':>4} {'t [s]':>9} {'from':<5} {'message':<34} {'type':<10} {'bytes':>5} "
                   f"{'resp ms':>8}  findings\n")
+        rules_at: dict[int, list[str]] = collections.defaultdict(list)
+        for f in s.all_findings():
+            if f.frame_index is not None:
+                rules_at[f.frame_index].append(f.rule_id)
         for fr in s.frames:
             rt = fr.meta.get("response_time_ms")
             name = fr.name or fr.kind
-            out.write(f"   {fr.index:>4} {fr.wall - s.start:>9.3f} {fr.meta['sender']:<5} {name:<34} "
-                      f"{PAYLOAD_SHORT.get(fr.meta['payload_type'], hex(fr.meta['payload_type'])):<10} "
-                      f"{fr.size:>5} {'' if rt is None else f'{rt:8.1f}':>8}  "
-                      f"{' '.join(f.rule_id for f in fr.findings)}\n")
+            line = (f"   {fr.index:>4} {fr.wall - s.start:>9.3f} {fr.meta['sender']:<5} {name:<34} "
+                    f"{PAYLOAD_SHORT.get(fr.meta['payload_type'], hex(fr.meta['payload_type'])):<10} "
+                    f"{fr.size:>5} {'' if rt is None else f'{rt:8.1f}':>8}  {' '.join(rules_at[fr.index])}")
+            out.write(line.rstrip() + "\n")
         for f in s.all_findings():
             out.write(f"   ! {f.severity.value:<4} {f}\n")
 
