@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=_cmd_profiles)
     from .exi.cli import register as register_exi
     register_exi(sub)
+    from .iso15118.cli import register as register_analyze
+    register_analyze(sub)
     return ap
 
 

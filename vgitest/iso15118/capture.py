@@ -1,0 +1,239 @@
+"""Read a pcap/pcapng capture into V2G building blocks: SDP datagrams and reassembled TCP connections.
+
+Why this exists: EXI messages are only meaningful per TCP connection and in stream order, so the capture is
+reduced to (a) the SDP exchange on UDP 15118 and (b) each TCP connection's two byte streams, split into V2GTP
+frames that carry the time their last byte was captured. Nothing is dropped: malformed headers, truncated
+frames and TCP gaps are reported to the caller as problems, and TLS streams are recognised and kept opaque.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+from .layers import SDP_REQ_LEN, SDP_RES_LEN, V2GTP, V2GTP_PORT
+
+Endpoint = tuple[str, int]  # (IP address, port)
+FlowKey = tuple[str, int, str, int]  # (src ip, src port, dst ip, dst port)
+
+HEADER_LEN = 8
+MAX_FRAME_PAYLOAD = 1 << 24  # no V2G message comes near 16 MiB; a larger length means the stream lost framing
+TLS_RECORD_TYPES = (0x14, 0x15, 0x16, 0x17)
+SEQ_MOD = 1 << 32
+
+
+@dataclasses.dataclass
+class SdpDatagram:
+    """One V2GTP datagram on UDP 15118 (SDP request/response or anything else sent there)."""
+
+    time: float
+    src: Endpoint
+    dst: Endpoint
+    payload_type: int
+    raw: bytes
+    fields: dict[str, object]
+    problems: list[str]
+
+
+@dataclasses.dataclass
+class V2gtpFrame:
+    """One V2GTP frame cut out of a TCP byte stream."""
+
+    time: float  # capture time of the segment that completed the frame
+    offset: int  # stream offset of the header
+    payload_type: int
+    header: bytes
+    payload: bytes
+    problems: list[str]
+
+
+@dataclasses.dataclass
+class TcpStream:
+    """One direction of a TCP connection after reassembly."""
+
+    src: Endpoint
+    dst: Endpoint
+    data: bytes = b""
+    chunk_ends: list[tuple[int, float]] = dataclasses.field(default_factory=list)  # (end offset, time)
+    gaps: int = 0
+    first_time: float | None = None
+
+    def time_at(self, offset: int) -> float:
+        """Capture time of the segment that carried stream byte ``offset``."""
+        for end, t in self.chunk_ends:  # bounded by the number of segments
+            if offset < end:
+                return t
+        return self.chunk_ends[-1][1] if self.chunk_ends else 0.0
+
+    @property
+    def is_tls(self) -> bool:
+        d = self.data
+        return len(d) >= 3 and d[0] in TLS_RECORD_TYPES and d[1] == 0x03
+
+    def frames(self) -> tuple[list[V2gtpFrame], list[str]]:
+        """Split the stream into V2GTP frames; the second item lists stream-level problems (truncation)."""
+        out: list[V2gtpFrame] = []
+        problems: list[str] = []
+        d, i = self.data, 0
+        while i < len(d):  # every iteration advances i by at least HEADER_LEN or stops
+            if len(d) - i < HEADER_LEN:
+                problems.append(f"stream ends with {len(d) - i} byte(s) that are no complete V2GTP header "
+                                f"(offset {i})")
+                break
+            header = d[i:i + HEADER_LEN]
+            length = int.from_bytes(header[4:8], "big")
+            if length > MAX_FRAME_PAYLOAD:
+                problems.append(f"V2GTP payload length {length} at offset {i} is implausible; framing lost")
+                break
+            avail = min(length, len(d) - i - HEADER_LEN)
+            payload = d[i + HEADER_LEN:i + HEADER_LEN + avail]
+            hdr = V2GTP(header)
+            frame_problems = hdr.problems(wire_payload_len=avail)
+            if avail < length:
+                problems.append(f"stream ends inside the V2GTP frame at offset {i} ({avail} of {length} bytes)")
+            end = i + HEADER_LEN + avail
+            out.append(V2gtpFrame(self.time_at(end - 1), i, hdr.payload_type, header, payload, frame_problems))
+            i = end
+        return out, problems
+
+
+@dataclasses.dataclass
+class TcpConnection:
+    """Both directions of one TCP connection; ``client`` sent the SYN (or, without one, the first data)."""
+
+    client: Endpoint
+    server: Endpoint
+    syn_time: float | None = None
+    end_time: float | None = None  # FIN or RST seen
+    streams: dict[Endpoint, TcpStream] = dataclasses.field(default_factory=dict)  # keyed by sender
+
+    @property
+    def name(self) -> str:
+        return f"[{self.client[0]}]:{self.client[1]} -> [{self.server[0]}]:{self.server[1]}"
+
+    def stream_from(self, sender: Endpoint) -> TcpStream:
+        other = self.server if sender == self.client else self.client
+        return self.streams.get(sender) or TcpStream(sender, other)
+
+    @property
+    def is_tls(self) -> bool:
+        return any(s.is_tls for s in self.streams.values())
+
+
+@dataclasses.dataclass
+class Capture:
+    """What a capture file holds for V2G: SDP datagrams and TCP connections in order of appearance."""
+
+    path: Path
+    sdp: list[SdpDatagram] = dataclasses.field(default_factory=list)
+    connections: list[TcpConnection] = dataclasses.field(default_factory=list)
+    packets: int = 0
+
+
+def _packets(path: Path) -> Iterator[object]:
+    from scapy.utils import PcapReader  # chooses pcap or pcapng from the magic number
+
+    with PcapReader(str(path)) as reader:
+        yield from reader
+
+
+def _ip(pkt: object) -> tuple[str, str] | None:
+    from scapy.layers.inet import IP
+    from scapy.layers.inet6 import IPv6
+
+    for layer in (IPv6, IP):
+        if layer in pkt:  # type: ignore[operator]
+            ip = pkt[layer]  # type: ignore[index]
+            return ip.src, ip.dst
+    return None
+
+
+def _sdp_fields(hdr: V2GTP, payload: bytes) -> dict[str, object]:
+    import ipaddress
+
+    if hdr.payload_type == 0x9000 and len(payload) == SDP_REQ_LEN:
+        return {"security": payload[0], "transport": payload[1]}
+    if hdr.payload_type == 0x9001 and len(payload) == SDP_RES_LEN:
+        return {"secc_ip": str(ipaddress.IPv6Address(payload[:16])), "secc_port": int.from_bytes(payload[16:18], "big"),
+                "security": payload[18], "transport": payload[19]}
+    return {}
+
+
+def read_capture(path: Path | str) -> Capture:
+    """Read every packet once; keep UDP 15118 datagrams and all TCP segments with their capture times."""
+    from scapy.layers.inet import TCP, UDP
+
+    path = Path(path)
+    cap = Capture(path)
+    segments: dict[FlowKey, list[tuple[int, bytes, float]]] = {}
+    conns: dict[frozenset[Endpoint], TcpConnection] = {}
+    for pkt in _packets(path):
+        cap.packets += 1
+        ips = _ip(pkt)
+        if ips is None:
+            continue
+        t = float(pkt.time)  # type: ignore[attr-defined]
+        if UDP in pkt:  # type: ignore[operator]
+            udp = pkt[UDP]  # type: ignore[index]
+            if V2GTP_PORT not in (udp.sport, udp.dport):
+                continue
+            raw = bytes(udp.payload)
+            if len(raw) < HEADER_LEN:
+                continue
+            hdr = V2GTP(raw[:HEADER_LEN])
+            payload = raw[HEADER_LEN:]
+            cap.sdp.append(SdpDatagram(t, (ips[0], udp.sport), (ips[1], udp.dport), hdr.payload_type, raw,
+                                       _sdp_fields(hdr, payload), hdr.problems(wire_payload_len=len(payload))))
+            continue
+        if TCP not in pkt:  # type: ignore[operator]
+            continue
+        tcp = pkt[TCP]  # type: ignore[index]
+        src, dst = (ips[0], int(tcp.sport)), (ips[1], int(tcp.dport))
+        ck = frozenset((src, dst))
+        conn = conns.get(ck)
+        flags = int(tcp.flags)
+        if conn is None:
+            syn_only = flags & 0x02 and not flags & 0x10
+            client, server = (src, dst) if syn_only or not flags & 0x02 else (dst, src)
+            conn = conns[ck] = TcpConnection(client, server)
+            cap.connections.append(conn)
+        if flags & 0x02 and not flags & 0x10 and conn.syn_time is None:
+            conn.syn_time = t
+        if flags & 0x05:  # FIN or RST
+            conn.end_time = t if conn.end_time is None else conn.end_time
+        payload = bytes(tcp.payload)
+        if payload:
+            segments.setdefault((*src, *dst), []).append((int(tcp.seq), payload, t))
+    for key, segs in segments.items():
+        src, dst = (key[0], key[1]), (key[2], key[3])
+        conns[frozenset((src, dst))].streams[src] = reassemble(src, dst, segs)
+    cap.connections = [c for c in cap.connections if c.streams]
+    return cap
+
+
+def reassemble(src: Endpoint, dst: Endpoint, segments: list[tuple[int, bytes, float]]) -> TcpStream:
+    """Order segments by sequence number (mod 2^32 from the first one), drop retransmitted bytes, note gaps."""
+    stream = TcpStream(src, dst)
+    if not segments:
+        return stream
+    base = segments[0][0]
+    ordered = sorted(((seq - base) % SEQ_MOD, data, t) for seq, data, t in segments)
+    out = bytearray()
+    nxt = ordered[0][0]
+    for rel, data, t in ordered:
+        if rel + len(data) <= nxt:
+            continue  # pure retransmission
+        if rel < nxt:
+            data = data[nxt - rel:]
+        elif rel > nxt:
+            stream.gaps += 1  # bytes missing from the capture: frames after this point may be misaligned
+        out += data
+        nxt = max(rel, nxt) + len(data)
+        stream.chunk_ends.append((len(out), t))
+    stream.data = bytes(out)
+    stream.first_time = min(t for _, _, t in segments)
+    return stream
+
+
+__all__ = ["Capture", "SdpDatagram", "TcpConnection", "TcpStream", "V2gtpFrame", "read_capture", "reassemble"]

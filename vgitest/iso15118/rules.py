@@ -1,0 +1,127 @@
+"""Rule ids of the V2G capture analyser, and the request orders it accepts per protocol family.
+
+The follow tables describe which request may come after which (the EVCC's state machine in the message
+sequence diagrams); they are deliberately permissive about loops (a request repeated while the SECC answers
+"Ongoing") so that a finding means a real departure from the sequence.
+"""
+
+from __future__ import annotations
+
+from ..findings import RULES
+
+P = "iso15118"
+V2GTP_REF = "ISO 15118-2, ISO 15118-20, DIN SPEC 70121: V2GTP header definition"
+
+RULES.add("V2G-V2GTP-HEADER", "fail", "V2GTP header is valid (version, inverse version, payload type, length)",
+          V2GTP_REF, protocol=P)
+RULES.add("V2G-V2GTP-TRUNCATED", "warn", "TCP stream ends on a V2GTP frame boundary (no truncated frame)",
+          V2GTP_REF, protocol=P)
+RULES.add("V2G-TCP-GAP", "info", "Capture holds every TCP segment of the session (analysis may be incomplete)",
+          "capture quality", protocol=P)
+RULES.add("V2G-EXI-DECODE", "fail", "EXI payload decodes with the negotiated schema",
+          "ISO 15118-2, ISO 15118-20, DIN SPEC 70121: EXI message encoding (schema-informed, per the XSDs)", protocol=P)
+RULES.add("V2G-NO-SCHEMA", "fail", "Every EXI frame has a schema from the SAP result and its V2GTP payload type",
+          "supportedAppProtocol negotiation; V2GTP payload type table", protocol=P)
+RULES.add("V2G-SAP-FIRST", "fail", "A V2G session starts with supportedAppProtocolReq/Res",
+          "supportedAppProtocol handshake (ISO 15118-2, ISO 15118-20, DIN SPEC 70121)", protocol=P)
+RULES.add("V2G-SAP-RESULT", "fail", "SAP response selects a SchemaID the EVCC offered (or reports failure)",
+          "supportedAppProtocolRes (ResponseCode, SchemaID)", protocol=P)
+RULES.add("V2G-SESSION-SETUP-FIRST", "fail", "The first request after SAP is SessionSetupReq",
+          "message sequence diagrams of ISO 15118-2, ISO 15118-20, DIN SPEC 70121", protocol=P)
+RULES.add("V2G-SEQUENCE", "fail", "Each request is one the message sequence allows after the previous one",
+          "message sequence diagrams of ISO 15118-2, ISO 15118-20, DIN SPEC 70121", protocol=P)
+RULES.add("V2G-SESSION-ID", "fail", "Every message after SessionSetupRes carries the SessionID the SECC assigned",
+          "Header SessionID (ISO 15118-2, ISO 15118-20, DIN SPEC 70121 SessionSetup)", protocol=P)
+RULES.add("V2G-NO-RESPONSE", "fail", "Every request gets a response before the next request or the end of the "
+          "connection", "V2G request-response messaging", protocol=P)
+RULES.add("V2G-UNEXPECTED-RESPONSE", "fail", "A response answers the pending request (same message type)",
+          "V2G request-response messaging", protocol=P)
+RULES.add("V2G-SECC-PERFORMANCE", "fail", "SECC response time within V2G_SECC_Msg_Performance_Time",
+          "ISO 15118-2 Table 109; ISO 15118-20 Table 216", protocol=P)
+RULES.add("V2G-EVCC-MSG-TIMEOUT", "warn", "Response arrives before the EVCC's V2G_EVCC_Msg_Timeout",
+          "ISO 15118-2 Table 108; DIN SPEC 70121 Table 75; ISO 15118-20 Table 215", protocol=P)
+RULES.add("V2G-SEQUENCE-TIMEOUT", "fail", "Next request within V2G_SECC_Sequence_Timeout of the last response",
+          "ISO 15118-2 Table 108 [V2G2-443]; DIN SPEC 70121 Table 75; ISO 15118-20 Table 216", protocol=P)
+RULES.add("V2G-EVCC-SEQUENCE-PERFORMANCE", "warn", "EVCC sends its next request within "
+          "V2G_EVCC_Sequence_Performance_Time", "ISO 15118-2 Table 108; ISO 15118-20 Table 216 [V2G20-1499]",
+          protocol=P)
+RULES.add("V2G-PHASE-TIME", "fail", "CableCheck and PreCharge phases end within their phase budgets",
+          "ISO 15118-2 Table 111; DIN SPEC 70121 Table 77; ISO 15118-20 Table 218", protocol=P)
+RULES.add("V2G-SDP-RETRY", "warn", "EVCC repeats an unanswered SDP request no sooner than 250 ms and at most 50 "
+          "times", "ISO 15118-2 [V2G2-159] [V2G2-161]", protocol=P)
+
+ALL_RULE_IDS = tuple(r.id for r in RULES.for_protocol(P))
+
+# Request names without the "Req" suffix. "*" = allowed after any request once the session is set up.
+_ISO2 = {
+    "SessionSetup": {"ServiceDiscovery", "SessionStop"},
+    "ServiceDiscovery": {"ServiceDetail", "PaymentServiceSelection"},
+    "ServiceDetail": {"ServiceDetail", "PaymentServiceSelection"},
+    "PaymentServiceSelection": {"PaymentDetails", "Authorization", "CertificateInstallation", "CertificateUpdate"},
+    "CertificateInstallation": {"PaymentDetails"},
+    "CertificateUpdate": {"PaymentDetails"},
+    "PaymentDetails": {"Authorization"},
+    "Authorization": {"Authorization", "ChargeParameterDiscovery"},
+    "ChargeParameterDiscovery": {"ChargeParameterDiscovery", "CableCheck", "PowerDelivery"},
+    "CableCheck": {"CableCheck", "PreCharge"},
+    "PreCharge": {"PreCharge", "PowerDelivery"},
+    "PowerDelivery": {"CurrentDemand", "ChargingStatus", "WeldingDetection", "SessionStop",
+                      "ChargeParameterDiscovery", "PowerDelivery"},
+    "CurrentDemand": {"CurrentDemand", "PowerDelivery", "MeteringReceipt"},
+    "ChargingStatus": {"ChargingStatus", "PowerDelivery", "MeteringReceipt"},
+    "MeteringReceipt": {"CurrentDemand", "ChargingStatus", "PowerDelivery"},
+    "WeldingDetection": {"WeldingDetection", "SessionStop"},
+    "SessionStop": set(),
+}
+_DIN = {
+    "SessionSetup": {"ServiceDiscovery", "SessionStop"},
+    "ServiceDiscovery": {"ServicePaymentSelection"},
+    "ServicePaymentSelection": {"ContractAuthentication"},
+    "ContractAuthentication": {"ContractAuthentication", "ChargeParameterDiscovery"},
+    "ChargeParameterDiscovery": {"ChargeParameterDiscovery", "CableCheck"},
+    "CableCheck": {"CableCheck", "PreCharge"},
+    "PreCharge": {"PreCharge", "PowerDelivery"},
+    "PowerDelivery": {"CurrentDemand", "WeldingDetection", "SessionStop", "PowerDelivery"},
+    "CurrentDemand": {"CurrentDemand", "PowerDelivery"},
+    "WeldingDetection": {"WeldingDetection", "SessionStop"},
+    "SessionStop": set(),
+}
+_ISO20 = {
+    "SessionSetup": {"AuthorizationSetup", "SessionStop"},
+    "AuthorizationSetup": {"Authorization", "CertificateInstallation"},
+    "CertificateInstallation": {"Authorization"},
+    "Authorization": {"Authorization", "ServiceDiscovery"},
+    "ServiceDiscovery": {"ServiceDetail", "ServiceSelection"},
+    "ServiceDetail": {"ServiceDetail", "ServiceSelection"},
+    "ServiceSelection": {"AC_ChargeParameterDiscovery", "DC_ChargeParameterDiscovery",
+                         "WPT_ChargeParameterDiscovery", "ACDP_ChargeParameterDiscovery"},
+    "AC_ChargeParameterDiscovery": {"ScheduleExchange"},
+    "DC_ChargeParameterDiscovery": {"ScheduleExchange"},
+    "WPT_ChargeParameterDiscovery": {"ScheduleExchange"},
+    "ACDP_ChargeParameterDiscovery": {"ScheduleExchange"},
+    "ScheduleExchange": {"ScheduleExchange", "PowerDelivery", "DC_CableCheck", "SessionStop"},
+    "DC_CableCheck": {"DC_CableCheck", "DC_PreCharge"},
+    "DC_PreCharge": {"DC_PreCharge", "PowerDelivery"},
+    "PowerDelivery": {"AC_ChargeLoop", "DC_ChargeLoop", "WPT_ChargeLoop", "PowerDelivery", "ScheduleExchange",
+                      "DC_WeldingDetection", "SessionStop", "MeteringConfirmation"},
+    "AC_ChargeLoop": {"AC_ChargeLoop", "PowerDelivery", "MeteringConfirmation"},
+    "DC_ChargeLoop": {"DC_ChargeLoop", "PowerDelivery", "MeteringConfirmation"},
+    "WPT_ChargeLoop": {"WPT_ChargeLoop", "PowerDelivery", "MeteringConfirmation"},
+    "MeteringConfirmation": {"AC_ChargeLoop", "DC_ChargeLoop", "WPT_ChargeLoop", "PowerDelivery", "SessionStop"},
+    "DC_WeldingDetection": {"DC_WeldingDetection", "SessionStop"},
+    "SessionStop": set(),
+}
+FOLLOWS: dict[str, dict[str, set[str]]] = {"iso-2": _ISO2, "din": _DIN, "iso-20": _ISO20}
+
+
+def base_name(name: str) -> str:
+    """Message name without its Req/Res suffix."""
+    return name[:-3] if name.endswith(("Req", "Res")) else name
+
+
+def allowed_after(family: str, previous: str, nxt: str) -> bool | None:
+    """Whether request ``nxt`` may follow request ``previous`` (base names); None if the table does not say."""
+    table = FOLLOWS.get(family)
+    if table is None or previous not in table:
+        return None
+    return nxt in table[previous]
