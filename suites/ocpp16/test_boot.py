@@ -114,6 +114,7 @@ def test_TC_VGI_CONN_01_CS(booted_station, vgi_profile):
     BootNotification (it did not restart)."""
     station = booted_station
     before = station.connections
+    mark = len(station.csms.trace)
     station.disconnect()
     deadline = time.monotonic() + wait_s(vgi_profile, "connect_timeout", 10)
     while (station.connections == before or not station.connected) and time.monotonic() < deadline:
@@ -121,6 +122,9 @@ def test_TC_VGI_CONN_01_CS(booted_station, vgi_profile):
     station.check(station.connected and station.connections > before, r.EXPECTED_MESSAGE,
                   "the station did not reconnect after the CSMS closed the connection")
     station.expect_none("BootNotification", within=1.5)
+    boots = [f for f in station.frames(mark) if f.kind == "CALL" and f.name == "BootNotification"]
+    if boots:
+        station.fail(r.FORBIDDEN_MESSAGE, "BootNotification sent after a mere reconnection (no restart)", boots[0])
 
 
 def _wait_open(csms, identity: str, since: int, timeout: float):

@@ -83,6 +83,10 @@ def reboot(station: Any, dut: Any, profile: Any) -> Frame:
 def booted(station: Any, dut: Any, profile: Any) -> None:
     """Connected, registration Accepted in this power cycle, every connector idle (Available)."""
     station.wait_connected(wait_s(profile, "connect_timeout", 10))
+    if station.registration != "Accepted":  # maybe still booting (just connected, or Pending): give it time
+        deadline = time.monotonic() + wait_s(profile, "boot_timeout", 8)
+        while station.registration != "Accepted" and time.monotonic() < deadline:
+            time.sleep(0.05)
     if station.registration != "Accepted":
         reboot(station, dut, profile)
     _end_open_transactions(station)

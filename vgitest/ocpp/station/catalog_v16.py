@@ -18,7 +18,7 @@ def _f(name: str, description: str, tests: str | tuple[str, ...], rule: str, str
 
 
 # --- message level (implemented in station/base.py) --------------------------------------------------------
-_f("duplicate_message_id", "every CALL uses the same message id", "TC_001_CS", r.MSGID_REUSED)
+_f("duplicate_message_id", "every CALL uses the same message id", ("TC_001_CS", "TC_VGI_RPC_04_CS"), r.MSGID_REUSED)
 _f("long_message_id", "CALL message ids are 40 characters long (max 36)", "TC_001_CS", r.MSGID_LENGTH)
 _f("empty_message_id", "CALL message ids are empty strings", "TC_001_CS", r.MSGID_EMPTY)
 _f("binary_frames", "frames are sent as binary WebSocket frames", "TC_001_CS", r.FRAME_BINARY)
@@ -31,9 +31,11 @@ _f("heartbeat_too_often", "heartbeats come four times as often as the interval a
    "TC_VGI_HB_01_CS", r.HEARTBEAT_EARLY, strict=True)
 _f("concurrent_call", "the station sends a CALL while its previous CALL is unanswered (SHOULD NOT in 1.6)",
    "TC_VGI_RPC_05_CS", r.CALL_CONCURRENT, strict=True)
-_f("late_response", "answers to CSMS requests come after the response timeout", "TC_019_CS", r.RESPONSE_TIMEOUT)
+_f("late_response", "answers to CSMS requests come after the response timeout", ("TC_019_CS", "TC_042_1_CS"),
+   r.RESPONSE_TIMEOUT)
 _f("wrong_message_id", "CALLRESULTs carry a message id that matches no CSMS CALL", "TC_019_CS", r.RESULT_ORPHAN)
-_f("wrong_error_code_spelling", "CALLERRORs use the 2.0.1 spelling of 1.6 error codes", "TC_VGI_RPC_02_CS",
+_f("wrong_error_code_spelling", "CALLERRORs use the 2.0.1 spelling of 1.6 error codes",
+   ("TC_VGI_RPC_02_CS", "TC_VGI_RPC_03_CS"),
    r.ERROR_CODE_SPELLING)
 _f("error_details_not_object", "CALLERROR errorDetails is a string instead of an object", "TC_VGI_RPC_01_CS",
    r.ERROR_DETAILS)
@@ -57,7 +59,8 @@ _f("missing_mandatory_field", "StatusNotification lacks the required errorCode",
 _f("ignore_reset", "Reset is accepted but the station never restarts", "TC_013_CS", r.RESET_IGNORED)
 _f("no_boot_after_reboot", "after a Reset the station reconnects without a BootNotification", "TC_014_CS",
    r.BOOT_MISSING)
-_f("reset_without_stop", "a Reset ends a running transaction without StopTransaction", "TC_016_CS",
+_f("reset_without_stop", "a Reset ends a running transaction without StopTransaction",
+   ("TC_016_CS", "TC_015_CS"),
    r.EXPECTED_MESSAGE)
 _f("availability_ignored", "ChangeAvailability is accepted but the connector state does not change",
    "TC_VGI_AVAIL_01_CS", r.STATUS_TRANSITION)
@@ -65,10 +68,11 @@ _f("availability_not_persistent", "an Inoperative connector comes back Available
    "TC_034_CS", r.STATUS_TRANSITION)
 
 # --- authorization and local start/stop ---------------------------------------------------------------------
-_f("null_optional_field", "StartTransaction carries reservationId: null instead of omitting it", "TC_003_CS",
+_f("null_optional_field", "StartTransaction carries reservationId: null instead of omitting it",
+   ("TC_003_CS", "TC_004_1_CS", "TC_010_CS"),
    r.OPTIONAL_EMPTY)
 _f("connection_timeout_ignored", "an authorization without a cable never times out (ConnectionTimeOut)",
-   "TC_004_2_CS", r.STATUS_TRANSITION)
+   ("TC_004_2_CS", "TC_011_2_CS"), r.STATUS_TRANSITION)
 _f("start_tx_when_invalid", "a transaction starts although the idTag was not accepted", "TC_023_4_CS",
    r.FORBIDDEN_MESSAGE)
 _f("no_stop_on_ev_disconnect", "unplugging the EV does not stop the transaction although "

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 import time
+import uuid
 from typing import Any, Awaitable, Callable
 
 from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
@@ -144,6 +145,11 @@ class Station16(ReferenceStation):
         if self.has("invalid_payload_accepted"):
             return None
         return super().validate_request(action, payload)
+
+    def _next_id(self) -> str:
+        if self.has("long_message_id"):
+            return "m" + uuid.uuid4().hex + "-toolong"  # 41 characters; 36 is the maximum
+        return super()._next_id()
 
     # --- helpers ----------------------------------------------------------------------------------------------
     async def safe_call(self, action: str, payload: dict) -> dict | None:
@@ -355,9 +361,10 @@ class Station16(ReferenceStation):
                            "Power.Active.Import": (POWER_W if self.connectors[cid].transaction else 0.0, "W"),
                            "Current.Import": (32.0 if self.connectors[cid].transaction else 0.0, "A"),
                            "Voltage": (230.0, "V")}[m]
-            sv: dict[str, Any] = {"value": f"{value:.1f}", "context": context, "measurand": m, "unit": unit}
+            # whole Wh, like meterStart/meterStop, so a reading never exceeds the final meterStop
+            sv: dict[str, Any] = {"value": str(int(value)), "context": context, "measurand": m, "unit": unit}
             if self.has("schema_violation"):
-                sv["value"] = round(value, 1)
+                sv["value"] = int(value)
             out.append(sv)
         return out
 
@@ -381,7 +388,7 @@ class Station16(ReferenceStation):
             if self.has("meter_values_out_of_order") and readings % 2 == 0:
                 for sv in payload["meterValue"][0]["sampledValue"]:
                     if sv["measurand"] == "Energy.Active.Import.Register":
-                        sv["value"] = f"{max(0.0, self.energy_wh[tx.connector] - 50):.1f}"
+                        sv["value"] = str(int(max(0.0, self.energy_wh[tx.connector] - 50)))
             await self.safe_call("MeterValues", payload)
 
     async def _clock_aligned(self) -> None:
@@ -577,8 +584,13 @@ class Station16(ReferenceStation):
             await self.safe_call("Heartbeat", {})
         elif what == "StatusNotification":
             ids = [cid] if cid is not None else [0, *self.connectors]
-            for c in ids:
-                await self.send_status(c, self.station_status() if c == 0 else self.connectors[c].status)
+            sends = [self.send_status(c, self.station_status() if c == 0 else self.connectors[c].status)
+                     for c in ids]
+            if self.has("concurrent_call"):  # fire them all at once instead of one after the other
+                await asyncio.gather(*sends)
+            else:
+                for send in sends:
+                    await send
         elif what == "MeterValues":
             for c in ([cid] if cid else list(self.connectors)):
                 await self.safe_call("MeterValues", self.meter_payload(c, "Trigger", "MeterValuesSampledData",
