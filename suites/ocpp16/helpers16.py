@@ -12,7 +12,7 @@ from vgitest.ocpp.states_v16 import answer_to, calls, connector, last_status, tr
 from vgitest.trace import Direction, Frame
 
 __all__ = ["answer_to", "calls", "connector", "last_status", "transaction_id", "wait_s", "config", "get_config",
-           "expect_restart", "frames_named", "tolerance", "stop_and_unplug"]
+           "expect_restart", "frames_named", "tolerance", "stop_and_unplug", "expect_none_since"]
 
 
 def tolerance(budgets: Any) -> float:
@@ -74,3 +74,12 @@ def stop_and_unplug(station: Any, dut: Any, profile: Any, tx: int) -> None:
     dut.perform("unplug", connector=connector(profile))
     station.expect("StatusNotification", wait_s(profile), match={"connectorId": connector(profile),
                                                                  "status": "Available"})
+
+
+def expect_none_since(station: Any, action: str, since: int, within: float, match: dict | None = None) -> None:
+    """No `action` from the station since trace index `since` (which may be before the wait starts, so a
+    message sent at once after the trigger is not missed), nor for `within` more seconds."""
+    station.expect_none(action, within=within, match=match)
+    sent = calls(station, action, since, match)
+    if sent:
+        station.fail(r.FORBIDDEN_MESSAGE, f"{action} was sent although the scenario forbids it", sent[0])

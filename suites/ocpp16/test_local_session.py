@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpers16 import config, connector, tolerance, transaction_id, wait_s
+from helpers16 import config, connector, expect_none_since, tolerance, transaction_id, wait_s
 from vgitest.ocpp import rules as r
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
@@ -103,8 +103,9 @@ def test_TC_005_3_CS(running_transaction, dut, vgi_profile, station):
     ending it; plugging back in resumes charging."""
     tx, c, token = (running_transaction[k] for k in ("transaction_id", "connector", "token"))
     with config(station, "StopTransactionOnEVSideDisconnect", "false"):
+        mark = len(station.csms.trace)
         dut.perform("unplug", connector=c)
-        station.expect_none("StopTransaction", within=1.5)
+        expect_none_since(station, "StopTransaction", mark, 1.5)
         station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "SuspendedEV"})
         dut.perform("plug_in", connector=c)
         station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"})
@@ -118,8 +119,9 @@ def test_TC_068_CS(running_transaction, dut, vgi_profile, station):
     tx, c, token = (running_transaction[k] for k in ("transaction_id", "connector", "token"))
     other = str(vgi_profile.param("other_valid_id_token"))
     station.tokens[other] = "Accepted"
+    mark = len(station.csms.trace)
     dut.perform("present_token", id_token=other, connector=c)
-    station.expect_none("StopTransaction", within=1.5)
+    expect_none_since(station, "StopTransaction", mark, 1.5)
     _stop_locally(station, dut, vgi_profile, token, tx)
 
 
@@ -131,8 +133,9 @@ def test_TC_023_4_CS(booted_station, dut, vgi_profile):
     station.tokens[bad] = "Invalid"
     dut.perform("plug_in", connector=c)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
+    mark = len(station.csms.trace)
     dut.perform("present_token", id_token=bad, connector=c)
     station.expect("Authorize", wait_s(vgi_profile), match={"idTag": bad})
-    station.expect_none("StartTransaction", within=1.5)
+    expect_none_since(station, "StartTransaction", mark, 1.5)
     dut.perform("unplug", connector=c)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers16 import config, connector, stop_and_unplug, tolerance, transaction_id, wait_s
+from helpers16 import config, connector, expect_none_since, stop_and_unplug, tolerance, transaction_id, wait_s
 from vgitest.ocpp import rules as r
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
@@ -96,9 +96,10 @@ def test_TC_023_5_CS(booted_station, dut, vgi_profile):
     dut.perform("plug_in", connector=c)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
     with config(station, "AuthorizeRemoteTxRequests", "true"):
+        mark = len(station.csms.trace)
         _remote_start(station, c, bad)
         station.expect("Authorize", wait_s(vgi_profile), match={"idTag": bad})
-        station.expect_none("StartTransaction", within=1.5)
+        expect_none_since(station, "StartTransaction", mark, 1.5)
     dut.perform("unplug", connector=c)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})
 
@@ -114,8 +115,9 @@ def test_TC_026_CS(running_transaction, dut, vgi_profile, station):
 @pytest.mark.vgi_case("TC_027_CS", feature="Remote Actions (Non-Happy)", requires=("Core",))
 def test_TC_027_CS(booted_station, vgi_profile):
     """A remote start addressed to connector 0 (the station as a whole) is Rejected."""
+    mark = len(booted_station.csms.trace)
     _remote_start(booted_station, 0, str(vgi_profile.param("valid_id_token")), expected="Rejected")
-    booted_station.expect_none("StartTransaction", within=1.0)
+    expect_none_since(booted_station, "StartTransaction", mark, 1.0)
 
 
 @pytest.mark.vgi_case("TC_028_CS", feature="Remote Actions (Non-Happy)", requires=("Core",))

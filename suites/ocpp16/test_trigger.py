@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers16 import connector, wait_s
+from helpers16 import connector, expect_none_since, wait_s
 from vgitest.ocpp import rules as r
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
@@ -32,7 +32,8 @@ def test_TC_055_CS(booted_station, vgi_profile):
     """A trigger for a connector the station does not have is Rejected, and nothing is sent for it."""
     station = booted_station
     unknown = int(vgi_profile.param("unknown_connector", 9))
+    mark = len(station.csms.trace)
     res = station.call("TriggerMessage", {"requestedMessage": "StatusNotification", "connectorId": unknown})
     station.check(res.get("status") == "Rejected", r.STATION_RESPONSE,
                   f"TriggerMessage for unknown connector {unknown} answered {res.get('status')}, expected Rejected")
-    station.expect_none("StatusNotification", within=1.0, match={"connectorId": unknown})
+    expect_none_since(station, "StatusNotification", mark, 1.0, match={"connectorId": unknown})
