@@ -95,6 +95,20 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_station(args: argparse.Namespace) -> int:
+    from .ocpp.station.standalone import serve
+    params = {}
+    for kv in args.param:
+        k, _, v = kv.partition("=")
+        params[k] = float(v) if v.replace(".", "", 1).isdigit() else v
+    try:
+        serve(args.version, args.csms_url, args.identity, args.password, args.hook_host, args.hook_port,
+              args.connectors, tuple(args.fault), params)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="vgitest", description="Conformance test harness for EV, charger and grid "
                                  "protocols.")
@@ -116,8 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     ru = sub.add_parser("rules", help="list every rule id the harness checks")
     ru.add_argument("-v", "--verbose", action="store_true")
     ru.set_defaults(fn=_cmd_rules)
+    st = sub.add_parser("station", help="run a reference charging station as a separate process with an HTTP test "
+                                       "hook (an 'external' DUT for the command adapter)")
+    st.add_argument("--version", default="1.6", choices=["1.6", "2.0.1"])
+    st.add_argument("--csms-url", required=True, help="the fake CSMS's URL without the identity, e.g. "
+                                                      "ws://127.0.0.1:9000/ocpp")
+    st.add_argument("--identity", default="VGI-REF-001")
+    st.add_argument("--password", help="HTTP Basic password (security profile 1)")
+    st.add_argument("--connectors", type=int, default=1)
+    st.add_argument("--hook-host", default="127.0.0.1")
+    st.add_argument("--hook-port", type=int, default=8765)
+    st.add_argument("--fault", action="append", default=[], help="inject a named fault")
+    st.add_argument("--param", action="append", default=[], help="PIXIT parameter key=value (repeatable)")
+    st.set_defaults(fn=_cmd_station)
     p = sub.add_parser("profiles", help="list the built-in DUT profiles")
     p.set_defaults(fn=_cmd_profiles)
+    from .exi.cli import register as register_exi
+    register_exi(sub)
     return ap
 
 
@@ -128,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "pytest_args", None) and args.pytest_args[:1] == ["--"]:
         args.pytest_args = args.pytest_args[1:]
-    return int(args.fn(args) or 0)
+    fn = getattr(args, "fn", None) or getattr(args, "func")  # the EXI subcommands use `func`
+    return int(fn(args) or 0)
 
 
 if __name__ == "__main__":

@@ -133,22 +133,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         dut_proto = str(profile.dut.get("protocol", ""))
         if dut_proto != proto.args[0] or (record["version"] and run.dut_version != record["version"]):
             record["verdict"] = Verdict.NOT_APPLICABLE
-            pytest.skip(f"NOT_APPLICABLE: the DUT speaks {dut_proto} {run.dut_version}; this test is for "
+            _not_applicable(f"NOT_APPLICABLE: the DUT speaks {dut_proto} {run.dut_version}; this test is for "
                         f"{proto.args[0]} {record['version']}")
     if case is not None:
         missing = profile.missing(tuple(case.kwargs.get("requires", ())))
         if missing:
             record["verdict"] = Verdict.NOT_APPLICABLE
-            pytest.skip(f"NOT_APPLICABLE: PICS of {profile.name} does not declare "
+            _not_applicable(f"NOT_APPLICABLE: PICS of {profile.name} does not declare "
                         f"{', '.join(m.lstrip('!') + (' absent' if m.startswith('!') else '') for m in missing)}")
     if run.csms is not None:
         record["start"] = len(run.csms.trace)
         record["start_ns"] = time.monotonic_ns()
 
 
+def _not_applicable(reason: str) -> None:
+    """Skip, reported at the test's own location (not the plugin's)."""
+    raise pytest.skip.Exception(reason, _use_item_location=True)
+
+
 # --- verdict ------------------------------------------------------------------------------------------------
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    __tracebackhide__ = True  # a vendor sees the findings, not the plugin's frames
     try:
         result = yield
     except BaseException:

@@ -20,8 +20,8 @@ from vgitest.verdict import NonConformance
 from tests.ocpp.rawclient import RawClient
 
 PROVOKED: set[str] = set()
-SCENARIO_RULES = {r.STATION_RESPONSE, r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED,
-                  r.STATUS_TRANSITION, r.STATUS_AFTER_BOOT, r.BOOT_MISSING}
+SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.STATUS_TRANSITION,
+                  r.STATUS_AFTER_BOOT, r.BOOT_MISSING}
 
 
 def provokes(rule_id: str):
@@ -455,6 +455,34 @@ def test_message_over_size_budget(csms: FakeCsms, rule_id: str) -> None:
     row = next(x for x in table if x["message"] == "DataTransfer" and x["direction"] == Direction.IN.value)
     assert row["max_bytes"] > 3000 and row["budget_bytes"] == 2048 and row["within"] is False
     assert rule_id in [f.rule_id for f in checks.size_findings(table, budgets)]
+
+
+@provokes(r.EXPECTED_MESSAGE)
+def test_expected_message_missing(csms: FakeCsms, rule_id: str) -> None:
+    c = client(csms)
+    session = csms.wait_for_station(timeout=2)
+    c.send([2, "h1", "Heartbeat", {}])
+    c.recv()
+    with pytest.raises(NonConformance, match="expected StatusNotification .* received .*'Heartbeat'"):
+        session.expect("StatusNotification", timeout=0.3)
+    assert rule_id in rules_seen(csms)
+    assert session.expect("Heartbeat", timeout=0.1).correlation == "h1"  # earlier frames are still found
+
+
+@provokes(r.FORBIDDEN_MESSAGE)
+def test_forbidden_message_sent(csms: FakeCsms, rule_id: str) -> None:
+    c = client(csms)
+    session = csms.wait_for_station(timeout=2)
+    session.forbid("Authorize", "no authorization may happen in this scenario")
+    c.send([2, "a1", "Authorize", {"idTag": "X"}])
+    c.recv()
+    wait_rule(csms, rule_id)
+    with pytest.raises(NonConformance):
+        def later() -> None:
+            time.sleep(0.1)
+            c.send([2, "a2", "Heartbeat", {}])
+        threading.Thread(target=later).start()
+        session.expect_none("Heartbeat", within=1.0)
 
 
 def test_every_automatic_rule_is_provoked_by_a_raw_frame_test() -> None:

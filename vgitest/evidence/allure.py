@@ -52,9 +52,12 @@ def attach_file(path: Path, name: str, kind: str) -> None:
 def label(protocol: str, version: str, feature: str | None, case_id: str | None, verdict: str) -> None:
     if allure is None:
         return
-    allure.dynamic.epic(f"{protocol.upper()} {version}".strip())
+    epic = f"{protocol.upper()} {version}".strip()
+    allure.dynamic.epic(epic)
+    allure.dynamic.parent_suite(epic)  # the report's tree: protocol version > functional block > test case
     if feature:
         allure.dynamic.feature(feature)
+        allure.dynamic.suite(feature)
     if case_id:
         allure.dynamic.story(case_id)
         allure.dynamic.id(case_id)

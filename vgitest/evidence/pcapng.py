@@ -28,6 +28,16 @@ def _ip_layer(src: str, dst: str):  # noqa: ANN202 - scapy types
     return IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
 
 
+def _handshake(chunks: list) -> list:
+    """The chunks up to and including the server's HTTP 101 answer: Wireshark needs them to dissect WebSocket."""
+    out = []
+    for c in chunks:
+        out.append(c)
+        if c.direction is Direction.OUT and b"\r\n\r\n" in c.data:
+            break
+    return out
+
+
 def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | None = None) -> list:
     from scapy.layers.inet import TCP
     from scapy.layers.l2 import Ether
@@ -35,12 +45,13 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
 
     packets = []
     for wire in wires:
-        chunks = wire.between(start_ns, end_ns)
-        if not chunks:
+        all_chunks = wire.between(0, end_ns)
+        in_window = [c for c in all_chunks if c.t_ns >= start_ns]
+        if not in_window:
             continue
+        handshake = _handshake(all_chunks)
         (caddr, cport), (saddr, sport) = wire.client, wire.server
         seq = {Direction.IN: 1000, Direction.OUT: 50000}
-        t0 = chunks[0].wall - 0.000002
 
         def pkt(direction: Direction, flags: str, payload: bytes, t: float, comment: str | None = None):
             src, dst = (caddr, saddr) if direction is Direction.IN else (saddr, caddr)
@@ -58,13 +69,17 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
 
         note = f"vgitest {wire.connection}: bytes recorded at the socket" + (
             " (TLS plaintext)" if wire.tls else "")
+        t0 = all_chunks[0].wall - 0.000002
         packets.append(pkt(Direction.IN, "S", b"", t0, note))
         packets.append(pkt(Direction.OUT, "SA", b"", t0 + 0.000001))
         packets.append(pkt(Direction.IN, "A", b"", t0 + 0.0000015))
-        for c in chunks:
+        for c in all_chunks:  # sequence numbers follow the whole stream; only the handshake and the window are kept
+            keep = c in handshake or c.t_ns >= start_ns
             data = c.data
             for i in range(0, len(data), MAX_SEGMENT):
-                packets.append(pkt(c.direction, "PA", data[i:i + MAX_SEGMENT], c.wall))
+                p = pkt(c.direction, "PA", data[i:i + MAX_SEGMENT], c.wall)
+                if keep:
+                    packets.append(p)
     packets.sort(key=lambda p: float(p.time))
     return packets
 

@@ -25,9 +25,11 @@ from typing import Any, Callable, NoReturn
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import DATA_OPCODES
 
 from ..budgets import Budgets
+from ..evidence.allure import step as _step
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..trace import Direction, Frame, Trace, now
@@ -39,6 +41,10 @@ from .validator import Erratum, SchemaValidator
 from .versions import BY_SUBPROTOCOL, VERSIONS, OcppVersion
 
 log = logging.getLogger("vgitest.ocpp.csms")
+# permessage-deflate (RFC 7692; a 2.0.1 CSMS must support it) without context takeover on either side, so that
+# every message in a capture decompresses on its own and a per-test pcapng stays readable in Wireshark.
+_DEFLATE_NO_TAKEOVER = ServerPerMessageDeflateFactory(server_no_context_takeover=True,
+                                                      client_no_context_takeover=True)
 MAX_IDENTITY = 48
 
 
@@ -222,7 +228,9 @@ class StationSession:
             return (f.direction is Direction.IN and f.meta.get("identity") == self.identity and f.kind == kind
                     and f.name == action and (match is None or matches(f.body, match)))
 
-        frame = self.csms.trace.wait_for(pred, start, timeout)
+        with _step(f"expect {action} from {self.identity}" + (f" matching {match}" if isinstance(match, dict)
+                                                              else "")):
+            frame = self.csms.trace.wait_for(pred, start, timeout)
         if frame is None:
             seen = [f.name or f.kind for f in self.frames(start) if f.direction is Direction.IN]
             desc = f" matching {match!r}" if match is not None and not callable(match) else ""
@@ -284,7 +292,8 @@ class StationSession:
         timeout = self.dut_call_timeout_s if timeout is None else timeout
         if validate:
             self._check_own(action, payload)
-        return self.csms.loop.run(self.csms._call(self, action, payload, timeout), timeout=timeout + 10)
+        with _step(f"{action} -> {self.identity}"):
+            return self.csms.loop.run(self.csms._call(self, action, payload, timeout), timeout=timeout + 10)
 
     def send_raw(self, data: str | bytes) -> None:
         """Send any text (or bytes, as a binary frame) exactly as given: for negative tests."""
@@ -395,8 +404,8 @@ class FakeCsms:
     async def _start(self) -> Server:
         return await serve(self._handle, self.host, self.port, create_connection=_Connection,
                            select_subprotocol=self._select_subprotocol, process_request=self._process_request,
-                           ssl=self.ssl_context, ping_interval=None, max_size=2 ** 22, compression="deflate",
-                           logger=log)
+                           ssl=self.ssl_context, ping_interval=None, max_size=2 ** 22, compression=None,
+                           extensions=[_DEFLATE_NO_TAKEOVER], logger=log)
 
     def stop(self) -> None:
         if self.loop is None:

@@ -1,0 +1,62 @@
+"""A station that runs outside the harness, driven through the `command` adapter.
+
+`vgitest station` runs the reference station as a separate program with an HTTP test hook, exactly like a
+vendor's station with its own test interface; the profile maps every DUT action to a `curl` call. The
+OCPP 1.6 suite must give the same verdicts as with the in-process simulated adapter."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the example profile's commands use curl")
+def test_external_station_through_command_adapter(tmp_path: Path) -> None:
+    csms_port, hook_port = free_port(), free_port()
+    profile = (ROOT / "profiles/external-station-16.toml").read_text().replace("8765", str(hook_port))
+    prof = tmp_path / "external.toml"
+    prof.write_text(profile)
+    station = subprocess.Popen([sys.executable, "-m", "vgitest.cli", "station", "--version", "1.6",
+                                "--csms-url", f"ws://127.0.0.1:{csms_port}/ocpp", "--identity", "VGI-EXT-16",
+                                "--password", "0123456789abcdef", "--hook-port", str(hook_port),
+                                "--param", "heartbeat_interval=2", "--param", "meter_sample_interval=1"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{hook_port}/health", timeout=1).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the standalone station did not come up"
+                assert station.poll() is None, station.stdout.read() if station.stdout else "station exited"
+                time.sleep(0.2)
+        reports = tmp_path / "reports"
+        run = subprocess.run([sys.executable, "-m", "pytest", "suites/ocpp16", f"--vgi-profile={prof}",
+                              f"--vgi-port={csms_port}", f"--vgi-reports={reports}", "--vgi-run-name=ext",
+                              "-p", "no:cacheprovider", "-q", "-x"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=600)
+        results = json.loads((reports / "ext/results.json").read_text())
+        verdicts = {r["test"]: r["verdict"] for r in results["results"]}
+        assert run.returncode == 0, run.stdout[-4000:]
+        assert verdicts and set(verdicts.values()) <= {"PASS", "NOT_APPLICABLE", "NON_STRICT", "INFORMATIONAL"}
+        assert sum(v == "PASS" for v in verdicts.values()) >= 25, verdicts
+    finally:
+        station.terminate()
+        station.wait(10)

