@@ -110,6 +110,7 @@ def test_soft_reset_stops_transaction_then_reboots(pair) -> None:
     st.perform("plug_in", connector=1)
     st.perform("present_token", id_token="TAG1", connector=1)
     tx = _answer(s, s.expect("StartTransaction", 3)).body["transactionId"]
+    s.expect("StatusNotification", 3, match={"status": "Charging"})  # the station has recorded the transaction
     assert s.call("Reset", {"type": "Soft"})["status"] == "Accepted"
     stop = s.expect("StopTransaction", 3, match={"transactionId": tx, "reason": "SoftReset"})
     boot = s.expect("BootNotification", 5)
