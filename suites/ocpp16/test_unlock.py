@@ -1,0 +1,40 @@
+"""OCPP 1.6 UnlockConnector: idle, during a transaction, and for a connector that does not exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers16 import connector, wait_s
+from vgitest.ocpp import rules as r
+
+pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
+
+
+def _unlock(station, c: int, expected: str) -> None:
+    res = station.call("UnlockConnector", {"connectorId": c})
+    station.check(res.get("status") == expected, r.STATION_RESPONSE,
+                  f"UnlockConnector({c}) answered {res.get('status')}, expected {expected}")
+
+
+@pytest.mark.vgi_case("TC_017_1_CS", feature="Unlocking", requires=("Core",))
+def test_TC_017_1_CS(booted_station, vgi_profile):
+    """Without a session, UnlockConnector on a socket connector releases it and answers Unlocked."""
+    _unlock(booted_station, connector(vgi_profile), "Unlocked")
+
+
+@pytest.mark.vgi_case("TC_018_1_CS", feature="Unlocking", requires=("Core",))
+def test_TC_018_1_CS(running_transaction, dut, vgi_profile, station):
+    """UnlockConnector during a transaction first ends the transaction (reason UnlockCommand), then unlocks."""
+    tx, c = running_transaction["transaction_id"], running_transaction["connector"]
+    _unlock(station, c, "Unlocked")
+    stop = station.expect("StopTransaction", wait_s(vgi_profile), match={"transactionId": tx})
+    station.check(stop.body.get("reason") == "UnlockCommand", r.EXPECTED_MESSAGE,
+                  f"StopTransaction reason {stop.body.get('reason')!r}, expected 'UnlockCommand'", stop)
+    dut.perform("unplug", connector=c)
+    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})
+
+
+@pytest.mark.vgi_case("TC_031_CS", feature="Unlocking (Non-Happy)", requires=("Core",))
+def test_TC_031_CS(booted_station, vgi_profile):
+    """UnlockConnector for a connector id the station does not have is answered NotSupported."""
+    _unlock(booted_station, int(vgi_profile.param("unknown_connector", 9)), "NotSupported")

@@ -1,0 +1,145 @@
+"""OCPP 1.6 reusable states (Booted, Authorized, transaction running) and the trace helpers they share
+with the 1.6 suite.
+
+The states only use what a real charger offers: the DUT adapter's physical actions and OCPP requests. They
+read the station's current state from the trace (its last StatusNotification per connector), so a state that
+already holds costs no traffic at all.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..trace import Direction, Frame
+from ..verdict import Inconclusive
+
+IDLE = "Available"
+BUSY = ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing")
+
+
+# --- trace helpers ------------------------------------------------------------------------------------------
+def wait_s(profile: Any, key: str = "message_timeout", default: float = 5.0) -> float:
+    return float(profile.param(key, default))
+
+
+def connector(profile: Any) -> int:
+    return int(profile.param("connector", 1))
+
+
+def last_status(station: Any, conn: int) -> str | None:
+    """The status the station last reported for `conn` (over the whole session), or None."""
+    for f in reversed(list(station.csms.trace.since(0))):
+        if f.meta.get("identity") == station.identity and f.direction is Direction.IN and f.kind == "CALL" \
+                and f.name == "StatusNotification" and isinstance(f.body, dict) and f.body.get("connectorId") == conn:
+            return f.body.get("status")
+    return None
+
+
+def wait_status(station: Any, conn: int, wanted: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if last_status(station, conn) == wanted:
+            return True
+        time.sleep(0.05)
+    return last_status(station, conn) == wanted
+
+
+def answer_to(station: Any, request: Frame, timeout: float = 5.0) -> Frame | None:
+    """The fake CSMS's answer to a station CALL (to read e.g. the transactionId it granted)."""
+    def pred(f: Frame) -> bool:
+        return f.direction is Direction.OUT and f.connection == request.connection and \
+            f.correlation == request.correlation and f.kind in ("CALLRESULT", "CALLERROR")
+    return station.csms.trace.wait_for(pred, request.index, timeout)
+
+
+def transaction_id(station: Any, start_frame: Frame, timeout: float = 5.0) -> int:
+    ans = answer_to(station, start_frame, timeout)
+    if ans is None or not isinstance(ans.body, dict) or "transactionId" not in ans.body:
+        raise Inconclusive("the fake CSMS did not answer StartTransaction with a transactionId")
+    return int(ans.body["transactionId"])
+
+
+def calls(station: Any, action: str, since: int, match: dict | None = None) -> list[Frame]:
+    """Every `action` CALL the station sent since trace index `since`."""
+    from .csms import matches
+    return [f for f in station.csms.trace.since(since) if f.meta.get("identity") == station.identity
+            and f.direction is Direction.IN and f.kind == "CALL" and f.name == action
+            and (match is None or matches(f.body, match))]
+
+
+def reboot(station: Any, dut: Any, profile: Any) -> Frame:
+    """Power-cycle the DUT and wait for its BootNotification and connector states; returns the boot frame."""
+    station.cursor = len(station.csms.trace)
+    dut.perform("reboot")
+    station.wait_connected(wait_s(profile, "connect_timeout", 10))
+    boot = station.expect("BootNotification", wait_s(profile, "boot_timeout", 8))
+    for c in range(1, int(profile.param("connectors", 1)) + 1):
+        station.expect("StatusNotification", wait_s(profile), match={"connectorId": c})
+    return boot
+
+
+# --- reusable states ----------------------------------------------------------------------------------------
+def booted(station: Any, dut: Any, profile: Any) -> None:
+    """Connected, registration Accepted in this power cycle, every connector idle (Available)."""
+    station.wait_connected(wait_s(profile, "connect_timeout", 10))
+    if station.registration != "Accepted":  # maybe still booting (just connected, or Pending): give it time
+        deadline = time.monotonic() + wait_s(profile, "boot_timeout", 8)
+        while station.registration != "Accepted" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    if station.registration != "Accepted":
+        reboot(station, dut, profile)
+    _end_open_transactions(station)
+    n = int(profile.param("connectors", 1))
+    for c in range(1, n + 1):
+        status = last_status(station, c)
+        if status == IDLE:
+            continue
+        if status in BUSY:
+            dut.perform("unplug", connector=c)
+            if wait_status(station, c, IDLE, wait_s(profile, "connection_timeout", 4) + 2):
+                continue
+        if status == "Faulted":
+            dut.perform("clear_fault", connector=c)
+        if status == "Unavailable":
+            station.call("ChangeAvailability", {"connectorId": c, "type": "Operative"})
+        if not wait_status(station, c, IDLE, wait_s(profile)):
+            reboot(station, dut, profile)
+            if last_status(station, c) != IDLE:
+                raise Inconclusive(f"connector {c} is {last_status(station, c)}, not idle, even after a reboot")
+    station.cursor = len(station.csms.trace)
+
+
+def _end_open_transactions(station: Any) -> None:
+    for tx_id, tx in list(station.transactions.items()):
+        if tx.get("open"):
+            tx["open"] = False
+            try:
+                station.call("RemoteStopTransaction", {"transactionId": int(tx_id)})
+            except AssertionError:
+                pass
+
+
+def authorized(station: Any, dut: Any, profile: Any) -> dict:
+    """Booted, and a valid idTag presented (no cable yet) and accepted."""
+    booted(station, dut, profile)
+    token, c = str(profile.param("valid_id_token", "VGI-TAG-0001")), connector(profile)
+    station.tokens[token] = "Accepted"
+    dut.perform("present_token", id_token=token, connector=c)
+    station.expect("Authorize", wait_s(profile), match={"idTag": token})
+    station.expect("StatusNotification", wait_s(profile), match={"connectorId": c, "status": "Preparing"})
+    return {"token": token, "connector": c}
+
+
+def transaction(station: Any, dut: Any, profile: Any) -> dict:
+    """Booted, EV plugged in, a valid idTag accepted and the transaction running (Charging)."""
+    booted(station, dut, profile)
+    token, c = str(profile.param("valid_id_token", "VGI-TAG-0001")), connector(profile)
+    station.tokens[token] = "Accepted"
+    dut.perform("plug_in", connector=c)
+    station.expect("StatusNotification", wait_s(profile), match={"connectorId": c, "status": "Preparing"})
+    dut.perform("present_token", id_token=token, connector=c)
+    start = station.expect("StartTransaction", wait_s(profile), match={"connectorId": c, "idTag": token})
+    tx = transaction_id(station, start)
+    station.expect("StatusNotification", wait_s(profile), match={"connectorId": c, "status": "Charging"})
+    return {"token": token, "connector": c, "transaction_id": tx, "start": start}
