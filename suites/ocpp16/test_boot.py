@@ -7,7 +7,7 @@ import time
 import pytest
 
 from helpers16 import answer_to, calls, frames_named, tolerance, wait_s
-from vgitest.findings import Finding
+from vgitest.findings import Finding, Severity
 from vgitest.ocpp import rules as r
 from vgitest.trace import Direction
 
@@ -123,8 +123,9 @@ def test_TC_VGI_CONN_01_CS(booted_station, vgi_profile):
                   "the station did not reconnect after the CSMS closed the connection")
     station.expect_none("BootNotification", within=1.5)
     boots = [f for f in station.frames(mark) if f.kind == "CALL" and f.name == "BootNotification"]
-    if boots:
-        station.fail(r.FORBIDDEN_MESSAGE, "BootNotification sent after a mere reconnection (no restart)", boots[0])
+    if boots:  # OCPP-J 1.6 §5.4: a SHOULD NOT, so NON_STRICT (FAIL with --vgi-strict)
+        station.record(r.FORBIDDEN_MESSAGE, "BootNotification sent after a mere reconnection (no restart)",
+                       boots[0], severity=Severity.WARN)
 
 
 def _wait_open(csms, identity: str, since: int, timeout: float):

@@ -273,6 +273,17 @@ class StationSession:
             self.csms.trace.add_finding(finding)
         raise NonConformance(f"[{rule_id}] {message}", [finding])
 
+    def record(self, rule_id: str, message: str, frame: Frame | None = None, *, severity: Severity | None = None,
+               **details: Any) -> Finding:
+        """Record a finding without stopping the test (e.g. a broken SHOULD: severity WARN gives NON_STRICT)."""
+        finding = Finding.of(rule_id, message, frame.index if frame is not None else None, severity=severity,
+                             **details)
+        if frame is not None:
+            frame.findings.append(finding)
+        else:
+            self.csms.trace.add_finding(finding)
+        return finding
+
     def check(self, condition: Any, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> None:
         """`fail(...)` unless `condition` holds."""
         if not condition:

@@ -271,7 +271,7 @@ class ReferenceStation(abc.ABC):
         while True:
             interval = self.heartbeat_interval * (1.6 if self.has("heartbeat_drift") else 1.0)
             if self.has("heartbeat_too_often"):
-                interval = max(0.2, self.heartbeat_interval / 4)
+                interval = max(0.2, self.heartbeat_interval / 6)  # clearly below the interval/2 threshold
             due = self._last_traffic + interval
             await asyncio.sleep(min(0.25, max(0.05, due - time.monotonic())))  # a new interval applies at once
             if time.monotonic() >= self._last_traffic + interval - 0.01 and self.registration == "Accepted":

@@ -27,7 +27,7 @@ _f("wrong_action_case", "Heartbeat is sent as 'heartbeat'", "TC_VGI_HB_01_CS", r
 _f("callerror_on_callresult", "the station answers the CSMS's Heartbeat CALLRESULT with a CALLERROR",
    "TC_VGI_HB_01_CS", r.CALLERROR_NOT_FOR_CALL)
 _f("heartbeat_drift", "heartbeats come 1.6 times the interval apart", "TC_VGI_HB_01_CS", r.HEARTBEAT_GAP)
-_f("heartbeat_too_often", "heartbeats come four times as often as the interval asks (a SHOULD)",
+_f("heartbeat_too_often", "heartbeats come six times as often as the interval asks (a SHOULD)",
    "TC_VGI_HB_01_CS", r.HEARTBEAT_EARLY, strict=True)
 _f("concurrent_call", "the station sends a CALL while its previous CALL is unanswered (SHOULD NOT in 1.6)",
    "TC_VGI_RPC_05_CS", r.CALL_CONCURRENT, strict=True)
@@ -47,8 +47,8 @@ _f("boot_retry_too_early", "after Pending/Rejected the BootNotification is repea
 _f("wrong_basic_auth", "the station sends a wrong HTTP Basic password", "TC_085_CS", r.BASIC_AUTH)
 _f("no_subprotocol", "the station offers no OCPP subprotocol in the handshake", "TC_VGI_CONN_02_CS",
    r.SUBPROTOCOL)
-_f("reboot_on_reconnect", "a BootNotification is sent after every reconnection, not only after a restart",
-   "TC_VGI_CONN_01_CS", r.FORBIDDEN_MESSAGE)
+_f("reboot_on_reconnect", "a BootNotification is sent after every reconnection, not only after a restart "
+   "(a SHOULD NOT)", "TC_VGI_CONN_01_CS", r.FORBIDDEN_MESSAGE, strict=True)
 
 # --- boot, reset, availability ------------------------------------------------------------------------------
 _f("rejected_boot_traffic", "while registration is Rejected the station reports connector states",

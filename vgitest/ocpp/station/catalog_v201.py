@@ -43,7 +43,7 @@ _f("traffic_before_boot", "StatusNotification is sent before the BootNotificatio
 _f("boot_retry_too_early", "BootNotification is repeated long before the Pending/Rejected interval elapsed",
    "TC_B_03_CS", r.BOOT_RETRY_EARLY)
 _f("heartbeat_drift", "Heartbeats come 60 % later than the interval", "TC_VGI_HB_01_CS", r.HEARTBEAT_GAP)
-_f("heartbeat_too_often", "Heartbeats come four times as often as the interval", "TC_VGI_HB_01_CS",
+_f("heartbeat_too_often", "Heartbeats come six times as often as the interval (a SHOULD)", "TC_VGI_HB_01_CS",
    r.HEARTBEAT_EARLY, strict=True)
 
 # --- OCPP 2.0.1 behaviour (implemented by Station201) -------------------------------------------------------
