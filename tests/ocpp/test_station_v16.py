@@ -99,6 +99,7 @@ def test_remote_start_rules(pair) -> None:
     st.perform("plug_in", connector=1)
     start = s.expect("StartTransaction", 3, match={"idTag": "T"})
     tx = _answer(s, start).body["transactionId"]
+    s.expect("StatusNotification", 3, match={"status": "Charging"})  # the station has recorded the transaction
     assert s.call("RemoteStartTransaction", {"connectorId": 1, "idTag": "T"})["status"] == "Rejected"
     assert s.call("RemoteStopTransaction", {"transactionId": tx + 100})["status"] == "Rejected"
     assert s.call("RemoteStopTransaction", {"transactionId": tx})["status"] == "Accepted"
