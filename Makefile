@@ -16,7 +16,7 @@ run: setup
 	$(BIN)/vgitest run
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

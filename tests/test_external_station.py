@@ -34,8 +34,9 @@ def test_external_station_through_command_adapter(tmp_path: Path) -> None:
     prof.write_text(profile)
     station = subprocess.Popen([sys.executable, "-m", "vgitest.cli", "station", "--version", "1.6",
                                 "--csms-url", f"ws://127.0.0.1:{csms_port}/ocpp", "--identity", "VGI-EXT-16",
-                                "--password", "0123456789abcdef", "--hook-port", str(hook_port),
-                                "--param", "heartbeat_interval=2", "--param", "meter_sample_interval=1"],
+                                "--password", "vgitest-ext16-basic-auth", "--hook-port", str(hook_port),
+                                "--param", "heartbeat_interval=2", "--param", "meter_sample_interval=1",
+                                "--param", "connection_timeout=4"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 20
@@ -52,6 +53,7 @@ def test_external_station_through_command_adapter(tmp_path: Path) -> None:
                               f"--vgi-port={csms_port}", f"--vgi-reports={reports}", "--vgi-run-name=ext",
                               "-p", "no:cacheprovider", "-q", "-x"],
                              cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert (reports / "ext/results.json").is_file(), run.stdout[-3000:] + run.stderr[-3000:]
         results = json.loads((reports / "ext/results.json").read_text())
         verdicts = {r["test"]: r["verdict"] for r in results["results"]}
         assert run.returncode == 0, run.stdout[-4000:]
