@@ -154,9 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import signal
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `vgitest rules | head` ends quietly
+    """Run one subcommand in this process.
+
+    SIGPIPE keeps Python's default (ignored): the station and the CSMS write to sockets a peer may close, and
+    a default SIGPIPE handler would kill the whole process instead of raising an error the code handles.
+    A closed stdout (``vgitest rules | head``) is handled in :func:`console_main` instead.
+    """
     args = build_parser().parse_args(argv)
     if getattr(args, "pytest_args", None) and args.pytest_args[:1] == ["--"]:
         args.pytest_args = args.pytest_args[1:]
@@ -164,5 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     return int(fn(args) or 0)
 
 
+def console_main() -> int:
+    """Entry point of the ``vgitest`` command: ends quietly when the reader of stdout goes away."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when the interpreter flushes at exit
+        return 1
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(console_main())
