@@ -57,6 +57,7 @@ def expect_restart(station: Any, profile: Any, since: int) -> Frame:
         station.fail(r.RESET_IGNORED, "the station accepted the Reset but did not restart within "
                      f"{wait_s(profile, 'boot_timeout', 8):g} s")
     station.wait_connected(wait_s(profile, "connect_timeout", 10))
+    station.cursor = max(station.cursor, since)  # a BootNotification from before the Reset does not count
     try:
         boot = station.expect("BootNotification", wait_s(profile, "boot_timeout", 8))
     except AssertionError:

@@ -1,6 +1,7 @@
 """Every OCPP rule id the harness checks automatically is provoked here by raw frames from a dumb client,
-and the fake CSMS's reply is checked where the protocol defines one. Scenario rules that only a suite
-raises (e.g. OCPP-RESET-IGNORED) are proved by the fault matrix instead (tests/test_fault_matrix.py)."""
+and the fake CSMS's reply is checked where the protocol defines one. Scenario rules that only a suite or a
+reusable state raises (e.g. OCPP-RESET-IGNORED) are provoked in tests/ocpp/test_rules_scenario.py, by raw
+frames driving the real suite code."""
 
 from __future__ import annotations
 
