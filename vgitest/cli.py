@@ -82,10 +82,8 @@ def _cmd_faults(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
-    from .findings import RULES
-    from .iso15118 import rules as _v2g  # noqa: F401
-    from .ocpp import rules  # noqa: F401
-    for r in RULES.all():
+    from .findings import register_all
+    for r in register_all().all():
         print(f"{r.id:<30} {r.severity.value:<5} {r.title}" + (f"  [{r.ref}]" if args.verbose and r.ref else ""))
     return 0
 

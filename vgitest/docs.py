@@ -13,9 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def rules_md() -> str:
-    from .findings import RULES
-    from .iso15118 import rules as _v2g  # noqa: F401  (registers the V2G capture-analysis rules)
-    from .ocpp import rules  # noqa: F401  (registers the OCPP rules)
+    from .findings import register_all
+    RULES = register_all()
     lines = ["# Rule ids", "", "Every finding names one of these stable ids. Severity `fail` is a MUST (verdict FAIL),",
              "`warn` a SHOULD (NON_STRICT; FAIL with `--vgi-strict`), `info` is reported only.",
              "References name sections and requirement ids only.", "",

@@ -65,6 +65,15 @@ class RuleRegistry:
 
 
 RULES = RuleRegistry()
+RULE_MODULES = ("vgitest.ocpp.rules", "vgitest.iso15118.rules", "vgitest.openadr.rules")
+
+
+def register_all() -> RuleRegistry:
+    """Import every protocol's rule module, so that RULES lists them all (for docs and `vgitest rules`)."""
+    import importlib
+    for module in RULE_MODULES:
+        importlib.import_module(module)
+    return RULES
 
 
 @dataclasses.dataclass

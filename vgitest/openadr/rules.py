@@ -1,0 +1,32 @@
+"""Every OpenADR 2.0b rule the harness checks, with its stable id (public API like the OCPP ids).
+
+`ref` names sections, conformance-rule numbers and certification test-case ids only, never spec text.
+"""
+
+from __future__ import annotations
+
+from ..findings import RULES
+
+P = "openadr"
+R = RULES.add
+
+# Transport and payload (every request the VEN sends, every body it answers a push with)
+HTTP_METHOD = R("OADR-HTTP-METHOD", "fail", "OpenADR simple-HTTP services take POST requests only",
+                "2.0b profile §9.1 (simple HTTP)", P).id
+HTTP_PATH = R("OADR-HTTP-PATH", "fail", "The request went to a path that is not an OpenADR 2.0b service endpoint",
+              "2.0b profile §9.1 (service endpoints)", P).id
+CONTENT_TYPE = R("OADR-CONTENT-TYPE", "fail", "The body is not declared as XML (Content-Type application/xml)",
+                 "2.0b profile §9.1", P).id
+BODY_TOO_LARGE = R("OADR-BODY-TOO-LARGE", "fail", "The body exceeds the size the harness accepts for one payload",
+                   "vgitest safety limit (PIXIT max_body_bytes)", P).id
+XML_MALFORMED = R("OADR-XML-MALFORMED", "fail", "The body is not well-formed XML", "XML 1.0", P).id
+XML_HOSTILE = R("OADR-XML-HOSTILE", "fail",
+                "The body declares a DTD, entities or external references (refused, never expanded or fetched)",
+                "2.0b profile §10 (security)", P).id
+SCHEMA = R("OADR-SCHEMA", "fail", "The payload does not validate against the OpenADR 2.0b schema (oadr_20b.xsd)",
+           "2.0b profile §8 (schemas)", P).id
+WRONG_SERVICE = R("OADR-WRONG-SERVICE", "fail", "The payload was sent to the endpoint of another service",
+                  "2.0b profile §9.1 (service-to-payload map)", P).id
+UNEXPECTED_PAYLOAD = R("OADR-UNEXPECTED-PAYLOAD", "fail",
+                       "A VEN sent a payload only a VTN sends, or answered a push with the wrong payload",
+                       "2.0b profile §8", P).id
