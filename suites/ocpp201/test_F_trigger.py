@@ -6,6 +6,7 @@ import pytest
 
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
+from vgitest.trace import Direction
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
 
@@ -51,7 +52,11 @@ def test_TC_F_20_CS(booted_station, t) -> None:
     # sooner than the idle heartbeat could come by itself, so that only the trigger explains it
     prompt = min(t.wait, max(0.5, float(st.heartbeat_interval) - t.tolerance - 0.2))
     start = trigger(st, "Heartbeat")
-    s.require(st, "Heartbeat", start, prompt, r.EXPECTED_MESSAGE, "the triggered Heartbeat did not come")
+    beat = s.require(st, "Heartbeat", start, prompt, r.EXPECTED_MESSAGE, "the triggered Heartbeat did not come")
+    # The station must take the CSMS's answer as it is: a CALLERROR in return is a framing violation that the
+    # automatic checks flag on that frame, so give it the time to arrive inside this test.
+    st.csms.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "CALLERROR"
+                           and f.correlation == beat.correlation, beat.index, min(t.quiet, 1.0))
 
 
 @pytest.mark.vgi_case("TC_F_23_CS", feature="RemoteControl", requires=("Core", "TriggerMessage"))
