@@ -30,3 +30,19 @@ WRONG_SERVICE = R("OADR-WRONG-SERVICE", "fail", "The payload was sent to the end
 UNEXPECTED_PAYLOAD = R("OADR-UNEXPECTED-PAYLOAD", "fail",
                        "A VEN sent a payload only a VTN sends, or answered a push with the wrong payload",
                        "2.0b profile §8", P).id
+
+# Scenario expectations (a test waited for a payload, or forbade one)
+EXPECTED_MESSAGE = R("OADR-EXPECTED-MESSAGE", "fail", "The VEN did not send a payload the scenario requires in time",
+                     "2.0b certification test cases (per test)", P).id
+FORBIDDEN_MESSAGE = R("OADR-FORBIDDEN-MESSAGE", "fail", "The VEN sent a payload the scenario forbids",
+                      "2.0b certification test cases (per test)", P).id
+
+# Identity and registration
+NOT_REGISTERED = R("OADR-NOT-REGISTERED", "fail",
+                   "The VEN polled or sent service payloads without a registration (answered 452)",
+                   "2.0b profile §8.1 (EiRegisterParty); test cases N1_*", P).id
+VEN_ID = R("OADR-VEN-ID", "fail", "The venID in the payload is not the one the VTN assigned at registration",
+           "2.0b profile §8.1; openleadr issue #138", P).id
+REGISTRATION_ID = R("OADR-REGISTRATION-ID", "fail",
+                    "The registrationID in the payload is not the one the VTN assigned",
+                    "2.0b profile §8.1 (re-registration, cancel)", P).id

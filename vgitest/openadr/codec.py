@@ -1,0 +1,257 @@
+"""OpenADR 2.0b payloads: bytes ⇄ plain dicts, with a parser that is safe against what a DUT may send.
+
+Messages are dicts keyed by element local names, like the other codecs of vgitest: the content of the
+message element inside ``oadrPayload/oadrSignedObject``. A name that exists in more than one of the 2.0b
+namespaces (``interval``, ``uid``, ``duration``, ``value``, …) carries its prefix (``ei:interval``,
+``xcal:uid``); attributes are ``@name`` (``@ei:schemaVersion``), mixed text is ``#text``. An element that
+repeats becomes a list; text stays ``str`` (the schema decides types, the validator checks them).
+
+Safety: the body size is capped before parsing; a DOCTYPE or entity declaration is refused without being
+parsed (no billion laughs, no external entities); the parser never loads DTDs or touches the network.
+Problems are returned as (rule id, message) pairs, never raised: bad input from a DUT is a finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from . import rules as r
+
+NS = {
+    "oadr": "http://openadr.org/oadr-2.0b/2012/07",
+    "ei": "http://docs.oasis-open.org/ns/energyinterop/201110",
+    "pyld": "http://docs.oasis-open.org/ns/energyinterop/201110/payloads",
+    "emix": "http://docs.oasis-open.org/ns/emix/2011/06",
+    "xcal": "urn:ietf:params:xml:ns:icalendar-2.0",
+    "strm": "urn:ietf:params:xml:ns:icalendar-2.0:stream",
+    "power": "http://docs.oasis-open.org/ns/emix/2011/06/power",
+    "scale": "http://docs.oasis-open.org/ns/emix/2011/06/siscale",
+    "ds": "http://www.w3.org/2000/09/xmldsig#",
+    "dsig11": "http://www.w3.org/2009/xmldsig11#",
+    "gb": "http://naesb.org/espi",
+    "atom": "http://www.w3.org/2005/Atom",
+    "iso": "urn:un:unece:uncefact:codelist:standard:5:ISO42173A:2010-04-07",
+    "gml": "http://www.opengis.net/gml/3.2",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+}
+PREFIX = {uri: p for p, uri in NS.items()}
+SCHEMA_VERSION = "2.0b"
+DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2.0b payload, far below what could hurt the harness
+
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+_HOSTILE = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"),
+            "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """One parser per thread (lxml parsers must not be shared between threads)."""
+    p = getattr(_local, "parser", None)
+    if p is None:
+        p = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                            huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
+        _local.parser = p
+    return p
+
+
+# --- names --------------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class NameMap:
+    """Which namespace each element local name lives in, read from the 2.0b XSD set."""
+
+    unique: dict[str, str]  # local name -> namespace URI, for names declared in exactly one namespace
+    ambiguous: frozenset[str]  # names declared in several namespaces: written with a prefix
+
+    def qname(self, key: str) -> str:
+        """'ei:interval' or 'venID' -> '{uri}local'."""
+        if ":" in key:
+            prefix, local = key.split(":", 1)
+            if prefix not in NS:
+                raise KeyError(f"unknown namespace prefix {prefix!r} in {key!r} (known: {', '.join(NS)})")
+            return f"{{{NS[prefix]}}}{local}"
+        uri = self.unique.get(key)
+        if uri is None:
+            if key in self.ambiguous:
+                raise KeyError(f"{key!r} exists in several OpenADR namespaces: write it with a prefix, e.g. "
+                               f"'ei:{key}' or 'xcal:{key}'")
+            raise KeyError(f"{key!r} is not an element of the OpenADR 2.0b schemas")
+        return f"{{{uri}}}{key}"
+
+    def key(self, tag: str) -> str:
+        """'{uri}local' -> the dict key ('local', or 'prefix:local' when the name is ambiguous)."""
+        uri, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+        if local in self.ambiguous or self.unique.get(local) != uri:
+            prefix = PREFIX.get(uri)
+            return f"{prefix}:{local}" if prefix else (f"{{{uri}}}{local}" if uri else local)
+        return local
+
+
+@functools.lru_cache(maxsize=4)
+def name_map(folder: Path | None = None) -> NameMap:
+    """Build the map from the XSD folder (default: the pinned schemas, see vgitest.openadr.schemas)."""
+    if folder is None:
+        from .schemas import schema_dir
+        folder = schema_dir()
+    found: dict[str, set[str]] = {}
+    for xsd in sorted(Path(folder).glob("*.xsd")):
+        root = etree.parse(str(xsd), _parser()).getroot()
+        tns = root.get("targetNamespace", "")
+        qualified = root.get("elementFormDefault") == "qualified"
+        for el in root.iter(f"{_XS}element"):
+            name = el.get("name")
+            if name and (qualified or el.getparent() is root):
+                found.setdefault(name, set()).add(tns)
+    unique = {n: next(iter(ns)) for n, ns in found.items() if len(ns) == 1}
+    return NameMap(unique, frozenset(n for n, ns in found.items() if len(ns) > 1))
+
+
+# --- decoding -----------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Decoded:
+    """What one body turned out to be. `doc` is None when the body was refused or could not be parsed."""
+
+    doc: Any = None  # lxml root element
+    name: str | None = None  # payload name, e.g. oadrCreatePartyRegistration
+    body: Any = None  # dict form of the message element
+    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, message)
+
+    @property
+    def ok(self) -> bool:
+        return self.doc is not None and not self.problems
+
+
+def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY, names: NameMap | None = None) -> Decoded:
+    """Parse a body safely; never raises for bad input."""
+    out = Decoded()
+    if len(raw) > max_bytes:
+        out.problems.append((r.BODY_TOO_LARGE, f"the body has {len(raw)} bytes, more than the {max_bytes} accepted"))
+        return out
+    if any(marker in raw for marker in _HOSTILE):
+        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE or entities; refused without parsing"))
+        return out
+    try:
+        root = etree.fromstring(raw, _parser())
+    except etree.XMLSyntaxError as exc:
+        out.problems.append((r.XML_MALFORMED, f"not well-formed XML: {exc}"))
+        return out
+    except ValueError as exc:  # e.g. an encoding declaration lxml cannot use
+        out.problems.append((r.XML_MALFORMED, f"not parseable XML: {exc}"))
+        return out
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # declared in an encoding we did not scan
+        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE; refused"))
+        return out
+    out.doc = root
+    message = payload_element(root)
+    if message is not None:
+        out.name = etree.QName(message).localname
+        out.body = to_dict(message, names or name_map())
+    return out
+
+
+def payload_element(root: Any) -> Any:
+    """The message element inside oadrPayload/oadrSignedObject, or None for any other document."""
+    if root.tag != f"{{{NS['oadr']}}}oadrPayload":
+        return None
+    signed = root.find(f"{{{NS['oadr']}}}oadrSignedObject")
+    if signed is None:
+        return None
+    children = [c for c in signed if isinstance(c.tag, str)]
+    return children[0] if len(children) == 1 else None
+
+
+def to_dict(el: Any, names: NameMap) -> Any:
+    """Element -> str (leaf) or dict (children/attributes); repeated children become lists."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    attrs = {"@" + names.key(k) if k.startswith("{") else "@" + k: v for k, v in el.attrib.items()}
+    text = (el.text or "").strip()
+    if not children and not attrs:
+        return text
+    d: dict[str, Any] = dict(attrs)
+    repeated: set[str] = set()
+    for c in children:
+        k = names.key(c.tag)
+        v = to_dict(c, names)
+        if k not in d:
+            d[k] = v
+            continue
+        if k not in repeated:
+            d[k] = [d[k]]
+            repeated.add(k)
+        d[k].append(v)
+    if text:
+        d["#text"] = text
+    return d
+
+
+# --- encoding -----------------------------------------------------------------------------------------------
+def encode(name: str, body: dict[str, Any], *, names: NameMap | None = None, signed_object_id: str | None = None,
+           pretty: bool = False) -> bytes:
+    """A complete oadrPayload for message `name` whose content is `body` (keys in schema order)."""
+    names = names or name_map()
+    root = etree.Element(f"{{{NS['oadr']}}}oadrPayload", nsmap={None: NS["oadr"], **{
+        p: NS[p] for p in ("ei", "pyld", "emix", "xcal", "strm", "power", "scale")}})
+    signed = etree.SubElement(root, f"{{{NS['oadr']}}}oadrSignedObject")
+    if signed_object_id:
+        signed.set("Id", signed_object_id)
+    message = etree.SubElement(signed, f"{{{NS['oadr']}}}{name}")
+    content = dict(body)
+    content.setdefault("@ei:schemaVersion", SCHEMA_VERSION)
+    _fill(message, content, names)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+
+
+def _attr_name(key: str) -> str:
+    if ":" in key:
+        prefix, local = key.split(":", 1)
+        return f"{{{NS[prefix]}}}{local}"
+    return key
+
+
+def _fill(el: Any, value: Any, names: NameMap) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if v is None:
+                continue
+            if k.startswith("@"):
+                el.set(_attr_name(k[1:]), _text(v))
+            elif k == "#text":
+                el.text = _text(v)
+            else:
+                tag = names.qname(k)
+                for item in v if isinstance(v, list) else [v]:
+                    _fill(etree.SubElement(el, tag), item, names)
+    else:
+        el.text = _text(value)
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# --- helpers for tests and checks ---------------------------------------------------------------------------
+def find(body: Any, path: str, default: Any = None) -> Any:
+    """Walk a decoded dict along 'a/b/c' (first item of lists on the way)."""
+    cur = body
+    for part in path.split("/"):
+        if isinstance(cur, list):
+            cur = cur[0] if cur else None
+        if not isinstance(cur, dict) or part not in cur:
+            return default
+        cur = cur[part]
+    return cur
+
+
+def as_list(v: Any) -> list[Any]:
+    """A repeated element is a list only when it repeats: this gives a list either way."""
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]

@@ -1,0 +1,435 @@
+"""The fake VTN: an aiohttp server that plays the OpenADR 2.0b VTN for a VEN under test.
+
+Every HTTP exchange becomes two frames in the trace (the VEN's request and the VTN's answer) with the raw
+bytes, the socket arrival time and the findings of the automatic checks. Tests speak to it through a
+synchronous :class:`VenSession` (``expect``, ``queue`` for the next poll, overrides, raw answers), like the
+fake CSMS's StationSession.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import logging
+import ssl
+import time
+from collections import deque
+from typing import Any, Callable, NoReturn
+
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+
+from ..budgets import Budgets
+from ..findings import Finding, Severity
+from ..loop import BackgroundLoop
+from ..trace import Direction, Frame, Trace, now
+from ..verdict import NonConformance
+from ..wire import WireLog
+from . import codec, messages as m, rules as r
+from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer
+
+log = logging.getLogger("vgitest.openadr.vtn")
+PATH_PREFIX = "/OpenADR2/Simple/2.0b"
+SERVICES = ("EiRegisterParty", "EiEvent", "EiReport", "EiOpt", "OadrPoll")
+XML_TYPES = ("application/xml", "text/xml")
+
+
+@dataclasses.dataclass
+class Raw:
+    """An answer sent exactly as given (for negative tests): body bytes, HTTP status, content type."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/xml"
+
+
+@dataclasses.dataclass
+class Delay:
+    """Answer after `seconds` (the default answer, or `then`)."""
+
+    seconds: float
+    then: Any = None
+
+
+Answer = Any  # (name, body) | Reply | Raw | Delay | Callable[[Frame], Answer] | None (use the default)
+
+
+class VenSession:
+    """The test's handle on the VEN under test: what it sent, what the VTN answers and delivers."""
+
+    def __init__(self, vtn: "FakeVtn") -> None:
+        self.vtn = vtn
+        self.overrides: dict[str, tuple[Answer, bool]] = {}
+        self.forbidden: dict[str, str] = {}
+        self.outbox: deque[tuple[str, dict]] = deque()
+        self.cursor = 0
+
+    # configuration per test ----------------------------------------------------------------------------
+    def reset_for_test(self) -> None:
+        """Per-test behaviour back to defaults; registration and VTN state persist (like a real VTN)."""
+        self.overrides.clear()
+        self.forbidden.clear()
+        self.outbox.clear()
+        self.cursor = len(self.vtn.trace)
+
+    def override(self, payload: str, answer: Answer, *, once: bool = False) -> None:
+        """Answer the VEN's `payload` with `answer` instead of the default."""
+        self.overrides[payload] = (answer, once)
+
+    def clear_override(self, payload: str) -> None:
+        self.overrides.pop(payload, None)
+
+    def forbid(self, payload: str, reason: str = "") -> None:
+        """Fail the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends `payload`."""
+        self.forbidden[payload] = reason
+
+    def queue(self, name: str, body: dict) -> None:
+        """Deliver `name` in answer to the VEN's next oadrPoll (HTTP pull)."""
+        self.outbox.append((name, body))
+
+    @property
+    def state(self) -> VtnState:
+        return self.vtn.state
+
+    @property
+    def ven_id(self) -> str | None:
+        return self.vtn.state.ven_id
+
+    @property
+    def registered(self) -> bool:
+        return self.vtn.state.registration_id is not None
+
+    # waiting -------------------------------------------------------------------------------------------
+    def frames(self, since: int | None = None) -> list[Frame]:
+        return self.vtn.trace.since(self.cursor if since is None else since)
+
+    def expect(self, payload: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
+               *, fresh: bool = False) -> Frame:
+        """Wait for the VEN to send `payload` (optionally matching a partial body); consume it.
+
+        Searches from the session cursor, so a payload that arrived just before the call is found; raises
+        NonConformance (OADR-EXPECTED-MESSAGE) on timeout."""
+        start = len(self.vtn.trace) if fresh else self.cursor
+
+        def pred(f: Frame) -> bool:
+            return (f.direction is Direction.IN and f.kind == "REQUEST" and f.name == payload
+                    and (match is None or _matches(f.body, match)))
+
+        frame = self.vtn.trace.wait_for(pred, start, timeout)
+        if frame is None:
+            seen = [f.name or f.kind for f in self.vtn.trace.since(start) if f.direction is Direction.IN]
+            text = f"expected {payload} from the VEN within {timeout:g} s; received {seen or 'nothing'}"
+            finding = Finding.of(r.EXPECTED_MESSAGE, text, expected=payload)
+            self.vtn.trace.add_finding(finding)
+            raise NonConformance(text, [finding])
+        self.cursor = frame.index + 1
+        return frame
+
+    def expect_none(self, payload: str, within: float, match: dict | None = None) -> None:
+        """Fail (OADR-FORBIDDEN-MESSAGE) if the VEN sends `payload` within `within` seconds from now."""
+        start = len(self.vtn.trace)
+
+        def pred(f: Frame) -> bool:
+            return (f.direction is Direction.IN and f.kind == "REQUEST" and f.name == payload
+                    and (match is None or _matches(f.body, match)))
+
+        frame = self.vtn.trace.wait_for(pred, start, within)
+        if frame is not None:
+            self.fail(r.FORBIDDEN_MESSAGE, f"{payload} was sent although the scenario forbids it", frame)
+
+    def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
+        """The VTN's answer frame to a VEN request."""
+        return self.vtn.trace.wait_for(lambda f: f.direction is Direction.OUT and f.correlation == request.correlation,
+                                       request.index, timeout)
+
+    def wait_delivered(self, timeout: float) -> Frame | None:
+        """Wait until the queue is empty; the poll answer frame that delivered the last item, or None."""
+        deadline = time.monotonic() + timeout
+        while self.outbox and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if self.outbox:
+            return None
+        for f in reversed(self.vtn.trace.since(self.cursor)):
+            if f.direction is Direction.OUT and f.meta.get("delivered"):
+                return f
+        return None
+
+    # verdicts ------------------------------------------------------------------------------------------
+    def fail(self, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> NoReturn:
+        finding = self.record(rule_id, message, frame, **details)
+        raise NonConformance(f"[{rule_id}] {message}", [finding])
+
+    def record(self, rule_id: str, message: str, frame: Frame | None = None, *, severity: Severity | None = None,
+               **details: Any) -> Finding:
+        finding = Finding.of(rule_id, message, frame.index if frame is not None else None, severity=severity,
+                             **details)
+        if frame is not None:
+            frame.findings.append(finding)
+        else:
+            self.vtn.trace.add_finding(finding)
+        return finding
+
+    def check(self, condition: Any, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> None:
+        if not condition:
+            self.fail(rule_id, message, frame, **details)
+
+
+def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
+    if callable(match):
+        try:
+            return bool(match(body))
+        except Exception:
+            return False
+    if not isinstance(body, dict):
+        return False
+    for k, v in match.items():
+        if k not in body:
+            return False
+        if isinstance(v, dict):
+            if not _matches(body[k], v):
+                return False
+        elif body[k] != v and not (isinstance(body[k], list) and v in body[k]):
+            return False
+    return True
+
+
+class _RecordingHandler(RequestHandler):
+    """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived."""
+
+    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect")
+
+    def __init__(self, *args: Any, on_connect: Callable[[asyncio.BaseTransport], WireLog], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._vgi_on_connect = on_connect
+        self._vgi_rx = now()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        wire = self._vgi_wire = self._vgi_on_connect(transport)
+        write = transport.write  # type: ignore[attr-defined]
+
+        def _write(data: bytes) -> None:
+            t, w = now()
+            wire.add(t, w, Direction.OUT, bytes(data))
+            write(data)
+
+        transport.write = _write  # type: ignore[attr-defined]
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        t = self._vgi_rx = now()
+        self._vgi_wire.add(t[0], t[1], Direction.IN, data)
+        super().data_received(data)
+
+
+class FakeVtn:
+    """OpenADR 2.0b VTN for a VEN under test (simple HTTP, pull; push delivery to the VEN's address)."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, vtn_id: str = "VGI-VTN",
+                 ven_id: str = "VGI-VEN-1", poll_freq_s: float = 10.0, path_prefix: str = PATH_PREFIX,
+                 ssl_context: ssl.SSLContext | None = None, budgets: Budgets | None = None, lenient: bool = False,
+                 schema_path: str | None = None, max_body_bytes: int = codec.DEFAULT_MAX_BODY,
+                 trace: Trace | None = None, validate: bool = True) -> None:
+        self.host, self.port = host, port
+        self.path_prefix = path_prefix.rstrip("/")
+        self.ssl_context = ssl_context
+        self.budgets = budgets or Budgets.load()
+        self.lenient = lenient
+        self.schema_path = schema_path
+        self.max_body_bytes = max_body_bytes
+        self.trace = trace or Trace()
+        self.state = VtnState(vtn_id=vtn_id, assigned_ven_id=ven_id, poll_freq_s=poll_freq_s)
+        self.session = VenSession(self)
+        self.wires: list[WireLog] = []
+        self.names = codec.name_map(None if schema_path is None else __import__("pathlib").Path(schema_path))
+        self._validator: Any = None
+        self._want_validation = validate
+        self._exchange = itertools.count(1)
+        self._conn = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self.loop: BackgroundLoop | None = None
+
+    # lifecycle ------------------------------------------------------------------------------------------
+    def start(self) -> "FakeVtn":
+        if self._want_validation:
+            from .validator import OadrValidator
+            self._validator = OadrValidator(lenient=self.lenient, schema_path=self.schema_path)
+        self.loop = BackgroundLoop("vgitest-vtn")
+        self.loop.run(self._start())
+        return self
+
+    async def _start(self) -> None:
+        app = web.Application(client_max_size=self.max_body_bytes * 4)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        server = self._runner.server
+        assert server is not None
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: self._protocol(server), self.host, self.port,
+                                                ssl=self.ssl_context)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def _protocol(self, server: web.Server) -> Any:
+        """aiohttp's protocol, with the raw bytes and arrival time recorded at the socket."""
+        return _RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
+                                 on_connect=self._connected)
+
+    def _connected(self, transport: asyncio.BaseTransport) -> WireLog:
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        sock = transport.get_extra_info("sockname") or ("?", 0)
+        wire = WireLog(f"http-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
+                       tls=transport.get_extra_info("sslcontext") is not None)
+        self.wires.append(wire)
+        return wire
+
+    def stop(self) -> None:
+        if self.loop is None:
+            return
+
+        async def _close() -> None:
+            if self._server is not None:
+                self._server.close()
+            if self._runner is not None:
+                await self._runner.cleanup()
+
+        try:
+            self.loop.run(_close(), timeout=8)
+        except Exception:
+            log.exception("closing the fake VTN")
+        self.loop.stop()
+        self.loop = None
+
+    def __enter__(self) -> "FakeVtn":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL a VEN is configured with (services are POSTed to url + '/' + service)."""
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://{self.host}:{self.port}{self.path_prefix}"
+
+    # the exchange ---------------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
+        exchange = f"h{next(self._exchange)}"
+        raw, truncated = await self._read_body(request)
+        t_ns, wall = getattr(request.protocol, "_vgi_rx", (t_ns, wall))  # the last byte of the body
+        service = self._service(request.path)
+        meta: dict[str, Any] = {"method": request.method, "path": request.path, "service": service,
+                                "content_type": request.headers.get("Content-Type", ""),
+                                "peer": f"{request.remote}", "truncated": truncated}
+        ssl_obj = request.transport.get_extra_info("ssl_object") if request.transport else None
+        if ssl_obj is not None:
+            meta["tls"] = {"version": ssl_obj.version(), "cipher": (ssl_obj.cipher() or ("",))[0]}
+        frame = Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", meta["peer"], "REQUEST", None, exchange, raw,
+                      None, meta=meta)
+        answer = self._process(frame, request)
+        if isinstance(answer, Delay):
+            await asyncio.sleep(answer.seconds)
+            answer = answer.then if answer.then is not None else self._default(frame)
+        return self._respond(frame, answer)
+
+    async def _read_body(self, request: web.Request) -> tuple[bytes, bool]:
+        """Read at most a few times the accepted size: enough to keep the evidence, bounded for safety."""
+        cap = self.max_body_bytes * 4
+        try:
+            data = await asyncio.wait_for(request.content.read(cap + 1), 30)
+        except (asyncio.TimeoutError, ConnectionError):
+            return b"", True
+        return data[:cap], len(data) > cap
+
+    def _service(self, path: str) -> str | None:
+        if not path.startswith(self.path_prefix + "/"):
+            return None
+        name = path[len(self.path_prefix) + 1:].strip("/")
+        return name if name in SERVICES else None
+
+    def _process(self, frame: Frame, request: web.Request) -> Answer:
+        """Decode, check, record the frame; choose the answer. Never raises for bad input."""
+        problems: list[tuple[str, str]] = []
+        meta = frame.meta
+        if request.method != "POST":
+            problems.append((r.HTTP_METHOD, f"{request.method} {request.path}: only POST is defined"))
+        if meta["service"] is None:
+            problems.append((r.HTTP_PATH, f"{request.path} is not one of {self.path_prefix}/{{{','.join(SERVICES)}}}"))
+        ctype = meta["content_type"].split(";")[0].strip().lower()
+        if request.method == "POST" and ctype not in XML_TYPES:
+            problems.append((r.CONTENT_TYPE, f"Content-Type is {meta['content_type'] or 'missing'!r}"))
+        decoded = codec.decode(frame.raw, max_bytes=self.max_body_bytes, names=self.names) if frame.raw else \
+            codec.Decoded(problems=[(r.XML_MALFORMED, "the request has no body")])
+        problems += decoded.problems
+        frame.name = decoded.name or ("(malformed)" if decoded.doc is None else "(not an oadrPayload)")
+        frame.body = decoded.body
+        if decoded.doc is not None and self._validator is not None:
+            frame.findings.extend(self._validator.validate(decoded.doc, frame_index=None))
+        if decoded.name is not None:
+            problems += self._payload_problems(decoded.name, meta["service"])
+        self.trace.append(frame)
+        for f in frame.findings:
+            f.frame_index = frame.index
+        for rule_id, text in problems:
+            frame.findings.append(Finding.of(rule_id, text, frame.index))
+        if decoded.name in self.session.forbidden:
+            why = self.session.forbidden[decoded.name]
+            frame.findings.append(Finding.of(r.FORBIDDEN_MESSAGE, f"{decoded.name} sent although "
+                                             f"{why or 'the scenario forbids it'}", frame.index))
+        fatal = any(rid in (r.HTTP_METHOD, r.HTTP_PATH, r.BODY_TOO_LARGE, r.XML_MALFORMED, r.XML_HOSTILE)
+                    for rid, _ in problems) or decoded.name is None
+        if fatal:
+            status = 405 if any(rid == r.HTTP_METHOD for rid, _ in problems) else \
+                404 if any(rid == r.HTTP_PATH for rid, _ in problems) else \
+                413 if any(rid == r.BODY_TOO_LARGE for rid, _ in problems) else 400
+            return Raw(codec.encode("oadrResponse", m.response("", 454 if status == 400 else status,
+                                                               problems[0][1][:200] if problems else "invalid"),
+                                    names=self.names), status)
+        invalid = any(f.rule_id == r.SCHEMA and f.severity is Severity.FAIL for f in frame.findings) or \
+            any(rid in (r.WRONG_SERVICE, r.UNEXPECTED_PAYLOAD) for rid, _ in problems)
+        if invalid:
+            request_id = self.state.request_id_of(decoded.body)
+            return ("oadrResponse", m.response(request_id, 454, "the payload is not valid OpenADR 2.0b here",
+                                               self.state.ven_id))
+        override = self.session.overrides.get(decoded.name)
+        if override is not None:
+            answer, once = override
+            if once:
+                self.session.overrides.pop(decoded.name, None)
+            return answer(frame) if callable(answer) else answer
+        return self._default(frame)
+
+    def _payload_problems(self, name: str, service: str | None) -> list[tuple[str, str]]:
+        if name not in VEN_PAYLOADS:
+            return [(r.UNEXPECTED_PAYLOAD, f"{name} is not a payload a VEN sends to a VTN")]
+        allowed = SERVICE_OF.get(name, ())
+        if service is not None and service not in allowed:
+            return [(r.WRONG_SERVICE, f"{name} was posted to {service}; it belongs to {' or '.join(allowed)}")]
+        return []
+
+    def _default(self, frame: Frame) -> Answer:
+        return default_answer(self.state, self.session, frame)
+
+    def _respond(self, request: Frame, answer: Answer) -> web.Response:
+        if answer is None:
+            answer = self._default(request)
+        delivered = False
+        if isinstance(answer, Raw):
+            body, status, ctype = answer.body, answer.status, answer.content_type
+        else:
+            if isinstance(answer, Reply):
+                answer, delivered = (answer.name, answer.body), answer.delivered
+            name, payload = answer
+            body, status, ctype = codec.encode(name, payload, names=self.names), 200, "application/xml"
+        t_ns, wall = now()
+        meta: dict[str, Any] = {"status": status, "content_type": ctype,
+                                "harness_latency_us": round((t_ns - request.t_ns) / 1000, 1)}
+        if delivered:
+            meta["delivered"] = True
+        decoded = codec.decode(body, max_bytes=len(body) + 1, names=self.names)
+        out = Frame(t_ns, wall, Direction.OUT, "openadr", "2.0b", request.connection, "RESPONSE",
+                    decoded.name or "(raw)", request.correlation, body, decoded.body, meta=meta)
+        self.trace.append(out)
+        return web.Response(body=body, status=status, content_type=ctype.split(";")[0])
