@@ -15,8 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from vgitest import pki
-from vgitest.openadr.security import (OPENADR_SUITES, FingerprintCheck, cipher_string, describe_tls, fingerprint,
-                                      normalise_fingerprint, peer_certificate, ven_context, vtn_context)
+from vgitest.openadr.security import (OPENADR_SUITES, FingerprintCheck, cipher_string, describe_handshake_error,
+                                      describe_tls, fingerprint, normalise_fingerprint, peer_certificate,
+                                      record_handshake_failures, ven_context, vtn_context)
 
 WAIT = 5.0  # bound on every handshake and read; loopback handshakes take milliseconds
 
@@ -334,6 +335,63 @@ def test_aiohttp_vtn_serves_both_suites_and_sees_the_ven_certificate(p: Pki) -> 
                        "peer_fingerprint": fingerprint(p.ven_ecc.cert), "peer_cn": "VEN-ECC"}
     assert rsa_vtn == {"version": "TLSv1.2", "cipher": "AES128-SHA256",
                        "peer_fingerprint": fingerprint(p.ven_rsa.cert), "peer_cn": "VEN-RSA"}
+
+
+def test_aiohttp_vtn_records_the_refusal_of_a_ven_without_certificate(p: Pki) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+    from aiohttp import web
+
+    refused: list[ssl.SSLError] = []
+    handled: list[str] = []
+
+    async def run() -> BaseException | None:
+        async def event(request: web.Request) -> web.Response:
+            handled.append(request.path)
+            return web.Response(text="should not be reached")
+
+        app = web.Application()
+        app.router.add_post("/OpenADR2/Simple/2.0b/EiEvent", event)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=record_handshake_failures(_vtn(p), refused.append))
+        await site.start()
+        try:
+            port = runner.addresses[0][1]
+            connector = aiohttp.TCPConnector(ssl=_ven(p, None))
+            async with aiohttp.ClientSession(connector=connector,
+                                             timeout=aiohttp.ClientTimeout(total=WAIT)) as session:
+                try:
+                    await session.post(f"https://127.0.0.1:{port}/OpenADR2/Simple/2.0b/EiEvent", data=b"<x/>")
+                except aiohttp.ClientError as e:
+                    return e
+            return None
+        finally:
+            await runner.cleanup()
+
+    ven_error = asyncio.run(run())
+    # no alert reaches the VEN (see assert_refused): aiohttp reports a connection reset while connecting
+    assert isinstance(ven_error, aiohttp.ClientConnectorError), ven_error
+    assert isinstance(ven_error.os_error, ConnectionResetError), ven_error.os_error
+    assert handled == []
+    assert [describe_handshake_error(e) for e in refused] == [
+        {"reason": "PEER_DID_NOT_RETURN_A_CERTIFICATE", "library": "SSL", "verify_code": None,
+         "verify_message": None}]
+
+
+def test_recorded_certificate_refusal_carries_the_verification_result(p: Pki) -> None:
+    refused: list[ssl.SSLError] = []
+    server, client = handshake(record_handshake_failures(_vtn(p), refused.append), _ven(p, p.expired_ven))
+    assert_refused(server, client, "certificate has expired")
+    assert [describe_handshake_error(e) for e in refused] == [
+        {"reason": "CERTIFICATE_VERIFY_FAILED", "library": "SSL", "verify_code": 10,
+         "verify_message": "certificate has expired"}]
+
+
+def test_recording_ignores_successful_handshakes(p: Pki) -> None:
+    refused: list[ssl.SSLError] = []
+    server, client = handshake(record_handshake_failures(_vtn(p), refused.append), _ven(p, p.ven_ecc))
+    assert server.error is None and client.error is None
+    assert refused == []
 
 
 # ---------------------------------------------------------------- peer certificate and describe_tls edges

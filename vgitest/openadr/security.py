@@ -23,6 +23,8 @@ Verified with OpenSSL 3.0.19 (Python 3.11.7 ``ssl``, cryptography 50). What need
 * A VTN on asyncio (so aiohttp) refuses a handshake without a TLS alert: asyncio's SSL transport closes the
   connection as soon as OpenSSL reports the failure and drops the alert OpenSSL had queued, so the VEN sees
   the connection end during the handshake (Python: ConnectionResetError), never "unknown_ca" or similar.
+  asyncio also logs the reason only in debug mode, so `record_handshake_failures` hooks the context's
+  ``sslobject_class`` to hand every refusal to the fake VTN for its trace.
 * The ECDHE groups are left at OpenSSL's defaults (X25519, P-256, ...): the profile names the certificate
   curve, and a narrower list would only make handshakes with conforming VENs fail.
 """
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -42,7 +44,8 @@ from cryptography.x509.oid import NameOID
 from ..pki import Credential
 
 __all__ = ["FINGERPRINT_BYTES", "FINGERPRINT_MISMATCH_CODE", "OPENADR_SUITES", "FingerprintCheck", "cipher_string",
-           "describe_tls", "fingerprint", "normalise_fingerprint", "peer_certificate", "ven_context", "vtn_context"]
+           "describe_handshake_error", "describe_tls", "fingerprint", "normalise_fingerprint", "peer_certificate",
+           "record_handshake_failures", "ven_context", "vtn_context"]
 
 OPENADR_SUITES: dict[str, str] = {"ecc": "ECDHE-ECDSA-AES128-SHA256", "rsa": "AES128-SHA256"}
 FINGERPRINT_BYTES = 10  # the OpenADR fingerprint keeps the last 10 bytes of the certificate's SHA-256
@@ -224,6 +227,39 @@ def describe_tls(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> dict[str, 
             "cipher": cipher[0] if cipher else None,
             "peer_fingerprint": fingerprint(cert) if cert is not None else None,
             "peer_cn": _cn(cert) if cert is not None else None}
+
+
+def record_handshake_failures(ctx: ssl.SSLContext, sink: Callable[[ssl.SSLError], None]) -> ssl.SSLContext:
+    """Have `sink` called with every handshake error of connections made through `ctx` with memory BIOs
+    (asyncio, aiohttp), which otherwise disappear: asyncio logs them only in debug mode and the application
+    never sees a connection. Returns `ctx` (changed in place) for chaining.
+
+    Uses ``SSLContext.sslobject_class``, the documented hook for custom ``SSLObject`` subclasses; blocking
+    ``SSLSocket`` servers raise the error to their caller anyway. The sink runs inside the event loop's
+    I/O callback, so it must be quick and must not raise.
+    """
+
+    class _Recorded(ssl.SSLObject):
+        def do_handshake(self) -> None:
+            try:
+                super().do_handshake()
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                raise  # not a failure: the handshake waits for more bytes
+            except ssl.SSLError as exc:
+                sink(exc)
+                raise
+
+    ctx.sslobject_class = _Recorded
+    return ctx
+
+
+def describe_handshake_error(exc: ssl.SSLError) -> dict[str, str | int | None]:
+    """A refused handshake as plain JSON for a trace frame: OpenSSL's reason code and, for certificate
+    problems, the X.509 verification result, which says *why* the certificate was refused."""
+    return {"reason": exc.reason,
+            "library": exc.library,
+            "verify_code": getattr(exc, "verify_code", None),
+            "verify_message": getattr(exc, "verify_message", None)}
 
 
 def _cn(cert: x509.Certificate) -> str | None:
