@@ -1,0 +1,57 @@
+"""Fault catalogs of the reference simulators, one per protocol.
+
+Each fault is a named, deliberate defect a simulator can be started with. For each protocol version the
+catalog says which suite test(s) must catch the fault and with which rule id; the harness's own tests run
+every entry (tests/test_fault_matrix.py) and docs/faults.md is generated from the catalogs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Detection:
+    tests: tuple[str, ...]  # suite test function names, e.g. ("test_TC_001_CS",)
+    rule: str  # the rule id the catching test must report
+    strict: bool = False  # the rule is a SHOULD in this version: the matrix runs it with --vgi-strict
+
+
+@dataclasses.dataclass
+class Fault:
+    name: str
+    description: str
+    detected_by: dict[str, Detection] = dataclasses.field(default_factory=dict)  # version -> detection
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        return tuple(self.detected_by)
+
+
+class FaultCatalog:
+    """The faults of one protocol's simulators, by name."""
+
+    def __init__(self, protocol: str) -> None:
+        self.protocol = protocol
+        self.faults: dict[str, Fault] = {}
+
+    def fault(self, name: str, description: str, *, version: str, tests: tuple[str, ...] | list[str], rule: str,
+              strict: bool = False) -> Fault:
+        """Register (or extend) a fault with how `version`'s suite catches it."""
+        f = self.faults.get(name)
+        if f is None:
+            f = self.faults[name] = Fault(name, description)
+        if version in f.detected_by:
+            raise ValueError(f"fault {name} already has a detection for {self.protocol} {version}")
+        f.detected_by[version] = Detection(tuple(tests), rule, strict)
+        return f
+
+    def known(self, version: str) -> list[Fault]:
+        return [f for f in self.faults.values() if version in f.detected_by]
+
+    def check_names(self, names: set[str] | list[str] | tuple[str, ...], version: str) -> None:
+        """Refuse fault names the catalog does not know for this version (a typo must not run a clean DUT)."""
+        unknown = [n for n in names if n not in self.faults or version not in self.faults[n].detected_by]
+        if unknown:
+            raise ValueError(f"unknown fault(s) for {self.protocol} {version}: {', '.join(unknown)}; known: "
+                             f"{', '.join(sorted(f.name for f in self.known(version)))}")
