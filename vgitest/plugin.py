@@ -141,8 +141,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             record["verdict"] = Verdict.NOT_APPLICABLE
             _not_applicable(f"NOT_APPLICABLE: PICS of {profile.name} does not declare "
                         f"{', '.join(m.lstrip('!') + (' absent' if m.startswith('!') else '') for m in missing)}")
-    if run.csms is not None:
-        record["start"], record["fstart"] = run.csms.trace.mark()
+    if run.peer is not None:
+        record["start"], record["fstart"] = run.peer.trace.mark()
         record["start_ns"] = time.monotonic_ns()
 
 
@@ -171,10 +171,29 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
     """Run the trace checks over the test's frames and compute the findings-based verdict."""
     run = item.config.stash[RUN]
     rec = item.stash.get(RECORD, None)
-    if rec is None or run.csms is None:
+    peer = run.peer
+    if rec is None or peer is None:
         return Verdict.PASS, []
     if rec.get("start") is None:  # the fake peer started during this test's setup
         rec["start"], rec["fstart"], rec["start_ns"] = 0, 0, 0
+    if run.csms is not None and peer is run.csms:
+        _ocpp_checks(run, rec)
+    else:
+        from .openadr import checks as oadr_checks
+        for f in oadr_checks.run_all(list(peer.trace), rec["start"], run.budgets):
+            peer.trace[f.frame_index].findings.append(f) if f.frame_index is not None else peer.trace.add_finding(f)
+    rec["end_index"] = len(peer.trace)
+    findings = run.dut_findings(peer.trace.findings_since(rec["start"], rec.get("fstart")))
+    rec["findings"] = findings
+    strict = run.settings.strict
+    verdict = worst((f.verdict(strict) for f in findings), Verdict.PASS)
+    blocking = [f for f in findings if f.verdict(strict) >= Verdict.FAIL]
+    rec["findings_verdict"] = verdict
+    rec["latency"] = _latency_since(peer.trace, rec)
+    return verdict, blocking
+
+
+def _ocpp_checks(run: VgiRun, rec: dict) -> None:
     from .ocpp import checks
     csms = run.csms
     end_ns = time.monotonic_ns()
@@ -191,21 +210,11 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
     for f in checks.size_findings(table, run.budgets):
         csms.trace.add_finding(f)
     rec["sizes"] = table
-    rec["end_index"] = len(csms.trace)
-    findings = run.dut_findings(csms.trace.findings_since(rec["start"], rec.get("fstart")))
-    rec["findings"] = findings
-    strict = run.settings.strict
-    verdict = worst((f.verdict(strict) for f in findings), Verdict.PASS)
-    blocking = [f for f in findings if f.verdict(strict) >= Verdict.FAIL]
-    rec["findings_verdict"] = verdict
-    if session is not None:
-        rec["latency"] = _latency_since(session, rec)
-    return verdict, blocking
 
 
-def _latency_since(session: Any, rec: dict) -> dict | None:
+def _latency_since(trace: Any, rec: dict) -> dict | None:
     from .ocpp.csms import latency_summary
-    samples = [int(f.meta["harness_latency_us"] * 1000) for f in session.csms.trace.since(rec["start"])
+    samples = [int(f.meta["harness_latency_us"] * 1000) for f in trace.since(rec["start"])
                if "harness_latency_us" in f.meta]
     return latency_summary(samples)
 
@@ -237,7 +246,7 @@ def _final_verdict(call: pytest.CallInfo, report: pytest.TestReport, rec: dict) 
 
 def _finish(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport, rec: dict) -> None:
     run: VgiRun = item.config.stash[RUN]
-    if report.when == "setup" and report.failed and run.csms is not None and "findings" not in rec:
+    if report.when == "setup" and report.failed and run.peer is not None and "findings" not in rec:
         _evaluate(item)
     verdict = _final_verdict(call, report, rec)
     rec["verdict"] = verdict
@@ -248,7 +257,7 @@ def _finish(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport,
     if findings:
         item.user_properties.append(("rules", ",".join(sorted({f.rule_id for f in findings}))))
     evidence = {}
-    if run.csms is not None and rec.get("start") is not None and not report.skipped:
+    if run.peer is not None and rec.get("start") is not None and not report.skipped:
         evidence = _write_evidence(item, run, rec, findings)
     version = rec.get("version") or (run.dut_version if run.profile else "")
     vallure.label(rec.get("protocol") or "", version, rec.get("feature"), rec.get("case"), verdict.label)
@@ -268,9 +277,9 @@ def _slug(text: str) -> str:
 
 def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Finding]) -> dict[str, str]:
     from .evidence import jsonl, pcapng, sequence
-    csms = run.csms
-    end = rec.get("end_index", len(csms.trace))
-    frames = csms.trace.since(rec["start"])[: end - rec["start"]]
+    peer = run.peer
+    end = rec.get("end_index", len(peer.trace))
+    frames = peer.trace.since(rec["start"])[: end - rec["start"]]
     d = run.run_dir / "tests" / _slug(item.name)
     d.mkdir(parents=True, exist_ok=True)
     out: dict[str, str] = {}
@@ -279,12 +288,15 @@ def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Fi
     if rec.get("protocol") == "ocpp" or run.profile and run.profile.dut.get("protocol") == "ocpp":
         jsonl.write_open_ocpp_trace(frames, d / "trace.jsonl")
         out["open_ocpp_trace"] = str(d / "trace.jsonl")
-    seq = sequence.text(frames, dut=run.identity, harness="FAKE-CSMS")
+    from .run import PEER_NAMES
+    harness = PEER_NAMES.get(run.protocol, "HARNESS")
+    seq = sequence.text(frames, dut=run.identity, harness=harness)
     (d / "sequence.txt").write_text(seq, encoding="utf-8")
-    (d / "sequence.mmd").write_text(sequence.mermaid(frames, dut=run.identity, harness="Fake CSMS"), encoding="utf-8")
+    (d / "sequence.mmd").write_text(sequence.mermaid(frames, dut=run.identity, harness=harness.replace("-", " ").title()),
+                                    encoding="utf-8")
     out["sequence"] = str(d / "sequence.txt")
     try:
-        n = pcapng.write_pcapng(csms.wires, d / "capture.pcapng", rec.get("start_ns", 0))
+        n = pcapng.write_pcapng(peer.wires, d / "capture.pcapng", rec.get("start_ns", 0))
         if n:
             out["pcapng"] = str(d / "capture.pcapng")
     except Exception as exc:  # evidence must never turn a verdict into an error

@@ -19,7 +19,9 @@ from .profile import Profile
 from .verdict import HarnessError
 
 SIMULATORS = {("ocpp", "1.6"): "vgitest.ocpp.station.v16:Station16",
-              ("ocpp", "2.0.1"): "vgitest.ocpp.station.v201:Station201"}
+              ("ocpp", "2.0.1"): "vgitest.ocpp.station.v201:Station201",
+              ("openadr", "2.0b"): "vgitest.openadr.ven.reference:ReferenceVen"}
+PEER_NAMES = {"ocpp": "FAKE-CSMS", "openadr": "FAKE-VTN"}
 
 
 @dataclasses.dataclass
@@ -51,6 +53,7 @@ class VgiRun:
         self.run_dir = settings.reports / settings.run_name
         self.results: list[dict[str, Any]] = []
         self.csms: Any = None
+        self.vtn: Any = None
         self.simulator: Any = None
         self.adapter: DutAdapter | None = None
         self.started = time.time()
@@ -76,6 +79,21 @@ class VgiRun:
     def identity(self) -> str:
         return str(self.require_profile().dut.get("identity", "VGI-REF-001"))
 
+    @property
+    def protocol(self) -> str:
+        return str(self.require_profile().dut.get("protocol", "ocpp"))
+
+    @property
+    def peer(self) -> Any:
+        """The fake peer running for this DUT (None before a test started it)."""
+        return self.vtn if self.vtn is not None else self.csms
+
+    def ensure_peer(self) -> Any:
+        """Start the fake peer the DUT's protocol needs: the fake CSMS (OCPP) or the fake VTN (OpenADR)."""
+        if self.protocol == "openadr":
+            return self.ensure_vtn()
+        return self.ensure_csms()
+
     def adapter_kind(self) -> str:
         return self.settings.adapter or str(self.require_profile().adapter.get("kind", "simulated"))
 
@@ -97,6 +115,19 @@ class VgiRun:
                                  heartbeat_interval=int(p.pixit.get("heartbeat_interval", 60)),
                                  connect_timeout=float(p.pixit.get("connect_timeout", 30))).start()
         return self.csms
+
+    # --- OpenADR -------------------------------------------------------------------------------------------
+    def ensure_vtn(self) -> Any:
+        if self.vtn is None:
+            from .openadr.vtn import FakeVtn
+            p = self.require_profile()
+            self.vtn = FakeVtn(host=self.settings.host, port=self.settings.port,
+                               vtn_id=str(p.pixit.get("vtn_id", "VGI-VTN")),
+                               ven_id=str(p.pixit.get("ven_id", "VGI-VEN-1")),
+                               poll_freq_s=float(p.pixit.get("poll_freq_s", 10)), budgets=self.budgets,
+                               lenient=self.settings.lenient, schema_path=self.settings.schemas,
+                               max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20))).start()
+        return self.vtn
 
     def _tls_context(self, security_profile: int) -> ssl.SSLContext | None:
         s = self.settings
@@ -125,14 +156,19 @@ class VgiRun:
             if target is None:
                 raise HarnessError(f"no reference simulator for {protocol} {self.dut_version}")
             mod, cls = target.split(":")
-            station_cls = getattr(importlib.import_module(mod), cls)
-            csms = self.ensure_csms()
-            self.simulator = station_cls(csms.url, self.identity, password=p.dut.get("password"),
-                                         connectors=int(p.pixit.get("connectors", 1)),
-                                         faults=self.settings.faults, params=dict(p.pixit)).start()
+            simulator_cls = getattr(importlib.import_module(mod), cls)
+            peer = self.ensure_peer()
+            try:
+                self.simulator = simulator_cls(peer.url, self.identity, password=p.dut.get("password"),
+                                               connectors=int(p.pixit.get("connectors", 1)),
+                                               faults=self.settings.faults, params=dict(p.pixit)).start()
+            except ValueError as exc:  # e.g. an unknown fault name
+                raise HarnessError(str(exc)) from None
         elif self.settings.faults:
             raise HarnessError("--vgi-fault only applies to the simulated adapter (the reference simulators)")
-        env = {"csms_url": self.ensure_csms().url if protocol == "ocpp" else "", "identity": self.identity}
+        url = self.ensure_peer().url
+        env = {"csms_url": url if protocol == "ocpp" else "", "vtn_url": url if protocol == "openadr" else "",
+               "identity": self.identity}
         self.adapter = from_profile(kind, p.adapter, simulator=self.simulator, env=env)
         return self.adapter
 
@@ -143,6 +179,9 @@ class VgiRun:
         if self.csms is not None:
             self.csms.stop()
             self.csms = None
+        if self.vtn is not None:
+            self.vtn.stop()
+            self.vtn = None
 
     # --- verdict inputs -----------------------------------------------------------------------------------
     @staticmethod

@@ -46,3 +46,42 @@ VEN_ID = R("OADR-VEN-ID", "fail", "The venID in the payload is not the one the V
 REGISTRATION_ID = R("OADR-REGISTRATION-ID", "fail",
                     "The registrationID in the payload is not the one the VTN assigned",
                     "2.0b profile §8.1 (re-registration, cancel)", P).id
+REG_QUERY_FIRST = R("OADR-REG-QUERY-FIRST", "fail",
+                    "The VEN created its registration without first querying it (oadrQueryRegistration)",
+                    "2.0b profile §8.1; test case N1_0010; openleadr PR #144", P).id
+
+# Polling (HTTP pull)
+POLL_TOO_OFTEN = R("OADR-POLL-TOO-OFTEN", "fail",
+                   "The VEN polled more often than the oadrRequestedOadrPollFreq the VTN gave it (minus tolerance)",
+                   "2.0b schema oadrRequestedOadrPollFreq ('at most once' per duration); profile §9.1.8", P).id
+
+# Events
+CREATED_EVENT_NEVER = R("OADR-CREATED-EVENT-NEVER", "fail",
+                        "The VEN sent oadrCreatedEvent for an event delivered with oadrResponseRequired=never",
+                        "2.0b conformance rules 12 and 62", P).id
+CREATED_EVENT_MISSING = R("OADR-CREATED-EVENT-MISSING", "fail",
+                          "An event with oadrResponseRequired=always was not answered with oadrCreatedEvent before "
+                          "the VEN's next poll", "2.0b profile §8.2 (pull VEN answers before its next poll)", P).id
+CREATED_EVENT_ID = R("OADR-CREATED-EVENT-ID", "fail",
+                     "oadrCreatedEvent answers an eventID or modificationNumber the VTN did not deliver",
+                     "2.0b profile §8.2 (qualifiedEventID)", P).id
+CREATED_EVENT_REQUEST_ID = R("OADR-CREATED-EVENT-REQUEST-ID", "fail",
+                             "An eventResponse does not carry the requestID of the oadrDistributeEvent it answers",
+                             "2.0b profile §8.2", P).id
+OPT_EVENT_ID = R("OADR-OPT-EVENT-ID", "fail", "oadrCreateOpt refers to an event the VTN never delivered",
+                 "2.0b profile §8.4 (EiOpt)", P).id
+UTC = R("OADR-UTC", "fail", "A date-time is not expressed in UTC (with the 'Z' designator)",
+        "2.0b conformance rule 1", P).id
+
+# Reports
+REPORT_REGISTER_REQUEST_ID = R("OADR-REPORT-REGISTER-REQUEST-ID", "fail",
+                               "A report in oadrRegisterReport has a reportRequestID other than 0",
+                               "2.0b conformance rule 311; openleadr issue #44", P).id
+REPORT_REQUEST_ID = R("OADR-REPORT-REQUEST-ID", "fail",
+                      "oadrUpdateReport carries a reportRequestID the VTN never requested",
+                      "2.0b profile §8.3 (EiReport)", P).id
+REPORT_RID = R("OADR-REPORT-RID", "fail", "A report interval uses an rID that the report request did not ask for",
+               "2.0b profile §8.3 (EiReport)", P).id
+REPORT_AFTER_CANCEL = R("OADR-REPORT-AFTER-CANCEL", "fail",
+                        "The VEN kept sending a report after it acknowledged the cancellation (reportToFollow false)",
+                        "2.0b profile §8.3 (oadrCancelReport)", P).id

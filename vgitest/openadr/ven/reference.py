@@ -1,0 +1,393 @@
+"""Reference VEN: a correct OpenADR 2.0b simple-HTTP pull VEN by default, with injectable named faults.
+
+It is the default DUT of `vgitest run` for OpenADR, the target of the harness's self-tests, and the proof that
+the OpenADR suites can fail (every catalogued fault makes a named test fail). It runs on its own asyncio
+thread with its own aiohttp client, separate from the fake VTN, so its work never counts as harness latency.
+
+Life cycle: query the registration, register, register its reports, then poll at the frequency the VTN
+asked for and answer what the poll delivers (events, report requests, re-registration, cancellation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import logging
+import ssl
+from typing import Any
+
+import aiohttp
+
+from ...loop import BackgroundLoop
+from .. import codec, messages as m
+from ..codec import as_list, find
+from .catalog import OADR_FAULTS, VERSION
+
+log = logging.getLogger("vgitest.openadr.ven")
+
+SERVICE = {  # which endpoint each VEN payload goes to
+    "oadrQueryRegistration": "EiRegisterParty", "oadrCreatePartyRegistration": "EiRegisterParty",
+    "oadrCancelPartyRegistration": "EiRegisterParty", "oadrCanceledPartyRegistration": "EiRegisterParty",
+    "oadrRequestEvent": "EiEvent", "oadrCreatedEvent": "EiEvent", "oadrRegisterReport": "EiReport",
+    "oadrRegisteredReport": "EiReport", "oadrCreatedReport": "EiReport", "oadrUpdateReport": "EiReport",
+    "oadrCanceledReport": "EiReport", "oadrCreateOpt": "EiOpt", "oadrCancelOpt": "EiOpt", "oadrPoll": "OadrPoll",
+    "oadrResponse": "EiRegisterParty",
+}
+R_POWER, R_STATUS = "vgi-power", "vgi-status"
+SPEC_USAGE, SPEC_STATUS = "VGI-SPEC-USAGE", "VGI-SPEC-STATUS"
+
+
+class ReferenceVen:
+    """The adapter-facing object: `start()`, `stop()` and `perform(action, **params)`."""
+
+    def __init__(self, vtn_url: str, ven_name: str = "vgitest-ref-ven", *, faults: tuple[str, ...] = (),
+                 params: dict[str, Any] | None = None, ssl_context: ssl.SSLContext | None = None,
+                 **_: Any) -> None:
+        OADR_FAULTS.check_names(faults, VERSION)
+        self.url = vtn_url.rstrip("/")
+        self.ven_name = ven_name
+        self.faults = frozenset(faults)
+        self.params = dict(params or {})
+        self.ssl_context = ssl_context
+        self.poll_freq_s = float(self.params.get("poll_fallback_s", 10))
+        self.ven_id: str | None = None
+        self.registration_id: str | None = None
+        self.events: dict[str, dict] = {}  # eventID -> eiEvent
+        self.event_opt = str(self.params.get("event_opt", "optIn"))
+        self.reporting: dict[str, asyncio.Task] = {}  # reportRequestID -> task sending oadrUpdateReport
+        self.canceled_reports: set[str] = set()
+        self.log: list[str] = []  # what the VEN did, for humans debugging a run
+        self.loop: BackgroundLoop | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._life: asyncio.Task | None = None
+        self._wake: asyncio.Event | None = None
+        self._owed_created_events: list[dict] = []  # late_created_event: answers held back until the next poll
+
+    def has(self, fault: str) -> bool:
+        return fault in self.faults
+
+    # --- life cycle (any thread) -----------------------------------------------------------------------
+    def start(self) -> "ReferenceVen":
+        if self.loop is None:
+            self.loop = BackgroundLoop("vgitest-ven")
+        self.loop.run(self._power_on())
+        return self
+
+    def stop(self) -> None:
+        if self.loop is None:
+            return
+        try:
+            self.loop.run(self._power_off(), timeout=10)
+        except Exception:
+            log.exception("stopping the reference VEN")
+        self.loop.stop()
+        self.loop = None
+
+    def perform(self, action: str, **params: Any) -> None:
+        """Entry point of the `simulated` DUT adapter."""
+        fn = getattr(self, f"do_{action}", None)
+        if fn is None:
+            raise ValueError(f"the reference VEN cannot perform {action!r}")
+        assert self.loop is not None, "VEN not started"
+        self.loop.run(fn(**params))
+
+    async def _power_on(self) -> None:
+        if self._life is not None and not self._life.done():
+            return
+        connector = aiohttp.TCPConnector(ssl=self.ssl_context if self.ssl_context is not None else False)
+        self._http = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10, connect=5))
+        self._wake = asyncio.Event()
+        self._life = asyncio.get_running_loop().create_task(self._run())
+
+    async def _power_off(self) -> None:
+        tasks = [t for t in [self._life, *self.reporting.values()] if t is not None]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.reporting.clear()
+        self._life = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    # --- DUT actions ---------------------------------------------------------------------------------------
+    async def do_power_on(self) -> None:
+        await self._power_on()
+
+    async def do_power_off(self) -> None:
+        await self._power_off()
+
+    async def do_reboot(self) -> None:
+        """A restart keeps the registration (it is stored), like a real VEN: it queries it again first."""
+        await self._power_off()
+        await self._power_on()
+
+    async def do_reregister(self) -> None:
+        """Forget everything and register from scratch (after a cancellation, for instance)."""
+        await self._power_off()
+        self.ven_id = self.registration_id = None
+        await self._power_on()
+
+    async def do_cancel_registration(self) -> None:
+        if self.registration_id is None:
+            return
+        await self._send("oadrCancelPartyRegistration", m.cancel_party_registration(self.registration_id, self.ven_id))
+
+    async def do_request_event(self) -> None:
+        answer = await self._send("oadrRequestEvent", m.request_event(self._ven()))
+        if answer is not None and answer.name == "oadrDistributeEvent":
+            await self._on_distribute(answer.body)
+
+    async def do_opt_out(self, event_id: str, opt_id: str | None = None) -> None:
+        await self._opt(event_id, "optOut", opt_id)
+
+    async def do_opt_in(self, event_id: str, opt_id: str | None = None) -> None:
+        await self._opt(event_id, "optIn", opt_id)
+
+    async def do_opt_schedule(self, start: str, duration_s: float, opt: str = "optOut",
+                              opt_id: str | None = None) -> None:
+        """An opt schedule (availability windows) not tied to an event."""
+        when = m.parse_time(start)
+        body = m.create_opt(opt_id or m.new_id("OPT"), self._ven(), opt=opt, reason="x-schedule",
+                            availability=[(when, float(duration_s))])
+        await self._send("oadrCreateOpt", body)
+
+    async def do_cancel_opt(self, opt_id: str) -> None:
+        await self._send("oadrCancelOpt", m.cancel_opt(opt_id, self._ven()))
+
+    async def do_set_event_opt(self, opt: str) -> None:
+        """How the VEN answers the next events that require a response (optIn or optOut)."""
+        self.event_opt = opt
+
+    async def _opt(self, event_id: str, opt: str, opt_id: str | None) -> None:
+        ev = self.events.get(event_id)
+        modification = int(find(ev, "eventDescriptor/modificationNumber", 0)) if ev else 0
+        if self.has("opt_unknown_event"):
+            event_id = event_id + "-unknown"
+        body = m.create_opt(opt_id or m.new_id("OPT"), self._ven(), opt=opt, event_id=event_id,
+                            modification=modification)
+        await self._send("oadrCreateOpt", body)
+
+    # --- protocol ---------------------------------------------------------------------------------------
+    async def _run(self) -> None:
+        try:
+            await self._register()
+            await self._register_reports()
+            while self.registration_id is not None or self.has("poll_after_cancel"):
+                await self._poll_once()
+                assert self._wake is not None
+                try:
+                    delay = self.poll_freq_s * (0.4 if self.has("poll_too_fast") else 1.0)
+                    await asyncio.wait_for(self._wake.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the reference VEN must never die silently: keep a note, stop polling
+            log.exception("reference VEN stopped")
+            self.log.append(f"stopped: {exc!r}")
+
+    def _ven(self) -> str:
+        if self.has("wrong_ven_id"):
+            return "VGI-NOT-MY-VEN-ID"
+        return self.ven_id or ""
+
+    async def _register(self, *, again: bool = False) -> None:
+        """Query, then create the registration (`again`: a re-registration the VTN asked for)."""
+        if not self.has("skip_query_registration"):
+            answer = await self._send("oadrQueryRegistration", m.query_registration())
+            if answer is not None and answer.name == "oadrCreatedPartyRegistration":
+                self._take_poll_freq(answer.body)
+                if not again and answer.body.get("registrationID") and self.ven_id \
+                        and answer.body.get("venID") == self.ven_id:
+                    self.registration_id = answer.body["registrationID"]
+                    return  # still registered (a restart)
+        reg = self.registration_id
+        if reg is not None and self.has("wrong_registration_id"):
+            reg = reg + "-x"
+        body = m.create_party_registration(ven_name=self.ven_name, ven_id=self.ven_id if reg else None,
+                                           registration_id=reg, http_pull=True)
+        if self.has("registration_schema_violation"):
+            body.pop("oadrReportOnly")
+        answer = await self._send("oadrCreatePartyRegistration", body)
+        if answer is None or answer.name != "oadrCreatedPartyRegistration":
+            raise RuntimeError(f"registration failed: {answer.name if answer else 'no answer'}")
+        code = find(answer.body, "eiResponse/responseCode")
+        if code != "200":
+            raise RuntimeError(f"registration refused with code {code}")
+        self.ven_id = answer.body.get("venID")
+        self.registration_id = answer.body.get("registrationID")
+        self._take_poll_freq(answer.body)
+        self.log.append(f"registered as {self.ven_id} ({self.registration_id}), polling every {self.poll_freq_s} s")
+
+    def _take_poll_freq(self, body: dict) -> None:
+        text = find(body, "oadrRequestedOadrPollFreq/xcal:duration")
+        if isinstance(text, str):
+            try:
+                self.poll_freq_s = max(0.05, m.parse_duration(text))
+            except ValueError:
+                pass
+
+    def _metadata_reports(self) -> list[dict]:
+        usage = m.report_description(R_POWER, "usage", item=m.real_power(), min_period_s=self._sample_s(),
+                                     reading_type="Direct Read")
+        status = m.report_description(R_STATUS, "x-resourceStatus", reading_type="x-notApplicable",
+                                      min_period_s=self._sample_s())
+        rr = "1" if self.has("report_request_id_nonzero") else "0"
+        return [m.metadata_report([usage], specifier_id=SPEC_USAGE, name="METADATA_TELEMETRY_USAGE",
+                                  report_request_id=rr),
+                m.metadata_report([status], specifier_id=SPEC_STATUS, name="METADATA_TELEMETRY_STATUS",
+                                  report_request_id=rr)]
+
+    def _sample_s(self) -> float:
+        return float(self.params.get("report_min_period_s", 1))
+
+    async def _register_reports(self) -> None:
+        if self.has("no_register_report"):
+            return
+        answer = await self._send("oadrRegisterReport", m.register_report(self._metadata_reports(), self._ven()))
+        if answer is not None and answer.name == "oadrRegisteredReport":
+            requests = as_list(answer.body.get("oadrReportRequest"))
+            if requests:
+                await self._accept_report_requests(requests)
+
+    async def _poll_once(self) -> None:
+        answer = await self._send("oadrPoll", m.poll(self._ven()))
+        if self._owed_created_events:  # late_created_event: answer only after the next poll
+            owed, self._owed_created_events = self._owed_created_events, []
+            for body in owed:
+                await self._send("oadrCreatedEvent", body)
+        if answer is None:
+            return
+        handler = {"oadrDistributeEvent": self._on_distribute, "oadrRequestReregistration": self._on_reregister,
+                   "oadrCancelPartyRegistration": self._on_cancel_registration,
+                   "oadrCreateReport": self._on_create_report, "oadrCancelReport": self._on_cancel_report,
+                   "oadrRegisterReport": self._on_vtn_register_report}.get(answer.name or "")
+        if handler is not None:
+            await handler(answer.body)
+
+    async def _on_distribute(self, body: dict) -> None:
+        request_id = str(body.get("requestID", ""))
+        responses = []
+        respond_never = False
+        for item in as_list(body.get("oadrEvent")):
+            ev = item.get("eiEvent", {})
+            event_id = str(find(ev, "eventDescriptor/eventID"))
+            modification = find(ev, "eventDescriptor/modificationNumber", "0")
+            self.events[event_id] = ev
+            rr = item.get("oadrResponseRequired")
+            if rr == "never" and not self.has("ignore_response_required_never"):
+                respond_never = True
+                continue
+            if self.has("wrong_event_id"):
+                event_id = event_id + "-x"
+            if self.has("wrong_modification_number"):
+                modification = str(int(modification) + 1)
+            rid = request_id + "-x" if self.has("wrong_created_event_request_id") else request_id
+            responses.append(m.event_response(event_id, modification, self.event_opt, rid))
+        if not responses or self.has("no_created_event"):
+            if respond_never:
+                self.log.append("event(s) with oadrResponseRequired=never: no oadrCreatedEvent")
+            return
+        created = m.created_event(self._ven(), responses, request_id)
+        if self.has("late_created_event"):
+            self._owed_created_events.append(created)
+            return
+        await self._send("oadrCreatedEvent", created)
+
+    async def _on_reregister(self, body: dict) -> None:
+        await self._send("oadrResponse", m.response("", 200, "OK", self._ven()))
+        if self.has("ignore_reregistration"):
+            return
+        await self._register(again=True)
+        await self._register_reports()
+
+    async def _on_cancel_registration(self, body: dict) -> None:
+        if self.has("ignore_cancel_registration"):
+            return
+        await self._send("oadrCanceledPartyRegistration",
+                         m.canceled_party_registration(str(body.get("requestID", "")), body.get("registrationID"),
+                                                       self._ven()))
+        self.registration_id = None  # the life cycle ends: an unregistered VEN does not poll
+        for t in self.reporting.values():
+            t.cancel()
+        self.reporting.clear()
+
+    async def _on_create_report(self, body: dict) -> None:
+        if self.has("no_created_report"):
+            return
+        await self._accept_report_requests(as_list(body.get("oadrReportRequest")), str(body.get("requestID", "")))
+
+    async def _accept_report_requests(self, requests: list[dict], request_id: str = "") -> None:
+        pending = []
+        for req in requests:
+            rr_id = str(req.get("reportRequestID"))
+            pending.append(rr_id)
+            if rr_id not in self.reporting:
+                self.reporting[rr_id] = asyncio.get_running_loop().create_task(self._report_loop(req))
+        await self._send("oadrCreatedReport", m.created_report(request_id, pending, self._ven()))
+
+    async def _report_loop(self, req: dict) -> None:
+        rr_id = str(req.get("reportRequestID"))
+        spec = find(req, "reportSpecifier", {})
+        back = m.parse_duration(find(spec, "reportBackDuration/xcal:duration", "PT1S") or "PT1S")
+        gran = m.parse_duration(find(spec, "granularity/xcal:duration", "PT1S") or "PT1S")
+        every = max(float(self.params.get("report_min_period_s", 1)), back or gran or 1.0)
+        rids = [str(p.get("rID")) for p in as_list(spec.get("specifierPayload"))]
+        n = 0
+        while True:
+            await asyncio.sleep(every)
+            if rr_id in self.canceled_reports and not self.has("ignore_cancel_report"):
+                return
+            now = _dt.datetime.now(_dt.timezone.utc)
+            intervals = []
+            for i, rid in enumerate(rids):
+                if self.has("update_report_wrong_rid"):
+                    rid = rid + "-x"
+                intervals.append(m.report_interval(now, every, rid, 7000.0 + n, uid=i))
+            sent_rr = rr_id + "-x" if self.has("update_report_wrong_request_id") else rr_id
+            report = m.data_report(intervals, report_request_id=sent_rr, specifier_id=str(spec.get("reportSpecifierID")),
+                                   start=now, duration_s=every)
+            if self.has("report_schema_violation"):
+                report.pop("createdDateTime")
+            await self._send("oadrUpdateReport", m.update_report([report], self._ven()))
+            n += 1
+
+    async def _on_cancel_report(self, body: dict) -> None:
+        ids = [str(x) for x in as_list(body.get("reportRequestID"))]
+        self.canceled_reports.update(ids)
+        if not self.has("ignore_cancel_report"):
+            for rr_id in ids:
+                task = self.reporting.pop(rr_id, None)
+                if task is not None:
+                    task.cancel()
+        if self.has("no_canceled_report"):
+            return
+        await self._send("oadrCanceledReport", m.canceled_report(str(body.get("requestID", "")), [], self._ven()))
+
+    async def _on_vtn_register_report(self, body: dict) -> None:
+        await self._send("oadrRegisteredReport", m.registered_report(str(body.get("requestID", "")), self._ven()))
+
+    # --- HTTP ---------------------------------------------------------------------------------------------
+    async def _send(self, name: str, body: dict) -> codec.Decoded | None:
+        service = SERVICE[name]
+        if self.has("wrong_service_endpoint") and name == "oadrCreatedEvent":
+            service = "EiReport"
+        raw = codec.encode(name, body)
+        if self.has("local_time_stamps"):
+            raw = raw.replace(b"Z</ei:createdDateTime>", b"+01:00</ei:createdDateTime>")
+        if self.has("malformed_xml") and name == "oadrCreatedEvent":
+            raw = raw[:-20]
+        ctype = "text/plain" if self.has("wrong_content_type") else "application/xml"
+        assert self._http is not None
+        try:
+            async with self._http.post(f"{self.url}/{service}", data=raw, headers={"Content-Type": ctype}) as resp:
+                data = await resp.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            self.log.append(f"{name}: {exc!r}")
+            return None
+        answer = codec.decode(data)
+        if answer.problems:
+            self.log.append(f"{name}: answer not usable: {answer.problems}")
+        return answer
