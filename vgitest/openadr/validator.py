@@ -12,6 +12,7 @@ Threads: a validator may be shared, because the compiled lxml schema it uses is 
 from __future__ import annotations
 
 import os
+import threading
 
 from lxml import etree
 
@@ -56,10 +57,15 @@ class OadrValidator:
         self.severity = findings.Severity.WARN if lenient else findings.Severity.FAIL
         # located and compiled now, so a missing schema fails here (saying how to fix it), not mid-run
         self.schema_dir = schemas.schema_dir(schema_path).resolve()
-        schemas.compiled(self.schema_dir)
+        self._local = threading.local()  # this thread's compiled schema (see module docstring)
+        self._schema()
 
     def _schema(self) -> etree.XMLSchema:
-        return schemas.compiled(self.schema_dir)
+        try:
+            return self._local.schema
+        except AttributeError:
+            self._local.schema = schemas.compiled(self.schema_dir)
+            return self._local.schema
 
     def is_valid(self, doc: etree._Element | etree._ElementTree) -> bool:
         """True when the document validates; no messages are built."""
