@@ -48,6 +48,15 @@ UPSTREAMS: dict[str, Upstream] = {
         env_var="VGITEST_ISO15118_SCHEMAS",
         licence="Apache-2.0 (Josev / EcoG-io); the XSDs themselves are ISO/DIN material",
     ),
+    "openleadr": Upstream(
+        name="openleadr",
+        version="0.5.36",
+        sha256="75613e06297e25f530ae200472b107cb4cd110497088acbb51d8d825e5657dab",
+        member_prefix="openleadr/schema/",
+        env_var="VGITEST_OPENADR_SCHEMAS",
+        licence="Apache-2.0 (OpenLEADR package); the OpenADR Alliance XSDs carry no licence text of their own "
+                "(see openleadr/schema/LICENSES.txt in the wheel for the W3C, OASIS and UN/CEFACT files)",
+    ),
 }
 
 
