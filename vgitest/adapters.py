@@ -7,7 +7,9 @@
 
 Actions are plain names with keyword parameters: ``power_on``, ``power_off``, ``reboot``,
 ``plug_in(connector)``, ``unplug(connector)``, ``present_token(id_token, connector)``,
-``fault_connector(connector)``, ``clear_fault(connector)``, ``disconnect_network``, ``reconnect_network``.
+``fault_connector(connector)``, ``clear_fault(connector)``, ``disconnect_network``, ``reconnect_network``;
+for an OpenADR VEN ``reregister``, ``cancel_registration``, ``request_event``, ``set_event_opt(opt)``,
+``opt_in(event_id)``, ``opt_out(event_id)``, ``opt_schedule(start, duration_s, opt)``, ``cancel_opt(opt_id)``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from typing import Any, Protocol
 from .verdict import HarnessError, Inconclusive
 
 ACTIONS = ("power_on", "power_off", "reboot", "plug_in", "unplug", "present_token", "fault_connector",
-           "clear_fault", "disconnect_network", "reconnect_network")
+           "clear_fault", "disconnect_network", "reconnect_network",
+           # OpenADR VEN: register from scratch, cancel its registration, ask for events, opt in/out
+           "reregister", "cancel_registration", "request_event", "set_event_opt", "opt_in", "opt_out",
+           "opt_schedule", "cancel_opt")
 
 
 class DutAdapter(Protocol):

@@ -17,6 +17,7 @@ from .resources import data_dir, suites_dir
 REFERENCE_RUNS = (
     ("ocpp16", "reference-station-16", "ocpp16"),
     ("ocpp201", "reference-station-201", "ocpp201"),
+    ("openadr20b", "reference-ven-20b", "openadr20b"),
 )
 
 

@@ -389,3 +389,33 @@ def running_transaction(booted_station: Any, dut: Any, vgi_profile: Any) -> dict
     """Reusable state EnergyTransferStarted: EV plugged in, authorized, transaction running."""
     return _states(booted_station).transaction(booted_station, dut, vgi_profile)
 
+
+
+# --- OpenADR fixtures ---------------------------------------------------------------------------------------
+@pytest.fixture
+def vtn(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The fake VTN (started once per session; every exchange of this test is checked and kept as evidence)."""
+    server = vgi_run.ensure_vtn()
+    rec = request.node.stash.get(RECORD, None)
+    if rec is not None and rec.get("start") is None:
+        (rec["start"], rec["fstart"]), rec["start_ns"] = server.trace.mark(), time.monotonic_ns()
+    return server
+
+
+@pytest.fixture
+def ven(vtn: Any, dut: Any, request: pytest.FixtureRequest) -> Any:
+    """The VEN under test as the fake VTN sees it (per-test overrides and queue reset)."""
+    session = vtn.session
+    session.reset_for_test()
+    rec = request.node.stash.get(RECORD, None)
+    if rec is not None:
+        session.cursor = rec["start"]
+    return session
+
+
+@pytest.fixture
+def registered_ven(ven: Any, dut: Any, vgi_profile: Any) -> Any:
+    """Reusable state Registered: the VEN is registered, its reports are registered and it polls."""
+    from .openadr.states import registered
+    registered(ven, dut, vgi_profile)
+    return ven

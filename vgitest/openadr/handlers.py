@@ -128,6 +128,7 @@ def _create(state: VtnState, session: Any, frame: Frame, body: dict, rid: str) -
     if reg is not None and sent_ven is not None and sent_ven != state.ven_id:
         session.record(r.VEN_ID, f"re-registration with venID {sent_ven!r}; the VTN assigned {state.ven_id!r}", frame)
     state.registrations += 1
+    state.report_requests.clear()  # a (re-)registration voids the report requests of the previous one
     state.ven_id = state.ven_id if reg is not None else (sent_ven or state.assigned_ven_id)
     state.registration_id = reg or f"REG-{state.registrations}-{m.new_id('r')[-8:]}"
     state.ven_name = body.get("oadrVenName")
@@ -153,6 +154,12 @@ def _canceled(state: VtnState, session: Any, frame: Frame, body: dict, rid: str)
 def _poll(state: VtnState, session: Any, frame: Frame, body: dict, rid: str) -> tuple[str, dict] | Reply:
     if session.outbox:
         name, payload = session.outbox.popleft()
+        if name == "oadrCreateReport":  # the VTN now expects these reports
+            for req in as_list(payload.get("oadrReportRequest")):
+                state.report_requests[str(req.get("reportRequestID"))] = req
+        elif name == "oadrCancelReport":
+            for rr in as_list(payload.get("reportRequestID")):
+                state.report_requests.pop(str(rr), None)
         return Reply(name, payload, delivered=True)
     return "oadrResponse", m.response("", 200, "OK", state.ven_id)
 

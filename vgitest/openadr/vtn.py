@@ -118,7 +118,7 @@ class VenSession:
 
         frame = self.vtn.trace.wait_for(pred, start, timeout)
         if frame is None:
-            seen = [f.name or f.kind for f in self.vtn.trace.since(start) if f.direction is Direction.IN]
+            seen = _summary(f.name or f.kind for f in self.vtn.trace.since(start) if f.direction is Direction.IN)
             text = f"expected {payload} from the VEN within {timeout:g} s; received {seen or 'nothing'}"
             finding = Finding.of(r.EXPECTED_MESSAGE, text, expected=payload)
             self.vtn.trace.add_finding(finding)
@@ -173,6 +173,14 @@ class VenSession:
     def check(self, condition: Any, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> None:
         if not condition:
             self.fail(rule_id, message, frame, **details)
+
+
+def _summary(names: Any) -> str:
+    """'oadrPoll ×12, oadrUpdateReport ×2' in order of first appearance."""
+    counts: dict[str, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in counts.items())
 
 
 def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
@@ -322,12 +330,19 @@ class FakeVtn:
         service = self._service(request.path)
         meta: dict[str, Any] = {"method": request.method, "path": request.path, "service": service,
                                 "content_type": request.headers.get("Content-Type", ""),
+                                "content_length": request.headers.get("Content-Length"),
                                 "peer": f"{request.remote}", "truncated": truncated}
+        if "vgi_read_error" in request:
+            meta["read_error"] = request["vgi_read_error"]
         ssl_obj = request.transport.get_extra_info("ssl_object") if request.transport else None
         if ssl_obj is not None:
             meta["tls"] = {"version": ssl_obj.version(), "cipher": (ssl_obj.cipher() or ("",))[0]}
         frame = Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", meta["peer"], "REQUEST", None, exchange, raw,
                       None, meta=meta)
+        if "read_error" in meta:  # the VEN dropped the connection mid-request: kept as evidence, not judged
+            frame.name = "(aborted)"
+            self.trace.append(frame)
+            return web.Response(status=400)
         answer = self._process(frame, request)
         if isinstance(answer, Delay):
             await asyncio.sleep(answer.seconds)
@@ -337,10 +352,21 @@ class FakeVtn:
     async def _read_body(self, request: web.Request) -> tuple[bytes, bool]:
         """Read at most a few times the accepted size: enough to keep the evidence, bounded for safety."""
         cap = self.max_body_bytes * 4
+        chunks: list[bytes] = []
+        total = 0
+        deadline = time.monotonic() + 30
         try:
-            data = await asyncio.wait_for(request.content.read(cap + 1), 30)
-        except (asyncio.TimeoutError, ConnectionError):
-            return b"", True
+            while total <= cap:
+                chunk = await asyncio.wait_for(request.content.read(cap + 1 - total),
+                                               max(0.1, deadline - time.monotonic()))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        except (asyncio.TimeoutError, ConnectionError) as exc:
+            request["vgi_read_error"] = repr(exc)
+            return b"".join(chunks)[:cap], True
+        data = b"".join(chunks)
         return data[:cap], len(data) > cap
 
     def _service(self, path: str) -> str | None:

@@ -61,6 +61,7 @@ class ReferenceVen:
         self._http: aiohttp.ClientSession | None = None
         self._life: asyncio.Task | None = None
         self._wake: asyncio.Event | None = None
+        self._io: asyncio.Lock | None = None  # a VEN-initiated cancellation and a poll never overlap
         self._owed_created_events: list[dict] = []  # late_created_event: answers held back until the next poll
 
     def has(self, fault: str) -> bool:
@@ -97,6 +98,7 @@ class ReferenceVen:
         connector = aiohttp.TCPConnector(ssl=self.ssl_context if self.ssl_context is not None else False)
         self._http = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10, connect=5))
         self._wake = asyncio.Event()
+        self._io = asyncio.Lock()
         self._life = asyncio.get_running_loop().create_task(self._run())
 
     async def _power_off(self) -> None:
@@ -129,9 +131,16 @@ class ReferenceVen:
         await self._power_on()
 
     async def do_cancel_registration(self) -> None:
+        """Cancel the registration; no poll may overtake the cancellation, and none follows it."""
         if self.registration_id is None:
             return
-        await self._send("oadrCancelPartyRegistration", m.cancel_party_registration(self.registration_id, self.ven_id))
+        assert self._io is not None
+        async with self._io:
+            answer = await self._send("oadrCancelPartyRegistration",
+                                      m.cancel_party_registration(self.registration_id, self.ven_id))
+            if answer is not None and find(answer.body, "eiResponse/responseCode") == "200":
+                self.registration_id = None
+                self._stop_reporting()
 
     async def do_request_event(self) -> None:
         answer = await self._send("oadrRequestEvent", m.request_event(self._ven()))
@@ -218,6 +227,7 @@ class ReferenceVen:
             raise RuntimeError(f"registration refused with code {code}")
         self.ven_id = answer.body.get("venID")
         self.registration_id = answer.body.get("registrationID")
+        self._stop_reporting()  # a new registration voids the report requests of the old one
         self._take_poll_freq(answer.body)
         self.log.append(f"registered as {self.ven_id} ({self.registration_id}), polling every {self.poll_freq_s} s")
 
@@ -252,8 +262,17 @@ class ReferenceVen:
             if requests:
                 await self._accept_report_requests(requests)
 
+    def _stop_reporting(self) -> None:
+        for task in self.reporting.values():
+            task.cancel()
+        self.reporting.clear()
+
     async def _poll_once(self) -> None:
-        answer = await self._send("oadrPoll", m.poll(self._ven()))
+        assert self._io is not None
+        async with self._io:
+            if self.registration_id is None and not self.has("poll_after_cancel"):
+                return
+            answer = await self._send("oadrPoll", m.poll(self._ven()))
         if self._owed_created_events:  # late_created_event: answer only after the next poll
             owed, self._owed_created_events = self._owed_created_events, []
             for body in owed:
@@ -310,9 +329,7 @@ class ReferenceVen:
                          m.canceled_party_registration(str(body.get("requestID", "")), body.get("registrationID"),
                                                        self._ven()))
         self.registration_id = None  # the life cycle ends: an unregistered VEN does not poll
-        for t in self.reporting.values():
-            t.cancel()
-        self.reporting.clear()
+        self._stop_reporting()
 
     async def _on_create_report(self, body: dict) -> None:
         if self.has("no_created_report"):

@@ -1,0 +1,52 @@
+"""Helpers of the OpenADR 2.0b suite: events built the way the tests need them, delivery on the next poll,
+and waiting for the VEN's answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from vgitest.openadr import messages as m
+from vgitest.openadr import rules as r
+from vgitest.openadr.codec import as_list, find
+from vgitest.trace import Frame
+
+
+def simple_event(ven: Any, *, levels: tuple[int, ...] = (1, 2), interval_s: int = 600, start_in_s: int = 120,
+                 event_id: str | None = None, **kwargs: Any) -> dict:
+    """A SIMPLE level event for this VEN, starting soon, one interval per level."""
+    start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=start_in_s)
+    sig = m.signal([m.interval(i, interval_s, v) for i, v in enumerate(levels)], current=0)
+    return m.event(event_id or m.new_id("EV"), start=start, signals=[sig], ven_ids=[ven.ven_id], **kwargs)
+
+
+def deliver(ven: Any, t: Any, events: list[tuple[dict, str]]) -> Frame:
+    """Hand oadrDistributeEvent to the VEN on its next poll; returns the frame that delivered it."""
+    body = m.distribute_event(ven.state.vtn_id, events)
+    for ev, rr in events:
+        ven.state.events[str(find(ev, "eventDescriptor/eventID"))] = (ev, rr)
+    ven.queue("oadrDistributeEvent", body)
+    frame = ven.wait_delivered(t.wait)
+    if frame is None:
+        ven.fail(r.EXPECTED_MESSAGE, f"the VEN did not poll within {t.wait:g} s, so the event was not delivered")
+    return frame
+
+
+def event_id(ev: dict) -> str:
+    return str(find(ev, "eventDescriptor/eventID"))
+
+
+def responses(frame: Frame) -> list[dict]:
+    return as_list(find(frame.body, "eiCreatedEvent/eventResponses/eventResponse"))
+
+
+def answered(ven: Any, t: Any, ev_id: str) -> tuple[Frame, dict]:
+    """The VEN's oadrCreatedEvent that answers `ev_id`, and that eventResponse."""
+    frame = ven.expect("oadrCreatedEvent", t.wait,
+                       lambda b: any(find(x, "qualifiedEventID/eventID") == ev_id for x in responses_of(b)))
+    resp = next(x for x in responses(frame) if find(x, "qualifiedEventID/eventID") == ev_id)
+    return frame, resp
+
+
+def responses_of(body: Any) -> list[dict]:
+    return as_list(find(body, "eiCreatedEvent/eventResponses/eventResponse"))

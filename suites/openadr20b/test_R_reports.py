@@ -1,0 +1,88 @@
+"""R: reports (EiReport): registration of the VEN's reports, report requests, periodic updates, cancellation,
+and the VTN's own report registration."""
+
+from __future__ import annotations
+
+import pytest
+
+from vgitest.openadr import messages as m
+from vgitest.openadr import rules as r
+from vgitest.openadr.codec import as_list, find
+from vgitest.verdict import Inconclusive
+
+pytestmark = pytest.mark.vgi_protocol("openadr", "2.0b")
+
+
+def _metadata(frame) -> dict[str, dict]:
+    return {str(x.get("reportSpecifierID")): x for x in as_list(frame.body.get("oadrReport"))}
+
+
+@pytest.mark.vgi_case("R1_3010_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
+def test_R1_3010_TH_VTN_1(ven, dut, t) -> None:
+    """After registering, the VEN registers its reports (METADATA, reportRequestID 0), accepts the VTN's
+    requests with oadrCreatedReport, and then sends oadrUpdateReport with data for the requested rIDs."""
+    dut.perform("reregister")
+    reg = ven.expect("oadrRegisterReport", t.wait)
+    reports = _metadata(reg)
+    ven.check(reports, r.EXPECTED_MESSAGE, "oadrRegisterReport holds no report", reg)
+    names = [str(x.get("reportName")) for x in reports.values()]
+    ven.check(all(n.startswith("METADATA_") for n in names), r.EXPECTED_MESSAGE,
+              f"registered report names {names} (expected METADATA_*)", reg)
+    ven.expect("oadrCreatedReport", t.wait)
+    ven.expect("oadrUpdateReport", t.wait)
+
+
+@pytest.mark.vgi_case("R1_3020_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
+def test_R1_3020_TH_VTN_1(registered_ven, t) -> None:
+    """A report request the VTN sends later (oadrCreateReport on a poll) is confirmed as pending in
+    oadrCreatedReport and then reported."""
+    ven = registered_ven
+    spec, report = next(iter(ven.state.reports.items()))
+    rids = [str(d.get("rID")) for d in as_list(report.get("oadrReportDescription"))]
+    req = m.report_request(m.new_id("RR"), spec, rids, granularity_s=t.poll, report_back_s=t.poll)
+    ven.queue("oadrCreateReport", m.create_report([req], ven.ven_id))
+    ven.wait_delivered(t.wait)
+    created = ven.expect("oadrCreatedReport", t.wait)
+    pending = [str(x) for x in as_list(find(created.body, "oadrPendingReports/reportRequestID"))]
+    ven.check(req["reportRequestID"] in pending, r.REPORT_REQUEST_ID,
+              f"oadrCreatedReport lists {pending}, not {req['reportRequestID']}", created)
+    ven.expect("oadrUpdateReport", t.wait, lambda b: any(x.get("reportRequestID") == req["reportRequestID"]
+                                                         for x in as_list(b.get("oadrReport"))))
+
+
+@pytest.mark.vgi_case("R1_3030_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
+def test_R1_3030_TH_VTN_1(registered_ven, t) -> None:
+    """Updates of a requested report keep coming at about the requested report-back interval."""
+    ven = registered_ven
+    ids = list(ven.state.report_requests)
+    if not ids:
+        raise Inconclusive("no report request is running (precondition): the VEN registered no telemetry report")
+    first = ven.expect("oadrUpdateReport", t.wait, fresh=True)
+    second = ven.expect("oadrUpdateReport", t.wait)
+    ven.check(second.index > first.index, r.EXPECTED_MESSAGE, "updates stopped")
+
+
+@pytest.mark.vgi_case("R1_3040_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
+def test_R1_3040_TH_VTN_1(registered_ven, t) -> None:
+    """The VTN cancels the running reports (reportToFollow false): the VEN confirms with oadrCanceledReport
+    and sends no more updates for them."""
+    ven = registered_ven
+    ids = list(ven.state.report_requests)
+    if not ids:
+        raise Inconclusive("no report request is running (precondition): the VEN registered no telemetry report")
+    ven.expect("oadrUpdateReport", t.wait, fresh=True)
+    ven.queue("oadrCancelReport", m.cancel_report(ids, report_to_follow=False, ven_id=ven.ven_id))
+    ven.wait_delivered(t.wait)
+    ven.expect("oadrCanceledReport", t.wait)
+    ven.expect_none("oadrUpdateReport", t.quiet)
+
+
+@pytest.mark.vgi_case("R1_3050_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
+def test_R1_3050_TH_VTN_1(registered_ven, t) -> None:
+    """When the VTN registers its own reports (oadrRegisterReport on a poll), the VEN answers with
+    oadrRegisteredReport."""
+    ven = registered_ven
+    desc = m.report_description("vtn-price", "price", reading_type="x-notApplicable", min_period_s=3600)
+    ven.queue("oadrRegisterReport", m.register_report([m.metadata_report([desc], specifier_id="VTN-SPEC-1")], None))
+    ven.wait_delivered(t.wait)
+    ven.expect("oadrRegisteredReport", t.wait)

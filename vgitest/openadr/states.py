@@ -1,0 +1,61 @@
+"""OpenADR 2.0b reusable states for suites: a registered, polling VEN with its reports registered.
+
+They speak only OpenADR and the DUT adapter, so they work for any VEN, not only the reference one. When the
+VEN cannot reach the state they raise NonConformance naming the missing payload; in a fixture the plugin
+reports that as INCONCLUSIVE.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..trace import Direction, Frame
+from . import rules as r
+from .vtn import VenSession
+
+
+def wait_s(profile: Any, key: str = "message_wait", default: float = 5.0) -> float:
+    return float(profile.param(key, default))
+
+
+def poll_freq(ven: VenSession) -> float:
+    return float(ven.state.poll_freq_s)
+
+
+def last_request(ven: VenSession) -> Frame | None:
+    """The VEN's most recent request (any payload)."""
+    for f in reversed(list(ven.vtn.trace)):
+        if f.direction is Direction.IN:
+            return f
+    return None
+
+
+def registered(ven: VenSession, dut: Any, profile: Any) -> None:
+    """Registered with the fake VTN, reports registered (when the PICS declares reports), and polling.
+
+    Fast when already there; otherwise the VEN is asked to register from scratch (adapter action
+    `reregister`) and the state waits for the registration, the report registration and a poll."""
+    start = len(ven.vtn.trace)
+    wait = wait_s(profile, "register_wait", 15)
+    if ven.registered and _polling_since(ven, start, 2 * poll_freq(ven) + wait_s(profile)):
+        return
+    last = last_request(ven)
+    if not ven.registered and (last is None or time.monotonic_ns() - last.t_ns < (2 * poll_freq(ven) + 1) * 1e9):
+        # a VEN that is starting (or registering) right now: let it finish by itself
+        if _polling_since(ven, start, wait):
+            return
+    start = len(ven.vtn.trace)
+    dut.perform("reregister")
+    ven.cursor = start
+    ven.expect("oadrCreatePartyRegistration", wait)
+    if profile.supports("Reports"):
+        ven.expect("oadrRegisterReport", wait)
+    ven.expect("oadrPoll", wait)
+    if not ven.registered:
+        ven.fail(r.NOT_REGISTERED, "the VEN polled, but its registration did not succeed")
+
+
+def _polling_since(ven: VenSession, start: int, within: float) -> bool:
+    frame = ven.vtn.trace.wait_for(lambda f: f.direction is Direction.IN and f.name == "oadrPoll", start, within)
+    return frame is not None and ven.registered

@@ -1,0 +1,1 @@
+"""The reference VEN (OpenADR 2.0b) and its fault catalog."""

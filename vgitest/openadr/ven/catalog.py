@@ -1,0 +1,64 @@
+"""The fault catalog of the reference VEN: each fault, the suite test that must catch it and the rule id that
+test must report. `tests/test_fault_matrix.py` runs every entry; a fault no test catches is a suite defect.
+"""
+
+from __future__ import annotations
+
+from ...faults import FaultCatalog
+from .. import rules as r
+
+VERSION = "2.0b"
+OADR_FAULTS = FaultCatalog("OpenADR")
+
+
+def _f(name: str, description: str, test: str, rule: str, strict: bool = False) -> None:
+    OADR_FAULTS.fault(name, description, version=VERSION, tests=(f"test_{test}",), rule=rule, strict=strict)
+
+
+# registration
+_f("skip_query_registration", "Registers without first querying its registration", "N1_0010_TH_VTN_1",
+   r.REG_QUERY_FIRST)
+_f("registration_schema_violation", "oadrCreatePartyRegistration lacks the required oadrReportOnly",
+   "N1_0020_TH_VTN_1", r.SCHEMA)
+_f("poll_too_fast", "Polls at 0.4 times the interval the VTN asked for", "N1_0030_TH_VTN_1", r.POLL_TOO_OFTEN)
+_f("wrong_registration_id", "Re-registers with a registrationID the VTN never assigned", "N1_0040_TH_VTN_1",
+   r.REGISTRATION_ID)
+_f("ignore_reregistration", "Acknowledges oadrRequestReregistration but never re-registers", "N1_0040_TH_VTN_1",
+   r.EXPECTED_MESSAGE)
+_f("ignore_cancel_registration", "Never answers the VTN's oadrCancelPartyRegistration", "N1_0050_TH_VTN_1",
+   r.EXPECTED_MESSAGE)
+_f("poll_after_cancel", "Keeps polling after its registration was cancelled", "N1_0050_TH_VTN_1", r.NOT_REGISTERED)
+_f("wrong_ven_id", "Sends a venID other than the one the VTN assigned", "N1_0070_TH_VTN_1", r.VEN_ID)
+# events
+_f("no_created_event", "Never answers events that require a response", "E1_1010_TH_VTN_1", r.CREATED_EVENT_MISSING)
+_f("late_created_event", "Answers an event only after its next poll", "E1_1010_TH_VTN_1", r.CREATED_EVENT_MISSING)
+_f("wrong_event_id", "oadrCreatedEvent names an eventID the VTN did not send", "E1_1010_TH_VTN_1",
+   r.CREATED_EVENT_ID)
+_f("wrong_created_event_request_id", "eventResponse carries another requestID than the distribute's",
+   "E1_1010_TH_VTN_1", r.CREATED_EVENT_REQUEST_ID)
+_f("wrong_service_endpoint", "Posts oadrCreatedEvent to the EiReport endpoint", "E1_1010_TH_VTN_1", r.WRONG_SERVICE)
+_f("malformed_xml", "oadrCreatedEvent bodies are cut short (not well-formed XML)", "E1_1010_TH_VTN_1",
+   r.XML_MALFORMED)
+_f("ignore_response_required_never", "Answers events although oadrResponseRequired is never", "E1_1020_TH_VTN_1",
+   r.CREATED_EVENT_NEVER)
+_f("wrong_modification_number", "Answers a modified event with the wrong modificationNumber", "E1_1030_TH_VTN_1",
+   r.CREATED_EVENT_ID)
+# opt
+_f("opt_unknown_event", "oadrCreateOpt refers to an event the VTN never sent", "P1_2010_TH_VTN_1", r.OPT_EVENT_ID)
+# reports
+_f("report_request_id_nonzero", "Registers its reports with reportRequestID 1 instead of 0", "R1_3010_TH_VTN_1",
+   r.REPORT_REGISTER_REQUEST_ID)
+_f("no_register_report", "Never registers its reports", "R1_3010_TH_VTN_1", r.EXPECTED_MESSAGE)
+_f("update_report_wrong_rid", "Report data carries rIDs the request did not ask for", "R1_3010_TH_VTN_1",
+   r.REPORT_RID)
+_f("update_report_wrong_request_id", "oadrUpdateReport names a reportRequestID the VTN never sent",
+   "R1_3010_TH_VTN_1", r.REPORT_REQUEST_ID)
+_f("report_schema_violation", "oadrUpdateReport reports lack the required createdDateTime", "R1_3010_TH_VTN_1",
+   r.SCHEMA)
+_f("no_created_report", "Ignores oadrCreateReport (no oadrCreatedReport)", "R1_3020_TH_VTN_1", r.EXPECTED_MESSAGE)
+_f("ignore_cancel_report", "Acknowledges oadrCancelReport but keeps reporting", "R1_3040_TH_VTN_1",
+   r.REPORT_AFTER_CANCEL)
+_f("no_canceled_report", "Never answers oadrCancelReport", "R1_3040_TH_VTN_1", r.EXPECTED_MESSAGE)
+# general
+_f("wrong_content_type", "Declares its XML bodies as text/plain", "G1_4010_TH_VTN_1", r.CONTENT_TYPE)
+_f("local_time_stamps", "createdDateTime values carry a +01:00 offset instead of UTC", "G1_4015_TH_VTN_1", r.UTC)
