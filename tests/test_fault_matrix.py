@@ -15,13 +15,17 @@ from pathlib import Path
 import pytest
 
 from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
-from vgitest.ocpp.station.faults import CATALOG
+from vgitest.ocpp.station.faults import CATALOG as OCPP_CATALOG
+from vgitest.openadr.ven.catalog import OADR_FAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201")}
+SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201"),
+          "2.0b": ("suites/openadr20b", "reference-ven-20b")}
+CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults}
+MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20}
 
-ROWS = [(f.name, version) for f in sorted(CATALOG.values(), key=lambda x: x.name) for version in f.detected_by
-        if (ROOT / SUITES[version][0]).is_dir()]
+ROWS = [(f.name, version) for version, cat in CATALOGS.items() for f in sorted(cat.values(), key=lambda x: x.name)
+        if version in f.detected_by and (ROOT / SUITES[version][0]).is_dir()]
 
 
 def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool) -> dict:
@@ -42,7 +46,7 @@ def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, .
 
 @pytest.mark.parametrize("fault,version", ROWS, ids=[f"{v}:{f}" for f, v in ROWS])
 def test_fault_is_caught(tmp_path: Path, fault: str, version: str) -> None:
-    det = CATALOG[fault].detected_by[version]
+    det = CATALOGS[version][fault].detected_by[version]
     doc = run_with_fault(tmp_path, version, fault, det.tests, det.strict)
     by_test = {r["test"]: r for r in doc["results"]}
     assert doc["returncode"] != 0, "pytest exited 0 although a fault was injected"
@@ -57,5 +61,5 @@ def test_fault_is_caught(tmp_path: Path, fault: str, version: str) -> None:
 def test_catalog_is_large_enough() -> None:
     for version, (suite, _) in SUITES.items():
         if (ROOT / suite).is_dir():
-            n = sum(1 for f in CATALOG.values() if version in f.detected_by)
-            assert n >= 25, f"OCPP {version} has only {n} catalogued faults (at least 25 required)"
+            n = sum(1 for f in CATALOGS[version].values() if version in f.detected_by)
+            assert n >= MINIMUM[version], f"{version} has only {n} catalogued faults (at least {MINIMUM[version]})"

@@ -72,13 +72,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_faults(args: argparse.Namespace) -> int:
-    from .ocpp.station import catalog  # noqa: F401  (registers every version's faults)
-    from .ocpp.station.faults import CATALOG
-    for f in sorted(CATALOG.values(), key=lambda x: x.name):
-        for version, d in f.detected_by.items():
-            print(f"{f.name:<32} OCPP {version:<6} {d.rule:<28} {', '.join(d.tests)}")
-        if args.verbose:
-            print(f"    {f.description}")
+    from .faults import all_catalogs
+    for cat in all_catalogs():
+        for f in sorted(cat.faults.values(), key=lambda x: x.name):
+            for version, d in f.detected_by.items():
+                label = f"{cat.protocol} {version}"
+                print(f"{f.name:<32} {label:<13} {d.rule:<32} {', '.join(d.tests)}")
+            if args.verbose:
+                print(f"    {f.description}")
     return 0
 
 

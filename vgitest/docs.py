@@ -25,17 +25,17 @@ def rules_md() -> str:
 
 
 def faults_md() -> str:
-    from .ocpp.station import catalog  # noqa: F401
-    from .ocpp.station.faults import CATALOG
+    from .faults import all_catalogs
     lines = ["# Fault catalog of the reference simulators", "",
              "Each fault is a deliberate defect of a reference simulator. The catching test must fail with the rule",
              "id shown; `tests/test_fault_matrix.py` runs every row (`vgitest faults` lists them too).", "",
-             "| fault | what the simulator does wrong | OCPP | caught by | rule id |", "|---|---|---|---|---|"]
-    for f in sorted(CATALOG.values(), key=lambda x: x.name):
-        for version, d in sorted(f.detected_by.items()):
-            strict = " (with `--vgi-strict`)" if d.strict else ""
-            lines.append(f"| `{f.name}` | {f.description} | {version} | {', '.join(f'`{t}`' for t in d.tests)} | "
-                         f"`{d.rule}`{strict} |")
+             "| fault | what the simulator does wrong | protocol | caught by | rule id |", "|---|---|---|---|---|"]
+    for cat in all_catalogs():
+        for f in sorted(cat.faults.values(), key=lambda x: x.name):
+            for version, d in sorted(f.detected_by.items()):
+                strict = " (with `--vgi-strict`)" if d.strict else ""
+                lines.append(f"| `{f.name}` | {f.description} | {cat.protocol} {version} | "
+                             f"{', '.join(f'`{t}`' for t in d.tests)} | `{d.rule}`{strict} |")
     return "\n".join(lines) + "\n"
 
 

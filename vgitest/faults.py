@@ -55,3 +55,18 @@ class FaultCatalog:
         if unknown:
             raise ValueError(f"unknown fault(s) for {self.protocol} {version}: {', '.join(unknown)}; known: "
                              f"{', '.join(sorted(f.name for f in self.known(version)))}")
+
+
+CATALOG_MODULES = {"OCPP": ("vgitest.ocpp.station.catalog", "vgitest.ocpp.station.faults:OCPP_FAULTS"),
+                   "OpenADR": ("vgitest.openadr.ven.catalog", "vgitest.openadr.ven.catalog:OADR_FAULTS")}
+
+
+def all_catalogs() -> list[FaultCatalog]:
+    """Every protocol's catalog, fully registered (for docs and `vgitest faults`)."""
+    import importlib
+    out = []
+    for registering, target in CATALOG_MODULES.values():
+        importlib.import_module(registering)
+        module, name = target.split(":")
+        out.append(getattr(importlib.import_module(module), name))
+    return out

@@ -188,7 +188,7 @@ def reports(frames: list[Frame], start: int) -> list[Finding]:
             if rr in cancelled_at and f.index > cancelled_at[rr]:
                 out.append(Finding.of(r.REPORT_AFTER_CANCEL, f"report {rr} was sent after the VEN acknowledged its "
                                       "cancellation", f.index))
-            for interval in as_list(find(rep, "strm:intervals/ei:interval")):
+            for interval in as_list(find(rep, "intervals/ei:interval")):
                 rid = str(find(interval, "oadrReportPayload/rID"))
                 if rid not in requested[rr]:
                     out.append(Finding.of(r.REPORT_RID, f"report {rr} has data for rID {rid!r}; the request asked for "

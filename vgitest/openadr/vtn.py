@@ -24,7 +24,7 @@ from ..budgets import Budgets
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..trace import Direction, Frame, Trace, now
-from ..verdict import NonConformance
+from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
 from . import codec, messages as m, rules as r
 from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer
@@ -238,6 +238,9 @@ class FakeVtn:
                  ssl_context: ssl.SSLContext | None = None, budgets: Budgets | None = None, lenient: bool = False,
                  schema_path: str | None = None, max_body_bytes: int = codec.DEFAULT_MAX_BODY,
                  trace: Trace | None = None, validate: bool = True) -> None:
+        if poll_freq_s < 1 or float(poll_freq_s) != int(poll_freq_s):
+            raise HarnessError(f"poll frequency {poll_freq_s!r} s cannot be granted: 2.0b durations are whole "
+                               "seconds (xcal DurationValueType), so use an integer of at least 1")
         self.host, self.port = host, port
         self.path_prefix = path_prefix.rstrip("/")
         self.ssl_context = ssl_context

@@ -1,0 +1,353 @@
+"""Every OpenADR rule id provoked by raw HTTP requests from a dumb client, with the fake VTN's answer checked
+where 2.0b defines one, and hostile bodies shown to cost nothing: no crash, no expansion, no network access,
+the raw bytes kept in the trace."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Iterator
+
+import pytest
+
+from vgitest.budgets import Budgets
+from vgitest.findings import RULES
+from vgitest.openadr import checks, codec, messages as m, rules as r
+from vgitest.openadr.vtn import FakeVtn
+from vgitest.verdict import NonConformance
+
+PROVOKED: set[str] = set()
+
+
+def provokes(*rule_ids: str):  # noqa: ANN201
+    PROVOKED.update(rule_ids)
+    return lambda fn: fn
+
+
+@pytest.fixture
+def vtn(oadr_schema_dir: object) -> Iterator[FakeVtn]:
+    server = FakeVtn(poll_freq_s=2, max_body_bytes=64 * 1024).start()
+    yield server
+    server.stop()
+
+
+def post(vtn: FakeVtn, service: str, data: bytes, *, ctype: str = "application/xml",
+         method: str = "POST") -> tuple[int, codec.Decoded]:
+    req = urllib.request.Request(f"{vtn.url}/{service}", data=data if method == "POST" else None, method=method,
+                                 headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, codec.decode(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, codec.decode(e.read())
+
+
+def send(vtn: FakeVtn, name: str, body: dict, service: str | None = None) -> tuple[int, codec.Decoded]:
+    from vgitest.openadr.ven.reference import SERVICE
+    return post(vtn, service or SERVICE[name], codec.encode(name, body))
+
+
+def register(vtn: FakeVtn) -> str:
+    send(vtn, "oadrQueryRegistration", m.query_registration())
+    _, answer = send(vtn, "oadrCreatePartyRegistration", m.create_party_registration(ven_name="raw"))
+    return answer.body["venID"]
+
+
+def rules_on(vtn: FakeVtn, name: str | None = None) -> list[str]:
+    return [f.rule_id for fr in vtn.trace for f in fr.findings if name is None or fr.name == name]
+
+
+def trace_rules(vtn: FakeVtn) -> list[str]:
+    return [f.rule_id for f in checks.run_all(list(vtn.trace), 0, Budgets.load())]
+
+
+def code_of(answer: codec.Decoded) -> str | None:
+    return codec.find(answer.body, "eiResponse/responseCode")
+
+
+# --- transport and payload ------------------------------------------------------------------------------------
+@provokes(r.HTTP_METHOD)
+def test_get_is_refused(vtn: FakeVtn) -> None:
+    status, _ = post(vtn, "OadrPoll", b"", method="GET")
+    assert status == 405 and r.HTTP_METHOD in rules_on(vtn)
+
+
+@provokes(r.HTTP_PATH)
+def test_unknown_endpoint(vtn: FakeVtn) -> None:
+    status, _ = post(vtn, "EiNothing", codec.encode("oadrPoll", m.poll("V")))
+    assert status == 404 and r.HTTP_PATH in rules_on(vtn)
+
+
+@provokes(r.CONTENT_TYPE)
+def test_wrong_content_type_is_flagged_but_served(vtn: FakeVtn) -> None:
+    status, answer = send_ctype(vtn, "text/plain")
+    assert status == 200 and answer.name == "oadrCreatedPartyRegistration"
+    assert r.CONTENT_TYPE in rules_on(vtn, "oadrQueryRegistration")
+
+
+def send_ctype(vtn: FakeVtn, ctype: str) -> tuple[int, codec.Decoded]:
+    return post(vtn, "EiRegisterParty", codec.encode("oadrQueryRegistration", m.query_registration()), ctype=ctype)
+
+
+@provokes(r.BODY_TOO_LARGE)
+def test_oversized_body_is_refused_and_kept(vtn: FakeVtn) -> None:
+    big = b"<oadrPayload>" + b"x" * (100 * 1024) + b"</oadrPayload>"
+    status, answer = post(vtn, "OadrPoll", big)
+    assert status == 413 and answer.name == "oadrResponse"
+    frame = vtn.trace[0]
+    assert r.BODY_TOO_LARGE in [f.rule_id for f in frame.findings] and frame.raw == big
+
+
+@provokes(r.XML_MALFORMED)
+def test_malformed_xml_gets_454_and_stays_in_the_trace(vtn: FakeVtn) -> None:
+    raw = b"<oadrPayload><oadrSignedObject></oadrPayload>"
+    status, answer = post(vtn, "OadrPoll", raw)
+    assert status == 400 and code_of(answer) == "454"
+    assert vtn.trace[0].raw == raw and vtn.trace[0].name == "(malformed)"
+    assert r.XML_MALFORMED in rules_on(vtn)
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                             for i in range(1, 10))
+                  + b']><oadrPayload>&lol9;</oadrPayload>')
+
+
+@provokes(r.XML_HOSTILE)
+def test_billion_laughs_is_refused_without_expansion(vtn: FakeVtn) -> None:
+    t0 = time.monotonic()
+    status, answer = post(vtn, "OadrPoll", BILLION_LAUGHS)
+    assert time.monotonic() - t0 < 2.0
+    assert status == 400 and code_of(answer) == "454"
+    assert vtn.trace[0].raw == BILLION_LAUGHS and r.XML_HOSTILE in rules_on(vtn)
+
+
+def test_external_entity_is_never_fetched(vtn: FakeVtn) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY ext SYSTEM "http://127.0.0.1:%d/secret">]>'
+           b"<oadrPayload><oadrSignedObject><oadrPoll><venID>&ext;</venID></oadrPoll></oadrSignedObject>"
+           b"</oadrPayload>" % port)
+    status, _ = post(vtn, "OadrPoll", xxe)
+    try:
+        with pytest.raises(socket.timeout):
+            listener.accept()  # nobody dialled out
+    finally:
+        listener.close()
+    assert status == 400 and r.XML_HOSTILE in rules_on(vtn)
+
+
+def test_doctype_in_utf16_is_refused(vtn: FakeVtn) -> None:
+    body = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'.encode("utf-16")
+    status, _ = post(vtn, "OadrPoll", body)
+    assert status == 400 and r.XML_HOSTILE in rules_on(vtn)
+
+
+@provokes(r.SCHEMA)
+def test_schema_violation_gets_454_with_a_field_path(vtn: FakeVtn) -> None:
+    body = m.create_party_registration(ven_name="raw")
+    body.pop("oadrTransportName")
+    status, answer = send(vtn, "oadrCreatePartyRegistration", body)
+    assert status == 200 and code_of(answer) == "454"
+    finding = next(f for f in vtn.trace[0].findings if f.rule_id == r.SCHEMA)
+    assert "oadrCreatePartyRegistration" in finding.message
+
+
+def test_lenient_mode_serves_a_schema_invalid_payload(oadr_schema_dir: object) -> None:
+    with FakeVtn(lenient=True) as vtn:
+        body = m.create_party_registration(ven_name="raw")
+        body.pop("oadrTransportName")
+        _, answer = send(vtn, "oadrCreatePartyRegistration", body)
+        assert code_of(answer) == "200"
+        assert [f.severity.value for f in vtn.trace[0].findings if f.rule_id == r.SCHEMA] == ["warn"]
+
+
+@provokes(r.WRONG_SERVICE)
+def test_payload_on_the_wrong_endpoint(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    _, answer = send(vtn, "oadrPoll", m.poll(ven), service="EiEvent")
+    assert code_of(answer) == "454" and r.WRONG_SERVICE in rules_on(vtn, "oadrPoll")
+
+
+@provokes(r.UNEXPECTED_PAYLOAD)
+def test_vtn_payload_from_a_ven(vtn: FakeVtn) -> None:
+    register(vtn)
+    _, answer = post(vtn, "EiEvent", codec.encode("oadrDistributeEvent", m.distribute_event("X", [])))
+    assert code_of(answer) == "454" and r.UNEXPECTED_PAYLOAD in rules_on(vtn, "oadrDistributeEvent")
+
+
+# --- identity and registration ---------------------------------------------------------------------------------
+@provokes(r.NOT_REGISTERED)
+def test_poll_without_registration_gets_452(vtn: FakeVtn) -> None:
+    _, answer = send(vtn, "oadrPoll", m.poll("NOBODY"))
+    assert code_of(answer) == "452" and r.NOT_REGISTERED in rules_on(vtn)
+
+
+@provokes(r.VEN_ID)
+def test_poll_with_another_ven_id_gets_452(vtn: FakeVtn) -> None:
+    register(vtn)
+    _, answer = send(vtn, "oadrPoll", m.poll("SOMEONE-ELSE"))
+    assert code_of(answer) == "452" and r.VEN_ID in rules_on(vtn, "oadrPoll")
+
+
+@provokes(r.REGISTRATION_ID)
+def test_cancel_of_another_registration_gets_452(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    _, answer = send(vtn, "oadrCancelPartyRegistration", m.cancel_party_registration("REG-NOT-MINE", ven))
+    assert code_of(answer) == "452" and r.REGISTRATION_ID in rules_on(vtn)
+    assert vtn.state.registration_id is not None  # still registered
+
+
+def test_a_registered_ven_polls_and_gets_the_queue(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    vtn.session.queue("oadrRequestReregistration", m.request_reregistration(ven))
+    _, first = send(vtn, "oadrPoll", m.poll(ven))
+    _, second = send(vtn, "oadrPoll", m.poll(ven))
+    assert (first.name, second.name) == ("oadrRequestReregistration", "oadrResponse")
+    assert not rules_on(vtn)
+
+
+@provokes(r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE)
+def test_expect_and_forbid(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    session = vtn.session
+    with pytest.raises(NonConformance, match="expected oadrCreatedEvent"):
+        session.expect("oadrCreatedEvent", 0.2)
+    threading.Timer(0.1, lambda: send(vtn, "oadrPoll", m.poll(ven))).start()
+    with pytest.raises(NonConformance):
+        session.expect_none("oadrPoll", 2.0)
+    assert r.FORBIDDEN_MESSAGE in rules_on(vtn) and r.EXPECTED_MESSAGE in [f.rule_id for f in vtn.trace.findings]
+
+
+@provokes(r.REG_QUERY_FIRST)
+def test_registration_without_query_fails_the_suite_check(vtn: FakeVtn) -> None:
+    """The suite's N1_0010 logic, on raw frames: a create without a query before it."""
+    send(vtn, "oadrCreatePartyRegistration", m.create_party_registration(ven_name="raw"))
+    create = vtn.session.expect("oadrCreatePartyRegistration", 1)
+    queries = [f for f in vtn.session.frames(0) if f.name == "oadrQueryRegistration"]
+    with pytest.raises(NonConformance):
+        vtn.session.check(queries, r.REG_QUERY_FIRST, "no query first", create)
+    assert r.REG_QUERY_FIRST in rules_on(vtn)
+
+
+# --- trace checks -----------------------------------------------------------------------------------------------
+@provokes(r.POLL_TOO_OFTEN)
+def test_polls_too_close_together(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    send(vtn, "oadrPoll", m.poll(ven))
+    send(vtn, "oadrPoll", m.poll(ven))  # the VTN granted 2 s
+    assert trace_rules(vtn) == [r.POLL_TOO_OFTEN]
+
+
+def _deliver(vtn: FakeVtn, ven: str, response_required: str, event_id: str = "EV-1") -> dict:
+    import datetime as dt
+    ev = m.event(event_id, start=dt.datetime.now(dt.timezone.utc), signals=[m.signal([m.interval(0, 60, 1)])],
+                 ven_ids=[ven])
+    body = m.distribute_event("VGI-VTN", [(ev, response_required)], request_id="DIST-1")
+    vtn.session.queue("oadrDistributeEvent", body)
+    _, answer = send(vtn, "oadrPoll", m.poll(ven))
+    assert answer.name == "oadrDistributeEvent"
+    return ev
+
+
+@provokes(r.CREATED_EVENT_NEVER)
+def test_answer_to_a_never_event(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    _deliver(vtn, ven, "never")
+    send(vtn, "oadrCreatedEvent", m.created_event(ven, [m.event_response("EV-1", 0, "optIn", "DIST-1")]))
+    assert r.CREATED_EVENT_NEVER in trace_rules(vtn)
+
+
+@provokes(r.CREATED_EVENT_MISSING)
+def test_poll_again_without_answering(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    _deliver(vtn, ven, "always")
+    time.sleep(2.1)
+    send(vtn, "oadrPoll", m.poll(ven))
+    assert trace_rules(vtn) == [r.CREATED_EVENT_MISSING]
+
+
+@provokes(r.CREATED_EVENT_ID, r.CREATED_EVENT_REQUEST_ID)
+def test_answer_with_wrong_ids(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    _deliver(vtn, ven, "always")
+    send(vtn, "oadrCreatedEvent", m.created_event(ven, [m.event_response("EV-1", 3, "optIn", "DIST-1"),
+                                                        m.event_response("EV-1", 0, "optIn", "OTHER")]))
+    assert sorted(trace_rules(vtn)) == sorted([r.CREATED_EVENT_ID, r.CREATED_EVENT_REQUEST_ID])
+
+
+def test_a_correct_answer_raises_nothing(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    _deliver(vtn, ven, "always")
+    send(vtn, "oadrCreatedEvent", m.created_event(ven, [m.event_response("EV-1", 0, "optIn", "DIST-1")]))
+    time.sleep(2.1)
+    send(vtn, "oadrPoll", m.poll(ven))
+    assert trace_rules(vtn) == [] and not rules_on(vtn)
+
+
+@provokes(r.OPT_EVENT_ID)
+def test_opt_for_an_unknown_event(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    send(vtn, "oadrCreateOpt", m.create_opt("OPT-1", ven, event_id="NO-SUCH-EVENT"))
+    assert trace_rules(vtn) == [r.OPT_EVENT_ID]
+
+
+@provokes(r.UTC)
+def test_local_time_is_flagged(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    raw = codec.encode("oadrCreateOpt", m.create_opt("OPT-1", ven)).replace(b"Z</ei:createdDateTime>",
+                                                                           b"+02:00</ei:createdDateTime>")
+    post(vtn, "EiOpt", raw)
+    assert trace_rules(vtn) == [r.UTC]
+
+
+def _register_reports(vtn: FakeVtn, ven: str, request_id: str = "0") -> dict:
+    desc = m.report_description("rid-1", "usage", item=m.real_power(), min_period_s=10)
+    report = m.metadata_report([desc], specifier_id="SPEC-1", report_request_id=request_id)
+    _, answer = send(vtn, "oadrRegisterReport", m.register_report([report], ven))
+    return answer.body["oadrReportRequest"]
+
+
+def _update(vtn: FakeVtn, ven: str, rr: str, rid: str = "rid-1") -> None:
+    import datetime as dt
+    now = dt.datetime.now(dt.timezone.utc)
+    rep = m.data_report([m.report_interval(now, 10, rid, 5.0, 0)], report_request_id=rr, specifier_id="SPEC-1")
+    send(vtn, "oadrUpdateReport", m.update_report([rep], ven))
+
+
+@provokes(r.REPORT_REGISTER_REQUEST_ID)
+def test_registered_report_with_nonzero_request_id(vtn: FakeVtn) -> None:
+    _register_reports(vtn, register(vtn), request_id="7")
+    assert trace_rules(vtn) == [r.REPORT_REGISTER_REQUEST_ID]
+
+
+@provokes(r.REPORT_REQUEST_ID, r.REPORT_RID)
+def test_update_for_unknown_request_and_rid(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    rr = _register_reports(vtn, ven)["reportRequestID"]
+    _update(vtn, ven, "RR-NOBODY-ASKED")
+    _update(vtn, ven, rr, rid="rid-other")
+    _update(vtn, ven, rr)
+    assert sorted(trace_rules(vtn)) == sorted([r.REPORT_REQUEST_ID, r.REPORT_RID])
+
+
+@provokes(r.REPORT_AFTER_CANCEL)
+def test_update_after_acknowledged_cancel(vtn: FakeVtn) -> None:
+    ven = register(vtn)
+    rr = _register_reports(vtn, ven)["reportRequestID"]
+    vtn.session.queue("oadrCancelReport", m.cancel_report([rr], ven_id=ven))
+    send(vtn, "oadrPoll", m.poll(ven))
+    send(vtn, "oadrCanceledReport", m.canceled_report("x", [], ven))
+    _update(vtn, ven, rr)
+    assert r.REPORT_AFTER_CANCEL in trace_rules(vtn)
+
+
+def test_every_openadr_rule_is_provoked_here() -> None:
+    missing = {x.id for x in RULES.for_protocol("openadr")} - PROVOKED
+    assert not missing, f"OpenADR rules without a provoking test: {sorted(missing)}"
