@@ -1,0 +1,124 @@
+"""Interoperability: a VEN built on the `openleadr` library (an independent 2.0b implementation) against the
+fake VTN. It registers, registers its reports, polls, receives and answers an event, opts out, and reports;
+every exchange is validated and checked like a DUT's, and any finding is shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Iterator
+
+import pytest
+
+from vgitest.budgets import Budgets
+from vgitest.loop import BackgroundLoop
+from vgitest.openadr import checks, messages as m
+from vgitest.openadr.codec import as_list, find
+from vgitest.openadr.vtn import FakeVtn
+
+openleadr = pytest.importorskip("openleadr", reason="openleadr is a dev dependency (pip install -e '.[dev]')")
+logging.getLogger("openleadr").setLevel(logging.CRITICAL)
+
+
+@pytest.fixture(scope="module")
+def oadr_schema_dir() -> object:
+    from vgitest.openadr import schemas
+    from vgitest.upstream import UpstreamError
+    try:
+        return schemas.schema_dir()
+    except UpstreamError as e:
+        pytest.skip(f"OpenADR 2.0b schemas unavailable: {e}")
+
+
+@pytest.fixture(scope="module")
+def world(oadr_schema_dir: object) -> Iterator[tuple[FakeVtn, object, BackgroundLoop]]:
+    vtn = FakeVtn(poll_freq_s=1, ven_id="OPENLEADR-VEN").start()
+    loop = BackgroundLoop("openleadr-ven")
+    answers: list[str] = []
+
+    async def on_event(event: dict) -> str:
+        answers.append(event["event_descriptor"]["event_id"])
+        return "optIn"
+
+    def build():  # noqa: ANN202 - the client must be made on its own loop
+        client = openleadr.OpenADRClient(ven_name="openleadr-ven", vtn_url=vtn.url, allow_jitter=False,
+                                         disable_signature=True)
+        client.add_handler("on_event", on_event)
+        client.add_report(callback=lambda: 230.5, resource_id="charger-1", measurement="voltage",
+                          sampling_rate=dt.timedelta(seconds=1))
+        return client
+
+    async def start():  # noqa: ANN202
+        client = build()
+        await client.run()
+        return client
+
+    client = loop.run(start(), timeout=30)
+    yield vtn, client, loop
+    try:
+        loop.run(client.stop(), timeout=10)
+    except Exception:
+        pass
+    loop.stop()
+    vtn.stop()
+
+
+def fails(vtn: FakeVtn, start: int = 0) -> list[str]:
+    frame_findings = [f for fr in vtn.trace.since(start) for f in fr.findings]
+    trace_findings = checks.run_all(list(vtn.trace), start, Budgets.load())
+    return [str(f) for f in frame_findings + trace_findings if f.severity.value == "fail"]
+
+
+def test_registers_registers_reports_and_polls(world) -> None:  # noqa: ANN001
+    vtn, _, _ = world
+    ven = vtn.session
+    ven.expect("oadrQueryRegistration", 10)
+    ven.expect("oadrCreatePartyRegistration", 10)
+    ven.expect("oadrRegisterReport", 10)
+    ven.expect("oadrPoll", 10, {"venID": "OPENLEADR-VEN"})
+    assert vtn.state.registration_id and vtn.state.reports
+    assert fails(vtn) == []
+
+
+def test_answers_an_event(world) -> None:  # noqa: ANN001
+    vtn, _, _ = world
+    ven = vtn.session
+    start = len(vtn.trace)
+    ven.cursor = start
+    sig = m.signal([m.interval(0, 1800, 1), m.interval(1, 1800, 2)], current=0)
+    ev = m.event("OL-EVENT-1", start=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10), signals=[sig],
+                 ven_ids=["OPENLEADR-VEN"])
+    vtn.state.events["OL-EVENT-1"] = (ev, "always")
+    ven.queue("oadrDistributeEvent", m.distribute_event(vtn.state.vtn_id, [(ev, "always")], request_id="OL-DIST-1"))
+    assert ven.wait_delivered(10) is not None
+    created = ven.expect("oadrCreatedEvent", 10)
+    resp = as_list(find(created.body, "eiCreatedEvent/eventResponses/eventResponse"))
+    assert [(find(x, "qualifiedEventID/eventID"), x.get("optType")) for x in resp] == [("OL-EVENT-1", "optIn")]
+    ven.expect("oadrPoll", 10)
+    assert fails(vtn, start) == []
+
+
+def test_opts_out(world) -> None:  # noqa: ANN001
+    vtn, client, loop = world
+    ven = vtn.session
+    start = len(vtn.trace)
+    ven.cursor = start
+    loop.run(client.create_opt(opt_type="optOut", opt_reason="participating", targets=[{"ven_id": "OPENLEADR-VEN"}],
+                               event_id="OL-EVENT-1", modification_number=0), timeout=15)
+    opt = ven.expect("oadrCreateOpt", 10)
+    assert opt.body.get("optType") == "optOut"
+    answer = ven.answer_to(opt)
+    assert answer is not None and answer.name == "oadrCreatedOpt"
+    assert fails(vtn, start) == []
+
+
+def test_reports_what_the_vtn_requested(world) -> None:  # noqa: ANN001
+    vtn, _, _ = world
+    ven = vtn.session
+    ven.cursor = 0
+    ven.expect("oadrCreatedReport", 15)
+    update = ven.expect("oadrUpdateReport", 15)
+    requested = set(vtn.state.report_requests)
+    sent = {str(x.get("reportRequestID")) for x in as_list(update.body.get("oadrReport"))}
+    assert sent <= requested and sent
+    assert fails(vtn) == []
