@@ -30,11 +30,11 @@ INVALID_ID = 452
 
 @dataclasses.dataclass
 class Reply:
-    """A payload to answer with; `delivered` marks a queued payload handed out on a poll."""
+    """A payload to answer with; `delivered` is the number of a queued payload handed out on a poll."""
 
     name: str
     body: dict
-    delivered: bool = False
+    delivered: int = 0
 
 
 @dataclasses.dataclass
@@ -153,14 +153,14 @@ def _canceled(state: VtnState, session: Any, frame: Frame, body: dict, rid: str)
 # --- poll and events ------------------------------------------------------------------------------------------
 def _poll(state: VtnState, session: Any, frame: Frame, body: dict, rid: str) -> tuple[str, dict] | Reply:
     if session.outbox:
-        name, payload = session.outbox.popleft()
+        name, payload, seq = session.outbox.popleft()
         if name == "oadrCreateReport":  # the VTN now expects these reports
             for req in as_list(payload.get("oadrReportRequest")):
                 state.report_requests[str(req.get("reportRequestID"))] = req
         elif name == "oadrCancelReport":
             for rr in as_list(payload.get("reportRequestID")):
                 state.report_requests.pop(str(rr), None)
-        return Reply(name, payload, delivered=True)
+        return Reply(name, payload, delivered=seq)
     return "oadrResponse", m.response("", 200, "OK", state.ven_id)
 
 

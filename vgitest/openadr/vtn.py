@@ -62,8 +62,11 @@ class VenSession:
         self.vtn = vtn
         self.overrides: dict[str, tuple[Answer, bool]] = {}
         self.forbidden: dict[str, str] = {}
-        self.outbox: deque[tuple[str, dict]] = deque()
+        self.outbox: deque[tuple[str, dict, int]] = deque()
         self.cursor = 0
+        self._seq = itertools.count(1)
+        self._last_queued = 0
+        self._queued_at = 0
 
     # configuration per test ----------------------------------------------------------------------------
     def reset_for_test(self) -> None:
@@ -84,9 +87,13 @@ class VenSession:
         """Fail the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends `payload`."""
         self.forbidden[payload] = reason
 
-    def queue(self, name: str, body: dict) -> None:
-        """Deliver `name` in answer to the VEN's next oadrPoll (HTTP pull)."""
-        self.outbox.append((name, body))
+    def queue(self, name: str, body: dict) -> int:
+        """Deliver `name` in answer to the VEN's next oadrPoll (HTTP pull); returns its delivery number."""
+        if not self.outbox:
+            self._queued_at = len(self.vtn.trace)
+        self._last_queued = next(self._seq)
+        self.outbox.append((name, body, self._last_queued))
+        return self._last_queued
 
     @property
     def state(self) -> VtnState:
@@ -144,16 +151,13 @@ class VenSession:
                                        request.index, timeout)
 
     def wait_delivered(self, timeout: float) -> Frame | None:
-        """Wait until the queue is empty; the poll answer frame that delivered the last item, or None."""
-        deadline = time.monotonic() + timeout
-        while self.outbox and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if self.outbox:
-            return None
-        for f in reversed(self.vtn.trace.since(self.cursor)):
-            if f.direction is Direction.OUT and f.meta.get("delivered"):
-                return f
-        return None
+        """Wait until the last queued payload was handed out on a poll; the answer frame that carried it."""
+        last = self._last_queued
+
+        def carried(f: Frame) -> bool:
+            return f.direction is Direction.OUT and f.meta.get("delivered") == last
+
+        return self.vtn.trace.wait_for(carried, self._queued_at, timeout)
 
     # verdicts ------------------------------------------------------------------------------------------
     def fail(self, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> NoReturn:
@@ -444,7 +448,7 @@ class FakeVtn:
     def _respond(self, request: Frame, answer: Answer) -> web.Response:
         if answer is None:
             answer = self._default(request)
-        delivered = False
+        delivered = 0
         if isinstance(answer, Raw):
             body, status, ctype = answer.body, answer.status, answer.content_type
         else:
@@ -456,7 +460,7 @@ class FakeVtn:
         meta: dict[str, Any] = {"status": status, "content_type": ctype,
                                 "harness_latency_us": round((t_ns - request.t_ns) / 1000, 1)}
         if delivered:
-            meta["delivered"] = True
+            meta["delivered"] = delivered
         decoded = codec.decode(body, max_bytes=len(body) + 1, names=self.names)
         out = Frame(t_ns, wall, Direction.OUT, "openadr", "2.0b", request.connection, "RESPONSE",
                     decoded.name or "(raw)", request.correlation, body, decoded.body, meta=meta)
