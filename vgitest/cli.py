@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .resources import data_dir, suites_dir
 
@@ -97,14 +98,28 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def _cmd_station(args: argparse.Namespace) -> int:
-    from .ocpp.station.standalone import serve
-    params = {}
-    for kv in args.param:
-        k, _, v = kv.partition("=")
-        params[k] = float(v) if v.replace(".", "", 1).isdigit() else v
+    from .standalone import serve
     try:
         serve(args.version, args.csms_url, args.identity, args.password, args.hook_host, args.hook_port,
-              args.connectors, tuple(args.fault), params)
+              args.connectors, tuple(args.fault), _params(args.param))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kv in pairs:
+        k, _, v = kv.partition("=")
+        out[k] = float(v) if v.replace(".", "", 1).isdigit() else v
+    return out
+
+
+def _cmd_ven(args: argparse.Namespace) -> int:
+    from .standalone import serve
+    try:
+        serve("2.0b", args.vtn_url, args.name, None, args.hook_host, args.hook_port, 1, tuple(args.fault),
+              _params(args.param), protocol="openadr")
     except KeyboardInterrupt:
         pass
     return 0
@@ -118,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reports", default=os.environ.get("VGITEST_REPORTS", "reports"), help="report directory")
     r.add_argument("--profile", action="append", help="DUT profile (repeatable); needs --suite")
     r.add_argument("--suite", action="append", help="suite folder(s) to run with --profile")
-    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201)")
+    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201, openadr20b)")
     r.add_argument("--fault", action="append", default=[], help="inject a named fault into the reference simulator")
     r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
     r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")
@@ -144,6 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--fault", action="append", default=[], help="inject a named fault")
     st.add_argument("--param", action="append", default=[], help="PIXIT parameter key=value (repeatable)")
     st.set_defaults(fn=_cmd_station)
+    vn = sub.add_parser("ven", help="run the reference OpenADR 2.0b VEN as a separate program with an HTTP test hook "
+                        "(what a vendor's VEN looks like to the harness)")
+    vn.add_argument("--vtn-url", required=True, help="base URL of the VTN, e.g. http://127.0.0.1:8080/OpenADR2/"
+                    "Simple/2.0b")
+    vn.add_argument("--name", default="vgitest-ref-ven", help="the VEN name it registers with")
+    vn.add_argument("--hook-host", default="127.0.0.1")
+    vn.add_argument("--hook-port", type=int, default=8766)
+    vn.add_argument("--fault", action="append", default=[], help="inject a named fault (see `vgitest faults`)")
+    vn.add_argument("--param", action="append", default=[], help="PIXIT parameter key=value (repeatable)")
+    vn.set_defaults(fn=_cmd_ven)
     p = sub.add_parser("profiles", help="list the built-in DUT profiles")
     p.set_defaults(fn=_cmd_profiles)
     from .exi.cli import register as register_exi

@@ -34,7 +34,7 @@ def test_P1_2020_TH_VTN_1(registered_ven, dut, t) -> None:
     """An opt schedule (an availability window, no event) is sent with its window and accepted."""
     ven = registered_ven
     start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
-    dut.perform("opt_schedule", start=m.timestamp(start), duration_s=3600, opt="optOut")
+    dut.perform("opt_schedule", start=m.timestamp(start), duration_s=3600, opt="optOut", opt_id=m.new_id("OPT"))
     opt = ven.expect("oadrCreateOpt", t.wait)
     window = find(opt.body, "vavailability/components/available/properties/xcal:duration/xcal:duration")
     ven.check(window == "PT1H", r.EXPECTED_MESSAGE, f"the opt schedule's window is {window!r}, expected PT1H", opt)

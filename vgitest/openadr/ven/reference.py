@@ -180,7 +180,13 @@ class ReferenceVen:
     # --- protocol ---------------------------------------------------------------------------------------
     async def _run(self) -> None:
         try:
-            await self._register()
+            while True:  # like a real VEN: keep trying until the VTN is reachable and accepts the registration
+                try:
+                    await self._register()
+                    break
+                except RuntimeError as exc:
+                    self.log.append(f"registration: {exc}; retrying")
+                    await asyncio.sleep(min(5.0, self.poll_freq_s))
             await self._register_reports()
             while self.registration_id is not None or self.has("poll_after_cancel"):
                 await self._poll_once()

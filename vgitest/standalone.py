@@ -1,13 +1,13 @@
-"""Run a reference station as a separate process with an HTTP test hook.
+"""Run a reference simulator (charging station, VEN) as a separate process with an HTTP test hook.
 
-This is what a vendor's own station looks like to the harness: a program that connects to the fake
-CSMS's URL and performs physical actions when its test hook is called. The `command` DUT adapter maps
-each action to a shell command such as::
+This is what a vendor's own device looks like to the harness: a program that talks to the fake peer's URL
+and performs physical actions when its test hook is called. The `command` DUT adapter maps each action to a
+shell command such as::
 
     curl -fsS -X POST "http://127.0.0.1:8765/action/plug_in?connector=1"
 
 Endpoints: ``POST /action/<name>?param=value...`` performs a DUT action (power_on, reboot, plug_in,
-unplug, present_token, ...); ``GET /health`` answers 200 once the station runs.
+reregister, opt_out, ...); ``GET /health`` answers 200 once the simulator runs.
 """
 
 from __future__ import annotations
@@ -19,20 +19,22 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ...run import SIMULATORS
+from .run import SIMULATORS
 
 
 def _coerce(v: str) -> Any:
     return int(v) if v.isdigit() else v
 
 
-def serve(version: str, csms_url: str, identity: str, password: str | None, hook_host: str, hook_port: int,
+def serve(version: str, peer_url: str, identity: str, password: str | None, hook_host: str, hook_port: int,
           connectors: int = 1, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
-          ready: threading.Event | None = None) -> None:
-    mod, cls = SIMULATORS[("ocpp", version)].split(":")
-    station = getattr(importlib.import_module(mod), cls)(csms_url, identity, password=password,
+          ready: threading.Event | None = None, protocol: str = "ocpp") -> None:
+    """Start the reference simulator for (protocol, version) against `peer_url`; serve its hook until killed."""
+    mod, cls = SIMULATORS[(protocol, version)].split(":")
+    station = getattr(importlib.import_module(mod), cls)(peer_url, identity, password=password,
                                                           connectors=connectors, faults=faults,
                                                           params=params or {})
+    csms_url = peer_url
 
     class Hook(BaseHTTPRequestHandler):
         def _reply(self, code: int, body: dict) -> None:
@@ -45,7 +47,8 @@ def serve(version: str, csms_url: str, identity: str, password: str | None, hook
 
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
             if self.path == "/health":
-                self._reply(200, {"identity": identity, "version": version, "events": station.events[-20:]})
+                events = getattr(station, "events", None) or getattr(station, "log", [])
+                self._reply(200, {"identity": identity, "version": version, "events": list(events)[-20:]})
             else:
                 self._reply(404, {"error": "unknown endpoint"})
 
@@ -70,7 +73,7 @@ def serve(version: str, csms_url: str, identity: str, password: str | None, hook
     station.start()
     if ready is not None:
         ready.set()
-    print(f"reference station {identity} (OCPP {version}) -> {csms_url}; test hook on "
+    print(f"reference {protocol} {version} simulator {identity} -> {csms_url}; test hook on "
           f"http://{hook_host}:{server.server_address[1]}/action/<name>", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -1,0 +1,55 @@
+"""A VEN that runs outside the harness, driven through the `command` adapter.
+
+`vgitest ven` runs the reference VEN as a separate program with an HTTP test hook, like a vendor's VEN with
+its own test interface; the profile maps every DUT action to a `curl` call. The OpenADR 2.0b suite must give
+the same verdicts as with the in-process simulated adapter."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_external_station import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the example profile's commands use curl")
+def test_external_ven_through_command_adapter(tmp_path: Path) -> None:
+    vtn_port, hook_port = free_port(), free_port()
+    prof = tmp_path / "external.toml"
+    prof.write_text((ROOT / "profiles/external-ven-20b.toml").read_text().replace("8766", str(hook_port)))
+    ven = subprocess.Popen([sys.executable, "-m", "vgitest.cli", "ven", "--vtn-url",
+                            f"http://127.0.0.1:{vtn_port}/OpenADR2/Simple/2.0b", "--name", "vgitest-ext-ven",
+                            "--hook-port", str(hook_port)],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{hook_port}/health", timeout=1).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the standalone VEN did not come up"
+                assert ven.poll() is None, ven.stdout.read() if ven.stdout else "VEN exited"
+                time.sleep(0.2)
+        reports = tmp_path / "reports"
+        run = subprocess.run([sys.executable, "-m", "pytest", "suites/openadr20b", f"--vgi-profile={prof}",
+                              f"--vgi-port={vtn_port}", f"--vgi-reports={reports}", "--vgi-run-name=ext",
+                              "-p", "no:cacheprovider", "-q"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert (reports / "ext/results.json").is_file(), run.stdout[-3000:] + run.stderr[-3000:]
+        results = json.loads((reports / "ext/results.json").read_text())
+        verdicts = {r["test"]: r["verdict"] for r in results["results"]}
+        assert run.returncode == 0, run.stdout[-4000:]
+        assert sum(v == "PASS" for v in verdicts.values()) >= 25, verdicts
+    finally:
+        ven.terminate()
+        ven.wait(10)
