@@ -26,6 +26,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_hook(proc: subprocess.Popen, hook_port: int, timeout: float = 20.0) -> None:
+    """Wait until a standalone simulator answers on its test hook (or fail with its output)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{hook_port}/health", timeout=1).read()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, "the standalone simulator did not come up"
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else "the simulator exited"
+            time.sleep(0.2)
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the example profile's commands use curl")
 def test_external_station_through_command_adapter(tmp_path: Path) -> None:
     csms_port, hook_port = free_port(), free_port()
@@ -39,15 +52,7 @@ def test_external_station_through_command_adapter(tmp_path: Path) -> None:
                                 "--param", "connection_timeout=4"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{hook_port}/health", timeout=1).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the standalone station did not come up"
-                assert station.poll() is None, station.stdout.read() if station.stdout else "station exited"
-                time.sleep(0.2)
+        wait_for_hook(station, hook_port)
         reports = tmp_path / "reports"
         run = subprocess.run([sys.executable, "-m", "pytest", "suites/ocpp16", f"--vgi-profile={prof}",
                               f"--vgi-port={csms_port}", f"--vgi-reports={reports}", "--vgi-run-name=ext",

@@ -10,13 +10,11 @@ import json
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.test_external_station import free_port
+from tests.test_external_station import free_port, wait_for_hook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,15 +29,7 @@ def test_external_ven_through_command_adapter(tmp_path: Path) -> None:
                             "--hook-port", str(hook_port)],
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{hook_port}/health", timeout=1).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the standalone VEN did not come up"
-                assert ven.poll() is None, ven.stdout.read() if ven.stdout else "VEN exited"
-                time.sleep(0.2)
+        wait_for_hook(ven, hook_port)
         reports = tmp_path / "reports"
         run = subprocess.run([sys.executable, "-m", "pytest", "suites/openadr20b", f"--vgi-profile={prof}",
                               f"--vgi-port={vtn_port}", f"--vgi-reports={reports}", "--vgi-run-name=ext",

@@ -6,10 +6,9 @@ import time
 
 import pytest
 
-from helpers16 import answer_to, calls, frames_named, tolerance, wait_s
+from helpers16 import answer_to, frames_named, tolerance, wait_s
 from vgitest.findings import Finding, Severity
 from vgitest.ocpp import rules as r
-from vgitest.trace import Direction
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
 

@@ -3,7 +3,6 @@ disconnect, who may stop a transaction, and an idTag the CSMS does not accept.""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 

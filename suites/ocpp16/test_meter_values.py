@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from helpers16 import config, stop_and_unplug, tolerance, wait_s
+from helpers16 import config, stop_and_unplug, tolerance
 from vgitest.ocpp import rules as r
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")

@@ -21,7 +21,7 @@ import time
 import urllib.parse
 import uuid
 from collections import deque
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -32,6 +32,7 @@ from ..budgets import Budgets
 from ..evidence.allure import step as _step
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
+from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
@@ -150,8 +151,12 @@ class _Link:
 
 
 # --- the test-facing session of one station identity -------------------------------------------------------
-class StationSession:
+class StationSession(Verdicts):
     """A station identity as seen by the fake CSMS, across its (re)connections. Synchronous API for tests."""
+
+    @property
+    def _trace(self) -> Trace:
+        return self.csms.trace
 
     def __init__(self, csms: "FakeCsms", identity: str) -> None:
         self.csms = csms
@@ -264,31 +269,6 @@ class StationSession:
             time.sleep(0.01)
 
     # verdicts ------------------------------------------------------------------------------------------
-    def fail(self, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> "NoReturn":
-        """Record a finding with `rule_id` (on `frame` if given) and fail the test with it."""
-        finding = Finding.of(rule_id, message, frame.index if frame is not None else None, **details)
-        if frame is not None:
-            frame.findings.append(finding)
-        else:
-            self.csms.trace.add_finding(finding)
-        raise NonConformance(f"[{rule_id}] {message}", [finding])
-
-    def record(self, rule_id: str, message: str, frame: Frame | None = None, *, severity: Severity | None = None,
-               **details: Any) -> Finding:
-        """Record a finding without stopping the test (e.g. a broken SHOULD: severity WARN gives NON_STRICT)."""
-        finding = Finding.of(rule_id, message, frame.index if frame is not None else None, severity=severity,
-                             **details)
-        if frame is not None:
-            frame.findings.append(finding)
-        else:
-            self.csms.trace.add_finding(finding)
-        return finding
-
-    def check(self, condition: Any, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> None:
-        """`fail(...)` unless `condition` holds."""
-        if not condition:
-            self.fail(rule_id, message, frame, **details)
-
     # acting --------------------------------------------------------------------------------------------
     def call(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True) -> dict:
         """Send a CALL and return the validated CALLRESULT payload. A CALLERROR raises OcppCallError; no

@@ -15,7 +15,7 @@ import logging
 import ssl
 import time
 from collections import deque
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -23,6 +23,7 @@ from aiohttp.web_protocol import RequestHandler
 from ..budgets import Budgets
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
+from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
@@ -55,8 +56,12 @@ class Delay:
 Answer = Any  # (name, body) | Reply | Raw | Delay | Callable[[Frame], Answer] | None (use the default)
 
 
-class VenSession:
+class VenSession(Verdicts):
     """The test's handle on the VEN under test: what it sent, what the VTN answers and delivers."""
+
+    @property
+    def _trace(self) -> Trace:
+        return self.vtn.trace
 
     def __init__(self, vtn: "FakeVtn") -> None:
         self.vtn = vtn
@@ -158,25 +163,6 @@ class VenSession:
             return f.direction is Direction.OUT and f.meta.get("delivered") == last
 
         return self.vtn.trace.wait_for(carried, self._queued_at, timeout)
-
-    # verdicts ------------------------------------------------------------------------------------------
-    def fail(self, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> NoReturn:
-        finding = self.record(rule_id, message, frame, **details)
-        raise NonConformance(f"[{rule_id}] {message}", [finding])
-
-    def record(self, rule_id: str, message: str, frame: Frame | None = None, *, severity: Severity | None = None,
-               **details: Any) -> Finding:
-        finding = Finding.of(rule_id, message, frame.index if frame is not None else None, severity=severity,
-                             **details)
-        if frame is not None:
-            frame.findings.append(finding)
-        else:
-            self.vtn.trace.add_finding(finding)
-        return finding
-
-    def check(self, condition: Any, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> None:
-        if not condition:
-            self.fail(rule_id, message, frame, **details)
 
 
 def _summary(names: Any) -> str:

@@ -26,6 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ...loop import BackgroundLoop
+from ...simulator import LoopSimulator
 from .faults import check_names
 
 log = logging.getLogger("vgitest.ocpp.station")
@@ -60,7 +61,7 @@ class Connector:
     locked: bool = False
 
 
-class ReferenceStation(abc.ABC):
+class ReferenceStation(LoopSimulator, abc.ABC):
     version = ""
     subprotocol = ""
 
@@ -84,6 +85,7 @@ class ReferenceStation(abc.ABC):
         self.powered = False
         self.ws: ClientConnection | None = None
         self.loop: BackgroundLoop | None = None
+        self.kind = "station"
         self._life: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._pending: dict[str, asyncio.Future] = {}
@@ -112,31 +114,7 @@ class ReferenceStation(abc.ABC):
     async def on_power_loss(self) -> None:
         """Version hook: forget volatile state on reboot."""
 
-    # --- life cycle (called from any thread) ---------------------------------------------------------------
-    def start(self) -> "ReferenceStation":
-        if self.loop is None:
-            self.loop = BackgroundLoop(f"vgitest-station-{self.identity}")
-        self.loop.run(self._power_on())
-        return self
-
-    def stop(self) -> None:
-        if self.loop is None:
-            return
-        try:
-            self.loop.run(self._power_off(), timeout=10)
-        except Exception:
-            log.exception("stopping the reference station")
-        self.loop.stop()
-        self.loop = None
-
-    def perform(self, action: str, **params: Any) -> None:
-        """Entry point of the `simulated` DUT adapter: the physical actions a test may ask for."""
-        fn = getattr(self, f"do_{action}", None)
-        if fn is None:
-            raise ValueError(f"the reference station cannot perform {action!r}")
-        assert self.loop is not None, "station not started"
-        self.loop.run(fn(**params))
-
+    # --- life cycle: start/stop/perform come from LoopSimulator ---------------------------------------------
     async def do_power_on(self) -> None:
         await self._power_on()
 

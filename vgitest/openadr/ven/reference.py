@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from ...loop import BackgroundLoop
+from ...simulator import LoopSimulator
 from .. import codec, messages as m
 from ..codec import as_list, find
 from .catalog import OADR_FAULTS, VERSION
@@ -37,8 +38,10 @@ R_POWER, R_STATUS = "vgi-power", "vgi-status"
 SPEC_USAGE, SPEC_STATUS = "VGI-SPEC-USAGE", "VGI-SPEC-STATUS"
 
 
-class ReferenceVen:
+class ReferenceVen(LoopSimulator):
     """The adapter-facing object: `start()`, `stop()` and `perform(action, **params)`."""
+
+    kind = "VEN"
 
     def __init__(self, vtn_url: str, ven_name: str = "vgitest-ref-ven", *, faults: tuple[str, ...] = (),
                  params: dict[str, Any] | None = None, ssl_context: ssl.SSLContext | None = None,
@@ -67,31 +70,7 @@ class ReferenceVen:
     def has(self, fault: str) -> bool:
         return fault in self.faults
 
-    # --- life cycle (any thread) -----------------------------------------------------------------------
-    def start(self) -> "ReferenceVen":
-        if self.loop is None:
-            self.loop = BackgroundLoop("vgitest-ven")
-        self.loop.run(self._power_on())
-        return self
-
-    def stop(self) -> None:
-        if self.loop is None:
-            return
-        try:
-            self.loop.run(self._power_off(), timeout=10)
-        except Exception:
-            log.exception("stopping the reference VEN")
-        self.loop.stop()
-        self.loop = None
-
-    def perform(self, action: str, **params: Any) -> None:
-        """Entry point of the `simulated` DUT adapter."""
-        fn = getattr(self, f"do_{action}", None)
-        if fn is None:
-            raise ValueError(f"the reference VEN cannot perform {action!r}")
-        assert self.loop is not None, "VEN not started"
-        self.loop.run(fn(**params))
-
+    # --- life cycle: start/stop/perform come from LoopSimulator -----------------------------------------
     async def _power_on(self) -> None:
         if self._life is not None and not self._life.done():
             return
