@@ -21,25 +21,11 @@ from typing import Any
 
 from lxml import etree
 
-from . import rules as r
+from . import namespaces, rules as r
 
-NS = {
-    "oadr": "http://openadr.org/oadr-2.0b/2012/07",
-    "ei": "http://docs.oasis-open.org/ns/energyinterop/201110",
-    "pyld": "http://docs.oasis-open.org/ns/energyinterop/201110/payloads",
-    "emix": "http://docs.oasis-open.org/ns/emix/2011/06",
-    "xcal": "urn:ietf:params:xml:ns:icalendar-2.0",
-    "strm": "urn:ietf:params:xml:ns:icalendar-2.0:stream",
-    "power": "http://docs.oasis-open.org/ns/emix/2011/06/power",
-    "scale": "http://docs.oasis-open.org/ns/emix/2011/06/siscale",
-    "ds": "http://www.w3.org/2000/09/xmldsig#",
-    "dsig11": "http://www.w3.org/2009/xmldsig11#",
-    "gb": "http://naesb.org/espi",
-    "atom": "http://www.w3.org/2005/Atom",
-    "iso": "urn:un:unece:uncefact:codelist:standard:5:ISO42173A:2010-04-07",
-    "gml": "http://www.opengis.net/gml/3.2",
-    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
-}
+NS = {**namespaces.NS,  # the prefixes findings use, plus two the payload builders need
+      "iso": "urn:un:unece:uncefact:codelist:standard:5:ISO42173A:2010-04-07",
+      "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
 PREFIX = {uri: p for p, uri in NS.items()}
 SCHEMA_VERSION = "2.0b"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2.0b payload, far below what could hurt the harness
