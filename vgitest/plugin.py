@@ -333,14 +333,18 @@ def vgi_budgets(vgi_run: VgiRun) -> Any:
     return vgi_run.budgets
 
 
-@pytest.fixture
-def csms(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
-    """The fake CSMS (started once per session; every frame of this test is checked and kept as evidence)."""
-    server = vgi_run.ensure_csms()
+def _started(server: Any, request: pytest.FixtureRequest) -> Any:
+    """A fake peer started during this test's setup: the test's frames begin where its trace stands now."""
     rec = request.node.stash.get(RECORD, None)
     if rec is not None and rec.get("start") is None:
         (rec["start"], rec["fstart"]), rec["start_ns"] = server.trace.mark(), time.monotonic_ns()
     return server
+
+
+@pytest.fixture
+def csms(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The fake CSMS (started once per session; every frame of this test is checked and kept as evidence)."""
+    return _started(vgi_run.ensure_csms(), request)
 
 
 @pytest.fixture(scope="session")
@@ -395,11 +399,7 @@ def running_transaction(booted_station: Any, dut: Any, vgi_profile: Any) -> dict
 @pytest.fixture
 def vtn(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
     """The fake VTN (started once per session; every exchange of this test is checked and kept as evidence)."""
-    server = vgi_run.ensure_vtn()
-    rec = request.node.stash.get(RECORD, None)
-    if rec is not None and rec.get("start") is None:
-        (rec["start"], rec["fstart"]), rec["start_ns"] = server.trace.mark(), time.monotonic_ns()
-    return server
+    return _started(vgi_run.ensure_vtn(), request)
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ from .verdict import NonConformance
 class Verdicts:
     """Mixin: subclasses expose the peer's trace as `_trace`."""
 
-    @property
-    def _trace(self) -> Trace:
-        raise NotImplementedError
+    _trace: Trace
 
     def fail(self, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> NoReturn:
         """Record a finding with `rule_id` (on `frame` if given) and fail the test with it."""

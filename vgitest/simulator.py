@@ -3,6 +3,7 @@ DUT adapter (`perform("plug_in", connector=1)` runs `do_plug_in(connector=1)` on
 
 from __future__ import annotations
 
+import abc
 import logging
 from typing import Any
 
@@ -11,7 +12,7 @@ from .loop import BackgroundLoop
 log = logging.getLogger("vgitest.simulator")
 
 
-class LoopSimulator:
+class LoopSimulator(abc.ABC):
     """Subclasses provide `async _power_on()`, `async _power_off()` and `async do_<action>(...)` methods."""
 
     loop: BackgroundLoop | None = None
@@ -41,8 +42,10 @@ class LoopSimulator:
         assert self.loop is not None, f"{self.kind} not started"
         self.loop.run(fn(**params))
 
+    @abc.abstractmethod
     async def _power_on(self) -> None:
-        raise NotImplementedError
+        """Switch the simulated device on (it starts talking to the fake peer)."""
 
+    @abc.abstractmethod
     async def _power_off(self) -> None:
-        raise NotImplementedError
+        """Switch it off (connections closed, tasks cancelled)."""
