@@ -13,6 +13,7 @@ faults, params)``, ``start()``, ``stop()`` and ``perform(action, **params)``.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import base64
 import dataclasses
 import datetime as _dt
@@ -273,6 +274,8 @@ class _MhStationBase:
         task = asyncio.get_running_loop().create_task(self._guard(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if inspect.iscoroutine(coro):  # cancelled before it ran: close it, so it is not left un-awaited
+            task.add_done_callback(lambda t: coro.close() if t.cancelled() else None)
         return task
 
     @staticmethod
