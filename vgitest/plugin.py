@@ -99,7 +99,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if run is None:
         return
     run.stop()
-    if not run.results:
+    if not run.results or run.profile is None:  # no DUT profile: no conformance run, nothing to report
         return
     from .evidence.report import write_environment, write_results
     p = run.profile
