@@ -37,6 +37,8 @@ def test_R1_3020_TH_VTN_1(registered_ven, t) -> None:
     """A report request the VTN sends later (oadrCreateReport on a poll) is confirmed as pending in
     oadrCreatedReport and then reported."""
     ven = registered_ven
+    if not ven.state.reports:
+        raise Inconclusive("the VTN holds no registered report of this VEN (precondition)")
     spec, report = next(iter(ven.state.reports.items()))
     rids = [str(d.get("rID")) for d in as_list(report.get("oadrReportDescription"))]
     req = m.report_request(m.new_id("RR"), spec, rids, granularity_s=t.poll, report_back_s=t.poll)
