@@ -28,8 +28,10 @@ ROWS = [(f.name, version) for version, cat in CATALOGS.items() for f in sorted(c
         if version in f.detected_by and (ROOT / SUITES[version][0]).is_dir()]
 
 
-def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool) -> dict:
-    suite, profile = SUITES[version]
+def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool,
+                   profile: str | None = None) -> dict:
+    suite, default_profile = SUITES[version]
+    profile = profile or default_profile
     reports = tmp_path / "reports"
     cmd = [sys.executable, "-m", "pytest", suite, "-k", " or ".join(tests), f"--vgi-profile={profile}",
            f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider", "-q"]
@@ -47,7 +49,7 @@ def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, .
 @pytest.mark.parametrize("fault,version", ROWS, ids=[f"{v}:{f}" for f, v in ROWS])
 def test_fault_is_caught(tmp_path: Path, fault: str, version: str) -> None:
     det = CATALOGS[version][fault].detected_by[version]
-    doc = run_with_fault(tmp_path, version, fault, det.tests, det.strict)
+    doc = run_with_fault(tmp_path, version, fault, det.tests, det.strict, det.profile)
     by_test = {r["test"]: r for r in doc["results"]}
     assert doc["returncode"] != 0, "pytest exited 0 although a fault was injected"
     for test in det.tests:

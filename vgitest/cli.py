@@ -19,6 +19,7 @@ REFERENCE_RUNS = (
     ("ocpp16", "reference-station-16", "ocpp16"),
     ("ocpp201", "reference-station-201", "ocpp201"),
     ("openadr20b", "reference-ven-20b", "openadr20b"),
+    ("openadr20b-tls", "reference-ven-20b-tls", "openadr20b"),
 )
 
 
@@ -133,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reports", default=os.environ.get("VGITEST_REPORTS", "reports"), help="report directory")
     r.add_argument("--profile", action="append", help="DUT profile (repeatable); needs --suite")
     r.add_argument("--suite", action="append", help="suite folder(s) to run with --profile")
-    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201, openadr20b)")
+    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201, openadr20b, openadr20b-tls)")
     r.add_argument("--fault", action="append", default=[], help="inject a named fault into the reference simulator")
     r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
     r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")

@@ -15,6 +15,7 @@ class Detection:
     tests: tuple[str, ...]  # suite test function names, e.g. ("test_TC_001_CS",)
     rule: str  # the rule id the catching test must report
     strict: bool = False  # the rule is a SHOULD in this version: the matrix runs it with --vgi-strict
+    profile: str | None = None  # a built-in profile other than the version's default (e.g. one with TLS)
 
 
 @dataclasses.dataclass
@@ -36,14 +37,14 @@ class FaultCatalog:
         self.faults: dict[str, Fault] = {}
 
     def fault(self, name: str, description: str, *, version: str, tests: tuple[str, ...] | list[str], rule: str,
-              strict: bool = False) -> Fault:
+              strict: bool = False, profile: str | None = None) -> Fault:
         """Register (or extend) a fault with how `version`'s suite catches it."""
         f = self.faults.get(name)
         if f is None:
             f = self.faults[name] = Fault(name, description)
         if version in f.detected_by:
             raise ValueError(f"fault {name} already has a detection for {self.protocol} {version}")
-        f.detected_by[version] = Detection(tuple(tests), rule, strict)
+        f.detected_by[version] = Detection(tuple(tests), rule, strict, profile)
         return f
 
     def known(self, version: str) -> list[Fault]:

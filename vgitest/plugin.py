@@ -419,3 +419,12 @@ def registered_ven(ven: Any, dut: Any, vgi_profile: Any) -> Any:
     from .openadr.states import registered
     registered(ven, dut, vgi_profile)
     return ven
+
+
+@pytest.fixture
+def oadr_pki(vtn: Any, vgi_run: VgiRun) -> Any:
+    """The OpenADR test PKI generated for this run (good, untrusted and expired VTN certificates)."""
+    if vgi_run.oadr_pki is None:
+        raise Inconclusive("this test swaps the VTN's certificate: it needs the generated test PKI "
+                           "(PIXIT tls_material = \"generated\")")
+    return vgi_run.oadr_pki

@@ -54,6 +54,8 @@ class VgiRun:
         self.results: list[dict[str, Any]] = []
         self.csms: Any = None
         self.vtn: Any = None
+        self.oadr_pki: Any = None  # the generated OpenADR test PKI of this run, if any
+        self.simulator_params: dict[str, Any] = {}  # extra PIXIT for the reference simulator (e.g. TLS files)
         self.simulator: Any = None
         self.adapter: DutAdapter | None = None
         self.started = time.time()
@@ -121,13 +123,35 @@ class VgiRun:
         if self.vtn is None:
             from .openadr.vtn import FakeVtn
             p = self.require_profile()
-            self.vtn = FakeVtn(host=self.settings.host, port=self.settings.port,
+            ssl_context, fingerprints = self._oadr_tls(p)
+            self.vtn = FakeVtn(host=self.settings.host, port=self.settings.port, ssl_context=ssl_context,
+                               fingerprints=fingerprints,
                                vtn_id=str(p.pixit.get("vtn_id", "VGI-VTN")),
                                ven_id=str(p.pixit.get("ven_id", "VGI-VEN-1")),
                                poll_freq_s=float(p.pixit.get("poll_freq_s", 10)), budgets=self.budgets,
                                lenient=self.settings.lenient, schema_path=self.settings.schemas,
                                max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20))).start()
         return self.vtn
+
+    def _oadr_tls(self, p: Profile) -> tuple[ssl.SSLContext | None, Any]:
+        """TLS for the fake VTN when the PICS declares it: the user's material (--vgi-tls-*), or a test PKI made
+        for this run (PIXIT tls_material = "generated", what the reference runs use)."""
+        if not p.supports("Tls"):
+            return None, None
+        from .openadr import security
+        ven_id = str(p.pixit.get("ven_id", "VGI-VEN-1"))
+        s = self.settings
+        if s.tls_cert and s.tls_key and s.tls_ca:
+            fp = p.pixit.get("ven_fingerprint")
+            check = security.FingerprintCheck({ven_id: str(fp)}) if fp else None
+            return security.vtn_context_files(s.tls_cert, s.tls_key, s.tls_ca), check
+        if p.pixit.get("tls_material") != "generated":
+            raise HarnessError("the PICS declares Tls: pass --vgi-tls-cert, --vgi-tls-key and --vgi-tls-ca (the CA "
+                               "of your VEN's certificate), or set tls_material = \"generated\" in the PIXIT")
+        from .openadr import testpki
+        self.oadr_pki = testpki.make(self.run_dir / "pki")
+        self.simulator_params.update(self.oadr_pki.files())
+        return self.oadr_pki.vtn_context("good"), security.FingerprintCheck({ven_id: self.oadr_pki.ven_fingerprint})
 
     def _tls_context(self, security_profile: int) -> ssl.SSLContext | None:
         s = self.settings
@@ -161,7 +185,8 @@ class VgiRun:
             try:
                 self.simulator = simulator_cls(peer.url, self.identity, password=p.dut.get("password"),
                                                connectors=int(p.pixit.get("connectors", 1)),
-                                               faults=self.settings.faults, params=dict(p.pixit)).start()
+                                               faults=self.settings.faults,
+                                               params={**p.pixit, **self.simulator_params}).start()
             except ValueError as exc:  # e.g. an unknown fault name
                 raise HarnessError(str(exc)) from None
         elif self.settings.faults:

@@ -348,6 +348,72 @@ def test_update_after_acknowledged_cancel(vtn: FakeVtn) -> None:
     assert r.REPORT_AFTER_CANCEL in trace_rules(vtn)
 
 
+# --- transport security ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def test_pki(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from vgitest.openadr import testpki
+    return testpki.make(tmp_path_factory.mktemp("oadr-pki"))
+
+
+@pytest.fixture
+def tls_vtn(oadr_schema_dir: object, test_pki) -> Iterator[FakeVtn]:  # noqa: ANN001
+    from vgitest.openadr.security import FingerprintCheck
+    server = FakeVtn(poll_freq_s=2, ssl_context=test_pki.vtn_context("good"),
+                     fingerprints=FingerprintCheck({"VGI-VEN-1": test_pki.ven_fingerprint})).start()
+    yield server
+    server.stop()
+
+
+def tls_post(vtn: FakeVtn, name: str, body: dict, ctx) -> tuple[int, codec.Decoded]:  # noqa: ANN001
+    from vgitest.openadr.ven.reference import SERVICE
+    req = urllib.request.Request(f"{vtn.url}/{SERVICE[name]}", data=codec.encode(name, body), method="POST",
+                                 headers={"Content-Type": "application/xml"})
+    with urllib.request.urlopen(req, timeout=5, context=ctx) as resp:
+        return resp.status, codec.decode(resp.read())
+
+
+def ven_ctx(test_pki, *, other: bool = False, cert: bool = True, verify: bool = True):  # noqa: ANN001, ANN201
+    from vgitest.openadr.security import ven_context_files
+    f = test_pki.files()
+    c, k = (f["tls_other_cert"], f["tls_other_key"]) if other else (f["tls_cert"], f["tls_key"])
+    return ven_context_files(f["tls_ca"], c if cert else None, k if cert else None, verify=verify)
+
+
+@provokes(r.TLS_FINGERPRINT)
+def test_another_vens_certificate_gets_463(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    assert tls_vtn.url.startswith("https://")
+    status, answer = tls_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), ven_ctx(test_pki, other=True))
+    assert status == 200 and code_of(answer) == "463"
+    assert r.TLS_FINGERPRINT in rules_on(tls_vtn)
+    _, good = tls_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), ven_ctx(test_pki))
+    assert good.name == "oadrCreatedPartyRegistration" and code_of(good) == "200"
+    assert tls_vtn.trace[2].meta["tls"]["version"] == "TLSv1.2"
+
+
+@provokes(r.TLS_HANDSHAKE)
+def test_a_handshake_without_client_certificate_is_recorded(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    with pytest.raises(OSError):
+        tls_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), ven_ctx(test_pki, cert=False))
+    refused = tls_vtn.trace.wait_for(lambda f: f.kind == "TLS", 0, 2)
+    assert refused is not None and "CERTIFICATE" in str(refused.meta["error"]).upper()
+    with pytest.raises(NonConformance):  # what TC_VGI_SEC_01 does with it
+        tls_vtn.session.fail(r.TLS_HANDSHAKE, f"refused: {refused.meta['error']}", refused)
+    assert r.TLS_HANDSHAKE in rules_on(tls_vtn)
+
+
+@provokes(r.TLS_UNTRUSTED_VTN)
+def test_a_ven_that_trusts_a_rogue_vtn_is_seen(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    tls_vtn.set_tls(test_pki.vtn_context("rogue"))
+    attempts = tls_vtn.connection_attempts
+    with pytest.raises(OSError):  # a correct VEN refuses the rogue certificate
+        tls_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), ven_ctx(test_pki))
+    assert tls_vtn.connection_attempts == attempts + 1 and not rules_on(tls_vtn)
+    tls_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), ven_ctx(test_pki, verify=False))
+    sent = tls_vtn.session.expect("oadrQueryRegistration", 1)
+    with pytest.raises(NonConformance):  # what TC_VGI_SEC_03 does with it
+        tls_vtn.session.fail(r.TLS_UNTRUSTED_VTN, "a request reached a rogue VTN", sent)
+
+
 def test_every_openadr_rule_is_provoked_here() -> None:
     missing = {x.id for x in RULES.for_protocol("openadr")} - PROVOKED
     assert not missing, f"OpenADR rules without a provoking test: {sorted(missing)}"

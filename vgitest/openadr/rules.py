@@ -85,3 +85,15 @@ REPORT_RID = R("OADR-REPORT-RID", "fail", "A report interval uses an rID that th
 REPORT_AFTER_CANCEL = R("OADR-REPORT-AFTER-CANCEL", "fail",
                         "The VEN kept sending a report after it acknowledged the cancellation (reportToFollow false)",
                         "2.0b profile §8.3 (oadrCancelReport)", P).id
+
+# Transport security (TLS 1.2, mutual authentication)
+TLS_HANDSHAKE = R("OADR-TLS-HANDSHAKE", "fail",
+                  "The VEN's TLS handshake with the VTN failed (version, suite, or its client certificate)",
+                  "2.0b profile §10 (TLS 1.2, ECDHE-ECDSA-AES128-SHA256 / AES128-SHA256, client certificates)",
+                  P).id
+TLS_FINGERPRINT = R("OADR-TLS-FINGERPRINT", "fail",
+                    "The VEN's client certificate is not the one registered for its venID (answered 463)",
+                    "2.0b profile §10.x (certificate fingerprint); openleadr issue #12", P).id
+TLS_UNTRUSTED_VTN = R("OADR-TLS-UNTRUSTED-VTN", "fail",
+                      "The VEN talked to a VTN whose certificate it must refuse (unknown CA or expired)",
+                      "2.0b profile §10 (server authentication)", P).id

@@ -206,6 +206,39 @@ def ven_context(trust: Credential | Sequence[Credential], tmp: Path, *, client: 
     return ctx
 
 
+def vtn_context_files(cert_file: str | Path, key_file: str | Path, ca_file: str | Path, *,
+                      suites: Iterable[str] = ("ecc", "rsa")) -> ssl.SSLContext:
+    """`vtn_context` from PEM files (a lab's own VTN certificate, and the CA that signs its VENs). One
+    certificate serves the suite of its key type; give the suites it can serve."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    _tls12_only(ctx, suites)
+    ctx.load_cert_chain(str(cert_file), str(key_file))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(cafile=str(ca_file))
+    return ctx
+
+
+def ven_context_files(ca_file: str | Path, cert_file: str | Path | None, key_file: str | Path | None, *,
+                      suites: Iterable[str] = ("ecc", "rsa"), verify: bool = True,
+                      ciphers: str | None = None) -> ssl.SSLContext:
+    """`ven_context` from PEM files, for a VEN program configured with paths. `verify=False` and `ciphers`
+    exist for negative tests only (a VEN that trusts any VTN, or offers a suite outside the profile)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    _tls12_only(ctx, suites)
+    if ciphers is not None:
+        ctx.set_ciphers(ciphers)
+    if verify:
+        ctx.check_hostname = True
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(cafile=str(ca_file))
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert_file is not None and key_file is not None:
+        ctx.load_cert_chain(str(cert_file), str(key_file))
+    return ctx
+
+
 # ---------------------------------------------------------------- after the handshake
 
 def peer_certificate(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> x509.Certificate | None:

@@ -27,7 +27,7 @@ from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
-from . import codec, messages as m, rules as r
+from . import codec, messages as m, rules as r, security
 from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer
 
 log = logging.getLogger("vgitest.openadr.vtn")
@@ -227,6 +227,7 @@ class FakeVtn:
                  ven_id: str = "VGI-VEN-1", poll_freq_s: float = 10.0, path_prefix: str = PATH_PREFIX,
                  ssl_context: ssl.SSLContext | None = None, budgets: Budgets | None = None, lenient: bool = False,
                  schema_path: str | None = None, max_body_bytes: int = codec.DEFAULT_MAX_BODY,
+                 fingerprints: security.FingerprintCheck | None = None,
                  trace: Trace | None = None, validate: bool = True) -> None:
         if poll_freq_s < 1 or float(poll_freq_s) != int(poll_freq_s):
             raise HarnessError(f"poll frequency {poll_freq_s!r} s cannot be granted: 2.0b durations are whole "
@@ -238,6 +239,9 @@ class FakeVtn:
         self.lenient = lenient
         self.schema_path = schema_path
         self.max_body_bytes = max_body_bytes
+        self.fingerprints = fingerprints  # venID -> certificate fingerprint (checked on every TLS request)
+        self._transports: set[asyncio.BaseTransport] = set()
+        self.connection_attempts = 0  # TCP connections accepted (with or without a completed TLS handshake)
         self.trace = trace or Trace()
         self.state = VtnState(vtn_id=vtn_id, assigned_ven_id=ven_id, poll_freq_s=poll_freq_s)
         self.session = VenSession(self)
@@ -267,13 +271,42 @@ class FakeVtn:
         await self._runner.setup()
         server = self._runner.server
         assert server is not None
+        await self._listen(server)
+
+    async def _listen(self, server: web.Server) -> None:
+        if self.ssl_context is not None:
+            security.record_handshake_failures(self.ssl_context, self._handshake_failed)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: self._protocol(server), self.host, self.port,
-                                                ssl=self.ssl_context)
+                                                ssl=self.ssl_context, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
+    def _handshake_failed(self, exc: ssl.SSLError) -> None:
+        """A refused TLS handshake: no request ever reaches the VTN, so it is kept as a frame of its own."""
+        t, w = now()
+        self.trace.append(Frame(t, w, Direction.IN, "openadr", "2.0b", "tls", "TLS", "(handshake refused)",
+                                meta={"tls_error": security.describe_handshake_error(exc), "error": str(exc)}))
+
+    def set_tls(self, ssl_context: ssl.SSLContext) -> None:
+        """Serve with another certificate from now on (same port); open connections are closed, so the VEN's
+        next request needs a new handshake. For the security tests (an untrusted or expired VTN)."""
+        async def _swap() -> None:
+            assert self._server is not None and self._runner is not None and self._runner.server is not None
+            self._server.close()
+            for tr in list(self._transports):
+                tr.close()
+            await self._server.wait_closed()
+            self.ssl_context = ssl_context
+            await self._listen(self._runner.server)
+
+        assert self.loop is not None
+        self.loop.run(_swap(), timeout=10)
+
     def _protocol(self, server: web.Server) -> Any:
-        """aiohttp's protocol, with the raw bytes and arrival time recorded at the socket."""
+        """aiohttp's protocol, with the raw bytes and arrival time recorded at the socket. asyncio makes it
+        when it accepts a connection, before any TLS handshake: the count of attempts includes connections
+        a VEN ended during the handshake (which a server does not always see as an error)."""
+        self.connection_attempts += 1
         return _RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
                                  on_connect=self._connected)
 
@@ -283,6 +316,8 @@ class FakeVtn:
         wire = WireLog(f"http-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
                        tls=transport.get_extra_info("sslcontext") is not None)
         self.wires.append(wire)
+        self._transports = {t for t in self._transports if not t.is_closing()}
+        self._transports.add(transport)
         return wire
 
     def stop(self) -> None:
@@ -329,7 +364,7 @@ class FakeVtn:
             meta["read_error"] = request["vgi_read_error"]
         ssl_obj = request.transport.get_extra_info("ssl_object") if request.transport else None
         if ssl_obj is not None:
-            meta["tls"] = {"version": ssl_obj.version(), "cipher": (ssl_obj.cipher() or ("",))[0]}
+            meta["tls"] = security.describe_tls(ssl_obj)
         frame = Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", meta["peer"], "REQUEST", None, exchange, raw,
                       None, meta=meta)
         if "read_error" in meta:  # the VEN dropped the connection mid-request: kept as evidence, not judged
@@ -412,6 +447,16 @@ class FakeVtn:
             request_id = self.state.request_id_of(decoded.body)
             return ("oadrResponse", m.response(request_id, 454, "the payload is not valid OpenADR 2.0b here",
                                                self.state.ven_id))
+        if self.fingerprints is not None and self.ssl_context is not None:
+            ven_id = self.state.ven_id_of(decoded.body) or self.state.ven_id or self.state.assigned_ven_id
+            cert = security.peer_certificate(request.transport.get_extra_info("ssl_object")
+                                             if request.transport else None)
+            reason = self.fingerprints.check(ven_id, cert)
+            if reason is not None:
+                frame.findings.append(Finding.of(r.TLS_FINGERPRINT, reason, frame.index))
+                return ("oadrResponse", m.response(self.state.request_id_of(decoded.body),
+                                                   security.FINGERPRINT_MISMATCH_CODE, "certificate does not match "
+                                                   "the venID", self.state.ven_id))
         override = self.session.overrides.get(decoded.name)
         if override is not None:
             answer, once = override

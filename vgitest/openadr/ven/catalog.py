@@ -11,8 +11,12 @@ VERSION = "2.0b"
 OADR_FAULTS = FaultCatalog("OpenADR")
 
 
-def _f(name: str, description: str, test: str, rule: str, strict: bool = False) -> None:
-    OADR_FAULTS.fault(name, description, version=VERSION, tests=(f"test_{test}",), rule=rule, strict=strict)
+def _f(name: str, description: str, test: str, rule: str, strict: bool = False, profile: str | None = None) -> None:
+    OADR_FAULTS.fault(name, description, version=VERSION, tests=(f"test_{test}",), rule=rule, strict=strict,
+                      profile=profile)
+
+
+TLS = "reference-ven-20b-tls"
 
 
 # registration
@@ -62,3 +66,10 @@ _f("no_canceled_report", "Never answers oadrCancelReport", "R1_3040_TH_VTN_1", r
 # general
 _f("wrong_content_type", "Declares its XML bodies as text/plain", "G1_4010_TH_VTN_1", r.CONTENT_TYPE)
 _f("local_time_stamps", "createdDateTime values carry a +01:00 offset instead of UTC", "G1_4015_TH_VTN_1", r.UTC)
+# security (run with the TLS profile)
+_f("tls_no_client_cert", "Connects without a client certificate", "TC_VGI_SEC_01", r.TLS_HANDSHAKE, profile=TLS)
+_f("tls_wrong_suite", "Offers only ECDHE-RSA-AES256-GCM-SHA384, not an OpenADR suite", "TC_VGI_SEC_01",
+   r.TLS_HANDSHAKE, profile=TLS)
+_f("tls_other_ven_cert", "Presents another VEN's (valid) certificate", "TC_VGI_SEC_02", r.TLS_FINGERPRINT,
+   profile=TLS)
+_f("tls_trusts_any_vtn", "Does not verify the VTN's certificate", "TC_VGI_SEC_03", r.TLS_UNTRUSTED_VTN, profile=TLS)

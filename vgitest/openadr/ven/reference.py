@@ -51,7 +51,7 @@ class ReferenceVen(LoopSimulator):
         self.ven_name = ven_name
         self.faults = frozenset(faults)
         self.params = dict(params or {})
-        self.ssl_context = ssl_context
+        self.ssl_context = ssl_context or self._tls_from_params()
         self.poll_freq_s = float(self.params.get("poll_fallback_s", 10))
         self.ven_id: str | None = None
         self.registration_id: str | None = None
@@ -69,6 +69,20 @@ class ReferenceVen(LoopSimulator):
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
+
+    def _tls_from_params(self) -> ssl.SSLContext | None:
+        """TLS material from the PIXIT (paths), for an https:// VTN; the TLS faults bend it on purpose."""
+        if not self.url.startswith("https://") or "tls_ca" not in self.params:
+            return None
+        from ..security import ven_context_files
+        p = self.params
+        cert, key = p.get("tls_cert"), p.get("tls_key")
+        if self.has("tls_no_client_cert"):
+            cert = key = None
+        elif self.has("tls_other_ven_cert"):
+            cert, key = p.get("tls_other_cert"), p.get("tls_other_key")
+        return ven_context_files(p["tls_ca"], cert, key, verify=not self.has("tls_trusts_any_vtn"),
+                                 ciphers="ECDHE-RSA-AES256-GCM-SHA384" if self.has("tls_wrong_suite") else None)
 
     # --- life cycle: start/stop/perform come from LoopSimulator -----------------------------------------
     async def _power_on(self) -> None:
