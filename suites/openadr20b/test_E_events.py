@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+import datetime as dt
+
 from helpers20b import answered, deliver, event_id, responses, simple_event
+from vgitest.openadr import messages as m
 from vgitest.openadr import rules as r
 from vgitest.openadr.codec import find
 
@@ -106,3 +109,29 @@ def test_E1_1080_TH_VTN_1(registered_ven, dut, t) -> None:
         ven.check(resp.get("optType") == "optOut", r.EXPECTED_MESSAGE, f"answered {resp.get('optType')}", frame)
     finally:
         dut.perform("set_event_opt", opt="optIn")
+
+
+@pytest.mark.vgi_case("E1_1090_TH_VTN_1", feature="Events", requires=("HttpPull",))
+def test_E1_1090_TH_VTN_1(registered_ven, t) -> None:
+    """An event with two signals (a SIMPLE level and a price) is answered once, for the event."""
+    ven = registered_ven
+    ev = simple_event(ven)
+    price = m.signal([m.interval(0, 600, 0.25), m.interval(1, 600, 0.30)], name="ELECTRICITY_PRICE", kind="price",
+                     signal_id="SIG-PRICE")
+    ev["eiEventSignals"]["eiEventSignal"].append(price)
+    deliver(ven, t, [(ev, "always")])
+    frame, _ = answered(ven, t, event_id(ev))
+    mine = [x for x in responses(frame) if find(x, "qualifiedEventID/eventID") == event_id(ev)]
+    ven.check(len(mine) == 1, r.CREATED_EVENT_ID, f"the event was answered {len(mine)} times in one payload", frame)
+
+
+@pytest.mark.vgi_case("E1_1100_TH_VTN_1", feature="Events", requires=("HttpPull",))
+def test_E1_1100_TH_VTN_1(registered_ven, t) -> None:
+    """An event that is already active (it started a minute ago; eventStatus active, currentValue set) is
+    answered like a future one."""
+    ven = registered_ven
+    sig = m.signal([m.interval(0, 1800, 2)], current=2)
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    ev = m.event(m.new_id("EV"), start=start, signals=[sig], ven_ids=[ven.ven_id], status="active")
+    deliver(ven, t, [(ev, "always")])
+    answered(ven, t, event_id(ev))

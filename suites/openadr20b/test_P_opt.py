@@ -54,3 +54,17 @@ def test_P1_2030_TH_VTN_1(registered_ven, dut, t) -> None:
     answer = ven.answer_to(cancel)
     ven.check(answer is not None and find(answer.body, "eiResponse/responseCode") == "200", r.EXPECTED_MESSAGE,
               "the VTN did not confirm the cancellation (the optID was unknown to it)")
+
+
+@pytest.mark.vgi_case("P1_2040_TH_VTN_1", feature="Opt", requires=("HttpPull", "EiOpt"))
+def test_P1_2040_TH_VTN_1(registered_ven, dut, t) -> None:
+    """A VEN can also opt in to an event with oadrCreateOpt; the VTN confirms it."""
+    ven = registered_ven
+    ev = simple_event(ven)
+    deliver(ven, t, [(ev, "always")])
+    answered(ven, t, event_id(ev))
+    dut.perform("opt_in", event_id=event_id(ev))
+    opt = ven.expect("oadrCreateOpt", t.wait)
+    ven.check(opt.body.get("optType") == "optIn", r.EXPECTED_MESSAGE, f"optType {opt.body.get('optType')}", opt)
+    answer = ven.answer_to(opt)
+    ven.check(answer is not None and answer.name == "oadrCreatedOpt", r.EXPECTED_MESSAGE, "no oadrCreatedOpt")

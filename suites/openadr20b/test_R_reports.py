@@ -89,3 +89,58 @@ def test_R1_3050_TH_VTN_1(registered_ven, t) -> None:
     ven.queue("oadrRegisterReport", m.register_report([m.metadata_report([desc], specifier_id="VTN-SPEC-1")], None))
     ven.wait_delivered(t.wait)
     ven.expect("oadrRegisteredReport", t.wait)
+
+
+def _request_for(ven, t, name: str, **kwargs) -> dict:  # noqa: ANN001
+    reports = [(spec, rep) for spec, rep in ven.state.reports.items() if str(rep.get("reportName")) == name]
+    if not reports:
+        raise Inconclusive(f"the VEN registered no {name} report (precondition)")
+    spec, rep = reports[0]
+    rids = [str(d.get("rID")) for d in as_list(rep.get("oadrReportDescription"))]
+    return m.report_request(m.new_id("RR"), spec, rids, granularity_s=t.poll, report_back_s=t.poll, **kwargs)
+
+
+def _updates_for(rr_id: str):  # noqa: ANN202
+    return lambda b: any(x.get("reportRequestID") == rr_id for x in as_list(b.get("oadrReport")))
+
+
+@pytest.mark.vgi_case("R1_3060_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
+def test_R1_3060_TH_VTN_1(registered_ven, t) -> None:
+    """A report request with a report interval (start now, one hour) is accepted and reported."""
+    import datetime as dt
+    ven = registered_ven
+    req = _request_for(ven, t, "METADATA_TELEMETRY_USAGE", start=dt.datetime.now(dt.timezone.utc), duration_s=3600)
+    ven.cursor = len(ven.vtn.trace)
+    ven.queue("oadrCreateReport", m.create_report([req], ven.ven_id))
+    ven.wait_delivered(t.wait)
+    ven.expect("oadrCreatedReport", t.wait)
+    ven.expect("oadrUpdateReport", t.wait, _updates_for(req["reportRequestID"]))
+
+
+@pytest.mark.vgi_case("R1_3070_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports", "TelemetryStatus"))
+def test_R1_3070_TH_VTN_1(registered_ven, t) -> None:
+    """The VEN's status report (TELEMETRY_STATUS) can be requested and is reported with its own rID."""
+    ven = registered_ven
+    req = _request_for(ven, t, "METADATA_TELEMETRY_STATUS")
+    ven.cursor = len(ven.vtn.trace)
+    ven.queue("oadrCreateReport", m.create_report([req], ven.ven_id))
+    ven.wait_delivered(t.wait)
+    ven.expect("oadrCreatedReport", t.wait)
+    ven.expect("oadrUpdateReport", t.wait, _updates_for(req["reportRequestID"]))
+
+
+@pytest.mark.vgi_case("R1_3080_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports", "TelemetryStatus"))
+def test_R1_3080_TH_VTN_1(registered_ven, t) -> None:
+    """Of two running reports the VTN cancels one: the VEN confirms, stops that one and keeps the other."""
+    ven = registered_ven
+    keep = _request_for(ven, t, "METADATA_TELEMETRY_USAGE")
+    stop = _request_for(ven, t, "METADATA_TELEMETRY_STATUS")
+    ven.queue("oadrCreateReport", m.create_report([keep, stop], ven.ven_id))
+    ven.wait_delivered(t.wait)
+    ven.expect("oadrCreatedReport", t.wait)
+    ven.expect("oadrUpdateReport", t.wait, _updates_for(stop["reportRequestID"]))
+    ven.queue("oadrCancelReport", m.cancel_report([stop["reportRequestID"]], ven_id=ven.ven_id))
+    ven.wait_delivered(t.wait)
+    ven.expect("oadrCanceledReport", t.wait)
+    ven.expect("oadrUpdateReport", t.wait, _updates_for(keep["reportRequestID"]))
+    ven.expect_none("oadrUpdateReport", t.quiet, _updates_for(stop["reportRequestID"]))

@@ -62,3 +62,39 @@ def test_TC_VGI_DR_01(registered_ven, t) -> None:
     update = ven.expect("oadrUpdateReport", t.wait, lambda b: any(x.get("reportRequestID") == req["reportRequestID"]
                                                                   for x in as_list(b.get("oadrReport"))))
     ven.check(update.body, r.EXPECTED_MESSAGE, "empty report")
+
+
+@pytest.mark.vgi_case("TC_VGI_EVR_02", feature="Programs", requires=("HttpPull",))
+def test_TC_VGI_EVR_02(registered_ven, t) -> None:
+    """Residential EV time-of-use: a revised price schedule (same event, next modification, new prices) is
+    accepted for the new modification."""
+    ven = registered_ven
+    ev = _tou_event(ven)
+    deliver(ven, t, [(ev, "always")])
+    answered(ven, t, event_id(ev))
+    revised = _tou_event(ven)
+    revised["eventDescriptor"]["eventID"] = event_id(ev)
+    revised["eventDescriptor"]["modificationNumber"] = "1"
+    revised["eventDescriptor"]["modificationReason"] = "day-ahead prices revised"
+    deliver(ven, t, [(revised, "always")])
+    frame, resp = answered(ven, t, event_id(ev))
+    mod = resp.get("qualifiedEventID", {}).get("modificationNumber")
+    ven.check(mod == "1", r.CREATED_EVENT_ID, f"the revision was answered for modification {mod}", frame)
+
+
+@pytest.mark.vgi_case("TC_VGI_DR_02", feature="Programs", requires=("HttpPull",))
+def test_TC_VGI_DR_02(registered_ven, t) -> None:
+    """Workplace demand response: an event cancelled before it starts is acknowledged."""
+    ven = registered_ven
+    start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    sig = m.signal([m.interval(0, 3600, 2)], current=0)
+    ev = m.event(m.new_id("DR"), start=start, signals=[sig], ven_ids=[ven.ven_id],
+                 market_context="http://vgitest.example/programs/workplace-dr")
+    deliver(ven, t, [(ev, "always")])
+    answered(ven, t, event_id(ev))
+    cancelled = m.event(event_id(ev), start=start, signals=[sig], ven_ids=[ven.ven_id], modification=1,
+                        status="cancelled", market_context="http://vgitest.example/programs/workplace-dr")
+    deliver(ven, t, [(cancelled, "always")])
+    frame, resp = answered(ven, t, event_id(ev))
+    ven.check(resp.get("qualifiedEventID", {}).get("modificationNumber") == "1", r.CREATED_EVENT_ID,
+              "the cancellation was not answered for its modification", frame)
