@@ -11,9 +11,11 @@ VERSION = "2.0b"
 OADR_FAULTS = FaultCatalog("OpenADR")
 
 
-def _f(name: str, description: str, test: str, rule: str, strict: bool = False, profile: str | None = None) -> None:
-    OADR_FAULTS.fault(name, description, version=VERSION, tests=(f"test_{test}",), rule=rule, strict=strict,
-                      profile=profile)
+def _f(name: str, description: str, test: str | tuple[str, ...], rule: str, strict: bool = False,
+       profile: str | None = None) -> None:
+    tests = (test,) if isinstance(test, str) else test
+    OADR_FAULTS.fault(name, description, version=VERSION, tests=tuple(f"test_{t}" for t in tests), rule=rule,
+                      strict=strict, profile=profile)
 
 
 TLS = "reference-ven-20b-tls"
@@ -33,6 +35,10 @@ _f("ignore_cancel_registration", "Never answers the VTN's oadrCancelPartyRegistr
    r.EXPECTED_MESSAGE)
 _f("poll_after_cancel", "Keeps polling after its registration was cancelled", "N1_0050_TH_VTN_1", r.NOT_REGISTERED)
 _f("wrong_ven_id", "Sends a venID other than the one the VTN assigned", "N1_0070_TH_VTN_1", r.VEN_ID)
+_f("cancel_wrong_registration_id", "Cancels its registration with a registrationID it was never given",
+   "N1_0060_TH_VTN_1", r.REGISTRATION_ID)
+_f("no_query_after_restart", "After a restart, polls straight away without querying its registration",
+   "N1_0080_TH_VTN_1", r.EXPECTED_MESSAGE)
 # events
 _f("no_created_event", "Never answers events that require a response", "E1_1010_TH_VTN_1", r.CREATED_EVENT_MISSING)
 _f("late_created_event", "Answers an event only after its next poll", "E1_1010_TH_VTN_1", r.CREATED_EVENT_MISSING)
@@ -45,10 +51,28 @@ _f("malformed_xml", "oadrCreatedEvent bodies are cut short (not well-formed XML)
    r.XML_MALFORMED)
 _f("ignore_response_required_never", "Answers events although oadrResponseRequired is never", "E1_1020_TH_VTN_1",
    r.CREATED_EVENT_NEVER)
-_f("wrong_modification_number", "Answers a modified event with the wrong modificationNumber", "E1_1030_TH_VTN_1",
+_f("wrong_modification_number", "Answers a modified event with the wrong modificationNumber",
+   ("E1_1030_TH_VTN_1", "TC_VGI_EVR_02"), r.CREATED_EVENT_ID)
+_f("ignore_cancelled_events", "Does not answer events whose status is cancelled", ("E1_1040_TH_VTN_1", "TC_VGI_DR_02"),
+   r.CREATED_EVENT_MISSING)
+_f("answer_first_event_only", "Answers only the first event of an oadrDistributeEvent", "E1_1050_TH_VTN_1",
+   r.CREATED_EVENT_MISSING)
+_f("ignore_test_events", "Does not answer test events", "E1_1060_TH_VTN_1", r.CREATED_EVENT_MISSING)
+_f("ignore_requested_events", "Ignores the events it asked for with oadrRequestEvent", "E1_1070_TH_VTN_1",
+   r.CREATED_EVENT_MISSING)
+_f("always_opt_in", "Answers every event optIn, whatever it decided", "E1_1080_TH_VTN_1", r.EXPECTED_MESSAGE)
+_f("answer_per_signal", "Answers an event once per signal in the same oadrCreatedEvent", "E1_1090_TH_VTN_1",
    r.CREATED_EVENT_ID)
+_f("ignore_active_events", "Does not answer events that are already active", "E1_1100_TH_VTN_1",
+   r.CREATED_EVENT_MISSING)
+_f("opt_out_of_price_events", "Opts out of every event carrying a price signal", "TC_VGI_EVR_01",
+   r.EXPECTED_MESSAGE)
 # opt
 _f("opt_unknown_event", "oadrCreateOpt refers to an event the VTN never sent", "P1_2010_TH_VTN_1", r.OPT_EVENT_ID)
+_f("opt_schedule_wrong_duration", "Opt schedules are sent with half the window asked for", "P1_2020_TH_VTN_1",
+   r.EXPECTED_MESSAGE)
+_f("cancel_opt_wrong_id", "Cancels an opt under an optID it never created", "P1_2030_TH_VTN_1", r.EXPECTED_MESSAGE)
+_f("opt_in_sent_as_opt_out", "An opt-in is sent as optOut", "P1_2040_TH_VTN_1", r.EXPECTED_MESSAGE)
 # reports
 _f("report_request_id_nonzero", "Registers its reports with reportRequestID 1 instead of 0", "R1_3010_TH_VTN_1",
    r.REPORT_REGISTER_REQUEST_ID)
@@ -59,7 +83,17 @@ _f("update_report_wrong_request_id", "oadrUpdateReport names a reportRequestID t
    "R1_3010_TH_VTN_1", r.REPORT_REQUEST_ID)
 _f("report_schema_violation", "oadrUpdateReport reports lack the required createdDateTime", "R1_3010_TH_VTN_1",
    r.SCHEMA)
-_f("no_created_report", "Ignores oadrCreateReport (no oadrCreatedReport)", "R1_3020_TH_VTN_1", r.EXPECTED_MESSAGE)
+_f("no_created_report", "Ignores oadrCreateReport (no oadrCreatedReport)", ("R1_3020_TH_VTN_1", "TC_VGI_DR_01"),
+   r.EXPECTED_MESSAGE)
+_f("single_report_update", "Sends one oadrUpdateReport per request, then stops", "R1_3030_TH_VTN_1",
+   r.EXPECTED_MESSAGE)
+_f("ignore_vtn_register_report", "Does not answer the VTN's oadrRegisterReport", "R1_3050_TH_VTN_1",
+   r.EXPECTED_MESSAGE)
+_f("ignore_report_interval_requests", "Ignores report requests that carry a report interval", "R1_3060_TH_VTN_1",
+   r.EXPECTED_MESSAGE)
+_f("no_status_report", "Never reports its TELEMETRY_STATUS report, even when requested", "R1_3070_TH_VTN_1",
+   r.EXPECTED_MESSAGE)
+_f("cancel_stops_all_reports", "Cancelling one report stops all of them", "R1_3080_TH_VTN_1", r.EXPECTED_MESSAGE)
 _f("ignore_cancel_report", "Acknowledges oadrCancelReport but keeps reporting", "R1_3040_TH_VTN_1",
    r.REPORT_AFTER_CANCEL)
 _f("no_canceled_report", "Never answers oadrCancelReport", "R1_3040_TH_VTN_1", r.EXPECTED_MESSAGE)
@@ -72,4 +106,5 @@ _f("tls_wrong_suite", "Offers only ECDHE-RSA-AES256-GCM-SHA384, not an OpenADR s
    r.TLS_HANDSHAKE, profile=TLS)
 _f("tls_other_ven_cert", "Presents another VEN's (valid) certificate", "TC_VGI_SEC_02", r.TLS_FINGERPRINT,
    profile=TLS)
-_f("tls_trusts_any_vtn", "Does not verify the VTN's certificate", "TC_VGI_SEC_03", r.TLS_UNTRUSTED_VTN, profile=TLS)
+_f("tls_trusts_any_vtn", "Does not verify the VTN's certificate", ("TC_VGI_SEC_03", "TC_VGI_SEC_04"),
+   r.TLS_UNTRUSTED_VTN, profile=TLS)

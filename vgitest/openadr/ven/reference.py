@@ -129,15 +129,15 @@ class ReferenceVen(LoopSimulator):
             return
         assert self._io is not None
         async with self._io:
-            answer = await self._send("oadrCancelPartyRegistration",
-                                      m.cancel_party_registration(self.registration_id, self.ven_id))
+            reg = self.registration_id + ("-x" if self.has("cancel_wrong_registration_id") else "")
+            answer = await self._send("oadrCancelPartyRegistration", m.cancel_party_registration(reg, self.ven_id))
             if answer is not None and find(answer.body, "eiResponse/responseCode") == "200":
                 self.registration_id = None
                 self._stop_reporting()
 
     async def do_request_event(self) -> None:
         answer = await self._send("oadrRequestEvent", m.request_event(self._ven()))
-        if answer is not None and answer.name == "oadrDistributeEvent":
+        if answer is not None and answer.name == "oadrDistributeEvent" and not self.has("ignore_requested_events"):
             await self._on_distribute(answer.body)
 
     async def do_opt_out(self, event_id: str, opt_id: str | None = None) -> None:
@@ -150,11 +150,14 @@ class ReferenceVen(LoopSimulator):
                               opt_id: str | None = None) -> None:
         """An opt schedule (availability windows) not tied to an event."""
         when = m.parse_time(start)
+        seconds = float(duration_s) / (2 if self.has("opt_schedule_wrong_duration") else 1)
         body = m.create_opt(opt_id or m.new_id("OPT"), self._ven(), opt=opt, reason="x-schedule",
-                            availability=[(when, float(duration_s))])
+                            availability=[(when, seconds)])
         await self._send("oadrCreateOpt", body)
 
     async def do_cancel_opt(self, opt_id: str) -> None:
+        if self.has("cancel_opt_wrong_id"):
+            opt_id = opt_id + "-x"
         await self._send("oadrCancelOpt", m.cancel_opt(opt_id, self._ven()))
 
     async def do_set_event_opt(self, opt: str) -> None:
@@ -166,6 +169,8 @@ class ReferenceVen(LoopSimulator):
         modification = int(find(ev, "eventDescriptor/modificationNumber", 0)) if ev else 0
         if self.has("opt_unknown_event"):
             event_id = event_id + "-unknown"
+        if self.has("opt_in_sent_as_opt_out") and opt == "optIn":
+            opt = "optOut"
         body = m.create_opt(opt_id or m.new_id("OPT"), self._ven(), opt=opt, event_id=event_id,
                             modification=modification)
         await self._send("oadrCreateOpt", body)
@@ -203,6 +208,8 @@ class ReferenceVen(LoopSimulator):
 
     async def _register(self, *, again: bool = False) -> None:
         """Query, then create the registration (`again`: a re-registration the VTN asked for)."""
+        if self.has("no_query_after_restart") and self.registration_id and not again:
+            return  # polls straight away after a restart, as if nothing happened
         if not self.has("skip_query_registration"):
             answer = await self._send("oadrQueryRegistration", m.query_registration())
             if answer is not None and answer.name == "oadrCreatedPartyRegistration":
@@ -289,7 +296,7 @@ class ReferenceVen(LoopSimulator):
         request_id = str(body.get("requestID", ""))
         responses = []
         respond_never = False
-        for item in as_list(body.get("oadrEvent")):
+        for n, item in enumerate(as_list(body.get("oadrEvent"))):
             ev = item.get("eiEvent", {})
             event_id = str(find(ev, "eventDescriptor/eventID"))
             modification = find(ev, "eventDescriptor/modificationNumber", "0")
@@ -298,12 +305,16 @@ class ReferenceVen(LoopSimulator):
             if rr == "never" and not self.has("ignore_response_required_never"):
                 respond_never = True
                 continue
+            if self._skips(ev, n):
+                continue
             if self.has("wrong_event_id"):
                 event_id = event_id + "-x"
             if self.has("wrong_modification_number"):
                 modification = str(int(modification) + 1)
             rid = request_id + "-x" if self.has("wrong_created_event_request_id") else request_id
-            responses.append(m.event_response(event_id, modification, self.event_opt, rid))
+            signals = as_list(find(ev, "eiEventSignals/eiEventSignal"))
+            for _ in signals if self.has("answer_per_signal") else [None]:
+                responses.append(m.event_response(event_id, modification, self._opt_for(signals), rid))
         if not responses or self.has("no_created_event"):
             if respond_never:
                 self.log.append("event(s) with oadrResponseRequired=never: no oadrCreatedEvent")
@@ -313,6 +324,21 @@ class ReferenceVen(LoopSimulator):
             self._owed_created_events.append(created)
             return
         await self._send("oadrCreatedEvent", created)
+
+    def _skips(self, ev: dict, position: int) -> bool:
+        """Events some faults leave unanswered."""
+        status = find(ev, "eventDescriptor/eventStatus")
+        return ((self.has("ignore_cancelled_events") and status == "cancelled")
+                or (self.has("ignore_active_events") and status == "active")
+                or (self.has("ignore_test_events") and find(ev, "eventDescriptor/testEvent") not in (None, "false"))
+                or (self.has("answer_first_event_only") and position > 0))
+
+    def _opt_for(self, signals: list) -> str:
+        if self.has("always_opt_in"):
+            return "optIn"
+        if self.has("opt_out_of_price_events") and any(x.get("signalType") == "price" for x in signals):
+            return "optOut"
+        return self.event_opt
 
     async def _on_reregister(self, body: dict) -> None:
         await self._send("oadrResponse", m.response("", 200, "OK", self._ven()))
@@ -339,6 +365,10 @@ class ReferenceVen(LoopSimulator):
         pending = []
         for req in requests:
             rr_id = str(req.get("reportRequestID"))
+            spec = find(req, "reportSpecifier", {})
+            if (self.has("ignore_report_interval_requests") and "reportInterval" in spec) or \
+                    (self.has("no_status_report") and spec.get("reportSpecifierID") == SPEC_STATUS):
+                continue
             pending.append(rr_id)
             if rr_id not in self.reporting:
                 self.reporting[rr_id] = asyncio.get_running_loop().create_task(self._report_loop(req))
@@ -369,10 +399,14 @@ class ReferenceVen(LoopSimulator):
                 report.pop("createdDateTime")
             await self._send("oadrUpdateReport", m.update_report([report], self._ven()))
             n += 1
+            if self.has("single_report_update"):
+                return
 
     async def _on_cancel_report(self, body: dict) -> None:
         ids = [str(x) for x in as_list(body.get("reportRequestID"))]
         self.canceled_reports.update(ids)
+        if self.has("cancel_stops_all_reports"):
+            ids = list(self.reporting)
         if not self.has("ignore_cancel_report"):
             for rr_id in ids:
                 task = self.reporting.pop(rr_id, None)
@@ -383,6 +417,8 @@ class ReferenceVen(LoopSimulator):
         await self._send("oadrCanceledReport", m.canceled_report(str(body.get("requestID", "")), [], self._ven()))
 
     async def _on_vtn_register_report(self, body: dict) -> None:
+        if self.has("ignore_vtn_register_report"):
+            return
         await self._send("oadrRegisteredReport", m.registered_report(str(body.get("requestID", "")), self._ven()))
 
     # --- HTTP ---------------------------------------------------------------------------------------------
