@@ -89,6 +89,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         self._life: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._pending: dict[str, asyncio.Future] = {}
+        self._pending_actions: dict[str, str] = {}  # message id -> action of our outstanding CALL
         self._call_lock: asyncio.Lock | None = None
         self._last_traffic = time.monotonic()
         self._ids = itertools.count(1)
@@ -291,6 +292,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         sent_action = action.lower() if (self.has("wrong_action_case") and action == "Heartbeat") else action
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         self._pending[mid] = fut
+        self._pending_actions[mid] = action
         text = json.dumps([2, mid, sent_action, payload], separators=(",", ":"))
         if self.has("invalid_json") and action == "Heartbeat":
             text = text[:-1]  # drop the closing bracket
@@ -299,6 +301,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
             kind, body = await asyncio.wait_for(fut, timeout or self.call_timeout)
         finally:
             self._pending.pop(mid, None)
+            self._pending_actions.pop(mid, None)
         if kind == 4:
             raise Reply(body[0], body[1])
         if self.has("callerror_on_callresult") and action == "Heartbeat":
@@ -350,6 +353,10 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         kind, mid = msg[0], msg[1]
         if kind in (3, 4):
             fut = self._pending.get(mid)
+            if kind == 3 and self._pending_actions.get(mid) == "BootNotification" and isinstance(msg[2], dict):
+                # take the registration status in message order: a CSMS request right behind the answer must
+                # already see it (the boot coroutine resumes only later)
+                self.registration = str(msg[2].get("status", self.registration))
             if fut is not None and not fut.done():
                 fut.set_result((kind, msg[2] if kind == 3 else msg[2:4]))
             return
