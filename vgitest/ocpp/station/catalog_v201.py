@@ -71,6 +71,18 @@ _f("unknown_variable_accepted", "GetVariables answers Accepted (with a value) fo
    "TC_B_33_CS", r.STATION_RESPONSE)
 _f("invalid_value_accepted", "SetVariables accepts values of the wrong data type", "TC_B_11_CS",
    r.STATION_RESPONSE)
+_f("boot_interval_not_stored", "The heartbeat interval of the boot answer is used but HeartbeatInterval still "
+   "reads the built-in default", "TC_B_06_CS", r.CONFIG_NOT_APPLIED)
+_f("get_variables_reversed", "GetVariables returns its results in reverse request order", "TC_B_07_CS",
+   r.STATION_RESPONSE)
+_f("set_variables_first_only", "SetVariables stores only the first item of a request but answers Accepted for all",
+   "TC_B_10_CS", r.CONFIG_NOT_APPLIED)
+_f("unknown_component_as_variable", "Get/SetVariables answer UnknownVariable where the component is unknown",
+   ("TC_B_32_CS", "TC_B_35_CS"), r.STATION_RESPONSE)
+_f("attribute_type_ignored", "Get/SetVariables ignore attributeType and serve the Actual value for any type",
+   ("TC_B_34_CS", "TC_B_37_CS"), r.STATION_RESPONSE)
+_f("set_unknown_variable_accepted", "SetVariables of an unknown variable answers Accepted and drops the value",
+   "TC_B_36_CS", r.STATION_RESPONSE)
 _f("report_seqno_broken", "NotifyReport parts skip a seqNo and the last part still says tbc", "TC_B_13_CS",
    r.STATION_RESPONSE)
 _f("wrong_transaction_id", "TransactionEvent Ended carries another transactionId than Started", "TC_E_03_CS",

@@ -73,8 +73,9 @@ class Station201(ReferenceStation):
         self._skip_boot_once = False
         self._serial: asyncio.Lock | None = None
         self._tx_lock: asyncio.Lock | None = None
+        self._written_heartbeat = str(int(self.heartbeat_interval))  # last HeartbeatInterval SetVariables wrote
         self.model: DeviceModel = reference_model(
-            identity=identity, evses=len(self.connectors), heartbeat=lambda: str(int(self.heartbeat_interval)),
+            identity=identity, evses=len(self.connectors), heartbeat=self._heartbeat_variable,
             now=utcnow, availability=self._availability_state, params=self.params)
         self.power_w = float(self.params.get("power_w", 11000))
         self.vendor = str(self.params.get("data_transfer_vendor", "org.vgitest"))
@@ -88,6 +89,13 @@ class Station201(ReferenceStation):
 
     def points(self, name: str) -> set[str]:
         return set(self.var("TxCtrlr", name).split(","))
+
+    def _heartbeat_variable(self) -> str:
+        """OCPPCommCtrlr.HeartbeatInterval is the interval in effect, whether the boot answer or SetVariables set
+        it; under boot_interval_not_stored only SetVariables reaches the variable, so the boot's interval is lost."""
+        if self.has("boot_interval_not_stored"):
+            return self._written_heartbeat
+        return str(int(self.heartbeat_interval))
 
     def evse(self, evse_id: int) -> Evse:
         return self.connectors[int(evse_id)]  # type: ignore[return-value]
@@ -446,11 +454,11 @@ class Station201(ReferenceStation):
             attr = item.get("attributeType", "Actual")
             if "attributeType" in item:
                 res["attributeType"] = attr
-            status, v = self.model.lookup(item["component"], item["variable"])
+            status, v = self._lookup(item["component"], item["variable"])
             if status == "UnknownVariable" and self.has("unknown_variable_accepted"):
                 status, res["attributeValue"] = "Accepted", "0"
             if v is not None:
-                if attr != "Actual":
+                if attr != "Actual" and not self.has("attribute_type_ignored"):
                     status = "NotSupportedAttributeType"
                 elif v.mutability == "WriteOnly":
                     status = "Rejected"
@@ -458,6 +466,8 @@ class Station201(ReferenceStation):
                     res["attributeValue"] = v.current()
             res["attributeStatus"] = status
             out.append(res)
+        if self.has("get_variables_reversed"):  # results built on a stack: the request's order is lost
+            out.reverse()
         return {"getVariableResult": out}
 
     async def on_set_variables(self, p: dict) -> dict:
@@ -467,23 +477,35 @@ class Station201(ReferenceStation):
             attr = item.get("attributeType", "Actual")
             if "attributeType" in item:
                 res["attributeType"] = attr
-            status, v = self.model.lookup(item["component"], item["variable"])
+            status, v = self._lookup(item["component"], item["variable"])
+            if status == "UnknownVariable" and self.has("set_unknown_variable_accepted"):
+                status = "Accepted"  # and the value is dropped: there is nothing to store it in
             if v is not None:
                 value = item["attributeValue"]
-                if attr != "Actual":
+                if attr != "Actual" and not self.has("attribute_type_ignored"):
                     status = "NotSupportedAttributeType"
                 elif v.mutability == "ReadOnly" and not self.has("readonly_writable"):
                     status = "Rejected"
                 elif v.check(value) is not None and not self.has("invalid_value_accepted"):
                     status = "Rejected"
+                elif self.has("set_variables_first_only") and out:
+                    pass  # only the request's first item is stored; the later ones are Accepted all the same
                 elif not self.has("config_not_applied"):
                     self._apply(v.component, v.name, value, v)
             res["attributeStatus"] = status
             out.append(res)
         return {"setVariableResult": out}
 
+    def _lookup(self, component: dict, variable: dict) -> tuple[str, Any]:
+        """The device-model lookup of Get/SetVariables; unknown_component_as_variable blurs its two "unknown"s."""
+        status, v = self.model.lookup(component, variable)
+        if status == "UnknownComponent" and self.has("unknown_component_as_variable"):
+            status = "UnknownVariable"
+        return status, v
+
     def _apply(self, component: str, name: str, value: str, v: Any) -> None:
         if (component, name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
+            self._written_heartbeat = value
             try:
                 self.heartbeat_interval = float(value)
             except ValueError:  # only reachable under invalid_value_accepted: accepted, and then ignored
