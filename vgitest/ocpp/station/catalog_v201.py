@@ -62,6 +62,8 @@ _f("wrong_boot_reason", "After a Reset the BootNotification reason is PowerUp in
    "TC_B_20_CS", r.EXPECTED_MESSAGE)
 _f("reset_keeps_transaction", "An Immediate reset reboots without ending the ongoing transaction first",
    "TC_B_22_CS", r.TX_EVENT_ORDER)
+_f("evse_reset_accepted", "A Reset of one EVSE is Accepted, and the whole station restarts", "TC_B_28_CS",
+   r.STATION_RESPONSE)
 _f("reset_onidle_immediate", "An OnIdle reset during a transaction is Accepted (and executed) at once",
    "TC_B_21_CS", r.STATION_RESPONSE)
 _f("config_not_applied", "SetVariables answers Accepted but keeps the old value", "TC_B_09_CS",
@@ -85,6 +87,10 @@ _f("set_unknown_variable_accepted", "SetVariables of an unknown variable answers
    "TC_B_36_CS", r.STATION_RESPONSE)
 _f("report_seqno_broken", "NotifyReport parts skip a seqNo and the last part still says tbc", "TC_B_13_CS",
    r.STATION_RESPONSE)
+_f("config_report_has_readonly", "A ConfigurationInventory report also lists the ReadOnly variables", "TC_B_12_CS",
+   r.STATION_RESPONSE)
+_f("summary_report_accepted", "GetBaseReport SummaryInventory is Accepted (and reported) although not supported",
+   "TC_B_15_CS", r.STATION_RESPONSE)
 _f("wrong_transaction_id", "TransactionEvent Ended carries another transactionId than Started", "TC_E_03_CS",
    r.TX_ID)
 _f("seqno_gap", "TransactionEvent seqNo jumps by two", "TC_E_03_CS", r.TX_SEQNO)
@@ -122,6 +128,8 @@ _f("trigger_boot_when_accepted", "TriggerMessage(BootNotification) is Accepted a
    "TC_F_26_CS", r.STATION_RESPONSE)
 _f("clear_cache_rejected", "ClearCache is Rejected although the authorization cache is enabled", "TC_C_37_CS",
    r.STATION_RESPONSE)
+_f("clear_cache_when_disabled", "ClearCache is Accepted although the authorization cache is disabled",
+   "TC_C_38_CS", r.STATION_RESPONSE)
 _f("data_transfer_accepted", "DataTransfer for an unknown vendorId is Accepted", "TC_P_01_CS", r.STATION_RESPONSE)
 _f("availability_ignored", "ChangeAvailability is Accepted but no Unavailable state is reported", "TC_G_03_CS",
    r.STATUS_TRANSITION)

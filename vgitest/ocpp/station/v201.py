@@ -516,14 +516,15 @@ class Station201(ReferenceStation):
         v.value = value
 
     async def on_get_base_report(self, p: dict) -> dict:
-        if p["reportBase"] == "SummaryInventory":
-            return {"status": "NotSupported"}
+        if p["reportBase"] == "SummaryInventory" and not self.has("summary_report_accepted"):
+            return {"status": "NotSupported"}  # C-56 is not supported (a faulty station claims it and sends a report)
         return {"status": "Accepted"}
 
     async def _after_GetBaseReport(self, p: dict, result: dict) -> None:
         if result.get("status") != "Accepted":
             return
-        rows = [v for v in self.model if p["reportBase"] == "FullInventory" or v.mutability != "ReadOnly"]
+        everything = p["reportBase"] == "FullInventory" or self.has("config_report_has_readonly")
+        rows = [v for v in self.model if everything or v.mutability != "ReadOnly"]
         size = 8
         chunks = [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
         broken = self.has("report_seqno_broken")
@@ -537,7 +538,7 @@ class Station201(ReferenceStation):
 
     # reset ------------------------------------------------------------------------------------------------------
     async def on_reset(self, p: dict) -> dict:
-        if "evseId" in p:
+        if "evseId" in p and not self.has("evse_reset_accepted"):  # C-13: only the whole station resets
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}}
         busy = any(e.transaction for e in self.evses())
         if p["type"] == "OnIdle" and busy and not self.has("reset_onidle_immediate"):
@@ -684,7 +685,8 @@ class Station201(ReferenceStation):
         return {"status": "Unlocked"}
 
     async def on_clear_cache(self, p: dict) -> dict:
-        if not self.flag("AuthCacheCtrlr", "Enabled") or self.has("clear_cache_rejected"):
+        disabled = not self.flag("AuthCacheCtrlr", "Enabled") and not self.has("clear_cache_when_disabled")
+        if disabled or self.has("clear_cache_rejected"):
             return {"status": "Rejected"}
         self.auth_cache.clear()
         return {"status": "Accepted"}
