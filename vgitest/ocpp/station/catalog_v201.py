@@ -107,9 +107,21 @@ _f("start_tx_when_invalid", "An idToken the CSMS reports Invalid/Blocked/Expired
    ("TC_C_02_CS", "TC_C_06_CS", "TC_C_07_CS"), r.FORBIDDEN_MESSAGE)
 _f("tx_status_wrong", "GetTransactionStatus says a running transaction is not ongoing", "TC_E_30_CS",
    r.STATION_RESPONSE)
+_f("tx_status_indicator_missing", "GetTransactionStatus leaves out ongoingIndicator for a transaction that is not "
+   "running (unknown or ended) instead of saying false", ("TC_E_28_CS", "TC_E_32_CS"), r.STATION_RESPONSE)
+_f("tx_status_claims_queued", "GetTransactionStatus says messages are queued although none are",
+   "TC_E_34_CS", r.STATION_RESPONSE)
+_f("ev_connect_timeout_ignored", "An authorized transaction whose EV never plugs in is not ended after "
+   "EVConnectionTimeOut", "TC_E_05_CS", r.EXPECTED_MESSAGE)
+_f("local_stop_ignored", "Presenting the transaction's own idToken again does not stop it (it is only authorized)",
+   "TC_E_15_CS", r.EXPECTED_MESSAGE)
 _f("meter_values_out_of_order", "Periodic meter values go back in time and the energy register decreases",
    "TC_J_09_CS", r.METER_ORDER)
 _f("no_meter_values", "No periodic meter values during charging", "TC_J_09_CS", r.EXPECTED_MESSAGE)
+_f("no_begin_meter_value", "The Started TransactionEvent carries no meter value (no Transaction.Begin reading)",
+   "TC_J_07_CS", r.EXPECTED_MESSAGE)
+_f("end_meter_value_wrong_context", "The meter value of the Ended TransactionEvent has context Sample.Periodic "
+   "instead of Transaction.End", "TC_J_10_CS", r.EXPECTED_MESSAGE)
 _f("schema_violation", "Sampled values are sent as strings instead of numbers", "TC_J_09_CS", r.SCHEMA)
 _f("remote_start_ignored", "RequestStartTransaction is Accepted but no transaction is started", "TC_F_03_CS",
    r.EXPECTED_MESSAGE)

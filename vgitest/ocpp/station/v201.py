@@ -252,11 +252,12 @@ class Station201(ReferenceStation):
         show_evse = not (trigger == "CablePluggedIn" and self.has("no_evse_in_first_event"))
         tx.evse_reported = not show_evse
         token = id_token if not self.has("no_idtoken_after_authorize") else None
+        begin = None if self.has("no_begin_meter_value") else "Transaction.Begin"
         await self._send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse, id_token=token,
-                               meter="Transaction.Begin")
+                               meter=begin)
         if charging:
             self._begin_charging(tx)
-        elif not e.plugged:
+        elif not e.plugged and not self.has("ev_connect_timeout_ignored"):
             tx.timeout_task = self.spawn(self._ev_connect_timeout(tx))
         return tx
 
@@ -311,8 +312,9 @@ class Station201(ReferenceStation):
         tx.charging = False
         self._cancel_tx_tasks(tx)
         e.transaction = None
+        end = "Sample.Periodic" if self.has("end_meter_value_wrong_context") else "Transaction.End"
         await self._send_event(tx, "Ended", trigger, stopped_reason=reason,
-                               charging_state="EVConnected" if e.plugged else "Idle", meter="Transaction.End")
+                               charging_state="EVConnected" if e.plugged else "Idle", meter=end)
         if e.inoperative_scheduled:
             e.inoperative_scheduled = False
             e.available = False
@@ -380,7 +382,8 @@ class Station201(ReferenceStation):
     async def _present_token(self, e: Evse, id_token: dict) -> None:
         tx: Tx | None = e.transaction
         if tx is not None and tx.authorized:
-            if tx.id_token and tx.id_token.get("idToken") == id_token["idToken"]:
+            same = (tx.id_token or {}).get("idToken") == id_token["idToken"]
+            if same and not self.has("local_stop_ignored"):  # the faulty station only re-authorizes (below)
                 if "Authorized" in self.points("TxStopPoint"):
                     await self._end_tx(e, "StopAuthorized", "Local")
                 else:
@@ -620,10 +623,11 @@ class Station201(ReferenceStation):
                 await self._end_tx(e, "RemoteStop", "Remote")
 
     async def on_get_transaction_status(self, p: dict) -> dict:
-        out: dict[str, Any] = {"messagesInQueue": False}
+        out: dict[str, Any] = {"messagesInQueue": self.has("tx_status_claims_queued")}  # nothing is ever queued
         if "transactionId" in p:
-            out["ongoingIndicator"] = self._find_tx(p["transactionId"]) is not None and \
-                not self.has("tx_status_wrong")
+            ongoing = self._find_tx(p["transactionId"]) is not None
+            if ongoing or not self.has("tx_status_indicator_missing"):  # false must be said, not left out
+                out["ongoingIndicator"] = ongoing and not self.has("tx_status_wrong")
         return out
 
     # trigger ------------------------------------------------------------------------------------------------------
