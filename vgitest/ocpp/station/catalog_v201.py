@@ -123,6 +123,8 @@ _f("no_begin_meter_value", "The Started TransactionEvent carries no meter value 
 _f("end_meter_value_wrong_context", "The meter value of the Ended TransactionEvent has context Sample.Periodic "
    "instead of Transaction.End", "TC_J_10_CS", r.EXPECTED_MESSAGE)
 _f("schema_violation", "Sampled values are sent as strings instead of numbers", "TC_J_09_CS", r.SCHEMA)
+_f("authorize_remote_start_ignored", "A remote start is not authorized with the CSMS although "
+   "AuthorizeRemoteStart is true", "TC_F_02_CS", r.EXPECTED_MESSAGE)
 _f("remote_start_ignored", "RequestStartTransaction is Accepted but no transaction is started", "TC_F_03_CS",
    r.EXPECTED_MESSAGE)
 _f("remote_start_no_remote_start_id", "Remote-started transactions do not echo remoteStartId", "TC_F_01_CS",
@@ -132,10 +134,20 @@ _f("remote_stop_rejected", "RequestStopTransaction of the running transaction is
 _f("remote_stop_accepts_unknown", "RequestStopTransaction of an unknown transaction is Accepted", "TC_F_09_CS",
    r.STATION_RESPONSE)
 _f("unlock_fails", "UnlockConnector always answers UnlockFailed", "TC_F_06_CS", r.STATION_RESPONSE)
+_f("unlock_unknown_connector", "UnlockConnector of an EVSE the station does not have answers Unlocked",
+   "TC_F_10_CS", r.STATION_RESPONSE)
 _f("unlock_during_tx", "UnlockConnector unlocks although an authorized transaction is ongoing", "TC_F_05_CS",
    r.STATION_RESPONSE)
 _f("trigger_ignored", "TriggerMessage is Accepted but the requested message is never sent", "TC_F_20_CS",
    r.EXPECTED_MESSAGE)
+_f("trigger_meter_values_main_meter", "A triggered MeterValues for one EVSE is sent for evseId 0 (the main "
+   "meter) instead", "TC_F_11_CS", r.EXPECTED_MESSAGE)
+_f("trigger_tx_event_wrong_reason", "A triggered TransactionEvent says triggerReason MeterValuePeriodic instead of "
+   "Trigger", "TC_F_13_CS", r.EXPECTED_MESSAGE)
+_f("trigger_status_only_on_change", "A triggered StatusNotification is only sent when the connector state changed "
+   "since the last report (so in effect never)", ("TC_F_23_CS", "TC_F_24_CS"), r.EXPECTED_MESSAGE)
+_f("trigger_unsupported_rejected", "TriggerMessage for a message the station does not implement answers Rejected "
+   "instead of NotImplemented", "TC_F_27_CS", r.STATION_RESPONSE)
 _f("trigger_boot_when_accepted", "TriggerMessage(BootNotification) is Accepted although boot is already Accepted",
    "TC_F_26_CS", r.STATION_RESPONSE)
 _f("clear_cache_rejected", "ClearCache is Rejected although the authorization cache is enabled", "TC_C_37_CS",

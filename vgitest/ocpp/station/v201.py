@@ -594,7 +594,7 @@ class Station201(ReferenceStation):
             return
         serial, _ = self._locks()
         async with serial:
-            if self.flag("AuthCtrlr", "AuthorizeRemoteStart"):
+            if self.flag("AuthCtrlr", "AuthorizeRemoteStart") and not self.has("authorize_remote_start_ignored"):
                 if await self.authorize(p["idToken"]) != "Accepted":
                     return
             tx: Tx | None = e.transaction
@@ -634,7 +634,7 @@ class Station201(ReferenceStation):
     async def on_trigger(self, p: dict) -> dict:
         what = p["requestedMessage"]
         if what not in KNOWN_TRIGGERS:
-            return {"status": "NotImplemented"}
+            return {"status": "Rejected" if self.has("trigger_unsupported_rejected") else "NotImplemented"}
         evse = p.get("evse")
         if evse is not None and evse.get("id") not in self.connectors and evse.get("id") != 0:
             return {"status": "Rejected"}
@@ -659,16 +659,19 @@ class Station201(ReferenceStation):
         elif what == "Heartbeat":
             await self.safe_call("Heartbeat", {})
         elif what == "StatusNotification":
-            for e in targets:
-                await self.report_status(e, force=True)
+            for e in targets:  # sent even when nothing changed: the CSMS asked for it
+                await self.report_status(e, force=not self.has("trigger_status_only_on_change"))
         elif what == "MeterValues":
             for e in targets:
-                await self.safe_call("MeterValues", {"evseId": e.id, "meterValue": [self._meter_value(e, "Trigger")]})
+                meter_of = 0 if self.has("trigger_meter_values_main_meter") else e.id  # 0: the grid meter
+                await self.safe_call("MeterValues", {"evseId": meter_of,
+                                                     "meterValue": [self._meter_value(e, "Trigger")]})
         elif what == "TransactionEvent":
             for e in targets:
                 tx: Tx | None = e.transaction
                 if tx is not None:
-                    await self._send_event(tx, "Updated", "Trigger", charging_state="Charging" if tx.charging
+                    reason = "MeterValuePeriodic" if self.has("trigger_tx_event_wrong_reason") else "Trigger"
+                    await self._send_event(tx, "Updated", reason, charging_state="Charging" if tx.charging
                                            else "EVConnected" if e.plugged else "Idle", meter="Trigger")
         elif what == "FirmwareStatusNotification":
             await self.safe_call("FirmwareStatusNotification", {"status": "Idle"})
@@ -679,7 +682,7 @@ class Station201(ReferenceStation):
     async def on_unlock(self, p: dict) -> dict:
         e = self.connectors.get(p["evseId"])
         if e is None or p["connectorId"] != 1:
-            return {"status": "UnknownConnector"}
+            return {"status": "Unlocked" if self.has("unlock_unknown_connector") else "UnknownConnector"}
         tx: Tx | None = e.transaction
         if tx is not None and tx.authorized and not self.has("unlock_during_tx"):
             return {"status": "OngoingAuthorizedTransaction"}
