@@ -159,5 +159,15 @@ _f("availability_ignored", "ChangeAvailability is Accepted but no Unavailable st
    r.STATUS_TRANSITION)
 _f("availability_during_tx_accepted", "ChangeAvailability(Inoperative) during a transaction answers Accepted "
    "instead of Scheduled", "TC_G_11_CS", r.STATION_RESPONSE)
+_f("evse_operative_ignored", "ChangeAvailability(Operative) of one EVSE is Accepted but the EVSE stays "
+   "Unavailable", "TC_G_04_CS", r.STATUS_TRANSITION)
+_f("station_inoperative_ignored", "ChangeAvailability(Inoperative) of the whole station is Accepted but the "
+   "connectors stay Available", "TC_G_05_CS", r.STATUS_TRANSITION)
+_f("station_operative_ignored", "ChangeAvailability(Operative) of the whole station is Accepted but the connectors "
+   "stay Unavailable", "TC_G_06_CS", r.STATUS_TRANSITION)
+_f("availability_always_reported", "Every ChangeAvailability is followed by StatusNotifications, even when no "
+   "state changed", "TC_G_09_CS", r.FORBIDDEN_MESSAGE)
+_f("no_available_after_unplug", "Unplugging the EV is not reported: the CSMS still sees the connector Occupied",
+   "TC_G_02_CS", r.STATUS_TRANSITION)
 _f("no_occupied_status", "Plugging in an EV is not reported as Occupied", "TC_G_01_CS", r.STATUS_TRANSITION)
 _f("missing_mandatory_field", "StatusNotification lacks its required timestamp", "TC_G_01_CS", r.SCHEMA)

@@ -158,10 +158,12 @@ class Station201(ReferenceStation):
         return self._status_of(self.evse(evse_id))
 
     async def report_status(self, e: Evse, *, force: bool = False) -> None:
-        status = self._status_of(e)
+        status, previous = self._status_of(e), e.status
         if status == e.status and not force:
             return
         e.status = status
+        if (previous, status) == ("Occupied", "Available") and self.has("no_available_after_unplug"):
+            return  # the station believes it reported the free connector; the CSMS still sees it Occupied
         if self.registration != "Accepted" and not self.has("traffic_before_boot"):
             return  # reported after the boot is accepted
         if status == "Occupied" and self.has("no_occupied_status"):
@@ -714,9 +716,13 @@ class Station201(ReferenceStation):
             return {"status": "Rejected"}
         if target is not None and target.get("connectorId", 1) != 1:
             return {"status": "Rejected"}
-        if self.has("availability_ignored"):
-            return {"status": "Accepted"}
         operative = p["operationalStatus"] == "Operative"
+        whole = target is None or target.get("id") == 0
+        ignored = (operative and not whole and self.has("evse_operative_ignored")) \
+            or (not operative and whole and self.has("station_inoperative_ignored")) \
+            or (operative and whole and self.has("station_operative_ignored"))
+        if self.has("availability_ignored") or ignored:
+            return {"status": "Accepted"}
         evses = self.evses() if target is None or target.get("id") == 0 else [self.evse(target["id"])]
         status = "Accepted"
         if target is None or target.get("id") == 0:
@@ -735,8 +741,8 @@ class Station201(ReferenceStation):
         return {"status": status}
 
     async def _after_ChangeAvailability(self, p: dict, result: dict) -> None:
-        for e in self.evses():
-            await self.report_status(e)
+        for e in self.evses():  # only a state that changed is reported (TC_G_09: nothing else is)
+            await self.report_status(e, force=self.has("availability_always_reported"))
 
 
 __all__ = ["Station201", "Tx", "Evse", "NoAnswer"]
