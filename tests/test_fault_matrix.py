@@ -67,17 +67,6 @@ def test_catalog_is_large_enough() -> None:
             assert n >= MINIMUM[version], f"{version} has only {n} catalogued faults (at least {MINIMUM[version]})"
 
 
-# OCPP 2.0.1 tests that no catalogued fault is shown to fail yet (a known gap, closing; the list may only shrink)
-UNPROVEN_201 = {
-    "test_TC_B_06_CS", "test_TC_B_07_CS", "test_TC_B_10_CS", "test_TC_B_12_CS", "test_TC_B_15_CS", "test_TC_B_28_CS",
-    "test_TC_B_32_CS", "test_TC_B_34_CS", "test_TC_B_35_CS", "test_TC_B_36_CS", "test_TC_B_37_CS", "test_TC_C_38_CS",
-    "test_TC_E_05_CS", "test_TC_E_15_CS", "test_TC_E_28_CS", "test_TC_E_32_CS", "test_TC_E_34_CS", "test_TC_F_02_CS",
-    "test_TC_F_10_CS", "test_TC_F_11_CS", "test_TC_F_13_CS", "test_TC_F_23_CS", "test_TC_F_24_CS", "test_TC_F_27_CS",
-    "test_TC_G_02_CS", "test_TC_G_04_CS", "test_TC_G_05_CS", "test_TC_G_06_CS", "test_TC_G_09_CS", "test_TC_J_07_CS",
-    "test_TC_J_10_CS",
-}
-
-
 @pytest.mark.parametrize("version", sorted(SUITES))
 def test_every_suite_test_is_shown_to_fail_by_a_fault(version: str) -> None:
     """A conformance test that no fault makes fail is a defect: each must be named by a catalogued fault."""
@@ -86,7 +75,5 @@ def test_every_suite_test_is_shown_to_fail_by_a_fault(version: str) -> None:
     tests = {name for path in suite.glob("test_*.py")
              for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)}
     named = {t for f in CATALOGS[version].values() if version in f.detected_by for t in f.detected_by[version].tests}
-    known_gap = UNPROVEN_201 if version == "2.0.1" else set()
-    assert not (known_gap & named), f"now proven, drop from UNPROVEN_201: {sorted(known_gap & named)}"
-    missing = tests - named - known_gap
+    missing = tests - named
     assert not missing, f"{version} tests no fault is shown to fail: {sorted(missing)}"

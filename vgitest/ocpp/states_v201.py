@@ -113,9 +113,11 @@ def _connectors(profile: Any) -> list[int]:
 
 
 def _idle(station: StationSession, profile: Any) -> bool:
+    """No open transaction and every connector reported Available. A connector not reported yet is not idle:
+    on first contact the boot's own status reports would otherwise land inside the test and pass for the
+    reports the test asks for (a triggered StatusNotification, say)."""
     statuses = last_statuses(station)
-    return not open_transactions(station) and all(statuses.get((c, 1), "Available") == "Available"
-                                                  for c in _connectors(profile))
+    return not open_transactions(station) and all(statuses.get((c, 1)) == "Available" for c in _connectors(profile))
 
 
 def _settle(station: StationSession, profile: Any, wait: float) -> bool:

@@ -73,8 +73,9 @@ class Station201(ReferenceStation):
         self._skip_boot_once = False
         self._serial: asyncio.Lock | None = None
         self._tx_lock: asyncio.Lock | None = None
+        self._written_heartbeat = str(int(self.heartbeat_interval))  # last HeartbeatInterval SetVariables wrote
         self.model: DeviceModel = reference_model(
-            identity=identity, evses=len(self.connectors), heartbeat=lambda: str(int(self.heartbeat_interval)),
+            identity=identity, evses=len(self.connectors), heartbeat=self._heartbeat_variable,
             now=utcnow, availability=self._availability_state, params=self.params)
         self.power_w = float(self.params.get("power_w", 11000))
         self.vendor = str(self.params.get("data_transfer_vendor", "org.vgitest"))
@@ -88,6 +89,13 @@ class Station201(ReferenceStation):
 
     def points(self, name: str) -> set[str]:
         return set(self.var("TxCtrlr", name).split(","))
+
+    def _heartbeat_variable(self) -> str:
+        """OCPPCommCtrlr.HeartbeatInterval is the interval in effect, whether the boot answer or SetVariables set
+        it; under boot_interval_not_stored only SetVariables reaches the variable, so the boot's interval is lost."""
+        if self.has("boot_interval_not_stored"):
+            return self._written_heartbeat
+        return str(int(self.heartbeat_interval))
 
     def evse(self, evse_id: int) -> Evse:
         return self.connectors[int(evse_id)]  # type: ignore[return-value]
@@ -150,10 +158,12 @@ class Station201(ReferenceStation):
         return self._status_of(self.evse(evse_id))
 
     async def report_status(self, e: Evse, *, force: bool = False) -> None:
-        status = self._status_of(e)
+        status, previous = self._status_of(e), e.status
         if status == e.status and not force:
             return
         e.status = status
+        if (previous, status) == ("Occupied", "Available") and self.has("no_available_after_unplug"):
+            return  # the station believes it reported the free connector; the CSMS still sees it Occupied
         if self.registration != "Accepted" and not self.has("traffic_before_boot"):
             return  # reported after the boot is accepted
         if status == "Occupied" and self.has("no_occupied_status"):
@@ -244,11 +254,12 @@ class Station201(ReferenceStation):
         show_evse = not (trigger == "CablePluggedIn" and self.has("no_evse_in_first_event"))
         tx.evse_reported = not show_evse
         token = id_token if not self.has("no_idtoken_after_authorize") else None
+        begin = None if self.has("no_begin_meter_value") else "Transaction.Begin"
         await self._send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse, id_token=token,
-                               meter="Transaction.Begin")
+                               meter=begin)
         if charging:
             self._begin_charging(tx)
-        elif not e.plugged:
+        elif not e.plugged and not self.has("ev_connect_timeout_ignored"):
             tx.timeout_task = self.spawn(self._ev_connect_timeout(tx))
         return tx
 
@@ -303,8 +314,9 @@ class Station201(ReferenceStation):
         tx.charging = False
         self._cancel_tx_tasks(tx)
         e.transaction = None
+        end = "Sample.Periodic" if self.has("end_meter_value_wrong_context") else "Transaction.End"
         await self._send_event(tx, "Ended", trigger, stopped_reason=reason,
-                               charging_state="EVConnected" if e.plugged else "Idle", meter="Transaction.End")
+                               charging_state="EVConnected" if e.plugged else "Idle", meter=end)
         if e.inoperative_scheduled:
             e.inoperative_scheduled = False
             e.available = False
@@ -372,7 +384,8 @@ class Station201(ReferenceStation):
     async def _present_token(self, e: Evse, id_token: dict) -> None:
         tx: Tx | None = e.transaction
         if tx is not None and tx.authorized:
-            if tx.id_token and tx.id_token.get("idToken") == id_token["idToken"]:
+            same = (tx.id_token or {}).get("idToken") == id_token["idToken"]
+            if same and not self.has("local_stop_ignored"):  # the faulty station only re-authorizes (below)
                 if "Authorized" in self.points("TxStopPoint"):
                     await self._end_tx(e, "StopAuthorized", "Local")
                 else:
@@ -446,11 +459,11 @@ class Station201(ReferenceStation):
             attr = item.get("attributeType", "Actual")
             if "attributeType" in item:
                 res["attributeType"] = attr
-            status, v = self.model.lookup(item["component"], item["variable"])
+            status, v = self._lookup(item["component"], item["variable"])
             if status == "UnknownVariable" and self.has("unknown_variable_accepted"):
                 status, res["attributeValue"] = "Accepted", "0"
             if v is not None:
-                if attr != "Actual":
+                if attr != "Actual" and not self.has("attribute_type_ignored"):
                     status = "NotSupportedAttributeType"
                 elif v.mutability == "WriteOnly":
                     status = "Rejected"
@@ -458,6 +471,8 @@ class Station201(ReferenceStation):
                     res["attributeValue"] = v.current()
             res["attributeStatus"] = status
             out.append(res)
+        if self.has("get_variables_reversed"):  # results built on a stack: the request's order is lost
+            out.reverse()
         return {"getVariableResult": out}
 
     async def on_set_variables(self, p: dict) -> dict:
@@ -467,23 +482,35 @@ class Station201(ReferenceStation):
             attr = item.get("attributeType", "Actual")
             if "attributeType" in item:
                 res["attributeType"] = attr
-            status, v = self.model.lookup(item["component"], item["variable"])
+            status, v = self._lookup(item["component"], item["variable"])
+            if status == "UnknownVariable" and self.has("set_unknown_variable_accepted"):
+                status = "Accepted"  # and the value is dropped: there is nothing to store it in
             if v is not None:
                 value = item["attributeValue"]
-                if attr != "Actual":
+                if attr != "Actual" and not self.has("attribute_type_ignored"):
                     status = "NotSupportedAttributeType"
                 elif v.mutability == "ReadOnly" and not self.has("readonly_writable"):
                     status = "Rejected"
                 elif v.check(value) is not None and not self.has("invalid_value_accepted"):
                     status = "Rejected"
+                elif self.has("set_variables_first_only") and out:
+                    pass  # only the request's first item is stored; the later ones are Accepted all the same
                 elif not self.has("config_not_applied"):
                     self._apply(v.component, v.name, value, v)
             res["attributeStatus"] = status
             out.append(res)
         return {"setVariableResult": out}
 
+    def _lookup(self, component: dict, variable: dict) -> tuple[str, Any]:
+        """The device-model lookup of Get/SetVariables; unknown_component_as_variable blurs its two "unknown"s."""
+        status, v = self.model.lookup(component, variable)
+        if status == "UnknownComponent" and self.has("unknown_component_as_variable"):
+            status = "UnknownVariable"
+        return status, v
+
     def _apply(self, component: str, name: str, value: str, v: Any) -> None:
         if (component, name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
+            self._written_heartbeat = value
             try:
                 self.heartbeat_interval = float(value)
             except ValueError:  # only reachable under invalid_value_accepted: accepted, and then ignored
@@ -494,14 +521,15 @@ class Station201(ReferenceStation):
         v.value = value
 
     async def on_get_base_report(self, p: dict) -> dict:
-        if p["reportBase"] == "SummaryInventory":
-            return {"status": "NotSupported"}
+        if p["reportBase"] == "SummaryInventory" and not self.has("summary_report_accepted"):
+            return {"status": "NotSupported"}  # C-56 is not supported (a faulty station claims it and sends a report)
         return {"status": "Accepted"}
 
     async def _after_GetBaseReport(self, p: dict, result: dict) -> None:
         if result.get("status") != "Accepted":
             return
-        rows = [v for v in self.model if p["reportBase"] == "FullInventory" or v.mutability != "ReadOnly"]
+        everything = p["reportBase"] == "FullInventory" or self.has("config_report_has_readonly")
+        rows = [v for v in self.model if everything or v.mutability != "ReadOnly"]
         size = 8
         chunks = [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
         broken = self.has("report_seqno_broken")
@@ -515,7 +543,7 @@ class Station201(ReferenceStation):
 
     # reset ------------------------------------------------------------------------------------------------------
     async def on_reset(self, p: dict) -> dict:
-        if "evseId" in p:
+        if "evseId" in p and not self.has("evse_reset_accepted"):  # C-13: only the whole station resets
             return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}}
         busy = any(e.transaction for e in self.evses())
         if p["type"] == "OnIdle" and busy and not self.has("reset_onidle_immediate"):
@@ -568,7 +596,7 @@ class Station201(ReferenceStation):
             return
         serial, _ = self._locks()
         async with serial:
-            if self.flag("AuthCtrlr", "AuthorizeRemoteStart"):
+            if self.flag("AuthCtrlr", "AuthorizeRemoteStart") and not self.has("authorize_remote_start_ignored"):
                 if await self.authorize(p["idToken"]) != "Accepted":
                     return
             tx: Tx | None = e.transaction
@@ -597,17 +625,18 @@ class Station201(ReferenceStation):
                 await self._end_tx(e, "RemoteStop", "Remote")
 
     async def on_get_transaction_status(self, p: dict) -> dict:
-        out: dict[str, Any] = {"messagesInQueue": False}
+        out: dict[str, Any] = {"messagesInQueue": self.has("tx_status_claims_queued")}  # nothing is ever queued
         if "transactionId" in p:
-            out["ongoingIndicator"] = self._find_tx(p["transactionId"]) is not None and \
-                not self.has("tx_status_wrong")
+            ongoing = self._find_tx(p["transactionId"]) is not None
+            if ongoing or not self.has("tx_status_indicator_missing"):  # false must be said, not left out
+                out["ongoingIndicator"] = ongoing and not self.has("tx_status_wrong")
         return out
 
     # trigger ------------------------------------------------------------------------------------------------------
     async def on_trigger(self, p: dict) -> dict:
         what = p["requestedMessage"]
         if what not in KNOWN_TRIGGERS:
-            return {"status": "NotImplemented"}
+            return {"status": "Rejected" if self.has("trigger_unsupported_rejected") else "NotImplemented"}
         evse = p.get("evse")
         if evse is not None and evse.get("id") not in self.connectors and evse.get("id") != 0:
             return {"status": "Rejected"}
@@ -632,16 +661,19 @@ class Station201(ReferenceStation):
         elif what == "Heartbeat":
             await self.safe_call("Heartbeat", {})
         elif what == "StatusNotification":
-            for e in targets:
-                await self.report_status(e, force=True)
+            for e in targets:  # sent even when nothing changed: the CSMS asked for it
+                await self.report_status(e, force=not self.has("trigger_status_only_on_change"))
         elif what == "MeterValues":
             for e in targets:
-                await self.safe_call("MeterValues", {"evseId": e.id, "meterValue": [self._meter_value(e, "Trigger")]})
+                meter_of = 0 if self.has("trigger_meter_values_main_meter") else e.id  # 0: the grid meter
+                await self.safe_call("MeterValues", {"evseId": meter_of,
+                                                     "meterValue": [self._meter_value(e, "Trigger")]})
         elif what == "TransactionEvent":
             for e in targets:
                 tx: Tx | None = e.transaction
                 if tx is not None:
-                    await self._send_event(tx, "Updated", "Trigger", charging_state="Charging" if tx.charging
+                    reason = "MeterValuePeriodic" if self.has("trigger_tx_event_wrong_reason") else "Trigger"
+                    await self._send_event(tx, "Updated", reason, charging_state="Charging" if tx.charging
                                            else "EVConnected" if e.plugged else "Idle", meter="Trigger")
         elif what == "FirmwareStatusNotification":
             await self.safe_call("FirmwareStatusNotification", {"status": "Idle"})
@@ -652,7 +684,7 @@ class Station201(ReferenceStation):
     async def on_unlock(self, p: dict) -> dict:
         e = self.connectors.get(p["evseId"])
         if e is None or p["connectorId"] != 1:
-            return {"status": "UnknownConnector"}
+            return {"status": "Unlocked" if self.has("unlock_unknown_connector") else "UnknownConnector"}
         tx: Tx | None = e.transaction
         if tx is not None and tx.authorized and not self.has("unlock_during_tx"):
             return {"status": "OngoingAuthorizedTransaction"}
@@ -662,7 +694,8 @@ class Station201(ReferenceStation):
         return {"status": "Unlocked"}
 
     async def on_clear_cache(self, p: dict) -> dict:
-        if not self.flag("AuthCacheCtrlr", "Enabled") or self.has("clear_cache_rejected"):
+        disabled = not self.flag("AuthCacheCtrlr", "Enabled") and not self.has("clear_cache_when_disabled")
+        if disabled or self.has("clear_cache_rejected"):
             return {"status": "Rejected"}
         self.auth_cache.clear()
         return {"status": "Accepted"}
@@ -683,9 +716,13 @@ class Station201(ReferenceStation):
             return {"status": "Rejected"}
         if target is not None and target.get("connectorId", 1) != 1:
             return {"status": "Rejected"}
-        if self.has("availability_ignored"):
-            return {"status": "Accepted"}
         operative = p["operationalStatus"] == "Operative"
+        whole = target is None or target.get("id") == 0
+        ignored = (operative and not whole and self.has("evse_operative_ignored")) \
+            or (not operative and whole and self.has("station_inoperative_ignored")) \
+            or (operative and whole and self.has("station_operative_ignored"))
+        if self.has("availability_ignored") or ignored:
+            return {"status": "Accepted"}
         evses = self.evses() if target is None or target.get("id") == 0 else [self.evse(target["id"])]
         status = "Accepted"
         if target is None or target.get("id") == 0:
@@ -704,8 +741,8 @@ class Station201(ReferenceStation):
         return {"status": status}
 
     async def _after_ChangeAvailability(self, p: dict, result: dict) -> None:
-        for e in self.evses():
-            await self.report_status(e)
+        for e in self.evses():  # only a state that changed is reported (TC_G_09: nothing else is)
+            await self.report_status(e, force=self.has("availability_always_reported"))
 
 
 __all__ = ["Station201", "Tx", "Evse", "NoAnswer"]
