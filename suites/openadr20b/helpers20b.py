@@ -21,10 +21,13 @@ def simple_event(ven: Any, *, levels: tuple[int, ...] = (1, 2), interval_s: int 
 
 
 def deliver(ven: Any, t: Any, events: list[tuple[dict, str]]) -> Frame:
-    """Hand oadrDistributeEvent to the VEN on its next poll; returns the frame that delivered it."""
-    body = m.distribute_event(ven.state.vtn_id, events)
+    """Hand oadrDistributeEvent to the VEN on its next poll; returns the frame that delivered it.
+
+    Like a correct VTN, every distribute carries all the events that apply to the VEN (those of this test): an
+    event left out would be an implied cancellation. A new modification replaces the event's earlier one."""
     for ev, rr in events:
         ven.state.events[str(find(ev, "eventDescriptor/eventID"))] = (ev, rr)
+    body = m.distribute_event(ven.state.vtn_id, list(ven.state.events.values()))
     ven.queue("oadrDistributeEvent", body)
     frame = ven.wait_delivered(t.wait)
     if frame is None:

@@ -90,8 +90,7 @@ def test_E1_1070_TH_VTN_1(registered_ven, dut, t) -> None:
     """A VEN that asks for the current events (oadrRequestEvent) answers what it receives."""
     ven = registered_ven
     ev = simple_event(ven)
-    ven.state.events.clear()  # only this event is current
-    ven.state.events[event_id(ev)] = (ev, "always")
+    ven.state.events[event_id(ev)] = (ev, "always")  # the one event of this test
     dut.perform("request_event")
     ven.expect("oadrRequestEvent", t.wait)
     answered(ven, t, event_id(ev))

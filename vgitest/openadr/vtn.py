@@ -75,10 +75,12 @@ class VenSession(Verdicts):
 
     # configuration per test ----------------------------------------------------------------------------
     def reset_for_test(self) -> None:
-        """Per-test behaviour back to defaults; registration and VTN state persist (like a real VTN)."""
+        """Per-test behaviour back to defaults. The registration, reports and opts persist (like a real VTN's
+        database); the events are each test's own, so a test's distributes carry only its events."""
         self.overrides.clear()
         self.forbidden.clear()
         self.outbox.clear()
+        self.vtn.state.events.clear()
         self.cursor = len(self.vtn.trace)
 
     def override(self, payload: str, answer: Answer, *, once: bool = False) -> None:
