@@ -26,6 +26,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run_suite(tmp_path: Path, suite: str, profile: Path, port: int, *extra: str) -> dict[str, str]:
+    """Run a suite in its own pytest process against the external DUT; it must exit 0. Verdict per test."""
+    reports = tmp_path / "reports"
+    run = subprocess.run([sys.executable, "-m", "pytest", suite, f"--vgi-profile={profile}", f"--vgi-port={port}",
+                          f"--vgi-reports={reports}", "--vgi-run-name=ext", "-p", "no:cacheprovider", "-q", *extra],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert (reports / "ext/results.json").is_file(), run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads((reports / "ext/results.json").read_text())
+    assert run.returncode == 0, run.stdout[-4000:]
+    return {r["test"]: r["verdict"] for r in results["results"]}
+
+
 def wait_for_hook(proc: subprocess.Popen, hook_port: int, timeout: float = 20.0) -> None:
     """Wait until a standalone simulator answers on its test hook (or fail with its output)."""
     deadline = time.monotonic() + timeout
@@ -53,15 +65,7 @@ def test_external_station_through_command_adapter(tmp_path: Path) -> None:
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_hook(station, hook_port)
-        reports = tmp_path / "reports"
-        run = subprocess.run([sys.executable, "-m", "pytest", "suites/ocpp16", f"--vgi-profile={prof}",
-                              f"--vgi-port={csms_port}", f"--vgi-reports={reports}", "--vgi-run-name=ext",
-                              "-p", "no:cacheprovider", "-q", "-x"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=600)
-        assert (reports / "ext/results.json").is_file(), run.stdout[-3000:] + run.stderr[-3000:]
-        results = json.loads((reports / "ext/results.json").read_text())
-        verdicts = {r["test"]: r["verdict"] for r in results["results"]}
-        assert run.returncode == 0, run.stdout[-4000:]
+        verdicts = run_suite(tmp_path, "suites/ocpp16", prof, csms_port, "-x")
         assert verdicts and set(verdicts.values()) <= {"PASS", "NOT_APPLICABLE", "NON_STRICT", "INFORMATIONAL"}
         assert sum(v == "PASS" for v in verdicts.values()) >= 25, verdicts
     finally:

@@ -6,7 +6,6 @@ the same verdicts as with the in-process simulated adapter."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_external_station import free_port, wait_for_hook
+from tests.test_external_station import free_port, run_suite, wait_for_hook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,15 +29,7 @@ def test_external_ven_through_command_adapter(tmp_path: Path) -> None:
                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_hook(ven, hook_port)
-        reports = tmp_path / "reports"
-        run = subprocess.run([sys.executable, "-m", "pytest", "suites/openadr20b", f"--vgi-profile={prof}",
-                              f"--vgi-port={vtn_port}", f"--vgi-reports={reports}", "--vgi-run-name=ext",
-                              "-p", "no:cacheprovider", "-q"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=600)
-        assert (reports / "ext/results.json").is_file(), run.stdout[-3000:] + run.stderr[-3000:]
-        results = json.loads((reports / "ext/results.json").read_text())
-        verdicts = {r["test"]: r["verdict"] for r in results["results"]}
-        assert run.returncode == 0, run.stdout[-4000:]
+        verdicts = run_suite(tmp_path, "suites/openadr20b", prof, vtn_port)
         assert sum(v == "PASS" for v in verdicts.values()) >= 25, verdicts
     finally:
         ven.terminate()

@@ -104,17 +104,22 @@ def _updates_for(rr_id: str):  # noqa: ANN202
     return lambda b: any(x.get("reportRequestID") == rr_id for x in as_list(b.get("oadrReport")))
 
 
+def _requested_and_reported(ven, t, req: dict) -> None:  # noqa: ANN001
+    """The VTN asks for one report on the next poll; the VEN confirms it and then reports it."""
+    ven.cursor = len(ven.vtn.trace)  # only an answer to this request counts
+    ven.queue("oadrCreateReport", m.create_report([req], ven.ven_id))
+    ven.wait_delivered(t.wait)
+    ven.expect("oadrCreatedReport", t.wait)
+    ven.expect("oadrUpdateReport", t.wait, _updates_for(req["reportRequestID"]))
+
+
 @pytest.mark.vgi_case("R1_3060_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
 def test_R1_3060_TH_VTN_1(registered_ven, t) -> None:
     """A report request with a report interval (start now, one hour) is accepted and reported."""
     import datetime as dt
     ven = registered_ven
     req = _request_for(ven, t, "METADATA_TELEMETRY_USAGE", start=dt.datetime.now(dt.timezone.utc), duration_s=3600)
-    ven.cursor = len(ven.vtn.trace)
-    ven.queue("oadrCreateReport", m.create_report([req], ven.ven_id))
-    ven.wait_delivered(t.wait)
-    ven.expect("oadrCreatedReport", t.wait)
-    ven.expect("oadrUpdateReport", t.wait, _updates_for(req["reportRequestID"]))
+    _requested_and_reported(ven, t, req)
 
 
 @pytest.mark.vgi_case("R1_3070_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports", "TelemetryStatus"))
@@ -122,11 +127,7 @@ def test_R1_3070_TH_VTN_1(registered_ven, t) -> None:
     """The VEN's status report (TELEMETRY_STATUS) can be requested and is reported with its own rID."""
     ven = registered_ven
     req = _request_for(ven, t, "METADATA_TELEMETRY_STATUS")
-    ven.cursor = len(ven.vtn.trace)
-    ven.queue("oadrCreateReport", m.create_report([req], ven.ven_id))
-    ven.wait_delivered(t.wait)
-    ven.expect("oadrCreatedReport", t.wait)
-    ven.expect("oadrUpdateReport", t.wait, _updates_for(req["reportRequestID"]))
+    _requested_and_reported(ven, t, req)
 
 
 @pytest.mark.vgi_case("R1_3080_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports", "TelemetryStatus"))
