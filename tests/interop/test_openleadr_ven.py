@@ -15,6 +15,7 @@ from vgitest.loop import BackgroundLoop
 from vgitest.openadr import checks, messages as m
 from vgitest.openadr.codec import as_list, find
 from vgitest.openadr.vtn import FakeVtn
+from vgitest.trace import Frame
 
 openleadr = pytest.importorskip("openleadr", reason="openleadr is a dev dependency (pip install -e '.[dev]')")
 logging.getLogger("openleadr").setLevel(logging.CRITICAL)
@@ -80,18 +81,25 @@ def test_registers_registers_reports_and_polls(world) -> None:  # noqa: ANN001
     assert fails(vtn) == []
 
 
+def _deliver_event(vtn: FakeVtn, event_id: str) -> Frame:
+    """Hand the openleadr VEN one event on its next poll; its oadrCreatedEvent answer."""
+    ven = vtn.session
+    sig = m.signal([m.interval(0, 1800, 1), m.interval(1, 1800, 2)], current=0)
+    ev = m.event(event_id, start=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10), signals=[sig],
+                 ven_ids=["OPENLEADR-VEN"])
+    vtn.state.events[event_id] = (ev, "always")
+    ven.queue("oadrDistributeEvent", m.distribute_event(vtn.state.vtn_id, [(ev, "always")],
+                                                        request_id=f"DIST-{event_id}"))
+    assert ven.wait_delivered(10) is not None
+    return ven.expect("oadrCreatedEvent", 10)
+
+
 def test_answers_an_event(world) -> None:  # noqa: ANN001
     vtn, _, _ = world
     ven = vtn.session
     start = len(vtn.trace)
     ven.cursor = start
-    sig = m.signal([m.interval(0, 1800, 1), m.interval(1, 1800, 2)], current=0)
-    ev = m.event("OL-EVENT-1", start=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10), signals=[sig],
-                 ven_ids=["OPENLEADR-VEN"])
-    vtn.state.events["OL-EVENT-1"] = (ev, "always")
-    ven.queue("oadrDistributeEvent", m.distribute_event(vtn.state.vtn_id, [(ev, "always")], request_id="OL-DIST-1"))
-    assert ven.wait_delivered(10) is not None
-    created = ven.expect("oadrCreatedEvent", 10)
+    created = _deliver_event(vtn, "OL-EVENT-1")
     resp = as_list(find(created.body, "eiCreatedEvent/eventResponses/eventResponse"))
     assert [(find(x, "qualifiedEventID/eventID"), x.get("optType")) for x in resp] == [("OL-EVENT-1", "optIn")]
     ven.expect("oadrPoll", 10)
@@ -99,12 +107,14 @@ def test_answers_an_event(world) -> None:  # noqa: ANN001
 
 
 def test_opts_out(world) -> None:  # noqa: ANN001
+    """Self-contained (xdist may run it on another worker than the event test): its own event, then the opt."""
     vtn, client, loop = world
     ven = vtn.session
     start = len(vtn.trace)
     ven.cursor = start
+    _deliver_event(vtn, "OL-EVENT-2")
     loop.run(client.create_opt(opt_type="optOut", opt_reason="participating", targets=[{"ven_id": "OPENLEADR-VEN"}],
-                               event_id="OL-EVENT-1", modification_number=0), timeout=15)
+                               event_id="OL-EVENT-2", modification_number=0), timeout=15)
     opt = ven.expect("oadrCreateOpt", 10)
     assert opt.body.get("optType") == "optOut"
     answer = ven.answer_to(opt)
