@@ -24,8 +24,13 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
 CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults}
 MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20}
 
-ROWS = [(f.name, version) for version, cat in CATALOGS.items() for f in sorted(cat.values(), key=lambda x: x.name)
-        if version in f.detected_by and (ROOT / SUITES[version][0]).is_dir()]
+ROWS = [(f.name, version, i) for version, cat in CATALOGS.items() for f in sorted(cat.values(), key=lambda x: x.name)
+        for i, (v, _) in enumerate(f.detections) if v == version and (ROOT / SUITES[version][0]).is_dir()]
+
+
+def _row_id(fault: str, version: str, i: int) -> str:
+    profile = CATALOGS[version][fault].detections[i][1].profile
+    return f"{version}:{fault}" + (f"@{profile}" if profile else "")
 
 
 def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool,
@@ -46,9 +51,9 @@ def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, .
     return doc
 
 
-@pytest.mark.parametrize("fault,version", ROWS, ids=[f"{v}:{f}" for f, v in ROWS])
-def test_fault_is_caught(tmp_path: Path, fault: str, version: str) -> None:
-    det = CATALOGS[version][fault].detected_by[version]
+@pytest.mark.parametrize("fault,version,i", ROWS, ids=[_row_id(*row) for row in ROWS])
+def test_fault_is_caught(tmp_path: Path, fault: str, version: str, i: int) -> None:
+    det = CATALOGS[version][fault].detections[i][1]
     doc = run_with_fault(tmp_path, version, fault, det.tests, det.strict, det.profile)
     by_test = {r["test"]: r for r in doc["results"]}
     assert doc["returncode"] != 0, "pytest exited 0 although a fault was injected"
@@ -74,6 +79,6 @@ def test_every_suite_test_is_shown_to_fail_by_a_fault(version: str) -> None:
     suite = ROOT / SUITES[version][0]
     tests = {name for path in suite.glob("test_*.py")
              for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)}
-    named = {t for f in CATALOGS[version].values() if version in f.detected_by for t in f.detected_by[version].tests}
+    named = {t for f in CATALOGS[version].values() for v, d in f.detections if v == version for t in d.tests}
     missing = tests - named
     assert not missing, f"{version} tests no fault is shown to fail: {sorted(missing)}"

@@ -20,6 +20,7 @@ REFERENCE_RUNS = (
     ("ocpp201", "reference-station-201", "ocpp201"),
     ("openadr20b", "reference-ven-20b", "openadr20b"),
     ("openadr20b-tls", "reference-ven-20b-tls", "openadr20b"),
+    ("openadr20b-push", "reference-ven-20b-push", "openadr20b"),
 )
 
 
@@ -77,8 +78,8 @@ def _cmd_faults(args: argparse.Namespace) -> int:
     from .faults import all_catalogs
     for cat in all_catalogs():
         for f in sorted(cat.faults.values(), key=lambda x: x.name):
-            for version, d in f.detected_by.items():
-                label = f"{cat.protocol} {version}"
+            for version, d in f.detections:
+                label = f"{cat.protocol} {version}" + (f" ({d.profile})" if d.profile else "")
                 print(f"{f.name:<32} {label:<13} {d.rule:<32} {', '.join(d.tests)}")
             if args.verbose:
                 print(f"    {f.description}")

@@ -32,8 +32,9 @@ def faults_md() -> str:
              "| fault | what the simulator does wrong | protocol | caught by | rule id |", "|---|---|---|---|---|"]
     for cat in all_catalogs():
         for f in sorted(cat.faults.values(), key=lambda x: x.name):
-            for version, d in sorted(f.detected_by.items()):
+            for version, d in sorted(f.detections, key=lambda x: (x[0], x[1].profile or "")):
                 strict = " (with `--vgi-strict`)" if d.strict else ""
+                strict += f" (profile `{d.profile}`)" if d.profile else ""
                 lines.append(f"| `{f.name}` | {f.description} | {cat.protocol} {version} | "
                              f"{', '.join(f'`{t}`' for t in d.tests)} | `{d.rule}`{strict} |")
     return "\n".join(lines) + "\n"

@@ -22,7 +22,17 @@ class Detection:
 class Fault:
     name: str
     description: str
-    detected_by: dict[str, Detection] = dataclasses.field(default_factory=dict)  # version -> detection
+    # (version, detection) in registration order; one version may have several, each under its own profile
+    # (an OpenADR VEN fault caught by a pull test and, with the push profile, by the push twin)
+    detections: list[tuple[str, Detection]] = dataclasses.field(default_factory=list)
+
+    @property
+    def detected_by(self) -> dict[str, Detection]:
+        """The first detection of each version (its default profile's)."""
+        out: dict[str, Detection] = {}
+        for version, d in self.detections:
+            out.setdefault(version, d)
+        return out
 
     @property
     def versions(self) -> tuple[str, ...]:
@@ -38,13 +48,14 @@ class FaultCatalog:
 
     def fault(self, name: str, description: str, *, version: str, tests: tuple[str, ...] | list[str], rule: str,
               strict: bool = False, profile: str | None = None) -> Fault:
-        """Register (or extend) a fault with how `version`'s suite catches it."""
+        """Register (or extend) a fault with how `version`'s suite catches it (under `profile`, if given)."""
         f = self.faults.get(name)
         if f is None:
             f = self.faults[name] = Fault(name, description)
-        if version in f.detected_by:
-            raise ValueError(f"fault {name} already has a detection for {self.protocol} {version}")
-        f.detected_by[version] = Detection(tuple(tests), rule, strict, profile)
+        if any(v == version and d.profile == profile for v, d in f.detections):
+            raise ValueError(f"fault {name} already has a detection for {self.protocol} {version}"
+                             + (f" with profile {profile}" if profile else ""))
+        f.detections.append((version, Detection(tuple(tests), rule, strict, profile)))
         return f
 
     def known(self, version: str) -> list[Fault]:

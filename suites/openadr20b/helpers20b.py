@@ -29,10 +29,17 @@ def deliver(ven: Any, t: Any, events: list[tuple[dict, str]]) -> Frame:
         ven.state.events[str(find(ev, "eventDescriptor/eventID"))] = (ev, rr)
     body = m.distribute_event(ven.state.vtn_id, list(ven.state.events.values()))
     ven.queue("oadrDistributeEvent", body)
+    return delivered(ven, t, "oadrDistributeEvent")
+
+
+def delivered(ven: Any, t: Any, what: str) -> Frame:
+    """Wait until the VEN has the payload just queued: pull, it polled; push, it acknowledged the POST."""
     frame = ven.wait_delivered(t.wait)
-    if frame is None:
-        ven.fail(r.EXPECTED_MESSAGE, f"the VEN did not poll within {t.wait:g} s, so the event was not delivered")
-    return frame
+    if frame is not None:
+        return frame
+    if ven.vtn.pushes:
+        ven.fail(r.PUSH_RESPONSE, f"the VEN did not acknowledge the pushed {what} with HTTP 200 within {t.wait:g} s")
+    ven.fail(r.EXPECTED_MESSAGE, f"the VEN did not poll within {t.wait:g} s, so {what} was not delivered")
 
 
 def event_id(ev: dict) -> str:
@@ -44,9 +51,15 @@ def responses(frame: Frame) -> list[dict]:
 
 
 def answered(ven: Any, t: Any, ev_id: str) -> tuple[Frame, dict]:
-    """The VEN's oadrCreatedEvent that answers `ev_id`, and that eventResponse."""
-    frame = ven.expect("oadrCreatedEvent", t.wait,
-                       lambda b: any(find(x, "qualifiedEventID/eventID") == ev_id for x in responses_of(b)))
+    """The VEN's oadrCreatedEvent that answers `ev_id`, and that eventResponse (a push VEN that never answers
+    fails with OADR-CREATED-EVENT-MISSING: it has no next poll to judge by)."""
+    def answers(b: Any) -> bool:
+        return any(find(x, "qualifiedEventID/eventID") == ev_id for x in responses_of(b))
+
+    if ven.vtn.pushes and ven.vtn.trace.wait_for(lambda f: f.name == "oadrCreatedEvent" and answers(f.body),
+                                                  ven.cursor, t.wait) is None:
+        ven.fail(r.CREATED_EVENT_MISSING, f"event {ev_id} required a response; none came within {t.wait:g} s")
+    frame = ven.expect("oadrCreatedEvent", t.wait, answers)
     resp = next(x for x in responses(frame) if find(x, "qualifiedEventID/eventID") == ev_id)
     return frame, resp
 

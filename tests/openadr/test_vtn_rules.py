@@ -414,6 +414,126 @@ def test_a_ven_that_trusts_a_rogue_vtn_is_seen(tls_vtn: FakeVtn, test_pki) -> No
         tls_vtn.session.fail(r.TLS_UNTRUSTED_VTN, "a request reached a rogue VTN", sent)
 
 
+# --- push: the fake VTN POSTs to a dumb VEN endpoint that answers what the test scripted -------------------------
+class _DumbVen:
+    """A push VEN endpoint on loopback that answers each POST with the next scripted (status, body)."""
+
+    def __init__(self) -> None:
+        import http.server
+        answers = self.answers = []  # type: list[tuple[int, bytes]]
+        received = self.received = []  # type: list[tuple[str, bytes]]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                received.append((self.path, self.rfile.read(int(self.headers.get("Content-Length", 0)))))
+                status, body = answers.pop(0) if answers else (200, b"")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.address = f"http://127.0.0.1:{self.server.server_address[1]}/OpenADR2/Simple/2.0b"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def push_ven(vtn: FakeVtn) -> Iterator[_DumbVen]:
+    dumb = _DumbVen()
+    send(vtn, "oadrQueryRegistration", m.query_registration())
+    send(vtn, "oadrCreatePartyRegistration", m.create_party_registration(ven_name="raw", http_pull=False,
+                                                                         transport_address=dumb.address))
+    assert vtn.pushes
+    yield dumb
+    dumb.close()
+
+
+def _push(vtn: FakeVtn, name: str, body: dict) -> tuple[object, int]:
+    """Push `name` and wait for the frame of the VEN's answer."""
+    start = len(vtn.trace)
+    seq = vtn.session.queue(name, body)
+    frame = vtn.trace.wait_for(lambda f: f.kind == "RESPONSE" and f.meta.get("pushed"), start, 10)
+    assert frame is not None
+    return frame, seq
+
+
+def _distribute(vtn: FakeVtn) -> dict:
+    ev = m.event("EV-P", start=__import__("datetime").datetime.now(__import__("datetime").timezone.utc),
+                 signals=[m.signal([m.interval(0, 600, 1)], current=0)], ven_ids=[vtn.state.ven_id or ""])
+    return m.distribute_event(vtn.state.vtn_id, [(ev, "always")])
+
+
+def test_a_correct_push_exchange_raises_nothing(vtn: FakeVtn, push_ven: _DumbVen) -> None:
+    push_ven.answers += [(200, b""), (200, codec.encode("oadrCreatedReport", m.created_report("r", ["RR-1"], "x")))]
+    frame, seq = _push(vtn, "oadrDistributeEvent", _distribute(vtn))
+    assert frame.name == "(empty)" and frame.meta["status"] == 200 and frame.meta["delivered"] == seq
+    assert vtn.session.wait_delivered(1) is frame
+    assert push_ven.received[0][0].endswith("/EiEvent") and b"oadrDistributeEvent" in push_ven.received[0][1]
+    frame, _ = _push(vtn, "oadrCreateReport", m.create_report([m.report_request("RR-1", "S", ["r1"])], "x"))
+    assert push_ven.received[1][0].endswith("/EiReport")
+    assert frame.name == "oadrCreatedReport" and vtn.session.expect("oadrCreatedReport", 1) is frame
+    assert "RR-1" in vtn.state.report_requests  # the VTN now expects that report
+    assert rules_on(vtn) == [] and frame.meta["latency_ms"] >= 0
+
+
+@provokes(r.PUSH_RESPONSE)
+def test_a_push_answered_badly_is_a_finding(vtn: FakeVtn, push_ven: _DumbVen) -> None:
+    created = codec.encode("oadrCreatedEvent", m.created_event("x", [m.event_response("EV-P", 0, "optIn", "r")]))
+    push_ven.answers += [(500, b""), (200, created), (200, b"")]
+    frame, _ = _push(vtn, "oadrDistributeEvent", _distribute(vtn))
+    assert [f.rule_id for f in frame.findings] == [r.PUSH_RESPONSE] and "HTTP 500" in frame.findings[0].message
+    assert vtn.session.wait_delivered(0.5) is None  # refused: never counts as delivered
+    frame, _ = _push(vtn, "oadrDistributeEvent", _distribute(vtn))
+    assert frame.name == "oadrCreatedEvent" and r.PUSH_RESPONSE in [f.rule_id for f in frame.findings]
+    frame, _ = _push(vtn, "oadrCancelReport", m.cancel_report(["RR-1"], report_to_follow=False, ven_id="x"))
+    assert frame.name == "(empty)" and "empty body" in frame.findings[0].message
+
+
+def test_hostile_push_answers_are_harmless(vtn: FakeVtn, push_ven: _DumbVen) -> None:
+    push_ven.answers += [(200, BILLION_LAUGHS), (200, b"<oadrPayload><unclosed>")]
+    t0 = time.monotonic()
+    frame, _ = _push(vtn, "oadrCreateReport", m.create_report([m.report_request("RR-2", "S", ["r1"])], "x"))
+    assert time.monotonic() - t0 < 3 and frame.raw == BILLION_LAUGHS and r.XML_HOSTILE in rules_on(vtn)
+    frame, _ = _push(vtn, "oadrCreateReport", m.create_report([m.report_request("RR-3", "S", ["r1"])], "x"))
+    assert frame.name == "(malformed)" and r.XML_MALFORMED in [f.rule_id for f in frame.findings]
+
+
+def test_an_unreachable_push_ven_is_a_finding(vtn: FakeVtn, push_ven: _DumbVen) -> None:
+    push_ven.close()  # nothing listens there any more
+    frame, _ = _push(vtn, "oadrDistributeEvent", _distribute(vtn))
+    assert frame.name == "(no answer)" and "error" in frame.meta
+    assert [f.rule_id for f in frame.findings] == [r.PUSH_RESPONSE]
+
+
+@provokes(r.PUSH_ADDRESS)
+def test_a_push_ven_that_registers_for_pull_fails_the_state(vtn: FakeVtn) -> None:
+    from vgitest.openadr.states import registered
+
+    class Profile:
+        def supports(self, item: str) -> bool:
+            return item == "HttpPush"
+
+        def param(self, key: str, default: object = None) -> object:
+            return {"register_wait": 1, "message_wait": 1}.get(key, default)
+
+    class Dut:  # a VEN configured for push that registers for pull all the same
+        def perform(self, action: str, **_: object) -> None:
+            assert action == "reregister"
+            threading.Timer(0.1, register, (vtn,)).start()
+
+    with pytest.raises(NonConformance) as exc:
+        registered(vtn.session, Dut(), Profile())
+    assert r.PUSH_ADDRESS in str(exc.value)
+
+
 def test_every_openadr_rule_is_provoked_here() -> None:
     missing = {x.id for x in RULES.for_protocol("openadr")} - PROVOKED
     assert not missing, f"OpenADR rules without a provoking test: {sorted(missing)}"

@@ -31,11 +31,14 @@ class Delivery:
 
 
 def _ven(frames: Iterable[Frame], name: str) -> Iterator[Frame]:
-    return (f for f in frames if f.direction is Direction.IN and f.kind == "REQUEST" and f.name == name)
+    """What the VEN sent: its requests, and its answers to pushes."""
+    return (f for f in frames if f.direction is Direction.IN and f.kind in ("REQUEST", "RESPONSE") and f.name == name)
 
 
 def _vtn(frames: Iterable[Frame], name: str) -> Iterator[Frame]:
-    return (f for f in frames if f.direction is Direction.OUT and f.name == name and f.meta.get("status") == 200)
+    """What the VTN handed to the VEN: an answer with HTTP 200 (pull), or a push."""
+    return (f for f in frames if f.direction is Direction.OUT and f.name == name
+            and (f.meta.get("status") == 200 or f.meta.get("pushed")))
 
 
 def deliveries(frames: list[Frame]) -> list[Delivery]:

@@ -154,14 +154,19 @@ def _canceled(state: VtnState, session: Any, frame: Frame, body: dict, rid: str)
 def _poll(state: VtnState, session: Any, frame: Frame, body: dict, rid: str) -> tuple[str, dict] | Reply:
     if session.outbox:
         name, payload, seq = session.outbox.popleft()
-        if name == "oadrCreateReport":  # the VTN now expects these reports
-            for req in as_list(payload.get("oadrReportRequest")):
-                state.report_requests[str(req.get("reportRequestID"))] = req
-        elif name == "oadrCancelReport":
-            for rr in as_list(payload.get("reportRequestID")):
-                state.report_requests.pop(str(rr), None)
+        note_delivery(state, name, payload)
         return Reply(name, payload, delivered=seq)
     return "oadrResponse", m.response("", 200, "OK", state.ven_id)
+
+
+def note_delivery(state: VtnState, name: str, payload: dict) -> None:
+    """What the VTN learns from handing a payload to the VEN (on a poll, or by push)."""
+    if name == "oadrCreateReport":  # the VTN now expects these reports
+        for req in as_list(payload.get("oadrReportRequest")):
+            state.report_requests[str(req.get("reportRequestID"))] = req
+    elif name == "oadrCancelReport":
+        for rr in as_list(payload.get("reportRequestID")):
+            state.report_requests.pop(str(rr), None)
 
 
 def _request_event(state: VtnState, session: Any, frame: Frame, body: dict, rid: str) -> tuple[str, dict]:

@@ -55,13 +55,23 @@ POLL_TOO_OFTEN = R("OADR-POLL-TOO-OFTEN", "fail",
                    "The VEN polled more often than the oadrRequestedOadrPollFreq the VTN gave it (minus tolerance)",
                    "2.0b schema oadrRequestedOadrPollFreq ('at most once' per duration); profile §9.1.8", P).id
 
+# Push (the VTN POSTs to the VEN's oadrTransportAddress)
+PUSH_ADDRESS = R("OADR-PUSH-ADDRESS", "fail",
+                 "A push VEN registered without oadrHttpPullModel=false and an http(s) oadrTransportAddress the "
+                 "VTN can POST to", "2.0b profile §9.1.1 (push exchange model); schema oadrTransportAddress", P).id
+PUSH_RESPONSE = R("OADR-PUSH-RESPONSE", "fail",
+                  "A push VEN did not answer a pushed payload with HTTP 200 and the payload that acknowledges it "
+                  "(an empty body or oadrResponse for oadrDistributeEvent)", "2.0b profile §9.1.1 (push exchange "
+                  "model); test cases N0_*, E0_*, R0_*", P).id
+
 # Events
 CREATED_EVENT_NEVER = R("OADR-CREATED-EVENT-NEVER", "fail",
                         "The VEN sent oadrCreatedEvent for an event delivered with oadrResponseRequired=never",
                         "2.0b conformance rules 12 and 62", P).id
 CREATED_EVENT_MISSING = R("OADR-CREATED-EVENT-MISSING", "fail",
                           "An event with oadrResponseRequired=always was not answered with oadrCreatedEvent before "
-                          "the VEN's next poll", "2.0b profile §8.2 (pull VEN answers before its next poll)", P).id
+                          "the VEN's next poll (pull), or within the wait the profile allows (push)",
+                          "2.0b profile §8.2 (pull VEN answers before its next poll)", P).id
 CREATED_EVENT_ID = R("OADR-CREATED-EVENT-ID", "fail",
                      "oadrCreatedEvent answers an eventID or modificationNumber the VTN did not deliver",
                      "2.0b profile §8.2 (qualifiedEventID)", P).id

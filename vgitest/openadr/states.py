@@ -7,6 +7,7 @@ reports that as INCONCLUSIVE.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..trace import Direction, Frame
@@ -34,10 +35,13 @@ def last_request(ven: VenSession) -> Frame | None:
 
 
 def registered(ven: VenSession, dut: Any, profile: Any) -> None:
-    """Registered with the fake VTN, reports registered (when the PICS declares reports), and polling.
+    """Registered with the fake VTN, reports registered (when the PICS declares reports), and polling (a pull
+    VEN) or registered for push delivery (a push VEN: the PICS has HttpPush and not HttpPull).
 
     Fast when already there; otherwise the VEN is asked to register from scratch (adapter action
     `reregister`) and the state waits for the registration, the report registration and a poll."""
+    if is_push(profile):
+        return _registered_push(ven, dut, profile)
     start = len(ven.vtn.trace)
     wait = wait_s(profile, "register_wait", 15)
     if ven.registered and _polling_since(ven, start, 2 * poll_freq(ven) + wait_s(profile)):
@@ -56,6 +60,46 @@ def registered(ven: VenSession, dut: Any, profile: Any) -> None:
     ven.expect("oadrPoll", wait)
     if not ven.registered:
         ven.fail(r.NOT_REGISTERED, "the VEN polled, but its registration did not succeed")
+
+
+def is_push(profile: Any) -> bool:
+    """The DUT is tested as a push VEN (a VEN that does both is run once per exchange model, one profile each)."""
+    return profile.supports("HttpPush") and not profile.supports("HttpPull")
+
+
+def _registered_push(ven: VenSession, dut: Any, profile: Any) -> None:
+    wait = wait_s(profile, "register_wait", 15)
+
+    def ready() -> bool:
+        return ven.registered and ven.vtn.pushes and (not profile.supports("Reports") or bool(ven.state.reports))
+
+    if ready():
+        return
+    last = last_request(ven)
+    if not ven.registered and (last is None or last.name in REGISTERING) and _until(ready, wait):
+        return  # a VEN that is starting (or registering) right now: it finished by itself
+    start = len(ven.vtn.trace)
+    dut.perform("reregister")
+    ven.cursor = start
+    ven.expect("oadrCreatePartyRegistration", wait)
+    if profile.supports("Reports"):
+        ven.expect("oadrRegisterReport", wait)
+    if not ven.registered:
+        ven.fail(r.NOT_REGISTERED, "the VEN's registration did not succeed")
+    if not ven.vtn.pushes:
+        ven.fail(r.PUSH_ADDRESS, "the VEN registered for pull delivery (oadrHttpPullModel true, or no "
+                 "oadrTransportAddress) although the profile declares it a push VEN")
+    _until(ready, wait)
+
+
+def _until(cond: Any, within: float) -> bool:
+    """Wait (bounded) until `cond()` holds; state that changes without a new frame is polled."""
+    deadline = time.monotonic() + within
+    while not cond():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _polling_since(ven: VenSession, start: int, within: float) -> bool:

@@ -28,11 +28,13 @@ from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
 from . import codec, messages as m, rules as r, security
-from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer
+from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer, note_delivery
+from .push import PushClient
 
 log = logging.getLogger("vgitest.openadr.vtn")
 PATH_PREFIX = "/OpenADR2/Simple/2.0b"
 SERVICES = ("EiRegisterParty", "EiEvent", "EiReport", "EiOpt", "OadrPoll")
+SENT = ("REQUEST", "RESPONSE")  # IN frames: what the VEN sent as a request, or in its answer to a push
 XML_TYPES = ("application/xml", "text/xml")
 
 
@@ -95,7 +97,15 @@ class VenSession(Verdicts):
         self.forbidden[payload] = reason
 
     def queue(self, name: str, body: dict) -> int:
-        """Deliver `name` in answer to the VEN's next oadrPoll (HTTP pull); returns its delivery number."""
+        """Deliver `name` to the VEN; returns its delivery number (see `wait_delivered`).
+
+        A pull VEN gets it in answer to its next oadrPoll; a push VEN (registered with oadrHttpPullModel=false)
+        gets it POSTed to its oadrTransportAddress right away. So a scenario reads the same for both."""
+        if self.vtn.pushes:
+            self._queued_at = len(self.vtn.trace)
+            self._last_queued = next(self._seq)
+            self.vtn.push(name, body, self._last_queued)
+            return self._last_queued
         if not self.outbox:
             self._queued_at = len(self.vtn.trace)
         self._last_queued = next(self._seq)
@@ -127,7 +137,7 @@ class VenSession(Verdicts):
         start = len(self.vtn.trace) if fresh else self.cursor
 
         def pred(f: Frame) -> bool:
-            return (f.direction is Direction.IN and f.kind == "REQUEST" and f.name == payload
+            return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
                     and (match is None or _matches(f.body, match)))
 
         frame = self.vtn.trace.wait_for(pred, start, timeout)
@@ -145,7 +155,7 @@ class VenSession(Verdicts):
         start = len(self.vtn.trace)
 
         def pred(f: Frame) -> bool:
-            return (f.direction is Direction.IN and f.kind == "REQUEST" and f.name == payload
+            return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
                     and (match is None or _matches(f.body, match)))
 
         frame = self.vtn.trace.wait_for(pred, start, within)
@@ -158,11 +168,12 @@ class VenSession(Verdicts):
                                        request.index, timeout)
 
     def wait_delivered(self, timeout: float) -> Frame | None:
-        """Wait until the last queued payload was handed out on a poll; the answer frame that carried it."""
+        """Wait until the VEN has the last queued payload: the poll answer that carried it (pull), or the VEN's
+        HTTP 200 answer to the push (a push it refused or left unanswered never counts as delivered)."""
         last = self._last_queued
 
         def carried(f: Frame) -> bool:
-            return f.direction is Direction.OUT and f.meta.get("delivered") == last
+            return f.meta.get("delivered") == last
 
         return self.vtn.trace.wait_for(carried, self._queued_at, timeout)
 
@@ -230,7 +241,8 @@ class FakeVtn:
                  ssl_context: ssl.SSLContext | None = None, budgets: Budgets | None = None, lenient: bool = False,
                  schema_path: str | None = None, max_body_bytes: int = codec.DEFAULT_MAX_BODY,
                  fingerprints: security.FingerprintCheck | None = None,
-                 trace: Trace | None = None, validate: bool = True) -> None:
+                 trace: Trace | None = None, validate: bool = True,
+                 push_ssl_context: ssl.SSLContext | None = None, push_timeout_s: float = 10.0) -> None:
         if poll_freq_s < 1 or float(poll_freq_s) != int(poll_freq_s):
             raise HarnessError(f"poll frequency {poll_freq_s!r} s cannot be granted: 2.0b durations are whole "
                                "seconds (xcal DurationValueType), so use an integer of at least 1")
@@ -251,6 +263,7 @@ class FakeVtn:
         self.names = codec.name_map(None if schema_path is None else __import__("pathlib").Path(schema_path))
         self._validator: Any = None
         self._want_validation = validate
+        self.push_client = PushClient(self, ssl_context=push_ssl_context, timeout_s=push_timeout_s)
         self._exchange = itertools.count(1)
         self._conn = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -327,6 +340,7 @@ class FakeVtn:
             return
 
         async def _close() -> None:
+            await self.push_client.close()
             if self._server is not None:
                 self._server.close()
             if self._runner is not None:
@@ -344,6 +358,21 @@ class FakeVtn:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    @property
+    def validator(self) -> Any:
+        return self._validator
+
+    @property
+    def pushes(self) -> bool:
+        """The VEN registered for push delivery (oadrHttpPullModel false, with an address to POST to)."""
+        return not self.state.http_pull and bool(self.state.transport_address)
+
+    def push(self, name: str, body: dict, seq: int) -> None:
+        """POST `name` to the push VEN now (in the background; the trace shows the request and the answer)."""
+        assert self.loop is not None and self.state.transport_address
+        note_delivery(self.state, name, body)
+        self.loop.submit(self.push_client.push(self.state.transport_address, name, body, seq))
 
     @property
     def url(self) -> str:

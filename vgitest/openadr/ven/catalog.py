@@ -108,3 +108,42 @@ _f("tls_other_ven_cert", "Presents another VEN's (valid) certificate", "TC_VGI_S
    profile=TLS)
 _f("tls_trusts_any_vtn", "Does not verify the VTN's certificate", ("TC_VGI_SEC_03", "TC_VGI_SEC_04"),
    r.TLS_UNTRUSTED_VTN, profile=TLS)
+
+# push exchange model (run with the push profile): the push twins of pull cases, and push-only faults
+PUSH = "reference-ven-20b-push"
+
+
+def _push(name: str, test: str | tuple[str, ...], rule: str, description: str | None = None) -> None:
+    """Catch `name` (already described above, or new with `description`) with the push profile as well."""
+    known = OADR_FAULTS.faults.get(name)
+    _f(name, description or (known.description if known else name), test, rule, profile=PUSH)
+
+
+_push("push_registers_as_pull", ("N0_5010_TH_VTN_1", "N0_5020_TH_VTN_1"), r.PUSH_ADDRESS,
+      "Configured for push, it registers with oadrHttpPullModel true and no address")
+_push("push_no_answer", ("E0_6010_TH_VTN_1", "R0_8020_TH_VTN_1"), r.PUSH_RESPONSE,
+      "Its push endpoint answers every POST with HTTP 500")
+_push("push_created_event_in_response", "E0_6010_TH_VTN_1", r.PUSH_RESPONSE,
+      "Puts oadrCreatedEvent in the HTTP answer to a pushed event instead of sending it as its own request")
+_push("skip_query_registration", "N0_5010_TH_VTN_1", r.REG_QUERY_FIRST)
+_push("registration_schema_violation", "N0_5020_TH_VTN_1", r.SCHEMA)
+_push("wrong_registration_id", "N0_5040_TH_VTN_1", r.REGISTRATION_ID)
+_push("ignore_reregistration", "N0_5040_TH_VTN_1", r.EXPECTED_MESSAGE)
+_push("ignore_cancel_registration", "N0_5050_TH_VTN_1", r.PUSH_RESPONSE)
+_push("cancel_wrong_registration_id", "N0_5060_TH_VTN_1", r.REGISTRATION_ID)
+_push("wrong_ven_id", "N0_5070_TH_VTN_1", r.VEN_ID)
+_push("no_created_event", "E0_6010_TH_VTN_1", r.CREATED_EVENT_MISSING)
+_push("wrong_event_id", "E0_6010_TH_VTN_1", r.CREATED_EVENT_ID)
+_push("wrong_created_event_request_id", "E0_6010_TH_VTN_1", r.CREATED_EVENT_REQUEST_ID)
+_push("ignore_response_required_never", "E0_6020_TH_VTN_1", r.CREATED_EVENT_NEVER)
+_push("wrong_modification_number", "E0_6030_TH_VTN_1", r.CREATED_EVENT_ID)
+_push("ignore_cancelled_events", "E0_6040_TH_VTN_1", r.CREATED_EVENT_MISSING)
+_push("answer_first_event_only", "E0_6050_TH_VTN_1", r.CREATED_EVENT_MISSING)
+_push("ignore_test_events", "E0_6060_TH_VTN_1", r.CREATED_EVENT_MISSING)
+_push("report_request_id_nonzero", "R0_8010_TH_VTN_1", r.REPORT_REGISTER_REQUEST_ID)
+_push("no_created_report", "R0_8020_TH_VTN_1", r.PUSH_RESPONSE)
+_push("update_report_wrong_request_id", "R0_8020_TH_VTN_1", r.REPORT_REQUEST_ID)
+_push("no_canceled_report", "R0_8040_TH_VTN_1", r.PUSH_RESPONSE)
+_push("ignore_cancel_report", "R0_8040_TH_VTN_1", r.REPORT_AFTER_CANCEL)
+_push("ignore_vtn_register_report", "R0_8050_TH_VTN_1", r.PUSH_RESPONSE)
+_push("opt_unknown_event", "P0_7010_TH_VTN_1", r.OPT_EVENT_ID)

@@ -1,22 +1,26 @@
-"""Reference VEN: a correct OpenADR 2.0b simple-HTTP pull VEN by default, with injectable named faults.
+"""Reference VEN: a correct OpenADR 2.0b simple-HTTP VEN (pull by default, push with PIXIT
+`exchange_model = "push"`), with injectable named faults.
 
 It is the default DUT of `vgitest run` for OpenADR, the target of the harness's self-tests, and the proof that
 the OpenADR suites can fail (every catalogued fault makes a named test fail). It runs on its own asyncio
 thread with its own aiohttp client, separate from the fake VTN, so its work never counts as harness latency.
 
 Life cycle: query the registration, register, register its reports, then poll at the frequency the VTN
-asked for and answer what the poll delivers (events, report requests, re-registration, cancellation).
+asked for and answer what the poll delivers (events, report requests, re-registration, cancellation). A push
+VEN instead serves the 2.0b endpoints itself, registers their address, and answers what the VTN POSTs there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as _dt
 import logging
 import ssl
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from ...loop import BackgroundLoop
 from ...simulator import LoopSimulator
@@ -34,6 +38,10 @@ SERVICE = {  # which endpoint each VEN payload goes to
     "oadrCanceledReport": "EiReport", "oadrCreateOpt": "EiOpt", "oadrCancelOpt": "EiOpt", "oadrPoll": "OadrPoll",
     "oadrResponse": "EiRegisterParty",
 }
+PUSH_PREFIX = "/OpenADR2/Simple/2.0b"
+NO_BODY_ANSWER = ("oadrDistributeEvent",)  # pushes a VEN acknowledges with a bare HTTP 200
+# While the VEN handles a pushed payload, its answer goes into the HTTP response instead of a request of its own
+_PUSH_REPLY: contextvars.ContextVar[asyncio.Future | None] = contextvars.ContextVar("push_reply", default=None)
 R_POWER, R_STATUS = "vgi-power", "vgi-status"
 SPEC_USAGE, SPEC_STATUS = "VGI-SPEC-USAGE", "VGI-SPEC-STATUS"
 
@@ -66,6 +74,10 @@ class ReferenceVen(LoopSimulator):
         self._wake: asyncio.Event | None = None
         self._io: asyncio.Lock | None = None  # a VEN-initiated cancellation and a poll never overlap
         self._owed_created_events: list[dict] = []  # late_created_event: answers held back until the next poll
+        self.push = str(self.params.get("exchange_model", "pull")).lower() == "push"
+        self.push_address: str | None = None  # where the VTN POSTs to (push), once the endpoint is up
+        self._push_runner: web.AppRunner | None = None
+        self._push_port = 0
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
@@ -92,6 +104,8 @@ class ReferenceVen(LoopSimulator):
         self._http = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10, connect=5))
         self._wake = asyncio.Event()
         self._io = asyncio.Lock()
+        if self.push and self._push_runner is None:
+            await self._serve_push()
         self._life = asyncio.get_running_loop().create_task(self._run())
 
     async def _power_off(self) -> None:
@@ -104,6 +118,9 @@ class ReferenceVen(LoopSimulator):
         if self._http is not None:
             await self._http.close()
             self._http = None
+        if self._push_runner is not None:
+            await self._push_runner.cleanup()
+            self._push_runner = None
 
     # --- DUT actions ---------------------------------------------------------------------------------------
     async def do_power_on(self) -> None:
@@ -186,6 +203,8 @@ class ReferenceVen(LoopSimulator):
                     self.log.append(f"registration: {exc}; retrying")
                     await asyncio.sleep(min(5.0, self.poll_freq_s))
             await self._register_reports()
+            if self.push:  # from now on the VTN POSTs to the VEN's endpoint; the life cycle just waits
+                await asyncio.Event().wait()
             while self.registration_id is not None or self.has("poll_after_cancel"):
                 await self._poll_once()
                 assert self._wake is not None
@@ -221,8 +240,10 @@ class ReferenceVen(LoopSimulator):
         reg = self.registration_id
         if reg is not None and self.has("wrong_registration_id"):
             reg = reg + "-x"
+        push = self.push and not self.has("push_registers_as_pull")
         body = m.create_party_registration(ven_name=self.ven_name, ven_id=self.ven_id if reg else None,
-                                           registration_id=reg, http_pull=True)
+                                           registration_id=reg, http_pull=not push,
+                                           transport_address=self.push_address if push else None)
         if self.has("registration_schema_violation"):
             body.pop("oadrReportOnly")
         answer = await self._send("oadrCreatePartyRegistration", body)
@@ -285,10 +306,7 @@ class ReferenceVen(LoopSimulator):
                 await self._send("oadrCreatedEvent", body)
         if answer is None:
             return
-        handler = {"oadrDistributeEvent": self._on_distribute, "oadrRequestReregistration": self._on_reregister,
-                   "oadrCancelPartyRegistration": self._on_cancel_registration,
-                   "oadrCreateReport": self._on_create_report, "oadrCancelReport": self._on_cancel_report,
-                   "oadrRegisterReport": self._on_vtn_register_report}.get(answer.name or "")
+        handler = self._handlers().get(answer.name or "")
         if handler is not None:
             await handler(answer.body)
 
@@ -323,6 +341,9 @@ class ReferenceVen(LoopSimulator):
         if self.has("late_created_event"):
             self._owed_created_events.append(created)
             return
+        if self.has("push_created_event_in_response"):
+            await self._answer("oadrCreatedEvent", created)
+            return
         await self._send("oadrCreatedEvent", created)
 
     def _skips(self, ev: dict, position: int) -> bool:
@@ -341,7 +362,7 @@ class ReferenceVen(LoopSimulator):
         return self.event_opt
 
     async def _on_reregister(self, body: dict) -> None:
-        await self._send("oadrResponse", m.response("", 200, "OK", self._ven()))
+        await self._answer("oadrResponse", m.response(str(body.get("requestID", "")), 200, "OK", self._ven()))
         if self.has("ignore_reregistration"):
             return
         await self._register(again=True)
@@ -350,9 +371,9 @@ class ReferenceVen(LoopSimulator):
     async def _on_cancel_registration(self, body: dict) -> None:
         if self.has("ignore_cancel_registration"):
             return
-        await self._send("oadrCanceledPartyRegistration",
-                         m.canceled_party_registration(str(body.get("requestID", "")), body.get("registrationID"),
-                                                       self._ven()))
+        await self._answer("oadrCanceledPartyRegistration",
+                           m.canceled_party_registration(str(body.get("requestID", "")), body.get("registrationID"),
+                                                         self._ven()))
         self.registration_id = None  # the life cycle ends: an unregistered VEN does not poll
         self._stop_reporting()
 
@@ -372,7 +393,7 @@ class ReferenceVen(LoopSimulator):
             pending.append(rr_id)
             if rr_id not in self.reporting:
                 self.reporting[rr_id] = asyncio.get_running_loop().create_task(self._report_loop(req))
-        await self._send("oadrCreatedReport", m.created_report(request_id, pending, self._ven()))
+        await self._answer("oadrCreatedReport", m.created_report(request_id, pending, self._ven()))
 
     async def _report_loop(self, req: dict) -> None:
         rr_id = str(req.get("reportRequestID"))
@@ -414,12 +435,62 @@ class ReferenceVen(LoopSimulator):
                     task.cancel()
         if self.has("no_canceled_report"):
             return
-        await self._send("oadrCanceledReport", m.canceled_report(str(body.get("requestID", "")), [], self._ven()))
+        await self._answer("oadrCanceledReport", m.canceled_report(str(body.get("requestID", "")), [], self._ven()))
 
     async def _on_vtn_register_report(self, body: dict) -> None:
         if self.has("ignore_vtn_register_report"):
             return
-        await self._send("oadrRegisteredReport", m.registered_report(str(body.get("requestID", "")), self._ven()))
+        await self._answer("oadrRegisteredReport", m.registered_report(str(body.get("requestID", "")), self._ven()))
+
+    # --- push: the VEN's own endpoint ---------------------------------------------------------------------
+    async def _serve_push(self) -> None:
+        app = web.Application()
+        app.router.add_post(PUSH_PREFIX + "/{service}", self._on_push)
+        self._push_runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._push_runner.setup()
+        host = str(self.params.get("push_host", "127.0.0.1"))
+        port = self._push_port or int(self.params.get("push_port", 0))
+        site = web.TCPSite(self._push_runner, host, port)  # after a restart: the same address as before
+        await site.start()
+        self._push_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.push_address = f"http://{host}:{self._push_port}{PUSH_PREFIX}"
+
+    async def _on_push(self, request: web.Request) -> web.Response:
+        """A payload the VTN pushed: acknowledge it in the HTTP response, then do what it asks."""
+        decoded = codec.decode(await request.read())
+        name = decoded.name or ""
+        if self.has("push_no_answer") or decoded.body is None:
+            return web.Response(status=500 if self.has("push_no_answer") else 400)
+        handler = self._handlers().get(name)
+        if handler is None:
+            return web.Response(status=400)
+        if name in NO_BODY_ANSWER and not self.has("push_created_event_in_response"):
+            asyncio.get_running_loop().create_task(handler(decoded.body))
+            return web.Response(status=200)
+        reply: asyncio.Future = asyncio.get_running_loop().create_future()
+        ctx = contextvars.copy_context()
+        ctx.run(_PUSH_REPLY.set, reply)
+        task = asyncio.get_running_loop().create_task(handler(decoded.body), context=ctx)
+        await asyncio.wait([reply, task], timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        if not reply.done():
+            return web.Response(status=200)  # handled without an answer (a fault): an empty acknowledgement
+        answer_name, answer_body = reply.result()
+        return web.Response(body=codec.encode(answer_name, answer_body), content_type="application/xml")
+
+    async def _answer(self, name: str, body: dict) -> None:
+        """Answer the VTN: in the HTTP response to its push, or (pull) as a request of its own."""
+        reply = _PUSH_REPLY.get()
+        if reply is None or reply.done():
+            await self._send(name, body)
+            return
+        reply.set_result((name, body))
+        await asyncio.sleep(0.05)  # let the answer leave before anything the VEN does next
+
+    def _handlers(self) -> dict[str, Any]:
+        return {"oadrDistributeEvent": self._on_distribute, "oadrRequestReregistration": self._on_reregister,
+                "oadrCancelPartyRegistration": self._on_cancel_registration,
+                "oadrCreateReport": self._on_create_report, "oadrCancelReport": self._on_cancel_report,
+                "oadrRegisterReport": self._on_vtn_register_report}
 
     # --- HTTP ---------------------------------------------------------------------------------------------
     async def _send(self, name: str, body: dict) -> codec.Decoded | None:

@@ -1,0 +1,191 @@
+"""Push delivery: the fake VTN POSTs its payloads to the address a push VEN registered.
+
+In the 2.0b push exchange the VTN is the HTTP client: it POSTs a payload to the VEN's
+``oadrTransportAddress`` + ``/<service>``, and the VEN answers in the HTTP response, either with the payload
+that acknowledges it (``oadrCreatedReport`` for ``oadrCreateReport``, ...) or, for ``oadrDistributeEvent``, with
+a bare HTTP 200, sending its ``oadrCreatedEvent`` later as a request of its own. Both halves become frames in
+the trace: the VTN's request (OUT, kind REQUEST) and the VEN's answer (IN, kind RESPONSE), with the bytes
+and the socket times, so the same expectations and checks apply as in pull mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import ssl
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiohttp.client_proto import ResponseHandler
+
+from ..findings import Finding
+from ..trace import Direction, Frame, now
+from ..wire import WireLog
+from . import codec, rules as r
+
+if TYPE_CHECKING:
+    from .vtn import FakeVtn
+
+SERVICE_OF_PUSH = {  # which of the VEN's endpoints each VTN payload goes to
+    "oadrDistributeEvent": "EiEvent", "oadrCreateReport": "EiReport", "oadrCancelReport": "EiReport",
+    "oadrRegisterReport": "EiReport", "oadrUpdateReport": "EiReport", "oadrRequestReregistration": "EiRegisterParty",
+    "oadrCancelPartyRegistration": "EiRegisterParty", "oadrCreatedOpt": "EiOpt", "oadrCanceledOpt": "EiOpt",
+}
+# What the VEN may answer in the HTTP response to each pushed payload; None: an empty body
+ANSWERS: dict[str, tuple[str | None, ...]] = {
+    "oadrDistributeEvent": (None, "oadrResponse"), "oadrCreateReport": ("oadrCreatedReport",),
+    "oadrCancelReport": ("oadrCanceledReport",), "oadrRegisterReport": ("oadrRegisteredReport",),
+    "oadrUpdateReport": ("oadrUpdatedReport",), "oadrRequestReregistration": ("oadrResponse",),
+    "oadrCancelPartyRegistration": ("oadrCanceledPartyRegistration",),
+}
+
+
+class _RecordingClient(ResponseHandler):
+    """aiohttp's client protocol that also keeps the bytes and the time of the last write and read."""
+
+    def __init__(self, *args: Any, wires: list[WireLog], counter: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.vgi_wires, self.vgi_counter = wires, counter
+        self.vgi_tx = self.vgi_rx = now()
+        self.vgi_wire: WireLog | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        sock = transport.get_extra_info("sockname") or ("?", 0)
+        wire = self.vgi_wire = WireLog(f"push-{next(self.vgi_counter)}", (str(peer[0]), int(peer[1])),
+                                       (str(sock[0]), int(sock[1])),
+                                       tls=transport.get_extra_info("sslcontext") is not None)
+        self.vgi_wires.append(wire)
+        write = transport.write  # type: ignore[attr-defined]
+
+        def _write(data: bytes) -> None:
+            t = self.vgi_tx = now()
+            wire.add(t[0], t[1], Direction.OUT, bytes(data))
+            write(data)
+
+        transport.write = _write  # type: ignore[attr-defined]
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        t = self.vgi_rx = now()
+        if self.vgi_wire is not None:
+            self.vgi_wire.add(t[0], t[1], Direction.IN, data)
+        super().data_received(data)
+
+
+class PushClient:
+    """The fake VTN's HTTP client for a push VEN. Pushes go out one at a time, in the order queued."""
+
+    def __init__(self, vtn: "FakeVtn", *, ssl_context: ssl.SSLContext | None = None, timeout_s: float = 10.0) -> None:
+        self.vtn = vtn
+        self.ssl_context = ssl_context
+        self.timeout_s = timeout_s
+        self._http: aiohttp.ClientSession | None = None
+        self._lock: asyncio.Lock | None = None
+        self._exchange = itertools.count(1)
+        self._conn = itertools.count(1)
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            connector = aiohttp.TCPConnector(ssl=self.ssl_context if self.ssl_context is not None else False,
+                                             limit=1, force_close=False)
+            loop = asyncio.get_running_loop()
+            connector._factory = lambda: _RecordingClient(  # type: ignore[attr-defined]  # to see the socket
+                loop=loop, wires=self.vtn.wires, counter=self._conn)
+            self._http = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(
+                total=self.timeout_s, sock_connect=min(5.0, self.timeout_s)))
+        return self._http
+
+    async def push(self, address: str, name: str, body: dict, seq: int) -> Frame:
+        """POST `name` to the VEN; returns the frame of the VEN's answer (which may say it never came)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            return await self._push(address, name, body, seq)
+
+    async def _push(self, address: str, name: str, body: dict, seq: int) -> Frame:
+        vtn = self.vtn
+        service = SERVICE_OF_PUSH.get(name, "EiEvent")
+        url = f"{address.rstrip('/')}/{service}"
+        raw = codec.encode(name, body, names=vtn.names)
+        exchange = f"p{next(self._exchange)}"
+        t_ns, wall = now()
+        out = vtn.trace.append(Frame(t_ns, wall, Direction.OUT, "openadr", "2.0b", url, "REQUEST", name, exchange,
+                                     raw, body, meta={"method": "POST", "url": url, "service": service,
+                                                      "pushed": True, "seq": seq}))
+        meta: dict[str, Any] = {"url": url, "pushed": True}
+        data = b""
+        proto: _RecordingClient | None = None
+        try:
+            async with self._session().post(url, data=raw, headers={"Content-Type": "application/xml"}) as resp:
+                conn = resp.connection
+                proto = conn.protocol if conn is not None else None  # type: ignore[assignment]
+                data, truncated = await self._read(resp)
+                meta.update(status=resp.status, content_type=resp.headers.get("Content-Type", ""),
+                            truncated=truncated)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ssl.SSLError) as exc:
+            meta["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        rx = proto.vgi_rx if isinstance(proto, _RecordingClient) else now()
+        tx = proto.vgi_tx if isinstance(proto, _RecordingClient) else (t_ns, wall)
+        if "status" in meta:
+            meta["latency_ms"] = round((rx[0] - max(tx[0], t_ns)) / 1e6, 3)
+        frame = Frame(rx[0], rx[1], Direction.IN, "openadr", "2.0b", url, "RESPONSE", None, exchange, data, None,
+                      meta=meta)
+        problems = self._judge(name, frame, data)
+        vtn.trace.append(frame)
+        for f in frame.findings:
+            f.frame_index = frame.index
+        for rule_id, text in problems:
+            frame.findings.append(Finding.of(rule_id, text, frame.index))
+        if not problems and frame.meta.get("status") == 200:
+            frame.meta["delivered"] = seq
+        out.meta["answered_by"] = frame.index
+        return frame
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+        cap = self.vtn.max_body_bytes * 4
+        chunks: list[bytes] = []
+        total = 0
+        while total <= cap:
+            chunk = await resp.content.read(cap + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        data = b"".join(chunks)
+        return data[:cap], len(data) > cap
+
+    def _judge(self, name: str, frame: Frame, data: bytes) -> list[tuple[str, str]]:
+        """Decode the VEN's answer and say what is wrong with it (never raises)."""
+        meta = frame.meta
+        if "error" in meta:
+            frame.name = "(no answer)"
+            return [(r.PUSH_RESPONSE, f"the VEN did not answer the pushed {name} at {meta['url']}: {meta['error']}")]
+        problems: list[tuple[str, str]] = []
+        status = meta["status"]
+        if status != 200:
+            problems.append((r.PUSH_RESPONSE, f"the VEN answered the pushed {name} with HTTP {status}, not 200"))
+        allowed = ANSWERS.get(name, (None, "oadrResponse"))
+        if not data.strip():
+            frame.name = "(empty)"
+            if None not in allowed and status == 200:
+                problems.append((r.PUSH_RESPONSE, f"the VEN answered the pushed {name} with an empty body; it must "
+                                 f"answer with {' or '.join(a for a in allowed if a)}"))
+            return problems
+        vtn = self.vtn
+        decoded = codec.decode(data, max_bytes=vtn.max_body_bytes, names=vtn.names)
+        problems += decoded.problems
+        frame.name = decoded.name or ("(malformed)" if decoded.doc is None else "(not an oadrPayload)")
+        frame.body = decoded.body
+        if decoded.doc is not None and vtn.validator is not None:
+            frame.findings.extend(vtn.validator.validate(decoded.doc, frame_index=None))
+        if decoded.name is not None and decoded.name not in allowed:
+            expected = " or ".join("an empty body" if a is None else a for a in allowed)
+            problems.append((r.PUSH_RESPONSE, f"the VEN answered the pushed {name} with {decoded.name}; expected "
+                             f"{expected}"))
+        return problems
