@@ -21,6 +21,7 @@ REFERENCE_RUNS = (
     ("openadr20b", "reference-ven-20b", "openadr20b"),
     ("openadr20b-tls", "reference-ven-20b-tls", "openadr20b"),
     ("openadr20b-push", "reference-ven-20b-push", "openadr20b"),
+    ("openadr20b-push-tls", "reference-ven-20b-push-tls", "openadr20b"),
 )
 
 

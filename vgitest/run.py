@@ -125,7 +125,7 @@ class VgiRun:
             p = self.require_profile()
             ssl_context, fingerprints = self._oadr_tls(p)
             self.vtn = FakeVtn(host=self.settings.host, port=self.settings.port, ssl_context=ssl_context,
-                               fingerprints=fingerprints,
+                               fingerprints=fingerprints, push_ssl_context=self._oadr_push_tls(p),
                                vtn_id=str(p.pixit.get("vtn_id", "VGI-VTN")),
                                ven_id=str(p.pixit.get("ven_id", "VGI-VEN-1")),
                                poll_freq_s=float(p.pixit.get("poll_freq_s", 10)), budgets=self.budgets,
@@ -152,6 +152,17 @@ class VgiRun:
         self.oadr_pki = testpki.make(self.run_dir / "pki")
         self.simulator_params.update(self.oadr_pki.files())
         return self.oadr_pki.vtn_context("good"), security.FingerprintCheck({ven_id: self.oadr_pki.ven_fingerprint})
+
+    def _oadr_push_tls(self, p: Profile) -> ssl.SSLContext | None:
+        """The fake VTN as TLS client of a push VEN: its certificate, and the CA it verifies the VEN's with
+        (the same files as the server side; call after `_oadr_tls`)."""
+        if not (p.supports("Tls") and p.supports("HttpPush")):
+            return None
+        from .openadr import security
+        s = self.settings
+        if s.tls_cert and s.tls_key and s.tls_ca:
+            return security.ven_context_files(s.tls_ca, s.tls_cert, s.tls_key)
+        return self.oadr_pki.push_client_context("good") if self.oadr_pki is not None else None
 
     def _tls_context(self, security_profile: int) -> ssl.SSLContext | None:
         s = self.settings

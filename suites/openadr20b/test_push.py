@@ -267,3 +267,21 @@ def test_P0_7010_TH_VTN_1(registered_ven, dut, t) -> None:
     ven.check(opt.body.get("optType") == "optOut", r.EXPECTED_MESSAGE, f"optType {opt.body.get('optType')}", opt)
     ven.check(find(opt.body, "qualifiedEventID/eventID") == event_id(ev), r.OPT_EVENT_ID,
               "the opt does not name the event", opt)
+
+
+# --- G: security ------------------------------------------------------------------------------------------------
+@pytest.mark.vgi_case("G0_9010_TH_VTN_1", feature="Security", requires=(*PUSH, "Tls"))
+def test_G0_9010_TH_VTN_1(registered_ven, t, oadr_pki) -> None:
+    """Over TLS the push VEN's endpoint is https and authenticates the VTN: a push with the VTN's certificate is
+    taken, a push from a VTN whose certificate comes from an unknown CA is refused in the handshake."""
+    ven = registered_ven
+    address = str(ven.state.transport_address)
+    ven.check(address.startswith("https://"), r.PUSH_ADDRESS, f"the VEN registered {address!r}; over TLS its "
+              "endpoint must be https")
+    ev = simple_event(ven)
+    deliver(ven, t, [(ev, "always")])
+    answered(ven, t, event_id(ev))
+    body = m.distribute_event(ven.state.vtn_id, list(ven.state.events.values()))
+    frame = ven.probe_push("oadrDistributeEvent", body, oadr_pki.push_client_context("rogue"))
+    ven.check("error" in frame.meta, r.TLS_UNTRUSTED_VTN, "the VEN took a push from a VTN whose certificate it "
+              f"cannot trust (answered HTTP {frame.meta.get('status')})", frame)

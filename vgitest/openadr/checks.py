@@ -36,9 +36,9 @@ def _ven(frames: Iterable[Frame], name: str) -> Iterator[Frame]:
 
 
 def _vtn(frames: Iterable[Frame], name: str) -> Iterator[Frame]:
-    """What the VTN handed to the VEN: an answer with HTTP 200 (pull), or a push."""
-    return (f for f in frames if f.direction is Direction.OUT and f.name == name
-            and (f.meta.get("status") == 200 or f.meta.get("pushed")))
+    """What the VTN handed to the VEN: its answer with HTTP 200 (pull), or a push the VEN took with HTTP 200
+    (the push client copies the VEN's status onto its request frame)."""
+    return (f for f in frames if f.direction is Direction.OUT and f.name == name and f.meta.get("status") == 200)
 
 
 def deliveries(frames: list[Frame]) -> list[Delivery]:
@@ -81,7 +81,9 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
 def event_answers(frames: list[Frame], start: int) -> list[Finding]:
     out: list[Finding] = []
     delivered = deliveries(frames)
-    by_key = {(d.event_id, d.modification): d for d in delivered}
+    by_key: dict[tuple[str, str], list[Delivery]] = {}
+    for d in delivered:
+        by_key.setdefault((d.event_id, d.modification), []).append(d)
     by_id: dict[str, list[Delivery]] = {}
     for d in delivered:
         by_id.setdefault(d.event_id, []).append(d)
@@ -93,7 +95,7 @@ def event_answers(frames: list[Frame], start: int) -> list[Finding]:
             answered.append((f, event_id, mod))
             if f.index < start:
                 continue
-            d = by_key.get((event_id, mod))
+            d = next((x for x in reversed(by_key.get((event_id, mod), [])) if x.frame.index < f.index), None)
             if d is None:
                 known = by_id.get(event_id)
                 what = (f"modificationNumber {mod} of event {event_id} (delivered: "

@@ -108,7 +108,22 @@ class PushClient:
         async with self._lock:
             return await self._push(address, name, body, seq)
 
-    async def _push(self, address: str, name: str, body: dict, seq: int) -> Frame:
+    async def probe(self, address: str, name: str, body: dict, ssl_context: ssl.SSLContext) -> Frame:
+        """One push over a connection made with another TLS context (a rogue certificate, say), for the security
+        tests: whether the VEN accepts it is for the test to judge, so the answer frame carries no finding."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            saved = self.ssl_context
+            await self.close()
+            self.ssl_context = ssl_context
+            try:
+                return await self._push(address, name, body, 0, probe=True)
+            finally:
+                await self.close()
+                self.ssl_context = saved
+
+    async def _push(self, address: str, name: str, body: dict, seq: int, *, probe: bool = False) -> Frame:
         vtn = self.vtn
         service = SERVICE_OF_PUSH.get(name, "EiEvent")
         url = f"{address.rstrip('/')}/{service}"
@@ -118,7 +133,7 @@ class PushClient:
         out = vtn.trace.append(Frame(t_ns, wall, Direction.OUT, "openadr", "2.0b", url, "REQUEST", name, exchange,
                                      raw, body, meta={"method": "POST", "url": url, "service": service,
                                                       "pushed": True, "seq": seq}))
-        meta: dict[str, Any] = {"url": url, "pushed": True}
+        meta: dict[str, Any] = {"url": url, "pushed": True, **({"probe": True} if probe else {})}
         data = b""
         proto: _RecordingClient | None = None
         try:
@@ -137,14 +152,18 @@ class PushClient:
         frame = Frame(rx[0], rx[1], Direction.IN, "openadr", "2.0b", url, "RESPONSE", None, exchange, data, None,
                       meta=meta)
         problems = self._judge(name, frame, data)
+        if probe:
+            problems = [p for p in problems if p[0] != r.PUSH_RESPONSE]
         vtn.trace.append(frame)
         for f in frame.findings:
             f.frame_index = frame.index
         for rule_id, text in problems:
             frame.findings.append(Finding.of(rule_id, text, frame.index))
-        if not problems and frame.meta.get("status") == 200:
+        if not problems and frame.meta.get("status") == 200 and not probe:
             frame.meta["delivered"] = seq
         out.meta["answered_by"] = frame.index
+        if "status" in meta:
+            out.meta["status"] = meta["status"]  # what the VEN made of it (the trace checks count 200 as delivered)
         return frame
 
     async def _read(self, resp: aiohttp.ClientResponse) -> tuple[bytes, bool]:

@@ -209,7 +209,8 @@ def ven_context(trust: Credential | Sequence[Credential], tmp: Path, *, client: 
 def vtn_context_files(cert_file: str | Path, key_file: str | Path, ca_file: str | Path, *,
                       suites: Iterable[str] = ("ecc", "rsa")) -> ssl.SSLContext:
     """`vtn_context` from PEM files (a lab's own VTN certificate, and the CA that signs its VENs). One
-    certificate serves the suite of its key type; give the suites it can serve."""
+    certificate serves the suite of its key type; give the suites it can serve. A push VEN's endpoint is
+    the same kind of server (its certificate; the VTN's verified as the client's)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     _tls12_only(ctx, suites)
     ctx.load_cert_chain(str(cert_file), str(key_file))

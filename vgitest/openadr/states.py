@@ -71,7 +71,7 @@ def _registered_push(ven: VenSession, dut: Any, profile: Any) -> None:
     wait = wait_s(profile, "register_wait", 15)
 
     def ready() -> bool:
-        return ven.registered and ven.vtn.pushes and (not profile.supports("Reports") or bool(ven.state.reports))
+        return ven.registered and ven.vtn.pushes and (not profile.supports("Reports") or _reports_settled(ven))
 
     if ready():
         return
@@ -81,7 +81,8 @@ def _registered_push(ven: VenSession, dut: Any, profile: Any) -> None:
     start = len(ven.vtn.trace)
     dut.perform("reregister")
     ven.cursor = start
-    ven.expect("oadrCreatePartyRegistration", wait)
+    create = ven.expect("oadrCreatePartyRegistration", wait)
+    ven.answer_to(create, wait)  # the VTN's state changes as it answers
     if profile.supports("Reports"):
         ven.expect("oadrRegisterReport", wait)
     if not ven.registered:
@@ -90,6 +91,25 @@ def _registered_push(ven: VenSession, dut: Any, profile: Any) -> None:
         ven.fail(r.PUSH_ADDRESS, "the VEN registered for pull delivery (oadrHttpPullModel true, or no "
                  "oadrTransportAddress) although the profile declares it a push VEN")
     _until(ready, wait)
+
+
+def _reports_settled(ven: VenSession) -> bool:
+    """Since its last registration the VEN registered its reports and, if the VTN's answer asked for some,
+    confirmed them with oadrCreatedReport: the registration sequence is over, nothing of it is still coming."""
+    frames = list(ven.vtn.trace)
+
+    def last(direction: Direction, name: str, after: int = -1) -> int:
+        return max((f.index for f in frames if f.direction is direction and f.name == name and f.index > after),
+                   default=-1)
+
+    reg = last(Direction.IN, "oadrCreatePartyRegistration")
+    if last(Direction.IN, "oadrRegisterReport", reg) < 0:
+        return False
+    answer_at = last(Direction.OUT, "oadrRegisteredReport", reg)
+    if answer_at < 0:
+        return False
+    asked = frames[answer_at].body.get("oadrReportRequest") if isinstance(frames[answer_at].body, dict) else None
+    return not asked or last(Direction.IN, "oadrCreatedReport", answer_at) >= 0
 
 
 def _until(cond: Any, within: float) -> bool:

@@ -30,6 +30,11 @@ class TestPki:
         server = {"good": self.vtn, "rogue": self.rogue_vtn, "expired": self.expired_vtn}[which]
         return security.vtn_context(server, self.root, self.folder / which)
 
+    def push_client_context(self, which: str = "good") -> ssl.SSLContext:
+        """The fake VTN as the TLS client of a push VEN, presenting its own (good) or a rogue certificate."""
+        client = {"good": self.vtn, "rogue": self.rogue_vtn}[which][0]
+        return security.ven_context(self.root, self.folder / f"push-{which}", client=client, suites=("ecc",))
+
     def files(self) -> dict[str, str]:
         """What a VEN program is configured with: the trust anchor and its own certificate and key."""
         ca = self.folder / "root.pem"
@@ -48,14 +53,15 @@ def make(folder: Path) -> TestPki:
     folder.mkdir(parents=True, exist_ok=True)
     root = pki.root_ca("vgitest OpenADR Test Root")
     names = list(SERVER_NAMES)
-    vtn = [pki.issue(root, "vgitest-vtn", server_names=names, key_type="ec-p256"),
-           pki.issue(root, "vgitest-vtn", server_names=names, key_type="rsa2048")]
+    # a VTN is a TLS server, and the client of a push VEN; a push VEN is a server too: both usages each
+    vtn = [pki.issue(root, "vgitest-vtn", server_names=names, client=True, key_type="ec-p256"),
+           pki.issue(root, "vgitest-vtn", server_names=names, client=True, key_type="rsa2048")]
     rogue = pki.root_ca("vgitest Rogue Root")
-    rogue_vtn = [pki.issue(rogue, "vgitest-vtn", server_names=names, key_type="ec-p256"),
-                 pki.issue(rogue, "vgitest-vtn", server_names=names, key_type="rsa2048")]
+    rogue_vtn = [pki.issue(rogue, "vgitest-vtn", server_names=names, client=True, key_type="ec-p256"),
+                 pki.issue(rogue, "vgitest-vtn", server_names=names, client=True, key_type="rsa2048")]
     old = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=30)
     expired = [pki.issue(root, "vgitest-vtn", server_names=names, key_type="ec-p256", not_before=old, days=1),
                pki.issue(root, "vgitest-vtn", server_names=names, key_type="rsa2048", not_before=old, days=1)]
-    ven = pki.issue(root, "vgitest-ref-ven", client=True, key_type="ec-p256")
+    ven = pki.issue(root, "vgitest-ref-ven", client=True, server_names=names, key_type="ec-p256")
     other = pki.issue(root, "vgitest-other-ven", client=True, key_type="ec-p256")
     return TestPki(folder, root, vtn, ven, other, rogue_vtn, expired)

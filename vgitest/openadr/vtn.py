@@ -167,6 +167,13 @@ class VenSession(Verdicts):
         return self.vtn.trace.wait_for(lambda f: f.direction is Direction.OUT and f.correlation == request.correlation,
                                        request.index, timeout)
 
+    def probe_push(self, name: str, body: dict, ssl_context: ssl.SSLContext, timeout: float = 15.0) -> Frame:
+        """Push `name` over a new connection made with `ssl_context` (e.g. a rogue VTN certificate) and return
+        the frame of the VEN's answer; a refused handshake shows as name "(no answer)" with meta "error"."""
+        assert self.vtn.loop is not None and self.vtn.state.transport_address
+        return self.vtn.loop.run(self.vtn.push_client.probe(self.vtn.state.transport_address, name, body,
+                                                            ssl_context), timeout=timeout)
+
     def wait_delivered(self, timeout: float) -> Frame | None:
         """Wait until the VEN has the last queued payload: the poll answer that carried it (pull), or the VEN's
         HTTP 200 answer to the push (a push it refused or left unanswered never counts as delivered)."""
@@ -208,15 +215,18 @@ def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
 class _RecordingHandler(RequestHandler):
     """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived."""
 
-    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect")
+    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect", "vgi_ssl_object")
 
     def __init__(self, *args: Any, on_connect: Callable[[asyncio.BaseTransport], WireLog], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._vgi_on_connect = on_connect
         self._vgi_rx = now()
+        self.vgi_ssl_object: Any = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         wire = self._vgi_wire = self._vgi_on_connect(transport)
+        # kept: a VEN may close the connection right after its request, and aiohttp then forgets the transport
+        self.vgi_ssl_object = transport.get_extra_info("ssl_object")
         write = transport.write  # type: ignore[attr-defined]
 
         def _write(data: bytes) -> None:
@@ -393,7 +403,7 @@ class FakeVtn:
                                 "peer": f"{request.remote}", "truncated": truncated}
         if "vgi_read_error" in request:
             meta["read_error"] = request["vgi_read_error"]
-        ssl_obj = request.transport.get_extra_info("ssl_object") if request.transport else None
+        ssl_obj = getattr(request.protocol, "vgi_ssl_object", None)
         if ssl_obj is not None:
             meta["tls"] = security.describe_tls(ssl_obj)
         frame = Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", meta["peer"], "REQUEST", None, exchange, raw,
@@ -480,8 +490,7 @@ class FakeVtn:
                                                self.state.ven_id))
         if self.fingerprints is not None and self.ssl_context is not None:
             ven_id = self.state.ven_id_of(decoded.body) or self.state.ven_id or self.state.assigned_ven_id
-            cert = security.peer_certificate(request.transport.get_extra_info("ssl_object")
-                                             if request.transport else None)
+            cert = security.peer_certificate(getattr(request.protocol, "vgi_ssl_object", None))
             reason = self.fingerprints.check(ven_id, cert)
             if reason is not None:
                 frame.findings.append(Finding.of(r.TLS_FINGERPRINT, reason, frame.index))

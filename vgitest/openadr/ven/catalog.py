@@ -147,3 +147,5 @@ _push("no_canceled_report", "R0_8040_TH_VTN_1", r.PUSH_RESPONSE)
 _push("ignore_cancel_report", "R0_8040_TH_VTN_1", r.REPORT_AFTER_CANCEL)
 _push("ignore_vtn_register_report", "R0_8050_TH_VTN_1", r.PUSH_RESPONSE)
 _push("opt_unknown_event", "P0_7010_TH_VTN_1", r.OPT_EVENT_ID)
+_f("push_tls_accepts_any_vtn", "Its https push endpoint takes any client, whatever its certificate",
+   "G0_9010_TH_VTN_1", r.TLS_UNTRUSTED_VTN, profile="reference-ven-20b-push-tls")

@@ -67,6 +67,7 @@ class ReferenceVen(LoopSimulator):
         self.event_opt = str(self.params.get("event_opt", "optIn"))
         self.reporting: dict[str, asyncio.Task] = {}  # reportRequestID -> task sending oadrUpdateReport
         self.canceled_reports: set[str] = set()
+        self._sending: set[str] = set()  # reportRequestIDs whose oadrUpdateReport is on its way right now
         self.log: list[str] = []  # what the VEN did, for humans debugging a run
         self.loop: BackgroundLoop | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -418,7 +419,13 @@ class ReferenceVen(LoopSimulator):
                                    start=now, duration_s=every)
             if self.has("report_schema_violation"):
                 report.pop("createdDateTime")
-            await self._send("oadrUpdateReport", m.update_report([report], self._ven()))
+            self._sending.add(rr_id)
+            try:
+                await self._send("oadrUpdateReport", m.update_report([report], self._ven()))
+            finally:
+                self._sending.discard(rr_id)
+            if rr_id in self.canceled_reports and not self.has("ignore_cancel_report"):
+                return  # cancelled while this update was on its way
             n += 1
             if self.has("single_report_update"):
                 return
@@ -431,6 +438,8 @@ class ReferenceVen(LoopSimulator):
         if not self.has("ignore_cancel_report"):
             for rr_id in ids:
                 task = self.reporting.pop(rr_id, None)
+                if task is not None and rr_id in self._sending and rr_id in self.canceled_reports:
+                    await asyncio.wait([task], timeout=5)  # an update on its way arrives before the answer
                 if task is not None:
                     task.cancel()
         if self.has("no_canceled_report"):
@@ -450,10 +459,23 @@ class ReferenceVen(LoopSimulator):
         await self._push_runner.setup()
         host = str(self.params.get("push_host", "127.0.0.1"))
         port = self._push_port or int(self.params.get("push_port", 0))
-        site = web.TCPSite(self._push_runner, host, port)  # after a restart: the same address as before
+        tls = self._push_tls()
+        site = web.TCPSite(self._push_runner, host, port, ssl_context=tls)  # after a restart: the same address
         await site.start()
         self._push_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.push_address = f"http://{host}:{self._push_port}{PUSH_PREFIX}"
+        self.push_address = f"{'https' if tls else 'http'}://{host}:{self._push_port}{PUSH_PREFIX}"
+
+    def _push_tls(self) -> ssl.SSLContext | None:
+        """Over TLS the push endpoint is a server with the VEN's certificate that requires and verifies the
+        VTN's client certificate (push_tls_accepts_any_vtn: verifies nothing)."""
+        if self.ssl_context is None or "tls_cert" not in self.params:
+            return None
+        from ..security import vtn_context_files
+        p = self.params
+        ctx = vtn_context_files(p["tls_cert"], p["tls_key"], p["tls_ca"], suites=("ecc",))
+        if self.has("push_tls_accepts_any_vtn"):
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
 
     async def _on_push(self, request: web.Request) -> web.Response:
         """A payload the VTN pushed: acknowledge it in the HTTP response, then do what it asks."""
