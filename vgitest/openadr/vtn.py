@@ -27,7 +27,7 @@ from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
-from . import codec, messages as m, rules as r, security
+from . import codec, messages as m, rules as r, security, signature
 from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer
 
 log = logging.getLogger("vgitest.openadr.vtn")
@@ -242,6 +242,7 @@ class FakeVtn:
         self.schema_path = schema_path
         self.max_body_bytes = max_body_bytes
         self.fingerprints = fingerprints  # venID -> certificate fingerprint (checked on every TLS request)
+        self.signatures = signature.SignatureCheck()  # XML signatures: policy (run.py sets it) and nonces seen
         self._transports: set[asyncio.BaseTransport] = set()
         self.connection_attempts = 0  # TCP connections accepted (with or without a completed TLS handshake)
         self.trace = trace or Trace()
@@ -459,6 +460,9 @@ class FakeVtn:
                 return ("oadrResponse", m.response(self.state.request_id_of(decoded.body),
                                                    security.FINGERPRINT_MISMATCH_CODE, "certificate does not match "
                                                    "the venID", self.state.ven_id))
+        refused = self.signatures.screen(frame, decoded, self.state, request)  # XML signature, if any (or owed)
+        if refused is not None:
+            return refused
         override = self.session.overrides.get(decoded.name)
         if override is not None:
             answer, once = override
