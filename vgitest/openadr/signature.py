@@ -144,10 +144,11 @@ class NonceCache:
 
     def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
-        self._seen: collections.OrderedDict[str, int | None] = collections.OrderedDict()
+        self._seen: collections.OrderedDict[str, Any] = collections.OrderedDict()
 
-    def use(self, nonce: str, where: int | None = None) -> tuple[bool, int | None]:
-        """(True, None) for a new nonce, now remembered; (False, where it was first seen) for a reused one."""
+    def use(self, nonce: str, where: Any = None) -> tuple[bool, Any]:
+        """(True, None) for a new nonce, now remembered; (False, where it was first seen) for a reused one.
+        `where` is a frame number, or the frame itself (numbered only once it enters the trace)."""
         if nonce in self._seen:
             return False, self._seen[nonce]
         self._seen[nonce] = where
@@ -187,13 +188,13 @@ def is_signed(doc: Any) -> bool:
 
 
 def verify(raw: bytes, doc: Any, cert: CertLike, *, now: _dt.datetime, window_s: float = DEFAULT_WINDOW_S,
-           nonces: NonceCache | None = None, where: int | None = None) -> list[Problem]:
+           nonces: NonceCache | None = None, where: Any = None) -> list[Problem]:
     """The problems of a signed payload (empty: valid, or not signed at all; see :func:`inspect`)."""
     return inspect(raw, doc, cert, now=now, window_s=window_s, nonces=nonces, where=where).problems
 
 
 def inspect(raw: bytes, doc: Any, cert: CertLike, *, now: _dt.datetime, window_s: float = DEFAULT_WINDOW_S,
-            nonces: NonceCache | None = None, where: int | None = None) -> Report:
+            nonces: NonceCache | None = None, where: Any = None) -> Report:
     """Judge the ds:Signature of `raw` (`doc`: its already parsed oadrPayload root).
 
     `cert` is the certificate the VEN is known by (None: only the integrity can be checked, with the certificate
@@ -208,7 +209,7 @@ def inspect(raw: bytes, doc: Any, cert: CertLike, *, now: _dt.datetime, window_s
 
 
 def _inspect(rep: Report, raw: bytes, doc: Any, cert: CertLike, now: _dt.datetime, window_s: float,
-             nonces: NonceCache | None, where: int | None) -> None:
+             nonces: NonceCache | None, where: Any) -> None:
     if doc is None:
         return
     root = doc.getroot() if isinstance(doc, etree._ElementTree) else doc
@@ -346,7 +347,7 @@ def _parse_time(text: str) -> _dt.datetime | None:
 
 
 def _check_replay(rep: Report, root: Any, replay: Any, now: _dt.datetime, window_s: float,
-                  nonces: NonceCache | None, where: int | None) -> None:
+                  nonces: NonceCache | None, where: Any) -> None:
     if replay is None:
         anywhere = root.find(f".//{{{DSP}}}ReplayProtect") is not None
         rep.problems.append((r.SIGNATURE_REPLAY, "the ReplayProtect is not covered by the signature" if anywhere
@@ -373,7 +374,8 @@ def _check_replay(rep: Report, root: Any, replay: Any, now: _dt.datetime, window
     elif nonces is not None:
         fresh, first = nonces.use(nonce.strip(), where)  # type: ignore[union-attr]
         if not fresh:
-            seen = f" (first in frame {first})" if first is not None else ""
+            first = getattr(first, "index", first)
+            seen = f" (first in frame {first})" if first is not None and first != -1 else ""
             rep.problems.append((r.SIGNATURE_REPLAY, _clip(f"nonce {nonce!r} was used before{seen}")))
 
 
@@ -394,8 +396,10 @@ class SignatureCheck:
     nonces: NonceCache = dataclasses.field(default_factory=NonceCache)
 
     def screen(self, frame: Any, decoded: Any, state: Any, request: Any) -> tuple[str, dict] | None:
-        """Check one decoded, schema-valid request: findings go on `frame` (and the summary in its meta); the
-        answer to send instead of the normal one, or None to go on. Never raises."""
+        """Judge one request before it enters the trace (so its findings and meta are there as soon as a test
+        or the evidence sees it): findings go on `frame`, the summary in its meta; returns the answer to send
+        instead of the normal one (the VTN uses it once the request passed its other checks), or None. Never
+        raises."""
         try:
             return self._screen(frame, decoded, state, request)
         except Exception as exc:  # a bug here must not take the VTN down; it shows up as a finding
@@ -403,6 +407,8 @@ class SignatureCheck:
             return None
 
     def _screen(self, frame: Any, decoded: Any, state: Any, request: Any) -> tuple[str, dict] | None:
+        if decoded.doc is None or decoded.name is None:  # not a payload: nothing to judge
+            return None
         body = decoded.body if isinstance(decoded.body, dict) else {}
         ven_id = state.ven_id_of(body) or state.ven_id
         cert: CertLike = self.certificates.get(ven_id) if ven_id else None
@@ -411,7 +417,7 @@ class SignatureCheck:
             cert = security.peer_certificate(transport.get_extra_info("ssl_object") if transport else None)
         now = _dt.datetime.fromtimestamp(frame.wall, _dt.timezone.utc)
         rep = inspect(frame.raw, decoded.doc, cert, now=now, window_s=self.window_s, nonces=self.nonces,
-                      where=frame.index)
+                      where=frame)
         if rep.signed:
             frame.meta["signature"] = rep.summary()
         else:

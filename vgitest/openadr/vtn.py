@@ -426,6 +426,7 @@ class FakeVtn:
             frame.findings.extend(self._validator.validate(decoded.doc, frame_index=None))
         if decoded.name is not None:
             problems += self._payload_problems(decoded.name, meta["service"])
+        refused = self.signatures.screen(frame, decoded, self.state, request)  # judged before anyone sees the frame
         self.trace.append(frame)
         for f in frame.findings:
             f.frame_index = frame.index
@@ -460,8 +461,7 @@ class FakeVtn:
                 return ("oadrResponse", m.response(self.state.request_id_of(decoded.body),
                                                    security.FINGERPRINT_MISMATCH_CODE, "certificate does not match "
                                                    "the venID", self.state.ven_id))
-        refused = self.signatures.screen(frame, decoded, self.state, request)  # XML signature, if any (or owed)
-        if refused is not None:
+        if refused is not None:  # a bad, stale, replayed or owed XML signature
             return refused
         override = self.session.overrides.get(decoded.name)
         if override is not None:
