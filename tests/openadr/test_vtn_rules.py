@@ -420,7 +420,8 @@ def test_every_openadr_rule_is_provoked_here() -> None:
 
 
 # --- XML signatures (judged by the VTN on every signed request; see also test_signature.py) -------------------
-def signed_post(vtn: FakeVtn, name: str, body: dict, test_pki, *, ctx=None, **sign_kw) -> tuple[int, codec.Decoded]:  # noqa: ANN001
+def signed_post(vtn: FakeVtn, name: str, body: dict, test_pki, *, ctx=None,  # noqa: ANN001
+                **sign_kw) -> tuple[int, codec.Decoded]:
     """POST `name` signed with the VEN's key (over its own TLS connection unless `ctx` says otherwise)."""
     from vgitest.openadr import signature
     from vgitest.openadr.ven.reference import SERVICE
