@@ -19,7 +19,8 @@ def _refused(frames) -> list:  # noqa: ANN001
 
 
 def _requests(frames) -> list:  # noqa: ANN001
-    return [f for f in frames if f.direction is Direction.IN and f.kind == "REQUEST"]
+    """The VEN's complete requests: one a restart cut short ("(aborted)") is evidence only, never judged."""
+    return [f for f in frames if f.direction is Direction.IN and f.kind == "REQUEST" and f.name != "(aborted)"]
 
 
 @pytest.mark.vgi_case("TC_VGI_SEC_01", feature="Security", requires=("HttpPull", "Tls"))
