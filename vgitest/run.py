@@ -131,7 +131,24 @@ class VgiRun:
                                poll_freq_s=float(p.pixit.get("poll_freq_s", 10)), budgets=self.budgets,
                                lenient=self.settings.lenient, schema_path=self.settings.schemas,
                                max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20))).start()
+            self._oadr_signatures(p)
         return self.vtn
+
+    def _oadr_signatures(self, p: Profile) -> None:
+        """The fake VTN's XML-signature policy: required when the PICS declares XmlSignature; the replay window
+        (PIXIT signature_replay_window_s); a signing certificate for the venID when the lab gives one (PIXIT
+        ven_signing_cert, a PEM path), else the VEN's TLS client certificate is the one signatures must match."""
+        from .openadr import signature
+        check = self.vtn.signatures
+        check.required = p.supports("XmlSignature")
+        check.window_s = float(p.pixit.get("signature_replay_window_s", signature.DEFAULT_WINDOW_S))
+        path = p.pixit.get("ven_signing_cert")
+        if path:
+            try:
+                cert = signature.load_certificate(Path(str(path)).read_bytes())
+            except (OSError, ValueError) as exc:
+                raise HarnessError(f"PIXIT ven_signing_cert {path!r} cannot be read: {exc}") from None
+            check.certificates[str(p.pixit.get("ven_id", "VGI-VEN-1"))] = cert
 
     def _oadr_tls(self, p: Profile) -> tuple[ssl.SSLContext | None, Any]:
         """TLS for the fake VTN when the PICS declares it: the user's material (--vgi-tls-*), or a test PKI made

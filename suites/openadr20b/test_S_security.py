@@ -1,10 +1,11 @@
-"""Security: TLS 1.2 with the two OpenADR suites, mutual authentication, the certificate of the venID, and a
-VEN that refuses a VTN it must not trust (unknown CA, expired certificate)."""
+"""Security: TLS 1.2 with the two OpenADR suites, mutual authentication, the certificate of the venID, a VEN
+that refuses a VTN it must not trust (unknown CA, expired certificate), and XML signatures."""
 
 from __future__ import annotations
 
 import pytest
 
+from helpers20b import answered, deliver, event_id, simple_event
 from vgitest.openadr import rules as r
 from vgitest.openadr.security import OPENADR_SUITES
 from vgitest.trace import Direction
@@ -18,7 +19,8 @@ def _refused(frames) -> list:  # noqa: ANN001
 
 
 def _requests(frames) -> list:  # noqa: ANN001
-    return [f for f in frames if f.direction is Direction.IN and f.kind == "REQUEST"]
+    """The VEN's complete requests: one a restart cut short ("(aborted)") is evidence only, never judged."""
+    return [f for f in frames if f.direction is Direction.IN and f.kind == "REQUEST" and f.name != "(aborted)"]
 
 
 @pytest.mark.vgi_case("TC_VGI_SEC_01", feature="Security", requires=("HttpPull", "Tls"))
@@ -79,3 +81,26 @@ def test_TC_VGI_SEC_03(ven, dut, t, oadr_pki) -> None:
 def test_TC_VGI_SEC_04(ven, dut, t, oadr_pki) -> None:
     """A VTN with an expired certificate (of the right CA) gets no request either."""
     _must_refuse(ven, dut, t, oadr_pki, "expired")
+
+
+@pytest.mark.vgi_case("G1_4011_TH_VTN_1", feature="Security", requires=("HttpPull", "Tls", "XmlSignature"))
+def test_G1_4011_TH_VTN_1(ven, dut, t) -> None:
+    """A VEN that declares XML signatures signs every payload of a registration and an event: each signature
+    verifies with the VEN's own certificate, covers the oadrSignedObject, and carries a ReplayProtect that is
+    fresh and never reused (the fake VTN judges every signed frame; here, that every request was signed)."""
+    start = len(ven.vtn.trace)
+    dut.perform("reregister")
+    ven.cursor = start
+    ven.expect("oadrCreatePartyRegistration", t.wait)
+    ven.expect("oadrPoll", t.wait)
+    ev = simple_event(ven)
+    deliver(ven, t, [(ev, "always")])
+    answered(ven, t, event_id(ev))
+    requests = _requests(ven.vtn.trace.since(start))
+    ven.check(requests, r.EXPECTED_MESSAGE, "the VEN sent nothing")
+    for f in requests:
+        sig = f.meta.get("signature")
+        ven.check(sig is not None, r.SIGNATURE_MISSING, f"{f.name} is not signed", f)
+        if sig is not None:
+            ven.check(sig.get("verified") and sig.get("authenticated"), r.SIGNATURE,
+                      f"{f.name}: the signature was not verified with the VEN's certificate", f)

@@ -132,3 +132,46 @@ def test_reports_what_the_vtn_requested(world) -> None:  # noqa: ANN001
     sent = {str(x.get("reportRequestID")) for x in as_list(update.body.get("oadrReport"))}
     assert sent <= requested and sent
     assert fails(vtn) == []
+
+
+# --- the same library as a signing VEN over TLS 1.2 (its own XMLDSig implementation against signature.py) ------
+@pytest.fixture(scope="module")
+def signed_world(oadr_schema_dir: object, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[tuple[FakeVtn, object, BackgroundLoop]]:
+    from vgitest.openadr import security, testpki
+    material = testpki.make(tmp_path_factory.mktemp("openleadr-pki"))
+    files = material.files()
+    vtn = FakeVtn(poll_freq_s=1, ven_id="OPENLEADR-SIGNED", ssl_context=material.vtn_context("good"),
+                  fingerprints=security.FingerprintCheck({"OPENLEADR-SIGNED": material.ven_fingerprint})).start()
+    vtn.signatures.required = True  # as with PICS XmlSignature: an unsigned payload would be a finding
+    loop = BackgroundLoop("openleadr-signed-ven")
+
+    async def start():  # noqa: ANN202 - the client must be made on its own loop
+        client = openleadr.OpenADRClient(ven_name="openleadr-signed", vtn_url=vtn.url, allow_jitter=False,
+                                         cert=files["tls_cert"], key=files["tls_key"], ca_file=files["tls_ca"],
+                                         show_fingerprint=False)
+        client.add_handler("on_event", lambda event: "optIn")
+        await client.run()
+        return client
+
+    client = loop.run(start(), timeout=30)
+    yield vtn, client, loop
+    try:
+        loop.run(client.stop(), timeout=10)
+    except Exception:
+        pass
+    loop.stop()
+    vtn.stop()
+
+
+def test_a_signing_openleadr_ven_over_tls_has_no_findings(signed_world) -> None:  # noqa: ANN001
+    vtn, _, _ = signed_world
+    ven = vtn.session
+    ven.expect("oadrCreatePartyRegistration", 10)
+    ven.expect("oadrPoll", 10, {"venID": "OPENLEADR-SIGNED"})
+    requests = [f for f in vtn.trace if f.kind == "REQUEST"]
+    assert requests and all(f.meta["tls"]["version"] == "TLSv1.2" for f in requests)
+    verdicts = [f.meta.get("signature") or {} for f in requests]
+    assert all(v.get("verified") and v.get("authenticated") for v in verdicts), verdicts
+    assert len({v["nonce"] for v in verdicts}) == len(verdicts)
+    assert fails(vtn) == []

@@ -537,3 +537,87 @@ def test_a_push_ven_that_registers_for_pull_fails_the_state(vtn: FakeVtn) -> Non
 def test_every_openadr_rule_is_provoked_here() -> None:
     missing = {x.id for x in RULES.for_protocol("openadr")} - PROVOKED
     assert not missing, f"OpenADR rules without a provoking test: {sorted(missing)}"
+
+
+# --- XML signatures (judged by the VTN on every signed request; see also test_signature.py) -------------------
+def signed_post(vtn: FakeVtn, name: str, body: dict, test_pki, *, ctx=None,  # noqa: ANN001
+                **sign_kw) -> tuple[int, codec.Decoded]:
+    """POST `name` signed with the VEN's key (over its own TLS connection unless `ctx` says otherwise)."""
+    from vgitest.openadr import signature
+    from vgitest.openadr.ven.reference import SERVICE
+    key = sign_kw.pop("key", test_pki.ven.key)
+    cert = sign_kw.pop("cert", test_pki.ven.cert)
+    raw = sign_kw.pop("raw", None) or signature.sign(codec.encode(name, body), cert, key, **sign_kw)
+    req = urllib.request.Request(f"{vtn.url}/{SERVICE[name]}", data=raw, method="POST",
+                                 headers={"Content-Type": "application/xml"})
+    with urllib.request.urlopen(req, timeout=5, context=ctx or ven_ctx(test_pki)) as resp:
+        return resp.status, codec.decode(resp.read())
+
+
+def signed_create(vtn: FakeVtn, test_pki) -> codec.Decoded:  # noqa: ANN001
+    body = m.create_party_registration(ven_name="signing", ven_id="VGI-VEN-1", xml_signature=True)
+    _, answer = signed_post(vtn, "oadrCreatePartyRegistration", body, test_pki)
+    return answer
+
+
+@provokes(r.SIGNATURE)
+def test_signatures_are_judged_with_the_vens_tls_certificate(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    answer = signed_create(tls_vtn, test_pki)
+    assert answer.name == "oadrCreatedPartyRegistration" and code_of(answer) == "200"
+    meta = tls_vtn.session.expect("oadrCreatePartyRegistration", 2).meta["signature"]
+    assert meta["verified"] and meta["authenticated"] and meta["signer"] == test_pki.ven_fingerprint
+    assert rules_on(tls_vtn) == []
+    # another VEN's key and certificate, over this VEN's TLS connection: refused with 463
+    status, answer = signed_post(tls_vtn, "oadrPoll", m.poll("VGI-VEN-1"), test_pki, key=test_pki.other_ven.key,
+                                 cert=test_pki.other_ven.cert)
+    assert status == 200 and answer.name == "oadrResponse" and code_of(answer) == "463"
+    assert rules_on(tls_vtn, "oadrPoll") == [r.SIGNATURE]
+    assert tls_vtn.state.registration_id is not None  # nothing was processed, nothing forgotten
+
+
+@provokes(r.SIGNATURE_REPLAY)
+def test_replayed_and_stale_signatures_get_463(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from vgitest.openadr import signature
+    signed_create(tls_vtn, test_pki)
+    raw = signature.sign(codec.encode("oadrPoll", m.poll("VGI-VEN-1")), test_pki.ven.cert, test_pki.ven.key)
+    _, first = signed_post(tls_vtn, "oadrPoll", {}, test_pki, raw=raw)
+    _, again = signed_post(tls_vtn, "oadrPoll", {}, test_pki, raw=raw)  # the same bytes: replayed
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=3)
+    _, stale = signed_post(tls_vtn, "oadrPoll", m.poll("VGI-VEN-1"), test_pki, timestamp=old)
+    assert [code_of(a) for a in (first, again, stale)] == ["200", "463", "463"]
+    assert rules_on(tls_vtn, "oadrPoll") == [r.SIGNATURE_REPLAY, r.SIGNATURE_REPLAY]
+
+
+@provokes(r.SIGNATURE_MISSING)
+def test_a_ven_that_promised_signatures_must_sign(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    status, answer = tls_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), ven_ctx(test_pki))
+    assert code_of(answer) == "200" and rules_on(tls_vtn) == []  # nobody asked for signatures yet
+    signed_create(tls_vtn, test_pki)
+    assert tls_vtn.state.xml_signature
+    _, answer = tls_post(tls_vtn, "oadrPoll", m.poll("VGI-VEN-1"), ven_ctx(test_pki))
+    assert code_of(answer) == "463" and rules_on(tls_vtn, "oadrPoll") == [r.SIGNATURE_MISSING]
+
+
+def test_the_pics_can_require_signatures_from_the_first_payload(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    tls_vtn.signatures.required = True
+    _, answer = tls_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), ven_ctx(test_pki))
+    assert code_of(answer) == "463" and rules_on(tls_vtn) == [r.SIGNATURE_MISSING]
+    _, answer = signed_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), test_pki)
+    assert answer.name == "oadrCreatedPartyRegistration" and code_of(answer) == "200"
+
+
+def test_a_hostile_signature_costs_a_finding_not_the_vtn(tls_vtn: FakeVtn, test_pki) -> None:  # noqa: ANN001
+    import re
+
+    from vgitest.openadr import signature
+    signed = signature.sign(codec.encode("oadrQueryRegistration", m.query_registration()), test_pki.ven.cert,
+                            test_pki.ven.key)
+    raw = re.sub(rb"<ds:SignatureValue>[^<]*<", b"<ds:SignatureValue>" + b"QUFB" * 5000 + b"<", signed)
+    assert raw != signed
+    _, answer = signed_post(tls_vtn, "oadrQueryRegistration", {}, test_pki, raw=raw)
+    assert answer.name == "oadrResponse" and code_of(answer) == "463"
+    assert rules_on(tls_vtn) == [r.SIGNATURE]
+    _, good = signed_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), test_pki)
+    assert code_of(good) == "200"

@@ -50,6 +50,7 @@ class VtnState:
     ven_name: str | None = None
     transport_address: str | None = None
     http_pull: bool = True
+    xml_signature: bool = False  # the VEN registered with oadrXmlSignature=true: its payloads must be signed
     registrations: int = 0
     reports: dict[str, dict] = dataclasses.field(default_factory=dict)  # reportSpecifierID -> VEN metadata report
     report_requests: dict[str, dict] = dataclasses.field(default_factory=dict)  # reportRequestID -> request
@@ -134,6 +135,7 @@ def _create(state: VtnState, session: Any, frame: Frame, body: dict, rid: str) -
     state.ven_name = body.get("oadrVenName")
     state.transport_address = body.get("oadrTransportAddress")
     state.http_pull = str(body.get("oadrHttpPullModel", "true")).lower() != "false"
+    state.xml_signature = str(body.get("oadrXmlSignature", "false")).lower() == "true"
     return "oadrCreatedPartyRegistration", m.created_party_registration(
         rid, state.vtn_id, registration_id=state.registration_id, ven_id=state.ven_id, poll_freq_s=state.poll_freq_s)
 

@@ -107,3 +107,17 @@ TLS_FINGERPRINT = R("OADR-TLS-FINGERPRINT", "fail",
 TLS_UNTRUSTED_VTN = R("OADR-TLS-UNTRUSTED-VTN", "fail",
                       "The VEN talked to a VTN whose certificate it must refuse (unknown CA or expired)",
                       "2.0b profile §10 (server authentication)", P).id
+
+# XML signatures (oadrXmlSignature; checked on every payload that carries a ds:Signature)
+SIGNATURE = R("OADR-SIGNATURE", "fail",
+              "A signed payload does not verify: the signature is broken, does not cover the oadrSignedObject, "
+              "or was made with another certificate than the VEN's (answered 463)",
+              "2.0b profile §10 (XML signatures); XMLDSig core (detached signature, C14N)", P).id
+SIGNATURE_REPLAY = R("OADR-SIGNATURE-REPLAY", "fail",
+                     "A signed payload lacks a signed ReplayProtect, or its timestamp is outside the accepted window, "
+                     "or its nonce was used before (answered 463)",
+                     "2.0b profile §10 (ReplayProtect signature property); PIXIT signature_replay_window_s", P).id
+SIGNATURE_MISSING = R("OADR-SIGNATURE-MISSING", "fail",
+                      "A payload is unsigned although the VEN registered with oadrXmlSignature=true or its PICS "
+                      "declares XML signatures (answered 463)",
+                      "2.0b profile §8.1 (oadrXmlSignature), §10; PICS XmlSignature", P).id

@@ -27,7 +27,7 @@ from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
-from . import codec, messages as m, rules as r, security
+from . import codec, messages as m, rules as r, security, signature
 from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer, note_delivery
 from .push import PushClient
 
@@ -264,6 +264,7 @@ class FakeVtn:
         self.schema_path = schema_path
         self.max_body_bytes = max_body_bytes
         self.fingerprints = fingerprints  # venID -> certificate fingerprint (checked on every TLS request)
+        self.signatures = signature.SignatureCheck()  # XML signatures: policy (run.py sets it) and nonces seen
         self._transports: set[asyncio.BaseTransport] = set()
         self.connection_attempts = 0  # TCP connections accepted (with or without a completed TLS handshake)
         self.trace = trace or Trace()
@@ -464,6 +465,7 @@ class FakeVtn:
             frame.findings.extend(self._validator.validate(decoded.doc, frame_index=None))
         if decoded.name is not None:
             problems += self._payload_problems(decoded.name, meta["service"])
+        refused = self.signatures.screen(frame, decoded, self.state, request)  # judged before anyone sees the frame
         self.trace.append(frame)
         for f in frame.findings:
             f.frame_index = frame.index
@@ -497,6 +499,8 @@ class FakeVtn:
                 return ("oadrResponse", m.response(self.state.request_id_of(decoded.body),
                                                    security.FINGERPRINT_MISMATCH_CODE, "certificate does not match "
                                                    "the venID", self.state.ven_id))
+        if refused is not None:  # a bad, stale, replayed or owed XML signature
+            return refused
         override = self.session.overrides.get(decoded.name)
         if override is not None:
             answer, once = override

@@ -108,6 +108,17 @@ _f("tls_other_ven_cert", "Presents another VEN's (valid) certificate", "TC_VGI_S
    profile=TLS)
 _f("tls_trusts_any_vtn", "Does not verify the VTN's certificate", ("TC_VGI_SEC_03", "TC_VGI_SEC_04"),
    r.TLS_UNTRUSTED_VTN, profile=TLS)
+# XML signatures (run with the TLS profile, which signs every payload)
+_f("signature_tampered", "Changes a payload (its first requestID or venID) after signing it", "G1_4011_TH_VTN_1",
+   r.SIGNATURE, profile=TLS)
+_f("signature_other_cert", "Signs with another VEN's (valid) certificate and key", "G1_4011_TH_VTN_1", r.SIGNATURE,
+   profile=TLS)
+_f("signature_stale", "Signs with a ReplayProtect timestamp five minutes old", "G1_4011_TH_VTN_1",
+   r.SIGNATURE_REPLAY, profile=TLS)
+_f("signature_nonce_reused", "Uses one ReplayProtect nonce for every payload", "G1_4011_TH_VTN_1",
+   r.SIGNATURE_REPLAY, profile=TLS)
+_f("signature_missing", "Registers with oadrXmlSignature=true, then sends its payloads unsigned", "G1_4011_TH_VTN_1",
+   r.SIGNATURE_MISSING, profile=TLS)
 
 # push exchange model (run with the push profile): the push twins of pull cases, and push-only faults
 PUSH = "reference-ven-20b-push"

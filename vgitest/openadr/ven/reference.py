@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as _dt
+import functools
 import logging
 import ssl
 from typing import Any
@@ -519,11 +520,12 @@ class ReferenceVen(LoopSimulator):
         service = SERVICE[name]
         if self.has("wrong_service_endpoint") and name == "oadrCreatedEvent":
             service = "EiReport"
-        raw = codec.encode(name, body)
+        raw = codec.encode(name, self._declare_signing(name, body))
         if self.has("local_time_stamps"):
             raw = raw.replace(b"Z</ei:createdDateTime>", b"+01:00</ei:createdDateTime>")
         if self.has("malformed_xml") and name == "oadrCreatedEvent":
             raw = raw[:-20]
+        raw = self._sign(raw)
         ctype = "text/plain" if self.has("wrong_content_type") else "application/xml"
         assert self._http is not None
         try:
@@ -536,3 +538,55 @@ class ReferenceVen(LoopSimulator):
         if answer.problems:
             self.log.append(f"{name}: answer not usable: {answer.problems}")
         return answer
+
+    # --- XML signatures (PIXIT xml_signature; the signature_* faults) -----------------------------------
+    @functools.cached_property
+    def _signing_material(self) -> tuple[bytes, bytes] | None:
+        """(certificate, key) PEM when the PIXIT asks for signatures: the VEN's TLS pair (tls_cert, tls_key), or
+        another VEN's for signature_other_cert. None (and a note) when signing is off or impossible."""
+        p = self.params
+        if str(p.get("xml_signature", False)).lower() not in ("true", "1", "yes"):
+            return None
+        which = ("tls_other_cert", "tls_other_key") if self.has("signature_other_cert") else ("tls_cert", "tls_key")
+        try:
+            paths = [p[k] for k in which]
+            return open(paths[0], "rb").read(), open(paths[1], "rb").read()
+        except (KeyError, OSError) as exc:
+            self.log.append(f"xml_signature is set but there is nothing to sign with ({exc!r}): payloads go unsigned")
+            return None
+
+    def _declare_signing(self, name: str, body: dict) -> dict:
+        """A signing VEN says so when it registers (oadrXmlSignature), even with signature_missing."""
+        if name == "oadrCreatePartyRegistration" and self._signing_material is not None:
+            return {**body, "oadrXmlSignature": True}
+        return body
+
+    def _sign(self, raw: bytes) -> bytes:
+        material = self._signing_material
+        if material is None or self.has("signature_missing"):
+            return raw
+        from .. import signature
+        stamp = _dt.datetime.now(_dt.timezone.utc)
+        if self.has("signature_stale"):
+            stamp -= _dt.timedelta(minutes=5)
+        nonce = "vgitest-reused-nonce" if self.has("signature_nonce_reused") else None
+        try:
+            signed = signature.sign(raw, material[0], material[1], timestamp=stamp, nonce=nonce)
+        except Exception as exc:  # e.g. malformed_xml cut the body short: it goes out as it is
+            self.log.append(f"not signed: {exc!r}")
+            return raw
+        return _tamper(signed) if self.has("signature_tampered") else signed
+
+
+def _tamper(signed: bytes) -> bytes:
+    """The payload changed after signing: its first requestID or venID gets a suffix (still schema-valid, so
+    only the signature can tell)."""
+    from lxml import etree
+    root = etree.fromstring(signed)
+    for el in root.iter():
+        if isinstance(el.tag, str) and etree.QName(el).localname in ("requestID", "venID") and el.text:
+            el.text += "-x"
+            break
+    else:
+        root[-1].text = "\n"  # no identifier to change: a text node inside oadrSignedObject changes the digest
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
