@@ -1,0 +1,222 @@
+"""IEEE 2030.5 payloads: bytes ⇄ plain dicts, with a parser that is safe against what a client may send.
+
+Dict form (like the other codecs of vgitest): the root element's local name is returned beside its
+content, which is a dict keyed by element local names. Elements of the 2030.5 namespace have bare names
+(``lFDI``, ``DERControlBase``); an extension element carries its prefix (``csipaus:opModExpLimW``, see
+:data:`vgitest.sep2.namespaces.NS`); an element of an unknown namespace, or of none, stays in Clark
+notation (``{}lFDI``) so that it never passes for a 2030.5 one. Attributes are ``@name`` (``@href``,
+``@all``, ``@results``, ``@pollRate``, ``@subscribable``; ``@xsi:type`` on a Notification's Resource);
+mixed text is ``#text``. An element that repeats becomes a list (:func:`as_list` reads either shape).
+Every value stays ``str``: hex fields (``lFDI``, ``roleFlags``), integers and booleans are not guessed
+at, the schema decides their types and the validator checks them.
+
+Element order: XML Schema sequences are ordered, and the dict form has no schema of its own, so
+:func:`encode` writes children in the dict's insertion order. Build dicts in schema order (as the
+standard's tables list the elements); a wrong order is not fixed up but shows as a SEP2-SCHEMA finding
+when the result is validated. A decoded dict keeps document order, so decode → encode round-trips.
+
+Safety: the body size is capped before parsing; a DOCTYPE or entity declaration is refused without being
+parsed (no billion laughs, no external entities, nothing fetched), also when the body is UTF-16 or
+UTF-32; the parser never loads DTDs or touches the network. Problems are returned as (rule id, message)
+pairs, never raised: bad input from a client is a finding, not a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import Any
+
+from lxml import etree
+
+from . import rules as r
+from .namespaces import NS, SEP, short_tag
+
+__all__ = ["DEFAULT_MAX_BODY", "Decoded", "as_list", "decode", "encode", "find", "key", "to_dict"]
+
+DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2030.5 resource or list page, far below harm
+
+_MARKERS = ("<!DOCTYPE", "<!ENTITY")
+_HOSTILE = tuple(m.encode(enc) for m in _MARKERS
+                 for enc in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """One parser per thread (lxml parsers must not be shared between threads)."""
+    p = getattr(_local, "parser", None)
+    if p is None:
+        p = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                            huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
+        _local.parser = p
+    return p
+
+
+# --- decoding -----------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Decoded:
+    """What one body turned out to be. ``doc`` is None when the body was refused or could not be parsed."""
+
+    doc: Any = None  # lxml root element (give it to Sep2Validator)
+    name: str | None = None  # root element as a dict key: 'EndDevice', or '{}EndDevice' without namespace
+    body: Any = None  # dict form of the root element's content
+    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, message)
+
+    @property
+    def ok(self) -> bool:
+        return self.doc is not None and not self.problems
+
+
+def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY) -> Decoded:
+    """Parse a body safely; never raises for bad input (see the module docstring for what is refused)."""
+    out = Decoded()
+    if len(raw) > max_bytes:
+        out.problems.append((r.BODY_TOO_LARGE, f"the body has {len(raw)} bytes, more than the {max_bytes} accepted"))
+        return out
+    if any(marker in raw for marker in _HOSTILE):
+        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE or entities; refused without parsing"))
+        return out
+    try:
+        root = etree.fromstring(raw, _parser())
+    except etree.XMLSyntaxError as exc:
+        out.problems.append((r.XML_MALFORMED, f"not well-formed XML: {exc}"))
+        return out
+    except ValueError as exc:  # e.g. an encoding declaration lxml cannot use
+        out.problems.append((r.XML_MALFORMED, f"not parseable XML: {exc}"))
+        return out
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # declared in an encoding not scanned
+        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE; refused"))
+        return out
+    out.doc = root
+    out.name = key(root.tag)
+    out.body = to_dict(root)
+    return out
+
+
+def key(tag: str) -> str:
+    """'{urn:ieee:std:2030.5:ns}lFDI' -> 'lFDI'; other namespaces 'csipaus:x' or Clark ('{}x' for none)."""
+    return short_tag(tag) if tag.startswith("{") else f"{{}}{tag}"
+
+
+def _attr_key(name: str) -> str:
+    if not name.startswith("{"):
+        return "@" + name  # 2030.5 attributes are unqualified
+    return "@" + short_tag(name)
+
+
+def to_dict(el: Any) -> Any:
+    """Element -> str (leaf without attributes) or dict (children/attributes); repeated children -> lists."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    attrs = {_attr_key(k): v for k, v in el.attrib.items()}
+    text = (el.text or "").strip()
+    if not children and not attrs:
+        return text
+    d: dict[str, Any] = dict(attrs)
+    repeated: set[str] = set()
+    for c in children:
+        k = key(c.tag)
+        v = to_dict(c)
+        if k not in d:
+            d[k] = v
+            continue
+        if k not in repeated:
+            d[k] = [d[k]]
+            repeated.add(k)
+        d[k].append(v)
+    if text:
+        d["#text"] = text
+    return d
+
+
+# --- encoding -----------------------------------------------------------------------------------------------
+def _qname(k: str) -> str:
+    """'lFDI' -> 2030.5 namespace; 'csipaus:x' -> that prefix's namespace; Clark stays as it is."""
+    if k.startswith("{"):
+        return k[3:] if k.startswith("{}") else k
+    if ":" in k:
+        prefix, local = k.split(":", 1)
+        if prefix not in NS:
+            raise KeyError(f"unknown namespace prefix {prefix!r} in {k!r} (known: {', '.join(NS)})")
+        return f"{{{NS[prefix]}}}{local}"
+    return f"{{{SEP}}}{k}"
+
+
+def _prefixes_used(value: Any, found: set[str]) -> set[str]:
+    if isinstance(value, list):
+        for item in value:
+            _prefixes_used(item, found)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            name = k.lstrip("@")
+            if ":" in name and not name.startswith("{"):
+                found.add(name.split(":", 1)[0])
+            if k == "@xsi:type" and isinstance(v, str) and ":" in v:
+                found.add(v.split(":", 1)[0])  # a QName value needs its prefix declared too
+            _prefixes_used(v, found)
+    return found
+
+
+def encode(name: str, body: Any, *, pretty: bool = False, xml_declaration: bool = True) -> bytes:
+    """The resource ``name`` (e.g. 'EndDevice') with content ``body``, as UTF-8 bytes in the 2030.5 namespace.
+
+    Children are written in the dict's insertion order (build it in schema order); values are written
+    with ``str`` except booleans ('true'/'false'); ``None`` values are left out. The 2030.5 namespace is
+    the default namespace; extension prefixes (``csipaus``, ``xsi``) are declared on the root when used.
+    """
+    used = sorted(p for p in _prefixes_used({name: body}, set()) if p != "sep")
+    nsmap: dict[str | None, str] = {None: SEP, **{p: NS[p] for p in used if p in NS}}
+    root = etree.Element(_qname(name), nsmap=nsmap)
+    _fill(root, body)
+    return etree.tostring(root, xml_declaration=xml_declaration, encoding="UTF-8", pretty_print=pretty)
+
+
+def _fill(el: Any, value: Any) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if v is None:
+                continue
+            if k.startswith("@"):
+                el.set(_attr_qname(k[1:]), _text(v))
+            elif k == "#text":
+                el.text = _text(v)
+            else:
+                tag = _qname(k)
+                for item in v if isinstance(v, list) else [v]:
+                    _fill(etree.SubElement(el, tag), item)
+    else:
+        el.text = _text(value)
+
+
+def _attr_qname(k: str) -> str:
+    if ":" in k and not k.startswith("{"):
+        prefix, local = k.split(":", 1)
+        return f"{{{NS[prefix]}}}{local}"
+    return k
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# --- helpers for checks and tests ---------------------------------------------------------------------------
+def find(body: Any, path: str, default: Any = None) -> Any:
+    """Walk a decoded dict along 'a/b/c' (first item of lists on the way); ``default`` when absent."""
+    cur = body
+    for part in path.split("/"):
+        if isinstance(cur, list):
+            cur = cur[0] if cur else None
+        if not isinstance(cur, dict) or part not in cur:
+            return default
+        cur = cur[part]
+    return cur
+
+
+def as_list(v: Any) -> list[Any]:
+    """A repeated element is a list only when it repeats: this gives a list either way."""
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
