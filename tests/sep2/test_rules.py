@@ -1,0 +1,98 @@
+"""Every SEP2 rule is registered for protocol 'sep2' and provoked here (SEP2-SCHEMA in test_validator.py,
+the codec's rules in test_codec.py too), through the pure checks the fake server will call."""
+
+from __future__ import annotations
+
+import pytest
+
+from vgitest.findings import RULES, Finding, Severity, register_all
+from vgitest.sep2 import checks, codec, identity, rules
+from vgitest.sep2.validator import Sep2Validator
+
+from .payloads import END_DEVICE, LFDI, RESPONSE, SFDI
+
+OTHER_LFDI = "854D10A201CA99E5E90D3C3E1F9BC1C3BD075F3B"
+PROVOKED: set[str] = set()
+
+
+def provoked(found: list[Finding] | Finding | None) -> list[Finding]:
+    out = [found] if isinstance(found, Finding) else list(found or [])
+    PROVOKED.update(f.rule_id for f in out)
+    return out
+
+
+def test_rules_are_registered_for_sep2() -> None:
+    assert "vgitest.sep2.rules" in __import__("vgitest.findings").findings.RULE_MODULES
+    ids = {r.id for r in register_all().for_protocol("sep2")}
+    assert ids == {"SEP2-CONTENT-TYPE", "SEP2-HTTP-METHOD", "SEP2-BODY-TOO-LARGE", "SEP2-XML-MALFORMED",
+                   "SEP2-XML-HOSTILE", "SEP2-SCHEMA", "SEP2-LFDI"}
+    for rule in RULES.for_protocol("sep2"):
+        assert rule.severity is Severity.FAIL and rule.ref and rule.title
+
+
+@pytest.mark.parametrize("header", ["application/sep+xml", "application/sep+xml; charset=utf-8",
+                                    "Application/SEP+XML", " application/sep+xml ;level=1"])
+def test_sep_media_type_passes(header: str) -> None:
+    assert checks.content_type(header) is None
+
+
+@pytest.mark.parametrize("header", [None, "", "application/xml", "text/xml", "application/sep-exi",
+                                    "application/sep+xml-oops"])
+def test_content_type(header: str | None) -> None:
+    [f] = provoked(checks.content_type(header, frame_index=2))
+    assert f.rule_id == rules.CONTENT_TYPE and f.frame_index == 2 and "application/sep+xml" in f.message
+
+
+def test_http_method() -> None:
+    assert checks.http_method("put", ["GET", "PUT", "DELETE"], "/edev/3") is None
+    [f] = provoked(checks.http_method("POST", ["GET", "HEAD"], "/dcap", 5))
+    assert f.rule_id == rules.HTTP_METHOD and f.message == "POST /dcap: the resource allows GET, HEAD"
+    assert f.details == {"method": "POST", "path": "/dcap", "allowed": ["GET", "HEAD"]}
+
+
+def test_decode_problems_become_findings() -> None:
+    for raw, rule in ((b"<a>", rules.XML_MALFORMED), (b"<!DOCTYPE a><a/>", rules.XML_HOSTILE),
+                      (b"<a>" + b" " * 64 + b"</a>", rules.BODY_TOO_LARGE)):
+        [f] = provoked(checks.decode_findings(codec.decode(raw, max_bytes=32).problems, 9))
+        assert f.rule_id == rule and f.frame_index == 9
+
+
+def test_schema_finding(sep2_schema_dir: object) -> None:
+    d = codec.decode(codec.encode("Response", {**RESPONSE, "status": "x"}))
+    [f] = provoked(Sep2Validator().validate(d.doc))
+    assert f.rule_id == rules.SCHEMA
+
+
+def test_end_device_identity() -> None:
+    assert checks.identity_findings("EndDevice", END_DEVICE, LFDI) == []
+    assert checks.identity_findings("EndDevice", {**END_DEVICE, "lFDI": LFDI.lower()}, LFDI.lower()) == []
+    no_lfdi = {k: v for k, v in END_DEVICE.items() if k != "lFDI"}
+    assert checks.identity_findings("EndDevice", no_lfdi, LFDI) == []  # optional in the schema
+
+    found = provoked(checks.identity_findings("EndDevice", END_DEVICE, OTHER_LFDI, 3))
+    assert [f.details["field"] for f in found] == ["lFDI", "sFDI"]
+    assert all(f.rule_id == rules.LFDI and f.frame_index == 3 for f in found)
+    assert found[1].details["expected"] == str(identity.sfdi(OTHER_LFDI)) == "357827241281"
+
+    wrong_sfdi = {**END_DEVICE, "sFDI": str(int(SFDI) + 10)}
+    [f] = provoked(checks.identity_findings("EndDevice", wrong_sfdi, LFDI))
+    assert f.details["field"] == "sFDI" and f.message == (
+        f"EndDevice/sFDI is '{int(SFDI) + 10}', the client certificate's SFDI is {SFDI}")
+    [f] = checks.identity_findings("EndDevice", {**END_DEVICE, "sFDI": "n/a"}, LFDI)
+    assert f.details["written"] == "n/a"
+
+
+def test_response_identity() -> None:
+    assert checks.identity_findings("Response", RESPONSE, LFDI) == []
+    [f] = provoked(checks.identity_findings("DERControlResponse", RESPONSE, OTHER_LFDI))
+    assert f.details["field"] == "endDeviceLFDI" and OTHER_LFDI in f.message
+    assert checks.identity_findings("DeviceCapability", {"@href": "/dcap"}, OTHER_LFDI) == []
+    assert checks.identity_findings(None, None, OTHER_LFDI) == []
+    with pytest.raises(ValueError):
+        checks.identity_findings("Response", RESPONSE, "not-an-lfdi")
+
+
+def test_every_rule_was_provoked() -> None:  # runs last in this module (pytest keeps file order)
+    if not PROVOKED:
+        pytest.skip("run with the rest of this module: it checks what the tests above provoked")
+    assert {r.id for r in RULES.for_protocol("sep2")} - PROVOKED == set()
