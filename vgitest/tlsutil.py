@@ -10,6 +10,7 @@ where it is missing rather than guessing.
 
 from __future__ import annotations
 
+import _ssl  # the chain methods and their DER constant are not public before Python 3.13
 import ssl
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -69,7 +70,7 @@ def peer_chain(ssl_object: SslConn | None, *, verified: bool = False) -> list[x5
         return None
     if not certs:
         return None
-    return [x509.load_der_x509_certificate(c.public_bytes(ssl.ENCODING_DER)) for c in certs]  # type: ignore[attr-defined]
+    return [x509.load_der_x509_certificate(c.public_bytes(_ssl.ENCODING_DER)) for c in certs]
 
 
 def describe_handshake_error(exc: ssl.SSLError) -> dict[str, str | int | None]:
@@ -125,12 +126,12 @@ def add_handshake_check(ctx: ssl.SSLContext, check: HandshakeCheck) -> ssl.SSLCo
 
     def object_handshake(self: ssl.SSLObject) -> None:
         super(obj_cls, self).do_handshake()  # want-read/write propagate untouched: not finished yet
-        check(self)
+        _run(check, self)
 
     def socket_handshake(self: ssl.SSLSocket, *args: Any, **kwargs: Any) -> None:
         super(sock_cls, self).do_handshake(*args, **kwargs)
         try:
-            check(self)
+            _run(check, self)
         except ssl.SSLError:
             self.close()
             raise
@@ -140,3 +141,16 @@ def add_handshake_check(ctx: ssl.SSLContext, check: HandshakeCheck) -> ssl.SSLCo
     ctx.sslobject_class = obj_cls
     ctx.sslsocket_class = sock_cls
     return ctx
+
+
+def _run(check: HandshakeCheck, conn: SslConn) -> None:
+    """Fail closed: a check that crashes refuses the connection (as an SSLError naming the crash) instead of
+    letting it through or killing the event loop's transport with a non-TLS exception."""
+    try:
+        check(conn)
+    except ssl.SSLError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - re-raised as the refusal
+        err = ssl.SSLError(1, f"handshake check failed: {exc!r}")
+        err.reason, err.library = "HANDSHAKE_CHECK_CRASHED", "vgitest"
+        raise err from exc
