@@ -95,8 +95,9 @@ def record_handshake_failures(ctx: ssl.SSLContext, sink: Callable[[ssl.SSLError]
 
     Uses ``SSLContext.sslobject_class``, the documented hook for custom ``SSLObject`` subclasses; blocking
     ``SSLSocket`` servers raise the error to their caller anyway. It wraps whatever class the context already
-    has, so install it *after* `add_handshake_check` to also record the refusals such a check raises. The
-    sink runs inside the event loop's I/O callback, so it must be quick and must not raise.
+    has, so install it *after* `add_handshake_check` to also record the refusals such a check raises; a
+    second call replaces the first sink (a context reused by a restarted server must not report to both).
+    The sink runs inside the event loop's I/O callback, so it must be quick and must not raise.
     """
 
     def do_handshake(self: ssl.SSLObject) -> None:
@@ -108,7 +109,11 @@ def record_handshake_failures(ctx: ssl.SSLContext, sink: Callable[[ssl.SSLError]
             sink(exc)
             raise
 
-    cls = _subclass(ctx.sslobject_class, "_Recorded", do_handshake)
+    base = ctx.sslobject_class
+    if getattr(base, "_vgi_recorder", False):
+        base = base.__bases__[0]
+    cls = _subclass(base, "_Recorded", do_handshake)
+    cls._vgi_recorder = True  # type: ignore[attr-defined]
     ctx.sslobject_class = cls
     return ctx
 

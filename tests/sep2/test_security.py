@@ -461,3 +461,13 @@ def test_aiohttp_server_identifies_the_client_by_lfdi_and_the_strict_client_refu
     assert isinstance(error, aiohttp.ClientSSLError), error
     assert isinstance(error.os_error, CsipChainError)
     assert len(handled) == 1  # no request reached the server
+
+
+def test_recording_twice_replaces_the_sink_but_keeps_the_check(p: testpki.CsipPki) -> None:
+    first: list[ssl.SSLError] = []
+    second: list[ssl.SSLError] = []
+    ctx = record_handshake_failures(p.client_context(3), first.append)
+    record_handshake_failures(ctx, second.append)
+    server, client = handshake(p.server_context(negative="E"), ctx)
+    assert isinstance(client.error, CsipChainError)
+    assert first == [] and [type(e) for e in second] == [CsipChainError]
