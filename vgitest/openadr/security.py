@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -42,6 +42,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from ..pki import Credential
+from ..tlsutil import (as_list as _as_list, describe_handshake_error, peer_certificate, record_handshake_failures,
+                       tls12_only, trust_pem as _trust_pem)
 
 __all__ = ["FINGERPRINT_BYTES", "FINGERPRINT_MISMATCH_CODE", "OPENADR_SUITES", "FingerprintCheck", "cipher_string",
            "describe_handshake_error", "describe_tls", "fingerprint", "normalise_fingerprint", "peer_certificate",
@@ -51,8 +53,6 @@ OPENADR_SUITES: dict[str, str] = {"ecc": "ECDHE-ECDSA-AES128-SHA256", "rsa": "AE
 FINGERPRINT_BYTES = 10  # the OpenADR fingerprint keeps the last 10 bytes of the certificate's SHA-256
 FINGERPRINT_MISMATCH_CODE = 463  # OpenADR response code for a venID whose certificate does not match
 SECURITY_LEVEL = 2  # see the module docstring: the highest OpenSSL level that still admits both suites
-
-_TLS12 = ssl.TLSVersion.TLSv1_2
 
 
 # ---------------------------------------------------------------- fingerprints
@@ -122,15 +122,6 @@ def _suite_keys(suites: Iterable[str]) -> list[str]:
     return out
 
 
-def _as_list(creds: Credential | Sequence[Credential]) -> list[Credential]:
-    return [creds] if isinstance(creds, Credential) else list(creds)
-
-
-def _trust_pem(anchors: list[Credential]) -> str:
-    """Only each anchor's own certificate: a chain sent along would widen trust beyond what was asked for."""
-    return "".join(a.cert_pem(with_chain=False).decode() for a in anchors)
-
-
 def _suite_for_key(cred: Credential) -> str:
     """Which OpenADR suite a server credential can serve, refusing keys the profile does not allow."""
     key = cred.key
@@ -145,9 +136,7 @@ def _suite_for_key(cred: Credential) -> str:
 
 
 def _tls12_only(ctx: ssl.SSLContext, suites: Iterable[str]) -> None:
-    ctx.minimum_version = _TLS12
-    ctx.maximum_version = _TLS12  # the only barrier against TLS 1.3, see the module docstring
-    ctx.set_ciphers(cipher_string(suites))
+    tls12_only(ctx, cipher_string(suites))  # maximum_version is the only barrier against TLS 1.3
 
 
 def vtn_context(server: Credential | Sequence[Credential], client_ca: Credential | Sequence[Credential],
@@ -242,17 +231,6 @@ def ven_context_files(ca_file: str | Path, cert_file: str | Path | None, key_fil
 
 # ---------------------------------------------------------------- after the handshake
 
-def peer_certificate(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> x509.Certificate | None:
-    """The certificate the peer presented, or None (no TLS at all, or no certificate sent).
-
-    Uses the binary form because the dict form is empty for certificates the context did not verify.
-    """
-    if ssl_object is None:
-        return None
-    der = ssl_object.getpeercert(binary_form=True)
-    return None if der is None else x509.load_der_x509_certificate(der)
-
-
 def describe_tls(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> dict[str, str | None]:
     """What the fake VTN stores in a trace frame about a connection: plain JSON values, None when absent."""
     cert = peer_certificate(ssl_object)
@@ -261,39 +239,6 @@ def describe_tls(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> dict[str, 
             "cipher": cipher[0] if cipher else None,
             "peer_fingerprint": fingerprint(cert) if cert is not None else None,
             "peer_cn": _cn(cert) if cert is not None else None}
-
-
-def record_handshake_failures(ctx: ssl.SSLContext, sink: Callable[[ssl.SSLError], None]) -> ssl.SSLContext:
-    """Have `sink` called with every handshake error of connections made through `ctx` with memory BIOs
-    (asyncio, aiohttp), which otherwise disappear: asyncio logs them only in debug mode and the application
-    never sees a connection. Returns `ctx` (changed in place) for chaining.
-
-    Uses ``SSLContext.sslobject_class``, the documented hook for custom ``SSLObject`` subclasses; blocking
-    ``SSLSocket`` servers raise the error to their caller anyway. The sink runs inside the event loop's
-    I/O callback, so it must be quick and must not raise.
-    """
-
-    class _Recorded(ssl.SSLObject):
-        def do_handshake(self) -> None:
-            try:
-                super().do_handshake()
-            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                raise  # not a failure: the handshake waits for more bytes
-            except ssl.SSLError as exc:
-                sink(exc)
-                raise
-
-    ctx.sslobject_class = _Recorded
-    return ctx
-
-
-def describe_handshake_error(exc: ssl.SSLError) -> dict[str, str | int | None]:
-    """A refused handshake as plain JSON for a trace frame: OpenSSL's reason code and, for certificate
-    problems, the X.509 verification result, which says *why* the certificate was refused."""
-    return {"reason": exc.reason,
-            "library": exc.library,
-            "verify_code": getattr(exc, "verify_code", None),
-            "verify_message": getattr(exc, "verify_message", None)}
 
 
 def _cn(cert: x509.Certificate) -> str | None:
