@@ -25,7 +25,8 @@ def test_rules_are_registered_for_sep2() -> None:
     assert "vgitest.sep2.rules" in __import__("vgitest.findings").findings.RULE_MODULES
     ids = {r.id for r in register_all().for_protocol("sep2")}
     assert ids == {"SEP2-CONTENT-TYPE", "SEP2-HTTP-METHOD", "SEP2-BODY-TOO-LARGE", "SEP2-XML-MALFORMED",
-                   "SEP2-XML-HOSTILE", "SEP2-SCHEMA", "SEP2-LFDI"}
+                   "SEP2-XML-HOSTILE", "SEP2-SCHEMA", "SEP2-LFDI", "SEP2-EXPECTED-REQUEST",
+                   "SEP2-FORBIDDEN-REQUEST"}
     for rule in RULES.for_protocol("sep2"):
         assert rule.severity is Severity.FAIL and rule.ref and rule.title
 
@@ -99,4 +100,25 @@ def test_every_rule_is_provoked(sep2_schema_dir: object) -> None:
         found += checks.decode_findings(codec.decode(raw, max_bytes=32).problems, 0)
     found += Sep2Validator().validate(codec.decode(codec.encode("Response", {**RESPONSE, "status": "x"})).doc)
     found += checks.identity_findings("EndDevice", END_DEVICE, OTHER_LFDI)
+    found += _scenario_findings()
     assert {r.id for r in RULES.for_protocol("sep2")} - {f.rule_id for f in found if f is not None} == set()
+
+
+def _scenario_findings() -> list[Finding]:
+    """What a test's expectations report: a request that never came, and one that came although forbidden."""
+    import threading
+    import urllib.request
+
+    from vgitest.sep2.server import FakeSep2Server
+    from vgitest.verdict import NonConformance
+
+    srv = FakeSep2Server(validate=False).start()
+    try:
+        with pytest.raises(NonConformance):
+            srv.session.expect("GET", "/edev", 0.1)
+        threading.Timer(0.1, lambda: urllib.request.urlopen(srv.url, timeout=5).read()).start()
+        with pytest.raises(NonConformance):
+            srv.session.expect_none("GET", "/dcap", 3)
+        return list(srv.trace.findings) + [f for fr in srv.trace for f in fr.findings]
+    finally:
+        srv.stop()

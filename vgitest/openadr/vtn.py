@@ -18,9 +18,9 @@ from collections import deque
 from typing import Any, Callable
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
 
 from ..budgets import Budgets
+from ..httprecord import RecordingHandler
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..session import Verdicts
@@ -212,37 +212,6 @@ def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
     return True
 
 
-class _RecordingHandler(RequestHandler):
-    """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived."""
-
-    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect", "vgi_ssl_object")
-
-    def __init__(self, *args: Any, on_connect: Callable[[asyncio.BaseTransport], WireLog], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._vgi_on_connect = on_connect
-        self._vgi_rx = now()
-        self.vgi_ssl_object: Any = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        wire = self._vgi_wire = self._vgi_on_connect(transport)
-        # kept: a VEN may close the connection right after its request, and aiohttp then forgets the transport
-        self.vgi_ssl_object = transport.get_extra_info("ssl_object")
-        write = transport.write  # type: ignore[attr-defined]
-
-        def _write(data: bytes) -> None:
-            t, w = now()
-            wire.add(t, w, Direction.OUT, bytes(data))
-            write(data)
-
-        transport.write = _write  # type: ignore[attr-defined]
-        super().connection_made(transport)
-
-    def data_received(self, data: bytes) -> None:
-        t = self._vgi_rx = now()
-        self._vgi_wire.add(t[0], t[1], Direction.IN, data)
-        super().data_received(data)
-
-
 class FakeVtn:
     """OpenADR 2.0b VTN for a VEN under test (simple HTTP, pull; push delivery to the VEN's address)."""
 
@@ -333,7 +302,7 @@ class FakeVtn:
         when it accepts a connection, before any TLS handshake: the count of attempts includes connections
         a VEN ended during the handshake (which a server does not always see as an error)."""
         self.connection_attempts += 1
-        return _RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
+        return RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
                                  on_connect=self._connected)
 
     def _connected(self, transport: asyncio.BaseTransport) -> WireLog:

@@ -30,6 +30,12 @@ SCHEMA = R("SEP2-SCHEMA", "fail",
            "The payload does not validate against the IEEE 2030.5 schema (or its CSIP-AUS extension)",
            "IEEE 2030.5-2018 schema (sep.xsd); CSIP-AUS v1.2 (csipaus-core.xsd)", P).id
 
+# Scenario expectations (a test waited for a request, or forbade one)
+EXPECTED_REQUEST = R("SEP2-EXPECTED-REQUEST", "fail", "The client did not make a request the scenario requires in time",
+                     "CSIP conformance test procedures (per test)", P).id
+FORBIDDEN_REQUEST = R("SEP2-FORBIDDEN-REQUEST", "fail", "The client made a request the scenario forbids",
+                      "CSIP conformance test procedures (per test)", P).id
+
 # Identity
 LFDI = R("SEP2-LFDI", "fail",
          "The LFDI or SFDI a client puts in its EndDevice or Response does not match its TLS certificate",

@@ -1,0 +1,180 @@
+"""The fake 2030.5 server from a dumb client's side: the CSIP walk answers with schema-valid resources and the
+right status codes, what a client writes lands in the server's state, and bad requests become findings
+(with a 4xx answer where HTTP has one), never a crash; over TLS the client is known by its LFDI."""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from vgitest.sep2 import codec, identity, rules as r, testpki
+from vgitest.sep2.server import FakeSep2Server, Raw
+from vgitest.sep2.validator import Sep2Validator
+from vgitest.verdict import NonConformance
+
+from .payloads import LFDI, RESPONSE
+
+SEP = "application/sep+xml"
+
+
+@pytest.fixture
+def server(sep2_schema_dir: object) -> Iterator[FakeSep2Server]:
+    srv = FakeSep2Server(max_body_bytes=64 * 1024).start()
+    yield srv
+    srv.stop()
+
+
+def call(srv: FakeSep2Server, method: str, path: str, body: bytes | None = None, *, ctype: str = SEP,
+         ctx: ssl.SSLContext | None = None) -> tuple[int, dict[str, str], codec.Decoded | None]:
+    conn = (http.client.HTTPSConnection(srv.host, srv.port, context=ctx, timeout=5) if ctx
+            else http.client.HTTPConnection(srv.host, srv.port, timeout=5))
+    try:
+        conn.request(method, path, body=body, headers={"Content-Type": ctype} if body is not None else {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, dict(resp.getheaders()), codec.decode(data) if data else None
+    finally:
+        conn.close()
+
+
+def rules_on(srv: FakeSep2Server) -> list[str]:
+    return [f.rule_id for fr in srv.trace for f in fr.findings]
+
+
+def valid(doc: codec.Decoded | None) -> bool:
+    assert doc is not None and doc.doc is not None
+    return Sep2Validator().is_valid(doc.doc)
+
+
+def test_the_csip_walk_is_served_with_valid_resources(server: FakeSep2Server) -> None:
+    st = server.state
+    st.poll_rate_s = 60
+    dev = st.register_device(LFDI, pin=111115)
+    prog = st.add_program(1, description="site limits", default={"opModMaxLimW": "10000"})
+    st.add_control(prog, {"opModMaxLimW": "5000"}, start_in_s=120, duration_s=600, randomize_start=30)
+    walk = ["/dcap", "/tm", "/edev", f"/edev/{dev.number}", f"/edev/{dev.number}/rg", f"/edev/{dev.number}/fsa",
+            f"/edev/{dev.number}/fsa/1", f"/edev/{dev.number}/fsa/1/derp", "/derp/1", "/derp/1/dderc",
+            "/derp/1/derc", "/derp/1/derc/1", "/derp/1/actderc", "/derp/1/dc", f"/edev/{dev.number}/der",
+            f"/edev/{dev.number}/der/1", "/rsps", "/rsps/1/rsp", "/mup"]
+    for path in walk:
+        status, headers, doc = call(server, "GET", path)
+        assert status == 200 and headers["Content-Type"].startswith(SEP), path
+        assert valid(doc), (path, Sep2Validator().validate(doc.doc))
+    _, _, dcap = call(server, "GET", "/dcap")
+    assert dcap.body["@pollRate"] == "60" and dcap.body["EndDeviceListLink"]["@href"] == "/edev"
+    _, _, ed = call(server, "GET", f"/edev/{dev.number}")
+    assert ed.body["lFDI"] == LFDI and identity.valid_sfdi(ed.body["sFDI"])
+    _, _, rg = call(server, "GET", f"/edev/{dev.number}/rg")
+    assert rg.body["pIN"] == "111115"
+    _, _, ctl = call(server, "GET", "/derp/1/derc/1")
+    assert ctl.body["DERControlBase"] == {"opModMaxLimW": "5000"} and ctl.body["randomizeStart"] == "30"
+    assert ctl.body["@replyTo"] == "/rsps/1/rsp"
+    assert rules_on(server) == []
+
+
+def test_paging_of_lists(server: FakeSep2Server) -> None:
+    for primacy in (3, 1, 2):
+        server.state.add_program(primacy)
+    dev = server.state.register_device(LFDI)
+    _, _, doc = call(server, "GET", f"/edev/{dev.number}/fsa/1/derp?s=1&l=1")
+    assert doc.body["@all"] == "3" and doc.body["@results"] == "1"
+    assert doc.body["DERProgram"]["primacy"] == "2"  # sorted by primacy, second one
+
+
+def test_what_the_client_writes_is_kept(server: FakeSep2Server) -> None:
+    dev = server.state.register_device(LFDI)
+    cap = codec.encode("DERCapability", {"modesSupported": "00500088", "rtgMaxW": {"multiplier": "0", "value": "7000"},
+                                         "type": "4"})
+    status, _, _ = call(server, "PUT", f"/edev/{dev.number}/der/1/dercap", cap)
+    assert status == 204 and dev.der["dercap"]["type"] == "4"
+    status, headers, _ = call(server, "POST", "/rsps/1/rsp", codec.encode("Response", RESPONSE))
+    assert status == 201 and headers["Location"] == "/rsps/1/rsp/1"
+    frame = server.session.expect_response(RESPONSE["subject"], 1, timeout=1)
+    assert frame.meta["payload"] == "Response"
+    mup = codec.encode("MirrorUsagePoint", {"mRID": "0F" * 16, "roleFlags": "03", "serviceCategoryKind": "0",
+                                            "status": "1", "deviceLFDI": LFDI})
+    status, headers, _ = call(server, "POST", "/mup", mup)
+    assert status == 201 and headers["Location"].startswith("/mup/")
+    assert rules_on(server) == []
+
+
+def test_unknown_paths_and_methods(server: FakeSep2Server) -> None:
+    assert call(server, "GET", "/nowhere")[0] == 404
+    status, headers, _ = call(server, "DELETE", "/dcap")
+    assert status == 405 and headers["Allow"] == "GET, HEAD"
+    assert rules_on(server) == [r.HTTP_METHOD]
+
+
+def test_bad_bodies_are_findings_and_400(server: FakeSep2Server) -> None:
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+              b"<Response>&b;</Response>")
+    t0 = time.monotonic()
+    status, _, _ = call(server, "POST", "/rsps/1/rsp", laughs)
+    assert status == 400 and time.monotonic() - t0 < 2
+    assert server.trace[0].raw == laughs and r.XML_HOSTILE in rules_on(server)
+    status, _, _ = call(server, "POST", "/rsps/1/rsp", b"<Response><subject>")
+    assert status == 400 and r.XML_MALFORMED in rules_on(server)
+    status, _, _ = call(server, "POST", "/rsps/1/rsp", codec.encode("Response", {**RESPONSE, "status": "x"}))
+    assert status == 400 and r.SCHEMA in rules_on(server)
+    status, _, _ = call(server, "POST", "/rsps/1/rsp", codec.encode("Response", RESPONSE), ctype="application/xml")
+    assert status == 201 and r.CONTENT_TYPE in rules_on(server)  # served, but flagged
+
+
+def test_session_expectations_and_shaping(server: FakeSep2Server) -> None:
+    s = server.session
+    s.reset_for_test()
+    call(server, "GET", "/dcap")
+    assert s.expect("GET", "/dc*", 1).meta["path"] == "/dcap"
+    with pytest.raises(NonConformance):
+        s.expect("GET", "/edev/*", 0.2)
+    assert r.EXPECTED_REQUEST in [f.rule_id for f in server.trace.findings]
+    s.override("GET", "/tm", Raw(503), once=True)
+    assert call(server, "GET", "/tm")[0] == 503 and call(server, "GET", "/tm")[0] == 200
+    s.outage(0.5)
+    assert call(server, "GET", "/dcap")[0] == 500
+    time.sleep(0.6)
+    assert call(server, "GET", "/dcap")[0] == 200
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> testpki.CsipPki:
+    return testpki.make(Path(tmp_path_factory.mktemp("csip")))
+
+
+def test_over_tls_the_client_is_known_by_its_lfdi(sep2_schema_dir: object, pki: testpki.CsipPki) -> None:
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    try:
+        ctx = pki.client_context(3)
+        mine = srv.state.register_device(identity.lfdi(pki.clients[3].cert))
+        other = srv.state.register_device(identity.lfdi(pki.clients[4].cert))
+        status, _, doc = call(srv, "GET", "/edev", ctx=ctx)
+        assert status == 200 and doc.body["@all"] == "1" and doc.body["EndDevice"]["lFDI"] == mine.lfdi
+        assert call(srv, "GET", f"/edev/{other.number}", ctx=ctx)[0] == 403
+        req = srv.trace[0]
+        assert req.meta["client_lfdi"] == mine.lfdi and req.meta["tls"]["cipher"] == "ECDHE-ECDSA-AES128-CCM8"
+        wrong = codec.encode("Response", {**RESPONSE, "endDeviceLFDI": other.lfdi})
+        assert call(srv, "POST", "/rsps/1/rsp", wrong, ctx=ctx)[0] == 201
+        assert rules_on(srv) == [r.LFDI]
+    finally:
+        srv.stop()
+
+
+def test_in_band_registration(sep2_schema_dir: object, pki: testpki.CsipPki) -> None:
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    try:
+        lfdi = identity.lfdi(pki.clients[3].cert)
+        body = codec.encode("EndDevice", {"lFDI": lfdi, "sFDI": str(identity.sfdi(lfdi)), "changedTime": "0"})
+        status, headers, _ = call(srv, "POST", "/edev", body, ctx=pki.client_context(3))
+        assert status == 201 and srv.state.devices[lfdi].number == int(headers["Location"].rsplit("/", 1)[1])
+        srv.state.allow_registration = False
+        status, _, _ = call(srv, "POST", "/edev", codec.encode("EndDevice", {
+            "lFDI": identity.lfdi(pki.clients[2].cert), "sFDI": str(identity.sfdi(identity.lfdi(pki.clients[2].cert))),
+            "changedTime": "0"}), ctx=pki.client_context(2))
+        assert status == 403
+    finally:
+        srv.stop()

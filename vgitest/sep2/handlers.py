@@ -1,0 +1,404 @@
+"""What the fake 2030.5 server answers by default: the CSIP resource tree of :mod:`.resources` over HTTP.
+
+A handler gets the request (method, path, query, decoded body) and the client's LFDI (from its TLS
+certificate, None on plain HTTP) and returns a :class:`Reply`. Status codes follow 2030.5's HTTP usage:
+201 with Location for a created resource, 204 for an accepted PUT/POST with nothing to return, 400 for a
+body that is not valid, 403 for another client's resource, 404 for a path the server never gave out, 405
+(with Allow) for a method the resource does not take.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Callable
+
+from . import identity
+from .codec import as_list
+from .resources import Device, Program, Sep2State, list_body, page
+
+DER_PARTS = {"dercap": "DERCapability", "derg": "DERSettings", "ders": "DERStatus", "dera": "DERAvailability"}
+RESPONSES = "/rsps/1/rsp"
+
+
+@dataclasses.dataclass
+class Reply:
+    status: int
+    name: str | None = None  # root element of the body; None: no body
+    body: Any = None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    name: str | None  # root element of the body the client sent
+    body: Any
+    lfdi: str | None  # the client's LFDI, from its TLS certificate
+
+
+Handler = Callable[[Sep2State, Request, re.Match], Reply]
+_ROUTES: list[tuple[re.Pattern, dict[str, Handler]]] = []
+
+
+def route(pattern: str, **methods: Handler) -> None:
+    _ROUTES.append((re.compile(f"^{pattern}$"), methods))
+
+
+def resolve(path: str) -> tuple[dict[str, Handler], re.Match] | None:
+    for rx, methods in _ROUTES:
+        m = rx.match(path)
+        if m is not None:
+            return methods, m
+    return None
+
+
+def allowed(path: str) -> list[str]:
+    found = resolve(path)
+    return sorted(found[0]) + (["HEAD"] if found and "GET" in found[0] else []) if found else []
+
+
+# --- helpers ----------------------------------------------------------------------------------------------
+def _own(state: Sep2State, req: Request, number: str) -> Device | Reply:
+    dev = state.device_by_number(int(number))
+    if dev is None:
+        return Reply(404)
+    if req.lfdi is not None and dev.lfdi != req.lfdi:
+        return Reply(403)  # another client's EndDevice
+    return dev
+
+
+def _program(state: Sep2State, number: str) -> Program | None:
+    return next((p for p in state.programs if p.number == int(number)), None)
+
+
+def _visible(state: Sep2State, req: Request) -> list[Device]:
+    return [d for d in state.devices.values() if req.lfdi is None or d.lfdi == req.lfdi]
+
+
+# --- discovery ----------------------------------------------------------------------------------------------
+def _dcap(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    return Reply(200, "DeviceCapability", {
+        "@href": "/dcap", "@pollRate": str(state.poll_rate_s),
+        "ResponseSetListLink": {"@href": "/rsps", "@all": "1"}, "TimeLink": {"@href": "/tm"},
+        "EndDeviceListLink": {"@href": "/edev", "@all": str(len(_visible(state, req)))},
+        "MirrorUsagePointListLink": {"@href": "/mup", "@all": str(len(state.mirror_usage_points))}})
+
+
+def _time(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    now = state.now()
+    return Reply(200, "Time", {"@href": "/tm", "@pollRate": str(state.poll_rate_s), "currentTime": str(now),
+                               "dstEndTime": "0", "dstOffset": "0", "dstStartTime": "0", "localTime": str(now),
+                               "quality": "7", "tzOffset": "0"})
+
+
+def end_device_body(state: Sep2State, dev: Device) -> dict:
+    base = f"/edev/{dev.number}"
+    out: dict[str, Any] = {"@href": base, "DERListLink": {"@href": f"{base}/der", "@all": "1"},
+                           "lFDI": dev.lfdi, "LogEventListLink": {"@href": f"{base}/lel", "@all": str(
+                               len(dev.log_events))},
+                           "sFDI": str(dev.sfdi), "changedTime": str(dev.changed), "enabled": "true",
+                           "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": "1"}}
+    if dev.post_rate is not None:
+        out["postRate"] = str(dev.post_rate)
+    out["RegistrationLink"] = {"@href": f"{base}/rg"}
+    out["SubscriptionListLink"] = {"@href": f"{base}/sub", "@all": str(len(dev.subscriptions))}
+    return out
+
+
+def _edev_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    items, total = page([end_device_body(state, d) for d in _visible(state, req)], req.query)
+    return Reply(200, "EndDeviceList", list_body("/edev", "EndDevice", items, total, state.poll_rate_s))
+
+
+def _edev_register(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    """In-band registration: the client POSTs its EndDevice (sFDI, lFDI); 201 with its location."""
+    if req.name != "EndDevice" or not isinstance(req.body, dict):
+        return Reply(400)
+    sent = identity.normalize_lfdi(str(req.body.get("lFDI", ""))) if req.body.get("lFDI") else None
+    key = req.lfdi or sent
+    if key is None:
+        return Reply(400)
+    dev = state.devices.get(key)
+    if dev is None:
+        if not state.allow_registration:
+            return Reply(403)
+        dev = state.register_device(key, pin=None)
+    return Reply(201, headers={"Location": f"/edev/{dev.number}"})
+
+
+def _edev(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    return dev if isinstance(dev, Reply) else Reply(200, "EndDevice", end_device_body(state, dev))
+
+
+def _registration(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    if dev.pin is None:
+        return Reply(404)  # registered in band, without a PIN on record
+    return Reply(200, "Registration", {"@href": f"/edev/{dev.number}/rg", "@pollRate": str(state.poll_rate_s),
+                                       "dateTimeRegistered": str(dev.changed), "pIN": str(dev.pin)})
+
+
+# --- function sets, programs, controls ----------------------------------------------------------------------
+def _fsa_body(dev: Device) -> dict:
+    base = f"/edev/{dev.number}/fsa/1"
+    return {"@href": base, "DERProgramListLink": {"@href": f"{base}/derp"}, "TimeLink": {"@href": "/tm"},
+            "mRID": f"F1{dev.number:030X}", "description": "vgitest programs"}
+
+
+def _fsa_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    items, total = page([_fsa_body(dev)], req.query)
+    return Reply(200, "FunctionSetAssignmentsList", list_body(f"/edev/{dev.number}/fsa", "FunctionSetAssignments",
+                                                              items, total, state.poll_rate_s))
+
+
+def _fsa(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    return dev if isinstance(dev, Reply) else Reply(200, "FunctionSetAssignments", _fsa_body(dev))
+
+
+def program_body(prog: Program) -> dict:
+    base = f"/derp/{prog.number}"
+    out: dict[str, Any] = {"@href": base, "mRID": prog.mrid}
+    if prog.description:
+        out["description"] = prog.description[:32]
+    out["ActiveDERControlListLink"] = {"@href": f"{base}/actderc", "@all": "0"}
+    if prog.default_base is not None:
+        out["DefaultDERControlLink"] = {"@href": f"{base}/dderc"}
+    out["DERControlListLink"] = {"@href": f"{base}/derc", "@all": str(len(prog.controls))}
+    out["DERCurveListLink"] = {"@href": f"{base}/dc", "@all": str(len(prog.curves))}
+    out["primacy"] = str(prog.primacy)
+    return out
+
+
+def _programs(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    progs = sorted(state.programs, key=lambda p: p.primacy)
+    items, total = page([program_body(p) for p in progs], req.query)
+    return Reply(200, "DERProgramList", list_body(f"/edev/{dev.number}/fsa/1/derp", "DERProgram", items, total,
+                                                  state.poll_rate_s))
+
+
+def _one_program(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    prog = _program(state, m["p"])
+    return Reply(404) if prog is None else Reply(200, "DERProgram", program_body(prog))
+
+
+def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    prog = _program(state, m["p"])
+    if prog is None or prog.default_base is None:
+        return Reply(404)
+    return Reply(200, "DefaultDERControl", {"@href": f"/derp/{prog.number}/dderc", "mRID": prog.default_mrid,
+                                            "DERControlBase": dict(prog.default_base)})
+
+
+def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool = False) -> Reply:
+    prog = _program(state, m["p"])
+    if prog is None:
+        return Reply(404)
+    now = state.now()
+    ctls = [c for c in prog.controls if not active_only or (c.start <= now < c.start + c.duration and c.status < 2)]
+    bodies = [c.body(f"/derp/{prog.number}/derc/{prog.controls.index(c) + 1}", RESPONSES) for c in ctls]
+    items, total = page(bodies, req.query)
+    href = f"/derp/{prog.number}/{'actderc' if active_only else 'derc'}"
+    return Reply(200, "DERControlList", list_body(href, "DERControl", items, total))  # no pollRate in its type
+
+
+def _one_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    prog = _program(state, m["p"])
+    k = int(m["c"]) - 1
+    if prog is None or not 0 <= k < len(prog.controls):
+        return Reply(404)
+    return Reply(200, "DERControl", prog.controls[k].body(f"/derp/{prog.number}/derc/{k + 1}", RESPONSES))
+
+
+def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    prog = _program(state, m["p"])
+    if prog is None:
+        return Reply(404)
+    items, total = page(list(prog.curves), req.query)
+    return Reply(200, "DERCurveList", list_body(f"/derp/{prog.number}/dc", "DERCurve", items, total))
+
+
+# --- the client's DER ----------------------------------------------------------------------------------------
+def _der_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    return Reply(200, "DERList", list_body(f"/edev/{dev.number}/der", "DER", [_der_body(dev)], 1, state.poll_rate_s))
+
+
+def _der_body(dev: Device) -> dict:
+    base = f"/edev/{dev.number}/der/1"
+    return {"@href": base, "DERAvailabilityLink": {"@href": f"{base}/dera"},
+            "DERCapabilityLink": {"@href": f"{base}/dercap"}, "DERSettingsLink": {"@href": f"{base}/derg"},
+            "DERStatusLink": {"@href": f"{base}/ders"}}
+
+
+def _der(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    return dev if isinstance(dev, Reply) else Reply(200, "DER", _der_body(dev))
+
+
+def _der_part_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    body = dev.der.get(m["part"])
+    return Reply(404) if body is None else Reply(200, DER_PARTS[m["part"]], body)
+
+
+def _der_part_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    if req.name != DER_PARTS[m["part"]]:
+        return Reply(400)
+    dev.der[m["part"]] = req.body if isinstance(req.body, dict) else {}
+    return Reply(204)
+
+
+# --- what the client posts -----------------------------------------------------------------------------------
+def _response_sets(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    rs = {"@href": "/rsps/1", "mRID": "E1" + "0" * 30, "description": "control responses",
+          "ResponseListLink": {"@href": RESPONSES, "@all": str(len(state.responses))}}
+    return Reply(200, "ResponseSetList", list_body("/rsps", "ResponseSet", [rs], 1, state.poll_rate_s))
+
+
+def _responses_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    items, total = page(list(state.responses), req.query)
+    return Reply(200, "ResponseList", list_body(RESPONSES, "Response", items, total))
+
+
+def _responses_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    if req.name not in ("Response", "DERControlResponse") or not isinstance(req.body, dict):
+        return Reply(400)
+    state.responses.append(req.body)
+    return Reply(201, headers={"Location": f"{RESPONSES}/{len(state.responses)}"})
+
+
+def _mup_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    items, total = page(list(state.mirror_usage_points.values()), req.query)
+    return Reply(200, "MirrorUsagePointList", list_body("/mup", "MirrorUsagePoint", items, total, state.poll_rate_s))
+
+
+def _mup_create(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    if req.name != "MirrorUsagePoint" or not isinstance(req.body, dict):
+        return Reply(400)
+    mrid = req.body.get("mRID")
+    number = next((n for n, b in state.mirror_usage_points.items() if b.get("mRID") == mrid), None)
+    if number is None:
+        number = state.next_number()
+    state.mirror_usage_points[number] = {**req.body, "@href": f"/mup/{number}"}
+    for reading in as_list(req.body.get("MirrorMeterReading")):
+        state.readings.append((number, reading))
+    return Reply(201, headers={"Location": f"/mup/{number}"})
+
+
+def _mup_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    number = int(m["n"])
+    if number not in state.mirror_usage_points:
+        return Reply(404)
+    if req.name not in ("MirrorMeterReading", "MirrorMeterReadingList", "MirrorUsagePoint"):
+        return Reply(400)
+    body = req.body if isinstance(req.body, dict) else {}
+    readings = as_list(body.get("MirrorMeterReading")) if req.name != "MirrorMeterReading" else [body]
+    for reading in readings:
+        state.readings.append((number, reading))
+    return Reply(204)
+
+
+def _log_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    if req.name != "LogEvent" or not isinstance(req.body, dict):
+        return Reply(400)
+    dev.log_events.append(req.body)
+    return Reply(201, headers={"Location": f"/edev/{dev.number}/lel/{len(dev.log_events)}"})
+
+
+def _log_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    items, total = page(list(dev.log_events), req.query)
+    return Reply(200, "LogEventList", list_body(f"/edev/{dev.number}/lel", "LogEvent", items, total,
+                                                state.poll_rate_s))
+
+
+def _sub_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    if req.name != "Subscription" or not isinstance(req.body, dict):
+        return Reply(400)
+    n = state.next_number()
+    dev.subscriptions[n] = {"@href": f"/edev/{dev.number}/sub/{n}", **{k: v for k, v in req.body.items()
+                                                                         if k != "@href"}}
+    return Reply(201, headers={"Location": f"/edev/{dev.number}/sub/{n}"})
+
+
+def _sub_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    items, total = page(list(dev.subscriptions.values()), req.query)
+    return Reply(200, "SubscriptionList", list_body(f"/edev/{dev.number}/sub", "Subscription", items, total,
+                                                    state.poll_rate_s))
+
+
+def _sub_delete(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    return Reply(204) if dev.subscriptions.pop(int(m["k"]), None) is not None else Reply(404)
+
+
+route("/dcap", GET=_dcap)
+route("/tm", GET=_time)
+route("/edev", GET=_edev_list, POST=_edev_register)
+route(r"/edev/(?P<i>\d+)", GET=_edev)
+route(r"/edev/(?P<i>\d+)/rg", GET=_registration)
+route(r"/edev/(?P<i>\d+)/fsa", GET=_fsa_list)
+route(r"/edev/(?P<i>\d+)/fsa/1", GET=_fsa)
+route(r"/edev/(?P<i>\d+)/fsa/1/derp", GET=_programs)
+route(r"/derp/(?P<p>\d+)", GET=_one_program)
+route(r"/derp/(?P<p>\d+)/dderc", GET=_default_control)
+route(r"/derp/(?P<p>\d+)/derc", GET=_controls)
+route(r"/derp/(?P<p>\d+)/actderc", GET=lambda s, r, m: _controls(s, r, m, active_only=True))
+route(r"/derp/(?P<p>\d+)/derc/(?P<c>\d+)", GET=_one_control)
+route(r"/derp/(?P<p>\d+)/dc", GET=_curves)
+route(r"/edev/(?P<i>\d+)/der", GET=_der_list)
+route(r"/edev/(?P<i>\d+)/der/1", GET=_der)
+route(r"/edev/(?P<i>\d+)/der/1/(?P<part>dercap|derg|ders|dera)", GET=_der_part_get, PUT=_der_part_put)
+route("/rsps", GET=_response_sets)
+route(RESPONSES, GET=_responses_get, POST=_responses_post)
+route("/mup", GET=_mup_list, POST=_mup_create)
+route(r"/mup/(?P<n>\d+)", POST=_mup_post)
+route(r"/edev/(?P<i>\d+)/lel", GET=_log_get, POST=_log_post)
+route(r"/edev/(?P<i>\d+)/sub", GET=_sub_get, POST=_sub_post)
+route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", DELETE=_sub_delete)
+
+
+def answer(state: Sep2State, req: Request) -> Reply:
+    """The default answer to a request (never raises for what a client sends)."""
+    found = resolve(req.path)
+    if found is None:
+        return Reply(404)
+    methods, m = found
+    method = "GET" if req.method == "HEAD" else req.method
+    handler = methods.get(method)
+    if handler is None:
+        return Reply(405, headers={"Allow": ", ".join(allowed(req.path))})
+    return handler(state, req, m)

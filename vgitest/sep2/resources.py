@@ -1,0 +1,157 @@
+"""What the fake IEEE 2030.5 server holds and serves: a CSIP resource tree a test shapes, in dict form.
+
+The tree follows the CSIP walk a DER client makes: ``/dcap`` → ``/tm`` and ``/edev`` → its EndDevice →
+Registration, FunctionSetAssignments → DERProgramList → each program's DefaultDERControl, DERControlList and
+DERCurveList; the client writes its DER description (``PUT`` DERCapability, DERSettings, DERStatus,
+DERAvailability), readings (``POST`` MirrorUsagePoint), Responses, LogEvents and Subscriptions. Bodies are
+built in schema order (the codec keeps dict order). Times are the server's own clock (plus the offset a test
+sets), so a test can give the client a wrong clock on purpose.
+
+Paths are vgitest's own (a client must follow links, never guess them): a client that requests a path it
+was never given is told 404, and the trace shows it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from typing import Any
+
+from . import identity
+
+DEFAULT_POLL_S = 900  # the schema's default pollRate
+
+
+def _mrid(n: int, kind: int) -> str:
+    """A 128-bit mRID in hex, unique per kind and number (kind in the top byte keeps them apart)."""
+    return f"{kind:02X}{n:030X}"
+
+
+@dataclasses.dataclass
+class Control:
+    """One DERControl event of a program."""
+
+    mrid: str
+    start: int  # epoch seconds
+    duration: int
+    base: dict  # DERControlBase, in schema order (e.g. {"opModMaxLimW": "5000"})
+    creation: int
+    description: str = ""
+    randomize_start: int | None = None
+    randomize_duration: int | None = None
+    response_required: str = "03"  # bit 0: received, bit 1: specific responses (started, completed, ...)
+    status: int = 0  # EventStatus currentStatus: 0 scheduled, 1 active, 2 cancelled, 3 cancelled with randomization, 4 superseded
+
+    def body(self, href: str, reply_to: str) -> dict:
+        out: dict[str, Any] = {"@href": href, "@replyTo": reply_to, "@responseRequired": self.response_required,
+                               "mRID": self.mrid}
+        if self.description:
+            out["description"] = self.description[:32]
+        out["creationTime"] = str(self.creation)
+        out["EventStatus"] = {"currentStatus": str(self.status), "dateTime": str(self.creation),
+                              "potentiallySuperseded": "false"}
+        out["interval"] = {"duration": str(self.duration), "start": str(self.start)}
+        if self.randomize_duration is not None:
+            out["randomizeDuration"] = str(self.randomize_duration)
+        if self.randomize_start is not None:
+            out["randomizeStart"] = str(self.randomize_start)
+        out["DERControlBase"] = dict(self.base)
+        return out
+
+
+@dataclasses.dataclass
+class Program:
+    """One DERProgram: its primacy (lower wins), default control and events."""
+
+    number: int
+    mrid: str
+    primacy: int
+    description: str = ""
+    default_base: dict | None = None  # DefaultDERControl's DERControlBase
+    default_mrid: str = ""
+    controls: list[Control] = dataclasses.field(default_factory=list)
+    curves: list[dict] = dataclasses.field(default_factory=list)  # DERCurve bodies (schema order)
+
+
+@dataclasses.dataclass
+class Device:
+    """An EndDevice the server knows: registered out of band (by the test) or in band (POSTed by the client)."""
+
+    number: int
+    lfdi: str
+    sfdi: int
+    pin: int | None = None
+    changed: int = 0
+    der: dict[str, dict] = dataclasses.field(default_factory=dict)  # "dercap"/"derg"/"ders"/"dera" -> body PUT
+    log_events: list[dict] = dataclasses.field(default_factory=list)
+    subscriptions: dict[int, dict] = dataclasses.field(default_factory=dict)
+    post_rate: int | None = None
+
+
+@dataclasses.dataclass
+class Sep2State:
+    """The server's data. Tests change it through the session; the client sees it on its next GET."""
+
+    poll_rate_s: int = DEFAULT_POLL_S
+    time_offset_s: int = 0  # added to the server's clock in /tm (a wrong clock for a test)
+    programs: list[Program] = dataclasses.field(default_factory=list)
+    devices: dict[str, Device] = dataclasses.field(default_factory=dict)  # LFDI -> device
+    allow_registration: bool = True  # accept an EndDevice POSTed by an unknown client (in-band registration)
+    mirror_usage_points: dict[int, dict] = dataclasses.field(default_factory=dict)
+    readings: list[tuple[int, dict]] = dataclasses.field(default_factory=list)  # (mup number, MirrorMeterReading)
+    responses: list[dict] = dataclasses.field(default_factory=list)  # Response bodies, in arrival order
+    _numbers: Any = dataclasses.field(default_factory=lambda: itertools.count(1))
+
+    def now(self) -> int:
+        return int(time.time()) + self.time_offset_s
+
+    def next_number(self) -> int:
+        return next(self._numbers)
+
+    # --- shaping (the session's helpers call these) --------------------------------------------------
+    def register_device(self, lfdi: str, *, pin: int | None = 111115) -> Device:
+        """Out-of-band registration: the utility knows the device's LFDI (and its PIN) before it connects."""
+        key = identity.normalize_lfdi(lfdi)
+        if key is None:
+            raise ValueError(f"not an LFDI: {lfdi!r}")
+        dev = self.devices.get(key)
+        if dev is None:
+            dev = self.devices[key] = Device(self.next_number(), key, identity.sfdi(key), pin, self.now())
+        return dev
+
+    def add_program(self, primacy: int, *, description: str = "", default: dict | None = None) -> Program:
+        n = len(self.programs) + 1
+        prog = Program(n, _mrid(n, 0xA1), primacy, description, default, _mrid(n, 0xD1) if default else "")
+        self.programs.append(prog)
+        return prog
+
+    def add_control(self, program: Program, base: dict, *, start_in_s: int = 60, duration_s: int = 300,
+                    **kwargs: Any) -> Control:
+        n = self.next_number()
+        ctl = Control(_mrid(n, 0xC1), self.now() + start_in_s, duration_s, dict(base), self.now(), **kwargs)
+        program.controls.append(ctl)
+        return ctl
+
+    def device_by_number(self, number: int) -> Device | None:
+        return next((d for d in self.devices.values() if d.number == number), None)
+
+
+def page(items: list[Any], query: dict[str, str]) -> tuple[list[Any], int]:
+    """The slice a list query asks for (``s`` start index, ``l`` limit), and the total."""
+    try:
+        start = max(0, int(query.get("s", "0")))
+        limit = int(query.get("l", "255"))
+    except ValueError:
+        start, limit = 0, 255
+    limit = max(0, min(limit, 255))
+    return items[start:start + limit], len(items)
+
+
+def list_body(href: str, key: str, items: list[dict], total: int, poll_rate: int | None = None) -> dict:
+    out: dict[str, Any] = {"@href": href, "@all": str(total), "@results": str(len(items))}
+    if poll_rate is not None:
+        out["@pollRate"] = str(poll_rate)
+    if items:
+        out[key] = items
+    return out

@@ -1,0 +1,318 @@
+"""The fake IEEE 2030.5 server: an aiohttp server (HTTPS with the CSIP suite, or plain HTTP for development)
+that plays the utility's 2030.5 server for a DER client under test.
+
+Every HTTP exchange becomes two frames in the trace — the client's request (method, path, query, body) and
+the server's answer (status, body, Location) — with the raw bytes, the socket arrival time and the findings
+of the automatic checks (media type, safe and well-formed XML, schema, the client's LFDI against its
+certificate). Tests shape the server's data and wait on what the client does through :class:`Sep2Session`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import fnmatch
+import itertools
+import logging
+import ssl
+import time
+from typing import Any, Callable
+
+from aiohttp import web
+
+from ..findings import Finding, Severity
+from ..httprecord import RecordingHandler
+from ..loop import BackgroundLoop
+from ..session import Verdicts
+from ..trace import Direction, Frame, Trace, now
+from ..verdict import NonConformance
+from ..wire import WireLog
+from .. import tlsutil
+from . import checks, codec, handlers, rules as r, security
+from .namespaces import MEDIA_TYPE
+from .resources import Sep2State
+
+log = logging.getLogger("vgitest.sep2.server")
+WRITES = ("POST", "PUT")
+
+
+@dataclasses.dataclass
+class Raw:
+    """An answer sent exactly as given (negative tests): status, body bytes, headers."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+Answer = Any  # handlers.Reply | Raw | Callable[[Frame], Answer] | None (the default)
+
+
+class Sep2Session(Verdicts):
+    """The test's handle on the client under test: what it requested, and what the server holds."""
+
+    @property
+    def _trace(self) -> Trace:
+        return self.server.trace
+
+    def __init__(self, server: "FakeSep2Server") -> None:
+        self.server = server
+        self.overrides: list[tuple[str, str, Answer, bool]] = []  # (method, path glob, answer, once)
+        self.cursor = 0
+
+    def reset_for_test(self) -> None:
+        self.overrides.clear()
+        self.server.outage_until = 0.0
+        self.cursor = len(self.server.trace)
+
+    @property
+    def state(self) -> Sep2State:
+        return self.server.state
+
+    # shaping --------------------------------------------------------------------------------------------
+    def override(self, method: str, path: str, answer: Answer, *, once: bool = False) -> None:
+        """Answer `method` on paths matching the glob `path` with `answer` instead of the default."""
+        self.overrides.append((method.upper(), path, answer, once))
+
+    def outage(self, seconds: float, status: int = 500) -> None:
+        """Answer every request with `status` for `seconds` (a communication loss the client must ride out)."""
+        self.server.outage_status = status
+        self.server.outage_until = time.monotonic() + seconds
+
+    # waiting --------------------------------------------------------------------------------------------
+    def requests(self, since: int | None = None) -> list[Frame]:
+        return [f for f in self.server.trace.since(self.cursor if since is None else since)
+                if f.direction is Direction.IN and f.kind == "REQUEST"]
+
+    def expect(self, method: str, path: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
+               *, fresh: bool = False) -> Frame:
+        """Wait for the client's `method` request on a path matching the glob `path` (``/edev/*``), optionally
+        with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout."""
+        start = len(self.server.trace) if fresh else self.cursor
+        frame = self.server.trace.wait_for(_request_pred(method, path, match), start, timeout)
+        if frame is None:
+            seen = ", ".join(f"{f.meta['method']} {f.meta['path']}" for f in self.requests(start)[-8:])
+            text = f"expected {method} {path} from the client within {timeout:g} s; saw {seen or 'nothing'}"
+            finding = Finding.of(r.EXPECTED_REQUEST, text, expected=f"{method} {path}")
+            self.server.trace.add_finding(finding)
+            raise NonConformance(text, [finding])
+        self.cursor = frame.index + 1
+        return frame
+
+    def expect_none(self, method: str, path: str, within: float, match: dict | None = None) -> None:
+        """Fail (SEP2-FORBIDDEN-REQUEST) if the client makes that request within `within` seconds."""
+        frame = self.server.trace.wait_for(_request_pred(method, path, match), len(self.server.trace), within)
+        if frame is not None:
+            self.fail(r.FORBIDDEN_REQUEST, f"{method} {frame.meta['path']} was made although the scenario forbids "
+                      "it", frame)
+
+    def expect_response(self, subject: str, status: int, timeout: float = 10.0) -> Frame:
+        """Wait for the client's Response with this subject (a DERControl's mRID) and status (1 received,
+        2 started, 3 completed, 6 cancelled, 7 superseded, ...)."""
+        def match(body: Any) -> bool:
+            return isinstance(body, dict) and body.get("subject") == subject and body.get("status") == str(status)
+
+        return self.expect("POST", handlers.RESPONSES, timeout, match)
+
+    def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
+        return self.server.trace.wait_for(lambda f: f.direction is Direction.OUT
+                                          and f.correlation == request.correlation, request.index, timeout)
+
+
+def _request_pred(method: str, path: str, match: dict | Callable[[Any], bool] | None) -> Callable[[Frame], bool]:
+    def pred(f: Frame) -> bool:
+        return (f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == method.upper()
+                and fnmatch.fnmatchcase(str(f.meta.get("path")), path) and (match is None or _matches(f.body, match)))
+    return pred
+
+
+def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
+    if callable(match):
+        try:
+            return bool(match(body))
+        except Exception:
+            return False
+    return isinstance(body, dict) and all(body.get(k) == v for k, v in match.items())
+
+
+class FakeSep2Server:
+    """IEEE 2030.5 (CSIP) server for a DER client under test."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None,
+                 state: Sep2State | None = None, schema_version: str = "2018", csip_aus: bool = False,
+                 lenient: bool = False, schema_path: str | None = None, validate: bool = True,
+                 max_body_bytes: int = codec.DEFAULT_MAX_BODY, trace: Trace | None = None) -> None:
+        self.host, self.port = host, port
+        self.ssl_context = ssl_context
+        self.state = state or Sep2State()
+        self.trace = trace or Trace()
+        self.session = Sep2Session(self)
+        self.wires: list[WireLog] = []
+        self.max_body_bytes = max_body_bytes
+        self.outage_until = 0.0
+        self.outage_status = 500
+        self.connection_attempts = 0
+        self._validator_args = (schema_version, csip_aus, lenient, schema_path) if validate else None
+        self._validator: Any = None
+        self._exchange = itertools.count(1)
+        self._conn = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self.loop: BackgroundLoop | None = None
+
+    # lifecycle ------------------------------------------------------------------------------------------
+    def start(self) -> "FakeSep2Server":
+        if self._validator_args is not None:
+            from .validator import Sep2Validator
+            version, aus, lenient, path = self._validator_args
+            self._validator = Sep2Validator(version=version, csip_aus=aus, lenient=lenient, schema_path=path)
+        self.loop = BackgroundLoop("vgitest-sep2")
+        self.loop.run(self._start())
+        return self
+
+    async def _start(self) -> None:
+        app = web.Application(client_max_size=self.max_body_bytes * 4)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        server = self._runner.server
+        assert server is not None
+        if self.ssl_context is not None:
+            tlsutil.record_handshake_failures(self.ssl_context, self._handshake_failed)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: self._protocol(server), self.host, self.port,
+                                                ssl=self.ssl_context, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def _protocol(self, server: web.Server) -> Any:
+        self.connection_attempts += 1
+        return RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
+                                on_connect=self._connected)
+
+    def _connected(self, transport: asyncio.BaseTransport) -> WireLog:
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        sock = transport.get_extra_info("sockname") or ("?", 0)
+        wire = WireLog(f"https-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
+                       tls=transport.get_extra_info("sslcontext") is not None)
+        self.wires.append(wire)
+        return wire
+
+    def _handshake_failed(self, exc: ssl.SSLError) -> None:
+        t, w = now()
+        self.trace.append(Frame(t, w, Direction.IN, "sep2", "2030.5", "tls", "TLS", "(handshake refused)",
+                                meta={"tls_error": tlsutil.describe_handshake_error(exc), "error": str(exc)}))
+
+    def stop(self) -> None:
+        if self.loop is None:
+            return
+
+        async def _close() -> None:
+            if self._server is not None:
+                self._server.close()
+            if self._runner is not None:
+                await self._runner.cleanup()
+
+        try:
+            self.loop.run(_close(), timeout=8)
+        except Exception:
+            log.exception("closing the fake 2030.5 server")
+        self.loop.stop()
+        self.loop = None
+
+    def __enter__(self) -> "FakeSep2Server":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Where the client starts: the DeviceCapability URL (out-of-band discovery)."""
+        return f"{'https' if self.ssl_context else 'http'}://{self.host}:{self.port}/dcap"
+
+    # the exchange ---------------------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        exchange = f"s{next(self._exchange)}"
+        raw = await self._read_body(request)
+        t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
+        ssl_obj = getattr(request.protocol, "vgi_ssl_object", None)
+        client_lfdi = security.client_lfdi(ssl_obj) if ssl_obj is not None else None
+        meta: dict[str, Any] = {"method": request.method, "path": request.path, "query": dict(request.query),
+                                "content_type": request.headers.get("Content-Type", ""), "peer": str(request.remote),
+                                "client_lfdi": client_lfdi}
+        if ssl_obj is not None:
+            meta["tls"] = security.describe_tls(ssl_obj)
+        frame = Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", meta["peer"], "REQUEST",
+                      f"{request.method} {request.path}", exchange, raw, None, meta=meta)
+        answer = self._process(frame, client_lfdi)
+        return self._respond(frame, answer)
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        cap = self.max_body_bytes * 4
+        try:
+            data = await asyncio.wait_for(request.content.read(cap + 1), 30)
+        except (asyncio.TimeoutError, ConnectionError):
+            return b""
+        return data[:cap]
+
+    def _process(self, frame: Frame, client_lfdi: str | None) -> Answer:
+        """Decode, check and record the request; choose the answer. Never raises for what a client sends."""
+        meta = frame.meta
+        method = meta["method"]
+        problems: list[Finding] = []
+        name: str | None = None
+        body: Any = None
+        if method in WRITES or frame.raw:
+            if method in WRITES:
+                ct = checks.content_type(meta["content_type"])
+                if ct is not None:
+                    problems.append(ct)
+            decoded = codec.decode(frame.raw, max_bytes=self.max_body_bytes)
+            problems += checks.decode_findings(decoded.problems)
+            name, body = decoded.name, decoded.body
+            if decoded.doc is not None and self._validator is not None:
+                problems += self._validator.validate(decoded.doc, frame_index=None)
+            if name is not None and client_lfdi is not None:
+                problems += checks.identity_findings(name, body, client_lfdi)
+        frame.body = body
+        if name is not None:
+            frame.meta["payload"] = name
+        allowed = handlers.allowed(meta["path"])
+        if allowed and method not in allowed:
+            problems.append(Finding.of(r.HTTP_METHOD, f"{method} {meta['path']}: the resource allows "
+                                       f"{', '.join(allowed)}"))
+        self.trace.append(frame)
+        for f in problems:
+            f.frame_index = frame.index
+        frame.findings.extend(problems)
+        if time.monotonic() < self.outage_until:
+            return Raw(self.outage_status)
+        for i, (m, glob, answer, once) in enumerate(self.session.overrides):
+            if m == method and fnmatch.fnmatchcase(meta["path"], glob):
+                if once:
+                    self.session.overrides.pop(i)
+                return answer(frame) if callable(answer) else answer
+        if method in WRITES and any(f.rule_id in (r.XML_MALFORMED, r.XML_HOSTILE, r.BODY_TOO_LARGE, r.SCHEMA)
+                                    and f.severity is Severity.FAIL for f in problems):
+            return handlers.Reply(400)
+        req = handlers.Request(method, meta["path"], meta["query"], name, body, client_lfdi)
+        return handlers.answer(self.state, req)
+
+    def _respond(self, request: Frame, answer: Answer) -> web.Response:
+        if answer is None:
+            answer = handlers.Reply(404)
+        if isinstance(answer, Raw):
+            status, data, headers, name, body = answer.status, answer.body, dict(answer.headers), None, None
+        else:
+            status, headers, name, body = answer.status, dict(answer.headers), answer.name, answer.body
+            data = codec.encode(name, body) if name is not None and request.meta["method"] != "HEAD" else b""
+            if name is not None:
+                headers.setdefault("Content-Type", MEDIA_TYPE)
+        t_ns, wall = now()
+        meta: dict[str, Any] = {"status": status, "harness_latency_us": round((t_ns - request.t_ns) / 1000, 1)}
+        if "Location" in headers:
+            meta["location"] = headers["Location"]
+        out = Frame(t_ns, wall, Direction.OUT, "sep2", "2030.5", request.connection, "RESPONSE",
+                    name or f"HTTP {status}", request.correlation, data, body, meta=meta)
+        self.trace.append(out)
+        return web.Response(body=data, status=status, headers=headers)
