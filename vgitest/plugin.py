@@ -179,8 +179,11 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
     if run.csms is not None and peer is run.csms:
         _ocpp_checks(run, rec)
     else:
-        from .openadr import checks as oadr_checks
-        for f in oadr_checks.run_all(list(peer.trace), rec["start"], run.budgets):
+        if peer is run.sep2:
+            from .sep2 import checks as trace_checks
+        else:
+            from .openadr import checks as trace_checks  # type: ignore[no-redef]
+        for f in trace_checks.run_all(list(peer.trace), rec["start"], run.budgets):
             peer.trace[f.frame_index].findings.append(f) if f.frame_index is not None else peer.trace.add_finding(f)
     rec["end_index"] = len(peer.trace)
     findings = run.dut_findings(peer.trace.findings_since(rec["start"], rec.get("fstart")))
@@ -428,3 +431,30 @@ def oadr_pki(vtn: Any, vgi_run: VgiRun) -> Any:
         raise Inconclusive("this test swaps the VTN's certificate: it needs the generated test PKI "
                            "(PIXIT tls_material = \"generated\")")
     return vgi_run.oadr_pki
+
+
+# --- IEEE 2030.5 fixtures -----------------------------------------------------------------------------------
+@pytest.fixture
+def sep2_server(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The fake IEEE 2030.5 server (started once per session; every exchange of this test is checked)."""
+    return _started(vgi_run.ensure_sep2(), request)
+
+
+@pytest.fixture
+def der_client(sep2_server: Any, dut: Any, request: pytest.FixtureRequest) -> Any:
+    """The DER client under test as the fake 2030.5 server sees it (per-test overrides and outage reset)."""
+    session = sep2_server.session
+    session.reset_for_test()
+    rec = request.node.stash.get(RECORD, None)
+    if rec is not None:
+        session.cursor = rec["start"]
+    return session
+
+
+@pytest.fixture
+def csip_pki(sep2_server: Any, vgi_run: VgiRun) -> Any:
+    """The CSIP test PKI generated for this run (chains of depth 2-4, the COMM-004 negative chains)."""
+    if vgi_run.csip_pki is None:
+        raise Inconclusive("this test needs the generated CSIP test PKI (PIXIT tls_material = \"generated\")")
+    return vgi_run.csip_pki
+

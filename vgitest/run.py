@@ -20,8 +20,9 @@ from .verdict import HarnessError
 
 SIMULATORS = {("ocpp", "1.6"): "vgitest.ocpp.station.v16:Station16",
               ("ocpp", "2.0.1"): "vgitest.ocpp.station.v201:Station201",
-              ("openadr", "2.0b"): "vgitest.openadr.ven.reference:ReferenceVen"}
-PEER_NAMES = {"ocpp": "FAKE-CSMS", "openadr": "FAKE-VTN"}
+              ("openadr", "2.0b"): "vgitest.openadr.ven.reference:ReferenceVen",
+              ("sep2", "2018"): "vgitest.sep2.client.reference:ReferenceDerClient"}
+PEER_NAMES = {"ocpp": "FAKE-CSMS", "openadr": "FAKE-VTN", "sep2": "FAKE-2030.5"}
 
 
 @dataclasses.dataclass
@@ -54,6 +55,8 @@ class VgiRun:
         self.results: list[dict[str, Any]] = []
         self.csms: Any = None
         self.vtn: Any = None
+        self.sep2: Any = None  # the fake IEEE 2030.5 server
+        self.csip_pki: Any = None  # the generated CSIP test PKI of this run, if any
         self.oadr_pki: Any = None  # the generated OpenADR test PKI of this run, if any
         self.simulator_params: dict[str, Any] = {}  # extra PIXIT for the reference simulator (e.g. TLS files)
         self.simulator: Any = None
@@ -88,12 +91,14 @@ class VgiRun:
     @property
     def peer(self) -> Any:
         """The fake peer running for this DUT (None before a test started it)."""
-        return self.vtn if self.vtn is not None else self.csms
+        return next((p for p in (self.vtn, self.sep2, self.csms) if p is not None), None)
 
     def ensure_peer(self) -> Any:
         """Start the fake peer the DUT's protocol needs: the fake CSMS (OCPP) or the fake VTN (OpenADR)."""
         if self.protocol == "openadr":
             return self.ensure_vtn()
+        if self.protocol == "sep2":
+            return self.ensure_sep2()
         return self.ensure_csms()
 
     def adapter_kind(self) -> str:
@@ -170,6 +175,40 @@ class VgiRun:
         self.simulator_params.update(self.oadr_pki.files())
         return self.oadr_pki.vtn_context("good"), security.FingerprintCheck({ven_id: self.oadr_pki.ven_fingerprint})
 
+    # --- IEEE 2030.5 -----------------------------------------------------------------------------------------
+    def ensure_sep2(self) -> Any:
+        if self.sep2 is None:
+            from .sep2.server import FakeSep2Server
+            p = self.require_profile()
+            self.sep2 = FakeSep2Server(host=self.settings.host, port=self.settings.port, ssl_context=self._sep2_tls(p),
+                                       schema_version=self.dut_version or "2018", csip_aus=p.supports("CsipAus"),
+                                       lenient=self.settings.lenient, schema_path=self.settings.schemas,
+                                       max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20))).start()
+            self.sep2.state.poll_rate_s = int(p.pixit.get("poll_rate_s", 900))
+            lfdi = p.pixit.get("lfdi") or self.simulator_params.get("lfdi")
+            if lfdi and str(p.pixit.get("registration", "out_of_band")) == "out_of_band":
+                pin = p.pixit.get("pin", 111115)
+                self.sep2.state.register_device(str(lfdi), pin=int(pin) if pin is not None else None)
+        return self.sep2
+
+    def _sep2_tls(self, p: Profile) -> ssl.SSLContext | None:
+        """CSIP TLS when the PICS declares it: the user's server certificate and the SERCA of the client's chain
+        (--vgi-tls-*), or a CSIP test PKI made for this run (PIXIT tls_material = "generated")."""
+        if not p.supports("Tls"):
+            return None
+        from .sep2 import security
+        s = self.settings
+        if s.tls_cert and s.tls_key and s.tls_ca:
+            return security.server_context_files(s.tls_cert, s.tls_key, s.tls_ca)
+        if p.pixit.get("tls_material") != "generated":
+            raise HarnessError("the PICS declares Tls: pass --vgi-tls-cert, --vgi-tls-key and --vgi-tls-ca (the "
+                               "SERCA of your client's chain), or set tls_material = \"generated\" in the PIXIT")
+        from .sep2 import testpki
+        depth = int(p.pixit.get("chain_depth", 3))
+        self.csip_pki = testpki.make(self.run_dir / "csip-pki")
+        self.simulator_params.update(self.csip_pki.files(depth))
+        return self.csip_pki.server_context(depth)
+
     def _oadr_push_tls(self, p: Profile) -> ssl.SSLContext | None:
         """The fake VTN as TLS client of a push VEN: its certificate, and the CA it verifies the VEN's with
         (the same files as the server side; call after `_oadr_tls`)."""
@@ -221,7 +260,7 @@ class VgiRun:
             raise HarnessError("--vgi-fault only applies to the simulated adapter (the reference simulators)")
         url = self.ensure_peer().url
         env = {"csms_url": url if protocol == "ocpp" else "", "vtn_url": url if protocol == "openadr" else "",
-               "identity": self.identity}
+               "dcap_url": url if protocol == "sep2" else "", "identity": self.identity}
         self.adapter = from_profile(kind, p.adapter, simulator=self.simulator, env=env)
         return self.adapter
 
@@ -235,6 +274,9 @@ class VgiRun:
         if self.vtn is not None:
             self.vtn.stop()
             self.vtn = None
+        if self.sep2 is not None:
+            self.sep2.stop()
+            self.sep2 = None
 
     # --- verdict inputs -----------------------------------------------------------------------------------
     @staticmethod

@@ -26,7 +26,8 @@ def test_rules_are_registered_for_sep2() -> None:
     ids = {r.id for r in register_all().for_protocol("sep2")}
     assert ids == {"SEP2-CONTENT-TYPE", "SEP2-HTTP-METHOD", "SEP2-BODY-TOO-LARGE", "SEP2-XML-MALFORMED",
                    "SEP2-XML-HOSTILE", "SEP2-SCHEMA", "SEP2-LFDI", "SEP2-EXPECTED-REQUEST",
-                   "SEP2-FORBIDDEN-REQUEST"}
+                   "SEP2-FORBIDDEN-REQUEST", "SEP2-POLL-TOO-OFTEN", "SEP2-POLL-MISSED", "SEP2-RESPONSE-ORDER",
+                   "SEP2-RESPONSE-SUBJECT"}
     for rule in RULES.for_protocol("sep2"):
         assert rule.severity is Severity.FAIL and rule.ref and rule.title
 
@@ -101,6 +102,11 @@ def test_every_rule_is_provoked(sep2_schema_dir: object) -> None:
     found += Sep2Validator().validate(codec.decode(codec.encode("Response", {**RESPONSE, "status": "x"})).doc)
     found += checks.identity_findings("EndDevice", END_DEVICE, OTHER_LFDI)
     found += _scenario_findings()
+    from .test_trace_checks import Script
+    script = Script()
+    script.get(0, "/dcap", 60), script.get(1, "/dcap", 60), script.get(200, "/dcap", 60)
+    script.serve_control(0, "A1"), script.respond(1, "A1", 3), script.respond(2, "Z9", 1)
+    found += checks.run_all(list(script.trace), 0, __import__("vgitest.budgets").budgets.Budgets.load())
     assert {r.id for r in RULES.for_protocol("sep2")} - {f.rule_id for f in found if f is not None} == set()
 
 

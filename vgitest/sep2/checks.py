@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..budgets import Budgets
 from ..findings import Finding
+from ..trace import Direction, Frame
 from . import identity, rules as r
-from .codec import find
+from .codec import as_list, find
 from .namespaces import MEDIA_TYPE
 
-__all__ = ["content_type", "decode_findings", "http_method", "identity_findings"]
+__all__ = ["content_type", "decode_findings", "http_method", "identity_findings", "poll_cadence",
+           "response_sequence", "run_all"]
 
 
 def decode_findings(problems: Iterable[tuple[str, str]], frame_index: int | None = None) -> list[Finding]:
@@ -84,3 +87,95 @@ def identity_findings(name: str | None, body: Any, cert_lfdi: str,
                                   f"is {want}", frame_index, field=sfdi_field, written=written_sfdi,
                                   expected=str(want)))
     return out
+
+
+# --- over the trace (after every test) --------------------------------------------------------------------
+FINAL = {3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14}  # statuses after which an event has nothing more to say
+MISSED_FACTOR = 1.5  # a gap beyond 1.5 pollRate is a missed poll (as CSIP-AUS test tooling judges it)
+
+
+def _gets(frames: Iterable[Frame]) -> dict[str, list[tuple[Frame, Frame | None]]]:
+    """Per path: the client's GETs with the server's answer, in order."""
+    answers = {f.correlation: f for f in frames if f.direction is Direction.OUT}
+    out: dict[str, list[tuple[Frame, Frame | None]]] = {}
+    for f in frames:
+        if f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == "GET":
+            out.setdefault(str(f.meta.get("path")), []).append((f, answers.get(f.correlation)))
+    return out
+
+
+def _poll_rate(answer: Frame | None, default: float | None) -> float | None:
+    rate = answer.body.get("@pollRate") if answer is not None and isinstance(answer.body, dict) else None
+    try:
+        return float(rate) if rate is not None else default
+    except ValueError:
+        return default
+
+
+def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Finding]:
+    """Polls of one path closer than its pollRate, or further apart than 1.5 pollRate. The pollRate is the
+    one the server's answer to that path carried, else the DeviceCapability's; resources without either
+    (an unpolled link the client follows once) are not judged."""
+    tol = float(budgets.timing("sep2", "tolerance").value_s or 0)
+    by_path = _gets(frames)
+    dcap = next((a for req, a in by_path.get("/dcap", []) if a is not None and a.meta.get("status") == 200), None)
+    default = _poll_rate(dcap, None)
+    out: list[Finding] = []
+    for path, polls in by_path.items():
+        for (a, a_ans), (b, _) in zip(polls, polls[1:]):
+            rate = _poll_rate(a_ans, default)
+            if rate is None or b.index < start or a_ans is None or a_ans.meta.get("status") != 200:
+                continue
+            gap = (b.t_ns - a.t_ns) / 1e9
+            if gap < rate - tol:
+                out.append(Finding.of(r.POLL_TOO_OFTEN, f"GET {path} {gap:.2f} s after the previous one; its pollRate "
+                                      f"is {rate:g} s (tolerance {tol:g} s)", b.index, gap_s=round(gap, 3),
+                                      poll_rate_s=rate))
+            elif gap > MISSED_FACTOR * rate + tol:
+                out.append(Finding.of(r.POLL_MISSED, f"GET {path} {gap:.2f} s after the previous one; its pollRate "
+                                      f"is {rate:g} s (a poll was missed)", b.index, gap_s=round(gap, 3),
+                                      poll_rate_s=rate))
+    return out
+
+
+def response_sequence(frames: list[Frame], start: int) -> list[Finding]:
+    """Per event (subject): received before started, started before completed, nothing after a final status;
+    and only events the server served (in a DERControl body) may be answered."""
+    served = {str(find(f.body, "mRID")) for f in frames if f.direction is Direction.OUT and f.name == "DERControl"}
+    for f in frames:
+        if f.direction is Direction.OUT and f.name == "DERControlList" and isinstance(f.body, dict):
+            served.update(str(c.get("mRID")) for c in as_list(f.body.get("DERControl")) if isinstance(c, dict))
+    seen: dict[str, list[int]] = {}
+    out: list[Finding] = []
+    for f in frames:
+        if not (f.direction is Direction.IN and f.meta.get("method") == "POST" and isinstance(f.body, dict)
+                and f.meta.get("payload") in ("Response", "DERControlResponse")):
+            continue
+        subject = str(f.body.get("subject"))
+        try:
+            status = int(str(f.body.get("status", "")))
+        except ValueError:
+            continue
+        before = seen.setdefault(subject, [])
+        if f.index >= start:
+            if subject not in served:
+                out.append(Finding.of(r.RESPONSE_SUBJECT, f"Response for event {subject}, which the server never "
+                                      "served to this client", f.index))
+            elif before and before[-1] in FINAL:
+                out.append(Finding.of(r.RESPONSE_ORDER, f"event {subject}: status {status} after the final status "
+                                      f"{before[-1]}", f.index, statuses=before + [status]))
+            elif status == 2 and 2 in before:
+                out.append(Finding.of(r.RESPONSE_ORDER, f"event {subject}: started (2) reported twice", f.index))
+            elif status == 3 and 2 not in before:
+                out.append(Finding.of(r.RESPONSE_ORDER, f"event {subject}: completed (3) without started (2)",
+                                      f.index, statuses=before + [status]))
+            elif status in (1,) and before:
+                out.append(Finding.of(r.RESPONSE_ORDER, f"event {subject}: received (1) after status {before[-1]}",
+                                      f.index, statuses=before + [status]))
+        before.append(status)
+    return out
+
+
+def run_all(frames: list[Frame], start: int, budgets: Budgets) -> list[Finding]:
+    """Every trace check; findings point at frames with index >= start."""
+    return poll_cadence(frames, start, budgets) + response_sequence(frames, start)

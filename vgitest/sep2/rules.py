@@ -36,6 +36,23 @@ EXPECTED_REQUEST = R("SEP2-EXPECTED-REQUEST", "fail", "The client did not make a
 FORBIDDEN_REQUEST = R("SEP2-FORBIDDEN-REQUEST", "fail", "The client made a request the scenario forbids",
                       "CSIP conformance test procedures (per test)", P).id
 
+# Polling (CSIP CORE-003: every resource with a pollRate is polled at that rate)
+POLL_TOO_OFTEN = R("SEP2-POLL-TOO-OFTEN", "fail",
+                   "The client polled a resource again sooner than its pollRate allows (minus tolerance)",
+                   "IEEE 2030.5-2018 pollRate attribute; CSIP CORE-003", P).id
+POLL_MISSED = R("SEP2-POLL-MISSED", "fail",
+                "The client let more than 1.5 pollRate pass between two polls of a resource (a missed poll)",
+                "IEEE 2030.5-2018 pollRate attribute; CSIP CORE-003", P).id
+
+# Event responses (Response status: 1 received, 2 started, 3 completed, 6 cancelled, 7 superseded, ...)
+RESPONSE_ORDER = R("SEP2-RESPONSE-ORDER", "fail",
+                   "The client's Response statuses for one event do not follow received, started, then a final "
+                   "status (completed, cancelled, superseded, ...)",
+                   "IEEE 2030.5-2018 Response function set (status codes); CSIP CORE-022, BASIC-020", P).id
+RESPONSE_SUBJECT = R("SEP2-RESPONSE-SUBJECT", "fail",
+                     "A Response names an event (subject mRID) the server never gave this client",
+                     "IEEE 2030.5-2018 Response function set (subject); CSIP CORE-022", P).id
+
 # Identity
 LFDI = R("SEP2-LFDI", "fail",
          "The LFDI or SFDI a client puts in its EndDevice or Response does not match its TLS certificate",

@@ -35,6 +35,7 @@ SERCA (see `vgitest.sep2.testpki`). Findings on OpenSSL 3.0.19 (Python 3.11.7 ``
 from __future__ import annotations
 
 import ssl
+from typing import Any
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -127,18 +128,48 @@ def client_context(trust: Credential | Sequence[Credential], tmp: Path, *, clien
         cert, key = client.write(tmp, "sep2-client")
         ctx.load_cert_chain(cert, key)
     if strict:
-        anchor_certs = [a.cert for a in anchors]
+        add_handshake_check(ctx, _profile_check([a.cert for a in anchors]))
+    return ctx
 
-        def check(conn: ssl.SSLObject | ssl.SSLSocket) -> None:
-            chain = peer_chain(conn, verified=True) or peer_chain(conn)
-            if chain is None:
-                leaf = peer_certificate(conn)
-                chain = [leaf] if leaf is not None else []
-            problems = verify_csip_chain(chain, anchor_certs)
-            if problems:
-                raise CsipChainError(problems)
 
-        add_handshake_check(ctx, check)
+def _profile_check(anchors: list[x509.Certificate]) -> Any:
+    """The check a strict client runs inside the handshake: the server's chain against the CSIP profile."""
+    def check(conn: ssl.SSLObject | ssl.SSLSocket) -> None:
+        chain = peer_chain(conn, verified=True) or peer_chain(conn)
+        if chain is None:
+            leaf = peer_certificate(conn)
+            chain = [leaf] if leaf is not None else []
+        problems = verify_csip_chain(chain, anchors)
+        if problems:
+            raise CsipChainError(problems)
+    return check
+
+
+def server_context_files(cert_file: str | Path, key_file: str | Path, ca_file: str | Path) -> ssl.SSLContext:
+    """`server_context` from PEM files: a lab's own server certificate (with its chain in the same file) and
+    the SERCA(s) its clients' chains end at."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls12_only(ctx, cipher_string(CSIP_CIPHER))
+    ctx.load_cert_chain(str(cert_file), str(key_file))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(cafile=str(ca_file))
+    return ctx
+
+
+def client_context_files(ca_file: str | Path, cert_file: str | Path | None, key_file: str | Path | None, *,
+                         strict: bool = True, ciphers: str = CSIP_CIPHER) -> ssl.SSLContext:
+    """`client_context` from PEM files (a client program configured with paths): the SERCA, its device
+    certificate followed by its chain, its key. `strict=False` and `ciphers` exist for negative tests."""
+    anchors = x509.load_pem_x509_certificates(Path(ca_file).read_bytes())
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    tls12_only(ctx, cipher_string(ciphers))
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(cafile=str(ca_file))
+    if cert_file is not None and key_file is not None:
+        ctx.load_cert_chain(str(cert_file), str(key_file))
+    if strict:
+        add_handshake_check(ctx, _profile_check(anchors))
     return ctx
 
 
