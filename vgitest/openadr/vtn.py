@@ -364,15 +364,15 @@ class FakeVtn:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
         exchange = f"h{next(self._exchange)}"
-        raw, truncated = await self._read_body(request)
+        raw, truncated, read_error = await self._read_body(request)
         t_ns, wall = getattr(request.protocol, "_vgi_rx", (t_ns, wall))  # the last byte of the body
         service = self._service(request.path)
         meta: dict[str, Any] = {"method": request.method, "path": request.path, "service": service,
                                 "content_type": request.headers.get("Content-Type", ""),
                                 "content_length": request.headers.get("Content-Length"),
                                 "peer": f"{request.remote}", "truncated": truncated}
-        if "vgi_read_error" in request:
-            meta["read_error"] = request["vgi_read_error"]
+        if read_error is not None:
+            meta["read_error"] = read_error
         ssl_obj = getattr(request.protocol, "vgi_ssl_object", None)
         if ssl_obj is not None:
             meta["tls"] = security.describe_tls(ssl_obj)
@@ -388,7 +388,7 @@ class FakeVtn:
             answer = answer.then if answer.then is not None else self._default(frame)
         return self._respond(frame, answer)
 
-    async def _read_body(self, request: web.Request) -> tuple[bytes, bool]:
+    async def _read_body(self, request: web.Request) -> tuple[bytes, bool, str | None]:
         """Read at most a few times the accepted size: enough to keep the evidence, bounded for safety."""
         cap = self.max_body_bytes * 4
         chunks: list[bytes] = []
@@ -403,10 +403,9 @@ class FakeVtn:
                 chunks.append(chunk)
                 total += len(chunk)
         except (asyncio.TimeoutError, ConnectionError) as exc:
-            request["vgi_read_error"] = repr(exc)
-            return b"".join(chunks)[:cap], True
+            return b"".join(chunks)[:cap], True, repr(exc)
         data = b"".join(chunks)
-        return data[:cap], len(data) > cap
+        return data[:cap], len(data) > cap, None
 
     def _service(self, path: str) -> str | None:
         if not path.startswith(self.path_prefix + "/"):
