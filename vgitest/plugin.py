@@ -452,6 +452,14 @@ def der_client(sep2_server: Any, dut: Any, request: pytest.FixtureRequest) -> An
 
 
 @pytest.fixture
+def following_client(der_client: Any, dut: Any, vgi_profile: Any) -> Any:
+    """Reusable state Following: the client walked from DeviceCapability to its DERProgramList and polls it."""
+    from .sep2.states import following
+    following(der_client, dut, vgi_profile)
+    return der_client
+
+
+@pytest.fixture
 def csip_pki(sep2_server: Any, vgi_run: VgiRun) -> Any:
     """The CSIP test PKI generated for this run (chains of depth 2-4, the COMM-004 negative chains)."""
     if vgi_run.csip_pki is None:

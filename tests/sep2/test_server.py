@@ -56,10 +56,11 @@ def test_the_csip_walk_is_served_with_valid_resources(server: FakeSep2Server) ->
     st.poll_rate_s = 60
     dev = st.register_device(LFDI, pin=111115)
     prog = st.add_program(1, description="site limits", default={"opModMaxLimW": "10000"})
-    st.add_control(prog, {"opModMaxLimW": "5000"}, start_in_s=120, duration_s=600, randomize_start=30)
+    ctl = st.add_control(prog, {"opModMaxLimW": "5000"}, start_in_s=120, duration_s=600, randomize_start=30)
+    p, c = f"/derp/{prog.number}", f"/derp/{prog.number}/derc/{ctl.number}"
     walk = ["/dcap", "/tm", "/edev", f"/edev/{dev.number}", f"/edev/{dev.number}/rg", f"/edev/{dev.number}/fsa",
-            f"/edev/{dev.number}/fsa/1", f"/edev/{dev.number}/fsa/1/derp", "/derp/1", "/derp/1/dderc",
-            "/derp/1/derc", "/derp/1/derc/1", "/derp/1/actderc", "/derp/1/dc", f"/edev/{dev.number}/der",
+            f"/edev/{dev.number}/fsa/1", f"/edev/{dev.number}/fsa/1/derp", p, f"{p}/dderc",
+            f"{p}/derc", c, f"{p}/actderc", f"{p}/dc", f"/edev/{dev.number}/der",
             f"/edev/{dev.number}/der/1", "/rsps", "/rsps/1/rsp", "/mup"]
     for path in walk:
         status, headers, doc = call(server, "GET", path)
@@ -71,9 +72,9 @@ def test_the_csip_walk_is_served_with_valid_resources(server: FakeSep2Server) ->
     assert ed.body["lFDI"] == LFDI and identity.valid_sfdi(ed.body["sFDI"])
     _, _, rg = call(server, "GET", f"/edev/{dev.number}/rg")
     assert rg.body["pIN"] == "111115"
-    _, _, ctl = call(server, "GET", "/derp/1/derc/1")
-    assert ctl.body["DERControlBase"] == {"opModMaxLimW": "5000"} and ctl.body["randomizeStart"] == "30"
-    assert ctl.body["@replyTo"] == "/rsps/1/rsp"
+    _, _, got = call(server, "GET", c)
+    assert got.body["DERControlBase"] == {"opModMaxLimW": "5000"} and got.body["randomizeStart"] == "30"
+    assert got.body["@replyTo"] == "/rsps/1/rsp"
     assert rules_on(server) == []
 
 

@@ -208,7 +208,7 @@ def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool 
         return Reply(404)
     now = state.now()
     ctls = [c for c in prog.controls if not active_only or (c.start <= now < c.start + c.duration and c.status < 2)]
-    bodies = [c.body(f"/derp/{prog.number}/derc/{prog.controls.index(c) + 1}", RESPONSES) for c in ctls]
+    bodies = [c.body(f"/derp/{prog.number}/derc/{c.number}", RESPONSES) for c in ctls]
     items, total = page(bodies, req.query)
     href = f"/derp/{prog.number}/{'actderc' if active_only else 'derc'}"
     return Reply(200, "DERControlList", list_body(href, "DERControl", items, total))  # no pollRate in its type
@@ -216,10 +216,10 @@ def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool 
 
 def _one_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
     prog = _program(state, m["p"])
-    k = int(m["c"]) - 1
-    if prog is None or not 0 <= k < len(prog.controls):
+    ctl = next((c for c in prog.controls if c.number == int(m["c"])), None) if prog is not None else None
+    if prog is None or ctl is None:
         return Reply(404)
-    return Reply(200, "DERControl", prog.controls[k].body(f"/derp/{prog.number}/derc/{k + 1}", RESPONSES))
+    return Reply(200, "DERControl", ctl.body(f"/derp/{prog.number}/derc/{ctl.number}", RESPONSES))
 
 
 def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:

@@ -32,6 +32,7 @@ def _mrid(n: int, kind: int) -> str:
 class Control:
     """One DERControl event of a program."""
 
+    number: int  # in its path (/derp/{p}/derc/{number}); never reused
     mrid: str
     start: int  # epoch seconds
     duration: int
@@ -121,7 +122,7 @@ class Sep2State:
         return dev
 
     def add_program(self, primacy: int, *, description: str = "", default: dict | None = None) -> Program:
-        n = len(self.programs) + 1
+        n = self.next_number()  # paths and mRIDs are never reused, also after a test removed a program
         prog = Program(n, _mrid(n, 0xA1), primacy, description, default, _mrid(n, 0xD1) if default else "")
         self.programs.append(prog)
         return prog
@@ -129,7 +130,7 @@ class Sep2State:
     def add_control(self, program: Program, base: dict, *, start_in_s: int = 60, duration_s: int = 300,
                     **kwargs: Any) -> Control:
         n = self.next_number()
-        ctl = Control(_mrid(n, 0xC1), self.now() + start_in_s, duration_s, dict(base), self.now(), **kwargs)
+        ctl = Control(n, _mrid(n, 0xC1), self.now() + start_in_s, duration_s, dict(base), self.now(), **kwargs)
         program.controls.append(ctl)
         return ctl
 

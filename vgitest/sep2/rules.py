@@ -53,6 +53,15 @@ RESPONSE_SUBJECT = R("SEP2-RESPONSE-SUBJECT", "fail",
                      "A Response names an event (subject mRID) the server never gave this client",
                      "IEEE 2030.5-2018 Response function set (subject); CSIP CORE-022", P).id
 
+# Transport security (CSIP: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, mutual authentication)
+TLS_HANDSHAKE = R("SEP2-TLS-HANDSHAKE", "fail",
+                  "The client's TLS handshake failed or used something else than TLS 1.2 with the CSIP suite and "
+                  "its device certificate", "CSIP COMM-003 (TLS 1.2, ECDHE-ECDSA-AES128-CCM8, client certificate)",
+                  P).id
+TLS_BAD_CHAIN = R("SEP2-TLS-BAD-CHAIN", "fail",
+                  "The client talked to a server whose certificate chain it must refuse (COMM-004 negative cases)",
+                  "IEEE 2030.5-2018 certificate profile and path validation; CSIP COMM-004 D-G", P).id
+
 # Identity
 LFDI = R("SEP2-LFDI", "fail",
          "The LFDI or SFDI a client puts in its EndDevice or Response does not match its TLS certificate",

@@ -152,6 +152,7 @@ class FakeSep2Server:
         self.outage_until = 0.0
         self.outage_status = 500
         self.connection_attempts = 0
+        self._transports: set[asyncio.BaseTransport] = set()
         self._validator_args = (schema_version, csip_aus, lenient, schema_path) if validate else None
         self._validator: Any = None
         self._exchange = itertools.count(1)
@@ -184,6 +185,25 @@ class FakeSep2Server:
                                                 ssl=self.ssl_context, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
 
+    def set_tls(self, ssl_context: ssl.SSLContext) -> None:
+        """Serve with another certificate chain from now on (same port); open connections are closed, so the
+        client's next request needs a new handshake. For COMM-004: chains of depth 2-4 and the bad ones."""
+        async def _swap() -> None:
+            assert self._server is not None and self._runner is not None and self._runner.server is not None
+            self._server.close()
+            for tr in list(self._transports):
+                tr.close()
+            await self._server.wait_closed()
+            self.ssl_context = ssl_context
+            tlsutil.record_handshake_failures(ssl_context, self._handshake_failed)
+            loop = asyncio.get_running_loop()
+            runner_server = self._runner.server
+            self._server = await loop.create_server(lambda: self._protocol(runner_server), self.host, self.port,
+                                                    ssl=ssl_context, reuse_address=True)
+
+        assert self.loop is not None
+        self.loop.run(_swap(), timeout=10)
+
     def _protocol(self, server: web.Server) -> Any:
         self.connection_attempts += 1
         return RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
@@ -195,6 +215,8 @@ class FakeSep2Server:
         wire = WireLog(f"https-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
                        tls=transport.get_extra_info("sslcontext") is not None)
         self.wires.append(wire)
+        self._transports = {t for t in self._transports if not t.is_closing()}
+        self._transports.add(transport)
         return wire
 
     def _handshake_failed(self, exc: ssl.SSLError) -> None:

@@ -1,0 +1,68 @@
+"""Shared knobs of the CSIP suite: the PIXIT timers every test waits with (all bounded; short for the
+reference client, overridable in a vendor's profile)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+
+@dataclasses.dataclass(frozen=True)
+class Timers:
+    wait: float  # how long a test waits for a request the scenario requires
+    quiet: float  # how long a test watches for a request the scenario forbids
+    poll: float  # the pollRate the fake server gives
+    tolerance: float
+    lead: float  # how far ahead of now a test schedules an event (the client must see it before it starts)
+
+
+@pytest.fixture
+def t(vgi_profile: Any, vgi_budgets: Any) -> Timers:
+    poll = float(vgi_profile.param("poll_rate_s", 900))
+    return Timers(wait=float(vgi_profile.param("message_wait", 10)) + 2 * poll,
+                  quiet=float(vgi_profile.param("quiet_wait", 2)) + poll, poll=poll,
+                  tolerance=float(vgi_budgets.timing("sep2", "tolerance").value_s or 0),
+                  lead=float(vgi_profile.param("event_lead_s", 3 * poll)))
+
+
+class Scenario:
+    """A test's programs and events on the fake server; whatever it adds is taken away when the test ends
+    (the server's data persists across tests, like a real utility server's)."""
+
+    def __init__(self, client: Any, t: Timers) -> None:
+        self.client, self.t = client, t
+        self.state = client.state
+        self._programs: list[Any] = []
+        self._controls: list[tuple[Any, Any]] = []
+
+    def program(self, primacy: int, *, default: dict | None = None, description: str = "") -> Any:
+        prog = self.state.add_program(primacy, default=default, description=description or f"test p{primacy}")
+        self._programs.append(prog)
+        return prog
+
+    def event(self, program: Any, base: dict, *, start_in: float | None = None, duration: float | None = None,
+              **kwargs: Any) -> Any:
+        """A DERControl that starts `start_in` seconds from now (default: the PIXIT lead) for `duration`."""
+        start = int(self.t.lead if start_in is None else start_in)
+        ctl = self.state.add_control(program, base, start_in_s=start,
+                                     duration_s=int(duration if duration is not None else 2 * self.t.poll + 2),
+                                     **kwargs)
+        self._controls.append((program, ctl))
+        return ctl
+
+    def cleanup(self) -> None:
+        for prog, ctl in self._controls:
+            if ctl in prog.controls:
+                prog.controls.remove(ctl)
+        for prog in self._programs:
+            if prog in self.state.programs:
+                self.state.programs.remove(prog)
+
+
+@pytest.fixture
+def csip(following_client: Any, t: Timers) -> Any:
+    scenario = Scenario(following_client, t)
+    yield scenario
+    scenario.cleanup()
