@@ -246,3 +246,30 @@ def test_randomization_stays_within_its_bound() -> None:
     assert 0 <= ok[0] <= 10 and -10 <= ok[1] <= 0 and ok[2:] == [0.0, 0.0]
     assert draws("ignores_randomization") == [0.0, 0.0, 0.0, 0.0]
     assert draws("randomizes_beyond_bound")[:2] == [20.0, -20.0]
+
+
+def _control(mrid: str, start: int, duration: int, created: int, limit: str) -> dict:
+    return {"@replyTo": "/rsps/1/rsp", "@responseRequired": "03", "mRID": mrid, "creationTime": str(created),
+            "EventStatus": {"currentStatus": "0"}, "interval": {"duration": str(duration), "start": str(start)},
+            "DERControlBase": {"opModMaxLimW": limit}}
+
+
+@pytest.mark.parametrize("fault, winner", [(None, "B2"), ("applies_superseded", "A1"), ("ignores_primacy", "C3")])
+def test_precedence_of_overlapping_events(fault: str | None, winner: str) -> None:
+    """Lowest primacy wins across programs, the newest within one; the beaten overlapping events get 7."""
+    import asyncio
+
+    client = ReferenceDerClient("http://127.0.0.1:1/dcap", faults=(fault,) if fault else (), params={"lfdi": LFDI})
+    client._outbox = asyncio.Queue()
+    client.programs = {"/derp/1": {"primacy": 1}, "/derp/2": {"primacy": 5}}
+    now = int(time.time())
+    client._see_control("/derp/1", _control("A1", now - 5, 60, now - 100, "1000"))  # older, same program as B2
+    client._see_control("/derp/1", _control("B2", now - 5, 60, now - 50, "2000"))
+    client._see_control("/derp/2", _control("C3", now - 5, 60, now - 10, "3000"))
+    client._tick()
+    sent = []
+    while not client._outbox.empty():
+        _, body = client._outbox.get_nowait()
+        sent.append((body["subject"], body["status"]))
+    assert client.applied[0] == winner and (winner, "2") in sent
+    assert sorted(s for s, st in sent if st == "7") == sorted({"A1", "B2", "C3"} - {winner})

@@ -107,7 +107,8 @@ class ReferenceDerClient(LoopSimulator):
         self.lfdi = self._own_lfdi()
         self.sfdi = identity.sfdi(self.lfdi)
         p = self.params
-        self.pin = _int(p.get("pin", DEFAULT_PIN), DEFAULT_PIN)
+        pin = p.get("pin", DEFAULT_PIN)  # PIXIT pin None/"": the utility gave no PIN, there is nothing to check
+        self.pin: int | None = None if pin in (None, "") else _int(pin, DEFAULT_PIN)
         self.in_band = str(p.get("registration", "out_of_band")).lower().replace("-", "_") == "in_band"
         self.max_w = float(p.get("rtg_max_w", 7000))
         self.demand_w = float(p.get("demand_w", self.max_w))
@@ -339,7 +340,7 @@ class ReferenceDerClient(LoopSimulator):
         self._due[href] = sent + 3600  # being fetched: not due, and not followed twice
         try:
             status, doc, _ = await self._request("GET", href)
-        except CONN_ERRORS as exc:
+        except Exception as exc:  # transport failure (or anything else): never leave the path unscheduled
             self._retry(href, repr(exc))
             return
         if status >= 500:
@@ -351,8 +352,9 @@ class ReferenceDerClient(LoopSimulator):
         if status != 200 or doc is None or doc.name is None or not isinstance(doc.body, dict):
             self._due.pop(href, None)
             self.log.append(f"GET {href}: HTTP {status}" + (f" {doc.problems}" if doc and doc.problems else ""))
-            if status == 404 and href == self.edev_links.get("RegistrationLink") and self.registered_in_band:
-                self.registered = True  # registered in band: the server keeps no PIN to compare
+            if status == 404 and href == self.edev_links.get("RegistrationLink") and (self.registered_in_band
+                                                                                     or self.pin is None):
+                self.registered = True  # registered in band, or no PIN configured: nothing to compare
                 await self._proceed()
             return
         self._failures.pop(href, None)
@@ -435,7 +437,7 @@ class ReferenceDerClient(LoopSimulator):
 
     async def _on_registration(self, href: str, body: dict) -> None:
         pin = _int(body.get("pIN"), -1)
-        if pin != self.pin and not self.has("skip_registration_check"):
+        if self.pin is not None and pin != self.pin and not self.has("skip_registration_check"):
             if self.registered or not any("PIN mismatch" in line for line in self.log[-5:]):
                 self.log.append(f"PIN mismatch: the server says {pin}, mine is {self.pin}; not proceeding")
             self.registered = False
