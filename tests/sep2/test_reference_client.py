@@ -273,3 +273,24 @@ def test_precedence_of_overlapping_events(fault: str | None, winner: str) -> Non
         sent.append((body["subject"], body["status"]))
     assert client.applied[0] == winner and (winner, "2") in sent
     assert sorted(s for s, st in sent if st == "7") == sorted({"A1", "B2", "C3"} - {winner})
+
+
+def test_adapter_actions(server: FakeSep2Server) -> None:
+    st, s = server.state, server.session
+    dev = st.register_device(LFDI)
+    st.add_program(1, default=MAX_LIM_HALF)
+    with running(server) as client:
+        s.expect("POST", "/mup", 5)
+        client.perform("set_power", w=2000)
+        assert client.power_w == 2000.0  # under the 3500 W default limit
+        s.expect("PUT", "/edev/*/der/1/ders", 2, fresh=True)
+        assert wait_until(lambda: st.readings[-1][1]["Reading"]["value"] == "2000", 2.5)
+        client.perform("alarm", code=3, details="overtemperature")
+        assert dev.log_events and dev.log_events[0]["logEventCode"] == "3"
+        for action, first in (("poll_now", "/dcap"), ("reregister", "/dcap"), ("reboot", "/dcap")):
+            mark = len(server.trace)
+            client.perform(action)
+            assert server.trace.wait_for(lambda f, p=first: f.kind == "REQUEST" and f.meta.get("path") == p, mark, 3)
+        assert server.trace.wait_for(lambda f: f.kind == "REQUEST" and f.meta.get("path") == "/edev/1/fsa/1/derp",
+                                     mark, 3)  # the reboot walked down to the programs again
+    assert [f.rule_id for fr in server.trace for f in fr.findings] == []
