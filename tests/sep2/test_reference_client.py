@@ -1,0 +1,296 @@
+"""The reference DER client against the real fake 2030.5 server on loopback: correct by default (the CSIP walk
+in order, valid writes, polls at the pollRate, Responses 1-2-3 / 6 / 7 at the right times, the default
+control when idle), and its faults produce the findings the harness checks. Short pollRates (2 s, the
+smallest at which the 1 s tolerance can still see a poll too soon) keep every test within ~15 s."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from vgitest.budgets import Budgets
+from vgitest.sep2 import checks, rules as r, testpki
+from vgitest.sep2.client.faults import FAULTS
+from vgitest.sep2.client.reference import ReferenceDerClient
+from vgitest.sep2.server import FakeSep2Server
+from vgitest.trace import Direction
+
+from .payloads import LFDI
+
+POLL_S = 2
+MAX_LIM_HALF = {"opModMaxLimW": "5000"}  # 50 % of 7000 W -> 3500 W
+MAX_LIM_20 = {"opModMaxLimW": "2000"}  # 1400 W
+
+
+@pytest.fixture
+def server(sep2_schema_dir: object) -> Iterator[FakeSep2Server]:
+    srv = FakeSep2Server().start()
+    srv.state.poll_rate_s = POLL_S
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> testpki.CsipPki:
+    return testpki.make(Path(tmp_path_factory.mktemp("csip-client")))
+
+
+@contextlib.contextmanager
+def running(srv: FakeSep2Server, *faults: str, **params: Any) -> Iterator[ReferenceDerClient]:
+    pixit = {"lfdi": LFDI, "post_rate_s": 1, "random_seed": 7, **params}
+    client = ReferenceDerClient(srv.url, faults=faults, params=pixit).start()
+    try:
+        yield client
+    finally:
+        client.stop()
+
+
+def findings(srv: FakeSep2Server) -> list[str]:
+    """Per-request findings plus the trace checks (poll cadence, Response order)."""
+    return ([f.rule_id for fr in srv.trace for f in fr.findings]
+            + [f.rule_id for f in checks.run_all(list(srv.trace), 0, Budgets.load())])
+
+
+def requests(srv: FakeSep2Server) -> list[str]:
+    return [f"{f.meta['method']} {f.meta['path']}" for f in srv.trace
+            if f.direction is Direction.IN and f.kind == "REQUEST"]
+
+
+def wait_until(cond: Any, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return bool(cond())
+
+
+def test_walk_in_order_writes_and_metering_are_valid(server: FakeSep2Server) -> None:
+    st, s = server.state, server.session
+    dev = st.register_device(LFDI, pin=111115)
+    st.add_program(1, description="site", default=MAX_LIM_HALF)
+    with running(server) as client:
+        n = dev.number
+        for path in ["/dcap", "/tm", "/edev", f"/edev/{n}", f"/edev/{n}/rg", f"/edev/{n}/fsa", f"/edev/{n}/fsa/1",
+                     f"/edev/{n}/fsa/1/derp", "/derp/1/dderc", "/derp/1/derc", "/derp/1/dc", f"/edev/{n}/der"]:
+            s.expect("GET", path, 5)
+        for part in ("dercap", "derg", "ders", "dera"):
+            s.expect("PUT", f"/edev/{n}/der/1/{part}", 5)
+        s.expect("POST", "/mup", 5)
+        s.expect("POST", "/mup/*", 3)
+        s.expect("GET", "/dcap", POLL_S + 1.5)  # polled again at its pollRate
+        time.sleep(1.5)
+        assert client.applied == ("default:/derp/1", 3500.0)
+    assert set(dev.der) == {"dercap", "derg", "ders", "dera"} and dev.der["dercap"]["type"] == "82"
+    mup = next(iter(st.mirror_usage_points.values()))
+    assert mup["deviceLFDI"] == LFDI and mup["MirrorMeterReading"]["ReadingType"]["uom"] == "38"
+    assert st.readings[-1][1]["Reading"]["value"] == "3500"  # the DefaultDERControl applies when idle
+    assert findings(server) == [] and client.log and not any("Error" in line for line in client.log)
+
+
+def test_event_is_received_started_and_completed_on_time(server: FakeSep2Server) -> None:
+    st, s = server.state, server.session
+    st.register_device(LFDI)
+    prog = st.add_program(1, default=MAX_LIM_HALF)
+    ctl = st.add_control(prog, MAX_LIM_20, start_in_s=3, duration_s=3, response_required="03")
+    with running(server) as client:
+        got = s.expect_response(ctl.mrid, 1, 5)
+        assert got.wall < ctl.start
+        started = s.expect_response(ctl.mrid, 2, 6)
+        assert ctl.start - 0.1 <= started.wall <= ctl.start + 1.5
+        assert client.applied == (ctl.mrid, 1400.0)
+        done = s.expect_response(ctl.mrid, 3, 6)
+        assert ctl.start + ctl.duration - 0.1 <= done.wall <= ctl.start + ctl.duration + 1.5
+        assert wait_until(lambda: client.applied[0] == "default:/derp/1", 2)
+    assert findings(server) == []
+
+
+def test_cancelled_event_is_answered_6_and_reverted(server: FakeSep2Server) -> None:
+    st, s = server.state, server.session
+    st.register_device(LFDI)
+    prog = st.add_program(1, default=MAX_LIM_HALF)
+    ctl = st.add_control(prog, MAX_LIM_20, start_in_s=1, duration_s=60)
+    with running(server) as client:
+        s.expect_response(ctl.mrid, 2, 6)
+        ctl.status = 2  # cancelled by the server
+        s.expect_response(ctl.mrid, 6, POLL_S + 3)
+        assert wait_until(lambda: client.applied[0] == "default:/derp/1", 1)
+    assert findings(server) == []
+
+
+def test_higher_priority_program_supersedes_an_overlapping_event(server: FakeSep2Server) -> None:
+    st, s = server.state, server.session
+    st.register_device(LFDI)
+    high = st.add_program(1)
+    low = st.add_program(2, default=MAX_LIM_HALF)
+    beaten = st.add_control(low, MAX_LIM_20, start_in_s=2, duration_s=30)
+    winner = st.add_control(high, {"opModMaxLimW": "1000"}, start_in_s=4, duration_s=2)
+    with running(server) as client:
+        s.expect_response(beaten.mrid, 2, 6)
+        s.expect_response(beaten.mrid, 7, 5)
+        s.expect_response(winner.mrid, 2, 2)
+        assert client.applied == (winner.mrid, 700.0)
+        s.expect_response(winner.mrid, 3, 5)
+        assert wait_until(lambda: client.applied[0] == "default:/derp/2", 1)  # the default of the only program with one
+    statuses = [(b["subject"], b["status"]) for b in st.responses]
+    assert statuses.count((beaten.mrid, "3")) == 0 and findings(server) == []
+
+
+def test_wrong_pin_stops_the_walk_and_skip_registration_check_goes_on(server: FakeSep2Server) -> None:
+    server.state.register_device(LFDI, pin=999995)
+    server.state.add_program(1)
+    with running(server) as client:
+        server.session.expect("GET", "/edev/*/rg", 5)
+        server.session.expect_none("GET", "/edev/*/fsa*", 1.5)
+        assert any("PIN mismatch" in line for line in client.log)
+    server.session.reset_for_test()
+    with running(server, "skip_registration_check"):
+        server.session.expect("GET", "/edev/*/fsa/1/derp", 5)
+
+
+def test_in_band_registration_over_csip_tls(sep2_schema_dir: object, pki: testpki.CsipPki) -> None:
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    srv.state.poll_rate_s = POLL_S
+    try:
+        client = ReferenceDerClient(srv.url, params={**pki.files(3), "registration": "in_band"}).start()
+        try:
+            posted = srv.session.expect("POST", "/edev", 5)
+            assert posted.meta["tls"]["cipher"] == "ECDHE-ECDSA-AES128-CCM8"
+            srv.session.expect("GET", "/edev/*/fsa/1/derp", 5)  # no PIN on record for an in-band device
+            srv.session.expect("POST", "/mup", 5)
+        finally:
+            client.stop()
+        assert client.lfdi in srv.state.devices and findings(srv) == []
+    finally:
+        srv.stop()
+
+
+# --- faults ---------------------------------------------------------------------------------------------------
+def test_unknown_fault_is_refused() -> None:
+    with pytest.raises(ValueError, match="no_such_fault"):
+        ReferenceDerClient("http://127.0.0.1:1/dcap", faults=("no_such_fault",), params={"lfdi": LFDI})
+    assert len(FAULTS) >= 25
+
+
+def test_poll_too_fast_is_seen_by_the_cadence_check(server: FakeSep2Server) -> None:
+    server.state.register_device(LFDI)
+    with running(server, "poll_too_fast"):
+        time.sleep(2.5)
+    assert r.POLL_TOO_OFTEN in findings(server)
+
+
+def test_wrong_response_status_order_is_seen(server: FakeSep2Server) -> None:
+    st = server.state
+    st.register_device(LFDI)
+    ctl = st.add_control(st.add_program(1), MAX_LIM_20, start_in_s=1, duration_s=30)
+    with running(server, "wrong_response_status_order"):
+        server.session.expect_response(ctl.mrid, 1, 6)
+    assert [b["status"] for b in st.responses] == ["2", "1"] and r.RESPONSE_ORDER in findings(server)
+
+
+def test_wrong_lfdi_in_end_device_is_seen_over_tls(sep2_schema_dir: object, pki: testpki.CsipPki) -> None:
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    try:
+        params = {**pki.files(3), "registration": "in_band"}
+        client = ReferenceDerClient(srv.url, faults=("wrong_lfdi_in_end_device",), params=params).start()
+        try:
+            srv.session.expect("POST", "/edev", 5)
+        finally:
+            client.stop()
+        assert r.LFDI in findings(srv)
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("faults", [(), ("accepts_bad_chain",)])
+def test_comm_004_d_chain(sep2_schema_dir: object, pki: testpki.CsipPki, faults: tuple[str, ...]) -> None:
+    """A correct client refuses a server whose MICA carries a critical extendedKeyUsage; the faulty one talks."""
+    srv = FakeSep2Server(ssl_context=pki.server_context(negative="D")).start()
+    try:
+        client = ReferenceDerClient(srv.url, faults=faults, params=dict(pki.files(3))).start()
+        try:
+            if faults:
+                srv.session.expect("GET", "/dcap", 5)
+            else:
+                srv.session.expect_none("GET", "*", 2)
+                assert any("/dcap" in line for line in client.log)
+        finally:
+            client.stop()
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("faults", [(), ("stops_during_outage",)])
+def test_outage_is_ridden_out(server: FakeSep2Server, faults: tuple[str, ...]) -> None:
+    server.state.register_device(LFDI)
+    with running(server, *faults):
+        server.session.expect("GET", "/edev/*/der", 5)
+        server.session.outage(POLL_S + 0.5)  # at least one poll of every resource meets a 500
+        time.sleep(POLL_S + 0.6)
+        if faults:
+            server.session.expect_none("GET", "*", POLL_S + 1)
+        else:
+            again = server.session.expect("GET", "/dcap", POLL_S + 1, fresh=True)
+            assert server.session.answer_to(again).meta["status"] == 200
+
+
+def test_randomization_stays_within_its_bound() -> None:
+    def draws(*faults: str) -> list[float]:
+        client = ReferenceDerClient("http://127.0.0.1:1/dcap", faults=faults, params={"lfdi": LFDI, "random_seed": 1})
+        return [client._draw(b) for b in (10, -10, 0, None)]
+    ok = draws()
+    assert 0 <= ok[0] <= 10 and -10 <= ok[1] <= 0 and ok[2:] == [0.0, 0.0]
+    assert draws("ignores_randomization") == [0.0, 0.0, 0.0, 0.0]
+    assert draws("randomizes_beyond_bound")[:2] == [20.0, -20.0]
+
+
+def _control(mrid: str, start: int, duration: int, created: int, limit: str) -> dict:
+    return {"@replyTo": "/rsps/1/rsp", "@responseRequired": "03", "mRID": mrid, "creationTime": str(created),
+            "EventStatus": {"currentStatus": "0"}, "interval": {"duration": str(duration), "start": str(start)},
+            "DERControlBase": {"opModMaxLimW": limit}}
+
+
+@pytest.mark.parametrize("fault, winner", [(None, "B2"), ("applies_superseded", "A1"), ("ignores_primacy", "C3")])
+def test_precedence_of_overlapping_events(fault: str | None, winner: str) -> None:
+    """Lowest primacy wins across programs, the newest within one; the beaten overlapping events get 7."""
+    import asyncio
+
+    client = ReferenceDerClient("http://127.0.0.1:1/dcap", faults=(fault,) if fault else (), params={"lfdi": LFDI})
+    client._outbox = asyncio.Queue()
+    client.programs = {"/derp/1": {"primacy": 1}, "/derp/2": {"primacy": 5}}
+    now = int(time.time())
+    client._see_control("/derp/1", _control("A1", now - 5, 60, now - 100, "1000"))  # older, same program as B2
+    client._see_control("/derp/1", _control("B2", now - 5, 60, now - 50, "2000"))
+    client._see_control("/derp/2", _control("C3", now - 5, 60, now - 10, "3000"))
+    client._tick()
+    sent = []
+    while not client._outbox.empty():
+        _, body = client._outbox.get_nowait()
+        sent.append((body["subject"], body["status"]))
+    assert client.applied[0] == winner and (winner, "2") in sent
+    assert sorted(s for s, st in sent if st == "7") == sorted({"A1", "B2", "C3"} - {winner})
+
+
+def test_adapter_actions(server: FakeSep2Server) -> None:
+    st, s = server.state, server.session
+    dev = st.register_device(LFDI)
+    st.add_program(1, default=MAX_LIM_HALF)
+    with running(server) as client:
+        s.expect("POST", "/mup", 5)
+        client.perform("set_power", w=2000)
+        assert client.power_w == 2000.0  # under the 3500 W default limit
+        s.expect("PUT", "/edev/*/der/1/ders", 2, fresh=True)
+        assert wait_until(lambda: st.readings[-1][1]["Reading"]["value"] == "2000", 2.5)
+        client.perform("alarm", code=3, details="overtemperature")
+        assert dev.log_events and dev.log_events[0]["logEventCode"] == "3"
+        for action, first in (("poll_now", "/dcap"), ("reregister", "/dcap"), ("reboot", "/dcap")):
+            mark = len(server.trace)
+            client.perform(action)
+            assert server.trace.wait_for(lambda f, p=first: f.kind == "REQUEST" and f.meta.get("path") == p, mark, 3)
+        assert server.trace.wait_for(lambda f: f.kind == "REQUEST" and f.meta.get("path") == "/edev/1/fsa/1/derp",
+                                     mark, 3)  # the reboot walked down to the programs again
+    assert [f.rule_id for fr in server.trace for f in fr.findings] == []

@@ -1,0 +1,57 @@
+"""Names and descriptions of the reference DER client's injectable faults.
+
+Each one is a deliberate, vendor-recognisable defect implemented in :mod:`.reference` behind
+``self.has(name)``. They are not registered in :mod:`vgitest.faults` here: a fault enters the catalog
+together with the suite test that catches it and that test's rule id, once the CSIP suites exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FAULTS: dict[str, str] = {
+    # polling and time
+    "poll_too_fast": "Polls every resource at 0.3 times the pollRate the server gave",
+    "poll_too_slow": "Polls every resource at 2.5 times the pollRate the server gave",
+    "skip_time_sync": "Never reads /tm and runs on its own clock, which is 300 s behind the server's",
+    "stops_during_outage": "Stops polling for good after the first HTTP 5xx answer",
+    # registration and identity
+    "skip_registration_check": "Proceeds although the Registration's pIN differs from its configured PIN",
+    "registers_in_band_always": "POSTs its EndDevice even when the server already lists it",
+    "wrong_lfdi_in_end_device": "The EndDevice it POSTs carries an lFDI that is not its certificate's",
+    "wrong_sfdi_check_digit": "The EndDevice it POSTs carries an sFDI with a wrong check digit",
+    # event precedence and application
+    "ignores_primacy": "Of overlapping events of different programs, follows the one with the highest primacy number",
+    "applies_superseded": "Of overlapping events of one program, keeps the older one",
+    "ignores_default_control": "Runs unlimited when no event is active instead of applying the DefaultDERControl",
+    "ignores_cancellation": "Keeps applying an event after the server cancelled it (and never answers 6)",
+    "ignores_randomization": "Starts events exactly at their start time although randomizeStart is set",
+    "randomizes_beyond_bound": "Shifts event starts by twice randomizeStart (beyond the allowed window)",
+    # event responses
+    "no_received_response": "Never posts Response 1 (event received)",
+    "no_started_response": "Never posts Response 2 (event started)",
+    "no_completed_response": "Never posts Response 3 (event completed)",
+    "no_cancelled_response": "Never posts Response 6 (event cancelled)",
+    "no_superseded_response": "Never posts Response 7 (event superseded)",
+    "wrong_response_status_order": "Posts Response 1 (received) only after 2 (started)",
+    "response_wrong_lfdi": "Its Responses carry an endDeviceLFDI that is not its certificate's",
+    "response_wrong_subject": "Its Responses name an mRID the server never sent",
+    "late_started_response": "Posts Response 2 (started) a minute after the event really started",
+    # what it writes
+    "wrong_reading_type": "Declares its real-power reading with uom 72 (Wh) instead of 38 (W)",
+    "readings_without_reading_type": "Creates its MirrorMeterReading without a ReadingType",
+    "no_der_settings": "Never PUTs its DERSettings",
+    "der_capability_schema_violation": "Its DERCapability has the elements out of schema order",
+    "wrong_content_type": "Sends its bodies as application/xml instead of application/sep+xml",
+    # transport security
+    "accepts_bad_chain": "Verifies the server chain with plain OpenSSL only: accepts the COMM-004 D/E/F chains",
+    "accepts_any_server": "Verifies no server certificate at all",
+}
+
+
+def check_names(names: Iterable[str]) -> None:
+    """Refuse unknown fault names: a typo must never run a clean client under a faulty label."""
+    unknown = sorted(n for n in names if n not in FAULTS)
+    if unknown:
+        raise ValueError(f"unknown fault(s) for the reference DER client: {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(FAULTS))}")

@@ -1,0 +1,769 @@
+"""Reference IEEE 2030.5 (CSIP) DER client, EVSE-flavoured, with injectable named faults.
+
+It is the default DUT of `vgitest run` for sep2 and the proof that the CSIP suites can fail: correct by
+default, and every fault of :mod:`.faults` bends one behaviour a suite must notice. It runs on its own
+asyncio thread with its own aiohttp client, so its work never counts as harness latency.
+
+Life cycle: one schedule of resources (href -> next poll). The walk puts ``/dcap`` on it; every answer is
+handled by resource type, and links not yet on the schedule are fetched right away, so the first pass is
+the CSIP walk in order (DeviceCapability → Time → EndDeviceList → EndDevice → Registration →
+FunctionSetAssignments → DERProgramList → DefaultDERControl, DERControlList, DERCurveList; then the DER
+writes and the MirrorUsagePoint). Afterwards each resource is re-polled at the pollRate its own answer
+carried, else the DeviceCapability's. Separate tasks run the event state machine (on server time),
+post the Responses in order (bounded retries), and post meter readings at the post rate. Nothing raises
+out of a task: errors go to ``self.log`` and the client keeps going on its cached schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+import ssl
+import time
+from typing import Any, Awaitable, Callable
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from ...simulator import LoopSimulator
+from .. import codec, identity
+from ..codec import as_list, find
+from ..namespaces import MEDIA_TYPE
+from .faults import check_names
+
+log = logging.getLogger("vgitest.sep2.client")
+
+DEFAULT_POLL_S = 900.0  # the schema's default pollRate
+DEFAULT_PIN = 111115
+PEN = 32473  # RFC 5612 documentation enterprise number: never a real vendor's
+MARGIN_S = 0.05  # polls leave a little after their due time, never before it
+TICK_S = 0.2  # resolution of the event state machine
+CONN_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError, ssl.SSLError)
+# Response status codes (IEEE 2030.5 Response.status)
+RECEIVED, STARTED, COMPLETED, CANCELLED, SUPERSEDED = 1, 2, 3, 6, 7
+SPECIFIC = {STARTED, COMPLETED, CANCELLED, SUPERSEDED}  # sent when responseRequired bit 1 is set
+NO_RESPONSE_FAULT = {RECEIVED: "no_received_response", STARTED: "no_started_response",
+                     COMPLETED: "no_completed_response", CANCELLED: "no_cancelled_response",
+                     SUPERSEDED: "no_superseded_response"}
+MODES_SUPPORTED = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 7) | (1 << 20) | (1 << 22)  # charge, connect,
+# energize, fixedW, maxLimW, targetW: what an EVSE can do
+DER_TYPE_EVSE = 82
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+@dataclasses.dataclass
+class Event:
+    """One DERControl as the client tracks it, across polls, by mRID."""
+
+    mrid: str
+    program: str  # href of its DERProgram
+    primacy: int
+    creation: int
+    start: int
+    duration: int
+    base: dict
+    reply_to: str | None
+    response_required: int
+    server_status: int
+    start_offset: float  # randomizeStart draw, kept for the event's life
+    duration_offset: float
+    seq: int  # order of first sight (breaks creationTime ties)
+    state: str = "scheduled"  # scheduled -> active -> done
+    sent: list[int] = dataclasses.field(default_factory=list)
+    held_received: bool = False  # wrong_response_status_order: 1 waits until after 2
+
+    @property
+    def eff_start(self) -> float:
+        return self.start + self.start_offset
+
+    @property
+    def eff_end(self) -> float:
+        return self.eff_start + self.duration + self.duration_offset
+
+
+class ReferenceDerClient(LoopSimulator):
+    """The adapter-facing object: `start()`, `stop()` and `perform(action, **params)`."""
+
+    kind = "DER client"
+
+    def __init__(self, dcap_url: str, name: str = "vgitest-ref-der", *, faults: tuple[str, ...] = (),
+                 params: dict[str, Any] | None = None, **_: Any) -> None:
+        check_names(faults)
+        self.faults = frozenset(faults)
+        self.name = name
+        self.params = dict(params or {})
+        parts = urlsplit(dcap_url)
+        self.base_url = f"{parts.scheme}://{parts.netloc}"
+        self.dcap_href = parts.path or "/dcap"
+        self.ssl_context = self._tls() if parts.scheme == "https" else None
+        self.lfdi = self._own_lfdi()
+        self.sfdi = identity.sfdi(self.lfdi)
+        p = self.params
+        pin = p.get("pin", DEFAULT_PIN)  # PIXIT pin None/"": the utility gave no PIN, there is nothing to check
+        self.pin: int | None = None if pin in (None, "") else _int(pin, DEFAULT_PIN)
+        self.in_band = str(p.get("registration", "out_of_band")).lower().replace("-", "_") == "in_band"
+        self.max_w = float(p.get("rtg_max_w", 7000))
+        self.demand_w = float(p.get("demand_w", self.max_w))
+        self.late_s = float(p.get("late_response_s", 60))
+        self.rng = random.Random(p.get("random_seed"))
+        self.log: list[str] = []  # what the client did and what went wrong, for humans debugging a run
+        # discovery state (forgotten by reboot/reregister)
+        self._due: dict[str, float] = {}  # href -> monotonic time of its next poll, in first-fetch order
+        self._failures: dict[str, int] = {}
+        self.dcap_rate = DEFAULT_POLL_S
+        self.clock_offset = -300.0 if self.has("skip_time_sync") else 0.0
+        self.mup_list: str | None = None
+        self.edev_href: str | None = None
+        self.edev_links: dict[str, str] = {}
+        self.registered = False
+        self.registered_in_band = False
+        self.end_device_post_rate: int | None = None
+        self.programs: dict[str, dict] = {}  # program href -> primacy, links
+        self._owner: dict[str, str] = {}  # DefaultDERControl/DERControlList/DERCurveList href -> program href
+        self.defaults: dict[str, dict] = {}  # program href -> DefaultDERControl's DERControlBase
+        self.curves: dict[str, list] = {}
+        self.der_links: dict[str, str] = {}
+        self.der_written = False
+        # what survives a reboot (a real device keeps it in flash)
+        self.events: dict[str, Event] = {}
+        self.mup_href: str | None = None
+        self.applied: tuple[str, float | None] = ("none", None)  # (mRID or 'default:<program>', limit W)
+        self.power_w = min(self.demand_w, self.max_w)
+        self.readings_posted = 0
+        self.stopped_polling = False
+        self._seq = 0
+        self._log_ids = 0
+        self._http: aiohttp.ClientSession | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._side: set[asyncio.Future] = set()
+        self._io: asyncio.Lock | None = None
+        self._wake: asyncio.Event | None = None
+        self._outbox: asyncio.Queue | None = None
+
+    def has(self, fault: str) -> bool:
+        return fault in self.faults
+
+    # --- configuration ----------------------------------------------------------------------------------
+    def _tls(self) -> ssl.SSLContext:
+        """CSIP TLS from the PIXIT files; the strict context also checks the chain against the CSIP profile."""
+        from ..security import client_context_files
+        p = self.params
+        if "tls_ca" not in p:
+            raise ValueError("an https DCAP URL needs PIXIT tls_ca (and tls_cert, tls_key)")
+        strict = not (self.has("accepts_bad_chain") or self.has("accepts_any_server"))
+        ctx = client_context_files(p["tls_ca"], p.get("tls_cert"), p.get("tls_key"), strict=strict)
+        if self.has("accepts_any_server"):
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+    def _own_lfdi(self) -> str:
+        """Over TLS the LFDI is its certificate's; on plain HTTP it is the PIXIT's `lfdi`."""
+        cert = self.params.get("tls_cert")
+        if self.ssl_context is not None and cert:
+            from cryptography import x509
+            with open(cert, "rb") as fh:
+                return identity.lfdi(x509.load_pem_x509_certificates(fh.read())[0])
+        lfdi = identity.normalize_lfdi(str(self.params.get("lfdi", "")))
+        if lfdi is None:
+            raise ValueError("the reference DER client needs PIXIT lfdi (40 hex digits) on plain HTTP")
+        return lfdi
+
+    # --- life cycle ------------------------------------------------------------------------------------
+    async def _power_on(self) -> None:
+        if self._tasks:
+            return
+        connector = aiohttp.TCPConnector(ssl=self.ssl_context if self.ssl_context is not None else False)
+        self._http = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10, connect=5))
+        self._io = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._outbox = asyncio.Queue()
+        self.stopped_polling = False
+        self._walk()
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(fn()) for fn in (self._poll_loop, self._event_loop, self._send_loop,
+                                                         self._meter_loop)]
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        """A short side job (a DERStatus PUT, a delayed Response), cancelled at power off."""
+        task = asyncio.ensure_future(coro)
+        self._side.add(task)
+        task.add_done_callback(self._side.discard)
+
+    async def _power_off(self) -> None:
+        tasks = [*self._tasks, *self._side]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks = []
+        self._side.clear()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def _forget_discovery(self) -> None:
+        self._due.clear()
+        self._failures.clear()
+        self.edev_href = None
+        self.edev_links = {}
+        self.registered = self.registered_in_band = False
+        self.programs.clear()
+        self._owner.clear()
+        self.der_written = False
+
+    def _walk(self) -> None:
+        """Start over from the DeviceCapability (the poll loop fetches it at once)."""
+        self._due = {self.dcap_href: 0.0}
+        if self._wake is not None:
+            self._wake.set()
+
+    # --- DUT actions -----------------------------------------------------------------------------------
+    async def do_power_on(self) -> None:
+        await self._power_on()
+
+    async def do_power_off(self) -> None:
+        await self._power_off()
+
+    async def do_reboot(self) -> None:
+        """A restart: walk again from /dcap; the events it already answered stay remembered."""
+        await self._power_off()
+        self._forget_discovery()
+        await self._power_on()
+
+    async def do_reregister(self) -> None:
+        """Forget the EndDevice location and everything found below it, then walk from /dcap."""
+        assert self._io is not None
+        async with self._io:
+            self._forget_discovery()
+            self._walk()
+
+    async def do_poll_now(self) -> None:
+        """One immediate walk: every resource on the schedule, in walk order, now."""
+        assert self._io is not None
+        async with self._io:
+            for href in list(self._due):
+                if href in self._due:
+                    await self._fetch(href)
+
+    async def do_set_power(self, w: float) -> None:
+        """The EV's demand changed (W); the applied limit still caps it."""
+        self.demand_w = float(w)
+        self._update_power()
+        await self._put_der_status()
+
+    async def do_alarm(self, code: int = 0, details: str = "vgitest alarm") -> None:
+        """Post a LogEvent to its EndDevice's LogEventList."""
+        href = self.edev_links.get("LogEventListLink")
+        if href is None:
+            self.log.append("alarm: no LogEventList known yet")
+            return
+        self._log_ids += 1
+        body = {"createdDateTime": str(self._server_now_int()), "details": str(details)[:32], "functionSet": "0",
+                "logEventCode": str(int(code)), "logEventID": str(self._log_ids), "logEventPEN": str(PEN),
+                "profileID": "2"}
+        await self._write("POST", href, "LogEvent", body)
+
+    # --- HTTP --------------------------------------------------------------------------------------------
+    def _url(self, href: str) -> str:
+        return urljoin(self.base_url + "/", href)
+
+    async def _request(self, method: str, href: str, name: str | None = None,
+                       body: dict | None = None) -> tuple[int, codec.Decoded | None, dict[str, str]]:
+        """One exchange; raises the CONN_ERRORS on transport failure, never for what the server answers."""
+        assert self._http is not None, "client not powered on"
+        headers = {"Accept": MEDIA_TYPE}
+        data = None
+        if name is not None:
+            data = self._encode(name, body or {})
+            headers["Content-Type"] = "application/xml" if self.has("wrong_content_type") else MEDIA_TYPE
+        async with self._http.request(method, self._url(href), data=data, headers=headers) as resp:
+            raw = await resp.read()
+            decoded = codec.decode(raw) if raw else None
+            return resp.status, decoded, dict(resp.headers)
+
+    def _encode(self, name: str, body: dict) -> bytes:
+        return codec.encode(name, body)
+
+    async def _write(self, method: str, href: str, name: str, body: dict) -> tuple[int, dict[str, str]] | None:
+        """PUT/POST with the outcome logged; None on transport failure."""
+        try:
+            status, _, headers = await self._request(method, href, name, body)
+        except CONN_ERRORS as exc:
+            self.log.append(f"{method} {href} ({name}): {exc!r}")
+            return None
+        if status >= 300:
+            self.log.append(f"{method} {href} ({name}): HTTP {status}")
+        return status, headers
+
+    # --- polling -----------------------------------------------------------------------------------------
+    def _rate_factor(self) -> float:
+        return 0.3 if self.has("poll_too_fast") else 2.5 if self.has("poll_too_slow") else 1.0
+
+    async def _poll_loop(self) -> None:
+        assert self._io is not None and self._wake is not None
+        while True:
+            try:
+                if self.stopped_polling:
+                    return
+                async with self._io:
+                    for href in [h for h, t in list(self._due.items()) if t <= time.monotonic()]:
+                        if href in self._due and self._due[href] <= time.monotonic() and not self.stopped_polling:
+                            await self._fetch(href)
+                nxt = min(self._due.values(), default=time.monotonic() + 1.0)
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), max(0.02, min(1.0, nxt - time.monotonic())))
+                except asyncio.TimeoutError:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never die silently: note it and keep polling
+                log.exception("reference DER client poll cycle")
+                self.log.append(f"poll cycle: {exc!r}")
+                await asyncio.sleep(1.0)
+
+    async def _follow(self, href: str | None) -> None:
+        """Fetch a link once; after that it is polled on its own schedule."""
+        if href and href not in self._due:
+            await self._fetch(href)
+
+    async def _fetch(self, href: str) -> None:
+        """GET one resource, schedule its next poll, and handle the answer by resource type."""
+        sent = time.monotonic()
+        self._due[href] = sent + 3600  # being fetched: not due, and not followed twice
+        try:
+            status, doc, _ = await self._request("GET", href)
+        except Exception as exc:  # transport failure (or anything else): never leave the path unscheduled
+            self._retry(href, repr(exc))
+            return
+        if status >= 500:
+            self._retry(href, f"HTTP {status}")
+            if self.has("stops_during_outage"):
+                self.stopped_polling = True
+                self.log.append("stopped polling after a server error")
+            return
+        if status != 200 or doc is None or doc.name is None or not isinstance(doc.body, dict):
+            self._due.pop(href, None)
+            self.log.append(f"GET {href}: HTTP {status}" + (f" {doc.problems}" if doc and doc.problems else ""))
+            if status == 404 and href == self.edev_links.get("RegistrationLink") and (self.registered_in_band
+                                                                                     or self.pin is None):
+                self.registered = True  # registered in band, or no PIN configured: nothing to compare
+                await self._proceed()
+            return
+        self._failures.pop(href, None)
+        rate = self.dcap_rate
+        if "@pollRate" in doc.body:
+            rate = float(_int(doc.body["@pollRate"], int(self.dcap_rate)))
+        if doc.name == "DeviceCapability":
+            self.dcap_rate = rate = float(_int(doc.body.get("@pollRate"), int(DEFAULT_POLL_S)))
+        if href in self._due:  # still wanted (a handler may have dropped it)
+            self._due[href] = sent + rate * self._rate_factor() + MARGIN_S
+        handler = self._handlers().get(doc.name)
+        if handler is not None:
+            await handler(href, doc.body)
+
+    def _retry(self, href: str, why: str) -> None:
+        """Transport failure or 5xx: try again with a growing delay, never later than the pollRate."""
+        n = self._failures[href] = self._failures.get(href, 0) + 1
+        delay = min(0.5 * 2 ** (n - 1), max(1.0, self.dcap_rate), 30.0)
+        self._due[href] = time.monotonic() + delay
+        self.log.append(f"GET {href}: {why}; retry in {delay:g} s")
+
+    def _handlers(self) -> dict[str, Callable[[str, dict], Awaitable[None]]]:
+        return {"DeviceCapability": self._on_dcap, "Time": self._on_time, "EndDeviceList": self._on_edev_list,
+                "EndDevice": self._on_edev, "Registration": self._on_registration,
+                "FunctionSetAssignmentsList": self._on_fsa_list, "FunctionSetAssignments": self._on_fsa,
+                "DERProgramList": self._on_programs, "DefaultDERControl": self._on_default,
+                "DERControlList": self._on_controls, "DERCurveList": self._on_curves, "DERList": self._on_der_list}
+
+    # --- resource handlers (the walk) -------------------------------------------------------------------
+    async def _on_dcap(self, href: str, body: dict) -> None:
+        self.mup_list = find(body, "MirrorUsagePointListLink/@href")
+        if not self.has("skip_time_sync"):
+            await self._follow(find(body, "TimeLink/@href"))
+        await self._follow(find(body, "EndDeviceListLink/@href"))
+
+    async def _on_time(self, href: str, body: dict) -> None:
+        """Server time = local clock + offset; within the resource's 1 s resolution the clocks agree."""
+        diff = _int(body.get("currentTime"), int(time.time())) - time.time()
+        self.clock_offset = 0.0 if abs(diff) < 1.0 else float(round(diff))
+
+    async def _on_edev_list(self, href: str, body: dict) -> None:
+        if self.edev_href is None:
+            mine = next((d for d in as_list(body.get("EndDevice")) if isinstance(d, dict)
+                         and identity.normalize_lfdi(str(d.get("lFDI", ""))) == self.lfdi), None)
+            if mine is not None and not self.has("registers_in_band_always"):
+                self.edev_href = mine.get("@href")
+            elif self.in_band or self.has("registers_in_band_always"):
+                await self._register_in_band(href)
+            elif "not registered" not in (self.log[-1] if self.log else ""):
+                self.log.append("not registered: no EndDevice with my LFDI (waiting for out-of-band registration)")
+        await self._follow(self.edev_href)
+
+    async def _register_in_band(self, href: str) -> None:
+        lfdi = self.lfdi
+        if self.has("wrong_lfdi_in_end_device"):
+            lfdi = lfdi[:-1] + ("0" if lfdi[-1] != "0" else "1")
+        sfdi = self.sfdi
+        if self.has("wrong_sfdi_check_digit"):
+            sfdi = sfdi // 10 * 10 + (sfdi % 10 + 1) % 10
+        body = {"lFDI": lfdi, "sFDI": str(sfdi), "changedTime": str(self._server_now_int())}
+        out = await self._write("POST", href, "EndDevice", body)
+        if out is not None and out[0] == 201 and out[1].get("Location"):
+            self.edev_href = out[1]["Location"]
+            self.registered_in_band = True
+            self.log.append(f"registered in band at {self.edev_href}")
+
+    async def _on_edev(self, href: str, body: dict) -> None:
+        self.edev_links = {k: v["@href"] for k, v in body.items() if k.endswith("Link") and isinstance(v, dict)
+                           and "@href" in v}
+        if "postRate" in body:
+            self.end_device_post_rate = _int(body["postRate"]) or None
+        rg = self.edev_links.get("RegistrationLink")
+        if self.registered or (rg is None and self.registered_in_band):
+            self.registered = True
+            await self._proceed()
+        elif rg is not None:
+            await self._follow(rg)
+        else:
+            self.log.append("EndDevice without a RegistrationLink: cannot check the PIN; not proceeding")
+
+    async def _on_registration(self, href: str, body: dict) -> None:
+        pin = _int(body.get("pIN"), -1)
+        if self.pin is not None and pin != self.pin and not self.has("skip_registration_check"):
+            if self.registered or not any("PIN mismatch" in line for line in self.log[-5:]):
+                self.log.append(f"PIN mismatch: the server says {pin}, mine is {self.pin}; not proceeding")
+            self.registered = False
+            return
+        self.registered = True
+        await self._proceed()
+
+    async def _proceed(self) -> None:
+        """Registered: the function sets, then its DER."""
+        await self._follow(self.edev_links.get("FunctionSetAssignmentsListLink"))
+        await self._follow(self.edev_links.get("DERListLink"))
+
+    async def _on_fsa_list(self, href: str, body: dict) -> None:
+        for fsa in as_list(body.get("FunctionSetAssignments")):
+            if isinstance(fsa, dict):
+                await self._follow(fsa.get("@href"))
+
+    async def _on_fsa(self, href: str, body: dict) -> None:
+        await self._follow(find(body, "DERProgramListLink/@href"))
+
+    async def _on_programs(self, href: str, body: dict) -> None:
+        seen = set()
+        for prog in as_list(body.get("DERProgram")):
+            if not isinstance(prog, dict) or "@href" not in prog:
+                continue
+            p_href = prog["@href"]
+            seen.add(p_href)
+            primacy = _int(prog.get("primacy"))
+            links = {k: find(prog, f"{k}/@href") for k in ("DefaultDERControlLink", "DERControlListLink",
+                                                             "DERCurveListLink")}
+            self.programs[p_href] = {"primacy": primacy, "mRID": prog.get("mRID"), **links}
+            for ev in self.events.values():
+                if ev.program == p_href:
+                    ev.primacy = primacy
+            for link in links.values():
+                if link:
+                    self._owner[link] = p_href
+            for link in links.values():
+                await self._follow(link)
+        for gone in set(self.programs) - seen:
+            self.programs.pop(gone)
+            self.defaults.pop(gone, None)
+
+    async def _on_default(self, href: str, body: dict) -> None:
+        prog = self._owner.get(href)
+        if prog is not None:
+            self.defaults[prog] = dict(body.get("DERControlBase") or {})
+
+    async def _on_curves(self, href: str, body: dict) -> None:
+        prog = self._owner.get(href)
+        if prog is not None:
+            self.curves[prog] = as_list(body.get("DERCurve"))
+
+    async def _on_controls(self, href: str, body: dict) -> None:
+        prog = self._owner.get(href)
+        if prog is None:
+            return
+        for ctl in as_list(body.get("DERControl")):
+            if isinstance(ctl, dict) and ctl.get("mRID"):
+                self._see_control(prog, ctl)
+
+    async def _on_der_list(self, href: str, body: dict) -> None:
+        der = next((d for d in as_list(body.get("DER")) if isinstance(d, dict)), None)
+        if der is None:
+            return
+        self.der_links = {k: v["@href"] for k, v in der.items() if k.endswith("Link") and isinstance(v, dict)
+                          and "@href" in v}
+        if not self.der_written:
+            self.der_written = True
+            await self._write_der()
+        if self.mup_href is None and self.mup_list:
+            await self._create_mirror()
+
+    # --- what the client writes ----------------------------------------------------------------------------
+    def _power(self, w: float) -> dict:
+        return {"multiplier": "0", "value": str(int(round(w)))}
+
+    async def _write_der(self) -> None:
+        """Its DER as an EVSE: capability, settings, status, availability (bodies in schema order)."""
+        links, now = self.der_links, str(self._server_now_int())
+        cap = {"modesSupported": f"{MODES_SUPPORTED:08X}", "rtgMaxChargeRateW": self._power(self.max_w),
+               "rtgMaxW": self._power(self.max_w), "type": str(DER_TYPE_EVSE)}
+        if self.has("der_capability_schema_violation"):
+            cap = {"type": cap.pop("type"), **cap}
+        if "DERCapabilityLink" in links:
+            await self._write("PUT", links["DERCapabilityLink"], "DERCapability", cap)
+        if "DERSettingsLink" in links and not self.has("no_der_settings"):
+            settings = {"modesEnabled": f"{MODES_SUPPORTED:08X}", "setGradW": "1000",
+                        "setMaxChargeRateW": self._power(self.max_w), "setMaxW": self._power(self.max_w),
+                        "updatedTime": now}
+            await self._write("PUT", links["DERSettingsLink"], "DERSettings", settings)
+        await self._put_der_status()
+        if "DERAvailabilityLink" in links:
+            avail = {"readingTime": now, "statWAvail": self._power(self.max_w)}
+            await self._write("PUT", links["DERAvailabilityLink"], "DERAvailability", avail)
+
+    async def _put_der_status(self) -> None:
+        href = self.der_links.get("DERStatusLink")
+        if href is None:
+            return
+        now = str(self._server_now_int())
+        charging = self.power_w > 0
+        status = {"operationalModeStatus": {"dateTime": now, "value": "2"}, "readingTime": now,
+                  "storageModeStatus": {"dateTime": now, "value": "0" if charging else "2"},
+                  "storConnectStatus": {"dateTime": now, "value": "07" if charging else "03"}}
+        await self._write("PUT", href, "DERStatus", status)
+
+    def _mrid(self, kind: int) -> str:
+        return f"{kind:02X}{self.lfdi[:30]}"
+
+    async def _create_mirror(self) -> None:
+        """Its metering: one MirrorUsagePoint with a real-power MirrorMeterReading."""
+        assert self.mup_list is not None
+        reading: dict[str, Any] = {"mRID": self._mrid(0x3B), "description": "EVSE real power",
+                                   "Reading": {"value": str(int(round(self.power_w)))}}
+        if not self.has("readings_without_reading_type"):
+            reading["ReadingType"] = {"accumulationBehaviour": "12", "commodity": "1", "dataQualifier": "2",
+                                      "flowDirection": "1", "kind": "37", "phase": "0", "powerOfTenMultiplier": "0",
+                                      "uom": "72" if self.has("wrong_reading_type") else "38"}
+        body = {"mRID": self._mrid(0x3A), "description": "EVSE", "roleFlags": "0049", "serviceCategoryKind": "0",
+                "status": "1", "deviceLFDI": self.lfdi, "MirrorMeterReading": reading,
+                "postRate": str(int(self._post_rate()))}
+        out = await self._write("POST", self.mup_list, "MirrorUsagePoint", body)
+        if out is not None and out[0] in (200, 201, 204) and out[1].get("Location"):
+            self.mup_href = out[1]["Location"]
+
+    def _post_rate(self) -> float:
+        if "post_rate_s" in self.params:
+            return max(0.1, float(self.params["post_rate_s"]))
+        return float(self.end_device_post_rate or 60)
+
+    async def _meter_loop(self) -> None:
+        while True:
+            try:
+                await asyncio.sleep(self._post_rate())
+                if self.mup_href is None:
+                    continue
+                now = self._server_now_int()
+                body = {"mRID": self._mrid(0x3B), "lastUpdateTime": str(now),
+                        "nextUpdateTime": str(now + int(self._post_rate())),
+                        "Reading": {"value": str(int(round(self.power_w)))}}
+                out = await self._write("POST", self.mup_href, "MirrorMeterReading", body)
+                if out is not None and out[0] < 300:
+                    self.readings_posted += 1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("reference DER client metering")
+                self.log.append(f"metering: {exc!r}")
+
+    # --- events ---------------------------------------------------------------------------------------------
+    def _server_now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def _server_now_int(self) -> int:
+        return int(self._server_now())
+
+    def _draw(self, bound: int | None) -> float:
+        """A randomization offset within [0, bound] (keeping the bound's sign), drawn once per event."""
+        if not bound or self.has("ignores_randomization"):
+            return 0.0
+        if self.has("randomizes_beyond_bound"):
+            return 2.0 * bound
+        return self.rng.uniform(0, bound)
+
+    def _see_control(self, prog: str, ctl: dict) -> None:
+        mrid = str(ctl["mRID"])
+        status = _int(find(ctl, "EventStatus/currentStatus"))
+        ev = self.events.get(mrid)
+        if ev is not None:
+            ev.server_status = status
+            return
+        rs = ctl.get("randomizeStart")
+        rd = ctl.get("randomizeDuration")
+        self._seq += 1
+        ev = Event(mrid, prog, self.programs.get(prog, {}).get("primacy", 0), _int(ctl.get("creationTime")),
+                   _int(find(ctl, "interval/start")), _int(find(ctl, "interval/duration")),
+                   dict(ctl.get("DERControlBase") or {}), ctl.get("@replyTo"),
+                   _int_hex(ctl.get("@responseRequired", "00")), status,
+                   self._draw(_int(rs) if rs is not None else None), self._draw(_int(rd) if rd is not None else None),
+                   self._seq)
+        self.events[mrid] = ev
+        if ev.eff_end <= self._server_now():
+            ev.state = "done"  # history: nothing to do, nothing to say
+            return
+        self.log.append(f"event {mrid}: start {ev.start}+{ev.start_offset:.1f}, {ev.duration} s, {ev.base}")
+        if self.has("wrong_response_status_order"):
+            ev.held_received = True
+        else:
+            self._respond(ev, RECEIVED)
+
+    def _rank(self, ev: Event) -> tuple:
+        primacy = -ev.primacy if self.has("ignores_primacy") else ev.primacy
+        newer = (ev.creation, ev.seq) if self.has("applies_superseded") else (-ev.creation, -ev.seq)
+        return (primacy, *newer)
+
+    async def _event_loop(self) -> None:
+        while True:
+            try:
+                self._tick()
+            except Exception as exc:
+                log.exception("reference DER client events")
+                self.log.append(f"events: {exc!r}")
+            await asyncio.sleep(TICK_S)
+
+    def _tick(self) -> None:
+        """Advance every event on server time, then apply the winner (or the default control)."""
+        now = self._server_now()
+        for ev in self.events.values():
+            if ev.state == "done":
+                continue
+            if ev.server_status in (2, 3) and not self.has("ignores_cancellation"):
+                ev.state = "done"
+                self._respond(ev, CANCELLED)
+            elif ev.server_status == 4:
+                ev.state = "done"
+                self._respond(ev, SUPERSEDED)
+            elif now >= ev.eff_end:
+                if ev.state == "active":
+                    self._respond(ev, COMPLETED)
+                ev.state = "done"
+        live = [ev for ev in self.events.values() if ev.state != "done" and ev.eff_start <= now < ev.eff_end]
+        if not live:
+            self._apply_default()
+            return
+        winner = min(live, key=self._rank)
+        for ev in live:
+            if ev is not winner:
+                ev.state = "done"
+                self._respond(ev, SUPERSEDED)
+        if winner.state == "scheduled":
+            winner.state = "active"
+            self._respond(winner, STARTED)
+        self._apply(winner.mrid, winner.base)
+
+    def _apply_default(self) -> None:
+        progs = [(p["primacy"], href) for href, p in self.programs.items() if href in self.defaults]
+        if not progs or self.has("ignores_default_control"):
+            self._apply("none", {})
+            return
+        _, href = max(progs) if self.has("ignores_primacy") else min(progs)
+        self._apply(f"default:{href}", self.defaults[href])
+
+    def _limit_of(self, base: dict) -> float | None:
+        """The power limit a DERControlBase sets for a charger (W); None: no limit."""
+        if str(base.get("opModConnect", "true")).lower() == "false" or \
+                str(base.get("opModEnergize", "true")).lower() == "false":
+            return 0.0
+        if "opModFixedW" in base:
+            return abs(_int(base["opModFixedW"])) / 10000 * self.max_w
+        if isinstance(base.get("opModTargetW"), dict):
+            t = base["opModTargetW"]
+            return abs(_int(t.get("value")) * 10.0 ** _int(t.get("multiplier")))
+        if "opModMaxLimW" in base:
+            return _int(base["opModMaxLimW"]) / 10000 * self.max_w
+        return None
+
+    def _apply(self, source: str, base: dict) -> None:
+        applied = (source, self._limit_of(base))
+        if applied == self.applied:
+            return
+        self.applied = applied
+        self.log.append(f"applying {source}: limit {applied[1]} W")
+        self._update_power()
+        if self._tasks:
+            self._spawn(self._put_der_status())
+
+    def _update_power(self) -> None:
+        limit = self.applied[1]
+        self.power_w = max(0.0, min(self.demand_w, self.max_w, limit if limit is not None else self.max_w))
+
+    # --- Responses ------------------------------------------------------------------------------------------
+    def _respond(self, ev: Event, status: int) -> None:
+        """Queue a Response if the event asks for this kind (bit 0: received; bit 1: the specific ones)."""
+        wanted = ev.response_required & (1 if status == RECEIVED else 2 if status in SPECIFIC else 0)
+        if not wanted or self.has(NO_RESPONSE_FAULT.get(status, "")) or (status == CANCELLED
+                                                                        and self.has("ignores_cancellation")):
+            return
+        ev.sent.append(status)
+        if status == STARTED and self.has("late_started_response"):
+            self._spawn(self._later(self.late_s, ev, status))
+        else:
+            self._queue(ev, status)
+        if ev.held_received and status != RECEIVED:
+            ev.held_received = False
+            self._respond(ev, RECEIVED)
+
+    async def _later(self, delay: float, ev: Event, status: int) -> None:
+        await asyncio.sleep(delay)
+        self._queue(ev, status)
+
+    def _queue(self, ev: Event, status: int) -> None:
+        if ev.reply_to is None:
+            self.log.append(f"event {ev.mrid}: no replyTo, Response {status} not sent")
+            return
+        lfdi = self.lfdi
+        if self.has("response_wrong_lfdi"):
+            lfdi = ("0" if lfdi[0] != "0" else "1") + lfdi[1:]
+        subject = ev.mrid
+        if self.has("response_wrong_subject"):
+            subject = subject[:-1] + ("F" if subject[-1] != "F" else "E")
+        body = {"createdDateTime": str(self._server_now_int()), "endDeviceLFDI": lfdi, "status": str(status),
+                "subject": subject}
+        assert self._outbox is not None
+        self._outbox.put_nowait((ev.reply_to, body))
+
+    async def _send_loop(self) -> None:
+        """Responses leave one at a time, in order; a failed one is retried a few times, then dropped."""
+        assert self._outbox is not None
+        while True:
+            href, body = await self._outbox.get()
+            for attempt in range(6):
+                try:
+                    out = await self._write("POST", href, "DERControlResponse", body)
+                except Exception as exc:
+                    self.log.append(f"Response: {exc!r}")
+                    out = None
+                if out is not None and out[0] < 500:
+                    break
+                await asyncio.sleep(min(8.0, 0.5 * 2 ** attempt))
+            else:
+                self.log.append(f"Response {body['status']} for {body['subject']} dropped after 6 attempts")
+
+
+def _int_hex(value: Any) -> int:
+    try:
+        return int(str(value), 16)
+    except ValueError:
+        return 0
