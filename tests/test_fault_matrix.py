@@ -17,12 +17,13 @@ import pytest
 from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
 from vgitest.ocpp.station.faults import CATALOG as OCPP_CATALOG
 from vgitest.openadr.ven.catalog import OADR_FAULTS
+from vgitest.sep2.client.catalog import SEP2_FAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201"),
-          "2.0b": ("suites/openadr20b", "reference-ven-20b")}
-CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults}
-MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20}
+          "2.0b": ("suites/openadr20b", "reference-ven-20b"), "2018": ("suites/csip", "reference-der-client-csip")}
+CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults}
+MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20, "2018": 25}
 
 ROWS = [(f.name, version, i) for version, cat in CATALOGS.items() for f in sorted(cat.values(), key=lambda x: x.name)
         for i, (v, _) in enumerate(f.detections) if v == version and (ROOT / SUITES[version][0]).is_dir()]

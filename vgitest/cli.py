@@ -22,6 +22,7 @@ REFERENCE_RUNS = (
     ("openadr20b-tls", "reference-ven-20b-tls", "openadr20b"),
     ("openadr20b-push", "reference-ven-20b-push", "openadr20b"),
     ("openadr20b-push-tls", "reference-ven-20b-push-tls", "openadr20b"),
+    ("csip", "reference-der-client-csip", "csip"),
 )
 
 

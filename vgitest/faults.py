@@ -70,7 +70,8 @@ class FaultCatalog:
 
 
 CATALOG_MODULES = {"OCPP": ("vgitest.ocpp.station.catalog", "vgitest.ocpp.station.faults:OCPP_FAULTS"),
-                   "OpenADR": ("vgitest.openadr.ven.catalog", "vgitest.openadr.ven.catalog:OADR_FAULTS")}
+                   "OpenADR": ("vgitest.openadr.ven.catalog", "vgitest.openadr.ven.catalog:OADR_FAULTS"),
+                   "IEEE 2030.5": ("vgitest.sep2.client.catalog", "vgitest.sep2.client.catalog:SEP2_FAULTS")}
 
 
 def all_catalogs() -> list[FaultCatalog]:

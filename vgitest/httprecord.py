@@ -18,13 +18,14 @@ from .wire import WireLog
 class RecordingHandler(RequestHandler):
     """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived."""
 
-    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect", "vgi_ssl_object")
+    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect", "vgi_ssl_object", "vgi_tag")
 
     def __init__(self, *args: Any, on_connect: Callable[[asyncio.BaseTransport], WireLog], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._vgi_on_connect = on_connect
         self._vgi_rx = now()
         self.vgi_ssl_object: Any = None
+        self.vgi_tag: Any = None  # the owner's label for this connection (e.g. which certificate it was served)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         wire = self._vgi_wire = self._vgi_on_connect(transport)

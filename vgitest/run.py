@@ -262,7 +262,22 @@ class VgiRun:
         env = {"csms_url": url if protocol == "ocpp" else "", "vtn_url": url if protocol == "openadr" else "",
                "dcap_url": url if protocol == "sep2" else "", "identity": self.identity}
         self.adapter = from_profile(kind, p.adapter, simulator=self.simulator, env=env)
+        if protocol == "sep2":
+            self._mark_actions(self.adapter)
         return self.adapter
+
+    def _mark_actions(self, adapter: DutAdapter) -> None:
+        """Note every DUT action in the 2030.5 trace: a client told to restart walks its resources again at once,
+        which must not count as polling too often (and the evidence shows what the test asked for)."""
+        from .sep2.checks import RESTART_MARK
+        perform = adapter.perform
+
+        def perform_marked(action: str, **params: Any) -> Any:
+            if self.sep2 is not None:
+                self.sep2.note(f"{RESTART_MARK}: {action}")
+            return perform(action, **params)
+
+        adapter.perform = perform_marked  # type: ignore[method-assign]
 
     def stop(self) -> None:
         if self.simulator is not None:

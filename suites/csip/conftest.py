@@ -36,6 +36,7 @@ class Scenario:
         self.state = client.state
         self._programs: list[Any] = []
         self._controls: list[tuple[Any, Any]] = []
+        self._hidden: list[Any] = []
 
     def program(self, primacy: int, *, default: dict | None = None, description: str = "") -> Any:
         prog = self.state.add_program(primacy, default=default, description=description or f"test p{primacy}")
@@ -52,7 +53,14 @@ class Scenario:
         self._controls.append((program, ctl))
         return ctl
 
+    def hide(self, program: Any) -> None:
+        """Take a program that is not this test's off the list for the test's duration."""
+        if program in self.state.programs:
+            self.state.programs.remove(program)
+            self._hidden.append(program)
+
     def cleanup(self) -> None:
+        self.state.programs.extend(p for p in self._hidden if p not in self.state.programs)
         for prog, ctl in self._controls:
             if ctl in prog.controls:
                 prog.controls.remove(ctl)

@@ -72,11 +72,12 @@ def wait_until(cond: Any, timeout: float) -> bool:
 def test_walk_in_order_writes_and_metering_are_valid(server: FakeSep2Server) -> None:
     st, s = server.state, server.session
     dev = st.register_device(LFDI, pin=111115)
-    st.add_program(1, description="site", default=MAX_LIM_HALF)
+    prog = st.add_program(1, description="site", default=MAX_LIM_HALF)
+    d = f"/derp/{prog.number}"
     with running(server) as client:
         n = dev.number
         for path in ["/dcap", "/tm", "/edev", f"/edev/{n}", f"/edev/{n}/rg", f"/edev/{n}/fsa", f"/edev/{n}/fsa/1",
-                     f"/edev/{n}/fsa/1/derp", "/derp/1/dderc", "/derp/1/derc", "/derp/1/dc", f"/edev/{n}/der"]:
+                     f"/edev/{n}/fsa/1/derp", f"{d}/dderc", f"{d}/derc", f"{d}/dc", f"/edev/{n}/der"]:
             s.expect("GET", path, 5)
         for part in ("dercap", "derg", "ders", "dera"):
             s.expect("PUT", f"/edev/{n}/der/1/{part}", 5)
@@ -84,7 +85,7 @@ def test_walk_in_order_writes_and_metering_are_valid(server: FakeSep2Server) -> 
         s.expect("POST", "/mup/*", 3)
         s.expect("GET", "/dcap", POLL_S + 1.5)  # polled again at its pollRate
         time.sleep(1.5)
-        assert client.applied == ("default:/derp/1", 3500.0)
+        assert client.applied == (f"default:{d}", 3500.0)
     assert set(dev.der) == {"dercap", "derg", "ders", "dera"} and dev.der["dercap"]["type"] == "82"
     mup = next(iter(st.mirror_usage_points.values()))
     assert mup["deviceLFDI"] == LFDI and mup["MirrorMeterReading"]["ReadingType"]["uom"] == "38"
@@ -105,7 +106,7 @@ def test_event_is_received_started_and_completed_on_time(server: FakeSep2Server)
         assert client.applied == (ctl.mrid, 1400.0)
         done = s.expect_response(ctl.mrid, 3, 6)
         assert ctl.start + ctl.duration - 0.1 <= done.wall <= ctl.start + ctl.duration + 1.5
-        assert wait_until(lambda: client.applied[0] == "default:/derp/1", 2)
+        assert wait_until(lambda: client.applied[0] == f"default:/derp/{prog.number}", 2)
     assert findings(server) == []
 
 
@@ -118,7 +119,7 @@ def test_cancelled_event_is_answered_6_and_reverted(server: FakeSep2Server) -> N
         s.expect_response(ctl.mrid, 2, 6)
         ctl.status = 2  # cancelled by the server
         s.expect_response(ctl.mrid, 6, POLL_S + 3)
-        assert wait_until(lambda: client.applied[0] == "default:/derp/1", 1)
+        assert wait_until(lambda: client.applied[0] == f"default:/derp/{prog.number}", 1)
     assert findings(server) == []
 
 
@@ -135,7 +136,7 @@ def test_higher_priority_program_supersedes_an_overlapping_event(server: FakeSep
         s.expect_response(winner.mrid, 2, 2)
         assert client.applied == (winner.mrid, 700.0)
         s.expect_response(winner.mrid, 3, 5)
-        assert wait_until(lambda: client.applied[0] == "default:/derp/2", 1)  # the default of the only program with one
+        assert wait_until(lambda: client.applied[0] == f"default:/derp/{low.number}", 1)  # the only default
     statuses = [(b["subject"], b["status"]) for b in st.responses]
     assert statuses.count((beaten.mrid, "3")) == 0 and findings(server) == []
 

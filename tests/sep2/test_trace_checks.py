@@ -86,3 +86,13 @@ def test_response_sequences() -> None:
     s.respond(14, "C1", 2)  # after cancelled
     s.respond(15, "Z9", 1)  # never served
     assert s.rules() == [r.RESPONSE_ORDER, r.RESPONSE_ORDER, r.RESPONSE_SUBJECT]
+
+
+def test_a_restart_the_test_asked_for_restarts_the_cadence() -> None:
+    s = Script()
+    s.get(0, "/dcap", 60)
+    s.trace.append(Frame(int(10 * S), 10, Direction.OUT, "sep2", "2030.5", "harness", "MARK",
+                         f"{checks.RESTART_MARK}: reregister"))
+    s.get(10.01, "/dcap", 60)  # the walk starts again at once: not judged
+    s.get(40, "/dcap", 60)  # but the cadence goes on from there
+    assert s.rules() == [r.POLL_TOO_OFTEN]

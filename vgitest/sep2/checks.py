@@ -91,17 +91,33 @@ def identity_findings(name: str | None, body: Any, cert_lfdi: str,
 
 # --- over the trace (after every test) --------------------------------------------------------------------
 FINAL = {3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14}  # statuses after which an event has nothing more to say
-MISSED_FACTOR = 1.5  # a gap beyond 1.5 pollRate is a missed poll (as CSIP-AUS test tooling judges it)
+MISSED_FACTOR = 1.5
+RESTART_MARK = "DUT action"  # the harness's note that the test made the client restart or walk again  # a gap beyond 1.5 pollRate is a missed poll (as CSIP-AUS test tooling judges it)
 
 
 def _gets(frames: Iterable[Frame]) -> dict[str, list[tuple[Frame, Frame | None]]]:
     """Per path: the client's GETs with the server's answer, in order."""
-    answers = {f.correlation: f for f in frames if f.direction is Direction.OUT}
+    answers = {f.correlation: f for f in frames if f.direction is Direction.OUT and f.kind == "RESPONSE"}
     out: dict[str, list[tuple[Frame, Frame | None]]] = {}
     for f in frames:
         if f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == "GET":
             out.setdefault(str(f.meta.get("path")), []).append((f, answers.get(f.correlation)))
     return out
+
+
+def _restarts(frames: Iterable[Frame]) -> list[int]:
+    """When the test made the client restart or walk again (the harness's MARK frames), in ns."""
+    return [f.t_ns for f in frames if f.kind == "MARK" and str(f.name).startswith(RESTART_MARK)]
+
+
+RESTART_BURST_S = 2.0  # after a restart, GETs of one path within this time are one burst (a straggler + the walk)
+
+
+def _settling(restarts: list[int], a: Frame, b: Frame) -> bool:
+    """The gap a→b spans a restart, or both GETs belong to the burst right after it (a poll that was on its way
+    when the client restarted, and the new walk's): the new cadence starts at the burst's last GET."""
+    burst = int(RESTART_BURST_S * 1e9)
+    return any(a.t_ns <= m <= b.t_ns or (0 <= a.t_ns - m <= burst and 0 <= b.t_ns - m <= burst) for m in restarts)
 
 
 def _poll_rate(answer: Frame | None, default: float | None) -> float | None:
@@ -115,16 +131,20 @@ def _poll_rate(answer: Frame | None, default: float | None) -> float | None:
 def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Finding]:
     """Polls of one path closer than its pollRate, or further apart than 1.5 pollRate. The pollRate is the
     one the server's answer to that path carried, else the DeviceCapability's; resources without either
-    (an unpolled link the client follows once) are not judged."""
+    (an unpolled link the client follows once) are not judged, and neither is the pollRate after a restart
+    the test asked for (the client walks everything again at once)."""
     tol = float(budgets.timing("sep2", "tolerance").value_s or 0)
     by_path = _gets(frames)
-    dcap = next((a for req, a in by_path.get("/dcap", []) if a is not None and a.meta.get("status") == 200), None)
+    dcap = next((ans for _, ans in by_path.get("/dcap", []) if ans is not None and ans.meta.get("status") == 200),
+                None)
+    restarts = _restarts(frames)
     default = _poll_rate(dcap, None)
     out: list[Finding] = []
     for path, polls in by_path.items():
         for (a, a_ans), (b, _) in zip(polls, polls[1:]):
             rate = _poll_rate(a_ans, default)
-            if rate is None or b.index < start or a_ans is None or a_ans.meta.get("status") != 200:
+            if rate is None or b.index < start or a_ans is None or a_ans.meta.get("status") != 200 \
+                    or _settling(restarts, a, b):
                 continue
             gap = (b.t_ns - a.t_ns) / 1e9
             if gap < rate - tol:

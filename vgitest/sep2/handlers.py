@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from typing import Any, Callable
 
 from . import identity
@@ -301,7 +302,7 @@ def _mup_create(state: Sep2State, req: Request, m: re.Match) -> Reply:
         number = state.next_number()
     state.mirror_usage_points[number] = {**req.body, "@href": f"/mup/{number}"}
     for reading in as_list(req.body.get("MirrorMeterReading")):
-        state.readings.append((number, reading))
+        state.readings.append((number, reading, time.time() + state.time_offset_s))
     return Reply(201, headers={"Location": f"/mup/{number}"})
 
 
@@ -314,7 +315,7 @@ def _mup_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
     body = req.body if isinstance(req.body, dict) else {}
     readings = as_list(body.get("MirrorMeterReading")) if req.name != "MirrorMeterReading" else [body]
     for reading in readings:
-        state.readings.append((number, reading))
+        state.readings.append((number, reading, time.time() + state.time_offset_s))
     return Reply(204)
 
 

@@ -62,6 +62,23 @@ TLS_BAD_CHAIN = R("SEP2-TLS-BAD-CHAIN", "fail",
                   "The client talked to a server whose certificate chain it must refuse (COMM-004 negative cases)",
                   "IEEE 2030.5-2018 certificate profile and path validation; CSIP COMM-004 D-G", P).id
 
+# Behaviour the server can see (what the client reports and does)
+REGISTRATION_PIN = R("SEP2-REGISTRATION-PIN", "fail",
+                     "The client went on past its Registration although the PIN there is not its own",
+                     "IEEE 2030.5-2018 Registration function set (pIN); CSIP BASIC-001", P).id
+CONTROL_NOT_FOLLOWED = R("SEP2-CONTROL-NOT-FOLLOWED", "fail",
+                         "The power the client reports does not follow the control in force (limit, fixed output, "
+                         "disconnect)", "IEEE 2030.5-2018 DERControlBase; CSIP BASIC control-mode tests", P).id
+READING_TYPE = R("SEP2-READING-TYPE", "fail",
+                 "A mirrored power reading lacks a ReadingType, or its unit is not the one of power (W)",
+                 "IEEE 2030.5-2018 Metering Mirror (ReadingType uom); CSIP BASIC-029", P).id
+
+TIME_SYNC = R("SEP2-TIME", "fail", "The client's times (Responses, event timing) are not on the server's clock",
+              "IEEE 2030.5-2018 Time function set (the server is the time base); CSIP CORE-005", P).id
+RANDOMIZATION = R("SEP2-RANDOMIZATION", "fail",
+                  "The client started an event outside the window its randomizeStart allows",
+                  "IEEE 2030.5-2018 randomizeStart (DERControl); CSIP CORE-021", P).id
+
 # Identity
 LFDI = R("SEP2-LFDI", "fail",
          "The LFDI or SFDI a client puts in its EndDevice or Response does not match its TLS certificate",

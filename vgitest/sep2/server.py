@@ -86,7 +86,7 @@ class Sep2Session(Verdicts):
 
     def expect(self, method: str, path: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
                *, fresh: bool = False) -> Frame:
-        """Wait for the client's `method` request on a path matching the glob `path` (``/edev/*``), optionally
+        """Wait for the client's `method` request on a path matching `path` (see :func:`path_matches`), optionally
         with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout."""
         start = len(self.server.trace) if fresh else self.cursor
         frame = self.server.trace.wait_for(_request_pred(method, path, match), start, timeout)
@@ -122,8 +122,16 @@ class Sep2Session(Verdicts):
 def _request_pred(method: str, path: str, match: dict | Callable[[Any], bool] | None) -> Callable[[Frame], bool]:
     def pred(f: Frame) -> bool:
         return (f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == method.upper()
-                and fnmatch.fnmatchcase(str(f.meta.get("path")), path) and (match is None or _matches(f.body, match)))
+                and path_matches(path, str(f.meta.get("path"))) and (match is None or _matches(f.body, match)))
     return pred
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Glob per path segment: ``/edev/*`` is one EndDevice (not ``/edev/3/fsa``); ``**`` matches any path."""
+    if "**" in pattern:
+        return fnmatch.fnmatchcase(path, pattern.replace("**", "*"))
+    want, got = pattern.split("/"), path.split("/")
+    return len(want) == len(got) and all(fnmatch.fnmatchcase(g, w) for w, g in zip(want, got))
 
 
 def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
@@ -152,6 +160,7 @@ class FakeSep2Server:
         self.outage_until = 0.0
         self.outage_status = 500
         self.connection_attempts = 0
+        self.tls_generation = 0  # counts set_tls calls; every request frame says which one its connection saw
         self._transports: set[asyncio.BaseTransport] = set()
         self._validator_args = (schema_version, csip_aus, lenient, schema_path) if validate else None
         self._validator: Any = None
@@ -195,6 +204,7 @@ class FakeSep2Server:
                 tr.close()
             await self._server.wait_closed()
             self.ssl_context = ssl_context
+            self.tls_generation += 1
             tlsutil.record_handshake_failures(ssl_context, self._handshake_failed)
             loop = asyncio.get_running_loop()
             runner_server = self._runner.server
@@ -206,10 +216,13 @@ class FakeSep2Server:
 
     def _protocol(self, server: web.Server) -> Any:
         self.connection_attempts += 1
-        return RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
-                                on_connect=self._connected)
+        generation = self.tls_generation
+        handler = RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
+                                   on_connect=lambda tr: self._connected(tr, generation))
+        handler.vgi_tag = generation  # which certificate chain this connection was served
+        return handler
 
-    def _connected(self, transport: asyncio.BaseTransport) -> WireLog:
+    def _connected(self, transport: asyncio.BaseTransport, generation: int = 0) -> WireLog:
         peer = transport.get_extra_info("peername") or ("?", 0)
         sock = transport.get_extra_info("sockname") or ("?", 0)
         wire = WireLog(f"https-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
@@ -217,6 +230,8 @@ class FakeSep2Server:
         self.wires.append(wire)
         self._transports = {t for t in self._transports if not t.is_closing()}
         self._transports.add(transport)
+        if generation != self.tls_generation:  # accepted before a chain swap, handshake done after: not kept
+            transport.close()
         return wire
 
     def _handshake_failed(self, exc: ssl.SSLError) -> None:
@@ -247,6 +262,12 @@ class FakeSep2Server:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+    def note(self, text: str) -> Frame:
+        """A mark in the trace (kind MARK), e.g. that the test made the client restart: the poll cadence is
+        judged afresh from there, since a restarted client legitimately walks its resources again at once."""
+        t, w = now()
+        return self.trace.append(Frame(t, w, Direction.OUT, "sep2", "2030.5", "harness", "MARK", text))
+
     @property
     def url(self) -> str:
         """Where the client starts: the DeviceCapability URL (out-of-band discovery)."""
@@ -261,7 +282,7 @@ class FakeSep2Server:
         client_lfdi = security.client_lfdi(ssl_obj) if ssl_obj is not None else None
         meta: dict[str, Any] = {"method": request.method, "path": request.path, "query": dict(request.query),
                                 "content_type": request.headers.get("Content-Type", ""), "peer": str(request.remote),
-                                "client_lfdi": client_lfdi}
+                                "client_lfdi": client_lfdi, "tls_generation": getattr(request.protocol, "vgi_tag", 0)}
         if ssl_obj is not None:
             meta["tls"] = security.describe_tls(ssl_obj)
         frame = Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", meta["peer"], "REQUEST",
@@ -310,7 +331,7 @@ class FakeSep2Server:
         if time.monotonic() < self.outage_until:
             return Raw(self.outage_status)
         for i, (m, glob, answer, once) in enumerate(self.session.overrides):
-            if m == method and fnmatch.fnmatchcase(meta["path"], glob):
+            if m == method and path_matches(glob, meta["path"]):
                 if once:
                     self.session.overrides.pop(i)
                 return answer(frame) if callable(answer) else answer

@@ -46,6 +46,18 @@ FAULTS: dict[str, str] = {
     # transport security
     "accepts_bad_chain": "Verifies the server chain with plain OpenSSL only: accepts the COMM-004 D/E/F chains",
     "accepts_any_server": "Verifies no server certificate at all",
+    "offers_only_other_suite": "Offers only ECDHE-ECDSA-AES128-GCM-SHA256, not the CSIP suite",
+    "refuses_deep_chains": "Refuses server chains deeper than two certificates (a valid MICA or MCA in the chain)",
+    "requires_mica": "Refuses a valid server chain of depth 2 (SERCA and server certificate only)",
+    # discovery and programs
+    "guesses_paths": "Asks for a program list at a path the server never gave it",
+    "first_program_only": "Follows only the first program of its DERProgramList",
+    # control modes and reports
+    "ignores_connect": "Keeps charging when told to disconnect (opModConnect or opModEnergize false)",
+    "ignores_max_limit": "Ignores opModMaxLimW",
+    "ignores_fixed_w": "Ignores opModFixedW",
+    "no_log_events": "Never reports alarms (no LogEvent)",
+    "no_der_status": "Never PUTs its DERStatus",
 }
 
 

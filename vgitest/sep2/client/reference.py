@@ -117,6 +117,7 @@ class ReferenceDerClient(LoopSimulator):
         self.log: list[str] = []  # what the client did and what went wrong, for humans debugging a run
         # discovery state (forgotten by reboot/reregister)
         self._due: dict[str, float] = {}  # href -> monotonic time of its next poll, in first-fetch order
+        self._inflight: set[str] = set()  # GETs on their way: a walk that starts meanwhile must not repeat them
         self._failures: dict[str, int] = {}
         self.dcap_rate = DEFAULT_POLL_S
         self.clock_offset = -300.0 if self.has("skip_time_sync") else 0.0
@@ -159,9 +160,20 @@ class ReferenceDerClient(LoopSimulator):
         if "tls_ca" not in p:
             raise ValueError("an https DCAP URL needs PIXIT tls_ca (and tls_cert, tls_key)")
         strict = not (self.has("accepts_bad_chain") or self.has("accepts_any_server"))
-        ctx = client_context_files(p["tls_ca"], p.get("tls_cert"), p.get("tls_key"), strict=strict)
+        ciphers = {"ciphers": "ECDHE-ECDSA-AES128-GCM-SHA256"} if self.has("offers_only_other_suite") else {}
+        ctx = client_context_files(p["tls_ca"], p.get("tls_cert"), p.get("tls_key"), strict=strict, **ciphers)
         if self.has("accepts_any_server"):
             ctx.verify_mode = ssl.CERT_NONE
+        if self.has("refuses_deep_chains") or self.has("requires_mica"):
+            from ...tlsutil import add_handshake_check, peer_chain
+            deep, needs = self.has("refuses_deep_chains"), self.has("requires_mica")
+
+            def depth_check(conn: ssl.SSLObject | ssl.SSLSocket) -> None:
+                chain = peer_chain(conn, verified=True) or peer_chain(conn) or []
+                if (deep and len(chain) > 2) or (needs and len(chain) < 3):
+                    raise ssl.SSLCertVerificationError(f"chain of depth {len(chain)} refused (fault)")
+
+            add_handshake_check(ctx, depth_check)
         return ctx
 
     def _own_lfdi(self) -> str:
@@ -260,7 +272,7 @@ class ReferenceDerClient(LoopSimulator):
 
     async def do_alarm(self, code: int = 0, details: str = "vgitest alarm") -> None:
         """Post a LogEvent to its EndDevice's LogEventList."""
-        href = self.edev_links.get("LogEventListLink")
+        href = None if self.has("no_log_events") else self.edev_links.get("LogEventListLink")
         if href is None:
             self.log.append("alarm: no LogEventList known yet")
             return
@@ -331,18 +343,21 @@ class ReferenceDerClient(LoopSimulator):
 
     async def _follow(self, href: str | None) -> None:
         """Fetch a link once; after that it is polled on its own schedule."""
-        if href and href not in self._due:
+        if href and href not in self._due and href not in self._inflight:
             await self._fetch(href)
 
     async def _fetch(self, href: str) -> None:
         """GET one resource, schedule its next poll, and handle the answer by resource type."""
         sent = time.monotonic()
         self._due[href] = sent + 3600  # being fetched: not due, and not followed twice
+        self._inflight.add(href)
         try:
             status, doc, _ = await self._request("GET", href)
         except Exception as exc:  # transport failure (or anything else): never leave the path unscheduled
             self._retry(href, repr(exc))
             return
+        finally:
+            self._inflight.discard(href)
         if status >= 500:
             self._retry(href, f"HTTP {status}")
             if self.has("stops_during_outage"):
@@ -386,6 +401,8 @@ class ReferenceDerClient(LoopSimulator):
     # --- resource handlers (the walk) -------------------------------------------------------------------
     async def _on_dcap(self, href: str, body: dict) -> None:
         self.mup_list = find(body, "MirrorUsagePointListLink/@href")
+        if self.has("guesses_paths"):
+            await self._follow("/derp")  # a path it was never given
         if not self.has("skip_time_sync"):
             await self._follow(find(body, "TimeLink/@href"))
         await self._follow(find(body, "EndDeviceListLink/@href"))
@@ -460,7 +477,8 @@ class ReferenceDerClient(LoopSimulator):
 
     async def _on_programs(self, href: str, body: dict) -> None:
         seen = set()
-        for prog in as_list(body.get("DERProgram")):
+        progs = as_list(body.get("DERProgram"))
+        for prog in progs[:1] if self.has("first_program_only") else progs:
             if not isinstance(prog, dict) or "@href" not in prog:
                 continue
             p_href = prog["@href"]
@@ -536,7 +554,7 @@ class ReferenceDerClient(LoopSimulator):
 
     async def _put_der_status(self) -> None:
         href = self.der_links.get("DERStatusLink")
-        if href is None:
+        if href is None or self.has("no_der_status"):
             return
         now = str(self._server_now_int())
         charging = self.power_w > 0
@@ -683,15 +701,15 @@ class ReferenceDerClient(LoopSimulator):
 
     def _limit_of(self, base: dict) -> float | None:
         """The power limit a DERControlBase sets for a charger (W); None: no limit."""
-        if str(base.get("opModConnect", "true")).lower() == "false" or \
-                str(base.get("opModEnergize", "true")).lower() == "false":
+        if not self.has("ignores_connect") and (str(base.get("opModConnect", "true")).lower() == "false" or
+                                                str(base.get("opModEnergize", "true")).lower() == "false"):
             return 0.0
-        if "opModFixedW" in base:
+        if "opModFixedW" in base and not self.has("ignores_fixed_w"):
             return abs(_int(base["opModFixedW"])) / 10000 * self.max_w
         if isinstance(base.get("opModTargetW"), dict):
             t = base["opModTargetW"]
             return abs(_int(t.get("value")) * 10.0 ** _int(t.get("multiplier")))
-        if "opModMaxLimW" in base:
+        if "opModMaxLimW" in base and not self.has("ignores_max_limit"):
             return _int(base["opModMaxLimW"]) / 10000 * self.max_w
         return None
 

@@ -1,0 +1,141 @@
+"""CORE: the core function sets as a DER client uses them: the polling walk, time, its EndDevice, function
+set assignments, programs and controls, its DER description, randomized events, responses and superseding."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from vgitest.sep2 import rules as r
+
+pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
+
+
+@pytest.mark.vgi_case("CORE-003", feature="Polling", requires=("DerClient",))
+def test_CORE_003(csip, dut, t) -> None:
+    """The client walks DeviceCapability, its EndDevice, Registration, FunctionSetAssignments, the DERProgramList
+    and each program's DefaultDERControl and DERControlList, and then keeps polling them at their pollRate
+    (the cadence is checked over the whole test)."""
+    prog = csip.program(1, default={"opModMaxLimW": "10000"})
+    client = csip.client
+    start = client.cursor = len(client.server.trace)
+    dut.perform("reregister")
+    for path in ("/dcap", "/edev", "/edev/*/rg", "/edev/*/fsa", "/edev/*/fsa/1/derp",
+                 f"/derp/{prog.number}/dderc", f"/derp/{prog.number}/derc"):
+        client.expect("GET", path, t.wait)
+    watch = time.monotonic() + 3 * t.poll + 2 * t.tolerance  # then watch three pollRates of polling
+    while time.monotonic() < watch:
+        client.expect("GET", "/edev/*/fsa/1/derp", t.wait)
+    rounds = [f for f in client.requests(start) if str(f.meta.get("path", "")).endswith("/fsa/1/derp")]
+    client.check(len(rounds) >= 3, r.POLL_MISSED, f"the program list was read {len(rounds)} time(s) in about "
+                 f"{3 * t.poll:g} s of a {t.poll:g} s pollRate")
+
+
+@pytest.mark.vgi_case("CORE-005", feature="Time", requires=("DerClient",))
+def test_CORE_005(csip, dut, t) -> None:
+    """The client takes its time from the server: with the server's clock ten minutes ahead of the machine's,
+    the Response it posts for an event carries a createdDateTime on the server's clock; and it reads Time."""
+    client = csip.client
+    csip.state.time_offset_s = 600
+    try:
+        start = client.cursor = len(client.server.trace)
+        dut.perform("reregister")
+        client.expect("GET", "/edev/*/fsa/1/derp", t.wait)
+        ctl = csip.event(csip.program(1), {"opModMaxLimW": "8000"}, response_required="01")
+        frame = client.expect_response(ctl.mrid, 1, t.wait)
+        created = int(str(frame.body.get("createdDateTime", "0")))
+        skew = created - csip.state.now()
+        client.check(abs(skew) <= t.poll + t.tolerance + 2, r.TIME_SYNC,
+                     f"the Response's createdDateTime is {skew:+d} s off the server's clock", frame)
+        reads = [f for f in client.requests(start) if f.meta.get("path") == "/tm"]
+        client.check(reads, r.EXPECTED_REQUEST, "the client never read the server's Time")
+    finally:
+        csip.state.time_offset_s = 0
+
+
+@pytest.mark.vgi_case("CORE-009", feature="EndDevice", requires=("DerClient",))
+def test_CORE_009(following_client, dut, t) -> None:
+    """The client finds its own EndDevice in the EndDeviceList (by its LFDI) and reads only that one."""
+    client = following_client
+    start = client.cursor = len(client.server.trace)
+    dut.perform("reregister")
+    client.expect("GET", "/edev", t.wait)
+    mine = client.expect("GET", "/edev/*", t.wait)
+    answer = client.answer_to(mine)
+    client.check(answer is not None and answer.meta.get("status") == 200, r.LFDI,
+                 f"the client read {mine.meta['path']}, which is not its EndDevice", mine)
+    client.expect("GET", "/edev/*/fsa", t.wait)  # past the point where a registration would have come
+    posted = [f for f in client.requests(start) if f.meta.get("method") == "POST" and f.meta.get("path") == "/edev"]
+    client.check(not posted, r.FORBIDDEN_REQUEST, "the client registered (POST /edev) although the server already "
+                 "lists its EndDevice", posted[0] if posted else None)
+
+
+@pytest.mark.vgi_case("CORE-012", feature="Programs", requires=("DerClient",))
+def test_CORE_012(csip, t) -> None:
+    """With two programs assigned, the client reads each program's DefaultDERControl and DERControlList."""
+    a = csip.program(1, default={"opModMaxLimW": "9000"})
+    b = csip.program(2, default={"opModMaxLimW": "7000"})
+    for prog in (a, b):
+        csip.client.expect("GET", f"/derp/{prog.number}/dderc", t.wait)
+        csip.client.expect("GET", f"/derp/{prog.number}/derc", t.wait)
+
+
+@pytest.mark.vgi_case("CORE-013", feature="Events", requires=("DerClient",))
+def test_CORE_013(csip, t) -> None:
+    """An event the server cancels while it runs (EventStatus cancelled) is answered cancelled (6), and the
+    client's Responses for it end there."""
+    ctl = csip.event(csip.program(1), {"opModMaxLimW": "4000"}, duration=10 * t.poll)
+    csip.client.expect_response(ctl.mrid, 2, t.lead + t.wait)
+    ctl.status = 2  # cancelled
+    csip.client.expect_response(ctl.mrid, 6, t.wait)
+
+
+@pytest.mark.vgi_case("CORE-014", feature="DER", requires=("DerClient", "DerSettings"))
+def test_CORE_014(following_client, dut, t) -> None:
+    """After registering, the client describes its DER: it PUTs DERCapability, DERSettings, DERStatus and
+    DERAvailability (each checked against the schema)."""
+    client = following_client
+    client.cursor = len(client.server.trace)
+    dut.perform("reregister")
+    for part in ("dercap", "derg", "ders", "dera"):
+        client.expect("PUT", f"/edev/*/der/1/{part}", t.wait)
+
+
+@pytest.mark.vgi_case("CORE-021", feature="Events", requires=("DerClient",))
+def test_CORE_021(csip, t) -> None:
+    """An event with randomizeStart starts within its window: the client reports started (2) no earlier than
+    the scheduled start and no later than the start plus randomizeStart (plus one pollRate and tolerance)."""
+    window = int(2 * t.poll)
+    ctl = csip.event(csip.program(1), {"opModMaxLimW": "6000"}, randomize_start=window,
+                     duration=window + 3 * t.poll + 2)
+    started = csip.client.expect_response(ctl.mrid, 2, t.lead + window + t.wait)
+    at = int(str(started.body.get("createdDateTime", "0")))
+    early, late = ctl.start - at, at - (ctl.start + window)
+    csip.client.check(early <= t.tolerance and late <= t.poll + t.tolerance, r.RANDOMIZATION,
+                      f"started at {at - ctl.start:+d} s from the scheduled start; the window is [0, {window}] s",
+                      started)
+
+
+@pytest.mark.vgi_case("CORE-022", feature="Events", requires=("DerClient",))
+def test_CORE_022(csip, t) -> None:
+    """An event that asks for responses (responseRequired 03) is answered received (1), started (2) and
+    completed (3), each as it happens (the order is checked over the trace)."""
+    ctl = csip.event(csip.program(1), {"opModMaxLimW": "5000"})
+    csip.client.expect_response(ctl.mrid, 1, t.wait)
+    csip.client.expect_response(ctl.mrid, 2, t.lead + t.wait)
+    csip.client.expect_response(ctl.mrid, 3, ctl.duration + t.wait)
+
+
+@pytest.mark.vgi_case("CORE-023", feature="Events", requires=("DerClient",))
+def test_CORE_023(csip, t) -> None:
+    """Two overlapping events of one program: the newer one supersedes the older, which the client reports
+    superseded (7); the newer one starts (2)."""
+    prog = csip.program(1)
+    older = csip.event(prog, {"opModMaxLimW": "7000"}, duration=6 * t.poll + 4)
+    csip.client.expect_response(older.mrid, 1, t.wait)
+    newer = csip.event(prog, {"opModMaxLimW": "4000"}, start_in=t.lead, duration=4 * t.poll + 2)
+    csip.client.expect_response(older.mrid, 7, t.lead + t.wait)
+    csip.client.expect_response(newer.mrid, 2, t.lead + t.wait)
+
+

@@ -1,0 +1,61 @@
+"""The fault catalog of the reference DER client: each fault, the CSIP suite test that must catch it and the
+rule id that test must report. `tests/test_fault_matrix.py` runs every entry; a fault no test catches is a
+suite defect. (Faults of `faults.FAULTS` not listed here are injectable but not yet shown to be caught.)"""
+
+from __future__ import annotations
+
+from ...faults import FaultCatalog
+from .. import rules as r
+from .faults import FAULTS
+
+VERSION = "2018"
+SEP2_FAULTS = FaultCatalog("IEEE 2030.5")
+
+
+def _f(name: str, test: str | tuple[str, ...], rule: str) -> None:
+    tests = (test,) if isinstance(test, str) else test
+    SEP2_FAULTS.fault(name, FAULTS[name], version=VERSION, tests=tuple(f"test_{t}" for t in tests), rule=rule)
+
+
+# communication and security
+_f("guesses_paths", "COMM_002", r.EXPECTED_REQUEST)
+_f("offers_only_other_suite", "COMM_003", r.TLS_HANDSHAKE)
+_f("requires_mica", "COMM_004A", r.TLS_HANDSHAKE)
+_f("refuses_deep_chains", ("COMM_004B", "COMM_004C"), r.TLS_HANDSHAKE)
+_f("accepts_bad_chain", ("COMM_004D", "COMM_004E", "COMM_004F"), r.TLS_BAD_CHAIN)
+_f("accepts_any_server", "COMM_004G", r.TLS_BAD_CHAIN)
+# polling, time, discovery
+_f("poll_too_fast", "CORE_003", r.POLL_TOO_OFTEN)
+_f("poll_too_slow", "CORE_003", r.POLL_MISSED)
+_f("skip_time_sync", "CORE_005", r.TIME_SYNC)
+_f("registers_in_band_always", "CORE_009", r.FORBIDDEN_REQUEST)
+_f("first_program_only", "CORE_012", r.EXPECTED_REQUEST)
+_f("stops_during_outage", "ERR_001", r.EXPECTED_REQUEST)
+# events and responses
+_f("ignores_cancellation", "CORE_013", r.EXPECTED_REQUEST)
+_f("no_cancelled_response", "CORE_013", r.EXPECTED_REQUEST)
+_f("randomizes_beyond_bound", "CORE_021", r.RANDOMIZATION)
+_f("no_received_response", "CORE_022", r.EXPECTED_REQUEST)
+_f("no_started_response", "CORE_022", r.EXPECTED_REQUEST)
+_f("no_completed_response", "CORE_022", r.EXPECTED_REQUEST)
+_f("late_started_response", "CORE_022", r.EXPECTED_REQUEST)
+_f("wrong_response_status_order", "CORE_022", r.RESPONSE_ORDER)
+_f("response_wrong_lfdi", "CORE_022", r.LFDI)
+_f("response_wrong_subject", "CORE_022", r.RESPONSE_SUBJECT)
+_f("applies_superseded", "CORE_023", r.EXPECTED_REQUEST)
+_f("no_superseded_response", "CORE_023", r.EXPECTED_REQUEST)
+# the DER it describes and what it reports
+_f("no_der_settings", "CORE_014", r.EXPECTED_REQUEST)
+_f("der_capability_schema_violation", "CORE_014", r.SCHEMA)
+_f("wrong_content_type", "CORE_014", r.CONTENT_TYPE)
+_f("no_der_status", "BASIC_028", r.EXPECTED_REQUEST)
+_f("no_log_events", "BASIC_027", r.EXPECTED_REQUEST)
+_f("wrong_reading_type", "BASIC_029", r.READING_TYPE)
+_f("readings_without_reading_type", "BASIC_029", r.READING_TYPE)
+# identification and control modes
+_f("skip_registration_check", "BASIC_001", r.REGISTRATION_PIN)
+_f("ignores_connect", "BASIC_009", r.CONTROL_NOT_FOLLOWED)
+_f("ignores_max_limit", "BASIC_010", r.CONTROL_NOT_FOLLOWED)
+_f("ignores_fixed_w", "BASIC_013", r.CONTROL_NOT_FOLLOWED)
+_f("ignores_primacy", "BASIC_016", r.CONTROL_NOT_FOLLOWED)
+_f("ignores_default_control", "BASIC_017", r.CONTROL_NOT_FOLLOWED)
