@@ -21,6 +21,8 @@ from typing import Any
 
 from lxml import etree
 
+from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
+
 from . import namespaces, rules as r
 
 NS = {**namespaces.NS,  # the prefixes findings use, plus two the payload builders need
@@ -216,28 +218,3 @@ def _fill(el: Any, value: Any, names: NameMap) -> None:
     else:
         el.text = _text(value)
 
-
-def _text(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
-# --- helpers for tests and checks ---------------------------------------------------------------------------
-def find(body: Any, path: str, default: Any = None) -> Any:
-    """Walk a decoded dict along 'a/b/c' (first item of lists on the way)."""
-    cur = body
-    for part in path.split("/"):
-        if isinstance(cur, list):
-            cur = cur[0] if cur else None
-        if not isinstance(cur, dict) or part not in cur:
-            return default
-        cur = cur[part]
-    return cur
-
-
-def as_list(v: Any) -> list[Any]:
-    """A repeated element is a list only when it repeats: this gives a list either way."""
-    if v is None:
-        return []
-    return v if isinstance(v, list) else [v]

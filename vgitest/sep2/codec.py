@@ -29,6 +29,8 @@ from typing import Any
 
 from lxml import etree
 
+from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
+
 from . import rules as r
 from .namespaces import NS, SEP, short_tag
 
@@ -193,30 +195,4 @@ def _attr_qname(k: str) -> str:
         prefix, local = k.split(":", 1)
         return f"{{{NS[prefix]}}}{local}"
     return k
-
-
-def _text(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
-# --- helpers for checks and tests ---------------------------------------------------------------------------
-def find(body: Any, path: str, default: Any = None) -> Any:
-    """Walk a decoded dict along 'a/b/c' (first item of lists on the way); ``default`` when absent."""
-    cur = body
-    for part in path.split("/"):
-        if isinstance(cur, list):
-            cur = cur[0] if cur else None
-        if not isinstance(cur, dict) or part not in cur:
-            return default
-        cur = cur[part]
-    return cur
-
-
-def as_list(v: Any) -> list[Any]:
-    """A repeated element is a list only when it repeats: this gives a list either way."""
-    if v is None:
-        return []
-    return v if isinstance(v, list) else [v]
 
