@@ -14,13 +14,10 @@ Run: python benchmarks/openadr_validation.py [--n N] [--max-seconds S]
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
-import statistics
 import sys
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from lxml import etree
@@ -29,56 +26,13 @@ from vgitest.openadr import schemas
 from vgitest.openadr.validator import OadrValidator
 
 try:
+    from benchmarks.batchtimer import Cell, measure  # noqa: F401  (Cell: part of this module's results)
     from benchmarks.openadr_corpus import build_corpus
 except ImportError:
+    from batchtimer import Cell, measure  # type: ignore[no-redef]  # noqa: F401
     from openadr_corpus import build_corpus  # type: ignore[no-redef]
 
-BATCH_SECONDS = 0.002  # calls are timed in batches of about this long (a single lxml call is ~1 µs)
 METHODS = ("(a) lxml tree", "(a*) vgitest", "(b) lxml bytes", "(c) xmlschema bytes", "(c') xmlschema tree")
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One method on one message type: calls made, time spent, median time per call, hit the time cap."""
-
-    calls: int
-    seconds: float
-    median_us: float
-    capped: bool
-
-    @property
-    def rate(self) -> float:
-        return self.calls / self.seconds
-
-
-def measure(fn: Callable[[], object], n: int, max_seconds: float) -> Cell:
-    """Time ``n`` calls (fewer if ``max_seconds`` runs out) in batches; gc is off while timing, as in timeit."""
-    for _ in range(3):
-        fn()
-    t0 = time.perf_counter()
-    fn()
-    single = max(time.perf_counter() - t0, 1e-7)
-    batch = max(1, min(max(n // 20, 1), int(BATCH_SECONDS / single)))
-    per_call: list[float] = []
-    done, spent = 0, 0.0
-    deadline = time.perf_counter() + max_seconds
-    gc.collect()
-    gc.disable()
-    try:
-        while done < n:
-            k = min(batch, n - done)
-            t0 = time.perf_counter()
-            for _ in range(k):
-                fn()
-            t1 = time.perf_counter()
-            per_call.append((t1 - t0) / k)
-            done += k
-            spent += t1 - t0
-            if t1 >= deadline:
-                break
-    finally:
-        gc.enable()
-    return Cell(done, spent, statistics.median(per_call) * 1e6, done < n)
 
 
 def check_corpus(corpus: dict[str, bytes], schema: etree.XMLSchema, xs: Any, parser: etree.XMLParser) -> None:

@@ -12,9 +12,7 @@ Run: python benchmarks/sep2_validation.py [--n N] [--max-seconds S]
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,42 +25,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.sep2.payloads import CSIP_AUS_DER_CONTROL, RESOURCES, RESPONSE  # noqa: E402
+from benchmarks.batchtimer import measure  # noqa: E402
 from vgitest.sep2 import codec  # noqa: E402
 from vgitest.sep2.validator import Sep2Validator  # noqa: E402
 
-BATCH_SECONDS = 0.002  # calls are timed in batches of about this long
 CONFIGS = (("2018", False), ("2023", False), ("2018", True))
 METHODS = ("(a) tree", "(b) bytes")
-
-
-def measure(fn: Callable[[], object], n: int, max_seconds: float) -> tuple[float, float, bool]:
-    """(calls per second, median µs per call, hit the time cap) for up to ``n`` calls; gc off while timing."""
-    for _ in range(3):
-        fn()
-    t0 = time.perf_counter()
-    fn()
-    single = max(time.perf_counter() - t0, 1e-7)
-    batch = max(1, min(max(n // 20, 1), int(BATCH_SECONDS / single)))
-    per_call: list[float] = []
-    done, spent = 0, 0.0
-    deadline = time.perf_counter() + max_seconds
-    gc.collect()
-    gc.disable()
-    try:
-        while done < n:
-            k = min(batch, n - done)
-            t0 = time.perf_counter()
-            for _ in range(k):
-                fn()
-            t1 = time.perf_counter()
-            per_call.append((t1 - t0) / k)
-            done += k
-            spent += t1 - t0
-            if t1 >= deadline:
-                break
-    finally:
-        gc.enable()
-    return done / spent, statistics.median(per_call) * 1e6, done < n
 
 
 def corpus(csip_aus: bool) -> dict[str, bytes]:
@@ -110,7 +78,8 @@ def main() -> int:
             }
             row = ""
             for m in METHODS:
-                rate, median_us, capped = measure(fns[m], args.n, args.max_seconds)
+                cell = measure(fns[m], args.n, args.max_seconds)
+                rate, median_us, capped = cell.rate, cell.median_us, cell.capped
                 rates[m].append(rate)
                 row += f" | {rate:>10,.0f} {median_us:>8.1f}{'*' if capped else ' '}"
             print(f"{name:<22}{len(raw):>6}{row}", flush=True)
