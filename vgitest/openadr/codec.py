@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import threading
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
+
+from .. import safexml
 
 from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
 
@@ -33,19 +34,7 @@ SCHEMA_VERSION = "2.0b"
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2.0b payload, far below what could hurt the harness
 
 _XS = "{http://www.w3.org/2001/XMLSchema}"
-_HOSTILE = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"),
-            "<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
-_local = threading.local()
 
-
-def _parser() -> etree.XMLParser:
-    """One parser per thread (lxml parsers must not be shared between threads)."""
-    p = getattr(_local, "parser", None)
-    if p is None:
-        p = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                            huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
-        _local.parser = p
-    return p
 
 
 # --- names --------------------------------------------------------------------------------------------------
@@ -88,7 +77,7 @@ def name_map(folder: Path | None = None) -> NameMap:
         folder = schema_dir()
     found: dict[str, set[str]] = {}
     for xsd in sorted(Path(folder).glob("*.xsd")):
-        root = etree.parse(str(xsd), _parser()).getroot()
+        root = etree.parse(str(xsd), safexml.parser()).getroot()
         tns = root.get("targetNamespace", "")
         qualified = root.get("elementFormDefault") == "qualified"
         for el in root.iter(f"{_XS}element"):
@@ -117,23 +106,9 @@ class Decoded:
 def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY, names: NameMap | None = None) -> Decoded:
     """Parse a body safely; never raises for bad input."""
     out = Decoded()
-    if len(raw) > max_bytes:
-        out.problems.append((r.BODY_TOO_LARGE, f"the body has {len(raw)} bytes, more than the {max_bytes} accepted"))
-        return out
-    if any(marker in raw for marker in _HOSTILE):
-        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE or entities; refused without parsing"))
-        return out
-    try:
-        root = etree.fromstring(raw, _parser())
-    except etree.XMLSyntaxError as exc:
-        out.problems.append((r.XML_MALFORMED, f"not well-formed XML: {exc}"))
-        return out
-    except ValueError as exc:  # e.g. an encoding declaration lxml cannot use
-        out.problems.append((r.XML_MALFORMED, f"not parseable XML: {exc}"))
-        return out
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # declared in an encoding we did not scan
-        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE; refused"))
+    root, problems = safexml.parse(raw, max_bytes)
+    if root is None:
+        out.problems.extend((_KINDS[kind], text) for kind, text in problems)
         return out
     out.doc = root
     message = payload_element(root)
@@ -218,3 +193,6 @@ def _fill(el: Any, value: Any, names: NameMap) -> None:
     else:
         el.text = _text(value)
 
+
+_KINDS = {safexml.TOO_LARGE: r.BODY_TOO_LARGE, safexml.HOSTILE: r.XML_HOSTILE,
+          safexml.MALFORMED: r.XML_MALFORMED}  # safexml's problem kinds as this protocol's rule ids

@@ -24,10 +24,11 @@ pairs, never raised: bad input from a client is a finding, not a crash.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from typing import Any
 
 from lxml import etree
+
+from .. import safexml
 
 from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
 
@@ -38,20 +39,7 @@ __all__ = ["DEFAULT_MAX_BODY", "Decoded", "as_list", "decode", "encode", "find",
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2030.5 resource or list page, far below harm
 
-_MARKERS = ("<!DOCTYPE", "<!ENTITY")
-_HOSTILE = tuple(m.encode(enc) for m in _MARKERS
-                 for enc in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
-_local = threading.local()
 
-
-def _parser() -> etree.XMLParser:
-    """One parser per thread (lxml parsers must not be shared between threads)."""
-    p = getattr(_local, "parser", None)
-    if p is None:
-        p = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                            huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
-        _local.parser = p
-    return p
 
 
 # --- decoding -----------------------------------------------------------------------------------------------
@@ -72,23 +60,9 @@ class Decoded:
 def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY) -> Decoded:
     """Parse a body safely; never raises for bad input (see the module docstring for what is refused)."""
     out = Decoded()
-    if len(raw) > max_bytes:
-        out.problems.append((r.BODY_TOO_LARGE, f"the body has {len(raw)} bytes, more than the {max_bytes} accepted"))
-        return out
-    if any(marker in raw for marker in _HOSTILE):
-        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE or entities; refused without parsing"))
-        return out
-    try:
-        root = etree.fromstring(raw, _parser())
-    except etree.XMLSyntaxError as exc:
-        out.problems.append((r.XML_MALFORMED, f"not well-formed XML: {exc}"))
-        return out
-    except ValueError as exc:  # e.g. an encoding declaration lxml cannot use
-        out.problems.append((r.XML_MALFORMED, f"not parseable XML: {exc}"))
-        return out
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # declared in an encoding not scanned
-        out.problems.append((r.XML_HOSTILE, "the body declares a DOCTYPE; refused"))
+    root, problems = safexml.parse(raw, max_bytes)
+    if root is None:
+        out.problems.extend((_KINDS[kind], text) for kind, text in problems)
         return out
     out.doc = root
     out.name = key(root.tag)
@@ -196,3 +170,6 @@ def _attr_qname(k: str) -> str:
         return f"{{{NS[prefix]}}}{local}"
     return k
 
+
+_KINDS = {safexml.TOO_LARGE: r.BODY_TOO_LARGE, safexml.HOSTILE: r.XML_HOSTILE,
+          safexml.MALFORMED: r.XML_MALFORMED}  # safexml's problem kinds as this protocol's rule ids
