@@ -398,6 +398,15 @@ def running_transaction(booted_station: Any, dut: Any, vgi_profile: Any) -> dict
 
 
 
+def _session_for_test(session: Any, request: pytest.FixtureRequest) -> Any:
+    """An HTTP fake's session with this test's settings back to defaults, reading from the test's first frame."""
+    session.reset_for_test()
+    rec = request.node.stash.get(RECORD, None)
+    if rec is not None:
+        session.cursor = rec["start"]
+    return session
+
+
 # --- OpenADR fixtures ---------------------------------------------------------------------------------------
 @pytest.fixture
 def vtn(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
@@ -408,12 +417,7 @@ def vtn(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
 @pytest.fixture
 def ven(vtn: Any, dut: Any, request: pytest.FixtureRequest) -> Any:
     """The VEN under test as the fake VTN sees it (per-test overrides and queue reset)."""
-    session = vtn.session
-    session.reset_for_test()
-    rec = request.node.stash.get(RECORD, None)
-    if rec is not None:
-        session.cursor = rec["start"]
-    return session
+    return _session_for_test(vtn.session, request)
 
 
 @pytest.fixture
@@ -443,12 +447,7 @@ def sep2_server(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
 @pytest.fixture
 def der_client(sep2_server: Any, dut: Any, request: pytest.FixtureRequest) -> Any:
     """The DER client under test as the fake 2030.5 server sees it (per-test overrides and outage reset)."""
-    session = sep2_server.session
-    session.reset_for_test()
-    rec = request.node.stash.get(RECORD, None)
-    if rec is not None:
-        session.cursor = rec["start"]
-    return session
+    return _session_for_test(sep2_server.session, request)
 
 
 @pytest.fixture
