@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from vgitest.sep2.codec import as_list, find
+from vgitest.verdict import Inconclusive
 
 W = "38"  # ReadingType uom: watts
 
@@ -42,4 +43,20 @@ def wait_readings(state: Any, since: int, n: int, timeout: float) -> list[tuple[
         got = power_readings(state, since)
         if len(got) >= n or time.monotonic() >= deadline:
             return got
+        time.sleep(0.1)
+
+
+def rated_w(client: Any, t: Any) -> float:
+    """The client's rated maximum power as it described it (DERCapability rtgMaxW), in watts; waits (bounded)
+    for the description of a client that is still starting."""
+    deadline = time.monotonic() + t.wait
+    while True:
+        dev = next(iter(client.state.devices.values()), None)
+        cap = dev.der.get("dercap", {}) if dev is not None else {}
+        rtg = cap.get("rtgMaxW") if isinstance(cap, dict) else None
+        if isinstance(rtg, dict):
+            return float(rtg.get("value", 0)) * 10 ** int(str(rtg.get("multiplier", "0")))
+        if time.monotonic() >= deadline:
+            raise Inconclusive("the client has not described its rated power (DERCapability rtgMaxW; CORE-014 "
+                               "checks that it does)")
         time.sleep(0.1)

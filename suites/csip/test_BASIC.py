@@ -3,39 +3,20 @@ power it then reports must follow the control), alarms, status and metering."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from helpers_csip import W, wait_readings
+from helpers_csip import W, rated_w, wait_readings
 from vgitest.sep2 import rules as r
 from vgitest.sep2.codec import as_list
-from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
-
-
-def _rated_w(client, t) -> float:  # noqa: ANN001
-    """The client's rated maximum power as it described it (DERCapability rtgMaxW), in watts; waits (bounded)
-    for the description of a client that is still starting."""
-    deadline = time.monotonic() + t.wait
-    while True:
-        dev = next(iter(client.state.devices.values()), None)
-        cap = dev.der.get("dercap", {}) if dev is not None else {}
-        rtg = cap.get("rtgMaxW") if isinstance(cap, dict) else None
-        if isinstance(rtg, dict):
-            return float(rtg.get("value", 0)) * 10 ** int(str(rtg.get("multiplier", "0")))
-        if time.monotonic() >= deadline:
-            raise Inconclusive("the client has not described its rated power (DERCapability rtgMaxW; CORE-014 "
-                               "checks that it does)")
-        time.sleep(0.1)
 
 
 def _follows(csip, dut, t, base: dict, expect_w, what: str) -> None:  # noqa: ANN001
     """Run an event with `base` while the EV asks for full power; the readings taken while it is in force must
     satisfy `expect_w(watts)`."""
     client = csip.client
-    rated = _rated_w(client, t)
+    rated = rated_w(client, t)
     dut.perform("set_power", w=rated)
     ctl = csip.event(csip.program(1), base, duration=4 * t.poll + 4)
     client.expect_response(ctl.mrid, 2, t.lead + t.wait)
@@ -125,47 +106,3 @@ def test_BASIC_029(following_client, t) -> None:
             if any(isinstance(x, dict) and isinstance(x.get("ReadingType"), dict) and str(x["ReadingType"].get("uom")) == W
                    for x in as_list(m.get("MirrorMeterReading")))]
     client.check(mups, r.READING_TYPE, "no MirrorUsagePoint declares a power reading (ReadingType uom 38)")
-
-
-@pytest.mark.vgi_case("BASIC-016", feature="Precedence", requires=("DerClient", "Metering"))
-def test_BASIC_016(csip, dut, t) -> None:
-    """Two programs with overlapping events: the event of the program with the lower primacy number is the
-    one in force, so the reported power follows its limit (20 %), not the other's (80 %)."""
-    client = csip.client
-    rated = _rated_w(client, t)
-    dut.perform("set_power", w=rated)
-    strong, weak = csip.program(1), csip.program(5)
-    duration = 4 * t.poll + 4
-    csip.event(weak, {"opModMaxLimW": "8000"}, duration=duration)
-    ctl = csip.event(strong, {"opModMaxLimW": "2000"}, duration=duration)
-    while csip.state.now() < ctl.start:  # bounded: the event starts t.lead from now
-        time.sleep(0.2)
-    since = len(csip.state.readings)
-    got = wait_readings(csip.state, since, 2, 4 * t.poll + t.wait)
-    inside = [w for at, w in got if ctl.start + t.poll <= at <= ctl.start + ctl.duration]
-    if not inside:
-        pytest.skip("no power reading arrived while the events were in force")
-    bad = [w for w in inside if abs(w) > 0.21 * rated]
-    client.check(not bad, r.CONTROL_NOT_FOLLOWED, f"with the primacy-1 program's 20 % limit in force the client "
-                 f"reported {bad[:3]} W (rated {rated:g} W)")
-
-
-@pytest.mark.vgi_case("BASIC-017", feature="Precedence", requires=("DerClient", "Metering"))
-def test_BASIC_017(csip, dut, t) -> None:
-    """With no event in force, the DefaultDERControl of the client's program applies: the reported power stays
-    within its 40 % limit."""
-    client = csip.client
-    rated = _rated_w(client, t)
-    dut.perform("set_power", w=rated)
-    for prog in list(csip.state.programs):  # only this test's program: its default is the one that applies
-        csip.hide(prog)
-    csip.program(1, default={"opModMaxLimW": "4000"})
-    client.expect("GET", "/derp/*/dderc", t.wait, fresh=True)
-    since = len(csip.state.readings)
-    got = wait_readings(csip.state, since, 3, 4 * t.poll + t.wait)
-    later = [w for _, w in got[1:]]  # the first may predate the default
-    if not later:
-        pytest.skip("no power reading arrived")
-    bad = [w for w in later if abs(w) > 0.41 * rated]
-    client.check(not bad, r.CONTROL_NOT_FOLLOWED, f"with the default 40 % limit the client reported {bad[:3]} W "
-                 f"(rated {rated:g} W)")

@@ -52,6 +52,11 @@ RESPONSE_ORDER = R("SEP2-RESPONSE-ORDER", "fail",
 RESPONSE_SUBJECT = R("SEP2-RESPONSE-SUBJECT", "fail",
                      "A Response names an event (subject mRID) the server never gave this client",
                      "IEEE 2030.5-2018 Response function set (subject); CSIP CORE-022", P).id
+RESPONSE_STATUS = R("SEP2-RESPONSE-STATUS", "fail",
+                    "A Response status does not fit what happened to the event (superseded although no event "
+                    "with a control mode in common overlapped it)",
+                    "IEEE 2030.5-2018 DER function set (event overlap and superseding by control mode); "
+                    "CSIP BASIC-024 to 026", P).id
 
 # Transport security (CSIP: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, mutual authentication)
 TLS_HANDSHAKE = R("SEP2-TLS-HANDSHAKE", "fail",

@@ -21,9 +21,15 @@ FAULTS: dict[str, str] = {
     "wrong_lfdi_in_end_device": "The EndDevice it POSTs carries an lFDI that is not its certificate's",
     "wrong_sfdi_check_digit": "The EndDevice it POSTs carries an sFDI with a wrong check digit",
     # event precedence and application
-    "ignores_primacy": "Of overlapping events of different programs, follows the one with the highest primacy number",
+    "ignores_primacy": ("Of overlapping events, or default controls, of different programs follows the program "
+                        "with the highest primacy number"),
     "applies_superseded": "Of overlapping events of one program, keeps the older one",
     "ignores_default_control": "Runs unlimited when no event is active instead of applying the DefaultDERControl",
+    "default_over_event": "Applies the DefaultDERControl even while an event is in force",
+    "keeps_only_next_event": ("Holds one scheduled event at a time: of two received events the later-starting one "
+                              "is dropped"),
+    "resumes_superseded": "Returns to an event it reported superseded once the event that superseded it ends",
+    "supersedes_independent": "Treats overlapping events as conflicting even when they set different control modes",
     "ignores_cancellation": "Keeps applying an event after the server cancelled it (and never answers 6)",
     "ignores_randomization": "Starts events exactly at their start time although randomizeStart is set",
     "randomizes_beyond_bound": "Shifts event starts by twice randomizeStart (beyond the allowed window)",

@@ -641,11 +641,24 @@ class ReferenceDerClient(LoopSimulator):
         if ev.eff_end <= self._server_now():
             ev.state = "done"  # history: nothing to do, nothing to say
             return
+        if self.has("keeps_only_next_event") and self._drop_all_but_next(ev):
+            return
         self.log.append(f"event {mrid}: start {ev.start}+{ev.start_offset:.1f}, {ev.duration} s, {ev.base}")
         if self.has("wrong_response_status_order"):
             ev.held_received = True
         else:
             self._respond(ev, RECEIVED)
+
+    def _drop_all_but_next(self, ev: Event) -> bool:
+        """The fault keeps_only_next_event: one slot for the next event; a later-starting one is dropped
+        unheard (True when `ev` itself was dropped)."""
+        pending = [e for e in self.events.values() if e.state == "scheduled" and e is not ev]
+        if any(e.eff_start <= ev.eff_start for e in pending):
+            ev.state = "done"
+            return True
+        for e in pending:
+            e.state = "done"
+        return False
 
     def _rank(self, ev: Event) -> tuple:
         primacy = -ev.primacy if self.has("ignores_primacy") else ev.primacy
@@ -662,7 +675,11 @@ class ReferenceDerClient(LoopSimulator):
             await asyncio.sleep(TICK_S)
 
     def _tick(self) -> None:
-        """Advance every event on server time, then apply the winner (or the default control)."""
+        """Advance every event on server time, then apply the winners over the default control.
+
+        Control modes are independent: a live event loses (superseded, 7) only to a better-ranked live event
+        that sets one of its modes; events with disjoint modes are in force together, and a mode no live
+        event sets keeps the DefaultDERControl's value."""
         now = self._server_now()
         for ev in self.events.values():
             if ev.state == "done":
@@ -677,27 +694,48 @@ class ReferenceDerClient(LoopSimulator):
                 if ev.state == "active":
                     self._respond(ev, COMPLETED)
                 ev.state = "done"
-        live = [ev for ev in self.events.values() if ev.state != "done" and ev.eff_start <= now < ev.eff_end]
-        if not live:
-            self._apply_default()
-            return
-        winner = min(live, key=self._rank)
+        live = sorted((ev for ev in self.events.values() if ev.state != "done" and ev.eff_start <= now < ev.eff_end),
+                      key=self._rank)
+        winners: list[Event] = []
         for ev in live:
-            if ev is not winner:
+            if not any(self._conflict(ev, w) for w in winners):
+                winners.append(ev)
+            elif self.has("resumes_superseded"):
+                if SUPERSEDED not in ev.sent:  # says superseded, but keeps the event for later
+                    self._respond(ev, SUPERSEDED)
+            else:
                 ev.state = "done"
                 self._respond(ev, SUPERSEDED)
-        if winner.state == "scheduled":
-            winner.state = "active"
-            self._respond(winner, STARTED)
-        self._apply(winner.mrid, winner.base)
+        if not winners:
+            self._apply_default()
+            return
+        default = self._default()
+        merged: dict = dict(default[1]) if default else {}  # modes no event sets keep their default
+        for ev in reversed(winners):  # the best-ranked event's modes are written last
+            if ev.state == "scheduled":
+                ev.state = "active"
+                self._respond(ev, STARTED)
+            merged.update(ev.base)
+        if self.has("default_over_event") and default is not None:
+            merged.update(default[1])  # the default's modes written over the events'
+        self._apply("+".join(ev.mrid for ev in winners), merged)
 
-    def _apply_default(self) -> None:
+    def _conflict(self, ev: Event, other: Event) -> bool:
+        """Two events conflict when they set a control mode in common (opMod…; rampTms is not a mode)."""
+        if self.has("supersedes_independent"):
+            return True
+        return bool(_modes(ev.base) & _modes(other.base))
+
+    def _default(self) -> tuple[str, dict] | None:
+        """The DefaultDERControl in force: that of the best-ranked (lowest primacy) program that has one."""
         progs = [(p["primacy"], href) for href, p in self.programs.items() if href in self.defaults]
         if not progs or self.has("ignores_default_control"):
-            self._apply("none", {})
-            return
+            return None
         _, href = max(progs) if self.has("ignores_primacy") else min(progs)
-        self._apply(f"default:{href}", self.defaults[href])
+        return f"default:{href}", self.defaults[href]
+
+    def _apply_default(self) -> None:
+        self._apply(*(self._default() or ("none", {})))
 
     def _limit_of(self, base: dict) -> float | None:
         """The power limit a DERControlBase sets for a charger (W); None: no limit."""
@@ -778,6 +816,10 @@ class ReferenceDerClient(LoopSimulator):
                 await asyncio.sleep(min(8.0, 0.5 * 2 ** attempt))
             else:
                 self.log.append(f"Response {body['status']} for {body['subject']} dropped after 6 attempts")
+
+
+def _modes(base: dict) -> frozenset[str]:
+    return frozenset(k for k in base if k.startswith("opMod"))
 
 
 def _int_hex(value: Any) -> int:
