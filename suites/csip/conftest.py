@@ -4,6 +4,7 @@ reference client, overridable in a vendor's profile)."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 import pytest
@@ -37,9 +38,12 @@ class Scenario:
         self._programs: list[Any] = []
         self._controls: list[tuple[Any, Any]] = []
         self._hidden: list[Any] = []
+        self._groups: list[int] = []
 
-    def program(self, primacy: int, *, default: dict | None = None, description: str = "") -> Any:
-        prog = self.state.add_program(primacy, default=default, description=description or f"test p{primacy}")
+    def program(self, primacy: int, *, default: dict | None = None, description: str = "", group: int = 1) -> Any:
+        """A DERProgram listed in `group` (a FunctionSetAssignments; 1 is the one every device has)."""
+        prog = self.state.add_program(primacy, default=default, description=description or f"test p{primacy}",
+                                      fsa=group)
         self._programs.append(prog)
         return prog
 
@@ -53,6 +57,48 @@ class Scenario:
         self._controls.append((program, ctl))
         return ctl
 
+    def group(self, description: str) -> int:
+        """A new group (FunctionSetAssignments) appended to every device's list."""
+        n = self.state.add_fsa(description)
+        self._groups.append(n)
+        for dev in self.state.devices.values():
+            dev.fsas.append(n)
+        return n
+
+    def ungroup(self, group: int) -> None:
+        """Take a group off every device's list (its programs stay on the server, unreachable)."""
+        for dev in self.state.devices.values():
+            if group in dev.fsas:
+                dev.fsas.remove(group)
+
+    def _cancel_unfinished(self) -> None:
+        """Events of this test that have not ended are cancelled, and the client is given (bounded) time to see
+        it, so that none of them runs on into the next test once its program is gone."""
+        now = self.state.now()
+        open_ = [(p, c) for p, c in self._controls if c in p.controls and c.status < 2
+                 and now < c.start + c.duration + (c.randomize_start or 0) + (c.randomize_duration or 0)]
+        if not open_:
+            return
+        trace = self.client.server.trace
+        start = len(trace)
+        for _, ctl in open_:
+            ctl.status = 2  # cancelled
+        lists = {f"/derp/{p.number}/derc" for p, _ in open_}
+        mrids = {c.mrid for _, c in open_}
+        deadline = time.monotonic() + self.t.poll + 1.5
+        seen: set[str] = set()
+        while lists - seen and time.monotonic() < deadline:  # bounded: one pollRate and a margin
+            seen |= {str(f.meta.get("path")) for f in trace.since(start) if f.kind == "REQUEST"}
+            time.sleep(0.05)
+        deadline = min(deadline, time.monotonic() + 0.5)  # then a moment for its Responses 6 (for events it had
+        # not already finished)
+        while time.monotonic() < deadline:
+            said = {f.body.get("subject") for f in trace.since(start) if f.kind == "REQUEST"
+                    and isinstance(f.body, dict) and f.body.get("status") == "6"}
+            if mrids <= said:
+                break
+            time.sleep(0.05)
+
     def hide(self, program: Any) -> None:
         """Take a program that is not this test's off the list for the test's duration."""
         if program in self.state.programs:
@@ -60,6 +106,9 @@ class Scenario:
             self._hidden.append(program)
 
     def cleanup(self) -> None:
+        self._cancel_unfinished()
+        for n in self._groups:
+            self.ungroup(n)
         self.state.programs.extend(p for p in self._hidden if p not in self.state.programs)
         for prog, ctl in self._controls:
             if ctl in prog.controls:

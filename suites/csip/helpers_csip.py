@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
+from vgitest.sep2 import rules as r
 from vgitest.sep2.codec import as_list, find
 from vgitest.verdict import Inconclusive
 
@@ -60,3 +63,65 @@ def rated_w(client: Any, t: Any) -> float:
             raise Inconclusive("the client has not described its rated power (DERCapability rtgMaxW; CORE-014 "
                                "checks that it does)")
         time.sleep(0.1)
+
+
+SLACK = 0.02  # of rated power: what a reading may be off the limit in force (metering and rounding)
+
+
+def limit(pct: int) -> dict:
+    """A DERControlBase limiting active power to `pct` % of rated (opModMaxLimW)."""
+    return {"opModMaxLimW": str(pct * 100)}
+
+
+PF_090 = {"opModFixedPFInjectW": {"displacement": "90", "excitation": "false", "multiplier": "-2"}}  # independent
+# of the active-power limit: a reactive-power mode
+
+
+class Run:
+    """One precedence scenario: its programs, the client's rated power, and phase checks on the readings."""
+
+    def __init__(self, csip: Any, dut: Any, t: Any) -> None:
+        self.csip, self.t, self.client = csip, t, csip.client
+        self.rated = rated_w(self.client, t)
+        for prog in list(csip.state.programs):
+            csip.hide(prog)
+        dut.perform("set_power", w=self.rated)
+        self.since_frame = len(self.client.server.trace)
+        self.since_reading = len(csip.state.readings)
+        self.start = csip.state.now()
+
+    def at(self, offset: float) -> float:
+        """Server time `offset` seconds after the PIXIT lead (when the first event starts)."""
+        return self.start + self.t.lead + offset
+
+    def sleep_until(self, when: float) -> None:
+        while self.csip.state.now() < when:  # bounded: `when` is a few pollRates ahead
+            time.sleep(0.1)
+
+    def phase(self, start: float, end: float, below: int, above: int | None = None, what: str = "") -> None:
+        """Readings that arrived between `start` (plus one post period for the change to show) and `end` must
+        be at most `below` % of rated power and, when given, more than `above` %."""
+        self.sleep_until(end + 0.5)
+        got = [w for at, w in power_readings(self.csip.state, self.since_reading)
+               if start + self.t.poll <= at <= end]
+        if not got:
+            pytest.skip(f"no power reading arrived during {what} (the client's post rate is too long for this "
+                        "test's phases; lengthen event_lead_s or shorten the post rate)")
+        hi = (below / 100 + SLACK) * self.rated
+        lo = None if above is None else (above / 100 + SLACK) * self.rated
+        bad = [w for w in got if abs(w) > hi or (lo is not None and abs(w) <= lo)]
+        band = f"at most {below} %" + ("" if above is None else f" and above {above} %")
+        self.client.check(not bad, r.CONTROL_NOT_FOLLOWED, f"during {what} the power must be {band} of rated "
+                          f"{self.rated:g} W; the client reported {[round(w) for w in bad[:4]]} W")
+
+    def answered(self, ctl: Any, status: int, timeout: float) -> Any:
+        """The client's Response `status` for `ctl`, whenever since the test began (order is checked over the
+        whole trace by SEP2-RESPONSE-ORDER)."""
+        self.client.cursor = self.since_frame
+        return self.client.expect_response(ctl.mrid, status, timeout)
+
+    def never_said(self, ctl: Any, status: int, why: str) -> None:
+        said = [f for f in self.client.requests(self.since_frame) if isinstance(f.body, dict)
+                and f.body.get("subject") == ctl.mrid and f.body.get("status") == str(status)]
+        if said:
+            self.client.fail(r.RESPONSE_STATUS, f"the client reported status {status} for {ctl.mrid}: {why}", said[0])

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from helpers_csip import Run, limit
 from vgitest.sep2 import rules as r
 
 pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
@@ -139,3 +140,37 @@ def test_CORE_023(csip, t) -> None:
     csip.client.expect_response(newer.mrid, 2, t.lead + t.wait)
 
 
+
+
+@pytest.mark.vgi_case("CORE-010", feature="Groups", requires=("DerClient",))
+def test_CORE_010(csip, t) -> None:
+    """A second group (FunctionSetAssignments) appears in the client's list: the client reads it, the program
+    list it links and that program's controls (and keeps polling them at the pollRate, which the trace check
+    judges)."""
+    client = csip.client
+    since = len(client.server.trace)
+    group = csip.group("feeder 12")
+    prog = csip.program(3, group=group, description="feeder 12 program")
+    for path in (f"/edev/*/fsa/{group}", f"/edev/*/fsa/{group}/derp", f"/derp/{prog.number}/derc"):
+        client.cursor = since
+        client.expect("GET", path, t.wait)
+    client.cursor = since
+    client.expect("GET", f"/edev/*/fsa/{group}/derp", t.wait)
+    client.expect("GET", f"/edev/*/fsa/{group}/derp", t.wait)  # polled again, not read once
+
+
+@pytest.mark.vgi_case("CORE-011", feature="Groups", requires=("DerClient", "Metering"))
+def test_CORE_011(csip, dut, t) -> None:
+    """The server takes a group off the client's list: the programs only that group carried stop applying
+    (its 20 % default held while it was listed; afterwards the EV gets more)."""
+    run = Run(csip, dut, t)
+    group = csip.group("transformer 7")
+    prog = csip.program(1, group=group, default=limit(20))
+    run.client.cursor = run.since_frame
+    run.client.expect("GET", f"/derp/{prog.number}/dderc", t.wait)
+    now = csip.state.now()
+    run.phase(now, now + 2 * t.poll + 1, 20, what="the group's default control")
+    csip.ungroup(group)
+    run.client.expect("GET", "/edev/*/fsa", t.wait, fresh=True)  # the client sees the shorter list
+    now = csip.state.now()
+    run.phase(now, now + 2 * t.poll + 1, 100, 20, what="the time after the group was taken away")

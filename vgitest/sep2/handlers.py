@@ -101,7 +101,7 @@ def end_device_body(state: Sep2State, dev: Device) -> dict:
                            "lFDI": dev.lfdi, "LogEventListLink": {"@href": f"{base}/lel", "@all": str(
                                len(dev.log_events))},
                            "sFDI": str(dev.sfdi), "changedTime": str(dev.changed), "enabled": "true",
-                           "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": "1"}}
+                           "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": str(len(dev.fsas))}}
     if dev.post_rate is not None:
         out["postRate"] = str(dev.post_rate)
     out["RegistrationLink"] = {"@href": f"{base}/rg"}
@@ -146,24 +146,38 @@ def _registration(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 
 # --- function sets, programs, controls ----------------------------------------------------------------------
-def _fsa_body(dev: Device) -> dict:
-    base = f"/edev/{dev.number}/fsa/1"
-    return {"@href": base, "DERProgramListLink": {"@href": f"{base}/derp"}, "TimeLink": {"@href": "/tm"},
-            "mRID": f"F1{dev.number:030X}", "description": "vgitest programs"}
+def _fsa_body(state: Sep2State, dev: Device, fsa: int) -> dict:
+    base = f"/edev/{dev.number}/fsa/{fsa}"
+    listed = str(len(_fsa_programs(state, fsa)))
+    return {"@href": base, "DERProgramListLink": {"@href": f"{base}/derp", "@all": listed},
+            "TimeLink": {"@href": "/tm"}, "mRID": f"F{fsa:03X}{dev.number:028X}",
+            "description": state.fsa_names.get(fsa, "")[:32]}
+
+
+def _fsa_programs(state: Sep2State, fsa: int) -> list[Program]:
+    return sorted((p for p in state.programs if p.fsa == fsa), key=lambda p: p.primacy)
+
+
+def _own_fsa(state: Sep2State, req: Request, m: re.Match) -> tuple[Device, int] | Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    fsa = int(m["f"])
+    return (dev, fsa) if fsa in dev.fsas else Reply(404)
 
 
 def _fsa_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev = _own(state, req, m["i"])
     if isinstance(dev, Reply):
         return dev
-    items, total = page([_fsa_body(dev)], req.query)
+    items, total = page([_fsa_body(state, dev, f) for f in dev.fsas], req.query)
     return Reply(200, "FunctionSetAssignmentsList", list_body(f"/edev/{dev.number}/fsa", "FunctionSetAssignments",
                                                               items, total, state.poll_rate_s))
 
 
 def _fsa(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    dev = _own(state, req, m["i"])
-    return dev if isinstance(dev, Reply) else Reply(200, "FunctionSetAssignments", _fsa_body(dev))
+    got = _own_fsa(state, req, m)
+    return got if isinstance(got, Reply) else Reply(200, "FunctionSetAssignments", _fsa_body(state, *got))
 
 
 def program_body(prog: Program) -> dict:
@@ -181,12 +195,12 @@ def program_body(prog: Program) -> dict:
 
 
 def _programs(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    dev = _own(state, req, m["i"])
-    if isinstance(dev, Reply):
-        return dev
-    progs = sorted(state.programs, key=lambda p: p.primacy)
-    items, total = page([program_body(p) for p in progs], req.query)
-    return Reply(200, "DERProgramList", list_body(f"/edev/{dev.number}/fsa/1/derp", "DERProgram", items, total,
+    got = _own_fsa(state, req, m)
+    if isinstance(got, Reply):
+        return got
+    dev, fsa = got
+    items, total = page([program_body(p) for p in _fsa_programs(state, fsa)], req.query)
+    return Reply(200, "DERProgramList", list_body(f"/edev/{dev.number}/fsa/{fsa}/derp", "DERProgram", items, total,
                                                   state.poll_rate_s))
 
 
@@ -372,8 +386,8 @@ route("/edev", GET=_edev_list, POST=_edev_register)
 route(r"/edev/(?P<i>\d+)", GET=_edev)
 route(r"/edev/(?P<i>\d+)/rg", GET=_registration)
 route(r"/edev/(?P<i>\d+)/fsa", GET=_fsa_list)
-route(r"/edev/(?P<i>\d+)/fsa/1", GET=_fsa)
-route(r"/edev/(?P<i>\d+)/fsa/1/derp", GET=_programs)
+route(r"/edev/(?P<i>\d+)/fsa/(?P<f>\d+)", GET=_fsa)
+route(r"/edev/(?P<i>\d+)/fsa/(?P<f>\d+)/derp", GET=_programs)
 route(r"/derp/(?P<p>\d+)", GET=_one_program)
 route(r"/derp/(?P<p>\d+)/dderc", GET=_default_control)
 route(r"/derp/(?P<p>\d+)/derc", GET=_controls)

@@ -73,6 +73,7 @@ class Program:
     default_mrid: str = ""
     controls: list[Control] = dataclasses.field(default_factory=list)
     curves: list[dict] = dataclasses.field(default_factory=list)  # DERCurve bodies (schema order)
+    fsa: int = 1  # the FunctionSetAssignments (group) that lists it
 
 
 @dataclasses.dataclass
@@ -88,6 +89,7 @@ class Device:
     log_events: list[dict] = dataclasses.field(default_factory=list)
     subscriptions: dict[int, dict] = dataclasses.field(default_factory=dict)
     post_rate: int | None = None
+    fsas: list[int] = dataclasses.field(default_factory=lambda: [1])  # the groups assigned to it, in list order
 
 
 @dataclasses.dataclass
@@ -103,6 +105,7 @@ class Sep2State:
     # (mup number, MirrorMeterReading, arrival on the server's clock in seconds)
     readings: list[tuple[int, dict, float]] = dataclasses.field(default_factory=list)
     responses: list[dict] = dataclasses.field(default_factory=list)  # Response bodies, in arrival order
+    fsa_names: dict[int, str] = dataclasses.field(default_factory=lambda: {1: "vgitest programs"})
     _numbers: Any = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     def now(self) -> int:
@@ -122,9 +125,18 @@ class Sep2State:
             dev = self.devices[key] = Device(self.next_number(), key, identity.sfdi(key), pin, self.now())
         return dev
 
-    def add_program(self, primacy: int, *, description: str = "", default: dict | None = None) -> Program:
+    def add_fsa(self, description: str) -> int:
+        """A new FunctionSetAssignments (a group, e.g. a feeder or a transformer); assign it to devices by
+        appending its number to their `fsas`."""
+        n = self.next_number()
+        self.fsa_names[n] = description
+        return n
+
+    def add_program(self, primacy: int, *, description: str = "", default: dict | None = None,
+                    fsa: int = 1) -> Program:
         n = self.next_number()  # paths and mRIDs are never reused, also after a test removed a program
-        prog = Program(n, _mrid(n, 0xA1), primacy, description, default, _mrid(n, 0xD1) if default else "")
+        prog = Program(n, _mrid(n, 0xA1), primacy, description, default, _mrid(n, 0xD1) if default else "",
+                       fsa=fsa)
         self.programs.append(prog)
         return prog
 

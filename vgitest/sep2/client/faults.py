@@ -20,6 +20,9 @@ FAULTS: dict[str, str] = {
     "registers_in_band_always": "POSTs its EndDevice even when the server already lists it",
     "wrong_lfdi_in_end_device": "The EndDevice it POSTs carries an lFDI that is not its certificate's",
     "wrong_sfdi_check_digit": "The EndDevice it POSTs carries an sFDI with a wrong check digit",
+    # groups (function set assignments)
+    "reads_first_fsa_only": "Follows only the first FunctionSetAssignments of its list (its first group)",
+    "keeps_removed_fsa": "Keeps applying the programs of a group after the server took that group off its list",
     # event precedence and application
     "ignores_primacy": ("Of overlapping events, or default controls, of different programs follows the program "
                         "with the highest primacy number"),

@@ -131,6 +131,8 @@ class ReferenceDerClient(LoopSimulator):
         self._owner: dict[str, str] = {}  # DefaultDERControl/DERControlList/DERCurveList href -> program href
         self.defaults: dict[str, dict] = {}  # program href -> DefaultDERControl's DERControlBase
         self.curves: dict[str, list] = {}
+        self._fsa_lists: dict[str, str] = {}  # FunctionSetAssignments href -> its DERProgramList href
+        self._list_programs: dict[str, set[str]] = {}  # DERProgramList href -> the program hrefs it listed
         self.der_links: dict[str, str] = {}
         self.der_written = False
         # what survives a reboot (a real device keeps it in flash)
@@ -228,6 +230,8 @@ class ReferenceDerClient(LoopSimulator):
         self.registered = self.registered_in_band = False
         self.programs.clear()
         self._owner.clear()
+        self._fsa_lists.clear()
+        self._list_programs.clear()
         self.der_written = False
 
     def _walk(self) -> None:
@@ -468,15 +472,49 @@ class ReferenceDerClient(LoopSimulator):
         await self._follow(self.edev_links.get("DERListLink"))
 
     async def _on_fsa_list(self, href: str, body: dict) -> None:
-        for fsa in as_list(body.get("FunctionSetAssignments")):
-            if isinstance(fsa, dict):
-                await self._follow(fsa.get("@href"))
+        """Follow every group assigned to the device; forget the programs of a group no longer listed."""
+        fsas = [f["@href"] for f in as_list(body.get("FunctionSetAssignments")) if isinstance(f, dict) and "@href" in f]
+        if self.has("reads_first_fsa_only"):
+            fsas = fsas[:1]
+        if not self.has("keeps_removed_fsa"):
+            for gone in set(self._fsa_lists) - set(fsas):
+                self._due.pop(gone, None)
+                self._drop_list(self._fsa_lists.pop(gone))
+        for fsa in fsas:
+            await self._follow(fsa)
 
     async def _on_fsa(self, href: str, body: dict) -> None:
-        await self._follow(find(body, "DERProgramListLink/@href"))
+        link = find(body, "DERProgramListLink/@href")
+        if link:
+            self._fsa_lists[href] = str(link)
+        await self._follow(link)
+
+    def _drop_list(self, href: str) -> None:
+        """A program list no group links to any more: stop polling it and forget its programs."""
+        if href in self._fsa_lists.values():
+            return
+        self._due.pop(href, None)
+        for prog in self._list_programs.pop(href, set()):
+            if not any(prog in progs for progs in self._list_programs.values()):
+                self._drop_program(prog)
+
+    def _drop_program(self, p_href: str) -> None:
+        """Forget a program that is no longer listed: its defaults, curves and events (none of them applies)."""
+        prog = self.programs.pop(p_href, None) or {}
+        self.defaults.pop(p_href, None)
+        self.curves.pop(p_href, None)
+        for key in ("DefaultDERControlLink", "DERControlListLink", "DERCurveListLink"):
+            link = prog.get(key)
+            if link:
+                self._owner.pop(link, None)
+                self._due.pop(link, None)
+        for ev in self.events.values():
+            if ev.program == p_href and ev.state != "done":
+                ev.state = "done"
+                self.log.append(f"event {ev.mrid}: its program {p_href} is gone")
 
     async def _on_programs(self, href: str, body: dict) -> None:
-        seen = set()
+        seen: set[str] = set()
         progs = as_list(body.get("DERProgram"))
         for prog in progs[:1] if self.has("first_program_only") else progs:
             if not isinstance(prog, dict) or "@href" not in prog:
@@ -495,9 +533,11 @@ class ReferenceDerClient(LoopSimulator):
                     self._owner[link] = p_href
             for link in links.values():
                 await self._follow(link)
-        for gone in set(self.programs) - seen:
-            self.programs.pop(gone)
-            self.defaults.pop(gone, None)
+        before = self._list_programs.get(href, set())
+        self._list_programs[href] = seen
+        for gone in before - seen:
+            if not any(gone in progs for progs in self._list_programs.values()):
+                self._drop_program(gone)
 
     async def _on_default(self, href: str, body: dict) -> None:
         prog = self._owner.get(href)
