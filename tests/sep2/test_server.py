@@ -104,6 +104,23 @@ def test_what_the_client_writes_is_kept(server: FakeSep2Server) -> None:
     assert rules_on(server) == []
 
 
+def test_a_mirror_usage_point_is_read_back_updated_and_deleted(server: FakeSep2Server) -> None:
+    """The WADL gives a MirrorUsagePoint GET/HEAD (optional) and PUT/POST/DELETE (mandatory for a server): a client
+    reading its mirror back (py20305 does, for the postRate) must get it, not a 405 counted against the client."""
+    body = {"mRID": "0F" * 16, "roleFlags": "03", "serviceCategoryKind": "0", "status": "1", "deviceLFDI": LFDI}
+    status, headers, _ = call(server, "POST", "/mup", codec.encode("MirrorUsagePoint", body))
+    href = headers["Location"]
+    status, _, doc = call(server, "GET", href)
+    assert status == 200 and valid(doc) and doc.body["@href"] == href and doc.body["deviceLFDI"] == LFDI
+    assert call(server, "HEAD", href)[0] == 200
+    status, _, _ = call(server, "PUT", href, codec.encode("MirrorUsagePoint", {**body, "status": "0"}))
+    assert status == 204 and call(server, "GET", href)[2].body["status"] == "0"
+    assert call(server, "PUT", href, codec.encode("Response", RESPONSE))[0] == 400
+    assert call(server, "DELETE", href)[0] == 204
+    assert call(server, "GET", href)[0] == 404 and call(server, "DELETE", href)[0] == 404
+    assert rules_on(server) == []
+
+
 def test_unknown_paths_and_methods(server: FakeSep2Server) -> None:
     assert call(server, "GET", "/nowhere")[0] == 404
     status, headers, _ = call(server, "DELETE", "/dcap")

@@ -314,10 +314,34 @@ def _mup_create(state: Sep2State, req: Request, m: re.Match) -> Reply:
     number = next((n for n, b in state.mirror_usage_points.items() if b.get("mRID") == mrid), None)
     if number is None:
         number = state.next_number()
-    state.mirror_usage_points[number] = {**req.body, "@href": f"/mup/{number}"}
-    for reading in as_list(req.body.get("MirrorMeterReading")):
-        state.readings.append((number, reading, time.time() + state.time_offset_s))
+    _store_mup(state, number, req.body)
     return Reply(201, headers={"Location": f"/mup/{number}"})
+
+
+def _store_mup(state: Sep2State, number: int, body: dict) -> None:
+    """Keep a MirrorUsagePoint as the client wrote it (with its href) and the readings it carries."""
+    state.mirror_usage_points[number] = {"@href": f"/mup/{number}", **{k: v for k, v in body.items() if k != "@href"}}
+    for reading in as_list(body.get("MirrorMeterReading")):
+        state.readings.append((number, reading, time.time() + state.time_offset_s))
+
+
+def _mup_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    body = state.mirror_usage_points.get(int(m["n"]))
+    return Reply(404) if body is None else Reply(200, "MirrorUsagePoint", body)
+
+
+def _mup_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    number = int(m["n"])
+    if number not in state.mirror_usage_points:
+        return Reply(404)
+    if req.name != "MirrorUsagePoint" or not isinstance(req.body, dict):
+        return Reply(400)
+    _store_mup(state, number, req.body)
+    return Reply(204)
+
+
+def _mup_delete(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    return Reply(204) if state.mirror_usage_points.pop(int(m["n"]), None) is not None else Reply(404)
 
 
 def _mup_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -400,7 +424,9 @@ route(r"/edev/(?P<i>\d+)/der/1/(?P<part>dercap|derg|ders|dera)", GET=_der_part_g
 route("/rsps", GET=_response_sets)
 route(RESPONSES, GET=_responses_get, POST=_responses_post)
 route("/mup", GET=_mup_list, POST=_mup_create)
-route(r"/mup/(?P<n>\d+)", POST=_mup_post)
+# MirrorUsagePoint: the 2030.5 WADL has POST (readings), PUT and DELETE mandatory for a server, GET and HEAD
+# optional; a client that reads its mirror back (e.g. for the postRate) uses a method the resource has.
+route(r"/mup/(?P<n>\d+)", GET=_mup_get, PUT=_mup_put, POST=_mup_post, DELETE=_mup_delete)
 route(r"/edev/(?P<i>\d+)/lel", GET=_log_get, POST=_log_post)
 route(r"/edev/(?P<i>\d+)/sub", GET=_sub_get, POST=_sub_post)
 route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", DELETE=_sub_delete)
