@@ -56,10 +56,11 @@ def test_CORE_005(csip, dut, t) -> None:
 
 
 @pytest.mark.vgi_case("CORE-009", feature="EndDevice", requires=("DerClient",))
-def test_CORE_009(following_client, dut, t) -> None:
+def test_CORE_009(following_client, dut, t, vgi_profile) -> None:
     """The client finds its own EndDevice in the EndDeviceList (by its LFDI) and goes on below that one only;
     it may read the EndDevice again at its own URL or take it from the list (both are fine), but never another
-    device's."""
+    device's. A client that can register in band (PICS InBandRegistration) does so, with its own identity,
+    when the server no longer lists it."""
     client = following_client
     start = client.cursor = len(client.server.trace)
     dut.perform("reregister")
@@ -72,6 +73,34 @@ def test_CORE_009(following_client, dut, t) -> None:
     posted = [f for f in client.requests(start) if f.meta.get("method") == "POST" and f.meta.get("path") == "/edev"]
     client.check(not posted, r.FORBIDDEN_REQUEST, "the client registered (POST /edev) although the server already "
                  "lists its EndDevice", posted[0] if posted else None)
+    if vgi_profile.supports("InBandRegistration"):
+        _registers_in_band(client, dut, t)
+
+
+def _registers_in_band(client, dut, t) -> None:  # noqa: ANN001
+    """The server forgets the client's EndDevice: the client registers itself (POST /edev) with its own LFDI and
+    SFDI (the certificate's; the server checks both on arrival), and carries on below the new EndDevice. The
+    server's original record is put back afterwards."""
+    state = client.state
+    saved = dict(state.devices)
+    state.devices.clear()
+    try:
+        start = client.cursor = len(client.server.trace)
+        dut.perform("reregister")
+        post = client.expect("POST", "/edev", t.wait)
+        wrong = [f for f in post.findings if f.rule_id == r.LFDI]
+        client.check(not wrong, r.LFDI, "; ".join(f.message for f in wrong), post)
+        answer = client.answer_to(post)
+        location = str(answer.meta.get("location", "")) if answer is not None else ""
+        client.expect("GET", f"{location or '/edev/*'}/fsa", t.wait)
+        posts = [f for f in client.requests(start) if f.meta.get("method") == "POST" and f.meta.get("path") == "/edev"]
+        client.check(len(posts) == 1, r.FORBIDDEN_REQUEST, f"the client registered {len(posts)} times", posts[-1])
+    finally:
+        state.devices.clear()
+        state.devices.update(saved)
+        client.cursor = len(client.server.trace)
+        dut.perform("reregister")
+        client.expect("GET", "/edev/*/fsa/1/derp", t.wait)
 
 
 @pytest.mark.vgi_case("CORE-012", feature="Programs", requires=("DerClient",))

@@ -29,6 +29,8 @@ _f("poll_too_fast", "CORE_003", r.POLL_TOO_OFTEN)
 _f("poll_too_slow", "CORE_003", r.POLL_MISSED)
 _f("skip_time_sync", "CORE_005", r.TIME_SYNC)
 _f("registers_in_band_always", "CORE_009", r.FORBIDDEN_REQUEST)
+_f("wrong_lfdi_in_end_device", "CORE_009", r.LFDI)
+_f("wrong_sfdi_check_digit", "CORE_009", r.LFDI)
 _f("first_program_only", "CORE_012", r.EXPECTED_REQUEST)
 _f("stops_during_outage", "ERR_001", r.EXPECTED_REQUEST)
 # events and responses

@@ -109,7 +109,10 @@ class ReferenceDerClient(LoopSimulator):
         p = self.params
         pin = p.get("pin", DEFAULT_PIN)  # PIXIT pin None/"": the utility gave no PIN, there is nothing to check
         self.pin: int | None = None if pin in (None, "") else _int(pin, DEFAULT_PIN)
-        self.in_band = str(p.get("registration", "out_of_band")).lower().replace("-", "_") == "in_band"
+        # in band: POST its EndDevice when the server does not list it (always so with registration = in_band;
+        # with out-of-band registration only if the PIXIT says the device also can register itself)
+        self.in_band = (str(p.get("registration", "out_of_band")).lower().replace("-", "_") == "in_band"
+                        or str(p.get("register_when_unlisted", "false")).lower() == "true")
         self.max_w = float(p.get("rtg_max_w", 7000))
         self.demand_w = float(p.get("demand_w", self.max_w))
         self.late_s = float(p.get("late_response_s", 60))
