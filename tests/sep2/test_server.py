@@ -80,12 +80,13 @@ def test_the_csip_walk_is_served_with_valid_resources(server: FakeSep2Server) ->
 
 def test_curves_and_default_settings_are_served_valid(server: FakeSep2Server) -> None:
     """A DERCurve a control links to is served on its own and in its program's list; the DefaultDERControl
-    carries its setGradW/setES* after the DERControlBase, and an empty default (no mode) is still one."""
+    carries its setGradW/setES* after the DERControlBase (whose elements are put in schema order), and an
+    empty default (no mode) is still one."""
     st = server.state
     vv = st.add_program(1, default={})
     href = st.add_curve(vv, 11, [(92, 30), (98, 0), (102, 0), (108, -30)], y_ref_type=1, open_loop_tms=100)
     pf = st.add_curve(vv, 13, [(0, 100, False), (100, 90, True)], y_multiplier=-2, description="watt-pf")
-    vv.default_base = {"opModVoltVar": {"@href": href}, "opModWattPF": {"@href": pf}}
+    vv.default_base = {"opModWattPF": {"@href": pf}, "opModVoltVar": {"@href": href}}  # served in schema order
     vv.default_settings = {"setESDelay": "0", "setGradW": "2000"}
     bare = st.add_program(2, default={}, default_settings={"setGradW": "500"})
     for path in (href, pf, f"/derp/{vv.number}/dc", f"/derp/{vv.number}/dderc", f"/derp/{bare.number}/dderc",

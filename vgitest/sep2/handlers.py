@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import identity
 from .codec import as_list
-from .resources import DEFAULT_SETTINGS, Device, Program, Sep2State, list_body, page
+from .resources import DEFAULT_SETTINGS, Device, Program, Sep2State, list_body, ordered_base, page
 
 DER_PARTS = {"dercap": "DERCapability", "derg": "DERSettings", "ders": "DERStatus", "dera": "DERAvailability"}
 RESPONSES = "/rsps/1/rsp"
@@ -201,7 +201,7 @@ def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return Reply(404)
     settings = {k: prog.default_settings[k] for k in DEFAULT_SETTINGS if k in prog.default_settings}  # schema order
     return Reply(200, "DefaultDERControl", {"@href": f"/derp/{prog.number}/dderc", "mRID": prog.default_mrid,
-                                            "DERControlBase": dict(prog.default_base), **settings})
+                                            "DERControlBase": ordered_base(prog.default_base), **settings})
 
 
 def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool = False) -> Reply:

@@ -26,7 +26,21 @@ DEFAULT_POLL_S = 900  # the schema's default pollRate
 # element of the same name)
 DEFAULT_SETTINGS = ("setESDelay", "setESHighFreq", "setESHighVolt", "setESLowFreq", "setESLowVolt", "setESRampTms",
                     "setESRandomDelay", "setGradW", "setSoftGradW")
+# DERControlBase's elements in schema order: the server writes a test's base in this order, whatever order the
+# test gave (elements it does not know, e.g. CSIP-AUS extensions, follow in the test's order)
+DER_CONTROL_BASE = ("opModConnect", "opModEnergize", "opModFixedPFAbsorbW", "opModFixedPFInjectW", "opModFixedVar",
+                    "opModFixedW", "opModFreqDroop", "opModFreqWatt", "opModHFRTMayTrip", "opModHFRTMustTrip",
+                    "opModHVRTMayTrip", "opModHVRTMomentaryCessation", "opModHVRTMustTrip", "opModLFRTMayTrip",
+                    "opModLFRTMustTrip", "opModLVRTMayTrip", "opModLVRTMomentaryCessation", "opModLVRTMustTrip",
+                    "opModMaxLimW", "opModTargetVar", "opModTargetW", "opModVoltVar", "opModVoltWatt", "opModWattPF",
+                    "opModWattVar", "rampTms")
 CurvePoint = tuple[int, int] | tuple[int, int, bool]  # (xvalue, yvalue[, excitation]) before the multipliers
+
+
+def ordered_base(base: dict) -> dict:
+    """A DERControlBase with its elements in schema order."""
+    rank = {name: i for i, name in enumerate(DER_CONTROL_BASE)}
+    return dict(sorted(base.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
 
 def _mrid(n: int, kind: int) -> str:
@@ -63,7 +77,7 @@ class Control:
             out["randomizeDuration"] = str(self.randomize_duration)
         if self.randomize_start is not None:
             out["randomizeStart"] = str(self.randomize_start)
-        out["DERControlBase"] = dict(self.base)
+        out["DERControlBase"] = ordered_base(self.base)
         return out
 
 
