@@ -4,6 +4,7 @@ reference client, overridable in a vendor's profile)."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 import pytest
@@ -47,9 +48,13 @@ class Scenario:
         return prog
 
     def alone(self, *, default: dict | None = None, default_settings: dict | None = None) -> Any:
-        """Hide every other program and add one (primacy 1): its DefaultDERControl is the one that applies."""
+        """Hide every other program and add one (primacy 1): its DefaultDERControl is the one that applies, once
+        the events earlier tests withdrew are over (a client may apply one it received until its end)."""
         for prog in list(self.state.programs):
             self.hide(prog)
+        until = min(self.state.withdrawn_until, self.state.now() + 60) + 1  # + 1: the clocks' whole seconds
+        while self.state.now() < until:  # bounded: those ends are known, and near
+            time.sleep(0.1)
         return self.program(1, default={} if default is None else default, default_settings=default_settings)
 
     def curve(self, program: Any, curve_type: int, points: list, **kwargs: Any) -> dict:
@@ -80,6 +85,10 @@ class Scenario:
         for prog, ctl in self._controls:
             if ctl in prog.controls:
                 prog.controls.remove(ctl)
+                if ctl.status < 2:  # neither cancelled nor superseded: the client may still apply it
+                    end = (ctl.start + ctl.duration + max(0, ctl.randomize_start or 0)
+                           + max(0, ctl.randomize_duration or 0))
+                    self.state.withdrawn_until = max(self.state.withdrawn_until, end)
         for prog, href in self._curves:
             prog.curves[:] = [c for c in prog.curves if c.get("@href") != href]
         for prog in self._programs:

@@ -124,6 +124,9 @@ class Sep2State:
     # (mup number, MirrorMeterReading, arrival on the server's clock in seconds)
     readings: list[tuple[int, dict, float]] = dataclasses.field(default_factory=list)
     responses: list[dict] = dataclasses.field(default_factory=list)  # Response bodies, in arrival order
+    # when the last event a test withdrew (removed without cancelling it) ends: a client that received it may
+    # keep applying it until then, since the server never told it otherwise
+    withdrawn_until: int = 0
     _numbers: Any = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     def now(self) -> int:
