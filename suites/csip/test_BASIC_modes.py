@@ -21,8 +21,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from helpers_csip import (
+    HZ,
+    VAR,
+    VOLT,
+    W,
+    described,
+    nearest,
+    quantity,
+    readings,
+    set_max_w,
+    supports_modes,
+)
 
-from helpers_csip import HZ, VAR, VOLT, W, described, nearest, quantity, readings, set_max_w, supports_modes
 from vgitest.sep2 import rules as r
 from vgitest.verdict import Inconclusive
 

@@ -16,7 +16,15 @@ from typing import Any, Callable
 
 from . import identity
 from .codec import as_list
-from .resources import DEFAULT_SETTINGS, Device, Program, Sep2State, list_body, ordered_base, page
+from .resources import (
+    DEFAULT_SETTINGS,
+    Device,
+    Program,
+    Sep2State,
+    list_body,
+    ordered_base,
+    page,
+)
 
 DER_PARTS = {"dercap": "DERCapability", "derg": "DERSettings", "ders": "DERStatus", "dera": "DERAvailability"}
 RESPONSES = "/rsps/1/rsp"
