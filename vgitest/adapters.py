@@ -9,7 +9,10 @@ Actions are plain names with keyword parameters: ``power_on``, ``power_off``, ``
 ``plug_in(connector)``, ``unplug(connector)``, ``present_token(id_token, connector)``,
 ``fault_connector(connector)``, ``clear_fault(connector)``, ``disconnect_network``, ``reconnect_network``;
 for an OpenADR VEN ``reregister``, ``cancel_registration``, ``request_event``, ``set_event_opt(opt)``,
-``opt_in(event_id)``, ``opt_out(event_id)``, ``opt_schedule(start, duration_s, opt)``, ``cancel_opt(opt_id)``.
+``opt_in(event_id)``, ``opt_out(event_id)``, ``opt_schedule(start, duration_s, opt)``, ``cancel_opt(opt_id)``;
+for an IEEE 2030.5 DER client ``reregister``, ``set_power(w)`` (the EV's demand in W, negative: the EV offers
+to discharge), ``alarm``, ``set_grid(v, hz)`` (the voltage and/or frequency its grid simulator applies at the
+point of connection).
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ ACTIONS = ("power_on", "power_off", "reboot", "plug_in", "unplug", "present_toke
            "clear_fault", "disconnect_network", "reconnect_network",
            # OpenADR VEN: register from scratch, cancel its registration, ask for events, opt in/out
            "reregister", "cancel_registration", "request_event", "set_event_opt", "opt_in", "opt_out",
-           "opt_schedule", "cancel_opt")
+           "opt_schedule", "cancel_opt",
+           # IEEE 2030.5 DER client: the EV's demand, an alarm, the grid at its point of connection
+           "set_power", "alarm", "set_grid")
 
 
 class DutAdapter(Protocol):

@@ -39,13 +39,29 @@ class Scenario:
         self._controls: list[tuple[Any, Any]] = []
         self._hidden: list[Any] = []
         self._groups: list[int] = []
+        self._curves: list[tuple[Any, str]] = []
 
-    def program(self, primacy: int, *, default: dict | None = None, description: str = "", group: int = 1) -> Any:
+    def program(self, primacy: int, *, default: dict | None = None, default_settings: dict | None = None,
+                description: str = "", group: int = 1) -> Any:
         """A DERProgram listed in `group` (a FunctionSetAssignments; 1 is the one every device has)."""
-        prog = self.state.add_program(primacy, default=default, description=description or f"test p{primacy}",
-                                      fsa=group)
+        prog = self.state.add_program(primacy, default=default, default_settings=default_settings,
+                                      description=description or f"test p{primacy}", fsa=group)
         self._programs.append(prog)
         return prog
+
+    def alone(self, *, default: dict | None = None, default_settings: dict | None = None) -> Any:
+        """Hide every other program and add one (primacy 1): its DefaultDERControl is the one that applies (the
+        events of earlier tests were cancelled when they ended)."""
+        for prog in list(self.state.programs):
+            self.hide(prog)
+        return self.program(1, default={} if default is None else default, default_settings=default_settings)
+
+    def curve(self, program: Any, curve_type: int, points: list, **kwargs: Any) -> dict:
+        """A DERCurve in the program's DERCurveList (see Sep2State.add_curve); returns the link a DERControlBase
+        carries, e.g. ``{"opModVoltVar": csip.curve(prog, 11, points)}``."""
+        href = self.state.add_curve(program, curve_type, points, **kwargs)
+        self._curves.append((program, href))
+        return {"@href": href}
 
     def event(self, program: Any, base: dict, *, start_in: float | None = None, duration: float | None = None,
               **kwargs: Any) -> Any:
@@ -113,6 +129,8 @@ class Scenario:
         for prog, ctl in self._controls:
             if ctl in prog.controls:
                 prog.controls.remove(ctl)
+        for prog, href in self._curves:
+            prog.curves[:] = [c for c in prog.curves if c.get("@href") != href]
         for prog in self._programs:
             if prog in self.state.programs:
                 self.state.programs.remove(prog)

@@ -6,6 +6,7 @@ smallest at which the 1 s tolerance can still see a poll too soon) keep every te
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -14,6 +15,8 @@ import pytest
 
 from vgitest.budgets import Budgets
 from vgitest.sep2 import checks, rules as r, testpki
+from vgitest.sep2.codec import as_list
+from vgitest.sep2.client import modes as modes_mod
 from vgitest.sep2.client.faults import FAULTS
 from vgitest.sep2.client.reference import ReferenceDerClient
 from vgitest.sep2.server import FakeSep2Server
@@ -60,6 +63,13 @@ def requests(srv: FakeSep2Server) -> list[str]:
             if f.direction is Direction.IN and f.kind == "REQUEST"]
 
 
+def latest(st: Any, uom: str) -> str | None:
+    """The last mirrored value of the meter declared with this uom (matched by its MirrorMeterReading mRID)."""
+    mrids = {m["mRID"] for mup in st.mirror_usage_points.values() for m in as_list(mup.get("MirrorMeterReading"))
+             if m.get("ReadingType", {}).get("uom") == uom}
+    return next((r["Reading"]["value"] for _, r, _ in reversed(st.readings) if r.get("mRID") in mrids), None)
+
+
 def wait_until(cond: Any, timeout: float) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -88,8 +98,10 @@ def test_walk_in_order_writes_and_metering_are_valid(server: FakeSep2Server) -> 
         assert client.applied == (f"default:{d}", 3500.0)
     assert set(dev.der) == {"dercap", "derg", "ders", "dera"} and dev.der["dercap"]["type"] == "82"
     mup = next(iter(st.mirror_usage_points.values()))
-    assert mup["deviceLFDI"] == LFDI and mup["MirrorMeterReading"]["ReadingType"]["uom"] == "38"
-    assert st.readings[-1][1]["Reading"]["value"] == "3500"  # the DefaultDERControl applies when idle
+    assert mup["deviceLFDI"] == LFDI
+    assert [m["ReadingType"]["uom"] for m in mup["MirrorMeterReading"]] == ["38", "63", "29", "33"]  # W, var, V, Hz
+    assert latest(st, "38") == "3500"  # the DefaultDERControl applies when idle
+    assert (latest(st, "63"), latest(st, "29"), latest(st, "33")) == ("0", "2400", "6000")  # 0 var, 240.0 V, 60.00 Hz
     assert findings(server) == [] and client.log and not any("Error" in line for line in client.log)
 
 
@@ -285,7 +297,7 @@ def test_adapter_actions(server: FakeSep2Server) -> None:
         client.perform("set_power", w=2000)
         assert client.power_w == 2000.0  # under the 3500 W default limit
         s.expect("PUT", "/edev/*/der/1/ders", 2, fresh=True)
-        assert wait_until(lambda: st.readings[-1][1]["Reading"]["value"] == "2000", 2.5)
+        assert wait_until(lambda: latest(st, "38") == "2000", 2.5)
         client.perform("alarm", code=3, details="overtemperature")
         assert dev.log_events and dev.log_events[0]["logEventCode"] == "3"
         for action, first in (("poll_now", "/dcap"), ("reregister", "/dcap"), ("reboot", "/dcap")):
@@ -295,3 +307,75 @@ def test_adapter_actions(server: FakeSep2Server) -> None:
         assert server.trace.wait_for(lambda f: f.kind == "REQUEST" and f.meta.get("path") == "/edev/1/fsa/1/derp",
                                      mark, 3)  # the reboot walked down to the programs again
     assert [f.rule_id for fr in server.trace for f in fr.findings] == []
+
+
+def test_curves_grid_and_ramp_on_the_wire(server: FakeSep2Server) -> None:
+    """The client fetches the curves its default links to, follows the simulated grid with them (volt-var,
+    must trip and back), mirrors W, var, V and Hz, and ramps at the setGradW a DefaultDERControl gives
+    (PUTting its DERSettings again); every body it writes validates."""
+    st, s = server.state, server.session
+    st.register_device(LFDI)
+    prog = st.add_program(1, default={})
+    vv = st.add_curve(prog, 11, [(92, 30), (98, 0), (102, 0), (108, -30)], y_ref_type=1)
+    lv = st.add_curve(prog, 10, [(20, 50), (50, 88)], x_multiplier=-2)
+    prog.default_base = {"opModVoltVar": {"@href": vv}, "opModLVRTMustTrip": {"@href": lv}}
+    with running(server, demand_w=3500) as client:
+        assert wait_until(lambda: {vv, lv} <= set(client.curve_cache), 6)
+        client.perform("set_grid", v=228)  # 95 %: +15 % of 7000 W injected, i.e. -1050 var in the meter's view
+        assert wait_until(lambda: latest(st, "63") == "-1050" and latest(st, "29") == "2280", 3)
+        client.perform("set_grid", v=168)  # 70 %: must trip after 0.36 s
+        assert client.power_w == 3500 and wait_until(lambda: client.tripped, 1)
+        assert wait_until(lambda: latest(st, "38") == "0" and latest(st, "63") == "0", 2.5)
+        client.perform("set_grid", v=240)
+        assert not client.tripped and client.power_w == 3500
+        prog.default_settings = {"setGradW": "2000"}  # 20 %/s: 1400 W/s
+        s.expect("PUT", "/edev/*/der/1/derg", 5, lambda b: b.get("setGradW") == "2000", fresh=True)
+        client.perform("set_power", w=7000)
+        time.sleep(0.5)
+        assert 3500 < client.power_w < 7000 and wait_until(lambda: client.power_w == 7000, 3)
+        prog.default_settings = {}
+        s.expect("PUT", "/edev/*/der/1/derg", 5, lambda b: b.get("setGradW") == "0", fresh=True)
+    assert findings(server) == []
+
+
+def _idle(*faults: str, **params: Any) -> ReferenceDerClient:
+    return ReferenceDerClient("http://127.0.0.1:1/dcap", faults=faults, params={"lfdi": LFDI, **params})
+
+
+def _output(client: ReferenceDerClient, base: dict, demand: float, **grid: float) -> tuple[float, float]:
+    """(W, var) in the meter's view once `base` is in force at this demand and grid."""
+    client.demand_w = demand
+    client.grid_v, client.grid_hz = grid.get("v", 240.0), grid.get("hz", 60.0)
+    client.grid_since -= 10  # the excursion has lasted long enough for any trip
+    client._apply("test", base)
+    client._update_power()
+    return round(client.power_w), round(client.reactive_var)
+
+
+CURVES = {"/vw": modes_mod.Curve(12, ((100, 100, None), (106, 100, None), (110, 20, None)), 1),
+          "/fw": modes_mod.Curve(0, ((60.0, 100, None), (60.5, 100, None), (61.5, 20, None)), 1),
+          "/pf": modes_mod.Curve(13, ((0, 1.0, False), (50, 1.0, False), (100, 0.9, True))),
+          "/hf": modes_mod.Curve(2, ((0.2, 62.0, None), (0.5, 61.0, None))),
+          "/lv": modes_mod.Curve(10, ((0.2, 50, None), (0.5, 88, None))),
+          "/vv": modes_mod.Curve(11, ((92, 30, None), (98, 0, None), (102, 0, None), (108, -30, None)), 1)}
+PF90 = round(7000 * math.tan(math.acos(0.9)))  # 3390 var at 7000 W and PF 0.90
+
+
+@pytest.mark.parametrize("fault, base, demand, grid, good, bad", [
+    ("ignores_volt_watt", {"opModVoltWatt": {"@href": "/vw"}}, -7000, {"v": 259.2}, (-4200, 0), (-7000, 0)),
+    ("ignores_freq_watt", {"opModFreqWatt": {"@href": "/fw"}}, -7000, {"hz": 61.0}, (-4200, 0), (-7000, 0)),
+    ("ignores_fixed_pf", {"opModFixedPFInjectW": {"displacement": "90", "excitation": "false", "multiplier": "-2"}},
+     -7000, {}, (-7000, -PF90), (-7000, 0)),
+    ("ignores_watt_pf", {"opModWattPF": {"@href": "/pf"}}, -7000, {}, (-7000, PF90), (-7000, 0)),
+    ("ignores_frequency_trip", {"opModHFRTMustTrip": {"@href": "/hf"}}, 7000, {"hz": 61.5}, (0, 0), (7000, 0)),
+    ("ignores_voltage_trip", {"opModLVRTMustTrip": {"@href": "/lv"}}, 7000, {"v": 168}, (0, 0), (7000, 0)),
+    ("ignores_volt_var", {"opModVoltVar": {"@href": "/vv"}}, 3500, {"v": 228}, (3500, -1050), (3500, 0)),
+    ("ignores_target_w", {"opModTargetW": {"multiplier": "0", "value": "-3500"}}, 7000, {}, (3500, 0), (7000, 0)),
+])
+def test_each_mode_and_the_fault_that_ignores_it(fault: str, base: dict, demand: float, grid: dict,
+                                                 good: tuple[int, int], bad: tuple[int, int]) -> None:
+    """Discharging (negative W in the meter's view) the client injects; its modes act on it, its faults don't."""
+    for faults, want in (((), good), ((fault,), bad)):
+        client = _idle(*faults)
+        client.curve_cache = dict(CURVES)
+        assert _output(client, base, demand, **grid) == want, faults

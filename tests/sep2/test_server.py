@@ -78,6 +78,32 @@ def test_the_csip_walk_is_served_with_valid_resources(server: FakeSep2Server) ->
     assert rules_on(server) == []
 
 
+def test_curves_and_default_settings_are_served_valid(server: FakeSep2Server) -> None:
+    """A DERCurve a control links to is served on its own and in its program's list; the DefaultDERControl
+    carries its setGradW/setES* after the DERControlBase (whose elements are put in schema order), and an
+    empty default (no mode) is still one."""
+    st = server.state
+    vv = st.add_program(1, default={})
+    href = st.add_curve(vv, 11, [(92, 30), (98, 0), (102, 0), (108, -30)], y_ref_type=1, open_loop_tms=100)
+    pf = st.add_curve(vv, 13, [(0, 100, False), (100, 90, True)], y_multiplier=-2, description="watt-pf")
+    vv.default_base = {"opModWattPF": {"@href": pf}, "opModVoltVar": {"@href": href}}  # served in schema order
+    vv.default_settings = {"setESDelay": "0", "setGradW": "2000"}
+    bare = st.add_program(2, default={}, default_settings={"setGradW": "500"})
+    ctl = st.add_control(bare, {"opModVoltVar": {"@href": href}, "opModTargetW": {"multiplier": "0", "value": "-3500"},
+                                "opModFixedPFInjectW": {"displacement": "90", "excitation": "true", "multiplier": "-2"}})
+    for path in (href, pf, f"/derp/{vv.number}/dc", f"/derp/{vv.number}/dderc", f"/derp/{bare.number}/dderc",
+                 f"/derp/{vv.number}", f"/derp/{bare.number}/derc/{ctl.number}"):
+        status, _, doc = call(server, "GET", path)
+        assert status == 200 and valid(doc), (path, Sep2Validator().validate(doc.doc))
+    _, _, curve = call(server, "GET", pf)
+    assert curve.body["CurveData"][1] == {"excitation": "true", "xvalue": "100", "yvalue": "90"}
+    _, _, dflt = call(server, "GET", f"/derp/{bare.number}/dderc")
+    assert dflt.body["DERControlBase"] is not None and dflt.body["setGradW"] == "500" and dflt.body["mRID"]
+    assert call(server, "GET", f"/derp/{vv.number}/dc/999")[0] == 404
+    with pytest.raises(ValueError):
+        st.add_program(3, default={}, default_settings={"setNothing": "1"})
+
+
 def test_paging_of_lists(server: FakeSep2Server) -> None:
     for primacy in (3, 1, 2):
         server.state.add_program(primacy)

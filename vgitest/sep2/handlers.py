@@ -16,7 +16,15 @@ from typing import Any, Callable
 
 from . import identity
 from .codec import as_list
-from .resources import Device, Program, Sep2State, list_body, page
+from .resources import (
+    DEFAULT_SETTINGS,
+    Device,
+    Program,
+    Sep2State,
+    list_body,
+    ordered_base,
+    page,
+)
 
 DER_PARTS = {"dercap": "DERCapability", "derg": "DERSettings", "ders": "DERStatus", "dera": "DERAvailability"}
 RESPONSES = "/rsps/1/rsp"
@@ -213,8 +221,9 @@ def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
     prog = _program(state, m["p"])
     if prog is None or prog.default_base is None:
         return Reply(404)
+    settings = {k: prog.default_settings[k] for k in DEFAULT_SETTINGS if k in prog.default_settings}  # schema order
     return Reply(200, "DefaultDERControl", {"@href": f"/derp/{prog.number}/dderc", "mRID": prog.default_mrid,
-                                            "DERControlBase": dict(prog.default_base)})
+                                            "DERControlBase": ordered_base(prog.default_base), **settings})
 
 
 def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool = False) -> Reply:
@@ -243,6 +252,13 @@ def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return Reply(404)
     items, total = page(list(prog.curves), req.query)
     return Reply(200, "DERCurveList", list_body(f"/derp/{prog.number}/dc", "DERCurve", items, total))
+
+
+def _one_curve(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    """One DERCurve, where a DERControlBase's curve link (e.g. opModVoltVar) points."""
+    prog = _program(state, m["p"])
+    curve = next((c for c in prog.curves if c.get("@href") == req.path), None) if prog is not None else None
+    return Reply(404) if curve is None else Reply(200, "DERCurve", dict(curve))
 
 
 # --- the client's DER ----------------------------------------------------------------------------------------
@@ -418,6 +434,7 @@ route(r"/derp/(?P<p>\d+)/derc", GET=_controls)
 route(r"/derp/(?P<p>\d+)/actderc", GET=lambda s, r, m: _controls(s, r, m, active_only=True))
 route(r"/derp/(?P<p>\d+)/derc/(?P<c>\d+)", GET=_one_control)
 route(r"/derp/(?P<p>\d+)/dc", GET=_curves)
+route(r"/derp/(?P<p>\d+)/dc/(?P<c>\d+)", GET=_one_curve)
 route(r"/edev/(?P<i>\d+)/der", GET=_der_list)
 route(r"/edev/(?P<i>\d+)/der/1", GET=_der)
 route(r"/edev/(?P<i>\d+)/der/1/(?P<part>dercap|derg|ders|dera)", GET=_der_part_get, PUT=_der_part_put)

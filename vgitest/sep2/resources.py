@@ -16,11 +16,31 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from . import identity
 
 DEFAULT_POLL_S = 900  # the schema's default pollRate
+# DefaultDERControl's own elements after its DERControlBase, in schema order (each updates the DERSettings
+# element of the same name)
+DEFAULT_SETTINGS = ("setESDelay", "setESHighFreq", "setESHighVolt", "setESLowFreq", "setESLowVolt", "setESRampTms",
+                    "setESRandomDelay", "setGradW", "setSoftGradW")
+# DERControlBase's elements in schema order: the server writes a test's base in this order, whatever order the
+# test gave (elements it does not know, e.g. CSIP-AUS extensions, follow in the test's order)
+DER_CONTROL_BASE = ("opModConnect", "opModEnergize", "opModFixedPFAbsorbW", "opModFixedPFInjectW", "opModFixedVar",
+                    "opModFixedW", "opModFreqDroop", "opModFreqWatt", "opModHFRTMayTrip", "opModHFRTMustTrip",
+                    "opModHVRTMayTrip", "opModHVRTMomentaryCessation", "opModHVRTMustTrip", "opModLFRTMayTrip",
+                    "opModLFRTMustTrip", "opModLVRTMayTrip", "opModLVRTMomentaryCessation", "opModLVRTMustTrip",
+                    "opModMaxLimW", "opModTargetVar", "opModTargetW", "opModVoltVar", "opModVoltWatt", "opModWattPF",
+                    "opModWattVar", "rampTms")
+CurvePoint = tuple[int, int] | tuple[int, int, bool]  # (xvalue, yvalue[, excitation]) before the multipliers
+
+
+def ordered_base(base: dict) -> dict:
+    """A DERControlBase with its elements in schema order."""
+    rank = {name: i for i, name in enumerate(DER_CONTROL_BASE)}
+    return dict(sorted(base.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
 
 def _mrid(n: int, kind: int) -> str:
@@ -57,7 +77,7 @@ class Control:
             out["randomizeDuration"] = str(self.randomize_duration)
         if self.randomize_start is not None:
             out["randomizeStart"] = str(self.randomize_start)
-        out["DERControlBase"] = dict(self.base)
+        out["DERControlBase"] = ordered_base(self.base)
         return out
 
 
@@ -72,7 +92,8 @@ class Program:
     default_base: dict | None = None  # DefaultDERControl's DERControlBase
     default_mrid: str = ""
     controls: list[Control] = dataclasses.field(default_factory=list)
-    curves: list[dict] = dataclasses.field(default_factory=list)  # DERCurve bodies (schema order)
+    curves: list[dict] = dataclasses.field(default_factory=list)  # DERCurve bodies (schema order, with @href)
+    default_settings: dict[str, str] = dataclasses.field(default_factory=dict)  # e.g. {"setGradW": "2000"}
     fsa: int = 1  # the FunctionSetAssignments (group) that lists it
 
 
@@ -133,12 +154,43 @@ class Sep2State:
         return n
 
     def add_program(self, primacy: int, *, description: str = "", default: dict | None = None,
-                    fsa: int = 1) -> Program:
+                    default_settings: dict[str, str] | None = None, fsa: int = 1) -> Program:
+        """A DERProgram listed in group `fsa`; `default` is its DefaultDERControl's DERControlBase (None: no
+        default; {} is a default that sets no mode), `default_settings` that DefaultDERControl's
+        setES*/setGradW elements."""
+        unknown = sorted(set(default_settings or {}) - set(DEFAULT_SETTINGS))
+        if unknown or (default_settings and default is None):
+            raise ValueError(f"DefaultDERControl settings {unknown or sorted(default_settings or {})}: known are "
+                             f"{', '.join(DEFAULT_SETTINGS)}, and they need a default (DERControlBase)")
         n = self.next_number()  # paths and mRIDs are never reused, also after a test removed a program
-        prog = Program(n, _mrid(n, 0xA1), primacy, description, default, _mrid(n, 0xD1) if default else "",
-                       fsa=fsa)
+        settings = {k: str((default_settings or {})[k]) for k in DEFAULT_SETTINGS if k in (default_settings or {})}
+        prog = Program(n, _mrid(n, 0xA1), primacy, description, default,
+                       _mrid(n, 0xD1) if default is not None else "", default_settings=settings, fsa=fsa)
         self.programs.append(prog)
         return prog
+
+    def add_curve(self, program: Program, curve_type: int, points: Sequence[CurvePoint], *, x_multiplier: int = 0,
+                  y_multiplier: int = 0, y_ref_type: int = 0, open_loop_tms: int | None = None,
+                  description: str = "") -> str:
+        """A DERCurve in the program's DERCurveList; returns its href, which a DERControlBase names as e.g.
+        ``{"opModVoltVar": {"@href": href}}``. A point's third member is the excitation flag (power-factor
+        y values only: true absorbs reactive power). Values are significands: x * 10**x_multiplier."""
+        if not 1 <= len(points) <= 10:
+            raise ValueError("a DERCurve has 1 to 10 points (CurveData)")
+        n = self.next_number()
+        href = f"/derp/{program.number}/dc/{n}"
+        body: dict[str, Any] = {"@href": href, "mRID": _mrid(n, 0xDC)}
+        if description:
+            body["description"] = description[:32]
+        body["creationTime"] = str(self.now())
+        body["CurveData"] = [{**({"excitation": "true" if p[2] else "false"} if len(p) > 2 else {}),
+                              "xvalue": str(int(p[0])), "yvalue": str(int(p[1]))} for p in points]
+        body["curveType"] = str(curve_type)
+        if open_loop_tms is not None:
+            body["openLoopTms"] = str(open_loop_tms)
+        body.update(xMultiplier=str(x_multiplier), yMultiplier=str(y_multiplier), yRefType=str(y_ref_type))
+        program.curves.append(body)
+        return href
 
     def add_control(self, program: Program, base: dict, *, start_in_s: int = 60, duration_s: int = 300,
                     **kwargs: Any) -> Control:

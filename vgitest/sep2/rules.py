@@ -72,8 +72,11 @@ REGISTRATION_PIN = R("SEP2-REGISTRATION-PIN", "fail",
                      "The client went on past its Registration although the PIN there is not its own",
                      "IEEE 2030.5-2018 Registration function set (pIN); CSIP BASIC-001", P).id
 CONTROL_NOT_FOLLOWED = R("SEP2-CONTROL-NOT-FOLLOWED", "fail",
-                         "The power the client reports does not follow the control in force (limit, fixed output, "
-                         "disconnect)", "IEEE 2030.5-2018 DERControlBase; CSIP BASIC control-mode tests", P).id
+                         "The active or reactive power the client reports does not follow the control in force "
+                         "(limit, set point, disconnect, curve at the grid's voltage or frequency, power factor, "
+                         "ramp rate, must-trip)",
+                         "IEEE 2030.5-2018 DERControlBase, DERCurve, DefaultDERControl setGradW; CSIP BASIC "
+                         "control-mode tests", P).id
 READING_TYPE = R("SEP2-READING-TYPE", "fail",
                  "A mirrored power reading lacks a ReadingType, or its unit is not the one of power (W)",
                  "IEEE 2030.5-2018 Metering Mirror (ReadingType uom); CSIP BASIC-029", P).id

@@ -291,12 +291,23 @@ class FakeSep2Server:
         return self._respond(frame, answer)
 
     async def _read_body(self, request: web.Request) -> bytes:
+        """The whole body, bounded (a few times the accepted size, 30 s). One read returns only what has arrived
+        so far, so a body that comes in several segments is read until its end."""
         cap = self.max_body_bytes * 4
+        chunks: list[bytes] = []
+        total = 0
+        deadline = time.monotonic() + 30
         try:
-            data = await asyncio.wait_for(request.content.read(cap + 1), 30)
+            while total <= cap:
+                chunk = await asyncio.wait_for(request.content.read(cap + 1 - total),
+                                               max(0.1, deadline - time.monotonic()))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
         except (asyncio.TimeoutError, ConnectionError):
-            return b""
-        return data[:cap]
+            pass
+        return b"".join(chunks)[:cap]
 
     def _process(self, frame: Frame, client_lfdi: str | None) -> Answer:
         """Decode, check and record the request; choose the answer. Never raises for what a client sends."""

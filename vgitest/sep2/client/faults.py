@@ -65,6 +65,18 @@ FAULTS: dict[str, str] = {
     "ignores_connect": "Keeps charging when told to disconnect (opModConnect or opModEnergize false)",
     "ignores_max_limit": "Ignores opModMaxLimW",
     "ignores_fixed_w": "Ignores opModFixedW",
+    "ignores_target_w": "Ignores opModTargetW",
+    "ignores_volt_var": "Ignores the volt-var curve (opModVoltVar): no reactive power as the voltage moves",
+    "ignores_volt_watt": "Ignores the volt-watt curve (opModVoltWatt): full output at any voltage",
+    "ignores_freq_watt": "Ignores the frequency-watt curve (opModFreqWatt): full output at any frequency",
+    "ignores_fixed_pf": "Ignores the fixed power factors (opModFixedPFInjectW, opModFixedPFAbsorbW): unity power "
+                        "factor",
+    "ignores_watt_pf": "Ignores the watt-power factor curve (opModWattPF): unity power factor",
+    "ignores_ramp_rate": "Ignores setGradW: steps to every new output instead of ramping",
+    "ignores_voltage_trip": "Ignores the voltage must-trip curves (opModLVRTMustTrip, opModHVRTMustTrip): keeps "
+                            "energizing",
+    "ignores_frequency_trip": "Ignores the frequency must-trip curves (opModLFRTMustTrip, opModHFRTMustTrip): keeps "
+                              "energizing",
     "no_log_events": "Never reports alarms (no LogEvent)",
     "no_der_status": "Never PUTs its DERStatus",
 }

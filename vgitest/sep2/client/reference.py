@@ -7,11 +7,16 @@ asyncio thread with its own aiohttp client, so its work never counts as harness 
 Life cycle: one schedule of resources (href -> next poll). The walk puts ``/dcap`` on it; every answer is
 handled by resource type, and links not yet on the schedule are fetched right away, so the first pass is
 the CSIP walk in order (DeviceCapability → Time → EndDeviceList → EndDevice → Registration →
-FunctionSetAssignments → DERProgramList → DefaultDERControl, DERControlList, DERCurveList; then the DER
-writes and the MirrorUsagePoint). Afterwards each resource is re-polled at the pollRate its own answer
-carried, else the DeviceCapability's. Separate tasks run the event state machine (on server time),
-post the Responses in order (bounded retries), and post meter readings at the post rate. Nothing raises
-out of a task: errors go to ``self.log`` and the client keeps going on its cached schedule.
+FunctionSetAssignments → DERProgramList → DefaultDERControl, DERControlList, DERCurveList, and each DERCurve
+a control links to; then the DER writes and the MirrorUsagePoint). Afterwards each resource is re-polled at
+the pollRate its own answer carried, else the DeviceCapability's. Separate tasks run the event state machine
+(on server time) and the output, post the Responses in order (bounded retries), and post meter readings at
+the post rate. Nothing raises out of a task: errors go to ``self.log`` and the client keeps going on its
+cached schedule.
+
+The EVSE is bidirectional (the EV may offer to discharge) and sits on a simulated grid connection whose
+voltage and frequency a test sets (action ``set_grid``); the control modes turn the control in force and
+the grid into its active and reactive power (the arithmetic is in :mod:`.modes`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from ...simulator import LoopSimulator
 from .. import codec, identity
 from ..codec import as_list, find
 from ..namespaces import MEDIA_TYPE
+from . import modes
 from .faults import check_names
 
 log = logging.getLogger("vgitest.sep2.client")
@@ -47,9 +53,22 @@ SPECIFIC = {STARTED, COMPLETED, CANCELLED, SUPERSEDED}  # sent when responseRequ
 NO_RESPONSE_FAULT = {RECEIVED: "no_received_response", STARTED: "no_started_response",
                      COMPLETED: "no_completed_response", CANCELLED: "no_cancelled_response",
                      SUPERSEDED: "no_superseded_response"}
-MODES_SUPPORTED = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 7) | (1 << 20) | (1 << 22)  # charge, connect,
-# energize, fixedW, maxLimW, targetW: what an EVSE can do
+# DERControlType bit positions of the modes it carries out (charge and discharge: a bidirectional EVSE)
+MODE_BITS = {"charge": 0, "discharge": 1, "opModConnect": 2, "opModEnergize": 3, "opModFixedPFAbsorbW": 4,
+             "opModFixedPFInjectW": 5, "opModFixedW": 7, "opModFreqWatt": 9, "opModHFRTMustTrip": 11,
+             "opModHVRTMustTrip": 14, "opModLFRTMustTrip": 16, "opModLVRTMustTrip": 19, "opModMaxLimW": 20,
+             "opModTargetW": 22, "opModVoltVar": 23, "opModVoltWatt": 24, "opModWattPF": 25}
+MODES_SUPPORTED = sum(1 << bit for bit in MODE_BITS.values())
 DER_TYPE_EVSE = 82
+IGNORED_BY_FAULT = {  # fault -> the DERControlBase elements it makes the client ignore
+    "ignores_volt_var": ("opModVoltVar",), "ignores_volt_watt": ("opModVoltWatt",),
+    "ignores_freq_watt": ("opModFreqWatt",), "ignores_fixed_pf": ("opModFixedPFInjectW", "opModFixedPFAbsorbW"),
+    "ignores_watt_pf": ("opModWattPF",), "ignores_voltage_trip": ("opModLVRTMustTrip", "opModHVRTMustTrip"),
+    "ignores_frequency_trip": ("opModLFRTMustTrip", "opModHFRTMustTrip")}
+# its mirrored meters: (mRID kind, description, uom, kind, flowDirection, powerOfTenMultiplier); power and
+# var in the meter's view (flowDirection 1: positive while the site takes them from the grid)
+METERS = ((0x3B, "EVSE real power", 38, 37, 1, 0), (0x3C, "EVSE reactive power", 63, 37, 1, 0),
+          (0x3D, "grid voltage", 29, 0, 0, -1), (0x3E, "grid frequency", 33, 0, 0, -2))
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -116,6 +135,11 @@ class ReferenceDerClient(LoopSimulator):
         self.max_w = float(p.get("rtg_max_w", 7000))
         self.demand_w = float(p.get("demand_w", self.max_w))
         self.late_s = float(p.get("late_response_s", 60))
+        self.nominal_v = float(p.get("nominal_v", 240))  # its setVRef (and setVNom)
+        self.grid_v, self.grid_hz = self.nominal_v, float(p.get("nominal_hz", 60))
+        self.grid_since = time.monotonic()  # when the grid last changed: the start of an excursion
+        self.own_grad = _int(p.get("set_grad_w", 0))  # its own setGradW (0.01 %/s of setMaxW); 0: no ramp limit
+        self._ignored = frozenset(e for f, elements in IGNORED_BY_FAULT.items() if f in self.faults for e in elements)
         self.rng = random.Random(p.get("random_seed"))
         self.log: list[str] = []  # what the client did and what went wrong, for humans debugging a run
         # discovery state (forgotten by reboot/reregister)
@@ -133,16 +157,23 @@ class ReferenceDerClient(LoopSimulator):
         self.programs: dict[str, dict] = {}  # program href -> primacy, links
         self._owner: dict[str, str] = {}  # DefaultDERControl/DERControlList/DERCurveList href -> program href
         self.defaults: dict[str, dict] = {}  # program href -> DefaultDERControl's DERControlBase
+        self.default_settings: dict[str, dict] = {}  # program href -> its DefaultDERControl's setGradW
         self.curves: dict[str, list] = {}
         self._fsa_lists: dict[str, str] = {}  # FunctionSetAssignments href -> its DERProgramList href
         self._list_programs: dict[str, set[str]] = {}  # DERProgramList href -> the program hrefs it listed
+        self.curve_cache: dict[str, modes.Curve] = {}  # DERCurve href -> curve (hrefs are never reused)
+        self._declared_grad: int | None = None  # the setGradW of its last DERSettings PUT
         self.der_links: dict[str, str] = {}
         self.der_written = False
         # what survives a reboot (a real device keeps it in flash)
         self.events: dict[str, Event] = {}
         self.mup_href: str | None = None
         self.applied: tuple[str, float | None] = ("none", None)  # (mRID or 'default:<program>', limit W)
-        self.power_w = min(self.demand_w, self.max_w)
+        self.base: dict = {}  # the DERControlBase in force
+        self.power_w = min(self.demand_w, self.max_w)  # the meter's view: positive charging, negative discharging
+        self.reactive_var = 0.0  # the meter's view: positive absorbing (under-excited)
+        self.tripped = False  # ceased to energize on a must-trip curve
+        self._stepped = time.monotonic()
         self.readings_posted = 0
         self.stopped_polling = False
         self._seq = 0
@@ -272,10 +303,18 @@ class ReferenceDerClient(LoopSimulator):
                     await self._fetch(href)
 
     async def do_set_power(self, w: float) -> None:
-        """The EV's demand changed (W); the applied limit still caps it."""
+        """The EV's demand changed (W; negative: the EV offers to discharge); the applied limit still caps it."""
         self.demand_w = float(w)
         self._update_power()
         await self._put_der_status()
+
+    async def do_set_grid(self, v: float | None = None, hz: float | None = None) -> None:
+        """The grid at its point of connection stepped to `v` volts and/or `hz` hertz (a grid simulator)."""
+        grid = (self.grid_v if v is None else float(v), self.grid_hz if hz is None else float(hz))
+        if grid != (self.grid_v, self.grid_hz):
+            self.grid_v, self.grid_hz = grid
+            self.grid_since = time.monotonic()
+        self._update_power()
 
     async def do_alarm(self, code: int = 0, details: str = "vgitest alarm") -> None:
         """Post a LogEvent to its EndDevice's LogEventList."""
@@ -403,7 +442,8 @@ class ReferenceDerClient(LoopSimulator):
                 "EndDevice": self._on_edev, "Registration": self._on_registration,
                 "FunctionSetAssignmentsList": self._on_fsa_list, "FunctionSetAssignments": self._on_fsa,
                 "DERProgramList": self._on_programs, "DefaultDERControl": self._on_default,
-                "DERControlList": self._on_controls, "DERCurveList": self._on_curves, "DERList": self._on_der_list}
+                "DERControlList": self._on_controls, "DERCurveList": self._on_curves, "DERCurve": self._on_curve,
+                "DERList": self._on_der_list}
 
     # --- resource handlers (the walk) -------------------------------------------------------------------
     async def _on_dcap(self, href: str, body: dict) -> None:
@@ -505,6 +545,7 @@ class ReferenceDerClient(LoopSimulator):
         """Forget a program that is no longer listed: its defaults, curves and events (none of them applies)."""
         prog = self.programs.pop(p_href, None) or {}
         self.defaults.pop(p_href, None)
+        self.default_settings.pop(p_href, None)
         self.curves.pop(p_href, None)
         for key in ("DefaultDERControlLink", "DERControlListLink", "DERCurveListLink"):
             link = prog.get(key)
@@ -541,16 +582,36 @@ class ReferenceDerClient(LoopSimulator):
         for gone in before - seen:
             if not any(gone in progs for progs in self._list_programs.values()):
                 self._drop_program(gone)
+        self._settings_changed()
 
     async def _on_default(self, href: str, body: dict) -> None:
         prog = self._owner.get(href)
         if prog is not None:
             self.defaults[prog] = dict(body.get("DERControlBase") or {})
+            self.default_settings[prog] = {k: body[k] for k in ("setGradW",) if k in body}
+            self._settings_changed()
+            await self._fetch_curves(self.defaults[prog])
 
     async def _on_curves(self, href: str, body: dict) -> None:
         prog = self._owner.get(href)
         if prog is not None:
             self.curves[prog] = as_list(body.get("DERCurve"))
+            for curve in self.curves[prog]:
+                if isinstance(curve, dict) and curve.get("@href"):
+                    await self._on_curve(curve["@href"], curve)
+
+    async def _on_curve(self, href: str, body: dict) -> None:
+        curve = modes.parse_curve(body)
+        if curve is None:
+            self.log.append(f"DERCurve {href}: not usable")
+        else:
+            self.curve_cache[href] = curve
+
+    async def _fetch_curves(self, base: dict) -> None:
+        """Fetch the curves a control links to that it does not know yet (DERCurveList may come later)."""
+        for link in modes.curve_links(base).values():
+            if link not in self.curve_cache:
+                await self._follow(link)
 
     async def _on_controls(self, href: str, body: dict) -> None:
         prog = self._owner.get(href)
@@ -559,6 +620,8 @@ class ReferenceDerClient(LoopSimulator):
         for ctl in as_list(body.get("DERControl")):
             if isinstance(ctl, dict) and ctl.get("mRID"):
                 self._see_control(prog, ctl)
+                if self.events[str(ctl["mRID"])].state != "done":
+                    await self._fetch_curves(self.events[str(ctl["mRID"])].base)
 
     async def _on_der_list(self, href: str, body: dict) -> None:
         der = next((d for d in as_list(body.get("DER")) if isinstance(d, dict)), None)
@@ -577,50 +640,75 @@ class ReferenceDerClient(LoopSimulator):
         return {"multiplier": "0", "value": str(int(round(w)))}
 
     async def _write_der(self) -> None:
-        """Its DER as an EVSE: capability, settings, status, availability (bodies in schema order)."""
-        links, now = self.der_links, str(self._server_now_int())
-        cap = {"modesSupported": f"{MODES_SUPPORTED:08X}", "rtgMaxChargeRateW": self._power(self.max_w),
-               "rtgMaxW": self._power(self.max_w), "type": str(DER_TYPE_EVSE)}
+        """Its DER as a bidirectional EVSE: capability, settings, status, availability (bodies in schema order;
+        its var capability is its rated power, its nominal voltage its setVRef)."""
+        links = self.der_links
+        rated, volts = self._power(self.max_w), self._power(self.nominal_v)
+        cap = {"modesSupported": f"{MODES_SUPPORTED:08X}", "rtgMaxChargeRateW": rated, "rtgMaxDischargeRateW": rated,
+               "rtgMaxVar": rated, "rtgMaxW": rated, "rtgVNom": volts, "type": str(DER_TYPE_EVSE)}
         if self.has("der_capability_schema_violation"):
             cap = {"type": cap.pop("type"), **cap}
         if "DERCapabilityLink" in links:
             await self._write("PUT", links["DERCapabilityLink"], "DERCapability", cap)
-        if "DERSettingsLink" in links and not self.has("no_der_settings"):
-            settings = {"modesEnabled": f"{MODES_SUPPORTED:08X}", "setGradW": "1000",
-                        "setMaxChargeRateW": self._power(self.max_w), "setMaxW": self._power(self.max_w),
-                        "updatedTime": now}
-            await self._write("PUT", links["DERSettingsLink"], "DERSettings", settings)
+        await self._put_settings()
         await self._put_der_status()
         if "DERAvailabilityLink" in links:
-            avail = {"readingTime": now, "statWAvail": self._power(self.max_w)}
+            avail = {"readingTime": str(self._server_now_int()), "statWAvail": self._power(self.max_w)}
             await self._write("PUT", links["DERAvailabilityLink"], "DERAvailability", avail)
+
+    async def _put_settings(self) -> None:
+        href = self.der_links.get("DERSettingsLink")
+        if href is None or self.has("no_der_settings"):
+            return
+        rated, volts = self._power(self.max_w), self._power(self.nominal_v)
+        self._declared_grad = self._set_grad_w()
+        settings = {"modesEnabled": f"{MODES_SUPPORTED:08X}", "setGradW": str(self._declared_grad),
+                    "setMaxChargeRateW": rated, "setMaxDischargeRateW": rated, "setMaxVar": rated, "setMaxW": rated,
+                    "setVNom": volts, "setVRef": volts, "updatedTime": str(self._server_now_int())}
+        await self._write("PUT", href, "DERSettings", settings)
 
     async def _put_der_status(self) -> None:
         href = self.der_links.get("DERStatusLink")
         if href is None or self.has("no_der_status"):
             return
         now = str(self._server_now_int())
-        charging = self.power_w > 0
+        mode = "0" if self.power_w > 0 else "1" if self.power_w < 0 else "2"  # charging, discharging, holding
         status = {"operationalModeStatus": {"dateTime": now, "value": "2"}, "readingTime": now,
-                  "storageModeStatus": {"dateTime": now, "value": "0" if charging else "2"},
-                  "storConnectStatus": {"dateTime": now, "value": "07" if charging else "03"}}
+                  "storageModeStatus": {"dateTime": now, "value": mode},
+                  "storConnectStatus": {"dateTime": now, "value": "07" if self.power_w else "03"}}
         await self._write("PUT", href, "DERStatus", status)
 
     def _mrid(self, kind: int) -> str:
         return f"{kind:02X}{self.lfdi[:30]}"
 
+    def _mirror_readings(self, creating: bool) -> list[dict]:
+        """One MirrorMeterReading per meter of METERS with its present value; ReadingTypes when creating."""
+        now = self._server_now_int()
+        values = (self.power_w, self.reactive_var, self.grid_v, self.grid_hz)
+        out = []
+        for (kind, description, uom, rkind, flow, mult), value in zip(METERS, values):
+            mmr: dict[str, Any] = {"mRID": self._mrid(kind)}
+            if creating:
+                mmr["description"] = description
+            else:
+                mmr.update(lastUpdateTime=str(now), nextUpdateTime=str(now + int(self._post_rate())))
+            mmr["Reading"] = {"value": str(round(value / 10.0 ** mult))}
+            if creating and not self.has("readings_without_reading_type"):
+                mmr["ReadingType"] = {"accumulationBehaviour": "12", "commodity": "1", "dataQualifier": "2",
+                                      "flowDirection": str(flow), "kind": str(rkind), "phase": "0",
+                                      "powerOfTenMultiplier": str(mult),
+                                      "uom": "72" if uom == 38 and self.has("wrong_reading_type") else str(uom)}
+            out.append(mmr)
+        return out
+
+    def _mirror(self, readings: list[dict], **extra: str) -> dict:
+        return {"mRID": self._mrid(0x3A), "description": "EVSE", "roleFlags": "0049", "serviceCategoryKind": "0",
+                "status": "1", "deviceLFDI": self.lfdi, "MirrorMeterReading": readings, **extra}
+
     async def _create_mirror(self) -> None:
-        """Its metering: one MirrorUsagePoint with a real-power MirrorMeterReading."""
+        """Its metering: one MirrorUsagePoint with a MirrorMeterReading per meter (W, var, V, Hz)."""
         assert self.mup_list is not None
-        reading: dict[str, Any] = {"mRID": self._mrid(0x3B), "description": "EVSE real power",
-                                   "Reading": {"value": str(int(round(self.power_w)))}}
-        if not self.has("readings_without_reading_type"):
-            reading["ReadingType"] = {"accumulationBehaviour": "12", "commodity": "1", "dataQualifier": "2",
-                                      "flowDirection": "1", "kind": "37", "phase": "0", "powerOfTenMultiplier": "0",
-                                      "uom": "72" if self.has("wrong_reading_type") else "38"}
-        body = {"mRID": self._mrid(0x3A), "description": "EVSE", "roleFlags": "0049", "serviceCategoryKind": "0",
-                "status": "1", "deviceLFDI": self.lfdi, "MirrorMeterReading": reading,
-                "postRate": str(int(self._post_rate()))}
+        body = self._mirror(self._mirror_readings(creating=True), postRate=str(int(self._post_rate())))
         out = await self._write("POST", self.mup_list, "MirrorUsagePoint", body)
         if out is not None and out[0] in (200, 201, 204) and out[1].get("Location"):
             self.mup_href = out[1]["Location"]
@@ -636,11 +724,8 @@ class ReferenceDerClient(LoopSimulator):
                 await asyncio.sleep(self._post_rate())
                 if self.mup_href is None:
                     continue
-                now = self._server_now_int()
-                body = {"mRID": self._mrid(0x3B), "lastUpdateTime": str(now),
-                        "nextUpdateTime": str(now + int(self._post_rate())),
-                        "Reading": {"value": str(int(round(self.power_w)))}}
-                out = await self._write("POST", self.mup_href, "MirrorMeterReading", body)
+                body = self._mirror(self._mirror_readings(creating=False))  # all meters in one POST
+                out = await self._write("POST", self.mup_href, "MirrorUsagePoint", body)
                 if out is not None and out[0] < 300:
                     self.readings_posted += 1
             except asyncio.CancelledError:
@@ -712,6 +797,7 @@ class ReferenceDerClient(LoopSimulator):
         while True:
             try:
                 self._tick()
+                self._update_power()  # the grid, the curves and the ramp move on between control changes
             except Exception as exc:
                 log.exception("reference DER client events")
                 self.log.append(f"events: {exc!r}")
@@ -787,7 +873,7 @@ class ReferenceDerClient(LoopSimulator):
             return 0.0
         if "opModFixedW" in base and not self.has("ignores_fixed_w"):
             return abs(_int(base["opModFixedW"])) / 10000 * self.max_w
-        if isinstance(base.get("opModTargetW"), dict):
+        if isinstance(base.get("opModTargetW"), dict) and not self.has("ignores_target_w"):
             t = base["opModTargetW"]
             return abs(_int(t.get("value")) * 10.0 ** _int(t.get("multiplier")))
         if "opModMaxLimW" in base and not self.has("ignores_max_limit"):
@@ -795,6 +881,7 @@ class ReferenceDerClient(LoopSimulator):
         return None
 
     def _apply(self, source: str, base: dict) -> None:
+        self.base = base
         applied = (source, self._limit_of(base))
         if applied == self.applied:
             return
@@ -805,8 +892,41 @@ class ReferenceDerClient(LoopSimulator):
             self._spawn(self._put_der_status())
 
     def _update_power(self) -> None:
+        """Its output now: the EV's demand within the limit in force and the modes of the DERControlBase in force
+        (curves at the present grid values, power factor), reached at its ramp rate; a must-trip curve or a
+        disconnect ceases to energize at once."""
+        now = time.monotonic()
+        dt, self._stepped = now - self._stepped, now
+        base = {k: v for k, v in self.base.items() if k not in self._ignored}
+        curves = modes.linked_curves(base, self.curve_cache)
+        grid = modes.Grid(v_pct=100.0 * self.grid_v / self.nominal_v, hz=self.grid_hz)
+        self.tripped = modes.tripped(curves, grid, now - self.grid_since, self.tripped)
         limit = self.applied[1]
-        self.power_w = max(0.0, min(self.demand_w, self.max_w, limit if limit is not None else self.max_w))
+        cap = min(self.max_w, limit if limit is not None else self.max_w)
+        out = -max(-cap, min(self.demand_w, cap))  # the DER's view: positive injects
+        pct = modes.active_limit_pct(curves, grid)
+        if pct is not None and out > 0:
+            out = min(out, max(0.0, pct) / 100.0 * self.max_w)
+        if self.tripped or (limit == 0.0 and modes.deenergized(base)):
+            self.power_w = self.reactive_var = 0.0
+            return
+        grad = 0.0 if self.has("ignores_ramp_rate") else self._set_grad_w() / 10000.0 * self.max_w
+        self.power_w = modes.ramp(self.power_w, -out, grad, dt) + 0.0  # (+ 0.0: no -0.0)
+        self.reactive_var = -modes.reactive_var(base, curves, grid, -self.power_w, self.max_w, self.max_w) + 0.0
+
+    def _set_grad_w(self) -> int:
+        """Its setGradW: a DefaultDERControl's, while one of its programs' carries it (the lowest primacy's),
+        else its own. A server's value updates the setting (DERSettings is PUT again), and the client goes back
+        to its own when no program gives one any more, so one program's ramp does not outlive it."""
+        given = [(p["primacy"], _int(self.default_settings[h]["setGradW"])) for h, p in self.programs.items()
+                 if "setGradW" in self.default_settings.get(h, {})]
+        return min(given)[1] if given else self.own_grad
+
+    def _settings_changed(self) -> None:
+        """PUT DERSettings again when the setGradW in force is no longer the one it declared."""
+        if self._declared_grad is not None and self._set_grad_w() != self._declared_grad and self._tasks:
+            self._declared_grad = self._set_grad_w()
+            self._spawn(self._put_settings())
 
     # --- Responses ------------------------------------------------------------------------------------------
     def _respond(self, ev: Event, status: int) -> None:
