@@ -69,6 +69,8 @@ _f("ignores_volt_watt", "BASIC_011", r.CONTROL_NOT_FOLLOWED)
 _f("ignores_freq_watt", "BASIC_012", r.CONTROL_NOT_FOLLOWED)
 _f("ignores_target_w", "BASIC_014", r.CONTROL_NOT_FOLLOWED)
 _f("ignores_watt_pf", "BASIC_015", r.CONTROL_NOT_FOLLOWED)
+_f("ignores_fixed_var", "VGI_SEP2_FIXEDVAR", r.CONTROL_NOT_FOLLOWED)
+_f("ignores_watt_var", "VGI_SEP2_WATTVAR", r.CONTROL_NOT_FOLLOWED)
 # groups and event precedence
 _f("reads_first_fsa_only", ("CORE_010", "BASIC_002"), r.EXPECTED_REQUEST)
 _f("keeps_removed_fsa", ("CORE_011", "BASIC_003"), r.CONTROL_NOT_FOLLOWED)
