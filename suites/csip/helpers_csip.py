@@ -186,6 +186,16 @@ def set_max_w(client: Any, t: Any) -> float:
     return w
 
 
+def set_max_var(client: Any, t: Any) -> float:
+    """The reference of every % of setMaxVar: the client's DERSettings setMaxVar, else its DERCapability
+    rtgMaxVar."""
+    var = quantity(described(client, t, "derg", "setMaxVar")) or quantity(described(client, t, "dercap", "rtgMaxVar"))
+    if not var:
+        raise Inconclusive("the client has described neither setMaxVar (DERSettings) nor rtgMaxVar (DERCapability), "
+                           "the reference of the var percentages this case sends")
+    return var
+
+
 def supports_modes(client: Any, t: Any, *bits: int) -> bool:
     """Whether the client's DERCapability modesSupported (DERControlType, hex) sets every bit in `bits`."""
     raw = described(client, t, "dercap", "modesSupported")

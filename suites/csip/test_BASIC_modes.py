@@ -1,5 +1,7 @@
 """BASIC control modes beyond the active-power set points: ride-through must-trip curves, volt-var, volt-watt,
-frequency-watt, watt-power factor, fixed power factor, the ramp rate and an active-power target in watts.
+frequency-watt, watt-power factor, fixed power factor, the ramp rate and an active-power target in watts; and
+two cases of vgitest's own (ids VGI-SEP2-*), for IEEE 1547 functions the SunSpec CSIP catalogue has no case
+for: constant reactive power and watt-var.
 
 The curve-based modes are given the way a utility gives such autonomous functions: in the DefaultDERControl of
 the one program the test leaves visible, with the DERCurves in that program's DERCurveList. The grid at the
@@ -9,7 +11,8 @@ client simulates its own), and what the client does is judged from what it mirro
 Signs: readings are in the meter's view (positive: the site takes power or vars from the grid, i.e. the EV
 charges or the DER absorbs vars); curves and power factors are in the DER's view (positive: it injects), so a
 test turns one into the other. Tolerances: power and vars within PIXIT ``power_tolerance_pct`` of setMaxW
-(default 2 %, what BASIC-013 allows a set point); times within the profile's sep2 timing tolerance.
+(default 2 %, what BASIC-013 allows a set point); times within the profile's sep2 timing tolerance. A var in
+% of setMaxVar is of the client's DERSettings setMaxVar (else its DERCapability rtgMaxVar).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from helpers_csip import (
     nearest,
     quantity,
     readings,
+    set_max_var,
     set_max_w,
     supports_modes,
 )
@@ -40,11 +44,11 @@ from vgitest.verdict import Inconclusive
 pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
 
 # DERControlType bits (DERCapability modesSupported) and DERCurveType values, from the 2030.5 schema
-CHARGE, DISCHARGE, FIXED_PF_INJECT, FREQ_WATT, HFRT_TRIP, HVRT_TRIP = 0, 1, 5, 9, 11, 14
-LFRT_TRIP, LVRT_TRIP, TARGET_W, VOLT_VAR, VOLT_WATT, WATT_PF = 16, 19, 22, 23, 24, 25
-C_FREQ_WATT, C_HFRT_TRIP, C_HVRT_TRIP, C_LFRT_TRIP, C_LVRT_TRIP, C_VOLT_VAR, C_VOLT_WATT, C_WATT_PF = \
-    0, 2, 5, 7, 10, 11, 12, 13
-PCT_SET_MAX_W = 1  # DERUnitRefType of a curve's y values: % of setMaxW
+CHARGE, DISCHARGE, FIXED_PF_INJECT, FIXED_VAR, FREQ_WATT, HFRT_TRIP, HVRT_TRIP = 0, 1, 5, 6, 9, 11, 14
+LFRT_TRIP, LVRT_TRIP, TARGET_W, VOLT_VAR, VOLT_WATT, WATT_PF, WATT_VAR = 16, 19, 22, 23, 24, 25, 26
+C_FREQ_WATT, C_HFRT_TRIP, C_HVRT_TRIP, C_LFRT_TRIP, C_LVRT_TRIP, C_VOLT_VAR, C_VOLT_WATT, C_WATT_PF, C_WATT_VAR = \
+    0, 2, 5, 7, 10, 11, 12, 13, 14
+PCT_SET_MAX_W, PCT_SET_MAX_VAR = 1, 2  # DERUnitRefType of a percentage: of setMaxW, of setMaxVar
 
 
 # --- what the test needs to know about the client and its grid ---------------------------------------------
@@ -313,6 +317,27 @@ def _pf_var(w: float, pf: float) -> float:
     return abs(w) * math.tan(math.acos(min(1.0, pf)))
 
 
+def _vars_follow_power(site: Site, prog: Any, base: dict, fraction: float, want_var: Callable[[float], float],
+                       what: str) -> None:
+    """Discharging at setMaxW, then at `fraction` of it, with `base` in the program's DefaultDERControl: each
+    var reading is `want_var(W)` (both in the meter's view) at the power reported with it."""
+    site.dut.perform("set_power", w=-site.ref)
+    prog.default_base = base
+    _in_force(site, prog)
+    bad = []
+    for change in (None, lambda: site.dut.perform("set_power", w=-fraction * site.ref)):
+        got = _phase(site, change, 2 * site.open_loop + site.t.tolerance, VAR, W)
+        for at, var in got[VAR]:
+            w = nearest(got[W], at, site.t.poll)
+            if w is None or w >= 0:
+                raise Inconclusive(f"the client reported {w} W: it is not injecting, though the EV offers to "
+                                   "discharge (the curve applies to injected power)")
+            want = want_var(w)
+            if abs(var - want) > site.tol:
+                bad.append(f"{var:g} var at {-w:g} W injected, the curve asks {want:g} var")
+    _check(site, bad, what)
+
+
 @pytest.mark.vgi_case("BASIC-015", feature="Controls", requires=("DerClient", "Metering"))
 def test_BASIC_015(csip, dut, t, vgi_profile) -> None:
     """Watt-power factor: while discharging, the client's power factor follows the watt-PF curve at the power it
@@ -320,25 +345,61 @@ def test_BASIC_015(csip, dut, t, vgi_profile) -> None:
     site = Site(csip, dut, t, vgi_profile)
     site.need(DISCHARGE, WATT_PF, what="discharge mode and opModWattPF")
     try:
-        dut.perform("set_power", w=-site.ref)
         prog = _sole_program(site)
         points = [(0, 1.0), (50, 1.0), (100, 0.9)]  # % of setMaxW -> power factor, absorbing from 50 % on
         curve = csip.curve(prog, C_WATT_PF, [(0, 100, False), (50, 100, False), (100, 90, True)], y_multiplier=-2,
                            open_loop_tms=round(100 * site.open_loop))
-        prog.default_base = {"opModWattPF": curve}
-        _in_force(site, prog)
+        # absorbing: positive in the meter's view
+        _vars_follow_power(site, prog, {"opModWattPF": curve}, 0.4,
+                           lambda w: _pf_var(w, _interp(points, -w / site.ref * 100)), "a watt-power factor curve")
+    finally:
+        dut.perform("set_power", w=site.ref)
+
+
+# --- vgitest's own cases: reactive power set point and watt-var ------------------------------------------------
+WV_POINTS = [(20, 0), (50, 0), (100, -40)]  # % of setMaxW injected -> var, % of setMaxVar (positive: inject)
+
+
+@pytest.mark.vgi_case("VGI-SEP2-FIXEDVAR", feature="Controls", requires=("DerClient", "Metering"))
+def test_VGI_SEP2_FIXEDVAR(csip, dut, t, vgi_profile) -> None:
+    """vgitest's own case (SunSpec's CSIP catalogue has none for it): constant reactive power. With
+    opModFixedVar in % of setMaxVar as the DefaultDERControl, while the EV charges at half power, the reported
+    vars are the set point: 30 % injected, then 20 % absorbed."""
+    site = Site(csip, dut, t, vgi_profile)
+    site.need(FIXED_VAR, what="opModFixedVar")
+    max_var = set_max_var(site.client, t)
+    try:
+        dut.perform("set_power", w=site.ref / 2)  # half power: room for vars within any apparent-power rating
+        prog = _sole_program(site)
         bad = []
-        for change in (None, lambda: dut.perform("set_power", w=-0.4 * site.ref)):
-            got = _phase(site, change, 2 * site.open_loop + t.tolerance, VAR, W)
-            for at, var in got[VAR]:
-                w = nearest(got[W], at, t.poll)
-                if w is None or w >= 0:
-                    raise Inconclusive(f"the client reported {w} W: it is not injecting, though the EV offers to "
-                                       "discharge (the curve applies to injected power)")
-                want = _pf_var(w, _interp(points, -w / site.ref * 100))  # absorbing: positive in the meter's view
-                if abs(var - want) > site.tol:
-                    bad.append(f"{var:g} var at {-w:g} W injected, the curve asks {want:g} var")
-        _check(site, bad, "a watt-power factor curve")
+        for pct in (30, -20):  # positive: injects
+            prog.default_base = {"opModFixedVar": {"refType": str(PCT_SET_MAX_VAR), "value": str(pct * 100)}}
+            _in_force(site, prog, curves=False)
+            got = _phase(site, None, 2 * site.open_loop + t.tolerance, VAR)
+            want = -pct / 100 * max_var  # the meter's view: injected vars are negative
+            asked = f"{abs(pct)} % of setMaxVar {'injected' if pct > 0 else 'absorbed'}"
+            bad += [f"{var:g} var where {asked} is {want:g} var" for _, var in got[VAR] if abs(var - want) > site.tol]
+        _check(site, bad, f"a fixed reactive power (setMaxVar {max_var:g} var)")
+    finally:
+        dut.perform("set_power", w=site.ref)
+
+
+@pytest.mark.vgi_case("VGI-SEP2-WATTVAR", feature="Controls", requires=("DerClient", "Metering"))
+def test_VGI_SEP2_WATTVAR(csip, dut, t, vgi_profile) -> None:
+    """vgitest's own case (SunSpec's CSIP catalogue has none for it): watt-var. While the EV discharges, the
+    reported vars follow the watt-var curve (y in % of setMaxVar) at the power reported: 40 % absorbed at full
+    power, 20 % at three quarters."""
+    site = Site(csip, dut, t, vgi_profile)
+    site.need(DISCHARGE, WATT_VAR, what="discharge mode and opModWattVar")
+    max_var = set_max_var(site.client, t)
+    try:
+        prog = _sole_program(site)
+        curve = csip.curve(prog, C_WATT_VAR, WV_POINTS, y_ref_type=PCT_SET_MAX_VAR,
+                           open_loop_tms=round(100 * site.open_loop))
+        # the meter's view: the curve's negative y (absorbing) is a positive reading
+        _vars_follow_power(site, prog, {"opModWattVar": curve}, 0.75,
+                           lambda w: -_interp(WV_POINTS, -w / site.ref * 100) / 100 * max_var,
+                           f"a watt-var curve (setMaxVar {max_var:g} var)")
     finally:
         dut.perform("set_power", w=site.ref)
 

@@ -1,5 +1,6 @@
 """The control-mode arithmetic of the reference DER client (vgitest.sep2.client.modes): curves read with their
-multipliers, interpolation, must-trip durations, the active-power limits, reactive power and the ramp."""
+multipliers, interpolation, must-trip durations, the active-power limits, reactive power (power factors, volt-var,
+watt-var, fixed var) and the ramp."""
 
 from __future__ import annotations
 
@@ -100,3 +101,31 @@ def test_reactive_power_of_each_mode() -> None:
 def test_deenergized() -> None:
     assert modes.deenergized({"opModConnect": "false"}) and modes.deenergized({"opModEnergize": "0"})
     assert not modes.deenergized({"opModConnect": "true", "opModMaxLimW": "0"})
+
+
+def test_fixed_var_is_a_share_of_its_reference() -> None:
+    assert modes.fixed_var({"refType": "2", "value": "3000"}, 7000, 5000) == pytest.approx(1500)  # %setMaxVar
+    assert modes.fixed_var({"refType": "3", "value": "-2000"}, 7000, 5000) == pytest.approx(-1000)  # %statVarAvail
+    assert modes.fixed_var({"refType": "1", "value": "1000"}, 7000, 5000) == pytest.approx(700)  # %setMaxW
+    assert modes.fixed_var({"refType": "5", "value": "1000"}, 7000, 5000) is None  # not a var reference
+    assert modes.fixed_var({"value": "1000"}, 7000, 5000) is None and modes.fixed_var(None, 7000, 5000) is None
+    assert modes.reactive_var({"opModFixedVar": {"refType": "2", "value": "-2500"}}, {}, Grid(), -3500, 7000,
+                              7000) == pytest.approx(-1750)  # whatever the active power does
+
+
+def test_watt_var_follows_the_injected_power() -> None:
+    wv = Curve(14, ((20, 0, None), (50, 0, None), (100, -40, None)), y_ref=2)
+    assert modes.watt_var(wv, 7000, 7000, 5000) == pytest.approx(-2000)
+    assert modes.watt_var(wv, 5250, 7000, 5000) == pytest.approx(-1000)  # 75 %: halfway down the slope
+    assert modes.watt_var(wv, 2000, 7000, 5000) == pytest.approx(0.0)
+    assert modes.watt_var(wv, -7000, 7000, 5000) is None  # charging: outside the curve's domain
+    assert modes.watt_var(Curve(14, wv.points, y_ref=7), 7000, 7000, 5000) is None  # %statWAvail: not vars
+    assert modes.reactive_var({}, {"opModWattVar": wv}, Grid(), 7000, 7000, 7000) == pytest.approx(-2800)
+    assert modes.linked_curves({"opModWattVar": {"@href": "/c/4"}}, {"/c/4": wv}) == {"opModWattVar": wv}
+
+
+def test_the_least_var_magnitude_wins_over_fixed_var_and_watt_var() -> None:
+    wv = Curve(14, ((20, 0, None), (50, 0, None), (100, -40, None)), y_ref=1)
+    base = {"opModFixedVar": {"refType": "2", "value": "3000"}}
+    assert modes.reactive_var(base, {"opModWattVar": wv}, Grid(), 5250, 7000, 7000) == pytest.approx(-1400)
+    assert modes.reactive_var(base, {"opModWattVar": wv}, Grid(), 3500, 7000, 7000) == pytest.approx(0.0)

@@ -18,7 +18,7 @@ from vgitest.sep2 import checks, rules as r, testpki
 from vgitest.sep2.codec import as_list
 from vgitest.sep2.client import modes as modes_mod
 from vgitest.sep2.client.faults import FAULTS
-from vgitest.sep2.client.reference import ReferenceDerClient
+from vgitest.sep2.client.reference import MODES_SUPPORTED, ReferenceDerClient
 from vgitest.sep2.server import FakeSep2Server
 from vgitest.trace import Direction
 
@@ -357,7 +357,8 @@ CURVES = {"/vw": modes_mod.Curve(12, ((100, 100, None), (106, 100, None), (110, 
           "/pf": modes_mod.Curve(13, ((0, 1.0, False), (50, 1.0, False), (100, 0.9, True))),
           "/hf": modes_mod.Curve(2, ((0.2, 62.0, None), (0.5, 61.0, None))),
           "/lv": modes_mod.Curve(10, ((0.2, 50, None), (0.5, 88, None))),
-          "/vv": modes_mod.Curve(11, ((92, 30, None), (98, 0, None), (102, 0, None), (108, -30, None)), 1)}
+          "/vv": modes_mod.Curve(11, ((92, 30, None), (98, 0, None), (102, 0, None), (108, -30, None)), 1),
+          "/wv": modes_mod.Curve(14, ((20, 0, None), (50, 0, None), (100, -40, None)), 2)}
 PF90 = round(7000 * math.tan(math.acos(0.9)))  # 3390 var at 7000 W and PF 0.90
 
 
@@ -371,6 +372,10 @@ PF90 = round(7000 * math.tan(math.acos(0.9)))  # 3390 var at 7000 W and PF 0.90
     ("ignores_voltage_trip", {"opModLVRTMustTrip": {"@href": "/lv"}}, 7000, {"v": 168}, (0, 0), (7000, 0)),
     ("ignores_volt_var", {"opModVoltVar": {"@href": "/vv"}}, 3500, {"v": 228}, (3500, -1050), (3500, 0)),
     ("ignores_target_w", {"opModTargetW": {"multiplier": "0", "value": "-3500"}}, 7000, {}, (3500, 0), (7000, 0)),
+    ("ignores_fixed_var", {"opModFixedVar": {"refType": "2", "value": "3000"}}, 3500, {}, (3500, -2100), (3500, 0)),
+    ("ignores_watt_var", {"opModWattVar": {"@href": "/wv"}}, -7000, {}, (-7000, 2800), (-7000, 0)),
+    ("ignores_connect", {"opModConnect": "false"}, 7000, {}, (0, 0), (7000, 0)),
+    ("ignores_energize", {"opModEnergize": "false"}, 7000, {}, (0, 0), (7000, 0)),
 ])
 def test_each_mode_and_the_fault_that_ignores_it(fault: str, base: dict, demand: float, grid: dict,
                                                  good: tuple[int, int], bad: tuple[int, int]) -> None:
@@ -379,3 +384,12 @@ def test_each_mode_and_the_fault_that_ignores_it(fault: str, base: dict, demand:
         client = _idle(*faults)
         client.curve_cache = dict(CURVES)
         assert _output(client, base, demand, **grid) == want, faults
+
+
+def test_each_disconnect_fault_ignores_only_its_own_element() -> None:
+    assert _output(_idle("ignores_connect"), {"opModEnergize": "false"}, 7000) == (0, 0)
+    assert _output(_idle("ignores_energize"), {"opModConnect": "false"}, 7000) == (0, 0)
+
+
+def test_it_declares_fixed_var_and_watt_var() -> None:
+    assert MODES_SUPPORTED >> 6 & 1 and MODES_SUPPORTED >> 26 & 1  # DERControlType opModFixedVar, opModWattVar

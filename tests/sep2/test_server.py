@@ -89,9 +89,12 @@ def test_curves_and_default_settings_are_served_valid(server: FakeSep2Server) ->
     vv.default_base = {"opModWattPF": {"@href": pf}, "opModVoltVar": {"@href": href}}  # served in schema order
     vv.default_settings = {"setESDelay": "0", "setGradW": "2000"}
     bare = st.add_program(2, default={}, default_settings={"setGradW": "500"})
+    wv = st.add_curve(vv, 14, [(20, 0), (50, 0), (100, -40)], y_ref_type=2)
     ctl = st.add_control(bare, {"opModVoltVar": {"@href": href}, "opModTargetW": {"multiplier": "0", "value": "-3500"},
-                                "opModFixedPFInjectW": {"displacement": "90", "excitation": "true", "multiplier": "-2"}})
-    for path in (href, pf, f"/derp/{vv.number}/dc", f"/derp/{vv.number}/dderc", f"/derp/{bare.number}/dderc",
+                                "opModFixedPFInjectW": {"displacement": "90", "excitation": "true", "multiplier": "-2"},
+                                "opModWattVar": {"@href": wv}, "opModEnergize": "false",
+                                "opModFixedVar": {"refType": "2", "value": "-2000"}})
+    for path in (href, pf, wv, f"/derp/{vv.number}/dc", f"/derp/{vv.number}/dderc", f"/derp/{bare.number}/dderc",
                  f"/derp/{vv.number}", f"/derp/{bare.number}/derc/{ctl.number}"):
         status, _, doc = call(server, "GET", path)
         assert status == 200 and valid(doc), (path, Sep2Validator().validate(doc.doc))

@@ -62,7 +62,10 @@ FAULTS: dict[str, str] = {
     "guesses_paths": "Asks for a program list at a path the server never gave it",
     "first_program_only": "Follows only the first program of its DERProgramList",
     # control modes and reports
-    "ignores_connect": "Keeps charging when told to disconnect (opModConnect or opModEnergize false)",
+    "ignores_connect": "Keeps charging when told to disconnect (opModConnect false), though it obeys opModEnergize "
+                       "false",
+    "ignores_energize": "Keeps charging when told to cease to energize (opModEnergize false), though it obeys "
+                        "opModConnect false",
     "ignores_max_limit": "Ignores opModMaxLimW",
     "ignores_fixed_w": "Ignores opModFixedW",
     "ignores_target_w": "Ignores opModTargetW",
@@ -72,6 +75,8 @@ FAULTS: dict[str, str] = {
     "ignores_fixed_pf": "Ignores the fixed power factors (opModFixedPFInjectW, opModFixedPFAbsorbW): unity power "
                         "factor",
     "ignores_watt_pf": "Ignores the watt-power factor curve (opModWattPF): unity power factor",
+    "ignores_fixed_var": "Ignores the reactive power set point (opModFixedVar): no reactive power",
+    "ignores_watt_var": "Ignores the watt-var curve (opModWattVar): no reactive power as the output changes",
     "ignores_ramp_rate": "Ignores setGradW: steps to every new output instead of ramping",
     "ignores_voltage_trip": "Ignores the voltage must-trip curves (opModLVRTMustTrip, opModHVRTMustTrip): keeps "
                             "energizing",

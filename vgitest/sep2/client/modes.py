@@ -1,6 +1,6 @@
 """The arithmetic of the IEEE 2030.5 control modes the reference DER client simulates: DERCurves (volt-var,
-volt-watt, frequency-watt, watt-power factor, the voltage and frequency must-trip curves), fixed power
-factor and the active-power ramp rate.
+volt-watt, frequency-watt, watt-power factor, watt-var, the voltage and frequency must-trip curves), fixed
+power factor, fixed reactive power and the active-power ramp rate.
 
 Pure functions over plain values, so that the reference client keeps only its I/O and its state, and the
 numbers are unit-tested on their own (``tests/sep2/test_modes.py``). They take a DERControlBase as the
@@ -26,11 +26,11 @@ from ..codec import as_list
 # DERControlBase element -> the DERCurve curveType it must link to (DERCurveType)
 CURVE_MODES: dict[str, int] = {"opModFreqWatt": 0, "opModHFRTMustTrip": 2, "opModHVRTMustTrip": 5,
                                "opModLFRTMustTrip": 7, "opModLVRTMustTrip": 10, "opModVoltVar": 11,
-                               "opModVoltWatt": 12, "opModWattPF": 13}
+                               "opModVoltWatt": 12, "opModWattPF": 13, "opModWattVar": 14}
 # must-trip curves: element -> (grid quantity, True when the trip region lies above the curve)
 TRIP_CURVES: dict[str, tuple[str, bool]] = {"opModLVRTMustTrip": ("v", False), "opModHVRTMustTrip": ("v", True),
                                             "opModLFRTMustTrip": ("hz", False), "opModHFRTMustTrip": ("hz", True)}
-Y_REF_VAR = {1: "w", 2: "var", 3: "var"}  # DERUnitRefType of a var curve: %setMaxW, %setMaxVar, %statVarAvail
+Y_REF_VAR = {1: "w", 2: "var", 3: "var"}  # DERUnitRefType of a var value: %setMaxW, %setMaxVar, %statVarAvail
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,16 +169,51 @@ def watt_pf(curve: Curve, p_pct: float) -> tuple[float, bool]:
     return 1.0 - abs(s), s < 0
 
 
+def _var_ref(ref_type: int, max_w: float, max_var: float) -> float | None:
+    """What a var percentage is of (DERUnitRefType): setMaxW, or setMaxVar / statVarAvail (the client's var
+    rating stands for both); None for any other reference."""
+    kind = Y_REF_VAR.get(ref_type)
+    return None if kind is None else max_var if kind == "var" else max_w
+
+
+def fixed_var(value: Any, max_w: float, max_var: float) -> float | None:
+    """A FixedVar (refType, value in hundredths of a percent, positive: injecting) as var; None when it is
+    malformed or its refType is not a var reference."""
+    if not isinstance(value, Mapping):
+        return None
+    try:
+        ref = _var_ref(int(_num(value["refType"])), max_w, max_var)
+        pct = _num(value["value"]) / 100.0
+    except (KeyError, ValueError):
+        return None
+    return None if ref is None else pct / 100.0 * ref
+
+
+def watt_var(curve: Curve, p: float, max_w: float, max_var: float) -> float | None:
+    """The var a watt-var curve gives at injected active power `p` (W; x is % of setMaxW, y % per its
+    yRefType); None while not injecting (the curve's domain is 0 to 100 % output) or for a y reference that
+    is not a var one."""
+    ref = _var_ref(curve.y_ref, max_w, max_var)
+    if p <= 0 or ref is None:
+        return None
+    return interpolate(curve.points, 100.0 * p / max_w) / 100.0 * ref
+
+
 def reactive_var(base: Mapping[str, Any], curves: Mapping[str, Curve], grid: Grid, p: float, max_w: float,
                  max_var: float) -> float:
     """The var the reactive-power modes in force ask for at injected active power `p` (W, generator view):
-    volt-var, fixed power factor (the inject or absorb one, by the direction of `p`) and watt-PF. When several
-    are in force the one with the least var magnitude wins, as DERControlBase advises."""
+    volt-var, fixed power factor (the inject or absorb one, by the direction of `p`), watt-PF, fixed var and
+    watt-var. When several are in force the one with the least var magnitude wins, as DERControlBase
+    advises."""
     asks: list[float] = []
     vv = curves.get("opModVoltVar")
     if vv is not None:
         ref = max_var if Y_REF_VAR.get(vv.y_ref) == "var" else max_w
         asks.append(interpolate(vv.points, grid.v_pct) / 100.0 * ref)
+    for ask in (fixed_var(base.get("opModFixedVar"), max_w, max_var),
+                watt_var(curves["opModWattVar"], p, max_w, max_var) if "opModWattVar" in curves else None):
+        if ask is not None:
+            asks.append(ask)
     fixed = _fixed_pf(base.get("opModFixedPFInjectW" if p > 0 else "opModFixedPFAbsorbW")) if p else None
     if fixed is not None:
         asks.append(pf_var(p, *fixed))

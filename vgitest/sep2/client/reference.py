@@ -55,16 +55,18 @@ NO_RESPONSE_FAULT = {RECEIVED: "no_received_response", STARTED: "no_started_resp
                      SUPERSEDED: "no_superseded_response"}
 # DERControlType bit positions of the modes it carries out (charge and discharge: a bidirectional EVSE)
 MODE_BITS = {"charge": 0, "discharge": 1, "opModConnect": 2, "opModEnergize": 3, "opModFixedPFAbsorbW": 4,
-             "opModFixedPFInjectW": 5, "opModFixedW": 7, "opModFreqWatt": 9, "opModHFRTMustTrip": 11,
-             "opModHVRTMustTrip": 14, "opModLFRTMustTrip": 16, "opModLVRTMustTrip": 19, "opModMaxLimW": 20,
-             "opModTargetW": 22, "opModVoltVar": 23, "opModVoltWatt": 24, "opModWattPF": 25}
+             "opModFixedPFInjectW": 5, "opModFixedVar": 6, "opModFixedW": 7, "opModFreqWatt": 9,
+             "opModHFRTMustTrip": 11, "opModHVRTMustTrip": 14, "opModLFRTMustTrip": 16, "opModLVRTMustTrip": 19,
+             "opModMaxLimW": 20, "opModTargetW": 22, "opModVoltVar": 23, "opModVoltWatt": 24, "opModWattPF": 25,
+             "opModWattVar": 26}
 MODES_SUPPORTED = sum(1 << bit for bit in MODE_BITS.values())
 DER_TYPE_EVSE = 82
 IGNORED_BY_FAULT = {  # fault -> the DERControlBase elements it makes the client ignore
     "ignores_volt_var": ("opModVoltVar",), "ignores_volt_watt": ("opModVoltWatt",),
     "ignores_freq_watt": ("opModFreqWatt",), "ignores_fixed_pf": ("opModFixedPFInjectW", "opModFixedPFAbsorbW"),
     "ignores_watt_pf": ("opModWattPF",), "ignores_voltage_trip": ("opModLVRTMustTrip", "opModHVRTMustTrip"),
-    "ignores_frequency_trip": ("opModLFRTMustTrip", "opModHFRTMustTrip")}
+    "ignores_frequency_trip": ("opModLFRTMustTrip", "opModHFRTMustTrip"), "ignores_fixed_var": ("opModFixedVar",),
+    "ignores_watt_var": ("opModWattVar",), "ignores_connect": ("opModConnect",), "ignores_energize": ("opModEnergize",)}
 # its mirrored meters: (mRID kind, description, uom, kind, flowDirection, powerOfTenMultiplier); power and
 # var in the meter's view (flowDirection 1: positive while the site takes them from the grid)
 METERS = ((0x3B, "EVSE real power", 38, 37, 1, 0), (0x3C, "EVSE reactive power", 63, 37, 1, 0),
@@ -641,7 +643,7 @@ class ReferenceDerClient(LoopSimulator):
 
     async def _write_der(self) -> None:
         """Its DER as a bidirectional EVSE: capability, settings, status, availability (bodies in schema order;
-        its var capability is its rated power, its nominal voltage its setVRef)."""
+        its var rating, setMaxVar and statVarAvail are its rated power, its nominal voltage its setVRef)."""
         links = self.der_links
         rated, volts = self._power(self.max_w), self._power(self.nominal_v)
         cap = {"modesSupported": f"{MODES_SUPPORTED:08X}", "rtgMaxChargeRateW": rated, "rtgMaxDischargeRateW": rated,
@@ -653,7 +655,8 @@ class ReferenceDerClient(LoopSimulator):
         await self._put_settings()
         await self._put_der_status()
         if "DERAvailabilityLink" in links:
-            avail = {"readingTime": str(self._server_now_int()), "statWAvail": self._power(self.max_w)}
+            avail = {"readingTime": str(self._server_now_int()), "statVarAvail": self._power(self.max_w),
+                     "statWAvail": self._power(self.max_w)}
             await self._write("PUT", links["DERAvailabilityLink"], "DERAvailability", avail)
 
     async def _put_settings(self) -> None:
@@ -868,8 +871,7 @@ class ReferenceDerClient(LoopSimulator):
 
     def _limit_of(self, base: dict) -> float | None:
         """The power limit a DERControlBase sets for a charger (W); None: no limit."""
-        if not self.has("ignores_connect") and (str(base.get("opModConnect", "true")).lower() == "false" or
-                                                str(base.get("opModEnergize", "true")).lower() == "false"):
+        if modes.deenergized({k: v for k, v in base.items() if k not in self._ignored}):
             return 0.0
         if "opModFixedW" in base and not self.has("ignores_fixed_w"):
             return abs(_int(base["opModFixedW"])) / 10000 * self.max_w
