@@ -16,11 +16,12 @@ pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
 
 
 def _follows(csip, dut, t, phases: list[tuple[dict, str]],  # noqa: ANN001
-             expect_w: Callable[[float, float], bool]) -> None:
+             expect_w: Callable[[float, float], bool], after: Callable[[float, float], bool] | None = None) -> None:
     """While the EV asks for full power, run one event per phase (`base`, what it is), back to back in one
     program; the readings taken while each is in force must satisfy `expect_w(watts, rated)`. A lone event
     lasts four pollRates and 4 s and the test ends after two readings; of several, each lasts two pollRates
-    and 2 s so that the next follows soon."""
+    and 2 s so that the next follows soon. `after`, if given, judges the first reading once the last event is
+    over."""
     client, state = csip.client, csip.state
     rated = rated_w(client, t)
     dut.perform("set_power", w=rated)
@@ -41,6 +42,16 @@ def _follows(csip, dut, t, phases: list[tuple[dict, str]],  # noqa: ANN001
         if not inside:
             empty.append(what)
     client.check(not bad, r.CONTROL_NOT_FOLLOWED, f"the client reported {'; '.join(bad[:3])} (rated {rated:g} W)")
+    if after is not None:  # once the last event is over, the control no event sets any more applies again
+        end = ctls[-1].start + ctls[-1].duration
+        got = []
+        while not got and state.now() <= end + 2 * t.poll + t.wait:  # bounded
+            time.sleep(0.1)
+            got = [w for at, w in power_readings(state, since) if at >= end + t.poll]
+        if not got:
+            empty.append("the time after the events")
+        client.check(all(after(w, rated) for w in got), r.CONTROL_NOT_FOLLOWED,
+                     f"after the events ended the client reported {got[:3]} W (rated {rated:g} W)")
     if empty:
         pytest.skip(f"no power reading arrived while {' and '.join(empty)} was in force (the client's postRate is "
                     "too long for this test's events; lengthen event_lead_s or shorten the postRate)")
@@ -71,10 +82,11 @@ def test_BASIC_001(following_client, dut, t) -> None:
 @pytest.mark.vgi_case("BASIC-009", feature="Controls", requires=("DerClient", "Metering"))
 def test_BASIC_009(csip, dut, t) -> None:
     """Disconnect, then cease to energize: while an event with opModConnect false is in force, and while the one
-    with opModEnergize false that follows it is, the client reports no power."""
+    with opModEnergize false that follows it is, the client reports no power; once both are over it enters
+    service again (the EV asks for full power, so it draws at least half of rated)."""
     _follows(csip, dut, t, [({"opModConnect": "false"}, "a disconnect (opModConnect false)"),
                             ({"opModEnergize": "false"}, "a de-energize (opModEnergize false)")],
-             lambda w, rated: abs(w) <= 0.01 * rated)
+             lambda w, rated: abs(w) <= 0.01 * rated, after=lambda w, rated: abs(w) >= 0.5 * rated)
 
 
 @pytest.mark.vgi_case("BASIC-010", feature="Controls", requires=("DerClient", "Metering"))

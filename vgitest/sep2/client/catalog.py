@@ -56,6 +56,7 @@ _f("wrong_reading_type", "BASIC_029", r.READING_TYPE)
 _f("readings_without_reading_type", "BASIC_029", r.READING_TYPE)
 # identification and control modes
 _f("skip_registration_check", "BASIC_001", r.REGISTRATION_PIN)
+_f("stays_disconnected", "BASIC_009", r.CONTROL_NOT_FOLLOWED)
 _f("ignores_connect", "BASIC_009", r.CONTROL_NOT_FOLLOWED)
 _f("ignores_energize", "BASIC_009", r.CONTROL_NOT_FOLLOWED)
 _f("ignores_max_limit", ("BASIC_010", "BASIC_017"), r.CONTROL_NOT_FOLLOWED)

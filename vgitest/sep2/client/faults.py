@@ -23,6 +23,8 @@ FAULTS: dict[str, str] = {
     # groups (function set assignments)
     "reads_first_fsa_only": "Follows only the first FunctionSetAssignments of its list (its first group)",
     "keeps_removed_fsa": "Keeps applying the programs of a group after the server took that group off its list",
+    "stays_disconnected": ("Stays at 0 W after a disconnect or de-energize event has ended (does not enter service "
+                           "again)"),
     # event precedence and application
     "ignores_primacy": ("Of overlapping events, or default controls, of different programs follows the program "
                         "with the highest primacy number"),

@@ -171,6 +171,7 @@ class ReferenceDerClient(LoopSimulator):
         self.events: dict[str, Event] = {}
         self.mup_href: str | None = None
         self.applied: tuple[str, float | None] = ("none", None)  # (mRID or 'default:<program>', limit W)
+        self.latched_off = False  # stays_disconnected: off since a disconnect, until reregistered
         self.base: dict = {}  # the DERControlBase in force
         self.power_w = min(self.demand_w, self.max_w)  # the meter's view: positive charging, negative discharging
         self.reactive_var = 0.0  # the meter's view: positive absorbing (under-excited)
@@ -292,6 +293,7 @@ class ReferenceDerClient(LoopSimulator):
     async def do_reregister(self) -> None:
         """Forget the EndDevice location and everything found below it, then walk from /dcap."""
         assert self._io is not None
+        self.latched_off = False
         async with self._io:
             self._forget_discovery()
             self._walk()
@@ -910,6 +912,10 @@ class ReferenceDerClient(LoopSimulator):
         if pct is not None and out > 0:
             out = min(out, max(0.0, pct) / 100.0 * self.max_w)
         if self.tripped or (limit == 0.0 and modes.deenergized(base)):
+            self.power_w = self.reactive_var = 0.0
+            self.latched_off = self.has("stays_disconnected")
+            return
+        if self.latched_off:  # the fault stays_disconnected: never enters service again on its own
             self.power_w = self.reactive_var = 0.0
             return
         grad = 0.0 if self.has("ignores_ramp_rate") else self._set_grad_w() / 10000.0 * self.max_w
