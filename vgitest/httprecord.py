@@ -90,14 +90,16 @@ class RecordingClient(ResponseHandler):
 
 
 def recording_session(*, ssl_context: ssl.SSLContext | None, wires: list[WireLog], counter: Iterator[int],
-                      label: str, timeout_s: float, limit: int = 1,
+                      label: str, timeout_s: float, limit: int = 1, force_close: bool = False,
                       made: Callable[[RecordingClient], None] | None = None) -> aiohttp.ClientSession:
     """An aiohttp client session (call inside the running loop) whose connections are `RecordingClient`s: the
     fake's requests to the DUT, bounded by `timeout_s` (connecting by at most 5 s of it). `made` hears of each
     new connection: aiohttp may release a connection before the caller sees the answer (a short body is read
-    at once), and with `limit` 1 and one request at a time the last one made is the one that served it."""
+    at once), and with `limit` 1 and one request at a time the last one made is the one that served it.
+    `force_close`: a connection per request (a peer that closes idle connections is then never caught
+    mid-request on a stale one)."""
     connector = aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else False, limit=limit,
-                                     force_close=False)
+                                     force_close=force_close)
     loop = asyncio.get_running_loop()
     connector._factory = lambda: RecordingClient(  # type: ignore[attr-defined]  # to see the socket
         loop=loop, wires=wires, counter=counter, label=label, made=made)
