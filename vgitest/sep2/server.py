@@ -89,15 +89,16 @@ class Sep2Session(Verdicts):
                 if f.direction is Direction.IN and f.kind == "REQUEST"]
 
     def expect(self, method: str, path: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, fresh: bool = False) -> Frame:
+               *, fresh: bool = False, rule: str = r.EXPECTED_REQUEST) -> Frame:
         """Wait for the client's `method` request on a path matching `path` (see :func:`path_matches`), optionally
-        with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout."""
+        with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout (or `rule`, where what was
+        late says more, e.g. SEP2-NOTIFICATION-IGNORED)."""
         start = len(self.server.trace) if fresh else self.cursor
         frame = self.server.trace.wait_for(_request_pred(method, path, match), start, timeout)
         if frame is None:
             seen = ", ".join(f"{f.meta['method']} {f.meta['path']}" for f in self.requests(start)[-8:])
             text = f"expected {method} {path} from the client within {timeout:g} s; saw {seen or 'nothing'}"
-            finding = Finding.of(r.EXPECTED_REQUEST, text, expected=f"{method} {path}")
+            finding = Finding.of(rule, text, expected=f"{method} {path}")
             self.server.trace.add_finding(finding)
             raise NonConformance(text, [finding])
         self.cursor = frame.index + 1
@@ -110,13 +111,14 @@ class Sep2Session(Verdicts):
             self.fail(r.FORBIDDEN_REQUEST, f"{method} {frame.meta['path']} was made although the scenario forbids "
                       "it", frame)
 
-    def expect_response(self, subject: str, status: int, timeout: float = 10.0) -> Frame:
+    def expect_response(self, subject: str, status: int, timeout: float = 10.0, *,
+                        rule: str = r.EXPECTED_REQUEST) -> Frame:
         """Wait for the client's Response with this subject (a DERControl's mRID) and status (1 received,
         2 started, 3 completed, 6 cancelled, 7 superseded, ...)."""
         def match(body: Any) -> bool:
             return isinstance(body, dict) and body.get("subject") == subject and body.get("status") == str(status)
 
-        return self.expect("POST", handlers.RESPONSES, timeout, match)
+        return self.expect("POST", handlers.RESPONSES, timeout, match, rule=rule)
 
     def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
         return self.server.trace.wait_for(lambda f: f.direction is Direction.OUT

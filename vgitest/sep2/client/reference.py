@@ -169,6 +169,7 @@ class ReferenceDerClient(LoopSimulator):
         self.ended_subscriptions: set[str] = set()
         self.notifications_heard = 0
         self._listener: web.AppRunner | None = None
+        self._listening: Any = None  # its listening server (asyncio)
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
@@ -614,7 +615,7 @@ class ReferenceDerClient(LoopSimulator):
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", self.notify_port, ssl_context=ctx, reuse_address=True)
         await site.start()
-        server = site._server  # aiohttp keeps the listening socket here
+        server = self._listening = site._server  # aiohttp keeps the listening socket here
         if server is not None and getattr(server, "sockets", None):
             self.notify_port = int(server.sockets[0].getsockname()[1])
         self._listener = runner
@@ -656,7 +657,8 @@ class ReferenceDerClient(LoopSimulator):
         if not isinstance(body, dict) or not all(body.get(k) for k in ("subscribedResource", "status",
                                                                          "subscriptionURI")):
             self.log.append(f"notification refused: {raw[:80]!r}")
-            if self.has("listener_dies_on_bad_notification"):
+            if self.has("listener_dies_on_bad_notification") and self._listening is not None:
+                self._listening.close()  # no new connection from now on; this answer still leaves
                 self._spawn(self._die_later())
             return web.Response(status=400)
         href = urlsplit(str(body["subscribedResource"])).path
