@@ -36,3 +36,16 @@ def test_console_ends_quietly_when_the_reader_goes_away() -> None:
     _, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
     assert proc.returncode == 1
+
+
+def test_a_reference_run_may_run_some_cases_only(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    # csip-sub runs the subscription cases only: the rest of the suite is written around a short pollRate
+    import vgitest.cli as cli
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    assert main(["run", "--reports", str(tmp_path), "--only", "csip-sub", "--only", "csip"]) == 0
+    by_run = {next(a for a in cmd if a.startswith("--vgi-run-name=")): cmd for cmd in calls}
+    sub, plain = by_run["--vgi-run-name=csip-sub"], by_run["--vgi-run-name=csip"]
+    assert "--vgi-profile=reference-der-client-csip-sub" in sub
+    assert sub[sub.index("-k") + 1] == "CORE_018 or CORE_019 or ERR_002" and "-k" not in plain

@@ -14,8 +14,9 @@ from typing import Any
 
 from .resources import data_dir, suites_dir
 
-# The built-in reference runs of `vgitest run`: (name, profile, suite folder).
-REFERENCE_RUNS = (
+# The built-in reference runs of `vgitest run`: (name, profile, suite folder, and optionally the cases it runs as
+# a pytest -k expression).
+REFERENCE_RUNS: tuple[tuple[str, ...], ...] = (
     ("ocpp16", "reference-station-16", "ocpp16"),
     ("ocpp201", "reference-station-201", "ocpp201"),
     ("openadr20b", "reference-ven-20b", "openadr20b"),
@@ -23,6 +24,9 @@ REFERENCE_RUNS = (
     ("openadr20b-push", "reference-ven-20b-push", "openadr20b"),
     ("openadr20b-push-tls", "reference-ven-20b-push-tls", "openadr20b"),
     ("csip", "reference-der-client-csip", "csip"),
+    # the subscription cases want a long pollRate (a Notification must not be mistaken for a poll); the rest of
+    # the suite is written around a short one and runs in "csip"
+    ("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002"),
 )
 
 
@@ -37,10 +41,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for prof in args.profile:
             if not args.suite:
                 raise SystemExit("vgitest run: with --profile, name the suite folder(s) to run with --suite")
-            runs.append((Path(prof).stem, prof, args.suite))
+            runs.append((Path(prof).stem, prof, args.suite, None))
     else:
-        runs = [(n, p, [str(suites_dir() / s)]) for n, p, s in REFERENCE_RUNS if (suites_dir() / s).is_dir()
-                and (data_dir("profiles") / f"{p}.toml").is_file()]
+        runs = [(n, p, [str(suites_dir() / s)], k[0] if k else None) for n, p, s, *k in REFERENCE_RUNS
+                if (suites_dir() / s).is_dir() and (data_dir("profiles") / f"{p}.toml").is_file()]
         if args.only:
             runs = [r for r in runs if r[0] in args.only]
     if not runs:
@@ -48,11 +52,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     worst = 0
     summary = []
-    for name, profile, suites in runs:
+    for name, profile, suites, select in runs:
         run_dir = reports / name
         cmd = [sys.executable, "-m", "pytest", *suites, f"--vgi-profile={profile}", f"--vgi-reports={reports}",
                f"--vgi-run-name={name}", f"--alluredir={allure_dir}", f"--junitxml={run_dir / 'junit.xml'}",
                "-p", "no:cacheprovider", "-q", "-rfE"]
+        if select:
+            cmd += ["-k", select]
         cmd += [f"--vgi-fault={f}" for f in args.fault]
         if args.strict:
             cmd.append("--vgi-strict")
@@ -137,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reports", default=os.environ.get("VGITEST_REPORTS", "reports"), help="report directory")
     r.add_argument("--profile", action="append", help="DUT profile (repeatable); needs --suite")
     r.add_argument("--suite", action="append", help="suite folder(s) to run with --profile")
-    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201, openadr20b, openadr20b-tls)")
+    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201, openadr20b, openadr20b-tls, csip, csip-sub, ...)")
     r.add_argument("--fault", action="append", default=[], help="inject a named fault into the reference simulator")
     r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
     r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")

@@ -1,14 +1,19 @@
-"""aiohttp's server protocol with the socket's view kept: every byte both ways (for pcapng evidence), the
-time the last byte of a request arrived (for latencies measured at the socket), and the TLS session as the
-connection began (a client may close right after its request, and aiohttp then forgets the transport).
+"""aiohttp's server and client protocols with the socket's view kept: every byte both ways (for pcapng
+evidence), the time the last byte arrived (for latencies measured at the socket), and, on the server side,
+the TLS session as the connection began (a client may close right after its request, and aiohttp then
+forgets the transport).
 
-Shared by the HTTP fakes (the OpenADR VTN, the IEEE 2030.5 server)."""
+Shared by the HTTP fakes (the OpenADR VTN, the IEEE 2030.5 server): the server side for the DUT's requests,
+the client side for what a fake POSTs to the DUT (OpenADR push, 2030.5 notifications)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+import ssl
+from typing import Any, Callable, Iterator
 
+import aiohttp
+from aiohttp.client_proto import ResponseHandler
 from aiohttp.web_protocol import RequestHandler
 
 from .trace import Direction, now
@@ -45,3 +50,58 @@ class RecordingHandler(RequestHandler):
         t = self._vgi_rx = now()
         self._vgi_wire.add(t[0], t[1], Direction.IN, data)
         super().data_received(data)
+
+
+class RecordingClient(ResponseHandler):
+    """aiohttp's client protocol that also keeps the bytes (a WireLog named `label`-n per connection, appended to
+    `wires`) and the socket times of the last write (`vgi_tx`) and the last read (`vgi_rx`)."""
+
+    def __init__(self, *args: Any, wires: list[WireLog], counter: Iterator[int], label: str = "push",
+                 made: Callable[["RecordingClient"], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.vgi_wires, self.vgi_counter, self.vgi_label, self.vgi_made = wires, counter, label, made
+        self.vgi_tx = self.vgi_rx = now()
+        self.vgi_wire: WireLog | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        sock = transport.get_extra_info("sockname") or ("?", 0)
+        wire = self.vgi_wire = WireLog(f"{self.vgi_label}-{next(self.vgi_counter)}", (str(peer[0]), int(peer[1])),
+                                       (str(sock[0]), int(sock[1])),
+                                       tls=transport.get_extra_info("sslcontext") is not None)
+        self.vgi_wires.append(wire)
+        write = transport.write  # type: ignore[attr-defined]
+
+        def _write(data: bytes) -> None:
+            t = self.vgi_tx = now()
+            wire.add(t[0], t[1], Direction.OUT, bytes(data))
+            write(data)
+
+        transport.write = _write  # type: ignore[attr-defined]
+        super().connection_made(transport)
+        if self.vgi_made is not None:
+            self.vgi_made(self)
+
+    def data_received(self, data: bytes) -> None:
+        t = self.vgi_rx = now()
+        if self.vgi_wire is not None:
+            self.vgi_wire.add(t[0], t[1], Direction.IN, data)
+        super().data_received(data)
+
+
+def recording_session(*, ssl_context: ssl.SSLContext | None, wires: list[WireLog], counter: Iterator[int],
+                      label: str, timeout_s: float, limit: int = 1, force_close: bool = False,
+                      made: Callable[[RecordingClient], None] | None = None) -> aiohttp.ClientSession:
+    """An aiohttp client session (call inside the running loop) whose connections are `RecordingClient`s: the
+    fake's requests to the DUT, bounded by `timeout_s` (connecting by at most 5 s of it). `made` hears of each
+    new connection: aiohttp may release a connection before the caller sees the answer (a short body is read
+    at once), and with `limit` 1 and one request at a time the last one made is the one that served it.
+    `force_close`: a connection per request (a peer that closes idle connections is then never caught
+    mid-request on a stale one)."""
+    connector = aiohttp.TCPConnector(ssl=ssl_context if ssl_context is not None else False, limit=limit,
+                                     force_close=force_close)
+    loop = asyncio.get_running_loop()
+    connector._factory = lambda: RecordingClient(  # type: ignore[attr-defined]  # to see the socket
+        loop=loop, wires=wires, counter=counter, label=label, made=made)
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(
+        total=timeout_s, sock_connect=min(5.0, timeout_s)))

@@ -180,10 +180,13 @@ class VgiRun:
         if self.sep2 is None:
             from .sep2.server import FakeSep2Server
             p = self.require_profile()
-            self.sep2 = FakeSep2Server(host=self.settings.host, port=self.settings.port, ssl_context=self._sep2_tls(p),
+            ssl_context = self._sep2_tls(p)
+            self.sep2 = FakeSep2Server(host=self.settings.host, port=self.settings.port, ssl_context=ssl_context,
                                        schema_version=self.dut_version or "2018", csip_aus=p.supports("CsipAus"),
                                        lenient=self.settings.lenient, schema_path=self.settings.schemas,
-                                       max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20))).start()
+                                       max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20)),
+                                       notify_ssl_context=self._sep2_notify_tls(p) if ssl_context else None,
+                                       notify_timeout_s=float(p.pixit.get("notification_timeout_s", 5))).start()
             self.sep2.state.poll_rate_s = int(p.pixit.get("poll_rate_s", 900))
             lfdi = p.pixit.get("lfdi") or self.simulator_params.get("lfdi")
             if lfdi and str(p.pixit.get("registration", "out_of_band")) == "out_of_band":
@@ -208,6 +211,16 @@ class VgiRun:
         self.csip_pki = testpki.make(self.run_dir / "csip-pki")
         self.simulator_params.update(self.csip_pki.files(depth))
         return self.csip_pki.server_context(depth)
+
+    def _sep2_notify_tls(self, p: Profile) -> ssl.SSLContext:
+        """The fake 2030.5 server as TLS client of a subscribed client's listener: its own certificate, and the
+        SERCA it checks the listener's with (the same files as its server side; call after `_sep2_tls`)."""
+        from .sep2 import security
+        s = self.settings
+        if s.tls_cert and s.tls_key and s.tls_ca:
+            return security.client_context_files(s.tls_ca, s.tls_cert, s.tls_key)
+        assert self.csip_pki is not None
+        return self.csip_pki.notifier_context(int(p.pixit.get("chain_depth", 3)))
 
     def _oadr_push_tls(self, p: Profile) -> ssl.SSLContext | None:
         """The fake VTN as TLS client of a push VEN: its certificate, and the CA it verifies the VEN's with

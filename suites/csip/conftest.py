@@ -17,6 +17,7 @@ class Timers:
     poll: float  # the pollRate the fake server gives
     tolerance: float
     lead: float  # how far ahead of now a test schedules an event (the client must see it before it starts)
+    notify: float  # how long a subscribed client may take to act on a Notification
 
 
 @pytest.fixture
@@ -25,7 +26,8 @@ def t(vgi_profile: Any, vgi_budgets: Any) -> Timers:
     return Timers(wait=float(vgi_profile.param("message_wait", 10)) + 2 * poll,
                   quiet=float(vgi_profile.param("quiet_wait", 2)) + poll, poll=poll,
                   tolerance=float(vgi_budgets.timing("sep2", "tolerance").value_s or 0),
-                  lead=float(vgi_profile.param("event_lead_s", 3 * poll)))
+                  lead=float(vgi_profile.param("event_lead_s", 3 * poll)),
+                  notify=float(vgi_profile.param("notification_wait", 5)))
 
 
 class Scenario:
@@ -79,6 +81,7 @@ class Scenario:
         self._groups.append(n)
         for dev in self.state.devices.values():
             dev.fsas.append(n)
+        self.state.changed()  # subscribers of the FunctionSetAssignmentsList hear of it
         return n
 
     def ungroup(self, group: int) -> None:
@@ -86,6 +89,7 @@ class Scenario:
         for dev in self.state.devices.values():
             if group in dev.fsas:
                 dev.fsas.remove(group)
+        self.state.changed()
 
     def _cancel_unfinished(self) -> None:
         """Events of this test that have not ended are cancelled, and the client is given (bounded) time to see
@@ -98,21 +102,24 @@ class Scenario:
         trace = self.client.server.trace
         start = len(trace)
         for _, ctl in open_:
-            ctl.status = 2  # cancelled
+            self.state.cancel(ctl)  # a subscribed client hears of it at once
         lists = {f"/derp/{p.number}/derc" for p, _ in open_}
         mrids = {c.mrid for _, c in open_}
+
+        def said() -> set[Any]:
+            return {f.body.get("subject") for f in trace.since(start) if f.kind == "REQUEST"
+                    and isinstance(f.body, dict) and f.body.get("status") == "6"}
+
         deadline = time.monotonic() + self.t.poll + 1.5
         seen: set[str] = set()
         while lists - seen and time.monotonic() < deadline:  # bounded: one pollRate and a margin
+            if mrids <= said():
+                return
             seen |= {str(f.meta.get("path")) for f in trace.since(start) if f.kind == "REQUEST"}
             time.sleep(0.05)
         deadline = min(deadline, time.monotonic() + 0.5)  # then a moment for its Responses 6 (for events it had
         # not already finished)
-        while time.monotonic() < deadline:
-            said = {f.body.get("subject") for f in trace.since(start) if f.kind == "REQUEST"
-                    and isinstance(f.body, dict) and f.body.get("status") == "6"}
-            if mrids <= said:
-                break
+        while time.monotonic() < deadline and not mrids <= said():
             time.sleep(0.05)
 
     def hide(self, program: Any) -> None:
@@ -134,6 +141,7 @@ class Scenario:
         for prog in self._programs:
             if prog in self.state.programs:
                 self.state.programs.remove(prog)
+        self.state.changed()
 
 
 @pytest.fixture

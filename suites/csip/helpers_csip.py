@@ -1,4 +1,5 @@
-"""Helpers of the CSIP suite: what the client reported (watts, vars, volts, hertz) and what it described."""
+"""Helpers of the CSIP suite: what the client reported (watts, vars, volts, hertz), what it described, and
+when a change can only reach the client by Notification."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 
 from vgitest.sep2 import rules as r
 from vgitest.sep2.codec import as_list, find
+from vgitest.sep2.server import path_matches
+from vgitest.trace import Direction
 from vgitest.verdict import Inconclusive
 
 W, VAR, VOLT, HZ = "38", "63", "29", "33"  # ReadingType uom: watts, vars, volts, hertz
@@ -204,3 +207,20 @@ def supports_modes(client: Any, t: Any, *bits: int) -> bool:
     except ValueError:
         return False
     return all(modes >> b & 1 for b in bits)
+
+
+def between_polls(client: Any, path: str, t: Any) -> None:
+    """Return at a moment when the client is not due to poll `path` for the next `t.notify` seconds (plus the
+    tolerance): whatever it then does about a change of `path` within `t.notify` came from the Notification,
+    not from a poll. Its last GET of `path` tells when the next one is due; if that is too soon, wait for it
+    (bounded: one pollRate and a half). A pollRate too short to leave such a window makes the test
+    inconclusive (the profile gives a longer one for these tests)."""
+    need = t.notify + 2 * t.tolerance + 0.5
+    if t.poll < need + 1:
+        raise Inconclusive(f"a pollRate of {t.poll:g} s cannot tell acting on a Notification (allowed "
+                           f"{t.notify:g} s) from acting on a poll: give the server a longer pollRate")
+    gets = [f for f in client.server.trace if f.direction is Direction.IN and f.kind == "REQUEST"
+            and f.meta.get("method") == "GET" and path_matches(path, str(f.meta.get("path", "")))]
+    if gets and gets[-1].t_ns / 1e9 + t.poll - time.monotonic_ns() / 1e9 >= need:
+        return
+    client.expect("GET", path, 1.5 * t.poll + t.tolerance, fresh=True)

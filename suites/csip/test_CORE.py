@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpers_csip import Run, limit
+from helpers_csip import Run, between_polls, limit
 from vgitest.sep2 import rules as r
 
 pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
@@ -119,7 +119,7 @@ def test_CORE_013(csip, t) -> None:
     client's Responses for it end there."""
     ctl = csip.event(csip.program(1), {"opModMaxLimW": "4000"}, duration=10 * t.poll)
     csip.client.expect_response(ctl.mrid, 2, t.lead + t.wait)
-    ctl.status = 2  # cancelled
+    csip.state.cancel(ctl)
     csip.client.expect_response(ctl.mrid, 6, t.wait)
 
 
@@ -205,3 +205,58 @@ def test_CORE_011(csip, dut, t) -> None:
     run.client.expect("GET", "/edev/*/fsa", t.wait, fresh=True)  # the client sees the shorter list
     now = csip.state.now()
     run.phase(now, now + 2 * t.poll + 1, 100, 20, what="the time after the group was taken away")
+
+
+PROGRAMS = "/edev/*/fsa/1/derp"
+
+
+@pytest.mark.vgi_case("CORE-018", feature="Subscriptions", requires=("DerClient", "Subscriptions"))
+def test_CORE_018(csip, t) -> None:
+    """A subscribed client learns of changes from Notifications, not from its next poll. It holds a
+    Subscription for its program list; a program added there is notified, and within the notification wait
+    (at a moment its next poll is further off) the client answers 201, reads the new program's control list
+    and subscribes to it; an event added to that program is notified too, and the client answers it received
+    (1) within the notification wait. Every Notification must be answered 201."""
+    client = csip.client
+    client.expect_subscription(PROGRAMS, t.notify)  # made when it read the list, before the test began
+    between_polls(client, PROGRAMS, t)
+    mark = client.cursor = len(client.server.trace)
+    prog = csip.program(1, description="notified program")
+    client.expect_notification(PROGRAMS, t.notify, since=mark)
+    client.expect("GET", f"/derp/{prog.number}/derc", t.notify, rule=r.NOTIFICATION_IGNORED)
+    derc = f"/derp/{prog.number}/derc"
+    client.expect_subscription(derc, t.notify)
+    between_polls(client, derc, t)
+    mark = client.cursor = len(client.server.trace)
+    ctl = csip.event(prog, limit(50), start_in=t.lead + t.notify)
+    client.expect_notification(derc, t.notify, since=mark)
+    client.expect_response(ctl.mrid, 1, t.notify, rule=r.NOTIFICATION_IGNORED)
+
+
+@pytest.mark.vgi_case("CORE-019", feature="Subscriptions", requires=("DerClient", "Subscriptions"))
+def test_CORE_019(csip, t) -> None:
+    """A Notification may hold fewer items of a list than the list has (a server sends fewer when it cannot
+    send more), and a server may end a subscription. Two events are added at once to a subscribed control
+    list whose Notification carries only the first: the client must see that the list holds more (all >
+    results), read it, and answer both events received (1) within the notification wait; the same when both
+    are cancelled (6). Then the server ends that subscription (Notification status 1, without a Resource):
+    the client answers 201."""
+    client = csip.client
+    client.expect_subscription(PROGRAMS, t.wait)  # so that it hears of the program
+    prog = csip.program(1, description="partly notified")
+    derc = f"/derp/{prog.number}/derc"
+    client.expect_subscription(derc, t.wait)
+    between_polls(client, derc, t)
+    client.limit_notification_items(1)
+    client.cursor = len(client.server.trace)
+    first = csip.event(prog, limit(60), start_in=t.lead + t.notify)
+    second = csip.event(prog, limit(40), start_in=t.lead + t.notify + 2)
+    for ctl in (first, second):
+        client.expect_response(ctl.mrid, 1, t.notify, rule=r.NOTIFICATION_IGNORED)
+    client.cursor = len(client.server.trace)
+    for ctl in (first, second):
+        csip.state.cancel(ctl)
+    for ctl in (first, second):
+        client.expect_response(ctl.mrid, 6, t.notify, rule=r.NOTIFICATION_IGNORED)
+    client.cancel_subscription(derc)  # the client's answer is judged as it arrives (201)
+

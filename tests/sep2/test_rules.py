@@ -100,6 +100,7 @@ def test_every_rule_is_provoked(sep2_schema_dir: object) -> None:
     found += Sep2Validator().validate(codec.decode(codec.encode("Response", {**RESPONSE, "status": "x"})).doc)
     found += checks.identity_findings("EndDevice", END_DEVICE, OTHER_LFDI)
     found += _scenario_findings()
+    found += _subscription_findings()
     from .test_trace_checks import Script
     script = Script()
     script.get(0, "/dcap", 60), script.get(1, "/dcap", 60), script.get(200, "/dcap", 60)
@@ -111,6 +112,25 @@ def test_every_rule_is_provoked(sep2_schema_dir: object) -> None:
     by_faults = {d.rule for f in SEP2_FAULTS.faults.values() for _, d in f.detections}
     missing = {r.id for r in RULES.for_protocol("sep2")} - {f.rule_id for f in found if f is not None} - by_faults
     assert missing == set(), f"sep2 rules no test provokes: {sorted(missing)}"
+
+
+def _subscription_findings() -> list[Finding]:
+    """A Subscription the server refuses, and the answers to Notifications it judges (pure functions)."""
+    from vgitest.sep2 import handlers
+    from vgitest.sep2.notify import TAKEN, Delivery, Notifier
+    from vgitest.sep2.resources import Sep2State
+
+    state = Sep2State()
+    dev = state.register_device(LFDI)
+    sub = {"subscribedResource": f"/edev/{dev.number}", "encoding": "0", "level": "+S1", "limit": "1",
+           "notificationURI": "http://127.0.0.1:9/n"}
+    reply = handlers.answer(state, handlers.Request("POST", f"/edev/{dev.number}/sub", {}, "Subscription", sub, None))
+    assert reply.status == 400  # an EndDevice is not offered for subscription
+    found = [Finding.of(rule, text) for rule, text in reply.problems]
+    d = Delivery("http://127.0.0.1:9/n", sub, b"", None, TAKEN, "change")
+    for answer in ({"status": 204}, {"stage": "connect", "error": "refused"}):
+        found += [Finding.of(rule, text) for rule, text in Notifier._judge(d, answer)]
+    return found
 
 
 def _scenario_findings() -> list[Finding]:

@@ -35,6 +35,12 @@ class Script:
                                 body={"subject": subject, "status": str(status)},
                                 meta={"method": "POST", "path": "/rsps/1/rsp", "payload": "Response"}))
 
+    def notify(self, at_s: float, path: str, controls: tuple[str, ...] = ()) -> None:
+        body = {"subscribedResource": path, "Resource": {"@xsi:type": "DERControlList",
+                                                         "DERControl": [{"mRID": m} for m in controls]}}
+        self.trace.append(Frame(int(at_s * S), at_s, Direction.OUT, "sep2", "2030.5", "n", "REQUEST", "Notification",
+                                "n1", body=body, meta={"notification": "change", "subscribed": path}))
+
     def rules(self, start: int = 0) -> list[str]:
         return [f.rule_id for f in checks.run_all(list(self.trace), start, Budgets.load())]
 
@@ -96,3 +102,22 @@ def test_a_restart_the_test_asked_for_restarts_the_cadence() -> None:
     s.get(10.01, "/dcap", 60)  # the walk starts again at once: not judged
     s.get(40, "/dcap", 60)  # but the cadence goes on from there
     assert s.rules() == [r.POLL_TOO_OFTEN]
+
+
+def test_a_read_right_after_a_notification_of_that_path_is_not_a_poll() -> None:
+    s = Script()
+    s.get(0, "/dcap", 20)
+    s.get(0.5, "/derp/1/derc")
+    s.notify(4, "/derp/1/derc")
+    s.get(4.2, "/derp/1/derc")  # fetches what the Notification left out
+    s.get(24.3, "/derp/1/derc")
+    s.get(30, "/derp/1/derc")  # but a poll too soon elsewhere is still one
+    assert s.rules() == [r.POLL_TOO_OFTEN]
+
+
+def test_events_heard_of_by_notification_may_be_answered() -> None:
+    s = Script()
+    s.notify(1, "/derp/1/derc", ("C1",))
+    s.respond(2, "C1", 1)
+    s.respond(3, "C2", 1)
+    assert s.rules() == [r.RESPONSE_SUBJECT]

@@ -16,11 +16,10 @@ import ssl
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from aiohttp.client_proto import ResponseHandler
 
 from ..findings import Finding
+from ..httprecord import RecordingClient, recording_session
 from ..trace import Direction, Frame, now
-from ..wire import WireLog
 from . import codec, rules as r
 
 if TYPE_CHECKING:
@@ -38,39 +37,6 @@ ANSWERS: dict[str, tuple[str | None, ...]] = {
     "oadrUpdateReport": ("oadrUpdatedReport",), "oadrRequestReregistration": ("oadrResponse",),
     "oadrCancelPartyRegistration": ("oadrCanceledPartyRegistration",),
 }
-
-
-class _RecordingClient(ResponseHandler):
-    """aiohttp's client protocol that also keeps the bytes and the time of the last write and read."""
-
-    def __init__(self, *args: Any, wires: list[WireLog], counter: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.vgi_wires, self.vgi_counter = wires, counter
-        self.vgi_tx = self.vgi_rx = now()
-        self.vgi_wire: WireLog | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        peer = transport.get_extra_info("peername") or ("?", 0)
-        sock = transport.get_extra_info("sockname") or ("?", 0)
-        wire = self.vgi_wire = WireLog(f"push-{next(self.vgi_counter)}", (str(peer[0]), int(peer[1])),
-                                       (str(sock[0]), int(sock[1])),
-                                       tls=transport.get_extra_info("sslcontext") is not None)
-        self.vgi_wires.append(wire)
-        write = transport.write  # type: ignore[attr-defined]
-
-        def _write(data: bytes) -> None:
-            t = self.vgi_tx = now()
-            wire.add(t[0], t[1], Direction.OUT, bytes(data))
-            write(data)
-
-        transport.write = _write  # type: ignore[attr-defined]
-        super().connection_made(transport)
-
-    def data_received(self, data: bytes) -> None:
-        t = self.vgi_rx = now()
-        if self.vgi_wire is not None:
-            self.vgi_wire.add(t[0], t[1], Direction.IN, data)
-        super().data_received(data)
 
 
 class PushClient:
@@ -92,13 +58,8 @@ class PushClient:
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None:
-            connector = aiohttp.TCPConnector(ssl=self.ssl_context if self.ssl_context is not None else False,
-                                             limit=1, force_close=False)
-            loop = asyncio.get_running_loop()
-            connector._factory = lambda: _RecordingClient(  # type: ignore[attr-defined]  # to see the socket
-                loop=loop, wires=self.vtn.wires, counter=self._conn)
-            self._http = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(
-                total=self.timeout_s, sock_connect=min(5.0, self.timeout_s)))
+            self._http = recording_session(ssl_context=self.ssl_context, wires=self.vtn.wires, counter=self._conn,
+                                           label="push", timeout_s=self.timeout_s)
         return self._http
 
     async def push(self, address: str, name: str, body: dict, seq: int) -> Frame:
@@ -135,7 +96,7 @@ class PushClient:
                                                       "pushed": True, "seq": seq}))
         meta: dict[str, Any] = {"url": url, "pushed": True, **({"probe": True} if probe else {})}
         data = b""
-        proto: _RecordingClient | None = None
+        proto: RecordingClient | None = None
         try:
             async with self._session().post(url, data=raw, headers={"Content-Type": "application/xml"}) as resp:
                 conn = resp.connection
@@ -145,8 +106,8 @@ class PushClient:
                             truncated=truncated)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ssl.SSLError) as exc:
             meta["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        rx = proto.vgi_rx if isinstance(proto, _RecordingClient) else now()
-        tx = proto.vgi_tx if isinstance(proto, _RecordingClient) else (t_ns, wall)
+        rx = proto.vgi_rx if isinstance(proto, RecordingClient) else now()
+        tx = proto.vgi_tx if isinstance(proto, RecordingClient) else (t_ns, wall)
         if "status" in meta:
             meta["latency_ms"] = round((rx[0] - max(tx[0], t_ns)) / 1e6, 3)
         frame = Frame(rx[0], rx[1], Direction.IN, "openadr", "2.0b", url, "RESPONSE", None, exchange, data, None,

@@ -110,6 +110,17 @@ def _restarts(frames: Iterable[Frame]) -> list[int]:
     return [f.t_ns for f in frames if f.kind == "MARK" and str(f.name).startswith(RESTART_MARK)]
 
 
+def _notified(frames: Iterable[Frame]) -> dict[str, list[int]]:
+    """Per subscribed path: when the server notified the client of a change (ns). A client may read a notified
+    resource at once (to fetch what the Notification left out), whatever its pollRate: such a read restarts
+    the cadence like a walk the test asked for."""
+    out: dict[str, list[int]] = {}
+    for f in frames:
+        if f.direction is Direction.OUT and f.kind == "REQUEST" and f.meta.get("notification"):
+            out.setdefault(str(f.meta.get("subscribed")), []).append(f.t_ns)
+    return out
+
+
 RESTART_BURST_S = 2.0  # after a restart, GETs of one path within this time are one burst (a straggler + the walk)
 
 
@@ -132,19 +143,22 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
     """Polls of one path closer than its pollRate, or further apart than 1.5 pollRate. The pollRate is the
     one the server's answer to that path carried, else the DeviceCapability's; resources without either
     (an unpolled link the client follows once) are not judged, and neither is the pollRate after a restart
-    the test asked for (the client walks everything again at once)."""
+    the test asked for (the client walks everything again at once) or after a Notification of that path (the
+    client may read it at once)."""
     tol = float(budgets.timing("sep2", "tolerance").value_s or 0)
     by_path = _gets(frames)
     dcap = next((ans for _, ans in by_path.get("/dcap", []) if ans is not None and ans.meta.get("status") == 200),
                 None)
     restarts = _restarts(frames)
+    notified = _notified(frames)
     default = _poll_rate(dcap, None)
     out: list[Finding] = []
     for path, polls in by_path.items():
+        marks = restarts + notified.get(path, [])
         for (a, a_ans), (b, _) in zip(polls, polls[1:]):
             rate = _poll_rate(a_ans, default)
             if rate is None or b.index < start or a_ans is None or a_ans.meta.get("status") != 200 \
-                    or _settling(restarts, a, b):
+                    or _settling(marks, a, b):
                 continue
             gap = (b.t_ns - a.t_ns) / 1e9
             if gap < rate - tol:
@@ -163,8 +177,14 @@ def response_sequence(frames: list[Frame], start: int) -> list[Finding]:
     and only events the server served (in a DERControl body) may be answered."""
     served = {str(find(f.body, "mRID")) for f in frames if f.direction is Direction.OUT and f.name == "DERControl"}
     for f in frames:
-        if f.direction is Direction.OUT and f.name == "DERControlList" and isinstance(f.body, dict):
-            served.update(str(c.get("mRID")) for c in as_list(f.body.get("DERControl")) if isinstance(c, dict))
+        body = f.body
+        if f.direction is Direction.OUT and f.name == "Notification" and isinstance(body, dict) \
+                and isinstance(body.get("Resource"), dict):
+            body = body["Resource"]  # events the client heard of by notification
+        elif not (f.direction is Direction.OUT and f.name == "DERControlList"):
+            continue
+        if isinstance(body, dict):
+            served.update(str(c.get("mRID")) for c in as_list(body.get("DERControl")) if isinstance(c, dict))
     seen: dict[str, list[int]] = {}
     out: list[Finding] = []
     for f in frames:

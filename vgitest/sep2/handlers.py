@@ -5,6 +5,15 @@ certificate, None on plain HTTP) and returns a :class:`Reply`. Status codes foll
 201 with Location for a created resource, 204 for an accepted PUT/POST with nothing to return, 400 for a
 body that is not valid, 403 for another client's resource, 404 for a path the server never gave out, 405
 (with Allow) for a method the resource does not take.
+
+Subscriptions: the lists a DER client follows (FunctionSetAssignmentsList, DERProgramList, DERControlList,
+ActiveDERControlList) and the DefaultDERControl say ``subscribable="1"`` (non-conditional subscriptions).
+A Subscription POSTed for a path this client cannot read is answered 404 (as its GET would be); one for a
+resource that is not subscribable, or with a notificationURI that is not an absolute http(s) URI (the schema
+requires one), 400 with a SEP2-SUBSCRIPTION finding; one with EXI encoding 400 (this server speaks XML
+only). The 2030.5 text we could read names no status code for those refusals: 400 is HTTP's for a request
+the server will not carry out as written. A second Subscription for the same resource and notificationURI
+updates the first (204, as the standard's Subscription example answers a modified entry).
 """
 
 from __future__ import annotations
@@ -13,8 +22,9 @@ import dataclasses
 import re
 import time
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
-from . import identity
+from . import identity, rules as r
 from .codec import as_list
 from .resources import (
     DEFAULT_SETTINGS,
@@ -28,6 +38,8 @@ from .resources import (
 
 DER_PARTS = {"dercap": "DERCapability", "derg": "DERSettings", "ders": "DERStatus", "dera": "DERAvailability"}
 RESPONSES = "/rsps/1/rsp"
+SUBSCRIBABLE = ("FunctionSetAssignmentsList", "DERProgramList", "DERControlList", "DefaultDERControl")
+NON_CONDITIONAL = "1"  # SubscribableType: subscriptions without conditions are supported
 
 
 @dataclasses.dataclass
@@ -36,6 +48,7 @@ class Reply:
     name: str | None = None  # root element of the body; None: no body
     body: Any = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, text) on the request
 
 
 @dataclasses.dataclass
@@ -180,7 +193,7 @@ def _fsa_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     items, total = page([_fsa_body(state, dev, f) for f in dev.fsas], req.query)
     return Reply(200, "FunctionSetAssignmentsList", list_body(f"/edev/{dev.number}/fsa", "FunctionSetAssignments",
-                                                              items, total, state.poll_rate_s))
+                                                              items, total, state.poll_rate_s, NON_CONDITIONAL))
 
 
 def _fsa(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -209,7 +222,7 @@ def _programs(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev, fsa = got
     items, total = page([program_body(p) for p in _fsa_programs(state, fsa)], req.query)
     return Reply(200, "DERProgramList", list_body(f"/edev/{dev.number}/fsa/{fsa}/derp", "DERProgram", items, total,
-                                                  state.poll_rate_s))
+                                                  state.poll_rate_s, NON_CONDITIONAL))
 
 
 def _one_program(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -222,7 +235,8 @@ def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if prog is None or prog.default_base is None:
         return Reply(404)
     settings = {k: prog.default_settings[k] for k in DEFAULT_SETTINGS if k in prog.default_settings}  # schema order
-    return Reply(200, "DefaultDERControl", {"@href": f"/derp/{prog.number}/dderc", "mRID": prog.default_mrid,
+    return Reply(200, "DefaultDERControl", {"@href": f"/derp/{prog.number}/dderc",
+                                            "@subscribable": NON_CONDITIONAL, "mRID": prog.default_mrid,
                                             "DERControlBase": ordered_base(prog.default_base), **settings})
 
 
@@ -235,7 +249,8 @@ def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool 
     bodies = [c.body(f"/derp/{prog.number}/derc/{c.number}", RESPONSES) for c in ctls]
     items, total = page(bodies, req.query)
     href = f"/derp/{prog.number}/{'actderc' if active_only else 'derc'}"
-    return Reply(200, "DERControlList", list_body(href, "DERControl", items, total))  # no pollRate in its type
+    return Reply(200, "DERControlList", list_body(href, "DERControl", items, total,  # no pollRate in its type
+                                                  subscribable=NON_CONDITIONAL))
 
 
 def _one_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -398,13 +413,36 @@ def _sub_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     if req.name != "Subscription" or not isinstance(req.body, dict):
         return Reply(400)
-    n = state.next_number()
-    dev.subscriptions[n] = {"@href": f"/edev/{dev.number}/sub/{n}", **{k: v for k, v in req.body.items()
-                                                                         if k != "@href"}}
-    return Reply(201, headers={"Location": f"/edev/{dev.number}/sub/{n}"})
+    body = req.body
+    path = urlsplit(str(body.get("subscribedResource", ""))).path  # a query string is ignored, as the schema says
+    served = answer(state, Request("GET", path, {}, None, None, dev.lfdi)) if path.startswith("/") else Reply(404)
+    if served.status != 200:
+        return Reply(404)
+    if served.name not in SUBSCRIBABLE:
+        return Reply(400, problems=[(r.SUBSCRIPTION, f"Subscription to {path}, a {served.name} this server does "
+                                     "not offer for subscription (no subscribable attribute)")])
+    uri = urlsplit(str(body.get("notificationURI", "")))
+    if uri.scheme not in ("http", "https") or not uri.netloc:
+        return Reply(400, problems=[(r.SUBSCRIPTION, f"Subscription to {path} with notificationURI "
+                                     f"{body.get('notificationURI')!r}, not an absolute http(s) URI")])
+    if str(body.get("encoding", "0")).strip() != "0":
+        return Reply(400)  # 1 is EXI: this server sends application/sep+xml only
+    record = {"@href": "", **{k: v for k, v in body.items() if k != "@href"}, "subscribedResource": path}
+    same = next((k for k, s in dev.subscriptions.items() if s.get("subscribedResource") == path
+                 and s.get("notificationURI") == body.get("notificationURI")), None)
+    n = same if same is not None else state.next_number()
+    href = record["@href"] = f"/edev/{dev.number}/sub/{n}"
+    dev.subscriptions[n] = record
+    state.notified[href] = served_key(served)  # changes are judged from what the resource is now
+    return Reply(204) if same is not None else Reply(201, headers={"Location": href})
 
 
-def _sub_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+def served_key(reply: Reply) -> Any:
+    """What a notifier compares to tell whether a subscribed resource changed: its status and representation."""
+    return (reply.status, reply.name, repr(reply.body))
+
+
+def _sub_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev = _own(state, req, m["i"])
     if isinstance(dev, Reply):
         return dev
@@ -413,11 +451,23 @@ def _sub_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
                                                     state.poll_rate_s))
 
 
+def _sub_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    sub = dev.subscriptions.get(int(m["k"]))
+    return Reply(404) if sub is None else Reply(200, "Subscription", sub)
+
+
 def _sub_delete(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev = _own(state, req, m["i"])
     if isinstance(dev, Reply):
         return dev
-    return Reply(204) if dev.subscriptions.pop(int(m["k"]), None) is not None else Reply(404)
+    sub = dev.subscriptions.pop(int(m["k"]), None)
+    if sub is None:
+        return Reply(404)
+    state.notified.pop(sub["@href"], None)
+    return Reply(204)
 
 
 route("/dcap", GET=_dcap)
@@ -445,8 +495,8 @@ route("/mup", GET=_mup_list, POST=_mup_create)
 # optional; a client that reads its mirror back (e.g. for the postRate) uses a method the resource has.
 route(r"/mup/(?P<n>\d+)", GET=_mup_get, PUT=_mup_put, POST=_mup_post, DELETE=_mup_delete)
 route(r"/edev/(?P<i>\d+)/lel", GET=_log_get, POST=_log_post)
-route(r"/edev/(?P<i>\d+)/sub", GET=_sub_get, POST=_sub_post)
-route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", DELETE=_sub_delete)
+route(r"/edev/(?P<i>\d+)/sub", GET=_sub_list, POST=_sub_post)
+route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", GET=_sub_get, DELETE=_sub_delete)
 
 
 def answer(state: Sep2State, req: Request) -> Reply:

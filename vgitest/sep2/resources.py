@@ -17,7 +17,7 @@ import dataclasses
 import itertools
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Callable
 
 from . import identity
 
@@ -127,6 +127,11 @@ class Sep2State:
     readings: list[tuple[int, dict, float]] = dataclasses.field(default_factory=list)
     responses: list[dict] = dataclasses.field(default_factory=list)  # Response bodies, in arrival order
     fsa_names: dict[int, str] = dataclasses.field(default_factory=lambda: {1: "vgitest programs"})
+    # what the server last told each subscription (its href -> the resource as then served); the notifier
+    # compares against it to know what changed
+    notified: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    # called (without arguments) after a change a subscriber may need to hear of: the server's notifier
+    listeners: list[Callable[[], None]] = dataclasses.field(default_factory=list, repr=False, compare=False)
     _numbers: Any = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     def now(self) -> int:
@@ -134,6 +139,13 @@ class Sep2State:
 
     def next_number(self) -> int:
         return next(self._numbers)
+
+    def changed(self) -> None:
+        """Tell the listeners (the notifier) that subscribed resources may have changed. The helpers below call
+        it; a test that edits the data directly (``ctl.status = 2``) is heard at the notifier's next sweep
+        (a fraction of a second), or at once if it calls this."""
+        for listener in list(self.listeners):
+            listener()
 
     # --- shaping (the session's helpers call these) --------------------------------------------------
     def register_device(self, lfdi: str, *, pin: int | None = 111115) -> Device:
@@ -151,6 +163,7 @@ class Sep2State:
         appending its number to their `fsas`."""
         n = self.next_number()
         self.fsa_names[n] = description
+        self.changed()
         return n
 
     def add_program(self, primacy: int, *, description: str = "", default: dict | None = None,
@@ -167,6 +180,7 @@ class Sep2State:
         prog = Program(n, _mrid(n, 0xA1), primacy, description, default,
                        _mrid(n, 0xD1) if default is not None else "", default_settings=settings, fsa=fsa)
         self.programs.append(prog)
+        self.changed()
         return prog
 
     def add_curve(self, program: Program, curve_type: int, points: Sequence[CurvePoint], *, x_multiplier: int = 0,
@@ -197,7 +211,13 @@ class Sep2State:
         n = self.next_number()
         ctl = Control(n, _mrid(n, 0xC1), self.now() + start_in_s, duration_s, dict(base), self.now(), **kwargs)
         program.controls.append(ctl)
+        self.changed()
         return ctl
+
+    def cancel(self, ctl: Control, status: int = 2) -> None:
+        """Cancel an event (EventStatus 2, or 3 for cancelled with randomization) and notify its subscribers."""
+        ctl.status = status
+        self.changed()
 
     def device_by_number(self, number: int) -> Device | None:
         return next((d for d in self.devices.values() if d.number == number), None)
@@ -214,8 +234,11 @@ def page(items: list[Any], query: dict[str, str]) -> tuple[list[Any], int]:
     return items[start:start + limit], len(items)
 
 
-def list_body(href: str, key: str, items: list[dict], total: int, poll_rate: int | None = None) -> dict:
+def list_body(href: str, key: str, items: list[dict], total: int, poll_rate: int | None = None,
+              subscribable: str | None = None) -> dict:
     out: dict[str, Any] = {"@href": href, "@all": str(total), "@results": str(len(items))}
+    if subscribable is not None:
+        out["@subscribable"] = subscribable
     if poll_rate is not None:
         out["@pollRate"] = str(poll_rate)
     if items:

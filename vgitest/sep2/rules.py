@@ -91,3 +91,23 @@ RANDOMIZATION = R("SEP2-RANDOMIZATION", "fail",
 LFDI = R("SEP2-LFDI", "fail",
          "The LFDI or SFDI a client puts in its EndDevice or Response does not match its TLS certificate",
          "IEEE 2030.5-2018 §6.3 (device identification: LFDI, SFDI); CSIP (client identity)", P).id
+
+# Subscription / Notification (a DER client that declares Subscriptions; CSIP makes them a MAY for DER clients)
+SUBSCRIPTION = R("SEP2-SUBSCRIPTION", "fail",
+                 "The client did not hold a usable Subscription for a subscribable resource it follows (none, to a "
+                 "resource the server does not offer for subscription, or with a notificationURI that is not an "
+                 "absolute URI)", "IEEE 2030.5-2018 Subscription/Notification function set (subscribable, "
+                 "Subscription.notificationURI); CSIP CORE-018", P).id
+NOTIFICATION_ANSWER = R("SEP2-NOTIFICATION-ANSWER", "fail",
+                        "The client answered a Notification with the wrong HTTP status, or not at all: 201 Created "
+                        "for one it takes, 400 Bad Request for one it cannot read",
+                        "IEEE 2030.5-2018 Notification POST (WADL: 201 Created); HTTP 400 for a body that cannot be "
+                        "read (RFC 9110 15.5.1); CSIP CORE-018/019 (Annex A seq 44: 201 only), ERR-002", P).id
+NOTIFICATION_URI = R("SEP2-NOTIFICATION-URI", "fail",
+                     "A Notification could not be delivered to the client's notificationURI (nothing listening, the "
+                     "TLS handshake failed, or the address is not usable)",
+                     "IEEE 2030.5-2018 Subscription.notificationURI; CSIP TLS for every 2030.5 exchange", P).id
+NOTIFICATION_IGNORED = R("SEP2-NOTIFICATION-IGNORED", "fail",
+                         "The client did not act on a notified change in time: it did nothing before a poll would "
+                         "have told it", "IEEE 2030.5-2018 Subscription/Notification function set; CSIP CORE-018/019, "
+                         "ERR-002", P).id

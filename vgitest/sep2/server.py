@@ -5,6 +5,8 @@ Every HTTP exchange becomes two frames in the trace — the client's request (me
 the server's answer (status, body, Location) — with the raw bytes, the socket arrival time and the findings
 of the automatic checks (media type, safe and well-formed XML, schema, the client's LFDI against its
 certificate). Tests shape the server's data and wait on what the client does through :class:`Sep2Session`.
+When a subscribed resource changes, the server notifies the client (:mod:`.notify`); those exchanges are
+frames too (the Notification OUT, the client's answer IN).
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from ..trace import Direction, Frame, Trace, now
 from ..verdict import NonConformance
 from ..wire import WireLog
 from .. import tlsutil
-from . import checks, codec, handlers, rules as r, security
+from ..verdict import Inconclusive
+from . import checks, codec, handlers, notify, rules as r, security
 from .namespaces import MEDIA_TYPE
-from .resources import Sep2State
+from .resources import Device, Sep2State
 
 log = logging.getLogger("vgitest.sep2.server")
 WRITES = ("POST", "PUT")
@@ -63,6 +66,7 @@ class Sep2Session(Verdicts):
     def reset_for_test(self) -> None:
         self.overrides.clear()
         self.server.outage_until = 0.0
+        self.server.notifier.max_items = None
         self.cursor = len(self.server.trace)
 
     @property
@@ -85,15 +89,16 @@ class Sep2Session(Verdicts):
                 if f.direction is Direction.IN and f.kind == "REQUEST"]
 
     def expect(self, method: str, path: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, fresh: bool = False) -> Frame:
+               *, fresh: bool = False, rule: str = r.EXPECTED_REQUEST) -> Frame:
         """Wait for the client's `method` request on a path matching `path` (see :func:`path_matches`), optionally
-        with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout."""
+        with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout (or `rule`, where what was
+        late says more, e.g. SEP2-NOTIFICATION-IGNORED)."""
         start = len(self.server.trace) if fresh else self.cursor
         frame = self.server.trace.wait_for(_request_pred(method, path, match), start, timeout)
         if frame is None:
             seen = ", ".join(f"{f.meta['method']} {f.meta['path']}" for f in self.requests(start)[-8:])
             text = f"expected {method} {path} from the client within {timeout:g} s; saw {seen or 'nothing'}"
-            finding = Finding.of(r.EXPECTED_REQUEST, text, expected=f"{method} {path}")
+            finding = Finding.of(rule, text, expected=f"{method} {path}")
             self.server.trace.add_finding(finding)
             raise NonConformance(text, [finding])
         self.cursor = frame.index + 1
@@ -106,17 +111,100 @@ class Sep2Session(Verdicts):
             self.fail(r.FORBIDDEN_REQUEST, f"{method} {frame.meta['path']} was made although the scenario forbids "
                       "it", frame)
 
-    def expect_response(self, subject: str, status: int, timeout: float = 10.0) -> Frame:
+    def expect_response(self, subject: str, status: int, timeout: float = 10.0, *,
+                        rule: str = r.EXPECTED_REQUEST) -> Frame:
         """Wait for the client's Response with this subject (a DERControl's mRID) and status (1 received,
         2 started, 3 completed, 6 cancelled, 7 superseded, ...)."""
         def match(body: Any) -> bool:
             return isinstance(body, dict) and body.get("subject") == subject and body.get("status") == str(status)
 
-        return self.expect("POST", handlers.RESPONSES, timeout, match)
+        return self.expect("POST", handlers.RESPONSES, timeout, match, rule=rule)
 
     def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
         return self.server.trace.wait_for(lambda f: f.direction is Direction.OUT
                                           and f.correlation == request.correlation, request.index, timeout)
+
+    # subscriptions and notifications ---------------------------------------------------------------------
+    def subscriptions(self, path: str = "**") -> list[dict]:
+        """The Subscriptions the server holds (of every client) whose subscribedResource matches the glob."""
+        return [sub for _, sub in self._subscribed(path)]
+
+    def _subscribed(self, path: str) -> list[tuple[Device, dict]]:
+        return [(dev, sub) for dev in list(self.state.devices.values()) for sub in list(dev.subscriptions.values())
+                if path_matches(path, str(sub.get("subscribedResource", "")))]
+
+    def expect_subscription(self, path: str, timeout: float = 10.0) -> dict:
+        """Wait until the client holds a Subscription for a resource matching `path` (made now or earlier:
+        subscriptions outlive tests); SEP2-SUBSCRIPTION on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.subscriptions(path)
+            if found:
+                return found[0]
+            if time.monotonic() >= deadline:
+                held = ", ".join(str(s.get("subscribedResource")) for s in self.subscriptions()) or "none"
+                self.fail(r.SUBSCRIPTION, f"no Subscription for {path} within {timeout:g} s; the client holds: "
+                          f"{held}", expected=path)
+            time.sleep(0.05)
+
+    def notifications(self, path: str = "**", since: int | None = None) -> list[Frame]:
+        """The Notifications the server sent (OUT frames) about resources matching `path`, from the cursor on."""
+        return [f for f in self.server.trace.since(self.cursor if since is None else since)
+                if f.direction is Direction.OUT and f.kind == "REQUEST" and f.meta.get("notification")
+                and path_matches(path, str(f.meta.get("subscribed", "")))]
+
+    def expect_notification(self, path: str, timeout: float = 10.0, *, since: int | None = None) -> Frame:
+        """Wait for the server to have notified a change of a resource matching `path` (from trace index `since`,
+        default the cursor) and for the outcome; returns the client's answer frame (its status in meta, judged
+        when it arrived). Inconclusive when the server sent none (the client held no subscription for it: see
+        `expect_subscription`)."""
+        start = self.cursor if since is None else since
+        sent = self.server.trace.wait_for(lambda f: f.direction is Direction.OUT and f.kind == "REQUEST"
+                                          and bool(f.meta.get("notification"))
+                                          and path_matches(path, str(f.meta.get("subscribed", ""))), start, timeout)
+        if sent is None:
+            raise Inconclusive(f"the server sent no Notification about {path} within {timeout:g} s")
+        answer = self.server.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "RESPONSE"
+                                            and f.correlation == sent.correlation, sent.index,
+                                            self.server.notifier.timeout_s + 2)
+        if answer is None:
+            raise Inconclusive(f"the delivery of the Notification about {path} did not end")
+        return answer
+
+    def limit_notification_items(self, n: int | None) -> None:
+        """Send at most `n` items of a list in a Notification, fewer than the subscription's limit if need be
+        (a server may send fewer); None: the limit alone (the default, restored for every test)."""
+        self.server.notifier.max_items = n
+
+    def notify(self, path: str, raw: bytes, *, expect: int = 400) -> Frame:
+        """POST `raw` (bytes a test makes up, e.g. a broken Notification) to the notificationURI of the client's
+        subscription for `path`, after any Notification already on its way; the answer frame, with a
+        SEP2-NOTIFICATION-ANSWER finding unless the client answered `expect`."""
+        sub = self._one_subscription(path)
+        return self._run(self.server.notifier.send(sub, raw, None, frozenset({expect}), "probe"))
+
+    def cancel_subscription(self, path: str) -> Frame:
+        """The server ends the client's subscription for `path` and tells it (Notification status 1, no
+        Resource); the client's answer frame (201 expected)."""
+        dev, sub = next(iter(self._subscribed(path)), (None, None))
+        if dev is None or sub is None:
+            raise Inconclusive(f"the client holds no Subscription for {path}")
+        number = int(str(sub["@href"]).rsplit("/", 1)[1])
+        dev.subscriptions.pop(number, None)
+        self.state.notified.pop(sub["@href"], None)
+        n = self.server.notifier
+        body = n.notification(sub, notify.CANCELLED)
+        return self._run(n.send(sub, codec.encode("Notification", body), body, notify.TAKEN, "cancel"))
+
+    def _one_subscription(self, path: str) -> dict:
+        found = self.subscriptions(path)
+        if not found:
+            raise Inconclusive(f"the client holds no Subscription for {path}")
+        return found[0]
+
+    def _run(self, coro: Any) -> Frame:
+        assert self.server.loop is not None, "server not started"
+        return self.server.loop.run(coro, timeout=self.server.notifier.timeout_s * 3 + 5)
 
 
 def _request_pred(method: str, path: str, match: dict | Callable[[Any], bool] | None) -> Callable[[Frame], bool]:
@@ -149,13 +237,19 @@ class FakeSep2Server:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None,
                  state: Sep2State | None = None, schema_version: str = "2018", csip_aus: bool = False,
                  lenient: bool = False, schema_path: str | None = None, validate: bool = True,
-                 max_body_bytes: int = codec.DEFAULT_MAX_BODY, trace: Trace | None = None) -> None:
+                 max_body_bytes: int = codec.DEFAULT_MAX_BODY, trace: Trace | None = None,
+                 notify_ssl_context: ssl.SSLContext | None = None,
+                 notify_timeout_s: float = notify.DEFAULT_TIMEOUT_S) -> None:
         self.host, self.port = host, port
         self.ssl_context = ssl_context
         self.state = state or Sep2State()
         self.trace = trace or Trace()
-        self.session = Sep2Session(self)
         self.wires: list[WireLog] = []
+        # TLS as a client, for notifications: the server's certificate, the client's listener checked against
+        # the same trust anchors (None on plain HTTP)
+        self.notifier = notify.Notifier(self, ssl_context=notify_ssl_context, timeout_s=notify_timeout_s)
+        self.state.listeners.append(self.notifier.kick)
+        self.session = Sep2Session(self)
         self.max_body_bytes = max_body_bytes
         self.outage_until = 0.0
         self.outage_status = 500
@@ -193,6 +287,7 @@ class FakeSep2Server:
         self._server = await loop.create_server(lambda: self._protocol(server), self.host, self.port,
                                                 ssl=self.ssl_context, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
+        await self.notifier.start()
 
     def set_tls(self, ssl_context: ssl.SSLContext) -> None:
         """Serve with another certificate chain from now on (same port); open connections are closed, so the
@@ -244,6 +339,7 @@ class FakeSep2Server:
             return
 
         async def _close() -> None:
+            await self.notifier.close()
             if self._server is not None:
                 self._server.close()
             if self._runner is not None:
@@ -269,9 +365,13 @@ class FakeSep2Server:
         return self.trace.append(Frame(t, w, Direction.OUT, "sep2", "2030.5", "harness", "MARK", text))
 
     @property
+    def base_url(self) -> str:
+        return f"{'https' if self.ssl_context else 'http'}://{self.host}:{self.port}"
+
+    @property
     def url(self) -> str:
         """Where the client starts: the DeviceCapability URL (out-of-band discovery)."""
-        return f"{'https' if self.ssl_context else 'http'}://{self.host}:{self.port}/dcap"
+        return f"{self.base_url}/dcap"
 
     # the exchange ---------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -350,7 +450,9 @@ class FakeSep2Server:
                                     and f.severity is Severity.FAIL for f in problems):
             return handlers.Reply(400)
         req = handlers.Request(method, meta["path"], meta["query"], name, body, client_lfdi)
-        return handlers.answer(self.state, req)
+        reply = handlers.answer(self.state, req)
+        frame.findings.extend(Finding.of(rule, text, frame.index) for rule, text in reply.problems)
+        return reply
 
     def _respond(self, request: Frame, answer: Answer) -> web.Response:
         if answer is None:

@@ -67,6 +67,11 @@ class CsipPki:
         return security.server_context(self.server_credential(depth, negative), self.serca, self.folder / name,
                                        require_client_cert=require_client_cert)
 
+    def notifier_context(self, depth: int = 3) -> ssl.SSLContext:
+        """The fake server as a TLS client, POSTing Notifications to a client's listener: it presents its own
+        server certificate of `depth` and checks the listener's chain (SERCA, CSIP profile)."""
+        return security.client_context(self.serca, self.folder / f"notifier-{depth}", client=self.servers[depth])
+
     def client_context(self, depth: int = 3, *, strict: bool = True) -> ssl.SSLContext:
         """The reference client presenting its device certificate of `depth`, trusting the SERCA."""
         return security.client_context(self.serca, self.folder / f"client-{depth}", client=self.clients[depth],

@@ -12,9 +12,13 @@ VERSION = "2018"
 SEP2_FAULTS = FaultCatalog("IEEE 2030.5")
 
 
-def _f(name: str, test: str | tuple[str, ...], rule: str) -> None:
+def _f(name: str, test: str | tuple[str, ...], rule: str, profile: str | None = None) -> None:
     tests = (test,) if isinstance(test, str) else test
-    SEP2_FAULTS.fault(name, FAULTS[name], version=VERSION, tests=tuple(f"test_{t}" for t in tests), rule=rule)
+    SEP2_FAULTS.fault(name, FAULTS[name], version=VERSION, tests=tuple(f"test_{t}" for t in tests), rule=rule,
+                      profile=profile)
+
+
+SUB = "reference-der-client-csip-sub"  # subscription mode: the faults below only act there
 
 
 # communication and security
@@ -81,3 +85,12 @@ _f("default_over_event", "BASIC_018", r.CONTROL_NOT_FOLLOWED)
 _f("keeps_only_next_event", "BASIC_019", r.EXPECTED_REQUEST)
 _f("resumes_superseded", "BASIC_023", r.CONTROL_NOT_FOLLOWED)
 _f("supersedes_independent", ("BASIC_024", "BASIC_025", "BASIC_026"), r.RESPONSE_STATUS)
+# subscriptions and notifications
+_f("no_subscription", "CORE_018", r.SUBSCRIPTION, SUB)
+_f("subscribes_to_wrong_resource", "CORE_018", r.SUBSCRIPTION, SUB)
+_f("notification_wrong_status", "CORE_018", r.NOTIFICATION_ANSWER, SUB)
+_f("ignores_notifications", "CORE_018", r.NOTIFICATION_IGNORED, SUB)
+_f("trusts_partial_notification", "CORE_019", r.NOTIFICATION_IGNORED, SUB)
+_f("rejects_cancel_notification", "CORE_019", r.NOTIFICATION_ANSWER, SUB)
+_f("accepts_malformed_notification", "ERR_002", r.NOTIFICATION_ANSWER, SUB)
+_f("listener_dies_on_bad_notification", "ERR_002", r.NOTIFICATION_URI, SUB)

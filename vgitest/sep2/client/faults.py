@@ -86,6 +86,16 @@ FAULTS: dict[str, str] = {
                               "energizing",
     "no_log_events": "Never reports alarms (no LogEvent)",
     "no_der_status": "Never PUTs its DERStatus",
+    # subscriptions and notifications (subscription mode, PIXIT subscribe = true)
+    "no_subscription": "Never subscribes, although it runs in subscription mode: it only polls",
+    "subscribes_to_wrong_resource": "Subscribes to each DERProgram instead of the program's DERControlList",
+    "notification_wrong_status": "Answers the Notifications it takes with 200 OK instead of 201 Created",
+    "ignores_notifications": "Answers Notifications 201 but acts on a change only at its next poll",
+    "trusts_partial_notification": ("Takes the items a Notification carries for the whole list, also when the list "
+                                    "holds more (all > results)"),
+    "rejects_cancel_notification": "Refuses (400) a Notification without a Resource, such as the end of a subscription",
+    "accepts_malformed_notification": "Answers 201 to anything POSTed to its listener, a body that is not XML included",
+    "listener_dies_on_bad_notification": "Stops its notification listener after a Notification it cannot read",
 }
 
 

@@ -17,6 +17,13 @@ cached schedule.
 The EVSE is bidirectional (the EV may offer to discharge) and sits on a simulated grid connection whose
 voltage and frequency a test sets (action ``set_grid``); the control modes turn the control in force and
 the grid into its active and reactive power (the arithmetic is in :mod:`.modes`).
+
+Subscription mode (PIXIT ``subscribe = true``): the client also listens for Notifications (loopback, CSIP TLS
+with its device certificate, the server's certificate checked against its SERCA; PIXIT ``notify_port``, 0
+for any, kept across restarts), subscribes to every subscribable list it follows and to the DefaultDERControls,
+answers a Notification 201 and acts on it at once (a partial list, or one without items, is read in full
+first). A Notification it cannot read is refused with 400. It keeps polling: CSIP asks DER clients to poll
+whatever else they do.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from aiohttp import web
 
 from ...simulator import LoopSimulator
 from .. import codec, identity
@@ -71,6 +79,9 @@ IGNORED_BY_FAULT = {  # fault -> the DERControlBase elements it makes the client
 # var in the meter's view (flowDirection 1: positive while the site takes them from the grid)
 METERS = ((0x3B, "EVSE real power", 38, 37, 1, 0), (0x3C, "EVSE reactive power", 63, 37, 1, 0),
           (0x3D, "grid voltage", 29, 0, 0, -1), (0x3E, "grid frequency", 33, 0, 0, -2))
+SUBSCRIBED = ("FunctionSetAssignmentsList", "DERProgramList", "DERControlList", "DefaultDERControl")
+SUB_LIMIT = 255  # list items a Notification may carry (the most a list page holds)
+NOTIFY_PATH = "/ntfy"
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -142,6 +153,8 @@ class ReferenceDerClient(LoopSimulator):
         self.grid_since = time.monotonic()  # when the grid last changed: the start of an excursion
         self.own_grad = _int(p.get("set_grad_w", 0))  # its own setGradW (0.01 %/s of setMaxW); 0: no ramp limit
         self._ignored = frozenset(e for f, elements in IGNORED_BY_FAULT.items() if f in self.faults for e in elements)
+        self.subscribe = str(p.get("subscribe", False)).lower() in ("true", "1", "yes")
+        self.notify_port = int(p.get("notify_port", 0))
         self.rng = random.Random(p.get("random_seed"))
         self.log: list[str] = []  # what the client did and what went wrong, for humans debugging a run
         # discovery state (forgotten by reboot/reregister)
@@ -187,6 +200,13 @@ class ReferenceDerClient(LoopSimulator):
         self._io: asyncio.Lock | None = None
         self._wake: asyncio.Event | None = None
         self._outbox: asyncio.Queue | None = None
+        # subscriptions (kept across restarts, like the events): resource href -> the Subscription's location
+        # ("" while being made or when the server refused it), and the ones the server ended
+        self.subscriptions: dict[str, str] = {}
+        self.ended_subscriptions: set[str] = set()
+        self.notifications_heard = 0
+        self._listener: web.AppRunner | None = None
+        self._listening: Any = None  # its listening server (asyncio)
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
@@ -237,6 +257,8 @@ class ReferenceDerClient(LoopSimulator):
         self._wake = asyncio.Event()
         self._outbox = asyncio.Queue()
         self.stopped_polling = False
+        if self.subscribe:
+            await self._start_listener()
         self._walk()
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(fn()) for fn in (self._poll_loop, self._event_loop, self._send_loop,
@@ -255,6 +277,7 @@ class ReferenceDerClient(LoopSimulator):
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks = []
         self._side.clear()
+        await self._stop_listener()
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -433,6 +456,8 @@ class ReferenceDerClient(LoopSimulator):
         handler = self._handlers().get(doc.name)
         if handler is not None:
             await handler(href, doc.body)
+        if self.subscribe:
+            await self._subscribe(href, doc.name, doc.body)
 
     def _retry(self, href: str, why: str) -> None:
         """Transport failure or 5xx: try again with a growing delay, never later than the pollRate."""
@@ -638,6 +663,106 @@ class ReferenceDerClient(LoopSimulator):
             await self._write_der()
         if self.mup_href is None and self.mup_list:
             await self._create_mirror()
+
+    # --- subscriptions and notifications ------------------------------------------------------------------
+    @property
+    def notification_uri(self) -> str:
+        return f"{'https' if self.ssl_context is not None else 'http'}://127.0.0.1:{self.notify_port}{NOTIFY_PATH}"
+
+    async def _start_listener(self) -> None:
+        """Listen for Notifications on loopback; the port found the first time is kept for later restarts (the
+        server holds Subscriptions naming it)."""
+        if self._listener is not None:
+            return
+        ctx = None
+        if self.ssl_context is not None:
+            from ..security import server_context_files
+            p = self.params
+            ctx = server_context_files(p["tls_cert"], p["tls_key"], p["tls_ca"])  # CSIP TLS, the server checked
+        app = web.Application(client_max_size=1 << 20)
+        app.router.add_post(NOTIFY_PATH, self._on_notification)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", self.notify_port, ssl_context=ctx, reuse_address=True)
+        await site.start()
+        server = self._listening = site._server  # aiohttp keeps the listening socket here
+        if server is not None and getattr(server, "sockets", None):
+            self.notify_port = int(server.sockets[0].getsockname()[1])
+        self._listener = runner
+
+    async def _stop_listener(self) -> None:
+        runner, self._listener = self._listener, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _subscribe(self, href: str, name: str, body: dict) -> None:
+        """Subscribe once to a resource it follows that the server offers for subscription."""
+        if (self.has("no_subscription") or name not in SUBSCRIBED or href in self.subscriptions
+                or href in self.ended_subscriptions or str(body.get("@subscribable", "0")) not in ("1", "3")):
+            return
+        link = self.edev_links.get("SubscriptionListLink")
+        if not link:
+            return
+        target = href
+        if self.has("subscribes_to_wrong_resource") and name == "DERControlList":
+            target = self._owner.get(href, href)  # the DERProgram, not its control list
+        self.subscriptions[href] = ""
+        sub = {"subscribedResource": target, "encoding": "0", "level": "+S1", "limit": str(SUB_LIMIT),
+               "notificationURI": self.notification_uri}
+        out = await self._write("POST", link, "Subscription", sub)
+        if out is None:
+            self.subscriptions.pop(href, None)  # the server was not reached: try again at the next read
+        elif out[0] == 201:
+            self.subscriptions[href] = out[1].get("Location", "")
+
+    async def _on_notification(self, request: web.Request) -> web.Response:
+        """201 for a Notification it takes (acted on in the background), 400 for one it cannot read."""
+        raw = await request.read()
+        self.notifications_heard += 1
+        doc = codec.decode(raw) if raw else None
+        body = doc.body if doc is not None and doc.name == "Notification" and not doc.problems else None
+        taken = 200 if self.has("notification_wrong_status") else 201
+        if self.has("accepts_malformed_notification") and not isinstance(body, dict):
+            return web.Response(status=taken)
+        if not isinstance(body, dict) or not all(body.get(k) for k in ("subscribedResource", "status",
+                                                                         "subscriptionURI")):
+            self.log.append(f"notification refused: {raw[:80]!r}")
+            if self.has("listener_dies_on_bad_notification") and self._listening is not None:
+                self._listening.close()  # no new connection from now on; this answer still leaves
+                self._spawn(self._die_later())
+            return web.Response(status=400)
+        href = urlsplit(str(body["subscribedResource"])).path
+        resource = body.get("Resource")
+        if _int(body["status"], -1) != 0:  # the server ended this subscription
+            if self.has("rejects_cancel_notification") and resource is None:
+                return web.Response(status=400)
+            self.subscriptions.pop(href, None)
+            self.ended_subscriptions.add(href)
+            self.log.append(f"subscription to {href} ended by the server (status {body['status']})")
+            return web.Response(status=taken)
+        if not self.has("ignores_notifications"):
+            self._spawn(self._act_on(href, resource if isinstance(resource, dict) else None))
+        return web.Response(status=taken)
+
+    async def _die_later(self) -> None:
+        await asyncio.sleep(0.1)  # the 400 leaves first
+        await self._stop_listener()
+
+    async def _act_on(self, href: str, resource: dict | None) -> None:
+        """A notified change, handled now: the resource as carried, or read in full when the Notification holds
+        only part of a list (or no representation at all)."""
+        if self._io is None or href not in self._due:
+            return  # not (or no longer) followed
+        async with self._io:
+            kind = str(resource.get("@xsi:type", "")).rsplit(":", 1)[-1] if resource is not None else ""
+            partial = resource is None or ("@all" in resource and _int(resource.get("@all"))
+                                           > _int(resource.get("@results")))
+            handler = self._handlers().get(kind)
+            if handler is not None and resource is not None and (not partial
+                                                                  or self.has("trusts_partial_notification")):
+                await handler(href, resource)
+            elif partial and href in self._due:
+                await self._fetch(href)
 
     # --- what the client writes ----------------------------------------------------------------------------
     def _power(self, w: float) -> dict:
