@@ -225,3 +225,25 @@ def test_in_band_registration(sep2_schema_dir: object, pki: testpki.CsipPki) -> 
         assert status == 403
     finally:
         srv.stop()
+
+
+def test_a_body_cut_short_by_the_client_is_incomplete_not_malformed(server: FakeSep2Server) -> None:
+    """A client that closes its connection half-way through a body it announced (a crash, a restart) has not
+    sent malformed XML: the request is recorded with what arrived, marked incomplete (an informational
+    finding), and never decoded."""
+    import socket
+
+    host, port = server.base_url.split("//")[1].split(":")
+    body = codec.encode("Response", RESPONSE)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(f"POST /rsps/1/rsp HTTP/1.1\r\nHost: {host}\r\nContent-Type: {SEP}\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body[: len(body) // 2])
+        sock.shutdown(socket.SHUT_WR)
+        sock.recv(1024)  # the server's answer or the close: either ends the exchange
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(f.meta.get("incomplete") for f in server.trace):
+        time.sleep(0.05)
+    frame = next(f for f in server.trace if f.meta.get("incomplete"))
+    assert frame.raw == body[: len(body) // 2]
+    assert [f.rule_id for f in frame.findings] == [r.REQUEST_INCOMPLETE]
+    assert not [f for fr in server.trace for f in fr.findings if f.rule_id == r.XML_MALFORMED]

@@ -57,6 +57,9 @@ RESPONSE_STATUS = R("SEP2-RESPONSE-STATUS", "fail",
                     "with a control mode in common overlapped it)",
                     "IEEE 2030.5-2018 DER function set (event overlap and superseding by control mode); "
                     "CSIP BASIC-024 to 026", P).id
+REQUEST_INCOMPLETE = R("SEP2-REQUEST-INCOMPLETE", "info",
+                       "The client's connection ended (or stalled) before the body it announced had arrived; the "
+                       "request was not processed", "RFC 9112 message body length (Content-Length)", P).id
 
 # Transport security (CSIP: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, mutual authentication)
 TLS_HANDSHAKE = R("SEP2-TLS-HANDSHAKE", "fail",
