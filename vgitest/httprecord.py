@@ -9,7 +9,9 @@ the client side for what a fake POSTs to the DUT (OpenADR push, 2030.5 notificat
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ssl
+import time
 from typing import Any, Callable, Iterator
 
 import aiohttp
@@ -105,3 +107,52 @@ def recording_session(*, ssl_context: ssl.SSLContext | None, wires: list[WireLog
         loop=loop, wires=wires, counter=counter, label=label, made=made)
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(
         total=timeout_s, sock_connect=min(5.0, timeout_s)))
+
+
+@dataclasses.dataclass
+class Body:
+    """A request body as it arrived: `truncated` when more than the cap came (only the cap is kept), `error`
+    when the connection failed or ended before the Content-Length the client announced (the bytes that did
+    arrive are kept as evidence; such a request is not judged by its content)."""
+
+    data: bytes
+    truncated: bool = False
+    error: str | None = None
+
+
+async def read_body(request: Any, cap: int, timeout: float = 30.0) -> Body:
+    """Read a request body to its end, bounded by `cap` bytes (one more tells it was longer) and `timeout`
+    seconds. One read returns only what has arrived so far, so it reads until the end; aiohttp's read raises
+    once a body is known to be cut short and then hides what was buffered, which is kept anyway."""
+    chunks: list[bytes] = []
+    total = 0
+    deadline = time.monotonic() + timeout
+    try:
+        while total <= cap:
+            chunk = await asyncio.wait_for(request.content.read(cap + 1 - total),
+                                           max(0.1, deadline - time.monotonic()))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a timeout, a reset, or the payload error of a body cut short
+        data = b"".join(chunks + _unread(request.content))
+        return Body(data[:cap], len(data) > cap, repr(exc))
+    data = b"".join(chunks)
+    announced = request.content_length
+    if announced is not None and len(data) < announced:
+        return Body(data, False, f"the body ended after {len(data)} of {announced} bytes")
+    return Body(data[:cap], len(data) > cap)
+
+
+def _unread(stream: Any) -> list[bytes]:
+    """What an aiohttp stream had buffered when it failed. aiohttp keeps no public way to it, hence the
+    guarded private access; nothing is lost when the attributes are absent."""
+    buf = getattr(stream, "_buffer", None)
+    if not buf:
+        return []
+    parts = [bytes(b) for b in buf]
+    parts[0] = parts[0][int(getattr(stream, "_buffer_offset", 0) or 0):]
+    return parts

@@ -110,6 +110,27 @@ def test_malformed_xml_gets_454_and_stays_in_the_trace(vtn: FakeVtn) -> None:
     assert r.XML_MALFORMED in rules_on(vtn)
 
 
+def test_a_body_cut_short_is_kept_and_not_judged(vtn: FakeVtn) -> None:
+    """A VEN that closes its connection half-way through the body it announced: the bytes that arrived stay in
+    the trace as an aborted request, which is not judged as malformed XML (and nothing crashes)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(vtn.url)
+    half = b"<oadrPayload><oadrSignedObj"
+    with socket.create_connection((where.hostname, where.port), timeout=5) as sock:
+        sock.sendall(f"POST {where.path}/OadrPoll HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\n"
+                     f"Content-Length: {len(half) * 2}\r\n\r\n".encode() + half)
+        sock.shutdown(socket.SHUT_WR)
+        sock.recv(1024)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not len(vtn.trace):
+        time.sleep(0.05)
+    frame = vtn.trace[0]
+    assert frame.name == "(aborted)" and frame.raw == half and frame.meta.get("read_error")
+    assert r.XML_MALFORMED not in rules_on(vtn)
+
+
 BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                   + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
                              for i in range(1, 10))

@@ -13,14 +13,13 @@ import dataclasses
 import itertools
 import logging
 import ssl
-import time
 from collections import deque
 from typing import Any, Callable
 
 from aiohttp import web
 
 from ..budgets import Budgets
-from ..httprecord import RecordingHandler
+from ..httprecord import RecordingHandler, read_body
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..session import Verdicts
@@ -364,7 +363,8 @@ class FakeVtn:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
         exchange = f"h{next(self._exchange)}"
-        raw, truncated, read_error = await self._read_body(request)
+        body = await read_body(request, self.max_body_bytes * 4)
+        raw, truncated, read_error = body.data, body.truncated, body.error
         t_ns, wall = getattr(request.protocol, "_vgi_rx", (t_ns, wall))  # the last byte of the body
         service = self._service(request.path)
         meta: dict[str, Any] = {"method": request.method, "path": request.path, "service": service,
@@ -387,25 +387,6 @@ class FakeVtn:
             await asyncio.sleep(answer.seconds)
             answer = answer.then if answer.then is not None else self._default(frame)
         return self._respond(frame, answer)
-
-    async def _read_body(self, request: web.Request) -> tuple[bytes, bool, str | None]:
-        """Read at most a few times the accepted size: enough to keep the evidence, bounded for safety."""
-        cap = self.max_body_bytes * 4
-        chunks: list[bytes] = []
-        total = 0
-        deadline = time.monotonic() + 30
-        try:
-            while total <= cap:
-                chunk = await asyncio.wait_for(request.content.read(cap + 1 - total),
-                                               max(0.1, deadline - time.monotonic()))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-        except (asyncio.TimeoutError, ConnectionError) as exc:
-            return b"".join(chunks)[:cap], True, repr(exc)
-        data = b"".join(chunks)
-        return data[:cap], len(data) > cap, None
 
     def _service(self, path: str) -> str | None:
         if not path.startswith(self.path_prefix + "/"):

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from ..findings import Finding, Severity
-from ..httprecord import RecordingHandler
+from ..httprecord import RecordingHandler, read_body
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
@@ -49,17 +49,6 @@ class Raw:
 
 
 Answer = Any  # handlers.Reply | Raw | Callable[[Frame], Answer] | None (the default)
-
-
-def _unread(stream: Any) -> list[bytes]:
-    """What an aiohttp stream had buffered when it failed (its read() raises once the payload is known to be
-    cut short, buffered bytes or not). aiohttp keeps no public way to this, hence the guarded private access."""
-    buf = getattr(stream, "_buffer", None)
-    if not buf:
-        return []
-    parts = [bytes(b) for b in buf]
-    parts[0] = parts[0][int(getattr(stream, "_buffer_offset", 0) or 0):]
-    return parts
 
 
 class Sep2Session(Verdicts):
@@ -387,7 +376,8 @@ class FakeSep2Server:
     # the exchange ---------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         exchange = f"s{next(self._exchange)}"
-        raw, complete = await self._read_body(request)
+        body = await read_body(request, self.max_body_bytes * 4)
+        raw = body.data
         t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
         ssl_obj = getattr(request.protocol, "vgi_ssl_object", None)
         client_lfdi = security.client_lfdi(ssl_obj) if ssl_obj is not None else None
@@ -398,38 +388,14 @@ class FakeSep2Server:
             meta["tls"] = security.describe_tls(ssl_obj)
         frame = Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", meta["peer"], "REQUEST",
                       f"{request.method} {request.path}", exchange, raw, None, meta=meta)
-        if not complete:  # the client gave up its own request half-way: nothing to judge the body by
+        if body.error is not None:  # the client gave up its own request half-way: nothing to judge the body by
             meta["incomplete"] = True
-            frame.findings.append(Finding.of(r.REQUEST_INCOMPLETE, f"the connection ended after {len(raw)} of "
-                                             f"{request.content_length} body bytes; the request was not processed"))
+            frame.findings.append(Finding.of(r.REQUEST_INCOMPLETE, f"the request was not processed: {body.error} "
+                                             f"({len(raw)} of {request.content_length} body bytes arrived)"))
             self.trace.append(frame)
             return self._respond(frame, handlers.Reply(400))
         answer = self._process(frame, client_lfdi)
         return self._respond(frame, answer)
-
-    async def _read_body(self, request: web.Request) -> tuple[bytes, bool]:
-        """The whole body, bounded (a few times the accepted size, 30 s), and whether it is complete (False: the
-        connection ended or stalled before the Content-Length the client announced). One read returns only what
-        has arrived so far, so a body that comes in several segments is read until its end."""
-        cap = self.max_body_bytes * 4
-        chunks: list[bytes] = []
-        total = 0
-        deadline = time.monotonic() + 30
-        try:
-            while total <= cap:
-                chunk = await asyncio.wait_for(request.content.read(cap + 1 - total),
-                                               max(0.1, deadline - time.monotonic()))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                total += len(chunk)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # timeout, reset, or aiohttp's payload error for a body cut short, which hides the bytes
-            chunks += _unread(request.content)  # that had arrived: keep them for the trace
-        announced = request.content_length
-        complete = total > cap or announced is None or total >= announced
-        return b"".join(chunks)[:cap], complete
 
     def _process(self, frame: Frame, client_lfdi: str | None) -> Answer:
         """Decode, check and record the request; choose the answer. Never raises for what a client sends."""
