@@ -190,6 +190,9 @@ KNOWN = {  # suite cases py20305 0.16.1 fails, with the rule and where it does i
 }
 
 
+INCIDENTAL = {"SEP2-POLL-TOO-OFTEN"}  # py20305 behaviours a case may show besides the one it is about
+
+
 def test_csip_comm_cases_and_basic_001(tmp_path: Path) -> None:
     """The CSIP suite's COMM cases (and BASIC-001) through the vgitest plugin in a pytest process of their own,
     with py20305 as the DUT (`profiles/py20305-der-client.toml`), as a user would run them against a vendor's
@@ -243,7 +246,9 @@ def test_csip_comm_cases_and_basic_001(tmp_path: Path) -> None:
     for test in ("test_COMM_002", "test_COMM_003"):
         assert results[test]["verdict"] == "PASS", (test, rules(test), results[test]["message"], out)
     for test, (rule, where) in KNOWN.items():
-        assert results[test]["verdict"] == "FAIL" and rules(test) == {rule}, (
+        # now and then py20305 reads a list twice within milliseconds during a walk (its own behaviour, also seen
+        # in CORE-013 and CORE-021 to 023 by hand): SEP2-POLL-TOO-OFTEN may come with the rule the case is about
+        assert results[test]["verdict"] == "FAIL" and rule in rules(test) and rules(test) - {rule} <= INCIDENTAL, (
             f"{test} was expected to FAIL with {rule} ({where}); it ended {results[test]['verdict']} {rules(test)}")
     wrong_pin = [s for s in starts if s.test and "::test_BASIC_001 " in s.test and s.reason == "reregister"][0]
     assert "Registration PIN mismatch" in Path(wrong_pin.log).read_text()  # it noticed, and went on
