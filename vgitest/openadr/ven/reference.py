@@ -409,6 +409,8 @@ class ReferenceVen(LoopSimulator):
             await asyncio.sleep(every)
             if rr_id in self.canceled_reports and not self.has("ignore_cancel_report"):
                 return
+            if self.reporting.get(rr_id) is not asyncio.current_task() or self.registration_id is None:
+                return  # voided while it slept (a new registration, a cancelled one): an orphan never reports
             now = _dt.datetime.now(_dt.timezone.utc)
             intervals = []
             for i, rid in enumerate(rids):
