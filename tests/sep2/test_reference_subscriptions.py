@@ -18,7 +18,6 @@ from vgitest.sep2.client.reference import ReferenceDerClient
 from vgitest.sep2.server import FakeSep2Server
 from vgitest.trace import Direction
 
-from .payloads import LFDI
 
 POLL_S = 30  # a Response within a few seconds of a change can only come from the Notification
 SOON_S = 3.0
