@@ -33,6 +33,7 @@ MAX_LIM_20 = {"opModMaxLimW": "2000"}  # 1400 W
 def server(sep2_schema_dir: object) -> Iterator[FakeSep2Server]:
     srv = FakeSep2Server().start()
     srv.state.poll_rate_s = POLL_S
+    STOPPED_AT.pop(id(srv), None)  # ids are reused: none from an earlier server
     yield srv
     srv.stop()
 
@@ -49,13 +50,18 @@ def running(srv: FakeSep2Server, *faults: str, **params: Any) -> Iterator[Refere
     try:
         yield client
     finally:
+        STOPPED_AT[id(srv)] = len(srv.trace)  # a POST cut short by this stop is the test's doing
         client.stop()
 
 
+STOPPED_AT: dict[int, int] = {}  # server -> trace length when the test stopped its client
+
+
 def findings(srv: FakeSep2Server) -> list[str]:
-    """Per-request findings plus the trace checks (poll cadence, Response order)."""
-    return ([f.rule_id for fr in srv.trace for f in fr.findings]
-            + [f.rule_id for f in checks.run_all(list(srv.trace), 0, Budgets.load())])
+    """Per-request findings plus the trace checks (poll cadence, Response order), up to the client's stop."""
+    frames = list(srv.trace)[:STOPPED_AT.get(id(srv))]
+    return ([f.rule_id for fr in frames for f in fr.findings]
+            + [f.rule_id for f in checks.run_all(frames, 0, Budgets.load())])
 
 
 def requests(srv: FakeSep2Server) -> list[str]:
