@@ -46,3 +46,42 @@ def test_a_recorded_post_keeps_both_directions_and_times() -> None:
     back = b"".join(c.data for c in wires[0].chunks if c.direction is Direction.IN)
     assert out.startswith(b"POST /ntfy HTTP/1.1") and out.endswith(b"<x/>")
     assert back.startswith(b"HTTP/1.1 201") and back.endswith(b"ok:<x/>")
+
+
+class _Stream:
+    """An aiohttp-like body stream: hands out `parts`, then raises `fail` (if any) instead of ending."""
+
+    def __init__(self, parts: list[bytes], fail: Exception | None) -> None:
+        self.parts, self.fail, self._buffer = list(parts), fail, []
+
+    async def read(self, n: int) -> bytes:
+        if self.parts:
+            return self.parts.pop(0)
+        if self.fail is not None:
+            raise self.fail
+        return b""
+
+
+class _Request:
+    def __init__(self, parts: list[bytes], announced: int | None, fail: Exception | None = None) -> None:
+        self.content, self.content_length = _Stream(parts, fail), announced
+
+
+def test_read_body_judges_completeness_by_the_bytes_that_arrived() -> None:
+    import asyncio
+
+    from vgitest.httprecord import read_body
+
+    def read(req: _Request) -> object:
+        return asyncio.run(read_body(req, cap=1000, timeout=1))
+
+    whole = read(_Request([b"<a>", b"</a>"], 7))
+    assert whole.data == b"<a></a>" and whole.error is None
+    reset_after_all = read(_Request([b"<a></a>"], 7, ConnectionResetError("lost")))  # a reset after the body
+    assert reset_after_all.data == b"<a></a>" and reset_after_all.error is None
+    reset_half_way = read(_Request([b"<a>"], 7, ConnectionResetError("lost")))
+    assert reset_half_way.data == b"<a>" and "ConnectionResetError" in str(reset_half_way.error)
+    ended_early = read(_Request([b"<a>"], 7))
+    assert ended_early.error == "the body ended after 3 of 7 bytes"
+    too_long = read(_Request([b"x" * 1500], None))
+    assert too_long.truncated and len(too_long.data) == 1000 and too_long.error is None

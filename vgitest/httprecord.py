@@ -139,12 +139,15 @@ async def read_body(request: Any, cap: int, timeout: float = 30.0) -> Body:
         raise
     except Exception as exc:  # a timeout, a reset, or the payload error of a body cut short
         data = b"".join(chunks + _unread(request.content))
-        return Body(data[:cap], len(data) > cap, repr(exc))
-    data = b"".join(chunks)
+        error: str | None = repr(exc)
+    else:
+        data, error = b"".join(chunks), None
     announced = request.content_length
-    if announced is not None and len(data) < announced:
-        return Body(data, False, f"the body ended after {len(data)} of {announced} bytes")
-    return Body(data[:cap], len(data) > cap)
+    if announced is not None and len(data) >= announced:
+        error = None  # every announced byte arrived: a reset after the body does not make it incomplete
+    elif announced is not None and error is None:
+        error = f"the body ended after {len(data)} of {announced} bytes"
+    return Body(data[:cap], len(data) > cap, error)
 
 
 def _unread(stream: Any) -> list[bytes]:
