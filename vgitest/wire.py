@@ -28,6 +28,8 @@ class WireLog:
     server: tuple[str, int]  # the harness's address
     chunks: list[Chunk] = dataclasses.field(default_factory=list)
     tls: bool = False
+    harness_is_client: bool = False  # the harness opened the connection (fake EVCC): `client` is then the
+    # harness's address and IN chunks (sent by the DUT) travel server -> client
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

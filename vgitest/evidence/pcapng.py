@@ -53,9 +53,11 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
         (caddr, cport), (saddr, sport) = wire.client, wire.server
         seq = {Direction.IN: 1000, Direction.OUT: 50000}
 
+        from_client = Direction.OUT if wire.harness_is_client else Direction.IN
+
         def pkt(direction: Direction, flags: str, payload: bytes, t: float, comment: str | None = None):
-            src, dst = (caddr, saddr) if direction is Direction.IN else (saddr, caddr)
-            sp, dp = (cport, sport) if direction is Direction.IN else (sport, cport)
+            src, dst = (caddr, saddr) if direction is from_client else (saddr, caddr)
+            sp, dp = (cport, sport) if direction is from_client else (sport, cport)
             other = Direction.OUT if direction is Direction.IN else Direction.IN
             p = Ether() / _ip_layer(src, dst) / TCP(sport=sp, dport=dp, flags=flags, seq=seq[direction],
                                                     ack=seq[other] if "A" in flags else 0, window=65535)
@@ -70,9 +72,10 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
         note = f"vgitest {wire.connection}: bytes recorded at the socket" + (
             " (TLS plaintext)" if wire.tls else "")
         t0 = all_chunks[0].wall - 0.000002
-        packets.append(pkt(Direction.IN, "S", b"", t0, note))
-        packets.append(pkt(Direction.OUT, "SA", b"", t0 + 0.000001))
-        packets.append(pkt(Direction.IN, "A", b"", t0 + 0.0000015))
+        from_server = Direction.IN if from_client is Direction.OUT else Direction.OUT
+        packets.append(pkt(from_client, "S", b"", t0, note))
+        packets.append(pkt(from_server, "SA", b"", t0 + 0.000001))
+        packets.append(pkt(from_client, "A", b"", t0 + 0.0000015))
         for c in all_chunks:  # sequence numbers follow the whole stream; only the handshake and the window are kept
             keep = c in handshake or c.t_ns >= start_ns
             data = c.data

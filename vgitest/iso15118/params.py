@@ -1,0 +1,119 @@
+"""What a simulated EV and a simulated EVSE are: battery, limits, identities, and how fast a session runs.
+
+Shared by the message logic of every protocol family (DIN, ISO-2, ISO-20) and by all four roles (fake SECC,
+fake EVCC, reference EV, reference EVSE). A vendor sets them from the PIXIT (`ev_*` / `evse_*` keys), so the
+harness can play the EV or EVSE their device expects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass
+class EvParams:
+    evcc_id: bytes = bytes.fromhex("02005e000001")  # the EV's MAC address (DIN/ISO-2 EVCCID)
+    vehicle_id: str = "WVGIZZZ0TEST00001"  # ISO-20 EVCCID (a string)
+    capacity_wh: float = 60000.0
+    soc: float = 30.0  # % at plug-in
+    target_soc: float = 80.0  # % at which the EV ends charging
+    battery_v: float = 380.0  # the battery's voltage (pre-charge target)
+    max_v: float = 450.0
+    max_a: float = 250.0
+    max_w: float = 100000.0
+    min_a: float = 0.0
+    ac_max_a: float = 32.0  # AC: per phase
+    ac_min_a: float = 6.0
+    ac_v: float = 230.0
+    ac_phases: int = 3
+    departure_s: int = 7200
+    bpt: bool = False  # bidirectional power transfer (ISO-20 BPT)
+    max_discharge_w: float = 11000.0
+    payment: str = "ExternalPayment"  # "ExternalPayment" (EIM) or "Contract" (Plug & Charge)
+    loop_interval_s: float = 0.05  # pause between charge-loop requests (real EVs use ~50-250 ms)
+    soc_per_s: float = 25.0  # how fast the simulated battery fills (% per second) so a session ends in seconds
+    precharge_tolerance_v: float = 20.0  # the EV ends pre-charge when the EVSE's voltage is this close
+    welding_rounds: int = 1
+    max_processing_rounds: int = 200  # how many "Ongoing" answers the EV accepts before it gives up (bounded)
+
+    @classmethod
+    def from_pixit(cls, pixit: dict[str, Any]) -> "EvParams":
+        return _from_pixit(cls, pixit, "ev_")
+
+
+@dataclasses.dataclass
+class EvseParams:
+    evse_id: str = "DE*VGI*E1234567"
+    max_v: float = 500.0
+    min_v: float = 150.0
+    max_a: float = 200.0
+    min_a: float = 0.0
+    max_w: float = 90000.0
+    ac_max_a: float = 32.0
+    ac_v: float = 230.0
+    ac_phases: int = 3
+    max_discharge_w: float = 11000.0
+    auth_rounds: int = 0  # how often Authorization answers "Ongoing" before "Finished"
+    cpd_rounds: int = 0  # ChargeParameterDiscovery "Ongoing" answers
+    cable_check_rounds: int = 2  # CableCheck "Ongoing" answers before "Finished"
+    precharge_step_v: float = 150.0  # how far the output voltage moves toward the target per PreChargeReq
+    receipt_required: bool = False  # ISO-2 Plug & Charge: ask for MeteringReceipt
+    payment_options: tuple[str, ...] = ("ExternalPayment",)
+    tls: bool = False
+
+    @classmethod
+    def from_pixit(cls, pixit: dict[str, Any]) -> "EvseParams":
+        return _from_pixit(cls, pixit, "evse_")
+
+
+def _from_pixit(cls: Any, pixit: dict[str, Any], prefix: str) -> Any:
+    kw: dict[str, Any] = {}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for k, v in pixit.items():
+        if not k.startswith(prefix) or k[len(prefix):] not in fields:
+            continue
+        name = k[len(prefix):]
+        default = getattr(cls(), name)
+        if isinstance(default, bytes):
+            v = bytes.fromhex(str(v))
+        elif isinstance(default, tuple):
+            v = tuple(v)
+        elif isinstance(default, bool):
+            v = bool(v)
+        elif isinstance(default, float):
+            v = float(v)
+        elif isinstance(default, int):
+            v = int(v)
+        kw[name] = v
+    return cls(**kw)
+
+
+def physical(value: float, unit: str, *, lo: int = -32768, hi: int = 32767) -> dict[str, Any]:
+    """A DIN/ISO-2 PhysicalValue: the finest multiplier (-3..3) whose scaled value fits a 16-bit Value."""
+    for m in range(-3, 4):
+        v = round(value / 10 ** m)
+        if lo <= v <= hi:
+            return {"Multiplier": m, "Unit": unit, "Value": v}
+    raise ValueError(f"{value} {unit} does not fit a PhysicalValue")
+
+
+def from_physical(pv: dict[str, Any] | None) -> float | None:
+    if not isinstance(pv, dict) or "Value" not in pv:
+        return None
+    return float(pv["Value"]) * 10 ** int(pv.get("Multiplier", 0))
+
+
+def rational(value: float) -> dict[str, int]:
+    """An ISO-20 RationalNumber (Exponent, 16-bit Value)."""
+    for e in range(-3, 4):
+        v = round(value / 10 ** e)
+        if -32768 <= v <= 32767:
+            return {"Exponent": e, "Value": v}
+    raise ValueError(f"{value} does not fit a RationalNumber")
+
+
+def from_rational(rn: dict[str, Any] | None) -> float | None:
+    if not isinstance(rn, dict) or "Value" not in rn:
+        return None
+    return float(rn["Value"]) * 10 ** int(rn.get("Exponent", 0))

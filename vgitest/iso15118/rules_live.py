@@ -1,0 +1,53 @@
+"""Rule ids the live roles add to the capture analyser's (:mod:`.rules`): what the fake SECC judges of an EV and
+what the fake EVCC judges of an EVSE while the session runs. References name tables and requirement ids only."""
+
+from __future__ import annotations
+
+from ..findings import RULES
+from .rules import P
+
+RULES.add("V2G-SAP-CHOICE", "fail", "SECC picks the offered protocol it supports with the best priority, and "
+          "answers Failed_NoNegotiation when it supports none", "supportedAppProtocol negotiation", protocol=P)
+RULES.add("V2G-SAP-OFFER", "fail", "EVCC offers at least one protocol in supportedAppProtocolReq with distinct "
+          "SchemaIDs and priorities", "supportedAppProtocolReq", protocol=P)
+RULES.add("V2G-RESPONSE-CODE", "fail", "The SECC answers a valid request in sequence with an OK response code "
+          "(or the FAILED code the situation requires)", "ResponseCode tables of ISO 15118-2, -20, DIN SPEC 70121",
+          protocol=P)
+RULES.add("V2G-NEW-SESSION", "fail", "SessionSetupRes for SessionID 0 gives a new, non-zero SessionID with "
+          "OK_NewSessionEstablished", "SessionSetup (ISO 15118-2, -20, DIN SPEC 70121)", protocol=P)
+RULES.add("V2G-STOP-AFTER-FAILED", "fail", "After a response with a FAILED code the EVCC sends no further request "
+          "and closes the TCP connection", "ResponseCode handling (FAILED codes end the session) in ISO 15118-2, "
+          "ISO 15118-20, DIN SPEC 70121", protocol=P)
+RULES.add("V2G-CLOSE-AFTER-FAILED", "fail", "After answering with a FAILED code the SECC closes the TCP connection",
+          "ResponseCode handling (FAILED codes end the session)", protocol=P)
+RULES.add("V2G-EVCC-TIMEOUT", "fail", "The EVCC stops the session when a response does not arrive within "
+          "V2G_EVCC_Msg_Timeout (no further request, connection closed)", "ISO 15118-2 Table 108; ISO 15118-20 "
+          "Table 215; DIN SPEC 70121 Table 75 (V2G_EVCC_Msg_Timeout)", protocol=P)
+RULES.add("V2G-ONGOING-TIMEOUT", "fail", "The EVCC stops repeating a request the SECC answers Ongoing once "
+          "V2G_EVCC_Ongoing_Timeout (or the phase timeout) has passed", "ISO 15118-2 Table 108 [V2G2-713]; "
+          "Table 111", protocol=P)
+RULES.add("V2G-SECC-SEQUENCE-CLOSE", "fail", "The SECC closes the connection once V2G_SECC_Sequence_Timeout passes "
+          "without a request (not before it)", "ISO 15118-2 Table 108 [V2G2-443]; ISO 15118-20 Table 216", protocol=P)
+RULES.add("V2G-HEADER-IGNORED", "fail", "A frame with an invalid V2GTP header gets no response (the receiver "
+          "ignores it)", "V2GTP header handling (ISO 15118-2, -20); ISO 15118-4 "
+          "V2GTPSessionSetup test cases",
+          protocol=P)
+RULES.add("V2G-SDP-ANSWER", "fail", "The SECC answers a valid SDP request with a valid SDP response (its address, "
+          "a TCP port, the security it offers)", "SECC Discovery Protocol (ISO 15118-2, -20)", protocol=P)
+RULES.add("V2G-SDP-REQUEST", "fail", "The EVCC sends valid SDP requests (header, security, transport)",
+          "ISO 15118-2 SDP", protocol=P)
+RULES.add("V2G-PRECHARGE", "fail", "In PreCharge the EVSE's present voltage reaches the EV's target within the "
+          "pre-charge budget", "ISO 15118-2 Table 111; DIN SPEC 70121 Table 77", protocol=P)
+RULES.add("V2G-EVSE-LIMITS", "fail", "The EVSE's present current and voltage stay within what the EV asked for and "
+          "the EVSE's own maximum limits", "DC charge loop (CurrentDemand / DC_ChargeLoop)", protocol=P)
+RULES.add("V2G-EV-PARAMETERS", "fail", "The EV's requests are consistent: targets within its own maximum limits, "
+          "SoC in 0..100, the energy transfer mode it chose", "ChargeParameterDiscovery, charge loop", protocol=P)
+RULES.add("V2G-SESSION-STOP", "fail", "A charging session ends with SessionStopReq/Res before the connection "
+          "closes", "message sequence diagrams (SessionStop)", protocol=P)
+RULES.add("V2G-SESSION-RESUME", "fail", "A paused session resumes with the old SessionID and OK_OldSessionJoined",
+          "pause and resume (ISO 15118-2 SessionSetup, SessionStop)", protocol=P)
+RULES.add("V2G-TLS", "fail", "TLS is used as negotiated by SDP (TLS 1.2 for ISO 15118-2, TLS 1.3 for -20) and the "
+          "peer's certificate chain verifies", "TLS requirements of ISO 15118-2 (TLS 1.2) "
+          "and ISO 15118-20 (TLS 1.3, mutual authentication)", protocol=P)
+RULES.add("V2G-NO-SESSION", "fail", "The peer starts a V2G session (SDP, TCP, SAP, SessionSetup) when it should",
+          "V2G communication setup", protocol=P)
