@@ -27,6 +27,8 @@ REFERENCE_RUNS: tuple[tuple[str, ...], ...] = (
     # the subscription cases want a long pollRate (a Notification must not be mistaken for a poll); the rest of
     # the suite is written around a short one and runs in "csip"
     ("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002"),
+    ("din70121-evse", "reference-evse-din", "din70121"),
+    ("din70121-ev", "reference-ev-din", "din70121"),
 )
 
 

@@ -71,7 +71,9 @@ class FaultCatalog:
 
 CATALOG_MODULES = {"OCPP": ("vgitest.ocpp.station.catalog", "vgitest.ocpp.station.faults:OCPP_FAULTS"),
                    "OpenADR": ("vgitest.openadr.ven.catalog", "vgitest.openadr.ven.catalog:OADR_FAULTS"),
-                   "IEEE 2030.5": ("vgitest.sep2.client.catalog", "vgitest.sep2.client.catalog:SEP2_FAULTS")}
+                   "IEEE 2030.5": ("vgitest.sep2.client.catalog", "vgitest.sep2.client.catalog:SEP2_FAULTS"),
+                   "ISO 15118 EV": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EV_FAULTS"),
+                   "ISO 15118 EVSE": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EVSE_FAULTS")}
 
 
 def all_catalogs() -> list[FaultCatalog]:

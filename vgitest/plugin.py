@@ -178,6 +178,8 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
         rec["start"], rec["fstart"], rec["start_ns"] = 0, 0, 0
     if run.csms is not None and peer is run.csms:
         _ocpp_checks(run, rec)
+    elif peer is run.v2g:
+        pass  # the fake SECC/EVCC judge every frame as it arrives (timing at the socket)
     else:
         if peer is run.sep2:
             from .sep2 import checks as trace_checks
@@ -435,6 +437,28 @@ def oadr_pki(vtn: Any, vgi_run: VgiRun) -> Any:
         raise Inconclusive("this test swaps the VTN's certificate: it needs the generated test PKI "
                            "(PIXIT tls_material = \"generated\")")
     return vgi_run.oadr_pki
+
+
+# --- ISO 15118 / DIN SPEC 70121 fixtures ---------------------------------------------------------------------
+@pytest.fixture
+def secc(vgi_run: VgiRun, dut: Any, request: pytest.FixtureRequest) -> Any:
+    """The fake SECC (an EV under test): script its answers, then `dut.perform("plug_in")` and
+    `secc.next_session(timeout)`."""
+    if vgi_run.dut_role != "ev":
+        raise Inconclusive("the fake SECC tests an EV: this profile's [dut] role is not \"ev\"")
+    fake = _started(vgi_run.ensure_v2g(), request)
+    fake.reset_for_test()
+    return fake
+
+
+@pytest.fixture
+def evcc(vgi_run: VgiRun, dut: Any, request: pytest.FixtureRequest) -> Any:
+    """The fake EVCC (an EVSE under test): script its requests, then `evcc.charge()` runs one session."""
+    if vgi_run.dut_role != "evse":
+        raise Inconclusive("the fake EVCC tests an EVSE: this profile's [dut] role is not \"evse\"")
+    fake = _started(vgi_run.ensure_v2g(), request)
+    fake.reset_for_test()
+    return fake
 
 
 # --- IEEE 2030.5 fixtures -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ SIMULATORS = {("ocpp", "1.6"): "vgitest.ocpp.station.v16:Station16",
               ("ocpp", "2.0.1"): "vgitest.ocpp.station.v201:Station201",
               ("openadr", "2.0b"): "vgitest.openadr.ven.reference:ReferenceVen",
               ("sep2", "2018"): "vgitest.sep2.client.reference:ReferenceDerClient"}
-PEER_NAMES = {"ocpp": "FAKE-CSMS", "openadr": "FAKE-VTN", "sep2": "FAKE-2030.5"}
+PEER_NAMES = {"ocpp": "FAKE-CSMS", "openadr": "FAKE-VTN", "sep2": "FAKE-2030.5", "iso15118": "FAKE-V2G"}
 
 
 @dataclasses.dataclass
@@ -56,6 +56,7 @@ class VgiRun:
         self.csms: Any = None
         self.vtn: Any = None
         self.sep2: Any = None  # the fake IEEE 2030.5 server
+        self.v2g: Any = None  # the fake SECC (EV under test) or fake EVCC (EVSE under test)
         self.csip_pki: Any = None  # the generated CSIP test PKI of this run, if any
         self.oadr_pki: Any = None  # the generated OpenADR test PKI of this run, if any
         self.simulator_params: dict[str, Any] = {}  # extra PIXIT for the reference simulator (e.g. TLS files)
@@ -91,7 +92,7 @@ class VgiRun:
     @property
     def peer(self) -> Any:
         """The fake peer running for this DUT (None before a test started it)."""
-        return next((p for p in (self.vtn, self.sep2, self.csms) if p is not None), None)
+        return next((p for p in (self.vtn, self.sep2, self.v2g, self.csms) if p is not None), None)
 
     def ensure_peer(self) -> Any:
         """Start the fake peer the DUT's protocol needs: the fake CSMS (OCPP) or the fake VTN (OpenADR)."""
@@ -99,6 +100,8 @@ class VgiRun:
             return self.ensure_vtn()
         if self.protocol == "sep2":
             return self.ensure_sep2()
+        if self.protocol == "iso15118":
+            return self.ensure_v2g()
         return self.ensure_csms()
 
     def adapter_kind(self) -> str:
@@ -174,6 +177,37 @@ class VgiRun:
         self.oadr_pki = testpki.make(self.run_dir / "pki")
         self.simulator_params.update(self.oadr_pki.files())
         return self.oadr_pki.vtn_context("good"), security.FingerprintCheck({ven_id: self.oadr_pki.ven_fingerprint})
+
+    # --- ISO 15118 / DIN SPEC 70121 ------------------------------------------------------------------------------
+    @property
+    def dut_role(self) -> str:
+        """"ev" (the harness is a fake SECC) or "evse" (the harness is a fake EVCC)."""
+        return str(self.require_profile().dut.get("role", "evse"))
+
+    def v2g_timers(self) -> Any:
+        from .iso15118.timers import Timers
+        p = self.require_profile()
+        return Timers(self.budgets, overrides=p.pixit.get("timers") or {},
+                      profile=str(p.pixit.get("timing_profile", "strict")))
+
+    def ensure_v2g(self) -> Any:
+        if self.v2g is None:
+            from .iso15118.fake import FakeEvcc, FakeSecc
+            from .iso15118.params import EvParams, EvseParams
+            p = self.require_profile()
+            families = tuple(p.pixit.get("families") or (self.dut_version,))
+            if self.dut_role == "ev":
+                self.v2g = FakeSecc(host=str(p.pixit.get("secc_address", "::1")), sdp_host=str(
+                    p.pixit.get("sdp_bind", "::")), sdp_port=int(p.pixit.get("sdp_port", 15118)), families=families,
+                    evse=EvseParams.from_pixit(p.pixit), timers=self.v2g_timers()).start()
+            else:
+                self.v2g = FakeEvcc(sdp_target=str(p.pixit.get("sdp_target", "ff02::1")),
+                                    sdp_port=int(p.pixit.get("sdp_port", 15118)), offers=families,
+                                    mode=str(p.pixit.get("mode", "DC")), ev=EvParams.from_pixit(p.pixit),
+                                    want_tls=bool(p.pixit.get("tls", False)), timers=self.v2g_timers(),
+                                    sdp_retries=int(p.pixit.get("sdp_retries", 50))).start()
+            self.simulator_params.update({"dut_version": self.dut_version})
+        return self.v2g
 
     # --- IEEE 2030.5 -----------------------------------------------------------------------------------------
     def ensure_sep2(self) -> Any:
@@ -269,6 +303,8 @@ class VgiRun:
                                                params={**p.pixit, **self.simulator_params}).start()
             except ValueError as exc:  # e.g. an unknown fault name
                 raise HarnessError(str(exc)) from None
+            if protocol == "iso15118" and self.dut_role == "evse" and int(p.pixit.get("sdp_port", 15118)) == 0:
+                self.v2g.client.sdp_port = self.v2g.sdp_port = self.simulator.sdp_port  # found at run time
         elif self.settings.faults:
             raise HarnessError("--vgi-fault only applies to the simulated adapter (the reference simulators)")
         url = self.ensure_peer().url
@@ -305,6 +341,9 @@ class VgiRun:
         if self.sep2 is not None:
             self.sep2.stop()
             self.sep2 = None
+        if self.v2g is not None:
+            self.v2g.stop()
+            self.v2g = None
 
     # --- verdict inputs -----------------------------------------------------------------------------------
     @staticmethod

@@ -46,6 +46,7 @@ def evse_status(isolation: str | None = "Valid", code: str = "EVSE_Ready") -> di
 
 class DinEv(EvLogic):
     family = "din"
+    power_early = False  # fault: asks for power before the pre-charge voltage is reached
 
     def first(self) -> Msg:
         return "SessionSetupReq", {"EVCCID": self.p.evcc_id}
@@ -76,7 +77,7 @@ class DinEv(EvLogic):
             return self._stop_or(self._precharge())
         if res_name == "PreChargeRes":
             v = from_physical(res.get("EVSEPresentVoltage")) or 0.0
-            if abs(v - p.battery_v) > p.precharge_tolerance_v:
+            if abs(v - p.battery_v) > p.precharge_tolerance_v and not self.power_early:
                 self.rounds += 1
                 if self.rounds > p.max_processing_rounds:
                     self.stop_reason = "pre-charge voltage never reached"
@@ -204,6 +205,9 @@ class DinEvse(EvseLogic):
             return name, body
         if req_name == "ChargeParameterDiscoveryReq":
             name, body = self.skeleton(req_name)
+            if req.get("EVRequestedEnergyTransferType") != "DC_extended" or "DC_EVChargeParameter" not in req:
+                body["ResponseCode"] = "FAILED_WrongEnergyTransferType"
+                return name, body
             body["EVSEProcessing"] = "Ongoing" if n <= p.cpd_rounds else "Finished"
             return name, body
         if req_name == "CableCheckReq":

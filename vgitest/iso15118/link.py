@@ -21,30 +21,12 @@ from .family import Family
 SAP_SCHEMA = "app-protocol"
 
 
-class RecordingProtocol(asyncio.StreamReaderProtocol):
-    """Notes the socket time of every chunk read (frames take the time their last byte arrived)."""
-
-    def __init__(self, reader: asyncio.StreamReader, wire: WireLog | None = None, inbound: Direction = Direction.IN,
-                 **kw: Any) -> None:
-        super().__init__(reader, **kw)
-        self.wire = wire
-        self.inbound = inbound
-        self.last_rx_ns = 0
-        self.last_rx_wall = 0.0
-
-    def data_received(self, data: bytes) -> None:
-        self.last_rx_ns, self.last_rx_wall = time.monotonic_ns(), time.time()
-        if self.wire is not None:
-            self.wire.add(self.last_rx_ns, self.last_rx_wall, self.inbound, data)
-        super().data_received(data)
-
-
 class Link:
     """Reads and writes V2GTP frames; ``peer_is_dut`` decides the trace direction (IN = sent by the DUT)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, proto: RecordingProtocol | None,
-                 trace: Trace, wire: WireLog | None, *, connection: str, peer_is_dut: bool = True) -> None:
-        self.reader, self.writer, self.proto = reader, writer, proto
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, trace: Trace,
+                 wire: WireLog | None, *, connection: str, peer_is_dut: bool = True) -> None:
+        self.reader, self.writer = reader, writer
         self.trace, self.wire = trace, wire
         self.connection = connection
         self.peer_is_dut = peer_is_dut
@@ -53,6 +35,9 @@ class Link:
         self.closed = False
         self.last_in: Frame | None = None
         self.last_out: Frame | None = None
+        self.rx_ns = 0  # socket time of the last chunk read (set by `tap`)
+        self.rx_wall = 0.0
+        tap(writer, self)
 
     @property
     def rx(self) -> Direction:
@@ -87,12 +72,13 @@ class Link:
             f.meta["error"] = str(exc.args[0])
             self.last_in = f
             raise
+        except asyncio.TimeoutError:  # a subclass of OSError since Python 3.11: not a closed connection
+            raise
         except (ConnectionError, OSError):
             return None
         if raw is None:
             return None
-        t_ns = self.proto.last_rx_ns if self.proto and self.proto.last_rx_ns else raw.t_ns
-        wall = self.proto.last_rx_wall if self.proto and self.proto.last_rx_wall else raw.wall
+        t_ns, wall = (self.rx_ns, self.rx_wall) if self.rx_ns else (raw.t_ns, raw.wall)
         f = Frame(t_ns, wall, self.rx, "iso15118", self.version, self.connection, "MALFORMED", raw=raw.raw,
                   meta={"payload_type": raw.payload_type})
         if raw.problems:
@@ -135,7 +121,9 @@ class Link:
     async def send(self, name: str, msg: dict[str, Any] | None, payload: bytes, payload_type: int = 0x8001, *,
                    header: bytes | None = None) -> Frame:
         """Write one frame now; its trace time is the moment it is handed to the socket."""
-        hdr = header if header is not None else v2gtp.header(payload_type, len(payload))
+        hdr = v2gtp.header(payload_type, len(payload))
+        if header is not None:  # a fault or a test replaces the first bytes (version, inverse) or all of it
+            hdr = header + hdr[len(header):]
         data = hdr + payload
         kind = "REQUEST" if name.endswith("Req") else "RESPONSE" if name.endswith("Res") else "MESSAGE"
         t, w = time.monotonic_ns(), time.time()
@@ -171,3 +159,23 @@ class Link:
         else:
             self.trace.add_finding(finding)
         return finding
+
+
+def tap(writer: asyncio.StreamWriter, link: Link) -> None:
+    """Note the socket time of every chunk the connection reads, and keep the bytes in the wire log: a frame
+    takes the time its last byte arrived, not the time the role got round to reading it."""
+    transport = writer.transport
+    proto = transport.get_protocol() if transport else None
+    if proto is None or getattr(proto, "_vgi_link", None) is not None:
+        return
+    orig = proto.data_received
+
+    def data_received(data: bytes) -> None:
+        t, w = time.monotonic_ns(), time.time()
+        if link.wire is not None:
+            link.wire.add(t, w, link.rx, data)
+        link.rx_ns, link.rx_wall = t, w
+        orig(data)
+
+    proto.data_received = data_received  # type: ignore[method-assign]
+    proto._vgi_link = link  # type: ignore[attr-defined]

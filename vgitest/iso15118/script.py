@@ -32,6 +32,8 @@ class Action:
     header: bytes | None = None  # the 8-byte V2GTP header to send instead of the right one
     payload: bytes | None = None  # the raw payload to send instead of the EXI encoding
     payload_type: int | None = None  # V2GTP payload type to use
+    expect_code: str | None = None  # EVCC side: the ResponseCode the SECC must answer this with
+    expect_ignored: bool = False  # EVCC side: the SECC must not answer this frame at all
     keep_open: bool = True  # SECC side: after a FAILED answer, leave closing to the EV (the test watches it)
     note: str = ""
     used: int = 0

@@ -17,8 +17,9 @@ from ..findings import Severity
 
 PREFIX = {"iso-2": "iso2", "din": "din", "iso-20": "iso20"}
 # Timers a table may not define for a family: the value that applies instead (kind -> family -> seconds)
+# DIN SPEC 70121 tables the notes do not give (SECC performance, EVCC sequence performance): ISO 15118-2's apply
+BORROW = {"din": "iso-2"}
 FALLBACK: dict[str, dict[str, float]] = {
-    "secc_msg_performance": {"din": 1.5},  # DIN has no SECC performance table in the notes: ISO-2's default
     "ongoing_timeout": {"din": 60.0, "iso-2": 60.0, "iso-20": 60.0},  # V2G_EVCC_Ongoing_Timeout
     "communication_setup": {"din": 20.0, "iso-2": 20.0, "iso-20": 20.0},
     "secc_sequence_timeout": {"iso-2": 60.0},
@@ -39,12 +40,16 @@ class Timers:
             return self.overrides[f"{kind}.{message}"]
         per: dict[str, Any] = {}
         default: float | None = None
-        try:
-            b = self.budgets.timing("iso15118", f"{PREFIX.get(family, family)}_{kind}")
+        for fam in (family, BORROW.get(family)):
+            if fam is None:
+                continue
+            try:
+                b = self.budgets.timing("iso15118", f"{PREFIX.get(fam, fam)}_{kind}")
+            except KeyError:
+                continue
             per = b.extra.get("per_message", {})
             default = b.value_s if b.value_s is not None else b.extra.get("evcc_timeout_s")
-        except KeyError:
-            pass
+            break
         if message and message in per:
             return float(per[message])
         if kind in self.overrides:

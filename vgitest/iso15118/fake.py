@@ -1,0 +1,186 @@
+"""The fake SECC and the fake EVCC as a test sees them: a synchronous API over the engines, each on its own
+asyncio thread so that frames are timed at the socket while the test thread waits.
+
+``secc`` (an EV under test): the test scripts answers, asks the DUT to plug in, and waits for the session the EV
+runs. ``evcc`` (an EVSE under test): the test scripts requests and runs a whole session with
+:meth:`FakeEvcc.charge`. Both keep one trace for the run; the plugin judges each test's slice of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import ssl
+from typing import Any
+
+from ..loop import BackgroundLoop
+from ..trace import Trace
+from ..verdict import Inconclusive
+from .evcc import EvccClient, EvccSession
+from .params import EvParams, EvseParams
+from .script import Action, Script
+from .secc import SeccServer, SeccSession
+from .timers import Timers
+
+
+class FakeSecc:
+    """SDP responder + V2GTP server that tests an EV."""
+
+    def __init__(self, *, host: str = "::1", port: int = 0, sdp_host: str = "::", sdp_port: int = 0,
+                 families: tuple[str, ...] = ("iso-20", "iso-2", "din"), evse: EvseParams | None = None,
+                 ssl_context: ssl.SSLContext | None = None, timers: Timers | None = None) -> None:
+        self.trace = Trace()
+        self.script = Script()
+        self.defaults = dataclasses.replace(evse or EvseParams())
+        self._cfg = dict(host=host, port=port, sdp_host=sdp_host, sdp_port=sdp_port, families=families,
+                         ssl_context=ssl_context, timers=timers)
+        self.loop: BackgroundLoop | None = None
+        self.server: SeccServer | None = None
+        self.seen = 0  # sessions handed to tests so far
+
+    def start(self) -> "FakeSecc":
+        self.loop = BackgroundLoop("vgitest-fake-secc")
+        self.server = SeccServer(self.trace, evse=dataclasses.replace(self.defaults), script=self.script,
+                                 judge=True, **self._cfg)  # type: ignore[arg-type]
+        self.loop.run(self.server.start())
+        return self
+
+    def stop(self) -> None:
+        if self.loop is not None and self.server is not None:
+            try:
+                self.loop.run(self.server.stop(), timeout=10)
+            finally:
+                self.loop.stop()
+        self.loop = None
+
+    @property
+    def url(self) -> str:
+        """Where an EV finds it: the SDP port (the EV multicasts there) and the TCP port it announces."""
+        assert self.server is not None
+        return f"sdp://[::1]:{self.server.sdp_port}"
+
+    @property
+    def wires(self) -> list[Any]:
+        return self.server.wires if self.server else []
+
+    @property
+    def evse(self) -> EvseParams:
+        assert self.server is not None
+        return self.server.evse
+
+    def reset_for_test(self) -> None:
+        """Per test: no scripted answers, the EVSE's parameters back to the profile's."""
+        self.script.clear()
+        if self.server is not None:
+            self.server.evse = dataclasses.replace(self.defaults)
+            self.server.baseline = dataclasses.replace(self.defaults)
+            self.server.evse_hook = None
+            self.server.sdp_enabled = True
+            self.server.accepting = True
+            self.seen = len(self.server.sessions)
+
+    def answer(self, match: str, **kwargs: Any) -> Action:
+        """Script the answer to a request, e.g. ``answer("CableCheckReq", code="FAILED", nth=1)``."""
+        return self.script.add(Action(match=match, **kwargs))
+
+    def next_session(self, timeout: float) -> SeccSession:
+        """The next session an EV ran (waits until it ended; Inconclusive when none started in time)."""
+        assert self.server is not None and self.loop is not None
+        server = self.server
+
+        async def wait() -> SeccSession | None:
+            loop = asyncio.get_running_loop()
+            end = loop.time() + timeout
+            while len(server.sessions) <= self.seen:
+                if loop.time() > end:
+                    return None
+                await asyncio.sleep(0.02)
+            s = server.sessions[self.seen]
+            left = max(0.1, end - loop.time())
+            try:
+                await asyncio.wait_for(s.done.wait(), left)
+            except asyncio.TimeoutError:
+                return s
+            return s
+
+        s = self.loop.run(wait(), timeout=timeout + 5)
+        if s is None:
+            raise Inconclusive(f"no EV connected to the fake SECC within {timeout:.0f} s (SDP port "
+                               f"{server.sdp_port}, TCP port {server.port})")
+        self.seen = server.sessions.index(s) + 1
+        return s
+
+    def next_session_or_finding(self, dut: Any, profile: Any) -> SeccSession | None:
+        """Plug in and wait for a session; none within the PIXIT session_wait is a finding (V2G-NO-SESSION)."""
+        from ..findings import Finding
+        dut.perform("plug_in")
+        wait = float(profile.param("session_wait", 60))
+        try:
+            return self.next_session(wait)
+        except Inconclusive:
+            self.trace.add_finding(Finding.of("V2G-NO-SESSION", f"no V2G session within {wait:.0f} s of plug-in"))
+            return None
+
+
+class FakeEvcc:
+    """SDP client + V2GTP client that tests an EVSE."""
+
+    def __init__(self, *, sdp_target: str = "::1", sdp_port: int = 15118, offers: tuple[str, ...] = ("iso-2",),
+                 mode: str = "DC", ev: EvParams | None = None, ssl_context: ssl.SSLContext | None = None,
+                 want_tls: bool = False, timers: Timers | None = None, sdp_retries: int = 50) -> None:
+        self.trace = Trace()
+        self.script = Script()
+        self.defaults = dataclasses.replace(ev or EvParams())
+        self.offers, self.mode = offers, mode
+        self.sdp_target, self.sdp_port = sdp_target, sdp_port
+        self.ssl_context, self.want_tls = ssl_context, want_tls
+        self.timers = timers or Timers()
+        self.sdp_retries = sdp_retries
+        self.loop: BackgroundLoop | None = None
+        self.client: EvccClient | None = None
+
+    def start(self) -> "FakeEvcc":
+        self.loop = BackgroundLoop("vgitest-fake-evcc")
+        self.client = EvccClient(self.trace, ev=dataclasses.replace(self.defaults), offers=self.offers,
+                                 mode=self.mode, sdp_target=self.sdp_target, sdp_port=self.sdp_port,
+                                 ssl_context=self.ssl_context, want_tls=self.want_tls, timers=self.timers,
+                                 judge=True, script=self.script, sdp_retries=self.sdp_retries)
+        return self
+
+    def stop(self) -> None:
+        if self.loop is not None:
+            self.loop.stop()
+        self.loop = None
+
+    @property
+    def url(self) -> str:
+        return f"sdp://[{self.sdp_target}]:{self.sdp_port}"
+
+    @property
+    def wires(self) -> list[Any]:
+        return self.client.wires if self.client else []
+
+    def reset_for_test(self) -> None:
+        self.script.clear()
+        if self.client is not None:
+            self.client.ev = dataclasses.replace(self.defaults)
+            self.client.offers, self.client.mode = self.offers, self.mode
+            self.client.ev_hook = None
+
+    def send(self, match: str, **kwargs: Any) -> Action:
+        """Script a request, e.g. ``send("PowerDeliveryReq", send_instead=("ServiceDiscoveryReq", {}),
+        expect_code="FAILED_SequenceError")``."""
+        return self.script.add(Action(match=match, **kwargs))
+
+    def charge(self, *, offers: tuple[str, ...] | None = None, mode: str | None = None, resume: bool = False,
+               pause: bool = False, deadline_s: float = 120.0, **ev: Any) -> EvccSession:
+        """Run one whole session against the EVSE and return what happened (bounded by ``deadline_s``)."""
+        assert self.client is not None and self.loop is not None
+        c = self.client
+        if offers is not None:
+            c.offers = offers
+        if mode is not None:
+            c.mode = mode
+        if ev:
+            c.ev = dataclasses.replace(c.ev, **ev)
+        return self.loop.run(c.run(resume=resume, pause=pause, deadline_s=deadline_s), timeout=deadline_s + 10)

@@ -1,0 +1,120 @@
+"""The reference EV and the reference EVSE: conformant by default, each with a catalog of named faults.
+
+They are the devices `vgitest run` tests when no vendor device is attached, and the proof that every
+conformance test can fail: each fault makes a named suite test end FAIL with the catalog's rule id
+(tests/test_fault_matrix.py). Most faults are scripted deviations of the device's own messages (the same
+:class:`~vgitest.iso15118.script.Action` a test uses); a few change its behaviour (timers, SDP, SAP choice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..simulator import LoopSimulator
+from ..trace import Trace
+from .evcc import EvccClient
+from .params import EvParams, EvseParams
+from .script import Action, Script
+from .secc import SeccServer
+from .timers import Timers
+
+
+def _timers(params: dict[str, Any]) -> Timers:
+    return Timers(overrides=params.get("timers") or {})
+
+
+class ReferenceEv(LoopSimulator):
+    """An EV (EVCC) that charges when plugged in: SDP to the fake SECC, SAP, a whole session."""
+
+    kind = "ev"
+
+    def __init__(self, url: str, identity: str, *, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
+                 **_: Any) -> None:
+        from .catalog import EV_FAULTS, ev_actions
+        params = params or {}
+        self.version = str(params.get("dut_version", "din"))
+        EV_FAULTS.check_names(faults, self.version)
+        self.faults = frozenset(faults)
+        self.params = params
+        host_port = url.split("//", 1)[-1]
+        self.sdp_target = host_port.rsplit(":", 1)[0].strip("[]")
+        self.sdp_port = int(host_port.rsplit(":", 1)[1])
+        offers = tuple(params.get("offers") or (self.version,))
+        ev = EvParams.from_pixit(params)
+        if "ignores_phase_timeouts" in self.faults:
+            ev.max_processing_rounds = 10 ** 6
+        self.trace = Trace()
+        self.client = EvccClient(self.trace, ev=ev, offers=offers,
+                                 mode=str(params.get("mode", "DC")), sdp_target=self.sdp_target,
+                                 sdp_port=self.sdp_port, timers=_timers(params), judge=False,
+                                 script=Script(ev_actions(self.faults)), faults=self.faults,
+                                 want_tls=bool(params.get("tls", False)))
+        self.plugged: asyncio.Task | None = None
+        if "power_before_precharge_done" in self.faults:
+            self.client.ev_hook = lambda logic: setattr(logic, "power_early", True)
+
+    async def _power_on(self) -> None:
+        return None
+
+    async def _power_off(self) -> None:
+        if self.plugged is not None and not self.plugged.done():
+            self.plugged.cancel()
+            await asyncio.gather(self.plugged, return_exceptions=True)
+
+    async def do_plug_in(self, mode: str | None = None, pause: bool = False, resume: bool = False,
+                         **ev: Any) -> None:
+        """Plug in: the EV starts a session in the background (the test waits for it on the fake SECC)."""
+        import dataclasses
+        if "never_connects" in self.faults:
+            return
+        if self.plugged is not None and not self.plugged.done():
+            await asyncio.wait_for(asyncio.shield(self.plugged), 60)
+        self.client.script.counts.clear()
+        if mode:
+            self.client.mode = mode
+        if ev:
+            self.client.ev = dataclasses.replace(self.client.ev, **ev)
+        self.plugged = asyncio.get_running_loop().create_task(self.client.run(pause=pause, resume=resume,
+                                                                               deadline_s=120))
+
+    async def do_unplug(self) -> None:
+        await self._power_off()
+
+
+class ReferenceEvse(LoopSimulator):
+    """An EVSE (SECC) that serves EVs: SDP responder and V2GTP server, for the fake EVCC to test."""
+
+    kind = "evse"
+
+    def __init__(self, url: str, identity: str, *, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
+                 **_: Any) -> None:
+        from .catalog import EVSE_FAULTS, evse_actions
+        params = params or {}
+        self.version = str(params.get("dut_version", "din"))
+        EVSE_FAULTS.check_names(faults, self.version)
+        self.faults = frozenset(faults)
+        self.trace = Trace()
+        evse = EvseParams.from_pixit(params)
+        if "precharge_never_reached" in self.faults:
+            evse.precharge_step_v = 0.0
+        if "cable_check_ongoing_forever" in self.faults:
+            evse.cable_check_rounds = 10 ** 9
+        families = tuple(params.get("families") or (self.version,))
+        timers = _timers(params)
+        self.server = SeccServer(self.trace, evse=evse, families=families, host=str(params.get("host", "::1")),
+                                 port=0, sdp_host="::1", sdp_port=0, timers=timers, judge=False,
+                                 script=Script(evse_actions(self.faults)), faults=self.faults, name="reference EVSE")
+
+    @property
+    def sdp_port(self) -> int:
+        return self.server.sdp_port
+
+    async def _power_on(self) -> None:
+        await self.server.start()
+
+    async def _power_off(self) -> None:
+        await self.server.stop()
+
+
+__all__ = ["ReferenceEv", "ReferenceEvse", "Action"]

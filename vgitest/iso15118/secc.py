@@ -1,0 +1,568 @@
+"""The SECC role on the network: SDP responder, V2GTP server (TCP or TLS), SAP negotiation and the session loop.
+
+One engine serves two purposes. As the **fake SECC** (``judge=True``) it tests an EV: every request is decoded
+and checked (sequence, SessionID, timing, reaction to FAILED codes and to silence), and a test scripts its
+answers. As the **reference EVSE** (``judge=False``) it is the device a fake EVCC tests, and its faults are
+scripted deviations fixed at start. Every loop waits with a deadline; nothing the EV sends can raise out of a
+connection handler: it becomes a finding with the raw bytes in the trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import ssl
+import time
+from typing import Any, Callable
+
+from ..exi import ExiError, encode
+from ..findings import Finding, Severity
+from ..trace import Frame, Trace
+from ..wire import WireLog
+from . import family as fam
+from . import rules_live  # noqa: F401  (registers the live rule ids)
+from . import sdp
+from .link import Link
+from .params import EvseParams
+from .script import Action, Script, apply_patch
+from .timers import Timers
+from .v2gtp import FramingLost
+
+PRIORITY_ORDER = ("iso-20", "iso-2", "din")
+
+
+@dataclasses.dataclass
+class SeccSession:
+    """What happened on one connection (a test reads it after the EV stopped)."""
+
+    link: Link
+    started_ns: int
+    family: str | None = None
+    mode: str | None = None
+    session_id: bytes | None = None
+    requests: list[Frame] = dataclasses.field(default_factory=list)
+    responses: list[Frame] = dataclasses.field(default_factory=list)
+    sap_code: str | None = None
+    closed_by: str | None = None  # "ev", "secc"
+    closed_ns: int | None = None
+    end_reason: str = ""
+    failed_sent: Frame | None = None
+    silent_after: Frame | None = None
+    resumed: bool = False
+    scripted: bool = False  # a test's scripted answer was used (the EV may end the session abnormally)
+    done: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+    def names(self) -> list[str]:
+        return [f.name or f.kind for f in self.requests]
+
+
+class SeccServer:
+    def __init__(self, trace: Trace, *, evse: EvseParams | None = None, families: tuple[str, ...] = PRIORITY_ORDER,
+                 host: str = "::1", port: int = 0, sdp_host: str = "::", sdp_port: int = 0,
+                 ssl_context: ssl.SSLContext | None = None, timers: Timers | None = None, judge: bool = True,
+                 script: Script | None = None, faults: frozenset[str] = frozenset(), name: str = "SECC",
+                 on_finding: Callable[[Finding], None] | None = None) -> None:
+        self.trace = trace
+        self.evse = evse or EvseParams()
+        self.baseline = dataclasses.replace(self.evse)  # a test that changes the EVSE provokes an abnormal end
+        self.families = families
+        self.host, self.port = host, port
+        self.sdp_host, self.sdp_port = sdp_host, sdp_port
+        self.ssl_context = ssl_context
+        self.timers = timers or Timers()
+        self.judge = judge
+        self.script = script or Script()
+        self.faults = faults
+        self.name = name
+        self.sessions: list[SeccSession] = []
+        self.wires: list[WireLog] = []
+        self.paused: dict[bytes, tuple[str, Any]] = {}  # SessionID -> (family, EVSE logic) of a paused session
+        self.sdp_enabled = True
+        self.accepting = True
+        self._server: asyncio.base_events.Server | None = None
+        self._sdp_tr: asyncio.DatagramTransport | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._n = 0
+        self.session_started = asyncio.Event()
+        self.evse_hook: Callable[[Any], None] | None = None  # called with each new EVSE logic (tests tweak it)
+
+    # --- lifecycle ------------------------------------------------------------------------------------------
+    async def start(self) -> "SeccServer":
+        self._server = await asyncio.start_server(self._accept, self.host, self.port, ssl=self.ssl_context,
+                                                  reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+        responder = sdp.SdpResponder(self._sdp_answer, self._sdp_seen)
+        self._sdp_tr, self.sdp_port = await sdp.start_responder(self.sdp_host, self.sdp_port, responder)
+        return self
+
+    async def stop(self) -> None:
+        if self._sdp_tr is not None:
+            self._sdp_tr.close()
+        if self._server is not None:
+            self._server.close()
+        for t in list(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=3)
+
+    # --- SDP --------------------------------------------------------------------------------------------------
+    def _sdp_answer(self, security: int, transport: int, peer: tuple[str, int]) -> bytes | None:
+        if not self.sdp_enabled or "no_sdp_answer" in self.faults:
+            return None
+        offered = sdp.TLS if self.ssl_context is not None else sdp.NO_TLS
+        addr = self.host if self.host not in ("::", "0.0.0.0", "") else "::1"
+        if "sdp_wrong_port" in self.faults:
+            return sdp.response(addr, (self.port + 1) % 65536 or 1, offered)
+        if "sdp_bad_header" in self.faults:
+            good = sdp.response(addr, self.port, offered)
+            return bytes((0x02, 0xFD)) + good[2:]
+        return sdp.response(addr, self.port, offered)
+
+    def _sdp_seen(self, d: sdp.Datagram, problem: str | None) -> None:
+        from ..trace import Direction
+        direction = Direction.OUT if d.sent else Direction.IN
+        if not self.judge:
+            direction = Direction.IN if d.sent else Direction.OUT
+        f = self.trace.append(Frame(d.t_ns, d.wall, direction, "iso15118", "sdp", f"sdp[{d.peer[0]}]",
+                                    "SDP", "SDPRes" if d.sent else "SDPReq", raw=d.data,
+                                    meta={"peer": list(d.peer)}))
+        if problem and self.judge:
+            self._find(f, "V2G-SDP-REQUEST", f"invalid SDP request ignored: {problem}")
+
+    # --- findings -------------------------------------------------------------------------------------------
+    def _find(self, frame: Frame | None, rule: str, message: str, severity: Severity | None = None,
+              **details: Any) -> None:
+        if not self.judge:
+            return
+        f = Finding.of(rule, message, frame.index if frame is not None else None, severity=severity, **details)
+        if frame is not None:
+            frame.findings.append(f)
+        else:
+            self.trace.add_finding(f)
+
+    # --- connections ----------------------------------------------------------------------------------------
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._n += 1
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        local = writer.get_extra_info("sockname") or ("?", 0)
+        conn = f"v2g-{self._n}"
+        wire = WireLog(conn, (str(peer[0]), int(peer[1])), (str(local[0]), int(local[1])),
+                       tls=writer.get_extra_info("ssl_object") is not None)
+        self.wires.append(wire)
+        link = Link(reader, writer, self.trace, wire, connection=conn, peer_is_dut=self.judge)
+        s = SeccSession(link, time.monotonic_ns())
+        self.sessions.append(s)
+        link.event("OPEN", peer=list(peer)[:2], tls=wire.tls)
+        self.session_started.set()
+        if not self.accepting:
+            s.end_reason = "refused: not accepting sessions"
+            await link.close()
+            s.closed_by = "secc"
+            s.done.set()
+            return
+        try:
+            await self._session(s)
+        except FramingLost as exc:
+            self._find(link.last_in, "V2G-V2GTP-HEADER", f"framing lost: {exc.args[0]}")
+            s.end_reason = f"framing lost: {exc.args[0]}"
+        except (ConnectionError, OSError) as exc:
+            s.end_reason = s.end_reason or f"connection error: {exc}"
+        except Exception as exc:  # a harness defect must not pass for a DUT finding, nor kill the server
+            s.end_reason = f"harness error: {exc!r}"
+            link.event("HARNESS-ERROR", error=repr(exc))
+        finally:
+            if not link.closed and s.closed_by is None:
+                s.closed_by = "secc"
+            await link.close()
+            s.closed_ns = s.closed_ns or time.monotonic_ns()
+            link.event("CLOSE", by=s.closed_by, reason=s.end_reason)
+            s.done.set()
+
+    async def _read(self, s: SeccSession, timeout: float) -> Frame | None | str:
+        """The next frame, None when the EV closed, "timeout" when nothing came in time."""
+        try:
+            f = await s.link.recv(timeout)
+        except asyncio.TimeoutError:
+            return "timeout"
+        if f is None:
+            s.closed_by = s.closed_by or "ev"
+            s.closed_ns = time.monotonic_ns()
+        return f
+
+    async def _session(self, s: SeccSession) -> None:
+        link = s.link
+        family_name = s.family
+        comm_setup = self.timers.value("iso-2", "communication_setup")
+        # --- supportedAppProtocol ---
+        while True:
+            got = await self._read(s, comm_setup)
+            if got is None:
+                s.end_reason = "EV closed before supportedAppProtocolReq"
+                return
+            if got == "timeout":
+                s.end_reason = "no supportedAppProtocolReq"
+                self._find(None, "V2G-SAP-FIRST", f"no supportedAppProtocolReq within {comm_setup:.1f} s of "
+                           "the TCP connection")
+                return
+            assert isinstance(got, Frame)
+            if got.meta.get("header_problems"):
+                self._find(got, "V2G-V2GTP-HEADER", "; ".join(got.meta["header_problems"]))
+                continue
+            break
+        if got.name != "supportedAppProtocolReq":
+            self._find(got, "V2G-SAP-FIRST", f"first message is {got.name or got.meta.get('error')}, not "
+                       "supportedAppProtocolReq")
+            if got.kind == "MALFORMED":
+                self._find(got, "V2G-EXI-DECODE", str(got.meta.get("error")))
+            s.end_reason = "no SAP"
+            return
+        s.requests.append(got)
+        offers = (got.body.get("supportedAppProtocolReq") or {}).get("AppProtocol") or []
+        chosen, code = self._choose(offers, got)
+        schema_id = chosen[1] if chosen else None
+        res_body: dict[str, Any] = {"ResponseCode": code}
+        if schema_id is not None:
+            res_body["SchemaID"] = schema_id
+        acts = self.script.take("supportedAppProtocolReq")
+        res_body = self._apply_sap_actions(acts, res_body)
+        if any(a.silence for a in acts):
+            s.silent_after = got
+            await self._watch_after(s, "supportedAppProtocolReq", got, failed=False)
+            return
+        delay = max((a.delay_s for a in acts), default=0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        msg = {"supportedAppProtocolRes": res_body}
+        try:
+            payload = encode(msg, "app-protocol")
+        except ExiError as exc:  # a script asked for something the grammar cannot carry
+            payload = b""
+            link.event("HARNESS-ERROR", error=str(exc))
+        res = await link.send("supportedAppProtocolRes", msg, payload)
+        s.responses.append(res)
+        s.sap_code = res_body.get("ResponseCode")
+        if chosen is None or str(s.sap_code).startswith("Failed"):
+            s.end_reason = "SAP failed"
+            if "keeps_open_after_failed" in self.faults:
+                await asyncio.sleep(self.timers.value("iso-2", "termination") * 3)
+            if self.judge:
+                s.failed_sent = res
+                await self._watch_after(s, "supportedAppProtocolReq", res, failed=True)
+            return
+        f = fam.get(chosen[0])
+        family_name = s.family = f.name
+        link.family = f
+        link.version = f.name
+        await self._loop(s, f)
+
+    def _decode_anyway(self, got: Frame, f: fam.Family) -> Frame:
+        """Fault answers_bad_header: treat a frame with a bad header as if it were fine."""
+        from ..exi import decode
+        try:
+            got.body = decode(got.raw[8:], f.schema_of("x"))
+            got.name = f.unwrap(got.body)[0]
+            got.kind = "REQUEST"
+        except ExiError:
+            pass
+        return got
+
+    def _choose(self, offers: list[dict[str, Any]], frame: Frame) -> tuple[tuple[str, int] | None, str]:
+        ids = [o.get("SchemaID") for o in offers]
+        prios = [o.get("Priority") for o in offers]
+        if not offers or len(set(ids)) != len(ids) or len(set(prios)) != len(prios):
+            self._find(frame, "V2G-SAP-OFFER", f"offer list {ids} / priorities {prios}: empty or not distinct")
+        best: tuple[int, str, int, int] | None = None
+        for o in offers:
+            f = fam.by_namespace(str(o.get("ProtocolNamespace")))
+            if f is None or f.name not in self.families or o.get("VersionNumberMajor") != f.major:
+                continue
+            if "sap_ignores_priority" in self.faults:
+                prio = -PRIORITY_ORDER.index(f.name)
+            else:
+                prio = int(o.get("Priority") or 99)
+            key = (prio, f.name, int(o.get("SchemaID") or 0), int(o.get("VersionNumberMinor") or 0))
+            if best is None or key < best:
+                best = key
+        if best is None or "sap_no_negotiation" in self.faults or (
+                "sap_rejects_unknown_namespace" in self.faults
+                and any(fam.by_namespace(str(o.get("ProtocolNamespace"))) is None for o in offers)):
+            return None, "Failed_NoNegotiation"
+        code = "OK_SuccessfulNegotiation" if best[3] == fam.get(best[1]).minor else \
+            "OK_SuccessfulNegotiationWithMinorDeviation"
+        sid = best[2] + (1 if "sap_wrong_schema_id" in self.faults else 0)
+        return (best[1], sid), code
+
+    def _apply_sap_actions(self, acts: list[Action], body: dict[str, Any]) -> dict[str, Any]:
+        for a in acts:
+            if a.code:
+                body["ResponseCode"] = a.code
+            body = apply_patch(body, a.patch)
+        return body
+
+    async def _loop(self, s: SeccSession, f: fam.Family) -> None:
+        link = s.link
+        logic: fam.EvseLogic | None = None
+        prev: str | None = None
+        last_res_name = "supportedAppProtocolRes"
+        ongoing_since: dict[str, int] = {}
+        while True:
+            seq = self.timers.value(f.name, "secc_sequence_timeout", fam.base(last_res_name))
+            if "ignores_sequence_timeout" in self.faults:
+                seq = seq * 20
+            elif "early_sequence_close" in self.faults:
+                seq = seq * 0.2
+            got = await self._read(s, seq)
+            if got is None:
+                if self.judge and prev != "SessionStop" and not (s.failed_sent or s.silent_after or s.scripted
+                                                                             or self.evse != self.baseline):
+                    self._find(None, "V2G-SESSION-STOP", f"the EV closed the connection after {prev or 'SAP'} "
+                               "without SessionStop")
+                s.end_reason = s.end_reason or "EV closed"
+                return
+            if got == "timeout":
+                if self.judge:
+                    self._find(None, "V2G-SEQUENCE-TIMEOUT", f"no request within V2G_SECC_Sequence_Timeout "
+                               f"({seq:.1f} s) after {last_res_name}", budget_s=seq)
+                s.end_reason = "sequence timeout"
+                return
+            assert isinstance(got, Frame)
+            if got.meta.get("header_problems"):
+                self._find(got, "V2G-V2GTP-HEADER", "; ".join(got.meta["header_problems"]))
+                if "answers_bad_header" not in self.faults:
+                    continue  # an invalid header is ignored
+                got = self._decode_anyway(got, f)
+            if got.kind == "MALFORMED" or got.name is None:
+                self._find(got, "V2G-EXI-DECODE", str(got.meta.get("error")))
+                s.end_reason = "undecodable request"
+                return
+            name, body, sid = f.unwrap(got.body)
+            s.requests.append(got)
+            if not name.endswith("Req"):
+                self._find(got, "V2G-SEQUENCE", f"{name} is not a request")
+                return
+            b = fam.base(name)
+            if self.judge and link.last_out is not None:
+                perf = self.timers.value(f.name, "evcc_sequence_performance", fam.base(last_res_name))
+                gap = (got.t_ns - link.last_out.t_ns) / 1e9
+                if gap > perf:
+                    self._find(got, "V2G-EVCC-SEQUENCE-PERFORMANCE", f"{name} {gap * 1000:.0f} ms after "
+                               f"{last_res_name} (V2G_EVCC_Sequence_Performance_Time {perf:.3f} s)",
+                               severity=self.timers.severity(Severity.WARN, True), gap_ms=round(gap * 1000, 3))
+            if s.failed_sent is not None or s.silent_after is not None:  # judged in _watch_after
+                pass
+            # --- session id, sequence ---
+            failure: str | None = None
+            if name == "SessionSetupReq":
+                if prev is not None:
+                    failure = "FAILED_SequenceError"
+                    self._find(got, "V2G-SEQUENCE", f"SessionSetupReq again after {prev}Req")
+                else:
+                    s.resumed = bool(sid and any(sid) and sid in self.paused)
+                    if s.resumed:
+                        fam_name, logic = self.paused.pop(sid)
+                        s.session_id = sid
+                    else:
+                        s.session_id = os.urandom(8) if "zero_session_id" not in self.faults else bytes(8)
+                        logic = f.evse(self.evse)
+                    if self.evse_hook is not None:
+                        self.evse_hook(logic)
+            else:
+                if (logic is None or prev is None) and "no_sequence_error" in self.faults:
+                    logic = logic or f.evse(self.evse)
+                    s.session_id = s.session_id or os.urandom(8)
+                elif logic is None or prev is None:
+                    failure = "FAILED_SequenceError"
+                    self._find(got, "V2G-SESSION-SETUP-FIRST", f"{name} before SessionSetupReq")
+                elif sid != s.session_id and "accepts_unknown_session" not in self.faults:
+                    failure = "FAILED_UnknownSession"
+                    self._find(got, "V2G-SESSION-ID", f"{name} carries SessionID {sid.hex() if sid else None}, "
+                               f"the SECC assigned {s.session_id.hex() if s.session_id else None}")
+                elif b not in f.follows.get(prev, set()) and "no_sequence_error" not in self.faults:
+                    failure = "FAILED_SequenceError"
+                    self._find(got, "V2G-SEQUENCE", f"{name} may not follow {prev}Req")
+            if self.judge:
+                self._judge_request(s, f, got, name, body, ongoing_since)
+                if s.end_reason.startswith("the EV repeated"):
+                    return
+                if b == "PowerDelivery" and failure is None and logic is not None and _starts_power(body):
+                    tgt, now_v = getattr(logic, "target_v", 0.0), getattr(logic, "present_v", 0.0)
+                    if tgt and abs(tgt - now_v) > 20:
+                        self._find(got, "V2G-EV-PARAMETERS", f"PowerDeliveryReq starts charging while the EVSE's "
+                                   f"voltage is {now_v:.0f} V, not the {tgt:.0f} V the EV asked for in PreCharge")
+            if logic is None:
+                logic = f.evse(self.evse)
+            # --- the answer ---
+            acts = self.script.take(name)
+            s.scripted = s.scripted or bool(acts)
+            if failure is not None:
+                res_name, res_body = logic.failed(name, failure)
+            else:
+                try:
+                    res_name, res_body = logic.respond(name, body)
+                except Exception as exc:  # the EVSE logic met a request it cannot use: a protocol FAILED answer
+                    got.meta["harness_note"] = f"EVSE logic: {exc!r}"
+                    res_name, res_body = logic.failed(name, "FAILED")
+                    failure = "FAILED"
+            if "exceeds_current" in self.faults and "EVSEPresentCurrent" in res_body:
+                pc = res_body["EVSEPresentCurrent"]  # ten times what it should deliver (still encodable)
+                res_body["EVSEPresentCurrent"] = dict(pc, Multiplier=pc.get("Multiplier", 0) + 1, Value=pc["Value"] or 10)
+            if "accepts_wrong_energy_transfer" in self.faults and res_body.get("ResponseCode") in (
+                    "FAILED_WrongEnergyTransferType", "FAILED_WrongEnergyTransferMode"):
+                res_body["ResponseCode"] = "OK"
+            for a in acts:
+                if a.code:
+                    res_body["ResponseCode"] = a.code
+                if a.processing:
+                    res_body["EVSEProcessing"] = a.processing
+                res_body = apply_patch(res_body, a.patch)
+            inst = next((a.send_instead for a in acts if a.send_instead is not None), None)
+            if inst is not None:
+                res_name, res_body = inst[0], dict(inst[1])
+            if any(a.silence for a in acts):
+                s.silent_after = got
+                await self._watch_after(s, name, got, failed=False)
+                return
+            if any(a.close for a in acts):
+                s.end_reason = "scripted close"
+                s.closed_by = "secc"
+                return
+            delay = max((a.delay_s for a in acts), default=0.0)
+            if delay:
+                await asyncio.sleep(delay)
+            sid_out = next((a.session_id for a in acts if a.session_id is not None), s.session_id or bytes(8))
+            res = await self._send(s, f, res_name, res_body, sid_out, acts)
+            s.responses.append(res)
+            last_res_name = res_name
+            code = str(res_body.get("ResponseCode", ""))
+            if name == "SessionStopReq" and failure is None:
+                if (body.get("ChargingSession") == "Pause") and s.session_id:
+                    self.paused[s.session_id] = (f.name, logic)
+                await self._await_close(s, res)
+                return
+            if code.startswith("FAILED"):
+                s.failed_sent = res
+                keep = self.judge and all(a.keep_open for a in acts)
+                if keep:
+                    await self._watch_after(s, name, res, failed=True)
+                    return
+                if "keeps_open_after_failed" not in self.faults:
+                    s.end_reason = f"answered {code}"
+                    s.closed_by = "secc"
+                    return
+            prev = b if failure is None else prev
+
+    async def _send(self, s: SeccSession, f: fam.Family, name: str, body: dict[str, Any], sid: bytes,
+                    acts: list[Action]) -> Frame:
+        link = s.link
+        raw_payload = next((a.payload for a in acts if a.payload is not None), None)
+        header = next((a.header for a in acts if a.header is not None), None)
+        pt = next((a.payload_type for a in acts if a.payload_type is not None), None)
+        msg = f.wrap(name, body, sid)
+        if raw_payload is None:
+            try:
+                payload = encode(msg, f.schema_of(name))
+            except ExiError as exc:
+                link.event("HARNESS-ERROR", error=f"cannot encode {name}: {exc}")
+                raise ConnectionError(f"cannot encode {name}: {exc}") from None
+        else:
+            payload = raw_payload
+        return await link.send(name, msg, payload, pt or f.payload_type_of(name), header=header)
+
+    def _judge_request(self, s: SeccSession, f: fam.Family, frame: Frame, name: str, body: dict[str, Any],
+                       ongoing_since: dict[str, int]) -> None:
+        """EV-side checks on one request: parameters, and how long it kept repeating an Ongoing request."""
+        from .params import from_physical, from_rational
+        b = fam.base(name)
+        if s.responses and s.requests[-2:-1] and (s.requests[-2].name == name):
+            prev_res = s.responses[-1].body or {}
+            _, pbody, _ = f.unwrap(prev_res) if prev_res else ("", {}, None)
+            if pbody.get("EVSEProcessing") in ("Ongoing", "Ongoing_WaitingForCustomerInteraction") or b in (
+                    "PreCharge", "DC_PreCharge"):
+                first = ongoing_since.setdefault(b, s.requests[-2].t_ns)
+                limit = self._ongoing_limit(f.name, b)
+                limit += max(0.5, 0.1 * limit)  # the EV's own clock started a little later than ours
+                if (frame.t_ns - first) / 1e9 > limit:
+                    s.end_reason = f"the EV repeated {name} beyond its timeout; the SECC ends the session"
+                    self._find(frame, "V2G-ONGOING-TIMEOUT", f"{name} still repeated {(frame.t_ns - first) / 1e9:.1f} "
+                               f"s after the first Ongoing answer (limit {limit:.1f} s)", limit_s=limit)
+        else:
+            ongoing_since.pop(b, None)
+        if name in ("CurrentDemandReq",):
+            tgt = from_physical(body.get("EVTargetCurrent"))
+            mx = from_physical(body.get("EVMaximumCurrentLimit"))
+            if tgt is not None and mx is not None and tgt > mx + 1e-6:
+                self._find(frame, "V2G-EV-PARAMETERS", f"EVTargetCurrent {tgt} A above its own "
+                           f"EVMaximumCurrentLimit {mx} A")
+        if name == "DC_ChargeLoopReq":
+            mode = next((v for k, v in body.items() if k.endswith("CLReqControlMode") and isinstance(v, dict)), {})
+            tgt = from_rational(mode.get("EVTargetCurrent"))
+            mx = from_rational(mode.get("EVMaximumChargeCurrent"))
+            if tgt is not None and mx is not None and tgt > mx + 1e-6:
+                self._find(frame, "V2G-EV-PARAMETERS", f"EVTargetCurrent {tgt} A above its own "
+                           f"EVMaximumChargeCurrent {mx} A")
+
+    def _ongoing_limit(self, family: str, b: str) -> float:
+        if b in ("CableCheck", "DC_CableCheck"):
+            return self.timers.phase(family, "cablecheck_loop", "evcc")
+        if b in ("PreCharge", "DC_PreCharge"):
+            return self.timers.phase(family, "precharge_loop", "evcc")
+        return self.timers.value(family, "ongoing_timeout")
+
+    async def _watch_after(self, s: SeccSession, req_name: str, frame: Frame, *, failed: bool) -> None:
+        """After a FAILED answer (or none at all) the EV must send nothing more and close the connection in time."""
+        f = s.link.family
+        fam_name = f.name if f else "iso-2"
+        term = self.timers.value(fam_name, "termination")
+        if failed:
+            limit = term
+            rule, what = "V2G-STOP-AFTER-FAILED", f"after {frame.name} with a FAILED code"
+        else:
+            limit = self.timers.value(fam_name, "evcc_msg_timeout", fam.base(req_name)) + term
+            rule, what = "V2G-EVCC-TIMEOUT", f"after {req_name} went unanswered"
+        deadline = time.monotonic() + limit
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._find(None, rule, f"the EV kept the connection open {limit:.1f} s {what}", limit_s=limit)
+                s.end_reason = f"EV did not close {what}"
+                return
+            got = await self._read(s, left)
+            if got is None:
+                s.end_reason = f"EV closed {what}"
+                return
+            if got == "timeout":
+                continue
+            assert isinstance(got, Frame)
+            s.requests.append(got)
+            self._find(got, rule, f"the EV sent {got.name or 'a frame'} {what}")
+
+    async def _await_close(self, s: SeccSession, res: Frame) -> None:
+        """After SessionStopRes the EV closes the connection; the SECC closes it after a bounded wait."""
+        term = self.timers.value(s.family or "iso-2", "termination")
+        got = await self._read(s, term)
+        if got is None:
+            s.end_reason = "session stopped"
+            return
+        if isinstance(got, Frame):
+            s.requests.append(got)
+            self._find(got, "V2G-SEQUENCE", f"{got.name or 'a frame'} after SessionStopRes")
+        s.end_reason = "session stopped; the SECC closed"
+        s.closed_by = "secc"
+
+
+def _starts_power(body: dict[str, Any]) -> bool:
+    """Whether a PowerDeliveryReq starts energy transfer (DIN ReadyToChargeState, ISO-2/-20 ChargeProgress)."""
+    return bool(body.get("ReadyToChargeState")) or body.get("ChargeProgress") == "Start"
