@@ -212,8 +212,8 @@ class Iso2Ev(EvLogic):
         service = res.get("ChargeService") or {}
         if isinstance(service.get("ServiceID"), int):
             self.service_id = service["ServiceID"]
-        return "PaymentServiceSelectionReq", {"SelectedPaymentOption": self.payment,
-                                              "SelectedServiceList": {"SelectedService": [{"ServiceID": self.service_id}]}}
+        selected = {"SelectedService": [{"ServiceID": self.service_id}]}
+        return "PaymentServiceSelectionReq", {"SelectedPaymentOption": self.payment, "SelectedServiceList": selected}
 
     def _payment_details(self) -> Msg:
         p = self.p
@@ -383,7 +383,9 @@ class Iso2Evse(EvseLogic):
         return {"NotificationMaxDelay": 0, "EVSENotification": self.notification, "RCD": False}
 
     def _status_entry(self, kind: str | None = None) -> dict[str, Any]:
-        return {"AC_EVSEStatus": self.ac_status()} if (kind or self._kind()) == "AC" else {"DC_EVSEStatus": self.dc_status()}
+        if (kind or self._kind()) == "AC":
+            return {"AC_EVSEStatus": self.ac_status()}
+        return {"DC_EVSEStatus": self.dc_status()}
 
     def _dc_limits(self) -> dict[str, Any]:
         p = self.p
@@ -437,7 +439,8 @@ class Iso2Evse(EvseLogic):
         kind = self._kind()
         pv, pa = physical(self.present_v, "V"), physical(self.present_a, "A")
         dc = {"DC_EVSEStatus": self.dc_status()}
-        loop_tail: dict[str, Any] = {"EVSEID": self.evse_id(), "SAScheduleTupleID": self.sa_id, "MeterInfo": self._meter()}
+        loop_tail: dict[str, Any] = {"EVSEID": self.evse_id(), "SAScheduleTupleID": self.sa_id,
+                                     "MeterInfo": self._meter()}
         if self.p.receipt_required:
             loop_tail["ReceiptRequired"] = self.receipt_pending
         options = [o for o in self.p.payment_options if o in ("Contract", "ExternalPayment")][:2] or ["ExternalPayment"]
@@ -617,4 +620,4 @@ FAMILY = family.register(family.Family(
     schema_of=lambda name: "iso-2", payload_type_of=lambda name: 0x8001,
     wrap=family.v2g_wrap, unwrap=family.v2g_unwrap, follows=FOLLOWS, modes=("DC", "AC")))
 
-__all__ = ["Iso2Ev", "Iso2Evse", "FAMILY", "FOLLOWS", "NAMESPACE", "REQUESTS", "EvParams", "EvseParams"]
+__all__ = ["FAMILY", "FOLLOWS", "NAMESPACE", "REQUESTS", "EvParams", "EvseParams", "Iso2Ev", "Iso2Evse"]
