@@ -251,6 +251,20 @@ def test_dc_plug_and_charge_with_metering_receipt() -> None:
     assert ev.signature is None  # the last request (SessionStopReq) is not signed
 
 
+def test_ac_plug_and_charge_with_metering_receipt() -> None:
+    ev = SigningEv(EvParams(payment="Contract"), "AC")
+    se = Iso2Evse(EvseParams(payment_options=("Contract",), receipt_required=True))
+    turns = drive(ev, se)
+    assert collapsed(turns)[3:] == [
+        ("PaymentDetails", 1), ("Authorization", 1), ("ChargeParameterDiscovery", 1), ("PowerDelivery", 1),
+        ("ChargingStatus", 1), ("MeteringReceipt", 1), ("ChargingStatus", 4), ("PowerDelivery", 1),
+        ("SessionStop", 1)]
+    assert_follows(turns)
+    mr = only(turns, "MeteringReceipt")[0]
+    assert set(mr.rbody) == {"ResponseCode", "AC_EVSEStatus"} and mr.body["SessionID"] == SID
+    assert ev.signed == ["AuthorizationReq", "MeteringReceiptReq"]
+
+
 def test_contract_ev_falls_back_to_external_payment() -> None:
     turns = drive(StepEv(EvParams(payment="Contract"), "AC"), Iso2Evse(EvseParams()))
     assert turns[2].body["SelectedPaymentOption"] == "ExternalPayment"

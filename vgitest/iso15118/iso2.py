@@ -55,7 +55,7 @@ _EVSE_STOP_CODES = frozenset({"EVSE_Shutdown", "EVSE_EmergencyShutdown", "EVSE_M
 
 
 def kind_of(mode: Any) -> str | None:
-    """ "AC" or "DC" for an EnergyTransferMode value, None for anything else."""
+    """The kind ("AC" or "DC") of an EnergyTransferMode value; None for anything else."""
     if isinstance(mode, str) and mode.startswith("AC_"):
         return "AC"
     if isinstance(mode, str) and mode.startswith("DC_"):
