@@ -11,6 +11,13 @@ import dataclasses
 from typing import Any
 
 
+def placeholder_der(label: str) -> bytes:
+    """Stand-in for a certificate: a short DER SEQUENCE holding one UTF8String (schema-valid, not X.509)."""
+    text = label.encode()[:100]
+    inner = b"\x0c" + bytes([len(text)]) + text
+    return b"\x30" + bytes([len(inner)]) + inner
+
+
 @dataclasses.dataclass
 class EvParams:
     evcc_id: bytes = bytes.fromhex("02005e000001")  # the EV's MAC address (DIN/ISO-2 EVCCID)
@@ -36,6 +43,11 @@ class EvParams:
     precharge_tolerance_v: float = 20.0  # the EV ends pre-charge when the EVSE's voltage is this close
     welding_rounds: int = 1
     max_processing_rounds: int = 200  # how many "Ongoing" answers the EV accepts before it gives up (bounded)
+    # ISO-2 Plug & Charge: the contract the EV presents in PaymentDetailsReq (empty sub-CA = left out)
+    emaid: str = "DEVGIC000000001"  # eMAIDType: 14-15 characters
+    contract_cert: bytes = placeholder_der("vgitest contract certificate")
+    contract_sub_ca2_cert: bytes = placeholder_der("vgitest MO Sub-CA 2")
+    contract_sub_ca1_cert: bytes = placeholder_der("vgitest MO Sub-CA 1")
 
     @classmethod
     def from_pixit(cls, pixit: dict[str, Any]) -> "EvParams":
