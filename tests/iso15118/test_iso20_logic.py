@@ -305,3 +305,11 @@ def test_failed_for_every_request(req: str) -> None:
         skel_name, skel = se.skeleton(req)
         assert skel_name == name and skel["ResponseCode"] == "OK"
         assert (dict(se.counts), se.service_id, se.control_mode, se.present_v, se.present_a) == before
+
+
+def test_pnc_offered_ev_still_uses_eim() -> None:
+    log, ev, _ = run("AC", sep=EvseParams(payment_options=("ExternalPayment", "Contract")))
+    [(_, setup)] = bodies(log, "AuthorizationSetupReq")
+    assert setup["AuthorizationServices"] == ["EIM", "PnC"] and len(setup["PnC_ASResAuthorizationMode"]["GenChallenge"]) == 16
+    assert bodies(log, "AuthorizationReq")[0][0]["SelectedAuthorizationService"] == "EIM"
+    assert collapsed(log)[-1] == "SessionStopReq" and ev.full
