@@ -286,7 +286,8 @@ def _evse_states() -> list[Iso20Evse]:
     out = [Iso20Evse(EvseParams())]
     for sid, set_id in itertools.product((1, 2, 5, 6), (1, 2)):
         se = Iso20Evse(EvseParams())
-        se.respond("ServiceSelectionReq", {"SelectedEnergyTransferService": {"ServiceID": sid, "ParameterSetID": set_id}})
+        selected = {"ServiceID": sid, "ParameterSetID": set_id}
+        se.respond("ServiceSelectionReq", {"SelectedEnergyTransferService": selected})
         out.append(se)
     return out
 
@@ -310,6 +311,7 @@ def test_failed_for_every_request(req: str) -> None:
 def test_pnc_offered_ev_still_uses_eim() -> None:
     log, ev, _ = run("AC", sep=EvseParams(payment_options=("ExternalPayment", "Contract")))
     [(_, setup)] = bodies(log, "AuthorizationSetupReq")
-    assert setup["AuthorizationServices"] == ["EIM", "PnC"] and len(setup["PnC_ASResAuthorizationMode"]["GenChallenge"]) == 16
+    assert setup["AuthorizationServices"] == ["EIM", "PnC"]
+    assert len(setup["PnC_ASResAuthorizationMode"]["GenChallenge"]) == 16
     assert bodies(log, "AuthorizationReq")[0][0]["SelectedAuthorizationService"] == "EIM"
     assert collapsed(log)[-1] == "SessionStopReq" and ev.full

@@ -381,7 +381,8 @@ class Iso20Ev(EvLogic):
         energy = self._energy_requests()
         if self.dc:
             limit_w = min(p.max_w, self.schedule_w) if scheduled and self.schedule_w else p.max_w
-            limits = {"EVMaximumChargePower": rational(p.max_w), "EVMinimumChargePower": rational(p.min_a * p.battery_v),
+            limits = {"EVMaximumChargePower": rational(p.max_w),
+                      "EVMinimumChargePower": rational(p.min_a * p.battery_v),
                       "EVMaximumChargeCurrent": rational(p.max_a), "EVMaximumVoltage": rational(p.max_v),
                       "EVMinimumVoltage": rational(p.min_v)}
             if scheduled:
