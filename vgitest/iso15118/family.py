@@ -115,6 +115,7 @@ class Family:
     unwrap: Callable[[dict[str, Any]], tuple[str, dict[str, Any], bytes | None]]
     follows: dict[str, set[str]]  # request -> requests that may come next (base names)
     modes: tuple[str, ...] = ("DC",)
+    namespaces: tuple[str, ...] = ()  # every SAP namespace the family answers to (ISO-20: DC and AC), if several
 
 
 def v2g_wrap(name: str, body: dict[str, Any], sid: bytes) -> dict[str, Any]:
@@ -158,7 +159,7 @@ def by_namespace(namespace: str) -> Family | None:
             f = get(name)
         except (ValueError, ImportError, KeyError):
             continue
-        if f.namespace == namespace:
+        if f.namespace == namespace or namespace in f.namespaces:
             return f
     return None
 

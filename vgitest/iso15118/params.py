@@ -27,6 +27,7 @@ class EvParams:
     target_soc: float = 80.0  # % at which the EV ends charging
     battery_v: float = 380.0  # the battery's voltage (pre-charge target)
     max_v: float = 450.0
+    min_v: float = 200.0  # ISO-20 DC: the lowest voltage the EV accepts
     max_a: float = 250.0
     max_w: float = 100000.0
     min_a: float = 0.0
@@ -72,6 +73,8 @@ class EvseParams:
     precharge_step_v: float = 150.0  # how far the output voltage moves toward the target per PreChargeReq
     receipt_required: bool = False  # ISO-2 Plug & Charge: ask for MeteringReceipt
     payment_options: tuple[str, ...] = ("ExternalPayment",)
+    iso20_services: tuple[int, ...] = (1, 2, 5, 6)  # ISO-20 energy services offered: 1 AC, 2 DC, 5 AC_BPT, 6 DC_BPT
+    iso20_control_modes: tuple[str, ...] = ("Scheduled", "Dynamic")  # one ServiceDetail parameter set each
     tls: bool = False
 
     @classmethod

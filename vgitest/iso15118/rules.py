@@ -8,6 +8,7 @@ sequence diagrams); they are deliberately permissive about loops (a request repe
 from __future__ import annotations
 
 from ..findings import RULES
+from .iso20 import FOLLOWS as ISO20_FOLLOWS
 
 P = "iso15118"
 V2GTP_REF = "ISO 15118-2, ISO 15118-20, DIN SPEC 70121: V2GTP header definition"
@@ -86,31 +87,7 @@ _DIN = {
     "WeldingDetection": {"WeldingDetection", "SessionStop"},
     "SessionStop": set(),
 }
-_ISO20 = {
-    "SessionSetup": {"AuthorizationSetup", "SessionStop"},
-    "AuthorizationSetup": {"Authorization", "CertificateInstallation"},
-    "CertificateInstallation": {"Authorization"},
-    "Authorization": {"Authorization", "ServiceDiscovery"},
-    "ServiceDiscovery": {"ServiceDetail", "ServiceSelection"},
-    "ServiceDetail": {"ServiceDetail", "ServiceSelection"},
-    "ServiceSelection": {"AC_ChargeParameterDiscovery", "DC_ChargeParameterDiscovery",
-                         "WPT_ChargeParameterDiscovery", "ACDP_ChargeParameterDiscovery"},
-    "AC_ChargeParameterDiscovery": {"ScheduleExchange"},
-    "DC_ChargeParameterDiscovery": {"ScheduleExchange"},
-    "WPT_ChargeParameterDiscovery": {"ScheduleExchange"},
-    "ACDP_ChargeParameterDiscovery": {"ScheduleExchange"},
-    "ScheduleExchange": {"ScheduleExchange", "PowerDelivery", "DC_CableCheck", "SessionStop"},
-    "DC_CableCheck": {"DC_CableCheck", "DC_PreCharge"},
-    "DC_PreCharge": {"DC_PreCharge", "PowerDelivery"},
-    "PowerDelivery": {"AC_ChargeLoop", "DC_ChargeLoop", "WPT_ChargeLoop", "PowerDelivery", "ScheduleExchange",
-                      "DC_WeldingDetection", "SessionStop", "MeteringConfirmation"},
-    "AC_ChargeLoop": {"AC_ChargeLoop", "PowerDelivery", "MeteringConfirmation"},
-    "DC_ChargeLoop": {"DC_ChargeLoop", "PowerDelivery", "MeteringConfirmation"},
-    "WPT_ChargeLoop": {"WPT_ChargeLoop", "PowerDelivery", "MeteringConfirmation"},
-    "MeteringConfirmation": {"AC_ChargeLoop", "DC_ChargeLoop", "WPT_ChargeLoop", "PowerDelivery", "SessionStop"},
-    "DC_WeldingDetection": {"DC_WeldingDetection", "SessionStop"},
-    "SessionStop": set(),
-}
+_ISO20 = ISO20_FOLLOWS  # one table for the analyser and the -20 message logic
 FOLLOWS: dict[str, dict[str, set[str]]] = {"iso-2": _ISO2, "din": _DIN, "iso-20": _ISO20}
 
 
