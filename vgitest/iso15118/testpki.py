@@ -11,6 +11,8 @@ and ISO 15118-20 lay them out:
 * OEM (vehicle maker): OEM Root CA -> OEM Sub-CA 1 -> OEM Sub-CA 2 -> OEM provisioning certificate
   (CN = the PCID, e.g. ``VGI-PCID-001``, DC=OEM; keyUsage digitalSignature + keyAgreement). ISO 15118-20's
   TLS client (vehicle) certificate is taken from this chain too.
+* CPS (certificate provisioning service), under the V2G root: CPS Sub-CA 1 -> CPS Sub-CA 2 -> CPS leaf
+  (CN ``vgitest CPS Leaf``, DC=CPS; keyUsage digitalSignature), the key that signs CertificateInstallationRes.
 
 Every CA has critical basicConstraints and critical keyUsage keyCertSign + cRLSign; every certificate a
 subjectKeyIdentifier and (below the roots) an authorityKeyIdentifier; no extendedKeyUsage (the V2G profile
@@ -68,14 +70,16 @@ class Hierarchy:
 
 
 def _hierarchy(prefix: str, dc_ca: str, leaf_cn: str, leaf_dc: str, key_type: str, *,
-               non_repudiation: bool = False, sub_prefix: str | None = None) -> Hierarchy:
-    root = pki.root_ca(key_type=key_type, days=DAYS_ROOT, subject=_subject(f"{prefix} Root CA", dc_ca))
+               non_repudiation: bool = False, sub_prefix: str | None = None,
+               root: pki.Credential | None = None, leaf_usage: x509.KeyUsage | None = None) -> Hierarchy:
+    if root is None:
+        root = pki.root_ca(key_type=key_type, days=DAYS_ROOT, subject=_subject(f"{prefix} Root CA", dc_ca))
     sub1 = pki.issue(root, None, ca=True, path_length=1, key_type=key_type, days=DAYS_SUBCA,
                      subject=_subject(f"{sub_prefix or prefix} Sub-CA 1", dc_ca))
     sub2 = pki.issue(sub1, None, ca=True, path_length=0, key_type=key_type, days=DAYS_SUBCA,
                      subject=_subject(f"{sub_prefix or prefix} Sub-CA 2", dc_ca))
     leaf = pki.issue(sub2, None, key_type=key_type, days=DAYS_LEAF, subject=_subject(leaf_cn, leaf_dc),
-                     key_usage=_leaf_usage(key_type, non_repudiation=non_repudiation))
+                     key_usage=leaf_usage or _leaf_usage(key_type, non_repudiation=non_repudiation))
     return Hierarchy(root, sub1, sub2, leaf)
 
 
@@ -106,6 +110,7 @@ class V2gPki:
     v2g: Hierarchy  # leaf = SECC certificate
     mo: Hierarchy  # leaf = contract certificate
     oem: Hierarchy  # leaf = OEM provisioning (and, for ISO-20 TLS, vehicle) certificate
+    cps: Hierarchy  # root = the V2G root; leaf = CPS leaf (signs CertificateInstallationRes)
     expired_secc: pki.Credential  # under the real CPO Sub-CA 2, notAfter in the past
     untrusted_v2g: Hierarchy  # an SECC chain under a V2G root nobody trusts
     untrusted_mo: Hierarchy  # a contract chain under an MO root nobody trusts
@@ -139,6 +144,10 @@ class V2gPki:
         return self.oem.leaf
 
     @property
+    def cps_leaf(self) -> pki.Credential:
+        return self.cps.leaf
+
+    @property
     def untrusted_secc(self) -> pki.Credential:
         return self.untrusted_v2g.leaf
 
@@ -149,7 +158,7 @@ class V2gPki:
     # ------------------------------------------------------------------ DER for EXI messages
     def der(self, name: str) -> bytes:
         """DER of a certificate by name: ``v2g_root``, ``secc``, ``mo_root``, ``contract``, ``oem_root``,
-        ``oem_prov``, ``expired_secc``, ``untrusted_secc``, ``untrusted_contract`` or ``<hierarchy>.<sub1|sub2>``
+        ``oem_prov``, ``cps_leaf``, ``expired_secc``, ``untrusted_secc``, ``untrusted_contract`` or ``<hierarchy>.<sub1|sub2>``
         (e.g. ``mo.sub2``)."""
         if "." in name:
             h, part = name.split(".", 1)
@@ -165,6 +174,10 @@ class V2gPki:
 
     def oem_chain(self, *, id: str | None = None) -> dict:  # noqa: A002
         return chain_dict(self.oem_prov, id=id)
+
+    def cps_chain(self, *, id: str | None = None) -> dict:  # noqa: A002
+        """SAProvisioningCertificateChain of CertificateInstallationRes."""
+        return chain_dict(self.cps_leaf, id=id)
 
     def root_cert_ids(self) -> list[dict]:
         """ListOfRootCertificateIDs entries (X509IssuerName + X509SerialNumber) of the trusted roots, as an
@@ -198,7 +211,9 @@ class V2gPki:
             write(f"{role}_root.pem", pem(h.root.cert))
             write(f"{role}_sub1.pem", pem(h.sub1.cert))
             write(f"{role}_sub2.pem", pem(h.sub2.cert))
-        leaves = {"secc": self.secc, "contract": self.contract, "oem_prov": self.oem_prov,
+        write("cps_sub1.pem", pem(self.cps.sub1.cert))
+        write("cps_sub2.pem", pem(self.cps.sub2.cert))
+        leaves = {"secc": self.secc, "contract": self.contract, "oem_prov": self.oem_prov, "cps_leaf": self.cps_leaf,
                   "expired_secc": self.expired_secc, "untrusted_secc": self.untrusted_secc,
                   "untrusted_contract": self.untrusted_contract}
         for role, cred in leaves.items():
@@ -224,10 +239,12 @@ def make(folder: Path, *, iso20: bool = False, key_type: str | None = None) -> V
     v2g = _hierarchy("vgitest V2G", "V2G", EVSE_ID, "CPO", key_type, sub_prefix="vgitest CPO")
     mo = _hierarchy("vgitest MO", "MO", EMAID, "MO", key_type, non_repudiation=True)
     oem = _hierarchy("vgitest OEM", "OEM", PCID, "OEM", key_type)
+    sign_only = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+    cps = _hierarchy("vgitest CPS", "CPS", "vgitest CPS Leaf", "CPS", key_type, root=v2g.root, leaf_usage=sign_only)
     long_ago = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=400)
     expired = pki.issue(v2g.sub2, None, key_type=key_type, not_before=long_ago, days=30,
                         subject=_subject(EVSE_ID, "CPO"), key_usage=_leaf_usage(key_type))
     untrusted_v2g = _hierarchy("vgitest untrusted V2G", "V2G", EVSE_ID, "CPO", key_type,
                                sub_prefix="vgitest untrusted CPO")
     untrusted_mo = _hierarchy("vgitest untrusted MO", "MO", EMAID, "MO", key_type, non_repudiation=True)
-    return V2gPki(folder, iso20, key_type, v2g, mo, oem, expired, untrusted_v2g, untrusted_mo)
+    return V2gPki(folder, iso20, key_type, v2g, mo, oem, cps, expired, untrusted_v2g, untrusted_mo)
