@@ -163,7 +163,7 @@ def test_tampering_is_reported(pki2: testpki.V2gPki) -> None:
     elements = auth_elements()
     sig = sg.sign(elements, pki2.contract)
 
-    def problems(mutate) -> list[str]:  # noqa: ANN001
+    def problems(mutate) -> list[str]:
         s, e = copy.deepcopy(sig), copy.deepcopy(elements)
         mutate(s, e)
         return sg.verify(s, e, pki2.contract)
@@ -176,8 +176,8 @@ def test_tampering_is_reported(pki2: testpki.V2gPki) -> None:
 
     p = problems(set_digest)
     assert any("DigestValue does not match" in x for x in p) and any("does not verify" in x for x in p)
-    assert problems(set_value) == ["Reference #ID1: DigestValue does not match element AuthorizationReq "
-                                   "(it was changed after signing)"]
+    assert problems(set_value) == [("Reference #ID1: DigestValue does not match element AuthorizationReq "
+                                    "(it was changed after signing)")]
     assert sg.verify(sig, elements, pki2.secc) == ["SignatureValue does not verify over SignedInfo with the given key"]
     assert sg.verify(sig, elements, pki2.untrusted_contract) != []
 

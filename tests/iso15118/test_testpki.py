@@ -110,7 +110,7 @@ def test_wrong_key_type_is_refused(tmp_path: Path) -> None:
 
 
 def test_negative_material(iso2: testpki.V2gPki) -> None:
-    now = _dt.datetime.now(_dt.timezone.utc)
+    now = _dt.datetime.now(_dt.UTC)
     assert iso2.expired_secc.cert.not_valid_after_utc < now
     iso2.expired_secc.cert.verify_directly_issued_by(iso2.v2g.sub2.cert)
     assert _cn(iso2.expired_secc.cert) == iso2.evse_id

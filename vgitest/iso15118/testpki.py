@@ -90,7 +90,7 @@ def der(cert: x509.Certificate | pki.Credential) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def chain_dict(cred: pki.Credential, *, id: str | None = None) -> dict:  # noqa: A002 - the XSD's attribute name
+def chain_dict(cred: pki.Credential, *, id: str | None = None) -> dict:
     """A CertificateChainType dict for the EXI codec: the leaf and its Sub-CAs (nearest first) without the root,
     which the receiver has as its trust anchor (V2G messages never carry a root in a chain)."""
     subs = [c for c in cred.chain if c.issuer != c.subject]
@@ -165,17 +165,17 @@ class V2gPki:
             return der(getattr(getattr(self, h), part))
         return der(getattr(self, name))
 
-    def contract_chain(self, *, id: str | None = None) -> dict:  # noqa: A002
+    def contract_chain(self, *, id: str | None = None) -> dict:
         """ContractSignatureCertChain of PaymentDetailsReq / CertificateInstallationRes."""
         return chain_dict(self.contract, id=id)
 
-    def secc_chain(self, *, id: str | None = None) -> dict:  # noqa: A002
+    def secc_chain(self, *, id: str | None = None) -> dict:
         return chain_dict(self.secc, id=id)
 
-    def oem_chain(self, *, id: str | None = None) -> dict:  # noqa: A002
+    def oem_chain(self, *, id: str | None = None) -> dict:
         return chain_dict(self.oem_prov, id=id)
 
-    def cps_chain(self, *, id: str | None = None) -> dict:  # noqa: A002
+    def cps_chain(self, *, id: str | None = None) -> dict:
         """SAProvisioningCertificateChain of CertificateInstallationRes."""
         return chain_dict(self.cps_leaf, id=id)
 
@@ -241,7 +241,7 @@ def make(folder: Path, *, iso20: bool = False, key_type: str | None = None) -> V
     oem = _hierarchy("vgitest OEM", "OEM", PCID, "OEM", key_type)
     sign_only = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
     cps = _hierarchy("vgitest CPS", "CPS", "vgitest CPS Leaf", "CPS", key_type, root=v2g.root, leaf_usage=sign_only)
-    long_ago = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=400)
+    long_ago = _dt.datetime.now(_dt.UTC) - _dt.timedelta(days=400)
     expired = pki.issue(v2g.sub2, None, key_type=key_type, not_before=long_ago, days=30,
                         subject=_subject(EVSE_ID, "CPO"), key_usage=_leaf_usage(key_type))
     untrusted_v2g = _hierarchy("vgitest untrusted V2G", "V2G", EVSE_ID, "CPO", key_type,
