@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from vgitest.iso15118 import testpki, tls
+from vgitest.tlsutil import peer_chain
 
 TIMEOUT = 5.0
 
@@ -62,7 +63,8 @@ def handshake(server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext) -> Result:
     try:
         with socket.create_connection((host, port), timeout=TIMEOUT) as raw, client_ctx.wrap_socket(raw) as s:
             s.sendall(b"ping")
-            res.client = {"version": s.version(), "cipher": s.cipher()[0], "echo": s.recv(16)}  # type: ignore[index]
+            res.client = {"version": s.version(), "cipher": s.cipher()[0], "echo": s.recv(16),  # type: ignore[index]
+                          "sent": peer_chain(s)}
     except Exception as exc:  # noqa: BLE001
         res.client_error = exc
     finally:
@@ -92,7 +94,9 @@ def test_iso2_handshake_tls12_iso_suite_and_keylog(pki2: testpki.V2gPki, tmp_pat
     keylog = tmp_path / "run-1" / "keys.log"
     res = handshake(tls.secc_context(pki2, iso20=False), tls.evcc_context(pki2, iso20=False, keylog=keylog))
     assert res.client_error is None and res.server_error is None, (res.client_error, res.server_error)
-    assert res.client == {"version": "TLSv1.2", "cipher": "ECDHE-ECDSA-AES128-SHA256", "echo": b"ping"}
+    assert res.client["version"] == "TLSv1.2" and res.client["cipher"] == "ECDHE-ECDSA-AES128-SHA256"
+    assert res.client["echo"] == b"ping"
+    assert res.client["sent"] == [pki2.secc.cert, pki2.v2g.sub2.cert, pki2.v2g.sub1.cert]  # never the root
     assert res.server["peer"] is None  # ISO 15118-2: the EVCC is not authenticated by TLS
     entries = tls.read_keylog(keylog)
     assert [e[0] for e in entries] == ["CLIENT_RANDOM"]
@@ -156,3 +160,17 @@ def test_read_keylog_skips_comments_and_garbage(tmp_path: Path) -> None:
     path = tmp_path / "k.log"
     path.write_text("# TLS secrets log file\nCLIENT_RANDOM 00ff 0102\nnonsense\nX zz 00\n", encoding="ascii")
     assert tls.read_keylog(path) == [("CLIENT_RANDOM", b"\x00\xff", b"\x01\x02")]
+
+
+def test_vendor_material_from_files(pki2: testpki.V2gPki, tmp_path: Path) -> None:
+    """A vendor's own chain and key, given as files (here: the generated ones, chains with the root appended)."""
+    files = pki2.files()
+    chain = tmp_path / "vendor_secc_chain.pem"
+    chain.write_bytes(Path(files["secc_chain"]).read_bytes() + Path(files["v2g_root"]).read_bytes())
+    secc = testpki.load_credential(chain, files["secc_key"])
+    assert secc.cert == pki2.secc.cert and secc.chain[-1] == pki2.v2g_root.cert
+    res = handshake(tls.secc_context(pki2, iso20=False, secc=secc), tls.evcc_context(pki2, iso20=False))
+    assert res.client_error is None and res.server["cipher"] == "ECDHE-ECDSA-AES128-SHA256"
+    assert pki2.v2g_root.cert not in res.client["sent"]
+    with pytest.raises(ValueError, match="not the key"):
+        testpki.load_credential(files["secc_chain"], files["contract_key"])

@@ -83,6 +83,16 @@ def _hierarchy(prefix: str, dc_ca: str, leaf_cn: str, leaf_dc: str, key_type: st
     return Hierarchy(root, sub1, sub2, leaf)
 
 
+def load_credential(chain_pem: Path | str, key_pem: Path | str, *, password: bytes | None = None) -> pki.Credential:
+    """A vendor's own certificate from files: `chain_pem` holds the leaf first, then its CAs (nearest first, the
+    root may come last); `key_pem` the leaf's private key (PEM, optionally encrypted with `password`)."""
+    certs = x509.load_pem_x509_certificates(Path(chain_pem).read_bytes())
+    key = serialization.load_pem_private_key(Path(key_pem).read_bytes(), password)
+    if certs[0].public_key() != key.public_key():
+        raise ValueError(f"{key_pem} is not the key of the first certificate in {chain_pem}")
+    return pki.Credential(certs[0], key, certs[1:])
+
+
 def der(cert: x509.Certificate | pki.Credential) -> bytes:
     """A certificate as DER bytes, the form ISO 15118 messages carry (base64Binary -> `bytes` in EXI dicts)."""
     if isinstance(cert, pki.Credential):
