@@ -18,10 +18,10 @@ from typing import Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-KeyType = str  # "ec-p256", "ec-p384", "ec-p521", "rsa2048", "rsa3072"
+KeyType = str  # "ec-p256", "ec-p384", "ec-p521", "rsa2048", "rsa3072", "ed448"
 
 NO_EXPIRY = _dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=_dt.timezone.utc)  # RFC 5280 4.1.2.5
 HARDWARE_MODULE_NAME_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.4")  # id-on-hardwareModuleName, RFC 4108
@@ -34,6 +34,8 @@ def new_key(kind: KeyType = "ec-p256"):  # noqa: ANN201 - cryptography key types
         return ec.generate_private_key(curve)
     if kind.startswith("rsa"):
         return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[3:]))
+    if kind == "ed448":
+        return ed448.Ed448PrivateKey.generate()
     raise ValueError(f"unknown key type {kind!r}")
 
 
@@ -70,7 +72,10 @@ def _name(cn: str | None, org: str | None = None) -> x509.Name:
     return x509.Name(attrs)
 
 
-def _hash_for(key: object) -> hashes.HashAlgorithm:
+def _hash_for(key: object) -> hashes.HashAlgorithm | None:
+    """The signature hash for `key`; None for EdDSA, which hashes internally (and must be given None)."""
+    if isinstance(key, ed448.Ed448PrivateKey):
+        return None
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 384:
         return hashes.SHA512()
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 256:
@@ -80,35 +85,40 @@ def _hash_for(key: object) -> hashes.HashAlgorithm:
 
 def root_ca(cn: str = "vgitest Test Root CA", *, key_type: KeyType = "ec-p256", org: str | None = "vgitest",
             days: int = 3650, not_after: _dt.datetime | None = None,
-            extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> Credential:
-    """A self-signed CA; `not_after` (e.g. `NO_EXPIRY`) overrides `days`, `extensions` adds profile extensions."""
+            extensions: Iterable[tuple[x509.ExtensionType, bool]] = (), subject: x509.Name | None = None,
+            path_length: int | None = None) -> Credential:
+    """A self-signed CA; `not_after` (e.g. `NO_EXPIRY`) overrides `days`, `extensions` adds profile extensions,
+    `subject` replaces the name made of `cn`/`org` (profiles with more attributes, e.g. ISO 15118's DC)."""
     key = new_key(key_type)
     now = _dt.datetime.now(_dt.timezone.utc)
-    b = (x509.CertificateBuilder().subject_name(_name(cn, org)).issuer_name(_name(cn, org))
+    name = subject if subject is not None else _name(cn, org)
+    b = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
          .public_key(key.public_key()).serial_number(x509.random_serial_number())
          .not_valid_before(now - _dt.timedelta(minutes=5))
          .not_valid_after(not_after or now + _dt.timedelta(days=days))
-         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
          .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
     for ext, critical in extensions:
         b = b.add_extension(ext, critical=critical)
-    return Credential(b.sign(key, _hash_for(key)), key)
+    return Credential(b.sign(key, _hash_for(key)), key)  # type: ignore[arg-type]
 
 
 def issue(issuer: Credential | None, cn: str | None, *, ca: bool = False, path_length: int | None = None,
           server_names: Iterable[str] = (), client: bool = False, server: bool = False, org: str | None = None,
           key_type: KeyType = "ec-p256", days: int = 365, not_before: _dt.datetime | None = None,
           not_after: _dt.datetime | None = None,
-          extensions: Iterable[tuple[x509.ExtensionType, bool]] = ()) -> Credential:
+          extensions: Iterable[tuple[x509.ExtensionType, bool]] = (), subject: x509.Name | None = None,
+          key_usage: x509.KeyUsage | None = None) -> Credential:
     """A certificate signed by `issuer`; `not_before`/`days` make expired or not-yet-valid ones for negative tests.
 
     `issuer=None` makes the certificate sign itself (a self-signed end entity, which a verifier must refuse);
-    `cn=None` leaves the subject empty; `not_after` (e.g. `NO_EXPIRY`) overrides `days`.
+    `cn=None` leaves the subject empty; `not_after` (e.g. `NO_EXPIRY`) overrides `days`; `subject` replaces
+    the name made of `cn`/`org`; `key_usage` replaces the default (critical) keyUsage.
     """
     key = new_key(key_type)
     start = not_before or (_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(minutes=5))
-    subject = _name(cn, org)
+    subject = subject if subject is not None else _name(cn, org)
     signer_key = key if issuer is None else issuer.key
     b = (x509.CertificateBuilder().subject_name(subject)
          .issuer_name(subject if issuer is None else issuer.cert.subject)
@@ -119,12 +129,15 @@ def issue(issuer: Credential | None, cn: str | None, *, ca: bool = False, path_l
     if issuer is not None:
         b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.cert.public_key()),  # type: ignore
                             critical=False)
-    if ca:
+    if key_usage is not None:
+        b = b.add_extension(key_usage, critical=True)
+    elif ca:
         b = b.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-    else:
-        b = b.add_extension(x509.KeyUsage(True, False, not isinstance(key, ec.EllipticCurvePrivateKey), False,
-                                          isinstance(key, ec.EllipticCurvePrivateKey), False, False, False, False),
-                            critical=True)
+    if not ca:
+        if key_usage is None:
+            ec_key = isinstance(key, ec.EllipticCurvePrivateKey)  # EdDSA: signatures only, no key exchange
+            b = b.add_extension(x509.KeyUsage(True, False, isinstance(key, rsa.RSAPrivateKey), False, ec_key,
+                                              False, False, False, False), critical=True)
         usages = ([ExtendedKeyUsageOID.SERVER_AUTH] if server or server_names else []) + \
             ([ExtendedKeyUsageOID.CLIENT_AUTH] if client else [])
         if usages:
