@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import struct
 import time
 from typing import Any, Protocol
 
@@ -18,6 +19,16 @@ from .frames import ETHERTYPE, Frame, SlacFrameError, decode
 
 PACKET_OUTGOING = 4  # sll_pkttype of a frame this host sent
 RECV_BUFSIZE = 2048
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux value; the cmsg type is the same number
+
+
+def _kernel_time(ancdata: list[tuple[int, int, bytes]]) -> int | None:
+    """The kernel's receive time (CLOCK_REALTIME) mapped to monotonic_ns, so a busy loop adds no delay."""
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = struct.unpack("qq", data[:16])
+            return sec * 1_000_000_000 + nsec - (time.time_ns() - time.monotonic_ns())
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,8 +55,8 @@ class Record:
 class Recording(list[Record]):
     """The evidence of one endpoint, in order of time."""
 
-    def add(self, direction: str, raw: bytes, via: str = "plc") -> Record:
-        rec = Record(time.monotonic_ns(), direction, bytes(raw), via)
+    def add(self, direction: str, raw: bytes, via: str = "plc", t_ns: int | None = None) -> Record:
+        rec = Record(time.monotonic_ns() if t_ns is None else t_ns, direction, bytes(raw), via)
         self.append(rec)
         return rec
 
@@ -86,10 +97,10 @@ class _QueuedLink:
             self._queue = asyncio.Queue()
         return self._queue
 
-    def _arrived(self, raw: bytes) -> None:
+    def _arrived(self, raw: bytes, t_ns: int | None = None) -> None:
         if len(raw) < 14 or int.from_bytes(raw[12:14], "big") != ETHERTYPE:
             return
-        self.records.add("rx", raw)
+        self.records.add("rx", raw, t_ns=t_ns)
         if _for_us(raw, self.mac):
             self._q().put_nowait(raw)
 
@@ -134,6 +145,7 @@ class PacketLink(_QueuedLink):
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETHERTYPE))
         try:
             self.sock.bind((ifname, ETHERTYPE))
+            self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             self.sock.setblocking(False)
             self.mac: bytes = self.sock.getsockname()[4][:6]
         except OSError:
@@ -149,14 +161,12 @@ class PacketLink(_QueuedLink):
     def _drain(self) -> None:
         while True:
             try:
-                data, addr = self.sock.recvfrom(RECV_BUFSIZE)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
+                data, ancdata, _flags, addr = self.sock.recvmsg(RECV_BUFSIZE, socket.CMSG_SPACE(16))
+            except OSError:  # EAGAIN when drained; anything else ends this round too
                 return
             if len(addr) > 2 and addr[2] == PACKET_OUTGOING:
                 continue  # our own transmission, already recorded as tx
-            self._arrived(data)
+            self._arrived(data, _kernel_time(ancdata))
 
     async def send_raw(self, raw: bytes) -> None:
         """Send bytes as they are (faults use this to put malformed frames on the wire)."""

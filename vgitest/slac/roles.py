@@ -69,6 +69,7 @@ EV_FAULTS = _faults(
 )
 
 LATE_FACTOR = 1.5
+BACKLOG_MAX = 64
 OtherHandler = Callable[[Frame], Awaitable[None]]
 
 
@@ -138,6 +139,7 @@ class _Role:
         self.t = timers or SlacTimers()
         self.modem = EmulatedModem(link)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._backlog: list[Frame] = []  # frames that arrived while waiting for something else
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
@@ -166,15 +168,34 @@ class _Role:
 
     async def _wait_for(self, deadline: float, *types: MMType, run_id: bytes | None = None,
                         on_other: OtherHandler | None = None) -> Frame | None:
-        """The next frame of one of ``types`` (and ``run_id`` if given) before ``deadline`` (loop time)."""
+        """The next frame of one of ``types`` (and ``run_id`` if given) before ``deadline`` (loop time).
+
+        Other frames go to ``on_other`` if given, else to a bounded backlog that later waits look at first,
+        so a message that arrives early (a CM_SLAC_MATCH.REQ while we still wait for CM_ATTEN_CHAR.RSP) is
+        not lost.
+        """
+        def wanted(frame: Frame) -> bool:
+            return frame.mmtype in types and (run_id is None or getattr(frame.mme, "run_id", None) == run_id)
+
+        backlog, self._backlog = self._backlog, []
+        for i, frame in enumerate(backlog):
+            if wanted(frame):
+                self._backlog = backlog[i + 1:] + self._backlog
+                return frame
+            if on_other is not None:
+                await on_other(frame)
+            else:
+                self._backlog.append(frame)
         while (left := deadline - self._now()) > 0:
             frame = await self.link.recv(left)
             if frame is None:
                 return None
-            if frame.mmtype in types and (run_id is None or getattr(frame.mme, "run_id", None) == run_id):
+            if wanted(frame):
                 return frame
             if on_other is not None:
                 await on_other(frame)
+            elif len(self._backlog) < BACKLOG_MAX:
+                self._backlog.append(frame)
         return None
 
 
@@ -260,8 +281,10 @@ class SlacEvse(_Role):
                 for _ in range(1 + self.t.match_retry):
                     await self._send(ind)
                     rsp = await self._wait_for(self._now() + self.t.match_response, MMType.CM_ATTEN_CHAR_RSP,
-                                               run_id=run_id)
+                                               MMType.CM_SLAC_MATCH_REQ, run_id=run_id)
                     if rsp is not None:
+                        if rsp.mmtype is MMType.CM_SLAC_MATCH_REQ:
+                            self._backlog.insert(0, rsp)  # the EV moved on without answering: so do we
                         break
 
             # Lenient: wait for the match request even without an ATTEN_CHAR exchange (more evidence).
