@@ -7,8 +7,21 @@ import pytest
 from vgitest.budgets import Budgets
 from vgitest.findings import RULES, Severity, register_all
 from vgitest.slac.checks import check, timeline
-from vgitest.slac.frames import (AAG_GROUPS, BROADCAST, AttenCharInd, AttenCharRsp, Frame, MnbcSoundInd, SetKeyReq,
-                                 SlacMatchCnf, SlacMatchReq, SlacParmCnf, SlacParmReq, StartAttenCharInd, encode)
+from vgitest.slac.frames import (
+    AAG_GROUPS,
+    BROADCAST,
+    AttenCharInd,
+    AttenCharRsp,
+    Frame,
+    MnbcSoundInd,
+    SetKeyReq,
+    SlacMatchCnf,
+    SlacMatchReq,
+    SlacParmCnf,
+    SlacParmReq,
+    StartAttenCharInd,
+    encode,
+)
 from vgitest.slac.link import Record
 from vgitest.slac.roles import EV_FAULTS, EVSE_FAULTS
 from vgitest.slac.rules import ALL_RULE_IDS

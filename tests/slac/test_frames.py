@@ -8,10 +8,30 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vgitest.slac.frames import (AAG_GROUPS, BROADCAST, ETHERTYPE, MATCH_CNF_MVF_LENGTH, MATCH_REQ_MVF_LENGTH,
-                                 MESSAGES, MIN_FRAME_LEN, AttenCharInd, AttenCharRsp, Frame, MMType, MnbcSoundInd,
-                                 SetKeyCnf, SetKeyReq, SlacFrameError, SlacMatchCnf, SlacMatchReq, SlacParmCnf,
-                                 SlacParmReq, StartAttenCharInd, decode, encode)
+from vgitest.slac.frames import (
+    AAG_GROUPS,
+    BROADCAST,
+    ETHERTYPE,
+    MATCH_CNF_MVF_LENGTH,
+    MATCH_REQ_MVF_LENGTH,
+    MESSAGES,
+    MIN_FRAME_LEN,
+    AttenCharInd,
+    AttenCharRsp,
+    Frame,
+    MMType,
+    MnbcSoundInd,
+    SetKeyCnf,
+    SetKeyReq,
+    SlacFrameError,
+    SlacMatchCnf,
+    SlacMatchReq,
+    SlacParmCnf,
+    SlacParmReq,
+    StartAttenCharInd,
+    decode,
+    encode,
+)
 
 EV = bytes.fromhex("020000000b01")
 EVSE = bytes.fromhex("020000000a01")

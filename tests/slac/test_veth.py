@@ -31,7 +31,8 @@ def pair() -> Iterator[netns.NetnsPair]:
 
 
 def _namespaces() -> str:
-    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
+    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10,
+                          check=True).stdout
 
 
 def test_clean_match_over_veth(pair: netns.NetnsPair) -> None:
@@ -69,9 +70,8 @@ def test_pairs_have_unique_names_and_are_removed() -> None:
 
 
 def test_cleanup_runs_on_error() -> None:
-    with pytest.raises(RuntimeError):
-        with netns.NetnsPair() as p:
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), netns.NetnsPair() as p:
+        raise RuntimeError("boom")
     assert p.a not in _namespaces()
 
 

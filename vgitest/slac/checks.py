@@ -12,12 +12,25 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from ..findings import Finding
 from . import rules as _rules  # noqa: F401 - registers the SLAC rule ids
-from .frames import (BROADCAST, MIN_FRAME_LEN, AttenCharInd, Frame, MMType, MnbcSoundInd, SetKeyReq,
-                     SlacFrameError, SlacMatchCnf, SlacMatchReq, SlacParmCnf, decode)
+from .frames import (
+    BROADCAST,
+    MIN_FRAME_LEN,
+    AttenCharInd,
+    Frame,
+    MMType,
+    MnbcSoundInd,
+    SetKeyReq,
+    SlacFrameError,
+    SlacMatchCnf,
+    SlacMatchReq,
+    SlacParmCnf,
+    decode,
+)
 from .link import Record
 from .timers import SlacTimers
 
@@ -47,6 +60,14 @@ class Entry:
     @property
     def run_id(self) -> bytes | None:
         return getattr(self.frame.mme, "run_id", None) if self.frame else None
+
+
+def _label(mmtype: MMType | None) -> str:
+    """CM_SLAC_MATCH_REQ -> CM_SLAC_MATCH.REQ, the way the standard writes message names."""
+    if mmtype is None:
+        return "?"
+    head, _, prim = mmtype.name.rpartition("_")
+    return f"{head}.{prim}"
 
 
 def _ms(ns: int) -> float:
@@ -98,10 +119,10 @@ class _Judge:
                          hex=e.raw.hex())
                 continue
             if e.mmtype not in own and e.mmtype in (EV_SENDS | EVSE_SENDS):
-                self.add("SLAC-SEQUENCE", f"the {self.dut.upper()} sent {e.mmtype.name}, a message of the other "
+                self.add("SLAC-SEQUENCE", f"the {self.dut.upper()} sent {_label(e.mmtype)}, a message of the other "
                          "side", e)
             for problem in e.frame.mme.problems():
-                self.add("SLAC-FRAME-FIELD", f"{e.mmtype.name}: {problem}", e)
+                self.add("SLAC-FRAME-FIELD", f"{_label(e.mmtype)}: {problem}", e)
 
     # ---- run id ---------------------------------------------------------------------------------------
     def run_ids(self, run_id: bytes) -> None:
@@ -110,7 +131,7 @@ class _Judge:
             if e.sender != self.dut or e.run_id is None or e.run_id == run_id or e.mmtype in seen:
                 continue
             seen.add(e.mmtype)  # type: ignore[arg-type]
-            self.add("SLAC-RUN-ID", f"{e.mmtype.name} carries RunID {e.run_id.hex()}, the session's is "
+            self.add("SLAC-RUN-ID", f"{_label(e.mmtype)} carries RunID {e.run_id.hex()}, the session's is "
                      f"{run_id.hex()}", e, run_id=e.run_id.hex(), expected=run_id.hex())
 
     # ---- request / answer pairs -----------------------------------------------------------------------
@@ -134,7 +155,7 @@ class _Judge:
                 elif e.mmtype is rsp_type and e.sender == answerer:
                     if not pending:
                         if answerer == self.dut:
-                            self.add("SLAC-SEQUENCE", f"{rsp_type.name} answers no pending {req_type.name}", e)
+                            self.add("SLAC-SEQUENCE", f"{_label(rsp_type)} answers no pending {_label(req_type)}", e)
                         continue
                     req = pending.pop(0)
                     pairs.append((req, e))
@@ -144,11 +165,11 @@ class _Judge:
                 continue
             if late:
                 req, rsp = late[0]
-                self.add("SLAC-RESPONSE-TIME", f"{rsp_type.name} came {_ms(rsp.t_ns - req.t_ns)} ms after "
-                         f"{req_type.name} (TT_match_response {self.t.match_response * 1000:.0f} ms); "
+                self.add("SLAC-RESPONSE-TIME", f"{_label(rsp_type)} came {_ms(rsp.t_ns - req.t_ns)} ms after "
+                         f"{_label(req_type)} (TT_match_response {self.t.match_response * 1000:.0f} ms); "
                          f"{len(late)} late answer(s)", rsp, request_frame=req.index, late=len(late))
             if pending:
-                self.add("SLAC-RESPONSE-MISSING", f"{len(pending)} {req_type.name} without {rsp_type.name}",
+                self.add("SLAC-RESPONSE-MISSING", f"{len(pending)} {_label(req_type)} without {_label(rsp_type)}",
                          pending[0], unanswered=len(pending))
         return pairs
 
@@ -212,7 +233,7 @@ class _Judge:
         t = self.t
         seq_ns = int(t.match_sequence * 1e9)
         reqs = [e for e in parm_reqs if e.run_id == run_id]
-        gaps = [(b.t_ns - a.t_ns, b) for a, b in zip(reqs, reqs[1:])]
+        gaps = [(b.t_ns - a.t_ns, b) for a, b in pairwise(reqs)]
         quick = [(g, e) for g, e in gaps if g < int(t.match_response * 1e9)]
         if len(reqs) > 1 + t.match_retry or quick:
             at = quick[0][1] if quick else reqs[1 + t.match_retry]
@@ -271,11 +292,11 @@ class _Judge:
             self.add("SLAC-SOUND-COUNT", f"{len(sounds)} CM_MNBC_SOUND.IND, {expected} asked for",
                      sounds[-1] if sounds else starts[-1], count=len(sounds), expected=expected)
         counts = [e.frame.mme.count for e in sounds if isinstance(e.frame.mme, MnbcSoundInd)]  # type: ignore
-        if counts and (counts[-1] != 0 or any(b >= a for a, b in zip(counts, counts[1:]))):
+        if counts and (counts[-1] != 0 or any(b >= a for a, b in pairwise(counts))):
             self.add("SLAC-SOUND-COUNTER", f"CM_MNBC_SOUND.IND Cnt values {counts} do not count down to 0",
                      sounds[0], counts=counts)
         batch = sorted(starts + sounds, key=lambda e: e.t_ns)
-        gaps = [(b.t_ns - a.t_ns, b) for a, b in zip(batch, batch[1:])]
+        gaps = [(b.t_ns - a.t_ns, b) for a, b in pairwise(batch)]
         lo, hi = int((t.batch_min - t.batch_tolerance) * 1e9), int((t.batch_max + t.batch_tolerance) * 1e9)
         bad = [(g, e) for g, e in gaps if not lo <= g <= hi]
         if bad:

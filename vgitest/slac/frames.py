@@ -87,7 +87,7 @@ class Mme:
             raise ValueError(f"{self.name}: {exc}") from None
 
     @classmethod
-    def unpack(cls, body: bytes) -> "Mme":
+    def unpack(cls, body: bytes) -> Mme:
         f = cls.fmt()
         if len(body) < f.size:
             raise SlacFrameError(f"{cls.MMTYPE.name}: body has {len(body)} bytes, needs {f.size}")

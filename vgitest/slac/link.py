@@ -115,7 +115,7 @@ class _QueuedLink:
         while (left := deadline - loop.time()) > 0:
             try:
                 raw = await asyncio.wait_for(self._q().get(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return None
             try:
                 return decode(raw)
@@ -191,7 +191,7 @@ class MemoryLink(_QueuedLink):
 
     @classmethod
     def pair(cls, mac_a: bytes = bytes.fromhex("020000000a01"),
-             mac_b: bytes = bytes.fromhex("020000000b01")) -> tuple["MemoryLink", "MemoryLink"]:
+             mac_b: bytes = bytes.fromhex("020000000b01")) -> tuple[MemoryLink, MemoryLink]:
         a, b = cls(mac_a), cls(mac_b)
         a.peer, b.peer = b, a
         return a, b

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
 CLONE_NEWNET = 0x40000000
@@ -84,7 +84,7 @@ class NetnsPair:
         self.ifname = IFNAME
         self._made: list[str] = []
 
-    def create(self) -> "NetnsPair":
+    def create(self) -> NetnsPair:
         try:
             for ns in (self.a, self.b):
                 _ip("netns", "add", ns)
@@ -102,10 +102,10 @@ class NetnsPair:
         while self._made:
             _ip("netns", "delete", self._made.pop(), check=False)
 
-    def __enter__(self) -> "NetnsPair":
+    def __enter__(self) -> Self:
         return self.create()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.destroy()
 
 
@@ -119,7 +119,7 @@ def run_coroutine_in_netns(ns: str, factory: Callable[[], Awaitable[T]], timeout
     return start_coroutine_in_netns(ns, factory).result(timeout)
 
 
-def start_coroutine_in_netns(ns: str, factory: Callable[[], Awaitable[T]]) -> "NsFuture[T]":
+def start_coroutine_in_netns(ns: str, factory: Callable[[], Awaitable[T]]) -> NsFuture[T]:
     async def main() -> T:
         return await factory()
     return start_in_netns(ns, lambda: asyncio.run(main()))

@@ -29,13 +29,13 @@ class PairRun:
 class PairConfig:
     evse_faults: frozenset[str] = frozenset()
     ev_faults: frozenset[str] = frozenset()
-    timers: SlacTimers = SlacTimers()
+    timers: SlacTimers = dataclasses.field(default_factory=SlacTimers)
     init_timeout: float = 3.0
     session_timeout: float = 0.6
     settle: float = 0.05  # keep recording this long after a role ends, to catch the peer's last frames
 
     @classmethod
-    def of(cls, evse_faults: Iterable[str] = (), ev_faults: Iterable[str] = (), **kw: object) -> "PairConfig":
+    def of(cls, evse_faults: Iterable[str] = (), ev_faults: Iterable[str] = (), **kw: object) -> PairConfig:
         return cls(frozenset(evse_faults), frozenset(ev_faults), **kw)  # type: ignore[arg-type]
 
 

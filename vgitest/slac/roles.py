@@ -17,9 +17,29 @@ import hashlib
 import os
 from collections.abc import Awaitable, Callable, Iterable
 
-from .frames import (AAG_GROUPS, BROADCAST, ETH_HEADER_LEN, MME_HEADER_LEN, MATCH_CNF_MVF_LENGTH, MATCH_REQ_MVF_LENGTH, NID_LEN, NMK_LEN,
-                     AttenCharInd, AttenCharRsp, Frame, MMType, MnbcSoundInd, SetKeyCnf, SetKeyReq, SlacMatchCnf,
-                     SlacMatchReq, SlacParmCnf, SlacParmReq, StartAttenCharInd, decode)
+from .frames import (
+    AAG_GROUPS,
+    BROADCAST,
+    ETH_HEADER_LEN,
+    MATCH_CNF_MVF_LENGTH,
+    MATCH_REQ_MVF_LENGTH,
+    MME_HEADER_LEN,
+    NID_LEN,
+    NMK_LEN,
+    AttenCharInd,
+    AttenCharRsp,
+    Frame,
+    MMType,
+    MnbcSoundInd,
+    SetKeyCnf,
+    SetKeyReq,
+    SlacMatchCnf,
+    SlacMatchReq,
+    SlacParmCnf,
+    SlacParmReq,
+    StartAttenCharInd,
+    decode,
+)
 from .link import Link
 from .timers import SlacTimers
 
@@ -239,7 +259,7 @@ class SlacEvse(_Role):
         return bytes(min(255, self.attenuation_db + g // 12) for g in range(AAG_GROUPS))
 
     async def run(self) -> SlacResult:
-        fail = lambda reason, **kw: SlacResult("evse", False, reason, nid=self.nid, nmk=self.nmk, **kw)  # noqa: E731
+        fail = lambda reason, **kw: SlacResult("evse", False, reason, nid=self.nid, nmk=self.nmk, **kw)
         installed = bytes(b ^ 0x5A for b in self.nmk) if "set_key_mismatch" in self.faults else self.nmk
         self.modem.set_key(self.nid, installed)
         try:
@@ -346,7 +366,7 @@ class SlacEv(_Role):
 
     async def _run(self) -> SlacResult:
         run_id, me = self.run_id, self.link.mac
-        fail = lambda reason, **kw: SlacResult("ev", False, reason, run_id=run_id, **kw)  # noqa: E731
+        fail = lambda reason, **kw: SlacResult("ev", False, reason, run_id=run_id, **kw)
         parm = Frame(BROADCAST, me, SlacParmReq(run_id=run_id))
         cnf = None
         if "parm_req_flood" in self.faults:

@@ -31,7 +31,7 @@ class SlacTimers:
     time_out_units: int = 6
 
     @classmethod
-    def from_budgets(cls, budgets: Budgets | None = None) -> "SlacTimers":
+    def from_budgets(cls, budgets: Budgets | None = None) -> SlacTimers:
         b = budgets or Budgets.load()
 
         def v(name: str) -> float:
