@@ -19,6 +19,7 @@ from .frames import ETHERTYPE, Frame, SlacFrameError, decode
 
 PACKET_OUTGOING = 4  # sll_pkttype of a frame this host sent
 RECV_BUFSIZE = 2048
+DRAIN_MAX = 256
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux value; the cmsg type is the same number
 
 
@@ -159,7 +160,7 @@ class PacketLink(_QueuedLink):
             self._loop.add_reader(self.sock.fileno(), self._drain)
 
     def _drain(self) -> None:
-        while True:
+        for _ in range(DRAIN_MAX):  # bounded: a flood must not starve the roles; the reader fires again
             try:
                 data, ancdata, _flags, addr = self.sock.recvmsg(RECV_BUFSIZE, socket.CMSG_SPACE(16))
             except OSError:  # EAGAIN when drained; anything else ends this round too
