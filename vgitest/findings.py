@@ -65,7 +65,8 @@ class RuleRegistry:
 
 
 RULES = RuleRegistry()
-RULE_MODULES = ("vgitest.ocpp.rules", "vgitest.iso15118.rules", "vgitest.iso15118.rules_live", "vgitest.openadr.rules", "vgitest.sep2.rules")
+RULE_MODULES = ("vgitest.ocpp.rules", "vgitest.iso15118.rules", "vgitest.iso15118.rules_live", "vgitest.openadr.rules",
+                "vgitest.sep2.rules", "vgitest.slac.rules")
 
 
 def register_all() -> RuleRegistry:
