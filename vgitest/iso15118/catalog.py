@@ -5,6 +5,8 @@ flags the engines read (``self.faults``)."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..faults import FaultCatalog
 from .script import Action
 
@@ -133,15 +135,27 @@ _EV: list[tuple[str, str, str | tuple[str, ...], str]] = [
 ]
 
 
-def _register() -> None:
-    for cat, table in ((EVSE_FAULTS, _EVSE), (EV_FAULTS, _EV)):
-        for name, desc, tests, rule in table:
-            names = (tests,) if isinstance(tests, str) else tests
-            for v in VERSIONS:
-                cat.fault(name, desc, version=v, tests=tuple(f"test_{t}" for t in names), rule=rule)
+def register(role: str, version: str, table: list[tuple[str, str, str | tuple[str, ...], str]]) -> None:
+    """Register one suite's detections: (fault, description, test id(s) without ``test_``, rule id) per row.
+    ``role`` is "ev" or "evse"; each protocol family's suite registers its own table (ids differ per family)."""
+    cat = EV_FAULTS if role == "ev" else EVSE_FAULTS
+    for name, desc, tests, rule in table:
+        names = (tests,) if isinstance(tests, str) else tests
+        cat.fault(name, desc, version=version, tests=tuple(f"test_{t}" for t in names), rule=rule)
 
 
-_register()
+# The scripted part of each fault, per protocol family (message names differ); din's also serves as default.
+ACTIONS: dict[tuple[str, str], Callable[[frozenset[str]], list[Action]]] = {}
+
+
+def actions_for(role: str, version: str, faults: frozenset[str]) -> list[Action]:
+    fn = ACTIONS.get((role, version)) or ACTIONS[(role, "din")]
+    return fn(faults)
+
+
+for _v in VERSIONS:
+    register("evse", _v, _EVSE)
+    register("ev", _v, _EV)
 
 
 def evse_actions(faults: frozenset[str]) -> list[Action]:
@@ -215,3 +229,21 @@ def ev_actions(faults: frozenset[str]) -> list[Action]:
     if "closes_during_charge_loop" in f:
         a.append(Action("CurrentDemandReq", nth=3, close=True))
     return a
+
+
+ACTIONS[("evse", "din")] = evse_actions
+ACTIONS[("ev", "din")] = ev_actions
+
+
+def _load_families() -> None:
+    """Import the other families' catalog tables (each registers its suite's detections and actions)."""
+    import importlib
+    for module in ("catalog_iso2", "catalog_iso20"):
+        try:
+            importlib.import_module(f"{__package__}.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module}":
+                raise
+
+
+_load_families()

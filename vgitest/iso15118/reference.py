@@ -31,7 +31,7 @@ class ReferenceEv(LoopSimulator):
 
     def __init__(self, url: str, identity: str, *, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
                  **_: Any) -> None:
-        from .catalog import EV_FAULTS, ev_actions
+        from .catalog import EV_FAULTS, actions_for
         params = params or {}
         self.version = str(params.get("dut_version", "din"))
         EV_FAULTS.check_names(faults, self.version)
@@ -48,7 +48,7 @@ class ReferenceEv(LoopSimulator):
         self.client = EvccClient(self.trace, ev=ev, offers=offers,
                                  mode=str(params.get("mode", "DC")), sdp_target=self.sdp_target,
                                  sdp_port=self.sdp_port, timers=_timers(params), judge=False,
-                                 script=Script(ev_actions(self.faults)), faults=self.faults,
+                                 script=Script(actions_for("ev", self.version, self.faults)), faults=self.faults,
                                  want_tls=bool(params.get("tls", False)))
         self.plugged: asyncio.Task | None = None
         if "power_before_precharge_done" in self.faults:
@@ -89,7 +89,7 @@ class ReferenceEvse(LoopSimulator):
 
     def __init__(self, url: str, identity: str, *, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
                  **_: Any) -> None:
-        from .catalog import EVSE_FAULTS, evse_actions
+        from .catalog import EVSE_FAULTS, actions_for
         params = params or {}
         self.version = str(params.get("dut_version", "din"))
         EVSE_FAULTS.check_names(faults, self.version)
@@ -104,7 +104,7 @@ class ReferenceEvse(LoopSimulator):
         timers = _timers(params)
         self.server = SeccServer(self.trace, evse=evse, families=families, host=str(params.get("host", "::1")),
                                  port=0, sdp_host="::1", sdp_port=0, timers=timers, judge=False,
-                                 script=Script(evse_actions(self.faults)), faults=self.faults, name="reference EVSE")
+                                 script=Script(actions_for("evse", self.version, self.faults)), faults=self.faults, name="reference EVSE")
 
     @property
     def sdp_port(self) -> int:
