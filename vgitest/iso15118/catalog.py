@@ -16,7 +16,7 @@ VERSIONS = ("din",)  # protocol families whose suites name these tests (ISO-2 an
 
 BAD_VERSION = bytes((0x02, 0xFD))
 BAD_INVERSE = bytes((0x01, 0xFF))
-DIN_TRUNCATED = bytes.fromhex("809a0211")  # an EXI body cut short: no grammar reaches its end
+DIN_TRUNCATED = b"\x80"  # an EXI stream cut short after its header byte: no grammar can decode it
 
 # --- reference EVSE (caught by the fake EVCC, TC_SECC_* tests) --------------------------------------------------
 _EVSE: list[tuple[str, str, str | tuple[str, ...], str]] = [

@@ -46,7 +46,6 @@ def evse_status(isolation: str | None = "Valid", code: str = "EVSE_Ready") -> di
 
 class DinEv(EvLogic):
     family = "din"
-    power_early = False  # fault: asks for power before the pre-charge voltage is reached
 
     def first(self) -> Msg:
         return "SessionSetupReq", {"EVCCID": self.p.evcc_id}

@@ -267,7 +267,7 @@ class EvccClient:
     async def _loop(self, s: EvccSession, link: Link, f: fam.Family, logic: fam.EvLogic, resume: bool) -> None:
         msg: fam.Msg | None = logic.first()
         sid = bytes(8)
-        if resume and self.last_session_id:
+        if resume and self.last_session_id and "no_session_resume" not in self.faults:
             sid = self.last_session_id
         phase_start: dict[str, float] = {}
         limit = 20000  # requests per session: bounded even if the EVSE answers Ongoing for ever
@@ -338,6 +338,8 @@ class EvccClient:
                 if code != expect:
                     self._find(res, "V2G-RESPONSE-CODE", f"{rname} answered {code}; the situation requires {expect}",
                                expected=expect)
+                    s.end_reason = f"{rname} {code} where {expect} was due"
+                    return
                 if code.startswith("FAILED"):
                     await self._await_secc_close(s, link, res)
                     return
@@ -361,6 +363,10 @@ class EvccClient:
                                     f.payload_type_of("ServiceDiscoveryReq"))
                     await asyncio.sleep(0.3)
                 return
+            if "ignores_failed" in self.faults and code.startswith("FAILED"):
+                rbody = dict(rbody, ResponseCode="OK")
+            if "skips_ongoing" in self.faults and rbody.get("EVSEProcessing") == "Ongoing":
+                rbody = dict(rbody, EVSEProcessing="Finished")
             nxt = logic.next(rname, rbody)
             if logic.stop_reason and self.judge and not getattr(logic, "_judged_stop", False):
                 logic._judged_stop = True  # type: ignore[attr-defined]

@@ -75,6 +75,7 @@ class FakeSecc:
             self.server.evse = dataclasses.replace(self.defaults)
             self.server.baseline = dataclasses.replace(self.defaults)
             self.server.evse_hook = None
+            self.server.paused.clear()
             self.server.sdp_enabled = True
             self.server.accepting = True
             self.seen = len(self.server.sessions)

@@ -37,6 +37,7 @@ class EvLogic(abc.ABC):
         self.rounds = 0  # consecutive "Ongoing" answers
         self.stop_reason = ""
         self.pause = False  # end with SessionStop(Pause) instead of Terminate (DIN: not available)
+        self.power_early = False  # fault: asks for power before the pre-charge voltage is reached
 
     @abc.abstractmethod
     def first(self) -> Msg:

@@ -163,7 +163,7 @@ class Iso2Ev(EvLogic):
             return self._stop_or(self._precharge())
         if res_name == "PreChargeRes":
             v = from_physical(res.get("EVSEPresentVoltage")) or 0.0
-            if abs(v - p.battery_v) > p.precharge_tolerance_v:
+            if abs(v - p.battery_v) > p.precharge_tolerance_v and not self.power_early:
                 self.precharge_rounds += 1
                 if self.precharge_rounds > p.max_processing_rounds:
                     self.stop_reason = "pre-charge voltage never reached"

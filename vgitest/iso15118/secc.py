@@ -32,6 +32,17 @@ from .v2gtp import FramingLost
 PRIORITY_ORDER = ("iso-20", "iso-2", "din")
 
 
+class ACCEPTING:
+    """Faults of the reference EVSE that answer OK where a FAILED code is due (fault -> the codes it swallows)."""
+
+    CODES = {"accepts_wrong_energy_transfer": ("FAILED_WrongEnergyTransferType", "FAILED_WrongEnergyTransferMode"),
+             "accepts_invalid_payment": ("FAILED_PaymentSelectionInvalid",)}
+
+    @classmethod
+    def get_codes(cls, faults: frozenset[str]) -> tuple[str, ...]:
+        return tuple(c for f in faults for c in cls.CODES.get(f, ()))
+
+
 @dataclasses.dataclass
 class SeccSession:
     """What happened on one connection (a test reads it after the EV stopped)."""
@@ -370,6 +381,10 @@ class SeccServer:
                     failure = "FAILED_SequenceError"
                     self._find(got, "V2G-SEQUENCE", f"SessionSetupReq again after {prev}Req")
                 else:
+                    if self.judge and self.paused and not (sid and any(sid)):
+                        self._find(got, "V2G-SESSION-RESUME", "SessionSetupReq with SessionID 0 although the EV "
+                                   "paused session " + ", ".join(k.hex() for k in self.paused) + " with this SECC")
+                        self.paused.clear()
                     s.resumed = bool(sid and any(sid) and sid in self.paused)
                     if s.resumed:
                         fam_name, logic = self.paused.pop(sid)
@@ -419,9 +434,10 @@ class SeccServer:
             if "exceeds_current" in self.faults and "EVSEPresentCurrent" in res_body:
                 pc = res_body["EVSEPresentCurrent"]  # ten times what it should deliver (still encodable)
                 res_body["EVSEPresentCurrent"] = dict(pc, Multiplier=pc.get("Multiplier", 0) + 1, Value=pc["Value"] or 10)
-            if "accepts_wrong_energy_transfer" in self.faults and res_body.get("ResponseCode") in (
-                    "FAILED_WrongEnergyTransferType", "FAILED_WrongEnergyTransferMode"):
+            if res_body.get("ResponseCode") in ACCEPTING.get_codes(self.faults):
                 res_body["ResponseCode"] = "OK"
+            if s.resumed and name == "SessionSetupReq" and failure is None:
+                res_body["ResponseCode"] = "OK_OldSessionJoined"
             for a in acts:
                 if a.code:
                     res_body["ResponseCode"] = a.code
@@ -448,7 +464,7 @@ class SeccServer:
             last_res_name = res_name
             code = str(res_body.get("ResponseCode", ""))
             if name == "SessionStopReq" and failure is None:
-                if (body.get("ChargingSession") == "Pause") and s.session_id:
+                if (body.get("ChargingSession") == "Pause") and s.session_id and "no_session_resume" not in self.faults:
                     self.paused[s.session_id] = (f.name, logic)
                 await self._await_close(s, res)
                 return
@@ -486,6 +502,11 @@ class SeccServer:
         """EV-side checks on one request: parameters, and how long it kept repeating an Ongoing request."""
         from .params import from_physical, from_rational
         b = fam.base(name)
+        if s.responses and len(s.requests) >= 2 and s.requests[-2].name != name and name != "SessionStopReq":
+            _, lastres, _ = f.unwrap(s.responses[-1].body or {}) if s.responses[-1].body else ("", {}, None)
+            if lastres.get("EVSEProcessing") in ("Ongoing", "Ongoing_WaitingForCustomerInteraction"):
+                self._find(frame, "V2G-SEQUENCE", f"{name} after {s.responses[-1].name} said EVSEProcessing="
+                           f"{lastres.get('EVSEProcessing')} (the EV must repeat {s.requests[-2].name})")
         if s.responses and s.requests[-2:-1] and (s.requests[-2].name == name):
             prev_res = s.responses[-1].body or {}
             _, pbody, _ = f.unwrap(prev_res) if prev_res else ("", {}, None)
