@@ -77,7 +77,7 @@ def machine() -> dict[str, Any]:
 
 async def session(family: str, n: int) -> tuple[SeccServer, Any]:
     """One DC session whose charge loop lasts exactly ``n`` answers; returns the fake SECC and the EV's result."""
-    req_name, res_name = LOOP[family]
+    res_name = LOOP[family][1]
     srv = await SeccServer(Trace(), families=(family,), judge=True).start()
     ev = EvParams(soc=30.0, target_soc=100.0, soc_per_s=0.001, loop_interval_s=0.0)
     cli = EvccClient(Trace(), ev=ev, offers=(family,), mode="DC", sdp_port=srv.sdp_port, judge=False)

