@@ -301,7 +301,7 @@ def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Fi
                                     encoding="utf-8")
     out["sequence"] = str(d / "sequence.txt")
     try:
-        n = pcapng.write_pcapng(peer.wires, d / "capture.pcapng", rec.get("start_ns", 0))
+        n = pcapng.write_pcapng(peer.wires, d / "capture.pcapng", rec.get("start_ns", 0), frames=frames)
         if n:
             out["pcapng"] = str(d / "capture.pcapng")
     except Exception as exc:  # evidence must never turn a verdict into an error

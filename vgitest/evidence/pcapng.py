@@ -4,18 +4,24 @@ The harness does not sniff the interface (that needs privileges a vendor's CI ma
 exactly what it read and wrote on each TCP connection and wraps those bytes in synthetic IP/TCP headers
 with consistent sequence numbers, so Wireshark reassembles the stream and dissects HTTP/WebSocket/OCPP.
 For TLS connections the bytes are the plaintext inside the tunnel, and the capture says so in a comment.
+
+ISO 15118 roles also record their SDP datagrams (UDP) in the trace as kind "SDP" frames; given the trace's
+frames, those become UDP packets in the same capture, so `vgitest analyze` and Wireshark see the discovery too.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-from ..trace import Direction
+from ..trace import Direction, Frame
 from ..wire import WireLog
 
 MAX_SEGMENT = 16000
+SDP_PORT = 15118
+UNSPECIFIED = ("", "::", "0.0.0.0")
+LOOPBACK = ("::1", "127.0.0.1")
 
 
 def _ip_layer(src: str, dst: str):  # noqa: ANN202 - scapy types
@@ -38,12 +44,65 @@ def _handshake(chunks: list) -> list:
     return out
 
 
-def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | None = None) -> list:
+def _addr(a: str) -> str:
+    return a.split("%", 1)[0]  # a scope id (fe80::1%eth0) is no part of the address on the wire
+
+
+def sdp_packets(frames: Iterable[Frame], wires: Iterable[WireLog] = (), start_ns: int = 0,
+                end_ns: int | None = None) -> list:
+    """UDP packets for the SDP datagrams an ISO 15118 role recorded (trace frames of kind "SDP").
+
+    Each frame holds the datagram's bytes, its socket time and the other side's address (``meta["peer"]``);
+    the recording side's own address is ``meta["local"]`` when the role recorded it. The fake/reference EVCC
+    names its frames ``sdp``, the SECC ``sdp[<peer>]``: an SDPReq travels EVCC -> SECC, an SDPRes back. Without
+    ``local`` (the SECC's record) the SECC is written at the address its SDP response announces, port 15118."""
+    from scapy.layers.inet import UDP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+
+    sdp = [f for f in frames if f.protocol == "iso15118" and f.kind == "SDP" and f.raw and f.meta.get("peer")
+           and f.t_ns >= start_ns and (end_ns is None or f.t_ns <= end_ns)]
+    if not sdp:
+        return []
+    announced = None
+    for f in sdp:
+        if f.name == "SDPRes" and len(f.raw) == 28:
+            announced = str(ipaddress.IPv6Address(f.raw[8:24]))
+            break
+    harness_tcp = [w.client[0] if w.harness_is_client else w.server[0] for w in wires]
+    out = []
+    for f in sdp:
+        peer = (_addr(str(f.meta["peer"][0])), int(f.meta["peer"][1]))
+        by_evcc = f.connection == "sdp"
+        local: Any = f.meta.get("local")
+        if local is None:
+            if by_evcc:
+                continue  # nowhere to put the EVCC's end
+            local = (announced or "::1", SDP_PORT)
+        local = (_addr(str(local[0])), int(local[1]))
+        if local[0] in UNSPECIFIED:  # bound to any address: the one the datagram used
+            if peer[0] in LOOPBACK:
+                local = (peer[0], local[1])
+            elif not by_evcc and announced:
+                local = (announced, local[1])
+            elif harness_tcp:
+                local = (_addr(harness_tcp[0]), local[1])
+        sent = (f.name == "SDPReq") == by_evcc
+        (src, sport), (dst, dport) = (local, peer) if sent else (peer, local)
+        p = Ether() / _ip_layer(src, dst) / UDP(sport=sport, dport=dport) / Raw(f.raw)
+        p.time = f.wall
+        out.append(p)
+    return out
+
+
+def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | None = None,
+                  frames: Iterable[Frame] | None = None) -> list:
     from scapy.layers.inet import TCP
     from scapy.layers.l2 import Ether
     from scapy.packet import Raw
 
-    packets = []
+    wires = list(wires)
+    packets = sdp_packets(frames, wires, start_ns, end_ns) if frames is not None else []
     for wire in wires:
         all_chunks = wire.between(0, end_ns)
         in_window = [c for c in all_chunks if c.t_ns >= start_ns]
@@ -87,10 +146,12 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
     return packets
 
 
-def write_pcapng(wires: Iterable[WireLog], path: Path, start_ns: int = 0, end_ns: int | None = None) -> int:
+def write_pcapng(wires: Iterable[WireLog], path: Path, start_ns: int = 0, end_ns: int | None = None,
+                 frames: Iterable[Frame] | None = None) -> int:
+    """Write the capture; ``frames`` (a trace or its slice) adds the SDP datagrams recorded there as UDP."""
     from scapy.utils import wrpcapng
 
-    packets = build_packets(wires, start_ns, end_ns)
+    packets = build_packets(wires, start_ns, end_ns, frames)
     if packets:
         wrpcapng(str(path), packets)
     return len(packets)

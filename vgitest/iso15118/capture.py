@@ -1,9 +1,10 @@
 """Read a pcap/pcapng capture into V2G building blocks: SDP datagrams and reassembled TCP connections.
 
 Why this exists: EXI messages are only meaningful per TCP connection and in stream order, so the capture is
-reduced to (a) the SDP exchange on UDP 15118 and (b) each TCP connection's two byte streams, split into V2GTP
-frames that carry the time their last byte was captured. Nothing is dropped: malformed headers, truncated
-frames and TCP gaps are reported to the caller as problems, and TLS streams are recognised and kept opaque.
+reduced to (a) the SDP exchange on UDP 15118 (or another port, recognised by its V2GTP SDP header) and (b) each
+TCP connection's two byte streams, split into V2GTP frames that carry the time their last byte was captured.
+Nothing is dropped: malformed headers, truncated frames and TCP gaps are reported to the caller as problems, and
+TLS streams are recognised and kept opaque.
 """
 
 from __future__ import annotations
@@ -160,8 +161,15 @@ def _sdp_fields(hdr: V2GTP, payload: bytes) -> dict[str, object]:
     return {}
 
 
+def _is_sdp(raw: bytes) -> bool:
+    """An SDP datagram on another port than 15118 (a lab setup, a test's ephemeral port): V2GTP version 1 with
+    its inverse and an SDP payload type."""
+    return len(raw) >= HEADER_LEN and raw[:2] == b"\x01\xfe" and int.from_bytes(raw[2:4], "big") in (0x9000, 0x9001)
+
+
 def read_capture(path: Path | str) -> Capture:
-    """Read every packet once; keep UDP 15118 datagrams and all TCP segments with their capture times."""
+    """Read every packet once; keep UDP 15118 datagrams (and SDP datagrams on other ports) and all TCP segments
+    with their capture times."""
     from scapy.layers.inet import TCP, UDP
 
     path = Path(path)
@@ -176,9 +184,9 @@ def read_capture(path: Path | str) -> Capture:
         t = float(pkt.time)  # type: ignore[attr-defined]
         if UDP in pkt:  # type: ignore[operator]
             udp = pkt[UDP]  # type: ignore[index]
-            if V2GTP_PORT not in (udp.sport, udp.dport):
-                continue
             raw = bytes(udp.payload)
+            if V2GTP_PORT not in (udp.sport, udp.dport) and not _is_sdp(raw):
+                continue
             if len(raw) < HEADER_LEN:
                 continue
             hdr = V2GTP(raw[:HEADER_LEN])

@@ -92,8 +92,11 @@ class EvccClient:
     def _sdp_frames(self, log: list[sdp.Datagram]) -> None:
         for d in log:
             direction = Direction.OUT if d.sent == self.judge else Direction.IN
+            meta: dict[str, Any] = {"peer": list(d.peer)}
+            if d.local is not None:  # the EVCC's own UDP address: with it the SDP exchange goes into the pcapng
+                meta["local"] = list(d.local)
             self.trace.append(Frame(d.t_ns, d.wall, direction, "iso15118", "sdp", "sdp", "SDP",
-                                    "SDPReq" if d.sent else "SDPRes", raw=d.data, meta={"peer": list(d.peer)}))
+                                    "SDPReq" if d.sent else "SDPRes", raw=d.data, meta=meta))
 
     # --- one session ----------------------------------------------------------------------------------------
     async def run(self, *, resume: bool = False, pause: bool = False, deadline_s: float = 120.0) -> EvccSession:

@@ -32,6 +32,7 @@ class Datagram:
     sent: bool  # sent by the side that records it
     peer: tuple[str, int]
     data: bytes
+    local: tuple[str, int] | None = None  # the recording side's own UDP address ("::" when bound to any)
 
     @property
     def payload_type(self) -> int:
@@ -106,7 +107,8 @@ class SdpResponder(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple) -> None:
         peer = (str(addr[0]), int(addr[1]))
-        d = Datagram(time.monotonic_ns(), time.time(), False, peer, bytes(data))
+        local = _sockname(self.transport)
+        d = Datagram(time.monotonic_ns(), time.time(), False, peer, bytes(data), local)
         self.log.append(d)
         parsed = parse_request(data)
         if self.on_datagram:
@@ -115,11 +117,20 @@ class SdpResponder(asyncio.DatagramProtocol):
             return  # [V2G2-...]: an invalid request is ignored
         out = self.answer(parsed[0], parsed[1], peer)
         if out is not None and self.transport is not None:
-            sent = Datagram(time.monotonic_ns(), time.time(), True, peer, out)
+            sent = Datagram(time.monotonic_ns(), time.time(), True, peer, out, local)
             self.transport.sendto(out, addr)
             self.log.append(sent)
             if self.on_datagram:
                 self.on_datagram(sent, None)
+
+
+def _sockname(transport: asyncio.BaseTransport | None) -> tuple[str, int] | None:
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    try:
+        name = sock.getsockname() if sock is not None else None
+    except OSError:
+        return None
+    return (str(name[0]), int(name[1])) if name else None
 
 
 async def start_responder(host: str, port: int, responder: SdpResponder) -> tuple[asyncio.DatagramTransport, int]:
@@ -156,13 +167,15 @@ async def discover(target: str, port: int = SDP_PORT, *, security: int = NO_TLS,
     try:
         for _ in range(max_requests):
             tr.sendto(data, info)
-            log.append(Datagram(time.monotonic_ns(), time.time(), True, (target, port), data))
+            local = _sockname(tr)  # bound by the first send
+            log.append(Datagram(time.monotonic_ns(), time.time(), True, (target, port), data, local))
             deadline = time.monotonic() + retry_s
             while (left := deadline - time.monotonic()) > 0:
                 try:
                     d = await asyncio.wait_for(coll.queue.get(), left)
                 except asyncio.TimeoutError:
                     break
+                d.local = local
                 log.append(d)
                 ans = parse_response(d.data)
                 if isinstance(ans, SdpAnswer):

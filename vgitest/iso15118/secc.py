@@ -263,6 +263,8 @@ class SeccServer:
             payload = b""
             link.event("HARNESS-ERROR", error=str(exc))
         res = await link.send("supportedAppProtocolRes", msg, payload)
+        if not delay:
+            _note_latency(got, res)
         s.responses.append(res)
         s.sap_code = res_body.get("ResponseCode")
         if chosen is None or str(s.sap_code).startswith("Failed"):
@@ -460,6 +462,8 @@ class SeccServer:
                 await asyncio.sleep(delay)
             sid_out = next((a.session_id for a in acts if a.session_id is not None), s.session_id or bytes(8))
             res = await self._send(s, f, res_name, res_body, sid_out, acts)
+            if not delay:  # a scripted delay is the test's, not the harness's
+                _note_latency(got, res)
             s.responses.append(res)
             last_res_name = res_name
             code = str(res_body.get("ResponseCode", ""))
@@ -587,3 +591,10 @@ class SeccServer:
 def _starts_power(body: dict[str, Any]) -> bool:
     """Whether a PowerDeliveryReq starts energy transfer (DIN ReadyToChargeState, ISO-2/-20 ChargeProgress)."""
     return bool(body.get("ReadyToChargeState")) or body.get("ChargeProgress") == "Start"
+
+
+def _note_latency(req: Frame, res: Frame) -> None:
+    """The harness's own turnaround for one answer: from the socket time the request's last byte arrived to the
+    moment the response went to the socket (decode, checks, EVSE logic, encode, trace), in µs."""
+    if req.t_ns and res.t_ns >= req.t_ns:
+        res.meta["harness_latency_us"] = round((res.t_ns - req.t_ns) / 1000, 1)
