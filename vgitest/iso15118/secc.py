@@ -137,7 +137,7 @@ class SeccServer:
             direction = Direction.IN if d.sent else Direction.OUT
         f = self.trace.append(Frame(d.t_ns, d.wall, direction, "iso15118", "sdp", f"sdp[{d.peer[0]}]",
                                     "SDP", "SDPRes" if d.sent else "SDPReq", raw=d.data,
-                                    meta={"peer": list(d.peer)}))
+                                    meta={"peer": list(d.peer), **({"local": list(d.local)} if d.local else {})}))
         if problem and self.judge:
             self._find(f, "V2G-SDP-REQUEST", f"invalid SDP request ignored: {problem}")
 
