@@ -39,6 +39,7 @@ from .testpki import chain_dict, der, load_credential
 KEYLOG_NAME = "tls-keys.log"
 V2GTP_VERSION = 0x01
 TLS_RECORD_HANDSHAKE = 0x16
+CONSTANT_CHALLENGE = bytes.fromhex("00112233445566778899aabbccddeeff")  # fault constant_gen_challenge
 
 
 # ------------------------------------------------------------------------------------------------ contexts
@@ -459,8 +460,6 @@ class SeccPnc:
             return None
         f = self.faults
         if name == "PaymentDetailsReq":
-            if "constant_gen_challenge" in f:
-                logic.gen_challenge = bytes(16)
             leaf, subs = _chain_parts(body.get("ContractSignatureCertChain"))
             try:
                 logic._vgi_contract = x509.load_der_x509_certificate(bytes(leaf))
@@ -476,6 +475,8 @@ class SeccPnc:
             return None
         if name not in ("AuthorizationReq", "MeteringReceiptReq") or getattr(logic, "payment", None) != "Contract":
             return None
+        if "constant_gen_challenge" in f:
+            logic.gen_challenge = CONSTANT_CHALLENGE  # what `outgoing` put in PaymentDetailsRes
         contract = getattr(logic, "_vgi_contract", None)
         sig = _header_signature(frame)
         code = "FAILED_SignatureError" if name == "AuthorizationReq" else "FAILED_MeteringSignatureNotValid"
@@ -518,6 +519,10 @@ class SeccPnc:
 
     def outgoing(self, name: str, msg: dict[str, Any]) -> dict[str, Any]:
         """CertificateInstallationRes / CertificateUpdateRes: the real chains, signed with the CPS leaf."""
+        if name == "PaymentDetailsRes" and "constant_gen_challenge" in self.faults:
+            body = ((msg.get("V2G_Message") or {}).get("Body") or {}).get(name)
+            if isinstance(body, dict) and "GenChallenge" in body:
+                body["GenChallenge"] = CONSTANT_CHALLENGE
         if name not in ("CertificateInstallationRes", "CertificateUpdateRes") or self.cps is None \
                 or self.install is None or "installation_placeholder_certificates" in self.faults:
             return msg
