@@ -59,6 +59,7 @@ class VgiRun:
         self.v2g: Any = None  # the fake SECC (EV under test) or fake EVCC (EVSE under test)
         self.csip_pki: Any = None  # the generated CSIP test PKI of this run, if any
         self.oadr_pki: Any = None  # the generated OpenADR test PKI of this run, if any
+        self.v2g_pki: Any = None  # the generated ISO 15118 test PKI of this run, if any
         self.simulator_params: dict[str, Any] = {}  # extra PIXIT for the reference simulator (e.g. TLS files)
         self.simulator: Any = None
         self.adapter: DutAdapter | None = None
@@ -196,18 +197,68 @@ class VgiRun:
             from .iso15118.params import EvParams, EvseParams
             p = self.require_profile()
             families = tuple(p.pixit.get("families") or (self.dut_version,))
+            ssl_context, pnc = self._v2g_tls(p)
             if self.dut_role == "ev":
                 self.v2g = FakeSecc(host=str(p.pixit.get("secc_address", "::1")), sdp_host=str(
                     p.pixit.get("sdp_bind", "::")), sdp_port=int(p.pixit.get("sdp_port", 15118)), families=families,
-                    evse=EvseParams.from_pixit(p.pixit), timers=self.v2g_timers()).start()
+                    evse=EvseParams.from_pixit(p.pixit), timers=self.v2g_timers(), ssl_context=ssl_context)
+                self.v2g.pnc, self.v2g.pki, self.v2g.keylog = pnc, self.v2g_pki, self._v2g_keylog()
+                self.v2g.start()
             else:
                 self.v2g = FakeEvcc(sdp_target=str(p.pixit.get("sdp_target", "ff02::1")),
                                     sdp_port=int(p.pixit.get("sdp_port", 15118)), offers=families,
                                     mode=str(p.pixit.get("mode", "DC")), ev=EvParams.from_pixit(p.pixit),
                                     want_tls=bool(p.pixit.get("tls", False)), timers=self.v2g_timers(),
-                                    sdp_retries=int(p.pixit.get("sdp_retries", 50))).start()
+                                    sdp_retries=int(p.pixit.get("sdp_retries", 50)), ssl_context=ssl_context)
+                self.v2g.pnc, self.v2g.tls_required = pnc, p.supports("Tls")
+                self.v2g.start()
             self.simulator_params.update({"dut_version": self.dut_version})
         return self.v2g
+
+    def _v2g_keylog(self) -> Path:
+        return self.run_dir / "tls-keys.log"
+
+    def _v2g_tls(self, p: Profile) -> tuple[ssl.SSLContext | None, Any]:
+        """TLS (PIXIT tls) and Plug & Charge material (PICS PnC) of the fake SECC/EVCC: the user's files
+        (--vgi-tls-cert/--vgi-tls-key: the fake's own certificate; --vgi-tls-ca: the roots the DUT's chain must
+        reach) or a V2G test PKI made for this run (PIXIT tls_material = "generated"; the reference device gets
+        its files). The fake's TLS secrets go to <run dir>/tls-keys.log (NSS key log, for Wireshark)."""
+        tls_on, pnc_on = bool(p.pixit.get("tls", False)), p.supports("PnC")
+        if not (tls_on or pnc_on):
+            return None, None
+        from .iso15118 import pnc as pncmod
+        iso20 = self.dut_version == "iso-20"
+        ev_under_test = self.dut_role == "ev"
+        s = self.settings
+        if s.tls_cert and s.tls_key:
+            ctx = None
+            if tls_on and ev_under_test:
+                ctx = pncmod.server_context_files(iso20=iso20, cert=s.tls_cert, key=s.tls_key, ca=s.tls_ca,
+                                                  keylog=self._v2g_keylog())
+            elif tls_on:
+                ctx = pncmod.client_context_files(iso20=iso20, ca=s.tls_ca, cert=s.tls_cert if iso20 else None,
+                                                  key=s.tls_key if iso20 else None, keylog=self._v2g_keylog())
+            files = {k: str(v) for k, v in p.pixit.items() if k in ("mo_root", "v2g_root", "contract_chain",
+                                                                    "contract_key", "cps_leaf_chain", "cps_leaf_key",
+                                                                    "oem_prov_chain", "oem_prov_key")}
+            pnc = (pncmod.SeccPnc.from_files(files) if ev_under_test else pncmod.EvPnc.from_files(files)) \
+                if pnc_on and files else None
+            return ctx, pnc
+        if p.pixit.get("tls_material") != "generated":
+            raise HarnessError("TLS / Plug & Charge needs certificates: pass --vgi-tls-cert and --vgi-tls-key (the "
+                               "fake's own) and --vgi-tls-ca (the roots your device's chain reaches), or set "
+                               "tls_material = \"generated\" in the PIXIT")
+        from .iso15118 import testpki, tls
+        self.v2g_pki = testpki.make(self.run_dir / "v2g-pki", iso20=iso20)
+        files = self.v2g_pki.files()
+        self.simulator_params.update(files)
+        ctx = None
+        if tls_on:
+            ctx = (tls.secc_context if ev_under_test else tls.evcc_context)(self.v2g_pki, iso20=iso20,
+                                                                            keylog=self._v2g_keylog())
+        pnc = (pncmod.SeccPnc.from_files(files) if ev_under_test else pncmod.EvPnc.from_files(files)) \
+            if pnc_on else None
+        return ctx, pnc
 
     # --- IEEE 2030.5 -----------------------------------------------------------------------------------------
     def ensure_sep2(self) -> Any:

@@ -238,7 +238,7 @@ ACTIONS[("ev", "din")] = ev_actions
 def _load_families() -> None:
     """Import the other families' catalog tables (each registers its suite's detections and actions)."""
     import importlib
-    for module in ("catalog_iso2", "catalog_iso20"):
+    for module in ("catalog_iso2", "catalog_iso20", "catalog_iso2_pnc"):
         try:
             importlib.import_module(f"{__package__}.{module}")
         except ModuleNotFoundError as exc:

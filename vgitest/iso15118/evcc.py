@@ -77,6 +77,8 @@ class EvccClient:
         self._n = 0
         self.last_session_id: bytes | None = None  # of a paused session, to resume
         self.ev_hook: Any = None  # called with each new EV logic (tests set control mode, pause, ...)
+        self.pnc: Any = None  # Plug & Charge signing and checks (pnc.EvPnc), ISO-2
+        self.tls_required = False  # the EVSE declares TLS (PICS Tls): an SDP answer without it is a finding
 
     # --- findings -------------------------------------------------------------------------------------------
     def _find(self, frame: Frame | None, rule: str, message: str, severity: Severity | None = None,
@@ -135,6 +137,11 @@ class EvccClient:
         if ans.transport != sdp.TCP:
             self._find(None, "V2G-SDP-ANSWER", f"SDP response offers transport {ans.transport:#04x}, not TCP")
         tls = ans.security == sdp.TLS
+        if self.want_tls and not tls and self.tls_required:
+            self._find(None, "V2G-TLS", "the SDP answer offers no TLS although the EV asked for it and the EVSE "
+                       "declares TLS (PICS Tls)")
+        if "no_tls" in self.faults:
+            tls = False
         ctx = self.ssl_context if tls else None
         if tls and ctx is None:
             ctx = ssl.create_default_context()
@@ -147,6 +154,10 @@ class EvccClient:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, ans.port, ssl=ctx), 5)
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             s.end_reason = f"cannot connect to [{host}]:{ans.port}: {exc!r}"
+            if tls and isinstance(exc, (ssl.SSLError, ConnectionResetError)):
+                from .pnc import _describe
+                self._find(None, "V2G-TLS", f"TLS handshake with the SECC failed: {_describe(exc)}")
+                return
             self._find(None, "V2G-SDP-ANSWER", f"the SDP answer's address [{host}]:{ans.port} takes no connection: "
                        f"{exc!r}")
             return
@@ -157,7 +168,9 @@ class EvccClient:
                        harness_is_client=True)
         self.wires.append(wire)
         link = s.link = Link(reader, writer, self.trace, wire, connection=wire.connection, peer_is_dut=self.judge)
-        link.event("OPEN", Direction.OUT if self.judge else Direction.IN, peer=list(peer)[:2], tls=tls)
+        from .pnc import tls_meta
+        meta = tls_meta(writer)
+        link.event("OPEN", Direction.OUT if self.judge else Direction.IN, peer=list(peer)[:2], tls=tls, **meta)
         if "no_sap" in self.faults:
             f: fam.Family | None = fam.get(self.offers[0])
             link.family, link.version, s.family = f, f.name, f.name
@@ -168,10 +181,15 @@ class EvccClient:
             link.family, link.version, s.family = f, f.name, f.name
         if f is None:
             return
+        want_version = "TLSv1.3" if f.name == "iso-20" else "TLSv1.2"
+        if tls and f.name in ("iso-2", "iso-20") and meta.get("tls_version") != want_version:
+            self._find(None, "V2G-TLS", f"{f.name} session over {meta.get('tls_version')} (needs {want_version})")
         logic = f.ev(self.ev, self.mode)
         logic.pause = pause
         if self.ev_hook is not None:
             self.ev_hook(logic)
+        if self.pnc is not None:
+            self.pnc.attach(logic)
         await self._loop(s, link, f, logic, resume)
 
     async def _sap(self, s: EvccSession, link: Link) -> fam.Family | None:
@@ -298,6 +316,9 @@ class EvccClient:
             raw_payload = next((a.payload for a in acts if a.payload is not None), None)
             pt = next((a.payload_type for a in acts if a.payload_type is not None), None)
             wire_msg = f.wrap(name, body, sid_out)
+            sig = getattr(logic, "signature", None)
+            if sig is not None and inst is None and "Header" in wire_msg.get("V2G_Message", {}):
+                wire_msg["V2G_Message"]["Header"]["Signature"] = sig  # Plug & Charge (Iso2Ev.sign)
             try:
                 payload = raw_payload if raw_payload is not None else encode(wire_msg, f.schema_of(name))
             except ExiError as exc:
@@ -325,6 +346,8 @@ class EvccClient:
             if res is None:
                 return
             rname, rbody, rsid = f.unwrap(res.body)
+            if self.pnc is not None:
+                self.pnc.check_response(self, name, res, rname, rbody)
             code = str(rbody.get("ResponseCode", ""))
             expect = next((a.expect_code for a in acts if a.expect_code), None)
             if name == "SessionSetupReq":
@@ -334,6 +357,8 @@ class EvccClient:
                                f"{rsid.hex() if rsid else None} (expected {ok_codes[0]} and a non-zero SessionID)")
                 sid = rsid or sid
                 s.session_id = sid
+                if hasattr(logic, "session_id"):
+                    logic.session_id = sid  # ISO-2 MeteringReceiptReq carries it
             elif expect is None and rsid != sid:
                 self._find(res, "V2G-SESSION-ID", f"{rname} carries SessionID {rsid.hex() if rsid else None}, the "
                            f"session is {sid.hex()}")

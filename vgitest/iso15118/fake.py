@@ -57,12 +57,16 @@ class FakeSecc:
         self.loop: BackgroundLoop | None = None
         self.server: SeccServer | None = None
         self.seen = 0  # sessions handed to tests so far
+        self.pnc: Any = None  # Plug & Charge (pnc.SeccPnc), set before start
+        self.pki: Any = None  # the run's generated V2G test PKI, if any (tests swap the SECC certificate)
+        self.keylog: Any = None  # the run's TLS key log file
 
     def start(self) -> "FakeSecc":
         _settle_heap(self._cfg["families"])  # type: ignore[arg-type]
         self.loop = BackgroundLoop("vgitest-fake-secc")
         self.server = SeccServer(self.trace, evse=dataclasses.replace(self.defaults), script=self.script,
                                  judge=True, **self._cfg)  # type: ignore[arg-type]
+        self.server.pnc = self.pnc
         self.loop.run(self.server.start())
         return self
 
@@ -99,6 +103,8 @@ class FakeSecc:
             self.server.paused.clear()
             self.server.sdp_enabled = True
             self.server.accepting = True
+            self.server.ssl_context = self._cfg["ssl_context"]  # a test may have swapped the certificate
+            self.server.tls_expect_refusal = None
             self.seen = len(self.server.sessions)
 
     def answer(self, match: str, **kwargs: Any) -> Action:
@@ -160,6 +166,8 @@ class FakeEvcc:
         self.sdp_retries = sdp_retries
         self.loop: BackgroundLoop | None = None
         self.client: EvccClient | None = None
+        self.pnc: Any = None  # Plug & Charge (pnc.EvPnc), set before start
+        self.tls_required = False  # the EVSE declares TLS (PICS Tls)
 
     def start(self) -> "FakeEvcc":
         _settle_heap(self.offers)
@@ -168,6 +176,7 @@ class FakeEvcc:
                                  mode=self.mode, sdp_target=self.sdp_target, sdp_port=self.sdp_port,
                                  ssl_context=self.ssl_context, want_tls=self.want_tls, timers=self.timers,
                                  judge=True, script=self.script, sdp_retries=self.sdp_retries)
+        self.client.pnc, self.client.tls_required = self.pnc, self.tls_required
         return self
 
     def stop(self) -> None:
@@ -189,6 +198,8 @@ class FakeEvcc:
             self.client.ev = dataclasses.replace(self.defaults)
             self.client.offers, self.client.mode = self.offers, self.mode
             self.client.ev_hook = None
+            if self.pnc is not None:
+                self.pnc.reset()
 
     def send(self, match: str, **kwargs: Any) -> Action:
         """Script a request, e.g. ``send("PowerDeliveryReq", send_instead=("ServiceDiscoveryReq", {}),

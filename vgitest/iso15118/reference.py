@@ -24,6 +24,30 @@ def _timers(params: dict[str, Any]) -> Timers:
     return Timers(overrides=params.get("timers") or {})
 
 
+def _ev_tls(params: dict[str, Any], version: str, faults: frozenset[str]) -> Any:
+    """The reference EV's TLS client context from the run's files (PIXIT tls; pnc.client_context_files)."""
+    if not params.get("tls") or not params.get("evcc_trust"):
+        return None
+    from .pnc import client_context_files
+    iso20 = version == "iso-20"
+    return client_context_files(iso20=iso20, ca=params["evcc_trust"],
+                                cert=params.get("oem_prov_chain") if iso20 else None,
+                                key=params.get("oem_prov_key") if iso20 else None,
+                                verify=not faults & {"accepts_expired_secc_certificate",
+                                                     "accepts_untrusted_secc_certificate"})
+
+
+def _evse_tls(params: dict[str, Any], version: str, faults: frozenset[str]) -> Any:
+    """The reference EVSE's TLS server context from the run's files; its certificate faults swap the chain."""
+    if not params.get("tls") or not params.get("secc_chain") or "no_tls" in faults:
+        return None
+    from .pnc import server_context_files
+    which = "expired_secc" if "expired_secc_certificate" in faults else \
+        "untrusted_secc" if "untrusted_secc_certificate" in faults else "secc"
+    return server_context_files(iso20=version == "iso-20", cert=params[f"{which}_chain"], key=params[f"{which}_key"],
+                                ca=params.get("secc_trust"))
+
+
 class ReferenceEv(LoopSimulator):
     """An EV (EVCC) that charges when plugged in: SDP to the fake SECC, SAP, a whole session."""
 
@@ -45,11 +69,16 @@ class ReferenceEv(LoopSimulator):
         if "ignores_phase_timeouts" in self.faults:
             ev.max_processing_rounds = 10 ** 6
         self.trace = Trace()
+        client_faults = self.faults | ({"ignores_failed"} if "retries_after_signature_error" in self.faults else set())
         self.client = EvccClient(self.trace, ev=ev, offers=offers,
                                  mode=str(params.get("mode", "DC")), sdp_target=self.sdp_target,
                                  sdp_port=self.sdp_port, timers=_timers(params), judge=False,
-                                 script=Script(actions_for("ev", self.version, self.faults)), faults=self.faults,
-                                 want_tls=bool(params.get("tls", False)))
+                                 script=Script(actions_for("ev", self.version, self.faults)), faults=client_faults,
+                                 want_tls=bool(params.get("tls", False)),
+                                 ssl_context=_ev_tls(params, self.version, self.faults))
+        if params.get("contract_chain") and params.get("contract_key"):
+            from .pnc import EvPnc
+            self.client.pnc = EvPnc.from_files(params, self.faults)
         self.plugged: asyncio.Task | None = None
         if "power_before_precharge_done" in self.faults:
             self.client.ev_hook = lambda logic: setattr(logic, "power_early", True)
@@ -104,7 +133,11 @@ class ReferenceEvse(LoopSimulator):
         timers = _timers(params)
         self.server = SeccServer(self.trace, evse=evse, families=families, host=str(params.get("host", "::1")),
                                  port=0, sdp_host="::1", sdp_port=0, timers=timers, judge=False,
+                                 ssl_context=_evse_tls(params, self.version, self.faults),
                                  script=Script(actions_for("evse", self.version, self.faults)), faults=self.faults, name="reference EVSE")
+        if params.get("mo_root"):
+            from .pnc import SeccPnc
+            self.server.pnc = SeccPnc.from_files(params, self.faults)
 
     @property
     def sdp_port(self) -> int:

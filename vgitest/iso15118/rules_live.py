@@ -51,3 +51,18 @@ RULES.add("V2G-TLS", "fail", "TLS is used as negotiated by SDP (TLS 1.2 for ISO 
           "and ISO 15118-20 (TLS 1.3, mutual authentication)", protocol=P)
 RULES.add("V2G-NO-SESSION", "fail", "The peer starts a V2G session (SDP, TCP, SAP, SessionSetup) when it should",
           "V2G communication setup", protocol=P)
+RULES.add("V2G-PNC-SIGNATURE", "fail", "Plug & Charge signatures: AuthorizationReq and MeteringReceiptReq are "
+          "signed with the contract key over their EXI fragments (the SECC verifies them against the contract "
+          "certificate of PaymentDetailsReq and answers FAILED_SignatureError / FAILED_MeteringSignatureNotValid "
+          "when they do not verify); CertificateInstallationRes is signed by the CPS leaf",
+          "ISO 15118-2 xmldsig profile (AuthorizationReq, MeteringReceiptReq, CertificateInstallationRes)",
+          protocol=P)
+RULES.add("V2G-PNC-CHALLENGE", "fail", "The SECC issues a fresh 16-byte GenChallenge in PaymentDetailsRes; the EV "
+          "returns exactly it in the signed AuthorizationReq, and the SECC answers FAILED_ChallengeInvalid otherwise",
+          "ISO 15118-2 PaymentDetails / Authorization (GenChallenge)", protocol=P)
+RULES.add("V2G-PNC-CERTIFICATE", "fail", "Plug & Charge certificate chains verify: the contract chain of "
+          "PaymentDetailsReq against the MO root (FAILED_CertChainError otherwise), the provisioning and contract "
+          "chains of CertificateInstallationRes against the V2G and MO roots",
+          "ISO 15118-2 PaymentDetails, CertificateInstallation; certificate profiles (Annex F)", protocol=P)
+RULES.add("V2G-PNC-RECEIPT", "fail", "A Plug & Charge EV answers ReceiptRequired=true with a signed "
+          "MeteringReceiptReq before the next charge-loop request", "ISO 15118-2 MeteringReceipt", protocol=P)

@@ -97,11 +97,14 @@ class SeccServer:
         self._n = 0
         self.session_started = asyncio.Event()
         self.evse_hook: Callable[[Any], None] | None = None  # called with each new EVSE logic (tests tweak it)
+        self.pnc: Any = None  # Plug & Charge checks and answers (pnc.SeccPnc), ISO-2
+        self.tls_expect_refusal: str | None = None  # a test presents a bad certificate: the EV must refuse it
+        self.sdp_security_asked: int | None = None  # Security byte of the last SDP request
 
     # --- lifecycle ------------------------------------------------------------------------------------------
     async def start(self) -> "SeccServer":
-        self._server = await asyncio.start_server(self._accept, self.host, self.port, ssl=self.ssl_context,
-                                                  reuse_address=True)
+        # TLS is started per connection (pnc.accept_tls): it notices an EV that connects without it
+        self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
         responder = sdp.SdpResponder(self._sdp_answer, self._sdp_seen)
         self._sdp_tr, self.sdp_port = await sdp.start_responder(self.sdp_host, self.sdp_port, responder)
@@ -119,6 +122,7 @@ class SeccServer:
 
     # --- SDP --------------------------------------------------------------------------------------------------
     def _sdp_answer(self, security: int, transport: int, peer: tuple[str, int]) -> bytes | None:
+        self.sdp_security_asked = security
         if not self.sdp_enabled or "no_sdp_answer" in self.faults:
             return None
         offered = sdp.TLS if self.ssl_context is not None else sdp.NO_TLS
@@ -166,6 +170,10 @@ class SeccServer:
                 self._tasks.discard(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tls_meta: dict[str, Any] = {}
+        if self.ssl_context is not None:  # pauses reading before its first await
+            from .pnc import accept_tls
+            tls_meta = await accept_tls(self, reader, writer)
         self._n += 1
         peer = writer.get_extra_info("peername") or ("?", 0)
         local = writer.get_extra_info("sockname") or ("?", 0)
@@ -176,10 +184,11 @@ class SeccServer:
         link = Link(reader, writer, self.trace, wire, connection=conn, peer_is_dut=self.judge)
         s = SeccSession(link, time.monotonic_ns())
         self.sessions.append(s)
-        link.event("OPEN", peer=list(peer)[:2], tls=wire.tls)
+        link.event("OPEN", peer=list(peer)[:2], **{"tls": wire.tls, **tls_meta})
         self.session_started.set()
-        if not self.accepting:
-            s.end_reason = "refused: not accepting sessions"
+        if not self.accepting or tls_meta.get("tls_error"):
+            s.end_reason = f"TLS: {tls_meta['tls_error']}" if tls_meta.get("tls_error") else \
+                "refused: not accepting sessions"
             await link.close()
             s.closed_by = "secc"
             s.done.set()
@@ -421,6 +430,10 @@ class SeccServer:
                                    f"voltage is {now_v:.0f} V, not the {tgt:.0f} V the EV asked for in PreCharge")
             if logic is None:
                 logic = f.evse(self.evse)
+            if self.pnc is not None and failure is None:  # Plug & Charge: chains, signatures, GenChallenge
+                if self.judge:
+                    self.pnc.check_receipt_due(self, s, got, name)
+                failure = self.pnc.check_request(self, got, name, body, logic)
             # --- the answer ---
             acts = self.script.take(name)
             s.scripted = s.scripted or bool(acts)
@@ -491,6 +504,8 @@ class SeccServer:
         header = next((a.header for a in acts if a.header is not None), None)
         pt = next((a.payload_type for a in acts if a.payload_type is not None), None)
         msg = f.wrap(name, body, sid)
+        if self.pnc is not None:
+            msg = self.pnc.outgoing(name, msg)
         if raw_payload is None:
             try:
                 payload = encode(msg, f.schema_of(name))

@@ -31,3 +31,36 @@ def assert_charged(s: Any) -> None:
 def assert_ev_stopped(s: Any) -> None:
     """An SECC-side session the EV ended by closing the connection (after a failure it provoked)."""
     assert s.closed_by == "ev", f"the EV did not close the connection: {s.end_reason}"
+
+
+# --- TLS and Plug & Charge (suites/iso15118_2/test_*_pnc.py) --------------------------------------------------------
+
+def open_meta(fake: Any, s: Any) -> dict[str, Any]:
+    """The trace OPEN event meta of a session's connection: tls, tls_version, tls_cipher or tls_error."""
+    link = getattr(s, "link", None)
+    conn = link.connection if link is not None else None
+    for f in fake.trace:
+        if f.kind == "OPEN" and f.connection == conn:
+            return dict(f.meta)
+    return {}
+
+
+def ev_pnc(evcc: Any) -> Any:
+    """The fake EVCC's Plug & Charge side (pnc.EvPnc): per-test knobs tamper, unsigned, wrong_challenge, install,
+    contract. Inconclusive without PnC material (PICS PnC and a test PKI)."""
+    from ..verdict import Inconclusive
+    pnc = getattr(evcc, "pnc", None)
+    if pnc is None or pnc.contract is None:
+        raise Inconclusive("this test needs Plug & Charge material: PICS PnC and tls_material = \"generated\" (or "
+                           "contract_chain/contract_key/mo_root files in the PIXIT)")
+    return pnc
+
+
+def request_of(s: Any, name: str) -> Any:
+    """The first request ``name`` of an SECC-side session (a trace frame), or None."""
+    return next((f for f in s.requests if f.name == name), None)
+
+
+def header_signature(frame: Any) -> Any:
+    from .pnc import _header_signature
+    return _header_signature(frame)
