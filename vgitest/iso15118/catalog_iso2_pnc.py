@@ -1,5 +1,5 @@
 """Plug & Charge and TLS faults of the reference EV and EVSE for ISO 15118-2: each is caught by its named test in
-suites/iso15118_2/test_secc_pnc.py / test_evcc_pnc.py, run under the PnC profiles (reference-evse-iso2-pnc,
+suites/iso15118_2/test_iso2_secc_pnc.py / test_iso2_evcc_pnc.py, run under the PnC profiles (reference-evse-iso2-pnc,
 reference-ev-iso2-pnc). All of them are flags the engines and :mod:`.pnc` read; none needs a scripted action."""
 
 from __future__ import annotations

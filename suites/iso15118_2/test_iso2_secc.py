@@ -218,7 +218,7 @@ def test_TC_SECC_CMN_VTB_PaymentServiceSelection_001(evcc):
     assert_charged(s)
 
 
-@case("TC_SECC_CMN_VTB_PaymentServiceSelection_002", "Evse")
+@case("TC_SECC_CMN_VTB_PaymentServiceSelection_002", "Evse", "!PnC")  # an EVSE offering only external payment
 def test_TC_SECC_CMN_VTB_PaymentServiceSelection_002(evcc):
     """A payment option the EVSE did not offer: FAILED_PaymentSelectionInvalid."""
     evcc.send("PaymentServiceSelectionReq", patch={"SelectedPaymentOption": "Contract"},
