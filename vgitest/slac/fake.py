@@ -296,10 +296,14 @@ class FakeSlacEvse(_FakeSlac):
         link = ShapedLink(open_link(self.ifname, self.namespace), _types(drop_first))
         role = SlacEvse(link, (), self.timers, init_timeout=self.init_timeout, session_timeout=self.session_timeout)
         fut = self.loop.submit(self._drive(role, link))
-        if plug_in:
-            self._perform("plug_in")  # the socket is already bound: the EV's first frame cannot be missed
         limit = timeout or (self.init_timeout + self.timers.ev_atten_results + self.session_timeout + 5)
-        result = fut.result(limit + self.settle_s)
+        try:
+            if plug_in:
+                self._perform("plug_in")  # the socket is already bound: the EV's first frame cannot be missed
+            result = fut.result(limit + self.settle_s)
+        except BaseException:
+            fut.cancel()  # the emulated EVSE stops (and closes its socket) when plugging in failed or hung
+            raise
         return self._finish(link, result)
 
 
@@ -314,10 +318,14 @@ class FakeSlacEv(_FakeSlac):
         self._require()
         assert self.loop is not None
         link = ShapedLink(open_link(self.ifname, self.namespace), _types(drop_first), decoy_match)
-        if plug_in:
-            self._perform("plug_in")
-        if self.start_delay_s:
-            time.sleep(self.start_delay_s)
+        try:
+            if plug_in:
+                self._perform("plug_in")
+            if self.start_delay_s:
+                time.sleep(self.start_delay_s)
+        except BaseException:
+            link.close()  # no loop has read from it yet
+            raise
         role = SlacEv(link, tuple(ev_behaviour), self.timers)
         result = self.loop.run(self._drive(role, link), timeout=timeout)
         return self._finish(link, result)
