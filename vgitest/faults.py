@@ -73,7 +73,9 @@ CATALOG_MODULES = {"OCPP": ("vgitest.ocpp.station.catalog", "vgitest.ocpp.statio
                    "OpenADR": ("vgitest.openadr.ven.catalog", "vgitest.openadr.ven.catalog:OADR_FAULTS"),
                    "IEEE 2030.5": ("vgitest.sep2.client.catalog", "vgitest.sep2.client.catalog:SEP2_FAULTS"),
                    "ISO 15118 EV": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EV_FAULTS"),
-                   "ISO 15118 EVSE": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EVSE_FAULTS")}
+                   "ISO 15118 EVSE": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EVSE_FAULTS"),
+                   "SLAC EV": ("vgitest.slac.catalog", "vgitest.slac.catalog:SLAC_EV_FAULTS"),
+                   "SLAC EVSE": ("vgitest.slac.catalog", "vgitest.slac.catalog:SLAC_EVSE_FAULTS")}
 
 
 def all_catalogs() -> list[FaultCatalog]:

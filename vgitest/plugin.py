@@ -178,8 +178,8 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
         rec["start"], rec["fstart"], rec["start_ns"] = 0, 0, 0
     if run.csms is not None and peer is run.csms:
         _ocpp_checks(run, rec)
-    elif peer is run.v2g:
-        pass  # the fake SECC/EVCC judge every frame as it arrives (timing at the socket)
+    elif peer is run.v2g or peer is run.slac:
+        pass  # the fake SECC/EVCC/SLAC peers judge every frame themselves (timing at the socket)
     else:
         if peer is run.sep2:
             from .sep2 import checks as trace_checks
@@ -306,6 +306,13 @@ def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Fi
             out["pcapng"] = str(d / "capture.pcapng")
     except Exception as exc:  # evidence must never turn a verdict into an error
         (d / "capture.error.txt").write_text(f"pcapng not written: {exc!r}\n", encoding="utf-8")
+    if run.protocol == "slac":  # layer-2 frames, no TCP: an Ethernet capture of the test's SLAC frames
+        try:
+            from .slac.capture import write_pcapng as write_slac_pcapng
+            if write_slac_pcapng(frames, d / "capture.pcapng"):
+                out["pcapng"] = str(d / "capture.pcapng")
+        except Exception as exc:  # evidence must never turn a verdict into an error
+            (d / "capture.error.txt").write_text(f"pcapng not written: {exc!r}\n", encoding="utf-8")
     import json
     summary = {"verdict": rec.get("verdict").name if rec.get("verdict") else None,
                "findings": [f.to_dict() for f in findings], "harness_latency": rec.get("latency"),
@@ -459,6 +466,41 @@ def evcc(vgi_run: VgiRun, dut: Any, request: pytest.FixtureRequest) -> Any:
     fake = _started(vgi_run.ensure_v2g(), request)
     fake.reset_for_test()
     return fake
+
+
+# --- ISO 15118-3 SLAC fixtures ------------------------------------------------------------------------------
+@pytest.fixture
+def slac(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The fake SLAC peer of this profile's role (a fake EVSE tests an EV, a fake EV tests an EVSE):
+    `slac.match()` runs one matching session with the device and returns what it saw. NOT_APPLICABLE where the
+    link cannot be made (no network namespaces for the veth pair)."""
+    fake = vgi_run.ensure_slac()
+    if fake.unavailable:
+        rec = request.node.stash.get(RECORD, None)
+        if rec is not None:
+            rec["verdict"] = Verdict.NOT_APPLICABLE
+        _not_applicable(f"NOT_APPLICABLE: {fake.unavailable}")
+    fake = _started(fake, request)
+    fake.dut = request.getfixturevalue("dut")
+    fake.dut_recording = getattr(vgi_run.simulator, "own_records", None)
+    fake.reset_for_test()
+    return fake
+
+
+@pytest.fixture
+def slac_evse(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The fake SLAC EVSE (an EV under test)."""
+    if vgi_run.dut_role != "ev":
+        raise Inconclusive("the fake SLAC EVSE tests an EV: this profile's [dut] role is not \"ev\"")
+    return request.getfixturevalue("slac")
+
+
+@pytest.fixture
+def slac_ev(vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
+    """The fake SLAC EV (an EVSE under test)."""
+    if vgi_run.dut_role != "evse":
+        raise Inconclusive("the fake SLAC EV tests an EVSE: this profile's [dut] role is not \"evse\"")
+    return request.getfixturevalue("slac")
 
 
 # --- IEEE 2030.5 fixtures -----------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ SIMULATORS = {("ocpp", "1.6"): "vgitest.ocpp.station.v16:Station16",
               ("ocpp", "2.0.1"): "vgitest.ocpp.station.v201:Station201",
               ("openadr", "2.0b"): "vgitest.openadr.ven.reference:ReferenceVen",
               ("sep2", "2018"): "vgitest.sep2.client.reference:ReferenceDerClient"}
-PEER_NAMES = {"ocpp": "FAKE-CSMS", "openadr": "FAKE-VTN", "sep2": "FAKE-2030.5", "iso15118": "FAKE-V2G"}
+PEER_NAMES = {"ocpp": "FAKE-CSMS", "openadr": "FAKE-VTN", "sep2": "FAKE-2030.5", "iso15118": "FAKE-V2G",
+              "slac": "FAKE-SLAC"}
 
 
 @dataclasses.dataclass
@@ -57,6 +58,7 @@ class VgiRun:
         self.vtn: Any = None
         self.sep2: Any = None  # the fake IEEE 2030.5 server
         self.v2g: Any = None  # the fake SECC (EV under test) or fake EVCC (EVSE under test)
+        self.slac: Any = None  # the fake SLAC EVSE (EV under test) or fake SLAC EV (EVSE under test)
         self.csip_pki: Any = None  # the generated CSIP test PKI of this run, if any
         self.oadr_pki: Any = None  # the generated OpenADR test PKI of this run, if any
         self.v2g_pki: Any = None  # the generated ISO 15118 test PKI of this run, if any
@@ -93,7 +95,7 @@ class VgiRun:
     @property
     def peer(self) -> Any:
         """The fake peer running for this DUT (None before a test started it)."""
-        return next((p for p in (self.vtn, self.sep2, self.v2g, self.csms) if p is not None), None)
+        return next((p for p in (self.vtn, self.sep2, self.v2g, self.slac, self.csms) if p is not None), None)
 
     def ensure_peer(self) -> Any:
         """Start the fake peer the DUT's protocol needs: the fake CSMS (OCPP) or the fake VTN (OpenADR)."""
@@ -103,6 +105,8 @@ class VgiRun:
             return self.ensure_sep2()
         if self.protocol == "iso15118":
             return self.ensure_v2g()
+        if self.protocol == "slac":
+            return self.ensure_slac()
         return self.ensure_csms()
 
     def adapter_kind(self) -> str:
@@ -260,6 +264,15 @@ class VgiRun:
             if pnc_on else None
         return ctx, pnc
 
+    # --- ISO 15118-3 SLAC ---------------------------------------------------------------------------------------
+    def ensure_slac(self) -> Any:
+        """The fake SLAC peer of the DUT's role, on a veth pair in namespaces (PIXIT interface = "veth") or on the
+        vendor's interface; its `unavailable` says why not when namespaces cannot be made."""
+        if self.slac is None:
+            from .slac.fake import from_pixit
+            self.slac = from_pixit(self.dut_role, self.require_profile().pixit, self.budgets).start()
+        return self.slac
+
     # --- IEEE 2030.5 -----------------------------------------------------------------------------------------
     def ensure_sep2(self) -> Any:
         if self.sep2 is None:
@@ -395,6 +408,9 @@ class VgiRun:
         if self.v2g is not None:
             self.v2g.stop()
             self.v2g = None
+        if self.slac is not None:
+            self.slac.stop()
+            self.slac = None
 
     # --- verdict inputs -----------------------------------------------------------------------------------
     @staticmethod
