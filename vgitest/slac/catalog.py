@@ -14,7 +14,7 @@ SLAC_EVSE_FAULTS = FaultCatalog("SLAC EVSE")
 WARN_RULES = {"SLAC-FRAME-PADDING", "SLAC-START-ATTEN-COUNT", "SLAC-BATCH-INTERVAL", "SLAC-PARM-RETRY",
               "SLAC-ATTEN-CHAR-SOUNDS", "SLAC-SOUND-COUNTER"}
 
-# reference EVSE, caught by the fake EV (suites/slac/test_secc.py): fault -> test ids without "test_"
+# reference EVSE, caught by the fake EV (suites/slac/test_slac_secc.py): fault -> test ids without "test_"
 _EVSE: dict[str, tuple[str, ...]] = {
     "no_parm_cnf": ("TC_SECC_CMN_VTB_CmSlacParm_001", "TC_SECC_CMN_VTB_CmSlacParm_002"),
     "late_parm_cnf": ("TC_SECC_CMN_VTB_CmSlacParm_001", "TC_SECC_CMN_VTB_CmSlacParm_002"),
@@ -33,7 +33,7 @@ _EVSE: dict[str, tuple[str, ...]] = {
     "set_key_mismatch": ("TC_SECC_CMN_VTB_CmSlacMatch_003",),
 }
 
-# reference EV, caught by the fake EVSE (suites/slac/test_evcc.py)
+# reference EV, caught by the fake EVSE (suites/slac/test_slac_evcc.py)
 _EV: dict[str, tuple[str, ...]] = {
     "parm_req_flood": ("TC_EVCC_CMN_VTB_CmSlacParm_001", "TC_EVCC_CMN_VTB_CmSlacParm_002"),
     "unpadded_frames": ("TC_EVCC_CMN_VTB_CmSlacParm_003",),
