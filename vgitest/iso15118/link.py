@@ -38,6 +38,10 @@ class Link:
         self.rx_ns = 0  # socket time of the last chunk read (set by `tap`)
         self.rx_wall = 0.0
         tap(writer, self)
+        early = bytes(getattr(reader, "_buffer", b""))  # bytes that arrived before the tap (e.g. during a TLS
+        if early and wire is not None:  # upgrade): keep them in the wire log, at the earliest time we know
+            self.rx_ns, self.rx_wall = time.monotonic_ns(), time.time()
+            wire.add(self.rx_ns, self.rx_wall, self.rx, early)
 
     @property
     def rx(self) -> Direction:
