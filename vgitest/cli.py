@@ -31,6 +31,8 @@ REFERENCE_RUNS: tuple[tuple[str, ...], ...] = (
     ("din70121-ev", "reference-ev-din", "din70121"),
     ("iso15118-2-evse", "reference-evse-iso2", "iso15118_2"),
     ("iso15118-2-ev", "reference-ev-iso2", "iso15118_2"),
+    ("iso15118-2-pnc-evse", "reference-evse-iso2-pnc", "iso15118_2"),  # Plug & Charge over TLS 1.2
+    ("iso15118-2-pnc-ev", "reference-ev-iso2-pnc", "iso15118_2"),
     ("slac-evse", "reference-slac-evse", "slac"),
     ("slac-ev", "reference-slac-ev", "slac"),
 )
