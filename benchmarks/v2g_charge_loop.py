@@ -78,6 +78,8 @@ def machine() -> dict[str, Any]:
 async def session(family: str, n: int) -> tuple[SeccServer, Any]:
     """One DC session whose charge loop lasts exactly ``n`` answers; returns the fake SECC and the EV's result."""
     res_name = LOOP[family][1]
+    from vgitest.iso15118.fake import settle_heap
+    settle_heap((family,))  # what the fake SECC fixture does at start (gc.freeze after loading the grammars)
     srv = await SeccServer(Trace(), families=(family,), judge=True).start()
     ev = EvParams(soc=30.0, target_soc=100.0, soc_per_s=0.001, loop_interval_s=0.0)
     cli = EvccClient(Trace(), ev=ev, offers=(family,), mode="DC", sdp_port=srv.sdp_port, judge=False)

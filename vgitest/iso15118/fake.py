@@ -23,7 +23,7 @@ from .secc import SeccServer, SeccSession
 from .timers import Timers
 
 
-def _settle_heap(families: tuple[str, ...]) -> None:
+def settle_heap(families: tuple[str, ...]) -> None:
     """Load the EXI grammars now and move everything alive into the garbage collector's permanent generation:
     a full collection over the ~120,000 grammar objects paused the charge loop for 60-140 ms on a 2-core VM
     (benchmarks/v2g_charge_loop.py), longer than the 25 ms an EVSE has for a CurrentDemandRes."""
@@ -62,7 +62,7 @@ class FakeSecc:
         self.keylog: Any = None  # the run's TLS key log file
 
     def start(self) -> "FakeSecc":
-        _settle_heap(self._cfg["families"])  # type: ignore[arg-type]
+        settle_heap(self._cfg["families"])  # type: ignore[arg-type]
         self.loop = BackgroundLoop("vgitest-fake-secc")
         self.server = SeccServer(self.trace, evse=dataclasses.replace(self.defaults), script=self.script,
                                  judge=True, **self._cfg)  # type: ignore[arg-type]
@@ -170,7 +170,7 @@ class FakeEvcc:
         self.tls_required = False  # the EVSE declares TLS (PICS Tls)
 
     def start(self) -> "FakeEvcc":
-        _settle_heap(self.offers)
+        settle_heap(self.offers)
         self.loop = BackgroundLoop("vgitest-fake-evcc")
         self.client = EvccClient(self.trace, ev=dataclasses.replace(self.defaults), offers=self.offers,
                                  mode=self.mode, sdp_target=self.sdp_target, sdp_port=self.sdp_port,
