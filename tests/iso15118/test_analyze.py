@@ -25,17 +25,6 @@ SID = bytes.fromhex("0102030405060708")
 pytestmark = pytest.mark.usefixtures("schemas_available")
 
 
-@pytest.fixture(scope="session")
-def schemas_available() -> None:
-    from vgitest.exi import load
-    from vgitest.upstream import UpstreamError
-
-    try:
-        load("iso-2")
-    except UpstreamError as e:
-        pytest.skip(f"ISO 15118 schemas unavailable: {e}")
-
-
 # ---- message builders ----------------------------------------------------------------------------------
 
 def sap_req(ids: Sequence[int] = (1,)) -> bytes:

@@ -24,17 +24,6 @@ SID = b"\x11" * 8
 pytestmark = pytest.mark.usefixtures("schemas_available")
 
 
-@pytest.fixture(scope="session")
-def schemas_available() -> None:
-    from vgitest.exi import load
-    from vgitest.upstream import UpstreamError
-
-    try:
-        load("iso-2")
-    except UpstreamError as e:
-        pytest.skip(f"ISO 15118 schemas unavailable: {e}")
-
-
 F = family.get("iso-2")
 
 

@@ -14,17 +14,6 @@ from vgitest.trace import Trace
 pytestmark = pytest.mark.usefixtures("schemas_available")
 
 
-@pytest.fixture(scope="session")
-def schemas_available() -> None:
-    from vgitest.exi import load
-    from vgitest.upstream import UpstreamError
-
-    try:
-        load("iso-2")
-    except UpstreamError as e:
-        pytest.skip(f"ISO 15118 schemas unavailable: {e}")
-
-
 def _session(family: str, mode: str, script: Any = None) -> Any:
     # imported here: the roles register the live rule ids, which test_analyze.py's coverage check does not expect
     from vgitest.iso15118.evcc import EvccClient

@@ -25,17 +25,6 @@ from vgitest.trace import Trace
 pytestmark = pytest.mark.usefixtures("schemas_available")
 
 
-@pytest.fixture(scope="session")
-def schemas_available() -> None:
-    from vgitest.exi import load
-    from vgitest.upstream import UpstreamError
-
-    try:
-        load("iso-2")
-    except UpstreamError as e:
-        pytest.skip(f"ISO 15118 schemas unavailable: {e}")
-
-
 CASES = [("din", "DC"), ("iso-2", "DC"), ("iso-2", "AC"), ("iso-20", "DC"), ("iso-20", "AC"), ("iso-20", "DC_BPT"),
          ("iso-20", "AC_BPT")]
 LOOP = {("din", "DC"): "CurrentDemandReq", ("iso-2", "DC"): "CurrentDemandReq", ("iso-2", "AC"): "ChargingStatusReq",

@@ -28,17 +28,6 @@ CBV2G_SIGNED_INFO = bytes.fromhex(
     "239b4b396b6b7b93291b2b1b239b096b9b4309a9899203808101820283038dc0")
 
 
-@pytest.fixture(scope="session")
-def schemas_available() -> None:
-    from vgitest.exi import load
-    from vgitest.upstream import UpstreamError
-
-    try:
-        load("iso-2")
-    except UpstreamError as e:
-        pytest.skip(f"ISO 15118 schemas unavailable: {e}")
-
-
 pytestmark = pytest.mark.usefixtures("schemas_available")
 
 
