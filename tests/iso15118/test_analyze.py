@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from vgitest.cli import main
-from vgitest.findings import RULES
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "v2g"
 EVCC, SECC = "fe80::1", "fe80::2"

@@ -24,7 +24,7 @@ from . import rules_live  # noqa: F401
 from . import sdp
 from .link import Link
 from .params import EvParams, from_physical, from_rational
-from .script import Action, Script, apply_patch
+from .script import Script, apply_patch
 from .timers import Timers
 
 OK_PREFIX = ("OK",)

@@ -224,7 +224,6 @@ class SeccServer:
 
     async def _session(self, s: SeccSession) -> None:
         link = s.link
-        family_name = s.family
         comm_setup = self.timers.value("iso-2", "communication_setup")
         # --- supportedAppProtocol ---
         while True:
@@ -285,7 +284,7 @@ class SeccServer:
                 await self._watch_after(s, "supportedAppProtocolReq", res, failed=True)
             return
         f = fam.get(chosen[0])
-        family_name = s.family = f.name
+        s.family = f.name
         link.family = f
         link.version = f.name
         await self._loop(s, f)
