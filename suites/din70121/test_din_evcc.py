@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from vgitest.iso15118.suite import assert_ev_stopped, case, ev_session
+from vgitest.iso15118 import suite as v
+from vgitest.iso15118.suite import case
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "din")
-
-
-def _charged(s) -> None:
-    names = s.names()
-    assert "SessionStopReq" in names, f"the EV did not end with SessionStop: {s.end_reason} ({names[-6:]})"
 
 
 @case("TC_EVCC_CMN_VTB_SDP_001", "Ev")
@@ -20,128 +16,105 @@ def test_TC_EVCC_CMN_VTB_SDP_001(secc, dut, vgi_profile):
     """After plug-in the EV discovers the SECC with a valid SDP request and opens the V2G session."""
     s = secc.next_session_or_finding(dut, vgi_profile)
     assert s is not None, "no V2G session after plug-in"
-    _charged(s)
+    assert "SessionStopReq" in s.names(), s.end_reason
 
 
 @case("TC_EVCC_CMN_VTB_SupportedAppProtocol_001", "Ev")
 def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_001(secc, dut, vgi_profile):
     """The EV opens with supportedAppProtocolReq: distinct SchemaIDs and priorities, DIN among them."""
-    s = ev_session(secc, dut, vgi_profile)
-    assert s.sap_code == "OK_SuccessfulNegotiation", (s.sap_code, s.end_reason)
-    _charged(s)
+    assert v.ev_charges(secc, dut, vgi_profile).sap_code == "OK_SuccessfulNegotiation"
 
 
 @case("TC_EVCC_CMN_VTB_SupportedAppProtocol_002", "Ev")
 def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_002(secc, dut, vgi_profile):
     """The SECC answers Failed_NoNegotiation: the EV sends nothing more and closes the connection."""
-    secc.answer("supportedAppProtocolReq", code="Failed_NoNegotiation", patch={"SchemaID": None})
-    s = ev_session(secc, dut, vgi_profile)
-    assert_ev_stopped(s)
+    v.ev_stops(secc, dut, vgi_profile, "supportedAppProtocolReq", code="Failed_NoNegotiation",
+               patch={"SchemaID": None})
 
 
 @case("TC_EVCC_CMN_VTB_SessionSetup_001", "Ev")
 def test_TC_EVCC_CMN_VTB_SessionSetup_001(secc, dut, vgi_profile):
     """The EV sets up a session with SessionID 0 and uses the assigned SessionID from then on, in sequence."""
-    s = ev_session(secc, dut, vgi_profile)
+    s = v.ev_charges(secc, dut, vgi_profile)
     assert s.names()[:2] == ["supportedAppProtocolReq", "SessionSetupReq"], s.names()[:3]
-    _charged(s)
 
 
 @case("TC_EVCC_CMN_VTB_SessionSetup_004", "Ev")
 def test_TC_EVCC_CMN_VTB_SessionSetup_004(secc, dut, vgi_profile):
     """SessionSetupRes with FAILED: the EV stops (no further request, connection closed)."""
-    secc.answer("SessionSetupReq", code="FAILED")
-    assert_ev_stopped(ev_session(secc, dut, vgi_profile))
+    v.ev_stops(secc, dut, vgi_profile, "SessionSetupReq", code="FAILED")
 
 
 @case("TC_EVCC_CMN_VTB_ServiceDiscovery_001", "Ev")
 def test_TC_EVCC_CMN_VTB_ServiceDiscovery_001(secc, dut, vgi_profile):
     """ServiceDiscoveryReq with a valid V2GTP header and the session's SessionID; external payment selected."""
-    s = ev_session(secc, dut, vgi_profile)
-    assert "ServicePaymentSelectionReq" in s.names(), s.names()
-    _charged(s)
+    assert "ServicePaymentSelectionReq" in v.ev_charges(secc, dut, vgi_profile).names()
 
 
 @case("TC_EVCC_DC_VTB_ChargeParameterDiscovery_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_ChargeParameterDiscovery_001(secc, dut, vgi_profile):
     """ChargeParameterDiscoveryReq follows ContractAuthentication, with DC_extended and the EV's limits."""
-    s = ev_session(secc, dut, vgi_profile)
-    assert "ChargeParameterDiscoveryReq" in s.names(), s.names()
-    _charged(s)
+    assert "ChargeParameterDiscoveryReq" in v.ev_charges(secc, dut, vgi_profile).names()
 
 
 @case("TC_EVCC_DC_VTB_CableCheck_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CableCheck_001(secc, dut, vgi_profile):
     """The EV repeats CableCheckReq while the SECC answers Ongoing, then goes on to PreCharge."""
     secc.evse.cable_check_rounds = 3
-    s = ev_session(secc, dut, vgi_profile)
-    assert s.names().count("CableCheckReq") == 4, s.names()
-    _charged(s)
+    assert v.ev_charges(secc, dut, vgi_profile).names().count("CableCheckReq") == 4
 
 
 @case("TC_EVCC_DC_VTB_CableCheck_006", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CableCheck_006(secc, dut, vgi_profile):
     """No CableCheckRes: the EV stops after V2G_EVCC_Msg_Timeout (no retry, connection closed)."""
-    secc.answer("CableCheckReq", silence=True)
-    assert_ev_stopped(ev_session(secc, dut, vgi_profile))
+    v.ev_stops(secc, dut, vgi_profile, "CableCheckReq", silence=True)
 
 
 @case("TC_EVCC_DC_VTB_CableCheck_007", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CableCheck_007(secc, dut, vgi_profile):
     """CableCheck stays Ongoing: the EV gives up when its cable-check timeout has passed."""
-    secc.answer("CableCheckReq", processing="Ongoing")
-    assert_ev_stopped(ev_session(secc, dut, vgi_profile))
+    v.ev_stops(secc, dut, vgi_profile, "CableCheckReq", processing="Ongoing")
 
 
 @case("TC_EVCC_DC_VTB_PreCharge_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_PreCharge_001(secc, dut, vgi_profile):
     """The EV pre-charges until the SECC's voltage matches its battery, then asks for power."""
     secc.evse.precharge_step_v = 100
-    s = ev_session(secc, dut, vgi_profile)
-    assert s.names().count("PreChargeReq") >= 3, s.names()
-    _charged(s)
+    assert v.ev_charges(secc, dut, vgi_profile).names().count("PreChargeReq") >= 3
 
 
 @case("TC_EVCC_DC_VTB_PreCharge_006", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_PreCharge_006(secc, dut, vgi_profile):
     """The SECC's voltage never rises: the EV gives up when its pre-charge timeout has passed."""
     secc.evse.precharge_step_v = 0
-    assert_ev_stopped(ev_session(secc, dut, vgi_profile))
+    v.assert_ev_stopped(v.ev_session(secc, dut, vgi_profile))
 
 
 @case("TC_EVCC_DC_VTB_PowerDelivery_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_PowerDelivery_001(secc, dut, vgi_profile):
     """PowerDelivery starts the charge loop and stops it before WeldingDetection."""
-    s = ev_session(secc, dut, vgi_profile)
-    assert s.names().count("PowerDeliveryReq") == 2, s.names()
-    _charged(s)
+    assert v.ev_charges(secc, dut, vgi_profile).names().count("PowerDeliveryReq") == 2
 
 
 @case("TC_EVCC_DC_VTB_CurrentDemand_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CurrentDemand_001(secc, dut, vgi_profile):
     """The charge loop: consistent targets, each request within the SECC's sequence timeout, to the end."""
-    s = ev_session(secc, dut, vgi_profile)
-    assert s.names().count("CurrentDemandReq") >= 3, s.names()
-    _charged(s)
+    assert v.ev_charges(secc, dut, vgi_profile).names().count("CurrentDemandReq") >= 3
 
 
 @case("TC_EVCC_DC_VTB_CurrentDemand_002", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CurrentDemand_002(secc, dut, vgi_profile):
     """CurrentDemandRes with FAILED: the EV stops."""
-    secc.answer("CurrentDemandReq", nth=2, code="FAILED")
-    assert_ev_stopped(ev_session(secc, dut, vgi_profile))
+    v.ev_stops(secc, dut, vgi_profile, "CurrentDemandReq", nth=2, code="FAILED")
 
 
 @case("TC_EVCC_DC_VTB_CurrentDemand_005", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CurrentDemand_005(secc, dut, vgi_profile):
     """No CurrentDemandRes: the EV stops after its 250 ms message timeout."""
-    secc.answer("CurrentDemandReq", nth=2, silence=True)
-    assert_ev_stopped(ev_session(secc, dut, vgi_profile))
+    v.ev_stops(secc, dut, vgi_profile, "CurrentDemandReq", nth=2, silence=True)
 
 
 @case("TC_EVCC_DC_VTB_SessionStop_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_SessionStop_001(secc, dut, vgi_profile):
     """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
-    s = ev_session(secc, dut, vgi_profile)
-    _charged(s)
-    assert s.closed_by == "ev", s.end_reason
+    assert v.ev_charges(secc, dut, vgi_profile).closed_by == "ev"

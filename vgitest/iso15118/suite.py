@@ -35,6 +35,106 @@ def assert_ev_stopped(s: Any) -> None:
 
 # --- TLS and Plug & Charge (suites/iso15118_2/test_*_pnc.py) --------------------------------------------------------
 
+# --- EVSE under test (the fake EVCC drives) ----------------------------------------------------------------
+def charges(evcc: Any, **charge: Any) -> Any:
+    """One whole session that must run to SessionStopRes; returns it for the case's own assertions."""
+    s = evcc.charge(**charge)
+    assert_charged(s)
+    return s
+
+
+def answers(evcc: Any, response: str, **charge: Any) -> dict[str, Any]:
+    """A whole session, and the body of the first ``response`` the EVSE gave in it."""
+    s = charges(evcc, **charge)
+    res = s.response(response)
+    assert res is not None, f"no {response} in the session: {s.end_reason}"
+    _, body, _ = s.link.family.unwrap(res.body)
+    return body
+
+
+def refused(evcc: Any, request: str, code: str, *, nth: int | None = None, **change: Any) -> Any:
+    """Send ``request`` changed as ``change`` says (send_instead, session_id, patch, ...): the EVSE must answer
+    ``code`` and close the connection."""
+    charge = {k: change.pop(k) for k in ("mode", "offers") if k in change}
+    evcc.send(request, nth=nth, expect_code=code, **change)
+    s = evcc.charge(**charge)
+    assert s.closed_by == "secc", s.end_reason
+    return s
+
+
+def out_of_sequence(evcc: Any, request: str, *, nth: int | None = None, **charge: Any) -> Any:
+    """ServiceDiscoveryReq where ``request`` belongs: FAILED_SequenceError and the connection closed."""
+    return refused(evcc, request, "FAILED_SequenceError", nth=nth, send_instead=("ServiceDiscoveryReq", {}), **charge)
+
+
+def unknown_session(evcc: Any, request: str, **charge: Any) -> Any:
+    """``request`` with a SessionID the EVSE never gave: FAILED_UnknownSession and the connection closed."""
+    return refused(evcc, request, "FAILED_UnknownSession", session_id=bytes.fromhex("5e55104d00000bad"), **charge)
+
+
+def ignored_header(evcc: Any, **frame: Any) -> Any:
+    """SessionSetupReq with a V2GTP header the EVSE must ignore (``header=`` first bytes or ``payload_type=``)."""
+    evcc.send("SessionSetupReq", expect_ignored=True, **frame)
+    return evcc.charge()
+
+
+def offer(namespace: str, major: int, schema_id: int, priority: int) -> dict[str, Any]:
+    return {"ProtocolNamespace": namespace, "VersionNumberMajor": major, "VersionNumberMinor": 0,
+            "SchemaID": schema_id, "Priority": priority}
+
+
+def no_negotiation(evcc: Any) -> Any:
+    """Only an unknown namespace offered: Failed_NoNegotiation, then the EVSE closes the connection."""
+    evcc.send("supportedAppProtocolReq", patch={"AppProtocol": [offer(VENDOR_NS, 1, 1, 1)]},
+              expect_code="Failed_NoNegotiation")
+    s = evcc.charge()
+    assert s.closed_by == "secc", s.end_reason
+    return s
+
+
+def vendor_first(evcc: Any, namespace: str, major: int, family: str) -> Any:
+    """A vendor namespace at priority 1 next to ``namespace`` at priority 2: the EVSE ignores the unknown one."""
+    evcc.send("supportedAppProtocolReq", patch={"AppProtocol": [offer(VENDOR_NS, 1, 2, 1),
+                                                                offer(namespace, major, 1, 2)]})
+    s = charges(evcc)
+    assert s.family == family, (s.sap_code, s.end_reason)
+    return s
+
+
+def silent_after_sap(evcc: Any) -> Any:
+    """The EV goes silent after SAP: the EVSE closes the connection at V2G_SECC_Sequence_Timeout, not before."""
+    evcc.send("SessionSetupReq", silence=True)
+    s = evcc.charge()
+    assert s.closed_by == "secc", s.end_reason
+    return s
+
+
+def paused_and_resumed(evcc: Any, **charge: Any) -> Any:
+    """A session paused with SessionStop(Pause) is joined again with its old SessionID."""
+    first = charges(evcc, pause=True, **charge)
+    again = charges(evcc, resume=True, **charge)
+    assert again.session_id == first.session_id, (first.session_id, again.session_id)
+    return again
+
+
+# --- EV under test (the fake SECC answers) --------------------------------------------------------------------
+def ev_charges(secc: Any, dut: Any, profile: Any, **plug: Any) -> Any:
+    """A session the EV must end with SessionStop; returns it for the case's own assertions."""
+    s = ev_session(secc, dut, profile, **plug)
+    names = s.names()
+    assert "SessionStopReq" in names, f"the EV did not end with SessionStop: {s.end_reason} ({names[-6:]})"
+    return s
+
+
+def ev_stops(secc: Any, dut: Any, profile: Any, request: str, *, nth: int | None = None, plug: Any = None,
+             **answer: Any) -> Any:
+    """The fake SECC answers ``request`` as ``answer`` says (code=, silence=, processing=): the EV must stop."""
+    secc.answer(request, nth=nth, **answer)
+    s = ev_session(secc, dut, profile, **(plug or {}))
+    assert_ev_stopped(s)
+    return s
+
+
 def open_meta(fake: Any, s: Any) -> dict[str, Any]:
     """The trace OPEN event meta of a session's connection: tls, tls_version, tls_cipher or tls_error."""
     link = getattr(s, "link", None)
