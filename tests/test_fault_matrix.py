@@ -23,10 +23,14 @@ from vgitest.sep2.client.catalog import SEP2_FAULTS
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201"),
           "2.0b": ("suites/openadr20b", "reference-ven-20b"), "2018": ("suites/csip", "reference-der-client-csip"),
-          "evse:din": ("suites/din70121", "reference-evse-din"), "ev:din": ("suites/din70121", "reference-ev-din")}
+          "evse:din": ("suites/din70121", "reference-evse-din"), "ev:din": ("suites/din70121", "reference-ev-din"),
+          "evse:iso-20": ("suites/iso15118_20", "reference-evse-iso20"),
+          "ev:iso-20": ("suites/iso15118_20", "reference-ev-iso20")}
 CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
-            "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults}
-MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25}
+            "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
+            "evse:iso-20": EVSE_FAULTS.faults, "ev:iso-20": EV_FAULTS.faults}
+MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25,
+           "evse:iso-20": 25, "ev:iso-20": 25}
 
 
 def _catalog_version(version: str) -> str:

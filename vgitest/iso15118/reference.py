@@ -53,6 +53,7 @@ class ReferenceEv(LoopSimulator):
         self.plugged: asyncio.Task | None = None
         if "power_before_precharge_done" in self.faults:
             self.client.ev_hook = lambda logic: setattr(logic, "power_early", True)
+        self._hook = self.client.ev_hook  # the faults' hook; a plug-in may add a control mode to it
 
     async def _power_on(self) -> None:
         return None
@@ -63,7 +64,7 @@ class ReferenceEv(LoopSimulator):
             await asyncio.gather(self.plugged, return_exceptions=True)
 
     async def do_plug_in(self, mode: str | None = None, pause: bool = False, resume: bool = False,
-                         **ev: Any) -> None:
+                         control_mode: str | None = None, **ev: Any) -> None:
         """Plug in: the EV starts a session in the background (the test waits for it on the fake SECC)."""
         import dataclasses
         if "never_connects" in self.faults:
@@ -75,6 +76,8 @@ class ReferenceEv(LoopSimulator):
             self.client.mode = mode
         if ev:
             self.client.ev = dataclasses.replace(self.client.ev, **ev)
+        from .fake import with_control_mode
+        self.client.ev_hook = self._hook if control_mode is None else with_control_mode(self._hook, control_mode)
         self.plugged = asyncio.get_running_loop().create_task(self.client.run(pause=pause, resume=resume,
                                                                                deadline_s=120))
 
