@@ -29,6 +29,8 @@ REFERENCE_RUNS: tuple[tuple[str, ...], ...] = (
     ("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002"),
     ("din70121-evse", "reference-evse-din", "din70121"),
     ("din70121-ev", "reference-ev-din", "din70121"),
+    ("iso15118-20-evse", "reference-evse-iso20", "iso15118_20"),
+    ("iso15118-20-ev", "reference-ev-iso20", "iso15118_20"),
 )
 
 

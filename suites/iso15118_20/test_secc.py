@@ -155,7 +155,7 @@ def test_TC_SECC_CMN_VTB_SessionSetup_001(evcc):
 @case("TC_SECC_CMN_VTB_SessionSetup_002", "Evse")
 def test_TC_SECC_CMN_VTB_SessionSetup_002(evcc):
     """AuthorizationSetupReq where SessionSetupReq belongs: FAILED_SequenceError and the connection closed."""
-    evcc.send("SessionSetupReq", send_instead=("AuthorizationSetupReq", {}), expect_code="FAILED_SequenceError")
+    evcc.send("SessionSetupReq", nth=1, send_instead=("AuthorizationSetupReq", {}), expect_code="FAILED_SequenceError")
     _closed_after_failed(evcc.charge(mode="DC"))
 
 
@@ -188,7 +188,8 @@ def test_TC_SECC_CMN_VTB_AuthorizationSetup_001(evcc):
 @case("TC_SECC_CMN_VTB_AuthorizationSetup_002", "Evse")
 def test_TC_SECC_CMN_VTB_AuthorizationSetup_002(evcc):
     """ServiceDiscoveryReq where AuthorizationSetupReq belongs: FAILED_SequenceError and the connection closed."""
-    evcc.send("AuthorizationSetupReq", send_instead=("ServiceDiscoveryReq", {}), expect_code="FAILED_SequenceError")
+    evcc.send("AuthorizationSetupReq", nth=1, send_instead=("ServiceDiscoveryReq", {}),
+              expect_code="FAILED_SequenceError")
     _closed_after_failed(evcc.charge(mode="DC"))
 
 
@@ -212,7 +213,8 @@ def test_TC_SECC_CMN_VTB_Authorization_002(evcc):
 @case("TC_SECC_CMN_VTB_Authorization_003", "Evse")
 def test_TC_SECC_CMN_VTB_Authorization_003(evcc):
     """ServiceDiscoveryReq where AuthorizationReq belongs: FAILED_SequenceError and the connection closed."""
-    evcc.send("AuthorizationReq", send_instead=("ServiceDiscoveryReq", {}), expect_code="FAILED_SequenceError")
+    evcc.send("AuthorizationReq", nth=1, send_instead=("ServiceDiscoveryReq", {}),
+              expect_code="FAILED_SequenceError")
     _closed_after_failed(evcc.charge(mode="DC"))
 
 
@@ -237,7 +239,8 @@ def test_TC_SECC_CMN_VTB_ServiceDiscovery_001(evcc):
 @case("TC_SECC_CMN_VTB_ServiceDiscovery_002", "Evse")
 def test_TC_SECC_CMN_VTB_ServiceDiscovery_002(evcc):
     """ServiceDiscoveryReq again where ServiceSelectionReq belongs (after ServiceDetail): FAILED_SequenceError."""
-    evcc.send("ServiceSelectionReq", send_instead=("ServiceDiscoveryReq", {}), expect_code="FAILED_SequenceError")
+    evcc.send("ServiceSelectionReq", nth=1, send_instead=("ServiceDiscoveryReq", {}),
+              expect_code="FAILED_SequenceError")
     _closed_after_failed(evcc.charge(mode="DC"))
 
 
@@ -340,7 +343,8 @@ def test_TC_SECC_AC_VTB_ScheduleExchange_003(evcc):
 @case("TC_SECC_CMN_VTB_ScheduleExchange_004", "Evse", "DC")
 def test_TC_SECC_CMN_VTB_ScheduleExchange_004(evcc):
     """ServiceDiscoveryReq where ScheduleExchangeReq belongs: FAILED_SequenceError and the connection closed."""
-    evcc.send("ScheduleExchangeReq", send_instead=("ServiceDiscoveryReq", {}), expect_code="FAILED_SequenceError")
+    evcc.send("ScheduleExchangeReq", nth=1, send_instead=("ServiceDiscoveryReq", {}),
+              expect_code="FAILED_SequenceError")
     _closed_after_failed(evcc.charge(mode="DC"))
 
 
@@ -426,7 +430,8 @@ def test_TC_SECC_DC_VTB_DC_ChargeLoop_003(evcc):
 @case("TC_SECC_DC_VTB_DC_ChargeLoop_004", "Evse", "DC")
 def test_TC_SECC_DC_VTB_DC_ChargeLoop_004(evcc):
     """ServiceDiscoveryReq in the DC charge loop: FAILED_SequenceError and the connection closed."""
-    evcc.send("DC_ChargeLoopReq", nth=3, send_instead=("ServiceDiscoveryReq", {}), expect_code="FAILED_SequenceError")
+    evcc.send("DC_ChargeLoopReq", nth=3, send_instead=("ServiceDiscoveryReq", {}),
+              expect_code="FAILED_SequenceError")
     _closed_after_failed(evcc.charge(mode="DC"))
 
 

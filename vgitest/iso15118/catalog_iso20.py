@@ -171,3 +171,131 @@ def _without_schedule(body: dict[str, Any]) -> dict[str, Any]:
 
 register("evse", V, _EVSE)
 ACTIONS[("evse", V)] = evse_actions
+
+# --- reference EV (caught by the fake SECC, TC_EVCC_* tests) ----------------------------------------------------
+_EV: list[tuple[str, str, str | tuple[str, ...], str]] = [
+    ("sdp_bad_request", "sends SDP requests with out-of-range security/transport bytes and never connects",
+     "TC_EVCC_CMN_VTB_SDP_001", "V2G-SDP-REQUEST"),
+    ("never_connects", "does not start SDP or a V2G session when plugged in", "TC_EVCC_CMN_VTB_SDP_001",
+     "V2G-NO-SESSION"),
+    ("no_sap", "starts with SessionSetupReq instead of supportedAppProtocolReq",
+     ("TC_EVCC_CMN_VTB_SupportedAppProtocol_001", "TC_EVCC_AC_VTB_SupportedAppProtocol_003"), "V2G-SAP-FIRST"),
+    ("sap_duplicate_ids", "offers two protocols with the same SchemaID and priority",
+     "TC_EVCC_CMN_VTB_SupportedAppProtocol_001", "V2G-SAP-OFFER"),
+    ("stops_after_failed_sap", "ignores Failed_NoNegotiation and sends SessionSetupReq",
+     "TC_EVCC_CMN_VTB_SupportedAppProtocol_002", "V2G-STOP-AFTER-FAILED"),
+    ("repeats_session_setup", "sends SessionSetupReq again after ServiceDiscoveryRes",
+     "TC_EVCC_CMN_VTB_SessionSetup_001", "V2G-SEQUENCE"),
+    ("ignores_failed", "carries on with the next request after a FAILED response code",
+     ("TC_EVCC_CMN_VTB_SessionSetup_004", "TC_EVCC_CMN_VTB_ServiceSelection_002", "TC_EVCC_DC_VTB_DC_ChargeLoop_003"),
+     "V2G-STOP-AFTER-FAILED"),
+    ("ongoing_not_repeated", "ISO 15118-20: after an Ongoing answer sends another request instead of repeating "
+     "AuthorizationReq / ScheduleExchangeReq",
+     ("TC_EVCC_CMN_VTB_Authorization_001", "TC_EVCC_CMN_VTB_ScheduleExchange_001"), "V2G-SEQUENCE"),
+    ("ignores_phase_timeouts", "repeats CableCheck/PreCharge for ever while the EVSE is not ready",
+     ("TC_EVCC_CMN_VTB_Authorization_003", "TC_EVCC_CMN_VTB_ScheduleExchange_004", "TC_EVCC_DC_VTB_DC_CableCheck_007",
+      "TC_EVCC_DC_VTB_DC_PreCharge_006"), "V2G-ONGOING-TIMEOUT"),
+    ("wrong_session_id", "uses another SessionID than the one the SECC assigned",
+     "TC_EVCC_CMN_VTB_ServiceDiscovery_001", "V2G-SESSION-ID"),
+    ("bad_v2gtp_version", "sends ServiceDiscoveryReq with protocol version 0x02",
+     "TC_EVCC_CMN_VTB_ServiceDiscovery_001", "V2G-V2GTP-HEADER"),
+    ("bad_v2gtp_inverse", "sends ServiceDiscoveryReq with a wrong inverse protocol version",
+     "TC_EVCC_CMN_VTB_ServiceDiscovery_001", "V2G-V2GTP-HEADER"),
+    ("selects_before_discovery", "ISO 15118-20: sends ServiceSelectionReq where ServiceDiscoveryReq belongs",
+     "TC_EVCC_CMN_VTB_ServiceSelection_001", "V2G-SEQUENCE"),
+    ("zero_session_id_midway", "sends SessionID 0 in ChargeParameterDiscoveryReq",
+     ("TC_EVCC_DC_VTB_DC_ChargeParameterDiscovery_001", "TC_EVCC_AC_VTB_AC_ChargeParameterDiscovery_001"),
+     "V2G-SESSION-ID"),
+    ("sequence_error", "sends ServiceDiscoveryReq where ChargeParameterDiscoveryReq belongs",
+     ("TC_EVCC_DC_VTB_DC_ChargeParameterDiscovery_001", "TC_EVCC_AC_VTB_AC_ChargeParameterDiscovery_001"),
+     "V2G-SEQUENCE"),
+    ("wrong_payload_type", "ISO 15118-20: frames DC_CableCheckReq as CommonMessages (0x8002) and "
+     "AC_ChargeParameterDiscoveryReq as DC (0x8004), so the SECC decodes them with the wrong grammar",
+     ("TC_EVCC_DC_VTB_DC_CableCheck_001", "TC_EVCC_AC_VTB_AC_ChargeParameterDiscovery_001"), "V2G-EXI-DECODE"),
+    ("unknown_payload_type", "sends CableCheckReq with V2GTP payload type 0x7001", "TC_EVCC_DC_VTB_DC_CableCheck_001",
+     "V2G-V2GTP-HEADER"),
+    ("skips_cable_check", "goes from ChargeParameterDiscovery straight to PreCharge",
+     "TC_EVCC_DC_VTB_DC_CableCheck_001", "V2G-SEQUENCE"),
+    ("ignores_msg_timeout", "keeps waiting for a response far beyond V2G_EVCC_Msg_Timeout",
+     ("TC_EVCC_DC_VTB_DC_CableCheck_006", "TC_EVCC_DC_VTB_DC_ChargeLoop_005", "TC_EVCC_AC_VTB_AC_ChargeLoop_005"),
+     "V2G-EVCC-TIMEOUT"),
+    ("retries_after_timeout", "sends the unanswered request again after its timeout",
+     ("TC_EVCC_DC_VTB_DC_CableCheck_006", "TC_EVCC_DC_VTB_DC_ChargeLoop_005"), "V2G-EVCC-TIMEOUT"),
+    ("undecodable_request", "sends a PreChargeReq whose EXI is cut short", "TC_EVCC_DC_VTB_DC_PreCharge_001",
+     "V2G-EXI-DECODE"),
+    ("no_power_delivery_stop", "sends WeldingDetectionReq right after the charge loop, without PowerDelivery(stop)",
+     ("TC_EVCC_DC_VTB_PowerDelivery_001", "TC_EVCC_DC_VTB_PowerDelivery_002"), "V2G-SEQUENCE"),
+    ("slow_charge_loop", "pauses 4 s before its 3rd CurrentDemandReq (beyond the SECC's sequence timeout)",
+     ("TC_EVCC_DC_VTB_DC_ChargeLoop_001", "TC_EVCC_AC_VTB_AC_ChargeLoop_001", "TC_EVCC_AC_VTB_AC_ChargeLoop_002"),
+     "V2G-SEQUENCE-TIMEOUT"),
+    ("closes_during_charge_loop", "drops the TCP connection in the charge loop",
+     ("TC_EVCC_DC_VTB_DC_ChargeLoop_001", "TC_EVCC_AC_VTB_AC_ChargeLoop_001"), "V2G-SESSION-STOP"),
+    ("target_above_max", "asks for more current than its own maximum current limit",
+     "TC_EVCC_DC_VTB_DC_ChargeLoop_002", "V2G-EV-PARAMETERS"),
+    ("no_session_stop", "closes the connection after WeldingDetection without SessionStop",
+     ("TC_EVCC_DC_VTB_DC_WeldingDetection_001", "TC_EVCC_CMN_VTB_SessionStop_001"), "V2G-SESSION-STOP"),
+    ("requests_after_stop", "sends another request after SessionStopRes", "TC_EVCC_CMN_VTB_SessionStop_001",
+     "V2G-SEQUENCE"),
+]
+
+
+def ev_actions(faults: frozenset[str]) -> list[Action]:
+    """The scripted part of the reference EV's -20 faults."""
+    a: list[Action] = []
+    f = faults
+    if "repeats_session_setup" in f:
+        a.append(Action("AuthorizationSetupReq", send_instead=("SessionSetupReq", {"EVCCID": "WVGIZZZ0TEST00002"})))
+    if "ongoing_not_repeated" in f:
+        a.append(Action("AuthorizationReq", nth=2, send_instead=("ServiceSelectionReq", {
+            "SelectedEnergyTransferService": {"ServiceID": 2, "ParameterSetID": 1}})))
+        a.append(Action("ScheduleExchangeReq", nth=2, send_instead=("ServiceDiscoveryReq", {})))
+    if "wrong_session_id" in f:
+        a.append(Action("ServiceDiscoveryReq", session_id=bytes.fromhex("0badc0ffee000002")))
+    if "bad_v2gtp_version" in f:
+        a.append(Action("ServiceDiscoveryReq", header=BAD_VERSION))
+    if "bad_v2gtp_inverse" in f:
+        a.append(Action("ServiceDiscoveryReq", header=BAD_INVERSE))
+    if "selects_before_discovery" in f:
+        a.append(Action("ServiceDiscoveryReq", send_instead=("ServiceSelectionReq", {
+            "SelectedEnergyTransferService": {"ServiceID": 2, "ParameterSetID": 1}})))
+    for name in ("AC_ChargeParameterDiscoveryReq", "DC_ChargeParameterDiscoveryReq"):
+        if "zero_session_id_midway" in f:
+            a.append(Action(name, session_id=bytes(8)))
+        if "sequence_error" in f:
+            a.append(Action(name, nth=1, send_instead=("ServiceDiscoveryReq", {})))
+    if "wrong_payload_type" in f:
+        a.append(Action("DC_CableCheckReq", nth=1, payload_type=0x8002))
+        a.append(Action("AC_ChargeParameterDiscoveryReq", nth=1, payload_type=0x8004))
+    if "unknown_payload_type" in f:
+        a.append(Action("DC_CableCheckReq", nth=1, payload_type=0x7001))
+    if "skips_cable_check" in f:
+        a.append(Action("DC_CableCheckReq", nth=1, send_instead=("DC_PreChargeReq", {
+            "EVProcessing": "Ongoing", "EVPresentVoltage": rational(380), "EVTargetVoltage": rational(380)})))
+    if "undecodable_request" in f:
+        a.append(Action("DC_PreChargeReq", nth=1, payload=ISO20_TRUNCATED))
+    if "no_power_delivery_stop" in f:
+        a.append(Action("PowerDeliveryReq", nth=2, send_instead=("DC_WeldingDetectionReq", {
+            "EVProcessing": "Finished"})))
+    for name in ("AC_ChargeLoopReq", "DC_ChargeLoopReq"):
+        if "slow_charge_loop" in f:  # -20: the SECC waits only 0.5 s after a charge-loop response
+            a.append(Action(name, nth=3, delay_s=0.9))
+        if "closes_during_charge_loop" in f:
+            a.append(Action(name, nth=3, close=True))
+    if "target_above_max" in f:
+        a.append(Action("DC_ChargeLoopReq", patch=_target_above_max))
+    if "no_session_stop" in f:
+        a.append(Action("SessionStopReq", close=True))
+    return a
+
+
+def _target_above_max(body: dict[str, Any]) -> dict[str, Any]:
+    """Scheduled DC charge loop: EVTargetCurrent 900 A, above the EV's own EVMaximumChargeCurrent."""
+    out = dict(body)
+    for key, ctl in body.items():
+        if key.endswith("CLReqControlMode") and isinstance(ctl, dict) and "EVTargetCurrent" in ctl:
+            out[key] = {**ctl, "EVTargetCurrent": rational(900)}
+    return out
+
+
+register("ev", V, _EV)
+ACTIONS[("ev", V)] = ev_actions

@@ -165,6 +165,8 @@ class SeccServer:
         link = Link(reader, writer, self.trace, wire, connection=conn, peer_is_dut=self.judge)
         s = SeccSession(link, time.monotonic_ns())
         self.sessions.append(s)
+        if not self.judge:  # the reference EVSE: a fault's "n-th request" counts within each session
+            self.script.counts.clear()
         link.event("OPEN", peer=list(peer)[:2], tls=wire.tls)
         self.session_started.set()
         if not self.accepting:
