@@ -26,14 +26,17 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
           "2.0b": ("suites/openadr20b", "reference-ven-20b"), "2018": ("suites/csip", "reference-der-client-csip"),
           "evse:din": ("suites/din70121", "reference-evse-din"), "ev:din": ("suites/din70121", "reference-ev-din"),
           "evse:iso-2": ("suites/iso15118_2", "reference-evse-iso2"), "ev:iso-2": ("suites/iso15118_2", "reference-ev-iso2"),
+          "evse:iso-20": ("suites/iso15118_20", "reference-evse-iso20"),
+          "ev:iso-20": ("suites/iso15118_20", "reference-ev-iso20"),
           "slac-evse:15118-3": ("suites/slac", "reference-slac-evse"),
           "slac-ev:15118-3": ("suites/slac", "reference-slac-ev")}
 CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
             "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
             "evse:iso-2": EVSE_FAULTS.faults, "ev:iso-2": EV_FAULTS.faults,
+            "evse:iso-20": EVSE_FAULTS.faults, "ev:iso-20": EV_FAULTS.faults,
             "slac-evse:15118-3": SLAC_EVSE_FAULTS.faults, "slac-ev:15118-3": SLAC_EV_FAULTS.faults}
 MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
-           "slac-evse:15118-3": 12, "slac-ev:15118-3": 12}
+           "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12}
 
 
 def _catalog_version(version: str) -> str:

@@ -376,6 +376,7 @@ class EvccClient:
                 s.end_reason = f"{rname} {code}"
                 if "ignores_failed" not in self.faults:
                     return
+                rbody = {**rbody, "ResponseCode": "OK"}  # fault: the EV's logic carries on as if all were well
             if self.judge:
                 self._judge_response(s, f, name, body, res, rname, rbody, phase_start)
             if rname == "SessionStopRes":

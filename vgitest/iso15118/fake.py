@@ -207,8 +207,10 @@ class FakeEvcc:
         return self.script.add(Action(match=match, **kwargs))
 
     def charge(self, *, offers: tuple[str, ...] | None = None, mode: str | None = None, resume: bool = False,
-               pause: bool = False, deadline_s: float = 120.0, **ev: Any) -> EvccSession:
-        """Run one whole session against the EVSE and return what happened (bounded by ``deadline_s``)."""
+               pause: bool = False, deadline_s: float = 120.0, control_mode: str | None = None,
+               **ev: Any) -> EvccSession:
+        """Run one whole session against the EVSE and return what happened (bounded by ``deadline_s``).
+        ``control_mode`` ("Scheduled" or "Dynamic", ISO 15118-20) is the one the fake EV asks for."""
         assert self.client is not None and self.loop is not None
         c = self.client
         if offers is not None:
@@ -217,4 +219,20 @@ class FakeEvcc:
             c.mode = mode
         if ev:
             c.ev = dataclasses.replace(c.ev, **ev)
-        return self.loop.run(c.run(resume=resume, pause=pause, deadline_s=deadline_s), timeout=deadline_s + 10)
+        hook = c.ev_hook
+        if control_mode is not None:
+            c.ev_hook = with_control_mode(hook, control_mode)
+        try:
+            return self.loop.run(c.run(resume=resume, pause=pause, deadline_s=deadline_s), timeout=deadline_s + 10)
+        finally:
+            c.ev_hook = hook
+
+
+def with_control_mode(hook: Any, control_mode: str) -> Any:
+    """An EV-logic hook that runs ``hook`` and then sets the logic's ISO 15118-20 control mode."""
+    def set_mode(logic: Any) -> None:
+        if hook is not None:
+            hook(logic)
+        if hasattr(logic, "control_mode"):
+            logic.control_mode = control_mode
+    return set_mode

@@ -48,6 +48,22 @@ def _evse_tls(params: dict[str, Any], version: str, faults: frozenset[str]) -> A
                                 ca=params.get("secc_trust"))
 
 
+def _load_grammars(families: tuple[str, ...]) -> None:
+    """Load the EXI grammars of ``families`` now (a -20 grammar set takes ~0.2 s to load, and a link's first -20
+    frame imports the payload-type table of :mod:`.layers`, which pulls in scapy: ~0.5 s): the first session's
+    first answer must not carry that one-off cost into a performance-time verdict."""
+    from ..exi import load
+    from . import family as fam
+    if "iso-20" in families:
+        from . import layers  # noqa: F401
+    names = {"app-protocol"}
+    for name in families:
+        f = fam.get(name)
+        names |= {f.schema_of(m) for m in ("SessionSetupReq", "AC_ChargeLoopReq", "DC_ChargeLoopReq")}
+    for schema in sorted(names):
+        load(schema)
+
+
 class ReferenceEv(LoopSimulator):
     """An EV (EVCC) that charges when plugged in: SDP to the fake SECC, SAP, a whole session."""
 
@@ -65,6 +81,7 @@ class ReferenceEv(LoopSimulator):
         self.sdp_target = host_port.rsplit(":", 1)[0].strip("[]")
         self.sdp_port = int(host_port.rsplit(":", 1)[1])
         offers = tuple(params.get("offers") or (self.version,))
+        _load_grammars(offers)
         ev = EvParams.from_pixit(params)
         if "ignores_phase_timeouts" in self.faults:
             ev.max_processing_rounds = 10 ** 6
@@ -82,6 +99,7 @@ class ReferenceEv(LoopSimulator):
         self.plugged: asyncio.Task | None = None
         if "power_before_precharge_done" in self.faults:
             self.client.ev_hook = lambda logic: setattr(logic, "power_early", True)
+        self._hook = self.client.ev_hook  # the faults' hook; a plug-in may add a control mode to it
 
     async def _power_on(self) -> None:
         return None
@@ -92,7 +110,7 @@ class ReferenceEv(LoopSimulator):
             await asyncio.gather(self.plugged, return_exceptions=True)
 
     async def do_plug_in(self, mode: str | None = None, pause: bool = False, resume: bool = False,
-                         **ev: Any) -> None:
+                         control_mode: str | None = None, **ev: Any) -> None:
         """Plug in: the EV starts a session in the background (the test waits for it on the fake SECC)."""
         import dataclasses
         if "never_connects" in self.faults:
@@ -104,6 +122,8 @@ class ReferenceEv(LoopSimulator):
             self.client.mode = mode
         if ev:
             self.client.ev = dataclasses.replace(self.client.ev, **ev)
+        from .fake import with_control_mode
+        self.client.ev_hook = self._hook if control_mode is None else with_control_mode(self._hook, control_mode)
         self.plugged = asyncio.get_running_loop().create_task(self.client.run(pause=pause, resume=resume,
                                                                                deadline_s=120))
 
@@ -130,6 +150,7 @@ class ReferenceEvse(LoopSimulator):
         if "cable_check_ongoing_forever" in self.faults:
             evse.cable_check_rounds = 10 ** 9
         families = tuple(params.get("families") or (self.version,))
+        _load_grammars(families)
         timers = _timers(params)
         self.server = SeccServer(self.trace, evse=evse, families=families, host=str(params.get("host", "::1")),
                                  port=0, sdp_host="::1", sdp_port=0, timers=timers, judge=False,

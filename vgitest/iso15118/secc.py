@@ -184,6 +184,8 @@ class SeccServer:
         link = Link(reader, writer, self.trace, wire, connection=conn, peer_is_dut=self.judge)
         s = SeccSession(link, time.monotonic_ns())
         self.sessions.append(s)
+        if not self.judge:  # the reference EVSE: a fault's "n-th request" counts within each session
+            self.script.counts.clear()
         link.event("OPEN", peer=list(peer)[:2], **{"tls": wire.tls, **tls_meta})
         self.session_started.set()
         if not self.accepting or tls_meta.get("tls_error"):
@@ -300,6 +302,21 @@ class SeccServer:
             pass
         return got
 
+    def _decode_any_grammar(self, got: Frame) -> Frame:
+        """Fault ignores_payload_type (ISO 15118-20): decode with whichever -20 grammar works, whatever the V2GTP
+        payload type said."""
+        from ..exi import decode
+        from .layers import EXI_SCHEMA_BY_PAYLOAD
+        for schema in EXI_SCHEMA_BY_PAYLOAD.values():
+            try:
+                got.body = decode(got.raw[8:], schema)
+            except ExiError:
+                continue
+            got.name = next(iter(got.body), None)
+            got.kind = "REQUEST"
+            break
+        return got
+
     def _choose(self, offers: list[dict[str, Any]], frame: Frame) -> tuple[tuple[str, int] | None, str]:
         ids = [o.get("SchemaID") for o in offers]
         prios = [o.get("Priority") for o in offers]
@@ -365,6 +382,8 @@ class SeccServer:
                 if "answers_bad_header" not in self.faults:
                     continue  # an invalid header is ignored
                 got = self._decode_anyway(got, f)
+            if (got.kind == "MALFORMED" or got.name is None) and "ignores_payload_type" in self.faults:
+                got = self._decode_any_grammar(got)
             if got.kind == "MALFORMED" or got.name is None:
                 self._find(got, "V2G-EXI-DECODE", str(got.meta.get("error")))
                 s.end_reason = "undecodable request"
@@ -447,7 +466,8 @@ class SeccServer:
                     failure = "FAILED"
             if "exceeds_current" in self.faults and "EVSEPresentCurrent" in res_body:
                 pc = res_body["EVSEPresentCurrent"]  # ten times what it should deliver (still encodable)
-                res_body["EVSEPresentCurrent"] = dict(pc, Multiplier=pc.get("Multiplier", 0) + 1, Value=pc["Value"] or 10)
+                exp = "Exponent" if "Exponent" in pc else "Multiplier"  # ISO-20 RationalNumber / DIN, -2 PhysicalValue
+                res_body["EVSEPresentCurrent"] = dict(pc, **{exp: pc.get(exp, 0) + 1}, Value=pc["Value"] or 10)
             if res_body.get("ResponseCode") in ACCEPTING.get_codes(self.faults):
                 res_body["ResponseCode"] = "OK"
             if s.resumed and name == "SessionSetupReq" and failure is None:

@@ -1,0 +1,277 @@
+"""ISO 15118-20, EV (EVCC) under test: the harness is the charger (fake SECC). Ids follow the ISO 15118-4 grammar
+(TC_EVCC_<CMN|AC|DC>_VTB_<Topic>_<NNN>) with the -20 message names as topics; the purposes are vgitest's own
+words. Each case plugs the EV in with the energy service and control mode it needs; the fake SECC judges every
+request as it arrives (sequence, SessionID, headers, parameters, the -20 charge-loop timers, the reaction to
+FAILED codes, to silence and to endless Ongoing answers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from vgitest.iso15118.suite import assert_ev_stopped, case, ev_session
+
+pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-20")
+
+
+def _plug(secc: Any, dut: Any, profile: Any, mode: str = "DC", control_mode: str = "Dynamic") -> Any:
+    """Plug the EV in for one session in ``mode`` / ``control_mode`` and wait for that session."""
+    return ev_session(secc, dut, profile, mode=mode, control_mode=control_mode)
+
+
+def _charged(s: Any) -> None:
+    names = s.names()
+    assert "SessionStopReq" in names, f"the EV did not end with SessionStop: {s.end_reason} ({names[-6:]})"
+
+
+def _in_order(s: Any, *names: str) -> None:
+    seen = s.names()
+    idx = [seen.index(n) if n in seen else -1 for n in names]
+    assert -1 not in idx and idx == sorted(idx), f"expected {names} in this order, got {seen}"
+
+
+@case("TC_EVCC_CMN_VTB_SDP_001", "Ev")
+def test_TC_EVCC_CMN_VTB_SDP_001(secc, dut, vgi_profile):
+    """After plug-in the EV finds the SECC with a valid SDP request and opens a -20 session."""
+    s = secc.next_session_or_finding(dut, vgi_profile)
+    assert s is not None, "no V2G session after plug-in"
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_SupportedAppProtocol_001", "Ev", "DC")
+def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_001(secc, dut, vgi_profile):
+    """The EV opens with supportedAppProtocolReq offering the -20 DC namespace, SchemaIDs and priorities distinct."""
+    s = _plug(secc, dut, vgi_profile, "DC")
+    assert s.sap_code == "OK_SuccessfulNegotiation" and s.family == "iso-20", (s.sap_code, s.end_reason)
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_SupportedAppProtocol_002", "Ev")
+def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_002(secc, dut, vgi_profile):
+    """The SECC answers Failed_NoNegotiation: the EV sends nothing more and closes the connection."""
+    secc.answer("supportedAppProtocolReq", code="Failed_NoNegotiation", patch={"SchemaID": None})
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_AC_VTB_SupportedAppProtocol_003", "Ev", "AC")
+def test_TC_EVCC_AC_VTB_SupportedAppProtocol_003(secc, dut, vgi_profile):
+    """An AC session: the EV offers the -20 AC namespace and runs the AC messages in the AC grammar."""
+    s = _plug(secc, dut, vgi_profile, "AC")
+    assert s.family == "iso-20" and "AC_ChargeLoopReq" in s.names(), (s.family, s.names())
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_SessionSetup_001", "Ev")
+def test_TC_EVCC_CMN_VTB_SessionSetup_001(secc, dut, vgi_profile):
+    """SessionSetup with SessionID 0 right after SAP; the assigned SessionID in every later header."""
+    s = _plug(secc, dut, vgi_profile, "DC")
+    assert s.names()[:3] == ["supportedAppProtocolReq", "SessionSetupReq", "AuthorizationSetupReq"], s.names()[:4]
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_SessionSetup_004", "Ev")
+def test_TC_EVCC_CMN_VTB_SessionSetup_004(secc, dut, vgi_profile):
+    """SessionSetupRes with FAILED: the EV stops (no further request, connection closed)."""
+    secc.answer("SessionSetupReq", code="FAILED")
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_CMN_VTB_Authorization_001", "Ev")
+def test_TC_EVCC_CMN_VTB_Authorization_001(secc, dut, vgi_profile):
+    """AuthorizationSetup, then EIM Authorization; while the SECC answers Ongoing the EV repeats the request."""
+    secc.evse.auth_rounds = 2
+    s = _plug(secc, dut, vgi_profile, "AC")
+    assert s.names().count("AuthorizationReq") == 3, s.names()
+    _in_order(s, "AuthorizationSetupReq", "AuthorizationReq", "ServiceDiscoveryReq")
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_Authorization_003", "Ev")
+def test_TC_EVCC_CMN_VTB_Authorization_003(secc, dut, vgi_profile):
+    """Authorization stays Ongoing: the EV gives up once V2G_EVCC_Ongoing_Timeout has passed."""
+    secc.answer("AuthorizationReq", processing="Ongoing")
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_CMN_VTB_ServiceDiscovery_001", "Ev")
+def test_TC_EVCC_CMN_VTB_ServiceDiscovery_001(secc, dut, vgi_profile):
+    """ServiceDiscoveryReq with a valid V2GTP header (CommonMessages, 0x8002) and the session's SessionID."""
+    s = _plug(secc, dut, vgi_profile, "DC")
+    assert "ServiceDiscoveryReq" in s.names(), s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_ServiceSelection_001", "Ev")
+def test_TC_EVCC_CMN_VTB_ServiceSelection_001(secc, dut, vgi_profile):
+    """ServiceDetail for the EV's energy service, then ServiceSelection of an offered parameter set (DC_BPT)."""
+    s = _plug(secc, dut, vgi_profile, "DC_BPT")
+    _in_order(s, "ServiceDiscoveryReq", "ServiceDetailReq", "ServiceSelectionReq", "DC_ChargeParameterDiscoveryReq")
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_ServiceSelection_002", "Ev")
+def test_TC_EVCC_CMN_VTB_ServiceSelection_002(secc, dut, vgi_profile):
+    """ServiceSelectionRes with FAILED_ServiceSelectionInvalid: the EV stops."""
+    secc.answer("ServiceSelectionReq", code="FAILED_ServiceSelectionInvalid")
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_DC_VTB_DC_ChargeParameterDiscovery_001", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_ChargeParameterDiscovery_001(secc, dut, vgi_profile):
+    """DC_ChargeParameterDiscoveryReq follows ServiceSelection with the EV's DC limits."""
+    s = _plug(secc, dut, vgi_profile, "DC")
+    _in_order(s, "ServiceSelectionReq", "DC_ChargeParameterDiscoveryReq", "ScheduleExchangeReq")
+    _charged(s)
+
+
+@case("TC_EVCC_AC_VTB_AC_ChargeParameterDiscovery_001", "Ev", "AC", "BPT")
+def test_TC_EVCC_AC_VTB_AC_ChargeParameterDiscovery_001(secc, dut, vgi_profile):
+    """AC_BPT: AC_ChargeParameterDiscoveryReq follows ServiceSelection, with charge and discharge limits."""
+    s = _plug(secc, dut, vgi_profile, "AC_BPT")
+    _in_order(s, "ServiceSelectionReq", "AC_ChargeParameterDiscoveryReq", "ScheduleExchangeReq")
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_ScheduleExchange_001", "Ev")
+def test_TC_EVCC_CMN_VTB_ScheduleExchange_001(secc, dut, vgi_profile):
+    """Scheduled: the EV repeats ScheduleExchangeReq while the SECC answers Ongoing, then selects the offered
+    schedule in PowerDelivery(Start)."""
+    secc.evse.cpd_rounds = 2
+    s = _plug(secc, dut, vgi_profile, "AC", "Scheduled")
+    assert s.names().count("ScheduleExchangeReq") == 3, s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_ScheduleExchange_004", "Ev")
+def test_TC_EVCC_CMN_VTB_ScheduleExchange_004(secc, dut, vgi_profile):
+    """ScheduleExchange stays Ongoing: the EV gives up once its Ongoing timeout has passed."""
+    secc.answer("ScheduleExchangeReq", processing="Ongoing")
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_DC_VTB_DC_CableCheck_001", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_CableCheck_001(secc, dut, vgi_profile):
+    """The EV repeats DC_CableCheckReq (DC grammar, 0x8004) while the SECC answers Ongoing, then pre-charges."""
+    secc.evse.cable_check_rounds = 3
+    s = _plug(secc, dut, vgi_profile, "DC")
+    assert s.names().count("DC_CableCheckReq") == 4, s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_DC_VTB_DC_CableCheck_006", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_CableCheck_006(secc, dut, vgi_profile):
+    """No DC_CableCheckRes: the EV stops after V2G_EVCC_Msg_Timeout (2 s) without retrying."""
+    secc.answer("DC_CableCheckReq", silence=True)
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_DC_VTB_DC_CableCheck_007", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_CableCheck_007(secc, dut, vgi_profile):
+    """DC_CableCheck stays Ongoing: the EV gives up when its cable-check timeout has passed."""
+    secc.answer("DC_CableCheckReq", processing="Ongoing")
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_DC_VTB_DC_PreCharge_001", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_PreCharge_001(secc, dut, vgi_profile):
+    """The EV pre-charges until the SECC's voltage is near its battery's, then asks for power."""
+    secc.evse.precharge_step_v = 100
+    s = _plug(secc, dut, vgi_profile, "DC")
+    assert s.names().count("DC_PreChargeReq") >= 3, s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_DC_VTB_DC_PreCharge_006", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_PreCharge_006(secc, dut, vgi_profile):
+    """The SECC's voltage never rises: the EV gives up when its pre-charge timeout has passed."""
+    secc.evse.precharge_step_v = 0
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_DC_VTB_PowerDelivery_001", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_PowerDelivery_001(secc, dut, vgi_profile):
+    """PowerDelivery(Start) opens the DC charge loop and PowerDelivery(Stop) closes it before welding detection."""
+    s = _plug(secc, dut, vgi_profile, "DC")
+    assert s.names().count("PowerDeliveryReq") == 2, s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_DC_VTB_PowerDelivery_002", "Ev", "DC", "BPT")
+def test_TC_EVCC_DC_VTB_PowerDelivery_002(secc, dut, vgi_profile):
+    """DC_BPT, Scheduled: PowerDelivery(Start) names the offered schedule tuple and a BPT channel."""
+    s = _plug(secc, dut, vgi_profile, "DC_BPT", "Scheduled")
+    start = next(f for f in s.requests if f.name == "PowerDeliveryReq")
+    assert start.body["PowerDeliveryReq"].get("BPT_ChannelSelection") in ("Charge", "Discharge"), start.body
+    _charged(s)
+
+
+@case("TC_EVCC_DC_VTB_DC_ChargeLoop_001", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_ChargeLoop_001(secc, dut, vgi_profile):
+    """Dynamic DC charge loop: each request within 0.5 s of the last response (the SECC's charge-loop sequence
+    timeout), to the end of the session."""
+    s = _plug(secc, dut, vgi_profile, "DC", "Dynamic")
+    assert s.names().count("DC_ChargeLoopReq") >= 3, s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_DC_VTB_DC_ChargeLoop_002", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_ChargeLoop_002(secc, dut, vgi_profile):
+    """Scheduled DC charge loop: the EV's target current stays within its own maximum current."""
+    s = _plug(secc, dut, vgi_profile, "DC", "Scheduled")
+    assert s.names().count("DC_ChargeLoopReq") >= 3, s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_DC_VTB_DC_ChargeLoop_003", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_ChargeLoop_003(secc, dut, vgi_profile):
+    """DC_ChargeLoopRes with FAILED: the EV stops."""
+    secc.answer("DC_ChargeLoopReq", nth=2, code="FAILED")
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_DC_VTB_DC_ChargeLoop_005", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_ChargeLoop_005(secc, dut, vgi_profile):
+    """No DC_ChargeLoopRes: the EV stops after its 0.5 s charge-loop message timeout."""
+    secc.answer("DC_ChargeLoopReq", nth=2, silence=True)
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+
+
+@case("TC_EVCC_AC_VTB_AC_ChargeLoop_001", "Ev", "AC")
+def test_TC_EVCC_AC_VTB_AC_ChargeLoop_001(secc, dut, vgi_profile):
+    """Dynamic AC charge loop, sequence-correct to PowerDelivery(Stop) and SessionStop (no welding detection)."""
+    s = _plug(secc, dut, vgi_profile, "AC", "Dynamic")
+    assert s.names().count("AC_ChargeLoopReq") >= 3 and "DC_WeldingDetectionReq" not in s.names(), s.names()
+    _charged(s)
+
+
+@case("TC_EVCC_AC_VTB_AC_ChargeLoop_002", "Ev", "AC", "BPT")
+def test_TC_EVCC_AC_VTB_AC_ChargeLoop_002(secc, dut, vgi_profile):
+    """AC_BPT, Scheduled charge loop: each request in time, in the BPT Scheduled control mode."""
+    s = _plug(secc, dut, vgi_profile, "AC_BPT", "Scheduled")
+    loop = next(f for f in s.requests if f.name == "AC_ChargeLoopReq")
+    assert "BPT_Scheduled_AC_CLReqControlMode" in loop.body["AC_ChargeLoopReq"], loop.body
+    _charged(s)
+
+
+@case("TC_EVCC_AC_VTB_AC_ChargeLoop_005", "Ev", "AC")
+def test_TC_EVCC_AC_VTB_AC_ChargeLoop_005(secc, dut, vgi_profile):
+    """No AC_ChargeLoopRes: the EV stops after its 0.5 s charge-loop message timeout."""
+    secc.answer("AC_ChargeLoopReq", nth=2, silence=True)
+    assert_ev_stopped(_plug(secc, dut, vgi_profile, "AC"))
+
+
+@case("TC_EVCC_DC_VTB_DC_WeldingDetection_001", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_DC_WeldingDetection_001(secc, dut, vgi_profile):
+    """After PowerDelivery(Stop) the EV runs DC_WeldingDetection, then SessionStop."""
+    s = _plug(secc, dut, vgi_profile, "DC")
+    _in_order(s, "DC_WeldingDetectionReq", "SessionStopReq")
+    _charged(s)
+
+
+@case("TC_EVCC_CMN_VTB_SessionStop_001", "Ev")
+def test_TC_EVCC_CMN_VTB_SessionStop_001(secc, dut, vgi_profile):
+    """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
+    s = _plug(secc, dut, vgi_profile, "DC_BPT", "Dynamic")
+    _charged(s)
+    assert s.closed_by == "ev", s.end_reason
