@@ -16,12 +16,13 @@ import time
 from typing import Any
 
 from ..exi import ExiError, encode
-from ..findings import Finding, Severity
+from ..findings import Severity
 from ..trace import Direction, Frame, Trace
 from ..wire import WireLog
 from . import family as fam
 from . import rules_live  # noqa: F401
 from . import sdp
+from .judging import Judging
 from .link import Link
 from .params import EvParams, from_physical, from_rational
 from .script import Script, apply_patch
@@ -53,7 +54,7 @@ class EvccSession:
         return hits[nth - 1] if len(hits) >= nth else None
 
 
-class EvccClient:
+class EvccClient(Judging):
     def __init__(self, trace: Trace, *, ev: EvParams | None = None, offers: tuple[str, ...] = ("iso-2",),
                  mode: str = "DC", sdp_target: str = "::1", sdp_port: int = sdp.SDP_PORT,
                  ssl_context: ssl.SSLContext | None = None, want_tls: bool = False, timers: Timers | None = None,
@@ -79,17 +80,6 @@ class EvccClient:
         self.ev_hook: Any = None  # called with each new EV logic (tests set control mode, pause, ...)
         self.pnc: Any = None  # Plug & Charge signing and checks (pnc.EvPnc), ISO-2
         self.tls_required = False  # the EVSE declares TLS (PICS Tls): an SDP answer without it is a finding
-
-    # --- findings -------------------------------------------------------------------------------------------
-    def _find(self, frame: Frame | None, rule: str, message: str, severity: Severity | None = None,
-              **details: Any) -> None:
-        if not self.judge:
-            return
-        f = Finding.of(rule, message, frame.index if frame is not None else None, severity=severity, **details)
-        if frame is not None:
-            frame.findings.append(f)
-        else:
-            self.trace.add_finding(f)
 
     def _sdp_frames(self, log: list[sdp.Datagram]) -> None:
         for d in log:

@@ -23,6 +23,7 @@ from ..wire import WireLog
 from . import family as fam
 from . import rules_live  # noqa: F401  (registers the live rule ids)
 from . import sdp
+from .judging import Judging
 from .link import Link
 from .params import EvseParams
 from .script import Action, Script, apply_patch
@@ -68,7 +69,7 @@ class SeccSession:
         return [f.name or f.kind for f in self.requests]
 
 
-class SeccServer:
+class SeccServer(Judging):
     def __init__(self, trace: Trace, *, evse: EvseParams | None = None, families: tuple[str, ...] = PRIORITY_ORDER,
                  host: str = "::1", port: int = 0, sdp_host: str = "::", sdp_port: int = 0,
                  ssl_context: ssl.SSLContext | None = None, timers: Timers | None = None, judge: bool = True,
@@ -144,17 +145,6 @@ class SeccServer:
                                     meta={"peer": list(d.peer), **({"local": list(d.local)} if d.local else {})}))
         if problem and self.judge:
             self._find(f, "V2G-SDP-REQUEST", f"invalid SDP request ignored: {problem}")
-
-    # --- findings -------------------------------------------------------------------------------------------
-    def _find(self, frame: Frame | None, rule: str, message: str, severity: Severity | None = None,
-              **details: Any) -> None:
-        if not self.judge:
-            return
-        f = Finding.of(rule, message, frame.index if frame is not None else None, severity=severity, **details)
-        if frame is not None:
-            frame.findings.append(f)
-        else:
-            self.trace.add_finding(f)
 
     # --- connections ----------------------------------------------------------------------------------------
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -8,6 +8,7 @@ are dropped on receive (they are already recorded as ``tx``).
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import dataclasses
 import socket
@@ -84,7 +85,7 @@ def _for_us(raw: bytes, mac: bytes) -> bool:
     return dst == mac or dst[0] & 1 == 1  # unicast to us, or broadcast/multicast
 
 
-class _QueuedLink:
+class _QueuedLink(abc.ABC):
     """Shared receive side: frames are recorded on arrival and queued; :meth:`recv` decodes and filters."""
 
     mac: bytes
@@ -127,8 +128,9 @@ class _QueuedLink:
     async def send(self, frame: Frame) -> None:
         await self.send_raw(frame.encode())
 
+    @abc.abstractmethod
     async def send_raw(self, raw: bytes) -> None:
-        raise NotImplementedError
+        """Put one frame on the link (the packet socket, or the other end of an in-memory pair)."""
 
 
 class PacketLink(_QueuedLink):

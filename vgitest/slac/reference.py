@@ -9,6 +9,7 @@ one matching session in the background; ``unplug`` ends it. The device keeps the
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from typing import Any
 
@@ -39,8 +40,9 @@ class _ReferenceSlac(LoopSimulator):
         """Every frame of the current (or last) session as this device saw it, incl. its modem exchange."""
         return list(self.records)
 
+    @abc.abstractmethod
     def _role(self, link: PacketLink) -> Any:
-        raise NotImplementedError
+        """The SLAC role object (SlacEv or SlacEvse) of this device on ``link``."""
 
     async def _power_on(self) -> None:
         return None
