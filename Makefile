@@ -15,11 +15,11 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/vgitest run
 
-# The fault matrix runs each row as its own pytest process that mostly waits on protocol timers, so it runs
-# four rows at a time; everything else two at a time (one per core).
+# The fault matrix runs each row (530 of them) as its own pytest process that mostly waits on protocol timers,
+# so it runs eight rows at a time; everything else two at a time (one per core).
 test: setup
 	$(BIN)/python -m pytest -n 2 --ignore=tests/test_fault_matrix.py
-	$(BIN)/python -m pytest -n 4 tests/test_fault_matrix.py
+	$(BIN)/python -m pytest -n 8 tests/test_fault_matrix.py
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
