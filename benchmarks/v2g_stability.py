@@ -22,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ("din70121-evse", "din70121-ev", "iso15118-2-evse", "iso15118-2-ev", "iso15118-2-pnc-evse",
-           "iso15118-2-pnc-ev", "iso15118-20-evse", "iso15118-20-ev", "slac-evse", "slac-ev")
+           "iso15118-2-pnc-ev", "iso15118-20-evse", "iso15118-20-ev", "iso15118-20-tls-evse", "iso15118-20-tls-ev",
+           "slac-evse", "slac-ev")
 
 
 def available_runs() -> list[str]:

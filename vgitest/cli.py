@@ -35,6 +35,8 @@ REFERENCE_RUNS: tuple[tuple[str, ...], ...] = (
     ("iso15118-2-pnc-ev", "reference-ev-iso2-pnc", "iso15118_2"),
     ("iso15118-20-evse", "reference-evse-iso20", "iso15118_20"),
     ("iso15118-20-ev", "reference-ev-iso20", "iso15118_20"),
+    ("iso15118-20-tls-evse", "reference-evse-iso20-tls", "iso15118_20"),  # TLS 1.3, mutual authentication
+    ("iso15118-20-tls-ev", "reference-ev-iso20-tls", "iso15118_20"),
     ("slac-evse", "reference-slac-evse", "slac"),
     ("slac-ev", "reference-slac-ev", "slac"),
 )
