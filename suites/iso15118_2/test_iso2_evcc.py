@@ -157,3 +157,28 @@ def test_TC_EVCC_AC_VTB_ChargingStatus_002(secc, dut, vgi_profile):
 def test_TC_EVCC_AC_VTB_ChargingStatus_003(secc, dut, vgi_profile):
     """No ChargingStatusRes: the EV stops after V2G_EVCC_Msg_Timeout."""
     v.ev_stops(secc, dut, vgi_profile, "ChargingStatusReq", nth=2, silence=True, plug={"mode": "AC"})
+
+
+@case("TC_EVCC_DC_VTB_PowerDelivery_002", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_PowerDelivery_002(secc, dut, vgi_profile):
+    """The EVSE asks for renegotiation: the EV leaves the loop with PowerDelivery(Renegotiate), discovers the
+    charge parameters again and charges on."""
+    secc.notify("ReNegotiation")
+    s = v.ev_charges(secc, dut, vgi_profile)
+    assert s.names().count("ChargeParameterDiscoveryReq") == 2, s.names()
+
+
+@case("TC_EVCC_DC_VTB_CurrentDemand_003", "Ev", "DC")
+def test_TC_EVCC_DC_VTB_CurrentDemand_003(secc, dut, vgi_profile):
+    """The EVSE notifies StopCharging: the EV ends the charge loop with PowerDelivery(Stop) and stops the session."""
+    secc.notify("StopCharging")
+    s = v.ev_charges(secc, dut, vgi_profile)
+    assert s.names().count("CurrentDemandReq") <= 3, s.names()
+
+
+@case("TC_EVCC_AC_VTB_ChargingStatus_004", "Ev", "AC")
+def test_TC_EVCC_AC_VTB_ChargingStatus_004(secc, dut, vgi_profile):
+    """AC: the EVSE notifies StopCharging: the EV ends the loop with PowerDelivery(Stop) and stops the session."""
+    secc.notify("StopCharging")
+    s = v.ev_charges(secc, dut, vgi_profile, mode="AC")
+    assert s.names().count("ChargingStatusReq") <= 3, s.names()

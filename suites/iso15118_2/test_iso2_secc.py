@@ -226,3 +226,20 @@ def test_TC_SECC_AC_VTB_SessionStop_001(evcc):
 def test_TC_SECC_AC_VTB_SessionSetup_003(evcc):
     """An AC session paused and joined again with the old SessionID."""
     v.paused_and_resumed(evcc, mode="AC")
+
+
+@case("TC_SECC_DC_VTB_PowerDelivery_002", "Evse", "DC")
+def test_TC_SECC_DC_VTB_PowerDelivery_002(evcc):
+    """The EV renegotiates in the DC charge loop: PowerDelivery(Renegotiate), ChargeParameterDiscovery and
+    PowerDelivery(Start) again are all answered OK, and the charge goes on to PowerDelivery(Stop)."""
+    evcc.renegotiate()
+    s = v.charges(evcc)
+    assert s.names().count("ChargeParameterDiscoveryReq") == 2 and s.names().count("PowerDeliveryReq") == 4, s.names()
+
+
+@case("TC_SECC_AC_VTB_PowerDelivery_002", "Evse", "AC")
+def test_TC_SECC_AC_VTB_PowerDelivery_002(evcc):
+    """The EV renegotiates in the AC charge loop; the EVSE accepts it and the charge goes on."""
+    evcc.renegotiate()
+    s = v.charges(evcc, mode="AC")
+    assert s.names().count("ChargeParameterDiscoveryReq") == 2 and s.names().count("PowerDeliveryReq") == 4, s.names()

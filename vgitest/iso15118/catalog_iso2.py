@@ -18,12 +18,17 @@ _EVSE_EXTRA: list[tuple[str, str, str | tuple[str, ...], str]] = [
      "TC_SECC_CMN_VTB_PaymentServiceSelection_001", "V2G-RESPONSE-CODE"),
     ("late_charging_status", "answers ChargingStatusReq after 1.8 s (performance time 1.5 s)",
      "TC_SECC_AC_VTB_ChargingStatus_001", "V2G-SECC-PERFORMANCE"),
+    ("renegotiation_refused", "answers PowerDeliveryReq(Renegotiate) with FAILED",
+     ("TC_SECC_DC_VTB_PowerDelivery_002", "TC_SECC_AC_VTB_PowerDelivery_002"), "V2G-RESPONSE-CODE"),
 ]
 _EV_EXTRA: list[tuple[str, str, str | tuple[str, ...], str]] = [
     ("skips_ongoing", "goes on to the next step although the EVSE answered EVSEProcessing=Ongoing",
      "TC_EVCC_CMN_VTB_Authorization_001", "V2G-SEQUENCE"),
     ("no_session_resume", "starts a new session (SessionID 0) instead of joining its paused one",
      "TC_EVCC_DC_VTB_SessionStop_002", "V2G-SESSION-RESUME"),
+    ("ignores_notifications", "stays in the charge loop when the EVSE notifies StopCharging or ReNegotiation",
+     ("TC_EVCC_DC_VTB_PowerDelivery_002", "TC_EVCC_DC_VTB_CurrentDemand_003", "TC_EVCC_AC_VTB_ChargingStatus_004"),
+     "V2G-EVSE-NOTIFICATION"),
 ]
 # DIN rows whose ISO 15118-2 twin needs more (or other) cases to be caught
 _MORE = {

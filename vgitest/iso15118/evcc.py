@@ -384,6 +384,9 @@ class EvccClient(Judging):
                 return
             if "ignores_failed" in self.faults and code.startswith("FAILED"):
                 rbody = dict(rbody, ResponseCode="OK")
+            if "ignores_notifications" in self.faults:
+                rbody = {k: dict(v, EVSENotification="None") if k.endswith("EVSEStatus") and isinstance(v, dict)
+                         else v for k, v in rbody.items()}
             if "skips_ongoing" in self.faults and rbody.get("EVSEProcessing") == "Ongoing":
                 rbody = dict(rbody, EVSEProcessing="Finished")
             nxt = logic.next(rname, rbody)

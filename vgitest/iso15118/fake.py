@@ -107,6 +107,12 @@ class FakeSecc:
             self.server.tls_expect_refusal = None
             self.seen = len(self.server.sessions)
 
+    def notify(self, notification: str) -> None:
+        """The fake EVSE puts ``notification`` (StopCharging, ReNegotiation) into its status in the next session
+        (DIN/ISO-2), until the EV acts on it."""
+        assert self.server is not None
+        self.server.evse_hook = lambda logic: setattr(logic, "notification", notification)
+
     def answer(self, match: str, **kwargs: Any) -> Action:
         """Script the answer to a request, e.g. ``answer("CableCheckReq", code="FAILED", nth=1)``."""
         return self.script.add(Action(match=match, **kwargs))
@@ -200,6 +206,12 @@ class FakeEvcc:
             self.client.ev_hook = None
             if self.pnc is not None:
                 self.pnc.reset()
+
+    def renegotiate(self) -> None:
+        """ISO 15118-2: the fake EV asks to renegotiate at its next charge-loop answer (PowerDelivery Renegotiate,
+        then ChargeParameterDiscovery again)."""
+        assert self.client is not None
+        self.client.ev_hook = lambda logic: setattr(logic, "renegotiate", True)
 
     def send(self, match: str, **kwargs: Any) -> Action:
         """Script a request, e.g. ``send("PowerDeliveryReq", send_instead=("ServiceDiscoveryReq", {}),

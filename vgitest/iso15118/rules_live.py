@@ -66,3 +66,6 @@ RULES.add("V2G-PNC-CERTIFICATE", "fail", "Plug & Charge certificate chains verif
           "ISO 15118-2 PaymentDetails, CertificateInstallation; certificate profiles (Annex F)", protocol=P)
 RULES.add("V2G-PNC-RECEIPT", "fail", "A Plug & Charge EV answers ReceiptRequired=true with a signed "
           "MeteringReceiptReq before the next charge-loop request", "ISO 15118-2 MeteringReceipt", protocol=P)
+RULES.add("V2G-EVSE-NOTIFICATION", "fail", "The EV acts on an EVSENotification (StopCharging, ReNegotiation) within "
+          "NotificationMaxDelay: it leaves the charge loop with PowerDelivery", "EVSENotification and "
+          "NotificationMaxDelay in DC_EVSEStatus / AC_EVSEStatus (ISO 15118-2, DIN SPEC 70121)", protocol=P)

@@ -31,6 +31,7 @@ from .timers import Timers
 from .v2gtp import FramingLost
 
 PRIORITY_ORDER = ("iso-20", "iso-2", "din")
+LOOP_REQUESTS = frozenset({"CurrentDemandReq", "ChargingStatusReq"})  # DIN / ISO-2 charge loops
 
 
 class ACCEPTING:
@@ -62,6 +63,7 @@ class SeccSession:
     failed_sent: Frame | None = None
     silent_after: Frame | None = None
     resumed: bool = False
+    notice: tuple[str, int] | None = None  # (EVSENotification, loop requests since) the EV has not acted on yet
     scripted: bool = False  # a test's scripted answer was used (the EV may end the session abnormally)
     done: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
@@ -445,6 +447,8 @@ class SeccServer(Judging):
             # --- the answer ---
             acts = self.script.take(name)
             s.scripted = s.scripted or bool(acts)
+            if self.judge:
+                self._judge_notification(s, got, name, body)
             if failure is not None:
                 res_name, res_body = logic.failed(name, failure)
             else:
@@ -458,6 +462,8 @@ class SeccServer(Judging):
                 pc = res_body["EVSEPresentCurrent"]  # ten times what it should deliver (still encodable)
                 exp = "Exponent" if "Exponent" in pc else "Multiplier"  # ISO-20 RationalNumber / DIN, -2 PhysicalValue
                 res_body["EVSEPresentCurrent"] = dict(pc, **{exp: pc.get(exp, 0) + 1}, Value=pc["Value"] or 10)
+            if "renegotiation_refused" in self.faults and body.get("ChargeProgress") == "Renegotiate":
+                res_body["ResponseCode"] = "FAILED"
             if res_body.get("ResponseCode") in ACCEPTING.get_codes(self.faults):
                 res_body["ResponseCode"] = "OK"
             if s.resumed and name == "SessionSetupReq" and failure is None:
@@ -562,6 +568,26 @@ class SeccServer(Judging):
             if tgt is not None and mx is not None and tgt > mx + 1e-6:
                 self._find(frame, "V2G-EV-PARAMETERS", f"EVTargetCurrent {tgt} A above its own "
                            f"EVMaximumChargeCurrent {mx} A")
+
+    def _judge_notification(self, s: SeccSession, frame: Frame, name: str, body: dict[str, Any]) -> None:
+        """An EVSENotification (StopCharging, ReNegotiation) with NotificationMaxDelay 0 wants the EV to act at its
+        next request; two more charge-loop requests are tolerated (one may already be on its way)."""
+        if s.notice is not None:
+            kind, n = s.notice
+            if name in LOOP_REQUESTS:
+                s.notice = (kind, n + 1)
+                if n + 1 == 3:
+                    self._find(frame, "V2G-EVSE-NOTIFICATION", f"the EV is still in the charge loop ({name}) three "
+                               f"requests after the EVSE asked for {kind}")
+            else:
+                s.notice = None
+        if s.responses:
+            last = s.responses[-1].body
+            _, lbody, _ = s.link.family.unwrap(last) if last and s.link.family else ("", {}, None)
+            for k, v in lbody.items():
+                if k.endswith("EVSEStatus") and isinstance(v, dict) and v.get("EVSENotification") in (
+                        "StopCharging", "ReNegotiation") and s.notice is None and name in LOOP_REQUESTS:
+                    s.notice = (v["EVSENotification"], 0)
 
     def _ongoing_limit(self, family: str, b: str) -> float:
         if b in ("CableCheck", "DC_CableCheck"):
