@@ -155,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reports", default=os.environ.get("VGITEST_REPORTS", "reports"), help="report directory")
     r.add_argument("--profile", action="append", help="DUT profile (repeatable); needs --suite")
     r.add_argument("--suite", action="append", help="suite folder(s) to run with --profile")
-    r.add_argument("--only", action="append", help="run only these built-in runs (ocpp16, ocpp201, openadr20b, openadr20b-tls, csip, csip-sub, ...)")
+    r.add_argument("--only", action="append", metavar="RUN", help="run only this built-in run (repeatable): "
+                   + ", ".join(name for name, *_ in REFERENCE_RUNS))
     r.add_argument("--fault", action="append", default=[], help="inject a named fault into the reference simulator")
     r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
     r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")
