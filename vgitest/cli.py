@@ -58,6 +58,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         runs = [(n, p, [str(suites_dir() / s)], k[0] if k else None) for n, p, s, *k in REFERENCE_RUNS
                 if (suites_dir() / s).is_dir() and (data_dir("profiles") / f"{p}.toml").is_file()]
         if args.only:
+            unknown = sorted(set(args.only) - {name for name, *_ in REFERENCE_RUNS})
+            if unknown:
+                print(f"vgitest run: unknown run(s) {', '.join(unknown)}; the built-in runs are "
+                      f"{', '.join(name for name, *_ in REFERENCE_RUNS)}", file=sys.stderr)
+                return 2
             runs = [r for r in runs if r[0] in args.only]
     if not runs:
         print("vgitest run: nothing to run (no suites or profiles found)", file=sys.stderr)
