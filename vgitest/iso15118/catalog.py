@@ -112,7 +112,8 @@ _EV: list[tuple[str, str, str | tuple[str, ...], str]] = [
      "TC_EVCC_DC_VTB_PreCharge_001", "V2G-EV-PARAMETERS"),
     ("target_above_max", "asks for more current than its own maximum current limit",
      "TC_EVCC_DC_VTB_CurrentDemand_001", "V2G-EV-PARAMETERS"),
-    ("slow_charge_loop", "pauses 4 s before its 3rd CurrentDemandReq (beyond the SECC's sequence timeout)",
+    ("slow_charge_loop", "pauses before its 3rd charge-loop request for longer than the SECC's sequence timeout "
+     "(4 s with the reference profiles; ISO 15118-20: 0.9 s)",
      "TC_EVCC_DC_VTB_CurrentDemand_001", "V2G-SEQUENCE-TIMEOUT"),
     ("no_power_delivery_stop", "sends WeldingDetectionReq right after the charge loop, without PowerDelivery(stop)",
      "TC_EVCC_DC_VTB_PowerDelivery_001", "V2G-SEQUENCE"),
