@@ -98,7 +98,6 @@ class SeccServer(Judging):
         self._sdp_tr: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task] = set()
         self._n = 0
-        self.session_started = asyncio.Event()
         self.evse_hook: Callable[[Any], None] | None = None  # called with each new EVSE logic (tests tweak it)
         self.pnc: Any = None  # Plug & Charge checks and answers (pnc.SeccPnc), ISO-2
         self.tls_expect_refusal: str | None = None  # a test presents a bad certificate: the EV must refuse it
@@ -179,7 +178,6 @@ class SeccServer(Judging):
         if not self.judge:  # the reference EVSE: a fault's "n-th request" counts within each session
             self.script.counts.clear()
         link.event("OPEN", peer=list(peer)[:2], **{"tls": wire.tls, **tls_meta})
-        self.session_started.set()
         if not self.accepting or tls_meta.get("tls_error"):
             s.end_reason = f"TLS: {tls_meta['tls_error']}" if tls_meta.get("tls_error") else \
                 "refused: not accepting sessions"
