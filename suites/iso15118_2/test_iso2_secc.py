@@ -11,6 +11,7 @@ from vgitest.iso15118.suite import case
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-2")
 ISO2 = "urn:iso:15118:2:2013:MsgDef"
+DIN = "urn:din:70121:2012:MsgDef"
 
 
 @case("TC_SECC_CMN_VTB_SDP_001", "Evse")
@@ -243,3 +244,11 @@ def test_TC_SECC_AC_VTB_PowerDelivery_002(evcc):
     evcc.renegotiate()
     s = v.charges(evcc, mode="AC")
     assert s.names().count("ChargeParameterDiscoveryReq") == 2 and s.names().count("PowerDeliveryReq") == 4, s.names()
+
+
+@case("TC_SECC_CMN_VTB_SupportedAppProtocol_003", "Evse", "Din")
+def test_TC_SECC_CMN_VTB_SupportedAppProtocol_003(evcc):
+    """DIN offered at priority 1 and ISO 15118-2 at priority 2 to an EVSE that supports both: the EV's priority
+    decides (DIN), not the EVSE's own preference."""
+    evcc.send("supportedAppProtocolReq", patch={"AppProtocol": [v.offer(DIN, 2, 1, 1), v.offer(ISO2, 2, 2, 2)]})
+    assert v.charges(evcc).family == "din"

@@ -18,6 +18,8 @@ _EVSE_EXTRA: list[tuple[str, str, str | tuple[str, ...], str]] = [
      "TC_SECC_CMN_VTB_PaymentServiceSelection_001", "V2G-RESPONSE-CODE"),
     ("late_charging_status", "answers ChargingStatusReq after 1.8 s (performance time 1.5 s)",
      "TC_SECC_AC_VTB_ChargingStatus_001", "V2G-SECC-PERFORMANCE"),
+    ("sap_ignores_priority", "chooses its own preferred protocol in supportedAppProtocol, not the EV's priority",
+     "TC_SECC_CMN_VTB_SupportedAppProtocol_003", "V2G-SAP-CHOICE"),
     ("renegotiation_refused", "answers PowerDeliveryReq(Renegotiate) with FAILED",
      ("TC_SECC_DC_VTB_PowerDelivery_002", "TC_SECC_AC_VTB_PowerDelivery_002"), "V2G-RESPONSE-CODE"),
 ]

@@ -63,6 +63,7 @@ class EvccClient(Judging):
         self.trace = trace
         self.ev = ev or EvParams()
         self.offers = offers
+        self.secc_supports: tuple[str, ...] = ()  # the families the EVSE under test declares (judges its SAP choice)
         self.mode = mode
         self.sdp_target, self.sdp_port = sdp_target, sdp_port
         self.ssl_context = ssl_context
@@ -232,6 +233,12 @@ class EvccClient(Judging):
             return None
         f = fam.by_namespace(chosen["ProtocolNamespace"])
         assert f is not None
+        best = min((o for o in sent if (g := fam.by_namespace(str(o.get("ProtocolNamespace")))) is not None
+                    and g.name in self.secc_supports), key=lambda o: o.get("Priority", 99), default=None)
+        if best is not None and best is not chosen:
+            self._find(res, "V2G-SAP-CHOICE", f"SchemaID {sid} ({chosen['ProtocolNamespace']}, priority "
+                       f"{chosen.get('Priority')}) chosen; the EVSE declares {best['ProtocolNamespace']} too, offered "
+                       f"with the better priority {best.get('Priority')}")
         s.family = f.name
         link.family = f
         link.version = f.name

@@ -182,6 +182,7 @@ class FakeEvcc:
                                  mode=self.mode, sdp_target=self.sdp_target, sdp_port=self.sdp_port,
                                  ssl_context=self.ssl_context, want_tls=self.want_tls, timers=self.timers,
                                  judge=True, script=self.script, sdp_retries=self.sdp_retries)
+        self.client.secc_supports = self.offers  # the profile's families: what the EVSE under test supports
         self.client.pnc, self.client.tls_required = self.pnc, self.tls_required
         return self
 

@@ -318,7 +318,7 @@ class SeccServer(Judging):
             if f is None or f.name not in self.families or o.get("VersionNumberMajor") != f.major:
                 continue
             if "sap_ignores_priority" in self.faults:
-                prio = -PRIORITY_ORDER.index(f.name)
+                prio = PRIORITY_ORDER.index(f.name)  # its own preference: -20, then -2, then DIN
             else:
                 prio = int(o.get("Priority") or 99)
             key = (prio, f.name, int(o.get("SchemaID") or 0), int(o.get("VersionNumberMinor") or 0))
@@ -330,7 +330,7 @@ class SeccServer(Judging):
             return None, "Failed_NoNegotiation"
         code = "OK_SuccessfulNegotiation" if best[3] == fam.get(best[1]).minor else \
             "OK_SuccessfulNegotiationWithMinorDeviation"
-        sid = best[2] + (1 if "sap_wrong_schema_id" in self.faults else 0)
+        sid = best[2] + (100 if "sap_wrong_schema_id" in self.faults else 0)  # one the EV never offered
         return (best[1], sid), code
 
     def _apply_sap_actions(self, acts: list[Action], body: dict[str, Any]) -> dict[str, Any]:
