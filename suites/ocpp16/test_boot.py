@@ -29,6 +29,7 @@ def _expect_states(station, profile) -> None:
 def test_TC_001_CS(station, dut, vgi_profile):
     """After a power cycle the station registers with BootNotification first, and once accepted reports the
     state of every connector; nothing else may precede the accepted boot."""
+    station.settle_first_contact(wait_s(vgi_profile, "boot_timeout", 8))
     dut.perform("reboot")
     station.wait_connected(wait_s(vgi_profile, "connect_timeout", 10))
     station.expect("BootNotification", wait_s(vgi_profile, "boot_timeout", 8))
@@ -39,6 +40,7 @@ def test_TC_001_CS(station, dut, vgi_profile):
 def test_TC_002_CS(station, dut, vgi_profile, vgi_budgets):
     """While its registration is Pending the station stays quiet, still answers configuration requests,
     refuses a remote start, and repeats BootNotification only after the interval it was given."""
+    station.settle_first_contact(wait_s(vgi_profile, "boot_timeout", 8))
     interval = int(vgi_profile.param("boot_retry_interval", 2))
     station.boot_status, station.boot_retry_interval = "Pending", interval
     dut.perform("reboot")
@@ -64,6 +66,7 @@ def test_TC_002_CS(station, dut, vgi_profile, vgi_budgets):
 def test_TC_VGI_BOOT_01_CS(station, dut, vgi_profile, vgi_budgets):
     """vgitest's own case (OCTT has no 1.6 id for it): a Rejected registration silences the station until the
     interval elapses; then it boots again and, once accepted, reports its connectors."""
+    station.settle_first_contact(wait_s(vgi_profile, "boot_timeout", 8))
     interval = int(vgi_profile.param("boot_retry_interval", 2))
     station.boot_status, station.boot_retry_interval = "Rejected", interval
     dut.perform("reboot")

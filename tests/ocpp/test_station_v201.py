@@ -173,3 +173,40 @@ def test_catalog_has_enough_faults_each_with_a_named_test() -> None:
 def test_unknown_fault_name_is_refused() -> None:
     with pytest.raises(ValueError):
         Station201("ws://127.0.0.1:1/ocpp", faults=["no_such_fault"])
+
+
+def test_settle_first_contact_lets_the_first_boot_exchange_finish() -> None:
+    """A test that power-cycles a station still waiting for its first boot answer would otherwise cut that
+    exchange off and take the unanswered boot for its own (the flake behind TC_B_03_CS erroring)."""
+    from vgitest.ocpp.csms import Delay
+    from vgitest.trace import Direction
+    csms = FakeCsms(port=0, versions=("2.0.1",), heartbeat_interval=2).start()
+    session = csms.session("UT201S")
+    session.override("BootNotification", Delay(0.4), once=True)
+    station = Station201(csms.url, "UT201S", params={"reboot_delay": 0.05, "reconnect_delay": 0.1}).start()
+    try:
+        t0 = time.monotonic()
+        session.settle_first_contact(W)
+        waited = time.monotonic() - t0
+        answers = [f for f in csms.trace if f.direction is Direction.OUT and f.name == "BootNotification"]
+        assert len(answers) == 1 and answers[0].body["status"] == "Accepted"
+        assert session.cursor > answers[0].index, "the settled exchange must not be expected again"
+        assert waited >= 0.3, f"returned after {waited:.2f} s, before the delayed answer"
+        cursor, t1 = session.cursor, time.monotonic()
+        session.settle_first_contact(W)  # registered: returns at once and leaves the cursor alone
+        assert session.cursor == cursor and time.monotonic() - t1 < 0.1
+    finally:
+        station.stop()
+        csms.stop()
+
+
+def test_settle_first_contact_does_not_wait_long_for_a_silent_station() -> None:
+    csms = FakeCsms(port=0, versions=("2.0.1",)).start()
+    try:
+        session = csms.session("NEVER-CONNECTS")
+        t0 = time.monotonic()
+        session.settle_first_contact(W)
+        assert time.monotonic() - t0 < 2.0
+        assert session.cursor == 0 and session.registration == "unknown"
+    finally:
+        csms.stop()
