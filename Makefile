@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/vgitest run
 
-# The fault matrix runs each row (530 of them) as its own pytest process that mostly waits on protocol timers,
+# The fault matrix runs each row (over 500 of them) as its own pytest process that mostly waits on protocol timers,
 # so it runs eight rows at a time; everything else two at a time (one per core).
 test: setup
 	$(BIN)/python -m pytest -n 2 --ignore=tests/test_fault_matrix.py
