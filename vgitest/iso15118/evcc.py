@@ -268,8 +268,10 @@ class EvccClient(Judging):
                 s.end_reason = "undecodable response"
                 return None
             want = (req.name or "")[:-3] + "Res"
-            if got.name != want:
+            if got.name != want:  # an EVCC stops the session on an unexpected message; going on would loop
                 self._find(got, "V2G-UNEXPECTED-RESPONSE", f"{got.name} in answer to {req.name}")
+                s.end_reason = f"{got.name} in answer to {req.name}: the EVCC stopped the session"
+                return None
             dt = (got.t_ns - req.t_ns) / 1e9
             got.meta["response_time_ms"] = round(dt * 1000, 3)
             if s.family and self.judge:
