@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test oracles bench clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -20,6 +20,10 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -n 2 --ignore=tests/test_fault_matrix.py
 	$(BIN)/python -m pytest -n 8 tests/test_fault_matrix.py
+
+# Every independent implementation's expected-verdict table in full (make test runs a slice of each).
+oracles: setup
+	$(BIN)/python -m pytest -n 2 tests/interop --oracle-full
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
