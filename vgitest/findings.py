@@ -35,6 +35,11 @@ class Rule:
     title: str
     ref: str = ""
     protocol: str = ""
+    versions: tuple[str, ...] = ()  # the protocol versions the rule judges (e.g. ("2.0.1", "2.1")); () = undeclared
+
+    def applies_to(self, version: str | None) -> bool:
+        """Whether this rule may judge a frame of `version` (an unknown version, or an undeclared rule: yes)."""
+        return not self.versions or not version or version in self.versions
 
 
 class RuleRegistry:
@@ -43,8 +48,9 @@ class RuleRegistry:
     def __init__(self) -> None:
         self._rules: dict[str, Rule] = {}
 
-    def add(self, id: str, severity: Severity | str, title: str, ref: str = "", protocol: str = "") -> Rule:
-        rule = Rule(id, Severity(severity), title, ref, protocol)
+    def add(self, id: str, severity: Severity | str, title: str, ref: str = "", protocol: str = "",
+            versions: tuple[str, ...] | list[str] = ()) -> Rule:
+        rule = Rule(id, Severity(severity), title, ref, protocol, tuple(versions))
         old = self._rules.get(id)
         if old is not None and old != rule:
             raise ValueError(f"rule {id} registered twice with different content")
