@@ -17,10 +17,12 @@ def rules_md() -> str:
     RULES = register_all()
     lines = ["# Rule ids", "", "Every finding names one of these stable ids. Severity `fail` is a MUST (verdict FAIL),",
              "`warn` a SHOULD (NON_STRICT; FAIL with `--vgi-strict`), `info` is reported only.",
+             "A rule judges only frames of the protocol versions it names (`*`: every version).",
              "References name sections and requirement ids only.", "",
-             "| rule id | severity | what it means | reference |", "|---|---|---|---|"]
+             "| rule id | severity | versions | what it means | reference |", "|---|---|---|---|---|"]
     for r in RULES.all():
-        lines.append(f"| `{r.id}` | {r.severity.value} | {r.title} | {r.ref} |")
+        versions = ", ".join(r.versions) if r.versions else "(undeclared)"
+        lines.append(f"| `{r.id}` | {r.severity.value} | {versions} | {r.title} | {r.ref} |")
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,9 @@ from typing import Any
 from .verdict import Verdict
 
 
+ANY_VERSION = ("*",)  # a rule that judges every version of every protocol (e.g. the size budgets)
+
+
 class Severity(enum.Enum):
     """How a broken rule weighs: fail = MUST, warn = SHOULD (non-strict), info = unspecified behaviour."""
 
@@ -35,11 +38,12 @@ class Rule:
     title: str
     ref: str = ""
     protocol: str = ""
-    versions: tuple[str, ...] = ()  # the protocol versions the rule judges (e.g. ("2.0.1", "2.1")); () = undeclared
+    versions: tuple[str, ...] = ()  # the protocol versions the rule judges (e.g. ("2.0.1", "2.1")); ANY_VERSION
 
     def applies_to(self, version: str | None) -> bool:
-        """Whether this rule may judge a frame of `version` (an unknown version, or an undeclared rule: yes)."""
-        return not self.versions or not version or version in self.versions
+        """Whether this rule may judge a frame of `version` (a frame without a version, or an undeclared rule:
+        yes; tests/test_rules_versions.py keeps every rule declared)."""
+        return not self.versions or not version or version in self.versions or ANY_VERSION[0] in self.versions
 
 
 class RuleRegistry:

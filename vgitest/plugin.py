@@ -5,6 +5,7 @@ It is a thin layer: the fake peers, checks and evidence writers work without pyt
 
 from __future__ import annotations
 
+import collections
 import re
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from . import case as vcase
 from .evidence import allure as vallure
 from .findings import Finding
 from .run import Settings, VgiRun
@@ -111,7 +113,56 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     allure_dir = session.config.getoption("allure_report_dir", None)
     if allure_dir and p is not None:
         write_environment({**p.environment(), "vgitest.faults": ",".join(run.settings.faults) or "none"},
-                          Path(allure_dir))
+                          Path(allure_dir), run.settings.run_name)
+
+
+# What the console shows for each verdict: (category in the final count line, progress letter, word with -v).
+_STATUS = {"pass": ("passed", ".", "PASS"), "non-strict": ("non_strict", "w", "NON_STRICT"),
+           "informational": ("informational", "i", "INFORMATIONAL"),
+           "not-applicable": ("not_applicable", "n", "NOT_APPLICABLE"),
+           "inconclusive": ("inconclusive", "I", "INCONCLUSIVE"), "fail": ("failed", "F", "FAIL"),
+           "error": ("error", "E", "ERROR")}
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """The verdict word on the console instead of pytest's outcome letter (an INCONCLUSIVE case is not a harness
+    error `E`, a NOT_APPLICABLE case not a plain skip `s`)."""
+    if report.when == "teardown" or (report.when == "setup" and report.passed):
+        return None
+    verdict = dict(report.user_properties).get("verdict")
+    return _STATUS.get(verdict) if isinstance(verdict, str) else None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The run's verdict counts, then one line per case that did not PASS (its verdict, case id and why: the rule
+    ids, or what was not reached), NOT_APPLICABLE ones grouped by reason, so a vendor reads the outcome without
+    opening a report."""
+    run = config.stash.get(RUN, None)
+    if run is None or run.profile is None or not run.results:
+        return
+    counts = ", ".join(f"{v}={n}" for v, n in sorted(collections.Counter(r["verdict"] for r in run.results).items()))
+    terminalreporter.section("vgitest verdicts")
+    terminalreporter.write_line(f"{run.settings.run_name}: {counts}  ->  {run.run_dir}")
+    not_applicable: dict[str, int] = collections.Counter((r.get("message") or "").strip().splitlines()[0][:160]
+                                                         for r in run.results if r["verdict"] == "NOT_APPLICABLE"
+                                                         and r.get("message"))
+    for why, n in sorted(not_applicable.items()):
+        terminalreporter.write_line(f"{'NOT_APPLICABLE':<14} {n} case(s): {why.removeprefix('NOT_APPLICABLE: ')}")
+    for r in run.results:
+        if r["verdict"] in ("PASS", "NOT_APPLICABLE"):
+            continue
+        rules = ",".join(sorted({f["rule"] for f in r["findings"] if f["severity"] != "info"}))
+        message = (r.get("message") or "").strip().splitlines()
+        why = rules or (message[0][:160] if message else "")
+        case = f" [{r['case']}]" if r.get("case") else ""
+        terminalreporter.write_line(f"{r['verdict']:<14} {r['test']}{case}{': ' + why if why else ''}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    xml = getattr(config.option, "xmlpath", None)
+    if xml and not hasattr(config, "workerinput"):  # the controller writes the JUnit file, not xdist workers
+        from .evidence.junit import align_with_verdicts
+        align_with_verdicts(Path(xml))
 
 
 # --- applicability (PICS) -----------------------------------------------------------------------------------
@@ -142,8 +193,30 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _not_applicable(f"NOT_APPLICABLE: PICS of {profile.name} does not declare "
                         f"{', '.join(m.lstrip('!') + (' absent' if m.startswith('!') else '') for m in missing)}")
     if run.peer is not None:
-        record["start"], record["fstart"] = run.peer.trace.mark()
-        record["start_ns"] = time.monotonic_ns()
+        _open_window(record, run.peer)
+
+
+def _open_window(record: dict, peer: Any) -> None:
+    """The test's frames begin where the peer's trace stands now."""
+    record["start"], record["fstart"] = peer.trace.mark()
+    record["start_ns"] = time.monotonic_ns()
+    record["window"] = vcase.Window(peer.trace, (record["start"], record["fstart"]))
+    vcase.begin(record["window"])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fixture that cannot establish its state (a reusable state, a precondition) makes the case INCONCLUSIVE
+    and names the state, whatever rule the device broke on the way: that defect is judged by the case that
+    tests it."""
+    try:
+        return (yield)
+    except AssertionError as exc:
+        node = getattr(request, "node", None)
+        if fixturedef.scope != "function" or node is None or node.stash.get(RECORD, None) is None:
+            raise
+        what = (fixturedef.func.__doc__ or fixturedef.argname).strip().splitlines()[0].rstrip(".")
+        raise Inconclusive(f"preamble not reached: {what} ({fixturedef.argname}): {exc}") from exc
 
 
 def _not_applicable(reason: str) -> None:
@@ -155,6 +228,7 @@ def _not_applicable(reason: str) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     __tracebackhide__ = True  # a vendor sees the findings, not the plugin's frames
+    _begin_body(item)
     try:
         result = yield
     except BaseException:
@@ -167,15 +241,34 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     return result
 
 
+def _begin_body(item: pytest.Item) -> None:
+    """The preamble (fixtures) is done: what follows is the body, the only part of the case that is judged.
+    Waits in the body look at the body's frames only."""
+    run = item.config.stash[RUN]
+    rec = item.stash.get(RECORD, None)
+    if rec is None or run.peer is None:
+        return
+    if rec.get("window") is None:
+        _open_window(rec, run.peer)
+    window = rec["window"]
+    window.body_start = window.mark()
+    for session in getattr(run.peer, "sessions", {}).values():  # the fake CSMS's station sessions
+        session.cursor = max(session.cursor, window.body_start[0])
+
+
 def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
-    """Run the trace checks over the test's frames and compute the findings-based verdict."""
+    """Run the trace checks over the test's frames and compute the verdict of the findings in its body."""
     run = item.config.stash[RUN]
     rec = item.stash.get(RECORD, None)
     peer = run.peer
     if rec is None or peer is None:
         return Verdict.PASS, []
-    if rec.get("start") is None:  # the fake peer started during this test's setup
+    if rec.get("window") is None:  # the fake peer started in this test's body: all of its frames are the body's
         rec["start"], rec["fstart"], rec["start_ns"] = 0, 0, 0
+        rec["window"] = vcase.Window(peer.trace, (0, 0), body_start=(0, 0))
+    window = rec["window"]
+    if window.body_start is not None and window.body_end is None:
+        window.body_end = window.mark()
     if run.csms is not None and peer is run.csms:
         _ocpp_checks(run, rec)
     elif peer is run.v2g or peer is run.slac:
@@ -188,8 +281,8 @@ def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
         for f in trace_checks.run_all(list(peer.trace), rec["start"], run.budgets):
             peer.trace[f.frame_index].findings.append(f) if f.frame_index is not None else peer.trace.add_finding(f)
     rec["end_index"] = len(peer.trace)
-    findings = run.dut_findings(peer.trace.findings_since(rec["start"], rec.get("fstart")))
-    rec["findings"] = findings
+    findings, observed = window.split()
+    rec["findings"], rec["observed"] = findings, observed
     strict = run.settings.strict
     verdict = worst((f.verdict(strict) for f in findings), Verdict.PASS)
     blocking = [f for f in findings if f.verdict(strict) >= Verdict.FAIL]
@@ -236,41 +329,51 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def _final_verdict(call: pytest.CallInfo, report: pytest.TestReport, rec: dict) -> Verdict:
+    """The case's verdict: the worst of its judged findings and of how its body ended. A set-up (preamble) that
+    failed is INCONCLUSIVE, whatever the device did on the way, unless the harness itself failed (ERROR)."""
     base = rec.get("findings_verdict", Verdict.PASS)
     if report.skipped:
         return rec.get("verdict", Verdict.NOT_APPLICABLE)
     exc = call.excinfo.value if call.excinfo else None
     if exc is None:
         return base
-    if isinstance(exc, Inconclusive) or (report.when == "setup" and isinstance(exc, AssertionError)):
+    if report.when == "setup":
+        return Verdict.INCONCLUSIVE if isinstance(exc, (Inconclusive, AssertionError)) else Verdict.ERROR
+    if isinstance(exc, Inconclusive):
         return max(base, Verdict.INCONCLUSIVE)
-    if isinstance(exc, AssertionError):
+    if isinstance(exc, (AssertionError, pytest.fail.Exception)):  # a check, a plain assert, or pytest.fail()
         return Verdict.FAIL
     return Verdict.ERROR
 
 
 def _finish(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport, rec: dict) -> None:
     run: VgiRun = item.config.stash[RUN]
+    if not (rec.get("case") or rec.get("protocol") or rec.get("window")):
+        return  # not a conformance case: no marker and no fake peer (e.g. a unit test in the same session)
     if report.when == "setup" and report.failed and run.peer is not None and "findings" not in rec:
         _evaluate(item)
     verdict = _final_verdict(call, report, rec)
     rec["verdict"] = verdict
     findings: list[Finding] = rec.get("findings", [])
+    observed: list[tuple[Finding, str]] = rec.get("observed", [])
     item.user_properties.append(("verdict", verdict.label))
+    report.user_properties.append(("verdict", verdict.label))  # the report was made from a copy of the item's
     if rec.get("case"):
         item.user_properties.append(("test_case", rec["case"]))
     if findings:
         item.user_properties.append(("rules", ",".join(sorted({f.rule_id for f in findings}))))
     evidence = {}
     if run.peer is not None and rec.get("start") is not None and not report.skipped:
-        evidence = _write_evidence(item, run, rec, findings)
+        evidence = _write_evidence(item, run, rec, findings, observed)
     version = rec.get("version") or (run.dut_version if run.profile else "")
     vallure.label(rec.get("protocol") or "", version, rec.get("feature"), rec.get("case"), verdict.label)
+    vallure.run_parameter(run.settings.run_name)
     run.results.append({
         "test": item.name, "nodeid": item.nodeid, "case": rec.get("case"), "feature": rec.get("feature"),
         "verdict": verdict.name, "outcome": report.outcome,
         "duration_s": round(time.time() - rec["t0"], 3),
         "findings": [f.to_dict() for f in findings],
+        "observed": [{**f.to_dict(), "not_judged": why} for f, why in observed],
         "message": str(call.excinfo.value)[:2000] if call.excinfo else None,
         "harness_latency": rec.get("latency"), "sizes": rec.get("sizes"), "evidence": evidence,
     })
@@ -280,7 +383,8 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:120]
 
 
-def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Finding]) -> dict[str, str]:
+def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Finding],
+                    observed: list[tuple[Finding, str]]) -> dict[str, str]:
     from .evidence import jsonl, pcapng, sequence
     peer = run.peer
     end = rec.get("end_index", len(peer.trace))
@@ -315,12 +419,13 @@ def _write_evidence(item: pytest.Item, run: VgiRun, rec: dict, findings: list[Fi
             (d / "capture.error.txt").write_text(f"pcapng not written: {exc!r}\n", encoding="utf-8")
     import json
     summary = {"verdict": rec.get("verdict").name if rec.get("verdict") else None,
-               "findings": [f.to_dict() for f in findings], "harness_latency": rec.get("latency"),
-               "sizes": rec.get("sizes")}
+               "findings": [f.to_dict() for f in findings],
+               "observed": [{**f.to_dict(), "not_judged": why} for f, why in observed],
+               "harness_latency": rec.get("latency"), "sizes": rec.get("sizes")}
     (d / "findings.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     out["findings"] = str(d / "findings.json")
     vallure.attach_text(seq, "sequence diagram")
-    vallure.attach_json(summary, "findings, sizes and harness latency")
+    vallure.attach_json(summary, "findings (judged and observed), sizes and harness latency")
     vallure.attach_file(d / "trace.jsonl", "trace (open-ocpp-trace JSONL)", "jsonl")
     vallure.attach_file(d / "frames.jsonl", "frames (raw, all)", "jsonl")
     vallure.attach_file(d / "capture.pcapng", "capture.pcapng", "pcapng")
@@ -348,8 +453,8 @@ def vgi_budgets(vgi_run: VgiRun) -> Any:
 def _started(server: Any, request: pytest.FixtureRequest) -> Any:
     """A fake peer started during this test's setup: the test's frames begin where its trace stands now."""
     rec = request.node.stash.get(RECORD, None)
-    if rec is not None and rec.get("start") is None:
-        (rec["start"], rec["fstart"]), rec["start_ns"] = server.trace.mark(), time.monotonic_ns()
+    if rec is not None and rec.get("window") is None:
+        _open_window(rec, server)
     return server
 
 

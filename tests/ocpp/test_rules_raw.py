@@ -162,9 +162,33 @@ def test_csms_only_action_from_station(csms: FakeCsms, rule_id: str) -> None:
 @provokes(r.PAYLOAD_TYPE)
 def test_payload_not_object(csms: FakeCsms, rule_id: str) -> None:
     c = client(csms)
-    c.send('[2,"p1","Heartbeat",null]')
+    c.send('[2,"p1","Heartbeat",[]]')
     assert c.recv()[:3] == [4, "p1", "FormationViolation"]
     wait_rule(csms, rule_id)
+    c2 = client(csms, "2.0.1", ident="CS2")
+    c2.send('[2,"p2","Heartbeat",null]')
+    assert c2.recv()[:3] == [4, "p2", "FormatViolation"]
+
+
+def test_null_payload_is_tolerated_in_16(csms: FakeCsms) -> None:
+    """OCPP-J 1.6 §4.2.1 allows null for an empty payload ({} is the good practice): answered, and a warning."""
+    c = client(csms)
+    c.send('[2,"n1","Heartbeat",null]')
+    assert c.recv()[:2] == [3, "n1"]
+    wait_rule(csms, r.PAYLOAD_TYPE)
+    (f,) = [f for f in csms.trace.findings_since(0) if f.rule_id == r.PAYLOAD_TYPE]
+    assert f.severity.value == "warn"
+
+
+def test_empty_optional_array_is_valid_in_16(csms: FakeCsms) -> None:
+    """OCPPJ-OPTIONAL-EMPTY is a 2.0.1/2.1 rule (Part 4 §4.1.5): a 1.6 frame with an empty optional array is
+    schema-valid and draws no finding (it used to fail 14 of 38 FAILs of an independent 1.6 station)."""
+    c = client(csms)
+    c.send([2, "e1", "StopTransaction", {"transactionId": 1, "meterStop": 0, "timestamp": "2026-12-06T10:00:00Z",
+                                         "transactionData": []}])
+    assert c.recv()[:2] == [3, "e1"]
+    time.sleep(0.1)
+    assert r.OPTIONAL_EMPTY not in rules_seen(csms)
 
 
 @provokes(r.OPTIONAL_EMPTY)

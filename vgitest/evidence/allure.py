@@ -64,3 +64,10 @@ def label(protocol: str, version: str, feature: str | None, case_id: str | None,
         allure.dynamic.testcase(case_id, name=case_id)  # --allure-link-pattern tms:<url>/{} makes it a link
     allure.dynamic.label("verdict", verdict)
     allure.dynamic.tag(f"verdict:{verdict}")
+
+
+def run_parameter(run_name: str) -> None:
+    """Name the DUT run as a test parameter: Allure keys a test's history on its parameters, so the same test run
+    under several profiles (an EV and an EVSE run, four OpenADR runs) stays several results, not one and retries."""
+    if allure is not None and run_name:
+        allure.dynamic.parameter("run", run_name)

@@ -30,8 +30,22 @@ def write_results(results: list[dict[str, Any]], run_dir: Path, meta: dict[str, 
     return path
 
 
-def write_environment(env: dict[str, str], allure_dir: Path) -> None:
+def write_environment(env: dict[str, str], allure_dir: Path, run_name: str = "") -> None:
+    """Allure shows one environment per results folder: each run adds its own keys (prefixed with the run's name)
+    and keeps the other runs' keys, so a folder that holds several DUT runs shows all of them."""
+    import fcntl
     allure_dir.mkdir(parents=True, exist_ok=True)
-    with (allure_dir / "environment.properties").open("w", encoding="utf-8") as fh:
-        for k, v in sorted(env.items()):
-            fh.write(f"{k}={str(v).replace(chr(10), ' ')}\n")
+    path = allure_dir / "environment.properties"
+    prefix = f"{run_name}." if run_name else ""
+    with (allure_dir / ".environment.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # runs in parallel processes share the folder
+        merged: dict[str, str] = {}
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                key, sep, value = line.partition("=")
+                if sep and not (prefix and key.startswith(prefix)):
+                    merged[key] = value
+        merged.update({f"{prefix}{k}": str(v).replace(chr(10), " ") for k, v in env.items()})
+        tmp = path.with_name(f".environment.{run_name or 'run'}.tmp")
+        tmp.write_text("".join(f"{k}={v}\n" for k, v in sorted(merged.items())), encoding="utf-8")
+        tmp.replace(path)

@@ -10,7 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
-from ..findings import Finding
+from ..findings import Finding, Severity
 from . import rules as r
 from .versions import CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, SEND, TYPE_NAMES, V201, OcppVersion
 
@@ -126,7 +126,9 @@ def parse(data: str | bytes, version: OcppVersion, actions: frozenset[str], *, f
             m.add(r.FRAME_SHAPE, f"CALLRESULT must have 3 elements, got {len(arr)}")
             return m
         m.payload = arr[2]
-        if not isinstance(m.payload, dict):
+        if m.payload is None and version.name == "1.6":
+            _null_payload_16(m)
+        elif not isinstance(m.payload, dict):
             m.add(r.PAYLOAD_TYPE, f"CALLRESULT payload must be an object, got {_shape(m.payload)}")
     elif type_id in (CALLERROR, CALLRESULTERROR):
         _parse_error(m, arr, version)
@@ -159,9 +161,18 @@ def _parse_call(m: Message, arr: list, version: OcppVersion, actions: frozenset[
         m.add(r.ACTION_DIRECTION, f"{action} is initiated by the CSMS, not by the charging station")
         m.reply = (m.id, "NotSupported", f"{action} is not a charging-station-initiated action")
         return
-    if not isinstance(payload, dict):
+    if payload is None and version.name == "1.6":
+        _null_payload_16(m)
+    elif not isinstance(payload, dict):
         m.add(r.PAYLOAD_TYPE, f"payload must be a JSON object, got {_shape(payload)}")
         m.reply = (m.id, version.format_violation, "Payload is not a JSON object")
+
+
+def _null_payload_16(m: Message) -> None:
+    """OCPP-J 1.6 §4.2.1 allows null for an empty payload and calls {} the good practice: a warning, read as {}."""
+    m.findings.append(Finding.of(r.PAYLOAD_TYPE, "payload is null; OCPP-J 1.6 tolerates it for an empty payload, "
+                                 "but {} is the good practice", severity=Severity.WARN))
+    m.payload = {}
 
 
 def _parse_error(m: Message, arr: list, version: OcppVersion) -> None:

@@ -3,10 +3,17 @@ catalog table and users' allow-lists refer to them. `ref` names sections and req
 
 from __future__ import annotations
 
-from ..findings import RULES
+from ..findings import ANY_VERSION, RULES
 
 P = "ocpp"
-R = RULES.add
+ALL = ("1.6", "2.0.1", "2.1")  # the OCPP-J versions the harness speaks
+X2 = ("2.0.1", "2.1")
+
+
+def R(id: str, severity: str, title: str, ref: str, protocol: str, versions: tuple[str, ...] = ALL) -> object:
+    """Register an OCPP rule; unless it says otherwise it judges every OCPP-J version."""
+    return RULES.add(id, severity, title, ref, protocol, versions)
+
 
 # Framing (OCPP-J, every frame, both directions)
 FRAME_BINARY = R("OCPPJ-FRAME-BINARY", "fail", "OCPP-J messages travel in WebSocket text frames, not binary frames",
@@ -26,12 +33,14 @@ MSGID_REUSED = R("OCPPJ-MSGID-REUSED", "fail", "A CALL reuses a message id its s
 ACTION_UNKNOWN = R("OCPPJ-ACTION-UNKNOWN", "fail", "The action is not an OCPP action of the negotiated version",
                    "OCPP-J 1.6 §4.2.1; 2.0.1 Part 4 §4.1.6", P).id
 ACTION_CASE = R("OCPPJ-ACTION-CASE", "fail", "The action is spelled with the wrong letter case",
-                "2.0.1 Part 4 §4.1.6 (actions are case-sensitive)", P).id
+                "OCPP-J 1.6 §4.2.1; 2.0.1 Part 4 §4.1.6 (actions are case-sensitive)", P).id
 ACTION_DIRECTION = R("OCPPJ-ACTION-DIRECTION", "fail", "The station sent an action only the CSMS may initiate",
                      "OCPP 1.6 §4, §5; 2.0.1 Part 2 message direction", P).id
-PAYLOAD_TYPE = R("OCPPJ-PAYLOAD-TYPE", "fail", "The payload is not a JSON object", "2.0.1 Part 4 §4.1.5", P).id
+PAYLOAD_TYPE = R("OCPPJ-PAYLOAD-TYPE", "fail", "The payload is not a JSON object (1.6: null for an empty payload is "
+                 "tolerated, {} is the good practice: warn)", "OCPP-J 1.6 §4.2.1; 2.0.1 Part 4 §4.1.5", P).id
 OPTIONAL_EMPTY = R("OCPPJ-OPTIONAL-EMPTY", "fail", "An optional field is sent as null, {} or [] instead of omitted",
-                   "2.0.1 Part 4 §4.1.5", P).id
+                   "2.0.1 Part 4 §4.1.5 (1.6 has no such rule: there [] and {} are schema-valid, null fails the schema)",
+                   P, X2).id
 ERROR_CODE = R("OCPPJ-ERROR-CODE", "fail", "The CALLERROR code is not a code of the negotiated version",
                "OCPP-J 1.6 Table 7; 2.0.1 Part 4 Table 8", P).id
 ERROR_CODE_SPELLING = R("OCPPJ-ERROR-CODE-SPELLING", "fail",
@@ -83,7 +92,8 @@ HEARTBEAT_GAP = R("OCPP-HEARTBEAT-GAP", "fail",
 HEARTBEAT_EARLY = R("OCPP-HEARTBEAT-EARLY", "warn",
                     "The station sent Heartbeats much more often than the configured interval",
                     "OCPP 1.6 §4.6; 2.0.1 OCPPCommCtrlr.HeartbeatInterval", P).id
-SIZE_BUDGET = R("SIZE-BUDGET", "warn", "A message is larger than its size budget", "schemas/budgets/*.toml", "").id
+SIZE_BUDGET = RULES.add("SIZE-BUDGET", "warn", "A message is larger than its size budget", "schemas/budgets/*.toml", "",
+                        ANY_VERSION).id
 STATION_RESPONSE = R("OCPP-RESPONSE-STATUS", "fail",
                      "The station's answer to a CSMS request has the wrong status or content for the scenario",
                      "test case expectations", P).id
@@ -95,9 +105,9 @@ FORBIDDEN_MESSAGE = R("OCPP-FORBIDDEN-MESSAGE", "fail", "The station sent a mess
 TX_ID = R("OCPP-TX-ID", "fail", "A transaction message carries a transaction id other than the one in progress",
           "OCPP 1.6 §5.16, §6.47; 2.0.1 E01-E03 (transactionId constant within a transaction)", P).id
 TX_SEQNO = R("OCPP-TX-SEQNO", "fail", "TransactionEvent seqNo is not consecutive within a transaction",
-             "2.0.1 E01.FR, Part 6 §2.1", P).id
+             "2.0.1 E01.FR, Part 6 §2.1", P, X2).id
 TX_EVENT_ORDER = R("OCPP-TX-EVENT-ORDER", "fail", "TransactionEvent Started/Updated/Ended order is broken",
-                   "2.0.1 E01-E09, Part 6 §2.1", P).id
+                   "2.0.1 E01-E09, Part 6 §2.1", P, X2).id
 METER_ORDER = R("OCPP-METER-ORDER", "fail", "Meter values go back in time or the energy register decreases",
                 "OCPP 1.6 §3.16; 2.0.1 J01-J02", P).id
 RESET_IGNORED = R("OCPP-RESET-IGNORED", "fail", "The station accepted a Reset but did not reboot",

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import fastjsonschema
 import jsonschema
 
-from ..findings import Finding, Severity
+from ..findings import RULES, Finding, Severity
 from ..resources import data_dir
 from ..verdict import HarnessError
 from . import rules as r
@@ -140,7 +140,8 @@ class SchemaValidator:
             self._compiled(action, response)(payload)
         except fastjsonschema.JsonSchemaException as fast_err:
             findings = self._detail(action, payload, response, fast_err)
-        findings += self._empty_optionals(action, payload, response)
+        if RULES[r.OPTIONAL_EMPTY].applies_to(self.version.name):  # 2.x only: [] and {} are valid 1.6 values
+            findings += self._empty_optionals(action, payload, response)
         return findings
 
     def error_code(self, findings: list[Finding]) -> str:

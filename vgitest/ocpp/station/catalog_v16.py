@@ -68,9 +68,9 @@ _f("availability_not_persistent", "an Inoperative connector comes back Available
    "TC_034_CS", r.STATUS_TRANSITION)
 
 # --- authorization and local start/stop ---------------------------------------------------------------------
-_f("null_optional_field", "StartTransaction carries reservationId: null instead of omitting it",
-   ("TC_003_CS", "TC_004_1_CS", "TC_010_CS"),
-   r.OPTIONAL_EMPTY)
+_f("null_optional_field", "StartTransaction carries reservationId: null instead of omitting it (1.6: null is not an "
+   "integer, a schema violation)", ("TC_003_CS", "TC_004_1_CS", "TC_010_CS"),
+   r.SCHEMA)
 _f("connection_timeout_ignored", "an authorization without a cable never times out (ConnectionTimeOut)",
    ("TC_004_2_CS", "TC_011_2_CS"), r.STATUS_TRANSITION)
 _f("start_tx_when_invalid", "a transaction starts although the idTag was not accepted", "TC_023_4_CS",
