@@ -151,7 +151,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for r in run.results:
         if r["verdict"] in ("PASS", "NOT_APPLICABLE"):
             continue
-        rules = ",".join(sorted({f["rule"] for f in r["findings"] if f["severity"] != "info"}))
+        rules = ",".join(sorted({f["rule"] for f in r["findings"] if f["severity"] != "info"})
+                         or sorted({f["rule"] for f in r["findings"]}))
         message = (r.get("message") or "").strip().splitlines()
         why = rules or (message[0][:160] if message else "")
         case = f" [{r['case']}]" if r.get("case") else ""
@@ -252,8 +253,12 @@ def _begin_body(item: pytest.Item) -> None:
         _open_window(rec, run.peer)
     window = rec["window"]
     window.body_start = window.mark()
-    for session in getattr(run.peer, "sessions", {}).values():  # the fake CSMS's station sessions
-        session.cursor = max(session.cursor, window.body_start[0])
+    sessions = list(getattr(run.peer, "sessions", {}).values())  # the fake CSMS's station sessions
+    if getattr(run.peer, "session", None) is not None:  # the VEN or DER client session of a fake VTN / 2030.5 server
+        sessions.append(run.peer.session)
+    for session in sessions:
+        if isinstance(getattr(session, "cursor", None), int):
+            session.cursor = max(session.cursor, window.body_start[0])
 
 
 def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:
@@ -471,8 +476,9 @@ def dut(vgi_run: VgiRun) -> Any:
 
 
 @pytest.fixture
-def station(csms: Any, dut: Any, vgi_run: VgiRun, request: pytest.FixtureRequest) -> Any:
-    """The DUT's session on the fake CSMS (connected; per-test configuration reset)."""
+def station(csms: Any, dut: Any, vgi_run: VgiRun, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The DUT's session on the fake CSMS (connected; per-test configuration reset). After the case, the postamble
+    brings the station back to idle (transactions stopped, cable unplugged) and waits for it."""
     session = csms.session(vgi_run.identity)
     timeout = float(vgi_run.require_profile().param("connect_timeout", 30))
     try:
@@ -484,7 +490,15 @@ def station(csms: Any, dut: Any, vgi_run: VgiRun, request: pytest.FixtureRequest
     if rec is not None:
         session.cursor = rec["start"]
         rec["initial_hb"] = session.heartbeat_interval if session.registration == "Accepted" else None
-    return session
+    yield session
+    from .ocpp.states import postamble  # the case is judged: bring the station back to idle, wait for it
+    session.reset_for_test()  # the case's overrides (a held answer, a refused token) must not stall the clean-up
+    notes = postamble(session, dut, vgi_run.require_profile())
+    if notes:
+        for result in reversed(vgi_run.results):
+            if result["nodeid"] == request.node.nodeid:
+                result["postamble"] = notes
+                break
 
 
 def _states(session: Any) -> Any:

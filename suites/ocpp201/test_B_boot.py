@@ -65,7 +65,9 @@ def test_TC_B_02_CS(station, dut, vgi_profile, t) -> None:
             {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})
         station.check(res["getVariableResult"][0]["attributeStatus"] == "Accepted", r.STATION_RESPONSE,
                       f"GetVariables while Pending: {res['getVariableResult'][0]['attributeStatus']}")
-        res = station.call("RequestStartTransaction", {"idToken": s.id_token(vgi_profile), "remoteStartId": 201})
+        res = station.call("RequestStartTransaction", {"idToken": s.id_token(vgi_profile), "remoteStartId": 201},
+                           negative="TC_B_02_CS: a station whose registration is Pending must refuse to start a "
+                                    "transaction for the CSMS")
         station.check(res["status"] == "Rejected", r.STATION_RESPONSE,
                       f"RequestStartTransaction while Pending must be Rejected, got {res['status']}")
         station.boot_status = "Accepted"
@@ -119,7 +121,9 @@ def test_TC_B_30_CS(station, dut, vgi_profile, t) -> None:
         dut.perform("reboot")
         boot = s.require(station, "BootNotification", start, t.wait, r.BOOT_MISSING, "no BootNotification")
         _boot_answered(station, boot, t)
-        frame = station.call_frame("GetBaseReport", {"requestId": 3001, "reportBase": "FullInventory"})
+        frame = station.call_frame("GetBaseReport", {"requestId": 3001, "reportBase": "FullInventory"},
+                                   negative="TC_B_30_CS: a station whose registration is Rejected answers CSMS "
+                                            "requests with SecurityError")
         code = (frame.body or {}).get("errorCode") if frame.kind == "CALLERROR" else None
         station.check(code == "SecurityError", r.STATION_RESPONSE,
                       f"GetBaseReport while Rejected was answered {frame.kind} {code or frame.body}; expected "

@@ -124,6 +124,9 @@ class Dut:
     def perform(self, action: str, **params: Any) -> None:
         self.actions[action](**params)
 
+    def supports(self, action: str) -> bool:
+        return action in self.actions
+
 
 @pytest.fixture
 def csms() -> Iterator[FakeCsms]:

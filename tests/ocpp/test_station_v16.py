@@ -192,7 +192,8 @@ def test_pending_boot_waits_for_interval_and_rejects_remote_start(csms: FakeCsms
     st = Station16(csms.url, "UT16-PENDING", params=dict(PARAMS)).start()
     try:
         first = s.expect("BootNotification", 5)
-        assert s.call("RemoteStartTransaction", {"idTag": "T"})["status"] == "Rejected"
+        assert s.call("RemoteStartTransaction", {"idTag": "T"}, negative="the reference station refuses a remote "
+                      "start the CSMS must not send while Pending (OCPP 1.6 §4.2)")["status"] == "Rejected"
         s.boot_status = "Accepted"
         second = s.expect("BootNotification", 4)
         assert (second.t_ns - first.t_ns) / 1e9 >= 0.9

@@ -39,7 +39,7 @@ from ..wire import WireLog
 from . import codec, handlers
 from . import rules as r
 from .validator import Erratum, SchemaValidator
-from .versions import BY_SUBPROTOCOL, VERSIONS, OcppVersion
+from .versions import BY_SUBPROTOCOL, VERSIONS, OcppVersion, csms_may_not_send
 
 log = logging.getLogger("vgitest.ocpp.csms")
 # permessage-deflate (RFC 7692; a 2.0.1 CSMS must support it) without context takeover on either side, so that
@@ -171,6 +171,7 @@ class StationSession(Verdicts):
         self.tokens: dict[str, str] = {}
         self.unknown_token_status = "Accepted"
         self.transactions: dict[str, dict] = {}
+        self.abandoned_tx: set[str] = set()  # transactions the clean-up gave up on (the station does not know them)
         self.overrides: dict[str, tuple[Any, bool]] = {}
         self.forbidden: dict[str, str] = {}
         self.dut_call_timeout_s = csms.budgets.timing("ocpp", "response_timeout").value_s or 30.0
@@ -289,19 +290,27 @@ class StationSession(Verdicts):
 
     # verdicts ------------------------------------------------------------------------------------------
     # acting --------------------------------------------------------------------------------------------
-    def call(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True) -> dict:
+    def call(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True,
+             negative: str | None = None) -> dict:
         """Send a CALL and return the validated CALLRESULT payload. A CALLERROR raises OcppCallError; no
-        answer within `timeout` (default: budget ocpp.response_timeout) raises NonConformance."""
-        frame = self.call_frame(action, payload, timeout, validate=validate)
+        answer within `timeout` (default: budget ocpp.response_timeout) raises NonConformance. A CALL the CSMS
+        must not send in the station's state (OCPP 1.6 §4.2) is refused unless `negative` says why a negative
+        case sends it."""
+        frame = self.call_frame(action, payload, timeout, validate=validate, negative=negative)
         if frame.kind == "CALLERROR":
             raise OcppCallError(action, frame)
         return frame.body
 
-    def call_frame(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True) -> Frame:
+    def call_frame(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True,
+                   negative: str | None = None) -> Frame:
         """Send a CALL and return the station's answer frame (CALLRESULT or CALLERROR)."""
         timeout = self.dut_call_timeout_s if timeout is None else timeout
         if validate:
             self._check_own(action, payload)
+        forbidden = csms_may_not_send(self.version or "", self.registration, action)
+        if forbidden and not negative:
+            raise HarnessError(f"the fake CSMS will not send {action} now: {forbidden} (a negative case passes "
+                               "negative='why')")
         with _step(f"{action} -> {self.identity}"):
             return self.csms.loop.run(self.csms._call(self, action, payload, timeout), timeout=timeout + 10)
 

@@ -79,9 +79,61 @@ def reboot(station: Any, dut: Any, profile: Any) -> Frame:
     return boot
 
 
+def open_transactions(station: Any) -> dict[str, int | None]:
+    """Transactions the station started (the CSMS granted an id) and has not stopped, with their connector, read
+    from the trace; those the harness gave up on (`station.abandoned_tx`) are left out."""
+    out: dict[str, int | None] = {}
+    starts: dict[tuple[str, str | None], Frame] = {}
+    for f in station.csms.trace:
+        if f.meta.get("identity") != station.identity or not isinstance(f.body, dict):
+            continue
+        if f.direction is Direction.IN and f.kind == "CALL" and f.name == "StartTransaction":
+            starts[(f.connection, f.correlation)] = f
+        elif f.direction is Direction.OUT and f.kind == "CALLRESULT" and f.name == "StartTransaction":
+            start = starts.get((f.connection, f.correlation))
+            if "transactionId" in f.body:
+                out[str(f.body["transactionId"])] = start.body.get("connectorId") if start else None
+        elif f.direction is Direction.IN and f.kind == "CALL" and f.name == "StopTransaction":
+            out.pop(str(f.body.get("transactionId")), None)
+    for tx in getattr(station, "abandoned_tx", ()):
+        out.pop(tx, None)
+    return out
+
+
+def end_transactions(station: Any, profile: Any) -> list[str]:
+    """Stop every open transaction remotely and wait (bounded) for its StopTransaction, so that it does not land in
+    a later case. A transaction the station refuses to stop (it does not know it any more, e.g. after a power
+    loss) is given up. Returns what could not be done, for the record."""
+    notes = []
+    for tx in list(open_transactions(station)):
+        mark = len(station.csms.trace)
+        try:
+            res = station.call("RemoteStopTransaction", {"transactionId": int(tx)})
+        except (AssertionError, ValueError) as exc:
+            notes.append(f"RemoteStopTransaction({tx}): {exc}")
+            station.abandoned_tx.add(tx)
+            continue
+        if res.get("status") != "Accepted":
+            station.abandoned_tx.add(tx)  # the station does not know it: nothing will stop it
+            continue
+        if not calls_wait(station, "StopTransaction", mark, wait_s(profile), {"transactionId": int(tx)}):
+            notes.append(f"transaction {tx}: no StopTransaction within {wait_s(profile):g} s of the remote stop")
+            station.abandoned_tx.add(tx)
+    return notes
+
+
+def calls_wait(station: Any, action: str, since: int, timeout: float, match: dict | None = None) -> Frame | None:
+    from .csms import matches
+
+    def pred(f: Frame) -> bool:
+        return (f.meta.get("identity") == station.identity and f.direction is Direction.IN and f.kind == "CALL"
+                and f.name == action and (match is None or matches(f.body, match)))
+    return station.csms.trace.wait_for(pred, since, timeout)
+
+
 # --- reusable states ----------------------------------------------------------------------------------------
 def booted(station: Any, dut: Any, profile: Any) -> None:
-    """Connected, registration Accepted in this power cycle, every connector idle (Available)."""
+    """Connected, registration Accepted in this power cycle, no transaction, every connector idle (Available)."""
     station.wait_connected(wait_s(profile, "connect_timeout", 10))
     if station.registration != "Accepted":  # maybe still booting (just connected, or Pending): give it time
         deadline = time.monotonic() + wait_s(profile, "boot_timeout", 8)
@@ -89,17 +141,17 @@ def booted(station: Any, dut: Any, profile: Any) -> None:
             time.sleep(0.05)
     if station.registration != "Accepted":
         reboot(station, dut, profile)
-    _end_open_transactions(station)
+    end_transactions(station, profile)
     n = int(profile.param("connectors", 1))
     for c in range(1, n + 1):
         status = last_status(station, c)
         if status == IDLE:
             continue
-        if status in BUSY:
+        if status in BUSY and dut.supports("unplug"):
             dut.perform("unplug", connector=c)
             if wait_status(station, c, IDLE, wait_s(profile, "connection_timeout", 4) + 2):
                 continue
-        if status == "Faulted":
+        if status == "Faulted" and dut.supports("clear_fault"):
             dut.perform("clear_fault", connector=c)
         if status == "Unavailable":
             station.call("ChangeAvailability", {"connectorId": c, "type": "Operative"})
@@ -110,14 +162,31 @@ def booted(station: Any, dut: Any, profile: Any) -> None:
     station.cursor = len(station.csms.trace)
 
 
-def _end_open_transactions(station: Any) -> None:
-    for tx_id, tx in list(station.transactions.items()):
-        if tx.get("open"):
-            tx["open"] = False
-            try:
-                station.call("RemoteStopTransaction", {"transactionId": int(tx_id)})
-            except AssertionError:
-                pass
+def to_idle(station: Any, dut: Any, profile: Any) -> list[str]:
+    """Postamble: stop open transactions (waiting for their StopTransaction), unplug busy connectors (if the adapter
+    can) and wait for Available, then for a quiet link; bounded. Returns what could not be done."""
+    mark = len(station.csms.trace)
+    notes = end_transactions(station, profile)
+    for c in range(1, int(profile.param("connectors", 1)) + 1):
+        if last_status(station, c) in BUSY and dut.supports("unplug"):
+            dut.perform("unplug", connector=c)
+            if not wait_status(station, c, IDLE, wait_s(profile, "connection_timeout", 4) + 2):
+                notes.append(f"connector {c} is {last_status(station, c)} after the unplug")
+    if len(station.csms.trace) > mark:
+        quiet(station, float(profile.param("quiet_after_cleanup", 0.5)), wait_s(profile))
+    return notes
+
+
+def quiet(station: Any, gap: float, limit: float) -> None:
+    """Wait until the station has sent nothing for `gap` seconds (at most `limit`): late messages of the clean-up
+    (a StatusNotification, a last MeterValues) arrive now, not in the next case."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        last = next((f for f in reversed(list(station.csms.trace)) if f.meta.get("identity") == station.identity
+                     and f.direction is Direction.IN), None)
+        if last is None or time.monotonic_ns() - last.t_ns >= gap * 1e9:
+            return
+        time.sleep(0.05)
 
 
 def authorized(station: Any, dut: Any, profile: Any) -> dict:

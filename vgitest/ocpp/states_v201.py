@@ -47,12 +47,37 @@ def calls(station: StationSession, action: str, start: int, end: int | None = No
 
 def require(station: StationSession, action: str, start: int, timeout: float, rule: str, why: str,
             match: dict | Callable[[Any], bool] | None = None) -> Frame:
-    """`wait_call`, failing with `rule` and `why` when the message does not come."""
+    """`wait_call`, failing with `rule` and `why` when the message does not come; the failure says what the
+    station sent instead (e.g. the chargingState of every TransactionEvent that did come)."""
     frame = wait_call(station, action, start, timeout, match)
     if frame is None:
-        station.fail(rule, f"{why} (no {action} within {timeout:g} s)")
+        station.fail(rule, f"{why} (no matching {action} within {timeout:g} s; {sent_instead(station, action, start)})")
     assert frame is not None
     return frame
+
+
+def summary(frame: Frame) -> str:
+    """The fields of a station message that a vendor needs to see why it did not match."""
+    b = frame.body if isinstance(frame.body, dict) else {}
+    if frame.name == "TransactionEvent":
+        info = b.get("transactionInfo", {})
+        parts = [b.get("eventType"), f"trigger={b.get('triggerReason')}", f"chargingState={info.get('chargingState')}"]
+        if "idToken" in b:
+            parts.append(f"idToken={b['idToken'].get('idToken')}")
+        if "stoppedReason" in info:
+            parts.append(f"stoppedReason={info['stoppedReason']}")
+        return " ".join(str(p) for p in parts)
+    if frame.name == "StatusNotification":
+        return f"EVSE {b.get('evseId')} connector {b.get('connectorId')} {b.get('connectorStatus')}"
+    return ", ".join(f"{k}={v}" for k, v in list(b.items())[:4])
+
+
+def sent_instead(station: StationSession, action: str, start: int) -> str:
+    got = calls(station, action, start)
+    if not got:
+        others = sorted({f.name for f in station.frames(start) if f.direction is Direction.IN and f.kind == "CALL"})
+        return f"it sent no {action} at all" + (f" (it sent {', '.join(others)})" if others else "")
+    return f"it sent {len(got)} {action}: " + "; ".join(f"[{summary(f)}]" for f in got[-5:])
 
 
 def expect_quiet(station: StationSession, action: str, start: int, within: float, why: str,
@@ -92,7 +117,32 @@ def open_transactions(station: StationSession) -> dict[str, int | None]:
             out.pop(tx, None)
         else:
             out[tx] = evse_of.get(tx)
+    for tx in station.abandoned_tx:
+        out.pop(tx, None)
     return out
+
+
+def end_transactions(station: StationSession, profile: Any) -> list[str]:
+    """Stop every open transaction remotely and wait (bounded) for its Ended event, so that it does not land in a
+    later case. A transaction the station says is not ongoing (GetTransactionStatus), or refuses to stop, is given
+    up: the trace has no Ended for it (e.g. lost in a power cycle). Returns what could not be done."""
+    notes = []
+    wait = float(pixit(profile, "message_wait", 5))
+    for tx in list(open_transactions(station)):
+        mark_ = mark(station)
+        try:
+            res = station.call("RequestStopTransaction", {"transactionId": tx})
+        except AssertionError as exc:
+            notes.append(f"RequestStopTransaction({tx}): {exc}")
+            station.abandoned_tx.add(tx)
+            continue
+        if res.get("status") == "Accepted":
+            if wait_call(station, "TransactionEvent", mark_, wait,
+                         lambda b: b.get("eventType") == "Ended" and b["transactionInfo"]["transactionId"] == tx):
+                continue
+            notes.append(f"transaction {tx}: no Ended event within {wait:g} s of the remote stop")
+        station.abandoned_tx.add(tx)
+    return notes
 
 
 def id_token(profile: Any, key: str = "valid_id_token") -> dict:
@@ -151,20 +201,23 @@ def reboot(station: StationSession, dut: Any, profile: Any) -> Frame:
 def booted(station: StationSession, dut: Any, profile: Any) -> None:
     """Connected, boot Accepted in this power cycle, and idle: no transaction, every connector Available.
 
-    Fast when already there. A leftover transaction or occupied connector (from an earlier test) is cleared
-    by unplugging; an inoperative station is made operative; anything else costs a power cycle."""
+    Fast when already there. A leftover transaction is stopped remotely, an occupied connector unplugged and a
+    faulted one cleared (each only if the adapter can), an inoperative station made operative; anything else costs
+    a power cycle."""
     wait = float(pixit(profile, "message_wait", 5))
     if station.registration == "unknown":  # first contact: the station may be booting by itself right now
         _settle(station, profile, wait)
     if station.connected and station.registration == "Accepted" and _idle(station, profile):
         return
     if station.connected and station.registration == "Accepted":
+        end_transactions(station, profile)
         statuses = last_statuses(station)
-        if any(s == "Unavailable" for s in statuses.values()):
+        if any(st == "Unavailable" for st in statuses.values()):
             station.call("ChangeAvailability", {"operationalStatus": "Operative"})
         for c in _connectors(profile):
-            if statuses.get((c, 1)) in ("Occupied", "Faulted") or open_transactions(station):
+            if statuses.get((c, 1)) == "Faulted" and dut.supports("clear_fault"):
                 dut.perform("clear_fault", connector=c)
+            if statuses.get((c, 1)) == "Occupied" and dut.supports("unplug"):
                 dut.perform("unplug", connector=c)
         if _settle(station, profile, wait):
             return
@@ -172,12 +225,35 @@ def booted(station: StationSession, dut: Any, profile: Any) -> None:
     for c in _connectors(profile):  # the fresh reports, not the ones from before the power cycle
         require(station, "StatusNotification", boot.index, wait, r.STATUS_AFTER_BOOT,
                 f"connector {c} was not reported after the boot", {"evseId": c, "connectorId": 1})
-    _settle(station, profile, wait)
+    if not _settle(station, profile, wait) and station.registration == "Accepted":
+        end_transactions(station, profile)  # transactions from before the power cycle the station never ended
+        _settle(station, profile, wait)
     if station.registration != "Accepted":
         station.fail(r.BOOT_MISSING, f"the station is not registered (last boot answer: {station.registration})")
     if not _idle(station, profile):
-        station.fail(r.STATUS_AFTER_BOOT, f"after boot the connectors are not all Available: "
-                     f"{last_statuses(station)}; open transactions: {list(open_transactions(station))}")
+        statuses = last_statuses(station)
+        busy = {f"EVSE {e} connector {c}": st for (e, c), st in statuses.items() if st != "Available"}
+        station.fail(r.STATUS_AFTER_BOOT, "after a power cycle the station is not idle: "
+                     + ("; ".join(f"{k} is {v}" for k, v in busy.items()) or "every connector is Available")
+                     + (f"; transactions still open: {', '.join(open_transactions(station))}"
+                        if open_transactions(station) else ""))
+
+
+def to_idle(station: StationSession, dut: Any, profile: Any) -> list[str]:
+    """Postamble: stop open transactions (waiting for their Ended event), unplug occupied connectors (if the adapter
+    can) and wait for Available, then for a quiet link; bounded. Returns what could not be done."""
+    from .states_v16 import quiet
+    wait = float(pixit(profile, "message_wait", 5))
+    start = mark(station)
+    notes = end_transactions(station, profile)
+    for c in _connectors(profile):
+        if last_statuses(station).get((c, 1)) == "Occupied" and dut.supports("unplug"):
+            dut.perform("unplug", connector=c)
+    if mark(station) > start or not _idle(station, profile):
+        if not _settle(station, profile, wait):
+            notes.append(f"not idle after the clean-up: {last_statuses(station)}")
+        quiet(station, float(pixit(profile, "quiet_after_cleanup", 0.5)), wait)
+    return notes
 
 
 def authorized(station: StationSession, dut: Any, profile: Any) -> dict:

@@ -80,6 +80,20 @@ V21 = OcppVersion("2.1", "ocpp2.1", "v21", _ERRORS_2X, (CALL, CALLRESULT, CALLER
                   "fail", "identity")
 
 VERSIONS = {v.name: v for v in (V16, V201, V21)}
+
+# What the CSMS itself must not send, by (version, the station's registration status): the fake CSMS refuses to
+# send these unless a negative case asks for it explicitly and says why.
+CSMS_FORBIDDEN: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("1.6", "Pending"): (("RemoteStartTransaction", "RemoteStopTransaction"),
+                         "OCPP 1.6 §4.2: while the registration is Pending the Central System must not send "
+                         "RemoteStartTransaction or RemoteStopTransaction"),
+}
+
+
+def csms_may_not_send(version: str, registration: str, action: str) -> str | None:
+    """Why the CSMS must not send `action` now (None: it may)."""
+    actions, why = CSMS_FORBIDDEN.get((version, registration), ((), ""))
+    return why if action in actions else None
 BY_SUBPROTOCOL = {v.subprotocol: v for v in (V16, V201, V21)}
 
 
