@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpers16 import config, connector, expect_none_since, stop_and_unplug, tolerance, transaction_id, wait_s
+from helpers16 import (calls, config, connector, expect_none_since, stop_and_unplug, tolerance, transaction_id,
+                       wait_s)
 from vgitest.ocpp import rules as r
+from vgitest.ocpp.states_v16 import calls_wait
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
 
@@ -36,16 +38,25 @@ def test_TC_010_CS(booted_station, dut, vgi_profile):
 
 @pytest.mark.vgi_case("TC_011_1_CS", feature="Remote Actions", requires=("Core",))
 def test_TC_011_1_CS(booted_station, dut, vgi_profile):
-    """Remote start first: the connector becomes Preparing and the transaction starts when the cable is
-    plugged in within ConnectionTimeOut."""
+    """Remote start first: the connector becomes Preparing and waits; the transaction starts only when the cable
+    is plugged in within ConnectionTimeOut, and the connector then goes from Preparing to Charging."""
     station, c = booted_station, connector(vgi_profile)
     token = str(vgi_profile.param("valid_id_token"))
     _remote_start(station, c, token)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
+    early = calls_wait(station, "StartTransaction", station.cursor, float(vgi_profile.param("quiet_wait", 1.0)))
+    if early is not None:
+        station.fail(r.FORBIDDEN_MESSAGE, "the transaction started before the cable was plugged in", early)
+    plugged = len(station.csms.trace)
     dut.perform("plug_in", connector=c)
     start = station.expect("StartTransaction", wait_s(vgi_profile), match={"connectorId": c, "idTag": token})
     tx = transaction_id(station, start)
-    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"})
+    charging = station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"})
+    between = [f.body.get("status") for f in calls(station, "StatusNotification", plugged)
+               if f.index < charging.index and f.body.get("connectorId") == c]
+    station.check(all(st in ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE") for st in between),
+                  r.STATUS_TRANSITION, f"connector {c} went {' -> '.join(between)} between plug-in and Charging; "
+                  "expected Preparing -> Charging", charging)
     stop_and_unplug(station, dut, vgi_profile, tx)
 
 

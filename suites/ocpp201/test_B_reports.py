@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from vgitest.ocpp import rules as r
@@ -12,39 +10,8 @@ from vgitest.ocpp import states_v201 as s
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
 
 
-def collect_report(station, request_id: int, start: int, t) -> list:
-    """NotifyReport parts for `request_id` until one says tbc=false or the station goes quiet."""
-    parts = []
-    pos = start
-    while True:
-        frame = s.wait_call(station, "NotifyReport", pos, t.wait if not parts else t.quiet,
-                            {"requestId": request_id})
-        if frame is None:
-            break
-        parts.append(frame)
-        pos = frame.index + 1
-        if not frame.body.get("tbc", False):
-            break
-    if not parts:
-        station.fail(r.EXPECTED_MESSAGE, f"no NotifyReport for requestId {request_id}")
-    seq = [p.body.get("seqNo") for p in parts]
-    station.check(seq == list(range(len(parts))), r.STATION_RESPONSE,
-                  f"NotifyReport seqNo {seq}; expected consecutive numbers from 0", parts[0])
-    station.check(not parts[-1].body.get("tbc", False), r.STATION_RESPONSE,
-                  "the last NotifyReport part still says tbc=true (more to come)", parts[-1])
-    return parts
-
-
-def entries(parts: list) -> list[dict]:
-    return [e for p in parts for e in p.body.get("reportData", [])]
-
-
 def base_report(station, base: str, t) -> list[dict]:
-    rid = random.randint(1, 1_000_000)
-    start = s.mark(station)
-    res = station.call("GetBaseReport", {"requestId": rid, "reportBase": base})
-    station.check(res["status"] == "Accepted", r.STATION_RESPONSE, f"GetBaseReport {base}: {res['status']}")
-    return entries(collect_report(station, rid, start, t))
+    return s.base_report(station, base, t.wait, t.quiet)
 
 
 @pytest.mark.vgi_case("TC_B_12_CS", feature="Provisioning", requires=("Core",))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from vgitest.case import preamble
 from vgitest.ocpp import rules as r
+from vgitest.ocpp import states_v201 as s
+from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
 
@@ -64,6 +69,11 @@ def test_TC_B_07_CS(booted_station) -> None:
     st.check(names == [(a["component"]["name"], a["variable"]["name"]) for a in asked], r.STATION_RESPONSE,
              f"results do not match the request item by item: {names}")
     st.check(all("attributeValue" in x for x in res), r.STATION_RESPONSE, "an Accepted result lacks its value")
+    for x, kind in zip(res, ("integer", "integer", "boolean", "integer")):  # the data types of Part 2, Appendix 3
+        value = str(x.get("attributeValue"))
+        ok = re.fullmatch(r"-?[0-9]+", value) if kind == "integer" else value in ("true", "false")
+        st.check(ok, r.STATION_RESPONSE, f"{x['component']['name']}.{x['variable']['name']} reads {value!r}, not "
+                 f"a value of its data type ({kind})")
 
 
 @pytest.mark.vgi_case("TC_B_09_CS", feature="Provisioning", requires=("Core",))
@@ -162,12 +172,39 @@ def test_TC_B_37_CS(booted_station) -> None:
 
 
 @pytest.mark.vgi_case("TC_B_39_CS", feature="Provisioning", requires=("Core",))
-def test_TC_B_39_CS(booted_station) -> None:
-    """A ReadOnly variable cannot be written: the write is Rejected and the value stays."""
+def test_TC_B_39_CS(booted_station, vgi_profile, t) -> None:
+    """A ReadOnly variable cannot be written: the write is Rejected and the value stays. Which variables are
+    ReadOnly is mostly the station's choice, so the case writes one the station itself reports as ReadOnly (PIXIT
+    `read_only_variable` = "Component.Variable", else the first one of its FullInventory report), with the value it
+    already has, so that only the mutability can make the write fail."""
     st = booted_station
-    ro = item("TxCtrlr", "StopTxOnEVSideDisconnect")
-    before = get(st, ro)[0].get("attributeValue")
-    flipped = "false" if before == "true" else "true"
-    expect_statuses(st, set_(st, {**ro, "attributeValue": flipped}), ["Rejected"],
-                    "SetVariables of the ReadOnly TxCtrlr.StopTxOnEVSideDisconnect")
-    st.check(get(st, ro)[0].get("attributeValue") == before, r.CONFIG_NOT_APPLIED, "a ReadOnly variable changed")
+    with preamble("a variable the station reports as ReadOnly, and its value"):
+        target = _read_only_variable(st, vgi_profile, t)
+        before = st.call("GetVariables", {"getVariableData": [target]})["getVariableResult"][0]
+        if before.get("attributeStatus") != "Accepted" or "attributeValue" not in before:
+            raise Inconclusive(f"{_name(target)} cannot be read back (GetVariables: "
+                               f"{before.get('attributeStatus')}); nothing to compare a write with")
+    value = before["attributeValue"]
+    expect_statuses(st, set_(st, {**target, "attributeValue": value}), ["Rejected"],
+                    f"SetVariables of the ReadOnly {_name(target)}")
+    after = st.call("GetVariables", {"getVariableData": [target]})["getVariableResult"][0]
+    st.check(after.get("attributeValue") == value, r.CONFIG_NOT_APPLIED, f"the ReadOnly {_name(target)} changed")
+
+
+def _name(target: dict) -> str:
+    return f"{target['component']['name']}.{target['variable']['name']}"
+
+
+def _read_only_variable(st, profile, t) -> dict:
+    named = profile.param("read_only_variable", None)
+    if named:
+        component, _, variable = str(named).partition(".")
+        return item(component, variable)
+    for e in s.base_report(st, "FullInventory", t.wait, t.quiet):
+        attrs = e.get("variableAttribute", [])
+        actual = [a for a in attrs if a.get("type", "Actual") == "Actual"]
+        if actual and actual[0].get("mutability", "ReadWrite") == "ReadOnly" and "value" in actual[0]:
+            out = {"component": e["component"], "variable": e["variable"]}
+            return out
+    raise Inconclusive("the station's FullInventory report names no ReadOnly variable with a value; set PIXIT "
+                       "read_only_variable")

@@ -36,8 +36,15 @@ def unplug_and_end(station, dut, t, start: int):
 @pytest.mark.vgi_case("TC_E_03_CS", feature="Transactions", requires=("Core",))
 def test_TC_E_03_CS(booted_station, dut, vgi_profile, t) -> None:
     """Cable first, then a valid idToken: the first event after plug-in names the EVSE and connector, the
-    event after authorization carries the idToken, and the whole transaction keeps one id and counts seqNo up."""
+    event after authorization carries the idToken, and the whole transaction keeps one id and counts seqNo up.
+    When a transaction starts and stops is the station's choice (TxStartPoint, TxStopPoint): the case asks for
+    EVConnected in both first, and is NOT_APPLICABLE for a station that does not start and stop there."""
     st = booted_station
+    with s.tx_points(st, start="EVConnected", stop="EVConnected"):
+        _cable_first(st, dut, vgi_profile, t)
+
+
+def _cable_first(st, dut, vgi_profile, t) -> None:
     token = s.id_token(vgi_profile)
     start = s.mark(st)
     dut.perform("plug_in", connector=t.connector)

@@ -43,8 +43,15 @@ def end(station, dut, t) -> None:
 @pytest.mark.vgi_case("TC_F_01_CS", feature="RemoteControl", requires=("Core", "RemoteStart"))
 def test_TC_F_01_CS(booted_station, dut, vgi_profile, t) -> None:
     """EV plugged in first, then a remote start: the station authorizes the running transaction with the
-    CSMS's idToken and echoes the remoteStartId with triggerReason RemoteStart; charging starts."""
+    CSMS's idToken and echoes the remoteStartId with triggerReason RemoteStart; charging starts. The case needs a
+    transaction that starts at plug-in (TxStartPoint with EVConnected): it asks for it first, and is NOT_APPLICABLE
+    for a station that does not start transactions there."""
     st = booted_station
+    with s.tx_points(st, start="EVConnected"):
+        _plug_then_remote_start(st, dut, vgi_profile, t)
+
+
+def _plug_then_remote_start(st, dut, vgi_profile, t) -> None:
     try:
         start = s.mark(st)
         dut.perform("plug_in", connector=t.connector)

@@ -62,8 +62,10 @@ class RawStation:
     """A raw OCPP-J client on a reader thread: each CSMS CALL gets `answers[action]` back as a CALLRESULT,
     word for word; the test sends the station's own frames with `send`. Nothing is checked or corrected."""
 
-    def __init__(self, csms: FakeCsms, version: str, answers: dict[str, Answer], ident: str = "CS1") -> None:
+    def __init__(self, csms: FakeCsms, version: str, answers: dict[str, Answer], ident: str = "CS1",
+                 on_message: Callable[[list], bool] | None = None) -> None:
         self.csms, self.version, self.answers, self.ident = csms, version, answers, ident
+        self.on_message = on_message  # sees every frame first; True: it handled the frame
         self.received: list[list] = []
         self._stop = threading.Event()
         self._n = 0
@@ -110,6 +112,8 @@ class RawStation:
             except Exception:
                 return
             self.received.append(msg)
+            if self.on_message is not None and self.on_message(msg):
+                continue
             if msg[0] == 2 and msg[2] in self.answers:
                 answer = self.answers[msg[2]]
                 client.send([3, msg[1], answer(msg[3]) if callable(answer) else answer])

@@ -4,7 +4,7 @@ and message sizes. Real-time rules (framing, RPC state, schema) are checked by t
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Callable
 
 from ..budgets import Budgets
 from ..findings import Finding
@@ -12,10 +12,20 @@ from ..trace import Direction, Frame
 from . import rules as r
 
 
+def heartbeat_tolerance(budgets: Budgets, interval: float) -> float:
+    """The tolerance of the heartbeat watch for `interval` (schemas/budgets/ocpp.toml, timing.heartbeat_gap): it
+    scales with the interval and never exceeds the general tolerance."""
+    general = budgets.timing("ocpp", "tolerance").value_s or 0.0
+    extra = budgets.timing("ocpp", "heartbeat_gap").extra
+    return min(general, max(float(extra.get("tolerance_min_s", 0.5)),
+                            float(extra.get("tolerance_fraction", 0.25)) * interval))
+
+
 def run_all(frames: list[Frame], budgets: Budgets, *, test_end_ns: int, heartbeat_interval: float | None = None,
             known_transactions: set[str] | None = None) -> list[Finding]:
     tol = budgets.timing("ocpp", "tolerance").value_s or 0.0
-    out = heartbeat_gaps(frames, tol, test_end_ns, heartbeat_interval)
+    out = heartbeat_gaps(frames, lambda interval: heartbeat_tolerance(budgets, interval), test_end_ns,
+                         heartbeat_interval)
     out += boot_retries(frames, tol)
     out += transaction_ids_16(frames, known_transactions or set())
     out += transaction_events_2x(frames)
@@ -155,13 +165,14 @@ def _interval_updates(frames: list[Frame]) -> list[tuple[int, float]]:
     return out
 
 
-def heartbeat_gaps(frames: list[Frame], tolerance: float, test_end_ns: int,
+def heartbeat_gaps(frames: list[Frame], tolerance: float | Callable[[float], float], test_end_ns: int,
                    initial_interval: float | None = None) -> list[Finding]:
     """No idle gap longer than the heartbeat interval + tolerance while connected and registered.
 
     HeartbeatInterval is an inactivity interval: any OCPP exchange resets it, so the rule is about gaps in
     traffic, not about one Heartbeat every N seconds. Heartbeats much more often than the interval are a
-    SHOULD-level finding (OCPP-HEARTBEAT-EARLY)."""
+    SHOULD-level finding (OCPP-HEARTBEAT-EARLY). `tolerance` is a number or a function of the interval."""
+    tol_of: Callable[[float], float] = tolerance if callable(tolerance) else (lambda _i: float(tolerance))
     findings: list[Finding] = []
     by_conn: dict[str, list[Frame]] = defaultdict(list)
     for f in frames:
@@ -183,23 +194,24 @@ def heartbeat_gaps(frames: list[Frame], tolerance: float, test_end_ns: int,
             if f.kind == "OPEN":
                 registered, last = False, f
                 continue
-            if last is not None and registered and interval and f.t_ns - last.t_ns > (interval + tolerance) * 1e9:
+            late = interval and f.t_ns - last.t_ns > (interval + tol_of(interval)) * 1e9 if last is not None else False
+            if last is not None and registered and late:
                 gap = (f.t_ns - last.t_ns) / 1e9
                 findings.append(Finding.of(r.HEARTBEAT_GAP, f"no OCPP traffic for {gap:.2f} s (interval {interval:g} s"
-                                           f" + tolerance {tolerance:g} s)", f.index, gap_s=round(gap, 3)))
+                                           f" + tolerance {tol_of(interval):g} s)", f.index, gap_s=round(gap, 3)))
             if f.direction is Direction.IN and f.kind == "CALL" and f.name == "Heartbeat":
                 if last_hb is not None and interval and last is not None and last.correlation == last_hb.correlation \
-                        and f.t_ns - last_hb.t_ns < (interval / 2 - tolerance) * 1e9:
+                        and f.t_ns - last_hb.t_ns < (interval / 2 - tol_of(interval)) * 1e9:
                     findings.append(Finding.of(r.HEARTBEAT_EARLY, f"Heartbeat after {(f.t_ns - last_hb.t_ns) / 1e9:.2f}"
                                                f" s of silence; the interval is {interval:g} s", f.index))
                 last_hb = f
             if f.kind in ("CALL", "CALLRESULT", "CALLERROR"):
                 last = f
         if not closed and last is not None and registered and interval and \
-                test_end_ns - last.t_ns > (interval + tolerance) * 1e9:
+                test_end_ns - last.t_ns > (interval + tol_of(interval)) * 1e9:
             gap = (test_end_ns - last.t_ns) / 1e9
             findings.append(Finding.of(r.HEARTBEAT_GAP, f"no OCPP traffic for {gap:.2f} s up to the end of the test "
-                                       f"(interval {interval:g} s + tolerance {tolerance:g} s)", last.index,
+                                       f"(interval {interval:g} s + tolerance {tol_of(interval):g} s)", last.index,
                                        gap_s=round(gap, 3)))
     return findings
 

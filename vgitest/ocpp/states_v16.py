@@ -141,7 +141,10 @@ def booted(station: Any, dut: Any, profile: Any) -> None:
             time.sleep(0.05)
     if station.registration != "Accepted":
         reboot(station, dut, profile)
+    before = len(station.csms.trace)
     end_transactions(station, profile)
+    if len(station.csms.trace) > before:  # what the stop causes (a StatusNotification) must not land in the body
+        quiet(station, float(profile.param("quiet_after_cleanup", 0.5)), wait_s(profile))
     n = int(profile.param("connectors", 1))
     for c in range(1, n + 1):
         status = last_status(station, c)

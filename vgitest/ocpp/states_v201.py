@@ -8,7 +8,9 @@ of the message that was missing, which the plugin reports as INCONCLUSIVE when i
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any, Callable
 
 from ..trace import Direction, Frame
@@ -157,6 +159,94 @@ def tx_events(station: StationSession, start: int, tx_id: str | None = None) -> 
     return out
 
 
+# --- the device model: reports, variables a case depends on --------------------------------------------------
+def collect_report(station: StationSession, request_id: int, start: int, wait: float, quiet: float) -> list[Frame]:
+    """NotifyReport parts for `request_id` until one says tbc=false or the station goes quiet."""
+    parts: list[Frame] = []
+    pos = start
+    while True:
+        frame = wait_call(station, "NotifyReport", pos, wait if not parts else quiet, {"requestId": request_id})
+        if frame is None:
+            break
+        parts.append(frame)
+        pos = frame.index + 1
+        if not frame.body.get("tbc", False):
+            break
+    if not parts:
+        station.fail(r.EXPECTED_MESSAGE, f"no NotifyReport for requestId {request_id}")
+    seq = [p.body.get("seqNo") for p in parts]
+    station.check(seq == list(range(len(parts))), r.STATION_RESPONSE,
+                  f"NotifyReport seqNo {seq}; expected consecutive numbers from 0", parts[0])
+    station.check(not parts[-1].body.get("tbc", False), r.STATION_RESPONSE,
+                  "the last NotifyReport part still says tbc=true (more to come)", parts[-1])
+    return parts
+
+
+def report_entries(parts: list[Frame]) -> list[dict]:
+    return [e for p in parts for e in p.body.get("reportData", [])]
+
+
+def base_report(station: StationSession, base: str, wait: float, quiet: float) -> list[dict]:
+    """GetBaseReport(`base`) and the reportData of every NotifyReport part it produced."""
+    import random
+    rid = random.randint(1, 1_000_000)
+    start = mark(station)
+    res = station.call("GetBaseReport", {"requestId": rid, "reportBase": base})
+    station.check(res["status"] == "Accepted", r.STATION_RESPONSE, f"GetBaseReport {base}: {res['status']}")
+    return report_entries(collect_report(station, rid, start, wait, quiet))
+
+
+def variable(component: str, name: str) -> dict:
+    return {"component": {"name": component}, "variable": {"name": name}}
+
+
+def get_value(station: StationSession, component: str, name: str) -> str | None:
+    res = station.call("GetVariables", {"getVariableData": [variable(component, name)]})["getVariableResult"][0]
+    return res.get("attributeValue") if res.get("attributeStatus") == "Accepted" else None
+
+
+@contextlib.contextmanager
+def tx_points(station: StationSession, *, start: str | None = None, stop: str | None = None) -> Iterator[None]:
+    """A case that depends on when the station starts or stops a transaction (TxCtrlr.TxStartPoint/TxStopPoint,
+    the station's choice) makes sure the point it needs is in the list first, and restores the list after. A
+    station that refuses the point makes the case NOT_APPLICABLE: it does not start (stop) transactions there."""
+    from ..case import preamble
+    old: dict[str, str | None] = {}
+    with preamble(f"TxCtrlr {'TxStartPoint with ' + start if start else ''}"
+                  f"{' and ' if start and stop else ''}{'TxStopPoint with ' + stop if stop else ''}"):
+        for name, point in (("TxStartPoint", start), ("TxStopPoint", stop)):
+            if point is None:
+                continue
+            value = get_value(station, "TxCtrlr", name) or ""
+            if point in [p.strip() for p in value.split(",")]:
+                continue
+            res = station.call("SetVariables", {"setVariableData": [{**variable("TxCtrlr", name),
+                                                                     "attributeValue": point}]})
+            status = res["setVariableResult"][0]["attributeStatus"]
+            if status != "Accepted":
+                _restore(station, old)
+                raise pytest_skip(f"NOT_APPLICABLE: the station does not take TxCtrlr.{name} = {point} (SetVariables "
+                                  f"answered {status}); this case needs a transaction that "
+                                  f"{'starts' if name == 'TxStartPoint' else 'stops'} at {point}")
+            old[name] = value
+    try:
+        yield
+    finally:
+        _restore(station, old)
+
+
+def _restore(station: StationSession, old: dict[str, str | None]) -> None:
+    for name, value in old.items():
+        if value and station.connected:
+            station.call("SetVariables", {"setVariableData": [{**variable("TxCtrlr", name), "attributeValue": value}]})
+
+
+def pytest_skip(reason: str) -> BaseException:
+    """A NOT_APPLICABLE verdict raised from inside a case."""
+    import pytest
+    return pytest.skip.Exception(reason, _use_item_location=True)
+
+
 # --- the reusable states --------------------------------------------------------------------------------------
 def _connectors(profile: Any) -> list[int]:
     return list(range(1, int(pixit(profile, "connectors", 1)) + 1))
@@ -220,6 +310,8 @@ def booted(station: StationSession, dut: Any, profile: Any) -> None:
             if statuses.get((c, 1)) == "Occupied" and dut.supports("unplug"):
                 dut.perform("unplug", connector=c)
         if _settle(station, profile, wait):
+            from .states_v16 import quiet  # what the clean-up causes must not land in the body
+            quiet(station, float(pixit(profile, "quiet_after_cleanup", 0.5)), wait)
             return
     boot = reboot(station, dut, profile)
     for c in _connectors(profile):  # the fresh reports, not the ones from before the power cycle
