@@ -53,7 +53,7 @@ _f("reboot_on_reconnect", "a BootNotification is sent after every reconnection, 
 # --- boot, reset, availability ------------------------------------------------------------------------------
 _f("rejected_boot_traffic", "while registration is Rejected the station reports connector states",
    "TC_VGI_BOOT_01_CS", r.BOOT_BEFORE_ACCEPT)
-_f("pending_remote_start_accepted", "RemoteStartTransaction is accepted while registration is Pending",
+_f("pending_hides_configuration", "while registration is Pending, GetConfiguration reports no keys",
    "TC_002_CS", r.STATION_RESPONSE)
 _f("missing_mandatory_field", "StatusNotification lacks the required errorCode", "TC_001_CS", r.SCHEMA)
 _f("ignore_reset", "Reset is accepted but the station never restarts", "TC_013_CS", r.RESET_IGNORED)

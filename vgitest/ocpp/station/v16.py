@@ -421,7 +421,7 @@ class Station16(ReferenceStation):
 
     async def _remote_start(self, p: dict) -> dict:
         rejected = {"status": "Rejected"}
-        if self.registration != "Accepted" and not self.has("pending_remote_start_accepted"):
+        if self.registration != "Accepted":  # the CSMS must not ask while Pending (1.6 §4.2); refuse if it does
             return rejected
         cid = p.get("connectorId")
         if cid == 0 and not self.has("remote_start_on_connector_zero"):
@@ -488,6 +488,8 @@ class Station16(ReferenceStation):
         await self.do_reboot("RemoteReset")
 
     async def _get_configuration(self, p: dict) -> dict:
+        if self.registration == "Pending" and self.has("pending_hides_configuration"):
+            return {"configurationKey": [], "unknownKey": list(p.get("key") or [])}
         skip = ("HeartbeatInterval",) if self.has("config_key_missing") else ()
         return self.config.report(p.get("key"), skip)
 
