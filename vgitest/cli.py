@@ -128,7 +128,7 @@ def _cmd_station(args: argparse.Namespace) -> int:
     from .standalone import serve
     try:
         serve(args.version, args.csms_url, args.identity, args.password, args.hook_host, args.hook_port,
-              args.connectors, tuple(args.fault), _params(args.param))
+              args.connectors, tuple(args.fault), _params(args.param), powered=not args.powered_off)
     except KeyboardInterrupt:
         pass
     return 0
@@ -146,7 +146,7 @@ def _cmd_ven(args: argparse.Namespace) -> int:
     from .standalone import serve
     try:
         serve("2.0b", args.vtn_url, args.name, None, args.hook_host, args.hook_port, 1, tuple(args.fault),
-              _params(args.param), protocol="openadr")
+              _params(args.param), protocol="openadr", powered=not args.powered_off)
     except KeyboardInterrupt:
         pass
     return 0
@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--hook-port", type=int, default=8765)
     st.add_argument("--fault", action="append", default=[], help="inject a named fault")
     st.add_argument("--param", action="append", default=[], help="PIXIT parameter key=value (repeatable)")
+    st.add_argument("--powered-off", action="store_true", help="start switched off; the hook's power_on switches "
+                    "it on (as a run does at its start when the profile maps power_on)")
     st.set_defaults(fn=_cmd_station)
     vn = sub.add_parser("ven", help="run the reference OpenADR 2.0b VEN as a separate program with an HTTP test hook "
                         "(what a vendor's VEN looks like to the harness)")
@@ -196,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     vn.add_argument("--hook-port", type=int, default=8766)
     vn.add_argument("--fault", action="append", default=[], help="inject a named fault (see `vgitest faults`)")
     vn.add_argument("--param", action="append", default=[], help="PIXIT parameter key=value (repeatable)")
+    vn.add_argument("--powered-off", action="store_true", help="start switched off; the hook's power_on switches "
+                    "it on")
     vn.set_defaults(fn=_cmd_ven)
     p = sub.add_parser("profiles", help="list the built-in DUT profiles")
     p.set_defaults(fn=_cmd_profiles)

@@ -28,8 +28,9 @@ def _coerce(v: str) -> Any:
 
 def serve(version: str, peer_url: str, identity: str, password: str | None, hook_host: str, hook_port: int,
           connectors: int = 1, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
-          ready: threading.Event | None = None, protocol: str = "ocpp") -> None:
-    """Start the reference simulator for (protocol, version) against `peer_url`; serve its hook until killed."""
+          ready: threading.Event | None = None, protocol: str = "ocpp", powered: bool = True) -> None:
+    """Start the reference simulator for (protocol, version) against `peer_url`; serve its hook until killed.
+    With `powered` false it stays off until its hook is asked for `power_on` (what a run does at its start)."""
     mod, cls = SIMULATORS[(protocol, version)].split(":")
     station = getattr(importlib.import_module(mod), cls)(peer_url, identity, password=password,
                                                           connectors=connectors, faults=faults,
@@ -70,10 +71,10 @@ def serve(version: str, peer_url: str, identity: str, password: str | None, hook
             pass
 
     server = ThreadingHTTPServer((hook_host, hook_port), Hook)
-    station.start()
+    station.start(powered=powered)
     if ready is not None:
         ready.set()
-    print(f"reference {protocol} {version} simulator {identity} -> {csms_url}; test hook on "
+    print(f"reference {protocol} {version} simulator {identity} -> {csms_url}{'' if powered else ' (off)'}; test hook on "
           f"http://{hook_host}:{server.server_address[1]}/action/<name>", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
