@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,10 +32,14 @@ def serve(version: str, peer_url: str, identity: str, password: str | None, hook
           ready: threading.Event | None = None, protocol: str = "ocpp", powered: bool = True) -> None:
     """Start the reference simulator for (protocol, version) against `peer_url`; serve its hook until killed.
     With `powered` false it stays off until its hook is asked for `power_on` (what a run does at its start)."""
+    from .pixit import check
+    params, problems = check(params or {}, protocol)
+    for problem in problems:
+        print(f"vgitest: --param: {problem.text}", file=sys.stderr)
     mod, cls = SIMULATORS[(protocol, version)].split(":")
     station = getattr(importlib.import_module(mod), cls)(peer_url, identity, password=password,
                                                           connectors=connectors, faults=faults,
-                                                          params=params or {})
+                                                          params=params)
     csms_url = peer_url
 
     class Hook(BaseHTTPRequestHandler):
