@@ -132,3 +132,22 @@ def test_simulated_adapter_forwards() -> None:
 def test_from_profile_unknown_kind() -> None:
     with pytest.raises(HarnessError, match="unknown DUT adapter"):
         from_profile("telepathy", {})
+
+
+def test_the_documented_needs_match_what_the_suites_call() -> None:
+    # docs/adapters.md says which suite needs which action; it must be what the suites (and their reusable
+    # states and fakes) actually call, with parameters the action documents
+    from vgitest.adapterdocs import call_sites
+    from vgitest.adapters import BY_NAME, OPTIONAL, REGISTRY
+    sites = call_sites()
+    assert len(sites) > 100 and {s.action for s in sites} >= {"plug_in", "reregister", "set_power", "clear_fault"}
+    assert {s.action for s in sites} <= set(ACTIONS), "a suite asks for an action the adapters do not know"
+    called = {(suite, s.action) for s in sites for suite in s.suites}
+    documented = {(suite, a.name) for a in REGISTRY for suites, _, _ in a.uses for suite in suites}
+    assert not called - documented, f"called but not documented in adapters.REGISTRY uses: {called - documented}"
+    claimed = {(suite, a.name) for a in REGISTRY for suites, need, _ in a.uses if need != OPTIONAL
+               for suite in suites}
+    assert not claimed - called, f"documented as needed but no suite calls it: {claimed - called}"
+    undocumented = [(s.action, p, s.path) for s in sites for p in s.params
+                    if not p.startswith("**") and p not in dict(BY_NAME[s.action].params)]
+    assert not undocumented, undocumented

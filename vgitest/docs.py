@@ -1,4 +1,5 @@
-"""Generate the reference tables in docs/ from the code: rule ids, the fault catalog and the PIXIT keys.
+"""Generate the reference tables in docs/ from the code: rule ids, the fault catalog, the PIXIT keys
+and the DUT adapter actions.
 
 `python -m vgitest.docs` rewrites them; a test fails when they are out of date, so the docs always say
 what the code checks.
@@ -45,7 +46,13 @@ def pixit_md() -> str:
     return markdown()
 
 
-GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md, "docs/pixit.md": pixit_md}
+def adapters_md() -> str:
+    from .adapterdocs import markdown
+    return markdown()
+
+
+GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md, "docs/pixit.md": pixit_md,
+             "docs/adapters.md": adapters_md}
 
 
 def main() -> int:
