@@ -151,3 +151,14 @@ def test_the_documented_needs_match_what_the_suites_call() -> None:
     undocumented = [(s.action, p, s.path) for s in sites for p in s.params
                     if not p.startswith("**") and p not in dict(BY_NAME[s.action].params)]
     assert not undocumented, undocumented
+
+
+def test_csip_grid_cases_without_set_grid_are_not_applicable(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.syspath_prepend(str(root / "suites/csip"))
+    import importlib
+    modes = importlib.import_module("test_BASIC_modes")
+    site = modes.Site.__new__(modes.Site)
+    site.dut = CommandAdapter({"set_power": "true"})
+    with pytest.raises(ActionNotSupported, match="set_grid"):
+        site.need_grid()
