@@ -152,9 +152,14 @@ class ActionNotSupported(NotApplicable):
 class DutAdapter(Protocol):
     kind: str
 
-    def perform(self, action: str, **params: Any) -> None: ...
+    def perform(self, action: str, **params: Any) -> None:
+        """Do `action`; ActionNotSupported when the device cannot."""
 
-    def supports(self, action: str) -> bool: ...
+    def supports(self, action: str) -> bool:
+        """Whether `action` can be asked for (as far as the adapter knows before asking)."""
+
+    def why_not(self, action: str) -> str | None:
+        """Why `action` is not supported, or None."""
 
 
 def _unsupported(names: Any) -> frozenset[str]:
@@ -165,10 +170,6 @@ def _unsupported(names: Any) -> frozenset[str]:
         raise HarnessError(f"[adapter] unsupported names unknown actions {unknown}; known actions: "
                            f"{', '.join(ACTIONS)}")
     return frozenset(names)
-
-
-def _declared_unsupported(action: str) -> ActionNotSupported:
-    return ActionNotSupported(action, "the profile lists it in [adapter] unsupported")
 
 
 class SimulatedAdapter:
@@ -183,13 +184,20 @@ class SimulatedAdapter:
         self.log: list[tuple[str, dict[str, Any]]] = []
 
     def supports(self, action: str) -> bool:
-        return action not in self.unsupported and hasattr(self.target, f"do_{action}")
+        return self.why_not(action) is None
+
+    def why_not(self, action: str) -> str | None:
+        """Why `action` is not supported (None when it is)."""
+        if action in self.unsupported:
+            return "the profile lists it in [adapter] unsupported"
+        if action in ACTIONS and not hasattr(self.target, f"do_{action}"):
+            return f"the simulator {type(self.target).__name__} has no such action"
+        return None
 
     def perform(self, action: str, **params: Any) -> None:
-        if action in self.unsupported:
-            raise _declared_unsupported(action)
-        if action in ACTIONS and not hasattr(self.target, f"do_{action}"):
-            raise ActionNotSupported(action, f"the simulator {type(self.target).__name__} has no such action")
+        why = self.why_not(action)
+        if why is not None:
+            raise ActionNotSupported(action, why)
         self.log.append((action, params))
         self.target.perform(action, **params)
 
@@ -207,9 +215,13 @@ class ManualAdapter:
     def supports(self, action: str) -> bool:
         return action not in self.unsupported
 
+    def why_not(self, action: str) -> str | None:
+        """Why `action` is not supported (None when it is)."""
+        return "the profile lists it in [adapter] unsupported" if action in self.unsupported else None
+
     def perform(self, action: str, **params: Any) -> None:
         if action in self.unsupported:
-            raise _declared_unsupported(action)
+            raise ActionNotSupported(action, "the profile lists it in [adapter] unsupported")
         what = action.replace("_", " ") + (" " + ", ".join(f"{k}={v}" for k, v in params.items()) if params else "")
         try:
             fd = os.open(self.tty, os.O_RDWR | os.O_NOCTTY)
