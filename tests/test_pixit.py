@@ -243,3 +243,20 @@ def test_pytest_run_shows_the_warning(pytester: pytest.Pytester) -> None:
     res.assert_outcomes(passed=1)
     res.stderr.fnmatch_lines(["*dut.toml:5: PixitWarning: unknown PIXIT key 'conect_timeout' (did you mean "
                               "'connect_timeout'?)*", "  conect_timeout = 3"])
+
+
+def test_the_readme_station_profile_is_complete(tmp_path: Path) -> None:
+    # the profile a vendor copies from the README loads without a warning, has every required key and a valid
+    # adapter
+    import re
+    import textwrap
+
+    from vgitest.adapters import from_profile
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Testing your own charging station"):]
+    block = textwrap.dedent(re.search(r"```toml\n(.*?)```", section, re.S).group(1))  # type: ignore[union-attr]
+    (tmp_path / "acme.toml").write_text(block)
+    profile = Profile.load(tmp_path / "acme.toml")
+    assert profile.warnings == [] and pixit.missing_required(profile.pixit, "ocpp") == []
+    adapter = from_profile("command", profile.adapter)
+    assert adapter.supports("power_on") and not adapter.supports("clear_fault")
