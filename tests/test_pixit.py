@@ -260,3 +260,11 @@ def test_the_readme_station_profile_is_complete(tmp_path: Path) -> None:
     assert profile.warnings == [] and pixit.missing_required(profile.pixit, "ocpp") == []
     adapter = from_profile("command", profile.adapter)
     assert adapter.supports("power_on") and not adapter.supports("clear_fault")
+
+
+def test_standalone_params_are_read_like_a_profile(capsys: pytest.CaptureFixture[str]) -> None:
+    # `vgitest station --param meter_interval=1` still sets what the reference station now reads
+    from vgitest.standalone import checked_params
+    assert checked_params({"meter_interval": 1, "heartbeat_interval": 2}, "ocpp") == {"meter_sample_interval": 1,
+                                                                                     "heartbeat_interval": 2}
+    assert "'meter_interval' is deprecated: rename it to 'meter_sample_interval'" in capsys.readouterr().err
