@@ -145,3 +145,26 @@ def test_help_describes_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert exc.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "usage: vgitest profile check" in text and "Exit status 0: ready; 1: a step the suites need failed" in text
+
+
+def test_external_ven_checks_out(tmp_path: Path) -> None:
+    # the OpenADR plan against `vgitest ven` behind the command adapter: the VEN reaches the fake VTN and
+    # registers, and every VEN action (opt_in/opt_out on an event the check sends) shows in its requests
+    vtn_port, hook_port = free_port(), free_port()
+    prof = tmp_path / "ven.toml"
+    prof.write_text((ROOT / "profiles/external-ven-20b.toml").read_text().replace("8766", str(hook_port)))
+    ven = subprocess.Popen([sys.executable, "-m", "vgitest.cli", "ven", "--vtn-url",
+                            f"http://127.0.0.1:{vtn_port}/OpenADR2/Simple/2.0b", "--hook-port", str(hook_port)],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_hook(ven, hook_port)
+        rc, steps, text = _check(prof, vtn_port)
+    finally:
+        ven.terminate()
+        ven.wait(10)
+    assert rc == 0, text
+    assert steps["reach"][0] == "OK" and "registered as VGI-EXT-VEN-1" in steps["reach"][1], text
+    assert steps["opt_in(event_id=VGI-CHECK-EVENT)"][0] == "OK" and \
+        steps["opt_in(event_id=VGI-CHECK-EVENT)"][1].endswith("oadrCreateOpt followed"), text
+    for step in ("reregister", "reboot", "request_event", "cancel_registration", "cancel_opt(opt_id=VGI-CHECK-OPT)"):
+        assert steps[step][0] == "OK", text

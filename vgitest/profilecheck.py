@@ -264,10 +264,10 @@ def _openadr(c: Check) -> None:
             return (True, f"{f.name} followed") if f else (False, f"no {' or '.join(names)} within {wait:g} s")
         return observe
 
-    def reaches(start: int, after: str) -> tuple[bool, str]:
-        first = request(start, timeout=register)
+    def reaches(start: int, after: str, names: tuple[str, ...] | None = None) -> tuple[bool, str]:
+        first = request(start, names, timeout=register)
         if first is None:
-            return False, f"no request to {vtn.url} within {register:g} s {after}"
+            return False, f"no {' or '.join(names or ('request',))} to {vtn.url} within {register:g} s {after}"
         deadline = time.monotonic() + register
         while not ven.registered and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -283,7 +283,7 @@ def _openadr(c: Check) -> None:
         c.add("reach", WARNING, what + "; trying reregister", required=False)
     else:
         c.add("reach", OK if good else FAILED, what)
-    c.act("reregister", lambda s, _: reaches(s, "after reregister"))
+    c.act("reregister", lambda s, _: reaches(s, "after reregister", ("oadrCreatePartyRegistration",)))
     c.act("reboot", lambda s, _: reaches(s, "after reboot"))
     if not ven.registered:
         for action in ("request_event", "set_event_opt", "opt_in", "opt_out", "opt_schedule", "cancel_opt",
@@ -315,7 +315,8 @@ def _openadr(c: Check) -> None:
     if c.supported("reregister"):
         c.act("cancel_registration", sends("oadrCancelPartyRegistration"))
         if "cancel_registration" in c.done and c.supported("cancel_registration"):
-            c.act("reregister", lambda s, _: reaches(s, "after cancel_registration and reregister"))
+            c.act("reregister", lambda s, _: reaches(s, "after cancel_registration and reregister",
+                                                     ("oadrCreatePartyRegistration",)))
     else:
         c.skip("cancel_registration", "it would leave the VEN unregistered: reregister is not supported")
     _off_and_on(c, powered, lambda s, _: reaches(s, "after power_on"))
