@@ -1,4 +1,5 @@
-"""The `vgitest` command: run the suites, list faults and rules, analyse captures, encode/decode EXI."""
+"""The `vgitest` command: run the suites, check a profile, list faults and rules, analyse captures, encode/decode
+EXI."""
 
 from __future__ import annotations
 
@@ -124,11 +125,17 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_profile_check(args: argparse.Namespace) -> int:
+    from .profilecheck import check
+    return check(args.profile, host=args.host, port=args.port, adapter=args.adapter, tls_cert=args.tls_cert,
+                 tls_key=args.tls_key, tls_ca=args.tls_ca)
+
+
 def _cmd_station(args: argparse.Namespace) -> int:
     from .standalone import serve
     try:
         serve(args.version, args.csms_url, args.identity, args.password, args.hook_host, args.hook_port,
-              args.connectors, tuple(args.fault), _params(args.param))
+              args.connectors, tuple(args.fault), _params(args.param), powered=not args.powered_off)
     except KeyboardInterrupt:
         pass
     return 0
@@ -146,7 +153,7 @@ def _cmd_ven(args: argparse.Namespace) -> int:
     from .standalone import serve
     try:
         serve("2.0b", args.vtn_url, args.name, None, args.hook_host, args.hook_port, 1, tuple(args.fault),
-              _params(args.param), protocol="openadr")
+              _params(args.param), protocol="openadr", powered=not args.powered_off)
     except KeyboardInterrupt:
         pass
     return 0
@@ -186,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--hook-port", type=int, default=8765)
     st.add_argument("--fault", action="append", default=[], help="inject a named fault")
     st.add_argument("--param", action="append", default=[], help="PIXIT parameter key=value (repeatable)")
+    st.add_argument("--powered-off", action="store_true", help="start switched off; the hook's power_on switches "
+                    "it on (as a run does at its start when the profile maps power_on)")
     st.set_defaults(fn=_cmd_station)
     vn = sub.add_parser("ven", help="run the reference OpenADR 2.0b VEN as a separate program with an HTTP test hook "
                         "(what a vendor's VEN looks like to the harness)")
@@ -196,9 +205,34 @@ def build_parser() -> argparse.ArgumentParser:
     vn.add_argument("--hook-port", type=int, default=8766)
     vn.add_argument("--fault", action="append", default=[], help="inject a named fault (see `vgitest faults`)")
     vn.add_argument("--param", action="append", default=[], help="PIXIT parameter key=value (repeatable)")
+    vn.add_argument("--powered-off", action="store_true", help="start switched off; the hook's power_on switches "
+                    "it on")
     vn.set_defaults(fn=_cmd_ven)
     p = sub.add_parser("profiles", help="list the built-in DUT profiles")
     p.set_defaults(fn=_cmd_profiles)
+    pr = sub.add_parser("profile", help="work with a DUT profile (profile check PROFILE)")
+    prs = pr.add_subparsers(dest="profile_command", required=True)
+    pc = prs.add_parser("check", help="try a profile before a suite does: run each adapter action once and check "
+                        "that the device connects to the fake peer",
+                        description="Load the profile (PIXIT warnings, required keys), start the fake peer the "
+                        "suites start, run every adapter action of the profile once in an order that leaves the "
+                        "device as it was (power_on, the connection, reboot, plug_in, present_token, unplug, "
+                        "fault_connector with clear_fault, ...; a destructive action only with the one that undoes "
+                        "it), and check what each visibly does: OCPP, that the station connects with the "
+                        "profile's identity and password and sends BootNotification; OpenADR, that the VEN "
+                        "reaches the fake VTN and registers; IEEE 2030.5, that the client GETs /dcap; ISO 15118, "
+                        "that the EV starts SDP after plug_in or the EVSE answers SDP. One line per step (OK, "
+                        "FAILED, NOT SUPPORTED, SKIPPED, WARNING). Exit status 0: ready; 1: a step the suites "
+                        "need failed; 2: the profile cannot be used.")
+    pc.add_argument("profile", help="the profile (a TOML path or a built-in name)")
+    pc.add_argument("--host", default="127.0.0.1", help="address the fake peer listens on (as --vgi-host)")
+    pc.add_argument("--port", type=int, default=0, help="port of the fake peer (as --vgi-port; 0: any free port, "
+                    "fine for simulated devices only)")
+    pc.add_argument("--adapter", help="DUT adapter instead of the profile's (simulated, manual, command)")
+    pc.add_argument("--tls-cert", help="as --vgi-tls-cert")
+    pc.add_argument("--tls-key", help="as --vgi-tls-key")
+    pc.add_argument("--tls-ca", help="as --vgi-tls-ca")
+    pc.set_defaults(fn=_cmd_profile_check)
     from .exi.cli import register as register_exi
     register_exi(sub)
     from .iso15118.cli import register as register_analyze

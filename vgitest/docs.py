@@ -1,4 +1,5 @@
-"""Generate the reference tables in docs/ from the code: rule ids and the fault catalog.
+"""Generate the reference tables in docs/ from the code: rule ids, the fault catalog, the PIXIT keys
+and the DUT adapter actions.
 
 `python -m vgitest.docs` rewrites them; a test fails when they are out of date, so the docs always say
 what the code checks.
@@ -42,7 +43,18 @@ def faults_md() -> str:
     return "\n".join(lines) + "\n"
 
 
-GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md}
+def pixit_md() -> str:
+    from .pixit import markdown
+    return markdown()
+
+
+def adapters_md() -> str:
+    from .adapterdocs import markdown
+    return markdown()
+
+
+GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md, "docs/pixit.md": pixit_md,
+             "docs/adapters.md": adapters_md}
 
 
 def main() -> int:

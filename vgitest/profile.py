@@ -19,18 +19,27 @@ A profile is a TOML file::
     [adapter.commands]
     plug_in = "curl -fsS -X POST http://dut.local/test/plug?connector={connector}"
 
-A test that needs a feature the profile does not declare ends NOT_APPLICABLE, with the reason.
+A test that needs a feature the profile does not declare ends NOT_APPLICABLE, with the reason. A PIXIT key no
+suite reads (a typo), or an old name of a renamed key, is a warning with the profile's line (see
+:mod:`vgitest.pixit` and docs/pixit.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
+from . import pixit as pixit_keys
 from .resources import data_dir
 from .verdict import HarnessError
+
+
+class PixitWarning(UserWarning):
+    """A PIXIT key that has no effect (unknown, of another protocol) or an old name of a renamed key."""
 
 
 @dataclasses.dataclass
@@ -41,6 +50,7 @@ class Profile:
     pixit: dict[str, Any]
     adapter: dict[str, Any]
     validation: dict[str, Any]
+    warnings: list[str] = dataclasses.field(default_factory=list)  # "path:line: text", one per PIXIT problem
 
     @classmethod
     def load(cls, path: str | Path) -> "Profile":
@@ -63,8 +73,15 @@ class Profile:
         bad = [k for k, v in pics.items() if not isinstance(v, bool)]
         if bad:
             raise HarnessError(f"profile {p}: PICS values must be true/false ({', '.join(bad)})")
-        return cls(p, doc.get("dut", {}), pics, doc.get("pixit", {}), doc.get("adapter", {}),
-                   doc.get("validation", {}))
+        dut = doc.get("dut", {})
+        pixit, problems = pixit_keys.check(doc.get("pixit", {}), dut.get("protocol"))
+        profile = cls(p, dut, pics, pixit, doc.get("adapter", {}), doc.get("validation", {}))
+        text = p.read_text(encoding="utf-8")
+        for problem in problems:
+            line = _pixit_line(text, problem.key)
+            profile.warnings.append(f"{p}:{line}: {problem.text}")
+            warnings.warn_explicit(problem.text, PixitWarning, str(p), line)
+        return profile
 
     @property
     def name(self) -> str:
@@ -85,6 +102,10 @@ class Profile:
         return out
 
     def param(self, key: str, default: Any = None) -> Any:
+        if key in pixit_keys.ALIASES:  # code (a vendor's own test) still asking by the old name
+            warnings.warn(f"PIXIT key '{key}' was renamed '{pixit_keys.ALIASES[key]}'", DeprecationWarning,
+                          stacklevel=2)
+            key = pixit_keys.ALIASES[key]
         return self.pixit.get(key, default)
 
     def environment(self) -> dict[str, str]:
@@ -94,3 +115,15 @@ class Profile:
         if self.path:
             env["profile"] = str(self.path)
         return env
+
+
+def _pixit_line(text: str, key: str) -> int:
+    """The line of `key` in the profile's [pixit] table (1 when it cannot be found)."""
+    section = ""
+    for n, line in enumerate(text.splitlines(), 1):
+        head = re.match(r"\s*\[([^\]]+)\]", line)
+        if head:
+            section = head.group(1).strip()
+        elif section == "pixit" and re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+            return n
+    return 1

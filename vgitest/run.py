@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .adapters import DutAdapter, from_profile
+from .adapters import ActionNotSupported, DutAdapter, from_profile
 from .budgets import Budgets
 from .findings import Finding, Severity
 from .profile import Profile
@@ -65,6 +65,7 @@ class VgiRun:
         self.simulator_params: dict[str, Any] = {}  # extra PIXIT for the reference simulator (e.g. TLS files)
         self.simulator: Any = None
         self.adapter: DutAdapter | None = None
+        self.powered_on_at: float | None = None  # when the run switched the DUT on (power_on at the start)
         self.started = time.time()
 
     def profile_section(self, name: str) -> dict[str, Any]:
@@ -347,7 +348,8 @@ class VgiRun:
             ctx.load_verify_locations(s.tls_ca)
         return ctx
 
-    def ensure_dut(self) -> DutAdapter:
+    def ensure_dut(self, *, power_on: bool = True) -> DutAdapter:
+        """The DUT adapter (made once per run). With `power_on`, a command adapter switches the DUT on first."""
         if self.adapter is not None:
             return self.adapter
         p = self.require_profile()
@@ -374,10 +376,27 @@ class VgiRun:
         url = self.ensure_peer().url
         env = {"csms_url": url if protocol == "ocpp" else "", "vtn_url": url if protocol == "openadr" else "",
                "dcap_url": url if protocol == "sep2" else "", "identity": self.identity}
-        self.adapter = from_profile(kind, p.adapter, simulator=self.simulator, env=env)
+        adapter = from_profile(kind, p.adapter, simulator=self.simulator, env=env)
         if protocol == "sep2":
-            self._mark_actions(self.adapter)
-        return self.adapter
+            self._mark_actions(adapter)
+        if power_on:
+            self._power_on_at_start(adapter)
+        self.adapter = adapter
+        return adapter
+
+    def _power_on_at_start(self, adapter: DutAdapter) -> None:
+        """Switch the DUT on once, before the first test needs it, when the command adapter has a `power_on`
+        command; the fake peer already listens, so the device can connect as soon as it is up. The simulated
+        adapter's reference simulators switch themselves on when they start, and with the manual adapter the
+        operator switches the device on before the run. A failing command raises HarnessError (every test that
+        needs the DUT ends ERROR); a command that answers "not supported" (exit 77) is taken at its word."""
+        if adapter.kind != "command" or not adapter.supports("power_on"):
+            return
+        try:
+            adapter.perform("power_on")
+        except ActionNotSupported:
+            return
+        self.powered_on_at = time.time()
 
     def _mark_actions(self, adapter: DutAdapter) -> None:
         """Note every DUT action in the 2030.5 trace: a client told to restart walks its resources again at once,

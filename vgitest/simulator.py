@@ -18,10 +18,12 @@ class LoopSimulator(abc.ABC):
     loop: BackgroundLoop | None = None
     kind = "simulator"  # used in thread names and error messages
 
-    def start(self) -> Any:
+    def start(self, *, powered: bool = True) -> Any:
+        """Start the simulator's thread and switch it on; `powered=False` leaves it off until `power_on`."""
         if self.loop is None:
             self.loop = BackgroundLoop(f"vgitest-{self.kind}")
-        self.loop.run(self._power_on())
+        if powered:
+            self.loop.run(self._power_on())
         return self
 
     def stop(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,14 +27,25 @@ def _coerce(v: str) -> Any:
     return int(v) if v.isdigit() else v
 
 
+def checked_params(params: dict[str, Any], protocol: str) -> dict[str, Any]:
+    """--param values as the profile's [pixit] would be read: old names renamed, problems said on stderr."""
+    from .pixit import check
+    params, problems = check(params, protocol)
+    for problem in problems:
+        print(f"vgitest: --param: {problem.text}", file=sys.stderr)
+    return params
+
+
 def serve(version: str, peer_url: str, identity: str, password: str | None, hook_host: str, hook_port: int,
           connectors: int = 1, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
-          ready: threading.Event | None = None, protocol: str = "ocpp") -> None:
-    """Start the reference simulator for (protocol, version) against `peer_url`; serve its hook until killed."""
+          ready: threading.Event | None = None, protocol: str = "ocpp", powered: bool = True) -> None:
+    """Start the reference simulator for (protocol, version) against `peer_url`; serve its hook until killed.
+    With `powered` false it stays off until its hook is asked for `power_on` (what a run does at its start)."""
+    params = checked_params(params or {}, protocol)
     mod, cls = SIMULATORS[(protocol, version)].split(":")
     station = getattr(importlib.import_module(mod), cls)(peer_url, identity, password=password,
                                                           connectors=connectors, faults=faults,
-                                                          params=params or {})
+                                                          params=params)
     csms_url = peer_url
 
     class Hook(BaseHTTPRequestHandler):
@@ -70,10 +82,10 @@ def serve(version: str, peer_url: str, identity: str, password: str | None, hook
             pass
 
     server = ThreadingHTTPServer((hook_host, hook_port), Hook)
-    station.start()
+    station.start(powered=powered)
     if ready is not None:
         ready.set()
-    print(f"reference {protocol} {version} simulator {identity} -> {csms_url}; test hook on "
+    print(f"reference {protocol} {version} simulator {identity} -> {csms_url}{'' if powered else ' (off)'}; test hook on "
           f"http://{hook_host}:{server.server_address[1]}/action/<name>", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
+import pytest
+
 
 class Verdict(enum.IntEnum):
     """Outcome of one test case; higher is worse, so ``max()`` combines verdicts."""
@@ -46,3 +48,15 @@ class Inconclusive(Exception):
 
 class HarnessError(Exception):
     """A fault of the harness itself (port in use, missing schema, bad configuration)."""
+
+
+class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The case cannot apply to this DUT (a feature or an action it lacks): NOT_APPLICABLE, with the reason.
+
+    A pytest skip underneath, reported at the test's own location, so every reporter (console, JUnit, Allure,
+    results.json) files it as not applicable; like every skip it is a BaseException, which a broad
+    ``except Exception`` does not swallow."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, _use_item_location=True)
+        self.reason = reason

@@ -38,6 +38,7 @@ from helpers_csip import (
     supports_modes,
 )
 
+from vgitest.adapters import ActionNotSupported
 from vgitest.sep2 import rules as r
 from vgitest.verdict import Inconclusive
 
@@ -75,8 +76,8 @@ class Site:
 
     def need_grid(self) -> None:
         if not self.dut.supports("set_grid"):
-            raise Inconclusive("this case steps the grid at the client's point of connection: the DUT adapter has "
-                               "no set_grid action (map it to your grid simulator, see README [adapter])")
+            raise ActionNotSupported("set_grid", "this case steps the grid at the client's point of connection; map "
+                                     "set_grid to your grid simulator, see docs/adapters.md")
 
     def volts(self, pct: float) -> float:
         return self.v_ofs + pct / 100 * self.v_nom

@@ -116,7 +116,7 @@ def test_TC_068_CS(running_transaction, dut, vgi_profile, station):
     """Only the idTag that started a transaction (or one sharing its parent id) may stop it locally; another
     valid card leaves it running."""
     tx, c, token = (running_transaction[k] for k in ("transaction_id", "connector", "token"))
-    other = str(vgi_profile.param("other_valid_id_token"))
+    other = str(vgi_profile.param("other_id_token"))
     station.tokens[other] = "Accepted"
     mark = len(station.csms.trace)
     dut.perform("present_token", id_token=other, connector=c)

@@ -119,7 +119,7 @@ def test_TC_023_5_CS(booted_station, dut, vgi_profile):
 def test_TC_026_CS(running_transaction, dut, vgi_profile, station):
     """A remote start for a connector that already runs a transaction is Rejected."""
     c = running_transaction["connector"]
-    _remote_start(station, c, str(vgi_profile.param("other_valid_id_token")), expected="Rejected")
+    _remote_start(station, c, str(vgi_profile.param("other_id_token")), expected="Rejected")
     stop_and_unplug(station, dut, vgi_profile, running_transaction["transaction_id"])
 
 

@@ -47,7 +47,7 @@ def test_TC_J_09_CS(running_transaction, booted_station, dut, vgi_profile, t) ->
     """While charging, Updated events with periodic samples come every TxUpdatedInterval, in time order, with a
     never-decreasing energy register."""
     st, tx = booted_station, running_transaction
-    interval = float(vgi_profile.param("meter_interval", 1))
+    interval = float(vgi_profile.param("meter_sample_interval", 1))
     try:
         samples = []
         pos = tx["start"]

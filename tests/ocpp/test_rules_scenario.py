@@ -48,8 +48,7 @@ class Profile:
     """The two methods of a PICS/PIXIT profile the suite code uses, with short timers."""
 
     def __init__(self, **params: Any) -> None:
-        self.params = {"boot_timeout": 1.0, "connect_timeout": 2.0, "message_timeout": 1.0, "message_wait": 1.0,
-                       "boot_wait": 1.0, "connectors": 1, **params}
+        self.params = {"boot_timeout": 1.0, "connect_timeout": 2.0, "message_wait": 1.0, "connectors": 1, **params}
 
     def param(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)

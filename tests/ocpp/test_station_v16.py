@@ -11,7 +11,7 @@ from vgitest.ocpp.station.faults import CATALOG, known
 from vgitest.ocpp.station.v16 import Station16
 from vgitest.trace import Direction
 
-PARAMS = {"heartbeat_interval": 2, "meter_sample_interval": 1, "connection_timeout": 1, "station_call_timeout": 3}
+PARAMS = {"heartbeat_interval": 2, "meter_sample_interval": 1, "connection_timeout": 1, "call_timeout": 3}
 
 
 @pytest.fixture(scope="module")

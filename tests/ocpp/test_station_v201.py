@@ -17,7 +17,7 @@ W = 5.0
 @pytest.fixture
 def pair() -> Iterator[tuple[FakeCsms, Station201, StationSession]]:
     csms = FakeCsms(port=0, versions=("2.0.1",), heartbeat_interval=2).start()
-    station = Station201(csms.url, "UT201", params={"meter_interval": 0.3, "call_timeout": 3,
+    station = Station201(csms.url, "UT201", params={"meter_sample_interval": 0.3, "call_timeout": 3,
                                                     "reboot_delay": 0.05, "reconnect_delay": 0.1}).start()
     session = csms.wait_for_station("UT201", W)
     session.expect("BootNotification", W)

@@ -19,7 +19,7 @@ BUSY = ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing")
 
 
 # --- trace helpers ------------------------------------------------------------------------------------------
-def wait_s(profile: Any, key: str = "message_timeout", default: float = 5.0) -> float:
+def wait_s(profile: Any, key: str = "message_wait", default: float = 5.0) -> float:
     return float(profile.param(key, default))
 
 

@@ -283,7 +283,7 @@ def reboot(station: StationSession, dut: Any, profile: Any) -> Frame:
     """Power-cycle the DUT and wait for its BootNotification (answered with the session's boot status)."""
     start = mark(station)
     dut.perform("reboot")
-    wait = float(pixit(profile, "boot_wait", 15))
+    wait = float(pixit(profile, "boot_timeout", 15))
     return require(station, "BootNotification", start, wait, r.BOOT_MISSING,
                    "the station did not boot after a power cycle")
 

@@ -41,7 +41,7 @@ class Station16(ReferenceStation):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.call_timeout = float(self.params.get("station_call_timeout", self.call_timeout))
+        self.call_timeout = float(self.params.get("call_timeout", self.call_timeout))
         self.config = Config16(self.params, len(self.connectors))
         self.energy_wh = {c: 0.0 for c in self.connectors}  # energy registers survive reboots
         self.inoperative: set[int] = set()  # availability survives reboots

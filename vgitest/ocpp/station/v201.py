@@ -78,7 +78,7 @@ class Station201(ReferenceStation):
             identity=identity, evses=len(self.connectors), heartbeat=self._heartbeat_variable,
             now=utcnow, availability=self._availability_state, params=self.params)
         self.power_w = float(self.params.get("power_w", 11000))
-        self.vendor = str(self.params.get("data_transfer_vendor", "org.vgitest"))
+        self.vendor = str(self.params.get("data_transfer_vendor_id", "org.vgitest"))
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
