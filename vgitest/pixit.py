@@ -77,7 +77,15 @@ REGISTRY: tuple[Key, ...] = (
                                         (OADR, "the reusable states", 5)),
        aliases=("message_timeout",)),
     _k("quiet_wait", "how long a case watches for a message the scenario forbids (OpenADR: plus two poll intervals; "
-       "CSIP: plus one pollRate)", ("ocpp201",) + OADR + CSIP, 2, "s"),
+       "CSIP: plus one pollRate)", OCPP + OADR + CSIP, 2, "s"),
+    _k("quiet_after_cleanup", "after a case's clean-up (or a preamble that stopped something), how long the station "
+       "must have been silent before the next step, so that what the clean-up causes does not land in the next case "
+       "(bounded by message_wait)", OCPP, 0.5, "s"),
+    _k("heartbeat_test_interval", "the short HeartbeatInterval TC_VGI_HB_01_CS sets to check that the station honours "
+       "it (judged with a tolerance that scales with the interval, schemas/budgets/ocpp.toml)", OCPP, 3, "s"),
+    _k("read_only_variable", "a variable TC_B_39_CS writes to check that a ReadOnly variable cannot be written, as "
+       "\"Component.Variable\" (default: the first ReadOnly variable of the station's FullInventory report)",
+       ("ocpp201",)),
     _k("valid_id_token", "an idTag (1.6) or idToken (2.0.1) the station accepts; the fake CSMS authorizes it",
        OCPP, REQUIRED),
     _k("other_id_token", "a second valid idTag, different from valid_id_token (remote start and local "

@@ -17,7 +17,7 @@ from . import case as vcase
 from .evidence import allure as vallure
 from .findings import Finding
 from .run import Settings, VgiRun
-from .verdict import HarnessError, Inconclusive, NonConformance, Verdict, worst
+from .verdict import HarnessError, Inconclusive, NonConformance, NotApplicable, Verdict, worst
 
 RUN = pytest.StashKey[VgiRun]()
 RECORD = pytest.StashKey[dict]()
@@ -222,7 +222,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Ite
 
 def _not_applicable(reason: str) -> None:
     """Skip, reported at the test's own location (not the plugin's)."""
-    raise pytest.skip.Exception(reason, _use_item_location=True)
+    raise NotApplicable(reason)
 
 
 # --- verdict ------------------------------------------------------------------------------------------------

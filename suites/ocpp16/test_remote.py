@@ -44,7 +44,7 @@ def test_TC_011_1_CS(booted_station, dut, vgi_profile):
     token = str(vgi_profile.param("valid_id_token"))
     _remote_start(station, c, token)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
-    early = calls_wait(station, "StartTransaction", station.cursor, float(vgi_profile.param("quiet_wait", 1.0)))
+    early = calls_wait(station, "StartTransaction", station.cursor, float(vgi_profile.param("quiet_wait", 2)))
     if early is not None:
         station.fail(r.FORBIDDEN_MESSAGE, "the transaction started before the cable was plugged in", early)
     plugged = len(station.csms.trace)

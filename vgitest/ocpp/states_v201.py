@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Callable
 
 from ..trace import Direction, Frame
+from ..verdict import NotApplicable
 from . import rules as r
 from .csms import StationSession, matches
 
@@ -225,7 +226,7 @@ def tx_points(station: StationSession, *, start: str | None = None, stop: str | 
             status = res["setVariableResult"][0]["attributeStatus"]
             if status != "Accepted":
                 _restore(station, old)
-                raise pytest_skip(f"NOT_APPLICABLE: the station does not take TxCtrlr.{name} = {point} (SetVariables "
+                raise NotApplicable(f"NOT_APPLICABLE: the station does not take TxCtrlr.{name} = {point} (SetVariables "
                                   f"answered {status}); this case needs a transaction that "
                                   f"{'starts' if name == 'TxStartPoint' else 'stops'} at {point}")
             old[name] = value
@@ -239,12 +240,6 @@ def _restore(station: StationSession, old: dict[str, str | None]) -> None:
     for name, value in old.items():
         if value and station.connected:
             station.call("SetVariables", {"setVariableData": [{**variable("TxCtrlr", name), "attributeValue": value}]})
-
-
-def pytest_skip(reason: str) -> BaseException:
-    """A NOT_APPLICABLE verdict raised from inside a case."""
-    import pytest
-    return pytest.skip.Exception(reason, _use_item_location=True)
 
 
 # --- the reusable states --------------------------------------------------------------------------------------
