@@ -241,7 +241,9 @@ class Station16 extends Core {
         c.tx = tx;
         c.meter.run(true);
         const body = { connectorId: c.id, idTag: auth.idTag, meterStart: tx.meterStart, timestamp: utcnow() };
-        // StartTransaction first, then StatusNotification(Charging): OCPP 1.6 orders neither, this is the usual way
+        // StartTransaction, then StatusNotification(Charging): OCPP 1.6 orders neither; this is the usual order,
+        // --param status_first=true sends the status first (what a station that closes the contactor first does)
+        if (this.param('status_first', false) === 'true' || this.param('status_first', false) === true) this.changed();
         const started = this.send('StartTransaction', body, { tx: true });
         this.changed();
         started.then((res) => {
@@ -353,10 +355,9 @@ class Station16 extends Core {
                 }
                 const known = names.filter((k) => this.config[k]).map((k) => ({ key: k, readonly: this.config[k][1], value: this.config[k][0] }));
                 const unknown = names.filter((k) => !this.config[k]);
-                const out = {};
-                if (known.length) out.configurationKey = known;
-                if (unknown.length) out.unknownKey = unknown;
-                return out;
+                // both lists always, empty or not: OCPP-J 1.6 has no rule against an empty optional array
+                // (the reference station leaves an empty one out; 2.0.1 Part 4 §4.1.5 forbids it only for 2.0.1)
+                return { configurationKey: known, unknownKey: unknown };
             },
             ChangeConfiguration: ({ key, value }) => {
                 const entry = this.config[key];
