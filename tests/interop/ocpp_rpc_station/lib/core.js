@@ -122,7 +122,7 @@ class Core {
         return cli;
     }
 
-    /** CSMS calls while not Accepted: 1.6 answers nothing while Rejected (§4.2.1); 2.0.1 SecurityError (B02/B03). */
+    /** CSMS calls while Rejected: 1.6 answers nothing (OCPP 1.6 §4.2); 2.0.1 answers SecurityError (TC_B_30_CS). */
     async gate(action, fn) {
         if (this.registration === 'Rejected') {
             if (this.version === '1.6') return NOREPLY;

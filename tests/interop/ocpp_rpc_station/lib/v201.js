@@ -142,7 +142,9 @@ class Station201 extends Core {
         e.plugged = true;
         this.changed();
         if (e.tx) {             // a transaction that waited for the EV (start point Authorized, or EV came back)
-            this.event(e.tx, 'Updated', 'CablePluggedIn', { chargingState: e.tx.authorized ? 'Charging' : 'EVConnected' });
+            // the first event after plug-in names the EVSE and connector again (Part 6 §2.1 tool rules)
+            this.event(e.tx, 'Updated', 'CablePluggedIn', { chargingState: e.tx.authorized ? 'Charging' : 'EVConnected',
+                evse: { id: e.id, connectorId: 1 } });
             if (e.tx.authorized) e.meter.run(true);
             return;
         }
