@@ -2,15 +2,22 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The Node.js interop station of tests/interop (ocpp-rpc stack); `npm ci` installs its pinned lock file.
+STATION_JS := tests/interop/ocpp_rpc_station
 
 .PHONY: setup run test oracles bench clean
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(STATION_JS)/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+$(STATION_JS)/node_modules/.installed: $(STATION_JS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(STATION_JS) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: tests/interop/test_ocpp_rpc_station.py will be skipped"; fi
 
 run: setup
 	$(BIN)/vgitest run
@@ -29,4 +36,4 @@ bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .hypothesis
+	rm -rf $(VENV) reports .pytest_cache .hypothesis $(STATION_JS)/node_modules
