@@ -32,11 +32,14 @@ def test_TC_003_CS(booted_station, dut, vgi_profile):
     token = str(vgi_profile.param("valid_id_token"))
     dut.perform("plug_in", connector=c)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
+    mark = len(station.csms.trace)
     dut.perform("present_token", id_token=token, connector=c)
     station.expect("Authorize", wait_s(vgi_profile), match={"idTag": token})
     start = station.expect("StartTransaction", wait_s(vgi_profile), match={"connectorId": c, "idTag": token})
     tx = transaction_id(station, start)
-    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"})
+    # OCPP 1.6 does not order StatusNotification(Charging) against StartTransaction
+    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"},
+                   since=mark)
     _stop_locally(station, dut, vgi_profile, token, tx)
 
 
@@ -46,13 +49,17 @@ def test_TC_004_1_CS(booted_station, dut, vgi_profile):
     within ConnectionTimeOut starts the transaction."""
     station, c = booted_station, connector(vgi_profile)
     token = str(vgi_profile.param("valid_id_token"))
+    mark = len(station.csms.trace)
     dut.perform("present_token", id_token=token, connector=c)
     station.expect("Authorize", wait_s(vgi_profile), match={"idTag": token})
-    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
+    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"},
+                   since=mark)  # not ordered against Authorize
+    mark = len(station.csms.trace)
     dut.perform("plug_in", connector=c)
     start = station.expect("StartTransaction", wait_s(vgi_profile), match={"connectorId": c, "idTag": token})
     tx = transaction_id(station, start)
-    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"})
+    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"},
+                   since=mark)  # not ordered against StartTransaction
     _stop_locally(station, dut, vgi_profile, token, tx)
 
 

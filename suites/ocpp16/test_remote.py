@@ -28,11 +28,13 @@ def test_TC_010_CS(booted_station, dut, vgi_profile):
     dut.perform("plug_in", connector=c)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
     with config(station, "AuthorizeRemoteTxRequests", "true"):
+        mark = len(station.csms.trace)
         _remote_start(station, c, token)
         station.expect("Authorize", wait_s(vgi_profile), match={"idTag": token})
         start = station.expect("StartTransaction", wait_s(vgi_profile), match={"connectorId": c, "idTag": token})
     tx = transaction_id(station, start)
-    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"})
+    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"},
+                   since=mark)  # not ordered against StartTransaction
     stop_and_unplug(station, dut, vgi_profile, tx)
 
 
@@ -51,7 +53,8 @@ def test_TC_011_1_CS(booted_station, dut, vgi_profile):
     dut.perform("plug_in", connector=c)
     start = station.expect("StartTransaction", wait_s(vgi_profile), match={"connectorId": c, "idTag": token})
     tx = transaction_id(station, start)
-    charging = station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"})
+    charging = station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"},
+                              since=plugged)  # not ordered against StartTransaction
     between = [f.body.get("status") for f in calls(station, "StatusNotification", plugged)
                if f.index < charging.index and f.body.get("connectorId") == c]
     station.check(all(st in ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE") for st in between),

@@ -67,8 +67,14 @@ def _cable_first(st, dut, vgi_profile, t) -> None:
 @pytest.mark.vgi_case("TC_E_04_CS", feature="Transactions", requires=("Core",))
 def test_TC_E_04_CS(booted_station, dut, vgi_profile, t) -> None:
     """A valid idToken first, then the cable: the station asks the CSMS about the token, its next event
-    carries the idToken, and plugging in starts charging."""
+    carries the idToken, and plugging in starts charging. The case needs a transaction that starts at
+    authorization (TxStartPoint with Authorized): it asks for it first, NOT_APPLICABLE if the station refuses."""
     st = booted_station
+    with s.tx_points(st, start="Authorized"):
+        _token_first(st, dut, vgi_profile, t)
+
+
+def _token_first(st, dut, vgi_profile, t) -> None:
     token = s.id_token(vgi_profile)
     start = s.mark(st)
     try:
@@ -92,8 +98,14 @@ def test_TC_E_04_CS(booted_station, dut, vgi_profile, t) -> None:
 @pytest.mark.vgi_case("TC_E_05_CS", feature="Transactions", requires=("Core",))
 def test_TC_E_05_CS(booted_station, dut, vgi_profile, t) -> None:
     """Authorized but never plugged in: after EVConnectionTimeOut the station ends the transaction with
-    triggerReason EVConnectTimeout."""
+    triggerReason EVConnectTimeout. The case needs a transaction that starts at authorization (TxStartPoint with
+    Authorized): it asks for it first, NOT_APPLICABLE if the station refuses."""
     st = booted_station
+    with s.tx_points(st, start="Authorized"):
+        _connect_timeout(st, dut, vgi_profile, t)
+
+
+def _connect_timeout(st, dut, vgi_profile, t) -> None:
     timeout = 1
     var = {"component": {"name": "TxCtrlr"}, "variable": {"name": "EVConnectionTimeOut"}}
     old = st.call("GetVariables", {"getVariableData": [var]})["getVariableResult"][0].get("attributeValue", "30")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
+from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 
@@ -25,10 +29,21 @@ def remote_event(station, start: int, remote_start_id: int, t):
                      and b["transactionInfo"].get("remoteStartId") == remote_start_id)
 
 
-def set_authorize_remote_start(station, value: bool) -> None:
-    station.call("SetVariables", {"setVariableData": [
-        {"component": {"name": "AuthCtrlr"}, "variable": {"name": "AuthorizeRemoteStart"},
-         "attributeValue": "true" if value else "false"}]})
+@contextlib.contextmanager
+def authorize_remote_start(station, value: bool) -> Iterator[None]:
+    """AuthCtrlr.AuthorizeRemoteStart set for the case (a preamble) and put back to what it was."""
+    with preamble(f"AuthCtrlr.AuthorizeRemoteStart set to {str(value).lower()}"):
+        old = s.get_value(station, "AuthCtrlr", "AuthorizeRemoteStart")
+        res = station.call("SetVariables", {"setVariableData": [
+            {**s.variable("AuthCtrlr", "AuthorizeRemoteStart"), "attributeValue": str(value).lower()}]})
+        status = res["setVariableResult"][0]["attributeStatus"]
+        station.check(status == "Accepted", r.STATION_RESPONSE, f"SetVariables AuthorizeRemoteStart: {status}")
+    try:
+        yield
+    finally:
+        if old is not None and old != str(value).lower() and station.connected:
+            station.call("SetVariables", {"setVariableData": [
+                {**s.variable("AuthCtrlr", "AuthorizeRemoteStart"), "attributeValue": old}]})
 
 
 def end(station, dut, t) -> None:
@@ -73,10 +88,15 @@ def _plug_then_remote_start(st, dut, vgi_profile, t) -> None:
 @pytest.mark.vgi_case("TC_F_02_CS", feature="RemoteControl", requires=("Core", "RemoteStart"))
 def test_TC_F_02_CS(booted_station, dut, vgi_profile, t) -> None:
     """Remote start first with AuthorizeRemoteStart=true: the station asks the CSMS about the idToken before it
-    starts the transaction; plugging in then starts charging."""
+    starts the transaction; plugging in then starts charging. The transaction must start before the cable, at the
+    authorization (TxStartPoint with Authorized): the case asks for it first, NOT_APPLICABLE if refused."""
     st = booted_station
+    with s.tx_points(st, start="Authorized"), authorize_remote_start(st, True):
+        _remote_start_authorized(st, dut, vgi_profile, t)
+
+
+def _remote_start_authorized(st, dut, vgi_profile, t) -> None:
     try:
-        set_authorize_remote_start(st, True)
         start = s.mark(st)
         remote_start(st, vgi_profile, t, 102)
         auth = s.require(st, "Authorize", start, t.wait, r.EXPECTED_MESSAGE, "AuthorizeRemoteStart is true but the "
@@ -89,17 +109,21 @@ def test_TC_F_02_CS(booted_station, dut, vgi_profile, t) -> None:
         s.require(st, "TransactionEvent", mark, t.wait, r.EXPECTED_MESSAGE, "plug-in did not start charging",
                   lambda b: b["transactionInfo"].get("chargingState") == "Charging")
     finally:
-        set_authorize_remote_start(st, False)
         end(st, dut, t)
 
 
 @pytest.mark.vgi_case("TC_F_03_CS", feature="RemoteControl", requires=("Core", "RemoteStart"))
 def test_TC_F_03_CS(booted_station, dut, vgi_profile, t) -> None:
     """Remote start first with AuthorizeRemoteStart=false: the station trusts the CSMS's idToken, starts the
-    transaction without an Authorize, and charges once the EV is plugged in."""
+    transaction without an Authorize, and charges once the EV is plugged in. The transaction must start before
+    the cable (TxStartPoint with Authorized): the case asks for it first, NOT_APPLICABLE if refused."""
     st = booted_station
+    with s.tx_points(st, start="Authorized"), authorize_remote_start(st, False):
+        _remote_start_trusted(st, dut, vgi_profile, t)
+
+
+def _remote_start_trusted(st, dut, vgi_profile, t) -> None:
     try:
-        set_authorize_remote_start(st, False)
         start = s.mark(st)
         remote_start(st, vgi_profile, t, 103)
         ev = remote_event(st, start, 103, t)

@@ -29,8 +29,14 @@ def energy(body: dict) -> list[tuple[str, float]]:
 @pytest.mark.vgi_case("TC_J_07_CS", feature="MeterValues", requires=("Core", "SampledMeterValues"))
 def test_TC_J_07_CS(booted_station, dut, t) -> None:
     """The Started event of a transaction on a known EVSE carries a meter reading with context
-    Transaction.Begin."""
+    Transaction.Begin. The transaction is started by a plug-in (TxStartPoint with EVConnected, asked for first;
+    NOT_APPLICABLE if the station refuses)."""
     st = booted_station
+    with s.tx_points(st, start="EVConnected"):
+        _started_at_plug_in(st, dut, t)
+
+
+def _started_at_plug_in(st, dut, t) -> None:
     start = s.mark(st)
     try:
         dut.perform("plug_in", connector=t.connector)

@@ -221,14 +221,15 @@ class StationSession(Verdicts):
 
     # waiting -------------------------------------------------------------------------------------------
     def expect(self, action: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, kind: str = "CALL", fresh: bool = False) -> Frame:
+               *, kind: str = "CALL", fresh: bool = False, since: int | None = None) -> Frame:
         """Wait for the station to send `action` (optionally matching a partial payload); consume it.
 
         Searches from the session cursor (the end of the last expected frame, or the start of the test), so
-        a message that arrived just before the call is still found; `fresh=True` ignores earlier frames.
-        Raises NonConformance (OCPP-EXPECTED-MESSAGE) on timeout.
+        a message that arrived just before the call is still found; `fresh=True` ignores earlier frames;
+        `since=index` searches from a trace index instead (for messages the protocol does not order against the
+        ones expected before them). Raises NonConformance (OCPP-EXPECTED-MESSAGE) on timeout.
         """
-        start = len(self.csms.trace) if fresh else self.cursor
+        start = len(self.csms.trace) if fresh else (self.cursor if since is None else since)
 
         def pred(f: Frame) -> bool:
             return (f.direction is Direction.IN and f.meta.get("identity") == self.identity and f.kind == kind
@@ -244,7 +245,7 @@ class StationSession(Verdicts):
             finding = Finding.of(r.EXPECTED_MESSAGE, text, expected=action)
             self.csms.trace.add_finding(finding)
             raise NonConformance(text, [finding])
-        self.cursor = frame.index + 1
+        self.cursor = max(self.cursor, frame.index + 1)
         return frame
 
     def expect_none(self, action: str, within: float, match: dict | None = None) -> None:

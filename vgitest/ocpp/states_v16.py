@@ -210,8 +210,10 @@ def transaction(station: Any, dut: Any, profile: Any) -> dict:
     station.tokens[token] = "Accepted"
     dut.perform("plug_in", connector=c)
     station.expect("StatusNotification", wait_s(profile), match={"connectorId": c, "status": "Preparing"})
+    mark = len(station.csms.trace)
     dut.perform("present_token", id_token=token, connector=c)
     start = station.expect("StartTransaction", wait_s(profile), match={"connectorId": c, "idTag": token})
     tx = transaction_id(station, start)
-    station.expect("StatusNotification", wait_s(profile), match={"connectorId": c, "status": "Charging"})
+    station.expect("StatusNotification", wait_s(profile), match={"connectorId": c, "status": "Charging"},
+                   since=mark)  # OCPP 1.6 does not order it against StartTransaction
     return {"token": token, "connector": c, "transaction_id": tx, "start": start}
