@@ -26,6 +26,7 @@ from .judging import Judging
 from .link import Link
 from .params import EvParams, from_physical, from_rational
 from .script import Script, apply_patch
+from .secc import DYNAMIC_PORTS
 from .timers import Timers
 
 OK_PREFIX = ("OK",)
@@ -125,6 +126,10 @@ class EvccClient(Judging):
                        f"[{self.sdp_target}]:{self.sdp_port}")
             return
         s.sdp = ans
+        lo, hi = DYNAMIC_PORTS
+        if not lo <= ans.port <= hi:
+            self._find(None, "V2G-SDP-ANSWER", f"SDP response announces TCP port {ans.port}, outside the dynamic ports "
+                       f"{lo}-{hi} (ISO 15118-2:2014 7.10.1.2); EVs refuse such an answer", port=ans.port)
         if ans.transport != sdp.TCP:
             self._find(None, "V2G-SDP-ANSWER", f"SDP response offers transport {ans.transport:#04x}, not TCP")
         tls = ans.security == sdp.TLS

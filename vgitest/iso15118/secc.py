@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import random
 import ssl
 import time
 from typing import Any, Callable
@@ -31,6 +32,11 @@ from .timers import Timers
 from .v2gtp import FramingLost
 
 PRIORITY_ORDER = ("iso-20", "iso-2", "din")
+# The SECC's TCP port, as its SDP answer announces it, is one of the Dynamic Ports of IETF RFC 6335 (ISO 15118-2:2014
+# 7.10.1.2, supported ports); EVs refuse an SDP answer with another port (Josev does). The kernel's ephemeral
+# range (Linux: 32768-60999) is not that range, so port 0 is never left to the kernel.
+DYNAMIC_PORTS = (49152, 65535)
+BIND_TRIES = 64
 LOOP_REQUESTS = frozenset({"CurrentDemandReq", "ChargingStatusReq"})  # DIN / ISO-2 charge loops
 
 
@@ -76,8 +82,10 @@ class SeccServer(Judging):
                  host: str = "::1", port: int = 0, sdp_host: str = "::", sdp_port: int = 0,
                  ssl_context: ssl.SSLContext | None = None, timers: Timers | None = None, judge: bool = True,
                  script: Script | None = None, faults: frozenset[str] = frozenset(), name: str = "SECC",
-                 on_finding: Callable[[Finding], None] | None = None) -> None:
+                 on_finding: Callable[[Finding], None] | None = None,
+                 port_range: tuple[int, int] = DYNAMIC_PORTS) -> None:
         self.trace = trace
+        self.port_range = port_range  # where port 0 picks the TCP port
         self.evse = evse or EvseParams()
         self.baseline = dataclasses.replace(self.evse)  # a test that changes the EVSE provokes an abnormal end
         self.families = families
@@ -106,11 +114,26 @@ class SeccServer(Judging):
     # --- lifecycle ------------------------------------------------------------------------------------------
     async def start(self) -> "SeccServer":
         # TLS is started per connection (pnc.accept_tls): it notices an EV that connects without it
-        self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
+        self._server = await self._listen()
         self.port = self._server.sockets[0].getsockname()[1]
         responder = sdp.SdpResponder(self._sdp_answer, self._sdp_seen)
         self._sdp_tr, self.sdp_port = await sdp.start_responder(self.sdp_host, self.sdp_port, responder)
         return self
+
+    async def _listen(self) -> asyncio.base_events.Server:
+        """The V2G TCP server: on ``port``, or (port 0) on a random free port in ``port_range``."""
+        if self.port:
+            return await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
+        lo, hi = self.port_range
+        if not 0 < lo <= hi <= 65535:
+            raise ValueError(f"TCP port range {lo}-{hi} is not a range of ports")
+        last: OSError | None = None
+        for _ in range(BIND_TRIES):
+            try:
+                return await asyncio.start_server(self._accept, self.host, random.randint(lo, hi), reuse_address=True)
+            except OSError as exc:  # in use: try another one
+                last = exc
+        raise OSError(f"no free TCP port in {lo}-{hi} for the SECC after {BIND_TRIES} tries: {last}")
 
     async def stop(self) -> None:
         if self._sdp_tr is not None:
