@@ -117,4 +117,4 @@ def test_TC_EVCC_DC_VTB_CurrentDemand_005(secc, dut, vgi_profile):
 @case("TC_EVCC_DC_VTB_SessionStop_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_SessionStop_001(secc, dut, vgi_profile):
     """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
-    assert v.ev_charges(secc, dut, vgi_profile).closed_by == "ev"
+    v.assert_ev_closed_after_stop(secc, v.ev_charges(secc, dut, vgi_profile))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from vgitest.iso15118.suite import assert_ev_stopped, case, ev_session
+from vgitest.iso15118.suite import assert_ev_closed_after_stop, assert_ev_stopped, case, ev_session
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-20")
 
@@ -274,4 +274,4 @@ def test_TC_EVCC_CMN_VTB_SessionStop_001(secc, dut, vgi_profile):
     """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
     s = _plug(secc, dut, vgi_profile, "DC_BPT", "Dynamic")
     _charged(s)
-    assert s.closed_by == "ev", s.end_reason
+    assert_ev_closed_after_stop(secc, s)

@@ -28,6 +28,18 @@ def assert_charged(s: Any) -> None:
     assert s.completed, f"the session did not complete: {s.end_reason} (messages: {s.names()[-6:]})"
 
 
+def assert_ev_closed_after_stop(secc: Any, s: Any) -> None:
+    """After SessionStopRes the EV closes the connection. The fake SECC waits the termination time plus its
+    tolerance before it closes itself (schemas/budgets/iso15118.toml), so this is no race an EV that closes when
+    it must can lose."""
+    if s.closed_by == "ev":
+        return
+    from ..findings import Finding
+    secc.trace.add_finding(Finding.of("V2G-CLOSE-AFTER-STOP", f"the EV did not close the TCP connection after "
+                                      f"SessionStopRes: {s.end_reason}"))
+    raise AssertionError(f"the EV did not close the connection after SessionStopRes: {s.end_reason}")
+
+
 def assert_ev_stopped(s: Any) -> None:
     """An SECC-side session the EV ended by closing the connection (after a failure it provoked)."""
     assert s.closed_by == "ev", f"the EV did not close the connection: {s.end_reason}"
