@@ -144,3 +144,21 @@ def test_not_reached(evcc):
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*Inconclusive: the phase under test was not reached: PowerDeliveryReq #1 was "
                                  "never sent*"])
+
+
+@pytest.mark.parametrize("rig", ["iso-2"], indirect=True)
+def test_notification_case_is_inconclusive_when_the_charge_loop_is_never_reached(rig: Any) -> None:
+    """CurrentDemand_003 (StopCharging) used to pass with 0 CurrentDemandReq ("at most 3")."""
+    from vgitest.iso15118.suite import ev_notified
+    _stop_ev_before(rig, "CurrentDemandReq")
+    with pytest.raises(Inconclusive, match="never sent CurrentDemandReq"):
+        ev_notified(rig.secc, rig.ev, Profile(), "StopCharging", "CurrentDemandReq", mode="DC")
+
+
+@pytest.mark.parametrize("rig", ["iso-2"], indirect=True)
+def test_a_plug_in_without_mode_is_the_evs_default_not_the_previous_cases(rig: Any) -> None:
+    """The DC cases after the AC ones ran AC sessions: the reference EV kept the last plug-in's mode."""
+    from vgitest.iso15118.suite import ev_session
+    assert "ChargingStatusReq" in ev_session(rig.secc, rig.ev, Profile(), mode="AC").names()
+    rig.secc.reset_for_test()
+    assert "CurrentDemandReq" in ev_session(rig.secc, rig.ev, Profile()).names()

@@ -151,6 +151,19 @@ def ev_charges(secc: Any, dut: Any, profile: Any, **plug: Any) -> Any:
     return s
 
 
+def ev_notified(secc: Any, dut: Any, profile: Any, notice: str, loop_request: str, **plug: Any) -> Any:
+    """The fake EVSE puts ``notice`` (StopCharging, ReNegotiation) into its charge-loop answers; a session the EV
+    ends with SessionStop. INCONCLUSIVE when the EV never sent ``loop_request``: the notice was never given."""
+    secc.notify(notice)
+    s = ev_session(secc, dut, profile, **plug)
+    if loop_request not in s.names():
+        raise Inconclusive(f"the phase under test was not reached: the EV never sent {loop_request}, so the "
+                           f"{notice} notification was never given ({_ended(s)})")
+    names = s.names()
+    assert "SessionStopReq" in names, f"the EV did not end with SessionStop: {s.end_reason} ({names[-6:]})"
+    return s
+
+
 def ev_stops(secc: Any, dut: Any, profile: Any, request: str, *, nth: int | None = None, plug: Any = None,
              **answer: Any) -> Any:
     """The fake SECC answers ``request`` as ``answer`` says (code=, silence=, processing=): the EV must stop.
