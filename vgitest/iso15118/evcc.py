@@ -239,10 +239,12 @@ class EvccClient(Judging):
         assert f is not None
         best = min((o for o in sent if (g := fam.by_namespace(str(o.get("ProtocolNamespace")))) is not None
                     and g.name in self.secc_supports), key=lambda o: o.get("Priority", 99), default=None)
-        if best is not None and best is not chosen:
+        if best is not None and best is not chosen and _priority(chosen) > _priority(best):
+            # Priority 1 is the highest ([V2G2-167]); an EVSE that picks an entry with a *higher* priority than every
+            # one its profile declares speaks more than the profile says: a profile matter, not an EVSE defect
             self._find(res, "V2G-SAP-CHOICE", f"SchemaID {sid} ({chosen['ProtocolNamespace']}, priority "
                        f"{chosen.get('Priority')}) chosen; the EVSE declares {best['ProtocolNamespace']} too, offered "
-                       f"with the better priority {best.get('Priority')}")
+                       f"with the higher priority {best.get('Priority')} (1 is the highest)")
         s.family = f.name
         link.family = f
         link.version = f.name
@@ -543,6 +545,12 @@ class EvccClient(Judging):
                                f"({seq:.1f} s)", budget_s=seq)
                 return
             self._find(got, "V2G-UNEXPECTED-RESPONSE", f"{got.name or got.kind} while the EVCC was silent")
+
+
+def _priority(offer: dict[str, Any]) -> int:
+    """An AppProtocol entry's Priority (1 = the highest, 20 = the lowest); absent or invalid sorts last."""
+    p = offer.get("Priority")
+    return p if isinstance(p, int) else 99
 
 
 def new_session_id() -> bytes:
