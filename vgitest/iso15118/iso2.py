@@ -282,7 +282,7 @@ class Iso2Ev(EvLogic):
     def _power_delivery(self, progress: str) -> Msg:
         self.progress = progress
         body: dict[str, Any] = {"ChargeProgress": progress, "SAScheduleTupleID": self.sa_id}
-        if progress == "Start":
+        if progress == "Start" and self.p.iso2_charging_profile:
             body["ChargingProfile"] = self._profile()
         if self.mode == "DC":
             body["DC_EVPowerDeliveryParameter"] = {
