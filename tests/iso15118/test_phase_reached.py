@@ -158,7 +158,8 @@ def test_notification_case_is_inconclusive_when_the_charge_loop_is_never_reached
 @pytest.mark.parametrize("rig", ["iso-2"], indirect=True)
 def test_a_plug_in_without_mode_is_the_evs_default_not_the_previous_cases(rig: Any) -> None:
     """The DC cases after the AC ones ran AC sessions: the reference EV kept the last plug-in's mode."""
-    from vgitest.iso15118.suite import ev_session
-    assert "ChargingStatusReq" in ev_session(rig.secc, rig.ev, Profile(), mode="AC").names()
+    rig.ev.perform("plug_in", mode="AC")
+    assert "ChargingStatusReq" in rig.secc.next_session(15).names()
     rig.secc.reset_for_test()
-    assert "CurrentDemandReq" in ev_session(rig.secc, rig.ev, Profile()).names()
+    rig.ev.perform("plug_in")
+    assert "CurrentDemandReq" in rig.secc.next_session(15).names()

@@ -150,7 +150,8 @@ class FakeSecc:
     def next_session_or_finding(self, dut: Any, profile: Any) -> SeccSession | None:
         """Plug in and wait for a session; none within the PIXIT session_wait is a finding (V2G-NO-SESSION)."""
         from ..findings import Finding
-        dut.perform("plug_in")
+        from .suite import plug_mode
+        dut.perform("plug_in", mode=plug_mode(profile))
         wait = float(profile.param("session_wait", 60))
         try:
             return self.next_session(wait)

@@ -30,8 +30,20 @@ def case(case_id: str, *requires: str, feature: str | None = None) -> pytest.Mar
     return pytest.mark.vgi_case(case_id, feature=feature or case_id.split("_")[4], requires=requires)
 
 
+def plug_mode(profile: Any) -> str:
+    """The energy transfer mode a case that does not care asks for: the PIXIT ``mode``, else DC (AC for an
+    AC-only EV)."""
+    mode = profile.param("mode")
+    if mode:
+        return str(mode)
+    supports = getattr(profile, "supports", lambda _f: False)
+    return "AC" if supports("AC") and not supports("DC") else "DC"
+
+
 def ev_session(secc: Any, dut: Any, profile: Any, **plug: Any) -> Any:
-    """Plug the EV in and wait for the session it runs with the fake SECC."""
+    """Plug the EV in and wait for the session it runs with the fake SECC. Every plug-in names a ``mode``
+    (the case's, else :func:`plug_mode`), so an adapter command may always use it (docs/iso15118.md)."""
+    plug.setdefault("mode", plug_mode(profile))
     dut.perform("plug_in", **plug)
     return secc.next_session(float(profile.param("session_wait", 60)))
 
