@@ -31,11 +31,7 @@ NAMESPACE = "urn:iso:15118:2:2013:MsgDef"
 # The analyser's reading of the sequence (rules.py), plus SessionStop wherever this EV may give up before power
 # flows (an EVSE that stays "Ongoing", a pre-charge that never converges). Every order the analyser accepts is
 # accepted here; inside the charge loop the way out stays PowerDelivery(Stop).
-FOLLOWS: dict[str, set[str]] = {req: set(nxt) for req, nxt in rules.FOLLOWS["iso-2"].items()}
-for _req in ("ServiceDiscovery", "ServiceDetail", "PaymentServiceSelection", "CertificateInstallation",
-             "CertificateUpdate", "PaymentDetails", "Authorization", "ChargeParameterDiscovery", "CableCheck",
-             "PreCharge"):
-    FOLLOWS[_req].add("SessionStop")
+FOLLOWS: dict[str, set[str]] = {req: set(nxt) for req, nxt in rules.FOLLOWS["iso-2"].items()}  # the one table
 
 REQUESTS: tuple[str, ...] = (
     "SessionSetupReq", "ServiceDiscoveryReq", "ServiceDetailReq", "PaymentServiceSelectionReq",
