@@ -198,15 +198,20 @@ class VgiRun:
 
     def ensure_v2g(self) -> Any:
         if self.v2g is None:
-            from .iso15118.fake import FakeEvcc, FakeSecc
+            from .iso15118.fake import FakeEvcc, FakeSecc, port_range_of
             from .iso15118.params import EvParams, EvseParams
             p = self.require_profile()
             families = tuple(p.pixit.get("families") or (self.dut_version,))
             ssl_context, pnc = self._v2g_tls(p)
             if self.dut_role == "ev":
+                try:
+                    port_range = port_range_of(p.pixit.get("secc_port_range"))
+                except ValueError as exc:
+                    raise HarnessError(f"PIXIT {exc}") from None
                 self.v2g = FakeSecc(host=str(p.pixit.get("secc_address", "::1")), sdp_host=str(
                     p.pixit.get("sdp_bind", "::")), sdp_port=int(p.pixit.get("sdp_port", 15118)), families=families,
-                    evse=EvseParams.from_pixit(p.pixit), timers=self.v2g_timers(), ssl_context=ssl_context)
+                    evse=EvseParams.from_pixit(p.pixit), timers=self.v2g_timers(), ssl_context=ssl_context,
+                    port=int(p.pixit.get("secc_port", 0)), port_range=port_range)
                 self.v2g.pnc, self.v2g.pki, self.v2g.keylog = pnc, self.v2g_pki, self._v2g_keylog()
                 self.v2g.start()
             else:

@@ -87,7 +87,7 @@ def test_TC_EVCC_DC_VTB_PreCharge_001(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_PreCharge_006(secc, dut, vgi_profile):
     """The SECC's voltage never rises: the EV gives up when its pre-charge timeout has passed."""
     secc.evse.precharge_step_v = 0
-    v.assert_ev_stopped(v.ev_session(secc, dut, vgi_profile))
+    v.ev_gives_up(secc, dut, vgi_profile, "PreChargeReq")
 
 
 @case("TC_EVCC_DC_VTB_PowerDelivery_001", "Ev", "DC")
@@ -117,4 +117,4 @@ def test_TC_EVCC_DC_VTB_CurrentDemand_005(secc, dut, vgi_profile):
 @case("TC_EVCC_DC_VTB_SessionStop_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_SessionStop_001(secc, dut, vgi_profile):
     """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
-    assert v.ev_charges(secc, dut, vgi_profile).closed_by == "ev"
+    v.assert_ev_closed_after_stop(secc, v.ev_charges(secc, dut, vgi_profile))

@@ -9,6 +9,7 @@ from vgitest.iso15118 import suite as v
 from vgitest.iso15118.suite import case
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-2")
+DC = {"mode": "DC"}  # plug_in(mode=...): a DC case asks for a DC session (an AC/DC EV may default to AC)
 
 
 @case("TC_EVCC_CMN_VTB_SDP_001", "Ev")
@@ -54,70 +55,70 @@ def test_TC_EVCC_CMN_VTB_ServiceDiscovery_001(secc, dut, vgi_profile):
 @case("TC_EVCC_DC_VTB_ChargeParameterDiscovery_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_ChargeParameterDiscovery_001(secc, dut, vgi_profile):
     """ChargeParameterDiscoveryReq follows Authorization, with DC_extended and the EV's limits."""
-    assert "ChargeParameterDiscoveryReq" in v.ev_charges(secc, dut, vgi_profile).names()
+    assert "ChargeParameterDiscoveryReq" in v.ev_charges(secc, dut, vgi_profile, mode="DC").names()
 
 
 @case("TC_EVCC_DC_VTB_CableCheck_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CableCheck_001(secc, dut, vgi_profile):
     """The EV repeats CableCheckReq while the SECC answers Ongoing, then goes on to PreCharge."""
     secc.evse.cable_check_rounds = 3
-    assert v.ev_charges(secc, dut, vgi_profile).names().count("CableCheckReq") == 4
+    assert v.ev_charges(secc, dut, vgi_profile, mode="DC").names().count("CableCheckReq") == 4
 
 
 @case("TC_EVCC_DC_VTB_CableCheck_006", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CableCheck_006(secc, dut, vgi_profile):
     """No CableCheckRes: the EV stops after V2G_EVCC_Msg_Timeout (no retry, connection closed)."""
-    v.ev_stops(secc, dut, vgi_profile, "CableCheckReq", silence=True)
+    v.ev_stops(secc, dut, vgi_profile, "CableCheckReq", silence=True, plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_CableCheck_007", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CableCheck_007(secc, dut, vgi_profile):
     """CableCheck stays Ongoing: the EV gives up when its cable-check timeout has passed."""
-    v.ev_stops(secc, dut, vgi_profile, "CableCheckReq", processing="Ongoing")
+    v.ev_stops(secc, dut, vgi_profile, "CableCheckReq", processing="Ongoing", plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_PreCharge_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_PreCharge_001(secc, dut, vgi_profile):
     """The EV pre-charges until the SECC's voltage matches its battery, then asks for power."""
     secc.evse.precharge_step_v = 100
-    assert v.ev_charges(secc, dut, vgi_profile).names().count("PreChargeReq") >= 3
+    assert v.ev_charges(secc, dut, vgi_profile, mode="DC").names().count("PreChargeReq") >= 3
 
 
 @case("TC_EVCC_DC_VTB_PreCharge_006", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_PreCharge_006(secc, dut, vgi_profile):
     """The SECC's voltage never rises: the EV gives up when its pre-charge timeout has passed."""
     secc.evse.precharge_step_v = 0
-    v.assert_ev_stopped(v.ev_session(secc, dut, vgi_profile))
+    v.ev_gives_up(secc, dut, vgi_profile, "PreChargeReq", mode="DC")
 
 
 @case("TC_EVCC_DC_VTB_PowerDelivery_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_PowerDelivery_001(secc, dut, vgi_profile):
     """PowerDelivery starts the charge loop and stops it before WeldingDetection."""
-    assert v.ev_charges(secc, dut, vgi_profile).names().count("PowerDeliveryReq") == 2
+    assert v.ev_charges(secc, dut, vgi_profile, mode="DC").names().count("PowerDeliveryReq") == 2
 
 
 @case("TC_EVCC_DC_VTB_CurrentDemand_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CurrentDemand_001(secc, dut, vgi_profile):
     """The charge loop: consistent targets, each request within the SECC's sequence timeout, to the end."""
-    assert v.ev_charges(secc, dut, vgi_profile).names().count("CurrentDemandReq") >= 3
+    assert v.ev_charges(secc, dut, vgi_profile, mode="DC").names().count("CurrentDemandReq") >= 3
 
 
 @case("TC_EVCC_DC_VTB_CurrentDemand_002", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CurrentDemand_002(secc, dut, vgi_profile):
     """CurrentDemandRes with FAILED: the EV stops."""
-    v.ev_stops(secc, dut, vgi_profile, "CurrentDemandReq", nth=2, code="FAILED")
+    v.ev_stops(secc, dut, vgi_profile, "CurrentDemandReq", nth=2, code="FAILED", plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_CurrentDemand_005", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CurrentDemand_005(secc, dut, vgi_profile):
     """No CurrentDemandRes: the EV stops after its 250 ms message timeout."""
-    v.ev_stops(secc, dut, vgi_profile, "CurrentDemandReq", nth=2, silence=True)
+    v.ev_stops(secc, dut, vgi_profile, "CurrentDemandReq", nth=2, silence=True, plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_SessionStop_001", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_SessionStop_001(secc, dut, vgi_profile):
     """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
-    assert v.ev_charges(secc, dut, vgi_profile).closed_by == "ev"
+    v.assert_ev_closed_after_stop(secc, v.ev_charges(secc, dut, vgi_profile, mode="DC"))
 
 
 @case("TC_EVCC_CMN_VTB_Authorization_001", "Ev")
@@ -130,8 +131,8 @@ def test_TC_EVCC_CMN_VTB_Authorization_001(secc, dut, vgi_profile):
 @case("TC_EVCC_DC_VTB_SessionStop_002", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_SessionStop_002(secc, dut, vgi_profile):
     """A paused session is resumed with the old SessionID (SessionStop Pause, then SessionSetupReq with it)."""
-    v.ev_charges(secc, dut, vgi_profile, pause=True)
-    again = v.ev_charges(secc, dut, vgi_profile, resume=True)
+    v.ev_charges(secc, dut, vgi_profile, mode="DC", pause=True)
+    again = v.ev_charges(secc, dut, vgi_profile, mode="DC", resume=True)
     assert again.resumed, f"the EV did not join its paused session: {again.end_reason}"
 
 
@@ -163,22 +164,19 @@ def test_TC_EVCC_AC_VTB_ChargingStatus_003(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_PowerDelivery_002(secc, dut, vgi_profile):
     """The EVSE asks for renegotiation: the EV leaves the loop with PowerDelivery(Renegotiate), discovers the
     charge parameters again and charges on."""
-    secc.notify("ReNegotiation")
-    s = v.ev_charges(secc, dut, vgi_profile)
+    s = v.ev_notified(secc, dut, vgi_profile, "ReNegotiation", "CurrentDemandReq", mode="DC")
     assert s.names().count("ChargeParameterDiscoveryReq") == 2, s.names()
 
 
 @case("TC_EVCC_DC_VTB_CurrentDemand_003", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_CurrentDemand_003(secc, dut, vgi_profile):
     """The EVSE notifies StopCharging: the EV ends the charge loop with PowerDelivery(Stop) and stops the session."""
-    secc.notify("StopCharging")
-    s = v.ev_charges(secc, dut, vgi_profile)
+    s = v.ev_notified(secc, dut, vgi_profile, "StopCharging", "CurrentDemandReq", mode="DC")
     assert s.names().count("CurrentDemandReq") <= 3, s.names()
 
 
 @case("TC_EVCC_AC_VTB_ChargingStatus_004", "Ev", "AC")
 def test_TC_EVCC_AC_VTB_ChargingStatus_004(secc, dut, vgi_profile):
     """AC: the EVSE notifies StopCharging: the EV ends the loop with PowerDelivery(Stop) and stops the session."""
-    secc.notify("StopCharging")
-    s = v.ev_charges(secc, dut, vgi_profile, mode="AC")
+    s = v.ev_notified(secc, dut, vgi_profile, "StopCharging", "ChargingStatusReq", mode="AC")
     assert s.names().count("ChargingStatusReq") <= 3, s.names()

@@ -84,7 +84,7 @@ def test_TC_EVCC_CMN_VTB_Authorization_004(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_MeteringReceipt_001(secc, dut, vgi_profile):
     """Asked for a receipt (ReceiptRequired), the EV sends a MeteringReceiptReq signed by the contract key."""
     secc.evse.receipt_required = True
-    s = ev_session(secc, dut, vgi_profile)
+    s = ev_session(secc, dut, vgi_profile, mode="DC")
     req = request_of(s, "MeteringReceiptReq")
     assert req is not None and header_signature(req) is not None, f"no signed MeteringReceiptReq: {s.names()}"
     _charged(s)
@@ -94,6 +94,6 @@ def test_TC_EVCC_DC_VTB_MeteringReceipt_001(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_MeteringReceipt_002(secc, dut, vgi_profile):
     """Asked for a receipt, the EV answers with MeteringReceiptReq before its next CurrentDemandReq."""
     secc.evse.receipt_required = True
-    s = ev_session(secc, dut, vgi_profile)
+    s = ev_session(secc, dut, vgi_profile, mode="DC")
     assert "MeteringReceiptReq" in s.names(), f"no MeteringReceiptReq: {s.names()}"
     _charged(s)

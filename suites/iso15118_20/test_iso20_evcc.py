@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from vgitest.iso15118.suite import assert_ev_stopped, case, ev_session
+from vgitest.iso15118.suite import assert_ev_closed_after_stop, case, ev_gives_up, ev_session, ev_stops
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-20")
+DC = {"mode": "DC", "control_mode": "Dynamic"}  # how a case plugs the EV in (adapter action plug_in)
+AC = {"mode": "AC", "control_mode": "Dynamic"}
 
 
 def _plug(secc: Any, dut: Any, profile: Any, mode: str = "DC", control_mode: str = "Dynamic") -> Any:
@@ -50,8 +52,8 @@ def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_001(secc, dut, vgi_profile):
 @case("TC_EVCC_CMN_VTB_SupportedAppProtocol_002", "Ev")
 def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_002(secc, dut, vgi_profile):
     """The SECC answers Failed_NoNegotiation: the EV sends nothing more and closes the connection."""
-    secc.answer("supportedAppProtocolReq", code="Failed_NoNegotiation", patch={"SchemaID": None})
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "supportedAppProtocolReq", code="Failed_NoNegotiation", patch={"SchemaID": None},
+             plug=DC)
 
 
 @case("TC_EVCC_AC_VTB_SupportedAppProtocol_003", "Ev", "AC")
@@ -73,8 +75,7 @@ def test_TC_EVCC_CMN_VTB_SessionSetup_001(secc, dut, vgi_profile):
 @case("TC_EVCC_CMN_VTB_SessionSetup_004", "Ev")
 def test_TC_EVCC_CMN_VTB_SessionSetup_004(secc, dut, vgi_profile):
     """SessionSetupRes with FAILED: the EV stops (no further request, connection closed)."""
-    secc.answer("SessionSetupReq", code="FAILED")
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "SessionSetupReq", code="FAILED", plug=DC)
 
 
 @case("TC_EVCC_CMN_VTB_Authorization_001", "Ev")
@@ -90,8 +91,7 @@ def test_TC_EVCC_CMN_VTB_Authorization_001(secc, dut, vgi_profile):
 @case("TC_EVCC_CMN_VTB_Authorization_003", "Ev")
 def test_TC_EVCC_CMN_VTB_Authorization_003(secc, dut, vgi_profile):
     """Authorization stays Ongoing: the EV gives up once V2G_EVCC_Ongoing_Timeout has passed."""
-    secc.answer("AuthorizationReq", processing="Ongoing")
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "AuthorizationReq", processing="Ongoing", plug=DC)
 
 
 @case("TC_EVCC_CMN_VTB_ServiceDiscovery_001", "Ev")
@@ -113,8 +113,7 @@ def test_TC_EVCC_CMN_VTB_ServiceSelection_001(secc, dut, vgi_profile):
 @case("TC_EVCC_CMN_VTB_ServiceSelection_002", "Ev")
 def test_TC_EVCC_CMN_VTB_ServiceSelection_002(secc, dut, vgi_profile):
     """ServiceSelectionRes with FAILED_ServiceSelectionInvalid: the EV stops."""
-    secc.answer("ServiceSelectionReq", code="FAILED_ServiceSelectionInvalid")
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "ServiceSelectionReq", code="FAILED_ServiceSelectionInvalid", plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_DC_ChargeParameterDiscovery_001", "Ev", "DC")
@@ -146,8 +145,7 @@ def test_TC_EVCC_CMN_VTB_ScheduleExchange_001(secc, dut, vgi_profile):
 @case("TC_EVCC_CMN_VTB_ScheduleExchange_004", "Ev")
 def test_TC_EVCC_CMN_VTB_ScheduleExchange_004(secc, dut, vgi_profile):
     """ScheduleExchange stays Ongoing: the EV gives up once its Ongoing timeout has passed."""
-    secc.answer("ScheduleExchangeReq", processing="Ongoing")
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "ScheduleExchangeReq", processing="Ongoing", plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_DC_CableCheck_001", "Ev", "DC")
@@ -162,15 +160,13 @@ def test_TC_EVCC_DC_VTB_DC_CableCheck_001(secc, dut, vgi_profile):
 @case("TC_EVCC_DC_VTB_DC_CableCheck_006", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_DC_CableCheck_006(secc, dut, vgi_profile):
     """No DC_CableCheckRes: the EV stops after V2G_EVCC_Msg_Timeout (2 s) without retrying."""
-    secc.answer("DC_CableCheckReq", silence=True)
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "DC_CableCheckReq", silence=True, plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_DC_CableCheck_007", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_DC_CableCheck_007(secc, dut, vgi_profile):
     """DC_CableCheck stays Ongoing: the EV gives up when its cable-check timeout has passed."""
-    secc.answer("DC_CableCheckReq", processing="Ongoing")
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "DC_CableCheckReq", processing="Ongoing", plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_DC_PreCharge_001", "Ev", "DC")
@@ -186,7 +182,7 @@ def test_TC_EVCC_DC_VTB_DC_PreCharge_001(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_DC_PreCharge_006(secc, dut, vgi_profile):
     """The SECC's voltage never rises: the EV gives up when its pre-charge timeout has passed."""
     secc.evse.precharge_step_v = 0
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_gives_up(secc, dut, vgi_profile, "DC_PreChargeReq", **DC)
 
 
 @case("TC_EVCC_DC_VTB_PowerDelivery_001", "Ev", "DC")
@@ -226,15 +222,13 @@ def test_TC_EVCC_DC_VTB_DC_ChargeLoop_002(secc, dut, vgi_profile):
 @case("TC_EVCC_DC_VTB_DC_ChargeLoop_003", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_DC_ChargeLoop_003(secc, dut, vgi_profile):
     """DC_ChargeLoopRes with FAILED: the EV stops."""
-    secc.answer("DC_ChargeLoopReq", nth=2, code="FAILED")
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "DC_ChargeLoopReq", nth=2, code="FAILED", plug=DC)
 
 
 @case("TC_EVCC_DC_VTB_DC_ChargeLoop_005", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_DC_ChargeLoop_005(secc, dut, vgi_profile):
     """No DC_ChargeLoopRes: the EV stops after its 0.5 s charge-loop message timeout."""
-    secc.answer("DC_ChargeLoopReq", nth=2, silence=True)
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "DC"))
+    ev_stops(secc, dut, vgi_profile, "DC_ChargeLoopReq", nth=2, silence=True, plug=DC)
 
 
 @case("TC_EVCC_AC_VTB_AC_ChargeLoop_001", "Ev", "AC")
@@ -257,8 +251,7 @@ def test_TC_EVCC_AC_VTB_AC_ChargeLoop_002(secc, dut, vgi_profile):
 @case("TC_EVCC_AC_VTB_AC_ChargeLoop_005", "Ev", "AC")
 def test_TC_EVCC_AC_VTB_AC_ChargeLoop_005(secc, dut, vgi_profile):
     """No AC_ChargeLoopRes: the EV stops after its 0.5 s charge-loop message timeout."""
-    secc.answer("AC_ChargeLoopReq", nth=2, silence=True)
-    assert_ev_stopped(_plug(secc, dut, vgi_profile, "AC"))
+    ev_stops(secc, dut, vgi_profile, "AC_ChargeLoopReq", nth=2, silence=True, plug=AC)
 
 
 @case("TC_EVCC_DC_VTB_DC_WeldingDetection_001", "Ev", "DC")
@@ -274,4 +267,4 @@ def test_TC_EVCC_CMN_VTB_SessionStop_001(secc, dut, vgi_profile):
     """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
     s = _plug(secc, dut, vgi_profile, "DC_BPT", "Dynamic")
     _charged(s)
-    assert s.closed_by == "ev", s.end_reason
+    assert_ev_closed_after_stop(secc, s)

@@ -182,11 +182,20 @@ def test_corpus_sessions_and_messages(corpus_reports: list) -> None:
 
 
 def test_corpus_findings_are_reported_as_found(corpus_reports: list) -> None:
-    """The only timing finding in the corpus: one CurrentDemandRes 0.5 ms over the 25 ms performance time."""
+    """The corpus has no finding. Its one CurrentDemandRes 0.5 ms over the 25 ms performance time is within the
+    2 ms tolerance beside the budget (it was a finding before the tolerances)."""
     found = collections.Counter(f.rule_id for r in corpus_reports for f in r.all_findings())
-    assert found == {"V2G-SECC-PERFORMANCE": 1}
-    (f,) = [f for r in corpus_reports for f in r.all_findings()]
-    assert "CurrentDemandRes" in f.message and f.details["budget_ms"] == 25.0
+    assert found == {}
+    times = [fr.meta["response_time_ms"] for r in corpus_reports for s in r.sessions for fr in s.frames
+             if fr.name == "CurrentDemandRes"]
+    assert 25.0 < max(times) <= 27.0  # over the budget, within the tolerance
+
+
+def test_a_response_exactly_at_the_limit_is_not_late_and_beyond_the_tolerance_is(tmp_path: Path) -> None:
+    at = write_capture(tmp_path / "at.pcapng", session("SessionSetup", dt=1.5 + 0.02))
+    assert "V2G-SECC-PERFORMANCE" not in rules_of(at)
+    beyond = write_capture(tmp_path / "beyond.pcapng", session("SessionSetup", dt=1.5 + 0.05))
+    assert rules_of(beyond)["V2G-SECC-PERFORMANCE"] == 2
 
 
 def test_cli_over_corpus_json(corpus_reports: list, capsys: pytest.CaptureFixture[str]) -> None:
@@ -295,7 +304,7 @@ def _very_slow() -> list[Step]:
 @case("V2G-SEQUENCE-TIMEOUT")
 def _idle() -> list[Step]:
     s = session("SessionSetup")
-    return [*s, (61.0, "EVCC", v2gtp(iso2("ServiceDiscoveryReq"))), (61.05, "SECC", v2gtp(iso2("ServiceDiscoveryRes")))]
+    return [*s, (62.0, "EVCC", v2gtp(iso2("ServiceDiscoveryReq"))), (62.05, "SECC", v2gtp(iso2("ServiceDiscoveryRes")))]
 
 
 @case("V2G-EVCC-SEQUENCE-PERFORMANCE")

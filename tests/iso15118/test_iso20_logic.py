@@ -232,7 +232,8 @@ def test_service_discovery_offers_the_configured_services() -> None:
     log, ev, _ = run("DC", sep=EvseParams(iso20_services=(1, 5)))
     offered = bodies(log, "ServiceDiscoveryReq")[0][1]["EnergyTransferServiceList"]["Service"]
     assert [s["ServiceID"] for s in offered] == [1, 5]
-    assert collapsed(log)[-1] == "ServiceDiscoveryReq"  # the EV gives up: no DC service, SessionStop not allowed
+    assert collapsed(log)[-2:] == ["ServiceDiscoveryReq", "SessionStopReq"]  # no DC service: the EV stops
+    # ([V2G20-2644]: SessionStop may follow any request from SessionSetup to before PowerDelivery(Start))
     assert "service 2" in ev.stop_reason
     se = Iso20Evse(EvseParams())
     _, body = se.respond("ServiceDiscoveryReq", {"SupportedServiceIDs": {"ServiceID": [6, 2]}})
@@ -241,7 +242,7 @@ def test_service_discovery_offers_the_configured_services() -> None:
 
 def test_ev_gives_up_on_endless_ongoing() -> None:
     log, ev, _ = run("DC", evp=EvParams(max_processing_rounds=3), sep=EvseParams(auth_rounds=100))
-    assert collapsed(log) == ["SessionSetupReq", "AuthorizationSetupReq", "AuthorizationReq"]
+    assert collapsed(log) == ["SessionSetupReq", "AuthorizationSetupReq", "AuthorizationReq", "SessionStopReq"]
     assert len(bodies(log, "AuthorizationReq")) == 4 and "Ongoing" in ev.stop_reason
     log, ev, _ = run("AC", evp=EvParams(max_processing_rounds=2), sep=EvseParams(cpd_rounds=100))
     assert collapsed(log)[-2:] == ["ScheduleExchangeReq", "SessionStopReq"]  # SessionStop may follow here

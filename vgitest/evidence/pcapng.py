@@ -5,12 +5,18 @@ exactly what it read and wrote on each TCP connection and wraps those bytes in s
 with consistent sequence numbers, so Wireshark reassembles the stream and dissects HTTP/WebSocket/OCPP.
 For TLS connections the bytes are the plaintext inside the tunnel, and the capture says so in a comment.
 
+Every header is built with explicit addresses (MAC and IP, scope ids stripped): scapy must never resolve
+anything, because resolving a link-local IPv6 neighbour sends a Neighbor Solicitation on the device's link and
+waits for the answer. Writing evidence puts no packet on any network
+(tests/test_evidence_no_traffic.py).
+
 ISO 15118 roles also record their SDP datagrams (UDP) in the trace as kind "SDP" frames; given the trace's
 frames, those become UDP packets in the same capture, so `vgitest analyze` and Wireshark see the discovery too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,14 +30,34 @@ UNSPECIFIED = ("", "::", "0.0.0.0")
 LOOPBACK = ("::1", "127.0.0.1")
 
 
-def _ip_layer(src: str, dst: str):  # noqa: ANN202 - scapy types
+def mac_of(address: str) -> str:
+    """A stable MAC address for an IP address in a synthetic frame: the one an EUI-64 interface id embeds (as
+    IPv6 link-local addresses from SLAAC do), else a locally administered one derived from the address."""
+    try:
+        ip = ipaddress.ip_address(_addr(address))
+    except ValueError:
+        ip = ipaddress.ip_address("127.0.0.1")
+    packed = ip.packed
+    if ip.version == 6 and packed[11:13] == b"\xff\xfe":
+        eui = bytearray(packed[8:11] + packed[13:16])
+        eui[0] ^= 0x02
+        return ":".join(f"{b:02x}" for b in eui)
+    digest = hashlib.sha256(packed).digest()
+    return ":".join(f"{b:02x}" for b in (0x02,) + tuple(digest[:5]))
+
+
+def _frame(src: str, dst: str):  # noqa: ANN202 - scapy types
+    """Ethernet + IP headers with every address given, so that scapy resolves nothing (no traffic)."""
     from scapy.layers.inet import IP
     from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import Ether
+    src, dst = _addr(src), _addr(dst)
     try:
-        v6 = ipaddress.ip_address(src).version == 6
+        v6 = ipaddress.ip_address(src).version == 6 and ipaddress.ip_address(dst).version == 6
     except ValueError:
         v6, src, dst = False, "127.0.0.1", "127.0.0.1"
-    return IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
+    ip = IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
+    return Ether(src=mac_of(src), dst=mac_of(dst), type=0x86DD if v6 else 0x0800) / ip
 
 
 def _handshake(chunks: list) -> list:
@@ -57,7 +83,6 @@ def sdp_packets(frames: Iterable[Frame], wires: Iterable[WireLog] = (), start_ns
     names its frames ``sdp``, the SECC ``sdp[<peer>]``: an SDPReq travels EVCC -> SECC, an SDPRes back. Without
     ``local`` (the SECC's record) the SECC is written at the address its SDP response announces, port 15118."""
     from scapy.layers.inet import UDP
-    from scapy.layers.l2 import Ether
     from scapy.packet import Raw
 
     sdp = [f for f in frames if f.protocol == "iso15118" and f.kind == "SDP" and f.raw and f.meta.get("peer")
@@ -89,7 +114,7 @@ def sdp_packets(frames: Iterable[Frame], wires: Iterable[WireLog] = (), start_ns
                 local = (_addr(harness_tcp[0]), local[1])
         sent = (f.name == "SDPReq") == by_evcc
         (src, sport), (dst, dport) = (local, peer) if sent else (peer, local)
-        p = Ether() / _ip_layer(src, dst) / UDP(sport=sport, dport=dport) / Raw(f.raw)
+        p = _frame(src, dst) / UDP(sport=sport, dport=dport) / Raw(f.raw)
         p.time = f.wall
         out.append(p)
     return out
@@ -98,7 +123,6 @@ def sdp_packets(frames: Iterable[Frame], wires: Iterable[WireLog] = (), start_ns
 def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | None = None,
                   frames: Iterable[Frame] | None = None) -> list:
     from scapy.layers.inet import TCP
-    from scapy.layers.l2 import Ether
     from scapy.packet import Raw
 
     wires = list(wires)
@@ -118,7 +142,7 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
             src, dst = (caddr, saddr) if direction is from_client else (saddr, caddr)
             sp, dp = (cport, sport) if direction is from_client else (sport, cport)
             other = Direction.OUT if direction is Direction.IN else Direction.IN
-            p = Ether() / _ip_layer(src, dst) / TCP(sport=sp, dport=dp, flags=flags, seq=seq[direction],
+            p = _frame(src, dst) / TCP(sport=sp, dport=dp, flags=flags, seq=seq[direction],
                                                     ack=seq[other] if "A" in flags else 0, window=65535)
             if payload:
                 p = p / Raw(payload)

@@ -3,7 +3,8 @@
 Why: a capture from the field or a lab run is the only evidence many vendors have. The analyser never
 crashes on what the peers sent: bad V2GTP headers, undecodable EXI and missing responses become findings
 with stable rule ids (see :mod:`vgitest.iso15118.rules`), and the raw bytes stay in each :class:`Frame`.
-Timing is judged against ``schemas/budgets/iso15118.toml``; the profile used is part of every report.
+Timing is judged against ``schemas/budgets/iso15118.toml``, each limit with the tolerance written beside it
+(a peer exactly at a limit is not late); the profile used is part of every report.
 """
 
 from __future__ import annotations
@@ -103,6 +104,18 @@ class _Budget:
         else:
             v = b.extra.get(key)
         return (float(v) if v is not None else None), b.ref
+
+    def tolerance(self, family: str | None, kind: str, limit: float) -> float:
+        """max(tolerance_s, tolerance_rel * limit) of the budget (see the budget file's header)."""
+        from .timers import DEFAULT_TOLERANCE
+        extra: dict[str, Any] = {}
+        name = f"{BUDGET_PREFIX[family]}_{kind}" if family in BUDGET_PREFIX else kind
+        try:
+            extra = self.budgets.timing("iso15118", name).extra
+        except KeyError:
+            pass
+        return max(float(extra.get("tolerance_s", DEFAULT_TOLERANCE[0])),
+                   float(extra.get("tolerance_rel", DEFAULT_TOLERANCE[1])) * limit)
 
     def finding(self, rule: str, message: str, frame: int | None = None, **details: Any) -> Finding:
         sev = Severity.INFO if self.profile == "field" and rule in FIELD_INFO_RULES else None
@@ -305,15 +318,17 @@ def _check_response_time(rep: SessionReport, budget: _Budget, family: str | None
                          dt: float) -> None:
     msg = base_name(req.name) if req.name else None
     perf, ref = budget.value(family, "secc_msg_performance", msg)
-    if perf is not None and dt > perf:
+    if perf is not None and dt > perf + (tol := budget.tolerance(family, "secc_msg_performance", perf)):
         rep.findings.append(budget.finding("V2G-SECC-PERFORMANCE", f"{res.name or 'response'} after "
-                                           f"{dt * 1000:.1f} ms > {perf * 1000:g} ms ({ref})", res.index,
-                                           response_time_ms=round(dt * 1000, 3), budget_ms=perf * 1000))
+                                           f"{dt * 1000:.1f} ms > {perf * 1000:g} ms + tolerance {tol * 1000:g} ms "
+                                           f"({ref})", res.index, response_time_ms=round(dt * 1000, 3),
+                                           budget_ms=perf * 1000, tolerance_ms=round(tol * 1000, 3)))
     tmo, ref = budget.value(family, "evcc_msg_timeout", msg)
-    if tmo is not None and dt > tmo:
+    if tmo is not None and dt > tmo + (tol := budget.tolerance(family, "evcc_msg_timeout", tmo)):
         rep.findings.append(budget.finding("V2G-EVCC-MSG-TIMEOUT", f"{res.name or 'response'} after "
-                                           f"{dt * 1000:.1f} ms > EVCC timeout {tmo * 1000:g} ms ({ref})",
-                                           res.index, response_time_ms=round(dt * 1000, 3), budget_ms=tmo * 1000))
+                                           f"{dt * 1000:.1f} ms > EVCC timeout {tmo * 1000:g} ms + tolerance "
+                                           f"{tol * 1000:g} ms ({ref})", res.index, response_time_ms=round(dt * 1000, 3),
+                                           budget_ms=tmo * 1000, tolerance_ms=round(tol * 1000, 3)))
 
 
 def _check_gap(rep: SessionReport, budget: _Budget, family: str | None, res: Frame, req: Frame) -> None:
@@ -323,11 +338,12 @@ def _check_gap(rep: SessionReport, budget: _Budget, family: str | None, res: Fra
                             ("evcc_sequence_performance", "V2G-EVCC-SEQUENCE-PERFORMANCE",
                              "EVCC sequence performance time")):
         limit, ref = budget.value(family, kind, msg)
-        if limit is not None and gap > limit:
+        if limit is not None and gap > limit + (tol := budget.tolerance(family, kind, limit)):
             rep.findings.append(budget.finding(rule, f"{req.name or 'request'} {gap * 1000:.1f} ms after "
-                                               f"{res.name or 'the last response'} > {who} {limit * 1000:g} ms "
-                                               f"({ref})", req.index, gap_ms=round(gap * 1000, 3),
-                                               budget_ms=limit * 1000))
+                                               f"{res.name or 'the last response'} > {who} {limit * 1000:g} ms + "
+                                               f"tolerance {tol * 1000:g} ms ({ref})", req.index,
+                                               gap_ms=round(gap * 1000, 3), budget_ms=limit * 1000,
+                                               tolerance_ms=round(tol * 1000, 3)))
 
 
 def _check_phases(rep: SessionReport, budget: _Budget, family: str | None) -> None:
@@ -349,10 +365,10 @@ def _check_phases(rep: SessionReport, budget: _Budget, family: str | None) -> No
         dt = (last.response.t_ns - first.request.t_ns) / 1e9
         for key, who in (("value_s", "SECC performance time"), ("evcc_timeout_s", "EVCC timeout")):
             limit, ref = budget.value(family, phases[name], key=key)
-            if limit is not None and dt > limit:
+            if limit is not None and dt > limit + (tol := budget.tolerance(family, phases[name], limit)):
                 rep.findings.append(budget.finding("V2G-PHASE-TIME", f"{name} phase took {dt:.3f} s > {who} "
-                                                   f"{limit:g} s ({ref})", last.response.index,
-                                                   phase=name, duration_s=round(dt, 3)))
+                                                   f"{limit:g} s + tolerance {tol:g} s ({ref})", last.response.index,
+                                                   phase=name, duration_s=round(dt, 3), tolerance_s=tol))
 
 
 def _check_sdp(sdp: list[SdpDatagram], budget: _Budget) -> list[Finding]:
@@ -365,6 +381,7 @@ def _check_sdp(sdp: list[SdpDatagram], budget: _Budget) -> list[Finding]:
         limit_s, ref, max_req = float(b.value_s or limit_s), b.ref, int(b.extra.get("max_requests", max_req))
     except KeyError:
         pass
+    tol = budget.tolerance(None, "sdp_retry", limit_s)  # a lower bound: too soon only below limit - tolerance
     last_req: dict[Endpoint, float] = {}
     count: dict[Endpoint, int] = {}
     for d in sdp:
@@ -377,9 +394,10 @@ def _check_sdp(sdp: list[SdpDatagram], budget: _Budget) -> list[Finding]:
         elif d.payload_type == 0x9000:
             prev = last_req.get(d.src)
             n = count[d.src] = count.get(d.src, 0) + 1
-            if prev is not None and d.time - prev < limit_s:
+            if prev is not None and d.time - prev < limit_s - tol:
                 out.append(budget.finding("V2G-SDP-RETRY", f"SDP request repeated after {(d.time - prev) * 1000:.1f}"
-                                          f" ms < {limit_s * 1000:g} ms ({ref})", time=d.time))
+                                          f" ms < {limit_s * 1000:g} ms - tolerance {tol * 1000:g} ms ({ref})",
+                                          time=d.time))
             if n == max_req + 1:
                 out.append(budget.finding("V2G-SDP-RETRY", f"more than {max_req} SDP requests without a response "
                                           f"({ref})", time=d.time))

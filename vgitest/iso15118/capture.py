@@ -9,6 +9,7 @@ TLS streams are recognised and kept opaque.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,21 +52,37 @@ class V2gtpFrame:
 
 @dataclasses.dataclass
 class TcpStream:
-    """One direction of a TCP connection after reassembly."""
+    """One direction of a TCP connection after reassembly.
+
+    ``chunk_ends`` holds, in stream order, the end offset of each run of bytes and the time those bytes were
+    *first* captured: a retransmission, a duplicate or a re-segmented copy never makes bytes look later than
+    they first crossed the wire, and a segment captured out of order does not make a frame look complete before
+    its last missing byte arrived (:meth:`time_of`)."""
 
     src: Endpoint
     dst: Endpoint
     data: bytes = b""
-    chunk_ends: list[tuple[int, float]] = dataclasses.field(default_factory=list)  # (end offset, time)
+    chunk_ends: list[tuple[int, float]] = dataclasses.field(default_factory=list)  # (end offset, first seen)
     gaps: int = 0
     first_time: float | None = None
+    retransmitted: int = 0  # segments whose bytes had all been captured before (duplicates, retransmissions)
 
     def time_at(self, offset: int) -> float:
-        """Capture time of the segment that carried stream byte ``offset``."""
-        for end, t in self.chunk_ends:  # bounded by the number of segments
-            if offset < end:
-                return t
+        """Capture time at which stream byte ``offset`` was first seen."""
+        i = bisect.bisect_right(self.chunk_ends, (offset, float("inf")))
+        if i < len(self.chunk_ends):
+            return self.chunk_ends[i][1]
         return self.chunk_ends[-1][1] if self.chunk_ends else 0.0
+
+    def time_of(self, start: int, end: int) -> float:
+        """When bytes ``start``..``end`` (exclusive) had all been captured: the latest first-seen time among them."""
+        i = bisect.bisect_right(self.chunk_ends, (start, float("inf")))
+        latest = 0.0
+        for stop, t in self.chunk_ends[i:]:  # bounded by the number of runs
+            latest = max(latest, t)
+            if stop >= end:
+                break
+        return latest if self.chunk_ends else 0.0
 
     @property
     def is_tls(self) -> bool:
@@ -94,7 +111,7 @@ class TcpStream:
             if avail < length:
                 problems.append(f"stream ends inside the V2GTP frame at offset {i} ({avail} of {length} bytes)")
             end = i + HEADER_LEN + avail
-            out.append(V2gtpFrame(self.time_at(end - 1), i, hdr.payload_type, header, payload, frame_problems))
+            out.append(V2gtpFrame(self.time_of(i, end), i, hdr.payload_type, header, payload, frame_problems))
             i = end
         return out, problems
 
@@ -221,27 +238,74 @@ def read_capture(path: Path | str) -> Capture:
 
 
 def reassemble(src: Endpoint, dst: Endpoint, segments: list[tuple[int, bytes, float]]) -> TcpStream:
-    """Order segments by sequence number (mod 2^32 from the first one), drop retransmitted bytes, note gaps."""
+    """One direction's byte stream from its captured segments (seq, payload, capture time), whatever their order.
+
+    Sequence numbers are taken relative to the lowest one (mod 2^32, so a segment captured out of order before the
+    first one still sorts first). Every byte keeps the time it was *first* captured: segments are laid down in
+    capture order and only fill bytes not seen before, so duplicates, retransmissions and retransmissions that
+    re-segment (coalesce) earlier data add nothing and move no timestamp. Bytes never captured are gaps."""
     stream = TcpStream(src, dst)
     if not segments:
         return stream
-    base = segments[0][0]
-    ordered = sorted(((seq - base) % SEQ_MOD, data, t) for seq, data, t in segments)
+    first = segments[0][0]
+    half = SEQ_MOD // 2
+    rels = [((seq - first) % SEQ_MOD) for seq, _, _ in segments]
+    rels = [r - SEQ_MOD if r >= half else r for r in rels]  # before the first captured segment: negative
+    low = min(rels)
+    placed: list[tuple[int, int, float, bytes]] = []  # (start, end, first seen, bytes), disjoint
+    covered: list[tuple[int, int]] = []  # sorted, merged intervals already placed
+    for (seq, data, t), rel in sorted(zip(segments, rels), key=lambda x: x[0][2]):  # in capture order
+        start = rel - low
+        fresh = _uncovered(covered, start, start + len(data))
+        if not fresh:
+            stream.retransmitted += 1
+            continue
+        for a, b in fresh:
+            placed.append((a, b, t, data[a - start:b - start]))
+            covered = _cover(covered, a, b)
+    placed.sort()
     out = bytearray()
-    nxt = ordered[0][0]
-    for rel, data, t in ordered:
-        if rel + len(data) <= nxt:
-            continue  # pure retransmission
-        if rel < nxt:
-            data = data[nxt - rel:]
-        elif rel > nxt:
+    for a, b, t, chunk in placed:
+        if a > len(out):
             stream.gaps += 1  # bytes missing from the capture: frames after this point may be misaligned
-        out += data
-        nxt = max(rel, nxt) + len(data)
-        stream.chunk_ends.append((len(out), t))
+            a_out = len(out)
+        else:
+            a_out = a
+        out += chunk
+        stream.chunk_ends.append((a_out + len(chunk), t))
     stream.data = bytes(out)
     stream.first_time = min(t for _, _, t in segments)
     return stream
+
+
+def _uncovered(covered: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of [start, end) that no interval in ``covered`` (sorted, disjoint) holds."""
+    out = []
+    pos = start
+    for a, b in covered:  # bounded by the number of intervals
+        if b <= pos:
+            continue
+        if a >= end:
+            break
+        if a > pos:
+            out.append((pos, a))
+        pos = max(pos, b)
+        if pos >= end:
+            break
+    if pos < end:
+        out.append((pos, end))
+    return out
+
+
+def _cover(covered: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """``covered`` with [start, end) added, kept sorted and merged."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted([*covered, (start, end)]):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 __all__ = ["Capture", "SdpDatagram", "TcpConnection", "TcpStream", "V2gtpFrame", "read_capture", "reassemble"]

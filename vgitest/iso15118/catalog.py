@@ -123,6 +123,8 @@ _EV: list[tuple[str, str, str | tuple[str, ...], str]] = [
      "TC_EVCC_DC_VTB_SessionStop_001", "V2G-SESSION-STOP"),
     ("requests_after_stop", "sends another request after SessionStopRes", "TC_EVCC_DC_VTB_SessionStop_001",
      "V2G-SEQUENCE"),
+    ("lingers_after_stop", "keeps the TCP connection open after SessionStopRes until the SECC closes it",
+     "TC_EVCC_DC_VTB_SessionStop_001", "V2G-CLOSE-AFTER-STOP"),
     ("ignores_failed", "carries on with the next request after a FAILED response code",
      ("TC_EVCC_CMN_VTB_SessionSetup_004", "TC_EVCC_DC_VTB_CurrentDemand_002"), "V2G-STOP-AFTER-FAILED"),
     ("ignores_msg_timeout", "keeps waiting for a response far beyond V2G_EVCC_Msg_Timeout",

@@ -236,6 +236,8 @@ _EV: list[tuple[str, str, str | tuple[str, ...], str]] = [
      ("TC_EVCC_DC_VTB_DC_WeldingDetection_001", "TC_EVCC_CMN_VTB_SessionStop_001"), "V2G-SESSION-STOP"),
     ("requests_after_stop", "sends another request after SessionStopRes", "TC_EVCC_CMN_VTB_SessionStop_001",
      "V2G-SEQUENCE"),
+    ("lingers_after_stop", "keeps the TCP connection open after SessionStopRes until the SECC closes it",
+     "TC_EVCC_CMN_VTB_SessionStop_001", "V2G-CLOSE-AFTER-STOP"),
 ]
 
 

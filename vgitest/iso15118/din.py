@@ -11,25 +11,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import family
+from . import family, rules
 from .family import EvLogic, EvseLogic, Msg
 from .params import EvParams, EvseParams, from_physical, physical
 
 NAMESPACE = "urn:din:70121:2012:MsgDef"
 
-FOLLOWS: dict[str, set[str]] = {
-    "SessionSetup": {"ServiceDiscovery", "SessionStop"},
-    "ServiceDiscovery": {"ServicePaymentSelection", "SessionStop"},
-    "ServicePaymentSelection": {"ContractAuthentication", "SessionStop"},
-    "ContractAuthentication": {"ContractAuthentication", "ChargeParameterDiscovery", "SessionStop"},
-    "ChargeParameterDiscovery": {"ChargeParameterDiscovery", "CableCheck", "SessionStop"},
-    "CableCheck": {"CableCheck", "PreCharge", "SessionStop"},
-    "PreCharge": {"PreCharge", "PowerDelivery", "SessionStop"},
-    "PowerDelivery": {"CurrentDemand", "WeldingDetection", "SessionStop", "PowerDelivery"},
-    "CurrentDemand": {"CurrentDemand", "PowerDelivery"},
-    "WeldingDetection": {"WeldingDetection", "SessionStop"},
-    "SessionStop": set(),
-}
+FOLLOWS: dict[str, set[str]] = {req: set(nxt) for req, nxt in rules.FOLLOWS["din"].items()}  # the one table
 
 
 def ev_status(soc: float, ready: bool = True, error: str = "NO_ERROR") -> dict[str, Any]:

@@ -26,6 +26,7 @@ from .judging import Judging
 from .link import Link
 from .params import EvParams, from_physical, from_rational
 from .script import Script, apply_patch
+from .secc import DYNAMIC_PORTS
 from .timers import Timers
 
 OK_PREFIX = ("OK",)
@@ -125,6 +126,10 @@ class EvccClient(Judging):
                        f"[{self.sdp_target}]:{self.sdp_port}")
             return
         s.sdp = ans
+        lo, hi = DYNAMIC_PORTS
+        if not lo <= ans.port <= hi:
+            self._find(None, "V2G-SDP-ANSWER", f"SDP response announces TCP port {ans.port}, outside the dynamic ports "
+                       f"{lo}-{hi} (ISO 15118-2:2014 7.10.1.2); EVs refuse such an answer", port=ans.port)
         if ans.transport != sdp.TCP:
             self._find(None, "V2G-SDP-ANSWER", f"SDP response offers transport {ans.transport:#04x}, not TCP")
         tls = ans.security == sdp.TLS
@@ -204,8 +209,7 @@ class EvccClient(Judging):
             body = apply_patch(body, a.patch)
         msg = {"supportedAppProtocolReq": body}
         req = await link.send("supportedAppProtocolReq", msg, encode(msg, "app-protocol"))
-        wait = self.timers.value("iso-2", "evcc_msg_timeout", "SupportedAppProtocol")
-        res = await self._response(s, link, req, wait)
+        res = await self._response(s, link, req, self._msg_wait("iso-2", "SupportedAppProtocol"))
         s.exchanges.append((req, res))
         if res is None:
             return None
@@ -235,10 +239,12 @@ class EvccClient(Judging):
         assert f is not None
         best = min((o for o in sent if (g := fam.by_namespace(str(o.get("ProtocolNamespace")))) is not None
                     and g.name in self.secc_supports), key=lambda o: o.get("Priority", 99), default=None)
-        if best is not None and best is not chosen:
+        if best is not None and best is not chosen and _priority(chosen) > _priority(best):
+            # Priority 1 is the highest ([V2G2-167]); an EVSE that picks an entry with a *higher* priority than every
+            # one its profile declares speaks more than the profile says: a profile matter, not an EVSE defect
             self._find(res, "V2G-SAP-CHOICE", f"SchemaID {sid} ({chosen['ProtocolNamespace']}, priority "
                        f"{chosen.get('Priority')}) chosen; the EVSE declares {best['ProtocolNamespace']} too, offered "
-                       f"with the better priority {best.get('Priority')}")
+                       f"with the higher priority {best.get('Priority')} (1 is the highest)")
         s.family = f.name
         link.family = f
         link.version = f.name
@@ -277,11 +283,12 @@ class EvccClient(Judging):
             if s.family and self.judge:
                 b = fam.base(req.name or "")
                 perf = self.timers.value(s.family, "secc_msg_performance", b)
-                if dt > perf:
+                tol = self.timers.tolerance(s.family, "secc_msg_performance", b, limit=perf)
+                if dt > perf + tol:
                     self._find(got, "V2G-SECC-PERFORMANCE", f"{got.name} {dt * 1000:.1f} ms after {req.name} "
-                               f"(V2G_SECC_Msg_Performance_Time {perf * 1000:.0f} ms)",
+                               f"(V2G_SECC_Msg_Performance_Time {perf * 1000:.0f} ms, tolerance {tol * 1000:.1f} ms)",
                                severity=self.timers.severity(Severity.FAIL, True), response_time_ms=round(dt * 1e3, 3),
-                               budget_ms=perf * 1000)
+                               budget_ms=perf * 1000, tolerance_ms=round(tol * 1000, 3))
             return got
 
     async def _loop(self, s: EvccSession, link: Link, f: fam.Family, logic: fam.EvLogic, resume: bool) -> None:
@@ -327,7 +334,7 @@ class EvccClient(Judging):
             req = await link.send(name, wire_msg, payload, pt or f.payload_type_of(name), header=header)
             expect_ignored = any(a.expect_ignored for a in acts)
             b = fam.base(name)
-            wait = self.timers.value(f.name, "evcc_msg_timeout", b)
+            wait = self._msg_wait(f.name, b)
             if expect_ignored:
                 res = await self._ignored(s, link, req, wait)
                 return
@@ -385,6 +392,12 @@ class EvccClient(Judging):
                     self.last_session_id = sid
                 s.closed_by = "evcc"
                 s.soc = logic.soc
+                if "lingers_after_stop" in self.faults:  # fault: leaves closing to the SECC (bounded)
+                    try:
+                        while await link.recv(30) is not None:
+                            pass
+                    except (asyncio.TimeoutError, ConnectionError, OSError):
+                        pass
                 if "requests_after_stop" in self.faults:
                     again = f.wrap("ServiceDiscoveryReq", {}, sid)
                     await link.send("ServiceDiscoveryReq", again, encode(again, f.schema_of("ServiceDiscoveryReq")),
@@ -412,6 +425,13 @@ class EvccClient(Judging):
             s.soc = logic.soc
         if msg is not None:
             s.end_reason = "request limit reached"
+
+    def _msg_wait(self, family: str, message: str) -> float:
+        """How long the EVCC waits for a response: V2G_EVCC_Msg_Timeout; judging an EVSE, plus its tolerance, so that
+        a late answer is judged late (V2G-SECC-PERFORMANCE) rather than missing."""
+        if self.judge:
+            return self.timers.with_tolerance(family, "evcc_msg_timeout", message)
+        return self.timers.value(family, "evcc_msg_timeout", message)
 
     def _phase_over(self, f: fam.Family, name: str, phase_start: dict[str, float]) -> bool:
         """The EV's own bound on a repeated request (Ongoing answers, pre-charge): past it, the EV gives up."""
@@ -443,11 +463,12 @@ class EvccClient(Judging):
                 limit = self.timers.phase(f.name, phase, "secc")
             except KeyError:
                 limit = None
-            if limit is not None and elapsed > limit and not res.meta.get("phase_judged"):
+            tol = self.timers.tolerance(f.name, phase, limit=limit) if limit is not None else 0.0
+            if limit is not None and elapsed > limit + tol and not res.meta.get("phase_judged"):
                 res.meta["phase_judged"] = True
                 rule = "V2G-PRECHARGE" if phase == "precharge_loop" else "V2G-PHASE-TIME"
-                self._find(res, rule, f"{b} phase has taken {elapsed:.2f} s (the SECC's budget is {limit:.1f} s)",
-                           elapsed_s=round(elapsed, 3), limit_s=limit)
+                self._find(res, rule, f"{b} phase has taken {elapsed:.2f} s (the SECC's budget is {limit:.1f} s, "
+                           f"tolerance {tol:.1f} s)", elapsed_s=round(elapsed, 3), limit_s=limit, tolerance_s=tol)
         if rname in ("CurrentDemandRes",):
             pa = from_physical(rbody.get("EVSEPresentCurrent"))
             mx = from_physical(rbody.get("EVSEMaximumCurrentLimit"))
@@ -478,7 +499,7 @@ class EvccClient(Judging):
         s.end_reason = "invalid frame answered"
 
     async def _await_secc_close(self, s: EvccSession, link: Link, res: Frame) -> None:
-        term = self.timers.value(s.family or "iso-2", "termination")
+        term = self.timers.with_tolerance(s.family or "iso-2", "termination")
         t0 = time.monotonic()
         try:
             got = await link.recv(term)
@@ -501,7 +522,7 @@ class EvccClient(Judging):
         f = s.family or "iso-2"
         last_name = fam.base(last.name or "") if last is not None else ""
         seq = self.timers.value(f, "secc_sequence_timeout", last_name)
-        tol = max(0.5, seq * 0.1)
+        tol = self.timers.tolerance(f, "secc_sequence_timeout", last_name, limit=seq, watch="close")
         t_last = (last.t_ns if last is not None else time.monotonic_ns()) / 1e9
         deadline = t_last + seq + tol
         while True:
@@ -524,6 +545,12 @@ class EvccClient(Judging):
                                f"({seq:.1f} s)", budget_s=seq)
                 return
             self._find(got, "V2G-UNEXPECTED-RESPONSE", f"{got.name or got.kind} while the EVCC was silent")
+
+
+def _priority(offer: dict[str, Any]) -> int:
+    """An AppProtocol entry's Priority (1 = the highest, 20 = the lowest); absent or invalid sorts last."""
+    p = offer.get("Priority")
+    return p if isinstance(p, int) else 99
 
 
 def new_session_id() -> bytes:

@@ -19,7 +19,7 @@ from ..verdict import Inconclusive
 from .evcc import EvccClient, EvccSession
 from .params import EvParams, EvseParams
 from .script import Action, Script
-from .secc import SeccServer, SeccSession
+from .secc import DYNAMIC_PORTS, SeccServer, SeccSession
 from .timers import Timers
 
 
@@ -48,12 +48,15 @@ class FakeSecc:
 
     def __init__(self, *, host: str = "::1", port: int = 0, sdp_host: str = "::", sdp_port: int = 0,
                  families: tuple[str, ...] = ("iso-20", "iso-2", "din"), evse: EvseParams | None = None,
-                 ssl_context: ssl.SSLContext | None = None, timers: Timers | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None, timers: Timers | None = None,
+                 port_range: tuple[int, int] = DYNAMIC_PORTS) -> None:
+        """``port`` 0 (the default) binds a random free TCP port in ``port_range`` (the dynamic ports an SDP answer
+        must announce); ``sdp_port`` 0 any free UDP port (tests), 15118 for a real EV."""
         self.trace = Trace()
         self.script = Script()
         self.defaults = dataclasses.replace(evse or EvseParams())
         self._cfg = dict(host=host, port=port, sdp_host=sdp_host, sdp_port=sdp_port, families=families,
-                         ssl_context=ssl_context, timers=timers)
+                         ssl_context=ssl_context, timers=timers, port_range=port_range)
         self.loop: BackgroundLoop | None = None
         self.server: SeccServer | None = None
         self.seen = 0  # sessions handed to tests so far
@@ -147,13 +150,28 @@ class FakeSecc:
     def next_session_or_finding(self, dut: Any, profile: Any) -> SeccSession | None:
         """Plug in and wait for a session; none within the PIXIT session_wait is a finding (V2G-NO-SESSION)."""
         from ..findings import Finding
-        dut.perform("plug_in")
+        from .suite import plug_mode
+        dut.perform("plug_in", mode=plug_mode(profile))
         wait = float(profile.param("session_wait", 60))
         try:
             return self.next_session(wait)
         except Inconclusive:
             self.trace.add_finding(Finding.of("V2G-NO-SESSION", f"no V2G session within {wait:.0f} s of plug-in"))
             return None
+
+
+def port_range_of(value: Any) -> tuple[int, int]:
+    """PIXIT ``secc_port_range``: ``[49152, 65535]`` or ``"49152-65535"`` (None: the dynamic ports)."""
+    if value is None or value == "":
+        return DYNAMIC_PORTS
+    parts = value.split("-") if isinstance(value, str) else list(value)
+    try:
+        lo, hi = (int(str(x).strip()) for x in parts)
+    except ValueError:
+        raise ValueError(f"secc_port_range {value!r}: give two port numbers, e.g. [49152, 65535]") from None
+    if not 0 < lo <= hi <= 65535:
+        raise ValueError(f"secc_port_range {value!r} is not a range of TCP ports")
+    return lo, hi
 
 
 class FakeEvcc:

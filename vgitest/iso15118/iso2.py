@@ -31,11 +31,7 @@ NAMESPACE = "urn:iso:15118:2:2013:MsgDef"
 # The analyser's reading of the sequence (rules.py), plus SessionStop wherever this EV may give up before power
 # flows (an EVSE that stays "Ongoing", a pre-charge that never converges). Every order the analyser accepts is
 # accepted here; inside the charge loop the way out stays PowerDelivery(Stop).
-FOLLOWS: dict[str, set[str]] = {req: set(nxt) for req, nxt in rules.FOLLOWS["iso-2"].items()}
-for _req in ("ServiceDiscovery", "ServiceDetail", "PaymentServiceSelection", "CertificateInstallation",
-             "CertificateUpdate", "PaymentDetails", "Authorization", "ChargeParameterDiscovery", "CableCheck",
-             "PreCharge"):
-    FOLLOWS[_req].add("SessionStop")
+FOLLOWS: dict[str, set[str]] = {req: set(nxt) for req, nxt in rules.FOLLOWS["iso-2"].items()}  # the one table
 
 REQUESTS: tuple[str, ...] = (
     "SessionSetupReq", "ServiceDiscoveryReq", "ServiceDetailReq", "PaymentServiceSelectionReq",
@@ -174,7 +170,7 @@ class Iso2Ev(EvLogic):
         if res_name == "PowerDeliveryRes":
             if self.progress == "Start":
                 self.renegotiating = False
-                return self._loop_or_stop(res)
+                return self._loop_or_stop(res, entering=True)
             if self.progress == "Renegotiate":
                 self.renegotiating = True
                 self.renegotiations += 1
@@ -282,7 +278,7 @@ class Iso2Ev(EvLogic):
     def _power_delivery(self, progress: str) -> Msg:
         self.progress = progress
         body: dict[str, Any] = {"ChargeProgress": progress, "SAScheduleTupleID": self.sa_id}
-        if progress == "Start":
+        if progress == "Start" and self.p.iso2_charging_profile:
             body["ChargingProfile"] = self._profile()
         if self.mode == "DC":
             body["DC_EVPowerDeliveryParameter"] = {
@@ -290,14 +286,16 @@ class Iso2Ev(EvLogic):
                 "ChargingComplete": progress == "Stop"}
         return "PowerDeliveryReq", body
 
-    def _loop_or_stop(self, res: dict[str, Any]) -> Msg:
-        """The next charge-loop request, or the PowerDeliveryReq that leaves the loop."""
+    def _loop_or_stop(self, res: dict[str, Any], *, entering: bool = False) -> Msg:
+        """The next charge-loop request, or the PowerDeliveryReq that leaves the loop. A renegotiation (asked for
+        by the EV, or by the EVSE's ReNegotiation notification) starts at a charge-loop answer: right after
+        PowerDeliveryRes(Start) the EV first enters the loop (``entering``), as EVSE state machines expect."""
         status = evse_status_of(res)
         if status.get("EVSEStatusCode") in _EVSE_STOP_CODES and not self.stop_reason:
             self.stop_reason = f"EVSE status {status['EVSEStatusCode']}"
         if self.full or self.stop_reason or status.get("EVSENotification") == "StopCharging":
             return self._power_delivery("Stop")
-        if self.renegotiate or status.get("EVSENotification") == "ReNegotiation":
+        if not entering and (self.renegotiate or status.get("EVSENotification") == "ReNegotiation"):
             self.renegotiate = False
             return self._power_delivery("Renegotiate")
         if self.t_loop is None:
@@ -346,7 +344,8 @@ class Iso2Evse(EvseLogic):
         self.payment: str | None = None
         self.isolation = "Invalid"
         self.target_v = 0.0
-        self.notification = "None"  # the role sets "StopCharging" / "ReNegotiation"; goes into every EVSE status
+        self.notification = "None"  # the role sets "StopCharging" / "ReNegotiation"; sent in charge-loop answers
+        self.in_loop = False  # answering CurrentDemandReq / ChargingStatusReq (the notification goes there only)
         self.status_code = "EVSE_Ready"  # DC_EVSEStatusCode
         self.gen_challenge = os.urandom(16)
         self.sa_id = 1
@@ -375,12 +374,17 @@ class Iso2Evse(EvseLogic):
         s = self.p.evse_id[:37]
         return s if len(s) >= 7 else "ZZ00000"
 
+    def _notice(self) -> str:
+        """The EVSENotification of the current answer: a test's notice goes into charge-loop answers only, where
+        the cases that use it look for the EV's reaction."""
+        return self.notification if self.in_loop else "None"
+
     def dc_status(self) -> dict[str, Any]:
-        return {"NotificationMaxDelay": 0, "EVSENotification": self.notification,
+        return {"NotificationMaxDelay": 0, "EVSENotification": self._notice(),
                 "EVSEIsolationStatus": self.isolation, "EVSEStatusCode": self.status_code}
 
     def ac_status(self) -> dict[str, Any]:
-        return {"NotificationMaxDelay": 0, "EVSENotification": self.notification, "RCD": False}
+        return {"NotificationMaxDelay": 0, "EVSENotification": self._notice(), "RCD": False}
 
     def _status_entry(self, kind: str | None = None) -> dict[str, Any]:
         if (kind or self._kind()) == "AC":
@@ -485,6 +489,7 @@ class Iso2Evse(EvseLogic):
     def respond(self, req_name: str, req: dict[str, Any]) -> Msg:
         n = self.count(req_name)
         p = self.p
+        self.in_loop = req_name in ("CurrentDemandReq", "ChargingStatusReq")
         if self.mode is not None and ((req_name in DC_ONLY and self.mode != "DC")
                                       or (req_name in AC_ONLY and self.mode != "AC")):
             return self.failed(req_name, "FAILED_WrongEnergyTransferMode")

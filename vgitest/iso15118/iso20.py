@@ -31,26 +31,28 @@ NAMESPACE = NAMESPACES["DC"]
 SERVICE_IDS = {"AC": 1, "DC": 2, "AC_BPT": 5, "DC_BPT": 6}
 MODE_OF_SERVICE = {v: k for k, v in SERVICE_IDS.items()}
 CONTROL_MODES = {"Scheduled": 1, "Dynamic": 2}
+PRICE_ALGORITHM_POWER = "urn:iso:std:iso:15118:-20:PriceAlgorithm:1-Power"  # an AbsolutePriceSchedule's algorithm
 CONTROL_MODE_NAMES = {v: k for k, v in CONTROL_MODES.items()}
 ONGOING = ("Ongoing", "Ongoing_WaitingForCustomerInteraction")
 
 # Request names without "Req": which request may come next (the EVCC's state machine; repeats while Ongoing).
+# [V2G20-2644]/[V2G20-2645]: from SessionSetup on until PowerDelivery(Start) the EV may stop with SessionStopReq
 FOLLOWS: dict[str, set[str]] = {
     "SessionSetup": {"AuthorizationSetup", "SessionStop"},
-    "AuthorizationSetup": {"Authorization", "CertificateInstallation"},
-    "CertificateInstallation": {"Authorization"},
-    "Authorization": {"Authorization", "ServiceDiscovery"},
-    "ServiceDiscovery": {"ServiceDetail", "ServiceSelection"},
-    "ServiceDetail": {"ServiceDetail", "ServiceSelection"},
+    "AuthorizationSetup": {"Authorization", "CertificateInstallation", "SessionStop"},
+    "CertificateInstallation": {"Authorization", "SessionStop"},
+    "Authorization": {"Authorization", "ServiceDiscovery", "SessionStop"},
+    "ServiceDiscovery": {"ServiceDetail", "ServiceSelection", "SessionStop"},
+    "ServiceDetail": {"ServiceDetail", "ServiceSelection", "SessionStop"},
     "ServiceSelection": {"AC_ChargeParameterDiscovery", "DC_ChargeParameterDiscovery",
-                         "WPT_ChargeParameterDiscovery", "ACDP_ChargeParameterDiscovery"},
-    "AC_ChargeParameterDiscovery": {"ScheduleExchange"},
-    "DC_ChargeParameterDiscovery": {"ScheduleExchange"},
-    "WPT_ChargeParameterDiscovery": {"ScheduleExchange"},
-    "ACDP_ChargeParameterDiscovery": {"ScheduleExchange"},
+                         "WPT_ChargeParameterDiscovery", "ACDP_ChargeParameterDiscovery", "SessionStop"},
+    "AC_ChargeParameterDiscovery": {"ScheduleExchange", "SessionStop"},
+    "DC_ChargeParameterDiscovery": {"ScheduleExchange", "SessionStop"},
+    "WPT_ChargeParameterDiscovery": {"ScheduleExchange", "SessionStop"},
+    "ACDP_ChargeParameterDiscovery": {"ScheduleExchange", "SessionStop"},
     "ScheduleExchange": {"ScheduleExchange", "PowerDelivery", "DC_CableCheck", "SessionStop"},
-    "DC_CableCheck": {"DC_CableCheck", "DC_PreCharge"},
-    "DC_PreCharge": {"DC_PreCharge", "PowerDelivery"},
+    "DC_CableCheck": {"DC_CableCheck", "DC_PreCharge", "SessionStop"},
+    "DC_PreCharge": {"DC_PreCharge", "PowerDelivery", "SessionStop"},
     "PowerDelivery": {"AC_ChargeLoop", "DC_ChargeLoop", "WPT_ChargeLoop", "PowerDelivery", "ScheduleExchange",
                       "DC_WeldingDetection", "SessionStop", "MeteringConfirmation"},
     "AC_ChargeLoop": {"AC_ChargeLoop", "PowerDelivery", "MeteringConfirmation"},
@@ -331,11 +333,19 @@ class Iso20Ev(EvLogic):
 
     def _power_delivery(self, start: bool) -> Msg:
         body: dict[str, Any] = {"EVProcessing": "Finished", "ChargeProgress": "Start" if start else "Stop"}
-        if start and self.control_mode == "Scheduled" and self.schedule_tuple_id is not None:
+        profile = self.p.iso20_power_profile
+        scheduled = self.control_mode == "Scheduled" and self.schedule_tuple_id is not None
+        if start and profile != "never" and (scheduled or profile == "always"):
             power = min(self._max_w(), self.schedule_w if self.schedule_w is not None else self._max_w())
+            if scheduled:
+                mode: dict[str, Any] = {"SelectedScheduleTupleID": self.schedule_tuple_id}
+                if self.p.iso20_power_tolerance_acceptance:
+                    mode["PowerToleranceAcceptance"] = self.p.iso20_power_tolerance_acceptance
+                control = {"Scheduled_EVPPTControlMode": mode}
+            else:
+                control = {"Dynamic_EVPPTControlMode": {}}
             body["EVPowerProfile"] = {
-                "TimeAnchor": 0,
-                "Scheduled_EVPPTControlMode": {"SelectedScheduleTupleID": self.schedule_tuple_id},
+                "TimeAnchor": 0, **control,
                 "EVPowerProfileEntries": {"EVPowerProfileEntry": [
                     {"Duration": self.p.departure_s, "Power": rational(max(0.0, power))}]}}
         if start and self.bpt:
@@ -503,8 +513,21 @@ class Iso20Evse(EvseLogic):
                                     "ServiceParameterList": {"ParameterSet": self._parameter_sets(service_id)}}
 
     def _schedule(self, power_w: float) -> dict[str, Any]:
-        return {"PowerSchedule": {"TimeAnchor": int(time.time()), "PowerScheduleEntries": {
+        now = int(time.time())
+        out: dict[str, Any] = {"PowerSchedule": {"TimeAnchor": now, "PowerScheduleEntries": {
             "PowerScheduleEntry": [{"Duration": 86400, "Power": rational(power_w)}]}}}
+        price = self.p.iso20_price_schedule
+        if price == "absolute":  # one energy fee per kWh for the whole schedule (price algorithm "power")
+            out["AbsolutePriceSchedule"] = {
+                "TimeAnchor": now, "PriceScheduleID": 1, "Currency": self.p.iso20_currency, "Language": "eng",
+                "PriceAlgorithm": PRICE_ALGORITHM_POWER,
+                "PriceRuleStacks": {"PriceRuleStack": [{"Duration": 0, "PriceRule": [
+                    {"EnergyFee": rational(self.p.iso20_energy_fee), "PowerRangeStart": rational(0)}]}]}}
+        elif price == "levels":
+            out["PriceLevelSchedule"] = {
+                "TimeAnchor": now, "PriceScheduleID": 1, "NumberOfPriceLevels": 3,
+                "PriceLevelScheduleEntries": {"PriceLevelScheduleEntry": [{"Duration": 86400, "PriceLevel": 1}]}}
+        return out
 
     def _schedule_exchange(self, processing: str) -> Msg:
         body: dict[str, Any] = {"EVSEProcessing": processing}

@@ -49,6 +49,19 @@ class EvParams:
     contract_cert: bytes = placeholder_der("vgitest contract certificate")
     contract_sub_ca2_cert: bytes = placeholder_der("vgitest MO Sub-CA 2")
     contract_sub_ca1_cert: bytes = placeholder_der("vgitest MO Sub-CA 1")
+    # ISO 15118-2 PowerDeliveryReq(Start): send the optional ChargingProfile (the EV's power per time)
+    iso2_charging_profile: bool = True
+    # ISO 15118-20 PowerDeliveryReq(Start): the optional EVPowerProfile: "scheduled" (in the Scheduled control mode,
+    # naming the chosen schedule), "always" (also Dynamic_EVPPTControlMode in the Dynamic mode), "never"
+    iso20_power_profile: str = "scheduled"
+    # ISO 15118-20 Scheduled: PowerToleranceAcceptance in the EVPowerProfile ("" = left out,
+    # "PowerToleranceConfirmed", "PowerToleranceNotConfirmed")
+    iso20_power_tolerance_acceptance: str = ""
+
+    def __post_init__(self) -> None:
+        _one_of("ev_iso20_power_profile", self.iso20_power_profile, ("scheduled", "always", "never"))
+        _one_of("ev_iso20_power_tolerance_acceptance", self.iso20_power_tolerance_acceptance,
+                ("", "PowerToleranceConfirmed", "PowerToleranceNotConfirmed"))
 
     @classmethod
     def from_pixit(cls, pixit: dict[str, Any]) -> "EvParams":
@@ -76,10 +89,25 @@ class EvseParams:
     iso20_services: tuple[int, ...] = (1, 2, 5, 6)  # ISO-20 energy services offered: 1 AC, 2 DC, 5 AC_BPT, 6 DC_BPT
     iso20_control_modes: tuple[str, ...] = ("Scheduled", "Dynamic")  # one ServiceDetail parameter set each
     tls: bool = False
+    # ISO 15118-20 ScheduleExchangeRes (Scheduled): a price schedule beside each power schedule: "" (none),
+    # "absolute" (AbsolutePriceSchedule: one energy fee in `iso20_currency` per kWh) or "levels" (PriceLevelSchedule)
+    iso20_price_schedule: str = ""
+    iso20_energy_fee: float = 0.35
+    iso20_currency: str = "EUR"
+
+    def __post_init__(self) -> None:
+        _one_of("evse_iso20_price_schedule", self.iso20_price_schedule, ("", "absolute", "levels"))
+        if not 1 <= len(self.iso20_currency) <= 3:
+            raise ValueError(f"evse_iso20_currency {self.iso20_currency!r}: 1 to 3 characters (e.g. EUR)")
 
     @classmethod
     def from_pixit(cls, pixit: dict[str, Any]) -> "EvseParams":
         return _from_pixit(cls, pixit, "evse_")
+
+
+def _one_of(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{key} {value!r}: one of {', '.join(repr(a) for a in allowed)}")
 
 
 def _from_pixit(cls: Any, pixit: dict[str, Any], prefix: str) -> Any:

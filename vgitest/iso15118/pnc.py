@@ -105,7 +105,7 @@ async def accept_tls(server: Any, reader: asyncio.StreamReader, writer: asyncio.
     transport = writer.transport
     transport.pause_reading()
     loop = asyncio.get_running_loop()
-    wait = float(server.timers.value("iso-2", "communication_setup"))
+    wait = float(server.timers.with_tolerance("iso-2", "communication_setup"))
     sock = writer.get_extra_info("socket")
     raw = getattr(sock, "_sock", sock)
     first = bytes(getattr(reader, "_buffer", b"")[:1])

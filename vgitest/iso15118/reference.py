@@ -97,6 +97,7 @@ class ReferenceEv(LoopSimulator):
             from .pnc import EvPnc
             self.client.pnc = EvPnc.from_files(params, self.faults)
         self.plugged: asyncio.Task | None = None
+        self.default_mode = self.client.mode
         if "power_before_precharge_done" in self.faults:
             self.client.ev_hook = lambda logic: setattr(logic, "power_early", True)
         self._hook = self.client.ev_hook  # the faults' hook; a plug-in may add a control mode to it
@@ -118,8 +119,7 @@ class ReferenceEv(LoopSimulator):
         if self.plugged is not None and not self.plugged.done():
             await asyncio.wait_for(asyncio.shield(self.plugged), 60)
         self.client.script.counts.clear()
-        if mode:
-            self.client.mode = mode
+        self.client.mode = mode or self.default_mode  # a plug-in without mode: the EV's own default, not the last
         if ev:
             self.client.ev = dataclasses.replace(self.client.ev, **ev)
         from .fake import with_control_mode

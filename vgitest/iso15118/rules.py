@@ -2,7 +2,14 @@
 
 The follow tables describe which request may come after which (the EVCC's state machine in the message
 sequence diagrams); they are deliberately permissive about loops (a request repeated while the SECC answers
-"Ongoing") so that a finding means a real departure from the sequence.
+"Ongoing") so that a finding means a real departure from the sequence. They are the one table per family: the
+live roles (fake SECC, reference EVSE) use the same ones.
+
+SessionStopReq: the EV may end the session instead of sending the next request at every step before the energy
+transfer starts and after it stopped (DIN SPEC 70121: the expected requests after each response,
+[V2G-DC-439] to [V2G-DC-458]; ISO 15118-2: [V2G2-543] to [V2G2-587]; ISO 15118-20: [V2G20-2644] with
+[V2G20-2645], after SessionSetup and before PowerDelivery(Start)). Inside the charge loop it leaves with
+PowerDelivery first.
 """
 
 from __future__ import annotations
@@ -56,16 +63,17 @@ ALL_RULE_IDS = tuple(r.id for r in RULES.for_protocol(P))
 # Request names without the "Req" suffix. "*" = allowed after any request once the session is set up.
 _ISO2 = {
     "SessionSetup": {"ServiceDiscovery", "SessionStop"},
-    "ServiceDiscovery": {"ServiceDetail", "PaymentServiceSelection"},
-    "ServiceDetail": {"ServiceDetail", "PaymentServiceSelection"},
-    "PaymentServiceSelection": {"PaymentDetails", "Authorization", "CertificateInstallation", "CertificateUpdate"},
-    "CertificateInstallation": {"PaymentDetails"},
-    "CertificateUpdate": {"PaymentDetails"},
-    "PaymentDetails": {"Authorization"},
-    "Authorization": {"Authorization", "ChargeParameterDiscovery"},
-    "ChargeParameterDiscovery": {"ChargeParameterDiscovery", "CableCheck", "PowerDelivery"},
-    "CableCheck": {"CableCheck", "PreCharge"},
-    "PreCharge": {"PreCharge", "PowerDelivery"},
+    "ServiceDiscovery": {"ServiceDetail", "PaymentServiceSelection", "SessionStop"},
+    "ServiceDetail": {"ServiceDetail", "PaymentServiceSelection", "SessionStop"},
+    "PaymentServiceSelection": {"PaymentDetails", "Authorization", "CertificateInstallation", "CertificateUpdate",
+                                "SessionStop"},
+    "CertificateInstallation": {"PaymentDetails", "SessionStop"},
+    "CertificateUpdate": {"PaymentDetails", "SessionStop"},
+    "PaymentDetails": {"Authorization", "SessionStop"},
+    "Authorization": {"Authorization", "ChargeParameterDiscovery", "SessionStop"},
+    "ChargeParameterDiscovery": {"ChargeParameterDiscovery", "CableCheck", "PowerDelivery", "SessionStop"},
+    "CableCheck": {"CableCheck", "PreCharge", "SessionStop"},
+    "PreCharge": {"PreCharge", "PowerDelivery", "SessionStop"},
     "PowerDelivery": {"CurrentDemand", "ChargingStatus", "WeldingDetection", "SessionStop",
                       "ChargeParameterDiscovery", "PowerDelivery"},
     "CurrentDemand": {"CurrentDemand", "PowerDelivery", "MeteringReceipt"},
@@ -76,12 +84,12 @@ _ISO2 = {
 }
 _DIN = {
     "SessionSetup": {"ServiceDiscovery", "SessionStop"},
-    "ServiceDiscovery": {"ServicePaymentSelection"},
-    "ServicePaymentSelection": {"ContractAuthentication"},
-    "ContractAuthentication": {"ContractAuthentication", "ChargeParameterDiscovery"},
-    "ChargeParameterDiscovery": {"ChargeParameterDiscovery", "CableCheck"},
-    "CableCheck": {"CableCheck", "PreCharge"},
-    "PreCharge": {"PreCharge", "PowerDelivery"},
+    "ServiceDiscovery": {"ServicePaymentSelection", "SessionStop"},
+    "ServicePaymentSelection": {"ContractAuthentication", "SessionStop"},
+    "ContractAuthentication": {"ContractAuthentication", "ChargeParameterDiscovery", "SessionStop"},
+    "ChargeParameterDiscovery": {"ChargeParameterDiscovery", "CableCheck", "SessionStop"},
+    "CableCheck": {"CableCheck", "PreCharge", "SessionStop"},
+    "PreCharge": {"PreCharge", "PowerDelivery", "SessionStop"},
     "PowerDelivery": {"CurrentDemand", "WeldingDetection", "SessionStop", "PowerDelivery"},
     "CurrentDemand": {"CurrentDemand", "PowerDelivery"},
     "WeldingDetection": {"WeldingDetection", "SessionStop"},

@@ -20,6 +20,10 @@ RULES.add("V2G-STOP-AFTER-FAILED", "fail", "After a response with a FAILED code 
           "ISO 15118-20, DIN SPEC 70121", protocol=P)
 RULES.add("V2G-CLOSE-AFTER-FAILED", "fail", "After answering with a FAILED code the SECC closes the TCP connection",
           "ResponseCode handling (FAILED codes end the session)", protocol=P)
+RULES.add("V2G-CLOSE-AFTER-STOP", "fail", "After SessionStopRes the EVCC closes the TCP connection, before the SECC "
+          "gives up waiting for it (the termination time plus its tolerance)", "ISO 15118-2 [V2G2-508] [V2G2-025]; "
+          "DIN SPEC 70121 [V2G-DC-937] [V2G-DC-938]; ISO 15118-20 [V2G20-1463] [V2G20-1633]", protocol=P,
+          versions=("din", "iso-2", "iso-20"))
 RULES.add("V2G-EVCC-TIMEOUT", "fail", "The EVCC stops the session when a response does not arrive within "
           "V2G_EVCC_Msg_Timeout (no further request, connection closed)", "ISO 15118-2 Table 108; ISO 15118-20 "
           "Table 215; DIN SPEC 70121 Table 75 (V2G_EVCC_Msg_Timeout)", protocol=P)

@@ -10,15 +10,40 @@ from typing import Any
 
 import pytest
 
+from ..verdict import Inconclusive
+
 VENDOR_NS = "urn:vgitest:vendor-protocol:2026"  # a namespace no SECC knows (cf. vendor protocols in SAP offers)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """The V2G suites' conftests use this hook: a case that passed while a provocation it scripted never
+    happened ends INCONCLUSIVE (:func:`require_reached`), never PASS."""
+    result = yield
+    fake = item.funcargs.get("secc") or item.funcargs.get("evcc") if hasattr(item, "funcargs") else None
+    if fake is not None and getattr(fake, "script", None) is not None:
+        require_reached(fake)
+    return result
 
 
 def case(case_id: str, *requires: str, feature: str | None = None) -> pytest.MarkDecorator:
     return pytest.mark.vgi_case(case_id, feature=feature or case_id.split("_")[4], requires=requires)
 
 
+def plug_mode(profile: Any) -> str:
+    """The energy transfer mode a case that does not care asks for: the PIXIT ``mode``, else DC (AC for an
+    AC-only EV)."""
+    mode = profile.param("mode")
+    if mode:
+        return str(mode)
+    supports = getattr(profile, "supports", lambda _f: False)
+    return "AC" if supports("AC") and not supports("DC") else "DC"
+
+
 def ev_session(secc: Any, dut: Any, profile: Any, **plug: Any) -> Any:
-    """Plug the EV in and wait for the session it runs with the fake SECC."""
+    """Plug the EV in and wait for the session it runs with the fake SECC. Every plug-in names a ``mode``
+    (the case's, else :func:`plug_mode`), so an adapter command may always use it (docs/iso15118.md)."""
+    plug.setdefault("mode", plug_mode(profile))
     dut.perform("plug_in", **plug)
     return secc.next_session(float(profile.param("session_wait", 60)))
 
@@ -26,6 +51,18 @@ def ev_session(secc: Any, dut: Any, profile: Any, **plug: Any) -> Any:
 def assert_charged(s: Any) -> None:
     """An EVCC-side session that ran to SessionStopRes."""
     assert s.completed, f"the session did not complete: {s.end_reason} (messages: {s.names()[-6:]})"
+
+
+def assert_ev_closed_after_stop(secc: Any, s: Any) -> None:
+    """After SessionStopRes the EV closes the connection. The fake SECC waits the termination time plus its
+    tolerance before it closes itself (schemas/budgets/iso15118.toml), so this is no race an EV that closes when
+    it must can lose."""
+    if s.closed_by == "ev":
+        return
+    from ..findings import Finding
+    secc.trace.add_finding(Finding.of("V2G-CLOSE-AFTER-STOP", f"the EV did not close the TCP connection after "
+                                      f"SessionStopRes: {s.end_reason}"))
+    raise AssertionError(f"the EV did not close the connection after SessionStopRes: {s.end_reason}")
 
 
 def assert_ev_stopped(s: Any) -> None:
@@ -126,13 +163,98 @@ def ev_charges(secc: Any, dut: Any, profile: Any, **plug: Any) -> Any:
     return s
 
 
+def ev_notified(secc: Any, dut: Any, profile: Any, notice: str, loop_request: str, **plug: Any) -> Any:
+    """The fake EVSE puts ``notice`` (StopCharging, ReNegotiation) into its charge-loop answers; a session the EV
+    ends with SessionStop. INCONCLUSIVE when the EV never sent ``loop_request``: the notice was never given."""
+    secc.notify(notice)
+    s = ev_session(secc, dut, profile, **plug)
+    if loop_request not in s.names():
+        raise Inconclusive(f"the phase under test was not reached: the EV never sent {loop_request}, so the "
+                           f"{notice} notification was never given ({_ended(s)})")
+    names = s.names()
+    assert "SessionStopReq" in names, f"the EV did not end with SessionStop: {s.end_reason} ({names[-6:]})"
+    return s
+
+
 def ev_stops(secc: Any, dut: Any, profile: Any, request: str, *, nth: int | None = None, plug: Any = None,
              **answer: Any) -> Any:
-    """The fake SECC answers ``request`` as ``answer`` says (code=, silence=, processing=): the EV must stop."""
+    """The fake SECC answers ``request`` as ``answer`` says (code=, silence=, processing=): the EV must stop.
+
+    PASS needs the provocation to have happened and its effect to be seen: INCONCLUSIVE when the EV never sent
+    ``request`` (it stopped before the phase under test), or when it closed before the timeout the case is about
+    had run (no answer: V2G_EVCC_Msg_Timeout; Ongoing answers: the ongoing or phase timeout)."""
     secc.answer(request, nth=nth, **answer)
     s = ev_session(secc, dut, profile, **(plug or {}))
+    require_reached(secc, s)
     assert_ev_stopped(s)
+    if answer.get("silence"):
+        _waited(secc, s, s.silent_after, "evcc_msg_timeout", f"its unanswered {request}")
+    elif answer.get("processing", "").startswith("Ongoing"):
+        first = next((f for f in s.requests if f.name == request), None)
+        _waited(secc, s, first, "ongoing", f"the first {request} the SECC answered Ongoing", request)
     return s
+
+
+def ev_gives_up(secc: Any, dut: Any, profile: Any, request: str, **plug: Any) -> Any:
+    """A phase that cannot finish (e.g. pre-charge with a voltage that never rises): the EV repeats ``request``
+    until its phase timeout, then stops. INCONCLUSIVE when the EV stopped before it ever sent ``request`` or
+    before the timeout had run."""
+    s = ev_session(secc, dut, profile, **plug)
+    first = next((f for f in s.requests if f.name == request), None)
+    if first is None:
+        raise Inconclusive(f"the phase under test was not reached: the EV never sent {request} ({_ended(s)})")
+    assert_ev_stopped(s)
+    _waited(secc, s, first, "ongoing", f"its first {request}", request)
+    return s
+
+
+def require_reached(fake: Any, s: Any = None) -> None:
+    """INCONCLUSIVE unless every action the test scripted was applied: a provocation that never happened proves
+    nothing about the reaction to it (the session ended before the phase under test)."""
+    missing = [a for a in fake.script.actions if a.used == 0]
+    if not missing:
+        return
+    side = "sent" if hasattr(fake, "charge") else "received"
+    what = "; ".join(f"{a.match}{f' #{a.nth}' if a.nth else ''} was never {side}" for a in missing)
+    if s is None:
+        s = _last_session(fake)
+    raise Inconclusive(f"the phase under test was not reached: {what}" + (f" ({_ended(s)})" if s is not None else ""))
+
+
+def _last_session(fake: Any) -> Any:
+    role = getattr(fake, "server", None) or getattr(fake, "client", None)
+    sessions = getattr(role, "sessions", None) or []
+    return sessions[-1] if sessions else None
+
+
+def _ended(s: Any) -> str:
+    names = s.names() if hasattr(s, "names") else []
+    return f"the session ended: {s.end_reason or 'no reason recorded'}; last requests {names[-4:]}"
+
+
+def _waited(secc: Any, s: Any, since: Any, timer: str, what: str, request: str | None = None) -> None:
+    """INCONCLUSIVE when the EV gave up sooner after ``since`` than the timer under test allows (less its
+    tolerance): it did not wait, so the case cannot show that it stops when the timeout has run."""
+    if since is None or s.family is None:
+        return
+    from . import family as fam
+    timers = secc.server.timers
+    if timer == "ongoing":
+        base = fam.base(request or "")
+        limit = secc.server._ongoing_limit(s.family, base)
+        tol = secc.server._ongoing_tolerance(s.family, base, limit)
+    else:
+        base = fam.base(since.name or "")
+        limit = timers.value(s.family, timer, base)
+        tol = timers.tolerance(s.family, timer, base, limit=limit)
+    later = [f for f in s.requests if f.t_ns > since.t_ns and f.name != since.name]
+    end_ns = later[0].t_ns if later else (s.closed_ns or 0)
+    if not end_ns:
+        return
+    gave_up = (end_ns - since.t_ns) / 1e9
+    if gave_up < limit - tol:
+        raise Inconclusive(f"the EV stopped {gave_up:.2f} s after {what}, before the {limit:g} s timeout this case "
+                           f"is about (tolerance {tol:g} s): it did not wait, so its timeout is not shown")
 
 
 def open_meta(fake: Any, s: Any) -> dict[str, Any]:
@@ -148,7 +270,6 @@ def open_meta(fake: Any, s: Any) -> dict[str, Any]:
 def ev_pnc(evcc: Any) -> Any:
     """The fake EVCC's Plug & Charge side (pnc.EvPnc): per-test knobs tamper, unsigned, wrong_challenge, install,
     contract. Inconclusive without PnC material (PICS PnC and a test PKI)."""
-    from ..verdict import Inconclusive
     pnc = getattr(evcc, "pnc", None)
     if pnc is None or pnc.contract is None:
         raise Inconclusive("this test needs Plug & Charge material: PICS PnC and tls_material = \"generated\" (or "

@@ -6,6 +6,10 @@
 one message's. The reference devices' profiles shorten the long timers (60 s sequence timeout, 40 s cable
 check) so that the suites stay fast; a vendor's profile normally overrides nothing, and its device is held to
 the standard's values.
+
+Every watch that judges a device against a timer allows :meth:`Timers.tolerance` beyond it (``tolerance_s`` /
+``tolerance_rel`` beside the value in the budget file): a device exactly at a limit is not late. A profile may
+override one with ``"<kind>.tolerance" = seconds`` in ``[pixit.timers]``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ FALLBACK: dict[str, dict[str, float]] = {
     "secc_sequence_timeout": {"iso-2": 60.0},
     "termination": {"din": 5.0, "iso-2": 5.0, "iso-20": 5.0},  # test system: TCP termination watch
 }
+DEFAULT_TOLERANCE = (0.002, 0.02)  # (seconds, fraction of the limit) where a budget names none
 
 
 class Timers:
@@ -59,6 +64,34 @@ class Timers:
         if default is None:
             raise KeyError(f"no timer {kind} for {family}")
         return float(default)
+
+    def tolerance(self, family: str, kind: str, message: str | None = None, *, limit: float | None = None,
+                  watch: str = "") -> float:
+        """Seconds a watch on timer ``kind`` allows beyond its limit: max(tolerance_s, tolerance_rel * limit) from
+        the budget file (``watch="close"`` reads ``close_tolerance_*``); ``limit`` defaults to :meth:`value`."""
+        key = f"{kind}.{watch + '_' if watch else ''}tolerance"
+        if key in self.overrides:
+            return self.overrides[key]
+        extra: dict[str, Any] = {}
+        for fam in (family, BORROW.get(family)):
+            if fam is None:
+                continue
+            try:
+                extra = self.budgets.timing("iso15118", f"{PREFIX.get(fam, fam)}_{kind}").extra
+            except KeyError:
+                continue
+            break
+        pre = f"{watch}_" if watch else ""
+        abs_s = float(extra.get(f"{pre}tolerance_s", DEFAULT_TOLERANCE[0]))
+        rel = float(extra.get(f"{pre}tolerance_rel", DEFAULT_TOLERANCE[1]))
+        if limit is None:
+            limit = self.value(family, kind, message)
+        return max(abs_s, rel * limit)
+
+    def with_tolerance(self, family: str, kind: str, message: str | None = None) -> float:
+        """The limit a watch on timer ``kind`` applies: its value plus its tolerance."""
+        v = self.value(family, kind, message)
+        return v + self.tolerance(family, kind, message, limit=v)
 
     def phase(self, family: str, phase: str, side: str = "evcc") -> float:
         """Whole-phase budgets: ``cablecheck_loop`` / ``precharge_loop``; side evcc = the EV's timeout, secc =
