@@ -180,6 +180,10 @@ REGISTRY: tuple[Key, ...] = (
     _k("sdp_bind", "EV under test: the address the fake SECC answers SDP on", V2G, "::"),
     _k("secc_address", "EV under test: the address the fake SECC serves V2G on (an address of the EV's interface)",
        V2G, "::1"),
+    _k("secc_port", "EV under test: the TCP port the fake SECC serves V2G on and announces in its SDP answer (0: a "
+       "free port picked from secc_port_range)", V2G, 0),
+    _k("secc_port_range", "EV under test: where the fake SECC picks its TCP port, \"low-high\" (the dynamic range "
+       "ISO 15118-2 §7.10.1.2 asks for)", V2G, "49152-65535"),
     _k("session_wait", "EV under test: how long a case waits for the EV's session after plug_in", V2G, 60, "s"),
     _k("tls", "the fake EVCC asks for TLS (EVSE under test)", V2G, False),
     _k("timers", "a table overriding timers by name (`[pixit.timers]`; names in schemas/budgets/iso15118.toml and "
