@@ -71,3 +71,29 @@ def test_external_station_through_command_adapter(tmp_path: Path) -> None:
     finally:
         station.terminate()
         station.wait(10)
+
+
+# A slice of the 2.0.1 suite: boot, variables, the transaction points a case asks for, remote control, meter values.
+SLICE_201 = ("test_TC_B_01_CS or test_TC_B_07_CS or test_TC_B_39_CS or test_TC_E_03_CS or test_TC_E_04_CS or "
+             "test_TC_F_08_CS or test_TC_J_09_CS or test_TC_VGI_RPC_05_CS")
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the example profile's commands use curl")
+def test_external_201_station_switched_on_by_the_run(tmp_path: Path) -> None:
+    """profiles/external-station-201.toml as shipped (only its hook port changed): the station starts switched
+    off, the run's power_on brings it up, and the cases pass through the command adapter."""
+    csms_port, hook_port = free_port(), free_port()
+    prof = tmp_path / "external.toml"
+    prof.write_text((ROOT / "profiles/external-station-201.toml").read_text().replace("8767", str(hook_port)))
+    station = subprocess.Popen([sys.executable, "-m", "vgitest.cli", "station", "--version", "2.0.1",
+                                "--csms-url", f"ws://127.0.0.1:{csms_port}/ocpp", "--identity", "VGI-EXT-201",
+                                "--password", "vgitest-ext201-basic-auth", "--hook-port", str(hook_port),
+                                "--param", "heartbeat_interval=2", "--param", "meter_sample_interval=1",
+                                "--powered-off"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_hook(station, hook_port)
+        verdicts = run_suite(tmp_path, "suites/ocpp201", prof, csms_port, "-k", SLICE_201)
+        assert len(verdicts) == 8 and set(verdicts.values()) == {"PASS"}, verdicts
+    finally:
+        station.terminate()
+        station.wait(10)

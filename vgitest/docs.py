@@ -53,8 +53,13 @@ def adapters_md() -> str:
     return markdown()
 
 
+def pics_md() -> str:
+    from .picsdocs import pics_md as markdown
+    return markdown()
+
+
 GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md, "docs/pixit.md": pixit_md,
-             "docs/adapters.md": adapters_md}
+             "docs/adapters.md": adapters_md, "docs/pics.md": pics_md}
 
 
 def main() -> int:

@@ -27,6 +27,14 @@ class Variable:
     connector: int | None = None
     minimum: int | None = None
 
+    def __post_init__(self) -> None:
+        # a PIXIT number may arrive as 1.0: an integer variable still reads "1" (a value of its data type)
+        if self.data_type == "integer" and isinstance(self.value, str):
+            try:
+                self.value = str(int(float(self.value)))
+            except ValueError:
+                pass
+
     def current(self) -> str:
         return self.value() if callable(self.value) else self.value
 
