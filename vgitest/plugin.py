@@ -5,7 +5,6 @@ It is a thin layer: the fake peers, checks and evidence writers work without pyt
 
 from __future__ import annotations
 
-import collections
 import re
 import time
 from pathlib import Path
@@ -116,47 +115,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                           Path(allure_dir), run.settings.run_name)
 
 
-# What the console shows for each verdict: (category in the final count line, progress letter, word with -v).
-_STATUS = {"pass": ("passed", ".", "PASS"), "non-strict": ("non_strict", "w", "NON_STRICT"),
-           "informational": ("informational", "i", "INFORMATIONAL"),
-           "not-applicable": ("not_applicable", "n", "NOT_APPLICABLE"),
-           "inconclusive": ("inconclusive", "I", "INCONCLUSIVE"), "fail": ("failed", "F", "FAIL"),
-           "error": ("error", "E", "ERROR")}
-
-
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
-    """The verdict word on the console instead of pytest's outcome letter (an INCONCLUSIVE case is not a harness
-    error `E`, a NOT_APPLICABLE case not a plain skip `s`)."""
-    if report.when == "teardown" or (report.when == "setup" and report.passed):
-        return None
-    verdict = dict(report.user_properties).get("verdict")
-    return _STATUS.get(verdict) if isinstance(verdict, str) else None
+    from .evidence.console import teststatus
+    return teststatus(report)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """The run's verdict counts, then one line per case that did not PASS (its verdict, case id and why: the rule
-    ids, or what was not reached), NOT_APPLICABLE ones grouped by reason, so a vendor reads the outcome without
-    opening a report."""
     run = config.stash.get(RUN, None)
-    if run is None or run.profile is None or not run.results:
-        return
-    counts = ", ".join(f"{v}={n}" for v, n in sorted(collections.Counter(r["verdict"] for r in run.results).items()))
-    terminalreporter.section("vgitest verdicts")
-    terminalreporter.write_line(f"{run.settings.run_name}: {counts}  ->  {run.run_dir}")
-    not_applicable: dict[str, int] = collections.Counter((r.get("message") or "").strip().splitlines()[0][:160]
-                                                         for r in run.results if r["verdict"] == "NOT_APPLICABLE"
-                                                         and r.get("message"))
-    for why, n in sorted(not_applicable.items()):
-        terminalreporter.write_line(f"{'NOT_APPLICABLE':<14} {n} case(s): {why.removeprefix('NOT_APPLICABLE: ')}")
-    for r in run.results:
-        if r["verdict"] in ("PASS", "NOT_APPLICABLE"):
-            continue
-        rules = ",".join(sorted({f["rule"] for f in r["findings"] if f["severity"] != "info"})
-                         or sorted({f["rule"] for f in r["findings"]}))
-        message = (r.get("message") or "").strip().splitlines()
-        why = rules or (message[0][:160] if message else "")
-        case = f" [{r['case']}]" if r.get("case") else ""
-        terminalreporter.write_line(f"{r['verdict']:<14} {r['test']}{case}{': ' + why if why else ''}")
+    if run is not None and run.profile is not None and run.results:
+        from .evidence.console import write_verdicts
+        write_verdicts(terminalreporter, run.settings.run_name, run.run_dir, run.results)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
