@@ -221,12 +221,9 @@ def _begin_body(item: pytest.Item) -> None:
         _open_window(rec, run.peer)
     window = rec["window"]
     window.body_start = window.mark()
-    sessions = list(getattr(run.peer, "sessions", {}).values())  # the fake CSMS's station sessions
-    if getattr(run.peer, "session", None) is not None:  # the VEN or DER client session of a fake VTN / 2030.5 server
-        sessions.append(run.peer.session)
-    for session in sessions:
-        if isinstance(getattr(session, "cursor", None), int):
-            session.cursor = max(session.cursor, window.body_start[0])
+    begin_body = getattr(run.peer, "begin_body", None)  # peers whose waits keep a cursor (CSMS, VTN, 2030.5)
+    if begin_body is not None:
+        begin_body(window.body_start[0])
 
 
 def _evaluate(item: pytest.Item) -> tuple[Verdict, list[Finding]]:

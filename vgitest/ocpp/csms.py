@@ -427,6 +427,12 @@ class FakeCsms:
                            ssl=self.ssl_context, ping_interval=None, max_size=2 ** 22, compression=None,
                            extensions=[_DEFLATE_NO_TAKEOVER], logger=log)
 
+    def begin_body(self, index: int) -> None:
+        """A case's body starts at trace `index`: the waits of every station session look from there on (a message
+        of the preamble does not satisfy what the body waits for)."""
+        for session in self.sessions.values():
+            session.cursor = max(session.cursor, index)
+
     def stop(self) -> None:
         if self.loop is None:
             return

@@ -314,6 +314,10 @@ class FakeVtn:
         self._transports.add(transport)
         return wire
 
+    def begin_body(self, index: int) -> None:
+        """A case's body starts at trace `index`: the VEN session's waits look from there on."""
+        self.session.cursor = max(self.session.cursor, index)
+
     def stop(self) -> None:
         if self.loop is None:
             return

@@ -334,6 +334,10 @@ class FakeSep2Server:
         self.trace.append(Frame(t, w, Direction.IN, "sep2", "2030.5", "tls", "TLS", "(handshake refused)",
                                 meta={"tls_error": tlsutil.describe_handshake_error(exc), "error": str(exc)}))
 
+    def begin_body(self, index: int) -> None:
+        """A case's body starts at trace `index`: the client session's waits look from there on."""
+        self.session.cursor = max(self.session.cursor, index)
+
     def stop(self) -> None:
         if self.loop is None:
             return
