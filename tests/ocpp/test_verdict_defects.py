@@ -330,3 +330,26 @@ def test_booted_gives_up_a_transaction_the_station_no_longer_knows(csms: FakeCsm
         states_v201.booted(st, dut, Profile())
     finally:
         raw.close()
+
+
+# --- every timing watch has a documented tolerance --------------------------------------------------------------
+@pytest.mark.parametrize("late_by, timed_out", [(0.25, False), (1.0, True)])
+def test_the_response_timeout_is_judged_with_the_tolerance(late_by: float, timed_out: bool) -> None:
+    """A station that answers just after the response timeout but within the tolerance is on time (a device at
+    the limit is not late); one beyond the tolerance is OCPPJ-RESPONSE-TIMEOUT."""
+    budgets = Budgets.load().override("ocpp", "response_timeout", value_s=0.5).override("ocpp", "tolerance",
+                                                                                       value_s=0.5)
+    with FakeCsms(port=0, connect_timeout=3.0, budgets=budgets) as csms:
+        raw = RawStation(csms, "1.6", {})
+        raw.answers["ClearCache"] = lambda p: (time.sleep(0.5 + late_by), {"status": "Accepted"})[1]
+        try:
+            raw.connect()
+            st = csms.wait_for_station("CS1", timeout=3)
+            if timed_out:
+                with pytest.raises(NonConformance) as err:
+                    st.call("ClearCache", {})
+                assert [f.rule_id for f in err.value.findings] == [r.RESPONSE_TIMEOUT]
+            else:
+                assert st.call("ClearCache", {}) == {"status": "Accepted"}
+        finally:
+            raw.close()

@@ -175,6 +175,8 @@ class StationSession(Verdicts):
         self.overrides: dict[str, tuple[Any, bool]] = {}
         self.forbidden: dict[str, str] = {}
         self.dut_call_timeout_s = csms.budgets.timing("ocpp", "response_timeout").value_s or 30.0
+        # an answer up to the response timeout plus this tolerance is on time (schemas/budgets/ocpp.toml)
+        self.response_tolerance_s = csms.budgets.timing("ocpp", "tolerance").value_s or 0.0
         self.latencies_ns: list[int] = []
         self.cursor = 0
         self._connected = asyncio.Event()  # loop-side
@@ -304,8 +306,9 @@ class StationSession(Verdicts):
 
     def call_frame(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True,
                    negative: str | None = None) -> Frame:
-        """Send a CALL and return the station's answer frame (CALLRESULT or CALLERROR)."""
-        timeout = self.dut_call_timeout_s if timeout is None else timeout
+        """Send a CALL and return the station's answer frame (CALLRESULT or CALLERROR). Without an explicit
+        `timeout` the station has the response timeout plus the tolerance (schemas/budgets/ocpp.toml)."""
+        timeout = self.dut_call_timeout_s + self.response_tolerance_s if timeout is None else timeout
         if validate:
             self._check_own(action, payload)
         forbidden = csms_may_not_send(self.version or "", self.registration, action)
