@@ -28,12 +28,15 @@ class Variable:
     minimum: int | None = None
 
     def __post_init__(self) -> None:
-        # a PIXIT number may arrive as 1.0: an integer variable still reads "1" (a value of its data type)
+        # a PIXIT number may arrive as 1.0: an integer variable still reads "1" (a value of its data type); a
+        # fraction (the unit tests' sub-second intervals) stays as given
         if self.data_type == "integer" and isinstance(self.value, str):
             try:
-                self.value = str(int(float(self.value)))
+                number = float(self.value)
             except ValueError:
-                pass
+                return
+            if number.is_integer():
+                self.value = str(int(number))
 
     def current(self) -> str:
         return self.value() if callable(self.value) else self.value
