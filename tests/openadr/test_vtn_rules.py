@@ -266,6 +266,47 @@ def test_polls_too_close_together(vtn: FakeVtn) -> None:
     assert trace_rules(vtn) == [r.POLL_TOO_OFTEN]
 
 
+def test_a_poll_at_the_edge_of_the_tolerance_is_not_too_often(vtn: FakeVtn) -> None:
+    """The watch's tolerance: a poll exactly `freq - tolerance` after the previous one is not early (the check
+    compares the arrival times of the two requests; budgets give 2 s - 1 s here)."""
+    from vgitest.trace import Direction
+    ven = register(vtn)
+    send(vtn, "oadrPoll", m.poll(ven))
+    send(vtn, "oadrPoll", m.poll(ven))
+    frames = list(vtn.trace)
+    polls = [f for f in frames if f.direction is Direction.IN and f.name == "oadrPoll"]
+    polls[1].t_ns = polls[0].t_ns + 1_000_000_000  # 2 s granted, 1 s tolerance: at the limit
+    assert [f.rule_id for f in checks.poll_cadence(frames, 0, Budgets.load())] == []
+    polls[1].t_ns -= 1_000_000  # 1 ms earlier: too often
+    assert [f.rule_id for f in checks.poll_cadence(frames, 0, Budgets.load())] == [r.POLL_TOO_OFTEN]
+
+
+@provokes(r.POLL_DRAIN)
+def test_a_poll_right_after_a_poll_that_carried_a_payload_is_not_a_failure(vtn: FakeVtn) -> None:
+    """pyoadr-ven drains the VTN's queue: a poll answered with a payload is followed at once by another poll.
+    2.0b hands a queue out one payload per poll answer and tells the VEN nothing of what is left, so that poll
+    is no FAIL; it is reported (OADR-POLL-DRAIN, warn) because the schema's cadence is read literally by some."""
+    ven = register(vtn)
+    send(vtn, "oadrPoll", m.poll(ven))  # the first poll: answered empty
+    time.sleep(2.1)
+    _deliver(vtn, ven, "always")  # a poll answered with oadrDistributeEvent
+    send(vtn, "oadrCreatedEvent", m.created_event(ven, [m.event_response("EV-1", 0, "optIn", "DIST-1")]))
+    send(vtn, "oadrPoll", m.poll(ven))  # drains at once: answered empty
+    found = checks.run_all(list(vtn.trace), 0, Budgets.load())
+    assert [f.rule_id for f in found] == [r.POLL_DRAIN]
+    assert found[0].severity.value == "warn"
+
+
+def test_polling_again_after_an_empty_answer_is_too_often_even_after_a_drain(vtn: FakeVtn) -> None:
+    """The drain ends with the first poll answered empty: a poll right after that one is too often."""
+    ven = register(vtn)
+    _deliver(vtn, ven, "never")
+    send(vtn, "oadrPoll", m.poll(ven))  # drain: answered empty
+    send(vtn, "oadrPoll", m.poll(ven))  # nothing was left: too often
+    assert [f.rule_id for f in checks.run_all(list(vtn.trace), 0, Budgets.load())] == [r.POLL_DRAIN,
+                                                                                       r.POLL_TOO_OFTEN]
+
+
 def _deliver(vtn: FakeVtn, ven: str, response_required: str, event_id: str = "EV-1") -> dict:
     import datetime as dt
     ev = m.event(event_id, start=dt.datetime.now(dt.timezone.utc), signals=[m.signal([m.interval(0, 60, 1)])],
