@@ -683,3 +683,17 @@ def test_a_hostile_signature_costs_a_finding_not_the_vtn(tls_vtn: FakeVtn, test_
     assert rules_on(tls_vtn) == [r.SIGNATURE]
     _, good = signed_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), test_pki)
     assert code_of(good) == "200"
+
+
+def test_the_vens_latest_report_registration_replaces_its_earlier_reports(vtn: FakeVtn) -> None:
+    """A VEN that starts afresh (openleadr names its reports with new UUIDs on every start) registers a new set of
+    reports; the VTN must offer tests only those, or a test asks for a report the VEN no longer has (and blames
+    the VEN when no data comes)."""
+    ven = register(vtn)
+    desc = m.report_description("rid-1", "usage", item=m.real_power(), min_period_s=10)
+    send(vtn, "oadrRegisterReport", m.register_report([m.metadata_report([desc], specifier_id="OLD-SPEC")], ven))
+    ven = register(vtn)  # the VEN restarted and registered anew
+    send(vtn, "oadrRegisterReport", m.register_report([m.metadata_report([desc], specifier_id="NEW-SPEC")], ven))
+    assert list(vtn.state.reports) == ["NEW-SPEC"]
+    assert {str(q["reportSpecifier"]["reportSpecifierID"]) for q in vtn.state.report_requests.values()} == \
+        {"NEW-SPEC"}
