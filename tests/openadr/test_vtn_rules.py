@@ -697,3 +697,20 @@ def test_the_vens_latest_report_registration_replaces_its_earlier_reports(vtn: F
     assert list(vtn.state.reports) == ["NEW-SPEC"]
     assert {str(q["reportSpecifier"]["reportSpecifierID"]) for q in vtn.state.report_requests.values()} == \
         {"NEW-SPEC"}
+
+
+def test_report_data_the_check_cannot_read_is_a_schema_finding_not_a_wrong_rid(vtn: FakeVtn) -> None:
+    """pyoadr-ven writes oadrReportPayload in the ei namespace: the payload is schema-invalid (OADR-SCHEMA, a
+    warning under --vgi-lenient), but its rID is the one requested. The rID check must not turn an element it
+    cannot read into 'data for rID None' (a FAIL for a defect the schema check already reports)."""
+    import datetime as dt
+    ven = register(vtn)
+    rr = _register_reports(vtn, ven)["reportRequestID"]
+    now = dt.datetime.now(dt.timezone.utc)
+    rep = m.data_report([m.report_interval(now, 10, "rid-1", 5.0, 0)], report_request_id=rr, specifier_id="SPEC-1")
+    raw = codec.encode("oadrUpdateReport", m.update_report([rep], ven))
+    raw = raw.replace(b"<oadrReportPayload>", b"<ei:oadrReportPayload>").replace(b"</oadrReportPayload>",
+                                                                               b"</ei:oadrReportPayload>")
+    post(vtn, "EiReport", raw)
+    assert r.SCHEMA in rules_on(vtn, "oadrUpdateReport")
+    assert trace_rules(vtn) == []

@@ -211,7 +211,9 @@ def reports(frames: list[Frame], start: int) -> list[Finding]:
                 out.append(Finding.of(r.REPORT_AFTER_CANCEL, f"report {rr} was sent after the VEN acknowledged its "
                                       "cancellation", f.index))
             for interval in as_list(find(rep, "intervals/ei:interval")):
-                rid = str(find(interval, "oadrReportPayload/rID"))
+                rid = find(interval, "oadrReportPayload/rID")
+                if not isinstance(rid, str):
+                    continue  # no readable rID: a schema defect, which the schema check reports on the frame
                 if rid not in requested[rr]:
                     out.append(Finding.of(r.REPORT_RID, f"report {rr} has data for rID {rid!r}; the request asked for "
                                           f"{sorted(requested[rr])}", f.index))
