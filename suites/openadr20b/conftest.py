@@ -40,3 +40,16 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
             from vgitest.openadr.states import quiet
             from vgitest.plugin import RUN
             quiet(ven, item.config.stash[RUN].require_profile())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _idle_before_the_first_test(vgi_run: Any, vgi_profile: Any) -> None:
+    """The VEN is switched on when the first test sets up (session fixtures come first): let its power-on
+    registration run to its end before the first test's frames begin, or the first test's window would start
+    somewhere inside that registration, depending on timing."""
+    if str(vgi_profile.dut.get("protocol", "")) != "openadr":
+        return
+    from vgitest.openadr.states import started
+    session = vgi_run.ensure_vtn().session
+    vgi_run.ensure_dut()
+    started(session, vgi_profile)

@@ -80,3 +80,19 @@ def test_quiet_is_bounded_when_the_ven_goes_silent(oadr_schema_dir: object) -> N
         assert time.monotonic() - t0 < 2 * 1 + 1 + 0.5  # 2 poll periods + message_wait
     finally:
         vtn.stop()
+
+
+def test_the_first_test_starts_after_the_vens_power_on_registration(tmp_path: Path) -> None:
+    """The VEN is switched on while the first test sets up; its own registration is not that test's business. The
+    first test's frames begin once the VEN registered by itself and went idle (with a VEN that takes a moment to
+    start, such as pyoadr-ven in its own process, they used to begin somewhere inside that registration)."""
+    import json
+
+    from tests.interop.oracle import ROOT, run_suite
+    results = run_suite("suites/openadr20b", ROOT / "profiles" / "reference-ven-20b.toml", tmp_path, "first",
+                        ["test_E1_1010_TH_VTN_1"], timeout=120)
+    assert [r["verdict"] for r in results] == ["PASS"]
+    frames = [json.loads(line) for line in
+              (tmp_path / "first" / "tests" / "test_E1_1010_TH_VTN_1" / "frames.jsonl").read_text().splitlines()]
+    names = {f["name"] for f in frames}
+    assert not names & {"oadrQueryRegistration", "oadrCreatePartyRegistration", "oadrRegisterReport"}, names

@@ -119,6 +119,12 @@ def quiet(ven: VenSession, profile: Any) -> bool:
     return False
 
 
+def started(ven: VenSession, profile: Any) -> bool:
+    """After the VEN was switched on: wait (bounded by register_wait, no finding) until it registered by itself,
+    then until it is idle (:func:`quiet`). A VEN that does not register is left to the tests that judge that."""
+    return _until(lambda: ven.registered, wait_s(profile, "register_wait", 15)) and quiet(ven, profile)
+
+
 def _polled_after_registration(ven: VenSession, reports: bool) -> bool:
     frames = list(ven.vtn.trace)
     reg = max((f.index for f in frames if f.direction is Direction.IN and f.name == "oadrCreatePartyRegistration"),
