@@ -36,4 +36,4 @@ bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .hypothesis $(STATION_JS)/node_modules
+	rm -rf $(VENV) reports .pytest_cache .hypothesis .oracle-venvs $(STATION_JS)/node_modules

@@ -8,6 +8,7 @@ import pytest
 from vgitest.openadr import messages as m
 from vgitest.openadr import rules as r
 from vgitest.openadr.codec import as_list, find
+from vgitest.trace import Direction
 from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("openadr", "2.0b")
@@ -55,29 +56,64 @@ def test_R1_3020_TH_VTN_1(registered_ven, t) -> None:
 
 @pytest.mark.vgi_case("R1_3030_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
 def test_R1_3030_TH_VTN_1(registered_ven, t) -> None:
-    """Updates of a requested report keep coming at about the requested report-back interval."""
+    """Updates of a requested report keep coming at about the requested report-back interval. Precondition: the
+    VEN reports something since it registered (a VEN that never starts a report is judged by R1_3010)."""
     ven = registered_ven
-    ids = list(ven.state.report_requests)
-    if not ids:
+    if not ven.state.report_requests:
         raise Inconclusive("no report request is running (precondition): the VEN registered no telemetry report")
-    first = ven.expect("oadrUpdateReport", t.wait, fresh=True)
+    first = _first_update_since_registration(ven, t)
     rr = str(as_list(first.body.get("oadrReport"))[0].get("reportRequestID"))
+    ven.cursor = first.index + 1
     ven.expect("oadrUpdateReport", t.wait, _updates_for(rr))  # the same report again
 
 
 @pytest.mark.vgi_case("R1_3040_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))
 def test_R1_3040_TH_VTN_1(registered_ven, t) -> None:
-    """The VTN cancels the running reports (reportToFollow false): the VEN confirms with oadrCanceledReport
-    and sends no more updates for them."""
+    """The VTN cancels a running report (reportToFollow false): the VEN confirms with oadrCanceledReport and
+    sends no more updates for it. The report is one this test requests and cancels by itself, so the case does
+    not depend on what earlier tests left running; a VEN that does not start it leaves the case INCONCLUSIVE
+    (R1_3020 judges that)."""
     ven = registered_ven
-    ids = list(ven.state.report_requests)
-    if not ids:
-        raise Inconclusive("no report request is running (precondition): the VEN registered no telemetry report")
-    ven.expect("oadrUpdateReport", t.wait, fresh=True)
-    ven.queue("oadrCancelReport", m.cancel_report(ids, report_to_follow=False, ven_id=ven.ven_id))
+    if not ven.state.reports:
+        raise Inconclusive("the VTN holds no registered report of this VEN (precondition)")
+    spec, report = next(iter(ven.state.reports.items()))
+    rids = [str(d.get("rID")) for d in as_list(report.get("oadrReportDescription"))]
+    req = m.report_request(m.new_id("RR"), spec, rids, granularity_s=t.poll, report_back_s=t.poll)
+    _running(ven, t, req)
+    ven.queue("oadrCancelReport", m.cancel_report([req["reportRequestID"]], report_to_follow=False,
+                                                  ven_id=ven.ven_id))
     ven.wait_delivered(t.wait)
     ven.expect("oadrCanceledReport", t.wait)
-    ven.expect_none("oadrUpdateReport", t.quiet)
+    ven.expect_none("oadrUpdateReport", t.quiet, _updates_for(req["reportRequestID"]))
+
+
+def _first_update_since_registration(ven, t):  # noqa: ANN001, ANN202
+    """The VEN's first oadrUpdateReport since its latest registration (waited for, bounded); INCONCLUSIVE if it
+    sends none: the case is about a report that runs, and R1_3010 judges a VEN that starts none."""
+    frames = list(ven.vtn.trace)
+    reg = max((f.index for f in frames if f.direction is Direction.IN and f.name == "oadrCreatePartyRegistration"),
+              default=0)
+    first = ven.vtn.trace.wait_for(lambda f: f.direction is Direction.IN and f.name == "oadrUpdateReport", reg,
+                                   t.wait)
+    if first is None:
+        raise Inconclusive("no report is running (precondition): the VEN has sent no oadrUpdateReport since it "
+                           f"registered, although the VTN requested {sorted(ven.state.report_requests)}")
+    return first
+
+
+def _running(ven, t, req: dict) -> None:  # noqa: ANN001
+    """Precondition of a case about a running report: the VTN requests `req` on the next poll and the VEN
+    reports it. Waited for without judging (no finding): a VEN that does not is judged by R1_3020."""
+    start = len(ven.vtn.trace)
+    ven.cursor = start
+    ven.queue("oadrCreateReport", m.create_report([req], ven.ven_id))
+    ven.wait_delivered(t.wait)
+    update = ven.vtn.trace.wait_for(lambda f: f.direction is Direction.IN and f.name == "oadrUpdateReport"
+                                    and _updates_for(req["reportRequestID"])(f.body), start, 2 * t.wait)
+    if update is None:
+        raise Inconclusive(f"report request {req['reportRequestID']} did not start (precondition): the VEN sent no "
+                           f"oadrUpdateReport for it within {2 * t.wait:g} s")
+    ven.cursor = update.index + 1
 
 
 @pytest.mark.vgi_case("R1_3050_TH_VTN_1", feature="Reports", requires=("HttpPull", "Reports"))

@@ -1,15 +1,21 @@
 """Interoperability: a VEN built on the `openleadr` library (an independent 2.0b implementation) against the
 fake VTN. It registers, registers its reports, polls, receives and answers an event, opts out, and reports;
-every exchange is validated and checked like a DUT's, and any finding is shown."""
+every exchange is validated and checked like a DUT's, and any finding is shown.
+
+The same library is also a standing oracle of the suite: suites/openadr20b run against it as the DUT
+(tests/interop/openleadr_ven.py) must give the verdicts reviewed in tests/interop/expected/openleadr-ven.toml
+(the slice in `make test`, every row with --oracle-full)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from tests.interop.oracle import Table, compare, run_suite
 from vgitest.budgets import Budgets
 from vgitest.loop import BackgroundLoop
 from vgitest.openadr import checks, messages as m
@@ -175,3 +181,15 @@ def test_a_signing_openleadr_ven_over_tls_has_no_findings(signed_world) -> None:
     assert all(v.get("verified") and v.get("authenticated") for v in verdicts), verdicts
     assert len({v["nonce"] for v in verdicts}) == len(verdicts)
     assert fails(vtn) == []
+
+
+# --- the suite with the openleadr VEN as its DUT, against the reviewed verdicts -----------------------------------
+ORACLE_PROFILE = Path(__file__).resolve().parent / "profiles" / "openleadr-ven.toml"
+
+
+def test_the_suite_gives_the_openleadr_ven_the_reviewed_verdicts(oadr_schema_dir: object, tmp_path: Path) -> None:
+    table = Table.load("openleadr-ven")
+    rows = [e.test for e in table.selected()]
+    results = run_suite(table.suite, ORACLE_PROFILE, tmp_path, "openleadr-ven", rows, timeout=900)
+    problems = compare(table, results, rows)
+    assert not problems, "\n".join(problems) + f"\n(evidence: {tmp_path / 'openleadr-ven'})"

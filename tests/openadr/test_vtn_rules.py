@@ -266,6 +266,47 @@ def test_polls_too_close_together(vtn: FakeVtn) -> None:
     assert trace_rules(vtn) == [r.POLL_TOO_OFTEN]
 
 
+def test_a_poll_at_the_edge_of_the_tolerance_is_not_too_often(vtn: FakeVtn) -> None:
+    """The watch's tolerance: a poll exactly `freq - tolerance` after the previous one is not early (the check
+    compares the arrival times of the two requests; budgets give 2 s - 1 s here)."""
+    from vgitest.trace import Direction
+    ven = register(vtn)
+    send(vtn, "oadrPoll", m.poll(ven))
+    send(vtn, "oadrPoll", m.poll(ven))
+    frames = list(vtn.trace)
+    polls = [f for f in frames if f.direction is Direction.IN and f.name == "oadrPoll"]
+    polls[1].t_ns = polls[0].t_ns + 1_000_000_000  # 2 s granted, 1 s tolerance: at the limit
+    assert [f.rule_id for f in checks.poll_cadence(frames, 0, Budgets.load())] == []
+    polls[1].t_ns -= 1_000_000  # 1 ms earlier: too often
+    assert [f.rule_id for f in checks.poll_cadence(frames, 0, Budgets.load())] == [r.POLL_TOO_OFTEN]
+
+
+@provokes(r.POLL_DRAIN)
+def test_a_poll_right_after_a_poll_that_carried_a_payload_is_not_a_failure(vtn: FakeVtn) -> None:
+    """pyoadr-ven drains the VTN's queue: a poll answered with a payload is followed at once by another poll.
+    2.0b hands a queue out one payload per poll answer and tells the VEN nothing of what is left, so that poll
+    is no FAIL; it is reported (OADR-POLL-DRAIN, warn) because the schema's cadence is read literally by some."""
+    ven = register(vtn)
+    send(vtn, "oadrPoll", m.poll(ven))  # the first poll: answered empty
+    time.sleep(2.1)
+    _deliver(vtn, ven, "always")  # a poll answered with oadrDistributeEvent
+    send(vtn, "oadrCreatedEvent", m.created_event(ven, [m.event_response("EV-1", 0, "optIn", "DIST-1")]))
+    send(vtn, "oadrPoll", m.poll(ven))  # drains at once: answered empty
+    found = checks.run_all(list(vtn.trace), 0, Budgets.load())
+    assert [f.rule_id for f in found] == [r.POLL_DRAIN]
+    assert found[0].severity.value == "warn"
+
+
+def test_polling_again_after_an_empty_answer_is_too_often_even_after_a_drain(vtn: FakeVtn) -> None:
+    """The drain ends with the first poll answered empty: a poll right after that one is too often."""
+    ven = register(vtn)
+    _deliver(vtn, ven, "never")
+    send(vtn, "oadrPoll", m.poll(ven))  # drain: answered empty
+    send(vtn, "oadrPoll", m.poll(ven))  # nothing was left: too often
+    assert [f.rule_id for f in checks.run_all(list(vtn.trace), 0, Budgets.load())] == [r.POLL_DRAIN,
+                                                                                       r.POLL_TOO_OFTEN]
+
+
 def _deliver(vtn: FakeVtn, ven: str, response_required: str, event_id: str = "EV-1") -> dict:
     import datetime as dt
     ev = m.event(event_id, start=dt.datetime.now(dt.timezone.utc), signals=[m.signal([m.interval(0, 60, 1)])],
@@ -642,3 +683,34 @@ def test_a_hostile_signature_costs_a_finding_not_the_vtn(tls_vtn: FakeVtn, test_
     assert rules_on(tls_vtn) == [r.SIGNATURE]
     _, good = signed_post(tls_vtn, "oadrQueryRegistration", m.query_registration(), test_pki)
     assert code_of(good) == "200"
+
+
+def test_the_vens_latest_report_registration_replaces_its_earlier_reports(vtn: FakeVtn) -> None:
+    """A VEN that starts afresh (openleadr names its reports with new UUIDs on every start) registers a new set of
+    reports; the VTN must offer tests only those, or a test asks for a report the VEN no longer has (and blames
+    the VEN when no data comes)."""
+    ven = register(vtn)
+    desc = m.report_description("rid-1", "usage", item=m.real_power(), min_period_s=10)
+    send(vtn, "oadrRegisterReport", m.register_report([m.metadata_report([desc], specifier_id="OLD-SPEC")], ven))
+    ven = register(vtn)  # the VEN restarted and registered anew
+    send(vtn, "oadrRegisterReport", m.register_report([m.metadata_report([desc], specifier_id="NEW-SPEC")], ven))
+    assert list(vtn.state.reports) == ["NEW-SPEC"]
+    assert {str(q["reportSpecifier"]["reportSpecifierID"]) for q in vtn.state.report_requests.values()} == \
+        {"NEW-SPEC"}
+
+
+def test_report_data_the_check_cannot_read_is_a_schema_finding_not_a_wrong_rid(vtn: FakeVtn) -> None:
+    """pyoadr-ven writes oadrReportPayload in the ei namespace: the payload is schema-invalid (OADR-SCHEMA, a
+    warning under --vgi-lenient), but its rID is the one requested. The rID check must not turn an element it
+    cannot read into 'data for rID None' (a FAIL for a defect the schema check already reports)."""
+    import datetime as dt
+    ven = register(vtn)
+    rr = _register_reports(vtn, ven)["reportRequestID"]
+    now = dt.datetime.now(dt.timezone.utc)
+    rep = m.data_report([m.report_interval(now, 10, "rid-1", 5.0, 0)], report_request_id=rr, specifier_id="SPEC-1")
+    raw = codec.encode("oadrUpdateReport", m.update_report([rep], ven))
+    raw = raw.replace(b"<oadrReportPayload>", b"<ei:oadrReportPayload>").replace(b"</oadrReportPayload>",
+                                                                               b"</ei:oadrReportPayload>")
+    post(vtn, "EiReport", raw)
+    assert r.SCHEMA in rules_on(vtn, "oadrUpdateReport")
+    assert trace_rules(vtn) == []

@@ -53,8 +53,15 @@ def deliveries(frames: list[Frame]) -> list[Delivery]:
 
 
 def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Finding]:
-    """Consecutive polls closer than the requested frequency (minus tolerance), within one registration."""
+    """Consecutive polls of one registration closer than the requested frequency minus the tolerance (a poll
+    exactly at that limit is not early).
+
+    An early poll right after a poll the VTN answered with a payload is the VEN fetching the rest of the VTN's
+    queue (2.0b hands a queue out one payload per poll answer, and an answer says nothing of what is left):
+    OADR-POLL-DRAIN, a warning. Any other early poll, after an empty answer (oadrResponse) or an unanswered
+    poll, is OADR-POLL-TOO-OFTEN."""
     tol = float(budgets.timing("openadr", "tolerance").value_s or 0)
+    answers = {f.correlation: f for f in frames if f.direction is Direction.OUT and f.kind == "RESPONSE"}
     out: list[Finding] = []
     freq: float | None = None
     last: Frame | None = None
@@ -71,9 +78,19 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
             if last is not None and freq is not None and f.index >= start:
                 gap = (f.t_ns - last.t_ns) / 1e9
                 if gap < freq - tol:
-                    out.append(Finding.of(r.POLL_TOO_OFTEN, f"polled {gap:.2f} s after the previous poll; the VTN "
-                                          f"asked for at most one poll per {freq:g} s (tolerance {tol:g} s)",
-                                          f.index, gap_s=round(gap, 3), poll_freq_s=freq))
+                    before = answers.get(last.correlation)
+                    carried = before is not None and before.meta.get("status") == 200 and \
+                        before.name not in (None, "oadrResponse", "(raw)")
+                    limits = f"the VTN asked for at most one poll per {freq:g} s (tolerance {tol:g} s)"
+                    if carried:
+                        out.append(Finding.of(r.POLL_DRAIN, f"polled {gap:.2f} s after the previous poll, whose "
+                                              f"answer carried {before.name}: fetching what else is queued; "
+                                              f"{limits}", f.index, gap_s=round(gap, 3), poll_freq_s=freq))
+                    else:
+                        what = "nothing queued (oadrResponse)" if before is not None else "no answer"
+                        out.append(Finding.of(r.POLL_TOO_OFTEN, f"polled {gap:.2f} s after the previous poll, which "
+                                              f"got {what}; {limits}", f.index, gap_s=round(gap, 3),
+                                              poll_freq_s=freq))
             last = f
     return out
 
@@ -194,7 +211,9 @@ def reports(frames: list[Frame], start: int) -> list[Finding]:
                 out.append(Finding.of(r.REPORT_AFTER_CANCEL, f"report {rr} was sent after the VEN acknowledged its "
                                       "cancellation", f.index))
             for interval in as_list(find(rep, "intervals/ei:interval")):
-                rid = str(find(interval, "oadrReportPayload/rID"))
+                rid = find(interval, "oadrReportPayload/rID")
+                if not isinstance(rid, str):
+                    continue  # no readable rID: a schema defect, which the schema check reports on the frame
                 if rid not in requested[rr]:
                     out.append(Finding.of(r.REPORT_RID, f"report {rr} has data for rID {rid!r}; the request asked for "
                                           f"{sorted(requested[rr])}", f.index))

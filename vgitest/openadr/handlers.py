@@ -185,7 +185,10 @@ def _created_event(state: VtnState, session: Any, frame: Frame, body: dict, rid:
 
 # --- reports ----------------------------------------------------------------------------------------------------
 def _register_report(state: VtnState, session: Any, frame: Frame, body: dict, rid: str) -> tuple[str, dict]:
+    """The VEN's report catalogue: its latest oadrRegisterReport replaces what it registered before (a VEN that
+    restarted may name its reports anew, and a test must only ask for reports the VEN has now)."""
     requests = []
+    state.reports.clear()
     for report in as_list(body.get("oadrReport")):
         spec = str(report.get("reportSpecifierID"))
         state.reports[spec] = report

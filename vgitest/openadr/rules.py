@@ -51,9 +51,19 @@ REG_QUERY_FIRST = R("OADR-REG-QUERY-FIRST", "fail",
                     "2.0b profile §8.1; test case N1_0010; openleadr PR #144", P).id
 
 # Polling (HTTP pull)
+# The cadence watch (checks.poll_cadence) compares the arrival times of two polls of one registration: a poll
+# earlier than oadrRequestedOadrPollFreq minus the budgets' openadr tolerance after the previous one is early; a
+# poll exactly at that limit is not. What the previous poll's answer held decides which rule judges an early one.
 POLL_TOO_OFTEN = R("OADR-POLL-TOO-OFTEN", "fail",
-                   "The VEN polled more often than the oadrRequestedOadrPollFreq the VTN gave it (minus tolerance)",
-                   "2.0b schema oadrRequestedOadrPollFreq ('at most once' per duration); profile §9.1.8", P).id
+                   "The VEN polled again sooner than the oadrRequestedOadrPollFreq the VTN gave it (minus "
+                   "tolerance), after a poll the VTN had answered with nothing queued (oadrResponse)",
+                   "oadr_20b.xsd oadrRequestedOadrPollFreq (at most one poll per duration); 2.0b profile §9.1.8",
+                   P, versions=("2.0b",)).id
+POLL_DRAIN = R("OADR-POLL-DRAIN", "warn",
+               "The VEN polled again sooner than oadrRequestedOadrPollFreq right after a poll the VTN answered with "
+               "a payload, to fetch what else is queued (reported, not failed)",
+               "oadr_20b.xsd oadrRequestedOadrPollFreq and oadrSignedObject (one payload per poll answer); 2.0b "
+               "profile §9.1.8 (its text is not public: see docs/openadr.md)", P, versions=("2.0b",)).id
 
 # Push (the VTN POSTs to the VEN's oadrTransportAddress)
 PUSH_ADDRESS = R("OADR-PUSH-ADDRESS", "fail",

@@ -1,8 +1,8 @@
 """OpenADR 2.0b reusable states for suites: a registered, polling VEN with its reports registered.
 
-They speak only OpenADR and the DUT adapter, so they work for any VEN, not only the reference one. When the
-VEN cannot reach the state they raise NonConformance naming the missing payload; in a fixture the plugin
-reports that as INCONCLUSIVE.
+They speak only OpenADR and the DUT adapter, so they work for any VEN, not only the reference one. When a pull
+VEN cannot reach the state they raise Inconclusive naming the missing payload, and record no finding: the
+case that tests that step judges it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from ..trace import Direction, Frame
+from ..verdict import Inconclusive
 from . import rules as r
 from .vtn import VenSession
 
@@ -54,12 +55,87 @@ def registered(ven: VenSession, dut: Any, profile: Any) -> None:
     start = len(ven.vtn.trace)
     dut.perform("reregister")
     ven.cursor = start
-    ven.expect("oadrCreatePartyRegistration", wait)
+    at = _reached(ven, "oadrCreatePartyRegistration", start, wait)
     if profile.supports("Reports"):
-        ven.expect("oadrRegisterReport", wait)
-    ven.expect("oadrPoll", wait)
+        at = _reached(ven, "oadrRegisterReport", at, wait)
+    _reached(ven, "oadrPoll", at, wait)
     if not ven.registered:
-        ven.fail(r.NOT_REGISTERED, "the VEN polled, but its registration did not succeed")
+        raise Inconclusive("the VEN did not reach the state Registered: it polled, but its registration did not "
+                           "succeed (N1_* judge the registration)")
+    settle(ven, profile)
+
+
+def _reached(ven: VenSession, payload: str, start: int, wait: float) -> int:
+    """The index after the VEN's next `payload` from `start`. Not there in time: the state is not reached, which
+    makes the test INCONCLUSIVE (no finding: the case that tests that step judges it)."""
+    frame = ven.vtn.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind in ("REQUEST", "RESPONSE")
+                                   and f.name == payload, start, wait)
+    if frame is None:
+        seen = sorted({f.name or f.kind for f in ven.vtn.trace.since(start) if f.direction is Direction.IN})
+        raise Inconclusive(f"the VEN did not reach the state Registered: no {payload} within {wait:g} s after it was "
+                           f"asked to register (it sent {', '.join(seen) or 'nothing'})")
+    ven.cursor = frame.index + 1
+    return frame.index + 1
+
+
+def settle(ven: VenSession, profile: Any) -> bool:
+    """Wait (bounded by PIXIT register_wait; no finding either way) until the VEN's latest registration sequence
+    is over, so that its last frames do not land in the next test: a pull VEN with reports has registered them and
+    polled after the VTN answered (it handled the answer and is back in its polling cycle), one without has polled
+    after registering; a push VEN has registered its reports and confirmed the requests the VTN made. True when
+    settled or not registered at all; False when the wait ran out."""
+    if not ven.registered:
+        return True
+    wait = wait_s(profile, "register_wait", 15)
+    if is_push(profile):
+        return not profile.supports("Reports") or _until(lambda: _reports_settled(ven), wait)
+    return _until(lambda: not ven.registered or _polled_after_registration(ven, profile.supports("Reports")), wait)
+
+
+def quiet(ven: VenSession, profile: Any) -> bool:
+    """Wait (bounded; no finding either way) until a registered pull VEN is idle: any registration sequence is
+    over (:func:`settle`) and the VEN has polled since now and got nothing queued. What the VEN still does in
+    reaction to a test (answers, a poll right after a payload) then belongs to that test, whatever the timing;
+    a push VEN or one without a registration is left as it is. True when idle."""
+    if is_push(profile) or not ven.registered:
+        return True
+    settle(ven, profile)
+    last = last_request(ven)
+    if last is not None and last.name == "oadrPoll" and not ven.outbox:
+        answer = ven.answer_to(last, 1.0)
+        if answer is not None and answer.name == "oadrResponse":
+            return True  # its last word was a poll that found nothing: idle already
+    deadline = time.monotonic() + 2 * poll_freq(ven) + wait_s(profile)
+    start = len(ven.vtn.trace)
+    while time.monotonic() < deadline:
+        poll = ven.vtn.trace.wait_for(lambda f: f.direction is Direction.IN and f.name == "oadrPoll", start,
+                                      max(0.0, deadline - time.monotonic()))
+        if poll is None:
+            return False
+        answer = ven.answer_to(poll, max(0.0, deadline - time.monotonic()))
+        if answer is not None and answer.name == "oadrResponse":
+            return True
+        start = poll.index + 1
+    return False
+
+
+def started(ven: VenSession, profile: Any) -> bool:
+    """After the VEN was switched on: wait (bounded by register_wait, no finding) until it registered by itself,
+    then until it is idle (:func:`quiet`). A VEN that does not register is left to the tests that judge that."""
+    return _until(lambda: ven.registered, wait_s(profile, "register_wait", 15)) and quiet(ven, profile)
+
+
+def _polled_after_registration(ven: VenSession, reports: bool) -> bool:
+    frames = list(ven.vtn.trace)
+    reg = max((f.index for f in frames if f.direction is Direction.IN and f.name == "oadrCreatePartyRegistration"),
+              default=-1)  # the VEN's request: its answer may not be in the trace yet
+    after = reg
+    if reports:
+        after = max((f.index for f in frames if f.direction is Direction.OUT and f.name == "oadrRegisteredReport"
+                     and f.index > reg), default=-1)
+        if after < 0:
+            return False
+    return any(f.direction is Direction.IN and f.name == "oadrPoll" and f.index > after for f in frames)
 
 
 def is_push(profile: Any) -> bool:
