@@ -333,6 +333,34 @@ def test_rule_provoked(rule: str, tmp_path: Path) -> None:
     assert rule in rules_of(path)
 
 
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_every_finding_applies_to_the_version_of_its_frame(rule: str, tmp_path: Path) -> None:
+    """The analyser gives frames the version strings the live roles use and the rules declare (sap, then the
+    family; vgitest/iso15118/versions.py), so a finding it makes is one a case would judge, not report as
+    observed."""
+    from vgitest.case import not_judged_because
+    from vgitest.iso15118.analyze import analyze_capture
+
+    rep = analyze_capture(write_capture(tmp_path / "c.pcapng", CASES[rule]()))  # type: ignore[operator]
+    for s in rep.sessions:
+        assert {fr.version for fr in s.frames} <= {"sap", "iso-2", ""}
+        for f in s.all_findings():
+            assert not_judged_because(f, s.frames) is None, f
+
+
+def test_corpus_frames_carry_the_family_version(corpus_reports: list) -> None:
+    """One version per family, also for ISO 15118-20's five grammars; the grammar itself stays in the JSON."""
+    seen = {}
+    for r in corpus_reports:
+        for s in r.sessions:
+            if s.frames:
+                seen[r.path.name] = {fr.version for fr in s.frames}
+                assert s.frames[0].version == "sap" and s.frames[0].meta["schema"] == "app-protocol"
+    assert seen["DIN_DC_DS5366_Josev.pcapng"] == {"sap", "din"}
+    assert seen["ISO-2_DC_DS5366.pcapng"] == {"sap", "iso-2"}
+    assert seen["ISO-20_BPT_AC_DS5366_Josev.pcapng"] == {"sap", "iso-20"}
+
+
 def test_tcp_gap(tmp_path: Path) -> None:
     path = write_capture(tmp_path / "gap.pcapng", session("SessionSetup", "ServiceDiscovery"), gap_at=4)
     assert "V2G-TCP-GAP" in rules_of(path)

@@ -21,6 +21,7 @@ from ..trace import Direction, Frame
 from .capture import Capture, Endpoint, SdpDatagram, TcpConnection, read_capture
 from .rules import allowed_after, base_name
 from .session import EXI_PAYLOADS, SAP_PAYLOAD, Negotiation, message_name, negotiate, schema_for, session_id
+from .versions import of_schema
 
 PROFILES = ("strict", "field")
 # In the field profile, the SECC's and EVCC's *own* performance targets are reported as info; what the peer
@@ -213,7 +214,8 @@ def _decode_frame(fr: Frame, neg: Negotiation) -> None:
     if schema is None:
         fr.findings.append(Finding.of("V2G-NO-SCHEMA", f"{fr.meta['sender']}: {why}"))
         return
-    fr.version = schema
+    fr.meta["schema"] = schema
+    fr.version = of_schema(schema)  # the live roles' version strings (versions.py), which the rules declare
     try:
         fr.body = decode(fr.raw, schema)
     except ExiError as e:
@@ -415,7 +417,7 @@ def frame_dict(fr: Frame, t0: float) -> dict[str, Any]:
     """JSON view of one analysed frame (bytes as hex, time relative to the session start)."""
     d: dict[str, Any] = {"index": fr.index, "t_s": round(fr.wall - t0, 6), "timestamp": fr.timestamp,
                          "sender": fr.meta["sender"], "direction": fr.direction.value, "kind": fr.kind,
-                         "name": fr.name, "schema": fr.version or None, "payload_type": fr.meta["payload_type"],
+                         "name": fr.name, "schema": fr.meta.get("schema"), "payload_type": fr.meta["payload_type"],
                          "size": fr.size, "correlation": fr.correlation, "raw_hex": fr.raw.hex()}
     for k in ("session_id", "response_time_ms", "v2gtp_header"):
         if k in fr.meta:

@@ -28,6 +28,7 @@ from .params import EvParams, from_physical, from_rational
 from .script import Script, apply_patch
 from .secc import DYNAMIC_PORTS
 from .timers import Timers
+from .versions import SDP
 
 OK_PREFIX = ("OK",)
 
@@ -89,7 +90,7 @@ class EvccClient(Judging):
             meta: dict[str, Any] = {"peer": list(d.peer)}
             if d.local is not None:  # the EVCC's own UDP address: with it the SDP exchange goes into the pcapng
                 meta["local"] = list(d.local)
-            self.trace.append(Frame(d.t_ns, d.wall, direction, "iso15118", "sdp", "sdp", "SDP",
+            self.trace.append(Frame(d.t_ns, d.wall, direction, "iso15118", SDP, "sdp", "SDP",
                                     "SDPReq" if d.sent else "SDPRes", raw=d.data, meta=meta))
 
     # --- one session ----------------------------------------------------------------------------------------

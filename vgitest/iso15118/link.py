@@ -18,6 +18,7 @@ from ..trace import Direction, Frame, Trace
 from ..wire import WireLog
 from . import v2gtp
 from .family import Family
+from .versions import SAP
 
 SAP_SCHEMA = "app-protocol"
 # Every this many frames the live objects move to the collector's permanent generation. The trace keeps every
@@ -36,7 +37,7 @@ class Link:
         self.connection = connection
         self.peer_is_dut = peer_is_dut
         self.family: Family | None = None
-        self.version = "sap"
+        self.version = SAP  # until the SAP handshake chose a family (versions.py)
         self.closed = False
         self.last_in: Frame | None = None
         self.last_out: Frame | None = None

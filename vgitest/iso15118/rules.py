@@ -10,53 +10,64 @@ transfer starts and after it stopped (DIN SPEC 70121: the expected requests afte
 [V2G-DC-439] to [V2G-DC-458]; ISO 15118-2: [V2G2-543] to [V2G2-587]; ISO 15118-20: [V2G20-2644] with
 [V2G20-2645], after SessionSetup and before PowerDelivery(Start)). Inside the charge loop it leaves with
 PowerDelivery first.
+
+Versions (:mod:`.versions`): a rule judges the frames of the versions it declares. The rules about the V2GTP
+header judge every V2G frame; the rules about a TCP connection (decoding, SAP, request/response pairing, timing)
+judge its SAP frames and every family's; the rules about the messages after SAP judge the three families; the SDP
+retry rule judges SDP datagrams. DIN SPEC 70121 has the same timers as the ISO 15118 tables cited (its Table 75:
+V2G_SECC_Msg_Performance_Time per response, V2G_EVCC_Sequence_Performance_Time), so no timing rule leaves it out.
 """
 
 from __future__ import annotations
 
 from ..findings import RULES
 from .iso20 import FOLLOWS as ISO20_FOLLOWS
+from .versions import ALL, FAMILIES, SDP, SESSION
 
 P = "iso15118"
 V2GTP_REF = "ISO 15118-2, ISO 15118-20, DIN SPEC 70121: V2GTP header definition"
 
 RULES.add("V2G-V2GTP-HEADER", "fail", "V2GTP header is valid (version, inverse version, payload type, length)",
-          V2GTP_REF, protocol=P)
+          V2GTP_REF, protocol=P, versions=ALL)
 RULES.add("V2G-V2GTP-TRUNCATED", "warn", "TCP stream ends on a V2GTP frame boundary (no truncated frame)",
-          V2GTP_REF, protocol=P)
+          V2GTP_REF, protocol=P, versions=SESSION)
 RULES.add("V2G-TCP-GAP", "info", "Capture holds every TCP segment of the session (analysis may be incomplete)",
-          "capture quality", protocol=P)
+          "capture quality", protocol=P, versions=SESSION)
 RULES.add("V2G-EXI-DECODE", "fail", "EXI payload decodes with the negotiated schema",
-          "ISO 15118-2, ISO 15118-20, DIN SPEC 70121: EXI message encoding (schema-informed, per the XSDs)", protocol=P)
+          "ISO 15118-2, ISO 15118-20, DIN SPEC 70121: EXI message encoding (schema-informed, per the XSDs)", protocol=P,
+          versions=SESSION)
 RULES.add("V2G-NO-SCHEMA", "fail", "Every EXI frame has a schema from the SAP result and its V2GTP payload type",
-          "supportedAppProtocol negotiation; V2GTP payload type table", protocol=P)
+          "supportedAppProtocol negotiation; V2GTP payload type table", protocol=P, versions=SESSION)
 RULES.add("V2G-SAP-FIRST", "fail", "A V2G session starts with supportedAppProtocolReq/Res",
-          "supportedAppProtocol handshake (ISO 15118-2, ISO 15118-20, DIN SPEC 70121)", protocol=P)
+          "supportedAppProtocol handshake (ISO 15118-2, ISO 15118-20, DIN SPEC 70121)", protocol=P, versions=SESSION)
 RULES.add("V2G-SAP-RESULT", "fail", "SAP response selects a SchemaID the EVCC offered (or reports failure)",
-          "supportedAppProtocolRes (ResponseCode, SchemaID)", protocol=P)
+          "supportedAppProtocolRes (ResponseCode, SchemaID)", protocol=P, versions=SESSION)
 RULES.add("V2G-SESSION-SETUP-FIRST", "fail", "The first request after SAP is SessionSetupReq",
-          "message sequence diagrams of ISO 15118-2, ISO 15118-20, DIN SPEC 70121", protocol=P)
+          "message sequence diagrams of ISO 15118-2, ISO 15118-20, DIN SPEC 70121", protocol=P, versions=FAMILIES)
 RULES.add("V2G-SEQUENCE", "fail", "Each request is one the message sequence allows after the previous one",
-          "message sequence diagrams of ISO 15118-2, ISO 15118-20, DIN SPEC 70121", protocol=P)
+          "message sequence diagrams of ISO 15118-2, ISO 15118-20, DIN SPEC 70121", protocol=P, versions=FAMILIES)
 RULES.add("V2G-SESSION-ID", "fail", "Every message after SessionSetupRes carries the SessionID the SECC assigned",
-          "Header SessionID (ISO 15118-2, ISO 15118-20, DIN SPEC 70121 SessionSetup)", protocol=P)
+          "Header SessionID (ISO 15118-2, ISO 15118-20, DIN SPEC 70121 SessionSetup)", protocol=P, versions=FAMILIES)
 RULES.add("V2G-NO-RESPONSE", "fail", "Every request gets a response before the next request or the end of the "
-          "connection", "V2G request-response messaging", protocol=P)
+          "connection", "V2G request-response messaging", protocol=P, versions=SESSION)
 RULES.add("V2G-UNEXPECTED-RESPONSE", "fail", "A response answers the pending request (same message type)",
-          "V2G request-response messaging", protocol=P)
+          "V2G request-response messaging", protocol=P, versions=SESSION)
 RULES.add("V2G-SECC-PERFORMANCE", "fail", "SECC response time within V2G_SECC_Msg_Performance_Time",
-          "ISO 15118-2 Table 109; ISO 15118-20 Table 216", protocol=P)
+          "ISO 15118-2 Table 109; DIN SPEC 70121 Table 75; ISO 15118-20 Table 216 ([V2G20-1484]: also the "
+          "supportedAppProtocolRes)", protocol=P, versions=SESSION)
 RULES.add("V2G-EVCC-MSG-TIMEOUT", "warn", "Response arrives before the EVCC's V2G_EVCC_Msg_Timeout",
-          "ISO 15118-2 Table 108; DIN SPEC 70121 Table 75; ISO 15118-20 Table 215", protocol=P)
+          "ISO 15118-2 Table 108; DIN SPEC 70121 Table 75; ISO 15118-20 Table 215", protocol=P, versions=SESSION)
 RULES.add("V2G-SEQUENCE-TIMEOUT", "fail", "Next request within V2G_SECC_Sequence_Timeout of the last response",
-          "ISO 15118-2 Table 108 [V2G2-443]; DIN SPEC 70121 Table 75; ISO 15118-20 Table 216", protocol=P)
+          "ISO 15118-2 Table 108 [V2G2-443]; DIN SPEC 70121 Table 75; ISO 15118-20 Table 216", protocol=P,
+          versions=SESSION)
 RULES.add("V2G-EVCC-SEQUENCE-PERFORMANCE", "warn", "EVCC sends its next request within "
-          "V2G_EVCC_Sequence_Performance_Time", "ISO 15118-2 Table 108; ISO 15118-20 Table 216 [V2G20-1499]",
-          protocol=P)
+          "V2G_EVCC_Sequence_Performance_Time", "ISO 15118-2 Table 108; DIN SPEC 70121 Table 75; ISO 15118-20 "
+          "Table 216 [V2G20-1499]",
+          protocol=P, versions=SESSION)
 RULES.add("V2G-PHASE-TIME", "fail", "CableCheck and PreCharge phases end within their phase budgets",
-          "ISO 15118-2 Table 111; DIN SPEC 70121 Table 77; ISO 15118-20 Table 218", protocol=P)
+          "ISO 15118-2 Table 111; DIN SPEC 70121 Table 77; ISO 15118-20 Table 218", protocol=P, versions=FAMILIES)
 RULES.add("V2G-SDP-RETRY", "warn", "EVCC repeats an unanswered SDP request no sooner than 250 ms and at most 50 "
-          "times", "ISO 15118-2 [V2G2-159] [V2G2-161]", protocol=P)
+          "times", "ISO 15118-2 [V2G2-159] [V2G2-161] (SDP, the same in every family)", protocol=P, versions=(SDP,))
 
 ALL_RULE_IDS = tuple(r.id for r in RULES.for_protocol(P))
 

@@ -30,6 +30,7 @@ from .params import EvseParams
 from .script import Action, Script, apply_patch
 from .timers import Timers
 from .v2gtp import FramingLost
+from .versions import SDP
 
 PRIORITY_ORDER = ("iso-20", "iso-2", "din")
 # The SECC's TCP port, as its SDP answer announces it, is one of the Dynamic Ports of IETF RFC 6335 (ISO 15118-2:2014
@@ -164,7 +165,7 @@ class SeccServer(Judging):
         direction = Direction.OUT if d.sent else Direction.IN
         if not self.judge:
             direction = Direction.IN if d.sent else Direction.OUT
-        f = self.trace.append(Frame(d.t_ns, d.wall, direction, "iso15118", "sdp", f"sdp[{d.peer[0]}]",
+        f = self.trace.append(Frame(d.t_ns, d.wall, direction, "iso15118", SDP, f"sdp[{d.peer[0]}]",
                                     "SDP", "SDPRes" if d.sent else "SDPReq", raw=d.data,
                                     meta={"peer": list(d.peer), **({"local": list(d.local)} if d.local else {})}))
         if problem and self.judge:

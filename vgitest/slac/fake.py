@@ -175,7 +175,7 @@ class _FakeSlac:
         self.loop: BackgroundLoop | None = None
         self.dut: Any = None  # the DUT adapter: match() plugs the device in (and out) through it
         self.dut_recording: Callable[[], list[Record] | None] | None = None  # the device's own frames, if it can tell
-        self.sessions = 0
+        self.session_count = 0  # matchings so far ("sessions" is what the plugin reads as a mapping of sessions)
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self) -> "_FakeSlac":
@@ -235,7 +235,7 @@ class _FakeSlac:
 
     def _finish(self, link: ShapedLink, result: SlacResult) -> SlacSession:
         """Put the session's frames into the trace and judge the device."""
-        self.sessions += 1
+        self.session_count += 1
         records = list(link.records)
         offset = time.time_ns() - time.monotonic_ns()
         where: dict[int, int] = {}
@@ -259,7 +259,7 @@ class _FakeSlac:
             frame = self.trace.append(TraceFrame(
                 t_ns=rec.t_ns, wall=(rec.t_ns + offset) / 1e9,
                 direction=Direction.IN if rec.direction == "rx" else Direction.OUT, protocol=PROTOCOL,
-                version=VERSION, connection=f"slac-{self.sessions}", kind=slac.mmtype.name if slac else "MALFORMED",
+                version=VERSION, connection=f"slac-{self.session_count}", kind=slac.mmtype.name if slac else "MALFORMED",
                 correlation=run_id.hex() if run_id else None, raw=rec.raw, body=body,
                 meta={"link": self.link_description, "label": _label(slac.mmtype) if slac else "?"}))
             where[i] = frame.index
