@@ -8,7 +8,14 @@ from __future__ import annotations
 from ..findings import RULES
 
 P = "openadr"
-R = RULES.add
+VERSIONS = ("2.0b",)  # the only OpenADR version the fake VTN speaks (OpenADR 3 is a separate protocol)
+
+
+def R(id: str, severity: str, title: str, ref: str = "", protocol: str = P,
+      versions: tuple[str, ...] = VERSIONS) -> object:
+    """Register an OpenADR rule; it judges 2.0b frames."""
+    return RULES.add(id, severity, title, ref, protocol, versions)
+
 
 # Transport and payload (every request the VEN sends, every body it answers a push with)
 HTTP_METHOD = R("OADR-HTTP-METHOD", "fail", "OpenADR simple-HTTP services take POST requests only",
