@@ -8,6 +8,7 @@ import pytest
 
 from vgitest.iso15118 import suite as v
 from vgitest.iso15118.suite import case
+from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-2")
 ISO2 = "urn:iso:15118:2:2013:MsgDef"
@@ -232,10 +233,32 @@ def test_TC_SECC_AC_VTB_SessionSetup_003(evcc):
 @case("TC_SECC_DC_VTB_PowerDelivery_002", "Evse", "DC")
 def test_TC_SECC_DC_VTB_PowerDelivery_002(evcc):
     """The EV renegotiates in the DC charge loop: PowerDelivery(Renegotiate), ChargeParameterDiscovery and
-    PowerDelivery(Start) again are all answered OK, and the charge goes on to PowerDelivery(Stop)."""
+    PowerDelivery(Start) again are all answered OK, and the charge goes on to PowerDelivery(Stop).
+
+    Which requests come between the renegotiated ChargeParameterDiscovery and PowerDelivery(Start) in DC is not
+    settled here: the fake EV goes straight to PowerDelivery, while Josev and EVerest's EVSE expect CableCheck and
+    PreCharge again. An EVSE that refuses the fake EV's order with FAILED_SequenceError is therefore not judged on
+    it (INCONCLUSIVE); every other refusal, and every rule broken on the way, still counts."""
     evcc.renegotiate()
-    s = v.charges(evcc)
+    s = evcc.charge()
+    if not s.completed and _refused_straight_power_delivery(s):
+        raise Inconclusive("the EVSE answered FAILED_SequenceError to PowerDelivery(Start) right after the "
+                           "renegotiated ChargeParameterDiscovery; whether DC requires CableCheck and PreCharge "
+                           "there is not settled, so the renegotiation is not judged")
+    v.assert_charged(s)
     assert s.names().count("ChargeParameterDiscoveryReq") == 2 and s.names().count("PowerDeliveryReq") == 4, s.names()
+
+
+def _refused_straight_power_delivery(s) -> bool:
+    names = s.names()
+    if names[-2:] != ["ChargeParameterDiscoveryReq", "PowerDeliveryReq"] or \
+            names.count("ChargeParameterDiscoveryReq") < 2:
+        return False
+    res = s.exchanges[-1][1]
+    if res is None:
+        return False
+    _, body, _ = s.link.family.unwrap(res.body)
+    return (body or {}).get("ResponseCode") == "FAILED_SequenceError"
 
 
 @case("TC_SECC_AC_VTB_PowerDelivery_002", "Evse", "AC")

@@ -197,9 +197,9 @@ def test_TC_EVCC_DC_VTB_PowerDelivery_001(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_PowerDelivery_002(secc, dut, vgi_profile):
     """DC_BPT, Scheduled: PowerDelivery(Start) names the offered schedule tuple and a BPT channel."""
     s = _plug(secc, dut, vgi_profile, "DC_BPT", "Scheduled")
+    _charged(s)
     start = next(f for f in s.requests if f.name == "PowerDeliveryReq")
     assert start.body["PowerDeliveryReq"].get("BPT_ChannelSelection") in ("Charge", "Discharge"), start.body
-    _charged(s)
 
 
 @case("TC_EVCC_DC_VTB_DC_ChargeLoop_001", "Ev", "DC")
@@ -243,9 +243,9 @@ def test_TC_EVCC_AC_VTB_AC_ChargeLoop_001(secc, dut, vgi_profile):
 def test_TC_EVCC_AC_VTB_AC_ChargeLoop_002(secc, dut, vgi_profile):
     """AC_BPT, Scheduled charge loop: each request in time, in the BPT Scheduled control mode."""
     s = _plug(secc, dut, vgi_profile, "AC_BPT", "Scheduled")
+    _charged(s)
     loop = next(f for f in s.requests if f.name == "AC_ChargeLoopReq")
     assert "BPT_Scheduled_AC_CLReqControlMode" in loop.body["AC_ChargeLoopReq"], loop.body
-    _charged(s)
 
 
 @case("TC_EVCC_AC_VTB_AC_ChargeLoop_005", "Ev", "AC")

@@ -60,6 +60,9 @@ def ev_config(family: str, mode: str | None, use_tls: bool) -> dict[str, Any]:
 
 
 # --- the client the adapter commands run ---------------------------------------------------------------------
+EXIT_NOT_SUPPORTED = 77  # vgitest's command adapter: the device cannot do this (docs/adapters.md)
+
+
 def send(action: str, family: str | None, path: str | None = None, timeout: float = ACTION_TIMEOUT_S) -> int:
     path = path or os.environ.get(HOOK_ENV, "")
     if not path:
@@ -84,7 +87,7 @@ def send(action: str, family: str | None, path: str | None = None, timeout: floa
     answer = json.loads(data or b'{"ok": false, "error": "the hook closed without an answer"}')
     if not answer.get("ok"):
         print(f"josev_hook: {action}: {answer.get('error')}", file=sys.stderr)
-        return 1
+        return EXIT_NOT_SUPPORTED if answer.get("unsupported") else 1
     return 0
 
 
@@ -169,6 +172,8 @@ class Hook:
             elif action != "ping":
                 raise NotImplementedError(f"the Josev hook has no action {action!r}")
             answer = {"ok": True}
+        except NotImplementedError as exc:  # Josev cannot do this: the adapter's "not supported" (exit 77)
+            answer = {"ok": False, "unsupported": True, "error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - the answer carries it to the adapter command
             self.log.exception("action failed")
             answer = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -70,6 +70,24 @@ def test_a_table_unfit_for_review_is_refused(tmp_path: Path, bad: str, why: str)
         table(tmp_path, 'oracle = "o"\nsuite = "s"\nreviewed = "r"\n' + bad)
 
 
+def test_a_reviewed_second_verdict_is_accepted_and_nothing_else(tmp_path: Path) -> None:
+    t = table(tmp_path, GOOD + '''
+[[case]]
+test = "test_c"
+verdict = "FAIL"
+rules = ["PERF"]
+clause = "the response time limit"
+also = [{verdict = "PASS"}]
+varies = "the device answers around the limit"
+''')
+    assert compare(t, [result("test_c", "PASS")], ["test_c"]) == []
+    assert compare(t, [result("test_c", "FAIL", "PERF")], ["test_c"]) == []
+    assert len(compare(t, [result("test_c", "FAIL", "OTHER")], ["test_c"])) == 1
+    assert len(compare(t, [result("test_c", "INCONCLUSIVE")], ["test_c"])) == 1
+    with pytest.raises(ValueError, match="needs `varies`"):
+        table(tmp_path, GOOD.replace('slice = true', 'slice = true\nalso = [{verdict = "FAIL", rules = ["X"]}]'))
+
+
 def test_keyword_selects_exactly_the_named_tests() -> None:
     assert keyword(["test_b", "test_a", "test_a"]) == "test_a or test_b"
 

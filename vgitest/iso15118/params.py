@@ -104,6 +104,14 @@ class EvseParams:
     def from_pixit(cls, pixit: dict[str, Any]) -> "EvseParams":
         return _from_pixit(cls, pixit, "evse_")
 
+    def excuses_an_early_stop(self, baseline: "EvseParams") -> bool:
+        """Whether this EVSE differs from `baseline` in a way an EV may answer by ending the session (limits it
+        cannot charge with, a payment option or service it lacks). "Ongoing" rounds and the price schedule are
+        normal flows every EV must go through: changing them excuses nothing."""
+        normal = ("auth_rounds", "cpd_rounds", "cable_check_rounds", "precharge_step_v", "iso20_price_schedule",
+                  "iso20_energy_fee", "iso20_currency")
+        return dataclasses.replace(self, **{k: getattr(baseline, k) for k in normal}) != baseline
+
 
 def _one_of(key: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:

@@ -381,7 +381,8 @@ class SeccServer(Judging):
             got = await self._read(s, seq + seq_tol)
             if got is None:
                 if self.judge and prev != "SessionStop" and not (s.failed_sent or s.silent_after or s.scripted
-                                                                             or self.evse != self.baseline):
+                                                                             or self.evse.excuses_an_early_stop(
+                                                                                 self.baseline)):
                     self._find(None, "V2G-SESSION-STOP", f"the EV closed the connection after {prev or 'SAP'} "
                                "without SessionStop")
                 s.end_reason = s.end_reason or "EV closed"
