@@ -13,13 +13,14 @@ from vgitest.iso15118.params import EvseParams
 
 
 @pytest.mark.parametrize("change", [{"cpd_rounds": 2}, {"auth_rounds": 1}, {"cable_check_rounds": 5},
-                                    {"iso20_price_schedule": "absolute"}])
+                                    {"precharge_step_v": 100.0}, {"iso20_price_schedule": "absolute"}])
 def test_normal_flows_excuse_nothing(change: dict) -> None:
     base = EvseParams()
     assert not dataclasses.replace(base, **change).excuses_an_early_stop(base)
 
 
-@pytest.mark.parametrize("change", [{"max_v": 100.0}, {"payment_options": ("Contract",)}, {"iso20_services": (1,)}])
+@pytest.mark.parametrize("change", [{"max_v": 100.0}, {"payment_options": ("Contract",)}, {"iso20_services": (1,)},
+                                    {"precharge_step_v": 0.0}, {"cable_check_rounds": 1000}])
 def test_limits_and_offers_the_ev_may_refuse_excuse_an_early_stop(change: dict) -> None:
     base = EvseParams()
     assert dataclasses.replace(base, **change).excuses_an_early_stop(base)

@@ -68,6 +68,9 @@ class EvParams:
         return _from_pixit(cls, pixit, "ev_")
 
 
+NORMAL_ONGOING_ROUNDS = 5  # this many "Ongoing" answers end well before any Ongoing timeout: a normal flow
+
+
 @dataclasses.dataclass
 class EvseParams:
     evse_id: str = "DE*VGI*E1234567"
@@ -106,10 +109,14 @@ class EvseParams:
 
     def excuses_an_early_stop(self, baseline: "EvseParams") -> bool:
         """Whether this EVSE differs from `baseline` in a way an EV may answer by ending the session (limits it
-        cannot charge with, a payment option or service it lacks). "Ongoing" rounds and the price schedule are
+        cannot charge with, a payment option or service it lacks, a pre-charge that never reaches its voltage).
+        A few "Ongoing" answers (at most NORMAL_ONGOING_ROUNDS), a slower pre-charge and the price schedule are
         normal flows every EV must go through: changing them excuses nothing."""
-        normal = ("auth_rounds", "cpd_rounds", "cable_check_rounds", "precharge_step_v", "iso20_price_schedule",
-                  "iso20_energy_fee", "iso20_currency")
+        normal = ["iso20_price_schedule", "iso20_energy_fee", "iso20_currency"]
+        normal += [k for k in ("auth_rounds", "cpd_rounds", "cable_check_rounds")
+                   if getattr(self, k) <= NORMAL_ONGOING_ROUNDS]
+        if self.precharge_step_v > 0:
+            normal.append("precharge_step_v")
         return dataclasses.replace(self, **{k: getattr(baseline, k) for k in normal}) != baseline
 
 
