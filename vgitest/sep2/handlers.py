@@ -28,6 +28,7 @@ from . import identity, rules as r
 from .codec import as_list
 from .resources import (
     DEFAULT_SETTINGS,
+    WHOLE,
     Device,
     Program,
     Sep2State,
@@ -118,11 +119,13 @@ def _time(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 def end_device_body(state: Sep2State, dev: Device) -> dict:
     base = f"/edev/{dev.number}"
-    out: dict[str, Any] = {"@href": base, "DERListLink": {"@href": f"{base}/der", "@all": "1"},
-                           "lFDI": dev.lfdi, "LogEventListLink": {"@href": f"{base}/lel", "@all": str(
+    out: dict[str, Any] = {"@href": base, "DERListLink": {"@href": f"{base}/der", "@all": "1"}}
+    if dev.device_category is not None:
+        out["deviceCategory"] = dev.device_category
+    out.update({"lFDI": dev.lfdi, "LogEventListLink": {"@href": f"{base}/lel", "@all": str(
                                len(dev.log_events))},
                            "sFDI": str(dev.sfdi), "changedTime": str(dev.changed), "enabled": "true",
-                           "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": str(len(dev.fsas))}}
+                "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": str(len(dev.fsas))}})
     if dev.post_rate is not None:
         out["postRate"] = str(dev.post_rate)
     out["RegistrationLink"] = {"@href": f"{base}/rg"}
@@ -148,6 +151,9 @@ def _edev_register(state: Sep2State, req: Request, m: re.Match) -> Reply:
         if not state.allow_registration:
             return Reply(403)
         dev = state.register_device(key, pin=None)
+    category = req.body.get("deviceCategory")
+    if isinstance(category, str) and category.strip():
+        dev.device_category = category.strip()  # what the device is (EV, charger, storage, ...): kept and served
     return Reply(201, headers={"Location": f"/edev/{dev.number}"})
 
 
@@ -171,7 +177,7 @@ def _fsa_body(state: Sep2State, dev: Device, fsa: int) -> dict:
     base = f"/edev/{dev.number}/fsa/{fsa}"
     listed = str(len(_fsa_programs(state, fsa)))
     return {"@href": base, "DERProgramListLink": {"@href": f"{base}/derp", "@all": listed},
-            "TimeLink": {"@href": "/tm"}, "mRID": f"F{fsa:03X}{dev.number:028X}",
+            "TimeLink": {"@href": "/tm"}, "mRID": state.mrid(0xF5, (fsa << 40) | dev.number),
             "description": state.fsa_names.get(fsa, "")[:32]}
 
 
@@ -201,12 +207,13 @@ def _fsa(state: Sep2State, req: Request, m: re.Match) -> Reply:
     return got if isinstance(got, Reply) else Reply(200, "FunctionSetAssignments", _fsa_body(state, *got))
 
 
-def program_body(prog: Program) -> dict:
+def program_body(prog: Program, now: int) -> dict:
     base = f"/derp/{prog.number}"
     out: dict[str, Any] = {"@href": base, "mRID": prog.mrid}
     if prog.description:
         out["description"] = prog.description[:32]
-    out["ActiveDERControlListLink"] = {"@href": f"{base}/actderc", "@all": "0"}
+    active = sum(c.active(now, prog.controls) for c in prog.controls)
+    out["ActiveDERControlListLink"] = {"@href": f"{base}/actderc", "@all": str(active)}
     if prog.default_base is not None:
         out["DefaultDERControlLink"] = {"@href": f"{base}/dderc"}
     out["DERControlListLink"] = {"@href": f"{base}/derc", "@all": str(len(prog.controls))}
@@ -220,14 +227,14 @@ def _programs(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if isinstance(got, Reply):
         return got
     dev, fsa = got
-    items, total = page([program_body(p) for p in _fsa_programs(state, fsa)], req.query)
+    items, total = page([program_body(p, state.now()) for p in _fsa_programs(state, fsa)], req.query)
     return Reply(200, "DERProgramList", list_body(f"/edev/{dev.number}/fsa/{fsa}/derp", "DERProgram", items, total,
                                                   state.poll_rate_s, NON_CONDITIONAL))
 
 
 def _one_program(state: Sep2State, req: Request, m: re.Match) -> Reply:
     prog = _program(state, m["p"])
-    return Reply(404) if prog is None else Reply(200, "DERProgram", program_body(prog))
+    return Reply(404) if prog is None else Reply(200, "DERProgram", program_body(prog, state.now()))
 
 
 def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -245,8 +252,8 @@ def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool 
     if prog is None:
         return Reply(404)
     now = state.now()
-    ctls = [c for c in prog.controls if not active_only or (c.start <= now < c.start + c.duration and c.status < 2)]
-    bodies = [c.body(f"/derp/{prog.number}/derc/{c.number}", RESPONSES) for c in ctls]
+    ctls = [c for c in prog.controls if not active_only or c.active(now, prog.controls)]
+    bodies = [c.body(f"/derp/{prog.number}/derc/{c.number}", RESPONSES, now, prog.controls) for c in ctls]
     items, total = page(bodies, req.query)
     href = f"/derp/{prog.number}/{'actderc' if active_only else 'derc'}"
     return Reply(200, "DERControlList", list_body(href, "DERControl", items, total,  # no pollRate in its type
@@ -258,7 +265,8 @@ def _one_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
     ctl = next((c for c in prog.controls if c.number == int(m["c"])), None) if prog is not None else None
     if prog is None or ctl is None:
         return Reply(404)
-    return Reply(200, "DERControl", ctl.body(f"/derp/{prog.number}/derc/{ctl.number}", RESPONSES))
+    return Reply(200, "DERControl", ctl.body(f"/derp/{prog.number}/derc/{ctl.number}", RESPONSES, state.now(),
+                                             prog.controls))
 
 
 def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -281,7 +289,8 @@ def _der_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev = _own(state, req, m["i"])
     if isinstance(dev, Reply):
         return dev
-    return Reply(200, "DERList", list_body(f"/edev/{dev.number}/der", "DER", [_der_body(dev)], 1, state.poll_rate_s))
+    items, total = page([_der_body(dev)], req.query)
+    return Reply(200, "DERList", list_body(f"/edev/{dev.number}/der", "DER", items, total, state.poll_rate_s))
 
 
 def _der_body(dev: Device) -> dict:
@@ -301,7 +310,13 @@ def _der_part_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if isinstance(dev, Reply):
         return dev
     body = dev.der.get(m["part"])
-    return Reply(404) if body is None else Reply(200, DER_PARTS[m["part"]], body)
+    return Reply(404) if body is None else Reply(200, DER_PARTS[m["part"]], with_href(req.path, body))
+
+
+def with_href(href: str, body: dict) -> dict:
+    """What a client wrote, served back as a resource: with the href it has on this server (a resource in the
+    answer to a GET carries its href, whatever the body that was PUT or POSTed said)."""
+    return {"@href": href, **{k: v for k, v in body.items() if k != "@href"}}
 
 
 def _der_part_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -316,14 +331,22 @@ def _der_part_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 # --- what the client posts -----------------------------------------------------------------------------------
 def _response_sets(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    rs = {"@href": "/rsps/1", "mRID": "E1" + "0" * 30, "description": "control responses",
+    rs = {"@href": "/rsps/1", "mRID": state.mrid(0xE1, 1), "description": "control responses",
           "ResponseListLink": {"@href": RESPONSES, "@all": str(len(state.responses))}}
-    return Reply(200, "ResponseSetList", list_body("/rsps", "ResponseSet", [rs], 1, state.poll_rate_s))
+    items, total = page([rs], req.query)
+    return Reply(200, "ResponseSetList", list_body("/rsps", "ResponseSet", items, total, state.poll_rate_s))
 
 
 def _responses_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    items, total = page(list(state.responses), req.query)
+    items, total = page([with_href(f"{RESPONSES}/{i}", b) for i, b in enumerate(state.responses, 1)], req.query)
     return Reply(200, "ResponseList", list_body(RESPONSES, "Response", items, total))
+
+
+def _response_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    n = int(m["n"])
+    if not 1 <= n <= len(state.responses):
+        return Reply(404)
+    return Reply(200, "Response", with_href(req.path, state.responses[n - 1]))
 
 
 def _responses_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -402,9 +425,19 @@ def _log_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev = _own(state, req, m["i"])
     if isinstance(dev, Reply):
         return dev
-    items, total = page(list(dev.log_events), req.query)
+    base = f"/edev/{dev.number}/lel"
+    items, total = page([with_href(f"{base}/{i}", b) for i, b in enumerate(dev.log_events, 1)], req.query)
     return Reply(200, "LogEventList", list_body(f"/edev/{dev.number}/lel", "LogEvent", items, total,
                                                 state.poll_rate_s))
+
+
+def _log_one(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    n = int(m["n"])
+    return Reply(200, "LogEvent", with_href(req.path, dev.log_events[n - 1])) if 1 <= n <= len(dev.log_events) \
+        else Reply(404)
 
 
 def _sub_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -415,7 +448,7 @@ def _sub_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return Reply(400)
     body = req.body
     path = urlsplit(str(body.get("subscribedResource", ""))).path  # a query string is ignored, as the schema says
-    served = answer(state, Request("GET", path, {}, None, None, dev.lfdi)) if path.startswith("/") else Reply(404)
+    served = answer(state, Request("GET", path, WHOLE, None, None, dev.lfdi)) if path.startswith("/") else Reply(404)
     if served.status != 200:
         return Reply(404)
     if served.name not in SUBSCRIBABLE:
@@ -490,11 +523,13 @@ route(r"/edev/(?P<i>\d+)/der/1", GET=_der)
 route(r"/edev/(?P<i>\d+)/der/1/(?P<part>dercap|derg|ders|dera)", GET=_der_part_get, PUT=_der_part_put)
 route("/rsps", GET=_response_sets)
 route(RESPONSES, GET=_responses_get, POST=_responses_post)
+route(RESPONSES + r"/(?P<n>\d+)", GET=_response_get)  # where the Location of a POSTed Response points
 route("/mup", GET=_mup_list, POST=_mup_create)
 # MirrorUsagePoint: the 2030.5 WADL has POST (readings), PUT and DELETE mandatory for a server, GET and HEAD
 # optional; a client that reads its mirror back (e.g. for the postRate) uses a method the resource has.
 route(r"/mup/(?P<n>\d+)", GET=_mup_get, PUT=_mup_put, POST=_mup_post, DELETE=_mup_delete)
 route(r"/edev/(?P<i>\d+)/lel", GET=_log_get, POST=_log_post)
+route(r"/edev/(?P<i>\d+)/lel/(?P<n>\d+)", GET=_log_one)  # where the Location of a POSTed LogEvent points
 route(r"/edev/(?P<i>\d+)/sub", GET=_sub_list, POST=_sub_post)
 route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", GET=_sub_get, DELETE=_sub_delete)
 
