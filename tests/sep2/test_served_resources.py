@@ -5,6 +5,7 @@ server's mRIDs carry its IANA PEN in the low 32 bits; a POSTed EndDevice keeps i
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -155,3 +156,51 @@ def test_a_posted_end_device_keeps_its_device_category(server: FakeSep2Server) -
     assert get(server, headers["Location"])["deviceCategory"] == "00040000"
     listed = as_list(get(server, "/edev?l=255")["EndDevice"])
     assert [d.get("deviceCategory") for d in listed] == ["00040000"]
+
+
+def test_csip_aus_limits_are_served_in_schema_order(server: FakeSep2Server) -> None:
+    """CSIP-AUS appends its limits to DERControlBase in a fixed order (import, export, generation, load): a
+    control made with them in another order is served valid against the CSIP-AUS schema."""
+    from vgitest.sep2.validator import Sep2Validator
+    prog = server.state.add_program(1)
+    w = {"multiplier": "0", "value": "1500"}
+    ctl = server.state.add_control(prog, {"csipaus:opModLoadLimW": w, "csipaus:opModExpLimW": w, "opModConnect": True,
+                                          "csipaus:opModImpLimW": w})
+    status, _, doc = call(server, "GET", f"/derp/{prog.number}/derc/{ctl.number}")
+    assert status == 200 and doc is not None
+    assert list(doc.body["DERControlBase"]) == ["opModConnect", "csipaus:opModImpLimW", "csipaus:opModExpLimW",
+                                                "csipaus:opModLoadLimW"]
+    assert Sep2Validator(csip_aus=True).is_valid(doc.doc), Sep2Validator(csip_aus=True).validate(doc.doc)
+
+
+def test_a_resource_can_have_its_own_poll_rate(server: FakeSep2Server) -> None:
+    st = server.state
+    st.poll_rate_s = 300
+    st.poll_rates["EndDeviceList"] = 60
+    assert get(server, "/dcap")["@pollRate"] == "300"
+    assert get(server, "/edev")["@pollRate"] == "60"
+
+
+def test_a_program_is_served_only_to_clients_whose_groups_list_it(sep2_schema_dir: object, tmp_path: Path) -> None:
+    """Over TLS the client is known: a DERProgram (and its controls, default and curves) in a group that is not
+    assigned to that client is not served to it (404, as for any path it was never given); cactus-client's
+    S-ALL-05 asks for another client's DERControlList and must be refused."""
+    from vgitest.sep2 import identity, testpki
+    pki = testpki.make(tmp_path / "pki")
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    try:
+        st = srv.state
+        mine = st.register_device(identity.lfdi(pki.clients[3].cert))
+        theirs = st.register_device(identity.lfdi(pki.clients[4].cert))
+        own = st.add_fsa("site B")
+        theirs.fsas = [own]
+        prog = st.add_program(1, default={"opModMaxLimW": "9000"}, fsa=own)
+        ctl = st.add_control(prog, {"opModMaxLimW": "5000"})
+        p = f"/derp/{prog.number}"
+        for path in (p, f"{p}/dderc", f"{p}/derc", f"{p}/derc/{ctl.number}", f"{p}/actderc", f"{p}/dc"):
+            assert call(srv, "GET", path, ctx=pki.client_context(3))[0] == 404, path
+            assert call(srv, "GET", path, ctx=pki.client_context(4))[0] == 200, path
+        mine.fsas.append(own)  # assigned to it: served
+        assert call(srv, "GET", f"{p}/derc", ctx=pki.client_context(3))[0] == 200
+    finally:
+        srv.stop()

@@ -93,8 +93,14 @@ def _own(state: Sep2State, req: Request, number: str) -> Device | Reply:
     return dev
 
 
-def _program(state: Sep2State, number: str) -> Program | None:
-    return next((p for p in state.programs if p.number == int(number)), None)
+def _program(state: Sep2State, req: Request, number: str) -> Program | None:
+    """The program at that path, if this client may read it: over TLS (the client known by its LFDI) only when
+    one of its groups (FunctionSetAssignments) lists it; another client's program is a path it was never given."""
+    prog = next((p for p in state.programs if p.number == int(number)), None)
+    if prog is None or req.lfdi is None:
+        return prog
+    dev = state.devices.get(req.lfdi)
+    return prog if dev is not None and prog.fsa in dev.fsas else None
 
 
 def _visible(state: Sep2State, req: Request) -> list[Device]:
@@ -104,7 +110,7 @@ def _visible(state: Sep2State, req: Request) -> list[Device]:
 # --- discovery ----------------------------------------------------------------------------------------------
 def _dcap(state: Sep2State, req: Request, m: re.Match) -> Reply:
     return Reply(200, "DeviceCapability", {
-        "@href": "/dcap", "@pollRate": str(state.poll_rate_s),
+        "@href": "/dcap", "@pollRate": str(state.rate("DeviceCapability")),
         "ResponseSetListLink": {"@href": "/rsps", "@all": "1"}, "TimeLink": {"@href": "/tm"},
         "EndDeviceListLink": {"@href": "/edev", "@all": str(len(_visible(state, req)))},
         "MirrorUsagePointListLink": {"@href": "/mup", "@all": str(len(state.mirror_usage_points))}})
@@ -112,7 +118,7 @@ def _dcap(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 def _time(state: Sep2State, req: Request, m: re.Match) -> Reply:
     now = state.now()
-    return Reply(200, "Time", {"@href": "/tm", "@pollRate": str(state.poll_rate_s), "currentTime": str(now),
+    return Reply(200, "Time", {"@href": "/tm", "@pollRate": str(state.rate("Time")), "currentTime": str(now),
                                "dstEndTime": "0", "dstOffset": "0", "dstStartTime": "0", "localTime": str(now),
                                "quality": "7", "tzOffset": "0"})
 
@@ -135,7 +141,7 @@ def end_device_body(state: Sep2State, dev: Device) -> dict:
 
 def _edev_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     items, total = page([end_device_body(state, d) for d in _visible(state, req)], req.query)
-    return Reply(200, "EndDeviceList", list_body("/edev", "EndDevice", items, total, state.poll_rate_s))
+    return Reply(200, "EndDeviceList", list_body("/edev", "EndDevice", items, total, state.rate("EndDeviceList")))
 
 
 def _edev_register(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -168,7 +174,7 @@ def _registration(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     if dev.pin is None:
         return Reply(404)  # registered in band, without a PIN on record
-    return Reply(200, "Registration", {"@href": f"/edev/{dev.number}/rg", "@pollRate": str(state.poll_rate_s),
+    return Reply(200, "Registration", {"@href": f"/edev/{dev.number}/rg", "@pollRate": str(state.rate("Registration")),
                                        "dateTimeRegistered": str(dev.changed), "pIN": str(dev.pin)})
 
 
@@ -199,7 +205,7 @@ def _fsa_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     items, total = page([_fsa_body(state, dev, f) for f in dev.fsas], req.query)
     return Reply(200, "FunctionSetAssignmentsList", list_body(f"/edev/{dev.number}/fsa", "FunctionSetAssignments",
-                                                              items, total, state.poll_rate_s, NON_CONDITIONAL))
+                                                              items, total, state.rate("FunctionSetAssignmentsList"), NON_CONDITIONAL))
 
 
 def _fsa(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -229,16 +235,16 @@ def _programs(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev, fsa = got
     items, total = page([program_body(p, state.now()) for p in _fsa_programs(state, fsa)], req.query)
     return Reply(200, "DERProgramList", list_body(f"/edev/{dev.number}/fsa/{fsa}/derp", "DERProgram", items, total,
-                                                  state.poll_rate_s, NON_CONDITIONAL))
+                                                  state.rate("DERProgramList"), NON_CONDITIONAL))
 
 
 def _one_program(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     return Reply(404) if prog is None else Reply(200, "DERProgram", program_body(prog, state.now()))
 
 
 def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     if prog is None or prog.default_base is None:
         return Reply(404)
     settings = {k: prog.default_settings[k] for k in DEFAULT_SETTINGS if k in prog.default_settings}  # schema order
@@ -248,7 +254,7 @@ def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 
 def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool = False) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     if prog is None:
         return Reply(404)
     now = state.now()
@@ -261,7 +267,7 @@ def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool 
 
 
 def _one_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     ctl = next((c for c in prog.controls if c.number == int(m["c"])), None) if prog is not None else None
     if prog is None or ctl is None:
         return Reply(404)
@@ -270,7 +276,7 @@ def _one_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 
 def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     if prog is None:
         return Reply(404)
     items, total = page(list(prog.curves), req.query)
@@ -279,7 +285,7 @@ def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 def _one_curve(state: Sep2State, req: Request, m: re.Match) -> Reply:
     """One DERCurve, where a DERControlBase's curve link (e.g. opModVoltVar) points."""
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     curve = next((c for c in prog.curves if c.get("@href") == req.path), None) if prog is not None else None
     return Reply(404) if curve is None else Reply(200, "DERCurve", dict(curve))
 
@@ -290,7 +296,7 @@ def _der_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if isinstance(dev, Reply):
         return dev
     items, total = page([_der_body(dev)], req.query)
-    return Reply(200, "DERList", list_body(f"/edev/{dev.number}/der", "DER", items, total, state.poll_rate_s))
+    return Reply(200, "DERList", list_body(f"/edev/{dev.number}/der", "DER", items, total, state.rate("DERList")))
 
 
 def _der_body(dev: Device) -> dict:
@@ -334,7 +340,7 @@ def _response_sets(state: Sep2State, req: Request, m: re.Match) -> Reply:
     rs = {"@href": "/rsps/1", "mRID": state.mrid(0xE1, 1), "description": "control responses",
           "ResponseListLink": {"@href": RESPONSES, "@all": str(len(state.responses))}}
     items, total = page([rs], req.query)
-    return Reply(200, "ResponseSetList", list_body("/rsps", "ResponseSet", items, total, state.poll_rate_s))
+    return Reply(200, "ResponseSetList", list_body("/rsps", "ResponseSet", items, total, state.rate("ResponseSetList")))
 
 
 def _responses_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -358,7 +364,7 @@ def _responses_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 def _mup_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     items, total = page(list(state.mirror_usage_points.values()), req.query)
-    return Reply(200, "MirrorUsagePointList", list_body("/mup", "MirrorUsagePoint", items, total, state.poll_rate_s))
+    return Reply(200, "MirrorUsagePointList", list_body("/mup", "MirrorUsagePoint", items, total, state.rate("MirrorUsagePointList")))
 
 
 def _mup_create(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -428,7 +434,7 @@ def _log_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
     base = f"/edev/{dev.number}/lel"
     items, total = page([with_href(f"{base}/{i}", b) for i, b in enumerate(dev.log_events, 1)], req.query)
     return Reply(200, "LogEventList", list_body(f"/edev/{dev.number}/lel", "LogEvent", items, total,
-                                                state.poll_rate_s))
+                                                state.rate("LogEventList")))
 
 
 def _log_one(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -481,7 +487,7 @@ def _sub_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     items, total = page(list(dev.subscriptions.values()), req.query)
     return Reply(200, "SubscriptionList", list_body(f"/edev/{dev.number}/sub", "Subscription", items, total,
-                                                    state.poll_rate_s))
+                                                    state.rate("SubscriptionList")))
 
 
 def _sub_get(state: Sep2State, req: Request, m: re.Match) -> Reply:

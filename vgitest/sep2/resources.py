@@ -33,7 +33,9 @@ DER_CONTROL_BASE = ("opModConnect", "opModEnergize", "opModFixedPFAbsorbW", "opM
                     "opModHVRTMayTrip", "opModHVRTMomentaryCessation", "opModHVRTMustTrip", "opModLFRTMayTrip",
                     "opModLFRTMustTrip", "opModLVRTMayTrip", "opModLVRTMomentaryCessation", "opModLVRTMustTrip",
                     "opModMaxLimW", "opModTargetVar", "opModTargetW", "opModVoltVar", "opModVoltWatt", "opModWattPF",
-                    "opModWattVar", "rampTms")
+                    "opModWattVar", "rampTms",
+                    # CSIP-AUS v1.2 appends its limits (csipaus-core.xsd redefines DERControlBase) in this order
+                    "csipaus:opModImpLimW", "csipaus:opModExpLimW", "csipaus:opModGenLimW", "csipaus:opModLoadLimW")
 CurvePoint = tuple[int, int] | tuple[int, int, bool]  # (xvalue, yvalue[, excitation]) before the multipliers
 
 
@@ -180,6 +182,7 @@ class Sep2State:
     """The server's data. Tests change it through the session; the client sees it on its next GET."""
 
     poll_rate_s: int = DEFAULT_POLL_S
+    poll_rates: dict[str, int] = dataclasses.field(default_factory=dict)  # resource name -> its own pollRate
     # the IANA PEN in the mRIDs the server makes (PIXIT server_pen): a utility's own number in a real deployment
     pen: int = DOCUMENTATION_PEN
     time_offset_s: int = 0  # added to the server's clock in /tm (a wrong clock for a test)
@@ -200,6 +203,10 @@ class Sep2State:
 
     def now(self) -> int:
         return int(time.time()) + self.time_offset_s
+
+    def rate(self, resource: str) -> int:
+        """The pollRate the server gives a resource (its name, e.g. "EndDeviceList"): its own, else the default."""
+        return self.poll_rates.get(resource, self.poll_rate_s)
 
     def mrid(self, kind: int, n: int) -> str:
         """An mRID of an object this server creates, under its PEN (see `make_mrid`)."""
