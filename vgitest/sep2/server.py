@@ -417,7 +417,7 @@ class FakeSep2Server:
             problems += checks.decode_findings(decoded.problems)
             name, body = decoded.name, decoded.body
             if decoded.doc is not None and self._validator is not None:
-                problems += self._validator.validate(decoded.doc, frame_index=None)
+                problems += self._validator.validate(decoded.doc, frame_index=None, written=method in WRITES)
             if name is not None and client_lfdi is not None:
                 problems += checks.identity_findings(name, body, client_lfdi)
         frame.body = body
