@@ -249,3 +249,18 @@ def test_a_mirror_belongs_to_the_client_that_made_it(sep2_schema_dir: object, tm
         assert call(srv, "POST", "/mup", codec.encode("MirrorUsagePoint", mine), ctx=a)[0] == 201
     finally:
         srv.stop()
+
+
+def test_a_client_whose_access_was_revoked_is_refused(sep2_schema_dir: object, tmp_path: Path) -> None:
+    from vgitest.sep2 import identity, testpki
+    pki = testpki.make(tmp_path / "pki")
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    try:
+        lfdi = identity.lfdi(pki.clients[3].cert)
+        srv.state.register_device(lfdi)
+        assert call(srv, "GET", "/edev", ctx=pki.client_context(3))[0] == 200
+        srv.state.denied.add(lfdi)
+        assert call(srv, "GET", "/edev", ctx=pki.client_context(3))[0] == 403
+        assert call(srv, "GET", "/edev", ctx=pki.client_context(4))[0] == 200  # only that client
+    finally:
+        srv.stop()

@@ -578,6 +578,8 @@ route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", GET=_sub_get, DELETE=_sub_delete)
 
 def answer(state: Sep2State, req: Request) -> Reply:
     """The default answer to a request (never raises for what a client sends)."""
+    if req.lfdi is not None and req.lfdi in state.denied:
+        return Reply(403)  # the utility revoked this client's access
     found = resolve(req.path)
     if found is None:
         return Reply(404)

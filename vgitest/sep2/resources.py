@@ -188,6 +188,7 @@ class Sep2State:
     time_offset_s: int = 0  # added to the server's clock in /tm (a wrong clock for a test)
     programs: list[Program] = dataclasses.field(default_factory=list)
     devices: dict[str, Device] = dataclasses.field(default_factory=dict)  # LFDI -> device
+    denied: set[str] = dataclasses.field(default_factory=set)  # LFDIs whose access the utility revoked (403)
     allow_registration: bool = True  # accept an EndDevice POSTed by an unknown client (in-band registration)
     mirror_usage_points: dict[int, dict] = dataclasses.field(default_factory=dict)
     mup_owners: dict[int, str | None] = dataclasses.field(default_factory=dict)  # mup number -> creator's LFDI
