@@ -165,3 +165,17 @@ def test_a_read_from_the_start_after_a_pause_is_a_new_poll() -> None:
     s.get(0, "/edev", 60, query={"s": "0", "l": "2"}, page=(5, 2))
     s.get(checks.PAGE_GAP_S + 1, "/edev", 60, query={"s": "0", "l": "5"}, page=(5, 5))
     assert s.rules() == [r.POLL_TOO_OFTEN]
+
+
+def test_a_resource_read_twice_in_one_go_is_one_poll() -> None:
+    """py20305 reads a newly listed program's DERControlList twice within 0.1 s (two of its code paths): one poll.
+    A client that reads every 0.2 s is still polling every 0.2 s."""
+    s = Script()
+    whole = {"query": {"s": "0", "l": "50"}, "page": (1, 1)}
+    for t in (0, 0.005, 60, 60.07, 120):
+        s.get(t, "/derp/1/derc", 60, **whole)
+    assert s.rules() == []
+    fast = Script()
+    for i in range(6):
+        fast.get(i * 0.2, "/derp/1/derc", 2, **whole)
+    assert set(fast.rules()) == {r.POLL_TOO_OFTEN}
