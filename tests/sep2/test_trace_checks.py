@@ -179,3 +179,16 @@ def test_a_resource_read_twice_in_one_go_is_one_poll() -> None:
     for i in range(6):
         fast.get(i * 0.2, "/derp/1/derc", 2, **whole)
     assert set(fast.rules()) == {r.POLL_TOO_OFTEN}
+
+
+def test_a_read_before_the_tests_frames_is_not_held_against_it() -> None:
+    """py20305 walks again when the previous test's clean-up removes the program it polled; its next regular poll
+    comes 0.9 s later, in the next test: that gap is not the next test's."""
+    s = Script()
+    s.get(0, "/edev", 10)
+    s.get(9.1, "/edev", 10)  # between the tests
+    start = len(s.trace)
+    s.get(10, "/edev", 10)
+    s.get(20, "/edev", 10)
+    s.get(25, "/edev", 10)  # but within the test, too soon is too soon
+    assert s.rules(start) == [r.POLL_TOO_OFTEN]

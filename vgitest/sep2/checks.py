@@ -211,7 +211,10 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
     one the server's answer to that path carried, else the DeviceCapability's; resources without either
     (an unpolled link the client follows once) are not judged, and neither is the pollRate after a restart
     the test asked for (the client walks everything again at once) or after a Notification of that path (the
-    client may read it at once), nor a second read in the same instant (`one_per_instant`). Tolerance: the
+    client may read it at once), nor a second read in the same instant (`one_per_instant`). Only gaps between
+    two reads in the test's own frames (index >= start) are judged: a read between tests (a walk the previous
+    test's clean-up caused, e.g. when it removed a program the client was polling) is never held against the
+    next test. Tolerance: the
     budget ``sep2.tolerance`` (1 s by default) either way, so a poll exactly one pollRate after the last is on
     time."""
     tol = float(budgets.timing("sep2", "tolerance").value_s or 0)
@@ -226,7 +229,7 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
         marks = restarts + notified.get(path, [])
         for (a, a_ans), (b, _) in zip(polls, polls[1:]):
             rate = _poll_rate(a_ans, default)
-            if rate is None or b.index < start or a_ans is None or a_ans.meta.get("status") != 200 \
+            if rate is None or a.index < start or a_ans is None or a_ans.meta.get("status") != 200 \
                     or _settling(marks, a, b):
                 continue
             gap = (b.t_ns - a.t_ns) / 1e9
