@@ -13,10 +13,11 @@ changes the fake server's data as the procedure asks. What the fake server has n
 procedure ends INCONCLUSIVE: a harness limit, never blamed on either side.
 
 Verdicts, from cactus-client's outcome: PASS (it passed, no warnings), NON_STRICT (it passed with warnings:
-cactus-client's ``--strict`` would fail it; rules ``CACTUS-WARN:<where>``), FAIL (rules ``CACTUS:<step>`` per
+cactus-client's ``--strict`` would fail it; rules ``CACTUS-WARN:<kind>``), FAIL (rules ``CACTUS:<step>`` per
 failed step, ``CACTUS-XSD`` for an answer its schemas refused, ``CACTUS-INCOMPLETE`` when it did not get through
-the procedure), INCONCLUSIVE (a set-up step the fake server cannot do), NOT_APPLICABLE (the procedure needs a
-client kind that is not configured: an aggregator; the fake server serves direct DER clients).
+the procedure), INCONCLUSIVE (a set-up step the fake server cannot do, or a step still running without a failed
+attempt when the time limit ran out: S-ALL-50 simulates a client for 72 hours), NOT_APPLICABLE (the procedure needs
+a client kind that is not configured: an aggregator; the fake server serves direct DER clients).
 """
 
 from __future__ import annotations
@@ -289,6 +290,10 @@ def verdict(test: str, raw: dict[str, Any]) -> dict[str, Any]:
     if cannot:
         return {"test": test, "verdict": "INCONCLUSIVE", "findings": [],
                 "message": "; ".join(f"{s['id']}: {s['exc']}" for s in cannot)}
+    if failed and all(s.get("in_progress") for s in failed) and not raw.get("xsd_errors"):
+        return {"test": test, "verdict": "INCONCLUSIVE", "findings": [],  # the harness's time limit, not a failure
+                "message": "not finished within the time limit: " + "; ".join(f"{s['id']}: {s['failure']}"
+                                                                             for s in failed)}
     if raw["passed"]:
         return {"test": test, "verdict": "NON_STRICT" if warns else "PASS", "findings": warns,
                 "message": "; ".join(w["message"] for w in warns)[:2000]}

@@ -109,10 +109,11 @@ def summary(context: Any, results: Any, passed: bool) -> dict:  # noqa: ANN401
         if last is not None:
             why = (last.check_result.description if last.check_result is not None and not last.check_result.passed
                    else repr(last.exc) if last.exc is not None else None)
+        in_progress = why is None  # its last attempt did not fail: it was still running (e.g. a long simulation)
         if why is None and prog.log_entries:
             why = prog.log_entries[-1].message
         steps.append({"id": step_id, "passed": False, "skipped": False, "failure": f"unfinished: {why}",
-                      "exc": None})
+                      "exc": None, "in_progress": in_progress})
     return {"passed": passed, "steps": steps, "total_steps": results.total_steps,
             "execution_complete": results.execution_complete, "all_steps_evaluated": results.all_steps_evaluated,
             "warnings": [{"source": w.source_id(), "message": w.message} for w in context.warnings.warnings],

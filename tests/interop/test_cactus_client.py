@@ -76,6 +76,11 @@ def test_outcomes_become_verdicts() -> None:
     assert co.verdict("S-1", cannot)["verdict"] == "INCONCLUSIVE"
     assert co.verdict("S-1", {"not_run": "needs an aggregator"})["verdict"] == "NOT_APPLICABLE"
     assert co.verdict("S-1", {"error": "boom"})["verdict"] == "ERROR"
+    running = {**ok, "passed": False, "execution_complete": False,
+               "steps": [{**step("Simulate", False, failure="unfinished: Waiting +60.0s"), "in_progress": True}]}
+    assert co.verdict("S-1", running)["verdict"] == "INCONCLUSIVE"
+    retrying = {**running, "steps": [{**step("D", False, failure="unfinished: no link"), "in_progress": False}]}
+    assert [f["rule"] for f in co.verdict("S-1", retrying)["findings"]] == ["CACTUS:D"]
     stuck = {**ok, "passed": False, "steps": [], "execution_complete": False}
     assert [f["rule"] for f in co.verdict("S-1", stuck)["findings"]] == ["CACTUS-INCOMPLETE"]
 

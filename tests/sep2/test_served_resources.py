@@ -264,3 +264,22 @@ def test_a_client_whose_access_was_revoked_is_refused(sep2_schema_dir: object, t
         assert call(srv, "GET", "/edev", ctx=pki.client_context(4))[0] == 200  # only that client
     finally:
         srv.stop()
+
+
+def test_a_client_cannot_register_an_end_device_that_is_not_its_own(sep2_schema_dir: object, tmp_path: Path) -> None:
+    """Over TLS a POSTed EndDevice whose lFDI is not the client's certificate's is refused (403), besides the
+    SEP2-LFDI finding on the request (cactus-client S-ALL-52); its own is registered."""
+    from vgitest.sep2 import identity, rules as r, testpki
+    pki = testpki.make(tmp_path / "pki")
+    srv = FakeSep2Server(ssl_context=pki.server_context(3)).start()
+    try:
+        other = identity.lfdi(pki.clients[4].cert)
+        body = {"lFDI": other, "sFDI": str(identity.sfdi(other)), "changedTime": "1767225600"}
+        assert call(srv, "POST", "/edev", codec.encode("EndDevice", body), ctx=pki.client_context(3))[0] == 403
+        assert srv.state.devices == {}
+        assert r.LFDI in [f.rule_id for fr in srv.trace for f in fr.findings]
+        mine = identity.lfdi(pki.clients[3].cert)
+        body = {"lFDI": mine, "sFDI": str(identity.sfdi(mine)), "changedTime": "1767225600"}
+        assert call(srv, "POST", "/edev", codec.encode("EndDevice", body), ctx=pki.client_context(3))[0] == 201
+    finally:
+        srv.stop()

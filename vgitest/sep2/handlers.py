@@ -149,6 +149,8 @@ def _edev_register(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if req.name != "EndDevice" or not isinstance(req.body, dict):
         return Reply(400)
     sent = identity.normalize_lfdi(str(req.body.get("lFDI", ""))) if req.body.get("lFDI") else None
+    if req.lfdi is not None and sent is not None and sent != req.lfdi:
+        return Reply(403)  # a direct client registers itself only (its LFDI is its certificate's: SEP2-LFDI)
     key = req.lfdi or sent
     if key is None:
         return Reply(400)
