@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The Node.js interop station of tests/interop (ocpp-rpc stack); `npm ci` installs its pinned lock file.
 STATION_JS := tests/interop/ocpp_rpc_station
 
-.PHONY: setup run test oracles bench clean
+.PHONY: setup cactus run test oracles bench clean
 setup: $(VENV)/.installed $(STATION_JS)/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -19,21 +19,34 @@ $(STATION_JS)/node_modules/.installed: $(STATION_JS)/package-lock.json
 		npm ci --prefix $(STATION_JS) --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: tests/interop/test_ocpp_rpc_station.py will be skipped"; fi
 
+# cactus-client, an independent IEEE 2030.5 server tester (tests/interop/test_cactus_client.py), in a virtualenv of its
+# own: it needs Python >= 3.12 and is never a dependency of vgitest. Without such a Python its tests skip, saying so.
+CACTUS_VENV ?= .venv-cactus
+CACTUS_PYTHON ?= $(shell for p in python3.13 python3.12 $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
+
+cactus: $(CACTUS_VENV)/.installed
+
+$(CACTUS_VENV)/.installed: tests/interop/cactus-requirements.txt
+	@if [ -z "$(CACTUS_PYTHON)" ]; then echo "no Python >= 3.12 found (set CACTUS_PYTHON): cactus-client tests will skip"; \
+	else $(CACTUS_PYTHON) -m venv $(CACTUS_VENV) && $(CACTUS_VENV)/bin/python -m pip install --quiet \
+		-r tests/interop/cactus-requirements.txt && touch $@; fi
+
 run: setup
 	$(BIN)/vgitest run
 
 # The fault matrix runs each row (over 500 of them) as its own pytest process that mostly waits on protocol timers,
 # so it runs eight rows at a time; everything else two at a time (one per core).
-test: setup
+test: setup cactus
 	$(BIN)/python -m pytest -n 2 --ignore=tests/test_fault_matrix.py
 	$(BIN)/python -m pytest -n 8 tests/test_fault_matrix.py
 
 # Every independent implementation's expected-verdict table in full (make test runs a slice of each).
-oracles: setup
+oracles: setup cactus
 	$(BIN)/python -m pytest -n 2 tests/interop --oracle-full
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .hypothesis .oracle-venvs $(STATION_JS)/node_modules
+	rm -rf $(VENV) $(CACTUS_VENV) reports .pytest_cache .hypothesis .oracle-venvs $(STATION_JS)/node_modules

@@ -292,6 +292,7 @@ class VgiRun:
                                        notify_ssl_context=self._sep2_notify_tls(p) if ssl_context else None,
                                        notify_timeout_s=float(p.pixit.get("notification_timeout_s", 5))).start()
             self.sep2.state.poll_rate_s = int(p.pixit.get("poll_rate_s", 900))
+            self.sep2.state.pen = int(p.pixit.get("server_pen", self.sep2.state.pen))
             lfdi = p.pixit.get("lfdi") or self.simulator_params.get("lfdi")
             if lfdi and str(p.pixit.get("registration", "out_of_band")) == "out_of_band":
                 pin = p.pixit.get("pin", 111115)

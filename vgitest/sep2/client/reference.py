@@ -81,6 +81,8 @@ METERS = ((0x3B, "EVSE real power", 38, 37, 1, 0), (0x3C, "EVSE reactive power",
           (0x3D, "grid voltage", 29, 0, 0, -1), (0x3E, "grid frequency", 33, 0, 0, -2))
 SUBSCRIBED = ("FunctionSetAssignmentsList", "DERProgramList", "DERControlList", "DefaultDERControl")
 SUB_LIMIT = 255  # list items a Notification may carry (the most a list page holds)
+PAGE = 255  # list items it asks for in one GET
+MAX_PAGES = 20  # a list that keeps growing while it is read is read no further
 NOTIFY_PATH = "/ntfy"
 
 
@@ -160,6 +162,7 @@ class ReferenceDerClient(LoopSimulator):
         # discovery state (forgotten by reboot/reregister)
         self._due: dict[str, float] = {}  # href -> monotonic time of its next poll, in first-fetch order
         self._inflight: set[str] = set()  # GETs on their way: a walk that starts meanwhile must not repeat them
+        self._lists: set[str] = set()  # hrefs that answered with a list: read page by page from then on
         self._failures: dict[str, int] = {}
         self.dcap_rate = DEFAULT_POLL_S
         self.clock_offset = -300.0 if self.has("skip_time_sync") else 0.0
@@ -425,7 +428,7 @@ class ReferenceDerClient(LoopSimulator):
         self._due[href] = sent + 3600  # being fetched: not due, and not followed twice
         self._inflight.add(href)
         try:
-            status, doc, _ = await self._request("GET", href)
+            status, doc = await self._get(href)
         except Exception as exc:  # transport failure (or anything else): never leave the path unscheduled
             self._retry(href, repr(exc))
             return
@@ -458,6 +461,32 @@ class ReferenceDerClient(LoopSimulator):
             await handler(href, doc.body)
         if self.subscribe:
             await self._subscribe(href, doc.name, doc.body)
+
+    async def _get(self, href: str) -> tuple[int, codec.Decoded | None]:
+        """GET a resource; a list is read whole, page by page (``s``, ``l``: a server answers one item when no
+        ``l`` is given), and handed on as one body. The first read of an href asks without a query (it is not
+        yet known to be a list), later ones ask for PAGE items at once."""
+        status, doc, _ = await self._request("GET", f"{href}?s=0&l={PAGE}" if href in self._lists else href)
+        body = doc.body if doc is not None else None
+        if status != 200 or not isinstance(body, dict) or "@all" not in body or "@results" not in body:
+            return status, doc
+        self._lists.add(href)
+        key = next((k for k in body if not k.startswith("@")), None)
+        items = as_list(body.get(key)) if key else []
+        for _ in range(MAX_PAGES):
+            if len(items) >= _int(body["@all"]):
+                break
+            more_status, more, _ = await self._request("GET", f"{href}?s={len(items)}&l={PAGE}")
+            got = more.body if more_status == 200 and more is not None and isinstance(more.body, dict) else {}
+            key = key or next((k for k in got if not k.startswith("@")), None)
+            page = as_list(got.get(key)) if key else []
+            if not page:
+                break
+            items += page
+        if key:
+            body[key] = items
+        body["@results"] = str(len(items))
+        return status, doc
 
     def _retry(self, href: str, why: str) -> None:
         """Transport failure or 5xx: try again with a growing delay, never later than the pollRate."""
@@ -946,7 +975,7 @@ class ReferenceDerClient(LoopSimulator):
             if ev.server_status in (2, 3) and not self.has("ignores_cancellation"):
                 ev.state = "done"
                 self._respond(ev, CANCELLED)
-            elif ev.server_status == 4:
+            elif ev.server_status == 4 and not self.has("applies_superseded"):  # that fault keeps the older one
                 ev.state = "done"
                 self._respond(ev, SUPERSEDED)
             elif now >= ev.eff_end:
