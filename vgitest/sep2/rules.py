@@ -9,7 +9,14 @@ from __future__ import annotations
 from ..findings import RULES
 
 P = "sep2"
-R = RULES.add
+VERSIONS = ("2030.5",)  # IEEE 2030.5-2018 as CSIP uses it (the frames carry "2030.5")
+
+
+def R(id: str, severity: str, title: str, ref: str = "", protocol: str = P,
+      versions: tuple[str, ...] = VERSIONS) -> object:
+    """Register an IEEE 2030.5 rule; it judges 2030.5 frames."""
+    return RULES.add(id, severity, title, ref, protocol, versions)
+
 
 # Transport (every request a client sends)
 CONTENT_TYPE = R("SEP2-CONTENT-TYPE", "fail",
@@ -37,12 +44,14 @@ FORBIDDEN_REQUEST = R("SEP2-FORBIDDEN-REQUEST", "fail", "The client made a reque
                       "CSIP conformance test procedures (per test)", P).id
 
 # Polling (CSIP CORE-003: every resource with a pollRate is polled at that rate)
-POLL_TOO_OFTEN = R("SEP2-POLL-TOO-OFTEN", "fail",
+# pollRate: 2030.5 says clients SHOULD poll every pollRate seconds (the schema's pollRate documentation); no MUST
+# could be found (CSIP CORE-003 checks the rate as a test criterion): a broken cadence is NON_STRICT, a FAIL under
+# --vgi-strict.
+POLL_TOO_OFTEN = R("SEP2-POLL-TOO-OFTEN", "warn",
                    "The client polled a resource again sooner than its pollRate allows (minus tolerance); the "
                    "further pages of one read of a list are not polls",
-                   "IEEE 2030.5-2018 pollRate attribute, list query parameters s/l; CSIP CORE-003", P,
-                   versions=("2018", "2023")).id
-POLL_MISSED = R("SEP2-POLL-MISSED", "fail",
+                   "IEEE 2030.5-2018 pollRate attribute, list query parameters s/l; CSIP CORE-003", P).id
+POLL_MISSED = R("SEP2-POLL-MISSED", "warn",
                 "The client let more than 1.5 pollRate pass between two polls of a resource (a missed poll)",
                 "IEEE 2030.5-2018 pollRate attribute; CSIP CORE-003", P).id
 

@@ -5,6 +5,7 @@ suite defect. (Faults of `faults.FAULTS` not listed here are injectable but not 
 from __future__ import annotations
 
 from ...faults import FaultCatalog
+from ...findings import RULES, Severity
 from .. import rules as r
 from .faults import FAULTS
 
@@ -14,8 +15,9 @@ SEP2_FAULTS = FaultCatalog("IEEE 2030.5")
 
 def _f(name: str, test: str | tuple[str, ...], rule: str, profile: str | None = None) -> None:
     tests = (test,) if isinstance(test, str) else test
+    strict = RULES[rule].severity is Severity.WARN  # a SHOULD: the matrix shows the FAIL under --vgi-strict
     SEP2_FAULTS.fault(name, FAULTS[name], version=VERSION, tests=tuple(f"test_{t}" for t in tests), rule=rule,
-                      profile=profile)
+                      strict=strict, profile=profile)
 
 
 SUB = "reference-der-client-csip-sub"  # subscription mode: the faults below only act there
