@@ -23,7 +23,7 @@ INTERNAL = {"dut_version", "offers", "host", "secc_chain", "secc_trust", "evcc_t
 INDIRECT = {"mo_root", "v2g_root", "contract_chain", "contract_key", "cps_leaf_chain", "cps_leaf_key",
             "oem_prov_chain", "oem_prov_key"}
 SIMULATORS = ("vgitest/ocpp/station", "vgitest/openadr/ven", "vgitest/sep2/client", "vgitest/iso15118/reference.py",
-              "vgitest/slac/reference.py", "tests/interop/mh_station.py")
+              "vgitest/slac/reference.py", "tests/interop/mh_station.py", "tests/interop/pyoadr_ven_dut.py")
 
 
 class Read:
@@ -100,7 +100,8 @@ def _scope_reads(scope: ast.AST, rel: str, bound: set[str]) -> Iterator[Read]:
 
 def _all_reads() -> tuple[list[Read], list[Read]]:
     harness, sims = [], []
-    for path in sorted([*ROOT.glob("suites/**/*.py"), *ROOT.glob("vgitest/**/*.py"), ROOT / "tests/interop/mh_station.py"]):
+    for path in sorted([*ROOT.glob("suites/**/*.py"), *ROOT.glob("vgitest/**/*.py"), ROOT / "tests/interop/mh_station.py",
+                        ROOT / "tests/interop/pyoadr_ven_dut.py"]):
         rel = str(path.relative_to(ROOT))
         if rel in ("vgitest/pixit.py",) or rel.startswith("vgitest/exi"):
             continue
@@ -268,3 +269,12 @@ def test_standalone_params_are_read_like_a_profile(capsys: pytest.CaptureFixture
     assert checked_params({"meter_interval": 1, "heartbeat_interval": 2}, "ocpp") == {"meter_sample_interval": 1,
                                                                                      "heartbeat_interval": 2}
     assert "'meter_interval' is deprecated: rename it to 'meter_sample_interval'" in capsys.readouterr().err
+
+
+def test_a_required_key_is_required_only_by_the_suite_of_the_profiles_version() -> None:
+    """A vendor's 2.0.1 profile was refused by `vgitest profile check` for lacking other_id_token, which only the
+    1.6 suite reads."""
+    assert [k.name for k in pixit.missing_required({"valid_id_token": "A", "invalid_id_token": "B"}, "ocpp",
+                                                   "2.0.1")] == []
+    assert "other_id_token" in [k.name for k in pixit.missing_required({"valid_id_token": "A",
+                                                                       "invalid_id_token": "B"}, "ocpp", "1.6")]

@@ -128,6 +128,14 @@ REGISTRY: tuple[Key, ...] = (
        OADR + CSIP, 15, "s"),
     _k("max_body_bytes", "the largest request body the fake VTN or 2030.5 server accepts", OADR + CSIP, 1 << 20,
        "bytes"),
+    _k("server_pen", "the IANA Private Enterprise Number the fake 2030.5 server puts in bits 0-31 of every mRID it "
+       "makes (32473: the PEN RFC 5612 reserves for documentation)", CSIP, 32473),
+    _k("pyoadr_tick_s", "how often the pyoadr-ven interop VEN (tests/interop) runs its event loop tick", OADR, 0.1, "s",
+       reference=True),
+    _k("pyoadr_python", "the interpreter of pyoadr-ven's own virtualenv (tests/interop/oracle_venv.py builds one)",
+       OADR, reference=True),
+    _k("pyoadr_dir", "where the pyoadr-ven interop VEN keeps its database and logs (default: a new temporary folder)",
+       OADR, reference=True),
     _k("tls_material", "\"generated\": a test PKI made for the run (instead of --vgi-tls-cert/-key/-ca)",
        OADR + CSIP + V2G),
     _k("ven_fingerprint", "the OpenADR fingerprint of the VEN's certificate (with your own TLS material)", OADR),
@@ -266,9 +274,15 @@ def canonical(key: str) -> str:
     return ALIASES.get(key, key)
 
 
-def missing_required(pixit: dict[str, Any], protocol: str) -> list[Key]:
-    """Keys the cases of this protocol need and the profile does not set."""
-    return [k for k in REGISTRY if k.required and protocol in k.protocols and k.name not in pixit]
+SUITE_OF_VERSION = {("ocpp", "1.6"): "ocpp16", ("ocpp", "2.0.1"): "ocpp201"}  # where one protocol has a suite per version
+
+
+def missing_required(pixit: dict[str, Any], protocol: str, version: str | None = None) -> list[Key]:
+    """Keys the cases of this protocol (and version, where each version has its own suite) need and the profile
+    does not set."""
+    suite = SUITE_OF_VERSION.get((protocol, str(version)))
+    return [k for k in REGISTRY if k.required and k.name not in pixit
+            and (suite in k.suites if suite else protocol in k.protocols)]
 
 
 def _value(v: Any) -> str:

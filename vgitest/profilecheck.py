@@ -435,7 +435,7 @@ def check(profile_path: str, *, host: str = "127.0.0.1", port: int = 0, adapter:
     c = Check(run, profile, out)
     for w in profile.warnings:
         c.add("pixit", WARNING, w, required=False)
-    missing = missing_required(profile.pixit, protocol)
+    missing = missing_required(profile.pixit, protocol, str(profile.dut.get("version", "")))
     if missing:
         c.add("pixit", FAILED, "missing required keys: " + ", ".join(k.name for k in missing) + " (docs/pixit.md)")
     elif not profile.warnings:

@@ -31,9 +31,16 @@ def test_TC_001_CS(station, dut, vgi_profile):
     """After a power cycle the station registers with BootNotification first, and once accepted reports the
     state of every connector; nothing else may precede the accepted boot."""
     station.settle_first_contact(wait_s(vgi_profile, "boot_timeout", 8))
+    mark = len(station.csms.trace)
     dut.perform("reboot")
     station.wait_connected(wait_s(vgi_profile, "connect_timeout", 10))
-    station.expect("BootNotification", wait_s(vgi_profile, "boot_timeout", 8))
+    station.cursor = max(station.cursor, mark)
+    boot = station.expect("BootNotification", wait_s(vgi_profile, "boot_timeout", 8))
+    # only the connection of this power cycle: a message the old connection delivered late is not "early"
+    early = [f for f in frames_named(station, mark, "CALL") if f.index < boot.index and f.connection == boot.connection]
+    if early:
+        station.fail(r.BOOT_BEFORE_ACCEPT, f"{early[0].name} was sent before the BootNotification after the power "
+                     "cycle", early[0])
     _expect_states(station, vgi_profile)
 
 

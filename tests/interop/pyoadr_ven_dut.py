@@ -45,17 +45,17 @@ class PyoadrVen:
                  params: dict[str, Any] | None = None, **_: Any) -> None:
         if faults:
             raise ValueError("pyoadr-ven has no injectable faults (it is not vgitest's VEN)")
-        p = dict(params or {})
-        python = p.get("pyoadr_python") or os.environ.get(PYTHON_ENV)
+        params = dict(params or {})
+        python = params.get("pyoadr_python") or os.environ.get(PYTHON_ENV)
         if not python:
             raise HarnessError(f"no interpreter with {REQUIREMENT}: set ${PYTHON_ENV} or PIXIT pyoadr_python "
                                "(tests/interop/oracle_venv.py builds one)")
         self.python = str(python)
         self.vtn_url = vtn_url
         self.name = name
-        self.folder = Path(p.get("pyoadr_dir") or tempfile.mkdtemp(prefix="pyoadr-ven-"))
+        self.folder = Path(params.get("pyoadr_dir") or tempfile.mkdtemp(prefix="pyoadr-ven-"))
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.tick_s = float(p.get("pyoadr_tick_s", 0.1))
+        self.tick_s = float(params.get("pyoadr_tick_s", 0.1))
         self.logs: list[Path] = []
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None

@@ -353,3 +353,26 @@ def test_the_response_timeout_is_judged_with_the_tolerance(late_by: float, timed
                 assert st.call("ClearCache", {}) == {"status": "Accepted"}
         finally:
             raw.close()
+
+
+def test_a_station_that_reconnects_without_restarting_is_not_failed_for_skipping_boot(csms: FakeCsms) -> None:
+    """Found by a vendor's first run: after `vgitest profile check` left the station registered, it reconnected to
+    the run's fresh fake CSMS without a new BootNotification (allowed: no restart) and TC_B_01's body failed it with
+    OCPP-BOOT-BEFORE-ACCEPT for its Heartbeats. On a CSMS that never saw it boot this is not judged."""
+    raw = RawStation(csms, "1.6", {})
+    try:
+        raw.connect(boot=False)
+        st = csms.wait_for_station("CS1", timeout=3)
+        raw.send("Heartbeat", {})
+        frame = st.expect("Heartbeat", 2)
+        (finding,) = [f for f in frame.findings if f.rule_id == r.BOOT_BEFORE_ACCEPT]
+        assert finding.severity.value == "info"
+        st.boot_status = "Pending"
+        raw.send("BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"})
+        st.expect("BootNotification", 2)
+        time.sleep(0.1)
+        raw.send("Heartbeat", {})
+        pending = st.expect("Heartbeat", 2)
+        assert [f.severity.value for f in pending.findings if f.rule_id == r.BOOT_BEFORE_ACCEPT] == ["fail"]
+    finally:
+        raw.close()

@@ -678,10 +678,17 @@ class FakeCsms:
         if msg.action != "BootNotification" and session.registration != "Accepted":
             if msg.action in link.triggered:
                 link.triggered.discard(msg.action)
+            elif session.registration == "unknown":
+                # This CSMS never saw the station boot: it may have connected without restarting (OCPP asks for a
+                # BootNotification after a restart, not after a reconnection, e.g. to a CSMS that restarted). Not
+                # judged here; the boot cases judge what a station sends before its BootNotification after they
+                # power-cycled it.
+                frame.findings.append(Finding.of(r.BOOT_BEFORE_ACCEPT, f"{msg.action} sent before any BootNotification"
+                                                 " to this CSMS (a station that connected without restarting need "
+                                                 "not boot): not judged", severity=Severity.INFO))
             else:
-                state = "before any BootNotification" if session.registration == "unknown" else \
-                    f"while registration is {session.registration}"
-                frame.findings.append(Finding.of(r.BOOT_BEFORE_ACCEPT, f"{msg.action} sent {state}"))
+                frame.findings.append(Finding.of(r.BOOT_BEFORE_ACCEPT, f"{msg.action} sent while registration is "
+                                                 f"{session.registration}"))
         if msg.action in session.forbidden:
             frame.findings.append(Finding.of(r.FORBIDDEN_MESSAGE, session.forbidden[msg.action]))
 
