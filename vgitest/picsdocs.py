@@ -35,6 +35,13 @@ MEANINGS: dict[tuple[str, str], str] = {
     ("ocpp", "SampledMeterValues"): "the station sends sampled meter values during a transaction",
     ("ocpp", "TriggerMessage"): "TriggerMessage is implemented",
     ("ocpp", "UnlockConnector"): "the station can unlock its connector remotely",
+    ("ocpp", "DataTransfer"): "the station implements DataTransfer (answering UnknownVendorId for a vendor it does "
+                              "not know is enough)",
+    ("ocpp", "AdvancedSecurity"): "2.0.1 Advanced Security certification profile",
+    ("ocpp", "AdvancedDeviceManagement"): "2.0.1 Advanced Device Management certification profile",
+    ("ocpp", "AdvancedUserInterface"): "2.0.1 Advanced User Interface certification profile",
+    ("ocpp", "SmartCharging"): "smart charging (1.6 profile, 2.0.1 certification profile)",
+    ("ocpp", "Reservation"): "reservations (1.6 profile, 2.0.1 certification profile)",
     ("openadr", "HttpPull"): "the VEN polls the VTN (simple HTTP pull)",
     ("openadr", "HttpPush"): "the VEN serves the 2.0b endpoints and takes pushed payloads (a VEN that does both is "
                              "run once per exchange model, one profile each)",
@@ -44,7 +51,9 @@ MEANINGS: dict[tuple[str, str], str] = {
     ("openadr", "TelemetryUsage"): "the VEN offers a TELEMETRY_USAGE report",
     ("openadr", "Tls"): "TLS 1.2 with client certificates (the fake VTN serves https)",
     ("openadr", "XmlSignature"): "the VEN signs its payloads (XML signatures)",
+    ("openadr", "Xmpp"): "the VEN speaks the XMPP transport (the fake VTN serves simple HTTP only)",
     ("sep2", "DerClient"): "a CSIP DER client (every case needs it)",
+    ("sep2", "Aggregator"): "the client is an aggregator acting for several DERs (no case is written for it yet)",
     ("sep2", "Alarms"): "the client reports alarms (LogEvents)",
     ("sep2", "DerSettings"): "the client posts its DER settings",
     ("sep2", "Metering"): "the client mirrors its meter readings (MirrorUsagePoint)",
@@ -131,7 +140,32 @@ def pics_md() -> str:
             meaning = next((m for (p, f), m in MEANINGS.items() if f == feature), "")
             lines.append(f"| `{feature}` | {meaning} | {', '.join(f'`{x}`' for x in files)} |")
         lines.append("")
+    unread = declared_but_unread(requires, elsewhere)
+    if unread:
+        lines += ["## Declared in the shipped profiles, read by no case yet", "",
+                  "The example profiles declare these for the record (a certification profile, a capability); no "
+                  "case or", "check reads them today, so their value changes no verdict.", "",
+                  "| feature | what the device declares | declared in |", "|---|---|---|"]
+        for feature, files in sorted(unread.items()):
+            meaning = next((m for (p, f), m in MEANINGS.items() if f == feature), "")
+            lines.append(f"| `{feature}` | {meaning} | {', '.join(f'`{x}`' for x in files)} |")
+        lines.append("")
     return "\n".join(lines)
+
+
+def declared_but_unread(requires: dict[tuple[str, str], list[str]], elsewhere: dict[str, list[str]]
+                        ) -> dict[str, list[str]]:
+    """PICS keys the shipped profiles declare that no case marker and no `supports(...)` call reads."""
+    import tomllib
+    read = {f.lstrip("!") for _, f in requires} | set(elsewhere)
+    out: dict[str, list[str]] = collections.defaultdict(list)
+    for path in sorted(ROOT.glob("profiles/*.toml")):
+        with path.open("rb") as fh:
+            pics = tomllib.load(fh).get("pics", {})
+        for feature in pics:
+            if feature not in read:
+                out[feature].append(str(path.relative_to(ROOT)))
+    return out
 
 
 def _cases(ids: list[str]) -> str:

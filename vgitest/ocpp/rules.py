@@ -92,7 +92,8 @@ HEARTBEAT_GAP = R("OCPP-HEARTBEAT-GAP", "fail",
 HEARTBEAT_EARLY = R("OCPP-HEARTBEAT-EARLY", "warn",
                     "The station sent Heartbeats much more often than the configured interval",
                     "OCPP 1.6 §4.6; 2.0.1 OCPPCommCtrlr.HeartbeatInterval", P).id
-SIZE_BUDGET = RULES.add("SIZE-BUDGET", "warn", "A message is larger than its size budget", "schemas/budgets/*.toml", "",
+SIZE_BUDGET = RULES.add("SIZE-BUDGET", "warn", "A message is larger than its size budget; the budget file sets the "
+                        "severity (OCPP's 2 kB note is info), warn where it sets none", "schemas/budgets/*.toml", "",
                         ANY_VERSION).id
 STATION_RESPONSE = R("OCPP-RESPONSE-STATUS", "fail",
                      "The station's answer to a CSMS request has the wrong status or content for the scenario",
