@@ -11,28 +11,10 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-PROFILE = """
-[dut]
-name = "Scripted station"
-protocol = "ocpp"
-version = "1.6"
-identity = "SCRIPTED-1"
-password = "0123456789abcdef"
-[pics]
-Core = true
-[pixit]
-heartbeat_interval = 300
-connect_timeout = 5
-[adapter]
-kind = "simulated"
-simulator = "tests.plugin.scripted_station:ScriptedStation"
-"""
+from tests.plugin.test_plugin import PROFILE, ROOT  # the scripted station's profile
 
 CONFTEST = '''
 import json
