@@ -55,7 +55,7 @@ class Window:
     def findings(self) -> list[tuple[Finding, str]]:
         """Every finding of the case with the phase it belongs to."""
         out = [(f, self.phase(fr.index, 0)) for fr in self.trace.since(self.start[0]) for f in fr.findings]
-        for i, f in enumerate(self.trace.findings[self.start[1]:], self.start[1]):
+        for i, f in enumerate(list(self.trace.findings)[self.start[1]:], self.start[1]):
             if f.frame_index is not None:
                 if f.frame_index >= self.start[0]:
                     out.append((f, self.phase(f.frame_index, 0)))
@@ -81,7 +81,7 @@ def not_judged_because(finding: Finding, trace: Any) -> str | None:
     apply to the version of the frame it points at."""
     if finding.details.get("side") == "harness":
         return "about the harness's own frame"
-    rule = RULES._rules.get(finding.rule_id) if finding.rule_id in RULES else None
+    rule = RULES[finding.rule_id] if finding.rule_id in RULES else None
     if rule is not None and finding.frame_index is not None and trace is not None and finding.frame_index < len(trace):
         version = trace[finding.frame_index].version
         if not rule.applies_to(version):
