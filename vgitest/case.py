@@ -23,6 +23,7 @@ from .verdict import Inconclusive
 
 
 Mark = tuple[int, int]  # (frames in the trace, trace-level findings made) at one moment
+PHASES = ("preamble", "body", "postamble")
 
 
 @dataclasses.dataclass
@@ -37,19 +38,22 @@ class Window:
     start: Mark  # the case's set-up began here
     body_start: Mark | None = None  # None: the body has not begun
     body_end: Mark | None = None  # None: the body is still running
-    excluded: list[tuple[Mark, Mark]] = dataclasses.field(default_factory=list)  # in-body preamble spans
+    # spans of the body that are not judged, with why: in-body preambles, and frames a case declares unjudgeable
+    excluded: list[tuple[Mark, Mark, str]] = dataclasses.field(default_factory=list)
 
     def mark(self) -> Mark:
         return self.trace.mark()
 
     def phase(self, pos: int, axis: int) -> str:
-        """"preamble", "body" or "postamble" of a position (axis 0: frame index, 1: frameless-finding index)."""
+        """"preamble", "body", "postamble" (or why an excluded span is not judged) of a position (axis 0: frame
+        index, 1: frameless-finding index)."""
         if self.body_start is None or pos < self.body_start[axis]:
             return "preamble"
         if self.body_end is not None and pos >= self.body_end[axis]:
             return "postamble"
-        if any(a[axis] <= pos < b[axis] for a, b in self.excluded):
-            return "preamble"
+        for a, b, why in self.excluded:
+            if a[axis] <= pos < b[axis]:
+                return why
         return "body"
 
     def findings(self) -> list[tuple[Finding, str]]:
@@ -68,7 +72,8 @@ class Window:
         judged: list[Finding] = []
         observed: list[tuple[Finding, str]] = []
         for f, phase in self.findings():
-            why = not_judged_because(f, self.trace) or (None if phase == "body" else f"in the {phase}")
+            why = not_judged_because(f, self.trace) or (None if phase == "body" else
+                                                         f"in the {phase}" if phase in PHASES else phase)
             if why is None:
                 judged.append(f)
             else:
@@ -115,4 +120,13 @@ def preamble(what: str) -> Iterator[None]:
         raise Inconclusive(f"preamble not reached: {what}: {exc}") from exc
     finally:
         if window is not None and start is not None:
-            window.excluded.append((start, window.mark()))
+            window.excluded.append((start, window.mark(), "preamble"))
+
+
+def not_judged(first_frame: int, end_frame: int, why: str) -> None:
+    """Frames [first_frame, end_frame) of the body are not judged, for the reason given (shown with each finding
+    on them): for a step whose correct outcome the standard leaves unsettled, so that neither answer is blamed on
+    the device. A case uses it sparingly and says why in its docstring."""
+    window = _current
+    if window is not None:
+        window.excluded.append(((first_frame, 0), (end_frame, 0), f"not judged: {why}"))

@@ -69,6 +69,7 @@ MEANINGS: dict[tuple[str, str], str] = {
     ("iso15118", "PnC"): "Plug & Charge (contract certificates over TLS)",
     ("iso15118", "Tls"): "V2G over TLS",
     ("iso15118", "Din"): "the device also speaks DIN SPEC 70121",
+    ("iso15118", "Pause"): "the EV can pause a session (SessionStop Pause) and resume it later (ISO 15118-2)",
     ("slac", "Evse"): "the device under test is an EVSE (the harness plays the SLAC EV)",
     ("slac", "Ev"): "the device under test is an EV (the harness plays the SLAC EVSE)",
 }

@@ -128,9 +128,10 @@ def test_TC_EVCC_CMN_VTB_Authorization_001(secc, dut, vgi_profile):
     assert v.ev_charges(secc, dut, vgi_profile).names().count("AuthorizationReq") == 3
 
 
-@case("TC_EVCC_DC_VTB_SessionStop_002", "Ev", "DC")
+@case("TC_EVCC_DC_VTB_SessionStop_002", "Ev", "DC", "Pause")
 def test_TC_EVCC_DC_VTB_SessionStop_002(secc, dut, vgi_profile):
-    """A paused session is resumed with the old SessionID (SessionStop Pause, then SessionSetupReq with it)."""
+    """A paused session is resumed with the old SessionID (SessionStop Pause, then SessionSetupReq with it). Only
+    for an EV that declares it can pause (PICS Pause): pausing is the EV's choice, not a requirement."""
     v.ev_charges(secc, dut, vgi_profile, mode="DC", pause=True)
     again = v.ev_charges(secc, dut, vgi_profile, mode="DC", resume=True)
     assert again.resumed, f"the EV did not join its paused session: {again.end_reason}"

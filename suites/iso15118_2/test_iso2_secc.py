@@ -8,6 +8,7 @@ import pytest
 
 from vgitest.iso15118 import suite as v
 from vgitest.iso15118.suite import case
+from vgitest.case import not_judged
 from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-2")
@@ -242,6 +243,9 @@ def test_TC_SECC_DC_VTB_PowerDelivery_002(evcc):
     evcc.renegotiate()
     s = evcc.charge()
     if not s.completed and _refused_straight_power_delivery(s):
+        req, res = s.exchanges[-1]
+        not_judged(req.index, res.index + 1, "which requests follow a renegotiated ChargeParameterDiscovery in DC "
+                   "is not settled")
         raise Inconclusive("the EVSE answered FAILED_SequenceError to PowerDelivery(Start) right after the "
                            "renegotiated ChargeParameterDiscovery; whether DC requires CableCheck and PreCharge "
                            "there is not settled, so the renegotiation is not judged")
