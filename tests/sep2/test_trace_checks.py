@@ -107,6 +107,19 @@ def test_a_restart_the_test_asked_for_restarts_the_cadence() -> None:
     assert s.rules() == [r.POLL_TOO_OFTEN]
 
 
+def test_a_client_that_starts_slowly_walks_twice_without_polling() -> None:
+    """py20305 on a busy machine: its process made its first request 2.1 s after the harness started it, and it
+    walks again 1 s later once registered: both walks are its start-up, not polls (the burst runs from its first
+    request, not from the mark); the cadence is judged from there."""
+    s = Script()
+    s.trace.append(Frame(0, 0, Direction.OUT, "sep2", "2030.5", "harness", "MARK", f"{checks.RESTART_MARK}: start"))
+    s.get(2.1, "/dcap", 60)
+    s.get(3.1, "/dcap", 60)
+    assert s.rules() == []
+    s.get(30, "/dcap", 60)
+    assert s.rules() == [r.POLL_TOO_OFTEN]
+
+
 def test_a_read_right_after_a_notification_of_that_path_is_not_a_poll() -> None:
     s = Script()
     s.get(0, "/dcap", 20)

@@ -105,9 +105,23 @@ def _gets(frames: Iterable[Frame]) -> dict[str, list[tuple[Frame, Frame | None]]
     return out
 
 
-def _restarts(frames: Iterable[Frame]) -> list[int]:
-    """When the test made the client restart or walk again (the harness's MARK frames), in ns."""
-    return [f.t_ns for f in frames if f.kind == "MARK" and str(f.name).startswith(RESTART_MARK)]
+def _restarts(frames: Iterable[Frame]) -> list[tuple[int, int]]:
+    """When the test made the client restart or walk again (the harness's MARK frames), and when the client then
+    made its first request, in ns. Its burst of start-up reads runs from that first request, not from the mark:
+    a client process that takes 2 s to start on a busy machine has not polled when its start-up walk comes late."""
+    out: list[tuple[int, int]] = []
+    mark: int | None = None
+    for f in frames:
+        if f.kind == "MARK" and str(f.name).startswith(RESTART_MARK):
+            if mark is not None:
+                out.append((mark, mark))
+            mark = f.t_ns
+        elif mark is not None and f.direction is Direction.IN and f.kind == "REQUEST":
+            out.append((mark, f.t_ns))
+            mark = None
+    if mark is not None:
+        out.append((mark, mark))
+    return out
 
 
 def _notified(frames: Iterable[Frame]) -> dict[str, list[int]]:
@@ -124,11 +138,12 @@ def _notified(frames: Iterable[Frame]) -> dict[str, list[int]]:
 RESTART_BURST_S = 2.0  # after a restart, GETs of one path within this time are one burst (a straggler + the walk)
 
 
-def _settling(restarts: list[int], a: Frame, b: Frame) -> bool:
-    """The gap a→b spans a restart, or both GETs belong to the burst right after it (a poll that was on its way
-    when the client restarted, and the new walk's): the new cadence starts at the burst's last GET."""
+def _settling(marks: list[tuple[int, int]], a: Frame, b: Frame) -> bool:
+    """The gap a→b spans a restart or Notification (`marks`: its time, and when the client's burst of reads after
+    it began), or both GETs belong to that burst (a poll that was on its way when the client restarted, and the
+    new walk's): the new cadence starts at the burst's last GET."""
     burst = int(RESTART_BURST_S * 1e9)
-    return any(a.t_ns <= m <= b.t_ns or (0 <= a.t_ns - m <= burst and 0 <= b.t_ns - m <= burst) for m in restarts)
+    return any(a.t_ns <= m <= b.t_ns or (m <= a.t_ns and b.t_ns <= first + burst) for m, first in marks)
 
 
 def _poll_rate(answer: Frame | None, default: float | None) -> float | None:
@@ -226,7 +241,7 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
     default = _poll_rate(dcap, None)
     out: list[Finding] = []
     for path, polls in by_path.items():
-        marks = restarts + notified.get(path, [])
+        marks = restarts + [(t, t) for t in notified.get(path, [])]
         for (a, a_ans), (b, _) in zip(polls, polls[1:]):
             rate = _poll_rate(a_ans, default)
             if rate is None or a.index < start or a_ans is None or a_ans.meta.get("status") != 200 \
