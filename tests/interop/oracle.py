@@ -41,6 +41,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterable
 
+from tests.suite_process import UNUSED_PLUGINS
+
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = Path(__file__).resolve().parent / "expected"
 VERDICTS = ("PASS", "NON_STRICT", "FAIL", "INFORMATIONAL", "INCONCLUSIVE", "NOT_APPLICABLE", "ERROR")
@@ -172,7 +174,7 @@ def run_suite(suite: str, profile: Path, reports: Path, run_name: str, tests: It
     """Run `tests` of `suite` against `profile` in a pytest process of its own, as a user would, and return
     results.json's results. A run that writes no results.json is a harness problem: it raises with the output."""
     cmd = [sys.executable, "-m", "pytest", suite, "-k", keyword(tests), f"--vgi-profile={profile}",
-           f"--vgi-reports={reports}", f"--vgi-run-name={run_name}", "-p", "no:cacheprovider", "-q", *extra]
+           f"--vgi-reports={reports}", f"--vgi-run-name={run_name}", "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q", *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
     results_file = reports / run_name / "results.json"
