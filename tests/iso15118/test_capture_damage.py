@@ -122,6 +122,19 @@ def test_an_unassigned_block_type_and_a_packet_that_does_not_fit_are_damage(tmp_
     assert rep.file.packets == len(blocks) - 4 and rep.file.blocks == len(blocks)
 
 
+def test_a_timestamp_beyond_any_date_is_damage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A flipped high bit in a packet block's timestamp (year 20293) crashed `analyze --json` with ValueError."""
+    path, data = _capture(tmp_path)
+    off = _blocks(data)[5][0]  # the supportedAppProtocolReq
+    bad = bytearray(data)
+    bad[off + 12 + (3 if _endian(data) == "<" else 0)] ^= 0x40  # top byte of the timestamp's high word
+    path.write_bytes(bad)
+    rc, out, err = _analyze(path, capsys, "--json", "--compact")
+    assert rc == 3 and "is damaged" in err
+    damage = json.loads(out)["captures"][0]["read"]["damage"]
+    assert [(d["offset"], d["block"]) for d in damage] == [(off, 6)] and "timestamp" in damage[0]["what"]
+
+
 def test_pcap_corrupt_record_header_and_truncated_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vgitest.iso15118.analyze import analyze_capture
 

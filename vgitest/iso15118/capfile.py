@@ -24,6 +24,7 @@ PACKET_BLOCKS = frozenset({PB, SPB, EPB})
 PCAP_MAGICS = {b"\xa1\xb2\xc3\xd4": (">", 1e6), b"\xd4\xc3\xb2\xa1": ("<", 1e6),
                b"\xa1\xb2\x3c\x4d": (">", 1e9), b"\x4d\x3c\xb2\xa1": ("<", 1e9)}
 MAX_SNAPLEN = 1 << 18  # 262144, libpcap's largest; a record claiming more lost its header
+MAX_TIME_S = 253402300799.0  # 9999-12-31T23:59:59Z: a later packet time is a damaged timestamp, not a date
 PCAP_RESYNC_WINDOW_S = 86400.0  # a resynchronised pcap record must be within a day of the last good one
 
 
@@ -232,7 +233,11 @@ class _PcapNg(_Reader):
                              "packet skipped")
             return None
         linktype, rate, offset = self.ifaces[iface]
-        return RawPacket(((hi << 32) | lo) / rate + offset, linktype, body[head:head + caplen])
+        t = ((hi << 32) | lo) / rate + offset
+        if not 0.0 <= t <= MAX_TIME_S:
+            self.damage(pos, f"packet time {t:.0f} s is no date (damaged timestamp); packet skipped")
+            return None
+        return RawPacket(t, linktype, body[head:head + caplen])
 
     def _options(self, body: bytes, start: int) -> dict[int, bytes] | None:
         """The options from ``start`` to the end of ``body``; None when they do not parse (a damaged length)."""
