@@ -54,3 +54,22 @@ def test_fragment_cli(capsys) -> None:  # noqa: ANN001
     doc = json.loads(capsys.readouterr().out)
     assert doc == {"AuthorizationReq": {"Id": "ID1", "GenChallenge": "00" * 16}}
     assert decode(encode(MSG, "iso-2"), "iso-2") == MSG
+
+
+def test_long_hex_is_decoded_not_tried_as_a_file_name(capsys) -> None:  # noqa: ANN001
+    """Issue 13: more than 255 hex characters failed with OSError "File name too long" before being read as hex."""
+    aps = [{"ProtocolNamespace": f"urn:iso:15118:2:2013:MsgDef:{i:02d}", "VersionNumberMajor": 2,
+            "VersionNumberMinor": 0, "SchemaID": i, "Priority": i + 1} for i in range(10)]
+    raw = encode({"supportedAppProtocolReq": {"AppProtocol": aps}}, "app-protocol")
+    assert len(raw.hex()) > 255
+    assert main(["exi", "decode", "--schema", "app-protocol", "--compact", raw.hex()]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["supportedAppProtocolReq"]["AppProtocol"]) == 10
+
+
+def test_input_neither_file_nor_hex_is_one_line_error() -> None:
+    for arg in ("not-a-file-and-not-hex", "z" * 400):
+        with pytest.raises(SystemExit) as e:
+            main(["exi", "decode", "--schema", "iso-2", arg])
+        msg = str(e.value.code)
+        assert "neither an existing file nor hex" in msg and "\n" not in msg and len(msg) < 120

@@ -17,19 +17,30 @@ from . import SCHEMAS, ExiError, decode, decode_fragment, encode, encode_fragmen
 from .jsonconv import message_from_json, to_json
 
 
+HEX_SEPARATORS = str.maketrans("", "", " :\n\t")
+
+
 def _read_input(arg: str) -> bytes:
-    p = Path(arg)
-    if p.is_file():
-        raw = p.read_bytes()
+    """The bytes of a file named ``arg`` (raw, or hex text), else ``arg`` itself as hex.
+
+    Why the OSError guard: a long hex argument is no valid file name (ENAMETOOLONG), and asking the filesystem
+    about it must not end the command with a traceback."""
+    try:
+        is_file = Path(arg).is_file()
+    except (OSError, ValueError):  # name too long, or a NUL byte in it
+        is_file = False
+    if is_file:
+        raw = Path(arg).read_bytes()
         text = raw.strip()
         try:
             return bytes.fromhex(text.decode("ascii"))
         except (UnicodeDecodeError, ValueError):
             return raw
     try:
-        return bytes.fromhex(arg.replace(" ", "").replace(":", ""))
+        return bytes.fromhex(arg.translate(HEX_SEPARATORS))
     except ValueError:
-        raise SystemExit(f"exi: {arg!r} is neither a file nor hex") from None
+        shown = arg if len(arg) <= 40 else arg[:37] + "..."
+        raise SystemExit(f"vgitest exi decode: {shown!r} is neither an existing file nor hex") from None
 
 
 def cmd_decode(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from ..exi import ExiError, decode
 from ..exi.jsonconv import to_json
 from ..findings import Finding, Severity
 from ..trace import Direction, Frame
+from .capfile import FileStats
 from .capture import Capture, Endpoint, SdpDatagram, TcpConnection, read_capture
 from .rules import allowed_after, base_name
 from .session import EXI_PAYLOADS, SAP_PAYLOAD, Negotiation, message_name, negotiate, schema_for, session_id
@@ -79,6 +80,12 @@ class CaptureReport:
     sessions: list[SessionReport] = dataclasses.field(default_factory=list)
     findings: list[Finding] = dataclasses.field(default_factory=list)  # capture-level (SDP)
     skipped_connections: int = 0
+    file: FileStats | None = None  # how much of the file was read, and where it is damaged
+
+    @property
+    def damaged(self) -> bool:
+        """The file is cut short or has corrupt blocks: every result of this report may be partial."""
+        return self.file is not None and self.file.damaged
 
     def all_findings(self) -> list[Finding]:
         return self.findings + [f for s in self.sessions for f in s.all_findings()]
@@ -129,7 +136,7 @@ def analyze_capture(path: Path | str, budgets: Budgets | None = None, profile: s
         raise ValueError(f"unknown budget profile {profile!r} (use one of {', '.join(PROFILES)})")
     cap = read_capture(path)
     budget = _Budget(budgets or Budgets.load(), profile)
-    report = CaptureReport(Path(path), profile, cap.packets, cap.sdp)
+    report = CaptureReport(Path(path), profile, cap.packets, cap.sdp, file=cap.file)
     report.findings += _check_sdp(cap.sdp, budget)
     secc_ports = {(d.fields["secc_ip"], d.fields["secc_port"]) for d in cap.sdp if "secc_port" in d.fields}
     for conn in cap.connections:

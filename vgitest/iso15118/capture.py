@@ -4,7 +4,8 @@ Why this exists: EXI messages are only meaningful per TCP connection and in stre
 reduced to (a) the SDP exchange on UDP 15118 (or another port, recognised by its V2GTP SDP header) and (b) each
 TCP connection's two byte streams, split into V2GTP frames that carry the time their last byte was captured.
 Nothing is dropped: malformed headers, truncated frames and TCP gaps are reported to the caller as problems, and
-TLS streams are recognised and kept opaque.
+TLS streams are recognised and kept opaque. A damaged file (cut short, corrupt block headers) is read as far as
+is safe and the damage is kept in ``Capture.file`` (see :mod:`.capfile`), never passed off as a whole capture.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
+from .capfile import FileStats, read_packets
 from .layers import SDP_REQ_LEN, SDP_RES_LEN, V2GTP, V2GTP_PORT
 
 Endpoint = tuple[str, int]  # (IP address, port)
@@ -147,13 +149,22 @@ class Capture:
     sdp: list[SdpDatagram] = dataclasses.field(default_factory=list)
     connections: list[TcpConnection] = dataclasses.field(default_factory=list)
     packets: int = 0
+    file: FileStats | None = None  # what was read of the file, with every damaged place
 
 
-def _packets(path: Path) -> Iterator[object]:
-    from scapy.utils import PcapReader  # chooses pcap or pcapng from the magic number
+def _packets(path: Path, cap: Capture) -> Iterator[object]:
+    """The file's readable packets dissected by scapy (layer by link type), with their capture times."""
+    from scapy.config import conf
 
-    with PcapReader(str(path)) as reader:
-        yield from reader
+    raw, cap.file = read_packets(path)
+    for rp in raw:
+        cls = conf.l2types.num2layer.get(rp.linktype, conf.raw_layer)
+        try:
+            pkt = cls(rp.data)
+        except Exception:  # scapy's dissectors raise anything on garbage; keep the bytes undissected
+            pkt = conf.raw_layer(rp.data)
+        pkt.time = rp.time
+        yield pkt
 
 
 def _ip(pkt: object) -> tuple[str, str] | None:
@@ -193,7 +204,7 @@ def read_capture(path: Path | str) -> Capture:
     cap = Capture(path)
     segments: dict[FlowKey, list[tuple[int, bytes, float]]] = {}
     conns: dict[frozenset[Endpoint], TcpConnection] = {}
-    for pkt in _packets(path):
+    for pkt in _packets(path, cap):
         cap.packets += 1
         ips = _ip(pkt)
         if ips is None:

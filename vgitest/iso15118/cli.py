@@ -1,6 +1,7 @@
 """``vgitest analyze CAPTURE ...``: the V2G capture analyser on the command line (text table or JSON).
 
-Findings are the output, not an error: the exit status is 0 unless a capture cannot be read (2), or
+Findings are the output, not an error: the exit status is 0 unless a capture cannot be read (2), a capture is
+damaged (3: cut short or corrupt blocks, so the results are partial; read as far as was safe and reported), or
 ``--fail-on-findings`` is given and a finding of severity fail/warn was reported (1).
 """
 
@@ -13,6 +14,10 @@ import sys
 from typing import Any, TextIO
 
 from .analyze import PROFILES, CaptureReport, SessionReport, analyze_capture, frame_dict
+from .capfile import NotACapture
+
+EXIT_UNREADABLE = 2
+EXIT_DAMAGED = 3
 
 PAYLOAD_SHORT = {0x8001: "EXI", 0x8002: "-20 common", 0x8003: "-20 AC", 0x8004: "-20 DC", 0x8005: "-20 ACDP",
                  0x8006: "-20 WPT"}
@@ -28,6 +33,7 @@ def summary(reports: list[CaptureReport]) -> dict[str, Any]:
             "exi_messages": sum(s.exi_messages for s in sessions),
             "exchanges": sum(len(s.exchanges) for s in sessions),
             "findings": sum(rules.values()), "findings_by_rule": dict(sorted(rules.items())),
+            "damaged_captures": sum(r.damaged for r in reports),
             "profile": reports[0].profile if reports else None}
 
 
@@ -40,7 +46,8 @@ def session_dict(s: SessionReport) -> dict[str, Any]:
 
 
 def report_dict(r: CaptureReport) -> dict[str, Any]:
-    return {"file": str(r.path), "profile": r.profile, "packets": r.packets,
+    return {"file": str(r.path), "profile": r.profile, "packets": r.packets, "damaged": r.damaged,
+            "read": r.file.to_dict() if r.file is not None else None,
             "sdp": [{"time": d.time, "src": list(d.src), "dst": list(d.dst), "payload_type": d.payload_type,
                      "fields": d.fields} for d in r.sdp],
             "skipped_tcp_connections": r.skipped_connections,
@@ -51,6 +58,10 @@ def write_text(r: CaptureReport, out: TextIO) -> None:
     """A readable table per session: time, sender, message, sizes, response time, rule ids."""
     out.write(f"== {r.path.name}: {r.packets} packets, {len(r.sdp)} SDP datagrams, {len(r.sessions)} V2G "
               f"session(s); budget profile '{r.profile}'\n")
+    if r.damaged and r.file is not None:
+        out.write(f"   ! DAMAGED capture, results are partial: {r.file.summary()}\n")
+        for d in r.file.damage:
+            out.write(f"   ! DAMAGED {d}\n")
     for d in r.sdp:
         what = {0x9000: "SDP request", 0x9001: "SDP response"}.get(d.payload_type, f"UDP {d.payload_type:#06x}")
         out.write(f"   {what:<13} [{d.src[0]}]:{d.src[1]} {d.fields}\n")
@@ -90,14 +101,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for path in args.captures:
         try:
             reports.append(analyze_capture(path, profile=args.budgets))
-        except (OSError, EOFError) as e:
+        except OSError as e:
             print(f"vgitest analyze: cannot read {path}: {e}", file=sys.stderr)
-            return 2
-        except Exception as e:  # scapy raises Scapy_Exception for a file that is no pcap/pcapng
-            if type(e).__name__ != "Scapy_Exception":
-                raise
+            return EXIT_UNREADABLE
+        except NotACapture as e:
             print(f"vgitest analyze: {path} is not a pcap/pcapng capture: {e}", file=sys.stderr)
-            return 2
+            return EXIT_UNREADABLE
     totals = summary(reports)
     if args.json:
         json.dump({"profile": args.budgets, "captures": [report_dict(r) for r in reports], "summary": totals},
@@ -109,7 +118,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             sys.stdout.write("\n")
         by_rule = ", ".join(f"{k}={v}" for k, v in totals["findings_by_rule"].items()) or "none"
         print(f"== summary ({args.budgets} budgets): {totals['sessions']} session(s) ({totals['tls_sessions']} TLS), "
-              f"{totals['exi_messages']} EXI messages, {totals['exchanges']} exchanges; findings: {by_rule}")
+              f"{totals['exi_messages']} EXI messages, {totals['exchanges']} exchanges; findings: {by_rule}"
+              + (f"; DAMAGED captures: {totals['damaged_captures']} (results partial)" if totals["damaged_captures"]
+                 else ""))
+    for r in reports:
+        if r.damaged and r.file is not None:  # on stderr too, so --json output does not hide it
+            print(f"vgitest analyze: {r.path} is damaged: {r.file.summary()}", file=sys.stderr)
+    if any(r.damaged for r in reports):
+        return EXIT_DAMAGED
     if args.fail_on_findings and any(f.severity.value in ("fail", "warn") for r in reports
                                      for f in r.all_findings()):
         return 1
@@ -123,7 +139,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Decode every V2G session of the captures (SDP, V2GTP, supportedAppProtocol, DIN/ISO 15118-2/"
                     "-20 EXI), pair requests with responses and check headers, sequence, SessionID and timing "
                     "against schemas/budgets/iso15118.toml. Findings are output; the exit status is non-zero only "
-                    "for a usage or read error, or with --fail-on-findings.")
+                    "for a usage or read error (2), a damaged capture (3: cut short or corrupt blocks; read as far "
+                    "as was safe, every damaged place reported), or with --fail-on-findings (1).")
     p.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap or pcapng file(s)")
     p.add_argument("--json", action="store_true", help="JSON instead of the text tables")
     p.add_argument("--compact", action="store_true", help="one-line JSON")
