@@ -49,6 +49,7 @@ class StopSignals:
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        __tracebackhide__ = True  # pytest names the line of the case that was running, not this one
         now = time.monotonic()
         if self.signum is not None and now - self._at < DEBOUNCE_S:
             return
