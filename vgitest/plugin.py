@@ -128,7 +128,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                           Path(allure_dir), run.settings.run_name)
 
 
-def _write_results(run: VgiRun, running: dict[str, Any] | None = None, interrupted: dict[str, Any] | None = None) -> None:
+def _write_results(run: VgiRun, running: dict[str, Any] | None = None,
+                   interrupted: dict[str, Any] | None = None) -> None:
     from .evidence.report import write_results
     p = run.profile
     meta = {"profile": str(p.path) if p and p.path else None, "profile_name": p.name if p else "",
