@@ -43,7 +43,7 @@ def test_a_reference_run_may_run_some_cases_only(monkeypatch: pytest.MonkeyPatch
     import vgitest.cli as cli
 
     calls: list[list[str]] = []
-    monkeypatch.setattr(cli.subprocess, "call", lambda cmd: calls.append(cmd) or 0)
+    monkeypatch.setattr(cli.ChildRunner, "run", lambda self, cmd: calls.append(cmd) or 0)
     assert main(["run", "--reports", str(tmp_path), "--only", "csip-sub", "--only", "csip"]) == 0
     by_run = {next(a for a in cmd if a.startswith("--vgi-run-name=")): cmd for cmd in calls}
     sub, plain = by_run["--vgi-run-name=csip-sub"], by_run["--vgi-run-name=csip"]

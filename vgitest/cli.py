@@ -7,13 +7,14 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
+import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from .resources import data_dir, suites_dir
+from .stopping import ChildRunner, exit_code
 
 # The built-in reference runs of `vgitest run`: (name, profile, suite folder, and optionally the cases it runs as
 # a pytest -k expression).
@@ -68,6 +69,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not runs:
         print("vgitest run: nothing to run (no suites or profiles found)", file=sys.stderr)
         return 2
+    with ChildRunner() as runner:
+        worst, summary = _run_all(runs, reports, allure_dir, args, runner)
+    print("\n=== vgitest summary")
+    for name, rc, counts, dt in summary:
+        verdicts = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no results"
+        how = f" ({signal.Signals(-rc).name})" if rc < 0 else ""
+        print(f"  {name:<10} exit={rc}{how}  {verdicts}  ({dt:.0f} s)  -> {reports / name}")
+    print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
+    if runner.signum is not None:
+        print(f"vgitest run: stopped by {signal.Signals(runner.signum).name}; the cases that ended are in the "
+              "reports, the runs after it were not started", file=sys.stderr)
+        return exit_code(runner.signum)
+    return worst
+
+
+def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args: argparse.Namespace,
+             runner: ChildRunner) -> tuple[int, list[tuple[str, int, dict[str, int], float]]]:
+    """Each run's pytest in turn, until a stop signal. The worst exit code: a pytest killed by a signal counts as
+    128 + signal, never as 0."""
     worst = 0
     summary = []
     for name, profile, suites, select in runs:
@@ -85,19 +105,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cmd += args.pytest_args
         print(f"\n=== vgitest run {name}: {profile} against {', '.join(suites)}", flush=True)
         t0 = time.time()
-        rc = subprocess.call(cmd)
-        worst = max(worst, rc)
+        rc = runner.run(cmd)
+        if rc < 0:
+            from .evidence.report import mark_interrupted
+            signame = signal.Signals(-rc).name
+            if mark_interrupted(run_dir, signame):
+                print(f"vgitest run: {name} was killed by {signame}; its results.json is marked interrupted",
+                      file=sys.stderr)
+        worst = max(worst, exit_code(-rc) if rc < 0 else rc)
         counts = {}
         results = run_dir / "results.json"
         if results.is_file():
             counts = json.loads(results.read_text()).get("counts", {})
         summary.append((name, rc, counts, time.time() - t0))
-    print("\n=== vgitest summary")
-    for name, rc, counts, dt in summary:
-        verdicts = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no results"
-        print(f"  {name:<10} exit={rc}  {verdicts}  ({dt:.0f} s)  -> {reports / name}")
-    print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
-    return worst
+        if runner.signum is not None:
+            break
+    return worst, summary
 
 
 def _cmd_faults(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ It is a thin layer: the fake peers, checks and evidence writers work without pyt
 from __future__ import annotations
 
 import re
+import signal
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,10 +17,13 @@ from . import case as vcase
 from .evidence import allure as vallure
 from .findings import Finding
 from .run import Settings, VgiRun
+from .stopping import StopSignals, exit_code
 from .verdict import HarnessError, Inconclusive, NonConformance, NotApplicable, Verdict, worst
 
 RUN = pytest.StashKey[VgiRun]()
 RECORD = pytest.StashKey[dict]()
+STOP = pytest.StashKey[StopSignals]()
+CURRENT = pytest.StashKey[pytest.Item]()  # the case running now
 
 MARKERS = (
     "vgi_case(id, feature=None, requires=()): official test-case id (e.g. TC_B_01_CS), its functional block, "
@@ -78,6 +82,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN] = VgiRun(settings)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if config.stash[RUN].profile is not None and not hasattr(config, "workerinput"):
+        config.stash[STOP] = stopper = StopSignals()
+        stopper.install()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -99,20 +106,71 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN, None)
     if run is None:
         return
+    stopper = session.config.stash.get(STOP, None)
+    signum = stopper.signum if stopper else None
+    interrupted = None
+    if signum is not None or exitstatus == pytest.ExitCode.INTERRUPTED:
+        interrupted = {"signal": signal.Signals(signum).name if signum else "SIGINT", "at": time.time()}
+    current = session.config.stash.get(CURRENT, None)
+    if interrupted and current is not None and run.profile is not None:
+        _record_interrupted(current, run, interrupted["signal"])
     run.stop()
-    if not run.results or run.profile is None:  # no DUT profile: no conformance run, nothing to report
+    if signum is not None:
+        session.exitstatus = exit_code(signum)  # what a shell reports for a process a signal ended
+    if not (run.results or interrupted) or run.profile is None:  # no DUT profile: no conformance run, no report
         return
-    from .evidence.report import write_environment, write_results
+    from .evidence.report import write_environment
+    p = run.profile
+    _write_results(run, interrupted=interrupted)
+    allure_dir = session.config.getoption("allure_report_dir", None)
+    if allure_dir and p is not None:
+        write_environment({**p.environment(), "vgitest.faults": ",".join(run.settings.faults) or "none"},
+                          Path(allure_dir), run.settings.run_name)
+
+
+def _write_results(run: VgiRun, running: dict[str, Any] | None = None,
+                   interrupted: dict[str, Any] | None = None) -> None:
+    from .evidence.report import write_results
     p = run.profile
     meta = {"profile": str(p.path) if p and p.path else None, "profile_name": p.name if p else "",
             "dut": p.name if p else "", "faults": list(run.settings.faults), "strict": run.settings.strict,
             "started": run.started, "finished": time.time()}
     run.run_dir.mkdir(parents=True, exist_ok=True)
-    write_results(run.results, run.run_dir, meta)
-    allure_dir = session.config.getoption("allure_report_dir", None)
-    if allure_dir and p is not None:
-        write_environment({**p.environment(), "vgitest.faults": ",".join(run.settings.faults) or "none"},
-                          Path(allure_dir), run.settings.run_name)
+    write_results(run.results, run.run_dir, meta, running=running, interrupted=interrupted)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
+    """results.json and summary.md are rewritten around every case: a run stopped by any signal, even SIGKILL,
+    keeps each finished case, and names the one it was running."""
+    run = item.config.stash.get(RUN, None)
+    if run is None or run.profile is None:
+        return (yield)
+    item.config.stash[CURRENT] = item
+    _write_results(run, running=_running(item))
+    result = yield  # an interrupt propagates from here, leaving CURRENT set for pytest_sessionfinish
+    del item.config.stash[CURRENT]
+    _write_results(run)
+    return result
+
+
+def _running(item: pytest.Item) -> dict[str, Any]:
+    case = item.get_closest_marker("vgi_case")
+    return {"nodeid": item.nodeid, "test": item.name, "case": case.args[0] if case and case.args else None,
+            "feature": case.kwargs.get("feature") if case else None, "started": time.time()}
+
+
+def _record_interrupted(item: pytest.Item, run: VgiRun, signame: str) -> None:
+    """The case a signal stopped: INCONCLUSIVE (never judged), marked interrupted, with the frames it had."""
+    from .evidence.report import interrupted_result
+    rec = item.stash.get(RECORD, None) or {}
+    result = interrupted_result({**_running(item), "started": rec.get("t0")}, signame)
+    if run.peer is not None and rec.get("start") is not None:
+        try:
+            result["evidence"] = _write_evidence(item, run, rec, [], [])
+        except Exception as exc:  # the evidence of the ended cases matters more than this partial one
+            result["evidence_error"] = repr(exc)
+    run.results.append(result)
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
@@ -128,6 +186,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stopper = config.stash.get(STOP, None)
+    if stopper is not None:
+        stopper.uninstall()
     xml = getattr(config.option, "xmlpath", None)
     if xml and not hasattr(config, "workerinput"):  # the controller writes the JUnit file, not xdist workers
         from .evidence.junit import align_with_verdicts
