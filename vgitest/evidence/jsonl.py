@@ -7,16 +7,26 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
+from .. import deepjson
 from ..trace import Direction, Frame
 
 OPEN_OCPP_TRACE_VERSION = "1.1"
+
+
+def _line(rec: dict[str, Any]) -> str:
+    """One JSON line; a body nested deeper than Python's json follows (valid JSON a station may send) is written
+    all the same."""
+    try:
+        return json.dumps(rec, ensure_ascii=False, default=str) + "\n"
+    except RecursionError:
+        return deepjson.dumps(rec, ensure_ascii=False, default=str) + "\n"
 
 
 def write_frames(frames: Iterable[Frame], path: Path) -> int:
     n = 0
     with path.open("w", encoding="utf-8") as fh:
         for f in frames:
-            fh.write(json.dumps(f.to_dict(), ensure_ascii=False, default=str) + "\n")
+            fh.write(_line(f.to_dict()))
             n += 1
     return n
 
@@ -63,6 +73,6 @@ def write_open_ocpp_trace(frames: Iterable[Frame], path: Path) -> int:
         for f in frames:
             rec = open_ocpp_record(f)
             if rec is not None:
-                fh.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+                fh.write(_line(rec))
                 n += 1
     return n

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from .errors import ExiError
 
+# An EXI Unsigned Integer has no length limit, but no value of the ISO 15118 / DIN schemas needs more than 64 bits
+# (10 groups); 128 groups (896 bits) is far beyond any of them and far below Python's 4300-digit int-to-str limit,
+# which turned a thousands-of-digits integer into a ValueError instead of an ExiError (issue 13).
+MAX_UINT_GROUPS = 128
+
 
 class BitReader:
     __slots__ = ("val", "nbits", "pos", "depth")
@@ -43,10 +48,13 @@ class BitReader:
         val = self.val
         nbits = self.nbits
         pos = self.pos
+        end = pos + 8 * MAX_UINT_GROUPS
         while True:
             pos += 8
             if pos > nbits:
                 raise ExiError("unexpected end of input in unsigned integer", self.pos)
+            if pos > end:
+                raise ExiError(f"unsigned integer longer than {MAX_UINT_GROUPS} 7-bit groups", self.pos)
             b = (val >> (nbits - pos)) & 0xFF
             result |= (b & 0x7F) << shift
             if b < 0x80:

@@ -10,6 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
+from .. import deepjson
 from ..findings import Finding, Severity
 from . import rules as r
 from .versions import CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, SEND, TYPE_NAMES, V201, OcppVersion
@@ -46,8 +47,12 @@ def _reject_constant(name: str) -> Any:
 
 
 def loads(text: str) -> Any:
-    """Strict JSON: NaN and Infinity (which Python's json accepts) are refused."""
-    return json.loads(text, parse_constant=_reject_constant)
+    """Strict JSON: NaN and Infinity (which Python's json accepts) are refused. Nesting deeper than Python's json
+    can follow is valid JSON: decoded without recursion, never blamed on the station as invalid."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        return deepjson.loads(text, parse_constant=_reject_constant)
 
 
 def dumps(obj: Any) -> str:
@@ -82,7 +87,7 @@ def parse(data: str | bytes, version: OcppVersion, actions: frozenset[str], *, f
         return inner
     try:
         arr = loads(data)
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         m = Message("MALFORMED")
         m.add(r.FRAME_JSON, f"frame is not valid JSON: {exc}")
         m.reply = ("-1", fw, "Message is not valid JSON")

@@ -142,6 +142,9 @@ class _Link:
         self.conn_id = conn_id
         self.dut_call_ids: set[str] = set()
         self.dut_pending: dict[str, int] = {}  # DUT CALL id -> t_ns it arrived, until answered/expired
+        # DUT CALL id -> (t_ns it arrived, t_ns just before its answer was written): a later CALL that reached the
+        # socket before that write was sent while this one was outstanding, even if it was read after the answer
+        self.dut_answer_written: dict[str, tuple[int, int]] = {}
         self.answered_dut_calls: set[str] = set()
         self.ours: dict[str, _Outstanding] = {}
         self.our_answered: set[str] = set()
@@ -663,14 +666,11 @@ class FakeCsms:
                                              .rstrip()))
         link.dut_call_ids.add(msg.id)
         # one outstanding CALL per direction (our unanswered = still being delayed or never answered)
-        expired = [i for i, t in link.dut_pending.items() if frame.t_ns - t > session.dut_call_timeout_s * 1e9]
-        for i in expired:
-            del link.dut_pending[i]
-        if msg.kind == "CALL" and link.dut_pending:
-            pending = next(iter(link.dut_pending))
+        pending = self._outstanding_at(session, link, frame.t_ns)
+        if msg.kind == "CALL" and pending:
             sev = Severity.WARN if version.call_concurrency_severity == "warn" else Severity.FAIL
             frame.findings.append(Finding.of(r.CALL_CONCURRENT, f"{msg.action} CALL {msg.id!r} sent while CALL "
-                                             f"{pending!r} was still unanswered", severity=sev))
+                                             f"{pending[0]!r} was still unanswered", severity=sev))
         if msg.kind == "CALL":
             link.dut_pending[msg.id] = frame.t_ns
         frame.findings.extend(validator.validate(msg.action, msg.payload))
@@ -691,6 +691,19 @@ class FakeCsms:
                                                  f"{session.registration}"))
         if msg.action in session.forbidden:
             frame.findings.append(Finding.of(r.FORBIDDEN_MESSAGE, session.forbidden[msg.action]))
+
+    @staticmethod
+    def _outstanding_at(session: StationSession, link: _Link, t_ns: int) -> list[str]:
+        """The station's CALLs still outstanding when a frame reached the socket at `t_ns`: not yet answered, or
+        answered by a write that began after `t_ns` (the station pipelined: the harness read both frames before
+        it could see that). A CALL older than the response timeout no longer counts."""
+        limit = session.dut_call_timeout_s * 1e9
+        for i in [i for i, t in link.dut_pending.items() if t_ns - t > limit]:
+            del link.dut_pending[i]
+        for i in [i for i, (_, w) in link.dut_answer_written.items() if w <= t_ns]:
+            del link.dut_answer_written[i]  # frames are read in arrival order: it is over for every later one
+        late = [i for i, (t, _) in link.dut_answer_written.items() if t_ns - t <= limit]
+        return list(link.dut_pending) + late
 
     def _correlate(self, link: _Link, msg: codec.Message, frame: Frame, validator: SchemaValidator) -> None:
         mid = msg.id
@@ -753,7 +766,6 @@ class FakeCsms:
                 handler = handlers.defaults(link.version.name).get(action)
                 if handler is None:
                     text = codec.encode_error(mid, "NotSupported", f"{action} is not handled by the fake CSMS")
-                    link.dut_pending.pop(mid, None)
                     await self._send(session, link, text, "CALLERROR", action, mid, t_in=t_in, delay_ns=delay_ns)
                     return
                 answer = handler(session, msg.payload)
@@ -763,7 +775,6 @@ class FakeCsms:
                     session.heartbeat_interval = answer["interval"]
             text = codec.encode_result(mid, answer)
             kind = "CALLRESULT"
-        link.dut_pending.pop(mid, None)
         if kind == "CALLRESULT":
             link.answered_dut_calls.add(mid)
         await self._send(session, link, text, kind, action, mid, t_in=t_in, delay_ns=delay_ns,
@@ -771,6 +782,11 @@ class FakeCsms:
 
     async def _send(self, session: StationSession, link: _Link, text: str, kind: str, action: str | None,
                     mid: str | None, *, t_in: int | None = None, delay_ns: int = 0, body: Any = None) -> Frame | None:
+        if kind in ("CALLRESULT", "CALLERROR") and mid is not None:
+            # every answer to a station CALL ends it here, whichever path wrote it (a CALLERROR for a bad payload too)
+            arrived = link.dut_pending.pop(mid, None)
+            if arrived is not None:
+                link.dut_answer_written[mid] = (arrived, now()[0])
         try:
             await link.ws.send(text)
         except ConnectionClosed:

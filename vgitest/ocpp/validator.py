@@ -137,11 +137,16 @@ class SchemaValidator:
             return []
         findings: list[Finding] = []
         try:
-            self._compiled(action, response)(payload)
-        except fastjsonschema.JsonSchemaException as fast_err:
-            findings = self._detail(action, payload, response, fast_err)
-        if RULES[r.OPTIONAL_EMPTY].applies_to(self.version.name):  # 2.x only: [] and {} are valid 1.6 values
-            findings += self._empty_optionals(action, payload, response)
+            try:
+                self._compiled(action, response)(payload)
+            except fastjsonschema.JsonSchemaException as fast_err:
+                findings = self._detail(action, payload, response, fast_err)
+            if RULES[r.OPTIONAL_EMPTY].applies_to(self.version.name):  # 2.x only: [] and {} are valid 1.6 values
+                findings += self._empty_optionals(action, payload, response)
+        except RecursionError:  # valid JSON nested deeper than the validators follow: the harness's limit
+            return [Finding.of(r.SCHEMA, f"{action}{'Response' if response else ''}: nested deeper than the schema "
+                               "validator can follow; not judged (a harness limitation)", severity=Severity.INFO,
+                               side="harness")]
         return findings
 
     def error_code(self, findings: list[Finding]) -> str:
