@@ -48,12 +48,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     allure_dir = reports / "allure-results"
     if args.clean and reports.exists():
         shutil.rmtree(reports)
+    from .profilevalidate import reports_problem
+    problem = reports_problem(reports)
+    if problem:
+        print(f"vgitest run: {problem}", file=sys.stderr)
+        return 2
     reports.mkdir(parents=True, exist_ok=True)
     runs = []
     if args.profile:
         for prof in args.profile:
             if not args.suite:
                 raise SystemExit("vgitest run: with --profile, name the suite folder(s) to run with --suite")
+            if not _profile_usable(prof):
+                return 2
             runs.append((Path(prof).stem, prof, args.suite, None))
     else:
         runs = [(n, p, [str(suites_dir() / s)], k[0] if k else None) for n, p, s, *k in REFERENCE_RUNS
@@ -98,6 +105,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  {name:<10} exit={rc}  {verdicts}  ({dt:.0f} s)  -> {reports / name}")
     print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
     return worst
+
+
+def _profile_usable(path: str) -> bool:
+    """Validate a profile before starting a pytest process for it: its problems, one line each, on stderr."""
+    import warnings
+    from .profile import Profile
+    from .verdict import HarnessError
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIXIT warnings: pytest shows them with the run
+            Profile.load(path)
+    except HarnessError as exc:
+        for line in str(exc).splitlines():
+            print(f"vgitest run: {line}", file=sys.stderr)
+        return False
+    return True
 
 
 def _cmd_faults(args: argparse.Namespace) -> int:
