@@ -186,3 +186,24 @@ def test_vgitest_run_rejects_the_profile_before_running(tmp_path: Path, capsys: 
     captured = capsys.readouterr()
     assert rc != 0, captured.out
     assert "heartbeat_interval" in captured.err and "===" not in captured.out, (captured.out, captured.err)
+
+
+def test_every_pics_feature_the_suites_read_is_known() -> None:
+    # docs/pics.md is generated from the suites' markers (tests/test_docs.py keeps it current): a feature a case
+    # needs must be one a profile may declare
+    import re
+
+    from vgitest.picsdocs import PROTOCOL, SUITE_TITLES, supports_calls
+    from vgitest.profilevalidate import known_pics
+    heads = {f"## {t} (`suites/{s}`)": s for s, t in SUITE_TITLES.items()}
+    suite, seen = None, 0
+    for line in (ROOT / "docs" / "pics.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            suite = heads.get(line)
+        m = re.match(r"\| `([^`]+)` \|", line)
+        if m and suite:
+            seen += 1
+            assert m.group(1) in known_pics(PROTOCOL[suite]), (suite, m.group(1))
+    assert seen > 40
+    every = set().union(*(known_pics(p) for p in set(PROTOCOL.values())))
+    assert set(supports_calls()) <= every

@@ -418,7 +418,8 @@ def check(profile_path: str, *, host: str = "127.0.0.1", port: int = 0, adapter:
         try:
             profile = Profile.load(profile_path)
         except HarnessError as exc:
-            print(f"{FAILED:<14} {'profile':<20} {exc}", file=out)
+            for line in str(exc).splitlines():  # one line per problem of the profile
+                print(f"{FAILED:<14} {'profile':<20} {line}", file=out)
             return 2
     protocol = str(profile.dut.get("protocol", "ocpp"))
     print(f"vgitest profile check: {profile.path} ({profile.name}; {protocol} {profile.dut.get('version', '?')}, "
