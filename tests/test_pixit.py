@@ -186,7 +186,9 @@ def test_the_profiles_in_the_repository_use_only_current_keys(path: Path) -> Non
 
 def _load(tmp_path: Path, pixit_text: str, protocol: str = "ocpp") -> tuple[Profile, list[warnings.WarningMessage]]:
     f = tmp_path / "dut.toml"
-    f.write_text(f'[dut]\nprotocol = "{protocol}"\nversion = "1.6"\n\n[pixit]\n{pixit_text}\n[adapter]\nkind = "manual"\n')
+    version = {"ocpp": "1.6", "openadr": "2.0b", "sep2": "2018", "iso15118": "iso-2", "slac": "15118-3"}[protocol]
+    f.write_text(f'[dut]\nprotocol = "{protocol}"\nversion = "{version}"\n\n[pixit]\n{pixit_text}\n[adapter]\n'
+                 'kind = "manual"\n')
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         profile = Profile.load(f)
@@ -214,12 +216,13 @@ def test_a_key_of_another_protocol_is_a_warning(tmp_path: Path) -> None:
 @pytest.mark.parametrize("old,new", sorted(pixit.ALIASES.items()))
 def test_an_old_name_still_works_with_a_deprecation_warning(tmp_path: Path, old: str, new: str) -> None:
     protocol = sorted(pixit.BY_NAME[new].protocols)[0]
-    profile, seen = _load(tmp_path, f'{old} = "X-1"\n', protocol)
-    assert profile.pixit == {new: "X-1"} and profile.param(new) == "X-1"
+    value: Any = 7 if isinstance(pixit.BY_NAME[new].default, (int, float)) else "X-1"  # of the key's type
+    profile, seen = _load(tmp_path, f'{old} = {value!r}\n'.replace("'", '"'), protocol)
+    assert profile.pixit == {new: value} and profile.param(new) == value
     assert [str(w.message) for w in seen] == [f"PIXIT key '{old}' is deprecated: rename it to '{new}' (read as "
                                               f"'{new}' for now)"]
     with pytest.warns(DeprecationWarning, match=f"renamed '{new}'"):
-        assert profile.param(old) == "X-1"  # a vendor's own test asking by the old name
+        assert profile.param(old) == value  # a vendor's own test asking by the old name
 
 
 def test_the_new_name_wins_over_the_old_one(tmp_path: Path) -> None:

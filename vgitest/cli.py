@@ -49,12 +49,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     allure_dir = reports / "allure-results"
     if args.clean and reports.exists():
         shutil.rmtree(reports)
+    from .profilevalidate import reports_problem
+    problem = reports_problem(reports)
+    if problem:
+        print(f"vgitest run: {problem}", file=sys.stderr)
+        return 2
     reports.mkdir(parents=True, exist_ok=True)
     runs = []
     if args.profile:
         for prof in args.profile:
             if not args.suite:
                 raise SystemExit("vgitest run: with --profile, name the suite folder(s) to run with --suite")
+            if not _profile_usable(prof):
+                return 2
             runs.append((Path(prof).stem, prof, args.suite, None))
     else:
         runs = [(n, p, [str(suites_dir() / s)], k[0] if k else None) for n, p, s, *k in REFERENCE_RUNS
@@ -121,6 +128,22 @@ def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args:
         if runner.signum is not None:
             break
     return worst, summary
+
+
+def _profile_usable(path: str) -> bool:
+    """Validate a profile before starting a pytest process for it: its problems, one line each, on stderr."""
+    import warnings
+    from .profile import Profile
+    from .verdict import HarnessError
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIXIT warnings: pytest shows them with the run
+            Profile.load(path)
+    except HarnessError as exc:
+        for line in str(exc).splitlines():
+            print(f"vgitest run: {line}", file=sys.stderr)
+        return False
+    return True
 
 
 def _cmd_faults(args: argparse.Namespace) -> int:

@@ -317,7 +317,24 @@ def markdown() -> str:
              "you mean 'message_wait'?)`), with the line of the profile, so that a typo never silently leaves a case",
              "on its default; `vgitest profile check PROFILE` prints the same warnings. A renamed key still works",
              "under its old name, with a deprecation warning (see the last table). **required** keys have no",
-             "default: the cases that read them need them.", ""]
+             "default: the cases that read them need them.", "",
+             "## Profile validation", "",
+             "Before a run the whole profile is validated (`vgitest/profilevalidate.py`); each problem is one line,",
+             "`file:line: [section] key: what is wrong`, with the closest known name for a typo, and the run does not",
+             "start (pytest: a usage error, exit 4; `vgitest run` and `vgitest profile check`: exit 2):", "",
+             "- a section other than `[dut]`, `[pics]`, `[pixit]`, `[adapter]` (`[adapter.commands]`),",
+             "  `[budgets.<protocol>]` and `[validation]`; an unknown key in `[dut]`, `[adapter]`, `[validation]`,",
+             "  or in `[adapter.commands]` (the actions of docs/adapters.md);",
+             "- a `[dut] protocol` other than ocpp, openadr, sep2, iso15118, slac; a `version` no suite is written",
+             "  for; a `role` other than ev, evse; an adapter `kind` other than simulated, manual, command;",
+             "- a `[pics]` feature docs/pics.md does not list for the protocol (`RemoteTriger`: did you mean",
+             "  'RemoteTrigger'?), or a value that is not true/false;",
+             "- a PIXIT value of the wrong type for the key's default (`heartbeat_interval = \"fast\"`: must be a",
+             "  number), a negative number; a budget of `[budgets.<protocol>]` that schemas/budgets/ does not define,",
+             "  or that is not a number of seconds.", "",
+             "When the profile is valid, a fixed `--vgi-port` that is already in use is one line naming host:port, and",
+             "a `--vgi-reports` folder that cannot be written one line naming the folder, both before the first test.",
+             "An unknown PIXIT key stays a warning (below), since a vendor's own tests may read their own keys.", ""]
     for suite, title in SUITE_TITLE.items():
         keys = [k for k in REGISTRY if suite in k.suites and not k.reference]
         lines += [f"## {title}", "", "| key | meaning | unit | default |", "|---|---|---|---|"]

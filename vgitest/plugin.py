@@ -32,6 +32,8 @@ MARKERS = (
     "profile declares another",
 )
 
+PORT_PROTOCOLS = ("ocpp", "openadr", "sep2")  # the fake peers that listen on --vgi-port
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("vgitest", "vgitest conformance harness")
@@ -79,10 +81,17 @@ def pytest_configure(config: pytest.Config) -> None:
                         schemas=_opt(config, "vgi_schemas"), tls_cert=_opt(config, "vgi_tls_cert"),
                         tls_key=_opt(config, "vgi_tls_key"), tls_ca=_opt(config, "vgi_tls_ca"))
     try:
-        config.stash[RUN] = VgiRun(settings)
+        config.stash[RUN] = run = VgiRun(settings)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if config.stash[RUN].profile is not None and not hasattr(config, "workerinput"):
+    if run.profile is not None:  # what would otherwise fail every test, or the report at the end
+        from .profilevalidate import port_problem, reports_problem
+        problem = reports_problem(run.run_dir)
+        if problem is None and settings.port and run.protocol in PORT_PROTOCOLS and not hasattr(config, "workerinput"):
+            problem = port_problem(settings.host, settings.port)
+        if problem:
+            raise pytest.UsageError(problem)
+    if run.profile is not None and not hasattr(config, "workerinput"):
         config.stash[STOP] = stopper = StopSignals()
         stopper.install()
 

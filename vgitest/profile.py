@@ -19,7 +19,9 @@ A profile is a TOML file::
     [adapter.commands]
     plug_in = "curl -fsS -X POST http://dut.local/test/plug?connector={connector}"
 
-A test that needs a feature the profile does not declare ends NOT_APPLICABLE, with the reason. A PIXIT key no
+The profile is validated when it is loaded (:mod:`vgitest.profilevalidate`): an unknown section, key, PICS
+feature, protocol or adapter kind, or a value of the wrong type, is an error, one line each, and the run does not
+start. A test that needs a feature the profile does not declare ends NOT_APPLICABLE, with the reason. A PIXIT key no
 suite reads (a typo), or an old name of a renamed key, is a warning with the profile's line (see
 :mod:`vgitest.pixit` and docs/pixit.md).
 """
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from . import pixit as pixit_keys
+from .profilevalidate import validate
 from .resources import data_dir
 from .verdict import HarnessError
 
@@ -69,14 +72,14 @@ class Profile:
                 doc = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
             raise HarnessError(f"profile {p}: {exc}") from None
+        text = p.read_text(encoding="utf-8")
+        errors = validate(doc, p, text)
+        if errors:
+            raise HarnessError("\n".join(errors))
         pics = doc.get("pics", {})
-        bad = [k for k, v in pics.items() if not isinstance(v, bool)]
-        if bad:
-            raise HarnessError(f"profile {p}: PICS values must be true/false ({', '.join(bad)})")
         dut = doc.get("dut", {})
         pixit, problems = pixit_keys.check(doc.get("pixit", {}), dut.get("protocol"))
         profile = cls(p, dut, pics, pixit, doc.get("adapter", {}), doc.get("validation", {}))
-        text = p.read_text(encoding="utf-8")
         for problem in problems:
             line = _pixit_line(text, problem.key)
             profile.warnings.append(f"{p}:{line}: {problem.text}")

@@ -409,15 +409,17 @@ PLANS = {"ocpp": _ocpp, "openadr": _openadr, "sep2": _sep2, "iso15118": _iso1511
 
 def check(profile_path: str, *, host: str = "127.0.0.1", port: int = 0, adapter: str | None = None,
           tls_cert: str | None = None, tls_key: str | None = None, tls_ca: str | None = None,
-          out: TextIO = sys.stdout) -> int:
+          out: TextIO | None = None) -> int:
     """Run the check; prints one line per step and returns the exit status (0 ready, 1 a required step failed,
     2 the profile cannot be used at all)."""
+    out = sys.stdout if out is None else out
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # printed below, one line each
         try:
             profile = Profile.load(profile_path)
         except HarnessError as exc:
-            print(f"{FAILED:<14} {'profile':<20} {exc}", file=out)
+            for line in str(exc).splitlines():  # one line per problem of the profile
+                print(f"{FAILED:<14} {'profile':<20} {line}", file=out)
             return 2
     protocol = str(profile.dut.get("protocol", "ocpp"))
     print(f"vgitest profile check: {profile.path} ({profile.name}; {protocol} {profile.dut.get('version', '?')}, "
