@@ -9,14 +9,17 @@ import time
 from typing import Callable
 
 
-def exchange(host: str, port: int, data: bytes, *, timeout: float = 5.0, quiet: float = 1.0) -> bytes:
-    """Send `data` (as far as the server takes it) and return what came back before it closed or went
-    `quiet` seconds without a byte (bounded by `timeout`)."""
+def exchange(host: str, port: int, data: bytes | list[bytes], *, timeout: float = 5.0, quiet: float = 1.0) -> bytes:
+    """Send `data` (parts 0.2 s apart, as far as the server takes them) and return what came back before it
+    closed or went `quiet` seconds without a byte (bounded by `timeout`)."""
     got = b""
     deadline = time.monotonic() + timeout
     with socket.create_connection((host, port), timeout=timeout) as sock:
         try:
-            sock.sendall(data)
+            for i, part in enumerate([data] if isinstance(data, bytes) else data):
+                if i:
+                    time.sleep(0.2)
+                sock.sendall(part)
         except OSError:
             pass  # the server answered and closed before taking everything: what it said is still readable
         sock.settimeout(quiet)
@@ -64,6 +67,14 @@ BAD_FRAMING: dict[str, bytes] = {
                          + bytes(150),
     "HTTP/2 preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes.fromhex("000000040000000000"),
 }
+
+
+MID_BODY_CHUNK = [b"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\nTransfer-Encoding: chunked\r\n"
+                  b"\r\n4\r\n<a/>\r\n", b"zz\r\n<b/>\r\n0\r\n\r\n"]  # the bad chunk size after the handler began
+
+
+def fill(part: bytes, path: str, ctype: str) -> bytes:
+    return part.replace(b"{path}", path.encode()).replace(b"{ctype}", ctype.encode())
 
 
 def framing(kind: str, path: str, ctype: str) -> bytes:

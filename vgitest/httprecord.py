@@ -91,6 +91,22 @@ class RecordingHandler(RequestHandler):
         if len(self._vgi_recent) < RAW_KEPT:
             self._vgi_recent += data[:RAW_KEPT - len(self._vgi_recent)]
         super().data_received(data)
+        self._vgi_fail_body()
+
+    def _vgi_fail_body(self) -> None:
+        """A framing error in the body of the request being handled (a bad chunk size after the headers):
+        aiohttp's C parser drops that request's body stream without an error (its reader would wait for
+        ever) and queues the error as a request of its own. It goes to the body instead, so the owner judges
+        one request; the connection closes after the answer (the parser cannot go on)."""
+        request = self._current_request
+        if request is None or not self._messages:
+            return
+        exc = getattr(self._messages[-1][0], "exc", None)
+        if isinstance(exc, HttpProcessingError) and not request.content.is_eof():
+            self._messages.pop()
+            request.content.set_exception(exc)
+            self._lingering_time = 0.0  # nothing more to read: the bytes after the error are not HTTP
+            self.close()
 
     def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:

@@ -14,7 +14,7 @@ from vgitest.findings import Severity
 from vgitest.openadr import rules as r
 from vgitest.openadr.vtn import FakeVtn
 
-from ..hostile_http import BAD_FRAMING, exchange, framing, many_attributes, status_of, wait_for
+from ..hostile_http import BAD_FRAMING, MID_BODY_CHUNK, exchange, fill, framing, many_attributes, status_of, wait_for
 
 CAP = 64 * 1024
 
@@ -84,3 +84,13 @@ def test_bad_http_is_a_frame_a_finding_and_an_answer(vtn: FakeVtn, kind: str,
     assert [f.rule_id for f in request.findings] == [r.HTTP_MALFORMED]
     assert response.kind == "RESPONSE" and response.meta["status"] == expected
     assert not [rec for rec in caplog.records if rec.exc_info], "a traceback in the log"
+
+
+def test_a_bad_chunk_size_mid_body_is_bad_http_not_an_abort(vtn: FakeVtn) -> None:
+    sent = [fill(part, urlsplit(vtn.url).path + "/OadrPoll", "application/xml") for part in MID_BODY_CHUNK]
+    answer = exchange(vtn.host, vtn.port, sent)
+    assert status_of(answer) == 400, answer[:200]
+    assert wait_for(lambda: len(vtn.trace) >= 2)
+    request, response = vtn.trace[0], vtn.trace[1]
+    assert r.HTTP_MALFORMED in [f.rule_id for f in request.findings] and request.raw == b"<a/>"
+    assert response.kind == "RESPONSE" and response.meta["status"] == 400
