@@ -85,3 +85,27 @@ def test_read_body_judges_completeness_by_the_bytes_that_arrived() -> None:
     assert ended_early.error == "the body ended after 3 of 7 bytes"
     too_long = read(_Request([b"x" * 1500], None))
     assert too_long.truncated and len(too_long.data) == 1000 and too_long.error is None
+
+
+def test_a_body_past_the_cap_is_too_large_not_cut_short() -> None:
+    """Issue 13: the read stops one byte past the cap; that is a body too large (with its announced size),
+    not a connection that ended before its Content-Length."""
+    import asyncio
+
+    from vgitest.httprecord import read_body
+
+    over = asyncio.run(read_body(_Request([b"x" * 600, b"x" * 600], 5 << 20), cap=1000, timeout=1))
+    assert over.truncated and over.error is None and len(over.data) == 1000 and over.announced == 5 << 20
+    assert str(5 << 20) in over.too_large(100)
+
+
+def test_what_the_parser_refused_gets_the_status_http_defines() -> None:
+    from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
+
+    from vgitest.httprecord import classify
+
+    assert classify(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", BadHttpMessage("x"))[0] == 505
+    assert classify(b"GET / HTTP/1.1\r\nX: " + b"a" * 9000, LineTooLong("header", "8190"))[0] == 431
+    assert classify(b"GET /" + b"a" * 9000, LineTooLong("line", "8190"))[0] == 414
+    status, reason = classify(bytes.fromhex("16030100c4"), BadHttpMessage("x"))
+    assert status == 400 and "TLS" in reason

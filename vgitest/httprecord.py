@@ -10,26 +10,56 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import ssl
 import time
 from typing import Any, Callable, Iterator
 
 import aiohttp
+from aiohttp import web
 from aiohttp.client_proto import ResponseHandler
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from .trace import Direction, now
 from .wire import WireLog
 
 
+RAW_KEPT = 64 * 1024  # bytes of a request that is not HTTP kept as its frame's evidence
+
+
+@dataclasses.dataclass
+class BadHttp:
+    """A request aiohttp's parser refused before any handler saw it: the bytes since the last answer on the
+    connection (at most RAW_KEPT of `received`), the answer HTTP defines for it and why."""
+
+    raw: bytes
+    received: int
+    status: int
+    reason: str
+    peer: str
+
+
 class RecordingHandler(RequestHandler):
-    """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived."""
+    """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived.
 
-    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect", "vgi_ssl_object", "vgi_tag")
+    `wire_cap`: the bytes one connection may add to its WireLog (a 100 MiB body must not stay in memory for
+    the capture; the bytes past it are counted in `WireLog.dropped`). `on_bad_http`: the owner's answer to
+    a request that is not HTTP/1.1 (bad framing, an oversized header, TLS or HTTP/2 on a plain port), so
+    that it becomes a frame and a finding rather than a logged traceback and a bare 400."""
 
-    def __init__(self, *args: Any, on_connect: Callable[[asyncio.BaseTransport], WireLog], **kwargs: Any) -> None:
+    __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect", "vgi_ssl_object", "vgi_tag", "_vgi_on_bad_http",
+                 "_vgi_wire_cap", "_vgi_in_total", "_vgi_recent")
+
+    def __init__(self, *args: Any, on_connect: Callable[[asyncio.BaseTransport], WireLog],
+                 on_bad_http: Callable[[BadHttp], web.StreamResponse] | None = None, wire_cap: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._vgi_on_connect = on_connect
+        self._vgi_on_bad_http = on_bad_http
+        self._vgi_wire_cap = wire_cap
+        self._vgi_in_total = 0
+        self._vgi_recent = bytearray()  # what arrived since the last byte the harness wrote (bounded)
         self._vgi_rx = now()
         self.vgi_ssl_object: Any = None
         self.vgi_tag: Any = None  # the owner's label for this connection (e.g. which certificate it was served)
@@ -43,6 +73,7 @@ class RecordingHandler(RequestHandler):
         def _write(data: bytes) -> None:
             t, w = now()
             wire.add(t, w, Direction.OUT, bytes(data))
+            self._vgi_recent.clear()
             write(data)
 
         transport.write = _write  # type: ignore[attr-defined]
@@ -50,8 +81,64 @@ class RecordingHandler(RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         t = self._vgi_rx = now()
-        self._vgi_wire.add(t[0], t[1], Direction.IN, data)
+        cap = self._vgi_wire_cap
+        keep = len(data) if cap is None else max(0, min(len(data), cap - self._vgi_in_total))
+        self._vgi_in_total += len(data)
+        if keep:
+            self._vgi_wire.add(t[0], t[1], Direction.IN, data[:keep])
+        if keep < len(data):
+            self._vgi_wire.dropped += len(data) - keep
+        if len(self._vgi_recent) < RAW_KEPT:
+            self._vgi_recent += data[:RAW_KEPT - len(self._vgi_recent)]
         super().data_received(data)
+        self._vgi_fail_body()
+
+    def _vgi_fail_body(self) -> None:
+        """A framing error in the body of the request being handled (a bad chunk size after the headers):
+        aiohttp's C parser drops that request's body stream without an error (its reader would wait for
+        ever) and queues the error as a request of its own. It goes to the body instead, so the owner judges
+        one request; the connection closes after the answer (the parser cannot go on)."""
+        request = self._current_request
+        if request is None or not self._messages:
+            return
+        exc = getattr(self._messages[-1][0], "exc", None)
+        if isinstance(exc, HttpProcessingError) and not request.content.is_eof():
+            self._messages.pop()
+            request.content.set_exception(exc)
+            self._lingering_time = 0.0  # nothing more to read: the bytes after the error are not HTTP
+            self.close()
+
+    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        """A request the parser refused goes to the owner (a frame, a finding, the answer HTTP defines);
+        anything else (a harness fault) keeps aiohttp's handling, traceback included."""
+        if not isinstance(exc, HttpProcessingError) or self._vgi_on_bad_http is None or \
+                request.writer.output_size > 0:
+            return super().handle_error(request, status, exc, message)
+        raw = bytes(self._vgi_recent)
+        code, reason = classify(raw, exc)
+        resp = self._vgi_on_bad_http(BadHttp(raw, self._vgi_in_total, code, reason, str(request.remote)))
+        resp.force_close()
+        return resp
+
+
+_VERSION = re.compile(rb"^[!-~]+ [!-~]+ HTTP/(\d+)")
+
+
+def classify(raw: bytes, exc: BaseException) -> tuple[int, str]:
+    """(the status HTTP defines for what the parser refused, a sentence saying what it was)."""
+    said = f"{type(exc).__name__}: {getattr(exc, 'message', '') or exc}"[:300]
+    if raw[:1] == b"\x16" and raw[1:2] == b"\x03":
+        return 400, f"a TLS handshake on a plain-HTTP port ({said})"
+    version = _VERSION.match(raw)
+    if version is not None and int(version.group(1)) >= 2:
+        return 505, f"HTTP/{version.group(1).decode()} is not supported on this port: HTTP/1.1 only ({said})"
+    if isinstance(exc, LineTooLong):
+        line_end = raw.find(b"\r\n")
+        if line_end < 0 or line_end > 8190:
+            return 414, f"the request line is too long ({said})"
+        return 431, f"a header field is too long ({said})"
+    return 400, f"not a valid HTTP/1.1 request ({said})"
 
 
 class RecordingClient(ResponseHandler):
@@ -118,6 +205,16 @@ class Body:
     data: bytes
     truncated: bool = False
     error: str | None = None
+    malformed: str | None = None  # the body's framing broke HTTP (a bad chunk size): the client's fault
+    received: int = 0  # bytes read (the read stops one past the cap)
+    announced: int | None = None  # the Content-Length, if any
+
+    def too_large(self, accepted: int) -> str:
+        """The finding text for a body over the read cap: how big it said or proved to be."""
+        size = f"{self.announced} bytes (Content-Length)" if self.announced is not None else \
+            f"more than {self.received - 1} bytes"
+        return (f"the body has {size}, more than the {accepted} accepted; reading stopped after "
+                f"{self.received - 1} bytes, the first {len(self.data)} are kept")
 
 
 async def read_body(request: Any, cap: int, timeout: float = 30.0) -> Body:
@@ -137,17 +234,21 @@ async def read_body(request: Any, cap: int, timeout: float = 30.0) -> Body:
             total += len(chunk)
     except asyncio.CancelledError:
         raise
+    except HttpProcessingError as exc:  # the chunked framing broke mid-body: bad HTTP, not a lost connection
+        data = b"".join(chunks + _unread(request.content))
+        return Body(data[:cap], len(data) > cap, None, f"{type(exc).__name__}: {exc.message}"[:300],
+                    len(data), request.content_length)
     except Exception as exc:  # a timeout, a reset, or the payload error of a body cut short
         data = b"".join(chunks + _unread(request.content))
         error: str | None = repr(exc)
     else:
         data, error = b"".join(chunks), None
     announced = request.content_length
-    if announced is not None and len(data) >= announced:
-        error = None  # every announced byte arrived: a reset after the body does not make it incomplete
+    if len(data) > cap or (announced is not None and len(data) >= announced):
+        error = None  # over the cap (the rest is not read), or every announced byte arrived
     elif announced is not None and error is None:
         error = f"the body ended after {len(data)} of {announced} bytes"
-    return Body(data[:cap], len(data) > cap, error)
+    return Body(data[:cap], len(data) > cap, error, None, len(data), announced)
 
 
 def _unread(stream: Any) -> list[bytes]:

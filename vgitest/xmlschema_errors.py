@@ -17,7 +17,9 @@ from typing import Callable
 
 from lxml import etree
 
-__all__ = ["Namer", "SchemaError", "describe", "element_at", "render_path"]
+__all__ = ["MAX_FINDINGS", "Namer", "SchemaError", "describe", "element_at", "more_complaints", "render_path"]
+
+MAX_FINDINGS = 50  # schema findings listed per message; a flood (thousands of bad attributes) is summarised
 
 Namer = Callable[[str | None, str], str]
 """(namespace URI or None, local name) -> the name a finding shows."""
@@ -145,3 +147,9 @@ def describe(entry: etree._LogEntry, root: etree._Element, *, namer: Namer, sche
     if attribute:
         path += f"/@{_clark_to_short(attribute, namer)}"
     return SchemaError(path, entry.line, _plain(message, subject, attribute, namer, schema_label), message)
+
+
+def more_complaints(total: int) -> str:
+    """The message of the one finding that stands for the complaints past MAX_FINDINGS (of `total`)."""
+    return (f"... and {total - MAX_FINDINGS} more schema complaints on this message, not listed one by one "
+            f"({total} in all)")

@@ -131,6 +131,22 @@ def test_a_body_cut_short_is_kept_and_not_judged(vtn: FakeVtn) -> None:
     assert r.XML_MALFORMED not in rules_on(vtn)
 
 
+@provokes(r.XML_TOO_COMPLEX, r.HTTP_MALFORMED)
+def test_crowded_elements_and_bad_http_are_findings(vtn: FakeVtn) -> None:
+    """Issue 13 (see test_vtn_hostile.py for the timings and answers): an element with 300 attributes is
+    refused unread; TLS spoken to the plain-HTTP port is a frame with a finding."""
+    from urllib.parse import urlsplit
+
+    from ..hostile_http import exchange, framing, many_attributes, wait_for
+
+    crowded = (b'<oadrPayload xmlns="http://openadr.org/oadr-2.0b/2012/07"><oadrSignedObject>'
+               + many_attributes(b"<oadrPoll", 300) + b"</oadrPoll></oadrSignedObject></oadrPayload>")
+    status, _ = post(vtn, "OadrPoll", crowded)
+    assert status == 400 and r.XML_TOO_COMPLEX in rules_on(vtn)
+    exchange(vtn.host, vtn.port, framing("TLS to plain HTTP", urlsplit(vtn.url).path, ""))
+    assert wait_for(lambda: r.HTTP_MALFORMED in rules_on(vtn))
+
+
 BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                   + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
                              for i in range(1, 10))

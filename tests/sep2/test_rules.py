@@ -101,6 +101,8 @@ def test_every_rule_is_provoked(sep2_schema_dir: object) -> None:
     found = [checks.content_type("text/xml"), checks.http_method("POST", ["GET"], "/dcap")]
     for raw in (b"<a>", b"<!DOCTYPE a><a/>", b"<a>" + b" " * 64 + b"</a>"):
         found += checks.decode_findings(codec.decode(raw, max_bytes=32).problems, 0)
+    found += checks.decode_findings(codec.decode(b"<a " + b" ".join(b'a%d=""' % i for i in range(300)) + b"/>").problems)
+    found += _bad_http_findings()
     found += Sep2Validator().validate(codec.decode(codec.encode("Response", {**RESPONSE, "status": "x"})).doc)
     found += checks.identity_findings("EndDevice", END_DEVICE, OTHER_LFDI)
     found += _scenario_findings()
@@ -116,6 +118,18 @@ def test_every_rule_is_provoked(sep2_schema_dir: object) -> None:
     by_faults = {d.rule for f in SEP2_FAULTS.faults.values() for _, d in f.detections}
     missing = {r.id for r in RULES.for_protocol("sep2")} - {f.rule_id for f in found if f is not None} - by_faults
     assert missing == set(), f"sep2 rules no test provokes: {sorted(missing)}"
+
+
+def _bad_http_findings() -> list[Finding]:
+    """What the server makes of a request that is not HTTP/1.1 (SEP2-HTTP-MALFORMED): TLS on a plain port."""
+    from vgitest.sep2.server import FakeSep2Server
+
+    from ..hostile_http import exchange, framing, wait_for
+
+    with FakeSep2Server(validate=False) as srv:
+        exchange(srv.host, srv.port, framing("TLS to plain HTTP", "/", ""))
+        assert wait_for(lambda: len(srv.trace) >= 1)
+        return [f for fr in srv.trace for f in fr.findings]
 
 
 def _subscription_findings() -> list[Finding]:

@@ -195,4 +195,4 @@ def _fill(el: Any, value: Any, names: NameMap) -> None:
 
 
 _KINDS = {safexml.TOO_LARGE: r.BODY_TOO_LARGE, safexml.HOSTILE: r.XML_HOSTILE,
-          safexml.MALFORMED: r.XML_MALFORMED}  # safexml's problem kinds as this protocol's rule ids
+          safexml.MALFORMED: r.XML_MALFORMED, safexml.TOO_COMPLEX: r.XML_TOO_COMPLEX}  # safexml's problem kinds as this protocol's rule ids

@@ -30,6 +30,13 @@ XML_MALFORMED = R("OADR-XML-MALFORMED", "fail", "The body is not well-formed XML
 XML_HOSTILE = R("OADR-XML-HOSTILE", "fail",
                 "The body declares a DTD, entities or external references (refused, never expanded or fetched)",
                 "2.0b profile §10 (security)", P).id
+XML_TOO_COMPLEX = R("OADR-XML-TOO-COMPLEX", "fail",
+                    "An element carries more attributes than the harness reads on one element (refused unread)",
+                    "vgitest safety limit (safexml.MAX_ATTRIBUTES); 2.0b profile §10 (security)", P).id
+HTTP_MALFORMED = R("OADR-HTTP-MALFORMED", "fail",
+                   "The request is not valid HTTP/1.1: bad framing (chunk size, Content-Length with "
+                   "Transfer-Encoding), an oversized header, another protocol (TLS, HTTP/2) on the port",
+                   "RFC 9112 (HTTP/1.1 message syntax and framing); 2.0b profile §9.1 (simple HTTP)", P).id
 SCHEMA = R("OADR-SCHEMA", "fail", "The payload does not validate against the OpenADR 2.0b schema (oadr_20b.xsd)",
            "2.0b profile §8 (schemas)", P).id
 WRONG_SERVICE = R("OADR-WRONG-SERVICE", "fail", "The payload was sent to the endpoint of another service",

@@ -19,6 +19,7 @@ from lxml import etree
 from .. import findings
 from . import rules, schemas
 from .namespaces import OADR
+from ..xmlschema_errors import MAX_FINDINGS, more_complaints
 from .schema_errors import describe
 
 __all__ = ["OadrValidator", "payload_name"]
@@ -79,9 +80,13 @@ class OadrValidator:
             return []
         root = _root(doc).getroottree().getroot()
         out = []
-        for entry in schema.error_log:
+        entries = list(schema.error_log)
+        for entry in entries[:MAX_FINDINGS]:
             err = describe(entry, root)
             out.append(findings.Finding.of(
                 rules.SCHEMA, f"{err.path}: {err.plain}", frame_index, severity=self.severity,
                 line=err.line, path=err.path, xsd_message=err.xsd_message))
+        if len(entries) > MAX_FINDINGS:
+            out.append(findings.Finding.of(rules.SCHEMA, more_complaints(len(entries)), frame_index,
+                                           severity=self.severity))
         return out

@@ -19,7 +19,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from ..budgets import Budgets
-from ..httprecord import RecordingHandler, read_body
+from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, read_body
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..session import Verdicts
@@ -302,7 +302,22 @@ class FakeVtn:
         a VEN ended during the handshake (which a server does not always see as an error)."""
         self.connection_attempts += 1
         return RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
-                                 on_connect=self._connected)
+                                on_connect=self._connected, on_bad_http=self._bad_http,
+                                wire_cap=self.max_body_bytes * 4 + RAW_KEPT)
+
+    def _bad_http(self, bad: BadHttp) -> web.Response:
+        """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
+        answer HTTP defines, all in the trace."""
+        t_ns, wall = now()
+        frame = self.trace.append(Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", bad.peer, "REQUEST",
+                                        "(bad HTTP)", f"h{next(self._exchange)}", bad.raw, None,
+                                        meta={"peer": bad.peer, "received": bad.received, "http_error": bad.reason}))
+        frame.findings.append(Finding.of(r.HTTP_MALFORMED, bad.reason, frame.index))
+        body = f"{bad.status} {bad.reason}\n".encode()
+        out_ns, out_wall = now()
+        self.trace.append(Frame(out_ns, out_wall, Direction.OUT, "openadr", "2.0b", bad.peer, "RESPONSE", "(raw)",
+                                frame.correlation, body, None, meta={"status": bad.status, "content_type": "text/plain"}))
+        return web.Response(status=bad.status, body=body, content_type="text/plain")
 
     def _connected(self, transport: asyncio.BaseTransport) -> WireLog:
         peer = transport.get_extra_info("peername") or ("?", 0)
@@ -382,11 +397,20 @@ class FakeVtn:
             meta["tls"] = security.describe_tls(ssl_obj)
         frame = Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", meta["peer"], "REQUEST", None, exchange, raw,
                       None, meta=meta)
+        if body.malformed is not None:  # the chunked framing broke mid-body: bad HTTP, answered 400
+            meta["http_error"] = body.malformed
+            frame.name = "(bad HTTP)"
+            self.trace.append(frame)
+            frame.findings.append(Finding.of(r.HTTP_MALFORMED, f"the body's framing is not valid HTTP/1.1: "
+                                             f"{body.malformed}", frame.index))
+            return self._respond(frame, Raw(f"400 {body.malformed}\n".encode(), 400, "text/plain"))
+        if truncated:
+            meta["received"], meta["announced"] = body.received, body.announced
         if "read_error" in meta:  # the VEN dropped the connection mid-request: kept as evidence, not judged
             frame.name = "(aborted)"
             self.trace.append(frame)
             return web.Response(status=400)
-        answer = self._process(frame, request)
+        answer = self._process(frame, request, body.too_large(self.max_body_bytes) if truncated else None)
         if isinstance(answer, Delay):
             await asyncio.sleep(answer.seconds)
             answer = answer.then if answer.then is not None else self._default(frame)
@@ -398,8 +422,9 @@ class FakeVtn:
         name = path[len(self.path_prefix) + 1:].strip("/")
         return name if name in SERVICES else None
 
-    def _process(self, frame: Frame, request: web.Request) -> Answer:
-        """Decode, check, record the frame; choose the answer. Never raises for bad input."""
+    def _process(self, frame: Frame, request: web.Request, too_large: str | None = None) -> Answer:
+        """Decode, check, record the frame; choose the answer. Never raises for bad input. `too_large`: the
+        body went past the read cap (only its start was read): that finding, no decoding."""
         problems: list[tuple[str, str]] = []
         meta = frame.meta
         if request.method != "POST":
@@ -409,7 +434,8 @@ class FakeVtn:
         ctype = meta["content_type"].split(";")[0].strip().lower()
         if request.method == "POST" and ctype not in XML_TYPES:
             problems.append((r.CONTENT_TYPE, f"Content-Type is {meta['content_type'] or 'missing'!r}"))
-        decoded = codec.decode(frame.raw, max_bytes=self.max_body_bytes, names=self.names) if frame.raw else \
+        decoded = codec.Decoded(problems=[(r.BODY_TOO_LARGE, too_large)]) if too_large is not None else \
+            codec.decode(frame.raw, max_bytes=self.max_body_bytes, names=self.names) if frame.raw else \
             codec.Decoded(problems=[(r.XML_MALFORMED, "the request has no body")])
         problems += decoded.problems
         frame.name = decoded.name or ("(malformed)" if decoded.doc is None else "(not an oadrPayload)")
@@ -428,14 +454,16 @@ class FakeVtn:
             why = self.session.forbidden[decoded.name]
             frame.findings.append(Finding.of(r.FORBIDDEN_MESSAGE, f"{decoded.name} sent although "
                                              f"{why or 'the scenario forbids it'}", frame.index))
-        fatal = any(rid in (r.HTTP_METHOD, r.HTTP_PATH, r.BODY_TOO_LARGE, r.XML_MALFORMED, r.XML_HOSTILE)
+        fatal = any(rid in (r.HTTP_METHOD, r.HTTP_PATH, r.BODY_TOO_LARGE, r.XML_MALFORMED, r.XML_HOSTILE,
+                            r.XML_TOO_COMPLEX)
                     for rid, _ in problems) or decoded.name is None
         if fatal:
             status = 405 if any(rid == r.HTTP_METHOD for rid, _ in problems) else \
                 404 if any(rid == r.HTTP_PATH for rid, _ in problems) else \
                 413 if any(rid == r.BODY_TOO_LARGE for rid, _ in problems) else 400
             return Raw(codec.encode("oadrResponse", m.response("", 454 if status == 400 else status,
-                                                               problems[0][1][:200] if problems else "invalid"),
+                                                               _printable(problems[0][1][:200]) if problems
+                                                               else "invalid"),
                                     names=self.names), status)
         invalid = any(f.rule_id == r.SCHEMA and f.severity is Severity.FAIL for f in frame.findings) or \
             any(rid in (r.WRONG_SERVICE, r.UNEXPECTED_PAYLOAD) for rid, _ in problems)
@@ -494,3 +522,9 @@ class FakeVtn:
                     decoded.name or "(raw)", request.correlation, body, decoded.body, meta=meta)
         self.trace.append(out)
         return web.Response(body=body, status=status, content_type=ctype.split(";")[0])
+
+
+def _printable(text: str) -> str:
+    """`text` fit for an XML answer: a control character a VEN put in its path (``%00``) is written as an
+    escape, since XML cannot carry it and the answer must not fail for it."""
+    return "".join(c if c.isprintable() or c in "\t\n" else f"\\x{ord(c):02x}" for c in text)

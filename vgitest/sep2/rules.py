@@ -27,12 +27,20 @@ HTTP_METHOD = R("SEP2-HTTP-METHOD", "fail",
                 "IEEE 2030.5-2018 HTTP binding; resource method tables (WADL)", P).id
 BODY_TOO_LARGE = R("SEP2-BODY-TOO-LARGE", "fail", "The body exceeds the size the harness accepts for one payload",
                    "vgitest safety limit (PIXIT max_body_bytes)", P).id
+HTTP_MALFORMED = R("SEP2-HTTP-MALFORMED", "fail",
+                   "The request is not valid HTTP/1.1: bad framing (chunk size, Content-Length with "
+                   "Transfer-Encoding), an oversized header, a control character in the path, another protocol "
+                   "(TLS, HTTP/2) on the port", "RFC 9112 (HTTP/1.1 message syntax and framing); RFC 3986 (URI)",
+                   P).id
 
 # Payload (every body a client sends)
 XML_MALFORMED = R("SEP2-XML-MALFORMED", "fail", "The body is not well-formed XML", "XML 1.0", P).id
 XML_HOSTILE = R("SEP2-XML-HOSTILE", "fail",
                 "The body declares a DTD, entities or external references (refused, never expanded or fetched)",
                 "IEEE 2030.5-2018 XML representation; vgitest safety (no DTD processing)", P).id
+XML_TOO_COMPLEX = R("SEP2-XML-TOO-COMPLEX", "fail",
+                    "An element carries more attributes than the harness reads on one element (refused unread)",
+                    "vgitest safety limit (safexml.MAX_ATTRIBUTES)", P).id
 SCHEMA = R("SEP2-SCHEMA", "fail",
            "The payload does not validate against the IEEE 2030.5 schema (or its CSIP-AUS extension)",
            "IEEE 2030.5-2018 schema (sep.xsd); CSIP-AUS v1.2 (csipaus-core.xsd)", P).id

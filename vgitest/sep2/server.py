@@ -23,7 +23,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from ..findings import Finding, Severity
-from ..httprecord import RecordingHandler, read_body
+from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, read_body
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
@@ -317,7 +317,8 @@ class FakeSep2Server:
         self.connection_attempts += 1
         generation = self.tls_generation
         handler = RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
-                                   on_connect=lambda tr: self._connected(tr, generation))
+                                   on_connect=lambda tr: self._connected(tr, generation),
+                                   on_bad_http=self._bad_http, wire_cap=self.max_body_bytes * 4 + RAW_KEPT)
         handler.vgi_tag = generation  # which certificate chain this connection was served
         return handler
 
@@ -332,6 +333,16 @@ class FakeSep2Server:
         if generation != self.tls_generation:  # accepted before a chain swap, handshake done after: not kept
             transport.close()
         return wire
+
+    def _bad_http(self, bad: BadHttp) -> web.Response:
+        """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
+        answer HTTP defines, all in the trace."""
+        t_ns, wall = now()
+        frame = self.trace.append(Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", bad.peer, "REQUEST",
+                                        "(bad HTTP)", f"s{next(self._exchange)}", bad.raw, None,
+                                        meta={"peer": bad.peer, "received": bad.received, "http_error": bad.reason}))
+        frame.findings.append(Finding.of(r.HTTP_MALFORMED, bad.reason, frame.index))
+        return self._respond(frame, Raw(bad.status))
 
     def _handshake_failed(self, exc: ssl.SSLError) -> None:
         t, w = now()
@@ -396,6 +407,24 @@ class FakeSep2Server:
             meta["tls"] = security.describe_tls(ssl_obj)
         frame = Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", meta["peer"], "REQUEST",
                       f"{request.method} {request.path}", exchange, raw, None, meta=meta)
+        if body.malformed is not None:  # the chunked framing broke mid-body: bad HTTP, answered 400
+            meta["http_error"] = body.malformed
+            self.trace.append(frame)
+            frame.findings.append(Finding.of(r.HTTP_MALFORMED, f"the body's framing is not valid HTTP/1.1: "
+                                             f"{body.malformed}", frame.index))
+            return self._respond(frame, handlers.Reply(400))
+        if body.truncated:  # past the read cap: only its start was read; judged by its size alone
+            meta["received"], meta["announced"] = body.received, body.announced
+            self.trace.append(frame)
+            frame.findings.append(Finding.of(r.BODY_TOO_LARGE, body.too_large(self.max_body_bytes),
+                                             frame.index))
+            return self._respond(frame, handlers.Reply(413))
+        if any(ord(c) < 0x20 or ord(c) == 0x7f for c in request.path):
+            self.trace.append(frame)
+            frame.findings.append(Finding.of(r.HTTP_MALFORMED, f"the path {request.path!r} holds a control "
+                                             "character (percent-encoded); no 2030.5 resource has one",
+                                             frame.index))
+            return self._respond(frame, handlers.Reply(400))
         if body.error is not None:  # the client gave up its own request half-way: nothing to judge the body by
             meta["incomplete"] = True
             frame.findings.append(Finding.of(r.REQUEST_INCOMPLETE, f"the request was not processed: {body.error} "
@@ -442,9 +471,10 @@ class FakeSep2Server:
                 if once:
                     self.session.overrides.pop(i)
                 return answer(frame) if callable(answer) else answer
-        if method in WRITES and any(f.rule_id in (r.XML_MALFORMED, r.XML_HOSTILE, r.BODY_TOO_LARGE, r.SCHEMA)
+        if method in WRITES and any(f.rule_id in (r.XML_MALFORMED, r.XML_HOSTILE, r.XML_TOO_COMPLEX,
+                                                  r.BODY_TOO_LARGE, r.SCHEMA)
                                     and f.severity is Severity.FAIL for f in problems):
-            return handlers.Reply(400)
+            return handlers.Reply(413 if any(f.rule_id == r.BODY_TOO_LARGE for f in problems) else 400)
         req = handlers.Request(method, meta["path"], meta["query"], name, body, client_lfdi)
         reply = handlers.answer(self.state, req)
         frame.findings.extend(Finding.of(rule, text, frame.index) for rule, text in reply.problems)

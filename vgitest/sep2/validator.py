@@ -17,7 +17,7 @@ import threading
 from lxml import etree
 
 from .. import findings
-from ..xmlschema_errors import describe
+from ..xmlschema_errors import MAX_FINDINGS, describe, more_complaints
 from . import rules, schemas
 from .namespaces import short_name
 
@@ -80,11 +80,13 @@ class Sep2Validator:
             return []
         root = _root(doc).getroottree().getroot()
         out = []
-        for entry in schema.error_log:
-            if written and _list_count_missing(entry, root):
-                continue
+        entries = [e for e in schema.error_log if not (written and _list_count_missing(e, root))]
+        for entry in entries[:MAX_FINDINGS]:
             err = describe(entry, root, namer=short_name, schema_label=self.schema_label)
             out.append(findings.Finding.of(
                 rules.SCHEMA, f"{err.path}: {err.plain}", frame_index, severity=self.severity,
                 line=err.line, path=err.path, xsd_message=err.xsd_message))
+        if len(entries) > MAX_FINDINGS:
+            out.append(findings.Finding.of(rules.SCHEMA, more_complaints(len(entries)), frame_index,
+                                           severity=self.severity))
         return out

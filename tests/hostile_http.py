@@ -1,0 +1,81 @@
+"""Hostile HTTP for the fake servers' regression tests (issue 13): raw bytes on a loopback socket, the answer
+read back until the server closes or goes quiet, and the requests themselves (shared by the OpenADR VTN and
+the IEEE 2030.5 server tests, which both serve through vgitest.httprecord)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Callable
+
+
+def exchange(host: str, port: int, data: bytes | list[bytes], *, timeout: float = 5.0, quiet: float = 1.0) -> bytes:
+    """Send `data` (parts 0.2 s apart, as far as the server takes them) and return what came back before it
+    closed or went `quiet` seconds without a byte (bounded by `timeout`)."""
+    got = b""
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        try:
+            for i, part in enumerate([data] if isinstance(data, bytes) else data):
+                if i:
+                    time.sleep(0.2)
+                sock.sendall(part)
+        except OSError:
+            pass  # the server answered and closed before taking everything: what it said is still readable
+        sock.settimeout(quiet)
+        while time.monotonic() < deadline:
+            try:
+                part = sock.recv(65536)
+            except (socket.timeout, OSError):
+                break
+            if not part:
+                break
+            got += part
+    return got
+
+
+def status_of(answer: bytes) -> int | None:
+    """The status code of the first HTTP/1.x answer in `answer`, None when there is none."""
+    if not answer.startswith(b"HTTP/1."):
+        return None
+    return int(answer.split(b" ", 2)[1])
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+def many_attributes(root: bytes, n: int) -> bytes:
+    """`root` (a start tag without its '>') given `n` attributes a0 .. a(n-1)."""
+    return root + b" " + b" ".join(b'a%d=""' % i for i in range(n)) + b">"
+
+
+# The framing violations each server must turn into a frame, a finding and an answer
+BAD_FRAMING: dict[str, bytes] = {
+    "bad chunk size": b"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\nTransfer-Encoding: chunked\r\n"
+                      b"\r\nzz\r\n<a/>\r\n0\r\n\r\n",
+    "Content-Length with Transfer-Encoding": b"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+                                             b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                             b"4\r\n<a/>\r\n0\r\n\r\n",
+    "100 KB header": b"GET {path} HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+    "TLS to plain HTTP": bytes.fromhex("16030100c4010000c00303") + bytes(32) + b"\x00\x00\x02\x13\x01\x01\x00"
+                         + bytes(150),
+    "HTTP/2 preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes.fromhex("000000040000000000"),
+}
+
+
+MID_BODY_CHUNK = [b"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\nTransfer-Encoding: chunked\r\n"
+                  b"\r\n4\r\n<a/>\r\n", b"zz\r\n<b/>\r\n0\r\n\r\n"]  # the bad chunk size after the handler began
+
+
+def fill(part: bytes, path: str, ctype: str) -> bytes:
+    return part.replace(b"{path}", path.encode()).replace(b"{ctype}", ctype.encode())
+
+
+def framing(kind: str, path: str, ctype: str) -> bytes:
+    return BAD_FRAMING[kind].replace(b"{path}", path.encode()).replace(b"{ctype}", ctype.encode())
