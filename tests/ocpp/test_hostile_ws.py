@@ -110,6 +110,7 @@ def test_malformed_identity_is_refused(csms: FakeCsms, caplog: pytest.LogCapture
     f = judged(csms, "OCPPJ-IDENTITY-CHARS")
     assert f.kind == "REJECT" and f"/ocpp/{ident} ".encode() in f.raw
     assert not csms.sessions  # no station session under a mangled name
+    assert [x.rule_id for f in csms.trace for x in f.findings] == ["OCPPJ-IDENTITY-CHARS"]
     no_traceback(caplog)
 
 
@@ -129,3 +130,30 @@ def judged_close(csms: FakeCsms, timeout: float = 3.0) -> Frame:
     frame = csms.trace.wait_for(lambda f: f.kind == "CLOSE", 0, timeout)
     assert frame is not None
     return frame
+
+
+def test_an_upgrade_request_without_upgrade_header(csms: FakeCsms, caplog: pytest.LogCaptureFixture) -> None:
+    """A request the library parses but refuses itself (after process_request) is kept too."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", csms.port), timeout=5)
+    s.sendall(b"GET /ocpp/CS1 HTTP/1.1\r\nHost: 127.0.0.1\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    head = s.recv(65536)
+    s.close()
+    assert 400 <= wsraw.status(head) < 500
+    f = judged(csms, "OCPPJ-HANDSHAKE")
+    assert f.kind == "REJECT" and f.raw.startswith(b"GET /ocpp/CS1") and f.meta["status"] == wsraw.status(head)
+    assert "Connection header" in f.findings[0].message
+    no_traceback(caplog)
+
+
+def test_printable_identity_outside_unreserved_is_accepted_with_a_warning(csms: FakeCsms) -> None:
+    """1.6 only asks for percent-encoding; 2.0.1 Part 2 wants unreserved characters: warn, do not refuse."""
+    s, head = wsraw.handshake(csms.port, "/ocpp/CS%2A1")
+    try:
+        assert wsraw.status(head) == 101
+        assert csms.wait_for_station(timeout=3).identity == "CS*1"
+        opened = csms.trace.wait_for(lambda f: f.kind == "OPEN", 0, 3)
+        assert opened is not None and [(x.rule_id, x.severity.value) for x in opened.findings] == \
+            [("OCPPJ-IDENTITY-CHARS", "warn")]
+    finally:
+        s.close()

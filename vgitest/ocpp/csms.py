@@ -123,9 +123,18 @@ class _Connection(ServerConnection):
         if self.wire is not None:
             self.wire.add(self._last_rx[0], self._last_rx[1], Direction.IN, data)
         super().data_received(data)
-        if (self.request is None and self.protocol.handshake_exc is not None and not self._bad_handshake_seen
-                and self.on_bad_handshake is not None):
-            self._bad_handshake_seen = True  # refused by the library before process_request ever saw it
+        if self.request is None:  # a request the library refused before process_request ever saw it
+            self._report_bad_handshake()
+
+    async def handshake(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().handshake(*args, **kwargs)
+        finally:  # a request that parsed but is no acceptable upgrade (e.g. no Upgrade header)
+            self._report_bad_handshake()
+
+    def _report_bad_handshake(self) -> None:
+        if self.protocol.handshake_exc is not None and not self._bad_handshake_seen and self.on_bad_handshake:
+            self._bad_handshake_seen = True
             self.on_bad_handshake(self)
 
     def process_event(self, event: Any) -> None:
@@ -598,8 +607,8 @@ class FakeCsms:
         """A request the library refused before `_process_request` (e.g. a 10k-character URL: 414): kept as a
         REJECT frame with the request bytes (bounded) and the status sent, instead of only a logged traceback."""
         t, w = now()
-        conn.conn_id = conn.conn_id or f"conn{next(self._conn_counter)}"
-        if conn.wire is not None:
+        if not conn.conn_id and conn.wire is not None:  # refused before _process_request named it
+            conn.conn_id = f"conn{next(self._conn_counter)}"
             conn.wire.connection = conn.conn_id
             self.wires.append(conn.wire)
         exc = conn.protocol.handshake_exc
