@@ -511,6 +511,7 @@ def test_forbidden_message_sent(csms: FakeCsms, rule_id: str) -> None:
 
 
 def test_every_automatic_rule_is_provoked_by_a_raw_frame_test() -> None:
+    import tests.ocpp.test_hostile_ws  # noqa: F401  (the WebSocket-level and identity rules are provoked there)
     automatic = {x.id for x in RULES.for_protocol("ocpp")} | {r.SIZE_BUDGET}
     missing = automatic - SCENARIO_RULES - PROVOKED
     assert not missing, f"rules without a raw-frame provocation: {sorted(missing)}"

@@ -26,7 +26,7 @@ from typing import Any, Callable
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.frames import DATA_OPCODES
+from websockets.frames import DATA_OPCODES, Frame as WsFrame
 
 from ..budgets import Budgets
 from ..evidence.allure import step as _step
@@ -36,12 +36,14 @@ from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog
-from . import codec, handlers
+from . import codec, handlers, wsfail
+from . import identity as station_identity
 from . import rules as r
 from .validator import Erratum, SchemaValidator
 from .versions import BY_SUBPROTOCOL, VERSIONS, OcppVersion, csms_may_not_send
 
 log = logging.getLogger("vgitest.ocpp.csms")
+log.addFilter(wsfail.PeerErrorsWithoutTracebacks())
 # permessage-deflate (RFC 7692; a 2.0.1 CSMS must support it) without context takeover on either side, so that
 # every message in a capture decompresses on its own and a per-test pcapng stays readable in Wireshark.
 _DEFLATE_NO_TAKEOVER = ServerPerMessageDeflateFactory(server_no_context_takeover=True,
@@ -93,6 +95,9 @@ class _Connection(ServerConnection):
     conn_id: str = ""
     wire: WireLog | None = None
     rejected: list[Finding]
+    frames_in = 0  # frames the library accepted: a refused frame is the next one on the wire
+    on_bad_handshake: Callable[["_Connection"], None] | None = None
+    _bad_handshake_seen = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -118,8 +123,23 @@ class _Connection(ServerConnection):
         if self.wire is not None:
             self.wire.add(self._last_rx[0], self._last_rx[1], Direction.IN, data)
         super().data_received(data)
+        if self.request is None:  # a request the library refused before process_request ever saw it
+            self._report_bad_handshake()
+
+    async def handshake(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().handshake(*args, **kwargs)
+        finally:  # a request that parsed but is no acceptable upgrade (e.g. no Upgrade header)
+            self._report_bad_handshake()
+
+    def _report_bad_handshake(self) -> None:
+        if self.protocol.handshake_exc is not None and not self._bad_handshake_seen and self.on_bad_handshake:
+            self._bad_handshake_seen = True
+            self.on_bad_handshake(self)
 
     def process_event(self, event: Any) -> None:
+        if isinstance(event, WsFrame):
+            self.frames_in += 1
         if getattr(event, "opcode", None) in DATA_OPCODES and getattr(event, "fin", False):
             self.rx_times.append(self._last_rx)
         super().process_event(event)
@@ -428,10 +448,15 @@ class FakeCsms:
         return self
 
     async def _start(self) -> Server:
-        return await serve(self._handle, self.host, self.port, create_connection=_Connection,
+        return await serve(self._handle, self.host, self.port, create_connection=self._new_connection,
                            select_subprotocol=self._select_subprotocol, process_request=self._process_request,
-                           ssl=self.ssl_context, ping_interval=None, max_size=2 ** 22, compression=None,
+                           ssl=self.ssl_context, ping_interval=None, max_size=r.MAX_MESSAGE, compression=None,
                            extensions=[_DEFLATE_NO_TAKEOVER], logger=log)
+
+    def _new_connection(self, *args: Any, **kwargs: Any) -> _Connection:
+        conn = _Connection(*args, **kwargs)
+        conn.on_bad_handshake = self._bad_handshake
+        return conn
 
     def begin_body(self, index: int) -> None:
         """A case's body starts at trace `index`: the waits of every station session look from there on (a message
@@ -524,7 +549,14 @@ class FakeCsms:
                 "subprotocols": request.headers.get("Sec-WebSocket-Protocol", "")}
         problems: list[Finding] = []
         status = None
-        if not identity or "/" in identity:
+        odd = station_identity.problem(ident_raw) if ident_raw and "/" not in ident_raw else None
+        if odd is not None:
+            problems.append(Finding.of(r.IDENTITY_CHARS, f"station identity {ident_raw!r} in the URL path: {odd[0]}",
+                                       severity=odd[1]))
+        if odd is not None and odd[1] is Severity.FAIL:
+            status = 400
+            meta["identity"] = None  # a mangled name names no station
+        elif not identity or "/" in identity:
             problems.append(Finding.of(r.IDENTITY, f"no station identity in the URL path {request.path!r}; expected "
                                        f"{prefix}<identity>"))
             status = 404
@@ -541,12 +573,16 @@ class FakeCsms:
                 status = 401
         if status is None:
             conn.identity = identity
+            for f in problems:  # accepted with a warning: the OPEN frame carries it
+                conn.rejected.append(f)
             return None
+        meta["status"] = status
         frame = Frame(t, w, Direction.IN, "ocpp", "", conn.conn_id, "REJECT", raw=_request_bytes(request),
                       findings=problems, meta=meta)
         for f in problems:
             f.frame_index = self.trace.append(frame).index if f is problems[0] else frame.index
-        resp = conn.respond(status, "Unknown station identity\n" if status == 404 else "Unauthorized\n")
+        reasons = {400: "Malformed station identity\n", 404: "Unknown station identity\n"}
+        resp = conn.respond(status, reasons.get(status, "Unauthorized\n"))
         if status == 401:
             resp.headers["WWW-Authenticate"] = 'Basic realm="vgitest", charset="UTF-8"'
         return resp
@@ -570,6 +606,23 @@ class FakeCsms:
             return "wrong password"
         return None
 
+    def _bad_handshake(self, conn: _Connection) -> None:
+        """A request the library refused before `_process_request` (e.g. a 10k-character URL: 414): kept as a
+        REJECT frame with the request bytes (bounded) and the status sent, instead of only a logged traceback."""
+        t, w = now()
+        if not conn.conn_id and conn.wire is not None:  # refused before _process_request named it
+            conn.conn_id = f"conn{next(self._conn_counter)}"
+            conn.wire.connection = conn.conn_id
+            self.wires.append(conn.wire)
+        exc = conn.protocol.handshake_exc
+        cause = exc.__cause__ if exc is not None and exc.__cause__ is not None else exc
+        status = wsfail.response_status(conn.wire)
+        raw, meta = wsfail.keep(wsfail.received(conn.wire, after_handshake=False))
+        answer = f"refused with HTTP {status}" if status else "connection closed without an HTTP response"
+        finding = Finding.of(r.HANDSHAKE, f"opening handshake refused: {cause}; {answer}")
+        self._append(Frame(t, w, Direction.IN, "ocpp", "", conn.conn_id, "REJECT", raw=raw, findings=[finding],
+                           meta={**meta, "status": status, "error": type(cause).__name__}))
+
     # the connection ---------------------------------------------------------------------------------------
     async def _handle(self, ws: _Connection) -> None:
         identity = ws.identity or "?"
@@ -579,6 +632,7 @@ class FakeCsms:
         open_frame = Frame(t, w, Direction.IN, "ocpp", version.name if version else "", ws.conn_id, "OPEN",
                            meta={"identity": identity, "offered": ws.request.headers.get("Sec-WebSocket-Protocol", "")
                                  if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls})
+        open_frame.findings.extend(ws.rejected)  # identity warnings of the handshake
         if version is None:
             open_frame.findings.append(Finding.of(r.SUBPROTOCOL, "station offered "
                                                   f"{open_frame.meta['offered']!r}; none of "
@@ -606,8 +660,8 @@ class FakeCsms:
                     err = Finding.of(r.FRAME_SHAPE, "harness internal error while handling this frame",
                                      severity=Severity.INFO)
                     self.trace.add_finding(err)
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as exc:
+            self._refused_frame(ws, identity, version.name, exc)
         finally:
             if session.link is link:
                 session.link = None
@@ -619,8 +673,23 @@ class FakeCsms:
     def _append_close(self, ws: _Connection, identity: str, version: str) -> None:
         t, w = now()
         code = ws.close_code if ws.close_code is not None else None
+        sent = ws.protocol.close_sent
         self._append(Frame(t, w, Direction.IN, "ocpp", version, ws.conn_id, "CLOSE",
-                           meta={"identity": identity, "code": code, "reason": ws.close_reason}))
+                           meta={"identity": identity, "code": code, "reason": ws.close_reason,
+                                 "sent": int(sent.code) if sent is not None else None}))
+
+    def _refused_frame(self, ws: _Connection, identity: str, version: str, closed: ConnectionClosed) -> None:
+        """The frame the library refused (invalid UTF-8, framing error, too big), as a MALFORMED trace frame."""
+        cause = ws.connection_exc if isinstance(ws.connection_exc, UnicodeDecodeError) else ws.protocol.parser_exc
+        sent = ws.protocol.close_sent
+        failure = wsfail.frame_failure(cause, wsfail.received(ws.wire, after_handshake=True), ws.frames_in,
+                                       int(sent.code) if sent is not None else None)
+        if failure is None:
+            return
+        raw, findings, meta = failure
+        t, w = ws.rx_times.popleft() if isinstance(cause, UnicodeDecodeError) and ws.rx_times else ws._last_rx
+        self._append(Frame(t, w, Direction.IN, "ocpp", version, ws.conn_id, "MALFORMED", raw=raw, findings=findings,
+                           meta={"identity": identity, **meta}))
 
     def _append(self, frame: Frame) -> Frame:
         self.trace.append(frame)

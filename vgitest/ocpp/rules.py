@@ -71,6 +71,25 @@ SUBPROTOCOL = R("OCPPJ-SUBPROTOCOL", "fail", "The station offered no OCPP subpro
                 "OCPP-J 1.6 §3.2; 2.0.1 Part 4 §3.1.2, §3.2", P).id
 IDENTITY = R("OCPPJ-IDENTITY", "fail", "The station identity in the URL is unknown or malformed (':' or > 48 chars)",
              "2.0.1 Part 4 §3.1.1", P).id
+IDENTITY_CHARS = R("OCPPJ-IDENTITY-CHARS", "fail",
+                   "The station identity in the URL is no clean path segment: broken percent-encoding, control or "
+                   "non-ASCII characters, or a dot segment (refused with HTTP 400); printable ASCII outside the RFC "
+                   "3986 unreserved set: warn",
+                   "OCPP-J 1.6 §3.1.1; 2.0.1 Part 4 §3.1.1; 2.0.1 Part 2 identity (CiString48, unreserved characters); "
+                   "RFC 3986 §2.1, §2.3, §3.3", P).id
+HANDSHAKE = R("OCPPJ-HANDSHAKE", "fail",
+              "The opening handshake is no acceptable HTTP upgrade request (e.g. a request line or header fields over "
+              "the server's limits); refused with HTTP 4xx", "OCPP-J 1.6 §3.1; 2.0.1 Part 4 §3.1; RFC 6455 §4.1, §4.2.2; "
+              "RFC 9110 §15.5.15 (414); RFC 6585 §5 (431)", P).id
+MAX_MESSAGE = 2 ** 22  # the largest WebSocket message the fake CSMS accepts (4 MiB)
+WS_UTF8 = R("OCPPJ-WS-UTF8", "fail", "A WebSocket text message is not valid UTF-8 (the CSMS closes with 1007)",
+            "RFC 6455 §5.6, §8.1, §7.4.1 (1007); OCPP-J 1.6 §4.1; 2.0.1 Part 4 §4.1", P).id
+WS_FRAMING = R("OCPPJ-WS-FRAMING", "fail", "A WebSocket frame breaks the framing rules: reserved opcode or RSV bits, "
+               "unmasked client frame, bad control frame (the CSMS closes with 1002)",
+               "RFC 6455 §5.1, §5.2, §5.5, §7.4.1 (1002)", P).id
+WS_TOO_BIG = R("OCPPJ-WS-TOO-BIG", "warn", "A WebSocket message is larger than the 4 MiB the CSMS accepts (the CSMS "
+               "closes with 1009; OCPP-J sets no limit of its own)", "RFC 6455 §7.4.1 (1009); OCPP-J 1.6 §4.1; "
+               "2.0.1 Part 4 §4.1", P).id
 BASIC_AUTH = R("OCPP-SEC-BASIC-AUTH", "fail", "HTTP Basic credentials are missing, malformed or wrong",
                "OCPP 1.6 Security Whitepaper §2 (A00.FR.201-205); 2.0.1 A00, TC_A_01_CS", P).id
 
