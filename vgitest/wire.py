@@ -30,6 +30,7 @@ class WireLog:
     tls: bool = False
     harness_is_client: bool = False  # the harness opened the connection (fake EVCC): `client` is then the
     # harness's address and IN chunks (sent by the DUT) travel server -> client
+    closed: bool = False  # the connection is over: its log may be forgotten once no test needs it
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()

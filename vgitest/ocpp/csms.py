@@ -29,6 +29,7 @@ from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFact
 from websockets.frames import DATA_OPCODES
 
 from ..budgets import Budgets
+from ..bounded import RecentSet
 from ..evidence.allure import step as _step
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
@@ -47,6 +48,10 @@ log = logging.getLogger("vgitest.ocpp.csms")
 _DEFLATE_NO_TAKEOVER = ServerPerMessageDeflateFactory(server_no_context_takeover=True,
                                                       client_no_context_takeover=True)
 MAX_IDENTITY = 48
+# what a closed connection leaves behind is kept for the evidence of the test it closed in, not for the whole run:
+# beyond these, the oldest closed wire logs and the sessions of the oldest disconnected stations are forgotten
+KEEP_CLOSED_WIRES = 64
+KEEP_IDLE_SESSIONS = 64
 
 
 # --- what a handler may answer ---------------------------------------------------------------------------
@@ -113,6 +118,11 @@ class _Connection(ServerConnection):
 
         transport.write = _write  # type: ignore[attr-defined]
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.wire is not None:
+            self.wire.closed = True
+        super().connection_lost(exc)
+
     def data_received(self, data: bytes) -> None:
         self._last_rx = now()
         if self.wire is not None:
@@ -140,14 +150,14 @@ class _Link:
         self.ws = ws
         self.version = version
         self.conn_id = conn_id
-        self.dut_call_ids: set[str] = set()
+        self.dut_call_ids: RecentSet = RecentSet()
         self.dut_pending: dict[str, int] = {}  # DUT CALL id -> t_ns it arrived, until answered/expired
         # DUT CALL id -> (t_ns it arrived, t_ns just before its answer was written): a later CALL that reached the
         # socket before that write was sent while this one was outstanding, even if it was read after the answer
         self.dut_answer_written: dict[str, tuple[int, int]] = {}
-        self.answered_dut_calls: set[str] = set()
+        self.answered_dut_calls = RecentSet()
         self.ours: dict[str, _Outstanding] = {}
-        self.our_answered: set[str] = set()
+        self.our_answered = RecentSet()
         self.our_timed_out: dict[str, str] = {}
         self.call_lock = asyncio.Lock()
         self.triggered: set[str] = set()
@@ -183,7 +193,7 @@ class StationSession(Verdicts):
         self.latencies_ns: list[int] = []
         self.cursor = 0
         self._connected = asyncio.Event()  # loop-side
-        self.msgid_scope_ids: set[str] = set()  # for 2.1 identity-wide message id uniqueness
+        self.msgid_scope_ids = RecentSet()  # for 2.1 identity-wide message id uniqueness
 
     # configuration ------------------------------------------------------------------------------------
     def token_status(self, token: str | None) -> str:
@@ -517,6 +527,7 @@ class FakeCsms:
         assert conn.wire is not None
         conn.wire.connection = conn.conn_id
         self.wires.append(conn.wire)
+        self._forget_closed()
         prefix = self.path_prefix + "/"
         ident_raw = path[len(prefix):] if path.startswith(prefix) else ""
         identity = urllib.parse.unquote(ident_raw)
@@ -592,7 +603,7 @@ class FakeCsms:
         session.link, session.version = link, version.name
         session.connections += 1
         if version.msgid_scope == "connection":
-            link.dut_call_ids = set()
+            link.dut_call_ids = RecentSet()
         else:
             link.dut_call_ids = session.msgid_scope_ids
         try:
@@ -615,6 +626,18 @@ class FakeCsms:
                 if not o.future.done():
                     o.future.set_result(None)
             self._append_close(ws, identity, version.name)
+            self._forget_closed()
+
+    def _forget_closed(self) -> None:
+        """Bound what closed connections leave behind (issue 13): a soak of reconnecting stations kept every wire
+        log and every session for the whole run. A station that reconnects soon keeps its session."""
+        closed = [w for w in self.wires if w.closed]
+        if len(closed) > KEEP_CLOSED_WIRES:
+            drop = {id(w) for w in closed[:len(closed) - KEEP_CLOSED_WIRES]}
+            self.wires[:] = [w for w in self.wires if id(w) not in drop]
+        idle = [k for k, s in self.sessions.items() if s.link is None and not s.transactions]
+        for k in idle[:max(0, len(idle) - KEEP_IDLE_SESSIONS)]:
+            del self.sessions[k]
 
     def _append_close(self, ws: _Connection, identity: str, version: str) -> None:
         t, w = now()
