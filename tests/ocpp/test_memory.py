@@ -59,3 +59,70 @@ def test_recent_set_forgets_the_oldest() -> None:
     for x in "abcd":
         s.add(x)
     assert list(s) == ["b", "c", "d"] and "a" not in s
+
+
+# --- trace and wire logs --------------------------------------------------------------------------------------
+def test_a_frame_keeps_a_bounded_prefix_of_its_raw_bytes() -> None:
+    """A huge frame stayed in memory whole; now a prefix, with the wire size and a note."""
+    from vgitest import trace as tr
+    t = tr.Trace()
+    f = t.append(tr.Frame(0, 0.0, tr.Direction.IN, "sep2", "2030.5", "c1", "REQUEST", raw=b"x" * (tr.MAX_RAW + 10)))
+    assert len(f.raw) == tr.MAX_RAW and f.size == tr.MAX_RAW + 10 and "raw_note" in f.meta
+
+
+def test_frames_of_finished_tests_are_released_and_spilled(tmp_path) -> None:
+    """Every frame of the run stayed in memory; frames before the running test's start now go beyond a bound,
+    to a spill file, and keep their global indices."""
+    from vgitest import trace as tr
+    t = tr.Trace(keep_frames=100, release_at=200)
+    t.spill_path = tmp_path / "spill.jsonl"
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            t.append(tr.Frame(0, 0.0, tr.Direction.IN, "ocpp", "1.6", "c1", "CALL", "Heartbeat", raw=b"[]"))
+    add(150)
+    start, _ = t.mark(test_start=True)
+    add(500)
+    assert len(t) == 650 and t.released == 150  # everything before the running test, none of its frames
+    assert t[649].index == 649 and t.since(start)[0].index == start and len(t.since(0)) == 500
+    t.mark()  # a mark inside a test does not let its frames go
+    add(300)
+    assert t.since(start)[0].index == start
+    nxt, _ = t.mark(test_start=True)  # the next test: the last one's frames may go too
+    add(200)
+    assert t.released > start and len(t.since(0)) <= 200 and t.since(nxt)[0].index == nxt
+    assert len(t.spill_path.read_text().splitlines()) == t.released
+
+
+def test_a_wire_log_keeps_the_handshake_and_a_bounded_tail() -> None:
+    """A 100 MiB body stayed in the wire log whole; now the handshake and at most `max_bytes` are kept, and the
+    rest is counted so that a capture's TCP sequence numbers stay right."""
+    from vgitest.trace import Direction
+    from vgitest.wire import WireLog
+    w = WireLog("c1", ("127.0.0.1", 1), ("127.0.0.1", 2), max_bytes=1 << 20)
+    w.add(1, 0.0, Direction.IN, b"GET / HTTP/1.1\r\n\r\n")
+    w.add(2, 0.0, Direction.OUT, b"HTTP/1.1 101 OK\r\n\r\n")
+    for i in range(400):  # 25 MiB
+        w.add(10 + i, 0.0, Direction.IN, b"y" * 65536)
+    kept = sum(len(c.data) for c in w.chunks)
+    assert kept <= (1 << 20) + 100 and w.chunks[0].data.startswith(b"GET")
+    assert w.total_bytes == 400 * 65536 + len(b"GET / HTTP/1.1\r\n\r\n") + len(b"HTTP/1.1 101 OK\r\n\r\n")
+    w.release(10_000)
+    assert len(w.chunks) == 2 and w.total_bytes == 400 * 65536 + 37
+
+
+def test_a_capture_after_released_bytes_keeps_sequence_numbers() -> None:
+    from vgitest.evidence.pcapng import build_packets
+    from vgitest.trace import Direction
+    from vgitest.wire import WireLog
+    full = WireLog("c1", ("127.0.0.1", 1), ("127.0.0.1", 2))
+    cut = WireLog("c1", ("127.0.0.1", 1), ("127.0.0.1", 2))
+    for w in (full, cut):
+        w.add(1, 1.0, Direction.IN, b"GET / HTTP/1.1\r\n\r\n")
+        w.add(2, 1.0, Direction.OUT, b"HTTP/1.1 101 OK\r\n\r\n")
+        for i in range(20):
+            w.add(10 + i, 1.0 + i, Direction.IN, b"z" * 1000)
+    cut.release(25)
+    seqs = [[(int(p["TCP"].seq), bytes(p["TCP"].payload)) for p in build_packets([w], 25) if len(p["TCP"].payload)]
+            for w in (full, cut)]
+    assert seqs[0] == seqs[1]

@@ -52,6 +52,7 @@ MAX_IDENTITY = 48
 # beyond these, the oldest closed wire logs and the sessions of the oldest disconnected stations are forgotten
 KEEP_CLOSED_WIRES = 64
 KEEP_IDLE_SESSIONS = 64
+KEEP_LATENCIES = 100_000  # harness latency samples per station (a benchmark's run; a test judges its own frames)
 
 
 # --- what a handler may answer ---------------------------------------------------------------------------
@@ -190,7 +191,7 @@ class StationSession(Verdicts):
         self.dut_call_timeout_s = csms.budgets.timing("ocpp", "response_timeout").value_s or 30.0
         # an answer up to the response timeout plus this tolerance is on time (schemas/budgets/ocpp.toml)
         self.response_tolerance_s = csms.budgets.timing("ocpp", "tolerance").value_s or 0.0
-        self.latencies_ns: list[int] = []
+        self.latencies_ns: deque[int] = deque(maxlen=KEEP_LATENCIES)  # the recent ones: a soak must not grow
         self.cursor = 0
         self._connected = asyncio.Event()  # loop-side
         self.msgid_scope_ids = RecentSet()  # for 2.1 identity-wide message id uniqueness
