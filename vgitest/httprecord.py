@@ -19,7 +19,7 @@ from aiohttp.client_proto import ResponseHandler
 from aiohttp.web_protocol import RequestHandler
 
 from .trace import Direction, now
-from .wire import WireLog
+from .wire import WireLog, forget_closed
 
 
 class RecordingHandler(RequestHandler):
@@ -53,6 +53,12 @@ class RecordingHandler(RequestHandler):
         self._vgi_wire.add(t[0], t[1], Direction.IN, data)
         super().data_received(data)
 
+    def connection_lost(self, exc: BaseException | None) -> None:
+        wire = getattr(self, "_vgi_wire", None)
+        if wire is not None:
+            wire.closed = True  # its owner forgets it once enough newer connections closed
+        super().connection_lost(exc)
+
 
 class RecordingClient(ResponseHandler):
     """aiohttp's client protocol that also keeps the bytes (a WireLog named `label`-n per connection, appended to
@@ -71,6 +77,7 @@ class RecordingClient(ResponseHandler):
         wire = self.vgi_wire = WireLog(f"{self.vgi_label}-{next(self.vgi_counter)}", (str(peer[0]), int(peer[1])),
                                        (str(sock[0]), int(sock[1])),
                                        tls=transport.get_extra_info("sslcontext") is not None)
+        forget_closed(self.vgi_wires)
         self.vgi_wires.append(wire)
         write = transport.write  # type: ignore[attr-defined]
 
@@ -89,6 +96,11 @@ class RecordingClient(ResponseHandler):
         if self.vgi_wire is not None:
             self.vgi_wire.add(t[0], t[1], Direction.IN, data)
         super().data_received(data)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self.vgi_wire is not None:
+            self.vgi_wire.closed = True
+        super().connection_lost(exc)
 
 
 def recording_session(*, ssl_context: ssl.SSLContext | None, wires: list[WireLog], counter: Iterator[int],

@@ -17,6 +17,8 @@ from .trace import Direction
 # `release` at the start of a test or by the cap, is only counted (`skipped`) so TCP sequence numbers stay right.
 HEAD_BYTES = 64 * 1024
 MAX_BYTES = 4 * 1024 * 1024
+# closed connections whose logs are kept (for the evidence of the test they closed in); older ones are forgotten
+KEEP_CLOSED = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,3 +106,12 @@ class WireLog:
     def between(self, start_ns: int, end_ns: int | None = None) -> list[Chunk]:
         with self._lock:
             return [c for c in self.chunks if c.t_ns >= start_ns and (end_ns is None or c.t_ns <= end_ns)]
+
+
+def forget_closed(wires: list[WireLog], keep: int = KEEP_CLOSED) -> None:
+    """Drop (in place) the logs of all but the `keep` most recent closed connections: a run of many short or
+    dropped connections kept every one (issue 13)."""
+    closed = [w for w in wires if w.closed]
+    if len(closed) > keep:
+        drop = {id(w) for w in closed[:len(closed) - keep]}
+        wires[:] = [w for w in wires if id(w) not in drop]

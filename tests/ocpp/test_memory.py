@@ -126,3 +126,24 @@ def test_a_capture_after_released_bytes_keeps_sequence_numbers() -> None:
     seqs = [[(int(p["TCP"].seq), bytes(p["TCP"].payload)) for p in build_packets([w], 25) if len(p["TCP"].payload)]
             for w in (full, cut)]
     assert seqs[0] == seqs[1]
+
+
+def test_the_http_peers_forget_the_logs_of_old_closed_connections() -> None:
+    """10,000 short HTTP connections to a fake kept 10,000 wire logs after they closed; now the recent few."""
+    import urllib.request
+
+    from vgitest import wire as wire_mod
+    from vgitest.sep2.server import FakeSep2Server
+    server = FakeSep2Server().start()
+    try:
+        for _ in range(wire_mod.KEEP_CLOSED + 40):
+            req = urllib.request.Request(server.base_url + "/dcap", headers={"Connection": "close"})
+            try:
+                urllib.request.urlopen(req, timeout=3).read()
+            except Exception:  # any answer will do: the connection is what counts
+                pass
+        time.sleep(0.2)
+        urllib.request.urlopen(urllib.request.Request(server.base_url + "/dcap"), timeout=3).read()
+        assert len(server.wires) <= wire_mod.KEEP_CLOSED + 2
+    finally:
+        server.stop()

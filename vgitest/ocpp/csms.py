@@ -36,7 +36,7 @@ from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
-from ..wire import WireLog
+from ..wire import WireLog, forget_closed
 from . import codec, handlers
 from . import rules as r
 from .validator import Erratum, SchemaValidator
@@ -632,10 +632,7 @@ class FakeCsms:
     def _forget_closed(self) -> None:
         """Bound what closed connections leave behind (issue 13): a soak of reconnecting stations kept every wire
         log and every session for the whole run. A station that reconnects soon keeps its session."""
-        closed = [w for w in self.wires if w.closed]
-        if len(closed) > KEEP_CLOSED_WIRES:
-            drop = {id(w) for w in closed[:len(closed) - KEEP_CLOSED_WIRES]}
-            self.wires[:] = [w for w in self.wires if id(w) not in drop]
+        forget_closed(self.wires, KEEP_CLOSED_WIRES)
         idle = [k for k, s in self.sessions.items() if s.link is None and not s.transactions]
         for k in idle[:max(0, len(idle) - KEEP_IDLE_SESSIONS)]:
             del self.sessions[k]
