@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-BENCHES = ["ocpp_validation.py", "csms_latency.py", "exi_bench.py", "openadr_validation.py", "v2g_charge_loop.py"]
+BENCHES = ["ocpp_validation.py", "csms_latency.py", "exi_bench.py", "openadr_validation.py", "v2g_charge_loop.py", "soak.py"]
 
 if __name__ == "__main__":
     rc = 0

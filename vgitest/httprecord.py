@@ -22,7 +22,7 @@ from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from .trace import Direction, now
-from .wire import WireLog
+from .wire import WireLog, forget_closed
 
 
 RAW_KEPT = 64 * 1024  # bytes of a request that is not HTTP kept as its frame's evidence
@@ -43,8 +43,8 @@ class BadHttp:
 class RecordingHandler(RequestHandler):
     """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived.
 
-    `wire_cap`: the bytes one connection may add to its WireLog (a 100 MiB body must not stay in memory for
-    the capture; the bytes past it are counted in `WireLog.dropped`). `on_bad_http`: the owner's answer to
+    `wire_cap`: the bytes one connection's WireLog keeps (a 100 MiB body must not stay in memory for the
+    capture; the WireLog counts the bytes it lets go, so the capture's sequence numbers stay right). `on_bad_http`: the owner's answer to
     a request that is not HTTP/1.1 (bad framing, an oversized header, TLS or HTTP/2 on a plain port), so
     that it becomes a frame and a finding rather than a logged traceback and a bare 400."""
 
@@ -66,6 +66,8 @@ class RecordingHandler(RequestHandler):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         wire = self._vgi_wire = self._vgi_on_connect(transport)
+        if self._vgi_wire_cap is not None:
+            wire.max_bytes = min(wire.max_bytes, self._vgi_wire_cap)
         # kept: a VEN may close the connection right after its request, and aiohttp then forgets the transport
         self.vgi_ssl_object = transport.get_extra_info("ssl_object")
         write = transport.write  # type: ignore[attr-defined]
@@ -81,13 +83,8 @@ class RecordingHandler(RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         t = self._vgi_rx = now()
-        cap = self._vgi_wire_cap
-        keep = len(data) if cap is None else max(0, min(len(data), cap - self._vgi_in_total))
         self._vgi_in_total += len(data)
-        if keep:
-            self._vgi_wire.add(t[0], t[1], Direction.IN, data[:keep])
-        if keep < len(data):
-            self._vgi_wire.dropped += len(data) - keep
+        self._vgi_wire.add(t[0], t[1], Direction.IN, data)  # the WireLog keeps at most its max_bytes
         if len(self._vgi_recent) < RAW_KEPT:
             self._vgi_recent += data[:RAW_KEPT - len(self._vgi_recent)]
         super().data_received(data)
@@ -140,6 +137,12 @@ def classify(raw: bytes, exc: BaseException) -> tuple[int, str]:
         return 431, f"a header field is too long ({said})"
     return 400, f"not a valid HTTP/1.1 request ({said})"
 
+    def connection_lost(self, exc: BaseException | None) -> None:
+        wire = getattr(self, "_vgi_wire", None)
+        if wire is not None:
+            wire.closed = True  # its owner forgets it once enough newer connections closed
+        super().connection_lost(exc)
+
 
 class RecordingClient(ResponseHandler):
     """aiohttp's client protocol that also keeps the bytes (a WireLog named `label`-n per connection, appended to
@@ -158,6 +161,7 @@ class RecordingClient(ResponseHandler):
         wire = self.vgi_wire = WireLog(f"{self.vgi_label}-{next(self.vgi_counter)}", (str(peer[0]), int(peer[1])),
                                        (str(sock[0]), int(sock[1])),
                                        tls=transport.get_extra_info("sslcontext") is not None)
+        forget_closed(self.vgi_wires)
         self.vgi_wires.append(wire)
         write = transport.write  # type: ignore[attr-defined]
 
@@ -176,6 +180,11 @@ class RecordingClient(ResponseHandler):
         if self.vgi_wire is not None:
             self.vgi_wire.add(t[0], t[1], Direction.IN, data)
         super().data_received(data)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self.vgi_wire is not None:
+            self.vgi_wire.closed = True
+        super().connection_lost(exc)
 
 
 def recording_session(*, ssl_context: ssl.SSLContext | None, wires: list[WireLog], counter: Iterator[int],

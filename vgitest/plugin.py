@@ -232,13 +232,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             _not_applicable(f"NOT_APPLICABLE: PICS of {profile.name} does not declare "
                         f"{', '.join(m.lstrip('!') + (' absent' if m.startswith('!') else '') for m in missing)}")
     if run.peer is not None:
+        if getattr(run.peer.trace, "spill_path", 0) is None:  # frames of finished tests, once released (issue 13)
+            run.peer.trace.spill_path = run.run_dir / "released-frames.jsonl"
         _open_window(record, run.peer)
 
 
 def _open_window(record: dict, peer: Any) -> None:
     """The test's frames begin where the peer's trace stands now."""
-    record["start"], record["fstart"] = peer.trace.mark()
+    record["start"], record["fstart"] = peer.trace.mark(test_start=True)
     record["start_ns"] = time.monotonic_ns()
+    for wire in list(getattr(peer, "wires", None) or []):  # the evidence of finished tests is written: their
+        wire.release(record["start_ns"])  # bytes are no longer needed, only counted (issue 13)
     record["window"] = vcase.Window(peer.trace, (record["start"], record["fstart"]))
     vcase.begin(record["window"])
 

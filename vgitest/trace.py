@@ -49,7 +49,7 @@ class Frame:
     @property
     def size(self) -> int:
         """Size of the message on the wire (application payload bytes, without transport framing)."""
-        return len(self.raw)
+        return int(self.meta.get("raw_size", len(self.raw)))
 
     @property
     def timestamp(self) -> str:
@@ -90,51 +90,102 @@ def now() -> tuple[int, float]:
     return time.monotonic_ns(), time.time()
 
 
-class Trace:
-    """Append-only, thread-safe list of frames with waiting and query helpers."""
+# A day-long soak must not keep every frame in memory (issue 13). Frames of finished tests (before the last
+# `mark`) beyond the most recent KEEP_FRAMES are released, once RELEASE_AT frames are held, and appended to
+# `spill_path` (JSON lines) when one is set. A conformance run of a few thousand frames releases nothing.
+KEEP_FRAMES = 20_000
+RELEASE_AT = 50_000
+# Raw bytes kept per frame: a 100 MiB body would otherwise stay in memory; `size` still reports the wire size.
+MAX_RAW = 1 << 20  # as large as the biggest body the HTTP peers decode (codec.DEFAULT_MAX_BODY)
 
-    def __init__(self) -> None:
+
+def cap_raw(frame: Frame, limit: int = MAX_RAW) -> None:
+    """Keep a bounded prefix of the frame's raw bytes, with the full length and a note in `meta`."""
+    if len(frame.raw) > limit:
+        frame.meta["raw_size"] = len(frame.raw)
+        frame.meta["raw_note"] = f"only the first {limit} of {len(frame.raw)} bytes are kept"
+        frame.raw = bytes(frame.raw[:limit])
+
+
+class Trace:
+    """Append-only, thread-safe list of frames with waiting and query helpers. Indices are global: released
+    frames keep their numbers (``len`` counts them), they are just no longer in memory."""
+
+    def __init__(self, *, keep_frames: int = KEEP_FRAMES, release_at: int = RELEASE_AT) -> None:
         self._frames: list[Frame] = []
+        self._base = 0  # index of self._frames[0]: frames before it were released
+        self._pin = 0  # the start of the running test (last `mark`): never released
+        self.keep_frames, self.release_at = keep_frames, max(release_at, keep_frames)
+        self.spill_path: Any = None  # a path: released frames are appended there as JSON lines
         self._cond = threading.Condition()
         self.findings: list[Finding] = []  # findings not tied to one frame (timing, sequence)
 
+    @property
+    def released(self) -> int:
+        """How many frames from the start are no longer in memory."""
+        return self._base
+
     def append(self, frame: Frame) -> Frame:
+        cap_raw(frame)
         with self._cond:
-            frame.index = len(self._frames)
+            frame.index = self._base + len(self._frames)
             self._frames.append(frame)
+            if len(self._frames) >= self.release_at:
+                self._release(min(self._pin, self._base + len(self._frames) - self.keep_frames))
             self._cond.notify_all()
         return frame
+
+    def _release(self, before: int) -> None:
+        n = before - self._base
+        if n <= 0:
+            return
+        gone, self._frames = self._frames[:n], self._frames[n:]
+        self._base = before
+        if self.spill_path is not None:
+            import json
+            import pathlib
+            pathlib.Path(self.spill_path).parent.mkdir(parents=True, exist_ok=True)
+            with open(self.spill_path, "a", encoding="utf-8") as out:
+                for fr in gone:
+                    out.write(json.dumps(fr.to_dict(), default=str) + "\n")
 
     def add_finding(self, finding: Finding) -> None:
         with self._cond:
             if finding.frame_index is None and finding.at is None:
-                finding.at = len(self._frames)  # so it belongs to the test during which it was made, and no other
+                finding.at = len(self)  # so it belongs to the test during which it was made, and no other
             self.findings.append(finding)
             self._cond.notify_all()
 
     def __len__(self) -> int:
-        return len(self._frames)
+        return self._base + len(self._frames)
 
     def __getitem__(self, i: int) -> Frame:
-        return self._frames[i]
+        if i < 0:
+            return self._frames[i]
+        if i < self._base:
+            raise IndexError(f"frame {i} was released from memory (spilled: {self.spill_path})")
+        return self._frames[i - self._base]
 
     def __iter__(self) -> Iterator[Frame]:
         return iter(list(self._frames))
 
     def since(self, start: int) -> list[Frame]:
         with self._cond:
-            return self._frames[start:]
+            return self._frames[max(0, start - self._base):]
 
-    def mark(self) -> tuple[int, int]:
-        """Where a test starts: (frames so far, trace-level findings so far)."""
+    def mark(self, *, test_start: bool = False) -> tuple[int, int]:
+        """Where a test (or a part of it) starts: (frames so far, trace-level findings so far). With `test_start`,
+        frames before it belong to finished tests and may be released (without one nothing ever is)."""
         with self._cond:
-            return len(self._frames), len(self.findings)
+            if test_start:
+                self._pin = len(self)
+            return len(self), len(self.findings)
 
     def findings_since(self, start: int, findings_start: int | None = None) -> list[Finding]:
         """Every finding on frames from `start` on, plus the trace-level findings made since the mark
         `findings_start` (without a mark: those pointing at frame `start` or later, or made after it)."""
         with self._cond:
-            out = [f for fr in self._frames[start:] for f in fr.findings]
+            out = [f for fr in self._frames[max(0, start - self._base):] for f in fr.findings]
             if findings_start is not None:
                 out += [f for f in self.findings[findings_start:] if f.frame_index is None or f.frame_index >= start]
             else:
@@ -148,8 +199,9 @@ class Trace:
         pos = start
         with self._cond:
             while True:
-                while pos < len(self._frames):
-                    fr = self._frames[pos]
+                pos = max(pos, self._base)
+                while pos < len(self):
+                    fr = self._frames[pos - self._base]
                     pos += 1
                     if predicate(fr):
                         return fr

@@ -159,13 +159,24 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
         packets.append(pkt(from_client, "S", b"", t0, note))
         packets.append(pkt(from_server, "SA", b"", t0 + 0.000001))
         packets.append(pkt(from_client, "A", b"", t0 + 0.0000015))
-        for c in all_chunks:  # sequence numbers follow the whole stream; only the handshake and the window are kept
+        head = getattr(wire, "head", 0)
+        skipped = dict(getattr(wire, "skipped", {}))
+        for n, c in enumerate(all_chunks):  # sequence numbers follow the whole stream; only the handshake and the
+            if n == head:  # window are kept; bytes the wire log released (issue 13) only move the numbers on
+                for d, count in skipped.items():
+                    seq[d] += count
             keep = c in handshake or c.t_ns >= start_ns
             data = c.data
             for i in range(0, len(data), MAX_SEGMENT):
-                p = pkt(c.direction, "PA", data[i:i + MAX_SEGMENT], c.wall)
                 if keep:
-                    packets.append(p)
+                    packets.append(pkt(c.direction, "PA", data[i:i + MAX_SEGMENT], c.wall))
+                else:
+                    seq[c.direction] += len(data[i:i + MAX_SEGMENT])
+            if c.size > len(data):  # only a prefix of this chunk was kept: the capture shows the gap
+                seq[c.direction] += c.size - len(data)
+                if keep and packets:
+                    packets[-1].comments = [f"vgitest: {c.size - len(data)} more bytes of this chunk were not "
+                                            f"kept (wire log capped)".encode()]
     packets.sort(key=lambda p: float(p.time))
     return packets
 

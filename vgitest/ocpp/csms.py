@@ -29,13 +29,14 @@ from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFact
 from websockets.frames import DATA_OPCODES, Frame as WsFrame
 
 from ..budgets import Budgets
+from ..bounded import RecentSet
 from ..evidence.allure import step as _step
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
-from ..wire import WireLog
+from ..wire import WireLog, forget_closed
 from . import codec, handlers, wsfail
 from . import identity as station_identity
 from . import rules as r
@@ -49,6 +50,11 @@ log.addFilter(wsfail.PeerErrorsWithoutTracebacks())
 _DEFLATE_NO_TAKEOVER = ServerPerMessageDeflateFactory(server_no_context_takeover=True,
                                                       client_no_context_takeover=True)
 MAX_IDENTITY = 48
+# what a closed connection leaves behind is kept for the evidence of the test it closed in, not for the whole run:
+# beyond these, the oldest closed wire logs and the sessions of the oldest disconnected stations are forgotten
+KEEP_CLOSED_WIRES = 64
+KEEP_IDLE_SESSIONS = 64
+KEEP_LATENCIES = 100_000  # harness latency samples per station (a benchmark's run; a test judges its own frames)
 
 
 # --- what a handler may answer ---------------------------------------------------------------------------
@@ -118,6 +124,11 @@ class _Connection(ServerConnection):
 
         transport.write = _write  # type: ignore[attr-defined]
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.wire is not None:
+            self.wire.closed = True
+        super().connection_lost(exc)
+
     def data_received(self, data: bytes) -> None:
         self._last_rx = now()
         if self.wire is not None:
@@ -160,14 +171,14 @@ class _Link:
         self.ws = ws
         self.version = version
         self.conn_id = conn_id
-        self.dut_call_ids: set[str] = set()
+        self.dut_call_ids: RecentSet = RecentSet()
         self.dut_pending: dict[str, int] = {}  # DUT CALL id -> t_ns it arrived, until answered/expired
         # DUT CALL id -> (t_ns it arrived, t_ns just before its answer was written): a later CALL that reached the
         # socket before that write was sent while this one was outstanding, even if it was read after the answer
         self.dut_answer_written: dict[str, tuple[int, int]] = {}
-        self.answered_dut_calls: set[str] = set()
+        self.answered_dut_calls = RecentSet()
         self.ours: dict[str, _Outstanding] = {}
-        self.our_answered: set[str] = set()
+        self.our_answered = RecentSet()
         self.our_timed_out: dict[str, str] = {}
         self.call_lock = asyncio.Lock()
         self.triggered: set[str] = set()
@@ -200,10 +211,10 @@ class StationSession(Verdicts):
         self.dut_call_timeout_s = csms.budgets.timing("ocpp", "response_timeout").value_s or 30.0
         # an answer up to the response timeout plus this tolerance is on time (schemas/budgets/ocpp.toml)
         self.response_tolerance_s = csms.budgets.timing("ocpp", "tolerance").value_s or 0.0
-        self.latencies_ns: list[int] = []
+        self.latencies_ns: deque[int] = deque(maxlen=KEEP_LATENCIES)  # the recent ones: a soak must not grow
         self.cursor = 0
         self._connected = asyncio.Event()  # loop-side
-        self.msgid_scope_ids: set[str] = set()  # for 2.1 identity-wide message id uniqueness
+        self.msgid_scope_ids = RecentSet()  # for 2.1 identity-wide message id uniqueness
 
     # configuration ------------------------------------------------------------------------------------
     def token_status(self, token: str | None) -> str:
@@ -542,6 +553,7 @@ class FakeCsms:
         assert conn.wire is not None
         conn.wire.connection = conn.conn_id
         self.wires.append(conn.wire)
+        self._forget_closed()
         prefix = self.path_prefix + "/"
         ident_raw = path[len(prefix):] if path.startswith(prefix) else ""
         identity = urllib.parse.unquote(ident_raw)
@@ -646,7 +658,7 @@ class FakeCsms:
         session.link, session.version = link, version.name
         session.connections += 1
         if version.msgid_scope == "connection":
-            link.dut_call_ids = set()
+            link.dut_call_ids = RecentSet()
         else:
             link.dut_call_ids = session.msgid_scope_ids
         try:
@@ -669,6 +681,15 @@ class FakeCsms:
                 if not o.future.done():
                     o.future.set_result(None)
             self._append_close(ws, identity, version.name)
+            self._forget_closed()
+
+    def _forget_closed(self) -> None:
+        """Bound what closed connections leave behind (issue 13): a soak of reconnecting stations kept every wire
+        log and every session for the whole run. A station that reconnects soon keeps its session."""
+        forget_closed(self.wires, KEEP_CLOSED_WIRES)
+        idle = [k for k, s in self.sessions.items() if s.link is None and not s.transactions]
+        for k in idle[:max(0, len(idle) - KEEP_IDLE_SESSIONS)]:
+            del self.sessions[k]
 
     def _append_close(self, ws: _Connection, identity: str, version: str) -> None:
         t, w = now()

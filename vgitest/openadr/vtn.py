@@ -25,7 +25,7 @@ from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
-from ..wire import WireLog
+from ..wire import WireLog, forget_closed
 from . import codec, messages as m, rules as r, security, signature
 from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer, note_delivery
 from .push import PushClient
@@ -324,6 +324,7 @@ class FakeVtn:
         sock = transport.get_extra_info("sockname") or ("?", 0)
         wire = WireLog(f"http-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
                        tls=transport.get_extra_info("sslcontext") is not None)
+        forget_closed(self.wires)  # a run of many short connections kept every log (issue 13)
         self.wires.append(wire)
         self._transports = {t for t in self._transports if not t.is_closing()}
         self._transports.add(transport)

@@ -28,7 +28,7 @@ from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import NonConformance
-from ..wire import WireLog
+from ..wire import WireLog, forget_closed
 from .. import tlsutil
 from ..verdict import Inconclusive
 from . import checks, codec, handlers, notify, rules as r, security
@@ -327,6 +327,7 @@ class FakeSep2Server:
         sock = transport.get_extra_info("sockname") or ("?", 0)
         wire = WireLog(f"https-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
                        tls=transport.get_extra_info("sslcontext") is not None)
+        forget_closed(self.wires)  # a run of many short connections kept every log (issue 13)
         self.wires.append(wire)
         self._transports = {t for t in self._transports if not t.is_closing()}
         self._transports.add(transport)

@@ -1,0 +1,149 @@
+"""Issue 13, memory that grew without bound: what closed connections leave behind in the fake CSMS, and the
+per-connection id bookkeeping. Each test failed before its fix."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator
+
+import pytest
+
+from vgitest.bounded import RecentSet
+from vgitest.ocpp import csms as csms_mod
+from vgitest.ocpp.csms import FakeCsms
+
+from tests.ocpp.rawclient import RawClient
+
+
+@pytest.fixture
+def csms() -> Iterator[FakeCsms]:
+    server = FakeCsms(port=0, connect_timeout=3.0).start()
+    yield server
+    server.stop()
+
+
+def test_closed_connections_do_not_keep_sessions_and_wire_logs(csms: FakeCsms) -> None:
+    """1,000 dropped connections left 1,000 sessions and their wire logs; now only a bounded recent few stay."""
+    for i in range(200):
+        c = RawClient(csms.url_for(f"D{i}"), ["ocpp1.6"])
+        c.boot()
+        c.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(s.connected for s in list(csms.sessions.values())):
+        time.sleep(0.05)
+    RawClient(csms.url_for("LAST"), ["ocpp1.6"]).close()  # one more close: the last ones are pruned too
+    time.sleep(0.3)
+    assert len(csms.sessions) <= csms_mod.KEEP_IDLE_SESSIONS + 1
+    assert len(csms.wires) <= csms_mod.KEEP_CLOSED_WIRES + 1
+    assert "D199" in csms.sessions  # the most recent station keeps its session for a quick reconnect
+
+
+def test_id_bookkeeping_of_a_connection_is_bounded(csms: FakeCsms) -> None:
+    """Every CALL id a station ever sent was kept for the life of the connection (a day-long soak grew)."""
+    c = RawClient(csms.url_for("CS1"), ["ocpp1.6"])
+    c.boot()
+    st = csms.wait_for_station("CS1", timeout=3)
+    link = st.link
+    assert link is not None and isinstance(link.dut_call_ids, RecentSet)
+    link.dut_call_ids.limit = link.answered_dut_calls.limit = 50
+    for i in range(120):
+        c.send([2, f"h{i}", "Heartbeat", {}])
+        c.recv()
+    c.close()
+    assert len(link.dut_call_ids) <= 50 and len(link.answered_dut_calls) <= 50
+    assert "h119" in link.dut_call_ids  # a recent reuse is still caught
+
+
+def test_recent_set_forgets_the_oldest() -> None:
+    s = RecentSet(3)
+    for x in "abcd":
+        s.add(x)
+    assert list(s) == ["b", "c", "d"] and "a" not in s
+
+
+# --- trace and wire logs --------------------------------------------------------------------------------------
+def test_a_frame_keeps_a_bounded_prefix_of_its_raw_bytes() -> None:
+    """A huge frame stayed in memory whole; now a prefix, with the wire size and a note."""
+    from vgitest import trace as tr
+    t = tr.Trace()
+    f = t.append(tr.Frame(0, 0.0, tr.Direction.IN, "sep2", "2030.5", "c1", "REQUEST", raw=b"x" * (tr.MAX_RAW + 10)))
+    assert len(f.raw) == tr.MAX_RAW and f.size == tr.MAX_RAW + 10 and "raw_note" in f.meta
+
+
+def test_frames_of_finished_tests_are_released_and_spilled(tmp_path) -> None:
+    """Every frame of the run stayed in memory; frames before the running test's start now go beyond a bound,
+    to a spill file, and keep their global indices."""
+    from vgitest import trace as tr
+    t = tr.Trace(keep_frames=100, release_at=200)
+    t.spill_path = tmp_path / "spill.jsonl"
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            t.append(tr.Frame(0, 0.0, tr.Direction.IN, "ocpp", "1.6", "c1", "CALL", "Heartbeat", raw=b"[]"))
+    add(150)
+    start, _ = t.mark(test_start=True)
+    add(500)
+    assert len(t) == 650 and t.released == 150  # everything before the running test, none of its frames
+    assert t[649].index == 649 and t.since(start)[0].index == start and len(t.since(0)) == 500
+    t.mark()  # a mark inside a test does not let its frames go
+    add(300)
+    assert t.since(start)[0].index == start
+    nxt, _ = t.mark(test_start=True)  # the next test: the last one's frames may go too
+    add(200)
+    assert t.released > start and len(t.since(0)) <= 200 and t.since(nxt)[0].index == nxt
+    assert len(t.spill_path.read_text().splitlines()) == t.released
+
+
+def test_a_wire_log_keeps_the_handshake_and_a_bounded_tail() -> None:
+    """A 100 MiB body stayed in the wire log whole; now the handshake and at most `max_bytes` are kept, and the
+    rest is counted so that a capture's TCP sequence numbers stay right."""
+    from vgitest.trace import Direction
+    from vgitest.wire import WireLog
+    w = WireLog("c1", ("127.0.0.1", 1), ("127.0.0.1", 2), max_bytes=1 << 20)
+    w.add(1, 0.0, Direction.IN, b"GET / HTTP/1.1\r\n\r\n")
+    w.add(2, 0.0, Direction.OUT, b"HTTP/1.1 101 OK\r\n\r\n")
+    for i in range(400):  # 25 MiB
+        w.add(10 + i, 0.0, Direction.IN, b"y" * 65536)
+    kept = sum(len(c.data) for c in w.chunks)
+    assert kept <= (1 << 20) + 100 and w.chunks[0].data.startswith(b"GET")
+    assert w.total_bytes == 400 * 65536 + len(b"GET / HTTP/1.1\r\n\r\n") + len(b"HTTP/1.1 101 OK\r\n\r\n")
+    w.release(10_000)
+    assert len(w.chunks) == 2 and w.total_bytes == 400 * 65536 + 37
+
+
+def test_a_capture_after_released_bytes_keeps_sequence_numbers() -> None:
+    from vgitest.evidence.pcapng import build_packets
+    from vgitest.trace import Direction
+    from vgitest.wire import WireLog
+    full = WireLog("c1", ("127.0.0.1", 1), ("127.0.0.1", 2))
+    cut = WireLog("c1", ("127.0.0.1", 1), ("127.0.0.1", 2))
+    for w in (full, cut):
+        w.add(1, 1.0, Direction.IN, b"GET / HTTP/1.1\r\n\r\n")
+        w.add(2, 1.0, Direction.OUT, b"HTTP/1.1 101 OK\r\n\r\n")
+        for i in range(20):
+            w.add(10 + i, 1.0 + i, Direction.IN, b"z" * 1000)
+    cut.release(25)
+    seqs = [[(int(p["TCP"].seq), bytes(p["TCP"].payload)) for p in build_packets([w], 25) if len(p["TCP"].payload)]
+            for w in (full, cut)]
+    assert seqs[0] == seqs[1]
+
+
+def test_the_http_peers_forget_the_logs_of_old_closed_connections() -> None:
+    """10,000 short HTTP connections to a fake kept 10,000 wire logs after they closed; now the recent few."""
+    import urllib.request
+
+    from vgitest import wire as wire_mod
+    from vgitest.sep2.server import FakeSep2Server
+    server = FakeSep2Server().start()
+    try:
+        for _ in range(wire_mod.KEEP_CLOSED + 40):
+            req = urllib.request.Request(server.base_url + "/dcap", headers={"Connection": "close"})
+            try:
+                urllib.request.urlopen(req, timeout=3).read()
+            except Exception:  # any answer will do: the connection is what counts
+                pass
+        time.sleep(0.2)
+        urllib.request.urlopen(urllib.request.Request(server.base_url + "/dcap"), timeout=3).read()
+        assert len(server.wires) <= wire_mod.KEEP_CLOSED + 2
+    finally:
+        server.stop()
