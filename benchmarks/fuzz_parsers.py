@@ -5,9 +5,9 @@ the parser's documented error type (most parsers document none: they never raise
 
 Parsers (``--parser``): ocpp (OCPP-J frame, ``vgitest.ocpp.codec.parse``), openadr and sep2 (XML bodies,
 ``vgitest.openadr.codec.decode``, ``vgitest.sep2.codec.decode``), exi-<schema> (``vgitest.exi.decode`` and
-``decode_fragment`` for each grammar set; inputs from :mod:`vgitest.exi.fuzz`), v2gtp (SDP request/response
-parsing, the scapy V2GTP layer on a header and its ``problems()``, the capture's TCP stream framing,
-``v2gtp.read_frame`` on a live stream), pcap
+``decode_fragment`` for each grammar set; inputs from :mod:`vgitest.exi.fuzz`), sdp (one UDP datagram: SDP
+request/response parsing, the scapy V2GTP layer on its header, ``problems()``), v2gtp (``v2gtp.read_frame`` on a
+live stream, frame after frame to its end), v2gtp-capture (the capture analyser splitting a TCP stream), pcap
 (``vgitest.iso15118.capfile.parse_capture``, what ``read_packets`` does with a file's bytes).
 
 Inputs per parser: valid seeds mutated (bit flips, overwrites, truncation, insertion, deletion, splicing, length-field
@@ -215,7 +215,7 @@ def _exi_target(schema: str) -> Target:
 
 
 # --- V2GTP / SDP ----------------------------------------------------------------------------------------------
-def _v2gtp_target() -> Target:
+def _v2gtp_targets() -> list[Target]:
     from vgitest.iso15118 import capture, layers, sdp, v2gtp
 
     loop = asyncio.new_event_loop()
@@ -235,19 +235,24 @@ def _v2gtp_target() -> Target:
                 sdp.response("2001:db8::42", 61234, sdp.TLS), v2gtp.frame(0x8001, exi),
                 v2gtp.frame(0x8001, exi) + v2gtp.frame(0x8002, exi[:7]), v2gtp.frame(0x8104, b"\x00")]
 
-    def call(data: bytes, i: int) -> object:
+    def sdp_call(data: bytes, i: int) -> object:  # one UDP datagram, as the SECC/EVCC and the analyser read it
         sdp.parse_request(data)
         sdp.parse_response(data)
-        if len(data) >= v2gtp.HEADER_LEN:  # as the harness uses them: on a whole header (it checks the length)
+        if len(data) >= v2gtp.HEADER_LEN:  # the harness only dissects a whole header (it checks the length)
             v2gtp.header_problems(data[:8])
             hdr = layers.V2GTP(data[:8])
             hdr.problems(wire_payload_len=len(data) - 8)
-            capture._sdp_fields(hdr, data[8:])
-        stream = capture.TcpStream(("::1", 1), ("::1", 15118), data, [(len(data), 1.0)])
-        stream.frames()
+            return capture._sdp_fields(hdr, data[8:])
+        return None
+
+    def live_call(data: bytes, i: int) -> object:  # a TCP stream read frame by frame until EOF
         return loop.run_until_complete(frames(data))
 
-    return Target("v2gtp", (v2gtp.FramingLost,), seeds, call)
+    def capture_call(data: bytes, i: int) -> object:  # the same stream split by the capture analyser
+        return capture.TcpStream(("::1", 50000), ("::1", 15118), data, [(len(data), 1.0)]).frames()
+
+    return [Target("sdp", (), seeds, sdp_call), Target("v2gtp", (v2gtp.FramingLost,), seeds, live_call),
+            Target("v2gtp-capture", (), seeds, capture_call)]
 
 
 # --- pcap / pcapng --------------------------------------------------------------------------------------------
@@ -296,7 +301,9 @@ def targets() -> dict[str, Callable[[], Target]]:
     for schema in SCHEMAS:
         if schema != "xmldsig":
             out[f"exi-{schema}"] = lambda schema=schema: _exi_target(schema)
-    out["v2gtp"] = _v2gtp_target
+    for k in range(3):
+        t = ("sdp", "v2gtp", "v2gtp-capture")[k]
+        out[t] = lambda k=k: _v2gtp_targets()[k]
     out["pcap"] = _capture_target
     return out
 

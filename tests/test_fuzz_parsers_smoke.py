@@ -25,7 +25,7 @@ def _module():
 
 
 FUZZ = _module()
-N = {"openadr": 150, "sep2": 150, "v2gtp": 200, "pcap": 200, "ocpp": 300}
+N = {"openadr": 150, "sep2": 150, "sdp": 200, "v2gtp": 200, "v2gtp-capture": 200, "pcap": 200, "ocpp": 300}
 
 
 @pytest.mark.parametrize("name", list(FUZZ.targets()))
