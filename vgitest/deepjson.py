@@ -51,7 +51,10 @@ def _scalar(s: str, i: int, parse_constant: Callable[[str], Any]) -> tuple[Any, 
 
 def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
     """Decode one JSON document; raises JSONDecodeError (a ValueError) where `json.loads` would."""
-    stack: list[tuple[list | dict, str | None]] = []  # open containers, with the key awaiting a value in an object
+    # open containers, and in parallel the key awaiting a value in each (None for a list): two lists, not a tuple per
+    # level, as every tracked object allocated makes the garbage collector's passes over a deep document longer
+    stack: list[list | dict] = []
+    keys: list[str | None] = []
     n = len(s)
     i = _ws(s, 0)
     while True:
@@ -66,14 +69,16 @@ def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
                 value, i = {}, i + 1
             else:
                 key, i = _key(s, i)
-                stack.append(({}, key))
+                stack.append({})
+                keys.append(key)
                 continue
         elif c == "[":
             i = _ws(s, i + 1)
             if i < n and s[i] == "]":
                 value, i = [], i + 1
             else:
-                stack.append(([], None))
+                stack.append([])
+                keys.append(None)
                 continue
         elif c == '"':
             value, i = scanstring(s, i + 1, True)
@@ -86,23 +91,23 @@ def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
                 if i != n:
                     raise JSONDecodeError("Extra data", s, i)
                 return value
-            container, key = stack[-1]
+            container = stack[-1]
             if isinstance(container, list):
                 container.append(value)
             else:
-                container[key] = value  # type: ignore[index]
+                container[keys[-1]] = value  # type: ignore[index]
             i = _ws(s, i)
             if i < n and s[i] == ",":
                 i = _ws(s, i + 1)
                 if isinstance(container, dict):
-                    key, i = _key(s, i)
-                    stack[-1] = (container, key)
+                    keys[-1], i = _key(s, i)
                 break
             closer = "]" if isinstance(container, list) else "}"
             if i >= n or s[i] != closer:
                 raise JSONDecodeError(f"Expecting ',' delimiter or '{closer}'", s, i)
             i += 1
             stack.pop()
+            keys.pop()
             value = container
 
 

@@ -86,7 +86,12 @@ class FileStats:
 
 def read_packets(path: Path | str) -> tuple[list[RawPacket], FileStats]:
     """Every readable packet of the file, and what was read of how much (with each damaged place)."""
-    data = Path(path).read_bytes()
+    return parse_capture(Path(path).read_bytes())
+
+
+def parse_capture(data: bytes) -> tuple[list[RawPacket], FileStats]:
+    """:func:`read_packets` on the bytes of a capture file. Raises only :class:`NotACapture` (no pcap/pcapng magic
+    number); any other damage is recorded in the stats' ``damage`` list."""
     if data[:4] == PCAPNG_SHB.to_bytes(4, "big"):
         reader: _Reader = _PcapNg(data)
     elif data[:4] in PCAP_MAGICS:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .capfile import FileStats, read_packets
-from .layers import SDP_REQ_LEN, SDP_RES_LEN, V2GTP, V2GTP_PORT
+from .layers import SDP_REQ_LEN, SDP_RES_LEN, V2GTP, V2GTP_PORT, header_problems
 
 Endpoint = tuple[str, int]  # (IP address, port)
 FlowKey = tuple[str, int, str, int]  # (src ip, src port, dst ip, dst port)
@@ -108,12 +108,12 @@ class TcpStream:
                 break
             avail = min(length, len(d) - i - HEADER_LEN)
             payload = d[i + HEADER_LEN:i + HEADER_LEN + avail]
-            hdr = V2GTP(header)
-            frame_problems = hdr.problems(wire_payload_len=avail)
+            payload_type = int.from_bytes(header[2:4], "big")  # no scapy packet per frame (thousands per stream)
+            frame_problems = header_problems(header[0], header[1], payload_type, length, avail)
             if avail < length:
                 problems.append(f"stream ends inside the V2GTP frame at offset {i} ({avail} of {length} bytes)")
             end = i + HEADER_LEN + avail
-            out.append(V2gtpFrame(self.time_of(i, end), i, hdr.payload_type, header, payload, frame_problems))
+            out.append(V2gtpFrame(self.time_of(i, end), i, payload_type, header, payload, frame_problems))
             i = end
         return out, problems
 

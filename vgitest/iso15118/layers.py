@@ -39,6 +39,25 @@ SDP_REQ_LEN = 2
 SDP_RES_LEN = 20
 
 
+def header_problems(version: int, inverse_version: int, pt: int, payload_length: int | None, avail: int) -> list[str]:
+    """What :meth:`V2GTP.problems` lists, from the header's fields and the payload bytes present: without building
+    a scapy packet (~15 µs each), for splitting a stream of thousands of frames."""
+    out = []
+    if version != 0x01:
+        out.append(f"protocol version {version:#04x} != 0x01")
+    if inverse_version != (~version & 0xFF):
+        out.append(f"inverse version {inverse_version:#04x} is not the complement of the version")
+    if pt not in PAYLOAD_TYPES and not 0xA000 <= pt <= 0xFFFF:
+        out.append(f"unknown payload type {pt:#06x}")
+    if payload_length is not None and payload_length != avail:
+        out.append(f"payload length {payload_length} but {avail} bytes present")
+    if pt == 0x9000 and payload_length != SDP_REQ_LEN:
+        out.append(f"SDP request payload must be {SDP_REQ_LEN} bytes")
+    if pt == 0x9001 and payload_length != SDP_RES_LEN:
+        out.append(f"SDP response payload must be {SDP_RES_LEN} bytes")
+    return out
+
+
 class V2GTP(Packet):
     name = "V2GTP"
     fields_desc = [
@@ -59,22 +78,8 @@ class V2GTP(Packet):
 
     def problems(self, wire_payload_len: int | None = None) -> list[str]:
         """Header violations: version, inverse, unknown type, length mismatches."""
-        out = []
-        if self.version != 0x01:
-            out.append(f"protocol version {self.version:#04x} != 0x01")
-        if self.inverse_version != (~self.version & 0xFF):
-            out.append(f"inverse version {self.inverse_version:#04x} is not the complement of the version")
-        pt = self.payload_type
-        if pt not in PAYLOAD_TYPES and not 0xA000 <= pt <= 0xFFFF:
-            out.append(f"unknown payload type {pt:#06x}")
         avail = len(bytes(self.payload)) if wire_payload_len is None else wire_payload_len
-        if self.payload_length is not None and self.payload_length != avail:
-            out.append(f"payload length {self.payload_length} but {avail} bytes present")
-        if pt == 0x9000 and self.payload_length != SDP_REQ_LEN:
-            out.append(f"SDP request payload must be {SDP_REQ_LEN} bytes")
-        if pt == 0x9001 and self.payload_length != SDP_RES_LEN:
-            out.append(f"SDP response payload must be {SDP_RES_LEN} bytes")
-        return out
+        return header_problems(self.version, self.inverse_version, self.payload_type, self.payload_length, avail)
 
     def mysummary(self) -> str:
         return self.sprintf("V2GTP %payload_type% len=%payload_length%")
@@ -107,4 +112,4 @@ bind_layers(V2GTP, SDPResponse, payload_type=0x9001)
 for _pt in (0x8001, 0x8002, 0x8003, 0x8004, 0x8005, 0x8006):
     bind_layers(V2GTP, Raw, payload_type=_pt)
 
-__all__ = ["V2GTP", "SDPRequest", "SDPResponse", "PAYLOAD_TYPES", "EXI_SCHEMA_BY_PAYLOAD", "V2GTP_PORT"]
+__all__ = ["V2GTP", "SDPRequest", "SDPResponse", "PAYLOAD_TYPES", "EXI_SCHEMA_BY_PAYLOAD", "V2GTP_PORT", "header_problems"]

@@ -1,0 +1,389 @@
+"""Self-fuzz of every parser that reads what a device under test sent: mutated and random inputs may only raise
+the parser's documented error type (most parsers document none: they never raise), and none may take over 50 ms.
+
+    python benchmarks/fuzz_parsers.py [--inputs 20000] [--parser NAME ...] [--seed 0] [--report DIR]
+
+Parsers (``--parser``): ocpp (OCPP-J frame, ``vgitest.ocpp.codec.parse``), openadr and sep2 (XML bodies,
+``vgitest.openadr.codec.decode``, ``vgitest.sep2.codec.decode``), exi-<schema> (``vgitest.exi.decode`` and
+``decode_fragment`` for each grammar set; inputs from :mod:`vgitest.exi.fuzz`), sdp (one UDP datagram: SDP
+request/response parsing, the scapy V2GTP layer on its header, ``problems()``), v2gtp (``v2gtp.read_frame`` on a
+live stream, frame after frame to its end), v2gtp-capture (the capture analyser splitting a TCP stream), pcap
+(``vgitest.iso15118.capfile.parse_capture``, what ``read_packets`` does with a file's bytes).
+
+Inputs per parser: valid seeds mutated (bit flips, overwrites, truncation, insertion, deletion, splicing, length-field
+values, from :func:`vgitest.exi.fuzz.mutate`) plus repetition blow-ups, deep nesting and random bytes; all
+deterministic from ``--seed``. Prints per parser: inputs, exceptions by type, max and p99 time per input, throughput.
+An input over 50 ms is timed 3 more times and counted slow only if it stays over (the machine's cores are shared;
+``retimed`` counts the ones that did not). Inputs that raised an undocumented exception or were slow (up to 5 per parser) are written as hex with
+the exception to ``--report`` (default /tmp/vgitest-fuzz). Exits 1 if there was any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import random
+import struct
+import sys
+import time
+import traceback
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vgitest.exi import fuzz as exi_fuzz  # noqa: E402
+from vgitest.exi.schemas import SCHEMAS  # noqa: E402
+
+SLOW_S = 0.050
+KEEP = 5
+
+
+@dataclasses.dataclass
+class Target:
+    name: str
+    documented: tuple[type[BaseException], ...]  # the error types the parser documents; () = never raises
+    seeds: Callable[[random.Random], list[bytes]]
+    call: Callable[[bytes, int], object]  # (input, index): the index lets a target vary how it calls the parser
+    nest: Callable[[bytes, int], bytes] | None = None  # wrap an input `depth` levels deep
+    inputs: Callable[[int, int], Iterator[bytes]] | None = None  # (n, seed): overrides the generic generator
+
+
+@dataclasses.dataclass
+class Result:
+    name: str
+    documented: str
+    inputs: int = 0
+    seconds: float = 0.0
+    outcomes: Counter = dataclasses.field(default_factory=Counter)  # "ok" or exception type name
+    times: array = dataclasses.field(default_factory=lambda: array("d"))
+    bad: list[tuple[str, bytes, str]] = dataclasses.field(default_factory=list)  # (why, input, traceback tail)
+    bad_count: int = 0
+    slow_count: int = 0  # over the limit also when timed again
+    retimed: int = 0  # over the limit once, under it in each of 3 repeats (preempted: not counted as slow)
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.times, default=0.0) * 1e3
+
+    @property
+    def p99_ms(self) -> float:
+        if not self.times:
+            return 0.0
+        s = sorted(self.times)
+        return s[min(len(s) - 1, int(len(s) * 0.99))] * 1e3
+
+
+# --- generic input generation -------------------------------------------------------------------------------
+def blow_up(data: bytes, rng: random.Random) -> bytes:
+    """Repeat a slice of the input until it is up to 64 KiB long (lists, blocks, length fields many times over)."""
+    if not data:
+        return rng.randbytes(rng.randint(1, 64)) * rng.randint(1, 1024)
+    i = rng.randrange(len(data))
+    j = min(len(data), i + rng.randint(1, 64))
+    times = rng.randint(2, max(2, (1 << 16) // (j - i)))
+    return data[:i] + data[i:j] * times + data[j:]
+
+
+def generic_inputs(target: Target, n: int, seed: int) -> Iterator[bytes]:
+    rng = random.Random(f"{target.name}:{seed}")
+    pool = target.seeds(rng)
+    for i in range(n):
+        k = i % 20
+        if k in (0, 10):
+            yield rng.randbytes(rng.randint(0, 64))
+        elif k == 1:
+            yield rng.choice(pool)[: rng.randint(0, 16)] + rng.randbytes(rng.randint(0, 256))
+        elif k == 2:
+            yield blow_up(rng.choice(pool), rng)
+        elif k == 3 and target.nest is not None:
+            yield target.nest(exi_fuzz.mutate(rng.choice(pool), rng, pool), rng.choice((10, 300, 1000, 20000)))
+        elif k == 4:
+            yield rng.choice(pool)
+        else:
+            yield exi_fuzz.mutate(rng.choice(pool), rng, pool)
+
+
+# --- OCPP-J ---------------------------------------------------------------------------------------------------
+def _ocpp_target() -> Target:
+    from vgitest.ocpp import codec
+    from vgitest.ocpp.versions import V16, V21, V201
+
+    versions = [(v, frozenset(v.station_actions)) for v in (V16, V201, V21)]
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        frames = [
+            codec.encode_call("19223201", "BootNotification",
+                              {"chargePointVendor": "VendorX", "chargePointModel": "SingleSocketCharger"}),
+            codec.encode_call("a1", "Heartbeat", {}),
+            codec.encode_call("b-2", "MeterValues", {"connectorId": 1, "meterValue": [
+                {"timestamp": "2026-01-01T00:00:00Z", "sampledValue": [{"value": "12.5", "unit": "kWh"}]}]}),
+            codec.encode_call("c3", "StatusNotification", {"timestamp": "2026-01-01T00:00:00Z", "connectorStatus":
+                                                           "Available", "evseId": 1, "connectorId": 1}),
+            codec.encode_result("19223201", {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z",
+                                             "interval": 300}),
+            codec.encode_error("d4", "NotImplemented", "Requested Action is not known", {"x": [1, 2.5e3, None]}),
+            '[5,"e5","NotifyPeriodicEventStream",{"id":1,"pending":0,"basetime":"2026-01-01T00:00:00Z","data":[]}]',
+            '[4,"f6","GenericError","\\u00e9\\ud83d\\ude00",{}]',
+        ]
+        return [f.encode() for f in frames]
+
+    def call(data: bytes, i: int) -> object:
+        version, actions = versions[i % 3]
+        text: str | bytes = data if i % 2 else data.decode("utf-8", "replace")
+        return codec.parse(text, version, actions, from_station=bool(i & 4))
+
+    def nest(data: bytes, depth: int) -> bytes:
+        return b"[" * depth + data + b"]" * depth
+
+    return Target("ocpp", (), seeds, call, nest)
+
+
+# --- XML (OpenADR 2.0b, IEEE 2030.5) -------------------------------------------------------------------------
+def _xml_nest(data: bytes, depth: int) -> bytes:
+    return b"<a>" * depth + data + b"</a>" * depth
+
+
+def _openadr_target() -> Target:
+    from vgitest.openadr import codec
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        bodies = [
+            ("oadrQueryRegistration", {"requestID": "req-1"}),
+            ("oadrCreatePartyRegistration", {"requestID": "req-2", "oadrProfileName": "2.0b",
+                                             "oadrTransportName": "simpleHttp", "oadrReportOnly": "false",
+                                             "oadrXmlSignature": "false", "oadrVenName": "ven-1",
+                                             "oadrHttpPullModel": "true"}),
+            ("oadrPoll", {"@ei:schemaVersion": "2.0b", "ei:venID": "ven-1"}),
+            ("oadrRequestEvent", {"@ei:schemaVersion": "2.0b",
+                                  "pyld:eiRequestEvent": {"pyld:requestID": "r3", "ei:venID": "ven-1"}}),
+        ]
+        out = []
+        for name, body in bodies:
+            try:
+                out.append(codec.encode(name, body))
+            except Exception:  # noqa: BLE001 - a seed the builder refuses is simply not used
+                continue
+        out.append(b'<?xml version="1.0" encoding="UTF-8"?><oadrPayload xmlns="http://openadr.org/oadr-2.0b/2012/07">'
+                   b'<oadrSignedObject><oadrResponse/></oadrSignedObject></oadrPayload>')
+        return out
+
+    return Target("openadr", (), seeds, lambda data, i: codec.decode(data), _xml_nest)
+
+
+def _sep2_target() -> Target:
+    from vgitest.sep2 import codec
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        bodies = [
+            ("EndDevice", {"@href": "/edev/1", "@subscribable": "0", "sFDI": "123456789", "changedTime": "0"}),
+            ("DeviceCapability", {"@href": "/dcap", "@pollRate": "900", "EndDeviceListLink": {"@href": "/edev",
+                                                                                             "@all": "1"}}),
+            ("DERControl", {"@href": "/derp/1/derc/1", "mRID": "A1B2C3D4", "description": "limit",
+                            "interval": {"duration": "600", "start": "1700000000"},
+                            "DERControlBase": {"opModConnect": "true", "opModMaxLimW": "5000",
+                                               "csipaus:opModExpLimW": {"multiplier": "0", "value": "1500"}}}),
+            ("EndDeviceList", {"@href": "/edev", "@all": "2", "@results": "2", "EndDevice": [
+                {"@href": "/edev/1", "sFDI": "1"}, {"@href": "/edev/2", "sFDI": "2"}]}),
+        ]
+        out = []
+        for name, body in bodies:
+            try:
+                out.append(codec.encode(name, body))
+            except Exception:  # noqa: BLE001
+                continue
+        out.append("<?xml version='1.0' encoding='UTF-16'?><Time xmlns='urn:ieee:std:2030.5:ns'>"
+                   "<currentTime>1</currentTime></Time>".encode("utf-16"))
+        return out
+
+    return Target("sep2", (), seeds, lambda data, i: codec.decode(data), _xml_nest)
+
+
+# --- EXI: input generation and calls exactly as vgitest.exi.fuzz.run does them -------------------------------
+def _exi_target(schema: str) -> Target:
+    from vgitest.exi import decode, decode_fragment
+    from vgitest.exi.errors import ExiError
+
+    def call(data: bytes, i: int) -> object:
+        return (decode_fragment if i % 7 == 3 else decode)(data, schema)
+
+    return Target(f"exi-{schema}", (ExiError,), lambda rng: [], call,
+                  inputs=lambda n, seed: exi_fuzz.inputs(schema, n, seed))
+
+
+# --- V2GTP / SDP ----------------------------------------------------------------------------------------------
+def _v2gtp_targets() -> list[Target]:
+    from vgitest.iso15118 import capture, layers, sdp, v2gtp
+
+    loop = asyncio.new_event_loop()
+
+    async def frames(data: bytes) -> int:
+        reader = asyncio.StreamReader(loop=loop)
+        reader.feed_data(data)
+        reader.feed_eof()
+        count = 0
+        while await v2gtp.read_frame(reader, None) is not None:
+            count += 1
+        return count
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        exi = bytes.fromhex("809a0211d63a8c1b1d0e8d0c4e4c8e14f8c45a9c")
+        return [sdp.request(), sdp.request(sdp.TLS, sdp.TCP), sdp.response("fe80::1", 15118, sdp.NO_TLS),
+                sdp.response("2001:db8::42", 61234, sdp.TLS), v2gtp.frame(0x8001, exi),
+                v2gtp.frame(0x8001, exi) + v2gtp.frame(0x8002, exi[:7]), v2gtp.frame(0x8104, b"\x00")]
+
+    def sdp_call(data: bytes, i: int) -> object:  # one UDP datagram, as the SECC/EVCC and the analyser read it
+        sdp.parse_request(data)
+        sdp.parse_response(data)
+        if len(data) >= v2gtp.HEADER_LEN:  # the harness only dissects a whole header (it checks the length)
+            v2gtp.header_problems(data[:8])
+            hdr = layers.V2GTP(data[:8])
+            hdr.problems(wire_payload_len=len(data) - 8)
+            return capture._sdp_fields(hdr, data[8:])
+        return None
+
+    def live_call(data: bytes, i: int) -> object:  # a TCP stream read frame by frame until EOF
+        return loop.run_until_complete(frames(data))
+
+    def capture_call(data: bytes, i: int) -> object:  # the same stream split by the capture analyser
+        return capture.TcpStream(("::1", 50000), ("::1", 15118), data, [(len(data), 1.0)]).frames()
+
+    return [Target("sdp", (), seeds, sdp_call), Target("v2gtp", (v2gtp.FramingLost,), seeds, live_call),
+            Target("v2gtp-capture", (), seeds, capture_call)]
+
+
+# --- pcap / pcapng --------------------------------------------------------------------------------------------
+def _pcap_seed(endian: str, nano: bool) -> bytes:
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = struct.pack(endian + "IHHiIII", magic, 2, 4, 0, 0, 65535, 1)
+    for k, pkt in enumerate((b"\x00" * 14 + b"\x86\xdd" + b"E" * 40, b"\xff" * 60, b"")):
+        out += struct.pack(endian + "IIII", 1700000000 + k, 1000 * k, len(pkt), len(pkt) + k) + pkt
+    return out
+
+
+def _pcapng_seed(endian: str) -> bytes:
+    def block(btype: int, body: bytes) -> bytes:
+        body += b"\x00" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack(endian + "II", btype, n) + body + struct.pack(endian + "I", n)
+
+    opt_end = struct.pack(endian + "HH", 0, 0)
+    shb = block(0x0A0D0D0A, struct.pack(endian + "IHHq", 0x1A2B3C4D, 1, 0, -1)
+                + struct.pack(endian + "HH", 4, 5) + b"vgit\x00\x00\x00\x00" + opt_end)
+    idb = block(1, struct.pack(endian + "HHI", 1, 0, 65535) + struct.pack(endian + "HH", 9, 1) + b"\x09\x00\x00\x00"
+                + opt_end)
+    idb2 = block(1, struct.pack(endian + "HHI", 101, 0, 0))
+    pkt = b"\x00" * 14 + b"\x86\xdd" + b"E" * 42
+    t = 1700000000 * 10 ** 9
+    epb = block(6, struct.pack(endian + "IIIII", 0, t >> 32, t & 0xFFFFFFFF, len(pkt), len(pkt)) + pkt
+                + struct.pack(endian + "HH", 1, 3) + b"abc\x00" + opt_end)
+    epb2 = block(6, struct.pack(endian + "IIIII", 1, 0, 5, 3, 100) + b"xyz")
+    spb = block(3, struct.pack(endian + "I", len(pkt)) + pkt)
+    isb = block(5, struct.pack(endian + "III", 0, 0, 0))
+    return shb + idb + idb2 + epb + spb + epb2 + isb + epb
+
+
+def _capture_target() -> Target:
+    from vgitest.iso15118 import capfile
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        return [_pcap_seed("<", False), _pcap_seed(">", True), _pcapng_seed("<"), _pcapng_seed(">"),
+                _pcapng_seed("<") + _pcapng_seed(">")]
+
+    return Target("pcap", (capfile.NotACapture,), seeds, lambda data, i: capfile.parse_capture(data))
+
+
+def targets() -> dict[str, Callable[[], Target]]:
+    out: dict[str, Callable[[], Target]] = {"ocpp": _ocpp_target, "openadr": _openadr_target, "sep2": _sep2_target}
+    for schema in SCHEMAS:
+        if schema != "xmldsig":
+            out[f"exi-{schema}"] = lambda schema=schema: _exi_target(schema)
+    for k in range(3):
+        t = ("sdp", "v2gtp", "v2gtp-capture")[k]
+        out[t] = lambda k=k: _v2gtp_targets()[k]
+    out["pcap"] = _capture_target
+    return out
+
+
+def _timed(target: Target, data: bytes, i: int) -> float:
+    t = time.perf_counter()
+    try:
+        target.call(data, i)
+    except Exception:  # noqa: BLE001 - already counted
+        pass
+    return time.perf_counter() - t
+
+
+def run(target: Target, n: int, seed: int = 0, slow_s: float = SLOW_S) -> Result:
+    res = Result(target.name, ", ".join(t.__name__ for t in target.documented) or "none (never raises)")
+    gen = target.inputs(n, seed) if target.inputs else generic_inputs(target, n, seed)
+    clock = time.perf_counter
+    start = clock()
+    for i, data in enumerate(gen):
+        why = ""
+        t = clock()
+        try:
+            target.call(data, i)
+            outcome = "ok"
+        except target.documented as exc:
+            outcome = type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - the point of fuzzing is to find these
+            outcome = type(exc).__name__
+            why = f"undocumented {outcome}: {exc}"[:300]
+            tb = traceback.extract_tb(exc.__traceback__)[-1]
+            why += f" (at {Path(tb.filename).name}:{tb.lineno} {tb.line})"
+            res.bad_count += 1
+        dt = clock() - t
+        res.times.append(dt)
+        res.outcomes[outcome] += 1
+        if dt > slow_s and not why:  # timed again: on shared cores a single run may just have been preempted
+            again = min(_timed(target, data, i) for _ in range(3))
+            if again > slow_s:
+                res.slow_count += 1
+                why = f"slow: {dt * 1e3:.1f} ms, again {again * 1e3:.1f} ms"
+            else:
+                res.retimed += 1
+        if why and len(res.bad) < KEEP:
+            res.bad.append((why, data, f"{dt * 1e3:.2f} ms"))
+        res.inputs += 1
+    res.seconds = clock() - start
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    all_targets = targets()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--inputs", type=int, default=20_000, help="inputs per parser (the issue's figure: 200000)")
+    ap.add_argument("--parser", action="append", choices=list(all_targets), help="repeatable; default: all")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--report", type=Path, default=Path("/tmp/vgitest-fuzz"),
+                    help="where offending inputs are written as hex (one file per parser)")
+    args = ap.parse_args(argv)
+    names = args.parser or list(all_targets)
+    print(f"$ python benchmarks/fuzz_parsers.py --inputs {args.inputs} --seed {args.seed}"
+          + "".join(f" --parser {p}" for p in (args.parser or [])), flush=True)
+    print(f"{'parser':<18}{'inputs':>8}  {'max ms':>7}  {'p99 ms':>7}  {'inputs/s':>8}  "
+          f"{'undoc':>5}  {'>50ms':>5}  {'retimed':>7}  outcomes (documented error)", flush=True)
+    failed = 0
+    for name in names:
+        res = run(all_targets[name](), args.inputs, args.seed)
+        outcomes = ", ".join(f"{k} {v}" for k, v in res.outcomes.most_common())
+        print(f"{name:<18}{res.inputs:>8}  {res.max_ms:7.2f}  {res.p99_ms:7.3f}  "
+              f"{res.inputs / max(res.seconds, 1e-9):8.0f}  {res.bad_count:>5}  {res.slow_count:>5}  {res.retimed:>7}  "
+              f"{outcomes} ({res.documented})", flush=True)
+        if res.bad:
+            args.report.mkdir(parents=True, exist_ok=True)
+            path = args.report / f"{name}.txt"
+            path.write_text("".join(f"{why} [{ms}]\n{data.hex()}\n\n" for why, data, ms in res.bad))
+            for why, data, ms in res.bad:
+                print(f"   {why} [{ms}] {len(data)} bytes: {data[:48].hex()}{'…' if len(data) > 48 else ''}")
+            print(f"   inputs as hex: {path}")
+        failed += res.bad_count + res.slow_count
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
