@@ -118,6 +118,12 @@ class RecordingHandler(RequestHandler):
         resp.force_close()
         return resp
 
+    def connection_lost(self, exc: BaseException | None) -> None:
+        wire = getattr(self, "_vgi_wire", None)
+        if wire is not None:
+            wire.closed = True  # its owner forgets it once enough newer connections closed
+        super().connection_lost(exc)
+
 
 _VERSION = re.compile(rb"^[!-~]+ [!-~]+ HTTP/(\d+)")
 
@@ -136,12 +142,6 @@ def classify(raw: bytes, exc: BaseException) -> tuple[int, str]:
             return 414, f"the request line is too long ({said})"
         return 431, f"a header field is too long ({said})"
     return 400, f"not a valid HTTP/1.1 request ({said})"
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        wire = getattr(self, "_vgi_wire", None)
-        if wire is not None:
-            wire.closed = True  # its owner forgets it once enough newer connections closed
-        super().connection_lost(exc)
 
 
 class RecordingClient(ResponseHandler):
