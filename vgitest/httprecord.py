@@ -44,9 +44,10 @@ class RecordingHandler(RequestHandler):
     """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived.
 
     `wire_cap`: the bytes one connection's WireLog keeps (a 100 MiB body must not stay in memory for the
-    capture; the WireLog counts the bytes it lets go, so the capture's sequence numbers stay right). `on_bad_http`: the owner's answer to
-    a request that is not HTTP/1.1 (bad framing, an oversized header, TLS or HTTP/2 on a plain port), so
-    that it becomes a frame and a finding rather than a logged traceback and a bare 400."""
+    capture; the WireLog counts the bytes it lets go, so the capture's sequence numbers stay right).
+    `on_bad_http`: the owner's answer to a request that is not HTTP/1.1 (bad framing, an oversized header, TLS
+    or HTTP/2 on a plain port), so that it becomes a frame and a finding rather than a logged traceback and a
+    bare 400."""
 
     __slots__ = ("_vgi_wire", "_vgi_rx", "_vgi_on_connect", "vgi_ssl_object", "vgi_tag", "_vgi_on_bad_http",
                  "_vgi_wire_cap", "_vgi_in_total", "_vgi_recent")

@@ -174,7 +174,8 @@ def run_suite(suite: str, profile: Path, reports: Path, run_name: str, tests: It
     """Run `tests` of `suite` against `profile` in a pytest process of its own, as a user would, and return
     results.json's results. A run that writes no results.json is a harness problem: it raises with the output."""
     cmd = [sys.executable, "-m", "pytest", suite, "-k", keyword(tests), f"--vgi-profile={profile}",
-           f"--vgi-reports={reports}", f"--vgi-run-name={run_name}", "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q", *extra]
+           f"--vgi-reports={reports}", f"--vgi-run-name={run_name}", "-p", "no:cacheprovider", *UNUSED_PLUGINS,
+           "-q", *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
     results_file = reports / run_name / "results.json"
