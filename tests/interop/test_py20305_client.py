@@ -242,7 +242,9 @@ def test_csip_suite_cases_against_the_table(tmp_path: Path) -> None:
     print(f"py20305 run by {pixit['py20305_python']}:\n" + "\n".join(lines))
     if "test_BASIC_001" in by_test:  # the table says FAIL (SEP2-REGISTRATION-PIN); py20305's log says why
         wrong_pin = [s for s in starts if s.test and "::test_BASIC_001 " in s.test and s.reason == "reregister"]
-        assert wrong_pin and "Registration PIN mismatch" in Path(wrong_pin[0].log).read_text()  # noticed, went on
+        # noticed, went on (the case may restart it more than once: a start killed before its Registration GET on a
+        # busy machine has nothing to say, so any of them)
+        assert wrong_pin and any("Registration PIN mismatch" in Path(s.log).read_text() for s in wrong_pin)
     judged = [t for t in rows if not (other_python and t.startswith("test_COMM_004"))]
     diffs = compare(table, [x for x in results if x["test"] in judged], judged)
     assert not diffs, "verdicts differ from tests/interop/expected/py20305-csip.toml:\n" + "\n".join(diffs)
