@@ -170,3 +170,40 @@ def test_each_run_is_its_own_allure_result(project: pytest.Pytester) -> None:
     assert {p["value"].strip("'") for d in docs for p in d["parameters"] if p["name"] == "run"} == {"run-a", "run-b"}
     env = (project.path / "allure" / "environment.properties").read_text()
     assert "run-a.dut.name=Scripted station" in env and "run-b.dut.name=Scripted station" in env
+
+
+UNMARKED = '''
+import json
+import pytest
+
+
+@pytest.mark.vgi_protocol("ocpp", "1.6")
+@pytest.mark.vgi_case("TC_U_01", feature="Demo")
+def test_a_case_that_fails(station, dut):
+    dut.perform("send", text=json.dumps([2, "x" * 40, "Heartbeat", {}]))  # OCPPJ-MSGID-LENGTH, a MUST
+    station.expect("Heartbeat", timeout=2)
+
+
+def test_unmarked_without_a_peer():
+    pass
+
+
+def test_unmarked_with_another_fixture(tmp_path):
+    assert tmp_path.is_dir()
+'''
+
+
+def test_a_test_with_no_marker_is_not_judged_on_earlier_frames(pytester: pytest.Pytester,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: a test with neither a vgitest marker nor a fake-peer fixture used to be judged from the start of
+    the trace, so it failed with the previous test's finding."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    pytester.makefile(".toml", station=PROFILE)
+    pytester.makepyfile(test_unmarked=UNMARKED)
+    res, by = _run(pytester, "-v")
+    assert by["test_a_case_that_fails"]["verdict"] == "FAIL"
+    assert "OCPPJ-MSGID-LENGTH" in _rules(by["test_a_case_that_fails"]["findings"])
+    for name in ("test_unmarked_without_a_peer", "test_unmarked_with_another_fixture"):
+        assert by[name]["verdict"] == "PASS", by[name]
+        assert by[name]["findings"] == []
+    res.assert_outcomes(passed=2, failed=1)
