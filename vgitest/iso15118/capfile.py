@@ -9,6 +9,7 @@ where a well-formed block (pcapng) or record (pcap) starts. Dissection of each p
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import struct
 from collections.abc import Iterator
@@ -102,7 +103,9 @@ def parse_capture(data: bytes) -> tuple[list[RawPacket], FileStats]:
     return packets, reader.stats
 
 
-class _Reader:
+class _Reader(abc.ABC):
+    """One capture format: reads packets, records damage instead of stopping at it."""
+
     def __init__(self, data: bytes, fmt: str) -> None:
         self.data = data
         self.stats = FileStats(fmt, len(data))
@@ -110,8 +113,9 @@ class _Reader:
     def damage(self, offset: int, what: str) -> None:
         self.stats.damage.append(Damage(offset, self.stats.blocks, what))
 
+    @abc.abstractmethod
     def packets(self) -> Iterator[RawPacket]:
-        raise NotImplementedError
+        """Every packet that could be read, in file order."""
 
 
 class _PcapNg(_Reader):
