@@ -4,9 +4,10 @@ the IEEE 2030.5 server tests, which both serve through vgitest.httprecord)."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
-from typing import Callable
+from typing import Any, Callable
 
 
 def exchange(host: str, port: int, data: bytes | list[bytes], *, timeout: float = 5.0, quiet: float = 1.0) -> bytes:
@@ -79,3 +80,19 @@ def fill(part: bytes, path: str, ctype: str) -> bytes:
 
 def framing(kind: str, path: str, ctype: str) -> bytes:
     return BAD_FRAMING[kind].replace(b"{path}", path.encode()).replace(b"{ctype}", ctype.encode())
+
+
+def assert_bad_http_recorded(server: Any, kind: str, path: str, ctype: str, rule_id: str, caplog: Any) -> None:
+    """Bad framing of `kind` sent to `server`: the answer HTTP defines, and in the trace the request's bytes with
+    one `rule_id` finding and the answer; no traceback in the log."""
+    sent = framing(kind, path, ctype)
+    with caplog.at_level(logging.DEBUG, logger="aiohttp"):
+        answer = exchange(server.host, server.port, sent)
+        assert wait_for(lambda: len(server.trace) >= 2)
+    expected = {"100 KB header": 431, "HTTP/2 preface": 505}.get(kind, 400)
+    assert status_of(answer) == expected, answer[:200]
+    request, response = server.trace[0], server.trace[1]
+    assert request.raw and sent.startswith(request.raw) and len(request.raw) <= 65536
+    assert [f.rule_id for f in request.findings] == [rule_id]
+    assert response.kind == "RESPONSE" and response.meta["status"] == expected
+    assert not [rec for rec in caplog.records if rec.exc_info], "a traceback in the log"

@@ -40,6 +40,29 @@ class BadHttp:
     peer: str
 
 
+def bad_http_frame(trace: Any, bad: BadHttp, protocol: str, version: str, correlation: str, rule_id: str) -> Any:
+    """The trace frame of a request the parser refused: its bytes, where it came from, and the finding."""
+    from .findings import Finding
+    from .trace import Frame
+    t_ns, wall = now()
+    frame = trace.append(Frame(t_ns, wall, Direction.IN, protocol, version, bad.peer, "REQUEST", "(bad HTTP)",
+                               correlation, bad.raw, None,
+                               meta={"peer": bad.peer, "received": bad.received, "http_error": bad.reason}))
+    frame.findings.append(Finding.of(rule_id, bad.reason, frame.index))
+    return frame
+
+
+def accepted_wire(transport: asyncio.BaseTransport, name: str, wires: list[WireLog]) -> WireLog:
+    """The wire log of a connection a fake server just accepted, added to `wires` (closed ones forgotten)."""
+    peer = transport.get_extra_info("peername") or ("?", 0)
+    sock = transport.get_extra_info("sockname") or ("?", 0)
+    wire = WireLog(name, (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
+                   tls=transport.get_extra_info("sslcontext") is not None)
+    forget_closed(wires)  # a run of many short connections kept every log (issue 13)
+    wires.append(wire)
+    return wire
+
+
 class RecordingHandler(RequestHandler):
     """aiohttp's request handler that also keeps every byte (for pcapng) and the time the last one arrived.
 

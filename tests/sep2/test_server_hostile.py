@@ -3,7 +3,6 @@ its raw bytes (bounded), a finding, and an answer that is in the trace too."""
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Iterator
 
@@ -13,7 +12,8 @@ from vgitest.findings import Severity
 from vgitest.sep2 import rules as r
 from vgitest.sep2.server import FakeSep2Server
 
-from ..hostile_http import BAD_FRAMING, MID_BODY_CHUNK, exchange, fill, framing, many_attributes, status_of, wait_for
+from ..hostile_http import (BAD_FRAMING, MID_BODY_CHUNK, assert_bad_http_recorded, exchange, fill, many_attributes,
+                            status_of, wait_for)
 
 CAP = 64 * 1024
 SEP = "application/sep+xml"
@@ -74,17 +74,7 @@ def test_a_body_over_the_read_limit_is_413_fail_and_kept_bounded(server: FakeSep
 @pytest.mark.parametrize("kind", list(BAD_FRAMING))
 def test_bad_http_is_a_frame_a_finding_and_an_answer(server: FakeSep2Server, kind: str,
                                                      caplog: pytest.LogCaptureFixture) -> None:
-    sent = framing(kind, "/edev", SEP)
-    with caplog.at_level(logging.DEBUG, logger="aiohttp"):
-        answer = exchange(server.host, server.port, sent)
-        assert wait_for(lambda: len(server.trace) >= 2)
-    expected = {"100 KB header": 431, "HTTP/2 preface": 505}.get(kind, 400)
-    assert status_of(answer) == expected, answer[:200]
-    request, response = server.trace[0], server.trace[1]
-    assert request.raw and sent.startswith(request.raw) and len(request.raw) <= 65536
-    assert [f.rule_id for f in request.findings] == [r.HTTP_MALFORMED]
-    assert response.kind == "RESPONSE" and response.meta["status"] == expected
-    assert not [rec for rec in caplog.records if rec.exc_info], "a traceback in the log"
+    assert_bad_http_recorded(server, kind, "/edev", SEP, r.HTTP_MALFORMED, caplog)
 
 
 def test_a_bad_chunk_size_mid_body_is_bad_http_not_an_abort(server: FakeSep2Server) -> None:

@@ -19,13 +19,13 @@ from typing import Any, Callable
 from aiohttp import web
 
 from ..budgets import Budgets
-from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, read_body
+from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, accepted_wire, bad_http_frame, read_body
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
-from ..wire import WireLog, forget_closed
+from ..wire import WireLog
 from . import codec, messages as m, rules as r, security, signature
 from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer, note_delivery
 from .push import PushClient
@@ -308,11 +308,7 @@ class FakeVtn:
     def _bad_http(self, bad: BadHttp) -> web.Response:
         """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
         answer HTTP defines, all in the trace."""
-        t_ns, wall = now()
-        frame = self.trace.append(Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", bad.peer, "REQUEST",
-                                        "(bad HTTP)", f"h{next(self._exchange)}", bad.raw, None,
-                                        meta={"peer": bad.peer, "received": bad.received, "http_error": bad.reason}))
-        frame.findings.append(Finding.of(r.HTTP_MALFORMED, bad.reason, frame.index))
+        frame = bad_http_frame(self.trace, bad, "openadr", "2.0b", f"h{next(self._exchange)}", r.HTTP_MALFORMED)
         body = f"{bad.status} {bad.reason}\n".encode()
         out_ns, out_wall = now()
         self.trace.append(Frame(out_ns, out_wall, Direction.OUT, "openadr", "2.0b", bad.peer, "RESPONSE", "(raw)",
@@ -320,12 +316,7 @@ class FakeVtn:
         return web.Response(status=bad.status, body=body, content_type="text/plain")
 
     def _connected(self, transport: asyncio.BaseTransport) -> WireLog:
-        peer = transport.get_extra_info("peername") or ("?", 0)
-        sock = transport.get_extra_info("sockname") or ("?", 0)
-        wire = WireLog(f"http-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
-                       tls=transport.get_extra_info("sslcontext") is not None)
-        forget_closed(self.wires)  # a run of many short connections kept every log (issue 13)
-        self.wires.append(wire)
+        wire = accepted_wire(transport, f"http-{next(self._conn)}", self.wires)
         self._transports = {t for t in self._transports if not t.is_closing()}
         self._transports.add(transport)
         return wire

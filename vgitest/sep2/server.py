@@ -23,12 +23,12 @@ from typing import Any, Callable
 from aiohttp import web
 
 from ..findings import Finding, Severity
-from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, read_body
+from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, accepted_wire, bad_http_frame, read_body
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import NonConformance
-from ..wire import WireLog, forget_closed
+from ..wire import WireLog
 from .. import tlsutil
 from ..verdict import Inconclusive
 from . import checks, codec, handlers, notify, rules as r, security
@@ -323,12 +323,7 @@ class FakeSep2Server:
         return handler
 
     def _connected(self, transport: asyncio.BaseTransport, generation: int = 0) -> WireLog:
-        peer = transport.get_extra_info("peername") or ("?", 0)
-        sock = transport.get_extra_info("sockname") or ("?", 0)
-        wire = WireLog(f"https-{next(self._conn)}", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
-                       tls=transport.get_extra_info("sslcontext") is not None)
-        forget_closed(self.wires)  # a run of many short connections kept every log (issue 13)
-        self.wires.append(wire)
+        wire = accepted_wire(transport, f"https-{next(self._conn)}", self.wires)
         self._transports = {t for t in self._transports if not t.is_closing()}
         self._transports.add(transport)
         if generation != self.tls_generation:  # accepted before a chain swap, handshake done after: not kept
@@ -338,11 +333,7 @@ class FakeSep2Server:
     def _bad_http(self, bad: BadHttp) -> web.Response:
         """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
         answer HTTP defines, all in the trace."""
-        t_ns, wall = now()
-        frame = self.trace.append(Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", bad.peer, "REQUEST",
-                                        "(bad HTTP)", f"s{next(self._exchange)}", bad.raw, None,
-                                        meta={"peer": bad.peer, "received": bad.received, "http_error": bad.reason}))
-        frame.findings.append(Finding.of(r.HTTP_MALFORMED, bad.reason, frame.index))
+        frame = bad_http_frame(self.trace, bad, "sep2", "2030.5", f"s{next(self._exchange)}", r.HTTP_MALFORMED)
         return self._respond(frame, Raw(bad.status))
 
     def _handshake_failed(self, exc: ssl.SSLError) -> None:
