@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,11 @@ def _check_evidence(run_dir: Path, signame: str) -> dict:
     assert doc["interrupted"]["signal"] == signame
     summary = (run_dir / "summary.md").read_text()
     assert "TC_STOP_01" in summary and "interrupted" in summary.lower()
+    # a catchable signal: pytest ends its session, writes JUnit and the plugin adds the interrupted case; after
+    # SIGKILL vgitest run writes JUnit from results.json. Either way a CI gate reading JUnit sees both cases.
+    cases = {c.get("name"): c for c in ET.parse(run_dir / "junit.xml").getroot().iter("testcase")}
+    assert [e.tag for e in cases["test_finishes"] if e.tag in ("failure", "error", "skipped")] == []
+    assert [e.tag for e in cases["test_sleeps"] if e.tag in ("failure", "error", "skipped")] == ["error"]
     return doc
 
 
@@ -93,8 +99,6 @@ def test_a_killed_pytest_child_keeps_the_finished_cases_and_fails_the_run(tmp_pa
     rc, out = _finish(proc)
     assert rc == 128 + sig, out
     _check_evidence(run_dir, sig.name)
-    if sig == signal.SIGTERM:  # a catchable signal: pytest ends its session and writes JUnit too
-        assert (run_dir / "junit.xml").is_file()
 
 
 def test_ctrl_c_keeps_the_evidence_and_exits_130(tmp_path: Path) -> None:
@@ -104,7 +108,6 @@ def test_ctrl_c_keeps_the_evidence_and_exits_130(tmp_path: Path) -> None:
     assert rc == 130, out
     assert "Traceback" not in out, out
     _check_evidence(run_dir, "SIGINT")
-    assert (run_dir / "junit.xml").is_file()
 
 
 def test_sigterm_to_vgitest_run_stops_its_child_and_exits_143(tmp_path: Path) -> None:
@@ -117,7 +120,6 @@ def test_sigterm_to_vgitest_run_stops_its_child_and_exits_143(tmp_path: Path) ->
     assert rc == 143, out
     assert not alive, "the pytest child outlived vgitest run"
     _check_evidence(run_dir, "SIGTERM")
-    assert (run_dir / "junit.xml").is_file()
 
 
 def test_results_are_replaced_never_rewritten_in_place(tmp_path: Path) -> None:

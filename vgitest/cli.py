@@ -119,6 +119,12 @@ def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args:
             if mark_interrupted(run_dir, signame):
                 print(f"vgitest run: {name} was killed by {signame}; its results.json is marked interrupted",
                       file=sys.stderr)
+            junit = run_dir / "junit.xml"
+            if not junit.is_file():
+                from .evidence.junit import junit_from_results
+                if junit_from_results(run_dir, junit):
+                    print(f"vgitest run: {name}: pytest wrote no JUnit; {junit} is written from results.json",
+                          file=sys.stderr)
         worst = max(worst, exit_code(-rc) if rc < 0 else rc)
         counts = {}
         results = run_dir / "results.json"

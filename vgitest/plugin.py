@@ -200,8 +200,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         stopper.uninstall()
     xml = getattr(config.option, "xmlpath", None)
     if xml and not hasattr(config, "workerinput"):  # the controller writes the JUnit file, not xdist workers
-        from .evidence.junit import align_with_verdicts
+        from .evidence.junit import add_interrupted, align_with_verdicts
         align_with_verdicts(Path(xml))
+        run = config.stash.get(RUN, None)
+        if run is not None and run.profile is not None:
+            add_interrupted(Path(xml), run.run_dir)  # pytest lists only the cases that ended
 
 
 # --- applicability (PICS) -----------------------------------------------------------------------------------
