@@ -132,3 +132,37 @@ def test_results_are_replaced_never_rewritten_in_place(tmp_path: Path) -> None:
         assert results.read() == old_results and summary.read() == old_summary  # the old inodes are untouched
     assert json.loads((tmp_path / "results.json").read_text())["counts"] == {"PASS": 1, "FAIL": 1}
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_sigterm_stops_every_run_of_a_parallel_vgitest_run(tmp_path: Path) -> None:
+    """`vgitest run -j 2` with two runs side by side: the signal reaches both pytest processes, each keeps its
+    finished case and marks the interrupted one, and no further run starts."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_stop.py").write_text(SUITE.replace('os.environ["STOP_PIDFILE"]',
+                                                      'os.environ["STOP_PIDFILE"] + str(os.getpid())'))
+    profile = (ROOT / "profiles" / "reference-station-16.toml").read_text()
+    for name in ("alpha", "beta", "gamma"):
+        (tmp_path / f"{name}.toml").write_text(profile)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STOP_PIDFILE": str(tmp_path / "pid-")}
+    proc = subprocess.Popen([sys.executable, "-m", "vgitest.cli", "run", "-j", "2", "--profile", "alpha.toml",
+                             "--profile", "beta.toml", "--profile", "gamma.toml", "--suite", str(suite), "--reports",
+                             str(tmp_path / "reports"), "--", *UNUSED_PLUGINS], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while len([p for p in tmp_path.glob("pid-*") if not p.name.endswith(".tmp")]) < 2:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the runs did not reach their sleeping cases:\n{proc.communicate()[0]}")
+        time.sleep(0.05)
+    children = [int(p.read_text()) for p in tmp_path.glob("pid-*") if not p.name.endswith(".tmp")]
+    os.kill(proc.pid, signal.SIGTERM)
+    rc, out = _finish(proc)
+    alive = [c for c in children if _alive(c)]
+    for c in alive:
+        os.kill(c, signal.SIGKILL)
+    assert rc == 143, out
+    assert not alive, "a pytest child outlived vgitest run"
+    for name in ("alpha", "beta"):
+        _check_evidence(tmp_path / "reports" / name, "SIGTERM")
+    assert not (tmp_path / "reports" / "gamma" / "results.json").exists(), "a run started after the stop signal"

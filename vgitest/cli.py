@@ -4,6 +4,7 @@ EXI."""
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .resources import data_dir, suites_dir
-from .stopping import ChildRunner, exit_code
+from .stopping import Child, ChildRunner, exit_code
 
 # The built-in reference runs of `vgitest run`: (name, profile, suite folder, and optionally the cases it runs as
 # a pytest -k expression).
@@ -42,6 +43,15 @@ REFERENCE_RUNS: tuple[tuple[str, ...], ...] = (
     ("slac-evse", "reference-slac-evse", "slac"),
     ("slac-ev", "reference-slac-ev", "slac"),
 )
+
+# Built-in runs split across several pytest processes (each with its own reference DUT) when `-j` allows it, and
+# how long each run took in one process on a 2-core machine (seconds; the longest are started first).
+SHARDS = {"csip": 3}
+EXPECTED_S: dict[str, float] = {"csip": 526}
+
+
+def default_jobs() -> int:
+    return max(2, 2 * (os.cpu_count() or 1))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -93,46 +103,85 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args: argparse.Namespace,
              runner: ChildRunner) -> tuple[int, list[tuple[str, int, dict[str, int], float]]]:
-    """Each run's pytest in turn, until a stop signal. The worst exit code: a pytest killed by a signal counts as
-    128 + signal, never as 0."""
-    worst = 0
-    summary = []
+    """Every run's pytest, `args.jobs` at a time (a built-in run listed in SHARDS is split across that many
+    processes, each with its own reference DUT), until a stop signal. The worst exit code: a pytest killed by a
+    signal counts as 128 + signal, never as 0."""
+    from . import shard
+    jobs = max(1, args.jobs)
+    children: list[Child] = []
     for name, profile, suites, select in runs:
         run_dir = reports / name
-        cmd = [sys.executable, "-m", "pytest", *suites, f"--vgi-profile={profile}", f"--vgi-reports={reports}",
-               f"--vgi-run-name={name}", f"--alluredir={allure_dir}", f"--junitxml={run_dir / 'junit.xml'}",
-               "-p", "no:cacheprovider", "-q", "-rfE"]
-        if select:
-            cmd += ["-k", select]
-        cmd += [f"--vgi-fault={f}" for f in args.fault]
-        if args.strict:
-            cmd.append("--vgi-strict")
-        if args.adapter:
-            cmd.append(f"--vgi-adapter={args.adapter}")
-        cmd += args.pytest_args
-        print(f"\n=== vgitest run {name}: {profile} against {', '.join(suites)}", flush=True)
-        t0 = time.time()
-        rc = runner.run(cmd)
+        n = SHARDS.get(name, 1) if jobs > 1 and not args.profile else 1
+        for k in range(1, n + 1):
+            out_dir = run_dir / shard.dirname(k) if n > 1 else run_dir
+            cmd = [sys.executable, "-m", "pytest", *suites, f"--vgi-profile={profile}", f"--vgi-reports={reports}",
+                   f"--vgi-run-name={name}", f"--alluredir={allure_dir}", f"--junitxml={out_dir / 'junit.xml'}",
+                   "-p", "no:cacheprovider", "-q", "-rfE"]
+            if n > 1:
+                cmd.append(f"--vgi-shard={k}/{n}")
+            if select:
+                cmd += ["-k", select]
+            cmd += [f"--vgi-fault={f}" for f in args.fault]
+            if args.strict:
+                cmd.append("--vgi-strict")
+            if args.adapter:
+                cmd.append(f"--vgi-adapter={args.adapter}")
+            cmd += args.pytest_args
+            children.append(Child(cmd, None, tag=(name, profile, suites, k, n, out_dir)))
+    if min(jobs, len(children)) > 1:  # side by side: each process's output in its own file
+        for child in children:
+            child.tag[5].mkdir(parents=True, exist_ok=True)
+            child.log = child.tag[5] / "console.log"
+    children.sort(key=lambda c: -EXPECTED_S.get(c.tag[0], 60) / c.tag[4])  # longest first: the last to end sets the time
+    t0: dict[int, float] = {}
+    left = collections.Counter(c.tag[0] for c in children)
+    first: dict[str, float] = {}
+    worst_rc: dict[str, int] = {}
+    done: dict[str, tuple[str, int, dict[str, int], float]] = {}
+
+    def started(i: int, child: Child) -> None:
+        name, profile, suites, k, n, out_dir = child.tag
+        t0[i] = time.time()
+        first.setdefault(name, t0[i])
+        part = f" (shard {k}/{n})" if n > 1 else ""
+        if child.log is None:
+            print(f"\n=== vgitest run {name}: {profile} against {', '.join(suites)}", flush=True)
+        else:
+            print(f"=== {name}{part}: started, {profile}; output in {child.log}", flush=True)
+
+    def ended(i: int, child: Child, rc: int) -> None:
+        name, profile, suites, k, n, out_dir = child.tag
         if rc < 0:
             from .evidence.report import mark_interrupted
             signame = signal.Signals(-rc).name
-            if mark_interrupted(run_dir, signame):
+            if mark_interrupted(out_dir, signame):
                 print(f"vgitest run: {name} was killed by {signame}; its results.json is marked interrupted",
                       file=sys.stderr)
-            junit = run_dir / "junit.xml"
+            junit = out_dir / "junit.xml"
             if not junit.is_file():
                 from .evidence.junit import junit_from_results
-                if junit_from_results(run_dir, junit):
+                if junit_from_results(out_dir, junit):
                     print(f"vgitest run: {name}: pytest wrote no JUnit; {junit} is written from results.json",
                           file=sys.stderr)
-        worst = max(worst, exit_code(-rc) if rc < 0 else rc)
-        counts = {}
+        worst_rc[name] = max(worst_rc.get(name, 0), rc, key=lambda r: exit_code(-r) if r < 0 else r)
+        left[name] -= 1
+        if left[name]:
+            return
+        run_dir = reports / name
+        if n > 1:
+            shard.merge(run_dir, n)
+        counts: dict[str, int] = {}
         results = run_dir / "results.json"
         if results.is_file():
             counts = json.loads(results.read_text()).get("counts", {})
-        summary.append((name, rc, counts, time.time() - t0))
-        if runner.signum is not None:
-            break
+        done[name] = (name, worst_rc[name], counts, time.time() - first[name])
+        if child.log is not None:
+            verdicts = ", ".join(f"{v} {k.lower()}" for k, v in sorted(counts.items())) or "no results"
+            print(f"--- {name}: {verdicts}  (exit {worst_rc[name]}, {done[name][3]:.0f} s)", flush=True)
+
+    runner.run_many(children, jobs, started, ended)
+    summary = [done[name] for name, *_ in runs if name in done]
+    worst = max((exit_code(-rc) if rc < 0 else rc for _, rc, _, _ in summary), default=0)
     return worst, summary
 
 
@@ -225,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
     r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")
     r.add_argument("--clean", action="store_true", help="delete the report directory first")
+    r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+                   help="pytest processes at once (default %(default)s: twice the cores, since runs mostly wait on "
+                        "protocol timers); with more than one, each run's output goes to its console.log and the "
+                        "longest built-in runs are split across several reference devices")
     r.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments after --")
     r.set_defaults(fn=_cmd_run)
     f = sub.add_parser("faults", help="list the reference simulators' fault catalog")

@@ -56,6 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(ini, help_, default=default)
     g.addoption("--vgi-fault", dest="vgi_fault", action="append", default=[],
                 help="inject a named fault into the reference simulator (repeatable; see `vgitest faults`)")
+    g.addoption("--vgi-shard", dest="vgi_shard", default=None, metavar="K/N",
+                help="run only shard K of N of the collected cases (reports in <run>/shard-K; see `vgitest run -j`)")
     g.addoption("--vgi-strict", dest="vgi_strict", action="store_true", default=None,
                 help="treat NON_STRICT findings (a broken SHOULD) as FAIL")
     g.addoption("--vgi-lenient", dest="vgi_lenient", action="store_true", default=None,
@@ -81,6 +83,9 @@ def pytest_configure(config: pytest.Config) -> None:
                         schemas=_opt(config, "vgi_schemas"), tls_cert=_opt(config, "vgi_tls_cert"),
                         tls_key=_opt(config, "vgi_tls_key"), tls_ca=_opt(config, "vgi_tls_ca"))
     try:
+        if config.getoption("vgi_shard"):
+            from .shard import parse
+            settings.shard = parse(config.getoption("vgi_shard"))
         config.stash[RUN] = run = VgiRun(settings)
     except HarnessError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -94,6 +99,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if run.profile is not None and not hasattr(config, "workerinput"):
         config.stash[STOP] = stopper = StopSignals()
         stopper.install()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash.get(RUN, None)
+    if run is not None and run.settings.shard is not None:
+        from .shard import select
+        keep, drop = select(items, *run.settings.shard)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -41,6 +41,7 @@ class Settings:
     tls_cert: str | None
     tls_key: str | None
     tls_ca: str | None
+    shard: tuple[int, int] | None = None  # (K, N): this process runs shard K of N (vgitest.shard)
 
 
 class VgiRun:
@@ -53,6 +54,9 @@ class VgiRun:
                 for name, value in values.items():
                     self.budgets = self.budgets.override(proto, name, value_s=float(value))
         self.run_dir = settings.reports / settings.run_name
+        if settings.shard is not None:
+            from .shard import dirname
+            self.run_dir = self.run_dir / dirname(settings.shard[0])
         self.results: list[dict[str, Any]] = []
         self.csms: Any = None
         self.vtn: Any = None

@@ -8,13 +8,15 @@ pytest, which gets a bounded time to finish; a second signal kills it at once.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Callable
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 DEBOUNCE_S = 2.0  # a repeat within this time is the same stop request arriving by a second path
@@ -84,21 +86,56 @@ class ChildRunner:
 
     def run(self, cmd: list[str]) -> int:
         """The child's return code (negative: the signal that killed it)."""
-        proc = subprocess.Popen(cmd)
+        rcs: dict[int, int] = {}
+        self.run_many([Child(cmd)], 1, lambda i, c: None, lambda i, c, rc: rcs.__setitem__(i, rc))
+        return rcs[0]
+
+    def run_many(self, children: list[Child], parallel: int, started: Callable[[int, Child], None],
+                 ended: Callable[[int, Child, int], None]) -> None:
+        """Run the children, at most `parallel` at a time, in list order; `started(i, child)` and
+        `ended(i, child, returncode)` are called as they go. After a stop signal no child is started; the signal is
+        passed on to the running ones, which are killed after the grace time (or at a second signal)."""
+        running: dict[int, tuple[subprocess.Popen[bytes], Any]] = {}
+        todo = list(enumerate(children))
         forwarded = killed = False
-        while True:
-            try:
-                return proc.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
+        while todo or running:
+            while todo and len(running) < max(1, parallel) and self.signum is None:
+                i, child = todo.pop(0)
+                out = open(child.log, "wb") if child.log is not None else None
+                running[i] = (subprocess.Popen(child.cmd, stdout=out, stderr=subprocess.STDOUT if out else None),
+                              out)
+                started(i, child)
+            if self.signum is not None:
+                todo.clear()
+            for i, (proc, out) in list(running.items()):
+                rc = proc.poll()
+                if rc is not None:
+                    del running[i]
+                    if out is not None:
+                        out.close()
+                    ended(i, children[i], rc)
+            if not running:
+                continue
+            time.sleep(0.1)
             if self.signum is None or killed:
                 continue
             if not forwarded:
                 forwarded = True
-                proc.send_signal(self.signum)
+                for proc, _ in running.values():
+                    proc.send_signal(self.signum)
             elif self._count > 1 or time.monotonic() - self._first > self.grace_s:
                 killed = True
                 print(f"vgitest run: pytest did not stop within {self.grace_s:.0f} s of "
                       f"{signal.Signals(self.signum).name}; killing it" if self._count == 1 else
                       "vgitest run: second stop signal; killing pytest", file=sys.stderr, flush=True)
-                proc.kill()
+                for proc, _ in running.values():
+                    proc.kill()
+
+
+@dataclasses.dataclass
+class Child:
+    """A pytest process of `vgitest run`: its command, and the file its output goes to (None: the console)."""
+
+    cmd: list[str]
+    log: Path | None = None
+    tag: Any = None  # what the caller needs to know of it
