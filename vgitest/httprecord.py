@@ -22,7 +22,7 @@ from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from .trace import Direction, now
-from .wire import WireLog, forget_closed
+from .wire import KEEP_CLOSED, WireLog, forget_closed
 
 
 RAW_KEPT = 64 * 1024  # bytes of a request that is not HTTP kept as its frame's evidence
@@ -58,7 +58,8 @@ def accepted_wire(transport: asyncio.BaseTransport, name: str, wires: list[WireL
     sock = transport.get_extra_info("sockname") or ("?", 0)
     wire = WireLog(name, (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
                    tls=transport.get_extra_info("sslcontext") is not None)
-    forget_closed(wires)  # a run of many short connections kept every log (issue 13)
+    if len(wires) % KEEP_CLOSED == 0:  # a run of many short connections kept every log (issue 13); the sweep
+        forget_closed(wires)  # reads every log, so it runs once per KEEP_CLOSED connections, not on each one
     wires.append(wire)
     return wire
 
