@@ -133,7 +133,8 @@ def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args:
         for child in children:
             child.tag[5].mkdir(parents=True, exist_ok=True)
             child.log = child.tag[5] / "console.log"
-    children.sort(key=lambda c: -EXPECTED_S.get(c.tag[0], 30) / c.tag[4])  # longest first: the last to end sets the time
+    # longest first: the run that ends last sets the time
+    children.sort(key=lambda c: -EXPECTED_S.get(c.tag[0], 30) / c.tag[4])
     t0: dict[int, float] = {}
     left = collections.Counter(c.tag[0] for c in children)
     first: dict[str, float] = {}
