@@ -13,6 +13,7 @@ import pytest
 
 from vgitest import pixit
 from vgitest.profile import PixitWarning, Profile
+from vgitest.verdict import HarnessError
 
 ROOT = Path(__file__).resolve().parents[1]
 # simulator parameters the harness itself sets (run.simulator_params: generated PKI files, the run's version)
@@ -195,22 +196,39 @@ def _load(tmp_path: Path, pixit_text: str, protocol: str = "ocpp") -> tuple[Prof
     return profile, [w for w in seen if issubclass(w.category, PixitWarning)]
 
 
-def test_a_typo_is_a_warning_with_the_profiles_line(tmp_path: Path) -> None:
-    profile, seen = _load(tmp_path, 'connectors = 1\nmesage_wait = 20\n')
+@pytest.mark.parametrize("protocol,typo,key", [
+    ("ocpp", "mesage_wait", "message_wait"),
+    ("openadr", "pol_freq_s", "poll_freq_s"),
+    ("sep2", "poll_rate", "poll_rate_s"),
+    ("iso15118", "evse_cable_check_round", "evse_cable_check_rounds"),
+    ("slac", "slac_init_timout", "slac_init_timeout"),
+])
+def test_a_misspelt_key_refuses_the_profile_naming_the_nearest_key(tmp_path: Path, protocol: str, typo: str,
+                                                                     key: str) -> None:
+    assert key in pixit.BY_NAME or key in pixit.prefixed_fields(), f"{key} is not a PIXIT key: fix the test"
+    with pytest.raises(HarnessError) as exc:
+        _load(tmp_path, f'{typo} = 20\n', protocol)
+    assert str(exc.value) == (f"{tmp_path / 'dut.toml'}:6: [pixit] {typo}: unknown PIXIT key '{typo}' (did you mean "
+                              f"'{key}'?): no suite reads it (docs/pixit.md lists every key)")
+
+
+def test_a_key_far_from_every_known_one_is_a_warning_with_the_profiles_line(tmp_path: Path) -> None:
+    profile, seen = _load(tmp_path, 'connectors = 1\nacme_lab_bench = 20\n')
     assert [(Path(w.filename).name, w.lineno) for w in seen] == [("dut.toml", 7)]
-    assert str(seen[0].message) == ("unknown PIXIT key 'mesage_wait' (did you mean 'message_wait'?): no suite reads "
-                                    "it, so it has no effect (docs/pixit.md lists every key)")
+    assert str(seen[0].message) == ("unknown PIXIT key 'acme_lab_bench': no suite reads it, so it has no effect "
+                                    "(docs/pixit.md lists every key)")
     assert profile.warnings == [f"{tmp_path / 'dut.toml'}:7: {seen[0].message}"]
-    assert profile.param("message_wait", 5) == 5  # what the warning is about: the typo changes nothing
+    assert profile.param("acme_lab_bench") == 20  # a vendor's own tests may read it
 
 
 def test_a_key_of_another_protocol_is_a_warning(tmp_path: Path) -> None:
-    _, seen = _load(tmp_path, 'poll_rate_s = 2\nev_max_a = 20\nconnectors = 2\n')
+    _, seen = _load(tmp_path, 'poll_rate_s = 2\nconnectors = 2\n')
     assert [str(w.message).split(":")[0] for w in seen] == [
-        "PIXIT key 'poll_rate_s' is not read for protocol ocpp (only sep2)",
-        "unknown PIXIT key 'ev_max_a'"]
-    _, seen = _load(tmp_path, 'ev_max_a = 20\nevse_cable_check_rounds = 1\nev_max_amps = 3\n', "iso15118")
-    assert [str(w.message).split(" (")[0] for w in seen] == ["unknown PIXIT key 'ev_max_amps'"]
+        "PIXIT key 'poll_rate_s' is not read for protocol ocpp (only sep2)"]
+    _, seen = _load(tmp_path, 'ev_max_a = 20\nevse_cable_check_rounds = 1\n', "iso15118")
+    assert seen == []
+    with pytest.raises(HarnessError, match="unknown PIXIT key 'ev_max_amps' \\(did you mean 'ev_max_a'"):
+        _load(tmp_path, 'ev_max_amps = 3\n', "iso15118")
 
 
 @pytest.mark.parametrize("old,new", sorted(pixit.ALIASES.items()))
@@ -240,13 +258,23 @@ def test_one_name_per_meaning_across_versions() -> None:
 
 
 def test_pytest_run_shows_the_warning(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".toml", dut='[dut]\nprotocol = "ocpp"\nversion = "1.6"\n[pixit]\nconect_timeout = 3\n'
+    pytester.makefile(".toml", dut='[dut]\nprotocol = "ocpp"\nversion = "1.6"\n[pixit]\nacme_bench_id = 3\n'
                                    '[adapter]\nkind = "manual"\n')
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
     res = pytester.runpytest_subprocess("--vgi-profile=dut.toml", "-p", "no:cacheprovider")
     res.assert_outcomes(passed=1)
-    res.stderr.fnmatch_lines(["*dut.toml:5: PixitWarning: unknown PIXIT key 'conect_timeout' (did you mean "
-                              "'connect_timeout'?)*", "  conect_timeout = 3"])
+    res.stderr.fnmatch_lines(["*dut.toml:5: PixitWarning: unknown PIXIT key 'acme_bench_id': no suite reads it*",
+                              "  acme_bench_id = 3"])
+
+
+def test_pytest_refuses_a_misspelt_key(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", dut='[dut]\nprotocol = "ocpp"\nversion = "1.6"\n[pixit]\nconect_timeout = 3\n'
+                                   '[adapter]\nkind = "manual"\n')
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    res = pytester.runpytest_subprocess("--vgi-profile=dut.toml", "-p", "no:cacheprovider")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*dut.toml:5: [[]pixit[]] conect_timeout: unknown PIXIT key 'conect_timeout' (did you "
+                              "mean 'connect_timeout'?)*"])
 
 
 def test_the_readme_station_profile_is_complete(tmp_path: Path) -> None:

@@ -98,7 +98,7 @@ def test_a_broken_profile_fails_with_reasons(tmp_path: Path, station: Station) -
         "/action/plug_in?": "/action/plug_inn?",  # the hook answers 404: curl -f exits 22
         'clear_fault = "curl': 'clear_fault = "echo no fault simulation here >&2; exit 77; curl',
         'other_id_token = "VGI-TAG-0002"\n': "",  # a required key left out
-        "connection_timeout = 4 ": "conection_timeout = 4 ",  # a typo
+        "connection_timeout = 4 ": "connection_timeout = 4\nacme_rig_id = 7 ",  # a vendor's own key: a warning
     })
     t0 = time.monotonic()
     rc, steps, text = _check(path, station.csms_port)
@@ -110,8 +110,18 @@ def test_a_broken_profile_fails_with_reasons(tmp_path: Path, station: Station) -
     assert steps["clear_fault(connector=1)"] == ("NOT SUPPORTED", "its command exited 77: no fault simulation here")
     assert steps["fault_connector"] == ("SKIPPED", "it would leave the connector faulted: clear_fault did not work")
     assert steps["pixit"][0] == "FAILED" and "other_id_token" in steps["pixit"][1], text
-    assert "unknown PIXIT key 'conection_timeout' (did you mean 'connection_timeout'?)" in text
+    assert "unknown PIXIT key 'acme_rig_id': no suite reads it" in text
     assert "fix the FAILED steps" in text
+
+
+def test_a_misspelt_pixit_key_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "dut.toml"
+    path.write_text('[dut]\nprotocol = "ocpp"\nversion = "1.6"\n[pixit]\nconection_timeout = 4\n[adapter]\n'
+                    'kind = "manual"\n')
+    rc, _, text = _check(path, 0)
+    assert rc == 2, text
+    assert f"{path}:5: [pixit] conection_timeout: unknown PIXIT key 'conection_timeout' (did you mean " \
+           "'connection_timeout'?)" in text
 
 
 @needs_curl

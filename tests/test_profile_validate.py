@@ -207,3 +207,22 @@ def test_every_pics_feature_the_suites_read_is_known() -> None:
     assert seen > 40
     every = set().union(*(known_pics(p) for p in set(PROTOCOL.values())))
     assert set(supports_calls()) <= every
+
+
+PROTOCOL_VERSIONS = {"ocpp": "1.6", "openadr": "2.0b", "sep2": "2018", "iso15118": "iso-2", "slac": "15118-3"}
+
+
+@pytest.mark.parametrize("protocol", sorted(PROTOCOL_VERSIONS))
+def test_a_misspelt_pics_feature_is_refused_naming_the_nearest_for_every_protocol(tmp_path: Path,
+                                                                                   protocol: str) -> None:
+    from vgitest.picsdocs import MEANINGS
+    known = sorted(f for p, f in MEANINGS if p == protocol)
+    feature = max(known, key=len)
+    typo = feature[:-2] + feature[-1]  # one letter dropped
+    assert typo not in known
+    path = tmp_path / "dut.toml"
+    path.write_text(f'[dut]\nprotocol = "{protocol}"\nversion = "{PROTOCOL_VERSIONS[protocol]}"\n[pics]\n'
+                    f'{typo} = true\n[adapter]\nkind = "manual"\n', encoding="utf-8")
+    msg = _error(path)
+    assert msg.startswith(f"{path}:5: [pics] {typo}"), msg
+    assert f"did you mean '{feature}'" in msg, msg

@@ -236,11 +236,12 @@ def prefixed_fields() -> dict[str, tuple[str, Any]]:
 class Problem:
     key: str
     text: str
+    fatal: bool = False  # a misspelling of a known key: the profile is refused (the rest are warnings)
 
 
 def check(pixit: dict[str, Any], protocol: str | None) -> tuple[dict[str, Any], list[Problem]]:
     """The PIXIT with old names replaced by their current ones, and what is wrong with it: a deprecated name, a
-    key nobody reads (with the closest known name), a key of another protocol."""
+    key nobody reads (fatal when it is close to a known name: a misspelling), a key of another protocol."""
     out: dict[str, Any] = {}
     problems: list[Problem] = []
     prefixed = prefixed_fields() if protocol in (None, "iso15118") else {}
@@ -260,9 +261,12 @@ def check(pixit: dict[str, Any], protocol: str | None) -> tuple[dict[str, Any], 
         entry = BY_NAME.get(key)
         if entry is None and key not in known:
             close = difflib.get_close_matches(key, sorted(known | set(ALIASES)), n=1, cutoff=0.75)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(Problem(key, f"unknown PIXIT key '{key}'{hint}: no suite reads it, so it has no effect "
-                                         "(docs/pixit.md lists every key)"))
+            if close:  # a misspelling would silently leave the cases on the key's default: refused
+                problems.append(Problem(key, f"unknown PIXIT key '{key}' (did you mean '{close[0]}'?): no suite "
+                                             "reads it (docs/pixit.md lists every key)", fatal=True))
+            else:  # far from every known key: a vendor's own key, read by its own tests
+                problems.append(Problem(key, f"unknown PIXIT key '{key}': no suite reads it, so it has no effect "
+                                             "(docs/pixit.md lists every key)"))
         elif entry is not None and protocol and protocol not in entry.protocols:
             problems.append(Problem(key, f"PIXIT key '{key}' is not read for protocol {protocol} (only "
                                          f"{', '.join(sorted(entry.protocols))}): it has no effect"))
@@ -313,11 +317,12 @@ def markdown() -> str:
              "The `[pixit]` table of a profile gives the parameters of the device under test and of the run. This",
              "page lists every key vgitest reads, per suite: what it means, its unit and its default when the",
              "profile leaves it out. It is generated from `vgitest/pixit.py` (`python -m vgitest.docs`).", "",
-             "A key no suite reads is a warning when the profile is loaded (`unknown PIXIT key 'mesage_wait' (did",
-             "you mean 'message_wait'?)`), with the line of the profile, so that a typo never silently leaves a case",
-             "on its default; `vgitest profile check PROFILE` prints the same warnings. A renamed key still works",
-             "under its old name, with a deprecation warning (see the last table). **required** keys have no",
-             "default: the cases that read them need them.", "",
+             "A key no suite reads that is close to one a suite reads is a misspelling, and the profile is refused",
+             "(`dut.toml:7: [pixit] mesage_wait: unknown PIXIT key 'mesage_wait' (did you mean 'message_wait'?)`),",
+             "so that a typo never silently leaves a case on its default. Any other unknown key is a warning with",
+             "the line of the profile (a vendor's own tests may read their own keys); `vgitest profile check",
+             "PROFILE` prints both. A renamed key still works under its old name, with a deprecation warning (see",
+             "the last table). **required** keys have no default: the cases that read them need them.", "",
              "## Profile validation", "",
              "Before a run the whole profile is validated (`vgitest/profilevalidate.py`); each problem is one line,",
              "`file:line: [section] key: what is wrong`, with the closest known name for a typo, and the run does not",
@@ -329,12 +334,14 @@ def markdown() -> str:
              "  for; a `role` other than ev, evse; an adapter `kind` other than simulated, manual, command;",
              "- a `[pics]` feature docs/pics.md does not list for the protocol (`RemoteTriger`: did you mean",
              "  'RemoteTrigger'?), or a value that is not true/false;",
+             "- a PIXIT key close to a known one (a misspelling: `conect_timeout`, did you mean 'connect_timeout'?);",
              "- a PIXIT value of the wrong type for the key's default (`heartbeat_interval = \"fast\"`: must be a",
              "  number), a negative number; a budget of `[budgets.<protocol>]` that schemas/budgets/ does not define,",
              "  or that is not a number of seconds.", "",
              "When the profile is valid, a fixed `--vgi-port` that is already in use is one line naming host:port, and",
              "a `--vgi-reports` folder that cannot be written one line naming the folder, both before the first test.",
-             "An unknown PIXIT key stays a warning (below), since a vendor's own tests may read their own keys.", ""]
+             "An unknown PIXIT key far from every known one stays a warning, since a vendor's own tests may read",
+             "their own keys.", ""]
     for suite, title in SUITE_TITLE.items():
         keys = [k for k in REGISTRY if suite in k.suites and not k.reference]
         lines += [f"## {title}", "", "| key | meaning | unit | default |", "|---|---|---|---|"]

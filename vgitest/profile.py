@@ -22,8 +22,9 @@ A profile is a TOML file::
 The profile is validated when it is loaded (:mod:`vgitest.profilevalidate`): an unknown section, key, PICS
 feature, protocol or adapter kind, or a value of the wrong type, is an error, one line each, and the run does not
 start. A test that needs a feature the profile does not declare ends NOT_APPLICABLE, with the reason. A PIXIT key no
-suite reads (a typo), or an old name of a renamed key, is a warning with the profile's line (see
-:mod:`vgitest.pixit` and docs/pixit.md).
+suite reads that is close to one a suite reads (a misspelling) is an error naming that key; any other unknown key (a
+vendor's own) or an old name of a renamed key is a warning with the profile's line (see :mod:`vgitest.pixit` and
+docs/pixit.md).
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ class Profile:
         pics = doc.get("pics", {})
         dut = doc.get("dut", {})
         pixit, problems = pixit_keys.check(doc.get("pixit", {}), dut.get("protocol"))
+        fatal = [f"{p}:{_pixit_line(text, x.key)}: [pixit] {x.key}: {x.text}" for x in problems if x.fatal]
+        if fatal:
+            raise HarnessError("\n".join(fatal))
         profile = cls(p, dut, pics, pixit, doc.get("adapter", {}), doc.get("validation", {}))
         for problem in problems:
             line = _pixit_line(text, problem.key)

@@ -5,7 +5,7 @@ every case NOT_APPLICABLE) or loud in the wrong way (a traceback per test, a pyt
 one line, `file:line: [section] key: what is wrong (did you mean ...?)`, and the run does not start.
 
 The known names come from the registries the code and the docs are built from: PIXIT keys and their types from
-:mod:`vgitest.pixit` (a PIXIT key nobody reads stays a warning there), PICS features from
+:mod:`vgitest.pixit` (a misspelt PIXIT key is refused there, other unknown keys are warnings), PICS features from
 :data:`vgitest.picsdocs.MEANINGS` (what docs/pics.md lists), adapter actions from :mod:`vgitest.adapters`, budget
 names from schemas/budgets/.
 """
