@@ -234,6 +234,12 @@ def _cmd_profile_check(args: argparse.Namespace) -> int:
                  tls_key=args.tls_key, tls_ca=args.tls_ca)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+    return serve(args.peer, args.profile, host=args.host, port=args.port, reports=Path(args.reports).resolve(),
+                 seconds=args.seconds, tls=(args.tls_cert, args.tls_key, args.tls_ca))
+
+
 def _cmd_station(args: argparse.Namespace) -> int:
     from .standalone import serve
     try:
@@ -288,6 +294,20 @@ def build_parser() -> argparse.ArgumentParser:
     ru = sub.add_parser("rules", help="list every rule id the harness checks")
     ru.add_argument("-v", "--verbose", action="store_true")
     ru.set_defaults(fn=_cmd_rules)
+    sv = sub.add_parser("serve", help="a fake peer (csms, vtn, sep2) as a long-running server, outside pytest: every "
+                                      "frame checked and printed, evidence written on Ctrl-C")
+    sv.add_argument("peer", choices=("csms", "vtn", "sep2"))
+    sv.add_argument("--profile", help="DUT profile to build the peer from (identity, password, TLS, PIXIT); "
+                                      "default: open (any identity, no password, plain TCP)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=0, help="port to listen on (default 0: any free port, printed)")
+    sv.add_argument("--reports", default=os.environ.get("VGITEST_REPORTS", "reports"),
+                    help="report directory: the evidence goes to <reports>/serve-<peer>/")
+    sv.add_argument("--seconds", type=float, help="stop after this many seconds (default: at Ctrl-C or SIGTERM)")
+    sv.add_argument("--tls-cert", help="server certificate (PEM), with --tls-key and --tls-ca")
+    sv.add_argument("--tls-key", help="server private key (PEM)")
+    sv.add_argument("--tls-ca", help="CA bundle that signs the clients' certificates")
+    sv.set_defaults(fn=_cmd_serve)
     st = sub.add_parser("station", help="run a reference charging station as a separate process with an HTTP test "
                                        "hook (an 'external' DUT for the command adapter)")
     st.add_argument("--version", default="1.6", choices=["1.6", "2.0.1"])
