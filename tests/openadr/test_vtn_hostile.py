@@ -85,3 +85,14 @@ def test_a_bad_chunk_size_mid_body_is_bad_http_not_an_abort(vtn: FakeVtn) -> Non
     request, response = vtn.trace[0], vtn.trace[1]
     assert r.HTTP_MALFORMED in [f.rule_id for f in request.findings] and request.raw == b"<a/>"
     assert response.kind == "RESPONSE" and response.meta["status"] == 400
+
+
+def test_telemetry_reports_are_kept_bounded() -> None:
+    """A VEN reports every few seconds for as long as it runs: the VTN kept every oadrReport body (issue 13)."""
+    from vgitest.openadr import handlers
+    state = handlers.VtnState(vtn_id="V", assigned_ven_id="VEN", poll_freq_s=10)
+    for i in range(handlers.REPORTS_KEPT + 500):
+        body = {"oadrReport": {"reportRequestID": f"R{i}"}}
+        handlers._update_report(state, None, None, body, f"r{i}")  # type: ignore[arg-type]
+    assert len(state.report_data) == handlers.REPORTS_KEPT
+    assert state.report_data[-1]["reportRequestID"] == f"R{handlers.REPORTS_KEPT + 499}"

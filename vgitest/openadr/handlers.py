@@ -7,12 +7,15 @@ problems become findings on the frame and an application-level error code in the
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from typing import Any
 
 from ..trace import Frame
 from . import messages as m, rules as r
 from .codec import as_list, find
+
+REPORTS_KEPT = 1000
 
 _ACK = ("EiRegisterParty", "EiEvent", "EiReport", "EiOpt")
 SERVICE_OF: dict[str, tuple[str, ...]] = {
@@ -54,7 +57,10 @@ class VtnState:
     registrations: int = 0
     reports: dict[str, dict] = dataclasses.field(default_factory=dict)  # reportSpecifierID -> VEN metadata report
     report_requests: dict[str, dict] = dataclasses.field(default_factory=dict)  # reportRequestID -> request
-    report_data: list[dict] = dataclasses.field(default_factory=list)  # oadrReport bodies of oadrUpdateReport
+    # the most recent oadrReport bodies of oadrUpdateReport: a VEN reports every few seconds for as long as it runs,
+    # so keeping all of them grew a day-long soak without bound (issue 13); the trace keeps every one as evidence
+    report_data: collections.deque[dict] = dataclasses.field(
+        default_factory=lambda: collections.deque(maxlen=REPORTS_KEPT))
     events: dict[str, tuple[dict, str]] = dataclasses.field(default_factory=dict)  # eventID -> (eiEvent, respReq)
     event_answers: dict[str, str] = dataclasses.field(default_factory=dict)  # eventID -> optIn/optOut
     opts: dict[str, dict] = dataclasses.field(default_factory=dict)  # optID -> oadrCreateOpt body
