@@ -75,6 +75,8 @@ def test_the_good_profile_loads(tmp_path: Path) -> None:
     ("RemoteTrigger = true", "RemoteTriger = true", ["[pics]", "RemoteTriger", "did you mean 'RemoteTrigger'"]),
     ("Reservation = false", "Resrvation = true", ["[pics]", "Resrvation", "did you mean 'Reservation'"]),
     ('name = "Tiny"', 'name = "Tiny"\nvendr = "ACME"', ["[dut]", "vendr", "did you mean 'vendor'"]),
+    # a PIXIT key put in [dut] was silently ignored (reference-station-201 did it with security_profile)
+    ('name = "Tiny"', 'name = "Tiny"\nsecurity_profile = 2', ["[dut]", "security_profile", "unknown key"]),
     ("[adapter]", "[adaptr]\n[adapter]", ["[adaptr]", "unknown section", "did you mean 'adapter'"]),
     ('kind = "manual"', 'kind = "manual"\ntimeuot = 3', ["[adapter]", "timeuot", "did you mean 'timeout'"]),
     ('protocol = "ocpp"', 'protocol = "ocp"', ["protocol", "'ocp'", "did you mean 'ocpp'"]),

@@ -54,6 +54,7 @@ class Profile:
     pixit: dict[str, Any]
     adapter: dict[str, Any]
     validation: dict[str, Any]
+    budgets: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # [budgets.<protocol>] overrides
     warnings: list[str] = dataclasses.field(default_factory=list)  # "path:line: text", one per PIXIT problem
 
     @classmethod
@@ -83,7 +84,7 @@ class Profile:
         fatal = [f"{p}:{_pixit_line(text, x.key)}: [pixit] {x.key}: {x.text}" for x in problems if x.fatal]
         if fatal:
             raise HarnessError("\n".join(fatal))
-        profile = cls(p, dut, pics, pixit, doc.get("adapter", {}), doc.get("validation", {}))
+        profile = cls(p, dut, pics, pixit, doc.get("adapter", {}), doc.get("validation", {}), doc.get("budgets", {}))
         for problem in problems:
             line = _pixit_line(text, problem.key)
             profile.warnings.append(f"{p}:{line}: {problem.text}")

@@ -28,7 +28,7 @@ VERSIONS = {"ocpp": ("1.6", "2.0.1"), "openadr": ("2.0b",), "sep2": ("2018",), "
             "slac": ("15118-3",)}
 ROLES = ("ev", "evse")
 # [dut]: what the harness reads (name, protocol, version, identity, password, role) and what the reports show
-DUT_KEYS = ("name", "protocol", "version", "identity", "password", "role", "vendor", "model", "security_profile")
+DUT_KEYS = ("name", "protocol", "version", "identity", "password", "role", "vendor", "model")
 ADAPTER_KINDS = ("simulated", "manual", "command")
 ADAPTER_KEYS = ("kind", "timeout", "commands", "unsupported", "simulator")
 VALIDATION_KEYS = ("allow",)

@@ -50,7 +50,7 @@ class VgiRun:
         self.profile = Profile.load(settings.profile) if settings.profile else None
         self.budgets = Budgets.load()
         if self.profile is not None:
-            for proto, values in self.profile_section("budgets").items():
+            for proto, values in self.profile.budgets.items():
                 for name, value in values.items():
                     self.budgets = self.budgets.override(proto, name, value_s=float(value))
         self.run_dir = settings.reports / settings.run_name
@@ -71,13 +71,6 @@ class VgiRun:
         self.adapter: DutAdapter | None = None
         self.powered_on_at: float | None = None  # when the run switched the DUT on (power_on at the start)
         self.started = time.time()
-
-    def profile_section(self, name: str) -> dict[str, Any]:
-        if self.profile is None or self.profile.path is None:
-            return {}
-        import tomllib
-        with self.profile.path.open("rb") as fh:
-            return tomllib.load(fh).get(name, {})
 
     def require_profile(self) -> Profile:
         if self.profile is None:
