@@ -92,10 +92,8 @@ def problems(doc: dict[str, Any]) -> list[tuple[str, str | None, str]]:
                                        f"{', '.join(SECTIONS)})"))
         elif not isinstance(value, dict):
             out.append((section, None, f"'{section}' must be a table ([{section}])"))
-    dut = doc.get("dut", {}) if isinstance(doc.get("dut"), dict) else {}
-    for key in dut:
-        if key not in DUT_KEYS:
-            out.append(("dut", key, f"unknown key '{key}'{_hint(key, DUT_KEYS)}"))
+    dut = _table(doc, "dut")
+    out += _unknown_keys("dut", dut, DUT_KEYS)
     protocol = dut.get("protocol", "ocpp")
     if protocol not in VERSIONS:
         out.append(("dut", "protocol", f"unknown protocol {protocol!r}{_hint(str(protocol), VERSIONS)} (known: "
@@ -110,7 +108,7 @@ def problems(doc: dict[str, Any]) -> list[tuple[str, str | None, str]]:
     for key in ("name", "identity", "password"):
         if key in dut and not isinstance(dut[key], str):
             out.append(("dut", key, "must be a string"))
-    pics = doc.get("pics", {}) if isinstance(doc.get("pics"), dict) else {}
+    pics = _table(doc, "pics")
     known = known_pics(protocol) if protocol else set()
     for key, value in pics.items():
         if not isinstance(value, bool):
@@ -118,26 +116,30 @@ def problems(doc: dict[str, Any]) -> list[tuple[str, str | None, str]]:
         if protocol and key not in known:
             out.append(("pics", key, f"unknown PICS feature '{key}' for {protocol}{_hint(key, known)} (docs/pics.md "
                                      "lists them)"))
-    pixit = doc.get("pixit", {}) if isinstance(doc.get("pixit"), dict) else {}
+    pixit = _table(doc, "pixit")
     for key, value in pixit.items():
         wrong = _pixit_type(key, value)
         if wrong:
             out.append(("pixit", key, f"{value!r} {wrong} (docs/pixit.md)"))
-    out += _adapter(doc.get("adapter", {}) if isinstance(doc.get("adapter"), dict) else {})
-    out += _budgets(doc.get("budgets", {}) if isinstance(doc.get("budgets"), dict) else {})
-    validation = doc.get("validation", {}) if isinstance(doc.get("validation"), dict) else {}
-    for key in validation:
-        if key not in VALIDATION_KEYS:
-            out.append(("validation", key, f"unknown key '{key}'{_hint(key, VALIDATION_KEYS)}"))
+    out += _adapter(_table(doc, "adapter"))
+    out += _budgets(_table(doc, "budgets"))
+    out += _unknown_keys("validation", _table(doc, "validation"), VALIDATION_KEYS)
     return out
+
+
+def _table(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """Table `name` of the profile ({} when absent or not a table: that is reported once, as a section problem)."""
+    value = doc.get(name, {})
+    return value if isinstance(value, dict) else {}
+
+
+def _unknown_keys(section: str, table: dict[str, Any], known: tuple[str, ...]) -> list[tuple[str, str | None, str]]:
+    return [(section, key, f"unknown key '{key}'{_hint(key, known)}") for key in table if key not in known]
 
 
 def _adapter(adapter: dict[str, Any]) -> list[tuple[str, str | None, str]]:
     from .adapters import ACTIONS
-    out: list[tuple[str, str | None, str]] = []
-    for key in adapter:
-        if key not in ADAPTER_KEYS:
-            out.append(("adapter", key, f"unknown key '{key}'{_hint(key, ADAPTER_KEYS)}"))
+    out = _unknown_keys("adapter", adapter, ADAPTER_KEYS)
     kind = adapter.get("kind", "simulated")
     if kind not in ADAPTER_KINDS:
         out.append(("adapter", "kind", f"unknown adapter kind {kind!r}{_hint(str(kind), ADAPTER_KINDS)} (known: "
