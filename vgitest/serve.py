@@ -92,6 +92,7 @@ def _write_evidence(fake: Any, run_dir: Path) -> dict[str, Any]:
     """frames.jsonl (with any frames released during a long session first), findings.json and capture.pcapng."""
     from .evidence import jsonl, pcapng
     frames = fake.trace.since(0)
+    fake.trace.flush_spill()
     released = run_dir / "frames.released.jsonl"
     path = run_dir / "frames.jsonl"
     jsonl.write_frames(frames, path)

@@ -3,6 +3,7 @@ per-connection id bookkeeping. Each test failed before its fix."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Iterator
 
@@ -102,7 +103,30 @@ def test_frames_of_finished_tests_are_released_and_spilled(tmp_path) -> None:
     nxt, _ = t.mark(test_start=True)  # the next test: the last one's frames may go too
     add(200)
     assert t.released > start and len(t.since(0)) <= 200 and t.since(nxt)[0].index == nxt
-    assert len(t.spill_path.read_text().splitlines()) == t.released
+    assert t.flush_spill(10)  # written by a thread of its own, not inside append on the peer's event loop
+    spilled = [json.loads(line)["index"] for line in t.spill_path.read_text().splitlines()]
+    assert spilled == list(range(t.released))
+
+
+def test_spilling_happens_off_the_appending_thread(tmp_path, monkeypatch) -> None:
+    """Released frames were encoded inside `append`, on the fake peer's event loop (~0.2 s for 30,000 frames)."""
+    import threading
+
+    from vgitest import trace as tr
+    writers = set()
+    real = tr.Frame.to_dict
+
+    def to_dict(self):  # type: ignore[no-untyped-def]
+        writers.add(threading.current_thread().name)
+        return real(self)
+    monkeypatch.setattr(tr.Frame, "to_dict", to_dict)
+    t = tr.Trace(keep_frames=10, release_at=20)
+    t.spill_path = tmp_path / "spill.jsonl"
+    for _ in range(100):
+        t.mark(test_start=True)
+        t.append(tr.Frame(0, 0.0, tr.Direction.IN, "ocpp", "1.6", "c1", "CALL", "Heartbeat", raw=b"[]"))
+    assert t.flush_spill(10) and t.released > 0
+    assert threading.current_thread().name not in writers and writers == {"vgitest-spill"}
 
 
 def test_a_wire_log_keeps_the_handshake_and_a_bounded_tail() -> None:
