@@ -43,9 +43,34 @@ def test_a_reference_run_may_run_some_cases_only(monkeypatch: pytest.MonkeyPatch
     import vgitest.cli as cli
 
     calls: list[list[str]] = []
-    monkeypatch.setattr(cli.ChildRunner, "run", lambda self, cmd: calls.append(cmd) or 0)
-    assert main(["run", "--reports", str(tmp_path), "--only", "csip-sub", "--only", "csip"]) == 0
+
+    def run_many(self, children, parallel, started, ended):  # type: ignore[no-untyped-def]
+        for i, child in enumerate(children):
+            calls.append(child.cmd)
+            started(i, child)
+            ended(i, child, 0)
+    monkeypatch.setattr(cli.ChildRunner, "run_many", run_many)
+    assert main(["run", "-j", "1", "--reports", str(tmp_path), "--only", "csip-sub", "--only", "csip"]) == 0
     by_run = {next(a for a in cmd if a.startswith("--vgi-run-name=")): cmd for cmd in calls}
     sub, plain = by_run["--vgi-run-name=csip-sub"], by_run["--vgi-run-name=csip"]
     assert "--vgi-profile=reference-der-client-csip-sub" in sub
     assert sub[sub.index("-k") + 1] == "CORE_018 or CORE_019 or ERR_002" and "-k" not in plain
+
+
+def test_with_jobs_the_long_reference_runs_are_sharded(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import vgitest.cli as cli
+
+    calls: list[list[str]] = []
+
+    def run_many(self, children, parallel, started, ended):  # type: ignore[no-untyped-def]
+        assert parallel == 4
+        for i, child in enumerate(children):
+            calls.append(child.cmd)
+            assert child.log is not None and child.log.name == "console.log"  # side by side: output to files
+            started(i, child)
+            ended(i, child, 0)
+    monkeypatch.setattr(cli.ChildRunner, "run_many", run_many)
+    assert main(["run", "-j", "4", "--reports", str(tmp_path), "--only", "csip", "--only", "ocpp16"]) == 0
+    shards = sorted(a for c in calls if "--vgi-run-name=csip" in c for a in c if a.startswith("--vgi-shard="))
+    assert shards == [f"--vgi-shard={k}/{cli.SHARDS['csip']}" for k in range(1, cli.SHARDS["csip"] + 1)]
+    assert "--vgi-shard=1/3" in calls[0] and "--vgi-run-name=ocpp16" in calls[-1]  # longest first
