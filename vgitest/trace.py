@@ -107,13 +107,20 @@ def cap_raw(frame: Frame, limit: int = MAX_RAW) -> None:
         frame.raw = bytes(frame.raw[:limit])
 
 
+# Disk the spill file may take: at the limit it becomes <name>.1.jsonl (replacing the previous one) and a new file
+# starts, so a day at full rate keeps at most twice this. Frames of finished tests are in their own evidence too.
+SPILL_MAX_MB_DEFAULT = 1024
+
+
 class _Spiller:
     """Writes released frames to the spill file in a thread of its own: encoding 30,000 frames took ~0.2 s, and
     done inside `append` it stalled the fake peer's event loop (a latency the device would be blamed for)."""
 
     def __init__(self, path: Any) -> None:
+        import os
         import queue
         self.path = path
+        self.max_bytes = int(float(os.environ.get("VGITEST_SPILL_MAX_MB", SPILL_MAX_MB_DEFAULT)) * 2 ** 20)
         self._queue: queue.Queue[list[Frame]] = queue.Queue()
         threading.Thread(target=self._run, name="vgitest-spill", daemon=True).start()
         import atexit
@@ -134,8 +141,11 @@ class _Spiller:
         while True:
             frames = self._queue.get()
             try:
-                pathlib.Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "a", encoding="utf-8") as out:
+                path = pathlib.Path(self.path)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.exists() and path.stat().st_size >= self.max_bytes:  # bounded disk: keep the newest two
+                    path.replace(path.with_name(f"{path.stem}.1{path.suffix}"))
+                with open(path, "a", encoding="utf-8") as out:
                     for fr in frames:
                         try:
                             out.write(json.dumps(fr.to_dict(), default=str) + "\n")

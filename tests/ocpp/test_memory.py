@@ -182,3 +182,21 @@ def test_the_http_peers_forget_the_logs_of_old_closed_connections() -> None:
         assert len(server.wires) <= 2 * wire_mod.KEEP_CLOSED + 2  # swept once per KEEP_CLOSED connections
     finally:
         server.stop()
+
+
+def test_the_spill_file_is_rotated_at_its_size_limit(tmp_path, monkeypatch) -> None:
+    """A day at full rate spilled ~380 MiB a minute without limit; the spill now keeps the newest two files."""
+    from vgitest import trace as tr
+    monkeypatch.setenv("VGITEST_SPILL_MAX_MB", str(20_000 / 2 ** 20))  # ~20 kB
+    t = tr.Trace(keep_frames=10, release_at=20)
+    t.spill_path = tmp_path / "released-frames.jsonl"
+    for _ in range(2000):
+        t.mark(test_start=True)
+        t.append(tr.Frame(0, 0.0, tr.Direction.IN, "ocpp", "1.6", "c1", "CALL", "Heartbeat", raw=b"[]"))
+    assert t.flush_spill(10)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["released-frames.1.jsonl", "released-frames.jsonl"]
+    older, newer = (tmp_path / files[0]).read_text().splitlines(), (tmp_path / files[1]).read_text().splitlines()
+    assert sum(len(x) + 1 for x in older) < 2 * 20_000 and len(newer) > 0
+    last = [json.loads(x)["index"] for x in older + newer]
+    assert last == sorted(last) and last[-1] == t.released - 1  # the newest frames, in order
