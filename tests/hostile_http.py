@@ -96,3 +96,20 @@ def assert_bad_http_recorded(server: Any, kind: str, path: str, ctype: str, rule
     assert [f.rule_id for f in request.findings] == [rule_id]
     assert response.kind == "RESPONSE" and response.meta["status"] == expected
     assert not [rec for rec in caplog.records if rec.exc_info], "a traceback in the log"
+
+
+def assert_body_too_large(server: Any, request: bytes, body: bytes, cap: int, rule_id: str) -> Any:
+    """A body over the read limit (4 x `cap`): answered 413, one FAIL `rule_id` naming its size on the request
+    frame, a bounded prefix kept in the frame and in the wire logs; returns the request frame."""
+    from vgitest.findings import Severity
+    answer = exchange(server.host, server.port, request, timeout=12)
+    assert status_of(answer) == 413, answer[:200]
+    assert wait_for(lambda: len(server.trace) >= 2)
+    frame = server.trace[0]
+    found = [f for f in frame.findings if f.rule_id == rule_id]
+    assert found and found[0].severity is Severity.FAIL and str(len(body)) in found[0].message
+    assert len(frame.raw) <= 4 * cap and body.startswith(frame.raw)
+    assert server.trace[1].kind == "RESPONSE" and server.trace[1].meta["status"] == 413
+    kept = sum(len(c.data) for w in server.wires for c in w.chunks)
+    assert kept < 2 * 4 * cap + 65536, f"{kept} bytes kept for the pcapng"
+    return frame
