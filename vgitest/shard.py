@@ -9,7 +9,6 @@ reads like one that was not. Each case's evidence stays in its shard's folder (r
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any, Sequence, TypeVar
@@ -99,8 +98,7 @@ def _merge_junit(parts: list[Path], path: Path) -> None:
         merged.append(props)
     for case in _interleave([list(s.iter("testcase")) for s in suites]):
         merged.append(case)
+    from .evidence.junit import write_tree
     root = ET.Element("testsuites")
     root.append(merged)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
-    os.replace(tmp, path)
+    write_tree(ET.ElementTree(root), path)

@@ -70,7 +70,7 @@ def add_interrupted(path: Path, run_dir: Path) -> int:
     if added:
         suite.set("errors", str(int(suite.get("errors", "0")) + added))
         suite.set("tests", str(int(suite.get("tests", "0")) + added))
-        _write(tree, path)
+        write_tree(tree, path)
     return added
 
 
@@ -101,7 +101,8 @@ def _testcase(suite: ET.Element, r: dict[str, Any]) -> str | None:
     return None
 
 
-def _write(tree: ET.ElementTree, path: Path) -> None:
+def write_tree(tree: ET.ElementTree, path: Path) -> None:
+    """Replace `path` whole (temp file + os.replace): a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tree.write(tmp, encoding="utf-8", xml_declaration=True)
     os.replace(tmp, path)
@@ -130,5 +131,5 @@ def junit_from_results(run_dir: Path, path: Path) -> bool:
     suite.set("time", f"{sum(float(r.get('duration_s') or 0) for r in results):.3f}")
     root = ET.Element("testsuites")
     root.append(suite)
-    _write(ET.ElementTree(root), path)
+    write_tree(ET.ElementTree(root), path)
     return True
