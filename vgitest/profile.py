@@ -30,7 +30,6 @@ docs/pixit.md).
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 import warnings
 from pathlib import Path
@@ -127,11 +126,5 @@ class Profile:
 
 def _pixit_line(text: str, key: str) -> int:
     """The line of `key` in the profile's [pixit] table (1 when it cannot be found)."""
-    section = ""
-    for n, line in enumerate(text.splitlines(), 1):
-        head = re.match(r"\s*\[([^\]]+)\]", line)
-        if head:
-            section = head.group(1).strip()
-        elif section == "pixit" and re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
-            return n
-    return 1
+    from .profilevalidate import _line
+    return _line(text, "pixit", key)
