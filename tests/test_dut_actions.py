@@ -117,7 +117,7 @@ def test_simulated_adapter_does_not_power_on_again(monkeypatch: pytest.MonkeyPat
         adapter = run.ensure_dut()
         assert adapter.kind == "simulated" and run.powered_on_at is None
         assert [a for a, _ in adapter.log] == []
-        run.csms.session(run.identity).wait_connected(10)  # it came up by itself
+        run.peer.session(run.identity).wait_connected(10)  # it came up by itself
     finally:
         run.stop()
 

@@ -98,8 +98,8 @@ def test_a_wrong_profile_is_one_line_naming_file_and_key(tmp_path: Path, old: st
 def _repo_profiles() -> list[Path]:
     out = []
     for path in sorted(ROOT.glob("**/*.toml")):
-        if ".venv" in path.parts or "node_modules" in path.parts:
-            continue
+        if ".venv" in path.parts or "node_modules" in path.parts or "newprotocol" in path.parts:
+            continue  # newprotocol: a toy protocol's profile, valid once its package is loaded (test_new_protocol)
         with path.open("rb") as fh:
             doc = tomllib.load(fh)
         if "dut" in doc or "pics" in doc:

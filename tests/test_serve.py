@@ -132,3 +132,40 @@ def test_a_profile_of_another_protocol_is_one_line_and_exit_2(tmp_path: Path) ->
     assert res.returncode == 2, res.stdout + res.stderr
     assert res.stderr.strip().splitlines() == [
         "vgitest serve: profile reference-station-16: its DUT speaks ocpp; the fake vtn serves openadr"]
+
+
+def _device(procs: list[Proc], tmp_path: Path, profile: str, url: str) -> tuple[Proc, str]:
+    """A reference V2G device in its own process (`vgitest device`); its first line: its hook, where it listens."""
+    dev = Proc(["device", profile, "--peer-url", url, "--hook-port", str(_free_port())], tmp_path)
+    procs.append(dev)
+    return dev, dev.wait_line("test hook on", timeout=60)
+
+
+def test_serve_secc_with_an_external_ev(tmp_path: Path, procs: list[Proc]) -> None:
+    serve = Proc(["serve", "secc", "--profile", "reference-ev-iso2", "--reports", str(tmp_path / "reports")],
+                 tmp_path)
+    procs.append(serve)
+    url = serve.wait_line("listening on", timeout=60).split("listening on ")[1].split()[0]
+    assert url.startswith("sdp://[::1]:")
+    _, line = _device(procs, tmp_path, "reference-ev-iso2", url)
+    hook = line.split("test hook on ")[1].replace("<name>", "plug_in")
+    import urllib.request
+    urllib.request.urlopen(urllib.request.Request(hook, method="POST"), timeout=10).read()
+    serve.wait_line("REQUEST SessionSetupReq")
+    serve.wait_line("RESPONSE SessionStopRes", timeout=60)
+    frames, findings = _evidence(serve, tmp_path, "secc")
+    assert any(f.get("name") == "SessionSetupReq" for f in frames)
+    assert findings == [], findings  # the reference EV speaks correct ISO 15118-2
+
+
+def test_serve_evcc_with_an_external_evse(tmp_path: Path, procs: list[Proc]) -> None:
+    _, line = _device(procs, tmp_path, "reference-evse-iso2", "none")
+    port = line.split("SDP port ")[1].split(";")[0]
+    serve = Proc(["serve", "evcc", "--profile", "reference-evse-iso2", "--param", f"sdp_port={port}", "--reports",
+                  str(tmp_path / "reports")], tmp_path)
+    procs.append(serve)
+    assert serve.wait_line("talking to", timeout=60).split("talking to ")[1].startswith(f"sdp://[::1]:{port}")
+    serve.wait_line("session completed: iso-2", timeout=60)
+    frames, findings = _evidence(serve, tmp_path, "evcc")
+    assert any(f.get("name") == "SessionSetupRes" for f in frames)
+    assert findings == [], findings  # the reference EVSE speaks correct ISO 15118-2

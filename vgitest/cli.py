@@ -237,7 +237,28 @@ def _cmd_profile_check(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
     return serve(args.peer, args.profile, host=args.host, port=args.port, reports=Path(args.reports).resolve(),
-                 seconds=args.seconds, tls=(args.tls_cert, args.tls_key, args.tls_ca))
+                 seconds=args.seconds, tls=(args.tls_cert, args.tls_key, args.tls_ca), params=_params(args.param))
+
+
+def _cmd_device(args: argparse.Namespace) -> int:
+    from .profile import Profile
+    from .standalone import serve
+    from .verdict import HarnessError
+    try:
+        p = Profile.load(args.profile)
+    except HarnessError as exc:
+        print(f"vgitest device: {exc}", file=sys.stderr)
+        return 2
+    version = str(p.dut.get("version", ""))
+    params = {**p.pixit, **_params(args.param)}
+    try:
+        serve(version, args.peer_url, str(p.dut.get("identity", "VGI-REF-001")), p.dut.get("password"),
+              args.hook_host, args.hook_port, int(p.pixit.get("connectors", 1)), tuple(args.fault), params,
+              protocol=p.protocol, simulator=p.adapter.get("simulator"),
+              harness_params={"dut_version": version})  # what a run gives its simulators
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _cmd_station(args: argparse.Namespace) -> int:
@@ -294,9 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
     ru = sub.add_parser("rules", help="list every rule id the harness checks")
     ru.add_argument("-v", "--verbose", action="store_true")
     ru.set_defaults(fn=_cmd_rules)
-    sv = sub.add_parser("serve", help="a fake peer (csms, vtn, sep2) as a long-running server, outside pytest: every "
-                                      "frame checked and printed, evidence written on Ctrl-C")
-    sv.add_argument("peer", choices=("csms", "vtn", "sep2"))
+    sv = sub.add_parser("serve", help="a fake peer (csms, vtn, sep2, secc, evcc) as a long-running server or client, "
+                                      "outside pytest: every frame checked and printed, evidence written on Ctrl-C")
+    sv.add_argument("peer", help="which fake peer: csms, vtn, sep2, secc or evcc (each protocol package declares "
+                                 "its own)")
     sv.add_argument("--profile", help="DUT profile to build the peer from (identity, password, TLS, PIXIT); "
                                       "default: open (any identity, no password, plain TCP)")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -307,7 +329,18 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--tls-cert", help="server certificate (PEM), with --tls-key and --tls-ca")
     sv.add_argument("--tls-key", help="server private key (PEM)")
     sv.add_argument("--tls-ca", help="CA bundle that signs the clients' certificates")
+    sv.add_argument("--param", action="append", default=[], help="PIXIT key=value over the profile's (repeatable), "
+                    "e.g. sdp_port=15118")
     sv.set_defaults(fn=_cmd_serve)
+    dv = sub.add_parser("device", help="run the reference device a profile names as a separate process with an HTTP "
+                                       "test hook, against a fake peer's URL (e.g. an EV for `vgitest serve secc`)")
+    dv.add_argument("profile", help="the reference device's profile (a built-in name such as reference-ev-iso2)")
+    dv.add_argument("--peer-url", required=True, help="the fake peer's URL, as `vgitest serve` prints it")
+    dv.add_argument("--hook-host", default="127.0.0.1")
+    dv.add_argument("--hook-port", type=int, default=0, help="port of the test hook (default 0: any, printed)")
+    dv.add_argument("--fault", action="append", default=[], help="inject a named fault (see `vgitest faults`)")
+    dv.add_argument("--param", action="append", default=[], help="PIXIT key=value over the profile's (repeatable)")
+    dv.set_defaults(fn=_cmd_device)
     st = sub.add_parser("station", help="run a reference charging station as a separate process with an HTTP test "
                                        "hook (an 'external' DUT for the command adapter)")
     st.add_argument("--version", default="1.6", choices=["1.6", "2.0.1"])

@@ -91,6 +91,11 @@ class Profile:
         return profile
 
     @property
+    def protocol(self) -> str:
+        """The DUT's protocol ([dut] protocol; a profile without one is an OCPP station's, as when profiles began)."""
+        return str(self.dut.get("protocol", "ocpp"))
+
+    @property
     def name(self) -> str:
         return str(self.dut.get("name", self.path.stem if self.path else "unnamed DUT"))
 

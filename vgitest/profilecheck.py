@@ -135,7 +135,7 @@ def _one_line(text: str) -> str:
 
 # --- OCPP ------------------------------------------------------------------------------------------------------
 def _ocpp(c: Check) -> None:
-    csms = c.run.csms
+    csms = c.run.peer
     identity = c.run.identity
     connect = c.wait("connect_timeout", 30)
     boot_wait = c.wait("boot_timeout", 15)
@@ -249,7 +249,7 @@ def _ocpp(c: Check) -> None:
 # --- OpenADR ---------------------------------------------------------------------------------------------------
 def _openadr(c: Check) -> None:
     from .openadr import messages as m
-    vtn = c.run.vtn
+    vtn = c.run.peer
     ven = vtn.session
     register = c.wait("register_wait", 15) + 2 * float(c.profile.param("poll_freq_s", 10))
     wait = c.wait("message_wait", 10) + 2 * float(c.profile.param("poll_freq_s", 10))
@@ -324,7 +324,7 @@ def _openadr(c: Check) -> None:
 
 # --- IEEE 2030.5 -----------------------------------------------------------------------------------------------
 def _sep2(c: Check) -> None:
-    server = c.run.sep2
+    server = c.run.peer
     poll = float(c.profile.param("poll_rate_s", 900))
     register = c.wait("register_wait", 15) + 2 * poll
 
@@ -355,7 +355,7 @@ def _sep2(c: Check) -> None:
 
 # --- ISO 15118 / DIN SPEC 70121 and SLAC --------------------------------------------------------------------------
 def _iso15118(c: Check) -> None:
-    fake = c.run.v2g
+    fake = c.run.peer
     if c.run.dut_role == "ev":
         wait = c.wait("session_wait", 60)
 
@@ -385,7 +385,7 @@ def _iso15118(c: Check) -> None:
 
 
 def _slac(c: Check) -> None:
-    fake = c.run.slac
+    fake = c.run.peer
     if fake.unavailable:
         c.add("link", FAILED, fake.unavailable)
     else:

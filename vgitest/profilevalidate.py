@@ -20,12 +20,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from . import peer
 from . import pixit as pixit_keys
 
 SECTIONS = ("dut", "pics", "pixit", "adapter", "budgets", "validation")
-# protocol -> the versions its suites are written for (their vgi_protocol markers)
-VERSIONS = {"ocpp": ("1.6", "2.0.1"), "openadr": ("2.0b",), "sep2": ("2018",), "iso15118": ("din", "iso-2", "iso-20"),
-            "slac": ("15118-3",)}
 ROLES = ("ev", "evse")
 # [dut]: what the harness reads (name, protocol, version, identity, password, role) and what the reports show
 DUT_KEYS = ("name", "protocol", "version", "identity", "password", "role", "vendor", "model")
@@ -95,14 +93,15 @@ def problems(doc: dict[str, Any]) -> list[tuple[str, str | None, str]]:
     dut = _table(doc, "dut")
     out += _unknown_keys("dut", dut, DUT_KEYS)
     protocol = dut.get("protocol", "ocpp")
-    if protocol not in VERSIONS:
-        out.append(("dut", "protocol", f"unknown protocol {protocol!r}{_hint(str(protocol), VERSIONS)} (known: "
-                                       f"{', '.join(VERSIONS)})"))
+    versions = peer.versions()  # protocol -> the versions its suites are written for (each package's protocol.py)
+    if protocol not in versions:
+        out.append(("dut", "protocol", f"unknown protocol {protocol!r}{_hint(str(protocol), versions)} (known: "
+                                       f"{', '.join(versions)})"))
         protocol = None
-    elif "version" in dut and str(dut["version"]) not in VERSIONS[protocol]:
+    elif "version" in dut and str(dut["version"]) not in versions[protocol]:
         out.append(("dut", "version", f"version {dut['version']!r} of {protocol} has no suite"
-                                      f"{_hint(str(dut['version']), VERSIONS[protocol])} (known: "
-                                      f"{', '.join(VERSIONS[protocol])})"))
+                                      f"{_hint(str(dut['version']), versions[protocol])} (known: "
+                                      f"{', '.join(versions[protocol])})"))
     if "role" in dut and dut["role"] not in ROLES:
         out.append(("dut", "role", f"role {dut['role']!r} must be one of {', '.join(ROLES)}"))
     for key in ("name", "identity", "password"):

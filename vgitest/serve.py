@@ -21,19 +21,18 @@ from typing import Any, TextIO
 
 from .verdict import HarnessError
 
-# peer -> (protocol it speaks, the profile used when none is given)
-PEERS: dict[str, tuple[str, str]] = {
-    "csms": ("ocpp", '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'),
-    "vtn": ("openadr", '[dut]\nname = "any VEN"\nprotocol = "openadr"\nversion = "2.0b"\n[adapter]\nkind = "manual"\n'),
-    "sep2": ("sep2", '[dut]\nname = "any client"\nprotocol = "sep2"\nversion = "2018"\n[adapter]\nkind = "manual"\n'),
-}
-
-
 def serve(peer: str, profile: str | None, *, host: str, port: int, reports: Path, seconds: float | None,
-          tls: tuple[str | None, str | None, str | None] = (None, None, None), out: TextIO = sys.stdout) -> int:
-    """Run the fake `peer` until a stop signal (or `seconds`); 0 when it ran, 2 when it could not start."""
+          tls: tuple[str | None, str | None, str | None] = (None, None, None), out: TextIO = sys.stdout,
+          params: dict[str, Any] | None = None) -> int:
+    """Run the fake `peer` until a stop signal (or `seconds`); 0 when it ran, 2 when it could not start. `params`
+    override the profile's PIXIT (e.g. the port of the device found at its start)."""
     from .run import Settings, VgiRun
-    protocol, open_profile = PEERS[peer]
+    from .peer import serve_names
+    peers = serve_names()
+    if peer not in peers:
+        print(f"vgitest serve: no peer {peer!r} (known: {', '.join(sorted(peers))})", file=sys.stderr)
+        return 2
+    protocol, open_profile = peers[peer]
     with tempfile.TemporaryDirectory(prefix="vgitest-serve-") as tmp:
         if profile is None:
             profile = str(Path(tmp) / f"open-{peer}.toml")
@@ -43,6 +42,7 @@ def serve(peer: str, profile: str | None, *, host: str, port: int, reports: Path
                             tls_cert=tls[0], tls_key=tls[1], tls_ca=tls[2])
         try:
             run = VgiRun(settings)
+            run.require_profile().pixit.update(params or {})
             dut_protocol = str(run.require_profile().dut.get("protocol", ""))
             if dut_protocol != protocol:
                 raise HarnessError(f"profile {profile}: its DUT speaks {dut_protocol or 'no protocol'}; the fake "
@@ -55,15 +55,20 @@ def serve(peer: str, profile: str | None, *, host: str, port: int, reports: Path
         fake.trace.spill_path = run.run_dir / "frames.released.jsonl"
         stop = threading.Event()
         previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
-        print(f"vgitest serve {peer}: listening on {fake.url}  (Ctrl-C to stop; evidence in {run.run_dir})",
-              file=out, flush=True)
+        print(f"vgitest serve {peer}: {'talking to' if fake.is_client else 'listening on'} {fake.url}  (Ctrl-C to "
+              f"stop; evidence in {run.run_dir})", file=out, flush=True)
+        say = lambda text: print(f"vgitest serve {peer}: {text}", file=out, flush=True)  # noqa: E731
+        own = threading.Thread(target=fake.serve_until, args=(stop, say), name="vgitest-serve", daemon=True)
+        own.start()
         try:
             shown = _follow(fake, stop, seconds, out)
         finally:
+            stop.set()
             for s, h in previous.items():
                 signal.signal(s, h)
+            run.stop()  # ends a client peer's exchange in progress
+            own.join(timeout=15)
             written = _write_evidence(fake, run.run_dir)
-            run.stop()
         findings = written["findings"]
         rules = sorted({f["rule"] for f in findings})
         print(f"vgitest serve {peer}: stopped; {shown} frames, {len(findings)} findings"

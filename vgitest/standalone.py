@@ -20,7 +20,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .run import SIMULATORS
+from . import peer
 
 
 def _coerce(v: str) -> Any:
@@ -38,11 +38,16 @@ def checked_params(params: dict[str, Any], protocol: str) -> dict[str, Any]:
 
 def serve(version: str, peer_url: str, identity: str, password: str | None, hook_host: str, hook_port: int,
           connectors: int = 1, faults: tuple[str, ...] = (), params: dict[str, Any] | None = None,
-          ready: threading.Event | None = None, protocol: str = "ocpp", powered: bool = True) -> None:
-    """Start the reference simulator for (protocol, version) against `peer_url`; serve its hook until killed.
-    With `powered` false it stays off until its hook is asked for `power_on` (what a run does at its start)."""
-    params = checked_params(params or {}, protocol)
-    mod, cls = SIMULATORS[(protocol, version)].split(":")
+          ready: threading.Event | None = None, protocol: str = "ocpp", powered: bool = True,
+          simulator: str | None = None, harness_params: dict[str, Any] | None = None) -> None:
+    """Start the reference simulator for (protocol, version) (or `simulator`, "module:Class") against `peer_url`;
+    serve its hook until killed. With `powered` false it stays off until its hook is asked for `power_on` (what a
+    run does at its start). `harness_params` are what a run itself gives its simulators (not PIXIT: unchecked)."""
+    params = {**checked_params(params or {}, protocol), **(harness_params or {})}
+    target = simulator or peer.kind(protocol).simulators.get(version)
+    if target is None:
+        raise SystemExit(f"vgitest: no reference simulator for {protocol} {version}")
+    mod, cls = target.split(":")
     station = getattr(importlib.import_module(mod), cls)(peer_url, identity, password=password,
                                                           connectors=connectors, faults=faults,
                                                           params=params)
@@ -85,8 +90,10 @@ def serve(version: str, peer_url: str, identity: str, password: str | None, hook
     station.start(powered=powered)
     if ready is not None:
         ready.set()
-    print(f"reference {protocol} {version} simulator {identity} -> {csms_url}{'' if powered else ' (off)'}; test hook on "
-          f"http://{hook_host}:{server.server_address[1]}/action/<name>", flush=True)
+    where = getattr(station, "listening", "")  # a device that listens says where (e.g. an EVSE's SDP port)
+    sdp = f"; listening on {where}" if where else ""
+    print(f"reference {protocol} {version} simulator {identity} -> {csms_url}{'' if powered else ' (off)'}{sdp}; test "
+          f"hook on http://{hook_host}:{server.server_address[1]}/action/<name>", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

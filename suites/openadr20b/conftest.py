@@ -38,7 +38,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         ven = args.get("ven") or args.get("registered_ven")
         if ven is not None:
             from vgitest.openadr.states import quiet
-            from vgitest.plugin import RUN
+            from vgitest.fixturekit import RUN
             quiet(ven, item.config.stash[RUN].require_profile())
 
 
@@ -50,6 +50,6 @@ def _idle_before_the_first_test(vgi_run: Any, vgi_profile: Any) -> None:
     if str(vgi_profile.dut.get("protocol", "")) != "openadr":
         return
     from vgitest.openadr.states import started
-    session = vgi_run.ensure_vtn().session
+    session = vgi_run.ensure_peer("openadr").session
     vgi_run.ensure_dut()
     started(session, vgi_profile)

@@ -129,7 +129,7 @@ def test_allure_results_have_labels_steps_and_attachments(project: pytest.Pytest
     assert {("epic", "OCPP 1.6"), ("feature", "Demo"), ("story", "TC_X_01_CS"), ("verdict", "pass")} <= labels
     assert any(s["name"].startswith("expect Heartbeat") for s in r.get("steps", []))
     names = {a["name"] for a in r.get("attachments", [])}
-    assert {"sequence diagram", "capture.pcapng", "trace (open-ocpp-trace JSONL)"} <= names
+    assert {"sequence diagram", "capture.pcapng", "open ocpp trace"} <= names
     assert (project.path / "allure" / "environment.properties").read_text().count("dut.name=Scripted station") == 1
 
 

@@ -164,6 +164,11 @@ class ReferenceEvse(LoopSimulator):
     def sdp_port(self) -> int:
         return self.server.sdp_port
 
+    @property
+    def listening(self) -> str:
+        """Where a fake EVCC finds it (printed by `vgitest device`)."""
+        return f"SDP port {self.server.sdp_port}"
+
     async def _power_on(self) -> None:
         await self.server.start()
 

@@ -16,7 +16,6 @@ import dataclasses
 import itertools
 import logging
 import ssl
-import statistics
 import time
 import urllib.parse
 import uuid
@@ -29,6 +28,7 @@ from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFact
 from websockets.frames import DATA_OPCODES, Frame as WsFrame
 
 from ..budgets import Budgets
+from .. import latency
 from ..bounded import RecentSet
 from ..evidence.allure import step as _step
 from ..findings import Finding, Severity
@@ -380,15 +380,7 @@ class StationSession(Verdicts):
 
     # reporting -----------------------------------------------------------------------------------------
     def latency_summary(self, since_ns: int = 0) -> dict[str, float] | None:
-        return latency_summary(self.latencies_ns)
-
-
-def latency_summary(samples_ns: list[int]) -> dict[str, float] | None:
-    if not samples_ns:
-        return None
-    s = sorted(samples_ns)
-    p99 = s[min(len(s) - 1, int(round(0.99 * (len(s) - 1))))]
-    return {"count": len(s), "median_us": statistics.median(s) / 1e3, "p99_us": p99 / 1e3, "max_us": s[-1] / 1e3}
+        return latency.summary(self.latencies_ns)
 
 
 def matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:

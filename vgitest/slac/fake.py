@@ -348,8 +348,10 @@ def _types(names: Iterable[str | MMType]) -> list[MMType]:
     return [n if isinstance(n, MMType) else MMType[n.replace(".", "_")] for n in names]
 
 
-def from_pixit(role: str, pixit: dict[str, Any], budgets: Any = None) -> _FakeSlac:
-    """The fake peer for a DUT of ``role`` ("ev" or "evse"), configured from the profile's PIXIT.
+def from_pixit(role: str, pixit: dict[str, Any], budgets: Any = None,
+               classes: tuple[type[_FakeSlac], type[_FakeSlac]] | None = None) -> _FakeSlac:
+    """The fake peer for a DUT of ``role`` ("ev" or "evse"), configured from the profile's PIXIT. `classes` (the
+    fake EVSE's and the fake EV's class) lets a caller use subclasses of the two.
 
     ``[pixit.timers]`` overrides :class:`SlacTimers` fields for the harness (its role and its checks); the
     reference profiles use it to widen a capture tolerance, never a vendor device's budget.
@@ -357,7 +359,8 @@ def from_pixit(role: str, pixit: dict[str, Any], budgets: Any = None) -> _FakeSl
     timers = SlacTimers.from_budgets(budgets)
     if pixit.get("timers"):
         timers = dataclasses.replace(timers, **{k: type(getattr(timers, k))(v) for k, v in pixit["timers"].items()})
-    cls = FakeSlacEvse if role == "ev" else FakeSlacEv
+    evse_cls, ev_cls = classes or (FakeSlacEvse, FakeSlacEv)
+    cls = evse_cls if role == "ev" else ev_cls
     opt = lambda k: float(pixit[k]) if k in pixit else None  # noqa: E731
     return cls(interface=str(pixit.get("interface", "veth")), namespace=pixit.get("netns") or None, timers=timers,
                init_timeout=opt("slac_init_timeout"), session_timeout=opt("match_session_timeout"),

@@ -1,0 +1,13 @@
+"""ISO 15118-2 / -20 and DIN SPEC 70121: the fake SECC (an EV under test) or fake EVCC (an EVSE under
+test); the profiles name the reference EV or EVSE ([adapter] simulator).
+
+What the harness knows of this package (vgitest.peer reads it); the fake peer itself is in peer.py."""
+
+from ..peer import PeerKind
+
+KIND = PeerKind(
+    protocol="iso15118", versions=("din", "iso-2", "iso-20"), make="vgitest.iso15118.peer:make",
+    serve={"secc": '[dut]\nname = "any EV"\nprotocol = "iso15118"\nversion = "iso-2"\nrole = "ev"\n'
+                   '[pixit]\nfamilies = ["iso-20", "iso-2", "din"]\n[adapter]\nkind = "manual"\n',
+           "evcc": '[dut]\nname = "any EVSE"\nprotocol = "iso15118"\nversion = "iso-2"\nrole = "evse"\n'
+                   '[pixit]\nfamilies = ["iso-2", "din"]\n[adapter]\nkind = "manual"\n'})

@@ -1,0 +1,9 @@
+"""ISO 15118-3 SLAC: the fake SLAC EVSE (an EV under test) or fake SLAC EV (an EVSE under test); the
+profiles name the reference EV or EVSE ([adapter] simulator).
+
+What the harness knows of this package (vgitest.peer reads it); the fake peer itself is in peer.py."""
+
+from ..peer import PeerKind
+
+KIND = PeerKind(
+    protocol="slac", versions=("15118-3",), make="vgitest.slac.peer:make")
