@@ -1,7 +1,8 @@
 """A new protocol is a new package and nothing else (issue 14): a toy line-echo protocol that lives only in
-tests/newprotocol (its package, suite and profile) runs end to end through the plugin, the run, the evidence
-writer and results.json, with no line of vgitest/ naming it. `toyboot` puts the package beside vgitest's own
-(vgitest.toyecho), the way a protocol package in vgitest/ is found."""
+tests/newprotocol (its package with its PICS feature and PIXIT key, its suite and its profile) runs end to end
+through profile validation, the plugin, the run, the evidence writer and results.json, with no line of vgitest/
+naming it. `toyboot` puts the package beside vgitest's own (vgitest.toyecho), the way a protocol package in
+vgitest/ is found."""
 
 from __future__ import annotations
 
@@ -19,15 +20,19 @@ HERE = Path(__file__).parent / "newprotocol"
 ROOT = Path(__file__).parent.parent
 
 
-def _run(tmp_path: Path, *faults: str) -> dict:
-    reports = tmp_path / "reports"
+def _pytest(tmp_path: Path, profile: Path, *faults: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "toyboot", *UNUSED_PLUGINS, "-p", "no:cacheprovider",
-           str(HERE / "suite_toy.py"), "--vgi-profile", str(HERE / "toy.toml"), "--vgi-reports", str(reports),
-           "--rootdir", str(HERE), *[a for f in faults for a in ("--vgi-fault", f)]]
+           str(HERE / "toy" / "suite_toy.py"), "--vgi-profile", str(profile), "--vgi-reports",
+           str(tmp_path / "reports"), "--rootdir", str(HERE), *[a for f in faults for a in ("--vgi-fault", f)]]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)])}
-    proc = subprocess.run(cmd, cwd=HERE, env=env, capture_output=True, text=True, timeout=120)
-    path = reports / "toy" / "results.json"
+    return subprocess.run(cmd, cwd=HERE, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _run(tmp_path: Path, *faults: str) -> dict:
+    proc = _pytest(tmp_path, HERE / "toy.toml", *faults)
+    path = tmp_path / "reports" / "toy" / "results.json"
     assert path.is_file(), proc.stdout + proc.stderr
+    assert "PixitWarning" not in proc.stdout + proc.stderr  # its PIXIT key is known: declared by its package
     return json.loads(path.read_text())
 
 
@@ -41,6 +46,13 @@ def test_a_protocol_package_alone_runs_a_suite_and_is_judged(tmp_path: Path) -> 
 def test_the_packages_after_test_check_fails_its_fault(tmp_path: Path) -> None:
     (result,) = _run(tmp_path, "lowercase")["results"]
     assert result["verdict"] == "FAIL" and [f["rule"] for f in result["findings"]] == ["TOY-UPPER"], result
+
+
+def test_the_packages_own_pixit_key_misspelt_is_refused_naming_it(tmp_path: Path) -> None:
+    profile = tmp_path / "toy.toml"
+    profile.write_text((HERE / "toy.toml").read_text().replace("hello_wait", "helo_wait"))
+    proc = _pytest(tmp_path, profile)
+    assert proc.returncode == 4 and "did you mean 'hello_wait'" in proc.stdout + proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("path", ["vgitest/plugin.py", "vgitest/run.py", "vgitest/casejudge.py",

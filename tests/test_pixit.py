@@ -126,7 +126,7 @@ def test_the_scan_sees_the_reads_it_must() -> None:
 def test_every_key_the_code_reads_is_documented_under_its_current_name() -> None:
     unknown = [r for r in HARNESS + SIMULATED if r.key not in pixit.BY_NAME and r.key not in PREFIXED
                and r.key not in INTERNAL and r.key not in pixit.ALIASES]
-    assert not unknown, f"add these to vgitest/pixit.py REGISTRY: {unknown}"
+    assert not unknown, f"add these to the KEYS of vgitest/<protocol>/pixit_keys.py: {unknown}"
     old = [r for r in HARNESS + SIMULATED if r.key in pixit.ALIASES and not r.path.startswith("tests/")]
     assert not old, f"read the current names: {old}"
     reference_only = [r for r in HARNESS if pixit.BY_NAME.get(r.key) and pixit.BY_NAME[r.key].reference]

@@ -40,6 +40,10 @@ class RunPeer:
     trace: Trace
     wires: Any = ()
 
+    def dut_url(self) -> str:
+        """The URL the DUT is configured with (the peer's, or the DUT's own place under it)."""
+        return self.url
+
     def begin_body(self, index: int) -> None:
         """The case's body starts at frame `index`: waits that keep a cursor read from there."""
 
@@ -87,6 +91,9 @@ class PeerKind:
     # reference simulator (where the role decides, the profiles name it: [adapter] simulator)
     listens_on_port: bool = False  # the peer listens on --vgi-port (checked free before the run)
     serve: dict[str, str] = dataclasses.field(default_factory=dict)  # `vgitest serve` name -> open profile TOML
+    suites: dict[str, str] = dataclasses.field(default_factory=dict)  # folder in suites/ -> its title in the docs
+    pics: dict[str, str] = dataclasses.field(default_factory=dict)  # PICS feature -> what a device declares with it
+    rank: int = 100  # where its suites come in generated docs and listings (lower first)
 
     def build(self, run: VgiRun) -> RunPeer:
         """The started fake peer for `run`."""
@@ -120,6 +127,16 @@ def fixture_modules() -> list[str]:
 def versions() -> dict[str, tuple[str, ...]]:
     """protocol -> the DUT versions its suites are written for."""
     return {p: kind(p).versions for p in protocols()}
+
+
+def kinds() -> list[PeerKind]:
+    """Every protocol's PeerKind, in doc order."""
+    return sorted((kind(p) for p in protocols()), key=lambda k: (k.rank, k.protocol))
+
+
+def suite_protocols() -> dict[str, str]:
+    """Folder in suites/ -> the protocol its cases are for."""
+    return {suite: k.protocol for k in kinds() for suite in k.suites}
 
 
 def serve_names() -> dict[str, tuple[str, str]]:

@@ -13,68 +13,18 @@ import io
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITE_TITLES = {"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1", "openadr20b": "OpenADR 2.0b", "csip": "IEEE 2030.5 CSIP",
-                "din70121": "DIN SPEC 70121", "iso15118_2": "ISO 15118-2", "iso15118_20": "ISO 15118-20",
-                "slac": "ISO 15118-3 SLAC"}
 
-# What a device declares with each feature (protocol, feature) -> meaning. Ids of certification profiles and of
-# Part 5 optional features are facts; the meanings are ours.
-MEANINGS: dict[tuple[str, str], str] = {
-    ("ocpp", "Core"): "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
-    ("ocpp", "RemoteTrigger"): "1.6 Remote Trigger profile: TriggerMessage",
-    ("ocpp", "SecurityProfile1"): "1.6 security extension, profile 1: HTTP Basic authentication over ws://",
-    ("ocpp", "LocalAuthListManagement"): "local authorization list (SendLocalList, GetLocalListVersion); absent: "
-                                         "GetLocalListVersion answers -1",
-    ("ocpp", "FirmwareManagement"): "1.6 Firmware Management profile; absent: DiagnosticsStatusNotification and "
-                                    "FirmwareStatusNotification triggers may be answered NotImplemented",
-    ("ocpp", "C-13"): "2.0.1 Part 5 optional feature: Reset of a single EVSE",
-    ("ocpp", "C-56"): "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
-    ("ocpp", "ISO15118Support"): "2.0.1 ISO 15118 support certification profile",
-    ("ocpp", "AuthorizationCache"): "the station keeps an authorization cache (AuthCacheCtrlr)",
-    ("ocpp", "RemoteStart"): "RequestStartTransaction is implemented",
-    ("ocpp", "SampledMeterValues"): "the station sends sampled meter values during a transaction",
-    ("ocpp", "TriggerMessage"): "TriggerMessage is implemented",
-    ("ocpp", "UnlockConnector"): "the station can unlock its connector remotely",
-    ("ocpp", "DataTransfer"): "the station implements DataTransfer (answering UnknownVendorId for a vendor it does "
-                              "not know is enough)",
-    ("ocpp", "AdvancedSecurity"): "2.0.1 Advanced Security certification profile",
-    ("ocpp", "AdvancedDeviceManagement"): "2.0.1 Advanced Device Management certification profile",
-    ("ocpp", "AdvancedUserInterface"): "2.0.1 Advanced User Interface certification profile",
-    ("ocpp", "SmartCharging"): "smart charging (1.6 profile, 2.0.1 certification profile)",
-    ("ocpp", "Reservation"): "reservations (1.6 profile, 2.0.1 certification profile)",
-    ("openadr", "HttpPull"): "the VEN polls the VTN (simple HTTP pull)",
-    ("openadr", "HttpPush"): "the VEN serves the 2.0b endpoints and takes pushed payloads (a VEN that does both is "
-                             "run once per exchange model, one profile each)",
-    ("openadr", "EiOpt"): "the VEN sends opt schedules and opts in/out of events (oadrCreateOpt, oadrCancelOpt)",
-    ("openadr", "Reports"): "the VEN registers and sends reports (EiReport)",
-    ("openadr", "TelemetryStatus"): "the VEN offers a TELEMETRY_STATUS report",
-    ("openadr", "TelemetryUsage"): "the VEN offers a TELEMETRY_USAGE report",
-    ("openadr", "Tls"): "TLS 1.2 with client certificates (the fake VTN serves https)",
-    ("openadr", "XmlSignature"): "the VEN signs its payloads (XML signatures)",
-    ("openadr", "Xmpp"): "the VEN speaks the XMPP transport (the fake VTN serves simple HTTP only)",
-    ("sep2", "DerClient"): "a CSIP DER client (every case needs it)",
-    ("sep2", "Aggregator"): "the client is an aggregator acting for several DERs (no case is written for it yet)",
-    ("sep2", "Alarms"): "the client reports alarms (LogEvents)",
-    ("sep2", "DerSettings"): "the client posts its DER settings",
-    ("sep2", "Metering"): "the client mirrors its meter readings (MirrorUsagePoint)",
-    ("sep2", "Subscriptions"): "the client subscribes to resources (a MAY for a CSIP DER client)",
-    ("sep2", "Tls"): "CSIP TLS with the client's device certificate",
-    ("sep2", "InBandRegistration"): "the client registers in band (POSTs its EndDevice)",
-    ("sep2", "CsipAus"): "the client follows CSIP-AUS",
-    ("iso15118", "Evse"): "the device under test is an EVSE (the harness plays the EV)",
-    ("iso15118", "Ev"): "the device under test is an EV (the harness plays the EVSE)",
-    ("iso15118", "AC"): "AC charging",
-    ("iso15118", "DC"): "DC charging",
-    ("iso15118", "BPT"): "bidirectional power transfer (ISO 15118-20)",
-    ("iso15118", "PnC"): "Plug & Charge (contract certificates over TLS)",
-    ("iso15118", "Tls"): "V2G over TLS",
-    ("iso15118", "Din"): "the device also speaks DIN SPEC 70121",
-    ("iso15118", "Pause"): "the EV can pause a session (SessionStop Pause) and resume it later (ISO 15118-2)",
-    ("slac", "Evse"): "the device under test is an EVSE (the harness plays the SLAC EV)",
-    ("slac", "Ev"): "the device under test is an EV (the harness plays the SLAC EVSE)",
-}
-PROTOCOL = {"ocpp16": "ocpp", "ocpp201": "ocpp", "openadr20b": "openadr", "csip": "sep2", "din70121": "iso15118",
-            "iso15118_2": "iso15118", "iso15118_20": "iso15118", "slac": "slac"}
+
+def _declared() -> tuple[dict[str, str], dict[tuple[str, str], str], dict[str, str]]:
+    """What the protocol packages declare (protocol.py): suite titles, (protocol, feature) -> meaning, and each
+    suite's protocol. Ids of certification profiles and of optional features are facts; the meanings are ours."""
+    from .peer import kinds
+    titles = {suite: title for k in kinds() for suite, title in k.suites.items()}
+    meanings = {(k.protocol, feature): text for k in kinds() for feature, text in k.pics.items()}
+    return titles, meanings, {suite: k.protocol for k in kinds() for suite in k.suites}
+
+
+SUITE_TITLES, MEANINGS, PROTOCOL = _declared()
 
 
 def collect_requires() -> dict[tuple[str, str], list[str]]:

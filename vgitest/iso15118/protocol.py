@@ -6,8 +6,20 @@ What the harness knows of this package (vgitest.peer reads it); the fake peer it
 from ..peer import PeerKind
 
 KIND = PeerKind(
-    protocol="iso15118", versions=("din", "iso-2", "iso-20"), make="vgitest.iso15118.peer:make",
+    protocol="iso15118", rank=4, versions=("din", "iso-2", "iso-20"), make="vgitest.iso15118.peer:make",
     serve={"secc": '[dut]\nname = "any EV"\nprotocol = "iso15118"\nversion = "iso-2"\nrole = "ev"\n'
                    '[pixit]\nfamilies = ["iso-20", "iso-2", "din"]\n[adapter]\nkind = "manual"\n',
            "evcc": '[dut]\nname = "any EVSE"\nprotocol = "iso15118"\nversion = "iso-2"\nrole = "evse"\n'
-                   '[pixit]\nfamilies = ["iso-2", "din"]\n[adapter]\nkind = "manual"\n'})
+                   '[pixit]\nfamilies = ["iso-2", "din"]\n[adapter]\nkind = "manual"\n'},
+    suites={"din70121": "DIN SPEC 70121", "iso15118_2": "ISO 15118-2", "iso15118_20": "ISO 15118-20"},
+    pics={
+        "Evse": "the device under test is an EVSE (the harness plays the EV)",
+        "Ev": "the device under test is an EV (the harness plays the EVSE)",
+        "AC": "AC charging",
+        "DC": "DC charging",
+        "BPT": "bidirectional power transfer (ISO 15118-20)",
+        "PnC": "Plug & Charge (contract certificates over TLS)",
+        "Tls": "V2G over TLS",
+        "Din": "the device also speaks DIN SPEC 70121",
+        "Pause": "the EV can pause a session (SessionStop Pause) and resume it later (ISO 15118-2)",
+    })

@@ -44,6 +44,9 @@ class CsmsPeer(FakeCsms, RunPeer):
     def adapter_env(self) -> dict[str, str]:
         return {"csms_url": self.url}
 
+    def dut_url(self) -> str:
+        return self.url_for(self.identity)
+
 
 def make(run: VgiRun) -> CsmsPeer:
     from .validator import load_errata

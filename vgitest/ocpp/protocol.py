@@ -5,7 +5,29 @@ What the harness knows of this package (vgitest.peer reads it); the fake peer it
 from ..peer import PeerKind
 
 KIND = PeerKind(
-    protocol="ocpp", versions=("1.6", "2.0.1"), make="vgitest.ocpp.peer:make",
+    protocol="ocpp", rank=1, versions=("1.6", "2.0.1"), make="vgitest.ocpp.peer:make",
     simulators={"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"},
     listens_on_port=True,
-    serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'})
+    serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'},
+    suites={"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1"},
+    pics={
+        "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
+        "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",
+        "SecurityProfile1": "1.6 security extension, profile 1: HTTP Basic authentication over ws://",
+        "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: GetLocalListVersion answers -1",
+        "FirmwareManagement": "1.6 Firmware Management profile; absent: DiagnosticsStatusNotification and FirmwareStatusNotification triggers may be answered NotImplemented",
+        "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
+        "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
+        "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
+        "AuthorizationCache": "the station keeps an authorization cache (AuthCacheCtrlr)",
+        "RemoteStart": "RequestStartTransaction is implemented",
+        "SampledMeterValues": "the station sends sampled meter values during a transaction",
+        "TriggerMessage": "TriggerMessage is implemented",
+        "UnlockConnector": "the station can unlock its connector remotely",
+        "DataTransfer": "the station implements DataTransfer (answering UnknownVendorId for a vendor it does not know is enough)",
+        "AdvancedSecurity": "2.0.1 Advanced Security certification profile",
+        "AdvancedDeviceManagement": "2.0.1 Advanced Device Management certification profile",
+        "AdvancedUserInterface": "2.0.1 Advanced User Interface certification profile",
+        "SmartCharging": "smart charging (1.6 profile, 2.0.1 certification profile)",
+        "Reservation": "reservations (1.6 profile, 2.0.1 certification profile)",
+    })

@@ -6,4 +6,9 @@ What the harness knows of this package (vgitest.peer reads it); the fake peer it
 from ..peer import PeerKind
 
 KIND = PeerKind(
-    protocol="slac", versions=("15118-3",), make="vgitest.slac.peer:make")
+    protocol="slac", rank=5, versions=("15118-3",), make="vgitest.slac.peer:make",
+    suites={"slac": "ISO 15118-3 SLAC"},
+    pics={
+        "Evse": "the device under test is an EVSE (the harness plays the SLAC EV)",
+        "Ev": "the device under test is an EV (the harness plays the SLAC EVSE)",
+    })

@@ -3,4 +3,5 @@
 from vgitest.peer import PeerKind
 
 KIND = PeerKind(protocol="toyecho", versions=("1",), make="vgitest.toyecho.peer:make",
-                simulators={"1": "vgitest.toyecho.device:EchoDevice"}, listens_on_port=True)
+                simulators={"1": "vgitest.toyecho.device:EchoDevice"}, listens_on_port=True,
+                suites={"toy": "Toy echo"}, pics={"Hello": "the device says hello when asked"})

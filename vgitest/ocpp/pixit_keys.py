@@ -1,0 +1,69 @@
+"""The PIXIT keys the OCPP suites and peers read (vgitest.pixit gathers every package's; docs/pixit.md
+is generated from them)."""
+
+from __future__ import annotations
+
+from ..pixitkey import Key, REQUIRED, Text, key as _k
+
+OCPP = ("ocpp16", "ocpp201")
+
+SUITE_OF_VERSION = {"1.6": "ocpp16", "2.0.1": "ocpp201"}  # each version has its own suite
+
+KEYS: tuple[Key, ...] = (
+    _k("connectors", "how many connectors (1.6) or EVSEs with one connector each (2.0.1) the station has", OCPP, 1),
+    _k("connector", "the connector (1.6) or EVSE (2.0.1) the cases use", OCPP, 1),
+    _k("security_profile", "the OCPP security profile the fake CSMS enforces: 0 none, 1 HTTP Basic over ws://, 2 HTTP "
+       "Basic over TLS, 3 TLS with client certificates", OCPP, Text("1 with a [dut] password, else 0")),
+    _k("connect_timeout", "how long a (re)connection of the station may take", OCPP, 30, "s",
+       also=((("ocpp16",), "the reusable states and boot cases", 10),)),
+    _k("heartbeat_interval", "the heartbeat interval the fake CSMS grants in its BootNotification answer", OCPP, 60,
+       "s"),
+    _k("boot_timeout", "how long from power-on, a reboot or a reset until the station's BootNotification", OCPP, 8,
+       "s", by_suite=(("ocpp201", 15),), aliases=("boot_wait",)),
+    _k("boot_retry_interval", "the interval the fake CSMS gives in a Pending or Rejected boot answer", OCPP, 2, "s"),
+    _k("message_wait", "how long a case waits for a message the scenario requires", OCPP, 10, "s",
+       by_suite=(("ocpp16", 5),), also=((("ocpp201",), "the reusable states and the boot cases", 5),),
+       aliases=("message_timeout",)),
+    _k("quiet_wait", "how long a case watches for a message the scenario forbids", OCPP, 2, "s"),
+    _k("quiet_after_cleanup", "after a case's clean-up (or a preamble that stopped something), how long the station "
+       "must have been silent before the next step, so that what the clean-up causes does not land in the next case "
+       "(bounded by message_wait)", OCPP, 0.5, "s"),
+    _k("heartbeat_test_interval", "the short HeartbeatInterval TC_VGI_HB_01_CS sets to check that the station honours "
+       "it (judged with a tolerance that scales with the interval, schemas/budgets/ocpp.toml)", OCPP, 3, "s"),
+    _k("read_only_variable", "a variable TC_B_39_CS writes to check that a ReadOnly variable cannot be written, as "
+       "\"Component.Variable\" (default: the first ReadOnly variable of the station's FullInventory report)",
+       ("ocpp201",)),
+    _k("valid_id_token", "an idTag (1.6) or idToken (2.0.1) the station accepts; the fake CSMS authorizes it",
+       OCPP, REQUIRED),
+    _k("other_id_token", "a second valid idTag, different from valid_id_token (remote start and local "
+       "authorization cases)", ("ocpp16",), REQUIRED, aliases=("other_valid_id_token",)),
+    _k("invalid_id_token", "an idTag (1.6) or idToken (2.0.1) the fake CSMS answers Invalid", OCPP, REQUIRED),
+    _k("id_token_type", "the IdTokenType of the tokens (2.0.1)", ("ocpp201",), "ISO14443"),
+    _k("meter_sample_interval", "the station's interval of sampled meter values in a transaction, as configured on "
+       "it (1.6 MeterValueSampleInterval, 2.0.1 SampledDataCtrlr.TxUpdatedInterval); the meter cases wait for "
+       "samples at this interval. The reference stations start with it", OCPP, 1, "s",
+       also=((OCPP, "the reference stations", 60),), aliases=("meter_interval",)),
+    _k("connection_timeout", "the station's time from authorization to plug-in before it gives up (1.6 "
+       "ConnectionTimeOut, 2.0.1 TxCtrlr.EVConnectionTimeOut); the 1.6 reusable states wait this long (plus 2 s) "
+       "for an unplugged connector to be Available. The reference stations start with it", OCPP, 4, "s",
+       also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
+    _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
+    _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),
+    _k("call_timeout", "how long the reference station waits for an answer of the CSMS (2.0.1: its "
+       "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),
+    _k("clock_aligned_interval", "the reference 1.6 station's ClockAlignedDataInterval at start (0: off)",
+       ("ocpp16",), 0, "s", reference=True),
+    _k("data_transfer_vendor_id", "the one DataTransfer vendorId the reference station knows", OCPP, "org.vgitest",
+       aliases=("data_transfer_vendor",), reference=True),
+    _k("data_transfer_message_id", "the DataTransfer messageId the reference 1.6 station answers", ("ocpp16",),
+       "echo", reference=True),
+    _k("late_response_s", "how late the reference station answers with the late_response fault", OCPP, 3, "s",
+       reference=True),
+    _k("reboot_delay", "how long the reference 2.0.1 station stays off in a reboot", ("ocpp201",), 0.2, "s",
+       reference=True),
+    _k("reconnect_delay", "how long the reference 2.0.1 station waits before it reconnects", ("ocpp201",), 0.5, "s",
+       reference=True),
+    _k("power_w", "the reference 2.0.1 station's maximum power", ("ocpp201",), 11000, "W", reference=True),
+    _k("vendor", "the reference 2.0.1 station's vendor name", ("ocpp201",), "vgitest", reference=True),
+    _k("model", "the reference 2.0.1 station's model", ("ocpp201",), "VGI-REF-201", reference=True),
+)
