@@ -28,8 +28,8 @@ DEFAULT = ("din70121-evse", "din70121-ev", "iso15118-2-evse", "iso15118-2-ev", "
 
 def available_runs() -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from vgitest.cli import REFERENCE_RUNS
-    return [r[0] for r in REFERENCE_RUNS if r[0] in DEFAULT]
+    from vgitest.peer import reference_runs
+    return [r.name for r in reference_runs() if r.name in DEFAULT]
 
 
 def one_run(names: list[str], reports: Path) -> dict[str, dict[str, str]]:

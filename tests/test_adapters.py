@@ -138,7 +138,8 @@ def test_the_documented_needs_match_what_the_suites_call() -> None:
     # docs/adapters.md says which suite needs which action; it must be what the suites (and their reusable
     # states and fakes) actually call, with parameters the action documents
     from vgitest.adapterdocs import call_sites
-    from vgitest.adapters import BY_NAME, OPTIONAL, REGISTRY
+    from vgitest.actions import OPTIONAL
+    from vgitest.adapters import BY_NAME, REGISTRY
     sites = call_sites()
     assert len(sites) > 100 and {s.action for s in sites} >= {"plug_in", "reregister", "set_power", "clear_fault"}
     assert {s.action for s in sites} <= set(ACTIONS), "a suite asks for an action the adapters do not know"

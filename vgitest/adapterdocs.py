@@ -11,7 +11,8 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-from .adapters import EXIT_NOT_SUPPORTED, REGISTRY, V2G
+from .actions import V2G
+from .adapters import EXIT_NOT_SUPPORTED, REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 # modules outside suites/ whose DUT actions belong to suites (reusable states, fakes, suite helpers)

@@ -17,7 +17,6 @@ caller can leave out an optional step. An action is not supported when the profi
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import select
 import shlex
@@ -25,116 +24,14 @@ import subprocess
 import time
 from typing import Any, Protocol
 
+from .actions import registry
 from .verdict import HarnessError, Inconclusive, NotApplicable
 
 # A command that exits with 77 says "this device cannot do that" (the automake convention for a skipped test).
 EXIT_NOT_SUPPORTED = 77
 
 
-OCPP = ("ocpp16", "ocpp201")
-V2G = ("din70121", "iso15118_2", "iso15118_20")
-EVERY = ("ocpp16", "ocpp201", "openadr20b", "csip", *V2G, "slac")
-# How much a suite depends on an action (docs/adapters.md):
-REQUIRED = "required"  # the suite's reusable states need it: without it most cases are NOT_APPLICABLE
-CASES = "some cases"  # the objective of some cases needs it: without it those cases are NOT_APPLICABLE
-OPTIONAL = "optional"  # used when the device has it; without it nothing is left out
-
-
-@dataclasses.dataclass(frozen=True)
-class Action:
-    """One physical action: what the device must do, its parameters, the protocols whose devices may have it,
-    and how each suite uses it: (suites, REQUIRED/CASES/OPTIONAL, when)."""
-
-    name: str
-    does: str
-    params: tuple[tuple[str, str], ...] = ()  # (name, meaning)
-    protocols: tuple[str, ...] = ()
-    uses: tuple[tuple[tuple[str, ...], str, str], ...] = ()
-
-
-REGISTRY: tuple[Action, ...] = (
-    Action("power_on", "switch the device on; it then connects to the fake peer by itself", (),
-           ("ocpp", "openadr", "sep2", "iso15118", "slac"),
-           uses=((EVERY, OPTIONAL, "once at the start of the run, before the first test needs the device (command adapter "
-                  "only)"),)),
-    Action("power_off", "switch the device off (connections closed)", (), ("ocpp", "openadr", "sep2")),
-    Action("reboot", "power-cycle the device: off, then on; it boots and connects again (OCPP: a new "
-           "BootNotification; OpenADR: the VEN queries its registration and polls; IEEE 2030.5: the client walks "
-           "again from /dcap)", (), ("ocpp", "openadr", "sep2"),
-           uses=((OCPP, REQUIRED, "the boot cases power-cycle the station; the reusable state Booted does when the "
-                  "station is not registered or a connector cannot be made idle otherwise"),
-                 (("openadr20b",), CASES, "a registration case restarts the VEN"))),
-    Action("plug_in", "connect an EV: OCPP, to the station's connector (it reports Preparing in 1.6, Occupied in "
-           "2.0.1); ISO 15118 (EV under test), plug the EV into the harness's EVSE so that it starts a V2G session "
-           "with the fake SECC; SLAC, the device starts matching",
-           (("connector", "OCPP: the connector (1.6) or EVSE (2.0.1) id, from 1"),
-            ("mode", "ISO 15118 EV, optional: the energy transfer the EV asks for (AC, DC, AC_BPT, DC_BPT)"),
-            ("pause", "ISO 15118 EV, optional: true: the EV pauses the session (it ends with SessionStop Pause)"),
-            ("resume", "ISO 15118 EV, optional: true: the EV resumes the session it paused"),
-            ("control_mode", "ISO 15118-20 EV, optional: the control mode the EV asks for (Scheduled, Dynamic)")),
-           ("ocpp", "iso15118", "slac"),
-           uses=((OCPP, REQUIRED, "the reusable state with a running transaction and the transaction cases"),
-                 (V2G, REQUIRED, "every EV case (TC_EVCC_*) starts its session with it, some with mode, pause, resume "
-                  "or control_mode; not used for an EVSE under test"),
-                 (("slac",), OPTIONAL, "each matching session starts with it; without it the device must start "
-                  "matching by itself"))),
-    Action("unplug", "disconnect the EV (OCPP: from the connector; the station ends a running transaction as "
-           "configured and reports the connector Available)",
-           (("connector", "OCPP: the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp", "iso15118", "slac"),
-           uses=((OCPP, REQUIRED, "cases end their transactions with it; the reusable state Booted unplugs an occupied "
-                  "connector"),
-                 (("slac",), OPTIONAL, "after each matching session (PIXIT unplug_after_match)"))),
-    Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
-           (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),
-            ("connector", "the connector (1.6) or EVSE (2.0.1) id")), ("ocpp",),
-           uses=((OCPP, REQUIRED, "the reusable states Authorized and with a running transaction, and the "
-                  "authorization cases"),)),
-    Action("fault_connector", "put the connector into an error state (it reports Faulted)",
-           (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",)),
-    Action("clear_fault", "clear the connector's error state (it reports Available again)",
-           (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
-           uses=((OCPP, OPTIONAL, "the reusable state Booted, to recover a connector that is not idle"),)),
-    Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
-           ("ocpp",)),
-    Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),
-    Action("reregister", "OpenADR: forget the registration and register from scratch "
-           "(oadrCreatePartyRegistration); IEEE 2030.5: forget what was discovered and walk again from /dcap",
-           (), ("openadr", "sep2"),
-           uses=((("openadr20b", "csip"), REQUIRED, "the reusable state Registered (OpenADR) or Following (CSIP) "
-                  "when the device is not registered, and the registration cases"),)),
-    Action("cancel_registration", "the VEN cancels its registration (oadrCancelPartyRegistration)", (),
-           ("openadr",),
-           uses=((("openadr20b",), CASES, "the cancellation cases"),)),
-    Action("request_event", "the VEN asks for events now (oadrRequestEvent)", (), ("openadr",),
-           uses=((("openadr20b",), CASES, "the event request case"),)),
-    Action("set_event_opt", "how the VEN answers the next events that need a response (oadrCreatedEvent)",
-           (("opt", "optIn or optOut"),), ("openadr",),
-           uses=((("openadr20b",), CASES, "the case in which the VEN answers an event optOut (and back to optIn)"),)),
-    Action("opt_in", "the VEN opts in to an event (oadrCreateOpt)",
-           (("event_id", "the eventID the fake VTN sent"),), ("openadr",),
-           uses=((("openadr20b",), CASES, "the opt cases"),)),
-    Action("opt_out", "the VEN opts out of an event (oadrCreateOpt)",
-           (("event_id", "the eventID the fake VTN sent"),), ("openadr",),
-           uses=((("openadr20b",), CASES, "the opt cases"),)),
-    Action("opt_schedule", "the VEN sends an opt schedule not tied to an event (oadrCreateOpt with availability)",
-           (("start", "start of the window, UTC, ISO 8601 (e.g. 2030-01-01T12:00:00Z)"),
-            ("duration_s", "length of the window, s"), ("opt", "optIn or optOut"),
-            ("opt_id", "the optID the VEN must use")), ("openadr",),
-           uses=((("openadr20b",), CASES, "the opt schedule cases"),)),
-    Action("cancel_opt", "the VEN cancels an opt schedule (oadrCancelOpt)",
-           (("opt_id", "the optID of the schedule"),), ("openadr",),
-           uses=((("openadr20b",), CASES, "the opt cancellation case"),)),
-    Action("set_power", "the EV's power demand changes (the DER client reports it and follows the controls)",
-           (("w", "demand in W; negative: the EV offers to discharge"),), ("sep2",),
-           uses=((("csip",), CASES, "the control-mode and metering cases: the EV asks for power, the client "
-                  "must follow the controls"),)),
-    Action("alarm", "the DER client raises an alarm (it POSTs a LogEvent)", (), ("sep2",),
-           uses=((("csip",), CASES, "the alarm case"),)),
-    Action("set_grid", "the grid simulator at the client's point of connection steps to a voltage and frequency",
-           (("v", "volts"), ("hz", "hertz")), ("sep2",),
-           uses=((("csip",), CASES, "the voltage and frequency cases; the others reset the grid with it when "
-                  "it is there"),)),
-)
+REGISTRY = registry()
 ACTIONS = tuple(a.name for a in REGISTRY)
 BY_NAME = {a.name: a for a in REGISTRY}
 

@@ -14,41 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .peer import reference_runs
 from .resources import data_dir, suites_dir
 from .stopping import Child, ChildRunner, exit_code
-
-# The built-in reference runs of `vgitest run`: (name, profile, suite folder, and optionally the cases it runs as
-# a pytest -k expression).
-REFERENCE_RUNS: tuple[tuple[str, ...], ...] = (
-    ("ocpp16", "reference-station-16", "ocpp16"),
-    ("ocpp201", "reference-station-201", "ocpp201"),
-    ("openadr20b", "reference-ven-20b", "openadr20b"),
-    ("openadr20b-tls", "reference-ven-20b-tls", "openadr20b"),
-    ("openadr20b-push", "reference-ven-20b-push", "openadr20b"),
-    ("openadr20b-push-tls", "reference-ven-20b-push-tls", "openadr20b"),
-    ("csip", "reference-der-client-csip", "csip"),
-    # the subscription cases want a long pollRate (a Notification must not be mistaken for a poll); the rest of
-    # the suite is written around a short one and runs in "csip"
-    ("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002"),
-    ("din70121-evse", "reference-evse-din", "din70121"),
-    ("din70121-ev", "reference-ev-din", "din70121"),
-    ("iso15118-2-evse", "reference-evse-iso2", "iso15118_2"),
-    ("iso15118-2-ev", "reference-ev-iso2", "iso15118_2"),
-    ("iso15118-2-pnc-evse", "reference-evse-iso2-pnc", "iso15118_2"),  # Plug & Charge over TLS 1.2
-    ("iso15118-2-pnc-ev", "reference-ev-iso2-pnc", "iso15118_2"),
-    ("iso15118-20-evse", "reference-evse-iso20", "iso15118_20"),
-    ("iso15118-20-ev", "reference-ev-iso20", "iso15118_20"),
-    ("iso15118-20-tls-evse", "reference-evse-iso20-tls", "iso15118_20"),  # TLS 1.3, mutual authentication
-    ("iso15118-20-tls-ev", "reference-ev-iso20-tls", "iso15118_20"),
-    ("slac-evse", "reference-slac-evse", "slac"),
-    ("slac-ev", "reference-slac-ev", "slac"),
-)
-
-# Built-in runs split across several pytest processes (each with its own reference DUT) when `-j` allows it, and
-# how long the longest runs take in one process on a 2-core machine (seconds; they are started first, the others
-# count as 30 s). Measured with `vgitest run -j 4` on 2026-12-06: 4 min 42 s in all, 18 min 30 s one at a time.
-SHARDS = {"csip": 3}
-EXPECTED_S: dict[str, float] = {"csip": 526, "openadr20b-tls": 122, "openadr20b": 112, "ocpp16": 41, "ocpp201": 41}
 
 
 def default_jobs() -> int:
@@ -75,13 +43,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 return 2
             runs.append((Path(prof).stem, prof, args.suite, None))
     else:
-        runs = [(n, p, [str(suites_dir() / s)], k[0] if k else None) for n, p, s, *k in REFERENCE_RUNS
-                if (suites_dir() / s).is_dir() and (data_dir("profiles") / f"{p}.toml").is_file()]
+        builtin = reference_runs()
+        runs = [(r.name, r.profile, [str(suites_dir() / r.suite)], r.select) for r in builtin
+                if (suites_dir() / r.suite).is_dir() and (data_dir("profiles") / f"{r.profile}.toml").is_file()]
         if args.only:
-            unknown = sorted(set(args.only) - {name for name, *_ in REFERENCE_RUNS})
+            unknown = sorted(set(args.only) - {r.name for r in builtin})
             if unknown:
                 print(f"vgitest run: unknown run(s) {', '.join(unknown)}; the built-in runs are "
-                      f"{', '.join(name for name, *_ in REFERENCE_RUNS)}", file=sys.stderr)
+                      f"{', '.join(r.name for r in builtin)}", file=sys.stderr)
                 return 2
             runs = [r for r in runs if r[0] in args.only]
     if not runs:
@@ -104,15 +73,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args: argparse.Namespace,
              runner: ChildRunner) -> tuple[int, list[tuple[str, int, dict[str, int], float]]]:
-    """Every run's pytest, `args.jobs` at a time (a built-in run listed in SHARDS is split across that many
+    """Every run's pytest, `args.jobs` at a time (a built-in run with shards is split across that many
     processes, each with its own reference DUT), until a stop signal. The worst exit code: a pytest killed by a
     signal counts as 128 + signal, never as 0."""
     from . import shard
     jobs = max(1, args.jobs)
+    builtin = {r.name: r for r in reference_runs()}
     children: list[Child] = []
     for name, profile, suites, select in runs:
         run_dir = reports / name
-        n = SHARDS.get(name, 1) if jobs > 1 and not args.profile else 1
+        n = builtin[name].shards if jobs > 1 and not args.profile and name in builtin else 1
         for k in range(1, n + 1):
             out_dir = run_dir / shard.dirname(k) if n > 1 else run_dir
             cmd = [sys.executable, "-m", "pytest", *suites, f"--vgi-profile={profile}", f"--vgi-reports={reports}",
@@ -134,7 +104,8 @@ def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args:
             child.tag[5].mkdir(parents=True, exist_ok=True)
             child.log = child.tag[5] / "console.log"
     # longest first: the run that ends last sets the time
-    children.sort(key=lambda c: -EXPECTED_S.get(c.tag[0], 30) / c.tag[4])
+    expected = {name: r.expected_s for name, r in builtin.items()}
+    children.sort(key=lambda c: -expected.get(c.tag[0], 30) / c.tag[4])
     t0: dict[int, float] = {}
     left = collections.Counter(c.tag[0] for c in children)
     first: dict[str, float] = {}
@@ -298,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--profile", action="append", help="DUT profile (repeatable); needs --suite")
     r.add_argument("--suite", action="append", help="suite folder(s) to run with --profile")
     r.add_argument("--only", action="append", metavar="RUN", help="run only this built-in run (repeatable): "
-                   + ", ".join(name for name, *_ in REFERENCE_RUNS))
+                   + ", ".join(r.name for r in reference_runs()))
     r.add_argument("--fault", action="append", default=[], help="inject a named fault into the reference simulator")
     r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
     r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")

@@ -81,6 +81,18 @@ class RunPeer:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReferenceRun:
+    """A built-in run of `vgitest run` (and `make run`): a suite against a reference device's profile."""
+
+    name: str  # what `vgitest run --only` takes
+    profile: str  # a built-in profile (profiles/<name>.toml)
+    suite: str  # its folder in suites/
+    select: str | None = None  # only the cases of this pytest -k expression
+    shards: int = 1  # split across this many processes, each with its own reference device, when -j allows it
+    expected_s: float = 30.0  # how long it takes in one process on a 2-core machine (the longest start first)
+
+
+@dataclasses.dataclass(frozen=True)
 class PeerKind:
     """What a protocol package declares to the run: how to build its fake peer, and its reference devices."""
 
@@ -94,6 +106,8 @@ class PeerKind:
     suites: dict[str, str] = dataclasses.field(default_factory=dict)  # folder in suites/ -> its title in the docs
     pics: dict[str, str] = dataclasses.field(default_factory=dict)  # PICS feature -> what a device declares with it
     rank: int = 100  # where its suites come in generated docs and listings (lower first)
+    runs: tuple[ReferenceRun, ...] = ()  # its built-in reference runs
+    actions: tuple[Any, ...] = ()  # physical actions only its devices have (vgitest.actions.Action)
 
     def build(self, run: VgiRun) -> RunPeer:
         """The started fake peer for `run`."""
@@ -137,6 +151,11 @@ def kinds() -> list[PeerKind]:
 def suite_protocols() -> dict[str, str]:
     """Folder in suites/ -> the protocol its cases are for."""
     return {suite: k.protocol for k in kinds() for suite in k.suites}
+
+
+def reference_runs() -> list[ReferenceRun]:
+    """Every protocol's built-in reference runs, in doc order."""
+    return [run for k in kinds() for run in k.runs]
 
 
 def serve_names() -> dict[str, tuple[str, str]]:

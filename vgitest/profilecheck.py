@@ -25,7 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from .adapters import BY_NAME, REQUIRED, ActionNotSupported, DutAdapter
+from .actions import REQUIRED
+from .adapters import BY_NAME, ActionNotSupported, DutAdapter
 from .pixit import missing_required
 from .profile import Profile
 from .run import Settings, VgiRun

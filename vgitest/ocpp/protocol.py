@@ -2,20 +2,40 @@
 
 What the harness knows of this package (vgitest.peer reads it); the fake peer itself is in peer.py."""
 
-from ..peer import PeerKind
+from ..actions import Action, OCPP, OPTIONAL, REQUIRED
+from ..peer import PeerKind, ReferenceRun
 
 KIND = PeerKind(
     protocol="ocpp", rank=1, versions=("1.6", "2.0.1"), make="vgitest.ocpp.peer:make",
     simulators={"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"},
     listens_on_port=True,
     serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'},
+    runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=41),
+          ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41)),
+    actions=(
+        Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
+               (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),
+                ("connector", "the connector (1.6) or EVSE (2.0.1) id")), ("ocpp",),
+               uses=((OCPP, REQUIRED, "the reusable states Authorized and with a running transaction, and the "
+                      "authorization cases"),)),
+        Action("fault_connector", "put the connector into an error state (it reports Faulted)",
+               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",)),
+        Action("clear_fault", "clear the connector's error state (it reports Available again)",
+               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
+               uses=((OCPP, OPTIONAL, "the reusable state Booted, to recover a connector that is not idle"),)),
+        Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
+               ("ocpp",)),
+        Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),
+    ),
     suites={"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1"},
     pics={
         "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
         "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",
         "SecurityProfile1": "1.6 security extension, profile 1: HTTP Basic authentication over ws://",
-        "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: GetLocalListVersion answers -1",
-        "FirmwareManagement": "1.6 Firmware Management profile; absent: DiagnosticsStatusNotification and FirmwareStatusNotification triggers may be answered NotImplemented",
+        "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: "
+            "GetLocalListVersion answers -1",
+        "FirmwareManagement": "1.6 Firmware Management profile; absent: DiagnosticsStatusNotification and "
+            "FirmwareStatusNotification triggers may be answered NotImplemented",
         "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
         "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
@@ -24,7 +44,8 @@ KIND = PeerKind(
         "SampledMeterValues": "the station sends sampled meter values during a transaction",
         "TriggerMessage": "TriggerMessage is implemented",
         "UnlockConnector": "the station can unlock its connector remotely",
-        "DataTransfer": "the station implements DataTransfer (answering UnknownVendorId for a vendor it does not know is enough)",
+        "DataTransfer": "the station implements DataTransfer (answering UnknownVendorId for a vendor it does not know "
+            "is enough)",
         "AdvancedSecurity": "2.0.1 Advanced Security certification profile",
         "AdvancedDeviceManagement": "2.0.1 Advanced Device Management certification profile",
         "AdvancedUserInterface": "2.0.1 Advanced User Interface certification profile",

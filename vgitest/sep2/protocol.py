@@ -2,12 +2,29 @@
 
 What the harness knows of this package (vgitest.peer reads it); the fake peer itself is in peer.py."""
 
-from ..peer import PeerKind
+from ..actions import Action, CASES
+from ..peer import PeerKind, ReferenceRun
 
 KIND = PeerKind(
     protocol="sep2", rank=3, versions=("2018",), make="vgitest.sep2.peer:make",
     simulators={"2018": "vgitest.sep2.client.reference:ReferenceDerClient"}, listens_on_port=True,
     serve={"sep2": '[dut]\nname = "any client"\nprotocol = "sep2"\nversion = "2018"\n[adapter]\nkind = "manual"\n'},
+    runs=(ReferenceRun("csip", "reference-der-client-csip", "csip", shards=3, expected_s=526),
+          # the subscription cases want a long pollRate (a Notification must not be mistaken for a poll); the rest
+          # of the suite is written around a short one and runs in "csip"
+          ReferenceRun("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002")),
+    actions=(
+        Action("set_power", "the EV's power demand changes (the DER client reports it and follows the controls)",
+               (("w", "demand in W; negative: the EV offers to discharge"),), ("sep2",),
+               uses=((("csip",), CASES, "the control-mode and metering cases: the EV asks for power, the client "
+                      "must follow the controls"),)),
+        Action("alarm", "the DER client raises an alarm (it POSTs a LogEvent)", (), ("sep2",),
+               uses=((("csip",), CASES, "the alarm case"),)),
+        Action("set_grid", "the grid simulator at the client's point of connection steps to a voltage and frequency",
+               (("v", "volts"), ("hz", "hertz")), ("sep2",),
+               uses=((("csip",), CASES, "the voltage and frequency cases; the others reset the grid with it when "
+                      "it is there"),)),
+    ),
     suites={"csip": "IEEE 2030.5 CSIP"},
     pics={
         "DerClient": "a CSIP DER client (every case needs it)",

@@ -3,10 +3,12 @@ profiles name the reference EV or EVSE ([adapter] simulator).
 
 What the harness knows of this package (vgitest.peer reads it); the fake peer itself is in peer.py."""
 
-from ..peer import PeerKind
+from ..peer import PeerKind, ReferenceRun
 
 KIND = PeerKind(
     protocol="slac", rank=5, versions=("15118-3",), make="vgitest.slac.peer:make",
+    runs=(ReferenceRun("slac-evse", "reference-slac-evse", "slac"),
+          ReferenceRun("slac-ev", "reference-slac-ev", "slac")),
     suites={"slac": "ISO 15118-3 SLAC"},
     pics={
         "Evse": "the device under test is an EVSE (the harness plays the SLAC EV)",
