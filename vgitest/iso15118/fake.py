@@ -14,6 +14,7 @@ import ssl
 from typing import Any
 
 from ..loop import BackgroundLoop
+from ..session import Verdicts
 from ..trace import Trace
 from ..verdict import Inconclusive
 from .evcc import EvccClient, EvccSession
@@ -43,8 +44,9 @@ def settle_heap(families: tuple[str, ...]) -> None:
     gc.freeze()
 
 
-class FakeSecc:
-    """SDP responder + V2GTP server that tests an EV."""
+class FakeSecc(Verdicts):
+    """SDP responder + V2GTP server that tests an EV. A case judges its purpose with ``secc.check(cond, RULE,
+    message, frame)`` (:class:`~vgitest.session.Verdicts`)."""
 
     def __init__(self, *, host: str = "::1", port: int = 0, sdp_host: str = "::", sdp_port: int = 0,
                  families: tuple[str, ...] = ("iso-20", "iso-2", "din"), evse: EvseParams | None = None,
@@ -63,6 +65,10 @@ class FakeSecc:
         self.pnc: Any = None  # Plug & Charge (pnc.SeccPnc), set before start
         self.pki: Any = None  # the run's generated V2G test PKI, if any (tests swap the SECC certificate)
         self.keylog: Any = None  # the run's TLS key log file
+
+    @property
+    def _trace(self) -> Trace:  # type: ignore[override]
+        return self.trace
 
     def start(self) -> "FakeSecc":
         settle_heap(self._cfg["families"])  # type: ignore[arg-type]
@@ -149,14 +155,13 @@ class FakeSecc:
 
     def next_session_or_finding(self, dut: Any, profile: Any) -> SeccSession | None:
         """Plug in and wait for a session; none within the PIXIT session_wait is a finding (V2G-NO-SESSION)."""
-        from ..findings import Finding
         from .suite import plug_mode
         dut.perform("plug_in", mode=plug_mode(profile))
         wait = float(profile.param("session_wait", 60))
         try:
             return self.next_session(wait)
         except Inconclusive:
-            self.trace.add_finding(Finding.of("V2G-NO-SESSION", f"no V2G session within {wait:.0f} s of plug-in"))
+            self.record("V2G-NO-SESSION", f"no V2G session within {wait:.0f} s of plug-in")
             return None
 
 
@@ -174,8 +179,9 @@ def port_range_of(value: Any) -> tuple[int, int]:
     return lo, hi
 
 
-class FakeEvcc:
-    """SDP client + V2GTP client that tests an EVSE."""
+class FakeEvcc(Verdicts):
+    """SDP client + V2GTP client that tests an EVSE. A case judges its purpose with ``evcc.check(cond, RULE,
+    message, frame)`` (:class:`~vgitest.session.Verdicts`)."""
 
     def __init__(self, *, sdp_target: str = "::1", sdp_port: int = 15118, offers: tuple[str, ...] = ("iso-2",),
                  mode: str = "DC", ev: EvParams | None = None, ssl_context: ssl.SSLContext | None = None,
@@ -192,6 +198,10 @@ class FakeEvcc:
         self.client: EvccClient | None = None
         self.pnc: Any = None  # Plug & Charge (pnc.EvPnc), set before start
         self.tls_required = False  # the EVSE declares TLS (PICS Tls)
+
+    @property
+    def _trace(self) -> Trace:  # type: ignore[override]
+        return self.trace
 
     def start(self) -> "FakeEvcc":
         settle_heap(self.offers)
