@@ -303,7 +303,8 @@ def ev_opens_with_session_setup(secc: Any, s: Any, then: str = "SessionSetupReq"
     an ISO 15118-20 case passes its third request too, as ``then``)."""
     want = ["supportedAppProtocolReq", *then.split(",")]
     got = s.names()[:len(want)]
-    rule = "V2G-SAP-FIRST" if got[:1] != want[:1] else "V2G-SESSION-SETUP-FIRST"
+    rule = "V2G-SAP-FIRST" if got[:1] != want[:1] else "V2G-SESSION-SETUP-FIRST" if got[:2] != want[:2] else \
+        "V2G-SEQUENCE"
     secc.check_outcome(got == want, rule, f"the EV opened the session with {got}; {want} were due")
 
 
@@ -330,6 +331,18 @@ def started_and_stopped(secc: Any, s: Any) -> None:
 def acted_on_notice(secc: Any, s: Any, ok: bool, what: str) -> None:
     """The EV acted on the fake EVSE's notification (V2G-EVSE-NOTIFICATION, which the fake SECC times on the way)."""
     secc.check_outcome(ok, "V2G-EVSE-NOTIFICATION", f"{what}; requests {s.names()}")
+
+
+def in_order(fake: Any, s: Any, *names: str) -> None:
+    """``names`` came in this order (V2G-SEQUENCE, judged by the fake on the way); INCONCLUSIVE when one of them
+    never came (the device ended the session before that phase)."""
+    seen = s.names()
+    missing = [n for n in names if n not in seen]
+    if missing:
+        raise Inconclusive(f"the phase under test was not reached: no {', '.join(missing)} ({_ended(s)})")
+    idx = [seen.index(n) for n in names]
+    fake.check_outcome(idx == sorted(idx), "V2G-SEQUENCE", f"{', '.join(names)} were due in this order; the "
+                       f"session had {seen}")
 
 
 def require_reached(fake: Any, s: Any = None) -> None:
