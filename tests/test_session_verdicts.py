@@ -78,6 +78,18 @@ def test_an_outcome_nothing_explains_fails_on_its_own_rule() -> None:
         vcase.begin(None)
 
 
+def test_a_finding_of_the_same_rule_is_not_recorded_twice() -> None:
+    fake = FakeEvcc()
+    vcase.begin(vcase.Window(fake.trace, (0, 0), body_start=(0, 0)))
+    try:
+        fake.record("V2G-EVCC-MSG-TIMEOUT", "late (judged on the way)")
+        with pytest.raises(NonConformance, match=r"^\[V2G-EVCC-MSG-TIMEOUT\] too late"):
+            fake.check_outcome(False, "V2G-EVCC-MSG-TIMEOUT", "too late")
+        assert [f.rule_id for f in fake.trace.findings] == ["V2G-EVCC-MSG-TIMEOUT"]
+    finally:
+        vcase.begin(None)
+
+
 def test_a_finding_of_the_preamble_explains_no_outcome_of_the_body() -> None:
     fake = FakeEvcc()
     fake.record("V2G-NO-RESPONSE", "in the set-up")

@@ -49,20 +49,20 @@ class Verdicts:
                       **details: Any) -> None:
         """`check` for an outcome the peer already judges on the way to it (a session that must reach its end, a
         connection the device must close after a FAILED answer): when the case's body holds judged findings that
-        fail it, the outcome is their consequence, so the test fails on them and `rule_id` is not recorded a
-        second time for the same defect; otherwise `fail(rule_id, ...)`."""
+        fail it, or a finding of `rule_id` itself, the outcome is their consequence, so the test fails on them and
+        `rule_id` is not recorded a second time for the same defect; otherwise `fail(rule_id, ...)`."""
         if condition:
             return
-        causes = self._failing_findings()
+        causes = self._failing_findings(rule_id)
         if not causes:
             self.fail(rule_id, message, frame, **details)
         rules = " ".join(f"[{r}]" for r in sorted({f.rule_id for f in causes}))
         raise NonConformance(f"{rules} {message} (after the finding{'s' if len(causes) > 1 else ''} above)", causes)
 
-    def _failing_findings(self) -> list[Finding]:
-        """The judged findings of the running case's body that fail it (none outside a case)."""
+    def _failing_findings(self, rule_id: str) -> list[Finding]:
+        """The judged findings of the running case's body that fail it or are of `rule_id` (none outside a case)."""
         window = vcase.current()
         if window is None or window.trace is not self._trace:
             return []
         judged, _ = window.split()
-        return [f for f in judged if f.severity is Severity.FAIL]
+        return [f for f in judged if f.severity is Severity.FAIL or f.rule_id == rule_id]
