@@ -58,8 +58,8 @@ def charged(evcc: Any, s: Any) -> None:
     did not (no response, a FAILED code, ...), the case fails on that rule (:meth:`Verdicts.check_outcome`)."""
     if not s.completed and (s.end_reason or "").startswith(HARNESS_END):
         raise HarnessError(f"the fake EVCC could not play its part: {s.end_reason}")
-    evcc.check_outcome(s.completed, "V2G-SESSION-STOP", f"the session did not run to SessionStopRes: the EVSE "
-                       f"{_ended(s)}; a charging session must end with SessionStopReq/Res")
+    evcc.check_outcome(s.completed, "V2G-SESSION-STOP", f"the session did not run to SessionStopRes ({_ended(s)}); "
+                       f"a charging session must end with SessionStopReq/Res")
 
 
 def ev_closed_after_stop(secc: Any, s: Any) -> None:
