@@ -12,7 +12,7 @@ from vgitest.iso15118.fake import FakeEvcc, FakeSecc
 from vgitest.session import Verdicts
 from vgitest.slac.fake import FakeSlacEv, FakeSlacEvse
 from vgitest.trace import Direction, Frame, Trace
-from vgitest.verdict import NonConformance
+from vgitest.verdict import HarnessError, NonConformance
 
 
 class Engine(Judging):
@@ -101,3 +101,14 @@ def test_a_finding_of_the_preamble_explains_no_outcome_of_the_body() -> None:
     finally:
         vcase.begin(None)
 
+
+
+@pytest.mark.parametrize("use", [lambda: FakeSecc().evse, lambda: FakeSecc().notify("StopCharging"),
+                                 lambda: FakeEvcc().renegotiate(), lambda: FakeEvcc().charge(),
+                                 lambda: FakeSlacEvse().match(), lambda: FakeSlacEv().match()],
+                         ids=["secc.evse", "secc.notify", "evcc.renegotiate", "evcc.charge", "slac_evse.match",
+                              "slac_ev.match"])
+def test_a_fake_used_before_start_is_a_harness_fault(use) -> None:
+    """Not the device's FAIL (an AssertionError would be one): ERROR, through HarnessError."""
+    with pytest.raises(HarnessError, match="not running"):
+        use()

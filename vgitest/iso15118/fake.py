@@ -16,12 +16,18 @@ from typing import Any
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Trace
-from ..verdict import Inconclusive
+from ..verdict import HarnessError, Inconclusive
 from .evcc import EvccClient, EvccSession
 from .params import EvParams, EvseParams
 from .script import Action, Script
 from .secc import DYNAMIC_PORTS, SeccServer, SeccSession
 from .timers import Timers
+
+
+def _started(ok: bool, what: str) -> None:
+    """A fake used before start() (or after stop()) is a fault of the harness (ERROR), never the device's FAIL."""
+    if not ok:
+        raise HarnessError(f"the {what} is not running (used before start() or after stop())")
 
 
 def settle_heap(families: tuple[str, ...]) -> None:
@@ -90,7 +96,7 @@ class FakeSecc(Verdicts):
     @property
     def url(self) -> str:
         """Where an EV finds it: the SDP port (the EV multicasts there) and the TCP port it announces."""
-        assert self.server is not None
+        _started(self.server is not None, "fake SECC")
         return f"sdp://[::1]:{self.server.sdp_port}"
 
     @property
@@ -99,7 +105,7 @@ class FakeSecc(Verdicts):
 
     @property
     def evse(self) -> EvseParams:
-        assert self.server is not None
+        _started(self.server is not None, "fake SECC")
         return self.server.evse
 
     def reset_for_test(self) -> None:
@@ -119,7 +125,7 @@ class FakeSecc(Verdicts):
     def notify(self, notification: str) -> None:
         """The fake EVSE puts ``notification`` (StopCharging, ReNegotiation) into its status in the next session
         (DIN/ISO-2), until the EV acts on it."""
-        assert self.server is not None
+        _started(self.server is not None, "fake SECC")
         self.server.evse_hook = lambda logic: setattr(logic, "notification", notification)
 
     def answer(self, match: str, **kwargs: Any) -> Action:
@@ -128,7 +134,7 @@ class FakeSecc(Verdicts):
 
     def next_session(self, timeout: float) -> SeccSession:
         """The next session an EV ran (waits until it ended; Inconclusive when none started in time)."""
-        assert self.server is not None and self.loop is not None
+        _started(self.server is not None and self.loop is not None, "fake SECC")
         server = self.server
 
         async def wait() -> SeccSession | None:
@@ -239,7 +245,7 @@ class FakeEvcc(Verdicts):
     def renegotiate(self) -> None:
         """ISO 15118-2: the fake EV asks to renegotiate at its next charge-loop answer (PowerDelivery Renegotiate,
         then ChargeParameterDiscovery again)."""
-        assert self.client is not None
+        _started(self.client is not None, "fake EVCC")
         self.client.ev_hook = lambda logic: setattr(logic, "renegotiate", True)
 
     def send(self, match: str, **kwargs: Any) -> Action:
@@ -252,7 +258,7 @@ class FakeEvcc(Verdicts):
                **ev: Any) -> EvccSession:
         """Run one whole session against the EVSE and return what happened (bounded by ``deadline_s``).
         ``control_mode`` ("Scheduled" or "Dynamic", ISO 15118-20) is the one the fake EV asks for."""
-        assert self.client is not None and self.loop is not None
+        _started(self.client is not None and self.loop is not None, "fake EVCC")
         c = self.client
         if offers is not None:
             c.offers = offers

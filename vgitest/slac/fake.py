@@ -36,6 +36,7 @@ from ..findings import Finding
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Direction, Trace
+from ..verdict import HarnessError
 from ..trace import Frame as TraceFrame
 from . import netns
 from .checks import _label, check
@@ -227,7 +228,8 @@ class _FakeSlac(Verdicts):
     def _require(self) -> None:
         if self.unavailable:
             raise RuntimeError(self.unavailable)
-        assert self.loop is not None, "fake SLAC peer not started"
+        if self.loop is None:  # a fault of the harness (ERROR), never the device's FAIL
+            raise HarnessError("the fake SLAC peer is not running (used before start() or after stop())")
 
     def _perform(self, action: str) -> None:
         if self.dut is not None and (not hasattr(self.dut, "supports") or self.dut.supports(action)):
