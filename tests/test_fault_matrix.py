@@ -8,6 +8,7 @@ Each row runs the named tests in a fresh pytest process (a fault is injected whe
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.suite_process import UNUSED_PLUGINS
+from vgitest.findings import register_all
 from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
 from vgitest.ocpp.station.faults import CATALOG as OCPP_CATALOG
 from vgitest.openadr.ven.catalog import OADR_FAULTS
@@ -73,18 +75,51 @@ def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, .
     return doc
 
 
+RULE_IN_MESSAGE = re.compile(r"\[([A-Z0-9]+(?:-[A-Z0-9]+)+)\]")
+
+
+def without_rule(results: list[dict]) -> list[str]:
+    """The FAIL / NON_STRICT results that name no rule a lab could act on: no judged finding of severity fail or
+    warn, and no registered rule id in brackets in the message (issue 14: no FAIL without a rule id)."""
+    known = register_all()
+    out = []
+    for r in results:
+        if r["verdict"] not in ("FAIL", "NON_STRICT"):
+            continue
+        judged = [f for f in r.get("findings", []) if f.get("severity") in ("fail", "warn") and f.get("rule")]
+        named = [m for m in RULE_IN_MESSAGE.findall(r.get("message") or "") if m in known]
+        if not judged and not named:
+            out.append(f"{r['test']}: {r['verdict']} without a rule id — {(r.get('message') or '')[:300]}")
+    return out
+
+
 @pytest.mark.parametrize("fault,version,i", ROWS, ids=[_row_id(*row) for row in ROWS])
 def test_fault_is_caught(tmp_path: Path, fault: str, version: str, i: int) -> None:
     det = CATALOGS[version][fault].detections[i][1]
     doc = run_with_fault(tmp_path, version, fault, det.tests, det.strict, det.profile)
     by_test = {r["test"]: r for r in doc["results"]}
     assert doc["returncode"] != 0, "pytest exited 0 although a fault was injected"
+    unruled = without_rule(doc["results"])
+    assert not unruled, "\n".join(unruled)
     for test in det.tests:
         assert test in by_test, f"{test} did not run; ran {sorted(by_test)}\n{doc['stdout'][-2000:]}"
         r = by_test[test]
         rules = {f["rule"] for f in r["findings"]}
         assert r["verdict"] == "FAIL", f"{test} ended {r['verdict']} with fault {fault}: {r.get('message')}"
         assert det.rule in rules, f"{test} failed, but without {det.rule}: found {sorted(rules)}; {r.get('message')}"
+
+
+def test_a_fail_without_a_rule_is_refused() -> None:
+    """The check above sees a FAIL a bare assert gave (no finding, no rule in its message), and accepts a FAIL
+    carried by a judged finding or by a registered rule named in the message."""
+    bare = {"test": "test_x", "verdict": "FAIL", "findings": [], "message": "assert None is not None"}
+    observed_only = {**bare, "findings": [{"rule": "V2G-SEQUENCE", "severity": "info"}]}
+    unknown = {**bare, "message": "[NOT-A-RULE] something"}
+    by_finding = {**bare, "findings": [{"rule": "V2G-SEQUENCE", "severity": "fail"}]}
+    by_message = {**bare, "message": "[V2G-NO-RESPONSE] the session did not run to SessionStopRes"}
+    passed = {**bare, "verdict": "PASS"}
+    assert len(without_rule([bare, observed_only, unknown])) == 3
+    assert without_rule([by_finding, by_message, passed]) == []
 
 
 def test_catalog_is_large_enough() -> None:

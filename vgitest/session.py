@@ -1,19 +1,26 @@
 """What every fake peer's session shares: turning a broken rule into a finding (and, for `fail`, a failed
-test), on the frame that shows it or on the trace."""
+test), on the frame that shows it or on the trace.
+
+One implementation for every peer: the OCPP, OpenADR and 2030.5 sessions, the fake SECC/EVCC and SLAC peers a suite
+calls (``secc.check(cond, RULE, "what was wrong", frame)``), and the ISO 15118 engines, which judge while the
+session runs. An engine that plays a reference device sets ``judge`` False: a reference device judges nobody, so
+its `record` leaves no finding."""
 
 from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from . import case as vcase
 from .findings import Finding, Severity
 from .trace import Frame, Trace
 from .verdict import NonConformance
 
 
 class Verdicts:
-    """Mixin: subclasses expose the peer's trace as `_trace`."""
+    """Mixin: subclasses expose the peer's trace as `_trace` (and may set `judge` False: see the module)."""
 
     _trace: Trace
+    judge: bool = True
 
     def fail(self, rule_id: str, message: str, frame: Frame | None = None, **details: Any) -> NoReturn:
         """Record a finding with `rule_id` (on `frame` if given) and fail the test with it."""
@@ -25,6 +32,8 @@ class Verdicts:
         """Record a finding without stopping the test (e.g. a broken SHOULD: severity WARN gives NON_STRICT)."""
         finding = Finding.of(rule_id, message, frame.index if frame is not None else None, severity=severity,
                              **details)
+        if not self.judge:
+            return finding
         if frame is not None:
             frame.findings.append(finding)
         else:
@@ -35,3 +44,25 @@ class Verdicts:
         """`fail(...)` unless `condition` holds."""
         if not condition:
             self.fail(rule_id, message, frame, **details)
+
+    def check_outcome(self, condition: Any, rule_id: str, message: str, frame: Frame | None = None,
+                      **details: Any) -> None:
+        """`check` for an outcome the peer already judges on the way to it (a session that must reach its end, a
+        connection the device must close after a FAILED answer): when the case's body holds judged findings that
+        fail it, or a finding of `rule_id` itself, the outcome is their consequence, so the test fails on them and
+        `rule_id` is not recorded a second time for the same defect; otherwise `fail(rule_id, ...)`."""
+        if condition:
+            return
+        causes = self._failing_findings(rule_id)
+        if not causes:
+            self.fail(rule_id, message, frame, **details)
+        rules = " ".join(f"[{r}]" for r in sorted({f.rule_id for f in causes}))
+        raise NonConformance(f"{rules} {message} (after the finding{'s' if len(causes) > 1 else ''} above)", causes)
+
+    def _failing_findings(self, rule_id: str) -> list[Finding]:
+        """The judged findings of the running case's body that fail it or are of `rule_id` (none outside a case)."""
+        window = vcase.current()
+        if window is None or window.trace is not self._trace:
+            return []
+        judged, _ = window.split()
+        return [f for f in judged if f.severity is Severity.FAIL or f.rule_id == rule_id]

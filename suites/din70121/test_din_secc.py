@@ -16,14 +16,14 @@ DIN = "urn:din:70121:2012:MsgDef"
 @case("TC_SECC_CMN_VTB_SDP_001", "Evse")
 def test_TC_SECC_CMN_VTB_SDP_001(evcc):
     """SDP request without TLS: the EVSE answers with an address and TCP port that take the V2G session."""
-    assert v.charges(evcc).sdp is not None
+    v.sdp_answered(evcc, v.charges(evcc))
 
 
 @case("TC_SECC_CMN_VTB_SupportedAppProtocol_001", "Evse")
 def test_TC_SECC_CMN_VTB_SupportedAppProtocol_001(evcc):
     """A DIN offer is accepted with OK_SuccessfulNegotiation and the offered SchemaID."""
     s = v.charges(evcc)
-    assert (s.sap_code, s.family) == ("OK_SuccessfulNegotiation", "din"), (s.sap_code, s.family)
+    v.negotiated(evcc, s, "din")
 
 
 @case("TC_SECC_CMN_VTB_SupportedAppProtocol_002", "Evse")
@@ -42,7 +42,7 @@ def test_TC_SECC_CMN_VTB_SupportedAppProtocol_004(evcc):
 def test_TC_SECC_CMN_VTB_SessionSetup_001(evcc):
     """SessionID 0: a new, non-zero SessionID with OK_NewSessionEstablished."""
     s = v.charges(evcc)
-    assert s.session_id and any(s.session_id), s.session_id
+    v.new_session(evcc, s)
 
 
 @case("TC_SECC_CMN_VTB_SessionSetup_002", "Evse")
@@ -85,7 +85,9 @@ def test_TC_SECC_CMN_VTB_V2GTPSessionSetup_005(evcc):
 def test_TC_SECC_CMN_VTB_ServiceDiscovery_001(evcc):
     """ServiceDiscoveryRes in time, for this session, offering DC charging with external payment."""
     body = v.answers(evcc, "ServiceDiscoveryRes")
-    assert "ExternalPayment" in body["PaymentOptions"]["PaymentOption"], body
+    options = body["PaymentOptions"]["PaymentOption"]
+    v.content(evcc, "ExternalPayment" in options, "ServiceDiscoveryRes", f"offers the payment options {options}; "
+              "ExternalPayment was due")
 
 
 @case("TC_SECC_CMN_VTB_ServiceDiscovery_002", "Evse")
@@ -97,13 +99,17 @@ def test_TC_SECC_CMN_VTB_ServiceDiscovery_002(evcc):
 @case("TC_SECC_CMN_VTB_Authorization_001", "Evse")
 def test_TC_SECC_CMN_VTB_Authorization_001(evcc):
     """ContractAuthentication with external payment ends Finished with OK."""
-    assert v.answers(evcc, "ContractAuthenticationRes")["EVSEProcessing"] == "Finished"
+    processing = v.answers(evcc, "ContractAuthenticationRes")["EVSEProcessing"]
+    v.content(evcc, processing == "Finished", "ContractAuthenticationRes", f"the first answer to external payment "
+              f"says EVSEProcessing {processing}; Finished was due")
 
 
 @case("TC_SECC_DC_VTB_ChargeParameterDiscovery_001", "Evse", "DC")
 def test_TC_SECC_DC_VTB_ChargeParameterDiscovery_001(evcc):
     """ChargeParameterDiscoveryRes with the EVSE's DC limits and a schedule."""
-    assert "DC_EVSEChargeParameter" in v.answers(evcc, "ChargeParameterDiscoveryRes")
+    body = v.answers(evcc, "ChargeParameterDiscoveryRes")
+    v.content(evcc, "DC_EVSEChargeParameter" in body, "ChargeParameterDiscoveryRes", f"carries {sorted(body)} to a "
+              "DC request; DC_EVSEChargeParameter was due")
 
 
 @case("TC_SECC_DC_VTB_ChargeParameterDiscovery_002", "Evse", "DC")
@@ -134,13 +140,13 @@ def test_TC_SECC_DC_VTB_PreCharge_001(evcc):
 @case("TC_SECC_DC_VTB_PowerDelivery_001", "Evse", "DC")
 def test_TC_SECC_DC_VTB_PowerDelivery_001(evcc):
     """PowerDelivery start and stop are answered OK."""
-    assert v.charges(evcc).names().count("PowerDeliveryReq") == 2
+    v.reached(v.charges(evcc), "PowerDeliveryReq", 2, "PowerDelivery start and stop")
 
 
 @case("TC_SECC_DC_VTB_CurrentDemand_001", "Evse", "DC")
 def test_TC_SECC_DC_VTB_CurrentDemand_001(evcc):
     """The charge loop: every CurrentDemandRes within its performance time and within the asked current."""
-    assert v.charges(evcc).names().count("CurrentDemandReq") >= 3
+    v.reached(v.charges(evcc), "CurrentDemandReq", 3, "a charge loop of 3 CurrentDemandReq")
 
 
 @case("TC_SECC_DC_VTB_CurrentDemand_002", "Evse", "DC")
@@ -152,7 +158,9 @@ def test_TC_SECC_DC_VTB_CurrentDemand_002(evcc):
 @case("TC_SECC_DC_VTB_WeldingDetection_001", "Evse", "DC")
 def test_TC_SECC_DC_VTB_WeldingDetection_001(evcc):
     """WeldingDetection after the charge is answered with the EVSE's present voltage."""
-    assert "EVSEPresentVoltage" in v.answers(evcc, "WeldingDetectionRes")
+    body = v.answers(evcc, "WeldingDetectionRes")
+    v.content(evcc, "EVSEPresentVoltage" in body, "WeldingDetectionRes", f"carries {sorted(body)}; "
+              "EVSEPresentVoltage was due")
 
 
 @case("TC_SECC_DC_VTB_SessionStop_001", "Evse", "DC")

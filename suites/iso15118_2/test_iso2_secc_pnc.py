@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from vgitest.iso15118.suite import assert_charged, case, ev_pnc, open_meta
+from vgitest.iso15118 import suite as v
+from vgitest.iso15118.suite import case, ev_pnc, open_meta
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-2")
 
@@ -16,19 +17,25 @@ def test_TC_SECC_CMN_VTB_SDP_002(evcc):
     """The EV asks for TLS in SDP: the EVSE answers security TLS and the session runs over TLS 1.2 with an
     ISO 15118-2 cipher suite."""
     s = evcc.charge()
-    assert s.sdp is not None and s.sdp.security == 0x00, f"SDP answer security: {s.sdp and s.sdp.security}"
+    evcc.check_outcome(s.sdp is not None and s.sdp.security == 0x00, "V2G-TLS", f"the EV asked for TLS in SDP; the "
+                       f"EVSE's SDP answer offers security {s.sdp and s.sdp.security} (0x00, TLS, was due)")
     meta = open_meta(evcc, s)
-    assert meta.get("tls_version") == "TLSv1.2", meta
-    assert "ECDHE-ECDSA" in str(meta.get("tls_cipher")), meta
-    assert_charged(s)
+    evcc.check_outcome(meta.get("tls_version") == "TLSv1.2", "V2G-TLS", f"the EVSE ran the session over "
+                       f"{meta.get('tls_version') or 'no TLS'} ({meta.get('tls_error') or s.end_reason}); TLS 1.2 "
+                       f"was due")
+    evcc.check("ECDHE-ECDSA" in str(meta.get("tls_cipher")), "V2G-TLS", f"the EVSE chose the cipher suite "
+               f"{meta.get('tls_cipher')}; ISO 15118-2 allows only ECDHE-ECDSA suites")
+    v.charged(evcc, s)
 
 
 @case("TC_SECC_CMN_VTB_SDP_003", "Evse", "Tls")
 def test_TC_SECC_CMN_VTB_SDP_003(evcc):
     """The EVSE's TLS certificate is valid and chains to the V2G root the EV trusts (the handshake verifies)."""
     s = evcc.charge()
-    assert open_meta(evcc, s).get("tls") is True, s.end_reason
-    assert_charged(s)
+    meta = open_meta(evcc, s)
+    evcc.check_outcome(meta.get("tls") is True, "V2G-TLS", f"no TLS session with the EVSE: "
+                       f"{meta.get('tls_error') or s.end_reason}")
+    v.charged(evcc, s)
 
 
 @case("TC_SECC_CMN_VTB_PaymentDetails_001", "Evse", "PnC")
@@ -37,9 +44,8 @@ def test_TC_SECC_CMN_VTB_PaymentDetails_001(evcc):
     ev_pnc(evcc)
     first, second = evcc.charge(), evcc.charge()
     for s in (first, second):
-        res = s.response("PaymentDetailsRes")
-        assert res is not None, s.end_reason
-        assert_charged(s)
+        v.charged(evcc, s)
+        v.body_of(s, "PaymentDetailsRes")
 
 
 @case("TC_SECC_CMN_VTB_PaymentDetails_002", "Evse", "PnC")
@@ -51,7 +57,7 @@ def test_TC_SECC_CMN_VTB_PaymentDetails_002(evcc):
     pnc.contract = pnc.untrusted_contract
     evcc.send("PaymentDetailsReq", expect_code="FAILED_CertChainError")
     s = evcc.charge()
-    assert s.closed_by == "secc", s.end_reason
+    v.closed_after_refusal(evcc, s, "FAILED_CertChainError")
 
 
 @case("TC_SECC_CMN_VTB_Authorization_003", "Evse", "PnC")
@@ -59,8 +65,8 @@ def test_TC_SECC_CMN_VTB_Authorization_003(evcc):
     """AuthorizationReq signed with the contract key over the issued GenChallenge: OK, and the session charges."""
     ev_pnc(evcc)
     s = evcc.charge()
-    assert s.response("AuthorizationRes") is not None, s.end_reason
-    assert_charged(s)
+    v.charged(evcc, s)
+    v.body_of(s, "AuthorizationRes")
 
 
 @case("TC_SECC_CMN_VTB_Authorization_004", "Evse", "PnC")
@@ -69,7 +75,7 @@ def test_TC_SECC_CMN_VTB_Authorization_004(evcc):
     ev_pnc(evcc).tamper.add("AuthorizationReq")
     evcc.send("AuthorizationReq", expect_code="FAILED_SignatureError")
     s = evcc.charge()
-    assert s.closed_by == "secc", s.end_reason
+    v.closed_after_refusal(evcc, s, "FAILED_SignatureError")
 
 
 @case("TC_SECC_CMN_VTB_Authorization_005", "Evse", "PnC")
@@ -78,7 +84,7 @@ def test_TC_SECC_CMN_VTB_Authorization_005(evcc):
     ev_pnc(evcc).wrong_challenge = True
     evcc.send("AuthorizationReq", expect_code="FAILED_ChallengeInvalid")
     s = evcc.charge()
-    assert s.closed_by == "secc", s.end_reason
+    v.closed_after_refusal(evcc, s, "FAILED_ChallengeInvalid")
 
 
 @case("TC_SECC_CMN_VTB_Authorization_006", "Evse", "PnC")
@@ -87,7 +93,7 @@ def test_TC_SECC_CMN_VTB_Authorization_006(evcc):
     ev_pnc(evcc).unsigned.add("AuthorizationReq")
     evcc.send("AuthorizationReq", expect_code="FAILED_SignatureError")
     s = evcc.charge()
-    assert s.closed_by == "secc", s.end_reason
+    v.closed_after_refusal(evcc, s, "FAILED_SignatureError")
 
 
 @case("TC_SECC_DC_VTB_MeteringReceipt_001", "Evse", "PnC", "DC")
@@ -97,8 +103,8 @@ def test_TC_SECC_DC_VTB_MeteringReceipt_001(evcc):
     s = evcc.charge()
     if s.response("MeteringReceiptRes") is None and s.completed:
         pytest.skip("the EVSE asked for no MeteringReceipt in this session (PIXIT evse_receipt_required)")
-    assert s.response("MeteringReceiptRes") is not None, s.end_reason
-    assert_charged(s)
+    v.charged(evcc, s)
+    v.body_of(s, "MeteringReceiptRes")
 
 
 @case("TC_SECC_DC_VTB_MeteringReceipt_002", "Evse", "PnC", "DC")
@@ -110,7 +116,7 @@ def test_TC_SECC_DC_VTB_MeteringReceipt_002(evcc):
     s = evcc.charge()
     if "MeteringReceiptReq" not in s.names() and s.completed:
         pytest.skip("the EVSE asked for no MeteringReceipt in this session (PIXIT evse_receipt_required)")
-    assert s.closed_by == "secc", s.end_reason
+    v.closed_after_refusal(evcc, s, "FAILED_MeteringSignatureNotValid")
 
 
 @case("TC_SECC_CMN_VTB_CertificateInstallation_001", "Evse", "PnC")
@@ -123,5 +129,5 @@ def test_TC_SECC_CMN_VTB_CertificateInstallation_001(evcc):
         pytest.skip("no OEM provisioning certificate in this run's material")
     pnc.install = True
     s = evcc.charge()
-    assert s.response("CertificateInstallationRes") is not None, s.end_reason
-    assert_charged(s)
+    v.charged(evcc, s)
+    v.body_of(s, "CertificateInstallationRes")

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from vgitest.iso15118.suite import assert_ev_closed_after_stop, case, ev_gives_up, ev_session, ev_stops
+from vgitest.iso15118 import suite as v
+from vgitest.iso15118.suite import case, ev_gives_up, ev_session, ev_stops
+from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("iso15118", "iso-20")
 DC = {"mode": "DC", "control_mode": "Dynamic"}  # how a case plugs the EV in (adapter action plug_in)
@@ -22,31 +24,32 @@ def _plug(secc: Any, dut: Any, profile: Any, mode: str = "DC", control_mode: str
     return ev_session(secc, dut, profile, mode=mode, control_mode=control_mode)
 
 
-def _charged(s: Any) -> None:
-    names = s.names()
-    assert "SessionStopReq" in names, f"the EV did not end with SessionStop: {s.end_reason} ({names[-6:]})"
+def _charged(secc: Any, s: Any) -> None:
+    v.ev_ended_with_stop(secc, s)
 
 
-def _in_order(s: Any, *names: str) -> None:
-    seen = s.names()
-    idx = [seen.index(n) if n in seen else -1 for n in names]
-    assert -1 not in idx and idx == sorted(idx), f"expected {names} in this order, got {seen}"
+def _first(s: Any, name: str) -> Any:
+    """The EV's first ``name`` request (INCONCLUSIVE when it never sent one)."""
+    v.reached(s, name)
+    return next(f for f in s.requests if f.name == name)
 
 
 @case("TC_EVCC_CMN_VTB_SDP_001", "Ev")
 def test_TC_EVCC_CMN_VTB_SDP_001(secc, dut, vgi_profile):
     """After plug-in the EV finds the SECC with a valid SDP request and opens a -20 session."""
     s = secc.next_session_or_finding(dut, vgi_profile)
-    assert s is not None, "no V2G session after plug-in"
-    _charged(s)
+    secc.check_outcome(s is not None, "V2G-NO-SESSION", "the EV started no V2G session after plug-in")
+    _charged(secc, s)
 
 
 @case("TC_EVCC_CMN_VTB_SupportedAppProtocol_001", "Ev", "DC")
 def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_001(secc, dut, vgi_profile):
     """The EV opens with supportedAppProtocolReq offering the -20 DC namespace, SchemaIDs and priorities distinct."""
     s = _plug(secc, dut, vgi_profile, "DC")
-    assert s.sap_code == "OK_SuccessfulNegotiation" and s.family == "iso-20", (s.sap_code, s.end_reason)
-    _charged(s)
+    _charged(secc, s)
+    secc.check_outcome(s.sap_code == "OK_SuccessfulNegotiation" and s.family == "iso-20", "V2G-SAP-OFFER",
+                       f"the fake SECC answered {s.sap_code} ({s.family}): the EV's supportedAppProtocolReq offers no "
+                       f"ISO 15118-20 DC namespace it supports")
 
 
 @case("TC_EVCC_CMN_VTB_SupportedAppProtocol_002", "Ev")
@@ -60,16 +63,18 @@ def test_TC_EVCC_CMN_VTB_SupportedAppProtocol_002(secc, dut, vgi_profile):
 def test_TC_EVCC_AC_VTB_SupportedAppProtocol_003(secc, dut, vgi_profile):
     """An AC session: the EV offers the -20 AC namespace and runs the AC messages in the AC grammar."""
     s = _plug(secc, dut, vgi_profile, "AC")
-    assert s.family == "iso-20" and "AC_ChargeLoopReq" in s.names(), (s.family, s.names())
-    _charged(s)
+    _charged(secc, s)
+    secc.check_outcome(s.family == "iso-20", "V2G-SAP-OFFER", f"the fake SECC answered {s.sap_code} ({s.family}): "
+                       f"the EV's supportedAppProtocolReq offers no ISO 15118-20 AC namespace it supports")
+    v.reached(s, "AC_ChargeLoopReq")
 
 
 @case("TC_EVCC_CMN_VTB_SessionSetup_001", "Ev")
 def test_TC_EVCC_CMN_VTB_SessionSetup_001(secc, dut, vgi_profile):
     """SessionSetup with SessionID 0 right after SAP; the assigned SessionID in every later header."""
     s = _plug(secc, dut, vgi_profile, "DC")
-    assert s.names()[:3] == ["supportedAppProtocolReq", "SessionSetupReq", "AuthorizationSetupReq"], s.names()[:4]
-    _charged(s)
+    _charged(secc, s)
+    v.ev_opens_with_session_setup(secc, s, "SessionSetupReq,AuthorizationSetupReq")
 
 
 @case("TC_EVCC_CMN_VTB_SessionSetup_004", "Ev")
@@ -83,9 +88,9 @@ def test_TC_EVCC_CMN_VTB_Authorization_001(secc, dut, vgi_profile):
     """AuthorizationSetup, then EIM Authorization; while the SECC answers Ongoing the EV repeats the request."""
     secc.evse.auth_rounds = 2
     s = _plug(secc, dut, vgi_profile, "AC")
-    assert s.names().count("AuthorizationReq") == 3, s.names()
-    _in_order(s, "AuthorizationSetupReq", "AuthorizationReq", "ServiceDiscoveryReq")
-    _charged(s)
+    _charged(secc, s)
+    v.repeated_while_ongoing(secc, s, "AuthorizationReq", 2, "ServiceDiscoveryReq")
+    v.in_order(secc, s, "AuthorizationSetupReq", "AuthorizationReq", "ServiceDiscoveryReq")
 
 
 @case("TC_EVCC_CMN_VTB_Authorization_003", "Ev")
@@ -98,16 +103,17 @@ def test_TC_EVCC_CMN_VTB_Authorization_003(secc, dut, vgi_profile):
 def test_TC_EVCC_CMN_VTB_ServiceDiscovery_001(secc, dut, vgi_profile):
     """ServiceDiscoveryReq with a valid V2GTP header (CommonMessages, 0x8002) and the session's SessionID."""
     s = _plug(secc, dut, vgi_profile, "DC")
-    assert "ServiceDiscoveryReq" in s.names(), s.names()
-    _charged(s)
+    _charged(secc, s)
+    v.reached(s, "ServiceDiscoveryReq")
 
 
 @case("TC_EVCC_CMN_VTB_ServiceSelection_001", "Ev")
 def test_TC_EVCC_CMN_VTB_ServiceSelection_001(secc, dut, vgi_profile):
     """ServiceDetail for the EV's energy service, then ServiceSelection of an offered parameter set (DC_BPT)."""
     s = _plug(secc, dut, vgi_profile, "DC_BPT")
-    _in_order(s, "ServiceDiscoveryReq", "ServiceDetailReq", "ServiceSelectionReq", "DC_ChargeParameterDiscoveryReq")
-    _charged(s)
+    _charged(secc, s)
+    v.in_order(secc, s, "ServiceDiscoveryReq", "ServiceDetailReq", "ServiceSelectionReq",
+               "DC_ChargeParameterDiscoveryReq")
 
 
 @case("TC_EVCC_CMN_VTB_ServiceSelection_002", "Ev")
@@ -120,16 +126,16 @@ def test_TC_EVCC_CMN_VTB_ServiceSelection_002(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_DC_ChargeParameterDiscovery_001(secc, dut, vgi_profile):
     """DC_ChargeParameterDiscoveryReq follows ServiceSelection with the EV's DC limits."""
     s = _plug(secc, dut, vgi_profile, "DC")
-    _in_order(s, "ServiceSelectionReq", "DC_ChargeParameterDiscoveryReq", "ScheduleExchangeReq")
-    _charged(s)
+    _charged(secc, s)
+    v.in_order(secc, s, "ServiceSelectionReq", "DC_ChargeParameterDiscoveryReq", "ScheduleExchangeReq")
 
 
 @case("TC_EVCC_AC_VTB_AC_ChargeParameterDiscovery_001", "Ev", "AC", "BPT")
 def test_TC_EVCC_AC_VTB_AC_ChargeParameterDiscovery_001(secc, dut, vgi_profile):
     """AC_BPT: AC_ChargeParameterDiscoveryReq follows ServiceSelection, with charge and discharge limits."""
     s = _plug(secc, dut, vgi_profile, "AC_BPT")
-    _in_order(s, "ServiceSelectionReq", "AC_ChargeParameterDiscoveryReq", "ScheduleExchangeReq")
-    _charged(s)
+    _charged(secc, s)
+    v.in_order(secc, s, "ServiceSelectionReq", "AC_ChargeParameterDiscoveryReq", "ScheduleExchangeReq")
 
 
 @case("TC_EVCC_CMN_VTB_ScheduleExchange_001", "Ev")
@@ -138,8 +144,8 @@ def test_TC_EVCC_CMN_VTB_ScheduleExchange_001(secc, dut, vgi_profile):
     schedule in PowerDelivery(Start)."""
     secc.evse.cpd_rounds = 2
     s = _plug(secc, dut, vgi_profile, "AC", "Scheduled")
-    assert s.names().count("ScheduleExchangeReq") == 3, s.names()
-    _charged(s)
+    _charged(secc, s)
+    v.repeated_while_ongoing(secc, s, "ScheduleExchangeReq", 2, "PowerDeliveryReq")
 
 
 @case("TC_EVCC_CMN_VTB_ScheduleExchange_004", "Ev")
@@ -153,8 +159,8 @@ def test_TC_EVCC_DC_VTB_DC_CableCheck_001(secc, dut, vgi_profile):
     """The EV repeats DC_CableCheckReq (DC grammar, 0x8004) while the SECC answers Ongoing, then pre-charges."""
     secc.evse.cable_check_rounds = 3
     s = _plug(secc, dut, vgi_profile, "DC")
-    assert s.names().count("DC_CableCheckReq") == 4, s.names()
-    _charged(s)
+    _charged(secc, s)
+    v.repeated_while_ongoing(secc, s, "DC_CableCheckReq", 3, "DC_PreChargeReq")
 
 
 @case("TC_EVCC_DC_VTB_DC_CableCheck_006", "Ev", "DC")
@@ -174,8 +180,8 @@ def test_TC_EVCC_DC_VTB_DC_PreCharge_001(secc, dut, vgi_profile):
     """The EV pre-charges until the SECC's voltage is near its battery's, then asks for power."""
     secc.evse.precharge_step_v = 100
     s = _plug(secc, dut, vgi_profile, "DC")
-    assert s.names().count("DC_PreChargeReq") >= 3, s.names()
-    _charged(s)
+    _charged(secc, s)
+    v.precharged(secc, s, "DC_PreChargeReq")
 
 
 @case("TC_EVCC_DC_VTB_DC_PreCharge_006", "Ev", "DC")
@@ -190,21 +196,28 @@ def test_TC_EVCC_DC_VTB_PowerDelivery_001(secc, dut, vgi_profile):
     """PowerDelivery(Start) opens the DC charge loop and PowerDelivery(Stop) closes it before welding detection. An
     EV may send PowerDelivery(Start) with EVProcessing Ongoing first and repeat it until it is Finished."""
     s = _plug(secc, dut, vgi_profile, "DC")
-    _charged(s)
+    _charged(secc, s)
     pd = [f.body["PowerDeliveryReq"] for f in s.requests if f.name == "PowerDeliveryReq"]
     starts = [b for b in pd if b.get("ChargeProgress") == "Start"]
     stops = [b for b in pd if b.get("ChargeProgress") == "Stop"]
-    assert starts and stops and all(b.get("EVProcessing") == "Ongoing" for b in starts[:-1]) \
-        and starts[-1].get("EVProcessing") != "Ongoing", [(b.get("ChargeProgress"), b.get("EVProcessing")) for b in pd]
+    if not starts:
+        raise Inconclusive(f"the phase under test was not reached: no PowerDeliveryReq(Start) ({s.names()[-6:]})")
+    secc.check_outcome(stops and all(b.get("EVProcessing") == "Ongoing" for b in starts[:-1])
+                       and starts[-1].get("EVProcessing") != "Ongoing", "V2G-SEQUENCE",
+                       f"PowerDeliveryReq (ChargeProgress, EVProcessing) "
+                       f"{[(b.get('ChargeProgress'), b.get('EVProcessing')) for b in pd]}: Start (repeated only while "
+                       f"Ongoing, the last one not Ongoing) before the charge loop and Stop after it were due")
 
 
 @case("TC_EVCC_DC_VTB_PowerDelivery_002", "Ev", "DC", "BPT")
 def test_TC_EVCC_DC_VTB_PowerDelivery_002(secc, dut, vgi_profile):
     """DC_BPT, Scheduled: PowerDelivery(Start) names the offered schedule tuple and a BPT channel."""
     s = _plug(secc, dut, vgi_profile, "DC_BPT", "Scheduled")
-    _charged(s)
-    start = next(f for f in s.requests if f.name == "PowerDeliveryReq")
-    assert start.body["PowerDeliveryReq"].get("BPT_ChannelSelection") in ("Charge", "Discharge"), start.body
+    _charged(secc, s)
+    start = _first(s, "PowerDeliveryReq")
+    channel = start.body["PowerDeliveryReq"].get("BPT_ChannelSelection")
+    secc.check(channel in ("Charge", "Discharge"), "V2G-EV-PARAMETERS", f"PowerDeliveryReq(Start) of a DC_BPT "
+               f"session names the BPT channel {channel!r}; Charge or Discharge was due", start)
 
 
 @case("TC_EVCC_DC_VTB_DC_ChargeLoop_001", "Ev", "DC")
@@ -212,16 +225,16 @@ def test_TC_EVCC_DC_VTB_DC_ChargeLoop_001(secc, dut, vgi_profile):
     """Dynamic DC charge loop: each request within 0.5 s of the last response (the SECC's charge-loop sequence
     timeout), to the end of the session."""
     s = _plug(secc, dut, vgi_profile, "DC", "Dynamic")
-    assert s.names().count("DC_ChargeLoopReq") >= 3, s.names()
-    _charged(s)
+    _charged(secc, s)
+    v.reached(s, "DC_ChargeLoopReq", 3, "a charge loop of 3 DC_ChargeLoopReq")
 
 
 @case("TC_EVCC_DC_VTB_DC_ChargeLoop_002", "Ev", "DC")
 def test_TC_EVCC_DC_VTB_DC_ChargeLoop_002(secc, dut, vgi_profile):
     """Scheduled DC charge loop: the EV's target current stays within its own maximum current."""
     s = _plug(secc, dut, vgi_profile, "DC", "Scheduled")
-    assert s.names().count("DC_ChargeLoopReq") >= 3, s.names()
-    _charged(s)
+    _charged(secc, s)
+    v.reached(s, "DC_ChargeLoopReq", 3, "a charge loop of 3 DC_ChargeLoopReq")
 
 
 @case("TC_EVCC_DC_VTB_DC_ChargeLoop_003", "Ev", "DC")
@@ -240,17 +253,21 @@ def test_TC_EVCC_DC_VTB_DC_ChargeLoop_005(secc, dut, vgi_profile):
 def test_TC_EVCC_AC_VTB_AC_ChargeLoop_001(secc, dut, vgi_profile):
     """Dynamic AC charge loop, sequence-correct to PowerDelivery(Stop) and SessionStop (no welding detection)."""
     s = _plug(secc, dut, vgi_profile, "AC", "Dynamic")
-    assert s.names().count("AC_ChargeLoopReq") >= 3 and "DC_WeldingDetectionReq" not in s.names(), s.names()
-    _charged(s)
+    _charged(secc, s)
+    v.reached(s, "AC_ChargeLoopReq", 3, "a charge loop of 3 AC_ChargeLoopReq")
+    secc.check_outcome("DC_WeldingDetectionReq" not in s.names(), "V2G-SEQUENCE", "the EV sent "
+                       "DC_WeldingDetectionReq in an AC session")
 
 
 @case("TC_EVCC_AC_VTB_AC_ChargeLoop_002", "Ev", "AC", "BPT")
 def test_TC_EVCC_AC_VTB_AC_ChargeLoop_002(secc, dut, vgi_profile):
     """AC_BPT, Scheduled charge loop: each request in time, in the BPT Scheduled control mode."""
     s = _plug(secc, dut, vgi_profile, "AC_BPT", "Scheduled")
-    _charged(s)
-    loop = next(f for f in s.requests if f.name == "AC_ChargeLoopReq")
-    assert "BPT_Scheduled_AC_CLReqControlMode" in loop.body["AC_ChargeLoopReq"], loop.body
+    _charged(secc, s)
+    loop = _first(s, "AC_ChargeLoopReq")
+    secc.check("BPT_Scheduled_AC_CLReqControlMode" in loop.body["AC_ChargeLoopReq"], "V2G-EV-PARAMETERS",
+               f"AC_ChargeLoopReq of an AC_BPT Scheduled session carries {sorted(loop.body['AC_ChargeLoopReq'])}; "
+               f"BPT_Scheduled_AC_CLReqControlMode was due", loop)
 
 
 @case("TC_EVCC_AC_VTB_AC_ChargeLoop_005", "Ev", "AC")
@@ -263,13 +280,13 @@ def test_TC_EVCC_AC_VTB_AC_ChargeLoop_005(secc, dut, vgi_profile):
 def test_TC_EVCC_DC_VTB_DC_WeldingDetection_001(secc, dut, vgi_profile):
     """After PowerDelivery(Stop) the EV runs DC_WeldingDetection, then SessionStop."""
     s = _plug(secc, dut, vgi_profile, "DC")
-    _in_order(s, "DC_WeldingDetectionReq", "SessionStopReq")
-    _charged(s)
+    _charged(secc, s)
+    v.in_order(secc, s, "DC_WeldingDetectionReq", "SessionStopReq")
 
 
 @case("TC_EVCC_CMN_VTB_SessionStop_001", "Ev")
 def test_TC_EVCC_CMN_VTB_SessionStop_001(secc, dut, vgi_profile):
     """The session ends with SessionStopReq, and the EV closes the connection after SessionStopRes."""
     s = _plug(secc, dut, vgi_profile, "DC_BPT", "Dynamic")
-    _charged(s)
-    assert_ev_closed_after_stop(secc, s)
+    _charged(secc, s)
+    v.ev_closed_after_stop(secc, s)

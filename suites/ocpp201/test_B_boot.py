@@ -7,6 +7,7 @@ import pytest
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 from vgitest.trace import Direction
+from vgitest.verdict import HarnessError
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
 
@@ -27,7 +28,7 @@ def _settled(station, profile) -> None:
 def _boot_answered(station, boot, t):
     answer = s.answer_to(station, boot, t.wait)
     if answer is None:
-        pytest.fail("the fake CSMS did not answer the BootNotification (harness problem)")
+        raise HarnessError("the fake CSMS did not answer the BootNotification")
     return answer
 
 

@@ -1,14 +1,15 @@
 """ISO 15118-3 SLAC, EV under test: the harness is the EVSE (fake SLAC EVSE). Ids follow ISO 15118-5's TC_EVCC_*
 naming; the purposes are vgitest's own words. Every case plugs the EV in and runs one whole matching session;
-the fake EVSE judges each frame of the EV against the SLAC sequence and timers, and the case asserts what it
-provoked."""
+the fake EVSE judges each frame of the EV against the SLAC sequence and timers, and the case checks what it
+provoked with the fake's rules (``slac_evse.check`` / ``check_outcome``)."""
 
 from __future__ import annotations
 
 from itertools import pairwise
 
 from vgitest.slac.frames import MATCH_REQ_MVF_LENGTH
-from vgitest.slac.suite import PROTOCOL, assert_matched, case, is_broadcast, ms, padded
+from vgitest.slac.suite import PROTOCOL, case, is_broadcast, matched, ms, padded
+from vgitest.verdict import Inconclusive
 
 pytestmark = PROTOCOL
 
@@ -19,13 +20,18 @@ def test_TC_EVCC_CMN_VTB_CmSlacParm_001(slac_evse):
     (CM_START_ATTEN_CHAR.IND) within TT_match_sequence."""
     s = slac_evse.match()
     reqs = s.of("CM_SLAC_PARM_REQ", "dut")
-    assert reqs, f"no CM_SLAC_PARM.REQ: {s.describe()}"
-    assert is_broadcast(reqs[0]), "CM_SLAC_PARM.REQ is not broadcast"
-    assert len(reqs) == 1, f"{len(reqs)} CM_SLAC_PARM.REQ although the first was answered"
+    slac_evse.check_outcome(reqs, "SLAC-NO-PARM-REQ", f"the EV sent no CM_SLAC_PARM.REQ after plug-in: {s.describe()}")
+    slac_evse.check(is_broadcast(reqs[0]), "SLAC-ADDRESSING", f"CM_SLAC_PARM.REQ goes to "
+                    f"{reqs[0].frame.raw[0:6].hex(':')}, not to the broadcast address", reqs[0].frame)
+    slac_evse.check_outcome(len(reqs) == 1, "SLAC-PARM-RETRY", f"{len(reqs)} CM_SLAC_PARM.REQ although the first "
+                            f"was answered", reqs[-1].frame)
     cnf, start = s.first("CM_SLAC_PARM_CNF", "harness"), s.first("CM_START_ATTEN_CHAR_IND", "dut")
-    assert start is not None, f"no CM_START_ATTEN_CHAR.IND: {s.describe()}"
-    assert ms(cnf, start) <= slac_evse.timers.match_sequence * 1000, f"sounding began {ms(cnf, start):.0f} ms late"
-    assert_matched(s)
+    slac_evse.check_outcome(start is not None, "SLAC-SEQUENCE-TIMEOUT", f"no CM_START_ATTEN_CHAR.IND after "
+                            f"CM_SLAC_PARM.CNF: {s.describe()}")
+    slac_evse.check_outcome(ms(cnf, start) <= slac_evse.timers.match_sequence * 1000, "SLAC-SEQUENCE-TIMEOUT",
+                            f"the sounding began {ms(cnf, start):.0f} ms after CM_SLAC_PARM.CNF (TT_match_sequence "
+                            f"{slac_evse.timers.match_sequence * 1000:.0f} ms)", start.frame)
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_CmSlacParm_002", "Ev")
@@ -34,10 +40,14 @@ def test_TC_EVCC_CMN_VTB_CmSlacParm_002(slac_evse):
     C_EV_match_retry times) with the same RunID, and matches on the answer to the repeat."""
     s = slac_evse.match(drop_first=["CM_SLAC_PARM_REQ"])
     reqs = s.of("CM_SLAC_PARM_REQ", "dut")
-    assert len(reqs) >= 2, f"the EV did not repeat CM_SLAC_PARM.REQ: {s.describe()}"
-    assert len(reqs) <= 1 + slac_evse.timers.match_retry, f"{len(reqs)} CM_SLAC_PARM.REQ"
-    assert len({r.mme.run_id for r in reqs}) == 1, "the repeat carries another RunID"
-    assert_matched(s)
+    slac_evse.check_outcome(len(reqs) >= 2, "SLAC-PARM-RETRY", f"the EV did not repeat its unanswered "
+                            f"CM_SLAC_PARM.REQ: {s.describe()}")
+    slac_evse.check_outcome(len(reqs) <= 1 + slac_evse.timers.match_retry, "SLAC-PARM-RETRY", f"{len(reqs)} "
+                            f"CM_SLAC_PARM.REQ; at most {1 + slac_evse.timers.match_retry} (C_EV_match_retry)",
+                            reqs[-1].frame)
+    slac_evse.check_outcome(len({r.mme.run_id for r in reqs}) == 1, "SLAC-RUN-ID", "the repeated CM_SLAC_PARM.REQ "
+                            "carries another RunID than the first", reqs[1].frame)
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_CmSlacParm_003", "Ev")
@@ -45,11 +55,14 @@ def test_TC_EVCC_CMN_VTB_CmSlacParm_003(slac_evse):
     """Every frame the EV sends is a well-formed SLAC MME with allowed field values, padded to 60 bytes."""
     s = slac_evse.match()
     mine = [m for m in s.messages if m.sender == "dut"]
-    assert mine, f"the EV sent nothing: {s.describe()}"
-    assert all(m.slac is not None for m in mine), "a frame of the EV does not decode"
-    short = [m.frame.kind for m in mine if not padded(m)]
-    assert not short, f"frames shorter than 60 bytes: {short}"
-    assert_matched(s)
+    slac_evse.check_outcome(mine, "SLAC-NO-PARM-REQ", f"the EV sent nothing after plug-in: {s.describe()}")
+    bad = [m for m in mine if m.slac is None]
+    slac_evse.check_outcome(not bad, "SLAC-FRAME-DECODE", f"{len(bad)} frame(s) of the EV do not decode as SLAC "
+                            "MMEs", bad[0].frame if bad else None)
+    short = [m for m in mine if not padded(m)]
+    slac_evse.check_outcome(not short, "SLAC-FRAME-PADDING", f"frames shorter than 60 bytes: "
+                            f"{[m.frame.kind for m in short]}", short[0].frame if short else None)
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_AttenuationCharacterization_001", "Ev")
@@ -59,11 +72,18 @@ def test_TC_EVCC_CMN_VTB_AttenuationCharacterization_001(slac_evse):
     s = slac_evse.match()
     cnf = s.first("CM_SLAC_PARM_CNF", "harness")
     starts, sounds = s.of("CM_START_ATTEN_CHAR_IND", "dut"), s.of("CM_MNBC_SOUND_IND", "dut")
-    assert len(starts) == slac_evse.timers.start_atten_inds, f"{len(starts)} CM_START_ATTEN_CHAR.IND"
-    assert len(sounds) == cnf.mme.num_sounds, f"{len(sounds)} CM_MNBC_SOUND.IND, {cnf.mme.num_sounds} asked for"
-    assert [m.mme.count for m in sounds][-1] == 0
-    assert all(m.mme.run_id == cnf.mme.run_id for m in starts + sounds)
-    assert_matched(s)
+    want = slac_evse.timers.start_atten_inds
+    slac_evse.check_outcome(len(starts) == want, "SLAC-START-ATTEN-COUNT", f"{len(starts)} CM_START_ATTEN_CHAR.IND; "
+                            f"{want} were due (C_EV_start_atten_char_inds)")
+    slac_evse.check_outcome(len(sounds) == cnf.mme.num_sounds, "SLAC-SOUND-COUNT", f"{len(sounds)} "
+                            f"CM_MNBC_SOUND.IND; CM_SLAC_PARM.CNF asked for {cnf.mme.num_sounds}")
+    counts = [m.mme.count for m in sounds]
+    slac_evse.check_outcome(counts[-1] == 0, "SLAC-SOUND-COUNTER", f"the CM_MNBC_SOUND.IND counter ends at "
+                            f"{counts[-1]} ({counts}); it must count down to 0", sounds[-1].frame)
+    other = [m for m in starts + sounds if m.mme.run_id != cnf.mme.run_id]
+    slac_evse.check_outcome(not other, "SLAC-RUN-ID", f"{len(other)} sounding message(s) carry another RunID than "
+                            "the session's", other[0].frame if other else None)
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_AttenuationCharacterization_002", "Ev")
@@ -72,12 +92,16 @@ def test_TC_EVCC_CMN_VTB_AttenuationCharacterization_002(slac_evse):
     TP_EV_batch_msg_interval (20 ms to 50 ms, within the capture tolerance)."""
     s = slac_evse.match()
     batch = s.of("CM_START_ATTEN_CHAR_IND", "dut") + s.of("CM_MNBC_SOUND_IND", "dut")
-    assert len(batch) >= 2, f"no sounding: {s.describe()}"
+    if len(batch) < 2:
+        raise Inconclusive(f"the phase under test was not reached: no sounding whose intervals could be measured "
+                           f"({s.describe()})")
     t = slac_evse.timers
     gaps = [ms(a, b) for a, b in pairwise(sorted(batch, key=lambda m: m.frame.t_ns))]
     lo, hi = (t.batch_min - t.batch_tolerance) * 1000, (t.batch_max + t.batch_tolerance) * 1000
-    assert all(lo <= g <= hi for g in gaps), f"intervals {min(gaps):.1f}-{max(gaps):.1f} ms outside {lo:.0f}-{hi:.0f}"
-    assert_matched(s)
+    slac_evse.check_outcome(all(lo <= g <= hi for g in gaps), "SLAC-BATCH-INTERVAL", f"sounding intervals "
+                            f"{min(gaps):.1f}-{max(gaps):.1f} ms, outside {lo:.0f}-{hi:.0f} ms "
+                            f"(TP_EV_batch_msg_interval with its tolerance)")
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_AttenuationCharacterization_003", "Ev")
@@ -86,11 +110,19 @@ def test_TC_EVCC_CMN_VTB_AttenuationCharacterization_003(slac_evse):
     TT_match_response."""
     s = slac_evse.match()
     ind, rsp = s.first("CM_ATTEN_CHAR_IND", "harness"), s.first("CM_ATTEN_CHAR_RSP", "dut")
-    assert rsp is not None, f"no CM_ATTEN_CHAR.RSP: {s.describe()}"
-    assert ms(ind, rsp) <= slac_evse.timers.match_response * 1000, f"CM_ATTEN_CHAR.RSP after {ms(ind, rsp):.0f} ms"
-    assert rsp.mme.run_id == ind.mme.run_id and rsp.mme.source_address == rsp.frame.raw[6:12]
-    assert rsp.mme.result == 0
-    assert_matched(s)
+    slac_evse.check_outcome(rsp is not None, "SLAC-RESPONSE-MISSING", f"no CM_ATTEN_CHAR.RSP to CM_ATTEN_CHAR.IND: "
+                            f"{s.describe()}")
+    slac_evse.check_outcome(ms(ind, rsp) <= slac_evse.timers.match_response * 1000, "SLAC-RESPONSE-TIME",
+                            f"CM_ATTEN_CHAR.RSP came {ms(ind, rsp):.0f} ms after CM_ATTEN_CHAR.IND (TT_match_response "
+                            f"{slac_evse.timers.match_response * 1000:.0f} ms)", rsp.frame)
+    slac_evse.check_outcome(rsp.mme.run_id == ind.mme.run_id, "SLAC-RUN-ID", f"CM_ATTEN_CHAR.RSP carries RunID "
+                            f"{rsp.mme.run_id.hex()}, the session's is {ind.mme.run_id.hex()}", rsp.frame)
+    slac_evse.check(rsp.mme.source_address == rsp.frame.raw[6:12], "SLAC-FRAME-FIELD", f"CM_ATTEN_CHAR.RSP names "
+                    f"source address {rsp.mme.source_address.hex(':')}, not the EV's MAC "
+                    f"{rsp.frame.raw[6:12].hex(':')}", rsp.frame)
+    slac_evse.check(rsp.mme.result == 0, "SLAC-FRAME-FIELD", f"CM_ATTEN_CHAR.RSP Result {rsp.mme.result}; 0 was due",
+                    rsp.frame)
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_CmSlacMatch_001", "Ev")
@@ -99,12 +131,21 @@ def test_TC_EVCC_CMN_VTB_CmSlacMatch_001(slac_evse):
     both MAC addresses and MVFLength 0x3E, and takes the NID/NMK of the CNF."""
     s = slac_evse.match()
     rsp, req = s.first("CM_ATTEN_CHAR_RSP", "dut"), s.first("CM_SLAC_MATCH_REQ", "dut")
-    assert req is not None, f"no CM_SLAC_MATCH.REQ: {s.describe()}"
-    assert ms(rsp, req) <= slac_evse.timers.match_sequence * 1000, f"CM_SLAC_MATCH.REQ {ms(rsp, req):.0f} ms late"
+    slac_evse.check_outcome(req is not None, "SLAC-SEQUENCE-TIMEOUT", f"no CM_SLAC_MATCH.REQ after "
+                            f"CM_ATTEN_CHAR.RSP: {s.describe()}")
+    slac_evse.check_outcome(ms(rsp, req) <= slac_evse.timers.match_sequence * 1000, "SLAC-SEQUENCE-TIMEOUT",
+                            f"CM_SLAC_MATCH.REQ came {ms(rsp, req):.0f} ms after CM_ATTEN_CHAR.RSP (TT_match_sequence "
+                            f"{slac_evse.timers.match_sequence * 1000:.0f} ms)", req.frame)
     q = req.mme
-    assert q.evse_mac == req.frame.raw[0:6] and q.pev_mac == req.frame.raw[6:12] and not is_broadcast(req)
-    assert q.mvf_length == MATCH_REQ_MVF_LENGTH, f"MVFLength {q.mvf_length:#x}"
-    assert_matched(s)
+    slac_evse.check_outcome(q.evse_mac == req.frame.raw[0:6] and q.pev_mac == req.frame.raw[6:12],
+                            "SLAC-MATCH-CONTENT", f"CM_SLAC_MATCH.REQ names EVSE MAC {q.evse_mac.hex(':')} and PEV "
+                            f"MAC {q.pev_mac.hex(':')}; the frame goes from {req.frame.raw[6:12].hex(':')} to "
+                            f"{req.frame.raw[0:6].hex(':')}", req.frame)
+    slac_evse.check(not is_broadcast(req), "SLAC-ADDRESSING", "CM_SLAC_MATCH.REQ is broadcast; it goes to the "
+                    "EVSE's MAC", req.frame)
+    slac_evse.check_outcome(q.mvf_length == MATCH_REQ_MVF_LENGTH, "SLAC-FRAME-FIELD", f"CM_SLAC_MATCH.REQ MVFLength "
+                            f"{q.mvf_length:#x}; {MATCH_REQ_MVF_LENGTH:#x} was due", req.frame)
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_CmSlacMatch_002", "Ev")
@@ -112,10 +153,12 @@ def test_TC_EVCC_CMN_VTB_CmSlacMatch_002(slac_evse):
     """Every message of the EV's matching session carries the RunID of its first CM_SLAC_PARM.REQ."""
     s = slac_evse.match()
     mine = [m for m in s.messages if m.sender == "dut" and m.mme is not None and hasattr(m.mme, "run_id")]
-    assert mine, f"the EV sent nothing: {s.describe()}"
-    run_ids = {m.frame.kind: m.mme.run_id.hex() for m in mine if m.mme.run_id != mine[0].mme.run_id}
-    assert not run_ids, f"messages with another RunID: {run_ids}"
-    assert_matched(s)
+    slac_evse.check_outcome(mine, "SLAC-NO-PARM-REQ", f"the EV sent nothing after plug-in: {s.describe()}")
+    other = [m for m in mine if m.mme.run_id != mine[0].mme.run_id]
+    slac_evse.check_outcome(not other, "SLAC-RUN-ID", f"messages with another RunID than the first CM_SLAC_PARM.REQ "
+                            f"({mine[0].mme.run_id.hex()}): {({m.frame.kind: m.mme.run_id.hex() for m in other})}",
+                            other[0].frame if other else None)
+    matched(slac_evse, s)
 
 
 @case("TC_EVCC_CMN_VTB_CmSlacMatch_003", "Ev")
@@ -124,7 +167,12 @@ def test_TC_EVCC_CMN_VTB_CmSlacMatch_003(slac_evse):
     content and matches on the answer to the repeat."""
     s = slac_evse.match(drop_first=["CM_SLAC_MATCH_REQ"])
     reqs = s.of("CM_SLAC_MATCH_REQ", "dut")
-    assert len(reqs) >= 2, f"the EV did not repeat CM_SLAC_MATCH.REQ: {s.describe()}"
-    assert ms(reqs[0], reqs[1]) >= slac_evse.timers.match_response * 1000 * 0.9, "repeated before TT_match_response"
-    assert reqs[1].mme.run_id == reqs[0].mme.run_id
-    assert_matched(s)
+    slac_evse.check_outcome(len(reqs) >= 2, "SLAC-RETRY", f"the EV did not send its unanswered CM_SLAC_MATCH.REQ "
+                            f"again: {s.describe()}")
+    gap = ms(reqs[0], reqs[1])
+    slac_evse.check_outcome(gap >= slac_evse.timers.match_response * 1000 * 0.9, "SLAC-RETRY", f"CM_SLAC_MATCH.REQ "
+                            f"repeated {gap:.0f} ms after the first, before TT_match_response "
+                            f"({slac_evse.timers.match_response * 1000:.0f} ms, less 10 %)", reqs[1].frame)
+    slac_evse.check_outcome(reqs[1].mme.run_id == reqs[0].mme.run_id, "SLAC-RUN-ID", "the repeated "
+                            "CM_SLAC_MATCH.REQ carries another RunID than the first", reqs[1].frame)
+    matched(slac_evse, s)

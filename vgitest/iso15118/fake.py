@@ -14,13 +14,20 @@ import ssl
 from typing import Any
 
 from ..loop import BackgroundLoop
+from ..session import Verdicts
 from ..trace import Trace
-from ..verdict import Inconclusive
+from ..verdict import HarnessError, Inconclusive
 from .evcc import EvccClient, EvccSession
 from .params import EvParams, EvseParams
 from .script import Action, Script
 from .secc import DYNAMIC_PORTS, SeccServer, SeccSession
 from .timers import Timers
+
+
+def _started(ok: bool, what: str) -> None:
+    """A fake used before start() (or after stop()) is a fault of the harness (ERROR), never the device's FAIL."""
+    if not ok:
+        raise HarnessError(f"the {what} is not running (used before start() or after stop())")
 
 
 def settle_heap(families: tuple[str, ...]) -> None:
@@ -43,8 +50,9 @@ def settle_heap(families: tuple[str, ...]) -> None:
     gc.freeze()
 
 
-class FakeSecc:
-    """SDP responder + V2GTP server that tests an EV."""
+class FakeSecc(Verdicts):
+    """SDP responder + V2GTP server that tests an EV. A case judges its purpose with ``secc.check(cond, RULE,
+    message, frame)`` (:class:`~vgitest.session.Verdicts`)."""
 
     def __init__(self, *, host: str = "::1", port: int = 0, sdp_host: str = "::", sdp_port: int = 0,
                  families: tuple[str, ...] = ("iso-20", "iso-2", "din"), evse: EvseParams | None = None,
@@ -63,6 +71,10 @@ class FakeSecc:
         self.pnc: Any = None  # Plug & Charge (pnc.SeccPnc), set before start
         self.pki: Any = None  # the run's generated V2G test PKI, if any (tests swap the SECC certificate)
         self.keylog: Any = None  # the run's TLS key log file
+
+    @property
+    def _trace(self) -> Trace:  # type: ignore[override]
+        return self.trace
 
     def start(self) -> "FakeSecc":
         settle_heap(self._cfg["families"])  # type: ignore[arg-type]
@@ -84,7 +96,7 @@ class FakeSecc:
     @property
     def url(self) -> str:
         """Where an EV finds it: the SDP port (the EV multicasts there) and the TCP port it announces."""
-        assert self.server is not None
+        _started(self.server is not None, "fake SECC")
         return f"sdp://[::1]:{self.server.sdp_port}"
 
     @property
@@ -93,7 +105,7 @@ class FakeSecc:
 
     @property
     def evse(self) -> EvseParams:
-        assert self.server is not None
+        _started(self.server is not None, "fake SECC")
         return self.server.evse
 
     def reset_for_test(self) -> None:
@@ -113,7 +125,7 @@ class FakeSecc:
     def notify(self, notification: str) -> None:
         """The fake EVSE puts ``notification`` (StopCharging, ReNegotiation) into its status in the next session
         (DIN/ISO-2), until the EV acts on it."""
-        assert self.server is not None
+        _started(self.server is not None, "fake SECC")
         self.server.evse_hook = lambda logic: setattr(logic, "notification", notification)
 
     def answer(self, match: str, **kwargs: Any) -> Action:
@@ -122,7 +134,7 @@ class FakeSecc:
 
     def next_session(self, timeout: float) -> SeccSession:
         """The next session an EV ran (waits until it ended; Inconclusive when none started in time)."""
-        assert self.server is not None and self.loop is not None
+        _started(self.server is not None and self.loop is not None, "fake SECC")
         server = self.server
 
         async def wait() -> SeccSession | None:
@@ -149,14 +161,13 @@ class FakeSecc:
 
     def next_session_or_finding(self, dut: Any, profile: Any) -> SeccSession | None:
         """Plug in and wait for a session; none within the PIXIT session_wait is a finding (V2G-NO-SESSION)."""
-        from ..findings import Finding
         from .suite import plug_mode
         dut.perform("plug_in", mode=plug_mode(profile))
         wait = float(profile.param("session_wait", 60))
         try:
             return self.next_session(wait)
         except Inconclusive:
-            self.trace.add_finding(Finding.of("V2G-NO-SESSION", f"no V2G session within {wait:.0f} s of plug-in"))
+            self.record("V2G-NO-SESSION", f"no V2G session within {wait:.0f} s of plug-in")
             return None
 
 
@@ -174,8 +185,9 @@ def port_range_of(value: Any) -> tuple[int, int]:
     return lo, hi
 
 
-class FakeEvcc:
-    """SDP client + V2GTP client that tests an EVSE."""
+class FakeEvcc(Verdicts):
+    """SDP client + V2GTP client that tests an EVSE. A case judges its purpose with ``evcc.check(cond, RULE,
+    message, frame)`` (:class:`~vgitest.session.Verdicts`)."""
 
     def __init__(self, *, sdp_target: str = "::1", sdp_port: int = 15118, offers: tuple[str, ...] = ("iso-2",),
                  mode: str = "DC", ev: EvParams | None = None, ssl_context: ssl.SSLContext | None = None,
@@ -192,6 +204,10 @@ class FakeEvcc:
         self.client: EvccClient | None = None
         self.pnc: Any = None  # Plug & Charge (pnc.EvPnc), set before start
         self.tls_required = False  # the EVSE declares TLS (PICS Tls)
+
+    @property
+    def _trace(self) -> Trace:  # type: ignore[override]
+        return self.trace
 
     def start(self) -> "FakeEvcc":
         settle_heap(self.offers)
@@ -229,7 +245,7 @@ class FakeEvcc:
     def renegotiate(self) -> None:
         """ISO 15118-2: the fake EV asks to renegotiate at its next charge-loop answer (PowerDelivery Renegotiate,
         then ChargeParameterDiscovery again)."""
-        assert self.client is not None
+        _started(self.client is not None, "fake EVCC")
         self.client.ev_hook = lambda logic: setattr(logic, "renegotiate", True)
 
     def send(self, match: str, **kwargs: Any) -> Action:
@@ -242,7 +258,7 @@ class FakeEvcc:
                **ev: Any) -> EvccSession:
         """Run one whole session against the EVSE and return what happened (bounded by ``deadline_s``).
         ``control_mode`` ("Scheduled" or "Dynamic", ISO 15118-20) is the one the fake EV asks for."""
-        assert self.client is not None and self.loop is not None
+        _started(self.client is not None and self.loop is not None, "fake EVCC")
         c = self.client
         if offers is not None:
             c.offers = offers

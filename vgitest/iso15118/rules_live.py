@@ -101,3 +101,9 @@ RULES.add("V2G-EVSE-NOTIFICATION", "fail", "The EV acts on an EVSENotification (
           "NotificationMaxDelay: it leaves the charge loop with PowerDelivery", "EVSENotification and "
           "NotificationMaxDelay in DC_EVSEStatus / AC_EVSEStatus (ISO 15118-2, DIN SPEC 70121)", protocol=P,
           versions=(DIN, ISO2))
+RULES.add("V2G-RESPONSE-CONTENT", "fail", "A response carries what the request and the case's energy transfer or "
+          "control mode call for: the parameter branch of that mode, the payment option, service or control mode "
+          "offered, a present voltage, EVSEProcessing Finished when nothing is pending",
+          "response message definitions of ISO 15118-2, ISO 15118-20 and DIN SPEC 70121 (ServiceDiscoveryRes, "
+          "AuthorizationSetupRes, ChargeParameterDiscoveryRes, ScheduleExchangeRes, charge-loop and "
+          "WeldingDetection responses)", protocol=P, versions=FAMILIES)

@@ -34,7 +34,9 @@ from typing import Any
 
 from ..findings import Finding
 from ..loop import BackgroundLoop
+from ..session import Verdicts
 from ..trace import Direction, Trace
+from ..verdict import HarnessError
 from ..trace import Frame as TraceFrame
 from . import netns
 from .checks import _label, check
@@ -154,7 +156,10 @@ class SlacSession:
                 + " ".join(f"{'>' if m.sender == 'dut' else '<'}{m.frame.kind}" for m in self.messages))
 
 
-class _FakeSlac:
+class _FakeSlac(Verdicts):
+    """What both fake SLAC peers share. A case judges its purpose with ``slac_evse.check(cond, RULE, message,
+    m.frame)`` (:class:`~vgitest.session.Verdicts`), on the trace frame of the message that shows it."""
+
     harness_role = ""
     dut_side = ""
 
@@ -176,6 +181,10 @@ class _FakeSlac:
         self.dut: Any = None  # the DUT adapter: match() plugs the device in (and out) through it
         self.dut_recording: Callable[[], list[Record] | None] | None = None  # the device's own frames, if it can tell
         self.session_count = 0  # matchings so far ("sessions" is what the plugin reads as a mapping of sessions)
+
+    @property
+    def _trace(self) -> Trace:  # type: ignore[override]
+        return self.trace
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self) -> "_FakeSlac":
@@ -219,7 +228,8 @@ class _FakeSlac:
     def _require(self) -> None:
         if self.unavailable:
             raise RuntimeError(self.unavailable)
-        assert self.loop is not None, "fake SLAC peer not started"
+        if self.loop is None:  # a fault of the harness (ERROR), never the device's FAIL
+            raise HarnessError("the fake SLAC peer is not running (used before start() or after stop())")
 
     def _perform(self, action: str) -> None:
         if self.dut is not None and (not hasattr(self.dut, "supports") or self.dut.supports(action)):

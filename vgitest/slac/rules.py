@@ -51,5 +51,11 @@ RULES.add("SLAC-MATCH-CONTENT", "fail", "CM_SLAC_MATCH.REQ/CNF name the EV and E
           SEQ, protocol=P, versions=V)
 RULES.add("SLAC-SET-KEY", "fail", "The EVSE's modem holds the NID/NMK that CM_SLAC_MATCH.CNF hands out "
           "(CM_SET_KEY.REQ)", SEQ, protocol=P, versions=V)
+RULES.add("SLAC-ADDRESSING", "fail", "Each message goes to the address the sequence calls for: CM_SLAC_PARM.REQ "
+          "broadcast, the EVSE's answers to the EV's MAC with the EV as forwarding station, CM_SLAC_MATCH.REQ "
+          "unicast to the EVSE", SEQ, protocol=P, versions=V)
+RULES.add("SLAC-RETRY", "fail", "An unanswered CM_SLAC_MATCH.REQ (EV) or CM_ATTEN_CHAR.IND (EVSE) is sent again, "
+          "no sooner than TT_match_response after the first", f"{TIMERS} (TT_match_response, C_EV_match_retry)",
+          protocol=P, versions=V)
 
 ALL_RULE_IDS = tuple(r.id for r in RULES.for_protocol(P))
