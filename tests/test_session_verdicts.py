@@ -12,7 +12,7 @@ from vgitest.iso15118.fake import FakeEvcc, FakeSecc
 from vgitest.session import Verdicts
 from vgitest.slac.fake import FakeSlacEv, FakeSlacEvse
 from vgitest.trace import Direction, Frame, Trace
-from vgitest.verdict import HarnessError, NonConformance
+from vgitest.verdict import Concluded, HarnessError, NonConformance
 
 
 class Engine(Judging):
@@ -82,9 +82,25 @@ def test_a_finding_of_the_same_rule_is_not_recorded_twice() -> None:
     fake = FakeEvcc()
     vcase.begin(vcase.Window(fake.trace, (0, 0), body_start=(0, 0)))
     try:
+        fake.record("V2G-NO-RESPONSE", "no answer (judged on the way)")
+        with pytest.raises(NonConformance, match=r"^\[V2G-NO-RESPONSE\] no answer at all"):
+            fake.check_outcome(False, "V2G-NO-RESPONSE", "no answer at all")
+        assert [f.rule_id for f in fake.trace.findings] == ["V2G-NO-RESPONSE"]
+    finally:
+        vcase.begin(None)
+
+
+def test_an_outcome_explained_by_a_broken_should_stops_the_body_without_failing_it() -> None:
+    """Only a SHOULD broke (severity warn): the body stops (Concluded) and the case is judged on that finding,
+    NON_STRICT; the plugin side is tests/plugin/test_should_stop.py."""
+    fake = FakeEvcc()
+    vcase.begin(vcase.Window(fake.trace, (0, 0), body_start=(0, 0)))
+    try:
         fake.record("V2G-EVCC-MSG-TIMEOUT", "late (judged on the way)")
-        with pytest.raises(NonConformance, match=r"^\[V2G-EVCC-MSG-TIMEOUT\] too late"):
+        with pytest.raises(Concluded, match=r"^\[V2G-EVCC-MSG-TIMEOUT\] too late"):
             fake.check_outcome(False, "V2G-EVCC-MSG-TIMEOUT", "too late")
+        with pytest.raises(Concluded):  # a SHOULD of its own, with nothing before it: the same
+            FakeSecc().check_outcome(False, "V2G-EVCC-MSG-TIMEOUT", "too late")
         assert [f.rule_id for f in fake.trace.findings] == ["V2G-EVCC-MSG-TIMEOUT"]
     finally:
         vcase.begin(None)

@@ -17,7 +17,7 @@ from . import casejudge, options, peer
 from .fixturekit import RECORD, RUN, open_window
 from .run import VgiRun
 from .stopping import StopSignals, exit_code
-from .verdict import HarnessError, Inconclusive, NonConformance, Verdict
+from .verdict import Concluded, HarnessError, Inconclusive, NonConformance, Verdict
 
 STOP = pytest.StashKey[StopSignals]()
 CURRENT = pytest.StashKey[pytest.Item]()  # the case running now
@@ -182,6 +182,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         casejudge.begin_body(run, rec)
     try:
         result = yield
+    except Concluded:  # the body stopped on the SHOULDs it found: judged on those findings below
+        result = None
     except BaseException:
         if rec is not None:
             casejudge.evaluate(run, rec)

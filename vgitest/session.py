@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from . import case as vcase
 from .findings import Finding, Severity
 from .trace import Frame, Trace
-from .verdict import NonConformance
+from .verdict import Concluded, NonConformance
 
 
 class Verdicts:
@@ -50,13 +50,16 @@ class Verdicts:
         """`check` for an outcome the peer already judges on the way to it (a session that must reach its end, a
         connection the device must close after a FAILED answer): when the case's body holds judged findings that
         fail it, or a finding of `rule_id` itself, the outcome is their consequence, so the test fails on them and
-        `rule_id` is not recorded a second time for the same defect; otherwise `fail(rule_id, ...)`."""
+        `rule_id` is not recorded a second time for the same defect; otherwise `fail(rule_id, ...)`. When every
+        cause is a broken SHOULD (severity warn), the body stops with :class:`Concluded`: NON_STRICT, not FAIL."""
         if condition:
             return
-        causes = self._failing_findings(rule_id)
-        if not causes:
-            self.fail(rule_id, message, frame, **details)
+        causes = self._failing_findings(rule_id) or [self.record(rule_id, message, frame, **details)]
         rules = " ".join(f"[{r}]" for r in sorted({f.rule_id for f in causes}))
+        if all(f.severity is not Severity.FAIL for f in causes):  # only SHOULDs broke: judged on them, NON_STRICT
+            raise Concluded(f"{rules} {message}")
+        if len(causes) == 1 and causes[0].rule_id == rule_id and causes[0].message == message:
+            raise NonConformance(f"[{rule_id}] {message}", causes)
         raise NonConformance(f"{rules} {message} (after the finding{'s' if len(causes) > 1 else ''} above)", causes)
 
     def _failing_findings(self, rule_id: str) -> list[Finding]:

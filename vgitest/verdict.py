@@ -42,6 +42,12 @@ class NonConformance(AssertionError):
         self.findings = list(findings or [])
 
 
+class Concluded(Exception):
+    """The case's body stops on findings it has recorded, none of which breaks a MUST (a broken SHOULD that leaves
+    nothing more to check): the case is judged on those findings alone (NON_STRICT; FAIL with --vgi-strict), never
+    FAIL for the stop itself."""
+
+
 class Inconclusive(Exception):
     """The test could not reach the state it needs (DUT absent, precondition not met)."""
 
