@@ -260,7 +260,7 @@ def test_outage_is_ridden_out(server: FakeSep2Server, faults: tuple[str, ...]) -
 def test_randomization_stays_within_its_bound() -> None:
     def draws(*faults: str) -> list[float]:
         client = ReferenceDerClient("http://127.0.0.1:1/dcap", faults=faults, params={"lfdi": LFDI, "random_seed": 1})
-        return [client._draw(b) for b in (10, -10, 0, None)]
+        return [client.events.draw(b) for b in (10, -10, 0, None)]
     ok = draws()
     assert 0 <= ok[0] <= 10 and -10 <= ok[1] <= 0 and ok[2:] == [0.0, 0.0]
     assert draws("ignores_randomization") == [0.0, 0.0, 0.0, 0.0]
@@ -279,16 +279,15 @@ def test_precedence_of_overlapping_events(fault: str | None, winner: str) -> Non
     import asyncio
 
     client = ReferenceDerClient("http://127.0.0.1:1/dcap", faults=(fault,) if fault else (), params={"lfdi": LFDI})
-    client._outbox = asyncio.Queue()
-    client.programs = {"/derp/1": {"primacy": 1}, "/derp/2": {"primacy": 5}}
+    outbox = client.responses.outbox = asyncio.Queue()
     now = int(time.time())
-    client._see_control("/derp/1", _control("A1", now - 5, 60, now - 100, "1000"))  # older, same program as B2
-    client._see_control("/derp/1", _control("B2", now - 5, 60, now - 50, "2000"))
-    client._see_control("/derp/2", _control("C3", now - 5, 60, now - 10, "3000"))
-    client._tick()
+    client.events.see("/derp/1", 1, _control("A1", now - 5, 60, now - 100, "1000"))  # older, same program as B2
+    client.events.see("/derp/1", 1, _control("B2", now - 5, 60, now - 50, "2000"))
+    client.events.see("/derp/2", 5, _control("C3", now - 5, 60, now - 10, "3000"))
+    client.control.tick()
     sent = []
-    while not client._outbox.empty():
-        _, body = client._outbox.get_nowait()
+    while not outbox.empty():
+        _, body = outbox.get_nowait()
         sent.append((body["subject"], body["status"]))
     assert client.applied[0] == winner and (winner, "2") in sent
     assert sorted(s for s, st in sent if st == "7") == sorted({"A1", "B2", "C3"} - {winner})
@@ -350,11 +349,12 @@ def _idle(*faults: str, **params: Any) -> ReferenceDerClient:
 
 def _output(client: ReferenceDerClient, base: dict, demand: float, **grid: float) -> tuple[float, float]:
     """(W, var) in the meter's view once `base` is in force at this demand and grid."""
-    client.demand_w = demand
-    client.grid_v, client.grid_hz = grid.get("v", 240.0), grid.get("hz", 60.0)
-    client.grid_since -= 10  # the excursion has lasted long enough for any trip
-    client._apply("test", base)
-    client._update_power()
+    out = client.output
+    out.demand_w = demand
+    out.grid_v, out.grid_hz = grid.get("v", 240.0), grid.get("hz", 60.0)
+    out.grid_since -= 10  # the excursion has lasted long enough for any trip
+    client.control.apply("test", base)
+    client.control.update_power()
     return round(client.power_w), round(client.reactive_var)
 
 
@@ -388,7 +388,7 @@ def test_each_mode_and_the_fault_that_ignores_it(fault: str, base: dict, demand:
     """Discharging (negative W in the meter's view) the client injects; its modes act on it, its faults don't."""
     for faults, want in (((), good), ((fault,), bad)):
         client = _idle(*faults)
-        client.curve_cache = dict(CURVES)
+        client.programs.curve_cache.update(CURVES)
         assert _output(client, base, demand, **grid) == want, faults
 
 

@@ -6,7 +6,8 @@ comes first and ends when either goes away), with TransactionEvent Started/Updat
 seqNo from 0, and periodic meter values every SampledDataCtrlr.TxUpdatedInterval while charging.
 
 Physical actions (`do_plug_in`, `do_present_token`, ...) return at once and run in order in the
-background, as a real station reacts after the cable is in; tests wait for the messages instead.
+background, as a real station reacts after the cable is in; tests wait for the messages instead. What it
+answers to each CSMS request, and does after the answer, is the table of :mod:`.requests_v201`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from .base import Connector, NoAnswer, ReferenceStation, Reply, utcnow
+from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
-
-KNOWN_TRIGGERS = {"BootNotification", "Heartbeat", "StatusNotification", "MeterValues", "TransactionEvent",
-                  "FirmwareStatusNotification", "LogStatusNotification"}
+from .requests_v201 import REQUESTS, Answer
 
 
 @dataclasses.dataclass
@@ -73,7 +72,7 @@ class Station201(ReferenceStation):
         self._skip_boot_once = False
         self._serial: asyncio.Lock | None = None
         self._tx_lock: asyncio.Lock | None = None
-        self._written_heartbeat = str(int(self.heartbeat_interval))  # last HeartbeatInterval SetVariables wrote
+        self.written_heartbeat = str(int(self.heartbeat_interval))  # last HeartbeatInterval SetVariables wrote
         self.model: DeviceModel = reference_model(
             identity=identity, evses=len(self.connectors), heartbeat=self._heartbeat_variable,
             now=utcnow, availability=self._availability_state, params=self.params)
@@ -94,7 +93,7 @@ class Station201(ReferenceStation):
         """OCPPCommCtrlr.HeartbeatInterval is the interval in effect, whether the boot answer or SetVariables set
         it; under boot_interval_not_stored only SetVariables reaches the variable, so the boot's interval is lost."""
         if self.has("boot_interval_not_stored"):
-            return self._written_heartbeat
+            return self.written_heartbeat
         return str(int(self.heartbeat_interval))
 
     def evse(self, evse_id: int) -> Evse:
@@ -103,7 +102,7 @@ class Station201(ReferenceStation):
     def evses(self) -> list[Evse]:
         return list(self.connectors.values())  # type: ignore[arg-type]
 
-    def _locks(self) -> tuple[asyncio.Lock, asyncio.Lock]:
+    def locks(self) -> tuple[asyncio.Lock, asyncio.Lock]:
         if self._serial is None or self._tx_lock is None:
             self._serial, self._tx_lock = asyncio.Lock(), asyncio.Lock()
         return self._serial, self._tx_lock
@@ -118,7 +117,7 @@ class Station201(ReferenceStation):
 
     def _act(self, coro: Awaitable[Any]) -> None:
         """Run a physical action in the background, strictly after the previous one."""
-        serial, _ = self._locks()
+        serial, _ = self.locks()
 
         async def run() -> None:
             async with serial:
@@ -126,7 +125,7 @@ class Station201(ReferenceStation):
 
         self.spawn(run())
 
-    def _detached(self, coro: Awaitable[Any]) -> None:
+    def detached(self, coro: Awaitable[Any]) -> None:
         """A task that survives the power-off it causes (reset): not cancelled with the station's tasks."""
         task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
         self._detached_task = task
@@ -182,8 +181,8 @@ class Station201(ReferenceStation):
     async def after_boot(self) -> None:
         lost, self.lost = self.lost, []
         for tx in lost:  # a power loss cut these: end them now, as the station learned it restarted
-            await self._send_event(tx, "Ended", "AbnormalCondition", stopped_reason="PowerLoss",
-                                   charging_state="Idle", meter="Transaction.End")
+            await self.send_event(tx, "Ended", "AbnormalCondition", stopped_reason="PowerLoss",
+                                  charging_state="Idle", meter="Transaction.End")
 
     async def on_power_loss(self) -> None:
         for e in self.evses():
@@ -196,8 +195,22 @@ class Station201(ReferenceStation):
         self.reset_scheduled = False
         self._serial = self._tx_lock = None
 
+    async def reboot_after_answer(self, reason: str) -> None:
+        await asyncio.sleep(0.05)  # let the answer leave before the socket closes
+        self._skip_boot_once = self.has("no_boot_after_reboot")
+        await self.do_reboot("PowerUp" if self.has("wrong_boot_reason") else reason)
+
+    async def boot_when_triggered(self) -> None:
+        """TriggerMessage(BootNotification): boot again now (when Accepted), or end the wait of a Pending boot."""
+        self.boot_reason = "Triggered"
+        if self.registration == "Accepted":
+            self._booted_this_power_cycle = False
+            await self.safe_call("BootNotification", self.boot_payload())
+        else:
+            self.trigger_boot()
+
     # --- transactions ---------------------------------------------------------------------------------------
-    def _meter_value(self, e: Evse, context: str, *, energy: float | None = None, ts: str | None = None) -> dict:
+    def meter_value(self, e: Evse, context: str, *, energy: float | None = None, ts: str | None = None) -> dict:
         value: Any = round(e.energy_wh if energy is None else energy, 1)
         if self.has("schema_violation"):
             value = str(value)
@@ -205,11 +218,11 @@ class Station201(ReferenceStation):
                 "sampledValue": [{"value": value, "context": context, "measurand": "Energy.Active.Import.Register",
                                   "unitOfMeasure": {"unit": "Wh"}}]}
 
-    async def _send_event(self, tx: Tx, event_type: str, trigger: str, *, charging_state: str | None = None,
-                          stopped_reason: str | None = None, with_evse: bool = False, id_token: dict | None = None,
-                          meter: str | None = None, meter_value: dict | None = None) -> dict | None:
+    async def send_event(self, tx: Tx, event_type: str, trigger: str, *, charging_state: str | None = None,
+                         stopped_reason: str | None = None, with_evse: bool = False, id_token: dict | None = None,
+                         meter: str | None = None, meter_value: dict | None = None) -> dict | None:
         """Build and send one TransactionEvent; the tx lock keeps seqNo order equal to sending order."""
-        _, lock = self._locks()
+        _, lock = self.locks()
         e = self.evse(tx.evse)
         async with lock:
             info: dict[str, Any] = {"transactionId": tx.id}
@@ -234,7 +247,7 @@ class Station201(ReferenceStation):
             if meter_value is not None:
                 payload["meterValue"] = [meter_value]
             elif meter is not None:
-                payload["meterValue"] = [self._meter_value(e, meter)]
+                payload["meterValue"] = [self.meter_value(e, meter)]
             if self.has("null_optional_field"):
                 payload["numberOfPhasesUsed"] = None
             return await self.safe_call("TransactionEvent", payload)
@@ -245,8 +258,8 @@ class Station201(ReferenceStation):
                 t.cancel()
         tx.meter_task = tx.timeout_task = None
 
-    async def _start_tx(self, e: Evse, trigger: str, *, id_token: dict | None = None,
-                        remote_start_id: int | None = None) -> Tx:
+    async def start_tx(self, e: Evse, trigger: str, *, id_token: dict | None = None,
+                       remote_start_id: int | None = None) -> Tx:
         tx = Tx(str(uuid.uuid4()), e.id, id_token=id_token, remote_start_id=remote_start_id)
         e.transaction = tx
         charging = e.plugged and tx.authorized
@@ -255,22 +268,22 @@ class Station201(ReferenceStation):
         tx.evse_reported = not show_evse
         token = id_token if not self.has("no_idtoken_after_authorize") else None
         begin = None if self.has("no_begin_meter_value") else "Transaction.Begin"
-        await self._send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse, id_token=token,
-                               meter=begin)
+        await self.send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse, id_token=token,
+                              meter=begin)
         if charging:
             self._begin_charging(tx)
         elif not e.plugged and not self.has("ev_connect_timeout_ignored"):
             tx.timeout_task = self.spawn(self._ev_connect_timeout(tx))
         return tx
 
-    async def _authorize_tx(self, e: Evse, tx: Tx, id_token: dict, trigger: str,
-                            remote_start_id: int | None = None) -> None:
+    async def authorize_tx(self, e: Evse, tx: Tx, id_token: dict, trigger: str,
+                           remote_start_id: int | None = None) -> None:
         tx.id_token = id_token
         if remote_start_id is not None:
             tx.remote_start_id = remote_start_id
         token = id_token if not self.has("no_idtoken_after_authorize") else None
-        await self._send_event(tx, "Updated", trigger, charging_state="Charging" if e.plugged else None,
-                               id_token=token)
+        await self.send_event(tx, "Updated", trigger, charging_state="Charging" if e.plugged else None,
+                              id_token=token)
         if e.plugged:
             self._begin_charging(tx)
 
@@ -294,20 +307,20 @@ class Station201(ReferenceStation):
             e.energy_wh += self.power_w * (now - last) / 3600.0
             last = now
             n += 1
-            mv = self._meter_value(e, "Sample.Periodic")
+            mv = self.meter_value(e, "Sample.Periodic")
             if self.has("meter_values_out_of_order") and n >= 2:
-                mv = self._meter_value(e, "Sample.Periodic", energy=max(0.0, e.energy_wh - 500.0),
-                                       ts="2000-01-01T00:00:00.000Z")
-            await self._send_event(tx, "Updated", "MeterValuePeriodic", meter_value=mv)
+                mv = self.meter_value(e, "Sample.Periodic", energy=max(0.0, e.energy_wh - 500.0),
+                                      ts="2000-01-01T00:00:00.000Z")
+            await self.send_event(tx, "Updated", "MeterValuePeriodic", meter_value=mv)
 
     async def _ev_connect_timeout(self, tx: Tx) -> None:
         await asyncio.sleep(float(self.var("TxCtrlr", "EVConnectionTimeOut")))
         e = self.evse(tx.evse)
         if e.transaction is tx and not e.plugged:
             tx.timeout_task = None
-            await self._end_tx(e, "EVConnectTimeout", "Timeout")
+            await self.end_tx(e, "EVConnectTimeout", "Timeout")
 
-    async def _end_tx(self, e: Evse, trigger: str, reason: str) -> None:
+    async def end_tx(self, e: Evse, trigger: str, reason: str) -> None:
         tx: Tx | None = e.transaction
         if tx is None:
             return
@@ -315,15 +328,15 @@ class Station201(ReferenceStation):
         self._cancel_tx_tasks(tx)
         e.transaction = None
         end = "Sample.Periodic" if self.has("end_meter_value_wrong_context") else "Transaction.End"
-        await self._send_event(tx, "Ended", trigger, stopped_reason=reason,
-                               charging_state="EVConnected" if e.plugged else "Idle", meter=end)
+        await self.send_event(tx, "Ended", trigger, stopped_reason=reason,
+                              charging_state="EVConnected" if e.plugged else "Idle", meter=end)
         if e.inoperative_scheduled:
             e.inoperative_scheduled = False
             e.available = False
         await self.report_status(e)
         if self.reset_scheduled and not any(x.transaction for x in self.evses()):
             self.reset_scheduled = False
-            self._detached(self._reboot_after_answer("RemoteReset"))
+            self.detached(self.reboot_after_answer("RemoteReset"))
 
     async def authorize(self, id_token: dict) -> str:
         """Ask the CSMS about a token (AuthCtrlr is online-only here); remember the answer in the cache."""
@@ -359,11 +372,11 @@ class Station201(ReferenceStation):
         tx: Tx | None = e.transaction
         if tx is None:
             if "EVConnected" in self.points("TxStartPoint"):
-                await self._start_tx(e, "CablePluggedIn")
+                await self.start_tx(e, "CablePluggedIn")
         else:
             show_evse = not self.has("no_evse_in_first_event")
-            await self._send_event(tx, "Updated", "CablePluggedIn", with_evse=show_evse,
-                                   charging_state="Charging" if tx.authorized else "EVConnected")
+            await self.send_event(tx, "Updated", "CablePluggedIn", with_evse=show_evse,
+                                  charging_state="Charging" if tx.authorized else "EVConnected")
             if tx.authorized:
                 self._begin_charging(tx)
 
@@ -373,11 +386,11 @@ class Station201(ReferenceStation):
         e.plugged = False
         tx: Tx | None = e.transaction
         if tx is not None and "EVConnected" in self.points("TxStopPoint"):
-            await self._end_tx(e, "EVCommunicationLost", "EVDisconnected")
+            await self.end_tx(e, "EVCommunicationLost", "EVDisconnected")
         elif tx is not None:
             tx.charging = False
             self._cancel_tx_tasks(tx)
-            await self._send_event(tx, "Updated", "EVCommunicationLost", charging_state="Idle")
+            await self.send_event(tx, "Updated", "EVCommunicationLost", charging_state="Idle")
         e.locked = False
         await self.report_status(e)
 
@@ -387,11 +400,11 @@ class Station201(ReferenceStation):
             same = (tx.id_token or {}).get("idToken") == id_token["idToken"]
             if same and not self.has("local_stop_ignored"):  # the faulty station only re-authorizes (below)
                 if "Authorized" in self.points("TxStopPoint"):
-                    await self._end_tx(e, "StopAuthorized", "Local")
+                    await self.end_tx(e, "StopAuthorized", "Local")
                 else:
                     tx.charging = False
                     self._cancel_tx_tasks(tx)
-                    await self._send_event(tx, "Updated", "StopAuthorized", charging_state="EVConnected")
+                    await self.send_event(tx, "Updated", "StopAuthorized", charging_state="EVConnected")
             else:
                 await self.authorize(id_token)  # another token may not stop this transaction (no group id here)
             return
@@ -402,10 +415,10 @@ class Station201(ReferenceStation):
         if not self.station_operative or not e.available or e.faulted:
             return
         if tx is not None:
-            await self._authorize_tx(e, tx, id_token, "Authorized")
+            await self.authorize_tx(e, tx, id_token, "Authorized")
         elif "Authorized" in self.points("TxStartPoint") or \
                 ("PowerPathClosed" in self.points("TxStartPoint") and e.plugged):
-            await self._start_tx(e, "Authorized", id_token=id_token)
+            await self.start_tx(e, "Authorized", id_token=id_token)
 
     async def _set_fault(self, e: Evse, faulted: bool) -> None:
         e.faulted = faulted
@@ -413,22 +426,14 @@ class Station201(ReferenceStation):
 
     # --- CSMS requests ----------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
-        table = {
-            "GetVariables": self.on_get_variables, "SetVariables": self.on_set_variables,
-            "GetBaseReport": self.on_get_base_report, "Reset": self.on_reset,
-            "RequestStartTransaction": self.on_request_start, "RequestStopTransaction": self.on_request_stop,
-            "GetTransactionStatus": self.on_get_transaction_status, "TriggerMessage": self.on_trigger,
-            "UnlockConnector": self.on_unlock, "ClearCache": self.on_clear_cache,
-            "DataTransfer": self.on_data_transfer, "ChangeAvailability": self.on_change_availability,
-        }
-        self.handlers = {action: self._guarded(fn) for action, fn in table.items()}
+        self.handlers = {action: self._guarded(row.answer) for action, row in REQUESTS.items()}
 
-    def _guarded(self, fn: Any) -> Any:
+    def _guarded(self, answer: Answer) -> Handler:
         """While boot is Rejected, every CSMS request is refused with SecurityError (B03, TC_B_30_CS)."""
         async def handler(payload: dict) -> Any:
             if self.registration == "Rejected" and not self.has("rejected_answers_requests"):
                 raise Reply("SecurityError", "registration was rejected by the CSMS")
-            return await fn(payload)
+            return await answer(self, payload)
         return handler
 
     async def _dispatch(self, data: str | bytes) -> None:
@@ -447,302 +452,9 @@ class Station201(ReferenceStation):
         await super()._dispatch(data)
 
     async def after_answer(self, action: str, payload: dict, result: Any) -> None:
-        follow = getattr(self, f"_after_{action}", None)
-        if follow is not None:
-            self.spawn(follow(payload, result))
-
-    # configuration --------------------------------------------------------------------------------------------
-    async def on_get_variables(self, p: dict) -> dict:
-        out = []
-        for item in p["getVariableData"]:
-            res: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
-            attr = item.get("attributeType", "Actual")
-            if "attributeType" in item:
-                res["attributeType"] = attr
-            status, v = self._lookup(item["component"], item["variable"])
-            if status == "UnknownVariable" and self.has("unknown_variable_accepted"):
-                status, res["attributeValue"] = "Accepted", "0"
-            if v is not None:
-                if attr != "Actual" and not self.has("attribute_type_ignored"):
-                    status = "NotSupportedAttributeType"
-                elif v.mutability == "WriteOnly":
-                    status = "Rejected"
-                else:
-                    res["attributeValue"] = v.current()
-            res["attributeStatus"] = status
-            out.append(res)
-        if self.has("get_variables_reversed"):  # results built on a stack: the request's order is lost
-            out.reverse()
-        return {"getVariableResult": out}
-
-    async def on_set_variables(self, p: dict) -> dict:
-        out = []
-        for item in p["setVariableData"]:
-            res: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
-            attr = item.get("attributeType", "Actual")
-            if "attributeType" in item:
-                res["attributeType"] = attr
-            status, v = self._lookup(item["component"], item["variable"])
-            if status == "UnknownVariable" and self.has("set_unknown_variable_accepted"):
-                status = "Accepted"  # and the value is dropped: there is nothing to store it in
-            if v is not None:
-                value = item["attributeValue"]
-                if attr != "Actual" and not self.has("attribute_type_ignored"):
-                    status = "NotSupportedAttributeType"
-                elif v.mutability == "ReadOnly" and not self.has("readonly_writable"):
-                    status = "Rejected"
-                elif v.check(value) is not None and not self.has("invalid_value_accepted"):
-                    status = "Rejected"
-                elif self.has("set_variables_first_only") and out:
-                    pass  # only the request's first item is stored; the later ones are Accepted all the same
-                elif not self.has("config_not_applied"):
-                    self._apply(v.component, v.name, value, v)
-            res["attributeStatus"] = status
-            out.append(res)
-        return {"setVariableResult": out}
-
-    def _lookup(self, component: dict, variable: dict) -> tuple[str, Any]:
-        """The device-model lookup of Get/SetVariables; unknown_component_as_variable blurs its two "unknown"s."""
-        status, v = self.model.lookup(component, variable)
-        if status == "UnknownComponent" and self.has("unknown_component_as_variable"):
-            status = "UnknownVariable"
-        return status, v
-
-    def _apply(self, component: str, name: str, value: str, v: Any) -> None:
-        if (component, name) == ("OCPPCommCtrlr", "HeartbeatInterval"):
-            self._written_heartbeat = value
-            try:
-                self.heartbeat_interval = float(value)
-            except ValueError:  # only reachable under invalid_value_accepted: accepted, and then ignored
-                pass
-            return
-        if callable(v.value):
-            return  # dynamic read-only values are never stored (only reachable under readonly_writable)
-        v.value = value
-
-    async def on_get_base_report(self, p: dict) -> dict:
-        if p["reportBase"] == "SummaryInventory" and not self.has("summary_report_accepted"):
-            return {"status": "NotSupported"}  # C-56 is not supported (a faulty station claims it and sends a report)
-        return {"status": "Accepted"}
-
-    async def _after_GetBaseReport(self, p: dict, result: dict) -> None:
-        if result.get("status") != "Accepted":
-            return
-        everything = p["reportBase"] == "FullInventory" or self.has("config_report_has_readonly")
-        rows = [v for v in self.model if everything or v.mutability != "ReadOnly"]
-        size = 8
-        chunks = [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
-        broken = self.has("report_seqno_broken")
-        for n, chunk in enumerate(chunks):
-            last = n == len(chunks) - 1
-            msg: dict[str, Any] = {"requestId": p["requestId"], "generatedAt": utcnow(),
-                                   "seqNo": n * 2 if broken else n, "tbc": (not last) or broken}
-            if chunk:
-                msg["reportData"] = [self.model.report_entry(v) for v in chunk]
-            await self.safe_call("NotifyReport", msg)
-
-    # reset ------------------------------------------------------------------------------------------------------
-    async def on_reset(self, p: dict) -> dict:
-        if "evseId" in p and not self.has("evse_reset_accepted"):  # C-13: only the whole station resets
-            return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}}
-        busy = any(e.transaction for e in self.evses())
-        if p["type"] == "OnIdle" and busy and not self.has("reset_onidle_immediate"):
-            self.reset_scheduled = True
-            return {"status": "Scheduled"}
-        return {"status": "Accepted"}
-
-    async def _after_Reset(self, p: dict, result: dict) -> None:
-        if result.get("status") != "Accepted" or self.has("ignore_reset"):
-            return
-        if p["type"] == "Immediate" and not self.has("reset_keeps_transaction"):
-            for e in self.evses():
-                if e.transaction is not None:
-                    await self._end_tx(e, "ResetCommand", "ImmediateReset")
-        self._detached(self._reboot_after_answer("RemoteReset"))
-
-    async def _reboot_after_answer(self, reason: str) -> None:
-        await asyncio.sleep(0.05)  # let the answer leave before the socket closes
-        self._skip_boot_once = self.has("no_boot_after_reboot")
-        await self.do_reboot("PowerUp" if self.has("wrong_boot_reason") else reason)
-
-    # remote start / stop -----------------------------------------------------------------------------------------
-    def _free_evse(self, evse_id: int | None) -> Evse | None:
-        if evse_id is not None:
-            return self.connectors.get(evse_id)  # type: ignore[return-value]
-        for e in self.evses():
-            tx: Tx | None = e.transaction
-            if (tx is None or not tx.authorized) and e.available and not e.faulted:
-                return e
-        return None
-
-    async def on_request_start(self, p: dict) -> dict:
-        e = self._free_evse(p.get("evseId"))
-        tx: Tx | None = e.transaction if e is not None else None
-        if self.registration != "Accepted" and not self.has("pending_accepts_remote_start"):
-            return {"status": "Rejected"}
-        if e is None or e.faulted or not e.available or not self.station_operative or (tx is not None and
-                                                                                        tx.authorized):
-            return {"status": "Rejected"}
-        out: dict[str, Any] = {"status": "Accepted"}
-        if tx is not None:
-            out["transactionId"] = tx.id
-        return out
-
-    async def _after_RequestStartTransaction(self, p: dict, result: dict) -> None:
-        if result.get("status") != "Accepted" or self.has("remote_start_ignored"):
-            return
-        e = self._free_evse(p.get("evseId"))
-        if e is None:
-            return
-        serial, _ = self._locks()
-        async with serial:
-            if self.flag("AuthCtrlr", "AuthorizeRemoteStart") and not self.has("authorize_remote_start_ignored"):
-                if await self.authorize(p["idToken"]) != "Accepted":
-                    return
-            tx: Tx | None = e.transaction
-            if tx is not None:
-                await self._authorize_tx(e, tx, p["idToken"], "RemoteStart", p["remoteStartId"])
-            else:
-                await self._start_tx(e, "RemoteStart", id_token=p["idToken"], remote_start_id=p["remoteStartId"])
-
-    def _find_tx(self, tx_id: str | None) -> Evse | None:
-        for e in self.evses():
-            if e.transaction is not None and e.transaction.id == tx_id:
-                return e
-        return None
-
-    async def on_request_stop(self, p: dict) -> dict:
-        known = self._find_tx(p["transactionId"]) is not None
-        if self.has("remote_stop_rejected") or (not known and not self.has("remote_stop_accepts_unknown")):
-            return {"status": "Rejected"}
-        return {"status": "Accepted"}
-
-    async def _after_RequestStopTransaction(self, p: dict, result: dict) -> None:
-        e = self._find_tx(p["transactionId"])
-        if result.get("status") == "Accepted" and e is not None:
-            serial, _ = self._locks()
-            async with serial:
-                await self._end_tx(e, "RemoteStop", "Remote")
-
-    async def on_get_transaction_status(self, p: dict) -> dict:
-        out: dict[str, Any] = {"messagesInQueue": self.has("tx_status_claims_queued")}  # nothing is ever queued
-        if "transactionId" in p:
-            ongoing = self._find_tx(p["transactionId"]) is not None
-            if ongoing or not self.has("tx_status_indicator_missing"):  # false must be said, not left out
-                out["ongoingIndicator"] = ongoing and not self.has("tx_status_wrong")
-        return out
-
-    # trigger ------------------------------------------------------------------------------------------------------
-    async def on_trigger(self, p: dict) -> dict:
-        what = p["requestedMessage"]
-        if what not in KNOWN_TRIGGERS:
-            return {"status": "Rejected" if self.has("trigger_unsupported_rejected") else "NotImplemented"}
-        evse = p.get("evse")
-        if evse is not None and evse.get("id") not in self.connectors and evse.get("id") != 0:
-            return {"status": "Rejected"}
-        if what == "BootNotification" and self.registration == "Accepted" \
-                and not self.has("trigger_boot_when_accepted"):
-            return {"status": "Rejected"}
-        return {"status": "Accepted"}
-
-    async def _after_TriggerMessage(self, p: dict, result: dict) -> None:
-        if result.get("status") != "Accepted" or self.has("trigger_ignored"):
-            return
-        what = p["requestedMessage"]
-        evse_id = (p.get("evse") or {}).get("id")
-        targets = [e for e in self.evses() if evse_id in (None, 0, e.id)]
-        if what == "BootNotification":
-            self.boot_reason = "Triggered"
-            if self.registration == "Accepted":
-                self._booted_this_power_cycle = False
-                await self.safe_call("BootNotification", self.boot_payload())
-            else:
-                self.trigger_boot()
-        elif what == "Heartbeat":
-            await self.safe_call("Heartbeat", {})
-        elif what == "StatusNotification":
-            for e in targets:  # sent even when nothing changed: the CSMS asked for it
-                await self.report_status(e, force=not self.has("trigger_status_only_on_change"))
-        elif what == "MeterValues":
-            for e in targets:
-                meter_of = 0 if self.has("trigger_meter_values_main_meter") else e.id  # 0: the grid meter
-                await self.safe_call("MeterValues", {"evseId": meter_of,
-                                                     "meterValue": [self._meter_value(e, "Trigger")]})
-        elif what == "TransactionEvent":
-            for e in targets:
-                tx: Tx | None = e.transaction
-                if tx is not None:
-                    reason = "MeterValuePeriodic" if self.has("trigger_tx_event_wrong_reason") else "Trigger"
-                    await self._send_event(tx, "Updated", reason, charging_state="Charging" if tx.charging
-                                           else "EVConnected" if e.plugged else "Idle", meter="Trigger")
-        elif what == "FirmwareStatusNotification":
-            await self.safe_call("FirmwareStatusNotification", {"status": "Idle"})
-        elif what == "LogStatusNotification":
-            await self.safe_call("LogStatusNotification", {"status": "Idle"})
-
-    # connector, cache, data transfer, availability ---------------------------------------------------------------
-    async def on_unlock(self, p: dict) -> dict:
-        e = self.connectors.get(p["evseId"])
-        if e is None or p["connectorId"] != 1:
-            return {"status": "Unlocked" if self.has("unlock_unknown_connector") else "UnknownConnector"}
-        tx: Tx | None = e.transaction
-        if tx is not None and tx.authorized and not self.has("unlock_during_tx"):
-            return {"status": "OngoingAuthorizedTransaction"}
-        if self.has("unlock_fails"):
-            return {"status": "UnlockFailed"}
-        e.locked = False
-        return {"status": "Unlocked"}
-
-    async def on_clear_cache(self, p: dict) -> dict:
-        disabled = not self.flag("AuthCacheCtrlr", "Enabled") and not self.has("clear_cache_when_disabled")
-        if disabled or self.has("clear_cache_rejected"):
-            return {"status": "Rejected"}
-        self.auth_cache.clear()
-        return {"status": "Accepted"}
-
-    async def on_data_transfer(self, p: dict) -> dict:
-        if p["vendorId"] != self.vendor:
-            return {"status": "Accepted" if self.has("data_transfer_accepted") else "UnknownVendorId"}
-        if p.get("messageId") != "echo":
-            return {"status": "UnknownMessageId"}
-        out: dict[str, Any] = {"status": "Accepted"}
-        if "data" in p:
-            out["data"] = p["data"]
-        return out
-
-    async def on_change_availability(self, p: dict) -> dict:
-        target = p.get("evse")
-        if target is not None and target.get("id") not in (0, *self.connectors):
-            return {"status": "Rejected"}
-        if target is not None and target.get("connectorId", 1) != 1:
-            return {"status": "Rejected"}
-        operative = p["operationalStatus"] == "Operative"
-        whole = target is None or target.get("id") == 0
-        ignored = (operative and not whole and self.has("evse_operative_ignored")) \
-            or (not operative and whole and self.has("station_inoperative_ignored")) \
-            or (operative and whole and self.has("station_operative_ignored"))
-        if self.has("availability_ignored") or ignored:
-            return {"status": "Accepted"}
-        evses = self.evses() if target is None or target.get("id") == 0 else [self.evse(target["id"])]
-        status = "Accepted"
-        if target is None or target.get("id") == 0:
-            self.station_operative = operative
-        for e in evses:
-            if not operative and e.transaction is not None:
-                e.inoperative_scheduled = True
-                status = "Scheduled"
-                if target is None:
-                    e.available = False  # applied when the transaction ends (status stays while it runs)
-            else:
-                e.inoperative_scheduled = False
-                e.available = operative
-        if status == "Scheduled" and self.has("availability_during_tx_accepted"):
-            status = "Accepted"
-        return {"status": status}
-
-    async def _after_ChangeAvailability(self, p: dict, result: dict) -> None:
-        for e in self.evses():  # only a state that changed is reported (TC_G_09: nothing else is)
-            await self.report_status(e, force=self.has("availability_always_reported"))
+        row = REQUESTS.get(action)
+        if row is not None and row.after is not None:
+            self.spawn(row.after(self, payload, result))
 
 
 __all__ = ["Station201", "Tx", "Evse", "NoAnswer"]

@@ -1,8 +1,8 @@
 """Names and descriptions of the reference DER client's injectable faults.
 
-Each one is a deliberate, vendor-recognisable defect implemented in :mod:`.reference` behind
-``self.has(name)``. They are not registered in :mod:`vgitest.faults` here: a fault enters the catalog
-together with the suite test that catches it and that test's rule id, once the CSIP suites exist.
+Each one is a deliberate, vendor-recognisable defect implemented in the modules of this package behind
+``core.has(name)`` (:mod:`.core`). They are not registered in :mod:`vgitest.faults` here: a fault enters the
+catalog together with the suite test that catches it and that test's rule id, once the CSIP suites exist.
 """
 
 from __future__ import annotations
@@ -97,6 +97,20 @@ FAULTS: dict[str, str] = {
     "accepts_malformed_notification": "Answers 201 to anything POSTed to its listener, a body that is not XML included",
     "listener_dies_on_bad_notification": "Stops its notification listener after a Notification it cannot read",
 }
+
+
+IGNORED_BY_FAULT = {  # fault -> the DERControlBase elements it makes the client ignore
+    "ignores_volt_var": ("opModVoltVar",), "ignores_volt_watt": ("opModVoltWatt",),
+    "ignores_freq_watt": ("opModFreqWatt",), "ignores_fixed_pf": ("opModFixedPFInjectW", "opModFixedPFAbsorbW"),
+    "ignores_watt_pf": ("opModWattPF",), "ignores_voltage_trip": ("opModLVRTMustTrip", "opModHVRTMustTrip"),
+    "ignores_frequency_trip": ("opModLFRTMustTrip", "opModHFRTMustTrip"), "ignores_fixed_var": ("opModFixedVar",),
+    "ignores_watt_var": ("opModWattVar",), "ignores_connect": ("opModConnect",), "ignores_energize": ("opModEnergize",)}
+
+
+def ignored_elements(faults: Iterable[str]) -> frozenset[str]:
+    """The DERControlBase elements these faults make the client ignore."""
+    chosen = set(faults)
+    return frozenset(e for f, elements in IGNORED_BY_FAULT.items() if f in chosen for e in elements)
 
 
 def check_names(names: Iterable[str]) -> None:

@@ -1,0 +1,170 @@
+"""The resource walk and polling of the reference DER client: one schedule of resources (href -> next poll).
+
+The walk puts the DeviceCapability on it; every answer is handed on by resource type (`read`), and links not
+yet on the schedule are fetched right away (`follow`), so the first pass is the CSIP walk in order. Afterwards
+each resource is re-polled at the pollRate its own answer carried, else the DeviceCapability's; a transport
+failure or 5xx is retried with a growing delay, never later than the pollRate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Awaitable, Callable
+
+from .. import codec
+from ..codec import as_list
+from .core import Core, to_int
+
+log = logging.getLogger("vgitest.sep2.client")
+
+DEFAULT_POLL_S = 900.0  # the schema's default pollRate
+MARGIN_S = 0.05  # polls leave a little after their due time, never before it
+PAGE = 255  # list items it asks for in one GET
+MAX_PAGES = 20  # a list that keeps growing while it is read is read no further
+
+Reader = Callable[[str, str, dict], Awaitable[None]]  # (href, resource name, body) of a 200 answer
+Missing = Callable[[str, int], Awaitable[None]]  # (href, HTTP status) of an answer with no resource
+
+
+class Walk:
+    """The schedule, the poll loop and the GETs (lists read whole, page by page)."""
+
+    def __init__(self, core: Core, dcap_href: str, read: Reader, missing: Missing) -> None:
+        self.core = core
+        self.dcap_href = dcap_href
+        self._read, self._missing = read, missing
+        self.due: dict[str, float] = {}  # href -> monotonic time of its next poll, in first-fetch order
+        self._inflight: set[str] = set()  # GETs on their way: a walk that starts meanwhile must not repeat them
+        self._lists: set[str] = set()  # hrefs that answered with a list: read page by page from then on
+        self._failures: dict[str, int] = {}
+        self.dcap_rate = DEFAULT_POLL_S
+        self.stopped = False  # the fault stops_during_outage struck
+        self.io: asyncio.Lock | None = None  # held while answers are handled: one at a time
+        self._wake: asyncio.Event | None = None
+
+    def open(self) -> None:
+        """At power on (on the client's loop)."""
+        self.io = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self.stopped = False
+
+    def forget(self) -> None:
+        self.due.clear()
+        self._failures.clear()
+
+    def restart(self) -> None:
+        """Start over from the DeviceCapability (the poll loop fetches it at once)."""
+        self.due = {self.dcap_href: 0.0}
+        if self._wake is not None:
+            self._wake.set()
+
+    def drop(self, href: str) -> None:
+        """No longer followed: not polled again."""
+        self.due.pop(href, None)
+
+    def _rate_factor(self) -> float:
+        return 0.3 if self.core.has("poll_too_fast") else 2.5 if self.core.has("poll_too_slow") else 1.0
+
+    async def loop(self) -> None:
+        assert self.io is not None and self._wake is not None
+        while True:
+            try:
+                if self.stopped:
+                    return
+                async with self.io:
+                    for href in [h for h, t in list(self.due.items()) if t <= time.monotonic()]:
+                        if href in self.due and self.due[href] <= time.monotonic() and not self.stopped:
+                            await self.fetch(href)
+                nxt = min(self.due.values(), default=time.monotonic() + 1.0)
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), max(0.02, min(1.0, nxt - time.monotonic())))
+                except asyncio.TimeoutError:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never die silently: note it and keep polling
+                log.exception("reference DER client poll cycle")
+                self.core.log.append(f"poll cycle: {exc!r}")
+                await asyncio.sleep(1.0)
+
+    async def poll_now(self) -> None:
+        """One immediate walk: every resource on the schedule, in walk order, now."""
+        assert self.io is not None
+        async with self.io:
+            for href in list(self.due):
+                if href in self.due:
+                    await self.fetch(href)
+
+    async def follow(self, href: str | None) -> None:
+        """Fetch a link once; after that it is polled on its own schedule."""
+        if href and href not in self.due and href not in self._inflight:
+            await self.fetch(href)
+
+    async def fetch(self, href: str) -> None:
+        """GET one resource, schedule its next poll, and hand the answer on by resource type."""
+        sent = time.monotonic()
+        self.due[href] = sent + 3600  # being fetched: not due, and not followed twice
+        self._inflight.add(href)
+        try:
+            status, doc = await self._get(href)
+        except Exception as exc:  # transport failure (or anything else): never leave the path unscheduled
+            self._retry(href, repr(exc))
+            return
+        finally:
+            self._inflight.discard(href)
+        if status >= 500:
+            self._retry(href, f"HTTP {status}")
+            if self.core.has("stops_during_outage"):
+                self.stopped = True
+                self.core.log.append("stopped polling after a server error")
+            return
+        if status != 200 or doc is None or doc.name is None or not isinstance(doc.body, dict):
+            self.due.pop(href, None)
+            self.core.log.append(f"GET {href}: HTTP {status}" + (f" {doc.problems}" if doc and doc.problems else ""))
+            await self._missing(href, status)
+            return
+        self._failures.pop(href, None)
+        rate = self.dcap_rate
+        if "@pollRate" in doc.body:
+            rate = float(to_int(doc.body["@pollRate"], int(self.dcap_rate)))
+        if doc.name == "DeviceCapability":
+            self.dcap_rate = rate = float(to_int(doc.body.get("@pollRate"), int(DEFAULT_POLL_S)))
+        if href in self.due:  # still wanted (a handler may have dropped it)
+            self.due[href] = sent + rate * self._rate_factor() + MARGIN_S
+        await self._read(href, doc.name, doc.body)
+
+    async def _get(self, href: str) -> tuple[int, codec.Decoded | None]:
+        """GET a resource; a list is read whole, page by page (``s``, ``l``: a server answers one item when no
+        ``l`` is given), and handed on as one body. The first read of an href asks without a query (it is not
+        yet known to be a list), later ones ask for PAGE items at once."""
+        request = self.core.http.request
+        status, doc, _ = await request("GET", f"{href}?s=0&l={PAGE}" if href in self._lists else href)
+        body = doc.body if doc is not None else None
+        if status != 200 or not isinstance(body, dict) or "@all" not in body or "@results" not in body:
+            return status, doc
+        self._lists.add(href)
+        key = next((k for k in body if not k.startswith("@")), None)
+        items = as_list(body.get(key)) if key else []
+        for _ in range(MAX_PAGES):
+            if len(items) >= to_int(body["@all"]):
+                break
+            more_status, more, _ = await request("GET", f"{href}?s={len(items)}&l={PAGE}")
+            got = more.body if more_status == 200 and more is not None and isinstance(more.body, dict) else {}
+            key = key or next((k for k in got if not k.startswith("@")), None)
+            page = as_list(got.get(key)) if key else []
+            if not page:
+                break
+            items += page
+        if key:
+            body[key] = items
+        body["@results"] = str(len(items))
+        return status, doc
+
+    def _retry(self, href: str, why: str) -> None:
+        """Transport failure or 5xx: try again with a growing delay, never later than the pollRate."""
+        n = self._failures[href] = self._failures.get(href, 0) + 1
+        delay = min(0.5 * 2 ** (n - 1), max(1.0, self.dcap_rate), 30.0)
+        self.due[href] = time.monotonic() + delay
+        self.core.log.append(f"GET {href}: {why}; retry in {delay:g} s")
