@@ -22,7 +22,7 @@ from lxml import etree
 
 from .. import safexml
 
-from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
+from ..dictform import as_list, fill, find, from_element, text as _text  # noqa: F401  (part of this codec's API)
 
 from . import namespaces, rules as r
 
@@ -131,26 +131,7 @@ def payload_element(root: Any) -> Any:
 
 def to_dict(el: Any, names: NameMap) -> Any:
     """Element -> str (leaf) or dict (children/attributes); repeated children become lists."""
-    children = [c for c in el if isinstance(c.tag, str)]
-    attrs = {"@" + names.key(k) if k.startswith("{") else "@" + k: v for k, v in el.attrib.items()}
-    text = (el.text or "").strip()
-    if not children and not attrs:
-        return text
-    d: dict[str, Any] = dict(attrs)
-    repeated: set[str] = set()
-    for c in children:
-        k = names.key(c.tag)
-        v = to_dict(c, names)
-        if k not in d:
-            d[k] = v
-            continue
-        if k not in repeated:
-            d[k] = [d[k]]
-            repeated.add(k)
-        d[k].append(v)
-    if text:
-        d["#text"] = text
-    return d
+    return from_element(el, names.key, lambda k: "@" + names.key(k) if k.startswith("{") else "@" + k)
 
 
 # --- encoding -----------------------------------------------------------------------------------------------
@@ -178,20 +159,7 @@ def _attr_name(key: str) -> str:
 
 
 def _fill(el: Any, value: Any, names: NameMap) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if v is None:
-                continue
-            if k.startswith("@"):
-                el.set(_attr_name(k[1:]), _text(v))
-            elif k == "#text":
-                el.text = _text(v)
-            else:
-                tag = names.qname(k)
-                for item in v if isinstance(v, list) else [v]:
-                    _fill(etree.SubElement(el, tag), item, names)
-    else:
-        el.text = _text(value)
+    fill(el, value, names.qname, _attr_name, etree.SubElement)
 
 
 _KINDS = {safexml.TOO_LARGE: r.BODY_TOO_LARGE, safexml.HOSTILE: r.XML_HOSTILE,

@@ -30,7 +30,7 @@ from lxml import etree
 
 from .. import safexml
 
-from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
+from ..dictform import as_list, fill, find, from_element, text as _text  # noqa: F401  (part of this codec's API)
 
 from . import rules as r
 from .namespaces import NS, SEP, short_tag
@@ -83,26 +83,7 @@ def _attr_key(name: str) -> str:
 
 def to_dict(el: Any) -> Any:
     """Element -> str (leaf without attributes) or dict (children/attributes); repeated children -> lists."""
-    children = [c for c in el if isinstance(c.tag, str)]
-    attrs = {_attr_key(k): v for k, v in el.attrib.items()}
-    text = (el.text or "").strip()
-    if not children and not attrs:
-        return text
-    d: dict[str, Any] = dict(attrs)
-    repeated: set[str] = set()
-    for c in children:
-        k = key(c.tag)
-        v = to_dict(c)
-        if k not in d:
-            d[k] = v
-            continue
-        if k not in repeated:
-            d[k] = [d[k]]
-            repeated.add(k)
-        d[k].append(v)
-    if text:
-        d["#text"] = text
-    return d
+    return from_element(el, key, _attr_key)
 
 
 # --- encoding -----------------------------------------------------------------------------------------------
@@ -148,20 +129,7 @@ def encode(name: str, body: Any, *, pretty: bool = False, xml_declaration: bool 
 
 
 def _fill(el: Any, value: Any) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if v is None:
-                continue
-            if k.startswith("@"):
-                el.set(_attr_qname(k[1:]), _text(v))
-            elif k == "#text":
-                el.text = _text(v)
-            else:
-                tag = _qname(k)
-                for item in v if isinstance(v, list) else [v]:
-                    _fill(etree.SubElement(el, tag), item)
-    else:
-        el.text = _text(value)
+    fill(el, value, _qname, _attr_qname, etree.SubElement)
 
 
 def _attr_qname(k: str) -> str:
