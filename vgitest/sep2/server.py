@@ -11,10 +11,8 @@ frames too (the Notification OUT, the client's answer IN).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import fnmatch
-import itertools
 import logging
 import ssl
 import time
@@ -23,14 +21,12 @@ from typing import Any, Callable
 from aiohttp import web
 
 from ..findings import Finding, Severity
-from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, accepted_wire, bad_http_frame, read_body
-from ..loop import BackgroundLoop
+from ..httprecord import BadHttp, bad_http_frame, read_body
 from ..session import Verdicts
-from ..trace import Direction, Frame, Trace, now
-from ..verdict import NonConformance
-from ..wire import WireLog
-from .. import tlsutil
-from ..verdict import Inconclusive
+from ..trace import Direction, Frame, Trace
+from ..verdict import Inconclusive, NonConformance
+from ..xmlhttp.client import Outbound
+from ..xmlhttp.server import XmlHttpServer
 from . import checks, codec, handlers, notify, rules as r, security
 from .namespaces import MEDIA_TYPE
 from .resources import Device, Sep2State
@@ -231,8 +227,12 @@ def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
     return isinstance(body, dict) and all(body.get(k) == v for k, v in match.items())
 
 
-class FakeSep2Server:
+class FakeSep2Server(XmlHttpServer):
     """IEEE 2030.5 (CSIP) server for a DER client under test."""
+
+    protocol, version = "sep2", "2030.5"
+    loop_name, wire_label, exchange_prefix = "vgitest-sep2", "https", "s"
+    close_stale_tls = True  # COMM-004 judges each request by the chain its connection was served
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None,
                  state: Sep2State | None = None, schema_version: str = "2018", csip_aus: bool = False,
@@ -240,140 +240,42 @@ class FakeSep2Server:
                  max_body_bytes: int = codec.DEFAULT_MAX_BODY, trace: Trace | None = None,
                  notify_ssl_context: ssl.SSLContext | None = None,
                  notify_timeout_s: float = notify.DEFAULT_TIMEOUT_S) -> None:
-        self.host, self.port = host, port
-        self.ssl_context = ssl_context
+        self._init_server(host=host, port=port, ssl_context=ssl_context, trace=trace, max_body_bytes=max_body_bytes)
         self.state = state or Sep2State()
-        self.trace = trace or Trace()
-        self.wires: list[WireLog] = []
         # TLS as a client, for notifications: the server's certificate, the client's listener checked against
         # the same trust anchors (None on plain HTTP)
-        self.notifier = notify.Notifier(self, ssl_context=notify_ssl_context, timeout_s=notify_timeout_s)
+        self.notifier = notify.Notifier(Outbound(self.trace, self.wires, ssl_context=notify_ssl_context,
+                                                 timeout_s=notify_timeout_s, max_body_bytes=max_body_bytes),
+                                        self.state, loop=lambda: self.loop, base_url=lambda: self.base_url)
         self.state.listeners.append(self.notifier.kick)
         self.session = Sep2Session(self)
-        self.max_body_bytes = max_body_bytes
         # An XML declaration on every body the server sends (XML 1.0 makes it optional; UTF-8 is the default
         # either way). Off for a client that cannot parse one: cactus-client 1.3.3 decodes a body to text before
         # lxml, which refuses text that declares an encoding.
         self.xml_declaration = True
         self.outage_until = 0.0
         self.outage_status = 500
-        self.connection_attempts = 0
-        self.tls_generation = 0  # counts set_tls calls; every request frame says which one its connection saw
-        self._transports: set[asyncio.BaseTransport] = set()
         self._validator_args = (schema_version, csip_aus, lenient, schema_path) if validate else None
-        self._validator: Any = None
-        self._exchange = itertools.count(1)
-        self._conn = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self.loop: BackgroundLoop | None = None
 
     # lifecycle ------------------------------------------------------------------------------------------
-    def start(self) -> "FakeSep2Server":
-        if self._validator_args is not None:
-            from .validator import Sep2Validator
-            version, aus, lenient, path = self._validator_args
-            self._validator = Sep2Validator(version=version, csip_aus=aus, lenient=lenient, schema_path=path)
-        self.loop = BackgroundLoop("vgitest-sep2")
-        self.loop.run(self._start())
-        return self
+    def _make_validator(self) -> Any:
+        if self._validator_args is None:
+            return None
+        from .validator import Sep2Validator
+        version, aus, lenient, path = self._validator_args
+        return Sep2Validator(version=version, csip_aus=aus, lenient=lenient, schema_path=path)
 
-    async def _start(self) -> None:
-        app = web.Application(client_max_size=self.max_body_bytes * 4)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        server = self._runner.server
-        assert server is not None
-        if self.ssl_context is not None:
-            tlsutil.record_handshake_failures(self.ssl_context, self._handshake_failed)
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: self._protocol(server), self.host, self.port,
-                                                ssl=self.ssl_context, reuse_address=True)
-        self.port = self._server.sockets[0].getsockname()[1]
+    async def _started(self) -> None:
         await self.notifier.start()
 
-    def set_tls(self, ssl_context: ssl.SSLContext) -> None:
-        """Serve with another certificate chain from now on (same port); open connections are closed, so the
-        client's next request needs a new handshake. For COMM-004: chains of depth 2-4 and the bad ones."""
-        async def _swap() -> None:
-            assert self._server is not None and self._runner is not None and self._runner.server is not None
-            self._server.close()
-            for tr in list(self._transports):
-                tr.close()
-            await self._server.wait_closed()
-            self.ssl_context = ssl_context
-            self.tls_generation += 1
-            tlsutil.record_handshake_failures(ssl_context, self._handshake_failed)
-            loop = asyncio.get_running_loop()
-            runner_server = self._runner.server
-            self._server = await loop.create_server(lambda: self._protocol(runner_server), self.host, self.port,
-                                                    ssl=ssl_context, reuse_address=True)
+    async def _closing(self) -> None:
+        await self.notifier.close()
 
-        assert self.loop is not None
-        self.loop.run(_swap(), timeout=10)
-
-    def _protocol(self, server: web.Server) -> Any:
-        self.connection_attempts += 1
-        generation = self.tls_generation
-        handler = RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
-                                   on_connect=lambda tr: self._connected(tr, generation),
-                                   on_bad_http=self._bad_http, wire_cap=self.max_body_bytes * 4 + RAW_KEPT)
-        handler.vgi_tag = generation  # which certificate chain this connection was served
-        return handler
-
-    def _connected(self, transport: asyncio.BaseTransport, generation: int = 0) -> WireLog:
-        wire = accepted_wire(transport, f"https-{next(self._conn)}", self.wires)
-        self._transports = {t for t in self._transports if not t.is_closing()}
-        self._transports.add(transport)
-        if generation != self.tls_generation:  # accepted before a chain swap, handshake done after: not kept
-            transport.close()
-        return wire
+    _describe_tls = staticmethod(security.describe_tls)
 
     def _bad_http(self, bad: BadHttp) -> web.Response:
-        """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
-        answer HTTP defines, all in the trace."""
-        frame = bad_http_frame(self.trace, bad, "sep2", "2030.5", f"s{next(self._exchange)}", r.HTTP_MALFORMED)
+        frame = bad_http_frame(self.trace, bad, "sep2", "2030.5", self._exchange_id(), r.HTTP_MALFORMED)
         return self._respond(frame, Raw(bad.status))
-
-    def _handshake_failed(self, exc: ssl.SSLError) -> None:
-        t, w = now()
-        self.trace.append(Frame(t, w, Direction.IN, "sep2", "2030.5", "tls", "TLS", "(handshake refused)",
-                                meta={"tls_error": tlsutil.describe_handshake_error(exc), "error": str(exc)}))
-
-    def begin_body(self, index: int) -> None:
-        """A case's body starts at trace `index`: the client session's waits look from there on."""
-        self.session.cursor = max(self.session.cursor, index)
-
-    def stop(self) -> None:
-        if self.loop is None:
-            return
-
-        async def _close() -> None:
-            await self.notifier.close()
-            if self._server is not None:
-                self._server.close()
-            if self._runner is not None:
-                await self._runner.cleanup()
-
-        try:
-            self.loop.run(_close(), timeout=8)
-        except Exception:
-            log.exception("closing the fake 2030.5 server")
-        self.loop.stop()
-        self.loop = None
-
-    def __enter__(self) -> "FakeSep2Server":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def note(self, text: str) -> Frame:
-        """A mark in the trace (kind MARK), e.g. that the test made the client restart: the poll cadence is
-        judged afresh from there, since a restarted client legitimately walks its resources again at once."""
-        t, w = now()
-        return self.trace.append(Frame(t, w, Direction.OUT, "sep2", "2030.5", "harness", "MARK", text))
 
     @property
     def base_url(self) -> str:
@@ -386,24 +288,17 @@ class FakeSep2Server:
 
     # the exchange ---------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        exchange = f"s{next(self._exchange)}"
+        exchange = self._exchange_id()
         body = await read_body(request, self.max_body_bytes * 4)
         raw = body.data
-        t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
         ssl_obj = getattr(request.protocol, "vgi_ssl_object", None)
         client_lfdi = security.client_lfdi(ssl_obj) if ssl_obj is not None else None
         meta: dict[str, Any] = {"method": request.method, "path": request.path, "query": dict(request.query),
                                 "content_type": request.headers.get("Content-Type", ""), "peer": str(request.remote),
                                 "client_lfdi": client_lfdi, "tls_generation": getattr(request.protocol, "vgi_tag", 0)}
-        if ssl_obj is not None:
-            meta["tls"] = security.describe_tls(ssl_obj)
-        frame = Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", meta["peer"], "REQUEST",
-                      f"{request.method} {request.path}", exchange, raw, None, meta=meta)
+        frame = self._request_frame(request, raw, f"{request.method} {request.path}", exchange, meta)
         if body.malformed is not None:  # the chunked framing broke mid-body: bad HTTP, answered 400
-            meta["http_error"] = body.malformed
-            self.trace.append(frame)
-            frame.findings.append(Finding.of(r.HTTP_MALFORMED, f"the body's framing is not valid HTTP/1.1: "
-                                             f"{body.malformed}", frame.index))
+            self._malformed_body(frame, body, r.HTTP_MALFORMED)
             return self._respond(frame, handlers.Reply(400))
         if body.truncated:  # past the read cap: only its start was read; judged by its size alone
             meta["received"], meta["announced"] = body.received, body.announced
@@ -483,11 +378,8 @@ class FakeSep2Server:
                 if name is not None and request.meta["method"] != "HEAD" else b""
             if name is not None:
                 headers.setdefault("Content-Type", MEDIA_TYPE)
-        t_ns, wall = now()
-        meta: dict[str, Any] = {"status": status, "harness_latency_us": round((t_ns - request.t_ns) / 1000, 1)}
+        meta: dict[str, Any] = {"status": status}
         if "Location" in headers:
             meta["location"] = headers["Location"]
-        out = Frame(t_ns, wall, Direction.OUT, "sep2", "2030.5", request.connection, "RESPONSE",
-                    name or f"HTTP {status}", request.correlation, data, body, meta=meta)
-        self.trace.append(out)
+        self._answer_frame(request, name or f"HTTP {status}", data, body, meta)
         return web.Response(body=data, status=status, headers=headers)
