@@ -22,9 +22,9 @@ from aiohttp import web
 from ..budgets import Budgets
 from ..httprecord import BadHttp, bad_http_frame, read_body
 from ..findings import Finding, Severity
-from ..session import Verdicts
+from ..expect import Match, PeerSession, matches, summary
 from ..trace import Direction, Frame, Trace
-from ..verdict import HarnessError, NonConformance
+from ..verdict import HarnessError
 from ..xmlhttp.client import Outbound
 from ..xmlhttp.server import XmlHttpServer
 from . import codec, messages as m, rules as r, security, signature
@@ -58,19 +58,22 @@ class Delay:
 Answer = Any  # (name, body) | Reply | Raw | Delay | Callable[[Frame], Answer] | None (use the default)
 
 
-class VenSession(Verdicts):
-    """The test's handle on the VEN under test: what it sent, what the VTN answers and delivers."""
+class VenSession(PeerSession):
+    """The test's handle on the VEN under test: what it sent, what the VTN answers and delivers.
+
+    Per test: `override(payload, answer, once=...)` answers the VEN's `payload` with `answer` instead of the
+    default; `forbid(payload, reason)` fails the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends it."""
+
+    expected_rule, forbidden_rule, who = r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE, "the VEN"
 
     @property
     def _trace(self) -> Trace:
         return self.vtn.trace
 
     def __init__(self, vtn: "FakeVtn") -> None:
+        self._init_session()
         self.vtn = vtn
-        self.overrides: dict[str, tuple[Answer, bool]] = {}
-        self.forbidden: dict[str, str] = {}
         self.outbox: deque[tuple[str, dict, int]] = deque()
-        self.cursor = 0
         self._seq = itertools.count(1)
         self._last_queued = 0
         self._queued_at = 0
@@ -79,22 +82,9 @@ class VenSession(Verdicts):
     def reset_for_test(self) -> None:
         """Per-test behaviour back to defaults. The registration, reports and opts persist (like a real VTN's
         database); the events are each test's own, so a test's distributes carry only its events."""
-        self.overrides.clear()
-        self.forbidden.clear()
+        self._reset_session()
         self.outbox.clear()
         self.vtn.state.events.clear()
-        self.cursor = len(self.vtn.trace)
-
-    def override(self, payload: str, answer: Answer, *, once: bool = False) -> None:
-        """Answer the VEN's `payload` with `answer` instead of the default."""
-        self.overrides[payload] = (answer, once)
-
-    def clear_override(self, payload: str) -> None:
-        self.overrides.pop(payload, None)
-
-    def forbid(self, payload: str, reason: str = "") -> None:
-        """Fail the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends `payload`."""
-        self.forbidden[payload] = reason
 
     def queue(self, name: str, body: dict) -> int:
         """Deliver `name` to the VEN; returns its delivery number (see `wait_delivered`).
@@ -128,44 +118,19 @@ class VenSession(Verdicts):
     def frames(self, since: int | None = None) -> list[Frame]:
         return self.vtn.trace.since(self.cursor if since is None else since)
 
-    def expect(self, payload: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, fresh: bool = False) -> Frame:
-        """Wait for the VEN to send `payload` (optionally matching a partial body); consume it.
+    def expect(self, payload: str, timeout: float = 10.0, match: Match = None, *, fresh: bool = False) -> Frame:
+        """Wait for the VEN to send `payload` (optionally matching a partial body, see
+        :func:`vgitest.expect.matches`); consume it.
 
         Searches from the session cursor, so a payload that arrived just before the call is found; raises
         NonConformance (OADR-EXPECTED-MESSAGE) on timeout."""
-        start = len(self.vtn.trace) if fresh else self.cursor
+        return self._expect(payload, _sent(payload, match), timeout, match, start=self._start(fresh),
+                            received=lambda start: summary(f.name or f.kind for f in self.vtn.trace.since(start)
+                                                           if f.direction is Direction.IN))
 
-        def pred(f: Frame) -> bool:
-            return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
-                    and (match is None or _matches(f.body, match)))
-
-        frame = self.vtn.trace.wait_for(pred, start, timeout)
-        if frame is None:
-            seen = _summary(f.name or f.kind for f in self.vtn.trace.since(start) if f.direction is Direction.IN)
-            text = f"expected {payload} from the VEN within {timeout:g} s; received {seen or 'nothing'}"
-            finding = Finding.of(r.EXPECTED_MESSAGE, text, expected=payload)
-            self.vtn.trace.add_finding(finding)
-            raise NonConformance(text, [finding])
-        self.cursor = frame.index + 1
-        return frame
-
-    def expect_none(self, payload: str, within: float, match: dict | None = None) -> None:
+    def expect_none(self, payload: str, within: float, match: Match = None) -> None:
         """Fail (OADR-FORBIDDEN-MESSAGE) if the VEN sends `payload` within `within` seconds from now."""
-        start = len(self.vtn.trace)
-
-        def pred(f: Frame) -> bool:
-            return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
-                    and (match is None or _matches(f.body, match)))
-
-        frame = self.vtn.trace.wait_for(pred, start, within)
-        if frame is not None:
-            self.fail(r.FORBIDDEN_MESSAGE, f"{payload} was sent although the scenario forbids it", frame)
-
-    def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
-        """The VTN's answer frame to a VEN request."""
-        return self.vtn.trace.wait_for(lambda f: f.direction is Direction.OUT and f.correlation == request.correlation,
-                                       request.index, timeout)
+        self._expect_none(payload, _sent(payload, match), within)
 
     def probe_push(self, name: str, body: dict, ssl_context: ssl.SSLContext, timeout: float = 15.0) -> Frame:
         """Push `name` over a new connection made with `ssl_context` (e.g. a rogue VTN certificate) and return
@@ -185,31 +150,12 @@ class VenSession(Verdicts):
         return self.vtn.trace.wait_for(carried, self._queued_at, timeout)
 
 
-def _summary(names: Any) -> str:
-    """'oadrPoll ×12, oadrUpdateReport ×2' in order of first appearance."""
-    counts: dict[str, int] = {}
-    for n in names:
-        counts[n] = counts.get(n, 0) + 1
-    return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in counts.items())
-
-
-def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
-    if callable(match):
-        try:
-            return bool(match(body))
-        except Exception:
-            return False
-    if not isinstance(body, dict):
-        return False
-    for k, v in match.items():
-        if k not in body:
-            return False
-        if isinstance(v, dict):
-            if not _matches(body[k], v):
-                return False
-        elif body[k] != v and not (isinstance(body[k], list) and v in body[k]):
-            return False
-    return True
+def _sent(payload: str, match: Match) -> Callable[[Frame], bool]:
+    """The frames in which the VEN sent `payload` (as a request, or in its answer to a push) matching `match`."""
+    def pred(f: Frame) -> bool:
+        return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
+                and (match is None or matches(f.body, match)))
+    return pred
 
 
 class FakeVtn(XmlHttpServer):
@@ -372,11 +318,8 @@ class FakeVtn(XmlHttpServer):
                                                    "the venID", self.state.ven_id))
         if refused is not None:  # a bad, stale, replayed or owed XML signature
             return refused
-        override = self.session.overrides.get(decoded.name)
-        if override is not None:
-            answer, once = override
-            if once:
-                self.session.overrides.pop(decoded.name, None)
+        overridden, answer = self.session._take_override(decoded.name)
+        if overridden:
             return answer(frame) if callable(answer) else answer
         return self._default(frame)
 

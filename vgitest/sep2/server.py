@@ -22,9 +22,9 @@ from aiohttp import web
 
 from ..findings import Finding, Severity
 from ..httprecord import BadHttp, bad_http_frame, read_body
-from ..session import Verdicts
+from ..expect import Match, PeerSession, matches
 from ..trace import Direction, Frame, Trace
-from ..verdict import Inconclusive, NonConformance
+from ..verdict import Inconclusive
 from ..xmlhttp.client import Outbound
 from ..xmlhttp.server import XmlHttpServer
 from . import checks, codec, handlers, notify, rules as r, security
@@ -47,32 +47,47 @@ class Raw:
 Answer = Any  # handlers.Reply | Raw | Callable[[Frame], Answer] | None (the default)
 
 
-class Sep2Session(Verdicts):
-    """The test's handle on the client under test: what it requested, and what the server holds."""
+class Sep2Session(PeerSession):
+    """The test's handle on the client under test: what it requested, and what the server holds. A message
+    here is a request: its method and a path glob (see :func:`path_matches`)."""
+
+    expected_rule, forbidden_rule, who = r.EXPECTED_REQUEST, r.FORBIDDEN_REQUEST, "the client"
 
     @property
     def _trace(self) -> Trace:
         return self.server.trace
 
     def __init__(self, server: "FakeSep2Server") -> None:
+        self._init_session()
         self.server = server
-        self.overrides: list[tuple[str, str, Answer, bool]] = []  # (method, path glob, answer, once)
-        self.cursor = 0
 
     def reset_for_test(self) -> None:
-        self.overrides.clear()
+        self._reset_session()
         self.server.outage_until = 0.0
         self.server.notifier.max_items = None
-        self.cursor = len(self.server.trace)
 
     @property
     def state(self) -> Sep2State:
         return self.server.state
 
     # shaping --------------------------------------------------------------------------------------------
-    def override(self, method: str, path: str, answer: Answer, *, once: bool = False) -> None:
+    def override(self, method: str, path: str, answer: Answer, *, once: bool = False) -> None:  # type: ignore[override]
         """Answer `method` on paths matching the glob `path` with `answer` instead of the default."""
-        self.overrides.append((method.upper(), path, answer, once))
+        super().override((method.upper(), path), answer, once=once)
+
+    def clear_override(self, method: str, path: str) -> None:  # type: ignore[override]
+        super().clear_override((method.upper(), path))
+
+    def forbid(self, method: str, path: str, reason: str = "") -> None:  # type: ignore[override]
+        """`method` on a path matching the glob `path` is a finding (SEP2-FORBIDDEN-REQUEST) until `allow`."""
+        super().forbid((method.upper(), path), reason)
+
+    def allow(self, method: str, path: str) -> None:  # type: ignore[override]
+        super().allow((method.upper(), path))
+
+    def _glob_of(self, table: dict, method: str, path: str) -> tuple[str, str] | None:
+        """The first (method, glob) of `table` (overrides or forbidden) that `method` on `path` falls under."""
+        return next((key for key in table if key[0] == method and path_matches(key[1], path)), None)
 
     def outage(self, seconds: float, status: int = 500) -> None:
         """Answer every request with `status` for `seconds` (a communication loss the client must ride out)."""
@@ -84,28 +99,19 @@ class Sep2Session(Verdicts):
         return [f for f in self.server.trace.since(self.cursor if since is None else since)
                 if f.direction is Direction.IN and f.kind == "REQUEST"]
 
-    def expect(self, method: str, path: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, fresh: bool = False, rule: str = r.EXPECTED_REQUEST) -> Frame:
+    def expect(self, method: str, path: str, timeout: float = 10.0, match: Match = None, *, fresh: bool = False,
+               rule: str = r.EXPECTED_REQUEST) -> Frame:
         """Wait for the client's `method` request on a path matching `path` (see :func:`path_matches`), optionally
-        with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout (or `rule`, where what was
-        late says more, e.g. SEP2-NOTIFICATION-IGNORED)."""
-        start = len(self.server.trace) if fresh else self.cursor
-        frame = self.server.trace.wait_for(_request_pred(method, path, match), start, timeout)
-        if frame is None:
-            seen = ", ".join(f"{f.meta['method']} {f.meta['path']}" for f in self.requests(start)[-8:])
-            text = f"expected {method} {path} from the client within {timeout:g} s; saw {seen or 'nothing'}"
-            finding = Finding.of(rule, text, expected=f"{method} {path}")
-            self.server.trace.add_finding(finding)
-            raise NonConformance(text, [finding])
-        self.cursor = frame.index + 1
-        return frame
+        with a body matching `match` (see :func:`vgitest.expect.matches`); consume it. SEP2-EXPECTED-REQUEST on
+        timeout (or `rule`, where what was late says more, e.g. SEP2-NOTIFICATION-IGNORED)."""
+        return self._expect(f"{method} {path}", _request_pred(method, path, match), timeout, match,
+                            start=self._start(fresh), rule=rule,
+                            received=lambda start: ", ".join(f"{f.meta['method']} {f.meta['path']}"
+                                                             for f in self.requests(start)[-8:]))
 
-    def expect_none(self, method: str, path: str, within: float, match: dict | None = None) -> None:
+    def expect_none(self, method: str, path: str, within: float, match: Match = None) -> None:
         """Fail (SEP2-FORBIDDEN-REQUEST) if the client makes that request within `within` seconds."""
-        frame = self.server.trace.wait_for(_request_pred(method, path, match), len(self.server.trace), within)
-        if frame is not None:
-            self.fail(r.FORBIDDEN_REQUEST, f"{method} {frame.meta['path']} was made although the scenario forbids "
-                      "it", frame)
+        self._expect_none(f"{method} {path}", _request_pred(method, path, match), within)
 
     def expect_response(self, subject: str, status: int, timeout: float = 10.0, *,
                         rule: str = r.EXPECTED_REQUEST) -> Frame:
@@ -115,10 +121,6 @@ class Sep2Session(Verdicts):
             return isinstance(body, dict) and body.get("subject") == subject and body.get("status") == str(status)
 
         return self.expect("POST", handlers.RESPONSES, timeout, match, rule=rule)
-
-    def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
-        return self.server.trace.wait_for(lambda f: f.direction is Direction.OUT
-                                          and f.correlation == request.correlation, request.index, timeout)
 
     # subscriptions and notifications ---------------------------------------------------------------------
     def subscriptions(self, path: str = "**") -> list[dict]:
@@ -203,10 +205,10 @@ class Sep2Session(Verdicts):
         return self.server.loop.run(coro, timeout=self.server.notifier.timeout_s * 3 + 5)
 
 
-def _request_pred(method: str, path: str, match: dict | Callable[[Any], bool] | None) -> Callable[[Frame], bool]:
+def _request_pred(method: str, path: str, match: Match) -> Callable[[Frame], bool]:
     def pred(f: Frame) -> bool:
         return (f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == method.upper()
-                and path_matches(path, str(f.meta.get("path"))) and (match is None or _matches(f.body, match)))
+                and path_matches(path, str(f.meta.get("path"))) and (match is None or matches(f.body, match)))
     return pred
 
 
@@ -216,15 +218,6 @@ def path_matches(pattern: str, path: str) -> bool:
         return fnmatch.fnmatchcase(path, pattern.replace("**", "*"))
     want, got = pattern.split("/"), path.split("/")
     return len(want) == len(got) and all(fnmatch.fnmatchcase(g, w) for w, g in zip(want, got))
-
-
-def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
-    if callable(match):
-        try:
-            return bool(match(body))
-        except Exception:
-            return False
-    return isinstance(body, dict) and all(body.get(k) == v for k, v in match.items())
 
 
 class FakeSep2Server(XmlHttpServer):
@@ -347,17 +340,21 @@ class FakeSep2Server(XmlHttpServer):
         if allowed and method not in allowed:
             problems.append(Finding.of(r.HTTP_METHOD, f"{method} {meta['path']}: the resource allows "
                                        f"{', '.join(allowed)}"))
+        forbidden = self.session._glob_of(self.session.forbidden, method, meta["path"])
+        if forbidden is not None:
+            why = self.session.forbidden[forbidden]
+            problems.append(Finding.of(r.FORBIDDEN_REQUEST, f"{method} {meta['path']} made although "
+                                       f"{why or 'the scenario forbids it'}"))
         self.trace.append(frame)
         for f in problems:
             f.frame_index = frame.index
         frame.findings.extend(problems)
         if time.monotonic() < self.outage_until:
             return Raw(self.outage_status)
-        for i, (m, glob, answer, once) in enumerate(self.session.overrides):
-            if m == method and path_matches(glob, meta["path"]):
-                if once:
-                    self.session.overrides.pop(i)
-                return answer(frame) if callable(answer) else answer
+        key = self.session._glob_of(self.session.overrides, method, meta["path"])
+        if key is not None:
+            _, answer = self.session._take_override(key)
+            return answer(frame) if callable(answer) else answer
         if method in WRITES and any(f.rule_id in (r.XML_MALFORMED, r.XML_HOSTILE, r.XML_TOO_COMPLEX,
                                                   r.BODY_TOO_LARGE, r.SCHEMA)
                                     and f.severity is Severity.FAIL for f in problems):
