@@ -13,7 +13,7 @@ from typing import Any, Callable
 from .evidence.allure import step
 from .findings import Finding
 from .session import Verdicts
-from .trace import Direction, Frame
+from .trace import Direction, Frame, Trace
 from .verdict import NonConformance
 
 Match = dict | list | Callable[[Any], bool] | None
@@ -55,9 +55,9 @@ def summary(names: Any) -> str:
 
 
 class PeerSession(Verdicts):
-    """The test-facing session of a request/response peer. Subclasses set `expected_rule` and `forbidden_rule`
-    (their protocol's ids), `who` (the sender, for messages), and give their trace as `_trace`; their own
-    `expect(...)` builds the predicate and calls `_expect`.
+    """The test-facing session of a request/response peer (`peer`: the fake, whose `trace` it reads).
+    Subclasses set `expected_rule` and `forbidden_rule` (their protocol's ids) and `who` (the sender, for
+    messages); their own `expect(...)` builds the predicate and calls `_expect`.
 
     The cursor: waits search from it (the end of the last expected frame, or the start of the test's body), so
     a message that came just before the wait is still found; a wait consumes the frame it returns."""
@@ -66,10 +66,15 @@ class PeerSession(Verdicts):
     forbidden_rule = ""
     who = "the device"
 
-    def _init_session(self) -> None:
+    def _init_session(self, peer: Any) -> None:
+        self._peer = peer
         self.cursor = 0
         self.overrides: dict[Any, tuple[Any, bool]] = {}  # message -> (answer, once)
         self.forbidden: dict[Any, str] = {}  # message -> why
+
+    @property
+    def _trace(self) -> Trace:  # type: ignore[override]
+        return self._peer.trace
 
     # per-test behaviour -----------------------------------------------------------------------------------
     def _reset_session(self) -> None:

@@ -190,12 +190,8 @@ class StationSession(PeerSession):
 
     expected_rule, forbidden_rule = r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE
 
-    @property
-    def _trace(self) -> Trace:
-        return self.csms.trace
-
     def __init__(self, csms: "FakeCsms", identity: str) -> None:
-        self._init_session()
+        self._init_session(csms)
         self.csms = csms
         self.identity = identity
         self.who = identity

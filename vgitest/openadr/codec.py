@@ -23,6 +23,7 @@ from lxml import etree
 from .. import safexml
 
 from ..dictform import as_list, fill, find, from_element, text as _text  # noqa: F401  (part of this codec's API)
+from ..xmlhttp.codec import Decoded, parse  # noqa: F401  (Decoded: part of this codec's API)
 
 from . import namespaces, rules as r
 
@@ -89,28 +90,12 @@ def name_map(folder: Path | None = None) -> NameMap:
 
 
 # --- decoding -----------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Decoded:
-    """What one body turned out to be. `doc` is None when the body was refused or could not be parsed."""
-
-    doc: Any = None  # lxml root element
-    name: str | None = None  # payload name, e.g. oadrCreatePartyRegistration
-    body: Any = None  # dict form of the message element
-    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, message)
-
-    @property
-    def ok(self) -> bool:
-        return self.doc is not None and not self.problems
-
-
 def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY, names: NameMap | None = None) -> Decoded:
     """Parse a body safely; never raises for bad input."""
-    out = Decoded()
-    root, problems = safexml.parse(raw, max_bytes)
-    if root is None:
-        out.problems.extend((_KINDS[kind], text) for kind, text in problems)
+    out = parse(raw, max_bytes, _KINDS)
+    if out.doc is None:
         return out
-    out.doc = root
+    root = out.doc
     message = payload_element(root)
     if message is not None:
         out.name = etree.QName(message).localname

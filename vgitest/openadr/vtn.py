@@ -66,12 +66,8 @@ class VenSession(PeerSession):
 
     expected_rule, forbidden_rule, who = r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE, "the VEN"
 
-    @property
-    def _trace(self) -> Trace:
-        return self.vtn.trace
-
     def __init__(self, vtn: "FakeVtn") -> None:
-        self._init_session()
+        self._init_session(vtn)
         self.vtn = vtn
         self.outbox: deque[tuple[str, dict, int]] = deque()
         self._seq = itertools.count(1)

@@ -23,7 +23,6 @@ pairs, never raised: bad input from a client is a finding, not a crash.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from lxml import etree
@@ -31,6 +30,7 @@ from lxml import etree
 from .. import safexml
 
 from ..dictform import as_list, fill, find, from_element, text as _text  # noqa: F401  (part of this codec's API)
+from ..xmlhttp.codec import Decoded, parse  # noqa: F401  (Decoded: part of this codec's API)
 
 from . import rules as r
 from .namespaces import NS, SEP, short_tag
@@ -43,28 +43,12 @@ DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2030.5 resource or list 
 
 
 # --- decoding -----------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Decoded:
-    """What one body turned out to be. ``doc`` is None when the body was refused or could not be parsed."""
-
-    doc: Any = None  # lxml root element (give it to Sep2Validator)
-    name: str | None = None  # root element as a dict key: 'EndDevice', or '{}EndDevice' without namespace
-    body: Any = None  # dict form of the root element's content
-    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, message)
-
-    @property
-    def ok(self) -> bool:
-        return self.doc is not None and not self.problems
-
-
 def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY) -> Decoded:
     """Parse a body safely; never raises for bad input (see the module docstring for what is refused)."""
-    out = Decoded()
-    root, problems = safexml.parse(raw, max_bytes)
-    if root is None:
-        out.problems.extend((_KINDS[kind], text) for kind, text in problems)
+    out = parse(raw, max_bytes, _KINDS)
+    if out.doc is None:
         return out
-    out.doc = root
+    root = out.doc
     out.name = key(root.tag)
     out.body = to_dict(root)
     return out

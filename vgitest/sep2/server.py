@@ -53,12 +53,8 @@ class Sep2Session(PeerSession):
 
     expected_rule, forbidden_rule, who = r.EXPECTED_REQUEST, r.FORBIDDEN_REQUEST, "the client"
 
-    @property
-    def _trace(self) -> Trace:
-        return self.server.trace
-
     def __init__(self, server: "FakeSep2Server") -> None:
-        self._init_session()
+        self._init_session(server)
         self.server = server
 
     def reset_for_test(self) -> None:
