@@ -66,8 +66,8 @@ def test_the_2030_5_server_matches_nested_parts_of_a_body() -> None:
     """The server's old copy compared top-level keys for equality only: a part of a nested element never
     matched."""
     srv = FakeSep2Server(validate=False)
-    srv.trace.append(_frame({"setMaxW": {"multiplier": "0", "value": "5000"}, "setGradW": "2000"}, "PUT /edev/1/der/1/derg",
-                            "REQUEST", method="PUT", path="/edev/1/der/1/derg"))
+    body = {"setMaxW": {"multiplier": "0", "value": "5000"}, "setGradW": "2000"}
+    srv.trace.append(_frame(body, "PUT /edev/1/der/1/derg", "REQUEST", method="PUT", path="/edev/1/der/1/derg"))
     frame = srv.session.expect("PUT", "/edev/*/der/1/derg", 0.2, {"setMaxW": {"value": "5000"}})
     assert frame.index == 0
     srv.session.cursor = 0

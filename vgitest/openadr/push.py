@@ -100,8 +100,8 @@ class PushClient:
                                  raw, body, meta={"method": "POST", "url": url, "service": service,
                                                   "pushed": True, "seq": seq}))
         meta: dict[str, Any] = {"url": url, "pushed": True, **({"probe": True} if probe else {})}
-        got = await post(self._session(), url, raw, content_type="application/xml", cap=self.outbound.max_body_bytes * 4,
-                         sent_ns=t_ns)
+        got = await post(self._session(), url, raw, content_type="application/xml",
+                         cap=self.outbound.max_body_bytes * 4, sent_ns=t_ns)
         if got.status is not None:
             meta.update(status=got.status, content_type=got.content_type, truncated=got.truncated,
                         latency_ms=got.latency_ms)
