@@ -29,7 +29,7 @@ from lxml import etree
 
 from .. import safexml
 
-from ..dictform import as_list, fill, find, from_element, text as _text  # noqa: F401  (part of this codec's API)
+from ..dictform import as_list, fill, find, from_element  # noqa: F401  (as_list, find: part of this codec's API)
 from ..xmlhttp.codec import Decoded, parse  # noqa: F401  (Decoded: part of this codec's API)
 
 from . import rules as r
