@@ -44,6 +44,12 @@ class LoopSimulator(abc.ABC):
         assert self.loop is not None, f"{self.kind} not started"
         self.loop.run(fn(**params))
 
+    async def do_power_on(self) -> None:
+        await self._power_on()
+
+    async def do_power_off(self) -> None:
+        await self._power_off()
+
     @abc.abstractmethod
     async def _power_on(self) -> None:
         """Switch the simulated device on (it starts talking to the fake peer)."""

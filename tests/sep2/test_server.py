@@ -188,6 +188,21 @@ def test_session_expectations_and_shaping(server: FakeSep2Server) -> None:
     assert call(server, "GET", "/dcap")[0] == 200
 
 
+def test_a_forbidden_request_is_a_finding_on_its_frame(server: FakeSep2Server) -> None:
+    """`forbid(method, glob)` works as on the other peers: the request is answered, with SEP2-FORBIDDEN-REQUEST on
+    its frame, until `allow`."""
+    s = server.session
+    s.reset_for_test()
+    s.forbid("get", "/edev/*", "the client must not read its EndDevice here")
+    assert call(server, "GET", "/edev/1")[0] in (200, 404)
+    frame = s.expect("GET", "/edev/*", 1)
+    assert [f.rule_id for f in frame.findings] == [r.FORBIDDEN_REQUEST]
+    assert "must not read its EndDevice" in frame.findings[0].message
+    s.allow("GET", "/edev/*")
+    call(server, "GET", "/edev/1")
+    assert s.expect("GET", "/edev/*", 1).findings == []
+
+
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> testpki.CsipPki:
     return testpki.make(Path(tmp_path_factory.mktemp("csip")))

@@ -31,9 +31,9 @@ from ..budgets import Budgets
 from .. import latency
 from ..bounded import RecentSet
 from ..evidence.allure import step as _step
+from ..expect import Match, PeerSession, matches
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
-from ..session import Verdicts
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, NonConformance
 from ..wire import WireLog, forget_closed
@@ -185,16 +185,16 @@ class _Link:
 
 
 # --- the test-facing session of one station identity -------------------------------------------------------
-class StationSession(Verdicts):
+class StationSession(PeerSession):
     """A station identity as seen by the fake CSMS, across its (re)connections. Synchronous API for tests."""
 
-    @property
-    def _trace(self) -> Trace:
-        return self.csms.trace
+    expected_rule, forbidden_rule = r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE
 
     def __init__(self, csms: "FakeCsms", identity: str) -> None:
+        self._init_session(csms)
         self.csms = csms
         self.identity = identity
+        self.who = identity
         self.link: _Link | None = None
         self.version: str | None = None
         self.connections = 0
@@ -206,13 +206,10 @@ class StationSession(Verdicts):
         self.unknown_token_status = "Accepted"
         self.transactions: dict[str, dict] = {}
         self.abandoned_tx: set[str] = set()  # transactions the clean-up gave up on (the station does not know them)
-        self.overrides: dict[str, tuple[Any, bool]] = {}
-        self.forbidden: dict[str, str] = {}
         self.dut_call_timeout_s = csms.budgets.timing("ocpp", "response_timeout").value_s or 30.0
         # an answer up to the response timeout plus this tolerance is on time (schemas/budgets/ocpp.toml)
         self.response_tolerance_s = csms.budgets.timing("ocpp", "tolerance").value_s or 0.0
         self.latencies_ns: deque[int] = deque(maxlen=KEEP_LATENCIES)  # the recent ones: a soak must not grow
-        self.cursor = 0
         self._connected = asyncio.Event()  # loop-side
         self.msgid_scope_ids = RecentSet()  # for 2.1 identity-wide message id uniqueness
 
@@ -224,27 +221,19 @@ class StationSession(Verdicts):
 
     def override(self, action: str, answer: Any, *, once: bool = False) -> None:
         """Answer `action` with `answer`: a payload dict, a callable(payload) -> answer, CallError, Delay or NO_REPLY."""
-        self.overrides[action] = (answer, once)
-
-    def clear_override(self, action: str) -> None:
-        self.overrides.pop(action, None)
+        super().override(action, answer, once=once)
 
     def forbid(self, action: str, reason: str = "") -> None:
         """Any `action` CALL from the station is a finding (OCPP-FORBIDDEN-MESSAGE) until `allow(action)`."""
-        self.forbidden[action] = reason or f"{action} is not allowed in this scenario"
-
-    def allow(self, action: str) -> None:
-        self.forbidden.pop(action, None)
+        super().forbid(action, reason or f"{action} is not allowed in this scenario")
 
     def reset_for_test(self) -> None:
         """Forget per-test configuration; keep the connection and what the station already told us."""
-        self.overrides.clear()
-        self.forbidden.clear()
+        self._reset_session()
         self.boot_status = "Accepted"
         self.tokens.clear()
         self.unknown_token_status = "Accepted"
         self.heartbeat_interval = self.csms.heartbeat_interval
-        self.cursor = len(self.csms.trace)
 
     # state ---------------------------------------------------------------------------------------------
     @property
@@ -256,48 +245,34 @@ class StationSession(Verdicts):
         return [f for f in self.csms.trace.since(start) if f.meta.get("identity") == self.identity]
 
     # waiting -------------------------------------------------------------------------------------------
-    def expect(self, action: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, kind: str = "CALL", fresh: bool = False, since: int | None = None) -> Frame:
-        """Wait for the station to send `action` (optionally matching a partial payload); consume it.
+    def expect(self, action: str, timeout: float = 10.0, match: Match = None, *, kind: str = "CALL",
+               fresh: bool = False, since: int | None = None) -> Frame:
+        """Wait for the station to send `action` (optionally matching a partial payload, see
+        :func:`vgitest.expect.matches`); consume it.
 
         Searches from the session cursor (the end of the last expected frame, or the start of the test), so
         a message that arrived just before the call is still found; `fresh=True` ignores earlier frames;
         `since=index` searches from a trace index instead (for messages the protocol does not order against the
         ones expected before them). Raises NonConformance (OCPP-EXPECTED-MESSAGE) on timeout.
         """
-        start = len(self.csms.trace) if fresh else (self.cursor if since is None else since)
+        return self._expect(action, self._sent(action, match, kind), timeout, match, start=self._start(fresh, since),
+                            received=self._received)
 
+    def _received(self, start: int) -> str:
+        """What the station sent from `start` on, in order ('' for nothing)."""
+        seen = [f.name or f.kind for f in self.frames(start) if f.direction is Direction.IN]
+        return str(seen) if seen else ""
+
+    def expect_none(self, action: str, within: float, match: Match = None) -> None:
+        """Assert the station does NOT send `action` for `within` seconds (OCPP-FORBIDDEN-MESSAGE otherwise)."""
+        self._expect_none(action, self._sent(action, match), within)
+
+    def _sent(self, action: str, match: Match, kind: str = "CALL") -> Callable[[Frame], bool]:
+        """The frames of `action` (a `kind` message) from this station whose payload matches `match`."""
         def pred(f: Frame) -> bool:
             return (f.direction is Direction.IN and f.meta.get("identity") == self.identity and f.kind == kind
                     and f.name == action and (match is None or matches(f.body, match)))
-
-        with _step(f"expect {action} from {self.identity}" + (f" matching {match}" if isinstance(match, dict)
-                                                              else "")):
-            frame = self.csms.trace.wait_for(pred, start, timeout)
-        if frame is None:
-            seen = [f.name or f.kind for f in self.frames(start) if f.direction is Direction.IN]
-            desc = f" matching {match!r}" if match is not None and not callable(match) else ""
-            text = f"expected {action}{desc} from {self.identity} within {timeout:g} s; received {seen or 'nothing'}"
-            finding = Finding.of(r.EXPECTED_MESSAGE, text, expected=action)
-            self.csms.trace.add_finding(finding)
-            raise NonConformance(text, [finding])
-        self.cursor = max(self.cursor, frame.index + 1)
-        return frame
-
-    def expect_none(self, action: str, within: float, match: dict | None = None) -> None:
-        """Assert the station does NOT send `action` for `within` seconds (OCPP-FORBIDDEN-MESSAGE otherwise)."""
-        start = len(self.csms.trace)
-
-        def pred(f: Frame) -> bool:
-            return (f.direction is Direction.IN and f.meta.get("identity") == self.identity and f.kind == "CALL"
-                    and f.name == action and (match is None or matches(f.body, match)))
-
-        frame = self.csms.trace.wait_for(pred, start, within)
-        if frame is not None:
-            text = f"{action} was sent although the scenario forbids it for {within:g} s"
-            finding = Finding.of(r.FORBIDDEN_MESSAGE, text, frame.index)
-            frame.findings.append(finding)
-            raise NonConformance(text, [finding])
+        return pred
 
     def settle_first_contact(self, timeout: float) -> None:
         """Before a test power-cycles the station: if it is still in its first boot exchange with us, let that
@@ -381,20 +356,6 @@ class StationSession(Verdicts):
     # reporting -----------------------------------------------------------------------------------------
     def latency_summary(self, since_ns: int = 0) -> dict[str, float] | None:
         return latency.summary(self.latencies_ns)
-
-
-def matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
-    """Partial match: every key of `match` must be in `body` with an equal (or recursively matching) value."""
-    if callable(match):
-        try:
-            return bool(match(body))
-        except Exception:
-            return False
-    if isinstance(match, dict):
-        return isinstance(body, dict) and all(k in body and matches(body[k], v) for k, v in match.items())
-    if isinstance(match, list):
-        return isinstance(body, list) and len(body) == len(match) and all(matches(b, m) for b, m in zip(body, match))
-    return body == match
 
 
 # --- the server --------------------------------------------------------------------------------------------
@@ -822,12 +783,8 @@ class FakeCsms:
     async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int) -> None:
         action = msg.action
         assert action is not None and msg.id is not None
-        answer: Any = None
-        ov = session.overrides.get(action)
-        if ov is not None:
-            answer, once = ov
-            if once:
-                session.overrides.pop(action, None)
+        overridden, answer = session._take_override(action)
+        if overridden:
             if callable(answer) and not isinstance(answer, (CallError, Delay, _NoReply)):
                 answer = answer(msg.payload)
         if isinstance(answer, Delay):

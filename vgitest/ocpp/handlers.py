@@ -7,12 +7,27 @@ response payload. Tests replace any of them with `session.override(...)`.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
-if TYPE_CHECKING:
-    from .csms import StationSession
 
-Handler = Callable[["StationSession", dict], Any]
+class _Csms(Protocol):
+    def next_transaction_id(self) -> int: ...
+
+
+class StationSession(Protocol):
+    """What a default answer reads and keeps of the station's session (`vgitest.ocpp.csms.StationSession`
+    has it; named here so that this module does not import the server that imports it)."""
+
+    csms: _Csms
+    boot_status: str
+    boot_retry_interval: int
+    heartbeat_interval: int
+    transactions: dict[str, dict]
+
+    def token_status(self, token: str | None) -> str: ...
+
+
+Handler = Callable[[StationSession, dict], Any]
 
 
 def utcnow() -> str:

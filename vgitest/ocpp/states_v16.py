@@ -62,7 +62,7 @@ def transaction_id(station: Any, start_frame: Frame, timeout: float = 5.0) -> in
 
 def calls(station: Any, action: str, since: int, match: dict | None = None) -> list[Frame]:
     """Every `action` CALL the station sent since trace index `since`."""
-    from .csms import matches
+    from ..expect import matches
     return [f for f in station.csms.trace.since(since) if f.meta.get("identity") == station.identity
             and f.direction is Direction.IN and f.kind == "CALL" and f.name == action
             and (match is None or matches(f.body, match))]
@@ -123,7 +123,7 @@ def end_transactions(station: Any, profile: Any) -> list[str]:
 
 
 def calls_wait(station: Any, action: str, since: int, timeout: float, match: dict | None = None) -> Frame | None:
-    from .csms import matches
+    from ..expect import matches
 
     def pred(f: Frame) -> bool:
         return (f.meta.get("identity") == station.identity and f.direction is Direction.IN and f.kind == "CALL"

@@ -16,7 +16,8 @@ from typing import Any, Callable
 from ..trace import Direction, Frame
 from ..verdict import NotApplicable
 from . import rules as r
-from .csms import StationSession, matches
+from ..expect import matches
+from .csms import StationSession
 
 
 def pixit(profile: Any, key: str, default: Any) -> Any:

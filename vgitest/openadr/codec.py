@@ -22,7 +22,8 @@ from lxml import etree
 
 from .. import safexml
 
-from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
+from ..dictform import as_list, fill, find, from_element  # noqa: F401  (as_list, find: part of this codec's API)
+from ..xmlhttp.codec import Decoded, parse  # noqa: F401  (Decoded: part of this codec's API)
 
 from . import namespaces, rules as r
 
@@ -89,28 +90,12 @@ def name_map(folder: Path | None = None) -> NameMap:
 
 
 # --- decoding -----------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Decoded:
-    """What one body turned out to be. `doc` is None when the body was refused or could not be parsed."""
-
-    doc: Any = None  # lxml root element
-    name: str | None = None  # payload name, e.g. oadrCreatePartyRegistration
-    body: Any = None  # dict form of the message element
-    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, message)
-
-    @property
-    def ok(self) -> bool:
-        return self.doc is not None and not self.problems
-
-
 def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY, names: NameMap | None = None) -> Decoded:
     """Parse a body safely; never raises for bad input."""
-    out = Decoded()
-    root, problems = safexml.parse(raw, max_bytes)
-    if root is None:
-        out.problems.extend((_KINDS[kind], text) for kind, text in problems)
+    out = parse(raw, max_bytes, _KINDS)
+    if out.doc is None:
         return out
-    out.doc = root
+    root = out.doc
     message = payload_element(root)
     if message is not None:
         out.name = etree.QName(message).localname
@@ -131,26 +116,7 @@ def payload_element(root: Any) -> Any:
 
 def to_dict(el: Any, names: NameMap) -> Any:
     """Element -> str (leaf) or dict (children/attributes); repeated children become lists."""
-    children = [c for c in el if isinstance(c.tag, str)]
-    attrs = {"@" + names.key(k) if k.startswith("{") else "@" + k: v for k, v in el.attrib.items()}
-    text = (el.text or "").strip()
-    if not children and not attrs:
-        return text
-    d: dict[str, Any] = dict(attrs)
-    repeated: set[str] = set()
-    for c in children:
-        k = names.key(c.tag)
-        v = to_dict(c, names)
-        if k not in d:
-            d[k] = v
-            continue
-        if k not in repeated:
-            d[k] = [d[k]]
-            repeated.add(k)
-        d[k].append(v)
-    if text:
-        d["#text"] = text
-    return d
+    return from_element(el, names.key, lambda k: "@" + names.key(k) if k.startswith("{") else "@" + k)
 
 
 # --- encoding -----------------------------------------------------------------------------------------------
@@ -178,20 +144,7 @@ def _attr_name(key: str) -> str:
 
 
 def _fill(el: Any, value: Any, names: NameMap) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if v is None:
-                continue
-            if k.startswith("@"):
-                el.set(_attr_name(k[1:]), _text(v))
-            elif k == "#text":
-                el.text = _text(v)
-            else:
-                tag = names.qname(k)
-                for item in v if isinstance(v, list) else [v]:
-                    _fill(etree.SubElement(el, tag), item, names)
-    else:
-        el.text = _text(value)
+    fill(el, value, names.qname, _attr_name, etree.SubElement)
 
 
 _KINDS = {safexml.TOO_LARGE: r.BODY_TOO_LARGE, safexml.HOSTILE: r.XML_HOSTILE,

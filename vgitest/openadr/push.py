@@ -13,17 +13,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 import aiohttp
 
 from ..findings import Finding
-from ..httprecord import RecordingClient, recording_session
+from ..httprecord import recording_session
 from ..trace import Direction, Frame, now
+from ..xmlhttp.client import Outbound, post
 from . import codec, rules as r
-
-if TYPE_CHECKING:
-    from .vtn import FakeVtn
 
 SERVICE_OF_PUSH = {  # which of the VEN's endpoints each VTN payload goes to
     "oadrDistributeEvent": "EiEvent", "oadrCreateReport": "EiReport", "oadrCancelReport": "EiReport",
@@ -40,12 +38,19 @@ ANSWERS: dict[str, tuple[str | None, ...]] = {
 
 
 class PushClient:
-    """The fake VTN's HTTP client for a push VEN. Pushes go out one at a time, in the order queued."""
+    """The fake VTN's HTTP client for a push VEN. Pushes go out one at a time, in the order queued.
 
-    def __init__(self, vtn: "FakeVtn", *, ssl_context: ssl.SSLContext | None = None, timeout_s: float = 10.0) -> None:
-        self.vtn = vtn
-        self.ssl_context = ssl_context
-        self.timeout_s = timeout_s
+    It knows of the VTN only what `outbound` holds (trace, connection logs, TLS context, timeout, answer cap),
+    the payload names of its schema, and `validator`, which gives the VTN's schema validator (made when the
+    VTN starts; None: no validation)."""
+
+    def __init__(self, outbound: Outbound, *, names: codec.NameMap | None = None,
+                 validator: Callable[[], Any] = lambda: None) -> None:
+        self.outbound = outbound
+        self.ssl_context = outbound.ssl_context
+        self.timeout_s = outbound.timeout_s
+        self.names = names
+        self.validator = validator
         self._http: aiohttp.ClientSession | None = None
         self._lock: asyncio.Lock | None = None
         self._exchange = itertools.count(1)
@@ -58,8 +63,8 @@ class PushClient:
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None:
-            self._http = recording_session(ssl_context=self.ssl_context, wires=self.vtn.wires, counter=self._conn,
-                                           label="push", timeout_s=self.timeout_s)
+            self._http = recording_session(ssl_context=self.ssl_context, wires=self.outbound.wires,
+                                           counter=self._conn, label="push", timeout_s=self.timeout_s)
         return self._http
 
     async def push(self, address: str, name: str, body: dict, seq: int) -> Frame:
@@ -85,37 +90,29 @@ class PushClient:
                 self.ssl_context = saved
 
     async def _push(self, address: str, name: str, body: dict, seq: int, *, probe: bool = False) -> Frame:
-        vtn = self.vtn
+        trace = self.outbound.trace
         service = SERVICE_OF_PUSH.get(name, "EiEvent")
         url = f"{address.rstrip('/')}/{service}"
-        raw = codec.encode(name, body, names=vtn.names)
+        raw = codec.encode(name, body, names=self.names)
         exchange = f"p{next(self._exchange)}"
         t_ns, wall = now()
-        out = vtn.trace.append(Frame(t_ns, wall, Direction.OUT, "openadr", "2.0b", url, "REQUEST", name, exchange,
-                                     raw, body, meta={"method": "POST", "url": url, "service": service,
-                                                      "pushed": True, "seq": seq}))
+        out = trace.append(Frame(t_ns, wall, Direction.OUT, "openadr", "2.0b", url, "REQUEST", name, exchange,
+                                 raw, body, meta={"method": "POST", "url": url, "service": service,
+                                                  "pushed": True, "seq": seq}))
         meta: dict[str, Any] = {"url": url, "pushed": True, **({"probe": True} if probe else {})}
-        data = b""
-        proto: RecordingClient | None = None
-        try:
-            async with self._session().post(url, data=raw, headers={"Content-Type": "application/xml"}) as resp:
-                conn = resp.connection
-                proto = conn.protocol if conn is not None else None  # type: ignore[assignment]
-                data, truncated = await self._read(resp)
-                meta.update(status=resp.status, content_type=resp.headers.get("Content-Type", ""),
-                            truncated=truncated)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ssl.SSLError) as exc:
-            meta["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        rx = proto.vgi_rx if isinstance(proto, RecordingClient) else now()
-        tx = proto.vgi_tx if isinstance(proto, RecordingClient) else (t_ns, wall)
-        if "status" in meta:
-            meta["latency_ms"] = round((rx[0] - max(tx[0], t_ns)) / 1e6, 3)
-        frame = Frame(rx[0], rx[1], Direction.IN, "openadr", "2.0b", url, "RESPONSE", None, exchange, data, None,
-                      meta=meta)
-        problems = self._judge(name, frame, data)
+        got = await post(self._session(), url, raw, content_type="application/xml",
+                         cap=self.outbound.max_body_bytes * 4, sent_ns=t_ns)
+        if got.status is not None:
+            meta.update(status=got.status, content_type=got.content_type, truncated=got.truncated,
+                        latency_ms=got.latency_ms)
+        else:
+            meta["error"] = got.error
+        frame = Frame(got.rx[0], got.rx[1], Direction.IN, "openadr", "2.0b", url, "RESPONSE", None, exchange,
+                      got.data, None, meta=meta)
+        problems = self._judge(name, frame, got.data)
         if probe:
             problems = [p for p in problems if p[0] != r.PUSH_RESPONSE]
-        vtn.trace.append(frame)
+        trace.append(frame)
         for f in frame.findings:
             f.frame_index = frame.index
         for rule_id, text in problems:
@@ -126,19 +123,6 @@ class PushClient:
         if "status" in meta:
             out.meta["status"] = meta["status"]  # what the VEN made of it (the trace checks count 200 as delivered)
         return frame
-
-    async def _read(self, resp: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-        cap = self.vtn.max_body_bytes * 4
-        chunks: list[bytes] = []
-        total = 0
-        while total <= cap:
-            chunk = await resp.content.read(cap + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        data = b"".join(chunks)
-        return data[:cap], len(data) > cap
 
     def _judge(self, name: str, frame: Frame, data: bytes) -> list[tuple[str, str]]:
         """Decode the VEN's answer and say what is wrong with it (never raises)."""
@@ -157,13 +141,13 @@ class PushClient:
                 problems.append((r.PUSH_RESPONSE, f"the VEN answered the pushed {name} with an empty body; it must "
                                  f"answer with {' or '.join(a for a in allowed if a)}"))
             return problems
-        vtn = self.vtn
-        decoded = codec.decode(data, max_bytes=vtn.max_body_bytes, names=vtn.names)
+        decoded = codec.decode(data, max_bytes=self.outbound.max_body_bytes, names=self.names)
         problems += decoded.problems
         frame.name = decoded.name or ("(malformed)" if decoded.doc is None else "(not an oadrPayload)")
         frame.body = decoded.body
-        if decoded.doc is not None and vtn.validator is not None:
-            frame.findings.extend(vtn.validator.validate(decoded.doc, frame_index=None))
+        validator = self.validator()
+        if decoded.doc is not None and validator is not None:
+            frame.findings.extend(validator.validate(decoded.doc, frame_index=None))
         if decoded.name is not None and decoded.name not in allowed:
             expected = " or ".join("an empty body" if a is None else a for a in allowed)
             problems.append((r.PUSH_RESPONSE, f"the VEN answered the pushed {name} with {decoded.name}; expected "

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from .. import upstream
+from ..xmlhttp.schema import LocalResolver, compile_schema, is_remote, per_thread
 
 if TYPE_CHECKING:  # xmlschema is an optional (dev / benchmark) dependency
     import xmlschema
@@ -72,10 +72,6 @@ def schema_dir(path: str | os.PathLike[str] | None = None) -> Path:
     return folder
 
 
-def _is_remote(url: str) -> bool:
-    return urlsplit(url).scheme.lower() in ("http", "https", "ftp")
-
-
 def local_copy(folder: Path, url: str) -> Path | None:
     """The file in ``folder`` standing in for the remote schema ``url``, or None if there is none.
 
@@ -92,45 +88,15 @@ def local_copy(folder: Path, url: str) -> Path | None:
     return None
 
 
-class _LocalResolver(etree.Resolver):
-    """Serves remote schemaLocations from the schema folder; refuses (and records) any it cannot serve."""
+class _LocalResolver(LocalResolver):
+    """Serves remote schemaLocations from the schema folder (see `local_copy`)."""
 
-    def __init__(self, folder: Path) -> None:
-        super().__init__()
-        self.folder = folder
-        self.refused: list[str] = []
-
-    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:
-        if url is None or not _is_remote(url):
-            return None  # a local file: libxml2 reads it itself
-        local = local_copy(self.folder, url)
-        if local is None:
-            self.refused.append(url)
-            raise upstream.UpstreamError(f"remote schema {url} refused")  # lxml turns it into a parse error
-        return self.resolve_filename(str(local), context)
-
-
-def _refused(resolver: _LocalResolver, folder: Path) -> str:
-    names = ", ".join(sorted({Path(urlsplit(u).path).name for u in resolver.refused}))
-    return (f"It imports remote schemas vgitest never fetches ({', '.join(sorted(set(resolver.refused)))}): "
-            f"put them in {folder} as {names}.")
+    def remote_copy(self, url: str) -> Path | None:
+        return local_copy(self.folder, url)
 
 
 def _compile(folder: Path) -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    resolver = _LocalResolver(folder)
-    parser.resolvers.add(resolver)
-    try:
-        schema = etree.XMLSchema(etree.parse(str(folder / ENTRY), parser))
-    except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as e:
-        extra = f" {_refused(resolver, folder)}" if resolver.refused else ""
-        raise upstream.UpstreamError(f"cannot compile {folder / ENTRY}: {e}.{extra} {_how_to_fix()}") from e
-    if resolver.refused:  # libxml2 skips an unloadable import: the schema would silently lack its types
-        raise upstream.UpstreamError(f"{folder / ENTRY} is incomplete. {_refused(resolver, folder)} {_how_to_fix()}")
-    return schema
-
-
-_per_thread = threading.local()
+    return compile_schema(folder / ENTRY, _LocalResolver(folder), _how_to_fix())
 
 
 def load_schema(path: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
@@ -144,11 +110,7 @@ def load_schema(path: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
 
 def compiled(folder: Path) -> etree.XMLSchema:
     """:func:`load_schema` for a folder already located by :func:`schema_dir` (hot path: no file access)."""
-    cache: dict[Path, etree.XMLSchema] = _per_thread.__dict__.setdefault("schemas", {})
-    schema = cache.get(folder)
-    if schema is None:
-        schema = cache[folder] = _compile(folder)
-    return schema
+    return per_thread(folder, _compile)
 
 
 def xmlschema_schema(path: str | os.PathLike[str] | None = None) -> "xmlschema.XMLSchema":
@@ -170,7 +132,7 @@ def _xmlschema_for(folder: Path) -> "xmlschema.XMLSchema":
                           "pip install 'xmlschema>=3' (or vgitest[dev])") from e
 
     def mapper(url: str) -> str:
-        local = local_copy(folder, url) if _is_remote(url) else None
+        local = local_copy(folder, url) if is_remote(url) else None
         return local.as_uri() if local is not None else url
 
     try:

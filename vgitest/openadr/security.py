@@ -43,7 +43,8 @@ from cryptography.x509.oid import NameOID
 
 from ..pki import Credential
 from ..tlsutil import (as_list as _as_list, describe_handshake_error, peer_certificate, record_handshake_failures,
-                       tls12_only, trust_pem as _trust_pem)
+                       trust_pem as _trust_pem)
+from ..xmlhttp import tls
 
 __all__ = ["FINGERPRINT_BYTES", "FINGERPRINT_MISMATCH_CODE", "OPENADR_SUITES", "FingerprintCheck", "cipher_string",
            "describe_handshake_error", "describe_tls", "fingerprint", "normalise_fingerprint", "peer_certificate",
@@ -135,10 +136,6 @@ def _suite_for_key(cred: Credential) -> str:
                      f"{type(key).__name__}")
 
 
-def _tls12_only(ctx: ssl.SSLContext, suites: Iterable[str]) -> None:
-    tls12_only(ctx, cipher_string(suites))  # maximum_version is the only barrier against TLS 1.3
-
-
 def vtn_context(server: Credential | Sequence[Credential], client_ca: Credential | Sequence[Credential],
                 tmp: Path, *, suites: Iterable[str] = ("ecc", "rsa"),
                 require_client_cert: bool = True) -> ssl.SSLContext:
@@ -166,14 +163,9 @@ def vtn_context(server: Credential | Sequence[Credential], client_ca: Credential
     anchors = _as_list(client_ca)
     if not anchors:
         raise ValueError("client_ca: at least one trust anchor is needed to verify VEN certificates")
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    _tls12_only(ctx, keys)
-    for suite in keys:
-        cert, key = by_suite[suite].write(tmp, f"vtn-{suite}")
-        ctx.load_cert_chain(cert, key)
-    ctx.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
-    ctx.load_verify_locations(cadata=_trust_pem(anchors))
-    return ctx
+    chains = [by_suite[suite].write(tmp, f"vtn-{suite}") for suite in keys]
+    return tls.server_context(cipher_string(keys), chains, cadata=_trust_pem(anchors),
+                              require_client_cert=require_client_cert)
 
 
 def ven_context(trust: Credential | Sequence[Credential], tmp: Path, *, client: Credential | None,
@@ -184,15 +176,8 @@ def ven_context(trust: Credential | Sequence[Credential], tmp: Path, *, client: 
     anchors = _as_list(trust)
     if not anchors:
         raise ValueError("trust: at least one trust anchor is needed to verify the VTN")
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    _tls12_only(ctx, suites)
-    ctx.check_hostname = True
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cadata=_trust_pem(anchors))
-    if client is not None:
-        cert, key = client.write(tmp, "ven-client")
-        ctx.load_cert_chain(cert, key)
-    return ctx
+    return tls.client_context(cipher_string(suites), cadata=_trust_pem(anchors), check_hostname=True,
+                              chain=None if client is None else client.write(tmp, "ven-client"))
 
 
 def vtn_context_files(cert_file: str | Path, key_file: str | Path, ca_file: str | Path, *,
@@ -200,12 +185,7 @@ def vtn_context_files(cert_file: str | Path, key_file: str | Path, ca_file: str 
     """`vtn_context` from PEM files (a lab's own VTN certificate, and the CA that signs its VENs). One
     certificate serves the suite of its key type; give the suites it can serve. A push VEN's endpoint is
     the same kind of server (its certificate; the VTN's verified as the client's)."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    _tls12_only(ctx, suites)
-    ctx.load_cert_chain(str(cert_file), str(key_file))
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cafile=str(ca_file))
-    return ctx
+    return tls.server_context(cipher_string(suites), [(cert_file, key_file)], cafile=ca_file)
 
 
 def ven_context_files(ca_file: str | Path, cert_file: str | Path | None, key_file: str | Path | None, *,
@@ -213,19 +193,10 @@ def ven_context_files(ca_file: str | Path, cert_file: str | Path | None, key_fil
                       ciphers: str | None = None) -> ssl.SSLContext:
     """`ven_context` from PEM files, for a VEN program configured with paths. `verify=False` and `ciphers`
     exist for negative tests only (a VEN that trusts any VTN, or offers a suite outside the profile)."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    _tls12_only(ctx, suites)
+    ctx = tls.client_context(cipher_string(suites), cafile=ca_file, check_hostname=True, verify=verify,
+                             chain=None if cert_file is None or key_file is None else (cert_file, key_file))
     if ciphers is not None:
         ctx.set_ciphers(ciphers)
-    if verify:
-        ctx.check_hostname = True
-        ctx.verify_mode = ssl.CERT_REQUIRED
-        ctx.load_verify_locations(cafile=str(ca_file))
-    else:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    if cert_file is not None and key_file is not None:
-        ctx.load_cert_chain(str(cert_file), str(key_file))
     return ctx
 
 

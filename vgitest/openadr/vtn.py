@@ -14,18 +14,19 @@ import itertools
 import logging
 import ssl
 from collections import deque
+from pathlib import Path
 from typing import Any, Callable
 
 from aiohttp import web
 
 from ..budgets import Budgets
-from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, accepted_wire, bad_http_frame, read_body
+from ..httprecord import BadHttp, bad_http_frame, read_body
 from ..findings import Finding, Severity
-from ..loop import BackgroundLoop
-from ..session import Verdicts
-from ..trace import Direction, Frame, Trace, now
-from ..verdict import HarnessError, NonConformance
-from ..wire import WireLog
+from ..expect import Match, PeerSession, matches, summary
+from ..trace import Direction, Frame, Trace
+from ..verdict import HarnessError
+from ..xmlhttp.client import Outbound
+from ..xmlhttp.server import XmlHttpServer
 from . import codec, messages as m, rules as r, security, signature
 from .handlers import SERVICE_OF, VEN_PAYLOADS, Reply, VtnState, default_answer, note_delivery
 from .push import PushClient
@@ -57,19 +58,18 @@ class Delay:
 Answer = Any  # (name, body) | Reply | Raw | Delay | Callable[[Frame], Answer] | None (use the default)
 
 
-class VenSession(Verdicts):
-    """The test's handle on the VEN under test: what it sent, what the VTN answers and delivers."""
+class VenSession(PeerSession):
+    """The test's handle on the VEN under test: what it sent, what the VTN answers and delivers.
 
-    @property
-    def _trace(self) -> Trace:
-        return self.vtn.trace
+    Per test: `override(payload, answer, once=...)` answers the VEN's `payload` with `answer` instead of the
+    default; `forbid(payload, reason)` fails the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends it."""
+
+    expected_rule, forbidden_rule, who = r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE, "the VEN"
 
     def __init__(self, vtn: "FakeVtn") -> None:
+        self._init_session(vtn)
         self.vtn = vtn
-        self.overrides: dict[str, tuple[Answer, bool]] = {}
-        self.forbidden: dict[str, str] = {}
         self.outbox: deque[tuple[str, dict, int]] = deque()
-        self.cursor = 0
         self._seq = itertools.count(1)
         self._last_queued = 0
         self._queued_at = 0
@@ -78,22 +78,9 @@ class VenSession(Verdicts):
     def reset_for_test(self) -> None:
         """Per-test behaviour back to defaults. The registration, reports and opts persist (like a real VTN's
         database); the events are each test's own, so a test's distributes carry only its events."""
-        self.overrides.clear()
-        self.forbidden.clear()
+        self._reset_session()
         self.outbox.clear()
         self.vtn.state.events.clear()
-        self.cursor = len(self.vtn.trace)
-
-    def override(self, payload: str, answer: Answer, *, once: bool = False) -> None:
-        """Answer the VEN's `payload` with `answer` instead of the default."""
-        self.overrides[payload] = (answer, once)
-
-    def clear_override(self, payload: str) -> None:
-        self.overrides.pop(payload, None)
-
-    def forbid(self, payload: str, reason: str = "") -> None:
-        """Fail the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends `payload`."""
-        self.forbidden[payload] = reason
 
     def queue(self, name: str, body: dict) -> int:
         """Deliver `name` to the VEN; returns its delivery number (see `wait_delivered`).
@@ -127,44 +114,19 @@ class VenSession(Verdicts):
     def frames(self, since: int | None = None) -> list[Frame]:
         return self.vtn.trace.since(self.cursor if since is None else since)
 
-    def expect(self, payload: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, fresh: bool = False) -> Frame:
-        """Wait for the VEN to send `payload` (optionally matching a partial body); consume it.
+    def expect(self, payload: str, timeout: float = 10.0, match: Match = None, *, fresh: bool = False) -> Frame:
+        """Wait for the VEN to send `payload` (optionally matching a partial body, see
+        :func:`vgitest.expect.matches`); consume it.
 
         Searches from the session cursor, so a payload that arrived just before the call is found; raises
         NonConformance (OADR-EXPECTED-MESSAGE) on timeout."""
-        start = len(self.vtn.trace) if fresh else self.cursor
+        return self._expect(payload, _sent(payload, match), timeout, match, start=self._start(fresh),
+                            received=lambda start: summary(f.name or f.kind for f in self.vtn.trace.since(start)
+                                                           if f.direction is Direction.IN))
 
-        def pred(f: Frame) -> bool:
-            return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
-                    and (match is None or _matches(f.body, match)))
-
-        frame = self.vtn.trace.wait_for(pred, start, timeout)
-        if frame is None:
-            seen = _summary(f.name or f.kind for f in self.vtn.trace.since(start) if f.direction is Direction.IN)
-            text = f"expected {payload} from the VEN within {timeout:g} s; received {seen or 'nothing'}"
-            finding = Finding.of(r.EXPECTED_MESSAGE, text, expected=payload)
-            self.vtn.trace.add_finding(finding)
-            raise NonConformance(text, [finding])
-        self.cursor = frame.index + 1
-        return frame
-
-    def expect_none(self, payload: str, within: float, match: dict | None = None) -> None:
+    def expect_none(self, payload: str, within: float, match: Match = None) -> None:
         """Fail (OADR-FORBIDDEN-MESSAGE) if the VEN sends `payload` within `within` seconds from now."""
-        start = len(self.vtn.trace)
-
-        def pred(f: Frame) -> bool:
-            return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
-                    and (match is None or _matches(f.body, match)))
-
-        frame = self.vtn.trace.wait_for(pred, start, within)
-        if frame is not None:
-            self.fail(r.FORBIDDEN_MESSAGE, f"{payload} was sent although the scenario forbids it", frame)
-
-    def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
-        """The VTN's answer frame to a VEN request."""
-        return self.vtn.trace.wait_for(lambda f: f.direction is Direction.OUT and f.correlation == request.correlation,
-                                       request.index, timeout)
+        self._expect_none(payload, _sent(payload, match), within)
 
     def probe_push(self, name: str, body: dict, ssl_context: ssl.SSLContext, timeout: float = 15.0) -> Frame:
         """Push `name` over a new connection made with `ssl_context` (e.g. a rogue VTN certificate) and return
@@ -184,35 +146,19 @@ class VenSession(Verdicts):
         return self.vtn.trace.wait_for(carried, self._queued_at, timeout)
 
 
-def _summary(names: Any) -> str:
-    """'oadrPoll ×12, oadrUpdateReport ×2' in order of first appearance."""
-    counts: dict[str, int] = {}
-    for n in names:
-        counts[n] = counts.get(n, 0) + 1
-    return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in counts.items())
+def _sent(payload: str, match: Match) -> Callable[[Frame], bool]:
+    """The frames in which the VEN sent `payload` (as a request, or in its answer to a push) matching `match`."""
+    def pred(f: Frame) -> bool:
+        return (f.direction is Direction.IN and f.kind in SENT and f.name == payload
+                and (match is None or matches(f.body, match)))
+    return pred
 
 
-def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
-    if callable(match):
-        try:
-            return bool(match(body))
-        except Exception:
-            return False
-    if not isinstance(body, dict):
-        return False
-    for k, v in match.items():
-        if k not in body:
-            return False
-        if isinstance(v, dict):
-            if not _matches(body[k], v):
-                return False
-        elif body[k] != v and not (isinstance(body[k], list) and v in body[k]):
-            return False
-    return True
-
-
-class FakeVtn:
+class FakeVtn(XmlHttpServer):
     """OpenADR 2.0b VTN for a VEN under test (simple HTTP, pull; push delivery to the VEN's address)."""
+
+    protocol, version = "openadr", "2.0b"
+    loop_name, wire_label, exchange_prefix = "vgitest-vtn", "http", "h"
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, vtn_id: str = "VGI-VTN",
                  ven_id: str = "VGI-VEN-1", poll_freq_s: float = 10.0, path_prefix: str = PATH_PREFIX,
@@ -224,134 +170,38 @@ class FakeVtn:
         if poll_freq_s < 1 or float(poll_freq_s) != int(poll_freq_s):
             raise HarnessError(f"poll frequency {poll_freq_s!r} s cannot be granted: 2.0b durations are whole "
                                "seconds (xcal DurationValueType), so use an integer of at least 1")
-        self.host, self.port = host, port
+        self._init_server(host=host, port=port, ssl_context=ssl_context, trace=trace, max_body_bytes=max_body_bytes)
         self.path_prefix = path_prefix.rstrip("/")
-        self.ssl_context = ssl_context
         self.budgets = budgets or Budgets.load()
         self.lenient = lenient
         self.schema_path = schema_path
-        self.max_body_bytes = max_body_bytes
         self.fingerprints = fingerprints  # venID -> certificate fingerprint (checked on every TLS request)
         self.signatures = signature.SignatureCheck()  # XML signatures: policy (run.py sets it) and nonces seen
-        self._transports: set[asyncio.BaseTransport] = set()
-        self.connection_attempts = 0  # TCP connections accepted (with or without a completed TLS handshake)
-        self.trace = trace or Trace()
         self.state = VtnState(vtn_id=vtn_id, assigned_ven_id=ven_id, poll_freq_s=poll_freq_s)
         self.session = VenSession(self)
-        self.wires: list[WireLog] = []
-        self.names = codec.name_map(None if schema_path is None else __import__("pathlib").Path(schema_path))
-        self._validator: Any = None
+        self.names = codec.name_map(None if schema_path is None else Path(schema_path))
         self._want_validation = validate
-        self.push_client = PushClient(self, ssl_context=push_ssl_context, timeout_s=push_timeout_s)
-        self._exchange = itertools.count(1)
-        self._conn = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self.loop: BackgroundLoop | None = None
+        self.push_client = PushClient(Outbound(self.trace, self.wires, ssl_context=push_ssl_context,
+                                               timeout_s=push_timeout_s, max_body_bytes=self.max_body_bytes),
+                                      names=self.names, validator=lambda: self._validator)
 
     # lifecycle ------------------------------------------------------------------------------------------
-    def start(self) -> "FakeVtn":
-        if self._want_validation:
-            from .validator import OadrValidator
-            self._validator = OadrValidator(lenient=self.lenient, schema_path=self.schema_path)
-        self.loop = BackgroundLoop("vgitest-vtn")
-        self.loop.run(self._start())
-        return self
+    def _make_validator(self) -> Any:
+        if not self._want_validation:
+            return None
+        from .validator import OadrValidator
+        return OadrValidator(lenient=self.lenient, schema_path=self.schema_path)
 
-    async def _start(self) -> None:
-        app = web.Application(client_max_size=self.max_body_bytes * 4)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        server = self._runner.server
-        assert server is not None
-        await self._listen(server)
+    async def _closing(self) -> None:
+        await self.push_client.close()
 
-    async def _listen(self, server: web.Server) -> None:
-        if self.ssl_context is not None:
-            security.record_handshake_failures(self.ssl_context, self._handshake_failed)
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: self._protocol(server), self.host, self.port,
-                                                ssl=self.ssl_context, reuse_address=True)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    def _handshake_failed(self, exc: ssl.SSLError) -> None:
-        """A refused TLS handshake: no request ever reaches the VTN, so it is kept as a frame of its own."""
-        t, w = now()
-        self.trace.append(Frame(t, w, Direction.IN, "openadr", "2.0b", "tls", "TLS", "(handshake refused)",
-                                meta={"tls_error": security.describe_handshake_error(exc), "error": str(exc)}))
-
-    def set_tls(self, ssl_context: ssl.SSLContext) -> None:
-        """Serve with another certificate from now on (same port); open connections are closed, so the VEN's
-        next request needs a new handshake. For the security tests (an untrusted or expired VTN)."""
-        async def _swap() -> None:
-            assert self._server is not None and self._runner is not None and self._runner.server is not None
-            self._server.close()
-            for tr in list(self._transports):
-                tr.close()
-            await self._server.wait_closed()
-            self.ssl_context = ssl_context
-            await self._listen(self._runner.server)
-
-        assert self.loop is not None
-        self.loop.run(_swap(), timeout=10)
-
-    def _protocol(self, server: web.Server) -> Any:
-        """aiohttp's protocol, with the raw bytes and arrival time recorded at the socket. asyncio makes it
-        when it accepts a connection, before any TLS handshake: the count of attempts includes connections
-        a VEN ended during the handshake (which a server does not always see as an error)."""
-        self.connection_attempts += 1
-        return RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
-                                on_connect=self._connected, on_bad_http=self._bad_http,
-                                wire_cap=self.max_body_bytes * 4 + RAW_KEPT)
+    _describe_tls = staticmethod(security.describe_tls)
 
     def _bad_http(self, bad: BadHttp) -> web.Response:
-        """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
-        answer HTTP defines, all in the trace."""
-        frame = bad_http_frame(self.trace, bad, "openadr", "2.0b", f"h{next(self._exchange)}", r.HTTP_MALFORMED)
+        frame = bad_http_frame(self.trace, bad, "openadr", "2.0b", self._exchange_id(), r.HTTP_MALFORMED)
         body = f"{bad.status} {bad.reason}\n".encode()
-        out_ns, out_wall = now()
-        self.trace.append(Frame(out_ns, out_wall, Direction.OUT, "openadr", "2.0b", bad.peer, "RESPONSE", "(raw)",
-                                frame.correlation, body, None, meta={"status": bad.status, "content_type": "text/plain"}))
+        self._answer_frame(frame, "(raw)", body, None, {"status": bad.status, "content_type": "text/plain"})
         return web.Response(status=bad.status, body=body, content_type="text/plain")
-
-    def _connected(self, transport: asyncio.BaseTransport) -> WireLog:
-        wire = accepted_wire(transport, f"http-{next(self._conn)}", self.wires)
-        self._transports = {t for t in self._transports if not t.is_closing()}
-        self._transports.add(transport)
-        return wire
-
-    def begin_body(self, index: int) -> None:
-        """A case's body starts at trace `index`: the VEN session's waits look from there on."""
-        self.session.cursor = max(self.session.cursor, index)
-
-    def stop(self) -> None:
-        if self.loop is None:
-            return
-
-        async def _close() -> None:
-            await self.push_client.close()
-            if self._server is not None:
-                self._server.close()
-            if self._runner is not None:
-                await self._runner.cleanup()
-
-        try:
-            self.loop.run(_close(), timeout=8)
-        except Exception:
-            log.exception("closing the fake VTN")
-        self.loop.stop()
-        self.loop = None
-
-    def __enter__(self) -> "FakeVtn":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def validator(self) -> Any:
-        return self._validator
 
     @property
     def pushes(self) -> bool:
@@ -372,29 +222,19 @@ class FakeVtn:
 
     # the exchange ---------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
-        exchange = f"h{next(self._exchange)}"
+        exchange = self._exchange_id()
         body = await read_body(request, self.max_body_bytes * 4)
         raw, truncated, read_error = body.data, body.truncated, body.error
-        t_ns, wall = getattr(request.protocol, "_vgi_rx", (t_ns, wall))  # the last byte of the body
-        service = self._service(request.path)
-        meta: dict[str, Any] = {"method": request.method, "path": request.path, "service": service,
+        meta: dict[str, Any] = {"method": request.method, "path": request.path, "service": self._service(request.path),
                                 "content_type": request.headers.get("Content-Type", ""),
                                 "content_length": request.headers.get("Content-Length"),
                                 "peer": f"{request.remote}", "truncated": truncated}
         if read_error is not None:
             meta["read_error"] = read_error
-        ssl_obj = getattr(request.protocol, "vgi_ssl_object", None)
-        if ssl_obj is not None:
-            meta["tls"] = security.describe_tls(ssl_obj)
-        frame = Frame(t_ns, wall, Direction.IN, "openadr", "2.0b", meta["peer"], "REQUEST", None, exchange, raw,
-                      None, meta=meta)
+        frame = self._request_frame(request, raw, None, exchange, meta)
         if body.malformed is not None:  # the chunked framing broke mid-body: bad HTTP, answered 400
-            meta["http_error"] = body.malformed
             frame.name = "(bad HTTP)"
-            self.trace.append(frame)
-            frame.findings.append(Finding.of(r.HTTP_MALFORMED, f"the body's framing is not valid HTTP/1.1: "
-                                             f"{body.malformed}", frame.index))
+            self._malformed_body(frame, body, r.HTTP_MALFORMED)
             return self._respond(frame, Raw(f"400 {body.malformed}\n".encode(), 400, "text/plain"))
         if truncated:
             meta["received"], meta["announced"] = body.received, body.announced
@@ -474,11 +314,8 @@ class FakeVtn:
                                                    "the venID", self.state.ven_id))
         if refused is not None:  # a bad, stale, replayed or owed XML signature
             return refused
-        override = self.session.overrides.get(decoded.name)
-        if override is not None:
-            answer, once = override
-            if once:
-                self.session.overrides.pop(decoded.name, None)
+        overridden, answer = self.session._take_override(decoded.name)
+        if overridden:
             return answer(frame) if callable(answer) else answer
         return self._default(frame)
 
@@ -504,15 +341,11 @@ class FakeVtn:
                 answer, delivered = (answer.name, answer.body), answer.delivered
             name, payload = answer
             body, status, ctype = codec.encode(name, payload, names=self.names), 200, "application/xml"
-        t_ns, wall = now()
-        meta: dict[str, Any] = {"status": status, "content_type": ctype,
-                                "harness_latency_us": round((t_ns - request.t_ns) / 1000, 1)}
+        meta: dict[str, Any] = {"status": status, "content_type": ctype}
         if delivered:
             meta["delivered"] = delivered
         decoded = codec.decode(body, max_bytes=len(body) + 1, names=self.names)
-        out = Frame(t_ns, wall, Direction.OUT, "openadr", "2.0b", request.connection, "RESPONSE",
-                    decoded.name or "(raw)", request.correlation, body, decoded.body, meta=meta)
-        self.trace.append(out)
+        self._answer_frame(request, decoded.name or "(raw)", body, decoded.body, meta)
         return web.Response(body=body, status=status, content_type=ctype.split(";")[0])
 
 

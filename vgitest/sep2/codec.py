@@ -23,14 +23,14 @@ pairs, never raised: bad input from a client is a finding, not a crash.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from lxml import etree
 
 from .. import safexml
 
-from ..dictform import as_list, find, text as _text  # noqa: F401  (part of this codec's API)
+from ..dictform import as_list, fill, find, from_element  # noqa: F401  (as_list, find: part of this codec's API)
+from ..xmlhttp.codec import Decoded, parse  # noqa: F401  (Decoded: part of this codec's API)
 
 from . import rules as r
 from .namespaces import NS, SEP, short_tag
@@ -43,28 +43,12 @@ DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2030.5 resource or list 
 
 
 # --- decoding -----------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Decoded:
-    """What one body turned out to be. ``doc`` is None when the body was refused or could not be parsed."""
-
-    doc: Any = None  # lxml root element (give it to Sep2Validator)
-    name: str | None = None  # root element as a dict key: 'EndDevice', or '{}EndDevice' without namespace
-    body: Any = None  # dict form of the root element's content
-    problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, message)
-
-    @property
-    def ok(self) -> bool:
-        return self.doc is not None and not self.problems
-
-
 def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY) -> Decoded:
     """Parse a body safely; never raises for bad input (see the module docstring for what is refused)."""
-    out = Decoded()
-    root, problems = safexml.parse(raw, max_bytes)
-    if root is None:
-        out.problems.extend((_KINDS[kind], text) for kind, text in problems)
+    out = parse(raw, max_bytes, _KINDS)
+    if out.doc is None:
         return out
-    out.doc = root
+    root = out.doc
     out.name = key(root.tag)
     out.body = to_dict(root)
     return out
@@ -83,26 +67,7 @@ def _attr_key(name: str) -> str:
 
 def to_dict(el: Any) -> Any:
     """Element -> str (leaf without attributes) or dict (children/attributes); repeated children -> lists."""
-    children = [c for c in el if isinstance(c.tag, str)]
-    attrs = {_attr_key(k): v for k, v in el.attrib.items()}
-    text = (el.text or "").strip()
-    if not children and not attrs:
-        return text
-    d: dict[str, Any] = dict(attrs)
-    repeated: set[str] = set()
-    for c in children:
-        k = key(c.tag)
-        v = to_dict(c)
-        if k not in d:
-            d[k] = v
-            continue
-        if k not in repeated:
-            d[k] = [d[k]]
-            repeated.add(k)
-        d[k].append(v)
-    if text:
-        d["#text"] = text
-    return d
+    return from_element(el, key, _attr_key)
 
 
 # --- encoding -----------------------------------------------------------------------------------------------
@@ -148,20 +113,7 @@ def encode(name: str, body: Any, *, pretty: bool = False, xml_declaration: bool 
 
 
 def _fill(el: Any, value: Any) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if v is None:
-                continue
-            if k.startswith("@"):
-                el.set(_attr_qname(k[1:]), _text(v))
-            elif k == "#text":
-                el.text = _text(v)
-            else:
-                tag = _qname(k)
-                for item in v if isinstance(v, list) else [v]:
-                    _fill(etree.SubElement(el, tag), item)
-    else:
-        el.text = _text(value)
+    fill(el, value, _qname, _attr_qname, etree.SubElement)
 
 
 def _attr_qname(k: str) -> str:

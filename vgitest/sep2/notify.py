@@ -35,20 +35,19 @@ import dataclasses
 import itertools
 import logging
 import ssl
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from ..findings import Finding
 from ..httprecord import RecordingClient, recording_session
+from ..loop import BackgroundLoop
 from ..trace import Direction, Frame, now
+from ..xmlhttp.client import Answer, Outbound, post
 from . import codec, handlers, rules as r
 from .namespaces import MEDIA_TYPE
-from .resources import WHOLE, Device
-
-if TYPE_CHECKING:
-    from .server import FakeSep2Server
+from .resources import WHOLE, Device, Sep2State
 
 log = logging.getLogger("vgitest.sep2.notify")
 
@@ -72,13 +71,20 @@ class Delivery:
 
 
 class Notifier:
-    """The server's notification sender (runs on the server's loop; `kick` may be called from any thread)."""
+    """The server's notification sender (runs on the server's loop; `kick` may be called from any thread).
 
-    def __init__(self, server: "FakeSep2Server", *, ssl_context: ssl.SSLContext | None = None,
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
-        self.server = server
-        self.ssl_context = ssl_context
-        self.timeout_s = timeout_s
+    It knows of the server only what `outbound` holds (trace, connection logs, TLS context, timeout, answer
+    cap), the data it serves (`state`), its loop (`loop`, None while stopped) and its base URL (`base_url`, for
+    a Notification's subscriptionURI)."""
+
+    def __init__(self, outbound: Outbound, state: Sep2State, *, loop: Callable[[], BackgroundLoop | None],
+                 base_url: Callable[[], str]) -> None:
+        self.outbound = outbound
+        self.state = state
+        self._loop = loop
+        self._base_url = base_url
+        self.ssl_context: ssl.SSLContext | None = outbound.ssl_context
+        self.timeout_s = outbound.timeout_s
         self.max_items: int | None = None  # fewer list items than the subscription's limit (a test's choice)
         self._queues: dict[str, asyncio.Queue[Delivery]] = {}
         self._workers: list[asyncio.Task] = []
@@ -109,7 +115,7 @@ class Notifier:
 
     def kick(self) -> None:
         """Something may have changed: sweep soon (thread-safe; several kicks before the sweep make one)."""
-        bg = self.server.loop
+        bg = self._loop()
         if bg is None or self._kicked:
             return
         self._kicked = True
@@ -124,11 +130,11 @@ class Notifier:
 
     # --- what to send -------------------------------------------------------------------------------------
     def _served(self, dev: Device, path: str, query: dict[str, str] | None = None) -> handlers.Reply:
-        return handlers.answer(self.server.state, handlers.Request("GET", path, query or WHOLE, None, None, dev.lfdi))
+        return handlers.answer(self.state, handlers.Request("GET", path, query or WHOLE, None, None, dev.lfdi))
 
     def sweep(self) -> None:
         """Notify every subscription whose resource is not what its subscriber last heard."""
-        state = self.server.state
+        state = self.state
         for dev in list(state.devices.values()):
             for number, sub in list(dev.subscriptions.items()):
                 href = sub["@href"]
@@ -163,7 +169,7 @@ class Notifier:
         if resource is not None and resource.name is not None:
             body["Resource"] = {"@xsi:type": resource.name, **resource.body}
         body["status"] = str(status)
-        body["subscriptionURI"] = self.server.base_url + sub["@href"]
+        body["subscriptionURI"] = self._base_url() + sub["@href"]
         return body
 
     def _delivery(self, sub: dict, body: dict, kind: str) -> Delivery:
@@ -208,12 +214,12 @@ class Notifier:
                 self._made[key] = proto
 
             http = self._http[key] = recording_session(
-                ssl_context=self.ssl_context if key.startswith("https") else None, wires=self.server.wires,
+                ssl_context=self.ssl_context if key.startswith("https") else None, wires=self.outbound.wires,
                 counter=self._conn, label="notify", timeout_s=self.timeout_s, force_close=True, made=made)
         return http
 
     async def _deliver(self, d: Delivery) -> Frame:
-        srv = self.server
+        trace = self.outbound.trace
         href = d.subscription.get("@href")
         exchange = f"n{next(self._exchange)}"
         t_ns, wall = now()
@@ -223,33 +229,30 @@ class Notifier:
             meta["status"] = d.body.get("status")
             if isinstance(d.body.get("Resource"), dict):
                 meta["resource"] = d.body["Resource"].get("@xsi:type")
-        out = srv.trace.append(Frame(t_ns, wall, Direction.OUT, "sep2", "2030.5", d.uri, "REQUEST",
-                                     "Notification" if d.body is not None else "(made-up Notification)", exchange,
-                                     d.raw, d.body, meta=meta))
+        out = trace.append(Frame(t_ns, wall, Direction.OUT, "sep2", "2030.5", d.uri, "REQUEST",
+                                 "Notification" if d.body is not None else "(made-up Notification)", exchange,
+                                 d.raw, d.body, meta=meta))
         answer: dict[str, Any] = {"url": d.uri, "notification": d.kind, "subscription": href}
-        data = b""
         key = f"{urlsplit(d.uri).scheme}://{urlsplit(d.uri).netloc}"
         self._made.pop(key, None)
-        try:
-            parts = urlsplit(d.uri)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise _Unusable(f"{d.uri!r} is not an absolute http(s) URI")
-            if parts.scheme == "https" and self.ssl_context is None:
-                raise _Unusable("the fake server runs without TLS, so it has no certificate to notify over https")
-            async with self._session(d.uri).post(d.uri, data=d.raw, headers={"Content-Type": MEDIA_TYPE}) as resp:
-                data = (await resp.content.read(srv.max_body_bytes + 1))[:srv.max_body_bytes]
-                answer.update(status=resp.status, content_type=resp.headers.get("Content-Type", ""))
-        except (_Unusable, aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            answer.update(error=_describe(exc), stage="connect")
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ssl.SSLError) as exc:
-            answer.update(error=_describe(exc), stage="answer")
-        proto = self._made.get(key)
-        rx = proto.vgi_rx if proto is not None and "status" in answer else now()
-        if "status" in answer and proto is not None:
-            answer["latency_ms"] = round((rx[0] - max(proto.vgi_tx[0], t_ns)) / 1e6, 3)
+        parts = urlsplit(d.uri)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            got = Answer(error=f"_Unusable: {d.uri!r} is not an absolute http(s) URI", stage="connect")
+        elif parts.scheme == "https" and self.ssl_context is None:
+            got = Answer(error="_Unusable: the fake server runs without TLS, so it has no certificate to notify "
+                         "over https", stage="connect")
+        else:
+            got = await post(self._session(d.uri), d.uri, d.raw, content_type=MEDIA_TYPE,
+                             cap=self.outbound.max_body_bytes, sent_ns=t_ns, served_by=lambda: self._made.get(key))
+        if got.status is not None:
+            answer.update(status=got.status, content_type=got.content_type)
+            if got.latency_ms is not None:
+                answer["latency_ms"] = got.latency_ms
+        else:
+            answer.update(error=got.error, stage=got.stage)
         name = f"HTTP {answer['status']}" if "status" in answer else "(not delivered)"
-        frame = srv.trace.append(Frame(rx[0], rx[1], Direction.IN, "sep2", "2030.5", d.uri, "RESPONSE", name,
-                                       exchange, data, None, meta=answer))
+        frame = trace.append(Frame(got.rx[0], got.rx[1], Direction.IN, "sep2", "2030.5", d.uri, "RESPONSE", name,
+                                   exchange, got.data, None, meta=answer))
         out.meta["answered_by"] = frame.index
         if "status" in answer:
             out.meta["answer"] = answer["status"]
@@ -271,11 +274,3 @@ class Notifier:
             return [(r.NOTIFICATION_ANSWER, f"the client answered {what} with HTTP {answer['status']}; 2030.5 "
                      f"expects {want}")]
         return []
-
-
-class _Unusable(Exception):
-    """A notificationURI the server cannot even try."""
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -22,14 +22,14 @@ compiled schema per folder and entry is kept *per thread* (as for OpenADR, see
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from .. import upstream
+from ..xmlhttp.schema import LocalResolver, compile_schema, per_thread
 
 __all__ = ["CSIP_AUS_ENTRY", "UPSTREAM", "VERSIONS", "Version", "compiled", "entry_file", "load_schema",
            "schema_dir"]
@@ -78,21 +78,12 @@ def entry_file(folder: Path, version: str = "2018", csip_aus: bool = False) -> P
     raise upstream.UpstreamError(f"{folder} has no {' or '.join(names)}. {_how_to_fix(names[0])}")
 
 
-def _is_remote(url: str) -> bool:
-    return urlsplit(url).scheme.lower() in ("http", "https", "ftp")
-
-
 def _local_path(url: str) -> Path:
     return Path(urlsplit(url).path) if url.startswith("file:") else Path(url)
 
 
-class _LocalResolver(etree.Resolver):
-    """Serves schema locations from the folder (with the sep.xsd alias); refuses and records remote ones."""
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__()
-        self.folder = folder
-        self.refused: list[str] = []
+class _LocalResolver(LocalResolver):
+    """Serves schema locations from the folder, with the sep.xsd alias."""
 
     def _in_folder(self, base: str) -> Path | None:
         for name in (base, *_ALIASES.get(base, ())):
@@ -101,39 +92,18 @@ class _LocalResolver(etree.Resolver):
                 return p
         return None
 
-    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:
-        if url is None:
-            return None
-        if _is_remote(url):
-            local = self._in_folder(Path(urlsplit(url).path).name)
-            if local is None:
-                self.refused.append(url)
-                raise upstream.UpstreamError(f"remote schema {url} refused")  # lxml turns it into a parse error
-            return self.resolve_filename(str(local), context)
+    def remote_copy(self, url: str) -> Path | None:
+        return self._in_folder(Path(urlsplit(url).path).name)
+
+    def local_copy(self, url: str) -> Path | None:
         path = _local_path(url)
         if path.is_file() or path.name not in _ALIASES:
             return None  # libxml2 reads it (or reports it missing) itself
-        local = self._in_folder(path.name)
-        return self.resolve_filename(str(local), context) if local is not None else None
+        return self._in_folder(path.name)
 
 
 def _compile(entry: Path) -> etree.XMLSchema:
-    folder = entry.parent
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    resolver = _LocalResolver(folder)
-    parser.resolvers.add(resolver)
-    refused = lambda: (f" It imports remote schemas vgitest never fetches ({', '.join(sorted(set(resolver.refused)))})"  # noqa: E731
-                       f": put them in {folder}." if resolver.refused else "")
-    try:
-        schema = etree.XMLSchema(etree.parse(str(entry), parser))
-    except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as e:
-        raise upstream.UpstreamError(f"cannot compile {entry}: {e}.{refused()} {_how_to_fix(entry.name)}") from e
-    if resolver.refused:  # libxml2 skips an unloadable import: the schema would silently lack its types
-        raise upstream.UpstreamError(f"{entry} is incomplete.{refused()} {_how_to_fix(entry.name)}")
-    return schema
-
-
-_per_thread = threading.local()
+    return compile_schema(entry, _LocalResolver(entry.parent), _how_to_fix(entry.name))
 
 
 def load_schema(version: str = "2018", *, csip_aus: bool = False,
@@ -148,8 +118,4 @@ def load_schema(version: str = "2018", *, csip_aus: bool = False,
 
 def compiled(entry: Path) -> etree.XMLSchema:
     """:func:`load_schema` for an entry already located by :func:`entry_file` (hot path: no file access)."""
-    cache: dict[Path, etree.XMLSchema] = _per_thread.__dict__.setdefault("schemas", {})
-    schema = cache.get(entry)
-    if schema is None:
-        schema = cache[entry] = _compile(entry)
-    return schema
+    return per_thread(entry, _compile)

@@ -48,7 +48,8 @@ from .. import pki
 from ..pki import Credential
 from .identity import lfdi  # noqa: F401  (re-exported: the server names clients by LFDI)
 from ..tlsutil import (add_handshake_check, as_list, describe_handshake_error, peer_certificate, peer_chain,
-                       record_handshake_failures, tls12_only, trust_pem)
+                       record_handshake_failures, trust_pem)
+from ..xmlhttp import tls
 
 __all__ = ["CSIP_CIPHER", "CsipChainError", "DEVICE_TYPE_ARC", "MAX_DEPTH", "POLICY", "cipher_string",
            "client_context", "client_lfdi", "describe_handshake_error", "describe_tls", "lfdi", "record_handshake_failures",
@@ -101,13 +102,8 @@ def server_context(server: Credential, client_ca: Credential | Sequence[Credenti
     anchors = as_list(client_ca)
     if not anchors:
         raise ValueError("client_ca: at least one SERCA is needed to verify client certificates")
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls12_only(ctx, cipher_string(ciphers))
-    cert, key = server.write(tmp, "sep2-server")
-    ctx.load_cert_chain(cert, key)
-    ctx.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
-    ctx.load_verify_locations(cadata=trust_pem(anchors))
-    return ctx
+    return tls.server_context(cipher_string(ciphers), [server.write(tmp, "sep2-server")], cadata=trust_pem(anchors),
+                              require_client_cert=require_client_cert)
 
 
 def client_context(trust: Credential | Sequence[Credential], tmp: Path, *, client: Credential | None,
@@ -119,14 +115,8 @@ def client_context(trust: Credential | Sequence[Credential], tmp: Path, *, clien
     anchors = as_list(trust)
     if not anchors:
         raise ValueError("trust: at least one SERCA is needed to verify the server")
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    tls12_only(ctx, cipher_string(ciphers))
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cadata=trust_pem(anchors))
-    if client is not None:
-        cert, key = client.write(tmp, "sep2-client")
-        ctx.load_cert_chain(cert, key)
+    ctx = tls.client_context(cipher_string(ciphers), cadata=trust_pem(anchors), check_hostname=False,
+                             chain=None if client is None else client.write(tmp, "sep2-client"))
     if strict:
         add_handshake_check(ctx, _profile_check([a.cert for a in anchors]))
     return ctx
@@ -148,12 +138,7 @@ def _profile_check(anchors: list[x509.Certificate]) -> Any:
 def server_context_files(cert_file: str | Path, key_file: str | Path, ca_file: str | Path) -> ssl.SSLContext:
     """`server_context` from PEM files: a lab's own server certificate (with its chain in the same file) and
     the SERCA(s) its clients' chains end at."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls12_only(ctx, cipher_string(CSIP_CIPHER))
-    ctx.load_cert_chain(str(cert_file), str(key_file))
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cafile=str(ca_file))
-    return ctx
+    return tls.server_context(cipher_string(CSIP_CIPHER), [(cert_file, key_file)], cafile=ca_file)
 
 
 def client_context_files(ca_file: str | Path, cert_file: str | Path | None, key_file: str | Path | None, *,
@@ -161,13 +146,8 @@ def client_context_files(ca_file: str | Path, cert_file: str | Path | None, key_
     """`client_context` from PEM files (a client program configured with paths): the SERCA, its device
     certificate followed by its chain, its key. `strict=False` and `ciphers` exist for negative tests."""
     anchors = x509.load_pem_x509_certificates(Path(ca_file).read_bytes())
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    tls12_only(ctx, cipher_string(ciphers))
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    ctx.load_verify_locations(cafile=str(ca_file))
-    if cert_file is not None and key_file is not None:
-        ctx.load_cert_chain(str(cert_file), str(key_file))
+    ctx = tls.client_context(cipher_string(ciphers), cafile=ca_file, check_hostname=False,
+                             chain=None if cert_file is None or key_file is None else (cert_file, key_file))
     if strict:
         add_handshake_check(ctx, _profile_check(anchors))
     return ctx

@@ -11,10 +11,8 @@ frames too (the Notification OUT, the client's answer IN).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import fnmatch
-import itertools
 import logging
 import ssl
 import time
@@ -23,14 +21,12 @@ from typing import Any, Callable
 from aiohttp import web
 
 from ..findings import Finding, Severity
-from ..httprecord import RAW_KEPT, BadHttp, RecordingHandler, accepted_wire, bad_http_frame, read_body
-from ..loop import BackgroundLoop
-from ..session import Verdicts
-from ..trace import Direction, Frame, Trace, now
-from ..verdict import NonConformance
-from ..wire import WireLog
-from .. import tlsutil
+from ..httprecord import BadHttp, bad_http_frame, read_body
+from ..expect import Match, PeerSession, matches
+from ..trace import Direction, Frame, Trace
 from ..verdict import Inconclusive
+from ..xmlhttp.client import Outbound
+from ..xmlhttp.server import XmlHttpServer
 from . import checks, codec, handlers, notify, rules as r, security
 from .namespaces import MEDIA_TYPE
 from .resources import Device, Sep2State
@@ -51,32 +47,43 @@ class Raw:
 Answer = Any  # handlers.Reply | Raw | Callable[[Frame], Answer] | None (the default)
 
 
-class Sep2Session(Verdicts):
-    """The test's handle on the client under test: what it requested, and what the server holds."""
+class Sep2Session(PeerSession):
+    """The test's handle on the client under test: what it requested, and what the server holds. A message
+    here is a request: its method and a path glob (see :func:`path_matches`)."""
 
-    @property
-    def _trace(self) -> Trace:
-        return self.server.trace
+    expected_rule, forbidden_rule, who = r.EXPECTED_REQUEST, r.FORBIDDEN_REQUEST, "the client"
 
     def __init__(self, server: "FakeSep2Server") -> None:
+        self._init_session(server)
         self.server = server
-        self.overrides: list[tuple[str, str, Answer, bool]] = []  # (method, path glob, answer, once)
-        self.cursor = 0
 
     def reset_for_test(self) -> None:
-        self.overrides.clear()
+        self._reset_session()
         self.server.outage_until = 0.0
         self.server.notifier.max_items = None
-        self.cursor = len(self.server.trace)
 
     @property
     def state(self) -> Sep2State:
         return self.server.state
 
     # shaping --------------------------------------------------------------------------------------------
-    def override(self, method: str, path: str, answer: Answer, *, once: bool = False) -> None:
+    def override(self, method: str, path: str, answer: Answer, *, once: bool = False) -> None:  # type: ignore[override]
         """Answer `method` on paths matching the glob `path` with `answer` instead of the default."""
-        self.overrides.append((method.upper(), path, answer, once))
+        super().override((method.upper(), path), answer, once=once)
+
+    def clear_override(self, method: str, path: str) -> None:  # type: ignore[override]
+        super().clear_override((method.upper(), path))
+
+    def forbid(self, method: str, path: str, reason: str = "") -> None:  # type: ignore[override]
+        """`method` on a path matching the glob `path` is a finding (SEP2-FORBIDDEN-REQUEST) until `allow`."""
+        super().forbid((method.upper(), path), reason)
+
+    def allow(self, method: str, path: str) -> None:  # type: ignore[override]
+        super().allow((method.upper(), path))
+
+    def _glob_of(self, table: dict, method: str, path: str) -> tuple[str, str] | None:
+        """The first (method, glob) of `table` (overrides or forbidden) that `method` on `path` falls under."""
+        return next((key for key in table if key[0] == method and path_matches(key[1], path)), None)
 
     def outage(self, seconds: float, status: int = 500) -> None:
         """Answer every request with `status` for `seconds` (a communication loss the client must ride out)."""
@@ -88,28 +95,19 @@ class Sep2Session(Verdicts):
         return [f for f in self.server.trace.since(self.cursor if since is None else since)
                 if f.direction is Direction.IN and f.kind == "REQUEST"]
 
-    def expect(self, method: str, path: str, timeout: float = 10.0, match: dict | Callable[[Any], bool] | None = None,
-               *, fresh: bool = False, rule: str = r.EXPECTED_REQUEST) -> Frame:
+    def expect(self, method: str, path: str, timeout: float = 10.0, match: Match = None, *, fresh: bool = False,
+               rule: str = r.EXPECTED_REQUEST) -> Frame:
         """Wait for the client's `method` request on a path matching `path` (see :func:`path_matches`), optionally
-        with a body matching `match`; consume it. SEP2-EXPECTED-REQUEST on timeout (or `rule`, where what was
-        late says more, e.g. SEP2-NOTIFICATION-IGNORED)."""
-        start = len(self.server.trace) if fresh else self.cursor
-        frame = self.server.trace.wait_for(_request_pred(method, path, match), start, timeout)
-        if frame is None:
-            seen = ", ".join(f"{f.meta['method']} {f.meta['path']}" for f in self.requests(start)[-8:])
-            text = f"expected {method} {path} from the client within {timeout:g} s; saw {seen or 'nothing'}"
-            finding = Finding.of(rule, text, expected=f"{method} {path}")
-            self.server.trace.add_finding(finding)
-            raise NonConformance(text, [finding])
-        self.cursor = frame.index + 1
-        return frame
+        with a body matching `match` (see :func:`vgitest.expect.matches`); consume it. SEP2-EXPECTED-REQUEST on
+        timeout (or `rule`, where what was late says more, e.g. SEP2-NOTIFICATION-IGNORED)."""
+        return self._expect(f"{method} {path}", _request_pred(method, path, match), timeout, match,
+                            start=self._start(fresh), rule=rule,
+                            received=lambda start: ", ".join(f"{f.meta['method']} {f.meta['path']}"
+                                                             for f in self.requests(start)[-8:]))
 
-    def expect_none(self, method: str, path: str, within: float, match: dict | None = None) -> None:
+    def expect_none(self, method: str, path: str, within: float, match: Match = None) -> None:
         """Fail (SEP2-FORBIDDEN-REQUEST) if the client makes that request within `within` seconds."""
-        frame = self.server.trace.wait_for(_request_pred(method, path, match), len(self.server.trace), within)
-        if frame is not None:
-            self.fail(r.FORBIDDEN_REQUEST, f"{method} {frame.meta['path']} was made although the scenario forbids "
-                      "it", frame)
+        self._expect_none(f"{method} {path}", _request_pred(method, path, match), within)
 
     def expect_response(self, subject: str, status: int, timeout: float = 10.0, *,
                         rule: str = r.EXPECTED_REQUEST) -> Frame:
@@ -119,10 +117,6 @@ class Sep2Session(Verdicts):
             return isinstance(body, dict) and body.get("subject") == subject and body.get("status") == str(status)
 
         return self.expect("POST", handlers.RESPONSES, timeout, match, rule=rule)
-
-    def answer_to(self, request: Frame, timeout: float = 5.0) -> Frame | None:
-        return self.server.trace.wait_for(lambda f: f.direction is Direction.OUT
-                                          and f.correlation == request.correlation, request.index, timeout)
 
     # subscriptions and notifications ---------------------------------------------------------------------
     def subscriptions(self, path: str = "**") -> list[dict]:
@@ -207,10 +201,10 @@ class Sep2Session(Verdicts):
         return self.server.loop.run(coro, timeout=self.server.notifier.timeout_s * 3 + 5)
 
 
-def _request_pred(method: str, path: str, match: dict | Callable[[Any], bool] | None) -> Callable[[Frame], bool]:
+def _request_pred(method: str, path: str, match: Match) -> Callable[[Frame], bool]:
     def pred(f: Frame) -> bool:
         return (f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == method.upper()
-                and path_matches(path, str(f.meta.get("path"))) and (match is None or _matches(f.body, match)))
+                and path_matches(path, str(f.meta.get("path"))) and (match is None or matches(f.body, match)))
     return pred
 
 
@@ -222,17 +216,12 @@ def path_matches(pattern: str, path: str) -> bool:
     return len(want) == len(got) and all(fnmatch.fnmatchcase(g, w) for w, g in zip(want, got))
 
 
-def _matches(body: Any, match: dict | Callable[[Any], bool]) -> bool:
-    if callable(match):
-        try:
-            return bool(match(body))
-        except Exception:
-            return False
-    return isinstance(body, dict) and all(body.get(k) == v for k, v in match.items())
-
-
-class FakeSep2Server:
+class FakeSep2Server(XmlHttpServer):
     """IEEE 2030.5 (CSIP) server for a DER client under test."""
+
+    protocol, version = "sep2", "2030.5"
+    loop_name, wire_label, exchange_prefix = "vgitest-sep2", "https", "s"
+    close_stale_tls = True  # COMM-004 judges each request by the chain its connection was served
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None,
                  state: Sep2State | None = None, schema_version: str = "2018", csip_aus: bool = False,
@@ -240,140 +229,42 @@ class FakeSep2Server:
                  max_body_bytes: int = codec.DEFAULT_MAX_BODY, trace: Trace | None = None,
                  notify_ssl_context: ssl.SSLContext | None = None,
                  notify_timeout_s: float = notify.DEFAULT_TIMEOUT_S) -> None:
-        self.host, self.port = host, port
-        self.ssl_context = ssl_context
+        self._init_server(host=host, port=port, ssl_context=ssl_context, trace=trace, max_body_bytes=max_body_bytes)
         self.state = state or Sep2State()
-        self.trace = trace or Trace()
-        self.wires: list[WireLog] = []
         # TLS as a client, for notifications: the server's certificate, the client's listener checked against
         # the same trust anchors (None on plain HTTP)
-        self.notifier = notify.Notifier(self, ssl_context=notify_ssl_context, timeout_s=notify_timeout_s)
+        self.notifier = notify.Notifier(Outbound(self.trace, self.wires, ssl_context=notify_ssl_context,
+                                                 timeout_s=notify_timeout_s, max_body_bytes=max_body_bytes),
+                                        self.state, loop=lambda: self.loop, base_url=lambda: self.base_url)
         self.state.listeners.append(self.notifier.kick)
         self.session = Sep2Session(self)
-        self.max_body_bytes = max_body_bytes
         # An XML declaration on every body the server sends (XML 1.0 makes it optional; UTF-8 is the default
         # either way). Off for a client that cannot parse one: cactus-client 1.3.3 decodes a body to text before
         # lxml, which refuses text that declares an encoding.
         self.xml_declaration = True
         self.outage_until = 0.0
         self.outage_status = 500
-        self.connection_attempts = 0
-        self.tls_generation = 0  # counts set_tls calls; every request frame says which one its connection saw
-        self._transports: set[asyncio.BaseTransport] = set()
         self._validator_args = (schema_version, csip_aus, lenient, schema_path) if validate else None
-        self._validator: Any = None
-        self._exchange = itertools.count(1)
-        self._conn = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self.loop: BackgroundLoop | None = None
 
     # lifecycle ------------------------------------------------------------------------------------------
-    def start(self) -> "FakeSep2Server":
-        if self._validator_args is not None:
-            from .validator import Sep2Validator
-            version, aus, lenient, path = self._validator_args
-            self._validator = Sep2Validator(version=version, csip_aus=aus, lenient=lenient, schema_path=path)
-        self.loop = BackgroundLoop("vgitest-sep2")
-        self.loop.run(self._start())
-        return self
+    def _make_validator(self) -> Any:
+        if self._validator_args is None:
+            return None
+        from .validator import Sep2Validator
+        version, aus, lenient, path = self._validator_args
+        return Sep2Validator(version=version, csip_aus=aus, lenient=lenient, schema_path=path)
 
-    async def _start(self) -> None:
-        app = web.Application(client_max_size=self.max_body_bytes * 4)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        server = self._runner.server
-        assert server is not None
-        if self.ssl_context is not None:
-            tlsutil.record_handshake_failures(self.ssl_context, self._handshake_failed)
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: self._protocol(server), self.host, self.port,
-                                                ssl=self.ssl_context, reuse_address=True)
-        self.port = self._server.sockets[0].getsockname()[1]
+    async def _started(self) -> None:
         await self.notifier.start()
 
-    def set_tls(self, ssl_context: ssl.SSLContext) -> None:
-        """Serve with another certificate chain from now on (same port); open connections are closed, so the
-        client's next request needs a new handshake. For COMM-004: chains of depth 2-4 and the bad ones."""
-        async def _swap() -> None:
-            assert self._server is not None and self._runner is not None and self._runner.server is not None
-            self._server.close()
-            for tr in list(self._transports):
-                tr.close()
-            await self._server.wait_closed()
-            self.ssl_context = ssl_context
-            self.tls_generation += 1
-            tlsutil.record_handshake_failures(ssl_context, self._handshake_failed)
-            loop = asyncio.get_running_loop()
-            runner_server = self._runner.server
-            self._server = await loop.create_server(lambda: self._protocol(runner_server), self.host, self.port,
-                                                    ssl=ssl_context, reuse_address=True)
+    async def _closing(self) -> None:
+        await self.notifier.close()
 
-        assert self.loop is not None
-        self.loop.run(_swap(), timeout=10)
-
-    def _protocol(self, server: web.Server) -> Any:
-        self.connection_attempts += 1
-        generation = self.tls_generation
-        handler = RecordingHandler(server, loop=asyncio.get_running_loop(), **getattr(server, "_kwargs", {}),
-                                   on_connect=lambda tr: self._connected(tr, generation),
-                                   on_bad_http=self._bad_http, wire_cap=self.max_body_bytes * 4 + RAW_KEPT)
-        handler.vgi_tag = generation  # which certificate chain this connection was served
-        return handler
-
-    def _connected(self, transport: asyncio.BaseTransport, generation: int = 0) -> WireLog:
-        wire = accepted_wire(transport, f"https-{next(self._conn)}", self.wires)
-        self._transports = {t for t in self._transports if not t.is_closing()}
-        self._transports.add(transport)
-        if generation != self.tls_generation:  # accepted before a chain swap, handshake done after: not kept
-            transport.close()
-        return wire
+    _describe_tls = staticmethod(security.describe_tls)
 
     def _bad_http(self, bad: BadHttp) -> web.Response:
-        """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
-        answer HTTP defines, all in the trace."""
-        frame = bad_http_frame(self.trace, bad, "sep2", "2030.5", f"s{next(self._exchange)}", r.HTTP_MALFORMED)
+        frame = bad_http_frame(self.trace, bad, "sep2", "2030.5", self._exchange_id(), r.HTTP_MALFORMED)
         return self._respond(frame, Raw(bad.status))
-
-    def _handshake_failed(self, exc: ssl.SSLError) -> None:
-        t, w = now()
-        self.trace.append(Frame(t, w, Direction.IN, "sep2", "2030.5", "tls", "TLS", "(handshake refused)",
-                                meta={"tls_error": tlsutil.describe_handshake_error(exc), "error": str(exc)}))
-
-    def begin_body(self, index: int) -> None:
-        """A case's body starts at trace `index`: the client session's waits look from there on."""
-        self.session.cursor = max(self.session.cursor, index)
-
-    def stop(self) -> None:
-        if self.loop is None:
-            return
-
-        async def _close() -> None:
-            await self.notifier.close()
-            if self._server is not None:
-                self._server.close()
-            if self._runner is not None:
-                await self._runner.cleanup()
-
-        try:
-            self.loop.run(_close(), timeout=8)
-        except Exception:
-            log.exception("closing the fake 2030.5 server")
-        self.loop.stop()
-        self.loop = None
-
-    def __enter__(self) -> "FakeSep2Server":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def note(self, text: str) -> Frame:
-        """A mark in the trace (kind MARK), e.g. that the test made the client restart: the poll cadence is
-        judged afresh from there, since a restarted client legitimately walks its resources again at once."""
-        t, w = now()
-        return self.trace.append(Frame(t, w, Direction.OUT, "sep2", "2030.5", "harness", "MARK", text))
 
     @property
     def base_url(self) -> str:
@@ -386,24 +277,17 @@ class FakeSep2Server:
 
     # the exchange ---------------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        exchange = f"s{next(self._exchange)}"
+        exchange = self._exchange_id()
         body = await read_body(request, self.max_body_bytes * 4)
         raw = body.data
-        t_ns, wall = getattr(request.protocol, "_vgi_rx", now())
         ssl_obj = getattr(request.protocol, "vgi_ssl_object", None)
         client_lfdi = security.client_lfdi(ssl_obj) if ssl_obj is not None else None
         meta: dict[str, Any] = {"method": request.method, "path": request.path, "query": dict(request.query),
                                 "content_type": request.headers.get("Content-Type", ""), "peer": str(request.remote),
                                 "client_lfdi": client_lfdi, "tls_generation": getattr(request.protocol, "vgi_tag", 0)}
-        if ssl_obj is not None:
-            meta["tls"] = security.describe_tls(ssl_obj)
-        frame = Frame(t_ns, wall, Direction.IN, "sep2", "2030.5", meta["peer"], "REQUEST",
-                      f"{request.method} {request.path}", exchange, raw, None, meta=meta)
+        frame = self._request_frame(request, raw, f"{request.method} {request.path}", exchange, meta)
         if body.malformed is not None:  # the chunked framing broke mid-body: bad HTTP, answered 400
-            meta["http_error"] = body.malformed
-            self.trace.append(frame)
-            frame.findings.append(Finding.of(r.HTTP_MALFORMED, f"the body's framing is not valid HTTP/1.1: "
-                                             f"{body.malformed}", frame.index))
+            self._malformed_body(frame, body, r.HTTP_MALFORMED)
             return self._respond(frame, handlers.Reply(400))
         if body.truncated:  # past the read cap: only its start was read; judged by its size alone
             meta["received"], meta["announced"] = body.received, body.announced
@@ -452,17 +336,21 @@ class FakeSep2Server:
         if allowed and method not in allowed:
             problems.append(Finding.of(r.HTTP_METHOD, f"{method} {meta['path']}: the resource allows "
                                        f"{', '.join(allowed)}"))
+        forbidden = self.session._glob_of(self.session.forbidden, method, meta["path"])
+        if forbidden is not None:
+            why = self.session.forbidden[forbidden]
+            problems.append(Finding.of(r.FORBIDDEN_REQUEST, f"{method} {meta['path']} made although "
+                                       f"{why or 'the scenario forbids it'}"))
         self.trace.append(frame)
         for f in problems:
             f.frame_index = frame.index
         frame.findings.extend(problems)
         if time.monotonic() < self.outage_until:
             return Raw(self.outage_status)
-        for i, (m, glob, answer, once) in enumerate(self.session.overrides):
-            if m == method and path_matches(glob, meta["path"]):
-                if once:
-                    self.session.overrides.pop(i)
-                return answer(frame) if callable(answer) else answer
+        key = self.session._glob_of(self.session.overrides, method, meta["path"])
+        if key is not None:
+            _, answer = self.session._take_override(key)
+            return answer(frame) if callable(answer) else answer
         if method in WRITES and any(f.rule_id in (r.XML_MALFORMED, r.XML_HOSTILE, r.XML_TOO_COMPLEX,
                                                   r.BODY_TOO_LARGE, r.SCHEMA)
                                     and f.severity is Severity.FAIL for f in problems):
@@ -483,11 +371,8 @@ class FakeSep2Server:
                 if name is not None and request.meta["method"] != "HEAD" else b""
             if name is not None:
                 headers.setdefault("Content-Type", MEDIA_TYPE)
-        t_ns, wall = now()
-        meta: dict[str, Any] = {"status": status, "harness_latency_us": round((t_ns - request.t_ns) / 1000, 1)}
+        meta: dict[str, Any] = {"status": status}
         if "Location" in headers:
             meta["location"] = headers["Location"]
-        out = Frame(t_ns, wall, Direction.OUT, "sep2", "2030.5", request.connection, "RESPONSE",
-                    name or f"HTTP {status}", request.correlation, data, body, meta=meta)
-        self.trace.append(out)
+        self._answer_frame(request, name or f"HTTP {status}", data, body, meta)
         return web.Response(body=data, status=status, headers=headers)

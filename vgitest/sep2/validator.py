@@ -12,12 +12,13 @@ Threads: a validator may be shared, because the compiled lxml schema it uses is 
 from __future__ import annotations
 
 import os
-import threading
+from typing import Any
 
 from lxml import etree
 
 from .. import findings
-from ..xmlschema_errors import MAX_FINDINGS, describe, more_complaints
+from ..xmlhttp.validator import SchemaValidator
+from ..xmlschema_errors import describe
 from . import rules, schemas
 from .namespaces import short_name
 
@@ -30,11 +31,7 @@ def _list_count_missing(entry: etree._LogEntry, root: etree._Element) -> bool:
             and any(f"attribute '{a}' is required but missing" in entry.message for a in ("all", "results")))
 
 
-def _root(doc: etree._Element | etree._ElementTree) -> etree._Element:
-    return doc.getroot() if isinstance(doc, etree._ElementTree) else doc
-
-
-class Sep2Validator:
+class Sep2Validator(SchemaValidator):
     """Validates parsed documents against IEEE 2030.5 ``version`` (``"2018"``, the CSIP baseline, or
     ``"2023"``), with the CSIP-AUS v1.2 extensions when ``csip_aus`` (2018 only).
 
@@ -42,28 +39,23 @@ class Sep2Validator:
     (an :class:`~vgitest.upstream.UpstreamError` saying how to fix it), not in the middle of a run.
     """
 
+    rule_id = rules.SCHEMA
+
     def __init__(self, version: str = "2018", csip_aus: bool = False, lenient: bool = False,
                  schema_path: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(lenient=lenient)
         self.version = version
         self.csip_aus = csip_aus
-        self.lenient = lenient
-        self.severity = findings.Severity.WARN if lenient else findings.Severity.FAIL
         self.entry = schemas.entry_file(schemas.schema_dir(schema_path).resolve(), version, csip_aus)
         label = f"IEEE 2030.5-{version}" + (" with CSIP-AUS" if csip_aus else "")
         self.schema_label = f"the {label} schema"
-        self._local = threading.local()  # this thread's compiled schema (see module docstring)
         self._schema()
 
-    def _schema(self) -> etree.XMLSchema:
-        try:
-            return self._local.schema
-        except AttributeError:
-            self._local.schema = schemas.compiled(self.entry)
-            return self._local.schema
+    def _compiled(self) -> etree.XMLSchema:
+        return schemas.compiled(self.entry)
 
-    def is_valid(self, doc: etree._Element | etree._ElementTree) -> bool:
-        """True when the document validates; no messages are built."""
-        return self._schema().validate(doc)
+    def _describe(self, entry: etree._LogEntry, root: etree._Element) -> Any:
+        return describe(entry, root, namer=short_name, schema_label=self.schema_label)
 
     def validate(self, doc: etree._Element | etree._ElementTree,
                  frame_index: int | None = None, *, written: bool = False) -> list[findings.Finding]:
@@ -75,18 +67,4 @@ class Sep2Validator:
         says ``all`` is required on a response to a GET and ignored otherwise, and ``results`` counts the items
         of a page of results, which a written list is not.
         """
-        schema = self._schema()
-        if schema.validate(doc):
-            return []
-        root = _root(doc).getroottree().getroot()
-        out = []
-        entries = [e for e in schema.error_log if not (written and _list_count_missing(e, root))]
-        for entry in entries[:MAX_FINDINGS]:
-            err = describe(entry, root, namer=short_name, schema_label=self.schema_label)
-            out.append(findings.Finding.of(
-                rules.SCHEMA, f"{err.path}: {err.plain}", frame_index, severity=self.severity,
-                line=err.line, path=err.path, xsd_message=err.xsd_message))
-        if len(entries) > MAX_FINDINGS:
-            out.append(findings.Finding.of(rules.SCHEMA, more_complaints(len(entries)), frame_index,
-                                           severity=self.severity))
-        return out
+        return self._findings(doc, frame_index, _list_count_missing if written else None)

@@ -125,12 +125,6 @@ class ReferenceVen(LoopSimulator):
             self._push_runner = None
 
     # --- DUT actions ---------------------------------------------------------------------------------------
-    async def do_power_on(self) -> None:
-        await self._power_on()
-
-    async def do_power_off(self) -> None:
-        await self._power_off()
-
     async def do_reboot(self) -> None:
         """A restart keeps the registration (it is stored), like a real VEN: it queries it again first."""
         await self._power_off()

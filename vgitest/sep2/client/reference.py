@@ -161,12 +161,6 @@ class ReferenceDerClient(LoopSimulator):
         await self.core.http.close()
 
     # --- DUT actions -----------------------------------------------------------------------------------
-    async def do_power_on(self) -> None:
-        await self._power_on()
-
-    async def do_power_off(self) -> None:
-        await self._power_off()
-
     async def do_reboot(self) -> None:
         """A restart: walk again from /dcap; the events it already answered stay remembered."""
         await self._power_off()
