@@ -23,7 +23,6 @@ from .verdict import HarnessError
 if TYPE_CHECKING:
     from .budgets import Budgets
     from .findings import Finding
-    from .run import VgiRun
     from .trace import Frame, Trace
 
 
@@ -98,7 +97,8 @@ class PeerKind:
 
     protocol: str  # the profile's [dut] protocol
     versions: tuple[str, ...]  # the [dut] versions its suites are written for (their vgi_protocol markers)
-    make: str  # "module:function": the started fake peer for a run (its profile, settings, budgets, folder)
+    make: str  # "module:function": the started fake peer for a run (a vgitest.run.VgiRun: its profile, settings,
+    # budgets and folder; typed Any here, since the run imports this module)
     simulators: dict[str, str] = dataclasses.field(default_factory=dict)  # version -> "module:Class" of its
     # reference simulator (where the role decides, the profiles name it: [adapter] simulator)
     listens_on_port: bool = False  # the peer listens on --vgi-port (checked free before the run)
@@ -109,7 +109,7 @@ class PeerKind:
     runs: tuple[ReferenceRun, ...] = ()  # its built-in reference runs
     actions: tuple[Any, ...] = ()  # physical actions only its devices have (vgitest.actions.Action)
 
-    def build(self, run: VgiRun) -> RunPeer:
+    def build(self, run: Any) -> RunPeer:
         """The started fake peer for `run`."""
         module, function = self.make.split(":")
         return getattr(importlib.import_module(module), function)(run)

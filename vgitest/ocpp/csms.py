@@ -35,7 +35,7 @@ from ..expect import Match, PeerSession, matches
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..trace import Direction, Frame, Trace, now
-from ..verdict import HarnessError, NonConformance
+from ..verdict import HarnessError, Inconclusive, NonConformance
 from ..wire import WireLog, forget_closed
 from . import codec, handlers, wsfail
 from . import identity as station_identity
@@ -350,7 +350,8 @@ class StationSession(PeerSession):
     def _link_or_wait(self) -> _Link:
         if self.link is None:
             self.wait_connected(self.csms.connect_timeout)
-        assert self.link is not None
+        if self.link is None:  # it connected and was gone again at once: nothing to send the CALL on
+            raise Inconclusive(f"station {self.identity} is not connected (it closed right after connecting)")
         return self.link
 
     # reporting -----------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from ..httprecord import BadHttp, bad_http_frame, read_body
 from ..findings import Finding, Severity
 from ..expect import Match, PeerSession, matches, summary
 from ..trace import Direction, Frame, Trace
-from ..verdict import HarnessError
+from ..verdict import HarnessError, Inconclusive
 from ..xmlhttp.client import Outbound
 from ..xmlhttp.server import XmlHttpServer
 from . import codec, messages as m, rules as r, security, signature
@@ -131,7 +131,10 @@ class VenSession(PeerSession):
     def probe_push(self, name: str, body: dict, ssl_context: ssl.SSLContext, timeout: float = 15.0) -> Frame:
         """Push `name` over a new connection made with `ssl_context` (e.g. a rogue VTN certificate) and return
         the frame of the VEN's answer; a refused handshake shows as name "(no answer)" with meta "error"."""
-        assert self.vtn.loop is not None and self.vtn.state.transport_address
+        if self.vtn.loop is None:
+            raise HarnessError("the fake VTN is not started")
+        if not self.vtn.state.transport_address:
+            raise Inconclusive("the VEN gave no oadrTransportAddress: it is not registered for push delivery")
         return self.vtn.loop.run(self.vtn.push_client.probe(self.vtn.state.transport_address, name, body,
                                                             ssl_context), timeout=timeout)
 
@@ -210,7 +213,8 @@ class FakeVtn(XmlHttpServer):
 
     def push(self, name: str, body: dict, seq: int) -> None:
         """POST `name` to the push VEN now (in the background; the trace shows the request and the answer)."""
-        assert self.loop is not None and self.state.transport_address
+        if self.loop is None or not self.state.transport_address:
+            raise HarnessError("push without a started VTN and a VEN transport address (push_mode says when)")
         note_delivery(self.state, name, body)
         self.loop.submit(self.push_client.push(self.state.transport_address, name, body, seq))
 

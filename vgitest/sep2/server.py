@@ -24,7 +24,7 @@ from ..findings import Finding, Severity
 from ..httprecord import BadHttp, bad_http_frame, read_body
 from ..expect import Match, PeerSession, matches
 from ..trace import Direction, Frame, Trace
-from ..verdict import Inconclusive
+from ..verdict import HarnessError, Inconclusive
 from ..xmlhttp.client import Outbound
 from ..xmlhttp.server import XmlHttpServer
 from . import checks, codec, handlers, notify, rules as r, security
@@ -197,7 +197,8 @@ class Sep2Session(PeerSession):
         return found[0]
 
     def _run(self, coro: Any) -> Frame:
-        assert self.server.loop is not None, "server not started"
+        if self.server.loop is None:
+            raise HarnessError("the fake 2030.5 server is not started")
         return self.server.loop.run(coro, timeout=self.server.notifier.timeout_s * 3 + 5)
 
 

@@ -4,12 +4,11 @@ GetBaseReport (answered, then the NotifyReports sent), with the faults that bend
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from .base import utcnow
 
-if TYPE_CHECKING:
-    from .v201 import Station201
+Station201 = Any  # vgitest.ocpp.station.v201's, typed loosely so as not to import its owner back
 
 REPORT_CHUNK = 8  # device-model rows per NotifyReport
 

@@ -11,7 +11,8 @@ from . import modes
 from .config import Settings
 from .core import Core, to_int
 from .der import Der
-from .events import Event, Events
+from .event import Event
+from .events import Events
 from .faults import ignored_elements
 from .output import Output
 from .programs import Programs

@@ -3,43 +3,13 @@ device keeps them in flash): their randomized times, the server's status of each
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from typing import Any
 
 from ..codec import find
 from .core import Core, to_int
+from .event import Event
 from .responses import RECEIVED, Responses
-
-
-@dataclasses.dataclass
-class Event:
-    """One DERControl as the client tracks it, across polls, by mRID."""
-
-    mrid: str
-    program: str  # href of its DERProgram
-    primacy: int
-    creation: int
-    start: int
-    duration: int
-    base: dict
-    reply_to: str | None
-    response_required: int
-    server_status: int
-    start_offset: float  # randomizeStart draw, kept for the event's life
-    duration_offset: float
-    seq: int  # order of first sight (breaks creationTime ties)
-    state: str = "scheduled"  # scheduled -> active -> done
-    sent: list[int] = dataclasses.field(default_factory=list)
-    held_received: bool = False  # wrong_response_status_order: 1 waits until after 2
-
-    @property
-    def eff_start(self) -> float:
-        return self.start + self.start_offset
-
-    @property
-    def eff_end(self) -> float:
-        return self.eff_start + self.duration + self.duration_offset
 
 
 class Events:

@@ -4,12 +4,8 @@ one at a time and in order, with bounded retries."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
-
 from .core import Core
-
-if TYPE_CHECKING:
-    from .events import Event
+from .event import Event
 
 # Response status codes (IEEE 2030.5 Response.status)
 RECEIVED, STARTED, COMPLETED, CANCELLED, SUPERSEDED = 1, 2, 3, 6, 7
