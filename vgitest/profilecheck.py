@@ -131,6 +131,20 @@ def one_line(text: str) -> str:
     return " / ".join(lines[:2])[:300] if lines else "(no message)"
 
 
+def first_contact(c: Check, reaches: Callable[[int, str], tuple[bool, str]], peer: str) -> bool:
+    """Switch the device on (when the adapter can) and check that it reaches the fake `peer`; when it does not
+    and can be told to register again (the next step), that is a WARNING, not FAILED. True when powered."""
+    powered = c.supported("power_on")
+    if powered:
+        c.act("power_on")
+    good, what = reaches(0, "after power_on" if powered else f"after {peer} started")
+    if not good and c.supported("reregister"):
+        c.add("reach", WARNING, what + "; trying reregister", required=False)
+    else:
+        c.add("reach", OK if good else FAILED, what)
+    return powered
+
+
 def off_and_on(c: Check, powered: bool, comes_back: Callable[[int, float], tuple[bool, str]]) -> None:
     if powered:
         c.act("power_off")

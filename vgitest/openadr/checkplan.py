@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from ..profilecheck import Check, FAILED, OK, WARNING, off_and_on
+from ..profilecheck import FAILED, OK, Check, first_contact, off_and_on
 from ..trace import Direction, Frame
 
 
@@ -39,14 +39,7 @@ def plan(c: Check) -> None:
             return False, f"the VEN reached the fake VTN ({first.name}) but did not register within {register:g} s"
         return True, f"the VEN reached the fake VTN ({first.name}) and registered as {ven.ven_id} {after}"
 
-    powered = c.supported("power_on")
-    if powered:
-        c.act("power_on")
-    good, what = reaches(0, "after power_on" if powered else "after the fake VTN started")
-    if not good and c.supported("reregister"):
-        c.add("reach", WARNING, what + "; trying reregister", required=False)
-    else:
-        c.add("reach", OK if good else FAILED, what)
+    powered = first_contact(c, reaches, "the fake VTN")
     c.act("reregister", lambda s, _: reaches(s, "after reregister", ("oadrCreatePartyRegistration",)))
     c.act("reboot", lambda s, _: reaches(s, "after reboot"))
     if not ven.registered:

@@ -3,7 +3,7 @@ vgitest.profilecheck)."""
 
 from __future__ import annotations
 
-from ..profilecheck import Check, FAILED, OK, WARNING, off_and_on
+from ..profilecheck import Check, first_contact, off_and_on
 from ..trace import Direction
 
 
@@ -21,14 +21,7 @@ def plan(c: Check) -> None:
             return False, f"no GET /dcap at {server.url} within {register:g} s {after}{seen}"
         return True, f"the client GET /dcap {after}"
 
-    powered = c.supported("power_on")
-    if powered:
-        c.act("power_on")
-    good, what = gets_dcap(0, "after power_on" if powered else "after the fake server started")
-    if not good and c.supported("reregister"):
-        c.add("reach", WARNING, what + "; trying reregister", required=False)
-    else:
-        c.add("reach", OK if good else FAILED, what)
+    powered = first_contact(c, gets_dcap, "the fake server")
     c.act("reregister", lambda s, _: gets_dcap(s, "after reregister"))
     c.act("reboot", lambda s, _: gets_dcap(s, "after reboot"))
     c.act("set_power", w=0)
