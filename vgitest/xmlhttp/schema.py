@@ -8,6 +8,7 @@ few milliseconds."""
 
 from __future__ import annotations
 
+import abc
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -22,7 +23,7 @@ def is_remote(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https", "ftp")
 
 
-class LocalResolver(etree.Resolver):
+class LocalResolver(etree.Resolver, metaclass=abc.ABCMeta):
     """Serves remote schema locations from the folder (`remote_copy`); refuses and records the ones it cannot.
     A local location is read by libxml2 itself unless `local_copy` names a stand-in for it."""
 
@@ -31,9 +32,9 @@ class LocalResolver(etree.Resolver):
         self.folder = folder
         self.refused: list[str] = []
 
+    @abc.abstractmethod
     def remote_copy(self, url: str) -> Path | None:
         """The file in the folder standing in for the remote `url` (None: refused)."""
-        raise NotImplementedError
 
     def local_copy(self, url: str) -> Path | None:
         """A stand-in for a local location (None: libxml2 reads it, or reports it missing, itself)."""

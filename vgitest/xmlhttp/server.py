@@ -5,6 +5,7 @@ protocol defines: how a request is judged and answered (`_handle`, `_bad_http`) 
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import itertools
 import logging
@@ -21,7 +22,7 @@ from ..trace import Direction, Frame, Trace, now
 from ..wire import WireLog
 
 
-class XmlHttpServer:
+class XmlHttpServer(abc.ABC):
     """Start/stop, TLS (and swapping its certificate), recorded connections, marks in the trace.
 
     Subclasses set the class attributes below and implement `_handle` (an aiohttp handler for every path)
@@ -67,13 +68,14 @@ class XmlHttpServer:
     async def _closing(self) -> None:
         """On the loop, before the listener closes (outbound clients close here)."""
 
+    @abc.abstractmethod
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        raise NotImplementedError
+        """Answer one request (the protocol's own handling)."""
 
+    @abc.abstractmethod
     def _bad_http(self, bad: BadHttp) -> web.Response:
         """A request that is not HTTP/1.1 (refused by the parser): a frame with its bytes, a finding, and the
         answer HTTP defines, all in the trace."""
-        raise NotImplementedError
 
     # lifecycle ------------------------------------------------------------------------------------------
     def start(self) -> Any:
@@ -196,9 +198,9 @@ class XmlHttpServer:
         return Frame(t_ns, wall, Direction.IN, self.protocol, self.version, meta["peer"], "REQUEST", name, exchange,
                      raw, None, meta=meta)
 
+    @abc.abstractmethod
     def _describe_tls(self, ssl_obj: Any) -> dict[str, Any]:
         """What a request frame keeps of its connection's TLS session (plain JSON)."""
-        raise NotImplementedError
 
     def _malformed_body(self, frame: Frame, body: Body, rule_id: str) -> None:
         """The chunked framing broke mid-body: the frame is kept with the finding (bad HTTP, answered 400)."""

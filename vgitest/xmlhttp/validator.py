@@ -7,6 +7,7 @@ on itself: each thread (the server's loop, any worker) compiles its own (:func:`
 
 from __future__ import annotations
 
+import abc
 import threading
 from typing import Any
 
@@ -20,7 +21,7 @@ def root_of(doc: etree._Element | etree._ElementTree) -> etree._Element:
     return doc.getroot() if isinstance(doc, etree._ElementTree) else doc
 
 
-class SchemaValidator:
+class SchemaValidator(abc.ABC):
     """Subclasses set `rule_id`, locate their schema in the constructor and then call `_schema()` (so a missing
     schema fails there, saying how to fix it, not mid-run); they implement `_compiled` and `_describe`."""
 
@@ -31,13 +32,13 @@ class SchemaValidator:
         self.severity = findings.Severity.WARN if lenient else findings.Severity.FAIL
         self._local = threading.local()  # this thread's compiled schema (see the module docstring)
 
+    @abc.abstractmethod
     def _compiled(self) -> etree.XMLSchema:
         """The compiled schema for the calling thread."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _describe(self, entry: Any, root: etree._Element) -> Any:
         """A complaint in plain words (an ``xmlschema_errors.Described``)."""
-        raise NotImplementedError
 
     def _schema(self) -> etree.XMLSchema:
         try:
