@@ -207,3 +207,16 @@ def test_a_test_with_no_marker_is_not_judged_on_earlier_frames(pytester: pytest.
         assert by[name]["verdict"] == "PASS", by[name]
         assert by[name]["findings"] == []
     res.assert_outcomes(passed=2, failed=1)
+
+
+def test_a_module_that_cannot_be_collected_is_a_collection_error_not_an_internal_error(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A collection report has no verdict (nor user_properties): the console reporter left it to pytest only
+    since issue 15; before, the verdict-word hook raised AttributeError and pytest stopped with INTERNALERROR."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    pytester.makefile(".toml", station=PROFILE)
+    pytester.makepyfile(test_broken="import no_such_module_vgitest\n")
+    res = pytester.runpytest_subprocess("--vgi-profile=station.toml", "-p", "no:cacheprovider")
+    out = res.stdout.str() + res.stderr.str()
+    assert "INTERNALERROR" not in out
+    assert "no_such_module_vgitest" in out and res.ret == pytest.ExitCode.INTERRUPTED

@@ -18,9 +18,9 @@ STATUS = {"pass": ("passed", ".", "PASS"), "non-strict": ("non_strict", "w", "NO
 def teststatus(report: Any) -> tuple[str, str, str] | None:
     """The verdict word of a case's report (an INCONCLUSIVE case is not a harness error `E`, a NOT_APPLICABLE case
     not a plain skip `s`); None for reports that carry no verdict (pytest decides)."""
-    if report.when == "teardown" or (report.when == "setup" and report.passed):
-        return None
-    verdict = dict(report.user_properties).get("verdict")
+    if report.when in ("teardown", "collect") or (report.when == "setup" and report.passed):
+        return None  # a collection report (e.g. a module that cannot be imported) has no verdict and no properties
+    verdict = dict(getattr(report, "user_properties", ())).get("verdict")
     return STATUS.get(verdict) if isinstance(verdict, str) else None
 
 
