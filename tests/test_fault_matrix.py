@@ -33,6 +33,15 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
           "ev:iso-20": ("suites/iso15118_20", "reference-ev-iso20"),
           "slac-evse:15118-3": ("suites/slac", "reference-slac-evse"),
           "slac-ev:15118-3": ("suites/slac", "reference-slac-ev")}
+# A version's fuzz suite (issue 15) is a folder of its own, run with the conformance suite by the same fault rows.
+FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz"}
+
+
+def folders(version: str) -> list[str]:
+    """The suite folders whose tests a version's faults name."""
+    return [SUITES[version][0]] + [f for f in [FUZZ_SUITES.get(version)] if f and (ROOT / f).is_dir()]
+
+
 CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
             "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
             "evse:iso-2": EVSE_FAULTS.faults, "ev:iso-2": EV_FAULTS.faults,
@@ -58,10 +67,10 @@ def _row_id(fault: str, version: str, i: int) -> str:
 
 def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool,
                    profile: str | None = None) -> dict:
-    suite, default_profile = SUITES[version]
+    default_profile = SUITES[version][1]
     profile = profile or default_profile
     reports = tmp_path / "reports"
-    cmd = [sys.executable, "-m", "pytest", suite, "-k", " or ".join(tests), f"--vgi-profile={profile}",
+    cmd = [sys.executable, "-m", "pytest", *folders(version), "-k", " or ".join(tests), f"--vgi-profile={profile}",
            f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider",
            *UNUSED_PLUGINS, "-q"]
     if strict:
@@ -133,8 +142,7 @@ def test_catalog_is_large_enough() -> None:
 def test_every_suite_test_is_shown_to_fail_by_a_fault(version: str) -> None:
     """A conformance test that no fault makes fail is a defect: each must be named by a catalogued fault."""
     import re
-    suite = ROOT / SUITES[version][0]
-    tests = {name for path in suite.glob("test_*.py")
+    tests = {name for folder in folders(version) for path in (ROOT / folder).glob("test_*.py")
              for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)}
     if ":" in version:  # one folder, two device roles: each catalog names the tests of its role
         named = {t for key, cat in CATALOGS.items() if key.endswith(":" + _catalog_version(version))

@@ -364,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--tls-key", help="as --vgi-tls-key")
     pc.add_argument("--tls-ca", help="as --vgi-tls-ca")
     pc.set_defaults(fn=_cmd_profile_check)
+    from .fuzzing.cli import register as register_replay
+    register_replay(sub)
     from .exi.cli import register as register_exi
     register_exi(sub)
     from .iso15118.cli import register as register_analyze

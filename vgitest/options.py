@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from .run import Settings
+from .verdict import HarnessError
 
 # (flag, ini key and dest, help, ini default)
 _VALUED = [
@@ -24,6 +25,10 @@ _VALUED = [
     ("--vgi-tls-cert", "vgi_tls_cert", "the fake peer's own certificate (PEM), for TLS", None),
     ("--vgi-tls-key", "vgi_tls_key", "the fake peer's private key (PEM)", None),
     ("--vgi-tls-ca", "vgi_tls_ca", "CA bundle the DUT's certificate chain must reach (mutual TLS)", None),
+    ("--vgi-fuzz-profile", "vgi_fuzz_profile", "fuzz cases' profile: pr (fast, derandomized; default), nightly "
+                                               "(thousands of examples) or cert (a recorded seed)", "pr"),
+    ("--vgi-fuzz-seed", "vgi_fuzz_seed", "seed of the nightly and cert fuzz profiles (default: a new one, "
+                                         "recorded in each fuzz case's evidence)", None),
 ]
 
 
@@ -50,7 +55,7 @@ def _opt(config: pytest.Config, name: str) -> Any:
 
 
 def settings(config: pytest.Config) -> Settings:
-    """The run's settings; a HarnessError for a malformed --vgi-shard."""
+    """The run's settings; a HarnessError for a malformed --vgi-shard or an unknown fuzz profile."""
     profile = _opt(config, "vgi_profile")
     out = Settings(profile=profile, adapter=_opt(config, "vgi_adapter"), host=_opt(config, "vgi_host"),
                    port=int(_opt(config, "vgi_port")), reports=Path(_opt(config, "vgi_reports")),
@@ -58,7 +63,14 @@ def settings(config: pytest.Config) -> Settings:
                    faults=tuple(config.getoption("vgi_fault") or ()), strict=bool(_opt(config, "vgi_strict")),
                    lenient=bool(_opt(config, "vgi_lenient")), schemas=_opt(config, "vgi_schemas"),
                    tls_cert=_opt(config, "vgi_tls_cert"), tls_key=_opt(config, "vgi_tls_key"),
-                   tls_ca=_opt(config, "vgi_tls_ca"))
+                   tls_ca=_opt(config, "vgi_tls_ca"), fuzz_profile=_opt(config, "vgi_fuzz_profile") or "pr")
+    seed = _opt(config, "vgi_fuzz_seed")
+    try:
+        from .fuzzing import profiles
+        profiles.get(out.fuzz_profile)
+        out.fuzz_seed = int(seed) if seed not in (None, "") else profiles.new_seed()
+    except ValueError as exc:
+        raise HarnessError(f"--vgi-fuzz-profile/--vgi-fuzz-seed: {exc}") from None
     if config.getoption("vgi_shard"):
         from .shard import parse
         out.shard = parse(config.getoption("vgi_shard"))

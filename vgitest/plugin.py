@@ -37,7 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for m in MARKERS:
         config.addinivalue_line("markers", m)
-    for name in peer.fixture_modules():  # each protocol package's fixtures
+    for name in ("vgitest.fuzzing.fixtures", *peer.fixture_modules()):  # vgi_fuzz, each protocol package's fixtures
         if not config.pluginmanager.has_plugin(name):
             config.pluginmanager.register(importlib.import_module(name), name)
     try:

@@ -35,6 +35,8 @@ class Settings:
     tls_key: str | None
     tls_ca: str | None
     shard: tuple[int, int] | None = None  # (K, N): this process runs shard K of N (vgitest.shard)
+    fuzz_profile: str = "pr"  # vgitest.fuzzing.profiles
+    fuzz_seed: int | None = None  # the seed of a non-derandomized fuzz profile (None: a new one per process)
 
 
 class VgiRun:

@@ -38,7 +38,8 @@ KINDS = {
     "remove-required": "a required property is left out",
     "wrong-type": "a value of another JSON type than the schema allows",
     "bad-enum": "a string outside the enumeration",
-    "too-long": "a string longer than maxLength (by 1 to several hundred characters)",
+    "too-long": "a string just over maxLength (by 1, by 10, twice as long)",
+    "oversize": "a string far over maxLength (500 characters or four times the limit, up to 64 KiB)",
     "too-short": "a string shorter than minLength",
     "below-minimum": "a number below its minimum",
     "above-maximum": "a number above its maximum",
@@ -56,11 +57,6 @@ _SAMPLES: dict[str, Any] = {"string": "vgi", "integer": 7, "number": 2.5, "boole
 
 Path = tuple[str | int, ...]
 Site = tuple[str, str, Path, Callable[[st.DrawFn, Any], Any]]  # kind, keyword, where, how (draw, old) -> new
-
-
-def _longer(n: int) -> list[int]:
-    """Lengths past maxLength ``n``: just over, well over, and 500 (a long RFID tag, a long URL) where that is over."""
-    return sorted({n + 1, n + 10, n * 2 + 1, n + 500} | ({500} if n < 500 else set()))
 
 
 def _show(path: Path) -> str:
@@ -105,7 +101,9 @@ def sites(root: dict, value: Any, alphabet: Alphabet = "ascii") -> list[Site]:
             if "maxLength" in s:
                 n = int(s["maxLength"])
                 out.append(("too-long", "maxLength", path,
-                            lambda d, old, n=n: d(st.sampled_from(_longer(n))) * "A"))
+                            lambda d, old, n=n: d(st.sampled_from([n + 1, n + 10, n * 2 + 1])) * "A"))
+                out.append(("oversize", "maxLength", path,
+                            lambda d, old, n=n: d(st.sampled_from([max(500, 4 * n), n + 500, 65536])) * "A"))
             if int(s.get("minLength", 0)) > 0:
                 out.append(("too-short", "minLength", path, lambda d, old, m=int(s["minLength"]): old[: m - 1]))
             if s.get("format") == "date-time":

@@ -6,28 +6,29 @@ from __future__ import annotations
 from ..pixitkey import Key, REQUIRED, Text, key as _k
 
 OCPP = ("ocpp16", "ocpp201")
+FUZZ = ("ocpp16_fuzz", "ocpp201_fuzz")  # the fuzz suites read the keys of the booted state and of reconnection
 
 SUITE_OF_VERSION = {"1.6": "ocpp16", "2.0.1": "ocpp201"}  # each version has its own suite
 
 KEYS: tuple[Key, ...] = (
-    _k("connectors", "how many connectors (1.6) or EVSEs with one connector each (2.0.1) the station has", OCPP, 1),
-    _k("connector", "the connector (1.6) or EVSE (2.0.1) the cases use", OCPP, 1),
+    _k("connectors", "how many connectors (1.6) or EVSEs with one connector each (2.0.1) the station has", OCPP + FUZZ, 1),
+    _k("connector", "the connector (1.6) or EVSE (2.0.1) the cases use", OCPP + FUZZ, 1),
     _k("security_profile", "the OCPP security profile the fake CSMS enforces: 0 none, 1 HTTP Basic over ws://, 2 HTTP "
-       "Basic over TLS, 3 TLS with client certificates", OCPP, Text("1 with a [dut] password, else 0")),
-    _k("connect_timeout", "how long a (re)connection of the station may take", OCPP, 30, "s",
+       "Basic over TLS, 3 TLS with client certificates", OCPP + FUZZ, Text("1 with a [dut] password, else 0")),
+    _k("connect_timeout", "how long a (re)connection of the station may take", OCPP + FUZZ, 30, "s",
        also=((("ocpp16",), "the reusable states and boot cases", 10),)),
-    _k("heartbeat_interval", "the heartbeat interval the fake CSMS grants in its BootNotification answer", OCPP, 60,
+    _k("heartbeat_interval", "the heartbeat interval the fake CSMS grants in its BootNotification answer", OCPP + FUZZ, 60,
        "s"),
-    _k("boot_timeout", "how long from power-on, a reboot or a reset until the station's BootNotification", OCPP, 8,
+    _k("boot_timeout", "how long from power-on, a reboot or a reset until the station's BootNotification", OCPP + FUZZ, 8,
        "s", by_suite=(("ocpp201", 15),), aliases=("boot_wait",)),
-    _k("boot_retry_interval", "the interval the fake CSMS gives in a Pending or Rejected boot answer", OCPP, 2, "s"),
+    _k("boot_retry_interval", "the interval the fake CSMS gives in a Pending or Rejected boot answer", OCPP + FUZZ, 2, "s"),
     _k("message_wait", "how long a case waits for a message the scenario requires", OCPP, 10, "s",
        by_suite=(("ocpp16", 5),), also=((("ocpp201",), "the reusable states and the boot cases", 5),),
        aliases=("message_timeout",)),
     _k("quiet_wait", "how long a case watches for a message the scenario forbids", OCPP, 2, "s"),
     _k("quiet_after_cleanup", "after a case's clean-up (or a preamble that stopped something), how long the station "
        "must have been silent before the next step, so that what the clean-up causes does not land in the next case "
-       "(bounded by message_wait)", OCPP, 0.5, "s"),
+       "(bounded by message_wait)", OCPP + FUZZ, 0.5, "s"),
     _k("heartbeat_test_interval", "the short HeartbeatInterval TC_VGI_HB_01_CS sets to check that the station honours "
        "it (judged with a tolerance that scales with the interval, schemas/budgets/ocpp.toml)", OCPP, 3, "s"),
     _k("read_only_variable", "a variable TC_B_39_CS writes to check that a ReadOnly variable cannot be written, as "
@@ -45,7 +46,7 @@ KEYS: tuple[Key, ...] = (
        also=((OCPP, "the reference stations", 60),), aliases=("meter_interval",)),
     _k("connection_timeout", "the station's time from authorization to plug-in before it gives up (1.6 "
        "ConnectionTimeOut, 2.0.1 TxCtrlr.EVConnectionTimeOut); the 1.6 reusable states wait this long (plus 2 s) "
-       "for an unplugged connector to be Available. The reference stations start with it", OCPP, 4, "s",
+       "for an unplugged connector to be Available. The reference stations start with it", OCPP + FUZZ, 4, "s",
        also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
     _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
     _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),

@@ -11,7 +11,9 @@ KIND = PeerKind(
     listens_on_port=True,
     serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'},
     runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=41),
-          ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41)),
+          ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41),
+          ReferenceRun("ocpp16-fuzz", "reference-station-16", "ocpp16_fuzz", expected_s=8),
+          ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=8)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
                (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),
@@ -27,7 +29,8 @@ KIND = PeerKind(
                ("ocpp",)),
         Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),
     ),
-    suites={"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1"},
+    suites={"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1", "ocpp16_fuzz": "OCPP 1.6J fuzzing",
+            "ocpp201_fuzz": "OCPP 2.0.1 fuzzing"},
     pics={
         "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
         "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",

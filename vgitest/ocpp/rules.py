@@ -138,3 +138,19 @@ CONFIG_NOT_APPLIED = R("OCPP-CONFIG-NOT-APPLIED", "fail",
 STATUS_TRANSITION = R("OCPP-STATUS-TRANSITION", "fail",
                       "A connector status sequence the scenario requires was not reported",
                       "OCPP 1.6 §4.9; 2.0.1 G01", P).id
+
+# Fuzzing (vgitest.ocpp.fuzzcases): generated and mutated CSMS requests
+FUZZ_REJECT = R("OCPP-FUZZ-REJECT", "fail", "A CSMS request that breaks its schema was answered with a CALLRESULT, as "
+                "if it were valid, instead of a CALLERROR", "OCPP-J 1.6 §4.2.3, Table 7; 2.0.1 Part 4 §4.1.7, §4.2.3, "
+                "Table 8", P).id
+FUZZ_ERROR_CODE = R("OCPP-FUZZ-ERROR-CODE", "warn", "The CALLERROR for a request that breaks its schema names another "
+                    "kind of violation than the one made (e.g. a missing field answered as a type violation)",
+                    "OCPP-J 1.6 Table 7; 2.0.1 Part 4 Table 8", P).id
+FUZZ_SILENT = R("OCPP-FUZZ-SILENT", "warn", "A CSMS request that breaks its schema, or a frame that cannot be read, "
+                "was not answered at all (dropping it is allowed; a CALLERROR is what the CSMS can act on)",
+                "OCPP-J 1.6 §4.2.3; 2.0.1 Part 4 §4.1.7, §4.2.3", P).id
+FUZZ_ALIVE = R("OCPP-FUZZ-ALIVE", "fail", "After a generated or malformed request the station dropped the connection "
+               "or stopped answering valid requests", "OCPP-J 1.6 §4.1.1, §4.2.3; 2.0.1 Part 4 §4.1.1, §4.2.3", P).id
+FUZZ_ACCEPT = R("OCPP-FUZZ-ACCEPT", "fail", "A schema-valid request of an action the station declares was answered "
+                "with a CALLERROR that claims a format, type or occurrence violation, an InternalError, or not at "
+                "all (other error codes: warn)", "OCPP-J 1.6 §4.2.2, Table 7; 2.0.1 Part 4 §4.2.2, Table 8", P).id

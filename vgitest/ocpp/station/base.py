@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ...loop import BackgroundLoop
 from ...simulator import LoopSimulator
+from . import robustness
 from .faults import check_names
 
 log = logging.getLogger("vgitest.ocpp.station")
@@ -337,6 +338,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         try:
             async for data in ws:
                 self._last_traffic = time.monotonic()
+                await robustness.reader_pause(self)
                 self.spawn(self._dispatch(data))
         except ConnectionClosed:
             pass
@@ -345,7 +347,8 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         try:
             msg = json.loads(data)
         except ValueError:
-            await self.send_error("-1", self.format_violation, "not JSON")
+            if not await robustness.on_garbled(self):
+                await self.send_error("-1", self.format_violation, "not JSON")
             return
         if not isinstance(msg, list) or len(msg) < 3 or not isinstance(msg[1], str):
             await self.send_error("-1", self.format_violation, "not an RPC frame")
@@ -368,6 +371,8 @@ class ReferenceStation(LoopSimulator, abc.ABC):
             await self.send_error(mid, self.format_violation, "CALL must have 4 elements")
             return
         action, payload = msg[2], msg[3]
+        if await robustness.on_call(self, payload):
+            return
         handler = self.handlers.get(action)
         if handler is None:
             await self.send_error(mid, "NotImplemented", f"unknown action {action}")
@@ -375,9 +380,16 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         if not isinstance(payload, dict):
             await self.send_error(mid, self.format_violation, "payload must be an object")
             return
-        problem = self.validate_request(action, payload)
+        try:
+            problem = self.validate_request(action, payload)
+        except NoAnswer:
+            return
         if problem is not None:
             await self.send_error(mid, problem[0], problem[1])
+            return
+        choke = robustness.answer_valid(self, payload)
+        if choke is not None:
+            await self.send_error(mid, *choke)
             return
         try:
             result = await handler(payload)
@@ -403,9 +415,11 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         validator = _VALIDATORS.get(self.version)
         if validator is None:
             validator = _VALIDATORS[self.version] = SchemaValidator(VERSIONS[self.version])
-        findings = validator.validate(action, payload)
+        findings = robustness.unchecked(self, validator.validate(action, payload))
         if not findings:
             return None
+        if robustness.accepted_anyway(self, findings):
+            raise NoAnswer()
         return validator.error_code(findings), findings[0].message[:200]
 
     @property

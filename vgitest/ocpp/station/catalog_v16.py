@@ -7,6 +7,7 @@ Test names refer to `suites/ocpp16/`; every entry is proven by running that test
 from __future__ import annotations
 
 from .. import rules as r
+from . import robustness
 from .faults import fault
 
 V = "1.6"
@@ -138,3 +139,14 @@ _f("invalid_payload_accepted", "a request that violates its schema is answered w
    "TC_VGI_RPC_02_CS", r.STATION_RESPONSE)
 _f("answers_unknown_message_type", "a frame of unknown message type is answered with a CALLERROR "
    "(1.6 ignores it)", "TC_VGI_RPC_06_CS", r.ERROR_CODE)
+
+# --- robustness: only generated or malformed input reveals these (station/robustness.py; the fuzz suites) ------
+_f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
+_f("accept_out_of_range", robustness.FAULTS["accept_out_of_range"], "TC_VGI_FUZZ_01_CS", r.FUZZ_REJECT)
+_f("hang_on_unknown_enum", robustness.FAULTS["hang_on_unknown_enum"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
+_f("internal_error_on_empty_string", robustness.FAULTS["internal_error_on_empty_string"], "TC_VGI_FUZZ_02_CS",
+   r.FUZZ_ACCEPT)
+_f("internal_error_on_non_ascii", robustness.FAULTS["internal_error_on_non_ascii"], "TC_VGI_FUZZ_03_CS",
+   r.FUZZ_ACCEPT)
+_f("crash_on_garbled_frame", robustness.FAULTS["crash_on_garbled_frame"], "TC_VGI_FUZZ_04_CS", r.FUZZ_ALIVE)
+_f("crash_on_burst", robustness.FAULTS["crash_on_burst"], "TC_VGI_FUZZ_05_CS", r.FUZZ_ALIVE)

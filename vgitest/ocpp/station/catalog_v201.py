@@ -7,6 +7,7 @@ the rule id that test must report. Message-level faults live in `base.py`; the o
 from __future__ import annotations
 
 from .. import rules as r
+from . import robustness
 from .faults import fault
 
 V = "2.0.1"
@@ -171,3 +172,14 @@ _f("no_available_after_unplug", "Unplugging the EV is not reported: the CSMS sti
    "TC_G_02_CS", r.STATUS_TRANSITION)
 _f("no_occupied_status", "Plugging in an EV is not reported as Occupied", "TC_G_01_CS", r.STATUS_TRANSITION)
 _f("missing_mandatory_field", "StatusNotification lacks its required timestamp", "TC_G_01_CS", r.SCHEMA)
+
+# --- robustness: only generated or malformed input reveals these (station/robustness.py; the fuzz suites) ------
+_f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
+_f("accept_out_of_range", robustness.FAULTS["accept_out_of_range"], "TC_VGI_FUZZ_01_CS", r.FUZZ_REJECT)
+_f("hang_on_unknown_enum", robustness.FAULTS["hang_on_unknown_enum"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
+_f("internal_error_on_empty_string", robustness.FAULTS["internal_error_on_empty_string"], "TC_VGI_FUZZ_02_CS",
+   r.FUZZ_ACCEPT)
+_f("internal_error_on_non_ascii", robustness.FAULTS["internal_error_on_non_ascii"], "TC_VGI_FUZZ_03_CS",
+   r.FUZZ_ACCEPT)
+_f("crash_on_garbled_frame", robustness.FAULTS["crash_on_garbled_frame"], "TC_VGI_FUZZ_04_CS", r.FUZZ_ALIVE)
+_f("crash_on_burst", robustness.FAULTS["crash_on_burst"], "TC_VGI_FUZZ_05_CS", r.FUZZ_ALIVE)

@@ -1,0 +1,204 @@
+"""Run a property against a live device inside a test case, and turn its minimal counterexample into a finding.
+
+A fuzz case gives a strategy of examples (JSON-like values: they are written to the replay file as they are)
+and a body that sends one example to the device and judges what came back. The body raises
+:class:`Counterexample` (a rule id, a message, the frame) when the device broke a MUST; hypothesis then
+shrinks towards the smallest example that still breaks it. Lesser problems (a broken SHOULD) the body records
+itself on the session, once per kind, and goes on.
+
+Against a device, each try costs an exchange, and a device is not a pure function. So:
+
+* every example's outcome is kept: when hypothesis asks again for an example already sent (its final replay of
+  the minimal one, or shrinking), the kept outcome answers and nothing is sent twice;
+* the profile's time budget bounds the case: past it, new examples are not sent (counted as cut), and the
+  smallest counterexample found so far stands;
+* a :class:`Counterexample` with ``fatal=True`` (the device is gone and did not come back) stops sending at once.
+
+* the minimal counterexample is sent once more, alone, before it is reported (:meth:`PropertyRunner._confirm`):
+  what is reported is an example that fails by itself, or the report says it does not.
+
+At the end the runner fails the case through the session with the counterexample's rule id, the example shown
+in a few words, and the path of the replay file (:mod:`.replay`) that ``vgitest replay`` runs again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from . import replay
+from .profiles import FuzzProfile, hypothesis_settings
+
+__all__ = ["Counterexample", "FuzzStats", "PropertyRunner"]
+
+
+class Counterexample(Exception):
+    """The device broke a MUST on this example (raised by a fuzz case's body)."""
+
+    def __init__(self, rule_id: str, message: str, frame: Any = None, *, fatal: bool = False) -> None:
+        super().__init__(f"[{rule_id}] {message}")
+        self.rule_id, self.message, self.frame, self.fatal = rule_id, message, frame, fatal
+        self.example: Any = None
+        self.frames: list[dict[str, Any]] = []  # what went over the wire for this example (filled by the runner)
+
+
+@dataclasses.dataclass
+class FuzzStats:
+    """What one fuzz case did; written beside its evidence."""
+
+    profile: str
+    seed: int | None
+    max_examples: int
+    sent: int = 0  # examples that reached the device
+    cached: int = 0  # asked again (shrinking, final replay): answered from the kept outcome
+    cut: int = 0  # not sent: the time budget was spent or the device was gone
+    failing: int = 0  # distinct examples that broke a MUST
+    seconds: float = 0.0
+    replayed_from: str | None = None
+    confirmed: bool | None = None  # the reported counterexample failed again when sent alone (None: not tried)
+
+    def summary(self) -> str:
+        s = f"{self.sent} example(s) sent ({self.profile} profile"
+        s += f", seed {self.seed})" if self.seed is not None else ", derandomized)"
+        if self.cut:
+            s += f"; {self.cut} not sent (time budget spent or device gone)"
+        if self.failing:
+            s += f"; {self.failing} broke a MUST"
+        return s
+
+
+def _key(example: Any) -> str:
+    return json.dumps(example, sort_keys=True, default=repr)
+
+
+class PropertyRunner:
+    """One fuzz case's runner (the ``vgi_fuzz`` fixture makes it; see :mod:`.fixtures`)."""
+
+    def __init__(self, profile: FuzzProfile, seed: int | None, *, folder: Path, case: dict[str, Any],
+                 trace: Any = None, replay_file: Path | None = None) -> None:
+        self.profile, self.seed = profile, seed
+        self.folder = folder  # the case's evidence folder: counterexample.json and fuzz-stats.json go there
+        self.case = case  # what replay needs to run the case again (test file, name, profile, faults)
+        self.trace = trace  # the fake peer's trace, to copy the frames of a counterexample (None: not kept)
+        self.replay_file = replay_file
+        self.stats: FuzzStats | None = None
+        self._first: Any = None  # the first example that failed (before shrinking)
+
+    def run(self, strategy: st.SearchStrategy, body: Callable[[Any], None], judge: Any, *,
+            weight: float = 1.0, show: Callable[[Any], str] = lambda e: _key(e)[:200]) -> FuzzStats:
+        """Send examples of ``strategy`` through ``body``; fail the case through ``judge`` (a session: ``fail``)
+        with the minimal counterexample, if any. Returns what was done."""
+        hs = hypothesis_settings(self.profile, weight)
+        stats = self.stats = FuzzStats(self.profile.name, None if self.profile.derandomize else self.seed,
+                                       hs.max_examples)
+        t0 = time.monotonic()
+        if self.replay_file is not None:
+            found = self._replay(body, stats)
+        else:
+            found = self._explore(strategy, body, hs, stats, t0)
+            if found is not None and not found.fatal:
+                found = self._confirm(body, found, stats)
+        stats.seconds = round(time.monotonic() - t0, 3)
+        self._write("fuzz-stats.json", dataclasses.asdict(stats) | {"summary": stats.summary()})
+        if found is not None:
+            path = self._write("counterexample.json", replay.document(self.case, found, stats, show(found.example)))
+            alone = "" if stats.confirmed is not False else (" (sent again alone it did not fail: the failure "
+                                                            "depends on the examples before it, see the evidence)")
+            judge.fail(found.rule_id, f"{found.message} -- minimal example: {show(found.example)}{alone}; "
+                       f"{stats.summary()}; replay: vgitest replay {path}", found.frame)
+        return stats
+
+    def _confirm(self, body: Callable[[Any], None], found: Counterexample, stats: FuzzStats) -> Counterexample:
+        """Send the minimal counterexample once more, alone: a device is no pure function, and a shrunk example
+        may have failed only because of the one before it. If it does not fail again, the first failing example
+        found is tried; if neither does, the minimal one is reported, saying so."""
+        for candidate in dict.fromkeys(_key(e) for e in (found.example, self._first)):
+            example = json.loads(candidate)
+            start = len(self.trace) if self.trace is not None else 0
+            stats.sent += 1
+            try:
+                body(example)
+            except Counterexample as again:
+                again.example, again.frames = example, self._frames_since(start)
+                stats.confirmed = True
+                return again
+        stats.confirmed = False
+        return found
+
+    def _explore(self, strategy: st.SearchStrategy, body: Callable[[Any], None], hs: Any, stats: FuzzStats,
+                 t0: float) -> Counterexample | None:
+        outcomes: dict[str, Counterexample | None] = {}
+        deadline = t0 + self.profile.budget_s
+        gone = [False]
+
+        def one(example: Any) -> None:
+            k = _key(example)
+            if k in outcomes:
+                stats.cached += 1
+                if outcomes[k] is not None:
+                    raise outcomes[k]  # type: ignore[misc]
+                return
+            if gone[0] or time.monotonic() > deadline:
+                stats.cut += 1
+                return
+            start = len(self.trace) if self.trace is not None else 0
+            stats.sent += 1
+            try:
+                body(example)
+            except Counterexample as c:
+                c.example = example
+                c.frames = self._frames_since(start)
+                if self._first is None:
+                    self._first = example
+                outcomes[k] = c
+                stats.failing += 1
+                gone[0] = gone[0] or c.fatal
+                raise
+            outcomes[k] = None
+
+        test = given(strategy)(one)
+        test = hs(test)
+        if not self.profile.derandomize and self.seed is not None:
+            test = hypothesis_seed(self.seed)(test)
+        try:
+            test()
+        except Counterexample as c:
+            return c
+        return None
+
+    def _replay(self, body: Callable[[Any], None], stats: FuzzStats) -> Counterexample | None:
+        assert self.replay_file is not None
+        doc = replay.load(self.replay_file)
+        stats.replayed_from = str(self.replay_file)
+        stats.sent = 1
+        start = len(self.trace) if self.trace is not None else 0
+        try:
+            body(doc["example"])
+        except Counterexample as c:
+            c.example, c.frames = doc["example"], self._frames_since(start)
+            stats.failing = 1
+            return c
+        return None
+
+    def _frames_since(self, start: int) -> list[dict[str, Any]]:
+        if self.trace is None:
+            return []
+        out = []
+        for f in self.trace.since(start):
+            out.append({"direction": f.direction.name, "kind": f.kind, "name": f.name,
+                        "raw": f.raw.decode("utf-8", "backslashreplace")[:20000]})
+        return out
+
+    def _write(self, name: str, doc: dict[str, Any]) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / name
+        path.write_text(json.dumps(doc, indent=2, default=repr), encoding="utf-8")
+        return path

@@ -1,0 +1,116 @@
+"""The reference station's robustness faults: defects only generated or malformed input reveals.
+
+Each is a bug real stations have shipped with: a fixed-size buffer for strings, range checks left to the
+schema library and skipped, a parser that blocks on an enumeration value it does not know, a handler that
+chokes on an empty or a non-ASCII string, a frame reader that gives up on bad JSON, a queue that overflows when
+requests come at once. The fuzz cases (suites/ocpp16_fuzz, suites/ocpp201_fuzz) must find each by themselves:
+no hand-written case sends these inputs. The base station calls the hooks below from its dispatcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["FAULTS", "accepted_anyway", "answer_valid", "crash", "on_call", "on_garbled", "reader_pause",
+           "unchecked"]
+
+LONG_STRING = 100  # characters: a string longer than this "overflows" (crash_on_long_string)
+STALL_S = 8.0  # how long the reader stops after an unknown enumeration value (hang_on_unknown_enum)
+BURST = (5, 0.2)  # more than 5 CALLs within 0.2 s "overflow the queue" (crash_on_burst)
+RANGE_KEYWORDS = {"enum", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength", "minLength",
+                  "format"}
+
+FAULTS = {  # name -> description (catalogued per version in catalog_v16 / catalog_v201)
+    "crash_on_long_string": f"a CSMS request holding a string over {LONG_STRING} characters crashes the station (it "
+                            "drops the connection and boots again)",
+    "accept_out_of_range": "enumeration, bound, length and format violations in CSMS requests are not checked: the "
+                           "request is handled and answered with a CALLRESULT",
+    "hang_on_unknown_enum": f"an enumeration value the station does not know stops its frame reader for {STALL_S:g} s "
+                            "(no answer to it, nor to anything after it)",
+    "internal_error_on_empty_string": "a valid CSMS request holding an empty string is answered CALLERROR "
+                                      "InternalError",
+    "internal_error_on_non_ascii": "a valid CSMS request holding a non-ASCII character is answered CALLERROR "
+                                   "InternalError",
+    "crash_on_garbled_frame": "a frame that is not JSON crashes the station (it drops the connection and boots "
+                              "again)",
+    "crash_on_burst": f"more than {BURST[0]} requests within {BURST[1]:g} s crash the station",
+}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+async def crash(station: Any) -> None:
+    """Drop the connection as a crashed process would; the station boots again when it reconnects."""
+    station._booted_this_power_cycle = False
+    station.events.append("crashed (robustness fault)")
+    ws = station.ws
+    if ws is not None:
+        await ws.close(1011, "reference station crashed (fault)")
+
+
+async def on_garbled(station: Any) -> bool:
+    """A frame that is not JSON: True when the station crashed on it."""
+    if station.has("crash_on_garbled_frame"):
+        await crash(station)
+        return True
+    return False
+
+
+async def on_call(station: Any, payload: Any) -> bool:
+    """A CALL arrived (before it is checked): True when the station crashed on it."""
+    if station.has("crash_on_burst"):
+        now = time.monotonic()
+        recent = [t for t in getattr(station, "_fuzz_calls", []) if now - t < BURST[1]] + [now]
+        station._fuzz_calls = recent
+        if len(recent) > BURST[0]:
+            station._fuzz_calls = []
+            await crash(station)
+            return True
+    if station.has("crash_on_long_string") and any(len(s) > LONG_STRING for s in _strings(payload)):
+        await crash(station)
+        return True
+    return False
+
+
+def unchecked(station: Any, findings: list) -> list:
+    """The schema findings the station acts on (accept_out_of_range: none of the range checks)."""
+    if station.has("accept_out_of_range"):
+        return [f for f in findings if f.details.get("keyword") not in RANGE_KEYWORDS]
+    return findings
+
+
+def accepted_anyway(station: Any, findings: list) -> bool:
+    """hang_on_unknown_enum: an unknown enumeration value stops the reader (the request is never answered)."""
+    if station.has("hang_on_unknown_enum") and any(f.details.get("keyword") == "enum" for f in findings):
+        station._stall_until = time.monotonic() + STALL_S
+        return True
+    return False
+
+
+async def reader_pause(station: Any) -> None:
+    """Before the reader takes the next frame: wait out a stall."""
+    left = getattr(station, "_stall_until", 0.0) - time.monotonic()
+    if left > 0:
+        await asyncio.sleep(left)
+
+
+def answer_valid(station: Any, payload: Any) -> tuple[str, str] | None:
+    """A valid request the station chokes on: (errorCode, description) of its CALLERROR, or None."""
+    texts = list(_strings(payload))
+    if station.has("internal_error_on_empty_string") and "" in texts:
+        return "InternalError", "empty string"
+    if station.has("internal_error_on_non_ascii") and any(not s.isascii() for s in texts):
+        return "InternalError", "non-ASCII text"
+    return None
