@@ -19,7 +19,9 @@ from tests.interop.oracle import ROOT, Table, compare, full_run, run_suite
 
 PROFILES = Path(__file__).resolve().parent / "profiles"
 RUNS = {"1.6": ("mobilityhouse-station-16", "mobilityhouse-station-16.toml"),
-        "2.0.1": ("mobilityhouse-station-201", "mobilityhouse-station-201.toml")}
+        "2.0.1": ("mobilityhouse-station-201", "mobilityhouse-station-201.toml"),
+        "1.6-fuzz": ("mobilityhouse-station-16-fuzz", "mobilityhouse-station-16.toml"),  # issue 15: the fuzz suites
+        "2.0.1-fuzz": ("mobilityhouse-station-201-fuzz", "mobilityhouse-station-201.toml")}
 
 
 @pytest.mark.parametrize("version", list(RUNS))

@@ -1,4 +1,5 @@
-"""The ocpp-rpc interop station (tests/interop/ocpp_rpc_station, Node.js) under suites/ocpp16 and suites/ocpp201.
+"""The ocpp-rpc interop station (tests/interop/ocpp_rpc_station, Node.js) under suites/ocpp16 and suites/ocpp201,
+and under their fuzz suites (suites/ocpp16_fuzz, suites/ocpp201_fuzz).
 
 The station is a second independent OCPP-J implementation: neither vgitest's code nor the `ocpp` library, but
 the ocpp-rpc stack (MIT) with behaviour written here from the OCPP specifications. It runs as its own process
@@ -32,6 +33,11 @@ RUNS = {
     "2.0.1": ("ocpp-rpc-station-201", "suites/ocpp201", "ocpp-rpc-station-201.toml", 8782, "RPC-201",
               "ocpp-rpc-201-basic-auth", {"heartbeat_interval": 2, "meter_interval": 1, "ev_connection_timeout": 10}),
 }
+
+
+# The fuzz suites (issue 15) against the same station process: (table, suite) per version
+FUZZ = {"1.6": ("ocpp-rpc-station-16-fuzz", "suites/ocpp16_fuzz"),
+        "2.0.1": ("ocpp-rpc-station-201-fuzz", "suites/ocpp201_fuzz")}
 
 
 def free_port() -> int:
@@ -106,7 +112,16 @@ def rpc_station(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RpcS
 def test_suite_verdicts_match_the_reviewed_table(rpc_station: RpcStation, request: pytest.FixtureRequest,
                                                  tmp_path: Path) -> None:
     version = request.node.callspec.params["rpc_station"]
-    table_name, suite = RUNS[version][:2]
+    _check_table(*RUNS[version][:2], rpc_station, tmp_path)
+
+
+@pytest.mark.parametrize("rpc_station", list(FUZZ), indirect=True, ids=["1.6", "2.0.1"])
+def test_fuzz_suite_verdicts_match_the_reviewed_table(rpc_station: RpcStation, request: pytest.FixtureRequest,
+                                                      tmp_path: Path) -> None:
+    _check_table(*FUZZ[request.node.callspec.params["rpc_station"]], rpc_station, tmp_path)
+
+
+def _check_table(table_name: str, suite: str, rpc_station: RpcStation, tmp_path: Path) -> None:
     table = Table.load(table_name)
     tests = [e.test for e in table.selected()]
     assert tests, f"{table_name} selects no test"
@@ -118,7 +133,9 @@ def test_suite_verdicts_match_the_reviewed_table(rpc_station: RpcStation, reques
 
 def test_tables_cover_every_case_of_both_suites() -> None:
     """A new suite case needs a reviewed verdict for this station (collected without running anything)."""
-    for table_name, suite, profile, *_ in RUNS.values():
+    tables = [(t, s, p) for t, s, p, *_ in RUNS.values()]
+    tables += [(t, s, RUNS[v][2]) for v, (t, s) in FUZZ.items()]
+    for table_name, suite, profile in tables:
         table = Table.load(table_name)
         proc = subprocess.run([sys.executable, "-m", "pytest", suite, "--collect-only", "-q",
                                f"--vgi-profile={PROFILES / profile}", "-p", "no:cacheprovider"],

@@ -65,6 +65,8 @@ PROBE: dict[str, tuple[str, dict]] = {
     "2.0.1": ("GetVariables", {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"},
                                                     "variable": {"name": "HeartbeatInterval"}}]}),
 }
+# The other version's spelling of a code (OCPPJ-ERROR-CODE-SPELLING judges that; this case judges the kind)
+_SPELLINGS = {"FormationViolation": "FormatViolation", "OccurenceConstraintViolation": "OccurrenceConstraintViolation"}
 # CALLERROR codes that say "your request is malformed" or "I broke": wrong answers to a valid request
 _NOT_FOR_VALID = ("FormationViolation", "FormatViolation", "TypeConstraintViolation", "OccurenceConstraintViolation",
                   "OccurrenceConstraintViolation", "InternalError", "RpcFrameworkError", "ProtocolError")
@@ -234,7 +236,7 @@ class StationFuzz:
             return
         code = (frame.body or {}).get("errorCode") if isinstance(frame.body, dict) else None
         wanted = S.error_codes_for(self.version, m["keyword"])
-        if code not in wanted:
+        if _SPELLINGS.get(code, code) not in {_SPELLINGS.get(w, w) for w in wanted}:  # a misspelt code is judged
             self.note(("code", m["kind"], code), r.FUZZ_ERROR_CODE, f"{what} was answered CALLERROR {code}; the "
                       f"breakage ({m['keyword']}) is a {' or '.join(wanted[:2])}", frame)
         self.alive(what, start)
