@@ -210,7 +210,9 @@ class XsdStrategies:
 
     def global_element(self, name: str) -> XsdElement:
         """The global declaration `name` (Clark notation, or a local name of the target namespace)."""
-        found = self.schema.maps.elements.get(name) or self.schema.elements.get(name)
+        found = self.schema.maps.elements.get(name)  # (an XsdElement with no content is falsy: test for None)
+        if found is None:
+            found = self.schema.elements.get(name)
         if found is None:
             raise KeyError(f"no global element {name} in the schema")
         return found
@@ -512,12 +514,14 @@ class XsdStrategies:
 
     def _from_patterns(self, t: Any, levels: list[Any]) -> st.SearchStrategy[str]:
         lo, hi = self._lengths(t, 10 ** 6)
-        first, rest = levels[0], levels[1:]
         alphabet = text_alphabet(self.profile)
-        drawn = st.one_of([st.from_regex(p, fullmatch=True, alphabet=alphabet) for p in first.patterns])
+        # drawn from every step's patterns in turn, kept when it matches all steps: a derived pattern is
+        # often looser than its base's (or the other way round), and filtering the wrong one rejects all
+        drawn = st.one_of([st.from_regex(p, fullmatch=True, alphabet=alphabet)
+                           for level in levels for p in level.patterns])
         collapse = builtin_kind(t) not in ("string", "anySimpleType") or t.white_space == "collapse"
         return drawn.filter(lambda s: lo <= len(" ".join(s.split()) if collapse else s) <= hi
-                            and (not collapse or s == " ".join(s.split())) and _matches(rest, s))
+                            and (not collapse or s == " ".join(s.split())) and _matches(levels, s))
 
     def _by_kind(self, t: Any, kind: str) -> st.SearchStrategy[str]:
         ascii_ = self.profile == "ascii"
