@@ -612,9 +612,15 @@ def test_a_push_ven_that_registers_for_pull_fails_the_state(vtn: FakeVtn) -> Non
     assert r.PUSH_ADDRESS in str(exc.value)
 
 
+# Rules whose judge is a fuzz suite (issue 15: negative-data rejection), not yet built: the mutations they label
+# exist (vgitest.openadr.strategies.MUTATION_RULES). Remove them from here when a suite test provokes them.
+JUDGED_BY_FUZZ_SUITES_TO_COME = {r.FUZZ_INVALID_DATA, r.FUZZ_MALFORMED}
+
+
 def test_every_openadr_rule_is_provoked_here() -> None:
-    missing = {x.id for x in RULES.for_protocol("openadr")} - PROVOKED
+    missing = {x.id for x in RULES.for_protocol("openadr")} - PROVOKED - JUDGED_BY_FUZZ_SUITES_TO_COME
     assert not missing, f"OpenADR rules without a provoking test: {sorted(missing)}"
+    assert not PROVOKED & JUDGED_BY_FUZZ_SUITES_TO_COME, "provoked now: drop them from JUDGED_BY_FUZZ_SUITES_TO_COME"
 
 
 # --- XML signatures (judged by the VTN on every signed request; see also test_signature.py) -------------------

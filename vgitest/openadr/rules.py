@@ -145,3 +145,16 @@ SIGNATURE_MISSING = R("OADR-SIGNATURE-MISSING", "fail",
                       "A payload is unsigned although the VEN registered with oadrXmlSignature=true or its PICS "
                       "declares XML signatures (answered 463)",
                       "2.0b profile §8.1 (oadrXmlSignature), §10; PICS XmlSignature", P).id
+
+# Negative data (fuzz suites send schema-invalid or broken payloads; vgitest.openadr.strategies.MUTATION_RULES)
+FUZZ_INVALID_DATA = R("OADR-FUZZ-INVALID-DATA", "fail",
+                      "The VEN did not refuse a payload that breaks oadr_20b.xsd (a required element or attribute "
+                      "missing, a value not of its type, outside its enumeration or bounds, too long, an unknown "
+                      "element, a wrong namespace) with response code 454 (invalid data), acted on it, or stopped "
+                      "answering afterwards", "2.0b profile, application-layer response codes (454 invalid data); "
+                      "oadr_20b.xsd", P, versions=("2.0b",)).id
+FUZZ_MALFORMED = R("OADR-FUZZ-MALFORMED", "fail",
+                   "The VEN acted on a payload that is not well-formed XML (cut short or garbled) instead of "
+                   "refusing it, or stopped answering afterwards",
+                   "XML 1.0 (well-formedness); 2.0b profile §9.1 (simple HTTP), application-layer response codes",
+                   P, versions=("2.0b",)).id

