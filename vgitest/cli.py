@@ -56,6 +56,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not runs:
         print("vgitest run: nothing to run (no suites or profiles found)", file=sys.stderr)
         return 2
+    if args.fuzz_seed is None:
+        from .fuzzing.profiles import new_seed
+        args.fuzz_seed = new_seed()
+    if args.fuzz_profile != "pr":
+        print(f"vgitest run: fuzz profile {args.fuzz_profile}, seed {args.fuzz_seed} (repeat with --fuzz-seed "
+              f"{args.fuzz_seed})", flush=True)
     with ChildRunner() as runner:
         worst, summary = _run_all(runs, reports, allure_dir, args, runner)
     print("\n=== vgitest summary")
@@ -97,6 +103,7 @@ def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args:
                 cmd.append("--vgi-strict")
             if args.adapter:
                 cmd.append(f"--vgi-adapter={args.adapter}")
+            cmd += [f"--vgi-fuzz-profile={args.fuzz_profile}", f"--vgi-fuzz-seed={args.fuzz_seed}"]
             cmd += args.pytest_args
             children.append(Child(cmd, None, tag=(name, profile, suites, k, n, out_dir)))
     if min(jobs, len(children)) > 1:  # side by side: each process's output in its own file
@@ -274,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--adapter", help="DUT adapter (simulated, manual, command)")
     r.add_argument("--strict", action="store_true", help="NON_STRICT counts as FAIL")
     r.add_argument("--clean", action="store_true", help="delete the report directory first")
+    r.add_argument("--fuzz-profile", choices=("pr", "nightly", "cert"), default="pr",
+                   help="how hard the fuzz cases search: pr (default: fast, derandomized), nightly (thousands of "
+                        "examples), cert (a recorded seed); see docs/fuzz-suites.md")
+    r.add_argument("--fuzz-seed", type=int, help="seed of the nightly and cert fuzz profiles (default: a new one, "
+                   "printed, the same for every run)")
     r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
                    help="pytest processes at once (default %(default)s: twice the cores, since runs mostly wait on "
                         "protocol timers); with more than one, each run's output goes to its console.log and the "
