@@ -33,7 +33,7 @@ from . import codec
 from . import rules as r
 from . import strategies as S
 
-__all__ = ["CASES", "NEGATIVE", "POSITIVE", "StationFuzz", "burst_examples", "frame_examples", "fuzz_case",
+__all__ = ["CASES", "lifecycle_case", "NEGATIVE", "POSITIVE", "StationFuzz", "burst_examples", "frame_examples", "fuzz_case",
            "negative_examples", "positive_examples"]
 
 # action -> the PICS feature that must be declared for it to be sent
@@ -320,6 +320,19 @@ def fuzz_case(kind: str, station: Any, profile: Any, runner: Any) -> None:
     fuzz = StationFuzz(station, profile)
     examples, body, weight = CASES[kind]
     runner.run(examples(fuzz.version, profile), getattr(fuzz, body), station, weight=weight, show=show)
+
+
+def lifecycle_case(station: Any, dut: Any, profile: Any, runner: Any) -> None:
+    """The transaction life-cycle model (vgitest.ocpp.models) against the booted station: generated programs of
+    plug, unplug, token, remote start and stop, each from idle, with the model's invariants after every step."""
+    from ..verdict import Inconclusive
+    from .models import TransactionModel16, programs
+    if station.version != "1.6":
+        raise Inconclusive(f"the life-cycle model is written for OCPP 1.6 (this station speaks {station.version})")
+    model = TransactionModel16(station, dut, profile)
+    if model.missing:
+        raise Inconclusive(f"the life-cycle model needs the adapter actions {', '.join(model.missing)}")
+    runner.run(programs(), model.run, station, weight=0.6, show=model.shown)
 
 
 def show(example: dict) -> str:

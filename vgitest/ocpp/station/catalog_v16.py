@@ -150,3 +150,9 @@ _f("internal_error_on_non_ascii", robustness.FAULTS["internal_error_on_non_ascii
    r.FUZZ_ACCEPT)
 _f("crash_on_garbled_frame", robustness.FAULTS["crash_on_garbled_frame"], "TC_VGI_FUZZ_04_CS", r.FUZZ_ALIVE)
 _f("crash_on_burst", robustness.FAULTS["crash_on_burst"], "TC_VGI_FUZZ_05_CS", r.FUZZ_ALIVE)
+
+# --- life cycle: only a sequence of transactions reveals these (v16.py; the model case TC_VGI_FUZZ_06_CS) --------
+_f("meter_id_of_previous_tx", "from the second transaction of a power cycle on, MeterValues carry the previous "
+   "transaction's id", "TC_VGI_FUZZ_06_CS", r.TX_ID)
+_f("remote_start_stale_after_unplug", "after a transaction the EV ended by unplugging, RemoteStartTransaction is "
+   "accepted but starts nothing (a flag never cleared)", "TC_VGI_FUZZ_06_CS", r.EXPECTED_MESSAGE)
