@@ -144,3 +144,20 @@ def test_a_counterexample_from_the_report_is_reproduced_by_one_command(tmp_path:
     again = json.loads((tmp_path / "again" / "replay-f" / "results.json").read_text())["results"][0]
     stats = json.loads((Path(again["evidence"]["findings"]).parent / "fuzz-stats.json").read_text())
     assert stats["sent"] == 1 and stats["replayed_from"]
+
+
+def test_a_session_failure_with_a_finding_is_a_counterexample_with_its_rule(tmp_path: Path) -> None:
+    """A session helper (e.g. a call the device never answered) fails with its finding: shrunk and reported like the
+    body's own counterexamples, under the finding's rule."""
+    from vgitest.findings import Finding
+    from vgitest.ocpp import rules  # noqa: F401  (registers the rule)
+    from vgitest.verdict import NonConformance
+
+    def device(n: int) -> None:
+        if n > 3:
+            raise NonConformance("no answer", [Finding.of("OCPPJ-RESPONSE-TIMEOUT", f"no answer to request {n}")])
+
+    judge = Judge()
+    with pytest.raises(AssertionError):
+        _runner(tmp_path).run(st.integers(0, 100), device, judge)
+    assert judge.failed[0] == "OCPPJ-RESPONSE-TIMEOUT" and "minimal example: 4" in judge.failed[1]

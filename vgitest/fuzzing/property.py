@@ -34,6 +34,7 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from ..verdict import NonConformance
 from . import replay
 from .profiles import FuzzProfile, hypothesis_settings
 
@@ -73,6 +74,18 @@ class FuzzStats:
         if self.failing:
             s += f"; {self.failing} broke a MUST"
         return s
+
+
+def _judged(body: Callable[[Any], None], example: Any) -> None:
+    """Run the body; a session helper's failure that carries a finding (e.g. no answer within the response timeout,
+    already recorded on its frame) is a counterexample with that finding's rule, like the body's own."""
+    try:
+        body(example)
+    except NonConformance as exc:
+        if not exc.findings:
+            raise
+        first = exc.findings[0]
+        raise Counterexample(first.rule_id, first.message) from exc
 
 
 def _key(example: Any) -> str:
@@ -125,7 +138,7 @@ class PropertyRunner:
             start = len(self.trace) if self.trace is not None else 0
             stats.sent += 1
             try:
-                body(example)
+                _judged(body, example)
             except Counterexample as again:
                 again.example, again.frames = example, self._frames_since(start)
                 stats.confirmed = True
@@ -152,7 +165,7 @@ class PropertyRunner:
             start = len(self.trace) if self.trace is not None else 0
             stats.sent += 1
             try:
-                body(example)
+                _judged(body, example)
             except Counterexample as c:
                 c.example = example
                 c.frames = self._frames_since(start)
@@ -181,7 +194,7 @@ class PropertyRunner:
         stats.sent = 1
         start = len(self.trace) if self.trace is not None else 0
         try:
-            body(doc["example"])
+            _judged(body, doc["example"])
         except Counterexample as c:
             c.example, c.frames = doc["example"], self._frames_since(start)
             stats.failing = 1
