@@ -150,12 +150,12 @@ def test_a_session_failure_with_a_finding_is_a_counterexample_with_its_rule(tmp_
     """A session helper (e.g. a call the device never answered) fails with its finding: shrunk and reported like the
     body's own counterexamples, under the finding's rule."""
     from vgitest.findings import Finding
-    from vgitest.ocpp import rules  # noqa: F401  (registers the rule)
+    from vgitest.ocpp import rules
     from vgitest.verdict import NonConformance
 
     def device(n: int) -> None:
         if n > 3:
-            raise NonConformance("no answer", [Finding.of("OCPPJ-RESPONSE-TIMEOUT", f"no answer to request {n}")])
+            raise NonConformance("no answer", [Finding.of(rules.RESPONSE_TIMEOUT, f"no answer to request {n}")])
 
     judge = Judge()
     with pytest.raises(AssertionError):
