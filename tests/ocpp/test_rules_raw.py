@@ -22,7 +22,9 @@ from tests.ocpp.rawclient import RawClient
 
 PROVOKED: set[str] = set()
 SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.STATUS_TRANSITION,
-                  r.STATUS_AFTER_BOOT, r.BOOT_MISSING}
+                  r.STATUS_AFTER_BOOT, r.BOOT_MISSING,
+                  # judged by the fuzz cases (suites/ocpp*_fuzz), each provoked by a robustness fault in the matrix
+                  r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}
 
 
 def provokes(rule_id: str):
