@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from ..verdict import NonConformance
 from . import replay
 from .profiles import FuzzProfile, hypothesis_settings
+from .stable import without_project_constants
 
 __all__ = ["Counterexample", "FuzzStats", "PropertyRunner"]
 
@@ -182,7 +183,8 @@ class PropertyRunner:
         if not self.profile.derandomize and self.seed is not None:
             test = hypothesis_seed(self.seed)(test)
         try:
-            test()
+            with without_project_constants():
+                test()
         except Counterexample as c:
             return c
         return None
