@@ -105,11 +105,17 @@ class PropertyRunner:
         self.replay_file = replay_file
         self.stats: FuzzStats | None = None
         self._first: Any = None  # the first example that failed (before shrinking)
+        self._budget_share = 1.0
+        self.runs: list[dict[str, Any]] = []  # every run() of the case, for fuzz-stats.json
 
     def run(self, strategy: st.SearchStrategy, body: Callable[[Any], None], judge: Any, *,
-            weight: float = 1.0, show: Callable[[Any], str] = lambda e: _key(e)[:200]) -> FuzzStats:
+            weight: float = 1.0, show: Callable[[Any], str] = lambda e: _key(e)[:200],
+            budget_share: float = 1.0, label: str = "") -> FuzzStats:
         """Send examples of ``strategy`` through ``body``; fail the case through ``judge`` (a session: ``fail``)
-        with the minimal counterexample, if any. Returns what was done."""
+        with the minimal counterexample, if any. Returns what was done. A case may call it several times (e.g.
+        once per kind of breakage, so that each kind is sent whatever the profile's count): ``budget_share`` is the
+        part of the profile's time budget this call may use, ``label`` names the part in the stats."""
+        self._budget_share = budget_share
         hs = hypothesis_settings(self.profile, weight)
         stats = self.stats = FuzzStats(self.profile.name, None if self.profile.derandomize else self.seed,
                                        hs.max_examples)
@@ -121,7 +127,10 @@ class PropertyRunner:
             if found is not None and not found.fatal:
                 found = self._confirm(body, found, stats)
         stats.seconds = round(time.monotonic() - t0, 3)
-        self._write("fuzz-stats.json", dataclasses.asdict(stats) | {"summary": stats.summary()})
+        self.runs.append({"part": label, **dataclasses.asdict(stats), "summary": stats.summary()})
+        total = {k: sum(r[k] for r in self.runs) for k in ("sent", "cached", "cut", "failing", "seconds")}
+        self._write("fuzz-stats.json", dataclasses.asdict(stats) | {"summary": stats.summary(), "case_total": total,
+                                                                   "parts": self.runs})
         if found is not None:
             path = self._write("counterexample.json", replay.document(self.case, found, stats, show(found.example)))
             alone = "" if stats.confirmed is not False else (" (sent again alone it did not fail: the failure "
@@ -150,7 +159,7 @@ class PropertyRunner:
     def _explore(self, strategy: st.SearchStrategy, body: Callable[[Any], None], hs: Any, stats: FuzzStats,
                  t0: float) -> Counterexample | None:
         outcomes: dict[str, Counterexample | None] = {}
-        deadline = t0 + self.profile.budget_s
+        deadline = t0 + self.profile.budget_s * self._budget_share
         gone = [False]
 
         def one(example: Any) -> None:

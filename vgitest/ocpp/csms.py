@@ -901,9 +901,12 @@ class FakeCsms:
         key = msg.id if msg.kind in ("CALL", "UNKNOWN") and msg.id else None  # 2.0.1 answers an unknown type
         if msg.kind == "MALFORMED":
             key = msg.id or "-1"  # a station that cannot read the id answers with "-1"
-        if key is not None:
+        keys = [key] if key is not None else []
+        if "-1" not in link.ours:  # a frame the harness's parser reads may still be unreadable to the station: its
+            keys.append("-1")  # CALLERROR "-1" answers it (OCPP-J: the id of a message whose id cannot be read)
+        for k in dict.fromkeys(keys):
             fut: asyncio.Future = asyncio.get_running_loop().create_future()
-            link.ours[key] = _Outstanding(msg.action or "(malformed frame)", frame, fut)
+            link.ours[k] = _Outstanding(msg.action or "(malformed frame)", frame, fut)
         self._append(frame)
 
 

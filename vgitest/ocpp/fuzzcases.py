@@ -27,6 +27,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..findings import Severity
+from ..fuzzing.jsonmutate import KINDS
 from ..fuzzing.property import Counterexample
 from ..trace import Direction, Frame
 from . import codec
@@ -77,10 +78,11 @@ def declared(table: dict[str, dict[str, str]], version: str, profile: Any) -> li
     return sorted(a for a, feature in table.get(version, {}).items() if not profile.missing((feature,)))
 
 
-def negative_examples(version: str, actions: list[str]) -> st.SearchStrategy[dict]:
-    """One CSMS request broken in one place: {action, payload, mutation}."""
+def negative_examples(version: str, actions: list[str], kind: str | None = None) -> st.SearchStrategy[dict]:
+    """One CSMS request broken in one place (of ``kind`` where the request offers it): {action, payload,
+    mutation}."""
     def one(action: str) -> st.SearchStrategy[dict]:
-        return S.mutated_request(version, action).map(
+        return S.mutated_request(version, action, kind=kind).map(
             lambda pm: {"action": action, "payload": pm[0], "mutation": {
                 "kind": pm[1].kind, "keyword": pm[1].keyword, "path": pm[1].path, "detail": pm[1].detail}})
     return st.sampled_from(actions).flatmap(one)
@@ -318,6 +320,13 @@ CASES: dict[str, tuple[Callable[[str, Any], st.SearchStrategy], str, float]] = {
 def fuzz_case(kind: str, station: Any, profile: Any, runner: Any) -> None:
     """Run the fuzz case ``kind`` (a key of CASES) against the booted station through ``runner`` (vgi_fuzz)."""
     fuzz = StationFuzz(station, profile)
+    if kind == "negative":  # every kind of breakage gets its share of the examples, whatever the profile's count
+        actions = declared(NEGATIVE, fuzz.version, profile)
+        share = CASES["negative"][2] / len(KINDS)
+        for mutation in KINDS:
+            runner.run(negative_examples(fuzz.version, actions, mutation), fuzz.negative, station,
+                       weight=max(share, 0.12), budget_share=share, show=show, label=mutation)
+        return
     examples, body, weight = CASES[kind]
     runner.run(examples(fuzz.version, profile), getattr(fuzz, body), station, weight=weight, show=show)
 

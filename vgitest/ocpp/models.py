@@ -79,6 +79,12 @@ class TransactionModel16:
 
     def _reset(self) -> None:
         s16.to_idle(self.station, self.dut, self.profile)
+        # to_idle unplugs only a connector that reports itself busy; after a remote stop with the EV still in, a
+        # station may report Available, and the model's next "plug" would then plug in a plugged EV: take it out
+        mark = self._mark()
+        self.dut.perform("unplug", connector=self.c)
+        if self._mark() > mark or s16.calls_wait(self.station, "StatusNotification", mark, 0.3) is not None:
+            s16.quiet(self.station, float(self.profile.param("quiet_after_cleanup", 0.5)), self.wait)
         self.plugged, self.tx, self.windows = False, None, []
         self.start_index = self._mark()
         self.station.tokens[self.token] = "Accepted"

@@ -142,7 +142,7 @@ _f("answers_unknown_message_type", "a frame of unknown message type is answered 
 
 # --- robustness: only generated or malformed input reveals these (station/robustness.py; the fuzz suites) ------
 for _name, (_test, _rule) in robustness.CAUGHT_BY.items():
-    _f(_name, robustness.FAULTS[_name], _test, _rule)
+    _f(_name, robustness.FAULTS[_name], _test, _rule, strict=_name in robustness.STRICT)
 
 # --- life cycle: only a sequence of transactions reveals these (v16.py; the model case TC_VGI_FUZZ_06_CS) --------
 _f("meter_id_of_previous_tx", "from the second transaction of a power cycle on, MeterValues carry the previous "

@@ -175,4 +175,4 @@ _f("missing_mandatory_field", "StatusNotification lacks its required timestamp",
 
 # --- robustness: only generated or malformed input reveals these (station/robustness.py; the fuzz suites) ------
 for _name, (_test, _rule) in robustness.CAUGHT_BY.items():
-    _f(_name, robustness.FAULTS[_name], _test, _rule)
+    _f(_name, robustness.FAULTS[_name], _test, _rule, strict=_name in robustness.STRICT)

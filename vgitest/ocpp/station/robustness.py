@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import rules as r
 
-__all__ = ["CAUGHT_BY", "FAULTS", "accepted_anyway", "answer_valid", "crash", "on_call", "on_garbled", "reader_pause",
+__all__ = ["CAUGHT_BY", "FAULTS", "STRICT", "refusal", "accepted_anyway", "answer_valid", "crash", "on_call", "on_garbled", "reader_pause",
            "unchecked"]
 
 LONG_STRING = 100  # characters: a string longer than this "overflows" (crash_on_long_string)
@@ -39,6 +39,10 @@ FAULTS = {  # name -> description (catalogued per version in catalog_v16 / catal
     "crash_on_garbled_frame": "a frame that is not JSON crashes the station (it drops the connection and boots "
                               "again)",
     "crash_on_burst": f"more than {BURST[0]} requests within {BURST[1]:g} s crash the station",
+    "generic_error_for_bad_request": "a CSMS request that breaks its schema is answered CALLERROR GenericError, "
+                                     "whatever the breakage (a SHOULD: the code should name it)",
+    "drop_bad_request": "a CSMS request that breaks its schema is dropped without an answer (allowed, but the CSMS "
+                        "learns nothing)",
 }
 
 
@@ -51,7 +55,10 @@ CAUGHT_BY = {
     "internal_error_on_non_ascii": ("TC_VGI_FUZZ_03_CS", r.FUZZ_ACCEPT),
     "crash_on_garbled_frame": ("TC_VGI_FUZZ_04_CS", r.FUZZ_ALIVE),
     "crash_on_burst": ("TC_VGI_FUZZ_05_CS", r.FUZZ_ALIVE),
+    "generic_error_for_bad_request": ("TC_VGI_FUZZ_01_CS", r.FUZZ_ERROR_CODE),  # warn rules: NON_STRICT, strict runs
+    "drop_bad_request": ("TC_VGI_FUZZ_01_CS", r.FUZZ_SILENT),
 }
+STRICT = {"generic_error_for_bad_request", "drop_bad_request"}  # caught as FAIL under --vgi-strict only
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -103,6 +110,15 @@ def unchecked(station: Any, findings: list) -> list:
     if station.has("accept_out_of_range"):
         return [f for f in findings if f.details.get("keyword") not in RANGE_KEYWORDS]
     return findings
+
+
+def refusal(station: Any, problem: tuple[str, str]) -> tuple[str, str] | None:
+    """The CALLERROR (code, description) for a request that breaks its schema; None: dropped, no answer."""
+    if station.has("drop_bad_request"):
+        return None
+    if station.has("generic_error_for_bad_request"):
+        return "GenericError", problem[1]
+    return problem
 
 
 def accepted_anyway(station: Any, findings: list) -> bool:
