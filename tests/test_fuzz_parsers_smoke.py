@@ -25,7 +25,14 @@ def _module():
 
 
 FUZZ = _module()
-N = {"openadr": 150, "sep2": 150, "sdp": 200, "v2gtp": 200, "v2gtp-capture": 200, "pcap": 200, "ocpp": 300}
+N = {"openadr": 150, "sep2": 150, "sdp": 200, "v2gtp": 200, "v2gtp-capture": 200, "pcap": 200, "ocpp": 300,
+     "slac": 300, "slac-session": 200, "pcap-dissect": 100}
+ISSUE_15 = {"ocpp", "openadr", "sep2", "sdp", "v2gtp", "pcap", "slac"}  # the parsers issue 15 names (and the EXI sets)
+
+
+def test_every_named_parser_is_a_target() -> None:
+    assert ISSUE_15 <= set(FUZZ.targets())
+    assert {"exi-din", "exi-iso-2", "exi-iso-20-common", "exi-app-protocol"} <= set(FUZZ.targets())
 
 
 @pytest.mark.parametrize("name", list(FUZZ.targets()))

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-from .capfile import FileStats, read_packets
+from .capfile import FileStats, parse_capture, read_packets
 from .layers import SDP_REQ_LEN, SDP_RES_LEN, V2GTP, V2GTP_PORT, header_problems
 
 Endpoint = tuple[str, int]  # (IP address, port)
@@ -152,11 +152,11 @@ class Capture:
     file: FileStats | None = None  # what was read of the file, with every damaged place
 
 
-def _packets(path: Path, cap: Capture) -> Iterator[object]:
+def _packets(path: Path, cap: Capture, data: bytes | None) -> Iterator[object]:
     """The file's readable packets dissected by scapy (layer by link type), with their capture times."""
     from scapy.config import conf
 
-    raw, cap.file = read_packets(path)
+    raw, cap.file = read_packets(path) if data is None else parse_capture(data)
     for rp in raw:
         cls = conf.l2types.num2layer.get(rp.linktype, conf.raw_layer)
         try:
@@ -195,16 +195,18 @@ def _is_sdp(raw: bytes) -> bool:
     return len(raw) >= HEADER_LEN and raw[:2] == b"\x01\xfe" and int.from_bytes(raw[2:4], "big") in (0x9000, 0x9001)
 
 
-def read_capture(path: Path | str) -> Capture:
+def read_capture(path: Path | str, data: bytes | None = None) -> Capture:
     """Read every packet once; keep UDP 15118 datagrams (and SDP datagrams on other ports) and all TCP segments
-    with their capture times."""
+    with their capture times. ``data``: the file's bytes when already in memory (``path`` then only names it).
+    Raises only :class:`~.capfile.NotACapture` (and ``OSError`` reading ``path``); damage is recorded in
+    ``Capture.file``, undissectable packets are skipped."""
     from scapy.layers.inet import TCP, UDP
 
     path = Path(path)
     cap = Capture(path)
     segments: dict[FlowKey, list[tuple[int, bytes, float]]] = {}
     conns: dict[frozenset[Endpoint], TcpConnection] = {}
-    for pkt in _packets(path, cap):
+    for pkt in _packets(path, cap, data):
         cap.packets += 1
         ips = _ip(pkt)
         if ips is None:
