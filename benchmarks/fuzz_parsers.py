@@ -246,7 +246,7 @@ def _v2gtp_targets() -> list[Target]:
             v2gtp.header_problems(data[:8])
             hdr = layers.V2GTP(data[:8])
             hdr.problems(wire_payload_len=len(data) - 8)
-            return capture._sdp_fields(hdr, data[8:])
+            return capture._sdp_fields(hdr.payload_type, data[8:])
         return None
 
     def live_call(data: bytes, i: int) -> object:  # a TCP stream read frame by frame until EOF
