@@ -54,6 +54,9 @@ class Target:
     call: Callable[[bytes, int], object]  # (input, index): the index lets a target vary how it calls the parser
     nest: Callable[[bytes, int], bytes] | None = None  # wrap an input `depth` levels deep
     inputs: Callable[[int, int], Iterator[bytes]] | None = None  # (n, seed): overrides the generic generator
+    # A well-formed input the parser has never seen, parsed before and after the fuzz: "" if it reads as it should,
+    # else what went wrong. Catches a parser whose state the inputs wore out (it must read the probe the same).
+    probe: Callable[[], str] | None = None
 
 
 @dataclasses.dataclass
@@ -68,6 +71,7 @@ class Result:
     bad_count: int = 0
     slow_count: int = 0  # over the limit also when timed again
     retimed: int = 0  # over the limit once, under it in each of 3 repeats (preempted: not counted as slow)
+    probe: str = ""  # the probe's result after the fuzz ("" when it read as before, or when there is no probe)
 
     @property
     def max_ms(self) -> float:
@@ -151,6 +155,21 @@ def _xml_nest(data: bytes, depth: int) -> bytes:
     return b"<a>" * depth + data + b"</a>" * depth
 
 
+def _xml_probe(decode: Callable[[bytes], object], document: str) -> Callable[[], str]:
+    """A well-formed body with a namespace prefix and URI never seen before (``{tag}`` in ``document``): the codec
+    must not call it malformed."""
+    count = [0]
+
+    def probe() -> str:
+        count[0] += 1
+        tag = f"probe{count[0]}x{random.getrandbits(64):016x}"
+        body = document.format(tag=tag).encode()
+        bad = [p for p in getattr(decode(body), "problems", []) if "MALFORMED" in str(p).upper()]
+        return f"a well-formed body ({len(body)} bytes) read as malformed: {bad[0]}" if bad else ""
+
+    return probe
+
+
 def _openadr_target() -> Target:
     from vgitest.openadr import codec
 
@@ -175,7 +194,10 @@ def _openadr_target() -> Target:
                    b'<oadrSignedObject><oadrResponse/></oadrSignedObject></oadrPayload>')
         return out
 
-    return Target("openadr", (), seeds, lambda data, i: codec.decode(data), _xml_nest)
+    probe = _xml_probe(codec.decode, '<?xml version="1.0" encoding="UTF-8"?><oadrPayload xmlns='
+                       '"http://openadr.org/oadr-2.0b/2012/07" xmlns:{tag}="urn:vgitest:{tag}"><oadrSignedObject>'
+                       '<oadrResponse/></oadrSignedObject></oadrPayload>')
+    return Target("openadr", (), seeds, lambda data, i: codec.decode(data), _xml_nest, probe=probe)
 
 
 def _sep2_target() -> Target:
@@ -203,7 +225,9 @@ def _sep2_target() -> Target:
                    "<currentTime>1</currentTime></Time>".encode("utf-16"))
         return out
 
-    return Target("sep2", (), seeds, lambda data, i: codec.decode(data), _xml_nest)
+    probe = _xml_probe(codec.decode, "<Time xmlns='urn:ieee:std:2030.5:ns' xmlns:{tag}='urn:vgitest:{tag}'>"
+                                     "<currentTime>1</currentTime></Time>")
+    return Target("sep2", (), seeds, lambda data, i: codec.decode(data), _xml_nest, probe=probe)
 
 
 # --- EXI: input generation and calls exactly as vgitest.exi.fuzz.run does them -------------------------------
@@ -473,6 +497,8 @@ def _timed(target: Target, data: bytes, i: int) -> float:
 
 def run(target: Target, n: int, seed: int = 0, slow_s: float = SLOW_S) -> Result:
     res = Result(target.name, ", ".join(t.__name__ for t in target.documented) or "none (never raises)")
+    if target.probe is not None and (before := target.probe()):
+        raise RuntimeError(f"{target.name}: the probe fails before any fuzz input (a fuzzer bug): {before}")
     gen = target.inputs(n, seed) if target.inputs else generic_inputs(target, n, seed)
     clock = time.perf_counter
     start = clock()
@@ -504,6 +530,10 @@ def run(target: Target, n: int, seed: int = 0, slow_s: float = SLOW_S) -> Result
             res.bad.append((why, data, f"{dt * 1e3:.2f} ms"))
         res.inputs += 1
     res.seconds = clock() - start
+    res.probe = target.probe() if target.probe is not None else ""
+    if res.probe:
+        res.bad_count += 1
+        res.bad.append((f"state worn out after {res.inputs} inputs: {res.probe}", b"", "probe"))
     return res
 
 
