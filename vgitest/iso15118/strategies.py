@@ -9,8 +9,10 @@ suffix), and an xs:IDREF (DIN's ``Id`` attributes are declared so) names an ID o
 document has none, an optional IDREF is left out, and a draw whose IDREF is required is rejected: a DIN
 CertificateInstallationReq must carry a header Signature with an Id for its own Id to name).
 
-Message types are the body elements for DIN and ISO 15118-2 (a draw is a whole ``V2G_Message`` with a header) and
-the global elements otherwise, leaving out abstract ones (``BodyElement``): an XML document cannot hold them.
+Message types are the requests and responses: the body elements for DIN and ISO 15118-2 (a draw is a whole
+``V2G_Message`` with a header), the global ``...Req``/``...Res`` elements otherwise, leaving out abstract ones
+(``BodyElement``: an XML document cannot hold them). The other global elements of ISO 15118-20 (control modes,
+``SignedInstallationData``) are drawn inside the messages that carry them.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 def _message_types(schema: str) -> tuple[str, ...]:
     gs = load(schema)
     abstract = {q[1] for q in gs.abstract}
-    return tuple(n for n in exi_strategies.message_types(schema) if n not in abstract)
+    return tuple(n for n in exi_strategies.message_types(schema) if n not in abstract and n.endswith(("Req", "Res")))
 
 
 def message_types(schema: str) -> list[str]:
