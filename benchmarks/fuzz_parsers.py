@@ -11,7 +11,8 @@ live stream, frame after frame to its end), v2gtp-capture (the capture analyser 
 (``vgitest.iso15118.capfile.parse_capture``, what ``read_packets`` does with a file's bytes), pcap-dissect
 (``vgitest.iso15118.capture.read_capture`` on a file's bytes: dissection, SDP, TCP reassembly, V2GTP split), slac
 (``vgitest.slac.frames.decode``), slac-session (``vgitest.slac.checks.check`` on a recording built from the input).
-``--jobs N`` runs N parsers at once, each in a fresh process (``make fuzz``: a million inputs each, two at a time).
+``--jobs N`` runs N parsers at once, each in a fresh process (``make fuzz``: a million inputs each, two at a time); without
+it every parser runs in this process, one after the other.
 
 Inputs per parser: valid seeds mutated (bit flips, overwrites, truncation, insertion, deletion, splicing, length-field
 values, from :func:`vgitest.exi.fuzz.mutate`) plus repetition blow-ups, deep nesting and random bytes; all
@@ -570,19 +571,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inputs", type=int, default=20_000, help="inputs per parser (make fuzz: 1000000)")
     ap.add_argument("--parser", action="append", choices=list(all_targets), help="repeatable; default: all")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--jobs", type=int, default=1,
-                    help="parsers fuzzed at once, each in a process of its own (default 1: all in this process)")
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="parsers fuzzed at once, each in a fresh process of its own (default 0: all in this process)")
     ap.add_argument("--report", type=Path, default=Path("/tmp/vgitest-fuzz"),
                     help="where offending inputs are written as hex (one file per parser)")
     args = ap.parse_args(argv)
     names = args.parser or list(all_targets)
     print(f"$ python benchmarks/fuzz_parsers.py --inputs {args.inputs} --seed {args.seed}"
-          + (f" --jobs {args.jobs}" if args.jobs > 1 else "")
+          + (f" --jobs {args.jobs}" if args.jobs else "")
           + "".join(f" --parser {p}" for p in (args.parser or [])), flush=True)
     print(f"{'parser':<18}{'inputs':>8}  {'max ms':>7}  {'p99 ms':>7}  {'inputs/s':>8}  "
           f"{'undoc':>5}  {'>50ms':>5}  {'retimed':>7}  outcomes (documented error)", flush=True)
     results: list[Result] = []
-    if args.jobs > 1:
+    if args.jobs > 0:
         import concurrent.futures
         import multiprocessing
 
