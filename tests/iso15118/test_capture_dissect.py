@@ -50,6 +50,22 @@ def _tcp4(seq: int, flags: int, data: bytes) -> bytes:
             + bytes([10, 0, 0, 1, 10, 0, 0, 2]) + tcp)
 
 
+def _tcp_header(seq: int, flags: int, words: int) -> bytes:
+    return struct.pack("!HHIIBBHHH", 50000, 15118, seq, 0, words << 4, flags, 1024, 0, 0)
+
+
+def _ext6(headers: list[tuple[int, bytes]], nh: int, body: bytes) -> bytes:
+    """Ethernet, IPv6 with extension headers ((type, the header after its next-header byte: length, options)), then
+    ``body`` of protocol ``nh``."""
+    chain = b""
+    types = [t for t, _ in headers] + [nh]
+    for (_, rest), following in zip(headers, types[1:]):
+        chain += bytes([following]) + rest
+    payload = chain + body
+    return (ETH + b"\x86\xdd" + b"\x60\x00\x00\x00" + len(payload).to_bytes(2, "big") + bytes([types[0], 64])
+            + bytes(15) + b"\x01" + bytes(15) + b"\x02" + payload)
+
+
 def read(data: bytes) -> object:
     try:
         return dataclasses.asdict(capture.read_capture(Path("x"), data))
@@ -65,8 +81,14 @@ def test_direct_reading_equals_scapys_on_mutated_captures(monkeypatch: pytest.Mo
     inputs = list(fuzz.generic_inputs(target, 400, seed=3))
     ipv6_udp, ipv4_tcp = _udp6(), _tcp4(100, 0x18, bytes.fromhex("01fe8001000000021234"))
     raw = [pcap([ipv6_udp[14:], ipv4_tcp[14:]], linktype) for linktype in (101, 228, 229)]
+    options = [pcap([_ext6(headers, nh, body) for headers, nh, body in (
+        ([(0, b"\x00\x01\x04" + bytes(4))], 6, _tcp_header(7, 0x18, 5) + b"\x01\xfe\x80\x01\x00\x00\x00\x00"),
+        ([(60, b"\x00\x01\x04" + bytes(4)), (0, b"\x00" * 7)], 17, _udp6()[54:]),
+        ([(0, b"\x01\x01\x0c" + bytes(12))], 6, _tcp_header(9, 0x02, 15)),  # TCP options beyond the segment
+    )]), pcap([b"", b"\x02\x00\x00\x00E", ipv4_tcp[14:]], 0)]
     rng = random.Random(5)
-    inputs += target.seeds(rng) + raw + [fuzz.exi_fuzz.mutate(rng.choice(raw), rng, raw) for _ in range(200)]
+    more = raw + options
+    inputs += target.seeds(rng) + more + [fuzz.exi_fuzz.mutate(rng.choice(more), rng, more) for _ in range(600)]
     direct = [read(d) for d in inputs]
     monkeypatch.setattr(dissect, "direct", lambda linktype, data: None)
     via_scapy = [read(d) for d in inputs]
@@ -91,6 +113,15 @@ def test_plain_packets_are_read_without_scapy(monkeypatch: pytest.MonkeyPatch) -
     packets = [_udp6()] * 700 + [ETH + b"\x08\x06" + bytes(28), b"", ETH + b"\x88\xe1" + bytes(46)]
     cap = capture.read_capture(Path("x"), pcap(packets))
     assert len(cap.sdp) == 700 and cap.sdp[0].fields == {"security": 0x10, "transport": 0}
+    assert calls == []
+    # the run of make fuzz after the first fix: IPv6 options headers, TCP options running past the segment, and
+    # empty packets of another link type still went to scapy (~1 ms each with garbage options): 55-250 ms
+    options = [_ext6([(0, b"\x00\x01\x04" + bytes(4))], 6, _tcp_header(7, 0x18, 5) + b"\x01\xfe"),
+               _ext6([(60, b"\x00\x01\x04" + bytes(4)), (0, b"\x00" * 7)], 17, _udp6()[54:]),
+               _ext6([(0, b"\x01\x01\x0c" + bytes(12))], 6, _tcp_header(9, 0x02, 15))]
+    cap = capture.read_capture(Path("x"), pcap(options * 100))
+    assert len(cap.sdp) == 100 and [len(c.streams) for c in cap.connections] == [1]
+    capture.read_capture(Path("x"), pcap([b""] * 1000, linktype=0))
     assert calls == []
 
 

@@ -23,6 +23,8 @@ TCP, UDP = 6, 17
 # IP protocol numbers behind which scapy may find TCP or UDP: IPv6 extension headers (hop-by-hop, routing, fragment,
 # destination options, mobility, HIP, shim6, experiments), IP-in-IP, IPv6-in-IP, GRE, ESP, AH
 _ENCAPSULATING_IP = frozenset({0, 4, 41, 43, 44, 47, 50, 51, 60, 135, 139, 140, 253, 254})
+_OPTION_HEADERS = frozenset({0, 60})  # IPv6 hop-by-hop and destination options: next header, length, options
+MIN_TRANSPORT_PACKET = 28  # an IPv4 header and a UDP header: no link layer puts TCP or UDP in fewer bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Packet:
 
 def _transport(src: str, dst: str, proto: int, seg: bytes) -> Packet | None:
     """TCP or UDP inside an IP payload already cut to its length; None if the header is not whole (scapy decides)."""
+    if not seg:
+        return Packet(src, dst)  # no bytes, no transport layer (scapy dissects none)
     if proto == UDP:
         if len(seg) < 8:
             return None
@@ -52,22 +56,30 @@ def _transport(src: str, dst: str, proto: int, seg: bytes) -> Packet | None:
     if len(seg) < 20:
         return None
     offset = (seg[12] >> 4) * 4
-    if offset < 20 or offset > len(seg):
-        return None
+    # options running past the segment's end: no payload (scapy reads what options there are, and nothing after);
+    # a data offset under 5 words is no TCP header: no payload either (as via_scapy reads it)
     return Packet(src, dst, TCP, int.from_bytes(seg[0:2], "big"), int.from_bytes(seg[2:4], "big"),
-                  int.from_bytes(seg[4:8], "big"), seg[13], seg[offset:])
+                  int.from_bytes(seg[4:8], "big"), seg[13], seg[offset:] if offset >= 20 else b"")
 
 
 def _ipv6(data: bytes) -> Packet | None:
     if len(data) < 40:
         return None
     plen, nh = int.from_bytes(data[4:6], "big"), data[6]
+    if plen == 0 and nh == 0:  # a jumbogram's length is in a hop-by-hop option: scapy
+        return None
     src, dst = socket.inet_ntop(socket.AF_INET6, data[8:24]), socket.inet_ntop(socket.AF_INET6, data[24:40])
-    if nh in _ENCAPSULATING_IP or (plen == 0 and nh in (TCP, UDP)):  # jumbogram: scapy
+    body = data[40:40 + plen]
+    pos = 0
+    while nh in _OPTION_HEADERS:  # hop-by-hop and destination options: skipped whole, by their length
+        if len(body) - pos < 2 or len(body) - pos < (body[pos + 1] + 1) * 8:
+            return Packet(src, dst)  # cut short: its options run to the end, nothing follows them
+        nh, pos = body[pos], pos + (body[pos + 1] + 1) * 8
+    if nh in _ENCAPSULATING_IP:
         return None
     if nh not in (TCP, UDP):  # ICMPv6 (its error messages quote a TCP/UDP header, which is not one), no next header
         return Packet(src, dst)
-    return _transport(src, dst, nh, data[40:40 + plen])
+    return _transport(src, dst, nh, body[pos:])
 
 
 def _ipv4(data: bytes) -> Packet | None:
@@ -100,9 +112,9 @@ _ENCAPSULATING = frozenset({0x8100, 0x88A8, 0x9100, 0x9200, 0x8863, 0x8864, 0x88
 
 def direct(linktype: int, data: bytes) -> Packet | None:
     """The packet read from its headers, :data:`NO_IP`, or None when scapy must dissect it."""
+    if len(data) < MIN_TRANSPORT_PACKET:
+        return NO_IP  # whatever scapy makes of it, it has no TCP or UDP for the reader to keep
     if linktype == ETHERNET:
-        if len(data) < 14:
-            return NO_IP  # not even an Ethernet header
         ethertype = int.from_bytes(data[12:14], "big")
         if ethertype == 0x86DD:
             return _ipv6(data[14:])
