@@ -1,11 +1,13 @@
 """One captured packet reduced to what the capture reader keeps: IP addresses, transport, ports, and the transport
 payload as the IP and UDP length fields bound it.
 
-Plain Ethernet II, raw IPv4 and raw IPv6 packets carrying TCP or UDP, which is all V2G traffic on a PLC or Ethernet
-link, are read directly from their headers (a few microseconds), and so are packets that cannot hold TCP or UDP
-(ARP, SLAC, ICMP, ...). Everything else (VLAN tags, LLC, cooked captures, IPv6 extension headers, tunnels, truncated
-headers) goes to scapy's dissectors (~50-100 µs a packet), whose layers are then read the same way. Why: at scapy's cost a 64 KiB capture of small packets took 40-90 ms to read, over the
-50 ms the self-fuzz allows (``benchmarks/fuzz_parsers.py --parser pcap-dissect``).
+Plain Ethernet II, raw IPv4 and raw IPv6 packets carrying TCP or UDP (behind IPv6 hop-by-hop and destination options
+too), which is all V2G traffic on a PLC or Ethernet link, are read directly from their headers (a few microseconds),
+and so are packets that cannot hold TCP or UDP (ARP, SLAC, ICMP, fewer than 28 bytes, ...). Everything else (VLAN
+tags, LLC, cooked captures, IPv6 routing and fragment headers, tunnels, TCP headers cut short) goes to scapy's
+dissectors (~50 µs to 1 ms a packet), whose layers are then read the same way. Why: at scapy's cost a 64 KiB
+capture of small packets took 40-250 ms to read, over the 50 ms the self-fuzz allows
+(``benchmarks/fuzz_parsers.py --parser pcap-dissect``).
 
 The payload is always cut by the IP payload length and the UDP length, never taken as "everything after the
 header": bytes after the IP packet (Ethernet padding of a short IPv4 segment, a trailer, a captured FCS) are not
