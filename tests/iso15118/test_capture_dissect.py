@@ -87,6 +87,9 @@ def test_direct_reading_equals_scapys_on_mutated_captures(monkeypatch: pytest.Mo
         ([(0, b"\x01\x01\x0c" + bytes(12))], 6, _tcp_header(9, 0x02, 15)),  # TCP options beyond the segment
     )]), pcap([b"", b"\x02\x00\x00\x00E", ipv4_tcp[14:]], 0)]
     rng = random.Random(5)
+    jumbo = bytearray(_ext6([(0, b"\x00\xc2\x04\x00\x00\x00\x10")], 6, _tcp_header(3, 0x18, 5) + b"\x01\xfe"))
+    jumbo[18:20] = b"\x00\x00"
+    options.append(pcap([bytes(jumbo)] * 3))
     more = raw + options
     inputs += target.seeds(rng) + more + [fuzz.exi_fuzz.mutate(rng.choice(more), rng, more) for _ in range(600)]
     direct = [read(d) for d in inputs]
@@ -121,6 +124,16 @@ def test_plain_packets_are_read_without_scapy(monkeypatch: pytest.MonkeyPatch) -
                _ext6([(0, b"\x01\x01\x0c" + bytes(12))], 6, _tcp_header(9, 0x02, 15))]
     cap = capture.read_capture(Path("x"), pcap(options * 100))
     assert len(cap.sdp) == 100 and [len(c.streams) for c in cap.connections] == [1]
+    # and the run after that: payload length 0 with a hop-by-hop header (scapy looks for a jumbo option), an IPv4
+    # total length under the header's (scapy takes everything after the header), IPv4 protocol 0
+    jumbo = bytearray(options[0])
+    jumbo[18:20] = b"\x00\x00"
+    short_total = bytearray(_tcp4(5, 0x18, b"\x01\xfe"))
+    short_total[16:18] = b"\x00\x00"
+    proto0 = bytearray(_tcp4(5, 0x18, b"\x01\xfe"))
+    proto0[23] = 0
+    cap = capture.read_capture(Path("x"), pcap([bytes(jumbo), bytes(short_total), bytes(proto0)] * 100))
+    assert [c.client for c in cap.connections] == [("10.0.0.1", 50000)]  # the jumbogram has no jumbo option
     capture.read_capture(Path("x"), pcap([b""] * 1000, linktype=0))
     assert calls == []
 

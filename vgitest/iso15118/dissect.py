@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import sys
 
 ETHERNET, RAW, RAW_ALT, IPV4, IPV6 = 1, 101, 12, 228, 229
 TCP, UDP = 6, 17
 # IP protocol numbers behind which scapy may find TCP or UDP: IPv6 extension headers (hop-by-hop, routing, fragment,
 # destination options, mobility, HIP, shim6, experiments), IP-in-IP, IPv6-in-IP, GRE, ESP, AH
 _ENCAPSULATING_IP = frozenset({0, 4, 41, 43, 44, 47, 50, 51, 60, 135, 139, 140, 253, 254})
+_ENCAPSULATING_IPV4 = frozenset({4, 41, 47, 50, 51})  # what scapy binds under IPv4 that may lead to TCP or UDP
 _OPTION_HEADERS = frozenset({0, 60})  # IPv6 hop-by-hop and destination options: next header, length, options
 MIN_TRANSPORT_PACKET = 28  # an IPv4 header and a UDP header: no link layer puts TCP or UDP in fewer bytes
 
@@ -64,12 +66,33 @@ def _transport(src: str, dst: str, proto: int, seg: bytes) -> Packet | None:
                   int.from_bytes(seg[4:8], "big"), seg[13], seg[offset:] if offset >= 20 else b"")
 
 
+def _jumbo_length(payload: bytes) -> int | None:
+    """Where a jumbogram's payload ends, found as scapy finds it (``IPv6.extract_padding``: the hop-by-hop header's
+    length plus the Jumbo Payload option's value, in host byte order, looked for at every fourth byte from the
+    third); None where scapy's search runs off the bytes: scapy then drops the whole IPv6 layer (no IP)."""
+    if len(payload) < 8:
+        return 0
+    jumbo = 0
+    for offset in range(2, len(payload) + 1, 4):
+        if offset == len(payload):
+            return None
+        if payload[offset] == 0xC2:
+            value = payload[offset + 2:offset + 6]
+            if len(value) < 4:
+                return None
+            jumbo = int.from_bytes(value, sys.byteorder)
+            break
+    return 8 + payload[1] * 8 + jumbo
+
+
 def _ipv6(data: bytes) -> Packet | None:
     if len(data) < 40:
         return None
     plen, nh = int.from_bytes(data[4:6], "big"), data[6]
-    if plen == 0 and nh == 0:  # a jumbogram's length is in a hop-by-hop option: scapy
-        return None
+    if plen == 0 and nh == 0:  # a jumbogram: its length is in a hop-by-hop option
+        plen = _jumbo_length(data[40:])
+        if plen is None:
+            return NO_IP
     src, dst = socket.inet_ntop(socket.AF_INET6, data[8:24]), socket.inet_ntop(socket.AF_INET6, data[24:40])
     body = data[40:40 + plen]
     pos = 0
@@ -89,16 +112,16 @@ def _ipv4(data: bytes) -> Packet | None:
         return None
     ihl = (data[0] & 0x0F) * 4
     total = int.from_bytes(data[2:4], "big")
-    if ihl < 20 or ihl > len(data) or total < ihl:
+    if ihl < 20 or ihl > len(data):
         return None
     src, dst = socket.inet_ntoa(data[12:16]), socket.inet_ntoa(data[16:20])
     if int.from_bytes(data[6:8], "big") & 0x1FFF:  # a later fragment: no transport header in it
         return Packet(src, dst)
-    if data[9] in _ENCAPSULATING_IP:
+    if data[9] in _ENCAPSULATING_IPV4:
         return None
     if data[9] not in (TCP, UDP):
         return Packet(src, dst)
-    return _transport(src, dst, data[9], data[ihl:total])
+    return _transport(src, dst, data[9], data[ihl:total] if total >= ihl else data[ihl:])  # scapy: no length, all
 
 
 def _ip(data: bytes) -> Packet | None:
