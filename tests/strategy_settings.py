@@ -1,5 +1,6 @@
-"""Example counts of the strategy tests: 50 per message (what issue 15 asks for), in CI too;
-``VGITEST_STRATEGY_EXAMPLES`` sets another count (docs/fuzzing-strategies.md has the figures)."""
+"""Example counts of the XML strategy tests: 15 per message in CI (to keep CI under its time target);
+``VGITEST_STRATEGY_EXAMPLES=50`` draws what issue 15 asks for (docs/fuzzing-strategies.md has the figures). The
+OCPP strategy test draws 50 per message always (tests/ocpp/test_strategies.py: cheap)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-EXAMPLES = int(os.environ.get("VGITEST_STRATEGY_EXAMPLES", "50"))
+EXAMPLES = int(os.environ.get("VGITEST_STRATEGY_EXAMPLES", "15"))
 
 
 def drawn_settings(n: int = EXAMPLES) -> settings:

@@ -7,15 +7,16 @@ default; the timing figure of issue 15 is taken with 100, see docs/fuzzing-strat
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.strategy_settings import EXAMPLES
 from vgitest.findings import Severity
 from vgitest.fuzzing.jsonmutate import KINDS
 from vgitest.ocpp import strategies as S
 
-N = EXAMPLES
+N = max(50, int(os.environ.get("VGITEST_STRATEGY_EXAMPLES", "50")))
 QUIET = settings(derandomize=True, database=None, deadline=None, phases=[Phase.generate],
                  suppress_health_check=list(HealthCheck))
 
