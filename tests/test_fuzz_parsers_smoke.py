@@ -6,25 +6,12 @@ itself working and catches a parser that starts raising something undocumented o
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz_parsers.py"
+from tests.fuzz_bench import load
 
-
-def _module():
-    spec = importlib.util.spec_from_file_location("fuzz_parsers", _PATH)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fuzz_parsers", mod)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-FUZZ = _module()
+FUZZ = load()
 N = {"openadr": 150, "sep2": 150, "sdp": 200, "v2gtp": 200, "v2gtp-capture": 200, "pcap": 200, "ocpp": 300,
      "slac": 300, "slac-session": 200, "pcap-dissect": 100}
 ISSUE_15 = {"ocpp", "openadr", "sep2", "sdp", "v2gtp", "pcap", "slac"}  # the parsers issue 15 names (and the EXI sets)

@@ -4,28 +4,15 @@ their cost; and a transport payload ends where the IP and UDP lengths say, not a
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import random
 import struct
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.fuzz_bench import load
 from vgitest.iso15118 import capture, dissect
 from vgitest.iso15118.capfile import NotACapture
-
-_BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "fuzz_parsers.py"
-
-
-def _fuzz_module():
-    spec = importlib.util.spec_from_file_location("fuzz_parsers", _BENCH)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fuzz_parsers", mod)
-    spec.loader.exec_module(mod)
-    return mod
-
 
 def pcap(packets: list[bytes], linktype: int = 1) -> bytes:
     out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)
@@ -76,7 +63,7 @@ def read(data: bytes) -> object:
 def test_direct_reading_equals_scapys_on_mutated_captures(monkeypatch: pytest.MonkeyPatch) -> None:
     """Seeds and mutations of the self-fuzz (Ethernet and raw IP, IPv6 and IPv4, TCP and UDP, damaged headers):
     the capture read with the direct path equals the capture read with scapy dissecting every packet."""
-    fuzz = _fuzz_module()
+    fuzz = load()
     target = fuzz.targets()["pcap-dissect"]()
     inputs = list(fuzz.generic_inputs(target, 400, seed=3))
     ipv6_udp, ipv4_tcp = _udp6(), _tcp4(100, 0x18, bytes.fromhex("01fe8001000000021234"))
