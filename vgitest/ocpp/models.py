@@ -112,7 +112,7 @@ class TransactionModel16:
     def remote_start(self) -> None:
         mark = self._mark()
         res = self.station.call_frame("RemoteStartTransaction", {"connectorId": self.c, "idTag": self.token})
-        status = (res.body or {}).get("status") if res.kind == "CALLRESULT" else res.kind
+        status = _status(res)
         if status != "Accepted":
             raise Counterexample(r.STATION_RESPONSE, f"RemoteStartTransaction with the EV plugged in and no "
                                  f"transaction running was answered {status}", res)
@@ -121,7 +121,7 @@ class TransactionModel16:
     def remote_stop(self) -> None:
         mark = self._mark()
         res = self.station.call_frame("RemoteStopTransaction", {"transactionId": self.tx})
-        status = (res.body or {}).get("status") if res.kind == "CALLRESULT" else res.kind
+        status = _status(res)
         if status != "Accepted":
             raise Counterexample(r.STATION_RESPONSE, f"RemoteStopTransaction of the running transaction {self.tx} "
                                  f"was answered {status}", res)
@@ -130,7 +130,7 @@ class TransactionModel16:
     def remote_stop_unknown(self) -> None:
         unknown = (self.tx or 0) + 7777
         res = self.station.call_frame("RemoteStopTransaction", {"transactionId": unknown})
-        status = (res.body or {}).get("status") if res.kind == "CALLRESULT" else res.kind
+        status = _status(res)
         if status != "Rejected":
             raise Counterexample(r.STATION_RESPONSE, f"RemoteStopTransaction of the unknown transaction {unknown} "
                                  f"was answered {status}", res)
@@ -219,3 +219,8 @@ class TransactionModel16:
                     except (TypeError, ValueError):
                         pass
         return out
+
+
+def _status(answer: Frame) -> str | None:
+    """The status of a CALLRESULT, or the kind of any other answer (CALLERROR)."""
+    return (answer.body or {}).get("status") if answer.kind == "CALLRESULT" else answer.kind
