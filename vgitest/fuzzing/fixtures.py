@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from ..evidence import bundle
 from ..fixturekit import run_of
 from . import profiles, replay
-from .property import PropertyRunner
+
+if TYPE_CHECKING:
+    from .property import PropertyRunner
 
 
 class _LazyTrace:
@@ -39,6 +43,8 @@ def vgi_fuzz(request: pytest.FixtureRequest) -> PropertyRunner:
     case = {"test_file": test_file, "test": request.node.name, "nodeid": request.node.nodeid,
             "case": marker.args[0] if marker and marker.args else None, "profile": s.profile,
             "run_name": s.run_name, "faults": list(s.faults), "strict": bool(s.strict)}
+    from .property import PropertyRunner  # hypothesis: loaded by the cases that fuzz, not by every run
+
     return PropertyRunner(profiles.get(s.fuzz_profile), s.fuzz_seed,
                           folder=run.run_dir / "tests" / bundle.folder_name(request.node.name), case=case,
                           trace=_LazyTrace(run), replay_file=replay.wanted_by(test_file, request.node.name))

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from typing import TYPE_CHECKING
 
-from hypothesis import HealthCheck, Phase, Verbosity, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
+if TYPE_CHECKING:  # hypothesis is imported when a fuzz case runs: every suite process reads this module
+    from hypothesis import settings
 
 __all__ = ["DEFAULT", "FuzzProfile", "PROFILES", "get", "hypothesis_settings", "new_seed"]
 
@@ -57,6 +58,9 @@ def new_seed() -> int:
 def hypothesis_settings(profile: FuzzProfile, weight: float = 1.0) -> settings:
     """Settings for one fuzz case: ``weight`` scales the profile's example count (a case covering many
     messages asks for more)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
     return settings(
         max_examples=max(1, round(profile.max_examples * weight)), derandomize=profile.derandomize,
         database=DirectoryBasedExampleDatabase(profile.database) if profile.database else None,
