@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Let Python keep compiled modules (some images set PYTHONDONTWRITEBYTECODE=1): the tests start over 600 pytest
+# processes, and compiling vgitest (and hypothesis, which pytest rewrites) from source again in each was half of
+# every process's start-up.
+export PYTHONDONTWRITEBYTECODE :=
 # The Node.js interop station of tests/interop (ocpp-rpc stack); `npm ci` installs its pinned lock file.
 STATION_JS := tests/interop/ocpp_rpc_station
 
