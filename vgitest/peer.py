@@ -13,6 +13,7 @@ connections, and hooks whose defaults do nothing, overridden where the protocol 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import threading
 from pathlib import Path
@@ -122,7 +123,13 @@ def _roots() -> list[Path]:
 
 def protocols() -> list[str]:
     """Every protocol package found (a folder of the vgitest package with a protocol.py), sorted."""
-    return sorted({d.name for root in _roots() for d in root.iterdir() if (d / "protocol.py").is_file()})
+    return list(_scan(tuple(_roots())))
+
+
+@functools.lru_cache(maxsize=8)
+def _scan(roots: tuple[Path, ...]) -> tuple[str, ...]:
+    """The folders are read once per set of package roots: a suite process asks a hundred times or more."""
+    return tuple(sorted({d.name for root in roots for d in root.iterdir() if (d / "protocol.py").is_file()}))
 
 
 def kind(protocol: str) -> PeerKind:
