@@ -14,7 +14,8 @@ integer, a number without bounds within ``Limits.number_abs``, a string without 
 Going past such sizes is what mutations do (:mod:`.jsonmutate`), where the device's answer is judged as such.
 
 Two alphabets: ``ascii`` (printable ASCII: what a conformance run sends) and ``unicode`` (any code point JSON can
-carry, control characters included: for robustness).
+carry, control characters included: for robustness). Free text (no pattern or format) mixes in the words of
+:mod:`.dictionary` that fit its length.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from hypothesis import strategies as st
+
+from . import dictionary
 
 __all__ = ["Alphabet", "Limits", "SchemaUnsupported", "from_schema", "resolve", "text_alphabet"]
 
@@ -153,7 +156,8 @@ class _Builder:
             return st.from_regex(s["pattern"], fullmatch=True).filter(
                 lambda v: lo <= len(v) <= (hi if hi is not None else math.inf))
         top = int(hi) if hi is not None else max(lo, self.limits.text_max)
-        return st.text(text_alphabet(self.alphabet), min_size=lo, max_size=top)
+        return dictionary.mixed_in(st.text(text_alphabet(self.alphabet), min_size=lo, max_size=top), lo, top,
+                                   unicode=self.alphabet == "unicode")
 
     def _bounds(self, s: dict) -> tuple[float | None, float | None, bool, bool]:
         lo, hi = s.get("minimum"), s.get("maximum")
