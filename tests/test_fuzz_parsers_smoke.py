@@ -50,3 +50,22 @@ def test_a_parser_whose_state_the_fuzz_wore_out_fails_the_run() -> None:
     res = FUZZ.run(target, 10, slow_s=float("inf"))
     assert res.bad_count == 1 and res.probe == "read as malformed" and "state worn out after 10" in res.bad[0][0]
     assert FUZZ.targets()["openadr"]().probe() == "" and FUZZ.targets()["sep2"]().probe() == ""
+
+
+def test_an_input_is_slow_for_the_cpu_it_costs_not_for_the_time_others_ran() -> None:
+    """An input whose wall time is over the limit only because the process waited (here: slept, as when another
+    process had the core) is retimed, not slow; one that costs the CPU time is slow."""
+    import time
+
+    def waits(data: bytes, i: int) -> None:
+        time.sleep(0.02)
+
+    def works(data: bytes, i: int) -> None:
+        end = time.process_time() + 0.02
+        while time.process_time() < end:
+            pass
+
+    for call, slow in ((waits, 0), (works, 1)):
+        target = FUZZ.Target("t", (), lambda rng: [b"x"], call, inputs=lambda n, seed: iter([b"x"]))
+        res = FUZZ.run(target, 1, slow_s=0.015)
+        assert (res.slow_count, res.retimed) == (slow, 1 - slow), call.__name__
