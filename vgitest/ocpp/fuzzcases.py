@@ -335,10 +335,11 @@ def lifecycle_case(station: Any, dut: Any, profile: Any, runner: Any) -> None:
     """The transaction life-cycle model (vgitest.ocpp.models) against the booted station: generated programs of
     plug, unplug, token, remote start and stop, each from idle, with the model's invariants after every step."""
     from ..verdict import Inconclusive
-    from .models import TransactionModel16, programs
-    if station.version != "1.6":
-        raise Inconclusive(f"the life-cycle model is written for OCPP 1.6 (this station speaks {station.version})")
-    model = TransactionModel16(station, dut, profile)
+    from .models import model_for, programs
+    try:
+        model = model_for(station, dut, profile)
+    except ValueError as exc:
+        raise Inconclusive(str(exc)) from None
     if model.missing:
         raise Inconclusive(f"the life-cycle model needs the adapter actions {', '.join(model.missing)}")
     runner.run(programs(), model.run, station, weight=0.6, show=model.shown)

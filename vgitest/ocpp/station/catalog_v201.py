@@ -176,3 +176,9 @@ _f("missing_mandatory_field", "StatusNotification lacks its required timestamp",
 # --- robustness: only generated or malformed input reveals these (station/robustness.py; the fuzz suites) ------
 for _name, (_test, _rule) in robustness.CAUGHT_BY.items():
     _f(_name, robustness.FAULTS[_name], _test, _rule, strict=_name in robustness.STRICT)
+
+# --- life cycle: only a sequence of transactions reveals these (v201.py; the model case TC_VGI_FUZZ_06_CS) -------
+_f("tx_id_reused_after_remote_stop", "the transaction after one a remote stop ended gets that transaction's id again",
+   "TC_VGI_FUZZ_06_CS", r.TX_ID)
+_f("meter_restarts_after_unplug", "the energy register starts again from zero once the EV is unplugged",
+   "TC_VGI_FUZZ_06_CS", r.METER_ORDER)

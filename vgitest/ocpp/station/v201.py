@@ -52,6 +52,7 @@ class Evse(Connector):
     faulted: bool = False
     inoperative_scheduled: bool = False
     energy_wh: float = 0.0
+    remote_stopped_id: str | None = None  # the last transaction a remote stop ended (fault tx_id_reused_after_remote_stop)
 
 
 class Station201(ReferenceStation):
@@ -260,7 +261,8 @@ class Station201(ReferenceStation):
 
     async def start_tx(self, e: Evse, trigger: str, *, id_token: dict | None = None,
                        remote_start_id: int | None = None) -> Tx:
-        tx = Tx(str(uuid.uuid4()), e.id, id_token=id_token, remote_start_id=remote_start_id)
+        reused = e.remote_stopped_id if self.has("tx_id_reused_after_remote_stop") else None
+        tx = Tx(reused or str(uuid.uuid4()), e.id, id_token=id_token, remote_start_id=remote_start_id)
         e.transaction = tx
         charging = e.plugged and tx.authorized
         state = "Charging" if charging else ("EVConnected" if e.plugged else "Idle")
@@ -327,6 +329,8 @@ class Station201(ReferenceStation):
         tx.charging = False
         self._cancel_tx_tasks(tx)
         e.transaction = None
+        if trigger == "RemoteStop":
+            e.remote_stopped_id = tx.id
         end = "Sample.Periodic" if self.has("end_meter_value_wrong_context") else "Transaction.End"
         await self.send_event(tx, "Ended", trigger, stopped_reason=reason,
                               charging_state="EVConnected" if e.plugged else "Idle", meter=end)
@@ -392,6 +396,8 @@ class Station201(ReferenceStation):
             self._cancel_tx_tasks(tx)
             await self.send_event(tx, "Updated", "EVCommunicationLost", charging_state="Idle")
         e.locked = False
+        if self.has("meter_restarts_after_unplug"):
+            e.energy_wh = 0.0
         await self.report_status(e)
 
     async def _present_token(self, e: Evse, id_token: dict) -> None:
