@@ -247,7 +247,8 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
         for (a, a_ans), (b, _) in zip(polls, polls[1:]):
             rate = _poll_rate(a_ans, default)
             if rate is None or a.index < start or a_ans is None or a_ans.meta.get("status") != 200 \
-                    or _settling(marks, a, b):
+                    or a_ans.meta.get("announced") is not None or _settling(marks, a, b):  # (a cut answer: no
+                # resource came of it, the next read is a retry, not a poll)
                 continue
             gap = (b.t_ns - a.t_ns) / 1e9
             if gap < rate - tol:

@@ -97,9 +97,10 @@ FAULTS: dict[str, str] = {
     "accepts_malformed_notification": "Answers 201 to anything POSTed to its listener, a body that is not XML included",
     "listener_dies_on_bad_notification": "Stops its notification listener after a Notification it cannot read",
     # robustness: defects only generated or broken resources reveal (vgitest.sep2.client.reading; suites/csip_fuzz)
-    "crash_on_long_string": "A resource holding a text or attribute value over 64 characters crashes its parser: "
-                            "it polls nothing for 6 s, then walks again from the DeviceCapability",
-    "crash_on_non_ascii": "A resource holding a non-ASCII character crashes its parser (6 s without polling, then "
+    "crash_on_long_string": "A value longer than the buffer its parser sized from the schema (a description over "
+                            "32 characters, an mRID over 32 hex digits, any value over 64) crashes it: it polls "
+                            "nothing for 5 s, then walks again from the DeviceCapability",
+    "crash_on_non_ascii": "A resource holding a non-ASCII character crashes its parser (5 s without polling, then "
                           "it walks again)",
     "accepts_schema_invalid": "Does not check resources against the schema: a DERControl or DefaultDERControl "
                               "broken in one place is acted on",

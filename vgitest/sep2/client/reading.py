@@ -17,6 +17,8 @@ from lxml import etree
 from .. import codec
 
 LONG_STRING = 64  # characters: a text or attribute value longer than this "overflows" (crash_on_long_string)
+# ... and so does a value longer than the buffer sized from its schema type (maxLength, length: String32, HexBinary8)
+BUFFERS = {"description": 32, "mRID": 32, "lFDI": 40}
 # libxml2's complaints about a value (type, facets) rather than structure: what accepts_out_of_range lets through
 VALUE_ERRORS = ("DATATYPE", "MAXINCLUSIVE", "MININCLUSIVE", "MAXEXCLUSIVE", "MINEXCLUSIVE", "LENGTH", "MAXLENGTH",
                 "MINLENGTH", "PATTERN", "ENUMERATION", "TOTALDIGITS", "FRACTIONDIGITS", "CVC_TYPE_3_1_2",
@@ -42,6 +44,16 @@ def _texts(root: Any) -> list[str]:
     return out
 
 
+def _overflows(root: Any) -> bool:
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            text = el.text or ""
+            if len(text) > BUFFERS.get(etree.QName(el).localname, LONG_STRING) or any(
+                    len(v) > LONG_STRING for v in el.attrib.values()):
+                return True
+    return False
+
+
 class Reader:
     """Turns a fetched body into (name, dict) or None (not usable: ignored), as its faults allow."""
 
@@ -56,8 +68,8 @@ class Reader:
             self.log.append(f"GET {href}: not well-formed XML, ignored" + (f" {doc.problems}" if doc else ""))
             return None
         texts = _texts(doc.doc)
-        if "crash_on_long_string" in self.faults and any(len(t) > LONG_STRING for t in texts):
-            raise Crash(f"a value over {LONG_STRING} characters in {href}")
+        if "crash_on_long_string" in self.faults and (_overflows(doc.doc) or self._too_long(doc.doc)):
+            raise Crash(f"a value longer than its buffer in {href}")
         if "crash_on_non_ascii" in self.faults and any(not t.isascii() for t in texts):
             raise Crash(f"a non-ASCII character in {href}")
         if "accepts_schema_invalid" in self.faults:
@@ -72,6 +84,11 @@ class Reader:
         self.log.append(f"GET {href}: not valid against the 2030.5 schema, ignored"
                         + (f" ({first.message})" if first is not None else ""))
         return None
+
+    def _too_long(self, root: Any) -> bool:
+        """A value longer than its schema type allows (the buffer the fault's parser sized from the schema)."""
+        validator = _schema(self.csip_aus)
+        return not validator.is_valid(root) and any("LENGTH" in e.type_name for e in validator._schema().error_log)
 
     def _recovered(self, href: str, raw: bytes) -> codec.Decoded | None:
         """The fault treats_malformed_as_valid: read what a recovering parser makes of a broken body."""
