@@ -14,7 +14,7 @@ KIND = PeerKind(
           # of the suite is written around a short one and runs in "csip"
           ReferenceRun("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002"),
           # the fuzz suite with a 1 s pollRate: every example costs a poll or two (docs/fuzz-suites.md)
-          ReferenceRun("csip-fuzz", "reference-der-client-csip-fuzz", "csip_fuzz", expected_s=120)),
+          ReferenceRun("csip-fuzz", "reference-der-client-csip-fuzz", "csip_fuzz", expected_s=80)),
     actions=(
         Action("set_power", "the EV's power demand changes (the DER client reports it and follows the controls)",
                (("w", "demand in W; negative: the EV offers to discharge"),), ("sep2",),
