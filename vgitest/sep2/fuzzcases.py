@@ -401,11 +401,11 @@ def fuzz_case(kind: str, client: Any, dut: Any, profile: Any, budgets: Any, runn
     try:
         if kind == "negative":  # every kind of breakage gets its share, whatever the profile's count
             kinds = sorted({k for n in NEGATIVE for k in kinds_of(n)}, key=list(mut.Kind).index)
-            share = 1.0 / len(kinds)
-            for k in kinds:  # the syntax kinds get three: where a cut falls decides what is left to misread
-                weight = 0.12 if k in mut.SYNTAX_KINDS else 0.04
-                runner.run(negative_examples(k), fuzz.negative, Judge(client), weight=weight, budget_share=share, show=show,
-                           label=k.value)
+            weights = {k: 0.12 if k in mut.SYNTAX_KINDS else 0.04 for k in kinds}  # the syntax kinds get three:
+            # where a cut falls decides what is left to misread; each kind's share of the time budget as its weight
+            for k in kinds:
+                runner.run(negative_examples(k), fuzz.negative, Judge(client), weight=weights[k],
+                           budget_share=weights[k] / sum(weights.values()), show=show, label=k.value)
         elif kind in ("positive", "positive-unicode"):
             runner.run(positive_examples("ascii" if kind == "positive" else "unicode"), fuzz.positive, Judge(client),
                        weight=0.16, show=show)
