@@ -12,7 +12,9 @@ KIND = PeerKind(
     runs=(ReferenceRun("csip", "reference-der-client-csip", "csip", shards=3, expected_s=526),
           # the subscription cases want a long pollRate (a Notification must not be mistaken for a poll); the rest
           # of the suite is written around a short one and runs in "csip"
-          ReferenceRun("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002")),
+          ReferenceRun("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002"),
+          # the fuzz suite with a 1 s pollRate: every example costs a poll or two (docs/fuzz-suites.md)
+          ReferenceRun("csip-fuzz", "reference-der-client-csip-fuzz", "csip_fuzz", expected_s=80)),
     actions=(
         Action("set_power", "the EV's power demand changes (the DER client reports it and follows the controls)",
                (("w", "demand in W; negative: the EV offers to discharge"),), ("sep2",),
@@ -25,7 +27,7 @@ KIND = PeerKind(
                uses=((("csip",), CASES, "the voltage and frequency cases; the others reset the grid with it when "
                       "it is there"),)),
     ),
-    suites={"csip": "IEEE 2030.5 CSIP"},
+    suites={"csip": "IEEE 2030.5 CSIP", "csip_fuzz": "IEEE 2030.5 CSIP fuzzing"},
     pics={
         "DerClient": "a CSIP DER client (every case needs it)",
         "Aggregator": "the client is an aggregator acting for several DERs (no case is written for it yet)",

@@ -136,14 +136,29 @@ NOTIFICATION_IGNORED = R("SEP2-NOTIFICATION-IGNORED", "fail",
 
 # Negative data (fuzz suites serve schema-invalid or broken resources; vgitest.sep2.strategies.MUTATION_RULES).
 # The DUT is a client: it cannot answer a GET's body with an error code, so what is judged is that it does not
-# act on what it could not read and goes on working (polls, answers, follows the last valid control).
-FUZZ_INVALID_RESOURCE = R("SEP2-FUZZ-INVALID-RESOURCE", "fail",
+# act on what it could not read (no Response naming the broken event, no change of its output) and goes on polling
+# (SEP2-FUZZ-ALIVE). How severe each is, and why:
+# * a body that is not well-formed XML: XML 1.0 makes it a fatal error, after which a processor must not go on
+#   handing the document's content to the application as usual (§1.2, "fatal error"): acting on it is a FAIL;
+# * a well-formed resource that breaks the schema: IEEE 2030.5 defines its resources by the schema, but no clause
+#   could be found that tells a client what to do with one that breaks it (ignore it, or use what it can): acting
+#   on it is a warning (NON_STRICT; FAIL under --vgi-strict), as a SHOULD;
+# * stopping to poll after any of these, or after a broken HTTP answer, is a FAIL: a client that no longer polls
+#   the resources it follows fails CSIP CORE-003 (and every control after it), whatever it was sent.
+FUZZ_INVALID_RESOURCE = R("SEP2-FUZZ-INVALID-RESOURCE", "warn",
                           "The client acted on a resource that breaks the 2030.5 schema (a required element or "
-                          "attribute missing, a value not of its type, outside its enumeration or bounds, too "
-                          "long, an unknown element, a wrong namespace), or stopped working after it",
-                          "IEEE 2030.5-2018 schema (sep.xsd), XML representation of resources; CSIP-AUS v1.2 "
-                          "(csipaus-core.xsd)", P).id
+                          "attribute missing, a value not of its type, outside its bounds, too long, an unknown "
+                          "element, a wrong namespace): it answered the broken event or followed the broken "
+                          "control", "IEEE 2030.5-2018 schema (sep.xsd), XML representation of resources; CSIP-AUS "
+                          "v1.2 (csipaus-core.xsd)", P).id
 FUZZ_MALFORMED_RESOURCE = R("SEP2-FUZZ-MALFORMED-RESOURCE", "fail",
                             "The client acted on a resource body that is not well-formed XML (cut short or "
-                            "garbled), or stopped working after it", "XML 1.0 (well-formedness); IEEE 2030.5-2018 "
-                            "XML representation of resources", P).id
+                            "garbled): it answered an event or followed a control read from it",
+                            "XML 1.0 §1.2 (fatal errors: no normal processing after one); IEEE 2030.5-2018 XML "
+                            "representation of resources", P).id
+FUZZ_ALIVE = R("SEP2-FUZZ-ALIVE", "fail",
+               "After a broken, generated or unusual answer (a resource broken in one place, a random valid one, a "
+               "cut body, a server error, a huge body, a wrong media type) the client did not poll that resource "
+               "again within 3 pollRates + tolerance: it stopped following the server",
+               "CSIP CORE-003 (the client polls the resources it follows at their pollRate); IEEE 2030.5-2018 "
+               "pollRate attribute", P).id

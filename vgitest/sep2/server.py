@@ -42,6 +42,8 @@ class Raw:
     status: int
     body: bytes = b""
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    announce: int | None = None  # a cut answer (fuzz suites): this Content-Length, `body` sent, then the connection
+    # is closed (the body ends short)
 
 
 Answer = Any  # handlers.Reply | Raw | Callable[[Frame], Answer] | None (the default)
@@ -309,7 +311,21 @@ class FakeSep2Server(XmlHttpServer):
             self.trace.append(frame)
             return self._respond(frame, handlers.Reply(400))
         answer = self._process(frame, client_lfdi)
+        if isinstance(answer, Raw) and answer.announce is not None:
+            return await self._cut(request, frame, answer)
         return self._respond(frame, answer)
+
+    async def _cut(self, request: web.Request, frame: Frame, answer: Raw) -> web.StreamResponse:
+        """An answer whose body ends before its announced length: the bytes given, then the connection closed."""
+        self._answer_frame(frame, f"HTTP {answer.status} (cut)", answer.body, None,
+                           {"status": answer.status, "announced": answer.announce})
+        resp = web.StreamResponse(status=answer.status, headers=answer.headers)
+        resp.content_length = answer.announce
+        await resp.prepare(request)
+        await resp.write(answer.body)
+        if request.transport is not None:
+            request.transport.close()
+        return resp
 
     def _process(self, frame: Frame, client_lfdi: str | None) -> Answer:
         """Decode, check and record the request; choose the answer. Never raises for what a client sends."""

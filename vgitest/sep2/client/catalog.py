@@ -96,3 +96,14 @@ _f("trusts_partial_notification", "CORE_019", r.NOTIFICATION_IGNORED, SUB)
 _f("rejects_cancel_notification", "CORE_019", r.NOTIFICATION_ANSWER, SUB)
 _f("accepts_malformed_notification", "ERR_002", r.NOTIFICATION_ANSWER, SUB)
 _f("listener_dies_on_bad_notification", "ERR_002", r.NOTIFICATION_URI, SUB)
+# robustness and life cycle: found by the fuzz suite (suites/csip_fuzz) from generated input alone, with its timers
+FUZZ = "reference-der-client-csip-fuzz"
+_f("crash_on_long_string", "VGI_SEP2_FUZZ_01", r.FUZZ_ALIVE, FUZZ)
+_f("accepts_schema_invalid", "VGI_SEP2_FUZZ_01", r.FUZZ_INVALID_RESOURCE, FUZZ)  # a SHOULD: FAIL under --vgi-strict
+_f("accepts_out_of_range", "VGI_SEP2_FUZZ_01", r.FUZZ_INVALID_RESOURCE, FUZZ)
+_f("treats_malformed_as_valid", "VGI_SEP2_FUZZ_01", r.FUZZ_MALFORMED_RESOURCE, FUZZ)
+_f("hangs_on_unknown_status", "VGI_SEP2_FUZZ_02", r.FUZZ_ALIVE, FUZZ)
+_f("crash_on_non_ascii", "VGI_SEP2_FUZZ_03", r.FUZZ_ALIVE, FUZZ)
+_f("crash_on_cut_body", "VGI_SEP2_FUZZ_04", r.FUZZ_ALIVE, FUZZ)
+_f("keeps_cancelled_limit", "VGI_SEP2_FUZZ_05", r.CONTROL_NOT_FOLLOWED, FUZZ)
+_f("primacy_read_once", "VGI_SEP2_FUZZ_05", r.CONTROL_NOT_FOLLOWED, FUZZ)

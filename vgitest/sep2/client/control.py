@@ -33,6 +33,7 @@ class Control:
         self.ignored = ignored_elements(core.faults)
         self.applied: tuple[str, float | None] = ("none", None)  # (mRID or 'default:<program>', limit W)
         self.base: dict = {}  # the DERControlBase in force
+        self.stale: tuple[str, dict] | None = None  # keeps_cancelled_limit: a cancelled event's control, kept
 
     async def loop(self) -> None:
         while True:
@@ -65,6 +66,8 @@ class Control:
             if ev.state == "done":
                 continue
             if ev.server_status in (2, 3) and not has("ignores_cancellation"):
+                if ev.state == "active" and has("keeps_cancelled_limit"):
+                    self.stale = (ev.mrid, ev.base)  # the fault: its control outlives the cancellation
                 ev.state = "done"
                 respond(ev, CANCELLED)
             elif ev.server_status == 4 and not has("applies_superseded"):  # that fault keeps the older one
@@ -87,8 +90,9 @@ class Control:
                 ev.state = "done"
                 respond(ev, SUPERSEDED)
         if not winners:
-            self.apply(*(self._default() or ("none", {})))
+            self.apply(*(self.stale or self._default() or ("none", {})))
             return
+        self.stale = None
         default = self._default()
         merged: dict = dict(default[1]) if default else {}  # modes no event sets keep their default
         for ev in reversed(winners):  # the best-ranked event's modes are written last

@@ -4,6 +4,7 @@ program no longer lists."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Callable
 
 from ..codec import as_list, find
@@ -12,6 +13,8 @@ from .core import Core, Handler, to_int
 from .events import Events
 from .walk import Walk
 
+KNOWN_STATUSES = (0, 1, 2, 3, 4)  # EventStatus currentStatus values 2030.5 defines (a UInt8 in the schema)
+HANG_S = 8.0  # hangs_on_unknown_status: how long the walk is stuck
 PROGRAM_LINKS = ("DefaultDERControlLink", "DERControlListLink", "DERCurveListLink")
 
 
@@ -103,6 +106,8 @@ class Programs:
             p_href = prog["@href"]
             seen.add(p_href)
             primacy = to_int(prog.get("primacy"))
+            if self.core.has("primacy_read_once") and p_href in self.programs:
+                primacy = self.programs[p_href]["primacy"]  # the fault: a program's primacy is read once
             links = {k: find(prog, f"{k}/@href") for k in PROGRAM_LINKS}
             self.programs[p_href] = {"primacy": primacy, "mRID": prog.get("mRID"), **links}
             self.events.set_primacy(p_href, primacy)
@@ -151,6 +156,11 @@ class Programs:
         prog = self._owner.get(href)
         if prog is None:
             return
+        if self.core.has("hangs_on_unknown_status") and any(
+                to_int(find(c, "EventStatus/currentStatus")) not in KNOWN_STATUSES
+                for c in as_list(body.get("DERControl")) if isinstance(c, dict)):
+            self.core.log.append(f"{href}: unknown EventStatus, stuck for {HANG_S:g} s (hangs_on_unknown_status)")
+            await asyncio.sleep(HANG_S)  # holding the walk: nothing is polled meanwhile
         for ctl in as_list(body.get("DERControl")):
             if isinstance(ctl, dict) and ctl.get("mRID"):
                 ev = self.events.see(prog, self.programs.get(prog, {}).get("primacy", 0), ctl)

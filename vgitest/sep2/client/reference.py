@@ -7,6 +7,7 @@ asyncio thread with its own aiohttp client, so its work never counts as harness 
 This module only composes it; each concern is a module of its own, sharing a :class:`.core.Core` (faults, log,
 server clock, HTTP, side jobs):
 
+- :mod:`.reading`: only well-formed, schema-valid answers are used (the rest is ignored; robustness faults);
 - :mod:`.walk`: the schedule of resources (href -> next poll), the first pass being the CSIP walk in order
   (DeviceCapability → Time → EndDeviceList → EndDevice → Registration → FunctionSetAssignments →
   DERProgramList → DefaultDERControl, DERControlList, DERCurveList, each DERCurve a control links to; then the
@@ -69,7 +70,8 @@ class ReferenceDerClient(LoopSimulator):
         content_type = "application/xml" if "wrong_content_type" in self.faults else MEDIA_TYPE
         http = Transport(f"{parts.scheme}://{parts.netloc}", ssl_context, self.log, content_type=content_type)
         self.core = core = Core(self.faults, self.lfdi, http, self.log)
-        self.walk = Walk(core, parts.path or "/dcap", self._read, self._missing)
+        self.walk = Walk(core, parts.path or "/dcap", self._read, self._missing,
+                         csip_aus=str(self.params.get("csip_aus", "")).lower() in ("true", "1", "yes"))
         self.registration = Registration(core, s, self.walk)
         self.output = Output(core, s)
         self.responses = Responses(core, s.late_s)

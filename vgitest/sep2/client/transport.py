@@ -54,6 +54,13 @@ class Transport:
             decoded = codec.decode(raw) if raw else None
             return resp.status, decoded, dict(resp.headers)
 
+    async def get(self, href: str) -> tuple[int, codec.Decoded | None, bytes]:
+        """GET: the status, the decoded answer and its raw bytes (a reader may look at what did not parse)."""
+        assert self._http is not None, "client not powered on"
+        async with self._http.request("GET", self.url(href), headers={"Accept": MEDIA_TYPE}) as resp:
+            raw = await resp.read()
+            return resp.status, codec.decode(raw) if raw else None, raw
+
     async def write(self, method: str, href: str, name: str, body: dict) -> tuple[int, dict[str, str]] | None:
         """PUT/POST with the outcome logged; None on transport failure."""
         try:

@@ -12,9 +12,12 @@ import logging
 import time
 from typing import Awaitable, Callable
 
+import aiohttp
+
 from .. import codec
 from ..codec import as_list
 from .core import Core, to_int
+from .reading import Crash, Reader
 
 log = logging.getLogger("vgitest.sep2.client")
 
@@ -22,15 +25,16 @@ DEFAULT_POLL_S = 900.0  # the schema's default pollRate
 MARGIN_S = 0.05  # polls leave a little after their due time, never before it
 PAGE = 255  # list items it asks for in one GET
 MAX_PAGES = 20  # a list that keeps growing while it is read is read no further
+CRASH_S = 5.0  # a crash (robustness faults): polling stops this long, then it walks again from the DeviceCapability
 
-Reader = Callable[[str, str, dict], Awaitable[None]]  # (href, resource name, body) of a 200 answer
+Handed = Callable[[str, str, dict], Awaitable[None]]  # (href, resource name, body) of a 200 answer
 Missing = Callable[[str, int], Awaitable[None]]  # (href, HTTP status) of an answer with no resource
 
 
 class Walk:
     """The schedule, the poll loop and the GETs (lists read whole, page by page)."""
 
-    def __init__(self, core: Core, dcap_href: str, read: Reader, missing: Missing) -> None:
+    def __init__(self, core: Core, dcap_href: str, read: Handed, missing: Missing, *, csip_aus: bool = False) -> None:
         self.core = core
         self.dcap_href = dcap_href
         self._read, self._missing = read, missing
@@ -42,6 +46,16 @@ class Walk:
         self.stopped = False  # the fault stops_during_outage struck
         self.io: asyncio.Lock | None = None  # held while answers are handled: one at a time
         self._wake: asyncio.Event | None = None
+        self.reader = Reader(core.faults, csip_aus, core.log)
+        self.paused_until = 0.0  # a crash: nothing is polled before this (monotonic)
+
+    def crash(self, why: str) -> None:
+        """A parser crash (robustness faults): polling stops for CRASH_S, then the walk starts over from the
+        DeviceCapability, as a device restarted by its watchdog would."""
+        self.core.log.append(f"crashed: {why}; restarting in {CRASH_S:g} s")
+        self.paused_until = time.monotonic() + CRASH_S
+        self.forget()
+        self.restart()
 
     def open(self) -> None:
         """At power on (on the client's loop)."""
@@ -72,8 +86,13 @@ class Walk:
             try:
                 if self.stopped:
                     return
+                if time.monotonic() < self.paused_until:
+                    await asyncio.sleep(self.paused_until - time.monotonic())
+                    continue
                 async with self.io:
                     for href in [h for h, t in list(self.due.items()) if t <= time.monotonic()]:
+                        if time.monotonic() < self.paused_until:
+                            break
                         if href in self.due and self.due[href] <= time.monotonic() and not self.stopped:
                             await self.fetch(href)
                 nxt = min(self.due.values(), default=time.monotonic() + 1.0)
@@ -109,7 +128,14 @@ class Walk:
         self._inflight.add(href)
         try:
             status, doc = await self._get(href)
+        except Crash as exc:
+            self.crash(str(exc))
+            return
         except Exception as exc:  # transport failure (or anything else): never leave the path unscheduled
+            if isinstance(exc, aiohttp.ClientPayloadError) and self.core.has("crash_on_cut_body"):
+                self.stopped = True
+                self.core.log.append(f"GET {href}: {exc!r}; stopped polling (crash_on_cut_body)")
+                return
             self._retry(href, repr(exc))
             return
         finally:
@@ -119,6 +145,10 @@ class Walk:
             if self.core.has("stops_during_outage"):
                 self.stopped = True
                 self.core.log.append("stopped polling after a server error")
+            return
+        if status == 200 and (doc is None or doc.name is None or not isinstance(doc.body, dict)):
+            # an answer it could not use (ignored by the reader): what it knew stays, polled again at its rate
+            self.due[href] = sent + self.dcap_rate * self._rate_factor() + MARGIN_S
             return
         if status != 200 or doc is None or doc.name is None or not isinstance(doc.body, dict):
             self.due.pop(href, None)
@@ -139,8 +169,7 @@ class Walk:
         """GET a resource; a list is read whole, page by page (``s``, ``l``: a server answers one item when no
         ``l`` is given), and handed on as one body. The first read of an href asks without a query (it is not
         yet known to be a list), later ones ask for PAGE items at once."""
-        request = self.core.http.request
-        status, doc, _ = await request("GET", f"{href}?s=0&l={PAGE}" if href in self._lists else href)
+        status, doc = await self._read_one(f"{href}?s=0&l={PAGE}" if href in self._lists else href)
         body = doc.body if doc is not None else None
         if status != 200 or not isinstance(body, dict) or "@all" not in body or "@results" not in body:
             return status, doc
@@ -150,7 +179,7 @@ class Walk:
         for _ in range(MAX_PAGES):
             if len(items) >= to_int(body["@all"]):
                 break
-            more_status, more, _ = await request("GET", f"{href}?s={len(items)}&l={PAGE}")
+            more_status, more = await self._read_one(f"{href}?s={len(items)}&l={PAGE}")
             got = more.body if more_status == 200 and more is not None and isinstance(more.body, dict) else {}
             key = key or next((k for k in got if not k.startswith("@")), None)
             page = as_list(got.get(key)) if key else []
@@ -161,6 +190,13 @@ class Walk:
             body[key] = items
         body["@results"] = str(len(items))
         return status, doc
+
+    async def _read_one(self, target: str) -> tuple[int, codec.Decoded | None]:
+        """One GET; a 200 answer goes through the reader (None: not usable, ignored)."""
+        status, doc, raw = await self.core.http.get(target)
+        if status != 200:
+            return status, doc
+        return status, self.reader.read(target, doc, raw)
 
     def _retry(self, href: str, why: str) -> None:
         """Transport failure or 5xx: try again with a growing delay, never later than the pollRate."""
