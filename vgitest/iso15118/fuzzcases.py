@@ -290,9 +290,23 @@ class EvFuzz:
             return f"did not run to SessionStopReq (it ended: {s.end_reason}; requests {s.names()[-4:]})"
         return ""
 
+    def eligible(self, kind: str) -> list[str]:
+        """The requests whose response a mutation of ``kind`` can reach (all, for kinds that reach every one)."""
+        if kind not in ("too-long", "out-of-range"):
+            return self.requests
+        out = []
+        for r in self.requests:
+            msg = self.family.wrap(*self.skeletons.skeleton(r), bytes(8))
+            if neg.sites(msg, self.schema, kind, neg._header(msg)):
+                out.append(r)
+        return out or self.requests
+
     def negative(self, example: dict) -> None:
-        request = self.requests[example["at"] % len(self.requests)]
+        choices = self.eligible(example["kind"])
+        request = choices[example["at"] % len(choices)]
+        self.secc.script.clear()  # occurrences are counted from here: nth=1 is this session's first
         what = self._script(request, example)
+        action = self.secc.script.actions[-1]
         try:
             s = self._session()
         finally:
@@ -301,7 +315,8 @@ class EvFuzz:
             back = not self._live()
             raise Counterexample("V2G-FUZZ-ALIVE", "the EV started no session after plug-in", fatal=not back)
         names = s.names()
-        if request not in names:  # the EV stopped before the broken answer: nothing to judge in this example
+        if request not in names or not action.used:  # the EV stopped before the broken answer: nothing to judge
+            self.alive(f"a session that ended before {request} ({s.end_reason})")
             return
         idx = names.index(request)
         later = s.requests[idx + 1:]
@@ -356,7 +371,7 @@ def ev_case(secc: Any, dut: Any, profile: Any, runner: Any) -> None:
         _stop("the EV fuzz case needs the adapter action plug_in")
     fuzz = EvFuzz(secc, dut, profile)
     for k, share in EV_SHARE.items():
-        runner.run(ev_negative_examples(k, len(fuzz.requests)), fuzz.negative, secc, weight=share,
+        runner.run(ev_negative_examples(k, len(fuzz.eligible(k))), fuzz.negative, secc, weight=share,
                    budget_share=share, show=show, label=k)
 
 
