@@ -98,6 +98,12 @@ def write_string_value(w: BitWriter, s: str) -> None:
     write_string_chars(w, s)
 
 
+class Unchecked(int):
+    """An integer the encoder writes without its range check: an enumeration index past the last value, an n-bit or
+    bounded integer beyond its bounds. Only negative data (fuzz cases that send a value a decoder must refuse) uses
+    it; it must still fit the field's bits (an n-bit field cannot hold more than its width)."""
+
+
 class Codec:
     """Base: ``dec(reader, qname)`` and ``enc(writer, value)``; ``kind`` names the representation."""
 
@@ -137,6 +143,9 @@ class NBitCodec(Codec):
         return v
 
     def enc(self, w: BitWriter, v: object) -> None:
+        if type(v) is Unchecked and 0 <= v - self.lo < (1 << self.bits):
+            w.write(v - self.lo, self.bits)
+            return
         if type(v) is not int or not self.lo <= v <= self.hi:
             raise ExiError(f"expected int in [{self.lo}, {self.hi}], got {v!r}")
         w.write(v - self.lo, self.bits)
@@ -156,6 +165,9 @@ class UIntCodec(Codec):
         return v
 
     def enc(self, w: BitWriter, v: object) -> None:
+        if type(v) is Unchecked and v >= 0:
+            w.write_uint(int(v))
+            return
         if type(v) is not int or v < self.lo or (self.hi is not None and v > self.hi):
             raise ExiError(f"expected int in [{self.lo}, {self.hi}], got {v!r}")
         w.write_uint(v)
@@ -175,7 +187,9 @@ class IntCodec(Codec):
         return v
 
     def enc(self, w: BitWriter, v: object) -> None:
-        if type(v) is not int or (self.lo is not None and v < self.lo) or (
+        if type(v) is Unchecked:
+            v = int(v)
+        elif type(v) is not int or (self.lo is not None and v < self.lo) or (
             self.hi is not None and v > self.hi
         ):
             raise ExiError(f"expected int in [{self.lo}, {self.hi}], got {v!r}")
@@ -241,6 +255,9 @@ class EnumCodec(Codec):
         return self.values[i]
 
     def enc(self, w: BitWriter, v: object) -> None:
+        if type(v) is Unchecked and 0 <= v < (1 << self.bits):  # an index past the values (negative data)
+            w.write(int(v), self.bits)
+            return
         i = self.index.get(v) if isinstance(v, str) else None
         if i is None:
             raise ExiError(f"{v!r} is not one of {list(self.values)}")

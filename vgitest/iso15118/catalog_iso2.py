@@ -90,3 +90,15 @@ def iso2_ev_actions(faults: frozenset[str]) -> list[Action]:
 
 ACTIONS[("evse", VERSION)] = iso2_evse_actions
 ACTIONS[("ev", VERSION)] = iso2_ev_actions
+
+
+def _robustness_rows(role: str) -> list[tuple[str, str, str, str]]:
+    """The robustness and life-cycle faults of issue 15 (vgitest/iso15118/robustness.py), caught by the fuzz cases of
+    suites/iso15118_2_fuzz (flags the engines read, no scripted actions)."""
+    from .robustness import CAUGHT_BY, EV_FAULTS, EVSE_FAULTS
+    faults = EVSE_FAULTS if role == "evse" else EV_FAULTS
+    return [(name, desc, *CAUGHT_BY[f"{role}:{name}"]) for name, desc in faults.items()]
+
+
+register("evse", VERSION, _robustness_rows("evse"))
+register("ev", VERSION, _robustness_rows("ev"))

@@ -20,6 +20,7 @@ from ..findings import Severity
 from ..trace import Direction, Frame, Trace
 from ..wire import WireLog
 from . import family as fam
+from . import robustness
 from . import rules_live  # noqa: F401
 from . import sdp
 from .judging import Judging
@@ -273,8 +274,19 @@ class EvccClient(Judging):
             if got.kind == "MALFORMED":
                 self._find(got, "V2G-EXI-DECODE", str(got.meta.get("error")))
                 s.end_reason = "undecodable response"
+                if not self.judge and await self._undecodable_fault(s, link, req, got):
+                    continue
                 return None
             want = (req.name or "")[:-3] + "Res"
+            if not self.judge and got.name == want:  # the reference EV checks what EXI does not (issue 15)
+                if robustness.ev_crashes(self, got.body):
+                    s.end_reason, s.closed_by = "crashed (robustness fault)", "evcc"
+                    return None
+                why = robustness.ev_refuses(self, got.body, link.family.schema_of(got.name) if link.family else
+                                            "app-protocol")
+                if why:
+                    s.end_reason = f"{got.name} unusable: {why}"
+                    return None
             if got.name != want:  # an EVCC stops the session on an unexpected message; going on would loop
                 self._find(got, "V2G-UNEXPECTED-RESPONSE", f"{got.name} in answer to {req.name}")
                 s.end_reason = f"{got.name} in answer to {req.name}: the EVCC stopped the session"
@@ -381,7 +393,8 @@ class EvccClient(Judging):
             elif not code.startswith(OK_PREFIX):
                 self._find(res, "V2G-RESPONSE-CODE", f"{rname} answered {code} to a valid {name} in sequence")
                 s.end_reason = f"{rname} {code}"
-                if "ignores_failed" not in self.faults:
+                if "ignores_failed" not in self.faults and not (
+                        "ignores_specific_failed" in self.faults and code != "FAILED"):
                     return
                 rbody = {**rbody, "ResponseCode": "OK"}  # fault: the EV's logic carries on as if all were well
             if self.judge:
@@ -426,6 +439,21 @@ class EvccClient(Judging):
             s.soc = logic.soc
         if msg is not None:
             s.end_reason = "request limit reached"
+
+    async def _undecodable_fault(self, s: EvccSession, link: Link, req: Frame, got: Frame) -> bool:
+        """The reference EV's faults for a response it cannot decode (issue 15); True: wait for another answer."""
+        if "retries_on_undecodable" in self.faults and not req.meta.get("retried"):
+            req.meta["retried"] = True
+            await link.send(req.name or "", req.body, req.raw[8:], req.meta.get("payload_type", 0x8001))
+            return True
+        if "hang_on_unknown_enum" in self.faults and robustness.unknown_enum(got.meta.get("error")):
+            s.end_reason = "hung on an unknown enumeration index"
+            try:  # silent with the connection open, until the SECC gives up (bounded)
+                while await link.recv(30) is not None:
+                    pass
+            except (asyncio.TimeoutError, ConnectionError, OSError):
+                pass
+        return False
 
     def _msg_wait(self, family: str, message: str) -> float:
         """How long the EVCC waits for a response: V2G_EVCC_Msg_Timeout; judging an EVSE, plus its tolerance, so that

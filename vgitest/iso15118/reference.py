@@ -116,6 +116,9 @@ class ReferenceEv(LoopSimulator):
         import dataclasses
         if "never_connects" in self.faults:
             return
+        from . import robustness
+        if robustness.is_down(self.client):  # crashed on a response (a robustness fault, issue 15)
+            return
         if self.plugged is not None and not self.plugged.done():
             await asyncio.wait_for(asyncio.shield(self.plugged), 60)
         self.client.script.counts.clear()

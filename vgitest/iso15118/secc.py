@@ -22,6 +22,7 @@ from ..findings import Finding, Severity
 from ..trace import Frame, Trace
 from ..wire import WireLog
 from . import family as fam
+from . import robustness
 from . import rules_live  # noqa: F401  (registers the live rule ids)
 from . import sdp
 from .judging import Judging
@@ -214,6 +215,8 @@ class SeccServer(Judging):
         except FramingLost as exc:
             self._find(link.last_in, "V2G-V2GTP-HEADER", f"framing lost: {exc.args[0]}")
             s.end_reason = f"framing lost: {exc.args[0]}"
+            if not self.judge and "crash_on_framing_error" in self.faults:  # a robustness fault (issue 15)
+                robustness.crash(self, s.end_reason)
         except (ConnectionError, OSError) as exc:
             s.end_reason = s.end_reason or f"connection error: {exc}"
         except Exception as exc:  # a harness defect must not pass for a DUT finding, nor kill the server
@@ -405,6 +408,8 @@ class SeccServer(Judging):
             if got.kind == "MALFORMED" or got.name is None:
                 self._find(got, "V2G-EXI-DECODE", str(got.meta.get("error")))
                 s.end_reason = "undecodable request"
+                if not self.judge and await self._undecodable_fault(s, f, got, logic, prev):
+                    continue
                 return
             name, body, sid = f.unwrap(got.body)
             s.requests.append(got)
@@ -440,6 +445,9 @@ class SeccServer(Judging):
                         s.session_id = sid
                     else:
                         s.session_id = os.urandom(8) if "zero_session_id" not in self.faults else bytes(8)
+                        if "reuses_session_id" in self.faults and not self.judge:  # a life-cycle fault (issue 15)
+                            s.session_id = getattr(self, "_last_new_sid", None) or s.session_id
+                            self._last_new_sid = s.session_id
                         logic = f.evse(self.evse)
                     if self.evse_hook is not None:
                         self.evse_hook(logic)
@@ -454,7 +462,8 @@ class SeccServer(Judging):
                     failure = "FAILED_UnknownSession"
                     self._find(got, "V2G-SESSION-ID", f"{name} carries SessionID {sid.hex() if sid else None}, "
                                f"the SECC assigned {s.session_id.hex() if s.session_id else None}")
-                elif b not in f.follows.get(prev, set()) and "no_sequence_error" not in self.faults:
+                elif b not in f.follows.get(prev, set()) and "no_sequence_error" not in self.faults and not (
+                        not self.judge and robustness.evse_allows(self, s.requests, prev, b)):
                     failure = "FAILED_SequenceError"
                     self._find(got, "V2G-SEQUENCE", f"{name} may not follow {prev}Req")
             if self.judge:
@@ -468,6 +477,11 @@ class SeccServer(Judging):
                                    f"voltage is {now_v:.0f} V, not the {tgt:.0f} V the EV asked for in PreCharge")
             if logic is None:
                 logic = f.evse(self.evse)
+            if not self.judge and failure is None:  # the reference EVSE checks what EXI does not (issue 15)
+                if robustness.evse_crashes(self, name, body):
+                    s.end_reason = "crashed (robustness fault)"
+                    return
+                failure = robustness.evse_refuses(self, got.body, f.schema_of(name), name, body)
             if self.pnc is not None and failure is None:  # Plug & Charge: chains, signatures, GenChallenge
                 if self.judge:
                     self.pnc.check_receipt_due(self, s, got, name)
@@ -539,6 +553,20 @@ class SeccServer(Judging):
                     s.closed_by = "secc"
                     return
             prev = b if failure is None else prev
+
+    async def _undecodable_fault(self, s: SeccSession, f: fam.Family, got: Frame, logic: Any, prev: str | None) -> bool:
+        """The reference EVSE's faults for a request it cannot decode (issue 15); True: the session goes on."""
+        if "hang_on_unknown_enum" in self.faults and robustness.unknown_enum(got.meta.get("error")):
+            robustness.crash(self, "hung on an unknown enumeration index")
+            await asyncio.sleep(robustness.DOWN_S)
+            return False
+        if "answers_undecodable" in self.faults:
+            guess = "SessionSetupReq" if prev is None else next((n for b, n in _NEXT_GUESS if b == prev), "SessionStopReq")
+            logic = logic or f.evse(self.evse)
+            res_name, res_body = logic.skeleton(guess)
+            await self._send(s, f, res_name, res_body, s.session_id or bytes(8), [])
+            return True
+        return False
 
     async def _send(self, s: SeccSession, f: fam.Family, name: str, body: dict[str, Any], sid: bytes,
                     acts: list[Action]) -> Frame:
@@ -673,6 +701,14 @@ class SeccServer(Judging):
         s.end_reason = f"session stopped; the EV kept the connection open {wait:.1f} s after SessionStopRes, the " \
             "SECC closed it"
         s.closed_by = "secc"
+
+
+# answers_undecodable: the request the reference EVSE expects after each one (what it answers instead)
+_NEXT_GUESS = (("SessionSetup", "ServiceDiscoveryReq"), ("ServiceDiscovery", "PaymentServiceSelectionReq"),
+               ("PaymentServiceSelection", "AuthorizationReq"), ("Authorization", "ChargeParameterDiscoveryReq"),
+               ("ChargeParameterDiscovery", "CableCheckReq"), ("CableCheck", "PreChargeReq"),
+               ("PreCharge", "PowerDeliveryReq"), ("PowerDelivery", "CurrentDemandReq"),
+               ("CurrentDemand", "CurrentDemandReq"), ("WeldingDetection", "SessionStopReq"))
 
 
 def _starts_power(body: dict[str, Any]) -> bool:
