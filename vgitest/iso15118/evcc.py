@@ -34,6 +34,26 @@ from .versions import SDP
 OK_PREFIX = ("OK",)
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """A client context that does not check the SECC's certificate (the Plug & Charge cases give their own)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    return ctx
+
+
+def secc_host(ans: Any, sdp_target: str) -> str:
+    """The address of an SDP answer; a link-local one gets the scope (interface) SDP was sent on."""
+    host = ans.address
+    if host.startswith("fe80") and "%" in sdp_target:
+        host = f"{host}%{sdp_target.split('%', 1)[1]}"
+    return host
+
+
+async def connect_secc(host: str, port: int, ctx: ssl.SSLContext | None) -> tuple[Any, Any]:
+    """TCP (TLS with ``ctx``) to the SECC, bounded: OSError, TimeoutError or SSLError when it takes none."""
+    return await asyncio.wait_for(asyncio.open_connection(host, port, ssl=ctx), 5)
+
+
 @dataclasses.dataclass
 class EvccSession:
     family: str | None = None
@@ -140,16 +160,10 @@ class EvccClient(Judging):
                        "declares TLS (PICS Tls)")
         if "no_tls" in self.faults:
             tls = False
-        ctx = self.ssl_context if tls else None
-        if tls and ctx is None:
-            ctx = ssl.create_default_context()
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        host = ans.address
-        if host.startswith("fe80") and "%" in self.sdp_target:
-            host = f"{host}%{self.sdp_target.split('%', 1)[1]}"
+        ctx = (self.ssl_context or unverified_tls()) if tls else None
+        host = secc_host(ans, self.sdp_target)
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, ans.port, ssl=ctx), 5)
+            reader, writer = await connect_secc(host, ans.port, ctx)
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             s.end_reason = f"cannot connect to [{host}]:{ans.port}: {exc!r}"
             if tls and isinstance(exc, (ssl.SSLError, ConnectionResetError)):

@@ -23,6 +23,7 @@ from ..trace import Direction, Frame
 from ..wire import WireLog
 from . import family as fam
 from . import sdp
+from .evcc import connect_secc, secc_host, unverified_tls
 from .link import Link
 from .negative import Broken
 
@@ -91,17 +92,10 @@ class Driver:
         if ans is None:
             self.why = "no SDP answer"
             return None
-        ctx = None
-        if ans.security == sdp.TLS:
-            ctx = c.ssl_context
-            if ctx is None:
-                ctx = ssl.create_default_context()
-                ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-        host = ans.address
-        if host.startswith("fe80") and "%" in c.sdp_target:
-            host = f"{host}%{c.sdp_target.split('%', 1)[1]}"
+        ctx = (c.ssl_context or unverified_tls()) if ans.security == sdp.TLS else None
+        host = secc_host(ans, c.sdp_target)
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, ans.port, ssl=ctx), 5)
+            reader, writer = await connect_secc(host, ans.port, ctx)
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             self.why = f"no connection to [{host}]:{ans.port}: {exc!r}"
             return None
