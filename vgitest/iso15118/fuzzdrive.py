@@ -68,7 +68,7 @@ class Driver:
         self.client = evcc.client
         version = str(profile.dut.get("version", "iso-2"))
         self.family = fam.get(version if version in ("iso-2", "din") else "iso-2")
-        mode = str(profile.param("mode", "") or "")
+        mode = str(profile.param("mode") or "")  # none given: AC for an EVSE that declares only AC, else DC
         supports = getattr(profile, "supports", lambda _f: False)
         self.mode = mode if mode in ("AC", "DC") else ("AC" if supports("AC") and not supports("DC") else "DC")
         self.steps = STEPS[self.mode]

@@ -66,7 +66,9 @@ class PrecedenceModel:
         self.steps: list[str] = []
         self._hidden: list[Any] = []
         self._last_creation = 0
-        self.post_s = float(profile.param("post_rate_s", 2))  # the client's post rate: how long a reading may take
+        # how long to wait for a power reading (none in time: nothing is judged): one pollRate, at which the
+        # reference client also posts; the post rate is the client's own choice, not a PIXIT the harness reads
+        self.post_s = float(profile.param("poll_rate_s", 900))
 
     # -- the case ----------------------------------------------------------------------------------------------
     def setup(self) -> None:

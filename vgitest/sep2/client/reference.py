@@ -71,7 +71,7 @@ class ReferenceDerClient(LoopSimulator):
         http = Transport(f"{parts.scheme}://{parts.netloc}", ssl_context, self.log, content_type=content_type)
         self.core = core = Core(self.faults, self.lfdi, http, self.log)
         self.walk = Walk(core, parts.path or "/dcap", self._read, self._missing,
-                         csip_aus=str(self.params.get("csip_aus", "")).lower() in ("true", "1", "yes"))
+                         csip_aus=str(self.params.get("csip_aus", False)).lower() in ("true", "1", "yes"))
         self.registration = Registration(core, s, self.walk)
         self.output = Output(core, s)
         self.responses = Responses(core, s.late_s)
