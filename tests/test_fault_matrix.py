@@ -34,7 +34,7 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
           "slac-evse:15118-3": ("suites/slac", "reference-slac-evse"),
           "slac-ev:15118-3": ("suites/slac", "reference-slac-ev")}
 # A version's fuzz suite (issue 15) is a folder of its own, run with the conformance suite by the same fault rows.
-FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz"}
+FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2.0b": "suites/openadr20b_fuzz"}
 
 
 def folders(version: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...faults import FaultCatalog
 from .. import rules as r
+from . import robustness
 
 VERSION = "2.0b"
 OADR_FAULTS = FaultCatalog("OpenADR")
@@ -119,6 +120,15 @@ _f("signature_nonce_reused", "Uses one ReplayProtect nonce for every payload", "
    r.SIGNATURE_REPLAY, profile=TLS)
 _f("signature_missing", "Registers with oadrXmlSignature=true, then sends its payloads unsigned", "G1_4011_TH_VTN_1",
    r.SIGNATURE_MISSING, profile=TLS)
+
+# robustness: only generated or broken input reveals these (ven/robustness.py; suites/openadr20b_fuzz)
+_f("accept_invalid_payload", robustness.FAULTS["accept_invalid_payload"], "TC_VGI_OADR_FUZZ_01", r.FUZZ_INVALID_DATA)
+_f("hang_on_unknown_enum", robustness.FAULTS["hang_on_unknown_enum"], "TC_VGI_OADR_FUZZ_01", r.FUZZ_ALIVE)
+_f("recover_malformed_xml", robustness.FAULTS["recover_malformed_xml"], "TC_VGI_OADR_FUZZ_02", r.FUZZ_MALFORMED)
+_f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_OADR_FUZZ_03", r.FUZZ_ALIVE)
+_f("error_on_non_ascii", robustness.FAULTS["error_on_non_ascii"], "TC_VGI_OADR_FUZZ_04", r.FUZZ_ACCEPT)
+_f("reuse_cached_event_response", robustness.FAULTS["reuse_cached_event_response"], "TC_VGI_OADR_FUZZ_05",
+   r.CREATED_EVENT_REQUEST_ID)
 
 # push exchange model (run with the push profile): the push twins of pull cases, and push-only faults
 PUSH = "reference-ven-20b-push"

@@ -1,0 +1,408 @@
+"""The bodies of the OpenADR 2.0b fuzz cases (suites/openadr20b_fuzz): generated and broken payloads the fake VTN
+hands a pull VEN on its polls, one example at a time, through :class:`vgitest.fuzzing.property.PropertyRunner`.
+
+* negative data: a payload the VEN must answer (oadrDistributeEvent above all; oadrCreateReport, oadrCancelReport,
+  oadrRegisterReport when the PICS declares reports) drawn from oadr_20b.xsd and broken in one place
+  (:func:`vgitest.openadr.strategies.mutated_payload`), or cut short / garbled. It goes out as raw bytes in the
+  answer to a poll, marked broken in the trace (so the after-test checks do not count it as a delivery). The
+  VEN must not act on it (no answer with response code 200 to it), should tell the VTN (a payload with response
+  code 454 before its next poll), and must go on polling.
+* positive data: coherent oadrDistributeEvent payloads built with :mod:`vgitest.openadr.messages` (signals whose
+  name, type, units and values belong together, intervals and durations that add up, a start that leaves the
+  event not yet completed, the VEN among the targets) whose values are generated: interval counts, durations,
+  values, priorities, modification numbers, start offsets, notification/ramp/recovery times, extra targets, and
+  the text of ids and reasons, in printable ASCII or in any Unicode character XML carries. Each must be answered
+  with a schema-valid oadrCreatedEvent that carries response code 200 for every event.
+* robustness: a few distributes in a random order for one or two events: new, modified, cancelled, sent again
+  unchanged; every event of every distribute must be answered for its current modification with that
+  distribute's requestID (the XSD: "always" means a response for every event received).
+
+Liveness: after a broken payload the VEN must poll again within two poll intervals plus PIXIT message_wait, and
+must not start anew (query or create its registration unasked); after a valid event its answer is the probe. A
+VEN that stopped is waited for (PIXIT register_wait plus the same wait) before the next example, so the next
+example is not blamed for it; one that does not come back ends the exploration.
+
+Only pull VENs: the broken payloads ride on poll answers (a push VEN would need raw pushes; the cases declare
+HttpPull and are NOT_APPLICABLE otherwise). No broken oadrCancelPartyRegistration or oadrRequestReregistration
+is sent: acting on one by mistake takes the VEN out of the test (like Reset in the OCPP fuzz cases).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..findings import Severity
+from ..fuzzing.property import Counterexample
+from ..trace import Direction, Frame
+from ..verdict import HarnessError
+from ..xmlhttp import mutations as mut
+from ..xmlhttp.strategies import text_alphabet
+from . import codec, messages as m, rules as r
+from . import strategies as S
+from .codec import as_list, find
+from .validator import OadrValidator
+from .vtn import Raw
+
+__all__ = ["CASES", "NEGATIVE", "SIGNALS", "VenFuzz", "fuzz_case", "negative_examples", "positive_examples",
+           "sequence_examples", "show"]
+
+# payload -> (weight in the draw, PICS feature it needs or None)
+NEGATIVE: dict[str, tuple[int, str | None]] = {
+    "oadrDistributeEvent": (4, None), "oadrCreateReport": (1, "Reports"), "oadrCancelReport": (1, "Reports"),
+    "oadrRegisterReport": (1, "Reports")}
+# What a VEN sends to answer each payload (an answer with 200 to a broken one: it acted on it)
+ANSWERS = ("oadrCreatedEvent", "oadrCreatedReport", "oadrCanceledReport", "oadrRegisteredReport",
+           "oadrCanceledPartyRegistration", "oadrResponse")
+RESTART = ("oadrQueryRegistration", "oadrCreatePartyRegistration")
+NOT_REACTIONS = ("oadrPoll", "oadrUpdateReport")  # what a VEN sends anyway, whatever it was handed
+INVALID_DATA = "454"
+
+# Coherent signals: (signalName, signalType, value range (min, max, decimals), the item that goes with it)
+_PRICE_ITEM = {"currencyPerKWh": {"oadr:itemDescription": "currencyPerKWh", "oadr:itemUnits": "EUR",
+                                  "siScaleCode": "none"}}
+SIGNALS: tuple[tuple[str, str, tuple[float, float, int], dict | None], ...] = (
+    ("SIMPLE", "level", (0, 3, 0), None),
+    ("ELECTRICITY_PRICE", "price", (-10, 100, 3), _PRICE_ITEM),
+    ("ELECTRICITY_PRICE", "priceRelative", (-10, 10, 3), _PRICE_ITEM),
+    ("ELECTRICITY_PRICE", "priceMultiplier", (0, 10, 3), None),
+    ("LOAD_DISPATCH", "setpoint", (0, 100000, 1), m.real_power()),
+    ("LOAD_DISPATCH", "delta", (-100000, 100000, 1), m.real_power()),
+)
+MARKET = "http://vgitest.example/programs/"
+_serial = itertools.count(1)
+
+
+# --- examples (JSON-like, so that counterexample.json replays them) -----------------------------------------------
+def negative_examples(names: list[str], kinds: tuple[mut.Kind, ...]) -> st.SearchStrategy[dict]:
+    """A payload of `names` drawn from the schema and broken once with one of `kinds`: {payload, kind, path,
+    description, document (the bytes as latin-1 text)}."""
+    def one(name: str) -> st.SearchStrategy[dict]:
+        return S.mutated_payload(name, kinds=kinds).map(lambda x: {
+            "payload": name, "kind": x.mutation.kind.value, "path": x.mutation.path,
+            "description": x.mutation.description, "document": x.document.decode("latin-1")})
+    weighted = [n for n in names for _ in range(NEGATIVE.get(n, (1, None))[0])]
+    return st.sampled_from(weighted).flatmap(one)
+
+
+def _text(profile: str, min_size: int, max_size: int, *, whitespace: bool = False) -> st.SearchStrategy[str]:
+    return st.text(text_alphabet("unicode" if profile == "unicode" else "ascii", whitespace=whitespace),  # type: ignore[arg-type]
+                   min_size=min_size, max_size=max_size)
+
+
+def _signal(profile: str, n: int) -> st.SearchStrategy[dict]:
+    def values(i: int) -> st.SearchStrategy[list]:
+        lo, hi, dec = SIGNALS[i][2]
+        scale = 10 ** dec
+        return st.lists(st.integers(int(lo * scale), int(hi * scale)).map(lambda v, s=scale: v / s if s > 1 else v),
+                        min_size=n, max_size=n)
+    return st.integers(0, len(SIGNALS) - 1).flatmap(lambda i: st.fixed_dictionaries({
+        "kind": st.just(i), "id": _text(profile, 1, 40), "values": values(i)}))
+
+
+def _event(profile: str) -> st.SearchStrategy[dict]:
+    def with_intervals(n: int) -> st.SearchStrategy[dict]:
+        return st.fixed_dictionaries({
+            "id": _text(profile, 0, 120), "mod": st.one_of(st.integers(0, 3), st.integers(0, 2 ** 32 - 1)),
+            "priority": st.one_of(st.none(), st.integers(0, 3), st.integers(0, 2 ** 32 - 1)),
+            "test": st.sampled_from([None, "false", "true"]),
+            "start_offset_s": st.integers(-3600, 30 * 86400),
+            "durations": st.lists(st.integers(1, 86400), min_size=n, max_size=n),
+            "signals": st.lists(_signal(profile, n), min_size=1, max_size=2),
+            "notification_s": st.one_of(st.none(), st.integers(0, 86400)),
+            "ramp_up_s": st.one_of(st.none(), st.integers(0, 3600)),
+            "recovery_s": st.one_of(st.none(), st.integers(0, 3600)),
+            "start_after_s": st.one_of(st.none(), st.integers(0, 600)),
+            "reason": st.one_of(st.none(), _text(profile, 0, 80, whitespace=True)),
+            "market": st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-"), max_size=40),
+            "other_targets": st.lists(_text(profile, 1, 40), max_size=2)})
+    return st.integers(1, 4).flatmap(with_intervals)
+
+
+def positive_examples(profile: str = "ascii") -> st.SearchStrategy[dict]:
+    """A coherent oadrDistributeEvent with generated values: {request_id, events: [...]} (see :func:`build`)."""
+    return st.fixed_dictionaries({"request_id": _text(profile, 1, 60),
+                                  "events": st.lists(_event(profile), min_size=1, max_size=3)})
+
+
+SEQUENCE_OPS = ("new", "modify", "cancel", "resend")
+
+
+def sequence_examples() -> st.SearchStrategy[dict]:
+    """One or two events and 2-4 distributes for them in a random order: {ops: [[op, event], ...]}."""
+    return st.fixed_dictionaries({"ops": st.lists(st.tuples(st.sampled_from(SEQUENCE_OPS), st.integers(0, 1))
+                                                  .map(list), min_size=2, max_size=4)})
+
+
+# --- building the payloads ------------------------------------------------------------------------------------
+def _status(offset_s: int, total_s: int) -> str:
+    return "active" if offset_s <= 0 else ("near" if offset_s < 3600 else "far")
+
+
+def build_event(e: dict, ven_id: str, suffix: str, now: dt.datetime | None = None) -> dict:
+    """The eiEvent of example event `e`: ids made unique with `suffix` (the VEN keeps events across examples),
+    a start that leaves it not completed, a status that matches its start."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    total = sum(e["durations"])
+    offset = e["start_offset_s"]
+    if offset < 0:
+        offset = max(offset, -(total - 300)) if total > 300 else 60  # still running for at least 5 minutes
+    signals = []
+    for j, s in enumerate(e["signals"]):
+        name, kind, _, item = SIGNALS[s["kind"]]
+        intervals = [m.interval(i, d, v) for i, (d, v) in enumerate(zip(e["durations"], s["values"]))]
+        signals.append(m.signal(intervals, name=name, kind=kind, signal_id=f"{s['id']}~{j}", item=item))
+    ev = m.event(f"{e['id']}~{suffix}", start=now + dt.timedelta(seconds=offset), signals=signals,
+                 ven_ids=[ven_id, *e["other_targets"]], modification=e["mod"], status=_status(offset, total),
+                 market_context=MARKET + e["market"], created=now, priority=e["priority"], test_event=e["test"],
+                 duration_s=total, notification_s=e["notification_s"], ramp_up_s=e["ramp_up_s"],
+                 recovery_s=e["recovery_s"], start_after_s=e["start_after_s"],
+                 modification_reason=e["reason"] if e["mod"] else None)
+    return ev
+
+
+# --- the cases ------------------------------------------------------------------------------------------------
+class VenFuzz:
+    """Hands examples to a registered pull VEN and judges what it does (one instance per fuzz case)."""
+
+    def __init__(self, ven: Any, dut: Any, profile: Any) -> None:
+        self.ven, self.dut, self.profile = ven, dut, profile
+        poll = float(profile.param("poll_freq_s", 10))
+        self.poll_s = poll
+        self.wait = float(profile.param("message_wait", 10)) + 2 * poll  # as the 2.0b suite's Timers.wait
+        self.recover_s = float(profile.param("register_wait", 15)) + self.wait
+        self.validator = OadrValidator()
+        self._noted: set[tuple] = set()
+
+    @property
+    def trace(self) -> Any:
+        return self.ven.vtn.trace
+
+    # -- the wire ------------------------------------------------------------------------------------------
+    def deliver_raw(self, doc: bytes, broken: str) -> Frame | None:
+        """Hand `doc` to the VEN as the answer to its next poll (marked broken); the frame that carried it."""
+        start = len(self.trace)
+        self.ven.override("oadrPoll", Raw(doc, broken=broken), once=True)
+        frame = self.trace.wait_for(lambda f: f.direction is Direction.OUT and f.raw == doc, start, self.wait)
+        if frame is None:
+            self.ven.clear_override("oadrPoll")
+        return frame
+
+    def deliver(self, body: dict) -> Frame | None:
+        self.ven.queue("oadrDistributeEvent", body)
+        frame = self.ven.wait_delivered(self.wait)
+        if frame is None:
+            self.ven.outbox.clear()
+        return frame
+
+    def _next_poll(self, after: int, timeout: float) -> Frame | None:
+        return self.trace.wait_for(lambda f: f.direction is Direction.IN and f.name == "oadrPoll", after, timeout)
+
+    def _reactions(self, after: int, until: int | None) -> list[Frame]:
+        return [f for f in self.trace.since(after + 1) if f.direction is Direction.IN and f.kind == "REQUEST"
+                and f.name not in NOT_REACTIONS and (until is None or f.index < until)]
+
+    # -- liveness ------------------------------------------------------------------------------------------
+    def alive(self, what: str, since: int, poll: Frame | None = None) -> None:
+        """Since trace index `since` the VEN did not start anew and it polled again (within the wait); else a
+        counterexample, raised once the VEN is back (fatal when it does not come back in time)."""
+        poll = poll or self._next_poll(since, self.wait)
+        restarted = [f for f in self.trace.since(since) if f.direction is Direction.IN and f.name in RESTART]
+        if poll is not None and not restarted and self.ven.registered:
+            return
+        how = f"started anew ({restarted[0].name} unasked)" if restarted else \
+            f"did not poll again within {self.wait:g} s" if poll is None else "lost its registration"
+        back = self._recover()
+        raise Counterexample(r.FUZZ_ALIVE, f"after {what}, the VEN {how}"
+                             + ("" if back else f"; it was not back within {self.recover_s:g} s"),
+                             restarted[0] if restarted else None, fatal=not back)
+
+    def _recover(self) -> bool:
+        """Wait (bounded) until the VEN is registered and polls again; False if it does not come back."""
+        deadline = time.monotonic() + self.recover_s
+        while time.monotonic() < deadline:
+            start = len(self.trace)
+            poll = self._next_poll(start, max(0.1, min(self.wait, deadline - time.monotonic())))
+            if poll is not None and self.ven.registered:
+                time.sleep(min(1.0, self.poll_s))  # let a restart's remaining frames pass
+                self.ven.cursor = len(self.trace)
+                return True
+        return False
+
+    def note(self, key: tuple, rule: str, message: str, frame: Frame | None) -> None:
+        """A broken SHOULD, recorded once per `key` (the exploration goes on)."""
+        if key in self._noted:
+            return
+        self._noted.add(key)
+        self.ven.record(rule, message, frame, severity=Severity.WARN)
+
+    # -- negative data -------------------------------------------------------------------------------------
+    def negative(self, example: dict) -> None:
+        """A broken payload is not acted on (no answer with 200), is refused with 454 (warn if not), and the VEN
+        goes on polling."""
+        doc = example["document"].encode("latin-1")
+        kind = mut.Kind(example["kind"])
+        rule = S.MUTATION_RULES[kind]
+        what = f"a {example['payload']} with {kind.value} at {example['path'] or '(document)'}"
+        start = len(self.trace)
+        delivered = self.deliver_raw(doc, kind.value)
+        if delivered is None:
+            self.alive(f"the example before {what}", start)
+            return  # it polled, just later than the wait: nothing was delivered, nothing to judge
+        poll = self._next_poll(delivered.index + 1, self.wait)
+        reactions = self._reactions(delivered.index, poll.index if poll is not None else None)
+        for f in reactions:
+            codes = _codes(f)
+            if f.name in ANSWERS and "200" in codes:
+                raise Counterexample(rule, f"{what} ({example['description']}) was answered {f.name} with response "
+                                     f"code 200: the VEN acted on it", f)
+        self.alive(what, delivered.index + 1, poll)
+        answered = [f for f in reactions if f.name in ANSWERS]
+        if not answered:
+            self.note(("silent", kind.value), r.FUZZ_SILENT, f"{what} ({example['description']}) was refused "
+                      "silently: no payload with an error response code before the next poll", delivered)
+            return
+        codes = sorted({c for f in answered for c in _codes(f)})
+        if INVALID_DATA not in codes:
+            self.note(("code", kind.value, tuple(codes)), r.FUZZ_ERROR_CODE, f"{what} was refused with response "
+                      f"code(s) {', '.join(codes) or '(none)'}, not 454 (invalid data)", answered[0])
+
+    # -- positive data -------------------------------------------------------------------------------------
+    def _distribute(self, example: dict) -> tuple[dict, dict[str, str], str]:
+        """The distribute body of a positive example, {eventID: modificationNumber}, its requestID."""
+        n = next(_serial)
+        events = [build_event(e, self.ven.ven_id or "", f"{n}.{i}") for i, e in enumerate(example["events"])]
+        rid = f"{example['request_id']}~{n}"
+        body = m.distribute_event(self.ven.state.vtn_id, [(ev, "always") for ev in events], request_id=rid)
+        parsed = codec.decode(codec.encode("oadrDistributeEvent", body, names=self.ven.vtn.names)).doc
+        if parsed is None or not self.validator.is_valid(parsed):  # the harness's own defect, never the VEN's
+            why = self.validator.validate(parsed)[:1] if parsed is not None else "not well-formed"
+            raise HarnessError(f"the fuzz case built an invalid oadrDistributeEvent: {why}")
+        return body, {str(find(ev, "eventDescriptor/eventID")): str(find(ev, "eventDescriptor/modificationNumber"))
+                      for ev in events}, rid
+
+    def positive(self, example: dict) -> None:
+        """A coherent event with generated values gets a schema-valid oadrCreatedEvent with 200 for each event."""
+        body, expected, rid = self._distribute(example)
+        self._judge_answer(body, expected, rid, "a valid oadrDistributeEvent")
+
+    def _judge_answer(self, body: dict, expected: dict[str, str], rid: str, what: str) -> None:
+        start = len(self.trace)
+        delivered = self.deliver(body)
+        if delivered is None:
+            self.alive(f"the example before {what}", start)
+            return
+        ids = set(expected)
+
+        def answers(f: Frame) -> bool:
+            return f.direction is Direction.IN and f.name == "oadrCreatedEvent" and bool(
+                ids & {str(find(x, "qualifiedEventID/eventID")) for x in _responses(f.body)})
+
+        frame = self.trace.wait_for(answers, delivered.index + 1, self.wait)
+        if frame is None:
+            self.alive(what, delivered.index + 1)
+            raise Counterexample(r.FUZZ_ACCEPT, f"{what} was not answered with oadrCreatedEvent within "
+                                 f"{self.wait:g} s", delivered)
+        bad = [f for f in frame.findings if f.rule_id == r.SCHEMA and f.severity is Severity.FAIL]
+        if bad:
+            raise Counterexample(r.SCHEMA, f"the oadrCreatedEvent answering {what} breaks the schema: "
+                                 f"{bad[0].message}", frame)
+        top = find(frame.body, "eiCreatedEvent/eiResponse/responseCode")
+        if str(top) != "200":
+            raise Counterexample(r.FUZZ_ACCEPT, f"{what} was answered with response code {top}", frame)
+        got = {str(find(x, "qualifiedEventID/eventID")): x for x in _responses(frame.body)}
+        for event_id, mod in expected.items():
+            resp = got.get(event_id)
+            if resp is None:
+                raise Counterexample(r.FUZZ_ACCEPT, f"{what}: event {event_id!r} has no eventResponse", frame)
+            code = str(resp.get("responseCode"))
+            if code != "200":
+                raise Counterexample(r.FUZZ_ACCEPT, f"{what}: event {event_id!r} was answered with response code "
+                                     f"{code}", frame)
+            if str(find(resp, "qualifiedEventID/modificationNumber")) != mod:
+                raise Counterexample(r.CREATED_EVENT_ID, f"{what}: event {event_id!r} was answered for modification "
+                                     f"{find(resp, 'qualifiedEventID/modificationNumber')}, not {mod}", frame)
+            if str(resp.get("requestID", "")) != rid:
+                raise Counterexample(r.CREATED_EVENT_REQUEST_ID, f"{what}: the answer to event {event_id!r} carries "
+                                     f"requestID {resp.get('requestID')!r}, not the distribute's {rid!r}", frame)
+
+    # -- robustness: re-sent, modified and cancelled events in a random order ---------------------------------
+    def sequence(self, example: dict) -> None:
+        n = next(_serial)
+        now = dt.datetime.now(dt.timezone.utc)
+        state: dict[int, tuple[int, str]] = {}  # event -> (modificationNumber, status)
+        for step, (op, i) in enumerate(example["ops"]):
+            mod, status = state.get(i, (-1, "far"))
+            if mod < 0 or op == "new":
+                mod, status = (max(mod, 0), status) if mod >= 0 else (0, "far")
+            elif status == "cancelled" or op == "resend":
+                pass
+            elif op == "modify":
+                mod += 1
+            elif op == "cancel":
+                mod, status = mod + 1, "cancelled"
+            state[i] = (mod, status)
+            events = []
+            for j, (mj, sj) in sorted(state.items()):
+                sig = m.signal([m.interval(0, 1800, 1 + (mj % 3))], signal_id=f"SIG-{j}")
+                events.append(m.event(f"FZ-SEQ-{n}-{j}", start=now + dt.timedelta(hours=1), signals=[sig],
+                                      ven_ids=[self.ven.ven_id or ""], modification=mj, status=sj, created=now))
+            rid = f"FZ-SEQ-{n}-{step}"
+            body = m.distribute_event(self.ven.state.vtn_id, [(ev, "always") for ev in events], request_id=rid)
+            expected = {str(find(ev, "eventDescriptor/eventID")): str(find(ev, "eventDescriptor/modificationNumber"))
+                        for ev in events}
+            self._judge_answer(body, expected, rid, f"distribute {step + 1} ({op} of event {i})")
+
+
+def _responses(body: Any) -> list[dict]:
+    return [x for x in as_list(find(body, "eiCreatedEvent/eventResponses/eventResponse")) if isinstance(x, dict)]
+
+
+def _codes(f: Frame) -> list[str]:
+    """Every response code a VEN payload carries (its eiResponse and, in oadrCreatedEvent, each event's)."""
+    body = f.body if isinstance(f.body, dict) else {}
+    out = [find(body, "eiResponse/responseCode"), find(body, "eiCreatedEvent/eiResponse/responseCode")]
+    out += [x.get("responseCode") for x in _responses(body)]
+    return [str(c) for c in out if isinstance(c, str)]
+
+
+# case kind -> (examples for the profile, body name, weight: examples relative to the profile's count)
+CASES: dict[str, tuple[Callable[[Any], st.SearchStrategy], str, float]] = {
+    "negative": (lambda p: negative_examples(_declared(p), mut.SCHEMA_KINDS), "negative", 0.8),
+    "malformed": (lambda p: negative_examples(["oadrDistributeEvent", *(["oadrCreateReport"] if p.supports("Reports")
+                                                                      else [])], mut.SYNTAX_KINDS), "negative", 0.6),
+    "positive": (lambda p: positive_examples("ascii"), "positive", 1.0),
+    "positive-unicode": (lambda p: positive_examples("unicode"), "positive", 1.0),
+    "sequence": (lambda p: sequence_examples(), "sequence", 0.4),
+}
+
+
+def _declared(profile: Any) -> list[str]:
+    return [n for n, (_, feature) in NEGATIVE.items() if feature is None or profile.supports(feature)]
+
+
+def fuzz_case(kind: str, ven: Any, dut: Any, profile: Any, runner: Any) -> None:
+    """Run the fuzz case `kind` (a key of CASES) against the registered VEN through `runner` (vgi_fuzz)."""
+    fuzz = VenFuzz(ven, dut, profile)
+    examples, body, weight = CASES[kind]
+    runner.run(examples(profile), getattr(fuzz, body), ven, weight=weight, show=show)
+
+
+def show(example: dict) -> str:
+    """An example in a few words, for the verdict message."""
+    if "document" in example:
+        doc = example["document"].encode("latin-1").decode("utf-8", "replace")
+        doc = doc if len(doc) <= 160 else doc[:150] + f"... ({len(doc)} characters)"
+        return f"{example['payload']} with {example['kind']} at {example['path'] or '(document)'} " \
+               f"({example['description'][:120]}): {doc!r}"
+    if "events" in example:
+        ids = [e["id"] for e in example["events"]]
+        longest = max((len(e["id"]) for e in example["events"]), default=0)
+        return f"oadrDistributeEvent of {len(ids)} event(s), eventIDs {ids!r}"[:300] + \
+            f" (longest id {longest} characters)"
+    return repr(example)[:200]
