@@ -612,9 +612,112 @@ def test_a_push_ven_that_registers_for_pull_fails_the_state(vtn: FakeVtn) -> Non
     assert r.PUSH_ADDRESS in str(exc.value)
 
 
-# Rules whose judge is a fuzz suite (issue 15: negative-data rejection), not yet built: the mutations they label
-# exist (vgitest.openadr.strategies.MUTATION_RULES). Remove them from here when a suite test provokes them.
-JUDGED_BY_FUZZ_SUITES_TO_COME = {r.FUZZ_INVALID_DATA, r.FUZZ_MALFORMED}
+# --- the fuzz cases' judges (vgitest.openadr.fuzzcases) against the reference VEN, with and without its faults ----
+class _FuzzProfile:
+    def param(self, key: str, default: object = None) -> object:
+        return {"poll_freq_s": 1, "message_wait": 3, "register_wait": 8}.get(key, default)
+
+    def supports(self, item: str) -> bool:
+        return True
+
+
+@pytest.fixture
+def fuzz_world(oadr_schema_dir: object):  # noqa: ANN201
+    """(make(faults) -> VenFuzz on a registered reference VEN); everything stopped afterwards."""
+    from vgitest.openadr.fuzzcases import VenFuzz
+    from vgitest.openadr.ven.reference import ReferenceVen
+    started: list = []
+
+    def make(*faults: str) -> VenFuzz:
+        vtn = FakeVtn(poll_freq_s=1).start()
+        ven = ReferenceVen(vtn.url, faults=faults)
+        started.append((vtn, ven))
+        ven.start()
+        vtn.trace.wait_for(lambda f: f.name == "oadrPoll", 0, 10)
+        return VenFuzz(vtn.session, None, _FuzzProfile())
+
+    yield make
+    for vtn, ven in started:
+        ven.stop()
+        vtn.stop()
+
+
+def _negative(kind: str, name: str = "oadrDistributeEvent", wanted=lambda x: True) -> dict:  # noqa: ANN001
+    from hypothesis import HealthCheck, find, settings
+    from vgitest.openadr.fuzzcases import negative_examples
+    from vgitest.xmlhttp import mutations as mut
+    return find(negative_examples([name], (mut.Kind(kind),)), wanted,
+                settings=settings(database=None, suppress_health_check=list(HealthCheck), deadline=None))
+
+
+def _positive(**event: object) -> dict:
+    e = {"id": "E", "mod": 0, "priority": None, "test": None, "start_offset_s": 600, "durations": [600],
+         "signals": [{"kind": 0, "id": "S", "values": [1]}], "notification_s": None, "ramp_up_s": None,
+         "recovery_s": None, "start_after_s": None, "reason": None, "market": "", "other_targets": []}
+    return {"request_id": "R", "events": [{**e, **event}]}
+
+
+def _fuzz_findings(fuzz) -> list[tuple[str, str]]:  # noqa: ANN001
+    trace = fuzz.ven.vtn.trace
+    found = [f for fr in trace for f in fr.findings] + list(getattr(trace, "findings", []))
+    return [(f.rule_id, f.severity.value) for f in found if f.rule_id.startswith("OADR-FUZZ")]
+
+
+def _rule_of(body, example: dict) -> str | None:  # noqa: ANN001
+    from vgitest.fuzzing.property import Counterexample
+    try:
+        body(example)
+    except Counterexample as c:
+        return c.rule_id
+    return None
+
+
+@provokes(r.FUZZ_INVALID_DATA)
+def test_a_ven_that_acts_on_a_schema_invalid_event_breaks_invalid_data(fuzz_world) -> None:  # noqa: ANN001
+    example = _negative("break-enumeration")
+    good = fuzz_world()
+    assert _rule_of(good.negative, example) is None and _fuzz_findings(good) == []  # refused with 454, polls on
+    assert _rule_of(fuzz_world("accept_invalid_payload").negative, example) == r.FUZZ_INVALID_DATA
+
+
+@provokes(r.FUZZ_MALFORMED)
+def test_a_ven_that_repairs_a_cut_payload_breaks_malformed(fuzz_world) -> None:  # noqa: ANN001
+    example = _negative("truncate", wanted=lambda x: x["document"].count("eventDescriptor>") >= 2)  # an event survives
+    good = fuzz_world()
+    assert _rule_of(good.negative, example) is None and _fuzz_findings(good) == []
+    assert _rule_of(fuzz_world("recover_malformed_xml").negative, example) == r.FUZZ_MALFORMED
+
+
+@provokes(r.FUZZ_SILENT, r.FUZZ_ERROR_CODE)
+def test_a_silent_or_other_code_refusal_is_a_warning(fuzz_world, monkeypatch) -> None:  # noqa: ANN001
+    from vgitest.openadr import messages as m
+    from vgitest.openadr.ven import robustness
+    example = _negative("remove-required-element")
+    monkeypatch.setattr(robustness, "error_answer", lambda *a: ("oadrResponse", m.response("", 400, "no", a[2])))
+    fuzz = fuzz_world()
+    assert _rule_of(fuzz.negative, example) is None
+    assert _fuzz_findings(fuzz) == [(r.FUZZ_ERROR_CODE, "warn")]
+    monkeypatch.setattr(robustness, "error_answer", lambda *a: ("oadrPoll", m.poll(a[2])))  # sends nothing more
+    fuzz = fuzz_world()
+    assert _rule_of(fuzz.negative, example) is None
+    assert _fuzz_findings(fuzz) == [(r.FUZZ_SILENT, "warn")]
+
+
+@provokes(r.FUZZ_ALIVE)
+def test_a_ven_that_restarts_on_a_long_id_is_not_alive(fuzz_world) -> None:  # noqa: ANN001
+    example = _positive(id="x" * 120)
+    assert _rule_of(fuzz_world().positive, example) is None
+    assert _rule_of(fuzz_world("crash_on_long_string").positive, example) == r.FUZZ_ALIVE
+
+
+@provokes(r.FUZZ_ACCEPT)
+def test_a_ven_that_refuses_a_valid_unicode_event_breaks_accept(fuzz_world) -> None:  # noqa: ANN001
+    example = _positive(id="\u00e9v\u00e9nement-\U0001f50c")
+    assert _rule_of(fuzz_world().positive, example) is None
+    assert _rule_of(fuzz_world("error_on_non_ascii").positive, example) == r.FUZZ_ACCEPT
+
+
+JUDGED_BY_FUZZ_SUITES_TO_COME: set[str] = set()  # every fuzz rule is provoked above (issue 15)
 
 
 def test_every_openadr_rule_is_provoked_here() -> None:

@@ -123,7 +123,7 @@ _f("signature_missing", "Registers with oadrXmlSignature=true, then sends its pa
 
 # robustness: only generated or broken input reveals these (ven/robustness.py; suites/openadr20b_fuzz)
 _f("accept_invalid_payload", robustness.FAULTS["accept_invalid_payload"], "TC_VGI_OADR_FUZZ_01", r.FUZZ_INVALID_DATA)
-_f("hang_on_unknown_enum", robustness.FAULTS["hang_on_unknown_enum"], "TC_VGI_OADR_FUZZ_01", r.FUZZ_ALIVE)
+_f("hang_on_bad_value", robustness.FAULTS["hang_on_bad_value"], "TC_VGI_OADR_FUZZ_01", r.FUZZ_ALIVE)
 _f("recover_malformed_xml", robustness.FAULTS["recover_malformed_xml"], "TC_VGI_OADR_FUZZ_02", r.FUZZ_MALFORMED)
 _f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_OADR_FUZZ_03", r.FUZZ_ALIVE)
 _f("error_on_non_ascii", robustness.FAULTS["error_on_non_ascii"], "TC_VGI_OADR_FUZZ_04", r.FUZZ_ACCEPT)

@@ -29,7 +29,9 @@ __all__ = ["CRASH_RESTART_S", "FAULTS", "INVALID_DATA", "LONG_STRING", "STALL_S"
 INVALID_DATA = 454  # 2.0b application-layer response code: invalid data
 LONG_STRING = 100  # characters: a longer text "overflows" (crash_on_long_string)
 CRASH_RESTART_S = 3.0  # how long a crashed VEN is gone before it starts again
-STALL_S = 12.0  # how long the poll loop stops on an unknown enumeration value (hang_on_unknown_enum)
+STALL_S = 12.0  # how long the poll loop stops on a value its type refuses (hang_on_bad_value)
+# libxml2 error types of a value its simple type refuses (not of a missing or unexpected element)
+_VALUE_ERRORS = ("ENUMERATION", "DATATYPE", "INCLUSIVE", "EXCLUSIVE", "PATTERN", "LENGTH", "DIGITS")
 
 FAULTS = {  # name -> description (catalogued in catalog.py)
     "accept_invalid_payload": "payloads from the VTN are not checked against the schema: a schema-invalid one is "
@@ -37,8 +39,8 @@ FAULTS = {  # name -> description (catalogued in catalog.py)
     "recover_malformed_xml": "payloads that are not well-formed XML are parsed in recovery mode (what lxml's "
                              "recover=True does): a cut or garbled document is repaired as far as it goes and acted "
                              "on",
-    "hang_on_unknown_enum": f"a value outside an enumeration stops the VEN's poll loop for {STALL_S:g} s before the "
-                            "payload is refused",
+    "hang_on_bad_value": f"a value its type refuses (an unknown enumeration value, a number out of bounds, text where "
+                         f"a number goes) stops the VEN's poll loop for {STALL_S:g} s before the payload is refused",
     "crash_on_long_string": f"a text over {LONG_STRING} characters in a payload crashes the VEN: it sends nothing, "
                             f"and starts again {CRASH_RESTART_S:g} s later (querying its registration)",
     "error_on_non_ascii": "a valid event whose text holds a non-ASCII character is answered with response code 454 "
@@ -55,7 +57,7 @@ class Screened:
     name: str | None
     body: Any
     refused: str | None = None  # why it is refused ("malformed", "invalid"); None: act on it
-    stall_s: float = 0.0  # hang_on_unknown_enum: how long the poll loop stops first
+    stall_s: float = 0.0  # hang_on_bad_value: how long the poll loop stops first
 
 
 def screen(ven: Any, data: bytes, decoded: codec.Decoded, schema_path: str | None = None) -> Screened:
@@ -71,8 +73,8 @@ def screen(ven: Any, data: bytes, decoded: codec.Decoded, schema_path: str | Non
     schema = schemas.load_schema(schema_path)  # this thread's compiled oadr_20b.xsd (cached)
     if schema.validate(decoded.doc):
         return Screened(decoded.name, decoded.body)
-    enum = any("ENUMERATION" in (e.type_name or "") for e in schema.error_log)
-    stall = STALL_S if enum and ven.has("hang_on_unknown_enum") else 0.0
+    bad_value = any(k in (e.type_name or "") for e in schema.error_log for k in _VALUE_ERRORS)
+    stall = STALL_S if bad_value and ven.has("hang_on_bad_value") else 0.0
     return Screened(decoded.name, decoded.body, "invalid", stall)
 
 
