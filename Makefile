@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The Node.js interop station of tests/interop (ocpp-rpc stack); `npm ci` installs its pinned lock file.
 STATION_JS := tests/interop/ocpp_rpc_station
 
-.PHONY: setup cactus run test oracles bench clean
+.PHONY: setup cactus run test oracles bench fuzz clean
 setup: $(VENV)/.installed $(STATION_JS)/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -54,6 +54,14 @@ oracles: setup cactus
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
+
+# Self-fuzz of every parser that reads a device's bytes (docs/fuzzing.md): a million inputs each, one process per
+# parser, FUZZ_JOBS at a time; fails on an undocumented exception or an input confirmed over 50 ms. CI runs the
+# short slice (tests/test_fuzz_parsers_smoke.py).
+FUZZ_INPUTS ?= 1000000
+FUZZ_JOBS ?= 2
+fuzz: setup
+	$(BIN)/python benchmarks/fuzz_parsers.py --inputs $(FUZZ_INPUTS) --jobs $(FUZZ_JOBS)
 
 clean:
 	rm -rf $(VENV) $(CACTUS_VENV) reports .pytest_cache .hypothesis .oracle-venvs $(STATION_JS)/node_modules

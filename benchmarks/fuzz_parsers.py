@@ -1,14 +1,18 @@
 """Self-fuzz of every parser that reads what a device under test sent: mutated and random inputs may only raise
 the parser's documented error type (most parsers document none: they never raise), and none may take over 50 ms.
 
-    python benchmarks/fuzz_parsers.py [--inputs 20000] [--parser NAME ...] [--seed 0] [--report DIR]
+    python benchmarks/fuzz_parsers.py [--inputs 20000] [--parser NAME ...] [--seed 0] [--jobs 1] [--report DIR]
 
 Parsers (``--parser``): ocpp (OCPP-J frame, ``vgitest.ocpp.codec.parse``), openadr and sep2 (XML bodies,
 ``vgitest.openadr.codec.decode``, ``vgitest.sep2.codec.decode``), exi-<schema> (``vgitest.exi.decode`` and
 ``decode_fragment`` for each grammar set; inputs from :mod:`vgitest.exi.fuzz`), sdp (one UDP datagram: SDP
 request/response parsing, the scapy V2GTP layer on its header, ``problems()``), v2gtp (``v2gtp.read_frame`` on a
 live stream, frame after frame to its end), v2gtp-capture (the capture analyser splitting a TCP stream), pcap
-(``vgitest.iso15118.capfile.parse_capture``, what ``read_packets`` does with a file's bytes).
+(``vgitest.iso15118.capfile.parse_capture``, what ``read_packets`` does with a file's bytes), pcap-dissect
+(``vgitest.iso15118.capture.read_capture`` on a file's bytes: dissection, SDP, TCP reassembly, V2GTP split), slac
+(``vgitest.slac.frames.decode``), slac-session (``vgitest.slac.checks.check`` on a recording built from the input).
+``--jobs N`` runs N parsers at once, each in a fresh process (``make fuzz``: a million inputs each, two at a time); without
+it every parser runs in this process, one after the other.
 
 Inputs per parser: valid seeds mutated (bit flips, overwrites, truncation, insertion, deletion, splicing, length-field
 values, from :func:`vgitest.exi.fuzz.mutate`) plus repetition blow-ups, deep nesting and random bytes; all
@@ -51,6 +55,9 @@ class Target:
     call: Callable[[bytes, int], object]  # (input, index): the index lets a target vary how it calls the parser
     nest: Callable[[bytes, int], bytes] | None = None  # wrap an input `depth` levels deep
     inputs: Callable[[int, int], Iterator[bytes]] | None = None  # (n, seed): overrides the generic generator
+    # A well-formed input the parser has never seen, parsed before and after the fuzz: "" if it reads as it should,
+    # else what went wrong. Catches a parser whose state the inputs wore out (it must read the probe the same).
+    probe: Callable[[], str] | None = None
 
 
 @dataclasses.dataclass
@@ -65,6 +72,7 @@ class Result:
     bad_count: int = 0
     slow_count: int = 0  # over the limit also when timed again
     retimed: int = 0  # over the limit once, under it in each of 3 repeats (preempted: not counted as slow)
+    probe: str = ""  # the probe's result after the fuzz ("" when it read as before, or when there is no probe)
 
     @property
     def max_ms(self) -> float:
@@ -148,6 +156,21 @@ def _xml_nest(data: bytes, depth: int) -> bytes:
     return b"<a>" * depth + data + b"</a>" * depth
 
 
+def _xml_probe(decode: Callable[[bytes], object], document: str) -> Callable[[], str]:
+    """A well-formed body with a namespace prefix and URI never seen before (``{tag}`` in ``document``): the codec
+    must not call it malformed."""
+    count = [0]
+
+    def probe() -> str:
+        count[0] += 1
+        tag = f"probe{count[0]}x{random.getrandbits(64):016x}"
+        body = document.format(tag=tag).encode()
+        bad = [p for p in getattr(decode(body), "problems", []) if "MALFORMED" in str(p).upper()]
+        return f"a well-formed body ({len(body)} bytes) read as malformed: {bad[0]}" if bad else ""
+
+    return probe
+
+
 def _openadr_target() -> Target:
     from vgitest.openadr import codec
 
@@ -172,7 +195,10 @@ def _openadr_target() -> Target:
                    b'<oadrSignedObject><oadrResponse/></oadrSignedObject></oadrPayload>')
         return out
 
-    return Target("openadr", (), seeds, lambda data, i: codec.decode(data), _xml_nest)
+    probe = _xml_probe(codec.decode, '<?xml version="1.0" encoding="UTF-8"?><oadrPayload xmlns='
+                       '"http://openadr.org/oadr-2.0b/2012/07" xmlns:{tag}="urn:vgitest:{tag}"><oadrSignedObject>'
+                       '<oadrResponse/></oadrSignedObject></oadrPayload>')
+    return Target("openadr", (), seeds, lambda data, i: codec.decode(data), _xml_nest, probe=probe)
 
 
 def _sep2_target() -> Target:
@@ -200,7 +226,9 @@ def _sep2_target() -> Target:
                    "<currentTime>1</currentTime></Time>".encode("utf-16"))
         return out
 
-    return Target("sep2", (), seeds, lambda data, i: codec.decode(data), _xml_nest)
+    probe = _xml_probe(codec.decode, "<Time xmlns='urn:ieee:std:2030.5:ns' xmlns:{tag}='urn:vgitest:{tag}'>"
+                                     "<currentTime>1</currentTime></Time>")
+    return Target("sep2", (), seeds, lambda data, i: codec.decode(data), _xml_nest, probe=probe)
 
 
 # --- EXI: input generation and calls exactly as vgitest.exi.fuzz.run does them -------------------------------
@@ -243,7 +271,7 @@ def _v2gtp_targets() -> list[Target]:
             v2gtp.header_problems(data[:8])
             hdr = layers.V2GTP(data[:8])
             hdr.problems(wire_payload_len=len(data) - 8)
-            return capture._sdp_fields(hdr, data[8:])
+            return capture._sdp_fields(hdr.payload_type, data[8:])
         return None
 
     def live_call(data: bytes, i: int) -> object:  # a TCP stream read frame by frame until EOF
@@ -297,6 +325,153 @@ def _capture_target() -> Target:
     return Target("pcap", (capfile.NotACapture,), seeds, lambda data, i: capfile.parse_capture(data))
 
 
+def _capture_seeds() -> list[bytes]:
+    """Small captures as the analyser reads them: SDP on UDP, a TCP connection with V2GTP frames both ways, an IPv4
+    segment; pcap and pcapng."""
+    import tempfile
+
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap, wrpcapng
+
+    from vgitest.iso15118 import sdp, v2gtp
+
+    exi = bytes.fromhex("809a0211d63a8c1b1d0e8d0c4e4c8e14f8c45a9c")
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    ev, secc = "fe80::1", "fe80::2"
+    pkts = [eth / IPv6(src=ev, dst="ff02::1") / UDP(sport=55555, dport=15118) / sdp.request(),
+            eth / IPv6(src=secc, dst=ev) / UDP(sport=15118, dport=55555) / sdp.response(secc, 61000, sdp.NO_TLS),
+            eth / IPv6(src=ev, dst=secc) / TCP(sport=50000, dport=61000, flags="S", seq=100),
+            eth / IPv6(src=ev, dst=secc) / TCP(sport=50000, dport=61000, flags="PA", seq=101) / v2gtp.frame(0x8001, exi),
+            eth / IPv6(src=secc, dst=ev) / TCP(sport=61000, dport=50000, flags="PA", seq=900)
+            / (v2gtp.frame(0x8001, exi[:9]) + v2gtp.frame(0x8001, exi)),
+            eth / IPv6(src=ev, dst=secc) / TCP(sport=50000, dport=61000, flags="PA", seq=101) / v2gtp.frame(0x8001, exi),
+            eth / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=50001, dport=15118, flags="PA", seq=7) / b"\x16\x03\x03",
+            eth / IPv6(src=ev, dst=secc) / TCP(sport=50000, dport=61000, flags="FA", seq=129)]
+    for k, pkt in enumerate(pkts):
+        pkt.time = 1_700_000_000 + k / 10
+    out: list[bytes] = []
+    with tempfile.TemporaryDirectory() as tmp:  # scapy's pcapng writer only writes files
+        for write in (wrpcap, wrpcapng):
+            write(f"{tmp}/seed", pkts)
+            out.append(Path(f"{tmp}/seed").read_bytes())
+    return out
+
+
+def _capture_read_target() -> Target:
+    from vgitest.iso15118 import capfile, capture
+
+    path = Path("<fuzz input>")
+
+    def call(data: bytes, i: int) -> object:  # what analyze_capture reads before judging: datagrams and streams
+        cap = capture.read_capture(path, data)
+        return [s.frames() for c in cap.connections for s in c.streams.values()]
+
+    return Target("pcap-dissect", (capfile.NotACapture,), lambda rng: _capture_seeds(), call)
+
+
+# --- SLAC (ISO 15118-3: HomePlug AV management messages on the link) ----------------------------------------
+_EV, _EVSE, _RUN = bytes.fromhex("020000000b01"), bytes.fromhex("020000000a01"), bytes(range(1, 9))
+
+
+def _slac_messages() -> list[tuple[int, str, str, bytes]]:
+    """One correct matching session as (time in 0.1 ms, sender, via, frame), both sides' modem exchanges included."""
+    from vgitest.slac import frames as f
+
+    B = f.BROADCAST
+    nid, nmk = bytes(range(7)), bytes(range(16))
+    steps = [(0, "ev", "plc", f.Frame(B, _EV, f.SlacParmReq(run_id=_RUN))),
+             (20, "evse", "plc", f.Frame(_EV, _EVSE, f.SlacParmCnf(run_id=_RUN, forwarding_sta=_EV)))]
+    t = 30
+    for _ in range(3):
+        steps.append((t, "ev", "plc", f.Frame(B, _EV, f.StartAttenCharInd(run_id=_RUN, forwarding_sta=_EV))))
+        t += 300
+    for k in range(10):
+        steps.append((t, "ev", "plc", f.Frame(B, _EV, f.MnbcSoundInd(run_id=_RUN, count=9 - k))))
+        t += 300
+    steps += [(t, "evse", "plc", f.Frame(_EV, _EVSE, f.AttenCharInd(run_id=_RUN, source_address=_EV, num_sounds=10,
+                                                                    aag=bytes([20] * f.AAG_GROUPS)))),
+              (t + 10, "ev", "plc", f.Frame(_EVSE, _EV, f.AttenCharRsp(run_id=_RUN, source_address=_EV))),
+              (t + 50, "ev", "plc", f.Frame(_EVSE, _EV, f.SlacMatchReq(run_id=_RUN, pev_mac=_EV, evse_mac=_EVSE))),
+              (t + 60, "evse", "modem", f.Frame(bytes(6), _EVSE, f.SetKeyReq(nid=nid, new_key=nmk))),
+              (t + 61, "evse", "modem", f.Frame(_EVSE, bytes(6), f.SetKeyCnf())),
+              (t + 70, "evse", "plc", f.Frame(_EV, _EVSE, f.SlacMatchCnf(run_id=_RUN, pev_mac=_EV, evse_mac=_EVSE,
+                                                                         nid=nid, nmk=nmk))),
+              (t + 80, "ev", "modem", f.Frame(bytes(6), _EV, f.SetKeyReq(nid=nid, new_key=nmk))),
+              (t + 81, "ev", "modem", f.Frame(_EV, bytes(6), f.SetKeyCnf(result=1))),
+              (t + 90, "ev", "plc", f.Frame(_EVSE, _EV, f.ValidateReq())),
+              (t + 91, "evse", "plc", f.Frame(_EV, _EVSE, f.ValidateCnf(toggle_num=3)))]
+    return [(t, who, via, fr.encode()) for t, who, via, fr in steps]
+
+
+def _slac_target() -> Target:
+    from vgitest.slac import frames
+    from vgitest.slac.link import Record
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        raw = [r for _, _, _, r in _slac_messages()]
+        return raw + [r.rstrip(b"\x00") for r in raw]  # unpadded too: the body then ends early
+
+    def call(data: bytes, i: int) -> object:  # as the roles, the fake's trace and the checks read a frame
+        Record(0, "rx", data).to_dict()
+        frame = frames.decode(data, strict=bool(i & 1))
+        frame.summary()
+        frame.mme.problems()
+        return dataclasses.asdict(frame.mme)
+
+    return Target("slac", (frames.SlacFrameError,), seeds, call)
+
+
+_REC = struct.Struct("!BHH")  # flags (bit 0: sent by the recording side, bit 1: modem), time step (0.1 ms), length
+
+
+def slac_recording(data: bytes) -> list:
+    """The fuzz input as a recording: records of (flags, time step, length, frame) until the bytes run out (the
+    last record takes what is left). The recording's shape is fuzzed with its frames. Like a link (``_arrived``),
+    it keeps only frames of at least an Ethernet header with the HomePlug AV EtherType."""
+    from vgitest.slac.frames import ETHERTYPE
+    from vgitest.slac.link import Record
+
+    out, pos, t_ns = [], 0, 0
+    while pos < len(data):
+        flags, step, n = _REC.unpack_from(data.ljust(pos + _REC.size, b"\x00"), pos)
+        pos += _REC.size
+        t_ns += step * 100_000
+        raw = data[pos:pos + n]
+        pos += n
+        if len(raw) >= 14 and int.from_bytes(raw[12:14], "big") == ETHERTYPE:
+            out.append(Record(t_ns, "tx" if flags & 1 else "rx", raw, "modem" if flags & 2 else "plc"))
+    return out
+
+
+def _slac_session_target() -> Target:
+    from vgitest.slac.checks import check, timeline
+    from vgitest.slac.timers import SlacTimers
+
+    timers = SlacTimers.from_budgets()
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        out = []
+        for side in ("ev", "evse"):  # the recording of either side (tx = sent by it)
+            prev, rec = 0, b""
+            for t, who, via, raw in _slac_messages():
+                if via == "modem" and who != side:
+                    continue
+                rec += _REC.pack((who == side) | (via == "modem") << 1, t - prev, len(raw)) + raw
+                prev = t
+            out.append(rec)
+        return out
+
+    def call(data: bytes, i: int) -> object:  # the judge of a session reads every frame of the recording
+        records = slac_recording(data)
+        dut = ("ev", "evse")[i & 1]
+        recorded_by = ("ev", "evse")[(i >> 1) & 1]
+        return check(records, dut, recorded_by, timers), timeline(records)
+
+    return Target("slac-session", (), seeds, call)
+
+
 def targets() -> dict[str, Callable[[], Target]]:
     out: dict[str, Callable[[], Target]] = {"ocpp": _ocpp_target, "openadr": _openadr_target, "sep2": _sep2_target}
     for schema in SCHEMAS:
@@ -306,6 +481,9 @@ def targets() -> dict[str, Callable[[], Target]]:
         t = ("sdp", "v2gtp", "v2gtp-capture")[k]
         out[t] = lambda k=k: _v2gtp_targets()[k]
     out["pcap"] = _capture_target
+    out["pcap-dissect"] = _capture_read_target
+    out["slac"] = _slac_target
+    out["slac-session"] = _slac_session_target
     return out
 
 
@@ -320,6 +498,8 @@ def _timed(target: Target, data: bytes, i: int) -> float:
 
 def run(target: Target, n: int, seed: int = 0, slow_s: float = SLOW_S) -> Result:
     res = Result(target.name, ", ".join(t.__name__ for t in target.documented) or "none (never raises)")
+    if target.probe is not None and (before := target.probe()):
+        raise RuntimeError(f"{target.name}: the probe fails before any fuzz input (a fuzzer bug): {before}")
     gen = target.inputs(n, seed) if target.inputs else generic_inputs(target, n, seed)
     clock = time.perf_counter
     start = clock()
@@ -351,42 +531,81 @@ def run(target: Target, n: int, seed: int = 0, slow_s: float = SLOW_S) -> Result
             res.bad.append((why, data, f"{dt * 1e3:.2f} ms"))
         res.inputs += 1
     res.seconds = clock() - start
+    res.probe = target.probe() if target.probe is not None else ""
+    if res.probe:
+        res.bad_count += 1
+        res.bad.append((f"state worn out after {res.inputs} inputs: {res.probe}", b"", "probe"))
     return res
+
+
+# Relative cost per input (from the figures in docs/fuzzing.md): with --jobs the dearest parsers start first, so
+# the pool's last minutes are not one slow parser alone.
+COST = {"pcap-dissect": 40, "pcap": 12, "v2gtp": 4, "v2gtp-capture": 3, "ocpp": 3, "slac-session": 6}
+
+
+def _run_one(name: str, n: int, seed: int) -> Result:
+    """One parser in a fresh process (``--jobs``): its heap holds only its own grammars and inputs."""
+    target = targets()[name]()
+    gc.collect()  # what the harness does once its grammars and schemas are loaded (iso15118.fake.settle_heap):
+    gc.freeze()  # a full collection over the heap built so far is not this parser's time
+    return run(target, n, seed)
+
+
+def _report(res: Result, report: Path) -> None:
+    outcomes = ", ".join(f"{k} {v}" for k, v in res.outcomes.most_common())
+    print(f"{res.name:<18}{res.inputs:>8}  {res.max_ms:7.2f}  {res.p99_ms:7.3f}  "
+          f"{res.inputs / max(res.seconds, 1e-9):8.0f}  {res.bad_count:>5}  {res.slow_count:>5}  {res.retimed:>7}  "
+          f"{outcomes} ({res.documented})", flush=True)
+    if res.bad:
+        report.mkdir(parents=True, exist_ok=True)
+        path = report / f"{res.name}.txt"
+        path.write_text("".join(f"{why} [{ms}]\n{data.hex()}\n\n" for why, data, ms in res.bad))
+        for why, data, ms in res.bad:
+            print(f"   {why} [{ms}] {len(data)} bytes: {data[:48].hex()}{'…' if len(data) > 48 else ''}")
+        print(f"   inputs as hex: {path}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     all_targets = targets()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--inputs", type=int, default=20_000, help="inputs per parser (the issue's figure: 200000)")
+    ap.add_argument("--inputs", type=int, default=20_000, help="inputs per parser (make fuzz: 1000000)")
     ap.add_argument("--parser", action="append", choices=list(all_targets), help="repeatable; default: all")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="parsers fuzzed at once, each in a fresh process of its own (default 0: all in this process)")
     ap.add_argument("--report", type=Path, default=Path("/tmp/vgitest-fuzz"),
                     help="where offending inputs are written as hex (one file per parser)")
     args = ap.parse_args(argv)
     names = args.parser or list(all_targets)
     print(f"$ python benchmarks/fuzz_parsers.py --inputs {args.inputs} --seed {args.seed}"
+          + (f" --jobs {args.jobs}" if args.jobs else "")
           + "".join(f" --parser {p}" for p in (args.parser or [])), flush=True)
     print(f"{'parser':<18}{'inputs':>8}  {'max ms':>7}  {'p99 ms':>7}  {'inputs/s':>8}  "
           f"{'undoc':>5}  {'>50ms':>5}  {'retimed':>7}  outcomes (documented error)", flush=True)
-    failed = 0
-    for name in names:
-        target = all_targets[name]()
-        gc.collect()  # what the harness does once its grammars and schemas are loaded (iso15118.fake.settle_heap):
-        gc.freeze()  # a full collection over every earlier parser's heap is not this parser's time
-        res = run(target, args.inputs, args.seed)
-        outcomes = ", ".join(f"{k} {v}" for k, v in res.outcomes.most_common())
-        print(f"{name:<18}{res.inputs:>8}  {res.max_ms:7.2f}  {res.p99_ms:7.3f}  "
-              f"{res.inputs / max(res.seconds, 1e-9):8.0f}  {res.bad_count:>5}  {res.slow_count:>5}  {res.retimed:>7}  "
-              f"{outcomes} ({res.documented})", flush=True)
-        if res.bad:
-            args.report.mkdir(parents=True, exist_ok=True)
-            path = args.report / f"{name}.txt"
-            path.write_text("".join(f"{why} [{ms}]\n{data.hex()}\n\n" for why, data, ms in res.bad))
-            for why, data, ms in res.bad:
-                print(f"   {why} [{ms}] {len(data)} bytes: {data[:48].hex()}{'…' if len(data) > 48 else ''}")
-            print(f"   inputs as hex: {path}")
-        failed += res.bad_count + res.slow_count
-    return 1 if failed else 0
+    results: list[Result] = []
+    if args.jobs > 0:
+        import concurrent.futures
+        import multiprocessing
+
+        order = sorted(names, key=lambda n: -COST.get(n, 1))
+        # spawn, one task per process: no parser inherits another's heap (or this process's imports)
+        with concurrent.futures.ProcessPoolExecutor(args.jobs, multiprocessing.get_context("spawn"),
+                                                    max_tasks_per_child=1) as pool:
+            futures = [pool.submit(_run_one, n, args.inputs, args.seed) for n in order]
+            for fut in concurrent.futures.as_completed(futures):
+                results.append(fut.result())
+                _report(results[-1], args.report)
+    else:
+        for name in names:
+            results.append(_run_one(name, args.inputs, args.seed))
+            _report(results[-1], args.report)
+    undoc = sum(r.bad_count for r in results)
+    slow = sum(r.slow_count for r in results)
+    worst = max(results, key=lambda r: r.max_ms, default=None)
+    print(f"{len(results)} parsers, {sum(r.inputs for r in results)} inputs: {undoc} undocumented exception(s), "
+          f"{slow} input(s) over {SLOW_S * 1e3:.0f} ms confirmed"
+          + (f"; slowest input {worst.max_ms:.2f} ms ({worst.name})" if worst else ""), flush=True)
+    return 1 if undoc or slow else 0
 
 
 if __name__ == "__main__":

@@ -144,3 +144,45 @@ def test_a_counterexample_from_the_report_is_reproduced_by_one_command(tmp_path:
     again = json.loads((tmp_path / "again" / "replay-f" / "results.json").read_text())["results"][0]
     stats = json.loads((Path(again["evidence"]["findings"]).parent / "fuzz-stats.json").read_text())
     assert stats["sent"] == 1 and stats["replayed_from"]
+
+
+def test_a_session_failure_with_a_finding_is_a_counterexample_with_its_rule(tmp_path: Path) -> None:
+    """A session helper (e.g. a call the device never answered) fails with its finding: shrunk and reported like the
+    body's own counterexamples, under the finding's rule."""
+    from vgitest.findings import Finding
+    from vgitest.ocpp import rules
+    from vgitest.verdict import NonConformance
+
+    def device(n: int) -> None:
+        if n > 3:
+            raise NonConformance("no answer", [Finding.of(rules.RESPONSE_TIMEOUT, f"no answer to request {n}")])
+
+    judge = Judge()
+    with pytest.raises(AssertionError):
+        _runner(tmp_path).run(st.integers(0, 100), device, judge)
+    assert judge.failed[0] == "OCPPJ-RESPONSE-TIMEOUT" and "minimal example: 4" in judge.failed[1]
+
+
+def test_the_examples_do_not_depend_on_the_projects_own_constants(tmp_path: Path, monkeypatch) -> None:
+    """Hypothesis mixes literals of every local module into its draws; the fuzz runner must not (else any new
+    message text in vgitest changes what a derandomized case sends, and reviewed verdicts flip)."""
+    import importlib
+    import hypothesis.internal.conjecture.providers as providers
+    assert hasattr(providers, "_get_local_constants"), "hypothesis moved the hook vgitest.fuzzing.stable patches"
+
+    many = dataclasses.replace(profiles.get("pr"), max_examples=300)
+
+    def draws() -> list:
+        seen: list = []
+        PropertyRunner(many, None, folder=tmp_path, case={}).run(st.lists(st.text(), max_size=5), seen.append,
+                                                                 Judge())
+        return seen
+
+    before = draws()
+    (tmp_path / "vgi_local_constants.py").write_text(
+        "WORDS = [" + ", ".join(f"'vgcst{i}'" for i in range(1000)) + "]\n")  # hypothesis keeps short ones
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("vgi_local_constants")
+    after = draws()
+    assert before == after
+    assert not any("vgcst" in t for example in after for t in example)

@@ -20,8 +20,15 @@ _LITERALS = (("null", None), ("true", True), ("false", False))
 _CONSTANTS = ("NaN", "Infinity", "-Infinity")
 
 
+_WS_CHARS = frozenset(" \t\n\r")
+
+
 def _ws(s: str, i: int) -> int:
-    return _WS.match(s, i).end()  # type: ignore[union-attr]
+    """The position after the whitespace at ``i``: no regex call where there is none (the common case in a frame,
+    and every call counts when a document nests tens of thousands of levels)."""
+    if i < len(s) and s[i] in _WS_CHARS:
+        return _WS.match(s, i).end()  # type: ignore[union-attr]
+    return i
 
 
 def _key(s: str, i: int) -> tuple[str, int]:
@@ -36,13 +43,13 @@ def _key(s: str, i: int) -> tuple[str, int]:
 
 
 def _scalar(s: str, i: int, parse_constant: Callable[[str], Any]) -> tuple[Any, int]:
-    for word, value in _LITERALS:
-        if s.startswith(word, i):
-            return value, i + len(word)
-    m = NUMBER_RE.match(s, i)
+    m = NUMBER_RE.match(s, i)  # numbers first: the commonest scalar, and no literal starts like one
     if m is not None:
         integer, frac, exp = m.groups()
         return (float(integer + (frac or "") + (exp or "")) if frac or exp else int(integer)), m.end()
+    for word, value in _LITERALS:
+        if s.startswith(word, i):
+            return value, i + len(word)
     for word in _CONSTANTS:
         if s.startswith(word, i):
             return parse_constant(word), i + len(word)
@@ -56,6 +63,7 @@ def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
     stack: list[list | dict] = []
     keys: list[str | None] = []
     n = len(s)
+    ws = _WS_CHARS
     i = _ws(s, 0)
     while True:
         # a value begins at i: open a container, or read a scalar
@@ -64,7 +72,9 @@ def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
         c = s[i]
         value: Any
         if c == "{":
-            i = _ws(s, i + 1)
+            i += 1
+            if i < n and s[i] in ws:  # whitespace is rare in a frame: no call where there is none
+                i = _ws(s, i)
             if i < n and s[i] == "}":
                 value, i = {}, i + 1
             else:
@@ -73,7 +83,9 @@ def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
                 keys.append(key)
                 continue
         elif c == "[":
-            i = _ws(s, i + 1)
+            i += 1
+            if i < n and s[i] in ws:  # whitespace is rare in a frame: no call where there is none
+                i = _ws(s, i)
             if i < n and s[i] == "]":
                 value, i = [], i + 1
             else:
@@ -87,7 +99,8 @@ def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
         # a value is complete: store it, and close every container that ends right after it
         while True:
             if not stack:
-                i = _ws(s, i)
+                if i < n and s[i] in ws:  # whitespace is rare in a frame: no call where there is none
+                    i = _ws(s, i)
                 if i != n:
                     raise JSONDecodeError("Extra data", s, i)
                 return value
@@ -96,9 +109,12 @@ def loads(s: str, parse_constant: Callable[[str], Any] = float) -> Any:
                 container.append(value)
             else:
                 container[keys[-1]] = value  # type: ignore[index]
-            i = _ws(s, i)
+            if i < n and s[i] in ws:  # whitespace is rare in a frame: no call where there is none
+                i = _ws(s, i)
             if i < n and s[i] == ",":
-                i = _ws(s, i + 1)
+                i += 1
+                if i < n and s[i] in ws:  # whitespace is rare in a frame: no call where there is none
+                    i = _ws(s, i)
                 if isinstance(container, dict):
                     keys[-1], i = _key(s, i)
                 break

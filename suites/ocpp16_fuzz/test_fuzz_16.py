@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from vgitest.ocpp.fuzzcases import fuzz_case
+from vgitest.ocpp.fuzzcases import fuzz_case, lifecycle_case
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
 
@@ -55,3 +55,13 @@ def test_TC_VGI_FUZZ_05_CS(booted_station, vgi_profile, vgi_fuzz):
     A CSMS must not do this (one outstanding request at a time): this negative case does it on purpose to see that
     the station survives it and still answers a valid request afterwards."""
     fuzz_case("burst", booted_station, vgi_profile, vgi_fuzz)
+
+
+@pytest.mark.vgi_case("TC_VGI_FUZZ_06_CS", feature="Robustness", requires=("Core",))
+def test_TC_VGI_FUZZ_06_CS(booted_station, dut, vgi_profile, vgi_fuzz):
+    """Transaction life cycle, as a stateful model: generated sequences of plugging the EV in and out, presenting the
+    valid token, remote start, remote stop (of the running transaction and of an unknown one) and charging a while,
+    each sequence from an idle station. Every step must cause what it should (a transaction starts, stops, a remote
+    request gets the right status), and across the sequence every meter value and stop carries the id of the
+    transaction running when it was sent, and the energy register never goes back."""
+    lifecycle_case(booted_station, dut, vgi_profile, vgi_fuzz)

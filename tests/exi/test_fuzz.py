@@ -32,3 +32,20 @@ def test_fuzz_decode(schema: str, schemas_available, request) -> None:  # noqa: 
     assert not stats.crashes, stats.crashes[:3]
     assert stats.rejected > N // 2  # the mutations really do break things
     assert stats.max_seconds < MAX_CALL_SECONDS, stats.slowest.hex()
+
+
+def test_a_repeated_name_placed_by_a_deviation_is_a_list(schemas_available) -> None:  # noqa: ANN001
+    """The 1M-input self-fuzz (make fuzz, exi-din) found a 17-byte stream whose SE(*) deviation repeated a child
+    already decoded singly: the decoder appended to the dict it held and raised AttributeError. Now ExiError (or a
+    list of both values), like every other malformed stream."""
+    from vgitest.exi import decode
+    from vgitest.exi.decoder import _put
+    from vgitest.exi.errors import ExiError
+
+    with pytest.raises(ExiError):
+        decode(bytes.fromhex("809a800a00113070808082018ab1120220"), "din")
+    out: dict = {"a": {"x": 1}}
+    _put(out, "a", {"y": 2}, True)
+    assert out == {"a": [{"x": 1}, {"y": 2}]}
+    _put(out, "a", 3, False)
+    assert out == {"a": [{"x": 1}, {"y": 2}, 3]}

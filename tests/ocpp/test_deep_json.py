@@ -108,3 +108,31 @@ def test_deep_decoding_allocates_one_tracked_object_per_level() -> None:
         finally:
             gc.callbacks.remove(count)
         assert len(started) <= per_level * depth * 1.1 / threshold0 + 2, (len(started), per_level)
+
+
+def test_deep_decoding_makes_one_python_call_per_scalar() -> None:
+    """The 1M-input fuzz (make fuzz) found a 55 KB frame nested `[2,[2,...` 18,000 levels deep taking 30-55 ms: each
+    level called the whitespace scanner three times (a regex match each, with no whitespace there) and tried the
+    three literals before the number. Counted as Python-level calls while decoding, so the test does not depend on
+    the machine's speed: now one call per scalar, and the scanner only where there is whitespace."""
+    import sys
+
+    depth = 18000
+    calls: list[str] = []
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        code = frame.f_code  # type: ignore[attr-defined]
+        if event == "call" and code.co_filename == deepjson.__file__:  # not finalizers or gc callbacks run meanwhile
+            calls.append(code.co_name)
+
+    for text, whitespace_runs in (("[2," * depth + "2" + "]" * depth, 0),
+                                  ("[ 2 ,\n" * depth + "2" + "]" * depth, 3 * depth)):
+        calls.clear()
+        sys.setprofile(profile)
+        try:
+            value = deepjson.loads(text)
+        finally:
+            sys.setprofile(None)
+        assert value[0] == 2 and value[1][0] == 2
+        scanner_calls = [c for c in calls if c != "loads"]
+        assert len(scanner_calls) <= (depth + 1) + 1.01 * whitespace_runs + 2, len(scanner_calls)

@@ -23,6 +23,9 @@ from tests.ocpp.rawclient import RawClient
 PROVOKED: set[str] = set()
 SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.STATUS_TRANSITION,
                   r.STATUS_AFTER_BOOT, r.BOOT_MISSING}
+# judged by the fuzz cases (suites/ocpp*_fuzz): each is the rule of a robustness fault of the reference station,
+# which the fault matrix runs (test_fuzz_rules_are_provoked_by_catalogued_faults)
+FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}
 
 
 def provokes(rule_id: str):
@@ -513,8 +516,17 @@ def test_forbidden_message_sent(csms: FakeCsms, rule_id: str) -> None:
 def test_every_automatic_rule_is_provoked_by_a_raw_frame_test() -> None:
     import tests.ocpp.test_hostile_ws  # noqa: F401  (the WebSocket-level and identity rules are provoked there)
     automatic = {x.id for x in RULES.for_protocol("ocpp")} | {r.SIZE_BUDGET}
-    missing = automatic - SCENARIO_RULES - PROVOKED
+    missing = automatic - SCENARIO_RULES - FUZZ_RULES - PROVOKED
     assert not missing, f"rules without a raw-frame provocation: {sorted(missing)}"
+
+
+def test_fuzz_rules_are_provoked_by_catalogued_faults() -> None:
+    import importlib
+    importlib.import_module("vgitest.ocpp.station.catalog")  # registers both versions' faults
+    from vgitest.ocpp.station.faults import CATALOG
+    for version in ("1.6", "2.0.1"):
+        caught = {d.rule for f in CATALOG.values() for v, d in f.detections if v == version}
+        assert FUZZ_RULES <= caught, (version, sorted(FUZZ_RULES - caught))
 
 
 def test_validation_never_adds_schema_defaults_to_the_payload(csms: FakeCsms) -> None:

@@ -16,7 +16,7 @@ from vgitest.findings import Severity
 from vgitest.fuzzing.jsonmutate import KINDS
 from vgitest.ocpp import strategies as S
 
-N = int(os.environ.get("VGITEST_STRATEGY_EXAMPLES", "50"))
+N = max(50, int(os.environ.get("VGITEST_STRATEGY_EXAMPLES", "50")))
 QUIET = settings(derandomize=True, database=None, deadline=None, phases=[Phase.generate],
                  suppress_health_check=list(HealthCheck))
 
@@ -86,3 +86,17 @@ def test_csms_actions_are_the_ones_a_csms_may_send() -> None:
     acts = S.csms_actions("1.6")
     assert "Reset" in acts and "GetConfiguration" in acts and "DataTransfer" in acts
     assert "BootNotification" not in acts and "Heartbeat" not in acts
+
+
+def test_a_decimal_multiple_is_no_finding_when_the_payload_has_another_error() -> None:
+    """jsonschema tests multipleOf in binary floating point (-208.7 'is not a multiple of 0.1'); the validator's
+    detail pass must not report it (found by the fuzz suite: the reference station named the wrong error code)."""
+    v = S.validator("1.6")
+    profile = {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxProfile",
+               "chargingProfileKind": "Relative", "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [
+                   {"startPeriod": 0, "limit": -208.7}, {"startPeriod": 1}]}}
+    found = v.validate("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": profile})
+    assert [f.details.get("keyword") for f in found] == ["required"]
+    profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] = -208.75
+    found = v.validate("SetChargingProfile", {"connectorId": 1, "csChargingProfiles": profile})
+    assert sorted(f.details.get("keyword") for f in found) == ["multipleOf", "required"]

@@ -189,10 +189,12 @@ class IntCodec(Codec):
 
 class BinaryCodec(Codec):
     kind = "binary"
-    __slots__ = ("min_len", "max_len")  # facets, used by the hypothesis strategies only
+    # facets and the XSD built-in (hexBinary or base64Binary): EXI needs neither; the hypothesis strategies and
+    # the XML renderer (vgitest.exi.xmlform) need them for the value's lexical space
+    __slots__ = ("min_len", "max_len", "builtin")
 
-    def __init__(self, min_len: int = 0, max_len: int | None = None) -> None:
-        self.min_len, self.max_len = min_len, max_len
+    def __init__(self, min_len: int = 0, max_len: int | None = None, builtin: str = "hexBinary") -> None:
+        self.min_len, self.max_len, self.builtin = min_len, max_len, builtin
 
     def dec(self, r: DecodeState, q: QName) -> bytes:
         n = r.read_uint()
@@ -207,10 +209,12 @@ class BinaryCodec(Codec):
 
 class StringCodec(Codec):
     kind = "string"
-    __slots__ = ("min_len", "max_len")  # facets, used by the hypothesis strategies only
+    # facets and the XSD built-in the type derives from (string, token, ID, anyURI, ...): EXI writes every one
+    # the same way; the hypothesis strategies need the built-in's lexical space for XSD-valid values
+    __slots__ = ("min_len", "max_len", "builtin")
 
-    def __init__(self, min_len: int = 0, max_len: int | None = None) -> None:
-        self.min_len, self.max_len = min_len, max_len
+    def __init__(self, min_len: int = 0, max_len: int | None = None, builtin: str = "string") -> None:
+        self.min_len, self.max_len, self.builtin = min_len, max_len, builtin
 
     def dec(self, r: DecodeState, q: QName) -> str:
         return read_string_value(r, q)
@@ -348,9 +352,9 @@ def codec_for(t: SimpleType) -> Codec:
     lo_len = t.length if t.length is not None else (t.min_length or 0)
     hi_len = t.length if t.length is not None else t.max_length
     if k == "binary":
-        return BinaryCodec(lo_len, hi_len)
+        return BinaryCodec(lo_len, hi_len, t.builtin)
     if k == "string":
-        return StringCodec(lo_len, hi_len)
+        return StringCodec(lo_len, hi_len, t.builtin)
     if k == "integer":
         lo, hi = t.min_value, t.max_value
         if lo is not None and hi is not None and hi - lo < 4096:

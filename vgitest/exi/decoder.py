@@ -100,17 +100,16 @@ def _child(r: DecodeState, g: Grammar, q: tuple[str, str]) -> object:
 
 
 def _put(out: dict, key: str, v: object, is_list: bool) -> None:
-    if is_list:
-        lst = out.get(key)
-        if lst is None:
-            out[key] = [v]
-        else:
-            lst.append(v)
-    elif key in out:  # only reachable through deviations (SE(*) of a declared name)
-        old = out[key]
-        out[key] = (old if isinstance(old, list) else [old]) + [v]
+    """Store a child decoded through a second-level production. A name already in ``out`` (only reachable through
+    deviations: SE(*) of a name a first-level production or an attribute already placed) becomes a list of both."""
+    if key not in out:
+        out[key] = [v] if is_list else v
+        return
+    old = out[key]
+    if type(old) is list:
+        old.append(v)
     else:
-        out[key] = v
+        out[key] = [old, v]
 
 
 def _loop(r: DecodeState, g: Grammar, q: tuple[str, str], st: State, out: dict, escaped: bool) -> object:
@@ -150,8 +149,10 @@ def _loop(r: DecodeState, g: Grammar, q: tuple[str, str], st: State, out: dict, 
                     lst = out.get(key)
                     if lst is None:
                         out[key] = [v]
-                    else:
+                    elif type(lst) is list:
                         lst.append(v)
+                    else:  # the name was placed by a deviation (AT(*), SE(*)) first
+                        out[key] = [lst, v]
                 else:
                     out[key] = v
                 st = p[4]

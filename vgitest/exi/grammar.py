@@ -253,6 +253,11 @@ class GrammarSet:
         self.frag_by_local: dict[str, list[int]] = {}
         for i, (q, g) in enumerate(self.frag_elements):
             self.frag_by_local.setdefault(q[1], []).append(i)
+        # elements an XML document may not hold as they are (abstract declarations, or declared with an abstract
+        # type): EXI grammars still count them, but XSD-valid generators and renderers must leave them out
+        self.abstract: frozenset[QName] = frozenset(
+            e.qname for e in schema.all_elements
+            if e.abstract or (isinstance(e.type, ComplexType) and e.type.abstract))
         while self._pending:
             g, t = self._pending.pop()
             self._build(g, t)
@@ -496,7 +501,7 @@ class GrammarSet:
             "name": self.name, "states": states, "grammars": grammars,
             "doc": [(q, g.idx if g else -1) for q, g in self.doc_elements],
             "frag": [(q, g.idx if g else -1) for q, g in self.frag_elements],
-            "init_uris": self.init_uris, "init_locals": self.init_locals,
+            "init_uris": self.init_uris, "init_locals": self.init_locals, "abstract": sorted(self.abstract),
         }
 
     def __setstate__(self, d: dict) -> None:
@@ -532,6 +537,7 @@ class GrammarSet:
             self.frag_by_local.setdefault(q[1], []).append(i)
         self.init_uris = d["init_uris"]
         self.init_locals = d["init_locals"]
+        self.abstract = frozenset(tuple(q) for q in d["abstract"])
 
 
 _UNTYPED = StringCodec()

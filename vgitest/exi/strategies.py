@@ -6,6 +6,13 @@ every drawn message satisfies the content model, occurrence bounds and datatypes
 Walks are kept finite with a per-message budget: once it is spent, the walk follows the shortest way
 to the element's end. Productions that cannot finish without element wildcards (xmldsig ``any``
 content) are never chosen.
+
+With ``xsd_valid=True`` the draws also satisfy what the XSD asks beyond EXI's grammar, so that each message
+rendered as XML (:mod:`vgitest.exi.xmlform`) validates against the official schema: strings stay within XML's
+characters and their built-in's lexical space (``ID``/``IDREF`` are NCNames, ``anyURI`` a URI), and abstract
+elements (substitution-group heads, elements of an abstract type), which EXI grammars still count, are never
+chosen. Constraints across a document (ID values unique, IDREFs naming an ID) are the caller's:
+:mod:`vgitest.iso15118.strategies` applies them.
 """
 
 from __future__ import annotations
@@ -22,10 +29,40 @@ from .schemas import load
 
 INF = math.inf
 _XML_CHARS = st.characters(exclude_categories=("Cs",), max_codepoint=0x2FFF)
+# characters XML 1.0 documents may hold (no C0 controls but tab, newline, carriage return; no surrogates)
+_XML_TEXT_CHARS = st.one_of(st.characters(exclude_categories=("Cs", "Cc"), max_codepoint=0x2FFF),
+                            st.sampled_from("\t\n\r"))
+_NAME_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+_NAME_CHARS = _NAME_START + "0123456789.-"
+_URI_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/"
+_NCNAMES = ("ID", "IDREF", "NCName", "ENTITY")
 
 
-def value_strategy(codec: dt.Codec) -> st.SearchStrategy:
-    """Values of one EXI datatype, honouring the facets the codec keeps."""
+def _sized(lo: int, hi: int | None, default_hi: int) -> tuple[int, int]:
+    return lo, min(hi, max(lo, default_hi)) if hi is not None else max(lo, default_hi)
+
+
+def lexical_strings(codec: dt.StringCodec) -> st.SearchStrategy[str]:
+    """Strings in the lexical space of the codec's XSD built-in, within its length facets (XML characters only)."""
+    lo, hi = _sized(codec.min_len, codec.max_len, 24)
+    if codec.builtin in _NCNAMES:  # an NCName: a name-start character, then name characters
+        return st.builds(lambda a, b: a + b, st.sampled_from(_NAME_START),
+                         st.text(_NAME_CHARS, min_size=max(0, lo - 1), max_size=max(0, hi - 1)))
+    if codec.builtin == "anyURI":  # a scheme and a path of unreserved characters
+        return st.builds(lambda a, b: (a + b)[:hi], st.sampled_from(("urn:x-", "http://example.com/", "")),
+                         st.text(_URI_CHARS, min_size=lo, max_size=hi))
+    if codec.builtin in ("string", "anySimpleType"):
+        return st.text(_XML_TEXT_CHARS, min_size=lo, max_size=hi)
+    raise ValueError(f"no XSD-valid strategy for strings of xs:{codec.builtin}")
+
+
+def value_strategy(codec: dt.Codec, xsd_valid: bool = False) -> st.SearchStrategy:
+    """Values of one EXI datatype, honouring the facets the codec keeps (``xsd_valid``: the XSD's lexical space too,
+    see the module docstring)."""
+    if xsd_valid and isinstance(codec, dt.StringCodec):
+        return lexical_strings(codec)
+    if xsd_valid and isinstance(codec, dt.ListCodec):
+        return st.lists(value_strategy(codec.item, True), max_size=4)
     if isinstance(codec, dt.BoolCodec):
         return st.booleans()
     if isinstance(codec, dt.NBitCodec):
@@ -92,29 +129,30 @@ def _distances(schema: str) -> _Distances:
     return _Distances(load(schema))
 
 
-def element_strategy(schema: str, g: Grammar, budget: int = 60) -> st.SearchStrategy:
+def element_strategy(schema: str, g: Grammar, budget: int = 60, xsd_valid: bool = False) -> st.SearchStrategy:
     """Values (dict or scalar) valid for grammar ``g`` of ``schema``."""
     dist = _distances(schema)
+    skip = load(schema).abstract if xsd_valid else frozenset()
 
     @st.composite
     def build(draw: st.DrawFn) -> object:
         left = [budget]
-        return _walk(draw, dist, g, left, 0)
+        return _walk(draw, dist, g, left, 0, skip=skip, xsd_valid=xsd_valid)
 
     return build()
 
 
 def _walk(draw: st.DrawFn, dist: _Distances, g: Grammar, left: list[int], depth: int,
-          rng_mode: bool = False) -> object:
+          rng_mode: bool = False, skip: frozenset = frozenset(), xsd_valid: bool = False) -> object:
     def val(codec: dt.Codec) -> object:
-        return draw(codec if rng_mode else value_strategy(codec))  # type: ignore[arg-type]
+        return draw(codec if rng_mode else value_strategy(codec, xsd_valid))  # type: ignore[arg-type]
 
     if g.simple and g.codec is not None:
         return val(g.codec)
     out: dict = {}
     st_: State = g.start  # type: ignore[assignment]
     while True:
-        options = [p for p in st_.prods if dist.cost(p) < INF]
+        options = [p for p in st_.prods if dist.cost(p) < INF and not (p[0] == K_SE and p[2] in skip)]
         if not options:
             raise AssertionError(f"{st_.describe()} cannot finish")  # excluded by _Distances
         if left[0] <= 0 or depth > 24:
@@ -127,7 +165,7 @@ def _walk(draw: st.DrawFn, dist: _Distances, g: Grammar, left: list[int], depth:
         if kind == K_EE:
             break
         if kind == K_SE:
-            v = _walk(draw, dist, p[3], left, depth + 1, rng_mode)
+            v = _walk(draw, dist, p[3], left, depth + 1, rng_mode, skip, xsd_valid)
             if p[5]:
                 out.setdefault(p[1], []).append(v)
             else:
@@ -172,8 +210,9 @@ def _body_grammar(gs: GrammarSet) -> Grammar | None:
     return None
 
 
-def message_strategy(schema: str, name: str) -> st.SearchStrategy[dict]:
-    """Complete documents of message ``name`` (wrapped in V2G_Message for DIN/ISO-2)."""
+def message_strategy(schema: str, name: str, xsd_valid: bool = False) -> st.SearchStrategy[dict]:
+    """Complete documents of message ``name`` (wrapped in V2G_Message for DIN/ISO-2); ``xsd_valid``: see the module
+    docstring."""
     gs = load(schema)
     body = _body_grammar(gs)
     if body is not None:
@@ -182,10 +221,10 @@ def message_strategy(schema: str, name: str) -> st.SearchStrategy[dict]:
                         .start.prods if p[0] == K_SE)  # type: ignore[union-attr]
         return st.builds(
             lambda h, b: {"V2G_Message": {"Header": h, "Body": {name: b}}},
-            element_strategy(schema, header_g), element_strategy(schema, sub),
+            element_strategy(schema, header_g, xsd_valid=xsd_valid), element_strategy(schema, sub, xsd_valid=xsd_valid),
         )
     g = next(g for q, g in gs.doc_elements if q[1] == name)
-    return element_strategy(schema, g).map(lambda v: {name: v})  # type: ignore[arg-type]
+    return element_strategy(schema, g, xsd_valid=xsd_valid).map(lambda v: {name: v})  # type: ignore[arg-type]
 
 
 # --- the same walk with a plain random.Random (fuzz seeds, benchmarks: no hypothesis engine) -------

@@ -163,9 +163,10 @@ def _apply(value: Any, path: Path, how: Callable[[st.DrawFn, Any], Any], draw: s
     return out
 
 
-def mutated(schema: dict, valid: st.SearchStrategy, *,
-            alphabet: Alphabet = "ascii") -> st.SearchStrategy[tuple[Any, Mutation]]:
-    """Values of ``valid`` (which must match ``schema``) each broken at one site, with the :class:`Mutation`."""
+def mutated(schema: dict, valid: st.SearchStrategy, *, alphabet: Alphabet = "ascii",
+            kind: str | None = None) -> st.SearchStrategy[tuple[Any, Mutation]]:
+    """Values of ``valid`` (which must match ``schema``) each broken at one site, with the :class:`Mutation`.
+    With ``kind``, that kind of breakage wherever the drawn value offers it (else any kind it offers)."""
 
     @st.composite
     def build(draw: st.DrawFn) -> tuple[Any, Mutation]:
@@ -173,16 +174,16 @@ def mutated(schema: dict, valid: st.SearchStrategy, *,
         by_kind: dict[str, list[Site]] = {}
         for site in sites(schema, value, alphabet):  # kind first, then the place: else removals crowd out the rest
             by_kind.setdefault(site[0], []).append(site)
-        kind = draw(st.sampled_from(sorted(by_kind)))
-        kind, keyword, path, how = draw(st.sampled_from(by_kind[kind]))
+        chosen = kind if kind in by_kind else draw(st.sampled_from(sorted(by_kind)))
+        _, keyword, path, how = draw(st.sampled_from(by_kind[chosen]))
         new = _apply(value, path, how, draw)
         where = _show(path)
         if how is _REMOVE:
             detail = f"required property {path[-1]!r} removed"
         else:
             shown = repr(new if not path else _at(new, path))
-            detail = f"{KINDS[kind]}: {shown[:60]}{'...' if len(shown) > 60 else ''}"
-        return new, Mutation(kind, keyword, where, detail)
+            detail = f"{KINDS[chosen]}: {shown[:60]}{'...' if len(shown) > 60 else ''}"
+        return new, Mutation(chosen, keyword, where, detail)
 
     return build()
 

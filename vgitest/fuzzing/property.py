@@ -34,8 +34,10 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from ..verdict import NonConformance
 from . import replay
 from .profiles import FuzzProfile, hypothesis_settings
+from .stable import without_project_constants
 
 __all__ = ["Counterexample", "FuzzStats", "PropertyRunner"]
 
@@ -75,6 +77,18 @@ class FuzzStats:
         return s
 
 
+def _judged(body: Callable[[Any], None], example: Any) -> None:
+    """Run the body; a session helper's failure that carries a finding (e.g. no answer within the response timeout,
+    already recorded on its frame) is a counterexample with that finding's rule, like the body's own."""
+    try:
+        body(example)
+    except NonConformance as exc:
+        if not exc.findings:
+            raise
+        first = exc.findings[0]
+        raise Counterexample(first.rule_id, first.message) from exc
+
+
 def _key(example: Any) -> str:
     return json.dumps(example, sort_keys=True, default=repr)
 
@@ -91,11 +105,17 @@ class PropertyRunner:
         self.replay_file = replay_file
         self.stats: FuzzStats | None = None
         self._first: Any = None  # the first example that failed (before shrinking)
+        self._budget_share = 1.0
+        self.runs: list[dict[str, Any]] = []  # every run() of the case, for fuzz-stats.json
 
     def run(self, strategy: st.SearchStrategy, body: Callable[[Any], None], judge: Any, *,
-            weight: float = 1.0, show: Callable[[Any], str] = lambda e: _key(e)[:200]) -> FuzzStats:
+            weight: float = 1.0, show: Callable[[Any], str] = lambda e: _key(e)[:200],
+            budget_share: float = 1.0, label: str = "") -> FuzzStats:
         """Send examples of ``strategy`` through ``body``; fail the case through ``judge`` (a session: ``fail``)
-        with the minimal counterexample, if any. Returns what was done."""
+        with the minimal counterexample, if any. Returns what was done. A case may call it several times (e.g.
+        once per kind of breakage, so that each kind is sent whatever the profile's count): ``budget_share`` is the
+        part of the profile's time budget this call may use, ``label`` names the part in the stats."""
+        self._budget_share = budget_share
         hs = hypothesis_settings(self.profile, weight)
         stats = self.stats = FuzzStats(self.profile.name, None if self.profile.derandomize else self.seed,
                                        hs.max_examples)
@@ -107,7 +127,10 @@ class PropertyRunner:
             if found is not None and not found.fatal:
                 found = self._confirm(body, found, stats)
         stats.seconds = round(time.monotonic() - t0, 3)
-        self._write("fuzz-stats.json", dataclasses.asdict(stats) | {"summary": stats.summary()})
+        self.runs.append({"part": label, **dataclasses.asdict(stats), "summary": stats.summary()})
+        total = {k: sum(r[k] for r in self.runs) for k in ("sent", "cached", "cut", "failing", "seconds")}
+        self._write("fuzz-stats.json", dataclasses.asdict(stats) | {"summary": stats.summary(), "case_total": total,
+                                                                   "parts": self.runs})
         if found is not None:
             path = self._write("counterexample.json", replay.document(self.case, found, stats, show(found.example)))
             alone = "" if stats.confirmed is not False else (" (sent again alone it did not fail: the failure "
@@ -125,7 +148,7 @@ class PropertyRunner:
             start = len(self.trace) if self.trace is not None else 0
             stats.sent += 1
             try:
-                body(example)
+                _judged(body, example)
             except Counterexample as again:
                 again.example, again.frames = example, self._frames_since(start)
                 stats.confirmed = True
@@ -136,7 +159,7 @@ class PropertyRunner:
     def _explore(self, strategy: st.SearchStrategy, body: Callable[[Any], None], hs: Any, stats: FuzzStats,
                  t0: float) -> Counterexample | None:
         outcomes: dict[str, Counterexample | None] = {}
-        deadline = t0 + self.profile.budget_s
+        deadline = t0 + self.profile.budget_s * self._budget_share
         gone = [False]
 
         def one(example: Any) -> None:
@@ -152,7 +175,7 @@ class PropertyRunner:
             start = len(self.trace) if self.trace is not None else 0
             stats.sent += 1
             try:
-                body(example)
+                _judged(body, example)
             except Counterexample as c:
                 c.example = example
                 c.frames = self._frames_since(start)
@@ -169,7 +192,8 @@ class PropertyRunner:
         if not self.profile.derandomize and self.seed is not None:
             test = hypothesis_seed(self.seed)(test)
         try:
-            test()
+            with without_project_constants():
+                test()
         except Counterexample as c:
             return c
         return None
@@ -181,7 +205,7 @@ class PropertyRunner:
         stats.sent = 1
         start = len(self.trace) if self.trace is not None else 0
         try:
-            body(doc["example"])
+            _judged(body, doc["example"])
         except Counterexample as c:
             c.example, c.frames = doc["example"], self._frames_since(start)
             stats.failing = 1

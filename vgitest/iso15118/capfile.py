@@ -12,6 +12,8 @@ from __future__ import annotations
 import abc
 import dataclasses
 import struct
+import sys
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +28,7 @@ PCAP_MAGICS = {b"\xa1\xb2\xc3\xd4": (">", 1e6), b"\xd4\xc3\xb2\xa1": ("<", 1e6),
                b"\xa1\xb2\x3c\x4d": (">", 1e9), b"\x4d\x3c\xb2\xa1": ("<", 1e9)}
 MAX_SNAPLEN = 1 << 18  # 262144, libpcap's largest; a record claiming more lost its header
 MAX_TIME_S = 253402300799.0  # 9999-12-31T23:59:59Z: a later packet time is a damaged timestamp, not a date
+_U32 = next(code for code in "IL" if array(code).itemsize == 4)  # array's unsigned 32-bit type here
 PCAP_RESYNC_WINDOW_S = 86400.0  # a resynchronised pcap record must be within a day of the last good one
 
 
@@ -270,6 +273,7 @@ class _Pcap(_Reader):
         self.endian, self.rate = PCAP_MAGICS[data[:4]]
         self.snaplen = MAX_SNAPLEN
         self.linktype = 1
+        self._word_views: list[array] | None = None
 
     def _record(self, pos: int) -> tuple[float, int, int] | None:
         """(time, captured length, original length) of a plausible record header at ``pos``."""
@@ -280,14 +284,39 @@ class _Pcap(_Reader):
             return None
         return sec + frac / self.rate, incl, orig
 
+    def _words(self) -> list[array]:
+        """The file as 32-bit words in its byte order at every byte offset: four arrays, offset ``k + 4 * i`` in
+        ``words[k][i]``. Built once per file (a C-level copy): the resynchronising scan reads a record header's
+        fields by index instead of unpacking 16 bytes at every byte, which made 64 KiB of damage cost ~35 ms."""
+        if self._word_views is None:
+            d, n = self.data, len(self.data)
+            views = []
+            for k in range(4):
+                a = array(_U32, d[k:k + (n - k) // 4 * 4])
+                if (self.endian == "<") != (sys.byteorder == "little"):
+                    a.byteswap()
+                views.append(a)
+            self._word_views = views
+        return self._word_views
+
     def _resync(self, start: int, last_time: float | None) -> int | None:
-        """The next byte position where a plausible record starts that is followed by another one (or the end)."""
+        """The next byte position where a plausible record starts that is followed by another one (or the end):
+        the tests of :meth:`_record`, on the words of :meth:`_words`."""
         n = len(self.data)
+        words = self._words()
+        rate, limit = self.rate, max(self.snaplen, MAX_SNAPLEN)
         for p in range(start, n - 15):
-            rec = self._record(p)
-            if rec is None or (last_time is not None and abs(rec[0] - last_time) > PCAP_RESYNC_WINDOW_S):
+            w = words[p & 3]
+            i = p >> 2
+            frac = w[i + 1]
+            if frac >= rate:
                 continue
-            nxt = p + 16 + rec[1]
+            incl = w[i + 2]
+            if incl > limit or incl > w[i + 3]:
+                continue
+            if last_time is not None and abs(w[i] + frac / rate - last_time) > PCAP_RESYNC_WINDOW_S:
+                continue
+            nxt = p + 16 + incl
             if nxt == n or (nxt < n and self._record(nxt) is not None):
                 return p
         return None

@@ -15,8 +15,9 @@ import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-from .capfile import FileStats, read_packets
-from .layers import SDP_REQ_LEN, SDP_RES_LEN, V2GTP, V2GTP_PORT, header_problems
+from .capfile import FileStats, parse_capture, read_packets
+from .dissect import TCP, UDP, Packet, dissect
+from .layers import SDP_REQ_LEN, SDP_RES_LEN, V2GTP_PORT, header_problems
 
 Endpoint = tuple[str, int]  # (IP address, port)
 FlowKey = tuple[str, int, str, int]  # (src ip, src port, dst ip, dst port)
@@ -152,38 +153,22 @@ class Capture:
     file: FileStats | None = None  # what was read of the file, with every damaged place
 
 
-def _packets(path: Path, cap: Capture) -> Iterator[object]:
-    """The file's readable packets dissected by scapy (layer by link type), with their capture times."""
-    from scapy.config import conf
-
-    raw, cap.file = read_packets(path)
+def _packets(path: Path, cap: Capture, data: bytes | None) -> Iterator[tuple[float, Packet]]:
+    """The file's readable packets that have an IP layer, reduced by :mod:`.dissect`, with their capture times."""
+    raw, cap.file = read_packets(path) if data is None else parse_capture(data)
     for rp in raw:
-        cls = conf.l2types.num2layer.get(rp.linktype, conf.raw_layer)
-        try:
-            pkt = cls(rp.data)
-        except Exception:  # scapy's dissectors raise anything on garbage; keep the bytes undissected
-            pkt = conf.raw_layer(rp.data)
-        pkt.time = rp.time
-        yield pkt
+        cap.packets += 1
+        pkt = dissect(rp.linktype, rp.data)
+        if pkt is not None:
+            yield rp.time, pkt
 
 
-def _ip(pkt: object) -> tuple[str, str] | None:
-    from scapy.layers.inet import IP
-    from scapy.layers.inet6 import IPv6
-
-    for layer in (IPv6, IP):
-        if layer in pkt:  # type: ignore[operator]
-            ip = pkt[layer]  # type: ignore[index]
-            return ip.src, ip.dst
-    return None
-
-
-def _sdp_fields(hdr: V2GTP, payload: bytes) -> dict[str, object]:
+def _sdp_fields(pt: int, payload: bytes) -> dict[str, object]:
     import ipaddress
 
-    if hdr.payload_type == 0x9000 and len(payload) == SDP_REQ_LEN:
+    if pt == 0x9000 and len(payload) == SDP_REQ_LEN:
         return {"security": payload[0], "transport": payload[1]}
-    if hdr.payload_type == 0x9001 and len(payload) == SDP_RES_LEN:
+    if pt == 0x9001 and len(payload) == SDP_RES_LEN:
         return {"secc_ip": str(ipaddress.IPv6Address(payload[:16])), "secc_port": int.from_bytes(payload[16:18], "big"),
                 "security": payload[18], "transport": payload[19]}
     return {}
@@ -195,40 +180,33 @@ def _is_sdp(raw: bytes) -> bool:
     return len(raw) >= HEADER_LEN and raw[:2] == b"\x01\xfe" and int.from_bytes(raw[2:4], "big") in (0x9000, 0x9001)
 
 
-def read_capture(path: Path | str) -> Capture:
+def read_capture(path: Path | str, data: bytes | None = None) -> Capture:
     """Read every packet once; keep UDP 15118 datagrams (and SDP datagrams on other ports) and all TCP segments
-    with their capture times."""
-    from scapy.layers.inet import TCP, UDP
-
+    with their capture times. ``data``: the file's bytes when already in memory (``path`` then only names it).
+    Raises only :class:`~.capfile.NotACapture` (and ``OSError`` reading ``path``); damage is recorded in
+    ``Capture.file``, undissectable packets are skipped."""
     path = Path(path)
     cap = Capture(path)
     segments: dict[FlowKey, list[tuple[int, bytes, float]]] = {}
     conns: dict[frozenset[Endpoint], TcpConnection] = {}
-    for pkt in _packets(path, cap):
-        cap.packets += 1
-        ips = _ip(pkt)
-        if ips is None:
-            continue
-        t = float(pkt.time)  # type: ignore[attr-defined]
-        if UDP in pkt:  # type: ignore[operator]
-            udp = pkt[UDP]  # type: ignore[index]
-            raw = bytes(udp.payload)
-            if V2GTP_PORT not in (udp.sport, udp.dport) and not _is_sdp(raw):
+    for t, pkt in _packets(path, cap, data):
+        if pkt.proto == UDP:
+            raw = pkt.payload
+            if V2GTP_PORT not in (pkt.sport, pkt.dport) and not _is_sdp(raw):
                 continue
             if len(raw) < HEADER_LEN:
                 continue
-            hdr = V2GTP(raw[:HEADER_LEN])
-            payload = raw[HEADER_LEN:]
-            cap.sdp.append(SdpDatagram(t, (ips[0], udp.sport), (ips[1], udp.dport), hdr.payload_type, raw,
-                                       _sdp_fields(hdr, payload), hdr.problems(wire_payload_len=len(payload))))
+            pt, length, payload = int.from_bytes(raw[2:4], "big"), int.from_bytes(raw[4:8], "big"), raw[HEADER_LEN:]
+            cap.sdp.append(SdpDatagram(t, (pkt.src, pkt.sport), (pkt.dst, pkt.dport), pt, raw,
+                                       _sdp_fields(pt, payload), header_problems(raw[0], raw[1], pt, length,
+                                                                                 len(payload))))
             continue
-        if TCP not in pkt:  # type: ignore[operator]
+        if pkt.proto != TCP:
             continue
-        tcp = pkt[TCP]  # type: ignore[index]
-        src, dst = (ips[0], int(tcp.sport)), (ips[1], int(tcp.dport))
+        src, dst = (pkt.src, pkt.sport), (pkt.dst, pkt.dport)
         ck = frozenset((src, dst))
         conn = conns.get(ck)
-        flags = int(tcp.flags)
+        flags = pkt.flags
         if conn is None:
             syn_only = flags & 0x02 and not flags & 0x10
             client, server = (src, dst) if syn_only or not flags & 0x02 else (dst, src)
@@ -238,9 +216,8 @@ def read_capture(path: Path | str) -> Capture:
             conn.syn_time = t
         if flags & 0x05:  # FIN or RST
             conn.end_time = t if conn.end_time is None else conn.end_time
-        payload = bytes(tcp.payload)
-        if payload:
-            segments.setdefault((*src, *dst), []).append((int(tcp.seq), payload, t))
+        if pkt.payload:
+            segments.setdefault((*src, *dst), []).append((pkt.seq, pkt.payload, t))
     for key, segs in segments.items():
         src, dst = (key[0], key[1]), (key[2], key[3])
         conns[frozenset((src, dst))].streams[src] = reassemble(src, dst, segs)

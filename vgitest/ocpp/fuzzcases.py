@@ -27,13 +27,14 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..findings import Severity
+from ..fuzzing.jsonmutate import KINDS
 from ..fuzzing.property import Counterexample
 from ..trace import Direction, Frame
 from . import codec
 from . import rules as r
 from . import strategies as S
 
-__all__ = ["CASES", "NEGATIVE", "POSITIVE", "StationFuzz", "burst_examples", "frame_examples", "fuzz_case",
+__all__ = ["CASES", "lifecycle_case", "NEGATIVE", "POSITIVE", "StationFuzz", "burst_examples", "frame_examples", "fuzz_case",
            "negative_examples", "positive_examples"]
 
 # action -> the PICS feature that must be declared for it to be sent
@@ -77,10 +78,11 @@ def declared(table: dict[str, dict[str, str]], version: str, profile: Any) -> li
     return sorted(a for a, feature in table.get(version, {}).items() if not profile.missing((feature,)))
 
 
-def negative_examples(version: str, actions: list[str]) -> st.SearchStrategy[dict]:
-    """One CSMS request broken in one place: {action, payload, mutation}."""
+def negative_examples(version: str, actions: list[str], kind: str | None = None) -> st.SearchStrategy[dict]:
+    """One CSMS request broken in one place (of ``kind`` where the request offers it): {action, payload,
+    mutation}."""
     def one(action: str) -> st.SearchStrategy[dict]:
-        return S.mutated_request(version, action).map(
+        return S.mutated_request(version, action, kind=kind).map(
             lambda pm: {"action": action, "payload": pm[0], "mutation": {
                 "kind": pm[1].kind, "keyword": pm[1].keyword, "path": pm[1].path, "detail": pm[1].detail}})
     return st.sampled_from(actions).flatmap(one)
@@ -318,8 +320,28 @@ CASES: dict[str, tuple[Callable[[str, Any], st.SearchStrategy], str, float]] = {
 def fuzz_case(kind: str, station: Any, profile: Any, runner: Any) -> None:
     """Run the fuzz case ``kind`` (a key of CASES) against the booted station through ``runner`` (vgi_fuzz)."""
     fuzz = StationFuzz(station, profile)
+    if kind == "negative":  # every kind of breakage gets its share of the examples, whatever the profile's count
+        actions = declared(NEGATIVE, fuzz.version, profile)
+        share = CASES["negative"][2] / len(KINDS)
+        for mutation in KINDS:
+            runner.run(negative_examples(fuzz.version, actions, mutation), fuzz.negative, station,
+                       weight=max(share, 0.12), budget_share=share, show=show, label=mutation)
+        return
     examples, body, weight = CASES[kind]
     runner.run(examples(fuzz.version, profile), getattr(fuzz, body), station, weight=weight, show=show)
+
+
+def lifecycle_case(station: Any, dut: Any, profile: Any, runner: Any) -> None:
+    """The transaction life-cycle model (vgitest.ocpp.models) against the booted station: generated programs of
+    plug, unplug, token, remote start and stop, each from idle, with the model's invariants after every step."""
+    from ..verdict import Inconclusive
+    from .models import TransactionModel16, programs
+    if station.version != "1.6":
+        raise Inconclusive(f"the life-cycle model is written for OCPP 1.6 (this station speaks {station.version})")
+    model = TransactionModel16(station, dut, profile)
+    if model.missing:
+        raise Inconclusive(f"the life-cycle model needs the adapter actions {', '.join(model.missing)}")
+    runner.run(programs(), model.run, station, weight=0.6, show=model.shown)
 
 
 def show(example: dict) -> str:

@@ -75,8 +75,8 @@ def error_codes_for(version: str, keyword: str) -> tuple[str, ...]:
     return table.get(keyword, ("PropertyConstraintViolation", "TypeConstraintViolation", fmt))
 
 
-def mutated_request(version: str, action: str,
-                    alphabet: Alphabet = "ascii") -> st.SearchStrategy[tuple[dict, jsonmutate.Mutation]]:
-    """A valid request of ``action`` broken in exactly one place, with the mutation that broke it."""
+def mutated_request(version: str, action: str, alphabet: Alphabet = "ascii",
+                    kind: str | None = None) -> st.SearchStrategy[tuple[dict, jsonmutate.Mutation]]:
+    """A valid request of ``action`` broken in exactly one place (of ``kind`` where it can), with the mutation."""
     schema = validator(version).schema(action, False)
-    return jsonmutate.mutated(schema, request(version, action, alphabet), alphabet=alphabet)
+    return jsonmutate.mutated(schema, request(version, action, alphabet), alphabet=alphabet, kind=kind)

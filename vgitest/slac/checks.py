@@ -329,7 +329,10 @@ class _Judge:
 
 def check(records: Sequence[Record], dut: str, recorded_by: str | None = None,
           timers: SlacTimers | None = None) -> list[Finding]:
-    """Findings about ``dut`` ("ev" or "evse") in one endpoint's recording (by default the other side's)."""
+    """Findings about ``dut`` ("ev" or "evse") in one endpoint's recording (by default the other side's).
+
+    Total over the recorded bytes: a frame that does not decode is a SLAC-FRAME-DECODE finding (when the DUT sent
+    it), never an exception; only a bad ``dut``/``recorded_by`` raises (``ValueError``)."""
     recorded_by = recorded_by or ("evse" if dut == "ev" else "ev")
     return _Judge(records, dut, recorded_by, timers or SlacTimers.from_budgets()).run()
 

@@ -162,7 +162,7 @@ def _enumeration(t: Any) -> list[str] | None:
     return None if f is None else [e.get("value") for e in f]
 
 
-def _matches(levels: list[Any], text: str) -> bool:
+def _pattern_ok(levels: list[Any], text: str) -> bool:
     return all(any(p.match(text) for p in level.patterns) for level in levels)
 
 
@@ -487,7 +487,7 @@ class XsdStrategies:
         levels = pattern_levels(t)
         enum = _enumeration(t)
         if enum is not None:
-            values = [v for v in enum if _matches(levels, v)]
+            values = [v for v in enum if _pattern_ok(levels, v)]
             if not values:
                 raise ValueError(f"{t.name}: no enumeration value matches its patterns")
             return st.sampled_from(values)
@@ -496,7 +496,7 @@ class XsdStrategies:
             return self._from_patterns(t, levels)
         base = self._by_kind(t, kind)
         if levels:
-            base = base.filter(lambda s: _matches(levels, s))
+            base = base.filter(lambda s: _pattern_ok(levels, s))
         if _facet(t, xn.XSD_ASSERTION) is not None or (t.is_datetime() if hasattr(t, "is_datetime") else False) \
                 and any(_facet(t, f) is not None for f in (xn.XSD_MIN_INCLUSIVE, xn.XSD_MAX_INCLUSIVE,
                                                            xn.XSD_MIN_EXCLUSIVE, xn.XSD_MAX_EXCLUSIVE)):
@@ -521,7 +521,7 @@ class XsdStrategies:
                            for level in levels for p in level.patterns])
         collapse = builtin_kind(t) not in ("string", "anySimpleType") or t.white_space == "collapse"
         return drawn.filter(lambda s: lo <= len(" ".join(s.split()) if collapse else s) <= hi
-                            and (not collapse or s == " ".join(s.split())) and _matches(levels, s))
+                            and (not collapse or s == " ".join(s.split())) and _pattern_ok(levels, s))
 
     def _by_kind(self, t: Any, kind: str) -> st.SearchStrategy[str]:
         ascii_ = self.profile == "ascii"

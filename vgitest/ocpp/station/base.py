@@ -385,7 +385,9 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         except NoAnswer:
             return
         if problem is not None:
-            await self.send_error(mid, problem[0], problem[1])
+            refusal = robustness.refusal(self, problem)
+            if refusal is not None:
+                await self.send_error(mid, *refusal)
             return
         choke = robustness.answer_valid(self, payload)
         if choke is not None:

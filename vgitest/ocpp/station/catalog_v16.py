@@ -141,12 +141,11 @@ _f("answers_unknown_message_type", "a frame of unknown message type is answered 
    "(1.6 ignores it)", "TC_VGI_RPC_06_CS", r.ERROR_CODE)
 
 # --- robustness: only generated or malformed input reveals these (station/robustness.py; the fuzz suites) ------
-_f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
-_f("accept_out_of_range", robustness.FAULTS["accept_out_of_range"], "TC_VGI_FUZZ_01_CS", r.FUZZ_REJECT)
-_f("hang_on_unknown_enum", robustness.FAULTS["hang_on_unknown_enum"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
-_f("internal_error_on_empty_string", robustness.FAULTS["internal_error_on_empty_string"], "TC_VGI_FUZZ_02_CS",
-   r.FUZZ_ACCEPT)
-_f("internal_error_on_non_ascii", robustness.FAULTS["internal_error_on_non_ascii"], "TC_VGI_FUZZ_03_CS",
-   r.FUZZ_ACCEPT)
-_f("crash_on_garbled_frame", robustness.FAULTS["crash_on_garbled_frame"], "TC_VGI_FUZZ_04_CS", r.FUZZ_ALIVE)
-_f("crash_on_burst", robustness.FAULTS["crash_on_burst"], "TC_VGI_FUZZ_05_CS", r.FUZZ_ALIVE)
+for _name, (_test, _rule) in robustness.CAUGHT_BY.items():
+    _f(_name, robustness.FAULTS[_name], _test, _rule, strict=_name in robustness.STRICT)
+
+# --- life cycle: only a sequence of transactions reveals these (v16.py; the model case TC_VGI_FUZZ_06_CS) --------
+_f("meter_id_of_previous_tx", "from the second transaction of a power cycle on, MeterValues carry the previous "
+   "transaction's id", "TC_VGI_FUZZ_06_CS", r.TX_ID)
+_f("remote_start_stale_after_unplug", "after a transaction the EV ended by unplugging, RemoteStartTransaction is "
+   "accepted but starts nothing (a flag never cleared)", "TC_VGI_FUZZ_06_CS", r.EXPECTED_MESSAGE)

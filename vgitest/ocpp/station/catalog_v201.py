@@ -174,12 +174,5 @@ _f("no_occupied_status", "Plugging in an EV is not reported as Occupied", "TC_G_
 _f("missing_mandatory_field", "StatusNotification lacks its required timestamp", "TC_G_01_CS", r.SCHEMA)
 
 # --- robustness: only generated or malformed input reveals these (station/robustness.py; the fuzz suites) ------
-_f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
-_f("accept_out_of_range", robustness.FAULTS["accept_out_of_range"], "TC_VGI_FUZZ_01_CS", r.FUZZ_REJECT)
-_f("hang_on_unknown_enum", robustness.FAULTS["hang_on_unknown_enum"], "TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE)
-_f("internal_error_on_empty_string", robustness.FAULTS["internal_error_on_empty_string"], "TC_VGI_FUZZ_02_CS",
-   r.FUZZ_ACCEPT)
-_f("internal_error_on_non_ascii", robustness.FAULTS["internal_error_on_non_ascii"], "TC_VGI_FUZZ_03_CS",
-   r.FUZZ_ACCEPT)
-_f("crash_on_garbled_frame", robustness.FAULTS["crash_on_garbled_frame"], "TC_VGI_FUZZ_04_CS", r.FUZZ_ALIVE)
-_f("crash_on_burst", robustness.FAULTS["crash_on_burst"], "TC_VGI_FUZZ_05_CS", r.FUZZ_ALIVE)
+for _name, (_test, _rule) in robustness.CAUGHT_BY.items():
+    _f(_name, robustness.FAULTS[_name], _test, _rule, strict=_name in robustness.STRICT)

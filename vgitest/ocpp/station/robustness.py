@@ -14,7 +14,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["FAULTS", "accepted_anyway", "answer_valid", "crash", "on_call", "on_garbled", "reader_pause",
+from .. import rules as r
+
+__all__ = ["CAUGHT_BY", "FAULTS", "STRICT", "refusal", "accepted_anyway", "answer_valid", "crash", "on_call", "on_garbled", "reader_pause",
            "unchecked"]
 
 LONG_STRING = 100  # characters: a string longer than this "overflows" (crash_on_long_string)
@@ -37,7 +39,26 @@ FAULTS = {  # name -> description (catalogued per version in catalog_v16 / catal
     "crash_on_garbled_frame": "a frame that is not JSON crashes the station (it drops the connection and boots "
                               "again)",
     "crash_on_burst": f"more than {BURST[0]} requests within {BURST[1]:g} s crash the station",
+    "generic_error_for_bad_request": "a CSMS request that breaks its schema is answered CALLERROR GenericError, "
+                                     "whatever the breakage (a SHOULD: the code should name it)",
+    "drop_bad_request": "a CSMS request that breaks its schema is dropped without an answer (allowed, but the CSMS "
+                        "learns nothing)",
 }
+
+
+# fault -> the fuzz case that catches it and with which rule (the same in 1.6 and 2.0.1; catalog_v16/v201 register)
+CAUGHT_BY = {
+    "crash_on_long_string": ("TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE),
+    "accept_out_of_range": ("TC_VGI_FUZZ_01_CS", r.FUZZ_REJECT),
+    "hang_on_unknown_enum": ("TC_VGI_FUZZ_01_CS", r.FUZZ_ALIVE),
+    "internal_error_on_empty_string": ("TC_VGI_FUZZ_02_CS", r.FUZZ_ACCEPT),
+    "internal_error_on_non_ascii": ("TC_VGI_FUZZ_03_CS", r.FUZZ_ACCEPT),
+    "crash_on_garbled_frame": ("TC_VGI_FUZZ_04_CS", r.FUZZ_ALIVE),
+    "crash_on_burst": ("TC_VGI_FUZZ_05_CS", r.FUZZ_ALIVE),
+    "generic_error_for_bad_request": ("TC_VGI_FUZZ_01_CS", r.FUZZ_ERROR_CODE),  # warn rules: NON_STRICT, strict runs
+    "drop_bad_request": ("TC_VGI_FUZZ_01_CS", r.FUZZ_SILENT),
+}
+STRICT = {"generic_error_for_bad_request", "drop_bad_request"}  # caught as FAIL under --vgi-strict only
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -89,6 +110,15 @@ def unchecked(station: Any, findings: list) -> list:
     if station.has("accept_out_of_range"):
         return [f for f in findings if f.details.get("keyword") not in RANGE_KEYWORDS]
     return findings
+
+
+def refusal(station: Any, problem: tuple[str, str]) -> tuple[str, str] | None:
+    """The CALLERROR (code, description) for a request that breaks its schema; None: dropped, no answer."""
+    if station.has("drop_bad_request"):
+        return None
+    if station.has("generic_error_for_bad_request"):
+        return "GenericError", problem[1]
+    return problem
 
 
 def accepted_anyway(station: Any, findings: list) -> bool:

@@ -52,6 +52,8 @@ class Station16(ReferenceStation):
         self._deferred: dict[int, Callable[[], Awaitable[Any]]] = {}
         self._events: asyncio.Lock | None = None
         self._clock_task: asyncio.Task | None = None
+        self._previous_tx_id: int | None = None  # lifecycle faults: what a session leaves behind
+        self._stopped_by_unplug = False
         self._skip_next_boot = False
 
     # --- base hooks ------------------------------------------------------------------------------------------
@@ -342,6 +344,8 @@ class Station16(ReferenceStation):
             tx.meter_task.cancel()
         self.charge(tx)
         conn.transaction = None
+        self._previous_tx_id = tx.id
+        self._stopped_by_unplug = reason == "EVDisconnected"
         await self.safe_call("StopTransaction", self._stop_payload(tx, reason, tag))
         await self.send_status(tx.connector, "Finishing" if conn.plugged else self.idle_status(tx.connector))
         if tx.connector in self.inoperative:  # a Scheduled availability change takes effect now
@@ -373,6 +377,8 @@ class Station16(ReferenceStation):
             {"timestamp": utcnow(), "sampledValue": self.sampled_values(cid, context, measurands_key)}]}
         if tx is not None:
             payload["transactionId"] = tx.id + 1 if self.has("wrong_transaction_id") else tx.id
+            if self.has("meter_id_of_previous_tx") and self._previous_tx_id is not None:
+                payload["transactionId"] = self._previous_tx_id  # state of the last session leaks into this one
         return payload
 
     async def _sample_meter(self, tx: Tx16) -> None:
@@ -437,7 +443,8 @@ class Station16(ReferenceStation):
             return rejected
         if conn.transaction is not None and not self.has("remote_start_when_busy"):
             return rejected
-        if not self.has("remote_start_ignored") and conn.transaction is None:
+        stale = self.has("remote_start_stale_after_unplug") and self._stopped_by_unplug  # a flag never cleared
+        if not self.has("remote_start_ignored") and not stale and conn.transaction is None:
             tag = p["idTag"]
             self.later(p, lambda: self._events_run(self._remote_start_flow(cid, tag)))
         return {"status": "Accepted"}
