@@ -13,17 +13,19 @@ hands a pull VEN on its polls, one example at a time, through :class:`vgitest.fu
   values, priorities, modification numbers, start offsets, notification/ramp/recovery times, extra targets, and
   the text of ids and reasons, in printable ASCII or in any Unicode character XML carries. Each must be answered
   with a schema-valid oadrCreatedEvent that carries response code 200 for every event.
-* robustness: a few distributes in a random order for one or two events: new, modified, cancelled, sent again
-  unchanged; every event of every distribute must be answered for its current modification with that
-  distribute's requestID (the XSD: "always" means a response for every event received).
+* the event life cycle: a stateful model (:mod:`vgitest.openadr.models`, :func:`lifecycle_case`) sends programs of
+  new, modified, cancelled and re-sent events while time passes into and out of their active periods, and has the
+  VEN opt; every distribute is answered for every event's current version, and no stale or cancelled event is
+  acknowledged again.
 
 Liveness: after a broken payload the VEN must poll again within two poll intervals plus PIXIT message_wait, and
 must not start anew (query or create its registration unasked); after a valid event its answer is the probe. A
 VEN that stopped is waited for (PIXIT register_wait plus the same wait) before the next example, so the next
 example is not blamed for it; one that does not come back ends the exploration.
 
-Only pull VENs: the broken payloads ride on poll answers (a push VEN would need raw pushes; the cases declare
-HttpPull and are NOT_APPLICABLE otherwise). No broken oadrCancelPartyRegistration or oadrRequestReregistration
+The negative and positive cases need a pull VEN: the broken payloads ride on poll answers (a push VEN would need raw
+pushes; those cases declare HttpPull and are NOT_APPLICABLE otherwise). The life-cycle model delivers through the
+fake VTN's queue and runs on push VENs too. No broken oadrCancelPartyRegistration or oadrRequestReregistration
 is sent: acting on one by mistake takes the VEN out of the test (like Reset in the OCPP fuzz cases).
 """
 
@@ -49,8 +51,8 @@ from .codec import as_list, find
 from .validator import OadrValidator
 from .vtn import Raw
 
-__all__ = ["CASES", "NEGATIVE", "SIGNALS", "VenFuzz", "fuzz_case", "negative_examples", "positive_examples",
-           "sequence_examples", "show"]
+__all__ = ["CASES", "NEGATIVE", "SIGNALS", "VenFuzz", "fuzz_case", "lifecycle_case", "negative_examples",
+           "positive_examples", "show"]
 
 # payload -> (weight in the draw, PICS feature it needs or None)
 NEGATIVE: dict[str, tuple[int, str | None]] = {
@@ -141,15 +143,6 @@ def positive_examples(profile: str = "ascii") -> st.SearchStrategy[dict]:
     """A coherent oadrDistributeEvent with generated values: {request_id, events: [...]} (see :func:`build`)."""
     return st.fixed_dictionaries({"request_id": _text(profile, 1, 60),
                                   "events": st.lists(_event(profile), min_size=1, max_size=3)})
-
-
-SEQUENCE_OPS = ("new", "modify", "cancel", "resend")
-
-
-def sequence_examples() -> st.SearchStrategy[dict]:
-    """One or two events and 2-4 distributes for them in a random order: {ops: [[op, event], ...]}."""
-    return st.fixed_dictionaries({"ops": st.lists(st.tuples(st.sampled_from(SEQUENCE_OPS), st.integers(0, 1))
-                                                  .map(list), min_size=2, max_size=4)})
 
 
 # --- building the payloads ------------------------------------------------------------------------------------
@@ -347,33 +340,6 @@ class VenFuzz:
                 raise Counterexample(r.CREATED_EVENT_REQUEST_ID, f"{what}: the answer to event {event_id!r} carries "
                                      f"requestID {resp.get('requestID')!r}, not the distribute's {rid!r}", frame)
 
-    # -- robustness: re-sent, modified and cancelled events in a random order ---------------------------------
-    def sequence(self, example: dict) -> None:
-        n = next(_serial)
-        now = dt.datetime.now(dt.timezone.utc)
-        state: dict[int, tuple[int, str]] = {}  # event -> (modificationNumber, status)
-        for step, (op, i) in enumerate(example["ops"]):
-            mod, status = state.get(i, (-1, "far"))
-            if mod < 0 or op == "new":
-                mod, status = (max(mod, 0), status) if mod >= 0 else (0, "far")
-            elif status == "cancelled" or op == "resend":
-                pass
-            elif op == "modify":
-                mod += 1
-            elif op == "cancel":
-                mod, status = mod + 1, "cancelled"
-            state[i] = (mod, status)
-            events = []
-            for j, (mj, sj) in sorted(state.items()):
-                sig = m.signal([m.interval(0, 1800, 1 + (mj % 3))], signal_id=f"SIG-{j}")
-                events.append(m.event(f"FZ-SEQ-{n}-{j}", start=now + dt.timedelta(hours=1), signals=[sig],
-                                      ven_ids=[self.ven.ven_id or ""], modification=mj, status=sj, created=now))
-            rid = f"FZ-SEQ-{n}-{step}"
-            body = m.distribute_event(self.ven.state.vtn_id, [(ev, "always") for ev in events], request_id=rid)
-            expected = {str(find(ev, "eventDescriptor/eventID")): str(find(ev, "eventDescriptor/modificationNumber"))
-                        for ev in events}
-            self._judge_answer(body, expected, rid, f"distribute {step + 1} ({op} of event {i})")
-
 
 def _responses(body: Any) -> list[dict]:
     return [x for x in as_list(find(body, "eiCreatedEvent/eventResponses/eventResponse")) if isinstance(x, dict)]
@@ -387,14 +353,16 @@ def _codes(f: Frame) -> list[str]:
     return [str(c) for c in out if isinstance(c, str)]
 
 
-# case kind -> (examples for the profile, body name, weight: examples relative to the profile's count)
-CASES: dict[str, tuple[Callable[[Any], st.SearchStrategy], str, float]] = {
-    "negative": (lambda p: negative_examples(_declared(p), mut.SCHEMA_KINDS), "negative", 0.8),
+# case kind -> (examples for the profile, body name, weight: examples relative to the profile's count, share of the
+# profile's time budget). Each example costs at least one poll interval (two for a broken one: delivery and the
+# poll that shows the VEN alive), so the pr counts keep the suite near a minute against a VEN polling every second.
+CASES: dict[str, tuple[Callable[[Any], st.SearchStrategy], str, float, float]] = {
+    "negative": (lambda p: negative_examples(_declared(p), mut.SCHEMA_KINDS), "negative", 0.32, 0.5),
     "malformed": (lambda p: negative_examples(["oadrDistributeEvent", *(["oadrCreateReport"] if p.supports("Reports")
-                                                                      else [])], mut.SYNTAX_KINDS), "negative", 0.6),
-    "positive": (lambda p: positive_examples("ascii"), "positive", 1.0),
-    "positive-unicode": (lambda p: positive_examples("unicode"), "positive", 1.0),
-    "sequence": (lambda p: sequence_examples(), "sequence", 0.4),
+                                                                      else [])], mut.SYNTAX_KINDS), "negative",
+                  0.2, 0.4),
+    "positive": (lambda p: positive_examples("ascii"), "positive", 0.32, 0.4),
+    "positive-unicode": (lambda p: positive_examples("unicode"), "positive", 0.24, 0.4),
 }
 
 
@@ -405,8 +373,18 @@ def _declared(profile: Any) -> list[str]:
 def fuzz_case(kind: str, ven: Any, dut: Any, profile: Any, runner: Any) -> None:
     """Run the fuzz case `kind` (a key of CASES) against the registered VEN through `runner` (vgi_fuzz)."""
     fuzz = VenFuzz(ven, dut, profile)
-    examples, body, weight = CASES[kind]
-    runner.run(examples(profile), getattr(fuzz, body), ven, weight=weight, show=show)
+    examples, body, weight, share = CASES[kind]
+    runner.run(examples(profile), getattr(fuzz, body), ven, weight=weight, budget_share=share, show=show)
+
+
+def lifecycle_case(ven: Any, dut: Any, profile: Any, runner: Any) -> None:
+    """The event life-cycle model (vgitest.openadr.models) against the registered VEN (pull or push): generated
+    programs of new, modified, cancelled and re-sent events, time passing and the VEN's opts, with the model's
+    invariants after every step."""
+    from .models import EventLifecycleModel, programs
+    fuzz = VenFuzz(ven, dut, profile)
+    model = EventLifecycleModel(ven, dut, profile, fuzz.wait, fuzz.poll_s)
+    runner.run(programs(), model.run, ven, weight=0.12, budget_share=0.45, show=model.shown)
 
 
 def show(example: dict) -> str:

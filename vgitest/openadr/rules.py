@@ -178,3 +178,15 @@ FUZZ_ACCEPT = R("OADR-FUZZ-ACCEPT", "fail",
                 "error code, or no answer before the VEN's next poll)",
                 "2.0b profile §8.2 (EiEvent: the VEN answers every event that requires a response); oadr_20b.xsd",
                 P, versions=("2.0b",)).id
+# Event life cycle (the stateful model, vgitest.openadr.models): what only a sequence of distributes reveals
+EVENT_STALE = R("OADR-EVENT-STALE", "fail",
+                "The VEN named an older version of an event than the latest the VTN delivered (a stale "
+                "modificationNumber) in an eventResponse or an oadrCreateOpt: it acknowledged or opted on a version "
+                "that no longer applies",
+                "2.0b profile §8.2 (qualifiedEventID: eventID and modificationNumber name the version; a new version "
+                "replaces the old), §8.4 (EiOpt)", P).id
+EVENT_CANCELLED_KEPT = R("OADR-EVENT-CANCELLED-KEPT", "fail",
+                         "The VEN still answered or opted on an event after the VTN cancelled it and stopped "
+                         "distributing it: it keeps acting on a cancelled event",
+                         "2.0b profile §8.2 (eventStatus cancelled; an oadrDistributeEvent carries every event that "
+                         "applies to the VEN)", P).id

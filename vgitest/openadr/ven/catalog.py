@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...faults import FaultCatalog
 from .. import rules as r
-from . import robustness
+from . import lifecycle, robustness
 
 VERSION = "2.0b"
 OADR_FAULTS = FaultCatalog("OpenADR")
@@ -129,6 +129,11 @@ _f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_OA
 _f("error_on_non_ascii", robustness.FAULTS["error_on_non_ascii"], "TC_VGI_OADR_FUZZ_04", r.FUZZ_ACCEPT)
 _f("reuse_cached_event_response", robustness.FAULTS["reuse_cached_event_response"], "TC_VGI_OADR_FUZZ_05",
    r.CREATED_EVENT_REQUEST_ID)
+# life cycle: only a sequence of distributes reveals these (ven/lifecycle.py; the model of TC_VGI_OADR_FUZZ_05)
+_f("modification_ignored_when_active", lifecycle.FAULTS["modification_ignored_when_active"], "TC_VGI_OADR_FUZZ_05",
+   r.EVENT_STALE)
+_f("cancelled_event_kept", lifecycle.FAULTS["cancelled_event_kept"], "TC_VGI_OADR_FUZZ_05", r.EVENT_CANCELLED_KEPT)
+_f("opt_first_modification", lifecycle.FAULTS["opt_first_modification"], "TC_VGI_OADR_FUZZ_05", r.EVENT_STALE)
 
 # push exchange model (run with the push profile): the push twins of pull cases, and push-only faults
 PUSH = "reference-ven-20b-push"

@@ -27,7 +27,7 @@ from ...loop import BackgroundLoop
 from ...simulator import LoopSimulator
 from .. import codec, messages as m
 from ..codec import as_list, find
-from . import robustness
+from . import lifecycle, robustness
 from .catalog import OADR_FAULTS, VERSION
 
 log = logging.getLogger("vgitest.openadr.ven")
@@ -83,6 +83,7 @@ class ReferenceVen(LoopSimulator):
         self._push_port = 0
         self._answered: dict[tuple[str, str], dict] = {}  # reuse_cached_event_response: (eventID, mod) -> answer
         self._restarting: asyncio.Task | None = None  # crash_on_long_string: the restart after a crash
+        self._first_mod: dict[str, str] = {}  # opt_first_modification: eventID -> the first modificationNumber seen
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
@@ -183,6 +184,8 @@ class ReferenceVen(LoopSimulator):
     async def _opt(self, event_id: str, opt: str, opt_id: str | None) -> None:
         ev = self.events.get(event_id)
         modification = int(find(ev, "eventDescriptor/modificationNumber", 0)) if ev else 0
+        if self.has("opt_first_modification"):
+            modification = int(self._first_mod.get(event_id, modification))
         if self.has("opt_unknown_event"):
             event_id = event_id + "-unknown"
         if self.has("opt_in_sent_as_opt_out") and opt == "optIn":
@@ -342,8 +345,9 @@ class ReferenceVen(LoopSimulator):
         for n, item in enumerate(as_list(body.get("oadrEvent"))):
             ev = item.get("eiEvent", {})
             event_id = str(find(ev, "eventDescriptor/eventID"))
+            ev = self.events[event_id] = lifecycle.held_version(self, self.events.get(event_id), ev)
             modification = find(ev, "eventDescriptor/modificationNumber", "0")
-            self.events[event_id] = ev
+            self._first_mod.setdefault(event_id, modification)
             rr = item.get("oadrResponseRequired")
             if rr == "never" and not self.has("ignore_response_required_never"):
                 respond_never = True
@@ -364,6 +368,8 @@ class ReferenceVen(LoopSimulator):
                 responses.append(m.event_response(event_id, modification, self._opt_for(signals), rid))
             if self.has("reuse_cached_event_response"):
                 self._answered[(event_id, str(modification))] = responses[-1]
+        carried = {str(find(x.get("eiEvent", {}), "eventDescriptor/eventID")) for x in as_list(body.get("oadrEvent"))}
+        responses += lifecycle.kept_cancelled(self, self.events, carried, self.event_opt, request_id)
         if not responses or self.has("no_created_event"):
             if respond_never:
                 self.log.append("event(s) with oadrResponseRequired=never: no oadrCreatedEvent")
