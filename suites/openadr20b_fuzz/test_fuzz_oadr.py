@@ -29,7 +29,8 @@ def test_TC_VGI_OADR_FUZZ_01(registered_ven, dut, vgi_profile, vgi_fuzz):
 
 @pytest.mark.vgi_case("TC_VGI_OADR_FUZZ_02", feature="Robustness", requires=("HttpPull",))
 def test_TC_VGI_OADR_FUZZ_02(registered_ven, dut, vgi_profile, vgi_fuzz):
-    """Malformed XML: a valid payload cut short or garbled (a stray '<', '&', NUL, ']]>') handed over on a poll.
+    """Malformed XML: a coherent oadrDistributeEvent cut short or garbled (a stray '<', '&', ']]>', a comment
+    opener), anywhere or right after an element ends, handed over on a poll.
     The VEN must not act on it and must poll again; a refusal without 454, or a silent one, is NON_STRICT."""
     fuzz_case("malformed", registered_ven, dut, vgi_profile, vgi_fuzz)
 

@@ -740,6 +740,17 @@ def test_a_ven_that_refuses_a_valid_unicode_event_breaks_accept(fuzz_world) -> N
     assert _rule_of(fuzz_world("error_on_non_ascii").positive, example) == r.FUZZ_ACCEPT
 
 
+def test_a_ven_that_takes_only_simple_signals_may_refuse_others_with_460(fuzz_world, monkeypatch) -> None:  # noqa: ANN001
+    """Every 2.0b VEN takes SIMPLE; an event with a price signal may be refused with 460 (signal not supported), a
+    SIMPLE one may not."""
+    from vgitest.openadr import messages
+    answer = messages.event_response
+    monkeypatch.setattr(messages, "event_response", lambda *a, **k: answer(*a, **{**k, "code": 460}))
+    price = _positive(signals=[{"kind": 1, "id": "P", "values": [12.5]}])
+    assert _rule_of(fuzz_world().positive, price) is None
+    assert _rule_of(fuzz_world().positive, _positive()) == r.FUZZ_ACCEPT
+
+
 # --- the event life-cycle model (vgitest.openadr.models) against the reference VEN, with and without its faults ------
 class _SimDut:
     """The simulated adapter's two calls, straight onto the reference VEN."""

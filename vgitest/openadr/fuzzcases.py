@@ -3,7 +3,8 @@ hands a pull VEN on its polls, one example at a time, through :class:`vgitest.fu
 
 * negative data: a payload the VEN must answer (oadrDistributeEvent above all; oadrCreateReport, oadrCancelReport,
   oadrRegisterReport when the PICS declares reports) drawn from oadr_20b.xsd and broken in one place
-  (:func:`vgitest.openadr.strategies.mutated_payload`), or cut short / garbled. It goes out as raw bytes in the
+  (:func:`vgitest.openadr.strategies.mutated_payload`); or a coherent oadrDistributeEvent cut short or garbled
+  (:func:`malformed_examples`). It goes out as raw bytes in the
   answer to a poll, marked broken in the trace (so the after-test checks do not count it as a delivery). The
   VEN must not act on it (no answer with response code 200 to it), should tell the VTN (a payload with response
   code 454 before its next poll), and must go on polling.
@@ -12,7 +13,8 @@ hands a pull VEN on its polls, one example at a time, through :class:`vgitest.fu
   event not yet completed, the VEN among the targets) whose values are generated: interval counts, durations,
   values, priorities, modification numbers, start offsets, notification/ramp/recovery times, extra targets, and
   the text of ids and reasons, in printable ASCII or in any Unicode character XML carries. Each must be answered
-  with a schema-valid oadrCreatedEvent that carries response code 200 for every event.
+  with a schema-valid oadrCreatedEvent that carries response code 200 for every event (or 460, signal not
+  supported, for an event with a signal other than SIMPLE, the one signal every 2.0b VEN takes).
 * the event life cycle: a stateful model (:mod:`vgitest.openadr.models`, :func:`lifecycle_case`) sends programs of
   new, modified, cancelled and re-sent events while time passes into and out of their active periods, and has the
   VEN opt; every distribute is answered for every event's current version, and no stale or cancelled event is
@@ -51,8 +53,8 @@ from .codec import as_list, find
 from .validator import OadrValidator
 from .vtn import Raw
 
-__all__ = ["CASES", "NEGATIVE", "SIGNALS", "VenFuzz", "fuzz_case", "lifecycle_case", "negative_examples",
-           "positive_examples", "show"]
+__all__ = ["CASES", "NEGATIVE", "SIGNALS", "VenFuzz", "fuzz_case", "lifecycle_case", "malformed_examples",
+           "negative_examples", "positive_examples", "show"]
 
 # payload -> (weight in the draw, PICS feature it needs or None)
 NEGATIVE: dict[str, tuple[int, str | None]] = {
@@ -64,6 +66,7 @@ ANSWERS = ("oadrCreatedEvent", "oadrCreatedReport", "oadrCanceledReport", "oadrR
 RESTART = ("oadrQueryRegistration", "oadrCreatePartyRegistration")
 NOT_REACTIONS = ("oadrPoll", "oadrUpdateReport")  # what a VEN sends anyway, whatever it was handed
 INVALID_DATA = "454"
+SIGNAL_NOT_SUPPORTED = "460"  # 2.0b application-layer code: the VEN does not take this signal
 
 # Coherent signals: (signalName, signalType, value range (min, max, decimals), the item that goes with it)
 _PRICE_ITEM = {"currencyPerKWh": {"oadr:itemDescription": "currencyPerKWh", "oadr:itemUnits": "EUR",
@@ -98,6 +101,45 @@ def negative_examples(names: list[str], kinds: tuple[mut.Kind, ...]) -> st.Searc
     if others:
         parts.append(st.sampled_from(others).flatmap(lambda n: one(n, kinds)))
     return st.one_of(parts)
+
+
+_JUNK = ("<", "&", "</vgi>", "<<>>", "]]>", "&#0;", "<!--")
+
+
+def malformed_examples(ven_id: str, vtn_id: str) -> st.SearchStrategy[dict]:
+    """A coherent oadrDistributeEvent (as :func:`positive_examples`, ASCII) cut short or garbled, as a transfer cut in
+    transit or a buffer overrun leaves it: the cut or the junk lands anywhere, or right after an element ends (the
+    end of an event above all, where a parser in recovery mode keeps whole events). Same keys as
+    :func:`negative_examples`."""
+    def broken(x: dict) -> st.SearchStrategy[dict]:
+        body, _, _ = _distribute_body(x, ven_id, vtn_id)
+        doc = codec.encode("oadrDistributeEvent", body).decode("utf-8")
+        ends = [i + 1 for i, c in enumerate(doc) if c == ">"]
+        events = [doc.index("</oadrEvent>", 0) + len("</oadrEvent>")] if "</oadrEvent>" in doc else []
+        first = doc.index("?>") + 2 if doc.startswith("<?xml") else 0
+        where = st.one_of(st.integers(first + 1, len(doc) - 2), st.sampled_from(ends[1:-1]),
+                          *([st.sampled_from(events)] if events else []))
+        return st.tuples(st.sampled_from([mut.Kind.TRUNCATE, mut.Kind.GARBLE]), where, st.sampled_from(_JUNK)).map(
+            lambda t: _cut(doc, *t)).filter(lambda e: not _well_formed(e["document"]))
+    return positive_examples("ascii").flatmap(broken)
+
+
+def _cut(doc: str, kind: mut.Kind, pos: int, junk: str) -> dict:
+    if kind is mut.Kind.TRUNCATE:
+        broken, how = doc[:pos], f"cut the document after {pos} of {len(doc)} characters"
+    else:
+        broken, how = doc[:pos] + junk + doc[pos:], f"inserted {junk!r} at character {pos}"
+    return {"payload": "oadrDistributeEvent", "kind": kind.value, "path": "/", "description": how,
+            "document": broken.encode("utf-8").decode("latin-1")}
+
+
+def _well_formed(text: str) -> bool:
+    from lxml import etree
+    try:
+        etree.fromstring(text.encode("latin-1"), etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return False
+    return True
 
 
 def _text(profile: str, min_size: int, max_size: int, *, whitespace: bool = False) -> st.SearchStrategy[str]:
@@ -170,6 +212,16 @@ def build_event(e: dict, ven_id: str, suffix: str, now: dt.datetime | None = Non
                  recovery_s=e["recovery_s"], start_after_s=e["start_after_s"],
                  modification_reason=e["reason"] if e["mod"] else None)
     return ev
+
+
+def _distribute_body(example: dict, ven_id: str, vtn_id: str) -> tuple[dict, dict[str, str], str]:
+    """The oadrDistributeEvent of a positive example (ids made unique), {eventID: modificationNumber}, requestID."""
+    n = next(_serial)
+    events = [build_event(e, ven_id, f"{n}.{i}") for i, e in enumerate(example["events"])]
+    rid = f"{example['request_id']}~{n}"
+    body = m.distribute_event(vtn_id, [(ev, "always") for ev in events], request_id=rid)
+    return body, {str(find(ev, "eventDescriptor/eventID")): str(find(ev, "eventDescriptor/modificationNumber"))
+                  for ev in events}, rid
 
 
 # --- the cases ------------------------------------------------------------------------------------------------
@@ -284,16 +336,12 @@ class VenFuzz:
     # -- positive data -------------------------------------------------------------------------------------
     def _distribute(self, example: dict) -> tuple[dict, dict[str, str], str]:
         """The distribute body of a positive example, {eventID: modificationNumber}, its requestID."""
-        n = next(_serial)
-        events = [build_event(e, self.ven.ven_id or "", f"{n}.{i}") for i, e in enumerate(example["events"])]
-        rid = f"{example['request_id']}~{n}"
-        body = m.distribute_event(self.ven.state.vtn_id, [(ev, "always") for ev in events], request_id=rid)
+        body, expected, rid = _distribute_body(example, self.ven.ven_id or "", self.ven.state.vtn_id)
         parsed = codec.decode(codec.encode("oadrDistributeEvent", body, names=self.ven.vtn.names)).doc
         if parsed is None or not self.validator.is_valid(parsed):  # the harness's own defect, never the VEN's
             why = self.validator.validate(parsed)[:1] if parsed is not None else "not well-formed"
             raise HarnessError(f"the fuzz case built an invalid oadrDistributeEvent: {why}")
-        return body, {str(find(ev, "eventDescriptor/eventID")): str(find(ev, "eventDescriptor/modificationNumber"))
-                      for ev in events}, rid
+        return body, expected, rid
 
     def positive(self, example: dict) -> None:
         """A coherent event with generated values gets a schema-valid oadrCreatedEvent with 200 for each event."""
@@ -330,6 +378,8 @@ class VenFuzz:
             if resp is None:
                 raise Counterexample(r.FUZZ_ACCEPT, f"{what}: event {event_id!r} has no eventResponse", frame)
             code = str(resp.get("responseCode"))
+            if code == SIGNAL_NOT_SUPPORTED and event_id in _optional_signals(body):
+                continue  # a signal beyond SIMPLE the VEN does not take: refused with the code for that
             if code != "200":
                 raise Counterexample(r.FUZZ_ACCEPT, f"{what}: event {event_id!r} was answered with response code "
                                      f"{code}", frame)
@@ -339,6 +389,16 @@ class VenFuzz:
             if str(resp.get("requestID", "")) != rid:
                 raise Counterexample(r.CREATED_EVENT_REQUEST_ID, f"{what}: the answer to event {event_id!r} carries "
                                      f"requestID {resp.get('requestID')!r}, not the distribute's {rid!r}", frame)
+
+
+def _optional_signals(body: dict) -> set[str]:
+    """The events of a distribute with a signal other than SIMPLE (the one signal every 2.0b VEN takes)."""
+    out = set()
+    for item in as_list(body.get("oadrEvent")):
+        ev = item.get("eiEvent", {})
+        if any(x.get("signalName") != "SIMPLE" for x in as_list(find(ev, "eiEventSignals/eiEventSignal"))):
+            out.add(str(find(ev, "eventDescriptor/eventID")))
+    return out
 
 
 def _responses(body: Any) -> list[dict]:
@@ -356,13 +416,11 @@ def _codes(f: Frame) -> list[str]:
 # case kind -> (examples for the profile, body name, weight: examples relative to the profile's count, share of the
 # profile's time budget). Each example costs at least one poll interval (two for a broken one: delivery and the
 # poll that shows the VEN alive), so the pr counts keep the suite near a minute against a VEN polling every second.
-CASES: dict[str, tuple[Callable[[Any], st.SearchStrategy], str, float, float]] = {
-    "negative": (lambda p: negative_examples(_declared(p), mut.SCHEMA_KINDS), "negative", 0.32, 0.5),
-    "malformed": (lambda p: negative_examples(["oadrDistributeEvent", *(["oadrCreateReport"] if p.supports("Reports")
-                                                                      else [])], mut.SYNTAX_KINDS), "negative",
-                  0.2, 0.4),
-    "positive": (lambda p: positive_examples("ascii"), "positive", 0.32, 0.4),
-    "positive-unicode": (lambda p: positive_examples("unicode"), "positive", 0.24, 0.4),
+CASES: dict[str, tuple[Callable[[Any, "VenFuzz"], st.SearchStrategy], str, float, float]] = {
+    "negative": (lambda p, f: negative_examples(_declared(p), mut.SCHEMA_KINDS), "negative", 0.32, 0.35),
+    "malformed": (lambda p, f: malformed_examples(f.ven.ven_id or "", f.ven.state.vtn_id), "negative", 0.2, 0.35),
+    "positive": (lambda p, f: positive_examples("ascii"), "positive", 0.32, 0.4),
+    "positive-unicode": (lambda p, f: positive_examples("unicode"), "positive", 0.24, 0.4),
 }
 
 
@@ -374,7 +432,7 @@ def fuzz_case(kind: str, ven: Any, dut: Any, profile: Any, runner: Any) -> None:
     """Run the fuzz case `kind` (a key of CASES) against the registered VEN through `runner` (vgi_fuzz)."""
     fuzz = VenFuzz(ven, dut, profile)
     examples, body, weight, share = CASES[kind]
-    runner.run(examples(profile), getattr(fuzz, body), ven, weight=weight, budget_share=share, show=show)
+    runner.run(examples(profile, fuzz), getattr(fuzz, body), ven, weight=weight, budget_share=share, show=show)
 
 
 def lifecycle_case(ven: Any, dut: Any, profile: Any, runner: Any) -> None:

@@ -173,5 +173,6 @@ _push("no_canceled_report", "R0_8040_TH_VTN_1", r.PUSH_RESPONSE)
 _push("ignore_cancel_report", "R0_8040_TH_VTN_1", r.REPORT_AFTER_CANCEL)
 _push("ignore_vtn_register_report", "R0_8050_TH_VTN_1", r.PUSH_RESPONSE)
 _push("opt_unknown_event", "P0_7010_TH_VTN_1", r.OPT_EVENT_ID)
+_push("modification_ignored_when_active", "TC_VGI_OADR_FUZZ_05", r.EVENT_STALE)  # the life-cycle model on push
 _f("push_tls_accepts_any_vtn", "Its https push endpoint takes any client, whatever its certificate",
    "G0_9010_TH_VTN_1", r.TLS_UNTRUSTED_VTN, profile="reference-ven-20b-push-tls")

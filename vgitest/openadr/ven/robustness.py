@@ -29,7 +29,7 @@ __all__ = ["CRASH_RESTART_S", "FAULTS", "INVALID_DATA", "LONG_STRING", "STALL_S"
 INVALID_DATA = 454  # 2.0b application-layer response code: invalid data
 LONG_STRING = 100  # characters: a longer text "overflows" (crash_on_long_string)
 CRASH_RESTART_S = 3.0  # how long a crashed VEN is gone before it starts again
-STALL_S = 9.0  # how long the poll loop stops on a value its type refuses (hang_on_bad_value)
+STALL_S = 8.0  # how long the poll loop stops on a value its type refuses (hang_on_bad_value)
 # libxml2 error types of a value its simple type refuses (not of a missing or unexpected element)
 _VALUE_ERRORS = ("ENUMERATION", "DATATYPE", "INCLUSIVE", "EXCLUSIVE", "PATTERN", "LENGTH", "DIGITS")
 
