@@ -740,6 +740,24 @@ def test_a_ven_that_refuses_a_valid_unicode_event_breaks_accept(fuzz_world) -> N
     assert _rule_of(fuzz_world("error_on_non_ascii").positive, example) == r.FUZZ_ACCEPT
 
 
+@pytest.mark.parametrize("offset,durations", [(2, [1]), (0, [30, 30]), (-3600, [600]), (-100, [7200]), (86400, [5])])
+def test_a_positive_event_is_never_over_before_the_ven_has_it(offset: int, durations: list[int]) -> None:
+    """A VEN need not answer a completed event, so a generated one must end well after it is delivered."""
+    import datetime as dt
+    from vgitest.openadr.fuzzcases import build_event
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    e = {**_positive()["events"][0], "start_offset_s": offset, "durations": durations,
+         "signals": [{"kind": 0, "id": "S", "values": [1] * len(durations)}]}
+    ev = build_event(e, "VEN", "x", now)
+    start = m.parse_time(ev["eiActivePeriod"]["properties"]["dtstart"]["date-time"])
+    assert start + dt.timedelta(seconds=sum(durations)) >= now + dt.timedelta(seconds=300)
+
+
+def test_an_unreadable_answer_to_a_valid_event_is_reported_as_malformed_xml(fuzz_world) -> None:  # noqa: ANN001
+    """Not as 'no answer': the VEN answered, in XML the VTN cannot read (openleadr with '&' in a requestID)."""
+    assert _rule_of(fuzz_world("malformed_xml").positive, _positive()) == r.XML_MALFORMED
+
+
 def test_a_ven_that_takes_only_simple_signals_may_refuse_others_with_460(fuzz_world, monkeypatch) -> None:  # noqa: ANN001
     """Every 2.0b VEN takes SIMPLE; an event with a price signal may be refused with 460 (signal not supported), a
     SIMPLE one may not."""

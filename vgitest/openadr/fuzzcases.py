@@ -200,6 +200,8 @@ def build_event(e: dict, ven_id: str, suffix: str, now: dt.datetime | None = Non
     offset = e["start_offset_s"]
     if offset < 0:
         offset = max(offset, -(total - 300)) if total > 300 else 60  # still running for at least 5 minutes
+    offset = max(offset, 300 - total)  # a short event starting soon would be over before the VEN has it: a VEN
+    # need not answer a completed event (openleadr does not), so every event ends at least 5 minutes from now
     signals = []
     for j, s in enumerate(e["signals"]):
         name, kind, _, item = SIGNALS[s["kind"]]
@@ -363,6 +365,11 @@ class VenFuzz:
         frame = self.trace.wait_for(answers, delivered.index + 1, self.wait)
         if frame is None:
             self.alive(what, delivered.index + 1)
+            unreadable = next((f for f in self.trace.since(delivered.index + 1) if f.direction is Direction.IN
+                               and f.name == "(malformed)"), None)
+            if unreadable is not None:  # it answered, but not in XML the VTN can read
+                raise Counterexample(r.XML_MALFORMED, f"{what} was answered with a payload that is not well-formed "
+                                     "XML", unreadable)
             raise Counterexample(r.FUZZ_ACCEPT, f"{what} was not answered with oadrCreatedEvent within "
                                  f"{self.wait:g} s", delivered)
         bad = [f for f in frame.findings if f.rule_id == r.SCHEMA and f.severity is Severity.FAIL]
