@@ -426,8 +426,8 @@ def _codes(f: Frame) -> list[str]:
 CASES: dict[str, tuple[Callable[[Any, "VenFuzz"], st.SearchStrategy], str, float, float]] = {
     "negative": (lambda p, f: negative_examples(_declared(p), mut.SCHEMA_KINDS), "negative", 0.32, 0.35),
     "malformed": (lambda p, f: malformed_examples(f.ven.ven_id or "", f.ven.state.vtn_id), "negative", 0.2, 0.35),
-    "positive": (lambda p, f: positive_examples("ascii"), "positive", 0.32, 0.4),
-    "positive-unicode": (lambda p, f: positive_examples("unicode"), "positive", 0.24, 0.4),
+    "positive": (lambda p, f: positive_examples("ascii"), "positive", 0.32, 0.3),
+    "positive-unicode": (lambda p, f: positive_examples("unicode"), "positive", 0.24, 0.3),
 }
 
 
@@ -449,7 +449,7 @@ def lifecycle_case(ven: Any, dut: Any, profile: Any, runner: Any) -> None:
     from .models import EventLifecycleModel, programs
     fuzz = VenFuzz(ven, dut, profile)
     model = EventLifecycleModel(ven, dut, profile, fuzz.wait, fuzz.poll_s)
-    runner.run(programs(), model.run, ven, weight=0.12, budget_share=0.45, show=model.shown)
+    runner.run(programs(), model.run, ven, weight=0.08, budget_share=0.45, show=model.shown)
 
 
 def show(example: dict) -> str:
