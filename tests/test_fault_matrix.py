@@ -34,8 +34,8 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
           "slac-evse:15118-3": ("suites/slac", "reference-slac-evse"),
           "slac-ev:15118-3": ("suites/slac", "reference-slac-ev")}
 # A version's fuzz suite (issue 15) is a folder of its own, run with the conformance suite by the same fault rows.
-FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2018": "suites/csip_fuzz",
-               "evse:iso-2": "suites/iso15118_2_fuzz", "ev:iso-2": "suites/iso15118_2_fuzz"}
+FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2.0b": "suites/openadr20b_fuzz",
+               "2018": "suites/csip_fuzz", "evse:iso-2": "suites/iso15118_2_fuzz", "ev:iso-2": "suites/iso15118_2_fuzz"}
 
 
 def folders(version: str) -> list[str]:

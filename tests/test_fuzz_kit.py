@@ -88,6 +88,32 @@ def test_the_time_budget_stops_sending(tmp_path: Path) -> None:
     assert stats.sent == 0 and stats.cut > 0 and "not sent" in stats.summary()
 
 
+def test_a_spent_budget_ends_shrinking_at_once(tmp_path: Path) -> None:
+    """Past the budget hypothesis would go on shrinking (each try cut, so "passing") up to its own time limit, and
+    building an example from a schema costs CPU: the run must end instead, with the smallest failure found."""
+    import time
+    built: list[float] = []
+
+    def dear(xs: list[int]) -> list[int]:  # an example that costs CPU to build
+        built.append(time.monotonic())
+        time.sleep(0.003)
+        return xs
+
+    def device(xs: list[int]) -> None:
+        if sum(xs) > 10:
+            raise Counterexample("RULE-X", f"sum {sum(xs)}")
+
+    budget = 0.3
+    judge = Judge()
+    t0 = time.monotonic()
+    with pytest.raises(AssertionError):
+        PropertyRunner(dataclasses.replace(profiles.get("pr"), budget_s=budget), None, folder=tmp_path,
+                       case={}).run(st.lists(st.integers(0, 1000), min_size=40, max_size=40).map(dear), device, judge)
+    late = [t for t in built if t > t0 + budget]
+    assert len(late) <= 2, f"{len(late)} examples were built after the budget was spent"
+    assert judge.failed is not None and judge.failed[0] == "RULE-X"
+
+
 def test_a_device_that_is_gone_ends_the_exploration(tmp_path: Path) -> None:
     calls: list[int] = []
 

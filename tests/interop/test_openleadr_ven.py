@@ -193,3 +193,27 @@ def test_the_suite_gives_the_openleadr_ven_the_reviewed_verdicts(oadr_schema_dir
     results = run_suite(table.suite, ORACLE_PROFILE, tmp_path, "openleadr-ven", rows, timeout=900)
     problems = compare(table, results, rows)
     assert not problems, "\n".join(problems) + f"\n(evidence: {tmp_path / 'openleadr-ven'})"
+
+
+def test_the_fuzz_suite_gives_the_openleadr_ven_the_reviewed_verdicts(oadr_schema_dir: object, tmp_path: Path) -> None:
+    """suites/openadr20b_fuzz (issue 15) against the same VEN: tests/interop/expected/openleadr-ven-fuzz.toml."""
+    table = Table.load("openleadr-ven-fuzz")
+    rows = [e.test for e in table.selected()]
+    results = run_suite(table.suite, ORACLE_PROFILE, tmp_path, "openleadr-ven-fuzz", rows, timeout=600)
+    problems = compare(table, results, rows)
+    assert not problems, "\n".join(problems) + f"\n(evidence: {tmp_path / 'openleadr-ven-fuzz'})"
+
+
+@pytest.mark.parametrize("name", ["openleadr-ven-fuzz", "pyoadr-ven-fuzz"])
+def test_the_fuzz_tables_cover_the_whole_fuzz_suite(name: str) -> None:
+    """A case added to the fuzz suite needs a reviewed verdict for each VEN (collected without running anything)."""
+    import subprocess
+    import sys
+    from tests.interop.oracle import ROOT
+    table = Table.load(name)
+    profile = Path(__file__).resolve().parent / "profiles" / str(table.extra["profile"])
+    out = subprocess.run([sys.executable, "-m", "pytest", table.suite, "--collect-only", "-q", "-p", "no:cacheprovider",
+                          f"--vgi-profile={profile}"], cwd=ROOT, capture_output=True, text=True, timeout=120).stdout
+    collected = {line.split("::")[-1] for line in out.splitlines() if "::test_" in line}
+    assert collected and collected == set(table.cases), (sorted(collected - set(table.cases)),
+                                                         sorted(set(table.cases) - collected))

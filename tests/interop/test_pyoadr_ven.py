@@ -8,6 +8,7 @@ runs as its own process (tests/interop/pyoadr_ven_driver.py); vgitest never depe
   every payload, so a strict VTN refuses its registration (454) and no case gets past that; lenient, the schema
   findings are warnings and the suite judges everything behind them.
 * ``pyoadr-ven-strict``: a few cases as the suite runs by default, where that refusal decides the verdicts.
+* ``pyoadr-ven-fuzz``: suites/openadr20b_fuzz (issue 15), lenient like ``pyoadr-ven``.
 
 `make test` runs the rows marked slice; ``--oracle-full`` (`make oracles`) every row.
 """
@@ -31,7 +32,7 @@ def pyoadr_python() -> Path:
     return python_of("pyoadr-ven", REQUIREMENT)
 
 
-@pytest.mark.parametrize("name", ["pyoadr-ven", "pyoadr-ven-strict"])
+@pytest.mark.parametrize("name", ["pyoadr-ven", "pyoadr-ven-strict", "pyoadr-ven-fuzz"])
 def test_the_suite_gives_pyoadr_ven_the_reviewed_verdicts(name: str, pyoadr_python: Path, tmp_path: Path) -> None:
     table = Table.load(name)
     rows = [e.test for e in table.selected()]

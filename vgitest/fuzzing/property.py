@@ -10,8 +10,8 @@ Against a device, each try costs an exchange, and a device is not a pure functio
 
 * every example's outcome is kept: when hypothesis asks again for an example already sent (its final replay of
   the minimal one, or shrinking), the kept outcome answers and nothing is sent twice;
-* the profile's time budget bounds the case: past it, new examples are not sent (counted as cut), and the
-  smallest counterexample found so far stands;
+* the profile's time budget bounds the case: past it, no new example is sent (the first one asked for is counted
+  as cut) and hypothesis's run ends at once, shrinking too; the smallest counterexample found so far stands;
 * a :class:`Counterexample` with ``fatal=True`` (the device is gone and did not come back) stops sending at once.
 
 * the minimal counterexample is sent once more, alone, before it is reported (:meth:`PropertyRunner._confirm`):
@@ -89,6 +89,13 @@ def _judged(body: Callable[[Any], None], example: Any) -> None:
         raise Counterexample(first.rule_id, first.message) from exc
 
 
+class _BudgetSpent(BaseException):
+    """Ends hypothesis's run at once when the time budget is spent or the device is gone. Returning (a cut try
+    "passes") would let hypothesis go on drawing examples, shrinking candidates above all, up to its own shrink time
+    limit (minutes): nothing is sent, but an example built from a schema costs CPU. A BaseException, so that
+    hypothesis lets it through instead of treating it as a failure to shrink."""
+
+
 def _key(example: Any) -> str:
     return json.dumps(example, sort_keys=True, default=repr)
 
@@ -161,6 +168,7 @@ class PropertyRunner:
         outcomes: dict[str, Counterexample | None] = {}
         deadline = t0 + self.profile.budget_s * self._budget_share
         gone = [False]
+        best: list[Counterexample] = []  # the last failure: once shrinking began, each one is smaller than the one before
 
         def one(example: Any) -> None:
             k = _key(example)
@@ -171,7 +179,7 @@ class PropertyRunner:
                 return
             if gone[0] or time.monotonic() > deadline:
                 stats.cut += 1
-                return
+                raise _BudgetSpent
             start = len(self.trace) if self.trace is not None else 0
             stats.sent += 1
             try:
@@ -182,6 +190,7 @@ class PropertyRunner:
                 if self._first is None:
                     self._first = example
                 outcomes[k] = c
+                best[:] = [c]
                 stats.failing += 1
                 gone[0] = gone[0] or c.fatal
                 raise
@@ -196,6 +205,8 @@ class PropertyRunner:
                 test()
         except Counterexample as c:
             return c
+        except _BudgetSpent:
+            return best[0] if best else None
         return None
 
     def _replay(self, body: Callable[[Any], None], stats: FuzzStats) -> Counterexample | None:

@@ -37,8 +37,10 @@ def _ven(frames: Iterable[Frame], name: str) -> Iterator[Frame]:
 
 def _vtn(frames: Iterable[Frame], name: str) -> Iterator[Frame]:
     """What the VTN handed to the VEN: its answer with HTTP 200 (pull), or a push the VEN took with HTTP 200
-    (the push client copies the VEN's status onto its request frame)."""
-    return (f for f in frames if f.direction is Direction.OUT and f.name == name and f.meta.get("status") == 200)
+    (the push client copies the VEN's status onto its request frame). A payload a fuzz case broke on purpose
+    (meta "broken") is no delivery: the VEN must refuse it, not act on it."""
+    return (f for f in frames if f.direction is Direction.OUT and f.name == name and f.meta.get("status") == 200
+            and not f.meta.get("broken"))
 
 
 def deliveries(frames: list[Frame]) -> list[Delivery]:

@@ -6,18 +6,19 @@ from __future__ import annotations
 from ..pixitkey import Key, key as _k
 
 OADR = ("openadr20b",)
+BOTH = ("openadr20b", "openadr20b_fuzz")  # the fuzz suite waits with the same timers and reusable state
 
 KEYS: tuple[Key, ...] = (
-    _k("vtn_id", "the vtnID of the fake VTN", OADR, "VGI-VTN"),
-    _k("ven_id", "the venID the fake VTN assigns to the VEN", OADR, "VGI-VEN-1"),
-    _k("poll_freq_s", "the poll interval the fake VTN grants (oadrRequestedOadrPollFreq)", OADR, 10, "s"),
-    _k("message_wait", "how long a case waits for a message the scenario requires, plus two poll intervals", OADR,
+    _k("vtn_id", "the vtnID of the fake VTN", BOTH, "VGI-VTN"),
+    _k("ven_id", "the venID the fake VTN assigns to the VEN", BOTH, "VGI-VEN-1"),
+    _k("poll_freq_s", "the poll interval the fake VTN grants (oadrRequestedOadrPollFreq)", BOTH, 10, "s"),
+    _k("message_wait", "how long a case waits for a message the scenario requires, plus two poll intervals", BOTH,
        10, "s", also=((OADR, "the reusable states", 5),), aliases=("message_timeout",)),
     _k("quiet_wait", "how long a case watches for a message the scenario forbids, plus two poll intervals", OADR, 2,
        "s"),
     _k("register_wait", "how long a (re)registration may take: until the VEN registered, its reports and its first "
-       "poll", OADR, 15, "s"),
-    _k("max_body_bytes", "the largest request body the fake VTN accepts", OADR, 1 << 20, "bytes"),
+       "poll", BOTH, 15, "s"),
+    _k("max_body_bytes", "the largest request body the fake VTN accepts", BOTH, 1 << 20, "bytes"),
     _k("pyoadr_tick_s", "how often the pyoadr-ven interop VEN (tests/interop) runs its event loop tick", OADR, 0.1, "s",
        reference=True),
     _k("pyoadr_python", "the interpreter of pyoadr-ven's own virtualenv (tests/interop/oracle_venv.py builds one)",

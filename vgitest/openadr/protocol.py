@@ -12,7 +12,8 @@ KIND = PeerKind(
     runs=(ReferenceRun("openadr20b", "reference-ven-20b", "openadr20b", expected_s=112),
           ReferenceRun("openadr20b-tls", "reference-ven-20b-tls", "openadr20b", expected_s=122),
           ReferenceRun("openadr20b-push", "reference-ven-20b-push", "openadr20b"),
-          ReferenceRun("openadr20b-push-tls", "reference-ven-20b-push-tls", "openadr20b")),
+          ReferenceRun("openadr20b-push-tls", "reference-ven-20b-push-tls", "openadr20b"),
+          ReferenceRun("openadr20b-fuzz", "reference-ven-20b", "openadr20b_fuzz", expected_s=75)),
     actions=(
         Action("cancel_registration", "the VEN cancels its registration (oadrCancelPartyRegistration)", (),
                ("openadr",),
@@ -38,7 +39,7 @@ KIND = PeerKind(
                (("opt_id", "the optID of the schedule"),), ("openadr",),
                uses=((("openadr20b",), CASES, "the opt cancellation case"),)),
     ),
-    suites={"openadr20b": "OpenADR 2.0b"},
+    suites={"openadr20b": "OpenADR 2.0b", "openadr20b_fuzz": "OpenADR 2.0b fuzzing"},
     pics={
         "HttpPull": "the VEN polls the VTN (simple HTTP pull)",
         "HttpPush": "the VEN serves the 2.0b endpoints and takes pushed payloads (a VEN that does both is run once per "

@@ -146,15 +146,47 @@ SIGNATURE_MISSING = R("OADR-SIGNATURE-MISSING", "fail",
                       "declares XML signatures (answered 463)",
                       "2.0b profile §8.1 (oadrXmlSignature), §10; PICS XmlSignature", P).id
 
-# Negative data (fuzz suites send schema-invalid or broken payloads; vgitest.openadr.strategies.MUTATION_RULES)
+# Fuzz suites (suites/openadr20b_fuzz; vgitest.openadr.fuzzcases). Negative data: schema-invalid or broken payloads
+# (vgitest.openadr.strategies.MUTATION_RULES); positive data: coherent, schema-valid events with generated values.
 FUZZ_INVALID_DATA = R("OADR-FUZZ-INVALID-DATA", "fail",
-                      "The VEN did not refuse a payload that breaks oadr_20b.xsd (a required element or attribute "
-                      "missing, a value not of its type, outside its enumeration or bounds, too long, an unknown "
-                      "element, a wrong namespace) with response code 454 (invalid data), acted on it, or stopped "
-                      "answering afterwards", "2.0b profile, application-layer response codes (454 invalid data); "
-                      "oadr_20b.xsd", P, versions=("2.0b",)).id
+                      "The VEN acted on a payload that breaks oadr_20b.xsd (a required element missing, a value not "
+                      "of its type, outside its enumeration or bounds, too long, an unknown element, a wrong "
+                      "namespace): it answered it as valid (response code 200) instead of refusing it",
+                      "2.0b profile, application-layer response codes (454 invalid data); oadr_20b.xsd", P,
+                      versions=("2.0b",)).id
 FUZZ_MALFORMED = R("OADR-FUZZ-MALFORMED", "fail",
-                   "The VEN acted on a payload that is not well-formed XML (cut short or garbled) instead of "
-                   "refusing it, or stopped answering afterwards",
+                   "The VEN acted on a payload that is not well-formed XML (cut short or garbled): it answered it as "
+                   "valid (response code 200) instead of refusing it",
                    "XML 1.0 (well-formedness); 2.0b profile §9.1 (simple HTTP), application-layer response codes",
                    P, versions=("2.0b",)).id
+FUZZ_ERROR_CODE = R("OADR-FUZZ-ERROR-CODE", "warn",
+                    "The VEN refused a broken payload with another error code than 454 (invalid data)",
+                    "2.0b profile, application-layer response codes (454 invalid data)", P, versions=("2.0b",)).id
+FUZZ_SILENT = R("OADR-FUZZ-SILENT", "warn",
+                "The VEN dropped a broken payload without telling the VTN (no payload with an error response code "
+                "before its next poll): it did not act on it, but the VTN cannot know it was refused",
+                "2.0b profile, application-layer response codes; §8.2 (a pull VEN answers before its next poll)", P,
+                versions=("2.0b",)).id
+FUZZ_ALIVE = R("OADR-FUZZ-ALIVE", "fail",
+               "After a generated or broken payload the VEN stopped: it did not poll again within two poll intervals "
+               "plus the PIXIT message_wait, or it started anew (queried or created its registration unasked)",
+               "2.0b profile §9.1.8 (oadrRequestedOadrPollFreq), §8.1 (registration persists)", P,
+               versions=("2.0b",)).id
+FUZZ_ACCEPT = R("OADR-FUZZ-ACCEPT", "fail",
+                "A schema-valid, coherent event with generated values (signals, intervals, durations, targets, "
+                "priorities, text) was not answered with oadrCreatedEvent carrying response code 200 for it (an "
+                "error code, or no answer before the VEN's next poll)",
+                "2.0b profile §8.2 (EiEvent: the VEN answers every event that requires a response); oadr_20b.xsd",
+                P, versions=("2.0b",)).id
+# Event life cycle (the stateful model, vgitest.openadr.models): what only a sequence of distributes reveals
+EVENT_STALE = R("OADR-EVENT-STALE", "fail",
+                "The VEN named an older version of an event than the latest the VTN delivered (a stale "
+                "modificationNumber) in an eventResponse or an oadrCreateOpt: it acknowledged or opted on a version "
+                "that no longer applies",
+                "2.0b profile §8.2 (qualifiedEventID: eventID and modificationNumber name the version; a new version "
+                "replaces the old), §8.4 (EiOpt)", P).id
+EVENT_CANCELLED_KEPT = R("OADR-EVENT-CANCELLED-KEPT", "fail",
+                         "The VEN still answered or opted on an event after the VTN cancelled it and stopped "
+                         "distributing it: it keeps acting on a cancelled event",
+                         "2.0b profile §8.2 (eventStatus cancelled; an oadrDistributeEvent carries every event that "
+                         "applies to the VEN)", P).id

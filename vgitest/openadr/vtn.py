@@ -45,6 +45,7 @@ class Raw:
     body: bytes
     status: int = 200
     content_type: str = "application/xml"
+    broken: str | None = None  # sent broken on purpose (a fuzz case's mutation): no delivery the VEN must act on
 
 
 @dataclasses.dataclass
@@ -338,8 +339,9 @@ class FakeVtn(XmlHttpServer):
         if answer is None:
             answer = self._default(request)
         delivered = 0
+        broken = None
         if isinstance(answer, Raw):
-            body, status, ctype = answer.body, answer.status, answer.content_type
+            body, status, ctype, broken = answer.body, answer.status, answer.content_type, answer.broken
         else:
             if isinstance(answer, Reply):
                 answer, delivered = (answer.name, answer.body), answer.delivered
@@ -348,6 +350,8 @@ class FakeVtn(XmlHttpServer):
         meta: dict[str, Any] = {"status": status, "content_type": ctype}
         if delivered:
             meta["delivered"] = delivered
+        if broken:
+            meta["broken"] = broken
         decoded = codec.decode(body, max_bytes=len(body) + 1, names=self.names)
         self._answer_frame(request, decoded.name or "(raw)", body, decoded.body, meta)
         return web.Response(body=body, status=status, content_type=ctype.split(";")[0])

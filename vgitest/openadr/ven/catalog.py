@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...faults import FaultCatalog
 from .. import rules as r
+from . import lifecycle, robustness
 
 VERSION = "2.0b"
 OADR_FAULTS = FaultCatalog("OpenADR")
@@ -120,6 +121,20 @@ _f("signature_nonce_reused", "Uses one ReplayProtect nonce for every payload", "
 _f("signature_missing", "Registers with oadrXmlSignature=true, then sends its payloads unsigned", "G1_4011_TH_VTN_1",
    r.SIGNATURE_MISSING, profile=TLS)
 
+# robustness: only generated or broken input reveals these (ven/robustness.py; suites/openadr20b_fuzz)
+_f("accept_invalid_payload", robustness.FAULTS["accept_invalid_payload"], "TC_VGI_OADR_FUZZ_01", r.FUZZ_INVALID_DATA)
+_f("hang_on_bad_value", robustness.FAULTS["hang_on_bad_value"], "TC_VGI_OADR_FUZZ_01", r.FUZZ_ALIVE)
+_f("recover_malformed_xml", robustness.FAULTS["recover_malformed_xml"], "TC_VGI_OADR_FUZZ_02", r.FUZZ_MALFORMED)
+_f("crash_on_long_string", robustness.FAULTS["crash_on_long_string"], "TC_VGI_OADR_FUZZ_03", r.FUZZ_ALIVE)
+_f("error_on_non_ascii", robustness.FAULTS["error_on_non_ascii"], "TC_VGI_OADR_FUZZ_04", r.FUZZ_ACCEPT)
+_f("reuse_cached_event_response", robustness.FAULTS["reuse_cached_event_response"], "TC_VGI_OADR_FUZZ_05",
+   r.CREATED_EVENT_REQUEST_ID)
+# life cycle: only a sequence of distributes reveals these (ven/lifecycle.py; the model of TC_VGI_OADR_FUZZ_05)
+_f("modification_ignored_when_active", lifecycle.FAULTS["modification_ignored_when_active"], "TC_VGI_OADR_FUZZ_05",
+   r.EVENT_STALE)
+_f("cancelled_event_kept", lifecycle.FAULTS["cancelled_event_kept"], "TC_VGI_OADR_FUZZ_05", r.EVENT_CANCELLED_KEPT)
+_f("opt_first_modification", lifecycle.FAULTS["opt_first_modification"], "TC_VGI_OADR_FUZZ_05", r.EVENT_STALE)
+
 # push exchange model (run with the push profile): the push twins of pull cases, and push-only faults
 PUSH = "reference-ven-20b-push"
 
@@ -158,5 +173,6 @@ _push("no_canceled_report", "R0_8040_TH_VTN_1", r.PUSH_RESPONSE)
 _push("ignore_cancel_report", "R0_8040_TH_VTN_1", r.REPORT_AFTER_CANCEL)
 _push("ignore_vtn_register_report", "R0_8050_TH_VTN_1", r.PUSH_RESPONSE)
 _push("opt_unknown_event", "P0_7010_TH_VTN_1", r.OPT_EVENT_ID)
+_push("modification_ignored_when_active", "TC_VGI_OADR_FUZZ_05", r.EVENT_STALE)  # the life-cycle model on push
 _f("push_tls_accepts_any_vtn", "Its https push endpoint takes any client, whatever its certificate",
    "G0_9010_TH_VTN_1", r.TLS_UNTRUSTED_VTN, profile="reference-ven-20b-push-tls")

@@ -27,6 +27,7 @@ from ...loop import BackgroundLoop
 from ...simulator import LoopSimulator
 from .. import codec, messages as m
 from ..codec import as_list, find
+from . import lifecycle, robustness
 from .catalog import OADR_FAULTS, VERSION
 
 log = logging.getLogger("vgitest.openadr.ven")
@@ -80,6 +81,9 @@ class ReferenceVen(LoopSimulator):
         self.push_address: str | None = None  # where the VTN POSTs to (push), once the endpoint is up
         self._push_runner: web.AppRunner | None = None
         self._push_port = 0
+        self._answered: dict[tuple[str, str], dict] = {}  # reuse_cached_event_response: (eventID, mod) -> answer
+        self._restarting: asyncio.Task | None = None  # crash_on_long_string: the restart after a crash
+        self._first_mod: dict[str, str] = {}  # opt_first_modification: eventID -> the first modificationNumber seen
 
     def has(self, fault: str) -> bool:
         return fault in self.faults
@@ -180,6 +184,8 @@ class ReferenceVen(LoopSimulator):
     async def _opt(self, event_id: str, opt: str, opt_id: str | None) -> None:
         ev = self.events.get(event_id)
         modification = int(find(ev, "eventDescriptor/modificationNumber", 0)) if ev else 0
+        if self.has("opt_first_modification"):
+            modification = int(self._first_mod.get(event_id, modification))
         if self.has("opt_unknown_event"):
             event_id = event_id + "-unknown"
         if self.has("opt_in_sent_as_opt_out") and opt == "optIn":
@@ -295,26 +301,53 @@ class ReferenceVen(LoopSimulator):
         async with self._io:
             if self.registration_id is None and not self.has("poll_after_cancel"):
                 return
-            answer = await self._send("oadrPoll", m.poll(self._ven()))
+            data, answer = await self._exchange("oadrPoll", m.poll(self._ven()))
         if self._owed_created_events:  # late_created_event: answer only after the next poll
             owed, self._owed_created_events = self._owed_created_events, []
             for body in owed:
                 await self._send("oadrCreatedEvent", body)
         if answer is None:
             return
-        handler = self._handlers().get(answer.name or "")
+        screened = robustness.screen(self, data, answer)
+        if screened.refused is not None:  # not acted on; the VTN is told (454) in the payload that answers it
+            if screened.stall_s:
+                await asyncio.sleep(screened.stall_s)
+            self.log.append(f"refused a {screened.refused} payload ({screened.name or 'unreadable'})")
+            await self._send(*robustness.error_answer(screened.name, screened.body, self._ven(),
+                                                      self.registration_id))
+            return
+        if robustness.crashes_on(self, screened.body):
+            self._crash()
+            return
+        handler = self._handlers().get(screened.name or "")
         if handler is not None:
-            await handler(answer.body)
+            await handler(screened.body)
+
+    def _crash(self) -> None:
+        """crash_on_long_string: gone at once (nothing more is sent), back after a while like a supervised
+        process, with its stored registration (it queries it first, as after any restart)."""
+        self.log.append("crashed (robustness fault)")
+
+        async def restart() -> None:
+            await self._power_off()
+            await asyncio.sleep(robustness.CRASH_RESTART_S)
+            await self._power_on()
+
+        self._restarting = asyncio.get_running_loop().create_task(restart())
 
     async def _on_distribute(self, body: dict) -> None:
         request_id = str(body.get("requestID", ""))
+        if robustness.refuses_valid(self, body):
+            await self._send(*robustness.error_answer("oadrDistributeEvent", body, self._ven(), self.registration_id))
+            return
         responses = []
         respond_never = False
         for n, item in enumerate(as_list(body.get("oadrEvent"))):
             ev = item.get("eiEvent", {})
             event_id = str(find(ev, "eventDescriptor/eventID"))
+            ev = self.events[event_id] = lifecycle.held_version(self, self.events.get(event_id), ev)
             modification = find(ev, "eventDescriptor/modificationNumber", "0")
-            self.events[event_id] = ev
+            self._first_mod.setdefault(event_id, modification)
             rr = item.get("oadrResponseRequired")
             if rr == "never" and not self.has("ignore_response_required_never"):
                 respond_never = True
@@ -327,8 +360,16 @@ class ReferenceVen(LoopSimulator):
                 modification = str(int(modification) + 1)
             rid = request_id + "-x" if self.has("wrong_created_event_request_id") else request_id
             signals = as_list(find(ev, "eiEventSignals/eiEventSignal"))
+            cached = self._answered.get((event_id, str(modification)))
+            if cached is not None and self.has("reuse_cached_event_response"):
+                responses.append(cached)
+                continue
             for _ in signals if self.has("answer_per_signal") else [None]:
                 responses.append(m.event_response(event_id, modification, self._opt_for(signals), rid))
+            if self.has("reuse_cached_event_response"):
+                self._answered[(event_id, str(modification))] = responses[-1]
+        carried = {str(find(x.get("eiEvent", {}), "eventDescriptor/eventID")) for x in as_list(body.get("oadrEvent"))}
+        responses += lifecycle.kept_cancelled(self, self.events, carried, self.event_opt, request_id)
         if not responses or self.has("no_created_event"):
             if respond_never:
                 self.log.append("event(s) with oadrResponseRequired=never: no oadrCreatedEvent")
@@ -476,10 +517,15 @@ class ReferenceVen(LoopSimulator):
 
     async def _on_push(self, request: web.Request) -> web.Response:
         """A payload the VTN pushed: acknowledge it in the HTTP response, then do what it asks."""
-        decoded = codec.decode(await request.read())
+        data = await request.read()
+        decoded = codec.decode(data)
         name = decoded.name or ""
         if self.has("push_no_answer") or decoded.body is None:
             return web.Response(status=500 if self.has("push_no_answer") else 400)
+        screened = robustness.screen(self, data, decoded)
+        if screened.refused is not None:  # schema-invalid: not acted on, refused with 454 in the HTTP answer
+            refusal = robustness.error_answer(screened.name, screened.body, self._ven(), self.registration_id)
+            return web.Response(body=codec.encode(*refusal), content_type="application/xml")
         handler = self._handlers().get(name)
         if handler is None:
             return web.Response(status=400)
@@ -513,6 +559,10 @@ class ReferenceVen(LoopSimulator):
 
     # --- HTTP ---------------------------------------------------------------------------------------------
     async def _send(self, name: str, body: dict) -> codec.Decoded | None:
+        return (await self._exchange(name, body))[1]
+
+    async def _exchange(self, name: str, body: dict) -> tuple[bytes, codec.Decoded | None]:
+        """Send `name`; the VTN's answer as bytes and decoded (None: no answer)."""
         service = SERVICE[name]
         if self.has("wrong_service_endpoint") and name == "oadrCreatedEvent":
             service = "EiReport"
@@ -529,11 +579,11 @@ class ReferenceVen(LoopSimulator):
                 data = await resp.read()
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             self.log.append(f"{name}: {exc!r}")
-            return None
+            return b"", None
         answer = codec.decode(data)
         if answer.problems:
             self.log.append(f"{name}: answer not usable: {answer.problems}")
-        return answer
+        return data, answer
 
     # --- XML signatures (PIXIT xml_signature; the signature_* faults) -----------------------------------
     @functools.cached_property
