@@ -34,7 +34,8 @@ KEYS: tuple[Key, ...] = (
     _k("report_min_period_s", "the reference VEN's shortest report period", OADR, 1, "s", reference=True),
     _k("poll_fallback_s", "the reference VEN's poll interval before the VTN granted one", OADR, 10, "s",
        reference=True),
-    _k("event_opt", "how the reference VEN answers events at start (optIn, optOut)", OADR, "optIn", reference=True),
+    _k("event_opt", "how the VEN answers a new event it has not been told to opt out of (optIn, optOut); the "
+       "event life-cycle model expects it, and the reference VEN starts with it", OADR, "optIn"),
     _k("push_host", "where the reference push VEN listens", OADR, "127.0.0.1", reference=True),
     _k("push_port", "the port the reference push VEN listens on (0: any)", OADR, 0, reference=True),
     _k("xml_signature", "the reference VEN signs its payloads", OADR, False, reference=True),
