@@ -69,3 +69,49 @@ def test_an_input_is_slow_for_the_cpu_it_costs_not_for_the_time_others_ran() -> 
         target = FUZZ.Target("t", (), lambda rng: [b"x"], call, inputs=lambda n, seed: iter([b"x"]))
         res = FUZZ.run(target, 1, slow_s=0.015)
         assert (res.slow_count, res.retimed) == (slow, 1 - slow), call.__name__
+
+
+def test_a_killed_run_leaves_no_worker_fuzzing() -> None:
+    """``--jobs`` fuzzes in spawned workers; when the run is killed (SIGKILL: no clean-up of its own), its worker
+    exits too instead of fuzzing on for up to an hour."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.fuzz_bench import PATH
+
+    proc = subprocess.Popen([sys.executable, str(PATH), "--jobs", "1", "--parser", "slac", "--inputs", "100000000"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        worker, deadline = None, time.monotonic() + 30
+        while worker is None and time.monotonic() < deadline:
+            for pid in os.listdir("/proc"):
+                if pid.isdigit():
+                    try:
+                        status = open(f"/proc/{pid}/status").read()
+                    except OSError:
+                        continue
+                    if f"\nPPid:\t{proc.pid}\n" in status and "spawn_main" in open(f"/proc/{pid}/cmdline").read():
+                        worker = int(pid)
+            time.sleep(0.1)
+        assert worker is not None, "no worker started"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(5)
+        deadline = time.monotonic() + 10
+        while os.path.exists(f"/proc/{worker}") and time.monotonic() < deadline:
+            try:
+                if open(f"/proc/{worker}/status").read().split("State:\t", 1)[1].startswith("Z"):
+                    break  # exited, not reaped yet
+            except OSError:
+                break
+            time.sleep(0.1)
+        alive = os.path.exists(f"/proc/{worker}") and \
+            not open(f"/proc/{worker}/status").read().split("State:\t", 1)[1].startswith("Z")
+        if alive:
+            os.kill(worker, signal.SIGKILL)
+        assert not alive, "the worker fuzzed on after its run was killed"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
