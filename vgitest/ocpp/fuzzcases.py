@@ -322,10 +322,10 @@ def fuzz_case(kind: str, station: Any, profile: Any, runner: Any) -> None:
     fuzz = StationFuzz(station, profile)
     if kind == "negative":  # every kind of breakage gets its share of the examples, whatever the profile's count
         actions = declared(NEGATIVE, fuzz.version, profile)
-        share = CASES["negative"][2] / len(KINDS)
+        share = CASES["negative"][2] / len(KINDS)  # twice the examples of another case, within the same budget
         for mutation in KINDS:
             runner.run(negative_examples(fuzz.version, actions, mutation), fuzz.negative, station,
-                       weight=max(share, 0.12), budget_share=share, show=show, label=mutation)
+                       weight=max(share, 0.12), budget_share=1 / len(KINDS), show=show, label=mutation)
         return
     examples, body, weight = CASES[kind]
     runner.run(examples(fuzz.version, profile), getattr(fuzz, body), station, weight=weight, show=show)
