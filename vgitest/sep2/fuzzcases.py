@@ -62,6 +62,17 @@ BREAKAGES = ("cut-body", "wrong-content-type", "server-error", "unavailable", "h
 HUGE = 3 << 20  # bytes of trailing whitespace: a well-formed body over any sane client's limit
 
 
+def is_poll(f: Frame, path: str) -> bool:
+    """A GET of `path` that starts a read of it (no ``s``, or ``s`` = 0; see vgitest.sep2.checks.list_reads)."""
+    if not (f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == "GET"
+            and path_matches(path, str(f.meta.get("path")))):
+        return False
+    try:
+        return int(str((f.meta.get("query") or {}).get("s", "0"))) <= 0
+    except ValueError:
+        return True
+
+
 # --- the documents --------------------------------------------------------------------------------------------
 def _limit(pct: int) -> dict:
     return {"opModMaxLimW": str(pct * 100)}
@@ -240,9 +251,10 @@ class ClientFuzz:
         return got
 
     def _next_get(self, path: str, since: int, timeout: float) -> Frame | None:
-        return self.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "REQUEST"
-                                   and f.meta.get("method") == "GET" and path_matches(path, str(f.meta.get("path"))),
-                                   since, timeout)
+        """The client's next poll of `path`: a GET that starts a read of it. A later page of a list it is reading
+        (``s`` > 0, asked for because the list it was just served holds more items than it carried) is the same
+        read, not a sign that the client still polls."""
+        return self.trace.wait_for(lambda f: is_poll(f, path), since, timeout)
 
     def substitute(self, data: bytes, mrid: str = "") -> bytes:
         """A recorded document with this run's program, a fresh mRID and times around now."""
@@ -265,7 +277,11 @@ class ClientFuzz:
         lock = threading.Lock()
         key = ("GET", path)
 
-        def answer(frame: Frame) -> Raw:
+        def answer(frame: Frame) -> Any:
+            if not is_poll(frame, path):  # a later page of an earlier read: the server's own answer
+                return handlers.answer(self.state, handlers.Request("GET", str(frame.meta.get("path")),
+                                                                    dict(frame.meta.get("query") or {}), None, None,
+                                                                    frame.meta.get("client_lfdi")))
             with lock:
                 raw = pending.pop(0)
                 served.append(frame)
