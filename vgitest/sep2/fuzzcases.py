@@ -5,7 +5,8 @@ The DUT is a client: it has no error code to answer a GET's body with. What is j
 
 * **acting** on a broken resource: a Response naming the broken event (any status), or a change of the power it
   reports while a broken DefaultDERControl was served (the valid default holds it at 50 % of its rating; the
-  broken one says 10 %): SEP2-FUZZ-INVALID-RESOURCE (schema kinds, a warning: see vgitest.sep2.rules) or
+  broken one says 10 %; judged only when its last reading before showed the 50 %, see ClientFuzz._holds_default):
+  SEP2-FUZZ-INVALID-RESOURCE (schema kinds, a warning: see vgitest.sep2.rules) or
   SEP2-FUZZ-MALFORMED-RESOURCE (not well-formed XML, a FAIL);
 * **liveness**: after every example the client must poll the same resource again within 3 pollRates + the timing
   tolerance of the broken (or generated) answer (SEP2-FUZZ-ALIVE). Three pollRates and not one: being late is
@@ -328,6 +329,14 @@ class ClientFuzz:
             return []
         return [100.0 * abs(w) / self.rated for at, w in power_readings(self.state) if t0 <= at <= t1]
 
+    def _holds_default(self, served: Frame) -> bool:
+        """Whether the power the client last reported before `served` was the valid default's: only then does a
+        reading off it say that the client acted on the broken default. A client that reports a power of its own
+        (no adapter action set_power, a device that runs below any limit) or none gives no such measure; its
+        broken defaults are judged by liveness alone."""
+        before = self._readings_pct(float("-inf"), self.server_time(served))
+        return bool(before) and abs(before[-1] - DEFAULT_PCT) <= SLACK_PCT
+
     def _schema_errors(self, since: int) -> None:
         for f in self.trace.since(since):
             if f.direction is Direction.IN:
@@ -353,7 +362,8 @@ class ClientFuzz:
         if said:
             raise Counterexample(rule, f"the client acted on {what}: it answered the broken event with Response "
                                  f"status {said[0].body.get('status')}", said[0])
-        if name == "DefaultDERControl":  # readings from a moment after it first read it to its next poll
+        if name == "DefaultDERControl" and self._holds_default(served[0]):  # readings from a moment after it
+            # first read it to its next poll
             pct = self._readings_pct(self.server_time(served[0]) + 0.6, self.server_time(nxt) + 0.1)
             off = [p for p in pct if abs(p - DEFAULT_PCT) > SLACK_PCT]
             if off:

@@ -27,6 +27,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ..adapters import ActionNotSupported
 from ..fuzzing.property import Counterexample
 from ..trace import Direction, Frame
 from ..verdict import Inconclusive
@@ -75,11 +76,12 @@ class PrecedenceModel:
             self._hidden.append(prog)
         self.state.changed()
         self.fz.program = None
+        if not self.dut.supports("set_power"):  # the model's objective: the power follows the control in force
+            raise ActionNotSupported("set_power", f"{self.dut.why_not('set_power')}; the model judges the power "
+                                     "the client reports while the EV asks for its rated power")
         self.fz.rated = self.fz._rated()
         if not self.fz.rated:
             raise Inconclusive("the client has not described its rated power (DERCapability rtgMaxW)")
-        if not self.dut.supports("set_power"):
-            raise Inconclusive("the model needs the adapter action set_power (the EV asks for the rated power)")
         self.dut.perform("set_power", w=self.fz.rated)
 
     def cleanup(self) -> None:
