@@ -304,3 +304,27 @@ def test_events_served_as_raw_bytes_may_be_answered(server: FakeSep2Server) -> N
     assert posted.body["subject"] == mrid  # the Response was read
     found = checks.run_all(list(server.trace), 0, Budgets.load())
     assert r.RESPONSE_SUBJECT not in [f.rule_id for f in found], [str(f) for f in found]
+
+
+def test_the_runs_start_of_the_client_is_noted_as_a_restart(sep2_schema_dir: object) -> None:
+    """A simulated DUT started by the run walks its resources (py20305: twice, 1.5 s apart, the second once its
+    telemetry is up). The peer notes that start as it notes every restart a test asks for, so that walk is no
+    SEP2-POLL-TOO-OFTEN in the first case's frames; polls after it are judged as ever."""
+    from vgitest.budgets import Budgets
+    from vgitest.sep2 import checks
+    from vgitest.sep2.peer import Sep2Peer
+
+    peer = Sep2Peer(validate=False).start()
+    try:
+        peer.state.poll_rate_s = 10
+        status = [call(peer, "GET", "/dcap")[0]]
+        peer.simulator_started(object())  # the simulator's start() returned once it had its first answer
+        time.sleep(1.2)
+        status += [call(peer, "GET", "/dcap")[0]]  # its second start-up walk
+        assert status == [200, 200]
+        assert [f.rule_id for f in checks.run_all(list(peer.trace), 0, Budgets.load())] == []
+        time.sleep(checks.RESTART_BURST_S + 0.2)
+        call(peer, "GET", "/dcap")  # past the start-up burst: a poll 2 s after the last is too soon
+        assert [f.rule_id for f in checks.run_all(list(peer.trace), 0, Budgets.load())] == [r.POLL_TOO_OFTEN]
+    finally:
+        peer.stop()
