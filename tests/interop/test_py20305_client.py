@@ -185,6 +185,16 @@ def test_registers_in_band_and_polls_no_faster_than_every_10_s(server: FakeSep2S
 
 
 # --- CSIP suite cases with py20305 as the DUT ------------------------------------------------------------------
+def suite_profile(tmp_path: Path, folder: Path) -> tuple[Path, dict[str, str]]:
+    """profiles/py20305-der-client.toml with py20305's folder and interpreter in its PIXIT (VGITEST_PY20305_PYTHON
+    names another interpreter with py20305 0.16.1 installed)."""
+    pixit = {"py20305_dir": str(folder), "py20305_python": os.environ.get("VGITEST_PY20305_PYTHON") or sys.executable}
+    profile = tmp_path / "py20305.toml"
+    profile.write_text(PROFILE.read_text().replace(
+        "[pixit]\n", "[pixit]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in pixit.items()), 1))
+    return profile, pixit
+
+
 TABLE = "py20305-csip"  # tests/interop/expected/py20305-csip.toml: the reviewed verdict of every case
 CHAINS = {"A": "accepted", "B": "accepted", "C": "accepted",  # depth 2, 3, 4: valid
           "D": "refused", "E": "refused", "F": "refused", "G": "refused"}  # COMM-004 negative chains
@@ -212,10 +222,7 @@ def test_csip_suite_cases_against_the_table(tmp_path: Path) -> None:
     rows = [e.test for e in table.selected()]
     folder = tmp_path / "py20305"
     other_python = os.environ.get("VGITEST_PY20305_PYTHON")
-    pixit = {"py20305_dir": str(folder), "py20305_python": other_python or sys.executable}
-    profile = tmp_path / "py20305.toml"
-    profile.write_text(PROFILE.read_text().replace(
-        "[pixit]\n", "[pixit]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in pixit.items()), 1))
+    profile, pixit = suite_profile(tmp_path, folder)
     results = run_suite("suites/csip", profile, tmp_path / "reports", "py20305", rows,
                         timeout=FULL_TIMEOUT_S if full_run() else SUITE_TIMEOUT_S)
     by_test = {x["test"]: x for x in results}
@@ -248,3 +255,36 @@ def test_csip_suite_cases_against_the_table(tmp_path: Path) -> None:
     judged = [t for t in rows if not (other_python and t.startswith("test_COMM_004"))]
     diffs = compare(table, [x for x in results if x["test"] in judged], judged)
     assert not diffs, "verdicts differ from tests/interop/expected/py20305-csip.toml:\n" + "\n".join(diffs)
+
+
+# --- the IEEE 2030.5 fuzz suite (issue 15) with py20305 as the DUT ------------------------------------------------
+FUZZ_TABLE = "py20305-csip-fuzz"  # tests/interop/expected/py20305-csip-fuzz.toml
+FUZZ_SLICE_TIMEOUT_S = 120  # the slice: one quick row
+FUZZ_FULL_TIMEOUT_S = 1200  # every row: about 7 minutes (each example costs two of its 10 s polls)
+
+
+def test_csip_fuzz_suite_against_the_table(tmp_path: Path) -> None:
+    """suites/csip_fuzz through the vgitest plugin with py20305 as the DUT, pr fuzz profile (derandomized): every
+    verdict must be the one the reviewed table gives (the CI slice, or every row under --oracle-full)."""
+    table = Table.load(FUZZ_TABLE)
+    rows = [e.test for e in table.selected()]
+    assert rows, f"{FUZZ_TABLE} selects no test"
+    profile, _ = suite_profile(tmp_path, tmp_path / "py20305")
+    results = run_suite(table.suite, profile, tmp_path / "reports", "py20305-fuzz", rows,
+                        timeout=FUZZ_FULL_TIMEOUT_S if full_run() else FUZZ_SLICE_TIMEOUT_S)
+    diffs = compare(table, results, rows)
+    assert not diffs, f"verdicts differ from tests/interop/expected/{FUZZ_TABLE}.toml:\n" + "\n".join(diffs)
+
+
+@pytest.mark.parametrize("table_name", [TABLE, FUZZ_TABLE])
+def test_the_table_covers_the_whole_suite(table_name: str, tmp_path: Path) -> None:
+    """A case added to the suite needs a reviewed verdict for py20305 before it can be merged (collected only)."""
+    import subprocess
+    table = Table.load(table_name)
+    profile, _ = suite_profile(tmp_path, tmp_path / "py20305")
+    out = subprocess.run([sys.executable, "-m", "pytest", table.suite, "--collect-only", "-q", "-p", "no:cacheprovider",
+                          f"--vgi-profile={profile}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    collected = {line.split("::")[-1] for line in out.stdout.splitlines() if "::test_" in line}
+    assert collected, out.stdout[-2000:] + out.stderr[-2000:]
+    assert collected == set(table.cases), (f"{table_name}: not in the table {sorted(collected - set(table.cases))}, "
+                                           f"no longer in the suite {sorted(set(table.cases) - collected)}")

@@ -262,3 +262,69 @@ def test_a_body_cut_short_by_the_client_is_incomplete_not_malformed(server: Fake
     assert frame.raw == body[: len(body) // 2]
     assert [f.rule_id for f in frame.findings] == [r.REQUEST_INCOMPLETE]
     assert not [f for fr in server.trace for f in fr.findings if f.rule_id == r.XML_MALFORMED]
+
+
+def test_a_cut_answer_announces_more_than_it_sends_then_closes(server: FakeSep2Server) -> None:
+    """Raw(announce=n) (the fuzz suites' cut body): the header says Content-Length n, fewer bytes follow, and the
+    connection is closed, as when a server dies mid-answer; the trace records what was sent and the length
+    announced, so the checks know no resource came of it."""
+    import socket
+
+    full = codec.encode("DERControlList", {"@href": "/derp/1/derc", "@all": "0", "@results": "0",
+                                           "@subscribable": "0"})
+    server.session.reset_for_test()
+    server.session.override("GET", "/derp/1/derc", Raw(200, full[:30], {"Content-Type": SEP}, announce=len(full)))
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(b"GET /derp/1/derc HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        while chunk := sock.recv(65536):  # ends: the server closes the connection
+            got += chunk
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and f"Content-Length: {len(full)}".encode() in head
+    assert body == full[:30]
+    answer = next(f for f in server.trace if f.direction.name == "OUT")
+    assert answer.raw == full[:30] and answer.meta["announced"] == len(full)
+
+
+def test_events_served_as_raw_bytes_may_be_answered(server: FakeSep2Server) -> None:
+    """A DERControlList served through Raw (a fuzz case's broken or generated body: the server never decoded it)
+    still told the client of its event: a Response naming it is no SEP2-RESPONSE-SUBJECT."""
+    from vgitest.budgets import Budgets
+    from vgitest.sep2 import checks
+
+    mrid = "F0E1D2C3B4A5968778695A4B3C2D1E0F"
+    doc = (f'<DERControlList xmlns="urn:ieee:std:2030.5:ns" href="/derp/1/derc" all="1" results="1">'
+           f'<DERControl href="/derp/1/derc/1"><mRID>{mrid}</mRID></DERControl></DERControlList>').encode()
+    server.session.reset_for_test()
+    server.session.override("GET", "/derp/1/derc", Raw(200, doc, {"Content-Type": SEP}), once=True)
+    assert call(server, "GET", "/derp/1/derc")[0] == 200
+    rsp = codec.encode("Response", {**RESPONSE, "subject": mrid})
+    call(server, "POST", "/rsps/1/rsp", rsp)
+    posted = server.session.expect("POST", "/rsps/1/rsp", 2)
+    assert posted.body["subject"] == mrid  # the Response was read
+    found = checks.run_all(list(server.trace), 0, Budgets.load())
+    assert r.RESPONSE_SUBJECT not in [f.rule_id for f in found], [str(f) for f in found]
+
+
+def test_the_runs_start_of_the_client_is_noted_as_a_restart(sep2_schema_dir: object) -> None:
+    """A simulated DUT started by the run walks its resources (py20305: twice, 1.5 s apart, the second once its
+    telemetry is up). The peer notes that start as it notes every restart a test asks for, so that walk is no
+    SEP2-POLL-TOO-OFTEN in the first case's frames; polls after it are judged as ever."""
+    from vgitest.budgets import Budgets
+    from vgitest.sep2 import checks
+    from vgitest.sep2.peer import Sep2Peer
+
+    peer = Sep2Peer(validate=False).start()
+    try:
+        peer.state.poll_rate_s = 10
+        status = [call(peer, "GET", "/dcap")[0]]
+        peer.simulator_started(object())  # the simulator's start() returned once it had its first answer
+        time.sleep(1.2)
+        status += [call(peer, "GET", "/dcap")[0]]  # its second start-up walk
+        assert status == [200, 200]
+        assert [f.rule_id for f in checks.run_all(list(peer.trace), 0, Budgets.load())] == []
+        time.sleep(checks.RESTART_BURST_S + 0.2)
+        call(peer, "GET", "/dcap")  # past the start-up burst: a poll 2 s after the last is too soon
+        assert [f.rule_id for f in checks.run_all(list(peer.trace), 0, Budgets.load())] == [r.POLL_TOO_OFTEN]
+    finally:
+        peer.stop()

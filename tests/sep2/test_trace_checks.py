@@ -205,3 +205,19 @@ def test_a_read_before_the_tests_frames_is_not_held_against_it() -> None:
     s.get(20, "/edev", 10)
     s.get(25, "/edev", 10)  # but within the test, too soon is too soon
     assert s.rules(start) == [r.POLL_TOO_OFTEN]
+
+
+def test_the_read_after_a_cut_answer_is_a_retry_not_a_poll() -> None:
+    """An answer whose body ended before its Content-Length (meta ``announced``: the fuzz suites' cut body) gave
+    the client no resource: reading again at once is a retry, not SEP2-POLL-TOO-OFTEN. A complete answer followed
+    as quickly still is a poll too soon."""
+    s = Script()
+    s.get(0, "/dcap", 10)
+    s.get(1, "/derp/1/derc")
+    s.get(11, "/derp/1/derc")
+    s.trace[-1].meta["announced"] = 900  # its answer was cut short
+    s.get(11.5, "/derp/1/derc")  # the retry
+    s.get(21.5, "/derp/1/derc")
+    assert s.rules() == []
+    s.get(22.5, "/derp/1/derc")  # a complete answer read again 1 s later: too often
+    assert s.rules() == [r.POLL_TOO_OFTEN]

@@ -5,7 +5,8 @@ The DUT is a client: it has no error code to answer a GET's body with. What is j
 
 * **acting** on a broken resource: a Response naming the broken event (any status), or a change of the power it
   reports while a broken DefaultDERControl was served (the valid default holds it at 50 % of its rating; the
-  broken one says 10 %): SEP2-FUZZ-INVALID-RESOURCE (schema kinds, a warning: see vgitest.sep2.rules) or
+  broken one says 10 %; judged only when its last reading before showed the 50 %, see ClientFuzz._holds_default):
+  SEP2-FUZZ-INVALID-RESOURCE (schema kinds, a warning: see vgitest.sep2.rules) or
   SEP2-FUZZ-MALFORMED-RESOURCE (not well-formed XML, a FAIL);
 * **liveness**: after every example the client must poll the same resource again within 3 pollRates + the timing
   tolerance of the broken (or generated) answer (SEP2-FUZZ-ALIVE). Three pollRates and not one: being late is
@@ -60,6 +61,17 @@ NEGATIVE = ("DERControlList", "DefaultDERControl")
 POSITIVE = ("DERControlList", "DefaultDERControl", "DERCurveList")
 BREAKAGES = ("cut-body", "wrong-content-type", "server-error", "unavailable", "huge-body", "empty-body")
 HUGE = 3 << 20  # bytes of trailing whitespace: a well-formed body over any sane client's limit
+
+
+def is_poll(f: Frame, path: str) -> bool:
+    """A GET of `path` that starts a read of it (no ``s``, or ``s`` = 0; see vgitest.sep2.checks.list_reads)."""
+    if not (f.direction is Direction.IN and f.kind == "REQUEST" and f.meta.get("method") == "GET"
+            and path_matches(path, str(f.meta.get("path")))):
+        return False
+    try:
+        return int(str((f.meta.get("query") or {}).get("s", "0"))) <= 0
+    except ValueError:
+        return True
 
 
 # --- the documents --------------------------------------------------------------------------------------------
@@ -240,9 +252,10 @@ class ClientFuzz:
         return got
 
     def _next_get(self, path: str, since: int, timeout: float) -> Frame | None:
-        return self.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "REQUEST"
-                                   and f.meta.get("method") == "GET" and path_matches(path, str(f.meta.get("path"))),
-                                   since, timeout)
+        """The client's next poll of `path`: a GET that starts a read of it. A later page of a list it is reading
+        (``s`` > 0, asked for because the list it was just served holds more items than it carried) is the same
+        read, not a sign that the client still polls."""
+        return self.trace.wait_for(lambda f: is_poll(f, path), since, timeout)
 
     def substitute(self, data: bytes, mrid: str = "") -> bytes:
         """A recorded document with this run's program, a fresh mRID and times around now."""
@@ -265,7 +278,11 @@ class ClientFuzz:
         lock = threading.Lock()
         key = ("GET", path)
 
-        def answer(frame: Frame) -> Raw:
+        def answer(frame: Frame) -> Any:
+            if not is_poll(frame, path):  # a later page of an earlier read: the server's own answer
+                return handlers.answer(self.state, handlers.Request("GET", str(frame.meta.get("path")),
+                                                                    dict(frame.meta.get("query") or {}), None, None,
+                                                                    frame.meta.get("client_lfdi")))
             with lock:
                 raw = pending.pop(0)
                 served.append(frame)
@@ -312,6 +329,14 @@ class ClientFuzz:
             return []
         return [100.0 * abs(w) / self.rated for at, w in power_readings(self.state) if t0 <= at <= t1]
 
+    def _holds_default(self, served: Frame) -> bool:
+        """Whether the power the client last reported before `served` was the valid default's: only then does a
+        reading off it say that the client acted on the broken default. A client that reports a power of its own
+        (no adapter action set_power, a device that runs below any limit) or none gives no such measure; its
+        broken defaults are judged by liveness alone."""
+        before = self._readings_pct(float("-inf"), self.server_time(served))
+        return bool(before) and abs(before[-1] - DEFAULT_PCT) <= SLACK_PCT
+
     def _schema_errors(self, since: int) -> None:
         for f in self.trace.since(since):
             if f.direction is Direction.IN:
@@ -337,7 +362,8 @@ class ClientFuzz:
         if said:
             raise Counterexample(rule, f"the client acted on {what}: it answered the broken event with Response "
                                  f"status {said[0].body.get('status')}", said[0])
-        if name == "DefaultDERControl":  # readings from a moment after it first read it to its next poll
+        if name == "DefaultDERControl" and self._holds_default(served[0]):  # readings from a moment after it
+            # first read it to its next poll
             pct = self._readings_pct(self.server_time(served[0]) + 0.6, self.server_time(nxt) + 0.1)
             off = [p for p in pct if abs(p - DEFAULT_PCT) > SLACK_PCT]
             if off:

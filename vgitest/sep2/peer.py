@@ -30,6 +30,14 @@ class Sep2Peer(FakeSep2Server, RunPeer):
     def adapter_env(self) -> dict[str, str]:
         return {"dcap_url": self.url}
 
+    def simulator_started(self, simulator: Any) -> None:
+        """Note the run's start of the client in the trace, as every restart a test asks for is noted: a client that
+        just started walks its resources (py20305 walks twice, the second time once its telemetry has started, a
+        second or two later), which is no polling; without the note the first case judged that walk when its
+        frames happened to include it (SEP2-POLL-TOO-OFTEN on every resource)."""
+        from .checks import RESTART_MARK
+        self.note(f"{RESTART_MARK}: the run started the client ({type(simulator).__name__})")
+
     def adapter_ready(self, adapter: Any) -> None:
         """Note every DUT action in the trace: a client told to restart walks its resources again at once, which
         must not count as polling too often (and the evidence shows what the test asked for)."""

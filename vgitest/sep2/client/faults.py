@@ -99,8 +99,8 @@ FAULTS: dict[str, str] = {
     # robustness: defects only generated or broken resources reveal (vgitest.sep2.client.reading; suites/csip_fuzz)
     "crash_on_long_string": "A value longer than the buffer its parser sized from the schema (a description over "
                             "32 characters, an mRID over 32 hex digits, any value over 64) crashes it: it polls "
-                            "nothing for 5 s, then walks again from the DeviceCapability",
-    "crash_on_non_ascii": "A resource holding a non-ASCII character crashes its parser (5 s without polling, then "
+                            "nothing for 4 s, then walks again from the DeviceCapability",
+    "crash_on_non_ascii": "A resource holding a non-ASCII character crashes its parser (4 s without polling, then "
                           "it walks again)",
     "accepts_schema_invalid": "Does not check resources against the schema: a DERControl or DefaultDERControl "
                               "broken in one place is acted on",
@@ -109,7 +109,7 @@ FAULTS: dict[str, str] = {
     "treats_malformed_as_valid": "Reads bodies with a recovering XML parser: what it makes of a body that is not "
                                  "well-formed XML (cut short, garbled) is acted on",
     "hangs_on_unknown_status": "An EventStatus currentStatus it does not know (other than 0-4, all valid UInt8s) "
-                               "stops its polling for 8 s",
+                               "stops its polling for 4 s",
     "crash_on_cut_body": "An answer whose body ends before its Content-Length (the connection cut) stops its "
                          "polling for good",
     # life cycle: defects only a sequence of changes reveals (vgitest.sep2.models)

@@ -14,7 +14,8 @@ from .events import Events
 from .walk import Walk
 
 KNOWN_STATUSES = (0, 1, 2, 3, 4)  # EventStatus currentStatus values 2030.5 defines (a UInt8 in the schema)
-HANG_S = 8.0  # hangs_on_unknown_status: how long the walk is stuck
+HANG_S = 4.0  # hangs_on_unknown_status: how long the walk is stuck (past the fuzz cases' 3.3 s liveness window, see
+# walk.CRASH_S)
 PROGRAM_LINKS = ("DefaultDERControlLink", "DERControlListLink", "DERCurveListLink")
 
 
