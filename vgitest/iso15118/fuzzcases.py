@@ -385,4 +385,6 @@ def model_case(evcc: Any, profile: Any, runner: Any) -> None:
     sessions, requests in order, repeated, skipped, going back, stop, pause and resume."""
     from .models import SessionModel, programs
     model = SessionModel(evcc, profile)
-    runner.run(programs(), model.run, evcc, weight=0.6, show=model.shown)
+    # 50 programs in pr (a conforming EVSE answers them in about 20 s): with 15, whether a program went back at the
+    # step a fault is sensitive to was a matter of the seed
+    runner.run(programs(), model.run, evcc, weight=2.0, show=model.shown)

@@ -433,8 +433,10 @@ def fuzz_case(kind: str, client: Any, dut: Any, profile: Any, budgets: Any, runn
                 runner.run(negative_examples(k), fuzz.negative, Judge(client), weight=weights[k],
                            budget_share=weights[k] / sum(weights.values()), show=show, label=k.value)
         elif kind in ("positive", "positive-unicode"):
+            # 20 documents in pr: about one in seven drawn documents has a non-ASCII text or an EventStatus past 4
+            # (the rest is numbers, hex and enumerations), so 4 found a client that trips on them only by luck
             runner.run(positive_examples("ascii" if kind == "positive" else "unicode"), fuzz.positive, Judge(client),
-                       weight=0.16, show=show)
+                       weight=0.8, show=show)
         elif kind == "robustness":
             runner.run(robustness_examples(), fuzz.robustness, Judge(client), weight=0.16, show=show)
         else:
