@@ -2,7 +2,7 @@
 sequences reveal (issue 15).
 
 Each is a bug V2G stacks have shipped with: a decoder that does not check length facets, a fixed-size buffer for a
-charging profile, a parser that blocks on an enumeration index it does not know, a handler that answers the message
+charging profile, a departure time kept in 16 bits, a parser that blocks on an enumeration index it does not know, a handler that answers the message
 it expected when it cannot decode the one it got, a stream reader that dies when the framing is lost, an EV that
 compares the ResponseCode with "FAILED" only, an EVSE that takes the request before the last one for a retransmission
 or hands out the same SessionID again. No hand-written case sends these inputs; the fuzz cases of
@@ -23,6 +23,7 @@ DOWN_S = 6.0  # how long a crashed or hung reference device takes no new session
 LONG_STRING = 100  # characters: a longer string in a response "overflows" the reference EV (crash_on_long_string)
 CRASH_SHORT_S = 3.0  # a crash the liveness probe meets at once (it tries SDP for 2 s): back sooner
 PROFILE_ENTRIES = 8  # ProfileEntry slots of the reference EVSE with crash_on_big_profile
+DEPARTURE_MAX_S = 65535  # the largest DepartureTime the reference EVSE with failed_on_late_departure takes
 
 EVSE_FAULTS = {  # name -> description
     "accepts_long_value": "does not check length facets: a request with a value over its maxLength is answered OK",
@@ -32,7 +33,9 @@ EVSE_FAULTS = {  # name -> description
                            "request it expected next",
     "crash_on_framing_error": f"a V2GTP stream whose framing is lost (a length that does not match the payload) crashes "
                               f"it: no new session for {DOWN_S:g} s",
-    "failed_on_short_evccid": "answers SessionSetupReq FAILED when the EVCCID is not 6 bytes (the schema allows 0 to 6)",
+    "failed_on_late_departure": f"keeps DepartureTime in 16 bits: a ChargeParameterDiscoveryReq whose "
+                                f"DepartureTime is over {DEPARTURE_MAX_S} s (about 18 h; the type allows any unsigned "
+                                "int) is answered FAILED_WrongChargeParameter",
     "crash_on_big_profile": f"a PowerDeliveryReq whose ChargingProfile has more than {PROFILE_ENTRIES} entries (the "
                             f"schema allows 24) crashes it: no new session for {CRASH_SHORT_S:g} s",
     "accepts_previous_step": "answers OK when the EV goes back to the request before its last one (it takes it "
@@ -55,7 +58,7 @@ CAUGHT_BY = {
     "evse:hang_on_unknown_enum": ("TC_VGI_FUZZ_01_SECC", "V2G-FUZZ-ALIVE"),
     "evse:answers_undecodable": ("TC_VGI_FUZZ_01_SECC", "V2G-FUZZ-REJECT"),
     "evse:crash_on_framing_error": ("TC_VGI_FUZZ_01_SECC", "V2G-FUZZ-ALIVE"),
-    "evse:failed_on_short_evccid": ("TC_VGI_FUZZ_02_SECC", "V2G-FUZZ-ACCEPT"),
+    "evse:failed_on_late_departure": ("TC_VGI_FUZZ_02_SECC", "V2G-FUZZ-ACCEPT"),
     "evse:crash_on_big_profile": ("TC_VGI_FUZZ_02_SECC", "V2G-FUZZ-ALIVE"),
     "evse:accepts_previous_step": ("TC_VGI_FUZZ_03_SECC", "V2G-RESPONSE-CODE"),
     "evse:reuses_session_id": ("TC_VGI_FUZZ_03_SECC", "V2G-NEW-SESSION"),
@@ -101,10 +104,11 @@ def evse_refuses(server: Any, body: dict[str, Any], schema: str, name: str, req:
     faults = server.faults
     if "accepts_long_value" not in faults and length_problems(body, schema):
         return "FAILED"
-    if name == "SessionSetupReq" and "failed_on_short_evccid" in faults:
-        evccid = req.get("EVCCID")
-        if isinstance(evccid, bytes) and len(evccid) != 6:
-            return "FAILED"
+    if name == "ChargeParameterDiscoveryReq" and "failed_on_late_departure" in faults:
+        for key in ("DC_EVChargeParameter", "AC_EVChargeParameter"):
+            departure = (req.get(key) or {}).get("DepartureTime") if isinstance(req.get(key), dict) else None
+            if isinstance(departure, int) and departure > DEPARTURE_MAX_S:
+                return "FAILED_WrongChargeParameter"
     return None
 
 

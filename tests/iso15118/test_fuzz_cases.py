@@ -1,0 +1,93 @@
+"""The ISO 15118-2 fuzz cases' examples and replay (vgitest/iso15118/fuzzcases.py, suites/iso15118_2_fuzz).
+
+Positive data sends only what a conformant EV sends: an EVCCID is the EVCC's MAC address (ISO 15118-2 §8.4.3.2), so
+6 bytes, although the schema's evccIDType takes 0 to 6. And a counterexample of an ISO fuzz case is reproduced from
+its report with the one command `vgitest replay` (issue 15), also one of the EV case.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+
+from tests.suite_process import UNUSED_PLUGINS
+from vgitest.iso15118 import robustness
+from vgitest.iso15118.fuzzcases import positive_examples
+from vgitest.iso15118.iso2 import Iso2Ev
+from vgitest.iso15118.negative import length_problems
+from vgitest.iso15118.params import EvParams
+
+ROOT = Path(__file__).resolve().parents[2]
+F_EV = Iso2Ev(EvParams(), "DC")
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(positive_examples())
+def test_positive_evccids_are_unicast_mac_addresses(example: dict) -> None:
+    evccid = bytes.fromhex(example["evccid"])
+    assert len(evccid) == 6 and not evccid[0] & 1, example["evccid"]
+    from vgitest.iso15118 import family as fam
+    f = fam.get("iso-2")
+    msg = f.wrap("SessionSetupReq", {"EVCCID": evccid}, bytes(8))
+    assert length_problems(msg, "iso-2") == []
+
+
+def test_the_late_departure_fault_refuses_only_what_16_bits_cannot_hold() -> None:
+    server = SimpleNamespace(faults={"failed_on_late_departure"})
+    name, body = F_EV._cpd()
+    key = next(k for k in ("DC_EVChargeParameter", "AC_EVChargeParameter") if k in body)
+
+    def refused(departure: int) -> str | None:
+        req = dict(body, **{key: dict(body[key], DepartureTime=departure)})
+        return robustness.evse_refuses(server, {}, "iso-2", name, req)
+
+    assert refused(65535) is None and refused(0) is None
+    assert refused(65536) == "FAILED_WrongChargeParameter"
+    assert robustness.evse_refuses(SimpleNamespace(faults=set()), {}, "iso-2", name,
+                                   dict(body, **{key: dict(body[key], DepartureTime=2 ** 32 - 1)})) is None
+
+
+def _fail_then_replay(tmp_path: Path, profile: str, test: str, fault: str) -> tuple[dict, str, Path]:
+    reports = tmp_path / "reports"
+    cmd = [sys.executable, "-m", "pytest", "suites/iso15118_2_fuzz", "-k", test, f"--vgi-profile={profile}",
+           f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=f", "-p", "no:cacheprovider",
+           *UNUSED_PLUGINS, "-q"]
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = json.loads((reports / "f" / "results.json").read_text())["results"][0]
+    assert result["verdict"] == "FAIL" and "vgitest replay" in result["message"], result
+    path = Path(result["message"].rsplit("vgitest replay ", 1)[1].split()[0])
+    # the one command, from another directory than the checkout
+    out = subprocess.run([sys.executable, "-m", "vgitest.cli", "replay", str(path), "--reports",
+                          str(tmp_path / "again")], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    return result, out.stdout + out.stderr, path
+
+
+@pytest.mark.parametrize("profile,test,fault,rule", [
+    ("reference-evse-iso2", "FUZZ_01_SECC", "accepts_long_value", "V2G-FUZZ-REJECT"),
+    ("reference-ev-iso2", "FUZZ_01_EVCC", "ignores_specific_failed", "V2G-STOP-AFTER-FAILED"),
+])
+def test_an_iso_counterexample_is_reproduced_by_one_command(tmp_path: Path, profile: str, test: str, fault: str,
+                                                           rule: str) -> None:
+    result, out, path = _fail_then_replay(tmp_path, profile, test, fault)
+    assert f"vgitest replay: FAIL {rule}" in out, out[-3000:]
+    again = json.loads((tmp_path / "again" / "replay-f" / "results.json").read_text())["results"][0]
+    stats = json.loads((Path(again["evidence"]["findings"]).parent / "fuzz-stats.json").read_text())
+    assert stats["sent"] == 1 and stats["replayed_from"] == str(path)
+    doc = json.loads(path.read_text())
+    assert doc["faults"] == [fault] and doc["rule"] == rule and doc["frames"]
+    # the same example against the device without the fault: the case passes
+    doc["faults"] = []
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(json.dumps(doc))
+    out = subprocess.run([sys.executable, "-m", "vgitest.cli", "replay", str(fixed), "--reports",
+                          str(tmp_path / "fixed")], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "vgitest replay: PASS" in out.stdout, out.stdout[-3000:] + out.stderr[-2000:]
+    fixed_run = json.loads((tmp_path / "fixed" / "replay-f" / "results.json").read_text())["results"][0]
+    stats = json.loads((Path(fixed_run["evidence"]["findings"]).parent / "fuzz-stats.json").read_text())
+    assert stats["case_total"]["sent"] == 1, stats["parts"]  # once, not once per kind of the case's parts
