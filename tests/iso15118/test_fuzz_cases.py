@@ -91,3 +91,30 @@ def test_an_iso_counterexample_is_reproduced_by_one_command(tmp_path: Path, prof
     fixed_run = json.loads((tmp_path / "fixed" / "replay-f" / "results.json").read_text())["results"][0]
     stats = json.loads((Path(fixed_run["evidence"]["findings"]).parent / "fuzz-stats.json").read_text())
     assert stats["case_total"]["sent"] == 1, stats["parts"]  # once, not once per kind of the case's parts
+
+
+@pytest.mark.parametrize("family", ["din", "iso-2"])
+def test_the_driver_builds_a_session_in_order_in_each_family(family: str) -> None:
+    """The fuzz driver's steps are a session the family's sequence table allows, each request encodable in its
+    schema (DIN SPEC 70121: ServicePaymentSelection, ContractAuthentication, an empty SessionStopReq)."""
+    import dataclasses
+
+    from vgitest.exi import encode
+    from vgitest.iso15118 import family as fam
+    from vgitest.iso15118.fuzzdrive import Conn, Driver, steps_for
+    from vgitest.iso15118.rules import allowed_after
+
+    f = fam.get(family)
+    steps = steps_for(family, "AC")  # DIN: DC whatever the mode says
+    assert ("ContractAuthentication" in dict(steps)) == (family == "din")
+    driver = Driver.__new__(Driver)
+    conn = Conn(link=None, family=f, logic=f.ev(dataclasses.replace(EvParams()), "DC" if family == "din" else "AC"))
+    prev = None
+    for label, name in steps:
+        got, body = driver.request(conn, label)
+        assert got == name, (label, got)
+        encode(f.wrap(got, body, bytes(8)), f.schema_of(got))
+        base = fam.base(name)
+        if prev is not None and prev != base:
+            assert allowed_after(family, prev, base), (prev, base)
+        prev = base

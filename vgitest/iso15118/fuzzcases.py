@@ -176,6 +176,8 @@ class EvseFuzz:
             return lambda b: dict(b, EVCCID=bytes.fromhex(ex["evccid"]))
         if label == "ServiceDiscovery":
             return lambda b: {**b, "ServiceScope": ex["scope"]} if ex["scope"] is not None else {}
+        if self.d.family.name == "din" and label in ("ChargeParameterDiscovery", "PowerDeliveryStart"):
+            return soc  # DIN SPEC 70121 has no DepartureTime, and its PowerDeliveryReq no ChargingProfile is sent
         if label == "ChargeParameterDiscovery":
             def cpd(b: dict) -> dict:
                 for key in ("DC_EVChargeParameter", "AC_EVChargeParameter"):
@@ -263,8 +265,8 @@ class EvFuzz:
         self.schema = self.family.schema_of("SessionSetupRes")
         from .suite import plug_mode
         self.mode = plug_mode(profile)
-        from .fuzzdrive import STEPS
-        self.requests = list(dict.fromkeys(n for _, n in STEPS["AC" if self.mode == "AC" else "DC"]
+        from .fuzzdrive import steps_for
+        self.requests = list(dict.fromkeys(n for _, n in steps_for(self.family.name, self.mode)
                                            if n != "SessionStopReq"))
         self.skeletons = self.family.evse(EvseParams())
         name, body = self.skeletons.skeleton("ServiceDiscoveryReq")

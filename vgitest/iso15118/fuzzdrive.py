@@ -26,7 +26,7 @@ from . import sdp
 from .link import Link
 from .negative import Broken
 
-__all__ = ["CLOSED", "Conn", "Driver", "STEPS"]
+__all__ = ["CLOSED", "Conn", "DIN_STEPS", "Driver", "STEPS", "steps_for"]
 
 CLOSED = "closed"  # the EVSE closed the connection instead of answering
 
@@ -44,6 +44,23 @@ STEPS = {
            ("ChargingStatus", "ChargingStatusReq"), ("PowerDeliveryStop", "PowerDeliveryReq"),
            ("SessionStop", "SessionStopReq")),
 }
+# DIN SPEC 70121 (DC only): its own names for payment selection and authorization
+DIN_STEPS = {"DC": (("SessionSetup", "SessionSetupReq"), ("ServiceDiscovery", "ServiceDiscoveryReq"),
+                    ("ServicePaymentSelection", "ServicePaymentSelectionReq"),
+                    ("ContractAuthentication", "ContractAuthenticationReq"),
+                    ("ChargeParameterDiscovery", "ChargeParameterDiscoveryReq"), ("CableCheck", "CableCheckReq"),
+                    ("PreCharge", "PreChargeReq"), ("PowerDeliveryStart", "PowerDeliveryReq"),
+                    ("CurrentDemand", "CurrentDemandReq"), ("PowerDeliveryStop", "PowerDeliveryReq"),
+                    ("WeldingDetection", "WeldingDetectionReq"), ("SessionStop", "SessionStopReq"))}
+
+
+def steps_for(family: str, mode: str) -> tuple[tuple[str, str], ...]:
+    """The EV's requests of one session in order for ``family`` ("iso-2", "din") and energy transfer ``mode``."""
+    if family == "din":
+        return DIN_STEPS["DC"]
+    return STEPS["AC" if mode == "AC" else "DC"]
+
+
 SERVICE_SCOPE = "vgitest"  # the optional ServiceScope the fake EV sends (a string a too-long mutation can reach)
 
 
@@ -70,7 +87,9 @@ class Driver:
         mode = str(profile.param("mode", "") or "")
         supports = getattr(profile, "supports", lambda _f: False)
         self.mode = mode if mode in ("AC", "DC") else ("AC" if supports("AC") and not supports("DC") else "DC")
-        self.steps = STEPS[self.mode]
+        if self.family.name == "din":
+            self.mode = "DC"  # DIN SPEC 70121 is DC charging only
+        self.steps = steps_for(self.family.name, self.mode)
         self.timers = self.client.timers
         self.why = ""  # why the last open() failed
 
@@ -148,6 +167,8 @@ class Driver:
     def request(self, conn: Conn, step: str, *, pause: bool = False) -> tuple[str, dict[str, Any]]:
         """The request of ``step`` (a label of STEPS) as the fake EV builds it now."""
         ev = conn.logic
+        if conn.family.name == "din":
+            return self._din_request(ev, step)
         if step == "SessionSetup":
             return ev.first()
         if step == "ServiceDiscovery":
@@ -175,6 +196,31 @@ class Driver:
         if step == "SessionStop":
             return "SessionStopReq", {"ChargingSession": "Pause" if pause else "Terminate"}
         raise ValueError(f"unknown step {step!r}")
+
+    @staticmethod
+    def _din_request(ev: Any, step: str) -> tuple[str, dict[str, Any]]:
+        """DIN SPEC 70121's form of ``step`` (its EV logic, :class:`~vgitest.iso15118.din.DinEv`)."""
+        if step == "SessionSetup":
+            return ev.first()
+        if step == "ServiceDiscovery":
+            return "ServiceDiscoveryReq", {"ServiceScope": SERVICE_SCOPE}
+        if step == "ServicePaymentSelection":
+            return ev.next("ServiceDiscoveryRes", {})
+        if step == "ContractAuthentication":
+            return "ContractAuthenticationReq", {}
+        if step == "ChargeParameterDiscovery":
+            return ev._cpd()
+        if step in ("CableCheck", "WeldingDetection"):
+            return f"{step}Req", {"DC_EVStatus": ev._status()}
+        if step == "PreCharge":
+            return ev._precharge()
+        if step in ("PowerDeliveryStart", "PowerDeliveryStop"):
+            return ev._power_delivery(step == "PowerDeliveryStart")
+        if step == "CurrentDemand":
+            return ev._current_demand()
+        if step == "SessionStop":
+            return "SessionStopReq", {}
+        raise ValueError(f"unknown DIN SPEC 70121 step {step!r}")
 
     def wait_for(self, name: str) -> float:
         return self.timers.with_tolerance(self.family.name, "evcc_msg_timeout", fam.base(name))
@@ -226,7 +272,7 @@ class Driver:
                 conn.logic.session_id = rsid
             if code.startswith("OK"):
                 conn.last = step
-                if step == "ChargeParameterDiscovery":
+                if step == "ChargeParameterDiscovery" and hasattr(conn.logic, "_take_schedule"):  # ISO 15118-2
                     conn.logic._take_schedule(rbody)
             if rbody.get("EVSEProcessing") not in ("Ongoing", "Ongoing_WaitingForCustomerInteraction") and not (
                     step == "PreCharge" and code.startswith("OK") and self._precharging(conn, rbody)):

@@ -108,8 +108,8 @@ RULES.add("V2G-RESPONSE-CONTENT", "fail", "A response carries what the request a
           "AuthorizationSetupRes, ChargeParameterDiscoveryRes, ScheduleExchangeRes, charge-loop and "
           "WeldingDetection responses)", protocol=P, versions=FAMILIES)
 
-# --- fuzz cases (suites/iso15118_2_fuzz, issue 15): judged by the properties of vgitest.iso15118.fuzzcases --------
-FUZZ_VERSIONS = (ISO2,)  # the families whose fuzz suites judge them (DIN and -20 have none yet)
+# --- fuzz cases (suites/iso15118_2_fuzz, suites/din70121_fuzz, issue 15): judged by vgitest.iso15118.fuzzcases ------
+FUZZ_VERSIONS = (DIN, ISO2)  # the families whose fuzz suites judge them (-20 has none yet)
 RULES.add("V2G-FUZZ-REJECT", "fail", "The EVSE refuses a request broken in one place (a value over its maxLength or "
           "outside its range, an EXI stream it cannot decode): a FAILED response code or the connection closed, never "
           "an OK code", "ISO 15118-2 message definitions and XSD facets; ResponseCode FAILED (responseCodeType)",
