@@ -8,8 +8,8 @@ as a vendor would run it. Every verdict is compared with the reviewed table
 ``tests/interop/expected/josev-<family>-<role>.toml`` (see ``tests/interop/oracle.py``): ``make test`` runs the
 rows marked ``slice``, ``make oracles`` (``--oracle-full``) every row.
 
-The ISO 15118-2 fuzz suite (issue 15) runs against the same two processes with the -2 profiles, judged by
-``josev-iso2-<role>-fuzz.toml``. Josev's SECC answers SDP again only about 5 s after a session ended, so each
+The ISO 15118-2 and DIN SPEC 70121 fuzz suites (issue 15) run against the same two processes with the profiles of
+their families, judged by ``josev-<iso2|din>-<role>-fuzz.toml``. Josev's SECC answers SDP again only about 5 s after a session ended, so each
 example (a session and the liveness probe's) costs over 5 s and every fuzz case spends its whole pr time budget:
 no fuzz row is in the slice, they run with ``--oracle-full``.
 
@@ -32,7 +32,7 @@ from tests.interop.oracle import ROOT, Table, compare, full_run
 
 FAMILIES = {"din": "suites/din70121", "iso2": "suites/iso15118_2", "iso20": "suites/iso15118_20"}
 PREFIX = {"ev": "test_TC_EVCC_", "evse": "test_TC_SECC_"}  # the cases of each role
-FUZZ_SUITE = "suites/iso15118_2_fuzz"  # issue 15: its cases end in the role's tester-side name
+FUZZ = {"iso2": "suites/iso15118_2_fuzz", "din": "suites/din70121_fuzz"}  # issue 15: cases end in _SECC/_EVCC
 FUZZ_SUFFIX = {"ev": "_EVCC", "evse": "_SECC"}
 RUN_TIMEOUT_S = {False: 600, True: 7200}  # one suite run: the slice / every row (bounds, not budgets)
 
@@ -47,16 +47,18 @@ class Run:
     profile: str
 
     def is_role_case(self, name: str, role: str) -> bool:
-        if self.suite == FUZZ_SUITE:
+        if self.suite in FUZZ.values():
             return name.startswith("test_TC_VGI_FUZZ_") and name.endswith(FUZZ_SUFFIX[role])
         return name.startswith(PREFIX[role])
 
 
 def tables(role: str) -> list[Run]:
-    """The role's tables: the three conformance suites and the ISO 15118-2 fuzz suite (same profile as -2's)."""
+    """The role's tables: the three conformance suites, then the ISO 15118-2 and DIN SPEC 70121 fuzz suites (with
+    the profiles of their families' conformance suites)."""
     runs = [Run(Table.load(f"josev-{fam}-{role}"), suite, f"josev-{fam}-{role}.toml")
             for fam, suite in FAMILIES.items()]
-    return runs + [Run(Table.load(f"josev-iso2-{role}-fuzz"), FUZZ_SUITE, f"josev-iso2-{role}.toml")]
+    return runs + [Run(Table.load(f"josev-{fam}-{role}-fuzz"), suite, f"josev-{fam}-{role}.toml")
+                   for fam, suite in FUZZ.items()]
 
 
 def collected(run: Run, role: str) -> list[str]:

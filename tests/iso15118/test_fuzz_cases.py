@@ -38,6 +38,25 @@ def test_positive_evccids_are_unicast_mac_addresses(example: dict) -> None:
     assert length_problems(msg, "iso-2") == []
 
 
+@pytest.mark.parametrize("family", ["din", "iso-2"])
+def test_positive_service_scopes_are_drawn_with_the_family_s_facet(family: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """DIN's serviceScopeType takes 32 characters, ISO 15118-2's 64: a DIN session draws from DIN's datatype (today
+    the string strategy's own 24-character cap hides the difference; a larger cap must not make DIN data invalid)."""
+    from vgitest.iso15118 import fuzzcases
+    asked = []
+    real = fuzzcases._codec
+
+    def codec(message: str, leaf: str, body: dict | None = None, family: str = "iso-2"):  # noqa: ANN202
+        asked.append((leaf, family))
+        return real(message, leaf, body, family)
+
+    monkeypatch.setattr(fuzzcases, "_codec", codec)
+    fuzzcases.positive_examples(family)
+    assert asked == [("ServiceScope", family)]
+    assert real("ServiceDiscoveryReq", "ServiceScope", family=family).max_len == {"din": 32, "iso-2": 64}[family]
+
+
 def test_the_late_departure_fault_refuses_only_what_16_bits_cannot_hold() -> None:
     server = SimpleNamespace(faults={"failed_on_late_departure"})
     name, body = F_EV._cpd()

@@ -209,9 +209,10 @@ def evccids() -> st.SearchStrategy[bytes]:
     return st.binary(min_size=6, max_size=6).map(lambda b: bytes([b[0] & 0xFE]) + b[1:])
 
 
-def positive_examples() -> st.SearchStrategy[dict]:
-    """Generated values a conformant EVSE must take, for one whole session."""
-    scope_codec = _codec("ServiceDiscoveryReq", "ServiceScope")
+def positive_examples(family: str = "iso-2") -> st.SearchStrategy[dict]:
+    """Generated values a conformant EVSE must take, for one whole session of ``family`` (its own facets: a DIN
+    ServiceScope has at most 32 characters, an ISO 15118-2 one 64)."""
+    scope_codec = _codec("ServiceDiscoveryReq", "ServiceScope", family=family)
     from ..exi.strategies import value_strategy
     return st.fixed_dictionaries({
         "evccid": evccids().map(bytes.hex),
@@ -251,7 +252,7 @@ def evse_case(kind: str, evcc: Any, profile: Any, runner: Any) -> None:
             runner.run(negative_examples(k, len(fuzz.broken_steps)), fuzz.negative, evcc, weight=share * 1.2,
                        budget_share=share, show=show, label=k)
         return
-    runner.run(positive_examples(), fuzz.positive, evcc, weight=0.4, budget_share=0.5, show=show)
+    runner.run(positive_examples(fuzz.d.family.name), fuzz.positive, evcc, weight=0.4, budget_share=0.5, show=show)
 
 
 # --- EV under test ---------------------------------------------------------------------------------------------------
