@@ -112,10 +112,11 @@ def test_an_iso_counterexample_is_reproduced_by_one_command(tmp_path: Path, prof
     assert stats["case_total"]["sent"] == 1, stats["parts"]  # once, not once per kind of the case's parts
 
 
-@pytest.mark.parametrize("family", ["din", "iso-2"])
+@pytest.mark.parametrize("family", ["din", "iso-2", "iso-20"])
 def test_the_driver_builds_a_session_in_order_in_each_family(family: str) -> None:
     """The fuzz driver's steps are a session the family's sequence table allows, each request encodable in its
-    schema (DIN SPEC 70121: ServicePaymentSelection, ContractAuthentication, an empty SessionStopReq)."""
+    schema (DIN SPEC 70121: ServicePaymentSelection, ContractAuthentication, an empty SessionStopReq; ISO 15118-20:
+    its CommonMessages and DC messages)."""
     import dataclasses
 
     from vgitest.exi import encode
@@ -126,6 +127,7 @@ def test_the_driver_builds_a_session_in_order_in_each_family(family: str) -> Non
     f = fam.get(family)
     steps = steps_for(family, "AC")  # DIN: DC whatever the mode says
     assert ("ContractAuthentication" in dict(steps)) == (family == "din")
+    assert ("ScheduleExchange" in dict(steps)) == (family == "iso-20")
     driver = Driver.__new__(Driver)
     conn = Conn(link=None, family=f, logic=f.ev(dataclasses.replace(EvParams()), "DC" if family == "din" else "AC"))
     prev = None
@@ -137,3 +139,20 @@ def test_the_driver_builds_a_session_in_order_in_each_family(family: str) -> Non
         if prev is not None and prev != base:
             assert allowed_after(family, prev, base), (prev, base)
         prev = base
+
+
+@pytest.mark.parametrize("family", ["iso-2", "iso-20"])
+def test_a_broken_response_leaves_the_header_alone(family: str) -> None:
+    """An EV case breaks a response's body: the fake SECC writes the header again (ISO 15118-20 keeps its Header
+    inside the message's root element, not in a V2G_Message)."""
+    from vgitest.iso15118 import family as fam
+    from vgitest.iso15118 import negative as neg
+    from vgitest.iso15118.params import EvseParams
+
+    f = fam.get(family)
+    name, body = f.evse(EvseParams()).skeleton("SessionSetupReq")
+    msg = f.wrap(name, body, bytes(8))
+    schema = f.schema_of(name)
+    for pick in range(12):
+        broken = neg.too_long(msg, schema, pick, 0, body_only=True)
+        assert broken is not None and "SessionID" not in broken.what, broken.what

@@ -94,15 +94,16 @@ ACTIONS[("ev", VERSION)] = iso2_ev_actions
 
 def _robustness_rows(role: str, version: str = VERSION) -> list[tuple[str, str, str, str]]:
     """The robustness and life-cycle faults of issue 15 (vgitest/iso15118/robustness.py), caught by the fuzz cases of
-    suites/iso15118_2_fuzz and, but for the ISO 15118-2 only ones, suites/din70121_fuzz (flags the engines read, no
-    scripted actions)."""
-    from .robustness import CAUGHT_BY, EV_FAULTS, EVSE_FAULTS, ISO2_ONLY
+    suites/iso15118_2_fuzz and, but for those a family has no room for (``NOT_IN``), suites/din70121_fuzz and
+    suites/iso15118_20_fuzz (flags the engines read, no scripted actions)."""
+    from .robustness import CAUGHT_BY, EV_FAULTS, EVSE_FAULTS, NOT_IN
     faults = EVSE_FAULTS if role == "evse" else EV_FAULTS
     return [(name, desc, *CAUGHT_BY[f"{role}:{name}"]) for name, desc in faults.items()
-            if version == VERSION or name not in ISO2_ONLY]
+            if name not in NOT_IN.get(version, ())]
 
 
 register("evse", VERSION, _robustness_rows("evse"))
 register("ev", VERSION, _robustness_rows("ev"))
-register("evse", "din", _robustness_rows("evse", "din"))  # the same faults in the reference DIN EVSE and EV
-register("ev", "din", _robustness_rows("ev", "din"))
+for _family in ("din", "iso-20"):  # the same faults in the reference DIN and -20 EVSE and EV
+    register("evse", _family, _robustness_rows("evse", _family))
+    register("ev", _family, _robustness_rows("ev", _family))

@@ -59,8 +59,8 @@ class EvseFuzz:
             _stop("the fake EVCC is not running")
         self.evcc = evcc
         self.d = Driver(evcc, profile)
-        self.schema = self.d.family.schema_of("SessionSetupReq")
-        self.broken_steps = self.d.steps[:7] if self.d.mode == "DC" else self.d.steps[:5]
+        labels = [label for label, _ in self.d.steps]
+        self.broken_steps = self.d.steps[:labels.index("PowerDeliveryStart")]  # the requests before the energy flows
 
     # -- liveness ---------------------------------------------------------------------------------------------
     def alive(self, after: str) -> None:
@@ -115,16 +115,17 @@ class EvseFuzz:
 
     def _break(self, conn: Conn, name: str, body: dict, example: dict) -> neg.Broken:
         msg = self.d.wrap(conn, name, body)
+        schema = self.d.family.schema_of(name)  # ISO 15118-20: the message's own schema (common, DC, AC)
         kind, pick, extra = example["kind"], example["pick"], example["extra"]
         broken = None
         if kind == "too-long":
-            broken = neg.too_long(msg, self.schema, pick, extra)
+            broken = neg.too_long(msg, schema, pick, extra)
         elif kind == "out-of-range":
-            broken = neg.out_of_range(msg, self.schema, pick, extra)
+            broken = neg.out_of_range(msg, schema, pick, extra)
         elif kind == "header":
-            broken = neg.header(encode(msg, self.schema), example["how"], extra)
+            broken = neg.header(encode(msg, schema), example["how"], extra)
         if broken is None:  # garbled, or nothing of this kind in this request
-            broken = neg.garbled(encode(msg, self.schema), self.schema, extra)
+            broken = neg.garbled(encode(msg, schema), schema, extra)
         return broken
 
     # -- positive data ------------------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ class EvseFuzz:
                                          f"decode: {res.meta.get('error') or res.meta.get('header_problems')}", res)
                 if not code.startswith("OK"):
                     raise Counterexample("V2G-FUZZ-ACCEPT", f"{last} was answered {res.name} {code}", res)
-                problems = neg.length_problems(res.body, self.schema)
+                problems = neg.length_problems(res.body, self.d.family.schema_of(res.name or name))
                 if problems:
                     raise Counterexample("V2G-FUZZ-ACCEPT", f"the answer to {last} breaks its schema: "
                                          f"{'; '.join(problems)}", res)
@@ -156,7 +157,7 @@ class EvseFuzz:
     def _positive_steps(self, example: dict) -> list[tuple[str, str]]:
         out = []
         for label, name in self.d.steps:
-            if label in ("CurrentDemand", "ChargingStatus"):
+            if label in ("CurrentDemand", "ChargingStatus", "ChargeLoop"):
                 out += [(label, name)] * example["loops"]
             else:
                 out.append((label, name))
@@ -261,9 +262,8 @@ class EvFuzz:
 
     def __init__(self, secc: Any, dut: Any, profile: Any) -> None:
         self.secc, self.dut, self.profile = secc, dut, profile
-        version = str(profile.dut.get("version", "iso-2"))
-        self.family = fam.get(version if version in ("iso-2", "din") else "iso-2")
-        self.schema = self.family.schema_of("SessionSetupRes")
+        from .fuzzdrive import family_of
+        self.family = family_of(profile)
         from .suite import plug_mode
         self.mode = plug_mode(profile)
         from .fuzzdrive import steps_for
@@ -309,7 +309,7 @@ class EvFuzz:
         out = []
         for r in self.requests:
             msg = self.family.wrap(*self.skeletons.skeleton(r), bytes(8))
-            if neg.sites(msg, self.schema, kind, neg._header(msg)):
+            if neg.sites(msg, self.family.schema_of(r), kind, neg._header(msg)):
                 out.append(r)
         return out or self.requests
 
@@ -350,10 +350,11 @@ class EvFuzz:
             return f"{res_name} {code} to its {request}"
         if kind in ("too-long", "out-of-range"):
             fn = neg.too_long if kind == "too-long" else neg.out_of_range
-            probe = fn(self.family.wrap(res_name, skeleton, bytes(8)), self.schema, pick, extra, body_only=True)
+            schema = self.family.schema_of(res_name)
+            probe = fn(self.family.wrap(res_name, skeleton, bytes(8)), schema, pick, extra, body_only=True)
             if probe is not None:
                 def patch(body: dict) -> dict:
-                    b = fn(self.family.wrap(res_name, body, bytes(8)), self.schema, pick, extra, body_only=True)
+                    b = fn(self.family.wrap(res_name, body, bytes(8)), schema, pick, extra, body_only=True)
                     return self.family.unwrap(b.msg)[1] if b is not None else body
                 self.secc.answer(request, nth=1, patch=patch)
                 return f"{res_name} with {probe.what}"
@@ -363,8 +364,9 @@ class EvFuzz:
             other_name, other_body = self.skeletons.skeleton(other)
             self.secc.answer(request, nth=1, send_instead=(other_name, other_body))
             return f"{other_name} in answer to its {request}"
-        payload = encode(self.family.wrap(res_name, skeleton, bytes(8)), self.schema)
-        broken = neg.garbled(payload, self.schema, extra)
+        schema = self.family.schema_of(res_name)
+        payload = encode(self.family.wrap(res_name, skeleton, bytes(8)), schema)
+        broken = neg.garbled(payload, schema, extra)
         self.secc.answer(request, nth=1, payload=broken.payload)
         return f"{res_name} as {broken.what}"
 

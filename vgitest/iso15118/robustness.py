@@ -17,7 +17,7 @@ from typing import Any
 
 from .negative import length_problems
 
-__all__ = ["CAUGHT_BY", "EV_FAULTS", "EVSE_FAULTS", "ISO2_ONLY", "crash", "ev_refuses", "evse_refuses", "LONG_STRING"]
+__all__ = ["CAUGHT_BY", "EV_FAULTS", "EVSE_FAULTS", "NOT_IN", "crash", "ev_refuses", "evse_refuses", "LONG_STRING"]
 
 DOWN_S = 6.0  # how long a crashed or hung reference device takes no new session (longer than a probe's SDP tries)
 LONG_STRING = 100  # characters: a longer string in a response "overflows" the reference EV (crash_on_long_string)
@@ -52,10 +52,15 @@ EV_FAULTS = {
     "retries_on_undecodable": "sends its request again after a response it cannot decode",
 }
 
-# faults whose input DIN SPEC 70121 has no room for: no DepartureTime; its positive data sends no charging profile;
-# its responses carry few strings, all of them short (EVSEID is binary), so a string over LONG_STRING characters is
-# too rare a draw for the pr profile. The others are caught in suites/din70121_fuzz too, by the same case and rule.
-ISO2_ONLY = frozenset({"failed_on_late_departure", "crash_on_big_profile", "crash_on_long_string"})
+# The faults each other family's fuzz suite cannot reveal; the others are caught in suites/din70121_fuzz and
+# suites/iso15118_20_fuzz too, by the same case and rule. DIN SPEC 70121: no DepartureTime; its positive data sends no
+# charging profile; its responses carry few strings, all of them short (EVSEID is binary), so a string over
+# LONG_STRING characters is too rare a draw for the pr profile. ISO 15118-20: no positive-data case yet; and the EV
+# case does catch crash_on_long_string (an EVSEID of 256 characters), but its row takes ~47 s, over the fault
+# matrix's 40 s per row: the liveness probe waits the profile's session_wait (20 s for the reference -20 EV, 8 s for
+# the -2 one) for the session the crashed EV does not start, twice with the confirmation.
+NOT_IN = {"din": frozenset({"failed_on_late_departure", "crash_on_big_profile", "crash_on_long_string"}),
+          "iso-20": frozenset({"failed_on_late_departure", "crash_on_big_profile", "crash_on_long_string"})}
 
 # fault -> (fuzz case that catches it, rule); "evse"/"ev" prefix: the device it belongs to
 CAUGHT_BY = {
