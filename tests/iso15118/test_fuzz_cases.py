@@ -156,3 +156,18 @@ def test_a_broken_response_leaves_the_header_alone(family: str) -> None:
     for pick in range(12):
         broken = neg.too_long(msg, schema, pick, 0, body_only=True)
         assert broken is not None and "SessionID" not in broken.what, broken.what
+
+
+@pytest.mark.parametrize("family,plug", [("iso-20", {"control_mode": "Dynamic"}), ("iso-2", {})])
+def test_the_ev_case_plugs_in_as_the_family_s_conformance_cases_do(family: str, plug: dict,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """ISO 15118-20: every plug-in of the EV case asks for the Dynamic control mode, as suites/iso15118_20 does (Josev's
+    EV, left to pick, takes Scheduled and never finishes a session: the liveness probe failed on that, not on the
+    broken response)."""
+    from vgitest.iso15118 import fuzzcases, suite
+    seen = []
+    monkeypatch.setattr(suite, "ev_session", lambda secc, dut, profile, **kw: seen.append(kw) or "session")
+    profile = SimpleNamespace(dut={"version": family}, param=lambda key, default=None: "DC" if key == "mode" else
+                              default, supports=lambda f: f == "DC")
+    ev = fuzzcases.EvFuzz(SimpleNamespace(), SimpleNamespace(), profile)
+    assert ev._session() == "session" and seen == [plug]

@@ -278,7 +278,10 @@ class EvFuzz:
     def _session(self) -> Any:
         from .suite import ev_session
         try:
-            return ev_session(self.secc, self.dut, self.profile)
+            # ISO 15118-20: the control mode every case of suites/iso15118_20 plugs in with (an EV may not charge
+            # in the one it picks itself, Josev's Scheduled sessions for one: josev-iso20-ev.toml)
+            plug = {"control_mode": "Dynamic"} if self.family.name == "iso-20" else {}
+            return ev_session(self.secc, self.dut, self.profile, **plug)
         except Inconclusive:
             return None
 
