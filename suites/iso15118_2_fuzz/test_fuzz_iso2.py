@@ -29,9 +29,9 @@ def test_TC_VGI_FUZZ_01_SECC(evcc, vgi_profile, vgi_fuzz):
 @pytest.mark.vgi_case("TC_VGI_FUZZ_02_SECC", feature="Robustness", requires=("Evse",))
 def test_TC_VGI_FUZZ_02_SECC(evcc, vgi_profile, vgi_fuzz):
     """Positive data: a whole session in order whose requests carry generated schema-valid values an EVSE must take
-    (an EVCCID of 0 to 6 bytes, any ServiceScope text, any state of charge and departure time, a charging profile of
-    1 to 24 entries within the EVSE's own PMax): every answer has an OK code and stays within its length facets,
-    and a new session still works afterwards."""
+    (any unicast MAC address as EVCCID, any ServiceScope text, any state of charge and departure time, a charging
+    profile of 1 to 24 entries within the EVSE's own PMax): every answer has an OK code and stays within its length
+    facets, and a new session still works afterwards."""
     evse_case("positive", evcc, vgi_profile, vgi_fuzz)
 
 

@@ -8,12 +8,18 @@ as a vendor would run it. Every verdict is compared with the reviewed table
 ``tests/interop/expected/josev-<family>-<role>.toml`` (see ``tests/interop/oracle.py``): ``make test`` runs the
 rows marked ``slice``, ``make oracles`` (``--oracle-full``) every row.
 
+The ISO 15118-2 and DIN SPEC 70121 fuzz suites (issue 15) run against the same two processes with the profiles of
+their families, judged by ``josev-<iso2|din>-<role>-fuzz.toml``. Josev's SECC answers SDP again only about 5 s after a session ended, so each
+example (a session and the liveness probe's) costs over 5 s and every fuzz case spends its whole pr time budget:
+no fuzz row is in the slice, they run with ``--oracle-full``.
+
 Skipped, with the reason, without Java or network namespaces (root).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import subprocess
 import sys
 import time
@@ -26,51 +32,73 @@ from tests.interop.oracle import ROOT, Table, compare, full_run
 
 FAMILIES = {"din": "suites/din70121", "iso2": "suites/iso15118_2", "iso20": "suites/iso15118_20"}
 PREFIX = {"ev": "test_TC_EVCC_", "evse": "test_TC_SECC_"}  # the cases of each role
+FUZZ = {"iso2": "suites/iso15118_2_fuzz", "din": "suites/din70121_fuzz"}  # issue 15: cases end in _SECC/_EVCC
+FUZZ_SUFFIX = {"ev": "_EVCC", "evse": "_SECC"}
 RUN_TIMEOUT_S = {False: 600, True: 7200}  # one suite run: the slice / every row (bounds, not budgets)
 
 
-def tables(role: str) -> list[tuple[str, Table]]:
-    return [(fam, Table.load(f"josev-{fam}-{role}")) for fam in FAMILIES]
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One reviewed table of a role: the suite it judges, the profile Josev is run with, and which of the suite's
+    cases are the role's."""
+
+    table: Table
+    suite: str
+    profile: str
+
+    def is_role_case(self, name: str, role: str) -> bool:
+        if self.suite in FUZZ.values():
+            return name.startswith("test_TC_VGI_FUZZ_") and name.endswith(FUZZ_SUFFIX[role])
+        return name.startswith(PREFIX[role])
 
 
-def collected(suite: str, profile: Path, prefix: str) -> list[str]:
+def tables(role: str) -> list[Run]:
+    """The role's tables: the three conformance suites, then the ISO 15118-2 and DIN SPEC 70121 fuzz suites (with
+    the profiles of their families' conformance suites)."""
+    runs = [Run(Table.load(f"josev-{fam}-{role}"), suite, f"josev-{fam}-{role}.toml")
+            for fam, suite in FAMILIES.items()]
+    return runs + [Run(Table.load(f"josev-{fam}-{role}-fuzz"), suite, f"josev-{fam}-{role}.toml")
+                   for fam, suite in FUZZ.items()]
+
+
+def collected(run: Run, role: str) -> list[str]:
     """The role's cases the suite has (pytest --collect-only with the profile)."""
-    out = subprocess.run([sys.executable, "-m", "pytest", suite, "--collect-only", "-q", f"--vgi-profile={profile}",
-                          "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "pytest", run.suite, "--collect-only", "-q",
+                          f"--vgi-profile={PROFILES / run.profile}", "-p", "no:cacheprovider"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
     names = [line.rsplit("::", 1)[-1] for line in out.stdout.splitlines() if "::" in line]
     assert names, out.stdout[-2000:] + out.stderr[-2000:]
-    return sorted({n for n in names if n.startswith(prefix)})
+    return sorted({n for n in names if run.is_role_case(n, role)})
 
 
 @pytest.mark.parametrize("role", ["ev", "evse"])
 def test_every_case_of_the_role_has_a_reviewed_verdict(role: str) -> None:
-    """A case added to a suite fails here until someone reviews Josev's verdict for it."""
-    for fam, table in tables(role):
-        suite = FAMILIES[fam]
-        assert table.suite == suite, (table.name, table.suite)
-        cases = collected(suite, PROFILES / f"josev-{fam}-{role}.toml", PREFIX[role])
-        assert sorted(table.cases) == cases, (
-            f"{table.name}: not reviewed {sorted(set(cases) - set(table.cases))}, "
-            f"no longer in the suite {sorted(set(table.cases) - set(cases))}")
+    """A case added to a suite (the fuzz suite too) fails here until someone reviews Josev's verdict for it."""
+    for run in tables(role):
+        assert run.table.suite == run.suite, (run.table.name, run.table.suite)
+        cases = collected(run, role)
+        assert cases, f"{run.table.name}: the suite has no case of the role {role}"
+        assert sorted(run.table.cases) == cases, (
+            f"{run.table.name}: not reviewed {sorted(set(cases) - set(run.table.cases))}, "
+            f"no longer in the suite {sorted(set(run.table.cases) - set(cases))}")
 
 
 def run_direction(role: str, workdir: Path) -> tuple[list[str], list[str]]:
-    """One Josev process for the role; the selected rows of its three tables, one suite run each. Returns the
+    """One Josev process for the role; the selected rows of its tables, one suite run each. Returns the
     differences from the tables and what each run took."""
-    selected = [(fam, t, t.selected()) for fam, t in tables(role)]
-    selected = [(fam, t, rows) for fam, t, rows in selected if rows]
+    selected = [(run, run.table.selected()) for run in tables(role)]
+    selected = [(run, rows) for run, rows in selected if rows]
     assert selected, f"no Josev {role} case is selected (the tables mark no slice)"
     timeout = RUN_TIMEOUT_S[full_run()]
     differences: list[str] = []
     timings: list[str] = []
     with josev_device(role, workdir / "josev") as device:
-        for fam, table, rows in selected:
+        for run, rows in selected:
             t0 = time.monotonic()
             tests = [e.test for e in rows]
-            results = device.run(FAMILIES[fam], f"josev-{fam}-{role}.toml", workdir / "reports", table.name, tests,
-                                 timeout=timeout)
-            differences += compare(table, results, tests)
-            timings.append(f"{table.name}: {len(tests)} cases in {time.monotonic() - t0:.0f} s")
+            results = device.run(run.suite, run.profile, workdir / "reports", run.table.name, tests, timeout=timeout)
+            differences += compare(run.table, results, tests)
+            timings.append(f"{run.table.name}: {len(tests)} cases in {time.monotonic() - t0:.0f} s")
         if not device.alive():
             differences.append(f"Josev ({role}) died during the run:\n{device.log_tail()}")
     return differences, timings

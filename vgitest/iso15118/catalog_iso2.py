@@ -92,13 +92,18 @@ ACTIONS[("evse", VERSION)] = iso2_evse_actions
 ACTIONS[("ev", VERSION)] = iso2_ev_actions
 
 
-def _robustness_rows(role: str) -> list[tuple[str, str, str, str]]:
+def _robustness_rows(role: str, version: str = VERSION) -> list[tuple[str, str, str, str]]:
     """The robustness and life-cycle faults of issue 15 (vgitest/iso15118/robustness.py), caught by the fuzz cases of
-    suites/iso15118_2_fuzz (flags the engines read, no scripted actions)."""
-    from .robustness import CAUGHT_BY, EV_FAULTS, EVSE_FAULTS
+    suites/iso15118_2_fuzz and, but for those a family has no room for (``NOT_IN``), suites/din70121_fuzz and
+    suites/iso15118_20_fuzz (flags the engines read, no scripted actions)."""
+    from .robustness import CAUGHT_BY, EV_FAULTS, EVSE_FAULTS, NOT_IN
     faults = EVSE_FAULTS if role == "evse" else EV_FAULTS
-    return [(name, desc, *CAUGHT_BY[f"{role}:{name}"]) for name, desc in faults.items()]
+    return [(name, desc, *CAUGHT_BY[f"{role}:{name}"]) for name, desc in faults.items()
+            if name not in NOT_IN.get(version, ())]
 
 
 register("evse", VERSION, _robustness_rows("evse"))
 register("ev", VERSION, _robustness_rows("ev"))
+for _family in ("din", "iso-20"):  # the same faults in the reference DIN and -20 EVSE and EV
+    register("evse", _family, _robustness_rows("evse", _family))
+    register("ev", _family, _robustness_rows("ev", _family))

@@ -27,7 +27,7 @@ from .evcc import connect_secc, secc_host, unverified_tls
 from .link import Link
 from .negative import Broken
 
-__all__ = ["CLOSED", "Conn", "Driver", "STEPS"]
+__all__ = ["CLOSED", "Conn", "DIN_STEPS", "Driver", "FAMILIES", "ISO20_STEPS", "STEPS", "family_of", "steps_for"]
 
 CLOSED = "closed"  # the EVSE closed the connection instead of answering
 
@@ -45,6 +45,50 @@ STEPS = {
            ("ChargingStatus", "ChargingStatusReq"), ("PowerDeliveryStop", "PowerDeliveryReq"),
            ("SessionStop", "SessionStopReq")),
 }
+# DIN SPEC 70121 (DC only): its own names for payment selection and authorization
+DIN_STEPS = {"DC": (("SessionSetup", "SessionSetupReq"), ("ServiceDiscovery", "ServiceDiscoveryReq"),
+                    ("ServicePaymentSelection", "ServicePaymentSelectionReq"),
+                    ("ContractAuthentication", "ContractAuthenticationReq"),
+                    ("ChargeParameterDiscovery", "ChargeParameterDiscoveryReq"), ("CableCheck", "CableCheckReq"),
+                    ("PreCharge", "PreChargeReq"), ("PowerDeliveryStart", "PowerDeliveryReq"),
+                    ("CurrentDemand", "CurrentDemandReq"), ("PowerDeliveryStop", "PowerDeliveryReq"),
+                    ("WeldingDetection", "WeldingDetectionReq"), ("SessionStop", "SessionStopReq"))}
+
+
+# ISO 15118-20 (EIM, no TLS, the mode's service): its own message set, DC and AC
+_ISO20_HEAD = (("SessionSetup", "SessionSetupReq"), ("AuthorizationSetup", "AuthorizationSetupReq"),
+               ("Authorization", "AuthorizationReq"), ("ServiceDiscovery", "ServiceDiscoveryReq"),
+               ("ServiceDetail", "ServiceDetailReq"), ("ServiceSelection", "ServiceSelectionReq"))
+ISO20_STEPS = {
+    "DC": _ISO20_HEAD + (("ChargeParameterDiscovery", "DC_ChargeParameterDiscoveryReq"),
+                         ("ScheduleExchange", "ScheduleExchangeReq"), ("CableCheck", "DC_CableCheckReq"),
+                         ("PreCharge", "DC_PreChargeReq"), ("PowerDeliveryStart", "PowerDeliveryReq"),
+                         ("ChargeLoop", "DC_ChargeLoopReq"), ("PowerDeliveryStop", "PowerDeliveryReq"),
+                         ("WeldingDetection", "DC_WeldingDetectionReq"), ("SessionStop", "SessionStopReq")),
+    "AC": _ISO20_HEAD + (("ChargeParameterDiscovery", "AC_ChargeParameterDiscoveryReq"),
+                         ("ScheduleExchange", "ScheduleExchangeReq"), ("PowerDeliveryStart", "PowerDeliveryReq"),
+                         ("ChargeLoop", "AC_ChargeLoopReq"), ("PowerDeliveryStop", "PowerDeliveryReq"),
+                         ("SessionStop", "SessionStopReq")),
+}
+FAMILIES = ("din", "iso-2", "iso-20")  # the families the driver runs sessions of
+
+
+def steps_for(family: str, mode: str) -> tuple[tuple[str, str], ...]:
+    """The EV's requests of one session in order for ``family`` ("iso-2", "din", "iso-20") and energy transfer
+    ``mode``."""
+    if family == "din":
+        return DIN_STEPS["DC"]
+    if family == "iso-20":
+        return ISO20_STEPS["AC" if mode == "AC" else "DC"]
+    return STEPS["AC" if mode == "AC" else "DC"]
+
+
+def family_of(profile: Any) -> Any:
+    """The protocol family of the profile's [dut] version (ISO 15118-2 when it names none the driver runs)."""
+    version = str(profile.dut.get("version", "iso-2"))
+    return fam.get(version if version in FAMILIES else "iso-2")
+
+
 SERVICE_SCOPE = "vgitest"  # the optional ServiceScope the fake EV sends (a string a too-long mutation can reach)
 
 
@@ -66,12 +110,13 @@ class Driver:
     def __init__(self, evcc: Any, profile: Any) -> None:
         self.evcc = evcc
         self.client = evcc.client
-        version = str(profile.dut.get("version", "iso-2"))
-        self.family = fam.get(version if version in ("iso-2", "din") else "iso-2")
+        self.family = family_of(profile)
         mode = str(profile.param("mode") or "")  # none given: AC for an EVSE that declares only AC, else DC
         supports = getattr(profile, "supports", lambda _f: False)
         self.mode = mode if mode in ("AC", "DC") else ("AC" if supports("AC") and not supports("DC") else "DC")
-        self.steps = STEPS[self.mode]
+        if self.family.name == "din":
+            self.mode = "DC"  # DIN SPEC 70121 is DC charging only
+        self.steps = steps_for(self.family.name, self.mode)
         self.timers = self.client.timers
         self.why = ""  # why the last open() failed
 
@@ -108,7 +153,11 @@ class Driver:
         link = Link(reader, writer, c.trace, wire, connection=wire.connection, peer_is_dut=True)
         link.event("OPEN", Direction.OUT, peer=list(peer)[:2], tls=ctx is not None)
         f = self.family
-        offer = {"ProtocolNamespace": f.namespace, "VersionNumberMajor": f.major, "VersionNumberMinor": f.minor,
+        namespace = f.namespace
+        if f.name == "iso-20":  # the namespace of the mode's energy service (DC, AC)
+            from .iso20 import NAMESPACES
+            namespace = NAMESPACES["AC" if self.mode == "AC" else "DC"]
+        offer = {"ProtocolNamespace": namespace, "VersionNumberMajor": f.major, "VersionNumberMinor": f.minor,
                  "SchemaID": 1, "Priority": 1}
         msg = {"supportedAppProtocolReq": {"AppProtocol": [offer]}}
         await link.send("supportedAppProtocolReq", msg, encode(msg, "app-protocol"))
@@ -142,6 +191,10 @@ class Driver:
     def request(self, conn: Conn, step: str, *, pause: bool = False) -> tuple[str, dict[str, Any]]:
         """The request of ``step`` (a label of STEPS) as the fake EV builds it now."""
         ev = conn.logic
+        if conn.family.name == "din":
+            return self._din_request(ev, step)
+        if conn.family.name == "iso-20":
+            return self._iso20_request(ev, step, pause)
         if step == "SessionSetup":
             return ev.first()
         if step == "ServiceDiscovery":
@@ -169,6 +222,64 @@ class Driver:
         if step == "SessionStop":
             return "SessionStopReq", {"ChargingSession": "Pause" if pause else "Terminate"}
         raise ValueError(f"unknown step {step!r}")
+
+    @staticmethod
+    def _din_request(ev: Any, step: str) -> tuple[str, dict[str, Any]]:
+        """DIN SPEC 70121's form of ``step`` (its EV logic, :class:`~vgitest.iso15118.din.DinEv`)."""
+        if step == "SessionSetup":
+            return ev.first()
+        if step == "ServiceDiscovery":
+            return "ServiceDiscoveryReq", {"ServiceScope": SERVICE_SCOPE}
+        if step == "ServicePaymentSelection":
+            return ev.next("ServiceDiscoveryRes", {})
+        if step == "ContractAuthentication":
+            return "ContractAuthenticationReq", {}
+        if step == "ChargeParameterDiscovery":
+            return ev._cpd()
+        if step in ("CableCheck", "WeldingDetection"):
+            return f"{step}Req", {"DC_EVStatus": ev._status()}
+        if step == "PreCharge":
+            return ev._precharge()
+        if step in ("PowerDeliveryStart", "PowerDeliveryStop"):
+            return ev._power_delivery(step == "PowerDeliveryStart")
+        if step == "CurrentDemand":
+            return ev._current_demand()
+        if step == "SessionStop":
+            return "SessionStopReq", {}
+        raise ValueError(f"unknown DIN SPEC 70121 step {step!r}")
+
+    @staticmethod
+    def _iso20_request(ev: Any, step: str, pause: bool) -> tuple[str, dict[str, Any]]:
+        """ISO 15118-20's form of ``step`` (its EV logic, :class:`~vgitest.iso15118.iso20.Iso20Ev`; the parameter
+        set and schedule it took from the EVSE's answers so far)."""
+        if step == "SessionSetup":
+            return ev.first()
+        if step in ("AuthorizationSetup", "ServiceDiscovery"):
+            return f"{step}Req", {}
+        if step == "Authorization":
+            return ev._authorization()
+        if step == "ServiceDetail":
+            return "ServiceDetailReq", {"ServiceID": ev.service_id}
+        if step == "ServiceSelection":
+            return "ServiceSelectionReq", {"SelectedEnergyTransferService": {
+                "ServiceID": ev.service_id, "ParameterSetID": ev.parameter_set_id or 1}}
+        if step == "ChargeParameterDiscovery":
+            return ev._cpd()
+        if step == "ScheduleExchange":
+            return ev._schedule_exchange()
+        if step == "CableCheck":
+            return "DC_CableCheckReq", {}
+        if step == "PreCharge":
+            return ev._precharge()
+        if step in ("PowerDeliveryStart", "PowerDeliveryStop"):
+            return ev._power_delivery(step == "PowerDeliveryStart")
+        if step == "ChargeLoop":
+            return ev._charge_loop()
+        if step == "WeldingDetection":
+            return ev._welding()
+        if step == "SessionStop":
+            return "SessionStopReq", {"ChargingSession": "Pause" if pause else "Terminate"}
+        raise ValueError(f"unknown ISO 15118-20 step {step!r}")
 
     def wait_for(self, name: str) -> float:
         return self.timers.with_tolerance(self.family.name, "evcc_msg_timeout", fam.base(name))
@@ -220,8 +331,7 @@ class Driver:
                 conn.logic.session_id = rsid
             if code.startswith("OK"):
                 conn.last = step
-                if step == "ChargeParameterDiscovery":
-                    conn.logic._take_schedule(rbody)
+                self._took(conn, step, rbody)
             if rbody.get("EVSEProcessing") not in ("Ongoing", "Ongoing_WaitingForCustomerInteraction") and not (
                     step == "PreCharge" and code.startswith("OK") and self._precharging(conn, rbody)):
                 return res, code
@@ -230,7 +340,23 @@ class Driver:
             body = patch(body) if patch is not None else body
         return res, code
 
+    @staticmethod
+    def _took(conn: Conn, step: str, res: dict[str, Any]) -> None:
+        """What the EV logic keeps from an OK answer: the schedule (ISO 15118-2 ChargeParameterDiscovery, -20
+        ScheduleExchange), the parameter set to select (-20 ServiceDetail)."""
+        ev, name = conn.logic, conn.family.name
+        if name == "iso-2" and step == "ChargeParameterDiscovery":
+            ev._take_schedule(res)
+        elif name == "iso-20" and step == "ScheduleExchange" and res.get("EVSEProcessing") != "Ongoing":
+            ev._take_schedule(res)
+        elif name == "iso-20" and step == "ServiceDetail":
+            ev._service_selection(res)
+
     def _precharging(self, conn: Conn, res: dict[str, Any]) -> bool:
+        if conn.family.name == "iso-20":  # the EV's own decision: it says Finished once the voltage is reached
+            was = conn.logic.precharged
+            nxt = conn.logic._after_precharge(res)
+            return not was and nxt is not None and nxt[0] == "DC_PreChargeReq"
         from .params import from_physical
         v = from_physical(res.get("EVSEPresentVoltage")) or 0.0
         p = conn.logic.p

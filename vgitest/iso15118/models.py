@@ -197,7 +197,7 @@ class SessionModel:
 
 
 # steps a session in order repeats (while the EVSE answers Ongoing, while pre-charging, the charge loop)
-_LOOPS = frozenset({"CurrentDemand", "ChargingStatus"})
+_LOOPS = frozenset({"CurrentDemand", "ChargingStatus", "ChargeLoop"})  # ChargeLoop: ISO 15118-20's
 
 
 def _frame(res: Any) -> Frame | None:

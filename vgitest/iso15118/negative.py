@@ -68,8 +68,14 @@ def sites(msg: dict, schema: str, kind: str, exclude: Any = None) -> list[tuple[
 
 
 def _header(msg: dict) -> Any:
+    """The message header: V2G_Message's (DIN, ISO 15118-2) or the root element's own (ISO 15118-20)."""
     root = msg.get("V2G_Message")
-    return root.get("Header") if isinstance(root, dict) else None
+    if isinstance(root, dict):
+        return root.get("Header")
+    if len(msg) == 1:
+        only = next(iter(msg.values()))
+        return only.get("Header") if isinstance(only, dict) else None
+    return None
 
 
 def _name(key: Any, container: Any) -> str:

@@ -22,9 +22,14 @@ KIND = PeerKind(
           ReferenceRun("iso15118-20-tls-evse", "reference-evse-iso20-tls", "iso15118_20"),  # TLS 1.3, mutual
           ReferenceRun("iso15118-20-tls-ev", "reference-ev-iso20-tls", "iso15118_20"),
           ReferenceRun("iso15118-2-fuzz-evse", "reference-evse-iso2", "iso15118_2_fuzz", expected_s=15),  # issue 15
-          ReferenceRun("iso15118-2-fuzz-ev", "reference-ev-iso2", "iso15118_2_fuzz", expected_s=22)),
+          ReferenceRun("iso15118-2-fuzz-ev", "reference-ev-iso2", "iso15118_2_fuzz", expected_s=22),
+          ReferenceRun("din70121-fuzz-evse", "reference-evse-din", "din70121_fuzz", expected_s=17),
+          ReferenceRun("din70121-fuzz-ev", "reference-ev-din", "din70121_fuzz", expected_s=21),
+          ReferenceRun("iso15118-20-fuzz-evse", "reference-evse-iso20", "iso15118_20_fuzz", expected_s=17),
+          ReferenceRun("iso15118-20-fuzz-ev", "reference-ev-iso20", "iso15118_20_fuzz", expected_s=20)),
     suites={"din70121": "DIN SPEC 70121", "iso15118_2": "ISO 15118-2", "iso15118_20": "ISO 15118-20",
-            "iso15118_2_fuzz": "ISO 15118-2 fuzzing"},
+            "iso15118_2_fuzz": "ISO 15118-2 fuzzing", "din70121_fuzz": "DIN SPEC 70121 fuzzing",
+            "iso15118_20_fuzz": "ISO 15118-20 fuzzing"},
     pics={
         "Evse": "the device under test is an EVSE (the harness plays the EV)",
         "Ev": "the device under test is an EV (the harness plays the EVSE)",

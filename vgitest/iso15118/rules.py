@@ -9,7 +9,14 @@ SessionStopReq: the EV may end the session instead of sending the next request a
 transfer starts and after it stopped (DIN SPEC 70121: the expected requests after each response,
 [V2G-DC-439] to [V2G-DC-458]; ISO 15118-2: [V2G2-543] to [V2G2-587]; ISO 15118-20: [V2G20-2644] with
 [V2G20-2645], after SessionSetup and before PowerDelivery(Start)). Inside the charge loop it leaves with
-PowerDelivery first.
+PowerDelivery first. In ISO 15118-2 each of those requirements (§8.8.4.3) names the requests the SECC expects after
+one response; from [V2G2-543] (after SessionSetupRes: ServiceDiscoveryReq or SessionStopReq) to [V2G2-587] (after
+PreChargeRes) SessionStopReq is one of them, after supportedAppProtocolRes ([V2G2-541]) only SessionSetupReq is.
+Reviewed for issue 15 (the standard's text is not at hand; its requirement ids and what they list as two SECCs keyed
+to them read them: EVerest EvseV2G's state table and one more vendor's, which agree with each other and this table);
+Josev 0.31.2 answers SessionStopReq before PowerDelivery(Stop) FAILED_SequenceError (its ServiceDiscovery ...
+PreCharge states do not list it; its DIN twin is open as EcoG-io/iso15118#184): Josev departs from the standard
+there, so an EVSE that does so FAILs V2G-RESPONSE-CODE (tests/interop/expected/josev-iso2-evse-fuzz.toml).
 
 Versions (:mod:`.versions`): a rule judges the frames of the versions it declares. The rules about the V2GTP
 header judge every V2G frame; the rules about a TCP connection (decoding, SAP, request/response pairing, timing)
@@ -73,7 +80,7 @@ ALL_RULE_IDS = tuple(r.id for r in RULES.for_protocol(P))
 
 # Request names without the "Req" suffix. "*" = allowed after any request once the session is set up.
 _ISO2 = {
-    "SessionSetup": {"ServiceDiscovery", "SessionStop"},
+    "SessionSetup": {"ServiceDiscovery", "SessionStop"},  # [V2G2-543]; Josev refuses SessionStop here (docstring)
     "ServiceDiscovery": {"ServiceDetail", "PaymentServiceSelection", "SessionStop"},
     "ServiceDetail": {"ServiceDetail", "PaymentServiceSelection", "SessionStop"},
     "PaymentServiceSelection": {"PaymentDetails", "Authorization", "CertificateInstallation", "CertificateUpdate",

@@ -108,20 +108,24 @@ RULES.add("V2G-RESPONSE-CONTENT", "fail", "A response carries what the request a
           "AuthorizationSetupRes, ChargeParameterDiscoveryRes, ScheduleExchangeRes, charge-loop and "
           "WeldingDetection responses)", protocol=P, versions=FAMILIES)
 
-# --- fuzz cases (suites/iso15118_2_fuzz, issue 15): judged by the properties of vgitest.iso15118.fuzzcases --------
-FUZZ_VERSIONS = (ISO2,)  # the families whose fuzz suites judge them (DIN and -20 have none yet)
+# --- fuzz cases (suites/iso15118_2_fuzz, din70121_fuzz, iso15118_20_fuzz; issue 15): vgitest.iso15118.fuzzcases ----
+FUZZ_VERSIONS = (DIN, ISO2, ISO20)  # the families whose fuzz suites judge them
 RULES.add("V2G-FUZZ-REJECT", "fail", "The EVSE refuses a request broken in one place (a value over its maxLength or "
           "outside its range, an EXI stream it cannot decode): a FAILED response code or the connection closed, never "
-          "an OK code", "ISO 15118-2 message definitions and XSD facets; ResponseCode FAILED (responseCodeType)",
+          "an OK code", "ISO 15118-2, ISO 15118-20, DIN SPEC 70121 message definitions and XSD facets; ResponseCode "
+          "FAILED (responseCodeType)",
           protocol=P, versions=FUZZ_VERSIONS)
 RULES.add("V2G-FUZZ-ACCEPT", "fail", "The EVSE answers a schema-valid request in sequence, with values the PIXIT "
           "accepts, with an OK response code and a response that decodes within its length facets",
-          "ISO 15118-2 message definitions and XSD facets; ResponseCode tables", protocol=P, versions=FUZZ_VERSIONS)
+          "ISO 15118-2, ISO 15118-20, DIN SPEC 70121 message definitions and XSD facets; ResponseCode tables",
+          protocol=P, versions=FUZZ_VERSIONS)
 RULES.add("V2G-FUZZ-ALIVE", "fail", "After a broken or generated message the device still runs a new V2G session "
           "(SDP, supportedAppProtocol, SessionSetup; an EV: a session after the next plug-in)",
-          "V2G communication setup (ISO 15118-2); robustness", protocol=P, versions=FUZZ_VERSIONS)
+          "V2G communication setup (ISO 15118-2, ISO 15118-20, DIN SPEC 70121); robustness", protocol=P,
+          versions=FUZZ_VERSIONS)
 RULES.add("V2G-FUZZ-EV-INVALID", "fail", "After a response it cannot use (an EXI stream it cannot decode, a value over "
           "its maxLength or outside its range, another response type) the EV sends no further request and closes the "
-          "TCP connection within the termination time", "ISO 15118-2 message definitions and XSD facets; EVCC "
-          "behaviour on an invalid response (V2G_EVCC_Msg_Timeout handling, Table 108)", protocol=P,
+          "TCP connection within the termination time", "ISO 15118-2, ISO 15118-20, DIN SPEC 70121 message definitions "
+          "and XSD facets; EVCC behaviour on an invalid response (V2G_EVCC_Msg_Timeout handling, ISO 15118-2 Table "
+          "108)", protocol=P,
           versions=FUZZ_VERSIONS)

@@ -1,0 +1,3 @@
+"""ISO 15118-20 fuzz suite (issue 15): the ISO 15118-2 fuzz cases (vgitest.iso15118.fuzzcases) in -20's message
+sets (EIM, no TLS). TC_VGI_FUZZ_*_SECC cases test an EVSE through the fake EVCC, TC_VGI_FUZZ_*_EVCC cases an EV
+through the fake SECC (the profile's [dut] role and PICS Evse/Ev select them)."""
