@@ -21,14 +21,6 @@ def test_TC_VGI_FUZZ_01_SECC(evcc, vgi_profile, vgi_fuzz):
     evse_case("negative", evcc, vgi_profile, vgi_fuzz)
 
 
-@pytest.mark.vgi_case("TC_VGI_FUZZ_02_SECC", feature="Robustness", requires=("Evse",))
-def test_TC_VGI_FUZZ_02_SECC(evcc, vgi_profile, vgi_fuzz):
-    """Positive data: a whole DC session in order with generated values an EVSE must take (any unicast MAC address
-    as EVCCID, any ServiceScope text, any state of charge, 1 to 3 CurrentDemand requests): every answer has an OK code
-    and stays within its length facets, and a new session still works afterwards."""
-    evse_case("positive", evcc, vgi_profile, vgi_fuzz)
-
-
 @pytest.mark.vgi_case("TC_VGI_FUZZ_03_SECC", feature="Robustness", requires=("Evse",))
 def test_TC_VGI_FUZZ_03_SECC(evcc, vgi_profile, vgi_fuzz):
     """Session state machine, as a stateful model: generated programs of new sessions, the next request, the same
