@@ -103,7 +103,11 @@ def out_of_range(msg: dict, schema: str, pick: int, offset: int, body_only: bool
     found = sites(m, schema, "out-of-range", _header(m) if body_only else None)
     if not found:
         return None
-    container, key, codec = found[pick % len(found)]
+    # every other pick breaks an enumeration where the message has one: integers outnumber enumerations in most
+    # messages, and an index past the type's values is the other half of what this kind is for
+    enums = [site for site in found if isinstance(site[2], dt.EnumCodec)]
+    pool = enums if enums and pick % 2 == 0 else found
+    container, key, codec = pool[(pick // 2) % len(pool)]
     spare = _spare(codec)
     if isinstance(codec, dt.EnumCodec):
         value = dt.Unchecked(len(codec.values) + offset % spare)
