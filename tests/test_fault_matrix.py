@@ -35,7 +35,8 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
           "slac-ev:15118-3": ("suites/slac", "reference-slac-ev")}
 # A version's fuzz suite (issue 15) is a folder of its own, run with the conformance suite by the same fault rows.
 FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2.0b": "suites/openadr20b_fuzz",
-               "2018": "suites/csip_fuzz", "evse:iso-2": "suites/iso15118_2_fuzz", "ev:iso-2": "suites/iso15118_2_fuzz"}
+               "2018": "suites/csip_fuzz", "evse:iso-2": "suites/iso15118_2_fuzz", "ev:iso-2": "suites/iso15118_2_fuzz",
+               "slac-evse:15118-3": "suites/slac_fuzz", "slac-ev:15118-3": "suites/slac_fuzz"}
 
 
 def folders(version: str) -> list[str]:
