@@ -14,7 +14,8 @@ SLAC_EVSE_FAULTS = FaultCatalog("SLAC EVSE")
 WARN_RULES = {"SLAC-FRAME-PADDING", "SLAC-START-ATTEN-COUNT", "SLAC-BATCH-INTERVAL", "SLAC-PARM-RETRY",
               "SLAC-ATTEN-CHAR-SOUNDS", "SLAC-SOUND-COUNTER"}
 
-# reference EVSE, caught by the fake EV (suites/slac/test_slac_secc.py, suites/slac_fuzz): fault -> test ids without "test_"
+# reference EVSE, caught by the fake EV (suites/slac/test_slac_secc.py, suites/slac_fuzz): fault -> test ids
+# without "test_"
 _EVSE: dict[str, tuple[str, ...]] = {
     "no_parm_cnf": ("TC_SECC_CMN_VTB_CmSlacParm_001", "TC_SECC_CMN_VTB_CmSlacParm_002"),
     "late_parm_cnf": ("TC_SECC_CMN_VTB_CmSlacParm_001", "TC_SECC_CMN_VTB_CmSlacParm_002"),
