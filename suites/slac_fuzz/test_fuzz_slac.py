@@ -30,9 +30,10 @@ def test_TC_VGI_FUZZ_SLAC_01_SECC(slac_ev, vgi_fuzz):
 
 @pytest.mark.vgi_case("TC_VGI_FUZZ_SLAC_01_EVCC", feature="Robustness", requires=("Ev",))
 def test_TC_VGI_FUZZ_SLAC_01_EVCC(slac_evse, vgi_fuzz):
-    """Broken confirmations: in each matching the fake EVSE sends its CM_SLAC_PARM.CNF or CM_ATTEN_CHAR.IND first
-    broken in one place (cut short, an MMV other than 0x01, an unknown MMTYPE, an application type other than 0x00, a
-    reserved security type, another session's RunID, NumSounds or Time_Out 0, NumGroups other than 58), then, after
-    TT_match_response and a tolerance, the good one. The EV takes no step of the matching on the broken frame (no
-    sounding, no CM_ATTEN_CHAR.RSP, no CM_SLAC_MATCH.REQ), and the matching still completes."""
+    """Broken confirmations: in each matching the fake EVSE sends its CM_SLAC_PARM.CNF, CM_ATTEN_CHAR.IND or
+    CM_SLAC_MATCH.CNF first broken in one place (cut short, an MMV other than 0x01, an unknown MMTYPE, an application
+    type other than 0x00, a reserved security type, another session's RunID, NumSounds or Time_Out 0, NumGroups other
+    than 58, a wrong MVFLength), then, after TT_match_response and a tolerance, the good one. The EV takes no step of
+    the matching on the broken frame (no sounding, no CM_ATTEN_CHAR.RSP, no CM_SLAC_MATCH.REQ; where it shows its own
+    recording, no key to its modem), and the matching still completes."""
     ev_case(slac_evse, vgi_fuzz)

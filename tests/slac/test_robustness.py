@@ -17,7 +17,7 @@ from vgitest.slac.timers import SlacTimers
 
 T = SlacTimers()
 P, M = MMType.CM_SLAC_PARM_REQ, MMType.CM_SLAC_MATCH_REQ
-C, A = MMType.CM_SLAC_PARM_CNF, MMType.CM_ATTEN_CHAR_IND
+C, A, K = MMType.CM_SLAC_PARM_CNF, MMType.CM_ATTEN_CHAR_IND, MMType.CM_SLAC_MATCH_CNF
 # each robustness fault, the (message, kind) that shows it, and the rule it breaks
 CAUGHT_BY = {
     ("evse", "parm_any_app_type"): (P, "app-type", "SLAC-FUZZ-IGNORE"),
@@ -30,12 +30,13 @@ CAUGHT_BY = {
     ("ev", "atten_ind_any_run_id"): (A, "run-id", "SLAC-FUZZ-IGNORE"),
     ("ev", "atten_ind_any_groups"): (A, "range", "SLAC-FUZZ-IGNORE"),
     ("ev", "crash_on_cut_frame"): (C, "cut", "SLAC-FUZZ-ALIVE"),
+    ("ev", "match_cnf_any_run_id"): (K, "run-id", "SLAC-FUZZ-IGNORE"),
 }
 
 
 def outcome(side: str, target: MMType, kind: str, faults: tuple[str, ...] = (), value: int = 7, cut: int = 9) -> str:
     """The rule the device role (``side``, strict like a reference device) breaks on one broken frame, or ""."""
-    async def go() -> tuple[Injection, bool]:
+    async def go() -> tuple[Injection, bool, list]:
         dev, har = MemoryLink.pair()
         brk, _ = breaker({"kind": kind, "value": value, "cut": cut})
         inj = Injection(target, brk, T.match_response + WINDOW_MARGIN_S)
@@ -47,9 +48,9 @@ def outcome(side: str, target: MMType, kind: str, faults: tuple[str, ...] = (), 
             device = SlacEv(dev, faults, T, strict_input=True)
             harness = SlacEvse(shaped, (), T, init_timeout=3, session_timeout=1.0)
         got, _ = await asyncio.gather(device.run(), harness.run())
-        return inj, got.ok
+        return inj, got.ok, list(dev.records)
 
-    inj, ok = asyncio.run(asyncio.wait_for(go(), 15))
+    inj, ok, own = asyncio.run(asyncio.wait_for(go(), 15))
     assert inj.raw is not None, "the broken frame was never sent"
     for rec in inj.window:
         try:
@@ -57,6 +58,10 @@ def outcome(side: str, target: MMType, kind: str, faults: tuple[str, ...] = (), 
                 return "SLAC-FUZZ-IGNORE"
         except SlacFrameError:
             continue
+    keyed = [r for r in own if r.via == "modem" and r.direction == "tx" and r.t_ns < (inj.good_ns or 0)
+             and decode(r.raw).mmtype is MMType.CM_SET_KEY_REQ]
+    if side == "ev" and keyed:  # the EV's modem got a key before the good CM_SLAC_MATCH.CNF
+        return "SLAC-FUZZ-IGNORE"
     return "" if ok else "SLAC-FUZZ-ALIVE"
 
 

@@ -60,6 +60,7 @@ _EV: dict[str, tuple[str, ...]] = {
     "atten_ind_any_run_id": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
     "atten_ind_any_groups": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
     "crash_on_cut_frame": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
+    "match_cnf_any_run_id": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
 }
 
 

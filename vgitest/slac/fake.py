@@ -79,6 +79,7 @@ class Injection:
     window_s: float
     raw: bytes | None = None
     window: list[Record] = dataclasses.field(default_factory=list)
+    good_ns: int | None = None  # time.monotonic_ns() when the good frame went out (the end of the window)
 
 
 class ShapedLink:
@@ -111,6 +112,7 @@ class ShapedLink:
         await asyncio.sleep(inj.window_s)
         inj.window = [r for r in list(self.records)[start:]
                       if r.direction == "rx" and r.via == "plc" and r.raw[6:12] != self.mac]
+        inj.good_ns = time.monotonic_ns()
 
     async def send_raw(self, raw: bytes) -> None:
         await self._inject(raw)

@@ -7,6 +7,9 @@ goes on the link broken in one place (:func:`breaker`), the harness watches the 
 * The device must neither answer the broken frame nor take a step of the matching on it (SLAC-FUZZ-IGNORE): an
   EVSE sends no CM_SLAC_PARM.CNF / CM_SLAC_MATCH.CNF to a broken request, an EV no sounding after a broken
   CM_SLAC_PARM.CNF and no CM_ATTEN_CHAR.RSP or CM_SLAC_MATCH.REQ after a broken CM_ATTEN_CHAR.IND.
+* A broken CM_SLAC_MATCH.CNF shows nothing on the link (a conformant EV may repeat its CM_SLAC_MATCH.REQ): where
+  the device shows its own recording (the reference EV does), its modem must get no key (CM_SET_KEY.REQ) before the
+  good CNF went out (SLAC-FUZZ-IGNORE); otherwise only liveness is judged for it.
 * The matching must still complete afterwards (SLAC-FUZZ-ALIVE): the liveness probe is the rest of the same
   session, so a device that stopped on the broken frame is caught there.
 
@@ -55,7 +58,8 @@ COMMON = ("cut", "mmv", "mmtype", "app-type", "security-type")
 EVSE_PAIRS = ([(MMType.CM_SLAC_PARM_REQ, k) for k in COMMON]
               + [(MMType.CM_SLAC_MATCH_REQ, k) for k in COMMON + ("run-id", "length")])
 # the EV under test (the harness is the EVSE)
-EV_PAIRS = [(t, k) for t in (MMType.CM_SLAC_PARM_CNF, MMType.CM_ATTEN_CHAR_IND) for k in COMMON + ("run-id", "range")]
+EV_PAIRS = ([(t, k) for t in (MMType.CM_SLAC_PARM_CNF, MMType.CM_ATTEN_CHAR_IND) for k in COMMON + ("run-id", "range")]
+            + [(MMType.CM_SLAC_MATCH_CNF, k) for k in COMMON + ("run-id", "length")])
 
 # what the device must not send in the quiet window after each broken message: its answer, or its next step
 FORBIDDEN = {
@@ -63,6 +67,7 @@ FORBIDDEN = {
     MMType.CM_SLAC_MATCH_REQ: {MMType.CM_SLAC_MATCH_CNF},
     MMType.CM_SLAC_PARM_CNF: {MMType.CM_START_ATTEN_CHAR_IND, MMType.CM_MNBC_SOUND_IND},
     MMType.CM_ATTEN_CHAR_IND: {MMType.CM_ATTEN_CHAR_RSP, MMType.CM_SLAC_MATCH_REQ},
+    MMType.CM_SLAC_MATCH_CNF: set(),  # nothing on the link: the EV's modem shows it (_keyed_early)
 }
 
 
@@ -171,9 +176,31 @@ def _judge(fake: Any, example: dict, match: Callable[[Injection], Any], side: st
             raise Counterexample("SLAC-FUZZ-IGNORE", f"the {side} sent {f.mmtype.name} within "
                                  f"{inj.window_s * 1000:.0f} ms of a {sent}; a broken frame gets no answer and "
                                  "moves the matching on no step", frame)
+    if target is MMType.CM_SLAC_MATCH_CNF and _keyed_early(fake, inj):
+        raise Counterexample("SLAC-FUZZ-IGNORE", f"the EV gave its modem a key (CM_SET_KEY.REQ, in its own "
+                             f"recording) after a {sent}, before the good CM_SLAC_MATCH.CNF: it matched on the "
+                             "broken one")
     if not s.matched:
         raise Counterexample("SLAC-FUZZ-ALIVE", f"after a {sent}, the matching did not complete "
                              f"({s.describe()})")
+
+
+def _keyed_early(fake: Any, inj: Injection) -> bool | None:
+    """Whether the EV's modem got a key (CM_SET_KEY.REQ) before the good CM_SLAC_MATCH.CNF went out; None when the
+    device shows no recording of its own (a device under test on a bench: then only liveness is judged)."""
+    recording = getattr(fake, "dut_recording", None)
+    records = recording() if recording else None
+    if not records or inj.good_ns is None:
+        return None
+    for rec in records:
+        if rec.via != "modem" or rec.direction != "tx" or rec.t_ns >= inj.good_ns:
+            continue
+        try:
+            if decode(rec.raw).mmtype is MMType.CM_SET_KEY_REQ:
+                return True
+        except SlacFrameError:
+            continue
+    return False
 
 
 def _pairs_run(runner: Any, fake: Any, pairs: list[tuple[MMType, str]], body: Callable[[dict], None]) -> None:

@@ -100,6 +100,7 @@ EV_FAULTS = _faults(
     ("atten_ind_any_run_id", "answers a CM_ATTEN_CHAR.IND of another RunID", "SLAC-FUZZ-IGNORE"),
     ("atten_ind_any_groups", "answers a CM_ATTEN_CHAR.IND whatever its NumGroups", "SLAC-FUZZ-IGNORE"),
     ("crash_on_cut_frame", "a SLAC frame cut short ends its session (it sends nothing more)", "SLAC-FUZZ-ALIVE"),
+    ("match_cnf_any_run_id", "installs the NMK of a CM_SLAC_MATCH.CNF of another RunID", "SLAC-FUZZ-IGNORE"),
 )
 
 LATE_FACTOR = 1.5
@@ -529,7 +530,8 @@ class SlacEv(_Role):
         for _ in range(1 + self.t.match_retry):
             await self._send(mreq)
             mcnf = await self._wait_for(self._now() + self.t.match_response, MMType.CM_SLAC_MATCH_CNF,
-                                        run_id=run_id, on_other=answer_ind)
+                                        run_id=None if "match_cnf_any_run_id" in self.faults else run_id,
+                                        on_other=answer_ind)
             if mcnf is not None:
                 break
         if mcnf is None:
