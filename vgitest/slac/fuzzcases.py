@@ -94,8 +94,8 @@ def breaker(example: dict) -> tuple[Callable[[Frame, bytes], bytes], Callable[[F
     def full(good: Frame) -> int:
         return ETH_HEADER_LEN + MME_HEADER_LEN + good.mme.size()
 
-    def cut_at(good: Frame) -> int:
-        return ETH_HEADER_LEN + cut % (full(good) - ETH_HEADER_LEN)
+    def cut_at(good: Frame) -> int:  # cut 0, the simplest example, is one byte short: the subtlest cut
+        return full(good) - 1 - cut % (full(good) - ETH_HEADER_LEN)
 
     def range_field(good: Frame) -> tuple[str, int]:
         if good.mmtype is MMType.CM_ATTEN_CHAR_IND:
