@@ -37,7 +37,8 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
 FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2.0b": "suites/openadr20b_fuzz",
                "2018": "suites/csip_fuzz", "evse:iso-2": "suites/iso15118_2_fuzz", "ev:iso-2": "suites/iso15118_2_fuzz",
                "evse:din": "suites/din70121_fuzz", "ev:din": "suites/din70121_fuzz",
-               "evse:iso-20": "suites/iso15118_20_fuzz", "ev:iso-20": "suites/iso15118_20_fuzz"}
+               "evse:iso-20": "suites/iso15118_20_fuzz", "ev:iso-20": "suites/iso15118_20_fuzz",
+               "slac-evse:15118-3": "suites/slac_fuzz", "slac-ev:15118-3": "suites/slac_fuzz"}
 
 
 def folders(version: str) -> list[str]:

@@ -14,7 +14,8 @@ SLAC_EVSE_FAULTS = FaultCatalog("SLAC EVSE")
 WARN_RULES = {"SLAC-FRAME-PADDING", "SLAC-START-ATTEN-COUNT", "SLAC-BATCH-INTERVAL", "SLAC-PARM-RETRY",
               "SLAC-ATTEN-CHAR-SOUNDS", "SLAC-SOUND-COUNTER"}
 
-# reference EVSE, caught by the fake EV (suites/slac/test_slac_secc.py): fault -> test ids without "test_"
+# reference EVSE, caught by the fake EV (suites/slac/test_slac_secc.py, suites/slac_fuzz): fault -> test ids
+# without "test_"
 _EVSE: dict[str, tuple[str, ...]] = {
     "no_parm_cnf": ("TC_SECC_CMN_VTB_CmSlacParm_001", "TC_SECC_CMN_VTB_CmSlacParm_002"),
     "late_parm_cnf": ("TC_SECC_CMN_VTB_CmSlacParm_001", "TC_SECC_CMN_VTB_CmSlacParm_002"),
@@ -31,9 +32,15 @@ _EVSE: dict[str, tuple[str, ...]] = {
     "wrong_mvf_length": ("TC_SECC_CMN_VTB_CmSlacMatch_001",),
     "match_cnf_wrong_mac": ("TC_SECC_CMN_VTB_CmSlacMatch_001",),
     "set_key_mismatch": ("TC_SECC_CMN_VTB_CmSlacMatch_003",),
+    # robustness faults, caught by the fuzz suite (suites/slac_fuzz)
+    "parm_any_app_type": ("TC_VGI_FUZZ_SLAC_01_SECC",),
+    "parm_reserved_security": ("TC_VGI_FUZZ_SLAC_01_SECC",),
+    "match_any_mvf_length": ("TC_VGI_FUZZ_SLAC_01_SECC",),
+    "crash_on_cut_frame": ("TC_VGI_FUZZ_SLAC_01_SECC",),
+    "deaf_after_unknown_mmtype": ("TC_VGI_FUZZ_SLAC_01_SECC",),
 }
 
-# reference EV, caught by the fake EVSE (suites/slac/test_slac_evcc.py)
+# reference EV, caught by the fake EVSE (suites/slac/test_slac_evcc.py, suites/slac_fuzz)
 _EV: dict[str, tuple[str, ...]] = {
     "parm_req_flood": ("TC_EVCC_CMN_VTB_CmSlacParm_001", "TC_EVCC_CMN_VTB_CmSlacParm_002"),
     "unpadded_frames": ("TC_EVCC_CMN_VTB_CmSlacParm_003",),
@@ -47,6 +54,13 @@ _EV: dict[str, tuple[str, ...]] = {
     "late_match_req": ("TC_EVCC_CMN_VTB_CmSlacMatch_001",),
     "wrong_mvf_length": ("TC_EVCC_CMN_VTB_CmSlacMatch_001", "TC_EVCC_CMN_VTB_CmSlacParm_003"),
     "wrong_run_id_in_match": ("TC_EVCC_CMN_VTB_CmSlacMatch_002", "TC_EVCC_CMN_VTB_CmSlacMatch_003"),
+    # robustness faults, caught by the fuzz suite (suites/slac_fuzz)
+    "parm_cnf_any_app_type": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
+    "parm_cnf_any_run_id": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
+    "atten_ind_any_run_id": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
+    "atten_ind_any_groups": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
+    "crash_on_cut_frame": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
+    "match_cnf_any_run_id": ("TC_VGI_FUZZ_SLAC_01_EVCC",),
 }
 
 

@@ -66,19 +66,56 @@ def parse_url(url: str) -> tuple[str | None, str]:
     raise ValueError(f"not a SLAC link URL: {url!r} (slac://IFNAME or slac+netns://NAMESPACE/IFNAME)")
 
 
+@dataclasses.dataclass
+class Injection:
+    """A broken copy of the first frame of type ``target`` the harness's role sends (the fuzz cases,
+    :mod:`vgitest.slac.fuzzcases`): it goes on the link first, then the harness waits ``window_s`` watching the
+    device, then the good frame follows and the matching goes on. ``breaker`` turns the good frame (decoded, raw)
+    into the broken bytes. After the session: ``raw`` is what was sent (None: the session never got to
+    ``target``), ``window`` the device's frames in the quiet window."""
+
+    target: MMType
+    breaker: Callable[[Frame, bytes], bytes]
+    window_s: float
+    raw: bytes | None = None
+    window: list[Record] = dataclasses.field(default_factory=list)
+    good_ns: int | None = None  # time.monotonic_ns() when the good frame went out (the end of the window)
+
+
 class ShapedLink:
     """A link as the harness's emulated role sees it, with the test's variations applied."""
 
-    def __init__(self, link: PacketLink, drop_first: Iterable[MMType] = (), decoy_match: bool = False) -> None:
+    def __init__(self, link: PacketLink, drop_first: Iterable[MMType] = (), decoy_match: bool = False,
+                 inject: Injection | None = None) -> None:
         self.inner, self.mac, self.records = link, link.mac, link.records
         self.drop = set(drop_first)
         self.decoy = decoy_match
         self.dropped: list[MMType] = []
+        self.inject = inject
 
     async def send(self, frame: Frame) -> None:
         await self.send_raw(frame.encode())
 
+    async def _inject(self, raw: bytes) -> None:
+        inj = self.inject
+        if inj is None or inj.raw is not None:
+            return
+        try:
+            good = decode(raw)
+        except SlacFrameError:
+            return
+        if good.mmtype is not inj.target:
+            return
+        inj.raw = inj.breaker(good, raw)
+        start = len(self.records)
+        await self.inner.send_raw(inj.raw)
+        await asyncio.sleep(inj.window_s)
+        inj.window = [r for r in list(self.records)[start:]
+                      if r.direction == "rx" and r.via == "plc" and r.raw[6:12] != self.mac]
+        inj.good_ns = time.monotonic_ns()
+
     async def send_raw(self, raw: bytes) -> None:
+        await self._inject(raw)
         if self.decoy:
             try:
                 f = decode(raw)
@@ -274,7 +311,15 @@ class _FakeSlac(Verdicts):
                 meta={"link": self.link_description, "label": _label(slac.mmtype) if slac else "?"}))
             where[i] = frame.index
             messages.append(Message(frame, slac, "dut" if rec.direction == "rx" else "harness"))
-        findings = check(records, dut=self.dut_side, recorded_by=self.harness_role, timers=self.timers)
+        # a frame the harness broke on purpose is the fuzz case's to judge, not part of the matching the checks follow
+        broken = link.inject.raw if link.inject is not None else None
+        judged = [i for i, r in enumerate(records) if not (broken is not None and r.direction == "tx"
+                                                           and r.raw == broken)]
+        findings = check([records[i] for i in judged], dut=self.dut_side, recorded_by=self.harness_role,
+                         timers=self.timers)
+        for f in findings:
+            if f.frame_index is not None:
+                f.frame_index = judged[f.frame_index]
         findings += self._own_recording_findings()
         for f in findings:
             idx = where.get(f.frame_index) if f.frame_index is not None else None
@@ -299,11 +344,11 @@ class FakeSlacEvse(_FakeSlac):
     harness_role, dut_side = "evse", "ev"
 
     def match(self, *, drop_first: Iterable[str | MMType] = (), plug_in: bool = True,
-              timeout: float | None = None) -> SlacSession:
+              timeout: float | None = None, inject: Injection | None = None) -> SlacSession:
         """One matching session with the EV: listen, plug the EV in, run until the emulated EVSE ends."""
         self._require()
         assert self.loop is not None
-        link = ShapedLink(open_link(self.ifname, self.namespace), _types(drop_first))
+        link = ShapedLink(open_link(self.ifname, self.namespace), _types(drop_first), inject=inject)
         role = SlacEvse(link, (), self.timers, init_timeout=self.init_timeout, session_timeout=self.session_timeout)
         fut = self.loop.submit(self._drive(role, link))
         limit = timeout or (self.init_timeout + self.timers.ev_atten_results + self.session_timeout + 5)
@@ -323,11 +368,12 @@ class FakeSlacEv(_FakeSlac):
     harness_role, dut_side = "ev", "evse"
 
     def match(self, *, drop_first: Iterable[str | MMType] = (), decoy_match: bool = False,
-              ev_behaviour: Iterable[str] = (), plug_in: bool = True, timeout: float = 20.0) -> SlacSession:
+              ev_behaviour: Iterable[str] = (), plug_in: bool = True, timeout: float = 20.0,
+              inject: Injection | None = None) -> SlacSession:
         """One matching session with the EVSE: plug in (the EVSE starts listening), then run the emulated EV."""
         self._require()
         assert self.loop is not None
-        link = ShapedLink(open_link(self.ifname, self.namespace), _types(drop_first), decoy_match)
+        link = ShapedLink(open_link(self.ifname, self.namespace), _types(drop_first), decoy_match, inject)
         try:
             if plug_in:
                 self._perform("plug_in")

@@ -14,6 +14,7 @@ import dataclasses
 import socket
 import struct
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from .frames import ETHERTYPE, Frame, SlacFrameError, decode
@@ -93,6 +94,8 @@ class _QueuedLink(abc.ABC):
     def __init__(self) -> None:
         self.records = Recording()
         self._queue: asyncio.Queue[bytes] | None = None
+        # told of each frame for us that does not decode (a role's robustness faults react to it); None: dropped
+        self.on_bad: Callable[[bytes], None] | None = None
 
     def _q(self) -> asyncio.Queue[bytes]:
         if self._queue is None:
@@ -122,6 +125,8 @@ class _QueuedLink(abc.ABC):
             try:
                 return decode(raw)
             except SlacFrameError:
+                if self.on_bad is not None:
+                    self.on_bad(raw)
                 continue
         return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..pixitkey import Key, Text, key as _k
 
-SLAC = ("slac",)
+SLAC = ("slac", "slac_fuzz")  # the fuzz suite runs the same fake peers
 
 KEYS: tuple[Key, ...] = (
     _k("timers", "a table overriding timers by name (`[pixit.timers]`; names in docs/slac.md); left out: the "

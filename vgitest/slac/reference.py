@@ -79,8 +79,8 @@ class ReferenceSlacEvse(_ReferenceSlac):
     kind = "evse"
 
     def _role(self, link: PacketLink) -> SlacEvse:
-        return SlacEvse(link, self.faults, self.timers,
-                        attenuation_db=int(self.params.get("attenuation_db", 20)))
+        return SlacEvse(link, self.faults, self.timers, attenuation_db=int(self.params.get("attenuation_db", 20)),
+                        strict_input=True)
 
 
 class ReferenceSlacEv(_ReferenceSlac):
@@ -89,4 +89,4 @@ class ReferenceSlacEv(_ReferenceSlac):
     kind = "ev"
 
     def _role(self, link: PacketLink) -> SlacEv:
-        return SlacEv(link, self.faults, self.timers)
+        return SlacEv(link, self.faults, self.timers, strict_input=True)

@@ -70,6 +70,13 @@ EVSE_FAULTS = _faults(
     ("wrong_mvf_length", "CM_SLAC_MATCH.CNF has MVFLength 0x3E instead of 0x56", "SLAC-FRAME-FIELD"),
     ("match_cnf_wrong_mac", "CM_SLAC_MATCH.CNF names another PEV MAC than the request", "SLAC-MATCH-CONTENT"),
     ("set_key_mismatch", "installs another NMK in its modem than it sends in CM_SLAC_MATCH.CNF", "SLAC-SET-KEY"),
+    # robustness faults only generated input shows (suites/slac_fuzz)
+    ("parm_any_app_type", "answers a CM_SLAC_PARM.REQ whatever its application type", "SLAC-FUZZ-IGNORE"),
+    ("parm_reserved_security", "answers a CM_SLAC_PARM.REQ with a reserved security type", "SLAC-FUZZ-IGNORE"),
+    ("match_any_mvf_length", "answers a CM_SLAC_MATCH.REQ whatever its MVFLength", "SLAC-FUZZ-IGNORE"),
+    ("crash_on_cut_frame", "a SLAC frame cut short ends its session (it answers nothing more)", "SLAC-FUZZ-ALIVE"),
+    ("deaf_after_unknown_mmtype", "an MME of an unknown MMTYPE makes it stop listening for the session",
+     "SLAC-FUZZ-ALIVE"),
 )
 
 EV_FAULTS = _faults(
@@ -86,11 +93,54 @@ EV_FAULTS = _faults(
     ("wrong_mvf_length", "CM_SLAC_MATCH.REQ has MVFLength 0x56 instead of 0x3E", "SLAC-FRAME-FIELD"),
     ("parm_req_flood", "repeats CM_SLAC_PARM.REQ every 20 ms, 6 times", "SLAC-PARM-RETRY"),
     ("unpadded_frames", "sends its frames without padding to the 60-byte minimum", "SLAC-FRAME-PADDING"),
+    # robustness faults only generated input shows (suites/slac_fuzz)
+    ("parm_cnf_any_app_type", "starts sounding on a CM_SLAC_PARM.CNF whatever its application type",
+     "SLAC-FUZZ-IGNORE"),
+    ("parm_cnf_any_run_id", "starts sounding on a CM_SLAC_PARM.CNF of another RunID", "SLAC-FUZZ-IGNORE"),
+    ("atten_ind_any_run_id", "answers a CM_ATTEN_CHAR.IND of another RunID", "SLAC-FUZZ-IGNORE"),
+    ("atten_ind_any_groups", "answers a CM_ATTEN_CHAR.IND whatever its NumGroups", "SLAC-FUZZ-IGNORE"),
+    ("crash_on_cut_frame", "a SLAC frame cut short ends its session (it sends nothing more)", "SLAC-FUZZ-ALIVE"),
+    ("match_cnf_any_run_id", "installs the NMK of a CM_SLAC_MATCH.CNF of another RunID", "SLAC-FUZZ-IGNORE"),
 )
 
 LATE_FACTOR = 1.5
 BACKLOG_MAX = 64
 OtherHandler = Callable[[Frame], Awaitable[None]]
+
+
+class DeviceCrash(RuntimeError):
+    """A robustness fault of a reference device ended its session on a frame it should have dropped."""
+
+
+def _cut(raw: bytes) -> bool:
+    """An undecodable frame whose header names a SLAC MME it is too short for (not an unknown MMTYPE)."""
+    from .frames import MESSAGES, MMV_AV11
+    return len(raw) < ETH_HEADER_LEN + MME_HEADER_LEN or (
+        raw[14] == MMV_AV11 and int.from_bytes(raw[15:17], "little") in MESSAGES)
+
+
+def _unknown_mmtype(raw: bytes) -> bool:
+    from .frames import MESSAGES, MMV_AV11
+    return (len(raw) >= ETH_HEADER_LEN + MME_HEADER_LEN and raw[14] == MMV_AV11
+            and int.from_bytes(raw[15:17], "little") not in MESSAGES)
+
+
+def _defects(mme: object) -> set[str]:
+    """What a strict receiver finds wrong in a decoded MME (each a reason to drop it): "app", "security", "range"."""
+    out = set()
+    if getattr(mme, "application_type", 0) != 0:
+        out.add("app")
+    if getattr(mme, "security_type", 0) not in (0, 1):
+        out.add("security")
+    if isinstance(mme, SlacParmCnf) and (mme.num_sounds == 0 or mme.time_out == 0):
+        out.add("range")
+    if isinstance(mme, AttenCharInd) and mme.num_groups != AAG_GROUPS:
+        out.add("groups")
+    if isinstance(mme, SlacMatchReq) and mme.mvf_length != MATCH_REQ_MVF_LENGTH:
+        out.add("mvf")
+    if isinstance(mme, SlacMatchCnf) and mme.mvf_length != MATCH_CNF_MVF_LENGTH:
+        out.add("mvf")
+    return out
 
 
 def _check_faults(faults: Iterable[str], known: dict[str, Fault], role: str) -> frozenset[str]:
@@ -154,12 +204,31 @@ class EmulatedModem:
 class _Role:
     role = ""
 
-    def __init__(self, link: Link, timers: SlacTimers | None = None) -> None:
+    # defects of a decoded MME a fault makes this role overlook (see _defects); others drop the frame when strict
+    overlooked: frozenset[str] = frozenset()
+
+    def __init__(self, link: Link, timers: SlacTimers | None = None, *, strict_input: bool = False) -> None:
         self.link = link
         self.t = timers or SlacTimers()
         self.modem = EmulatedModem(link)
         self._tasks: set[asyncio.Task[None]] = set()
         self._backlog: list[Frame] = []  # frames that arrived while waiting for something else
+        # a reference device drops MMEs with values the message definition does not allow; the harness's own
+        # role takes them (the checks judge them, and the session goes on to give more evidence)
+        self.strict_input = strict_input
+
+    def _acceptable(self, frame: Frame) -> bool:
+        return not self.strict_input or not (_defects(frame.mme) - self.overlooked)
+
+    def _watch_bad_frames(self, crash: bool, deaf: bool) -> None:
+        """Robustness faults: a cut frame raises (the session ends), an unknown MMTYPE too (the role goes deaf)."""
+        def on_bad(raw: bytes) -> None:
+            if crash and _cut(raw):
+                raise DeviceCrash("a cut SLAC frame")
+            if deaf and _unknown_mmtype(raw):
+                raise DeviceCrash("an unknown MMTYPE")
+        if (crash or deaf) and hasattr(self.link, "on_bad"):
+            self.link.on_bad = on_bad  # type: ignore[attr-defined]
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
@@ -195,7 +264,8 @@ class _Role:
         not lost.
         """
         def wanted(frame: Frame) -> bool:
-            return frame.mmtype in types and (run_id is None or getattr(frame.mme, "run_id", None) == run_id)
+            return (frame.mmtype in types and (run_id is None or getattr(frame.mme, "run_id", None) == run_id)
+                    and self._acceptable(frame))
 
         backlog, self._backlog = self._backlog, []
         for i, frame in enumerate(backlog):
@@ -226,9 +296,12 @@ class SlacEvse(_Role):
 
     def __init__(self, link: Link, faults: Iterable[str] = (), timers: SlacTimers | None = None, *,
                  nmk: bytes | None = None, attenuation_db: int = 20, init_timeout: float | None = None,
-                 session_timeout: float | None = None) -> None:
-        super().__init__(link, timers)
+                 session_timeout: float | None = None, strict_input: bool = False) -> None:
+        super().__init__(link, timers, strict_input=strict_input)
         self.faults = _check_faults(faults, EVSE_FAULTS, "EVSE")
+        self.overlooked = frozenset(d for fault, d in (("parm_any_app_type", "app"),
+                                                       ("parm_reserved_security", "security"),
+                                                       ("match_any_mvf_length", "mvf")) if fault in self.faults)
         self.nmk = nmk or os.urandom(NMK_LEN)
         self.nid = nid_from_nmk(self.nmk)
         self.attenuation_db = attenuation_db
@@ -259,6 +332,15 @@ class SlacEvse(_Role):
         return bytes(min(255, self.attenuation_db + g // 12) for g in range(AAG_GROUPS))
 
     async def run(self) -> SlacResult:
+        self._watch_bad_frames("crash_on_cut_frame" in self.faults, "deaf_after_unknown_mmtype" in self.faults)
+        try:
+            return await self._run()
+        except DeviceCrash as exc:
+            if "deaf_after_unknown_mmtype" in self.faults and "MMTYPE" in str(exc):
+                await asyncio.sleep(self.session_timeout)  # holds its socket, answers nothing
+            return SlacResult("evse", False, f"fault: stopped on {exc}")
+
+    async def _run(self) -> SlacResult:
         fail = lambda reason, **kw: SlacResult("evse", False, reason, nid=self.nid, nmk=self.nmk, **kw)
         installed = bytes(b ^ 0x5A for b in self.nmk) if "set_key_mismatch" in self.faults else self.nmk
         self.modem.set_key(self.nid, installed)
@@ -271,7 +353,7 @@ class SlacEvse(_Role):
             await self._answer_parm(req)
 
             async def repeat_parm(frame: Frame) -> None:
-                if frame.mmtype is MMType.CM_SLAC_PARM_REQ and frame.src == ev:
+                if frame.mmtype is MMType.CM_SLAC_PARM_REQ and frame.src == ev and self._acceptable(frame):
                     await self._answer_parm(frame)
 
             # The EV retries CM_SLAC_PARM.REQ up to C_EV_match_retry times before sounding.
@@ -341,9 +423,11 @@ class SlacEv(_Role):
     role = "ev"
 
     def __init__(self, link: Link, faults: Iterable[str] = (), timers: SlacTimers | None = None, *,
-                 run_id: bytes | None = None, max_attenuation_db: float = 60.0) -> None:
-        super().__init__(link, timers)
+                 run_id: bytes | None = None, max_attenuation_db: float = 60.0, strict_input: bool = False) -> None:
+        super().__init__(link, timers, strict_input=strict_input)
         self.faults = _check_faults(faults, EV_FAULTS, "EV")
+        self.overlooked = frozenset(d for fault, d in (("parm_cnf_any_app_type", "app"),
+                                                       ("atten_ind_any_groups", "groups")) if fault in self.faults)
         self.run_id = run_id or os.urandom(8)
         self.max_attenuation_db = max_attenuation_db
         self.pad = "unpadded_frames" not in self.faults
@@ -359,8 +443,11 @@ class SlacEv(_Role):
         return self.t.batch_interval
 
     async def run(self) -> SlacResult:
+        self._watch_bad_frames("crash_on_cut_frame" in self.faults, False)
         try:
             return await self._run()
+        except DeviceCrash as exc:
+            return SlacResult("ev", False, f"fault: stopped on {exc}", run_id=self.run_id)
         finally:
             await self._flush()
 
@@ -375,10 +462,11 @@ class SlacEv(_Role):
                 await asyncio.sleep(0.02)
             cnf = await self._wait_for(self._now() + self.t.match_response, MMType.CM_SLAC_PARM_CNF, run_id=run_id)
         else:
+            parm_run = None if "parm_cnf_any_run_id" in self.faults else run_id
             for _ in range(1 + self.t.match_retry):
                 await self._send(parm)
                 cnf = await self._wait_for(self._now() + self.t.match_response, MMType.CM_SLAC_PARM_CNF,
-                                           run_id=run_id)
+                                           run_id=parm_run)
                 if cnf is not None:
                     break
         if cnf is None:
@@ -401,7 +489,8 @@ class SlacEv(_Role):
             if i < num_sounds - 1:
                 await asyncio.sleep(interval)
 
-        ind = await self._wait_for(t_start + self.t.ev_atten_results, MMType.CM_ATTEN_CHAR_IND, run_id=run_id)
+        ind = await self._wait_for(t_start + self.t.ev_atten_results, MMType.CM_ATTEN_CHAR_IND,
+                                   run_id=None if "atten_ind_any_run_id" in self.faults else run_id)
         if ind is None:
             return fail("no CM_ATTEN_CHAR.IND within TT_EV_atten_results", peer_mac=evse)
         assert isinstance(ind.mme, AttenCharInd)
@@ -409,7 +498,8 @@ class SlacEv(_Role):
 
         async def answer_ind(frame: Frame) -> None:
             """The EVSE repeats CM_ATTEN_CHAR.IND when our answer is late: answer each copy."""
-            if frame.mmtype is MMType.CM_ATTEN_CHAR_IND and getattr(frame.mme, "run_id", None) == run_id:
+            if (frame.mmtype is MMType.CM_ATTEN_CHAR_IND and getattr(frame.mme, "run_id", None) == run_id
+                    and self._acceptable(frame)):
                 await respond()
 
         async def respond() -> None:
@@ -440,7 +530,8 @@ class SlacEv(_Role):
         for _ in range(1 + self.t.match_retry):
             await self._send(mreq)
             mcnf = await self._wait_for(self._now() + self.t.match_response, MMType.CM_SLAC_MATCH_CNF,
-                                        run_id=run_id, on_other=answer_ind)
+                                        run_id=None if "match_cnf_any_run_id" in self.faults else run_id,
+                                        on_other=answer_ind)
             if mcnf is not None:
                 break
         if mcnf is None:

@@ -58,4 +58,13 @@ RULES.add("SLAC-RETRY", "fail", "An unanswered CM_SLAC_MATCH.REQ (EV) or CM_ATTE
           "no sooner than TT_match_response after the first", f"{TIMERS} (TT_match_response, C_EV_match_retry)",
           protocol=P, versions=V)
 
+# suites/slac_fuzz (issue 15): frames broken in one place, and the device's matching afterwards
+RULES.add("SLAC-FUZZ-IGNORE", "fail", "A SLAC frame broken in one place (cut short, an MMV or MMTYPE SLAC does not "
+          "use, a wrong MVFLength, an application or security type the message definition does not allow, a value "
+          "out of its range, another session's RunID) gets no answer and moves the matching on no step",
+          f"{MSG} (MMV, MMTYPE, MVFLength, application type, security type, NumSounds, Time_Out, NumGroups); "
+          f"{SEQ} (RunID of the session)", protocol=P, versions=V)
+RULES.add("SLAC-FUZZ-ALIVE", "fail", "After a broken SLAC frame, the device still completes the matching it is "
+          "in", SEQ, protocol=P, versions=V)
+
 ALL_RULE_IDS = tuple(r.id for r in RULES.for_protocol(P))
