@@ -99,7 +99,7 @@ def _robustness_rows(role: str, version: str = VERSION) -> list[tuple[str, str, 
     from .robustness import CAUGHT_BY, EV_FAULTS, EVSE_FAULTS, NOT_IN
     faults = EVSE_FAULTS if role == "evse" else EV_FAULTS
     return [(name, desc, *CAUGHT_BY[f"{role}:{name}"]) for name, desc in faults.items()
-            if name not in NOT_IN.get(version, ())]
+            if name not in NOT_IN.get(version, ()) and f"{role}:{name}" not in NOT_IN.get(version, ())]
 
 
 register("evse", VERSION, _robustness_rows("evse"))

@@ -60,7 +60,10 @@ EV_FAULTS = {
 # matrix's 40 s per row: the liveness probe waits the profile's session_wait (20 s for the reference -20 EV, 8 s for
 # the -2 one) for the session the crashed EV does not start, twice with the confirmation.
 NOT_IN = {"din": frozenset({"failed_on_late_departure", "crash_on_big_profile", "crash_on_long_string"}),
-          "iso-20": frozenset({"failed_on_late_departure", "crash_on_big_profile", "crash_on_long_string"})}
+          "iso-20": frozenset({"failed_on_late_departure", "crash_on_big_profile", "crash_on_long_string",
+                               "evse:hang_on_unknown_enum"})}
+# ISO 15118-20 also leaves out the EVSE's hang_on_unknown_enum: few -20 requests carry an enumeration with a spare
+# index (most fill their bits), so 30 pr examples of a drawn request and site found it only by the seed's luck
 
 # fault -> (fuzz case that catches it, rule); "evse"/"ev" prefix: the device it belongs to
 CAUGHT_BY = {
