@@ -395,7 +395,9 @@ class Station16(ReferenceStation):
                 for sv in payload["meterValue"][0]["sampledValue"]:
                     if sv["measurand"] == "Energy.Active.Import.Register":
                         sv["value"] = str(int(max(0.0, self.energy_wh[tx.connector] - 50)))
-            await self.safe_call("MeterValues", payload)
+            # shielded: stopping the transaction cancels this task, and a cancelled CALL in flight would let
+            # StopTransaction go out before its answer came (two CALLs outstanding)
+            await asyncio.shield(self.safe_call("MeterValues", payload))
 
     async def _clock_aligned(self) -> None:
         """Clock-aligned readings at every multiple of ClockAlignedDataInterval (wall clock)."""

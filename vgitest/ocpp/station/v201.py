@@ -313,7 +313,9 @@ class Station201(ReferenceStation):
             if self.has("meter_values_out_of_order") and n >= 2:
                 mv = self.meter_value(e, "Sample.Periodic", energy=max(0.0, e.energy_wh - 500.0),
                                       ts="2000-01-01T00:00:00.000Z")
-            await self.send_event(tx, "Updated", "MeterValuePeriodic", meter_value=mv)
+            # shielded: ending the transaction cancels this task, and a cancelled CALL in flight would let the
+            # Ended event go out before its answer came (two CALLs outstanding, seen once in TC_VGI_FUZZ_06_CS)
+            await asyncio.shield(self.send_event(tx, "Updated", "MeterValuePeriodic", meter_value=mv))
 
     async def _ev_connect_timeout(self, tx: Tx) -> None:
         await asyncio.sleep(float(self.var("TxCtrlr", "EVConnectionTimeOut")))
