@@ -8,6 +8,8 @@ every entry (tests/test_fault_matrix.py) and docs/faults.md is generated from th
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,3 +89,16 @@ def all_catalogs() -> list[FaultCatalog]:
         module, name = target.split(":")
         out.append(getattr(importlib.import_module(module), name))
     return out
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string in a decoded message (dicts and lists walked): what the robustness faults of the reference
+    simulators look at (an over-long string, a non-ASCII character)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_in(v)

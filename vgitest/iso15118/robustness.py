@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ..faults import strings_in
 from .negative import length_problems
 
 __all__ = ["CAUGHT_BY", "EV_FAULTS", "EVSE_FAULTS", "NOT_IN", "crash", "ev_refuses", "evse_refuses", "LONG_STRING"]
@@ -100,14 +101,6 @@ def is_down(device: Any) -> bool:
     return asyncio.get_running_loop().time() < getattr(device, "down_until", 0.0)
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 # --- reference EVSE ---------------------------------------------------------------------------------------------
@@ -160,7 +153,7 @@ def ev_refuses(client: Any, body: dict[str, Any], schema: str) -> str | None:
 
 def ev_crashes(client: Any, body: Any) -> bool:
     """crash_on_long_string: a response string over LONG_STRING characters brings the reference EV down."""
-    if "crash_on_long_string" in client.faults and any(len(s) > LONG_STRING for s in _strings(body)):
+    if "crash_on_long_string" in client.faults and any(len(s) > LONG_STRING for s in strings_in(body)):
         crash(client, f"a string over {LONG_STRING} characters")
         return True
     return False

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
+from ...faults import strings_in
 from .. import rules as r
 
 __all__ = ["CAUGHT_BY", "FAULTS", "STRICT", "refusal", "accepted_anyway", "answer_valid", "crash", "on_call", "on_garbled", "reader_pause",
@@ -61,15 +61,6 @@ CAUGHT_BY = {
 STRICT = {"generic_error_for_bad_request", "drop_bad_request"}  # caught as FAIL under --vgi-strict only
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 async def crash(station: Any) -> None:
@@ -99,7 +90,7 @@ async def on_call(station: Any, payload: Any) -> bool:
             station._fuzz_calls = []
             await crash(station)
             return True
-    if station.has("crash_on_long_string") and any(len(s) > LONG_STRING for s in _strings(payload)):
+    if station.has("crash_on_long_string") and any(len(s) > LONG_STRING for s in strings_in(payload)):
         await crash(station)
         return True
     return False
@@ -138,7 +129,7 @@ async def reader_pause(station: Any) -> None:
 
 def answer_valid(station: Any, payload: Any) -> tuple[str, str] | None:
     """A valid request the station chokes on: (errorCode, description) of its CALLERROR, or None."""
-    texts = list(_strings(payload))
+    texts = list(strings_in(payload))
     if station.has("internal_error_on_empty_string") and "" in texts:
         return "InternalError", "empty string"
     if station.has("internal_error_on_non_ascii") and any(not s.isascii() for s in texts):

@@ -15,11 +15,11 @@ themselves: no hand-written case sends these inputs. The reference VEN calls the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
 
+from ...faults import strings_in
 from .. import codec, messages as m, schemas
 from ..codec import find
 
@@ -117,22 +117,13 @@ def _request_id(body: Any) -> str:
     return ""
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 def crashes_on(ven: Any, body: Any) -> bool:
     """crash_on_long_string: the payload holds a text the VEN's buffers do not take."""
-    return ven.has("crash_on_long_string") and any(len(s) > LONG_STRING for s in _strings(body))
+    return ven.has("crash_on_long_string") and any(len(s) > LONG_STRING for s in strings_in(body))
 
 
 def refuses_valid(ven: Any, body: Any) -> bool:
     """error_on_non_ascii: a valid event is refused for a non-ASCII character in its text."""
-    return ven.has("error_on_non_ascii") and any(not s.isascii() for s in _strings(body))
+    return ven.has("error_on_non_ascii") and any(not s.isascii() for s in strings_in(body))
