@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from vgitest.ocpp.csms import FakeCsms, StationSession
+from vgitest.ocpp.csms import Delay, FakeCsms, StationSession
 from vgitest.ocpp.station.faults import known
 from vgitest.ocpp.station.v201 import Station201
 
@@ -210,3 +210,21 @@ def test_settle_first_contact_does_not_wait_long_for_a_silent_station() -> None:
         assert session.cursor == 0 and session.registration == "unknown"
     finally:
         csms.stop()
+
+
+def test_ending_a_transaction_waits_for_the_meter_call_in_flight(pair) -> None:
+    """A remote stop while a periodic TransactionEvent waits for its answer: the Ended event goes out only after
+    that answer (one outstanding CALL). The stop used to cancel the sampler with its CALL in flight."""
+    csms, station, session = pair
+    session.override("TransactionEvent", lambda p: Delay(1.0) if p.get("triggerReason") == "MeterValuePeriodic"
+                     else None)
+    station.perform("plug_in", connector=1)
+    started = session.expect("TransactionEvent", W, {"eventType": "Started"})
+    station.perform("present_token", id_token="TOK", connector=1)
+    session.expect("TransactionEvent", W, {"triggerReason": "Authorized"})
+    periodic = session.expect("TransactionEvent", W, {"triggerReason": "MeterValuePeriodic"})
+    tx = started.body["transactionInfo"]["transactionId"]
+    assert session.call("RequestStopTransaction", {"transactionId": tx})["status"] == "Accepted"
+    ended = session.expect("TransactionEvent", W, {"eventType": "Ended"})
+    assert ended.t_ns - periodic.t_ns >= 0.9e9, "the Ended event did not wait for the answer to the meter call"
+    assert not [f for f in fail_findings(csms) if f.startswith("OCPPJ-CALL-CONCURRENT")]
