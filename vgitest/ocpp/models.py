@@ -24,6 +24,7 @@ goes back.
 
 from __future__ import annotations
 
+import abc
 import time
 from typing import Any
 
@@ -49,7 +50,7 @@ def programs(max_steps: int = 12) -> st.SearchStrategy[list[int]]:
     return st.lists(st.integers(0, len(STEPS) - 1), min_size=2, max_size=max_steps)
 
 
-class _Model:
+class _Model(abc.ABC):
     """What both versions' models share: the program loop, one connector, the PIXIT's valid token."""
 
     def __init__(self, station: Any, dut: Any, profile: Any) -> None:
@@ -92,8 +93,17 @@ class _Model:
         self.plugged, self.tx = False, None
         self.start_index = self._mark()
 
+    @abc.abstractmethod
+    def enabled(self, step: str) -> bool:
+        """Whether ``step``'s precondition holds in the model now."""
+
+    @abc.abstractmethod
+    def _reset(self) -> None:
+        """Bring the station back to idle before a program."""
+
+    @abc.abstractmethod
     def invariants(self, after: str) -> None:
-        raise NotImplementedError
+        """Check the program's frames so far (a Counterexample when one breaks)."""
 
 
 class TransactionModel16(_Model):
