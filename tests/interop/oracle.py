@@ -170,10 +170,12 @@ def keyword(tests: Iterable[str]) -> str:
 
 
 def run_suite(suite: str, profile: Path, reports: Path, run_name: str, tests: Iterable[str], *,
-              timeout: float, extra: Iterable[str] = (), env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+              timeout: float, extra: Iterable[str] = (), env: dict[str, str] | None = None,
+              command_prefix: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Run `tests` of `suite` against `profile` in a pytest process of its own, as a user would, and return
-    results.json's results. A run that writes no results.json is a harness problem: it raises with the output."""
-    cmd = [sys.executable, "-m", "pytest", suite, "-k", keyword(tests), f"--vgi-profile={profile}",
+    results.json's results. A run that writes no results.json is a harness problem: it raises with the output.
+    ``command_prefix`` goes before the command (``nice -n -10`` for a device that shares the CPU, see josev.py)."""
+    cmd = [*command_prefix, sys.executable, "-m", "pytest", suite, "-k", keyword(tests), f"--vgi-profile={profile}",
            f"--vgi-reports={reports}", f"--vgi-run-name={run_name}", "-p", "no:cacheprovider", *UNUSED_PLUGINS,
            "-q", *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
