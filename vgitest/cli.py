@@ -70,6 +70,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         how = f" ({signal.Signals(-rc).name})" if rc < 0 else ""
         print(f"  {name:<10} exit={rc}{how}  {verdicts}  ({dt:.0f} s)  -> {reports / name}")
     print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
+    if not args.profile:  # the built-in runs carry every protocol's Table 5 equivalents
+        from . import table5
+        print(f"  FLOW D3.1 Table 5 sizes across protocols: {table5.write(reports, allure_dir)}")
     if runner.signum is not None:
         print(f"vgitest run: stopped by {signal.Signals(runner.signum).name}; the cases that ended are in the "
               "reports, the runs after it were not started", file=sys.stderr)
@@ -267,6 +270,22 @@ def _cmd_ven(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_table5(args: argparse.Namespace) -> int:
+    from . import table5
+    reports = Path(args.reports)
+    if not any(reports.glob("*/**/frames.jsonl")):
+        print(f"vgitest table5: no evidence in {reports} (run `vgitest run` first, or name its --reports)",
+              file=sys.stderr)
+        return 2
+    md = table5.write(reports)
+    print(f"vgitest table5: {md}, {md.with_suffix('.json')}, {md.with_suffix('.svg')}")
+    if args.out:
+        rows = table5.measure(reports)
+        Path(args.out).write_text(table5.markdown(rows, "a `make run` from a clean checkout"), encoding="utf-8")
+        print(f"vgitest table5: {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="vgitest", description="Conformance test harness for EV, charger and grid "
                                  "protocols.")
@@ -377,6 +396,12 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--tls-ca", help="as --vgi-tls-ca")
     pc.set_defaults(fn=_cmd_profile_check)
     from .fuzzing.cli import register as register_replay
+    t5 = sub.add_parser("table5", help="FLOW D3.1 Table 5 across protocols: the size of the messages that carry "
+                        "each row's information, from the evidence of a finished `vgitest run`")
+    t5.add_argument("--reports", default=os.environ.get("VGITEST_REPORTS", "reports"),
+                    help="the report directory of a run (default %(default)s)")
+    t5.add_argument("--out", help="write the Markdown here too (docs/table5.md is made this way)")
+    t5.set_defaults(fn=_cmd_table5)
     register_replay(sub)
     from .exi.cli import register as register_exi
     register_exi(sub)
