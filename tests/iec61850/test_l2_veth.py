@@ -90,3 +90,58 @@ def test_other_ethertypes_are_not_recorded(pair: netns.NetnsPair) -> None:
     frames = [noise, _frames()[0]]
     _sent, got = _run(pair, frames)
     assert [s.raw for s in got] == frames[1:]
+
+
+def _publish(pair: netns.NetnsPair, faults: frozenset[str]) -> tuple[list[Seen], int]:
+    """The publisher's real-time schedule over the veth (slow curve: 20 ms doubling to 200 ms, so scheduling
+    jitter on a loaded machine stays well inside timeAllowedtoLive); returns what the subscriber received and
+    when it stopped listening."""
+    import time
+
+    from vgitest.iec61850 import data
+    from vgitest.iec61850.publisher import GoosePublisher, RetransmissionCurve
+
+    pub = GoosePublisher(goose.example_initiate(), RetransmissionCurve(first=0.02, maximum=0.2), faults)
+    changes = [(0.0, [data.boolean(True), data.bits(*[False] * 13)]),
+               (0.3, [data.boolean(False), data.bits(*[False] * 13)])]
+    ready = threading.Barrier(2, timeout=5.0)
+
+    async def publisher() -> int:
+        ep = L2Endpoint(pair.ifname)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, ready.wait)
+            return await pub.run(ep.send, changes, until=0.8, epoch=time.time())
+        finally:
+            ep.close()
+
+    async def subscriber() -> tuple[list[Seen], int]:
+        ep = L2Endpoint(pair.ifname, groups=(GROUP,))
+        try:
+            ep._start()
+            await asyncio.get_running_loop().run_in_executor(None, ready.wait)
+            got: list[Seen] = []
+            loop = asyncio.get_running_loop()
+            stop = loop.time() + 1.0
+            while (left := stop - loop.time()) > 0:
+                if (s := await ep.recv(left)) is not None:
+                    got.append(s)
+            return got, time.monotonic_ns()
+        finally:
+            ep.close()
+
+    fs = netns.start_coroutine_in_netns(pair.b, subscriber)
+    fp = netns.start_coroutine_in_netns(pair.a, publisher)
+    sent = fp.result(15)
+    got, end_ns = fs.result(15)
+    assert len(got) == sent
+    return got, end_ns
+
+
+def test_goose_retransmission_curve_over_veth(pair: netns.NetnsPair) -> None:
+    from vgitest.iec61850.streams import check_goose
+    got, end_ns = _publish(pair, frozenset())
+    pdus = [s.decode().pdu for s in got]
+    assert [(p.st_num, p.sq_num) for p in pdus[:5]] == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0)]
+    assert check_goose(got) == []  # end_ns not given: the stream stops on purpose at 0.8 s
+    faulty, end_ns = _publish(pair, frozenset({"no_retransmission"}))
+    assert "GOOSE-TAL-EXPIRED" in {f.rule_id for f in check_goose(faulty, end_ns=end_ns)}
