@@ -13,6 +13,7 @@ offset where it broke.
 from __future__ import annotations
 
 import dataclasses
+from typing import Protocol
 
 from . import ber
 
@@ -96,6 +97,31 @@ class Header:
         if pad and len(out) < MIN_FRAME_LEN:
             out += bytes(MIN_FRAME_LEN - len(out))
         return bytes(out)
+
+
+class Pdu(Protocol):
+    def encode(self) -> bytes: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Framed:
+    """A header and a PDU (GooseFrame and SvFrame narrow ``pdu``'s type): encoding and the two sizes."""
+
+    header: Header
+    pdu: Pdu
+
+    def encode(self, pad: bool = True) -> bytes:
+        return self.header.encode(self.pdu.encode(), pad)
+
+    @property
+    def frame_size(self) -> int:
+        """Octets the socket sends (padding included, FCS not)."""
+        return len(self.encode())
+
+    @property
+    def apdu_size(self) -> int:
+        """APPID to the end of the PDU (the Length field's value for a consistent frame)."""
+        return HEADER_LEN + len(self.pdu.encode())
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,7 @@ import dataclasses
 from . import ber, seqfields
 from .data import Data, UtcTime, boolean, bits
 from .data import decode as decode_data
-from .ether import ETHERTYPE_GOOSE, FrameError, Header, VlanTag, one_apdu, split
+from .ether import ETHERTYPE_GOOSE, FrameError, Framed, Header, VlanTag, one_apdu, split
 from .seqfields import Field
 
 TAG = ber.app(1)  # IECGoosePdu ::= [APPLICATION 1] IMPLICIT SEQUENCE
@@ -107,22 +107,8 @@ class GoosePdu:
 
 
 @dataclasses.dataclass(frozen=True)
-class GooseFrame:
-    header: Header
+class GooseFrame(Framed):
     pdu: GoosePdu
-
-    def encode(self, pad: bool = True) -> bytes:
-        return self.header.encode(self.pdu.encode(), pad)
-
-    @property
-    def frame_size(self) -> int:
-        """Octets the socket sends (padding included, FCS not)."""
-        return len(self.encode())
-
-    @property
-    def apdu_size(self) -> int:
-        """APPID to the end of the goosePdu (the Length field's value for a consistent frame)."""
-        return 8 + len(self.pdu.encode())
 
 
 def decode(raw: bytes) -> GooseFrame:

@@ -11,9 +11,9 @@ either the publisher skipping or a frame lost on the link; on the harness's own 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ..findings import Finding
 from . import rules as _rules  # noqa: F401 - registers the rule ids
@@ -27,11 +27,22 @@ from .sv import decode as decode_sv
 TAL_TOLERANCE_MS = 2.0
 INTERVAL_TOLERANCE_MS = 1.0  # receive-time jitter allowed before a shorter repeat interval counts as shrinking
 SMPCNT_WRAP = 1 << 16  # without a configured wrap (smpRate per second), smpCnt wraps after 65535
+F = TypeVar("F", GooseFrame, SvFrame)
 
 
 class Recorded(Protocol):
     t_ns: int
     raw: bytes
+
+
+def _decoded(records: Sequence[Recorded], decode: Callable[[bytes], F], kind: str,
+             out: list[Finding]) -> Iterator[tuple[int, Recorded, F]]:
+    """Each record that decodes, with its index; the others become ``<kind>-FRAME-DECODE`` findings in ``out``."""
+    for i, r in enumerate(records):
+        try:
+            yield i, r, decode(r.raw)
+        except FrameError as exc:
+            out.append(Finding.of(f"{kind}-FRAME-DECODE", f"frame {i} is not a well-formed {kind} frame: {exc}", i))
 
 
 def check_goose(records: Sequence[Recorded], end_ns: int | None = None,
@@ -40,12 +51,7 @@ def check_goose(records: Sequence[Recorded], end_ns: int | None = None,
     whose last message expired before then is a finding too."""
     out: list[Finding] = []
     streams: dict[tuple[bytes, int, str], list[tuple[int, int, GooseFrame]]] = {}
-    for i, r in enumerate(records):
-        try:
-            f = decode_goose(r.raw)
-        except FrameError as exc:
-            out.append(Finding.of("GOOSE-FRAME-DECODE", f"frame {i} is not a well-formed GOOSE frame: {exc}", i))
-            continue
+    for i, r, f in _decoded(records, decode_goose, "GOOSE", out):
         if f.pdu.num_dat_set_entries != len(f.pdu.all_data):
             out.append(Finding.of("GOOSE-ENTRIES", f"numDatSetEntries {f.pdu.num_dat_set_entries} but "
                                   f"{len(f.pdu.all_data)} allData values", i))
@@ -99,12 +105,7 @@ def check_sv(records: Sequence[Recorded], sv_id: str | None = None, wrap: int | 
     ``wrap`` the smpCnt wrap value (the sample rate per second when smpCnt counts within a second)."""
     out: list[Finding] = []
     streams: dict[tuple[bytes, int], list[tuple[int, SvFrame]]] = {}
-    for i, r in enumerate(records):
-        try:
-            f = decode_sv(r.raw)
-        except FrameError as exc:
-            out.append(Finding.of("SV-FRAME-DECODE", f"frame {i} is not a well-formed SV frame: {exc}", i))
-            continue
+    for i, _r, f in _decoded(records, decode_sv, "SV", out):
         if f.pdu.no_asdu != len(f.pdu.asdus):
             out.append(Finding.of("SV-NOASDU", f"noASDU {f.pdu.no_asdu} but {len(f.pdu.asdus)} ASDUs", i))
         streams.setdefault((f.header.src, f.header.appid), []).append((i, f))

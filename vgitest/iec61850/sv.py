@@ -17,7 +17,7 @@ import struct
 
 from . import ber, seqfields
 from .data import UtcTime
-from .ether import ETHERTYPE_SV, FrameError, Header, VlanTag, one_apdu, split
+from .ether import ETHERTYPE_SV, FrameError, Framed, Header, VlanTag, one_apdu, split
 from .seqfields import Field
 
 TAG = ber.app(0)  # savPdu ::= [APPLICATION 0] IMPLICIT SEQUENCE
@@ -115,22 +115,8 @@ class SavPdu:
 
 
 @dataclasses.dataclass(frozen=True)
-class SvFrame:
-    header: Header
+class SvFrame(Framed):
     pdu: SavPdu
-
-    def encode(self, pad: bool = True) -> bytes:
-        return self.header.encode(self.pdu.encode(), pad)
-
-    @property
-    def frame_size(self) -> int:
-        """Octets the socket sends (padding included, FCS not)."""
-        return len(self.encode())
-
-    @property
-    def apdu_size(self) -> int:
-        """APPID to the end of the savPdu."""
-        return 8 + len(self.pdu.encode())
 
 
 def decode(raw: bytes) -> SvFrame:
