@@ -99,6 +99,12 @@ class Header:
         return bytes(out)
 
 
+def ethertype(raw: bytes) -> int | None:
+    """The EtherType of a frame, after an 802.1Q tag if there is one (None if the frame is too short)."""
+    pos = 16 if raw[12:14] == TPID.to_bytes(2, "big") else 12
+    return int.from_bytes(raw[pos:pos + 2], "big") if len(raw) >= pos + 2 else None
+
+
 class Pdu(Protocol):
     def encode(self) -> bytes: ...
 

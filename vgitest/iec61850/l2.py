@@ -15,7 +15,7 @@ import time
 
 from ..slac.link import PacketSocket
 from . import goose, sv
-from .ether import ETHERTYPE_GOOSE, ETHERTYPE_SV, FrameError
+from .ether import ETHERTYPE_GOOSE, ETHERTYPE_SV, FrameError, ethertype
 
 Frame = goose.GooseFrame | sv.SvFrame
 
@@ -31,14 +31,12 @@ class Seen:
 
     def decode(self) -> Frame:
         """The GOOSE or SV frame, or FrameError (the EtherType after any tag picks the decoder)."""
-        tpid = self.raw[12:14]
-        pos = 16 if tpid == b"\x81\x00" else 12
-        etype = int.from_bytes(self.raw[pos:pos + 2], "big") if len(self.raw) >= pos + 2 else -1
+        etype = ethertype(self.raw)
         if etype == ETHERTYPE_GOOSE:
             return goose.decode(self.raw)
         if etype == ETHERTYPE_SV:
             return sv.decode(self.raw)
-        raise FrameError(f"EtherType 0x{etype:04X} is neither GOOSE nor SV", pos)
+        raise FrameError(f"EtherType {etype if etype is None else hex(etype)} is neither GOOSE nor SV", 12)
 
 
 class L2Endpoint:
