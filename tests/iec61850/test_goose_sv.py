@@ -102,6 +102,20 @@ def test_table5_size_reading() -> None:
     short = goose.GoosePdu.of("EV1/LLN0$GO$gcb1", "EV1/LLN0$ds1", f.pdu.all_data, t=f.pdu.t, go_id="gcb1")
     assert goose.frame(short, SRC, vlan=None).frame_size == 104
     assert 14 + 20 + 20 == 54  # Table 5 row 2: a bare TCP ACK on Ethernet/IPv4, as a capture lists it
+    # SV row (72 B): the one-value SoC update is 66 octets tagged; a 12-character svID makes it 72.
+    soc = sv.example_soc()
+    longer = sv.frame(sv.SavPdu.of(dataclass_replace(soc.pdu.asdus[0], sv_id="EV1LD0/SoC01")), SRC)
+    assert (soc.frame_size, longer.frame_size, longer.apdu_size) == (66, 72, 54)
+
+
+def test_measure_reports_both_sizes_of_the_bytes_sent() -> None:
+    m = ether.measure(GOOSE_WIRE, ether.ETHERTYPE_GOOSE)
+    assert (m.frame, m.apdu, m.padding, m.tagged, m.on_cable) == (124, 106, 0, True, 128)
+    short = sv.frame(sv.SavPdu.of(sv.Asdu("a", 1, 1, 2, b"")), SRC, vlan=None).encode()
+    m = ether.measure(short, ether.ETHERTYPE_SV)
+    assert (m.frame, m.tagged) == (60, False) and m.apdu + 14 + m.padding == 60
+    with pytest.raises(FrameError):
+        ether.measure(short, ether.ETHERTYPE_GOOSE)
 
 
 def _patch(raw: bytes, at: int, new: str) -> bytes:

@@ -180,6 +180,27 @@ def split(raw: bytes, ethertype: int) -> Split:
     return Split(header, pos + HEADER_LEN, raw[pos + HEADER_LEN:end], len(raw) - end)
 
 
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    """A frame's sizes as sent (measured on its bytes, never on a re-encoding)."""
+
+    frame: int  # octets at the socket: MAC addresses to the end of the padding, no FCS
+    apdu: int  # the Length field: APPID to the end of the APDU
+    padding: int
+    tagged: bool
+
+    @property
+    def on_cable(self) -> int:
+        """With the 4-octet FCS the NIC adds (what a tap on the cable counts)."""
+        return self.frame + FCS_LEN
+
+
+def measure(raw: bytes, ethertype: int) -> Sizes:
+    """Both sizes of a device's frame (issue 16 item 3 reports both); FrameError if its header is broken."""
+    s = split(raw, ethertype)
+    return Sizes(len(raw), s.apdu_size, s.padding, s.header.vlan is not None)
+
+
 def one_apdu(s: Split, tag: ber.Tag, what: str) -> ber.Tlv:
     """The APDU as exactly one BER element with ``tag`` (offsets in the tree are frame offsets)."""
     if not s.apdu:

@@ -17,8 +17,10 @@ of any other reading. And the GOOSE figure is reachable as a frame: the small re
 GOOSE of :func:`example_initiate` (gocbRef ``EVSE1/LLN0$GO$gcbStart``, datSet ``EVSE1/LLN0$dsStart``, goID
 ``gcbStart``, a BOOLEAN and a quality BIT STRING) has apdu_size 106 and frame_size 124 tagged, 120 untagged; 16
 fewer name characters (``EV1/LLN0$GO$gcb1``, ``EV1/LLN0$ds1``, ``gcb1``) give an untagged frame of exactly 104.
-Its apdu_size is also near 104, so the GOOSE row alone does not decide; row 2 does. ``test_table5_size_reading``
-pins these numbers.
+Its apdu_size is also near 104, so the GOOSE row alone does not decide; row 2 does. The SV row (72 B) fits the
+same reading: the one-value SoC update of :func:`vgitest.iec61850.sv.example_soc` is a 66-octet tagged frame, 72
+with a 12-character svID. ``test_table5_size_reading`` pins these numbers. A device's frames are measured on the
+bytes it sent (:func:`vgitest.iec61850.ether.measure`), never on a re-encoding.
 """
 
 from __future__ import annotations
