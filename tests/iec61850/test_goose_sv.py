@@ -204,7 +204,7 @@ SV_BAD = [
     (_patch(S, 16, "88b8"), "EtherType 0x88B8 where 0x88BA"),
     (_patch(S, 26, "61"), "savPdu tag"),
     (_patch(S, 28, "83"), "unexpected component"),
-    (_patch(S, 31, "a1"), "security must be primitive"),
+    (_patch(S, 31, "a3"), "unexpected component"),
     (_patch(S, 33, "31"), "ASDU tag"),
     (_sv_with(2, "00"), "smpCnt of 1 octets"),
     (_sv_with(3, "000001"), "confRev of 3 octets"),
@@ -267,6 +267,16 @@ def test_decode_is_total_on_random_bytes(raw: bytes) -> None:
 @given(_mutations())
 def test_decode_is_total_on_mutated_frames(raw: bytes) -> None:
     _decode_any(raw)
+
+
+def test_security_any_may_be_constructed() -> None:
+    """security is an ANY: its [n] tag is explicit, so a constructed form wrapping one element is read too."""
+    inner = bytes.fromhex("0402abcd")
+    f = sv.example_soc()
+    root = f.pdu.tlv()
+    tlv = ber.Tlv(root.tag, children=(root.children[0], ber.cons(ber.ctx(1, True), ber.decode(inner)),
+                                      root.children[1]))
+    assert sv.decode(f.header.encode(tlv.encode())).pdu.security == inner
 
 
 def test_deep_nesting_is_bounded() -> None:

@@ -217,6 +217,14 @@ def test_goose_security_field() -> None:
     assert goose.decode(signed.encode()).pdu.security == b"\x01\x02"
 
 
+def test_we_read_open61850_sv_security() -> None:
+    """open61850 writes SV security [1] constructed (0xA1); we read the element inside it."""
+    inner = bytes.fromhex("0403010203")
+    pdu = o_sv.SvPDU(asdus=[o_sv.SvAsdu(sv_id="a", smp_cnt=1, conf_rev=1, smp_synch=0, sample=b"")], security=inner)
+    raw = o_sv.encode_sv_frame(pdu, dst_mac="01:0c:cd:04:00:01", src_mac="02:00:00:00:00:02", app_id=0x4000)
+    assert raw[14 + 8 + 5] == 0xA1 and sv.decode(raw).pdu.security == inner
+
+
 def test_sv_no_asdu_mismatch() -> None:
     """A savPdu whose noASDU disagrees with its ASDUs: open61850 refuses it; our codec keeps it as sent (the
     mismatch is for a stream check to report, and a fault must be able to send it)."""

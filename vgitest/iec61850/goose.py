@@ -38,7 +38,7 @@ MULTICAST_PREFIX = bytes.fromhex("010ccd01")  # GOOSE destination range 01-0C-CD
 SPEC = (Field(0, "gocbRef"), Field(1, "timeAllowedtoLive"), Field(2, "datSet"), Field(3, "goID", False),
         Field(4, "t"), Field(5, "stNum"), Field(6, "sqNum"), Field(7, "simulation", False), Field(8, "confRev"),
         Field(9, "ndsCom", False), Field(10, "numDatSetEntries"), Field(11, "allData", True, True),
-        Field(12, "security", False))
+        Field(12, "security", False, None))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +104,7 @@ class GoosePdu:
             nds_com=seqfields.boolean(f["ndsCom"], "ndsCom") if "ndsCom" in f else False,
             num_dat_set_entries=seqfields.unsigned(f["numDatSetEntries"], "numDatSetEntries"),
             all_data=all_data,
-            security=f["security"].value if "security" in f else None,
+            security=seqfields.any_content(f["security"]) if "security" in f else None,
         )
 
 

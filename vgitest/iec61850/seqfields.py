@@ -20,7 +20,7 @@ class Field:
     number: int
     name: str
     mandatory: bool = True
-    constructed: bool = False
+    constructed: bool | None = False  # None: either (an ANY, whose tag X.680 makes explicit, i.e. constructed)
 
 
 def read(parent: ber.Tlv, spec: tuple[Field, ...], what: str) -> dict[str, ber.Tlv]:
@@ -35,7 +35,7 @@ def read(parent: ber.Tlv, spec: tuple[Field, ...], what: str) -> dict[str, ber.T
             raise FrameError(f"{what}: unexpected component {c.tag}", c.offset)
         if c.tag.number <= last:
             raise FrameError(f"{what}: {f.name} [{c.tag.number}] out of order or repeated", c.offset)
-        if c.tag.constructed != f.constructed:
+        if f.constructed is not None and c.tag.constructed != f.constructed:
             raise FrameError(f"{what}: {f.name} must be {'constructed' if f.constructed else 'primitive'}",
                              c.offset)
         last = c.tag.number
@@ -87,6 +87,11 @@ def utc(t: ber.Tlv, name: str) -> UtcTime:
     if len(t.value) != 8:
         raise FrameError(f"{name} UtcTime of {len(t.value)} octets (must be 8)", content_offset(t))
     return UtcTime.decode(t.value)
+
+
+def any_content(t: ber.Tlv) -> bytes:
+    """The content octets of an ANY component, primitive or constructed."""
+    return t.value if not t.tag.constructed else b"".join(c.encode() for c in t.children)
 
 
 def prim(number: int, value: bytes) -> ber.Tlv:

@@ -22,7 +22,7 @@ from .seqfields import Field
 
 TAG = ber.app(0)  # savPdu ::= [APPLICATION 0] IMPLICIT SEQUENCE
 MULTICAST_PREFIX = bytes.fromhex("010ccd04")  # SV destination range 01-0C-CD-04-00-00 .. 01-0C-CD-04-01-FF
-PDU_SPEC = (Field(0, "noASDU"), Field(1, "security", False), Field(2, "seqASDU", True, True))
+PDU_SPEC = (Field(0, "noASDU"), Field(1, "security", False, None), Field(2, "seqASDU", True, True))
 ASDU_SPEC = (Field(0, "svID"), Field(1, "datSet", False), Field(2, "smpCnt"), Field(3, "confRev"),
              Field(4, "refrTm", False), Field(5, "smpSynch"), Field(6, "smpRate", False), Field(7, "seqData"),
              Field(8, "smpMod", False), Field(9, "gmIdentity", False))
@@ -111,7 +111,7 @@ class SavPdu:
         f = seqfields.read(root, PDU_SPEC, "savPdu")
         no_asdu = seqfields.unsigned(f["noASDU"], "noASDU", 0xFFFF)
         asdus = tuple(Asdu.from_tlv(c) for c in f["seqASDU"].children)
-        return cls(no_asdu, asdus, f["security"].value if "security" in f else None)
+        return cls(no_asdu, asdus, seqfields.any_content(f["security"]) if "security" in f else None)
 
 
 @dataclasses.dataclass(frozen=True)
