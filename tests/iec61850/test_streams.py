@@ -89,6 +89,23 @@ def test_entries_mismatch_and_undecodable_frame() -> None:
     assert "GOOSE-FRAME-DECODE" in _ids(check_goose(recs))
 
 
+def test_t_changes_without_a_new_state_and_simulation_disagreement() -> None:
+    plan = _clean()
+    assert _ids(check_goose(_records(_edit(plan, 3, t=data.UtcTime(5))))) == {"GOOSE-T"}
+    t, f = plan[1]
+    sim_pdu_only = (t, dataclasses.replace(f, pdu=dataclasses.replace(f.pdu, simulation=True)))
+    assert _ids(check_goose(_records(plan[:1] + [sim_pdu_only] + plan[2:]))) == {"GOOSE-SIMULATION"}
+    both = [(t, goose.frame(dataclasses.replace(f.pdu, simulation=True), f.header.src)) for t, f in plan]
+    assert check_goose(_records(both)) == []
+
+
+def test_negative_zero_is_a_data_change() -> None:
+    zero = [data.float32(0.0)]
+    plan = GoosePublisher(goose.example_initiate()).schedule([(0.0, zero)], until=0.1)
+    assert check_goose(_records(plan)) == []
+    assert _ids(check_goose(_records(_edit(plan, 2, all_data=(data.float32(-0.0),))))) == {"GOOSE-DATA-CHANGE"}
+
+
 def test_stream_that_stops_while_live_is_not_judged_but_one_that_outlives_tal_is() -> None:
     recs = _records(_clean())
     tal_ns = goose.decode(recs[-1].raw).pdu.time_allowed_to_live * 1_000_000

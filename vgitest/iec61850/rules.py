@@ -28,6 +28,10 @@ RULES.add("GOOSE-SQNUM", "fail", "sqNum is 0 in the first message of a state and
           "retransmission (wrapping to 1)", GOOSE_SVC, protocol=P, versions=V)
 RULES.add("GOOSE-DATA-CHANGE", "fail", "allData changes only together with a new stNum", GOOSE_SVC, protocol=P,
           versions=V)
+RULES.add("GOOSE-T", "fail", "t (the time of the last state change) stays the same in every retransmission of a "
+          "state", GOOSE_SVC, protocol=P, versions=V)
+RULES.add("GOOSE-SIMULATION", "fail", "The simulation bit of Reserved 1 and the goosePdu's simulation field agree",
+          GOOSE_PDU, protocol=P, versions=V)
 RULES.add("GOOSE-TAL-EXPIRED", "fail", "Each message arrives within the timeAllowedtoLive of the previous one "
           "(and the stream does not stop while the last one is still live)", GOOSE_SVC, protocol=P, versions=V)
 RULES.add("GOOSE-RETRANSMISSION", "warn", "After a state change the message is repeated at non-shrinking "

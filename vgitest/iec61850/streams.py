@@ -55,6 +55,9 @@ def check_goose(records: Sequence[Recorded], end_ns: int | None = None,
         if f.pdu.num_dat_set_entries != len(f.pdu.all_data):
             out.append(Finding.of("GOOSE-ENTRIES", f"numDatSetEntries {f.pdu.num_dat_set_entries} but "
                                   f"{len(f.pdu.all_data)} allData values", i))
+        if f.header.simulation != f.pdu.simulation:
+            out.append(Finding.of("GOOSE-SIMULATION", f"Reserved 1 simulation bit {int(f.header.simulation)} but "
+                                  f"goosePdu simulation {str(f.pdu.simulation).upper()}", i))
         streams.setdefault((f.header.src, f.header.appid, f.pdu.gocb_ref), []).append((i, r.t_ns, f))
     for msgs in streams.values():
         out += _goose_stream(msgs, end_ns, tolerance_ms)
@@ -77,9 +80,12 @@ def _goose_stream(msgs: list[tuple[int, int, GooseFrame]], end_ns: int | None,
             if pb.sq_num != next_counter(pa.sq_num):
                 out.append(Finding.of("GOOSE-SQNUM", f"{ref}: sqNum {pa.sq_num} then {pb.sq_num} in state "
                                       f"{pb.st_num} (a skip is a publisher fault or a lost frame)", ib))
-            if pb.all_data != pa.all_data:
+            if [d.encode() for d in pb.all_data] != [d.encode() for d in pa.all_data]:
                 out.append(Finding.of("GOOSE-DATA-CHANGE", f"{ref}: allData changed without a new stNum "
                                       f"({pb.st_num})", ib))
+            if pb.t != pa.t:
+                out.append(Finding.of("GOOSE-T", f"{ref}: t changed from {pa.t.to_float():.6f} to "
+                                      f"{pb.t.to_float():.6f} without a new stNum ({pb.st_num})", ib))
             gap = tb - ta
             if last_gap is not None and gap < last_gap - INTERVAL_TOLERANCE_MS * 1e6 and pb.sq_num > 1:
                 out.append(Finding.of("GOOSE-RETRANSMISSION", f"{ref}: retransmission interval shrank from "
