@@ -293,3 +293,14 @@ def test_float_values_travel_in_all_data() -> None:
                           t=data.UtcTime(1))
     raw = goose.frame(p, SRC).encode()
     assert goose.decode(raw).pdu.all_data[0].value == 0.25 and struct.pack(">f", 0.25) in raw
+
+
+def test_a_wrong_length_is_sent_as_given_and_refused_on_decode() -> None:
+    f = goose.example_initiate()
+    long = goose.GooseFrame(dataclass_replace(f.header, length=f.apdu_size + 4), f.pdu).encode()
+    assert long[20:22] == (f.apdu_size + 4).to_bytes(2, "big")
+    with pytest.raises(FrameError, match="overruns"):
+        goose.decode(long)
+    short = goose.GooseFrame(dataclass_replace(f.header, length=f.apdu_size - 4), f.pdu).encode()
+    with pytest.raises(FrameError):
+        goose.decode(short)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vgitest.iec61850 import data, ether, goose, strategies, sv
+from vgitest.iec61850 import ber, data, ether, goose, strategies, sv
 from vgitest.iec61850.data import Data, UtcTime
 from vgitest.iec61850.ether import FrameError
 
@@ -315,3 +315,14 @@ def test_sv_checks_agree_with_open61850_supervision() -> None:
     # this is a new stream and no anomaly.
     renamed = stream([0, 1, 2, 3], ["EV1SoC", "EV1SoC", "EV2SoC", "EV2SoC"])
     assert {f.rule_id for f in check_sv(renamed)} == {"SV-SVID"} and _supervise(renamed) == set()
+
+
+def test_open61850_keeps_time_to_the_microsecond() -> None:
+    """UtcTime has a 2**-24 s fraction (about 60 ns); open61850 holds ``t`` as a datetime, so the fraction is
+    rounded to the microsecond and a frame it re-encodes may carry a different t than the one received."""
+    t = UtcTime(1_700_000_000, 1)  # 60 ns after the second
+    f = goose.frame(goose.GoosePdu.of("a", "b", [], t=t), bytes(6))
+    _e, p = o_goose.decode_goose_frame(f.encode())
+    assert p.timestamp == EPOCH + dt.timedelta(seconds=1_700_000_000)
+    again = o_goose.encode_goose_pdu(p)
+    assert goose.GoosePdu.from_tlv(ber.decode(again)).t == UtcTime(1_700_000_000, 0)
