@@ -82,9 +82,7 @@ class GoosePublisher:
         skipped = False
         now, values = pending.pop(0)
         while now <= until:
-            if out and "stnum_stuck" in self.faults:
-                pass  # the change goes out under the old stNum
-            else:
+            if not out or "stnum_stuck" not in self.faults:  # stnum_stuck: later changes keep the old stNum
                 st = next_counter(st)
             pdu = dataclasses.replace(self.template.pdu, st_num=st, sq_num=0, t=UtcTime.from_float(epoch + now),
                                       num_dat_set_entries=len(values), all_data=tuple(values))
