@@ -1,4 +1,5 @@
-"""Layer-2 endpoints for SLAC: a raw AF_PACKET socket on a real interface, and an in-memory pair.
+"""Layer-2 endpoints for SLAC: a raw AF_PACKET socket on a real interface, and an in-memory pair (the raw socket,
+:class:`PacketSocket`, is parametrised by EtherType and multicast groups and also serves GOOSE/SV).
 
 Every frame that passes an endpoint is appended to its :class:`Recording` with a ``time.monotonic_ns``
 timestamp, so that the checks (and a vendor reading the evidence) see exactly what went over the wire and
@@ -23,6 +24,11 @@ PACKET_OUTGOING = 4  # sll_pkttype of a frame this host sent
 RECV_BUFSIZE = 2048
 DRAIN_MAX = 256
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux value; the cmsg type is the same number
+ETH_P_ALL = 0x0003
+SOL_PACKET = 263  # Linux <linux/socket.h>, <linux/if_packet.h>
+PACKET_ADD_MEMBERSHIP, PACKET_MR_MULTICAST, PACKET_AUXDATA = 1, 0, 8
+TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
+ANCBUFSIZE = socket.CMSG_SPACE(16) + socket.CMSG_SPACE(20)  # a timespec and a tpacket_auxdata
 
 
 def _kernel_time(ancdata: list[tuple[int, int, bytes]]) -> int | None:
@@ -138,6 +144,80 @@ class _QueuedLink(abc.ABC):
         """Put one frame on the link (the packet socket, or the other end of an in-memory pair)."""
 
 
+class PacketSocket:
+    """AF_PACKET socket on one interface for a set of EtherTypes, with kernel receive timestamps (needs
+    CAP_NET_RAW). Shared by SLAC and the IEC 61850 GOOSE/SV endpoints.
+
+    One EtherType binds the socket to it (the kernel filters). Several, or ``tagged``, bind ETH_P_ALL and filter
+    here: only a tap sees an IEEE 802.1Q-tagged frame before the kernel's VLAN handling (which drops the tag of
+    a priority-tagged frame, VLAN id 0, before protocol sockets see it), and the tag the kernel moved into the
+    packet metadata is put back from PACKET_AUXDATA, so a frame is recorded as it was on the wire.
+    ``multicast`` MAC addresses are joined (PACKET_ADD_MEMBERSHIP), so a real NIC's filter lets them in.
+    """
+
+    def __init__(self, ifname: str, ethertypes: tuple[int, ...] = (ETHERTYPE,), multicast: tuple[bytes, ...] = (),
+                 tagged: bool = False) -> None:
+        self.ethertypes = frozenset(ethertypes)
+        self.tapping = tagged or len(self.ethertypes) != 1
+        proto = ETH_P_ALL if self.tapping else next(iter(self.ethertypes))
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(proto))
+        try:
+            self.sock.bind((ifname, proto))
+            self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            if self.tapping:
+                self.sock.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+            ifindex = socket.if_nametoindex(ifname)
+            for group in multicast:
+                mreq = struct.pack("iHH8s", ifindex, PACKET_MR_MULTICAST, len(group), group)
+                self.sock.setsockopt(SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq)
+            self.sock.setblocking(False)
+            self.mac: bytes = self.sock.getsockname()[4][:6]
+        except OSError:
+            self.sock.close()
+            raise
+
+    def drain(self, on_frame: Callable[[bytes, int | None], None]) -> None:
+        """Hand every queued frame of our EtherTypes (not our own transmissions) to ``on_frame`` with its kernel
+        receive time; bounded, so a flood cannot starve the loop (the reader fires again)."""
+        for _ in range(DRAIN_MAX):
+            try:
+                data, ancdata, _flags, addr = self.sock.recvmsg(RECV_BUFSIZE, ANCBUFSIZE)
+            except OSError:  # EAGAIN when drained; anything else ends this round too
+                return
+            if len(addr) > 2 and addr[2] == PACKET_OUTGOING:
+                continue  # our own transmission, already recorded as tx
+            if self.tapping:
+                data = _retag(data, ancdata)
+                if len(data) < 14 or _ethertype(data) not in self.ethertypes:
+                    continue
+            on_frame(data, _kernel_time(ancdata))
+
+    async def send(self, raw: bytes) -> None:
+        await asyncio.get_running_loop().sock_sendall(self.sock, raw)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _retag(data: bytes, ancdata: list[tuple[int, int, bytes]]) -> bytes:
+    """The frame with the 802.1Q tag the kernel moved to PACKET_AUXDATA put back after the MAC addresses."""
+    for level, kind, aux in ancdata:
+        if level == SOL_PACKET and kind == PACKET_AUXDATA and len(aux) >= 20:
+            status, _len, _snap, _mac, _net, tci, tpid = struct.unpack("IIIHHHH", aux[:20])
+            if status & TP_STATUS_VLAN_VALID and len(data) >= 12:
+                tpid = tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100
+                return data[:12] + struct.pack(">HH", tpid, tci) + data[12:]
+    return data
+
+
+def _ethertype(raw: bytes) -> int:
+    """The EtherType after any 802.1Q tags."""
+    pos = 12
+    while len(raw) >= pos + 6 and int.from_bytes(raw[pos:pos + 2], "big") in (0x8100, 0x88A8):
+        pos += 4
+    return int.from_bytes(raw[pos:pos + 2], "big") if len(raw) >= pos + 2 else -1
+
+
 class PacketLink(_QueuedLink):
     """AF_PACKET endpoint bound to one interface and EtherType 0x88E1 (needs CAP_NET_RAW).
 
@@ -150,15 +230,9 @@ class PacketLink(_QueuedLink):
     def __init__(self, ifname: str) -> None:
         super().__init__()
         self.ifname = ifname
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETHERTYPE))
-        try:
-            self.sock.bind((ifname, ETHERTYPE))
-            self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-            self.sock.setblocking(False)
-            self.mac: bytes = self.sock.getsockname()[4][:6]
-        except OSError:
-            self.sock.close()
-            raise
+        self.packet = PacketSocket(ifname, (ETHERTYPE,))
+        self.sock = self.packet.sock
+        self.mac: bytes = self.packet.mac
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _start(self) -> None:
@@ -167,26 +241,19 @@ class PacketLink(_QueuedLink):
             self._loop.add_reader(self.sock.fileno(), self._drain)
 
     def _drain(self) -> None:
-        for _ in range(DRAIN_MAX):  # bounded: a flood must not starve the roles; the reader fires again
-            try:
-                data, ancdata, _flags, addr = self.sock.recvmsg(RECV_BUFSIZE, socket.CMSG_SPACE(16))
-            except OSError:  # EAGAIN when drained; anything else ends this round too
-                return
-            if len(addr) > 2 and addr[2] == PACKET_OUTGOING:
-                continue  # our own transmission, already recorded as tx
-            self._arrived(data, _kernel_time(ancdata))
+        self.packet.drain(self._arrived)
 
     async def send_raw(self, raw: bytes) -> None:
         """Send bytes as they are (faults use this to put malformed frames on the wire)."""
         self._start()
         self.records.add("tx", raw)
-        await asyncio.get_running_loop().sock_sendall(self.sock, raw)
+        await self.packet.send(raw)
 
     def close(self) -> None:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.remove_reader(self.sock.fileno())
         self._loop = None
-        self.sock.close()
+        self.packet.close()
 
 
 class MemoryLink(_QueuedLink):
