@@ -48,20 +48,9 @@ SUITE_RUNS := tests/test_external_ven.py tests/interop/test_josev.py tests/inter
 	tests/interop/test_interop_suites.py tests/interop/test_cactus_client.py tests/test_external_station.py \
 	tests/test_fault_matrix.py
 
-# The two halves run at once: the suite runs leave about half the CPU idle while they wait on timers, and the
-# rest (CPU-bound, no protocol timers) fills it at a lower priority, so the suite runs' timing is not starved.
-# The first half's output is kept in $(UNITS_LOG) and shown when both have ended; the exit code is the worse.
-UNITS_LOG ?= reports/make-test-units.log
 test: setup cactus
-	@mkdir -p $(dir $(UNITS_LOG))
-	@echo "make test: unit and module tests in the background (nice 10, output in $(UNITS_LOG)); suite runs below"
-	@nice -n 10 $(BIN)/python -m pytest -n 2 $(addprefix --ignore=,$(SUITE_RUNS)) > $(UNITS_LOG) 2>&1 & units=$$!; \
-	$(BIN)/python -m pytest -n 12 --dist load $(SUITE_RUNS); suites=$$?; \
-	wait $$units; units_rc=$$?; \
-	echo; echo "=== unit and module tests ($(UNITS_LOG))"; \
-	grep -v '^\.*\s*\[ *[0-9]*%\]$$' $(UNITS_LOG) | tail -n 200; \
-	echo "make test: suite runs exit $$suites, unit and module tests exit $$units_rc"; \
-	[ $$suites -eq 0 ] && [ $$units_rc -eq 0 ]
+	$(BIN)/python -m pytest -n 2 $(addprefix --ignore=,$(SUITE_RUNS))
+	$(BIN)/python -m pytest -n 12 --dist load $(SUITE_RUNS)
 
 # Every independent implementation's expected-verdict table in full (make test runs a slice of each).
 oracles: setup cactus
