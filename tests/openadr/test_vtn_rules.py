@@ -297,6 +297,36 @@ def test_a_poll_at_the_edge_of_the_tolerance_is_not_too_often(vtn: FakeVtn) -> N
     assert [f.rule_id for f in checks.poll_cadence(frames, 0, Budgets.load())] == [r.POLL_TOO_OFTEN]
 
 
+def _three_polls(vtn: FakeVtn, first_gap_s: float, second_gap_s: float) -> list:
+    from vgitest.trace import Direction
+    ven = register(vtn)
+    for _ in range(3):
+        send(vtn, "oadrPoll", m.poll(ven))
+    frames = list(vtn.trace)
+    polls = [f for f in frames if f.direction is Direction.IN and f.name == "oadrPoll"]
+    polls[1].t_ns = polls[0].t_ns + int(first_gap_s * 1e9)
+    polls[2].t_ns = polls[1].t_ns + int(second_gap_s * 1e9)
+    return [f.rule_id for f in checks.poll_cadence(frames, 0, Budgets.load())]
+
+
+def test_a_poll_on_schedule_after_a_late_one_is_not_too_often(vtn: FakeVtn) -> None:
+    """2 s granted, 1 s tolerance: a VEN polling at 0, 2.9 and 4 s kept its schedule (one poll came late); the
+    same VEN polling faster than asked (0, 0.8, 1.6 s), or an extra poll after an on-time one, is judged."""
+    assert _three_polls(vtn, 2.9, 1.1 - 0.2) == []  # 0, 2.9, 3.8: two intervals of 3.8 s >= 2 * 2 - 1
+
+
+def test_polling_faster_than_asked_is_too_often_even_with_the_catch_up_allowance(vtn: FakeVtn) -> None:
+    assert _three_polls(vtn, 0.8, 0.8) == [r.POLL_TOO_OFTEN, r.POLL_TOO_OFTEN]
+
+
+def test_an_extra_poll_after_an_on_time_one_is_too_often(vtn: FakeVtn) -> None:
+    assert _three_polls(vtn, 2.0, 0.5) == [r.POLL_TOO_OFTEN]
+
+
+def test_a_late_poll_then_one_too_early_for_the_schedule_is_too_often(vtn: FakeVtn) -> None:
+    assert _three_polls(vtn, 2.4, 0.5) == [r.POLL_TOO_OFTEN]  # 2.9 s for two intervals < 2 * 2 - 1
+
+
 @provokes(r.POLL_DRAIN)
 def test_a_poll_right_after_a_poll_that_carried_a_payload_is_not_a_failure(vtn: FakeVtn) -> None:
     """pyoadr-ven drains the VTN's queue: a poll answered with a payload is followed at once by another poll.

@@ -61,12 +61,18 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
     An early poll right after a poll the VTN answered with a payload is the VEN fetching the rest of the VTN's
     queue (2.0b hands a queue out one payload per poll answer, and an answer says nothing of what is left):
     OADR-POLL-DRAIN, a warning. Any other early poll, after an empty answer (oadrResponse) or an unanswered
-    poll, is OADR-POLL-TOO-OFTEN."""
+    poll, is OADR-POLL-TOO-OFTEN.
+
+    A VEN on a fixed-rate schedule whose one poll came late (a busy VEN or a busy host) sends the next one on
+    schedule, closer to the late one than the frequency: that poll catches up, it is not extra. An early poll is
+    judged only if the last two intervals together are also shorter than twice the frequency minus the
+    tolerance (a VEN polling faster than asked breaks both; a single late poll breaks neither)."""
     tol = float(budgets.timing("openadr", "tolerance").value_s or 0)
     answers = {f.correlation: f for f in frames if f.direction is Direction.OUT and f.kind == "RESPONSE"}
     out: list[Finding] = []
     freq: float | None = None
     last: Frame | None = None
+    before_last: Frame | None = None
     for f in frames:
         if f.direction is Direction.OUT and f.name == "oadrCreatedPartyRegistration" and isinstance(f.body, dict):
             text = find(f.body, "oadrRequestedOadrPollFreq/xcal:duration")
@@ -75,11 +81,13 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
                     freq = m.parse_duration(text)
                 except ValueError:
                     freq = None
-            last = None  # a new registration restarts the cadence
+            last = before_last = None  # a new registration restarts the cadence
         elif f.direction is Direction.IN and f.name == "oadrPoll" and f.kind == "REQUEST":
             if last is not None and freq is not None and f.index >= start:
                 gap = (f.t_ns - last.t_ns) / 1e9
-                if gap < freq - tol:
+                catching_up = before_last is not None and (last.t_ns - before_last.t_ns) / 1e9 > freq and \
+                    (f.t_ns - before_last.t_ns) / 1e9 >= 2 * freq - tol
+                if gap < freq - tol and not catching_up:
                     before = answers.get(last.correlation)
                     carried = before is not None and before.meta.get("status") == 200 and \
                         before.name not in (None, "oadrResponse", "(raw)")
@@ -93,7 +101,7 @@ def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Find
                         out.append(Finding.of(r.POLL_TOO_OFTEN, f"polled {gap:.2f} s after the previous poll, which "
                                               f"got {what}; {limits}", f.index, gap_s=round(gap, 3),
                                               poll_freq_s=freq))
-            last = f
+            before_last, last = last, f
     return out
 
 
