@@ -240,8 +240,11 @@ class Relay:
                     if bucket:
                         await asyncio.sleep(bucket.wait_s(len(piece)))
                     writer.write(piece)
+                    t_write = time.monotonic_ns()  # handed to the socket: stamped before drain() yields, so an
+                    # answer the receiver sends at once is never read (and stamped) before this write
+                    if i + len(piece) >= len(data):
+                        self.chunks.append(Chunk(conn, direction, len(data), t_read, t_write))
                     await asyncio.wait_for(writer.drain(), self.drain_timeout)
-                self.chunks.append(Chunk(conn, direction, len(data), t_read, time.monotonic_ns()))
                 queued.release()
             if writer.can_write_eof():
                 writer.write_eof()
