@@ -66,7 +66,9 @@ class Envelope:
     def inside(self, imp: Impairment) -> bool:
         if imp.rate_kbps is not None and imp.rate_kbps < self.bandwidth_kbps[0]:
             return False
-        strict = self.default_timer_s if self.timers and self.default_timer_s else self.strict_s
+        strict = self.strict_s
+        if self.timers:  # the tightest of the protocol's own limits (ISO 15118-2: CurrentDemand, 0.25 s)
+            strict = min([*self.per_message.values(), self.default_timer_s or self.strict_s])
         if 2 * (imp.delay_ms + imp.jitter_ms) / 1000 > strict:
             return False
         return imp.loss_pct <= 100 - self.reliability_pct
