@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 
 def tcp_echo() -> tuple[tuple[str, int], socket.socket]:
@@ -84,3 +85,15 @@ def tcp_sink(n: int) -> tuple[tuple[str, int], socket.socket]:
             c.close()
     threading.Thread(target=serve, daemon=True).start()
     return srv.getsockname(), srv
+
+
+def one_way_seconds(address: tuple[str, int], n: int) -> float:
+    """Send `n` bytes to a :func:`tcp_sink` through `address`; seconds until its end mark came back."""
+    c = socket.create_connection(address, timeout=30)
+    try:
+        t0 = time.monotonic()
+        c.sendall(b"x" * n)
+        assert recv_exactly(c, 1) == b"k"
+        return time.monotonic() - t0
+    finally:
+        c.close()

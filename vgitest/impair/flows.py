@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import hashlib
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -273,13 +272,15 @@ class OpenAdr(Flow):
 
 # ---- IEEE 2030.5 ----------------------------------------------------------------------------------------------
 
+LFDI = "3E4F45AB31EDFE5B67E343E5E4562E31984E23E5"
+
 class Sep2(Flow):
     name = "IEEE 2030.5 DER program read"
     protocol = "sep2"
     last = "GET …/derp (DERProgramList)"
-    exchange = ("an HTTP request of the DER client and its response; a repetition: a new client walks from "
-                "DeviceCapability to its EndDevice (registering in band), its FunctionSetAssignments and reads "
-                "the DERProgramList")
+    exchange = ("an HTTP request of the DER client and its response; a repetition: the client (restarted) walks "
+                "from DeviceCapability to its EndDevice (registering in band the first time), its "
+                "FunctionSetAssignments and reads the DERProgramList")
 
     def start_peer(self) -> None:
         from ..sep2.server import FakeSep2Server
@@ -297,10 +298,12 @@ class Sep2(Flow):
 
     def run_device(self, rep: int, mark: int) -> Callable[[], None]:
         from ..sep2.client.reference import ReferenceDerClient
-        # a new device each repetition (its own LFDI), so each registers in band like the first
-        lfdi = hashlib.sha256(f"vgitest-impair-{rep}".encode()).hexdigest()[:40].upper()
+        # the same device each repetition (same LFDI): the first registers in band, the later ones find their
+        # EndDevice (a new LFDI each time would grow the EndDeviceList the walk reads). No PIN: the server's
+        # Registration of an in-band EndDevice has its own, which a restarted client cannot know.
         client = ReferenceDerClient(with_address(self.srv.url, self.address),
-                                    params={"registration": "in_band", "lfdi": lfdi, "random_seed": rep}).start()
+                                    params={"registration": "in_band", "lfdi": LFDI, "pin": "",
+                                            "random_seed": 1}).start()
         try:
             last = self.wait("GET of the DERProgramList", lambda f: f.kind == "REQUEST" and f.meta.get("method") == "GET"
                       and str(f.meta.get("path", "")).endswith("/derp"), mark)
