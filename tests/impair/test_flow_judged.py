@@ -29,3 +29,18 @@ def test_ocpp16_over_a_100_ms_link_passes_table6_and_fails_a_budget_below_its_ro
     tight = dataclasses.replace(env, strict_s=0.15, loose_s=0.15)
     bad = judge(tight, [(r.exchanges, r.finished) for r in reps])
     assert bad.verdict == "FAIL" and bad.completed == 0, bad
+
+
+def test_a_peer_that_is_gone_leaves_an_unfinished_repetition_within_its_bound() -> None:
+    """The fake CSMS stops answering (its port closed behind the relay): the repetition ends unfinished after
+    its one-second step, naming the step, and judging it is a FAIL (no exchange completed)."""
+    flow = Ocpp16(step_s=1)
+    flow.open(Impairment("none"), kernel=False)
+    try:
+        flow.csms.stop()
+        rep = flow.run_once(0)
+    finally:
+        flow.links[0].stop()
+        flow.links.clear()
+    assert not rep.finished and rep.why == "no BootNotification within 1 s" and rep.seconds < 3
+    assert judge(flow.envelope(), [(rep.exchanges, rep.finished)]).verdict == "FAIL"

@@ -152,8 +152,9 @@ def _load_drop_program(loss_pct: float) -> tuple[_Fd, list[object]]:
     return _Fd(_bpf(_BPF_PROG_LOAD, attr.ljust(128, b"\0"))), keep
 
 
-def attach_drop(ns: str, dev: str, loss_pct: float) -> None:
-    """Drop `loss_pct` % of the IP packets leaving `dev` in `ns`. The program is pinned in a private bpffs
+def attach_drop(ns: str, dev: str, loss_pct: float, protocol: str = "ip") -> None:
+    """Drop `loss_pct` % of the packets of `protocol` (tc's name: "ip", "all" for every EtherType, e.g. GOOSE
+    and SV frames on a veth the IEC 61850 peers share) leaving `dev` in `ns`. The program is pinned in a private bpffs
     mount only long enough for tc to attach it (the filter then holds it); the mount is gone afterwards."""
     prog, _keep = _load_drop_program(loss_pct)
     mnt = tempfile.mkdtemp(prefix="vgitest-bpf-")
@@ -165,7 +166,7 @@ def attach_drop(ns: str, dev: str, loss_pct: float) -> None:
         pbuf = ctypes.create_string_buffer(path)
         _bpf(_BPF_OBJ_PIN, struct.pack("<QII", ctypes.addressof(pbuf), prog.fd, 0).ljust(128, b"\0"))
         _tc(ns, "qdisc", "add", "dev", dev, "clsact", check=False)  # may exist already (second call)
-        _tc(ns, "filter", "add", "dev", dev, "egress", "protocol", "ip", "bpf", "da", "object-pinned",
+        _tc(ns, "filter", "add", "dev", dev, "egress", "protocol", protocol, "bpf", "da", "object-pinned",
             path.decode())
         os.unlink(path)
     except subprocess.CalledProcessError as exc:
