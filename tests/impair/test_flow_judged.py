@@ -37,7 +37,7 @@ def test_a_peer_that_is_gone_leaves_an_unfinished_repetition_within_its_bound() 
     flow = Ocpp16(step_s=1)
     flow.open(Impairment("none"), kernel=False)
     try:
-        flow.csms.stop()
+        flow.peer.stop()
         rep = flow.run_once(0)
     finally:
         flow.links[0].stop()

@@ -57,18 +57,25 @@ class Flow(abc.ABC):
         return for_protocol(self.protocol, timers=self.timers)
 
     # the peer and the link -------------------------------------------------------------------------------------
-    @abc.abstractmethod
-    def start_peer(self) -> None: ...
+    peer: Any = None  # the started fake peer (its trace, port, stop())
 
     @abc.abstractmethod
-    def stop_peer(self) -> None: ...
+    def make_peer(self) -> Any:
+        """The fake peer, started."""
+
+    def start_peer(self) -> None:
+        self.peer = self.make_peer()
+
+    def stop_peer(self) -> None:
+        if self.peer is not None:
+            self.peer.stop()
 
     @property
-    @abc.abstractmethod
-    def trace(self) -> Any: ...
+    def trace(self) -> Any:
+        return self.peer.trace
 
-    @abc.abstractmethod
-    def target(self) -> tuple[str, int]: ...
+    def target(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.peer.port)
 
     def listen(self) -> tuple[str, int]:
         return ("127.0.0.1", 0)
@@ -154,22 +161,9 @@ class _Ocpp(Flow):
     exchange = ("a CALL of the station and its CALLRESULT (the WebSocket upgrade counts as one more exchange); a "
                 "repetition: connect, boot, plug in, present a token, authorize, start a transaction")
 
-    def start_peer(self) -> None:
+    def make_peer(self) -> Any:
         from ..ocpp.csms import FakeCsms
-        self.csms = FakeCsms(port=0, heartbeat_interval=3600, versions=(self.version,)).start()
-
-    def stop_peer(self) -> None:
-        self.csms.stop()
-
-    @property
-    def trace(self) -> Any:
-        return self.csms.trace
-
-    def target(self) -> tuple[str, int]:
-        return ("127.0.0.1", self.csms.port)
-
-    def station(self, ident: str) -> Any:
-        raise NotImplementedError
+        return FakeCsms(port=0, heartbeat_interval=3600, versions=(self.version,)).start()
 
     def call(self, action: str, **match: Any) -> Callable[[Frame], bool]:
         return lambda f: f.kind == "CALL" and f.name == action and all(
@@ -189,7 +183,7 @@ class Ocpp16(_Ocpp):
 
     def run_device(self, rep: int, mark: int) -> Callable[[], None]:
         from ..ocpp.station.v16 import Station16
-        st = Station16(with_address(self.csms.url, self.address), f"IMP16-{rep}",
+        st = Station16(with_address(self.peer.url, self.address), f"IMP16-{rep}",
                        params={"meter_sample_interval": 3600, "call_timeout": self.step_s}).start()
         self.wait("BootNotification", self.call("BootNotification"), mark)
         self.wait("StatusNotification Available", self.call("StatusNotification", connectorId=1,
@@ -209,7 +203,7 @@ class Ocpp201(_Ocpp):
 
     def run_device(self, rep: int, mark: int) -> Callable[[], None]:
         from ..ocpp.station.v201 import Station201
-        st = Station201(with_address(self.csms.url, self.address), f"IMP201-{rep}",
+        st = Station201(with_address(self.peer.url, self.address), f"IMP201-{rep}",
                         params={"meter_sample_interval": 3600, "call_timeout": self.step_s}).start()
         self.wait("BootNotification", self.call("BootNotification"), mark)
         self.wait("StatusNotification Available", self.call("StatusNotification", connectorStatus="Available"),
@@ -232,37 +226,27 @@ class OpenAdr(Flow):
     exchange = ("an HTTP POST of the VEN and its answer; a repetition: a new VEN registers (query, create, "
                 "reports), polls, gets the event on a poll, answers oadrCreatedEvent")
 
-    def start_peer(self) -> None:
+    def make_peer(self) -> Any:
         from ..openadr.vtn import FakeVtn
-        self.vtn = FakeVtn(poll_freq_s=1).start()
-
-    def stop_peer(self) -> None:
-        self.vtn.stop()
-
-    @property
-    def trace(self) -> Any:
-        return self.vtn.trace
-
-    def target(self) -> tuple[str, int]:
-        return ("127.0.0.1", self.vtn.port)
+        return FakeVtn(poll_freq_s=1).start()
 
     def run_device(self, rep: int, mark: int) -> Callable[[], None]:
         import datetime as dt
 
         from ..openadr import messages as m
         from ..openadr.ven.reference import ReferenceVen
-        session = self.vtn.session
+        session = self.peer.session
         session.reset_for_test()
-        ven = ReferenceVen(with_address(self.vtn.url, self.address)).start()
+        ven = ReferenceVen(with_address(self.peer.url, self.address)).start()
         try:
             self.wait("oadrCreatePartyRegistration", lambda f: f.name == "oadrCreatePartyRegistration", mark)
             self.wait("oadrPoll", lambda f: f.name == "oadrPoll", mark)
             start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=600)
             sig = m.signal([m.interval(0, 600, 1)], current=0)
             ev = m.event(m.new_id("IMP"), start=start, signals=[sig], ven_ids=[session.ven_id])
-            self.vtn.state.events["impairment"] = (ev, "always")
-            session.queue("oadrDistributeEvent", m.distribute_event(self.vtn.state.vtn_id,
-                                                                    list(self.vtn.state.events.values())))
+            self.peer.state.events["impairment"] = (ev, "always")
+            session.queue("oadrDistributeEvent", m.distribute_event(self.peer.state.vtn_id,
+                                                                    list(self.peer.state.events.values())))
             last = self.wait("oadrCreatedEvent", lambda f: f.name == "oadrCreatedEvent", mark)
         except BaseException:
             ven.stop()
@@ -282,26 +266,16 @@ class Sep2(Flow):
                 "from DeviceCapability to its EndDevice (registering in band the first time), its "
                 "FunctionSetAssignments and reads the DERProgramList")
 
-    def start_peer(self) -> None:
+    def make_peer(self) -> Any:
         from ..sep2.server import FakeSep2Server
-        self.srv = FakeSep2Server().start()
-
-    def stop_peer(self) -> None:
-        self.srv.stop()
-
-    @property
-    def trace(self) -> Any:
-        return self.srv.trace
-
-    def target(self) -> tuple[str, int]:
-        return ("127.0.0.1", self.srv.port)
+        return FakeSep2Server().start()
 
     def run_device(self, rep: int, mark: int) -> Callable[[], None]:
         from ..sep2.client.reference import ReferenceDerClient
         # the same device each repetition (same LFDI): the first registers in band, the later ones find their
         # EndDevice (a new LFDI each time would grow the EndDeviceList the walk reads). No PIN: the server's
         # Registration of an in-band EndDevice has its own, which a restarted client cannot know.
-        client = ReferenceDerClient(with_address(self.srv.url, self.address),
+        client = ReferenceDerClient(with_address(self.peer.url, self.address),
                                     params={"registration": "in_band", "lfdi": LFDI, "pin": "",
                                             "random_seed": 1}).start()
         try:
@@ -323,19 +297,12 @@ class Iso2(Flow):
     exchange = ("a V2GTP request of the EV and its response (the SDP request and answer, over UDP, one more); a "
                 "repetition: SDP, supportedAppProtocol, SessionSetup ... CurrentDemand loop ... SessionStop")
 
-    def start_peer(self) -> None:
+    def make_peer(self) -> Any:
         from ..iso15118.fake import FakeSecc
-        self.secc = FakeSecc(families=("iso-2",)).start()
-
-    def stop_peer(self) -> None:
-        self.secc.stop()
-
-    @property
-    def trace(self) -> Any:
-        return self.secc.trace
+        return FakeSecc(families=("iso-2",)).start()
 
     def target(self) -> tuple[str, int]:
-        return ("::1", self.secc.server.port)
+        return ("::1", self.peer.server.port)
 
     def listen(self) -> tuple[str, int]:
         return ("::1", 0)
@@ -351,12 +318,12 @@ class Iso2(Flow):
                 return data
             ans = sdp.parse_response(data)
             return data if isinstance(ans, str) else sdp.response("::1", tcp_port, ans.security, ans.transport)
-        self.links.append(ImpairedLink(imp, ("::1", self.secc.server.sdp_port), proto="udp", listen=("::1", 0),
+        self.links.append(ImpairedLink(imp, ("::1", self.peer.server.sdp_port), proto="udp", listen=("::1", 0),
                                        seed=seed, transform=to_relay).start())
 
     def run_device(self, rep: int, mark: int) -> Callable[[], None]:
         from ..iso15118.reference import ReferenceEv
-        self.secc.reset_for_test()
+        self.peer.reset_for_test()
         sdp_addr = self.links[1].address
         ev = ReferenceEv(f"sdp://[{sdp_addr[0]}]:{sdp_addr[1]}", "EV",
                          params={"dut_version": "iso-2", "ev_soc_per_s": 200, "ev_loop_interval_s": 0.01}).start()
