@@ -92,3 +92,17 @@ def test_iso_own_timers_put_a_100_ms_link_outside() -> None:
 def test_a_tighter_envelope_is_a_replace_away() -> None:
     env = dataclasses.replace(for_protocol("ocpp"), strict_s=0.1, loose_s=0.1)
     assert judge(env, [([ex(0.2)] * 10, True)]).verdict == "FAIL"
+
+
+def test_the_matrix_document_names_its_command_and_marks_cells_outside_the_envelope() -> None:
+    from vgitest.impair.matrix import render
+    cell = {"flow": "ocpp16", "row": "OCPP 1.6 boot/authorize/transaction", "verdict": "FAIL",
+            "inside_envelope": False, "median_s": 0.2, "p95_s": 0.3, "reliability_pct": 90.0, "attempts": 10,
+            "reps": 2, "reps_completed": 1, "why": "reliability 90.00 % < 99 %"}
+    meta = {"command": "python benchmarks/impairment_matrix.py --reps 2", "date": "2026-12-07 06:00 UTC",
+            "wall_s": 12.0, "jobs": 6, "reps": 2, "kernel": {"netem": False},
+            "machine": {"platform": "Linux", "python": "3.11", "cpus": 2, "load_1min": 1.0}}
+    md = render([{**cell, "column": "5 % loss"}, {**cell, "column": "none", "verdict": "NOT_MEASURED"}], meta)
+    assert "`python benchmarks/impairment_matrix.py --reps 2` on 2026-12-07 06:00 UTC" in md
+    assert "| OCPP 1.6 boot/authorize/transaction | **FAIL** (outside)<br>0.200 / 0.300 s" in md
+    assert "| NOT_MEASURED |" in md and "- OCPP 1.6 boot/authorize/transaction, 5 % loss: reliability" in md
