@@ -15,7 +15,7 @@ from vgitest.slac import netns
 from .echo import one_way_seconds, recv_exactly, tcp_echo, tcp_sink
 
 OK, WHY = netns.available()
-pytestmark = pytest.mark.skipif(not OK, reason=f"network namespaces unavailable: {WHY}")
+needs_netns = pytest.mark.skipif(not OK, reason=f"network namespaces unavailable: {WHY}")
 
 
 def test_drop_program_is_seven_instructions_with_the_threshold() -> None:
@@ -62,6 +62,7 @@ def _drain(s: socket.socket, wait: bool = False) -> int:
         return n
 
 
+@needs_netns
 def test_ebpf_drop_loses_the_configured_share_of_packets() -> None:
     """5 % configured: of 3000 datagrams 5 % ± 1.6 % (4 binomial sd) lost; 0 % loses none."""
     lost = _udp_loss(5.0)
@@ -69,6 +70,7 @@ def test_ebpf_drop_loses_the_configured_share_of_packets() -> None:
     assert _udp_loss(0.0, n=500) == 0
 
 
+@needs_netns
 def test_tcp_across_a_lossy_link_arrives_whole_after_retransmissions() -> None:
     """5 % loss each way on the veth: 64 kB echoed intact (the kernel retransmits); the link says how it applied
     the loss."""
@@ -83,6 +85,7 @@ def test_tcp_across_a_lossy_link_arrives_whole_after_retransmissions() -> None:
     srv.close()
 
 
+@needs_netns
 def test_tbf_rate_on_the_veth() -> None:
     """56 kbit/s by tbf, one way: 14,000 bytes of payload (≈ 14,600 on the wire with TCP/IP/Ethernet headers)
     arrive in 2.1 s minus the bucket of one frame (1600 bytes at once): 1.85 s measured, 1.55-2.5 s accepted."""

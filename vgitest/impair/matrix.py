@@ -23,7 +23,7 @@ from typing import Any
 from .envelope import judge
 from .flows import FLOWS
 from .kernel import KernelUnavailable
-from .profile import COLUMNS, column
+from .profile import column
 
 GIVE_UP_AFTER = 3  # unfinished repetitions in a row: the cell stops (its verdict cannot be PASS any more)
 COST = {"9.6 kbps": 5, "100 ms ± 50 ms": 4, "56 kbps": 3, "5 % loss": 2, "1 % loss": 1, "none": 0}
@@ -173,4 +173,4 @@ def kernel_caps() -> dict[str, bool]:
         return {"namespaces": True, **capabilities(pair.a, pair.ifname)}
 
 
-__all__ = ["COLUMNS", "run_cell", "run_matrix", "render", "write", "machine", "now", "kernel_caps"]
+__all__ = ["run_cell", "run_matrix", "render", "write", "machine", "now", "kernel_caps"]
