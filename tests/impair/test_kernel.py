@@ -4,6 +4,7 @@ the eBPF drop's loss rate, TCP intact (retransmitted) across a lossy link. Skips
 from __future__ import annotations
 
 import socket
+import subprocess
 
 import pytest
 
@@ -28,7 +29,7 @@ def _udp_loss(loss_pct: float, n: int = 3000) -> float:
     """Datagrams from ns a to ns b across the veth with the eBPF drop on a's egress: the share lost."""
     with netns.NetnsPair(prefix="vgiimpt") as pair:
         for ns, addr in ((pair.a, A_ADDR), (pair.b, B_ADDR)):
-            netns._ip("-n", ns, "addr", "add", f"{addr}/30", "dev", pair.ifname)
+            subprocess.run(["ip", "-n", ns, "addr", "add", f"{addr}/30", "dev", pair.ifname], check=True, timeout=10)
         kernel.attach_drop(pair.a, pair.ifname, loss_pct)
 
         def receiver() -> socket.socket:
