@@ -52,8 +52,10 @@ POWER_REQUEST = f"{EVSE_LD}/{EVSE_LN}$SP$WReq$setMag$f"
 CHARGING_STATE = f"{EVSE_LD}/{EVSE_LN}$ST$ChaSt$stVal"
 EVSE_CURRENT_LIMIT = f"{EVSE_LD}/{EVSE_LN}$MX$AMax$mag$f"
 
-# What the EVSE asks the EV for (row 3: "SoC, charging mode, Alim, Vlim"; row 4 adds the desired SoC).
-EV_PARAMETERS = (SOC, SOC_TARGET, CHARGING_MODE, CURRENT_LIMIT, VOLTAGE_LIMIT)
+# What the EVSE asks the EV for (row 3: "SoC, charging mode, Alim, Vlim"; row 4 adds the desired SoC): the
+# EV's node under each functional constraint, three names instead of five attributes, so the request stays
+# within row 3's 165 bytes (five attribute names make a 264-byte frame) and the answer carries all five values.
+EV_PARAMETERS = (f"{EV_LD}/{EV_LN}$MX", f"{EV_LD}/{EV_LN}$ST", f"{EV_LD}/{EV_LN}$SP")
 # A read-only attribute of each model: the harness writes it and expects a refusal (object-access-denied).
 EV_READ_ONLY_PROBE = SOC
 EVSE_READ_ONLY_PROBE = CHARGING_STATE

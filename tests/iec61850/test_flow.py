@@ -1,0 +1,104 @@
+"""The Table 5 flow between the reference EVSE and EV over a veth pair (no suite machinery): both roles complete,
+each frame is named for its Table 5 row and sized both ways, the names are the ones vgitest.table5 looks for, and a
+fault of one role shows in the other's view. The suites' fault rows (tests/test_fault_matrix.py -k iec61850) show
+every catalogued fault caught by its case."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vgitest.budgets import Budgets
+from vgitest.iec61850 import model
+from vgitest.iec61850.flowtrace import l2_items, mms_items
+from vgitest.iec61850.netpair import FlowPair, device_url, parse_url
+from vgitest.iec61850.pair import run_pair
+from vgitest.iec61850.table5rows import row_budgets
+from vgitest.slac import netns
+from vgitest.table5 import EQUIVALENTS
+from vgitest.verdict import HarnessError
+
+OK, WHY = netns.available()
+veth = pytest.mark.skipif(not OK, reason=f"network namespaces unavailable: {WHY}")
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[FlowPair]:
+    with FlowPair() as p:
+        yield p
+
+
+def _items(run) -> list:  # the EV's view: its own frames OUT, the EVSE's IN
+    items = l2_items(run.ev_l2)
+    for served_by, log in run.ev_mms:
+        items += mms_items(log, served_by == "peer")
+    return items
+
+
+@veth
+def test_the_clean_flow_completes_and_every_row_is_named_and_sized(pair: FlowPair) -> None:
+    run = run_pair(pair)
+    assert run.evse.error is None and run.ev.error is None, (run.evse, run.ev)
+    assert run.evse.steps == ["power_request", "parameters", "initiate", "terminate"]
+    assert run.evse.read[0].to_python() == [[[42.0]]]  # MX: Soc.mag.f
+    assert run.ev.samples >= 3
+    rows: dict[int, list] = {}
+    for it in _items(run):
+        if it.meta.get("row"):
+            rows.setdefault(it.meta["row"], []).append(it)
+    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7]
+    family = "IEC 61850"
+    for n, items in rows.items():
+        eq = next(e for e in EQUIVALENTS[n] if e.family == family)
+        assert all(eq.matches({"kind": it.kind, "name": it.name}) for it in items), (n, [it.name for it in items])
+        assert all(it.meta["apdu_size"] < it.meta["frame_size"] for it in items)
+    # the measured figures the docs quote (untagged GOOSE/SV, MMS TPKT + 54)
+    assert {it.meta["frame_size"] for it in rows[1]} == {129} and {it.meta["frame_size"] for it in rows[2]} == {83}
+    assert {it.meta["frame_size"] for it in rows[3]} == {148} and {it.meta["frame_size"] for it in rows[4]} == {138}
+    assert max(it.meta["frame_size"] for it in rows[5] + rows[7]) <= 104
+    assert {it.meta["frame_size"] for it in rows[6]} == {62}
+
+
+@veth
+def test_a_wrong_invoke_id_stops_the_client_and_is_judged(pair: FlowPair) -> None:
+    from vgitest.iec61850 import mms_checks
+    run = run_pair(pair, evse_faults=["wrong_invoke_id"])
+    assert run.ev.error and "invokeID" in run.ev.error and "initiate" not in run.ev.steps
+    (log,) = [log for served_by, log in run.ev_mms if served_by == "peer"]
+    assert "MMS-INVOKE-ID" in {f.rule_id for f in mms_checks.judge(log, "server")}
+
+
+@veth
+def test_the_oversized_faults_exceed_their_rows(pair: FlowPair) -> None:
+    run = run_pair(pair, evse_faults=["oversized_goose", "oversized_read"], ev_faults=["oversized_sv"])
+    budgets = row_budgets()
+    over = {it.meta["row"] for it in _items(run) if it.meta.get("row")
+            and it.meta["frame_size"] > budgets[it.meta["row"]].max_bytes}
+    assert {3, 5, 6, 7} <= over
+
+
+def test_the_rows_are_read_by_number_and_a_reordered_file_is_refused(tmp_path: Path) -> None:
+    rows = row_budgets(Budgets.load())
+    assert [rows[n].max_bytes for n in range(1, 8)] == [105, 54, 165, 315, 104, 72, 104]
+    src = (Path(__file__).resolve().parents[2] / "schemas/budgets/flow_d31_table5.toml").read_text()
+    head, *blocks = src.split("[[size]]")
+    (tmp_path / "t5.toml").write_text(head + "[[size]]" + "[[size]]".join([blocks[1], blocks[0], *blocks[2:]]))
+    with pytest.raises(HarnessError, match="seven rows in order"):
+        row_budgets(Budgets.load(tmp_path))
+
+
+def test_the_device_url_round_trips() -> None:
+    assert parse_url(device_url("ns-b", "slac0", "10.0.0.2", "10.0.0.1")) == ("ns-b", "slac0", "10.0.0.2", "10.0.0.1")
+    assert parse_url(device_url(None, "eth1", "10.0.0.2", "10.0.0.1")) == (None, "eth1", "10.0.0.2", "10.0.0.1")
+    with pytest.raises(ValueError):
+        parse_url("slac+netns://a/b")
+
+
+def test_the_models_mark_st_and_mx_read_only() -> None:
+    assert model.EV_READ_ONLY_PROBE in model.read_only(model.ev_model())
+    assert model.EVSE_READ_ONLY_PROBE in model.read_only(model.evse_model())
+    assert model.POWER_REQUEST not in model.read_only(model.evse_model())
+    assert dataclasses.is_dataclass(model.ev_model()[0])
