@@ -23,6 +23,7 @@ from vgitest.openadr.ven.catalog import OADR_FAULTS
 from vgitest.iso15118.catalog import EV_FAULTS, EVSE_FAULTS
 from vgitest.sep2.client.catalog import SEP2_FAULTS
 from vgitest.slac.catalog import SLAC_EV_FAULTS, SLAC_EVSE_FAULTS
+from vgitest.iec61850.catalog import FLOW_EV_FAULTS, FLOW_EVSE_FAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201"),
@@ -32,7 +33,9 @@ SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/oc
           "evse:iso-20": ("suites/iso15118_20", "reference-evse-iso20"),
           "ev:iso-20": ("suites/iso15118_20", "reference-ev-iso20"),
           "slac-evse:15118-3": ("suites/slac", "reference-slac-evse"),
-          "slac-ev:15118-3": ("suites/slac", "reference-slac-ev")}
+          "slac-ev:15118-3": ("suites/slac", "reference-slac-ev"),
+          "iec61850-evse:ed2": ("suites/iec61850", "reference-iec61850-evse"),
+          "iec61850-ev:ed2": ("suites/iec61850", "reference-iec61850-ev")}
 # A version's fuzz suite (issue 15) is a folder of its own, run with the conformance suite by the same fault rows.
 FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2.0b": "suites/openadr20b_fuzz",
                "2018": "suites/csip_fuzz", "evse:iso-2": "suites/iso15118_2_fuzz", "ev:iso-2": "suites/iso15118_2_fuzz",
@@ -50,9 +53,11 @@ CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faul
             "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
             "evse:iso-2": EVSE_FAULTS.faults, "ev:iso-2": EV_FAULTS.faults,
             "evse:iso-20": EVSE_FAULTS.faults, "ev:iso-20": EV_FAULTS.faults,
-            "slac-evse:15118-3": SLAC_EVSE_FAULTS.faults, "slac-ev:15118-3": SLAC_EV_FAULTS.faults}
+            "slac-evse:15118-3": SLAC_EVSE_FAULTS.faults, "slac-ev:15118-3": SLAC_EV_FAULTS.faults,
+            "iec61850-evse:ed2": FLOW_EVSE_FAULTS.faults, "iec61850-ev:ed2": FLOW_EV_FAULTS.faults}
 MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
-           "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12}
+           "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12,
+           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6}
 
 
 def _catalog_version(version: str) -> str:

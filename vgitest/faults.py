@@ -77,7 +77,9 @@ CATALOG_MODULES = {"OCPP": ("vgitest.ocpp.station.catalog", "vgitest.ocpp.statio
                    "ISO 15118 EV": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EV_FAULTS"),
                    "ISO 15118 EVSE": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EVSE_FAULTS"),
                    "SLAC EV": ("vgitest.slac.catalog", "vgitest.slac.catalog:SLAC_EV_FAULTS"),
-                   "SLAC EVSE": ("vgitest.slac.catalog", "vgitest.slac.catalog:SLAC_EVSE_FAULTS")}
+                   "SLAC EVSE": ("vgitest.slac.catalog", "vgitest.slac.catalog:SLAC_EVSE_FAULTS"),
+                   "IEC 61850 EV": ("vgitest.iec61850.catalog", "vgitest.iec61850.catalog:FLOW_EV_FAULTS"),
+                   "IEC 61850 EVSE": ("vgitest.iec61850.catalog", "vgitest.iec61850.catalog:FLOW_EVSE_FAULTS")}
 
 
 def all_catalogs() -> list[FaultCatalog]:
