@@ -102,3 +102,13 @@ def test_the_models_mark_st_and_mx_read_only() -> None:
     assert model.EVSE_READ_ONLY_PROBE in model.read_only(model.evse_model())
     assert model.POWER_REQUEST not in model.read_only(model.evse_model())
     assert dataclasses.is_dataclass(model.ev_model()[0])
+
+
+@veth
+def test_a_loop_for_a_namespace_that_is_gone_fails_at_once() -> None:
+    import time
+    from vgitest.iec61850.netpair import NsLoop
+    t = time.monotonic()
+    with pytest.raises(OSError):
+        NsLoop("vgi61850-no-such-namespace", "gone")
+    assert time.monotonic() - t < 2

@@ -64,13 +64,21 @@ class NsLoop(BackgroundLoop):
 
     def __init__(self, ns: str | None, name: str) -> None:
         self.ns = ns
+        self.error: OSError | None = None
         super().__init__(name)
+        if self.error is not None:
+            raise self.error
 
     def _run(self) -> None:
         if self.ns:
-            fd = os.open(f"/run/netns/{self.ns}", os.O_RDONLY)
             try:
-                netns._setns(fd)  # the thread ends with the loop: it never needs to come back
-            finally:
-                os.close(fd)
+                fd = os.open(f"/run/netns/{self.ns}", os.O_RDONLY)
+                try:
+                    netns._setns(fd)  # the thread ends with the loop: it never needs to come back
+                finally:
+                    os.close(fd)
+            except OSError as exc:  # the namespace is gone or not ours: no loop, and the maker is told at once
+                self.error = exc
+                self._started.set()
+                return
         super()._run()
