@@ -4,6 +4,7 @@ trace (GOOSE, SV and the MMS frames of both associations, each with its two size
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..peer import RunPeer
@@ -12,17 +13,30 @@ from .fake import FakeFlowEv, FakeFlowEvse, from_pixit
 if TYPE_CHECKING:
     from ..budgets import Budgets
     from ..run import VgiRun
+    from ..trace import Frame
 
 
 class _Sizes(RunPeer):
     harness_name = "FAKE-61850"
 
     def after_test(self, start: int, budgets: Budgets, record: dict[str, Any]) -> dict[str, Any]:
-        """Every Table 5 frame of the test, measured (judged only by the size cases)."""
-        rows = [{"row": f.meta["row"], "name": f.name, "direction": f.direction.value, "frame": f.index,
-                 "frame_size": f.meta["frame_size"], "apdu_size": f.meta.get("apdu_size")}
-                for f in self.trace.since(start) if f.meta.get("row")]
+        """Every Table 5 frame of the test, measured and set against its row (findings only in the size cases)."""
+        from .table5rows import row_budgets
+        limits = row_budgets(budgets)
+        rows = []
+        for f in self.trace.since(start):
+            n = f.meta.get("row")
+            if n:
+                size, b = f.meta["frame_size"], limits[n]
+                rows.append({"row": n, "name": f.name, "direction": f.direction.value, "frame": f.index,
+                             "frame_size": size, "apdu_size": f.meta.get("apdu_size"), "budget_bytes": b.max_bytes,
+                             "budget_ref": b.ref, "within": size <= b.max_bytes})
         return {"sizes": rows} if rows else {}
+
+    def evidence(self, frames: list[Frame], folder: Path) -> dict[str, str]:
+        from .capture import write_pcapng
+        path = folder / "capture.pcapng"
+        return {"pcapng": str(path)} if write_pcapng(frames, path) else {}
 
 
 class FlowEvsePeer(FakeFlowEvse, _Sizes):
