@@ -126,3 +126,19 @@ def test_the_capture_has_every_frame_at_the_size_it_was_judged_with(pair: FlowPa
     assert [len(p) for p in pkts] == [f.meta["frame_size"] for f in frames]
     mms = [p for p, f in zip(pkts, frames) if "tpkt_size" in f.meta]
     assert mms and all(102 in (p[TCP].sport, p[TCP].dport) and bytes(p[TCP].payload)[:2] == b"\x03\x00" for p in mms)
+
+
+@veth
+@pytest.mark.parametrize("cls", ["FakeFlowEvse", "FakeFlowEv"])
+def test_a_silent_device_ends_the_flow_in_bounded_time_without_a_harness_error(cls: str) -> None:
+    import time
+    from vgitest.iec61850 import fake as fakes
+    from vgitest.iec61850.flow import FlowTimers
+    peer = getattr(fakes, cls)(timers=FlowTimers(step_timeout=0.5), settle_s=0.05).start()
+    try:
+        t = time.monotonic()
+        s = peer.flow()  # nobody on the device's end of the veth
+        assert time.monotonic() - t < 3
+        assert s.result.error and not s.result.done("initiate"), s.describe()
+    finally:
+        peer.stop()
