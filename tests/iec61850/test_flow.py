@@ -142,3 +142,23 @@ def test_a_silent_device_ends_the_flow_in_bounded_time_without_a_harness_error(c
         assert s.result.error and not s.result.done("initiate"), s.describe()
     finally:
         peer.stop()
+
+
+def test_mms_frames_follow_the_proposed_contexts_and_a_segmented_message_is_one_row() -> None:
+    """A device that proposes other presentation context ids and segments its power request into two DTs: the
+    request is still named for row 1, and its size is both segments' (each with its 54 bytes)."""
+    from vgitest.iec61850 import mms, osi
+    from vgitest.iec61850.data import float32
+    from vgitest.iec61850.mms_peer import FrameLog
+    cp = osi.PresentationConnect(b"", contexts=(osi.Context(5, osi.ACSE_AS), osi.Context(7, osi.MMS_AS)),
+                                 user_context=5)
+    aarq = osi.Acse(osi.AARQ, user_context=7, diagnostic=None)
+    connect = osi.connect_frame(mms.Initiate().encode(), acse=aarq, ppdu=cp)
+    write = mms.ConfirmedRequest(1, mms.WriteRequest((mms.Name.parse(model.POWER_REQUEST),), (float32(1.0),)))
+    tsdu = osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(write.encode(), 7)).encode()
+    parts = [osi.tpkt_encode(osi.CotpData(tsdu[:20], False).encode()), osi.tpkt_encode(osi.CotpData(tsdu[20:]).encode())]
+    log = [FrameLog(False, connect, 0.0), *(FrameLog(False, p, 0.1) for p in parts)]
+    items = mms_items(log, harness_is_client=False)
+    assert [it.kind for it in items] == ["ASSOCIATION", "SEGMENT", "REQUEST"]
+    assert items[2].name.startswith("MMS Write PowerRequest") and items[2].meta["row"] == 1
+    assert items[2].meta["frame_size"] == sum(len(p) for p in parts) + 2 * 54

@@ -12,7 +12,9 @@ FCS) and the APDU the header's Length (APPID to the end of the PDU). For MMS the
 frame is the TPKT (as logged by the MMS peer) plus 54 bytes: Ethernet (14), IPv4 (20) and TCP (20) headers without
 options, one TPKT per segment. That is the reading in which Table 5 row 2 ("ACK, 54 B") is a whole frame; Linux
 adds 12 bytes of TCP timestamps to every segment, which the figure leaves out on purpose (a device's stack
-decides it, its MMS implementation does not). The MMS PDU size is the MMS PDU alone (no OSI upper layers).
+decides it, its MMS implementation does not). The MMS PDU size is the MMS PDU alone (no OSI upper layers). A
+message the sender segmented into several COTP DTs is named and sized on its last frame, its frame size the sum of
+its segments' (each with its own 54 bytes).
 ``meta["raw_size"]`` is the frame size, so the trace's ``Frame.size`` and the Table 5 report use it.
 """
 
@@ -79,6 +81,8 @@ def mms_items(log: Sequence[Any], harness_is_client: bool) -> list[Item]:
     out: list[Item] = []
     requests: dict[int, str] = {}
     last_request = ""
+    contexts = osi.DEFAULT_IDS  # until the CONNECT proposes the association's own
+    segments: dict[bool, tuple[bytes, int]] = {True: (b"", 0), False: (b"", 0)}  # per sender: data, frame bytes
     for i, entry in enumerate(log):
         direction = Direction.OUT if entry.sent else Direction.IN
         size = len(entry.frame) + TCP_IP_ETHERNET
@@ -91,8 +95,17 @@ def mms_items(log: Sequence[Any], harness_is_client: bool) -> list[Item]:
                 kind, name = "ASSOCIATION", "COTP CC" if tpdu.confirm else "COTP CR"
             elif not isinstance(tpdu, osi.CotpData):
                 kind, name = "RELEASE", f"COTP {type(tpdu).__name__}"
+            elif not tpdu.eot:  # a segment: the message is named (and sized, all segments) on its last one
+                data, before = segments[entry.sent]
+                segments[entry.sent] = (data + tpdu.data, before + size)
+                kind, name = "SEGMENT", "COTP DT (segment)"
             else:
-                upper = osi.upper_decode(tpdu.data, osi.DEFAULT_IDS)
+                data, before = segments[entry.sent]
+                segments[entry.sent] = (b"", 0)
+                if before:
+                    meta.update(frame_size=before + size, raw_size=before + size, segmented=True)
+                upper = osi.upper_decode(data + tpdu.data, contexts)
+                contexts = upper.contexts or contexts
                 pdu = mms.decode(upper.mms) if upper.mms is not None else None
                 meta["apdu_size"] = len(upper.mms) if upper.mms is not None else 0
                 kind, name = ("ASSOCIATION" if upper.spdu.si in (osi.SI_CONNECT, osi.SI_ACCEPT) else "RELEASE",
