@@ -263,7 +263,10 @@ class MmsServer:
         except osi.OsiError as exc:
             assoc.error = str(exc)
             await self._abort(conn, exc)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, MmsPeerError) as exc:
+        except asyncio.IncompleteReadError as exc:
+            assoc.error = ("the peer closed the connection in the middle of a frame" if exc.partial else
+                           "the peer closed the connection without an MMS conclude and ACSE release")
+        except (asyncio.TimeoutError, ConnectionError, MmsPeerError) as exc:
             assoc.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         finally:
             await conn.close()
