@@ -156,3 +156,13 @@ def test_frames_are_logged_with_both_sizes() -> None:
         got = [f.frame for f in c.conn.log if not f.sent]
         assert mms.sizes(got[2]) == mms.Sizes(36, 16)  # a1 0e 020101 a4 09 a1 07 87 05 08 <float>
     run(body)
+
+
+def test_the_server_answers_a_large_tpdu_size_with_at_most_2048() -> None:
+    async def body(server: MmsServer) -> None:
+        reader, writer = await _raw(server)
+        writer.write(osi.tpkt_encode(osi.CotpConnect(tpdu_size=13).encode()))
+        cc = osi.cotp_decode(osi.tpkt_decode(await osi.read_tpkt(reader, 2)))
+        assert isinstance(cc, osi.CotpConnect) and cc.confirm and cc.tpdu_size == osi.CLASS0_MAX_SIZE_CODE
+        writer.close()
+    run(body)

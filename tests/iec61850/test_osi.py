@@ -213,3 +213,11 @@ def test_stream_reader_bounds_size_and_time() -> None:
         ok.feed_data(frame + b"\x03")
         assert await osi.read_tpkt(ok, 1.0) == frame
     asyncio.run(run())
+
+
+def test_a_cr_proposing_8192_bytes_decodes_as_libiec61850_sends_it() -> None:
+    # libiec61850's CR: TPDU size code 13 (8192, above class 0's 2048), called TSAP before calling TSAP
+    cr = osi.cotp_decode(osi.tpkt_decode(h("03 00 00 16 11 e0 0000 0001 00 c0 01 0d c2 02 0001 c1 02 0001")))
+    assert cr == osi.CotpConnect(tpdu_size=13)
+    with pytest.raises(osi.OsiError, match="TPDU size parameter 0e"):
+        osi.cotp_decode(h("11 e0 0000 0001 00 c0 01 0e c2 02 0001 c1 02 0001"))

@@ -83,7 +83,9 @@ async def read_tpkt(reader: asyncio.StreamReader, timeout: float, max_len: int =
 
 CR, CC, DR, DT, ER = 0xE0, 0xD0, 0x80, 0xF0, 0x70
 P_TPDU_SIZE, P_CALLING_TSAP, P_CALLED_TSAP, P_INVALID_TPDU = 0xC0, 0xC1, 0xC2, 0xC1
-TPDU_SIZES = {7: 128, 8: 256, 9: 512, 10: 1024, 11: 2048, 12: 4096, 13: 8192}  # class 0 allows 128..2048
+TPDU_SIZES = {7: 128, 8: 256, 9: 512, 10: 1024, 11: 2048, 12: 4096, 13: 8192}
+# Class 0 allows 128..2048 bytes, but libiec61850 proposes 8192 (code 13) in its CR: the decoder accepts every
+# size code X.224 defines and a responder answers with at most 2048 (the negotiation takes the smaller).
 CLASS0_MAX_SIZE_CODE = 11
 EOT = 0x80
 
@@ -187,8 +189,8 @@ def cotp_decode(tpdu: bytes) -> Cotp:
         params = _cotp_params(header[6:], 7)
         size = params.pop(P_TPDU_SIZE, None)
         if size is not None:
-            if len(size) != 1 or not 7 <= size[0] <= CLASS0_MAX_SIZE_CODE:
-                raise OsiError("COTP", f"TPDU size parameter {size.hex()} (class 0: one octet, 7..11)", 7)
+            if len(size) != 1 or size[0] not in TPDU_SIZES:
+                raise OsiError("COTP", f"TPDU size parameter {size.hex()} (one octet, 7..13)", 7)
         calling, called = params.pop(P_CALLING_TSAP, None), params.pop(P_CALLED_TSAP, None)
         params.pop(0xC6, None)  # additional option selection: meaningless in class 0, tolerated
         if params:
