@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from vgitest.iec61850 import data, mms, osi
+from vgitest.iec61850 import data, mms, mms_checks, osi
 from vgitest.iec61850.mms_peer import Attribute, IsoConnection, MmsClient, MmsServer
 
 o_client = pytest.importorskip("open61850.mms.client", reason="open61850 (the dev extra) is not installed")
@@ -96,6 +96,7 @@ def test_our_client_against_open61850_server(open61850_server) -> None:  # type:
         received = _recheck(c.conn)
         await c.conclude()
         assert isinstance(received[0], mms.Initiate) and len(received) == 10
+        assert mms_checks.judge(c.conn.log, "server", {"EV1/DEEV1$MX$Soc$mag$f"}) == []
     asyncio.run(main())
 
 
@@ -136,3 +137,4 @@ def test_open61850_client_against_our_server() -> None:
         "WriteRequest", "GetVarAccessAttributesRequest"]
     # open61850's client closes the TCP connection without an MMS conclude or an ACSE release
     assert assoc.error == "the peer closed the connection without an MMS conclude and ACSE release"
+    assert [f.rule_id for f in mms_checks.judge(assoc.conn.log, "client")] == ["MMS-RELEASE"]  # info only
