@@ -166,3 +166,17 @@ def test_the_server_answers_a_large_tpdu_size_with_at_most_2048() -> None:
         assert isinstance(cc, osi.CotpConnect) and cc.confirm and cc.tpdu_size == osi.CLASS0_MAX_SIZE_CODE
         writer.close()
     run(body)
+
+
+def test_a_close_after_conclude_without_release_is_told_apart() -> None:
+    async def body(server: MmsServer) -> None:
+        reader, writer = await _raw(server)
+        await _associate(reader, writer)
+        writer.write(osi.data_frame(mms.Conclude().encode()))
+        assert await _answer(reader) == mms.Conclude(True)
+        writer.close()
+        await asyncio.wait_for(reader.read(), 2)
+        await asyncio.sleep(0.05)
+        assert server.associations[0].error == \
+            "the peer closed the connection after the MMS conclude without an ACSE release"
+    run(body)

@@ -264,8 +264,10 @@ class MmsServer:
             assoc.error = str(exc)
             await self._abort(conn, exc)
         except asyncio.IncompleteReadError as exc:
+            concluded = any(isinstance(r, mms.Conclude) for r in assoc.requests)
             assoc.error = ("the peer closed the connection in the middle of a frame" if exc.partial else
-                           "the peer closed the connection without an MMS conclude and ACSE release")
+                           "the peer closed the connection after the MMS conclude without an ACSE release"
+                           if concluded else "the peer closed the connection without an MMS conclude and ACSE release")
         except (asyncio.TimeoutError, ConnectionError, MmsPeerError) as exc:
             assoc.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         finally:
