@@ -162,3 +162,14 @@ def test_a_client_that_closes_without_release() -> None:
 def test_a_harness_frame_that_does_not_decode_is_a_harness_fault() -> None:
     with pytest.raises(osi.OsiError):
         mms_checks.judge(_log((True, b"\x03\x00\x00\x08\x02\xf0\x80\x0b")), "server")  # SPDU type 11
+
+
+def test_a_release_answered_with_a_finish_or_not_at_all() -> None:
+    client_log, _ = session()
+    assert client_log[-2].sent and client_log[-1].frame == osi.release_frame(osi.RLRE)
+    # what the Rust iec61850 0.14 server sends back: a FINISH with empty user data
+    client_log[-1] = FrameLog(False, bytes.fromhex("0300000b02f0800902c100"), client_log[-1].at)
+    findings = mms_checks.judge(client_log, "server", READ_ONLY)
+    assert rules(findings) == ["MMS-RELEASE-RESPONSE"] and "FINISH without an ACSE APDU" in findings[0].message
+    # what open61850 0.9.12's server does: close the connection after the conclude-Response, the RLRQ unanswered
+    assert rules(mms_checks.judge(client_log[:-1], "server", READ_ONLY)) == ["MMS-RELEASE-UNANSWERED"]

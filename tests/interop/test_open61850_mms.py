@@ -96,7 +96,31 @@ def test_our_client_against_open61850_server(open61850_server) -> None:  # type:
         received = _recheck(c.conn)
         await c.conclude()
         assert isinstance(received[0], mms.Initiate) and len(received) == 10
-        assert mms_checks.judge(c.conn.log, "server", {"EV1/DEEV1$MX$Soc$mag$f"}) == []
+        # open61850's server closes the connection right after its conclude-Response, so our RLRQ goes
+        # unanswered (a warning); nothing else is found
+        findings = mms_checks.judge(c.conn.log, "server", {"EV1/DEEV1$MX$Soc$mag$f"})
+        assert [f.rule_id for f in findings] == ["MMS-RELEASE-UNANSWERED"]
+
+
+def test_open61850_server_rejects_garbage_with_a_reject_pdu_our_codec_refuses(open61850_server) -> None:  # type: ignore
+    """A fact that bears on judging devices: open61850 0.9.12 answers an undecodable PDU with a RejectPDU of
+    [0] originalInvokeID only (a4 03 80 01 01); ISO 9506-2's rejectReason is mandatory, so our strict decoder
+    refuses it. If open61850 changes this, this test says so."""
+    async def main() -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", open61850_server.port)
+        writer.write(osi.tpkt_encode(osi.CotpConnect().encode()) + osi.connect_frame(mms.Initiate().encode()))
+        await osi.read_tpkt(reader, 5)
+        await osi.read_tpkt(reader, 5)
+        writer.write(osi.data_frame(b"\x30\x00"))
+        frame = await osi.read_tpkt(reader, 5)
+        writer.close()
+        upper = osi.upper_decode(osi.cotp_decode(osi.tpkt_decode(frame)).data)
+        assert upper.mms is not None
+        return upper.mms
+    pdu = asyncio.run(main())
+    assert pdu == bytes.fromhex("a403800101")
+    with pytest.raises(mms.MmsError, match="rejectReason missing"):
+        mms.decode(pdu)
     asyncio.run(main())
 
 

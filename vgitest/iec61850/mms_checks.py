@@ -39,6 +39,7 @@ def judge(log: Sequence[FrameLog], dut: str, read_only: Collection[str] = ()) ->
     messages = _messages(log, findings)
     _association(messages, dut, findings)
     _exchanges(messages, dut, {mms.Name.parse(r) for r in read_only}, findings)
+    _release(messages, dut, findings)
     return findings
 
 
@@ -179,3 +180,24 @@ def _judge_response(request: Message, answer: Message, read_only: set[mms.Name],
             if name in read_only and result is None:
                 findings.append(Finding.of("MMS-READONLY-WRITE", f"the write to read-only {name} was accepted",
                                            answer.index, variable=str(name)))
+
+
+def _release(messages: list[Message], dut: str, findings: list[Finding]) -> None:
+    """The device server's answer to the harness's release request: a DISCONNECT carrying an RLRE."""
+    if dut != "server":
+        return
+    rlrq = next((m for m in messages if not m.from_dut and m.upper is not None and m.upper.acse is not None
+                 and m.upper.acse.kind == osi.RLRQ), None)
+    if rlrq is None:
+        return
+    answer = next((m for m in messages if m.from_dut and m.index > rlrq.index), None)
+    if answer is None:
+        findings.append(Finding.of("MMS-RELEASE-UNANSWERED", "the connection closed without an answer to the "
+                                   "release request", rlrq.index))
+        return
+    upper = answer.upper
+    if upper is None or upper.spdu.si != osi.SI_DISCONNECT or upper.acse is None or upper.acse.kind != osi.RLRE:
+        what = type(answer.tpdu).__name__ if upper is None else \
+            f"{upper.spdu.name}{' with ' + upper.acse.name if upper.acse else ' without an ACSE APDU'}"
+        findings.append(Finding.of("MMS-RELEASE-RESPONSE", f"the release request was answered with {what}",
+                                   answer.index))

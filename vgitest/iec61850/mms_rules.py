@@ -40,3 +40,9 @@ RULES.add("MMS-READONLY-WRITE", "fail", "A write to an attribute whose functiona
           f"{MAPPING} (SetDataValues, functional constraints)", protocol=P, versions=V)
 RULES.add("MMS-RELEASE", "info", "A client ends its association with an MMS conclude and an ACSE release rather "
           "than by closing the connection", f"{MMS} (Conclude); ISO 8650 (A-RELEASE)", protocol=P, versions=V)
+RULES.add("MMS-RELEASE-RESPONSE", "fail", "A server answers an ACSE release request (RLRQ in a session FINISH) with "
+          "a release response (RLRE in a session DISCONNECT)", "ISO 8327 (FINISH, DISCONNECT); ISO 8650 (A-RELEASE)",
+          protocol=P, versions=V)
+RULES.add("MMS-RELEASE-UNANSWERED", "warn", "A server keeps the connection open after a conclude until the ACSE "
+          "release is answered, rather than closing it unanswered", "ISO 8327 (FINISH, DISCONNECT); ISO 8650 "
+          "(A-RELEASE)", protocol=P, versions=V)
