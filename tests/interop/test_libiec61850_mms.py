@@ -16,20 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.interop.iec61850_model import MODEL, SOC, VARIABLES
 from tests.interop.oracle_venv import OracleVenvError, python_of
 from vgitest.iec61850 import data, mms, mms_checks
-from vgitest.iec61850.mms_peer import Attribute, MmsClient, MmsServer
+from vgitest.iec61850.mms_peer import MmsClient, MmsServer
 
 REQUIREMENT = "pyiec61850-ng==1.6.1.10"
 DRIVER = Path(__file__).with_name("libiec61850_peer.py")
-MODEL = [
-    Attribute("EV1/DEEV1$MX$Soc$mag$f", data.float32(55.0), read_only=True),
-    Attribute("EV1/DEEV1$SP$WChaTgt$setMag$f", data.float32(7000.0)),
-    Attribute("EV1/LLN0$ST$Mod$stVal", data.integer(1), read_only=True),
-]
-VARIABLES = ["DEEV1", "DEEV1$MX", "DEEV1$MX$Soc", "DEEV1$MX$Soc$mag", "DEEV1$MX$Soc$mag$f", "DEEV1$SP",
-             "DEEV1$SP$WChaTgt", "DEEV1$SP$WChaTgt$setMag", "DEEV1$SP$WChaTgt$setMag$f", "LLN0", "LLN0$ST",
-             "LLN0$ST$Mod", "LLN0$ST$Mod$stVal"]
 
 
 @pytest.fixture(scope="module")
@@ -105,4 +98,4 @@ def test_our_client_against_libiec61850_server(libiec61850_python: Path) -> None
     assert denied == mms.OBJECT_ACCESS_DENIED and missing == mms.OBJECT_NON_EXISTENT
     assert soc_type == mms.TypeSpec("structure", components=(("f", mms.TypeSpec("floating-point", 32)),))
     # every frame libiec61850 sent passes our strict decoder again, and its behaviour our checks
-    assert mms_checks.judge(log, "server", {"EV1/DEEV1$MX$Soc$mag$f"}) == []
+    assert mms_checks.judge(log, "server", {SOC}) == []

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.interop.iec61850_model import MODEL, SCL, SOC, VARIABLES
 from vgitest.iec61850 import data, mms, mms_checks, osi
-from vgitest.iec61850.mms_peer import Attribute, IsoConnection, MmsClient, MmsServer
+from vgitest.iec61850.mms_peer import IsoConnection, MmsClient, MmsServer
 
 o_client = pytest.importorskip("open61850.mms.client", reason="open61850 (the dev extra) is not installed")
 from open61850 import data as o_data  # noqa: E402
@@ -23,34 +24,6 @@ from open61850.mms import errors as o_errors  # noqa: E402
 from open61850.mms import pdu as o_pdu  # noqa: E402
 from open61850.server.model import IedModel  # noqa: E402
 from open61850.server.server import MmsServer as OServer  # noqa: E402
-
-SCL = """<?xml version="1.0" encoding="UTF-8"?>
-<SCL xmlns="http://www.iec.ch/61850/2003/SCL" version="2007" revision="B">
- <IED name="EV">
-  <AccessPoint name="AP1"><Server><Authentication/>
-   <LDevice inst="1">
-    <LN0 lnClass="LLN0" inst="" lnType="LLN0_T"/>
-    <LN lnClass="DEEV" inst="1" prefix="" lnType="DEEV_T"/>
-   </LDevice></Server></AccessPoint>
- </IED>
- <DataTypeTemplates>
-  <LNodeType id="LLN0_T" lnClass="LLN0"><DO name="Mod" type="INS_T"/></LNodeType>
-  <LNodeType id="DEEV_T" lnClass="DEEV"><DO name="Soc" type="MV_T"/><DO name="WChaTgt" type="ASG_T"/></LNodeType>
-  <DOType id="INS_T" cdc="INS"><DA name="stVal" bType="INT32" fc="ST"><Val>1</Val></DA></DOType>
-  <DOType id="MV_T" cdc="MV"><DA name="mag" bType="Struct" type="AV_T" fc="MX"/></DOType>
-  <DOType id="ASG_T" cdc="ASG"><DA name="setMag" bType="Struct" type="AV_T" fc="SP"/></DOType>
-  <DAType id="AV_T"><BDA name="f" bType="FLOAT32"/></DAType>
- </DataTypeTemplates>
-</SCL>
-"""
-MODEL = [
-    Attribute("EV1/DEEV1$MX$Soc$mag$f", data.float32(55.0), read_only=True),
-    Attribute("EV1/DEEV1$SP$WChaTgt$setMag$f", data.float32(7000.0)),
-    Attribute("EV1/LLN0$ST$Mod$stVal", data.integer(1), read_only=True),
-]
-VARIABLES = ["DEEV1", "DEEV1$MX", "DEEV1$MX$Soc", "DEEV1$MX$Soc$mag", "DEEV1$MX$Soc$mag$f", "DEEV1$SP",
-             "DEEV1$SP$WChaTgt", "DEEV1$SP$WChaTgt$setMag", "DEEV1$SP$WChaTgt$setMag$f", "LLN0", "LLN0$ST",
-             "LLN0$ST$Mod", "LLN0$ST$Mod$stVal"]
 
 
 @pytest.fixture
@@ -98,7 +71,7 @@ def test_our_client_against_open61850_server(open61850_server) -> None:  # type:
         assert isinstance(received[0], mms.Initiate) and len(received) == 10
         # open61850's server closes the connection right after its conclude-Response, so our RLRQ goes
         # unanswered (a warning); nothing else is found
-        findings = mms_checks.judge(c.conn.log, "server", {"EV1/DEEV1$MX$Soc$mag$f"})
+        findings = mms_checks.judge(c.conn.log, "server", {SOC})
         assert [f.rule_id for f in findings] == ["MMS-RELEASE-UNANSWERED"]
 
 

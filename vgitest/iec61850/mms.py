@@ -277,23 +277,26 @@ class Initiate:
 
 
 @dataclasses.dataclass(frozen=True)
-class ConfirmedRequest:
+class _Confirmed:
+    """confirmed-Request and -Response share their layout (invokeID, then the service) under their own PDU tag."""
+
     invoke_id: int
     service: Service
+    pdu_tag = CONFIRMED_REQUEST
 
     def encode(self) -> bytes:
-        return ber.cons(ber.ctx(CONFIRMED_REQUEST, True), ber.prim(INT_T, ber.encode_uint(self.invoke_id)),
+        return ber.cons(ber.ctx(self.pdu_tag, True), ber.prim(INT_T, ber.encode_uint(self.invoke_id)),
                         self.service.tlv()).encode()
 
 
 @dataclasses.dataclass(frozen=True)
-class ConfirmedResponse:
-    invoke_id: int
-    service: Service
+class ConfirmedRequest(_Confirmed):
+    pdu_tag = CONFIRMED_REQUEST
 
-    def encode(self) -> bytes:
-        return ber.cons(ber.ctx(CONFIRMED_RESPONSE, True), ber.prim(INT_T, ber.encode_uint(self.invoke_id)),
-                        self.service.tlv()).encode()
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmedResponse(_Confirmed):
+    pdu_tag = CONFIRMED_RESPONSE
 
 
 @dataclasses.dataclass(frozen=True)
