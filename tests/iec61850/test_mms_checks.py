@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from vgitest.iec61850 import data, mms, mms_checks, osi
-from vgitest.iec61850.mms_peer import FrameLog, MmsClient, MmsPeerError, MmsServer
+from vgitest.iec61850.mms_peer import FrameLog, MmsClient, MmsPeerError, MmsServer, ServerFaults
 
 from .test_mms_peer import MODEL
 
@@ -173,3 +173,18 @@ def test_a_release_answered_with_a_finish_or_not_at_all() -> None:
     assert rules(findings) == ["MMS-RELEASE-RESPONSE"] and "FINISH without an ACSE APDU" in findings[0].message
     # what open61850 0.9.12's server does: close the connection after the conclude-Response, the RLRQ unanswered
     assert rules(mms_checks.judge(client_log[:-1], "server", READ_ONLY)) == ["MMS-RELEASE-UNANSWERED"]
+
+
+def _faulty_session(faults: ServerFaults) -> list[FrameLog]:
+    class Faulty(MmsServer):
+        def __init__(self, *a, **k) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*a, faults=faults, **k)
+    return session(Faulty)[0]
+
+
+def test_the_server_fault_knobs_are_caught_by_the_checks() -> None:
+    assert rules(mms_checks.judge(_faulty_session(ServerFaults()), "server", READ_ONLY)) == []
+    assert rules(mms_checks.judge(_faulty_session(ServerFaults(accept_read_only_writes=True)), "server",
+                                  READ_ONLY)) == ["MMS-READONLY-WRITE"]
+    assert rules(mms_checks.judge(_faulty_session(ServerFaults(wrong_invoke_id=True)), "server", READ_ONLY)) == \
+        ["MMS-INVOKE-ID", "MMS-RESPONSE-MISSING"]

@@ -180,3 +180,16 @@ def test_a_close_after_conclude_without_release_is_told_apart() -> None:
         assert server.associations[0].error == \
             "the peer closed the connection after the MMS conclude without an ACSE release"
     run(body)
+
+
+def test_on_write_hears_every_applied_write_and_no_refused_one() -> None:
+    heard: list[tuple[str, data.Data]] = []
+
+    async def main() -> None:
+        async with MmsServer(MODEL, timeout=2, on_write=lambda n, v: heard.append((str(n), v))) as server:
+            c = await MmsClient.connect(server.host, server.port, timeout=2)
+            assert await c.write("EV1/DEEV1$SP$WChaTgt$setMag$f", data.float32(11000.0)) is None
+            assert await c.write("EV1/DEEV1$MX$Soc$mag$f", data.float32(1.0)) == mms.OBJECT_ACCESS_DENIED
+            await c.conclude()
+    asyncio.run(main())
+    assert heard == [("EV1/DEEV1$SP$WChaTgt$setMag$f", data.float32(11000.0))]

@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from . import mms, osi
 from .data import Data
@@ -159,14 +159,14 @@ class Model:
             return type_of(node.value)
         return TypeSpec("structure", components=tuple((k, self.type(c)) for k, c in node.items()))
 
-    def write(self, name: Name, value: Data) -> int | None:
+    def write(self, name: Name, value: Data, *, ignore_read_only: bool = False) -> int | None:
         """None when written, else the DataAccessError."""
         node = self.node(name)
         if node is None:
             return mms.OBJECT_NON_EXISTENT
         if not isinstance(node, Attribute):
             return mms.OBJECT_ACCESS_UNSUPPORTED  # writing a whole structure is not offered
-        if node.read_only:
+        if node.read_only and not ignore_read_only:
             return mms.OBJECT_ACCESS_DENIED
         if value.kind != node.value.kind:
             return mms.TYPE_INCONSISTENT
@@ -218,14 +218,28 @@ class Association:
     error: str | None = None  # why the connection ended abnormally (a finding about the client)
 
 
+@dataclasses.dataclass(frozen=True)
+class ServerFaults:
+    """Deliberate deviations for a reference device with faults (all off: a conforming server)."""
+
+    wrong_invoke_id: bool = False  # answer each confirmed request under the next invokeID
+    accept_read_only_writes: bool = False  # apply a write to a read-only attribute and report success
+
+
+WriteHook = Callable[[Name, Data], None]
+
+
 class MmsServer:
     """Serves one model on a TCP port; each connection in its own task. ``associations`` keeps every
-    connection's log for the evidence."""
+    connection's log for the evidence. ``on_write`` is told of every write the server applied (a fake EVSE learns
+    the EV's power request from it)."""
 
     def __init__(self, attributes: Iterable[Attribute], *, host: str = "127.0.0.1", port: int = 0,
-                 timeout: float = DEFAULT_TIMEOUT_S, max_outstanding: int = 5) -> None:
+                 timeout: float = DEFAULT_TIMEOUT_S, max_outstanding: int = 5, faults: ServerFaults = ServerFaults(),
+                 on_write: WriteHook | None = None) -> None:
         self.model = Model(attributes)
         self.host, self.port, self.timeout, self.max_outstanding = host, port, timeout, max_outstanding
+        self.faults, self.on_write = faults, on_write
         self.associations: list[Association] = []
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -337,9 +351,10 @@ class MmsServer:
         if not isinstance(pdu, mms.ConfirmedRequest):
             return mms.Reject(None, mms.REJECT_PDU_ERROR, mms.UNKNOWN_PDU_TYPE)
         result = self.serve(pdu.service)
+        invoke = (pdu.invoke_id + 1) % (mms.MAX_INVOKE_ID + 1) if self.faults.wrong_invoke_id else pdu.invoke_id
         if isinstance(result, mms.ConfirmedError):
-            return dataclasses.replace(result, invoke_id=pdu.invoke_id)
-        return mms.ConfirmedResponse(pdu.invoke_id, result)
+            return dataclasses.replace(result, invoke_id=invoke)
+        return mms.ConfirmedResponse(invoke, result)
 
     def serve(self, svc: mms.Service) -> mms.Service | mms.ConfirmedError:
         m = self.model
@@ -350,7 +365,13 @@ class MmsServer:
                 results.append(m.value(node) if node is not None else mms.OBJECT_NON_EXISTENT)
             return mms.ReadResponse(tuple(results))
         if isinstance(svc, mms.WriteRequest):
-            return mms.WriteResponse(tuple(m.write(n, v) for n, v in zip(svc.names, svc.values)))
+            results = []
+            for name, value in zip(svc.names, svc.values):
+                result = m.write(name, value, ignore_read_only=self.faults.accept_read_only_writes)
+                if result is None and self.on_write is not None:
+                    self.on_write(name, value)
+                results.append(result)
+            return mms.WriteResponse(tuple(results))
         if isinstance(svc, mms.GetNameListRequest):
             if svc.object_class == mms.DOMAIN and svc.domain is None:
                 names = sorted(m.domains)
