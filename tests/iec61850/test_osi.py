@@ -221,3 +221,36 @@ def test_a_cr_proposing_8192_bytes_decodes_as_libiec61850_sends_it() -> None:
     assert cr == osi.CotpConnect(tpdu_size=13)
     with pytest.raises(osi.OsiError, match="TPDU size parameter 0e"):
         osi.cotp_decode(h("11 e0 0000 0001 00 c0 01 0e c2 02 0001 c1 02 0001"))
+
+
+def test_session_parameters_x225_allows_are_accepted_and_segmentation_is_refused() -> None:
+    accept = osi.session_decode(osi.cotp_decode(osi.tpkt_decode(
+        osi.accept_frame(mms.Initiate(True).encode()))).data)
+    cpa = accept.user_data
+    # ACCEPT with a connection identifier (PGI 1), a token item (16) and an enclosure item for a whole SSDU (25)
+    params = (h("01 03 0a 01 00  05 06 13 01 00 16 01 02  10 01 00  14 02 0002  19 01 03  34 02 0001 c1")
+              + bytes([len(cpa)]) + cpa)
+    spdu = osi.session_decode(bytes([osi.SI_ACCEPT, len(params)]) + params)
+    assert spdu.user_data == cpa and spdu.called == b"\x00\x01"
+    segmented = params.replace(h("19 01 03"), h("19 01 01"))
+    with pytest.raises(osi.OsiError, match="segmented SSDUs are not supported"):
+        osi.session_decode(bytes([osi.SI_ACCEPT, len(segmented)]) + segmented)
+
+
+def test_octet_aligned_values_and_a_direct_reference_are_accepted() -> None:
+    pdu = mms.Conclude().encode()
+    octet_aligned = h("61 09 30 07 02 01 03 81 02") + pdu  # PDV-list with octet-aligned [1]
+    assert osi.presentation_data_decode(octet_aligned) == (osi.MMS_ID, pdu)
+    aarq = h("""
+    60 1a a1 07 06 05 28ca220203
+      be 0f 28 0d 06 02 5101 02 01 03 81 04 a8 02 8000   # EXTERNAL: direct-reference, indirect, octet-aligned
+    """)
+    assert osi.acse_decode(aarq).user_data == h("a8 02 80 00") and osi.acse_decode(aarq).user_context == 3
+
+
+def test_an_aarq_with_password_authentication_decodes() -> None:
+    initiate = mms.Initiate().encode()
+    auth = h("8a 02 0780  8b 03 520301  ac 0a 80 08") + b"password"  # requirements, mechanism 2.2.3.1, value
+    body = h("a1 07 06 05 28ca220203") + auth + h("be 2f 28 2d 02 01 03 a0 28") + initiate
+    aarq = osi.acse_decode(bytes([0x60, len(body)]) + body)
+    assert aarq.kind == osi.AARQ and aarq.user_data == initiate

@@ -323,15 +323,25 @@ def _read_params(b: bytes, pos: int, end: int) -> list[tuple[int, bytes, int]]:
     return out
 
 
+# The parameters X.225 defines for each SPDU MMS uses; the ones the kernel does not use (connection identifier
+# 1, token item 16, data overflow 60) are accepted and ignored, enclosure item 25 only as a whole SSDU.
+PGI_CONNECTION_ID, PI_TOKEN_ITEM, PI_ENCLOSURE, PI_DATA_OVERFLOW, PI_REFLECT = 1, 16, 25, 60, 11
+ENCLOSURE_WHOLE = 0x03  # beginning and end: an unsegmented SSDU
 ALLOWED = {
-    SI_CONNECT: {PGI_CONNECT_ACCEPT, PI_USER_REQUIREMENTS, PI_CALLING_SSEL, PI_CALLED_SSEL, PGI_USER_DATA,
-                 PGI_EXTENDED_USER_DATA},
-    SI_ACCEPT: {PGI_CONNECT_ACCEPT, PI_USER_REQUIREMENTS, PI_RESPONDING_SSEL, PGI_USER_DATA},
-    SI_REFUSE: {PI_TRANSPORT_DISCONNECT, PI_USER_REQUIREMENTS, PI_VERSION, PI_REASON},
-    SI_FINISH: {PI_TRANSPORT_DISCONNECT, PGI_USER_DATA},
-    SI_DISCONNECT: {PGI_USER_DATA},
-    SI_ABORT: {PI_TRANSPORT_DISCONNECT, PGI_USER_DATA, 11},  # 11: reflect parameter values
+    SI_CONNECT: {PGI_CONNECTION_ID, PGI_CONNECT_ACCEPT, PI_USER_REQUIREMENTS, PI_CALLING_SSEL, PI_CALLED_SSEL,
+                 PI_DATA_OVERFLOW, PGI_EXTENDED_USER_DATA, PGI_USER_DATA},
+    SI_ACCEPT: {PGI_CONNECTION_ID, PGI_CONNECT_ACCEPT, PI_TOKEN_ITEM, PI_USER_REQUIREMENTS, PI_ENCLOSURE,
+                PI_CALLING_SSEL, PI_RESPONDING_SSEL, PGI_USER_DATA},
+    SI_REFUSE: {PGI_CONNECTION_ID, PI_TRANSPORT_DISCONNECT, PI_USER_REQUIREMENTS, PI_VERSION, PI_ENCLOSURE,
+                PI_REASON},
+    SI_FINISH: {PI_TRANSPORT_DISCONNECT, PI_ENCLOSURE, PGI_USER_DATA},
+    SI_DISCONNECT: {PI_ENCLOSURE, PGI_USER_DATA},
+    SI_ABORT: {PI_TRANSPORT_DISCONNECT, PI_REFLECT, PI_ENCLOSURE, PGI_USER_DATA},
 }
+IGNORED = {PGI_CONNECTION_ID, PI_TOKEN_ITEM, PI_DATA_OVERFLOW, PI_REFLECT}
+# connect/accept item sub-parameters the kernel does not use: initial serial number, token setting, second initial,
+# upper limit and large serial numbers
+IGNORED_CONNECT_ITEMS = {23, 26, 55, 56, 57, 58}
 
 
 def session_decode(b: bytes) -> Spdu:
@@ -357,6 +367,12 @@ def session_decode(b: bytes) -> Spdu:
         if code in seen:
             raise OsiError("session", f"parameter {code} twice", at)
         seen.add(code)
+        if code in IGNORED:
+            continue
+        if code == PI_ENCLOSURE:
+            if value != bytes([ENCLOSURE_WHOLE]):
+                raise OsiError("session", f"enclosure item {value.hex()} (segmented SSDUs are not supported)", at)
+            continue
         if code == PGI_CONNECT_ACCEPT:
             for sub, sv, sat in _read_params(value, 0, len(value)):
                 if sub == PI_PROTOCOL_OPTIONS and len(sv) == 1:
@@ -367,7 +383,7 @@ def session_decode(b: bytes) -> Spdu:
                     fields["version"] = sv[0]
                 elif sub == PI_TSDU_MAX and len(sv) == 4:
                     fields["tsdu_max"] = sv
-                elif sub in (10, 23):  # initial serial number, token setting: not used by the kernel
+                elif sub in IGNORED_CONNECT_ITEMS:
                     continue
                 else:
                     raise OsiError("session", f"connect/accept item {sub} of {len(sv)} bytes", at + sat)
@@ -570,13 +586,20 @@ def _decode_user_data(src: bytes, tlv: ber.Tlv) -> tuple[int, bytes]:
     if len(kids) != 2 or kids[0].tag != INT:
         raise OsiError(L, "PDV-list is not (context id, value)", pdv.offset)
     context = _int(L, kids[0], "presentation context id", 1, 127)
-    value = kids[1]
+    return context, _embedded(L, src, kids[1], "presentation data values")
+
+
+def _embedded(layer: str, src: bytes, value: ber.Tlv, what: str) -> bytes:
+    """The value carried as single-ASN1-type [0] (its exact bytes) or octet-aligned [1] (the octets)."""
+    if value.tag == ber.ctx(1):
+        if not value.value:
+            raise OsiError(layer, f"{what}: empty octet-aligned value", value.offset)
+        return bytes(value.value)
     if value.tag != ber.ctx(0, True):
-        raise OsiError(L, f"presentation data values {value.tag} (only single-ASN1-type [0] is supported)",
-                       value.offset)
+        raise OsiError(layer, f"{what} {value.tag} (single-ASN1-type [0] or octet-aligned [1])", value.offset)
     if len(value.children) != 1:
-        raise OsiError(L, f"single-ASN1-type holding {len(value.children)} values", value.offset)
-    return context, _bytes_of(src, value.children[0])
+        raise OsiError(layer, f"single-ASN1-type holding {len(value.children)} values", value.offset)
+    return _bytes_of(src, value.children[0])
 
 
 def presentation_data_decode(b: bytes) -> tuple[int, bytes]:
@@ -729,12 +752,16 @@ def acse_decode(b: bytes) -> Acse:
                 raise OsiError(L, "ABRT without abort-source", root.offset)
             return Acse(kind, result=value, diagnostic=None)
         return Acse(kind, reason=value, diagnostic=None)
-    common = {ber.ctx(0), ber.ctx(1, True), ber.ctx(29), ber.ctx(30, True), ber.ctx(8), ber.ctx(9),
-              ber.ctx(11, True), ber.ctx(12, True)}
+    # X.227 fields: [0] protocol-version, [1] application context, AP titles, AE qualifiers and invocation ids
+    # (constructed: explicitly tagged), [10]/[8] ACSE requirements and [11]/[9] mechanism name (primitive),
+    # [12]/[10] authentication value and [13]/[11] context name list (constructed), [29] implementation
+    # information, [30] user information
     if kind == AARQ:
-        allowed = common | {ber.ctx(n, True) for n in (2, 3, 4, 5, 6, 7, 8, 9)} | {ber.ctx(10)}
+        allowed = {ber.ctx(0), ber.ctx(10), ber.ctx(11), ber.ctx(29)} | \
+            {ber.ctx(n, True) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 30)}
     else:
-        allowed = common | {ber.ctx(n, True) for n in (2, 3, 4, 5, 6, 7)} | {ber.ctx(10)}
+        allowed = {ber.ctx(0), ber.ctx(8), ber.ctx(9), ber.ctx(29)} | \
+            {ber.ctx(n, True) for n in (1, 2, 3, 4, 5, 6, 7, 10, 11, 30)}
     _only(L, root, allowed, name)
     version = root.child(ber.ctx(0))
     if version is not None:
@@ -753,9 +780,10 @@ def acse_decode(b: bytes) -> Acse:
                                   (6, "calling_ap_title", "calling_ae_qualifier")):
             t, q = root.child(ber.ctx(base, True)), root.child(ber.ctx(base + 1, True))
             if t is not None:
-                if len(t.children) != 1 or t.children[0].tag != OID_T:
-                    raise OsiError(L, "AP-title is not an OID (form 2)", t.offset)
-                fields[title] = _oid(L, t.children[0], "AP-title")
+                if len(t.children) != 1:
+                    raise OsiError(L, "AP-title is not one value", t.offset)
+                if t.children[0].tag == OID_T:  # form 2; a form 1 (directory name) title is not kept
+                    fields[title] = _oid(L, t.children[0], "AP-title")
             if q is not None:
                 if len(q.children) != 1 or q.children[0].tag != INT:
                     raise OsiError(L, "AE-qualifier is not an INTEGER (form 2)", q.offset)
@@ -775,14 +803,13 @@ def acse_decode(b: bytes) -> Acse:
     if info is not None:
         if len(info.children) != 1 or info.children[0].tag != EXT:
             raise OsiError(L, "user-information is not one EXTERNAL", info.offset)
-        ext = info.children[0]
-        if len(ext.children) != 2 or ext.children[0].tag != INT or ext.children[1].tag != ber.ctx(0, True):
-            raise OsiError(L, "EXTERNAL is not (indirect-reference, single-ASN1-type)", ext.offset)
-        fields["user_context"] = _int(L, ext.children[0], "indirect-reference", 1, 127)
-        value = ext.children[1]
-        if len(value.children) != 1:
-            raise OsiError(L, f"single-ASN1-type holding {len(value.children)} values", value.offset)
-        fields["user_data"] = _bytes_of(b, value.children[0])
+        kids = list(info.children[0].children)
+        if kids and kids[0].tag == OID_T:  # an optional direct-reference before the indirect one
+            _oid(L, kids.pop(0), "direct-reference")
+        if len(kids) != 2 or kids[0].tag != INT:
+            raise OsiError(L, "EXTERNAL is not (indirect-reference, encoding)", info.children[0].offset)
+        fields["user_context"] = _int(L, kids[0], "indirect-reference", 1, 127)
+        fields["user_data"] = _embedded(L, b, kids[1], "EXTERNAL encoding")
     return Acse(kind, **fields)  # type: ignore[arg-type]
 
 
