@@ -193,3 +193,28 @@ def test_on_write_hears_every_applied_write_and_no_refused_one() -> None:
             await c.conclude()
     asyncio.run(main())
     assert heard == [("EV1/DEEV1$SP$WChaTgt$setMag$f", data.float32(11000.0))]
+
+
+def test_the_server_follows_the_context_ids_the_client_proposes() -> None:
+    ids = osi.Contexts(acse=5, mms=7)
+    cp = osi.PresentationConnect(b"", contexts=(osi.Context(5, osi.ACSE_AS), osi.Context(7, osi.MMS_AS),
+                                                osi.Context(9, (1, 2, 3))), user_context=5)
+    aarq = osi.Acse(osi.AARQ, user_context=7, diagnostic=None)
+
+    async def body(server: MmsServer) -> None:
+        reader, writer = await _raw(server)
+        writer.write(osi.tpkt_encode(osi.CotpConnect().encode()) +
+                     osi.connect_frame(mms.Initiate().encode(), acse=aarq, ppdu=cp))
+        await osi.read_tpkt(reader, 2)
+        accept = osi.upper_decode(osi.cotp_decode(osi.tpkt_decode(await osi.read_tpkt(reader, 2))).data, ids)
+        assert accept.presentation.results == (osi.ContextResult(), osi.ContextResult(),
+                                               osi.ContextResult(2, None, 1))  # the unknown one refused
+        writer.write(osi.data_frame(mms.ConfirmedRequest(1, mms.ReadRequest((mms.Name.parse(MODEL[3].ref),)))
+                                    .encode(), 7))
+        answer = osi.upper_decode(osi.cotp_decode(osi.tpkt_decode(await osi.read_tpkt(reader, 2))).data, ids)
+        assert answer.context == 7 and isinstance(mms.decode(answer.mms), mms.ConfirmedResponse)
+        writer.write(osi.data_frame(mms.Conclude().encode(), 3))  # a context this association does not have
+        abort = osi.upper_decode(osi.cotp_decode(osi.tpkt_decode(await osi.read_tpkt(reader, 2))).data, ids)
+        assert abort.acse.kind == osi.ABRT
+        assert server.associations[0].error.startswith("presentation: data in context 3")
+    run(body)

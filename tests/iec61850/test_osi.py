@@ -254,3 +254,10 @@ def test_an_aarq_with_password_authentication_decodes() -> None:
     body = h("a1 07 06 05 28ca220203") + auth + h("be 2f 28 2d 02 01 03 a0 28") + initiate
     aarq = osi.acse_decode(bytes([0x60, len(body)]) + body)
     assert aarq.kind == osi.AARQ and aarq.user_data == initiate
+
+
+def test_a_connect_without_an_mms_context_is_refused() -> None:
+    cp = osi.PresentationConnect(b"", contexts=(osi.Context(1, osi.ACSE_AS),))
+    frame = osi.connect_frame(mms.Initiate().encode(), ppdu=cp)
+    with pytest.raises(osi.OsiError, match="no presentation context for MMS over BER"):
+        osi.upper_decode(osi.cotp_decode(osi.tpkt_decode(frame)).data)

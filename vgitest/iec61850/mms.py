@@ -686,12 +686,12 @@ class Sizes:
     pdu: int
 
 
-def sizes(frame: bytes) -> Sizes:
+def sizes(frame: bytes, contexts: osi.Contexts = osi.DEFAULT_IDS) -> Sizes:
     """Measure a TPKT frame (OsiError if it is not one whole frame with an MMS PDU in one DT)."""
     cotp = osi.cotp_decode(osi.tpkt_decode(frame))
     if not isinstance(cotp, osi.CotpData):
         raise osi.OsiError("COTP", "not a DT TPDU: carries no MMS PDU")
-    upper = osi.upper_decode(cotp.data)
+    upper = osi.upper_decode(cotp.data, contexts)
     if upper.mms is None:
         raise osi.OsiError("session", f"{upper.spdu.name} carries no MMS PDU")
     return Sizes(len(frame), len(upper.mms))

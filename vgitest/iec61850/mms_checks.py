@@ -46,6 +46,7 @@ def judge(log: Sequence[FrameLog], dut: str, read_only: Collection[str] = ()) ->
 def _messages(log: Sequence[FrameLog], findings: list[Finding]) -> list[Message]:
     out: list[Message] = []
     pending = {True: b"", False: b""}
+    contexts = osi.DEFAULT_IDS  # until a CONNECT proposes the association's own
     broken = {True: False, False: False}  # a direction whose framing broke: later frames are not judged
     for index, entry in enumerate(log):
         from_dut = not entry.sent
@@ -60,7 +61,8 @@ def _messages(log: Sequence[FrameLog], findings: list[Finding]) -> list[Message]
             if not tpdu.eot:
                 continue
             tsdu, pending[from_dut] = pending[from_dut], b""
-            upper = osi.upper_decode(tsdu)
+            upper = osi.upper_decode(tsdu, contexts)
+            contexts = upper.contexts or contexts
             pdu = mms.decode(upper.mms) if upper.mms is not None else None
         except (osi.OsiError, mms.MmsError) as exc:
             if not from_dut:

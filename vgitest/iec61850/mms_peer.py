@@ -61,6 +61,7 @@ class IsoConnection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float) -> None:
         self.reader, self.writer, self.timeout = reader, writer, timeout
         self.tpdu_size = 1024
+        self.contexts = osi.DEFAULT_IDS  # the presentation context ids of the association
         self.log: list[FrameLog] = []
 
     async def send_frame(self, frame: bytes) -> None:
@@ -96,6 +97,14 @@ class IsoConnection:
                 raise osi.OsiError("COTP", f"TSDU longer than {MAX_TSDU} bytes")
             if tpdu.eot:
                 return b"".join(parts)
+
+    async def send_mms(self, pdu: mms.Pdu) -> None:
+        """An MMS PDU in a data transfer, in the association's MMS context."""
+        await self.send_tsdu(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(pdu.encode(),
+                                                                               self.contexts.mms)).encode())
+
+    async def recv_upper(self) -> osi.Upper:
+        return osi.upper_decode(await self.recv_tsdu(), self.contexts)
 
     async def close(self) -> None:
         self.writer.close()
@@ -296,7 +305,7 @@ class MmsServer:
             if exc.layer in ("TPKT", "COTP"):
                 await conn.send_frame(osi.tpkt_encode(osi.CotpError(cause=0).encode()))
             else:
-                await conn.send_frame(osi.release_frame(osi.ABRT, 1))
+                await conn.send_frame(osi.release_frame(osi.ABRT, 1, conn.contexts.acse))
         except (OSError, asyncio.TimeoutError):
             pass
 
@@ -309,11 +318,15 @@ class MmsServer:
         conn.tpdu_size = osi.TPDU_SIZES[size]
         await conn.send_frame(osi.tpkt_encode(osi.CotpConnect(
             True, cr.src_ref, 1, size, cr.calling_tsap, cr.called_tsap).encode()))
-        upper = osi.upper_decode(await conn.recv_tsdu())
-        if upper.spdu.si != osi.SI_CONNECT or upper.acse is None or upper.acse.kind != osi.AARQ:
+        upper = await conn.recv_upper()
+        if upper.spdu.si != osi.SI_CONNECT or upper.acse is None or upper.acse.kind != osi.AARQ or \
+                upper.presentation is None or upper.contexts is None:
             raise osi.OsiError("session", f"{upper.spdu.name} where a CONNECT with an AARQ was expected")
+        conn.contexts = upper.contexts
+        results = conn.contexts.results(upper.presentation)
         if upper.acse.context_name != osi.MMS_CONTEXT or upper.mms is None:
-            await conn.send_frame(osi.accept_frame(mms.InitiateError().encode(), result=1, diagnostic=(1, 2)))
+            await conn.send_frame(osi.accept_frame(mms.InitiateError().encode(), result=1, diagnostic=(1, 2),
+                                                   results=results, contexts=conn.contexts))
             raise MmsPeerError(f"application context {upper.acse.context_name} is not MMS")
         request = mms.decode(upper.mms)
         if not isinstance(request, mms.Initiate) or request.response:
@@ -323,19 +336,17 @@ class MmsServer:
             request, response=True, max_calling=min(request.max_calling, self.max_outstanding),
             max_called=min(request.max_called, self.max_outstanding),
             services=mms.services(*mms.DEFAULT_SERVICES))
-        await conn.send_frame(osi.accept_frame(response.encode(), contexts=len(upper.presentation.contexts)
-                                               if upper.presentation else 2))
+        await conn.send_frame(osi.accept_frame(response.encode(), results=results, contexts=conn.contexts))
         while True:
-            upper = osi.upper_decode(await conn.recv_tsdu())
+            upper = await conn.recv_upper()
             if upper.spdu.si == osi.SI_FINISH:  # release: RLRQ in FINISH, answered with RLRE in DISCONNECT
-                await conn.send_frame(osi.release_frame(osi.RLRE))
+                await conn.send_frame(osi.release_frame(osi.RLRE, context=conn.contexts.acse))
                 return
             if upper.spdu.si == osi.SI_ABORT:
                 return
             if upper.spdu.si != osi.SI_DATA or upper.mms is None:
                 raise osi.OsiError("session", f"{upper.spdu.name} during the association")
-            answer = self.answer(assoc, upper.mms)
-            await conn.send_tsdu(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(answer.encode())).encode())
+            await conn.send_mms(self.answer(assoc, upper.mms))
 
     def answer(self, assoc: Association, pdu_bytes: bytes) -> mms.Pdu:
         """The answer to one MMS PDU: a response, an error, or a reject (garbage never raises)."""
@@ -414,7 +425,7 @@ class MmsClient:
                 raise MmsPeerError(f"{type(cc).__name__} where a COTP CC was expected")
             conn.tpdu_size = osi.TPDU_SIZES.get(cc.tpdu_size or 7, 128)
             await conn.send_frame(osi.connect_frame(initiate.encode()))
-            upper = osi.upper_decode(await conn.recv_tsdu())
+            upper = await conn.recv_upper()
             if upper.spdu.si != osi.SI_ACCEPT or upper.acse is None or upper.acse.kind != osi.AARE:
                 raise MmsPeerError(f"{upper.spdu.name} where an ACCEPT with an AARE was expected")
             if upper.acse.result != 0 or upper.mms is None:
@@ -431,9 +442,8 @@ class MmsClient:
         """The answer to one confirmed request: a ConfirmedResponse of the same service, a ConfirmedError or a
         Reject, each for our invokeID (MmsPeerError otherwise)."""
         invoke = next(self._ids)
-        await self.conn.send_tsdu(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(
-            mms.ConfirmedRequest(invoke, service).encode())).encode())
-        upper = osi.upper_decode(await self.conn.recv_tsdu())
+        await self.conn.send_mms(mms.ConfirmedRequest(invoke, service))
+        upper = await self.conn.recv_upper()
         if upper.mms is None or upper.spdu.si != osi.SI_DATA:
             raise MmsPeerError(f"{upper.spdu.name} where an MMS response was expected")
         answer = mms.decode(upper.mms)
@@ -499,14 +509,13 @@ class MmsClient:
     async def conclude(self) -> None:
         """MMS conclude, then the ACSE release (RLRQ in FINISH, RLRE in DISCONNECT expected), then close."""
         try:
-            await self.conn.send_tsdu(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(
-                mms.Conclude().encode())).encode())
-            upper = osi.upper_decode(await self.conn.recv_tsdu())
+            await self.conn.send_mms(mms.Conclude())
+            upper = await self.conn.recv_upper()
             if upper.mms is None or mms.decode(upper.mms) != mms.Conclude(True):
                 raise MmsPeerError("no conclude-Response to the conclude-Request")
-            await self.conn.send_frame(osi.release_frame(osi.RLRQ))
+            await self.conn.send_frame(osi.release_frame(osi.RLRQ, context=self.conn.contexts.acse))
             try:
-                upper = osi.upper_decode(await self.conn.recv_tsdu())
+                upper = await self.conn.recv_upper()
             except (asyncio.IncompleteReadError, ConnectionError):
                 return  # a server may close the transport instead of answering the release
             if upper.acse is None or upper.acse.kind != osi.RLRE:

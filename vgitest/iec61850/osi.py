@@ -816,39 +816,81 @@ def acse_decode(b: bytes) -> Acse:
 # ---- the layers together ----------------------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
+class Contexts:
+    """The presentation context ids of one association: the client proposes them in its CP-type, and every
+    later PDU names one. libiec61850-style peers use 1 for ACSE and 3 for MMS; others may not."""
+
+    acse: int = ACSE_ID
+    mms: int = MMS_ID
+
+    @classmethod
+    def of(cls, ppdu: PresentationConnect) -> Contexts:
+        """The ids a CP-type proposes for ACSE and MMS over BER (OsiError when one is missing)."""
+        ids = {}
+        for c in ppdu.contexts:
+            if c.abstract in (ACSE_AS, MMS_AS) and BER_TS in c.transfer:
+                ids.setdefault(c.abstract, c.id)
+        if ACSE_AS not in ids or MMS_AS not in ids:
+            raise OsiError("presentation", "no presentation context for " + " and ".join(
+                n for n, a in (("ACSE", ACSE_AS), ("MMS", MMS_AS)) if a not in ids) + " over BER")
+        return cls(ids[ACSE_AS], ids[MMS_AS])
+
+    def results(self, ppdu: PresentationConnect) -> tuple[ContextResult, ...]:
+        """The CPA's answer to each proposed context: ours accepted (BER), any other rejected by the provider
+        (abstract syntax not supported)."""
+        return tuple(ContextResult() if c.id in (self.acse, self.mms) else ContextResult(2, None, 1)
+                     for c in ppdu.contexts)
+
+
+DEFAULT_IDS = Contexts()
+
+
+@dataclasses.dataclass(frozen=True)
 class Upper:
     """What a TSDU carries above COTP: the SPDU, the presentation connect PDU (CP/CPA) if any, the ACSE APDU if
-    any, and the MMS PDU's bytes (None when the TSDU carries none) with the presentation context it came in."""
+    any, and the MMS PDU's bytes (None when the TSDU carries none) with the presentation context it came in.
+    ``contexts``: for a CONNECT, the context ids it proposes (every later PDU of the association uses them)."""
 
     spdu: Spdu
     presentation: PresentationConnect | None = None
     acse: Acse | None = None
     mms: bytes | None = None
     context: int | None = None
+    contexts: Contexts | None = None
 
 
-def upper_decode(tsdu: bytes) -> Upper:
-    """Session, presentation and ACSE of one TSDU, down to the MMS PDU bytes."""
+def upper_decode(tsdu: bytes, contexts: Contexts = DEFAULT_IDS) -> Upper:
+    """Session, presentation and ACSE of one TSDU, down to the MMS PDU bytes. ``contexts``: the association's
+    context ids (a CONNECT brings its own)."""
     spdu = session_decode(tsdu)
     if spdu.si in (SI_CONNECT, SI_ACCEPT):
         ppdu = presentation_decode(spdu.user_data)
-        if ppdu.user_context != ACSE_ID and not (ppdu.contexts and any(
-                c.id == ppdu.user_context and c.abstract == ACSE_AS for c in ppdu.contexts)):
-            if ppdu.accept:  # a CPA names no abstract syntaxes; ACSE is context 1 by the CP we sent
-                raise OsiError("presentation", f"CPA user data in context {ppdu.user_context}, not ACSE")
-            raise OsiError("presentation", f"user data in context {ppdu.user_context}, which is not ACSE")
+        proposed = Contexts.of(ppdu) if not ppdu.accept else None
+        acse_id = proposed.acse if proposed else contexts.acse
+        if ppdu.user_context != acse_id:
+            raise OsiError("presentation", f"{'CPA' if ppdu.accept else 'CP'} user data in context "
+                           f"{ppdu.user_context}, not ACSE's {acse_id}")
         acse = acse_decode(ppdu.user_data)
-        return Upper(spdu, ppdu, acse, acse.user_data or None, acse.user_context if acse.user_data else None)
+        mms_id = proposed.mms if proposed else contexts.mms
+        if acse.user_data and acse.user_context != mms_id:
+            raise OsiError("ACSE", f"user information in context {acse.user_context}, not MMS's {mms_id}")
+        return Upper(spdu, ppdu, acse, acse.user_data or None, acse.user_context if acse.user_data else None,
+                     proposed)
     if spdu.si == SI_DATA:
         if not spdu.user_data:
             raise OsiError("session", "DATA TRANSFER without user data")
         context, data = presentation_data_decode(spdu.user_data)
-        if context == ACSE_ID:
+        if context == contexts.acse:
             acse = acse_decode(data)
-            return Upper(spdu, None, acse, acse.user_data or None, None)
+            return Upper(spdu, None, acse, None, None)
+        if context != contexts.mms:
+            raise OsiError("presentation", f"data in context {context}, which the association does not have")
         return Upper(spdu, None, None, data, context)
     if spdu.user_data:  # FINISH / DISCONNECT / ABORT may carry an ACSE release or abort
         context, data = presentation_data_decode(spdu.user_data)
+        if context != contexts.acse:
+            raise OsiError("presentation", f"{spdu.name} user data in context {context}, not ACSE's "
+                           f"{contexts.acse}")
         return Upper(spdu, None, acse_decode(data), None, None)
     return Upper(spdu)
 
@@ -873,17 +915,18 @@ def connect_frame(mms_pdu: bytes, *, acse: Acse | None = None, ppdu: Presentatio
 
 
 def accept_frame(mms_pdu: bytes, *, result: int = 0, diagnostic: tuple[int, int] = (1, 0),
-                 contexts: int = 2) -> bytes:
-    """The association response: TPKT, DT, ACCEPT, CPA-PPDU, AARE around ``mms_pdu`` (initiate-Response or
-    -Error)."""
-    aare = Acse(AARE, mms_pdu, result=result, diagnostic=diagnostic)
-    cpa = PresentationConnect(aare.encode(), accept=True, results=(ContextResult(),) * contexts)
+                 results: tuple[ContextResult, ...] = (ContextResult(), ContextResult()),
+                 contexts: Contexts = DEFAULT_IDS) -> bytes:
+    """The association response: TPKT, DT, ACCEPT, CPA-PPDU (one result per proposed context), AARE around
+    ``mms_pdu`` (initiate-Response or -Error), in the association's context ids."""
+    aare = Acse(AARE, mms_pdu, result=result, diagnostic=diagnostic, user_context=contexts.mms)
+    cpa = PresentationConnect(aare.encode(), accept=True, results=results, user_context=contexts.acse)
     return frame(Spdu(SI_ACCEPT, cpa.encode(), called=b"\x00\x01").encode())
 
 
-def release_frame(kind: int = RLRQ, reason: int = 0) -> bytes:
-    """ACSE release (RLRQ in FINISH, RLRE in DISCONNECT) or abort (ABRT in ABORT)."""
+def release_frame(kind: int = RLRQ, reason: int = 0, context: int = ACSE_ID) -> bytes:
+    """ACSE release (RLRQ in FINISH, RLRE in DISCONNECT) or abort (ABRT in ABORT), in the ACSE ``context``."""
     apdu = Acse(kind, reason=reason if kind != ABRT else None, result=reason, diagnostic=None).encode()
     si = {RLRQ: SI_FINISH, RLRE: SI_DISCONNECT, ABRT: SI_ABORT}[kind]
     extra = {"transport_disconnect": 1} if kind == ABRT else {}
-    return frame(Spdu(si, presentation_data_encode(apdu, ACSE_ID), requirements=None, **extra).encode())
+    return frame(Spdu(si, presentation_data_encode(apdu, context), requirements=None, **extra).encode())
