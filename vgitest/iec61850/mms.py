@@ -379,14 +379,14 @@ def _decode_pdu(root: ber.Tlv) -> Pdu:
         cls, code = _service_error(root)
         return InitiateError(cls, code)
     if t.number == REJECT:
-        kids = list(root.children)
+        rkids = list(root.children)
         invoke = None
-        if kids and kids[0].tag == ber.ctx(0):
-            invoke = _uint(kids.pop(0), "originalInvokeID", MAX_INVOKE_ID)
-        if len(kids) != 1 or kids[0].tag.cls != ber.TagClass.CONTEXT or kids[0].tag.constructed or \
-                not 1 <= kids[0].tag.number <= 10:
+        if rkids and rkids[0].tag == ber.ctx(0):
+            invoke = _uint(rkids.pop(0), "originalInvokeID", MAX_INVOKE_ID)
+        if len(rkids) != 1 or rkids[0].tag.cls != ber.TagClass.CONTEXT or rkids[0].tag.constructed or \
+                not 1 <= rkids[0].tag.number <= 10:
             raise MmsError("rejectReason missing or malformed", root.offset)
-        return Reject(invoke, kids[0].tag.number, _uint(kids[0], "reject code", 0xFF))
+        return Reject(invoke, rkids[0].tag.number, _uint(rkids[0], "reject code", 0xFF))
     if t.number == CONFIRMED_ERROR:
         first = _need(root.children[:1], "invokeID", root)
         if first.tag != ber.ctx(0):

@@ -376,13 +376,13 @@ class MmsServer:
                 results.append(m.value(node) if node is not None else mms.OBJECT_NON_EXISTENT)
             return mms.ReadResponse(tuple(results))
         if isinstance(svc, mms.WriteRequest):
-            results = []
+            written: list[int | None] = []
             for name, value in zip(svc.names, svc.values):
                 result = m.write(name, value, ignore_read_only=self.faults.accept_read_only_writes)
                 if result is None and self.on_write is not None:
                     self.on_write(name, value)
-                results.append(result)
-            return mms.WriteResponse(tuple(results))
+                written.append(result)
+            return mms.WriteResponse(tuple(written))
         if isinstance(svc, mms.GetNameListRequest):
             if svc.object_class == mms.DOMAIN and svc.domain is None:
                 names = sorted(m.domains)

@@ -310,7 +310,7 @@ def _read_li(b: bytes, pos: int) -> tuple[int, int]:
 
 
 def _read_params(b: bytes, pos: int, end: int) -> list[tuple[int, bytes, int]]:
-    out = []
+    out: list[tuple[int, bytes, int]] = []
     while pos < end:
         if len(out) >= MAX_SPDU_PARAMS:
             raise OsiError("session", f"more than {MAX_SPDU_PARAMS} parameters", pos)
@@ -826,7 +826,7 @@ class Contexts:
     @classmethod
     def of(cls, ppdu: PresentationConnect) -> Contexts:
         """The ids a CP-type proposes for ACSE and MMS over BER (OsiError when one is missing)."""
-        ids = {}
+        ids: dict[tuple[int, ...], int] = {}
         for c in ppdu.contexts:
             if c.abstract in (ACSE_AS, MMS_AS) and BER_TS in c.transfer:
                 ids.setdefault(c.abstract, c.id)
@@ -928,5 +928,6 @@ def release_frame(kind: int = RLRQ, reason: int = 0, context: int = ACSE_ID) -> 
     """ACSE release (RLRQ in FINISH, RLRE in DISCONNECT) or abort (ABRT in ABORT), in the ACSE ``context``."""
     apdu = Acse(kind, reason=reason if kind != ABRT else None, result=reason, diagnostic=None).encode()
     si = {RLRQ: SI_FINISH, RLRE: SI_DISCONNECT, ABRT: SI_ABORT}[kind]
-    extra = {"transport_disconnect": 1} if kind == ABRT else {}
-    return frame(Spdu(si, presentation_data_encode(apdu, context), requirements=None, **extra).encode())
+    release = 1 if kind == ABRT else None  # an abort releases the transport connection
+    return frame(Spdu(si, presentation_data_encode(apdu, context), requirements=None,
+                      transport_disconnect=release).encode())
