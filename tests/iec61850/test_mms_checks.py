@@ -188,3 +188,29 @@ def test_the_server_fault_knobs_are_caught_by_the_checks() -> None:
                                   READ_ONLY)) == ["MMS-READONLY-WRITE"]
     assert rules(mms_checks.judge(_faulty_session(ServerFaults(wrong_invoke_id=True)), "server", READ_ONLY)) == \
         ["MMS-INVOKE-ID", "MMS-RESPONSE-MISSING"]
+
+
+def test_a_tpdu_above_the_negotiated_size() -> None:
+    small_cc = osi.tpkt_encode(osi.CotpConnect(True, 1, tpdu_size=7).encode())  # 128 bytes
+    names = tuple(f"DEEV1$MX$Attribute{i:02}" for i in range(8))
+    big = mms.response_frame(1, mms.GetNameListResponse(names))  # one DT of about 250 bytes
+    log = _log((True, CR), (False, small_cc), (True, AARQ), (False, AARE),
+               (True, mms.request_frame(1, mms.GetNameListRequest(mms.NAMED_VARIABLE, "EV1"))), (False, big))
+    findings = mms_checks.judge(log, "server")
+    # the 139-byte AARE TPDU and the GetNameList response both exceed 128
+    assert rules(findings) == ["MMS-TPDU-SIZE"] * 2 and [f.frame_index for f in findings] == [3, 5]
+    assert "TPDU of 139 bytes, above the 128 negotiated" in findings[0].message
+    log[1] = FrameLog(False, CC, 1.0)  # 1024 negotiated: the same DT is fine
+    assert mms_checks.judge(log, "server") == []
+
+
+def test_our_server_refuses_a_tpdu_above_the_negotiated_size() -> None:
+    async def main() -> str | None:
+        async with MmsServer(MODEL, timeout=2) as server:
+            reader, writer = await asyncio.open_connection(server.host, server.port)
+            writer.write(osi.tpkt_encode(osi.CotpConnect(tpdu_size=7).encode()))
+            await osi.read_tpkt(reader, 2)
+            writer.write(AARQ)  # 154 bytes in one DT, 128 negotiated
+            await asyncio.wait_for(reader.read(), 2)
+            return server.associations[0].error
+    assert asyncio.run(main()) == "COTP: TPDU of 154 bytes, above the 128 negotiated"

@@ -218,3 +218,17 @@ def test_the_server_follows_the_context_ids_the_client_proposes() -> None:
         assert abort.acse.kind == osi.ABRT
         assert server.associations[0].error.startswith("presentation: data in context 3")
     run(body)
+
+
+def test_with_128_byte_tpdus_both_ends_segment_and_reassemble() -> None:
+    async def body(server: MmsServer) -> None:
+        c = await MmsClient.connect(server.host, server.port, timeout=2, tpdu_size=7)  # 128 bytes
+        assert c.conn.tpdu_size == 128
+        names = await c.get_name_list(mms.NAMED_VARIABLE, "EV1")  # a response of about 250 bytes
+        assert len(names) == 16  # 2 LNs, 4 FCs, 4 DOs, 2 inner DAs, 4 attributes
+        await c.conclude()
+        for log in (c.conn.log, server.associations[0].conn.log):
+            assert max(len(e.frame) for e in log) <= 128 + 4  # a TPDU of 128 bytes in its TPKT header
+        dts = [osi.cotp_decode(osi.tpkt_decode(e.frame)) for e in c.conn.log if e.sent]
+        assert [d.eot for d in dts[1:3]] == [False, True]  # the 158-byte association request in two DTs
+    run(body)

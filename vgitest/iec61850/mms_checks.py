@@ -48,12 +48,18 @@ def _messages(log: Sequence[FrameLog], findings: list[Finding]) -> list[Message]
     pending = {True: b"", False: b""}
     contexts = osi.DEFAULT_IDS  # until a CONNECT proposes the association's own
     broken = {True: False, False: False}  # a direction whose framing broke: later frames are not judged
+    tpdu_size: int | None = None  # bytes, once a CC has set it
     for index, entry in enumerate(log):
         from_dut = not entry.sent
         if broken[from_dut]:
             continue
         try:
             tpdu = osi.cotp_decode(osi.tpkt_decode(entry.frame))
+            if from_dut and tpdu_size is not None and len(entry.frame) - osi.TPKT_HEADER > tpdu_size:
+                findings.append(Finding.of("MMS-TPDU-SIZE", f"TPDU of {len(entry.frame) - osi.TPKT_HEADER} bytes, "
+                                           f"above the {tpdu_size} negotiated", index))
+            if isinstance(tpdu, osi.CotpConnect) and tpdu.confirm:
+                tpdu_size = osi.TPDU_SIZES.get(tpdu.tpdu_size or 7, 128)
             if not isinstance(tpdu, osi.CotpData):
                 out.append(Message(index, from_dut, tpdu))
                 continue

@@ -77,8 +77,12 @@ class IsoConnection:
             await self.send_frame(osi.tpkt_encode(osi.CotpData(chunk, i == len(chunks) - 1).encode()))
 
     async def recv_tpdu(self) -> osi.Cotp:
+        """One TPDU, no longer than the negotiated TPDU size (OsiError otherwise)."""
         frame = await osi.read_tpkt(self.reader, self.timeout)
         self.log.append(FrameLog(False, frame, time.monotonic()))
+        if len(frame) - osi.TPKT_HEADER > self.tpdu_size:
+            raise osi.OsiError("COTP", f"TPDU of {len(frame) - osi.TPKT_HEADER} bytes, above the "
+                               f"{self.tpdu_size} negotiated")
         return osi.cotp_decode(osi.tpkt_decode(frame))
 
     async def recv_tsdu(self) -> bytes:
@@ -305,7 +309,7 @@ class MmsServer:
             if exc.layer in ("TPKT", "COTP"):
                 await conn.send_frame(osi.tpkt_encode(osi.CotpError(cause=0).encode()))
             else:
-                await conn.send_frame(osi.release_frame(osi.ABRT, 1, conn.contexts.acse))
+                await conn.send_tsdu(osi.release_spdu(osi.ABRT, 1, conn.contexts.acse))
         except (OSError, asyncio.TimeoutError):
             pass
 
@@ -325,7 +329,7 @@ class MmsServer:
         conn.contexts = upper.contexts
         results = conn.contexts.results(upper.presentation)
         if upper.acse.context_name != osi.MMS_CONTEXT or upper.mms is None:
-            await conn.send_frame(osi.accept_frame(mms.InitiateError().encode(), result=1, diagnostic=(1, 2),
+            await conn.send_tsdu(osi.accept_spdu(mms.InitiateError().encode(), result=1, diagnostic=(1, 2),
                                                    results=results, contexts=conn.contexts))
             raise MmsPeerError(f"application context {upper.acse.context_name} is not MMS")
         request = mms.decode(upper.mms)
@@ -336,11 +340,11 @@ class MmsServer:
             request, response=True, max_calling=min(request.max_calling, self.max_outstanding),
             max_called=min(request.max_called, self.max_outstanding),
             services=mms.services(*mms.DEFAULT_SERVICES))
-        await conn.send_frame(osi.accept_frame(response.encode(), results=results, contexts=conn.contexts))
+        await conn.send_tsdu(osi.accept_spdu(response.encode(), results=results, contexts=conn.contexts))
         while True:
             upper = await conn.recv_upper()
             if upper.spdu.si == osi.SI_FINISH:  # release: RLRQ in FINISH, answered with RLRE in DISCONNECT
-                await conn.send_frame(osi.release_frame(osi.RLRE, context=conn.contexts.acse))
+                await conn.send_tsdu(osi.release_spdu(osi.RLRE, context=conn.contexts.acse))
                 return
             if upper.spdu.si == osi.SI_ABORT:
                 return
@@ -415,16 +419,17 @@ class MmsClient:
 
     @classmethod
     async def connect(cls, host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT_S,
-                      initiate: mms.Initiate = mms.Initiate()) -> MmsClient:
+                      initiate: mms.Initiate = mms.Initiate(), tpdu_size: int = 10) -> MmsClient:
+        """Associate; ``tpdu_size`` is the COTP size code proposed (10: 1024 bytes)."""
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         conn = IsoConnection(reader, writer, timeout)
         try:
-            await conn.send_frame(osi.tpkt_encode(osi.CotpConnect().encode()))
+            await conn.send_frame(osi.tpkt_encode(osi.CotpConnect(tpdu_size=tpdu_size).encode()))
             cc = await conn.recv_tpdu()
             if not isinstance(cc, osi.CotpConnect) or not cc.confirm:
                 raise MmsPeerError(f"{type(cc).__name__} where a COTP CC was expected")
             conn.tpdu_size = osi.TPDU_SIZES.get(cc.tpdu_size or 7, 128)
-            await conn.send_frame(osi.connect_frame(initiate.encode()))
+            await conn.send_tsdu(osi.connect_spdu(initiate.encode()))
             upper = await conn.recv_upper()
             if upper.spdu.si != osi.SI_ACCEPT or upper.acse is None or upper.acse.kind != osi.AARE:
                 raise MmsPeerError(f"{upper.spdu.name} where an ACCEPT with an AARE was expected")
@@ -513,7 +518,7 @@ class MmsClient:
             upper = await self.conn.recv_upper()
             if upper.mms is None or mms.decode(upper.mms) != mms.Conclude(True):
                 raise MmsPeerError("no conclude-Response to the conclude-Request")
-            await self.conn.send_frame(osi.release_frame(osi.RLRQ, context=self.conn.contexts.acse))
+            await self.conn.send_tsdu(osi.release_spdu(osi.RLRQ, context=self.conn.contexts.acse))
             try:
                 upper = await self.conn.recv_upper()
             except (asyncio.IncompleteReadError, ConnectionError):

@@ -46,3 +46,5 @@ RULES.add("MMS-RELEASE-RESPONSE", "fail", "A server answers an ACSE release requ
 RULES.add("MMS-RELEASE-UNANSWERED", "warn", "A server keeps the connection open after a conclude until the ACSE "
           "release is answered, rather than closing it unanswered", "ISO 8327 (FINISH, DISCONNECT); ISO 8650 "
           "(A-RELEASE)", protocol=P, versions=V)
+RULES.add("MMS-TPDU-SIZE", "fail", "No TPDU is longer than the TPDU size the COTP connection negotiated (a longer "
+          "TSDU is segmented into several DTs)", "ISO 8073 class 0 (TPDU size, segmenting)", protocol=P, versions=V)

@@ -905,29 +905,44 @@ def data_frame(mms_pdu: bytes, context: int = MMS_ID) -> bytes:
     return frame(Spdu(SI_DATA, presentation_data_encode(mms_pdu, context)).encode())
 
 
-def connect_frame(mms_pdu: bytes, *, acse: Acse | None = None, ppdu: PresentationConnect | None = None,
-                  spdu: Spdu | None = None) -> bytes:
-    """The association request: TPKT, DT, CONNECT, CP-type, AARQ around ``mms_pdu`` (an initiate-Request)."""
+def connect_spdu(mms_pdu: bytes, *, acse: Acse | None = None, ppdu: PresentationConnect | None = None,
+                 spdu: Spdu | None = None) -> bytes:
+    """The association request's TSDU: CONNECT, CP-type, AARQ around ``mms_pdu`` (an initiate-Request)."""
     aarq = dataclasses.replace(acse or Acse(AARQ, diagnostic=None), user_data=mms_pdu)
     cp = dataclasses.replace(ppdu or PresentationConnect(b""), user_data=aarq.encode())
-    return frame(dataclasses.replace(spdu or Spdu(SI_CONNECT, calling=b"\x00\x01", called=b"\x00\x01"),
-                                     user_data=cp.encode()).encode())
+    return dataclasses.replace(spdu or Spdu(SI_CONNECT, calling=b"\x00\x01", called=b"\x00\x01"),
+                               user_data=cp.encode()).encode()
 
 
-def accept_frame(mms_pdu: bytes, *, result: int = 0, diagnostic: tuple[int, int] = (1, 0),
-                 results: tuple[ContextResult, ...] = (ContextResult(), ContextResult()),
-                 contexts: Contexts = DEFAULT_IDS) -> bytes:
-    """The association response: TPKT, DT, ACCEPT, CPA-PPDU (one result per proposed context), AARE around
+def accept_spdu(mms_pdu: bytes, *, result: int = 0, diagnostic: tuple[int, int] = (1, 0),
+                results: tuple[ContextResult, ...] = (ContextResult(), ContextResult()),
+                contexts: Contexts = DEFAULT_IDS) -> bytes:
+    """The association response's TSDU: ACCEPT, CPA-PPDU (one result per proposed context), AARE around
     ``mms_pdu`` (initiate-Response or -Error), in the association's context ids."""
     aare = Acse(AARE, mms_pdu, result=result, diagnostic=diagnostic, user_context=contexts.mms)
     cpa = PresentationConnect(aare.encode(), accept=True, results=results, user_context=contexts.acse)
-    return frame(Spdu(SI_ACCEPT, cpa.encode(), called=b"\x00\x01").encode())
+    return Spdu(SI_ACCEPT, cpa.encode(), called=b"\x00\x01").encode()
 
 
-def release_frame(kind: int = RLRQ, reason: int = 0, context: int = ACSE_ID) -> bytes:
+def release_spdu(kind: int = RLRQ, reason: int = 0, context: int = ACSE_ID) -> bytes:
     """ACSE release (RLRQ in FINISH, RLRE in DISCONNECT) or abort (ABRT in ABORT), in the ACSE ``context``."""
     apdu = Acse(kind, reason=reason if kind != ABRT else None, result=reason, diagnostic=None).encode()
     si = {RLRQ: SI_FINISH, RLRE: SI_DISCONNECT, ABRT: SI_ABORT}[kind]
     release = 1 if kind == ABRT else None  # an abort releases the transport connection
-    return frame(Spdu(si, presentation_data_encode(apdu, context), requirements=None,
-                      transport_disconnect=release).encode())
+    return Spdu(si, presentation_data_encode(apdu, context), requirements=None,
+                transport_disconnect=release).encode()
+
+
+def connect_frame(mms_pdu: bytes, **options: object) -> bytes:
+    """:func:`connect_spdu` in one TPKT frame."""
+    return frame(connect_spdu(mms_pdu, **options))  # type: ignore[arg-type]
+
+
+def accept_frame(mms_pdu: bytes, **options: object) -> bytes:
+    """:func:`accept_spdu` in one TPKT frame."""
+    return frame(accept_spdu(mms_pdu, **options))  # type: ignore[arg-type]
+
+
+def release_frame(kind: int = RLRQ, reason: int = 0, context: int = ACSE_ID) -> bytes:
+    """:func:`release_spdu` in one TPKT frame."""
+    return frame(release_spdu(kind, reason, context))
