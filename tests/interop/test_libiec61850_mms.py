@@ -10,14 +10,12 @@ virtualenv cannot be built (no package index, no wheel for this platform) the te
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.interop.iec61850_model import MODEL, SOC, VARIABLES
-from tests.interop.oracle_venv import OracleVenvError, python_of
+from tests.interop.iec61850_model import MODEL, SOC, TARGET, VARIABLES
+from tests.interop.mms_driver import run_client, serving, venv_python
 from vgitest.iec61850 import data, mms, mms_checks
 from vgitest.iec61850.mms_peer import MmsClient, MmsServer
 
@@ -27,26 +25,13 @@ DRIVER = Path(__file__).with_name("libiec61850_peer.py")
 
 @pytest.fixture(scope="module")
 def libiec61850_python() -> Path:
-    try:
-        return python_of("pyiec61850", REQUIREMENT)
-    except OracleVenvError as exc:
-        pytest.skip(f"libiec61850 ({REQUIREMENT}) unavailable: {str(exc).splitlines()[0]}")
+    return venv_python("pyiec61850", REQUIREMENT)
 
 
 def test_libiec61850_client_against_our_server(libiec61850_python: Path) -> None:
     async def main() -> tuple[dict, MmsServer]:
         async with MmsServer(MODEL, timeout=5) as server:
-            proc = await asyncio.create_subprocess_exec(
-                str(libiec61850_python), str(DRIVER), "client", server.host, str(server.port),
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            try:
-                out, err = await asyncio.wait_for(proc.communicate(), 30)
-            except asyncio.TimeoutError:
-                proc.kill()
-                raise
-            assert proc.returncode == 0, err.decode()[-2000:]
-            await asyncio.sleep(0.1)
-            return json.loads(out), server
+            return await run_client(libiec61850_python, DRIVER, server.host, server.port), server
 
     got, server = asyncio.run(main())
     ok = 0  # IED_ERROR_OK
@@ -64,31 +49,17 @@ def test_libiec61850_client_against_our_server(libiec61850_python: Path) -> None
 
 def test_our_client_against_libiec61850_server(libiec61850_python: Path) -> None:
     async def main() -> list:
-        proc = await asyncio.create_subprocess_exec(str(libiec61850_python), str(DRIVER), "server",
-                                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                    stderr=subprocess.PIPE)
-        try:
-            line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()  # type: ignore[union-attr]
-            assert line.startswith("READY "), line + (await proc.stderr.read()).decode()[-2000:]  # type: ignore
-            c = await MmsClient.connect("127.0.0.1", int(line.split()[1]), timeout=5)
+        async with serving(libiec61850_python, DRIVER) as port:
+            c = await MmsClient.connect("127.0.0.1", port, timeout=5)
             results = [
                 await c.get_name_list(), await c.get_name_list(mms.NAMED_VARIABLE, "EV1"),
-                await c.read("EV1/DEEV1$MX$Soc$mag$f"), await c.read("EV1/DEEV1$MX$Soc"),
-                await c.read("EV1/LLN0$ST$Mod$stVal"),
-                await c.write("EV1/DEEV1$SP$WChaTgt$setMag$f", data.float32(11000.0)),
-                await c.read("EV1/DEEV1$SP$WChaTgt$setMag$f"),
-                await c.write("EV1/DEEV1$MX$Soc$mag$f", data.float32(1.0)),
+                await c.read(SOC), await c.read("EV1/DEEV1$MX$Soc"), await c.read("EV1/LLN0$ST$Mod$stVal"),
+                await c.write(TARGET, data.float32(11000.0)), await c.read(TARGET),
+                await c.write(SOC, data.float32(1.0)),
                 await c.get_type("EV1/DEEV1$MX$Soc$mag"), await c.read("EV1/NOPE$MX"),
             ]
             await c.conclude()
             return results + [c.conn.log]
-        finally:
-            if proc.stdin is not None:
-                proc.stdin.close()
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except asyncio.TimeoutError:
-                proc.kill()
 
     (domains, variables, soc, soc_struct, mod, written, target, denied, soc_type, missing,
      log) = asyncio.run(main())

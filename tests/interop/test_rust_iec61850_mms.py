@@ -12,14 +12,12 @@ to FC SP with object-access-unsupported, and serves 0 where the SCL's DOType giv
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.interop.iec61850_model import MODEL, SCL, SOC, TARGET
-from tests.interop.oracle_venv import OracleVenvError, python_of
+from tests.interop.mms_driver import run_client, serving, venv_python
 from vgitest.iec61850 import data, mms, mms_checks
 from vgitest.iec61850.mms_peer import MmsClient, MmsPeerError, MmsServer
 
@@ -29,26 +27,13 @@ DRIVER = Path(__file__).with_name("rust_iec61850_peer.py")
 
 @pytest.fixture(scope="module")
 def rust_python() -> Path:
-    try:
-        return python_of("rust-iec61850", REQUIREMENT)
-    except OracleVenvError as exc:
-        pytest.skip(f"iec61850 ({REQUIREMENT}) unavailable: {str(exc).splitlines()[0]}")
+    return venv_python("rust-iec61850", REQUIREMENT)
 
 
 def test_its_client_against_our_server(rust_python: Path) -> None:
     async def main() -> tuple[dict, MmsServer]:
         async with MmsServer(MODEL, timeout=5) as server:
-            proc = await asyncio.create_subprocess_exec(str(rust_python), str(DRIVER), "client", server.host,
-                                                        str(server.port), stdout=subprocess.PIPE,
-                                                        stderr=subprocess.PIPE)
-            try:
-                out, err = await asyncio.wait_for(proc.communicate(), 30)
-            except asyncio.TimeoutError:
-                proc.kill()
-                raise
-            assert proc.returncode == 0, err.decode()[-2000:]
-            await asyncio.sleep(0.1)
-            return json.loads(out), server
+            return await run_client(rust_python, DRIVER, server.host, server.port), server
 
     got, server = asyncio.run(main())
     assert got["devices"] == ["EV1"] and got["nodes"] == ["DEEV1", "LLN0"]
@@ -64,26 +49,14 @@ def test_our_client_against_its_server(rust_python: Path, tmp_path: Path) -> Non
     scl.write_text(SCL)
 
     async def main() -> tuple[list, list]:
-        proc = await asyncio.create_subprocess_exec(str(rust_python), str(DRIVER), "server", str(scl),
-                                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                    stderr=subprocess.PIPE)
-        try:
-            line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()  # type: ignore[union-attr]
-            assert line.startswith("READY "), line + (await proc.stderr.read()).decode()[-2000:]  # type: ignore
-            c = await MmsClient.connect("127.0.0.1", int(line.split()[1]), timeout=5)
+        async with serving(rust_python, DRIVER, str(scl)) as port:
+            c = await MmsClient.connect("127.0.0.1", port, timeout=5)
             results = [await c.get_name_list(), await c.read(SOC), await c.read("EV1/LLN0$ST$Mod$stVal"),
                        await c.write(TARGET, data.float32(11000.0)), await c.write(SOC, data.float32(1.0)),
                        await c.read("EV1/NOPE$MX")]
             with pytest.raises(MmsPeerError, match="FINISH where an RLRE was expected"):
                 await c.conclude()
             return results, c.conn.log
-        finally:
-            if proc.stdin is not None:
-                proc.stdin.close()
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except asyncio.TimeoutError:
-                proc.kill()
 
     (domains, soc, mod, written, denied, missing), log = asyncio.run(main())
     assert domains == ["EV1"] and soc == data.float32(0.0) and mod == data.integer(0)  # SCL Val not loaded
