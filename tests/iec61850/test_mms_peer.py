@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vgitest.iec61850 import data, mms, osi
 from vgitest.iec61850.mms_peer import Attribute, MmsClient, MmsPeerError, MmsServer
@@ -232,3 +234,30 @@ def test_with_128_byte_tpdus_both_ends_segment_and_reassemble() -> None:
         dts = [osi.cotp_decode(osi.tpkt_decode(e.frame)) for e in c.conn.log if e.sent]
         assert [d.eot for d in dts[1:3]] == [False, True]  # the 158-byte association request in two DTs
     run(body)
+
+
+VALID_STREAM = (osi.tpkt_encode(osi.CotpConnect().encode()) + osi.connect_frame(mms.Initiate().encode()) +
+                mms.request_frame(1, mms.ReadRequest((mms.Name.parse(MODEL[0].ref),))) +
+                osi.data_frame(mms.Conclude().encode()) + osi.release_frame())
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.integers(0, len(VALID_STREAM) - 1), st.integers(0, 255)), min_size=1, max_size=4))
+def test_a_mutated_session_never_crashes_or_stalls_the_server(flips: list[tuple[int, int]]) -> None:
+    stream = bytearray(VALID_STREAM)
+    for pos, value in flips:
+        stream[pos] = value
+    unexpected: list[dict] = []
+
+    async def body(server: MmsServer) -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: unexpected.append(ctx))
+        reader, writer = await _raw(server)
+        writer.write(bytes(stream))
+        await asyncio.wait_for(reader.read(), 3)  # the server ends the connection: done, aborted or timed out
+        writer.close()
+        c = await MmsClient.connect(server.host, server.port, timeout=2)  # and still serves the next client
+        assert await c.read(MODEL[0].ref) == MODEL[0].value
+        await c.conclude()
+        assert [a.harness_error for a in server.associations] == [None, None]
+    run(body, timeout=0.2)
+    assert not unexpected

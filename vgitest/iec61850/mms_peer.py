@@ -229,6 +229,7 @@ class Association:
     initiate: mms.Initiate | None = None
     requests: list[mms.Pdu] = dataclasses.field(default_factory=list)
     error: str | None = None  # why the connection ended abnormally (a finding about the client)
+    harness_error: str | None = None  # a fault of this server's own code: never blamed on the client
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,6 +298,8 @@ class MmsServer:
                            if concluded else "the peer closed the connection without an MMS conclude and ACSE release")
         except (asyncio.TimeoutError, ConnectionError, MmsPeerError) as exc:
             assoc.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - a bug here must end this connection, not the server
+            assoc.harness_error = f"{type(exc).__name__}: {exc}"
         finally:
             await conn.close()
             if task is not None:
