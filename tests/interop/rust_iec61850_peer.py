@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 
 import iec61850 as rs  # type: ignore[import-not-found]
@@ -52,3 +53,6 @@ if __name__ == "__main__":
         print(json.dumps(asyncio.run(client(sys.argv[2], int(sys.argv[3])))), flush=True)
     else:
         asyncio.run(server(sys.argv[2]))
+    # iec61850 0.14.0's native module sometimes aborts the interpreter's shutdown ("PyGILState_Release: thread
+    # state ... must be current"), after its work is done: leave without the shutdown
+    os._exit(0)
