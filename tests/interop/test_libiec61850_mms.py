@@ -28,10 +28,24 @@ def libiec61850_python() -> Path:
     return venv_python("pyiec61850", REQUIREMENT)
 
 
+CONNECTION_LOST = 3  # IED_ERROR_CONNECTION_LOST
+ATTEMPTS = 3
+
+
 def test_libiec61850_client_against_our_server(libiec61850_python: Path) -> None:
+    """libiec61850's client (1.6, through these bindings) sometimes drops a connection it has just associated and
+    answers every request with connection-lost; it does so against libiec61850's own server as well (about one
+    session in five with two running at once on a loaded machine). Such a session is tried again, at most
+    ATTEMPTS times, and only when our server saw an association and no request at all."""
     async def main() -> tuple[dict, MmsServer]:
         async with MmsServer(MODEL, timeout=5) as server:
-            return await run_client(libiec61850_python, DRIVER, server.host, server.port), server
+            for _ in range(ATTEMPTS):
+                got = await run_client(libiec61850_python, DRIVER, server.host, server.port)
+                if got["devices_error"] != CONNECTION_LOST:
+                    break
+                dropped = server.associations[-1]
+                assert dropped.initiate is not None and dropped.requests == [] and dropped.harness_error is None
+            return got, server
 
     got, server = asyncio.run(main())
     ok = 0  # IED_ERROR_OK
@@ -40,7 +54,7 @@ def test_libiec61850_client_against_our_server(libiec61850_python: Path) -> None
     assert got["write_error"] == ok and (got["target"], got["target_error"]) == (11000.0, ok)
     assert got["denied_error"] == got["access_denied"]  # our object-access-denied, as libiec61850 maps it
     assert got["release_error"] == ok
-    assoc = server.associations[0]
+    assoc = server.associations[-1]
     assert assoc.error is None  # libiec61850 concludes and releases the association
     assert isinstance(assoc.requests[-1], mms.Conclude)
     assert len(assoc.conn.log[2].frame) == 187  # its association request (AP titles and AE qualifiers included)
