@@ -1,15 +1,15 @@
 """Rule ids of the MMS checks (IEC 61850-8-1 over ISO 9506 and the OSI stack of ISO-on-TCP). References name
 clauses and services only.
 
-Every rule judges the one mapping the frames carry (:data:`VERSION`, IEC 61850-8-1's MMS mapping, MMS version 1
-as negotiated in initiate)."""
+Every rule judges Edition 2 of IEC 61850-8-1's MMS mapping (:data:`VERSION`, the protocol version the GOOSE and SV
+rules use too; MMS version 1 as negotiated in initiate)."""
 
 from __future__ import annotations
 
 from ..findings import RULES
 
 P = "iec61850"
-VERSION = "61850-8-1"
+VERSION = "ed2"
 V = (VERSION,)
 STACK = "IEC 61850-8-1 communication profile (RFC 1006, ISO 8073 class 0, ISO 8327, ISO 8823, ISO 8650)"
 MMS = "ISO 9506-2 MMS protocol (confirmed services)"
