@@ -37,7 +37,7 @@ from .netpair import DEVICE_IP, HARNESS_IP, FlowPair, NsLoop
 from ..slac import netns
 
 PROTOCOL = "iec61850"
-L2_VERSION, MMS_VERSION = "ed2", "61850-8-1"
+L2_VERSION = MMS_VERSION = "ed2"  # the version every GOOSE, SV, MMS and flow rule judges
 
 
 @dataclasses.dataclass

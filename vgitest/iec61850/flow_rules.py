@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..findings import RULES
 
 P = "iec61850"
-V = ("ed2", "61850-8-1")  # the flow's frames are GOOSE/SV (Edition 2) and MMS (IEC 61850-8-1 mapping)
+V = ("ed2",)  # the flow's frames, GOOSE/SV and MMS, are all Edition 2 (as the GOOSE, SV and MMS rules)
 
 RULES.add("IEC-FLOW-STEP", "fail", "The device takes its next step of the Table 5 flow (acknowledge the power "
           "request, read the EV's parameters, initiate, publish its state of charge, terminate) within the harness's "
