@@ -25,6 +25,7 @@ KNOWN = {  # the versions the frames of a protocol carry (None: not checked here
     "slac": {"15118-3"},
     "openadr": {"2.0b"},
     "sep2": {"2030.5"},
+    "iec61850": {"ed2"},  # GOOSE, SV, MMS and the Table 5 flow: Edition 2 frames
 }
 
 
