@@ -4,7 +4,7 @@ the case checks its purpose with the flow rules."""
 
 from __future__ import annotations
 
-from vgitest.iec61850.suite import PROTOCOL, case, completed
+from vgitest.iec61850.suite import PROTOCOL, case, completed, sized
 
 pytestmark = PROTOCOL
 
@@ -61,10 +61,7 @@ def test_TC_VGI_61850_EV_SIZE_001(flow_evse, vgi_run):
 def test_TC_VGI_61850_EV_SIZE_002(flow_evse, vgi_run):
     """The EV's answer to the EVSE's parameter read is no larger than Table 5 row 4 as a whole frame (TPKT plus 54
     bytes of Ethernet, IPv4 and TCP headers)."""
-    s = flow_evse.flow()
-    completed(flow_evse, s, ("power_request", "parameters"))
-    measured = flow_evse.judge_sizes(s, (4,), vgi_run.budgets)
-    flow_evse.check(measured, "IEC-FLOW-STEP", "the EV sent no answer to the parameter read")
+    sized(flow_evse, vgi_run.budgets, (4,), ("power_request", "parameters"), "answer to the parameter read")
 
 
 @case("TC_VGI_61850_EV_SIZE_003", "Ev")
@@ -72,7 +69,4 @@ def test_TC_VGI_61850_EV_SIZE_003(flow_evse, vgi_run):
     """The EV's power request against Table 5 row 1 as a whole frame. Row 1's 105 bytes leave 51 for the TPKT, less
     than the OSI layers and any IEC 61850 object name need: every EV ends NON_STRICT here (and FAIL with
     --vgi-strict); the measured size is the evidence."""
-    s = flow_evse.flow()
-    completed(flow_evse, s, ("power_request",))
-    measured = flow_evse.judge_sizes(s, (1,), vgi_run.budgets)
-    flow_evse.check(measured, "IEC-FLOW-STEP", "the EV sent no power request")
+    sized(flow_evse, vgi_run.budgets, (1,), ("power_request",), "power request")

@@ -4,7 +4,7 @@ each GOOSE and MMS frame of the EVSE as it goes, and the case checks its purpose
 
 from __future__ import annotations
 
-from vgitest.iec61850.suite import PROTOCOL, case, completed
+from vgitest.iec61850.suite import PROTOCOL, case, completed, sized
 
 pytestmark = PROTOCOL
 
@@ -60,10 +60,7 @@ def test_TC_VGI_61850_EVSE_SIZE_002(flow_ev, vgi_run):
     """The EVSE's parameter read is no larger than Table 5 row 3 as a whole frame (TPKT plus 54 bytes of Ethernet,
     IPv4 and TCP headers): asking for the EV's node per functional constraint fits, naming every attribute does
     not."""
-    s = flow_ev.flow()
-    completed(flow_ev, s, ("power_request", "initiate"))
-    measured = flow_ev.judge_sizes(s, (3,), vgi_run.budgets)
-    flow_ev.check(measured, "IEC-FLOW-STEP", "the EVSE sent no parameter read")
+    sized(flow_ev, vgi_run.budgets, (3,), ("power_request", "initiate"), "parameter read")
 
 
 @case("TC_VGI_61850_EVSE_SIZE_003", "Evse")
@@ -71,7 +68,4 @@ def test_TC_VGI_61850_EVSE_SIZE_003(flow_ev, vgi_run):
     """The EVSE's write response to the power request against Table 5 row 2 as a whole frame. Row 2's 54 bytes are
     the Ethernet, IPv4 and TCP headers alone: no MMS write response fits, so every EVSE ends NON_STRICT here (and
     FAIL with --vgi-strict); the measured size is the evidence."""
-    s = flow_ev.flow()
-    completed(flow_ev, s, ("power_request",))
-    measured = flow_ev.judge_sizes(s, (2,), vgi_run.budgets)
-    flow_ev.check(measured, "IEC-FLOW-STEP", "the EVSE sent no write response")
+    sized(flow_ev, vgi_run.budgets, (2,), ("power_request",), "write response")

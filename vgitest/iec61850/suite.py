@@ -23,3 +23,12 @@ def completed(fake: Any, s: Any, steps: tuple[str, ...]) -> None:
     missing = [step for step in steps if not s.result.done(step)]
     fake.check_outcome(not missing, "IEC-FLOW-STEP", f"the flow stopped before {missing[0] if missing else ''}: "
                        f"{s.describe()}")
+
+
+def sized(fake: Any, budgets: Any, rows: tuple[int, ...], steps: tuple[str, ...], what: str) -> None:
+    """One flow, through ``steps``, then the device's frames of Table 5 ``rows`` judged against them; a flow without
+    such a frame fails on IEC-FLOW-STEP naming ``what`` was missing."""
+    s = fake.flow()
+    completed(fake, s, steps)
+    measured = fake.judge_sizes(s, rows, budgets)
+    fake.check(measured, "IEC-FLOW-STEP", f"the device sent no {what}")
