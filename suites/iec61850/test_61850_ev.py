@@ -62,11 +62,3 @@ def test_TC_VGI_61850_EV_SIZE_002(flow_evse, vgi_run):
     """The EV's answer to the EVSE's parameter read is no larger than Table 5 row 4 as a whole frame (TPKT plus 54
     bytes of Ethernet, IPv4 and TCP headers)."""
     sized(flow_evse, vgi_run.budgets, (4,), ("power_request", "parameters"), "answer to the parameter read")
-
-
-@case("TC_VGI_61850_EV_SIZE_003", "Ev")
-def test_TC_VGI_61850_EV_SIZE_003(flow_evse, vgi_run):
-    """The EV's power request against Table 5 row 1 as a whole frame. Row 1's 105 bytes leave 51 for the TPKT, less
-    than the OSI layers and any IEC 61850 object name need: every EV ends NON_STRICT here (and FAIL with
-    --vgi-strict); the measured size is the evidence."""
-    sized(flow_evse, vgi_run.budgets, (1,), ("power_request",), "power request")

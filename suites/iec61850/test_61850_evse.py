@@ -61,11 +61,3 @@ def test_TC_VGI_61850_EVSE_SIZE_002(flow_ev, vgi_run):
     IPv4 and TCP headers): asking for the EV's node per functional constraint fits, naming every attribute does
     not."""
     sized(flow_ev, vgi_run.budgets, (3,), ("power_request", "initiate"), "parameter read")
-
-
-@case("TC_VGI_61850_EVSE_SIZE_003", "Evse")
-def test_TC_VGI_61850_EVSE_SIZE_003(flow_ev, vgi_run):
-    """The EVSE's write response to the power request against Table 5 row 2 as a whole frame. Row 2's 54 bytes are
-    the Ethernet, IPv4 and TCP headers alone: no MMS write response fits, so every EVSE ends NON_STRICT here (and
-    FAIL with --vgi-strict); the measured size is the evidence."""
-    sized(flow_ev, vgi_run.budgets, (2,), ("power_request",), "write response")

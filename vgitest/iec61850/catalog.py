@@ -25,9 +25,6 @@ _EVSE: dict[str, tuple[str, str, tuple[str, ...]]] = {
                         "rows 5 and 7", "IEC-TABLE5-SIZE", ("SIZE_001",)),
     "oversized_read": ("reads the EV's five attributes by name instead of its three functional constraints: the read "
                        "request exceeds Table 5 row 3", "IEC-TABLE5-SIZE", ("SIZE_002",)),
-    "long_form_lengths": ("sends every BER length of its MMS answers in the three-octet long form: the write response "
-                          "grows further beyond Table 5 row 2 (which no write response meets, see the case)",
-                          "IEC-TABLE5-SIZE", ("SIZE_003",)),
     "wrong_invoke_id": ("answers each MMS request under the next invokeID", "MMS-INVOKE-ID", ("FLOW_001",)),
     "accept_read_only_writes": ("accepts an MMS write to a read-only (ST) attribute", "MMS-READONLY-WRITE",
                                 ("MMS_001",)),
@@ -39,9 +36,6 @@ _EV: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "wrong_svid": ("publishes its SoC updates under another svID than configured", "SV-SVID", ("SV_001",)),
     "oversized_sv": ("adds voltage, current and power to every SoC update: the SV frames exceed Table 5 row 6",
                      "IEC-TABLE5-SIZE", ("SIZE_001",)),
-    "oversized_power_request": ("sends its power request twice in one MMS Write: the request grows further beyond "
-                                "Table 5 row 1 (which no power request meets, see the case)", "IEC-TABLE5-SIZE",
-                                ("SIZE_003",)),
     "oversized_read_response": ("keeps a 200-character identifier among its set points: its answer to the "
                                 "parameter read exceeds Table 5 row 4", "IEC-TABLE5-SIZE", ("SIZE_002",)),
     "wrong_invoke_id": ("answers each MMS request under the next invokeID", "MMS-INVOKE-ID", ("FLOW_001",)),

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from . import ber, goose, mms, model, osi, sv
+from . import goose, mms, model, osi, sv
 from .data import Data, UtcTime, boolean, float32, visible
 from .ether import FrameError
 from .l2 import L2Endpoint
@@ -42,13 +42,9 @@ ERRORS = (MmsPeerError, osi.OsiError, mms.MmsError, OSError, asyncio.TimeoutErro
 
 PUBLISHER_FAULTS = {"no_retransmission", "sqnum_skip", "stnum_stuck", "tal_too_short"}
 SERVER_FAULTS = {"wrong_invoke_id", "accept_read_only_writes"}
-EVSE_FAULTS = PUBLISHER_FAULTS | SERVER_FAULTS | {"oversized_goose", "oversized_read", "long_form_lengths"}
-EV_FAULTS = SERVER_FAULTS | {"smpcnt_gap", "wrong_svid", "oversized_sv", "oversized_power_request",
-                             "oversized_read_response"}
+EVSE_FAULTS = PUBLISHER_FAULTS | SERVER_FAULTS | {"oversized_goose", "oversized_read"}
+EV_FAULTS = SERVER_FAULTS | {"smpcnt_gap", "wrong_svid", "oversized_sv", "oversized_read_response"}
 # oversized_read: the EVSE names the five attributes instead of the three functional constraints (a 264-byte frame);
-# long_form_lengths: the EVSE's MMS answers carry every BER length in the three-octet long form (allowed by BER,
-# done by some stacks, and bytes against a size budget);
-# oversized_power_request: the EV sends its power request twice in one Write;
 # oversized_read_response: the EV keeps a 200-character identifier among its set points, so the answer to the
 # EVSE's read of them grows past row 4.
 EV_ATTRIBUTES = (model.SOC, model.SOC_TARGET, model.CHARGING_MODE, model.CURRENT_LIMIT, model.VOLTAGE_LIMIT)
@@ -107,26 +103,6 @@ def is_charging_goose(f: goose.GooseFrame) -> bool | None:
     return bool(first.value) if first.kind == "boolean" else None
 
 
-class _LongForm:
-    """An MMS PDU sent with every BER length in the three-octet long form (the ``long_form_lengths`` fault)."""
-
-    def __init__(self, pdu: mms.Pdu) -> None:
-        self.pdu = pdu
-
-    def encode(self) -> bytes:
-        return _long(ber.decode(self.pdu.encode()))
-
-
-def _long(t: ber.Tlv) -> bytes:
-    body = b"".join(_long(c) for c in t.children) if t.tag.constructed else t.value
-    return t.tag.encode() + b"\x82" + len(body).to_bytes(2, "big") + body
-
-
-class _LongFormServer(MmsServer):
-    def answer(self, assoc: Any, pdu_bytes: bytes) -> Any:
-        return _LongForm(super().answer(assoc, pdu_bytes))
-
-
 class _Role:
     """What both roles share: their MMS server (their own model), their layer-2 endpoint and the logs."""
 
@@ -136,11 +112,10 @@ class _Role:
         self.l2, self.host, self.peer_host, self.port, self.peer_port = l2, host, peer_host, port, peer_port
         self.faults = frozenset(faults)
         self.timers = timers
-        server = _LongFormServer if "long_form_lengths" in self.faults else MmsServer
         if "oversized_read_response" in self.faults:
             points += (model.Point(f"{model.EV_LD}/{model.EV_LN}$SP$EvId$setVal", visible("EV-" + "0" * 197), False,
                                    "a vehicle identifier (the fault's bloat)"),)
-        self.server = server(_attributes(points), host=host, port=port, faults=_server_faults(self.faults),
+        self.server = MmsServer(_attributes(points), host=host, port=port, faults=_server_faults(self.faults),
                              on_write=self._written, timeout=timers.step_timeout)
         self.clients: list[MmsClient] = []
         self.result = FlowResult()
@@ -235,9 +210,8 @@ class EvRole(_Role):
 
     async def _run(self) -> None:
         client = await self.connect()
-        copies = 2 if "oversized_power_request" in self.faults else 1
         name, value = mms.Name.parse(model.POWER_REQUEST), float32(POWER_REQUEST_W)
-        answer = await client.request(mms.WriteRequest((name,) * copies, (value,) * copies))
+        answer = await client.request(mms.WriteRequest((name,), (value,)))
         if not isinstance(answer, mms.ConfirmedResponse) or not isinstance(answer.service, mms.WriteResponse):
             raise MmsPeerError(f"{type(answer).__name__} to the power request")
         refused = next((r for r in answer.service.results if r is not None), None)
