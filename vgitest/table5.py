@@ -9,8 +9,9 @@ report as a result of its own.
 
 Sizes are the application message as the trace records it (``Frame.size``): the V2GTP message (8-byte header and
 EXI body) for ISO 15118 / DIN SPEC 70121, the WebSocket text (OCPP JSON), the HTTP body (OpenADR 2.0b, IEEE
-2030.5), and for IEC 61850 the frame as the socket carries it. Transport below that (TCP/IP, TLS, WebSocket and
-HTTP headers) is not in any figure: it is the same order for all and would hide the differences in encoding.
+2030.5), and for IEC 61850 the whole frame as Table 5 counts it (GOOSE and SV as sent; MMS as its TPKT plus 54 bytes
+of Ethernet, IPv4 and TCP headers). For the other protocols, transport below the message (TCP/IP, TLS, WebSocket
+and HTTP headers) is not in the figure.
 """
 
 from __future__ import annotations
@@ -199,7 +200,9 @@ def markdown(rows: list[Row], source: str) -> str:
            "Table 5's own figures look like whole Ethernet frames: its 54-byte ACK is exactly an Ethernet, IPv4 and",
            "TCP header with no payload. The cells here are application messages, so for a protocol over TCP add",
            "at least 54 bytes per message (more with TCP options, TLS records and WebSocket or HTTP framing) before",
-           "comparing a cell with the budget. GOOSE and SV are Ethernet frames already.", "",
+           "comparing a cell with the budget. The IEC 61850 column is counted that way already (GOOSE and SV as",
+           "sent, MMS with the 54 bytes added), which no MMS frame can meet for rows 1 and 2 (see",
+           "docs/iec61850_flow.md).", "",
            "| # | Table 5 message | attributes | budget (B) | " + " | ".join(fams) + " |",
            "|---|---|---|---|" + "---|" * len(fams)]
     for r in rows:
