@@ -17,6 +17,7 @@ findings sit on the frames, so the plugin fails the case on them. Table 5 sizes 
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import time
 from collections.abc import Iterable
@@ -64,7 +65,7 @@ class FlowSession:
         return f"harness steps done: {steps}" + (f"; stopped: {self.result.error}" if self.result.error else "")
 
 
-class _FakeFlow(Verdicts):
+class _FakeFlow(Verdicts, abc.ABC):
     """What both fake peers share. A case judges its purpose with ``check(cond, RULE, message, frame)``."""
 
     harness_role = ""
@@ -132,8 +133,9 @@ class _FakeFlow(Verdicts):
         if self.dut is not None and (not hasattr(self.dut, "supports") or self.dut.supports(action)):
             self.dut.perform(action)
 
+    @abc.abstractmethod
     def _role(self) -> EvRole | EvseRole:
-        raise NotImplementedError
+        """The harness's side of the flow, on its end of the link."""
 
     # --- one flow -----------------------------------------------------------------------------------------------
     def flow(self) -> FlowSession:

@@ -20,6 +20,7 @@ ends its role with an ``error`` in the :class:`FlowResult`, never an exception o
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import dataclasses
 import struct
@@ -103,7 +104,7 @@ def is_charging_goose(f: goose.GooseFrame) -> bool | None:
     return bool(first.value) if first.kind == "boolean" else None
 
 
-class _Role:
+class _Role(abc.ABC):
     """What both roles share: their MMS server (their own model), their layer-2 endpoint and the logs."""
 
     def __init__(self, l2: L2Endpoint, host: str, peer_host: str, points: tuple[model.Point, ...],
@@ -151,8 +152,9 @@ class _Role:
         t = self.timers
         return 4 * t.step_timeout + t.charge_s + t.linger_s + t.max_samples * t.sv_interval
 
+    @abc.abstractmethod
     async def _run(self) -> None:
-        raise NotImplementedError
+        """The role's side of the flow, from its first frame to its last."""
 
 
 class EvseRole(_Role):
