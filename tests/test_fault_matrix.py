@@ -57,7 +57,7 @@ CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faul
             "iec61850-evse:ed2": FLOW_EVSE_FAULTS.faults, "iec61850-ev:ed2": FLOW_EV_FAULTS.faults}
 MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
            "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12,
-           "iec61850-evse:ed2": 9, "iec61850-ev:ed2": 7}
+           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6}
 
 
 def _catalog_version(version: str) -> str:
