@@ -44,7 +44,7 @@ def run_cell(flow_key: str, column_name: str, reps: int, seed: int = 1, step_s: 
         return {**cell, "verdict": "NOT_MEASURED", "why": str(exc), "cell_s": time.monotonic() - t0}
     results = []
     try:
-        cell["applied"] = flow.links[0].describe()
+        cell["applied"] = flow.describe_link()
         in_a_row = 0
         for i in range(reps):
             r = flow.run_once(i)
@@ -53,9 +53,10 @@ def run_cell(flow_key: str, column_name: str, reps: int, seed: int = 1, step_s: 
             if in_a_row >= GIVE_UP_AFTER:
                 cell["gave_up"] = f"stopped after {GIVE_UP_AFTER} unfinished repetitions in a row"
                 break
-        relays = [link.relay for link in flow.links if link.relay is not None]
-        cell["bytes"] = {d: sum(r.bytes_by_direction()[d] for r in relays) for d in ("up", "down")}
-        cell["relay_errors"] = [e for r in relays for e in r.errors][:5]
+        relays = flow.relays()
+        if relays:
+            cell["bytes"] = {d: sum(r.bytes_by_direction()[d] for r in relays) for d in ("up", "down")}
+        cell["relay_errors"] = flow.link_errors()[:5]
     finally:
         flow.close()
     j = judge(env, [(r.exchanges, r.finished) for r in results])
