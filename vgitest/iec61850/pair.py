@@ -6,8 +6,10 @@ the real device."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterable
 
+from .ether import ETHERTYPE_SV, ethertype
 from .flow import EvRole, EvseRole, FlowResult, FlowTimers
 from .l2 import L2Endpoint, Seen
 from .netpair import DEVICE_IP, HARNESS_IP, FlowPair, NsLoop
@@ -24,8 +26,10 @@ class PairRun:
 
 
 def run_pair(pair: FlowPair, evse_faults: Iterable[str] = (), ev_faults: Iterable[str] = (),
-             timers: FlowTimers = FlowTimers(), timeout: float = 20.0) -> PairRun:
-    """One whole flow; both roles' results, layer-2 records and MMS logs."""
+             timers: FlowTimers = FlowTimers(), timeout: float = 20.0, settle_s: float = 0.0) -> PairRun:
+    """One whole flow; both roles' results, layer-2 records and MMS logs. ``settle_s`` bounds a wait, after both
+    roles ended, for the EV's SoC updates still on the link to reach the EVSE (a slow or delayed link): the EV
+    stops publishing when it sees the terminating GOOSE, while its last updates may still be in flight."""
     a, b = NsLoop(pair.a, "flow-evse"), NsLoop(pair.b, "flow-ev")
     try:
         async def make_evse() -> EvseRole:
@@ -38,6 +42,7 @@ def run_pair(pair: FlowPair, evse_faults: Iterable[str] = (), ev_faults: Iterabl
         b.run(ev.start())
         fe, fv = a.submit(evse.run()), b.submit(ev.run())
         evse_result, ev_result = fe.result(timeout), fv.result(timeout)
+        _settle(evse.l2.records, ev.result.samples, settle_s)
         a.run(evse.close())
         b.run(ev.close())
         evse.l2.close()
@@ -47,3 +52,16 @@ def run_pair(pair: FlowPair, evse_faults: Iterable[str] = (), ev_faults: Iterabl
     finally:
         a.stop()
         b.stop()
+
+
+def _settle(evse_records: list[Seen], sent: int, bound_s: float) -> None:
+    """Wait (at most ``bound_s``) until the EVSE has received as many SV frames as the EV sent."""
+    deadline = time.monotonic() + bound_s
+    while time.monotonic() < deadline:
+        if sum(1 for r in list(evse_records) if r.direction == "rx" and _is_sv(r)) >= sent:
+            return
+        time.sleep(0.02)
+
+
+def _is_sv(seen: Seen) -> bool:
+    return ethertype(seen.raw) == ETHERTYPE_SV

@@ -51,8 +51,12 @@ class Envelope:
     per_message: dict[str, float] = dataclasses.field(default_factory=dict)
     default_timer_s: float | None = None
 
-    def limits(self, name: str | None) -> tuple[float, float]:
-        """(strict, loose) in seconds for an exchange, tolerance included."""
+    def limits(self, name: str | None, own: float | None = None) -> tuple[float, float]:
+        """(strict, loose) in seconds for an exchange, tolerance included; ``own``: a limit the message carried
+        itself (a GOOSE's timeAllowedtoLive), which is its timer."""
+        if own is not None:
+            lim = own + self.tolerance(own)
+            return lim, lim
         if self.timers:
             base = (name or "").removesuffix("Req").removesuffix("Res")
             limit = self.per_message.get(base, self.default_timer_s or self.loose_s)
@@ -132,7 +136,7 @@ def judge(env: Envelope, reps: list[tuple[list[Exchange], bool]]) -> Judgement:
     for exchanges, finished in reps:
         for e in exchanges:
             attempts += 1
-            strict, loose = env.limits(e.name)
+            strict, loose = env.limits(e.name, e.limit_s)
             lat = e.latency_s
             if lat is None:
                 continue

@@ -26,6 +26,7 @@ class Exchange:
     up_bytes: int = 0
     down_bytes: int = 0
     name: str | None = None  # the request's name, from the peer's trace, where the two line up
+    limit_s: float | None = None  # a limit the message carried itself (a GOOSE's timeAllowedtoLive), if any
 
     @property
     def answered(self) -> bool:

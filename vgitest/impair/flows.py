@@ -21,7 +21,7 @@ from .envelope import Envelope, for_protocol
 from .exchanges import Exchange, cut, name
 from .link import ImpairedLink
 from .profile import Impairment
-from .relay import DOWN
+from .relay import DOWN, UP, Chunk, Relay
 
 STEP_S = 60.0  # the bound of one step (a 9.6 kbit/s link moves ~1.2 kB/s; no step of these flows needs more)
 SETTLE_S = 0.05  # after the last message: time for its answer's last write to be recorded
@@ -94,6 +94,16 @@ class Flow(abc.ABC):
     @property
     def address(self) -> tuple[str, int]:
         return self.links[0].address
+
+    def describe_link(self) -> dict[str, Any]:
+        """How the cell's link was made and impaired (for the matrix's JSON)."""
+        return self.links[0].describe()
+
+    def relays(self) -> list[Relay]:
+        return [link.relay for link in self.links if link.relay is not None]
+
+    def link_errors(self) -> list[str]:
+        return [e for r in self.relays() for e in r.errors]
 
     # one repetition --------------------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -344,5 +354,174 @@ class Iso2(Flow):
         return out
 
 
+# ---- IEC 61850 (FLOW D3.1 Table 5) ---------------------------------------------------------------------------
+
+MMS_STEPS = ("COTP connect", "MMS initiate", "", "MMS conclude", "ACSE release")  # "": the association's service
+
+
+class Iec61850(Flow):
+    """Both ends are roles of :mod:`vgitest.iec61850.flow` (the reference EVSE in namespace ``a``, the reference
+    EV in ``b``, as :func:`vgitest.iec61850.pair.run_pair` runs them), so there is no relay: every exchange is
+    measured by the end that waits for it (an MMS client at its socket, the EV's and EVSE's AF_PACKET sockets
+    with kernel receive times). The rate is `tbf` on both veth ends; delay, jitter and loss need the link split by
+    a layer-2 forwarder in a middle namespace (:mod:`.l2delay`), which carries the multicast too: it delays each
+    frame, and the kernel's eBPF drop for every EtherType on its egress loses GOOSE, SV and ARP frames as well as
+    MMS's TCP segments."""
+
+    name = "IEC 61850 Table 5 flow"
+    protocol = "iec61850"
+    timers = "flow_step_timeout"
+    last = "the terminating GOOSE, received by the EV"
+    exchange = ("an MMS request of a client and its answer (COTP connect, initiate, the EV's power-request Write or "
+                "the EVSE's parameter Read, conclude, release: two associations), judged by the flow's step "
+                "timeout; each GOOSE the EV receives, judged by the timeAllowedtoLive of the GOOSE before it (the "
+                "first, from its sending, by its own); each SV SoC update the EV sends, delivered to the EVSE within "
+                "the step timeout (never delivered: a failed attempt); a repetition: one whole Table 5 flow between "
+                "the reference EVSE and the reference EV (MMS over TCP, GOOSE and SV multicast on the same link)")
+
+    def __init__(self, step_s: float = STEP_S) -> None:
+        from ..iec61850.flow import FlowTimers
+        super().__init__(step_s)
+        self.flow_timers = FlowTimers(step_timeout=self.envelope().default_timer_s or FlowTimers.step_timeout)
+        self.pair: Any = None
+        self.applied: dict[str, str] = {}
+        self.imp: Impairment | None = None
+
+    def envelope(self) -> Envelope:
+        """The step timeout for MMS and SV; each GOOSE its own TAL. The tightest limit (whether a link's round
+        trip is inside the envelope) is the shortest TAL the reference EVSE gives, four times its first repeat."""
+        from ..iec61850.flow import FlowTimers
+        env = super().envelope()
+        curve = FlowTimers().curve
+        return dataclasses.replace(env, per_message={**env.per_message, "GOOSE": curve.tal_ms(curve.first) / 1000})
+
+    def make_peer(self) -> Any:
+        return None  # both roles are made afresh for each repetition
+
+    def run_device(self, rep: int, mark: int) -> tuple[Callable[[], None], Frame]:
+        raise NotImplementedError("the IEC 61850 flow runs both roles itself (run_once)")
+
+    def open(self, imp: Impairment, seed: int | None = None, kernel: bool | None = None) -> None:
+        from ..iec61850.netpair import FlowPair
+        from .kernel import KernelUnavailable, apply, capabilities
+        from .l2delay import MIDDLE_IFS, ForwardedFlowPair
+        from .link import kernel_available
+        ok, why = kernel_available()
+        if kernel is False or not ok:
+            raise KernelUnavailable("the IEC 61850 flow runs over a veth pair between network namespaces: "
+                                    + (why or "kernel=False was asked"))
+        self.imp = imp
+        forwarded = imp.delays or bool(imp.loss_pct)
+        self.pair = (ForwardedFlowPair(imp, seed) if forwarded else FlowPair()).create()
+        try:
+            caps = capabilities(self.pair.a, self.pair.ifname)
+            self.applied = {}
+            if imp.rate_kbps:  # tbf on both ends' egress, as on the other rows' veth
+                rate = Impairment(imp.name, rate_kbps=imp.rate_kbps)
+                for ns in (self.pair.a, self.pair.b):
+                    self.applied.update(apply(ns, self.pair.ifname, rate, caps))
+            if imp.loss_pct:  # every EtherType, on the forwarder's egress (see l2delay)
+                loss = Impairment(imp.name, loss_pct=imp.loss_pct)
+                for dev in MIDDLE_IFS:
+                    self.applied.update(apply(self.pair.m, dev, loss, caps, loss_protocol="all"))
+        except BaseException:
+            self.close()
+            raise
+        if imp.delays:
+            self.applied["delay"] = "layer-2 forwarder"
+
+    def close(self) -> None:
+        if self.pair is not None:
+            self.pair.destroy()
+            self.pair = None
+
+    def describe_link(self) -> dict[str, Any]:
+        assert self.imp is not None
+        fwd = getattr(self.pair, "forwarder", None)
+        path = "veth pair" if fwd is None else "veth pairs joined by a layer-2 forwarder"
+        return {"impairment": self.imp.as_dict(), "applied": dict(self.applied), "path": path}
+
+    def link_errors(self) -> list[str]:
+        fwd = getattr(self.pair, "forwarder", None)
+        return list(fwd.errors) if fwd is not None else []
+
+    def run_once(self, rep: int) -> Rep:
+        from ..iec61850.pair import run_pair
+        t = self.flow_timers
+        assert self.imp is not None
+        time.sleep(2 * (self.imp.delay_ms + self.imp.jitter_ms) / 1000)  # the previous flow's last frames drain
+        t0 = time.monotonic_ns()
+        try:
+            run = run_pair(self.pair, timers=t, timeout=self.step_s, settle_s=t.step_timeout)
+        except TimeoutError:
+            return Rep([], False, (time.monotonic_ns() - t0) / 1e9, f"the flow did not end within {self.step_s:g} s")
+        clients = ([("MMS Write", log) for who, log in run.ev_mms if who == "peer"]
+                   + [("MMS Read", log) for who, log in run.evse_mms if who == "peer"])
+        exchanges = (mms_exchanges(clients)
+                     + goose_exchanges(run.evse_l2, run.ev_l2) + sv_exchanges(run.ev_l2, run.evse_l2))
+        exchanges.sort(key=lambda e: e.start_ns)
+        errors = [f"{who}: {r.error}" for who, r in (("EVSE", run.evse), ("EV", run.ev)) if r.error]
+        finished = not errors and run.ev.done("terminate")
+        why = "; ".join(errors) or ("" if finished else "the EV saw no terminating GOOSE")
+        return Rep(exchanges, finished, (time.monotonic_ns() - t0) / 1e9, why)
+
+
+def mms_exchanges(associations: list[tuple[str, list[Any]]]) -> list[Exchange]:
+    """The exchanges of each MMS client's association (its service, its frame log at the client's socket), cut
+    like the relay's records: a client's frames and the answers alternate."""
+    out: list[Exchange] = []
+    for conn, (service, log) in enumerate(associations):
+        chunks = [Chunk(conn, UP if f.sent else DOWN, len(f.frame), int(f.at * 1e9), int(f.at * 1e9)) for f in log]
+        ex = cut(chunks)
+        name(ex, [s or service for s in MMS_STEPS][:len(ex)])
+        out += ex
+    return out
+
+
+def goose_exchanges(evse_l2: list[Any], ev_l2: list[Any]) -> list[Exchange]:
+    """Each GOOSE of this flow the EV received: from the one before it (the first: from the EVSE's first send) to
+    its arrival, limited by the timeAllowedtoLive of the one before (the first: its own), which is how long the EV
+    may wait for it. None received although sent: one unanswered attempt."""
+    from ..iec61850 import goose
+    from ..iec61850.ether import ETHERTYPE_GOOSE, FrameError, ethertype
+    sent = [r for r in evse_l2 if r.direction == "tx" and ethertype(r.raw) == ETHERTYPE_GOOSE]
+    if not sent:
+        return []
+    ours = {r.raw for r in sent}  # a late frame of the previous flow (its t differs) is not this flow's
+    out: list[Exchange] = []
+    prev_t, prev_tal = sent[0].t_ns, None
+    for r in ev_l2:
+        if r.direction != "rx" or r.raw not in ours:
+            continue
+        try:
+            tal = goose.decode(r.raw).pdu.time_allowed_to_live / 1000
+        except FrameError:
+            continue
+        out.append(Exchange(-1, prev_t, r.t_ns, name="GOOSE", limit_s=tal if prev_tal is None else prev_tal))
+        prev_t, prev_tal = r.t_ns, tal
+    if not out:
+        tal = goose.decode(sent[0].raw).pdu.time_allowed_to_live / 1000
+        out.append(Exchange(-1, sent[0].t_ns, None, name="GOOSE", limit_s=tal))
+    return out
+
+
+def sv_exchanges(ev_l2: list[Any], evse_l2: list[Any]) -> list[Exchange]:
+    """Each SV frame the EV sent and its arrival at the EVSE (matched by smpCnt; never arrived: unanswered)."""
+    from ..iec61850 import sv
+    from ..iec61850.ether import ETHERTYPE_SV, FrameError, ethertype
+
+    def count(r: Any) -> int | None:
+        try:
+            return sv.decode(r.raw).pdu.asdus[0].smp_cnt
+        except (FrameError, IndexError):
+            return None
+    arrived: dict[int, int] = {}
+    for r in evse_l2:
+        if r.direction == "rx" and ethertype(r.raw) == ETHERTYPE_SV and (n := count(r)) is not None:
+            arrived.setdefault(n, r.t_ns)
+    return [Exchange(-2, r.t_ns, arrived.get(count(r)), name="SV") for r in ev_l2
+            if r.direction == "tx" and ethertype(r.raw) == ETHERTYPE_SV]
+
+
 FLOWS: dict[str, type[Flow]] = {"ocpp16": Ocpp16, "ocpp201": Ocpp201, "openadr20b": OpenAdr, "sep2": Sep2,
-                                "iso15118-2": Iso2}
+                                "iso15118-2": Iso2, "iec61850": Iec61850}

@@ -70,9 +70,12 @@ def tbf_params(rate_kbps: float) -> list[str]:
     return ["rate", f"{rate_kbps:g}kbit", "burst", str(burst), "limit", str(limit)]
 
 
-def apply(ns: str, dev: str, imp: Impairment, caps: dict[str, bool]) -> dict[str, str]:
+def apply(ns: str, dev: str, imp: Impairment, caps: dict[str, bool], loss_protocol: str = "ip") -> dict[str, str]:
     """Apply what the kernel can of `imp` to `dev`'s egress in `ns`; returns {aspect: how it is applied}. An
-    aspect left out is for the user-space relay (delay and jitter without netem)."""
+    aspect left out is for the user-space relay (delay and jitter without netem). ``loss_protocol`` is what the
+    eBPF drop applies to (tc's name; "all": every EtherType, e.g. a link that also carries GOOSE and SV). A drop
+    on the egress is reported to a packet socket's send() as ENOBUFS (TCP takes it as a lost segment), so a
+    layer-2 sender must not be the one whose egress drops: see :mod:`.l2delay`, whose forwarder sends through it."""
     how: dict[str, str] = {}
     netem_args: list[str] = []
     if caps.get("netem") and (imp.delays or imp.loss_pct):
@@ -95,8 +98,8 @@ def apply(ns: str, dev: str, imp: Impairment, caps: dict[str, bool]) -> dict[str
     if imp.loss_pct:
         if not caps.get("bpf_drop"):
             raise KernelUnavailable("the kernel has neither netem nor an eBPF classifier for loss")
-        attach_drop(ns, dev, imp.loss_pct)
-        how["loss"] = "ebpf"
+        attach_drop(ns, dev, imp.loss_pct, loss_protocol)
+        how["loss"] = "ebpf" if loss_protocol == "ip" else f"ebpf ({loss_protocol})"
     return how
 
 

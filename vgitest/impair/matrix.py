@@ -44,7 +44,7 @@ def run_cell(flow_key: str, column_name: str, reps: int, seed: int = 1, step_s: 
         return {**cell, "verdict": "NOT_MEASURED", "why": str(exc), "cell_s": time.monotonic() - t0}
     results = []
     try:
-        cell["applied"] = flow.links[0].describe()
+        cell["applied"] = flow.describe_link()
         in_a_row = 0
         for i in range(reps):
             r = flow.run_once(i)
@@ -53,9 +53,10 @@ def run_cell(flow_key: str, column_name: str, reps: int, seed: int = 1, step_s: 
             if in_a_row >= GIVE_UP_AFTER:
                 cell["gave_up"] = f"stopped after {GIVE_UP_AFTER} unfinished repetitions in a row"
                 break
-        relays = [link.relay for link in flow.links if link.relay is not None]
-        cell["bytes"] = {d: sum(r.bytes_by_direction()[d] for r in relays) for d in ("up", "down")}
-        cell["relay_errors"] = [e for r in relays for e in r.errors][:5]
+        relays = flow.relays()
+        if relays:
+            cell["bytes"] = {d: sum(r.bytes_by_direction()[d] for r in relays) for d in ("up", "down")}
+        cell["relay_errors"] = flow.link_errors()[:5]
     finally:
         flow.close()
     j = judge(env, [(r.exchanges, r.finished) for r in results])
@@ -121,10 +122,14 @@ def render(cells: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "namespaces (`tbf`; loss by `netem` where the kernel has it, else by an eBPF classifier that drops IP "
         "packets, so TCP really retransmits); delay and jitter by the user-space relay (or `netem`), which never "
         "reorders a TCP stream. The ISO 15118 SDP datagrams (UDP) pass the relay alone, which applies all four "
-        "aspects to them. See `vgitest/impair/` and docs/impairment-method.md.",
+        "aspects to them. The IEC 61850 row has no relay (GOOSE and SV are Ethernet multicast): its veth is split "
+        "by a layer-2 forwarder that delays every frame (MMS's TCP, GOOSE, SV, ARP) and through whose egress the "
+        "eBPF drop loses every EtherType; its rate is `tbf` on the veth ends. See `vgitest/impair/` and "
+        "docs/impairment-method.md.",
         "",
-        "A cell: the verdict; median / p95 latency of one exchange at the device's edge; reliability (exchanges "
-        "completed within the application's latency range) and the number of exchanges attempted; runs that "
+        "A cell: the verdict; median / p95 latency of one exchange at the device's edge (IEC 61850: what the waiting "
+        "end waited, so a GOOSE counts the time since the GOOSE before it); reliability (exchanges "
+        "completed within the application's latency range, or the protocol's own timers) and the number of exchanges attempted; runs that "
         "reached the flow's last message. \"(outside)\": the link itself is outside the application's Table 6 "
         "figures (rate below its bandwidth, worst round trip above its strict latency, or loss above 100 % minus "
         "its reliability), so a FAIL there says the link is too poor, not that the device is wrong.",
