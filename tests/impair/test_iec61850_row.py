@@ -91,7 +91,8 @@ def test_the_forwarder_loses_goose_frames_without_the_sender_seeing_it() -> None
         assert pair.forwarder is not None
         lost = 400 - got
         assert 0.21 * 400 <= lost <= 0.39 * 400, lost
-        assert pair.forwarder.dropped["a->b"] == lost and not pair.forwarder.errors
+        # the drop takes every EtherType: the link's own IPv6 neighbour and listener frames are lost and counted too
+        assert pair.forwarder.dropped["a->b"] >= lost and not pair.forwarder.errors
     finally:
         pair.destroy()
 
