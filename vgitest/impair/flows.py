@@ -43,6 +43,8 @@ def with_address(url: str, address: tuple[str, int]) -> str:
 
 
 class Flow(abc.ABC):
+    """One matrix row: how to make its impaired link, run one repetition on it and judge it."""
+
     name = ""  # the matrix row
     protocol = ""  # the budgets' protocol key
     timers = ""  # judged by this own-timer budget instead of Table 6 latency
@@ -51,10 +53,39 @@ class Flow(abc.ABC):
 
     def __init__(self, step_s: float = STEP_S) -> None:
         self.step_s = step_s
-        self.links: list[ImpairedLink] = []
 
     def envelope(self) -> Envelope:
         return for_protocol(self.protocol, timers=self.timers)
+
+    @abc.abstractmethod
+    def open(self, imp: Impairment, seed: int | None = None, kernel: bool | None = None) -> None:
+        """Make the impaired link (and what stands behind it); the caller closes with :meth:`close`."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Undo :meth:`open` (safe to call twice)."""
+
+    @abc.abstractmethod
+    def describe_link(self) -> dict[str, Any]:
+        """How the cell's link was made and impaired (for the matrix's JSON)."""
+
+    @abc.abstractmethod
+    def run_once(self, rep: int) -> Rep:
+        """One repetition on the open link: its exchanges, whether it reached its last message, how long it took."""
+
+    def relays(self) -> list[Relay]:
+        return []
+
+    def link_errors(self) -> list[str]:
+        return []
+
+
+class PeerFlow(Flow):
+    """A device driven against a fake peer through a relay: the peer and the relay measure every exchange."""
+
+    def __init__(self, step_s: float = STEP_S) -> None:
+        super().__init__(step_s)
+        self.links: list[ImpairedLink] = []
 
     # the peer and the link -------------------------------------------------------------------------------------
     peer: Any = None  # the started fake peer (its trace, port, stop())
@@ -81,7 +112,7 @@ class Flow(abc.ABC):
         return ("127.0.0.1", 0)
 
     def open(self, imp: Impairment, seed: int | None = None, kernel: bool | None = None) -> None:
-        """Start the peer and the link(s) in front of it (the caller closes with :meth:`close`)."""
+        """Start the peer and the link(s) in front of it."""
         self.start_peer()
         self.links.append(ImpairedLink(imp, self.target(), listen=self.listen(), seed=seed, kernel=kernel).start())
 
@@ -96,7 +127,6 @@ class Flow(abc.ABC):
         return self.links[0].address
 
     def describe_link(self) -> dict[str, Any]:
-        """How the cell's link was made and impaired (for the matrix's JSON)."""
         return self.links[0].describe()
 
     def relays(self) -> list[Relay]:
@@ -165,7 +195,7 @@ class StepMissed(Exception):
 
 # ---- OCPP -----------------------------------------------------------------------------------------------------
 
-class _Ocpp(Flow):
+class _Ocpp(PeerFlow):
     protocol = "ocpp"
     version = ""
     exchange = ("a CALL of the station and its CALLRESULT (the WebSocket upgrade counts as one more exchange); a "
@@ -191,7 +221,7 @@ class Ocpp16(_Ocpp):
     version = "1.6"
     last = "StatusNotification (Charging)"
 
-    def run_device(self, rep: int, mark: int) -> Callable[[], None]:
+    def run_device(self, rep: int, mark: int) -> tuple[Callable[[], None], Frame]:
         from ..ocpp.station.v16 import Station16
         st = Station16(with_address(self.peer.url, self.address), f"IMP16-{rep}",
                        params={"meter_sample_interval": 3600, "call_timeout": self.step_s}).start()
@@ -211,7 +241,7 @@ class Ocpp201(_Ocpp):
     version = "2.0.1"
     last = "TransactionEvent (Updated, Authorized)"
 
-    def run_device(self, rep: int, mark: int) -> Callable[[], None]:
+    def run_device(self, rep: int, mark: int) -> tuple[Callable[[], None], Frame]:
         from ..ocpp.station.v201 import Station201
         st = Station201(with_address(self.peer.url, self.address), f"IMP201-{rep}",
                         params={"meter_sample_interval": 3600, "call_timeout": self.step_s}).start()
@@ -229,7 +259,7 @@ class Ocpp201(_Ocpp):
 
 # ---- OpenADR 2.0b ---------------------------------------------------------------------------------------------
 
-class OpenAdr(Flow):
+class OpenAdr(PeerFlow):
     name = "OpenADR 2.0b event poll"
     protocol = "openadr"
     last = "oadrCreatedEvent"
@@ -240,7 +270,7 @@ class OpenAdr(Flow):
         from ..openadr.vtn import FakeVtn
         return FakeVtn(poll_freq_s=1).start()
 
-    def run_device(self, rep: int, mark: int) -> Callable[[], None]:
+    def run_device(self, rep: int, mark: int) -> tuple[Callable[[], None], Frame]:
         import datetime as dt
 
         from ..openadr import messages as m
@@ -268,7 +298,7 @@ class OpenAdr(Flow):
 
 LFDI = "3E4F45AB31EDFE5B67E343E5E4562E31984E23E5"
 
-class Sep2(Flow):
+class Sep2(PeerFlow):
     name = "IEEE 2030.5 DER program read"
     protocol = "sep2"
     last = "GET …/derp (DERProgramList)"
@@ -280,7 +310,7 @@ class Sep2(Flow):
         from ..sep2.server import FakeSep2Server
         return FakeSep2Server().start()
 
-    def run_device(self, rep: int, mark: int) -> Callable[[], None]:
+    def run_device(self, rep: int, mark: int) -> tuple[Callable[[], None], Frame]:
         from ..sep2.client.reference import ReferenceDerClient
         # the same device each repetition (same LFDI): the first registers in band, the later ones find their
         # EndDevice (a new LFDI each time would grow the EndDeviceList the walk reads). No PIN: the server's
@@ -289,8 +319,9 @@ class Sep2(Flow):
                                     params={"registration": "in_band", "lfdi": LFDI, "pin": "",
                                             "random_seed": 1}).start()
         try:
-            last = self.wait("GET of the DERProgramList", lambda f: f.kind == "REQUEST" and f.meta.get("method") == "GET"
-                      and str(f.meta.get("path", "")).endswith("/derp"), mark)
+            last = self.wait("GET of the DERProgramList",
+                             lambda f: f.kind == "REQUEST" and f.meta.get("method") == "GET"
+                             and str(f.meta.get("path", "")).endswith("/derp"), mark)
         except BaseException:
             client.stop()
             raise
@@ -299,7 +330,7 @@ class Sep2(Flow):
 
 # ---- ISO 15118-2 ----------------------------------------------------------------------------------------------
 
-class Iso2(Flow):
+class Iso2(PeerFlow):
     name = "ISO 15118-2 DC session"
     protocol = "iso15118"
     timers = "iso2_evcc_msg_timeout"
@@ -331,7 +362,7 @@ class Iso2(Flow):
         self.links.append(ImpairedLink(imp, ("::1", self.peer.server.sdp_port), proto="udp", listen=("::1", 0),
                                        seed=seed, transform=to_relay).start())
 
-    def run_device(self, rep: int, mark: int) -> Callable[[], None]:
+    def run_device(self, rep: int, mark: int) -> tuple[Callable[[], None], Frame]:
         from ..iso15118.reference import ReferenceEv
         self.peer.reset_for_test()
         sdp_addr = self.links[1].address
@@ -394,12 +425,6 @@ class Iec61850(Flow):
         env = super().envelope()
         curve = FlowTimers().curve
         return dataclasses.replace(env, per_message={**env.per_message, "GOOSE": curve.tal_ms(curve.first) / 1000})
-
-    def make_peer(self) -> Any:
-        return None  # both roles are made afresh for each repetition
-
-    def run_device(self, rep: int, mark: int) -> tuple[Callable[[], None], Frame]:
-        raise NotImplementedError("the IEC 61850 flow runs both roles itself (run_once)")
 
     def open(self, imp: Impairment, seed: int | None = None, kernel: bool | None = None) -> None:
         from ..iec61850.netpair import FlowPair
