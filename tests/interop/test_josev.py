@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.josev import PROFILES, Unavailable, josev_device, unavailable_reason
+from tests.interop.josev import PROFILES, Unavailable, cpu_pressure_us, josev_device, unavailable_reason
 from tests.interop.oracle import ROOT, Table, compare, full_run
 
 FAMILIES = {"din": "suites/din70121", "iso2": "suites/iso15118_2", "iso20": "suites/iso15118_20"}
@@ -94,11 +94,14 @@ def run_direction(role: str, workdir: Path) -> tuple[list[str], list[str]]:
     timings: list[str] = []
     with josev_device(role, workdir / "josev") as device:
         for run, rows in selected:
-            t0 = time.monotonic()
+            t0, psi0 = time.monotonic(), cpu_pressure_us()
             tests = [e.test for e in rows]
             results = device.run(run.suite, run.profile, workdir / "reports", run.table.name, tests, timeout=timeout)
             differences += compare(run.table, results, tests)
-            timings.append(f"{run.table.name}: {len(tests)} cases in {time.monotonic() - t0:.0f} s")
+            wall, psi1 = time.monotonic() - t0, cpu_pressure_us()
+            contended = f"{(psi1 - psi0) / 1e6 / wall:.0%}" if psi0 is not None and psi1 is not None else "unknown"
+            timings.append(f"{run.table.name}: {len(tests)} cases in {wall:.0f} s (Josev at nice {device.niceness()}; "
+                           f"CPU contended {contended} of the time)")
         if not device.alive():
             differences.append(f"Josev ({role}) died during the run:\n{device.log_tail()}")
     return differences, timings
@@ -116,9 +119,10 @@ def test_josev_verdicts_match_the_reviewed_tables(tmp_path: Path) -> None:
             outcome = {role: f.result() for role, f in futures.items()}
         except Unavailable as exc:
             pytest.skip(str(exc))
-    print("\n".join(t for _, timings in outcome.values() for t in timings))
+    took = "\n".join(t for _, timings in outcome.values() for t in timings)
+    print(took)
     differences = [d for diffs, _ in outcome.values() for d in diffs]
-    assert not differences, "\n".join(differences) + f"\n(evidence: {tmp_path}/<ev|evse>/reports)"
+    assert not differences, "\n".join(differences) + f"\n(evidence: {tmp_path}/<ev|evse>/reports)\n{took}"
 
 
 def test_the_hook_client_reports_why_an_action_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str],
