@@ -46,7 +46,12 @@ def scan_file(path: Path, root: Path = ROOT) -> list[tuple[str, str]]:
                 if isinstance(node, ast.ClassDef):
                     visit(node.body, name)
 
-    visit(ast.parse(path.read_text(encoding="utf-8"), str(path)).body, rel)
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    visit(tree.body, rel)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func).endswith("vgi_case")]
+    if len(calls) != len(out):  # a module-level pytestmark or a pytest.param(marks=...) the scan would not see
+        raise CatalogError(f"{rel}: {len(calls)} vgi_case markers, {len(out)} of them on a test function or class; "
+                           "put each on its test as a decorator")
     return out
 
 
@@ -77,6 +82,16 @@ def unknown_ids(found: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
     for version, cases in found.items():
         known = {c.id for c in catalog(version) if c.charging_station}
         bad = sorted(i for i in cases if is_official_looking(i) and i not in known)
+        if bad:
+            out[version] = bad
+    return out
+
+
+def other_ids(found: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """version -> ids that are neither shaped like official ones nor our own TC_VGI_ ones (e.g. `TC_B_1_CS`)."""
+    out = {}
+    for version, cases in found.items():
+        bad = sorted(i for i in cases if not i.startswith(OWN_PREFIX) and not is_official_looking(i))
         if bad:
             out[version] = bad
     return out
@@ -173,12 +188,10 @@ def catalog_md(root: Path = ROOT) -> str:
     for version in VERSIONS:
         for case in sorted(i for i in found[version] if i.startswith(OWN_PREFIX)):
             lines.append(f"| {version} | `{case}` | {_tests(found[version][case])} |")
-    unknown = unknown_ids(found)
-    other = {v: sorted(i for i in found[v] if not i.startswith(OWN_PREFIX) and not is_official_looking(i))
-             for v in VERSIONS}
+    def listed(ids: dict[str, list[str]]) -> str:
+        return "; ".join(f"{v}: " + ", ".join(f"`{i}`" for i in bad) for v, bad in ids.items()) or "none"
+
     lines += ["", "Ids declared by a suite that look official but are not charging-station cases of its version "
-              "(must be none): " + (", ".join(f"{v}: " + ", ".join(f"`{i}`" for i in ids) for v, ids in unknown.items())
-                                    or "none") + ".",
-              "Ids of another shape: " + (", ".join(f"{v}: " + ", ".join(f"`{i}`" for i in ids)
-                                                    for v, ids in other.items() if ids) or "none") + ".", ""]
+              f"(must be none): {listed(unknown_ids(found))}.",
+              f"Ids of neither shape, official or `{OWN_PREFIX}*` (must be none): {listed(other_ids(found))}.", ""]
     return "\n".join(lines)
