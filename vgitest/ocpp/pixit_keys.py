@@ -49,6 +49,9 @@ KEYS: tuple[Key, ...] = (
        "for an unplugged connector to be Available. The reference stations start with it", OCPP + FUZZ, 4, "s",
        also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
     _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
+    _k("sc_limit_settle_s", "how long after a charging limit comes into force the station may take to bring the current "
+       "or power at the connector under it; the smart charging cases judge the MeterValues sampled after that",
+       ("ocpp16",), 5, "s"),
     _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),
     _k("call_timeout", "how long the reference station waits for an answer of the CSMS (2.0.1: its "
        "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable
 from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
+from .v16_smart import SmartCharging16
 
 TRIGGERABLE = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
                "MeterValues", "StatusNotification")
@@ -32,10 +33,11 @@ class Tx16:
     parent: str | None
     meter_start: int
     started: float = dataclasses.field(default_factory=time.monotonic)
+    started_at: float = dataclasses.field(default_factory=time.time)  # wall clock: origin of Relative profiles
     meter_task: asyncio.Task | None = None
 
 
-class Station16(ReferenceStation):
+class Station16(SmartCharging16, ReferenceStation):
     version = "1.6"
     subprotocol = "ocpp1.6"
 
@@ -55,6 +57,7 @@ class Station16(ReferenceStation):
         self._previous_tx_id: int | None = None  # lifecycle faults: what a session leaves behind
         self._stopped_by_unplug = False
         self._skip_next_boot = False
+        self.smart_init()
 
     # --- base hooks ------------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
@@ -71,9 +74,9 @@ class Station16(ReferenceStation):
         h["UnlockConnector"] = self._unlock
         h["GetLocalListVersion"] = self._get_local_list_version
         h["SendLocalList"] = self._send_local_list
-        for action in ("ReserveNow", "CancelReservation", "SetChargingProfile", "ClearChargingProfile",
-                       "GetCompositeSchedule", "UpdateFirmware", "GetDiagnostics"):
+        for action in ("ReserveNow", "CancelReservation", "UpdateFirmware", "GetDiagnostics"):
             h[action] = self._not_supported
+        self.smart_register(h)
 
     def boot_payload(self) -> dict:
         return {"chargePointVendor": "vgitest", "chargePointModel": "Reference-1.6",
@@ -293,6 +296,7 @@ class Station16(ReferenceStation):
         assert self._events is not None
         async with self._events:
             if self.pending_auth.pop(cid, None) is not None:
+                self.remote_profiles.pop(cid, None)
                 self.events.append(f"connector {cid}: ConnectionTimeOut expired")
                 await self.refresh_status(cid)
 
@@ -321,6 +325,7 @@ class Station16(ReferenceStation):
             return
         tx = Tx16(int(res["transactionId"]), cid, tag, parent, payload["meterStart"])
         conn.transaction = tx
+        self.smart_tx_started(tx)
         info = res.get("idTagInfo", {})
         if self.config.flag("AuthorizationCacheEnabled"):
             self.cache[tag] = info
@@ -344,6 +349,7 @@ class Station16(ReferenceStation):
             tx.meter_task.cancel()
         self.charge(tx)
         conn.transaction = None
+        self.smart_tx_ended(tx)
         self._previous_tx_id = tx.id
         self._stopped_by_unplug = reason == "EVDisconnected"
         await self.safe_call("StopTransaction", self._stop_payload(tx, reason, tag))
@@ -355,15 +361,15 @@ class Station16(ReferenceStation):
         """Advance the connector's energy register by what the EV drew since the last reading."""
         now = time.monotonic()
         if self.connectors[tx.connector].plugged:
-            self.energy_wh[tx.connector] += POWER_W * (now - tx.started) / 3600.0
+            self.energy_wh[tx.connector] += self.ev_power_w(tx.connector, POWER_W) * (now - tx.started) / 3600.0
         tx.started = now
 
     def sampled_values(self, cid: int, context: str, measurands_key: str) -> list[dict]:
         out = []
         for m in [x.strip() for x in self.config.get(measurands_key).split(",") if x.strip()]:
+            power = self.ev_power_w(cid, POWER_W)  # a single-phase EV at 230 V, within the limit in force
             value, unit = {"Energy.Active.Import.Register": (self.energy_wh[cid], "Wh"),
-                           "Power.Active.Import": (POWER_W if self.connectors[cid].transaction else 0.0, "W"),
-                           "Current.Import": (32.0 if self.connectors[cid].transaction else 0.0, "A"),
+                           "Power.Active.Import": (power, "W"), "Current.Import": (power / 230.0, "A"),
                            "Voltage": (230.0, "V")}[m]
             # whole Wh, like meterStart/meterStop, so a reading never exceeds the final meterStop
             sv: dict[str, Any] = {"value": str(int(value)), "context": context, "measurand": m, "unit": unit}
@@ -445,6 +451,8 @@ class Station16(ReferenceStation):
             return rejected
         if conn.transaction is not None and not self.has("remote_start_when_busy"):
             return rejected
+        if not self.remote_start_profile(p, cid):  # a chargingProfile must be a usable TxProfile (1.6 §5.11)
+            return rejected
         stale = self.has("remote_start_stale_after_unplug") and self._stopped_by_unplug  # a flag never cleared
         if not self.has("remote_start_ignored") and not stale and conn.transaction is None:
             tag = p["idTag"]
@@ -461,6 +469,7 @@ class Station16(ReferenceStation):
         if self.config.flag("AuthorizeRemoteTxRequests") and not self.has("remote_start_skips_authorize"):
             info = await self.authorize(tag)
             if info.get("status") != "Accepted":
+                self.remote_profiles.pop(cid, None)
                 return
             parent = info.get("parentIdTag")
         conn = self.connectors[cid]
