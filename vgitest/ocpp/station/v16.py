@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable
 
-from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
+from . import catalog_v16, catalog_v16_extra  # noqa: F401  (register the 1.6 faults)
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 from .v16_smart import SmartCharging16
@@ -256,6 +256,8 @@ class Station16(SmartCharging16, ReferenceStation):
                 stop = False
             if self.has("stop_on_ev_disconnect_always"):
                 stop = True
+            if self.has("no_stop_when_unlock_off") and not self.config.flag("UnlockConnectorOnEVSideDisconnect"):
+                stop = False
             if stop:
                 await self.stop_transaction(tx, "EVDisconnected", None)
                 return
@@ -269,7 +271,8 @@ class Station16(SmartCharging16, ReferenceStation):
                 await self.stop_transaction(tx, "Local", tag)
                 return
             info = await self.authorize(tag)  # another card may stop it if it shares the parent id
-            if info.get("status") == "Accepted" and tx.parent and info.get("parentIdTag") == tx.parent:
+            if info.get("status") == "Accepted" and tx.parent and info.get("parentIdTag") == tx.parent \
+                    and not self.has("parent_id_ignored"):
                 await self.stop_transaction(tx, "Local", tag)
             return
         if cid in self.inoperative or cid in self.faulted:
