@@ -118,6 +118,33 @@ def test_TC_023_5_CS(booted_station, dut, vgi_profile):
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})
 
 
+@pytest.mark.vgi_case("TC_024_CS", feature="Basic Actions (Non-Happy)", requires=("Core",))
+def test_TC_024_CS(booted_station, dut, vgi_profile):
+    """When the connector cannot lock the cable (adapter action fail_lock), a remote start with the cable plugged in
+    does not charge: the station reports the connector Faulted with errorCode ConnectorLockFailure and sends no
+    StartTransaction. NOT_APPLICABLE when the adapter cannot make the lock fail."""
+    station, c = booted_station, connector(vgi_profile)
+    token = str(vgi_profile.param("valid_id_token"))
+    station.tokens[token] = "Accepted"
+    dut.perform("fail_lock", connector=c)
+    try:
+        dut.perform("plug_in", connector=c)
+        station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
+        mark = len(station.csms.trace)
+        _remote_start(station, c, token)
+        try:
+            station.expect("StatusNotification", wait_s(vgi_profile), match={
+                "connectorId": c, "status": "Faulted", "errorCode": "ConnectorLockFailure"}, since=mark)
+        except AssertionError:
+            station.fail(r.STATUS_TRANSITION, f"connector {c} did not report Faulted with ConnectorLockFailure after "
+                         "the cable lock failed at the start of charging")
+        expect_none_since(station, "StartTransaction", mark, float(vgi_profile.param("quiet_wait", 2)))
+    finally:
+        dut.perform("clear_lock_failure", connector=c)
+    dut.perform("unplug", connector=c)
+    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})
+
+
 @pytest.mark.vgi_case("TC_026_CS", feature="Remote Actions (Non-Happy)", requires=("Core",))
 def test_TC_026_CS(running_transaction, dut, vgi_profile, station):
     """A remote start for a connector that already runs a transaction is Rejected."""

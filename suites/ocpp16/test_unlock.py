@@ -38,3 +38,15 @@ def test_TC_018_1_CS(running_transaction, dut, vgi_profile, station):
 def test_TC_031_CS(booted_station, vgi_profile):
     """UnlockConnector for a connector id the station does not have is answered NotSupported."""
     _unlock(booted_station, int(vgi_profile.param("unknown_connector", 9)), "NotSupported")
+
+
+@pytest.mark.vgi_case("TC_030_CS", feature="Unlocking (Non-Happy)", requires=("Core",))
+def test_TC_030_CS(booted_station, dut, vgi_profile):
+    """When the connector's cable lock fails (adapter action fail_lock), UnlockConnector is answered UnlockFailed,
+    not Unlocked. NOT_APPLICABLE when the adapter cannot make the lock fail."""
+    station, c = booted_station, connector(vgi_profile)
+    dut.perform("fail_lock", connector=c)
+    try:
+        _unlock(station, c, "UnlockFailed")
+    finally:
+        dut.perform("clear_lock_failure", connector=c)

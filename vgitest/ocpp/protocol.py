@@ -25,6 +25,13 @@ KIND = PeerKind(
         Action("clear_fault", "clear the connector's error state (it reports Available again)",
                (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
                uses=((OCPP, OPTIONAL, "the reusable state Booted, to recover a connector that is not idle"),)),
+        Action("fail_lock", "make the connector's cable lock fail: it can neither lock nor unlock the cable until "
+               "clear_lock_failure", (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
+               uses=((("ocpp16",), OPTIONAL, "the lock-failure cases TC_024_CS and TC_030_CS (without it they are "
+                      "NOT_APPLICABLE)"),)),
+        Action("clear_lock_failure", "repair the connector's cable lock (undoes fail_lock)",
+               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
+               uses=((("ocpp16",), OPTIONAL, "after fail_lock, in TC_024_CS and TC_030_CS"),)),
         Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
                ("ocpp",)),
         Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),

@@ -1,5 +1,5 @@
-"""OCPP 1.6 Core faults added with the remaining stop-session cases (behaviour in v16.py): which suite test
-catches each fault, and with which rule."""
+"""OCPP 1.6 Core faults added with the remaining stop-session, cache and lock-failure cases (behaviour in v16.py):
+which suite test catches each fault, and with which rule."""
 
 from __future__ import annotations
 
@@ -13,3 +13,7 @@ fault("no_stop_when_unlock_off", "with UnlockConnectorOnEVSideDisconnect false, 
       rule=r.EXPECTED_MESSAGE)
 fault("parent_id_ignored", "an idTag sharing the parent id of the one that started a transaction cannot stop it",
       version=V, tests=("test_TC_069_CS",), rule=r.EXPECTED_MESSAGE)
+fault("lock_failure_ignored", "a transaction starts although the connector could not lock the cable", version=V,
+      tests=("test_TC_024_CS",), rule=r.STATUS_TRANSITION)
+fault("unlock_failure_hidden", "UnlockConnector answers Unlocked although the cable lock failed", version=V,
+      tests=("test_TC_030_CS",), rule=r.STATION_RESPONSE)

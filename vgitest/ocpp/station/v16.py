@@ -48,6 +48,8 @@ class Station16(SmartCharging16, ReferenceStation):
         self.energy_wh = {c: 0.0 for c in self.connectors}  # energy registers survive reboots
         self.inoperative: set[int] = set()  # availability survives reboots
         self.faulted: set[int] = set()
+        self.lock_broken: set[int] = set()  # connectors whose cable lock fails (adapter action fail_lock)
+        self.lock_fault: set[int] = set()  # of those, the ones that reported the failure (Faulted)
         self.cache: dict[str, dict] = {}  # authorization cache: idTag -> idTagInfo
         self.pending_auth: dict[int, tuple[str, str | None, asyncio.Task | None]] = {}
         self.interrupted: list[Tx16] = []  # transactions cut by a power loss, stopped after the next boot
@@ -171,7 +173,7 @@ class Station16(SmartCharging16, ReferenceStation):
     def idle_status(self, cid: int) -> str:
         """The state of a connector without a transaction."""
         conn = self.connectors[cid]
-        if cid in self.faulted:
+        if cid in self.faulted or cid in self.lock_fault:
             return "Faulted"
         if cid in self.inoperative or 0 in self.inoperative:
             return "Unavailable"
@@ -188,6 +190,8 @@ class Station16(SmartCharging16, ReferenceStation):
                                    "timestamp": utcnow()}
         if cid in self.faulted and status == "Faulted":
             payload["errorCode"] = "OtherError"
+        if cid in self.lock_fault and status == "Faulted":
+            payload["errorCode"] = "ConnectorLockFailure"
         if self.has("missing_mandatory_field"):
             del payload["errorCode"]
         if self.registration != "Accepted" and not self.has("traffic_before_boot") \
@@ -224,6 +228,14 @@ class Station16(SmartCharging16, ReferenceStation):
 
     async def do_clear_fault(self, connector: int = 1) -> None:
         self.faulted.discard(int(connector))
+        self.physical(self.refresh_status(int(connector)))
+
+    async def do_fail_lock(self, connector: int = 1) -> None:
+        self.lock_broken.add(int(connector))
+
+    async def do_clear_lock_failure(self, connector: int = 1) -> None:
+        self.lock_broken.discard(int(connector))
+        self.lock_fault.discard(int(connector))
         self.physical(self.refresh_status(int(connector)))
 
     async def do_reboot(self, reason: str = "PowerUp") -> None:
@@ -318,6 +330,10 @@ class Station16(SmartCharging16, ReferenceStation):
     # --- transactions -----------------------------------------------------------------------------------------
     async def start_transaction(self, cid: int, tag: str, parent: str | None) -> None:
         conn = self.connectors[cid]
+        if cid in self.lock_broken and not self.has("lock_failure_ignored"):  # no charging without a locked cable
+            self.lock_fault.add(cid)
+            await self.refresh_status(cid)
+            return
         payload: dict[str, Any] = {"connectorId": cid, "idTag": tag, "meterStart": int(self.energy_wh[cid]),
                                    "timestamp": utcnow()}
         if self.has("null_optional_field"):
@@ -572,7 +588,7 @@ class Station16(SmartCharging16, ReferenceStation):
         conn = self.connectors.get(cid)
         if conn is None:
             return {"status": "Unlocked" if self.has("unlock_unknown_connector") else "NotSupported"}
-        if self.has("unlock_fails"):
+        if self.has("unlock_fails") or (cid in self.lock_broken and not self.has("unlock_failure_hidden")):
             return {"status": "UnlockFailed"}
         tx = conn.transaction
         if tx is not None:
