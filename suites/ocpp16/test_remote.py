@@ -9,6 +9,7 @@ from helpers16 import (calls, config, connector, expect_none_since, stop_and_unp
                        wait_s)
 from vgitest.ocpp import rules as r
 from vgitest.ocpp.states_v16 import calls_wait
+from vgitest.verdict import NotApplicable
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
 
@@ -122,7 +123,10 @@ def test_TC_023_5_CS(booted_station, dut, vgi_profile):
 def test_TC_024_CS(booted_station, dut, vgi_profile):
     """When the connector cannot lock the cable (adapter action fail_lock), a remote start with the cable plugged in
     does not charge: the station reports the connector Faulted with errorCode ConnectorLockFailure and sends no
-    StartTransaction. NOT_APPLICABLE when the adapter cannot make the lock fail."""
+    StartTransaction. NOT_APPLICABLE when the adapter cannot make the lock fail, or the cable is fixed (no socket
+    lock)."""
+    if str(vgi_profile.param("fixed_cable", False)).lower() == "true":
+        raise NotApplicable("the connector has a fixed cable (PIXIT fixed_cable): there is no socket lock to fail")
     station, c = booted_station, connector(vgi_profile)
     token = str(vgi_profile.param("valid_id_token"))
     station.tokens[token] = "Accepted"

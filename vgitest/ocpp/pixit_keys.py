@@ -49,6 +49,10 @@ KEYS: tuple[Key, ...] = (
        "for an unplugged connector to be Available. The reference stations start with it", OCPP + FUZZ, 4, "s",
        also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
     _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
+    _k("fixed_cable", "whether the connector the cases use has a permanently attached cable (no socket lock to "
+       "release): the unlock cases for a fixed cable apply (TC_017_2_CS, TC_018_2_CS), those for a socket do not "
+       "(TC_017_1_CS, TC_018_1_CS); the reference 1.6 station then answers UnlockConnector NotSupported",
+       ("ocpp16",), False),
     _k("sc_limit_settle_s", "how long after a charging limit comes into force the station may take to bring the current "
        "or power at the connector under it; the smart charging cases judge the MeterValues sampled after that",
        ("ocpp16",), 5, "s"),

@@ -17,3 +17,6 @@ fault("lock_failure_ignored", "a transaction starts although the connector could
       tests=("test_TC_024_CS",), rule=r.STATUS_TRANSITION)
 fault("unlock_failure_hidden", "UnlockConnector answers Unlocked although the cable lock failed", version=V,
       tests=("test_TC_030_CS",), rule=r.STATION_RESPONSE)
+fault("fixed_cable_unlocked", "a station with a permanently attached cable answers UnlockConnector Unlocked",
+      version=V, tests=("test_TC_017_2_CS", "test_TC_018_2_CS"), rule=r.STATION_RESPONSE,
+      profile="reference-station-16-fixed-cable")

@@ -588,6 +588,8 @@ class Station16(SmartCharging16, ReferenceStation):
         conn = self.connectors.get(cid)
         if conn is None:
             return {"status": "Unlocked" if self.has("unlock_unknown_connector") else "NotSupported"}
+        if str(self.params.get("fixed_cable", False)).lower() == "true" and not self.has("fixed_cable_unlocked"):
+            return {"status": "NotSupported"}  # a permanently attached cable has no lock to release
         if self.has("unlock_fails") or (cid in self.lock_broken and not self.has("unlock_failure_hidden")):
             return {"status": "UnlockFailed"}
         tx = conn.transaction
