@@ -24,6 +24,7 @@ import time
 from typing import Any, Callable, Iterable
 
 from . import catalog_v16_smart  # noqa: F401  (registers the smart-charging faults)
+from .config_v16 import Key
 
 PURPOSES = ("ChargePointMaxProfile", "TxDefaultProfile", "TxProfile")
 VOLTAGE = 230.0
@@ -249,7 +250,6 @@ class SmartCharging16:
     has: Callable[[str], bool]  # ReferenceStation.has
 
     def smart_init(self) -> None:
-        from .config_v16 import Key
         self.store = ProfileStore(min_of_purposes=self.has("sc_tx_profile_min_with_default"),
                                   lowest_stack_wins=self.has("sc_lowest_stack_wins"),
                                   ignore_max_profile=self.has("sc_composite_ignores_max_profile"))
