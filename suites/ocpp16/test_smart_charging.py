@@ -18,8 +18,8 @@ import pytest
 
 from helpers16 import connector, expect_none_since, get_config, stop_and_unplug, tolerance, transaction_id, wait_s
 from vgitest.case import preamble
-from vgitest.ocpp import rules as r
 from vgitest.findings import Severity
+from vgitest.ocpp import rules as r
 from vgitest.ocpp.smartcharging import METER_MEASURAND, Segment, meter_readings, schedule_mismatches
 from vgitest.verdict import NotApplicable
 
