@@ -109,7 +109,8 @@ def test_TC_005_1_CS(running_transaction, dut, vgi_profile, station):
 def test_TC_005_2_CS(running_transaction, dut, vgi_profile, station):
     """With StopTransactionOnEVSideDisconnect true and UnlockConnectorOnEVSideDisconnect false, unplugging the EV
     still ends the transaction (reason EVDisconnected); the connector leaves Charging (Finishing while the cable
-    stays locked, or Available), and an UnlockConnector from the CSMS then releases it (Unlocked)."""
+    stays locked, or Available), and an UnlockConnector from the CSMS then releases it (Unlocked; NotSupported for
+    a fixed cable, PIXIT fixed_cable)."""
     tx, c = running_transaction["transaction_id"], running_transaction["connector"]
     with config(station, "StopTransactionOnEVSideDisconnect", "true"), \
             config(station, "UnlockConnectorOnEVSideDisconnect", "false"):
@@ -119,9 +120,11 @@ def test_TC_005_2_CS(running_transaction, dut, vgi_profile, station):
                       f"StopTransaction reason {stop.body.get('reason')!r}, expected 'EVDisconnected'", stop)
         station.expect("StatusNotification", wait_s(vgi_profile),
                        match=lambda b: b.get("connectorId") == c and b.get("status") in ("Finishing", "Available"))
+        fixed = str(vgi_profile.param("fixed_cable", False)).lower() == "true"  # no lock: NotSupported
         res = station.call("UnlockConnector", {"connectorId": c})
-        station.check(res.get("status") == "Unlocked", r.STATION_RESPONSE,
-                      f"UnlockConnector after the EV left answered {res.get('status')}, expected Unlocked")
+        want = "NotSupported" if fixed else "Unlocked"
+        station.check(res.get("status") == want, r.STATION_RESPONSE,
+                      f"UnlockConnector after the EV left answered {res.get('status')}, expected {want}")
 
 
 @pytest.mark.vgi_case("TC_005_3_CS", feature="Stop Charging Session", requires=("Core",))
