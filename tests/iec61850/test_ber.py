@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,3 +83,53 @@ def test_decoding_is_total(data: bytes) -> None:
         ber.decode_all(data)
     except ber.BerError:
         pass
+
+
+def _python_calls(decode: object, data: bytes) -> int:
+    """Python-level function calls made while ``decode(data)`` runs (a count, so the test does not depend on the
+    machine's speed)."""
+    import sys
+
+    calls = [0]
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        if event == "call":
+            calls[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        decode(data)  # type: ignore[operator]
+    finally:
+        sys.setprofile(None)
+    return calls[0]
+
+
+def test_decoding_makes_two_python_calls_per_element_at_most() -> None:
+    """The self-fuzz (benchmarks/fuzz_parsers.py, iec61850-ber) found 40-65 KB inputs of small elements taking 50-90
+    ms: each element built its Tag (an enum lookup and a frozen dataclass) and a frozen Tlv through the
+    dataclass's per-field __setattr__, five Python calls and ~2.5-3.7 us an element. A TSDU may hold up to 1 MiB of
+    them. Now a table gives the Tag of every one-octet identifier and a decoded Tlv is built in one call."""
+    flat = bytes.fromhex("800100") * 3000  # 3,000 primitive elements
+    nested = bytes.fromhex("a107020101a5028100") * 1000  # 4,000 elements, 2,000 of them constructed
+    for data, elements, constructed in ((flat, 3000, 0), (nested, 4000, 2000)):
+        assert len(list(t for root in ber.decode_all(data) for t in root.walk())) == elements
+        calls = _python_calls(ber.decode_all, data)
+        assert calls <= 2 * elements + constructed + 30, (calls, elements)  # + the profiler's own few
+    # the count sees what it should: an extra call per element is counted
+    assert _python_calls(lambda d: [ber.encode_length(1) for _ in range(3000)], b"") >= 3000
+
+
+def test_a_decoded_tree_equals_the_built_one_and_keeps_its_offsets() -> None:
+    """Decoded elements are the same values the builders make (equality, hashing, sizes), with the offsets and
+    header lengths of the input, long forms flagged, and high tag numbers read."""
+    built = ber.cons(ber.app(1), ber.prim(ber.ctx(0), b"ab"), ber.cons(ber.ctx(40, True), ber.prim(ber.univ(2), b"\x05")))
+    wire = built.encode()
+    root = ber.decode(wire)
+    strip = lambda t: ber.Tlv(t.tag, t.value, tuple(strip(c) for c in t.children))  # noqa: E731
+    assert strip(root) == built and hash(strip(root)) == hash(built) and root.size == len(wire)
+    assert [(t.offset, t.header_len) for t in root.walk()] == [(0, 2), (2, 2), (6, 3), (9, 2)]
+    assert root.children[1].tag == ber.Tag(ber.TagClass.CONTEXT, True, 40)
+    long = ber.decode(bytes.fromhex("0481020000"))
+    assert long.long_form and long.value == b"\x00\x00" and long.header_len == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        root.offset = 1  # type: ignore[misc]

@@ -120,6 +120,20 @@ class Tlv:
             yield from c.walk()
 
 
+_new = object.__new__
+
+
+def _decoded(tag: Tag, value: bytes, children: tuple[Tlv, ...], offset: int, header_len: int,
+             long_form: bool) -> Tlv:
+    """A decoded element, the same value ``Tlv(...)`` makes, built in one call: the frozen dataclass's __init__
+    sets each field through object.__setattr__, and a decode builds up to MAX_ELEMENTS of them."""
+    t = _new(Tlv)
+    d = t.__dict__
+    d["tag"], d["value"], d["children"], d["offset"], d["header_len"], d["long_form"] = (
+        tag, value, children, offset, header_len, long_form)
+    return t
+
+
 def prim(tag: Tag, value: bytes) -> Tlv:
     return Tlv(tag, value=bytes(value))
 
@@ -228,6 +242,12 @@ def decode_oid(b: bytes) -> tuple[int, ...]:
 
 # ---- decoding -----------------------------------------------------------------------------------------------
 
+# The Tag of every one-octet identifier (None: the number is in the octets that follow), so that decoding an
+# element builds no Tag.
+_SHORT_TAGS: tuple[Tag | None, ...] = tuple(
+    None if b & 0x1F == 0x1F else Tag(TagClass(b >> 6), bool(b & 0x20), b & 0x1F) for b in range(256))
+
+
 def decode(data: bytes) -> Tlv:
     """Exactly one element, nothing after it."""
     elements = decode_all(data)
@@ -260,8 +280,8 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
         raise BerError(f"nesting deeper than {MAX_DEPTH}", base + start)
     first = data[pos]
     pos += 1
-    cls, constructed, number = TagClass(first >> 6), bool(first & 0x20), first & 0x1F
-    if number == 0x1F:
+    tag = _SHORT_TAGS[first]
+    if tag is None:
         number = 0
         for i in range(5):
             if pos >= end:
@@ -275,6 +295,7 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
                 break
         else:
             raise BerError("tag number longer than 5 octets", base + start)
+        tag = Tag(TagClass(first >> 6), bool(first & 0x20), number)
     if pos >= end:
         raise BerError("length missing", base + pos)
     first_len = data[pos]
@@ -293,14 +314,11 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
         long_form = len(encode_length(length)) != 1 + n
     if length > MAX_LENGTH or pos + length > end:
         raise BerError(f"length {length} overruns the {end - pos} octets that follow", base + start)
-    header_len = pos - start
-    tag = Tag(cls, constructed, number)
-    if constructed:
+    if tag.constructed:
         children = tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
-        tlv = Tlv(tag, children=children, offset=base + start, header_len=header_len, long_form=long_form)
+        tlv = _decoded(tag, b"", children, base + start, pos - start, long_form)
     else:
-        tlv = Tlv(tag, value=data[pos:pos + length], offset=base + start, header_len=header_len,
-                  long_form=long_form)
+        tlv = _decoded(tag, data[pos:pos + length], (), base + start, pos - start, long_form)
     return tlv, pos + length
 
 
