@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Iterator
+from itertools import chain
 
 MAX_DEPTH = 32  # deeper nesting than any IEC 61850 PDU has (MMS Data structures nest, but not this deep)
 MAX_ELEMENTS = 100_000  # per decode call: bounds the work a hostile input can ask for
@@ -206,8 +207,13 @@ def decode_bits(b: bytes) -> tuple[bool, ...]:
     unused = b[0]
     if unused > 7 or (unused and len(b) == 1):
         raise BerError(f"BIT STRING with {unused} unused bits", 0)
-    n = (len(b) - 1) * 8 - unused
-    return tuple(bool(b[1 + i // 8] & (0x80 >> (i % 8))) for i in range(n))
+    bits = tuple(chain.from_iterable(map(_OCTET_BITS.__getitem__, b[1:])))
+    return bits[:len(bits) - unused]
+
+
+# Each octet as its eight bits (BIT STRING content), and its low seven bits as text (OBJECT IDENTIFIER arcs).
+_OCTET_BITS = tuple(tuple(bool(o & (0x80 >> i)) for i in range(8)) for o in range(256))
+_SEVEN_BITS = tuple(format(o & 0x7F, "07b") for o in range(256))
 
 
 def encode_oid(arcs: tuple[int, ...]) -> bytes:
@@ -227,14 +233,20 @@ def encode_oid(arcs: tuple[int, ...]) -> bytes:
 def decode_oid(b: bytes) -> tuple[int, ...]:
     if not b or b[-1] & 0x80:
         raise BerError("OBJECT IDENTIFIER truncated", 0)
-    values, v = [], 0
-    for octet in b:
-        if v == 0 and octet == 0x80:
+    values, start = [], 0
+    for end, octet in enumerate(b):
+        if octet & 0x80:
+            continue
+        if b[start] == 0x80:
             raise BerError("OBJECT IDENTIFIER arc with a leading 0x80 octet", 0)
-        v = (v << 7) | (octet & 0x7F)
-        if not octet & 0x80:
-            values.append(v)
+        if end - start < 8:  # the usual arc: shifting is cheapest
             v = 0
+            for o in b[start:end + 1]:
+                v = (v << 7) | (o & 0x7F)
+        else:  # a long arc in linear time (shifting a growing integer seven bits at a time is quadratic)
+            v = int("".join(map(_SEVEN_BITS.__getitem__, b[start:end + 1])), 2)
+        values.append(v)
+        start = end + 1
     first = values[0]
     head = (min(first // 40, 2), first - 40 * min(first // 40, 2))
     return head + tuple(values[1:])
