@@ -493,7 +493,7 @@ def _mms_pdus() -> list[bytes]:
     """MMS PDUs of the reference flow and the services the harness's MMS peer serves: the requests its client
     sends (the Table 5 power-request write and parameter read, the oversized read, GetNameList,
     GetVariableAccessAttributes) and the answers its server gives them from the EV's and the EVSE's models."""
-    from vgitest.iec61850 import mms, model
+    from vgitest.iec61850 import ber, mms, model
     from vgitest.iec61850.data import UtcTime, array, bits, float32, integer, structure, unsigned, utc, visible
     from vgitest.iec61850.flow import EV_ATTRIBUTES, POWER_REQUEST_W
     from vgitest.iec61850.mms_peer import Attribute, MmsServer
@@ -524,8 +524,11 @@ def _mms_pdus() -> list[bytes]:
                        mms.Data("octet-string", b"\x01\x02"), mms.Data("mms-string", "é"),
                        mms.Data("obj-id", (1, 0, 9506, 2, 1)), mms.Data("boolean-array", (True,)),
                        mms.Data("binary-time", bytes(6)), mms.Data("bcd", b"\x12"))
-    pdus.append(mms.ConfirmedResponse(99, mms.ReadResponse((values, mms.OBJECT_NON_EXISTENT))))
-    return [p.encode() for p in pdus]
+    double = ber.prim(ber.ctx(7), b"\x0b" + struct.pack(">d", 0.1))  # a 64-bit float (the harness sends 32-bit ones)
+    read = ber.cons(ber.ctx(mms.READ, True), ber.cons(ber.ctx(1, True), values.tlv(), double,
+                                                      ber.prim(ber.ctx(0), ber.encode_uint(mms.OBJECT_NON_EXISTENT))))
+    return [p.encode() for p in pdus] + [ber.cons(ber.ctx(mms.CONFIRMED_RESPONSE, True),
+                                                  ber.prim(mms.INT_T, ber.encode_uint(99)), read).encode()]
 
 
 def _mms_tsdus() -> list[bytes]:
@@ -649,8 +652,9 @@ def _mms_data_target() -> Target:
             values += list(getattr(svc, "values", ()))
         return sorted({v.encode() for v in values})
 
-    def call(raw: bytes, i: int) -> object:  # every value decoded; its plain form is what evidence shows
-        return [data.decode(t).to_python() for t in ber.decode_all(raw)]
+    def call(raw: bytes, i: int) -> object:  # every value decoded, in plain form; the first few encoded again, as
+        values = [data.decode(t) for t in ber.decode_all(raw)]  # the harness's MMS server answers a read with what
+        return [v.to_python() for v in values], [v.encode() for v in values[:4]]  # a client wrote
 
     return Target("mms-data", (ber.BerError,), seeds, call, _ber_nest)
 

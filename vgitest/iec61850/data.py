@@ -21,6 +21,7 @@ TAGS: dict[str, int] = {
     "boolean-array": 14, "obj-id": 15, "mms-string": 16, "utc-time": 17,
 }
 KINDS = {v: k for k, v in TAGS.items()}
+_FLOAT32_MAX = struct.unpack(">f", b"\x7f\x7f\xff\xff")[0]  # the largest finite single
 CONSTRUCTED = frozenset({"array", "structure"})
 
 
@@ -127,7 +128,10 @@ def _encode_primitive(kind: str, v: Any) -> bytes:
     if kind == "unsigned":
         return ber.encode_uint(v)
     if kind == "floating-point":
-        # IEC 61850-8-1: the exponent width octet (8 for IEEE 754 single), then the float, big-endian.
+        # IEC 61850-8-1: the exponent width octet (8 for IEEE 754 single), then the float, big-endian. A value a
+        # device sent as a double (width 11) beyond single precision's range goes back as that double.
+        if math.isfinite(v) and abs(v) > _FLOAT32_MAX:
+            return b"\x0b" + struct.pack(">d", v)
         return b"\x08" + struct.pack(">f", v)
     if kind == "visible-string":
         return v.encode("ascii")
@@ -150,11 +154,23 @@ def decode(tlv: ber.Tlv) -> Data:
     if (kind in CONSTRUCTED) != tlv.tag.constructed:
         raise ber.BerError(f"MMS Data {kind} with the wrong constructed bit", tlv.offset)
     if kind in CONSTRUCTED:
-        return Data(kind, tuple(decode(c) for c in tlv.children))
+        return _decoded(kind, tuple(map(decode, tlv.children)))
     try:
-        return Data(kind, _decode_primitive(kind, tlv.value))
+        return _decoded(kind, _decode_primitive(kind, tlv.value))
     except ber.BerError as exc:
         raise ber.BerError(f"MMS Data {kind}: {str(exc).split(' (at byte')[0]}", tlv.offset) from None
+
+
+_new = object.__new__
+
+
+def _decoded(kind: str, value: Any) -> Data:
+    """A decoded value, the same ``Data(kind, value)`` makes, built in one call: ``kind`` comes from KINDS, so the
+    frozen dataclass's __init__ (a __setattr__ per field) and its check have nothing to do, and a device's PDU
+    can hold tens of thousands of values."""
+    d = _new(Data)
+    d.__dict__["kind"], d.__dict__["value"] = kind, value
+    return d
 
 
 def _decode_primitive(kind: str, b: bytes) -> Any:
