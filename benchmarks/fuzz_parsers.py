@@ -10,7 +10,12 @@ request/response parsing, the scapy V2GTP layer on its header, ``problems()``), 
 live stream, frame after frame to its end), v2gtp-capture (the capture analyser splitting a TCP stream), pcap
 (``vgitest.iso15118.capfile.parse_capture``, what ``read_packets`` does with a file's bytes), pcap-dissect
 (``vgitest.iso15118.capture.read_capture`` on a file's bytes: dissection, SDP, TCP reassembly, V2GTP split), slac
-(``vgitest.slac.frames.decode``), slac-session (``vgitest.slac.checks.check`` on a recording built from the input).
+(``vgitest.slac.frames.decode``), slac-session (``vgitest.slac.checks.check`` on a recording built from the input),
+and the IEC 61850 decoders (``vgitest.iec61850``): iec61850-ber (``ber.decode_all`` and its primitive helpers),
+mms-data (``data.decode``), goose and sv (``goose.decode`` / ``sv.decode``, the endpoint's ``Seen.decode``,
+``ether.measure``), osi-cotp / osi-session / osi-presentation / osi-acse (each OSI layer's decoder under MMS), mms
+(``mms.decode``), mms-stream (a TCP stream read as the MMS peer reads it, then judged and traced) and goose-sv-stream
+(the stream checks and the flow trace on a recording built from the input).
 ``--jobs N`` runs N parsers at once, each in a fresh process (``make fuzz``: a million inputs each, two at a time); without
 it every parser runs in this process, one after the other.
 
@@ -716,18 +721,39 @@ def _mms_stream_target() -> Target:
     loop = asyncio.new_event_loop()
 
     async def read(conn: IsoConnection) -> None:
-        while True:
-            try:
+        try:
+            first = await conn.recv_tpdu()  # a server reads a CR first, a client a CC
+            if not isinstance(first, osi.CotpConnect):
+                raise osi.OsiError("COTP", f"{type(first).__name__} where a CR or CC was expected")
+            if first.confirm:
+                conn.tpdu_size = osi.TPDU_SIZES.get(first.tpdu_size or 7, 128)
+            while True:
                 upper = await conn.recv_upper()
-            except asyncio.IncompleteReadError:
-                return  # the stream ended (the server's way of seeing a closed connection)
-            conn.contexts = upper.contexts or conn.contexts
-            if upper.mms is not None:
-                mms.decode(upper.mms)
+                conn.contexts = upper.contexts or conn.contexts
+                if upper.mms is not None:
+                    mms.decode(upper.mms)
+        except asyncio.IncompleteReadError:
+            return  # the stream ended (how the peer sees a closed connection), in a frame or between two
 
-    def seeds(rng: random.Random) -> list[bytes]:
-        frames = _mms_frames()
-        return [b"".join(frames), b"".join(frames[:3] + frames[7:9]), b"".join(reversed(frames))]
+    def seeds(rng: random.Random) -> list[bytes]:  # what a device sends as the client, as the server, and as a
+        pdus = [mms.decode(p) for p in _mms_pdus()]  # client in other context ids with a segmented request
+        requests = [osi.data_frame(p.encode()) for p in pdus if isinstance(p, mms.ConfirmedRequest)]
+        answers = [osi.data_frame(p.encode()) for p in pdus if isinstance(p, (mms.ConfirmedResponse,
+                                                                             mms.ConfirmedError, mms.Reject))]
+        initiate = mms.Initiate().encode()
+        cr, cc = osi.tpkt_encode(osi.CotpConnect().encode()), osi.tpkt_encode(osi.CotpConnect(True, 1, 1).encode())
+        client = [cr, osi.connect_frame(initiate)] + requests + [osi.data_frame(mms.Conclude().encode()),
+                                                                 osi.release_frame(osi.RLRQ)]
+        server = [cc, osi.accept_frame(mms.Initiate(response=True).encode())] + answers + [
+            osi.data_frame(mms.Conclude(True).encode()), osi.release_frame(osi.RLRE)]
+        other = osi.PresentationConnect(b"", contexts=(osi.Context(5, osi.ACSE_AS), osi.Context(7, osi.MMS_AS)),
+                                        user_context=5)
+        request = osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(pdus[8].encode(), 7)).encode()
+        moved = [cr, osi.frame(osi.connect_spdu(initiate, acse=osi.Acse(osi.AARQ, diagnostic=None, user_context=7),
+                                                ppdu=other)),
+                 osi.tpkt_encode(osi.CotpData(request[:20], eot=False).encode()),
+                 osi.tpkt_encode(osi.CotpData(request[20:]).encode()), osi.release_frame(osi.ABRT, 1, 5)]
+        return [b"".join(client), b"".join(server), b"".join(moved)]
 
     def call(raw: bytes, i: int) -> object:
         reader = asyncio.StreamReader(loop=loop)
@@ -744,8 +770,63 @@ def _mms_stream_target() -> Target:
     return Target("mms-stream", (osi.OsiError, mms.MmsError, MmsPeerError), seeds, call)
 
 
+def l2_recording(data: bytes) -> list:
+    """The fuzz input as a GOOSE/SV recording: records of (flags, time step, length, frame) as in
+    :func:`slac_recording` (flags bit 0: sent by the harness), each kept as the endpoint keeps it, whatever its
+    bytes (:class:`vgitest.iec61850.l2.Seen`)."""
+    from vgitest.iec61850.l2 import Seen
+
+    out, pos, t_ns = [], 0, 0
+    while pos < len(data):
+        flags, step, n = _REC.unpack_from(data.ljust(pos + _REC.size, b"\x00"), pos)
+        pos += _REC.size
+        t_ns += step * 100_000
+        out.append(Seen(t_ns, "tx" if flags & 1 else "rx", data[pos:pos + n]))
+        pos += n
+    return out
+
+
+def _l2_stream_target() -> Target:
+    """The reference flow's GOOSE and SV as a recording, judged by the stream checks and named and measured for the
+    trace: the EVSE's initiate and terminate GOOSE on its retransmission curve, the EV's SoC updates between."""
+    from vgitest.iec61850 import ether, flowtrace, streams, sv
+    from vgitest.iec61850.data import boolean
+    from vgitest.iec61850.flow import SV_ID, FlowTimers, goose_template
+    from vgitest.iec61850.publisher import GoosePublisher
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        timers = FlowTimers()
+        plan = GoosePublisher(goose_template(src=bytes.fromhex("020000000e01")), timers.curve).schedule(
+            [(0.0, (boolean(True),)), (timers.charge_s, (boolean(False),))], timers.charge_s + timers.linger_s)
+        frames = [(at, f.encode()) for at, f in plan]
+        frames += [(0.005 + k * timers.sv_interval, sv.frame(sv.SavPdu.of(sv.Asdu(SV_ID, k, 1, 0, struct.pack(
+            ">fI", 42.0 + 0.1 * k, 0))), bytes.fromhex("020000000e02"), vlan=None).encode()) for k in range(10)]
+        frames.sort(key=lambda p: p[0])
+        out = []
+        for side in (0, 1):  # recorded at the EV (GOOSE received, SV sent) or at the EVSE
+            rec, prev = b"", 0.0
+            for at, raw in frames:
+                sent = (raw[12:14] == b"\x88\xba") != bool(side)
+                rec += _REC.pack(int(sent), round((at - prev) * 10_000), len(raw)) + raw
+                prev = at
+            out.append(rec)
+        return out
+
+    def call(data: bytes, i: int) -> object:  # as the fake peer judges a flow: the device's frames by EtherType
+        records = l2_recording(data)
+        rx = [r for r in records if r.direction == "rx"]
+        goose_rx = [r for r in rx if ether.ethertype(r.raw) == ether.ETHERTYPE_GOOSE]
+        sv_rx = [r for r in rx if ether.ethertype(r.raw) == ether.ETHERTYPE_SV]
+        end = records[-1].t_ns + 1_000_000_000 if records and i & 1 else None
+        return (streams.check_goose(goose_rx, end), streams.check_sv(sv_rx, SV_ID if i & 2 else None,
+                                                                   4000 if i & 4 else None),
+                flowtrace.l2_items(records))
+
+    return Target("goose-sv-stream", (), seeds, call)
+
+
 IEC61850 = ("iec61850-ber", "mms-data", "goose", "sv", "osi-cotp", "osi-session", "osi-presentation", "osi-acse",
-            "mms", "mms-stream")
+            "mms", "mms-stream", "goose-sv-stream")
 
 
 def targets() -> dict[str, Callable[[], Target]]:
@@ -768,6 +849,7 @@ def targets() -> dict[str, Callable[[], Target]]:
         out[f"osi-{layer}"] = lambda layer=layer: _osi_target(layer)
     out["mms"] = _mms_target
     out["mms-stream"] = _mms_stream_target
+    out["goose-sv-stream"] = _l2_stream_target
     return out
 
 
@@ -827,7 +909,9 @@ def run(target: Target, n: int, seed: int = 0, slow_s: float = SLOW_S) -> Result
 
 # Relative cost per input (from the figures in docs/fuzzing.md): with --jobs the dearest parsers start first, so
 # the pool's last minutes are not one slow parser alone.
-COST = {"pcap-dissect": 40, "pcap": 12, "v2gtp": 4, "v2gtp-capture": 3, "ocpp": 3, "slac-session": 6}
+COST = {"pcap-dissect": 40, "pcap": 12, "v2gtp": 4, "v2gtp-capture": 3, "ocpp": 3, "slac-session": 6,
+        "mms-stream": 40, "mms-data": 30, "goose-sv-stream": 15, "iec61850-ber": 12, "osi-acse": 12,
+        "osi-presentation": 10, "mms": 10, "osi-session": 8}
 
 
 def _run_one(name: str, n: int, seed: int) -> Result:
