@@ -1,7 +1,7 @@
 """Self-fuzz of every parser that reads what a device under test sent: mutated and random inputs may only raise
 the parser's documented error type (most parsers document none: they never raise), and none may take over 50 ms.
 
-    python benchmarks/fuzz_parsers.py [--inputs 20000] [--parser NAME ...] [--seed 0] [--jobs 1] [--report DIR]
+    python benchmarks/fuzz_parsers.py [--inputs 20000] [--parser NAME|GROUP ...] [--seed 0] [--jobs 1] [--report DIR]
 
 Parsers (``--parser``): ocpp (OCPP-J frame, ``vgitest.ocpp.codec.parse``), openadr and sep2 (XML bodies,
 ``vgitest.openadr.codec.decode``, ``vgitest.sep2.codec.decode``), exi-<schema> (``vgitest.exi.decode`` and
@@ -829,6 +829,9 @@ IEC61850 = ("iec61850-ber", "mms-data", "goose", "sv", "osi-cotp", "osi-session"
             "mms", "mms-stream", "goose-sv-stream")
 
 
+GROUPS = {"iec61850": IEC61850}
+
+
 def targets() -> dict[str, Callable[[], Target]]:
     out: dict[str, Callable[[], Target]] = {"ocpp": _ocpp_target, "openadr": _openadr_target, "sep2": _sep2_target}
     for schema in SCHEMAS:
@@ -957,14 +960,16 @@ def main(argv: list[str] | None = None) -> int:
     all_targets = targets()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--inputs", type=int, default=20_000, help="inputs per parser (make fuzz: 1000000)")
-    ap.add_argument("--parser", action="append", choices=list(all_targets), help="repeatable; default: all")
+    ap.add_argument("--parser", action="append", choices=list(all_targets) + list(GROUPS),
+                    help="repeatable; a group name stands for its parsers (iec61850: the IEC 61850 decoders); "
+                         "default: all")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=0,
                     help="parsers fuzzed at once, each in a fresh process of its own (default 0: all in this process)")
     ap.add_argument("--report", type=Path, default=Path("/tmp/vgitest-fuzz"),
                     help="where offending inputs are written as hex (one file per parser)")
     args = ap.parse_args(argv)
-    names = args.parser or list(all_targets)
+    names = list(dict.fromkeys(n for p in args.parser or all_targets for n in GROUPS.get(p, (p,))))
     print(f"$ python benchmarks/fuzz_parsers.py --inputs {args.inputs} --seed {args.seed}"
           + (f" --jobs {args.jobs}" if args.jobs else "")
           + "".join(f" --parser {p}" for p in (args.parser or [])), flush=True)
