@@ -657,9 +657,9 @@ def _mms_data_target() -> Target:
             values += list(getattr(svc, "values", ()))
         return sorted({v.encode() for v in values})
 
-    def call(raw: bytes, i: int) -> object:  # every value decoded, in plain form; the first few encoded again, as
-        values = [data.decode(t) for t in ber.decode_all(raw)]  # the harness's MMS server answers a read with what
-        return [v.to_python() for v in values], [v.encode() for v in values[:4]]  # a client wrote
+    def call(raw: bytes, i: int) -> object:  # every value decoded; the first few in plain form and encoded again,
+        values = [data.decode(t) for t in ber.decode_all(raw)]  # as the harness's MMS server answers a read with
+        return [(v.to_python(), v.encode()) for v in values[:4]]  # what a client wrote
 
     return Target("mms-data", (ber.BerError,), seeds, call, _ber_nest)
 

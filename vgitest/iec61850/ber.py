@@ -121,18 +121,7 @@ class Tlv:
             yield from c.walk()
 
 
-_new = object.__new__
-
-
-def _decoded(tag: Tag, value: bytes, children: tuple[Tlv, ...], offset: int, header_len: int,
-             long_form: bool) -> Tlv:
-    """A decoded element, the same value ``Tlv(...)`` makes, built in one call: the frozen dataclass's __init__
-    sets each field through object.__setattr__, and a decode builds up to MAX_ELEMENTS of them."""
-    t = _new(Tlv)
-    d = t.__dict__
-    d["tag"], d["value"], d["children"], d["offset"], d["header_len"], d["long_form"] = (
-        tag, value, children, offset, header_len, long_form)
-    return t
+_new = object.__new__  # decoded Tlvs are built without the frozen dataclass's __init__ (see _decode_one)
 
 
 def prim(tag: Tag, value: bytes) -> Tlv:
@@ -277,6 +266,8 @@ def decode_all(data: bytes, base: int = 0) -> list[Tlv]:
 
 def _decode_seq(data: bytes, pos: int, end: int, base: int, depth: int, budget: list[int]) -> list[Tlv]:
     out = []
+    if depth > MAX_DEPTH and pos < end:
+        raise BerError(f"nesting deeper than {MAX_DEPTH}", base + pos)
     while pos < end:
         tlv, pos = _decode_one(data, pos, end, base, depth, budget)
         out.append(tlv)
@@ -288,8 +279,6 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
     budget[0] -= 1
     if budget[0] < 0:
         raise BerError(f"more than {MAX_ELEMENTS} elements", base + start)
-    if depth > MAX_DEPTH:
-        raise BerError(f"nesting deeper than {MAX_DEPTH}", base + start)
     first = data[pos]
     pos += 1
     tag = _SHORT_TAGS[first]
@@ -326,11 +315,15 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
         long_form = len(encode_length(length)) != 1 + n
     if length > MAX_LENGTH or pos + length > end:
         raise BerError(f"length {length} overruns the {end - pos} octets that follow", base + start)
+    # The same value Tlv(...) makes, built inline: the dataclass's __init__ would set each field through
+    # object.__setattr__, and a decode builds up to MAX_ELEMENTS of them.
+    tlv = _new(Tlv)
+    d = tlv.__dict__
     if tag.constructed:
-        children = tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
-        tlv = _decoded(tag, b"", children, base + start, pos - start, long_form)
+        d["value"], d["children"] = b"", tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
     else:
-        tlv = _decoded(tag, data[pos:pos + length], (), base + start, pos - start, long_form)
+        d["value"], d["children"] = data[pos:pos + length], ()
+    d["tag"], d["offset"], d["header_len"], d["long_form"] = tag, base + start, pos - start, long_form
     return tlv, pos + length
 
 
