@@ -28,6 +28,7 @@ GOOSE ``t`` comparison here accounts for; no field disagreed with our codec in e
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import select
 import struct
@@ -208,7 +209,7 @@ def test_our_goose_and_sv_read_by_libiec61850(python: Path, pair: netns.NetnsPai
     assert len(ours_goose) == planned == 8 and len(ours_sv) == len(SAMPLES)
     assert [(p.st_num, p.sq_num) for p in ours_goose] == [(1, 0), (1, 1), (1, 2), (1, 3),
                                                           (2, 0), (2, 1), (2, 2), (2, 3)]
-    assert len(got["goose"]) == len(ours_goose) and len(got["sv"]) == len(ours_sv), (got, elapsed)
+    assert len(got["goose"]) == len(ours_goose) and len(got["sv"]) == len(ours_sv), ([(m["stNum"], m["sqNum"]) for m in got["goose"]], [m["smpCnt"] for m in got["sv"]], elapsed)
     for p, theirs in zip(ours_goose, got["goose"], strict=True):
         assert goose_mismatches(p, theirs) == []
     for a, theirs in zip(ours_sv, got["sv"], strict=True):
@@ -305,3 +306,48 @@ def test_libiec61850_goose_and_sv_read_and_judged_by_us(python: Path, pair: netn
     # (sqNum 1 then 3, and 120 ms after a message that lived 80 ms)
     assert {f.rule_id for f in check_goose(goose_seen[:2] + goose_seen[3:])} == {"GOOSE-SQNUM", "GOOSE-TAL-EXPIRED"}
     assert {f.rule_id for f in check_sv(sv_seen[:2] + sv_seen[3:], sv_id=SV_ID)} == {"SV-SMPCNT"}
+
+
+# --- simulation (IEC 61850 Ed2): a finding on libiec61850's publisher ---------------------------------------------
+
+def test_simulated_goose_libiec61850_sets_the_pdu_field_only(python: Path, pair: netns.NetnsPair) -> None:
+    """IEC 61850-8-1 Ed2 puts a simulation bit (S) in Reserved 1 that mirrors the goosePdu's simulation field.
+    libiec61850 1.6 publishing with ``GoosePublisher_setSimulation(true)`` writes simulation TRUE and leaves
+    Reserved 1 at 0x0000, so our GOOSE-SIMULATION rule reports every such frame; its subscriber ignores Reserved 1
+    and reports simulation from the PDU field alone (our frame with both set, and one with the field only)."""
+    ready = threading.Event()
+    fut = listen(pair, 2, ready)
+    assert ready.wait(READY_TIMEOUT_S)
+    run_driver(python, pair.b, "publish-goose", pair.ifname, {
+        "appid": GOOSE_APPID, "dst": GOOSE_DST.hex(), "vlan": [4, 0], "gocbRef": GOCB_REF, "datSet": DAT_SET,
+        "goID": GO_ID, "confRev": 3, "states": [[as_json(data.boolean(True))]], "first": CURVE.first,
+        "factor": CURVE.factor, "maximum": CURVE.maximum, "tal_factor": CURVE.tal_factor, "hold": CURVE.first,
+        "simulation": True})
+    got: list[Seen] = fut.result(DRIVER_TIMEOUT_S)
+    assert len(got) == 2
+    headers = [goose.decode(s.raw) for s in got]
+    assert [(f.pdu.simulation, f.header.reserved1) for f in headers] == [(True, 0), (True, 0)]
+    assert [(f.rule_id, f.frame_index) for f in check_goose(got)] == [("GOOSE-SIMULATION", 0),
+                                                                      ("GOOSE-SIMULATION", 1)]
+
+    sub = Subscriber(python, pair.b, pair.ifname, {"seconds": LISTEN_S, "goose": [GOCB_REF], "sv": None,
+                                                   "expect": {"goose": 2}})
+    template = our_goose_template()
+    simulated = dataclasses.replace(template.pdu, simulation=True, st_num=1, t=UtcTime(1_700_000_000))
+    ours = [goose.frame(simulated, template.header.src, simulation=True),  # S bit and field: consistent
+            goose.frame(dataclasses.replace(simulated, sq_num=1), template.header.src)]
+    ours[1] = dataclasses.replace(ours[1], header=dataclasses.replace(ours[1].header, reserved1=0))  # field only
+
+    async def publish() -> None:
+        ep = L2Endpoint(pair.ifname)
+        try:
+            for f in ours:
+                await ep.send(f)
+                await asyncio.sleep(0.005)
+        finally:
+            ep.close()
+
+    netns.run_coroutine_in_netns(pair.a, publish, timeout=DRIVER_TIMEOUT_S)
+    assert [o.header.simulation for o in ours] == [True, False]
+    assert [(m["simulation"], m["valid"], m["sqNum"]) for m in sub.result()["goose"]] == [(True, True, 0),
+                                                                                          (True, True, 1)]
