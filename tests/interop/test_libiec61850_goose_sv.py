@@ -20,9 +20,13 @@ MMS interop test) under ``ip netns exec``. Its Python callbacks are SWIG directo
 receivers' ``tick`` on the driver's own thread (no receiver thread). When the virtualenv cannot be built, or
 namespaces cannot be made, the tests skip and say why. Every wait is bounded.
 
-Findings (docs/iec61850_stack.md, "GOOSE and SV with libiec61850 over the wire"): libiec61850 reads a UtcTime
-as whole milliseconds with ``fraction // 16777`` (so a fraction of 16777000 or more reads as 1000 ms), which the
-GOOSE ``t`` comparison here accounts for; no field disagreed with our codec in either direction.
+What this found (docs/iec61850_stack.md, "GOOSE and SV with libiec61850 over the wire"): no field that one side
+wrote was read differently by the other. libiec61850's GOOSE publisher, asked for a simulated message, writes the
+goosePdu simulation field TRUE but never the S bit of Reserved 1 that IEC 61850-8-1 Ed2 has mirror it, so our
+GOOSE-SIMULATION rule reports each such frame; its subscriber ignores Reserved 1 (a test pins both). It writes
+BOOLEAN TRUE as 0x01 (ours 0xFF; BER allows both). Its getters give a UtcTime in whole ms as ``fraction // 16777``
+(a fraction of 16777000 or more reads as 1000 ms), which the ``t`` comparisons here follow. Its Linux receiver binds
+its socket at the first receive, and a frame arriving then can be lost; the driver receives once before READY.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import select
 import struct
 import subprocess
 import threading
@@ -63,8 +66,10 @@ GOCB_REF, DAT_SET, GO_ID = "EV1/LLN0$GO$gcbStart", "EV1/LLN0$dsStart", "gcbStart
 GOOSE_DST, SV_DST = goose.MULTICAST_PREFIX + b"\x00\x01", sv.MULTICAST_PREFIX + b"\x00\x01"
 GOOSE_APPID, SV_APPID = 0x0001, 0x4000
 SV_ID, SV_DAT_SET, SMP_RATE = "EV1SoC", "EV1/LLN0$dsSoC", 4000
-CURVE = RetransmissionCurve(first=0.02, maximum=0.2)  # slow enough for Python timers on a loaded machine
-STATE_S = 0.3  # how long each state is repeated before the next change
+# Slow enough for Python timers on a loaded machine: repeats 30, 60, 120, 240 ms apart, each TAL three gaps, so a
+# clean stream keeps its TAL with 60 ms or more to spare.
+CURVE = RetransmissionCurve(first=0.03, maximum=0.24, tal_factor=3.0)
+STATE_S = 0.35  # how long each state is repeated before the next change (4 messages of each)
 QUALITY_GOOD = data.bits(*[False] * 13)
 STATES: list[list[Data]] = [
     [data.boolean(True), QUALITY_GOOD, data.float32(230.25), data.integer(-3), data.unsigned(40000),
@@ -123,20 +128,15 @@ class Subscriber:
     def __init__(self, python: Path, ns: str, ifname: str, cfg: dict) -> None:
         self.proc = subprocess.Popen(driver(python, ns, "subscribe", ifname, cfg), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while (left := deadline - time.monotonic()) > 0:
-            if not select.select([self.proc.stdout], [], [], left)[0]:
-                break
-            line = self.proc.stdout.readline()
-            if line.strip() == "READY" or not line:
-                break
-        else:
-            line = ""
-        if line.strip() != "READY":
+        first: list[str] = []
+        reader = threading.Thread(target=lambda: first.append(self.proc.stdout.readline()),  # type: ignore[union-attr]
+                                  daemon=True)
+        reader.start()
+        reader.join(READY_TIMEOUT_S)
+        if first != ["READY\n"]:
             self.proc.kill()
             _out, err = self.proc.communicate(timeout=DRIVER_TIMEOUT_S)
-            pytest.fail(f"libiec61850 subscriber did not start: {line!r} {err[-2000:]}")
+            pytest.fail(f"libiec61850's subscriber did not start within {READY_TIMEOUT_S} s: {first} {err[-2000:]}")
 
     def result(self) -> dict:
         try:
@@ -302,10 +302,11 @@ def test_libiec61850_goose_and_sv_read_and_judged_by_us(python: Path, pair: netn
 
     assert check_goose(goose_seen) == []  # no end time: libiec61850's publisher stops on purpose
     assert check_sv(sv_seen, sv_id=SV_ID) == []
-    # the checks are not blind to this stream: without its second repeat, or its third sample, they are findings
-    # (sqNum 1 then 3, and 120 ms after a message that lived 80 ms)
-    assert {f.rule_id for f in check_goose(goose_seen[:2] + goose_seen[3:])} == {"GOOSE-SQNUM", "GOOSE-TAL-EXPIRED"}
-    assert {f.rule_id for f in check_sv(sv_seen[:2] + sv_seen[3:], sv_id=SV_ID)} == {"SV-SMPCNT"}
+    # the checks are not blind to this stream: with a repeat sent twice, or a sample taken out, they are findings
+    replayed = goose_seen[:2] + goose_seen[1:]
+    assert [(f.rule_id, f.frame_index) for f in check_goose(replayed)] == [("GOOSE-SQNUM", 2)]
+    assert [(f.rule_id, f.frame_index) for f in check_sv(sv_seen[:2] + sv_seen[3:], sv_id=SV_ID)] == [
+        ("SV-SMPCNT", 2)]
 
 
 # --- simulation (IEC 61850 Ed2): a finding on libiec61850's publisher ---------------------------------------------
