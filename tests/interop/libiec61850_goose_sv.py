@@ -9,8 +9,9 @@ Every command takes the interface and one JSON object of settings, and prints on
 (``first`` s, times ``factor``, up to ``maximum``) for ``hold`` s, each message's TAL ``tal_factor`` times the gap
 to the next one. libiec61850 has no curve of its own: its publisher sends what it is told and counts sqNum.
 
-``publish-sv IF CONFIG``: one SVPublisher with one ASDU whose data set has the ``layout`` entries (``float32``,
-``int32``, ``quality``); one frame per sample, ``period`` s apart, smpCnt from ``first_cnt``.
+``publish-sv IF CONFIG``: one SVPublisher with ``asdus`` ASDUs (default 1) whose data sets have the ``layout``
+entries (``float32``, ``int32``, ``quality``); each frame carries the next ``asdus`` of ``samples``, frames
+``period`` s apart, smpCnt from ``first_cnt`` counting every sample.
 
 ``subscribe IF CONFIG``: a GooseReceiver with one GooseSubscriber per gocbRef in ``goose`` and an SVReceiver with
 one SVSubscriber (``sv``: its APPID, or null for none), polled without threads (``*_startThreadless`` and
@@ -163,23 +164,30 @@ def publish_sv(ifname: str, cfg: dict) -> dict:
     pub = iec.SVPublisher_createEx(params, ifname, cfg.get("vlan") is not None)
     if not pub:
         return {"error": f"SVPublisher_createEx failed on {ifname}"}
-    asdu = iec.SVPublisher_addASDU(pub, cfg["svID"], cfg.get("datSet"), cfg["confRev"])
-    offsets = [getattr(iec, ADD[kind])(asdu) for kind in cfg["layout"]]
-    if cfg.get("smpRate") is not None:
-        iec.SVPublisher_ASDU_setSmpRate(asdu, cfg["smpRate"])
+    asdus = [iec.SVPublisher_addASDU(pub, cfg["svID"], cfg.get("datSet"), cfg["confRev"])
+             for _ in range(cfg.get("asdus", 1))]
+    offsets = [[getattr(iec, ADD[kind])(asdu) for kind in cfg["layout"]] for asdu in asdus]
+    for asdu in asdus:
+        if cfg.get("smpRate") is not None:
+            iec.SVPublisher_ASDU_setSmpRate(asdu, cfg["smpRate"])
     iec.SVPublisher_setupComplete(pub)
-    iec.SVPublisher_ASDU_setSmpSynch(asdu, cfg.get("smpSynch", 0))  # before setupComplete it crashes
+    for asdu in asdus:
+        iec.SVPublisher_ASDU_setSmpSynch(asdu, cfg.get("smpSynch", 0))  # before setupComplete it crashes
     start = time.monotonic()
-    for n, sample in enumerate(cfg["samples"]):
-        for kind, offset, value in zip(cfg["layout"], offsets, sample, strict=True):
-            getattr(iec, SET[kind])(asdu, offset, value)
-        iec.SVPublisher_ASDU_setSmpCnt(asdu, cfg["first_cnt"] + n)
-        delay = start + n * cfg["period"] - time.monotonic()
+    samples = cfg["samples"]
+    frames = 0
+    for first in range(0, len(samples), len(asdus)):  # one frame: the next sample in each ASDU
+        for n, (asdu, where) in enumerate(zip(asdus, offsets, strict=True), first):
+            for kind, offset, value in zip(cfg["layout"], where, samples[n], strict=True):
+                getattr(iec, SET[kind])(asdu, offset, value)
+            iec.SVPublisher_ASDU_setSmpCnt(asdu, cfg["first_cnt"] + n)
+        delay = start + frames * cfg["period"] - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         iec.SVPublisher_publish(pub)
+        frames += 1
     iec.SVPublisher_destroy(pub)
-    return {"sent": len(cfg["samples"]), "offsets": offsets}
+    return {"sent": frames, "offsets": offsets}
 
 
 class GooseListener(iec.GooseHandler):  # type: ignore[misc]
