@@ -6,8 +6,9 @@ Every command takes the interface and one JSON object of settings, and prints on
 
 ``publish-goose IF CONFIG``: one GoosePublisher (802.1Q tagged); for each state in ``states`` a state change
 (``GoosePublisher_increaseStNum``: stNum + 1, sqNum 0, t = now) and repeats of it on a retransmission curve
-(``first`` s, times ``factor``, up to ``maximum``) for ``hold`` s, each message's TAL ``tal_factor`` times the gap
-to the next one. libiec61850 has no curve of its own: its publisher sends what it is told and counts sqNum.
+(``first`` s, times ``factor``, up to ``maximum``) until the next change ``hold`` s after it, each message's TAL
+``tal_factor`` times the gap to the next repeat. libiec61850 has no curve of its own: its publisher sends what
+it is told and counts sqNum.
 
 ``publish-sv IF CONFIG``: one SVPublisher with ``asdus`` ASDUs (default 1) whose data sets have the ``layout``
 entries (``float32``, ``int32``, ``quality``); each frame carries the next ``asdus`` of ``samples``, frames
@@ -28,6 +29,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pyiec61850.pyiec61850 as iec  # type: ignore[import-not-found]
@@ -91,7 +93,8 @@ def py(value: Any) -> list[Any]:
         kind = "structure" if t == iec.MMS_STRUCTURE else "array"
         return [kind, [py(iec.MmsValue_getElement(value, i)) for i in range(iec.MmsValue_getArraySize(value))]]
     if t == iec.MMS_UTC_TIME:
-        return ["utc-time", {"ms": iec.MmsValue_getUtcTimeInMs(value), "quality": iec.MmsValue_getUtcTimeQuality(value)}]
+        return ["utc-time", {"ms": iec.MmsValue_getUtcTimeInMs(value),
+                             "quality": iec.MmsValue_getUtcTimeQuality(value)}]
     return ["unknown", iec.MmsValue_getTypeString(value)]
 
 
@@ -105,7 +108,8 @@ def comm(cfg: dict) -> Any:
     return params
 
 
-def curve(first: float, factor: float, maximum: float) -> Any:
+def curve(first: float, factor: float, maximum: float) -> Iterator[float]:
+    """The gaps between repeats after a state change (as vgitest's RetransmissionCurve, written anew here)."""
     gap = first
     while True:
         yield min(gap, maximum)
@@ -125,8 +129,12 @@ def publish_goose(ifname: str, cfg: dict) -> dict:
     iec.GoosePublisher_setSimulation(pub, bool(cfg.get("simulation", False)))
     iec.GoosePublisher_setStNum(pub, 0)  # so that the first state change sends stNum 1 with its own t
     sent = []
+    t0 = time.monotonic()
     for state, values in enumerate(cfg["states"]):
-        start = time.monotonic()
+        start = t0 + state * cfg["hold"]
+        delay = start - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
         changed_ms = iec.GoosePublisher_increaseStNum(pub)
         at = 0.0
         for gap in curve(cfg["first"], cfg["factor"], cfg["maximum"]):
@@ -144,7 +152,7 @@ def publish_goose(ifname: str, cfg: dict) -> dict:
                 return {"error": f"GoosePublisher_publish returned {rc}", "sent": sent}
             sent.append({"state": state, "tal": tal, "t_ms": changed_ms})
             at += gap
-            if at > cfg["hold"]:
+            if at >= cfg["hold"]:  # the next state change comes first
                 break
     iec.GoosePublisher_destroy(pub)
     return {"sent": sent}
