@@ -324,7 +324,7 @@ def test_simulated_goose_libiec61850_sets_the_pdu_field_only(python: Path, pair:
     """IEC 61850-8-1 Ed2 puts a simulation bit (S) in Reserved 1 that mirrors the goosePdu's simulation field.
     libiec61850 1.6 publishing with ``GoosePublisher_setSimulation(true)`` writes simulation TRUE and leaves
     Reserved 1 at 0x0000, so our GOOSE-SIMULATION rule reports every such frame; its subscriber ignores Reserved 1
-    and reports simulation from the PDU field alone (our frame with both set, and one with the field only)."""
+    and reports simulation from the PDU field alone (our frames: both set, the field only, the S bit only)."""
     ready = threading.Event()
     fut = listen(pair, 2, ready)
     assert ready.wait(READY_TIMEOUT_S)
@@ -341,12 +341,14 @@ def test_simulated_goose_libiec61850_sets_the_pdu_field_only(python: Path, pair:
                                                                       ("GOOSE-SIMULATION", 1)]
 
     sub = Subscriber(python, pair.b, pair.ifname, {"seconds": LISTEN_S, "goose": [GOCB_REF], "sv": None,
-                                                   "expect": {"goose": 2}})
+                                                   "expect": {"goose": 3}})
     template = our_goose_template()
-    simulated = dataclasses.replace(template.pdu, simulation=True, st_num=1, t=UtcTime(1_700_000_000))
-    ours = [goose.frame(simulated, template.header.src, simulation=True),  # S bit and field: consistent
-            goose.frame(dataclasses.replace(simulated, sq_num=1), template.header.src)]
-    ours[1] = dataclasses.replace(ours[1], header=dataclasses.replace(ours[1].header, reserved1=0))  # field only
+    pdu = dataclasses.replace(template.pdu, st_num=1, t=UtcTime(1_700_000_000))
+    src = template.header.src
+    ours = [goose.frame(dataclasses.replace(pdu, simulation=True), src),  # S bit and field: consistent
+            goose.frame(dataclasses.replace(pdu, simulation=True, sq_num=1), src),  # the field only (below)
+            goose.frame(dataclasses.replace(pdu, sq_num=2), src, simulation=True)]  # the S bit only
+    ours[1] = dataclasses.replace(ours[1], header=dataclasses.replace(ours[1].header, reserved1=0))
 
     async def publish() -> None:
         ep = L2Endpoint(pair.ifname)
@@ -358,6 +360,6 @@ def test_simulated_goose_libiec61850_sets_the_pdu_field_only(python: Path, pair:
             ep.close()
 
     netns.run_coroutine_in_netns(pair.a, publish, timeout=DRIVER_TIMEOUT_S)
-    assert [o.header.simulation for o in ours] == [True, False]
-    assert [(m["simulation"], m["valid"], m["sqNum"]) for m in sub.result()["goose"]] == [(True, True, 0),
-                                                                                          (True, True, 1)]
+    assert [(o.header.simulation, o.pdu.simulation) for o in ours] == [(True, True), (False, True), (True, False)]
+    assert [(m["simulation"], m["valid"], m["sqNum"]) for m in sub.result()["goose"]] == [
+        (True, True, 0), (True, True, 1), (False, True, 2)]
