@@ -143,9 +143,6 @@ def publish_goose(ifname: str, cfg: dict) -> dict:
             dataset = iec.LinkedList_create()
             for v in values:
                 iec.LinkedList_add(dataset, mms(v))
-            delay = start + at - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
             rc = iec.GoosePublisher_publish(pub, dataset)
             iec.LinkedList_destroyDeep_MmsValueDelete(dataset)
             if rc != 0:
@@ -154,6 +151,9 @@ def publish_goose(ifname: str, cfg: dict) -> dict:
             at += gap
             if at >= cfg["hold"]:  # the next state change comes first
                 break
+            # Each gap from the message actually sent: a late wake-up (a loaded machine) delays the repeats after
+            # it but never shortens an interval, which the retransmission check would report.
+            time.sleep(gap)
     iec.GoosePublisher_destroy(pub)
     return {"sent": sent}
 
