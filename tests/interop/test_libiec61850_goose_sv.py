@@ -115,8 +115,8 @@ def libiec61850_ms(t: UtcTime) -> int:
 
 def driver(python: Path, ns: str, command: str, ifname: str, cfg: dict) -> list[str]:
     """The driver's command line in namespace ``ns``. It runs at nice -10 (we are root): its publisher's timers are
-    the stream's timing, and on a loaded machine a wake-up 40 ms late shrank a repeat interval (GOOSE-RETRANSMISSION)
-    in 1 run of 6 with two busy loops on the two cores; at -10 none did in 20."""
+    the stream's timing: with two busy loops on the two cores, at nice 0 a wake-up up to 40 ms late shrank a repeat
+    interval (GOOSE-RETRANSMISSION) in 1 run of 6; at -10 none did in 20."""
     return ["nice", "-n", "-10", "ip", "netns", "exec", ns, str(python), str(DRIVER), command, ifname,
             json.dumps(cfg)]
 
