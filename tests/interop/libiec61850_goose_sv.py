@@ -214,7 +214,7 @@ class GooseListener(iec.GooseHandler):  # type: ignore[misc]
             "sqNum": iec.GooseSubscriber_getSqNum(s), "TAL": iec.GooseSubscriber_getTimeAllowedToLive(s),
             "confRev": iec.GooseSubscriber_getConfRev(s), "simulation": bool(iec.GooseSubscriber_isTest(s)),
             "ndsCom": bool(iec.GooseSubscriber_needsCommission(s)), "t_ms": iec.GooseSubscriber_getTimestamp(s),
-            "appid": iec.GooseSubscriber_getAppId(s), "valid": bool(iec.GooseSubscriber_isValid(s)),
+            "valid": bool(iec.GooseSubscriber_isValid(s)),  # (getAppId is the filter, -1 here, not the frame's)
             "parseError": iec.GooseSubscriber_getParseError(s),
             "values": py(values)[1] if values else None,
         })
