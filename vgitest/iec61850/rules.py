@@ -2,9 +2,10 @@
 
 References name standard parts, and a clause only where we checked it against a published table of contents
 (8-1 clause 18); the IEC 61850-7-2 and 9-2 references name the model instead. Every rule judges Edition 2 frames
-(:data:`VERSION`): the simulation field and the 129-character names are Ed2's. Timing tolerance: a message is late only when the gap
-since the previous one exceeds that one's timeAllowedtoLive by more than ``streams.TAL_TOLERANCE_MS`` (2 ms by
-default, the slack of receive timestamps on a loaded harness); a message exactly at the limit is not late.
+(:data:`VERSION`): the simulation field and the 129-character names are Ed2's. Timing tolerance: a message is late
+only when the gap since the previous one exceeds that one's timeAllowedtoLive by more than
+``streams.TAL_TOLERANCE_MS`` (2 ms by default, the slack of receive timestamps on a loaded harness); a message
+exactly at the limit is not late.
 """
 
 from __future__ import annotations
