@@ -82,10 +82,36 @@ def test_a_device_that_breaks_nothing_passes_and_says_how_much_was_sent(tmp_path
 
 
 def test_the_time_budget_stops_sending(tmp_path: Path) -> None:
+    """The budget runs from the first example: with none left after it, that one is sent and no other."""
     quick = dataclasses.replace(profiles.get("pr"), budget_s=0.0)
     runner = PropertyRunner(quick, None, folder=tmp_path, case={})
     stats = runner.run(st.integers(), lambda n: None, Judge())
-    assert stats.sent == 0 and stats.cut > 0 and "not sent" in stats.summary()
+    assert stats.sent == 1 and stats.cut > 0 and "not sent" in stats.summary()
+
+
+def test_building_the_strategy_does_not_eat_the_budget(tmp_path: Path) -> None:
+    """A strategy built from a schema costs seconds on a loaded machine before the first example exists; the
+    examples still get the whole budget (here: the first draw takes longer than the budget)."""
+    import time
+    slow = [True]
+
+    def build(n: int) -> int:
+        if slow[0]:
+            slow[0] = False
+            time.sleep(0.4)
+        return n
+
+    runner = PropertyRunner(dataclasses.replace(profiles.get("pr"), budget_s=0.3), None, folder=tmp_path, case={})
+    stats = runner.run(st.integers(0, 1000).map(build), lambda n: None, Judge())
+    assert stats.sent == profiles.get("pr").max_examples and stats.first_example_s >= 0.4
+
+
+def test_a_case_that_sent_nothing_is_inconclusive_not_passed(tmp_path: Path) -> None:
+    """Nothing sent, nothing judged: never a PASS (a budget already spent stands for any cause)."""
+    from vgitest.verdict import Inconclusive
+    spent = dataclasses.replace(profiles.get("pr"), budget_s=-1.0)
+    with pytest.raises(Inconclusive, match="no example was sent"):
+        PropertyRunner(spent, None, folder=tmp_path, case={}).run(st.integers(), lambda n: None, Judge())
 
 
 def test_a_spent_budget_ends_shrinking_at_once(tmp_path: Path) -> None:

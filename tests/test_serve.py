@@ -7,7 +7,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -68,12 +69,6 @@ def procs() -> Iterator[list[Proc]]:
             p.p.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(procs: list[Proc], tmp_path: Path, peer: str) -> tuple[Proc, str]:
     serve = Proc(["serve", peer, "--reports", str(tmp_path / "reports")], tmp_path)
     procs.append(serve)
@@ -94,7 +89,7 @@ def _evidence(serve: Proc, tmp_path: Path, peer: str) -> tuple[list[dict], list[
 def test_serve_csms_with_an_external_station(tmp_path: Path, procs: list[Proc]) -> None:
     serve, url = _serve(procs, tmp_path, "csms")
     assert url.startswith("ws://127.0.0.1:") and url.endswith("/ocpp")
-    procs.append(Proc(["station", "--csms-url", url, "--identity", "EXT-1", "--hook-port", str(_free_port())],
+    procs.append(Proc(["station", "--csms-url", url, "--identity", "EXT-1", "--hook-port", str(free_port())],
                       tmp_path))
     serve.wait_line("CALL BootNotification")
     serve.wait_line("CALLRESULT BootNotification")
@@ -106,7 +101,7 @@ def test_serve_csms_with_an_external_station(tmp_path: Path, procs: list[Proc]) 
 def test_serve_vtn_with_an_external_ven(tmp_path: Path, procs: list[Proc]) -> None:
     serve, url = _serve(procs, tmp_path, "vtn")
     assert url.startswith("http://127.0.0.1:")
-    procs.append(Proc(["ven", "--vtn-url", url, "--hook-port", str(_free_port())], tmp_path))
+    procs.append(Proc(["ven", "--vtn-url", url, "--hook-port", str(free_port())], tmp_path))
     serve.wait_line("oadrCreatePartyRegistration")
     serve.wait_line("oadrPoll", timeout=40)
     frames, findings = _evidence(serve, tmp_path, "vtn")
@@ -136,7 +131,7 @@ def test_a_profile_of_another_protocol_is_one_line_and_exit_2(tmp_path: Path) ->
 
 def _device(procs: list[Proc], tmp_path: Path, profile: str, url: str) -> tuple[Proc, str]:
     """A reference V2G device in its own process (`vgitest device`); its first line: its hook, where it listens."""
-    dev = Proc(["device", profile, "--peer-url", url, "--hook-port", str(_free_port())], tmp_path)
+    dev = Proc(["device", profile, "--peer-url", url, "--hook-port", str(free_port())], tmp_path)
     procs.append(dev)
     return dev, dev.wait_line("test hook on", timeout=60)
 

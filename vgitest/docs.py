@@ -1,5 +1,5 @@
-"""Generate the reference tables in docs/ from the code: rule ids, the fault catalog, the PIXIT keys
-and the DUT adapter actions.
+"""Generate the reference tables in docs/ from the code: rule ids, the fault catalog, the PIXIT keys,
+the DUT adapter actions and the OCPP test-case catalog.
 
 `python -m vgitest.docs` rewrites them; a test fails when they are out of date, so the docs always say
 what the code checks.
@@ -53,13 +53,19 @@ def adapters_md() -> str:
     return markdown()
 
 
+def catalog_md() -> str:
+    from .catalogdocs import catalog_md as markdown
+    return markdown()
+
+
 def pics_md() -> str:
     from .picsdocs import pics_md as markdown
     return markdown()
 
 
 GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md, "docs/pixit.md": pixit_md,
-             "docs/adapters.md": adapters_md, "docs/pics.md": pics_md}
+             "docs/adapters.md": adapters_md, "docs/pics.md": pics_md,
+             "docs/catalog.md": catalog_md}
 
 
 def main() -> int:

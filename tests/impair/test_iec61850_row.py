@@ -142,3 +142,36 @@ def test_the_forwarder_delays_mms_goose_and_sv() -> None:
     assert by["GOOSE"][0] is not None and by["GOOSE"][0] >= 0.049
     assert by["SV"] and all(x is not None and x >= 0.049 for x in by["SV"]), by["SV"]
     assert judge(flow.envelope(), [(rep.exchanges, rep.finished)]).verdict == "FAIL"
+
+
+def test_settings_for_a_link_follow_its_rate() -> None:
+    """A LAN keeps the LAN curve; at 9.6 kbit/s the first repeat and the SoC period are twice their frames' wire
+    time (101-byte GOOSE: 84 ms; 62-byte SV: 52 ms), the heartbeat never below the first repeat."""
+    from vgitest.iec61850.flow import FlowTimers
+    lan = FlowTimers()
+    assert lan.for_link(None) == lan
+    slow = lan.for_link(9.6)
+    assert slow.curve.first == pytest.approx(2 * 101 * 8 / 9600) and slow.curve.maximum == slow.curve.first
+    assert slow.sv_interval == pytest.approx(2 * 62 * 8 / 9600) and slow.charge_s >= 3 * slow.sv_interval
+    assert lan.for_link(1e6) == lan
+
+
+@needs_netns
+def test_at_9_6_kbps_the_lan_settings_fail_and_the_link_settings_pass() -> None:
+    """The same link, two configurations of the reference pair: with the LAN curve the GOOSE repeats queue behind
+    each other and arrive after the TAL of the one before (a true FAIL of that configuration); with the curve
+    configured for the rate every GOOSE and SoC update arrives in time."""
+    flow = Iec61850(step_s=30)
+    flow.open(column("9.6 kbps"))
+    try:
+        tuned = [flow.run_once(i) for i in range(2)]
+        flow.flow_timers = flow.lan_timers
+        lan = [flow.run_once(i) for i in range(2)]
+    finally:
+        flow.close()
+    env = flow.envelope()
+    late = [e for r in lan for e in r.exchanges if e.name == "GOOSE" and e.limit_s is not None
+            and (e.latency_s is None or e.latency_s > env.limits(e.name, e.limit_s)[0])]
+    assert late and judge(env, [(r.exchanges, r.finished) for r in lan]).verdict == "FAIL"
+    ok = judge(env, [(r.exchanges, r.finished) for r in tuned])
+    assert ok.verdict == "PASS" and ok.reliability_pct == 100, (ok, [r.why for r in tuned])

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Iterable
 
-from tests.interop.oracle import ROOT, run_suite
+from tests.interop.oracle import run_suite
 from vgitest import upstream
 from vgitest.slac import netns
 

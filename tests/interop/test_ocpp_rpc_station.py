@@ -11,7 +11,6 @@ CI slice by default, everything with --oracle-full."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Iterator
 import pytest
 
 from tests.interop.oracle import ROOT, Table, compare, full_run, run_suite
+from tests.ports import free_port
 
 STATION = ROOT / "tests/interop/ocpp_rpc_station"
 PROFILES = ROOT / "tests/interop/profiles"
@@ -38,12 +38,6 @@ RUNS = {
 # The fuzz suites (issue 15) against the same station process: (table, suite) per version
 FUZZ = {"1.6": ("ocpp-rpc-station-16-fuzz", "suites/ocpp16_fuzz"),
         "2.0.1": ("ocpp-rpc-station-201-fuzz", "suites/ocpp201_fuzz")}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def missing() -> str | None:

@@ -35,7 +35,7 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from ..verdict import NonConformance
+from ..verdict import Inconclusive, NonConformance
 from . import replay
 from .profiles import FuzzProfile, hypothesis_settings
 from .stable import without_project_constants
@@ -65,6 +65,7 @@ class FuzzStats:
     cut: int = 0  # not sent: the time budget was spent or the device was gone
     failing: int = 0  # distinct examples that broke a MUST
     seconds: float = 0.0
+    first_example_s: float | None = None  # from the start of the run to the first example drawn (strategy build)
     replayed_from: str | None = None
     confirmed: bool | None = None  # the reported counterexample failed again when sent alone (None: not tried)
 
@@ -148,6 +149,10 @@ class PropertyRunner:
         total = {k: sum(r[k] for r in self.runs) for k in ("sent", "cached", "cut", "failing", "seconds")}
         self._write("fuzz-stats.json", dataclasses.asdict(stats) | {"summary": stats.summary(), "case_total": total,
                                                                    "parts": self.runs})
+        if found is None and stats.sent == 0 and self.replay_file is None:
+            raise Inconclusive(f"no example was sent ({stats.summary()}): nothing was judged"
+                               + (f"; the first example took {stats.first_example_s:g} s to draw"
+                                  if stats.first_example_s is not None else ""))
         if found is not None:
             path = self._write("counterexample.json", replay.document(self.case, found, stats, show(found.example)))
             alone = "" if stats.confirmed is not False else (" (sent again alone it did not fail: the failure "
@@ -176,7 +181,9 @@ class PropertyRunner:
     def _explore(self, strategy: st.SearchStrategy, body: Callable[[Any], None], hs: Any, stats: FuzzStats,
                  t0: float, label: str = "") -> Counterexample | None:
         outcomes: dict[str, Counterexample | None] = {}
-        deadline = t0 + self.profile.budget_s * self._budget_share
+        # The budget runs from the first example drawn, not from t0: building a strategy from a schema the first
+        # time costs seconds of CPU, many more on a loaded machine, and must not eat the time for sending.
+        deadline: list[float] = []
         gone = [False]
         best: list[Counterexample] = []  # the last failure: once shrinking began, each one is smaller than the one before
 
@@ -187,7 +194,11 @@ class PropertyRunner:
                 if outcomes[k] is not None:
                     raise outcomes[k]  # type: ignore[misc]
                 return
-            if gone[0] or time.monotonic() > deadline:
+            now = time.monotonic()
+            if not deadline:
+                stats.first_example_s = round(now - t0, 3)
+                deadline.append(now + self.profile.budget_s * self._budget_share)
+            if gone[0] or now > deadline[0]:
                 stats.cut += 1
                 raise _BudgetSpent
             start = len(self.trace) if self.trace is not None else 0

@@ -65,7 +65,7 @@ class FlowSession:
         return f"harness steps done: {steps}" + (f"; stopped: {self.result.error}" if self.result.error else "")
 
 
-class _FakeFlow(Verdicts, abc.ABC):
+class _FakeFlow(netns.LinkOwner, Verdicts, abc.ABC):
     """What both fake peers share. A case judges its purpose with ``check(cond, RULE, message, frame)``."""
 
     harness_role = ""
@@ -99,14 +99,6 @@ class _FakeFlow(Verdicts, abc.ABC):
         self.pair = FlowPair().create()
         self.loop = NsLoop(self.pair.a, f"vgitest-fake-61850-{self.harness_role}")
         return self
-
-    def stop(self) -> None:
-        if self.loop is not None:
-            self.loop.stop()
-            self.loop = None
-        if self.pair is not None:
-            self.pair.destroy()
-            self.pair = None
 
     @property
     def url(self) -> str:

@@ -64,6 +64,25 @@ class FlowTimers:
     # 2-core machine with the harness, and a repeat its loop sends late must not expire (the faults still do)
     curve: RetransmissionCurve = RetransmissionCurve(first=0.008, factor=2.0, maximum=0.1, tal_factor=4.0)
 
+    def for_link(self, rate_kbps: float | None) -> FlowTimers:
+        """These settings as they would be configured for a link of ``rate_kbps`` (None: a LAN, unchanged).
+
+        IEC 61850 leaves the GOOSE curve and the sampled-value rate to the configuration (an SCL file's GSE MinTime
+        and MaxTime, its SMV rate), which is made for the network the device sits on. At 9.6 kbit/s one of the
+        EVSE's GOOSE frames takes 84 ms on the wire, so the LAN curve's first repeats (8 ms apart, valid 32 ms)
+        queue behind each other and arrive expired however correct both ends are. Here the first repeat and the
+        EV's SoC update period are at least twice the time their frame takes at the rate, the heartbeat no
+        shorter than the first repeat, and the charge lasts at least three update periods."""
+        if not rate_kbps:
+            return self
+
+        def twice_on_wire(frame_bytes: int) -> float:
+            return 2 * frame_bytes * 8 / (rate_kbps * 1000)
+        first = max(self.curve.first, twice_on_wire(len(goose_template().encode())))
+        curve = dataclasses.replace(self.curve, first=first, maximum=max(self.curve.maximum, first))
+        period = max(self.sv_interval, twice_on_wire(len(soc_sample(0, frozenset(), bytes(6)).encode())))
+        return dataclasses.replace(self, curve=curve, sv_interval=period, charge_s=max(self.charge_s, 3 * period))
+
 
 @dataclasses.dataclass
 class FlowResult:
@@ -249,13 +268,17 @@ class EvRole(_Role):
         return False
 
     def _sample(self, n: int) -> sv.SvFrame:
-        cnt = n + (1 if "smpcnt_gap" in self.faults and n >= 3 else 0)
-        sv_id = "EV1SoC-X" if "wrong_svid" in self.faults else SV_ID
-        soc = 42.0 + 0.1 * n
-        data = struct.pack(">fI", soc, 0)
-        if "oversized_sv" in self.faults:  # voltage, current and power with their qualities too
-            data += struct.pack(">fIfIfI", 400.0, 0, 27.5, 0, 11000.0, 0)
-        return sv.frame(sv.SavPdu.of(sv.Asdu(sv_id, cnt % 65536, 1, 0, data)), self.l2.mac, vlan=None)
+        return soc_sample(n, self.faults, self.l2.mac)
+
+
+def soc_sample(n: int, faults: frozenset[str], src: bytes) -> sv.SvFrame:
+    """The EV's ``n``-th state-of-charge update (SV, untagged), as its faults shape it."""
+    cnt = n + (1 if "smpcnt_gap" in faults and n >= 3 else 0)
+    sv_id = "EV1SoC-X" if "wrong_svid" in faults else SV_ID
+    data = struct.pack(">fI", 42.0 + 0.1 * n, 0)
+    if "oversized_sv" in faults:  # voltage, current and power with their qualities too
+        data += struct.pack(">fIfIfI", 400.0, 0, 27.5, 0, 11000.0, 0)
+    return sv.frame(sv.SavPdu.of(sv.Asdu(sv_id, cnt % 65536, 1, 0, data)), src, vlan=None)
 
 
 def _sv(raw: bytes) -> sv.SvFrame | None:

@@ -413,7 +413,8 @@ class Iec61850(Flow):
     def __init__(self, step_s: float = STEP_S) -> None:
         from ..iec61850.flow import FlowTimers
         super().__init__(step_s)
-        self.flow_timers = FlowTimers(step_timeout=self.envelope().default_timer_s or FlowTimers.step_timeout)
+        self.lan_timers = FlowTimers(step_timeout=self.envelope().default_timer_s or FlowTimers.step_timeout)
+        self.flow_timers = self.lan_timers
         self.pair: Any = None
         self.applied: dict[str, str] = {}
         self.imp: Impairment | None = None
@@ -436,6 +437,7 @@ class Iec61850(Flow):
             raise KernelUnavailable("the IEC 61850 flow runs over a veth pair between network namespaces: "
                                     + (why or "kernel=False was asked"))
         self.imp = imp
+        self.flow_timers = self.lan_timers.for_link(imp.rate_kbps)  # the GOOSE curve and SV period for the rate
         forwarded = imp.delays or bool(imp.loss_pct)
         self.pair = (ForwardedFlowPair(imp, seed) if forwarded else FlowPair()).create()
         try:
@@ -464,7 +466,12 @@ class Iec61850(Flow):
         assert self.imp is not None
         fwd = getattr(self.pair, "forwarder", None)
         path = "veth pair" if fwd is None else "veth pairs joined by a layer-2 forwarder"
-        return {"impairment": self.imp.as_dict(), "applied": dict(self.applied), "path": path}
+        t = self.flow_timers
+        configured = {"goose_first_repeat_ms": round(t.curve.first * 1000, 1),
+                      "goose_heartbeat_ms": round(t.curve.maximum * 1000, 1),
+                      "sv_period_ms": round(t.sv_interval * 1000, 1)}
+        return {"impairment": self.imp.as_dict(), "applied": dict(self.applied), "path": path,
+                "configured": configured}
 
     def link_errors(self) -> list[str]:
         fwd = getattr(self.pair, "forwarder", None)

@@ -145,6 +145,14 @@ def render(cells: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         env = flow.envelope()
         lines.append(f"- **{flow.name}** — judged by {env.describe()}. Exchange: {flow.exchange}. Last message: "
                      f"{flow.last}.")
+    configured = [c for c in cells if (c.get("applied") or {}).get("configured")]
+    if configured:
+        lines += ["", "## Device settings per cell", "",
+                  "Settings a deployment configures for its link (IEC 61850: the GOOSE curve and SV rate of the "
+                  "SCL, see docs/impairment-method.md), as each cell ran them:", ""]
+        for c in configured:
+            lines.append(f"- {c['row']}, {c['column']}: " + ", ".join(
+                f"{k.replace('_', ' ')} {v:g}" for k, v in c["applied"]["configured"].items()))
     notes = [c for c in cells if c.get("why") or c.get("unfinished") or c.get("gave_up") or c.get("relay_errors")]
     if notes:
         lines += ["", "## Notes per cell", ""]
