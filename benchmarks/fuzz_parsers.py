@@ -599,7 +599,7 @@ def _l2_frames() -> dict[str, list[bytes]]:
     from vgitest.iec61850 import goose, sv
     from vgitest.iec61850.data import UtcTime, array, boolean, bits, float32, structure, utc
     from vgitest.iec61850.ether import VlanTag
-    from vgitest.iec61850.flow import goose_template
+    from vgitest.iec61850.flow import goose_template, soc_sample
 
     mac = bytes.fromhex("020000000e01")
     start = goose_template(src=mac)
@@ -614,7 +614,7 @@ def _l2_frames() -> dict[str, list[bytes]]:
     full = sv.Asdu("EV1SoC-full", 65535, 1 << 31, 2, struct.pack(">fIfI", 42.5, 0, 400.0, 0x4000),
                    dat_set="EV1/LLN0$dsSoC", refr_tm=UtcTime(1_700_000_000), smp_rate=4000, smp_mod=1,
                    gm_identity=bytes(range(8)))
-    svs = [sv.example_soc(), sv.example_soc(3, 0.42, vlan=None),
+    svs = [sv.example_soc(), soc_sample(0, frozenset(), mac), soc_sample(5, frozenset({"oversized_sv"}), mac),
            sv.frame(sv.SavPdu.of(sv.Asdu("EV1SoC", 4, 1, 0, b""), full), mac, simulation=True)]
     return {"goose": [f.encode() for f in gooses] + [gooses[0].encode(pad=False)],
             "sv": [f.encode() for f in svs]}
@@ -789,9 +789,9 @@ def l2_recording(data: bytes) -> list:
 def _l2_stream_target() -> Target:
     """The reference flow's GOOSE and SV as a recording, judged by the stream checks and named and measured for the
     trace: the EVSE's initiate and terminate GOOSE on its retransmission curve, the EV's SoC updates between."""
-    from vgitest.iec61850 import ether, flowtrace, streams, sv
+    from vgitest.iec61850 import ether, flowtrace, streams
     from vgitest.iec61850.data import boolean
-    from vgitest.iec61850.flow import SV_ID, FlowTimers, goose_template
+    from vgitest.iec61850.flow import SV_ID, FlowTimers, goose_template, soc_sample
     from vgitest.iec61850.publisher import GoosePublisher
 
     def seeds(rng: random.Random) -> list[bytes]:
@@ -799,8 +799,8 @@ def _l2_stream_target() -> Target:
         plan = GoosePublisher(goose_template(src=bytes.fromhex("020000000e01")), timers.curve).schedule(
             [(0.0, (boolean(True),)), (timers.charge_s, (boolean(False),))], timers.charge_s + timers.linger_s)
         frames = [(at, f.encode()) for at, f in plan]
-        frames += [(0.005 + k * timers.sv_interval, sv.frame(sv.SavPdu.of(sv.Asdu(SV_ID, k, 1, 0, struct.pack(
-            ">fI", 42.0 + 0.1 * k, 0))), bytes.fromhex("020000000e02"), vlan=None).encode()) for k in range(10)]
+        frames += [(0.005 + k * timers.sv_interval, soc_sample(k, frozenset(), bytes.fromhex("020000000e02")).encode())
+                   for k in range(10)]
         frames.sort(key=lambda p: p[0])
         out = []
         for side in (0, 1):  # recorded at the EV (GOOSE received, SV sent) or at the EVSE
