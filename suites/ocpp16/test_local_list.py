@@ -2,7 +2,8 @@
 differential updates, the refusals VersionMismatch / Failed / NotSupported, and starting a transaction from the
 list without asking the CSMS. (TC_042_1_CS, the version of a station without a list, is in test_data_transfer.py.)
 
-What the cases hold a station to (OCPP 1.6 §3.5, §5.10, §5.15, §7.43 UpdateStatus, §9.2): GetLocalListVersion
+What the cases hold a station to (OCPP 1.6 §5.10 GetLocalListVersion, §5.15 SendLocalList, UpdateStatus, §9.2
+keys, and the Local Authorization List section of chapter 3): GetLocalListVersion
 reports the version the last update set (0 stands for an empty list, -1 for no list support); a Full update
 replaces the list, a Differential one adds, changes and (an entry without idTagInfo) removes entries and must raise
 the version, else VersionMismatch; an update the station cannot store is answered Failed; with LocalPreAuthorize an

@@ -1,7 +1,8 @@
 """OCPP 1.6 reservations (Reservation feature profile): reserving a connector or the whole station, using,
 expiring and cancelling a reservation, and the statuses ReserveNow refuses with.
 
-What the cases hold a station to (OCPP 1.6 §3.11, §5.3, §5.13, §6.37-6.38, §6.45): an accepted reservation makes
+What the cases hold a station to (OCPP 1.6 §5.1 CancelReservation, §5.13 ReserveNow, the
+Reservations section of chapter 3 and StartTransaction.req's reservationId): an accepted reservation makes
 the connector report Reserved; only the reserved idTag, or one sharing the reservation's parentIdTag, may start a
 transaction there, and its StartTransaction carries the reservationId; at expiryDate the connector is Available
 again; CancelReservation of a live reservation is Accepted and frees the connector, of an unknown id Rejected;
@@ -77,7 +78,7 @@ def _expect_reserved_start(station: Any, profile: Any, c: int, tag: str, rid: in
     start = station.expect("StartTransaction", wait_s(profile), match={"connectorId": c, "idTag": tag}, since=since)
     station.check(start.body.get("reservationId") == rid, r.EXPECTED_MESSAGE,
                   f"the transaction on the reserved connector started with reservationId "
-                  f"{start.body.get('reservationId')}, expected {rid} (OCPP 1.6 §6.45)", start)
+                  f"{start.body.get('reservationId')}, expected {rid} (OCPP 1.6 StartTransaction.req)", start)
     return transaction_id(station, start)
 
 
@@ -92,8 +93,9 @@ def _needs_zero(station: Any) -> None:
 
 
 def _refused(station: Any, c: int, token: str, rid: int) -> None:
-    """A station that does not take the reservation refuses it: ReserveNow answered Rejected (OCPP 1.6 §7.40), or
-    the action refused as recognised but unsupported (CALLERROR NotSupported, OCPP-J 1.6 §4.2.3)."""
+    """A station that does not take the reservation refuses it: ReserveNow answered Rejected (OCPP 1.6
+    ReservationStatus), or the action refused as recognised but unsupported (CALLERROR NotSupported, OCPP-J 1.6
+    Table 7)."""
     frame = station.call_frame("ReserveNow", {"connectorId": c, "expiryDate": _expiry(300), "idTag": token,
                                               "reservationId": rid})
     body = frame.body or {}
@@ -166,8 +168,9 @@ def test_TC_047_CS(booted_station, dut, vgi_profile, vgi_budgets):
             free = station.expect("StatusNotification", seconds + tol + wait_s(vgi_profile),
                                   match={"connectorId": c, "status": "Available"})
         except AssertionError:
-            station.fail(r.STATUS_TRANSITION, f"connector {c} was still Reserved {seconds + tol + wait_s(vgi_profile):g}"
-                         f" s after a reservation that expired after {seconds:g} s")
+            late = seconds + tol + wait_s(vgi_profile)
+            station.fail(r.STATUS_TRANSITION, f"connector {c} was still Reserved {late:g} s after a reservation "
+                         f"that expired after {seconds:g} s")
         early = sent + seconds - tol - free.t_ns / 1e9
         station.check(early <= 0, r.STATUS_TRANSITION,
                       f"connector {c} became Available {early:.1f} s before the reservation's expiryDate", free)

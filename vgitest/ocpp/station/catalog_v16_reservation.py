@@ -19,7 +19,7 @@ def _f(name: str, description: str, tests: str | tuple[str, ...], rule: str, pro
     fault(name, description, version=V, tests=tuple(f"test_{t}" for t in names), rule=rule, profile=profile)
 
 
-# --- reservation (OCPP 1.6 §3.11, §5.13 ReserveNow, §5.3 CancelReservation) ---------------------------------------
+# --- reservation (OCPP 1.6 §5.13 ReserveNow, §5.1 CancelReservation) ----------------------------------------------
 _f("reservation_no_reserved_status", "a reserved connector keeps reporting Available instead of Reserved",
    ("TC_046_1_CS", "TC_046_2_CS"), r.STATUS_TRANSITION)
 _f("start_tx_without_reservation_id", "a transaction that uses a reservation starts without its reservationId",
@@ -45,7 +45,7 @@ _f("cancel_unknown_accepted", "CancelReservation of a reservation id the station
 _f("reservation_parent_ignored", "an idTag that shares the reservation's parentIdTag may not use the reserved "
    "connector", ("TC_053_1_CS", "TC_053_2_CS"), r.EXPECTED_MESSAGE)
 
-# --- local authorization list (OCPP 1.6 §3.5, §5.10 GetLocalListVersion, §5.15 SendLocalList) -----------------
+# --- local authorization list (OCPP 1.6 §5.10 GetLocalListVersion, §5.15 SendLocalList) ------------------------
 _f("local_list_ignored", "an idTag the local list holds as Accepted is still authorized with the CSMS although "
    "LocalPreAuthorize is true", ("TC_008_1_CS", "TC_008_2_CS"), r.FORBIDDEN_MESSAGE)
 _f("local_list_version_not_updated", "SendLocalList is applied but GetLocalListVersion keeps reporting the old "

@@ -314,7 +314,7 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
 
     async def authorize(self, tag: str) -> dict:
         """idTagInfo for `tag`: from the local list or the cache when LocalPreAuthorize allows it, else from the
-        CSMS (OCPP 1.6 §3.5: the local list goes before the cache)."""
+        CSMS (OCPP 1.6 Local Authorization List: the list goes before the cache)."""
         listed = self.local_entry(tag)
         if listed is not None and listed.get("status") == "Accepted" and self.config.flag("LocalPreAuthorize"):
             return listed

@@ -1,11 +1,12 @@
 """The Local Authorization List of the OCPP 1.6 reference station (LocalAuthListManagement feature profile).
 
-A mixin of `v16.Station16`. What it follows (OCPP 1.6 §3.5, §5.10, §5.15, §9.2): GetLocalListVersion answers the
-version of the list (0 before any list was sent, -1 when the station has no local list support); SendLocalList
-replaces the list (Full) or adds, changes and removes entries (Differential: an entry without idTagInfo is
-removed), and answers VersionMismatch when a differential update does not raise the version, Failed when the
-result would not fit LocalAuthListMaxLength, NotSupported without the feature. With LocalAuthListEnabled and
-LocalPreAuthorize, an idTag the list holds as Accepted starts a transaction without asking the CSMS.
+A mixin of `v16.Station16`. What it follows (OCPP 1.6 §5.10, §5.15, §9.2 and the Local Authorization List
+section): GetLocalListVersion answers the version of the list (0 before any list was sent, -1 when the station has
+no local list support); SendLocalList replaces the list (Full) or adds, changes and removes entries (Differential:
+an entry without idTagInfo is removed), and answers VersionMismatch when a differential update does not raise the
+version, Failed when the result would not fit LocalAuthListMaxLength, NotSupported without the feature. With
+LocalAuthListEnabled and LocalPreAuthorize, an idTag the list holds as Accepted starts a transaction without asking
+the CSMS.
 Each fault is one `self.has(...)` branch next to the behaviour it breaks (catalog_v16_reservation.py).
 """
 
@@ -57,7 +58,8 @@ class LocalListMixin:
         if p["updateType"] == "Full":
             new = {e["idTag"]: e["idTagInfo"] for e in entries if "idTagInfo" in e}
         else:
-            if version <= self.local_list_version and not self.has("differential_version_unchecked"):  # type: ignore[attr-defined]
+            unchecked = self.has("differential_version_unchecked")  # type: ignore[attr-defined]
+            if version <= self.local_list_version and not unchecked:
                 return {"status": "VersionMismatch"}
             new = dict(self.local_list)
             for e in entries:

@@ -1,11 +1,12 @@
 """Reservations of the OCPP 1.6 reference station (Reservation feature profile: ReserveNow, CancelReservation).
 
 A mixin of `v16.Station16`, kept in its own module so the Core behaviour stays readable. What it follows (OCPP 1.6
-§3.11 and §5.13/§5.3): a reservation holds a connector (or, for connector 0, one free connector) for an idTag until
-its expiryDate; the held connector reports Reserved; only the reserved idTag, or an idTag whose parentIdTag equals
-the reservation's parentIdTag, may start a transaction there, and that StartTransaction carries the reservationId,
-which ends the reservation; ReserveNow refuses with Faulted, Occupied or Unavailable according to the connector(s),
-and with Rejected when the station does not take reservations (connector 0 needs ReserveConnectorZeroSupported).
+§5.13 ReserveNow, §5.1 CancelReservation and the Reservations section): a reservation holds a connector (or, for
+connector 0, one free connector) for an idTag until its expiryDate; the held connector reports Reserved; only the
+reserved idTag, or an idTag whose parentIdTag equals the reservation's parentIdTag, may start a transaction there,
+and that StartTransaction carries the reservationId, which ends the reservation; ReserveNow refuses with Faulted,
+Occupied or Unavailable according to the connector(s), and with Rejected when the station does not take
+reservations (connector 0 needs ReserveConnectorZeroSupported).
 Each fault is one `self.has(...)` branch next to the behaviour it breaks (catalog_v16_reservation.py).
 """
 
