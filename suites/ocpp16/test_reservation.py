@@ -230,15 +230,19 @@ def test_TC_048_4_CS(booted_station, vgi_profile):
 
 @pytest.mark.vgi_case("TC_049_CS", feature="Reservation", requires=("Core", "Reservation"))
 def test_TC_049_CS(booted_station, dut, vgi_profile):
-    """A reservation of the whole station (connector 0) is accepted when the station supports it, and the
-    reserved idTag's transaction on a connector names the reservation."""
+    """A reservation of the whole station (connector 0) is accepted when the station supports it; on a station
+    with one connector, that connector then stays free for the reserved idTag (another accepted idTag cannot start
+    a transaction); the reserved idTag's transaction names the reservation."""
     station, c, rid = booted_station, connector(vgi_profile), 4900
-    token, _ = _tokens(station, vgi_profile)
+    token, other = _tokens(station, vgi_profile)
     _needs_zero(station)
     with _held(station, rid):
         _reserve(station, 0, token, rid)
         used = len(station.csms.trace)
         dut.perform("plug_in", connector=c)
+        if _connectors(vgi_profile) == [c]:  # the one connector is the one the reservation must keep
+            dut.perform("present_token", id_token=other, connector=c)
+            expect_none_since(station, "StartTransaction", used, float(vgi_profile.param("quiet_wait", 2)))
         dut.perform("present_token", id_token=token, connector=c)
         tx = _expect_reserved_start(station, vgi_profile, c, token, rid, used)
     stop_and_unplug(station, dut, vgi_profile, tx)

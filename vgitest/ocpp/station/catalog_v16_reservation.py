@@ -38,6 +38,8 @@ _f("reservation_accepted_unsupported", "a station that does not take reservation
    ("TC_048_4_CS", "TC_050_4_CS"), r.STATION_RESPONSE, CORE)
 _f("reserve_connector_zero_rejected", "ReserveNow for connector 0 is rejected although ReserveConnectorZeroSupported "
    "is true", "TC_049_CS", r.STATION_RESPONSE)
+_f("zero_reservation_not_held", "while a reservation of connector 0 is live, another idTag may take the last free "
+   "connector", "TC_049_CS", r.FORBIDDEN_MESSAGE)
 _f("cancel_reservation_ignored", "CancelReservation is accepted but the connector stays Reserved", "TC_051_CS",
    r.STATUS_TRANSITION)
 _f("cancel_unknown_accepted", "CancelReservation of a reservation id the station does not have is accepted",

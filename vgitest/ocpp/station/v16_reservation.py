@@ -77,7 +77,8 @@ class ReservationMixin:
             if res.connector == cid and not self.reservation_admits(res, tag, parent):
                 return True
         zero = [r for r in self.reservations.values() if r.connector == 0]
-        if any(self.reservation_admits(r, tag, parent) for r in zero):
+        if any(self.reservation_admits(r, tag, parent) for r in zero) \
+                or self.has("zero_reservation_not_held"):  # type: ignore[attr-defined]
             return False
         return len(zero) > 0 and len(self._free(exclude=cid)) < len(zero)
 
