@@ -13,6 +13,9 @@ KIND = PeerKind(
     runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=41),
           ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41),
           ReferenceRun("ocpp16-fuzz", "reference-station-16", "ocpp16_fuzz", expected_s=40),
+          # the cases for a station without a local list or reservations, against the reference without them
+          ReferenceRun("ocpp16-core", "reference-station-16-core", "ocpp16",
+                       select="TC_042_1_CS or TC_043_1_CS or TC_048_4_CS or TC_050_4_CS", expected_s=6),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
@@ -21,7 +24,9 @@ KIND = PeerKind(
                uses=((OCPP, REQUIRED, "the reusable states Authorized and with a running transaction, and the "
                       "authorization cases"),)),
         Action("fault_connector", "put the connector into an error state (it reports Faulted)",
-               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",)),
+               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
+               uses=((("ocpp16",), OPTIONAL, "the reservation cases of a faulted connector (TC_048_1_CS, TC_050_1_CS; "
+                      "without it they are NOT_APPLICABLE)"),)),
         Action("clear_fault", "clear the connector's error state (it reports Available again)",
                (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
                uses=((OCPP, OPTIONAL, "the reusable state Booted, to recover a connector that is not idle"),)),

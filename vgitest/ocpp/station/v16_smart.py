@@ -24,6 +24,7 @@ import time
 from typing import Any, Callable, Iterable
 
 from . import catalog_v16_smart  # noqa: F401  (registers the smart-charging faults)
+from .base import Reply
 from .config_v16 import Key
 
 PURPOSES = ("ChargePointMaxProfile", "TxDefaultProfile", "TxProfile")
@@ -249,19 +250,21 @@ class SmartCharging16:
     connectors: dict[int, Any]
     has: Callable[[str], bool]  # ReferenceStation.has
 
-    def smart_init(self) -> None:
+    def smart_init(self, supported: bool) -> None:
+        """Set up the profile store; without the feature profile (PIXIT feature_profiles) the Smart Charging
+        requests are answered NotSupported and a remote start's profile is ignored."""
+        self.smart_supported = supported
         self.store = ProfileStore(min_of_purposes=self.has("sc_tx_profile_min_with_default"),
                                   lowest_stack_wins=self.has("sc_lowest_stack_wins"),
                                   ignore_max_profile=self.has("sc_composite_ignores_max_profile"))
         self.remote_profiles: dict[int, tuple[str, dict]] = {}  # connector -> (idTag, TxProfile) of a remote start
+        if not supported:
+            return
         keys = self.config.keys
         keys["ChargeProfileMaxStackLevel"] = Key("8", True)
         keys["ChargingScheduleAllowedChargingRateUnit"] = Key("Current,Power", True)
         keys["ChargingScheduleMaxPeriods"] = Key("24", True)
         keys["MaxChargingProfilesInstalled"] = Key("16", True)
-        keys["ConnectorSwitch3to1PhaseSupported"] = Key("false", True)
-        profiles = keys["SupportedFeatureProfiles"]
-        profiles.value = ",".join([*profiles.value.split(","), "SmartCharging"])
 
     def smart_register(self, handlers: dict) -> None:
         handlers["SetChargingProfile"] = self._set_charging_profile
@@ -292,7 +295,7 @@ class SmartCharging16:
         """A RemoteStartTransaction's chargingProfile: False when it must be refused (it is not a TxProfile, or
         not usable); a usable one is kept for the transaction the remote start begins."""
         prof = p.get("chargingProfile")
-        if prof is None:
+        if prof is None or not self.smart_supported:
             return True
         if prof.get("chargingProfilePurpose") != "TxProfile" and not self.has("sc_remote_start_any_purpose"):
             return False
@@ -348,7 +351,12 @@ class SmartCharging16:
             return f"unusable profile: {exc}"
         return None
 
+    def _require_smart(self) -> None:
+        if not self.smart_supported:
+            raise Reply("NotSupported", "the SmartCharging feature profile is not supported by this station")
+
     async def _set_charging_profile(self, p: dict) -> dict:
+        self._require_smart()
         cid, prof = int(p["connectorId"]), p["csChargingProfiles"]
         problem = self._profile_problem(cid, prof)
         purpose = prof.get("chargingProfilePurpose")
@@ -371,12 +379,14 @@ class SmartCharging16:
         return {"status": "Accepted"}
 
     async def _clear_charging_profile(self, p: dict) -> dict:
+        self._require_smart()
         if self.has("sc_clear_ignored"):
             return {"status": "Accepted"}
         n = self.store.clear(p.get("id"), p.get("connectorId"), p.get("chargingProfilePurpose"), p.get("stackLevel"))
         return {"status": "Accepted" if n else "Unknown"}
 
     async def _get_composite_schedule(self, p: dict) -> dict:
+        self._require_smart()
         cid, duration = int(p["connectorId"]), int(p["duration"])
         unit = p.get("chargingRateUnit", "A")
         if (cid != 0 and cid not in self.connectors) or duration < 0:
