@@ -10,12 +10,15 @@ KIND = PeerKind(
     simulators={"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"},
     listens_on_port=True,
     serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'},
-    runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=41),
+    runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=75),
           ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41),
           ReferenceRun("ocpp16-fuzz", "reference-station-16", "ocpp16_fuzz", expected_s=40),
           # the cases for a station without a local list or reservations, against the reference without them
           ReferenceRun("ocpp16-core", "reference-station-16-core", "ocpp16",
                        select="TC_042_1_CS or TC_043_1_CS or TC_048_4_CS or TC_050_4_CS", expected_s=6),
+          # the cases for a connector with a fixed cable, against the reference with one
+          ReferenceRun("ocpp16-fixed-cable", "reference-station-16-fixed-cable", "ocpp16",
+                       select="TC_017_2_CS or TC_018_2_CS", expected_s=10),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
