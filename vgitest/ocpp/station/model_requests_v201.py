@@ -33,6 +33,8 @@ def _results(st: Station201, items: list[dict], decide: Callable[[dict, dict, An
         if "attributeType" in item:
             res["attributeType"] = attr
         status, v = _lookup(st, item["component"], item["variable"])
+        if "customData" in item and st.has("custom_data_rejected"):
+            status, v = "Rejected", None
         if status == "UnknownVariable" and st.has(accept_unknown):
             status = "Accepted"
             if unknown_value is not None:
