@@ -184,9 +184,10 @@ def _clock_tx_event(b: dict) -> bool:
 def test_TC_J_02_CS(running_transaction, booted_station, dut, vgi_profile, t) -> None:
     """During a transaction the clock-aligned readings of its EVSE come in TransactionEvents with triggerReason
     MeterValueClock (or in MeterValues, which the standard also allows), context Sample.Clock, every configured
-    measurand present, one interval apart."""
+    measurand present, one interval apart. The interval differs from TC_J_01_CS's (PIXIT aligned_interval_tx), so
+    that each case sees readings of its own setting only."""
     st, tx = booted_station, running_transaction
-    interval = int(vgi_profile.param("aligned_interval", 2))
+    interval = int(vgi_profile.param("aligned_interval_tx", 3))
     try:
         with aligned(st, "Interval", interval) as wanted:
             start = s.mark(st)

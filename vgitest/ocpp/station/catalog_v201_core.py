@@ -16,6 +16,13 @@ def _f(name: str, description: str, test: str | tuple[str, ...], rule: str) -> N
     fault(name, description, version=V, tests=tuple(f"test_{t}" for t in tests), rule=rule)
 
 
+# --- B: device model --------------------------------------------------------------------------------------------
+_f("full_report_missing_mandatory", "The FullInventory report leaves out a mandatory Core variable "
+   "(OCPPCommCtrlr.OfflineThreshold) that GetVariables still serves", "TC_B_53_CS", r.STATION_RESPONSE)
+
+_f("network_profile_any_slot_accepted", "SetNetworkProfile for a configuration slot the station does not have is "
+   "Accepted", "TC_B_43_CS", r.STATION_RESPONSE)
+
 # --- G: ChangeAvailability -------------------------------------------------------------------------------------
 _f("availability_same_state_rejected", "ChangeAvailability to the state its target already has (Operative to "
    "Operative, Inoperative to Inoperative) is Rejected instead of Accepted",

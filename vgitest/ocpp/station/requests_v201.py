@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any, Awaitable, Callable
 
 from . import model_requests_v201 as model
+from . import network_v201
 
 # The station, its EVSEs and transactions (vgitest.ocpp.station.v201): typed loosely so that the table does not
 # import its owner back (tests/test_import_graph.py).
@@ -251,4 +252,5 @@ REQUESTS: dict[str, Request] = {
     "TriggerMessage": Request(trigger, after_trigger),
     "UnlockConnector": Request(unlock), "ClearCache": Request(clear_cache), "DataTransfer": Request(data_transfer),
     "ChangeAvailability": Request(change_availability, after_change_availability),
+    "SetNetworkProfile": Request(network_v201.set_network_profile),
 }

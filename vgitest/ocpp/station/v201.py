@@ -70,6 +70,7 @@ class Station201(ReferenceStation):
         self.connectors = {i: Evse(i) for i in self.connectors}  # type: ignore[misc]
         self.station_operative = True
         self.auth_cache: dict[str, str] = {}
+        self.network_profiles: dict[int, dict] = {}  # SetNetworkProfile's connection data per configuration slot
         self.lost: list[Tx] = []  # transactions cut by a power loss, ended after the next boot
         self.reset_scheduled = False
         self._skip_boot_once = False
