@@ -233,11 +233,11 @@ def test_TC_J_02_CS(running_transaction, booted_station, dut, vgi_profile, t) ->
 def test_TC_J_03_CS(running_transaction, booted_station, dut, vgi_profile, t) -> None:
     """With AlignedDataCtrlr.TxEndedInterval set, the Ended event of a transaction carries the clock-aligned
     readings taken while it ran: context Sample.Clock, every configured TxEndedMeasurands present, one interval
-    apart. The transaction runs for a few intervals and is ended by unplugging the EV (a remote stop if the station
+    apart. The transaction runs for a few intervals (PIXIT aligned_tx_duration) and is ended by unplugging the EV (a remote stop if the station
     keeps it after the unplug)."""
     st, tx = booted_station, running_transaction
     interval = int(vgi_profile.param("aligned_interval", 2))
-    duration = float(vgi_profile.param("aligned_tx_duration", 2.5 * interval))
+    duration = float(vgi_profile.param("aligned_tx_duration", 5))
     try:
         with aligned(st, "TxEndedInterval", interval) as wanted:
             time.sleep(duration)
