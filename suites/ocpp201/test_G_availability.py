@@ -224,12 +224,16 @@ def test_TC_G_13_CS(booted_station, vgi_profile, t) -> None:
 
 
 @pytest.mark.vgi_case("TC_G_14_CS", feature="Availability", requires=("Core",))
-def test_TC_G_14_CS(running_transaction, booted_station, dut, t) -> None:
-    """The whole station set Inoperative during a transaction answers Scheduled; the EVSE that charges keeps
-    charging and becomes Unavailable once its transaction has ended."""
+def test_TC_G_14_CS(running_transaction, booted_station, dut, vgi_profile, t) -> None:
+    """The whole station set Inoperative during a transaction answers Scheduled; the idle EVSEs are reported
+    Unavailable at once, the EVSE that charges keeps charging and becomes Unavailable once its transaction has
+    ended."""
     st, tx = booted_station, running_transaction
     try:
         start = change(st, False, expected="Scheduled")
+        for c in connectors(vgi_profile):
+            if c != t.connector:
+                reported(st, start, "Unavailable", c, t)
         s.expect_quiet(st, "StatusNotification", start, t.quiet / 2, "the transaction is still running",
                        {"evseId": t.connector, "connectorStatus": "Unavailable"})
         st.call("RequestStopTransaction", {"transactionId": tx["transaction_id"]})
