@@ -31,6 +31,16 @@ KEYS: tuple[Key, ...] = (
        "(bounded by message_wait)", OCPP + FUZZ, 0.5, "s"),
     _k("heartbeat_test_interval", "the short HeartbeatInterval TC_VGI_HB_01_CS sets to check that the station honours "
        "it (judged with a tolerance that scales with the interval, schemas/budgets/ocpp.toml)", OCPP, 3, "s"),
+    _k("ocpp_interface", "the network interface TC_B_43_CS names in its SetNetworkProfile connection data "
+       "(OCPPInterfaceEnumType)", ("ocpp201",), "Wired0"),
+    _k("short_ev_connection_timeout", "the short TxCtrlr.EVConnectionTimeOut TC_F_04_CS sets to see a remote-started "
+       "transaction without an EV end", ("ocpp201",), 2, "s"),
+    _k("aligned_interval", "the AlignedDataCtrlr.Interval (TC_J_01_CS) and TxEndedInterval (TC_J_03_CS) the clock-aligned "
+       "cases set", ("ocpp201",), 2, "s"),
+    _k("aligned_interval_tx", "the AlignedDataCtrlr.Interval TC_J_02_CS sets during a transaction (other than "
+       "aligned_interval, so that each case sees readings of its own setting)", ("ocpp201",), 3, "s"),
+    _k("aligned_tx_duration", "how long TC_J_03_CS lets its transaction run before it ends it (default: 2.5 x "
+       "aligned_interval)", ("ocpp201",), 5, "s"),
     _k("read_only_variable", "a variable TC_B_39_CS writes to check that a ReadOnly variable cannot be written, as "
        "\"Component.Variable\" (default: the first ReadOnly variable of the station's FullInventory report)",
        ("ocpp201",)),
