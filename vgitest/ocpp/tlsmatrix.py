@@ -159,3 +159,107 @@ def run_row(request: Any, station: Any, profile: Any, variant: str) -> None:
     must_refuse(station, pki, row, profile)
     if row.event is not None:
         expect_security_event(station, row, start, float(profile.param("message_wait", 5)))
+
+
+# ---------------------------------------------------------------- the matrix against the reference stations
+PROFILES = {"1.6": {2: "reference-station-16-sp2", 3: "reference-station-16-sp3"},
+            "2.0.1": {2: "reference-station-201-sp2", 3: "reference-station-201-sp3"}}
+STATIONS = {"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"}
+
+
+class _Dut:
+    """The reference station as the DUT adapter the judging functions use (only a restart is needed)."""
+
+    def __init__(self, station: Any) -> None:
+        self.station = station
+
+    def perform(self, action: str, **params: Any) -> None:
+        self.station.perform(action, **params)
+
+
+def reference_verdict(version: str, row: Row, fault: str | None, folder: Any) -> tuple[str, str | None]:
+    """(verdict, rule) of one row for the reference station of `version`, clean or with `fault`: the station and
+    a fake CSMS with a fresh test PKI, in-process, judged by the same functions as the cases."""
+    import importlib
+    from pathlib import Path
+    from ..profile import Profile
+    from ..verdict import NonConformance
+    from . import testpki
+    from .csms import FakeCsms
+    sec = 3 if row is CLIENT_ROW else 2
+    profile = Profile.load(PROFILES[version][sec])
+    identity = str(profile.dut["identity"])
+    pki = testpki.make(Path(folder), identity, str(profile.param("cpo_name", testpki.DEFAULT_CPO)))
+    password = profile.dut.get("password")
+    module, cls = STATIONS[version].split(":")
+    with FakeCsms(security_profile=sec, ssl_context=pki.server_context("good", security_profile=sec),
+                  passwords={identity: password} if password else {}, cpo_name=pki.cpo_name,
+                  heartbeat_interval=int(profile.param("heartbeat_interval", 60))) as csms:
+        station = getattr(importlib.import_module(module), cls)(
+            csms.url, identity, password=password, faults=(fault,) if fault else (),
+            params={**profile.pixit, **pki.files()}).start()
+        session = csms.session(identity)
+        try:
+            if row is CLIENT_ROW:
+                judge_good_connection(session, _Dut(station), profile)
+            else:
+                session.wait_connected(float(profile.param("connect_timeout", 10)))
+                session.expect("BootNotification", float(profile.param("boot_timeout", 8)))
+                start = len(csms.trace)
+                must_refuse(session, pki, row, profile)
+                if row.event is not None:
+                    expect_security_event(session, row, start, float(profile.param("message_wait", 5)))
+            return "PASS", None
+        except NonConformance as exc:
+            return "FAIL", exc.findings[0].rule_id if exc.findings else None
+        except Inconclusive:
+            return "INCONCLUSIVE", None
+        finally:
+            station.stop()
+
+
+def markdown(verdicts: dict[tuple[str, str, str], tuple[str, str | None]]) -> str:
+    """docs/tls-matrix.md from {(version, variant, "clean" | fault): (verdict, rule)}."""
+    lines = ["# The negative TLS matrix (OCPP security profiles 2 and 3)", "",
+             "The fake CSMS serves, on the port the station dials, a TLS set-up a conforming station must refuse. The "
+             "station's refusal (it breaks off the handshake and tries again, never opening the WebSocket) is the "
+             "PASS; a station that opens the WebSocket anyway FAILs with the row's rule. Profile 3's row turns it "
+             "round: the CSMS asks for the station's certificate and refuses a station that comes without one. Rows "
+             "and judging: `vgitest/ocpp/tlsmatrix.py`; the cases run in the built-in runs `ocpp16-sp2`, "
+             "`ocpp16-sp3`, `ocpp201-sp2` and `ocpp201-sp3` on a test PKI made for the run (PIXIT "
+             "`tls_material = \"generated\"`).", "",
+             "The verdicts below are the reference stations', clean and with the catalogued fault that weakens the "
+             "check; `tests/ocpp/test_tls_matrix.py` runs every row and fails when this table differs "
+             "(`python -m vgitest.ocpp.tlsmatrix > docs/tls-matrix.md` writes it again).", "",
+             "| row | the fake CSMS presents | case 1.6 | case 2.0.1 | rule | fault | 1.6 clean | 1.6 with fault "
+             "| 2.0.1 clean | 2.0.1 with fault |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in ROWS + (CLIENT_ROW,):
+        variant = "client-certificate" if row is CLIENT_ROW else row.variant
+        cells = []
+        for version in ("1.6", "2.0.1"):
+            for which in ("clean", row.fault):
+                verdict, rule = verdicts[(version, variant, which)]
+                cells.append(verdict + (f" ({rule})" if rule else ""))
+        lines.append(f"| `{variant}` | {row.what} | `{row.cases['1.6']}` | `{row.cases['2.0.1']}` | `{row.rule}` | "
+                     f"`{row.fault}` | " + " | ".join(cells) + " |")
+    lines += ["", "Independent stations (tests/interop) that do not declare `SecurityProfile2` / `SecurityProfile3` get "
+              "NOT_APPLICABLE for every row.", ""]
+    return "\n".join(lines)
+
+
+def all_verdicts(folder: Any) -> dict[tuple[str, str, str], tuple[str, str | None]]:
+    from pathlib import Path
+    out = {}
+    for version in ("1.6", "2.0.1"):
+        for row in ROWS + (CLIENT_ROW,):
+            variant = "client-certificate" if row is CLIENT_ROW else row.variant
+            for fault in (None, row.fault):
+                out[(version, variant, fault or "clean")] = reference_verdict(
+                    version, row, fault, Path(folder) / f"{version}-{variant}-{fault or 'clean'}")
+    return out
+
+
+if __name__ == "__main__":
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        print(markdown(all_verdicts(tmp)), end="")
