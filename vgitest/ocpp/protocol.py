@@ -5,8 +5,8 @@ What the harness knows of this package (vgitest.peer reads it); the fake peer it
 from ..actions import Action, OCPP, OPTIONAL, REQUIRED
 from ..peer import PeerKind, ReferenceRun
 
-_SP16 = "test_security or test_boot or test_rpc"
-_SP201 = "test_A_security or test_B_boot or test_VGI_rpc_framework"
+_SP16 = "test_security or test_certificates or test_boot or test_rpc"
+_SP201 = "test_A_security or test_M_certificates or test_B_boot or test_VGI_rpc_framework"
 
 KIND = PeerKind(
     protocol="ocpp", rank=1, versions=("1.6", "2.0.1"), make="vgitest.ocpp.peer:make",
@@ -46,6 +46,8 @@ KIND = PeerKind(
         "SecurityProfile1": "1.6 security extension, profile 1: HTTP Basic authentication over ws://",
         "SecurityProfile2": "security profile 2: TLS 1.2 or later with server authentication (and HTTP Basic); the "
             "run uses it with PIXIT security_profile = 2 or 3 and TLS material",
+        "CertificateManagement": "InstallCertificate, GetInstalledCertificateIds and DeleteCertificate (1.6 "
+            "security extension; 2.0.1 block M, Core)",
         "SecurityProfile3": "security profile 3: TLS with the station's client certificate (O = the CPO, CN = its "
             "serial number); the run uses it with PIXIT security_profile = 3",
         "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: "

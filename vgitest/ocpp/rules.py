@@ -107,6 +107,11 @@ TLS_CIPHER = R("OCPP-SEC-TLS-CIPHER", "fail", "The station accepted a TLS 1.2 ci
 CLIENT_CERT = R("OCPP-SEC-CLIENT-CERT", "fail", "Security profile 3: the station presented no client certificate, or "
                 "one whose organization name is not the CPO's or whose common name is not the station's",
                 "OCPP 1.6 Security Whitepaper §2 (security profile 3); 2.0.1 Part 2 A00 (TC_A_07_CS)", P).id
+CERT_STORE = R("OCPP-SEC-CERT-STORE", "fail", "The station's certificate store is not what it answered: an "
+               "installed root refused or missing from GetInstalledCertificateIds, a deleted one still listed, an "
+               "unknown certificate not answered NotFound, or its own certificate deleted",
+               "OCPP 1.6 Security Whitepaper (certificate management: InstallCertificate, DeleteCertificate, "
+               "GetInstalledCertificateIds); 2.0.1 M04.FR.01-06, M05.FR.01-02", P).id
 SECURITY_EVENT = R("OCPP-SEC-EVENT", "fail", "After a security-relevant refusal the station did not report the "
                    "matching SecurityEventNotification once it was connected again",
                    "OCPP 1.6 Security Whitepaper §2 (security events, critical ones pushed); 2.0.1 A04, N (security "

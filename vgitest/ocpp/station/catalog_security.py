@@ -26,3 +26,17 @@ for _version in ("1.6", "2.0.1"):
     _event_case = next(row.cases[_version] for row in ROWS if row.event)
     fault("no_security_event", "the station does not report a refused CSMS certificate as a security event",
           version=_version, tests=(f"test_{_event_case}",), rule=r.SECURITY_EVENT, profile=PROFILE[_version][2])
+
+# --- the certificate store (station/certs.py) ----------------------------------------------------------------
+_CERT_CASES = {"1.6": {"install": ("TC_075_1_CS", "TC_075_2_CS"), "delete": ("TC_076_CS",)},
+               "2.0.1": {"install": ("TC_M_01_CS", "TC_M_02_CS"), "delete": ("TC_M_20_CS",),
+                         "unknown": ("TC_M_22_CS",)}}
+for _version, _cases in _CERT_CASES.items():
+    fault("install_certificate_not_stored", "InstallCertificate is answered Accepted but the root is not kept",
+          version=_version, tests=tuple(f"test_{t}" for t in _cases["install"]), rule=r.CERT_STORE)
+    fault("delete_certificate_ignored", "DeleteCertificate is answered Accepted but the certificate stays",
+          version=_version, tests=tuple(f"test_{t}" for t in _cases["delete"]), rule=r.CERT_STORE)
+fault("delete_unknown_accepted", "DeleteCertificate of a certificate the station does not have is answered Accepted",
+      version="2.0.1", tests=("test_TC_M_22_CS",), rule=r.CERT_STORE)
+fault("deletes_own_certificate", "the station deletes its own ChargingStationCertificate on request",
+      version="2.0.1", tests=("test_TC_M_23_CS",), rule=r.CERT_STORE, profile=PROFILE["2.0.1"][3])

@@ -20,6 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
+from . import certs
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -435,6 +436,9 @@ class Station201(ReferenceStation):
     # --- CSMS requests ----------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
         self.handlers = {action: self._guarded(row.answer) for action, row in REQUESTS.items()}
+        store = certs.CertStore(self)  # block M: the certificate store
+        self.handlers.update({action: self._guarded(lambda _station, p, f=f: f(p))
+                              for action, f in store.handlers().items()})
 
     def _guarded(self, answer: Answer) -> Handler:
         """While boot is Rejected, every CSMS request is refused with SecurityError (B03, TC_B_30_CS)."""
