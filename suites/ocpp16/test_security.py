@@ -57,3 +57,9 @@ def test_TC_VGI_TLS_04_CS(station, vgi_profile, request):
     """vgitest's own case: a CSMS that offers only a TLS 1.2 suite outside the OCPP list (RSA key transport, CBC
     with SHA-1) is refused."""
     m.run_row(request, station, vgi_profile, "weak-cipher")
+
+
+@pytest.mark.vgi_case("TC_084_CS", feature="Security", requires=("Core", "SecurityProfile2"))
+def test_TC_084_CS(booted_station, vgi_profile, request):
+    """A station running security profile 2 or 3 refuses to be configured to the profile below it (the configuration key SecurityProfile)."""
+    m.judge_no_downgrade(booted_station, m.needs_profile(request, vgi_profile, 2))

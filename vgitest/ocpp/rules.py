@@ -112,6 +112,9 @@ CERT_STORE = R("OCPP-SEC-CERT-STORE", "fail", "The station's certificate store i
                "unknown certificate not answered NotFound, or its own certificate deleted",
                "OCPP 1.6 Security Whitepaper (certificate management: InstallCertificate, DeleteCertificate, "
                "GetInstalledCertificateIds); 2.0.1 M04.FR.01-06, M05.FR.01-02", P).id
+DOWNGRADE = R("OCPP-SEC-DOWNGRADE", "fail", "The station accepted to be configured to a lower security profile than "
+              "the one it runs", "OCPP 1.6 Security Whitepaper §2 (no downgrade over OCPP); 2.0.1 A00.FR.005, "
+              "B09.FR.04 (TC_A_22_CS)", P).id
 SECURITY_EVENT = R("OCPP-SEC-EVENT", "fail", "After a security-relevant refusal the station did not report the "
                    "matching SecurityEventNotification once it was connected again",
                    "OCPP 1.6 Security Whitepaper §2 (security events, critical ones pushed); 2.0.1 A04, N (security "

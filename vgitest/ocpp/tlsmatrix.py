@@ -138,6 +138,36 @@ def judge_good_connection(station: Any, dut: Any, profile: Any) -> Frame:
     return frame
 
 
+def needs_profile(request: Any, profile: Any, level: int) -> int:
+    """The run's security profile, for a case that needs `level` or higher (NOT_APPLICABLE below it)."""
+    from ..fixturekit import not_applicable
+    sec = security_profile(profile)
+    if sec < level:
+        not_applicable(request, f"this run uses security profile {sec}; the case needs {level} or higher "
+                       "(PIXIT security_profile)")
+    return sec
+
+
+def judge_no_downgrade(station: Any, sec: int) -> None:
+    """Configuring the station to the profile below the one it runs is refused (1.6: configuration key
+    SecurityProfile; 2.0.1: SetNetworkProfile), and nothing changes."""
+    lower = sec - 1
+    if station.version == "1.6":
+        res = station.call("ChangeConfiguration", {"key": "SecurityProfile", "value": str(lower)})
+        try:
+            station.check(res.get("status") == "Rejected", r.DOWNGRADE, f"ChangeConfiguration SecurityProfile "
+                          f"{sec} -> {lower} was answered {res.get('status')}; a downgrade must be Rejected")
+        finally:
+            if res.get("status") == "Accepted" and station.connected:  # put back what the station runs
+                station.call("ChangeConfiguration", {"key": "SecurityProfile", "value": str(sec)})
+        return
+    data = {"ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": station.csms.url_for(station.identity),
+            "messageTimeout": 30, "securityProfile": lower, "ocppInterface": "Wired0"}
+    res = station.call("SetNetworkProfile", {"configurationSlot": 2, "connectionData": data})
+    station.check(res.get("status") == "Rejected", r.DOWNGRADE, f"SetNetworkProfile with security profile {lower} "
+                  f"(the station runs {sec}) was answered {res.get('status')}; a downgrade must be Rejected")
+
+
 def needs_tls(request: Any, profile: Any, level: int = 2) -> Any:
     """The run's test PKI, for a case that needs the run at security profile `level` or higher: a run at a lower
     profile makes the case NOT_APPLICABLE (the station's PICS may declare TLS, but this run does not use it); a

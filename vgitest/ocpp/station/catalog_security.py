@@ -40,3 +40,8 @@ fault("delete_unknown_accepted", "DeleteCertificate of a certificate the station
       version="2.0.1", tests=("test_TC_M_22_CS",), rule=r.CERT_STORE)
 fault("deletes_own_certificate", "the station deletes its own ChargingStationCertificate on request",
       version="2.0.1", tests=("test_TC_M_23_CS",), rule=r.CERT_STORE, profile=PROFILE["2.0.1"][3])
+
+# --- security profile changes (station/security_profiles.py) -------------------------------------------------
+for _version, _case in (("1.6", "TC_084_CS"), ("2.0.1", "TC_A_22_CS")):
+    fault("accepts_downgrade", "the station accepts to be configured to a lower security profile", version=_version,
+          tests=(f"test_{_case}",), rule=r.DOWNGRADE, profile=PROFILE[_version][2])

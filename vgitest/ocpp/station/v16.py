@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
-from . import certs
+from . import certs, security_profiles
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 
@@ -44,6 +44,7 @@ class Station16(ReferenceStation):
         super().__init__(*args, **kwargs)
         self.call_timeout = float(self.params.get("call_timeout", self.call_timeout))
         self.config = Config16(self.params, len(self.connectors))
+        self.config.keys["SecurityProfile"] = security_profiles.config_key(self)
         self.energy_wh = {c: 0.0 for c in self.connectors}  # energy registers survive reboots
         self.inoperative: set[int] = set()  # availability survives reboots
         self.faulted: set[int] = set()

@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import certs
+from . import certs, security_profiles
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -436,6 +436,8 @@ class Station201(ReferenceStation):
     # --- CSMS requests ----------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
         self.handlers = {action: self._guarded(row.answer) for action, row in REQUESTS.items()}
+        self.network_profiles: dict[int, dict] = {}  # SetNetworkProfile slots accepted (not switched to)
+        self.handlers["SetNetworkProfile"] = self._guarded(security_profiles.set_network_profile)
         store = certs.CertStore(self)  # block M: the certificate store
         self.handlers.update({action: self._guarded(lambda _station, p, f=f: f(p))
                               for action, f in store.handlers().items()})
