@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from vgitest.ocpp import basicauth as b
 from vgitest.ocpp import tlsmatrix as m
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
@@ -63,3 +64,25 @@ def test_TC_VGI_TLS_04_CS(station, vgi_profile, request):
 def test_TC_A_22_CS(booted_station, vgi_profile, request):
     """A station running security profile 2 or 3 refuses to be configured to the profile below it (SetNetworkProfile)."""
     m.judge_no_downgrade(booted_station, m.needs_profile(request, vgi_profile, 2))
+
+
+@pytest.mark.vgi_case("TC_A_01_CS", feature="Security", requires=("Core",))
+def test_TC_A_01_CS(csms, dut, vgi_profile, request):
+    """Security profiles 1 and 2: after a restart the station opens the WebSocket with HTTP Basic credentials whose
+    user name is its identity and whose password has 16 to 40 identifierString characters, and boots."""
+    b.needs_basic(request, vgi_profile)
+    b.judge_basic_auth(csms.session(str(vgi_profile.dut["identity"])), dut, vgi_profile)
+
+
+@pytest.mark.vgi_case("TC_A_09_CS", feature="Security", requires=("Core",))
+def test_TC_A_09_CS(booted_station, dut, vgi_profile, request):
+    """A valid new BasicAuthPassword set over OCPP is accepted and the station connects with it next time."""
+    b.needs_basic(request, vgi_profile)
+    b.judge_password_update(booted_station, dut, vgi_profile)
+
+
+@pytest.mark.vgi_case("TC_A_10_CS", feature="Security", requires=("Core",))
+def test_TC_A_10_CS(booted_station, vgi_profile, request):
+    """A new BasicAuthPassword shorter than 16 characters is Rejected and the station keeps its password."""
+    b.needs_basic(request, vgi_profile)
+    b.judge_password_rejected(booted_station, vgi_profile)

@@ -399,6 +399,7 @@ class FakeCsms:
         self.cpo_name = cpo_name  # profile 3: the O of a station certificate (None: not judged)
         self.tls_generation = 0  # how many times the server was restarted with another TLS context (set_tls)
         self.tls_attempts = 0  # TLS handshakes begun (a refused one may leave no other trace)
+        self._basic_seen: dict[str, dict] = {}  # identity -> what its last Basic credentials looked like (no secret)
         if ssl_context is not None:
             self._watch_handshakes(ssl_context)
         self.budgets = budgets or Budgets.load()
@@ -657,6 +658,9 @@ class FakeCsms:
             return "Authorization value is not base64 of 'identity:password'"
         if not sep:
             return "Basic credentials lack the ':' separator"
+        from .passwords import password_problem
+        self._basic_seen[identity] = {"user": user, "password_length": len(password),
+                                      "password_problem": password_problem(password)}
         if user != identity:
             return f"Basic user name {user!r} differs from the identity in the URL {identity!r}"
         expected = self.passwords.get(identity, self.passwords.get("*"))
@@ -690,6 +694,8 @@ class FakeCsms:
         open_frame = Frame(t, w, Direction.IN, "ocpp", version.name if version else "", ws.conn_id, "OPEN",
                            meta={"identity": identity, "offered": ws.request.headers.get("Sec-WebSocket-Protocol", "")
                                  if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls})
+        if identity in self._basic_seen:  # the password's shape, never the password (TC_A_01_CS)
+            open_frame.meta["basic_auth"] = self._basic_seen.pop(identity)
         ssl_object = ws.transport.get_extra_info("ssl_object") if ws.transport is not None else None
         if ssl_object is not None:  # what the station agreed to: the security-profile cases judge it
             open_frame.meta["tls_version"] = ssl_object.version()

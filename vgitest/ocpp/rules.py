@@ -115,6 +115,10 @@ CERT_STORE = R("OCPP-SEC-CERT-STORE", "fail", "The station's certificate store i
 DOWNGRADE = R("OCPP-SEC-DOWNGRADE", "fail", "The station accepted to be configured to a lower security profile than "
               "the one it runs", "OCPP 1.6 Security Whitepaper §2 (no downgrade over OCPP); 2.0.1 A00.FR.005, "
               "B09.FR.04 (TC_A_22_CS)", P).id
+PASSWORD = R("OCPP-SEC-PASSWORD", "fail", "An HTTP Basic password outside the rules (16 to 40 characters of the "
+             "identifierString set) was sent by the station or accepted as its new password, or the station did not "
+             "take a valid new password into use", "2.0.1 A00.FR.3xx, A01.FR.01-12 (TC_A_01_CS, TC_A_09_CS, "
+             "TC_A_10_CS); OCPP 1.6 Security Whitepaper §2 (AuthorizationKey)", P).id
 SECURITY_EVENT = R("OCPP-SEC-EVENT", "fail", "After a security-relevant refusal the station did not report the "
                    "matching SecurityEventNotification once it was connected again",
                    "OCPP 1.6 Security Whitepaper §2 (security events, critical ones pushed); 2.0.1 A04, N (security "

@@ -176,6 +176,8 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         if self.password is None:
             return {}
         password = self.password + "-wrong" if self.has("wrong_basic_auth") else self.password
+        if self.has("short_basic_password"):
+            password = password[:12]
         token = base64.b64encode(f"{self.identity}:{password}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 

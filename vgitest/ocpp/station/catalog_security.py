@@ -45,3 +45,11 @@ fault("deletes_own_certificate", "the station deletes its own ChargingStationCer
 for _version, _case in (("1.6", "TC_084_CS"), ("2.0.1", "TC_A_22_CS")):
     fault("accepts_downgrade", "the station accepts to be configured to a lower security profile", version=_version,
           tests=(f"test_{_case}",), rule=r.DOWNGRADE, profile=PROFILE[_version][2])
+
+# --- HTTP Basic (base.py headers, security_profiles.password_setter) -------------------------------------------
+fault("short_basic_password", "the station sends only the first 12 characters of its Basic password",
+      version="2.0.1", tests=("test_TC_A_01_CS",), rule=r.BASIC_AUTH)
+fault("accepts_bad_password", "SetVariables of a BasicAuthPassword that breaks the rules is accepted",
+      version="2.0.1", tests=("test_TC_A_10_CS",), rule=r.PASSWORD)
+fault("new_password_ignored", "a new BasicAuthPassword is accepted but the station keeps sending the old one",
+      version="2.0.1", tests=("test_TC_A_09_CS",), rule=r.BASIC_AUTH)

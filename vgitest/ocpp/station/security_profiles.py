@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..passwords import password_problem
 from .config_v16 import Key
 
 
@@ -39,3 +40,35 @@ async def set_network_profile(station: Any, p: dict) -> dict:
         return {"status": "Rejected"}
     station.network_profiles[int(p.get("configurationSlot", 0))] = data
     return {"status": "Accepted"}
+
+
+# --- the HTTP Basic password (2.0.1 SecurityCtrlr.BasicAuthPassword, 1.6 AuthorizationKey) --------------------
+def password_setter(station: Any, set_variables: Any) -> Any:
+    """2.0.1: SetVariables of SecurityCtrlr.BasicAuthPassword is refused for a password that breaks the rules
+    (TC_A_10_CS), and an accepted one is used from the next connection, which the station opens at once (it
+    drops the current one after answering; TC_A_09_CS). Fault accepts_bad_password."""
+    async def handler(p: dict) -> Any:
+        items = [(i, item) for i, item in enumerate(p.get("setVariableData") or [])
+                 if (item.get("component") or {}).get("name") == "SecurityCtrlr"
+                 and (item.get("variable") or {}).get("name") == "BasicAuthPassword"]
+        bad = {i for i, item in items if password_problem(str(item.get("attributeValue", "")))
+               and not station.has("accepts_bad_password")}
+        result = await set_variables(p)
+        for i, item in items:
+            res = result["setVariableResult"][i]
+            if i in bad:
+                res["attributeStatus"] = "Rejected"
+            elif res.get("attributeStatus") == "Accepted":
+                if not station.has("new_password_ignored"):
+                    station.password = str(item["attributeValue"])
+                station.spawn(_reconnect(station))
+        return result
+    return handler
+
+
+async def _reconnect(station: Any) -> None:
+    """Close the connection shortly after the answer went out: the life cycle reconnects with the new password."""
+    import asyncio
+    await asyncio.sleep(0.2)
+    if station.ws is not None:
+        await station.ws.close()

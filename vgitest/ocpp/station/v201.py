@@ -438,6 +438,7 @@ class Station201(ReferenceStation):
         self.handlers = {action: self._guarded(row.answer) for action, row in REQUESTS.items()}
         self.network_profiles: dict[int, dict] = {}  # SetNetworkProfile slots accepted (not switched to)
         self.handlers["SetNetworkProfile"] = self._guarded(security_profiles.set_network_profile)
+        self.handlers["SetVariables"] = security_profiles.password_setter(self, self.handlers["SetVariables"])
         store = certs.CertStore(self)  # block M: the certificate store
         self.handlers.update({action: self._guarded(lambda _station, p, f=f: f(p))
                               for action, f in store.handlers().items()})
