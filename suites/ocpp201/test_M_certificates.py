@@ -42,3 +42,18 @@ def test_TC_M_23_CS(booted_station, vgi_profile, request):
     """The station refuses to delete its own ChargingStationCertificate (NotFound or Failed); the run's test PKI
     knows that certificate, so the run uses security profile 3."""
     c.judge_delete_own(booted_station, m.needs_tls(request, vgi_profile, 3))
+
+
+@pytest.mark.vgi_case("TC_A_11_CS", feature="Security", requires=("Core", "CertificateManagement", "SecurityProfile2"))
+def test_TC_A_11_CS(booted_station, vgi_profile, request):
+    """Asked to renew its certificate, the station sends a CSR naming itself (CN) and the CPO (O), and accepts
+    the chain the CPO's CA signed from it (the run's test PKI holds that CA)."""
+    c.judge_renewal(booted_station, m.needs_tls(request, vgi_profile), float(vgi_profile.param("message_wait", 5)))
+
+
+@pytest.mark.vgi_case("TC_A_14_CS", feature="Security", requires=("Core", "CertificateManagement", "SecurityProfile2"))
+def test_TC_A_14_CS(booted_station, vgi_profile, request):
+    """A chain for the station's CSR signed by a CA it does not trust is Rejected, and the station reports the
+    invalid certificate as a security event."""
+    c.judge_invalid_renewal(booted_station, m.needs_tls(request, vgi_profile),
+                            float(vgi_profile.param("message_wait", 5)))

@@ -84,3 +84,81 @@ def judge_delete_own(station: Any, material: Any) -> None:
     res = station.call("DeleteCertificate", {"certificateHashData": data})
     station.check(res.get("status") in ("NotFound", "Failed"), r.CERT_STORE,
                   f"DeleteCertificate of the station's own certificate was answered {res.get('status')}")
+
+
+# --- renewal of the station's certificate on the CSMS's request ---------------------------------------------
+TRIGGER = {"1.6": ("ExtendedTriggerMessage", "SignChargePointCertificate"),
+           "2.0.1": ("TriggerMessage", "SignChargingStationCertificate")}
+INVALID_EVENT = {"1.6": "InvalidChargePointCertificate", "2.0.1": "InvalidChargingStationCertificate"}
+
+
+def _request_csr(station: Any, material: Any, wait: float) -> Any:
+    """Trigger the renewal and take the CSR of the SignCertificate that follows (judged: it names the station as
+    CN and the CPO as O)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    action, what = TRIGGER[station.version]
+    start = len(station.csms.trace)
+    res = station.call(action, {"requestedMessage": what})
+    station.check(res.get("status") == "Accepted", r.CERT_RENEWAL, f"{action} {what} was answered {res.get('status')}")
+    station.cursor = start
+    try:
+        frame = station.expect("SignCertificate", wait)
+    except AssertionError:
+        station.fail(r.CERT_RENEWAL, f"no SignCertificate within {wait:g} s of the accepted {action} {what}")
+    try:
+        csr = x509.load_pem_x509_csr(str((frame.body or {}).get("csr", "")).encode())
+    except ValueError:
+        station.fail(r.CERT_RENEWAL, "SignCertificate carries no PEM certificate signing request", frame)
+    cn = [a.value for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    org = [a.value for a in csr.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+    station.check(csr.is_signature_valid, r.CERT_RENEWAL, "the CSR's signature does not verify", frame)
+    station.check(cn == [station.identity] and org == [material.cpo_name], r.CERT_RENEWAL,
+                  f"the CSR names CN {cn} and O {org}; the station {station.identity!r} of {material.cpo_name!r} "
+                  "expected", frame)
+    return csr
+
+
+def _sign(csr: Any, issuer: pki.Credential) -> str:
+    import datetime as _dt
+    from cryptography import x509
+    now = _dt.datetime.now(_dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(issuer.cert.subject)
+            .public_key(csr.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(minutes=5)).not_valid_after(now + _dt.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(issuer.key, pki._hash_for(issuer.key)))  # type: ignore[arg-type]
+    leaf = pki.Credential(cert, None, [issuer.cert] + issuer.chain)
+    return leaf.cert_pem().decode()
+
+
+def _certificate_signed(station: Any, chain: str) -> str:
+    payload: dict[str, Any] = {"certificateChain": chain}
+    if station.version == "2.0.1":
+        payload["certificateType"] = "ChargingStationCertificate"
+    return str(station.call("CertificateSigned", payload).get("status"))
+
+
+def judge_renewal(station: Any, material: Any, wait: float) -> None:
+    """The station sends a CSR when asked and accepts the chain the CPO's CA signed from it."""
+    csr = _request_csr(station, material, wait)
+    status = _certificate_signed(station, _sign(csr, material.cpo_ca))
+    station.check(status == "Accepted", r.CERT_RENEWAL, f"CertificateSigned with a valid chain for the CSR was "
+                  f"answered {status}")
+
+
+def judge_invalid_renewal(station: Any, material: Any, wait: float) -> None:
+    """A chain for the CSR from a CA the station does not trust is Rejected and reported as a security event."""
+    csr = _request_csr(station, material, wait)
+    rogue = pki.root_ca("vgitest rogue CPO root", org="not the CPO")
+    start = len(station.csms.trace)
+    status = _certificate_signed(station, _sign(csr, rogue))
+    station.check(status == "Rejected", r.CERT_RENEWAL, f"CertificateSigned with a chain from an untrusted CA was "
+                  f"answered {status}")
+    event = INVALID_EVENT[station.version]
+    station.cursor = start
+    try:
+        station.expect("SecurityEventNotification", wait, match={"type": event})
+    except AssertionError:
+        station.fail(r.SECURITY_EVENT, f"no SecurityEventNotification {event} within {wait:g} s of the rejected "
+                     "CertificateSigned")

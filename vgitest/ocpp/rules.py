@@ -119,6 +119,11 @@ PASSWORD = R("OCPP-SEC-PASSWORD", "fail", "An HTTP Basic password outside the ru
              "identifierString set) was sent by the station or accepted as its new password, or the station did not "
              "take a valid new password into use", "2.0.1 A00.FR.3xx, A01.FR.01-12 (TC_A_01_CS, TC_A_09_CS, "
              "TC_A_10_CS); OCPP 1.6 Security Whitepaper §2 (AuthorizationKey)", P).id
+CERT_RENEWAL = R("OCPP-SEC-CERT-RENEWAL", "fail", "Certificate renewal on the CSMS's request went wrong: the "
+                 "trigger refused, no SignCertificate with a CSR naming the station and the CPO, a valid signed chain "
+                 "refused, or a chain that is not the station's (another key, an untrusted CA) accepted",
+                 "OCPP 1.6 Security Whitepaper (A02/A03 certificate update); 2.0.1 A02.FR.02-09, A03.FR.07 "
+                 "(TC_A_11_CS, TC_A_14_CS)", P).id
 SECURITY_EVENT = R("OCPP-SEC-EVENT", "fail", "After a security-relevant refusal the station did not report the "
                    "matching SecurityEventNotification once it was connected again",
                    "OCPP 1.6 Security Whitepaper §2 (security events, critical ones pushed); 2.0.1 A04, N (security "

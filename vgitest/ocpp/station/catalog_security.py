@@ -53,3 +53,10 @@ fault("accepts_bad_password", "SetVariables of a BasicAuthPassword that breaks t
       version="2.0.1", tests=("test_TC_A_10_CS",), rule=r.PASSWORD)
 fault("new_password_ignored", "a new BasicAuthPassword is accepted but the station keeps sending the old one",
       version="2.0.1", tests=("test_TC_A_09_CS",), rule=r.BASIC_AUTH)
+
+# --- certificate renewal (station/renewal.py) ------------------------------------------------------------------
+for _version, _ok, _bad in (("1.6", "TC_074_CS", "TC_077_CS"), ("2.0.1", "TC_A_11_CS", "TC_A_14_CS")):
+    fault("no_csr_after_trigger", "the renewal trigger is accepted but no SignCertificate follows", version=_version,
+          tests=(f"test_{_ok}",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][2])
+    fault("accepts_any_station_certificate", "CertificateSigned is accepted whatever CA signed the chain",
+          version=_version, tests=(f"test_{_bad}",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][2])

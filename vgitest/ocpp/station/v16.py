@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
-from . import certs, security_profiles
+from . import certs, renewal, security_profiles
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 
@@ -73,7 +73,11 @@ class Station16(ReferenceStation):
         h["UnlockConnector"] = self._unlock
         h["GetLocalListVersion"] = self._get_local_list_version
         h["SendLocalList"] = self._send_local_list
-        h.update(certs.CertStore(self).handlers())  # 1.6 security extension: the certificate store
+        store = certs.CertStore(self)  # 1.6 security extension: the certificate store and its renewal
+        h.update(store.handlers())
+        self.renewal = renewal.Renewal(self, store)
+        h["ExtendedTriggerMessage"] = lambda p: self.renewal.trigger(p, self._not_supported)
+        h["CertificateSigned"] = self.renewal.certificate_signed
         for action in ("ReserveNow", "CancelReservation", "SetChargingProfile", "ClearChargingProfile",
                        "GetCompositeSchedule", "UpdateFirmware", "GetDiagnostics"):
             h[action] = self._not_supported

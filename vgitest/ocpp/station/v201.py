@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import certs, security_profiles
+from . import certs, renewal, security_profiles
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -442,6 +442,10 @@ class Station201(ReferenceStation):
         store = certs.CertStore(self)  # block M: the certificate store
         self.handlers.update({action: self._guarded(lambda _station, p, f=f: f(p))
                               for action, f in store.handlers().items()})
+        self.renewal = renewal.Renewal(self, store)
+        trigger = self.handlers["TriggerMessage"]
+        self.handlers["TriggerMessage"] = lambda p: self.renewal.trigger(p, trigger)
+        self.handlers["CertificateSigned"] = self._guarded(lambda _station, p: self.renewal.certificate_signed(p))
 
     def _guarded(self, answer: Answer) -> Handler:
         """While boot is Rejected, every CSMS request is refused with SecurityError (B03, TC_B_30_CS)."""
