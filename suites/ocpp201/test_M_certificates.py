@@ -57,3 +57,11 @@ def test_TC_A_14_CS(booted_station, vgi_profile, request):
     invalid certificate as a security event."""
     c.judge_invalid_renewal(booted_station, m.needs_tls(request, vgi_profile),
                             float(vgi_profile.param("message_wait", 5)))
+
+
+@pytest.mark.vgi_case("TC_A_15_CS", feature="Security", requires=("Core", "CertificateManagement", "SecurityProfile3"))
+def test_TC_A_15_CS(booted_station, vgi_profile, request):
+    """Security profile 3: asked to renew its certificate, the station accepts the trigger and sends its CSR even
+    though the CSMS will refuse it; after the refusal it goes on answering."""
+    c.judge_renewal_refused_by_csms(booted_station, m.needs_tls(request, vgi_profile, 3),
+                                    float(vgi_profile.param("message_wait", 5)))

@@ -162,3 +162,12 @@ def judge_invalid_renewal(station: Any, material: Any, wait: float) -> None:
     except AssertionError:
         station.fail(r.SECURITY_EVENT, f"no SecurityEventNotification {event} within {wait:g} s of the rejected "
                      "CertificateSigned")
+
+
+def judge_renewal_refused_by_csms(station: Any, material: Any, wait: float) -> None:
+    """The CSMS refuses the station's SignCertificate: the trigger was still Accepted, the CSR came, and the station
+    goes on working (it answers the next request)."""
+    station.override("SignCertificate", {"status": "Rejected"}, once=True)
+    _request_csr(station, material, wait)
+    station.call("GetVariables", {"getVariableData": [{"component": {"name": "SecurityCtrlr"},
+                                                       "variable": {"name": "SecurityProfile"}}]})

@@ -60,3 +60,5 @@ for _version, _ok, _bad in (("1.6", "TC_074_CS", "TC_077_CS"), ("2.0.1", "TC_A_1
           tests=(f"test_{_ok}",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][2])
     fault("accepts_any_station_certificate", "CertificateSigned is accepted whatever CA signed the chain",
           version=_version, tests=(f"test_{_bad}",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][2])
+fault("no_csr_after_trigger", "the renewal trigger is accepted but no SignCertificate follows", version="2.0.1",
+      tests=("test_TC_A_15_CS",), rule=r.CERT_RENEWAL, profile=PROFILE["2.0.1"][3])
