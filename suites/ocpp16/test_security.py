@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from vgitest.ocpp import basicauth as b
 from vgitest.ocpp import tlsmatrix as m
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
@@ -63,3 +64,11 @@ def test_TC_VGI_TLS_04_CS(station, vgi_profile, request):
 def test_TC_084_CS(booted_station, vgi_profile, request):
     """A station running security profile 2 or 3 refuses to be configured to the profile below it (the configuration key SecurityProfile)."""
     m.judge_no_downgrade(booted_station, m.needs_profile(request, vgi_profile, 2))
+
+
+@pytest.mark.vgi_case("TC_073_CS", feature="Security", requires=("Core",))
+def test_TC_073_CS(booted_station, dut, vgi_profile, request):
+    """Security profiles 1 and 2: a valid new password set as AuthorizationKey is accepted and the station's next
+    connection (which it opens at once) authenticates with it."""
+    b.needs_basic(request, vgi_profile)
+    b.judge_password_update(booted_station, dut, vgi_profile)

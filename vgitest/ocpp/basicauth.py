@@ -51,6 +51,8 @@ def judge_basic_auth(station: Any, dut: Any, profile: Any) -> None:
 
 
 def _set_password(station: Any, value: str) -> str:
+    if station.version == "1.6":
+        return str(station.call("ChangeConfiguration", {"key": "AuthorizationKey", "value": value}).get("status"))
     res = station.call("SetVariables", {"setVariableData": [{
         "component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}, "attributeValue": value}]})
     return str((res.get("setVariableResult") or [{}])[0].get("attributeStatus"))
@@ -75,14 +77,14 @@ def judge_password_update(station: Any, dut: Any, profile: Any) -> None:
     it: the fake CSMS, which takes only the new one from now on, lets it in."""
     csms, identity = station.csms, station.identity
     old = csms.passwords.get(identity) or str(profile.dut.get("password", ""))
-    new = "vgi-" + secrets.token_hex(10)  # 24 identifierString characters
+    new = secrets.token_hex(16)  # 32 hex characters: 16 bytes as hex (1.6), 32 identifierString characters (2.0.1)
     wait = float(profile.param("connect_timeout", 10))
     start = len(csms.trace)
     csms.passwords[identity] = new
     try:
         status = _set_password(station, new)
         station.check(status in ("Accepted", "RebootRequired"), r.PASSWORD,
-                      f"SetVariables of a valid new BasicAuthPassword was answered {status}")
+                      f"setting a valid new Basic password was answered {status}")
         if status == "RebootRequired":
             station.call("Reset", {"type": "OnIdle"})
         frame = _opened(station, start, wait)

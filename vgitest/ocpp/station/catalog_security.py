@@ -62,3 +62,5 @@ for _version, _ok, _bad in (("1.6", "TC_074_CS", "TC_077_CS"), ("2.0.1", "TC_A_1
           version=_version, tests=(f"test_{_bad}",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][2])
 fault("no_csr_after_trigger", "the renewal trigger is accepted but no SignCertificate follows", version="2.0.1",
       tests=("test_TC_A_15_CS",), rule=r.CERT_RENEWAL, profile=PROFILE["2.0.1"][3])
+fault("new_password_ignored", "a new AuthorizationKey is accepted but the station keeps sending the old password",
+      version="1.6", tests=("test_TC_073_CS",), rule=r.BASIC_AUTH)

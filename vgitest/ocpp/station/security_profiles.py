@@ -72,3 +72,19 @@ async def _reconnect(station: Any) -> None:
     await asyncio.sleep(0.2)
     if station.ws is not None:
         await station.ws.close()
+
+
+def authorization_key_setter(station: Any, change_configuration: Any) -> Any:
+    """1.6: ChangeConfiguration of the write-only key AuthorizationKey (never reported by GetConfiguration) sets
+    the Basic password: refused when it breaks the rules, else used from a new connection opened at once."""
+    async def handler(p: dict) -> Any:
+        if p.get("key") != "AuthorizationKey":
+            return await change_configuration(p)
+        value = str(p.get("value", ""))
+        if password_problem(value) and not station.has("accepts_bad_password"):
+            return {"status": "Rejected"}
+        if not station.has("new_password_ignored"):
+            station.password = value
+        station.spawn(_reconnect(station))
+        return {"status": "Accepted"}
+    return handler

@@ -78,6 +78,7 @@ class Station16(ReferenceStation):
         self.renewal = renewal.Renewal(self, store)
         h["ExtendedTriggerMessage"] = lambda p: self.renewal.trigger(p, self._not_supported)
         h["CertificateSigned"] = self.renewal.certificate_signed
+        h["ChangeConfiguration"] = security_profiles.authorization_key_setter(self, h["ChangeConfiguration"])
         for action in ("ReserveNow", "CancelReservation", "SetChargingProfile", "ClearChargingProfile",
                        "GetCompositeSchedule", "UpdateFirmware", "GetDiagnostics"):
             h[action] = self._not_supported
