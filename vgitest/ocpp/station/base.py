@@ -197,7 +197,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
                             await self.report_connector_states()
                         await self._boot()
                     if self.security_events:
-                        self.spawn(self._report_security_events())
+                        self.spawn(self.report_security_events())
                     hb = self.spawn(self._heartbeat())
                     await reader
                     hb.cancel()
@@ -243,7 +243,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
             self.events.append(f"boot {status}, retry in {wait} s")
             await self._wait_for_boot_trigger(wait)
 
-    async def _report_security_events(self) -> None:
+    async def report_security_events(self) -> None:
         """The refusals of a CSMS the station did not trust are critical security events: reported to the CSMS
         as soon as a trusted connection is up (and registration accepted)."""
         while self.security_events and self.registration == "Accepted":

@@ -85,7 +85,7 @@ class Renewal:
         if why is not None and not self.station.has("accepts_any_station_certificate"):
             self.station.events.append(f"CertificateSigned refused: {why}")
             self.station.security_events.append(INVALID_EVENT[self.station.version])
-            self.station.spawn(self.station._report_security_events())
+            self.station.spawn(self.station.report_security_events())
             return {"status": "Rejected"}
         self.installed = x509.load_pem_x509_certificates(str(p.get("certificateChain", "")).encode()) \
             if why is None else []
