@@ -117,13 +117,16 @@ def judge_good_connection(station: Any, dut: Any, profile: Any) -> Frame:
     # HTTP handshake would leave a cut-off handshake in the trace that the station is not to blame for
     station.settle_first_contact(float(profile.param("message_wait", 5)))
     start = len(csms.trace)
+    attempts0 = csms.tls_attempts
     dut.perform("reboot")
     frame = csms.trace.wait_for(_opened(station.identity), start, float(profile.param("connect_timeout", 10)))
     refused = [f for f in csms.trace.since(start) if f.kind == "TLS"]
     if frame is None:
-        if refused:
-            station.fail(r.TLS_HANDSHAKE, f"the station broke off the TLS handshake with a valid CSMS: "
-                         f"{refused[0].meta.get('error')}", refused[0])
+        attempts = csms.tls_attempts - attempts0
+        if refused or attempts:
+            why = refused[0].meta.get("error") if refused else "the station closed it without an alert"
+            station.fail(r.TLS_HANDSHAKE, f"{attempts} TLS handshake(s) with a valid CSMS were broken off: {why}",
+                         refused[0] if refused else None)
         station.fail(r.EXPECTED_MESSAGE, "the station did not open a WebSocket after a restart")
     if frame.kind == "REJECT":
         rule = r.CLIENT_CERT if security_profile(profile) == 3 else r.BASIC_AUTH

@@ -64,3 +64,6 @@ fault("no_csr_after_trigger", "the renewal trigger is accepted but no SignCertif
       tests=("test_TC_A_15_CS",), rule=r.CERT_RENEWAL, profile=PROFILE["2.0.1"][3])
 fault("new_password_ignored", "a new AuthorizationKey is accepted but the station keeps sending the old password",
       version="1.6", tests=("test_TC_073_CS",), rule=r.BASIC_AUTH)
+for _version, _case in (("1.6", "TC_086_CS"), ("2.0.1", "TC_A_04_CS")):
+    fault("wrong_csms_root", "the station trusts another root than the CSMS's and refuses even a valid CSMS",
+          version=_version, tests=(f"test_{_case}",), rule=r.TLS_HANDSHAKE, profile=PROFILE[_version][2])

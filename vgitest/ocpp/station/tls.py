@@ -26,7 +26,10 @@ def client_context(params: dict[str, Any], has: Callable[[str], bool]) -> ssl.SS
     (profile 3) the station's certificate; `has(fault)` weakens one of these for the catalogued faults."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ca = params.get("tls_ca")
-    if ca:
+    if has("wrong_csms_root"):  # trusts another root than the CSMS's: refuses even a valid CSMS
+        from ... import pki
+        ctx.load_verify_locations(cadata=pki.root_ca("not the CSMS root").cert_pem(with_chain=False).decode())
+    elif ca:
         ctx.load_verify_locations(str(ca))
     if has("trusts_any_csms_cert"):
         ctx.check_hostname = False
