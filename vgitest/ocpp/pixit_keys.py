@@ -53,6 +53,13 @@ KEYS: tuple[Key, ...] = (
        "for an unplugged connector to be Available. The reference stations start with it", OCPP + FUZZ, 4, "s",
        also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
     _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
+    _k("fixed_cable", "whether the connector the cases use has a permanently attached cable (no socket lock to "
+       "release): the unlock cases for a fixed cable apply (TC_017_2_CS, TC_018_2_CS), those for a socket do not "
+       "(TC_017_1_CS, TC_018_1_CS); the reference 1.6 station then answers UnlockConnector NotSupported",
+       ("ocpp16",), False),
+    _k("sc_limit_settle_s", "how long after a charging limit comes into force the station may take to bring the current "
+       "or power at the connector under it; the smart charging cases judge the MeterValues sampled after that",
+       ("ocpp16",), 5, "s"),
     _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),
     _k("call_timeout", "how long the reference station waits for an answer of the CSMS (2.0.1: its "
        "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),
@@ -62,6 +69,9 @@ KEYS: tuple[Key, ...] = (
        aliases=("data_transfer_vendor",), reference=True),
     _k("data_transfer_message_id", "the DataTransfer messageId the reference 1.6 station answers", ("ocpp16",),
        "echo", reference=True),
+    _k("feature_profiles", "the 1.6 feature profiles the reference station implements (its SupportedFeatureProfiles; "
+       "LocalAuthListManagement and Reservation can be left out, SmartCharging added)", ("ocpp16",),
+       "Core,RemoteTrigger,LocalAuthListManagement,Reservation", reference=True),
     _k("late_response_s", "how late the reference station answers with the late_response fault", OCPP, 3, "s",
        reference=True),
     _k("reboot_delay", "how long the reference 2.0.1 station stays off in a reboot", ("ocpp201",), 0.2, "s",

@@ -15,14 +15,18 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable
 
-from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
+from . import catalog_v16, catalog_v16_extra, catalog_v16_reservation  # noqa: F401  (register the 1.6 faults)
 from . import certs, renewal, security_profiles
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
+from .v16_local_list import LocalListMixin
+from .v16_reservation import ReservationMixin
+from .v16_smart import SmartCharging16
 
 TRIGGERABLE = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
                "MeterValues", "StatusNotification")
 POWER_W = 7400.0  # the simulated EV charges at a constant power
+FEATURE_PROFILES = "Core,RemoteTrigger,LocalAuthListManagement,Reservation"  # PIXIT feature_profiles overrides
 
 
 @dataclasses.dataclass
@@ -33,21 +37,28 @@ class Tx16:
     parent: str | None
     meter_start: int
     started: float = dataclasses.field(default_factory=time.monotonic)
+    started_at: float = dataclasses.field(default_factory=time.time)  # wall clock: origin of Relative profiles
     meter_task: asyncio.Task | None = None
 
 
-class Station16(ReferenceStation):
+class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStation):
     version = "1.6"
     subprotocol = "ocpp1.6"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.call_timeout = float(self.params.get("call_timeout", self.call_timeout))
-        self.config = Config16(self.params, len(self.connectors))
+        features = str(self.params.get("feature_profiles", FEATURE_PROFILES))
+        self.config = Config16(self.params, len(self.connectors), features)
+        profiles = {f.strip() for f in features.split(",")}
+        self.init_reservations("Reservation" in profiles)
+        self.init_local_list("LocalAuthListManagement" in profiles)
         self.config.keys["SecurityProfile"] = security_profiles.config_key(self)
         self.energy_wh = {c: 0.0 for c in self.connectors}  # energy registers survive reboots
         self.inoperative: set[int] = set()  # availability survives reboots
         self.faulted: set[int] = set()
+        self.lock_broken: set[int] = set()  # connectors whose cable lock fails (adapter action fail_lock)
+        self.lock_fault: set[int] = set()  # of those, the ones that reported the failure (Faulted)
         self.cache: dict[str, dict] = {}  # authorization cache: idTag -> idTagInfo
         self.pending_auth: dict[int, tuple[str, str | None, asyncio.Task | None]] = {}
         self.interrupted: list[Tx16] = []  # transactions cut by a power loss, stopped after the next boot
@@ -57,6 +68,7 @@ class Station16(ReferenceStation):
         self._previous_tx_id: int | None = None  # lifecycle faults: what a session leaves behind
         self._stopped_by_unplug = False
         self._skip_next_boot = False
+        self.smart_init("SmartCharging" in profiles)
 
     # --- base hooks ------------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
@@ -79,9 +91,11 @@ class Station16(ReferenceStation):
         h["ExtendedTriggerMessage"] = lambda p: self.renewal.trigger(p, self._not_supported)
         h["CertificateSigned"] = self.renewal.certificate_signed
         h["ChangeConfiguration"] = security_profiles.authorization_key_setter(self, h["ChangeConfiguration"])
-        for action in ("ReserveNow", "CancelReservation", "SetChargingProfile", "ClearChargingProfile",
-                       "GetCompositeSchedule", "UpdateFirmware", "GetDiagnostics"):
+        h["ReserveNow"] = self._reserve_now
+        h["CancelReservation"] = self._cancel_reservation
+        for action in ("UpdateFirmware", "GetDiagnostics"):
             h[action] = self._not_supported
+        self.smart_register(h)
 
     def boot_payload(self) -> dict:
         return {"chargePointVendor": "vgitest", "chargePointModel": "Reference-1.6",
@@ -106,6 +120,7 @@ class Station16(ReferenceStation):
                 self.interrupted.append(tx)
                 conn.transaction = None
         self.pending_auth.clear()
+        self.forget_reservations()
         self._clock_task = None
         if self.has("availability_not_persistent"):
             self.inoperative.clear()
@@ -176,7 +191,7 @@ class Station16(ReferenceStation):
     def idle_status(self, cid: int) -> str:
         """The state of a connector without a transaction."""
         conn = self.connectors[cid]
-        if cid in self.faulted:
+        if cid in self.faulted or cid in self.lock_fault:
             return "Faulted"
         if cid in self.inoperative or 0 in self.inoperative:
             return "Unavailable"
@@ -184,6 +199,8 @@ class Station16(ReferenceStation):
             return "Charging" if conn.plugged else "SuspendedEV"
         if cid in self.pending_auth or conn.plugged:
             return "Preparing"
+        if self.shows_reserved(cid) and not self.has("reservation_no_reserved_status"):
+            return "Reserved"
         return "Available"
 
     async def send_status(self, cid: int, status: str) -> None:
@@ -193,12 +210,16 @@ class Station16(ReferenceStation):
                                    "timestamp": utcnow()}
         if cid in self.faulted and status == "Faulted":
             payload["errorCode"] = "OtherError"
+        if cid in self.lock_fault and status == "Faulted":
+            payload["errorCode"] = "ConnectorLockFailure"
         if self.has("missing_mandatory_field"):
             del payload["errorCode"]
         if self.registration != "Accepted" and not self.has("traffic_before_boot") \
                 and not self.has("rejected_boot_traffic"):
             return  # 1.6 §4.2: nothing but BootNotification before the boot is accepted
         await self.safe_call("StatusNotification", payload)
+        if cid and self.zero_reserved():  # the station-wide reservation may now hold another connector
+            await self.refresh_idle(skip=cid)
 
     async def refresh_status(self, cid: int) -> None:
         status = self.idle_status(cid)
@@ -231,6 +252,14 @@ class Station16(ReferenceStation):
         self.faulted.discard(int(connector))
         self.physical(self.refresh_status(int(connector)))
 
+    async def do_fail_lock(self, connector: int = 1) -> None:
+        self.lock_broken.add(int(connector))
+
+    async def do_clear_lock_failure(self, connector: int = 1) -> None:
+        self.lock_broken.discard(int(connector))
+        self.lock_fault.discard(int(connector))
+        self.physical(self.refresh_status(int(connector)))
+
     async def do_reboot(self, reason: str = "PowerUp") -> None:
         if self.has("no_boot_after_reboot"):
             self._skip_next_boot = True
@@ -261,6 +290,8 @@ class Station16(ReferenceStation):
                 stop = False
             if self.has("stop_on_ev_disconnect_always"):
                 stop = True
+            if self.has("no_stop_when_unlock_off") and not self.config.flag("UnlockConnectorOnEVSideDisconnect"):
+                stop = False
             if stop:
                 await self.stop_transaction(tx, "EVDisconnected", None)
                 return
@@ -274,7 +305,8 @@ class Station16(ReferenceStation):
                 await self.stop_transaction(tx, "Local", tag)
                 return
             info = await self.authorize(tag)  # another card may stop it if it shares the parent id
-            if info.get("status") == "Accepted" and tx.parent and info.get("parentIdTag") == tx.parent:
+            if info.get("status") == "Accepted" and tx.parent and info.get("parentIdTag") == tx.parent \
+                    and not self.has("parent_id_ignored"):
                 await self.stop_transaction(tx, "Local", tag)
             return
         if cid in self.inoperative or cid in self.faulted:
@@ -282,6 +314,8 @@ class Station16(ReferenceStation):
         info = await self.authorize(tag)
         if info.get("status") != "Accepted" and not self.has("start_tx_when_invalid"):
             return
+        if self.reservation_blocks(cid, tag, info.get("parentIdTag")):
+            return  # the connector is held for another idTag
         if conn.plugged:
             await self.start_transaction(cid, tag, info.get("parentIdTag"))
         else:
@@ -301,11 +335,16 @@ class Station16(ReferenceStation):
         assert self._events is not None
         async with self._events:
             if self.pending_auth.pop(cid, None) is not None:
+                self.remote_profiles.pop(cid, None)
                 self.events.append(f"connector {cid}: ConnectionTimeOut expired")
                 await self.refresh_status(cid)
 
     async def authorize(self, tag: str) -> dict:
-        """idTagInfo for `tag`: from the cache when LocalPreAuthorize allows it, else from the CSMS."""
+        """idTagInfo for `tag`: from the local list or the cache when LocalPreAuthorize allows it, else from the
+        CSMS (OCPP 1.6 Local Authorization List: the list goes before the cache)."""
+        listed = self.local_entry(tag)
+        if listed is not None and listed.get("status") == "Accepted" and self.config.flag("LocalPreAuthorize"):
+            return listed
         cached = self.cache.get(tag)
         if cached is not None and cached.get("status") == "Accepted" and self.config.flag("LocalPreAuthorize") \
                 and self.config.flag("AuthorizationCacheEnabled") and not self.has("cache_ignored"):
@@ -319,8 +358,15 @@ class Station16(ReferenceStation):
     # --- transactions -----------------------------------------------------------------------------------------
     async def start_transaction(self, cid: int, tag: str, parent: str | None) -> None:
         conn = self.connectors[cid]
+        if cid in self.lock_broken and not self.has("lock_failure_ignored"):  # no charging without a locked cable
+            self.lock_fault.add(cid)
+            await self.refresh_status(cid)
+            return
         payload: dict[str, Any] = {"connectorId": cid, "idTag": tag, "meterStart": int(self.energy_wh[cid]),
                                    "timestamp": utcnow()}
+        reservation = self.take_reservation(cid, tag, parent)
+        if reservation is not None:
+            payload["reservationId"] = reservation
         if self.has("null_optional_field"):
             payload["reservationId"] = None
         res = await self.safe_call("StartTransaction", payload)
@@ -329,6 +375,7 @@ class Station16(ReferenceStation):
             return
         tx = Tx16(int(res["transactionId"]), cid, tag, parent, payload["meterStart"])
         conn.transaction = tx
+        self.smart_tx_started(tx)
         info = res.get("idTagInfo", {})
         if self.config.flag("AuthorizationCacheEnabled"):
             self.cache[tag] = info
@@ -336,6 +383,8 @@ class Station16(ReferenceStation):
             await self.stop_transaction(tx, "DeAuthorized", None)
             return
         await self.send_status(cid, "Charging" if conn.plugged else "SuspendedEV")
+        if reservation is not None:  # connectors the used reservation held are free again
+            await self.refresh_idle(skip=cid)
         if not self.has("no_sampled_meter_values"):
             tx.meter_task = self.spawn(self._sample_meter(tx))
 
@@ -352,6 +401,7 @@ class Station16(ReferenceStation):
             tx.meter_task.cancel()
         self.charge(tx)
         conn.transaction = None
+        self.smart_tx_ended(tx)
         self._previous_tx_id = tx.id
         self._stopped_by_unplug = reason == "EVDisconnected"
         await self.safe_call("StopTransaction", self._stop_payload(tx, reason, tag))
@@ -363,15 +413,15 @@ class Station16(ReferenceStation):
         """Advance the connector's energy register by what the EV drew since the last reading."""
         now = time.monotonic()
         if self.connectors[tx.connector].plugged:
-            self.energy_wh[tx.connector] += POWER_W * (now - tx.started) / 3600.0
+            self.energy_wh[tx.connector] += self.ev_power_w(tx.connector, POWER_W) * (now - tx.started) / 3600.0
         tx.started = now
 
     def sampled_values(self, cid: int, context: str, measurands_key: str) -> list[dict]:
         out = []
         for m in [x.strip() for x in self.config.get(measurands_key).split(",") if x.strip()]:
+            power = self.ev_power_w(cid, POWER_W)  # a single-phase EV at 230 V, within the limit in force
             value, unit = {"Energy.Active.Import.Register": (self.energy_wh[cid], "Wh"),
-                           "Power.Active.Import": (POWER_W if self.connectors[cid].transaction else 0.0, "W"),
-                           "Current.Import": (32.0 if self.connectors[cid].transaction else 0.0, "A"),
+                           "Power.Active.Import": (power, "W"), "Current.Import": (power / 230.0, "A"),
                            "Voltage": (230.0, "V")}[m]
             # whole Wh, like meterStart/meterStop, so a reading never exceeds the final meterStop
             sv: dict[str, Any] = {"value": str(int(value)), "context": context, "measurand": m, "unit": unit}
@@ -453,6 +503,8 @@ class Station16(ReferenceStation):
             return rejected
         if conn.transaction is not None and not self.has("remote_start_when_busy"):
             return rejected
+        if not self.remote_start_profile(p, cid):  # a chargingProfile must be a usable TxProfile (1.6 §5.11)
+            return rejected
         stale = self.has("remote_start_stale_after_unplug") and self._stopped_by_unplug  # a flag never cleared
         if not self.has("remote_start_ignored") and not stale and conn.transaction is None:
             tag = p["idTag"]
@@ -469,10 +521,16 @@ class Station16(ReferenceStation):
         if self.config.flag("AuthorizeRemoteTxRequests") and not self.has("remote_start_skips_authorize"):
             info = await self.authorize(tag)
             if info.get("status") != "Accepted":
+                self.remote_profiles.pop(cid, None)
                 return
             parent = info.get("parentIdTag")
         conn = self.connectors[cid]
         if conn.transaction is not None:
+            return
+        if self.reservation_blocks(cid, tag, parent) and parent is None:  # learn the parent id: it may match
+            parent = (await self.authorize(tag)).get("parentIdTag")
+        if self.reservation_blocks(cid, tag, parent):
+            await self.refresh_status(cid)
             return
         if conn.plugged:
             await self.start_transaction(cid, tag, parent)
@@ -568,7 +626,9 @@ class Station16(ReferenceStation):
         conn = self.connectors.get(cid)
         if conn is None:
             return {"status": "Unlocked" if self.has("unlock_unknown_connector") else "NotSupported"}
-        if self.has("unlock_fails"):
+        if str(self.params.get("fixed_cable", False)).lower() == "true" and not self.has("fixed_cable_unlocked"):
+            return {"status": "NotSupported"}  # a permanently attached cable has no lock to release
+        if self.has("unlock_fails") or (cid in self.lock_broken and not self.has("unlock_failure_hidden")):
             return {"status": "UnlockFailed"}
         tx = conn.transaction
         if tx is not None:
@@ -618,12 +678,6 @@ class Station16(ReferenceStation):
             await self.safe_call("DiagnosticsStatusNotification", {"status": "Idle"})
         elif what == "FirmwareStatusNotification":
             await self.safe_call("FirmwareStatusNotification", {"status": "Idle"})
-
-    async def _get_local_list_version(self, p: dict) -> dict:
-        return {"listVersion": -1}  # LocalAuthListManagement is not supported
-
-    async def _send_local_list(self, p: dict) -> dict:
-        return {"status": "NotSupported"}
 
 
 __all__ = ["Station16", "Tx16", "NoAnswer"]
