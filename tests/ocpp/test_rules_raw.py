@@ -26,6 +26,10 @@ SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.S
 # judged by the fuzz cases (suites/ocpp*_fuzz): each is the rule of a robustness fault of the reference station,
 # which the fault matrix runs (test_fuzz_rules_are_provoked_by_catalogued_faults)
 FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}
+# judged by the security cases (suites/ocpp16/test_security.py, test_certificates.py, suites/ocpp201/test_A_*,
+# test_M_*): each is the rule of a catalogued fault (catalog_security), which the fault matrix runs
+SECURITY_RULES = {r.TLS_HANDSHAKE, r.TLS_SERVER_AUTH, r.TLS_VERSION, r.TLS_CIPHER, r.CLIENT_CERT, r.SECURITY_EVENT,
+                  r.CERT_STORE, r.CERT_RENEWAL, r.DOWNGRADE, r.PASSWORD}
 
 
 def provokes(rule_id: str):
@@ -516,7 +520,7 @@ def test_forbidden_message_sent(csms: FakeCsms, rule_id: str) -> None:
 def test_every_automatic_rule_is_provoked_by_a_raw_frame_test() -> None:
     import tests.ocpp.test_hostile_ws  # noqa: F401  (the WebSocket-level and identity rules are provoked there)
     automatic = {x.id for x in RULES.for_protocol("ocpp")} | {r.SIZE_BUDGET}
-    missing = automatic - SCENARIO_RULES - FUZZ_RULES - PROVOKED
+    missing = automatic - SCENARIO_RULES - FUZZ_RULES - SECURITY_RULES - PROVOKED
     assert not missing, f"rules without a raw-frame provocation: {sorted(missing)}"
 
 
@@ -550,3 +554,11 @@ def test_minus_one_callerror_answers_a_raw_malformed_frame(csms: FakeCsms) -> No
     assert r.RESULT_ORPHAN not in rules_seen(csms)
     reply = [f for f in csms.trace if f.kind == "CALLERROR"][-1]
     assert reply.name == "(malformed frame)"
+
+
+def test_security_rules_are_caught_by_catalogued_faults() -> None:
+    import importlib
+    importlib.import_module("vgitest.ocpp.station.catalog")
+    from vgitest.ocpp.station.faults import CATALOG
+    caught = {d.rule for f in CATALOG.values() for _, d in f.detections}
+    assert SECURITY_RULES <= caught, sorted(SECURITY_RULES - caught)

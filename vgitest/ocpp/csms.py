@@ -384,7 +384,7 @@ class FakeCsms:
                  security_profile: int = 0, ssl_context: ssl.SSLContext | None = None,
                  budgets: Budgets | None = None, lenient: bool = False, schema_path: str | None = None,
                  errata: list[Erratum] | None = None, heartbeat_interval: int = 60, path_prefix: str = "/ocpp",
-                 connect_timeout: float = 30.0, trace: Trace | None = None) -> None:
+                 connect_timeout: float = 30.0, trace: Trace | None = None, cpo_name: str | None = None) -> None:
         for v in versions:
             if v not in VERSIONS:
                 raise HarnessError(f"unknown OCPP version {v!r}")
@@ -396,6 +396,12 @@ class FakeCsms:
         self.passwords = passwords or {}
         self.security_profile = security_profile
         self.ssl_context = ssl_context
+        self.cpo_name = cpo_name  # profile 3: the O of a station certificate (None: not judged)
+        self.tls_generation = 0  # how many times the server was restarted with another TLS context (set_tls)
+        self.tls_attempts = 0  # TLS handshakes begun (a refused one may leave no other trace)
+        self._basic_seen: dict[str, dict] = {}  # identity -> what its last Basic credentials looked like (no secret)
+        if ssl_context is not None:
+            self._watch_handshakes(ssl_context)
         self.budgets = budgets or Budgets.load()
         self.lenient = lenient
         self.schema_path = schema_path
@@ -428,6 +434,56 @@ class FakeCsms:
                            select_subprotocol=self._select_subprotocol, process_request=self._process_request,
                            ssl=self.ssl_context, ping_interval=None, max_size=r.MAX_MESSAGE, compression=None,
                            extensions=[_DEFLATE_NO_TAKEOVER], logger=log)
+
+    def set_tls(self, ssl_context: ssl.SSLContext) -> None:
+        """Serve with another TLS context from now on, on the same port (the negative TLS matrix: an expired,
+        untrusted or misnamed certificate, an old TLS version, a weak suite). Open connections are closed, so
+        the station's next attempt meets the new context."""
+        if self.ssl_context is None:
+            raise HarnessError("set_tls needs a CSMS that serves TLS (security profile 2 or 3)")
+        self._watch_handshakes(ssl_context)
+
+        async def _swap() -> None:
+            assert self._server is not None
+            self._server.close()
+            await asyncio.wait_for(self._server.wait_closed(), 5)
+            self.ssl_context = ssl_context
+            self.tls_generation += 1
+            self._server = await self._start()
+
+        assert self.loop is not None
+        self.loop.run(_swap(), timeout=10)
+
+    def _watch_handshakes(self, ctx: ssl.SSLContext) -> None:
+        """Every refused TLS handshake becomes a TLS frame: a station's refusal of a CSMS it must not trust is
+        the evidence the negative cases judge, and it happens before any HTTP request names the station."""
+        from ..tlsutil import describe_handshake_error, record_handshake_failures
+
+        def sink(exc: ssl.SSLError) -> None:
+            t, w = now()
+            self.trace.append(Frame(t, w, Direction.IN, "ocpp", "", "", "TLS",
+                                    meta={"error": str(exc), "generation": self.tls_generation,
+                                          **describe_handshake_error(exc)}))
+
+        record_handshake_failures(ctx, sink)
+        csms = self
+        base = ctx.sslobject_class
+        if getattr(base, "_vgi_counted", False):
+            base = base.__bases__[0]
+
+        class _Counted(base):  # type: ignore[misc,valid-type]
+            """Counts TLS attempts: a client that drops a refused handshake without an alert (asyncio's does)
+            leaves the server no error to record, only an attempt that never became a connection."""
+            _vgi_counted = True
+            _vgi_seen = False
+
+            def do_handshake(self) -> None:
+                if not self._vgi_seen:
+                    self._vgi_seen = True
+                    csms.tls_attempts += 1
+                super().do_handshake()
+
+        ctx.sslobject_class = _Counted
 
     def _new_connection(self, *args: Any, **kwargs: Any) -> _Connection:
         conn = _Connection(*args, **kwargs)
@@ -548,6 +604,15 @@ class FakeCsms:
             if problem:
                 problems.append(Finding.of(r.BASIC_AUTH, problem))
                 status = 401
+        if status is None and self.security_profile == 3:
+            problem = self._check_client_certificate(conn, identity)
+            if problem:
+                problems.append(Finding.of(r.CLIENT_CERT, problem))
+                status = 401
+        ssl_object = conn.transport.get_extra_info("ssl_object") if conn.transport is not None else None
+        if ssl_object is not None:
+            meta["tls_version"] = ssl_object.version()
+            meta["cipher"] = (ssl_object.cipher() or (None,))[0]
         if status is None:
             conn.identity = identity
             for f in problems:  # accepted with a warning: the OPEN frame carries it
@@ -564,6 +629,23 @@ class FakeCsms:
             resp.headers["WWW-Authenticate"] = 'Basic realm="vgitest", charset="UTF-8"'
         return resp
 
+    def _check_client_certificate(self, conn: _Connection, identity: str) -> str | None:
+        """Profile 3: the station authenticates with its certificate (verified against the CSMS's CA by the TLS
+        layer when it is sent): its O names the CPO and its CN is the station's serial number, here the identity
+        the station connects with."""
+        from cryptography.x509.oid import NameOID
+        from ..tlsutil import peer_certificate
+        cert = peer_certificate(conn.transport.get_extra_info("ssl_object") if conn.transport else None)
+        if cert is None:
+            return "no client certificate (security profile 3 authenticates the station by its certificate)"
+        cn = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        org = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+        if self.cpo_name is not None and org != [self.cpo_name]:
+            return f"client certificate O is {org!r}, expected the CPO {self.cpo_name!r}"
+        if cn != [identity]:
+            return f"client certificate CN is {cn!r}, expected the station's serial number / identity {identity!r}"
+        return None
+
     def _check_basic_auth(self, identity: str, header: str | None) -> str | None:
         if not header:
             return "no Authorization header (security profile requires HTTP Basic)"
@@ -576,6 +658,9 @@ class FakeCsms:
             return "Authorization value is not base64 of 'identity:password'"
         if not sep:
             return "Basic credentials lack the ':' separator"
+        from .passwords import password_problem
+        self._basic_seen[identity] = {"user": user, "password_length": len(password),
+                                      "password_problem": password_problem(password)}
         if user != identity:
             return f"Basic user name {user!r} differs from the identity in the URL {identity!r}"
         expected = self.passwords.get(identity, self.passwords.get("*"))
@@ -609,6 +694,12 @@ class FakeCsms:
         open_frame = Frame(t, w, Direction.IN, "ocpp", version.name if version else "", ws.conn_id, "OPEN",
                            meta={"identity": identity, "offered": ws.request.headers.get("Sec-WebSocket-Protocol", "")
                                  if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls})
+        if identity in self._basic_seen:  # the password's shape, never the password (TC_A_01_CS)
+            open_frame.meta["basic_auth"] = self._basic_seen.pop(identity)
+        ssl_object = ws.transport.get_extra_info("ssl_object") if ws.transport is not None else None
+        if ssl_object is not None:  # what the station agreed to: the security-profile cases judge it
+            open_frame.meta["tls_version"] = ssl_object.version()
+            open_frame.meta["cipher"] = (ssl_object.cipher() or (None,))[0]
         open_frame.findings.extend(ws.rejected)  # identity warnings of the handshake
         if version is None:
             open_frame.findings.append(Finding.of(r.SUBPROTOCOL, "station offered "

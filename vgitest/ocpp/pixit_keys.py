@@ -15,6 +15,10 @@ KEYS: tuple[Key, ...] = (
     _k("connector", "the connector (1.6) or EVSE (2.0.1) the cases use", OCPP + FUZZ, 1),
     _k("security_profile", "the OCPP security profile the fake CSMS enforces: 0 none, 1 HTTP Basic over ws://, 2 HTTP "
        "Basic over TLS, 3 TLS with client certificates", OCPP + FUZZ, Text("1 with a [dut] password, else 0")),
+    _k("tls_material", "\"generated\": an OCPP test PKI made for the run (instead of --vgi-tls-cert/-key/-ca); the "
+       "security cases then also show the station bad CSMS material (the negative TLS matrix)", OCPP + FUZZ),
+    _k("cpo_name", "security profile 3: the organization name (O) a station certificate must carry", OCPP + FUZZ,
+       "vgitest CPO"),
     _k("connect_timeout", "how long a (re)connection of the station may take", OCPP + FUZZ, 30, "s",
        also=((("ocpp16",), "the reusable states and boot cases", 10),)),
     _k("heartbeat_interval", "the heartbeat interval the fake CSMS grants in its BootNotification answer", OCPP + FUZZ, 60,

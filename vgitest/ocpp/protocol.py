@@ -5,6 +5,9 @@ What the harness knows of this package (vgitest.peer reads it); the fake peer it
 from ..actions import Action, OCPP, OPTIONAL, REQUIRED
 from ..peer import PeerKind, ReferenceRun
 
+_SP16 = "test_security or test_certificates or test_boot or test_rpc"
+_SP201 = "test_A_security or test_M_certificates or test_B_boot or test_VGI_rpc_framework"
+
 KIND = PeerKind(
     protocol="ocpp", rank=1, versions=("1.6", "2.0.1"), make="vgitest.ocpp.peer:make",
     simulators={"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"},
@@ -19,7 +22,13 @@ KIND = PeerKind(
           # the cases for a connector with a fixed cable, against the reference with one
           ReferenceRun("ocpp16-fixed-cable", "reference-station-16-fixed-cable", "ocpp16",
                        select="TC_017_2_CS or TC_018_2_CS", expected_s=10),
-          ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32)),
+          ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32),
+          # security profiles 2 and 3 over the run's test PKI: the connection-level cases (boot, RPC, security and
+          # the negative TLS matrix); the other cases do not depend on the transport
+          ReferenceRun("ocpp16-sp2", "reference-station-16-sp2", "ocpp16", select=_SP16, expected_s=40),
+          ReferenceRun("ocpp16-sp3", "reference-station-16-sp3", "ocpp16", select=_SP16, expected_s=40),
+          ReferenceRun("ocpp201-sp2", "reference-station-201-sp2", "ocpp201", select=_SP201, expected_s=27),
+          ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
                (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),
@@ -50,6 +59,12 @@ KIND = PeerKind(
         "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
         "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",
         "SecurityProfile1": "1.6 security extension, profile 1: HTTP Basic authentication over ws://",
+        "SecurityProfile2": "security profile 2: TLS 1.2 or later with server authentication (and HTTP Basic); the "
+            "run uses it with PIXIT security_profile = 2 or 3 and TLS material",
+        "CertificateManagement": "InstallCertificate, GetInstalledCertificateIds and DeleteCertificate (1.6 "
+            "security extension; 2.0.1 block M, Core)",
+        "SecurityProfile3": "security profile 3: TLS with the station's client certificate (O = the CPO, CN = its "
+            "serial number); the run uses it with PIXIT security_profile = 3",
         "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: "
             "GetLocalListVersion answers -1",
         "FirmwareManagement": "1.6 Firmware Management profile; absent: DiagnosticsStatusNotification and "

@@ -92,6 +92,42 @@ WS_TOO_BIG = R("OCPPJ-WS-TOO-BIG", "warn", "A WebSocket message is larger than t
                "2.0.1 Part 4 §4.1", P).id
 BASIC_AUTH = R("OCPP-SEC-BASIC-AUTH", "fail", "HTTP Basic credentials are missing, malformed or wrong",
                "OCPP 1.6 Security Whitepaper §2 (A00.FR.201-205); 2.0.1 A00, TC_A_01_CS", P).id
+TLS_HANDSHAKE = R("OCPP-SEC-TLS-HANDSHAKE", "fail", "The station did not complete TLS 1.2 or later with a CSMS "
+                  "that presents a valid certificate and one of the OCPP cipher suites (security profiles 2 and 3)",
+                  "OCPP 1.6 Security Whitepaper §2 (security profiles 2, 3); 2.0.1 Part 2 A00 (TC_A_04_CS)", P).id
+TLS_SERVER_AUTH = R("OCPP-SEC-TLS-SERVER-AUTH", "fail", "The station completed TLS with a CSMS whose certificate it "
+                    "must refuse (expired, from a CA it does not trust, or for another host name) and spoke OCPP",
+                    "OCPP 1.6 Security Whitepaper §2 (A00.FR.3xx server certificate checks); 2.0.1 Part 2 A00 "
+                    "(TC_A_05_CS)", P).id
+TLS_VERSION = R("OCPP-SEC-TLS-VERSION", "fail", "The station accepted a TLS version below 1.2",
+                "OCPP 1.6 Security Whitepaper §2 (TLS 1.2 or higher); 2.0.1 Part 2 A00 (TC_A_06_CS)", P).id
+TLS_CIPHER = R("OCPP-SEC-TLS-CIPHER", "fail", "The station accepted a TLS 1.2 cipher suite outside the list OCPP "
+               "allows (ECDHE-ECDSA or RSA with AES-GCM)", "OCPP 1.6 Security Whitepaper §2 (cipher suites); "
+               "2.0.1 Part 2 A00", P).id
+CLIENT_CERT = R("OCPP-SEC-CLIENT-CERT", "fail", "Security profile 3: the station presented no client certificate, or "
+                "one whose organization name is not the CPO's or whose common name is not the station's",
+                "OCPP 1.6 Security Whitepaper §2 (security profile 3); 2.0.1 Part 2 A00 (TC_A_07_CS)", P).id
+CERT_STORE = R("OCPP-SEC-CERT-STORE", "fail", "The station's certificate store is not what it answered: an "
+               "installed root refused or missing from GetInstalledCertificateIds, a deleted one still listed, an "
+               "unknown certificate not answered NotFound, or its own certificate deleted",
+               "OCPP 1.6 Security Whitepaper (certificate management: InstallCertificate, DeleteCertificate, "
+               "GetInstalledCertificateIds); 2.0.1 M04.FR.01-06, M05.FR.01-02", P).id
+DOWNGRADE = R("OCPP-SEC-DOWNGRADE", "fail", "The station accepted to be configured to a lower security profile than "
+              "the one it runs", "OCPP 1.6 Security Whitepaper §2 (no downgrade over OCPP); 2.0.1 A00.FR.005, "
+              "B09.FR.04 (TC_A_22_CS)", P).id
+PASSWORD = R("OCPP-SEC-PASSWORD", "fail", "An HTTP Basic password outside the rules (16 to 40 characters of the "
+             "identifierString set) was sent by the station or accepted as its new password, or the station did not "
+             "take a valid new password into use", "2.0.1 A00.FR.3xx, A01.FR.01-12 (TC_A_01_CS, TC_A_09_CS, "
+             "TC_A_10_CS); OCPP 1.6 Security Whitepaper §2 (AuthorizationKey)", P).id
+CERT_RENEWAL = R("OCPP-SEC-CERT-RENEWAL", "fail", "Certificate renewal on the CSMS's request went wrong: the "
+                 "trigger refused, no SignCertificate with a CSR naming the station and the CPO, a valid signed chain "
+                 "refused, or a chain that is not the station's (another key, an untrusted CA) accepted",
+                 "OCPP 1.6 Security Whitepaper (A02/A03 certificate update); 2.0.1 A02.FR.02-09, A03.FR.07 "
+                 "(TC_A_11_CS, TC_A_14_CS)", P).id
+SECURITY_EVENT = R("OCPP-SEC-EVENT", "fail", "After a security-relevant refusal the station did not report the "
+                   "matching SecurityEventNotification once it was connected again",
+                   "OCPP 1.6 Security Whitepaper §2 (security events, critical ones pushed); 2.0.1 A04, N (security "
+                   "events)", P).id
 
 # Behaviour over the trace
 BOOT_BEFORE_ACCEPT = R("OCPP-BOOT-BEFORE-ACCEPT", "fail",

@@ -27,7 +27,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ...loop import BackgroundLoop
 from ...simulator import LoopSimulator
-from . import robustness
+from . import catalog_security  # noqa: F401  (registers the TLS faults of both versions)
+from . import robustness, tls
 from .faults import check_names
 
 log = logging.getLogger("vgitest.ocpp.station")
@@ -98,6 +99,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         self._booted_this_power_cycle = False
         self.handlers: dict[str, Handler] = {}
         self.events: list[str] = []  # what the station did, for humans debugging a run
+        self.security_events: list[str] = []  # security events to report once connected (TLS refusals)
         self.register_handlers()
 
     # --- to be provided by the version subclasses ----------------------------------------------------------
@@ -174,6 +176,8 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         if self.password is None:
             return {}
         password = self.password + "-wrong" if self.has("wrong_basic_auth") else self.password
+        if self.has("short_basic_password"):
+            password = password[:12]
         token = base64.b64encode(f"{self.identity}:{password}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 
@@ -181,9 +185,10 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         while self.powered:
             url = f"{self.csms_url}/{self.identity}"
             subprotocols = [] if self.has("no_subprotocol") else [self.subprotocol]
+            tls_ctx = tls.client_context(self.params, self.has) if url.startswith("wss:") else None
             try:
                 async with connect(url, subprotocols=subprotocols or None, additional_headers=self._headers(),
-                                   open_timeout=5, ping_interval=None, close_timeout=2) as ws:
+                                   open_timeout=5, ping_interval=None, close_timeout=2, ssl=tls_ctx) as ws:
                     self.ws = ws
                     self.events.append("connected")
                     reader = self.spawn(self._reader(ws))
@@ -191,6 +196,8 @@ class ReferenceStation(LoopSimulator, abc.ABC):
                         if self.has("traffic_before_boot"):
                             await self.report_connector_states()
                         await self._boot()
+                    if self.security_events:
+                        self.spawn(self.report_security_events())
                     hb = self.spawn(self._heartbeat())
                     await reader
                     hb.cancel()
@@ -198,6 +205,10 @@ class ReferenceStation(LoopSimulator, abc.ABC):
                 raise
             except (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError) as exc:
                 self.events.append(f"connection problem: {type(exc).__name__}")
+                kind = tls.refusal_kind(exc)
+                event = tls.EVENTS[kind].get(self.version) if kind else None
+                if event and event not in self.security_events and not self.has("no_security_event"):
+                    self.security_events.append(event)
             finally:
                 self.ws = None
                 for fut in self._pending.values():
@@ -231,6 +242,19 @@ class ReferenceStation(LoopSimulator, abc.ABC):
             wait = 0.05 if self.has("boot_retry_too_early") else (interval if interval > 0 else 5.0)
             self.events.append(f"boot {status}, retry in {wait} s")
             await self._wait_for_boot_trigger(wait)
+
+    async def report_security_events(self) -> None:
+        """The refusals of a CSMS the station did not trust are critical security events: reported to the CSMS
+        as soon as a trusted connection is up (and registration accepted)."""
+        while self.security_events and self.registration == "Accepted":
+            event = self.security_events[0]
+            try:
+                await self.call("SecurityEventNotification", {"type": event, "timestamp": utcnow(),
+                                                              "techInfo": "TLS handshake refused"})
+            except Exception as exc:  # the connection dropped: report it on the next one
+                self.events.append(f"security event {event} not delivered: {type(exc).__name__}")
+                return
+            self.security_events.remove(event)
 
     def trigger_boot(self) -> None:
         """A TriggerMessage(BootNotification) while Pending ends the wait early."""

@@ -16,6 +16,7 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 from . import catalog_v16, catalog_v16_extra, catalog_v16_reservation  # noqa: F401  (register the 1.6 faults)
+from . import certs, renewal, security_profiles
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 from .v16_local_list import LocalListMixin
@@ -52,6 +53,7 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
         profiles = {f.strip() for f in features.split(",")}
         self.init_reservations("Reservation" in profiles)
         self.init_local_list("LocalAuthListManagement" in profiles)
+        self.config.keys["SecurityProfile"] = security_profiles.config_key(self)
         self.energy_wh = {c: 0.0 for c in self.connectors}  # energy registers survive reboots
         self.inoperative: set[int] = set()  # availability survives reboots
         self.faulted: set[int] = set()
@@ -83,6 +85,12 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
         h["UnlockConnector"] = self._unlock
         h["GetLocalListVersion"] = self._get_local_list_version
         h["SendLocalList"] = self._send_local_list
+        store = certs.CertStore(self)  # 1.6 security extension: the certificate store and its renewal
+        h.update(store.handlers())
+        self.renewal = renewal.Renewal(self, store)
+        h["ExtendedTriggerMessage"] = lambda p: self.renewal.trigger(p, self._not_supported)
+        h["CertificateSigned"] = self.renewal.certificate_signed
+        h["ChangeConfiguration"] = security_profiles.authorization_key_setter(self, h["ChangeConfiguration"])
         h["ReserveNow"] = self._reserve_now
         h["CancelReservation"] = self._cancel_reservation
         for action in ("UpdateFirmware", "GetDiagnostics"):

@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import core_v201
+from . import certs, core_v201, renewal, security_profiles
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -449,6 +449,16 @@ class Station201(ReferenceStation):
     # --- CSMS requests ----------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
         self.handlers = {action: self._guarded(row.answer) for action, row in REQUESTS.items()}
+        self.network_profiles: dict[int, dict] = {}  # SetNetworkProfile slots accepted (not switched to)
+        self.handlers["SetNetworkProfile"] = self._guarded(security_profiles.set_network_profile)
+        self.handlers["SetVariables"] = security_profiles.password_setter(self, self.handlers["SetVariables"])
+        store = certs.CertStore(self)  # block M: the certificate store
+        self.handlers.update({action: self._guarded(lambda _station, p, f=f: f(p))
+                              for action, f in store.handlers().items()})
+        self.renewal = renewal.Renewal(self, store)
+        trigger = self.handlers["TriggerMessage"]
+        self.handlers["TriggerMessage"] = lambda p: self.renewal.trigger(p, trigger)
+        self.handlers["CertificateSigned"] = self._guarded(lambda _station, p: self.renewal.certificate_signed(p))
 
     def _guarded(self, answer: Answer) -> Handler:
         """While boot is Rejected, every CSMS request is refused with SecurityError (B03, TC_B_30_CS)."""
