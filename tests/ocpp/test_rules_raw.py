@@ -22,7 +22,8 @@ from tests.ocpp.rawclient import RawClient
 
 PROVOKED: set[str] = set()
 SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.STATUS_TRANSITION,
-                  r.STATUS_AFTER_BOOT, r.BOOT_MISSING}
+                  r.STATUS_AFTER_BOOT, r.BOOT_MISSING,
+                  r.SC_LIMIT}  # the smart-charging cases compare metered values with the profile they set
 # judged by the fuzz cases (suites/ocpp*_fuzz): each is the rule of a robustness fault of the reference station,
 # which the fault matrix runs (test_fuzz_rules_are_provoked_by_catalogued_faults)
 FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}
