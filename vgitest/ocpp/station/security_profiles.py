@@ -23,6 +23,8 @@ def allowed(station: Any, wanted: int) -> bool:
     if wanted == now:
         return True
     params = station.params
+    if wanted == 1:  # HTTP Basic: the password comes with the profile or by SetVariables before the switch
+        return True
     if wanted == 2:
         return bool(params.get("tls_ca"))
     return wanted == 3 and bool(params.get("tls_ca") and params.get("tls_cert"))
@@ -34,12 +36,13 @@ def config_key(station: Any) -> Key:
 
 
 async def set_network_profile(station: Any, p: dict) -> dict:
-    """2.0.1 SetNetworkProfile: Rejected for a profile the station may not take, else kept for its slot."""
+    """2.0.1 SetNetworkProfile: Rejected for a security profile the station may not take; otherwise the slot and
+    version rules of :func:`.network_v201.set_network_profile` decide, which keeps an accepted profile."""
+    from .network_v201 import set_network_profile as by_slot
     data = p.get("connectionData") or {}
     if not allowed(station, int(data.get("securityProfile", -1))):
         return {"status": "Rejected"}
-    station.network_profiles[int(p.get("configurationSlot", 0))] = data
-    return {"status": "Accepted"}
+    return await by_slot(station, p)
 
 
 # --- the HTTP Basic password (2.0.1 SecurityCtrlr.BasicAuthPassword, 1.6 AuthorizationKey) --------------------
