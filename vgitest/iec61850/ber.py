@@ -284,8 +284,19 @@ def decode(data: bytes) -> Tlv:
 
 def decode_all(data: bytes, base: int = 0) -> list[Tlv]:
     """Every element of ``data`` in order (the content of a constructed element, or a sequence of PDUs)."""
-    budget = [MAX_ELEMENTS]
+    budget = [MAX_ELEMENTS, 0]
     return _decode_seq(bytes(data), 0, len(data), base, 0, budget)
+
+
+def decode_counting(data: bytes) -> tuple[Tlv, int]:
+    """:func:`decode`, and how many of its elements have a length in a longer form than needed (what
+    ``len(non_minimal_lengths(tree))`` gives), counted while decoding instead of by a walk of the tree."""
+    budget = [MAX_ELEMENTS, 0]
+    elements = _decode_seq(bytes(data), 0, len(data), 0, 0, budget)
+    if len(elements) != 1:
+        raise BerError(f"{len(elements)} top-level elements where one was expected", 0 if not elements
+                       else elements[1].offset)
+    return elements[0], budget[1]
 
 
 def _decode_seq(data: bytes, pos: int, end: int, base: int, depth: int, budget: list[int]) -> list[Tlv]:
@@ -334,6 +345,7 @@ def _decode_seq(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
             length = int.from_bytes(data[pos:pos + n], "big")
             pos += n
             long_form = len(encode_length(length)) != 1 + n
+            budget[1] += long_form
         if length > MAX_LENGTH or pos + length > end:
             raise BerError(f"length {length} overruns the {end - pos} octets that follow", base + start)
         # The same value Tlv(...) makes, built inline: the dataclass's __init__ would set each field through
