@@ -209,3 +209,24 @@ def test_walk_is_document_order_and_tags_are_shared() -> None:
     assert ber.app(40) == ber.Tag(ber.TagClass.APPLICATION, True, 40) and ber.univ(2).number == 2
     long_form = ber.decode(bytes.fromhex("a106818101aa8100"))
     assert ber.non_minimal_lengths(long_form) == [long_form.children[0]]
+
+
+def test_a_decoded_tree_is_one_collector_object_per_element_and_behaves_as_a_built_one() -> None:
+    """A Tlv has slots, no ``__dict__``: a decoded tree of tens of thousands of elements is half the objects for
+    the garbage collector (about a third of decoding time with a dict each). Built and decoded elements stay
+    equal, hashable, frozen, picklable and replaceable."""
+    import copy
+    import gc
+    import pickle
+
+    raw = bytes.fromhex("a205a203850102") * 50
+    tree = ber.decode_all(raw)
+    elements = [t for root in tree for t in root.walk()]
+    tracked = sum(1 for t in elements if gc.is_tracked(t)) + sum(1 for t in elements if hasattr(t, "__dict__"))
+    assert tracked == len(elements) == 150
+    built = ber.cons(ber.ctx(2, True), ber.cons(ber.ctx(2, True), ber.prim(ber.ctx(5), b"\x02")))
+    assert type(tree[0]) is ber.Tlv and tree[0].encode() == built.encode() and tree[0].size == 7
+    assert pickle.loads(pickle.dumps(tree[0])) == tree[0] == copy.deepcopy(tree[0])
+    assert hash(tree[0]) == hash(copy.copy(tree[0])) and dataclasses.replace(tree[0]) == tree[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tree[0].offset = 1  # type: ignore[misc]

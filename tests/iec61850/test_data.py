@@ -96,3 +96,20 @@ def test_a_decoded_double_encodes_again() -> None:
         assert value == data.float32(v) and value.encode() == wire
     assert data.float32(0.5).encode() == bytes.fromhex("8705083f000000")
     assert data.float32(float("inf")).encode() == bytes.fromhex("870508") + struct.pack(">f", float("inf"))
+
+
+def test_a_decoded_value_has_no_dict_and_equals_the_built_one() -> None:
+    """Data has slots (one collector object per value, not two); a decoded value is a Data like a built one:
+    equal, hashable, frozen, picklable."""
+    import copy
+    import dataclasses
+    import pickle
+
+    v = data.decode(ber.decode(bytes.fromhex("a205a203850102")))
+    assert not hasattr(v, "__dict__") and not hasattr(v.value[0], "__dict__")
+    assert type(v) is data.Data and v == data.structure(data.structure(data.integer(2)))
+    assert pickle.loads(pickle.dumps(v)) == v == copy.deepcopy(v) and hash(v) == hash(copy.copy(v))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        v.kind = "array"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        data.Data("no-such-kind", 1)

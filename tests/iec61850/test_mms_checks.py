@@ -239,6 +239,7 @@ def test_the_peer_the_checks_and_the_trace_decode_each_frame_once(monkeypatch: p
         return wrapped
     monkeypatch.setattr(osi, "upper_decode", counting("upper", osi.upper_decode))
     monkeypatch.setattr(mms, "decode", counting("mms", mms.decode))
+    monkeypatch.setattr(mms, "decode_element", counting("mms", mms.decode_element))  # a PDU read from its tree
 
     def decodes(log: list) -> tuple[dict[str, int], object]:  # type: ignore[type-arg]
         calls.update(upper=0, mms=0)
@@ -280,3 +281,36 @@ def test_a_kept_decode_is_the_decode_of_the_same_bytes() -> None:
     assert frame_pdu(entry, mms.Conclude(True).encode()) == mms.Conclude(True)
     with pytest.raises(mms.MmsError):
         frame_pdu(entry, b"\x00")
+
+
+def test_a_data_transfer_pdu_is_read_from_the_presentation_tree_with_the_same_value_and_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data transfer's MMS PDU was decoded twice: in the presentation layer's BER tree, then from its bytes
+    (~20% of reading a stream of small frames). The peer, the checks and the trace now read it from the tree
+    (``osi.Upper.mms_element``): the same value as from the bytes; an error comes from the bytes, at the PDU's
+    own offset as before."""
+    from vgitest.iec61850.mms_peer import frame_pdu
+
+    good = mms.Conclude().encode()
+    bad = bytes.fromhex("a00702010302020000")  # a confirmed request whose service is a primitive [2]: no service
+    for pdu in (good, bad):
+        upper = osi.upper_decode(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(pdu)).encode())
+        assert upper.mms == pdu and upper.mms_element is not None and upper.mms_element.offset > 0
+        assert upper.mms_element.encode() == pdu
+    upper = osi.upper_decode(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(good)).encode())
+    assert upper.mms_element is not None and mms.decode_element(upper.mms_element) == mms.decode(good)
+    with pytest.raises(mms.MmsError) as expected:
+        mms.decode(bad)
+    bad_upper = osi.upper_decode(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(bad)).encode())
+    with pytest.raises(mms.MmsError) as got:
+        frame_pdu(FrameLog(False, b"", 0.0), bad, bad_upper.mms_element)
+    assert str(got.value) == str(expected.value) and got.value.offset == expected.value.offset
+
+    def no_bytes(b: bytes) -> mms.Pdu:
+        raise AssertionError("decoded the MMS PDU's bytes again")
+
+    monkeypatch.setattr(mms, "decode", no_bytes)
+    entry = FrameLog(False, osi.data_frame(good), 0.0)
+    assert frame_pdu(entry, good, upper.mms_element) == mms.Conclude()
+    with pytest.raises(AssertionError, match="again"):
+        frame_pdu(FrameLog(False, b"", 0.0), good)  # without the element: the bytes

@@ -311,3 +311,23 @@ def test_the_long_form_count_comes_with_the_decode_and_is_not_part_of_the_value(
     upper = osi.upper_decode(osi.Spdu(osi.SI_DATA, long).encode())
     other = dataclasses.replace(upper, long_forms=0)
     assert upper == other and repr(upper) == repr(other) and hash(upper.spdu) == hash(other.spdu)
+
+
+def test_the_long_form_count_is_taken_while_decoding_not_by_a_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Walking a TSDU's tree to count long-form lengths cost ~7% of reading a stream of small data transfers; the
+    decoder counts them as it reads the lengths (``ber.decode_counting``), the same count as the walk."""
+    from vgitest.iec61850 import ber
+
+    long = bytes.fromhex("61810a308107020103a0028b00")
+    assert ber.decode_counting(long) == (ber.decode(long), len(ber.non_minimal_lengths(ber.decode(long))))
+    assert ber.decode_counting(long)[1] == 2 and ber.decode_counting(bytes.fromhex("3003020101"))[1] == 0
+    with pytest.raises(ber.BerError):
+        ber.decode_counting(bytes.fromhex("30030201013000"))  # two top-level elements, as decode refuses
+
+    def no_walk(self: ber.Tlv) -> None:
+        raise AssertionError("walked the tree")
+
+    monkeypatch.setattr(ber.Tlv, "walk", no_walk)
+    for tsdu in (osi.Spdu(osi.SI_DATA, long).encode(), osi.connect_spdu(mms.Initiate().encode()),
+                 osi.Spdu(osi.SI_FINISH, bytes.fromhex("61810a308107020101a0026200"), requirements=None).encode()):
+        assert osi.upper_decode(tsdu).long_forms in (0, 2)

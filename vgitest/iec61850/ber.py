@@ -90,7 +90,7 @@ BOOLEAN, INTEGER, BIT_STRING, OCTET_STRING, NULL, OID = 1, 2, 3, 4, 5, 6
 EXTERNAL, SEQUENCE, SET, VISIBLE_STRING = 8, 16, 17, 26
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Tlv:
     """One element: its tag, its content (primitive) or children (constructed), and where it sat in the input.
 
@@ -135,6 +135,14 @@ class Tlv:
             yield t
             if t.children:
                 stack.extend(reversed(t.children))
+
+
+class _Building:
+    """A Tlv while the decoder fills it in: the same slots without the frozen ``__setattr__``, so each field is a
+    plain store; it becomes a :class:`Tlv` (``__class__``) once filled. Tlv has slots and no ``__dict__``, which
+    halves the objects the garbage collector tracks in a tree of up to MAX_ELEMENTS elements."""
+
+    __slots__ = ("tag", "value", "children", "offset", "header_len", "long_form")
 
 
 _new = object.__new__  # decoded Tlvs are built without the frozen dataclass's __init__ (see _decode_seq)
@@ -276,8 +284,19 @@ def decode(data: bytes) -> Tlv:
 
 def decode_all(data: bytes, base: int = 0) -> list[Tlv]:
     """Every element of ``data`` in order (the content of a constructed element, or a sequence of PDUs)."""
-    budget = [MAX_ELEMENTS]
+    budget = [MAX_ELEMENTS, 0]
     return _decode_seq(bytes(data), 0, len(data), base, 0, budget)
+
+
+def decode_counting(data: bytes) -> tuple[Tlv, int]:
+    """:func:`decode`, and how many of its elements have a length in a longer form than needed (what
+    ``len(non_minimal_lengths(tree))`` gives), counted while decoding instead of by a walk of the tree."""
+    budget = [MAX_ELEMENTS, 0]
+    elements = _decode_seq(bytes(data), 0, len(data), 0, 0, budget)
+    if len(elements) != 1:
+        raise BerError(f"{len(elements)} top-level elements where one was expected", 0 if not elements
+                       else elements[1].offset)
+    return elements[0], budget[1]
 
 
 def _decode_seq(data: bytes, pos: int, end: int, base: int, depth: int, budget: list[int]) -> list[Tlv]:
@@ -326,17 +345,18 @@ def _decode_seq(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
             length = int.from_bytes(data[pos:pos + n], "big")
             pos += n
             long_form = len(encode_length(length)) != 1 + n
+            budget[1] += long_form
         if length > MAX_LENGTH or pos + length > end:
             raise BerError(f"length {length} overruns the {end - pos} octets that follow", base + start)
         # The same value Tlv(...) makes, built inline: the dataclass's __init__ would set each field through
         # object.__setattr__, and a decode builds up to MAX_ELEMENTS of them.
-        tlv = _new(Tlv)
-        d = tlv.__dict__
+        tlv = _new(_Building)
         if tag.constructed:
-            d["value"], d["children"] = b"", tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
+            tlv.value, tlv.children = b"", tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
         else:
-            d["value"], d["children"] = data[pos:pos + length], ()
-        d["tag"], d["offset"], d["header_len"], d["long_form"] = tag, base + start, pos - start, long_form
+            tlv.value, tlv.children = data[pos:pos + length], ()
+        tlv.tag, tlv.offset, tlv.header_len, tlv.long_form = tag, base + start, pos - start, long_form
+        tlv.__class__ = Tlv
         append(tlv)
         pos += length
     return out

@@ -54,7 +54,7 @@ class UtcTime:
         return cls(struct.unpack(">I", b[:4])[0], int.from_bytes(b[4:7], "big"), b[7])
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Data:
     """One MMS Data value. ``value`` is bool, int, float, str, bytes, a tuple of bools (bit strings), a
     :class:`UtcTime`, or a tuple of :class:`Data` (structure, array)."""
@@ -167,9 +167,18 @@ def decode(tlv: ber.Tlv) -> Data:
             value = _READERS[kind](tlv.value)
         except ber.BerError as exc:
             raise ber.BerError(f"MMS Data {kind}: {str(exc).split(' (at byte')[0]}", tlv.offset) from None
-    d = _new(Data)
-    d.__dict__["kind"], d.__dict__["value"] = kind, value
+    d = _new(_Building)
+    d.kind, d.value = kind, value
+    d.__class__ = Data
     return d
+
+
+class _Building:
+    """A Data while :func:`decode` fills it in: the same slots without the frozen ``__setattr__``, made a
+    :class:`Data` (``__class__``) once filled. Data has slots and no ``__dict__``: half the objects for the
+    garbage collector to track in a PDU of tens of thousands of values."""
+
+    __slots__ = ("kind", "value")
 
 
 _new = object.__new__

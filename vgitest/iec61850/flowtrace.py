@@ -107,7 +107,7 @@ def mms_items(log: Sequence[Any], harness_is_client: bool) -> list[Item]:
                     meta.update(frame_size=before + size, raw_size=before + size, segmented=True)
                 upper = frame_upper(entry, data + tpdu.data, contexts)
                 contexts = upper.contexts or contexts
-                pdu = frame_pdu(entry, upper.mms) if upper.mms is not None else None
+                pdu = frame_pdu(entry, upper.mms, upper.mms_element) if upper.mms is not None else None
                 meta["apdu_size"] = len(upper.mms) if upper.mms is not None else 0
                 kind, name = ("ASSOCIATION" if upper.spdu.si in (osi.SI_CONNECT, osi.SI_ACCEPT) else "RELEASE",
                               f"{upper.spdu.name}" + (f" {upper.acse.name}" if upper.acse is not None else ""))

@@ -363,6 +363,16 @@ def decode(b: bytes) -> Pdu:
         raise MmsError(str(exc).split(" (at byte")[0], exc.offset) from None
 
 
+def decode_element(root: ber.Tlv) -> Pdu:
+    """One MMS PDU from its element already decoded within a larger tree (the presentation layer's): the value
+    :func:`decode` gives for the element's bytes. An error's offset is within that tree, not the PDU: callers
+    that report it decode the bytes instead (``mms_peer.frame_pdu``)."""
+    try:
+        return _decode_pdu(root)
+    except ber.BerError as exc:
+        raise MmsError(str(exc).split(" (at byte")[0], exc.offset) from None
+
+
 def _decode_pdu(root: ber.Tlv) -> Pdu:
     t = root.tag
     if t.cls != ber.TagClass.CONTEXT:

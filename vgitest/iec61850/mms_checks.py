@@ -69,7 +69,7 @@ def _messages(log: Sequence[FrameLog], findings: list[Finding]) -> list[Message]
             tsdu, pending[from_dut] = pending[from_dut], b""
             upper = frame_upper(entry, tsdu, contexts)
             contexts = upper.contexts or contexts
-            pdu = frame_pdu(entry, upper.mms) if upper.mms is not None else None
+            pdu = frame_pdu(entry, upper.mms, upper.mms_element) if upper.mms is not None else None
         except (osi.OsiError, mms.MmsError) as exc:
             if not from_dut:
                 raise

@@ -18,7 +18,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable
 
-from . import mms, osi
+from . import ber, mms, osi
 from .data import Data
 from .mms import Name, TypeSpec
 
@@ -89,9 +89,20 @@ def frame_upper(entry: FrameLog, tsdu: bytes, contexts: osi.Contexts) -> osi.Upp
                  lambda: osi.upper_decode(tsdu, contexts))
 
 
-def frame_pdu(entry: FrameLog, pdu: bytes) -> mms.Pdu:
-    """``mms.decode(pdu)`` of the MMS PDU the entry's TSDU carries, decoded once."""
-    return _memo(entry, "mms", pdu, lambda: mms.decode(pdu))  # type: ignore[return-value]
+def frame_pdu(entry: FrameLog, pdu: bytes, element: ber.Tlv | None = None) -> mms.Pdu:
+    """``mms.decode(pdu)`` of the MMS PDU the entry's TSDU carries, decoded once. ``element``: the PDU as the
+    presentation layer decoded it (``osi.Upper.mms_element``), read instead of decoding the bytes again; an
+    error is taken from the bytes, whose offsets are the PDU's."""
+    return _memo(entry, "mms", pdu, lambda: _pdu_of(pdu, element))  # type: ignore[return-value]
+
+
+def _pdu_of(pdu: bytes, element: ber.Tlv | None) -> mms.Pdu:
+    if element is not None:
+        try:
+            return mms.decode_element(element)
+        except mms.MmsError:
+            pass  # the same error again from the bytes, at the PDU's own offset
+    return mms.decode(pdu)
 
 
 # ---- the connection (COTP segmentation and reassembly, logs) -------------------------------------------------
@@ -105,6 +116,7 @@ class IsoConnection:
         self.contexts = osi.DEFAULT_IDS  # the presentation context ids of the association
         self.log: list[FrameLog] = []
         self._received: FrameLog | None = None  # the last frame read (a TSDU's decode is kept on its last frame)
+        self._upper: osi.Upper | None = None  # what the last TSDU decoded to (its MMS PDU's element: decode_mms)
 
     async def send_frame(self, frame: bytes) -> None:
         self.log.append(FrameLog(True, frame, time.monotonic()))
@@ -153,12 +165,16 @@ class IsoConnection:
     async def recv_upper(self) -> osi.Upper:
         tsdu = await self.recv_tsdu()
         assert self._received is not None  # recv_tsdu read at least one frame
-        return frame_upper(self._received, tsdu, self.contexts)  # kept on its last frame for the checks
+        self._upper = frame_upper(self._received, tsdu, self.contexts)  # kept on its last frame for the checks
+        return self._upper
 
     def decode_mms(self, pdu: bytes) -> mms.Pdu:
         """``mms.decode`` of the MMS PDU of the TSDU just received, kept on its last frame for the checks and
         the trace."""
-        return frame_pdu(self._received, pdu) if self._received is not None else mms.decode(pdu)
+        if self._received is None:
+            return mms.decode(pdu)
+        upper = self._upper  # the PDU of the TSDU just received: read from its presentation tree
+        return frame_pdu(self._received, pdu, upper.mms_element if upper is not None and upper.mms is pdu else None)
 
     async def close(self) -> None:
         self.writer.close()

@@ -435,6 +435,17 @@ def _ber(layer: str, data: bytes) -> ber.Tlv:
         raise OsiError(layer, str(exc).split(" (at byte")[0], exc.offset) from None
 
 
+_SINGLE_ASN1 = ber.ctx(0, True)
+
+
+def _ber_counting(layer: str, data: bytes) -> tuple[ber.Tlv, int]:
+    """:func:`_ber` and the count of its lengths in a longer form than needed (see :attr:`Upper.long_forms`)."""
+    try:
+        return ber.decode_counting(data)
+    except ber.BerError as exc:
+        raise OsiError(layer, str(exc).split(" (at byte")[0], exc.offset) from None
+
+
 def _need(layer: str, tlv: ber.Tlv | None, what: str, where: ber.Tlv) -> ber.Tlv:
     if tlv is None:
         raise OsiError(layer, f"{what} missing", where.offset)
@@ -873,6 +884,10 @@ class Upper:
     # one BER tree), counted on the tree the presentation layer decoded: the checks report them, and decoding the
     # user data again for it doubled the cost of judging a frame. Not part of the value (equality, repr).
     long_forms: int = dataclasses.field(default=0, compare=False, repr=False)
+    # The MMS PDU of a data transfer as the presentation layer decoded it (single-ASN1-type; offsets within the
+    # session user data), so the MMS layer need not decode its bytes again (``mms_peer.frame_pdu``). Not part of
+    # the value either.
+    mms_element: ber.Tlv | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def upper_decode(tsdu: bytes, contexts: Contexts = DEFAULT_IDS) -> Upper:
@@ -880,8 +895,7 @@ def upper_decode(tsdu: bytes, contexts: Contexts = DEFAULT_IDS) -> Upper:
     context ids (a CONNECT brings its own)."""
     spdu = session_decode(tsdu)
     if spdu.si in (SI_CONNECT, SI_ACCEPT):
-        tree = _ber("presentation", spdu.user_data)
-        long_forms = len(ber.non_minimal_lengths(tree))
+        tree, long_forms = _ber_counting("presentation", spdu.user_data)
         ppdu = _presentation_connect(spdu.user_data, tree)
         proposed = Contexts.of(ppdu) if not ppdu.accept else None
         acse_id = proposed.acse if proposed else contexts.acse
@@ -897,22 +911,23 @@ def upper_decode(tsdu: bytes, contexts: Contexts = DEFAULT_IDS) -> Upper:
     if spdu.si == SI_DATA:
         if not spdu.user_data:
             raise OsiError("session", "DATA TRANSFER without user data")
-        tree = _ber("presentation", spdu.user_data)
-        long_forms = len(ber.non_minimal_lengths(tree))
+        tree, long_forms = _ber_counting("presentation", spdu.user_data)
         context, data = _decode_user_data(spdu.user_data, tree)
         if context == contexts.acse:
             acse = acse_decode(data)
             return Upper(spdu, None, acse, None, None, long_forms=long_forms)
         if context != contexts.mms:
             raise OsiError("presentation", f"data in context {context}, which the association does not have")
-        return Upper(spdu, None, None, data, context, long_forms=long_forms)
+        value = tree.children[0].children[-1]  # the PDV-list's value, checked by _decode_user_data
+        return Upper(spdu, None, None, data, context, long_forms=long_forms,
+                     mms_element=value.children[0] if value.tag == _SINGLE_ASN1 else None)
     if spdu.user_data:  # FINISH / DISCONNECT / ABORT may carry an ACSE release or abort
-        tree = _ber("presentation", spdu.user_data)
+        tree, long_forms = _ber_counting("presentation", spdu.user_data)
         context, data = _decode_user_data(spdu.user_data, tree)
         if context != contexts.acse:
             raise OsiError("presentation", f"{spdu.name} user data in context {context}, not ACSE's "
                            f"{contexts.acse}")
-        return Upper(spdu, None, acse_decode(data), None, None, long_forms=len(ber.non_minimal_lengths(tree)))
+        return Upper(spdu, None, acse_decode(data), None, None, long_forms=long_forms)
     return Upper(spdu)
 
 
