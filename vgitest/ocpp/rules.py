@@ -138,6 +138,19 @@ CONFIG_NOT_APPLIED = R("OCPP-CONFIG-NOT-APPLIED", "fail",
 STATUS_TRANSITION = R("OCPP-STATUS-TRANSITION", "fail",
                       "A connector status sequence the scenario requires was not reported",
                       "OCPP 1.6 §4.9; 2.0.1 G01", P).id
+FIRMWARE_STATUS = R("OCPP-FIRMWARE-STATUS", "fail",
+                    "FirmwareStatusNotification does not follow the update: Downloading, then Downloaded or "
+                    "DownloadFailed, then Installing, then Installed or InstallationFailed, each as it happens; "
+                    "never a success after a failure, never Idle unless triggered", "OCPP 1.6 §4.5, §5.19", P,
+                    ("1.6",)).id
+DIAGNOSTICS_STATUS = R("OCPP-DIAGNOSTICS-STATUS", "fail",
+                       "DiagnosticsStatusNotification does not follow the upload: Uploading, then Uploaded or "
+                       "UploadFailed as it happened; never Idle unless triggered", "OCPP 1.6 §4.4, §5.9", P,
+                       ("1.6",)).id
+FILE_TRANSFER = R("OCPP-FILE-TRANSFER", "fail",
+                  "A status claims a transfer the harness's file service did not see: Downloaded without a whole "
+                  "download of the published file, Uploaded without a whole upload of the file the station named, "
+                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19", P, ("1.6",)).id
 
 # Fuzzing (vgitest.ocpp.fuzzcases): generated and mutated CSMS requests
 FUZZ_REJECT = R("OCPP-FUZZ-REJECT", "fail", "A CSMS request that breaks its schema was answered with a CALLRESULT, as "

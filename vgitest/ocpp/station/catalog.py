@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-for _mod in ("vgitest.ocpp.station.catalog_v16", "vgitest.ocpp.station.catalog_v201"):
+for _mod in ("vgitest.ocpp.station.catalog_v16", "vgitest.ocpp.station.catalog_v201",
+             "vgitest.ocpp.station.catalog_v16_files"):
     try:
         importlib.import_module(_mod)
     except ModuleNotFoundError as exc:  # a version without a catalog yet

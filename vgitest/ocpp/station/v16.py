@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable
 from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
+from .v16_files import Files16
 
 TRIGGERABLE = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
                "MeterValues", "StatusNotification")
@@ -55,6 +56,8 @@ class Station16(ReferenceStation):
         self._previous_tx_id: int | None = None  # lifecycle faults: what a session leaves behind
         self._stopped_by_unplug = False
         self._skip_next_boot = False
+        self.files = Files16(self)  # Firmware Management: UpdateFirmware, GetDiagnostics (v16_files.py)
+        self.files.register()
 
     # --- base hooks ------------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
@@ -77,7 +80,8 @@ class Station16(ReferenceStation):
 
     def boot_payload(self) -> dict:
         return {"chargePointVendor": "vgitest", "chargePointModel": "Reference-1.6",
-                "chargePointSerialNumber": self.identity[:25], "firmwareVersion": "0.1.0"}
+                "chargePointSerialNumber": self.identity[:25],
+                "firmwareVersion": self.files.firmware_version}
 
     async def report_connector_states(self) -> None:
         for cid in [0, *self.connectors]:
@@ -88,6 +92,7 @@ class Station16(ReferenceStation):
         for tx in self.interrupted:  # OCPP 1.6: end transactions a power loss interrupted, after the boot
             await self.safe_call("StopTransaction", self._stop_payload(tx, "PowerLoss", None))
         self.interrupted.clear()
+        await self.files.after_boot()
         if self._clock_task is None or self._clock_task.done():
             self._clock_task = self.spawn(self._clock_aligned())
 
@@ -607,9 +612,9 @@ class Station16(ReferenceStation):
                 await self.safe_call("MeterValues", self.meter_payload(c, "Trigger", "MeterValuesSampledData",
                                                                        self.connectors[c].transaction))
         elif what == "DiagnosticsStatusNotification":
-            await self.safe_call("DiagnosticsStatusNotification", {"status": "Idle"})
+            await self.safe_call("DiagnosticsStatusNotification", {"status": self.files.diagnostics_status})
         elif what == "FirmwareStatusNotification":
-            await self.safe_call("FirmwareStatusNotification", {"status": "Idle"})
+            await self.safe_call("FirmwareStatusNotification", {"status": self.files.firmware_status})
 
     async def _get_local_list_version(self, p: dict) -> dict:
         return {"listVersion": -1}  # LocalAuthListManagement is not supported
