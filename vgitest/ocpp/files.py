@@ -306,10 +306,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pub, _, _ = self.files._lookup(path)
         fault = pub.fault if pub else None
         if pub is None or (fault and fault.kind == NOT_FOUND):
-            self._answer(404, b"not found\n")
             self._record(Transfer("download", "GET", path, pub.name if pub else None, self._client(), 404, 0,
-                                        None, False, None, fault.kind if fault else None, started,
-                                        time.monotonic() - t0))
+                                  None, False, None, fault.kind if fault else None, started, time.monotonic() - t0))
+            self._answer(404, b"not found\n")  # recorded first: whatever the client saw is in the record
             return
         data = corrupt(pub.data) if fault and fault.kind == BAD_FILE else pub.data
         self.send_response(200)
@@ -386,13 +385,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
         if up is None or (fault and fault.kind in (NOT_FOUND, REFUSE)):
             status = fault.status if fault and fault.kind == REFUSE else 404
-            self._answer(status, b"upload refused\n", close=True)  # the body is not read: close
             record(status, 0, False, name, None)
+            self._answer(status, b"upload refused\n", close=True)  # the body is not read: close
             return
         if expected is None or expected > MAX_UPLOAD:
             status = 411 if expected is None else 413
-            self._answer(status, b"", close=True)
             record(status, 0, False, name, None)
+            self._answer(status, b"", close=True)
             return
         limit = int(expected * fault.fraction) if fault and fault.kind == CUT else expected
         body = self._read_body(limit, fault)
@@ -411,8 +410,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             fname = self.headers.get("X-File-Name") or "upload.bin"
         with self.files._lock:
             up.files[fname] = content
-        self._answer(201 if method == "PUT" else 200)
         record(201 if method == "PUT" else 200, len(body), True, fname, hashlib.sha256(content).hexdigest())
+        self._answer(201 if method == "PUT" else 200)
 
     def _read_body(self, n: int, fault: FileFault | None) -> bytes:
         buf, deadline = bytearray(), time.monotonic() + self.files.max_duration
