@@ -50,12 +50,11 @@ KEYS: tuple[Key, ...] = (
        also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
     _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
     _k("file_server_host", "the address written into the file service's URLs (UpdateFirmware, GetDiagnostics "
-       "locations): where the station reaches the harness (default: the address the fake CSMS listens on; "
-       "127.0.0.1 when that is every interface)", ("ocpp16",), Text("the --vgi-host address")),
+       "locations): where the station reaches the harness; unset: the address the fake CSMS listens on (127.0.0.1 "
+       "when that is every interface)", ("ocpp16",)),
     _k("file_server_port", "the file service's TCP port (0: any free port)", ("ocpp16",), 0),
     _k("firmware_image", "a firmware image file the station installs (the firmware cases serve it; a corrupted copy "
-       "for the installation-failure case); default: the reference stations' image format", ("ocpp16",),
-       Text("a vgitest reference image")),
+       "for the installation-failure case); unset: an image in the reference stations' format", ("ocpp16",)),
     _k("firmware_timeout", "how long a firmware case waits from UpdateFirmware for the station's last "
        "FirmwareStatusNotification (download, install and reboot)", ("ocpp16",), 120, "s"),
     _k("diagnostics_timeout", "how long a diagnostics case waits from GetDiagnostics for the station's last "

@@ -37,8 +37,9 @@ KIND = PeerKind(
         "SecurityProfile1": "1.6 security extension, profile 1: HTTP Basic authentication over ws://",
         "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: "
             "GetLocalListVersion answers -1",
-        "FirmwareManagement": "1.6 Firmware Management profile; absent: DiagnosticsStatusNotification and "
-            "FirmwareStatusNotification triggers may be answered NotImplemented",
+        "FirmwareManagement": "1.6 Firmware Management profile: UpdateFirmware and GetDiagnostics over the harness's "
+            "file service; absent: DiagnosticsStatusNotification and FirmwareStatusNotification triggers may be "
+            "answered NotImplemented",
         "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
         "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
