@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable
 
-from . import catalog_v16  # noqa: F401  (registers the 1.6 faults)
+from . import catalog_v16, catalog_v16_offline  # noqa: F401  (register the 1.6 faults)
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 from .v16_files import Files16
@@ -100,7 +100,8 @@ class Station16(ReferenceStation):
         for conn in self.connectors.values():
             tx = conn.transaction
             if tx is not None:
-                self.interrupted.append(tx)
+                if not self.has("power_loss_tx_forgotten"):
+                    self.interrupted.append(tx)
                 conn.transaction = None
         self.pending_auth.clear()
         self._clock_task = None
