@@ -19,6 +19,7 @@ from . import catalog_v16, catalog_v16_offline  # noqa: F401  (register the 1.6 
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 from .v16_files import Files16
+from .v16_offline import QUEUED, TxQueue16, offline_authorization
 
 TRIGGERABLE = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
                "MeterValues", "StatusNotification")
@@ -34,6 +35,7 @@ class Tx16:
     meter_start: int
     started: float = dataclasses.field(default_factory=time.monotonic)
     meter_task: asyncio.Task | None = None
+    suspended: bool = False  # energy stopped (an offline start the CSMS refused, StopTransactionOnInvalidId false)
 
 
 class Station16(ReferenceStation):
@@ -58,6 +60,7 @@ class Station16(ReferenceStation):
         self._skip_next_boot = False
         self.files = Files16(self)  # Firmware Management: UpdateFirmware, GetDiagnostics (v16_files.py)
         self.files.register()
+        self.txq = TxQueue16(self)  # transaction messages while offline, delivered in order (v16_offline.py)
 
     # --- base hooks ------------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
@@ -90,8 +93,9 @@ class Station16(ReferenceStation):
     async def after_boot(self) -> None:
         self.config.keys["HeartbeatInterval"].value = str(int(self.heartbeat_interval))
         for tx in self.interrupted:  # OCPP 1.6: end transactions a power loss interrupted, after the boot
-            await self.safe_call("StopTransaction", self._stop_payload(tx, "PowerLoss", None))
+            await self.txq.send("StopTransaction", self._stop_payload(tx, "PowerLoss", None))
         self.interrupted.clear()
+        self.txq.start()
         await self.files.after_boot()
         if self._clock_task is None or self._clock_task.done():
             self._clock_task = self.spawn(self._clock_aligned())
@@ -179,6 +183,8 @@ class Station16(ReferenceStation):
         if cid in self.inoperative or 0 in self.inoperative:
             return "Unavailable"
         if conn.transaction is not None:
+            if conn.transaction.suspended:
+                return "SuspendedEVSE"
             return "Charging" if conn.plugged else "SuspendedEV"
         if cid in self.pending_auth or conn.plugged:
             return "Preparing"
@@ -308,6 +314,8 @@ class Station16(ReferenceStation):
         if cached is not None and cached.get("status") == "Accepted" and self.config.flag("LocalPreAuthorize") \
                 and self.config.flag("AuthorizationCacheEnabled") and not self.has("cache_ignored"):
             return cached
+        if not self.txq.online():  # the CSMS cannot be reached: decide locally (v16_offline.py)
+            return offline_authorization(self, tag)
         res = await self.safe_call("Authorize", {"idTag": tag})
         info = (res or {}).get("idTagInfo", {"status": "Invalid"})
         if self.config.flag("AuthorizationCacheEnabled"):
@@ -321,13 +329,23 @@ class Station16(ReferenceStation):
                                    "timestamp": utcnow()}
         if self.has("null_optional_field"):
             payload["reservationId"] = None
-        res = await self.safe_call("StartTransaction", payload)
-        if res is None or "transactionId" not in res:
+        started: list[Tx16] = []
+        res = await self.txq.send("StartTransaction", payload, lambda late: self._late_start(started, late))
+        if res is QUEUED:  # offline: the transaction runs under a provisional id until the CSMS grants one
+            tx_id, info = self.txq.provisional_id(), {"status": "Accepted"}
+        elif res is None or "transactionId" not in res:
             await self.refresh_status(cid)
             return
-        tx = Tx16(int(res["transactionId"]), cid, tag, parent, payload["meterStart"])
+        else:
+            tx_id, info = int(res["transactionId"]), res.get("idTagInfo", {})
+        tx = Tx16(tx_id, cid, tag, parent, payload["meterStart"])
+        started.append(tx)
         conn.transaction = tx
-        info = res.get("idTagInfo", {})
+        if res is QUEUED:
+            await self.send_status(cid, "Charging" if conn.plugged else "SuspendedEV")
+            if not self.has("no_sampled_meter_values"):
+                tx.meter_task = self.spawn(self._sample_meter(tx))
+            return
         if self.config.flag("AuthorizationCacheEnabled"):
             self.cache[tag] = info
         if info.get("status") != "Accepted" and self.config.flag("StopTransactionOnInvalidId"):
@@ -336,6 +354,28 @@ class Station16(ReferenceStation):
         await self.send_status(cid, "Charging" if conn.plugged else "SuspendedEV")
         if not self.has("no_sampled_meter_values"):
             tx.meter_task = self.spawn(self._sample_meter(tx))
+
+    async def _late_start(self, started: list[Tx16], res: dict | None) -> None:
+        """The CSMS's answer to a StartTransaction delivered from the queue: its transaction id replaces the
+        provisional one, and an idTag it does not accept ends the transaction (StopTransactionOnInvalidId) or stops
+        the energy (OCPP 1.6 §9.1 StopTransactionOnInvalidId)."""
+        if not started or not res or "transactionId" not in res:
+            return
+        tx = started[0]
+        self.txq.ids[tx.id] = int(res["transactionId"])
+        tx.id = int(res["transactionId"])
+        info = res.get("idTagInfo", {})
+        if self.config.flag("AuthorizationCacheEnabled"):
+            self.cache[tx.id_tag] = info
+        if info.get("status") == "Accepted" or self.connectors[tx.connector].transaction is not tx:
+            return
+        if self.config.flag("StopTransactionOnInvalidId"):
+            if not self.has("offline_invalid_not_stopped"):
+                await self._events_run(self.stop_transaction(tx, "DeAuthorized", None))
+        elif not self.has("offline_invalid_keeps_charging"):
+            self.charge(tx)
+            tx.suspended = True
+            await self.refresh_status(tx.connector)
 
     def _stop_payload(self, tx: Tx16, reason: str, tag: str | None) -> dict:
         payload: dict[str, Any] = {"transactionId": tx.id, "meterStop": int(self.energy_wh[tx.connector]),
@@ -352,7 +392,7 @@ class Station16(ReferenceStation):
         conn.transaction = None
         self._previous_tx_id = tx.id
         self._stopped_by_unplug = reason == "EVDisconnected"
-        await self.safe_call("StopTransaction", self._stop_payload(tx, reason, tag))
+        await self.txq.send("StopTransaction", self._stop_payload(tx, reason, tag))
         await self.send_status(tx.connector, "Finishing" if conn.plugged else self.idle_status(tx.connector))
         if tx.connector in self.inoperative:  # a Scheduled availability change takes effect now
             await self.refresh_status(tx.connector)
@@ -360,7 +400,7 @@ class Station16(ReferenceStation):
     def charge(self, tx: Tx16) -> None:
         """Advance the connector's energy register by what the EV drew since the last reading."""
         now = time.monotonic()
-        if self.connectors[tx.connector].plugged:
+        if self.connectors[tx.connector].plugged and not tx.suspended:
             self.energy_wh[tx.connector] += POWER_W * (now - tx.started) / 3600.0
         tx.started = now
 
@@ -403,7 +443,7 @@ class Station16(ReferenceStation):
                         sv["value"] = str(int(max(0.0, self.energy_wh[tx.connector] - 50)))
             # shielded: stopping the transaction cancels this task, and a cancelled CALL in flight would let
             # StopTransaction go out before its answer came (two CALLs outstanding)
-            await asyncio.shield(self.safe_call("MeterValues", payload))
+            await asyncio.shield(self.txq.send("MeterValues", payload))
 
     async def _clock_aligned(self) -> None:
         """Clock-aligned readings at every multiple of ClockAlignedDataInterval (wall clock)."""
@@ -420,8 +460,11 @@ class Station16(ReferenceStation):
                 tx = conn.transaction
                 if tx is not None:
                     self.charge(tx)
-                await self.safe_call("MeterValues", self.meter_payload(cid, "Sample.Clock",
-                                                                       "MeterValuesAlignedData", tx))
+                payload = self.meter_payload(cid, "Sample.Clock", "MeterValuesAlignedData", tx)
+                if tx is not None:  # a transaction's readings are transaction messages (1.6 §3.7): queued offline
+                    await self.txq.send("MeterValues", payload)
+                else:
+                    await self.safe_call("MeterValues", payload)
 
     def find_tx(self, tx_id: Any) -> Tx16 | None:
         for conn in self.connectors.values():
