@@ -49,6 +49,9 @@ KEYS: tuple[Key, ...] = (
        "for an unplugged connector to be Available. The reference stations start with it", OCPP + FUZZ, 4, "s",
        also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
     _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
+    _k("offline_duration", "how long the offline cases keep the fake CSMS unreachable (the connection closed, "
+       "reconnections refused with HTTP 503); TC_036_CS stays offline at least three meter sample intervals",
+       ("ocpp16",), 10, "s"),
     _k("file_server_host", "the address written into the file service's URLs (UpdateFirmware, GetDiagnostics "
        "locations): where the station reaches the harness; unset: the address the fake CSMS listens on (127.0.0.1 "
        "when that is every interface)", ("ocpp16",)),

@@ -147,6 +147,13 @@ DIAGNOSTICS_STATUS = R("OCPP-DIAGNOSTICS-STATUS", "fail",
                        "DiagnosticsStatusNotification does not follow the upload: Uploading, then Uploaded or "
                        "UploadFailed as it happened; never Idle unless triggered", "OCPP 1.6 §4.4, §5.9", P,
                        ("1.6",)).id
+OFFLINE_QUEUE = R("OCPP-OFFLINE-QUEUE", "fail",
+                  "A transaction-related message (StartTransaction, StopTransaction, MeterValues of a transaction) the "
+                  "station would have sent while the CSMS was unreachable was not delivered once the connection was back",
+                  "OCPP 1.6 §3.7", P, ("1.6",)).id
+OFFLINE_ORDER = R("OCPP-OFFLINE-ORDER", "warn",
+                  "Transaction-related messages queued while offline were not delivered in the order they happened "
+                  "(a SHOULD)", "OCPP 1.6 §3.7", P, ("1.6",)).id
 FILE_TRANSFER = R("OCPP-FILE-TRANSFER", "fail",
                   "A status claims a transfer the harness's file service did not see: Downloaded without a whole "
                   "download of the published file, Uploaded without a whole upload of the file the station named, "

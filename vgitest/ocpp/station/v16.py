@@ -372,7 +372,9 @@ class Station16(ReferenceStation):
         if self.config.flag("StopTransactionOnInvalidId"):
             if not self.has("offline_invalid_not_stopped"):
                 await self._events_run(self.stop_transaction(tx, "DeAuthorized", None))
-        elif not self.has("offline_invalid_keeps_charging"):
+        elif self.has("offline_invalid_stopped_anyway"):
+            await self._events_run(self.stop_transaction(tx, "DeAuthorized", None))
+        else:  # the transaction goes on; this station stops the energy meanwhile
             self.charge(tx)
             tx.suspended = True
             await self.refresh_status(tx.connector)
