@@ -15,6 +15,7 @@ from helpers16 import config, connector, expect_none_since, stop_and_unplug, tra
 from offline16 import offline_authorization, offline_s, outage, readings, stamp, wait_call
 from vgitest.findings import Severity
 from vgitest.ocpp import rules as r
+from vgitest.ocpp.states_v16 import end_transactions, quiet
 from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
@@ -102,6 +103,17 @@ def _offline_start(station, dut, profile, token: str):
     return out
 
 
+@pytest.fixture
+def unplug_after(dut, vgi_profile, station):
+    """The offline cases plug the EV in while the CSMS cannot see the station's status: whatever the case found,
+    the cable comes out afterwards (the clean-up reads the connector's state from the trace, which missed it)."""
+    yield
+    if dut.supports("unplug"):
+        end_transactions(station, vgi_profile)
+        dut.perform("unplug", connector=connector(vgi_profile))
+        quiet(station, float(vgi_profile.param("quiet_after_cleanup", 0.5)), wait_s(vgi_profile))
+
+
 def _delivered_start(station, profile, out, token: str):
     start = wait_call(station, "StartTransaction", out.reopen, wait_s(profile), {"idTag": token})
     if start is None:
@@ -112,7 +124,7 @@ def _delivered_start(station, profile, out, token: str):
 
 
 @pytest.mark.vgi_case("TC_037_1_CS", feature=FEATURE, requires=("Core",))
-def test_TC_037_1_CS(running_transaction, dut, vgi_profile, station):
+def test_TC_037_1_CS(running_transaction, dut, vgi_profile, station, unplug_after):
     """A token the station accepted online before is presented while it is offline, with LocalAuthorizeOffline
     true: the station starts the transaction offline, delivers its StartTransaction once the connection is back,
     and, the CSMS accepting the token, goes on charging (no StopTransaction)."""
@@ -124,7 +136,7 @@ def test_TC_037_1_CS(running_transaction, dut, vgi_profile, station):
 
 
 @pytest.mark.vgi_case("TC_037_2_CS", feature=FEATURE, requires=("Core",))
-def test_TC_037_2_CS(running_transaction, dut, vgi_profile, station):
+def test_TC_037_2_CS(running_transaction, dut, vgi_profile, station, unplug_after):
     """As TC_037_1_CS, but the CSMS answers the late StartTransaction with the token Invalid, and
     StopTransactionOnInvalidId is false: the station must not end the transaction (OCPP 1.6 §9.1; whether it stops
     the energy meanwhile is its choice and not judged)."""
@@ -138,7 +150,7 @@ def test_TC_037_2_CS(running_transaction, dut, vgi_profile, station):
 
 
 @pytest.mark.vgi_case("TC_037_3_CS", feature=FEATURE, requires=("Core",))
-def test_TC_037_3_CS(running_transaction, dut, vgi_profile, station):
+def test_TC_037_3_CS(running_transaction, dut, vgi_profile, station, unplug_after):
     """As TC_037_2_CS with StopTransactionOnInvalidId true: when the CSMS answers the late StartTransaction with the
     token Invalid, the station ends the transaction with a StopTransaction for the id the CSMS granted, reason
     DeAuthorized."""
@@ -162,7 +174,7 @@ def test_TC_037_3_CS(running_transaction, dut, vgi_profile, station):
 
 
 @pytest.mark.vgi_case("TC_039_CS", feature=FEATURE, requires=("Core",))
-def test_TC_039_CS(running_transaction, dut, vgi_profile, station):
+def test_TC_039_CS(running_transaction, dut, vgi_profile, station, unplug_after):
     """A whole transaction happens offline (a token the station accepted online before, LocalAuthorizeOffline
     true): started and stopped with the card while the CSMS cannot be reached. Once the connection is back its
     StartTransaction arrives first, then its StopTransaction with the transaction id the CSMS granted in answer to
