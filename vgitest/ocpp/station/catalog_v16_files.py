@@ -28,3 +28,5 @@ _f("diagnostics_other_file_name", "the station uploads its diagnostics under ano
    "GetDiagnostics answer", "TC_045_1_CS", r.FILE_TRANSFER)
 _f("diagnostics_failure_reported_uploaded", "when every upload attempt fails the station still reports Uploaded",
    "TC_045_2_CS", r.DIAGNOSTICS_STATUS)
+_f("firmware_accepts_truncated", "a download cut short is taken as the firmware: Downloaded is reported for a "
+   "truncated file", "TC_VGI_FW_01_CS", r.FIRMWARE_STATUS)

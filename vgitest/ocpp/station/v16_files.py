@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import ftplib
+import http.client
 import json
 import urllib.parse
 import urllib.request
@@ -30,14 +31,20 @@ MAX_WAIT = 120.0  # s: the longest the station waits for a retrieveDate in the f
 MAX_IMAGE = 64 * 1024 * 1024
 
 
-def _download(url: str, timeout: float) -> bytes:
-    """The whole file at `url` (http, https, ftp); raises when it cannot be had whole."""
+def _download(url: str, timeout: float, accept_partial: bool = False) -> bytes:
+    """The whole file at `url` (http, https, ftp); raises when it cannot be had whole (`accept_partial`: the fault
+    firmware_accepts_truncated takes whatever arrived)."""
     with urllib.request.urlopen(url, timeout=timeout) as res:  # noqa: S310 (the CSMS chose the URL)
         length = res.headers.get("Content-Length")
-        data = res.read(MAX_IMAGE + 1)
+        try:
+            data = res.read(MAX_IMAGE + 1)
+        except http.client.IncompleteRead as cut:
+            if not accept_partial:
+                raise
+            return bytes(cut.partial)
     if len(data) > MAX_IMAGE:
         raise ValueError("firmware image too large")
-    if length is not None and length.isdigit() and int(length) != len(data):
+    if length is not None and length.isdigit() and int(length) != len(data) and not accept_partial:
         raise ValueError(f"got {len(data)} of {length} bytes")
     return data
 
@@ -124,7 +131,8 @@ class Files16:
             if attempt:
                 await asyncio.sleep(min(MAX_WAIT, max(0, interval)))
             try:
-                data = await asyncio.to_thread(_download, location, TRANSFER_TIMEOUT)
+                data = await asyncio.to_thread(_download, location, TRANSFER_TIMEOUT,
+                                               self.st.has("firmware_accepts_truncated"))
                 break
             except Exception as exc:
                 why = f"{type(exc).__name__}: {exc}"
