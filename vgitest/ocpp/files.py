@@ -140,6 +140,8 @@ class FileServer:
     ``url_host`` is the host written into URLs (the address the station reaches the server at); by default the
     bind address, or 127.0.0.1 when binding to every interface."""
 
+    scheme = "http"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, url_host: str | None = None,
                  socket_timeout: float = 10.0, max_duration: float = 60.0) -> None:
         self.host, self.port = host, port

@@ -9,7 +9,7 @@ import pytest
 
 from ..fixturekit import peer_for_test, record_of
 from ..run import VgiRun
-from ..verdict import Inconclusive, NonConformance
+from ..verdict import HarnessError, Inconclusive, NonConformance
 
 
 @pytest.fixture
@@ -70,17 +70,22 @@ def running_transaction(booted_station: Any, dut: Any, vgi_profile: Any) -> dict
 
 @pytest.fixture
 def file_server(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """An HTTP file service for this case (vgitest/ocpp/files.py): firmware to download, a location to upload
-    diagnostics to, faults on request; on the address the fake CSMS listens on (PIXIT file_server_host names
-    the address written into URLs, file_server_port a fixed port). Every transfer is written into the case's
+    """A file service for this case, HTTP (vgitest/ocpp/files.py) or FTP (ftpfiles.py, PIXIT file_transfer): firmware
+    to download, a location to upload diagnostics to, faults on request; on the address the fake CSMS listens on
+    (PIXIT file_server_host names the address written into URLs, file_server_port a fixed port). Every transfer is written into the case's
     evidence folder as transfers.json."""
     from ..evidence import allure, bundle
     from ..fixturekit import run_of
     from .files import FileServer
+    from .ftpfiles import FtpFileServer
     run = run_of(request)
     profile = run.require_profile()
-    server = FileServer(run.settings.host or "127.0.0.1", int(profile.param("file_server_port", 0)),
-                        url_host=profile.param("file_server_host", None) or None).start()
+    kind = str(profile.param("file_transfer", "http"))
+    if kind not in ("http", "ftp"):
+        raise HarnessError(f"PIXIT file_transfer = {kind!r}: the file service speaks \"http\" or \"ftp\"")
+    server = (FtpFileServer if kind == "ftp" else FileServer)(
+        run.settings.host or "127.0.0.1", int(profile.param("file_server_port", 0)),
+        url_host=profile.param("file_server_host", None) or None).start()
     try:
         yield server
     finally:

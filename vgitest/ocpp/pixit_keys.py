@@ -55,6 +55,8 @@ KEYS: tuple[Key, ...] = (
     _k("file_server_host", "the address written into the file service's URLs (UpdateFirmware, GetDiagnostics "
        "locations): where the station reaches the harness; unset: the address the fake CSMS listens on (127.0.0.1 "
        "when that is every interface)", ("ocpp16",)),
+    _k("file_transfer", "the protocol of the file service the firmware and diagnostics cases hand out: \"http\" or "
+       "\"ftp\" (faults slow and cut, and so TC_VGI_FW_01_CS, are HTTP only)", ("ocpp16",), "http"),
     _k("file_server_port", "the file service's TCP port (0: any free port)", ("ocpp16",), 0),
     _k("firmware_image", "a firmware image file the station installs (the firmware cases serve it; a corrupted copy "
        "for the installation-failure case); unset: an image in the reference stations' format", ("ocpp16",)),
