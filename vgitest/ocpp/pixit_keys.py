@@ -69,6 +69,9 @@ KEYS: tuple[Key, ...] = (
        "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),
     _k("clock_aligned_interval", "the reference 1.6 station's ClockAlignedDataInterval at start (0: off)",
        ("ocpp16",), 0, "s", reference=True),
+    _k("stop_before_power_loss", "the reference 1.6 station ends its transactions (reason PowerLoss) before a power "
+       "cut takes it down, as a station with backup energy (declare PICS StopTxBeforePowerLoss with it)", ("ocpp16",),
+       False, reference=True),
     _k("data_transfer_vendor_id", "the one DataTransfer vendorId the reference station knows", OCPP, "org.vgitest",
        aliases=("data_transfer_vendor",), reference=True),
     _k("data_transfer_message_id", "the DataTransfer messageId the reference 1.6 station answers", ("ocpp16",),

@@ -35,6 +35,8 @@ KIND = PeerKind(
         "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
         "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",
         "SecurityProfile1": "1.6 security extension, profile 1: HTTP Basic authentication over ws://",
+        "StopTxBeforePowerLoss": "1.6: the station is configured to end its transactions (StopTransaction, reason "
+            "PowerLoss) before it goes down when its power fails (it has the energy to)",
         "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: "
             "GetLocalListVersion answers -1",
         "FirmwareManagement": "1.6 Firmware Management profile: UpdateFirmware and GetDiagnostics over the harness's "

@@ -14,6 +14,9 @@ def _f(name: str, description: str, tests: str | tuple[str, ...], rule: str, str
     fault(name, description, version=V, tests=tuple(f"test_{t}" for t in names), rule=rule, strict=strict)
 
 
+fault("power_loss_stop_after_boot", "a station configured to end its transactions before a power cut ends them only "
+      "after the power returned", version=V, tests=("test_TC_032_1_CS",), rule=r.EXPECTED_MESSAGE,
+      profile="reference-station-16-ups")
 _f("power_loss_tx_forgotten", "a transaction a power failure cut is forgotten: no StopTransaction after the station is "
    "back", "TC_032_2_CS", r.EXPECTED_MESSAGE)
 

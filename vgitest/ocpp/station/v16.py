@@ -238,7 +238,22 @@ class Station16(ReferenceStation):
     async def do_reboot(self, reason: str = "PowerUp") -> None:
         if self.has("no_boot_after_reboot"):
             self._skip_next_boot = True
+        if reason == "PowerUp":  # a power cut (the adapter's reboot), not a reset or a firmware install
+            await self._stop_before_going_down()
         await super().do_reboot(reason)
+
+    async def do_power_off(self) -> None:
+        await self._stop_before_going_down()
+        await super().do_power_off()
+
+    async def _stop_before_going_down(self) -> None:
+        """With param stop_before_power_loss (a station with the energy to do it, PICS StopTxBeforePowerLoss):
+        end every transaction with reason PowerLoss before the power goes (OCPP 1.6 TC_032_1_CS)."""
+        if not self.params.get("stop_before_power_loss") or self.has("power_loss_stop_after_boot"):
+            return
+        for conn in self.connectors.values():
+            if conn.transaction is not None:
+                await self.stop_transaction(conn.transaction, "PowerLoss", None)
 
     async def _plug_in(self, cid: int) -> None:
         conn = self.connectors[cid]

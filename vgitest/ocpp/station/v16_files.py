@@ -159,7 +159,7 @@ class Files16:
         """Take the new image and reboot into it; Installed follows the boot (after_boot)."""
         self.firmware_version = version
         self._installed_pending = True
-        await self.st.do_reboot("PowerUp")
+        await self.st.do_reboot("FirmwareUpdate")
 
     async def after_boot(self) -> None:
         if self._installed_pending:
