@@ -1,7 +1,7 @@
 """Self-fuzz of every parser that reads what a device under test sent: mutated and random inputs may only raise
 the parser's documented error type (most parsers document none: they never raise), and none may take over 50 ms.
 
-    python benchmarks/fuzz_parsers.py [--inputs 20000] [--parser NAME ...] [--seed 0] [--jobs 1] [--report DIR]
+    python benchmarks/fuzz_parsers.py [--inputs 20000] [--parser NAME|GROUP ...] [--seed 0] [--jobs 1] [--report DIR]
 
 Parsers (``--parser``): ocpp (OCPP-J frame, ``vgitest.ocpp.codec.parse``), openadr and sep2 (XML bodies,
 ``vgitest.openadr.codec.decode``, ``vgitest.sep2.codec.decode``), exi-<schema> (``vgitest.exi.decode`` and
@@ -10,7 +10,12 @@ request/response parsing, the scapy V2GTP layer on its header, ``problems()``), 
 live stream, frame after frame to its end), v2gtp-capture (the capture analyser splitting a TCP stream), pcap
 (``vgitest.iso15118.capfile.parse_capture``, what ``read_packets`` does with a file's bytes), pcap-dissect
 (``vgitest.iso15118.capture.read_capture`` on a file's bytes: dissection, SDP, TCP reassembly, V2GTP split), slac
-(``vgitest.slac.frames.decode``), slac-session (``vgitest.slac.checks.check`` on a recording built from the input).
+(``vgitest.slac.frames.decode``), slac-session (``vgitest.slac.checks.check`` on a recording built from the input),
+and the IEC 61850 decoders (``vgitest.iec61850``): iec61850-ber (``ber.decode_all`` and its primitive helpers),
+mms-data (``data.decode``), goose and sv (``goose.decode`` / ``sv.decode``, the endpoint's ``Seen.decode``,
+``ether.measure``), osi-cotp / osi-session / osi-presentation / osi-acse (each OSI layer's decoder under MMS), mms
+(``mms.decode``), mms-stream (a TCP stream read as the MMS peer reads it, then judged and traced) and goose-sv-stream
+(the stream checks and the flow trace on a recording built from the input).
 ``--jobs N`` runs N parsers at once, each in a fresh process (``make fuzz``: a million inputs each, two at a time); without
 it every parser runs in this process, one after the other.
 
@@ -475,6 +480,358 @@ def _slac_session_target() -> Target:
     return Target("slac-session", (), seeds, call)
 
 
+# --- IEC 61850: BER, MMS Data, GOOSE, SV, the OSI layers under MMS, MMS (vgitest.iec61850) -------------------
+def _ber_nest(data: bytes, depth: int) -> bytes:
+    """``data`` inside ``depth`` constructed [2] elements (MMS Data structures), each with its definite length.
+    The headers are computed from the inside out without copying the content ``depth`` times."""
+    from vgitest.iec61850.ber import encode_length
+
+    headers, n = [], len(data)
+    for _ in range(depth):
+        h = b"\xa2" + encode_length(n)
+        headers.append(h)
+        n += len(h)
+    return b"".join(reversed(headers)) + data
+
+
+def _mms_pdus() -> list[bytes]:
+    """MMS PDUs of the reference flow and the services the harness's MMS peer serves: the requests its client
+    sends (the Table 5 power-request write and parameter read, the oversized read, GetNameList,
+    GetVariableAccessAttributes) and the answers its server gives them from the EV's and the EVSE's models."""
+    from vgitest.iec61850 import ber, mms, model
+    from vgitest.iec61850.data import UtcTime, array, bits, float32, integer, structure, unsigned, utc, visible
+    from vgitest.iec61850.flow import EV_ATTRIBUTES, POWER_REQUEST_W
+    from vgitest.iec61850.mms_peer import Attribute, MmsServer
+
+    ev = MmsServer([Attribute(p.ref, p.value, p.read_only) for p in model.ev_model()])
+    evse = MmsServer([Attribute(p.ref, p.value, p.read_only) for p in model.evse_model()])
+    names = lambda refs: tuple(mms.Name.parse(r) for r in refs)  # noqa: E731
+    asked = [(evse, mms.WriteRequest(names([model.POWER_REQUEST]), (float32(POWER_REQUEST_W),))),
+             (ev, mms.ReadRequest(names(model.EV_PARAMETERS))),
+             (ev, mms.ReadRequest(names(EV_ATTRIBUTES), with_result=True)),
+             (ev, mms.WriteRequest(names([model.SOC]), (float32(99.5),))),
+             (ev, mms.ReadRequest((mms.Name("vmdVar"), mms.Name.parse("EV1/NoSuch$MX$x")))),
+             (ev, mms.GetNameListRequest()),
+             (ev, mms.GetNameListRequest(mms.NAMED_VARIABLE, "EV1", "DEEV1$MX")),
+             (evse, mms.GetVarAccessAttributesRequest(mms.Name.parse(f"{model.EVSE_LD}/{model.EVSE_LN}$SP"))),
+             (ev, mms.GetVarAccessAttributesRequest(mms.Name.parse(model.CHARGING_MODE)))]
+    pdus: list = [mms.Initiate(), mms.Initiate(response=True, local_detail=None, nesting=None), mms.InitiateError(),
+                  mms.Conclude(), mms.Conclude(True), mms.Reject(7, mms.REJECT_CONFIRMED_REQUEST,
+                                                                 mms.UNRECOGNIZED_SERVICE), mms.Reject(None),
+                  mms.ConfirmedError(3, mms.ERR_ACCESS, mms.OBJECT_ACCESS_DENIED)]
+    for invoke, (server, svc) in enumerate(asked, 1):
+        pdus.append(mms.ConfirmedRequest(invoke, svc))
+        answer = server.serve(svc)
+        pdus.append(dataclasses.replace(answer, invoke_id=invoke) if isinstance(answer, mms.ConfirmedError)
+                    else mms.ConfirmedResponse(invoke, answer))
+    values = structure(integer(-5), unsigned(1 << 31), bits(True, False, True), visible("EV1"),
+                       utc(UtcTime(1_700_000_000, 1 << 23)), array(float32(1.5), float32(-0.0)),
+                       mms.Data("octet-string", b"\x01\x02"), mms.Data("mms-string", "é"),
+                       mms.Data("obj-id", (1, 0, 9506, 2, 1)), mms.Data("boolean-array", (True,)),
+                       mms.Data("binary-time", bytes(6)), mms.Data("bcd", b"\x12"))
+    double = ber.prim(ber.ctx(7), b"\x0b" + struct.pack(">d", 0.1))  # a 64-bit float (the harness sends 32-bit ones)
+    read = ber.cons(ber.ctx(mms.READ, True), ber.cons(ber.ctx(1, True), values.tlv(), double,
+                                                      ber.prim(ber.ctx(0), ber.encode_uint(mms.OBJECT_NON_EXISTENT))))
+    return [p.encode() for p in pdus] + [ber.cons(ber.ctx(mms.CONFIRMED_RESPONSE, True),
+                                                  ber.prim(mms.INT_T, ber.encode_uint(99)), read).encode()]
+
+
+def _mms_tsdus() -> list[bytes]:
+    """Session TSDUs of an association as the harness's MMS peer builds them: CONNECT (AARQ, initiate-Request)
+    in the default and in other presentation context ids, ACCEPT (AARE, initiate-Response; a rejection), every MMS
+    PDU of :func:`_mms_pdus` in a DATA TRANSFER, the releases and the abort."""
+    from vgitest.iec61850 import mms, osi
+
+    initiate, response = mms.Initiate().encode(), mms.Initiate(response=True).encode()
+    titled = osi.Acse(osi.AARQ, diagnostic=None, called_ap_title=(1, 1, 999, 1), called_ae_qualifier=12,
+                      calling_ap_title=(1, 1, 999, 2), calling_ae_qualifier=-3, user_context=7)
+    other = osi.PresentationConnect(b"", contexts=(osi.Context(5, osi.ACSE_AS), osi.Context(7, osi.MMS_AS),
+                                                   osi.Context(9, (1, 2, 3), ((2, 1, 1), (2, 1, 2)))),
+                                    user_context=5)
+    out = [osi.connect_spdu(initiate), osi.connect_spdu(initiate, acse=titled, ppdu=other),
+           osi.accept_spdu(response), osi.accept_spdu(response, contexts=osi.Contexts(5, 7),
+                                                      results=(osi.ContextResult(), osi.ContextResult(),
+                                                               osi.ContextResult(2, None, 1))),
+           osi.accept_spdu(mms.InitiateError().encode(), result=1, diagnostic=(1, 2)),
+           osi.release_spdu(osi.RLRQ), osi.release_spdu(osi.RLRE), osi.release_spdu(osi.ABRT, 1),
+           osi.Spdu(osi.SI_REFUSE, requirements=None, transport_disconnect=1, reason=b"\x02").encode()]
+    out += [osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(p)).encode() for p in _mms_pdus()]
+    return out
+
+
+def _mms_frames() -> list[bytes]:
+    """TPKT frames: the COTP connect, confirm, disconnect and error TPDUs and every TSDU of :func:`_mms_tsdus` in
+    one DT (the longest also in two segments)."""
+    from vgitest.iec61850 import osi
+
+    tsdus = _mms_tsdus()
+    longest = max(tsdus, key=len)
+    cotp = [osi.CotpConnect(), osi.CotpConnect(True, 1, 1, 11), osi.CotpConnect(tpdu_size=None, calling_tsap=None),
+            osi.CotpDisconnect(1, 1, 128), osi.CotpError(1, 2, b"\x02\xf0\x80"),
+            osi.CotpData(longest[:40], eot=False), osi.CotpData(longest[40:])]
+    return [osi.tpkt_encode(t.encode()) for t in cotp] + [osi.frame(t) for t in tsdus]
+
+
+def _osi_layers() -> dict[str, list[bytes]]:
+    """Each layer's PDUs, peeled off :func:`_mms_tsdus` with the project's own decoders: session TSDUs,
+    presentation PDUs (CP/CPA and data-transfer user data) and ACSE APDUs."""
+    from vgitest.iec61850 import osi
+
+    layers: dict[str, list[bytes]] = {"session": _mms_tsdus(), "presentation": [], "acse": []}
+    for tsdu in layers["session"]:
+        spdu = osi.session_decode(tsdu)
+        if not spdu.user_data:
+            continue
+        layers["presentation"].append(spdu.user_data)
+        if spdu.si in (osi.SI_CONNECT, osi.SI_ACCEPT):
+            layers["acse"].append(osi.presentation_decode(spdu.user_data).user_data)
+        else:
+            context, data = osi.presentation_data_decode(spdu.user_data)
+            if context == osi.ACSE_ID:
+                layers["acse"].append(data)
+    return layers
+
+
+def _l2_frames() -> dict[str, list[bytes]]:
+    """GOOSE and SV frames the project builds: the reference flow's charging control block (initiate, terminate,
+    the oversized fault), the Table 5 example, the SoC update tagged and untagged, a frame with two ASDUs and every
+    optional field, and one with the simulation bit."""
+    from vgitest.iec61850 import goose, sv
+    from vgitest.iec61850.data import UtcTime, array, boolean, bits, float32, structure, utc
+    from vgitest.iec61850.ether import VlanTag
+    from vgitest.iec61850.flow import goose_template, soc_sample
+
+    mac = bytes.fromhex("020000000e01")
+    start = goose_template(src=mac)
+    stop = dataclasses.replace(start, pdu=dataclasses.replace(start.pdu, st_num=2, sq_num=0,
+                                                              all_data=(boolean(False),)))
+    rich = goose.GoosePdu.of("EVSE1/LLN0$GO$gcbAll", "EVSE1/LLN0$dsAll",
+                             (structure(boolean(True), bits(*[False] * 13), utc(UtcTime(1_700_000_001, 5))),
+                              array(float32(1.0), float32(2.0))), t=UtcTime(1_700_000_000, 99, 0x0A),
+                             go_id=None, st_num=7, sq_num=1 << 20, simulation=True, conf_rev=3, nds_com=True)
+    gooses = [start, stop, goose_template(frozenset({"oversized_goose"}), mac), goose.example_initiate(),
+              goose.frame(rich, mac, vlan=VlanTag(7, 0xABC, True))]
+    full = sv.Asdu("EV1SoC-full", 65535, 1 << 31, 2, struct.pack(">fIfI", 42.5, 0, 400.0, 0x4000),
+                   dat_set="EV1/LLN0$dsSoC", refr_tm=UtcTime(1_700_000_000), smp_rate=4000, smp_mod=1,
+                   gm_identity=bytes(range(8)))
+    svs = [sv.example_soc(), soc_sample(0, frozenset(), mac), soc_sample(5, frozenset({"oversized_sv"}), mac),
+           sv.frame(sv.SavPdu.of(sv.Asdu("EV1SoC", 4, 1, 0, b""), full), mac, simulation=True)]
+    return {"goose": [f.encode() for f in gooses] + [gooses[0].encode(pad=False)],
+            "sv": [f.encode() for f in svs]}
+
+
+def _ber_target() -> Target:
+    from vgitest.iec61850 import ber
+    from vgitest.iec61850.data import UtcTime
+
+    helpers = (ber.decode_int, ber.decode_bool, ber.decode_bits, ber.decode_oid, UtcTime.decode)
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        from vgitest.iec61850 import goose, sv
+
+        frames = _l2_frames()
+        return (_mms_pdus() + _osi_layers()["presentation"] + [goose.decode(f).pdu.encode() for f in frames["goose"]]
+                + [sv.decode(f).pdu.encode() for f in frames["sv"]])
+
+    def call(data: bytes, i: int) -> object:  # the tree, its long-form lengths, and the primitive helpers
+        if i % 4 == 3:  # a primitive's content octets as each helper reads them
+            return helpers[(i >> 2) % len(helpers)](data)
+        elements = ber.decode(data) if i & 1 else ber.decode_all(data)
+        for root in [elements] if i & 1 else elements:
+            ber.non_minimal_lengths(root)
+        return elements
+
+    return Target("iec61850-ber", (ber.BerError,), seeds, call, _ber_nest)
+
+
+def _mms_data_target() -> Target:
+    from vgitest.iec61850 import ber, data
+
+    def seeds(rng: random.Random) -> list[bytes]:  # the values GOOSE allData, Read responses and Writes carry
+        from vgitest.iec61850 import goose, mms
+
+        values = [d for f in _l2_frames()["goose"] for d in goose.decode(f).pdu.all_data]
+        for pdu in map(mms.decode, _mms_pdus()):
+            svc = getattr(pdu, "service", None)
+            values += [r for r in getattr(svc, "results", ()) if isinstance(r, data.Data)]
+            values += list(getattr(svc, "values", ()))
+        return sorted({v.encode() for v in values})
+
+    def call(raw: bytes, i: int) -> object:  # every value decoded; the first few in plain form and encoded again,
+        values = [data.decode(t) for t in ber.decode_all(raw)]  # as the harness's MMS server answers a read with
+        return [(v.to_python(), v.encode()) for v in values[:4]]  # what a client wrote
+
+    return Target("mms-data", (ber.BerError,), seeds, call, _ber_nest)
+
+
+def _l2_target(kind: str) -> Target:
+    from vgitest.iec61850 import ether, goose, sv
+    from vgitest.iec61850.flow import is_charging_goose
+    from vgitest.iec61850.l2 import Seen
+
+    decode, etype = (goose.decode, ether.ETHERTYPE_GOOSE) if kind == "goose" else (sv.decode, ether.ETHERTYPE_SV)
+
+    def call(raw: bytes, i: int) -> object:  # as the endpoint, the stream checks and the flow trace read a frame
+        if i % 3 == 0:
+            return ether.ethertype(raw), ether.measure(raw, etype)
+        f = Seen(0, "rx", raw).decode() if i % 3 == 1 else decode(raw)
+        return is_charging_goose(f) if isinstance(f, goose.GooseFrame) else f
+
+    return Target(kind, (ether.FrameError,), lambda rng: _l2_frames()[kind], call)
+
+
+def _osi_target(layer: str) -> Target:
+    from vgitest.iec61850 import osi
+
+    def cotp(raw: bytes, i: int) -> object:  # one TPKT frame as the MMS peer and the checks read it
+        if i & 1:
+            osi.tpkt_length(raw[:osi.TPKT_HEADER])
+        return osi.cotp_decode(osi.tpkt_decode(raw))
+
+    def session(raw: bytes, i: int) -> object:  # one TSDU: the SPDU alone, or down to the MMS PDU's bytes
+        return osi.session_decode(raw) if i & 1 else osi.upper_decode(raw)
+
+    def presentation(raw: bytes, i: int) -> object:  # CP/CPA with the context ids it proposes, or data user data
+        if i & 1:
+            return osi.presentation_data_decode(raw)
+        ppdu = osi.presentation_decode(raw)
+        if not ppdu.accept:
+            return osi.Contexts.of(ppdu).results(ppdu)
+        return ppdu
+
+    calls = {"cotp": cotp, "session": session, "presentation": presentation,
+             "acse": lambda raw, i: osi.acse_decode(raw)}
+    seeds = (lambda rng: _mms_frames()) if layer == "cotp" else (lambda rng: _osi_layers()[layer])
+    return Target(f"osi-{layer}", (osi.OsiError,), seeds, calls[layer], _ber_nest if layer == "acse" else None)
+
+
+def _mms_target() -> Target:
+    from vgitest.iec61850 import mms
+
+    return Target("mms", (mms.MmsError,), lambda rng: _mms_pdus(), lambda raw, i: mms.decode(raw), _ber_nest)
+
+
+def _mms_stream_target() -> Target:
+    """A TCP stream of a device's MMS frames read as the harness's MMS peer reads it (TPKT frames within the
+    negotiated TPDU size, DT reassembly, session/presentation/ACSE, the MMS PDU, the association's context ids),
+    then judged and traced from the peer's frame log, as the device's frames, both roles."""
+    from vgitest.iec61850 import flowtrace, mms, mms_checks, osi
+    from vgitest.iec61850.mms_peer import IsoConnection, MmsPeerError
+
+    loop = asyncio.new_event_loop()
+
+    async def read(conn: IsoConnection) -> None:
+        try:
+            first = await conn.recv_tpdu()  # a server reads a CR first, a client a CC
+            if not isinstance(first, osi.CotpConnect):
+                raise osi.OsiError("COTP", f"{type(first).__name__} where a CR or CC was expected")
+            if first.confirm:
+                conn.tpdu_size = osi.TPDU_SIZES.get(first.tpdu_size or 7, 128)
+            while True:
+                upper = await conn.recv_upper()
+                conn.contexts = upper.contexts or conn.contexts
+                if upper.mms is not None:
+                    mms.decode(upper.mms)
+        except asyncio.IncompleteReadError:
+            return  # the stream ended (how the peer sees a closed connection), in a frame or between two
+
+    def seeds(rng: random.Random) -> list[bytes]:  # what a device sends as the client, as the server, and as a
+        pdus = [mms.decode(p) for p in _mms_pdus()]  # client in other context ids with a segmented request
+        requests = [osi.data_frame(p.encode()) for p in pdus if isinstance(p, mms.ConfirmedRequest)]
+        answers = [osi.data_frame(p.encode()) for p in pdus if isinstance(p, (mms.ConfirmedResponse,
+                                                                             mms.ConfirmedError, mms.Reject))]
+        initiate = mms.Initiate().encode()
+        cr, cc = osi.tpkt_encode(osi.CotpConnect().encode()), osi.tpkt_encode(osi.CotpConnect(True, 1, 1).encode())
+        client = [cr, osi.connect_frame(initiate)] + requests + [osi.data_frame(mms.Conclude().encode()),
+                                                                 osi.release_frame(osi.RLRQ)]
+        server = [cc, osi.accept_frame(mms.Initiate(response=True).encode())] + answers + [
+            osi.data_frame(mms.Conclude(True).encode()), osi.release_frame(osi.RLRE)]
+        other = osi.PresentationConnect(b"", contexts=(osi.Context(5, osi.ACSE_AS), osi.Context(7, osi.MMS_AS)),
+                                        user_context=5)
+        request = osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(pdus[8].encode(), 7)).encode()
+        moved = [cr, osi.frame(osi.connect_spdu(initiate, acse=osi.Acse(osi.AARQ, diagnostic=None, user_context=7),
+                                                ppdu=other)),
+                 osi.tpkt_encode(osi.CotpData(request[:20], eot=False).encode()),
+                 osi.tpkt_encode(osi.CotpData(request[20:]).encode()), osi.release_frame(osi.ABRT, 1, 5)]
+        return [b"".join(client), b"".join(server), b"".join(moved)]
+
+    def call(raw: bytes, i: int) -> object:
+        reader = asyncio.StreamReader(loop=loop)
+        reader.feed_data(raw)
+        reader.feed_eof()
+        conn = IsoConnection(reader, None, 1.0)  # type: ignore[arg-type] - reading only: no writer
+        try:
+            loop.run_until_complete(read(conn))
+        finally:  # what was read is judged and traced however the reading ended
+            mms_checks.judge(conn.log, ("server", "client")[i & 1])
+            flowtrace.mms_items(conn.log, bool(i & 1))
+        return len(conn.log)
+
+    return Target("mms-stream", (osi.OsiError, mms.MmsError, MmsPeerError), seeds, call)
+
+
+def l2_recording(data: bytes) -> list:
+    """The fuzz input as a GOOSE/SV recording: records of (flags, time step, length, frame) as in
+    :func:`slac_recording` (flags bit 0: sent by the harness), each kept as the endpoint keeps it, whatever its
+    bytes (:class:`vgitest.iec61850.l2.Seen`)."""
+    from vgitest.iec61850.l2 import Seen
+
+    out, pos, t_ns = [], 0, 0
+    while pos < len(data):
+        flags, step, n = _REC.unpack_from(data.ljust(pos + _REC.size, b"\x00"), pos)
+        pos += _REC.size
+        t_ns += step * 100_000
+        out.append(Seen(t_ns, "tx" if flags & 1 else "rx", data[pos:pos + n]))
+        pos += n
+    return out
+
+
+def _l2_stream_target() -> Target:
+    """The reference flow's GOOSE and SV as a recording, judged by the stream checks and named and measured for the
+    trace: the EVSE's initiate and terminate GOOSE on its retransmission curve, the EV's SoC updates between."""
+    from vgitest.iec61850 import ether, flowtrace, streams
+    from vgitest.iec61850.data import boolean
+    from vgitest.iec61850.flow import SV_ID, FlowTimers, goose_template, soc_sample
+    from vgitest.iec61850.publisher import GoosePublisher
+
+    def seeds(rng: random.Random) -> list[bytes]:
+        timers = FlowTimers()
+        plan = GoosePublisher(goose_template(src=bytes.fromhex("020000000e01")), timers.curve).schedule(
+            [(0.0, (boolean(True),)), (timers.charge_s, (boolean(False),))], timers.charge_s + timers.linger_s)
+        frames = [(at, f.encode()) for at, f in plan]
+        frames += [(0.005 + k * timers.sv_interval, soc_sample(k, frozenset(), bytes.fromhex("020000000e02")).encode())
+                   for k in range(10)]
+        frames.sort(key=lambda p: p[0])
+        out = []
+        for side in (0, 1):  # recorded at the EV (GOOSE received, SV sent) or at the EVSE
+            rec, prev = b"", 0.0
+            for at, raw in frames:
+                sent = (raw[12:14] == b"\x88\xba") != bool(side)
+                rec += _REC.pack(int(sent), round((at - prev) * 10_000), len(raw)) + raw
+                prev = at
+            out.append(rec)
+        return out
+
+    def call(data: bytes, i: int) -> object:  # as the fake peer judges a flow: the device's frames by EtherType
+        records = l2_recording(data)
+        rx = [r for r in records if r.direction == "rx"]
+        goose_rx = [r for r in rx if ether.ethertype(r.raw) == ether.ETHERTYPE_GOOSE]
+        sv_rx = [r for r in rx if ether.ethertype(r.raw) == ether.ETHERTYPE_SV]
+        end = records[-1].t_ns + 1_000_000_000 if records and i & 1 else None
+        return (streams.check_goose(goose_rx, end), streams.check_sv(sv_rx, SV_ID if i & 2 else None,
+                                                                   4000 if i & 4 else None),
+                flowtrace.l2_items(records))
+
+    return Target("goose-sv-stream", (), seeds, call)
+
+
+IEC61850 = ("iec61850-ber", "mms-data", "goose", "sv", "osi-cotp", "osi-session", "osi-presentation", "osi-acse",
+            "mms", "mms-stream", "goose-sv-stream")
+
+
+GROUPS = {"iec61850": IEC61850}
+
+
 def targets() -> dict[str, Callable[[], Target]]:
     out: dict[str, Callable[[], Target]] = {"ocpp": _ocpp_target, "openadr": _openadr_target, "sep2": _sep2_target}
     for schema in SCHEMAS:
@@ -487,6 +844,15 @@ def targets() -> dict[str, Callable[[], Target]]:
     out["pcap-dissect"] = _capture_read_target
     out["slac"] = _slac_target
     out["slac-session"] = _slac_session_target
+    out["iec61850-ber"] = _ber_target
+    out["mms-data"] = _mms_data_target
+    out["goose"] = lambda: _l2_target("goose")
+    out["sv"] = lambda: _l2_target("sv")
+    for layer in ("cotp", "session", "presentation", "acse"):
+        out[f"osi-{layer}"] = lambda layer=layer: _osi_target(layer)
+    out["mms"] = _mms_target
+    out["mms-stream"] = _mms_stream_target
+    out["goose-sv-stream"] = _l2_stream_target
     return out
 
 
@@ -546,7 +912,9 @@ def run(target: Target, n: int, seed: int = 0, slow_s: float = SLOW_S) -> Result
 
 # Relative cost per input (from the figures in docs/fuzzing.md): with --jobs the dearest parsers start first, so
 # the pool's last minutes are not one slow parser alone.
-COST = {"pcap-dissect": 40, "pcap": 12, "v2gtp": 4, "v2gtp-capture": 3, "ocpp": 3, "slac-session": 6}
+COST = {"pcap-dissect": 40, "pcap": 12, "v2gtp": 4, "v2gtp-capture": 3, "ocpp": 3, "slac-session": 6,
+        "mms-stream": 40, "mms-data": 30, "goose-sv-stream": 15, "iec61850-ber": 12, "osi-acse": 12,
+        "osi-presentation": 10, "mms": 10, "osi-session": 8}
 
 
 def _run_one(name: str, n: int, seed: int) -> Result:
@@ -592,14 +960,16 @@ def main(argv: list[str] | None = None) -> int:
     all_targets = targets()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--inputs", type=int, default=20_000, help="inputs per parser (make fuzz: 1000000)")
-    ap.add_argument("--parser", action="append", choices=list(all_targets), help="repeatable; default: all")
+    ap.add_argument("--parser", action="append", choices=list(all_targets) + list(GROUPS),
+                    help="repeatable; a group name stands for its parsers (iec61850: the IEC 61850 decoders); "
+                         "default: all")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=0,
                     help="parsers fuzzed at once, each in a fresh process of its own (default 0: all in this process)")
     ap.add_argument("--report", type=Path, default=Path("/tmp/vgitest-fuzz"),
                     help="where offending inputs are written as hex (one file per parser)")
     args = ap.parse_args(argv)
-    names = args.parser or list(all_targets)
+    names = list(dict.fromkeys(n for p in args.parser or all_targets for n in GROUPS.get(p, (p,))))
     print(f"$ python benchmarks/fuzz_parsers.py --inputs {args.inputs} --seed {args.seed}"
           + (f" --jobs {args.jobs}" if args.jobs else "")
           + "".join(f" --parser {p}" for p in (args.parser or [])), flush=True)

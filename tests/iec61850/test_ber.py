@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,3 +83,88 @@ def test_decoding_is_total(data: bytes) -> None:
         ber.decode_all(data)
     except ber.BerError:
         pass
+
+
+def _python_calls(decode: object, data: bytes) -> int:
+    """Python-level function calls made while ``decode(data)`` runs (a count, so the test does not depend on the
+    machine's speed; the collector is off meanwhile, so no finalizer of the earlier tests' garbage is counted)."""
+    import gc
+    import sys
+
+    calls = [0]
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        if event == "call":
+            calls[0] += 1
+
+    gc.disable()
+    sys.setprofile(profile)
+    try:
+        decode(data)  # type: ignore[operator]
+    finally:
+        sys.setprofile(None)
+        gc.enable()
+    return calls[0]
+
+
+def test_decoding_makes_one_python_call_per_element() -> None:
+    """The self-fuzz (benchmarks/fuzz_parsers.py, iec61850-ber) found 40-65 KB inputs of small elements taking 50-90
+    ms: each element built its Tag (an enum lookup and a frozen dataclass) and a frozen Tlv through the
+    dataclass's per-field __setattr__, five Python calls and ~2.5-3.7 us an element. A TSDU may hold up to 1 MiB of
+    them. Now a table gives the Tag of every one-octet identifier and a decoded Tlv is built inline: one call per
+    element, and one more per constructed element for its contents."""
+    flat = bytes.fromhex("800100") * 3000  # 3,000 primitive elements
+    nested = bytes.fromhex("a107020101a5028100") * 1000  # 4,000 elements, 2,000 of them constructed
+    for data, elements, constructed in ((flat, 3000, 0), (nested, 4000, 2000)):
+        assert len(list(t for root in ber.decode_all(data) for t in root.walk())) == elements
+        calls = _python_calls(ber.decode_all, data)
+        assert calls <= elements + constructed + 5, (calls, elements)
+    # the count sees what it should: an extra call per element is counted
+    assert _python_calls(lambda d: [ber.encode_length(1) for _ in range(3000)], b"") >= 3000
+
+
+def test_a_decoded_tree_equals_the_built_one_and_keeps_its_offsets() -> None:
+    """Decoded elements are the same values the builders make (equality, hashing, sizes), with the offsets and
+    header lengths of the input, long forms flagged, and high tag numbers read."""
+    built = ber.cons(ber.app(1), ber.prim(ber.ctx(0), b"ab"), ber.cons(ber.ctx(40, True), ber.prim(ber.univ(2), b"\x05")))
+    wire = built.encode()
+    root = ber.decode(wire)
+    strip = lambda t: ber.Tlv(t.tag, t.value, tuple(strip(c) for c in t.children))  # noqa: E731
+    assert strip(root) == built and hash(strip(root)) == hash(built) and root.size == len(wire)
+    assert [(t.offset, t.header_len) for t in root.walk()] == [(0, 2), (2, 2), (6, 3), (9, 2)]
+    assert root.children[1].tag == ber.Tag(ber.TagClass.CONTEXT, True, 40)
+    long = ber.decode(bytes.fromhex("0481020000"))
+    assert long.long_form and long.value == b"\x00\x00" and long.header_len == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        root.offset = 1  # type: ignore[misc]
+
+
+def test_a_bit_string_decodes_without_a_python_call_per_bit() -> None:
+    """A 64 KB MMS Data bit-string (half a million bits) took ~50 ms: a generator yielded each bit. Now the bits
+    come from a table of octets, with no Python-level call per bit or per octet."""
+    content = bytes([3]) + bytes(range(256)) * 32  # 65,533 bits
+    bits = ber.decode_bits(content)
+    assert len(bits) == 8 * 256 * 32 - 3 and bits[:16] == (False,) * 15 + (True,)
+    assert bits[-5:] == (True,) * 5 and bits == ber.decode_bits(ber.encode_bits(bits))
+    assert _python_calls(ber.decode_bits, content) <= 5
+    assert _python_calls(lambda b: tuple(bool(x) for x in b), content) >= len(content)  # a generator is counted
+
+
+def test_a_long_object_identifier_arc_decodes_in_linear_time() -> None:
+    """MMS Data obj-id has no length limit: a 64 KB arc of continuation octets took ~320 ms as the value was shifted
+    seven bits at a time (each shift copies the whole growing integer). Best of three, in CPU time: a quadratic
+    decode of 64 KB costs several times the bound on any machine that runs the rest of the suite."""
+    import time
+
+    arc = b"\x81" * 65000 + b"\x01"
+    expected = int("0000001" * 65001, 2)
+    best = float("inf")
+    for _ in range(3):
+        t = time.process_time()
+        arcs = ber.decode_oid(b"\x2b" + arc + b"\x05")
+        best = min(best, time.process_time() - t)
+    assert arcs[:2] == (1, 3) and arcs[2] == expected and arcs[3] == 5
+    assert best < 0.1, f"{best * 1e3:.1f} ms of CPU for a 64 KB arc"
+    assert ber.decode_oid(ber.encode_oid((2, 999, 1 << 70, 0))) == (2, 999, 1 << 70, 0)
+    with pytest.raises(ber.BerError, match="leading 0x80"):
+        ber.decode_oid(b"\x2b\x80\x01")

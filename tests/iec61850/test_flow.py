@@ -169,3 +169,19 @@ def test_mms_frames_follow_the_proposed_contexts_and_a_segmented_message_is_one_
     assert [it.kind for it in items] == ["ASSOCIATION", "SEGMENT", "REQUEST"]
     assert items[2].name.startswith("MMS Write PowerRequest") and items[2].meta["row"] == 1
     assert items[2].meta["frame_size"] == sum(len(p) for p in parts) + 2 * 54
+
+
+def test_every_row_frame_carries_its_size_verdict_info_rows_reported_not_judged() -> None:
+    """The evidence gives each frame of a Table 5 row its size verdict: a judged row over its figure says so with
+    its severity, an info row (1, 2) too, and a frame within its figure is "within"."""
+    from vgitest.iec61850.fake import FakeFlowEv
+    from vgitest.trace import Direction, Frame
+    sizes = {1: 129, 2: 83, 3: 148, 4: 400, 6: 62}
+    frames = [Frame(0, 0.0, Direction.IN if n != 4 else Direction.OUT, "iec61850", "ed2", "c", "X", f"row{n}",
+                    meta={"row": n, "frame_size": size, "apdu_size": size - 54}) for n, size in sizes.items()]
+    frames.append(Frame(0, 0.0, Direction.IN, "iec61850", "ed2", "c", "X", "other", meta={"frame_size": 10}))
+    FakeFlowEv()._size_verdicts(frames)
+    got = {f.meta["row"]: (f.meta["table5"]["verdict"], f.meta["table5"]["sender"]) for f in frames[:-1]}
+    assert got == {1: ("over (info)", "device"), 2: ("over (info)", "device"), 3: ("within", "device"),
+                   4: ("over (warn)", "harness"), 6: ("within", "device")}
+    assert "table5" not in frames[-1].meta and frames[0].meta["table5"]["budget"] == 105

@@ -261,3 +261,19 @@ def test_a_mutated_session_never_crashes_or_stalls_the_server(flips: list[tuple[
         assert [a.harness_error for a in server.associations] == [None, None]
     run(body, timeout=0.2)
     assert not unexpected
+
+
+def test_a_double_a_client_wrote_is_read_back() -> None:
+    """A client's Write of a 64-bit floating-point beyond single precision's range to a FLOAT32 attribute is
+    applied (the kinds match), and the read that follows made the server's encoder raise OverflowError, a harness
+    fault. The read now answers with the double."""
+    from vgitest.iec61850 import ber
+
+    server = MmsServer([Attribute("LD0/MMXU1$MX$TotW$mag$f", data.float32(0.0))])
+    name = mms.Name.parse("LD0/MMXU1$MX$TotW$mag$f")
+    double = data.decode(ber.decode(bytes.fromhex("87090b7fefffffffffffff")))
+    assert server.serve(mms.WriteRequest((name,), (double,))) == mms.WriteResponse((None,))
+    answer = server.serve(mms.ReadRequest((name,)))
+    wire = mms.ConfirmedResponse(1, answer).encode()
+    assert mms.decode(wire) == mms.ConfirmedResponse(1, mms.ReadResponse((double,)))
+    assert bytes.fromhex("87090b7fefffffffffffff") in wire

@@ -174,7 +174,7 @@ def test_trigger_unlock_cache_datatransfer(pair) -> None:
     assert s.call("DataTransfer", {"vendorId": "acme"})["status"] == "UnknownVendorId"
     assert s.call("DataTransfer", {"vendorId": "org.vgitest", "messageId": "echo", "data": "hi"}) == \
         {"status": "Accepted", "data": "hi"}
-    assert s.call("GetLocalListVersion", {}) == {"listVersion": -1}
+    assert s.call("GetLocalListVersion", {}) == {"listVersion": 0}  # a local list, empty so far
 
 
 def test_rpc_errors_use_16_codes(pair) -> None:
@@ -182,8 +182,7 @@ def test_rpc_errors_use_16_codes(pair) -> None:
     assert s.call_frame("Nope", {}, validate=False).body["errorCode"] == "NotImplemented"
     bad = s.call_frame("ChangeAvailability", {"connectorId": 1}, validate=False)
     assert bad.body["errorCode"] == "OccurenceConstraintViolation" and bad.body["errorDetails"] == {}
-    assert s.call_frame("ReserveNow", {"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z", "idTag": "T",
-                                       "reservationId": 1}).body["errorCode"] == "NotSupported"
+    assert s.call_frame("ClearChargingProfile", {}).body["errorCode"] == "NotSupported"
 
 
 def test_pending_boot_waits_for_interval_and_rejects_remote_start(csms: FakeCsms) -> None:

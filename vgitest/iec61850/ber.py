@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Iterator
+from itertools import chain
 
 MAX_DEPTH = 32  # deeper nesting than any IEC 61850 PDU has (MMS Data structures nest, but not this deep)
 MAX_ELEMENTS = 100_000  # per decode call: bounds the work a hostile input can ask for
@@ -120,6 +121,9 @@ class Tlv:
             yield from c.walk()
 
 
+_new = object.__new__  # decoded Tlvs are built without the frozen dataclass's __init__ (see _decode_one)
+
+
 def prim(tag: Tag, value: bytes) -> Tlv:
     return Tlv(tag, value=bytes(value))
 
@@ -192,8 +196,13 @@ def decode_bits(b: bytes) -> tuple[bool, ...]:
     unused = b[0]
     if unused > 7 or (unused and len(b) == 1):
         raise BerError(f"BIT STRING with {unused} unused bits", 0)
-    n = (len(b) - 1) * 8 - unused
-    return tuple(bool(b[1 + i // 8] & (0x80 >> (i % 8))) for i in range(n))
+    bits = tuple(chain.from_iterable(map(_OCTET_BITS.__getitem__, b[1:])))
+    return bits[:len(bits) - unused]
+
+
+# Each octet as its eight bits (BIT STRING content), and its low seven bits as text (OBJECT IDENTIFIER arcs).
+_OCTET_BITS = tuple(tuple(bool(o & (0x80 >> i)) for i in range(8)) for o in range(256))
+_SEVEN_BITS = tuple(format(o & 0x7F, "07b") for o in range(256))
 
 
 def encode_oid(arcs: tuple[int, ...]) -> bytes:
@@ -213,20 +222,32 @@ def encode_oid(arcs: tuple[int, ...]) -> bytes:
 def decode_oid(b: bytes) -> tuple[int, ...]:
     if not b or b[-1] & 0x80:
         raise BerError("OBJECT IDENTIFIER truncated", 0)
-    values, v = [], 0
-    for octet in b:
-        if v == 0 and octet == 0x80:
+    values, start = [], 0
+    for end, octet in enumerate(b):
+        if octet & 0x80:
+            continue
+        if b[start] == 0x80:
             raise BerError("OBJECT IDENTIFIER arc with a leading 0x80 octet", 0)
-        v = (v << 7) | (octet & 0x7F)
-        if not octet & 0x80:
-            values.append(v)
+        if end - start < 8:  # the usual arc: shifting is cheapest
             v = 0
+            for o in b[start:end + 1]:
+                v = (v << 7) | (o & 0x7F)
+        else:  # a long arc in linear time (shifting a growing integer seven bits at a time is quadratic)
+            v = int("".join(map(_SEVEN_BITS.__getitem__, b[start:end + 1])), 2)
+        values.append(v)
+        start = end + 1
     first = values[0]
     head = (min(first // 40, 2), first - 40 * min(first // 40, 2))
     return head + tuple(values[1:])
 
 
 # ---- decoding -----------------------------------------------------------------------------------------------
+
+# The Tag of every one-octet identifier (None: the number is in the octets that follow), so that decoding an
+# element builds no Tag.
+_SHORT_TAGS: tuple[Tag | None, ...] = tuple(
+    None if b & 0x1F == 0x1F else Tag(TagClass(b >> 6), bool(b & 0x20), b & 0x1F) for b in range(256))
+
 
 def decode(data: bytes) -> Tlv:
     """Exactly one element, nothing after it."""
@@ -245,6 +266,8 @@ def decode_all(data: bytes, base: int = 0) -> list[Tlv]:
 
 def _decode_seq(data: bytes, pos: int, end: int, base: int, depth: int, budget: list[int]) -> list[Tlv]:
     out = []
+    if depth > MAX_DEPTH and pos < end:
+        raise BerError(f"nesting deeper than {MAX_DEPTH}", base + pos)
     while pos < end:
         tlv, pos = _decode_one(data, pos, end, base, depth, budget)
         out.append(tlv)
@@ -256,12 +279,10 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
     budget[0] -= 1
     if budget[0] < 0:
         raise BerError(f"more than {MAX_ELEMENTS} elements", base + start)
-    if depth > MAX_DEPTH:
-        raise BerError(f"nesting deeper than {MAX_DEPTH}", base + start)
     first = data[pos]
     pos += 1
-    cls, constructed, number = TagClass(first >> 6), bool(first & 0x20), first & 0x1F
-    if number == 0x1F:
+    tag = _SHORT_TAGS[first]
+    if tag is None:
         number = 0
         for i in range(5):
             if pos >= end:
@@ -275,6 +296,7 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
                 break
         else:
             raise BerError("tag number longer than 5 octets", base + start)
+        tag = Tag(TagClass(first >> 6), bool(first & 0x20), number)
     if pos >= end:
         raise BerError("length missing", base + pos)
     first_len = data[pos]
@@ -293,14 +315,15 @@ def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: 
         long_form = len(encode_length(length)) != 1 + n
     if length > MAX_LENGTH or pos + length > end:
         raise BerError(f"length {length} overruns the {end - pos} octets that follow", base + start)
-    header_len = pos - start
-    tag = Tag(cls, constructed, number)
-    if constructed:
-        children = tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
-        tlv = Tlv(tag, children=children, offset=base + start, header_len=header_len, long_form=long_form)
+    # The same value Tlv(...) makes, built inline: the dataclass's __init__ would set each field through
+    # object.__setattr__, and a decode builds up to MAX_ELEMENTS of them.
+    tlv = _new(Tlv)
+    d = tlv.__dict__
+    if tag.constructed:
+        d["value"], d["children"] = b"", tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
     else:
-        tlv = Tlv(tag, value=data[pos:pos + length], offset=base + start, header_len=header_len,
-                  long_form=long_form)
+        d["value"], d["children"] = data[pos:pos + length], ()
+    d["tag"], d["offset"], d["header_len"], d["long_form"] = tag, base + start, pos - start, long_form
     return tlv, pos + length
 
 

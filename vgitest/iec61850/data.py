@@ -8,8 +8,10 @@ A value is a :class:`Data`: its CHOICE alternative (``kind``) and a Python value
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from . import ber
@@ -21,6 +23,7 @@ TAGS: dict[str, int] = {
     "boolean-array": 14, "obj-id": 15, "mms-string": 16, "utc-time": 17,
 }
 KINDS = {v: k for k, v in TAGS.items()}
+_FLOAT32_MAX = struct.unpack(">f", b"\x7f\x7f\xff\xff")[0]  # the largest finite single
 CONSTRUCTED = frozenset({"array", "structure"})
 
 
@@ -127,7 +130,10 @@ def _encode_primitive(kind: str, v: Any) -> bytes:
     if kind == "unsigned":
         return ber.encode_uint(v)
     if kind == "floating-point":
-        # IEC 61850-8-1: the exponent width octet (8 for IEEE 754 single), then the float, big-endian.
+        # IEC 61850-8-1: the exponent width octet (8 for IEEE 754 single), then the float, big-endian. A value a
+        # device sent as a double (width 11) beyond single precision's range goes back as that double.
+        if math.isfinite(v) and abs(v) > _FLOAT32_MAX:
+            return b"\x0b" + struct.pack(">d", v)
         return b"\x08" + struct.pack(">f", v)
     if kind == "visible-string":
         return v.encode("ascii")
@@ -143,18 +149,43 @@ def _encode_primitive(kind: str, v: Any) -> bytes:
 
 
 def decode(tlv: ber.Tlv) -> Data:
-    """A decoded element as Data; BerError for a tag outside the CHOICE or content that breaks its type."""
-    if tlv.tag.cls != ber.TagClass.CONTEXT or tlv.tag.number not in KINDS:
-        raise ber.BerError(f"{tlv.tag} is not an MMS Data alternative", tlv.offset)
-    kind = KINDS[tlv.tag.number]
-    if (kind in CONSTRUCTED) != tlv.tag.constructed:
-        raise ber.BerError(f"MMS Data {kind} with the wrong constructed bit", tlv.offset)
+    """A decoded element as Data; BerError for a tag outside the CHOICE or content that breaks its type.
+
+    A device's PDU can hold tens of thousands of values, so each costs few Python calls: the kind comes from a
+    table of the CHOICE's tags, integers have a reader of their own, and the value is built without the frozen
+    dataclass's __init__ (a __setattr__ per field, and a check of a kind that comes from the table anyway)."""
+    tag = tlv.tag
+    kind = _KIND_OF_TAG.get((tag.cls, tag.constructed, tag.number))  # a tuple hashes in C, a Tag in Python
+    if kind is None:
+        if tlv.tag.cls != ber.TagClass.CONTEXT or tlv.tag.number not in KINDS:
+            raise ber.BerError(f"{tlv.tag} is not an MMS Data alternative", tlv.offset)
+        raise ber.BerError(f"MMS Data {KINDS[tlv.tag.number]} with the wrong constructed bit", tlv.offset)
     if kind in CONSTRUCTED:
-        return Data(kind, tuple(decode(c) for c in tlv.children))
-    try:
-        return Data(kind, _decode_primitive(kind, tlv.value))
-    except ber.BerError as exc:
-        raise ber.BerError(f"MMS Data {kind}: {str(exc).split(' (at byte')[0]}", tlv.offset) from None
+        value = tuple(map(decode, tlv.children))
+    else:
+        try:
+            value = _READERS[kind](tlv.value)
+        except ber.BerError as exc:
+            raise ber.BerError(f"MMS Data {kind}: {str(exc).split(' (at byte')[0]}", tlv.offset) from None
+    d = _new(Data)
+    d.__dict__["kind"], d.__dict__["value"] = kind, value
+    return d
+
+
+_new = object.__new__
+_KIND_OF_TAG = {(ber.TagClass.CONTEXT, k in CONSTRUCTED, n): k for k, n in TAGS.items()}
+
+
+def _integer(b: bytes, kind: str = "integer") -> int:
+    """An integer or unsigned: minimal content octets (X.690 8.3.2), an unsigned not negative."""
+    if len(b) > 1 and ((b[0] == 0 and b[1] < 0x80) or (b[0] == 0xFF and b[1] >= 0x80)):
+        raise ber.BerError(f"{kind} not in its minimal form", 0)
+    if not b:
+        raise ber.BerError("INTEGER with no content octets", 0)
+    v = int.from_bytes(b, "big", signed=True)
+    if v < 0 and kind == "unsigned":
+        raise ber.BerError("negative unsigned", 0)
+    return v
 
 
 def _decode_primitive(kind: str, b: bytes) -> Any:
@@ -163,12 +194,7 @@ def _decode_primitive(kind: str, b: bytes) -> Any:
     if kind in ("bit-string", "boolean-array"):
         return ber.decode_bits(b)
     if kind in ("integer", "unsigned"):
-        if not ber.int_is_minimal(b):
-            raise ber.BerError(f"{kind} not in its minimal form", 0)
-        v = ber.decode_int(b)
-        if kind == "unsigned" and v < 0:
-            raise ber.BerError("negative unsigned", 0)
-        return v
+        return _integer(b, kind)
     if kind == "floating-point":
         if len(b) == 5 and b[0] == 8:
             v = struct.unpack(">f", b[1:])[0]
@@ -191,3 +217,10 @@ def _decode_primitive(kind: str, b: bytes) -> Any:
     if kind == "obj-id":
         return ber.decode_oid(b)
     return bytes(b)
+
+
+# The reader of each primitive kind's content octets.
+_READERS: dict[str, Callable[[bytes], Any]] = {k: functools.partial(_decode_primitive, k) for k in TAGS
+                                               if k not in CONSTRUCTED}
+_READERS["integer"] = _integer
+_READERS["unsigned"] = functools.partial(_integer, kind="unsigned")

@@ -65,7 +65,7 @@ class FlowSession:
         return f"harness steps done: {steps}" + (f"; stopped: {self.result.error}" if self.result.error else "")
 
 
-class _FakeFlow(Verdicts, abc.ABC):
+class _FakeFlow(netns.LinkOwner, Verdicts, abc.ABC):
     """What both fake peers share. A case judges its purpose with ``check(cond, RULE, message, frame)``."""
 
     harness_role = ""
@@ -79,6 +79,7 @@ class _FakeFlow(Verdicts, abc.ABC):
         self.interface, self.settle_s, self.sv_id = interface, settle_s, sv_id
         self.pair: FlowPair | None = None
         self.loop: NsLoop | None = None
+        self.budgets: Any = None  # the run's budgets (the fixture sets them); None: the packaged files
         self.unavailable: str | None = None
         self.dut: Any = None  # the DUT adapter: flow() plugs the device in (and out) through it
         self.flows = 0
@@ -99,14 +100,6 @@ class _FakeFlow(Verdicts, abc.ABC):
         self.pair = FlowPair().create()
         self.loop = NsLoop(self.pair.a, f"vgitest-fake-61850-{self.harness_role}")
         return self
-
-    def stop(self) -> None:
-        if self.loop is not None:
-            self.loop.stop()
-            self.loop = None
-        if self.pair is not None:
-            self.pair.destroy()
-            self.pair = None
 
     @property
     def url(self) -> str:
@@ -226,7 +219,25 @@ class _FakeFlow(Verdicts, abc.ABC):
                 f.frame_index = frame.index
                 frame.findings.append(f)
             frames.append(frame)
+        self._size_verdicts(frames)
         return FlowSession(result, frames, all_findings, self.link)
+
+    def _size_verdicts(self, frames: list[Frame]) -> None:
+        """Every frame of a Table 5 row carries its size verdict in the evidence (``meta["table5"]``): within the
+        row's figure, or over it with the row's severity. The suite's size cases judge the rows whose severity is
+        warn or fail; an ``info`` row (1 and 2, see ``schemas/budgets/flow_d31_table5.toml``) is reported here and
+        never judged."""
+        from .table5rows import row_budgets
+        limits = row_budgets(self.budgets)
+        for f in frames:
+            b = limits.get(f.meta.get("row"))  # type: ignore[arg-type]
+            if b is None:
+                continue
+            size = f.meta["frame_size"]
+            f.meta["table5"] = {"row": f.meta["row"], "budget": b.max_bytes, "severity": b.severity.value,
+                                "frame_size": size, "apdu_size": f.meta.get("apdu_size"),
+                                "sender": "device" if f.direction is Direction.IN else "harness",
+                                "verdict": "within" if size <= b.max_bytes else f"over ({b.severity.value})"}
 
     # --- Table 5 sizes ------------------------------------------------------------------------------------------
     def judge_sizes(self, session: FlowSession, rows: Iterable[int], budgets: Any) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ def flow_peer(request: pytest.FixtureRequest) -> Any:
     Table 5 flow with the device and returns what it saw. NOT_APPLICABLE where the link cannot be made."""
     fake = peer_for_test(request, "iec61850")
     fake.dut = request.getfixturevalue("dut")
+    fake.budgets = request.getfixturevalue("vgi_run").budgets
     fake.reset_for_test()
     return fake
 

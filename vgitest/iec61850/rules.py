@@ -1,9 +1,11 @@
 """Rule ids of the IEC 61850 GOOSE and Sampled Values stream checks (:mod:`vgitest.iec61850.streams`).
 
-References name standard parts and clauses only. Every rule judges Edition 2 frames (:data:`VERSION`): the
-simulation field and the 129-character names are Ed2's. Timing tolerance: a message is late only when the gap
-since the previous one exceeds that one's timeAllowedtoLive by more than ``streams.TAL_TOLERANCE_MS`` (2 ms by
-default, the slack of receive timestamps on a loaded harness); a message exactly at the limit is not late.
+References name standard parts, and a clause only where we checked it against a published table of contents
+(8-1 clause 18); the IEC 61850-7-2 and 9-2 references name the model instead. Every rule judges Edition 2 frames
+(:data:`VERSION`): the simulation field and the 129-character names are Ed2's. Timing tolerance: a message is late
+only when the gap since the previous one exceeds that one's timeAllowedtoLive by more than
+``streams.TAL_TOLERANCE_MS`` (2 ms by default, the slack of receive timestamps on a loaded harness); a message
+exactly at the limit is not late.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ P = "iec61850"
 VERSION = "ed2"
 V = (VERSION,)
 GOOSE_PDU = "IEC 61850-8-1 clause 18 (GOOSE mapping, goosePdu)"
-GOOSE_SVC = "IEC 61850-7-2 clause 15 (GSE model: StNum, SqNum, TimeAllowedtoLive)"
-SV_PDU = "IEC 61850-9-2 clause 8 (SV mapping, savPdu)"
-SV_SVC = "IEC 61850-7-2 clause 16 (SVC model: SmpCnt, MsvID)"
+GOOSE_SVC = "IEC 61850-7-2, GSE class model (StNum, SqNum, TimeAllowedtoLive)"
+SV_PDU = "IEC 61850-9-2, SV mapping to ISO/IEC 8802-3 (savPdu)"
+SV_SVC = "IEC 61850-7-2, SV class model (SmpCnt, MsvID)"
 
 RULES.add("GOOSE-FRAME-DECODE", "fail", "Every 0x88B8 frame decodes as a well-formed GOOSE frame (header Length, "
           "goosePdu components, their types and sizes)", GOOSE_PDU, protocol=P, versions=V)

@@ -76,6 +76,9 @@ KEYS: tuple[Key, ...] = (
        aliases=("data_transfer_vendor",), reference=True),
     _k("data_transfer_message_id", "the DataTransfer messageId the reference 1.6 station answers", ("ocpp16",),
        "echo", reference=True),
+    _k("feature_profiles", "the 1.6 feature profiles the reference station implements (its SupportedFeatureProfiles; "
+       "LocalAuthListManagement and Reservation can be left out)", ("ocpp16",),
+       "Core,RemoteTrigger,LocalAuthListManagement,Reservation", reference=True),
     _k("late_response_s", "how late the reference station answers with the late_response fault", OCPP, 3, "s",
        reference=True),
     _k("reboot_delay", "how long the reference 2.0.1 station stays off in a reboot", ("ocpp201",), 0.2, "s",

@@ -13,6 +13,11 @@ KIND = PeerKind(
     runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=41),
           ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41),
           ReferenceRun("ocpp16-fuzz", "reference-station-16", "ocpp16_fuzz", expected_s=40),
+          # the cases for a station without a local list or reservations, against the reference without them
+          ReferenceRun("ocpp16-core", "reference-station-16-core", "ocpp16",
+                       select="TC_042_1_CS or TC_043_1_CS or TC_048_4_CS or TC_050_4_CS", expected_s=6),
+          # a station configured to end its transactions before a power cut takes it down (PICS StopTxBeforePowerLoss)
+          ReferenceRun("ocpp16-ups", "reference-station-16-ups", "ocpp16", select="TC_032_1_CS", expected_s=4),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",

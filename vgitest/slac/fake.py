@@ -193,7 +193,7 @@ class SlacSession:
                 + " ".join(f"{'>' if m.sender == 'dut' else '<'}{m.frame.kind}" for m in self.messages))
 
 
-class _FakeSlac(Verdicts):
+class _FakeSlac(netns.LinkOwner, Verdicts):
     """What both fake SLAC peers share. A case judges its purpose with ``slac_evse.check(cond, RULE, message,
     m.frame)`` (:class:`~vgitest.session.Verdicts`), on the trace frame of the message that shows it."""
 
@@ -234,14 +234,6 @@ class _FakeSlac(Verdicts):
             self.pair = netns.NetnsPair().create()
             self.namespace, self.dut_namespace, self.ifname = self.pair.a, self.pair.b, self.pair.ifname
         return self
-
-    def stop(self) -> None:
-        if self.loop is not None:
-            self.loop.stop()
-            self.loop = None
-        if self.pair is not None:
-            self.pair.destroy()
-            self.pair = None
 
     @property
     def url(self) -> str:

@@ -109,6 +109,23 @@ class NetnsPair:
         self.destroy()
 
 
+class LinkOwner:
+    """A fake peer that owns its link: a veth pair between namespaces (``pair``) and the event loop its sockets run
+    on (``loop``). :meth:`stop` ends the loop before deleting the namespaces its sockets live in, and may run
+    twice (the plugin's tear-down after a failed start)."""
+
+    loop: Any = None
+    pair: Any = None
+
+    def stop(self) -> None:
+        if self.loop is not None:
+            self.loop.stop()
+            self.loop = None
+        if self.pair is not None:
+            self.pair.destroy()
+            self.pair = None
+
+
 def run_in_netns(ns: str, fn: Callable[[], T], timeout: float) -> T:
     """Run ``fn`` in a fresh thread that has entered namespace ``ns``; its result or exception comes back."""
     return start_in_netns(ns, fn).result(timeout)

@@ -39,7 +39,7 @@ class Key:
 class Config16:
     """The key/value store behind GetConfiguration and ChangeConfiguration."""
 
-    def __init__(self, params: dict[str, Any], connectors: int, profiles: str = "Core,FirmwareManagement,RemoteTrigger") -> None:
+    def __init__(self, params: dict[str, Any], connectors: int, profiles: str = "Core,RemoteTrigger") -> None:
         p = params.get
         self.keys: dict[str, Key] = {
             "AllowOfflineTxForUnknownId": Key("false", False, _bool),

@@ -15,15 +15,18 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable
 
-from . import catalog_v16, catalog_v16_offline  # noqa: F401  (register the 1.6 faults)
+from . import catalog_v16, catalog_v16_offline, catalog_v16_reservation  # noqa: F401  (register the 1.6 faults)
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 from .v16_files import Files16
+from .v16_local_list import LocalListMixin
 from .v16_offline import QUEUED, TxQueue16, offline_authorization
+from .v16_reservation import ReservationMixin
 
 TRIGGERABLE = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
                "MeterValues", "StatusNotification")
 POWER_W = 7400.0  # the simulated EV charges at a constant power
+FEATURE_PROFILES = "Core,FirmwareManagement,RemoteTrigger,LocalAuthListManagement,Reservation"  # PIXIT feature_profiles overrides
 
 
 @dataclasses.dataclass
@@ -38,14 +41,18 @@ class Tx16:
     suspended: bool = False  # energy stopped (an offline start the CSMS refused, StopTransactionOnInvalidId false)
 
 
-class Station16(ReferenceStation):
+class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
     version = "1.6"
     subprotocol = "ocpp1.6"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.call_timeout = float(self.params.get("call_timeout", self.call_timeout))
-        self.config = Config16(self.params, len(self.connectors))
+        features = str(self.params.get("feature_profiles", FEATURE_PROFILES))
+        self.config = Config16(self.params, len(self.connectors), features)
+        profiles = {f.strip() for f in features.split(",")}
+        self.init_reservations("Reservation" in profiles)
+        self.init_local_list("LocalAuthListManagement" in profiles)
         self.energy_wh = {c: 0.0 for c in self.connectors}  # energy registers survive reboots
         self.inoperative: set[int] = set()  # availability survives reboots
         self.faulted: set[int] = set()
@@ -59,7 +66,8 @@ class Station16(ReferenceStation):
         self._stopped_by_unplug = False
         self._skip_next_boot = False
         self.files = Files16(self)  # Firmware Management: UpdateFirmware, GetDiagnostics (v16_files.py)
-        self.files.register()
+        if "FirmwareManagement" in profiles:
+            self.files.register()
         self.txq = TxQueue16(self)  # transaction messages while offline, delivered in order (v16_offline.py)
 
     # --- base hooks ------------------------------------------------------------------------------------------
@@ -77,7 +85,9 @@ class Station16(ReferenceStation):
         h["UnlockConnector"] = self._unlock
         h["GetLocalListVersion"] = self._get_local_list_version
         h["SendLocalList"] = self._send_local_list
-        for action in ("ReserveNow", "CancelReservation", "SetChargingProfile", "ClearChargingProfile",
+        h["ReserveNow"] = self._reserve_now
+        h["CancelReservation"] = self._cancel_reservation
+        for action in ("SetChargingProfile", "ClearChargingProfile",
                        "GetCompositeSchedule", "UpdateFirmware", "GetDiagnostics"):
             h[action] = self._not_supported
 
@@ -108,6 +118,7 @@ class Station16(ReferenceStation):
                     self.interrupted.append(tx)
                 conn.transaction = None
         self.pending_auth.clear()
+        self.forget_reservations()
         self._clock_task = None
         if self.has("availability_not_persistent"):
             self.inoperative.clear()
@@ -188,6 +199,8 @@ class Station16(ReferenceStation):
             return "Charging" if conn.plugged else "SuspendedEV"
         if cid in self.pending_auth or conn.plugged:
             return "Preparing"
+        if self.shows_reserved(cid) and not self.has("reservation_no_reserved_status"):
+            return "Reserved"
         return "Available"
 
     async def send_status(self, cid: int, status: str) -> None:
@@ -203,6 +216,8 @@ class Station16(ReferenceStation):
                 and not self.has("rejected_boot_traffic"):
             return  # 1.6 §4.2: nothing but BootNotification before the boot is accepted
         await self.safe_call("StatusNotification", payload)
+        if cid and self.zero_reserved():  # the station-wide reservation may now hold another connector
+            await self.refresh_idle(skip=cid)
 
     async def refresh_status(self, cid: int) -> None:
         status = self.idle_status(cid)
@@ -301,6 +316,8 @@ class Station16(ReferenceStation):
         info = await self.authorize(tag)
         if info.get("status") != "Accepted" and not self.has("start_tx_when_invalid"):
             return
+        if self.reservation_blocks(cid, tag, info.get("parentIdTag")):
+            return  # the connector is held for another idTag
         if conn.plugged:
             await self.start_transaction(cid, tag, info.get("parentIdTag"))
         else:
@@ -324,7 +341,11 @@ class Station16(ReferenceStation):
                 await self.refresh_status(cid)
 
     async def authorize(self, tag: str) -> dict:
-        """idTagInfo for `tag`: from the cache when LocalPreAuthorize allows it, else from the CSMS."""
+        """idTagInfo for `tag`: from the local list or the cache when LocalPreAuthorize allows it, else from the
+        CSMS (OCPP 1.6 Local Authorization List: the list goes before the cache)."""
+        listed = self.local_entry(tag)
+        if listed is not None and listed.get("status") == "Accepted" and self.config.flag("LocalPreAuthorize"):
+            return listed
         cached = self.cache.get(tag)
         if cached is not None and cached.get("status") == "Accepted" and self.config.flag("LocalPreAuthorize") \
                 and self.config.flag("AuthorizationCacheEnabled") and not self.has("cache_ignored"):
@@ -342,6 +363,9 @@ class Station16(ReferenceStation):
         conn = self.connectors[cid]
         payload: dict[str, Any] = {"connectorId": cid, "idTag": tag, "meterStart": int(self.energy_wh[cid]),
                                    "timestamp": utcnow()}
+        reservation = self.take_reservation(cid, tag, parent)
+        if reservation is not None:
+            payload["reservationId"] = reservation
         if self.has("null_optional_field"):
             payload["reservationId"] = None
         started: list[Tx16] = []
@@ -367,6 +391,8 @@ class Station16(ReferenceStation):
             await self.stop_transaction(tx, "DeAuthorized", None)
             return
         await self.send_status(cid, "Charging" if conn.plugged else "SuspendedEV")
+        if reservation is not None:  # connectors the used reservation held are free again
+            await self.refresh_idle(skip=cid)
         if not self.has("no_sampled_meter_values"):
             tx.meter_task = self.spawn(self._sample_meter(tx))
 
@@ -532,6 +558,11 @@ class Station16(ReferenceStation):
         conn = self.connectors[cid]
         if conn.transaction is not None:
             return
+        if self.reservation_blocks(cid, tag, parent) and parent is None:  # learn the parent id: it may match
+            parent = (await self.authorize(tag)).get("parentIdTag")
+        if self.reservation_blocks(cid, tag, parent):
+            await self.refresh_status(cid)
+            return
         if conn.plugged:
             await self.start_transaction(cid, tag, parent)
         else:
@@ -676,12 +707,6 @@ class Station16(ReferenceStation):
             await self.safe_call("DiagnosticsStatusNotification", {"status": self.files.diagnostics_status})
         elif what == "FirmwareStatusNotification":
             await self.safe_call("FirmwareStatusNotification", {"status": self.files.firmware_status})
-
-    async def _get_local_list_version(self, p: dict) -> dict:
-        return {"listVersion": -1}  # LocalAuthListManagement is not supported
-
-    async def _send_local_list(self, p: dict) -> dict:
-        return {"status": "NotSupported"}
 
 
 __all__ = ["Station16", "Tx16", "NoAnswer"]

@@ -106,9 +106,11 @@ class TxQueue16:
 
 def offline_authorization(station: Any, tag: str) -> dict:
     """idTagInfo for a token presented while the CSMS cannot be reached (OCPP 1.6 §9.1 LocalAuthorizeOffline,
-    AllowOfflineTxForUnknownId):
-    a cached Accepted token when LocalAuthorizeOffline is true; a token the station does not know when
-    AllowOfflineTxForUnknownId is true; otherwise refused."""
+    AllowOfflineTxForUnknownId): with LocalAuthorizeOffline true, the local list's entry or a cached Accepted
+    token; a token the station does not know when AllowOfflineTxForUnknownId is true; otherwise refused."""
+    listed = station.local_entry(tag) if hasattr(station, "local_entry") else None  # the local list goes first
+    if listed is not None and station.config.flag("LocalAuthorizeOffline"):
+        return listed
     cached = station.cache.get(tag)
     if cached is not None:
         if cached.get("status") == "Accepted" and station.config.flag("LocalAuthorizeOffline") \
