@@ -721,17 +721,26 @@ def _mms_stream_target() -> Target:
     loop = asyncio.new_event_loop()
 
     async def read(conn: IsoConnection) -> None:
+        """Where the peers stop reading, this stops too: a server (``MmsServer``) takes a CONNECT with an AARQ
+        after the CR, a client (``MmsClient``) an ACCEPT with an AARE after the CC, then both take MMS data
+        transfers and end the connection at anything else (a release or an abort, or an SPDU out of place)."""
         try:
             first = await conn.recv_tpdu()  # a server reads a CR first, a client a CC
             if not isinstance(first, osi.CotpConnect):
                 raise osi.OsiError("COTP", f"{type(first).__name__} where a CR or CC was expected")
             if first.confirm:
                 conn.tpdu_size = osi.TPDU_SIZES.get(first.tpdu_size or 7, 128)
+            upper = await conn.recv_upper()
+            si, kind = (osi.SI_ACCEPT, osi.AARE) if first.confirm else (osi.SI_CONNECT, osi.AARQ)
+            if upper.spdu.si != si or upper.acse is None or upper.acse.kind != kind:
+                return
             while True:
-                upper = await conn.recv_upper()
                 conn.contexts = upper.contexts or conn.contexts
                 if upper.mms is not None:
-                    mms.decode(upper.mms)
+                    conn.decode_mms(upper.mms)
+                upper = await conn.recv_upper()
+                if upper.spdu.si != osi.SI_DATA or upper.mms is None:
+                    return
         except asyncio.IncompleteReadError:
             return  # the stream ended (how the peer sees a closed connection), in a frame or between two
 

@@ -148,3 +148,28 @@ def test_a_killed_run_leaves_no_worker_fuzzing() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_mms_stream_target_stops_reading_where_the_peers_do() -> None:
+    """The self-fuzz found streams of 900-2,300 minimal frames taking 80-260 ms, most of them releases, aborts or
+    ACSE PDUs in data transfers read on to the end of the input; the harness's MMS server and client end the
+    connection at the first TSDU after the association that is not an MMS data transfer (and at a first TSDU
+    that is not the CONNECT / ACCEPT), so the target now does too: the log ends at that frame."""
+    from vgitest.iec61850 import mms, osi
+
+    target = FUZZ.targets()["mms-stream"]()
+    cr = osi.tpkt_encode(osi.CotpConnect().encode())
+    cc = osi.tpkt_encode(osi.CotpConnect(True, 1, 1).encode())
+    connect, accept = osi.connect_frame(mms.Initiate().encode()), osi.accept_frame(mms.Initiate(response=True).encode())
+    data = osi.data_frame(mms.Conclude().encode())
+    tail = data * 50
+    for i, head in enumerate(([cr, connect, data, osi.release_frame(osi.ABRT, 1)],
+                              [cr, connect, osi.release_frame(osi.RLRQ)],
+                              [cc, accept, data, osi.release_frame(osi.RLRE)],
+                              [cc, osi.frame(osi.Spdu(osi.SI_DATA, osi.presentation_data_encode(
+                                  osi.Acse(osi.ABRT, result=1, diagnostic=None).encode(), osi.ACSE_ID)).encode())],
+                              [cr, data],  # no CONNECT first: the server ends it
+                              [cc, connect])):  # a client wants an ACCEPT
+        assert target.call(b"".join(head) + tail, i) == len(head), head
+    # MMS data transfers after the association are read to the end, as the peers read them
+    assert target.call(cr + connect + tail, 0) == 2 + 50

@@ -191,8 +191,8 @@ def _cmd_faults(args: argparse.Namespace) -> int:
             for version, d in f.detections:
                 label = f"{cat.protocol} {version}" + (f" ({d.profile})" if d.profile else "")
                 print(f"{f.name:<32} {label:<13} {d.rule:<32} {', '.join(d.tests)}")
-            if args.verbose:
-                print(f"    {f.description}")
+                if args.verbose:
+                    print(f"    {f.describe(version)}")
     return 0
 
 

@@ -38,7 +38,7 @@ def faults_md() -> str:
             for version, d in sorted(f.detections, key=lambda x: (x[0], x[1].profile or "")):
                 strict = " (with `--vgi-strict`)" if d.strict else ""
                 strict += f" (profile `{d.profile}`)" if d.profile else ""
-                lines.append(f"| `{f.name}` | {f.description} | {cat.protocol} {version} | "
+                lines.append(f"| `{f.name}` | {f.describe(version)} | {cat.protocol} {version} | "
                              f"{', '.join(f'`{t}`' for t in d.tests)} | `{d.rule}`{strict} |")
     return "\n".join(lines) + "\n"
 

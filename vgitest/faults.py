@@ -23,10 +23,16 @@ class Detection:
 @dataclasses.dataclass
 class Fault:
     name: str
-    description: str
+    description: str  # the first version's; each version's own is in ``descriptions``
     # (version, detection) in registration order; one version may have several, each under its own profile
     # (an OpenADR VEN fault caught by a pull test and, with the push profile, by the push twin)
     detections: list[tuple[str, Detection]] = dataclasses.field(default_factory=list)
+    # version -> what the fault does in that version's simulator (a fault of one name is often implemented per
+    # version, e.g. in a 1.6 and a 2.0.1 message): never the wording of whichever catalog happened to load first
+    descriptions: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def describe(self, version: str) -> str:
+        return self.descriptions.get(version, self.description)
 
     @property
     def detected_by(self) -> dict[str, Detection]:
@@ -58,6 +64,7 @@ class FaultCatalog:
             raise ValueError(f"fault {name} already has a detection for {self.protocol} {version}"
                              + (f" with profile {profile}" if profile else ""))
         f.detections.append((version, Detection(tuple(tests), rule, strict, profile)))
+        f.descriptions.setdefault(version, description)
         return f
 
     def known(self, version: str) -> list[Fault]:

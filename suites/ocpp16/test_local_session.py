@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from helpers16 import config, connector, expect_none_since, tolerance, transaction_id, wait_s
+from vgitest.case import preamble
 from vgitest.ocpp import rules as r
+from vgitest.ocpp.handlers import V16 as DEFAULT_ANSWERS
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
 
@@ -103,6 +105,28 @@ def test_TC_005_1_CS(running_transaction, dut, vgi_profile, station):
         station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})
 
 
+@pytest.mark.vgi_case("TC_005_2_CS", feature="Stop Charging Session", requires=("Core",))
+def test_TC_005_2_CS(running_transaction, dut, vgi_profile, station):
+    """With StopTransactionOnEVSideDisconnect true and UnlockConnectorOnEVSideDisconnect false, unplugging the EV
+    still ends the transaction (reason EVDisconnected); the connector leaves Charging (Finishing while the cable
+    stays locked, or Available), and an UnlockConnector from the CSMS then releases it (Unlocked; NotSupported for
+    a fixed cable, PIXIT fixed_cable)."""
+    tx, c = running_transaction["transaction_id"], running_transaction["connector"]
+    with config(station, "StopTransactionOnEVSideDisconnect", "true"), \
+            config(station, "UnlockConnectorOnEVSideDisconnect", "false"):
+        dut.perform("unplug", connector=c)
+        stop = station.expect("StopTransaction", wait_s(vgi_profile), match={"transactionId": tx})
+        station.check(stop.body.get("reason") == "EVDisconnected", r.EXPECTED_MESSAGE,
+                      f"StopTransaction reason {stop.body.get('reason')!r}, expected 'EVDisconnected'", stop)
+        station.expect("StatusNotification", wait_s(vgi_profile),
+                       match=lambda b: b.get("connectorId") == c and b.get("status") in ("Finishing", "Available"))
+        fixed = str(vgi_profile.param("fixed_cable", False)).lower() == "true"  # no lock: NotSupported
+        res = station.call("UnlockConnector", {"connectorId": c})
+        want = "NotSupported" if fixed else "Unlocked"
+        station.check(res.get("status") == want, r.STATION_RESPONSE,
+                      f"UnlockConnector after the EV left answered {res.get('status')}, expected {want}")
+
+
 @pytest.mark.vgi_case("TC_005_3_CS", feature="Stop Charging Session", requires=("Core",))
 def test_TC_005_3_CS(running_transaction, dut, vgi_profile, station):
     """With StopTransactionOnEVSideDisconnect false, unplugging the EV suspends the transaction instead of
@@ -129,6 +153,37 @@ def test_TC_068_CS(running_transaction, dut, vgi_profile, station):
     dut.perform("present_token", id_token=other, connector=c)
     expect_none_since(station, "StopTransaction", mark, 1.5)
     _stop_locally(station, dut, vgi_profile, token, tx)
+
+
+def _answers_with_parent(station, parent: str, tags: set[str]) -> None:
+    """The fake CSMS gives `tags` the parent id `parent` in its Authorize and StartTransaction answers."""
+    for action in ("Authorize", "StartTransaction"):
+        def answer(p, base=DEFAULT_ANSWERS[action]):
+            out = base(station, p)
+            if p.get("idTag") in tags and out["idTagInfo"].get("status") == "Accepted":
+                out["idTagInfo"]["parentIdTag"] = parent
+            return out
+        station.override(action, answer)
+
+
+@pytest.mark.vgi_case("TC_069_CS", feature="Stop Charging Session", requires=("Core",))
+def test_TC_069_CS(booted_station, dut, vgi_profile):
+    """A second, different idTag that the CSMS gives the same parent id as the idTag that started a transaction
+    may stop it locally: the station ends the transaction with the second idTag."""
+    station, c = booted_station, connector(vgi_profile)
+    first, second = str(vgi_profile.param("valid_id_token")), str(vgi_profile.param("other_id_token"))
+    station.tokens[first] = station.tokens[second] = "Accepted"
+    _answers_with_parent(station, "VGI-PARENT-069", {first, second})
+    with preamble("a transaction started by the first idTag, with the parent id from the CSMS"):
+        dut.perform("plug_in", connector=c)
+        station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
+        mark = len(station.csms.trace)
+        dut.perform("present_token", id_token=first, connector=c)
+        start = station.expect("StartTransaction", wait_s(vgi_profile), match={"connectorId": c, "idTag": first})
+        tx = transaction_id(station, start)
+        station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Charging"},
+                       since=mark)
+    _stop_locally(station, dut, vgi_profile, second, tx)
 
 
 @pytest.mark.vgi_case("TC_023_4_CS", feature="Basic Actions (Non-Happy)", requires=("Core",))

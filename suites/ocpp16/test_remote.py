@@ -9,6 +9,7 @@ from helpers16 import (calls, config, connector, expect_none_since, stop_and_unp
                        wait_s)
 from vgitest.ocpp import rules as r
 from vgitest.ocpp.states_v16 import calls_wait
+from vgitest.verdict import NotApplicable
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
 
@@ -114,6 +115,36 @@ def test_TC_023_5_CS(booted_station, dut, vgi_profile):
         _remote_start(station, c, bad)
         station.expect("Authorize", wait_s(vgi_profile), match={"idTag": bad})
         expect_none_since(station, "StartTransaction", mark, 1.5)
+    dut.perform("unplug", connector=c)
+    station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})
+
+
+@pytest.mark.vgi_case("TC_024_CS", feature="Basic Actions (Non-Happy)", requires=("Core",))
+def test_TC_024_CS(booted_station, dut, vgi_profile):
+    """When the connector cannot lock the cable (adapter action fail_lock), a remote start with the cable plugged in
+    does not charge: the station reports the connector Faulted with errorCode ConnectorLockFailure and sends no
+    StartTransaction. NOT_APPLICABLE when the adapter cannot make the lock fail, or the cable is fixed (no socket
+    lock)."""
+    if str(vgi_profile.param("fixed_cable", False)).lower() == "true":
+        raise NotApplicable("the connector has a fixed cable (PIXIT fixed_cable): there is no socket lock to fail")
+    station, c = booted_station, connector(vgi_profile)
+    token = str(vgi_profile.param("valid_id_token"))
+    station.tokens[token] = "Accepted"
+    dut.perform("fail_lock", connector=c)
+    try:
+        dut.perform("plug_in", connector=c)
+        station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Preparing"})
+        mark = len(station.csms.trace)
+        _remote_start(station, c, token)
+        try:
+            station.expect("StatusNotification", wait_s(vgi_profile), match={
+                "connectorId": c, "status": "Faulted", "errorCode": "ConnectorLockFailure"}, since=mark)
+        except AssertionError:
+            station.fail(r.STATUS_TRANSITION, f"connector {c} did not report Faulted with ConnectorLockFailure after "
+                         "the cable lock failed at the start of charging")
+        expect_none_since(station, "StartTransaction", mark, float(vgi_profile.param("quiet_wait", 2)))
+    finally:
+        dut.perform("clear_lock_failure", connector=c)
     dut.perform("unplug", connector=c)
     station.expect("StatusNotification", wait_s(vgi_profile), match={"connectorId": c, "status": "Available"})
 

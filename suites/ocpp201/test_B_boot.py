@@ -132,3 +132,22 @@ def test_TC_B_30_CS(station, dut, vgi_profile, t) -> None:
     finally:
         station.boot_retry_interval = old
         station.boot_status = "Accepted"
+
+
+@pytest.mark.vgi_case("TC_B_43_CS", feature="Provisioning", requires=("Core",))
+def test_TC_B_43_CS(booted_station, vgi_profile) -> None:
+    """A new connection profile for a configuration slot the station does not have (999) is Rejected, even when
+    its connection data are those the station uses now (URL, security profile, its MessageTimeout)."""
+    st = booted_station
+    timeout = st.call("GetVariables", {"getVariableData": [{"component": {"name": "OCPPCommCtrlr"}, "variable": {
+        "name": "MessageTimeout", "instance": "Default"}}]})["getVariableResult"][0].get("attributeValue", "")
+    data = {"ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": st.csms.url,
+            "messageTimeout": int(timeout) if timeout.isdigit() else 30,  # the station's own, where it says it
+            "securityProfile": int(st.csms.security_profile),
+            "ocppInterface": str(vgi_profile.param("ocpp_interface", "Wired0"))}
+    answer = st.call_frame("SetNetworkProfile", {"configurationSlot": 999, "connectionData": data})
+    if answer.kind == "CALLERROR":  # SetNetworkProfile is a Core request (B09): it must be served, here refused
+        st.fail(r.STATION_RESPONSE, f"SetNetworkProfile for slot 999 answered CALLERROR {answer.body.get('errorCode')}"
+                "; expected a SetNetworkProfileResponse with status Rejected", answer)
+    st.check(answer.body["status"] == "Rejected", r.STATION_RESPONSE,
+             f"SetNetworkProfile for slot 999: {answer.body['status']}", answer)

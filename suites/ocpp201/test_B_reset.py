@@ -98,3 +98,30 @@ def test_TC_B_28_CS(booted_station, t) -> None:
     res = st.call("Reset", {"type": "OnIdle", "evseId": t.connector})
     st.check(res["status"] == "Rejected", r.STATION_RESPONSE, f"Reset of EVSE {t.connector}: {res['status']}")
     s.expect_quiet(st, "BootNotification", start, t.quiet, "the EVSE reset was rejected")
+
+
+@pytest.mark.vgi_case("TC_B_23_CS", feature="Provisioning", requires=("Core",))
+def test_TC_B_23_CS(booted_station, t) -> None:
+    """A connector the CSMS made Inoperative stays so over a reset: the idle station accepts an OnIdle reset,
+    boots with reason RemoteReset and reports that connector Unavailable again."""
+    from vgitest.case import preamble
+    st = booted_station
+    where = {"id": t.connector, "connectorId": 1}
+    try:
+        with preamble(f"EVSE {t.connector} connector 1 Inoperative"):
+            mark = s.mark(st)
+            st.call("ChangeAvailability", {"operationalStatus": "Inoperative", "evse": where})
+            s.require(st, "StatusNotification", mark, t.wait, r.STATUS_TRANSITION, "the connector was not reported "
+                      "Unavailable", {"evseId": t.connector, "connectorStatus": "Unavailable"})
+        start, conns = s.mark(st), st.connections
+        res = st.call("Reset", {"type": "OnIdle"})
+        st.check(res["status"] == "Accepted", r.STATION_RESPONSE, f"Reset OnIdle of an idle station: {res['status']}")
+        boot = expect_reboot(st, start, conns, t)
+        first = s.require(st, "StatusNotification", boot.index, t.wait, r.STATUS_AFTER_BOOT,
+                          "the connector was not reported after the reset", {"evseId": t.connector})
+        st.check(s.status_of(first) == "Unavailable", r.STATUS_TRANSITION,
+                 f"after the reset the Inoperative connector is reported {s.status_of(first)}, expected Unavailable",
+                 first)
+    finally:
+        if st.connected:
+            st.call("ChangeAvailability", {"operationalStatus": "Operative", "evse": where})

@@ -192,3 +192,43 @@ def test_TC_F_10_CS(booted_station, vgi_profile) -> None:
     res = st.call("UnlockConnector", {"evseId": int(vgi_profile.param("connectors", 1)) + 5, "connectorId": 1})
     st.check(res["status"] == "UnknownConnector", r.STATION_RESPONSE, f"UnlockConnector of an unknown EVSE: "
              f"{res['status']}")
+
+
+@pytest.mark.vgi_case("TC_F_04_CS", feature="RemoteControl", requires=("Core", "RemoteStart"))
+def test_TC_F_04_CS(booted_station, dut, vgi_profile, t) -> None:
+    """Remote start first, and the EV never comes: once TxCtrlr.EVConnectionTimeOut has passed the station ends the
+    transaction with triggerReason EVConnectTimeout, and the EVSE takes the next remote start. The transaction
+    must start at the remote authorization (TxStartPoint with Authorized): asked for first, NOT_APPLICABLE if
+    refused. The timeout is set short for the case (a preamble) and put back after."""
+    st = booted_station
+    with s.tx_points(st, start="Authorized"):
+        _remote_start_timeout(st, dut, vgi_profile, t)
+
+
+def _remote_start_timeout(st, dut, vgi_profile, t) -> None:
+    timeout = int(vgi_profile.param("short_ev_connection_timeout", 2))
+    var = s.variable("TxCtrlr", "EVConnectionTimeOut")
+    old = None
+    try:
+        with preamble(f"TxCtrlr.EVConnectionTimeOut set to {timeout} s"):
+            old = s.get_value(st, "TxCtrlr", "EVConnectionTimeOut")
+            res = st.call("SetVariables", {"setVariableData": [{**var, "attributeValue": str(timeout)}]})
+            status = res["setVariableResult"][0]["attributeStatus"]
+            st.check(status == "Accepted", r.STATION_RESPONSE, f"SetVariables EVConnectionTimeOut: {status}")
+        start = s.mark(st)
+        remote_start(st, vgi_profile, t, 104)
+        ev = remote_event(st, start, 104, t)
+        tx_id = ev.body["transactionInfo"]["transactionId"]
+        ended = s.require(st, "TransactionEvent", ev.index, timeout + t.wait, r.EXPECTED_MESSAGE,
+                          f"the remote-started transaction did not end {timeout} s (EVConnectionTimeOut) after it "
+                          "started without an EV", lambda b: b.get("eventType") == "Ended"
+                          and b["transactionInfo"].get("transactionId") == tx_id)
+        st.check(ended.body.get("triggerReason") == "EVConnectTimeout", r.EXPECTED_MESSAGE,
+                 f"Ended with triggerReason {ended.body.get('triggerReason')!r}, expected EVConnectTimeout", ended)
+        mark = s.mark(st)
+        remote_start(st, vgi_profile, t, 105)  # the EVSE is free again
+        remote_event(st, mark, 105, t)
+    finally:
+        end(st, dut, t)
+        if old is not None and st.connected:
+            st.call("SetVariables", {"setVariableData": [{**var, "attributeValue": old}]})

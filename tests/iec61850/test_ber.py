@@ -168,3 +168,44 @@ def test_a_long_object_identifier_arc_decodes_in_linear_time() -> None:
     assert ber.decode_oid(ber.encode_oid((2, 999, 1 << 70, 0))) == (2, 999, 1 << 70, 0)
     with pytest.raises(ber.BerError, match="leading 0x80"):
         ber.decode_oid(b"\x2b\x80\x01")
+
+
+def test_a_decoded_element_knows_its_size_without_walking_its_subtree() -> None:
+    """The presentation layer cuts the MMS PDU's exact bytes out of a TSDU by the element's size; for a decoded
+    constructed element that summed its children's sizes, a Python call per element below it. Its children fill
+    its content end to end, so the last child's end gives it: the same sizes, a call per level."""
+    deep = bytes.fromhex("800100")
+    for _ in range(20):  # 20 levels, each with a primitive first and a long form now and then
+        deep = bytes.fromhex("a1") + ber.encode_length(len(deep) + 3) + bytes.fromhex("800101") + deep
+    wide = bytes.fromhex("30820258") + bytes.fromhex("020101") * 200  # a long form, 200 children
+    for data in (deep, wide, bytes.fromhex("3000"), bytes.fromhex("a1813000")[:2] + b""):
+        try:
+            root = ber.decode(data)
+        except ber.BerError:
+            continue
+        for t in root.walk():
+            assert t.size == t.header_len + (sum(c.size for c in t.children) if t.tag.constructed else len(t.value))
+        assert root.size == len(data)
+    wide_root = ber.decode(wide)
+    assert _python_calls(lambda d: wide_root.size, b"") < 10  # 200 children: not summed one by one
+    deep_root = ber.decode(deep)
+    assert _python_calls(lambda d: deep_root.size, b"") < 3 * 22
+    # built elements (no header) are still measured by encoding them
+    built = ber.cons(ber.univ(16, True), ber.prim(ber.univ(2), b"\x01"))
+    assert built.size == len(built.encode()) == 5
+
+
+def test_walk_is_document_order_and_tags_are_shared() -> None:
+    """``walk`` (and so ``non_minimal_lengths``) gives every element in document order, from a stack rather than a
+    generator per level; the tag builders give the decoder's own Tag objects, equal to built ones."""
+    data = bytes.fromhex("a10a8001aaa2058101bb8200a3008100")
+    roots = ber.decode_all(data)
+
+    def order(t: ber.Tlv) -> list[ber.Tlv]:
+        return [t] + [x for c in t.children for x in order(c)]
+    assert [list(r.walk()) for r in roots] == [order(r) for r in roots]
+    assert [t.offset for t in roots[0].walk()] == [0, 2, 5, 7, 10]
+    assert ber.ctx(1, True) is ber.ctx(1, True) and ber.ctx(1, True) == ber.Tag(ber.TagClass.CONTEXT, True, 1)
+    assert ber.app(40) == ber.Tag(ber.TagClass.APPLICATION, True, 40) and ber.univ(2).number == 2
+    long_form = ber.decode(bytes.fromhex("a106818101aa8100"))
+    assert ber.non_minimal_lengths(long_form) == [long_form.children[0]]

@@ -214,3 +214,69 @@ def test_our_server_refuses_a_tpdu_above_the_negotiated_size() -> None:
             await asyncio.wait_for(reader.read(), 2)
             return server.associations[0].error
     assert asyncio.run(main()) == "COTP: TPDU of 154 bytes, above the 128 negotiated"
+
+
+
+def test_the_peer_the_checks_and_the_trace_decode_each_frame_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The self-fuzz found streams of ~2,000 frames taking 80-260 ms: each frame was decoded by the peer that read
+    it, again by the checks and again by the trace. The decode is now kept on the frame's log entry: between them
+    they decode each TSDU's upper layers once and each MMS PDU once, with the same findings and items as from a
+    fresh log. Entries that keep nothing show what the count catches: the checks and the trace each decode."""
+    import types
+
+    from vgitest.iec61850 import flowtrace
+
+    client_log, _ = session()
+    tsdus = [e for e in client_log if isinstance(osi.cotp_decode(osi.tpkt_decode(e.frame)), osi.CotpData)]
+    with_mms = [e for e in tsdus if osi.upper_decode(osi.cotp_decode(osi.tpkt_decode(e.frame)).data).mms]
+    assert len(tsdus) >= 8 and 0 < len(with_mms) < len(tsdus)  # every TSDU here is one DT
+    calls = {"upper": 0, "mms": 0}
+
+    def counting(name: str, f):  # type: ignore[no-untyped-def]
+        def wrapped(*args):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return f(*args)
+        return wrapped
+    monkeypatch.setattr(osi, "upper_decode", counting("upper", osi.upper_decode))
+    monkeypatch.setattr(mms, "decode", counting("mms", mms.decode))
+
+    def decodes(log: list) -> tuple[dict[str, int], object]:  # type: ignore[type-arg]
+        calls.update(upper=0, mms=0)
+        out = (mms_checks.judge(log, "server"), [dataclasses.replace(i, t_ns=0) for i in
+                                                 flowtrace.mms_items(log, True)])
+        return dict(calls), out
+
+    # the client decoded what it received; the checks decode what it sent, once, and the trace nothing
+    sent = [e for e in tsdus if e.sent]
+    got, kept = decodes(client_log)
+    assert got == {"upper": len(sent), "mms": len([e for e in with_mms if e.sent])}
+    assert decodes(client_log) == ({"upper": 0, "mms": 0}, kept)  # judged and traced again: nothing decoded
+    fresh = [FrameLog(e.sent, e.frame, e.at) for e in client_log]
+    assert decodes(fresh) == ({"upper": len(tsdus), "mms": len(with_mms)}, kept)
+    plain = [types.SimpleNamespace(sent=e.sent, frame=e.frame, at=e.at) for e in client_log]
+    assert decodes(plain) == ({"upper": 2 * len(tsdus), "mms": 2 * len(with_mms)}, kept)
+
+
+def test_a_kept_decode_is_the_decode_of_the_same_bytes() -> None:
+    """What a log entry keeps is used only for the bytes it was kept for (a TSDU reassembled differently, a
+    frame replaced, other context ids decode afresh), and an error is kept and raised again as it was."""
+    from vgitest.iec61850.mms_peer import frame_pdu, frame_tpdu, frame_upper
+
+    good = osi.data_frame(mms.Conclude().encode())
+    entry = FrameLog(False, good, 0.0)
+    tsdu = frame_tpdu(entry).data  # type: ignore[union-attr]
+    assert frame_upper(entry, tsdu, osi.DEFAULT_IDS) == osi.upper_decode(tsdu)
+    other = osi.Contexts(5, 7)
+    with pytest.raises(osi.OsiError) as first:
+        frame_upper(entry, tsdu, other)  # context 3 is not this association's
+    with pytest.raises(osi.OsiError) as again:
+        frame_upper(entry, tsdu, other)
+    assert again.value is first.value and frame_upper(entry, tsdu, osi.DEFAULT_IDS).mms == mms.Conclude().encode()
+    with pytest.raises(osi.OsiError):
+        frame_upper(entry, b"\x01\x00\x01\x00" + tsdu[4:-1], osi.DEFAULT_IDS)  # other bytes: decoded again
+    entry.frame = osi.data_frame(mms.Conclude(True).encode())
+    assert frame_tpdu(entry) == osi.cotp_decode(osi.tpkt_decode(entry.frame))
+    assert frame_pdu(entry, mms.Conclude().encode()) == mms.Conclude()
+    assert frame_pdu(entry, mms.Conclude(True).encode()) == mms.Conclude(True)
+    with pytest.raises(mms.MmsError):
+        frame_pdu(entry, b"\x00")

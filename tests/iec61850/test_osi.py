@@ -261,3 +261,53 @@ def test_a_connect_without_an_mms_context_is_refused() -> None:
     frame = osi.connect_frame(mms.Initiate().encode(), ppdu=cp)
     with pytest.raises(osi.OsiError, match="no presentation context for MMS over BER"):
         osi.upper_decode(osi.cotp_decode(osi.tpkt_decode(frame)).data)
+
+
+def test_reading_buffered_frames_takes_no_task_per_frame() -> None:
+    """The self-fuzz found the MMS peer spending two thirds of a small frame's cost in ``asyncio.wait_for``, which
+    runs every read in a task of its own and a turn of the event loop. The bound is now a timeout scope on the
+    reading task: frames already buffered are read without a task (``wait_for`` would make one per frame) and a
+    slow peer still times out (test_stream_reader_bounds_size_and_time)."""
+    frame = osi.release_frame()
+
+    async def run(read) -> int:  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        made = [0]
+        create = loop.create_task
+
+        def counting(coro, **kw):  # type: ignore[no-untyped-def]
+            made[0] += 1
+            return create(coro, **kw)
+        loop.create_task = counting  # type: ignore[method-assign]
+        reader = asyncio.StreamReader()
+        reader.feed_data(frame * 50)
+        for _ in range(50):
+            assert await read(reader) == frame
+        return made[0]
+
+    async def with_wait_for(reader: asyncio.StreamReader) -> bytes:
+        return await asyncio.wait_for(reader.readexactly(len(frame)), 1.0)
+    assert asyncio.run(run(lambda r: osi.read_tpkt(r, 1.0))) == 0
+    assert asyncio.run(run(with_wait_for)) == 50  # what the count catches
+
+
+def test_the_long_form_count_comes_with_the_decode_and_is_not_part_of_the_value() -> None:
+    """The MMS checks count long-form lengths in a TSDU's session user data; they decoded it again for that (a
+    fourth decode of every frame). ``Upper.long_forms`` is counted on the tree the presentation layer decoded:
+    the same count for every kind of TSDU, and not part of the decoded value (equality, repr)."""
+    import dataclasses
+
+    from vgitest.iec61850 import ber
+
+    short = bytes.fromhex("61093007020103a0028b00")  # fully-encoded data: context 3, an MMS conclude-Request
+    long = bytes.fromhex("61810a308107020103a0028b00")  # the same, two lengths in long form
+    assert osi.presentation_data_decode(short) == osi.presentation_data_decode(long) == (3, mms.Conclude().encode())
+    for tsdu, expected in ((osi.Spdu(osi.SI_DATA, short).encode(), 0), (osi.Spdu(osi.SI_DATA, long).encode(), 2),
+                           (osi.connect_spdu(mms.Initiate().encode()), 0), (osi.release_spdu(osi.RLRQ), 0),
+                           (osi.Spdu(osi.SI_FINISH, bytes.fromhex("61810a308107020101a0026200"),  # RLRQ
+                                     requirements=None).encode(), 2)):
+        upper = osi.upper_decode(tsdu)
+        assert upper.long_forms == len(ber.non_minimal_lengths(ber.decode(upper.spdu.user_data))) == expected
+    upper = osi.upper_decode(osi.Spdu(osi.SI_DATA, long).encode())
+    other = dataclasses.replace(upper, long_forms=0)
+    assert upper == other and repr(upper) == repr(other) and hash(upper.spdu) == hash(other.spdu)

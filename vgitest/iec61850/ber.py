@@ -66,15 +66,23 @@ class Tag:
 
 
 def ctx(number: int, constructed: bool = False) -> Tag:
-    return Tag(TagClass.CONTEXT, constructed, number)
+    return _tag(TagClass.CONTEXT, constructed, number)
 
 
 def app(number: int, constructed: bool = True) -> Tag:
-    return Tag(TagClass.APPLICATION, constructed, number)
+    return _tag(TagClass.APPLICATION, constructed, number)
 
 
 def univ(number: int, constructed: bool = False) -> Tag:
-    return Tag(TagClass.UNIVERSAL, constructed, number)
+    return _tag(TagClass.UNIVERSAL, constructed, number)
+
+
+def _tag(cls: TagClass, constructed: bool, number: int) -> Tag:
+    """The decoders compare tags with these on every element: a one-octet identifier's Tag comes from the
+    table the decoder uses (Tags are immutable), not built again on each call."""
+    if 0 <= number < 31 and constructed.__class__ is bool:
+        return _SHORT_TAGS[(cls << 6) | (0x20 if constructed else 0) | number]  # type: ignore[return-value]
+    return Tag(cls, constructed, number)
 
 
 # Universal tags IEC 61850 uses (X.680 8.4).
@@ -104,6 +112,9 @@ class Tlv:
     @property
     def content_len(self) -> int:
         if self.tag.constructed:
+            if self.header_len and self.children:  # decoded: the children fill the content end to end, so the
+                last = self.children[-1]  # last one's end is the content's (not a walk of the whole subtree)
+                return last.offset + last.size - self.offset - self.header_len
             return sum(c.size for c in self.children)
         return len(self.value)
 
@@ -116,12 +127,17 @@ class Tlv:
         return next((c for c in self.children if c.tag == tag), None)
 
     def walk(self) -> Iterator[Tlv]:
-        yield self
-        for c in self.children:
-            yield from c.walk()
+        """Every element in document order (this one first), from a stack: nested generators would pass each
+        element up through one generator per level, work that grows with the depth."""
+        stack = [self]
+        while stack:
+            t = stack.pop()
+            yield t
+            if t.children:
+                stack.extend(reversed(t.children))
 
 
-_new = object.__new__  # decoded Tlvs are built without the frozen dataclass's __init__ (see _decode_one)
+_new = object.__new__  # decoded Tlvs are built without the frozen dataclass's __init__ (see _decode_seq)
 
 
 def prim(tag: Tag, value: bytes) -> Tlv:
@@ -265,66 +281,65 @@ def decode_all(data: bytes, base: int = 0) -> list[Tlv]:
 
 
 def _decode_seq(data: bytes, pos: int, end: int, base: int, depth: int, budget: list[int]) -> list[Tlv]:
+    """The elements of ``data[pos:end]``, each read in this loop: a Python call per constructed element (for its
+    contents), none per primitive one."""
     out = []
     if depth > MAX_DEPTH and pos < end:
         raise BerError(f"nesting deeper than {MAX_DEPTH}", base + pos)
+    append = out.append
     while pos < end:
-        tlv, pos = _decode_one(data, pos, end, base, depth, budget)
-        out.append(tlv)
-    return out
-
-
-def _decode_one(data: bytes, pos: int, end: int, base: int, depth: int, budget: list[int]) -> tuple[Tlv, int]:
-    start = pos
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise BerError(f"more than {MAX_ELEMENTS} elements", base + start)
-    first = data[pos]
-    pos += 1
-    tag = _SHORT_TAGS[first]
-    if tag is None:
-        number = 0
-        for i in range(5):
-            if pos >= end:
-                raise BerError("identifier truncated", base + start)
-            octet = data[pos]
-            pos += 1
-            if i == 0 and octet == 0x80:
-                raise BerError("tag number with a leading 0x80 octet", base + pos - 1)
-            number = (number << 7) | (octet & 0x7F)
-            if not octet & 0x80:
-                break
+        start = pos
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise BerError(f"more than {MAX_ELEMENTS} elements", base + start)
+        first = data[pos]
+        pos += 1
+        tag = _SHORT_TAGS[first]
+        if tag is None:
+            number = 0
+            for i in range(5):
+                if pos >= end:
+                    raise BerError("identifier truncated", base + start)
+                octet = data[pos]
+                pos += 1
+                if i == 0 and octet == 0x80:
+                    raise BerError("tag number with a leading 0x80 octet", base + pos - 1)
+                number = (number << 7) | (octet & 0x7F)
+                if not octet & 0x80:
+                    break
+            else:
+                raise BerError("tag number longer than 5 octets", base + start)
+            tag = Tag(TagClass(first >> 6), bool(first & 0x20), number)
+        if pos >= end:
+            raise BerError("length missing", base + pos)
+        first_len = data[pos]
+        pos += 1
+        long_form = False
+        if first_len < 0x80:
+            length = first_len
+        elif first_len == 0x80:
+            raise BerError("indefinite length (IEC 61850 PDUs use definite lengths)", base + pos - 1)
         else:
-            raise BerError("tag number longer than 5 octets", base + start)
-        tag = Tag(TagClass(first >> 6), bool(first & 0x20), number)
-    if pos >= end:
-        raise BerError("length missing", base + pos)
-    first_len = data[pos]
-    pos += 1
-    long_form = False
-    if first_len < 0x80:
-        length = first_len
-    elif first_len == 0x80:
-        raise BerError("indefinite length (IEC 61850 PDUs use definite lengths)", base + pos - 1)
-    else:
-        n = first_len & 0x7F
-        if n > 4 or pos + n > end:
-            raise BerError(f"length field of {n} octets", base + pos - 1)
-        length = int.from_bytes(data[pos:pos + n], "big")
-        pos += n
-        long_form = len(encode_length(length)) != 1 + n
-    if length > MAX_LENGTH or pos + length > end:
-        raise BerError(f"length {length} overruns the {end - pos} octets that follow", base + start)
-    # The same value Tlv(...) makes, built inline: the dataclass's __init__ would set each field through
-    # object.__setattr__, and a decode builds up to MAX_ELEMENTS of them.
-    tlv = _new(Tlv)
-    d = tlv.__dict__
-    if tag.constructed:
-        d["value"], d["children"] = b"", tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
-    else:
-        d["value"], d["children"] = data[pos:pos + length], ()
-    d["tag"], d["offset"], d["header_len"], d["long_form"] = tag, base + start, pos - start, long_form
-    return tlv, pos + length
+            n = first_len & 0x7F
+            if n > 4 or pos + n > end:
+                raise BerError(f"length field of {n} octets", base + pos - 1)
+            length = int.from_bytes(data[pos:pos + n], "big")
+            pos += n
+            long_form = len(encode_length(length)) != 1 + n
+        if length > MAX_LENGTH or pos + length > end:
+            raise BerError(f"length {length} overruns the {end - pos} octets that follow", base + start)
+        # The same value Tlv(...) makes, built inline: the dataclass's __init__ would set each field through
+        # object.__setattr__, and a decode builds up to MAX_ELEMENTS of them.
+        tlv = _new(Tlv)
+        d = tlv.__dict__
+        if tag.constructed:
+            d["value"], d["children"] = b"", tuple(_decode_seq(data, pos, pos + length, base, depth + 1, budget))
+        else:
+            d["value"], d["children"] = data[pos:pos + length], ()
+        d["tag"], d["offset"], d["header_len"], d["long_form"] = tag, base + start, pos - start, long_form
+        append(tlv)
+        pos += length
+    return out
 
 
 def non_minimal_lengths(root: Tlv) -> list[Tlv]:

@@ -28,6 +28,7 @@ from ..trace import Direction
 from . import ber, goose, mms, model, osi, sv
 from .ether import ETHERTYPE_GOOSE, ETHERTYPE_SV, FrameError, ethertype, measure
 from .flow import EV_ATTRIBUTES, is_charging_goose
+from .mms_peer import frame_pdu, frame_tpdu, frame_upper
 
 TCP_IP_ETHERNET = 54  # Ethernet 14 + IPv4 20 + TCP 20, no options
 POWER_REQUEST = "MMS Write PowerRequest"
@@ -90,7 +91,7 @@ def mms_items(log: Sequence[Any], harness_is_client: bool) -> list[Item]:
                                 "harness": "client" if harness_is_client else "server"}
         kind, name, corr = "MALFORMED", "MMS ?", None
         try:
-            tpdu = osi.cotp_decode(osi.tpkt_decode(entry.frame))
+            tpdu = frame_tpdu(entry)  # decoded once for the checks and the trace
             if isinstance(tpdu, osi.CotpConnect):
                 kind, name = "ASSOCIATION", "COTP CC" if tpdu.confirm else "COTP CR"
             elif not isinstance(tpdu, osi.CotpData):
@@ -104,9 +105,9 @@ def mms_items(log: Sequence[Any], harness_is_client: bool) -> list[Item]:
                 segments[entry.sent] = (b"", 0)
                 if before:
                     meta.update(frame_size=before + size, raw_size=before + size, segmented=True)
-                upper = osi.upper_decode(data + tpdu.data, contexts)
+                upper = frame_upper(entry, data + tpdu.data, contexts)
                 contexts = upper.contexts or contexts
-                pdu = mms.decode(upper.mms) if upper.mms is not None else None
+                pdu = frame_pdu(entry, upper.mms) if upper.mms is not None else None
                 meta["apdu_size"] = len(upper.mms) if upper.mms is not None else 0
                 kind, name = ("ASSOCIATION" if upper.spdu.si in (osi.SI_CONNECT, osi.SI_ACCEPT) else "RELEASE",
                               f"{upper.spdu.name}" + (f" {upper.acse.name}" if upper.acse is not None else ""))

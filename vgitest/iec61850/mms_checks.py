@@ -12,9 +12,9 @@ import dataclasses
 from collections.abc import Collection, Sequence
 
 from ..findings import Finding
-from . import ber, mms, osi
+from . import mms, osi
 from . import mms_rules as _rules  # noqa: F401 - registers the MMS rule ids
-from .mms_peer import FrameLog
+from .mms_peer import FrameLog, frame_pdu, frame_tpdu, frame_upper
 
 ROLES = ("server", "client")
 
@@ -54,7 +54,7 @@ def _messages(log: Sequence[FrameLog], findings: list[Finding]) -> list[Message]
         if broken[from_dut]:
             continue
         try:
-            tpdu = osi.cotp_decode(osi.tpkt_decode(entry.frame))
+            tpdu = frame_tpdu(entry)
             if from_dut and tpdu_size is not None and len(entry.frame) - osi.TPKT_HEADER > tpdu_size:
                 findings.append(Finding.of("MMS-TPDU-SIZE", f"TPDU of {len(entry.frame) - osi.TPKT_HEADER} bytes, "
                                            f"above the {tpdu_size} negotiated", index))
@@ -67,9 +67,9 @@ def _messages(log: Sequence[FrameLog], findings: list[Finding]) -> list[Message]
             if not tpdu.eot:
                 continue
             tsdu, pending[from_dut] = pending[from_dut], b""
-            upper = osi.upper_decode(tsdu, contexts)
+            upper = frame_upper(entry, tsdu, contexts)
             contexts = upper.contexts or contexts
-            pdu = mms.decode(upper.mms) if upper.mms is not None else None
+            pdu = frame_pdu(entry, upper.mms) if upper.mms is not None else None
         except (osi.OsiError, mms.MmsError) as exc:
             if not from_dut:
                 raise
@@ -88,10 +88,8 @@ def _messages(log: Sequence[FrameLog], findings: list[Finding]) -> list[Message]
 
 def _long_forms(upper: osi.Upper) -> int:
     """Long-form lengths in the BER layers of a TSDU: the session user data nests presentation, ACSE and MMS in
-    one BER tree (it decoded already, so it is well-formed)."""
-    if not upper.spdu.user_data:
-        return 0
-    return len(ber.non_minimal_lengths(ber.decode(upper.spdu.user_data)))
+    one BER tree, counted when the presentation layer decoded it (:attr:`osi.Upper.long_forms`)."""
+    return upper.long_forms
 
 
 def _association(messages: list[Message], dut: str, findings: list[Finding]) -> None:

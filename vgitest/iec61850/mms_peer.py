@@ -46,11 +46,52 @@ class Attribute:
 
 @dataclasses.dataclass
 class FrameLog:
-    """One frame on the socket: ``sent`` by this end or received, its bytes and monotonic time."""
+    """One frame on the socket: ``sent`` by this end or received, its bytes and monotonic time.
+
+    ``decoded`` keeps what the frame decoded to (:func:`frame_tpdu`, :func:`frame_upper`, :func:`frame_pdu`), so
+    that the peer reading it, the checks judging the log and the trace naming its frames decode it once between
+    them: a device may send thousands of frames on one connection."""
 
     sent: bool
     frame: bytes
     at: float
+    decoded: dict[object, tuple[object, object]] = dataclasses.field(default_factory=dict, compare=False,
+                                                                     repr=False)
+
+
+def _memo(entry: object, key: object, arg: bytes, decode: Callable[[], object]) -> object:
+    """``decode()``'s result (or its OsiError / MmsError, raised again) for ``arg``, kept in the entry's
+    ``decoded`` under ``key``; decoded afresh if the entry kept it for other bytes or keeps nothing."""
+    memo = getattr(entry, "decoded", None)
+    kept = memo.get(key) if memo is not None else None
+    if kept is None or kept[0] != arg:
+        try:
+            kept = (arg, decode())
+        except (osi.OsiError, mms.MmsError) as exc:
+            kept = (arg, exc)
+        if memo is not None:
+            memo[key] = kept
+    if isinstance(kept[1], Exception):
+        raise kept[1]
+    return kept[1]
+
+
+def frame_tpdu(entry: FrameLog) -> osi.Cotp:
+    """The entry's frame as a COTP TPDU (OsiError for a bad TPKT or TPDU), decoded once."""
+    frame = entry.frame
+    return _memo(entry, "tpdu", frame, lambda: osi.cotp_decode(osi.tpkt_decode(frame)))  # type: ignore[return-value]
+
+
+def frame_upper(entry: FrameLog, tsdu: bytes, contexts: osi.Contexts) -> osi.Upper:
+    """``osi.upper_decode(tsdu, contexts)`` of the TSDU whose last frame the entry is, decoded once per context
+    ids (a pure function of the bytes and the ids)."""
+    return _memo(entry, ("upper", contexts.acse, contexts.mms), tsdu,  # type: ignore[return-value]
+                 lambda: osi.upper_decode(tsdu, contexts))
+
+
+def frame_pdu(entry: FrameLog, pdu: bytes) -> mms.Pdu:
+    """``mms.decode(pdu)`` of the MMS PDU the entry's TSDU carries, decoded once."""
+    return _memo(entry, "mms", pdu, lambda: mms.decode(pdu))  # type: ignore[return-value]
 
 
 # ---- the connection (COTP segmentation and reassembly, logs) -------------------------------------------------
@@ -63,6 +104,7 @@ class IsoConnection:
         self.tpdu_size = 1024
         self.contexts = osi.DEFAULT_IDS  # the presentation context ids of the association
         self.log: list[FrameLog] = []
+        self._received: FrameLog | None = None  # the last frame read (a TSDU's decode is kept on its last frame)
 
     async def send_frame(self, frame: bytes) -> None:
         self.log.append(FrameLog(True, frame, time.monotonic()))
@@ -79,11 +121,12 @@ class IsoConnection:
     async def recv_tpdu(self) -> osi.Cotp:
         """One TPDU, no longer than the negotiated TPDU size (OsiError otherwise)."""
         frame = await osi.read_tpkt(self.reader, self.timeout)
-        self.log.append(FrameLog(False, frame, time.monotonic()))
+        self._received = entry = FrameLog(False, frame, time.monotonic())
+        self.log.append(entry)
         if len(frame) - osi.TPKT_HEADER > self.tpdu_size:
             raise osi.OsiError("COTP", f"TPDU of {len(frame) - osi.TPKT_HEADER} bytes, above the "
                                f"{self.tpdu_size} negotiated")
-        return osi.cotp_decode(osi.tpkt_decode(frame))
+        return frame_tpdu(entry)
 
     async def recv_tsdu(self) -> bytes:
         """Reassembled DT payloads up to EOT. OsiError for any other TPDU or an oversized TSDU."""
@@ -108,7 +151,14 @@ class IsoConnection:
                                                                                self.contexts.mms)).encode())
 
     async def recv_upper(self) -> osi.Upper:
-        return osi.upper_decode(await self.recv_tsdu(), self.contexts)
+        tsdu = await self.recv_tsdu()
+        assert self._received is not None  # recv_tsdu read at least one frame
+        return frame_upper(self._received, tsdu, self.contexts)  # kept on its last frame for the checks
+
+    def decode_mms(self, pdu: bytes) -> mms.Pdu:
+        """``mms.decode`` of the MMS PDU of the TSDU just received, kept on its last frame for the checks and
+        the trace."""
+        return frame_pdu(self._received, pdu) if self._received is not None else mms.decode(pdu)
 
     async def close(self) -> None:
         self.writer.close()
@@ -335,7 +385,7 @@ class MmsServer:
             await conn.send_tsdu(osi.accept_spdu(mms.InitiateError().encode(), result=1, diagnostic=(1, 2),
                                                    results=results, contexts=conn.contexts))
             raise MmsPeerError(f"application context {upper.acse.context_name} is not MMS")
-        request = mms.decode(upper.mms)
+        request = conn.decode_mms(upper.mms)
         if not isinstance(request, mms.Initiate) or request.response:
             raise MmsPeerError(f"{type(request).__name__} in the AARQ where an initiate-Request was expected")
         assoc.initiate = request
@@ -358,7 +408,7 @@ class MmsServer:
     def answer(self, assoc: Association, pdu_bytes: bytes) -> mms.Pdu:
         """The answer to one MMS PDU: a response, an error, or a reject (garbage never raises)."""
         try:
-            pdu = mms.decode(pdu_bytes)
+            pdu = assoc.conn.decode_mms(pdu_bytes)
         except mms.UnknownService as exc:
             return mms.Reject(exc.invoke_id, mms.REJECT_CONFIRMED_REQUEST, mms.UNRECOGNIZED_SERVICE)
         except mms.MmsError:
@@ -438,7 +488,7 @@ class MmsClient:
                 raise MmsPeerError(f"{upper.spdu.name} where an ACCEPT with an AARE was expected")
             if upper.acse.result != 0 or upper.mms is None:
                 raise MmsPeerError(f"association rejected (AARE result {upper.acse.result})")
-            response = mms.decode(upper.mms)
+            response = conn.decode_mms(upper.mms)
             if not isinstance(response, mms.Initiate) or not response.response:
                 raise MmsPeerError(f"{type(response).__name__} in the AARE where an initiate-Response was expected")
         except BaseException:
@@ -454,7 +504,7 @@ class MmsClient:
         upper = await self.conn.recv_upper()
         if upper.mms is None or upper.spdu.si != osi.SI_DATA:
             raise MmsPeerError(f"{upper.spdu.name} where an MMS response was expected")
-        answer = mms.decode(upper.mms)
+        answer = self.conn.decode_mms(upper.mms)
         if isinstance(answer, mms.Reject):
             if answer.invoke_id not in (None, invoke):
                 raise MmsPeerError(f"reject for invokeID {answer.invoke_id}, the request had {invoke}")
@@ -519,7 +569,7 @@ class MmsClient:
         try:
             await self.conn.send_mms(mms.Conclude())
             upper = await self.conn.recv_upper()
-            if upper.mms is None or mms.decode(upper.mms) != mms.Conclude(True):
+            if upper.mms is None or self.conn.decode_mms(upper.mms) != mms.Conclude(True):
                 raise MmsPeerError("no conclude-Response to the conclude-Request")
             await self.conn.send_tsdu(osi.release_spdu(osi.RLRQ, context=self.conn.contexts.acse))
             try:

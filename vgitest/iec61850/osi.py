@@ -69,14 +69,16 @@ def tpkt_decode(frame: bytes) -> bytes:
 
 async def read_tpkt(reader: asyncio.StreamReader, timeout: float, max_len: int = TPKT_MAX) -> bytes:
     """One whole frame from a stream within ``timeout`` seconds. OsiError for a bad header or a frame longer
-    than ``max_len``; asyncio.TimeoutError when the peer is too slow; asyncio.IncompleteReadError at EOF."""
-    async def read() -> bytes:
+    than ``max_len``; asyncio.TimeoutError when the peer is too slow; asyncio.IncompleteReadError at EOF.
+
+    The bound is a timeout scope on the reading task, not ``wait_for``: that runs each read in a task of its own
+    (a task and a turn of the event loop per frame, about two thirds of the cost of reading a small frame)."""
+    async with asyncio.timeout(timeout):
         header = await reader.readexactly(TPKT_HEADER)
         n = tpkt_length(header)
         if n > max_len:
             raise OsiError("TPKT", f"frame of {n} bytes exceeds the {max_len}-byte limit", 2)
         return header + await reader.readexactly(n - TPKT_HEADER)
-    return await asyncio.wait_for(read(), timeout)
 
 
 # ---- COTP class 0 (ISO 8073) --------------------------------------------------------------------------------
@@ -457,7 +459,7 @@ def _oid(layer: str, tlv: ber.Tlv, what: str) -> tuple[int, ...]:
         raise OsiError(layer, f"{what}: {str(exc).split(' (at byte')[0]}", tlv.offset) from None
 
 
-def _only(layer: str, tlv: ber.Tlv, allowed: set[ber.Tag], what: str) -> None:
+def _only(layer: str, tlv: ber.Tlv, allowed: frozenset[ber.Tag], what: str) -> None:
     seen: set[ber.Tag] = set()
     for c in tlv.children:
         if c.tag not in allowed:
@@ -607,13 +609,25 @@ def presentation_data_decode(b: bytes) -> tuple[int, bytes]:
     return _decode_user_data(b, _ber("presentation", b))
 
 
+# The fields of a CP-type / CPA-PPDU and of their normal-mode parameters, and of a context result (built once).
+_CP_FIELDS = frozenset({ber.ctx(0, True), ber.ctx(2, True)})
+_CPA_PARAMETERS = frozenset({ber.ctx(0), ber.ctx(3), ber.ctx(5, True), ber.ctx(8), ber.ctx(9), ber.app(1)})
+_CP_PARAMETERS = frozenset({ber.ctx(0), ber.ctx(1), ber.ctx(2), ber.ctx(4, True), ber.ctx(6, True), ber.ctx(8),
+                            ber.ctx(9), ber.app(1)})
+_RESULT_FIELDS = frozenset({ber.ctx(0), ber.ctx(1), ber.ctx(2)})
+
+
 def presentation_decode(b: bytes) -> PresentationConnect:
     """A CP-type or CPA-PPDU (the session CONNECT / ACCEPT user data)."""
+    return _presentation_connect(b, _ber("presentation", b))
+
+
+def _presentation_connect(b: bytes, root: ber.Tlv) -> PresentationConnect:
+    """:func:`presentation_decode` of ``b``, whose BER tree is ``root``."""
     L = "presentation"
-    root = _ber(L, b)
     if root.tag != ber.univ(ber.SET, True):
         raise OsiError(L, f"{root.tag} where CP-type / CPA-PPDU (a SET) was expected", root.offset)
-    _only(L, root, {ber.ctx(0, True), ber.ctx(2, True)}, "CP/CPA")
+    _only(L, root, _CP_FIELDS, "CP/CPA")
     mode = _need(L, root.child(ber.ctx(0, True)), "mode-selector", root)
     if len(mode.children) != 1 or mode.children[0].tag != ber.ctx(0):
         raise OsiError(L, "mode-selector is not [0] mode-value", mode.offset)
@@ -622,12 +636,7 @@ def presentation_decode(b: bytes) -> PresentationConnect:
     normal = _need(L, root.child(ber.ctx(2, True)), "normal-mode-parameters", root)
     tags = {c.tag for c in normal.children}
     accept = ber.ctx(5, True) in tags or ber.ctx(3) in tags
-    if accept:
-        allowed = {ber.ctx(0), ber.ctx(3), ber.ctx(5, True), ber.ctx(8), ber.ctx(9), ber.app(1)}
-    else:
-        allowed = {ber.ctx(0), ber.ctx(1), ber.ctx(2), ber.ctx(4, True), ber.ctx(6, True), ber.ctx(8), ber.ctx(9),
-                   ber.app(1)}
-    _only(L, normal, allowed, "normal-mode-parameters")
+    _only(L, normal, _CPA_PARAMETERS if accept else _CP_PARAMETERS, "normal-mode-parameters")
     version = normal.child(ber.ctx(0))
     if version is not None:
         try:
@@ -668,7 +677,7 @@ def _decode_result(t: ber.Tlv) -> ContextResult:
     L = "presentation"
     if t.tag != SEQ:
         raise OsiError(L, f"context result {t.tag} is not a SEQUENCE", t.offset)
-    _only(L, t, {ber.ctx(0), ber.ctx(1), ber.ctx(2)}, "context result")
+    _only(L, t, _RESULT_FIELDS, "context result")
     result = _int(L, _need(L, t.child(ber.ctx(0)), "result", t), "result", 0, 2)
     ts, reason = t.child(ber.ctx(1)), t.child(ber.ctx(2))
     return ContextResult(result, _oid(L, ts, "transfer syntax") if ts else None,
@@ -736,6 +745,15 @@ def _ap_items(base: int, title: tuple[int, ...] | None, qualifier: int | None) -
     return out
 
 
+# The fields each APDU may have (built once: a Tag hashes in Python). RLRQ/RLRE/ABRT: [0] reason or source, [1]
+# ABRT diagnostic / RLRQ-RLRE context (constructed), [30] user information.
+_RELEASE_FIELDS = frozenset({ber.ctx(0), ber.ctx(1, True), ber.ctx(30, True)})
+_AARQ_FIELDS = frozenset({ber.ctx(0), ber.ctx(10), ber.ctx(11), ber.ctx(29)} |
+                         {ber.ctx(n, True) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 30)})
+_AARE_FIELDS = frozenset({ber.ctx(0), ber.ctx(8), ber.ctx(9), ber.ctx(29)} |
+                         {ber.ctx(n, True) for n in (1, 2, 3, 4, 5, 6, 7, 10, 11, 30)})
+
+
 def acse_decode(b: bytes) -> Acse:
     L = "ACSE"
     root = _ber(L, b)
@@ -744,7 +762,7 @@ def acse_decode(b: bytes) -> Acse:
     kind = root.tag.number
     name = ACSE_NAMES[kind]
     if kind in (RLRQ, RLRE, ABRT):
-        _only(L, root, {ber.ctx(0), ber.ctx(1, True), ber.ctx(30, True)}, name)
+        _only(L, root, _RELEASE_FIELDS, name)
         r = root.child(ber.ctx(0))
         value = _int(L, r, "reason/source", 0, 127) if r is not None else None
         if kind == ABRT:
@@ -756,13 +774,7 @@ def acse_decode(b: bytes) -> Acse:
     # (constructed: explicitly tagged), [10]/[8] ACSE requirements and [11]/[9] mechanism name (primitive),
     # [12]/[10] authentication value and [13]/[11] context name list (constructed), [29] implementation
     # information, [30] user information
-    if kind == AARQ:
-        allowed = {ber.ctx(0), ber.ctx(10), ber.ctx(11), ber.ctx(29)} | \
-            {ber.ctx(n, True) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 30)}
-    else:
-        allowed = {ber.ctx(0), ber.ctx(8), ber.ctx(9), ber.ctx(29)} | \
-            {ber.ctx(n, True) for n in (1, 2, 3, 4, 5, 6, 7, 10, 11, 30)}
-    _only(L, root, allowed, name)
+    _only(L, root, _AARQ_FIELDS if kind == AARQ else _AARE_FIELDS, name)
     version = root.child(ber.ctx(0))
     if version is not None:
         try:
@@ -857,6 +869,10 @@ class Upper:
     mms: bytes | None = None
     context: int | None = None
     contexts: Contexts | None = None
+    # Lengths sent in a longer form than needed in the session user data (presentation, ACSE and the MMS PDU are
+    # one BER tree), counted on the tree the presentation layer decoded: the checks report them, and decoding the
+    # user data again for it doubled the cost of judging a frame. Not part of the value (equality, repr).
+    long_forms: int = dataclasses.field(default=0, compare=False, repr=False)
 
 
 def upper_decode(tsdu: bytes, contexts: Contexts = DEFAULT_IDS) -> Upper:
@@ -864,7 +880,9 @@ def upper_decode(tsdu: bytes, contexts: Contexts = DEFAULT_IDS) -> Upper:
     context ids (a CONNECT brings its own)."""
     spdu = session_decode(tsdu)
     if spdu.si in (SI_CONNECT, SI_ACCEPT):
-        ppdu = presentation_decode(spdu.user_data)
+        tree = _ber("presentation", spdu.user_data)
+        long_forms = len(ber.non_minimal_lengths(tree))
+        ppdu = _presentation_connect(spdu.user_data, tree)
         proposed = Contexts.of(ppdu) if not ppdu.accept else None
         acse_id = proposed.acse if proposed else contexts.acse
         if ppdu.user_context != acse_id:
@@ -875,23 +893,26 @@ def upper_decode(tsdu: bytes, contexts: Contexts = DEFAULT_IDS) -> Upper:
         if acse.user_data and acse.user_context != mms_id:
             raise OsiError("ACSE", f"user information in context {acse.user_context}, not MMS's {mms_id}")
         return Upper(spdu, ppdu, acse, acse.user_data or None, acse.user_context if acse.user_data else None,
-                     proposed)
+                     proposed, long_forms)
     if spdu.si == SI_DATA:
         if not spdu.user_data:
             raise OsiError("session", "DATA TRANSFER without user data")
-        context, data = presentation_data_decode(spdu.user_data)
+        tree = _ber("presentation", spdu.user_data)
+        long_forms = len(ber.non_minimal_lengths(tree))
+        context, data = _decode_user_data(spdu.user_data, tree)
         if context == contexts.acse:
             acse = acse_decode(data)
-            return Upper(spdu, None, acse, None, None)
+            return Upper(spdu, None, acse, None, None, long_forms=long_forms)
         if context != contexts.mms:
             raise OsiError("presentation", f"data in context {context}, which the association does not have")
-        return Upper(spdu, None, None, data, context)
+        return Upper(spdu, None, None, data, context, long_forms=long_forms)
     if spdu.user_data:  # FINISH / DISCONNECT / ABORT may carry an ACSE release or abort
-        context, data = presentation_data_decode(spdu.user_data)
+        tree = _ber("presentation", spdu.user_data)
+        context, data = _decode_user_data(spdu.user_data, tree)
         if context != contexts.acse:
             raise OsiError("presentation", f"{spdu.name} user data in context {context}, not ACSE's "
                            f"{contexts.acse}")
-        return Upper(spdu, None, acse_decode(data), None, None)
+        return Upper(spdu, None, acse_decode(data), None, None, long_forms=len(ber.non_minimal_lengths(tree)))
     return Upper(spdu)
 
 

@@ -123,7 +123,14 @@ def meter_order(frames: list[Frame]) -> list[Finding]:
             key = str(f.body.get("transactionInfo", {}).get("transactionId"))
         else:
             continue
-        for ts, energy, ctx in _samples(f.body):
+        samples = _samples(f.body)
+        if f.name == "TransactionEvent" and f.body.get("eventType") == "Ended":
+            # the Ended event's TxEnded readings (SampledDataCtrlr/AlignedDataCtrlr.TxEndedInterval, 2.0.1 J01/J02)
+            # are the history of the whole transaction, older than its Updated events: in order among themselves
+            history = [x for x in samples if x[1] is not None and x[2] in ("Sample.Clock", "Sample.Periodic")]
+            findings += meter_order_within(history, f)
+            samples = [x for x in samples if x not in history]
+        for ts, energy, ctx in samples:
             prev = last.get(key)
             if prev is not None:
                 if ts and prev[0] and ts < prev[0]:
@@ -133,6 +140,19 @@ def meter_order(frames: list[Frame]) -> list[Finding]:
                     findings.append(Finding.of(r.METER_ORDER, f"energy register fell from {prev[1]:g} Wh to "
                                                f"{energy:g} Wh", f.index))
             last[key] = (ts or (prev[0] if prev else ""), energy if energy is not None else (prev[1] if prev else None))
+    return findings
+
+
+def meter_order_within(samples: list[tuple[str, float | None, str]], f: Frame) -> list[Finding]:
+    """The readings of one message never go back in time and their energy register never drops."""
+    findings: list[Finding] = []
+    for (t0, e0, _), (t1, e1, _) in zip(samples, samples[1:]):
+        if t0 and t1 and t1 < t0:
+            findings.append(Finding.of(r.METER_ORDER, f"{f.name} sample at {t1} is earlier than the previous sample "
+                                       f"at {t0} in the same message", f.index))
+        if e0 is not None and e1 is not None and e1 < e0:
+            findings.append(Finding.of(r.METER_ORDER, f"energy register fell from {e0:g} Wh to {e1:g} Wh within one "
+                                       "message", f.index))
     return findings
 
 

@@ -31,6 +31,16 @@ KEYS: tuple[Key, ...] = (
        "(bounded by message_wait)", OCPP + FUZZ, 0.5, "s"),
     _k("heartbeat_test_interval", "the short HeartbeatInterval TC_VGI_HB_01_CS sets to check that the station honours "
        "it (judged with a tolerance that scales with the interval, schemas/budgets/ocpp.toml)", OCPP, 3, "s"),
+    _k("ocpp_interface", "the network interface TC_B_43_CS names in its SetNetworkProfile connection data "
+       "(OCPPInterfaceEnumType)", ("ocpp201",), "Wired0"),
+    _k("short_ev_connection_timeout", "the short TxCtrlr.EVConnectionTimeOut TC_F_04_CS sets to see a remote-started "
+       "transaction without an EV end", ("ocpp201",), 2, "s"),
+    _k("aligned_interval", "the AlignedDataCtrlr.Interval (TC_J_01_CS) and TxEndedInterval (TC_J_03_CS) the clock-aligned "
+       "cases set", ("ocpp201",), 2, "s"),
+    _k("aligned_interval_tx", "the AlignedDataCtrlr.Interval TC_J_02_CS sets during a transaction (other than "
+       "aligned_interval, so that each case sees readings of its own setting)", ("ocpp201",), 3, "s"),
+    _k("aligned_tx_duration", "how long TC_J_03_CS lets its transaction run before it ends it (default: 2.5 x "
+       "aligned_interval)", ("ocpp201",), 5, "s"),
     _k("read_only_variable", "a variable TC_B_39_CS writes to check that a ReadOnly variable cannot be written, as "
        "\"Component.Variable\" (default: the first ReadOnly variable of the station's FullInventory report)",
        ("ocpp201",)),
@@ -49,6 +59,13 @@ KEYS: tuple[Key, ...] = (
        "for an unplugged connector to be Available. The reference stations start with it", OCPP + FUZZ, 4, "s",
        also=((OCPP, "the reference stations", 30),), aliases=("ev_connection_timeout",)),
     _k("unknown_connector", "a connector id the station does not have", ("ocpp16",), 9),
+    _k("fixed_cable", "whether the connector the cases use has a permanently attached cable (no socket lock to "
+       "release): the unlock cases for a fixed cable apply (TC_017_2_CS, TC_018_2_CS), those for a socket do not "
+       "(TC_017_1_CS, TC_018_1_CS); the reference 1.6 station then answers UnlockConnector NotSupported",
+       ("ocpp16",), False),
+    _k("sc_limit_settle_s", "how long after a charging limit comes into force the station may take to bring the current "
+       "or power at the connector under it; the smart charging cases judge the MeterValues sampled after that",
+       ("ocpp16",), 5, "s"),
     _k("offline_duration", "how long the offline cases keep the fake CSMS unreachable (the connection closed, "
        "reconnections refused with HTTP 503); TC_036_CS stays offline at least three meter sample intervals",
        ("ocpp16",), 10, "s"),
@@ -77,7 +94,7 @@ KEYS: tuple[Key, ...] = (
     _k("data_transfer_message_id", "the DataTransfer messageId the reference 1.6 station answers", ("ocpp16",),
        "echo", reference=True),
     _k("feature_profiles", "the 1.6 feature profiles the reference station implements (its SupportedFeatureProfiles; "
-       "LocalAuthListManagement and Reservation can be left out)", ("ocpp16",),
+       "LocalAuthListManagement and Reservation can be left out, SmartCharging added)", ("ocpp16",),
        "Core,RemoteTrigger,LocalAuthListManagement,Reservation", reference=True),
     _k("late_response_s", "how late the reference station answers with the late_response fault", OCPP, 3, "s",
        reference=True),

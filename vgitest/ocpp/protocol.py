@@ -10,12 +10,15 @@ KIND = PeerKind(
     simulators={"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"},
     listens_on_port=True,
     serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'},
-    runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=41),
+    runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=75),
           ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41),
           ReferenceRun("ocpp16-fuzz", "reference-station-16", "ocpp16_fuzz", expected_s=40),
           # the cases for a station without a local list or reservations, against the reference without them
           ReferenceRun("ocpp16-core", "reference-station-16-core", "ocpp16",
                        select="TC_042_1_CS or TC_043_1_CS or TC_048_4_CS or TC_050_4_CS", expected_s=6),
+          # the cases for a connector with a fixed cable, against the reference with one
+          ReferenceRun("ocpp16-fixed-cable", "reference-station-16-fixed-cable", "ocpp16",
+                       select="TC_017_2_CS or TC_018_2_CS", expected_s=10),
           # a station configured to end its transactions before a power cut takes it down (PICS StopTxBeforePowerLoss)
           ReferenceRun("ocpp16-ups", "reference-station-16-ups", "ocpp16", select="TC_032_1_CS", expected_s=4),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32)),
@@ -26,10 +29,19 @@ KIND = PeerKind(
                uses=((OCPP, REQUIRED, "the reusable states Authorized and with a running transaction, and the "
                       "authorization cases"),)),
         Action("fault_connector", "put the connector into an error state (it reports Faulted)",
-               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",)),
+               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
+               uses=((("ocpp16",), OPTIONAL, "the reservation cases of a faulted connector (TC_048_1_CS, TC_050_1_CS; "
+                      "without it they are NOT_APPLICABLE)"),)),
         Action("clear_fault", "clear the connector's error state (it reports Available again)",
                (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
                uses=((OCPP, OPTIONAL, "the reusable state Booted, to recover a connector that is not idle"),)),
+        Action("fail_lock", "make the connector's cable lock fail: it can neither lock nor unlock the cable until "
+               "clear_lock_failure", (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
+               uses=((("ocpp16",), OPTIONAL, "the lock-failure cases TC_024_CS and TC_030_CS (without it they are "
+                      "NOT_APPLICABLE)"),)),
+        Action("clear_lock_failure", "repair the connector's cable lock (undoes fail_lock)",
+               (("connector", "the connector (1.6) or EVSE (2.0.1) id"),), ("ocpp",),
+               uses=((("ocpp16",), OPTIONAL, "after fail_lock, in TC_024_CS and TC_030_CS"),)),
         Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
                ("ocpp",)),
         Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),

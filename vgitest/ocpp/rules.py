@@ -135,6 +135,9 @@ RESET_IGNORED = R("OCPP-RESET-IGNORED", "fail", "The station accepted a Reset bu
 CONFIG_NOT_APPLIED = R("OCPP-CONFIG-NOT-APPLIED", "fail",
                        "A configuration value the station accepted is not what it reports afterwards",
                        "OCPP 1.6 §5.3, §5.8; 2.0.1 B05-B06", P).id
+SC_LIMIT = R("OCPP-SC-LIMIT", "fail", "The current or power the station reports at a connector (MeterValues) exceeds "
+             "the charging limit its charging profiles put in force there",
+             "OCPP 1.6 §3.13, §5.16; 2.0.1 K01, K08 (the limit applies at the connector)", P).id
 STATUS_TRANSITION = R("OCPP-STATUS-TRANSITION", "fail",
                       "A connector status sequence the scenario requires was not reported",
                       "OCPP 1.6 §4.9; 2.0.1 G01", P).id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 for _mod in ("vgitest.ocpp.station.catalog_v16", "vgitest.ocpp.station.catalog_v16_reservation",
+             "vgitest.ocpp.station.catalog_v16_smart", "vgitest.ocpp.station.catalog_v16_extra",
              "vgitest.ocpp.station.catalog_v201", "vgitest.ocpp.station.catalog_v16_files",
              "vgitest.ocpp.station.catalog_v16_offline"):
     try:

@@ -82,10 +82,10 @@ _f("stop_on_ev_disconnect_always", "unplugging the EV stops the transaction alth
    "StopTransactionOnEVSideDisconnect is false", "TC_005_3_CS", r.FORBIDDEN_MESSAGE)
 _f("stop_by_any_token", "any accepted idTag stops a running transaction, not only the one that started it",
    "TC_068_CS", r.FORBIDDEN_MESSAGE)
-_f("cache_ignored", "a cached idTag is authorized online although LocalPreAuthorize is true", "TC_007_1_CS",
-   r.FORBIDDEN_MESSAGE)
+_f("cache_ignored", "a cached idTag is authorized online although LocalPreAuthorize is true",
+   ("TC_007_1_CS", "TC_007_2_CS"), r.FORBIDDEN_MESSAGE)
 _f("clear_cache_rejected", "ClearCache is answered Rejected", "TC_061_1_CS", r.STATION_RESPONSE)
-_f("clear_cache_ignored", "ClearCache is accepted but cached idTags are still used", "TC_061_1_CS",
+_f("clear_cache_ignored", "ClearCache is accepted but cached idTags are still used", ("TC_061_1_CS", "TC_061_2_CS"),
    r.EXPECTED_MESSAGE)
 
 # --- remote control -----------------------------------------------------------------------------------------

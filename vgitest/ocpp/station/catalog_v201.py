@@ -182,3 +182,6 @@ _f("tx_id_reused_after_remote_stop", "the transaction after one a remote stop en
    "TC_VGI_FUZZ_06_CS", r.TX_ID)
 _f("meter_restarts_after_unplug", "the energy register starts again from zero once the EV is unplugged",
    "TC_VGI_FUZZ_06_CS", r.METER_ORDER)
+
+# --- the Core mandatory cases added for issue 17 (their own module, so that parallel work does not collide) -------
+from . import catalog_v201_core  # noqa: E402,F401

@@ -33,6 +33,8 @@ def _results(st: Station201, items: list[dict], decide: Callable[[dict, dict, An
         if "attributeType" in item:
             res["attributeType"] = attr
         status, v = _lookup(st, item["component"], item["variable"])
+        if "customData" in item and st.has("custom_data_rejected"):
+            status, v = "Rejected", None
         if status == "UnknownVariable" and st.has(accept_unknown):
             status = "Accepted"
             if unknown_value is not None:
@@ -103,6 +105,8 @@ async def send_report(st: Station201, p: dict, result: dict) -> None:
         return
     everything = p["reportBase"] == "FullInventory" or st.has("config_report_has_readonly")
     rows = [v for v in st.model if everything or v.mutability != "ReadOnly"]
+    if st.has("full_report_missing_mandatory"):  # a variable the station has but leaves out of its reports
+        rows = [v for v in rows if (v.component, v.name) != ("OCPPCommCtrlr", "OfflineThreshold")]
     size = REPORT_CHUNK
     chunks = [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
     broken = st.has("report_seqno_broken")

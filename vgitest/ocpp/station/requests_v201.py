@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any, Awaitable, Callable
 
 from . import model_requests_v201 as model
+from . import network_v201
 
 # The station, its EVSEs and transactions (vgitest.ocpp.station.v201): typed loosely so that the table does not
 # import its owner back (tests/test_import_graph.py).
@@ -208,11 +209,16 @@ async def change_availability(st: Station201, p: dict) -> dict:
         return {"status": "Rejected"}
     operative = p["operationalStatus"] == "Operative"
     whole = target is None or target.get("id") == 0
+    connector = target is not None and "connectorId" in target
     ignored = (operative and not whole and st.has("evse_operative_ignored")) \
         or (not operative and whole and st.has("station_inoperative_ignored")) \
-        or (operative and whole and st.has("station_operative_ignored"))
+        or (operative and whole and st.has("station_operative_ignored")) \
+        or (connector and st.has("connector_operative_ignored" if operative else "connector_inoperative_ignored"))
     if st.has("availability_ignored") or ignored:
         return {"status": "Accepted"}
+    now = st.station_operative if whole else st.evse(target["id"]).available
+    if now == operative and st.has("availability_same_state_rejected"):
+        return {"status": "Rejected"}
     evses = st.evses() if target is None or target.get("id") == 0 else [st.evse(target["id"])]
     status = "Accepted"
     if target is None or target.get("id") == 0:
@@ -246,4 +252,5 @@ REQUESTS: dict[str, Request] = {
     "TriggerMessage": Request(trigger, after_trigger),
     "UnlockConnector": Request(unlock), "ClearCache": Request(clear_cache), "DataTransfer": Request(data_transfer),
     "ChangeAvailability": Request(change_availability, after_change_availability),
+    "SetNetworkProfile": Request(network_v201.set_network_profile),
 }

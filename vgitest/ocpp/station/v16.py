@@ -15,13 +15,14 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable
 
-from . import catalog_v16, catalog_v16_offline, catalog_v16_reservation  # noqa: F401  (register the 1.6 faults)
+from . import catalog_v16, catalog_v16_extra, catalog_v16_offline, catalog_v16_reservation  # noqa: F401  (faults)
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
 from .v16_files import Files16
 from .v16_local_list import LocalListMixin
 from .v16_offline import QUEUED, TxQueue16, offline_authorization
 from .v16_reservation import ReservationMixin
+from .v16_smart import SmartCharging16
 
 TRIGGERABLE = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
                "MeterValues", "StatusNotification")
@@ -37,11 +38,12 @@ class Tx16:
     parent: str | None
     meter_start: int
     started: float = dataclasses.field(default_factory=time.monotonic)
+    started_at: float = dataclasses.field(default_factory=time.time)  # wall clock: origin of Relative profiles
     meter_task: asyncio.Task | None = None
     suspended: bool = False  # energy stopped (an offline start the CSMS refused, StopTransactionOnInvalidId false)
 
 
-class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
+class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStation):
     version = "1.6"
     subprotocol = "ocpp1.6"
 
@@ -56,6 +58,8 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         self.energy_wh = {c: 0.0 for c in self.connectors}  # energy registers survive reboots
         self.inoperative: set[int] = set()  # availability survives reboots
         self.faulted: set[int] = set()
+        self.lock_broken: set[int] = set()  # connectors whose cable lock fails (adapter action fail_lock)
+        self.lock_fault: set[int] = set()  # of those, the ones that reported the failure (Faulted)
         self.cache: dict[str, dict] = {}  # authorization cache: idTag -> idTagInfo
         self.pending_auth: dict[int, tuple[str, str | None, asyncio.Task | None]] = {}
         self.interrupted: list[Tx16] = []  # transactions cut by a power loss, stopped after the next boot
@@ -65,6 +69,7 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         self._previous_tx_id: int | None = None  # lifecycle faults: what a session leaves behind
         self._stopped_by_unplug = False
         self._skip_next_boot = False
+        self.smart_init("SmartCharging" in profiles)
         self.files = Files16(self)  # Firmware Management: UpdateFirmware, GetDiagnostics (v16_files.py)
         if "FirmwareManagement" in profiles:
             self.files.register()
@@ -87,9 +92,9 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         h["SendLocalList"] = self._send_local_list
         h["ReserveNow"] = self._reserve_now
         h["CancelReservation"] = self._cancel_reservation
-        for action in ("SetChargingProfile", "ClearChargingProfile",
-                       "GetCompositeSchedule", "UpdateFirmware", "GetDiagnostics"):
+        for action in ("UpdateFirmware", "GetDiagnostics"):
             h[action] = self._not_supported
+        self.smart_register(h)
 
     def boot_payload(self) -> dict:
         return {"chargePointVendor": "vgitest", "chargePointModel": "Reference-1.6",
@@ -189,7 +194,7 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
     def idle_status(self, cid: int) -> str:
         """The state of a connector without a transaction."""
         conn = self.connectors[cid]
-        if cid in self.faulted:
+        if cid in self.faulted or cid in self.lock_fault:
             return "Faulted"
         if cid in self.inoperative or 0 in self.inoperative:
             return "Unavailable"
@@ -210,6 +215,8 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
                                    "timestamp": utcnow()}
         if cid in self.faulted and status == "Faulted":
             payload["errorCode"] = "OtherError"
+        if cid in self.lock_fault and status == "Faulted":
+            payload["errorCode"] = "ConnectorLockFailure"
         if self.has("missing_mandatory_field"):
             del payload["errorCode"]
         if self.registration != "Accepted" and not self.has("traffic_before_boot") \
@@ -248,6 +255,14 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
 
     async def do_clear_fault(self, connector: int = 1) -> None:
         self.faulted.discard(int(connector))
+        self.physical(self.refresh_status(int(connector)))
+
+    async def do_fail_lock(self, connector: int = 1) -> None:
+        self.lock_broken.add(int(connector))
+
+    async def do_clear_lock_failure(self, connector: int = 1) -> None:
+        self.lock_broken.discard(int(connector))
+        self.lock_fault.discard(int(connector))
         self.physical(self.refresh_status(int(connector)))
 
     async def do_reboot(self, reason: str = "PowerUp") -> None:
@@ -295,6 +310,8 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
                 stop = False
             if self.has("stop_on_ev_disconnect_always"):
                 stop = True
+            if self.has("no_stop_when_unlock_off") and not self.config.flag("UnlockConnectorOnEVSideDisconnect"):
+                stop = False
             if stop:
                 await self.stop_transaction(tx, "EVDisconnected", None)
                 return
@@ -308,7 +325,8 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
                 await self.stop_transaction(tx, "Local", tag)
                 return
             info = await self.authorize(tag)  # another card may stop it if it shares the parent id
-            if info.get("status") == "Accepted" and tx.parent and info.get("parentIdTag") == tx.parent:
+            if info.get("status") == "Accepted" and tx.parent and info.get("parentIdTag") == tx.parent \
+                    and not self.has("parent_id_ignored"):
                 await self.stop_transaction(tx, "Local", tag)
             return
         if cid in self.inoperative or cid in self.faulted:
@@ -337,6 +355,7 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         assert self._events is not None
         async with self._events:
             if self.pending_auth.pop(cid, None) is not None:
+                self.remote_profiles.pop(cid, None)
                 self.events.append(f"connector {cid}: ConnectionTimeOut expired")
                 await self.refresh_status(cid)
 
@@ -361,6 +380,10 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
     # --- transactions -----------------------------------------------------------------------------------------
     async def start_transaction(self, cid: int, tag: str, parent: str | None) -> None:
         conn = self.connectors[cid]
+        if cid in self.lock_broken and not self.has("lock_failure_ignored"):  # no charging without a locked cable
+            self.lock_fault.add(cid)
+            await self.refresh_status(cid)
+            return
         payload: dict[str, Any] = {"connectorId": cid, "idTag": tag, "meterStart": int(self.energy_wh[cid]),
                                    "timestamp": utcnow()}
         reservation = self.take_reservation(cid, tag, parent)
@@ -380,6 +403,7 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         tx = Tx16(tx_id, cid, tag, parent, payload["meterStart"])
         started.append(tx)
         conn.transaction = tx
+        self.smart_tx_started(tx)
         if res is QUEUED:
             await self.send_status(cid, "Charging" if conn.plugged else "SuspendedEV")
             if not self.has("no_sampled_meter_values"):
@@ -433,6 +457,7 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
             tx.meter_task.cancel()
         self.charge(tx)
         conn.transaction = None
+        self.smart_tx_ended(tx)
         self._previous_tx_id = tx.id
         self._stopped_by_unplug = reason == "EVDisconnected"
         await self.txq.send("StopTransaction", self._stop_payload(tx, reason, tag))
@@ -444,15 +469,15 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         """Advance the connector's energy register by what the EV drew since the last reading."""
         now = time.monotonic()
         if self.connectors[tx.connector].plugged and not tx.suspended:
-            self.energy_wh[tx.connector] += POWER_W * (now - tx.started) / 3600.0
+            self.energy_wh[tx.connector] += self.ev_power_w(tx.connector, POWER_W) * (now - tx.started) / 3600.0
         tx.started = now
 
     def sampled_values(self, cid: int, context: str, measurands_key: str) -> list[dict]:
         out = []
         for m in [x.strip() for x in self.config.get(measurands_key).split(",") if x.strip()]:
+            power = self.ev_power_w(cid, POWER_W)  # a single-phase EV at 230 V, within the limit in force
             value, unit = {"Energy.Active.Import.Register": (self.energy_wh[cid], "Wh"),
-                           "Power.Active.Import": (POWER_W if self.connectors[cid].transaction else 0.0, "W"),
-                           "Current.Import": (32.0 if self.connectors[cid].transaction else 0.0, "A"),
+                           "Power.Active.Import": (power, "W"), "Current.Import": (power / 230.0, "A"),
                            "Voltage": (230.0, "V")}[m]
             # whole Wh, like meterStart/meterStop, so a reading never exceeds the final meterStop
             sv: dict[str, Any] = {"value": str(int(value)), "context": context, "measurand": m, "unit": unit}
@@ -537,6 +562,8 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
             return rejected
         if conn.transaction is not None and not self.has("remote_start_when_busy"):
             return rejected
+        if not self.remote_start_profile(p, cid):  # a chargingProfile must be a usable TxProfile (1.6 §5.11)
+            return rejected
         stale = self.has("remote_start_stale_after_unplug") and self._stopped_by_unplug  # a flag never cleared
         if not self.has("remote_start_ignored") and not stale and conn.transaction is None:
             tag = p["idTag"]
@@ -553,6 +580,7 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         if self.config.flag("AuthorizeRemoteTxRequests") and not self.has("remote_start_skips_authorize"):
             info = await self.authorize(tag)
             if info.get("status") != "Accepted":
+                self.remote_profiles.pop(cid, None)
                 return
             parent = info.get("parentIdTag")
         conn = self.connectors[cid]
@@ -657,7 +685,9 @@ class Station16(ReservationMixin, LocalListMixin, ReferenceStation):
         conn = self.connectors.get(cid)
         if conn is None:
             return {"status": "Unlocked" if self.has("unlock_unknown_connector") else "NotSupported"}
-        if self.has("unlock_fails"):
+        if str(self.params.get("fixed_cable", False)).lower() == "true" and not self.has("fixed_cable_unlocked"):
+            return {"status": "NotSupported"}  # a permanently attached cable has no lock to release
+        if self.has("unlock_fails") or (cid in self.lock_broken and not self.has("unlock_failure_hidden")):
             return {"status": "UnlockFailed"}
         tx = conn.transaction
         if tx is not None:

@@ -20,6 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
+from . import core_v201
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -39,6 +40,7 @@ class Tx:
     meter_task: asyncio.Task | None = None
     timeout_task: asyncio.Task | None = None
     last_sample: str = ""
+    aligned: list[dict] = dataclasses.field(default_factory=list)  # AlignedDataCtrlr.TxEndedInterval readings
 
     @property
     def authorized(self) -> bool:
@@ -68,6 +70,7 @@ class Station201(ReferenceStation):
         self.connectors = {i: Evse(i) for i in self.connectors}  # type: ignore[misc]
         self.station_operative = True
         self.auth_cache: dict[str, str] = {}
+        self.network_profiles: dict[int, dict] = {}  # SetNetworkProfile's connection data per configuration slot
         self.lost: list[Tx] = []  # transactions cut by a power loss, ended after the next boot
         self.reset_scheduled = False
         self._skip_boot_once = False
@@ -180,6 +183,8 @@ class Station201(ReferenceStation):
             await self.report_status(e, force=True)
 
     async def after_boot(self) -> None:
+        await core_v201.startup_event(self)
+        self.spawn(core_v201.aligned_loop(self))
         lost, self.lost = self.lost, []
         for tx in lost:  # a power loss cut these: end them now, as the station learned it restarted
             await self.send_event(tx, "Ended", "AbnormalCondition", stopped_reason="PowerLoss",
@@ -193,6 +198,10 @@ class Station201(ReferenceStation):
                 self.lost.append(tx)
                 e.transaction = None
             e.status = ""
+            if self.has("availability_not_persistent"):
+                e.available, e.inoperative_scheduled = True, False
+        if self.has("availability_not_persistent"):
+            self.station_operative = True
         self.reset_scheduled = False
         self._serial = self._tx_lock = None
 
@@ -249,6 +258,8 @@ class Station201(ReferenceStation):
                 payload["meterValue"] = [meter_value]
             elif meter is not None:
                 payload["meterValue"] = [self.meter_value(e, meter)]
+            if event_type == "Ended" and tx.aligned:  # the clock-aligned readings collected for the end (J01)
+                payload["meterValue"] = tx.aligned + payload.get("meterValue", [])
             if self.has("null_optional_field"):
                 payload["numberOfPhasesUsed"] = None
             return await self.safe_call("TransactionEvent", payload)
@@ -274,7 +285,8 @@ class Station201(ReferenceStation):
                               meter=begin)
         if charging:
             self._begin_charging(tx)
-        elif not e.plugged and not self.has("ev_connect_timeout_ignored"):
+        elif not e.plugged and not self.has("ev_connect_timeout_ignored") \
+                and not (trigger == "RemoteStart" and self.has("remote_start_timeout_ignored")):
             tx.timeout_task = self.spawn(self._ev_connect_timeout(tx))
         return tx
 
@@ -336,6 +348,8 @@ class Station201(ReferenceStation):
         end = "Sample.Periodic" if self.has("end_meter_value_wrong_context") else "Transaction.End"
         await self.send_event(tx, "Ended", trigger, stopped_reason=reason,
                               charging_state="EVConnected" if e.plugged else "Idle", meter=end)
+        if e.inoperative_scheduled and self.has("scheduled_inoperative_forgotten"):
+            e.inoperative_scheduled, e.available, self.station_operative = False, True, True
         if e.inoperative_scheduled:
             e.inoperative_scheduled = False
             e.available = False
