@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -21,7 +22,7 @@ import time
 import urllib.parse
 import uuid
 from collections import deque
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -213,6 +214,7 @@ class StationSession(PeerSession):
         self.latencies_ns: deque[int] = deque(maxlen=KEEP_LATENCIES)  # the recent ones: a soak must not grow
         self._connected = asyncio.Event()  # loop-side
         self.msgid_scope_ids = RecentSet()  # for 2.1 identity-wide message id uniqueness
+        self.refusing = False  # offline(): the CSMS refuses this station's connections (HTTP 503)
 
     # configuration ------------------------------------------------------------------------------------
     def token_status(self, token: str | None) -> str:
@@ -235,6 +237,7 @@ class StationSession(PeerSession):
         self.tokens.clear()
         self.unknown_token_status = "Accepted"
         self.heartbeat_interval = self.csms.heartbeat_interval
+        self.refusing = False
 
     # state ---------------------------------------------------------------------------------------------
     @property
@@ -337,6 +340,18 @@ class StationSession(PeerSession):
         link = self.link
         if link is not None:
             self.csms.loop.run(link.ws.close(code))
+
+    @contextlib.contextmanager
+    def offline(self) -> Iterator[None]:
+        """The CSMS is out of the station's reach for the block: the connection is closed and every reconnection
+        refused with HTTP 503 (a REJECT frame in the trace, no finding); afterwards the station may reconnect. For
+        the offline cases: what the station does meanwhile (queueing transaction messages) shows after the block."""
+        self.refusing = True
+        try:
+            self.disconnect()
+            yield
+        finally:
+            self.refusing = False
 
     def _check_own(self, action: str, payload: dict) -> None:
         link = self._link_or_wait()
@@ -604,6 +619,9 @@ class FakeCsms:
             if problem:
                 problems.append(Finding.of(r.BASIC_AUTH, problem))
                 status = 401
+        if status is None and identity in self.sessions and self.sessions[identity].refusing:
+            status = 503  # StationSession.offline(): the CSMS is "unreachable" on purpose; not the station's fault
+            meta["offline"] = True
         if status is None and self.security_profile == 3:
             problem = self._check_client_certificate(conn, identity)
             if problem:
@@ -623,7 +641,10 @@ class FakeCsms:
                       findings=problems, meta=meta)
         for f in problems:
             f.frame_index = self.trace.append(frame).index if f is problems[0] else frame.index
-        reasons = {400: "Malformed station identity\n", 404: "Unknown station identity\n"}
+        if not problems:
+            self.trace.append(frame)
+        reasons = {400: "Malformed station identity\n", 404: "Unknown station identity\n",
+                   503: "CSMS offline (test)\n"}
         resp = conn.respond(status, reasons.get(status, "Unauthorized\n"))
         if status == 401:
             resp.headers["WWW-Authenticate"] = 'Basic realm="vgitest", charset="UTF-8"'

@@ -9,7 +9,7 @@ import pytest
 
 from ..fixturekit import peer_for_test, record_of
 from ..run import VgiRun
-from ..verdict import Inconclusive, NonConformance
+from ..verdict import HarnessError, Inconclusive, NonConformance
 
 
 @pytest.fixture
@@ -66,3 +66,33 @@ def authorized_session(booted_station: Any, dut: Any, vgi_profile: Any) -> dict:
 def running_transaction(booted_station: Any, dut: Any, vgi_profile: Any) -> dict:
     """Reusable state EnergyTransferStarted: EV plugged in, authorized, transaction running."""
     return _states(booted_station).transaction(booted_station, dut, vgi_profile)
+
+
+@pytest.fixture
+def file_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A file service for this case, HTTP (vgitest/ocpp/files.py) or FTP (ftpfiles.py, PIXIT file_transfer): firmware
+    to download, a location to upload diagnostics to, faults on request; on the address the fake CSMS listens on
+    (PIXIT file_server_host names the address written into URLs, file_server_port a fixed port). Every transfer is written into the case's
+    evidence folder as transfers.json."""
+    from ..evidence import allure, bundle
+    from ..fixturekit import run_of
+    from .files import FileServer
+    from .ftpfiles import FtpFileServer
+    run = run_of(request)
+    profile = run.require_profile()
+    kind = str(profile.param("file_transfer", "http"))
+    if kind not in ("http", "ftp"):
+        raise HarnessError(f"PIXIT file_transfer = {kind!r}: the file service speaks \"http\" or \"ftp\"")
+    server = (FtpFileServer if kind == "ftp" else FileServer)(
+        run.settings.host or "127.0.0.1", int(profile.param("file_server_port", 0)),
+        url_host=profile.param("file_server_host", None) or None).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        try:
+            path = server.write_evidence(run.run_dir / "tests" / bundle.folder_name(request.node.name))
+            if path is not None:
+                allure.attach_file(path, "file transfers", "json")
+        except OSError as exc:  # evidence must never turn a verdict into an error
+            request.node.add_report_section("teardown", "file transfers", f"not written: {exc!r}")

@@ -70,11 +70,29 @@ KEYS: tuple[Key, ...] = (
     _k("sc_limit_settle_s", "how long after a charging limit comes into force the station may take to bring the current "
        "or power at the connector under it; the smart charging cases judge the MeterValues sampled after that",
        ("ocpp16",), 5, "s"),
+    _k("offline_duration", "how long the offline cases keep the fake CSMS unreachable (the connection closed, "
+       "reconnections refused with HTTP 503); TC_036_CS stays offline at least three meter sample intervals",
+       ("ocpp16",), 10, "s"),
+    _k("file_server_host", "the address written into the file service's URLs (UpdateFirmware, GetDiagnostics "
+       "locations): where the station reaches the harness; unset: the address the fake CSMS listens on (127.0.0.1 "
+       "when that is every interface)", ("ocpp16",)),
+    _k("file_transfer", "the protocol of the file service the firmware and diagnostics cases hand out: \"http\" or "
+       "\"ftp\" (faults slow and cut, and so TC_VGI_FW_01_CS, are HTTP only)", ("ocpp16",), "http"),
+    _k("file_server_port", "the file service's TCP port (0: any free port)", ("ocpp16",), 0),
+    _k("firmware_image", "a firmware image file the station installs (the firmware cases serve it; a corrupted copy "
+       "for the installation-failure case); unset: an image in the reference stations' format", ("ocpp16",)),
+    _k("firmware_timeout", "how long a firmware case waits from UpdateFirmware for the station's last "
+       "FirmwareStatusNotification (download, install and reboot)", ("ocpp16",), 120, "s"),
+    _k("diagnostics_timeout", "how long a diagnostics case waits from GetDiagnostics for the station's last "
+       "DiagnosticsStatusNotification", ("ocpp16",), 60, "s"),
     _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),
     _k("call_timeout", "how long the reference station waits for an answer of the CSMS (2.0.1: its "
        "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),
     _k("clock_aligned_interval", "the reference 1.6 station's ClockAlignedDataInterval at start (0: off)",
        ("ocpp16",), 0, "s", reference=True),
+    _k("stop_before_power_loss", "the reference 1.6 station ends its transactions (reason PowerLoss) before a power "
+       "cut takes it down, as a station with backup energy (declare PICS StopTxBeforePowerLoss with it)", ("ocpp16",),
+       False, reference=True),
     _k("data_transfer_vendor_id", "the one DataTransfer vendorId the reference station knows", OCPP, "org.vgitest",
        aliases=("data_transfer_vendor",), reference=True),
     _k("data_transfer_message_id", "the DataTransfer messageId the reference 1.6 station answers", ("ocpp16",),

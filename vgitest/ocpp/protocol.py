@@ -22,6 +22,8 @@ KIND = PeerKind(
           # the cases for a connector with a fixed cable, against the reference with one
           ReferenceRun("ocpp16-fixed-cable", "reference-station-16-fixed-cable", "ocpp16",
                        select="TC_017_2_CS or TC_018_2_CS", expected_s=10),
+          # a station configured to end its transactions before a power cut takes it down (PICS StopTxBeforePowerLoss)
+          ReferenceRun("ocpp16-ups", "reference-station-16-ups", "ocpp16", select="TC_032_1_CS", expected_s=4),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32),
           # security profiles 2 and 3 over the run's test PKI: the connection-level cases (boot, RPC, security and
           # the negative TLS matrix); the other cases do not depend on the transport
@@ -65,10 +67,13 @@ KIND = PeerKind(
             "security extension; 2.0.1 block M, Core)",
         "SecurityProfile3": "security profile 3: TLS with the station's client certificate (O = the CPO, CN = its "
             "serial number); the run uses it with PIXIT security_profile = 3",
+        "StopTxBeforePowerLoss": "1.6: the station is configured to end its transactions (StopTransaction, reason "
+            "PowerLoss) before it goes down when its power fails (it has the energy to)",
         "LocalAuthListManagement": "local authorization list (SendLocalList, GetLocalListVersion); absent: "
             "GetLocalListVersion answers -1",
-        "FirmwareManagement": "1.6 Firmware Management profile; absent: DiagnosticsStatusNotification and "
-            "FirmwareStatusNotification triggers may be answered NotImplemented",
+        "FirmwareManagement": "1.6 Firmware Management profile: UpdateFirmware and GetDiagnostics over the harness's "
+            "file service; absent: DiagnosticsStatusNotification and FirmwareStatusNotification triggers may be "
+            "answered NotImplemented",
         "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
         "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",

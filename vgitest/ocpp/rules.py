@@ -177,6 +177,26 @@ SC_LIMIT = R("OCPP-SC-LIMIT", "fail", "The current or power the station reports 
 STATUS_TRANSITION = R("OCPP-STATUS-TRANSITION", "fail",
                       "A connector status sequence the scenario requires was not reported",
                       "OCPP 1.6 §4.9; 2.0.1 G01", P).id
+FIRMWARE_STATUS = R("OCPP-FIRMWARE-STATUS", "fail",
+                    "FirmwareStatusNotification does not follow the update: Downloading, then Downloaded or "
+                    "DownloadFailed, then Installing, then Installed or InstallationFailed, each as it happens; "
+                    "never a success after a failure, never Idle unless triggered", "OCPP 1.6 §4.5, §5.19", P,
+                    ("1.6",)).id
+DIAGNOSTICS_STATUS = R("OCPP-DIAGNOSTICS-STATUS", "fail",
+                       "DiagnosticsStatusNotification does not follow the upload: Uploading, then Uploaded or "
+                       "UploadFailed as it happened; never Idle unless triggered", "OCPP 1.6 §4.4, §5.9", P,
+                       ("1.6",)).id
+OFFLINE_QUEUE = R("OCPP-OFFLINE-QUEUE", "fail",
+                  "A transaction-related message (StartTransaction, StopTransaction, MeterValues of a transaction) the "
+                  "station would have sent while the CSMS was unreachable was not delivered once the connection was back",
+                  "OCPP 1.6 §3.7", P, ("1.6",)).id
+OFFLINE_ORDER = R("OCPP-OFFLINE-ORDER", "warn",
+                  "Transaction-related messages queued while offline were not delivered in the order they happened "
+                  "(a SHOULD)", "OCPP 1.6 §3.7", P, ("1.6",)).id
+FILE_TRANSFER = R("OCPP-FILE-TRANSFER", "fail",
+                  "A status claims a transfer the harness's file service did not see: Downloaded without a whole "
+                  "download of the published file, Uploaded without a whole upload of the file the station named, "
+                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19", P, ("1.6",)).id
 
 # Fuzzing (vgitest.ocpp.fuzzcases): generated and mutated CSMS requests
 FUZZ_REJECT = R("OCPP-FUZZ-REJECT", "fail", "A CSMS request that breaks its schema was answered with a CALLRESULT, as "

@@ -15,18 +15,20 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable
 
-from . import catalog_v16, catalog_v16_extra, catalog_v16_reservation  # noqa: F401  (register the 1.6 faults)
+from . import catalog_v16, catalog_v16_extra, catalog_v16_offline, catalog_v16_reservation  # noqa: F401  (faults)
 from . import certs, renewal, security_profiles
 from .base import NoAnswer, ReferenceStation, Reply, utcnow
 from .config_v16 import Config16
+from .v16_files import Files16
 from .v16_local_list import LocalListMixin
+from .v16_offline import QUEUED, TxQueue16, offline_authorization
 from .v16_reservation import ReservationMixin
 from .v16_smart import SmartCharging16
 
 TRIGGERABLE = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat",
                "MeterValues", "StatusNotification")
 POWER_W = 7400.0  # the simulated EV charges at a constant power
-FEATURE_PROFILES = "Core,RemoteTrigger,LocalAuthListManagement,Reservation"  # PIXIT feature_profiles overrides
+FEATURE_PROFILES = "Core,FirmwareManagement,RemoteTrigger,LocalAuthListManagement,Reservation"  # PIXIT feature_profiles overrides
 
 
 @dataclasses.dataclass
@@ -39,6 +41,7 @@ class Tx16:
     started: float = dataclasses.field(default_factory=time.monotonic)
     started_at: float = dataclasses.field(default_factory=time.time)  # wall clock: origin of Relative profiles
     meter_task: asyncio.Task | None = None
+    suspended: bool = False  # energy stopped (an offline start the CSMS refused, StopTransactionOnInvalidId false)
 
 
 class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStation):
@@ -69,6 +72,10 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
         self._stopped_by_unplug = False
         self._skip_next_boot = False
         self.smart_init("SmartCharging" in profiles)
+        self.files = Files16(self)  # Firmware Management: UpdateFirmware, GetDiagnostics (v16_files.py)
+        if "FirmwareManagement" in profiles:
+            self.files.register()
+        self.txq = TxQueue16(self)  # transaction messages while offline, delivered in order (v16_offline.py)
 
     # --- base hooks ------------------------------------------------------------------------------------------
     def register_handlers(self) -> None:
@@ -99,7 +106,8 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
 
     def boot_payload(self) -> dict:
         return {"chargePointVendor": "vgitest", "chargePointModel": "Reference-1.6",
-                "chargePointSerialNumber": self.identity[:25], "firmwareVersion": "0.1.0"}
+                "chargePointSerialNumber": self.identity[:25],
+                "firmwareVersion": self.files.firmware_version}
 
     async def report_connector_states(self) -> None:
         for cid in [0, *self.connectors]:
@@ -108,8 +116,10 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
     async def after_boot(self) -> None:
         self.config.keys["HeartbeatInterval"].value = str(int(self.heartbeat_interval))
         for tx in self.interrupted:  # OCPP 1.6: end transactions a power loss interrupted, after the boot
-            await self.safe_call("StopTransaction", self._stop_payload(tx, "PowerLoss", None))
+            await self.txq.send("StopTransaction", self._stop_payload(tx, "PowerLoss", None))
         self.interrupted.clear()
+        self.txq.start()
+        await self.files.after_boot()
         if self._clock_task is None or self._clock_task.done():
             self._clock_task = self.spawn(self._clock_aligned())
 
@@ -117,7 +127,8 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
         for conn in self.connectors.values():
             tx = conn.transaction
             if tx is not None:
-                self.interrupted.append(tx)
+                if not self.has("power_loss_tx_forgotten"):
+                    self.interrupted.append(tx)
                 conn.transaction = None
         self.pending_auth.clear()
         self.forget_reservations()
@@ -196,6 +207,8 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
         if cid in self.inoperative or 0 in self.inoperative:
             return "Unavailable"
         if conn.transaction is not None:
+            if conn.transaction.suspended:
+                return "SuspendedEVSE"
             return "Charging" if conn.plugged else "SuspendedEV"
         if cid in self.pending_auth or conn.plugged:
             return "Preparing"
@@ -263,7 +276,22 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
     async def do_reboot(self, reason: str = "PowerUp") -> None:
         if self.has("no_boot_after_reboot"):
             self._skip_next_boot = True
+        if reason == "PowerUp":  # a power cut (the adapter's reboot), not a reset or a firmware install
+            await self._stop_before_going_down()
         await super().do_reboot(reason)
+
+    async def do_power_off(self) -> None:
+        await self._stop_before_going_down()
+        await super().do_power_off()
+
+    async def _stop_before_going_down(self) -> None:
+        """With param stop_before_power_loss (a station with the energy to do it, PICS StopTxBeforePowerLoss):
+        end every transaction with reason PowerLoss before the power goes (OCPP 1.6 TC_032_1_CS)."""
+        if not self.params.get("stop_before_power_loss") or self.has("power_loss_stop_after_boot"):
+            return
+        for conn in self.connectors.values():
+            if conn.transaction is not None:
+                await self.stop_transaction(conn.transaction, "PowerLoss", None)
 
     async def _plug_in(self, cid: int) -> None:
         conn = self.connectors[cid]
@@ -349,6 +377,8 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
         if cached is not None and cached.get("status") == "Accepted" and self.config.flag("LocalPreAuthorize") \
                 and self.config.flag("AuthorizationCacheEnabled") and not self.has("cache_ignored"):
             return cached
+        if not self.txq.online():  # the CSMS cannot be reached: decide locally (v16_offline.py)
+            return offline_authorization(self, tag)
         res = await self.safe_call("Authorize", {"idTag": tag})
         info = (res or {}).get("idTagInfo", {"status": "Invalid"})
         if self.config.flag("AuthorizationCacheEnabled"):
@@ -369,14 +399,24 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
             payload["reservationId"] = reservation
         if self.has("null_optional_field"):
             payload["reservationId"] = None
-        res = await self.safe_call("StartTransaction", payload)
-        if res is None or "transactionId" not in res:
+        started: list[Tx16] = []
+        res = await self.txq.send("StartTransaction", payload, lambda late: self._late_start(started, late))
+        if res is QUEUED:  # offline: the transaction runs under a provisional id until the CSMS grants one
+            tx_id, info = self.txq.provisional_id(), {"status": "Accepted"}
+        elif res is None or "transactionId" not in res:
             await self.refresh_status(cid)
             return
-        tx = Tx16(int(res["transactionId"]), cid, tag, parent, payload["meterStart"])
+        else:
+            tx_id, info = int(res["transactionId"]), res.get("idTagInfo", {})
+        tx = Tx16(tx_id, cid, tag, parent, payload["meterStart"])
+        started.append(tx)
         conn.transaction = tx
         self.smart_tx_started(tx)
-        info = res.get("idTagInfo", {})
+        if res is QUEUED:
+            await self.send_status(cid, "Charging" if conn.plugged else "SuspendedEV")
+            if not self.has("no_sampled_meter_values"):
+                tx.meter_task = self.spawn(self._sample_meter(tx))
+            return
         if self.config.flag("AuthorizationCacheEnabled"):
             self.cache[tag] = info
         if info.get("status") != "Accepted" and self.config.flag("StopTransactionOnInvalidId"):
@@ -387,6 +427,30 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
             await self.refresh_idle(skip=cid)
         if not self.has("no_sampled_meter_values"):
             tx.meter_task = self.spawn(self._sample_meter(tx))
+
+    async def _late_start(self, started: list[Tx16], res: dict | None) -> None:
+        """The CSMS's answer to a StartTransaction delivered from the queue: its transaction id replaces the
+        provisional one, and an idTag it does not accept ends the transaction (StopTransactionOnInvalidId) or stops
+        the energy (OCPP 1.6 §9.1 StopTransactionOnInvalidId)."""
+        if not started or not res or "transactionId" not in res:
+            return
+        tx = started[0]
+        self.txq.ids[tx.id] = int(res["transactionId"])
+        tx.id = int(res["transactionId"])
+        info = res.get("idTagInfo", {})
+        if self.config.flag("AuthorizationCacheEnabled"):
+            self.cache[tx.id_tag] = info
+        if info.get("status") == "Accepted" or self.connectors[tx.connector].transaction is not tx:
+            return
+        if self.config.flag("StopTransactionOnInvalidId"):
+            if not self.has("offline_invalid_not_stopped"):
+                await self._events_run(self.stop_transaction(tx, "DeAuthorized", None))
+        elif self.has("offline_invalid_stopped_anyway"):
+            await self._events_run(self.stop_transaction(tx, "DeAuthorized", None))
+        else:  # the transaction goes on; this station stops the energy meanwhile
+            self.charge(tx)
+            tx.suspended = True
+            await self.refresh_status(tx.connector)
 
     def _stop_payload(self, tx: Tx16, reason: str, tag: str | None) -> dict:
         payload: dict[str, Any] = {"transactionId": tx.id, "meterStop": int(self.energy_wh[tx.connector]),
@@ -404,7 +468,7 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
         self.smart_tx_ended(tx)
         self._previous_tx_id = tx.id
         self._stopped_by_unplug = reason == "EVDisconnected"
-        await self.safe_call("StopTransaction", self._stop_payload(tx, reason, tag))
+        await self.txq.send("StopTransaction", self._stop_payload(tx, reason, tag))
         await self.send_status(tx.connector, "Finishing" if conn.plugged else self.idle_status(tx.connector))
         if tx.connector in self.inoperative:  # a Scheduled availability change takes effect now
             await self.refresh_status(tx.connector)
@@ -412,7 +476,7 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
     def charge(self, tx: Tx16) -> None:
         """Advance the connector's energy register by what the EV drew since the last reading."""
         now = time.monotonic()
-        if self.connectors[tx.connector].plugged:
+        if self.connectors[tx.connector].plugged and not tx.suspended:
             self.energy_wh[tx.connector] += self.ev_power_w(tx.connector, POWER_W) * (now - tx.started) / 3600.0
         tx.started = now
 
@@ -455,7 +519,7 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
                         sv["value"] = str(int(max(0.0, self.energy_wh[tx.connector] - 50)))
             # shielded: stopping the transaction cancels this task, and a cancelled CALL in flight would let
             # StopTransaction go out before its answer came (two CALLs outstanding)
-            await asyncio.shield(self.safe_call("MeterValues", payload))
+            await asyncio.shield(self.txq.send("MeterValues", payload))
 
     async def _clock_aligned(self) -> None:
         """Clock-aligned readings at every multiple of ClockAlignedDataInterval (wall clock)."""
@@ -472,8 +536,11 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
                 tx = conn.transaction
                 if tx is not None:
                     self.charge(tx)
-                await self.safe_call("MeterValues", self.meter_payload(cid, "Sample.Clock",
-                                                                       "MeterValuesAlignedData", tx))
+                payload = self.meter_payload(cid, "Sample.Clock", "MeterValuesAlignedData", tx)
+                if tx is not None:  # a transaction's readings are transaction messages (1.6 §3.7): queued offline
+                    await self.txq.send("MeterValues", payload)
+                else:
+                    await self.safe_call("MeterValues", payload)
 
     def find_tx(self, tx_id: Any) -> Tx16 | None:
         for conn in self.connectors.values():
@@ -675,9 +742,9 @@ class Station16(SmartCharging16, ReservationMixin, LocalListMixin, ReferenceStat
                 await self.safe_call("MeterValues", self.meter_payload(c, "Trigger", "MeterValuesSampledData",
                                                                        self.connectors[c].transaction))
         elif what == "DiagnosticsStatusNotification":
-            await self.safe_call("DiagnosticsStatusNotification", {"status": "Idle"})
+            await self.safe_call("DiagnosticsStatusNotification", {"status": self.files.diagnostics_status})
         elif what == "FirmwareStatusNotification":
-            await self.safe_call("FirmwareStatusNotification", {"status": "Idle"})
+            await self.safe_call("FirmwareStatusNotification", {"status": self.files.firmware_status})
 
 
 __all__ = ["Station16", "Tx16", "NoAnswer"]

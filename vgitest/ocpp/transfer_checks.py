@@ -1,0 +1,87 @@
+"""How firmware and diagnostics status notifications are judged (OCPP 1.6 §4.4, §4.5, §5.9, §5.19): the order
+of the statuses a station reports for one transfer, and whether the file service saw the transfer a status
+claims. Pure functions over what a case collected, so that each rule is shown to fail on a bad sequence
+(tests/ocpp/test_files.py)."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from .files import Transfer
+
+# the path the case set up -> the statuses a conforming station reports, in order
+FIRMWARE_PATHS = {
+    "installed": ("Downloading", "Downloaded", "Installing", "Installed"),
+    "download_failed": ("Downloading", "DownloadFailed"),
+    "install_failed": ("Downloading", "Downloaded", "Installing", "InstallationFailed"),
+}
+DIAGNOSTICS_PATHS = {
+    "uploaded": ("Uploading", "Uploaded"),
+    "upload_failed": ("Uploading", "UploadFailed"),
+}
+# the statuses after which a station may retry (it reports the attempt again) when the case made every attempt fail
+RETRY = {"download_failed": ("DownloadFailed", "Downloading"), "upload_failed": ("UploadFailed", "Uploading")}
+FINAL = {"Installed", "InstallationFailed", "DownloadFailed", "Uploaded", "UploadFailed"}
+
+
+def collapse(statuses: Iterable[str]) -> list[str]:
+    """The statuses with repeats in a row merged (a progress report sent twice says nothing new)."""
+    out: list[str] = []
+    for s in statuses:
+        if not out or out[-1] != s:
+            out.append(s)
+    return out
+
+
+def sequence_problem(statuses: Sequence[str], outcome: str) -> str | None:
+    """Why `statuses` (in the order sent) is not what a conforming station reports on the path `outcome`, or None.
+
+    Idle is only an answer to a TriggerMessage, never a progress report. When every attempt fails, a station may
+    report each failed attempt and the next one (DownloadFailed, Downloading, ..., DownloadFailed)."""
+    expected = {**FIRMWARE_PATHS, **DIAGNOSTICS_PATHS}[outcome]
+    seen = collapse(statuses)
+    if "Idle" in seen:
+        return f"reported Idle during the transfer ({' → '.join(seen)}); Idle only answers a TriggerMessage"
+    if outcome in RETRY:
+        failed, again = RETRY[outcome]
+        while len(seen) > len(expected) and seen[1:3] == [failed, again]:
+            seen = [seen[0], *seen[3:]]  # a failed attempt and its retry
+    if seen == list(expected):
+        return None
+    shown = " → ".join(collapse(statuses)) or "nothing"
+    if len(seen) < len(expected) and seen == list(expected[:len(seen)]):
+        return f"reported {shown}; the update did not reach {expected[-1]} (missing {' → '.join(expected[len(seen):])})"
+    return f"reported {shown}; expected {' → '.join(expected)}"
+
+
+def download_evidence_problem(transfers: Sequence[Transfer], outcome: str, claimed_ns: int | None) -> str | None:
+    """Whether the file service saw what the station's status claims. `claimed_ns`: when (monotonic ns) the station
+    reported Downloaded (installed / install_failed) or DownloadFailed (download_failed); None if it did not."""
+    if claimed_ns is None:
+        return None
+    before = [t for t in transfers if t.kind == "download" and t.t_start_ns <= claimed_ns]
+    if outcome == "download_failed":
+        return None if before else "DownloadFailed was reported although the station never requested the file"
+    if not any(t.complete for t in before):
+        got = ", ".join(f"{t.status} {t.size}/{t.expected} bytes" for t in before) or "no request"
+        return f"Downloaded was reported without a whole download of the published file before it ({got})"
+    return None
+
+
+def upload_evidence_problem(transfers: Sequence[Transfer], outcome: str, claimed_ns: int | None,
+                            file_name: str | None) -> str | None:
+    """As for downloads: Uploaded needs a whole upload of the file the station named in GetDiagnostics.conf before
+    it; UploadFailed needs at least one attempt before it."""
+    if claimed_ns is None:
+        return None
+    before = [t for t in transfers if t.kind == "upload" and t.t_start_ns <= claimed_ns]
+    if outcome == "upload_failed":
+        return None if before else "UploadFailed was reported although the station never tried to upload"
+    whole = [t for t in before if t.complete]
+    if not whole:
+        got = ", ".join(f"{t.status} {t.size}/{t.expected} bytes" for t in before) or "no request"
+        return f"Uploaded was reported without a whole upload before it ({got})"
+    if file_name is not None and not any(t.filename == file_name for t in whole):
+        return (f"the station announced fileName {file_name!r} but uploaded "
+                f"{', '.join(repr(t.filename) for t in whole)}")
+    return None
