@@ -25,8 +25,11 @@ SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.S
                   r.STATUS_AFTER_BOOT, r.BOOT_MISSING}
 # judged in a case's body, not on frames: the smart-charging cases compare the current or power the station meters
 # with the profile they set (vgitest/ocpp/smartcharging.py; tests/ocpp/test_smart_charging_16.py shows the check
-# flag an over-limit reading; the fault sc_limit_not_applied is its fault-matrix row)
-CASE_RULES = {r.SC_LIMIT}
+# flag an over-limit reading; the fault sc_limit_not_applied is its fault-matrix row); the firmware and diagnostics
+# cases judge the status sequence and what the file server recorded (vgitest/ocpp/transfer_checks.py,
+# tests/ocpp/test_files.py), the offline cases the messages replayed after the outage (tests/ocpp/
+# test_offline_station16.py); each has catalogued faults in the fault matrix
+CASE_RULES = {r.SC_LIMIT, r.FIRMWARE_STATUS, r.DIAGNOSTICS_STATUS, r.FILE_TRANSFER, r.OFFLINE_QUEUE, r.OFFLINE_ORDER}
 # judged by the fuzz cases (suites/ocpp*_fuzz): each is the rule of a robustness fault of the reference station,
 # which the fault matrix runs (test_fuzz_rules_are_provoked_by_catalogued_faults)
 FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}
