@@ -133,7 +133,42 @@ def _utc() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class FileServer:
+class TransferLog:
+    """What the HTTP and the FTP file servers share: the transfers they recorded, behind one lock, and a bounded wait
+    for one. A server appends under ``self._changed`` and notifies; ``_path_of`` reads a URL's path its own way."""
+
+    def __init__(self) -> None:
+        self._transfers: list[Transfer] = []
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+
+    @staticmethod
+    def _path_of(url: str) -> str:
+        return urllib.parse.urlsplit(url).path
+
+    @property
+    def transfers(self) -> list[Transfer]:
+        with self._lock:
+            return list(self._transfers)
+
+    def transfers_for(self, url: str) -> list[Transfer]:
+        """The transfers of one published file, or into one upload location."""
+        path = self._path_of(url)
+        return [t for t in self.transfers if t.path == path or (path.endswith("/") and t.path.startswith(path))]
+
+    def wait_for(self, pred: Callable[[Transfer], bool], timeout: float) -> Transfer | None:
+        """The first transfer that satisfies `pred`, waiting at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                hit = next((t for t in self._transfers if pred(t)), None)
+                left = deadline - time.monotonic()
+                if hit is not None or left <= 0:
+                    return hit
+                self._changed.wait(min(left, 0.5))
+
+
+class FileServer(TransferLog):
     """HTTP file service for one case (or a script): `publish` a file to download, `upload_location` a directory
     to upload into, read `transfers` afterwards.
 
@@ -150,9 +185,7 @@ class FileServer:
         self.max_duration = max_duration  # a slow transfer never runs longer than this
         self._files: dict[str, _Published] = {}
         self._dirs: dict[str, _UploadDir] = {}
-        self._transfers: list[Transfer] = []
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
+        TransferLog.__init__(self)
         self._httpd: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -211,27 +244,6 @@ class FileServer:
         with self._lock:
             d = self._dirs.get(path)
             return dict(d.files) if d else {}
-
-    @property
-    def transfers(self) -> list[Transfer]:
-        with self._lock:
-            return list(self._transfers)
-
-    def transfers_for(self, url: str) -> list[Transfer]:
-        """The transfers of one published file, or into one upload location."""
-        path = urllib.parse.urlsplit(url).path
-        return [t for t in self.transfers if t.path == path or (path.endswith("/") and t.path.startswith(path))]
-
-    def wait_for(self, pred: Callable[[Transfer], bool], timeout: float) -> Transfer | None:
-        """The first transfer that satisfies `pred`, waiting at most `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                hit = next((t for t in self._transfers if pred(t)), None)
-                left = deadline - time.monotonic()
-                if hit is not None or left <= 0:
-                    return hit
-                self._changed.wait(min(left, 0.5))
 
     def write_evidence(self, folder: Path) -> Path | None:
         """`transfers.json` in the case's evidence folder (none when nothing was offered)."""

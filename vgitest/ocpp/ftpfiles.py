@@ -20,15 +20,16 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from .files import BAD_FILE, CUT, NOT_FOUND, REFUSE, SLOW, FileFault, Transfer, _fault, _utc, corrupt
+from .files import (BAD_FILE, CUT, NOT_FOUND, REFUSE, SLOW, FileFault, Transfer, TransferLog, _fault, _utc,
+                    corrupt)
 
 USER = "vgitest"
 HTTP_ONLY = (SLOW, CUT)
 
 
-class FtpFileServer:
+class FtpFileServer(TransferLog):
     """FTP file service for one case: files under /files/<token>/<name>, upload directories /uploads/<token>/; the
     URLs carry the user and password the station logs in with."""
 
@@ -42,9 +43,7 @@ class FtpFileServer:
         self._files: dict[str, tuple[str, bytes, FileFault | None]] = {}  # path -> (name, published data, fault)
         self._dirs: dict[str, FileFault | None] = {}
         self._received: dict[str, dict[str, bytes]] = {}
-        self._transfers: list[Transfer] = []
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
+        TransferLog.__init__(self)
         self._stop = threading.Event()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -116,24 +115,9 @@ class FtpFileServer:
         with self._lock:
             return dict(self._received.get(path, {}))
 
-    @property
-    def transfers(self) -> list[Transfer]:
-        with self._lock:
-            return list(self._transfers)
-
-    def transfers_for(self, url: str) -> list[Transfer]:
-        path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
-        return [t for t in self.transfers if t.path == path or (path.endswith("/") and t.path.startswith(path))]
-
-    def wait_for(self, pred: Callable[[Transfer], bool], timeout: float) -> Transfer | None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                hit = next((t for t in self._transfers if pred(t)), None)
-                left = deadline - time.monotonic()
-                if hit is not None or left <= 0:
-                    return hit
-                self._changed.wait(min(left, 0.5))
+    @staticmethod
+    def _path_of(url: str) -> str:
+        return urllib.parse.unquote(urllib.parse.urlsplit(url).path)  # an FTP path as the server saw it
 
     def write_evidence(self, folder: Path) -> Path | None:
         with self._lock:
