@@ -24,6 +24,8 @@ _f("log_request_id_missing", "LogStatusNotification leaves out the requestId of 
    ("TC_N_25_CS", "TC_N_35_CS"), r.LOG_STATUS)
 _f("security_log_rejected", "GetLog for the SecurityLog is Rejected although the station keeps one",
    "TC_N_35_CS", r.STATION_RESPONSE)
+_f("log_filename_missing", "GetLog is Accepted without the filename the station then uploads", "TC_N_25_CS",
+   r.STATION_RESPONSE)
 _f("log_second_request_rejected", "A GetLog while an upload runs is Rejected instead of cancelling that upload "
    "(AcceptedCanceled)", "TC_N_36_CS", r.STATION_RESPONSE)
 
@@ -34,6 +36,8 @@ _f("customer_report_empty", "The customer report says nothing (empty data) about
    "data of", ("TC_N_27_CS", "TC_N_30_CS"), r.EXPECTED_MESSAGE)
 _f("customer_report_left_open", "The last NotifyCustomerInformation of a report says tbc=true, so the report never "
    "ends", ("TC_N_28_CS", "TC_N_31_CS"), r.EXPECTED_MESSAGE)
+_f("customer_report_seqno_from_one", "NotifyCustomerInformation numbers the parts of a report from 1 instead of 0",
+   "TC_N_28_CS", r.EXPECTED_MESSAGE)
 _f("customer_report_unasked", "CustomerInformation with report=false is still answered with a "
    "NotifyCustomerInformation report", "TC_N_32_CS", r.FORBIDDEN_MESSAGE)
 _f("customer_identifier_rejected", "CustomerInformation naming the customer by customerIdentifier is Rejected",

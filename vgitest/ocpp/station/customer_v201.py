@@ -36,7 +36,7 @@ async def after_customer_information(st: Station201, p: dict, result: dict) -> N
         return
     if (p["report"] or st.has("customer_report_unasked")) and not st.has("customer_report_missing"):
         await st.safe_call("NotifyCustomerInformation", {
-            "data": _data(st, p), "tbc": st.has("customer_report_left_open"), "seqNo": 0, "generatedAt": utcnow(),
+            "data": _data(st, p), "tbc": st.has("customer_report_left_open"), "seqNo": 1 if st.has("customer_report_seqno_from_one") else 0, "generatedAt": utcnow(),
             "requestId": p["requestId"]})
     if p["clear"]:
         token = (p.get("idToken") or {}).get("idToken")

@@ -121,7 +121,10 @@ async def get_log(st: Station201, p: dict) -> dict:
             return {"status": "Rejected"}
         uploads.cancel()
         status = "AcceptedCanceled"
-    return {"status": status, "filename": _file_name(st, p["logType"])}
+    out = {"status": status, "filename": _file_name(st, p["logType"])}
+    if st.has("log_filename_missing"):
+        del out["filename"]  # then uploads under a name it never announced
+    return out
 
 
 async def after_get_log(st: Station201, p: dict, result: dict) -> None:
@@ -130,7 +133,7 @@ async def after_get_log(st: Station201, p: dict, result: dict) -> None:
     uploads: LogUploads = st.log_uploads
     uploads.stop = threading.Event()
     uploads.request_id = p["requestId"]
-    uploads.task = st.spawn(_upload_log(st, p, str(result["filename"]), uploads.stop))
+    uploads.task = st.spawn(_upload_log(st, p, str(result.get("filename") or _file_name(st, p["logType"])), uploads.stop))
 
 
 async def _status(st: Station201, status: str, request_id: int) -> None:
