@@ -1,18 +1,20 @@
 """OCPP 2.0.1 faults of block M beyond the install/delete basics of catalog_security.py: an invalid root installed,
 and GetInstalledCertificateIds answers that do not follow the certificate types asked for (station/certs.py).
-Each names the suite test that catches it and the rule; every entry is proven by the fault matrix."""
+Each names the suite test that catches it and the rule; every entry is proven by the fault matrix. The cases run
+unchanged in 2.1 (suites/ocpp201/test_M_certificates.py names both versions), so each fault is shown there too."""
 
 from __future__ import annotations
 
 from .. import rules as r
 from .faults import fault
 
-V = "2.0.1"
+VERSIONS = ("2.0.1", "2.1")
 
 
 def _f(name: str, description: str, test: str | tuple[str, ...], rule: str) -> None:
     tests = (test,) if isinstance(test, str) else test
-    fault(name, description, version=V, tests=tuple(f"test_{t}" for t in tests), rule=rule)
+    for version in VERSIONS:
+        fault(name, description, version=version, tests=tuple(f"test_{t}" for t in tests), rule=rule)
 
 
 _f("install_certificate_expired_accepted", "InstallCertificate of a root whose validity period has ended is "
