@@ -84,7 +84,8 @@ KEYS: tuple[Key, ...] = (
     _k("firmware_timeout", "how long a firmware case waits from UpdateFirmware for the station's last "
        "FirmwareStatusNotification (download, install and reboot)", ("ocpp16",), 120, "s"),
     _k("diagnostics_timeout", "how long a diagnostics case waits from GetDiagnostics for the station's last "
-       "DiagnosticsStatusNotification", ("ocpp16",), 60, "s"),
+       "DiagnosticsStatusNotification (2.0.1: from GetLog for the last LogStatusNotification)",
+       ("ocpp16", "ocpp201"), 60, "s"),
     _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),
     _k("call_timeout", "how long the reference station waits for an answer of the CSMS (2.0.1: its "
        "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),

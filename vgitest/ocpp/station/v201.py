@@ -23,6 +23,7 @@ from . import catalog_v201  # noqa: F401  (registers this version's faults befor
 from . import certs, core_v201, renewal, security_profiles
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
+from .logs_v201 import LogUploads
 from .requests_v201 import REQUESTS, Answer
 
 
@@ -82,6 +83,7 @@ class Station201(ReferenceStation):
             now=utcnow, availability=self._availability_state, params=self.params)
         self.power_w = float(self.params.get("power_w", 11000))
         self.vendor = str(self.params.get("data_transfer_vendor_id", "org.vgitest"))
+        self.log_uploads = LogUploads()  # block N: the log upload in progress (GetLog)
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
