@@ -42,6 +42,7 @@ class Tx:
     timeout_task: asyncio.Task | None = None
     last_sample: str = ""
     aligned: list[dict] = dataclasses.field(default_factory=list)  # AlignedDataCtrlr.TxEndedInterval readings
+    ended: bool = False  # its Ended event has gone out: nothing may follow it
 
     @property
     def authorized(self) -> bool:
@@ -237,6 +238,9 @@ class Station201(ReferenceStation):
         _, lock = self.locks()
         e = self.evse(tx.evse)
         async with lock:
+            if tx.ended:  # an event queued behind the Ended one (a periodic or clock-aligned reading) is dropped
+                return None
+            tx.ended = event_type == "Ended"
             info: dict[str, Any] = {"transactionId": tx.id}
             if event_type == "Ended" and self.has("wrong_transaction_id"):
                 info["transactionId"] = str(uuid.uuid4())
