@@ -384,3 +384,35 @@ def transaction(station: StationSession, dut: Any, profile: Any) -> dict:
     tx_id = charging.body["transactionInfo"]["transactionId"]
     return {"token": token["idToken"], "id_token": token, "connector": connector, "evse": connector,
             "transaction_id": tx_id, "start": start}
+
+
+@contextlib.contextmanager
+def configured(station: StationSession, settings: dict[tuple[str, str], str], why: str) -> Iterator[None]:
+    """A case that needs device-model variables at given values (AuthCtrlr.LocalPreAuthorize, say) sets them
+    first and restores the old values after. A variable the station does not have, or will not take the value for,
+    makes the case NOT_APPLICABLE (`why` says what the case needs it for)."""
+    from ..case import preamble
+    old: dict[tuple[str, str], str] = {}
+    try:
+        with preamble(f"{', '.join(f'{c}.{n} = {v}' for (c, n), v in settings.items())}"):
+            for (component, name), value in settings.items():
+                res = station.call("GetVariables", {"getVariableData": [variable(component, name)]})
+                got = res["getVariableResult"][0]
+                if got.get("attributeStatus") != "Accepted":
+                    raise NotApplicable(f"NOT_APPLICABLE: the station has no {component}.{name} (GetVariables answered "
+                                        f"{got.get('attributeStatus')}); {why}")
+                if got.get("attributeValue") == value:
+                    continue
+                res = station.call("SetVariables", {"setVariableData": [{**variable(component, name),
+                                                                         "attributeValue": value}]})
+                status = res["setVariableResult"][0]["attributeStatus"]
+                if status != "Accepted":
+                    raise NotApplicable(f"NOT_APPLICABLE: the station does not take {component}.{name} = {value} "
+                                        f"(SetVariables answered {status}); {why}")
+                old[(component, name)] = str(got.get("attributeValue", ""))
+        yield
+    finally:
+        for (component, name), value in old.items():
+            if station.connected:
+                station.call("SetVariables", {"setVariableData": [{**variable(component, name),
+                                                                   "attributeValue": value}]})
