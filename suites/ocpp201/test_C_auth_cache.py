@@ -308,3 +308,58 @@ def test_TC_C_57_CS(booted_station, dut, vgi_profile, t) -> None:
                            {"idToken": {"idToken": token}})
         finally:
             s.to_idle(st, dut, vgi_profile)
+
+
+GROUP = "VGI-GROUP-A"
+
+
+def _group_stop(st, dut, profile, t, status: str):
+    """The other token cached with `status` and the transaction's group, a transaction started with the valid
+    token, then the other token presented; returns (transaction, position before it, the other token)."""
+    first = s.id_token(profile)["idToken"]
+    second = s.id_token(profile, "other_id_token")["idToken"]
+    s.token_groups(st, {first: GROUP, second: GROUP})
+    cache_token(st, dut, profile, t, second, status)
+    with preamble(f"a transaction charging with {first} (group {GROUP})"):
+        tx = s.transaction(st, dut, profile)
+    return tx, present(st, dut, t, second), second
+
+
+def _stopped(tx_id: str):
+    return lambda b: b["transactionInfo"].get("transactionId") == tx_id and b.get("triggerReason") == "StopAuthorized"
+
+
+@pytest.mark.vgi_case("TC_C_41_CS", feature="Authorization", requires=NEEDS + ("GroupIdToken",))
+def test_TC_C_41_CS(booted_station, dut, vgi_profile, t) -> None:
+    """A different idToken that the cache holds as Accepted with the transaction's group ends the transaction
+    from the cache, without an Authorize. The case asks for a transaction that stops at authorization (TxStopPoint
+    with Authorized), NOT_APPLICABLE if the station refuses."""
+    st = booted_station
+    with s.configured(st, PRE, WHY), s.tx_points(st, stop="Authorized"):
+        fresh_cache(st)
+        try:
+            tx, start, second = _group_stop(st, dut, vgi_profile, t, "Accepted")
+            s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, f"{second} is cached with the "
+                      f"transaction's group ({GROUP}) but did not end it",
+                      lambda b: _stopped(tx["transaction_id"])(b) and b.get("eventType") == "Ended")
+            s.expect_quiet(st, "Authorize", start, 0.1, f"{second} is cached as Accepted and LocalPreAuthorize is "
+                           "true", {"idToken": {"idToken": second}})
+        finally:
+            s.to_idle(st, dut, vgi_profile)
+
+
+@pytest.mark.vgi_case("TC_C_44_CS", feature="Authorization", requires=NEEDS + ("GroupIdToken",))
+def test_TC_C_44_CS(booted_station, dut, vgi_profile, t) -> None:
+    """A different idToken of the transaction's group that the cache holds as Invalid is asked about again; still
+    Invalid, it does not end the transaction."""
+    st = booted_station
+    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "DisablePostAuthorize"): "false"}, WHY):
+        fresh_cache(st)
+        try:
+            tx, start, second = _group_stop(st, dut, vgi_profile, t, "Invalid")
+            s.require(st, "Authorize", start, t.wait, r.EXPECTED_MESSAGE, f"{second} is cached as Invalid: the "
+                      "station must ask the CSMS again (C10: post-authorization)", {"idToken": {"idToken": second}})
+            s.expect_quiet(st, "TransactionEvent", start, t.quiet, f"the CSMS answered {second} Invalid",
+                           _stopped(tx["transaction_id"]))
+        finally:
+            s.to_idle(st, dut, vgi_profile)

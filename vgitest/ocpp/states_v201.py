@@ -416,3 +416,25 @@ def configured(station: StationSession, settings: dict[tuple[str, str], str], wh
             if station.connected:
                 station.call("SetVariables", {"setVariableData": [{**variable(component, name),
                                                                    "attributeValue": value}]})
+
+
+def token_groups(station: StationSession, groups: dict[str, str]) -> None:
+    """The fake CSMS answers about the tokens in `groups` with their group (idTokenInfo.groupIdToken), in
+    AuthorizeResponse and TransactionEventResponse alike, for the rest of the case (group ids, master pass: C09,
+    C16); the status stays `station.tokens`'."""
+    from .handlers import V2X
+
+    def info(token: str | None) -> dict:
+        out: dict[str, Any] = {"status": station.token_status(token)}
+        if token in groups:
+            out["groupIdToken"] = {"idToken": groups[str(token)], "type": "Central"}
+        return out
+
+    def tx_event(p: dict) -> dict:
+        res = V2X["TransactionEvent"](station, p)
+        if "idToken" in p:
+            res["idTokenInfo"] = info(p["idToken"].get("idToken"))
+        return res
+
+    station.override("Authorize", lambda p: {"idTokenInfo": info(p.get("idToken", {}).get("idToken"))})
+    station.override("TransactionEvent", tx_event)
