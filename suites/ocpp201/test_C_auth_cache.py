@@ -20,6 +20,8 @@ pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
 
 NEEDS = ("Core", "AuthorizationCache")
 PRE = {("AuthCacheCtrlr", "Enabled"): "true", ("AuthCtrlr", "LocalPreAuthorize"): "true"}
+POST = ("AuthCacheCtrlr", "DisablePostAuthorize")
+IF_IMPLEMENTED = (*PRE, POST)  # a station without these variables caches and pre-authorizes as the case needs
 WHY = "the case judges how the station uses its authorization cache before asking the CSMS"
 
 
@@ -85,7 +87,7 @@ def asked_again(st, t, token: str, start: int, status: str) -> None:
 
 def _cached_refused(st, dut, profile, t, status: str) -> None:
     token = s.id_token(profile, "invalid_id_token")["idToken"]
-    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "DisablePostAuthorize"): "false"}, WHY):
+    with s.configured(st, {**PRE, POST: "false"}, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             cache_token(st, dut, profile, t, token, status)
@@ -101,7 +103,7 @@ def test_TC_C_08_CS(booted_station, dut, vgi_profile, t) -> None:
     Authorize to the CSMS."""
     st = booted_station
     token = s.id_token(vgi_profile)["idToken"]
-    with s.configured(st, PRE, WHY):
+    with s.configured(st, PRE, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Accepted")
@@ -135,7 +137,7 @@ def test_TC_C_12_CS(booted_station, dut, vgi_profile, t) -> None:
     authorizes the transaction with it."""
     st = booted_station
     token = s.id_token(vgi_profile, "invalid_id_token")["idToken"]
-    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "DisablePostAuthorize"): "false"}, WHY):
+    with s.configured(st, {**PRE, POST: "false"}, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Invalid")
@@ -157,7 +159,7 @@ def test_TC_C_13_CS(booted_station, dut, vgi_profile, t) -> None:
     (TxStartPoint with Authorized): it asks for it first, NOT_APPLICABLE if the station refuses."""
     st = booted_station
     token = s.id_token(vgi_profile)["idToken"]
-    with s.configured(st, PRE, WHY), s.tx_points(st, start="Authorized"):
+    with s.configured(st, PRE, WHY, IF_IMPLEMENTED), s.tx_points(st, start="Authorized"):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Accepted")
@@ -179,7 +181,7 @@ def test_TC_C_32_CS(booted_station, dut, vgi_profile, t) -> None:
     cache (no Authorize)."""
     st = booted_station
     token = s.id_token(vgi_profile)["idToken"]
-    with s.configured(st, PRE, WHY):
+    with s.configured(st, PRE, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Accepted")
@@ -198,7 +200,7 @@ def test_TC_C_33_CS(booted_station, dut, vgi_profile, t) -> None:
     Accepted, so the next time it is taken from the cache without an Authorize."""
     st = booted_station
     token = s.id_token(vgi_profile, "invalid_id_token")["idToken"]
-    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "DisablePostAuthorize"): "false"}, WHY):
+    with s.configured(st, {**PRE, POST: "false"}, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Invalid")
@@ -224,7 +226,7 @@ def test_TC_C_34_CS(booted_station, dut, vgi_profile, t) -> None:
     TransactionEvent (a remote start without Authorize) is later taken from the cache without an Authorize."""
     st = booted_station
     token = s.id_token(vgi_profile)
-    with s.configured(st, {**PRE, ("AuthCtrlr", "AuthorizeRemoteStart"): "false"}, WHY):
+    with s.configured(st, {**PRE, ("AuthCtrlr", "AuthorizeRemoteStart"): "false"}, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             with preamble(f"a remote start with {token['idToken']}, answered Accepted in the TransactionEventResponse"):
@@ -275,7 +277,7 @@ def test_TC_C_46_CS(booted_station, dut, vgi_profile, t) -> None:
     st = booted_station
     token = s.id_token(vgi_profile)["idToken"]
     lifetime = 2
-    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "LifeTime"): str(lifetime)}, WHY):
+    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "LifeTime"): str(lifetime)}, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Accepted")
@@ -295,8 +297,7 @@ def test_TC_C_57_CS(booted_station, dut, vgi_profile, t) -> None:
     Authorize, no transaction authorized with it."""
     st = booted_station
     token = s.id_token(vgi_profile, "invalid_id_token")["idToken"]
-    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "DisablePostAuthorize"): "true"},
-                      "the case needs DisablePostAuthorize true"):
+    with s.configured(st, {**PRE, POST: "true"}, "the case needs DisablePostAuthorize true", tuple(PRE)):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Invalid")
@@ -317,7 +318,7 @@ def _group_stop(st, dut, profile, t, status: str):
     """The other token cached with `status` and the transaction's group, a transaction started with the valid
     token, then the other token presented; returns (transaction, position before it, the other token)."""
     first = s.id_token(profile)["idToken"]
-    second = s.id_token(profile, "other_id_token")["idToken"]
+    second = s.second_token(profile)
     s.token_groups(st, {first: GROUP, second: GROUP})
     cache_token(st, dut, profile, t, second, status)
     with preamble(f"a transaction charging with {first} (group {GROUP})"):
@@ -335,7 +336,7 @@ def test_TC_C_41_CS(booted_station, dut, vgi_profile, t) -> None:
     from the cache, without an Authorize. The case asks for a transaction that stops at authorization (TxStopPoint
     with Authorized), NOT_APPLICABLE if the station refuses."""
     st = booted_station
-    with s.configured(st, PRE, WHY), s.tx_points(st, stop="Authorized"):
+    with s.configured(st, PRE, WHY, IF_IMPLEMENTED), s.tx_points(st, stop="Authorized"):
         fresh_cache(st)
         try:
             tx, start, second = _group_stop(st, dut, vgi_profile, t, "Accepted")
@@ -353,7 +354,7 @@ def test_TC_C_44_CS(booted_station, dut, vgi_profile, t) -> None:
     """A different idToken of the transaction's group that the cache holds as Invalid is asked about again; still
     Invalid, it does not end the transaction."""
     st = booted_station
-    with s.configured(st, {**PRE, ("AuthCacheCtrlr", "DisablePostAuthorize"): "false"}, WHY):
+    with s.configured(st, {**PRE, POST: "false"}, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             tx, start, second = _group_stop(st, dut, vgi_profile, t, "Invalid")

@@ -51,7 +51,7 @@ def test_TC_C_04_CS(booted_station, dut, vgi_profile, t) -> None:
     """During a transaction, a different idToken (accepted by the CSMS, no group shared with the transaction's
     token) does not stop it: only the token that started it, or one of its group, may."""
     st = booted_station
-    other = s.id_token(vgi_profile, "other_id_token")["idToken"]
+    other = s.second_token(vgi_profile)
     try:
         with preamble("a transaction charging with the valid idToken"):
             tx = s.transaction(st, dut, vgi_profile)

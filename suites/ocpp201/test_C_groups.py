@@ -16,7 +16,7 @@ GROUP, OTHER_GROUP, MASTER = "VGI-GROUP-A", "VGI-GROUP-B", "VGI-MASTER"
 
 
 def tokens(profile) -> tuple[str, str]:
-    return s.id_token(profile)["idToken"], s.id_token(profile, "other_id_token")["idToken"]
+    return s.id_token(profile)["idToken"], s.second_token(profile)
 
 
 def stopped_by(tx_id: str):
@@ -25,7 +25,7 @@ def stopped_by(tx_id: str):
     return pred
 
 
-def second_token(st, dut, profile, t, group: str) -> tuple[dict, int, str]:
+def present_second(st, dut, profile, t, group: str) -> tuple[dict, int, str]:
     """A transaction started with the valid token (group GROUP), then the other token (group `group`, Accepted)
     presented at the same EVSE; returns the transaction, the position before the second token, and its id."""
     first, second = tokens(profile)
@@ -50,7 +50,7 @@ def test_TC_C_39_CS(booted_station, dut, vgi_profile, t) -> None:
     st = booted_station
     with s.tx_points(st, stop="Authorized"):
         try:
-            tx, start, second = second_token(st, dut, vgi_profile, t, GROUP)
+            tx, start, second = present_second(st, dut, vgi_profile, t, GROUP)
             s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, f"{second} has the transaction's "
                       f"group ({GROUP}) but did not end it", lambda b: stopped_by(tx["transaction_id"])(b)
                       and b.get("eventType") == "Ended")
@@ -63,7 +63,7 @@ def test_TC_C_42_CS(booted_station, dut, vgi_profile, t) -> None:
     """A different idToken, accepted by the CSMS but of another group, does not end the transaction."""
     st = booted_station
     try:
-        tx, start, second = second_token(st, dut, vgi_profile, t, OTHER_GROUP)
+        tx, start, second = present_second(st, dut, vgi_profile, t, OTHER_GROUP)
         not_stopped(st, t, tx, start, f"{second} belongs to {OTHER_GROUP}, the transaction to {GROUP}")
     finally:
         s.to_idle(st, dut, vgi_profile)
@@ -73,7 +73,7 @@ def test_TC_C_42_CS(booted_station, dut, vgi_profile, t) -> None:
 def test_TC_C_45_CS(booted_station, dut, vgi_profile, t) -> None:
     """A master pass (an idToken whose group is AuthCtrlr.MasterPassGroupId) starts no transaction."""
     st = booted_station
-    master = s.id_token(vgi_profile, "other_id_token")["idToken"]
+    master = s.second_token(vgi_profile)
     with s.configured(st, {("AuthCtrlr", "MasterPassGroupId"): MASTER}, "the case needs a master pass group"):
         try:
             st.tokens[master] = "Accepted"

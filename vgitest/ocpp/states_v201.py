@@ -387,10 +387,12 @@ def transaction(station: StationSession, dut: Any, profile: Any) -> dict:
 
 
 @contextlib.contextmanager
-def configured(station: StationSession, settings: dict[tuple[str, str], str], why: str) -> Iterator[None]:
+def configured(station: StationSession, settings: dict[tuple[str, str], str], why: str,
+               optional: tuple[tuple[str, str], ...] = ()) -> Iterator[None]:
     """A case that needs device-model variables at given values (AuthCtrlr.LocalPreAuthorize, say) sets them
     first and restores the old values after. A variable the station does not have, or will not take the value for,
-    makes the case NOT_APPLICABLE (`why` says what the case needs it for)."""
+    makes the case NOT_APPLICABLE (`why` says what the case needs it for) — except an `optional` one, which the
+    case sets only "if implemented": a station without it runs the case as it is."""
     from ..case import preamble
     old: dict[tuple[str, str], str] = {}
     try:
@@ -398,6 +400,8 @@ def configured(station: StationSession, settings: dict[tuple[str, str], str], wh
             for (component, name), value in settings.items():
                 res = station.call("GetVariables", {"getVariableData": [variable(component, name)]})
                 got = res["getVariableResult"][0]
+                if got.get("attributeStatus") != "Accepted" and (component, name) in optional:
+                    continue
                 if got.get("attributeStatus") != "Accepted":
                     raise NotApplicable(f"NOT_APPLICABLE: the station has no {component}.{name} (GetVariables answered "
                                         f"{got.get('attributeStatus')}); {why}")
@@ -438,3 +442,11 @@ def token_groups(station: StationSession, groups: dict[str, str]) -> None:
 
     station.override("Authorize", lambda p: {"idTokenInfo": info(p.get("idToken", {}).get("idToken"))})
     station.override("TransactionEvent", tx_event)
+
+
+def second_token(profile: Any) -> str:
+    """PIXIT second_id_token: a token other than valid_id_token; a case that needs one is NOT_APPLICABLE without."""
+    value = pixit(profile, "second_id_token", None)
+    if not value:
+        raise NotApplicable("NOT_APPLICABLE: the case presents a second idToken: set PIXIT second_id_token")
+    return str(value)
