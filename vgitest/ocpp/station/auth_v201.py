@@ -4,7 +4,7 @@ stopping with a token of the same group (C01, C09) and the master pass (C16). :c
 
 The cache keeps the idTokenInfo of every answer about a token (AuthorizeResponse and TransactionEventResponse,
 whatever its status) while AuthCacheCtrlr.Enabled is true; an entry lives AuthCacheCtrlr.LifeTime seconds (and not
-past its cacheExpiryDateTime) and survives a reboot. With AuthCtrlr.LocalPreAuthorize true a cached Accepted token
+past its cacheExpiryDateTime) since it was last stored or used, and survives a reboot. With AuthCtrlr.LocalPreAuthorize true a cached Accepted token
 is taken without asking the CSMS; a cached token of another status is asked about again, unless
 AuthCacheCtrlr.DisablePostAuthorize is true. Faults: `catalog_v201_auth`.
 """
@@ -25,10 +25,10 @@ INVALID = {"status": "Invalid"}
 
 @dataclasses.dataclass
 class CacheEntry:
-    """One cached answer: the idTokenInfo as the CSMS gave it and when it was stored (monotonic seconds)."""
+    """One cached answer: the idTokenInfo as the CSMS gave it and when it was last stored or used (monotonic s)."""
 
     info: dict
-    stored: float
+    used: float
 
 
 def _past(when: str | None) -> bool:
@@ -60,16 +60,18 @@ class Authorizer:
         return self.st.flag("AuthCacheCtrlr", "Enabled")
 
     def cached(self, token: str) -> dict | None:
-        """The cached idTokenInfo of `token`, or None when there is none or it has lived too long."""
+        """The cached idTokenInfo of `token`, or None when there is none or it was unused too long (LifeTime counts
+        from the last use); a hit counts as a use."""
         entry = self.cache.get(token)
         if entry is None:
             return None
         lifetime = float(self.st.var("AuthCacheCtrlr", "LifeTime") or 0)
-        too_old = lifetime > 0 and time.monotonic() - entry.stored > lifetime and \
+        too_old = lifetime > 0 and time.monotonic() - entry.used > lifetime and \
             not self.st.has("cache_lifetime_ignored")
         if too_old or _past(entry.info.get("cacheExpiryDateTime")):
             del self.cache[token]
             return None
+        entry.used = time.monotonic()
         return entry.info
 
     def remember(self, token: str, info: dict | None, *, from_tx: bool = False) -> None:
