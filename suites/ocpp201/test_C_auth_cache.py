@@ -50,12 +50,9 @@ def cache_token(st, dut, profile, t, token: str, status: str) -> None:
         dut.perform("present_token", id_token=token, connector=t.connector)
         s.require(st, "Authorize", start, t.wait, r.EXPECTED_MESSAGE, f"presenting {token} to fill the cache",
                   {"idToken": {"idToken": token}})
-        if status == "Accepted":
+        if status == "Accepted":  # the answer is in the cache once the transaction carries the token
             s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, "the accepted token did not "
                       "authorize the transaction", {"idToken": {"idToken": token}})
-        else:
-            s.expect_quiet(st, "TransactionEvent", start, min(t.quiet, 1.0), f"the CSMS answered {status}",
-                           {"idToken": {"idToken": token}})
         notes = s.to_idle(st, dut, profile)
         st.check(not notes, r.EXPECTED_MESSAGE, "; ".join(notes))
 
@@ -276,12 +273,12 @@ def test_TC_C_46_CS(booted_station, dut, vgi_profile, t) -> None:
     to the CSMS again once that time has passed."""
     st = booted_station
     token = s.id_token(vgi_profile)["idToken"]
-    lifetime = 2
+    lifetime = 1
     with s.configured(st, {**PRE, ("AuthCacheCtrlr", "LifeTime"): str(lifetime)}, WHY, IF_IMPLEMENTED):
         fresh_cache(st)
         try:
             cache_token(st, dut, vgi_profile, t, token, "Accepted")
-            time.sleep(lifetime + 1.0)  # bounded: the entry is older than LifeTime now
+            time.sleep(lifetime + 0.5)  # bounded: the entry is unused for longer than LifeTime now
             plugged(st, dut, t)
             start = present(st, dut, t, token)
             s.require(st, "Authorize", start, t.wait, r.EXPECTED_MESSAGE, f"the cache entry is older than "
