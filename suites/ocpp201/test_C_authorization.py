@@ -8,7 +8,7 @@ from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 
 
 def refused_token(station, dut, profile, t, status: str) -> None:
@@ -40,12 +40,14 @@ def test_TC_C_07_CS(booted_station, dut, vgi_profile, t) -> None:
     refused_token(booted_station, dut, vgi_profile, t, "Expired")
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # no 2.1 fault carries it yet
 @pytest.mark.vgi_case("TC_C_56_CS", feature="Authorization", requires=("Core",))
 def test_TC_C_56_CS(booted_station, dut, vgi_profile, t) -> None:
     """An idToken the CSMS reports Unknown does not start a transaction."""
     refused_token(booted_station, dut, vgi_profile, t, "Unknown")
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # no 2.1 fault carries it yet
 @pytest.mark.vgi_case("TC_C_04_CS", feature="Authorization", requires=("Core",))
 def test_TC_C_04_CS(booted_station, dut, vgi_profile, t) -> None:
     """During a transaction, a different idToken (accepted by the CSMS, no group shared with the transaction's

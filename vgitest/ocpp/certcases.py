@@ -90,6 +90,7 @@ def judge_delete_own(station: Any, material: Any) -> None:
 TRIGGER = {"1.6": ("ExtendedTriggerMessage", "SignChargePointCertificate"),
            "2.0.1": ("TriggerMessage", "SignChargingStationCertificate")}
 INVALID_EVENT = {"1.6": "InvalidChargePointCertificate", "2.0.1": "InvalidChargingStationCertificate"}
+TRIGGER["2.1"], INVALID_EVENT["2.1"] = TRIGGER["2.0.1"], INVALID_EVENT["2.0.1"]  # unchanged in 2.1
 
 
 def _request_csr(station: Any, material: Any, wait: float) -> Any:
@@ -134,7 +135,7 @@ def _sign(csr: Any, issuer: pki.Credential) -> str:
 
 def _certificate_signed(station: Any, chain: str) -> str:
     payload: dict[str, Any] = {"certificateChain": chain}
-    if station.version == "2.0.1":
+    if station.version != "1.6":
         payload["certificateType"] = "ChargingStationCertificate"
     return str(station.call("CertificateSigned", payload).get("status"))
 

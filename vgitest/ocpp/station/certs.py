@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 ROOT_TYPES = {"1.6": ("CentralSystemRootCertificate", "ManufacturerRootCertificate"),
               "2.0.1": ("V2GRootCertificate", "MORootCertificate", "CSMSRootCertificate", "ManufacturerRootCertificate")}
 CSMS_ROOT = {"1.6": "CentralSystemRootCertificate", "2.0.1": "CSMSRootCertificate"}
+ROOT_TYPES["2.1"], CSMS_ROOT["2.1"] = ROOT_TYPES["2.0.1"], CSMS_ROOT["2.0.1"]  # 2.1 adds OEMRootCertificate only
 
 
 def hash_data(cert: x509.Certificate, issuer: x509.Certificate | None = None) -> dict[str, str]:
