@@ -57,9 +57,13 @@ KIND = PeerKind(
         Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
                ("ocpp",)),
         Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),
+        Action("grid_event", "make the station's inverter see a grid event begin (or end, with ended)",
+               (("fault", "the gridEventFault, e.g. OverVoltage (PIXIT der_grid_event)"),
+                ("ended", "true: the event is over")), ("ocpp",),
+               uses=((("ocpp21",), OPTIONAL, "the DER event case TC_R_108_CS (without it NOT_APPLICABLE)"),)),
     ),
     suites={"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1", "ocpp16_fuzz": "OCPP 1.6J fuzzing",
-            "ocpp201_fuzz": "OCPP 2.0.1 fuzzing"},
+            "ocpp201_fuzz": "OCPP 2.0.1 fuzzing", "ocpp21": "OCPP 2.1"},
     pics={
         "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
         "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",
@@ -92,4 +96,10 @@ KIND = PeerKind(
         "AdvancedUserInterface": "2.0.1 Advanced User Interface certification profile",
         "SmartCharging": "smart charging (1.6 profile, 2.0.1 certification profile)",
         "Reservation": "reservations (1.6 profile, 2.0.1 certification profile)",
+        "BidirectionalPowerTransfer": "2.1 Bidirectional Power Transfer certification profile (block Q, V2X): a "
+            "bidirectional EV's needs, charging profiles with an operationMode, import and export metered",
+        "V2XLocalLoadBalancing": "2.1: the station supports operationMode LocalLoadBalancing (Q10); absent: it "
+            "rejects such profiles",
+        "DERControl": "2.1 DER Control certification profile (block R): SetDERControl, GetDERControl, "
+            "ClearDERControl, NotifyDERStartStop, NotifyDERAlarm",
     })

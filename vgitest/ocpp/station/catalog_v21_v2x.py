@@ -1,0 +1,29 @@
+"""OCPP 2.1 faults of block Q (bidirectional power transfer; behaviour in v2x_v21.py): which case of
+suites/ocpp21/test_Q_bidirectional.py catches each, and with which rule."""
+
+from __future__ import annotations
+
+from .. import rules as r
+from .faults import fault
+
+V = "2.1"
+
+
+def _f(name: str, description: str, tests: str | tuple[str, ...], rule: str) -> None:
+    names = (tests,) if isinstance(tests, str) else tests
+    fault(name, description, version=V, tests=tuple(f"test_{t}" for t in names), rule=rule)
+
+
+_f("v2x_export_not_metered", "the export power and energy of a V2X transaction are not reported although "
+   "TxUpdatedMeasurands names them", "TC_Q_100_CS", r.EXPECTED_MESSAGE)
+_f("v2x_needs_without_v2x_parameters", "a bidirectional EV's NotifyEVChargingNeeds carries no v2xChargingParameters",
+   "TC_Q_101_CS", r.EXPECTED_MESSAGE)
+_f("v2x_operation_mode_not_reported", "the operation mode a charging profile puts in force is neither announced "
+   "(OperationModeChanged) nor carried in the transaction's events", "TC_Q_101_CS", r.EXPECTED_MESSAGE)
+_f("v2x_setpoint_ignored", "a CentralSetpoint profile is accepted, but the EV keeps charging at full power",
+   "TC_Q_109_CS", r.V2X_POWER)
+_f("v2x_profile_unvalidated", "a V2X charging profile is accepted without checking the fields its operation mode "
+   "needs or forbids (a LocalFrequency period without its curve, an Idle period with a setpoint)",
+   ("TC_Q_119_CS", "TC_Q_127_CS"), r.STATION_RESPONSE)
+_f("v2x_unsupported_mode_accepted", "a profile with an operation mode the station does not support "
+   "(LocalLoadBalancing) is accepted", "TC_Q_123_CS", r.STATION_RESPONSE)
