@@ -55,9 +55,16 @@ def status(answer: dict) -> str:
 
 
 @contextlib.contextmanager
-def measurands(st: Any, wanted: tuple[str, ...]) -> Iterator[None]:
-    """SampledDataCtrlr.TxUpdatedMeasurands extended with `wanted` for the case (a preamble), put back after."""
+def measurands(st: Any, wanted: tuple[str, ...]) -> Iterator[float]:
+    """SampledDataCtrlr.TxUpdatedMeasurands extended with `wanted` for the case (a preamble), put back after; yields
+    the station's SampledDataCtrlr.TxUpdatedInterval (s), how often it samples them."""
     with preamble(f"SampledDataCtrlr.TxUpdatedMeasurands with {', '.join(wanted)}"):
+        try:
+            interval = float(s.get_value(st, "SampledDataCtrlr", "TxUpdatedInterval") or 0)
+        except ValueError:
+            interval = 0.0
+        st.check(interval > 0, r.STATION_RESPONSE, "SampledDataCtrlr.TxUpdatedInterval is not a positive number: the "
+                 "station samples no meter values during a transaction")
         old = s.get_value(st, "SampledDataCtrlr", "TxUpdatedMeasurands") or ""
         value = ",".join(dict.fromkeys(m for m in [*old.split(","), *wanted] if m))
         res = st.call("SetVariables", {"setVariableData": [
@@ -65,7 +72,7 @@ def measurands(st: Any, wanted: tuple[str, ...]) -> Iterator[None]:
         got = res["setVariableResult"][0]["attributeStatus"]
         st.check(got == "Accepted", r.STATION_RESPONSE, f"SetVariables TxUpdatedMeasurands = {value}: {got}")
     try:
-        yield
+        yield interval
     finally:
         if st.connected and old:
             st.call("SetVariables", {"setVariableData": [
@@ -116,11 +123,11 @@ def net_power(body: dict) -> list[float]:
     return out
 
 
-def expect_power(st: Any, profile: Any, t: Any, tx_id: str, target: float, what: str) -> None:
-    """The station's own periodic TransactionEvents of `tx_id`, from PIXIT v2x_settle_s after now, show the net
-    power at `target` W (within PIXIT v2x_power_tolerance_w, or 5 % of the target, whichever is larger)."""
+def expect_power(st: Any, profile: Any, t: Any, interval: float, tx_id: str, target: float, what: str) -> None:
+    """The station's own periodic TransactionEvents of `tx_id` (sampled every `interval` s), from PIXIT v2x_settle_s
+    after now, show the net power at `target` W (within PIXIT v2x_power_tolerance_w, or 5 % of the target, whichever
+    is larger)."""
     settle = float(profile.param("v2x_settle_s", 2))
-    interval = float(profile.param("meter_sample_interval", 1))
     margin = max(float(profile.param("v2x_power_tolerance_w", 200)), abs(target) * 0.05)
     since = time.time() + settle
     pos = s.mark(st)
@@ -165,8 +172,7 @@ def test_TC_Q_100_CS(booted_station, dut, vgi_profile, t) -> None:
     periodic TransactionEvents of a bidirectional EV's transaction report each of them."""
     st = booted_station
     wanted = (*POWER, "Energy.Active.Export.Register")
-    with measurands(st, wanted), v2x_session(st, dut, vgi_profile, t) as tx:
-        interval = float(vgi_profile.param("meter_sample_interval", 1))
+    with measurands(st, wanted) as interval, v2x_session(st, dut, vgi_profile, t) as tx:
         f = s.require(st, "TransactionEvent", s.mark(st), interval + t.wait, r.EXPECTED_MESSAGE,
                       "no periodic TransactionEvent during the V2X transaction",
                       lambda b: b["transactionInfo"].get("transactionId") == tx["transaction_id"]
@@ -216,7 +222,7 @@ def test_TC_Q_109_CS(booted_station, dut, vgi_profile, t) -> None:
     setpoint makes it charge at that power. Both are accepted, and the net power the station reports follows each
     setpoint."""
     st = booted_station
-    with measurands(st, POWER), v2x_session(st, dut, vgi_profile, t) as tx:
+    with measurands(st, POWER) as interval, v2x_session(st, dut, vgi_profile, t) as tx:
         discharge = discharge_power(vgi_profile, tx["needs"])
         pid = profile_id()
         try:
@@ -225,7 +231,8 @@ def test_TC_Q_109_CS(booted_station, dut, vgi_profile, t) -> None:
                     "operationMode": "CentralSetpoint", "setpoint": setpoint}))
                 st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
                          f"a CentralSetpoint TxProfile with setpoint {setpoint:g} W was answered {status(answer)}")
-                expect_power(st, vgi_profile, t, tx["transaction_id"], setpoint, f"a setpoint of {setpoint:g} W")
+                expect_power(st, vgi_profile, t, interval, tx["transaction_id"], setpoint,
+                             f"a setpoint of {setpoint:g} W")
         finally:
             clear_profile(st, pid)
 
@@ -276,3 +283,10 @@ def test_TC_Q_127_CS(booted_station, t) -> None:
     """An Idle period stops the energy transfer, so it takes no setpoint: an Idle profile with a setpoint is
     Rejected, one without is Accepted."""
     _validation(booted_station, t, "Idle", {"setpoint": 1000.0}, "a setpoint", {})
+
+
+@pytest.mark.vgi_case("TC_Q_126_CS", feature=FEATURE, requires=(*V2X, "!SC-9.1"))
+def test_TC_Q_126_CS(booted_station, t) -> None:
+    """A station that cannot switch its power electronics off (PICS SC-9.1 absent) rejects an Idle period that asks
+    for evseSleep, and accepts the same Idle period without it."""
+    _validation(booted_station, t, "Idle", {"evseSleep": True}, "evseSleep true", {})

@@ -100,6 +100,8 @@ KIND = PeerKind(
             "bidirectional EV's needs, charging profiles with an operationMode, import and export metered",
         "V2XLocalLoadBalancing": "2.1: the station supports operationMode LocalLoadBalancing (Q10); absent: it "
             "rejects such profiles",
+        "SC-9.1": "2.1 Part 5 optional feature: operationMode Idle with evseSleep (the EVSE switches its power "
+            "electronics off); absent: such a period is rejected",
         "DERControl": "2.1 DER Control certification profile (block R): SetDERControl, GetDERControl, "
             "ClearDERControl, NotifyDERStartStop, NotifyDERAlarm",
     })

@@ -27,3 +27,5 @@ _f("der_alarm_missing", "a grid event at the inverter is not reported (no Notify
    r.EXPECTED_MESSAGE)
 _f("der_alarm_end_missing", "the end of a grid event is not reported (no NotifyDERAlarm with alarmEnded)",
    "TC_R_108_CS", r.EXPECTED_MESSAGE)
+_f("der_unsupported_accepted", "a control of a type the station does not support is answered Accepted instead of "
+   "NotSupported", "TC_R_103_CS", r.STATION_RESPONSE)

@@ -27,3 +27,8 @@ _f("v2x_profile_unvalidated", "a V2X charging profile is accepted without checki
    ("TC_Q_119_CS", "TC_Q_127_CS"), r.STATION_RESPONSE)
 _f("v2x_unsupported_mode_accepted", "a profile with an operation mode the station does not support "
    "(LocalLoadBalancing) is accepted", "TC_Q_123_CS", r.STATION_RESPONSE)
+_f("v2x_modes_rejected", "every charging profile period with an operation mode other than ChargingOnly is "
+   "rejected (the station refuses V2X control)", ("TC_Q_101_CS", "TC_Q_109_CS", "TC_Q_119_CS", "TC_Q_127_CS"),
+   r.STATION_RESPONSE)
+_f("v2x_evse_sleep_accepted", "an Idle period asking for evseSleep is accepted by a station that cannot sleep",
+   "TC_Q_126_CS", r.STATION_RESPONSE)

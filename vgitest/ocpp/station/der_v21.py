@@ -149,7 +149,7 @@ def _status(status: str, reason: str | None = None, why: str = "") -> dict:
 
 async def set_der_control(st: Station21, p: dict) -> dict:
     ctype, field = p["controlType"], setting_field(p["controlType"])
-    if ctype in st.der_unsupported:
+    if ctype in st.der_unsupported and not st.has("der_unsupported_accepted"):
         return _status("NotSupported", "UnsupportedParam", f"control type {ctype} is not supported")
     given = [f for f in SETTING_FIELDS if f in p]
     if not st.has("der_unvalidated") and given != [field]:

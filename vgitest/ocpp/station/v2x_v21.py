@@ -24,7 +24,7 @@ from .requests_v201 import Request
 Station21 = Evse = Tx = Any  # typed loosely: the station imports this module (tests/test_import_graph.py)
 
 BPT_TRANSFERS = ("AC_BPT", "AC_BPT_DER", "DC_BPT", "DC_ACDP_BPT")  # the energy transfer modes that can discharge
-SUPPORTED_MODES = ("ChargingOnly", "CentralSetpoint", "LocalFrequency", "Idle")
+SUPPORTED_MODES = ("ChargingOnly", "CentralSetpoint", "LocalFrequency", "Idle")  # Idle without evseSleep
 # which operation modes a profile purpose may use (the 2.1 V2X purposes; others are charging only)
 MODES_FOR_PURPOSE = {
     "TxProfile": ("ChargingOnly", "CentralSetpoint", "ExternalSetpoint", "ExternalLimits", "CentralFrequency",
@@ -261,6 +261,10 @@ def period_problem(st: Station21, purpose: str, period: dict) -> tuple[str, str]
         return "InvalidOperationMode", f"operationMode {mode} is not for a {purpose}"
     if mode not in SUPPORTED_MODES and not st.has("v2x_unsupported_mode_accepted"):
         return "UnsupportedMode", f"operationMode {mode} is not supported by this station"
+    if mode != "ChargingOnly" and st.has("v2x_modes_rejected"):
+        return "UnsupportedMode", f"operationMode {mode} refused"
+    if period.get("evseSleep") and not st.has("v2x_evse_sleep_accepted"):
+        return "UnsupportedParam", "this station cannot put its power electronics to sleep (evseSleep)"
     if st.has("v2x_profile_unvalidated"):
         return None
     present = {f for f in LIMIT_FIELDS if f in period}
