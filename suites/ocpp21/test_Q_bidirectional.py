@@ -81,8 +81,8 @@ def measurands(st: Any, wanted: tuple[str, ...]) -> Iterator[float]:
 
 @contextlib.contextmanager
 def v2x_session(st: Any, dut: Any, profile: Any, t: Any, needs_answer: dict | None = None) -> Iterator[dict]:
-    """A bidirectional EV (PIXIT v2x_energy_transfer, default DC_BPT) plugged in and a valid token accepted, the
-    transaction Charging; the CSMS answers its NotifyEVChargingNeeds with `needs_answer` (default Accepted).
+    """A bidirectional EV (PIXIT v2x_energy_transfer, default DC_BPT) plugged in and a valid token accepted in a
+    transaction; the CSMS answers its NotifyEVChargingNeeds with `needs_answer` (default Accepted).
     Yields the transaction id, the EVSE and the needs frame (None if it did not come within the wait)."""
     mode = str(profile.param("v2x_energy_transfer", "DC_BPT"))
     token, c = s.id_token(profile), t.connector
@@ -90,14 +90,14 @@ def v2x_session(st: Any, dut: Any, profile: Any, t: Any, needs_answer: dict | No
     st.override("NotifyEVChargingNeeds", needs_answer or {"status": "Accepted"})
     start = s.mark(st)
     try:
-        with preamble(f"a bidirectional EV ({mode}) plugged in and authorized, the transaction charging"):
+        with preamble(f"a bidirectional EV ({mode}) plugged in and authorized in a transaction"):
             dut.perform("plug_in", connector=c, mode=mode)
             dut.perform("present_token", id_token=token["idToken"], connector=c)
-            charging = s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE,
-                                 "the transaction did not reach Charging after plug-in and authorization",
-                                 lambda b: b["transactionInfo"].get("chargingState") == "Charging")
+            authorized = s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE,
+                                   "no TransactionEvent carrying the accepted idToken after plug-in and authorization",
+                                   {"idToken": {"idToken": token["idToken"]}})
         needs = s.wait_call(st, "NotifyEVChargingNeeds", start, t.wait, {"evseId": c})
-        yield {"transaction_id": charging.body["transactionInfo"]["transactionId"], "evse": c, "needs": needs,
+        yield {"transaction_id": authorized.body["transactionInfo"]["transactionId"], "evse": c, "needs": needs,
                "start": start}
     finally:
         dut.perform("unplug", connector=c)
@@ -212,6 +212,23 @@ def test_TC_Q_101_CS(booted_station, dut, vgi_profile, t) -> None:
             operation_mode_reported(st, tx["transaction_id"], start, t, "CentralSetpoint")
         finally:
             clear_profile(st, pid)
+
+
+@pytest.mark.vgi_case("TC_Q_103_CS", feature=FEATURE, requires=(*V2X, "!ISO15118ServiceRenegotiationSupport"))
+def test_TC_Q_103_CS(booted_station, dut, vgi_profile, t) -> None:
+    """The CSMS rejects a bidirectional EV's needs. A station that cannot renegotiate the service with the EV
+    (PICS ISO15118ServiceRenegotiationSupport absent) ends the transaction: an Ended TransactionEvent with
+    stoppedReason ReqEnergyTransferRejected."""
+    st = booted_station
+    with v2x_session(st, dut, vgi_profile, t, {"status": "Rejected"}) as tx:
+        st.check(tx["needs"] is not None, r.EXPECTED_MESSAGE,
+                 f"no NotifyEVChargingNeeds for EVSE {tx['evse']} within {t.wait:g} s of a bidirectional EV charging")
+        s.require(st, "TransactionEvent", tx["needs"].index, t.wait, r.EXPECTED_MESSAGE,
+                  "after its needs were rejected the transaction did not end with stoppedReason "
+                  "ReqEnergyTransferRejected",
+                  lambda b: b["transactionInfo"].get("transactionId") == tx["transaction_id"]
+                  and b.get("eventType") == "Ended"
+                  and b["transactionInfo"].get("stoppedReason") == "ReqEnergyTransferRejected")
 
 
 # --- central setpoint (Q03) ----------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def accepted(st: Any, answer: dict, what: str) -> None:
 def test_TC_R_102_CS(booted_station, vgi_profile, t) -> None:
     """Clearing by control type: with two scheduled controls of one type and one of another, ClearDERControl for
     the first type is Accepted; GetDERControl then finds nothing of that type (NotFound), while the control of the
-    other type is still reported."""
+    other type is still reported. Clearing without a type then removes it too (GetDERControl: NotFound)."""
     st, (one, other) = booted_station, types(vgi_profile)
     with der_case(st):
         for cid, ctype, start in (("vgi-r102-a", one, 60), ("vgi-r102-b", one, 300), ("vgi-r102-c", other, 60)):
@@ -137,6 +137,13 @@ def test_TC_R_102_CS(booted_station, vgi_profile, t) -> None:
         st.check("vgi-r102-c" in reported(parts, other), r.EXPECTED_MESSAGE,
                  f"the {other} control vgi-r102-c is not in the report after clearing the {one} controls",
                  parts[-1] if parts else None)
+        answer = st.call("ClearDERControl", {"isDefault": False})
+        st.check(answer.get("status") == "Accepted", r.STATION_RESPONSE,
+                 f"ClearDERControl of every scheduled control was answered {answer.get('status')}, expected Accepted")
+        answer, _ = report(st, t, {"isDefault": False})
+        st.check(answer.get("status") == "NotFound", r.STATION_RESPONSE,
+                 f"after clearing every scheduled control GetDERControl was answered {answer.get('status')}, "
+                 "expected NotFound")
 
 
 @pytest.mark.vgi_case("TC_R_103_CS", feature=FEATURE, requires=DER)

@@ -100,6 +100,9 @@ KIND = PeerKind(
             "bidirectional EV's needs, charging profiles with an operationMode, import and export metered",
         "V2XLocalLoadBalancing": "2.1: the station supports operationMode LocalLoadBalancing (Q10); absent: it "
             "rejects such profiles",
+        "ISO15118ServiceRenegotiationSupport": "2.1: the station can renegotiate the energy transfer service with an "
+            "ISO 15118-20 EV (after rejected needs, or when the CSMS allows V2X later); absent: rejected needs end "
+            "the transaction",
         "SC-9.1": "2.1 Part 5 optional feature: operationMode Idle with evseSleep (the EVSE switches its power "
             "electronics off); absent: such a period is rejected",
         "DERControl": "2.1 DER Control certification profile (block R): SetDERControl, GetDERControl, "

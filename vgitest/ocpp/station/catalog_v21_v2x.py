@@ -32,3 +32,7 @@ _f("v2x_modes_rejected", "every charging profile period with an operation mode o
    r.STATION_RESPONSE)
 _f("v2x_evse_sleep_accepted", "an Idle period asking for evseSleep is accepted by a station that cannot sleep",
    "TC_Q_126_CS", r.STATION_RESPONSE)
+_f("v2x_needs_rejection_ignored", "the CSMS rejects a bidirectional EV's needs, and the transaction goes on as if "
+   "they had been accepted", "TC_Q_103_CS", r.EXPECTED_MESSAGE)
+_f("v2x_needs_rejection_wrong_reason", "after rejected needs the transaction ends with stoppedReason Other instead "
+   "of ReqEnergyTransferRejected", "TC_Q_103_CS", r.EXPECTED_MESSAGE)

@@ -173,6 +173,16 @@ class V2xStation:
         res = await st.safe_call("NotifyEVChargingNeeds", {"evseId": tx.evse, "timestamp": utcnow(),
                                                            "chargingNeeds": needs})
         state.needs_status = (res or {}).get("status")
+        e = st.evse(tx.evse)
+        if state.needs_status == "Rejected" and e.transaction is tx and not self.v2x_renegotiates() \
+                and not st.has("v2x_needs_rejection_ignored"):
+            # without ISO 15118-20 service renegotiation the EV cannot be offered anything else: the session ends
+            reason = "Other" if st.has("v2x_needs_rejection_wrong_reason") else "ReqEnergyTransferRejected"
+            st._act(st.end_tx(e, "AbnormalCondition", reason))
+
+    def v2x_renegotiates(self) -> bool:
+        """Whether the station can renegotiate the service with the EV (ISO 15118-20); the reference cannot."""
+        return False
 
     def effective(self, evse_id: int) -> tuple[str, dict, str] | None:
         """The operation mode, period and rate unit in force at the EVSE now (None: no profile applies): a TxProfile
