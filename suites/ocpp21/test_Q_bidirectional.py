@@ -16,6 +16,7 @@ import pytest
 from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
+from vgitest.ocpp.handlers import utcnow
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.1")
 
@@ -123,12 +124,14 @@ def net_power(body: dict) -> list[float]:
     return out
 
 
-def expect_power(st: Any, profile: Any, t: Any, interval: float, tx_id: str, target: float, what: str) -> None:
+def expect_power(st: Any, profile: Any, t: Any, interval: float, tx_id: str, what: str, *,
+                 target: float | None = None, not_below: float | None = None) -> None:
     """The station's own periodic TransactionEvents of `tx_id` (sampled every `interval` s), from PIXIT v2x_settle_s
     after now, show the net power at `target` W (within PIXIT v2x_power_tolerance_w, or 5 % of the target, whichever
-    is larger)."""
+    is larger), or at least `not_below` W (within the same tolerance)."""
     settle = float(profile.param("v2x_settle_s", 2))
-    margin = max(float(profile.param("v2x_power_tolerance_w", 200)), abs(target) * 0.05)
+    reference = target if target is not None else not_below or 0.0
+    margin = max(float(profile.param("v2x_power_tolerance_w", 200)), abs(reference) * 0.05)
     since = time.time() + settle
     pos = s.mark(st)
     readings: list[tuple[Any, float]] = []
@@ -144,9 +147,14 @@ def expect_power(st: Any, profile: Any, t: Any, interval: float, tx_id: str, tar
         if f.wall >= since:
             readings += [(f, v) for v in net_power(f.body)]
     for f, v in readings:
-        st.check(abs(v - target) <= margin, r.V2X_POWER,
-                 f"after {what} the station reports a net power of {v:g} W (import minus export), expected "
-                 f"{target:g} W within {margin:g} W", f)
+        if target is not None:
+            st.check(abs(v - target) <= margin, r.V2X_POWER,
+                     f"after {what} the station reports a net power of {v:g} W (import minus export), expected "
+                     f"{target:g} W within {margin:g} W", f)
+        else:
+            st.check(v >= (not_below or 0.0) - margin, r.V2X_POWER,
+                     f"after {what} the station reports a net power of {v:g} W (import minus export), expected at "
+                     f"least {not_below or 0.0:g} W (within {margin:g} W)", f)
 
 
 def operation_mode_reported(st: Any, tx_id: str, start: int, t: Any, mode: str) -> None:
@@ -232,24 +240,94 @@ def test_TC_Q_103_CS(booted_station, dut, vgi_profile, t) -> None:
 
 
 # --- central setpoint (Q03) ----------------------------------------------------------------------------------------
+def _setpoints_followed(st: Any, dut: Any, profile: Any, t: Any, mode: str, shares: tuple[float, ...]) -> None:
+    """In a V2X session, a TxProfile of `mode` whose setpoint is pushed again for each share of the EV's allowed
+    discharge (negative: discharge) is accepted each time, the mode is reported, and the net power follows."""
+    with measurands(st, POWER) as interval, v2x_session(st, dut, profile, t) as tx:
+        discharge = discharge_power(profile, tx["needs"])
+        pid = profile_id()
+        start = s.mark(st)
+        try:
+            for share in shares:
+                setpoint = round(discharge * share)
+                answer = set_profile(st, tx["evse"], tx_profile(pid, tx["transaction_id"], {
+                    "operationMode": mode, "setpoint": setpoint}))
+                st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
+                         f"a {mode} TxProfile with setpoint {setpoint:g} W was answered {status(answer)}")
+                expect_power(st, profile, t, interval, tx["transaction_id"], f"a setpoint of {setpoint:g} W",
+                             target=setpoint)
+            operation_mode_reported(st, tx["transaction_id"], start, t, mode)
+        finally:
+            clear_profile(st, pid)
+
+
 @pytest.mark.vgi_case("TC_Q_109_CS", feature=FEATURE, requires=V2X)
 def test_TC_Q_109_CS(booted_station, dut, vgi_profile, t) -> None:
     """The CSMS drives a V2X transaction by a central setpoint: a TxProfile with operationMode CentralSetpoint
     and a negative setpoint makes the EV discharge at that power; the same profile pushed again with a positive
     setpoint makes it charge at that power. Both are accepted, and the net power the station reports follows each
     setpoint."""
+    _setpoints_followed(booted_station, dut, vgi_profile, t, "CentralSetpoint", (-1.0, 0.75))
+
+
+# --- frequency support (Q05 central, Q08 local with aFRR) ----------------------------------------------------------
+@pytest.mark.vgi_case("TC_Q_117_CS", feature=FEATURE, requires=V2X)
+def test_TC_Q_117_CS(booted_station, dut, vgi_profile, t) -> None:
+    """Central frequency support: the CSMS, which watches the grid frequency, pushes the setpoints of a TxProfile
+    with operationMode CentralFrequency (a discharge, then a smaller one); each is accepted, the station reports
+    operationMode CentralFrequency, and the net power it meters follows each setpoint."""
+    _setpoints_followed(booted_station, dut, vgi_profile, t, "CentralFrequency", (-1.0, -0.5))
+
+
+@pytest.mark.vgi_case("TC_Q_118_CS", feature=FEATURE, requires=V2X)
+def test_TC_Q_118_CS(booted_station, dut, vgi_profile, t) -> None:
+    """A CentralFrequency TxProfile whose schedule lasts PIXIT v2x_profile_duration_s: while it runs the EV
+    discharges at its setpoint; once it has run out the station reports the transaction back in operationMode
+    ChargingOnly and no longer discharges (net power not below zero)."""
+    st = booted_station
+    duration = int(vgi_profile.param("v2x_profile_duration_s", 4))
+    with measurands(st, POWER) as interval, v2x_session(st, dut, vgi_profile, t) as tx:
+        setpoint = -discharge_power(vgi_profile, tx["needs"])
+        pid = profile_id()
+        prof = tx_profile(pid, tx["transaction_id"], {"operationMode": "CentralFrequency", "setpoint": setpoint})
+        prof["chargingSchedule"][0]["duration"] = duration
+        ends = time.monotonic() + duration
+        try:
+            answer = set_profile(st, tx["evse"], prof)
+            st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
+                     f"a CentralFrequency TxProfile of {duration} s was answered {status(answer)}")
+            expect_power(st, vgi_profile, t, interval, tx["transaction_id"], f"a setpoint of {setpoint:g} W",
+                         target=setpoint)
+            time.sleep(max(0.0, ends - time.monotonic()))
+            start = s.mark(st)
+            expect_power(st, vgi_profile, t, interval, tx["transaction_id"], "the end of the profile's schedule",
+                         not_below=0.0)
+            operation_mode_reported(st, tx["transaction_id"], start, t, "ChargingOnly")
+        finally:
+            clear_profile(st, pid)
+
+
+@pytest.mark.vgi_case("TC_Q_120_CS", feature=FEATURE, requires=V2X)
+def test_TC_Q_120_CS(booted_station, dut, vgi_profile, t) -> None:
+    """Local frequency support with aFRR: a LocalFrequency TxProfile whose frequency-power curve is flat at 0 W over
+    49-51 Hz and whose signal-power curve maps aFRR signal 100 to a discharge; an AFRRSignal of 100 is accepted and
+    the net power the station meters goes to that discharge (baseline 0 W)."""
     st = booted_station
     with measurands(st, POWER) as interval, v2x_session(st, dut, vgi_profile, t) as tx:
         discharge = discharge_power(vgi_profile, tx["needs"])
         pid = profile_id()
         try:
-            for setpoint in (-discharge, discharge * 0.75):
-                answer = set_profile(st, tx["evse"], tx_profile(pid, tx["transaction_id"], {
-                    "operationMode": "CentralSetpoint", "setpoint": setpoint}))
-                st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
-                         f"a CentralSetpoint TxProfile with setpoint {setpoint:g} W was answered {status(answer)}")
-                expect_power(st, vgi_profile, t, interval, tx["transaction_id"], setpoint,
-                             f"a setpoint of {setpoint:g} W")
+            answer = set_profile(st, tx["evse"], tx_profile(pid, tx["transaction_id"], {
+                "operationMode": "LocalFrequency", "v2xBaseline": 0.0,
+                "v2xFreqWattCurve": [{"frequency": 49.0, "power": 0.0}, {"frequency": 51.0, "power": 0.0}],
+                "v2xSignalWattCurve": [{"signal": 0, "power": 0.0}, {"signal": 100, "power": -discharge}]}))
+            st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
+                     f"a LocalFrequency TxProfile with a signal-power curve was answered {status(answer)}")
+            answer = st.call("AFRRSignal", {"timestamp": utcnow(), "signal": 100})
+            st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
+                     f"AFRRSignal 100 was answered {status(answer)}, expected Accepted")
+            expect_power(st, vgi_profile, t, interval, tx["transaction_id"], "aFRR signal 100",
+                         target=-discharge)
         finally:
             clear_profile(st, pid)
 

@@ -20,8 +20,8 @@ _f("v2x_needs_without_v2x_parameters", "a bidirectional EV's NotifyEVChargingNee
    "TC_Q_101_CS", r.EXPECTED_MESSAGE)
 _f("v2x_operation_mode_not_reported", "the operation mode a charging profile puts in force is neither announced "
    "(OperationModeChanged) nor carried in the transaction's events", "TC_Q_101_CS", r.EXPECTED_MESSAGE)
-_f("v2x_setpoint_ignored", "a CentralSetpoint profile is accepted, but the EV keeps charging at full power",
-   "TC_Q_109_CS", r.V2X_POWER)
+_f("v2x_setpoint_ignored", "a CentralSetpoint or CentralFrequency profile is accepted, but the EV keeps charging at "
+   "full power", ("TC_Q_109_CS", "TC_Q_117_CS"), r.V2X_POWER)
 _f("v2x_profile_unvalidated", "a V2X charging profile is accepted without checking the fields its operation mode "
    "needs or forbids (a LocalFrequency period without its curve, an Idle period with a setpoint)",
    ("TC_Q_119_CS", "TC_Q_127_CS"), r.STATION_RESPONSE)
@@ -36,3 +36,9 @@ _f("v2x_needs_rejection_ignored", "the CSMS rejects a bidirectional EV's needs, 
    "they had been accepted", "TC_Q_103_CS", r.EXPECTED_MESSAGE)
 _f("v2x_needs_rejection_wrong_reason", "after rejected needs the transaction ends with stoppedReason Other instead "
    "of ReqEnergyTransferRejected", "TC_Q_103_CS", r.EXPECTED_MESSAGE)
+_f("v2x_expiry_not_reported", "when a V2X profile's schedule runs out, the station does not report the operation "
+   "mode it falls back to", "TC_Q_118_CS", r.EXPECTED_MESSAGE)
+_f("v2x_profile_never_expires", "a V2X profile keeps its setpoint after its schedule's duration has run out",
+   "TC_Q_118_CS", r.V2X_POWER)
+_f("v2x_afrr_ignored", "an aFRR signal is accepted, but the power does not follow the profile's signal-power curve",
+   "TC_Q_120_CS", r.V2X_POWER)

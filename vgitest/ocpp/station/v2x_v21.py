@@ -12,6 +12,7 @@ against its operation mode (which limits and setpoints a mode needs or forbids).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as _dt
 import time
@@ -24,7 +25,8 @@ from .requests_v201 import Request
 Station21 = Evse = Tx = Any  # typed loosely: the station imports this module (tests/test_import_graph.py)
 
 BPT_TRANSFERS = ("AC_BPT", "AC_BPT_DER", "DC_BPT", "DC_ACDP_BPT")  # the energy transfer modes that can discharge
-SUPPORTED_MODES = ("ChargingOnly", "CentralSetpoint", "LocalFrequency", "Idle")  # Idle without evseSleep
+SUPPORTED_MODES = ("ChargingOnly", "CentralSetpoint", "CentralFrequency", "LocalFrequency",
+                   "Idle")  # Idle without evseSleep
 # which operation modes a profile purpose may use (the 2.1 V2X purposes; others are charging only)
 MODES_FOR_PURPOSE = {
     "TxProfile": ("ChargingOnly", "CentralSetpoint", "ExternalSetpoint", "ExternalLimits", "CentralFrequency",
@@ -90,6 +92,7 @@ class V2xStation:
         st: Any = self
         self.v2x = {i: V2xEvse() for i in st.connectors}
         self.v2x_profiles: dict[int, StoredProfile] = {}
+        self.afrr: tuple[int, float] | None = None  # the last aFRR signal and when it applies (epoch seconds)
         for name in ("TxStartedMeasurands", "TxUpdatedMeasurands", "TxEndedMeasurands"):
             var = st.model.find("SampledDataCtrlr", name)  # 2.1 meters export too
             var.values_list = ",".join([*(var.values_list or "").split(","), *V2X_MEASURANDS]).strip(",")
@@ -186,31 +189,30 @@ class V2xStation:
 
     def effective(self, evse_id: int) -> tuple[str, dict, str] | None:
         """The operation mode, period and rate unit in force at the EVSE now (None: no profile applies): a TxProfile
-        beats a TxDefaultProfile, then the higher stack level; a period runs from startSchedule (or receipt)."""
+        beats a TxDefaultProfile, then the higher stack level; a period runs from startSchedule (or receipt) until
+        the schedule's duration ends, and then the next profile applies."""
         st: Any = self
         tx = st.evse(evse_id).transaction
-        best: tuple[tuple[int, int], StoredProfile] | None = None
+        ranked = []
         for p in self.v2x_profiles.values():
             purpose = p.body.get("chargingProfilePurpose")
             if p.evse not in (0, evse_id) or (purpose == "TxProfile" and tx is None):
                 continue
-            rank = (1 if purpose == "TxProfile" else 0, int(p.body.get("stackLevel", 0)))
-            if best is None or rank > best[0]:
-                best = (rank, p)
-        if best is None:
-            return None
-        sched = best[1].body["chargingSchedule"][0]
-        start = _epoch(sched["startSchedule"]) if "startSchedule" in sched else best[1].received
-        offset = time.time() - start
-        if offset < 0 or ("duration" in sched and offset >= sched["duration"]):
-            return None
-        period = None
-        for candidate in sorted(sched["chargingSchedulePeriod"], key=lambda x: x["startPeriod"]):
-            if candidate["startPeriod"] <= offset:
-                period = candidate
-        if period is None:
-            return None
-        return period.get("operationMode", "ChargingOnly"), period, sched["chargingRateUnit"]
+            ranked.append(((1 if purpose == "TxProfile" else 0, int(p.body.get("stackLevel", 0))), p))
+        for _, p in sorted(ranked, key=lambda x: x[0], reverse=True):
+            sched = p.body["chargingSchedule"][0]
+            start = _epoch(sched["startSchedule"]) if "startSchedule" in sched else p.received
+            offset = time.time() - start
+            expired = "duration" in sched and offset >= sched["duration"] and not st.has("v2x_profile_never_expires")
+            if offset < 0 or expired:
+                continue
+            period = None
+            for candidate in sorted(sched["chargingSchedulePeriod"], key=lambda x: x["startPeriod"]):
+                if candidate["startPeriod"] <= offset:
+                    period = candidate
+            if period is not None:
+                return period.get("operationMode", "ChargingOnly"), period, sched["chargingRateUnit"]
+        return None
 
     def present_power(self, e: Evse) -> float:
         """The power at the EVSE now, W: positive charges the EV, negative discharges it."""
@@ -226,11 +228,14 @@ class V2xStation:
         bidirectional = self.v2x[e.id].ev_transfer is not None and self.v2x[e.id].needs_status != "Rejected"
         if mode == "Idle":
             return 0.0
-        if mode == "CentralSetpoint" and not st.has("v2x_setpoint_ignored"):
+        if mode in ("CentralSetpoint", "CentralFrequency") and not st.has("v2x_setpoint_ignored"):
             power = _in_watts(float(period["setpoint"]), unit)
         elif mode == "LocalFrequency":
             power = float(period.get("v2xBaseline", 0.0)) + _curve_power(period["v2xFreqWattCurve"], NOMINAL_HZ,
                                                                          "frequency")
+            if self.afrr is not None and self.afrr[1] <= time.time() and period.get("v2xSignalWattCurve") \
+                    and not st.has("v2x_afrr_ignored"):
+                power += _curve_power(period["v2xSignalWattCurve"], self.afrr[0], "signal")
         elif "limit" in period:
             power = min(cap, _in_watts(float(period["limit"]), unit))
         else:
@@ -311,8 +316,23 @@ async def set_charging_profile(st: Station21, p: dict) -> dict:
 
 
 async def after_set_charging_profile(st: Station21, p: dict, result: dict) -> None:
-    if result.get("status") == "Accepted":
+    if result.get("status") != "Accepted":
+        return
+    await st.report_mode_changes()
+    sched = p["chargingProfile"]["chargingSchedule"][0]
+    if "duration" in sched and not st.has("v2x_expiry_not_reported"):  # the mode falls back when it runs out
+        start = _epoch(sched["startSchedule"]) if "startSchedule" in sched else time.time()
+        await asyncio.sleep(max(0.0, start + float(sched["duration"]) - time.time()) + 0.05)
         await st.report_mode_changes()
+
+
+async def afrr_signal(st: Station21, p: dict) -> dict:
+    try:
+        when = _epoch(p["timestamp"])
+    except ValueError:
+        return _rejected("InvalidParam", "timestamp is not a date-time")
+    st.afrr = (int(p["signal"]), when)
+    return {"status": "Accepted"}
 
 
 async def clear_charging_profile(st: Station21, p: dict) -> dict:
@@ -340,6 +360,7 @@ async def after_clear_charging_profile(st: Station21, p: dict, result: dict) -> 
 requests_v21.add({
     "SetChargingProfile": Request(set_charging_profile, after_set_charging_profile),
     "ClearChargingProfile": Request(clear_charging_profile, after_clear_charging_profile),
+    "AFRRSignal": Request(afrr_signal),
 })
 
 __all__ = ["V2xStation", "BPT_TRANSFERS", "SUPPORTED_MODES", "period_problem"]
