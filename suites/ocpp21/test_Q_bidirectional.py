@@ -261,13 +261,68 @@ def _setpoints_followed(st: Any, dut: Any, profile: Any, t: Any, mode: str, shar
             clear_profile(st, pid)
 
 
-@pytest.mark.vgi_case("TC_Q_109_CS", feature=FEATURE, requires=V2X)
+def dynamic_profile(pid: int, tx_id: str, period: dict, update_interval: int | None = None) -> dict:
+    prof = tx_profile(pid, tx_id, period)
+    prof["chargingProfileKind"] = "Dynamic"
+    if update_interval is not None:
+        prof["dynUpdateInterval"] = update_interval
+    return prof
+
+
+@pytest.mark.vgi_case("TC_Q_109_CS", feature=FEATURE, requires=(*V2X, "SC-8"))
 def test_TC_Q_109_CS(booted_station, dut, vgi_profile, t) -> None:
-    """The CSMS drives a V2X transaction by a central setpoint: a TxProfile with operationMode CentralSetpoint
-    and a negative setpoint makes the EV discharge at that power; the same profile pushed again with a positive
-    setpoint makes it charge at that power. Both are accepted, and the net power the station reports follows each
-    setpoint."""
-    _setpoints_followed(booted_station, dut, vgi_profile, t, "CentralSetpoint", (-1.0, 0.75))
+    """Central setpoint control by a dynamic schedule the CSMS pushes: a dynamic TxProfile with operationMode
+    CentralSetpoint and a negative setpoint makes the EV discharge at that power; UpdateDynamicSchedule then pushes a
+    positive setpoint, and the EV charges at that power. Both are accepted, and the net power the station reports
+    follows each setpoint."""
+    st = booted_station
+    with measurands(st, POWER) as interval, v2x_session(st, dut, vgi_profile, t) as tx:
+        discharge = discharge_power(vgi_profile, tx["needs"])
+        pid = profile_id()
+        try:
+            answer = set_profile(st, tx["evse"], dynamic_profile(pid, tx["transaction_id"], {
+                "operationMode": "CentralSetpoint", "setpoint": -discharge}))
+            st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
+                     f"a dynamic CentralSetpoint TxProfile (setpoint {-discharge:g} W) was answered {status(answer)}")
+            expect_power(st, vgi_profile, t, interval, tx["transaction_id"], f"a setpoint of {-discharge:g} W",
+                         target=-discharge)
+            pushed = round(discharge * 0.75)
+            answer = st.call("UpdateDynamicSchedule", {"chargingProfileId": pid, "scheduleUpdate": {"setpoint": pushed}})
+            st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
+                     f"UpdateDynamicSchedule of the dynamic profile {pid} was answered {status(answer)}")
+            expect_power(st, vgi_profile, t, interval, tx["transaction_id"], f"a pushed setpoint of {pushed:g} W",
+                         target=pushed)
+        finally:
+            clear_profile(st, pid)
+
+
+@pytest.mark.vgi_case("TC_Q_110_CS", feature=FEATURE, requires=(*V2X, "SC-8"))
+def test_TC_Q_110_CS(booted_station, dut, vgi_profile, t) -> None:
+    """Central setpoint control by a dynamic schedule the station pulls: a dynamic TxProfile with operationMode
+    CentralSetpoint and dynUpdateInterval (PIXIT v2x_dyn_update_interval_s) makes the station ask for its update
+    (PullDynamicScheduleUpdate naming the profile) within that interval; the CSMS answers a smaller discharge, and the
+    net power the station meters follows it."""
+    st = booted_station
+    every = int(vgi_profile.param("v2x_dyn_update_interval_s", 2))
+    with measurands(st, POWER) as interval, v2x_session(st, dut, vgi_profile, t) as tx:
+        discharge = discharge_power(vgi_profile, tx["needs"])
+        pulled = -round(discharge / 2)
+        st.override("PullDynamicScheduleUpdate", {"status": "Accepted", "scheduleUpdate": {"setpoint": pulled}})
+        pid = profile_id()
+        start = s.mark(st)
+        try:
+            answer = set_profile(st, tx["evse"], dynamic_profile(pid, tx["transaction_id"], {
+                "operationMode": "CentralSetpoint", "setpoint": -discharge}, every))
+            st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
+                     f"a dynamic CentralSetpoint TxProfile with dynUpdateInterval {every} s was answered "
+                     f"{status(answer)}")
+            s.require(st, "PullDynamicScheduleUpdate", start, every + t.wait, r.EXPECTED_MESSAGE,
+                      f"the station did not ask for the update of dynamic profile {pid} (dynUpdateInterval {every} s)",
+                      {"chargingProfileId": pid})
+            expect_power(st, vgi_profile, t, interval, tx["transaction_id"], f"a pulled setpoint of {pulled:g} W",
+                         target=pulled)
+        finally:
+            clear_profile(st, pid)
 
 
 # --- frequency support (Q05 central, Q08 local with aFRR) ----------------------------------------------------------

@@ -120,6 +120,8 @@ KEYS: tuple[Key, ...] = (
        "half of it)", ("ocpp21",), 4000, "W"),
     _k("v2x_profile_duration_s", "how long the schedule of the V2X profile TC_Q_118_CS lets run out lasts",
        ("ocpp21",), 4, "s"),
+    _k("v2x_dyn_update_interval_s", "the dynUpdateInterval of the dynamic profile TC_Q_110_CS sets (the station must "
+       "pull its update within it)", ("ocpp21",), 2, "s"),
     _k("der_control_type", "the DER control type the DER cases configure (one the station supports)", ("ocpp21",),
        "FixedPFAbsorb"),
     _k("der_other_control_type", "a second supported DER control type, with its setting in another field",

@@ -103,6 +103,8 @@ KIND = PeerKind(
         "ISO15118ServiceRenegotiationSupport": "2.1: the station can renegotiate the energy transfer service with an "
             "ISO 15118-20 EV (after rejected needs, or when the CSMS allows V2X later); absent: rejected needs end "
             "the transaction",
+        "SC-8": "2.1 Part 5 optional feature: dynamic charging profiles (chargingProfileKind Dynamic, pushed by "
+            "UpdateDynamicSchedule, pulled by PullDynamicScheduleUpdate)",
         "SC-9.1": "2.1 Part 5 optional feature: operationMode Idle with evseSleep (the EVSE switches its power "
             "electronics off); absent: such a period is rejected",
         "DERControl": "2.1 DER Control certification profile (block R): SetDERControl, GetDERControl, "

@@ -49,6 +49,16 @@ class StoredProfile:
     evse: int  # 0: every EVSE
     body: dict
     received: float  # epoch seconds
+    puller: asyncio.Task | None = None  # a dynamic profile's PullDynamicScheduleUpdate loop
+
+    @property
+    def dynamic(self) -> bool:
+        return self.body.get("chargingProfileKind") == "Dynamic"
+
+    def update(self, values: dict) -> None:
+        """Apply a dynamic schedule update: its limits and setpoints replace those of the (single) period."""
+        period = self.body["chargingSchedule"][0]["chargingSchedulePeriod"][0]
+        period.update({k: v for k, v in values.items() if k != "customData"})
 
 
 @dataclasses.dataclass
@@ -116,8 +126,8 @@ class V2xStation:
         tx = e.transaction
         await super().end_tx(e, trigger, reason)  # type: ignore[misc]
         if tx is not None:
-            self.v2x_profiles = {k: p for k, p in self.v2x_profiles.items()
-                                 if p.body.get("chargingProfilePurpose") != "TxProfile" or p.evse != e.id}
+            self.drop_profiles([k for k, p in self.v2x_profiles.items()
+                                if p.body.get("chargingProfilePurpose") == "TxProfile" and p.evse == e.id])
             state = self.v2x[e.id]
             state.reported_mode, state.needs_for, state.needs_status = "ChargingOnly", None, None
 
@@ -182,6 +192,30 @@ class V2xStation:
             # without ISO 15118-20 service renegotiation the EV cannot be offered anything else: the session ends
             reason = "Other" if st.has("v2x_needs_rejection_wrong_reason") else "ReqEnergyTransferRejected"
             st._act(st.end_tx(e, "AbnormalCondition", reason))
+
+    def drop_profiles(self, ids: list[int]) -> None:
+        for pid in ids:
+            gone = self.v2x_profiles.pop(pid, None)
+            if gone is not None and gone.puller is not None and gone.puller is not asyncio.current_task():
+                gone.puller.cancel()
+
+    async def pull_updates(self, pid: int) -> None:
+        """A dynamic profile with dynUpdateInterval: ask the CSMS for its update that long after the last one, for
+        as long as the profile is kept (bounded by it: clearing, replacing or ending the transaction stops this)."""
+        st: Any = self
+        while True:
+            stored = self.v2x_profiles.get(pid)
+            interval = float((stored.body if stored else {}).get("dynUpdateInterval") or 0)
+            if stored is None or interval <= 0:
+                return
+            await asyncio.sleep(interval)
+            if self.v2x_profiles.get(pid) is not stored:
+                return
+            res = await st.safe_call("PullDynamicScheduleUpdate", {"chargingProfileId": pid})
+            if (res or {}).get("status") == "Accepted" and "scheduleUpdate" in (res or {}) \
+                    and not st.has("v2x_pull_update_ignored"):
+                stored.update(res["scheduleUpdate"])
+                await self.report_mode_changes()
 
     def v2x_renegotiates(self) -> bool:
         """Whether the station can renegotiate the service with the EV (ISO 15118-20); the reference cannot."""
@@ -307,10 +341,13 @@ async def set_charging_profile(st: Station21, p: dict) -> dict:
             return _rejected("TxNotFound", "a TxProfile needs the transaction running at its EVSE")
     if len(prof["chargingSchedule"]) != 1:
         return _rejected("UnsupportedParam", "one charging schedule per profile")
+    if prof["chargingProfileKind"] == "Dynamic" and len(prof["chargingSchedule"][0]["chargingSchedulePeriod"]) != 1:
+        return _rejected("InvalidSchedule", "a dynamic profile has one period, which its updates change")
     for period in prof["chargingSchedule"][0]["chargingSchedulePeriod"]:
         problem = period_problem(st, purpose, period)
         if problem is not None:
             return _rejected(*problem)
+    st.drop_profiles([int(prof["id"])])  # the same id replaces the profile
     st.v2x_profiles[int(prof["id"])] = StoredProfile(evse_id, prof, time.time())
     return {"status": "Accepted"}
 
@@ -319,10 +356,27 @@ async def after_set_charging_profile(st: Station21, p: dict, result: dict) -> No
     if result.get("status") != "Accepted":
         return
     await st.report_mode_changes()
+    stored = st.v2x_profiles.get(int(p["chargingProfile"]["id"]))
+    if stored is not None and stored.dynamic and stored.body.get("dynUpdateInterval") and not st.has("v2x_no_pull"):
+        stored.puller = st.spawn(st.pull_updates(int(p["chargingProfile"]["id"])))
     sched = p["chargingProfile"]["chargingSchedule"][0]
     if "duration" in sched and not st.has("v2x_expiry_not_reported"):  # the mode falls back when it runs out
         start = _epoch(sched["startSchedule"]) if "startSchedule" in sched else time.time()
         await asyncio.sleep(max(0.0, start + float(sched["duration"]) - time.time()) + 0.05)
+        await st.report_mode_changes()
+
+
+async def update_dynamic_schedule(st: Station21, p: dict) -> dict:
+    stored = st.v2x_profiles.get(int(p["chargingProfileId"]))
+    if stored is None or not stored.dynamic:
+        return _rejected("UnknownProfile", f"no dynamic charging profile {p['chargingProfileId']}")
+    if not st.has("v2x_dynamic_update_ignored"):
+        stored.update(p["scheduleUpdate"])
+    return {"status": "Accepted"}
+
+
+async def after_update_dynamic_schedule(st: Station21, p: dict, result: dict) -> None:
+    if result.get("status") == "Accepted":
         await st.report_mode_changes()
 
 
@@ -347,8 +401,7 @@ async def clear_charging_profile(st: Station21, p: dict) -> dict:
                 and crit.get("stackLevel", sp.body["stackLevel"]) == sp.body["stackLevel"])
 
     gone = [pid for pid, sp in st.v2x_profiles.items() if matches(pid, sp)]
-    for pid in gone:
-        del st.v2x_profiles[pid]
+    st.drop_profiles(gone)
     return {"status": "Accepted" if gone else "Unknown"}
 
 
@@ -361,6 +414,7 @@ requests_v21.add({
     "SetChargingProfile": Request(set_charging_profile, after_set_charging_profile),
     "ClearChargingProfile": Request(clear_charging_profile, after_clear_charging_profile),
     "AFRRSignal": Request(afrr_signal),
+    "UpdateDynamicSchedule": Request(update_dynamic_schedule, after_update_dynamic_schedule),
 })
 
 __all__ = ["V2xStation", "BPT_TRANSFERS", "SUPPORTED_MODES", "period_problem"]
