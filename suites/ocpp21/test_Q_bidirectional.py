@@ -287,7 +287,8 @@ def test_TC_Q_109_CS(booted_station, dut, vgi_profile, t) -> None:
             expect_power(st, vgi_profile, t, interval, tx["transaction_id"], f"a setpoint of {-discharge:g} W",
                          target=-discharge)
             pushed = round(discharge * 0.75)
-            answer = st.call("UpdateDynamicSchedule", {"chargingProfileId": pid, "scheduleUpdate": {"setpoint": pushed}})
+            answer = st.call("UpdateDynamicSchedule", {"chargingProfileId": pid,
+                                                       "scheduleUpdate": {"setpoint": pushed}})
             st.check(status(answer) == "Accepted", r.STATION_RESPONSE,
                      f"UpdateDynamicSchedule of the dynamic profile {pid} was answered {status(answer)}")
             expect_power(st, vgi_profile, t, interval, tx["transaction_id"], f"a pushed setpoint of {pushed:g} W",

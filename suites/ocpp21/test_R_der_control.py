@@ -242,7 +242,7 @@ def test_TC_R_106_CS(booted_station, vgi_profile, t) -> None:
         _supersede_report(st, t, one, "vgi-r106-low", "vgi-r106-high")
 
 
-# --- DER events (U05) ---------------------------------------------------------------------------------------------------
+# --- DER events (U05) -------------------------------------------------------------------------------------------
 @pytest.mark.vgi_case("TC_R_108_CS", feature=FEATURE, requires=DER)
 def test_TC_R_108_CS(booted_station, dut, vgi_profile, t) -> None:
     """A grid event at the inverter (an over-voltage, or PIXIT der_grid_event) is reported by NotifyDERAlarm

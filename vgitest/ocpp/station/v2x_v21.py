@@ -177,7 +177,9 @@ class V2xStation:
         if st.has("v2x_needs_without_v2x_parameters"):
             params = {}
         needs: dict[str, Any] = {"requestedEnergyTransfer": state.ev_transfer,
-                                 "availableEnergyTransfer": ["DC", state.ev_transfer],
+                                 "availableEnergyTransfer": [
+                                     "DC" if str(state.ev_transfer).startswith("DC") else "AC_three_phase",
+                                     state.ev_transfer],
                                  "controlMode": "DynamicControl", "mobilityNeedsMode": "EVCC_SECC",
                                  "dcChargingParameters": {"evMaxCurrent": 30.0, "evMaxVoltage": 400.0,
                                                           "evMaxPower": cap, "stateOfCharge": 50}}
