@@ -118,8 +118,8 @@ KEYS: tuple[Key, ...] = (
        "larger)", ("ocpp21",), 200, "W"),
     _k("v2x_discharge_w", "the discharge power the V2X cases ask for when the EV reported no maxDischargePower (else "
        "half of it)", ("ocpp21",), 4000, "W"),
-    _k("v2x_profile_duration_s", "how long the schedule of the V2X profile TC_Q_118_CS lets run out lasts",
-       ("ocpp21",), 4, "s"),
+    _k("v2x_profile_duration_s", "how long the schedule of the V2X profile TC_Q_118_CS lets run out lasts (at least "
+       "v2x_settle_s plus four TxUpdatedIntervals and a second)", ("ocpp21",), 6, "s"),
     _k("v2x_dyn_update_interval_s", "the dynUpdateInterval of the dynamic profile TC_Q_110_CS sets (the station must "
        "pull its update within it)", ("ocpp21",), 2, "s"),
     _k("der_control_type", "the DER control type the DER cases configure (one the station supports)", ("ocpp21",),
