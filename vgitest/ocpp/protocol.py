@@ -96,6 +96,12 @@ KIND = PeerKind(
         "AdvancedUserInterface": "2.0.1 Advanced User Interface certification profile",
         "SmartCharging": "smart charging (1.6 profile, 2.0.1 certification profile)",
         "Reservation": "reservations (1.6 profile, 2.0.1 certification profile)",
+        "GroupIdToken": "2.0.1 C09: a different idToken with the groupIdToken of the one that started a transaction "
+            "may end it",
+        "MasterPass": "2.0.1 C16: AuthCtrlr.MasterPassGroupId; an idToken of that group starts no transaction and "
+            "ends transactions",
+        "MasterPassUI": "2.0.1 C16 with a user interface: the driver chooses which transactions a master pass ends "
+            "(Part 5 C-07; without one, C-08, it ends them all)",
         "BidirectionalPowerTransfer": "2.1 Bidirectional Power Transfer certification profile (block Q, V2X): a "
             "bidirectional EV's needs, charging profiles with an operationMode, import and export metered",
         "V2XLocalLoadBalancing": "2.1: the station supports operationMode LocalLoadBalancing (Q10); absent: it "

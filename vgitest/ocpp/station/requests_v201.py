@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Awaitable, Callable
 
+from . import customer_v201, logs_v201
 from . import model_requests_v201 as model
 from . import network_v201
 
@@ -254,3 +255,7 @@ REQUESTS: dict[str, Request] = {
     "ChangeAvailability": Request(change_availability, after_change_availability),
     "SetNetworkProfile": Request(network_v201.set_network_profile),
 }
+REQUESTS.update({  # block N: log upload and customer information
+    "GetLog": Request(logs_v201.get_log, logs_v201.after_get_log),
+    "CustomerInformation": Request(customer_v201.customer_information, customer_v201.after_customer_information),
+})
