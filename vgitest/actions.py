@@ -44,7 +44,8 @@ SHARED: tuple[Action, ...] = (
            "2.0.1); ISO 15118 (EV under test), plug the EV into the harness's EVSE so that it starts a V2G session "
            "with the fake SECC; SLAC, the device starts matching",
            (("connector", "OCPP: the connector (1.6) or EVSE (2.0.1) id, from 1"),
-            ("mode", "ISO 15118 EV, optional: the energy transfer the EV asks for (AC, DC, AC_BPT, DC_BPT)"),
+            ("mode", "ISO 15118 EV, optional: the energy transfer the EV asks for (AC, DC, AC_BPT, DC_BPT); OCPP 2.1: "
+             "a bidirectional mode (DC_BPT, AC_BPT) plugs in an EV that can discharge (the V2X cases)"),
             ("pause", "ISO 15118 EV, optional: true: the EV pauses the session (it ends with SessionStop Pause)"),
             ("resume", "ISO 15118 EV, optional: true: the EV resumes the session it paused"),
             ("control_mode", "ISO 15118-20 EV, optional: the control mode the EV asks for (Scheduled, Dynamic)")),

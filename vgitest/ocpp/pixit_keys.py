@@ -113,4 +113,25 @@ KEYS: tuple[Key, ...] = (
     _k("power_w", "the reference 2.0.1 station's maximum power", ("ocpp201",), 11000, "W", reference=True),
     _k("vendor", "the reference 2.0.1 station's vendor name", ("ocpp201",), "vgitest", reference=True),
     _k("model", "the reference 2.0.1 station's model", ("ocpp201",), "VGI-REF-201", reference=True),
+    # OCPP 2.1 blocks Q (V2X) and R (DER control)
+    _k("v2x_energy_transfer", "the bidirectional energy transfer mode of the EV the V2X cases plug in (plug_in mode)",
+       ("ocpp21",), "DC_BPT"),
+    _k("v2x_settle_s", "how long after a V2X setpoint the station may take before its metered power follows it",
+       ("ocpp21",), 2, "s"),
+    _k("v2x_power_tolerance_w", "how far the metered net power may be from a V2X setpoint (or 5 % of it, whichever is "
+       "larger)", ("ocpp21",), 200, "W"),
+    _k("v2x_discharge_w", "the discharge power the V2X cases ask for when the EV reported no maxDischargePower (else "
+       "half of it)", ("ocpp21",), 4000, "W"),
+    _k("v2x_profile_duration_s", "how long the schedule of the V2X profile TC_Q_118_CS lets run out lasts (at least "
+       "v2x_settle_s plus four TxUpdatedIntervals and a second)", ("ocpp21",), 6, "s"),
+    _k("v2x_dyn_update_interval_s", "the dynUpdateInterval of the dynamic profile TC_Q_110_CS sets (the station must "
+       "pull its update within it)", ("ocpp21",), 2, "s"),
+    _k("der_control_type", "the DER control type the DER cases configure (one the station supports)", ("ocpp21",),
+       "FixedPFAbsorb"),
+    _k("der_other_control_type", "a second supported DER control type, with its setting in another field",
+       ("ocpp21",), "FixedPFInject"),
+    _k("der_unsupported_control", "DER control types the station does not support (comma-separated; TC_R_103_CS sets "
+       "the first and expects NotSupported); empty: that step is left out", ("ocpp21",), ""),
+    _k("der_grid_event", "the gridEventFault TC_R_108_CS makes the inverter see (action grid_event)", ("ocpp21",),
+       "OverVoltage"),
 )

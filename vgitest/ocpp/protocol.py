@@ -57,9 +57,13 @@ KIND = PeerKind(
         Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
                ("ocpp",)),
         Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),
+        Action("grid_event", "make the station's inverter see a grid event begin (or end, with ended)",
+               (("fault", "the gridEventFault, e.g. OverVoltage (PIXIT der_grid_event)"),
+                ("ended", "true: the event is over")), ("ocpp",),
+               uses=((("ocpp21",), OPTIONAL, "the DER event case TC_R_108_CS (without it NOT_APPLICABLE)"),)),
     ),
     suites={"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1", "ocpp16_fuzz": "OCPP 1.6J fuzzing",
-            "ocpp201_fuzz": "OCPP 2.0.1 fuzzing"},
+            "ocpp201_fuzz": "OCPP 2.0.1 fuzzing", "ocpp21": "OCPP 2.1"},
     pics={
         "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
         "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",
@@ -98,4 +102,17 @@ KIND = PeerKind(
             "ends transactions",
         "MasterPassUI": "2.0.1 C16 with a user interface: the driver chooses which transactions a master pass ends "
             "(Part 5 C-07; without one, C-08, it ends them all)",
+        "BidirectionalPowerTransfer": "2.1 Bidirectional Power Transfer certification profile (block Q, V2X): a "
+            "bidirectional EV's needs, charging profiles with an operationMode, import and export metered",
+        "V2XLocalLoadBalancing": "2.1: the station supports operationMode LocalLoadBalancing (Q10); absent: it "
+            "rejects such profiles",
+        "ISO15118ServiceRenegotiationSupport": "2.1: the station can renegotiate the energy transfer service with an "
+            "ISO 15118-20 EV (after rejected needs, or when the CSMS allows V2X later); absent: rejected needs end "
+            "the transaction",
+        "SC-8": "2.1 Part 5 optional feature: dynamic charging profiles (chargingProfileKind Dynamic, pushed by "
+            "UpdateDynamicSchedule, pulled by PullDynamicScheduleUpdate)",
+        "SC-9.1": "2.1 Part 5 optional feature: operationMode Idle with evseSleep (the EVSE switches its power "
+            "electronics off); absent: such a period is rejected",
+        "DERControl": "2.1 DER Control certification profile (block R): SetDERControl, GetDERControl, "
+            "ClearDERControl, NotifyDERStartStop, NotifyDERAlarm",
     })

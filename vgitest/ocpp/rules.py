@@ -174,6 +174,9 @@ CONFIG_NOT_APPLIED = R("OCPP-CONFIG-NOT-APPLIED", "fail",
 SC_LIMIT = R("OCPP-SC-LIMIT", "fail", "The current or power the station reports at a connector (MeterValues) exceeds "
              "the charging limit its charging profiles put in force there",
              "OCPP 1.6 §3.13, §5.16; 2.0.1 K01, K08 (the limit applies at the connector)", P).id
+V2X_POWER = R("OCPP-V2X-POWER", "fail", "The net power a station reports at an EVSE in a V2X transaction (import minus "
+              "export) does not follow the setpoint its charging profile puts in force", "2.1 Q03 (central setpoint), "
+              "K01 (operationMode)", P, ("2.1",)).id
 STATUS_TRANSITION = R("OCPP-STATUS-TRANSITION", "fail",
                       "A connector status sequence the scenario requires was not reported",
                       "OCPP 1.6 §4.9; 2.0.1 G01", P).id

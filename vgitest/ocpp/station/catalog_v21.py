@@ -42,3 +42,5 @@ def _carry(name: str) -> None:
 
 for _name in CARRIED:
     _carry(_name)
+
+from . import catalog_v21_der, catalog_v21_v2x  # noqa: E402,F401  (the faults of blocks Q and R)

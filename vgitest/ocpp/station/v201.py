@@ -250,6 +250,7 @@ class Station201(ReferenceStation):
                 info["chargingState"] = charging_state
             if stopped_reason:
                 info["stoppedReason"] = stopped_reason
+            info.update(self.tx_info_extra(tx))
             if tx.remote_start_id is not None and trigger == "RemoteStart" \
                     and not self.has("remote_start_no_remote_start_id"):
                 info["remoteStartId"] = tx.remote_start_id
@@ -274,6 +275,14 @@ class Station201(ReferenceStation):
             if id_token is not None:  # C10: the answer about the token goes into the cache too
                 self.auth.remember(id_token["idToken"], (res or {}).get("idTokenInfo"), from_tx=True)
             return res
+
+    def tx_info_extra(self, tx: Tx) -> dict:
+        """transactionInfo fields a later version adds (2.1: the operationMode of a V2X transaction)."""
+        return {}
+
+    def import_power(self, e: Evse) -> float:
+        """The power (W) the EVSE draws now; the 2.1 station's V2X control changes it."""
+        return self.power_w
 
     def _cancel_tx_tasks(self, tx: Tx) -> None:
         for t in (tx.meter_task, tx.timeout_task):
@@ -329,7 +338,7 @@ class Station201(ReferenceStation):
             interval = max(0.2, float(self.var("SampledDataCtrlr", "TxUpdatedInterval") or 0) or 60.0)
             await asyncio.sleep(interval)
             now = time.monotonic()
-            e.energy_wh += self.power_w * (now - last) / 3600.0
+            e.energy_wh += self.import_power(e) * (now - last) / 3600.0
             last = now
             n += 1
             mv = self.meter_value(e, "Sample.Periodic")
