@@ -24,7 +24,7 @@ class Action:
     uses: tuple[tuple[tuple[str, ...], str, str], ...] = ()
 
 
-OCPP = ("ocpp16", "ocpp201")
+OCPP = ("ocpp16", "ocpp201", "ocpp21")
 V2G = ("din70121", "iso15118_2", "iso15118_20")
 EVERY = ("ocpp16", "ocpp201", "openadr20b", "csip", *V2G, "slac")
 
