@@ -37,8 +37,9 @@ SHARED: tuple[Action, ...] = (
     Action("reboot", "power-cycle the device: off, then on; it boots and connects again (OCPP: a new "
            "BootNotification; OpenADR: the VEN queries its registration and polls; IEEE 2030.5: the client walks "
            "again from /dcap)", (), ("ocpp", "openadr", "sep2"),
-           uses=((OCPP, REQUIRED, "the boot cases power-cycle the station; the reusable state Booted does when the "
-                  "station is not registered or a connector cannot be made idle otherwise"),
+           uses=((("ocpp16", "ocpp201"), REQUIRED, "the boot cases power-cycle the station; the reusable state Booted "
+                  "does when the station is not registered or a connector cannot be made idle otherwise (a 2.1 run "
+                  "runs these cases of suites/ocpp201 too)"),
                  (("openadr20b",), CASES, "a registration case restarts the VEN"))),
     Action("plug_in", "connect an EV: OCPP, to the station's connector (it reports Preparing in 1.6, Occupied in "
            "2.0.1); ISO 15118 (EV under test), plug the EV into the harness's EVSE so that it starts a V2G session "
