@@ -26,7 +26,7 @@ KIND = PeerKind(
           # a station configured to end its transactions before a power cut takes it down (PICS StopTxBeforePowerLoss)
           ReferenceRun("ocpp16-ups", "reference-station-16-ups", "ocpp16", select="TC_032_1_CS", expected_s=4),
           # OCPP 2.1: the 2.0.1 cases that hold unchanged in 2.1 (vgi_protocol names both) and what 2.1 adds
-          ReferenceRun("ocpp21", "reference-station-21", "ocpp201", more_suites=("ocpp21",), expected_s=45),
+          ReferenceRun("ocpp21", "reference-station-21", "ocpp201", more_suites=("ocpp21",), expected_s=80),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32),
           # security profiles 2 and 3 over the run's test PKI: the connection-level cases (boot, RPC, security and
           # the negative TLS matrix); the other cases do not depend on the transport
