@@ -76,6 +76,13 @@ KIND = PeerKind(
             "answered NotImplemented",
         "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
         "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
+        "C-60": "2.0.1 Part 5 optional feature: a second UpdateFirmware cancels the firmware update in progress "
+                "(AcceptedCanceled); absent: the station answers it Rejected",
+        "C-20": "2.0.1 Part 5 optional feature: the variable ChargingStation.AllowNewSessionsPendingFirmwareUpdate",
+        "AQ-7": "2.0.1 Part 5: the station downloads firmware while a transaction is ongoing; absent: it waits for "
+                "the transactions to end (DownloadScheduled)",
+        "C-43": "2.0.1 Part 5 optional feature: install firmware with ongoing transaction(s); absent: the station "
+                "installs once every transaction has ended",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
         "AuthorizationCache": "the station keeps an authorization cache (AuthCacheCtrlr)",
         "RemoteStart": "RequestStartTransaction is implemented",

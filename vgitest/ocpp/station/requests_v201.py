@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Awaitable, Callable
 
-from . import model_requests_v201 as model
+from . import firmware_v201, model_requests_v201 as model
 from . import network_v201
 
 # The station, its EVSEs and transactions (vgitest.ocpp.station.v201): typed loosely so that the table does not
@@ -253,4 +253,5 @@ REQUESTS: dict[str, Request] = {
     "UnlockConnector": Request(unlock), "ClearCache": Request(clear_cache), "DataTransfer": Request(data_transfer),
     "ChangeAvailability": Request(change_availability, after_change_availability),
     "SetNetworkProfile": Request(network_v201.set_network_profile),
+    "UpdateFirmware": Request(firmware_v201.update_firmware, firmware_v201.after_update_firmware),
 }
