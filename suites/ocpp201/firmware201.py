@@ -58,9 +58,11 @@ def send(station: Any, location: str, certificate: str | None, signature: str | 
         firmware["signature"] = signature
     rid = random.randint(1, 2**31 - 1)
     mark, sent = s.mark(station), time.monotonic_ns()
-    res = station.call("UpdateFirmware", {"requestId": rid, "retries": RETRIES, "retryInterval": RETRY_INTERVAL,
-                                          "firmware": firmware})
-    return Update(rid, mark, res, sent)
+    frame = station.call_frame("UpdateFirmware", {"requestId": rid, "retries": RETRIES,
+                                                  "retryInterval": RETRY_INTERVAL, "firmware": firmware})
+    station.check(frame.kind == "CALLRESULT", r.STATION_RESPONSE, f"UpdateFirmware answered {frame.kind} "
+                  f"{frame.body if frame.kind != 'CALLRESULT' else ''}; UpdateFirmware is a Core request (L01)", frame)
+    return Update(rid, mark, frame.body if isinstance(frame.body, dict) else {}, sent)
 
 
 def answered(station: Any, update: Update, *expected: str, why: str = "") -> None:

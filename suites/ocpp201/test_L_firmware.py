@@ -219,6 +219,13 @@ def _held_after(station, since: int, evses: list[int], t, why: str) -> None:
                   {"evseId": evse, "connectorStatus": "Unavailable"})
 
 
+def _quiet_while_tx(station, since: int, t, what: str, match) -> None:
+    """No progress of the kind `what` while the transaction runs (L01.FR.06; L01.FR.13 for the download)."""
+    frame = s.wait_call(station, "FirmwareStatusNotification", since, t.quiet, match)
+    station.check(frame is None, r.FIRMWARE_SECURE, f"{frame.body.get('status') if frame else ''} came while the "
+                  f"transaction was still running, by a station that cannot {what} firmware during one", frame)
+
+
 def _installs_after(station, frames, ended: int) -> None:
     early = [f for f in frames if f.body.get("status") in ("Installing", "InstallRebooting", "Installed")
              and f.index < ended]
@@ -243,9 +250,8 @@ def test_TC_L_15_CS(running_transaction, booted_station, vgi_profile, dut, file_
             s.require(st, "FirmwareStatusNotification", update.mark, t.wait, r.FIRMWARE_SECURE,
                       "the verified image was not reported (SignatureVerified)", {"status": "SignatureVerified"})
             _held_after(st, update.mark, [c for c in connectors if c != tx["evse"]], t, "while the update waits")
-            s.expect_quiet(st, "FirmwareStatusNotification", update.mark, t.quiet, "a transaction is still running "
-                           "and the station cannot install during one", lambda b: b.get("status") in
-                           ("Installing", "InstallRebooting", "Installed"))
+            _quiet_while_tx(st, update.mark, t, "install", lambda b: b.get("status") in
+                            ("Installing", "InstallRebooting", "Installed"))
             ended = _stop(st, dut, tx, t)
             _held_after(st, ended, [tx["evse"]], t, "after its transaction ended, while the update is pending")
             frames = judge(st, vgi_profile, file_server, url, update, "installed", t)
@@ -265,3 +271,149 @@ def test_TC_L_18_CS(booted_station, vgi_profile, file_server, t) -> None:
     answered(st, update, "Rejected", "InvalidCertificate", why="an update without signature must not be taken by a "
              "station that supports secure firmware updates")
     no_download(st, update, t, "the request carried no signing certificate and no signature")
+
+
+def _two_evses(request, profile, t) -> int:
+    """The EVSE for the second session, or NOT_APPLICABLE for a station with one EVSE (Part 5: HFS-8 > 1)."""
+    others = [c for c in range(1, int(profile.param("connectors", 1)) + 1) if c != t.connector]
+    if not others:
+        from vgitest.fixturekit import not_applicable
+        not_applicable(request, "the case starts a second session while the update waits: the station needs a "
+                       "second EVSE (PIXIT connectors > 1)")
+    return others[0]
+
+
+def _second_session(station, dut, profile, evse: int, t) -> None:
+    """A new session on `evse` while the update waits: the EV plugged in and the token presented start one."""
+    token = s.id_token(profile)
+    start = s.mark(station)
+    dut.perform("plug_in", connector=evse)
+    dut.perform("present_token", id_token=token["idToken"], connector=evse)
+    why = (f"no transaction charging on EVSE {evse} although AllowNewSessionsPendingFirmwareUpdate is true "
+           "(L01.FR.07 holds EVSEs only when it is false)")
+    started = s.require(station, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, why,
+                        lambda b: b.get("evse", {}).get("id") == evse and b.get("eventType") == "Started")
+    tx_id = started.body["transactionInfo"]["transactionId"]
+    s.require(station, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, why,
+              lambda b: b["transactionInfo"].get("transactionId") == tx_id
+              and b["transactionInfo"].get("chargingState") == "Charging")
+
+
+def _end_all(station, profile, t) -> int:
+    """End every running transaction (remote stop) and return the trace index of the last Ended event."""
+    start = s.mark(station)
+    open_tx = list(s.open_transactions(station))
+    notes = s.end_transactions(station, profile)
+    station.check(not notes, r.EXPECTED_MESSAGE, "; ".join(notes))
+    ended = [f for f in s.tx_events(station, start) if f.body.get("eventType") == "Ended"
+             and f.body["transactionInfo"]["transactionId"] in open_tx]
+    return max(f.index for f in ended) if ended else start
+
+
+def _unplug_all(station, dut, profile, t) -> None:
+    for c in range(1, int(profile.param("connectors", 1)) + 1):
+        if station.connected and s.last_statuses(station).get((c, 1)) in ("Occupied", "Unavailable"):
+            start = s.mark(station)
+            dut.perform("unplug", connector=c)
+            s.wait_call(station, "StatusNotification", start, t.wait, {"evseId": c})
+
+
+def _downloads_after(station, frames, ended: int) -> None:
+    early = [f for f in frames if f.body.get("status") not in ("DownloadScheduled",) and f.index < ended]
+    station.check(not early, r.FIRMWARE_SECURE, f"{early[0].body.get('status')} came while a transaction was still "
+                  "running, by a station that downloads only once every transaction has ended" if early else "",
+                  early[0] if early else None)
+
+
+@pytest.mark.vgi_case("TC_L_12_CS", feature=FEATURE, requires=("Core", "C-20", "!AQ-7", "!C-43"))
+def test_TC_L_12_CS(request, running_transaction, booted_station, vgi_profile, dut, file_server, t) -> None:
+    """An update during a transaction, to a station that neither downloads nor installs during one, with
+    AllowNewSessionsPendingFirmwareUpdate true: it reports DownloadScheduled and waits, keeps its free EVSEs
+    available so that a new session can start on another EVSE, and downloads and installs only once every
+    transaction has ended."""
+    st, tx = booted_station, running_transaction
+    other = _two_evses(request, vgi_profile, t)
+    try:
+        with _allow_new_sessions(st, True):
+            url, image = _publish(file_server, vgi_profile)
+            update = send(st, url, *signed(vgi_profile, image))
+            answered(st, update, "Accepted")
+            s.require(st, "FirmwareStatusNotification", update.mark, t.wait, r.FIRMWARE_SECURE,
+                      "the update waiting for the transaction was not reported DownloadScheduled (L01.FR.13)",
+                      {"status": "DownloadScheduled"})
+            _second_session(st, dut, vgi_profile, other, t)
+            ended = _end_all(st, vgi_profile, t)
+            frames = judge(st, vgi_profile, file_server, url, update, "installed", t, download_scheduled=True)
+            _downloads_after(st, frames, ended)
+            after_install(st, update, frames, t)
+    finally:
+        _unplug_all(st, dut, vgi_profile, t)
+
+
+@pytest.mark.vgi_case("TC_L_13_CS", feature=FEATURE, requires=("Core", "C-20", "!AQ-7", "!C-43"))
+def test_TC_L_13_CS(running_transaction, booted_station, vgi_profile, dut, file_server, t) -> None:
+    """An update during a transaction, to a station that neither downloads nor installs during one, with
+    AllowNewSessionsPendingFirmwareUpdate false: it reports DownloadScheduled, holds its free EVSEs Unavailable
+    (and the busy one once its transaction ends), and downloads and installs only after the transaction."""
+    st, tx = booted_station, running_transaction
+    connectors = list(range(1, int(vgi_profile.param("connectors", 1)) + 1))
+    try:
+        with _allow_new_sessions(st, False):
+            url, image = _publish(file_server, vgi_profile)
+            update = send(st, url, *signed(vgi_profile, image))
+            answered(st, update, "Accepted")
+            s.require(st, "FirmwareStatusNotification", update.mark, t.wait, r.FIRMWARE_SECURE,
+                      "the update waiting for the transaction was not reported DownloadScheduled (L01.FR.13)",
+                      {"status": "DownloadScheduled"})
+            _held_after(st, update.mark, [c for c in connectors if c != tx["evse"]], t, "while the update waits")
+            _quiet_while_tx(st, update.mark, t, "download", lambda b: b.get("status") != "DownloadScheduled")
+            ended = _stop(st, dut, tx, t)
+            _held_after(st, ended, [tx["evse"]], t, "after its transaction ended, while the update is pending")
+            frames = judge(st, vgi_profile, file_server, url, update, "installed", t, download_scheduled=True)
+            _downloads_after(st, frames, ended)
+            after_install(st, update, frames, t)
+    finally:
+        _unplug_all(st, dut, vgi_profile, t)
+
+
+@pytest.mark.vgi_case("TC_L_14_CS", feature=FEATURE, requires=("Core", "C-20", "AQ-7", "!C-43"))
+def test_TC_L_14_CS(request, running_transaction, booted_station, vgi_profile, dut, file_server, t) -> None:
+    """An update during a transaction, to a station that downloads during one but installs only after, with
+    AllowNewSessionsPendingFirmwareUpdate true: it downloads and verifies at once, lets a new session start on
+    another EVSE while the install waits, and installs only once every transaction has ended."""
+    st, tx = booted_station, running_transaction
+    other = _two_evses(request, vgi_profile, t)
+    try:
+        with _allow_new_sessions(st, True):
+            url, image = _publish(file_server, vgi_profile)
+            update = send(st, url, *signed(vgi_profile, image))
+            answered(st, update, "Accepted")
+            s.require(st, "FirmwareStatusNotification", update.mark, t.wait, r.FIRMWARE_SECURE,
+                      "the verified image was not reported (SignatureVerified)", {"status": "SignatureVerified"})
+            _second_session(st, dut, vgi_profile, other, t)
+            ended = _end_all(st, vgi_profile, t)
+            frames = judge(st, vgi_profile, file_server, url, update, "installed", t)
+            _installs_after(st, frames, ended)
+            after_install(st, update, frames, t)
+    finally:
+        _unplug_all(st, dut, vgi_profile, t)
+
+
+@pytest.mark.vgi_case("TC_L_16_CS", feature=FEATURE, requires=("Core", "C-43"))
+def test_TC_L_16_CS(running_transaction, booted_station, vgi_profile, dut, file_server, t) -> None:
+    """An update during a transaction, to a station that installs firmware while one runs: it goes through the
+    whole update to Installed while the transaction is still going on."""
+    st, tx = booted_station, running_transaction
+    try:
+        url, image = _publish(file_server, vgi_profile)
+        update = send(st, url, *signed(vgi_profile, image))
+        answered(st, update, "Accepted")
+        frames = judge(st, vgi_profile, file_server, url, update, "installed", t)
+        installed = next(f for f in frames if f.body.get("status") == "Installed")
+        ended = [f for f in s.tx_events(st, update.mark, tx["transaction_id"]) if f.body.get("eventType") == "Ended"
+                 and f.index < installed.index]
+        st.check(not ended, r.FIRMWARE_SECURE, "the transaction ended before the firmware was installed, by a station "
+                 "that declares it installs during transactions (C-43)", ended[0] if ended else installed)
+        after_install(st, update, frames, t)
+    finally:
+        _unplug_all(st, dut, vgi_profile, t)

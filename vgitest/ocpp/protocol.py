@@ -30,7 +30,13 @@ KIND = PeerKind(
           ReferenceRun("ocpp16-sp2", "reference-station-16-sp2", "ocpp16", select=_SP16, expected_s=40),
           ReferenceRun("ocpp16-sp3", "reference-station-16-sp3", "ocpp16", select=_SP16, expected_s=40),
           ReferenceRun("ocpp201-sp2", "reference-station-201-sp2", "ocpp201", select=_SP201, expected_s=27),
-          ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25)),
+          ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25),
+          # block L cases for stations of other firmware capabilities (Part 5 C-60, AQ-7, C-43; two EVSEs)
+          ReferenceRun("ocpp201-fw", "reference-station-201-fw", "ocpp201",
+                       select="TC_L_11_CS or TC_L_12_CS or TC_L_13_CS", expected_s=15),
+          ReferenceRun("ocpp201-fw-tx", "reference-station-201-fw-tx", "ocpp201", select="TC_L_14_CS", expected_s=6),
+          ReferenceRun("ocpp201-fw-install", "reference-station-201-fw-install", "ocpp201", select="TC_L_16_CS",
+                       expected_s=6)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
                (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),

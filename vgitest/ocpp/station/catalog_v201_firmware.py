@@ -45,3 +45,19 @@ _f("fw201_new_sessions_allowed", "While an update waits for a transaction to end
    "although AllowNewSessionsPendingFirmwareUpdate is false", "TC_L_15_CS", r.STATUS_TRANSITION)
 _f("fw201_unsigned_accepted", "An UpdateFirmware without signing certificate and signature is Accepted by a station "
    "that supports secure updates", "TC_L_18_CS", r.STATION_RESPONSE)
+
+# --- the cases of stations with other capabilities (their own reference profiles) ------------------------------
+FW, FW_TX, FW_INSTALL = "reference-station-201-fw", "reference-station-201-fw-tx", "reference-station-201-fw-install"
+fault("fw201_cancels_anyway", "A station that declares it cannot cancel an update in progress answers a second "
+      "UpdateFirmware AcceptedCanceled", version=V, tests=("test_TC_L_11_CS",), rule=r.STATION_RESPONSE, profile=FW)
+fault("fw201_downloads_during_transaction", "A station that declares it cannot download firmware during a "
+      "transaction downloads while one runs, without DownloadScheduled", version=V, tests=("test_TC_L_13_CS",),
+      rule=r.FIRMWARE_SECURE, profile=FW)
+fault("fw201_new_sessions_allowed", "", version=V, tests=("test_TC_L_13_CS",), rule=r.STATUS_TRANSITION, profile=FW)
+fault("fw201_new_sessions_refused", "While an update waits for a transaction to end, the free EVSEs are made "
+      "Unavailable although AllowNewSessionsPendingFirmwareUpdate is true: no new session can start", version=V,
+      tests=("test_TC_L_12_CS",), rule=r.EXPECTED_MESSAGE, profile=FW)
+fault("fw201_new_sessions_refused", "", version=V, tests=("test_TC_L_14_CS",), rule=r.EXPECTED_MESSAGE, profile=FW_TX)
+fault("fw201_install_waits_for_transaction", "A station that declares it installs firmware during a transaction "
+      "waits for the transaction to end", version=V, tests=("test_TC_L_16_CS",), rule=r.FIRMWARE_SECURE,
+      profile=FW_INSTALL)

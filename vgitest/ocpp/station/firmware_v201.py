@@ -93,7 +93,8 @@ class Firmware201:
                 st.events.append(f"firmware signing certificate refused: {problem}")
                 return {"status": "InvalidCertificate"}
         if self.busy():
-            if not _flag(st, "firmware_cancel", True) or st.has("fw201_second_update_rejected"):
+            if (not _flag(st, "firmware_cancel", True) and not st.has("fw201_cancels_anyway")) \
+                    or st.has("fw201_second_update_rejected"):
                 return {"status": "Rejected"}
             return {"status": "AcceptedCanceled"}
         return {"status": "Accepted"}
@@ -140,8 +141,8 @@ class Firmware201:
     async def _hold_evses(self) -> None:
         """L01.FR.07: while the update waits for transactions, no new session starts (unless allowed): free EVSEs
         turn Unavailable now, busy ones when their transaction ends; all come back after the update."""
-        if self.st.var("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate") == "true" \
-                or self.st.has("fw201_new_sessions_allowed"):
+        allowed = self.st.var("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate") == "true"
+        if (allowed and not self.st.has("fw201_new_sessions_refused")) or self.st.has("fw201_new_sessions_allowed"):
             return
         for e in self.st.evses():
             if e in self._held or not e.available:
@@ -185,7 +186,8 @@ class Firmware201:
             await self._status("DownloadScheduled")
             scheduled = True
             await asyncio.sleep(wait)
-        if self._busy_evses() and not _flag(st, "firmware_download_during_tx", True):
+        if self._busy_evses() and not _flag(st, "firmware_download_during_tx", True) \
+                and not st.has("fw201_downloads_during_transaction"):
             if not scheduled:
                 await self._status("DownloadScheduled")  # L01.FR.13: not downloading because of a transaction
             await self._hold_evses()
@@ -220,8 +222,8 @@ class Firmware201:
         if wait > 0 and not st.has("fw201_install_schedule_ignored"):
             await self._status("InstallScheduled")
             await asyncio.sleep(wait)
-        if self._busy_evses() and not _flag(st, "firmware_install_during_tx", False) \
-                and not st.has("fw201_installs_during_transaction"):
+        during = _flag(st, "firmware_install_during_tx", False) and not st.has("fw201_install_waits_for_transaction")
+        if self._busy_evses() and not during and not st.has("fw201_installs_during_transaction"):
             await self._hold_evses()  # L01.FR.06: installs once every transaction has ended
             await self._wait_for_transactions()
         await self._status("Installing")
@@ -229,6 +231,11 @@ class Firmware201:
         if problem is not None and not st.has("fw201_installs_invalid_image"):
             st.events.append(f"firmware image refused: {problem}")
             await self._status("InstallVerificationFailed")
+            return False
+        if self._busy_evses() and during:  # C-43: activated without a reboot, the transactions charge on
+            self.version = version or self.version
+            self._installed = self.request_id
+            await self.after_boot()
             return False
         await self._status("InstallRebooting")
         self.version = version or self.version
