@@ -52,8 +52,7 @@ def _when(stamp: str | None) -> float:
     return max(0.0, min(MAX_WAIT, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()))
 
 
-def _flag(st: Station201, key: str, default: bool) -> bool:
-    value = st.params.get(key, default)
+def _flag(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).lower() == "true"
 
 
@@ -62,6 +61,11 @@ class Firmware201:
 
     def __init__(self, station: Station201) -> None:
         self.st = station
+        params = station.params
+        self.root_file = params.get("firmware_root")  # what the station trusts for firmware (else the reference)
+        self.can_cancel = _flag(params.get("firmware_cancel", True))  # PICS C-60
+        self.download_during_tx = _flag(params.get("firmware_download_during_tx", True))  # PICS AQ-7
+        self.install_during_tx = _flag(params.get("firmware_install_during_tx", False))  # PICS C-43
         self.version = CURRENT_VERSION
         self.task: asyncio.Task | None = None
         self.request_id: int | None = None
@@ -72,9 +76,8 @@ class Firmware201:
     # --- the request ----------------------------------------------------------------------------------------
     def roots(self) -> list[x509.Certificate]:
         """The manufacturer roots the station trusts for firmware: the reference root, or PIXIT firmware_root."""
-        path = self.st.params.get("firmware_root")
-        if path:
-            with open(str(path), "rb") as f:
+        if self.root_file:
+            with open(str(self.root_file), "rb") as f:
                 return x509.load_pem_x509_certificates(f.read())
         return [signing.reference_root().cert]
 
@@ -93,7 +96,7 @@ class Firmware201:
                 st.events.append(f"firmware signing certificate refused: {problem}")
                 return {"status": "InvalidCertificate"}
         if self.busy():
-            if (not _flag(st, "firmware_cancel", True) and not st.has("fw201_cancels_anyway")) \
+            if (not self.can_cancel and not st.has("fw201_cancels_anyway")) \
                     or st.has("fw201_second_update_rejected"):
                 return {"status": "Rejected"}
             return {"status": "AcceptedCanceled"}
@@ -186,7 +189,7 @@ class Firmware201:
             await self._status("DownloadScheduled")
             scheduled = True
             await asyncio.sleep(wait)
-        if self._busy_evses() and not _flag(st, "firmware_download_during_tx", True) \
+        if self._busy_evses() and not self.download_during_tx \
                 and not st.has("fw201_downloads_during_transaction"):
             if not scheduled:
                 await self._status("DownloadScheduled")  # L01.FR.13: not downloading because of a transaction
@@ -222,7 +225,7 @@ class Firmware201:
         if wait > 0 and not st.has("fw201_install_schedule_ignored"):
             await self._status("InstallScheduled")
             await asyncio.sleep(wait)
-        during = _flag(st, "firmware_install_during_tx", False) and not st.has("fw201_install_waits_for_transaction")
+        during = self.install_during_tx and not st.has("fw201_install_waits_for_transaction")
         if self._busy_evses() and not during and not st.has("fw201_installs_during_transaction"):
             await self._hold_evses()  # L01.FR.06: installs once every transaction has ended
             await self._wait_for_transactions()
