@@ -111,8 +111,7 @@ class Firmware201:
             return
         if status not in ("Accepted", "AcceptedCanceled"):
             return
-        if self.busy():
-            assert self.task is not None
+        if self.task is not None and not self.task.done():
             # the update in progress gives way to the new one (L01.FR.24); not awaited: a cancellation can be lost
             # in a CALL that completes at the same moment, so the old job also stops at its next step (_current)
             self.task.cancel()
@@ -148,7 +147,7 @@ class Firmware201:
         if (allowed and not self.st.has("fw201_new_sessions_refused")) or self.st.has("fw201_new_sessions_allowed"):
             return
         for e in self.st.evses():
-            if e in self._held or not e.available:
+            if e in self._held or not e.available or e.inoperative_scheduled:
                 continue
             self._held.append(e)
             if e.transaction is not None:
@@ -177,7 +176,7 @@ class Firmware201:
         try:
             rebooting = await self._update(fw, int(p.get("retries", 0) or 0), int(p.get("retryInterval", 0) or 0))
         finally:
-            if not rebooting:
+            if not rebooting and asyncio.current_task() is self.task:  # a replaced job leaves them to the new one
                 await self._release_evses(report=True)
 
     async def _update(self, fw: dict, retries: int, interval: int) -> bool:
