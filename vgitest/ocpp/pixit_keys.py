@@ -53,6 +53,9 @@ KEYS: tuple[Key, ...] = (
     _k("other_id_token", "a second valid idTag, different from valid_id_token (remote start and local "
        "authorization cases)", ("ocpp16",), REQUIRED, aliases=("other_valid_id_token",)),
     _k("invalid_id_token", "an idTag (1.6) or idToken (2.0.1) the fake CSMS answers Invalid", OCPP, REQUIRED),
+    _k("second_id_token", "a second idToken the station reads, other than valid_id_token (2.0.1: presenting another "
+       "token during a transaction, group ids, master pass); unset: the cases that need it are NOT_APPLICABLE",
+       ("ocpp201",)),
     _k("id_token_type", "the IdTokenType of the tokens (2.0.1)", ("ocpp201",), "ISO14443"),
     _k("meter_sample_interval", "the station's interval of sampled meter values in a transaction, as configured on "
        "it (1.6 MeterValueSampleInterval, 2.0.1 SampledDataCtrlr.TxUpdatedInterval); the meter cases wait for "
@@ -84,7 +87,8 @@ KEYS: tuple[Key, ...] = (
     _k("firmware_timeout", "how long a firmware case waits from UpdateFirmware for the station's last "
        "FirmwareStatusNotification (download, install and reboot)", OCPP, 120, "s"),
     _k("diagnostics_timeout", "how long a diagnostics case waits from GetDiagnostics for the station's last "
-       "DiagnosticsStatusNotification", ("ocpp16",), 60, "s"),
+       "DiagnosticsStatusNotification (2.0.1: from GetLog for the last LogStatusNotification)",
+       ("ocpp16", "ocpp201"), 60, "s"),
     _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),
     _k("call_timeout", "how long the reference station waits for an answer of the CSMS (2.0.1: its "
        "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),

@@ -9,8 +9,9 @@ _SP16 = "test_security or test_certificates or test_boot or test_rpc"
 _SP201 = "test_A_security or test_M_certificates or test_B_boot or test_VGI_rpc_framework"
 
 KIND = PeerKind(
-    protocol="ocpp", rank=1, versions=("1.6", "2.0.1"), make="vgitest.ocpp.peer:make",
-    simulators={"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"},
+    protocol="ocpp", rank=1, versions=("1.6", "2.0.1", "2.1"), make="vgitest.ocpp.peer:make",
+    simulators={"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201",
+                "2.1": "vgitest.ocpp.station.v21:Station21"},
     listens_on_port=True,
     serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'},
     runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=75),
@@ -24,6 +25,8 @@ KIND = PeerKind(
                        select="TC_017_2_CS or TC_018_2_CS", expected_s=10),
           # a station configured to end its transactions before a power cut takes it down (PICS StopTxBeforePowerLoss)
           ReferenceRun("ocpp16-ups", "reference-station-16-ups", "ocpp16", select="TC_032_1_CS", expected_s=4),
+          # OCPP 2.1: the 2.0.1 cases that hold unchanged in 2.1 (vgi_protocol names both) and what 2.1 adds
+          ReferenceRun("ocpp21", "reference-station-21", "ocpp201", more_suites=("ocpp21",), expected_s=45),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32),
           # security profiles 2 and 3 over the run's test PKI: the connection-level cases (boot, RPC, security and
           # the negative TLS matrix); the other cases do not depend on the transport
@@ -102,4 +105,10 @@ KIND = PeerKind(
         "AdvancedUserInterface": "2.0.1 Advanced User Interface certification profile",
         "SmartCharging": "smart charging (1.6 profile, 2.0.1 certification profile)",
         "Reservation": "reservations (1.6 profile, 2.0.1 certification profile)",
+        "GroupIdToken": "2.0.1 C09: a different idToken with the groupIdToken of the one that started a transaction "
+            "may end it",
+        "MasterPass": "2.0.1 C16: AuthCtrlr.MasterPassGroupId; an idToken of that group starts no transaction and "
+            "ends transactions",
+        "MasterPassUI": "2.0.1 C16 with a user interface: the driver chooses which transactions a master pass ends "
+            "(Part 5 C-07; without one, C-08, it ends them all)",
     })

@@ -196,7 +196,8 @@ OFFLINE_ORDER = R("OCPP-OFFLINE-ORDER", "warn",
 FILE_TRANSFER = R("OCPP-FILE-TRANSFER", "fail",
                   "A status claims a transfer the harness's file service did not see: Downloaded without a whole "
                   "download of the published file, Uploaded without a whole upload of the file the station named, "
-                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19; 2.0.1 L01.FR.01", P).id
+                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19; 2.0.1 L01.FR.01, N01 (log "
+                  "upload)", P, ("1.6", "2.0.1", "2.1")).id
 FIRMWARE_SECURE = R("OCPP-FIRMWARE-SECURE", "fail",
                     "A secure firmware update (2.0.1 L01) is not reported as it happens: every state it enters "
                     "(DownloadScheduled, Downloading, Downloaded or DownloadFailed, SignatureVerified or "
@@ -222,3 +223,7 @@ FUZZ_ALIVE = R("OCPP-FUZZ-ALIVE", "fail", "After a generated or malformed reques
 FUZZ_ACCEPT = R("OCPP-FUZZ-ACCEPT", "fail", "A schema-valid request of an action the station declares was answered "
                 "with a CALLERROR that claims a format, type or occurrence violation, an InternalError, or not at "
                 "all (other error codes: warn)", "OCPP-J 1.6 §4.2.2, Table 7; 2.0.1 Part 4 §4.2.2, Table 8", P).id
+LOG_STATUS = R("OCPP-LOG-STATUS", "fail",
+               "LogStatusNotification does not follow the log upload of a GetLog: Uploading, then Uploaded or a failure "
+               "(UploadFailure, BadMessage, PermissionDenied, NotSupportedOperation) as it happened, each with the "
+               "request's requestId; never Idle unless triggered", "2.0.1 N01; 2.1 N01", P, X2).id

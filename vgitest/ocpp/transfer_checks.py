@@ -87,6 +87,34 @@ def upload_evidence_problem(transfers: Sequence[Transfer], outcome: str, claimed
     return None
 
 
+# --- OCPP 2.0.1 log uploads (N01): LogStatusNotification of one GetLog request -----------------------------------
+LOG_FAILURES = ("UploadFailure", "BadMessage", "PermissionDenied", "NotSupportedOperation")
+LOG_FINAL = {"Uploaded", "AcceptedCanceled", *LOG_FAILURES}
+
+
+def log_sequence_problem(statuses: Sequence[str], outcome: str) -> str | None:
+    """Why the LogStatusNotification statuses of one GetLog request (in the order sent) are not what a conforming
+    station reports, or None. outcome "uploaded": Uploading then Uploaded; "upload_failed": Uploading then one of
+    the failure statuses, each failed attempt possibly reported and followed by Uploading again (a retry); never
+    Uploaded after a failure that was final, never Idle (only a trigger's answer)."""
+    seen = collapse(statuses)
+    shown = " → ".join(seen) or "nothing"
+    if "Idle" in seen:
+        return f"reported Idle during the upload ({shown}); Idle only answers a TriggerMessage"
+    if not seen or seen[0] != "Uploading":
+        return f"reported {shown}; the upload must start with Uploading"
+    if outcome == "uploaded":
+        if seen == ["Uploading", "Uploaded"]:
+            return None
+        return f"reported {shown}; expected Uploading → Uploaded"
+    rest = seen[1:]
+    while len(rest) >= 2 and rest[0] in LOG_FAILURES and rest[1] == "Uploading":
+        rest = rest[2:]  # a failed attempt and its retry
+    if len(rest) == 1 and rest[0] in LOG_FAILURES:
+        return None
+    return f"reported {shown}; expected Uploading and then a failure ({' / '.join(LOG_FAILURES)})"
+
+
 # --- 2.0.1 secure firmware update (L01): the states a station enters, as letters so that a path is a pattern --------
 SECURE_LETTERS = {"DownloadScheduled": "S", "Downloading": "D", "DownloadPaused": "P", "Downloaded": "d",
                   "DownloadFailed": "F", "SignatureVerified": "V", "InvalidSignature": "X", "InstallScheduled": "I",
