@@ -78,14 +78,14 @@ KEYS: tuple[Key, ...] = (
        ("ocpp16",), 10, "s"),
     _k("file_server_host", "the address written into the file service's URLs (UpdateFirmware, GetDiagnostics "
        "locations): where the station reaches the harness; unset: the address the fake CSMS listens on (127.0.0.1 "
-       "when that is every interface)", ("ocpp16",)),
+       "when that is every interface)", OCPP),
     _k("file_transfer", "the protocol of the file service the firmware and diagnostics cases hand out: \"http\" or "
-       "\"ftp\" (faults slow and cut, and so TC_VGI_FW_01_CS, are HTTP only)", ("ocpp16",), "http"),
-    _k("file_server_port", "the file service's TCP port (0: any free port)", ("ocpp16",), 0),
+       "\"ftp\" (faults slow and cut, and so TC_VGI_FW_01_CS, are HTTP only)", OCPP, "http"),
+    _k("file_server_port", "the file service's TCP port (0: any free port)", OCPP, 0),
     _k("firmware_image", "a firmware image file the station installs (the firmware cases serve it; a corrupted copy "
-       "for the installation-failure case); unset: an image in the reference stations' format", ("ocpp16",)),
+       "for the installation-failure case); unset: an image in the reference stations' format", OCPP),
     _k("firmware_timeout", "how long a firmware case waits from UpdateFirmware for the station's last "
-       "FirmwareStatusNotification (download, install and reboot)", ("ocpp16",), 120, "s"),
+       "FirmwareStatusNotification (download, install and reboot)", OCPP, 120, "s"),
     _k("diagnostics_timeout", "how long a diagnostics case waits from GetDiagnostics for the station's last "
        "DiagnosticsStatusNotification (2.0.1: from GetLog for the last LogStatusNotification)",
        ("ocpp16", "ocpp201"), 60, "s"),
@@ -134,4 +134,27 @@ KEYS: tuple[Key, ...] = (
        "the first and expects NotSupported); empty: that step is left out", ("ocpp21",), ""),
     _k("der_grid_event", "the gridEventFault TC_R_108_CS makes the inverter see (action grid_event)", ("ocpp21",),
        "OverVoltage"),
+    _k("firmware_signing_certificate", "the firmware signing certificate (PEM file) the secure firmware cases send "
+       "(2.0.1 block L), one the station's manufacturer root issued; unset: the reference signing certificate, which "
+       "only the reference stations trust", ("ocpp201",)),
+    _k("firmware_signing_key", "the private key (PEM file) of firmware_signing_certificate: the cases sign the images "
+       "they serve with it", ("ocpp201",)),
+    _k("firmware_signature", "instead of firmware_signing_key: the base64 signature over firmware_image (the cases "
+       "that need another signed image are then INCONCLUSIVE)", ("ocpp201",)),
+    _k("firmware_invalid_signing_certificate", "a signing certificate (PEM file) the station must refuse "
+       "(TC_L_05_CS); unset: one from a root nobody trusts", ("ocpp201",)),
+    _k("firmware_invalid_image", "an image that downloads whole but fails the station's installation check "
+       "(TC_L_08_CS, signed with firmware_signing_key); unset: the reference image with bytes changed", ("ocpp201",)),
+    _k("firmware_schedule_s", "how far in the future the scheduled firmware cases put retrieveDateTime "
+       "(TC_L_03_CS) and installDateTime (TC_L_02_CS)", ("ocpp201",), 3, "s"),
+    _k("firmware_root", "the manufacturer root certificates (PEM file) the reference 2.0.1 station trusts for "
+       "firmware; unset: the reference signing PKI's root", ("ocpp201",), reference=True),
+    _k("firmware_cancel", "whether the reference 2.0.1 station cancels an update in progress for a new "
+       "UpdateFirmware (AcceptedCanceled; PICS C-60) or refuses the new one (Rejected)", ("ocpp201",), True,
+       reference=True),
+    _k("firmware_download_during_tx", "whether the reference 2.0.1 station downloads firmware while a transaction "
+       "runs (PICS AQ-7); else it waits for the transactions to end (DownloadScheduled)", ("ocpp201",), True,
+       reference=True),
+    _k("firmware_install_during_tx", "whether the reference 2.0.1 station installs firmware while a transaction "
+       "runs (PICS C-43); else it waits for the transactions to end", ("ocpp201",), False, reference=True),
 )

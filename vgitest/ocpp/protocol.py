@@ -33,7 +33,13 @@ KIND = PeerKind(
           ReferenceRun("ocpp16-sp2", "reference-station-16-sp2", "ocpp16", select=_SP16, expected_s=40),
           ReferenceRun("ocpp16-sp3", "reference-station-16-sp3", "ocpp16", select=_SP16, expected_s=40),
           ReferenceRun("ocpp201-sp2", "reference-station-201-sp2", "ocpp201", select=_SP201, expected_s=27),
-          ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25)),
+          ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25),
+          # block L cases for stations of other firmware capabilities (Part 5 C-60, AQ-7, C-43; two EVSEs)
+          ReferenceRun("ocpp201-fw", "reference-station-201-fw", "ocpp201",
+                       select="TC_L_11_CS or TC_L_12_CS or TC_L_13_CS", expected_s=15),
+          ReferenceRun("ocpp201-fw-tx", "reference-station-201-fw-tx", "ocpp201", select="TC_L_14_CS", expected_s=6),
+          ReferenceRun("ocpp201-fw-install", "reference-station-201-fw-install", "ocpp201", select="TC_L_16_CS",
+                       expected_s=6)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
                (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),
@@ -83,6 +89,13 @@ KIND = PeerKind(
             "answered NotImplemented",
         "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
         "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
+        "C-60": "2.0.1 Part 5 optional feature: a second UpdateFirmware cancels the firmware update in progress "
+                "(AcceptedCanceled); absent: the station answers it Rejected",
+        "C-20": "2.0.1 Part 5 optional feature: the variable ChargingStation.AllowNewSessionsPendingFirmwareUpdate",
+        "AQ-7": "2.0.1 Part 5: the station downloads firmware while a transaction is ongoing; absent: it waits for "
+                "the transactions to end (DownloadScheduled)",
+        "C-43": "2.0.1 Part 5 optional feature: install firmware with ongoing transaction(s); absent: the station "
+                "installs once every transaction has ended",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
         "AuthorizationCache": "the station keeps an authorization cache (AuthCacheCtrlr)",
         "RemoteStart": "RequestStartTransaction is implemented",

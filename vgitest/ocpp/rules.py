@@ -199,8 +199,17 @@ OFFLINE_ORDER = R("OCPP-OFFLINE-ORDER", "warn",
 FILE_TRANSFER = R("OCPP-FILE-TRANSFER", "fail",
                   "A status claims a transfer the harness's file service did not see: Downloaded without a whole "
                   "download of the published file, Uploaded without a whole upload of the file the station named, "
-                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19; 2.0.1 N01 (log upload)",
-                  P, ("1.6", "2.0.1", "2.1")).id
+                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19; 2.0.1 L01.FR.01, N01 (log "
+                  "upload)", P, ("1.6", "2.0.1", "2.1")).id
+FIRMWARE_SECURE = R("OCPP-FIRMWARE-SECURE", "fail",
+                    "A secure firmware update (2.0.1 L01) is not reported as it happens: every state it enters "
+                    "(DownloadScheduled, Downloading, Downloaded or DownloadFailed, SignatureVerified or "
+                    "InvalidSignature, InstallScheduled, Installing, InstallRebooting, Installed or "
+                    "InstallVerificationFailed/InstallationFailed) in order, with the UpdateFirmware's requestId; "
+                    "no download or install before the date it was given, no install while a transaction runs "
+                    "unless the station can, no install of an image whose signature failed",
+                    "2.0.1 L01.FR.01, L01.FR.04-07, L01.FR.10, L01.FR.13, L01.FR.15, L01.FR.16, L01.FR.20, "
+                    "L01.FR.28-30", P, X2).id
 
 # Fuzzing (vgitest.ocpp.fuzzcases): generated and mutated CSMS requests
 FUZZ_REJECT = R("OCPP-FUZZ-REJECT", "fail", "A CSMS request that breaks its schema was answered with a CALLRESULT, as "

@@ -204,6 +204,7 @@ def reference_model(*, identity: str, evses: int, heartbeat: Callable[[], str], 
         V("SecurityCtrlr", "CertificateEntries", "0", "ReadOnly", "integer"),
         V("ChargingStation", "Model", str(params.get("model", "VGI-REF-201")), "ReadOnly", "string"),
         V("ChargingStation", "VendorName", str(params.get("vendor", "vgitest")), "ReadOnly", "string"),
+        V("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate", "false", "ReadWrite", "boolean"),
     ]
     for e in range(1, evses + 1):
         vs += [

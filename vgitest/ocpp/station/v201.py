@@ -21,6 +21,7 @@ from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
 from . import auth_v201, certs, core_v201, renewal, security_profiles
+from .firmware_v201 import Firmware201
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .logs_v201 import LogUploads
@@ -86,6 +87,7 @@ class Station201(ReferenceStation):
         self.power_w = float(self.params.get("power_w", 11000))
         self.vendor = str(self.params.get("data_transfer_vendor_id", "org.vgitest"))
         self.log_uploads = LogUploads()  # block N: the log upload in progress (GetLog)
+        self.firmware = Firmware201(self)  # block L: survives reboots, as firmware does
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
@@ -143,7 +145,7 @@ class Station201(ReferenceStation):
         return {"reason": self.boot_reason,
                 "chargingStation": {"model": str(self.params.get("model", "VGI-REF-201")),
                                     "vendorName": str(self.params.get("vendor", "vgitest")),
-                                    "serialNumber": self.identity, "firmwareVersion": "0.1.0"}}
+                                    "serialNumber": self.identity, "firmwareVersion": self.firmware.version}}
 
     async def _power_on(self) -> None:
         await super()._power_on()
@@ -189,6 +191,7 @@ class Station201(ReferenceStation):
     async def after_boot(self) -> None:
         await core_v201.startup_event(self)
         self.spawn(core_v201.aligned_loop(self))
+        await self.firmware.after_boot()
         lost, self.lost = self.lost, []
         for tx in lost:  # a power loss cut these: end them now, as the station learned it restarted
             await self.send_event(tx, "Ended", "AbnormalCondition", stopped_reason="PowerLoss",
