@@ -15,7 +15,7 @@ KIND = PeerKind(
     listens_on_port=True,
     serve={"csms": '[dut]\nname = "any station"\nprotocol = "ocpp"\nversion = "1.6"\n[adapter]\nkind = "manual"\n'},
     runs=(ReferenceRun("ocpp16", "reference-station-16", "ocpp16", expected_s=75),
-          ReferenceRun("ocpp201", "reference-station-201", "ocpp201", expected_s=41),
+          ReferenceRun("ocpp201", "reference-station-201", "ocpp201", shards=2, expected_s=150),
           ReferenceRun("ocpp16-fuzz", "reference-station-16", "ocpp16_fuzz", expected_s=40),
           # the cases for a station without a local list or reservations, against the reference without them
           ReferenceRun("ocpp16-core", "reference-station-16-core", "ocpp16",
