@@ -24,8 +24,9 @@ def heartbeat_tolerance(budgets: Budgets, interval: float) -> float:
 def run_all(frames: list[Frame], budgets: Budgets, *, test_end_ns: int, heartbeat_interval: float | None = None,
             known_transactions: set[str] | None = None) -> list[Finding]:
     tol = budgets.timing("ocpp", "tolerance").value_s or 0.0
+    answer_wait = (budgets.timing("ocpp", "response_timeout").value_s or 0.0) + tol
     out = heartbeat_gaps(frames, lambda interval: heartbeat_tolerance(budgets, interval), test_end_ns,
-                         heartbeat_interval)
+                         heartbeat_interval, answer_wait=answer_wait)
     out += boot_retries(frames, tol)
     out += transaction_ids_16(frames, known_transactions or set())
     out += transaction_events_2x(frames)
@@ -66,16 +67,22 @@ def transaction_ids_16(frames: list[Frame], known: set[str]) -> list[Finding]:
 
 
 def transaction_events_2x(frames: list[Frame]) -> list[Finding]:
-    """2.0.1/2.1: per transaction, seqNo counts up by one, Started comes first and nothing follows Ended."""
+    """2.0.1/2.1: per transaction, seqNo counts up by one, Started comes first and nothing follows Ended. An event
+    sent again (same seqNo, type and timestamp: the retry of one the CSMS did not take, E13) is the same event."""
     findings: list[Finding] = []
     last_seq: dict[str, int] = {}
     state: dict[str, str] = {}
+    seen: set[tuple] = set()
     for f in frames:
         if f.version == "1.6" or f.direction is not Direction.IN or f.kind != "CALL" or f.name != "TransactionEvent" \
                 or not isinstance(f.body, dict):
             continue
         tx = str(f.body.get("transactionInfo", {}).get("transactionId"))
         seq, event = f.body.get("seqNo"), f.body.get("eventType")
+        key = (tx, seq, event, f.body.get("timestamp"))
+        if key in seen:
+            continue
+        seen.add(key)
         if isinstance(seq, int) and tx in last_seq and seq != last_seq[tx] + 1 and not f.body.get("offline"):
             findings.append(Finding.of(r.TX_SEQNO, f"TransactionEvent {event} of {tx} has seqNo {seq}; expected "
                                        f"{last_seq[tx] + 1}", f.index))
@@ -186,13 +193,24 @@ def _interval_updates(frames: list[Frame]) -> list[tuple[int, float]]:
 
 
 def heartbeat_gaps(frames: list[Frame], tolerance: float | Callable[[float], float], test_end_ns: int,
-                   initial_interval: float | None = None) -> list[Finding]:
+                   initial_interval: float | None = None, *, answer_wait: float = 0.0) -> list[Finding]:
     """No idle gap longer than the heartbeat interval + tolerance while connected and registered.
 
     HeartbeatInterval is an inactivity interval: any OCPP exchange resets it, so the rule is about gaps in
     traffic, not about one Heartbeat every N seconds. Heartbeats much more often than the interval are a
-    SHOULD-level finding (OCPP-HEARTBEAT-EARLY). `tolerance` is a number or a function of the interval."""
+    SHOULD-level finding (OCPP-HEARTBEAT-EARLY). `tolerance` is a number or a function of the interval. A gap
+    that follows a station CALL the CSMS has not answered yet (a case holding or withholding its answer) is
+    allowed `answer_wait` seconds more: the station may send no Heartbeat while it waits for that answer."""
     tol_of: Callable[[float], float] = tolerance if callable(tolerance) else (lambda _i: float(tolerance))
+    answered = {(f.connection, f.correlation): f.t_ns for f in frames
+                if f.direction is Direction.OUT and f.kind in ("CALLRESULT", "CALLERROR")}
+
+    def waiting(last: Frame, t_ns: int) -> bool:
+        """`last` is a station CALL still unanswered at `t_ns`."""
+        if last.direction is not Direction.IN or last.kind != "CALL":
+            return False
+        return answered.get((last.connection, last.correlation), t_ns + 1) > t_ns
+
     findings: list[Finding] = []
     by_conn: dict[str, list[Frame]] = defaultdict(list)
     for f in frames:
@@ -214,7 +232,9 @@ def heartbeat_gaps(frames: list[Frame], tolerance: float | Callable[[float], flo
             if f.kind == "OPEN":
                 registered, last = False, f
                 continue
-            late = interval and f.t_ns - last.t_ns > (interval + tol_of(interval)) * 1e9 if last is not None else False
+            extra = answer_wait if last is not None and waiting(last, f.t_ns) else 0.0
+            late = interval and f.t_ns - last.t_ns > (interval + tol_of(interval) + extra) * 1e9 \
+                if last is not None else False
             if last is not None and registered and late:
                 gap = (f.t_ns - last.t_ns) / 1e9
                 findings.append(Finding.of(r.HEARTBEAT_GAP, f"no OCPP traffic for {gap:.2f} s (interval {interval:g} s"

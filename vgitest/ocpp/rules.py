@@ -198,6 +198,27 @@ FILE_TRANSFER = R("OCPP-FILE-TRANSFER", "fail",
                   "download of the published file, Uploaded without a whole upload of the file the station named, "
                   "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19", P, ("1.6",)).id
 
+# Offline behaviour and retries of OCPP 2.0.1 and later (issue 17 item 6; suites/ocpp201/test_B_offline.py,
+# test_E_offline.py)
+TX_OFFLINE_QUEUE = R("OCPP-TX-OFFLINE-QUEUE", "fail",
+                     "A TransactionEvent the station generated while the CSMS was unreachable was not delivered once "
+                     "the connection was back", "2.0.1 E11, E12 (transaction-related messages are queued)", P, X2).id
+TX_OFFLINE_FLAG = R("OCPP-TX-OFFLINE-FLAG", "fail",
+                    "A TransactionEvent that happened while the station was offline was delivered without offline=true",
+                    "2.0.1 E11, E12 (TransactionEventRequest.offline)", P, X2).id
+TX_RETRY = R("OCPP-TX-RETRY", "fail",
+             "A TransactionEvent the CSMS did not answer, or answered with a CALLERROR, was not retried as "
+             "MessageAttempts and MessageAttemptInterval say (too few, too many, too early, or after success)",
+             "2.0.1 E13.FR.01-04", P, X2).id
+RECONNECT_BACKOFF = R("OCPP-RECONNECT-BACKOFF", "fail",
+                      "Reconnection attempts after a lost connection do not follow RetryBackOffWaitMinimum, "
+                      "RetryBackOffRandomRange and RetryBackOffRepeatTimes (first wait, doubling, cap)",
+                      "2.0.1 Part 4 §5.3 (reconnecting); Part 2 OCPPCommCtrlr.RetryBackOff*", P, X2).id
+STATUS_AFTER_OFFLINE = R("OCPP-STATUS-AFTER-OFFLINE", "fail",
+                         "After an offline period the station did not report the connector states OfflineThreshold "
+                         "asks for (all of them after a long period, the changed ones after a short one)",
+                         "2.0.1 B04.FR.01, B04.FR.02", P, ("2.0.1",)).id
+
 # Fuzzing (vgitest.ocpp.fuzzcases): generated and mutated CSMS requests
 FUZZ_REJECT = R("OCPP-FUZZ-REJECT", "fail", "A CSMS request that breaks its schema was answered with a CALLRESULT, as "
                 "if it were valid, instead of a CALLERROR", "OCPP-J 1.6 §4.2.3, Table 7; 2.0.1 Part 4 §4.1.7, §4.2.3, "

@@ -199,6 +199,10 @@ def reference_model(*, identity: str, evses: int, heartbeat: Callable[[], str], 
         V("ChargingStation", "SupplyPhases", "3", "ReadOnly", "integer"),
         V("OCPPCommCtrlr", "FileTransferProtocols", "HTTP,HTTPS", "ReadOnly", "MemberList", "FTP,FTPS,HTTP,HTTPS,SFTP"),
         V("SecurityCtrlr", "CertificateEntries", "0", "ReadOnly", "integer"),
+        # reconnection back-off (Part 4 §5.3): no wait by default, so that the suites' outages stay short
+        V("OCPPCommCtrlr", "RetryBackOffWaitMinimum", "0", "ReadWrite", "integer", minimum=0),
+        V("OCPPCommCtrlr", "RetryBackOffRandomRange", "0", "ReadWrite", "integer", minimum=0),
+        V("OCPPCommCtrlr", "RetryBackOffRepeatTimes", "2", "ReadWrite", "integer", minimum=0),
         V("ChargingStation", "Model", str(params.get("model", "VGI-REF-201")), "ReadOnly", "string"),
         V("ChargingStation", "VendorName", str(params.get("vendor", "vgitest")), "ReadOnly", "string"),
     ]

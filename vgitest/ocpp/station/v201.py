@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import certs, core_v201, renewal, security_profiles
+from . import certs, core_v201, offline_v201, renewal, security_profiles
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -82,6 +82,8 @@ class Station201(ReferenceStation):
             now=utcnow, availability=self._availability_state, params=self.params)
         self.power_w = float(self.params.get("power_w", 11000))
         self.vendor = str(self.params.get("data_transfer_vendor_id", "org.vgitest"))
+        self.txq = offline_v201.TxQueue201(self)  # every TransactionEvent goes through it (E11-E14)
+        self.reported: dict[int, str] = {}  # the last connector status the CSMS acknowledged, per EVSE (B04)
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
@@ -175,15 +177,23 @@ class Station201(ReferenceStation):
                                    "connectorId": 1}
         if self.has("missing_mandatory_field"):
             del payload["timestamp"]
-        await self.safe_call("StatusNotification", payload)
+        if await self.safe_call("StatusNotification", payload) is not None:
+            self.reported[e.id] = status
 
     async def report_connector_states(self) -> None:
         for e in self.evses():
             e.status = ""
             await self.report_status(e, force=True)
 
+    def reconnect_wait(self, failures: int) -> float:
+        return offline_v201.backoff(self, failures)
+
+    async def after_reconnect(self, offline_s: float) -> None:
+        await offline_v201.after_reconnect(self, offline_s)
+
     async def after_boot(self) -> None:
         await core_v201.startup_event(self)
+        self.txq.start()
         self.spawn(core_v201.aligned_loop(self))
         lost, self.lost = self.lost, []
         for tx in lost:  # a power loss cut these: end them now, as the station learned it restarted
@@ -262,7 +272,7 @@ class Station201(ReferenceStation):
                 payload["meterValue"] = tx.aligned + payload.get("meterValue", [])
             if self.has("null_optional_field"):
                 payload["numberOfPhasesUsed"] = None
-            return await self.safe_call("TransactionEvent", payload)
+            return await self.txq.send(payload)
 
     def _cancel_tx_tasks(self, tx: Tx) -> None:
         for t in (tx.meter_task, tx.timeout_task):
