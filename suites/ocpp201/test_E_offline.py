@@ -91,10 +91,18 @@ def test_TC_E_40_CS(running_transaction, booted_station, dut, vgi_profile, t) ->
 
 
 # --- E14: GetTransactionStatus while messages wait in the queue --------------------------------------------------
-def _status_with_queue(st, dut, vgi_profile, t, tx_id: str, *, end_offline: bool, ask_id: bool) -> dict:
+def _status_with_queue(st, dut, vgi_profile, t, running: dict, *, end_offline: bool, ask_id: bool) -> dict:
     """Queue events by an outage (ending the transaction in it when `end_offline`), hold the CSMS's answer to the
     first event the station delivers afterwards, and ask for the transaction status while it is held: the station
-    has messages to deliver then, whatever it does with the rest of its queue."""
+    has messages to deliver then, whatever it does with the rest of its queue. The held event must be one from the
+    outage (its timestamp, on the station's clock as the last event before the outage shows it, before the
+    reconnection): a station that queued nothing gives the case no queue to ask about (INCONCLUSIVE)."""
+    tx_id = running["transaction_id"]
+    last = s.tx_events(st, running["start"], tx_id)
+    if not last or stamp(last[-1].body.get("timestamp")) is None:
+        raise Inconclusive("no TransactionEvent of the running transaction with a readable timestamp before the "
+                           "outage")
+    offset = stamp(last[-1].body["timestamp"]) - last[-1].wall
     with o.offline_period(st, vgi_profile) as out:
         if end_offline:
             _unplug(dut, t)
@@ -105,6 +113,11 @@ def _status_with_queue(st, dut, vgi_profile, t, tx_id: str, *, end_offline: bool
         st.clear_override("TransactionEvent")
         raise Inconclusive("the station delivered no TransactionEvent after the outage: the case needs messages in "
                            "its queue (TC_E_40_CS judges the queue itself)")
+    made = (stamp(first.body.get("timestamp")) or 0.0) - offset
+    if made > out.reopen_wall - 0.5:
+        raise Inconclusive(f"the first TransactionEvent after the outage (seqNo {first.body.get('seqNo')}) was made "
+                           "after the reconnection, not queued during the outage: the case needs messages in the "
+                           "station's queue (TC_E_40_CS judges the queue itself)")
     asked = time.monotonic_ns()
     res = st.call("GetTransactionStatus", {"transactionId": tx_id} if ask_id else {})
     if (time.monotonic_ns() - first.t_ns) / 1e9 >= HOLD_S:
@@ -117,12 +130,12 @@ def _status_with_queue(st, dut, vgi_profile, t, tx_id: str, *, end_offline: bool
 @pytest.mark.vgi_case("TC_E_29_CS", feature=FEATURE, requires=("Core",))
 def test_TC_E_29_CS(running_transaction, booted_station, dut, vgi_profile, t) -> None:
     """The status of the running transaction while events of it wait to be delivered (queued during an outage,
-    the first held by the CSMS): ongoing, and messages in queue. A station that counts only what it has not sent
-    yet, or that empties its queue before it answers, says no queue here."""
-    st, tx = booted_station, running_transaction["transaction_id"]
+    the first held by the CSMS): ongoing, and messages in queue."""
+    st = booted_station
     try:
         with o.variables(st, {SAMPLE: "1"}):
-            res = _status_with_queue(st, dut, vgi_profile, t, tx, end_offline=False, ask_id=True)
+            res = _status_with_queue(st, dut, vgi_profile, t, running_transaction, end_offline=False,
+                                     ask_id=True)
             st.check(res.get("ongoingIndicator") is True and res.get("messagesInQueue") is True, r.STATION_RESPONSE,
                      f"GetTransactionStatus of the running transaction with queued events: {res}")
     finally:
@@ -134,10 +147,11 @@ def test_TC_E_31_CS(running_transaction, booted_station, dut, vgi_profile, t) ->
     """The transaction ends while the station is offline (the EV is unplugged; TxStopPoint with EVConnected);
     asked about it while its events, the Ended one among them, wait to be delivered: not ongoing, and messages
     in queue."""
-    st, tx = booted_station, running_transaction["transaction_id"]
+    st = booted_station
     try:
         with s.tx_points(st, stop="EVConnected"), o.variables(st, {SAMPLE: "1"}):
-            res = _status_with_queue(st, dut, vgi_profile, t, tx, end_offline=True, ask_id=True)
+            res = _status_with_queue(st, dut, vgi_profile, t, running_transaction, end_offline=True,
+                                     ask_id=True)
             st.check(res.get("ongoingIndicator") is False and res.get("messagesInQueue") is True, r.STATION_RESPONSE,
                      f"GetTransactionStatus of a transaction that ended offline, its events still queued: {res}")
     finally:
@@ -151,8 +165,8 @@ def test_TC_E_33_CS(running_transaction, booted_station, dut, vgi_profile, t) ->
     st = booted_station
     try:
         with o.variables(st, {SAMPLE: "1"}):
-            res = _status_with_queue(st, dut, vgi_profile, t, running_transaction["transaction_id"],
-                                     end_offline=False, ask_id=False)
+            res = _status_with_queue(st, dut, vgi_profile, t, running_transaction, end_offline=False,
+                                     ask_id=False)
             st.check(res.get("messagesInQueue") is True and "ongoingIndicator" not in res, r.STATION_RESPONSE,
                      f"GetTransactionStatus without transactionId, events queued: {res}")
     finally:

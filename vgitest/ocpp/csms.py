@@ -827,7 +827,7 @@ class FakeCsms:
                 await self._send(session, link, codec.encode_error(msg.id, code, schema_fail[0].message[:255]),
                                  "CALLERROR", msg.action, msg.id, t_in=t_ns)
                 return
-            await self._answer(session, link, msg, t_ns)
+            await self._answer(session, link, msg, t_ns, frame)
 
     def _check_dut_call(self, session: StationSession, link: _Link, msg: codec.Message, frame: Frame,
                         validator: SchemaValidator) -> None:
@@ -903,13 +903,16 @@ class FakeCsms:
         else:
             frame.findings.append(Finding.of(r.RESULT_ORPHAN, f"{msg.kind} {mid!r} matches no CALL the CSMS sent"))
 
-    async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int) -> None:
+    async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int,
+                      frame: Frame | None = None) -> None:
         action = msg.action
         assert action is not None and msg.id is not None
         overridden, answer = session._take_override(action)
         if overridden:
             if callable(answer) and not isinstance(answer, (CallError, Delay, _NoReply)):
                 answer = answer(msg.payload)
+        if frame is not None and (answer is NO_REPLY or isinstance(answer, Delay)):
+            frame.meta["withheld"] = True  # the case holds the answer back: the station waits on the CSMS
         if isinstance(answer, Delay):
             delay = answer
             asyncio.get_running_loop().create_task(self._answer_later(session, link, msg, t_in, delay))
