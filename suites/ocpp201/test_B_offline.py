@@ -88,12 +88,12 @@ def _connection_event(st, kind: str, start: int, timeout: float) -> Frame | None
 @pytest.mark.vgi_case("TC_B_57_CS", feature=FEATURE, requires=("Core",))
 def test_TC_B_57_CS(booted_station, t) -> None:
     """The CSMS closes the connection and refuses the first two reconnection attempts. With
-    RetryBackOffWaitMinimum 2 s, RetryBackOffRandomRange 0 and RetryBackOffRepeatTimes 1 the station waits 2 s
-    before its first attempt, doubles the wait to 4 s after the refused one, and keeps 4 s after the second
+    RetryBackOffWaitMinimum 1 s, RetryBackOffRandomRange 0 and RetryBackOffRepeatTimes 1 the station waits 1 s
+    before its first attempt, doubles the wait to 2 s after the refused one, and keeps 2 s after the second
     refusal (one doubling only): each attempt is judged against that wait, neither earlier nor later than the
     tolerance allows."""
     st = booted_station
-    wait_min, repeat = 2.0, 1
+    wait_min, repeat = 1.0, 1
     expected = [wait_min * 2 ** min(k, repeat) for k in range(3)]  # before attempt 1, 2, 3
     with o.variables(st, {WAIT_MIN: str(int(wait_min)), RANDOM: "0", REPEAT: str(repeat)}):
         start = s.mark(st)
