@@ -69,6 +69,24 @@ def variables(st: Any, values: dict[Key, str]) -> Iterator[dict[Key, str]]:
 
 
 @contextlib.contextmanager
+def preferably(st: Any, key: Key, value: str) -> Iterator[str]:
+    """A setting that only shortens the case: `value` in force for the block when the station takes it (restored
+    after), else the station's own; yields the value in force. A station that does not report it leaves the case
+    INCONCLUSIVE (the case's timing depends on it)."""
+    with preamble(f"{key[1]}={value}, or the station's own value"):
+        old = read(st, key)
+        if old is None:
+            raise Inconclusive(f"the station does not report {key[0]}.{key[1]}"
+                               f"{'[' + key[2] + ']' if key[2] else ''}, which the case's timing depends on")
+        taken = old == value or not _write(st, {key: value})
+    try:
+        yield value if taken else old
+    finally:
+        if taken and old != value and st.connected:
+            _write(st, {key: old})
+
+
+@contextlib.contextmanager
 def own_timeout(st: Any, seconds: float) -> Iterator[None]:
     """While the CSMS leaves a station CALL unanswered on purpose, the station's next CALL after its own timeout
     (MessageTimeout, which the case configured) is not a second outstanding CALL: the harness's one-outstanding

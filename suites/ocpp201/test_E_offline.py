@@ -8,6 +8,7 @@ offline201.py."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -179,16 +180,27 @@ def _retries(st, t, tx_id: str, *, callerror: bool, succeed_on: int | None, atte
     transmission `succeed_on` (never when None); judge how often and when the station sent it.
 
     MessageAttempts[TransactionEvent] = `attempts` and MessageAttemptInterval = 1 s for the case (and, when the CSMS
-    does not answer, MessageTimeout = 2 s): the station sends the event at most `attempts` times in all, waiting
-    1 s x the number of transmissions so far between two (E13.FR.02-04; after no answer, its MessageTimeout first).
+    does not answer, MessageTimeout = 2 s if the station takes it, else its own): the station sends the event at
+    most `attempts` times in all, waiting 1 s x the number of transmissions so far between two (E13.FR.02-04; after
+    no answer, its MessageTimeout first).
     OCPP's own example counts the first transmission among the attempts (3 attempts: sent, 60 s, sent, 120 s, sent,
     given up); a station that counts only the repetitions sends once more: both are accepted, fewer or more are
     not. The station's next CALL after its MessageTimeout (less the case's tolerance) is not a second outstanding
     CALL."""
-    interval, timeout = 1.0, 0.0 if callerror else 2.0
+    with contextlib.ExitStack() as stack:
+        timeout = 0.0
+        if not callerror:
+            value = stack.enter_context(o.preferably(st, TIMEOUT, "2"))
+            if not value.isdigit():
+                raise Inconclusive(f"OCPPCommCtrlr.MessageTimeout reads {value!r}, not a number of seconds")
+            timeout = float(value)
+        _judge_retries(st, t, tx_id, callerror=callerror, succeed_on=succeed_on, attempts=attempts, timeout=timeout)
+
+
+def _judge_retries(st, t, tx_id: str, *, callerror: bool, succeed_on: int | None, attempts: int,
+                   timeout: float) -> None:
+    interval = 1.0
     settings = {ATTEMPTS: str(attempts), INTERVAL: str(int(interval))}
-    if not callerror:
-        settings[TIMEOUT] = str(int(timeout))
     sent: list[int] = []
 
     def answer(body: dict):
