@@ -30,7 +30,8 @@ SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.S
 # tests/ocpp/test_files.py), the offline cases the messages replayed after the outage (tests/ocpp/
 # test_offline_station16.py); each has catalogued faults in the fault matrix
 CASE_RULES = {r.SC_LIMIT, r.FIRMWARE_STATUS, r.DIAGNOSTICS_STATUS, r.FILE_TRANSFER, r.OFFLINE_QUEUE, r.OFFLINE_ORDER,
-              r.TX_OFFLINE_QUEUE, r.TX_OFFLINE_FLAG, r.TX_RETRY, r.RECONNECT_BACKOFF, r.STATUS_AFTER_OFFLINE}
+              r.TX_OFFLINE_QUEUE, r.TX_OFFLINE_FLAG, r.TX_RETRY, r.RECONNECT_BACKOFF, r.STATUS_AFTER_OFFLINE,
+              r.NETWORK_PROFILE}
 # judged by the fuzz cases (suites/ocpp*_fuzz): each is the rule of a robustness fault of the reference station,
 # which the fault matrix runs (test_fuzz_rules_are_provoked_by_catalogued_faults)
 FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}

@@ -714,7 +714,8 @@ class FakeCsms:
         t, w = now()
         open_frame = Frame(t, w, Direction.IN, "ocpp", version.name if version else "", ws.conn_id, "OPEN",
                            meta={"identity": identity, "offered": ws.request.headers.get("Sec-WebSocket-Protocol", "")
-                                 if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls})
+                                 if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls,
+                                 "host": ws.request.headers.get("Host", "") if ws.request else ""})
         if identity in self._basic_seen:  # the password's shape, never the password (TC_A_01_CS)
             open_frame.meta["basic_auth"] = self._basic_seen.pop(identity)
         ssl_object = ws.transport.get_extra_info("ssl_object") if ws.transport is not None else None

@@ -214,6 +214,11 @@ RECONNECT_BACKOFF = R("OCPP-RECONNECT-BACKOFF", "fail",
                       "Reconnection attempts after a lost connection do not follow RetryBackOffWaitMinimum, "
                       "RetryBackOffRandomRange and RetryBackOffRepeatTimes (first wait, doubling, cap)",
                       "2.0.1 Part 4 §5.3 (reconnecting); Part 2 OCPPCommCtrlr.RetryBackOff*", P, X2).id
+NETWORK_PROFILE = R("OCPP-NETWORK-PROFILE", "fail",
+                    "After a restart the station did not connect with the connection profile "
+                    "NetworkConfigurationPriority puts first, or did not fall back to the next one when that one "
+                    "could not be reached", "2.0.1 B10 (migrate to new connection profile), Part 6 TC_B_45_CS, "
+                    "TC_B_46_CS", P, ("2.0.1",)).id
 STATUS_AFTER_OFFLINE = R("OCPP-STATUS-AFTER-OFFLINE", "fail",
                          "After an offline period the station did not report the connector states OfflineThreshold "
                          "asks for (all of them after a long period, the changed ones after a short one)",

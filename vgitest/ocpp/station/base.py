@@ -181,6 +181,11 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         token = base64.b64encode(f"{self.identity}:{password}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 
+    def connection_url(self) -> str:
+        """The CSMS URL of the next connection attempt, without the identity (version hook: 2.0.1 follows its
+        network connection profiles)."""
+        return self.csms_url
+
     def reconnect_wait(self, failures: int) -> float:
         """Seconds before the next connection attempt, after `failures` failed attempts since the connection was
         lost (version hook: 2.0.1 follows RetryBackOff*)."""
@@ -193,7 +198,7 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         failures = 0
         lost_at: float | None = None  # when the last connection went (None: not lost in this power cycle)
         while self.powered:
-            url = f"{self.csms_url}/{self.identity}"
+            url = f"{self.connection_url().rstrip('/')}/{self.identity}"
             subprotocols = [] if self.has("no_subprotocol") else [self.subprotocol]
             tls_ctx = tls.client_context(self.params, self.has) if url.startswith("wss:") else None
             try:

@@ -50,3 +50,9 @@ _f("offline_status_change_lost", "A connector state that changed while the stati
 _f("short_outage_status_lost", "After an offline period shorter than OfflineThreshold the connectors that changed "
    "meanwhile are not reported (only a long period makes the station report)", "TC_B_52_CS",
    r.STATUS_AFTER_OFFLINE)
+
+# --- B10: migrating to another network connection profile -------------------------------------------------------
+_f("network_priority_ignored", "After a reset the station connects with the URL it was started with, whatever "
+   "NetworkConfigurationPriority puts first", "TC_B_45_CS", r.NETWORK_PROFILE)
+_f("network_fallback_missing", "The station keeps trying the first profile of NetworkConfigurationPriority when it "
+   "cannot be reached, never falling back to the next one", "TC_B_46_CS", r.NETWORK_PROFILE)

@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import certs, core_v201, offline_v201, renewal, security_profiles
+from . import certs, core_v201, network_v201, offline_v201, renewal, security_profiles
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -84,6 +84,7 @@ class Station201(ReferenceStation):
         self.vendor = str(self.params.get("data_transfer_vendor_id", "org.vgitest"))
         self.txq = offline_v201.TxQueue201(self)  # every TransactionEvent goes through it (E11-E14)
         self.reported: dict[int, str] = {}  # the last connector status the CSMS acknowledged, per EVSE (B04)
+        self.slot_in_use, self.slot_failures = 1, {}  # B10: the network profile slot of the connection, failures
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
@@ -185,13 +186,20 @@ class Station201(ReferenceStation):
             e.status = ""
             await self.report_status(e, force=True)
 
+    def connection_url(self) -> str:
+        return network_v201.connection_url(self)
+
     def reconnect_wait(self, failures: int) -> float:
+        if failures:
+            network_v201.attempt_failed(self)
         return offline_v201.backoff(self, failures)
 
     async def after_reconnect(self, offline_s: float) -> None:
+        network_v201.connected(self)
         await offline_v201.after_reconnect(self, offline_s)
 
     async def after_boot(self) -> None:
+        network_v201.connected(self)
         await core_v201.startup_event(self)
         self.txq.start()
         self.spawn(core_v201.aligned_loop(self))
