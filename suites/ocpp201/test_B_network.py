@@ -31,9 +31,9 @@ ATTEMPTS = ("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", None)
 
 
 def _alternate_url(st, profile) -> str:
-    url = str(profile.param("csms_alternate_url", ""))
+    url = profile.param("csms_alternate_url")
     if url:
-        return url
+        return str(url)
     parts = urllib.parse.urlsplit(st.csms.url)
     if parts.hostname != "127.0.0.1":
         raise Inconclusive("the fake CSMS is not on 127.0.0.1 and the profile names no csms_alternate_url: the case "

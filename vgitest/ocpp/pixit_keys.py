@@ -109,4 +109,8 @@ KEYS: tuple[Key, ...] = (
     _k("power_w", "the reference 2.0.1 station's maximum power", ("ocpp201",), 11000, "W", reference=True),
     _k("vendor", "the reference 2.0.1 station's vendor name", ("ocpp201",), "vgitest", reference=True),
     _k("model", "the reference 2.0.1 station's model", ("ocpp201",), "VGI-REF-201", reference=True),
+    _k("network_slot", "the free configuration slot TC_B_45_CS / TC_B_46_CS store a new network connection profile in",
+       ("ocpp201",), 2),
+    _k("csms_alternate_url", "a second URL of the same fake CSMS for TC_B_45_CS (the profile the station migrates "
+       "to)", ("ocpp201",), Text("the CSMS URL with localhost for 127.0.0.1")),
 )
