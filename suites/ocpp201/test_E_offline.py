@@ -288,3 +288,30 @@ def test_TC_E_51_CS(running_transaction, booted_station, dut, t) -> None:
         _retries(booted_station, t, running_transaction["transaction_id"], callerror=True, succeed_on=2)
     finally:
         _unplug(dut, t)
+
+
+# --- E08/E12: a transaction stopped while the station is offline ------------------------------------------------
+@pytest.mark.vgi_case("TC_E_44_CS", feature=FEATURE, requires=("Core",))
+def test_TC_E_44_CS(running_transaction, booted_station, dut, vgi_profile, t) -> None:
+    """While the station is offline the driver presents the idToken that started the transaction (TxStopPoint with
+    Authorized): the station ends the transaction offline, and once it is back the Ended event arrives, marked
+    offline=true, with triggerReason StopAuthorized and stoppedReason Local. Part 5 makes the case conditional on a
+    local stop option; stopping with the same idToken is the one this suite asks of every station (TC_E_15_CS)."""
+    st, tx = booted_station, running_transaction
+    try:
+        with s.tx_points(st, stop="Authorized"):
+            with o.offline_period(st, vgi_profile) as out:
+                dut.perform("present_token", id_token=tx["token"], connector=t.connector)
+                time.sleep(1.5)
+            ended = s.require(st, "TransactionEvent", out.reopen, t.wait, r.TX_OFFLINE_QUEUE,
+                              "the transaction stopped while the station was offline, but its Ended event did not "
+                              "arrive once the station was back", _is_tx(tx["transaction_id"], "Ended"))
+            st.check(ended.body.get("offline") is True, r.TX_OFFLINE_FLAG,
+                     f"the Ended event of the transaction stopped offline arrived with "
+                     f"offline={ended.body.get('offline', 'absent')}", ended)
+            info = ended.body["transactionInfo"]
+            st.check(ended.body.get("triggerReason") == "StopAuthorized" and info.get("stoppedReason", "Local") ==
+                     "Local", r.EXPECTED_MESSAGE, f"Ended: trigger {ended.body.get('triggerReason')}, reason "
+                     f"{info.get('stoppedReason', 'Local (absent)')}; expected StopAuthorized / Local", ended)
+    finally:
+        _unplug(dut, t)

@@ -20,6 +20,10 @@ class FakeStation:
         self.reconnect_delay = 0.2
         self.ws: Any = None
         self.registration = "Accepted"
+        self.answer_in = False  # the answer to the event being sent has been read
+
+    def answered(self, action: str) -> bool:
+        return self.answer_in
 
     def var(self, component: str, name: str, instance: str | None = None) -> str:
         return self.variables[name]
@@ -57,6 +61,9 @@ def test_queue_pending_counts_the_event_in_flight_and_names_its_transaction() ->
     assert not q.pending() and not q.pending("tx1")
     q.inflight = _event("tx1", 3)
     assert q.pending() and q.pending("tx1") and not q.pending("tx2")
+    q.st.answer_in = True  # answered: delivered, although the sending code has not run on yet
+    assert not q.pending() and not q.pending("tx1")
+    q.st.answer_in = False
     q.inflight = None
     q.items.append(_event("tx2", 0))
     assert q.pending() and q.pending("tx2") and not q.pending("tx1")

@@ -354,6 +354,12 @@ class ReferenceStation(LoopSimulator, abc.ABC):
             await self._send_text(json.dumps([4, mid, "GenericError", "", {}]))
         return body
 
+    def answered(self, action: str) -> bool:
+        """Whether the answer to the station's outstanding `action` CALL has arrived (its caller has not taken it up
+        yet): a message is delivered when its answer is read, not when the code that sent it next runs."""
+        return any(m in self._pending and self._pending[m].done() for m, a in self._pending_actions.items()
+                   if a == action)
+
     async def send_result(self, mid: str, payload: Any) -> None:
         if self.has("late_response"):
             await asyncio.sleep(float(self.params.get("late_response_s", 3.0)))

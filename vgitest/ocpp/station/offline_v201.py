@@ -44,7 +44,8 @@ class TxQueue201:
 
     def pending(self, tx_id: str | None = None) -> bool:
         """Whether TransactionEvents (of `tx_id`, or of any transaction) still wait for the CSMS's answer."""
-        waiting = list(self.items) + ([self.inflight] if self.inflight is not None else [])
+        sent = self.inflight is not None and not self.st.answered("TransactionEvent")
+        waiting = list(self.items) + ([self.inflight] if sent else [])
         return any(tx_id is None or p["transactionInfo"]["transactionId"] == tx_id for p in waiting)
 
     async def send(self, payload: dict) -> dict | None:
