@@ -14,6 +14,7 @@ import time
 import pytest
 
 import offline201 as o
+from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 from vgitest.ocpp.csms import NO_REPLY, CallError, Delay
@@ -313,5 +314,53 @@ def test_TC_E_44_CS(running_transaction, booted_station, dut, vgi_profile, t) ->
             st.check(ended.body.get("triggerReason") == "StopAuthorized" and info.get("stoppedReason", "Local") ==
                      "Local", r.EXPECTED_MESSAGE, f"Ended: trigger {ended.body.get('triggerReason')}, reason "
                      f"{info.get('stoppedReason', 'Local (absent)')}; expected StopAuthorized / Local", ended)
+    finally:
+        _unplug(dut, t)
+
+
+@pytest.mark.vgi_case("TC_E_43_CS", feature=FEATURE, requires=("Core", "C-01"))
+def test_TC_E_43_CS(running_transaction, booted_station, dut, vgi_profile, t) -> None:
+    """A whole transaction while the station is offline: the preamble's transaction ends online (its idToken is now
+    one the station accepted, in its authorization cache), then, with AuthCtrlr.LocalAuthorizeOffline true, the EV
+    is plugged in and the same idToken presented, and presented again to stop, all while the CSMS cannot be
+    reached. Once the station is back the new transaction's events arrive: Started first, Ended last, seqNo
+    counting up by one from the first, every one marked offline=true."""
+    st, tx = booted_station, running_transaction
+    token = tx["token"]
+    try:
+        with s.tx_points(st, start="Authorized", stop="Authorized"), \
+                o.variables(st, {("AuthCtrlr", "LocalAuthorizeOffline", None): "true"}):
+            with preamble("the preamble's transaction ended online"):
+                mark = s.mark(st)
+                st.call("RequestStopTransaction", {"transactionId": tx["transaction_id"]})
+                s.require(st, "TransactionEvent", mark, t.wait, r.EXPECTED_MESSAGE, "the remote stop did not end "
+                          "the preamble's transaction", _is_tx(tx["transaction_id"], "Ended"))
+            _unplug(dut, t)
+            time.sleep(0.5)
+            with o.offline_period(st, vgi_profile) as out:
+                dut.perform("plug_in", connector=t.connector)
+                dut.perform("present_token", id_token=token, connector=t.connector)
+                time.sleep(2.0)
+                dut.perform("present_token", id_token=token, connector=t.connector)
+                time.sleep(1.0)
+            authorized = s.require(st, "TransactionEvent", out.reopen, t.wait, r.EXPECTED_MESSAGE,
+                                   f"no TransactionEvent carrying {token}, presented offline with LocalAuthorizeOffline "
+                                   "true, arrived once the station was back: it authorized no transaction offline",
+                                   {"idToken": {"idToken": token}})
+            new_tx = authorized.body["transactionInfo"]["transactionId"]
+            ended = s.require(st, "TransactionEvent", out.reopen, t.wait, r.TX_OFFLINE_QUEUE,
+                              "the Ended event of the transaction stopped offline did not arrive",
+                              _is_tx(new_tx, "Ended"))
+            events = o.distinct(s.tx_events(st, out.reopen, new_tx))
+            st.check(events[0].body.get("eventType") == "Started" and events[-1] is ended, r.TX_EVENT_ORDER,
+                     "the offline transaction's events arrived as "
+                     f"{[e.body.get('eventType') for e in events]}; Started first and Ended last expected", ended)
+            seqs = [e.body.get("seqNo") for e in events]
+            st.check(all(b == a + 1 for a, b in zip(seqs, seqs[1:])), r.TX_SEQNO,
+                     f"seqNo of the offline transaction's events in the order they arrived: {seqs}", ended)
+            for e in events:
+                st.check(e.body.get("offline") is True, r.TX_OFFLINE_FLAG,
+                         f"{e.body.get('eventType')} event seqNo {e.body.get('seqNo')} of the transaction made "
+                         f"offline arrived with offline={e.body.get('offline', 'absent')}", e)
     finally:
         _unplug(dut, t)

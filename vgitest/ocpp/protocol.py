@@ -76,6 +76,8 @@ KIND = PeerKind(
             "answered NotImplemented",
         "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
         "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
+        "C-01": "2.0.1 Part 5 optional feature: offline transaction support (a token the station knows starts a "
+            "transaction while the CSMS cannot be reached; AuthCtrlr.LocalAuthorizeOffline)",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
         "AuthorizationCache": "the station keeps an authorization cache (AuthCacheCtrlr)",
         "RemoteStart": "RequestStartTransaction is implemented",

@@ -20,7 +20,10 @@ def _f(name: str, description: str, test: str | tuple[str, ...], rule: str) -> N
 _f("offline_tx_events_dropped", "TransactionEvents generated while the CSMS cannot be reached are lost, not queued",
    ("TC_E_40_CS", "TC_E_44_CS"), r.TX_OFFLINE_QUEUE)
 _f("offline_flag_missing", "TransactionEvents queued while offline are delivered without offline=true",
-   ("TC_E_40_CS", "TC_E_44_CS"), r.TX_OFFLINE_FLAG)
+   ("TC_E_40_CS", "TC_E_43_CS", "TC_E_44_CS"), r.TX_OFFLINE_FLAG)
+
+_f("offline_auth_refused", "Offline, a token the authorization cache holds as Accepted is refused although "
+   "LocalAuthorizeOffline is true: no transaction starts", "TC_E_43_CS", r.EXPECTED_MESSAGE)
 
 # --- E13: retries of a TransactionEvent the CSMS does not take ----------------------------------------------------
 _f("tx_retry_none", "A TransactionEvent the CSMS leaves unanswered or answers with a CALLERROR is never sent again",

@@ -5,7 +5,8 @@ CALLERROR is sent again up to OCPPCommCtrlr.MessageAttempts[TransactionEvent] ti
 MessageAttemptInterval times the number of transmissions so far, then given up (E13). GetTransactionStatus reads
 the queue (E14). After a lost connection the station tries again after RetryBackOffWaitMinimum plus a random part
 of RetryBackOffRandomRange, doubling the wait after each failed attempt at most RetryBackOffRepeatTimes times
-(Part 4 §5.3); connected again it reports the connectors the OfflineThreshold asks for (B04).
+(Part 4 §5.3); connected again it reports the connectors the OfflineThreshold asks for (B04). Offline, a token the
+authorization cache holds as Accepted starts a transaction when AuthCtrlr.LocalAuthorizeOffline is true (C01, E12).
 
 Faults (catalog_v201_offline.py) are `station.has(...)` branches next to the behaviour they break.
 """
@@ -151,3 +152,13 @@ async def after_reconnect(st: Station201, offline_s: float) -> None:
                 e.status = ""
                 await st.report_status(e, force=True)
     st.txq.start()
+
+
+def offline_authorization(st: Station201, id_token: dict) -> str:
+    """The status of a token presented while the CSMS cannot be reached: Accepted when the authorization cache
+    holds it as Accepted and AuthCtrlr.LocalAuthorizeOffline is true, else Invalid (an unknown token is not
+    allowed offline: OfflineTxForUnknownIdEnabled is not implemented)."""
+    cached = st.auth_cache.get(id_token["idToken"]) if st.flag("AuthCacheCtrlr", "Enabled") else None
+    if cached == "Accepted" and st.flag("AuthCtrlr", "LocalAuthorizeOffline") and not st.has("offline_auth_refused"):
+        return "Accepted"
+    return "Invalid"

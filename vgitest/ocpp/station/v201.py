@@ -377,9 +377,12 @@ class Station201(ReferenceStation):
             self.detached(self.reboot_after_answer("RemoteReset"))
 
     async def authorize(self, id_token: dict) -> str:
-        """Ask the CSMS about a token (AuthCtrlr is online-only here); remember the answer in the cache."""
+        """Ask the CSMS about a token and remember the answer in the cache; offline, the cache decides (C01,
+        AuthCtrlr.LocalAuthorizeOffline: offline_v201.offline_authorization)."""
         if self.has("skip_authorize"):
             return "Accepted"
+        if not self.txq.online():
+            return offline_v201.offline_authorization(self, id_token)
         res = await self.safe_call("Authorize", {"idToken": id_token})
         status = ((res or {}).get("idTokenInfo") or {}).get("status", "Invalid")
         if self.flag("AuthCacheCtrlr", "Enabled"):
