@@ -253,6 +253,8 @@ class Station201(ReferenceStation):
         _, lock = self.locks()
         e = self.evse(tx.evse)
         async with lock:
+            if event_type == "Updated" and e.transaction is not tx:
+                return None  # it ended while this event waited for the lock (a periodic sample racing the end)
             info: dict[str, Any] = {"transactionId": tx.id}
             if event_type == "Ended" and self.has("wrong_transaction_id"):
                 info["transactionId"] = str(uuid.uuid4())
