@@ -12,7 +12,6 @@ import contextlib
 from typing import Any, Iterator
 
 from vgitest.case import preamble
-from vgitest.ocpp import states_v201 as s
 from vgitest.ocpp.outage import Outage, outage
 from vgitest.trace import Frame
 from vgitest.verdict import Inconclusive
@@ -105,10 +104,6 @@ def offline_period(st: Any, profile: Any) -> Iterator[Outage]:
     station waits its RetryBackOff before it tries again) to come back."""
     with outage(st, float(profile.param("message_wait", 5)), float(profile.param("connect_timeout", 30))) as out:
         yield out
-
-
-def tx_frames(st: Any, start: int, tx_id: str) -> list[Frame]:
-    return s.tx_events(st, start, tx_id)
 
 
 def distinct(events: list[Frame]) -> list[Frame]:

@@ -62,7 +62,8 @@ def test_TC_B_51_CS(booted_station, dut, vgi_profile, t) -> None:
 def test_TC_B_52_CS(booted_station, dut, vgi_profile, t) -> None:
     """Offline shorter than OfflineThreshold (set to 300 s; the outage lasts 1.5 s), during which the EV is
     plugged in: once connected again the station reports the connector whose state changed, Occupied (B04.FR.02).
-    That it leaves the unchanged connectors out is not judged: the reference profile has one connector."""
+    Whether it also reports connectors that did not change is not judged (with one connector, as in the reference
+    profile, there are none)."""
     st = booted_station
     try:
         with o.variables(st, {THRESHOLD: "300"}):
