@@ -4,25 +4,14 @@ settings offline authorization needs, and reading the timestamps the station put
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime as _dt
-import time
 from typing import Any, Iterator
 
 from helpers16 import config, get_config, wait_s
+from vgitest.ocpp.outage import Outage, stamp
+from vgitest.ocpp.outage import outage as shared_outage
 from vgitest.ocpp.states_v16 import calls_wait
 from vgitest.trace import Frame
-from vgitest.verdict import Inconclusive, NonConformance
-
-
-@dataclasses.dataclass
-class Outage:
-    """Where an outage sits in the trace (indexes) and on the harness's clock (wall seconds)."""
-
-    start: int
-    start_wall: float
-    end_wall: float = 0.0
-    reopen: int = 0  # trace index of the station's first connection after the outage
+from vgitest.verdict import Inconclusive
 
 
 def offline_s(profile: Any) -> float:
@@ -31,23 +20,10 @@ def offline_s(profile: Any) -> float:
 
 @contextlib.contextmanager
 def outage(station: Any, profile: Any) -> Iterator[Outage]:
-    """The CSMS is unreachable inside the block (connection closed, reconnections refused); afterwards the station
-    must reconnect, which every judged step after the block needs (INCONCLUSIVE if it does not)."""
-    out = Outage(len(station.csms.trace), time.time())
-    with station.offline():
-        deadline = time.monotonic() + wait_s(profile)
-        while station.connected and time.monotonic() < deadline:  # the station saw its connection go
-            time.sleep(0.05)
+    """The shared outage (vgitest.ocpp.outage) with the 1.6 suite's waits: message_wait to notice the closed
+    connection, connect_timeout to come back."""
+    with shared_outage(station, wait_s(profile), wait_s(profile, "connect_timeout", 10)) as out:
         yield out
-        out.end_wall = time.time()
-        back = len(station.csms.trace)
-    try:
-        station.wait_connected(wait_s(profile, "connect_timeout", 10))
-    except NonConformance:
-        raise Inconclusive("the station did not reconnect within connect_timeout once the CSMS was reachable "
-                           "again; what it queued cannot be judged") from None
-    opened = calls_open(station, back)
-    out.reopen = opened.index if opened is not None else back
 
 
 def calls_open(station: Any, since: int) -> Frame | None:
@@ -67,17 +43,6 @@ def offline_authorization(station: Any) -> Iterator[None]:
     needs_cache(station)
     with config(station, "AuthorizationCacheEnabled", "true"), config(station, "LocalAuthorizeOffline", "true"):
         yield
-
-
-def stamp(text: Any) -> float | None:
-    """A 1.6 timestamp as POSIX seconds (None when it cannot be read)."""
-    try:
-        when = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    return when.timestamp()
 
 
 def readings(frames: list[Frame]) -> list[float]:

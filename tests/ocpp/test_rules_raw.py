@@ -31,7 +31,9 @@ SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.S
 # test_offline_station16.py); each has catalogued faults in the fault matrix
 CASE_RULES = {r.SC_LIMIT, r.FIRMWARE_STATUS, r.DIAGNOSTICS_STATUS, r.FILE_TRANSFER, r.OFFLINE_QUEUE, r.OFFLINE_ORDER,
               r.LOG_STATUS, r.V2X_POWER,  # V2X_POWER: the V2X cases judge the power the station meters
-              r.FIRMWARE_SECURE}  # 2.0.1 secure firmware: tests/ocpp/test_firmware_v201.py, faults catalog_v201_firmware
+              r.FIRMWARE_SECURE,  # 2.0.1 secure firmware: tests/ocpp/test_firmware_v201.py, faults catalog_v201_firmware
+              r.TX_OFFLINE_QUEUE, r.TX_OFFLINE_FLAG, r.TX_RETRY, r.RECONNECT_BACKOFF, r.STATUS_AFTER_OFFLINE,
+              r.NETWORK_PROFILE}
 # judged by the fuzz cases (suites/ocpp*_fuzz): each is the rule of a robustness fault of the reference station,
 # which the fault matrix runs (test_fuzz_rules_are_provoked_by_catalogued_faults)
 FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}

@@ -66,16 +66,22 @@ def transaction_ids_16(frames: list[Frame], known: set[str]) -> list[Finding]:
 
 
 def transaction_events_2x(frames: list[Frame]) -> list[Finding]:
-    """2.0.1/2.1: per transaction, seqNo counts up by one, Started comes first and nothing follows Ended."""
+    """2.0.1/2.1: per transaction, seqNo counts up by one, Started comes first and nothing follows Ended. An event
+    sent again (same seqNo, type and timestamp: the retry of one the CSMS did not take, E13) is the same event."""
     findings: list[Finding] = []
     last_seq: dict[str, int] = {}
     state: dict[str, str] = {}
+    seen: set[tuple] = set()
     for f in frames:
         if f.version == "1.6" or f.direction is not Direction.IN or f.kind != "CALL" or f.name != "TransactionEvent" \
                 or not isinstance(f.body, dict):
             continue
         tx = str(f.body.get("transactionInfo", {}).get("transactionId"))
         seq, event = f.body.get("seqNo"), f.body.get("eventType")
+        key = (tx, seq, event, f.body.get("timestamp"))
+        if key in seen:
+            continue
+        seen.add(key)
         if isinstance(seq, int) and tx in last_seq and seq != last_seq[tx] + 1 and not f.body.get("offline"):
             findings.append(Finding.of(r.TX_SEQNO, f"TransactionEvent {event} of {tx} has seqNo {seq}; expected "
                                        f"{last_seq[tx] + 1}", f.index))
@@ -191,8 +197,20 @@ def heartbeat_gaps(frames: list[Frame], tolerance: float | Callable[[float], flo
 
     HeartbeatInterval is an inactivity interval: any OCPP exchange resets it, so the rule is about gaps in
     traffic, not about one Heartbeat every N seconds. Heartbeats much more often than the interval are a
-    SHOULD-level finding (OCPP-HEARTBEAT-EARLY). `tolerance` is a number or a function of the interval."""
+    SHOULD-level finding (OCPP-HEARTBEAT-EARLY). `tolerance` is a number or a function of the interval. Silence
+    after a station CALL whose answer the fake CSMS withholds on purpose (meta "withheld": a case that leaves it
+    unanswered or delays it) is not idleness: the station may send nothing while it waits, for as long as its own
+    timeout, which the harness does not know; the cases that withhold answers judge that timing themselves."""
     tol_of: Callable[[float], float] = tolerance if callable(tolerance) else (lambda _i: float(tolerance))
+    answered = {(f.connection, f.correlation): f.t_ns for f in frames
+                if f.direction is Direction.OUT and f.kind in ("CALLRESULT", "CALLERROR")}
+
+    def waiting(last: Frame, t_ns: int) -> bool:
+        """`last` is a station CALL whose answer the CSMS was still withholding at `t_ns`."""
+        if last.direction is not Direction.IN or last.kind != "CALL" or not last.meta.get("withheld"):
+            return False
+        return answered.get((last.connection, last.correlation), t_ns + 1) > t_ns
+
     findings: list[Finding] = []
     by_conn: dict[str, list[Frame]] = defaultdict(list)
     for f in frames:
@@ -214,7 +232,8 @@ def heartbeat_gaps(frames: list[Frame], tolerance: float | Callable[[float], flo
             if f.kind == "OPEN":
                 registered, last = False, f
                 continue
-            late = interval and f.t_ns - last.t_ns > (interval + tol_of(interval)) * 1e9 if last is not None else False
+            late = interval and f.t_ns - last.t_ns > (interval + tol_of(interval)) * 1e9 \
+                and not waiting(last, f.t_ns) if last is not None else False
             if last is not None and registered and late:
                 gap = (f.t_ns - last.t_ns) / 1e9
                 findings.append(Finding.of(r.HEARTBEAT_GAP, f"no OCPP traffic for {gap:.2f} s (interval {interval:g} s"
@@ -227,7 +246,7 @@ def heartbeat_gaps(frames: list[Frame], tolerance: float | Callable[[float], flo
                 last_hb = f
             if f.kind in ("CALL", "CALLRESULT", "CALLERROR"):
                 last = f
-        if not closed and last is not None and registered and interval and \
+        if not closed and last is not None and registered and interval and not waiting(last, test_end_ns) and \
                 test_end_ns - last.t_ns > (interval + tol_of(interval)) * 1e9:
             gap = (test_end_ns - last.t_ns) / 1e9
             findings.append(Finding.of(r.HEARTBEAT_GAP, f"no OCPP traffic for {gap:.2f} s up to the end of the test "

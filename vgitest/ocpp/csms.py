@@ -720,7 +720,8 @@ class FakeCsms:
         t, w = now()
         open_frame = Frame(t, w, Direction.IN, "ocpp", version.name if version else "", ws.conn_id, "OPEN",
                            meta={"identity": identity, "offered": ws.request.headers.get("Sec-WebSocket-Protocol", "")
-                                 if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls})
+                                 if ws.request else "", "negotiated": ws.subprotocol, "tls": ws.wire.tls,
+                                 "host": ws.request.headers.get("Host", "") if ws.request else ""})
         if identity in self._basic_seen:  # the password's shape, never the password (TC_A_01_CS)
             open_frame.meta["basic_auth"] = self._basic_seen.pop(identity)
         ssl_object = ws.transport.get_extra_info("ssl_object") if ws.transport is not None else None
@@ -833,7 +834,7 @@ class FakeCsms:
                 await self._send(session, link, codec.encode_error(msg.id, code, schema_fail[0].message[:255]),
                                  "CALLERROR", msg.action, msg.id, t_in=t_ns)
                 return
-            await self._answer(session, link, msg, t_ns)
+            await self._answer(session, link, msg, t_ns, frame)
 
     def _check_dut_call(self, session: StationSession, link: _Link, msg: codec.Message, frame: Frame,
                         validator: SchemaValidator) -> None:
@@ -909,13 +910,16 @@ class FakeCsms:
         else:
             frame.findings.append(Finding.of(r.RESULT_ORPHAN, f"{msg.kind} {mid!r} matches no CALL the CSMS sent"))
 
-    async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int) -> None:
+    async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int,
+                      frame: Frame | None = None) -> None:
         action = msg.action
         assert action is not None and msg.id is not None
         overridden, answer = session._take_override(action)
         if overridden:
             if callable(answer) and not isinstance(answer, (CallError, Delay, _NoReply)):
                 answer = answer(msg.payload)
+        if frame is not None and (answer is NO_REPLY or isinstance(answer, Delay)):
+            frame.meta["withheld"] = True  # the case holds the answer back: the station waits on the CSMS
         if isinstance(answer, Delay):
             delay = answer
             asyncio.get_running_loop().create_task(self._answer_later(session, link, msg, t_in, delay))

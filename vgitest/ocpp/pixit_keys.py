@@ -157,4 +157,8 @@ KEYS: tuple[Key, ...] = (
        reference=True),
     _k("firmware_install_during_tx", "whether the reference 2.0.1 station installs firmware while a transaction "
        "runs (PICS C-43); else it waits for the transactions to end", ("ocpp201",), False, reference=True),
+    _k("network_slot", "the free configuration slot TC_B_45_CS / TC_B_46_CS store a new network connection profile in",
+       ("ocpp201",), 2),
+    _k("csms_alternate_url", "a second URL of the same fake CSMS for TC_B_45_CS (the profile the station migrates "
+       "to)", ("ocpp201",), Text("the CSMS URL with localhost for 127.0.0.1")),
 )

@@ -96,6 +96,8 @@ KIND = PeerKind(
                 "the transactions to end (DownloadScheduled)",
         "C-43": "2.0.1 Part 5 optional feature: install firmware with ongoing transaction(s); absent: the station "
                 "installs once every transaction has ended",
+        "C-01": "2.0.1 Part 5 optional feature: offline transaction support (a token the station knows starts a "
+            "transaction while the CSMS cannot be reached; AuthCtrlr.LocalAuthorizeOffline)",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
         "AuthorizationCache": "the station keeps an authorization cache (AuthCacheCtrlr)",
         "RemoteStart": "RequestStartTransaction is implemented",

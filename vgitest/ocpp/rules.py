@@ -211,6 +211,32 @@ FIRMWARE_SECURE = R("OCPP-FIRMWARE-SECURE", "fail",
                     "2.0.1 L01.FR.01, L01.FR.04-07, L01.FR.10, L01.FR.13, L01.FR.15, L01.FR.16, L01.FR.20, "
                     "L01.FR.28-30", P, X2).id
 
+# Offline behaviour and retries of OCPP 2.0.1 and later (issue 17 item 6; suites/ocpp201/test_B_offline.py,
+# test_E_offline.py)
+TX_OFFLINE_QUEUE = R("OCPP-TX-OFFLINE-QUEUE", "fail",
+                     "A TransactionEvent the station generated while the CSMS was unreachable was not delivered once "
+                     "the connection was back", "2.0.1 E11, E12 (transaction-related messages are queued)", P, X2).id
+TX_OFFLINE_FLAG = R("OCPP-TX-OFFLINE-FLAG", "fail",
+                    "A TransactionEvent that happened while the station was offline was delivered without offline=true",
+                    "2.0.1 E11, E12 (TransactionEventRequest.offline)", P, X2).id
+TX_RETRY = R("OCPP-TX-RETRY", "fail",
+             "A TransactionEvent the CSMS did not answer, or answered with a CALLERROR, was not retried as "
+             "MessageAttempts and MessageAttemptInterval say (too few, too many, too early, or after success)",
+             "2.0.1 E13.FR.01-04", P, X2).id
+RECONNECT_BACKOFF = R("OCPP-RECONNECT-BACKOFF", "fail",
+                      "Reconnection attempts after a lost connection do not follow RetryBackOffWaitMinimum, "
+                      "RetryBackOffRandomRange and RetryBackOffRepeatTimes (first wait, doubling, cap)",
+                      "2.0.1 Part 4 §5.3 (reconnecting); Part 2 OCPPCommCtrlr.RetryBackOff*", P, X2).id
+NETWORK_PROFILE = R("OCPP-NETWORK-PROFILE", "fail",
+                    "After a restart the station did not connect with the connection profile "
+                    "NetworkConfigurationPriority puts first, or did not fall back to the next one when that one "
+                    "could not be reached", "2.0.1 B10 (migrate to new connection profile), Part 6 TC_B_45_CS, "
+                    "TC_B_46_CS", P, ("2.0.1",)).id
+STATUS_AFTER_OFFLINE = R("OCPP-STATUS-AFTER-OFFLINE", "fail",
+                         "After an offline period the station did not report the connector states OfflineThreshold "
+                         "asks for (all of them after a long period, the changed ones after a short one)",
+                         "2.0.1 B04.FR.01, B04.FR.02", P, ("2.0.1",)).id
+
 # Fuzzing (vgitest.ocpp.fuzzcases): generated and mutated CSMS requests
 FUZZ_REJECT = R("OCPP-FUZZ-REJECT", "fail", "A CSMS request that breaks its schema was answered with a CALLRESULT, as "
                 "if it were valid, instead of a CALLERROR", "OCPP-J 1.6 §4.2.3, Table 7; 2.0.1 Part 4 §4.1.7, §4.2.3, "

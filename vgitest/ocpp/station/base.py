@@ -181,9 +181,24 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         token = base64.b64encode(f"{self.identity}:{password}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 
+    def connection_url(self) -> str:
+        """The CSMS URL of the next connection attempt, without the identity (version hook: 2.0.1 follows its
+        network connection profiles)."""
+        return self.csms_url
+
+    def reconnect_wait(self, failures: int) -> float:
+        """Seconds before the next connection attempt, after `failures` failed attempts since the connection was
+        lost (version hook: 2.0.1 follows RetryBackOff*)."""
+        return self.reconnect_delay
+
+    async def after_reconnect(self, offline_s: float) -> None:
+        """Version hook: connected again without a restart, after `offline_s` seconds without a connection."""
+
     async def _lifecycle(self) -> None:
+        failures = 0
+        lost_at: float | None = None  # when the last connection went (None: not lost in this power cycle)
         while self.powered:
-            url = f"{self.csms_url}/{self.identity}"
+            url = f"{self.connection_url().rstrip('/')}/{self.identity}"
             subprotocols = [] if self.has("no_subprotocol") else [self.subprotocol]
             tls_ctx = tls.client_context(self.params, self.has) if url.startswith("wss:") else None
             try:
@@ -191,11 +206,14 @@ class ReferenceStation(LoopSimulator, abc.ABC):
                                    open_timeout=5, ping_interval=None, close_timeout=2, ssl=tls_ctx) as ws:
                     self.ws = ws
                     self.events.append("connected")
+                    failures = 0
                     reader = self.spawn(self._reader(ws))
                     if not self._booted_this_power_cycle or self.has("reboot_on_reconnect"):
                         if self.has("traffic_before_boot"):
                             await self.report_connector_states()
                         await self._boot()
+                    elif lost_at is not None:
+                        self.spawn(self.after_reconnect(time.monotonic() - lost_at))
                     if self.security_events:
                         self.spawn(self.report_security_events())
                     hb = self.spawn(self._heartbeat())
@@ -205,18 +223,21 @@ class ReferenceStation(LoopSimulator, abc.ABC):
                 raise
             except (OSError, ConnectionClosed, InvalidHandshake, asyncio.TimeoutError) as exc:
                 self.events.append(f"connection problem: {type(exc).__name__}")
+                failures += 1
                 kind = tls.refusal_kind(exc)
                 event = tls.EVENTS[kind].get(self.version) if kind else None
                 if event and event not in self.security_events and not self.has("no_security_event"):
                     self.security_events.append(event)
             finally:
+                if self.ws is not None:
+                    lost_at = time.monotonic()
                 self.ws = None
                 for fut in self._pending.values():
                     if not fut.done():
                         fut.set_exception(ConnectionError("connection closed"))
                 self._pending.clear()
             if self.powered:
-                await asyncio.sleep(self.reconnect_delay)
+                await asyncio.sleep(self.reconnect_wait(failures))
 
     async def _boot(self) -> None:
         """BootNotification until Accepted, honouring the interval of Pending/Rejected answers."""
@@ -332,6 +353,12 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         if self.has("callerror_on_callresult") and action == "Heartbeat":
             await self._send_text(json.dumps([4, mid, "GenericError", "", {}]))
         return body
+
+    def answered(self, action: str) -> bool:
+        """Whether the answer to the station's outstanding `action` CALL has arrived (its caller has not taken it up
+        yet): a message is delivered when its answer is read, not when the code that sent it next runs."""
+        return any(m in self._pending and self._pending[m].done() for m, a in self._pending_actions.items()
+                   if a == action)
 
     async def send_result(self, mid: str, payload: Any) -> None:
         if self.has("late_response"):

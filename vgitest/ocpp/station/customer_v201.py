@@ -19,7 +19,7 @@ Station201 = Any
 def _data(st: Station201, p: dict) -> str:
     token = (p.get("idToken") or {}).get("idToken")
     if token is not None and token in st.auth_cache and not st.has("customer_report_empty"):
-        return f"idToken {token}: authorization cache entry, status {st.auth_cache[token]}"
+        return f"idToken {token}: authorization cache entry, status {st.auth_cache[token].info.get('status')}"
     return ""
 
 

@@ -1,7 +1,12 @@
 """SetNetworkProfile of the OCPP 2.0.1 reference station (B09): a connection profile is stored in one of the slots
 that OCPPCommCtrlr.NetworkConfigurationPriority may list; any other slot, or a profile for another OCPP version,
-is Rejected. The station keeps using its current connection (migration, B10, is not simulated). A row of
-:data:`.requests_v201.REQUESTS`; faults in `catalog_v201_core`."""
+is Rejected. A row of :data:`.requests_v201.REQUESTS`; faults in `catalog_v201_core`.
+
+Which profile a connection uses (B10): each attempt takes the first slot of NetworkConfigurationPriority that has
+a profile (slot 1 without a stored profile is the URL the station was started with) and has not failed
+NetworkProfileConnectionAttempts times in a row; when every slot has, the count starts again. The live connection
+keeps its profile: a new priority applies from the next connection (after the reset the CSMS sends). Faults in
+`catalog_v201_offline`."""
 
 from __future__ import annotations
 
@@ -23,3 +28,36 @@ async def set_network_profile(st: Station201, p: dict) -> dict:
         return {"status": "Rejected"}
     st.network_profiles[p["configurationSlot"]] = data
     return {"status": "Accepted"}
+
+
+def _url(st: Station201, slot: int) -> str | None:
+    if slot in st.network_profiles:
+        return str(st.network_profiles[slot].get("ocppCsmsUrl") or "") or None
+    return st.csms_url if slot == 1 else None
+
+
+def connection_url(st: Station201) -> str:
+    """The URL of the next connection attempt (B10), remembering its slot for :func:`attempt_failed`."""
+    if st.has("network_priority_ignored"):
+        st.slot_in_use = 1
+        return st.csms_url
+    order = [int(x) for x in st.var("OCPPCommCtrlr", "NetworkConfigurationPriority").split(",") if x.strip().isdigit()]
+    usable = [slot for slot in order if _url(st, slot)] or [1]
+    try:
+        attempts = max(1, int(st.var("OCPPCommCtrlr", "NetworkProfileConnectionAttempts")))
+    except ValueError:
+        attempts = 1
+    if st.has("network_fallback_missing"):
+        attempts = 1 << 30
+    if all(st.slot_failures.get(slot, 0) >= attempts for slot in usable):
+        st.slot_failures.clear()
+    st.slot_in_use = next(slot for slot in usable if st.slot_failures.get(slot, 0) < attempts)
+    return _url(st, st.slot_in_use) or st.csms_url
+
+
+def attempt_failed(st: Station201) -> None:
+    st.slot_failures[st.slot_in_use] = st.slot_failures.get(st.slot_in_use, 0) + 1
+
+
+def connected(st: Station201) -> None:
+    st.slot_failures.clear()

@@ -118,9 +118,10 @@ async def after_request_stop(st: Station201, p: dict, result: dict) -> None:
 
 
 async def get_transaction_status(st: Station201, p: dict) -> dict:
-    out: dict[str, Any] = {"messagesInQueue": st.has("tx_status_claims_queued")}  # nothing is ever queued
+    queued = st.txq.pending(p.get("transactionId")) and not st.has("tx_status_queue_ignored")
+    out: dict[str, Any] = {"messagesInQueue": queued or st.has("tx_status_claims_queued")}
     if "transactionId" in p:
-        ongoing = _find_tx(st, p["transactionId"]) is not None
+        ongoing = _find_tx(st, p["transactionId"]) is not None or (queued and st.has("tx_status_queued_end_ongoing"))
         if ongoing or not st.has("tx_status_indicator_missing"):  # false must be said, not left out
             out["ongoingIndicator"] = ongoing and not st.has("tx_status_wrong")
     return out

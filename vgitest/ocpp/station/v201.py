@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import auth_v201, certs, core_v201, renewal, security_profiles
+from . import auth_v201, certs, core_v201, network_v201, offline_v201, renewal, security_profiles
 from .firmware_v201 import Firmware201
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
@@ -88,6 +88,9 @@ class Station201(ReferenceStation):
         self.vendor = str(self.params.get("data_transfer_vendor_id", "org.vgitest"))
         self.log_uploads = LogUploads()  # block N: the log upload in progress (GetLog)
         self.firmware = Firmware201(self)  # block L: survives reboots, as firmware does
+        self.txq = offline_v201.TxQueue201(self)  # every TransactionEvent goes through it (E11-E14)
+        self.reported: dict[int, str] = {}  # the last connector status the CSMS acknowledged, per EVSE (B04)
+        self.slot_in_use, self.slot_failures = 1, {}  # B10: the network profile slot of the connection, failures
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
@@ -181,15 +184,30 @@ class Station201(ReferenceStation):
                                    "connectorId": 1}
         if self.has("missing_mandatory_field"):
             del payload["timestamp"]
-        await self.safe_call("StatusNotification", payload)
+        if await self.safe_call("StatusNotification", payload) is not None:
+            self.reported[e.id] = status
 
     async def report_connector_states(self) -> None:
         for e in self.evses():
             e.status = ""
             await self.report_status(e, force=True)
 
+    def connection_url(self) -> str:
+        return network_v201.connection_url(self)
+
+    def reconnect_wait(self, failures: int) -> float:
+        if failures:
+            network_v201.attempt_failed(self)
+        return offline_v201.backoff(self, failures)
+
+    async def after_reconnect(self, offline_s: float) -> None:
+        network_v201.connected(self)
+        await offline_v201.after_reconnect(self, offline_s)
+
     async def after_boot(self) -> None:
+        network_v201.connected(self)
         await core_v201.startup_event(self)
+        self.txq.start()
         self.spawn(core_v201.aligned_loop(self))
         await self.firmware.after_boot()
         lost, self.lost = self.lost, []
@@ -246,6 +264,8 @@ class Station201(ReferenceStation):
             if tx.ended:  # an event queued behind the Ended one (a periodic or clock-aligned reading) is dropped
                 return None
             tx.ended = event_type == "Ended"
+            if event_type == "Updated" and e.transaction is not tx:
+                return None  # it ended while this event waited for the lock (a periodic sample racing the end)
             info: dict[str, Any] = {"transactionId": tx.id}
             if event_type == "Ended" and self.has("wrong_transaction_id"):
                 info["transactionId"] = str(uuid.uuid4())
@@ -274,7 +294,7 @@ class Station201(ReferenceStation):
                 payload["meterValue"] = tx.aligned + payload.get("meterValue", [])
             if self.has("null_optional_field"):
                 payload["numberOfPhasesUsed"] = None
-            res = await self.safe_call("TransactionEvent", payload)
+            res = await self.txq.send(payload)  # queued while offline, retried as E13 says
             if id_token is not None:  # C10: the answer about the token goes into the cache too
                 self.auth.remember(id_token["idToken"], (res or {}).get("idTokenInfo"), from_tx=True)
             return res
@@ -382,7 +402,10 @@ class Station201(ReferenceStation):
             self.detached(self.reboot_after_answer("RemoteReset"))
 
     async def authorize(self, id_token: dict) -> str:
-        """The status the station acts on for a token: from its cache or the CSMS (:mod:`.auth_v201`)."""
+        """The status the station acts on for a token: offline, its cache decides (C01, AuthCtrlr.LocalAuthorizeOffline:
+        offline_v201.offline_authorization); online, its cache or the CSMS (:mod:`.auth_v201`)."""
+        if not self.txq.online() and not self.has("skip_authorize"):
+            return offline_v201.offline_authorization(self, id_token)
         return str((await self.auth.authorize(id_token)).get("status", "Invalid"))
 
     # --- physical actions (the simulated DUT adapter calls these) ----------------------------------------------
