@@ -96,6 +96,8 @@ class Authorizer:
         CSMS's answer to an Authorize (which is remembered)."""
         if self.st.has("skip_authorize"):
             return {"status": "Accepted"}
+        if not self.st.txq.online():  # C01: the CSMS cannot be asked; only the cache can say yes
+            return self.offline(id_token)
         token = id_token["idToken"]
         pre = self.st.flag("AuthCtrlr", "LocalPreAuthorize") or self.st.has("cache_used_without_preauthorize")
         entry = self.cached(token) if self._enabled() and pre and not self.st.has("cache_not_used") else None
@@ -112,6 +114,16 @@ class Authorizer:
         if info.get("status") == "Unknown" and self.st.has("unknown_token_accepted"):
             return {**info, "status": "Accepted"}
         return info
+
+    def offline(self, id_token: dict) -> dict:
+        """A token presented while the CSMS cannot be reached: its cached answer when that is Accepted and
+        AuthCtrlr.LocalAuthorizeOffline is true, else Invalid (an unknown token is not allowed offline:
+        OfflineTxForUnknownIdEnabled is not implemented)."""
+        info = self.cached(id_token["idToken"]) if self._enabled() else None
+        if (info or {}).get("status") == "Accepted" and self.st.flag("AuthCtrlr", "LocalAuthorizeOffline") \
+                and not self.st.has("offline_auth_refused"):
+            return info  # type: ignore[return-value]
+        return {"status": "Invalid"}
 
     def master_pass(self, info: dict) -> bool:
         """C16: a token whose group is AuthCtrlr.MasterPassGroupId is a master pass."""

@@ -152,13 +152,3 @@ async def after_reconnect(st: Station201, offline_s: float) -> None:
                 e.status = ""
                 await st.report_status(e, force=True)
     st.txq.start()
-
-
-def offline_authorization(st: Station201, id_token: dict) -> str:
-    """The status of a token presented while the CSMS cannot be reached: Accepted when the authorization cache
-    holds it as Accepted and AuthCtrlr.LocalAuthorizeOffline is true, else Invalid (an unknown token is not
-    allowed offline: OfflineTxForUnknownIdEnabled is not implemented)."""
-    info = st.auth.cached(id_token["idToken"]) if st.flag("AuthCacheCtrlr", "Enabled") else None
-    if (info or {}).get("status") == "Accepted" and st.flag("AuthCtrlr", "LocalAuthorizeOffline") and not st.has("offline_auth_refused"):
-        return "Accepted"
-    return "Invalid"

@@ -402,10 +402,8 @@ class Station201(ReferenceStation):
             self.detached(self.reboot_after_answer("RemoteReset"))
 
     async def authorize(self, id_token: dict) -> str:
-        """The status the station acts on for a token: offline, its cache decides (C01, AuthCtrlr.LocalAuthorizeOffline:
-        offline_v201.offline_authorization); online, its cache or the CSMS (:mod:`.auth_v201`)."""
-        if not self.txq.online() and not self.has("skip_authorize"):
-            return offline_v201.offline_authorization(self, id_token)
+        """The status the station acts on for a token: its cache or the CSMS; offline, the cache alone (C01,
+        AuthCtrlr.LocalAuthorizeOffline; :mod:`.auth_v201`)."""
         return str((await self.auth.authorize(id_token)).get("status", "Invalid"))
 
     # --- physical actions (the simulated DUT adapter calls these) ----------------------------------------------
