@@ -89,4 +89,8 @@ KIND = PeerKind(
         "AdvancedUserInterface": "2.0.1 Advanced User Interface certification profile",
         "SmartCharging": "smart charging (1.6 profile, 2.0.1 certification profile)",
         "Reservation": "reservations (1.6 profile, 2.0.1 certification profile)",
+        "ConfigurableTxPoints": "2.0.1: the CSMS can set TxCtrlr.TxStartPoint and TxStopPoint to a single point, "
+            "PowerPathClosed or EnergyTransfer included (a point the station refuses makes its case NOT_APPLICABLE)",
+        "AlignedDataSendDuringIdle": "2.0.1: AlignedDataCtrlr.SendDuringIdle is implemented (clock-aligned meter "
+            "values only while no transaction runs)",
     })

@@ -75,7 +75,9 @@ async def aligned_loop(st: Station201) -> None:
             tx = e.transaction
             if ended > 0 and due % ended == 0 and tx is not None and not st.has("aligned_tx_ended_missing"):
                 tx.aligned.append(aligned_value(st, e, ts, st.var("AlignedDataCtrlr", "TxEndedMeasurands")))
-            if interval > 0 and due % interval == 0:
+            idle_only = st.var("AlignedDataCtrlr", "SendDuringIdle") == "true" \
+                and not st.has("aligned_send_during_idle_ignored")
+            if interval > 0 and due % interval == 0 and not (idle_only and tx is not None):
                 mv = aligned_value(st, e, ts, st.var("AlignedDataCtrlr", "Measurands"))
                 if tx is not None:
                     trigger = "MeterValuePeriodic" if st.has("aligned_tx_wrong_trigger") else "MeterValueClock"

@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import certs, core_v201, renewal, security_profiles
+from . import certs, core_v201, renewal, security_profiles, tx_points_v201
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -281,8 +281,11 @@ class Station201(ReferenceStation):
         tx.evse_reported = not show_evse
         token = id_token if not self.has("no_idtoken_after_authorize") else None
         begin = None if self.has("no_begin_meter_value") else "Transaction.Begin"
-        await self.send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse, id_token=token,
-                              meter=begin)
+        answer = await self.send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse,
+                                       id_token=token, meter=begin)
+        if token is not None and (refused := tx_points_v201.refused(answer)):
+            await tx_points_v201.deauthorize(self, e, tx, refused)
+            return tx
         if charging:
             self._begin_charging(tx)
         elif not e.plugged and not self.has("ev_connect_timeout_ignored") \
@@ -296,8 +299,11 @@ class Station201(ReferenceStation):
         if remote_start_id is not None:
             tx.remote_start_id = remote_start_id
         token = id_token if not self.has("no_idtoken_after_authorize") else None
-        await self.send_event(tx, "Updated", trigger, charging_state="Charging" if e.plugged else None,
-                              id_token=token)
+        answer = await self.send_event(tx, "Updated", trigger, charging_state="Charging" if e.plugged else None,
+                                       id_token=token)
+        if token is not None and (refused := tx_points_v201.refused(answer)):
+            await tx_points_v201.deauthorize(self, e, tx, refused)
+            return
         if e.plugged:
             self._begin_charging(tx)
 
@@ -334,7 +340,8 @@ class Station201(ReferenceStation):
         e = self.evse(tx.evse)
         if e.transaction is tx and not e.plugged:
             tx.timeout_task = None
-            await self.end_tx(e, "EVConnectTimeout", "Timeout")
+            reason = "Local" if self.has("connect_timeout_reason_wrong") else "Timeout"
+            await self.end_tx(e, "EVConnectTimeout", reason)
 
     async def end_tx(self, e: Evse, trigger: str, reason: str) -> None:
         tx: Tx | None = e.transaction
@@ -391,8 +398,8 @@ class Station201(ReferenceStation):
         await self.report_status(e)
         tx: Tx | None = e.transaction
         if tx is None:
-            if "EVConnected" in self.points("TxStartPoint"):
-                await self.start_tx(e, "CablePluggedIn")
+            if tx_points_v201.starts_on_plug_in(self):
+                await self.start_tx(e, "Authorized" if self.has("plugin_start_trigger_wrong") else "CablePluggedIn")
         else:
             show_evse = not self.has("no_evse_in_first_event")
             await self.send_event(tx, "Updated", "CablePluggedIn", with_evse=show_evse,
@@ -405,8 +412,9 @@ class Station201(ReferenceStation):
             return
         e.plugged = False
         tx: Tx | None = e.transaction
-        if tx is not None and "EVConnected" in self.points("TxStopPoint"):
-            await self.end_tx(e, "EVCommunicationLost", "EVDisconnected")
+        if tx is not None and tx_points_v201.ends_on_unplug(self):
+            reason = "Local" if self.has("unplug_stopped_reason_wrong") else "EVDisconnected"
+            await self.end_tx(e, "EVCommunicationLost", reason)
         elif tx is not None:
             tx.charging = False
             self._cancel_tx_tasks(tx)
@@ -421,7 +429,7 @@ class Station201(ReferenceStation):
         if tx is not None and tx.authorized:
             same = (tx.id_token or {}).get("idToken") == id_token["idToken"]
             if same and not self.has("local_stop_ignored"):  # the faulty station only re-authorizes (below)
-                if "Authorized" in self.points("TxStopPoint"):
+                if tx_points_v201.ends_on_deauthorize(self):
                     await self.end_tx(e, "StopAuthorized", "Local")
                 else:
                     tx.charging = False
@@ -438,9 +446,8 @@ class Station201(ReferenceStation):
             return
         if tx is not None:
             await self.authorize_tx(e, tx, id_token, "Authorized")
-        elif "Authorized" in self.points("TxStartPoint") or \
-                ("PowerPathClosed" in self.points("TxStartPoint") and e.plugged):
-            await self.start_tx(e, "Authorized", id_token=id_token)
+        elif tx_points_v201.starts_on_authorize(self, e):
+            await self.start_tx(e, tx_points_v201.start_trigger(self), id_token=id_token)
 
     async def _set_fault(self, e: Evse, faulted: bool) -> None:
         e.faulted = faulted
