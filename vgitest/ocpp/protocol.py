@@ -93,4 +93,6 @@ KIND = PeerKind(
             "PowerPathClosed or EnergyTransfer included (a point the station refuses makes its case NOT_APPLICABLE)",
         "AlignedDataSendDuringIdle": "2.0.1: AlignedDataCtrlr.SendDuringIdle is implemented (clock-aligned meter "
             "values only while no transaction runs)",
+        "SignedMeterValues": "2.0.1: the station signs its meter values on request (SampledDataCtrlr.SignReadings, "
+            "AlignedDataCtrlr.SignReadings): each sampled value then carries a signedMeterValue",
     })

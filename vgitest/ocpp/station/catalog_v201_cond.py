@@ -62,3 +62,7 @@ _f("plugin_start_trigger_wrong", "The Started event of a transaction that starts
    "Authorized instead of CablePluggedIn", "TC_E_09_CS", r.EXPECTED_MESSAGE)
 _f("local_start_trigger_wrong", "The Started event of a transaction that starts at a local authorization says "
    "triggerReason CablePluggedIn instead of Authorized", "TC_E_10_CS", r.EXPECTED_MESSAGE)
+
+# --- J: signed meter values ------------------------------------------------------------------------------------------
+_f("signed_readings_missing", "SampledDataCtrlr.SignReadings and AlignedDataCtrlr.SignReadings are accepted as true, "
+   "but the readings carry no signedMeterValue", ("TC_J_04_CS", "TC_J_11_CS"), r.EXPECTED_MESSAGE)

@@ -14,6 +14,7 @@ import math
 import time
 from typing import Any
 
+from . import signed_v201
 from .base import utcnow
 
 Station201 = Any  # vgitest.ocpp.station.v201's, typed loosely so as not to import its owner back
@@ -45,7 +46,7 @@ def aligned_value(st: Station201, e: Any, ts: str, measurands: str) -> dict:
                  "V": 230.0}[_UNITS[m]]
         mv["sampledValue"].append({"value": value, "context": context, "measurand": m,
                                    "unitOfMeasure": {"unit": _UNITS[m]}})
-    return mv
+    return signed_v201.sign(st, e.id, mv)  # the measurands added here are signed too
 
 
 def _interval(st: Station201, name: str) -> int:

@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import certs, core_v201, renewal, security_profiles, tx_points_v201
+from . import certs, core_v201, renewal, security_profiles, signed_v201, tx_points_v201
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
 from .requests_v201 import REQUESTS, Answer
@@ -224,9 +224,10 @@ class Station201(ReferenceStation):
         value: Any = round(e.energy_wh if energy is None else energy, 1)
         if self.has("schema_violation"):
             value = str(value)
-        return {"timestamp": ts or utcnow(),
-                "sampledValue": [{"value": value, "context": context, "measurand": "Energy.Active.Import.Register",
-                                  "unitOfMeasure": {"unit": "Wh"}}]}
+        return signed_v201.sign(self, e.id, {
+            "timestamp": ts or utcnow(), "sampledValue": [{"value": value, "context": context,
+                                                           "measurand": "Energy.Active.Import.Register",
+                                                           "unitOfMeasure": {"unit": "Wh"}}]})
 
     async def send_event(self, tx: Tx, event_type: str, trigger: str, *, charging_state: str | None = None,
                          stopped_reason: str | None = None, with_evse: bool = False, id_token: dict | None = None,
