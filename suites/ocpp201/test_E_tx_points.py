@@ -50,6 +50,17 @@ def check_ended(st, ended, trigger: str, reason: str) -> None:
              f"{reason}", ended)
 
 
+def check_unplugged_end(st, ended, reasons: tuple[str, ...]) -> None:
+    """The end a cable removal causes: the connection to the EV is lost, nothing is connected any more."""
+    info = ended.body["transactionInfo"]
+    st.check(info.get("stoppedReason") in reasons, r.EXPECTED_MESSAGE, f"Ended after unplugging: stoppedReason "
+             f"{info.get('stoppedReason')!r}, expected {' or '.join(reasons)}", ended)
+    st.check(ended.body.get("triggerReason") == "EVCommunicationLost", r.EXPECTED_MESSAGE, f"Ended after unplugging: "
+             f"triggerReason {ended.body.get('triggerReason')!r}, expected EVCommunicationLost", ended)
+    st.check(info.get("chargingState", "Idle") == "Idle", r.EXPECTED_MESSAGE, f"Ended after unplugging: "
+             f"chargingState {info.get('chargingState')!r}, expected Idle (no EV any more)", ended)
+
+
 def wait_ended(st, start: int, t, tx_id: str, why: str):
     return s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, why,
                      lambda b: b.get("eventType") == "Ended" and b["transactionInfo"]["transactionId"] == tx_id)
@@ -91,7 +102,13 @@ def _start_with_power(st, dut, vgi_profile, t, point: str) -> None:
         mark = s.mark(st)
         dut.perform("present_token", id_token=token["idToken"], connector=t.connector)
         ev = first_event(st, mark, t, f"no TransactionEvent once the EV was authorized (TxStartPoint {point})")
-        check_started(st, ev, state="Charging", token=token["idToken"])
+        check_started(st, ev, token=token["idToken"])
+        st.check("connectorId" in ev.body.get("evse", {}), r.EXPECTED_MESSAGE, "the Started event does not name the "
+                 "EVSE and connector", ev)
+        tx_id = ev.body["transactionInfo"]["transactionId"]
+        s.require(st, "TransactionEvent", mark, t.wait, r.EXPECTED_MESSAGE, "the transaction never reached the "
+                  "Charging state", lambda b: b["transactionInfo"].get("chargingState") == "Charging"
+                  and b["transactionInfo"]["transactionId"] == tx_id)
     finally:
         settle(st, dut, vgi_profile, t)
 
@@ -99,7 +116,8 @@ def _start_with_power(st, dut, vgi_profile, t, point: str) -> None:
 @pytest.mark.vgi_case("TC_E_01_CS", feature="Transactions", requires=("Core", "ConfigurableTxPoints"))
 def test_TC_E_01_CS(booted_station, dut, vgi_profile, t) -> None:
     """TxStartPoint PowerPathClosed alone: plugging in starts nothing; once the driver is authorized the power path
-    closes and the transaction starts, its first event Started, Charging, with the idToken."""
+    closes and the transaction starts: its first event is Started, with the idToken and the EVSE and connector, and
+    the transaction reaches Charging."""
     with s.tx_points(booted_station, start="PowerPathClosed", exact=True):
         _start_with_power(booted_station, dut, vgi_profile, t, "PowerPathClosed")
 
@@ -107,7 +125,8 @@ def test_TC_E_01_CS(booted_station, dut, vgi_profile, t) -> None:
 @pytest.mark.vgi_case("TC_E_02_CS", feature="Transactions", requires=("Core", "ConfigurableTxPoints"))
 def test_TC_E_02_CS(booted_station, dut, vgi_profile, t) -> None:
     """TxStartPoint EnergyTransfer alone: plugging in starts nothing; once the driver is authorized and energy flows
-    the transaction starts, its first event Started, Charging, with the idToken."""
+    the transaction starts: its first event is Started, with the idToken and the EVSE and connector, and the
+    transaction reaches Charging."""
     with s.tx_points(booted_station, start="EnergyTransfer", exact=True):
         _start_with_power(booted_station, dut, vgi_profile, t, "EnergyTransfer")
 
@@ -163,7 +182,7 @@ def test_TC_E_10_CS(booted_station, dut, vgi_profile, t) -> None:
 @pytest.mark.vgi_case("TC_E_13_CS", feature="Transactions", requires=("Core", "RemoteStart"))
 def test_TC_E_13_CS(booted_station, dut, vgi_profile, t) -> None:
     """TxStartPoint Authorized, remote: an accepted RequestStartTransaction with no EV starts the transaction
-    (Started, triggerReason RemoteStart, the request's remoteStartId and idToken)."""
+    (Started, triggerReason RemoteStart, the request's remoteStartId and idToken); the EV plugged in then charges."""
     st = booted_station
     token = s.id_token(vgi_profile)
     st.tokens[token["idToken"]] = "Accepted"
@@ -176,6 +195,11 @@ def test_TC_E_13_CS(booted_station, dut, vgi_profile, t) -> None:
             check_started(st, ev, trigger="RemoteStart", token=token["idToken"])
             got = ev.body["transactionInfo"].get("remoteStartId")
             st.check(got == 4713, r.EXPECTED_MESSAGE, f"Started carries remoteStartId {got!r}, expected 4713", ev)
+            mark = s.mark(st)
+            dut.perform("plug_in", connector=t.connector)
+            s.require(st, "TransactionEvent", mark, t.wait, r.EXPECTED_MESSAGE, "plugging in after the remote start "
+                      "did not make the transaction charge", lambda b: b["transactionInfo"].get("chargingState") ==
+                      "Charging" and b["transactionInfo"]["transactionId"] == ev.body["transactionInfo"]["transactionId"])
         finally:
             settle(st, dut, vgi_profile, t)
 
@@ -183,39 +207,42 @@ def test_TC_E_13_CS(booted_station, dut, vgi_profile, t) -> None:
 # --- stop options (E06) -------------------------------------------------------------------------------------------
 @pytest.mark.vgi_case("TC_E_14_CS", feature="Transactions", requires=("Core",))
 def test_TC_E_14_CS(booted_station, dut, vgi_profile, t) -> None:
-    """TxStopPoint EVConnected: unplugging the cable at the station ends the charging transaction, stoppedReason
-    EVDisconnected."""
+    """TxStopPoint EVConnected: unplugging the cable at the station ends the charging transaction (Ended, triggerReason
+    EVCommunicationLost, stoppedReason EVDisconnected, chargingState Idle)."""
     st = booted_station
     with s.tx_points(st, stop="EVConnected"), charging(st, dut, vgi_profile, t) as tx:
         start = s.mark(st)
         dut.perform("unplug", connector=t.connector)
         ended = wait_ended(st, start, t, tx["transaction_id"], "unplugging did not end the transaction")
-        got = ended.body["transactionInfo"].get("stoppedReason")
-        st.check(got == "EVDisconnected", r.EXPECTED_MESSAGE, f"Ended after unplugging: stoppedReason {got!r}, "
-                 "expected EVDisconnected", ended)
+        check_unplugged_end(st, ended, ("EVDisconnected",))
 
 
-def _local_stop(st, dut, vgi_profile, t, point: str) -> None:
+def _local_stop(st, dut, vgi_profile, t, point: str, trigger: str | None) -> None:
     with s.tx_points(st, stop=point, exact=True), charging(st, dut, vgi_profile, t) as tx:
         start = s.mark(st)
         dut.perform("present_token", id_token=tx["token"], connector=t.connector)
         ended = wait_ended(st, start, t, tx["transaction_id"], f"presenting the idToken again did not end the "
                            f"transaction (TxStopPoint {point})")
-        check_ended(st, ended, "StopAuthorized", "Local")
+        if trigger is not None:
+            check_ended(st, ended, trigger, "Local")
+        else:
+            got = ended.body["transactionInfo"].get("stoppedReason", "Local")
+            st.check(got == "Local", r.EXPECTED_MESSAGE, f"Ended after the driver's stop: stoppedReason {got!r}, "
+                     "expected Local", ended)
 
 
 @pytest.mark.vgi_case("TC_E_07_CS", feature="Transactions", requires=("Core", "ConfigurableTxPoints"))
 def test_TC_E_07_CS(booted_station, dut, vgi_profile, t) -> None:
     """TxStopPoint PowerPathClosed alone: presenting the transaction's idToken again opens the power path, which
     ends the transaction (StopAuthorized, reason Local)."""
-    _local_stop(booted_station, dut, vgi_profile, t, "PowerPathClosed")
+    _local_stop(booted_station, dut, vgi_profile, t, "PowerPathClosed", "StopAuthorized")
 
 
 @pytest.mark.vgi_case("TC_E_08_CS", feature="Transactions", requires=("Core", "ConfigurableTxPoints"))
 def test_TC_E_08_CS(booted_station, dut, vgi_profile, t) -> None:
     """TxStopPoint EnergyTransfer alone: presenting the transaction's idToken again stops the energy, which ends
-    the transaction (StopAuthorized, reason Local)."""
-    _local_stop(booted_station, dut, vgi_profile, t, "EnergyTransfer")
+    the transaction (stoppedReason Local; the triggerReason may name the stop or the change of charging state)."""
+    _local_stop(booted_station, dut, vgi_profile, t, "EnergyTransfer", None)
 
 
 def _remote_stop(st, dut, vgi_profile, t, point: str, exact: bool) -> None:
@@ -244,17 +271,75 @@ def test_TC_E_35_CS(booted_station, dut, vgi_profile, t) -> None:
 
 @pytest.mark.vgi_case("TC_E_37_CS", feature="Transactions", requires=("Core", "ConfigurableTxPoints"))
 def test_TC_E_37_CS(booted_station, dut, vgi_profile, t) -> None:
-    """TxStopPoint PowerPathClosed alone: the EV going away opens the power path and ends the transaction,
-    stoppedReason EVDisconnected."""
+    """TxStopPoint PowerPathClosed alone: the EV going away opens the power path and ends the transaction (Ended,
+    triggerReason EVCommunicationLost, stoppedReason EVDisconnected or StoppedByEV, chargingState Idle)."""
     st = booted_station
     with s.tx_points(st, stop="PowerPathClosed", exact=True), charging(st, dut, vgi_profile, t) as tx:
         start = s.mark(st)
         dut.perform("unplug", connector=t.connector)
         ended = wait_ended(st, start, t, tx["transaction_id"], "the EV leaving did not end the transaction "
                            "(TxStopPoint PowerPathClosed)")
-        got = ended.body["transactionInfo"].get("stoppedReason")
-        st.check(got == "EVDisconnected", r.EXPECTED_MESSAGE, f"Ended after the EV left: stoppedReason {got!r}, "
-                 "expected EVDisconnected", ended)
+        check_unplugged_end(st, ended, ("EVDisconnected", "StoppedByEV"))
+
+
+@pytest.mark.vgi_case("TC_E_06_CS", feature="Transactions", requires=("Core",))
+def test_TC_E_06_CS(booted_station, dut, vgi_profile, t) -> None:
+    """Local stop (E07): the driver presents the transaction's idToken again; the station stops the charging at once
+    (a TransactionEvent with triggerReason StopAuthorized that ends the transaction or leaves the charging state),
+    and once the cable is out the transaction is over and the connector Available."""
+    st = booted_station
+    with charging(st, dut, vgi_profile, t) as tx:
+        start = s.mark(st)
+        dut.perform("present_token", id_token=tx["token"], connector=t.connector)
+        stop = s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, "presenting the idToken again did "
+                         "not stop the transaction", lambda b: b["transactionInfo"]["transactionId"] ==
+                         tx["transaction_id"] and (b.get("eventType") == "Ended" or
+                                                    b["transactionInfo"].get("chargingState") not in (None, "Charging")))
+        st.check(stop.body.get("triggerReason") == "StopAuthorized", r.EXPECTED_MESSAGE, f"the local stop's event "
+                 f"says triggerReason {stop.body.get('triggerReason')!r}, expected StopAuthorized", stop)
+        mark = s.mark(st)
+        dut.perform("unplug", connector=t.connector)
+        if stop.body.get("eventType") != "Ended":
+            wait_ended(st, mark, t, tx["transaction_id"], "the locally stopped transaction did not end when the "
+                       "cable was taken out")
+        s.require(st, "StatusNotification", mark, t.wait, r.STATUS_TRANSITION, "the connector was not reported "
+                  "Available after the cable was taken out", {"evseId": t.connector, "connectorStatus": "Available"})
+
+
+@pytest.mark.vgi_case("TC_E_17_CS", feature="Transactions", requires=("Core", "ConfigurableTxPoints"))
+def test_TC_E_17_CS(booted_station, dut, vgi_profile, t) -> None:
+    """TxStopPoint Authorized alone, with TxCtrlr.StopTxOnEVSideDisconnect true: pulling the cable out deauthorizes
+    the transaction, which ends it (Ended, triggerReason EVCommunicationLost, stoppedReason EVDisconnected,
+    chargingState Idle) and frees the connector. NOT_APPLICABLE when the station cannot be set so."""
+    st = booted_station
+    with s.tx_points(st, stop="Authorized", exact=True), stop_on_ev_side_disconnect(st):
+        with charging(st, dut, vgi_profile, t) as tx:
+            start = s.mark(st)
+            dut.perform("unplug", connector=t.connector)
+            ended = wait_ended(st, start, t, tx["transaction_id"], "pulling the cable out did not end the transaction "
+                               "(TxStopPoint Authorized, StopTxOnEVSideDisconnect true)")
+            check_unplugged_end(st, ended, ("EVDisconnected",))
+            s.require(st, "StatusNotification", start, t.wait, r.STATUS_TRANSITION, "the connector was not reported "
+                      "Available", {"evseId": t.connector, "connectorStatus": "Available"})
+
+
+@contextlib.contextmanager
+def stop_on_ev_side_disconnect(st) -> Iterator[None]:
+    """TxCtrlr.StopTxOnEVSideDisconnect true for the case (restored after); NOT_APPLICABLE if it cannot be."""
+    from vgitest.verdict import NotApplicable
+    var = s.variable("TxCtrlr", "StopTxOnEVSideDisconnect")
+    with preamble("TxCtrlr.StopTxOnEVSideDisconnect true"):
+        old = s.get_value(st, "TxCtrlr", "StopTxOnEVSideDisconnect")
+        if old != "true":
+            res = st.call("SetVariables", {"setVariableData": [{**var, "attributeValue": "true"}]})
+            if res["setVariableResult"][0]["attributeStatus"] != "Accepted":
+                raise NotApplicable("NOT_APPLICABLE: the station does not take TxCtrlr.StopTxOnEVSideDisconnect = true "
+                                    f"(it is {old!r}); this case needs a station that stops at an EV-side disconnect")
+    try:
+        yield
+    finally:
+        if old not in (None, "true") and st.connected:
+            st.call("SetVariables", {"setVariableData": [{**var, "attributeValue": old}]})
 
 
 # --- deauthorization ----------------------------------------------------------------------------------------------

@@ -66,3 +66,10 @@ _f("local_start_trigger_wrong", "The Started event of a transaction that starts 
 # --- J: signed meter values ------------------------------------------------------------------------------------------
 _f("signed_readings_missing", "SampledDataCtrlr.SignReadings and AlignedDataCtrlr.SignReadings are accepted as true, "
    "but the readings carry no signedMeterValue", ("TC_J_04_CS", "TC_J_11_CS"), r.EXPECTED_MESSAGE)
+
+# --- E: local stop, EV-side disconnect ------------------------------------------------------------------------------
+_f("local_stop_trigger_wrong", "The event of a driver's local stop (the same idToken presented again) says "
+   "triggerReason Authorized instead of StopAuthorized", "TC_E_06_CS", r.EXPECTED_MESSAGE)
+_f("ev_side_disconnect_kept", "With TxStopPoint Authorized and StopTxOnEVSideDisconnect true, the station keeps the "
+   "transaction when the cable is pulled out instead of deauthorizing and ending it", "TC_E_17_CS",
+   r.EXPECTED_MESSAGE)

@@ -33,7 +33,12 @@ def ends_on_deauthorize(st: Station201) -> bool:
 
 
 def ends_on_unplug(st: Station201) -> bool:
-    return bool(stop_points(st) & STOP_ON_UNPLUG)
+    """The EV going away reaches a stop point; with StopTxOnEVSideDisconnect it also takes the authorization away
+    (E10: the cable is out at the EV's side too, here there is one cable), which reaches Authorized."""
+    points = stop_points(st)
+    deauthorizes = "Authorized" in points and st.flag("TxCtrlr", "StopTxOnEVSideDisconnect") \
+        and not st.has("ev_side_disconnect_kept")
+    return bool(points & STOP_ON_UNPLUG) or deauthorizes
 
 
 def starts_on_plug_in(st: Station201) -> bool:

@@ -430,12 +430,13 @@ class Station201(ReferenceStation):
         if tx is not None and tx.authorized:
             same = (tx.id_token or {}).get("idToken") == id_token["idToken"]
             if same and not self.has("local_stop_ignored"):  # the faulty station only re-authorizes (below)
+                trigger = "Authorized" if self.has("local_stop_trigger_wrong") else "StopAuthorized"
                 if tx_points_v201.ends_on_deauthorize(self):
-                    await self.end_tx(e, "StopAuthorized", "Local")
+                    await self.end_tx(e, trigger, "Local")
                 else:
                     tx.charging = False
                     self._cancel_tx_tasks(tx)
-                    await self.send_event(tx, "Updated", "StopAuthorized", charging_state="EVConnected")
+                    await self.send_event(tx, "Updated", trigger, charging_state="EVConnected")
             else:
                 await self.authorize(id_token)  # another token may not stop this transaction (no group id here)
             return
