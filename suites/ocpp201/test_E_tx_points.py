@@ -131,6 +131,54 @@ def test_TC_E_02_CS(booted_station, dut, vgi_profile, t) -> None:
         _start_with_power(booted_station, dut, vgi_profile, t, "EnergyTransfer")
 
 
+@pytest.mark.vgi_case("TC_E_11_CS", feature="Transactions",
+                      requires=("Core", "ConfigurableTxPoints", "SignedMeterValues"))
+def test_TC_E_11_CS(booted_station, dut, vgi_profile, t) -> None:
+    """TxStartPoint DataSigned alone, with SampledDataCtrlr.SignReadings true: plugging in starts nothing; the
+    transaction starts with the first signed reading once energy flows: Started, triggerReason SignedDataReceived,
+    with the idToken and a reading whose every sampled value is signed; the transaction reaches Charging."""
+    st = booted_station
+    token = s.id_token(vgi_profile)
+    st.tokens[token["idToken"]] = "Accepted"
+    with s.tx_points(st, start="DataSigned", exact=True), sign_sampled(st):
+        try:
+            start = s.mark(st)
+            dut.perform("plug_in", connector=t.connector)
+            with preamble("the EV plugged in (connector Occupied)"):
+                s.require(st, "StatusNotification", start, t.wait, r.STATUS_TRANSITION, "plugging in was not "
+                          "reported", {"evseId": t.connector, "connectorStatus": "Occupied"})
+            s.expect_quiet(st, "TransactionEvent", start, t.quiet, "TxStartPoint is DataSigned and no energy, so no "
+                           "signed reading, flows to an EV that is not authorized")
+            mark = s.mark(st)
+            dut.perform("present_token", id_token=token["idToken"], connector=t.connector)
+            ev = first_event(st, mark, t, "no TransactionEvent once energy flowed (TxStartPoint DataSigned)")
+            check_started(st, ev, trigger="SignedDataReceived", token=token["idToken"])
+            signed = [sv for mv in ev.body.get("meterValue", []) for sv in mv.get("sampledValue", [])]
+            st.check(bool(signed) and all(isinstance(sv.get("signedMeterValue"), dict) for sv in signed),
+                     r.EXPECTED_MESSAGE, "the Started event of a DataSigned start carries no signed reading", ev)
+            s.require(st, "TransactionEvent", mark, t.wait, r.EXPECTED_MESSAGE, "the transaction never reached the "
+                      "Charging state", lambda b: b["transactionInfo"].get("chargingState") == "Charging"
+                      and b["transactionInfo"]["transactionId"] == ev.body["transactionInfo"]["transactionId"])
+        finally:
+            settle(st, dut, vgi_profile, t)
+
+
+@contextlib.contextmanager
+def sign_sampled(st) -> Iterator[None]:
+    """SampledDataCtrlr.SignReadings true for the case (a preamble), restored after."""
+    var = s.variable("SampledDataCtrlr", "SignReadings")
+    with preamble("SampledDataCtrlr.SignReadings true"):
+        old = s.get_value(st, "SampledDataCtrlr", "SignReadings")
+        res = st.call("SetVariables", {"setVariableData": [{**var, "attributeValue": "true"}]})
+        status = res["setVariableResult"][0]["attributeStatus"]
+        st.check(status == "Accepted", r.STATION_RESPONSE, f"SetVariables SampledDataCtrlr.SignReadings: {status}")
+    try:
+        yield
+    finally:
+        if st.connected:
+            st.call("SetVariables", {"setVariableData": [{**var, "attributeValue": old or "false"}]})
+
+
 @pytest.mark.vgi_case("TC_E_09_CS", feature="Transactions", requires=("Core",))
 def test_TC_E_09_CS(booted_station, dut, vgi_profile, t) -> None:
     """TxStartPoint EVConnected: plugging in starts the transaction at once (Started, triggerReason CablePluggedIn,

@@ -19,8 +19,9 @@ def _f(name: str, description: str, test: str | tuple[str, ...], rule: str) -> N
 
 
 # --- E: start and stop points, deauthorization ------------------------------------------------------------------
-_f("tx_start_point_ignored", "TxStartPoint PowerPathClosed or EnergyTransfer is accepted, but the station still "
-   "starts a transaction as soon as the EV is plugged in", ("TC_E_01_CS", "TC_E_02_CS"), r.FORBIDDEN_MESSAGE)
+_f("tx_start_point_ignored", "TxStartPoint PowerPathClosed, EnergyTransfer or DataSigned is accepted, but the station still "
+   "starts a transaction as soon as the EV is plugged in", ("TC_E_01_CS", "TC_E_02_CS", "TC_E_11_CS"),
+   r.FORBIDDEN_MESSAGE)
 _f("tx_stop_point_ignored", "TxStopPoint PowerPathClosed or EnergyTransfer is accepted, but only EVConnected and "
    "Authorized ever end a transaction: stopping the authorization or unplugging leaves it open",
    ("TC_E_07_CS", "TC_E_08_CS", "TC_E_37_CS"), r.EXPECTED_MESSAGE)
@@ -65,7 +66,7 @@ _f("local_start_trigger_wrong", "The Started event of a transaction that starts 
 
 # --- J: signed meter values ------------------------------------------------------------------------------------------
 _f("signed_readings_missing", "SampledDataCtrlr.SignReadings and AlignedDataCtrlr.SignReadings are accepted as true, "
-   "but the readings carry no signedMeterValue", ("TC_J_04_CS", "TC_J_11_CS"), r.EXPECTED_MESSAGE)
+   "but the readings carry no signedMeterValue", ("TC_J_04_CS", "TC_J_11_CS", "TC_E_11_CS"), r.EXPECTED_MESSAGE)
 
 # --- E: local stop, EV-side disconnect ------------------------------------------------------------------------------
 _f("local_stop_trigger_wrong", "The event of a driver's local stop (the same idToken presented again) says "
@@ -73,3 +74,7 @@ _f("local_stop_trigger_wrong", "The event of a driver's local stop (the same idT
 _f("ev_side_disconnect_kept", "With TxStopPoint Authorized and StopTxOnEVSideDisconnect true, the station keeps the "
    "transaction when the cable is pulled out instead of deauthorizing and ending it", "TC_E_17_CS",
    r.EXPECTED_MESSAGE)
+
+# --- F: remote unlock without a cable -------------------------------------------------------------------------------
+_f("unlock_no_cable_failed", "UnlockConnector of a connector with no cable in it answers UnlockFailed instead of "
+   "Unlocked (there is nothing to hold, the connector is unlocked)", "TC_F_07_CS", r.STATION_RESPONSE)

@@ -187,7 +187,7 @@ async def unlock(st: Station201, p: dict) -> dict:
     tx: Tx | None = e.transaction
     if tx is not None and tx.authorized and not st.has("unlock_during_tx"):
         return {"status": "OngoingAuthorizedTransaction"}
-    if st.has("unlock_fails"):
+    if st.has("unlock_fails") or (not e.plugged and st.has("unlock_no_cable_failed")):
         return {"status": "UnlockFailed"}
     e.locked = False
     return {"status": "Unlocked"}

@@ -2,9 +2,10 @@
 the two points its first version knew (EVConnected, Authorized), and what it does when the CSMS refuses the idToken
 in the answer to a TransactionEvent (E05/E06: deauthorization).
 
-The physical model has no parking-bay sensor and no signed meter, so ParkingBayOccupancy and DataSigned change
-nothing here; PowerPathClosed and EnergyTransfer both hold once the EV is plugged in and authorized (the model
-closes the power path and transfers energy at that very moment). Faults: `catalog_v201_cond`.
+The physical model has no parking-bay sensor, so ParkingBayOccupancy changes nothing. PowerPathClosed and
+EnergyTransfer both hold once the EV is plugged in and authorized (the model closes the power path and transfers
+energy at that very moment), and so does DataSigned: the first reading of that energy is the first signed one (with
+SampledDataCtrlr.SignReadings). Faults: `catalog_v201_cond`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ Station201 = Evse = Tx = Any  # vgitest.ocpp.station.v201's, typed loosely so as
 STOP_ON_DEAUTHORIZE = {"Authorized", "PowerPathClosed", "EnergyTransfer"}
 # the stop points an unplugged cable reaches: the EV is gone, so the power path opens and energy stops
 STOP_ON_UNPLUG = {"EVConnected", "PowerPathClosed", "EnergyTransfer"}
-# the start points reached only when both the EV is there and the driver is authorized
-START_WITH_POWER = {"PowerPathClosed", "EnergyTransfer"}
+# the start points reached only when both the EV is there and the driver is authorized (the meter's first signed
+# reading, DataSigned, comes with the energy)
+START_WITH_POWER = {"PowerPathClosed", "EnergyTransfer", "DataSigned"}
 
 
 def stop_points(st: Station201) -> set[str]:
@@ -52,8 +54,11 @@ def start_trigger(st: Station201) -> str:
     points = st.points("TxStartPoint")
     if st.has("local_start_trigger_wrong"):
         return "CablePluggedIn"
-    return "ChargingStateChanged" if points & {"Authorized", "PowerPathClosed"} == set() and "EnergyTransfer" in \
-        points else "Authorized"
+    if points & {"Authorized", "PowerPathClosed"}:
+        return "Authorized"
+    if "EnergyTransfer" in points:
+        return "ChargingStateChanged"
+    return "SignedDataReceived" if "DataSigned" in points else "Authorized"
 
 
 def starts_on_authorize(st: Station201, e: Evse) -> bool:
