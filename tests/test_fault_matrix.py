@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.suite_process import UNUSED_PLUGINS
+from vgitest.catalogdocs import case_versions
 from vgitest.findings import register_all
 from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
 from vgitest.ocpp.station.faults import CATALOG as OCPP_CATALOG
@@ -27,6 +28,7 @@ from vgitest.iec61850.catalog import FLOW_EV_FAULTS, FLOW_EVSE_FAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201"),
+          "2.1": ("suites/ocpp201", "reference-station-21"),
           "2.0b": ("suites/openadr20b", "reference-ven-20b"), "2018": ("suites/csip", "reference-der-client-csip"),
           "evse:din": ("suites/din70121", "reference-evse-din"), "ev:din": ("suites/din70121", "reference-ev-din"),
           "evse:iso-2": ("suites/iso15118_2", "reference-evse-iso2"), "ev:iso-2": ("suites/iso15118_2", "reference-ev-iso2"),
@@ -44,18 +46,35 @@ FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2.0
                "slac-evse:15118-3": "suites/slac_fuzz", "slac-ev:15118-3": "suites/slac_fuzz"}
 
 
+# A version whose run also takes a folder of its own: 2.1 runs the 2.0.1 cases that hold in 2.1, then suites/ocpp21.
+MORE_SUITES = {"2.1": "suites/ocpp21"}
+
+
 def folders(version: str) -> list[str]:
     """The suite folders whose tests a version's faults name."""
-    return [SUITES[version][0]] + [f for f in [FUZZ_SUITES.get(version)] if f and (ROOT / f).is_dir()]
+    return [SUITES[version][0]] + [f for f in [MORE_SUITES.get(version), FUZZ_SUITES.get(version)]
+                                   if f and (ROOT / f).is_dir()]
 
 
-CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
+def version_tests(version: str) -> set[str]:
+    """The tests of the version's folders that run in that version (a case of suites/ocpp201 counts for 2.1 only
+    when its vgi_protocol marker names 2.1)."""
+    out = set()
+    for folder in folders(version):
+        for path in (ROOT / folder).glob("test_*.py"):
+            names = set(re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M))
+            versions = case_versions(path)
+            out |= {n for n in names if version in versions.get(n, (version,))}
+    return out
+
+
+CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
             "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
             "evse:iso-2": EVSE_FAULTS.faults, "ev:iso-2": EV_FAULTS.faults,
             "evse:iso-20": EVSE_FAULTS.faults, "ev:iso-20": EV_FAULTS.faults,
             "slac-evse:15118-3": SLAC_EVSE_FAULTS.faults, "slac-ev:15118-3": SLAC_EV_FAULTS.faults,
             "iec61850-evse:ed2": FLOW_EVSE_FAULTS.faults, "iec61850-ev:ed2": FLOW_EV_FAULTS.faults}
-MINIMUM = {"1.6": 25, "2.0.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
+MINIMUM = {"1.6": 25, "2.0.1": 25, "2.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
            "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12,
            "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6}
 
@@ -77,12 +96,26 @@ def _row_id(fault: str, version: str, i: int) -> str:
     return f"{version}:{fault}" + (f"@{profile}" if profile else "")
 
 
+def files_of(version: str, tests: tuple[str, ...]) -> list[str]:
+    """The suite files that define `tests` (the row's process collects only those: importing a whole suite folder
+    was half of a row's CPU, and CI runs hundreds of rows on two cores); the version's folders when a name is not
+    found at module level."""
+    found: dict[str, str] = {}
+    for folder in folders(version):
+        for path in sorted((ROOT / folder).glob("test_*.py")):
+            for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M):
+                found.setdefault(name, path.relative_to(ROOT).as_posix())
+    if not all(t in found for t in tests):
+        return folders(version)
+    return sorted({found[t] for t in tests})
+
+
 def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool,
                    profile: str | None = None) -> dict:
     default_profile = SUITES[version][1]
     profile = profile or default_profile
     reports = tmp_path / "reports"
-    cmd = [sys.executable, "-m", "pytest", *folders(version), "-k", " or ".join(tests), f"--vgi-profile={profile}",
+    cmd = [sys.executable, "-m", "pytest", *files_of(version, tests), "-k", " or ".join(tests), f"--vgi-profile={profile}",
            f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider",
            *UNUSED_PLUGINS, "-q"]
     if strict:
@@ -153,9 +186,7 @@ def test_catalog_is_large_enough() -> None:
 @pytest.mark.parametrize("version", sorted(SUITES))
 def test_every_suite_test_is_shown_to_fail_by_a_fault(version: str) -> None:
     """A conformance test that no fault makes fail is a defect: each must be named by a catalogued fault."""
-    import re
-    tests = {name for folder in folders(version) for path in (ROOT / folder).glob("test_*.py")
-             for name in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)}
+    tests = version_tests(version)
     if ":" in version:  # one folder, two device roles: each catalog names the tests of its role
         named = {t for key, cat in CATALOGS.items() if key.endswith(":" + _catalog_version(version))
                  for f in cat.values() for v, d in f.detections if v == _catalog_version(version) for t in d.tests}

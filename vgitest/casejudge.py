@@ -26,9 +26,12 @@ def applicable(run: VgiRun, rec: dict[str, Any], requires: tuple[str, ...]) -> N
     marker, in `rec`), or its PICS lacks a feature the case `requires` ('!X': needs X absent)."""
     profile = run.require_profile()
     if rec.get("protocol") is not None:
-        if profile.protocol != rec["protocol"] or (rec["version"] and run.dut_version != rec["version"]):
+        versions = rec.get("versions") or ((rec["version"],) if rec.get("version") else ())
+        if profile.protocol != rec["protocol"] or (versions and run.dut_version not in versions):
             not_applicable(None, f"the DUT speaks {profile.protocol} {run.dut_version}; this test is for "
-                                 f"{rec['protocol']} {rec['version']}", rec)
+                                 f"{rec['protocol']} {' and '.join(versions)}", rec)
+        if run.dut_version in versions:
+            rec["version"] = run.dut_version  # the version the case is judged in (its report label)
     missing = profile.missing(requires)
     if missing:
         not_applicable(None, f"PICS of {profile.name} does not declare "

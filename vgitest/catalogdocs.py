@@ -55,6 +55,32 @@ def scan_file(path: Path, root: Path = ROOT) -> list[tuple[str, str]]:
     return out
 
 
+def _protocol_versions(call: ast.expr) -> tuple[str, ...] | None:
+    """The versions of a `vgi_protocol("ocpp", "2.0.1", "2.1")` marker, None for any other expression."""
+    if isinstance(call, ast.Call) and ast.unparse(call.func).endswith("vgi_protocol"):
+        return tuple(a.value for a in call.args[1:] if isinstance(a, ast.Constant) and isinstance(a.value, str))
+    return None
+
+
+def case_versions(path: Path) -> dict[str, tuple[str, ...]]:
+    """test name -> the versions its vgi_protocol marker names (a test's own marker over its module's
+    `pytestmark`); tests without one are absent (the folder's version applies). A case of the 2.0.1 suite that
+    holds unchanged in 2.1 says so there, and counts for both versions."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    module: tuple[str, ...] | None = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
+            module = _protocol_versions(node.value)
+    out = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            own = [v for v in map(_protocol_versions, node.decorator_list) if v is not None]
+            versions = own[0] if own else module
+            if versions:
+                out[node.name] = versions
+    return out
+
+
 def suite_folders(root: Path = ROOT) -> dict[Path, str]:
     """Each OCPP suite folder (fuzz suites included) -> its version."""
     out = {}
@@ -70,8 +96,10 @@ def declared(root: Path = ROOT) -> dict[str, dict[str, list[str]]]:
     found: dict[str, dict[str, list[str]]] = {v: collections.defaultdict(list) for v in VERSIONS}
     for folder, version in suite_folders(root).items():
         for path in sorted(folder.rglob("*.py")):
+            versions = case_versions(path)
             for case, test in scan_file(path, root):
-                found[version][case].append(test)
+                for v in versions.get(test.rsplit("::", 1)[-1], (version,)):
+                    found[v][case].append(test)
     return found
 
 

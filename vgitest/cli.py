@@ -44,7 +44,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             runs.append((Path(prof).stem, prof, args.suite, None))
     else:
         builtin = reference_runs()
-        runs = [(r.name, r.profile, [str(suites_dir() / r.suite)], r.select) for r in builtin
+        runs = [(r.name, r.profile, [str(suites_dir() / f) for f in (r.suite, *r.more_suites)
+                                     if (suites_dir() / f).is_dir()], r.select) for r in builtin
                 if (suites_dir() / r.suite).is_dir() and (data_dir("profiles") / f"{r.profile}.toml").is_file()]
         if args.only:
             unknown = sorted(set(args.only) - {r.name for r in builtin})

@@ -90,6 +90,7 @@ class ReferenceRun:
     select: str | None = None  # only the cases of this pytest -k expression
     shards: int = 1  # split across this many processes, each with its own reference device, when -j allows it
     expected_s: float = 30.0  # how long it takes in one process on a 2-core machine (the longest start first)
+    more_suites: tuple[str, ...] = ()  # further folders run in the same process (2.1: suites/ocpp21 after ocpp201)
 
 
 @dataclasses.dataclass(frozen=True)

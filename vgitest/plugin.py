@@ -25,8 +25,8 @@ CURRENT = pytest.StashKey[pytest.Item]()  # the case running now
 MARKERS = (
     "vgi_case(id, feature=None, requires=()): the official test-case id, its functional block or feature group, "
     "and the PICS features it needs ('!X' = needs X absent); an undeclared feature makes the test NOT_APPLICABLE",
-    "vgi_protocol(protocol, version): the suite's protocol and version; the test is NOT_APPLICABLE when the DUT "
-    "profile declares another",
+    "vgi_protocol(protocol, version, *more_versions): the suite's protocol and the version(s) its cases hold in; the "
+    "test is NOT_APPLICABLE when the DUT profile declares another",
 )
 
 
@@ -146,6 +146,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     record: dict[str, Any] = {"case": case.args[0] if case and case.args else None,
                               "feature": case.kwargs.get("feature") if case else None,
                               "protocol": proto.args[0] if proto else None,
+                              # a case may hold in several versions of its protocol: vgi_protocol(p, "2.0.1", "2.1")
+                              "versions": tuple(proto.args[1:]) if proto else (),
                               "version": proto.args[1] if proto and len(proto.args) > 1 else None,
                               "t0": time.time(), "start": None}
     item.stash[RECORD] = record

@@ -9,7 +9,7 @@ import pytest
 from vgitest.ocpp import basicauth as b
 from vgitest.ocpp import tlsmatrix as m
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")  # the 2.1 run carries only the HTTP Basic cases so far
 
 
 @pytest.mark.vgi_case("TC_A_04_CS", feature="Security", requires=("Core", "SecurityProfile2"))
@@ -60,12 +60,14 @@ def test_TC_VGI_TLS_04_CS(station, vgi_profile, request):
     m.run_row(request, station, vgi_profile, "weak-cipher")
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # 2.1 allows a change from profile 3 to 2 (2.1 Part 0 §2, A05)
 @pytest.mark.vgi_case("TC_A_22_CS", feature="Security", requires=("Core", "SecurityProfile2"))
 def test_TC_A_22_CS(booted_station, vgi_profile, request):
     """A station running security profile 2 or 3 refuses to be configured to the profile below it (SetNetworkProfile)."""
     m.judge_no_downgrade(booted_station, m.needs_profile(request, vgi_profile, 2))
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 @pytest.mark.vgi_case("TC_A_01_CS", feature="Security", requires=("Core",))
 def test_TC_A_01_CS(csms, dut, vgi_profile, request):
     """Security profiles 1 and 2: after a restart the station opens the WebSocket with HTTP Basic credentials whose
@@ -74,6 +76,7 @@ def test_TC_A_01_CS(csms, dut, vgi_profile, request):
     b.judge_basic_auth(csms.session(str(vgi_profile.dut["identity"])), dut, vgi_profile)
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 @pytest.mark.vgi_case("TC_A_09_CS", feature="Security", requires=("Core",))
 def test_TC_A_09_CS(booted_station, dut, vgi_profile, request):
     """A valid new BasicAuthPassword set over OCPP is accepted and the station connects with it next time."""
@@ -81,6 +84,7 @@ def test_TC_A_09_CS(booted_station, dut, vgi_profile, request):
     b.judge_password_update(booted_station, dut, vgi_profile)
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 @pytest.mark.vgi_case("TC_A_10_CS", feature="Security", requires=("Core",))
 def test_TC_A_10_CS(booted_station, vgi_profile, request):
     """A new BasicAuthPassword shorter than 16 characters is Rejected and the station keeps its password."""

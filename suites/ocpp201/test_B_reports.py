@@ -7,7 +7,7 @@ import pytest
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 
 
 def base_report(station, base: str, t) -> list[dict]:

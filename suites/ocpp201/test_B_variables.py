@@ -11,7 +11,7 @@ from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 from vgitest.verdict import Inconclusive
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 
 
 def item(component: str, variable: str, value: str | None = None, *, instance: str | None = None,

@@ -11,7 +11,7 @@ from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 
 
 def remote_start(station, profile, t, remote_start_id: int) -> dict:

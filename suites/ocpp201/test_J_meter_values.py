@@ -14,7 +14,7 @@ from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 from vgitest.trace import Direction
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 
 
 def contexts(body: dict) -> set[str]:

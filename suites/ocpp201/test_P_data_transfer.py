@@ -6,7 +6,7 @@ import pytest
 
 from vgitest.ocpp import rules as r
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 
 
 @pytest.mark.vgi_case("TC_P_01_CS", feature="DataTransfer", requires=("Core",))

@@ -14,7 +14,7 @@ from vgitest.ocpp.csms import Delay
 from vgitest.trace import Direction
 from vgitest.verdict import Inconclusive
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 CODES_201 = {"FormatViolation", "GenericError", "InternalError", "MessageTypeNotSupported", "NotImplemented",
              "NotSupported", "OccurrenceConstraintViolation", "PropertyConstraintViolation", "ProtocolError",
              "RpcFrameworkError", "SecurityError", "TypeConstraintViolation"}
@@ -114,6 +114,7 @@ def test_TC_VGI_RPC_05_CS(booted_station, t) -> None:
              "StatusNotification was sent while the Heartbeat CALL was still unanswered", sn)
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # 2.1 ignores an unknown message type (2.1 Part 4 §4.1.3)
 @pytest.mark.vgi_case("TC_VGI_RPC_06_CS", feature="RPC", requires=("Core",))
 def test_TC_VGI_RPC_06_CS(booted_station, t) -> None:
     """A frame with a message type 2.0.1 does not define is answered CALLERROR MessageTypeNotSupported, with the

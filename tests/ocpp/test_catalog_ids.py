@@ -107,3 +107,17 @@ def test_status_follows_the_markers(tmp_path: Path) -> None:
     assert "| 1.6 | 107 | 1 | 106 |" in after and "**Implemented 1 of 107 charging-station cases.**" in after
     _suite(tmp_path, "ocpp201", '@pytest.mark.vgi_case("TC_E_28_CS")\ndef test_tx(): ...\n')
     assert "Core mandatory: 1/104; Core conditional: 0/119" in catalogdocs.catalog_md(tmp_path)
+
+
+def test_a_case_counts_for_every_version_its_marker_names(tmp_path: Path) -> None:
+    """A 2.0.1 case marked for 2.1 too counts in both catalogs; a test's own marker overrides its module's; a
+    case without any marker counts for its folder's version only."""
+    _suite(tmp_path, "ocpp201", 'pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")\n\n'
+                                '@pytest.mark.vgi_case("TC_B_01_CS")\ndef test_a(): ...\n\n'
+                                '@pytest.mark.vgi_protocol("ocpp", "2.0.1")\n'
+                                '@pytest.mark.vgi_case("TC_A_22_CS")\ndef test_b(): ...\n')
+    _suite(tmp_path, "ocpp21", '@pytest.mark.vgi_case("TC_Q_100_CS")\ndef test_c(): ...\n')
+    found = catalogdocs.declared(tmp_path)
+    assert found["2.0.1"]["TC_B_01_CS"] == found["2.1"]["TC_B_01_CS"] == ["suites/ocpp201/test_x.py::test_a"]
+    assert "TC_A_22_CS" in found["2.0.1"] and "TC_A_22_CS" not in found["2.1"]
+    assert "TC_Q_100_CS" in found["2.1"] and "TC_Q_100_CS" not in found["2.0.1"]

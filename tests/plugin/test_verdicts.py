@@ -220,3 +220,36 @@ def test_a_module_that_cannot_be_collected_is_a_collection_error_not_an_internal
     out = res.stdout.str() + res.stderr.str()
     assert "INTERNALERROR" not in out
     assert "no_such_module_vgitest" in out and res.ret == pytest.ExitCode.INTERRUPTED
+
+
+VERSIONS = '''
+import json
+import pytest
+
+
+@pytest.mark.vgi_protocol("ocpp", "1.6", "2.0.1")
+@pytest.mark.vgi_case("TC_V_01", feature="Demo")
+def test_in_both_versions(station, dut):
+    dut.perform("send", text=json.dumps([2, "v-1", "Heartbeat", {}]))
+    station.expect("Heartbeat", timeout=2)
+
+
+@pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
+@pytest.mark.vgi_case("TC_V_02", feature="Demo")
+def test_in_other_versions(station, dut):
+    pass
+'''
+
+
+def test_a_case_runs_in_every_version_its_marker_names(pytester: pytest.Pytester,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case marked for several versions runs for a DUT of any of them and is judged in the DUT's version; for
+    a DUT of a version it does not name it is NOT_APPLICABLE, and says which versions it is for."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    pytester.makefile(".toml", station=PROFILE)
+    pytester.makepyfile(test_versions=VERSIONS)
+    _, by = _run(pytester, "-v")
+    assert by["test_in_both_versions"]["verdict"] == "PASS"
+    other = by["test_in_other_versions"]
+    assert other["verdict"] == "NOT_APPLICABLE"
+    assert "this test is for ocpp 2.0.1 and 2.1" in other["message"]

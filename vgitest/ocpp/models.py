@@ -395,7 +395,7 @@ def _energy_201(body: dict) -> list[float]:
 
 def model_for(station: Any, dut: Any, profile: Any) -> _Model:
     """The life-cycle model of the station's OCPP version; ValueError for a version without one."""
-    models = {"1.6": TransactionModel16, "2.0.1": TransactionModel201}
+    models = {"1.6": TransactionModel16, "2.0.1": TransactionModel201, "2.1": TransactionModel201}
     if station.version not in models:
         raise ValueError(f"the life-cycle model is written for OCPP {' and '.join(models)} "
                          f"(this station speaks {station.version})")

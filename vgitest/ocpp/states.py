@@ -12,7 +12,8 @@ from typing import Any
 
 from ..verdict import HarnessError
 
-_MODULES = {"1.6": "vgitest.ocpp.states_v16", "2.0.1": "vgitest.ocpp.states_v201"}
+_MODULES = {"1.6": "vgitest.ocpp.states_v16", "2.0.1": "vgitest.ocpp.states_v201",
+            "2.1": "vgitest.ocpp.states_v201"}  # 2.1 keeps 2.0.1's device model and transaction states
 
 
 def for_version(version: str) -> ModuleType:

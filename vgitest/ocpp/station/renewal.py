@@ -16,6 +16,7 @@ from cryptography.x509.oid import NameOID
 
 TRIGGER = {"1.6": "SignChargePointCertificate", "2.0.1": "SignChargingStationCertificate"}
 INVALID_EVENT = {"1.6": "InvalidChargePointCertificate", "2.0.1": "InvalidChargingStationCertificate"}
+TRIGGER["2.1"], INVALID_EVENT["2.1"] = TRIGGER["2.0.1"], INVALID_EVENT["2.0.1"]  # unchanged in 2.1
 
 
 class Renewal:
@@ -36,7 +37,7 @@ class Renewal:
     async def send_csr(self) -> None:
         """After the trigger was answered: SignCertificate with a fresh CSR."""
         payload: dict[str, Any] = {"csr": self.csr_pem()}
-        if self.station.version == "2.0.1":
+        if self.station.version != "1.6":
             payload["certificateType"] = "ChargingStationCertificate"
         await self.station.call("SignCertificate", payload)
 

@@ -16,6 +16,8 @@ X509_V_FLAG_NO_CHECK_TIME = 0x200000  # OpenSSL: skip the validity-period check 
 EVENTS = {"certificate": {"1.6": "InvalidCentralSystemCertificate", "2.0.1": "InvalidCsmsCertificate"},
           "version": {"1.6": "InvalidTLSVersion", "2.0.1": "InvalidTLSVersion"},
           "cipher": {"1.6": "InvalidTLSCipherSuite", "2.0.1": "InvalidTLSCipherSuite"}}
+for _kind in EVENTS.values():
+    _kind["2.1"] = _kind["2.0.1"]  # 2.1 keeps these security event names
 _VERSION_REASONS = ("UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "WRONG_SSL_VERSION",
                     "NO_PROTOCOLS_AVAILABLE")
 _CIPHER_REASONS = ("NO_CIPHERS_AVAILABLE", "NO_SHARED_CIPHER", "SSLV3_ALERT_HANDSHAKE_FAILURE", "WRONG_CIPHER_RETURNED")
