@@ -130,4 +130,10 @@ KIND = PeerKind(
             "electronics off); absent: such a period is rejected",
         "DERControl": "2.1 DER Control certification profile (block R): SetDERControl, GetDERControl, "
             "ClearDERControl, NotifyDERStartStop, NotifyDERAlarm",
+        "ConfigurableTxPoints": "2.0.1: the CSMS can set TxCtrlr.TxStartPoint and TxStopPoint to a single point, "
+            "PowerPathClosed or EnergyTransfer included (a point the station refuses makes its case NOT_APPLICABLE)",
+        "AlignedDataSendDuringIdle": "2.0.1: AlignedDataCtrlr.SendDuringIdle is implemented (clock-aligned meter "
+            "values only while no transaction runs)",
+        "SignedMeterValues": "2.0.1: the station signs its meter values on request (SampledDataCtrlr.SignReadings, "
+            "AlignedDataCtrlr.SignReadings): each sampled value then carries a signedMeterValue",
     })

@@ -208,10 +208,13 @@ def get_value(station: StationSession, component: str, name: str) -> str | None:
 
 
 @contextlib.contextmanager
-def tx_points(station: StationSession, *, start: str | None = None, stop: str | None = None) -> Iterator[None]:
+def tx_points(station: StationSession, *, start: str | None = None, stop: str | None = None,
+              exact: bool = False) -> Iterator[None]:
     """A case that depends on when the station starts or stops a transaction (TxCtrlr.TxStartPoint/TxStopPoint,
     the station's choice) makes sure the point it needs is in the list first, and restores the list after. A
-    station that refuses the point makes the case NOT_APPLICABLE: it does not start (stop) transactions there."""
+    station that refuses the point makes the case NOT_APPLICABLE: it does not start (stop) transactions there.
+    `exact`: the point must be the only one (a case that tells it apart from the others, e.g. PowerPathClosed from
+    EVConnected)."""
     from ..case import preamble
     old: dict[str, str | None] = {}
     with preamble(f"TxCtrlr {'TxStartPoint with ' + start if start else ''}"
@@ -220,7 +223,8 @@ def tx_points(station: StationSession, *, start: str | None = None, stop: str | 
             if point is None:
                 continue
             value = get_value(station, "TxCtrlr", name) or ""
-            if point in [p.strip() for p in value.split(",")]:
+            have = [p.strip() for p in value.split(",") if p.strip()]
+            if (have == [point]) if exact else (point in have):
                 continue
             res = station.call("SetVariables", {"setVariableData": [{**variable("TxCtrlr", name),
                                                                      "attributeValue": point}]})

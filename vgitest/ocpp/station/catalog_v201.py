@@ -190,3 +190,4 @@ from . import catalog_v201_certs  # noqa: E402,F401
 from . import catalog_v201_auth  # noqa: E402,F401
 from . import catalog_v201_firmware  # noqa: E402,F401
 from . import catalog_v201_offline  # noqa: E402,F401
+from . import catalog_v201_cond  # noqa: E402,F401  (the Core conditional cases: TxStart/StopPoint, triggers ...)

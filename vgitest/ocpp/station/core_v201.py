@@ -14,6 +14,7 @@ import math
 import time
 from typing import Any
 
+from . import signed_v201
 from .base import utcnow
 
 Station201 = Any  # vgitest.ocpp.station.v201's, typed loosely so as not to import its owner back
@@ -45,7 +46,7 @@ def aligned_value(st: Station201, e: Any, ts: str, measurands: str) -> dict:
                  "V": 230.0}[_UNITS[m]]
         mv["sampledValue"].append({"value": value, "context": context, "measurand": m,
                                    "unitOfMeasure": {"unit": _UNITS[m]}})
-    return mv
+    return signed_v201.sign(st, e.id, mv)  # the measurands added here are signed too
 
 
 def _interval(st: Station201, name: str) -> int:
@@ -75,7 +76,9 @@ async def aligned_loop(st: Station201) -> None:
             tx = e.transaction
             if ended > 0 and due % ended == 0 and tx is not None and not st.has("aligned_tx_ended_missing"):
                 tx.aligned.append(aligned_value(st, e, ts, st.var("AlignedDataCtrlr", "TxEndedMeasurands")))
-            if interval > 0 and due % interval == 0:
+            idle_only = st.var("AlignedDataCtrlr", "SendDuringIdle") == "true" \
+                and not st.has("aligned_send_during_idle_ignored")
+            if interval > 0 and due % interval == 0 and not (idle_only and tx is not None):
                 mv = aligned_value(st, e, ts, st.var("AlignedDataCtrlr", "Measurands"))
                 if tx is not None:
                     trigger = "MeterValuePeriodic" if st.has("aligned_tx_wrong_trigger") else "MeterValueClock"

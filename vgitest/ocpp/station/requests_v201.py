@@ -34,9 +34,11 @@ class Request:
 
 # reset ------------------------------------------------------------------------------------------------------------
 async def reset(st: Station201, p: dict) -> dict:
+    busy = any(e.transaction for e in st.evses())
+    if "evseId" in p and busy and st.has("evse_reset_busy_scheduled"):  # as if it could reset the EVSE later
+        return {"status": "Scheduled"}
     if "evseId" in p and not st.has("evse_reset_accepted"):  # C-13: only the whole station resets
         return {"status": "Rejected", "statusInfo": {"reasonCode": "UnsupportedRequest"}}
-    busy = any(e.transaction for e in st.evses())
     if p["type"] == "OnIdle" and busy and not st.has("reset_onidle_immediate"):
         st.reset_scheduled = True
         return {"status": "Scheduled"}
@@ -71,6 +73,8 @@ async def request_start(st: Station201, p: dict) -> dict:
         return {"status": "Rejected"}
     if e is None or e.faulted or not e.available or not st.station_operative or (tx is not None and tx.authorized):
         return {"status": "Rejected"}
+    if "chargingProfile" in p and st.has("remote_start_profile_rejected"):  # no smart charging: must ignore it
+        return {"status": "Rejected"}
     out: dict[str, Any] = {"status": "Accepted"}
     if tx is not None:
         out["transactionId"] = tx.id
@@ -92,7 +96,8 @@ async def after_request_start(st: Station201, p: dict, result: dict) -> None:
         if tx is not None:
             await st.authorize_tx(e, tx, p["idToken"], "RemoteStart", p["remoteStartId"])
         else:
-            await st.start_tx(e, "RemoteStart", id_token=p["idToken"], remote_start_id=p["remoteStartId"])
+            trigger = "Authorized" if st.has("remote_start_trigger_authorized") else "RemoteStart"
+            await st.start_tx(e, trigger, id_token=p["idToken"], remote_start_id=p["remoteStartId"])
 
 
 def _find_tx(st: Station201, tx_id: str | None) -> Evse | None:
@@ -114,7 +119,7 @@ async def after_request_stop(st: Station201, p: dict, result: dict) -> None:
     if result.get("status") == "Accepted" and e is not None:
         serial, _ = st.locks()
         async with serial:
-            await st.end_tx(e, "RemoteStop", "Remote")
+            await st.end_tx(e, "RemoteStop", "Local" if st.has("remote_stop_reason_wrong") else "Remote")
 
 
 async def get_transaction_status(st: Station201, p: dict) -> dict:
@@ -137,6 +142,8 @@ async def trigger(st: Station201, p: dict) -> dict:
         return {"status": "Rejected"}
     if what == "BootNotification" and st.registration == "Accepted" and not st.has("trigger_boot_when_accepted"):
         return {"status": "Rejected"}
+    if what == "FirmwareStatusNotification" and evse is not None and st.has("trigger_firmware_evse_rejected"):
+        return {"status": "Rejected"}
     return {"status": "Accepted"}
 
 
@@ -146,6 +153,8 @@ async def after_trigger(st: Station201, p: dict, result: dict) -> None:
     what = p["requestedMessage"]
     evse_id = (p.get("evse") or {}).get("id")
     targets = [e for e in st.evses() if evse_id in (None, 0, e.id)]
+    if evse_id is None and st.has("trigger_all_evse_ignored"):
+        targets = []
     if what == "BootNotification":
         await st.boot_when_triggered()
     elif what == "Heartbeat":
@@ -165,9 +174,11 @@ async def after_trigger(st: Station201, p: dict, result: dict) -> None:
                 await st.send_event(tx, "Updated", reason, charging_state="Charging" if tx.charging
                                     else "EVConnected" if e.plugged else "Idle", meter="Trigger")
     elif what == "FirmwareStatusNotification":
-        await st.safe_call("FirmwareStatusNotification", {"status": "Idle"})
+        status = "Downloaded" if st.has("trigger_firmware_status_wrong") else "Idle"
+        await st.safe_call("FirmwareStatusNotification", {"status": status})
     elif what == "LogStatusNotification":
-        await st.safe_call("LogStatusNotification", {"status": "Idle"})
+        status = "Uploading" if st.has("trigger_log_status_wrong") else "Idle"
+        await st.safe_call("LogStatusNotification", {"status": status})
 
 
 # connector, cache, data transfer, availability ------------------------------------------------------------------------
@@ -178,7 +189,7 @@ async def unlock(st: Station201, p: dict) -> dict:
     tx: Tx | None = e.transaction
     if tx is not None and tx.authorized and not st.has("unlock_during_tx"):
         return {"status": "OngoingAuthorizedTransaction"}
-    if st.has("unlock_fails"):
+    if st.has("unlock_fails") or (not e.plugged and st.has("unlock_no_cable_failed")):
         return {"status": "UnlockFailed"}
     e.locked = False
     return {"status": "Unlocked"}

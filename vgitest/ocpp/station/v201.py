@@ -20,7 +20,8 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import auth_v201, certs, core_v201, network_v201, offline_v201, renewal, security_profiles
+from . import (auth_v201, certs, core_v201, network_v201, offline_v201, renewal, security_profiles, signed_v201,
+               tx_points_v201)
 from .firmware_v201 import Firmware201
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
@@ -250,9 +251,10 @@ class Station201(ReferenceStation):
         value: Any = round(e.energy_wh if energy is None else energy, 1)
         if self.has("schema_violation"):
             value = str(value)
-        return {"timestamp": ts or utcnow(),
-                "sampledValue": [{"value": value, "context": context, "measurand": "Energy.Active.Import.Register",
-                                  "unitOfMeasure": {"unit": "Wh"}}]}
+        return signed_v201.sign(self, e.id, {
+            "timestamp": ts or utcnow(), "sampledValue": [{"value": value, "context": context,
+                                                           "measurand": "Energy.Active.Import.Register",
+                                                           "unitOfMeasure": {"unit": "Wh"}}]})
 
     async def send_event(self, tx: Tx, event_type: str, trigger: str, *, charging_state: str | None = None,
                          stopped_reason: str | None = None, with_evse: bool = False, id_token: dict | None = None,
@@ -324,8 +326,11 @@ class Station201(ReferenceStation):
         tx.evse_reported = not show_evse
         token = id_token if not self.has("no_idtoken_after_authorize") else None
         begin = None if self.has("no_begin_meter_value") else "Transaction.Begin"
-        await self.send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse, id_token=token,
-                              meter=begin)
+        answer = await self.send_event(tx, "Started", trigger, charging_state=state, with_evse=show_evse,
+                                       id_token=token, meter=begin)
+        if token is not None and (refused := tx_points_v201.refused(answer)):
+            await tx_points_v201.deauthorize(self, e, tx, refused)
+            return tx
         if charging:
             self._begin_charging(tx)
         elif not e.plugged and not self.has("ev_connect_timeout_ignored") \
@@ -339,8 +344,11 @@ class Station201(ReferenceStation):
         if remote_start_id is not None:
             tx.remote_start_id = remote_start_id
         token = id_token if not self.has("no_idtoken_after_authorize") else None
-        await self.send_event(tx, "Updated", trigger, charging_state="Charging" if e.plugged else None,
-                              id_token=token)
+        answer = await self.send_event(tx, "Updated", trigger, charging_state="Charging" if e.plugged else None,
+                                       id_token=token)
+        if token is not None and (refused := tx_points_v201.refused(answer)):
+            await tx_points_v201.deauthorize(self, e, tx, refused)
+            return
         if e.plugged:
             self._begin_charging(tx)
 
@@ -377,7 +385,8 @@ class Station201(ReferenceStation):
         e = self.evse(tx.evse)
         if e.transaction is tx and not e.plugged:
             tx.timeout_task = None
-            await self.end_tx(e, "EVConnectTimeout", "Timeout")
+            reason = "Local" if self.has("connect_timeout_reason_wrong") else "Timeout"
+            await self.end_tx(e, "EVConnectTimeout", reason)
 
     async def end_tx(self, e: Evse, trigger: str, reason: str) -> None:
         tx: Tx | None = e.transaction
@@ -429,8 +438,8 @@ class Station201(ReferenceStation):
         await self.report_status(e)
         tx: Tx | None = e.transaction
         if tx is None:
-            if "EVConnected" in self.points("TxStartPoint"):
-                await self.start_tx(e, "CablePluggedIn")
+            if tx_points_v201.starts_on_plug_in(self):
+                await self.start_tx(e, "Authorized" if self.has("plugin_start_trigger_wrong") else "CablePluggedIn")
         else:
             show_evse = not self.has("no_evse_in_first_event")
             await self.send_event(tx, "Updated", "CablePluggedIn", with_evse=show_evse,
@@ -443,8 +452,9 @@ class Station201(ReferenceStation):
             return
         e.plugged = False
         tx: Tx | None = e.transaction
-        if tx is not None and "EVConnected" in self.points("TxStopPoint"):
-            await self.end_tx(e, "EVCommunicationLost", "EVDisconnected")
+        if tx is not None and tx_points_v201.ends_on_unplug(self):
+            reason = "Local" if self.has("unplug_stopped_reason_wrong") else "EVDisconnected"
+            await self.end_tx(e, "EVCommunicationLost", reason)
         elif tx is not None:
             tx.charging = False
             self._cancel_tx_tasks(tx)
@@ -455,12 +465,13 @@ class Station201(ReferenceStation):
         await self.report_status(e)
 
     async def _local_stop(self, e: Evse, tx: Tx, reason: str = "Local") -> None:
-        if "Authorized" in self.points("TxStopPoint"):
-            await self.end_tx(e, "StopAuthorized", reason)
+        trigger = "Authorized" if self.has("local_stop_trigger_wrong") else "StopAuthorized"
+        if tx_points_v201.ends_on_deauthorize(self):  # Authorized, or a power path / energy the stop ends
+            await self.end_tx(e, trigger, reason)
         else:
             tx.charging = False
             self._cancel_tx_tasks(tx)
-            await self.send_event(tx, "Updated", "StopAuthorized", charging_state="EVConnected")
+            await self.send_event(tx, "Updated", trigger, charging_state="EVConnected")
 
     async def _master_pass(self) -> None:
         """C16 (a station without a user interface): a master pass ends every transaction."""
@@ -495,9 +506,8 @@ class Station201(ReferenceStation):
             return
         if tx is not None:
             await self.authorize_tx(e, tx, id_token, "Authorized")
-        elif "Authorized" in self.points("TxStartPoint") or \
-                ("PowerPathClosed" in self.points("TxStartPoint") and e.plugged):
-            await self.start_tx(e, "Authorized", id_token=id_token)
+        elif tx_points_v201.starts_on_authorize(self, e):
+            await self.start_tx(e, tx_points_v201.start_trigger(self), id_token=id_token)
 
     async def _set_fault(self, e: Evse, faulted: bool) -> None:
         e.faulted = faulted
