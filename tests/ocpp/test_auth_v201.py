@@ -28,6 +28,11 @@ class Station:
         self.faults = set(faults)
         self.answer: dict[str, Any] = {"status": "Accepted"}
         self.calls: list[dict] = []
+        self.txq = self  # the transaction queue, for whether the CSMS can be reached
+        self.reachable = True
+
+    def online(self) -> bool:
+        return self.reachable
 
     def var(self, component: str, name: str, instance: str | None = None) -> str:
         return self.vars.get((component, name), "")
@@ -156,3 +161,16 @@ def test_a_master_pass_is_an_accepted_token_of_the_configured_group() -> None:
     assert auth.master_pass(group("M")) and not auth.master_pass(group("M", "Blocked"))
     assert not auth.master_pass(group("G"))
     assert not Authorizer(Station()).master_pass(group(""))  # no MasterPassGroupId: no master pass
+
+
+def test_offline_only_a_cached_accepted_token_with_local_authorize_offline_is_accepted() -> None:
+    """C01: with the CSMS unreachable the cache alone decides, and only when LocalAuthorizeOffline allows it."""
+    st = Station(AuthCtrlr__LocalAuthorizeOffline="true")
+    auth = Authorizer(st)
+    auth.remember("A", {"status": "Accepted"})
+    st.reachable = False
+    assert asyncio.run(auth.authorize({"idToken": "A", "type": "ISO14443"}))["status"] == "Accepted"
+    assert asyncio.run(auth.authorize({"idToken": "B", "type": "ISO14443"}))["status"] == "Invalid"
+    assert st.calls == []  # nothing was asked of the unreachable CSMS
+    st.vars[("AuthCtrlr", "LocalAuthorizeOffline")] = "false"
+    assert asyncio.run(auth.authorize({"idToken": "A", "type": "ISO14443"}))["status"] == "Invalid"
