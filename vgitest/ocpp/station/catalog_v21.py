@@ -42,3 +42,5 @@ def _carry(name: str) -> None:
 
 for _name in CARRIED:
     _carry(_name)
+
+from . import catalog_v21_rpc  # noqa: E402,F401  (the faults of the 2.1 RPC framework)
