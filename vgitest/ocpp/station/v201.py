@@ -175,6 +175,10 @@ class Station201(ReferenceStation):
                                    "connectorId": 1}
         if self.has("missing_mandatory_field"):
             del payload["timestamp"]
+        await self.send_status(payload)
+
+    async def send_status(self, payload: dict) -> None:
+        """Report one connector's state (a 2.1 station may report it by NotifyEvent instead: status_v21)."""
         await self.safe_call("StatusNotification", payload)
 
     async def report_connector_states(self) -> None:

@@ -12,10 +12,11 @@ from typing import Any
 from . import catalog_v21  # noqa: F401  (registers the 2.1 faults before the base checks names)
 from .requests_v21 import REQUESTS as REQUESTS_21
 from .rpc_v21 import Rpc21
+from .status_v21 import StatusByEvent
 from .v201 import Evse, NoAnswer, Station201, Tx
 
 
-class Station21(Rpc21, Station201):
+class Station21(Rpc21, StatusByEvent, Station201):
     version = "2.1"
     subprotocol = "ocpp2.1"
 
