@@ -7,6 +7,7 @@ from ..peer import PeerKind, ReferenceRun
 
 _SP16 = "test_security or test_certificates or test_boot or test_rpc"
 _SP201 = "test_A_security or test_M_certificates or test_B_boot or test_VGI_rpc_framework"
+_SP21 = _SP201 + " or test_A_security21 or test_VGI_rpc21"
 _STATUS21 = "test_G_availability or TC_B_01_CS or TC_B_20_CS or TC_B_21_CS or TC_B_23_CS"
 
 KIND = PeerKind(
@@ -38,7 +39,11 @@ KIND = PeerKind(
           ReferenceRun("ocpp16-sp2", "reference-station-16-sp2", "ocpp16", select=_SP16, expected_s=40),
           ReferenceRun("ocpp16-sp3", "reference-station-16-sp3", "ocpp16", select=_SP16, expected_s=40),
           ReferenceRun("ocpp201-sp2", "reference-station-201-sp2", "ocpp201", select=_SP201, expected_s=27),
-          ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25)),
+          ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25),
+          ReferenceRun("ocpp21-sp2", "reference-station-21-sp2", "ocpp201", more_suites=("ocpp21",), select=_SP21,
+                       expected_s=30),
+          ReferenceRun("ocpp21-sp3", "reference-station-21-sp3", "ocpp201", more_suites=("ocpp21",), select=_SP21,
+                       expected_s=30)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
                (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),
