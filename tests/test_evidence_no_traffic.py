@@ -115,7 +115,8 @@ def test_evidence_frames_carry_explicit_addresses(tmp_path: Path) -> None:
     """The synthetic frames name both MAC addresses (no broadcast filler), the same one per IP address."""
     from vgitest.evidence.pcapng import build_packets
 
-    packets = build_packets([_v2g_wire(4)], frames=_sdp_frames())
+    from scapy.layers.l2 import Ether
+    packets = [Ether(p.data) for p in build_packets([_v2g_wire(4)], frames=_sdp_frames())]
     macs: dict[str, set[str]] = {}
     for p in packets:
         eth, ip = p, p.payload

@@ -24,7 +24,7 @@ class Action:
     uses: tuple[tuple[tuple[str, ...], str, str], ...] = ()
 
 
-OCPP = ("ocpp16", "ocpp201")
+OCPP = ("ocpp16", "ocpp201", "ocpp21")
 V2G = ("din70121", "iso15118_2", "iso15118_20")
 EVERY = ("ocpp16", "ocpp201", "openadr20b", "csip", *V2G, "slac")
 
@@ -37,14 +37,16 @@ SHARED: tuple[Action, ...] = (
     Action("reboot", "power-cycle the device: off, then on; it boots and connects again (OCPP: a new "
            "BootNotification; OpenADR: the VEN queries its registration and polls; IEEE 2030.5: the client walks "
            "again from /dcap)", (), ("ocpp", "openadr", "sep2"),
-           uses=((OCPP, REQUIRED, "the boot cases power-cycle the station; the reusable state Booted does when the "
-                  "station is not registered or a connector cannot be made idle otherwise"),
+           uses=((("ocpp16", "ocpp201"), REQUIRED, "the boot cases power-cycle the station; the reusable state Booted "
+                  "does when the station is not registered or a connector cannot be made idle otherwise (a 2.1 run "
+                  "runs these cases of suites/ocpp201 too)"),
                  (("openadr20b",), CASES, "a registration case restarts the VEN"))),
     Action("plug_in", "connect an EV: OCPP, to the station's connector (it reports Preparing in 1.6, Occupied in "
            "2.0.1); ISO 15118 (EV under test), plug the EV into the harness's EVSE so that it starts a V2G session "
            "with the fake SECC; SLAC, the device starts matching",
            (("connector", "OCPP: the connector (1.6) or EVSE (2.0.1) id, from 1"),
-            ("mode", "ISO 15118 EV, optional: the energy transfer the EV asks for (AC, DC, AC_BPT, DC_BPT)"),
+            ("mode", "ISO 15118 EV, optional: the energy transfer the EV asks for (AC, DC, AC_BPT, DC_BPT); OCPP 2.1: "
+             "a bidirectional mode (DC_BPT, AC_BPT) plugs in an EV that can discharge (the V2X cases)"),
             ("pause", "ISO 15118 EV, optional: true: the EV pauses the session (it ends with SessionStop Pause)"),
             ("resume", "ISO 15118 EV, optional: true: the EV resumes the session it paused"),
             ("control_mode", "ISO 15118-20 EV, optional: the control mode the EV asks for (Scheduled, Dynamic)")),

@@ -146,7 +146,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     record: dict[str, Any] = {"case": case.args[0] if case and case.args else None,
                               "feature": case.kwargs.get("feature") if case else None,
                               "protocol": proto.args[0] if proto else None,
-                              # a case may hold in several versions: vgi_protocol("ocpp", "2.0.1", "2.1")
+                              # a case may hold in several versions of its protocol: vgi_protocol(p, "2.0.1", "2.1")
                               "versions": tuple(proto.args[1:]) if proto else (),
                               "version": proto.args[1] if proto and len(proto.args) > 1 else None,
                               "t0": time.time(), "start": None}

@@ -6,33 +6,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from pathlib import Path
 from typing import Any
 
 from helpers16 import calls, wait_s
 from vgitest.ocpp import rules as r
-from vgitest.ocpp.files import reference_image
+from vgitest.ocpp.firmware_signing import firmware_image  # noqa: F401  (shared with the 2.0.1 cases)
 from vgitest.ocpp.transfer_checks import FINAL, download_evidence_problem, sequence_problem, upload_evidence_problem
 from vgitest.trace import Frame
 from vgitest.verdict import Inconclusive
 
 RETRIES, RETRY_INTERVAL = 1, 2  # what the cases ask for: one retry, 2 s apart (a failing case then ends in seconds)
-NEW_VERSION = "0.2.0-vgitest"  # the version the reference image installs
 
 
 def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def firmware_image(profile: Any) -> bytes:
-    """The image the station installs: PIXIT firmware_image, else one in the reference stations' format."""
-    path = profile.param("firmware_image")
-    if path:
-        try:
-            return Path(str(path)).expanduser().read_bytes()
-        except OSError as exc:
-            raise Inconclusive(f"PIXIT firmware_image {path!r} cannot be read: {exc}") from None
-    return reference_image(NEW_VERSION)
 
 
 def request(station: Any, action: str, payload: dict) -> dict:

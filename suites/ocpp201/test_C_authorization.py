@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 
@@ -37,6 +38,33 @@ def test_TC_C_06_CS(booted_station, dut, vgi_profile, t) -> None:
 def test_TC_C_07_CS(booted_station, dut, vgi_profile, t) -> None:
     """An idToken the CSMS reports Expired does not start a transaction."""
     refused_token(booted_station, dut, vgi_profile, t, "Expired")
+
+
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # no 2.1 fault carries it yet
+@pytest.mark.vgi_case("TC_C_56_CS", feature="Authorization", requires=("Core",))
+def test_TC_C_56_CS(booted_station, dut, vgi_profile, t) -> None:
+    """An idToken the CSMS reports Unknown does not start a transaction."""
+    refused_token(booted_station, dut, vgi_profile, t, "Unknown")
+
+
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # no 2.1 fault carries it yet
+@pytest.mark.vgi_case("TC_C_04_CS", feature="Authorization", requires=("Core",))
+def test_TC_C_04_CS(booted_station, dut, vgi_profile, t) -> None:
+    """During a transaction, a different idToken (accepted by the CSMS, no group shared with the transaction's
+    token) does not stop it: only the token that started it, or one of its group, may."""
+    st = booted_station
+    other = s.second_token(vgi_profile)
+    try:
+        with preamble("a transaction charging with the valid idToken"):
+            tx = s.transaction(st, dut, vgi_profile)
+        st.tokens[other] = "Accepted"
+        start = s.mark(st)
+        dut.perform("present_token", id_token=other, connector=t.connector)
+        s.expect_quiet(st, "TransactionEvent", start, t.quiet, f"{other} is not the token that started the "
+                       "transaction", lambda b: b["transactionInfo"].get("transactionId") == tx["transaction_id"]
+                       and b.get("triggerReason") == "StopAuthorized")
+    finally:
+        s.to_idle(st, dut, vgi_profile)
 
 
 def set_cache(station, enabled: bool) -> str:

@@ -65,3 +65,46 @@ def test_TC_A_15_CS(booted_station, vgi_profile, request):
     though the CSMS will refuse it; after the refusal it goes on answering."""
     c.judge_renewal_refused_by_csms(booted_station, m.needs_tls(request, vgi_profile, 3),
                                     float(vgi_profile.param("message_wait", 5)))
+
+
+@pytest.mark.vgi_case("TC_M_07_CS", feature="Certificate management", requires=("Core", "CertificateManagement"))
+def test_TC_M_07_CS(booted_station):
+    """A CSMSRootCertificate whose validity period has ended is refused (Rejected) and not listed afterwards."""
+    c.judge_install_expired(booted_station)
+
+
+@pytest.mark.vgi_case("TC_M_12_CS", feature="Certificate management", requires=("Core", "CertificateManagement"))
+def test_TC_M_12_CS(booted_station):
+    """Asked for its CSMSRootCertificates, the station lists them (among them one installed just before) and no
+    certificate of another type (a ManufacturerRootCertificate is installed too, so that one would show)."""
+    c.judge_listed_by_type(booted_station, ["CSMSRootCertificate"], decoy="ManufacturerRootCertificate")
+
+
+@pytest.mark.vgi_case("TC_M_13_CS", feature="Certificate management", requires=("Core", "CertificateManagement"))
+def test_TC_M_13_CS(booted_station):
+    """As TC_M_12_CS for the ManufacturerRootCertificates."""
+    c.judge_listed_by_type(booted_station, ["ManufacturerRootCertificate"], decoy="CSMSRootCertificate")
+
+
+@pytest.mark.vgi_case("TC_M_17_CS", feature="Certificate management", requires=("Core", "CertificateManagement"))
+def test_TC_M_17_CS(booted_station):
+    """Asked for two types at once (CSMSRootCertificate and ManufacturerRootCertificate), the station lists the
+    certificates of both, each under its own type, and nothing else (an MORootCertificate is installed too, where
+    the station takes one)."""
+    c.judge_listed_by_type(booted_station, ["CSMSRootCertificate", "ManufacturerRootCertificate"],
+                           decoy="MORootCertificate")
+
+
+@pytest.mark.vgi_case("TC_M_18_CS", feature="Certificate management", requires=("Core", "CertificateManagement"))
+def test_TC_M_18_CS(booted_station):
+    """Asked without a certificate type, the station lists every certificate it holds (among them a
+    CSMSRootCertificate, a ManufacturerRootCertificate and, where the station takes one, an MORootCertificate
+    installed just before)."""
+    c.judge_listed_by_type(booted_station, ["CSMSRootCertificate", "ManufacturerRootCertificate"], ask_all=True,
+                           decoy="MORootCertificate")
+
+
+@pytest.mark.vgi_case("TC_M_19_CS", feature="Certificate management", requires=("Core", "CertificateManagement"))
+def test_TC_M_19_CS(booted_station):
+    """Asked for a certificate type it holds none of, the station answers NotFound."""
+    c.judge_none_listed(booted_station)

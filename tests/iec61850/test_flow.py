@@ -129,7 +129,8 @@ def test_the_capture_has_every_frame_at_the_size_it_was_judged_with(pair: FlowPa
     run = run_pair(pair)
     frames = [Frame(it.t_ns, it.t_ns / 1e9, it.direction, "iec61850", "ed2", f"c{it.meta.get('harness', 'l2')}",
                     it.kind, it.name, raw=it.raw, meta=it.meta) for it in _items(run)]
-    pkts = packets(frames)
+    from scapy.layers.l2 import Ether
+    pkts = [Ether(p.data) for p in packets(frames)]
     assert [len(p) for p in pkts] == [f.meta["frame_size"] for f in frames]
     mms = [p for p, f in zip(pkts, frames) if "tpkt_size" in f.meta]
     assert mms and all(102 in (p[TCP].sport, p[TCP].dport) and bytes(p[TCP].payload)[:2] == b"\x03\x00" for p in mms)

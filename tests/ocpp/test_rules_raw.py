@@ -29,7 +29,9 @@ SCENARIO_RULES = {r.STATION_RESPONSE, r.RESET_IGNORED, r.CONFIG_NOT_APPLIED, r.S
 # cases judge the status sequence and what the file server recorded (vgitest/ocpp/transfer_checks.py,
 # tests/ocpp/test_files.py), the offline cases the messages replayed after the outage (tests/ocpp/
 # test_offline_station16.py); each has catalogued faults in the fault matrix
-CASE_RULES = {r.SC_LIMIT, r.FIRMWARE_STATUS, r.DIAGNOSTICS_STATUS, r.FILE_TRANSFER, r.OFFLINE_QUEUE, r.OFFLINE_ORDER}
+CASE_RULES = {r.SC_LIMIT, r.FIRMWARE_STATUS, r.DIAGNOSTICS_STATUS, r.FILE_TRANSFER, r.OFFLINE_QUEUE, r.OFFLINE_ORDER,
+              r.LOG_STATUS, r.V2X_POWER,  # V2X_POWER: the V2X cases judge the power the station meters
+              r.FIRMWARE_SECURE}  # 2.0.1 secure firmware: tests/ocpp/test_firmware_v201.py, faults catalog_v201_firmware
 # judged by the fuzz cases (suites/ocpp*_fuzz): each is the rule of a robustness fault of the reference station,
 # which the fault matrix runs (test_fuzz_rules_are_provoked_by_catalogued_faults)
 FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.FUZZ_ACCEPT}

@@ -1,14 +1,12 @@
-"""pcapng evidence built from the bytes recorded at the socket (scapy writes the file).
+"""pcapng evidence built from the bytes recorded at the socket (written by :mod:`.pcapwriter`).
 
 The harness does not sniff the interface (that needs privileges a vendor's CI may not have); it records
 exactly what it read and wrote on each TCP connection and wraps those bytes in synthetic IP/TCP headers
 with consistent sequence numbers, so Wireshark reassembles the stream and dissects HTTP/WebSocket/OCPP.
 For TLS connections the bytes are the plaintext inside the tunnel, and the capture says so in a comment.
 
-Every header is built with explicit addresses (MAC and IP, scope ids stripped): scapy must never resolve
-anything, because resolving a link-local IPv6 neighbour sends a Neighbor Solicitation on the device's link and
-waits for the answer. Writing evidence puts no packet on any network
-(tests/test_evidence_no_traffic.py).
+Every header is built with explicit addresses (MAC and IP, scope ids stripped), nothing is resolved: writing
+evidence puts no packet on any network (tests/test_evidence_no_traffic.py).
 
 ISO 15118 roles also record their SDP datagrams (UDP) in the trace as kind "SDP" frames; given the trace's
 frames, those become UDP packets in the same capture, so `vgitest analyze` and Wireshark see the discovery too.
@@ -23,6 +21,7 @@ from typing import Any, Iterable
 
 from ..trace import Direction, Frame
 from ..wire import WireLog
+from .pcapwriter import PROTO_TCP, PROTO_UDP, Packet, ip_frame, tcp_segment, udp_datagram, write
 
 MAX_SEGMENT = 16000
 SDP_PORT = 15118
@@ -46,18 +45,16 @@ def mac_of(address: str) -> str:
     return ":".join(f"{b:02x}" for b in (0x02,) + tuple(digest[:5]))
 
 
-def _frame(src: str, dst: str):  # noqa: ANN202 - scapy types
-    """Ethernet + IP headers with every address given, so that scapy resolves nothing (no traffic)."""
-    from scapy.layers.inet import IP
-    from scapy.layers.inet6 import IPv6
-    from scapy.layers.l2 import Ether
+def _ends(src: str, dst: str) -> tuple[str, str, str, str]:
+    """(source MAC, destination MAC, source IP, destination IP) of a synthetic frame: both addresses of one IP
+    version, scope ids stripped (an unreadable or mixed pair becomes loopback)."""
     src, dst = _addr(src), _addr(dst)
     try:
-        v6 = ipaddress.ip_address(src).version == 6 and ipaddress.ip_address(dst).version == 6
+        if ipaddress.ip_address(src).version != ipaddress.ip_address(dst).version:
+            raise ValueError("mixed IP versions")
     except ValueError:
-        v6, src, dst = False, "127.0.0.1", "127.0.0.1"
-    ip = IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
-    return Ether(src=mac_of(src), dst=mac_of(dst), type=0x86DD if v6 else 0x0800) / ip
+        src, dst = "127.0.0.1", "127.0.0.1"
+    return mac_of(src), mac_of(dst), src, dst
 
 
 def _handshake(chunks: list) -> list:
@@ -82,9 +79,6 @@ def sdp_packets(frames: Iterable[Frame], wires: Iterable[WireLog] = (), start_ns
     the recording side's own address is ``meta["local"]`` when the role recorded it. The fake/reference EVCC
     names its frames ``sdp``, the SECC ``sdp[<peer>]``: an SDPReq travels EVCC -> SECC, an SDPRes back. Without
     ``local`` (the SECC's record) the SECC is written at the address its SDP response announces, port 15118."""
-    from scapy.layers.inet import UDP
-    from scapy.packet import Raw
-
     sdp = [f for f in frames if f.protocol == "iso15118" and f.kind == "SDP" and f.raw and f.meta.get("peer")
            and f.t_ns >= start_ns and (end_ns is None or f.t_ns <= end_ns)]
     if not sdp:
@@ -114,17 +108,15 @@ def sdp_packets(frames: Iterable[Frame], wires: Iterable[WireLog] = (), start_ns
                 local = (_addr(harness_tcp[0]), local[1])
         sent = (f.name == "SDPReq") == by_evcc
         (src, sport), (dst, dport) = (local, peer) if sent else (peer, local)
-        p = _frame(src, dst) / UDP(sport=sport, dport=dport) / Raw(f.raw)
-        p.time = f.wall
-        out.append(p)
+        smac, dmac, src, dst = _ends(src, dst)
+        out.append(Packet(ip_frame(smac, dmac, src, dst, PROTO_UDP, udp_datagram(sport, dport, f.raw)), f.wall))
     return out
 
 
 def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | None = None,
-                  frames: Iterable[Frame] | None = None) -> list:
-    from scapy.layers.inet import TCP
-    from scapy.packet import Raw
-
+                  frames: Iterable[Frame] | None = None) -> list[Packet]:
+    """The capture's packets in time order: per connection a synthetic TCP handshake, the recorded bytes with
+    sequence numbers that follow the whole stream, and the SDP datagrams of `frames`."""
     wires = list(wires)
     packets = sdp_packets(frames, wires, start_ns, end_ns) if frames is not None else []
     for wire in wires:
@@ -138,17 +130,13 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
 
         from_client = Direction.OUT if wire.harness_is_client else Direction.IN
 
-        def pkt(direction: Direction, flags: str, payload: bytes, t: float, comment: str | None = None):
+        def pkt(direction: Direction, flags: str, payload: bytes, t: float, comment: str | None = None) -> Packet:
             src, dst = (caddr, saddr) if direction is from_client else (saddr, caddr)
             sp, dp = (cport, sport) if direction is from_client else (sport, cport)
             other = Direction.OUT if direction is Direction.IN else Direction.IN
-            p = _frame(src, dst) / TCP(sport=sp, dport=dp, flags=flags, seq=seq[direction],
-                                                    ack=seq[other] if "A" in flags else 0, window=65535)
-            if payload:
-                p = p / Raw(payload)
-            p.time = t
-            if comment:
-                p.comments = [comment.encode()]
+            smac, dmac, src, dst = _ends(src, dst)
+            segment = tcp_segment(sp, dp, seq[direction], seq[other] if "A" in flags else 0, flags, payload)
+            p = Packet(ip_frame(smac, dmac, src, dst, PROTO_TCP, segment), t, [comment] if comment else [])
             seq[direction] += len(payload) + (1 if ("S" in flags or "F" in flags) else 0)
             return p
 
@@ -176,17 +164,12 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
                 seq[c.direction] += c.size - len(data)
                 if keep and packets:
                     packets[-1].comments = [f"vgitest: {c.size - len(data)} more bytes of this chunk were not "
-                                            f"kept (wire log capped)".encode()]
-    packets.sort(key=lambda p: float(p.time))
+                                            f"kept (wire log capped)"]
+    packets.sort(key=lambda p: p.time)
     return packets
 
 
 def write_pcapng(wires: Iterable[WireLog], path: Path, start_ns: int = 0, end_ns: int | None = None,
                  frames: Iterable[Frame] | None = None) -> int:
     """Write the capture; ``frames`` (a trace or its slice) adds the SDP datagrams recorded there as UDP."""
-    from scapy.utils import wrpcapng
-
-    packets = build_packets(wires, start_ns, end_ns, frames)
-    if packets:
-        wrpcapng(str(path), packets)
-    return len(packets)
+    return write(path, build_packets(wires, start_ns, end_ns, frames))

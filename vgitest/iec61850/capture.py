@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..evidence.pcapwriter import PROTO_TCP, Packet, ip_frame, tcp_segment, write
 from ..trace import Direction, Frame
 from .netpair import DEVICE_IP, HARNESS_IP
 
@@ -19,12 +20,8 @@ HARNESS_MAC, DEVICE_MAC = "02:00:00:61:85:01", "02:00:00:61:85:02"
 CLIENT_PORT_BASE = 40000
 
 
-def packets(frames: Iterable[Frame]) -> list:
-    """scapy packets of the flow frames among ``frames`` (wall-clock time, direction in the comment)."""
-    from scapy.layers.inet import IP, TCP
-    from scapy.layers.l2 import Ether
-    from scapy.packet import Raw
-
+def packets(frames: Iterable[Frame]) -> list[Packet]:
+    """The packets of the flow frames among ``frames`` (wall-clock time, direction in the comment)."""
     out = []
     seq: dict[tuple[str, bool], int] = {}
     ports: dict[str, int] = {}
@@ -33,7 +30,7 @@ def packets(frames: Iterable[Frame]) -> list:
             continue
         from_dut = f.direction is Direction.IN
         if "tpkt_size" not in f.meta:
-            p = Ether(f.raw)
+            data = f.raw
         else:
             port = ports.setdefault(f.connection, CLIENT_PORT_BASE + len(ports))
             dut_is_client = f.meta.get("harness") == "server"
@@ -43,19 +40,11 @@ def packets(frames: Iterable[Frame]) -> list:
             key = (f.connection, from_dut)
             n = seq.setdefault(key, 1)
             seq[key] = n + len(f.raw)
-            p = Ether(src=smac, dst=dmac) / IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags="PA", seq=n,
-                                                                       window=65535) / Raw(f.raw)
-        p.time = f.wall
-        p.comment = f"{'DUT -> harness' if from_dut else 'harness -> DUT'}: {f.name}".encode()
-        out.append(p)
+            data = ip_frame(smac, dmac, src, dst, PROTO_TCP, tcp_segment(sport, dport, n, 0, "PA", f.raw))
+        out.append(Packet(data, f.wall, [f"{'DUT -> harness' if from_dut else 'harness -> DUT'}: {f.name}"]))
     return out
 
 
 def write_pcapng(frames: Iterable[Frame], path: Path) -> int:
     """Write the flow's packets to ``path`` (nothing when there are none); returns how many."""
-    from scapy.utils import wrpcapng
-
-    pkts = packets(frames)
-    if pkts:
-        wrpcapng(str(path), pkts)
-    return len(pkts)
+    return write(path, packets(frames))

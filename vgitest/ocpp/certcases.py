@@ -172,3 +172,82 @@ def judge_renewal_refused_by_csms(station: Any, material: Any, wait: float) -> N
     _request_csr(station, material, wait)
     station.call("GetVariables", {"getVariableData": [{"component": {"name": "SecurityCtrlr"},
                                                        "variable": {"name": "SecurityProfile"}}]})
+
+
+# --- 2.0.1 block M: an invalid root refused, and what GetInstalledCertificateIds lists per type -------------------
+def _listed(station: Any, types: list[str] | None) -> tuple[str, list[dict]]:
+    """GetInstalledCertificateIds for `types` (None: every type): its status and the hash data chains it lists."""
+    res = station.call("GetInstalledCertificateIds", {"certificateType": types} if types else {})
+    return str(res.get("status")), list(res.get("certificateHashDataChain") or [])
+
+
+def judge_install_expired(station: Any) -> None:
+    """A CSMSRootCertificate whose validity ended is Rejected and not listed afterwards."""
+    import datetime as _dt
+    use = CSMS_ROOT[station.version]
+    expired = pki.issue(None, "vgitest expired test root", ca=True, org="vgitest", days=1,
+                        not_before=_dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=30))
+    data = hash_data(expired.cert)
+    res = station.call("InstallCertificate", {"certificateType": use,
+                                              "certificate": expired.cert_pem(with_chain=False).decode()})
+    try:
+        station.check(res.get("status") == "Rejected", r.CERT_STORE, f"InstallCertificate of a {use} that expired "
+                      f"29 days ago was answered {res.get('status')}; an invalid certificate is Rejected")
+        station.check(not any(same(d, data) for d in installed(station, use)), r.CERT_STORE,
+                      f"the expired {use} is listed as installed")
+    finally:
+        if res.get("status") != "Rejected":
+            delete_quietly(station, data)
+
+
+def _decoy(station: Any, use: str) -> dict | None:
+    """A fresh root of a type the case does not ask for, so that a listing which ignores the type shows; None when
+    the station does not take that type (the case then judges what else it holds)."""
+    root = _fresh_root(f"{use} decoy")
+    res = station.call("InstallCertificate", {"certificateType": use,
+                                              "certificate": root.cert_pem(with_chain=False).decode()})
+    return hash_data(root.cert) if res.get("status") == "Accepted" else None
+
+
+def judge_listed_by_type(station: Any, uses: list[str], *, ask_all: bool = False, decoy: str | None = None) -> None:
+    """A fresh root of each of `uses` (and of the `decoy` type) is installed (preamble); GetInstalledCertificateIds
+    for `uses` (or, with `ask_all`, without a type) is Accepted, lists each of them under its type, and (asked by
+    type) nothing of another type."""
+    added: list[tuple[str, dict]] = []
+    try:
+        for use in uses:
+            added.append((use, install(station, use, judged=False)))
+        other_data = _decoy(station, decoy) if decoy else None
+        if decoy and other_data is not None:
+            added.append((decoy, other_data))
+        status, chains = _listed(station, None if ask_all else uses)
+        asked = "every type" if ask_all else " and ".join(uses)
+        station.check(status == "Accepted", r.CERT_STORE, f"GetInstalledCertificateIds for {asked} was answered "
+                      f"{status} although the station accepted a certificate of each just before")
+        for use, data in added if ask_all else added[:len(uses)]:
+            station.check(any(c.get("certificateType") == use and same(c.get("certificateHashData") or {}, data)
+                              for c in chains), r.CERT_STORE,
+                          f"the {use} installed just before is not among the {len(chains)} certificates listed for "
+                          f"{asked}")
+        if not ask_all:
+            other = sorted({str(c.get("certificateType")) for c in chains} - set(uses))
+            station.check(not other, r.CERT_STORE, f"GetInstalledCertificateIds for {asked} also lists certificates "
+                          f"of type {', '.join(other)}")
+    finally:
+        for _, data in added:
+            delete_quietly(station, data)
+
+
+def judge_none_listed(station: Any) -> None:
+    """For a certificate type the station holds none of, GetInstalledCertificateIds is answered NotFound (a type
+    is chosen from what the station lists for every type; when it holds every type the case cannot be made)."""
+    status, chains = _listed(station, None)
+    held = {str(c.get("certificateType")) for c in chains} if status == "Accepted" else set()
+    free = [u for u in ("MORootCertificate", "V2GRootCertificate", "V2GCertificateChain", "ManufacturerRootCertificate",
+                        "CSMSRootCertificate") if u not in held]
+    if not free:
+        raise Inconclusive("the station holds a certificate of every type; no type is left to ask for in vain")
+    status, chains = _listed(station, [free[0]])
+    station.check(status == "NotFound" and not chains, r.CERT_STORE, f"GetInstalledCertificateIds for "
+                  f"{free[0]}, of which the station lists none, was answered {status} with {len(chains)} "
+                  "certificates; NotFound expected")

@@ -86,13 +86,18 @@ NO_REPLY = _NoReply()  # never answer this CALL (the socket stays open)
 
 
 class OcppCallError(NonConformance):
-    """The station answered a CSMS CALL with a CALLERROR the test did not ask for."""
+    """The station answered a CSMS CALL with a CALLERROR the test did not ask for (`call`; a case that expects one
+    uses `call_frame`). It carries the finding `call` recorded, so the FAIL names its rule."""
 
-    def __init__(self, action: str, frame: Frame) -> None:
-        body = frame.body or {}
-        self.code = body.get("errorCode")
+    def __init__(self, action: str, frame: Frame, findings: list[Finding] | None = None) -> None:
+        self.code = (frame.body or {}).get("errorCode")
         self.frame = frame
-        super().__init__(f"{action}: station answered CALLERROR {self.code} ({body.get('errorDescription')!r})")
+        super().__init__(self.describe(action, frame), findings)
+
+    @staticmethod
+    def describe(action: str, frame: Frame) -> str:
+        body = frame.body or {}
+        return f"{action}: station answered CALLERROR {body.get('errorCode')} ({body.get('errorDescription')!r})"
 
 
 # --- the WebSocket connection with socket-level timestamps ------------------------------------------------
@@ -313,8 +318,9 @@ class StationSession(PeerSession):
         must not send in the station's state (OCPP 1.6 §4.2) is refused unless `negative` says why a negative
         case sends it."""
         frame = self.call_frame(action, payload, timeout, validate=validate, negative=negative)
-        if frame.kind == "CALLERROR":
-            raise OcppCallError(action, frame)
+        if frame.kind == "CALLERROR":  # the scenario needs the request served: an error answer is the wrong answer
+            why = OcppCallError.describe(action, frame) + "; the scenario needs the request served"
+            raise OcppCallError(action, frame, [self.record(r.STATION_RESPONSE, why, frame)])
         return frame.body
 
     def call_frame(self, action: str, payload: dict, timeout: float | None = None, *, validate: bool = True,

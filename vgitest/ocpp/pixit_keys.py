@@ -53,6 +53,9 @@ KEYS: tuple[Key, ...] = (
     _k("other_id_token", "a second valid idTag, different from valid_id_token (remote start and local "
        "authorization cases)", ("ocpp16",), REQUIRED, aliases=("other_valid_id_token",)),
     _k("invalid_id_token", "an idTag (1.6) or idToken (2.0.1) the fake CSMS answers Invalid", OCPP, REQUIRED),
+    _k("second_id_token", "a second idToken the station reads, other than valid_id_token (2.0.1: presenting another "
+       "token during a transaction, group ids, master pass); unset: the cases that need it are NOT_APPLICABLE",
+       ("ocpp201",)),
     _k("id_token_type", "the IdTokenType of the tokens (2.0.1)", ("ocpp201",), "ISO14443"),
     _k("meter_sample_interval", "the station's interval of sampled meter values in a transaction, as configured on "
        "it (1.6 MeterValueSampleInterval, 2.0.1 SampledDataCtrlr.TxUpdatedInterval); the meter cases wait for "
@@ -75,16 +78,17 @@ KEYS: tuple[Key, ...] = (
        ("ocpp16",), 10, "s"),
     _k("file_server_host", "the address written into the file service's URLs (UpdateFirmware, GetDiagnostics "
        "locations): where the station reaches the harness; unset: the address the fake CSMS listens on (127.0.0.1 "
-       "when that is every interface)", ("ocpp16",)),
+       "when that is every interface)", OCPP),
     _k("file_transfer", "the protocol of the file service the firmware and diagnostics cases hand out: \"http\" or "
-       "\"ftp\" (faults slow and cut, and so TC_VGI_FW_01_CS, are HTTP only)", ("ocpp16",), "http"),
-    _k("file_server_port", "the file service's TCP port (0: any free port)", ("ocpp16",), 0),
+       "\"ftp\" (faults slow and cut, and so TC_VGI_FW_01_CS, are HTTP only)", OCPP, "http"),
+    _k("file_server_port", "the file service's TCP port (0: any free port)", OCPP, 0),
     _k("firmware_image", "a firmware image file the station installs (the firmware cases serve it; a corrupted copy "
-       "for the installation-failure case); unset: an image in the reference stations' format", ("ocpp16",)),
+       "for the installation-failure case); unset: an image in the reference stations' format", OCPP),
     _k("firmware_timeout", "how long a firmware case waits from UpdateFirmware for the station's last "
-       "FirmwareStatusNotification (download, install and reboot)", ("ocpp16",), 120, "s"),
+       "FirmwareStatusNotification (download, install and reboot)", OCPP, 120, "s"),
     _k("diagnostics_timeout", "how long a diagnostics case waits from GetDiagnostics for the station's last "
-       "DiagnosticsStatusNotification", ("ocpp16",), 60, "s"),
+       "DiagnosticsStatusNotification (2.0.1: from GetLog for the last LogStatusNotification)",
+       ("ocpp16", "ocpp201"), 60, "s"),
     _k("unknown_vendor", "a DataTransfer vendorId the station does not know", ("ocpp201",), "com.example.unknown"),
     _k("call_timeout", "how long the reference station waits for an answer of the CSMS (2.0.1: its "
        "OCPPCommCtrlr.MessageTimeout)", OCPP, 10, "s", aliases=("station_call_timeout",), reference=True),
@@ -112,4 +116,48 @@ KEYS: tuple[Key, ...] = (
     _k("power_w", "the reference 2.0.1 station's maximum power", ("ocpp201",), 11000, "W", reference=True),
     _k("vendor", "the reference 2.0.1 station's vendor name", ("ocpp201",), "vgitest", reference=True),
     _k("model", "the reference 2.0.1 station's model", ("ocpp201",), "VGI-REF-201", reference=True),
+    # OCPP 2.1 blocks Q (V2X) and R (DER control)
+    _k("v2x_energy_transfer", "the bidirectional energy transfer mode of the EV the V2X cases plug in (plug_in mode)",
+       ("ocpp21",), "DC_BPT"),
+    _k("v2x_settle_s", "how long after a V2X setpoint the station may take before its metered power follows it",
+       ("ocpp21",), 2, "s"),
+    _k("v2x_power_tolerance_w", "how far the metered net power may be from a V2X setpoint (or 5 % of it, whichever is "
+       "larger)", ("ocpp21",), 200, "W"),
+    _k("v2x_discharge_w", "the discharge power the V2X cases ask for when the EV reported no maxDischargePower (else "
+       "half of it)", ("ocpp21",), 4000, "W"),
+    _k("v2x_profile_duration_s", "how long the schedule of the V2X profile TC_Q_118_CS lets run out lasts (at least "
+       "v2x_settle_s plus four TxUpdatedIntervals and a second)", ("ocpp21",), 6, "s"),
+    _k("v2x_dyn_update_interval_s", "the dynUpdateInterval of the dynamic profile TC_Q_110_CS sets (the station must "
+       "pull its update within it)", ("ocpp21",), 2, "s"),
+    _k("der_control_type", "the DER control type the DER cases configure (one the station supports)", ("ocpp21",),
+       "FixedPFAbsorb"),
+    _k("der_other_control_type", "a second supported DER control type, with its setting in another field",
+       ("ocpp21",), "FixedPFInject"),
+    _k("der_unsupported_control", "DER control types the station does not support (comma-separated; TC_R_103_CS sets "
+       "the first and expects NotSupported); empty: that step is left out", ("ocpp21",), ""),
+    _k("der_grid_event", "the gridEventFault TC_R_108_CS makes the inverter see (action grid_event)", ("ocpp21",),
+       "OverVoltage"),
+    _k("firmware_signing_certificate", "the firmware signing certificate (PEM file) the secure firmware cases send "
+       "(2.0.1 block L), one the station's manufacturer root issued; unset: the reference signing certificate, which "
+       "only the reference stations trust", ("ocpp201",)),
+    _k("firmware_signing_key", "the private key (PEM file) of firmware_signing_certificate: the cases sign the images "
+       "they serve with it", ("ocpp201",)),
+    _k("firmware_signature", "instead of firmware_signing_key: the base64 signature over firmware_image (the cases "
+       "that need another signed image are then INCONCLUSIVE)", ("ocpp201",)),
+    _k("firmware_invalid_signing_certificate", "a signing certificate (PEM file) the station must refuse "
+       "(TC_L_05_CS); unset: one from a root nobody trusts", ("ocpp201",)),
+    _k("firmware_invalid_image", "an image that downloads whole but fails the station's installation check "
+       "(TC_L_08_CS, signed with firmware_signing_key); unset: the reference image with bytes changed", ("ocpp201",)),
+    _k("firmware_schedule_s", "how far in the future the scheduled firmware cases put retrieveDateTime "
+       "(TC_L_03_CS) and installDateTime (TC_L_02_CS)", ("ocpp201",), 3, "s"),
+    _k("firmware_root", "the manufacturer root certificates (PEM file) the reference 2.0.1 station trusts for "
+       "firmware; unset: the reference signing PKI's root", ("ocpp201",), reference=True),
+    _k("firmware_cancel", "whether the reference 2.0.1 station cancels an update in progress for a new "
+       "UpdateFirmware (AcceptedCanceled; PICS C-60) or refuses the new one (Rejected)", ("ocpp201",), True,
+       reference=True),
+    _k("firmware_download_during_tx", "whether the reference 2.0.1 station downloads firmware while a transaction "
+       "runs (PICS AQ-7); else it waits for the transactions to end (DownloadScheduled)", ("ocpp201",), True,
+       reference=True),
+    _k("firmware_install_during_tx", "whether the reference 2.0.1 station installs firmware while a transaction "
+       "runs (PICS C-43); else it waits for the transactions to end", ("ocpp201",), False, reference=True),
 )

@@ -28,7 +28,7 @@ KIND = PeerKind(
           # a station configured to end its transactions before a power cut takes it down (PICS StopTxBeforePowerLoss)
           ReferenceRun("ocpp16-ups", "reference-station-16-ups", "ocpp16", select="TC_032_1_CS", expected_s=4),
           # OCPP 2.1: the 2.0.1 cases that hold unchanged in 2.1 (vgi_protocol names both) and what 2.1 adds
-          ReferenceRun("ocpp21", "reference-station-21", "ocpp201", more_suites=("ocpp21",), expected_s=45),
+          ReferenceRun("ocpp21", "reference-station-21", "ocpp201", more_suites=("ocpp21",), expected_s=80),
           # the same station reporting connector states only by NotifyEvent (2.1's preferred form): the cases that
           # judge connector states
           ReferenceRun("ocpp21-notifyevent", "reference-station-21-notifyevent", "ocpp201", select=_STATUS21,
@@ -43,7 +43,13 @@ KIND = PeerKind(
           ReferenceRun("ocpp21-sp2", "reference-station-21-sp2", "ocpp201", more_suites=("ocpp21",), select=_SP21,
                        expected_s=30),
           ReferenceRun("ocpp21-sp3", "reference-station-21-sp3", "ocpp201", more_suites=("ocpp21",), select=_SP21,
-                       expected_s=30)),
+                       expected_s=30),
+          # block L cases for stations of other firmware capabilities (Part 5 C-60, AQ-7, C-43; two EVSEs)
+          ReferenceRun("ocpp201-fw", "reference-station-201-fw", "ocpp201",
+                       select="TC_L_11_CS or TC_L_12_CS or TC_L_13_CS", expected_s=15),
+          ReferenceRun("ocpp201-fw-tx", "reference-station-201-fw-tx", "ocpp201", select="TC_L_14_CS", expected_s=6),
+          ReferenceRun("ocpp201-fw-install", "reference-station-201-fw-install", "ocpp201", select="TC_L_16_CS",
+                       expected_s=6)),
     actions=(
         Action("present_token", "present an identifier (an RFID card) at the station's reader for the connector",
                (("id_token", "the idTag (1.6) or idToken (2.0.1) value, from the PIXIT"),
@@ -67,9 +73,13 @@ KIND = PeerKind(
         Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
                ("ocpp",)),
         Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),
+        Action("grid_event", "make the station's inverter see a grid event begin (or end, with ended)",
+               (("fault", "the gridEventFault, e.g. OverVoltage (PIXIT der_grid_event)"),
+                ("ended", "true: the event is over")), ("ocpp",),
+               uses=((("ocpp21",), OPTIONAL, "the DER event case TC_R_108_CS (without it NOT_APPLICABLE)"),)),
     ),
     suites={"ocpp16": "OCPP 1.6J", "ocpp201": "OCPP 2.0.1", "ocpp16_fuzz": "OCPP 1.6J fuzzing",
-            "ocpp201_fuzz": "OCPP 2.0.1 fuzzing"},
+            "ocpp201_fuzz": "OCPP 2.0.1 fuzzing", "ocpp21": "OCPP 2.1"},
     pics={
         "Core": "the Core profile (1.6) / Core certification profile (2.0.1): every station declares it",
         "RemoteTrigger": "1.6 Remote Trigger profile: TriggerMessage",
@@ -89,6 +99,13 @@ KIND = PeerKind(
             "answered NotImplemented",
         "C-13": "2.0.1 Part 5 optional feature: Reset of a single EVSE",
         "C-56": "2.0.1 Part 5 optional feature: GetBaseReport SummaryInventory",
+        "C-60": "2.0.1 Part 5 optional feature: a second UpdateFirmware cancels the firmware update in progress "
+                "(AcceptedCanceled); absent: the station answers it Rejected",
+        "C-20": "2.0.1 Part 5 optional feature: the variable ChargingStation.AllowNewSessionsPendingFirmwareUpdate",
+        "AQ-7": "2.0.1 Part 5: the station downloads firmware while a transaction is ongoing; absent: it waits for "
+                "the transactions to end (DownloadScheduled)",
+        "C-43": "2.0.1 Part 5 optional feature: install firmware with ongoing transaction(s); absent: the station "
+                "installs once every transaction has ended",
         "ISO15118Support": "2.0.1 ISO 15118 support certification profile",
         "AuthorizationCache": "the station keeps an authorization cache (AuthCacheCtrlr)",
         "RemoteStart": "RequestStartTransaction is implemented",
@@ -102,4 +119,23 @@ KIND = PeerKind(
         "AdvancedUserInterface": "2.0.1 Advanced User Interface certification profile",
         "SmartCharging": "smart charging (1.6 profile, 2.0.1 certification profile)",
         "Reservation": "reservations (1.6 profile, 2.0.1 certification profile)",
+        "GroupIdToken": "2.0.1 C09: a different idToken with the groupIdToken of the one that started a transaction "
+            "may end it",
+        "MasterPass": "2.0.1 C16: AuthCtrlr.MasterPassGroupId; an idToken of that group starts no transaction and "
+            "ends transactions",
+        "MasterPassUI": "2.0.1 C16 with a user interface: the driver chooses which transactions a master pass ends "
+            "(Part 5 C-07; without one, C-08, it ends them all)",
+        "BidirectionalPowerTransfer": "2.1 Bidirectional Power Transfer certification profile (block Q, V2X): a "
+            "bidirectional EV's needs, charging profiles with an operationMode, import and export metered",
+        "V2XLocalLoadBalancing": "2.1: the station supports operationMode LocalLoadBalancing (Q10); absent: it "
+            "rejects such profiles",
+        "ISO15118ServiceRenegotiationSupport": "2.1: the station can renegotiate the energy transfer service with an "
+            "ISO 15118-20 EV (after rejected needs, or when the CSMS allows V2X later); absent: rejected needs end "
+            "the transaction",
+        "SC-8": "2.1 Part 5 optional feature: dynamic charging profiles (chargingProfileKind Dynamic, pushed by "
+            "UpdateDynamicSchedule, pulled by PullDynamicScheduleUpdate)",
+        "SC-9.1": "2.1 Part 5 optional feature: operationMode Idle with evseSleep (the EVSE switches its power "
+            "electronics off); absent: such a period is rejected",
+        "DERControl": "2.1 DER Control certification profile (block R): SetDERControl, GetDERControl, "
+            "ClearDERControl, NotifyDERStartStop, NotifyDERAlarm",
     })

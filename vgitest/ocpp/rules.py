@@ -174,6 +174,9 @@ CONFIG_NOT_APPLIED = R("OCPP-CONFIG-NOT-APPLIED", "fail",
 SC_LIMIT = R("OCPP-SC-LIMIT", "fail", "The current or power the station reports at a connector (MeterValues) exceeds "
              "the charging limit its charging profiles put in force there",
              "OCPP 1.6 §3.13, §5.16; 2.0.1 K01, K08 (the limit applies at the connector)", P).id
+V2X_POWER = R("OCPP-V2X-POWER", "fail", "The net power a station reports at an EVSE in a V2X transaction (import minus "
+              "export) does not follow the setpoint its charging profile puts in force", "2.1 Q03 (central setpoint), "
+              "K01 (operationMode)", P, ("2.1",)).id
 STATUS_TRANSITION = R("OCPP-STATUS-TRANSITION", "fail",
                       "A connector status sequence the scenario requires was not reported",
                       "OCPP 1.6 §4.9; 2.0.1 G01", P).id
@@ -196,7 +199,17 @@ OFFLINE_ORDER = R("OCPP-OFFLINE-ORDER", "warn",
 FILE_TRANSFER = R("OCPP-FILE-TRANSFER", "fail",
                   "A status claims a transfer the harness's file service did not see: Downloaded without a whole "
                   "download of the published file, Uploaded without a whole upload of the file the station named, "
-                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19", P, ("1.6",)).id
+                  "a failure reported without an attempt", "OCPP 1.6 §4.4, §4.5, §5.9, §5.19; 2.0.1 L01.FR.01, N01 (log "
+                  "upload)", P, ("1.6", "2.0.1", "2.1")).id
+FIRMWARE_SECURE = R("OCPP-FIRMWARE-SECURE", "fail",
+                    "A secure firmware update (2.0.1 L01) is not reported as it happens: every state it enters "
+                    "(DownloadScheduled, Downloading, Downloaded or DownloadFailed, SignatureVerified or "
+                    "InvalidSignature, InstallScheduled, Installing, InstallRebooting, Installed or "
+                    "InstallVerificationFailed/InstallationFailed) in order, with the UpdateFirmware's requestId; "
+                    "no download or install before the date it was given, no install while a transaction runs "
+                    "unless the station can, no install of an image whose signature failed",
+                    "2.0.1 L01.FR.01, L01.FR.04-07, L01.FR.10, L01.FR.13, L01.FR.15, L01.FR.16, L01.FR.20, "
+                    "L01.FR.28-30", P, X2).id
 
 # Fuzzing (vgitest.ocpp.fuzzcases): generated and mutated CSMS requests
 FUZZ_REJECT = R("OCPP-FUZZ-REJECT", "fail", "A CSMS request that breaks its schema was answered with a CALLRESULT, as "
@@ -213,3 +226,7 @@ FUZZ_ALIVE = R("OCPP-FUZZ-ALIVE", "fail", "After a generated or malformed reques
 FUZZ_ACCEPT = R("OCPP-FUZZ-ACCEPT", "fail", "A schema-valid request of an action the station declares was answered "
                 "with a CALLERROR that claims a format, type or occurrence violation, an InternalError, or not at "
                 "all (other error codes: warn)", "OCPP-J 1.6 §4.2.2, Table 7; 2.0.1 Part 4 §4.2.2, Table 8", P).id
+LOG_STATUS = R("OCPP-LOG-STATUS", "fail",
+               "LogStatusNotification does not follow the log upload of a GetLog: Uploading, then Uploaded or a failure "
+               "(UploadFailure, BadMessage, PermissionDenied, NotSupportedOperation) as it happened, each with the "
+               "request's requestId; never Idle unless triggered", "2.0.1 N01; 2.1 N01", P, X2).id

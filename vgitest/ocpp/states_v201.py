@@ -461,3 +461,69 @@ def transaction(station: StationSession, dut: Any, profile: Any) -> dict:
     tx_id = charging.body["transactionInfo"]["transactionId"]
     return {"token": token["idToken"], "id_token": token, "connector": connector, "evse": connector,
             "transaction_id": tx_id, "start": start}
+
+
+@contextlib.contextmanager
+def configured(station: StationSession, settings: dict[tuple[str, str], str], why: str,
+               optional: tuple[tuple[str, str], ...] = ()) -> Iterator[None]:
+    """A case that needs device-model variables at given values (AuthCtrlr.LocalPreAuthorize, say) sets them
+    first and restores the old values after. A variable the station does not have, or will not take the value for,
+    makes the case NOT_APPLICABLE (`why` says what the case needs it for) — except an `optional` one, which the
+    case sets only "if implemented": a station without it runs the case as it is."""
+    from ..case import preamble
+    old: dict[tuple[str, str], str] = {}
+    try:
+        with preamble(f"{', '.join(f'{c}.{n} = {v}' for (c, n), v in settings.items())}"):
+            for (component, name), value in settings.items():
+                res = station.call("GetVariables", {"getVariableData": [variable(component, name)]})
+                got = res["getVariableResult"][0]
+                if got.get("attributeStatus") != "Accepted" and (component, name) in optional:
+                    continue
+                if got.get("attributeStatus") != "Accepted":
+                    raise NotApplicable(f"NOT_APPLICABLE: the station has no {component}.{name} (GetVariables answered "
+                                        f"{got.get('attributeStatus')}); {why}")
+                if got.get("attributeValue") == value:
+                    continue
+                res = station.call("SetVariables", {"setVariableData": [{**variable(component, name),
+                                                                         "attributeValue": value}]})
+                status = res["setVariableResult"][0]["attributeStatus"]
+                if status != "Accepted":
+                    raise NotApplicable(f"NOT_APPLICABLE: the station does not take {component}.{name} = {value} "
+                                        f"(SetVariables answered {status}); {why}")
+                old[(component, name)] = str(got.get("attributeValue", ""))
+        yield
+    finally:
+        for (component, name), value in old.items():
+            if station.connected:
+                station.call("SetVariables", {"setVariableData": [{**variable(component, name),
+                                                                   "attributeValue": value}]})
+
+
+def token_groups(station: StationSession, groups: dict[str, str]) -> None:
+    """The fake CSMS answers about the tokens in `groups` with their group (idTokenInfo.groupIdToken), in
+    AuthorizeResponse and TransactionEventResponse alike, for the rest of the case (group ids, master pass: C09,
+    C16); the status stays `station.tokens`'."""
+    from .handlers import V2X
+
+    def info(token: str | None) -> dict:
+        out: dict[str, Any] = {"status": station.token_status(token)}
+        if token in groups:
+            out["groupIdToken"] = {"idToken": groups[str(token)], "type": "Central"}
+        return out
+
+    def tx_event(p: dict) -> dict:
+        res = V2X["TransactionEvent"](station, p)
+        if "idToken" in p:
+            res["idTokenInfo"] = info(p["idToken"].get("idToken"))
+        return res
+
+    station.override("Authorize", lambda p: {"idTokenInfo": info(p.get("idToken", {}).get("idToken"))})
+    station.override("TransactionEvent", tx_event)
+
+
+def second_token(profile: Any) -> str:
+    """PIXIT second_id_token: a token other than valid_id_token; a case that needs one is NOT_APPLICABLE without."""
+    value = pixit(profile, "second_id_token", None)
+    if not value:
+        raise NotApplicable("NOT_APPLICABLE: the case presents a second idToken: set PIXIT second_id_token")
+    return str(value)

@@ -85,3 +85,76 @@ def upload_evidence_problem(transfers: Sequence[Transfer], outcome: str, claimed
         return (f"the station announced fileName {file_name!r} but uploaded "
                 f"{', '.join(repr(t.filename) for t in whole)}")
     return None
+
+
+# --- OCPP 2.0.1 log uploads (N01): LogStatusNotification of one GetLog request -----------------------------------
+LOG_FAILURES = ("UploadFailure", "BadMessage", "PermissionDenied", "NotSupportedOperation")
+LOG_FINAL = {"Uploaded", "AcceptedCanceled", *LOG_FAILURES}
+
+
+def log_sequence_problem(statuses: Sequence[str], outcome: str) -> str | None:
+    """Why the LogStatusNotification statuses of one GetLog request (in the order sent) are not what a conforming
+    station reports, or None. outcome "uploaded": Uploading then Uploaded; "upload_failed": Uploading then one of
+    the failure statuses, each failed attempt possibly reported and followed by Uploading again (a retry); never
+    Uploaded after a failure that was final, never Idle (only a trigger's answer)."""
+    seen = collapse(statuses)
+    shown = " → ".join(seen) or "nothing"
+    if "Idle" in seen:
+        return f"reported Idle during the upload ({shown}); Idle only answers a TriggerMessage"
+    if not seen or seen[0] != "Uploading":
+        return f"reported {shown}; the upload must start with Uploading"
+    if outcome == "uploaded":
+        if seen == ["Uploading", "Uploaded"]:
+            return None
+        return f"reported {shown}; expected Uploading → Uploaded"
+    rest = seen[1:]
+    while len(rest) >= 2 and rest[0] in LOG_FAILURES and rest[1] == "Uploading":
+        rest = rest[2:]  # a failed attempt and its retry
+    if len(rest) == 1 and rest[0] in LOG_FAILURES:
+        return None
+    return f"reported {shown}; expected Uploading and then a failure ({' / '.join(LOG_FAILURES)})"
+
+
+# --- 2.0.1 secure firmware update (L01): the states a station enters, as letters so that a path is a pattern --------
+SECURE_LETTERS = {"DownloadScheduled": "S", "Downloading": "D", "DownloadPaused": "P", "Downloaded": "d",
+                  "DownloadFailed": "F", "SignatureVerified": "V", "InvalidSignature": "X", "InstallScheduled": "I",
+                  "Installing": "N", "InstallRebooting": "R", "Installed": "O", "InstallVerificationFailed": "Y",
+                  "InstallationFailed": "Z"}
+SECURE_FINAL = {"Installed", "DownloadFailed", "InvalidSignature", "InstallVerificationFailed", "InstallationFailed"}
+_DOWNLOAD = r"D(?:PD?)*"  # Downloading, perhaps paused and resumed (L01.FR.14)
+_INSTALL = r"N?R?N?"  # Installing and InstallRebooting: Installing may be left out when the reboot prevents it
+# (L01.FR.23), InstallRebooting when no reboot comes before the install (L01.FR.15), either may come first
+SECURE_PATHS = {
+    "installed": (f"{{S}}{_DOWNLOAD}dV{{I}}{_INSTALL}O",
+                  "Downloading → Downloaded → SignatureVerified → (Installing, InstallRebooting) → Installed"),
+    "download_failed": ("{S}(?:D(?:FD)*)?F", "(Downloading) → DownloadFailed"),
+    "invalid_signature": (f"{{S}}{_DOWNLOAD}dX", "Downloading → Downloaded → InvalidSignature"),
+    "install_failed": (f"{{S}}{_DOWNLOAD}dV{{I}}{_INSTALL}[YZ]",
+                       "Downloading → Downloaded → SignatureVerified → Installing → InstallVerificationFailed or "
+                       "InstallationFailed"),
+}
+
+
+def secure_sequence_problem(statuses: Sequence[str], outcome: str, *, download_scheduled: bool = False,
+                            install_scheduled: bool = False) -> str | None:
+    """Why `statuses` (in the order sent) is not what a station reports for a secure update on the path `outcome`
+    (L01.FR.01), or None. DownloadScheduled must come first when the case scheduled the download (L01.FR.13) and
+    may otherwise (a station waiting for a transaction to end); InstallScheduled must come after SignatureVerified
+    when the case scheduled the install (L01.FR.16) and may otherwise. Idle only answers a TriggerMessage."""
+    import re
+    seen = collapse(statuses)
+    shown = " → ".join(seen) or "nothing"
+    if "Idle" in seen:
+        return f"reported Idle during the update ({shown}); Idle only answers a TriggerMessage"
+    unknown = [s for s in seen if s not in SECURE_LETTERS]
+    if unknown:
+        return f"reported {shown}; {', '.join(unknown)} is not a state of a firmware update"
+    pattern, expected = SECURE_PATHS[outcome]
+    pattern = pattern.replace("{S}", "S" if download_scheduled else "S?").replace("{I}", "I" if install_scheduled
+                                                                                   else "I?")
+    if re.fullmatch(pattern, "".join(SECURE_LETTERS[s] for s in seen)):
+        return None
+    before = ("DownloadScheduled → " if download_scheduled else "")
+    if install_scheduled:
+        expected = expected.replace("SignatureVerified →", "SignatureVerified → InstallScheduled →")
+    return f"reported {shown}; expected {before}{expected}"

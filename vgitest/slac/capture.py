@@ -6,22 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..evidence.pcapwriter import Packet, write
 from ..trace import Direction, Frame
 
 
 def write_pcapng(frames: Iterable[Frame], path: Path) -> int:
     """Write the "slac" frames among ``frames`` (raw Ethernet, wall-clock time); returns how many."""
-    from scapy.layers.l2 import Ether
-    from scapy.utils import wrpcapng
-
-    packets = []
-    for f in frames:
-        if f.protocol != "slac" or len(f.raw) < 14:
-            continue
-        p = Ether(f.raw)
-        p.time = f.wall
-        p.comment = f"{'DUT -> harness' if f.direction is Direction.IN else 'harness -> DUT'}: {f.kind}".encode()
-        packets.append(p)
-    if packets:
-        wrpcapng(str(path), packets)
-    return len(packets)
+    packets = [Packet(f.raw, f.wall, [f"{'DUT -> harness' if f.direction is Direction.IN else 'harness -> DUT'}: "
+                                      f"{f.kind}"])
+               for f in frames if f.protocol == "slac" and len(f.raw) >= 14]
+    return write(path, packets)

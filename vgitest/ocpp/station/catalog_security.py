@@ -30,7 +30,7 @@ for _version in ("1.6", "2.0.1", "2.1"):
 
 # --- the certificate store (station/certs.py) ----------------------------------------------------------------
 _CERT_CASES = {"1.6": {"install": ("TC_075_1_CS", "TC_075_2_CS"), "delete": ("TC_076_CS",)},
-               "2.0.1": {"install": ("TC_M_01_CS", "TC_M_02_CS"), "delete": ("TC_M_20_CS",),
+               "2.0.1": {"install": ("TC_M_01_CS", "TC_M_02_CS", "TC_M_18_CS"), "delete": ("TC_M_20_CS",),
                          "unknown": ("TC_M_22_CS",)}}
 for _version, _cases in _CERT_CASES.items():
     fault("install_certificate_not_stored", "InstallCertificate is answered Accepted but the root is not kept",

@@ -185,3 +185,7 @@ _f("meter_restarts_after_unplug", "the energy register starts again from zero on
 
 # --- the Core mandatory cases added for issue 17 (their own module, so that parallel work does not collide) -------
 from . import catalog_v201_core  # noqa: E402,F401
+from . import catalog_v201_logs  # noqa: E402,F401
+from . import catalog_v201_certs  # noqa: E402,F401
+from . import catalog_v201_auth  # noqa: E402,F401
+from . import catalog_v201_firmware  # noqa: E402,F401

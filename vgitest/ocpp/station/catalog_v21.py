@@ -54,5 +54,6 @@ def _carry(name: str) -> None:
 for _name in CARRIED:
     _carry(_name)
 
+from . import catalog_v21_der, catalog_v21_v2x  # noqa: E402,F401  (the faults of blocks Q and R)
 from . import catalog_v21_rpc  # noqa: E402,F401  (the faults of the 2.1 RPC framework)
 from . import catalog_v21_status  # noqa: E402,F401  (connector-state faults again, states by NotifyEvent)

@@ -1,12 +1,14 @@
 """The reference stations' certificate store (1.6 security extension, 2.0.1 block M): InstallCertificate,
 GetInstalledCertificateIds and DeleteCertificate, with the certificate hash data both versions identify a
 certificate by (SHA-256 of the issuer's name and key, and the serial number). The station's own certificate
-(profile 3) is never deleted. Faults: an install that is answered but not kept, a delete that is answered but
-not done, and a station that deletes its own certificate."""
+(profile 3) is never deleted, and a certificate outside its validity period is not installed. Faults: an install
+that is answered but not kept, a delete that is answered but not done, a station that deletes its own
+certificate (catalog_security.py), and the certificate-type filter and validity faults of catalog_v201_certs.py."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,10 @@ class CertStore:
             return {"status": "Rejected"}
         if use not in ROOT_TYPES[self.version]:
             return {"status": "Rejected"}
+        now = _dt.datetime.now(_dt.timezone.utc)
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc \
+                and not self.station.has("install_certificate_expired_accepted"):
+            return {"status": "Rejected"}  # an invalid certificate is not installed (2.0.1 M05)
         if not self.station.has("install_certificate_not_stored"):
             self.roots = [r for r in self.roots if not same(r.hash, hash_data(cert))] + [Installed(use, cert)]
         return {"status": "Accepted"}
@@ -103,10 +109,17 @@ class CertStore:
         if self.version == "1.6":
             found = [r.hash for r in self.roots if r.use == asked]
             return {"status": "Accepted", "certificateHashData": found} if found else {"status": "NotFound"}
-        wanted = set(asked) if asked else None
+        has = self.station.has
+        if not asked and has("installed_ids_unfiltered_notfound"):
+            return {"status": "NotFound"}
+        wanted = set(asked) if asked and not has("installed_ids_type_ignored") else None
+        if asked and has("installed_ids_first_type_only"):
+            wanted = {asked[0]}
         chain = [{"certificateType": r.use, "certificateHashData": r.hash} for r in self.roots
                  if wanted is None or r.use in wanted]
-        return {"status": "Accepted", "certificateHashDataChain": chain} if chain else {"status": "NotFound"}
+        if not chain:
+            return {"status": "Accepted" if has("installed_ids_none_accepted") else "NotFound"}
+        return {"status": "Accepted", "certificateHashDataChain": chain}
 
     async def delete(self, p: dict) -> dict:
         wanted = p.get("certificateHashData") or {}

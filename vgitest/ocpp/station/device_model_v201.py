@@ -167,6 +167,9 @@ def reference_model(*, identity: str, evses: int, heartbeat: Callable[[], str], 
         V("AuthCtrlr", "LocalPreAuthorize", "false", "ReadWrite", "boolean"),
         V("AuthCacheCtrlr", "Enabled", "true", "ReadWrite", "boolean"),
         V("AuthCacheCtrlr", "LifeTime", "86400", "ReadWrite", "integer", minimum=0),
+        V("AuthCacheCtrlr", "Available", "true", "ReadOnly", "boolean"),
+        V("AuthCacheCtrlr", "DisablePostAuthorize", "false", "ReadWrite", "boolean"),
+        V("AuthCtrlr", "MasterPassGroupId", "", "ReadWrite", "string"),
         V("SampledDataCtrlr", "TxUpdatedInterval", str(params.get("meter_sample_interval", 60)), "ReadWrite", "integer",
           minimum=0),
         V("SampledDataCtrlr", "TxStartedMeasurands", "Energy.Active.Import.Register", "ReadWrite", "MemberList",
@@ -201,6 +204,7 @@ def reference_model(*, identity: str, evses: int, heartbeat: Callable[[], str], 
         V("SecurityCtrlr", "CertificateEntries", "0", "ReadOnly", "integer"),
         V("ChargingStation", "Model", str(params.get("model", "VGI-REF-201")), "ReadOnly", "string"),
         V("ChargingStation", "VendorName", str(params.get("vendor", "vgitest")), "ReadOnly", "string"),
+        V("ChargingStation", "AllowNewSessionsPendingFirmwareUpdate", "false", "ReadWrite", "boolean"),
     ]
     for e in range(1, evses + 1):
         vs += [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Awaitable, Callable
 
+from . import customer_v201, firmware_v201, logs_v201
 from . import model_requests_v201 as model
 from . import network_v201
 
@@ -253,4 +254,9 @@ REQUESTS: dict[str, Request] = {
     "UnlockConnector": Request(unlock), "ClearCache": Request(clear_cache), "DataTransfer": Request(data_transfer),
     "ChangeAvailability": Request(change_availability, after_change_availability),
     "SetNetworkProfile": Request(network_v201.set_network_profile),
+    "UpdateFirmware": Request(firmware_v201.update_firmware, firmware_v201.after_update_firmware),
 }
+REQUESTS.update({  # block N: log upload and customer information
+    "GetLog": Request(logs_v201.get_log, logs_v201.after_get_log),
+    "CustomerInformation": Request(customer_v201.customer_information, customer_v201.after_customer_information),
+})

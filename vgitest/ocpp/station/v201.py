@@ -20,9 +20,11 @@ import uuid
 from typing import Any, Awaitable
 
 from . import catalog_v201  # noqa: F401  (registers this version's faults before the base checks names)
-from . import certs, core_v201, renewal, security_profiles
+from . import auth_v201, certs, core_v201, renewal, security_profiles
+from .firmware_v201 import Firmware201
 from .base import Connector, Handler, NoAnswer, ReferenceStation, Reply, utcnow
 from .device_model_v201 import DeviceModel, reference_model
+from .logs_v201 import LogUploads
 from .requests_v201 import REQUESTS, Answer
 
 
@@ -41,6 +43,7 @@ class Tx:
     timeout_task: asyncio.Task | None = None
     last_sample: str = ""
     aligned: list[dict] = dataclasses.field(default_factory=list)  # AlignedDataCtrlr.TxEndedInterval readings
+    ended: bool = False  # its Ended event has gone out: nothing may follow it
 
     @property
     def authorized(self) -> bool:
@@ -69,7 +72,8 @@ class Station201(ReferenceStation):
         super().__init__(csms_url, identity, **kw)
         self.connectors = {i: Evse(i) for i in self.connectors}  # type: ignore[misc]
         self.station_operative = True
-        self.auth_cache: dict[str, str] = {}
+        self.auth = auth_v201.Authorizer(self)  # cache, groups, master pass (block C)
+        self.auth_cache = self.auth.cache
         self.network_profiles: dict[int, dict] = {}  # SetNetworkProfile's connection data per configuration slot
         self.lost: list[Tx] = []  # transactions cut by a power loss, ended after the next boot
         self.reset_scheduled = False
@@ -82,6 +86,8 @@ class Station201(ReferenceStation):
             now=utcnow, availability=self._availability_state, params=self.params)
         self.power_w = float(self.params.get("power_w", 11000))
         self.vendor = str(self.params.get("data_transfer_vendor_id", "org.vgitest"))
+        self.log_uploads = LogUploads()  # block N: the log upload in progress (GetLog)
+        self.firmware = Firmware201(self)  # block L: survives reboots, as firmware does
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
@@ -139,7 +145,7 @@ class Station201(ReferenceStation):
         return {"reason": self.boot_reason,
                 "chargingStation": {"model": str(self.params.get("model", "VGI-REF-201")),
                                     "vendorName": str(self.params.get("vendor", "vgitest")),
-                                    "serialNumber": self.identity, "firmwareVersion": "0.1.0"}}
+                                    "serialNumber": self.identity, "firmwareVersion": self.firmware.version}}
 
     async def _power_on(self) -> None:
         await super()._power_on()
@@ -189,6 +195,7 @@ class Station201(ReferenceStation):
     async def after_boot(self) -> None:
         await core_v201.startup_event(self)
         self.spawn(core_v201.aligned_loop(self))
+        await self.firmware.after_boot()
         lost, self.lost = self.lost, []
         for tx in lost:  # a power loss cut these: end them now, as the station learned it restarted
             await self.send_event(tx, "Ended", "AbnormalCondition", stopped_reason="PowerLoss",
@@ -207,6 +214,7 @@ class Station201(ReferenceStation):
         if self.has("availability_not_persistent"):
             self.station_operative = True
         self.reset_scheduled = False
+        self.auth.power_loss()
         self._serial = self._tx_lock = None
 
     async def reboot_after_answer(self, reason: str) -> None:
@@ -239,6 +247,9 @@ class Station201(ReferenceStation):
         _, lock = self.locks()
         e = self.evse(tx.evse)
         async with lock:
+            if tx.ended:  # an event queued behind the Ended one (a periodic or clock-aligned reading) is dropped
+                return None
+            tx.ended = event_type == "Ended"
             info: dict[str, Any] = {"transactionId": tx.id}
             if event_type == "Ended" and self.has("wrong_transaction_id"):
                 info["transactionId"] = str(uuid.uuid4())
@@ -246,6 +257,7 @@ class Station201(ReferenceStation):
                 info["chargingState"] = charging_state
             if stopped_reason:
                 info["stoppedReason"] = stopped_reason
+            info.update(self.tx_info_extra(tx))
             if tx.remote_start_id is not None and trigger == "RemoteStart" \
                     and not self.has("remote_start_no_remote_start_id"):
                 info["remoteStartId"] = tx.remote_start_id
@@ -266,7 +278,18 @@ class Station201(ReferenceStation):
                 payload["meterValue"] = tx.aligned + payload.get("meterValue", [])
             if self.has("null_optional_field"):
                 payload["numberOfPhasesUsed"] = None
-            return await self.safe_call("TransactionEvent", payload)
+            res = await self.safe_call("TransactionEvent", payload)
+            if id_token is not None:  # C10: the answer about the token goes into the cache too
+                self.auth.remember(id_token["idToken"], (res or {}).get("idTokenInfo"), from_tx=True)
+            return res
+
+    def tx_info_extra(self, tx: Tx) -> dict:
+        """transactionInfo fields a later version adds (2.1: the operationMode of a V2X transaction)."""
+        return {}
+
+    def import_power(self, e: Evse) -> float:
+        """The power (W) the EVSE draws now; the 2.1 station's V2X control changes it."""
+        return self.power_w
 
     def _cancel_tx_tasks(self, tx: Tx) -> None:
         for t in (tx.meter_task, tx.timeout_task):
@@ -322,7 +345,7 @@ class Station201(ReferenceStation):
             interval = max(0.2, float(self.var("SampledDataCtrlr", "TxUpdatedInterval") or 0) or 60.0)
             await asyncio.sleep(interval)
             now = time.monotonic()
-            e.energy_wh += self.power_w * (now - last) / 3600.0
+            e.energy_wh += self.import_power(e) * (now - last) / 3600.0
             last = now
             n += 1
             mv = self.meter_value(e, "Sample.Periodic")
@@ -363,14 +386,8 @@ class Station201(ReferenceStation):
             self.detached(self.reboot_after_answer("RemoteReset"))
 
     async def authorize(self, id_token: dict) -> str:
-        """Ask the CSMS about a token (AuthCtrlr is online-only here); remember the answer in the cache."""
-        if self.has("skip_authorize"):
-            return "Accepted"
-        res = await self.safe_call("Authorize", {"idToken": id_token})
-        status = ((res or {}).get("idTokenInfo") or {}).get("status", "Invalid")
-        if self.flag("AuthCacheCtrlr", "Enabled"):
-            self.auth_cache[id_token["idToken"]] = status
-        return status
+        """The status the station acts on for a token: from its cache or the CSMS (:mod:`.auth_v201`)."""
+        return str((await self.auth.authorize(id_token)).get("status", "Invalid"))
 
     # --- physical actions (the simulated DUT adapter calls these) ----------------------------------------------
     async def do_plug_in(self, connector: int = 1) -> None:
@@ -420,21 +437,40 @@ class Station201(ReferenceStation):
             e.energy_wh = 0.0
         await self.report_status(e)
 
+    async def _local_stop(self, e: Evse, tx: Tx, reason: str = "Local") -> None:
+        if "Authorized" in self.points("TxStopPoint"):
+            await self.end_tx(e, "StopAuthorized", reason)
+        else:
+            tx.charging = False
+            self._cancel_tx_tasks(tx)
+            await self.send_event(tx, "Updated", "StopAuthorized", charging_state="EVConnected")
+
+    async def _master_pass(self) -> None:
+        """C16 (a station without a user interface): a master pass ends every transaction."""
+        for other in self.evses():
+            if other.transaction is not None:
+                await self.end_tx(other, "StopAuthorized", "MasterPass")
+
     async def _present_token(self, e: Evse, id_token: dict) -> None:
         tx: Tx | None = e.transaction
         if tx is not None and tx.authorized:
             same = (tx.id_token or {}).get("idToken") == id_token["idToken"]
             if same and not self.has("local_stop_ignored"):  # the faulty station only re-authorizes (below)
-                if "Authorized" in self.points("TxStopPoint"):
-                    await self.end_tx(e, "StopAuthorized", "Local")
-                else:
-                    tx.charging = False
-                    self._cancel_tx_tasks(tx)
-                    await self.send_event(tx, "Updated", "StopAuthorized", charging_state="EVConnected")
-            else:
-                await self.authorize(id_token)  # another token may not stop this transaction (no group id here)
+                await self._local_stop(e, tx)
+                return
+            info = await self.auth.authorize(id_token)
+            if self.auth.master_pass(info) and not self.has("master_pass_ignored"):
+                await self._master_pass()
+            elif not same and self.auth.may_stop(tx, id_token, info):  # same group (C09)
+                await self._local_stop(e, tx)
             return
-        status = await self.authorize(id_token)
+        info = await self.auth.authorize(id_token)
+        if self.auth.master_pass(info) and not self.has("master_pass_starts_tx"):
+            self.events.append(f"token {id_token['idToken']} is a master pass: no transaction")
+            if not self.has("master_pass_ignored"):
+                await self._master_pass()
+            return
+        status = str(info.get("status", "Invalid"))
         if status != "Accepted" and not self.has("start_tx_when_invalid"):
             self.events.append(f"token {id_token['idToken']} not accepted: {status}")
             return
