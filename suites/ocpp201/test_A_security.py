@@ -9,7 +9,7 @@ import pytest
 from vgitest.ocpp import basicauth as b
 from vgitest.ocpp import tlsmatrix as m
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")  # the 2.1 run carries only the HTTP Basic cases so far
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")  # 2.1 keeps the transport security (runs ocpp21-sp2/-sp3)
 
 
 @pytest.mark.vgi_case("TC_A_04_CS", feature="Security", requires=("Core", "SecurityProfile2"))
@@ -60,7 +60,8 @@ def test_TC_VGI_TLS_04_CS(station, vgi_profile, request):
     m.run_row(request, station, vgi_profile, "weak-cipher")
 
 
-@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # 2.1 allows a change from profile 3 to 2 (2.1 Part 0 §2, A05)
+# 2.1 allows a change from profile 3 to 2 (2.1 Part 0 §2, A05): its twin is suites/ocpp21/test_A_security21.py
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")
 @pytest.mark.vgi_case("TC_A_22_CS", feature="Security", requires=("Core", "SecurityProfile2"))
 def test_TC_A_22_CS(booted_station, vgi_profile, request):
     """A station running security profile 2 or 3 refuses to be configured to the profile below it (SetNetworkProfile)."""

@@ -9,14 +9,15 @@ from vgitest.ocpp import states_v201 as s
 from vgitest.trace import Direction
 from vgitest.verdict import HarnessError
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")  # B01-B03 unchanged in 2.1 (connector states: see G)
 
 
 def _status_reports(station, dut, profile, after: int, t) -> None:
     """Every connector's state must follow an accepted boot."""
     for c in range(1, int(profile.param("connectors", 1)) + 1):
-        s.require(station, "StatusNotification", after, t.wait, r.STATUS_AFTER_BOOT,
-                  f"connector {c} of EVSE {c} was not reported after boot Accepted", {"evseId": c, "connectorId": 1})
+        s.require_status(station, after, t.wait, r.STATUS_AFTER_BOOT,
+                         f"connector {c} of EVSE {c} was not reported after boot Accepted",
+                         {"evseId": c, "connectorId": 1})
 
 
 def _settled(station, profile) -> None:
@@ -134,6 +135,7 @@ def test_TC_B_30_CS(station, dut, vgi_profile, t) -> None:
         station.boot_status = "Accepted"
 
 
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # 2.1 changes SetNetworkProfile (B09: basic-auth data and identity)
 @pytest.mark.vgi_case("TC_B_43_CS", feature="Provisioning", requires=("Core",))
 def test_TC_B_43_CS(booted_station, vgi_profile) -> None:
     """A new connection profile for a configuration slot the station does not have (999) is Rejected, even when

@@ -141,7 +141,7 @@ def test_TC_E_15_CS(running_transaction, booted_station, dut, t) -> None:
     finally:
         mark = s.mark(st)
         dut.perform("unplug", connector=t.connector)
-        s.wait_call(st, "StatusNotification", mark, t.wait, {"connectorStatus": "Available"})
+        s.wait_status(st, mark, t.wait, {"connectorStatus": "Available"})
 
 
 def tx_status(station, tx_id: str | None) -> dict:

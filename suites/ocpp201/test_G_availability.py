@@ -8,7 +8,9 @@ from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
 
-pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
+# 2.1 keeps G01-G04; its stations may report connector states by NotifyEvent (Connector.AvailabilityState), which
+# the status helpers of states_v201 accept for a 2.1 station
+pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
 
 
 def change(station, operative: bool, evse: int | None = None, expected: str = "Accepted",
@@ -24,8 +26,8 @@ def change(station, operative: bool, evse: int | None = None, expected: str = "A
 
 
 def reported(station, start: int, status: str, evse: int, t) -> None:
-    s.require(station, "StatusNotification", start, t.wait, r.STATUS_TRANSITION,
-              f"EVSE {evse} was not reported {status}", {"evseId": evse, "connectorStatus": status})
+    s.require_status(station, start, t.wait, r.STATUS_TRANSITION, f"EVSE {evse} was not reported {status}",
+                     {"evseId": evse, "connectorStatus": status})
 
 
 def restore(station, t, evse: dict | None = None) -> None:
@@ -37,7 +39,7 @@ def restore(station, t, evse: dict | None = None) -> None:
     if evse is not None:
         station.call("ChangeAvailability", {"operationalStatus": "Operative", "evse": evse})
     station.call("ChangeAvailability", {"operationalStatus": "Operative"})
-    s.wait_call(station, "StatusNotification", start, t.quiet, {"connectorStatus": "Available"})
+    s.wait_status(station, start, t.quiet, {"connectorStatus": "Available"})
 
 
 @pytest.mark.vgi_case("TC_G_01_CS", feature="Availability", requires=("Core",))
@@ -115,7 +117,7 @@ def test_TC_G_09_CS(booted_station, t) -> None:
     """Setting an already Operative EVSE Operative is Accepted and changes nothing: no status report."""
     st = booted_station
     start = change(st, True, t.connector)
-    s.expect_quiet(st, "StatusNotification", start, t.quiet, "the EVSE's state did not change")
+    s.expect_no_status(st, start, t.quiet, "the EVSE's state did not change")
 
 
 @pytest.mark.vgi_case("TC_G_11_CS", feature="Availability", requires=("Core",))
@@ -125,8 +127,8 @@ def test_TC_G_11_CS(running_transaction, booted_station, dut, t) -> None:
     st, tx = booted_station, running_transaction
     try:
         start = change(st, False, t.connector, expected="Scheduled")
-        s.expect_quiet(st, "StatusNotification", start, t.quiet / 2, "the transaction is still running",
-                       {"connectorStatus": "Unavailable"})
+        s.expect_no_status(st, start, t.quiet / 2, "the transaction is still running",
+                           {"connectorStatus": "Unavailable"})
         st.call("RequestStopTransaction", {"transactionId": tx["transaction_id"]})
         ended = s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, "the transaction did not end",
                           {"eventType": "Ended"})
@@ -154,8 +156,8 @@ def target(t, connector: bool) -> dict:
 
 def no_other_state(station, start: int, status: str, t, why: str) -> None:
     """Nothing but `status` is reported for the tested EVSE within the quiet time."""
-    s.expect_quiet(station, "StatusNotification", start, t.quiet, why,
-                   lambda b: b.get("evseId") == t.connector and b.get("connectorStatus") != status)
+    s.expect_no_status(station, start, t.quiet, why,
+                       lambda b: b.get("evseId") == t.connector and b.get("connectorStatus") != status)
 
 
 @pytest.mark.vgi_case("TC_G_07_CS", feature="Availability", requires=("Core",))
@@ -165,9 +167,9 @@ def test_TC_G_07_CS(booted_station, t) -> None:
     st = booted_station
     try:
         start = change(st, False, t.connector, connector=1)
-        s.require(st, "StatusNotification", start, t.wait, r.STATUS_TRANSITION,
-                  f"EVSE {t.connector} connector 1 was not reported Unavailable",
-                  {"evseId": t.connector, "connectorId": 1, "connectorStatus": "Unavailable"})
+        s.require_status(st, start, t.wait, r.STATUS_TRANSITION,
+                         f"EVSE {t.connector} connector 1 was not reported Unavailable",
+                         {"evseId": t.connector, "connectorId": 1, "connectorStatus": "Unavailable"})
     finally:
         restore(st, t, target(t, True))
 
@@ -179,9 +181,9 @@ def test_TC_G_08_CS(booted_station, t) -> None:
     try:
         made_unavailable(st, t, t.connector, 1)
         start = change(st, True, t.connector, connector=1)
-        s.require(st, "StatusNotification", start, t.wait, r.STATUS_TRANSITION,
-                  f"EVSE {t.connector} connector 1 was not reported Available again",
-                  {"evseId": t.connector, "connectorId": 1, "connectorStatus": "Available"})
+        s.require_status(st, start, t.wait, r.STATUS_TRANSITION,
+                         f"EVSE {t.connector} connector 1 was not reported Available again",
+                         {"evseId": t.connector, "connectorId": 1, "connectorStatus": "Available"})
     finally:
         restore(st, t, target(t, True))
 
@@ -217,8 +219,8 @@ def test_TC_G_13_CS(booted_station, vgi_profile, t) -> None:
             for c in connectors(vgi_profile):
                 reported(st, first, "Unavailable", c, t)
         start = change(st, False)
-        s.expect_quiet(st, "StatusNotification", start, t.quiet, "the station stays Inoperative",
-                       lambda b: b.get("connectorStatus") != "Unavailable")
+        s.expect_no_status(st, start, t.quiet, "the station stays Inoperative",
+                           lambda b: b.get("connectorStatus") != "Unavailable")
     finally:
         restore(st, t)
 
@@ -234,8 +236,8 @@ def test_TC_G_14_CS(running_transaction, booted_station, dut, vgi_profile, t) ->
         for c in connectors(vgi_profile):
             if c != t.connector:
                 reported(st, start, "Unavailable", c, t)
-        s.expect_quiet(st, "StatusNotification", start, t.quiet / 2, "the transaction is still running",
-                       {"evseId": t.connector, "connectorStatus": "Unavailable"})
+        s.expect_no_status(st, start, t.quiet / 2, "the transaction is still running",
+                           {"evseId": t.connector, "connectorStatus": "Unavailable"})
         st.call("RequestStopTransaction", {"transactionId": tx["transaction_id"]})
         ended = s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, "the transaction did not end",
                           {"eventType": "Ended"})
@@ -272,14 +274,14 @@ def test_TC_G_17_CS(running_transaction, booted_station, dut, t) -> None:
     st, tx = booted_station, running_transaction
     try:
         start = change(st, False, t.connector, expected="Scheduled", connector=1)
-        s.expect_quiet(st, "StatusNotification", start, t.quiet / 2, "the transaction is still running",
-                       {"evseId": t.connector, "connectorStatus": "Unavailable"})
+        s.expect_no_status(st, start, t.quiet / 2, "the transaction is still running",
+                           {"evseId": t.connector, "connectorStatus": "Unavailable"})
         st.call("RequestStopTransaction", {"transactionId": tx["transaction_id"]})
         ended = s.require(st, "TransactionEvent", start, t.wait, r.EXPECTED_MESSAGE, "the transaction did not end",
                           {"eventType": "Ended"})
-        s.require(st, "StatusNotification", ended.index, t.wait, r.STATUS_TRANSITION,
-                  f"EVSE {t.connector} connector 1 was not reported Unavailable after the transaction",
-                  {"evseId": t.connector, "connectorId": 1, "connectorStatus": "Unavailable"})
+        s.require_status(st, ended.index, t.wait, r.STATUS_TRANSITION,
+                         f"EVSE {t.connector} connector 1 was not reported Unavailable after the transaction",
+                         {"evseId": t.connector, "connectorId": 1, "connectorStatus": "Unavailable"})
     finally:
         restore(st, t, target(t, True))
         dut.perform("unplug", connector=t.connector)
@@ -290,10 +292,11 @@ def after_restart(station, boot, t, profile, unavailable: set[int]) -> None:
     for the others (the availability the CSMS set survives a restart, G03.FR.08 / G04.FR.09)."""
     for c in connectors(profile):
         want = "Unavailable" if c in unavailable else "Available"
-        first = s.require(station, "StatusNotification", boot.index, t.wait, r.STATUS_AFTER_BOOT,
-                          f"EVSE {c} was not reported after the restart", {"evseId": c})
-        station.check(s.status_of(first) == want, r.STATUS_TRANSITION,
-                      f"after the restart EVSE {c} is reported {s.status_of(first)}, expected {want} (the "
+        first = s.require_status(station, boot.index, t.wait, r.STATUS_AFTER_BOOT,
+                                 f"EVSE {c} was not reported after the restart", {"evseId": c})
+        got = s.status_of(first, {"evseId": c})
+        station.check(got == want, r.STATUS_TRANSITION,
+                      f"after the restart EVSE {c} is reported {got}, expected {want} (the "
                       "availability the CSMS set must survive a restart)", first)
 
 

@@ -36,7 +36,6 @@ def test_TC_M_22_CS(booted_station):
     c.judge_delete_unknown(booted_station)
 
 
-@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # security profile 3: the 2.1 run has no TLS profile yet
 @pytest.mark.vgi_case("TC_M_23_CS", feature="Certificate management",
                       requires=("Core", "CertificateManagement", "SecurityProfile3"))
 def test_TC_M_23_CS(booted_station, vgi_profile, request):
@@ -45,7 +44,6 @@ def test_TC_M_23_CS(booted_station, vgi_profile, request):
     c.judge_delete_own(booted_station, m.needs_tls(request, vgi_profile, 3))
 
 
-@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # needs a TLS profile: the 2.1 run has none yet
 @pytest.mark.vgi_case("TC_A_11_CS", feature="Security", requires=("Core", "CertificateManagement", "SecurityProfile2"))
 def test_TC_A_11_CS(booted_station, vgi_profile, request):
     """Asked to renew its certificate, the station sends a CSR naming itself (CN) and the CPO (O), and accepts
@@ -53,7 +51,6 @@ def test_TC_A_11_CS(booted_station, vgi_profile, request):
     c.judge_renewal(booted_station, m.needs_tls(request, vgi_profile), float(vgi_profile.param("message_wait", 5)))
 
 
-@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # needs a TLS profile: the 2.1 run has none yet
 @pytest.mark.vgi_case("TC_A_14_CS", feature="Security", requires=("Core", "CertificateManagement", "SecurityProfile2"))
 def test_TC_A_14_CS(booted_station, vgi_profile, request):
     """A chain for the station's CSR signed by a CA it does not trust is Rejected, and the station reports the
@@ -62,7 +59,6 @@ def test_TC_A_14_CS(booted_station, vgi_profile, request):
                             float(vgi_profile.param("message_wait", 5)))
 
 
-@pytest.mark.vgi_protocol("ocpp", "2.0.1")  # needs a TLS profile: the 2.1 run has none yet
 @pytest.mark.vgi_case("TC_A_15_CS", feature="Security", requires=("Core", "CertificateManagement", "SecurityProfile3"))
 def test_TC_A_15_CS(booted_station, vgi_profile, request):
     """Security profile 3: asked to renew its certificate, the station accepts the trigger and sends its CSR even

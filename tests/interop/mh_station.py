@@ -1,4 +1,4 @@
-"""An independent OCPP 1.6 / 2.0.1 charging station whose RPC layer is the `ocpp` library (mobilityhouse).
+"""An independent OCPP 1.6 / 2.0.1 / 2.1 charging station whose RPC layer is the `ocpp` library (mobilityhouse).
 
 Everything OCPP-J lives in the library: framing, message ids, schema validation of what is sent and
 received, `@on`/`@after` routing and `ChargePoint.call()`. This module only adds a WebSocket transport
@@ -34,6 +34,8 @@ from ocpp.v201 import ChargePoint as LibChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 from ocpp.v201.enums import Action as Action201
+from ocpp.v21 import call as call21
+from ocpp.v21 import call_result as result21
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -1590,3 +1592,25 @@ class MhStation201(_MhStationBase):
             await self.send(call201.FirmwareStatusNotification(status="Idle"))
         elif message == "LogStatusNotification":
             await self.send(call201.LogStatusNotification(status="Idle"))
+
+
+class _Cp21(_Cp201):
+    """The 2.0.1 handlers on the library's 2.1 message classes and schemas (2.1 keeps 2.0.1's messages, with
+    optional fields added): the library frames, validates and routes as its v21 ChargePoint does."""
+
+    _call = call21
+    _call_result = result21
+    _ocpp_version = "2.1"
+
+
+class MhStation21(MhStation201):
+    """OCPP 2.1 station: the 2.0.1 station's behaviour over the `ocpp2.1` subprotocol and the library's 2.1 schemas.
+    It reports connector states by StatusNotification (2.1 still has it) and implements none of what 2.1 adds; the
+    library ignores every frame whose message type it does not know (CALLRESULTERROR and SEND included), which is
+    what 2.1 asks of a station."""
+
+    version = "2.1"
+    subprotocol = "ocpp2.1"
+
+    def make_charge_point(self, wire: _Wire) -> Any:
+        return _Cp21(self, wire)

@@ -12,7 +12,7 @@ implementation) and edits the table with the reason.
 Table format::
 
     oracle = "what the implementation is, its version and where it comes from"
-    suite = "suites/ocpp16"                       # what runs against it
+    suite = "suites/ocpp16"                       # what runs against it (folders apart by spaces: 2.1 runs two)
     reviewed = "2026-12-06: who checked the verdicts against which documents"
 
     [[case]]
@@ -175,7 +175,8 @@ def run_suite(suite: str, profile: Path, reports: Path, run_name: str, tests: It
     """Run `tests` of `suite` against `profile` in a pytest process of its own, as a user would, and return
     results.json's results. A run that writes no results.json is a harness problem: it raises with the output.
     ``command_prefix`` goes before the command (``nice -n -10`` for a device that shares the CPU, see josev.py)."""
-    cmd = [*command_prefix, sys.executable, "-m", "pytest", suite, "-k", keyword(tests), f"--vgi-profile={profile}",
+    cmd = [*command_prefix, sys.executable, "-m", "pytest", *suite.split(), "-k", keyword(tests),
+           f"--vgi-profile={profile}",
            f"--vgi-reports={reports}", f"--vgi-run-name={run_name}", "-p", "no:cacheprovider", *UNUSED_PLUGINS,
            "-q", *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,

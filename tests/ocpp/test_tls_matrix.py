@@ -13,7 +13,8 @@ from vgitest.ocpp import tlsmatrix as m
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "tls-matrix.md"
-COLUMNS = (("1.6", "clean"), ("1.6", "fault"), ("2.0.1", "clean"), ("2.0.1", "fault"))
+COLUMNS = tuple((version, which) for version in m.VERSIONS for which in ("clean", "fault"))
+WIDTH = 4 + 3 * len(m.VERSIONS)  # row, what, a case per version, rule, fault, two verdicts per version
 
 
 def documented() -> dict[tuple[str, str, str], tuple[str, str | None]]:
@@ -21,17 +22,17 @@ def documented() -> dict[tuple[str, str, str], tuple[str, str | None]]:
     out = {}
     for line in DOC.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 10 or not cells[0].startswith("`"):
+        if len(cells) != WIDTH or not cells[0].startswith("`"):
             continue
-        variant, fault = cells[0].strip("`"), cells[5].strip("`")
-        for (version, which), cell in zip(COLUMNS, cells[6:]):
+        variant, fault = cells[0].strip("`"), cells[3 + len(m.VERSIONS)].strip("`")
+        for (version, which), cell in zip(COLUMNS, cells[4 + len(m.VERSIONS):]):
             hit = re.fullmatch(r"(\w+)(?: \(([A-Z0-9-]+)\))?", cell)
             assert hit, f"cell {cell!r} of row {variant}"
             out[(version, variant, "clean" if which == "clean" else fault)] = (hit.group(1), hit.group(2))
     return out
 
 
-ROWS = [(version, row, fault) for version in ("1.6", "2.0.1") for row in m.ROWS + (m.CLIENT_ROW,)
+ROWS = [(version, row, fault) for version in m.VERSIONS for row in m.ROWS + (m.CLIENT_ROW,)
         for fault in (None, row.fault)]
 
 

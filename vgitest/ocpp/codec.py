@@ -71,6 +71,11 @@ def encode_error(msg_id: str, code: str, description: str = "", details: Any = N
     return dumps([CALLERROR, msg_id, code, description, {} if details is None else details])
 
 
+def encode_result_error(msg_id: str, code: str, description: str = "", details: Any = None) -> str:
+    """A 2.1 CALLRESULTERROR: the receiver of a CALLRESULT could not accept it (2.1 Part 4 §4.2.3)."""
+    return dumps([CALLRESULTERROR, msg_id, code, description, {} if details is None else details])
+
+
 def parse(data: str | bytes, version: OcppVersion, actions: frozenset[str], *, from_station: bool = True) -> Message:
     """Decode one WebSocket message. `actions` is the version's full action set (from its schemas)."""
     fw = version.framework_error
@@ -125,6 +130,8 @@ def parse(data: str | bytes, version: OcppVersion, actions: frozenset[str], *, f
               length=len(msg_id))
     if type_id in (CALL, SEND):
         _parse_call(m, arr, version, actions, from_station)
+        if type_id == SEND:
+            m.reply = None  # 2.1 Part 4 §4.2.4: a SEND is never answered, not even a broken one (findings stay)
     elif type_id == CALLRESULT:
         if len(arr) != 3:
             m.kind = "MALFORMED"

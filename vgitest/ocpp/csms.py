@@ -43,7 +43,7 @@ from . import codec, handlers, wsfail
 from . import identity as station_identity
 from . import rules as r
 from .validator import Erratum, SchemaValidator
-from .versions import BY_SUBPROTOCOL, VERSIONS, OcppVersion, csms_may_not_send
+from .versions import BY_SUBPROTOCOL, CALLRESULTERROR, VERSIONS, OcppVersion, csms_may_not_send
 
 log = logging.getLogger("vgitest.ocpp.csms")
 log.addFilter(wsfail.PeerErrorsWithoutTracebacks())
@@ -820,7 +820,18 @@ class FakeCsms:
             self._check_dut_call(session, link, msg, frame, validator)
         elif msg.kind in ("CALLRESULT", "CALLERROR"):
             self._correlate(link, msg, frame, validator)
+        elif msg.kind == "CALLRESULTERROR":
+            self._correlate_result_error(link, msg, frame)
         self._append(frame)
+        if msg.kind == "CALLRESULT" and CALLRESULTERROR in version.message_types and frame.name:
+            # 2.1 Part 4 §4.2.3: the receiver of a CALLRESULT it cannot accept says so with a CALLRESULTERROR
+            bad = [f for f in frame.findings if f.rule_id in (r.SCHEMA, r.OPTIONAL_EMPTY, r.PAYLOAD_TYPE)
+                   and f.severity is Severity.FAIL]
+            if bad:
+                code = version.format_violation if bad[0].rule_id == r.PAYLOAD_TYPE else validator.error_code(bad)
+                await self._send(session, link, codec.encode_result_error(msg.id or "-1", code, bad[0].message[:255]),
+                                 "CALLRESULTERROR", frame.name, msg.id, t_in=t_ns)
+            return
         if msg.reply is not None:
             rid, code, desc = msg.reply
             await self._send(session, link, codec.encode_error(rid, code, desc), "CALLERROR", msg.action, rid,
@@ -909,6 +920,14 @@ class FakeCsms:
                                              "CALLRESULT; a CALLERROR may only answer a CALL"))
         else:
             frame.findings.append(Finding.of(r.RESULT_ORPHAN, f"{msg.kind} {mid!r} matches no CALL the CSMS sent"))
+
+    @staticmethod
+    def _correlate_result_error(link: _Link, msg: codec.Message, frame: Frame) -> None:
+        """A station's CALLRESULTERROR (2.1) reports a CSMS CALLRESULT it could not accept: it must carry the id of
+        a CALLRESULT the CSMS sent on this connection."""
+        if msg.id not in link.answered_dut_calls:
+            frame.findings.append(Finding.of(r.RESULT_ORPHAN, f"CALLRESULTERROR {msg.id!r} matches no CALLRESULT the "
+                                             "CSMS sent"))
 
     async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int,
                       frame: Frame | None = None) -> None:

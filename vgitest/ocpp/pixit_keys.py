@@ -99,6 +99,9 @@ KEYS: tuple[Key, ...] = (
        False, reference=True),
     _k("data_transfer_vendor_id", "the one DataTransfer vendorId the reference station knows", OCPP, "org.vgitest",
        aliases=("data_transfer_vendor",), reference=True),
+    _k("status_by", "how the reference 2.1 station reports connector states: \"StatusNotification\", or "
+       "\"NotifyEvent\" (component Connector, variable AvailabilityState, the form 2.1 prefers)", ("ocpp201",),
+       "StatusNotification", reference=True),
     _k("data_transfer_message_id", "the DataTransfer messageId the reference 1.6 station answers", ("ocpp16",),
        "echo", reference=True),
     _k("feature_profiles", "the 1.6 feature profiles the reference station implements (its SupportedFeatureProfiles; "

@@ -7,6 +7,8 @@ from ..peer import PeerKind, ReferenceRun
 
 _SP16 = "test_security or test_certificates or test_boot or test_rpc"
 _SP201 = "test_A_security or test_M_certificates or test_B_boot or test_VGI_rpc_framework"
+_SP21 = _SP201 + " or test_A_security21 or test_VGI_rpc21"
+_STATUS21 = "test_G_availability or TC_B_01_CS or TC_B_20_CS or TC_B_21_CS or TC_B_23_CS"
 
 KIND = PeerKind(
     protocol="ocpp", rank=1, versions=("1.6", "2.0.1", "2.1"), make="vgitest.ocpp.peer:make",
@@ -27,6 +29,10 @@ KIND = PeerKind(
           ReferenceRun("ocpp16-ups", "reference-station-16-ups", "ocpp16", select="TC_032_1_CS", expected_s=4),
           # OCPP 2.1: the 2.0.1 cases that hold unchanged in 2.1 (vgi_protocol names both) and what 2.1 adds
           ReferenceRun("ocpp21", "reference-station-21", "ocpp201", more_suites=("ocpp21",), expected_s=80),
+          # the same station reporting connector states only by NotifyEvent (2.1's preferred form): the cases that
+          # judge connector states
+          ReferenceRun("ocpp21-notifyevent", "reference-station-21-notifyevent", "ocpp201", select=_STATUS21,
+                       expected_s=30),
           ReferenceRun("ocpp201-fuzz", "reference-station-201", "ocpp201_fuzz", expected_s=32),
           # security profiles 2 and 3 over the run's test PKI: the connection-level cases (boot, RPC, security and
           # the negative TLS matrix); the other cases do not depend on the transport
@@ -34,6 +40,10 @@ KIND = PeerKind(
           ReferenceRun("ocpp16-sp3", "reference-station-16-sp3", "ocpp16", select=_SP16, expected_s=40),
           ReferenceRun("ocpp201-sp2", "reference-station-201-sp2", "ocpp201", select=_SP201, expected_s=27),
           ReferenceRun("ocpp201-sp3", "reference-station-201-sp3", "ocpp201", select=_SP201, expected_s=25),
+          ReferenceRun("ocpp21-sp2", "reference-station-21-sp2", "ocpp201", more_suites=("ocpp21",), select=_SP21,
+                       expected_s=30),
+          ReferenceRun("ocpp21-sp3", "reference-station-21-sp3", "ocpp201", more_suites=("ocpp21",), select=_SP21,
+                       expected_s=30),
           # block L cases for stations of other firmware capabilities (Part 5 C-60, AQ-7, C-43; two EVSEs)
           ReferenceRun("ocpp201-fw", "reference-station-201-fw", "ocpp201",
                        select="TC_L_11_CS or TC_L_12_CS or TC_L_13_CS", expected_s=15),

@@ -71,8 +71,9 @@ def summary(frame: Frame) -> str:
         if "stoppedReason" in info:
             parts.append(f"stoppedReason={info['stoppedReason']}")
         return " ".join(str(p) for p in parts)
-    if frame.name == "StatusNotification":
-        return f"EVSE {b.get('evseId')} connector {b.get('connectorId')} {b.get('connectorStatus')}"
+    if frame.name == "StatusNotification" or connector_states(frame):
+        return "; ".join(f"EVSE {x['evseId']} connector {x['connectorId']} {x['connectorStatus']}"
+                         for x in connector_states(frame))
     return ", ".join(f"{k}={v}" for k, v in list(b.items())[:4])
 
 
@@ -92,17 +93,93 @@ def expect_quiet(station: StationSession, action: str, start: int, within: float
         station.fail(r.FORBIDDEN_MESSAGE, f"{action} sent although {why}", frame)
 
 
-def status_of(frame: Frame) -> str:
+# --- connector states: StatusNotification, or in 2.1 also NotifyEvent (Connector.AvailabilityState) ---------------
+StatusMatch = dict | Callable[[dict], bool] | None
+
+
+def status_actions(station: StationSession) -> tuple[str, ...]:
+    """The messages that report a connector's state: StatusNotification; in 2.1 also NotifyEvent on the Connector
+    component's AvailabilityState variable, the form 2.1 prefers (2.1 Part 0 §2, block G)."""
+    return ("StatusNotification", "NotifyEvent") if station.version == "2.1" else ("StatusNotification",)
+
+
+def connector_states(frame: Frame) -> list[dict]:
+    """The connector states one message reports, each as {"evseId", "connectorId", "connectorStatus"} (the
+    StatusNotification fields), so that a case matches either form the same way."""
+    b = frame.body if isinstance(frame.body, dict) else {}
+    if frame.name == "StatusNotification":
+        return [{"evseId": b.get("evseId"), "connectorId": b.get("connectorId"),
+                 "connectorStatus": b.get("connectorStatus")}]
+    out = []
+    if frame.name == "NotifyEvent":
+        for e in b.get("eventData") or []:
+            comp, var = e.get("component") or {}, e.get("variable") or {}
+            if comp.get("name") == "Connector" and var.get("name") == "AvailabilityState":
+                evse = comp.get("evse") or {}
+                out.append({"evseId": evse.get("id"), "connectorId": evse.get("connectorId"),
+                            "connectorStatus": e.get("actualValue")})
+    return out
+
+
+def _fits(report: dict, match: StatusMatch) -> bool:
+    return match is None or (match(report) if callable(match) else matches(report, match))
+
+
+def _status_frame(station: StationSession, f: Frame, actions: tuple[str, ...], match: StatusMatch) -> bool:
+    return (f.direction is Direction.IN and f.kind == "CALL" and f.name in actions
+            and f.meta.get("identity") == station.identity and any(_fits(x, match) for x in connector_states(f)))
+
+
+def wait_status(station: StationSession, start: int, timeout: float, match: StatusMatch = None) -> Frame | None:
+    """The first message after `start` reporting a connector state that fits `match` (a dict of StatusNotification
+    fields, or a function of one report), in any form the station's version allows; None when none came."""
+    actions = status_actions(station)
+    return station.csms.trace.wait_for(lambda f: _status_frame(station, f, actions, match), start, timeout)
+
+
+def status_reports(station: StationSession, start: int) -> list[dict]:
+    """Every connector state reported after `start`, in order."""
+    actions = status_actions(station)
+    return [x for f in station.csms.trace.since(start) if _status_frame(station, f, actions, None)
+            for x in connector_states(f)]
+
+
+def require_status(station: StationSession, start: int, timeout: float, rule: str, why: str,
+                   match: StatusMatch = None) -> Frame:
+    """`wait_status`, failing with `rule` and `why` (and the states that were reported instead)."""
+    frame = wait_status(station, start, timeout, match)
+    if frame is None:
+        got = status_reports(station, start)
+        seen = "; ".join(f"EVSE {x['evseId']} connector {x['connectorId']} {x['connectorStatus']}" for x in got[-5:])
+        station.fail(rule, f"{why} (no matching {' or '.join(status_actions(station))} within {timeout:g} s; "
+                     + (f"it reported: {seen})" if got else "it reported no connector state at all)"))
+    assert frame is not None
+    return frame
+
+
+def expect_no_status(station: StationSession, start: int, within: float, why: str, match: StatusMatch = None) -> None:
+    """Fail with OCPP-FORBIDDEN-MESSAGE if the station reports a connector state fitting `match` within `within`."""
+    frame = wait_status(station, start, within, match)
+    if frame is not None:
+        station.fail(r.FORBIDDEN_MESSAGE, f"{frame.name} reported a connector state although {why}", frame)
+
+
+def status_of(frame: Frame, match: StatusMatch = None) -> str:
+    """The state a status message reports (for the first connector that fits `match`)."""
+    for x in connector_states(frame):
+        if _fits(x, match):
+            return str(x["connectorStatus"])
     return str((frame.body or {}).get("connectorStatus"))
 
 
 def last_statuses(station: StationSession) -> dict[tuple[int, int], str]:
     """The last connectorStatus the station reported per (evseId, connectorId), over the whole trace."""
     out: dict[tuple[int, int], str] = {}
+    actions = status_actions(station)
     for f in station.csms.trace:
-        if f.direction is Direction.IN and f.kind == "CALL" and f.name == "StatusNotification" \
-                and f.meta.get("identity") == station.identity and isinstance(f.body, dict):
-            out[(f.body.get("evseId"), f.body.get("connectorId"))] = str(f.body.get("connectorStatus"))
+        if _status_frame(station, f, actions, None):
+            for x in connector_states(f):
+                out[(x["evseId"], x["connectorId"])] = str(x["connectorStatus"])
     return out
 
 
@@ -315,8 +392,8 @@ def booted(station: StationSession, dut: Any, profile: Any) -> None:
             return
     boot = reboot(station, dut, profile)
     for c in _connectors(profile):  # the fresh reports, not the ones from before the power cycle
-        require(station, "StatusNotification", boot.index, wait, r.STATUS_AFTER_BOOT,
-                f"connector {c} was not reported after the boot", {"evseId": c, "connectorId": 1})
+        require_status(station, boot.index, wait, r.STATUS_AFTER_BOOT, f"connector {c} was not reported after the "
+                       "boot", {"evseId": c, "connectorId": 1})
     if not _settle(station, profile, wait) and station.registration == "Accepted":
         end_transactions(station, profile)  # transactions from before the power cycle the station never ended
         _settle(station, profile, wait)
@@ -379,8 +456,8 @@ def transaction(station: StationSession, dut: Any, profile: Any) -> dict:
     wait = float(pixit(profile, "message_wait", 5))
     start = mark(station)
     dut.perform("plug_in", connector=connector)
-    require(station, "StatusNotification", start, wait, r.STATUS_TRANSITION,
-            "plugging in the EV was not reported as Occupied", {"evseId": connector, "connectorStatus": "Occupied"})
+    require_status(station, start, wait, r.STATUS_TRANSITION, "plugging in the EV was not reported as Occupied",
+                   {"evseId": connector, "connectorStatus": "Occupied"})
     dut.perform("present_token", id_token=token["idToken"], connector=connector)
     charging = require(station, "TransactionEvent", start, wait, r.EXPECTED_MESSAGE,
                        "the transaction did not reach the Charging state after plug-in and authorization",

@@ -1,4 +1,4 @@
-"""The negative TLS matrix of security profiles 2 and 3, shared by the 1.6 and 2.0.1 suites: for each row the fake
+"""The negative TLS matrix of security profiles 2 and 3, shared by the 1.6, 2.0.1 and 2.1 runs: for each row the fake
 CSMS serves, on the same port, a TLS set-up a conforming station must refuse; the refusal (a handshake the station
 breaks off, recorded by the CSMS as a TLS frame) is the PASS, a station that opens the WebSocket anyway is the FAIL.
 Each row names the case that runs it per version and the reference station's fault that accepts it
@@ -42,11 +42,15 @@ ROWS: tuple[Row, ...] = (
         "CBC with SHA-1; not an OCPP suite)", r.TLS_CIPHER, {"1.6": "TC_VGI_TLS_04_CS", "2.0.1": "TC_VGI_TLS_04_CS"},
         "accepts_weak_cipher"),
 )
+VERSIONS = ("1.6", "2.0.1", "2.1")
+for _row in ROWS:  # 2.1 keeps 2.0.1's transport security: its run executes the 2.0.1 cases of each row
+    _row.cases["2.1"] = _row.cases["2.0.1"]
 BY_VARIANT = {row.variant: row for row in ROWS}
 # Profile 3's row: the CSMS asks for the station's certificate; a station that comes without one (or with another
 # CPO's or another station's) is refused by the CSMS and judged by the profile-3 case.
 CLIENT_ROW = Row("good", "a valid certificate; it asks for the station's client certificate (profile 3), which the "
-                 "station withholds", r.CLIENT_CERT, {"1.6": "TC_087_CS", "2.0.1": "TC_A_07_CS"}, "no_client_certificate")
+                 "station withholds", r.CLIENT_CERT, {"1.6": "TC_087_CS", "2.0.1": "TC_A_07_CS", "2.1": "TC_A_07_CS"},
+                 "no_client_certificate")
 
 
 def security_profile(profile: Any) -> int:
@@ -171,6 +175,17 @@ def judge_no_downgrade(station: Any, sec: int) -> None:
                   f"(the station runs {sec}) was answered {res.get('status')}; a downgrade must be Rejected")
 
 
+def judge_downgrade_floor(station: Any, sec: int) -> None:
+    """2.1: a station on profile 2 or 3 refuses SetNetworkProfile with profile 1 (never below 2). The change from 3
+    to 2, which 2.1 no longer forbids, is not asked: taking it is allowed, not required, so no answer to it could
+    fail. 2.1 ignores connectionData.ocppVersion (the WebSocket handshake decides), so it is left out."""
+    data = {"ocppTransport": "JSON", "ocppCsmsUrl": station.csms.url_for(station.identity), "messageTimeout": 30,
+            "ocppInterface": "Wired0", "securityProfile": 1}
+    res = station.call("SetNetworkProfile", {"configurationSlot": 2, "connectionData": data})
+    station.check(res.get("status") == "Rejected", r.DOWNGRADE, f"SetNetworkProfile with security profile 1 (the "
+                  f"station runs {sec}) was answered {res.get('status')}; below profile 2 must be Rejected in 2.1 too")
+
+
 def needs_tls(request: Any, profile: Any, level: int = 2) -> Any:
     """The run's test PKI, for a case that needs the run at security profile `level` or higher: a run at a lower
     profile makes the case NOT_APPLICABLE (the station's PICS may declare TLS, but this run does not use it); a
@@ -196,8 +211,10 @@ def run_row(request: Any, station: Any, profile: Any, variant: str) -> None:
 
 # ---------------------------------------------------------------- the matrix against the reference stations
 PROFILES = {"1.6": {2: "reference-station-16-sp2", 3: "reference-station-16-sp3"},
-            "2.0.1": {2: "reference-station-201-sp2", 3: "reference-station-201-sp3"}}
-STATIONS = {"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201"}
+            "2.0.1": {2: "reference-station-201-sp2", 3: "reference-station-201-sp3"},
+            "2.1": {2: "reference-station-21-sp2", 3: "reference-station-21-sp3"}}
+STATIONS = {"1.6": "vgitest.ocpp.station.v16:Station16", "2.0.1": "vgitest.ocpp.station.v201:Station201",
+            "2.1": "vgitest.ocpp.station.v21:Station21"}
 
 
 class _Dut:
@@ -259,22 +276,23 @@ def markdown(verdicts: dict[tuple[str, str, str], tuple[str, str | None]]) -> st
              "PASS; a station that opens the WebSocket anyway FAILs with the row's rule. Profile 3's row turns it "
              "round: the CSMS asks for the station's certificate and refuses a station that comes without one. Rows "
              "and judging: `vgitest/ocpp/tlsmatrix.py`; the cases run in the built-in runs `ocpp16-sp2`, "
-             "`ocpp16-sp3`, `ocpp201-sp2` and `ocpp201-sp3` on a test PKI made for the run (PIXIT "
-             "`tls_material = \"generated\"`).", "",
+             "`ocpp16-sp3`, `ocpp201-sp2`, `ocpp201-sp3`, `ocpp21-sp2` and `ocpp21-sp3` on a test PKI made for the "
+             "run (PIXIT `tls_material = \"generated\"`).", "",
              "The verdicts below are the reference stations', clean and with the catalogued fault that weakens the "
              "check; `tests/ocpp/test_tls_matrix.py` runs every row and fails when this table differs "
              "(`python -m vgitest.ocpp.tlsmatrix > docs/tls-matrix.md` writes it again).", "",
-             "| row | the fake CSMS presents | case 1.6 | case 2.0.1 | rule | fault | 1.6 clean | 1.6 with fault "
-             "| 2.0.1 clean | 2.0.1 with fault |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| row | the fake CSMS presents | " + " | ".join(f"case {v}" for v in VERSIONS) + " | rule | fault | "
+             + " | ".join(f"{v} clean | {v} with fault" for v in VERSIONS) + " |",
+             "|" + "---|" * (4 + 3 * len(VERSIONS))]
     for row in ROWS + (CLIENT_ROW,):
         variant = "client-certificate" if row is CLIENT_ROW else row.variant
         cells = []
-        for version in ("1.6", "2.0.1"):
+        for version in VERSIONS:
             for which in ("clean", row.fault):
                 verdict, rule = verdicts[(version, variant, which)]
                 cells.append(verdict + (f" ({rule})" if rule else ""))
-        lines.append(f"| `{variant}` | {row.what} | `{row.cases['1.6']}` | `{row.cases['2.0.1']}` | `{row.rule}` | "
-                     f"`{row.fault}` | " + " | ".join(cells) + " |")
+        lines.append(f"| `{variant}` | {row.what} | " + " | ".join(f"`{row.cases[v]}`" for v in VERSIONS)
+                     + f" | `{row.rule}` | `{row.fault}` | " + " | ".join(cells) + " |")
     lines += ["", "Independent stations (tests/interop) that do not declare `SecurityProfile2` / `SecurityProfile3` get "
               "NOT_APPLICABLE for every row.", ""]
     return "\n".join(lines)
@@ -283,7 +301,7 @@ def markdown(verdicts: dict[tuple[str, str, str], tuple[str, str | None]]) -> st
 def all_verdicts(folder: Any) -> dict[tuple[str, str, str], tuple[str, str | None]]:
     from pathlib import Path
     out = {}
-    for version in ("1.6", "2.0.1"):
+    for version in VERSIONS:
         for row in ROWS + (CLIENT_ROW,):
             variant = "client-certificate" if row is CLIENT_ROW else row.variant
             for fault in (None, row.fault):

@@ -114,10 +114,14 @@ class SchemaValidator:
         names = [p.stem for p in self.folder.glob("*.json")]
         if self.version.name == "1.6":
             return frozenset(n for n in names if not n.endswith("Response"))
-        return frozenset(n[: -len("Request")] for n in names if n.endswith("Request"))
+        # 2.1's unconfirmed messages (SEND, e.g. NotifyPeriodicEventStream) have one schema without a suffix
+        return frozenset([n[: -len("Request")] for n in names if n.endswith("Request")]
+                         + [n for n in names if not n.endswith(("Request", "Response"))])
 
     def schema(self, action: str, response: bool) -> dict:
         fname = self.version.response_schema(action) if response else self.version.request_schema(action)
+        if not response and not (self.folder / fname).exists():
+            fname = f"{action}.json"  # a SEND message's schema (2.1): no Request suffix, no response
         with self._lock:
             s = self._schemas.get(fname)
             if s is None:

@@ -1,4 +1,4 @@
-"""The security-profile faults of the reference stations (1.6 and 2.0.1): each weakens one check a conforming
+"""The security-profile faults of the reference stations (1.6, 2.0.1 and 2.1): each weakens one check a conforming
 station makes over TLS (implemented in station/tls.py and base.py), and is caught by a case of the security suites
 under the built-in profile-2 or profile-3 run of its version (the negative TLS matrix, vgitest.ocpp.tlsmatrix)."""
 
@@ -9,7 +9,8 @@ from ..tlsmatrix import CLIENT_ROW, ROWS
 from .faults import fault
 
 PROFILE = {"1.6": {2: "reference-station-16-sp2", 3: "reference-station-16-sp3"},
-           "2.0.1": {2: "reference-station-201-sp2", 3: "reference-station-201-sp3"}}
+           "2.0.1": {2: "reference-station-201-sp2", 3: "reference-station-201-sp3"},
+           "2.1": {2: "reference-station-21-sp2", 3: "reference-station-21-sp3"}}
 WHAT = {"accepts_expired_csms_cert": "the station does not check the validity period of the CSMS certificate",
         "trusts_any_csms_cert": "the station accepts any CSMS certificate (no chain or host-name verification)",
         "no_hostname_check": "the station verifies the CSMS chain but not that it names the host it dialled",
@@ -17,7 +18,7 @@ WHAT = {"accepts_expired_csms_cert": "the station does not check the validity pe
         "accepts_weak_cipher": "the station offers TLS_RSA_WITH_AES_128_CBC_SHA beside the OCPP suites",
         "no_client_certificate": "security profile 3: the station presents no client certificate"}
 
-for _version in ("1.6", "2.0.1"):
+for _version in ("1.6", "2.0.1", "2.1"):
     for _row in ROWS:
         fault(_row.fault, WHAT[_row.fault], version=_version, tests=(f"test_{_row.cases[_version]}",), rule=_row.rule,
               profile=PROFILE[_version][2])
@@ -38,13 +39,17 @@ for _version, _cases in _CERT_CASES.items():
           version=_version, tests=tuple(f"test_{t}" for t in _cases["delete"]), rule=r.CERT_STORE)
 fault("delete_unknown_accepted", "DeleteCertificate of a certificate the station does not have is answered Accepted",
       version="2.0.1", tests=("test_TC_M_22_CS",), rule=r.CERT_STORE)
-fault("deletes_own_certificate", "the station deletes its own ChargingStationCertificate on request",
-      version="2.0.1", tests=("test_TC_M_23_CS",), rule=r.CERT_STORE, profile=PROFILE["2.0.1"][3])
+for _version in ("2.0.1", "2.1"):
+    fault("deletes_own_certificate", "the station deletes its own ChargingStationCertificate on request",
+          version=_version, tests=("test_TC_M_23_CS",), rule=r.CERT_STORE, profile=PROFILE[_version][3])
 
 # --- security profile changes (station/security_profiles.py) -------------------------------------------------
-for _version, _case in (("1.6", "TC_084_CS"), ("2.0.1", "TC_A_22_CS")):
+for _version, _case in (("1.6", "TC_084_CS"), ("2.0.1", "TC_A_22_CS"), ("2.1", "TC_A_22_CS")):
     fault("accepts_downgrade", "the station accepts to be configured to a lower security profile", version=_version,
           tests=(f"test_{_case}",), rule=r.DOWNGRADE, profile=PROFILE[_version][2])
+# 2.1 (suites/ocpp21's TC_A_22_CS): on profile 3 the change to 2 is allowed, the one to 1 still is not
+fault("accepts_downgrade", "the station accepts to be configured to a lower security profile", version="2.1",
+      tests=("test_TC_A_22_CS",), rule=r.DOWNGRADE, profile=PROFILE["2.1"][3])
 
 # --- HTTP Basic (base.py headers, security_profiles.password_setter) -------------------------------------------
 fault("short_basic_password", "the station sends only the first 12 characters of its Basic password",
@@ -55,15 +60,17 @@ fault("new_password_ignored", "a new BasicAuthPassword is accepted but the stati
       version="2.0.1", tests=("test_TC_A_09_CS",), rule=r.BASIC_AUTH)
 
 # --- certificate renewal (station/renewal.py) ------------------------------------------------------------------
-for _version, _ok, _bad in (("1.6", "TC_074_CS", "TC_077_CS"), ("2.0.1", "TC_A_11_CS", "TC_A_14_CS")):
+for _version, _ok, _bad in (("1.6", "TC_074_CS", "TC_077_CS"), ("2.0.1", "TC_A_11_CS", "TC_A_14_CS"),
+                             ("2.1", "TC_A_11_CS", "TC_A_14_CS")):
     fault("no_csr_after_trigger", "the renewal trigger is accepted but no SignCertificate follows", version=_version,
           tests=(f"test_{_ok}",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][2])
     fault("accepts_any_station_certificate", "CertificateSigned is accepted whatever CA signed the chain",
           version=_version, tests=(f"test_{_bad}",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][2])
-fault("no_csr_after_trigger", "the renewal trigger is accepted but no SignCertificate follows", version="2.0.1",
-      tests=("test_TC_A_15_CS",), rule=r.CERT_RENEWAL, profile=PROFILE["2.0.1"][3])
+for _version in ("2.0.1", "2.1"):
+    fault("no_csr_after_trigger", "the renewal trigger is accepted but no SignCertificate follows", version=_version,
+          tests=("test_TC_A_15_CS",), rule=r.CERT_RENEWAL, profile=PROFILE[_version][3])
 fault("new_password_ignored", "a new AuthorizationKey is accepted but the station keeps sending the old password",
       version="1.6", tests=("test_TC_073_CS",), rule=r.BASIC_AUTH)
-for _version, _case in (("1.6", "TC_086_CS"), ("2.0.1", "TC_A_04_CS")):
+for _version, _case in (("1.6", "TC_086_CS"), ("2.0.1", "TC_A_04_CS"), ("2.1", "TC_A_04_CS")):
     fault("wrong_csms_root", "the station trusts another root than the CSMS's and refuses even a valid CSMS",
           version=_version, tests=(f"test_{_case}",), rule=r.TLS_HANDSHAKE, profile=PROFILE[_version][2])

@@ -25,7 +25,18 @@ CARRIED: tuple[str, ...] = (
     "start_tx_when_invalid", "summary_report_accepted", "tx_status_claims_queued", "tx_status_indicator_missing",
     "tx_status_wrong", "unknown_action_wrong_code", "unknown_component_as_variable", "unknown_variable_accepted",
     "unlock_during_tx", "unlock_fails", "unlock_unknown_connector", "wrong_error_code_spelling", "wrong_message_id",
-    "wrong_transaction_id")
+    "wrong_transaction_id",
+    # the cases of G, B01-B03/B11-B12 and F06 that also run in 2.1 (connector states read in either 2.1 form)
+    "availability_always_reported", "availability_during_tx_accepted", "availability_ignored",
+    "availability_not_persistent", "availability_same_state_rejected", "boot_retry_too_early",
+    "callerror_on_callresult", "connector_inoperative_ignored", "connector_operative_ignored",
+    "evse_operative_ignored", "evse_reset_accepted", "ignore_reset", "invalid_json", "missing_mandatory_field",
+    "no_available_after_unplug", "no_boot_after_reboot", "no_occupied_status", "no_startup_security_event",
+    "no_status_after_boot", "pending_accepts_remote_start", "rejected_answers_requests", "reset_onidle_immediate",
+    "scheduled_inoperative_forgotten", "station_inoperative_ignored", "station_operative_ignored",
+    "traffic_before_boot", "trigger_boot_when_accepted", "trigger_ignored", "trigger_meter_values_main_meter",
+    "trigger_tx_event_wrong_reason", "trigger_unsupported_rejected", "wrong_action_case", "wrong_boot_reason",
+    "binary_frames")
 
 
 def _carry(name: str) -> None:
@@ -44,3 +55,5 @@ for _name in CARRIED:
     _carry(_name)
 
 from . import catalog_v21_der, catalog_v21_v2x  # noqa: E402,F401  (the faults of blocks Q and R)
+from . import catalog_v21_rpc  # noqa: E402,F401  (the faults of the 2.1 RPC framework)
+from . import catalog_v21_status  # noqa: E402,F401  (connector-state faults again, states by NotifyEvent)

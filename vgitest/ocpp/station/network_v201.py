@@ -1,6 +1,7 @@
 """SetNetworkProfile of the OCPP 2.0.1 reference station (B09): a connection profile is stored in one of the slots
-that OCPPCommCtrlr.NetworkConfigurationPriority may list; any other slot, or a profile for another OCPP version,
-is Rejected. A row of :data:`.requests_v201.REQUESTS`; faults in `catalog_v201_core`.
+that OCPPCommCtrlr.NetworkConfigurationPriority may list; any other slot, or (2.0.1) a profile for another OCPP
+version, is Rejected (2.1 ignores connectionData.ocppVersion: the WebSocket handshake decides). A row of
+:data:`.requests_v201.REQUESTS`; faults in `catalog_v201_core`.
 
 Which profile a connection uses (B10): each attempt takes the first slot of NetworkConfigurationPriority that has
 a profile (slot 1 without a stored profile is the URL the station was started with) and has not failed
@@ -24,7 +25,7 @@ def slots(st: Station201) -> set[int]:
 async def set_network_profile(st: Station201, p: dict) -> dict:
     data = p["connectionData"]
     known = p["configurationSlot"] in slots(st) or st.has("network_profile_any_slot_accepted")
-    if not known or data.get("ocppVersion") != "OCPP20":
+    if not known or (st.version == "2.0.1" and data.get("ocppVersion") != "OCPP20"):  # 2.1 ignores ocppVersion
         return {"status": "Rejected"}
     st.network_profiles[p["configurationSlot"]] = data
     return {"status": "Accepted"}

@@ -1,6 +1,7 @@
 """Which security profile a reference station agrees to be configured to: never a lower one than it runs (1.6
-security whitepaper: a downgrade over OCPP is refused; 2.0.1 B09.FR.04, TC_A_22_CS), and a higher one only when it
-holds the material for it (the CSMS root for 2, also its own certificate for 3). 1.6 sets it with the
+security whitepaper: a downgrade over OCPP is refused; 2.0.1 B09.FR.04, TC_A_22_CS; 2.1 allows 3 to 2 but nothing
+below 2), and a higher one only when it holds the material for it (the CSMS root for 2, also its own certificate
+for 3). 1.6 sets it with the
 configuration key SecurityProfile, 2.0.1 with SetNetworkProfile. The station records what it accepted; switching
 the live connection to another profile is not simulated. Fault: accepts_downgrade."""
 
@@ -18,7 +19,7 @@ def current(station: Any) -> int:
 
 def allowed(station: Any, wanted: int) -> bool:
     now = current(station)
-    if wanted < now:
+    if wanted < now and not (station.version == "2.1" and (now, wanted) == (3, 2)):  # 2.1 allows 3 -> 2 (A05)
         return station.has("accepts_downgrade")
     if wanted == now:
         return True

@@ -185,8 +185,13 @@ class Station201(ReferenceStation):
                                    "connectorId": 1}
         if self.has("missing_mandatory_field"):
             del payload["timestamp"]
-        if await self.safe_call("StatusNotification", payload) is not None:
+        if await self.send_status(payload):
             self.reported[e.id] = status
+
+    async def send_status(self, payload: dict) -> bool:
+        """Report one connector's state (a 2.1 station may report it by NotifyEvent instead: status_v21); True when
+        the CSMS answered."""
+        return await self.safe_call("StatusNotification", payload) is not None
 
     async def report_connector_states(self) -> None:
         for e in self.evses():

@@ -12,11 +12,13 @@ from typing import Any
 from . import catalog_v21  # noqa: F401  (registers the 2.1 faults before the base checks names)
 from .der_v21 import DerStation
 from .requests_v21 import REQUESTS as REQUESTS_21
+from .rpc_v21 import Rpc21
+from .status_v21 import StatusByEvent
 from .v201 import Evse, NoAnswer, Station201, Tx
 from .v2x_v21 import V2xStation
 
 
-class Station21(DerStation, V2xStation, Station201):
+class Station21(Rpc21, StatusByEvent, DerStation, V2xStation, Station201):
     version = "2.1"
     subprotocol = "ocpp2.1"
 
