@@ -41,6 +41,8 @@ def test_every_message_draws_schema_valid_payloads(version: str, response: bool)
     invalid: list[str] = []
     counts = {}
     for action in S.actions(version):
+        if response and not v.answered(action):
+            continue  # a SEND message (2.1): no response exists
         strat = S.response(version, action) if response else S.request(version, action)
 
         def check(payload, action=action):

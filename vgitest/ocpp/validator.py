@@ -118,6 +118,10 @@ class SchemaValidator:
         return frozenset([n[: -len("Request")] for n in names if n.endswith("Request")]
                          + [n for n in names if not n.endswith(("Request", "Response"))])
 
+    def answered(self, action: str) -> bool:
+        """Whether the action has a response (a 2.1 SEND message, e.g. NotifyPeriodicEventStream, has none)."""
+        return (self.folder / self.version.response_schema(action)).exists()
+
     def schema(self, action: str, response: bool) -> dict:
         fname = self.version.response_schema(action) if response else self.version.request_schema(action)
         if not response and not (self.folder / fname).exists():
