@@ -12,9 +12,10 @@ AuthCacheCtrlr.DisablePostAuthorize is true. Faults: `catalog_v201_auth`.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import time
 from typing import Any
+
+from .base import is_past
 
 # The station (vgitest.ocpp.station.v201), typed loosely so that this module does not import its owner back
 # (tests/test_import_graph.py).
@@ -29,18 +30,6 @@ class CacheEntry:
 
     info: dict
     used: float
-
-
-def _past(when: str | None) -> bool:
-    if not when:
-        return False
-    try:
-        moment = _dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
-    return moment <= _dt.datetime.now(_dt.timezone.utc)
 
 
 def group_of(info: dict | None) -> str | None:
@@ -68,7 +57,7 @@ class Authorizer:
         lifetime = float(self.st.var("AuthCacheCtrlr", "LifeTime") or 0)
         too_old = lifetime > 0 and time.monotonic() - entry.used > lifetime and \
             not self.st.has("cache_lifetime_ignored")
-        if too_old or _past(entry.info.get("cacheExpiryDateTime")):
+        if too_old or is_past(entry.info.get("cacheExpiryDateTime")):
             del self.cache[token]
             return None
         entry.used = time.monotonic()

@@ -40,6 +40,31 @@ def utcnow() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_datetime(stamp: str | None) -> _dt.datetime | None:
+    """An OCPP dateTime as an aware datetime (UTC when it names no zone); None when unset or unreadable."""
+    if not stamp:
+        return None
+    try:
+        when = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
+
+
+def seconds_until(stamp: str | None, cap: float) -> float:
+    """Seconds from now until `stamp`, at most `cap`; 0 when it is unset, unreadable or past."""
+    when = parse_datetime(stamp)
+    if when is None:
+        return 0.0
+    return max(0.0, min(cap, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()))
+
+
+def is_past(stamp: str | None) -> bool:
+    """Whether `stamp` has come (False when it is unset or unreadable)."""
+    when = parse_datetime(stamp)
+    return when is not None and when <= _dt.datetime.now(_dt.timezone.utc)
+
+
 class Reply(Exception):
     """Raised by a handler to answer with a CALLERROR."""
 

@@ -22,7 +22,6 @@ Faults (catalog_v201_firmware.py) are `st.has(...)` branches next to the behavio
 from __future__ import annotations
 
 import asyncio
-import datetime as _dt
 import time
 from typing import Any
 
@@ -31,25 +30,12 @@ from cryptography import x509
 from .. import firmware_signing as signing
 from ..files import image_problem
 from . import catalog_v201_firmware  # noqa: F401  (registers the faults)
-from .base import utcnow
+from .base import seconds_until, utcnow
 from .v16_files import TRANSFER_TIMEOUT, _download as download
 
 Station201 = Any  # vgitest.ocpp.station.v201's, typed loosely so as not to import its owner back
 MAX_WAIT = 600.0  # s: the longest the station waits for a date or for transactions to end
 CURRENT_VERSION = "0.1.0"
-
-
-def _when(stamp: str | None) -> float:
-    """Seconds from now until `stamp` (0 when unset, past or unreadable), at most MAX_WAIT."""
-    if not stamp:
-        return 0.0
-    try:
-        when = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return 0.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    return max(0.0, min(MAX_WAIT, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()))
 
 
 def _flag(value: Any) -> bool:
@@ -183,7 +169,7 @@ class Firmware201:
         """The update; True when it ends in a reboot into the new image."""
         st = self.st
         scheduled = False
-        wait = _when(fw.get("retrieveDateTime"))
+        wait = seconds_until(fw.get("retrieveDateTime"), MAX_WAIT)
         if wait > 0 and not st.has("fw201_retrieve_schedule_ignored"):
             await self._status("DownloadScheduled")
             scheduled = True
@@ -220,7 +206,7 @@ class Firmware201:
             return False
         if not st.has("fw201_no_signature_verified"):
             await self._status("SignatureVerified")
-        wait = _when(fw.get("installDateTime"))
+        wait = seconds_until(fw.get("installDateTime"), MAX_WAIT)
         if wait > 0 and not st.has("fw201_install_schedule_ignored"):
             await self._status("InstallScheduled")
             await asyncio.sleep(wait)

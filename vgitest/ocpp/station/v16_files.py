@@ -25,6 +25,7 @@ from typing import Any
 
 from ..files import image_problem
 from . import catalog_v16_files  # noqa: F401  (registers the faults)
+from .base import seconds_until
 
 TRANSFER_TIMEOUT = 30.0  # s: one download or upload attempt (a stalled server never holds the station longer)
 MAX_WAIT = 120.0  # s: the longest the station waits for a retrieveDate in the future, or between retries
@@ -75,18 +76,6 @@ def _upload(location: str, name: str, data: bytes, timeout: float) -> None:
             raise OSError(f"upload answered HTTP {res.status}")
 
 
-def _seconds_until(stamp: str | None) -> float:
-    if not stamp:
-        return 0.0
-    try:
-        when = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return 0.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    return max(0.0, min(MAX_WAIT, (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()))
-
-
 class Files16:
     """Firmware and diagnostics of one Station16 (survives its reboots, as firmware does)."""
 
@@ -119,7 +108,7 @@ class Files16:
         await self.st.safe_call("FirmwareStatusNotification", {"status": status})
 
     async def _firmware(self, location: str, retrieve: str | None, retries: int, interval: int) -> None:
-        await asyncio.sleep(_seconds_until(retrieve))
+        await asyncio.sleep(seconds_until(retrieve, MAX_WAIT))
         if self.st.has("firmware_fake_download"):  # claims the steps without fetching anything
             for status in ("Downloading", "Downloaded", "Installing"):
                 await self._status(status)
