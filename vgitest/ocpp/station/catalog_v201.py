@@ -123,7 +123,9 @@ _f("no_begin_meter_value", "The Started TransactionEvent carries no meter value 
    "TC_J_07_CS", r.EXPECTED_MESSAGE)
 _f("end_meter_value_wrong_context", "The meter value of the Ended TransactionEvent has context Sample.Periodic "
    "instead of Transaction.End", "TC_J_10_CS", r.EXPECTED_MESSAGE)
-_f("schema_violation", "Sampled values are sent as strings instead of numbers", "TC_J_09_CS", r.SCHEMA)
+_f("schema_violation", "Sampled values are sent as strings instead of numbers (the CSMS refuses such a "
+   "TransactionEvent, so the station repeats it as E13 says: the case that sees the first one, the Started event, "
+   "catches it)", "TC_J_07_CS", r.SCHEMA)
 _f("authorize_remote_start_ignored", "A remote start is not authorized with the CSMS although "
    "AuthorizeRemoteStart is true", "TC_F_02_CS", r.EXPECTED_MESSAGE)
 _f("remote_start_ignored", "RequestStartTransaction is Accepted but no transaction is started", "TC_F_03_CS",
