@@ -14,6 +14,7 @@ The server is the standard library's threading HTTP server on its own thread; ev
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -133,11 +134,14 @@ def _utc() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class TransferLog:
-    """What the HTTP and the FTP file servers share: the transfers they recorded, behind one lock, and a bounded wait
-    for one. A server appends under ``self._changed`` and notifies; ``_path_of`` reads a URL's path its own way."""
+class TransferLog(abc.ABC):
+    """What the HTTP and the FTP file servers share: where they listen and the host their URLs name, their use as a
+    context manager, and the transfers they recorded, behind one lock, with a bounded wait for one. A server appends
+    under ``self._changed`` and notifies; ``_path_of`` reads a URL's path its own way."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str, port: int, url_host: str | None) -> None:
+        self.host, self.port = host, port
+        self.url_host = url_host or ("127.0.0.1" if host in ("", "0.0.0.0", "::") else host)
         self._transfers: list[Transfer] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -155,6 +159,25 @@ class TransferLog:
         """The transfers of one published file, or into one upload location."""
         path = self._path_of(url)
         return [t for t in self.transfers if t.path == path or (path.endswith("/") and t.path.startswith(path))]
+
+    @abc.abstractmethod
+    def start(self) -> "TransferLog":
+        """Listen (each server its own protocol); returns the server."""
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Stop listening."""
+
+    def __enter__(self) -> "TransferLog":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def netloc_host(self) -> str:
+        """The URL host as a URL writes it (an IPv6 address in brackets)."""
+        return f"[{self.url_host}]" if ":" in self.url_host else self.url_host
 
     def wait_for(self, pred: Callable[[Transfer], bool], timeout: float) -> Transfer | None:
         """The first transfer that satisfies `pred`, waiting at most `timeout` seconds."""
@@ -179,13 +202,11 @@ class FileServer(TransferLog):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, url_host: str | None = None,
                  socket_timeout: float = 10.0, max_duration: float = 60.0) -> None:
-        self.host, self.port = host, port
-        self.url_host = url_host or ("127.0.0.1" if host in ("", "0.0.0.0", "::") else host)
         self.socket_timeout = socket_timeout
         self.max_duration = max_duration  # a slow transfer never runs longer than this
         self._files: dict[str, _Published] = {}
         self._dirs: dict[str, _UploadDir] = {}
-        TransferLog.__init__(self)
+        TransferLog.__init__(self, host, port, url_host)
         self._httpd: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -209,16 +230,9 @@ class FileServer(TransferLog):
             self._thread.join(5)
             self._thread = None
 
-    def __enter__(self) -> "FileServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
     @property
     def base_url(self) -> str:
-        host = f"[{self.url_host}]" if ":" in self.url_host else self.url_host
-        return f"http://{host}:{self.port}"
+        return f"http://{self.netloc_host}:{self.port}"
 
     # --- what a case offers ---------------------------------------------------------------------------------------
     def publish(self, name: str, data: bytes, fault: FileFault | str | None = None) -> str:

@@ -36,14 +36,12 @@ class FtpFileServer(TransferLog):
     scheme = "ftp"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, url_host: str | None = None) -> None:
-        self.host, self.port = host, port
-        self.url_host = url_host or ("127.0.0.1" if host in ("", "0.0.0.0", "::") else host)
+        TransferLog.__init__(self, host, port, url_host)
         self.password = secrets.token_hex(8)
         self._home = Path(tempfile.mkdtemp(prefix="vgitest-ftp-"))
         self._files: dict[str, tuple[str, bytes, FileFault | None]] = {}  # path -> (name, published data, fault)
         self._dirs: dict[str, FileFault | None] = {}
         self._received: dict[str, dict[str, bytes]] = {}
-        TransferLog.__init__(self)
         self._stop = threading.Event()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -74,16 +72,9 @@ class FtpFileServer(TransferLog):
             self._thread = None
         shutil.rmtree(self._home, ignore_errors=True)
 
-    def __enter__(self) -> "FtpFileServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
     @property
     def base_url(self) -> str:
-        host = f"[{self.url_host}]" if ":" in self.url_host else self.url_host
-        return f"ftp://{USER}:{self.password}@{host}:{self.port}"
+        return f"ftp://{USER}:{self.password}@{self.netloc_host}:{self.port}"
 
     # --- what a case offers -----------------------------------------------------------------------------------------
     def publish(self, name: str, data: bytes, fault: FileFault | str | None = None) -> str:
