@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ...loop import BackgroundLoop
 from ...simulator import LoopSimulator
+from ..timestamps import parse as parse_datetime
 from . import catalog_security  # noqa: F401  (registers the TLS faults of both versions)
 from . import robustness, tls
 from .faults import check_names
@@ -38,17 +39,6 @@ Handler = Callable[[dict], Awaitable[Any]]
 
 def utcnow() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_datetime(stamp: str | None) -> _dt.datetime | None:
-    """An OCPP dateTime as an aware datetime (UTC when it names no zone); None when unset or unreadable."""
-    if not stamp:
-        return None
-    try:
-        when = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
 
 
 def seconds_until(stamp: str | None, cap: float) -> float:
