@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.forkserver import run_pytest
 from tests.suite_process import UNUSED_PLUGINS
 from vgitest.catalogdocs import case_versions
 from vgitest.findings import register_all
@@ -123,12 +122,11 @@ def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, .
     default_profile = SUITES[version][1]
     profile = profile or default_profile
     reports = tmp_path / "reports"
-    cmd = [sys.executable, "-m", "pytest", *files_of(version, tests), "-k", " or ".join(tests), f"--vgi-profile={profile}",
-           f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider",
-           *UNUSED_PLUGINS, "-q"]
+    args = [*files_of(version, tests), "-k", " or ".join(tests), f"--vgi-profile={profile}", f"--vgi-fault={fault}",
+            f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q"]
     if strict:
-        cmd.append("--vgi-strict")
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        args.append("--vgi-strict")
+    proc = run_pytest(args, ROOT, timeout=300)
     results_file = reports / "m" / "results.json"
     assert results_file.is_file(), f"no results: {proc.stdout[-3000:]}{proc.stderr[-2000:]}"
     doc = json.loads(results_file.read_text())
