@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from . import identity
-from .ausdata import RateComponent, TariffProfile, TimeTariffInterval
+from .ausdata import READING_TYPE, RateComponent, TariffProfile, TimeTariffInterval, mup_post_rate
 from .resources import Control, Device, Program, Sep2State
 
 # CACTUS ``set-comms-rate`` parameter -> ("poll", resource name) or ("post", what posts at it)
@@ -102,24 +102,6 @@ def set_post_rate(state: Sep2State, what: str, seconds: int | None, *, device: D
     state.changed()
 
 
-MUP_BEFORE_POST_RATE = ("@href", "mRID", "description", "version", "roleFlags", "serviceCategoryKind", "status",
-                        "deviceLFDI", "MirrorMeterReading")  # MirrorUsagePoint's elements before postRate
-
-
-def mup_post_rate(body: dict, value: int | None) -> None:
-    """Put (or drop) postRate in a stored MirrorUsagePoint body, in schema order."""
-    items = [(k, v) for k, v in body.items() if k != "postRate"]
-    body.clear()
-    placed = value is None
-    for k, v in items:
-        if not placed and k not in MUP_BEFORE_POST_RATE:
-            body["postRate"] = str(value)
-            placed = True
-        body[k] = v
-    if not placed:
-        body["postRate"] = str(value)
-
-
 def set_comms_rates(state: Sep2State, **seconds: int) -> None:
     """Several rates at once by the names of :data:`COMMS_RATES` (the CACTUS ``set-comms-rate`` parameters),
     e.g. ``set_comms_rates(state, dcap_poll_seconds=60, edev_post_seconds=60)``; an unknown name is a
@@ -183,10 +165,9 @@ def add_tariff_profile(state: Sep2State, primacy: int, *, fsa: int = 1, price_po
 def add_rate_component(state: Sep2State, tariff: TariffProfile | None = None, *, role_flags: int = 1,
                        description: str = "", tag: str = "", **reading_type: int) -> RateComponent:
     """A RateComponent of `tariff` (None: the newest TariffProfile), pricing the ReadingType given by keyword
-    (names of :data:`.pricing.READING_TYPE`: ``commodity=1, flowDirection=1, uom=72, powerOfTenMultiplier=0``
+    (names of :data:`.ausdata.READING_TYPE`: ``commodity=1, flowDirection=1, uom=72, powerOfTenMultiplier=0``
     ...; the CACTUS parameter spellings ``flow_direction``, ``power_of_ten_multiplier``, ``data_qualifier`` are
     taken too)."""
-    from .pricing import READING_TYPE
     tp = tariff if tariff is not None else _newest_tariff(state)
     aliases = {"flow_direction": "flowDirection", "power_of_ten_multiplier": "powerOfTenMultiplier",
                "data_qualifier": "dataQualifier"}

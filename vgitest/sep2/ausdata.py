@@ -12,6 +12,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+# ReadingType's elements in schema order (the ones a RateComponent's reading type may set)
+READING_TYPE = ("accumulationBehaviour", "commodity", "dataQualifier", "flowDirection", "intervalLength", "kind",
+                "numberOfConsumptionBlocks", "numberOfTouTiers", "phase", "powerOfTenMultiplier", "uom")
+MUP_BEFORE_POST_RATE = ("@href", "mRID", "description", "version", "roleFlags", "serviceCategoryKind", "status",
+                        "deviceLFDI", "MirrorMeterReading")  # MirrorUsagePoint's elements before postRate
+
 
 @dataclasses.dataclass
 class TimeTariffInterval:
@@ -74,3 +80,29 @@ class AusData:
     wellknown: dict[str, list[str]] | None = None
     # path (or path prefix) -> the path answered in its place (an alias of a resource or a tree)
     proxy_routes: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def proxied(self, path: str) -> str | None:
+        """The path answered in place of `path` (the longest proxy route that is `path` or a whole-segment prefix
+        of it, the rest of the path kept), or None."""
+        best: tuple[int, str] | None = None
+        for src, dst in self.proxy_routes.items():
+            src = src.rstrip("/") or "/"
+            if path == src or path.startswith(src + "/") or src == "/":
+                if best is None or len(src) > best[0]:
+                    rest = path[len(src):] if src != "/" else path
+                    best = (len(src), (dst.rstrip("/") + rest) or "/")
+        return None if best is None else best[1]
+
+
+def mup_post_rate(body: dict, value: int | None) -> None:
+    """Put (or drop, `value` None) postRate in a stored MirrorUsagePoint body, in schema order."""
+    items = [(k, v) for k, v in body.items() if k != "postRate"]
+    body.clear()
+    placed = value is None
+    for k, v in items:
+        if not placed and k not in MUP_BEFORE_POST_RATE:
+            body["postRate"] = str(value)
+            placed = True
+        body[k] = v
+    if not placed:
+        body["postRate"] = str(value)

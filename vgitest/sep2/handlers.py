@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from . import identity, rules as r
 from .codec import as_list
+from .ausdata import mup_post_rate
 from .resources import (
     DEFAULT_SETTINGS,
     WHOLE,
@@ -417,7 +418,6 @@ def _store_mup(state: Sep2State, number: int, body: dict) -> None:
     """Keep a MirrorUsagePoint as the client wrote it (with its href) and the readings it carries."""
     state.mirror_usage_points[number] = {"@href": f"/mup/{number}", **{k: v for k, v in body.items() if k != "@href"}}
     if state.aus.mup_post_rate is not None:  # the rate the utility set (aus.set_post_rate) is the one served
-        from .aus import mup_post_rate
         mup_post_rate(state.mirror_usage_points[number], state.aus.mup_post_rate)
     for reading in as_list(body.get("MirrorMeterReading")):
         state.readings.append((number, reading, time.time() + state.time_offset_s))
@@ -593,7 +593,7 @@ def answer(state: Sep2State, req: Request) -> Reply:
     replaces the one the resource's type has."""
     if req.lfdi is not None and req.lfdi in state.denied:
         return Reply(403)  # the utility revoked this client's access
-    target = routes.proxied(state, req.path)
+    target = state.aus.proxied(req.path)
     if target is not None:
         req = dataclasses.replace(req, path=target)
     reply = _answer(state, req)
@@ -613,6 +613,3 @@ def _answer(state: Sep2State, req: Request) -> Reply:
         return Reply(405, headers={"Allow": ", ".join(allowed(req.path))})
     return handler(state, req, m)
 
-
-# the CSIP-AUS resources register their routes on import (they use `route` and `Reply` above)
-from . import connection_point, pricing, routes  # noqa: E402,F401

@@ -41,6 +41,8 @@ KEYS: tuple[Key, ...] = (
     _k("subscribe", "the reference client subscribes and listens for Notifications", CSIP, False, reference=True),
     _k("csip_aus", "the reference client also takes the CSIP-AUS extensions when it checks what it reads against "
        "the schema", CSIP, False, reference=True),
+    _k("connection_point_id", "the connection point identifier (NMI) the reference client writes to its CSIP-AUS "
+       "ConnectionPoint (none: it writes none)", CSIP, reference=True),
     _k("notify_port", "the port the reference client's Notification listener takes (0: any)", CSIP, 0,
        reference=True),
     _k("rtg_max_w", "the reference client's rated maximum power", CSIP, 7000, "W", reference=True),

@@ -23,13 +23,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .ausdata import RateComponent, TariffProfile, TimeTariffInterval
+from .ausdata import READING_TYPE, RateComponent, TariffProfile, TimeTariffInterval
 from .handlers import NON_CONDITIONAL, RESPONSES, Reply, Request, _own_fsa, route
 from .resources import Sep2State, list_body, page
-
-# ReadingType's elements in schema order (the ones a RateComponent's reading type may set)
-READING_TYPE = ("accumulationBehaviour", "commodity", "dataQualifier", "flowDirection", "intervalLength", "kind",
-                "numberOfConsumptionBlocks", "numberOfTouTiers", "phase", "powerOfTenMultiplier", "uom")
 
 
 def tariff_visible(state: Sep2State, req: Request, number: str) -> TariffProfile | None:

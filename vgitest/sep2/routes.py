@@ -7,7 +7,8 @@ malformed one), where that version's DeviceCapability is. That is the shape the 
 tests check it); we read no normative text for it, so nothing here judges a client beyond what a test checks.
 Before a test sets one up the path is 404 (a server without the document).
 
-A proxy route (:func:`.aus.add_proxy_route`) makes the server answer a path, or a whole tree under a path prefix,
+A proxy route (:func:`.aus.add_proxy_route`, resolved by :meth:`.ausdata.AusData.proxied` in
+:func:`.handlers.answer`) makes the server answer a path, or a whole tree under a path prefix,
 as another path: ``/x7f3`` → ``/dcap`` (a DeviceCapability at a path named only in the well-known document),
 ``/utility/sep2`` → ``/`` (the whole server under a prefix). The trace keeps the path the client asked for; the
 hrefs inside answers stay the server's own paths (links a client follows lead back to the plain tree).
@@ -23,18 +24,6 @@ from .resources import Sep2State
 
 WELL_KNOWN = "/.well-known/csipaus"
 JSON = "application/json"
-
-
-def proxied(state: Sep2State, path: str) -> str | None:
-    """The path answered in place of `path` (the longest proxy route that is `path` or a prefix of it), or None."""
-    best: tuple[int, str] | None = None
-    for src, dst in state.aus.proxy_routes.items():
-        src = src.rstrip("/") or "/"
-        if path == src or (src != "/" and path.startswith(src + "/")):
-            if best is None or len(src) > best[0]:
-                rest = path[len(src):]
-                best = (len(src), (dst.rstrip("/") + rest) or "/")
-    return None if best is None else best[1]
 
 
 def wellknown_document(state: Sep2State) -> dict | None:

@@ -28,6 +28,7 @@ from ..verdict import HarnessError, Inconclusive
 from ..xmlhttp.client import Outbound
 from ..xmlhttp.server import XmlHttpServer
 from . import checks, codec, handlers, notify, rules as r, security
+from . import connection_point, pricing, routes  # noqa: F401  (the CSIP-AUS resources add their routes)
 from .namespaces import MEDIA_TYPE
 from .resources import Device, Sep2State
 

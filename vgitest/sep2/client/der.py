@@ -19,6 +19,9 @@ MODE_BITS = {"charge": 0, "discharge": 1, "opModConnect": 2, "opModEnergize": 3,
              "opModMaxLimW": 20, "opModTargetW": 22, "opModVoltVar": 23, "opModVoltWatt": 24, "opModWattPF": 25,
              "opModWattVar": 26}
 MODES_SUPPORTED = sum(1 << bit for bit in MODE_BITS.values())
+# CSIP-AUS DOEControlType bits of the dynamic operating envelope limits it carries out (none yet: it declares so,
+# as CSIP-AUS requires every DERCapability to say which it supports)
+DOE_SUPPORTED = 0
 DER_TYPE_EVSE = 82
 
 
@@ -62,6 +65,8 @@ class Der:
         rated, volts = _power(max_w), _power(self.settings.nominal_v)
         cap = {"modesSupported": f"{MODES_SUPPORTED:08X}", "rtgMaxChargeRateW": rated, "rtgMaxDischargeRateW": rated,
                "rtgMaxVar": rated, "rtgMaxW": rated, "rtgVNom": volts, "type": str(DER_TYPE_EVSE)}
+        if self.settings.csip_aus:
+            cap["csipaus:doeModesSupported"] = f"{DOE_SUPPORTED:02X}"
         if self.core.has("der_capability_schema_violation"):
             cap = {"type": cap.pop("type"), **cap}
         if "DERCapabilityLink" in links:
