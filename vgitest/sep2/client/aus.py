@@ -1,7 +1,7 @@
 """The CSIP-AUS parts of the reference DER client: it writes its ConnectionPoint (its NMI, PIXIT
 ``connection_point_id``) where its EndDevice links, and it reads the pricing function set its groups link to
-(TariffProfiles → RateComponents → TimeTariffIntervals → their price blocks), acknowledging each interval that asks
-for it (PriceResponse 1, received). Every list is polled at the pollRate its own answer carries (:mod:`.walk`), so
+(TariffProfiles → RateComponents → TimeTariffIntervals → their price blocks), acknowledging each interval that
+asks for it (PriceResponse 1, received). Every list is polled at the pollRate its own answer carries (:mod:`.walk`), so
 a per-list rate the server sets is honoured without more.
 
 What it holds (``prices``, ``price_now``) is for tests to read; the client does not change its output on a price
@@ -105,9 +105,9 @@ class Aus:
     async def _on_blocks(self, href: str, body: dict) -> None:
         tti = self._cti_lists.get(href)
         if tti in self.intervals:
-            self.intervals[tti]["blocks"] = sorted(
-                (to_int(b.get("startValue")), to_int(b.get("price"))) for b in as_list(body.get("ConsumptionTariffInterval"))
-                if isinstance(b, dict))
+            blocks = [b for b in as_list(body.get("ConsumptionTariffInterval")) if isinstance(b, dict)]
+            self.intervals[tti]["blocks"] = sorted((to_int(b.get("startValue")), to_int(b.get("price")))
+                                                   for b in blocks)
 
     async def _acknowledge(self, body: dict) -> None:
         """PriceResponse 1 (received) once per interval whose responseRequired asks for it (bit 0)."""

@@ -146,4 +146,5 @@ class Control:
 
 
 def _modes(base: dict) -> frozenset[str]:
-    return frozenset(k for k in base if k.startswith("opMod"))
+    """Its control modes: opMod… elements, CSIP-AUS ones (csipaus:opMod…) included."""
+    return frozenset(k for k in base if k.split(":")[-1].startswith("opMod"))

@@ -19,9 +19,10 @@ MODE_BITS = {"charge": 0, "discharge": 1, "opModConnect": 2, "opModEnergize": 3,
              "opModMaxLimW": 20, "opModTargetW": 22, "opModVoltVar": 23, "opModVoltWatt": 24, "opModWattPF": 25,
              "opModWattVar": 26}
 MODES_SUPPORTED = sum(1 << bit for bit in MODE_BITS.values())
-# CSIP-AUS DOEControlType bits of the dynamic operating envelope limits it carries out (none yet: it declares so,
-# as CSIP-AUS requires every DERCapability to say which it supports)
-DOE_SUPPORTED = 0
+# CSIP-AUS DOEControlType bits of the dynamic operating envelope limits it carries out (bit 0 opModExpLimW, 1
+# opModImpLimW, 2 opModGenLimW, 3 opModLoadLimW: all four, see modes.doe_caps); declared in DERCapability
+# (doeModesSupported, which CSIP-AUS requires) and DERSettings (doeModesEnabled)
+DOE_SUPPORTED = 0x0F
 DER_TYPE_EVSE = 82
 
 
@@ -87,6 +88,8 @@ class Der:
         settings = {"modesEnabled": f"{MODES_SUPPORTED:08X}", "setGradW": str(self._declared_grad),
                     "setMaxChargeRateW": rated, "setMaxDischargeRateW": rated, "setMaxVar": rated, "setMaxW": rated,
                     "setVNom": volts, "setVRef": volts, "updatedTime": str(self.core.server_now_int())}
+        if self.settings.csip_aus:
+            settings["csipaus:doeModesEnabled"] = f"{DOE_SUPPORTED:02X}"
         await self.core.http.write("PUT", href, "DERSettings", settings)
 
     async def put_status(self) -> None:
