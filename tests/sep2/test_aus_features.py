@@ -113,6 +113,11 @@ def test_comms_rates_by_their_cactus_names(server: FakeSep2Server) -> None:
     assert get(server, "/dcap")["@pollRate"] == "61"
     assert get(server, f"/edev/{dev.number}/fsa/1/derp")["@pollRate"] == "62"
     assert get(server, f"/edev/{dev.number}")["postRate"] == "63"
+    late = st.register_device("00" * 19 + "02")  # registered after the rate was set: it has it too
+    assert get(server, f"/edev/{late.number}")["postRate"] == "63"
+    aus.set_post_rate(st, "EndDevice", 5, device=late)  # its own wins
+    assert get(server, f"/edev/{late.number}")["postRate"] == "5"
+    assert get(server, f"/edev/{dev.number}")["postRate"] == "63"
     assert get(server, f"/edev/{dev.number}/fsa/1/tp")["@pollRate"] == "65"
     mup = {"mRID": "0123456789ABCDEF0123456789ABCDEF", "description": "site", "roleFlags": "49",
            "serviceCategoryKind": "0", "status": "1", "deviceLFDI": LFDI}

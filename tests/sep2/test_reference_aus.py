@@ -93,22 +93,3 @@ def test_it_polls_a_list_at_the_rate_set_for_that_list(server: FakeSep2Server) -
     slower = polls_on_time(frames, f"/edev/{dev.number}/fsa", 1, start_ns=start, end_ns=end, tolerance_s=0.3)
     assert not next(iter(slower.values())).on_time  # its group list keeps the slow rate: not polled at 1 s
 
-
-def test_doe_limits_cap_one_direction_each_and_are_declared(server: FakeSep2Server) -> None:
-    from vgitest.sep2.client import modes
-    st = server.state
-    dev = st.register_device(LFDI)
-    w = lambda watts: {"multiplier": "0", "value": str(watts)}  # noqa: E731
-    prog = st.add_program(1, default={"csipaus:opModImpLimW": w(1500), "csipaus:opModExpLimW": w(800)})
-    with running(server, demand_w=5000) as client:
-        assert wait_until(lambda: abs(client.power_w - 1500) < 1, 10), (client.power_w, client.log[-5:])
-        client.perform("set_power", w=-5000)  # the EV offers to discharge: the export limit applies
-        assert wait_until(lambda: abs(client.power_w + 800) < 1, 5), client.power_w
-        st.add_control(prog, {"csipaus:opModExpLimW": w(300)}, start_in_s=-1, duration_s=60)
-        assert wait_until(lambda: abs(client.power_w + 300) < 1, 8), client.power_w  # the event's, over the default
-        assert wait_until(lambda: "dercap" in dev.der and "derg" in dev.der, 5)
-    assert dev.der["dercap"]["csipaus:doeModesSupported"] == "0F"
-    assert dev.der["derg"]["csipaus:doeModesEnabled"] == "0F"
-    assert modes.doe_caps({"csipaus:opModLoadLimW": w(2000), "csipaus:opModImpLimW": {"multiplier": "3",
-                                                                                       "value": "1"}}) == (1000, None)
-    assert modes.doe_caps({"opModMaxLimW": "5000"}) == (None, None)  # no CSIP-AUS limit: no cap

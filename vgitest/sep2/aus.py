@@ -86,13 +86,15 @@ def poll_rate(state: Sep2State, name: str, path: str | None = None) -> int:
 
 
 def set_post_rate(state: Sep2State, what: str, seconds: int | None, *, device: Device | None = None) -> None:
-    """The postRate the server gives: ``"EndDevice"`` (the EndDevice's postRate, of `device` or of every device
-    the server knows) or ``"MirrorUsagePoint"`` (served on every MirrorUsagePoint the clients created, and on
-    those created later). None removes it."""
+    """The postRate the server gives: ``"EndDevice"`` (`device`'s own postRate, or without `device` that of every
+    EndDevice without its own, registered now or later) or ``"MirrorUsagePoint"`` (served on every
+    MirrorUsagePoint the clients created, and on those created later). None removes it."""
     value = None if seconds is None else _positive(seconds, "a postRate")
     if what == "EndDevice":
-        for dev in [device] if device is not None else list(state.devices.values()):
-            dev.post_rate = value
+        if device is not None:
+            device.post_rate = value
+        else:
+            state.aus.edev_post_rate = value
     elif what == "MirrorUsagePoint":
         state.aus.mup_post_rate = value
         for body in state.mirror_usage_points.values():

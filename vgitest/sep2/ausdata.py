@@ -72,6 +72,7 @@ class AusData:
 
     # path -> pollRate (s) served on that one list or resource, before the per-name rates of Sep2State.poll_rates
     path_rates: dict[str, int] = dataclasses.field(default_factory=dict)
+    edev_post_rate: int | None = None  # postRate of every EndDevice without its own (Device.post_rate)
     mup_post_rate: int | None = None  # postRate served on every MirrorUsagePoint (None: as the client wrote it)
     # FunctionSetAssignments link to a TariffProfileList: on once a test made a TariffProfile or asked for it
     pricing: bool = False

@@ -135,8 +135,9 @@ def end_device_body(state: Sep2State, dev: Device) -> dict:
                                len(dev.log_events))},
                            "sFDI": str(dev.sfdi), "changedTime": str(dev.changed), "enabled": "true",
                 "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": str(len(dev.fsas))}})
-    if dev.post_rate is not None:
-        out["postRate"] = str(dev.post_rate)
+    post_rate = dev.post_rate if dev.post_rate is not None else state.aus.edev_post_rate
+    if post_rate is not None:
+        out["postRate"] = str(post_rate)
     out["RegistrationLink"] = {"@href": f"{base}/rg"}
     out["SubscriptionListLink"] = {"@href": f"{base}/sub", "@all": str(len(dev.subscriptions))}
     if state.csip_aus is not None:  # the CSIP-AUS extension of EndDevice: where the client writes its NMI
@@ -599,7 +600,7 @@ def answer(state: Sep2State, req: Request) -> Reply:
         req = dataclasses.replace(req, path=target)
     reply = _answer(state, req)
     if req.path in state.aus.path_rates and isinstance(reply.body, dict) and "@pollRate" in reply.body:
-        reply.body["@pollRate"] = str(state.aus.path_rates[req.path])
+        reply.body = {**reply.body, "@pollRate": str(state.aus.path_rates[req.path])}  # (a copy: never the stored)
     return reply
 
 

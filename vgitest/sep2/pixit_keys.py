@@ -41,8 +41,6 @@ KEYS: tuple[Key, ...] = (
     _k("subscribe", "the reference client subscribes and listens for Notifications", CSIP, False, reference=True),
     _k("csip_aus", "the reference client also takes the CSIP-AUS extensions when it checks what it reads against "
        "the schema", CSIP, False, reference=True),
-    _k("connection_point_id", "the connection point identifier (NMI) the reference client writes to its CSIP-AUS "
-       "ConnectionPoint (none: it writes none)", CSIP, reference=True),
     _k("notify_port", "the port the reference client's Notification listener takes (0: any)", CSIP, 0,
        reference=True),
     _k("rtg_max_w", "the reference client's rated maximum power", CSIP, 7000, "W", reference=True),
@@ -50,4 +48,6 @@ KEYS: tuple[Key, ...] = (
     _k("set_grad_w", "the reference client's own ramp rate setGradW (0: no limit)", CSIP, 0, "0.01 %/s",
        reference=True),
     _k("random_seed", "the seed of the reference client's random choices", CSIP, reference=True),
+    _k("connection_point_id", "the connection point identifier (NMI) the reference client writes to its CSIP-AUS "
+       "ConnectionPoint (none: it writes none)", CSIP, reference=True),
 )

@@ -1,8 +1,8 @@
 """The CSIP-AUS parts of the reference DER client: it writes its ConnectionPoint (its NMI, PIXIT
 ``connection_point_id``) where its EndDevice links, and it reads the pricing function set its groups link to
 (TariffProfiles → RateComponents → TimeTariffIntervals → their price blocks), acknowledging each interval that
-asks for it (PriceResponse 1, received). Every list is polled at the pollRate its own answer carries (:mod:`.walk`), so
-a per-list rate the server sets is honoured without more.
+asks for it (PriceResponse 1, received). Every list is polled at the pollRate its own answer carries
+(:mod:`.walk`), so a per-list rate the server sets is honoured without more.
 
 What it holds (``prices``, ``price_now``) is for tests to read; the client does not change its output on a price
 (a CSIP-AUS client may, the standard leaves it to the device)."""

@@ -30,7 +30,7 @@ class Settings:
     notify_port: int  # its listener's port; 0: any
     random_seed: Any
     post_rate_s: Any  # the PIXIT's meter post rate; None: the EndDevice's postRate
-    csip_aus: bool = False  # CSIP-AUS: its schema for what it reads, its extensions in what it writes
+    csip_aus: bool = False  # CSIP-AUS mode: it declares its dynamic operating envelope modes (doeModes*)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Settings:

@@ -146,5 +146,4 @@ class Control:
 
 
 def _modes(base: dict) -> frozenset[str]:
-    """Its control modes: opMod… elements, CSIP-AUS ones (csipaus:opMod…) included."""
-    return frozenset(k for k in base if k.split(":")[-1].startswith("opMod"))
+    return frozenset(k for k in base if k.startswith("opMod"))

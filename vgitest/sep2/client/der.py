@@ -19,11 +19,8 @@ MODE_BITS = {"charge": 0, "discharge": 1, "opModConnect": 2, "opModEnergize": 3,
              "opModMaxLimW": 20, "opModTargetW": 22, "opModVoltVar": 23, "opModVoltWatt": 24, "opModWattPF": 25,
              "opModWattVar": 26}
 MODES_SUPPORTED = sum(1 << bit for bit in MODE_BITS.values())
-# CSIP-AUS DOEControlType bits of the dynamic operating envelope limits it carries out (bit 0 opModExpLimW, 1
-# opModImpLimW, 2 opModGenLimW, 3 opModLoadLimW: all four, see modes.doe_caps); declared in DERCapability
-# (doeModesSupported, which CSIP-AUS requires) and DERSettings (doeModesEnabled)
-DOE_SUPPORTED = 0x0F
 DER_TYPE_EVSE = 82
+DOE_MODES = "0F"  # CSIP-AUS DOEControlType: opModExpLimW, opModImpLimW, opModGenLimW, opModLoadLimW (in CSIP-AUS mode)
 
 
 def _power(w: float) -> dict:
@@ -66,8 +63,8 @@ class Der:
         rated, volts = _power(max_w), _power(self.settings.nominal_v)
         cap = {"modesSupported": f"{MODES_SUPPORTED:08X}", "rtgMaxChargeRateW": rated, "rtgMaxDischargeRateW": rated,
                "rtgMaxVar": rated, "rtgMaxW": rated, "rtgVNom": volts, "type": str(DER_TYPE_EVSE)}
-        if self.settings.csip_aus:
-            cap["csipaus:doeModesSupported"] = f"{DOE_SUPPORTED:02X}"
+        if self.settings.csip_aus:  # the CSIP-AUS limits it follows: export, import, generation, load (bits 0-3)
+            cap["csipaus:doeModesSupported"] = DOE_MODES
         if self.core.has("der_capability_schema_violation"):
             cap = {"type": cap.pop("type"), **cap}
         if "DERCapabilityLink" in links:
@@ -89,7 +86,7 @@ class Der:
                     "setMaxChargeRateW": rated, "setMaxDischargeRateW": rated, "setMaxVar": rated, "setMaxW": rated,
                     "setVNom": volts, "setVRef": volts, "updatedTime": str(self.core.server_now_int())}
         if self.settings.csip_aus:
-            settings["csipaus:doeModesEnabled"] = f"{DOE_SUPPORTED:02X}"
+            settings["csipaus:doeModesEnabled"] = DOE_MODES
         await self.core.http.write("PUT", href, "DERSettings", settings)
 
     async def put_status(self) -> None:

@@ -226,26 +226,3 @@ def reactive_var(base: Mapping[str, Any], curves: Mapping[str, Curve], grid: Gri
 def deenergized(base: Mapping[str, Any]) -> bool:
     """opModConnect or opModEnergize false: no active or reactive power at all."""
     return any(str(base.get(k, "true")).strip().lower() in ("false", "0") for k in ("opModConnect", "opModEnergize"))
-
-
-# CSIP-AUS dynamic operating envelope limits (ActivePower, W): which direction of its power each one caps. For one
-# charger behind the meter its import and load are its charging, its export and generation its discharging.
-DOE_CHARGE = ("csipaus:opModImpLimW", "csipaus:opModLoadLimW")
-DOE_DISCHARGE = ("csipaus:opModExpLimW", "csipaus:opModGenLimW")
-
-
-def _active_power(value: Any) -> float | None:
-    if not isinstance(value, Mapping):
-        return None
-    try:
-        return abs(float(value.get("value")) * 10.0 ** int(value.get("multiplier", 0)))
-    except (TypeError, ValueError):
-        return None
-
-
-def doe_caps(base: Mapping[str, Any]) -> tuple[float | None, float | None]:
-    """(most charging W, most discharging W) the CSIP-AUS limits of a DERControlBase allow; None: no limit."""
-    def cap(names: tuple[str, ...]) -> float | None:
-        found = [w for w in (_active_power(base.get(n)) for n in names) if w is not None]
-        return min(found) if found else None
-    return cap(DOE_CHARGE), cap(DOE_DISCHARGE)

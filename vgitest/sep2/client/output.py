@@ -46,11 +46,6 @@ class Output:
         self.tripped = modes.tripped(curves, grid, now - self.grid_since, self.tripped)
         cap = min(self.max_w, limit if limit is not None else self.max_w)
         out = -max(-cap, min(self.demand_w, cap))  # the DER's view: positive injects
-        charge_cap, discharge_cap = modes.doe_caps(base)  # CSIP-AUS limits: one direction each
-        if charge_cap is not None and out < 0:
-            out = -min(-out, charge_cap)
-        if discharge_cap is not None and out > 0:
-            out = min(out, discharge_cap)
         pct = modes.active_limit_pct(curves, grid)
         if pct is not None and out > 0:
             out = min(out, max(0.0, pct) / 100.0 * self.max_w)
