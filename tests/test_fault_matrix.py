@@ -70,16 +70,16 @@ def version_tests(version: str) -> set[str]:
     return out
 
 
-CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "3.0.1": OA3_FAULTS.faults,
-            "2018": SEP2_FAULTS.faults,
+CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
+            "3.0.1": OA3_FAULTS.faults,
             "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
             "evse:iso-2": EVSE_FAULTS.faults, "ev:iso-2": EV_FAULTS.faults,
             "evse:iso-20": EVSE_FAULTS.faults, "ev:iso-20": EV_FAULTS.faults,
             "slac-evse:15118-3": SLAC_EVSE_FAULTS.faults, "slac-ev:15118-3": SLAC_EV_FAULTS.faults,
             "iec61850-evse:ed2": FLOW_EVSE_FAULTS.faults, "iec61850-ev:ed2": FLOW_EV_FAULTS.faults}
-MINIMUM = {"1.6": 25, "2.0.1": 25, "2.1": 25, "2.0b": 20, "3.0.1": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
+MINIMUM = {"1.6": 25, "2.0.1": 25, "2.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
            "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12,
-           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6}
+           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6, "3.0.1": 20}
 
 
 def _catalog_version(version: str) -> str:

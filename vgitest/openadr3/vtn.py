@@ -248,8 +248,8 @@ class FakeVtn3(XmlHttpServer):
         answer = self._process(frame, request, body.truncated, problems)
         self.trace.append(frame)
         for rule_id, text in problems:
-            frame.findings.append(Finding.of(rule_id, text, frame.index, details={"checked_by": self.schemas.label}
-                                             if rule_id == r.SCHEMA else {}))
+            extra = {"checked_by": self.schemas.label} if rule_id == r.SCHEMA else {}
+            frame.findings.append(Finding.of(rule_id, text, frame.index, **extra))
         if frame.name in self.session.forbidden:
             frame.findings.append(Finding.of(r.FORBIDDEN_REQUEST, f"{frame.name} sent although "
                                              f"{self.session.forbidden[frame.name] or 'the scenario forbids it'}",
@@ -408,7 +408,7 @@ class FakeVtn3(XmlHttpServer):
         for field in FILTERS.get(collection, ()):
             if field in q:
                 found = [o for o in found if str(o.get(field)) == q[field][-1]]
-        found.sort(key=lambda o: (o["createdDateTime"], o["id"]))
+        # in the order the objects were created (the store keeps it), so pages neither overlap nor skip
         return Raw(200, found[page["skip"]:page["skip"] + page["limit"]])
 
     def _create(self, frame: Frame, collection: str, data: dict, ven_id: str | None, client: Client,
