@@ -186,3 +186,17 @@ def test_the_users_openapi_document_replaces_the_structural_checks(tmp_path: Pat
     assert schemas.errors("ven", {"venName": "v", "colour": None}) == []
     assert schemas.errors("ven", {"venName": "v"}) == ["(top): 'colour' is a required property"]
     assert Schemas.load().errors("ven", {"venName": "v"}) == []  # the structural checks ask for no colour
+
+
+def test_the_fakes_own_answers_are_checked_on_the_harness_side(vtn: FakeVtn3) -> None:
+    """A valid answer leaves no finding; an answer a case forces that is not a valid object (here a program
+    without its name) leaves an OA3-SCHEMA finding marked as the harness's, which never judges the VEN."""
+    from vgitest.openadr3.vtn import Raw
+    tok = token(vtn)[1]["access_token"]
+    assert call(vtn, "GET", "/programs", token=tok)[0] == 200
+    answers = [f for f in vtn.trace if f.direction is Direction.OUT and f.kind == "RESPONSE"]
+    assert answers[-1].findings == []
+    vtn.session.override("GET /programs", Raw(200, [{"id": "p1"}]), once=True)
+    assert call(vtn, "GET", "/programs", token=tok)[0] == 200
+    answer = [f for f in vtn.trace if f.direction is Direction.OUT and f.kind == "RESPONSE"][-1]
+    assert rules_of(answer) == [r.SCHEMA] and answer.findings[0].details["side"] == "harness"

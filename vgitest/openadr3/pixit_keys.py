@@ -16,6 +16,7 @@ KEYS: tuple[Key, ...] = (
     _k("register_wait", "how long a (re)registration may take: token, VEN object, subscription, first read of the "
        "events", OA3, 10, "s"),
     _k("max_body_bytes", "the largest request body the fake VTN accepts", OA3, 1 << 20, "bytes"),
+    _k("tls_material", "\"generated\": a test certificate made for the run (instead of --vgi-tls-cert/-key)", OA3),
     _k("ven_poll_s", "how often the reference VEN reads the events", OA3, 1.0, "s", reference=True),
     _k("webhook_host", "where the reference VEN's webhook listens", OA3, "127.0.0.1", reference=True),
     _k("webhook_port", "the port of the reference VEN's webhook (0: any)", OA3, 0, reference=True),

@@ -444,8 +444,33 @@ class FakeVtn3(XmlHttpServer):
         data = json.dumps(answer.body).encode() if answer.body is not None else b""
         meta: dict[str, Any] = {"status": answer.status, "content_type": JSON}
         name = f"{answer.status}"
-        self._answer_frame(request, name, data, answer.body, meta)
+        frame = self._answer_frame(request, name, data, answer.body, meta)
+        self._check_own(frame, self._answer_object(request, answer.status), answer.body)
         return web.Response(status=answer.status, body=data, content_type=JSON)
+
+    @staticmethod
+    def _answer_object(request: Frame, status: int) -> str | None:
+        """The object the VTN's answer must be: the route's (one, or a page of them), the token response, or a
+        problem for an error (None: an OAuth error body, which is RFC 6749's, not an OpenADR object)."""
+        route = request.meta.get("route")
+        if route == "/auth/token":
+            return "clientCredentialResponse" if status == 200 else None
+        if status >= 400:
+            return "problem"
+        return ROUTES[route][1] if route in ROUTES else None
+
+    def _check_own(self, frame: Frame, obj_name: str | None, body: Any) -> None:
+        """The harness's own answers and notifications are checked like the VEN's requests: a defect of the fake
+        shows as a finding of the harness's side (never judged against the VEN)."""
+        if obj_name is None or body is None:
+            return
+        for item in body if isinstance(body, list) else [body]:
+            errors = self.schemas.errors(obj_name, item)
+            if errors:
+                frame.findings.append(Finding.of(r.SCHEMA, f"the fake VTN sent an invalid {obj_name} "
+                                                 f"({self.schemas.label}): {'; '.join(errors)}", frame.index,
+                                                 side="harness", checked_by=self.schemas.label))
+                return
 
     # the business logic and notifications -----------------------------------------------------------------
     def bl_create(self, collection: str, body: dict[str, Any], *, notify: bool = True) -> dict[str, Any]:
@@ -484,8 +509,10 @@ class FakeVtn3(XmlHttpServer):
         t_ns, wall = now()
         corr = f"n{seq}"
         name = f"NOTIFY {note['objectType']} {note['operation']}"
-        self.trace.append(Frame(t_ns, wall, Direction.OUT, self.protocol, self.version, "notify", "NOTIFY", name,
-                                corr, data, note, meta={"url": url, "subscription": sub_id, "notification": seq}))
+        sent = self.trace.append(Frame(t_ns, wall, Direction.OUT, self.protocol, self.version, "notify", "NOTIFY",
+                                       name, corr, data, note, meta={"url": url, "subscription": sub_id,
+                                                                     "notification": seq}))
+        self._check_own(sent, "notification", note)
         headers = {"Content-Type": JSON}
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"

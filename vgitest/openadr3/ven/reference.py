@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from typing import Any
 
 import aiohttp
@@ -63,11 +64,19 @@ class ReferenceVen(LoopSimulator):
     def has(self, fault: str) -> bool:
         return fault in self.faults
 
+    def _tls(self) -> ssl.SSLContext | bool:
+        """An https VTN is verified against the PIXIT tls_ca (the generated test root), by its name."""
+        if not self.url.startswith("https://"):
+            return False
+        ca = self.params.get("tls_ca")
+        return ssl.create_default_context(cafile=str(ca)) if ca else ssl.create_default_context()
+
     # --- life cycle ---------------------------------------------------------------------------------------
     async def _power_on(self) -> None:
         if self._life is not None and not self._life.done():
             return
-        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=5))
+        connector = aiohttp.TCPConnector(ssl=self._tls())
+        self._http = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10, connect=5))
         self._wake = asyncio.Event()
         if self._runner is None:
             await self._serve_webhook()
