@@ -83,6 +83,22 @@ def test_TC_VGI_OA3_04(registered_ven3, dut, vgi_profile, t) -> None:
               made[0] if made else None)
 
 
+@pytest.mark.vgi_case("TC_VGI_OA3_13", feature="Registration", requires=("Resources",))
+def test_TC_VGI_OA3_13(ven3, dut, vgi_profile, t) -> None:
+    """Registering from scratch, the VEN creates its resource under the VEN object the VTN gave it (POST
+    /vens/{venID}/resources, a valid resource with its name), and the VTN then holds it for that VEN."""
+    name = ven_name(vgi_profile)
+    ven3.forget_ven(name)
+    ven3.cursor = len(ven3.vtn.trace)
+    dut.perform("reregister")
+    _, made = ven3.expect_answered("POST /vens", t.register, ok(201))
+    ven_id = made.body["id"]
+    create, _ = ven3.expect_answered("POST /vens/{venID}/resources", t.wait, ok(201))
+    ven3.check(create.meta["params"].get("venID") == ven_id, r.NOT_FOUND, f"the resource was created under VEN "
+               f"{create.meta['params'].get('venID')}, the VEN's own is {ven_id}", create)
+    ven3.check(ven3.store.all("resources", ven_id=ven_id), r.EXPECTED_REQUEST, f"VEN {ven_id} holds no resource")
+
+
 @pytest.mark.vgi_case("TC_VGI_OA3_12", feature="Authorization")
 def test_TC_VGI_OA3_12(registered_ven3, dut, t) -> None:
     """Through a whole start-up the VEN only reads programs and events: it writes no program or event (those are

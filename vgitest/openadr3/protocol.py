@@ -18,6 +18,7 @@ KIND = PeerKind(
     suites={"openadr3": "OpenADR 3"},
     pics={
         "Webhooks": "the VEN subscribes to event notifications with a callback URL it serves",
+        "Resources": "the VEN registers its resources under its VEN object (/vens/{venID}/resources)",
         "Reports": "the VEN posts reports for events that ask for them (reportDescriptors)",
         "Tls": "the VEN reaches the VTN over HTTPS (the fake VTN serves https with the lab's certificate)",
     })

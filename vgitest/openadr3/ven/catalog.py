@@ -27,6 +27,8 @@ _f("ven_missing_name", "Creates its VEN object without a venName", "TC_VGI_OA3_0
 _f("body_as_text", "Declares its JSON bodies as text/plain", "TC_VGI_OA3_03", r.CONTENT_TYPE)
 _f("duplicate_ven", "After a restart creates another VEN object under its name instead of finding its own",
    "TC_VGI_OA3_04", r.VEN_DUPLICATE)
+_f("resource_wrong_ven", "Creates its resource under a VEN id the VTN never gave", "TC_VGI_OA3_13", r.NOT_FOUND)
+_f("resource_missing_name", "Creates its resource without a resourceName", "TC_VGI_OA3_13", r.SCHEMA)
 # events
 _f("no_event_poll", "Never reads the events", "TC_VGI_OA3_05", r.EXPECTED_REQUEST)
 _f("limit_too_large", "Asks for pages of 100 events (more than the API allows)", "TC_VGI_OA3_05", r.QUERY)

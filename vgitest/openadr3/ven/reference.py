@@ -146,6 +146,7 @@ class ReferenceVen(LoopSimulator):
         if not self.has("no_token"):
             await self._get_token()
         await self._register()
+        await self._register_resource()
         status, programs = await self._call("GET", "/programs")
         if status == 200 and isinstance(programs, list):
             self.program_ids = [str(p.get("id")) for p in programs if isinstance(p, dict)]
@@ -185,6 +186,19 @@ class ReferenceVen(LoopSimulator):
             status, found = await self._call("GET", "/vens", params={"venName": self.ven_name})
             if status == 200 and isinstance(found, list) and found:
                 self.ven_id = str(found[0].get("id"))
+
+    async def _register_resource(self) -> None:
+        """The VEN's one resource, under its VEN object (found again, or created)."""
+        if self.ven_id is None:
+            return
+        ven = "ven-never-given" if self.has("resource_wrong_ven") else self.ven_id
+        status, found = await self._call("GET", f"/vens/{ven}/resources", params={"resourceName": RESOURCE})
+        if status == 200 and isinstance(found, list) and found:
+            return
+        body: dict[str, Any] = {"objectType": "RESOURCE", "resourceName": RESOURCE, "venID": self.ven_id}
+        if self.has("resource_missing_name"):
+            body.pop("resourceName")
+        await self._call("POST", f"/vens/{ven}/resources", body)
 
     async def _subscribe(self) -> None:
         status, subs = await self._call("GET", "/subscriptions", params={"clientName": self.ven_name})
