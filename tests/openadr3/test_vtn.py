@@ -77,7 +77,10 @@ def test_a_resource_request_needs_a_valid_bearer_token(vtn: FakeVtn3) -> None:
     assert rules_of(last_request(vtn)) == []
 
 
-def test_a_revoked_token_is_refused_once_without_a_finding_then_with_one(vtn: FakeVtn3) -> None:
+def test_a_revoked_token_is_refused_once_without_a_finding_then_with_one(vtn: FakeVtn3,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from vgitest.openadr3 import vtn as vtn_module
+    monkeypatch.setattr(vtn_module, "IN_FLIGHT_S", 0.0)
     good = token(vtn)[1]["access_token"]
     vtn.session.revoke_tokens()
     assert call(vtn, "GET", "/programs", token=good)[0] == 401
@@ -200,3 +203,32 @@ def test_the_fakes_own_answers_are_checked_on_the_harness_side(vtn: FakeVtn3) ->
     assert call(vtn, "GET", "/programs", token=tok)[0] == 200
     answer = [f for f in vtn.trace if f.direction is Direction.OUT and f.kind == "RESPONSE"][-1]
     assert rules_of(answer) == [r.SCHEMA] and answer.findings[0].details["side"] == "harness"
+
+
+def test_a_client_writes_only_its_own_objects(vtn: FakeVtn3) -> None:
+    vtn.store.clients["other"] = Client("other", "o")
+    mine, theirs = token(vtn)[1]["access_token"], token(vtn, "other", "o")[1]["access_token"]
+    status, ven = call(vtn, "POST", "/vens", {"venName": "mine"}, token=mine)
+    assert status == 201
+    assert call(vtn, "PUT", f"/vens/{ven['id']}", {"venName": "mine"}, token=mine)[0] == 200
+    assert rules_of(last_request(vtn)) == []
+    assert call(vtn, "DELETE", f"/vens/{ven['id']}", token=theirs)[0] == 403
+    assert rules_of(last_request(vtn)) == [r.FORBIDDEN_WRITE]
+    assert call(vtn, "POST", f"/vens/{ven['id']}/resources", {"resourceName": "x"}, token=theirs)[0] == 403
+    assert rules_of(last_request(vtn)) == [r.FORBIDDEN_WRITE]
+    assert call(vtn, "POST", f"/vens/{ven['id']}/resources", {"resourceName": "x"}, token=mine)[0] == 201
+    assert rules_of(last_request(vtn)) == []
+
+
+def test_reusing_a_refused_token_counts_only_after_what_may_have_been_in_flight(
+        vtn: FakeVtn3, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vgitest.openadr3 import vtn as vtn_module
+    monkeypatch.setattr(vtn_module, "IN_FLIGHT_S", 60.0)
+    good = token(vtn)[1]["access_token"]
+    vtn.session.revoke_tokens()
+    for _ in range(2):  # both within the in-flight allowance: the VEN may have sent them before the first 401
+        assert call(vtn, "GET", "/programs", token=good)[0] == 401
+        assert rules_of(last_request(vtn)) == []
+    monkeypatch.setattr(vtn_module, "IN_FLIGHT_S", 0.0)
+    assert call(vtn, "GET", "/programs", token=good)[0] == 401
+    assert rules_of(last_request(vtn)) == [r.AUTH_MISSING]

@@ -34,7 +34,7 @@ class Token:
     client: Client
     expires: float  # time.monotonic()
     revoked: bool = False
-    refused_once: bool = False  # a 401 already told the VEN this token is no longer good
+    refused_at: float | None = None  # time.monotonic() of the first 401 that told the VEN it is no longer good
 
 
 class Store:
@@ -47,6 +47,7 @@ class Store:
         self.tokens: dict[str, Token] = {}
         self.objects: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in OBJECT_TYPE if name != "resources"}
         self.resources: dict[str, dict[str, dict[str, Any]]] = {}  # venID -> id -> resource
+        self.owners: dict[str, str] = {}  # object id -> the client that created it (not part of the object)
         self._ids = itertools.count(1)
 
     # tokens -----------------------------------------------------------------------------------------------
@@ -71,12 +72,16 @@ class Store:
     def new_id(self, collection: str) -> str:
         return f"{OBJECT_TYPE[collection].lower()}-{next(self._ids)}"
 
-    def create(self, collection: str, body: dict[str, Any], *, ven_id: str | None = None) -> dict[str, Any]:
-        """Store `body` as a new object of `collection` (the VTN assigns id, times and objectType)."""
+    def create(self, collection: str, body: dict[str, Any], *, ven_id: str | None = None,
+               owner: str | None = None) -> dict[str, Any]:
+        """Store `body` as a new object of `collection` (the VTN assigns id, times and objectType); `owner`: the
+        client that created it (None: the business logic)."""
         stamp = now_iso()
         obj = {**body, "id": self.new_id(collection), "createdDateTime": stamp, "modificationDateTime": stamp,
                "objectType": OBJECT_TYPE[collection]}
         with self.lock:
+            if owner is not None:
+                self.owners[obj["id"]] = owner
             if collection == "resources":
                 obj["venID"] = ven_id
                 self.resources.setdefault(str(ven_id), {})[obj["id"]] = obj

@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import ssl
+import time
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
@@ -59,6 +60,9 @@ ROUTES: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 _PATTERNS = [(t, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", t) + "$")) for t in ROUTES]
 BL_ONLY = ("programs", "events")  # only the business logic writes them (scopes write_programs, write_events)
+# a request that reuses a refused token this soon after the refusal may have been sent before the VEN read the 401
+# (a VEN with requests in parallel): not counted against it
+IN_FLIGHT_S = 0.5
 FILTERS = {"events": ("programID",), "reports": ("programID", "eventID", "clientName"),
            "subscriptions": ("programID", "clientName"), "vens": ("venName",), "programs": (),
            "resources": ("resourceName",)}
@@ -357,10 +361,12 @@ class FakeVtn3(XmlHttpServer):
         frame.meta["client"] = token.client.client_id
         if token.revoked:  # the first refusal is the VTN's doing; using it again after that is the VEN's
             frame.meta["auth"] = "revoked"
-            if token.refused_once:
-                problems.append((r.AUTH_MISSING, "the VEN sent again a token the VTN had refused (401); it must "
-                                 "get a new one"))
-            token.refused_once = True
+            at = time.monotonic()
+            if token.refused_at is not None and at - token.refused_at > IN_FLIGHT_S:
+                problems.append((r.AUTH_MISSING, f"the VEN sent again a token the VTN had refused (401) "
+                                 f"{at - token.refused_at:.1f} s before; it must get a new one"))
+            if token.refused_at is None:
+                token.refused_at = at
             return problem(401, "Unauthorized", "the token is no longer valid")
         frame.meta["auth"] = "bearer"
         return token.client
@@ -375,6 +381,9 @@ class FakeVtn3(XmlHttpServer):
             if st.get("vens", ven_id) is None:
                 problems.append((r.NOT_FOUND, f"VEN {ven_id} does not exist"))
                 return problem(404, "Not Found", f"no VEN {ven_id}")
+            if method != "GET" and client.role != "bl" and st.owners.get(ven_id) not in (None, client.client_id):
+                problems.append((r.FORBIDDEN_WRITE, f"{method} of a resource of VEN {ven_id}, another client's"))
+                return problem(403, "Forbidden", "not this client's VEN")
         if method == "GET" and item is None:
             return self._search(frame, collection, ven_id, problems)
         if method == "POST":
@@ -385,6 +394,11 @@ class FakeVtn3(XmlHttpServer):
             return problem(404, "Not Found", f"no {OBJECT_TYPE[collection].lower()} {item}")
         if method == "GET":
             return Raw(200, obj)
+        owner = st.owners.get(str(item))
+        if client.role != "bl" and owner != client.client_id:
+            problems.append((r.FORBIDDEN_WRITE, f"{method} of {OBJECT_TYPE[collection].lower()} {item}, which "
+                             f"{'the business logic' if owner is None else 'another client'} created"))
+            return problem(403, "Forbidden", "not this client's object")
         if method == "PUT":
             new = st.replace(collection, str(item), data, ven_id=ven_id)
             self._notify(collection, "PUT", new)
@@ -426,7 +440,7 @@ class FakeVtn3(XmlHttpServer):
             problems.append((r.NOT_FOUND, f"the subscription names program {data.get('programID')!r}, which "
                              "does not exist"))
             return problem(404, "Not Found", "no such program")
-        obj = st.create(collection, data, ven_id=ven_id)
+        obj = st.create(collection, data, ven_id=ven_id, owner=client.client_id)
         self._notify(collection, "POST", obj)
         return Raw(201, obj)
 
