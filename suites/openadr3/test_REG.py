@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers_oa3 import ok
+from helpers_oa3 import ok, status
 from vgitest.openadr3 import rules as r
 from vgitest.openadr3.states import ven_name
 from vgitest.trace import Direction
@@ -21,13 +21,10 @@ def test_TC_VGI_OA3_01(ven3, dut, t) -> None:
     request it then makes carries that token."""
     ven3.cursor = start = len(ven3.vtn.trace)
     dut.perform("reboot")
-    token, _ = ven3.expect_answered("POST /auth/token", t.register, ok(200))
+    ven3.expect_answered("POST /auth/token", t.register, ok(200))
     read, _ = ven3.expect_answered("GET /events", t.register, ok(200))
     resource = [f for f in ven3.frames(start) if f.direction is Direction.IN and f.kind == "REQUEST"
                 and not str(f.name).split(" ")[-1].startswith("/auth/") and f.index < read.index]
-    early = [f for f in resource if f.index < token.index]
-    ven3.check(not early, r.AUTH_MISSING, f"{early[0].name if early else ''} came before the VEN had a token",
-               early[0] if early else None)
     bare = [f for f in resource if f.meta.get("auth") != "bearer"]
     ven3.check(not bare, r.AUTH_MISSING, f"{len(bare)} request(s) without the token the VEN was given",
                bare[0] if bare else None)
@@ -45,11 +42,8 @@ def test_TC_VGI_OA3_02(registered_ven3, t) -> None:
     ven.check(refused is not None, r.EXPECTED_REQUEST, f"the VEN made no request within {t.wait:g} s after its token "
               "was revoked")
     ven.cursor = refused.index + 1
-    token, _ = ven.expect_answered("POST /auth/token", t.wait, ok(200))
-    ven.expect_answered("GET /events", t.wait, ok(200))
-    again = [f for f in ven.frames(refused.index + 1) if f.direction is Direction.IN and f.kind == "REQUEST"
-             and f.meta.get("auth") == "revoked"]
-    ven.check(not again, r.AUTH_MISSING, "the VEN sent the refused token again", again[0] if again else None)
+    ven.expect_answered("POST /auth/token", t.wait, ok(200))
+    ven.expect_answered("GET /events", t.wait, ok(200))  # the refused token sent again is a finding on its frame
 
 
 @pytest.mark.vgi_case("TC_VGI_OA3_03", feature="Registration")
@@ -60,9 +54,7 @@ def test_TC_VGI_OA3_03(ven3, dut, vgi_profile, t) -> None:
     ven3.forget_ven(name)
     ven3.cursor = len(ven3.vtn.trace)
     dut.perform("reregister")
-    create, answer = ven3.expect_answered("POST /vens", t.register, ok(201))
-    ven3.check(answer.body.get("venName") == name, r.SCHEMA, f"the VEN registered as {answer.body.get('venName')!r}, "
-               f"its profile names it {name!r}", create)
+    ven3.expect_answered("POST /vens", t.register, ok(201))
     ven3.expect_answered("GET /events", t.wait, ok(200))
     ven3.check(len(ven3.store.find("vens", venName=name)) == 1, r.VEN_DUPLICATE, f"the VTN holds "
                f"{len(ven3.store.find('vens', venName=name))} VEN objects named {name!r}")
@@ -86,17 +78,15 @@ def test_TC_VGI_OA3_04(registered_ven3, dut, vgi_profile, t) -> None:
 @pytest.mark.vgi_case("TC_VGI_OA3_13", feature="Registration", requires=("Resources",))
 def test_TC_VGI_OA3_13(ven3, dut, vgi_profile, t) -> None:
     """Registering from scratch, the VEN creates its resource under the VEN object the VTN gave it (POST
-    /vens/{venID}/resources, a valid resource with its name), and the VTN then holds it for that VEN."""
+    /vens/{venID}/resources, a valid resource with its name)."""
     name = ven_name(vgi_profile)
     ven3.forget_ven(name)
     ven3.cursor = len(ven3.vtn.trace)
     dut.perform("reregister")
     _, made = ven3.expect_answered("POST /vens", t.register, ok(201))
     ven_id = made.body["id"]
-    create, _ = ven3.expect_answered("POST /vens/{venID}/resources", t.wait, ok(201))
-    ven3.check(create.meta["params"].get("venID") == ven_id, r.NOT_FOUND, f"the resource was created under VEN "
-               f"{create.meta['params'].get('venID')}, the VEN's own is {ven_id}", create)
-    ven3.check(ven3.store.all("resources", ven_id=ven_id), r.EXPECTED_REQUEST, f"VEN {ven_id} holds no resource")
+    ven3.expect_answered("POST /vens/{venID}/resources", t.wait,
+                         lambda q, a: status(a) == 201 and q.meta["params"].get("venID") == ven_id)
 
 
 @pytest.mark.vgi_case("TC_VGI_OA3_12", feature="Authorization")

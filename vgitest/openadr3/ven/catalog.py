@@ -36,6 +36,11 @@ _f("ignore_paging", "Reads only the first page of events", "TC_VGI_OA3_06", r.EX
 # subscriptions and notifications
 _f("no_subscription", "Never subscribes to event notifications", "TC_VGI_OA3_07", r.EXPECTED_REQUEST)
 _f("callback_without_scheme", "Subscribes with a callback URL that has no scheme", "TC_VGI_OA3_07", r.SCHEMA)
+_f("subscribe_programs_only", "Subscribes to notifications of programs only, not of events", "TC_VGI_OA3_07",
+   r.EXPECTED_REQUEST)
+_f("subscription_other_client_name", "Subscribes under a client name other than its VEN name", "TC_VGI_OA3_07",
+   r.EXPECTED_REQUEST)
+_f("callback_unreachable", "Subscribes with a callback URL where nothing listens", "TC_VGI_OA3_08", r.NOTIFY_ANSWER)
 _f("webhook_error_status", "Answers every notification with HTTP 500", "TC_VGI_OA3_08", r.NOTIFY_ANSWER)
 _f("ignore_notifications", "Accepts notifications but does not act on the events they carry", "TC_VGI_OA3_08",
    r.EXPECTED_REQUEST)
@@ -44,6 +49,8 @@ _f("ignore_unsubscribe", "Does not delete its subscription when asked to", "TC_V
 # reports
 _f("report_wrong_event", "Reports under an eventID the VTN never sent", "TC_VGI_OA3_09", r.REPORT_REFERENCE)
 _f("report_without_resources", "Sends reports without their resources", "TC_VGI_OA3_09", r.SCHEMA)
+_f("report_wrong_client_name", "Reports under a client name other than its VEN name", "TC_VGI_OA3_09",
+   r.REPORT_REFERENCE)
 _f("report_wrong_payload_type", "Reports a payload type other than the one the event asked for", "TC_VGI_OA3_09",
    r.REPORT_CONTENT)
 # error answers

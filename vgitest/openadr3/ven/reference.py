@@ -207,9 +207,15 @@ class ReferenceVen(LoopSimulator):
             return
         if not self.program_ids or self.webhook_url is None:
             return
-        callback = self.webhook_url.split("://", 1)[1] if self.has("callback_without_scheme") else self.webhook_url
-        body = {"objectType": "SUBSCRIPTION", "clientName": self.ven_name, "programID": self.program_ids[0],
-                "objectOperations": [{"objects": ["EVENT"], "operations": ["POST", "PUT"], "callbackUrl": callback}]}
+        callback = self.webhook_url
+        if self.has("callback_without_scheme"):
+            callback = callback.split("://", 1)[1]
+        elif self.has("callback_unreachable"):
+            callback = f"http://{self.webhook_host}:9{WEBHOOK_PATH}"  # the discard port: nothing listens there
+        objects = ["PROGRAM"] if self.has("subscribe_programs_only") else ["EVENT"]
+        client = f"{self.ven_name}-other" if self.has("subscription_other_client_name") else self.ven_name
+        body = {"objectType": "SUBSCRIPTION", "clientName": client, "programID": self.program_ids[0],
+                "objectOperations": [{"objects": objects, "operations": ["POST", "PUT"], "callbackUrl": callback}]}
         status, made = await self._call("POST", "/subscriptions", body)
         if status == 201 and isinstance(made, dict):
             self.subscription_id = str(made.get("id"))
@@ -245,7 +251,8 @@ class ReferenceVen(LoopSimulator):
         report: dict[str, Any] = {
             "objectType": "REPORT", "programID": ev.get("programID"),
             "eventID": "event-never-sent" if self.has("report_wrong_event") else ev_id,
-            "clientName": self.ven_name, "reportName": f"report of {ev_id}",
+            "clientName": f"{self.ven_name}-other" if self.has("report_wrong_client_name") else self.ven_name,
+            "reportName": f"report of {ev_id}",
             "resources": [{"resourceName": RESOURCE,
                            "intervals": [{"id": 0, "payloads": [{"type": payload_type, "values": [1.5]}]}]}]}
         if self.has("report_without_resources"):
