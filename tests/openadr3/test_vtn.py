@@ -232,3 +232,25 @@ def test_reusing_a_refused_token_counts_only_after_what_may_have_been_in_flight(
     monkeypatch.setattr(vtn_module, "IN_FLIGHT_S", 0.0)
     assert call(vtn, "GET", "/programs", token=good)[0] == 401
     assert rules_of(last_request(vtn)) == [r.AUTH_MISSING]
+
+
+def test_the_spec_in_the_environment_judges_the_vtns_requests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """VGITEST_OPENADR3_SPEC reaches the fake VTN: a ven it defines is judged by it (a finding naming it); an object
+    it does not define (here a resource) is judged by the structural checks, and the finding says so."""
+    doc = {"info": {"version": "0.0.1"}, "components": {"schemas": {
+        "ven": {"type": "object", "required": ["venName", "colour"]}}}}
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(doc))
+    monkeypatch.setenv("VGITEST_OPENADR3_SPEC", str(path))
+    with FakeVtn3(clients=(Client("ven", "s3cret"),)) as v:
+        tok = token(v)[1]["access_token"]
+        assert call(v, "POST", "/vens", {"venName": "v"}, token=tok)[0] == 400
+        finding = last_request(v).findings[0]
+        assert finding.rule_id == r.SCHEMA and finding.details["checked_by"] == "OpenAPI document spec.json " \
+            "(version 0.0.1)"
+        status, ven = call(v, "POST", "/vens", {"venName": "v", "colour": "red"}, token=tok)
+        assert status == 201 and last_request(v).findings == []
+        assert call(v, "POST", f"/vens/{ven['id']}/resources", {"venID": ven["id"]}, token=tok)[0] == 400
+        finding = last_request(v).findings[0]
+        assert finding.details["checked_by"].startswith(STRUCTURAL_LABEL) and "no resource" in \
+            finding.details["checked_by"]

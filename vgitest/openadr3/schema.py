@@ -163,14 +163,22 @@ class Schemas:
     def has(self, name: str) -> bool:
         return name in self.components
 
+    def label_for(self, name: str) -> str:
+        """What judges the object `name`: the user's document, or the structural checks where it has no such
+        object (a document of another version may name an object differently)."""
+        if self.official and name not in self.components and name in STRUCTURAL:
+            return f"{STRUCTURAL_LABEL}; {self.label} defines no {name}"
+        return self.label
+
     def errors(self, name: str, instance: Any, limit: int = 5) -> list[str]:
-        """Up to `limit` readable errors of `instance` as the object `name` (none: it conforms, or the document
-        does not define `name`)."""
-        if name not in self.components:
+        """Up to `limit` readable errors of `instance` as the object `name` (none: it conforms, or neither the
+        document nor the structural checks define `name`)."""
+        comps = self.components if name in self.components else STRUCTURAL
+        if name not in comps:
             return []
         v = self._validators.get(name)
         if v is None:
-            schema = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": self.components}}
+            schema = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": comps}}
             v = self._validators[name] = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
         out = []
         for err in sorted(v.iter_errors(instance), key=lambda e: list(e.absolute_path)):

@@ -252,7 +252,7 @@ class FakeVtn3(XmlHttpServer):
         answer = self._process(frame, request, body.truncated, problems)
         self.trace.append(frame)
         for rule_id, text in problems:
-            extra = {"checked_by": self.schemas.label} if rule_id == r.SCHEMA else {}
+            extra = {"checked_by": frame.meta.get("checked_by", self.schemas.label)} if rule_id == r.SCHEMA else {}
             frame.findings.append(Finding.of(rule_id, text, frame.index, **extra))
         if frame.name in self.session.forbidden:
             frame.findings.append(Finding.of(r.FORBIDDEN_REQUEST, f"{frame.name} sent although "
@@ -310,7 +310,9 @@ class FakeVtn3(XmlHttpServer):
                 return problem(400, "Bad Request", "the body is not a JSON object")
             errors = self.schemas.errors(obj_name or "", data)
             if errors:
-                problems.append((r.SCHEMA, f"not a valid {obj_name} ({self.schemas.label}): " + "; ".join(errors)))
+                frame.meta["checked_by"] = self.schemas.label_for(obj_name or "")
+                problems.append((r.SCHEMA, f"not a valid {obj_name} ({frame.meta['checked_by']}): "
+                                 + "; ".join(errors)))
                 return problem(400, "Bad Request", "; ".join(errors))
         collection = template.strip("/").split("/")[0] if "resources" not in template else "resources"
         if method != "GET" and collection in BL_ONLY and client.role != "bl":
@@ -482,8 +484,9 @@ class FakeVtn3(XmlHttpServer):
             errors = self.schemas.errors(obj_name, item)
             if errors:
                 frame.findings.append(Finding.of(r.SCHEMA, f"the fake VTN sent an invalid {obj_name} "
-                                                 f"({self.schemas.label}): {'; '.join(errors)}", frame.index,
-                                                 side="harness", checked_by=self.schemas.label))
+                                                 f"({self.schemas.label_for(obj_name)}): {'; '.join(errors)}",
+                                                 frame.index, side="harness",
+                                                 checked_by=self.schemas.label_for(obj_name)))
                 return
 
     # the business logic and notifications -----------------------------------------------------------------
