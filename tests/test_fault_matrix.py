@@ -20,6 +20,7 @@ from vgitest.findings import register_all
 from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
 from vgitest.ocpp.station.faults import CATALOG as OCPP_CATALOG
 from vgitest.openadr.ven.catalog import OADR_FAULTS
+from vgitest.openadr3.ven.catalog import OA3_FAULTS
 from vgitest.iso15118.catalog import EV_FAULTS, EVSE_FAULTS
 from vgitest.sep2.client.catalog import SEP2_FAULTS
 from vgitest.slac.catalog import SLAC_EV_FAULTS, SLAC_EVSE_FAULTS
@@ -28,7 +29,8 @@ from vgitest.iec61850.catalog import FLOW_EV_FAULTS, FLOW_EVSE_FAULTS
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201"),
           "2.1": ("suites/ocpp201", "reference-station-21"),
-          "2.0b": ("suites/openadr20b", "reference-ven-20b"), "2018": ("suites/csip", "reference-der-client-csip"),
+          "2.0b": ("suites/openadr20b", "reference-ven-20b"), "3.0.1": ("suites/openadr3", "reference-ven-30"),
+          "2018": ("suites/csip", "reference-der-client-csip"),
           "evse:din": ("suites/din70121", "reference-evse-din"), "ev:din": ("suites/din70121", "reference-ev-din"),
           "evse:iso-2": ("suites/iso15118_2", "reference-evse-iso2"), "ev:iso-2": ("suites/iso15118_2", "reference-ev-iso2"),
           "evse:iso-20": ("suites/iso15118_20", "reference-evse-iso20"),
@@ -68,6 +70,7 @@ def version_tests(version: str) -> set[str]:
 
 
 CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
+            "3.0.1": OA3_FAULTS.faults,
             "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
             "evse:iso-2": EVSE_FAULTS.faults, "ev:iso-2": EV_FAULTS.faults,
             "evse:iso-20": EVSE_FAULTS.faults, "ev:iso-20": EV_FAULTS.faults,
@@ -75,7 +78,7 @@ CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.1": OCPP_CATALOG, "2.
             "iec61850-evse:ed2": FLOW_EVSE_FAULTS.faults, "iec61850-ev:ed2": FLOW_EV_FAULTS.faults}
 MINIMUM = {"1.6": 25, "2.0.1": 25, "2.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
            "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12,
-           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6}
+           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6, "3.0.1": 20}
 
 
 def _catalog_version(version: str) -> str:
