@@ -3,23 +3,60 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
-from vgitest.trace import Frame
+from vgitest.trace import Direction, Frame
 
 
-def event(*, name: str = "vgi-event", level: int = 1, start_in_s: int = 300, report: str | None = None,
-          program_id: str | None = None) -> dict[str, Any]:
-    """A one-hour SIMPLE event starting soon; with `report`, it asks for a report of that payload type."""
+def event(*, name: str = "vgi-event", level: int = 1, start_in_s: int = 300,
+          report: str | tuple[str, ...] | None = None, program_id: str | None = None, targets: list[dict[str, Any]] | None = None,
+          period: dict[str, str] | None = None) -> dict[str, Any]:
+    """A one-hour SIMPLE event starting soon (or over `period`); with `report`, it asks for a report of that payload
+    type (or of each of those types); with `targets`, it is meant for those only."""
     start = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=start_in_s)).isoformat(timespec="seconds")
-    body: dict[str, Any] = {"eventName": name, "intervalPeriod": {"start": start.replace("+00:00", "Z"),
-                                                                  "duration": "PT1H"},
+    body: dict[str, Any] = {"eventName": name, "intervalPeriod": period or {"start": start.replace("+00:00", "Z"),
+                                                                            "duration": "PT1H"},
                             "intervals": [{"id": 0, "payloads": [{"type": "SIMPLE", "values": [level]}]}]}
     if report is not None:
-        body["reportDescriptors"] = [{"payloadType": report, "readingType": "DIRECT_READ", "units": "KWH"}]
+        body["reportDescriptors"] = [{"payloadType": p, "readingType": "DIRECT_READ", "units": "KWH"}
+                                     for p in ((report,) if isinstance(report, str) else report)]
     if program_id is not None:
         body["programID"] = program_id
+    if targets is not None:
+        body["targets"] = targets
     return body
+
+
+def reports_of(event_id: str, created: bool = True) -> Any:
+    """A predicate of expect_answered: a report naming `event_id` (that the VTN created, with `created`)."""
+    return lambda q, a: (q.body or {}).get("eventID") == event_id and (not created or status(a) == 201)
+
+
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def duration_s(text: Any) -> float | None:
+    """An ISO 8601 duration of weeks, days, hours, minutes and seconds in seconds (None: another form)."""
+    m = _DURATION.match(text) if isinstance(text, str) and text not in ("P", "PT") else None
+    if m is None:
+        return None
+    w, d, h, mi, s = (float(x) if x else 0.0 for x in m.groups())
+    return (((w * 7 + d) * 24 + h) * 60 + mi) * 60 + s
+
+
+def instant(text: Any) -> dt.datetime | None:
+    """The moment an RFC 3339 date-time names (None: not one, or without its offset)."""
+    try:
+        t = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else None
+
+
+def requests(frames: list[Frame], name: str) -> list[Frame]:
+    """The VEN's requests `name` among `frames`."""
+    return [f for f in frames if f.direction is Direction.IN and f.kind == "REQUEST" and f.name == name]
 
 
 def status(answer: Frame | None) -> int | None:

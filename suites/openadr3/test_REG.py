@@ -102,3 +102,19 @@ def test_TC_VGI_OA3_12(registered_ven3, dut, t) -> None:
                                                                                                    "/events"))]
     ven.check(not writes, r.FORBIDDEN_WRITE, f"the VEN sent {writes[0].name if writes else ''}",
               writes[0] if writes else None)
+
+
+@pytest.mark.vgi_case("TC_VGI_OA3_28", feature="Registration", requires=("Resources",))
+def test_TC_VGI_OA3_28(registered_ven3, dut, vgi_profile, t) -> None:
+    """After a restart the VEN finds its resources again: its VEN object holds no two resources of one name."""
+    ven = registered_ven3
+    ven.cursor = start = len(ven.vtn.trace)
+    dut.perform("reboot")
+    ven.expect_answered("GET /events", t.register, ok(200))
+    made = [f for f in ven.frames(start) if f.name == "POST /vens/{venID}/resources" and
+            f.direction is Direction.IN]
+    for v in ven.store.find("vens", venName=ven_name(vgi_profile)):
+        names = [str(res.get("resourceName")) for res in ven.store.all("resources", ven_id=v["id"])]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        ven.check(not twice, r.RESOURCE_DUPLICATE, f"VEN {v['id']} holds resources named {twice} more than once",
+                  made[0] if made else None)

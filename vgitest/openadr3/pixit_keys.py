@@ -15,6 +15,9 @@ KEYS: tuple[Key, ...] = (
     _k("message_wait", "how long a case waits for a request the scenario requires", OA3, 5, "s"),
     _k("register_wait", "how long a (re)registration may take: token, VEN object, subscription, first read of the "
        "events", OA3, 10, "s"),
+    _k("poll_interval", "the VEN's declared interval between two reads of the events (PICS PollInterval); a case "
+       "accepts half to twice it", OA3, None, "s"),
+    _k("notify_answer_s", "how soon the VEN's callback must answer a notification", OA3, 1, "s"),
     _k("max_body_bytes", "the largest request body the fake VTN accepts", OA3, 1 << 20, "bytes"),
     _k("tls_material", "\"generated\": a test certificate made for the run (instead of --vgi-tls-cert/-key)", OA3),
     _k("ven_poll_s", "how often the reference VEN reads the events", OA3, 1.0, "s", reference=True),

@@ -20,5 +20,8 @@ KIND = PeerKind(
         "Webhooks": "the VEN subscribes to event notifications with a callback URL it serves",
         "Resources": "the VEN registers its resources under its VEN object (/vens/{venID}/resources)",
         "Reports": "the VEN posts reports for events that ask for them (reportDescriptors)",
+        "WebhookAuth": "the VEN's subscription gives a bearerToken and its callback refuses notifications without it",
+        "ReportPeriods": "the VEN's reports carry the period they cover (intervalPeriod of each resource)",
+        "PollInterval": "the VEN reads the events at an interval it declares (PIXIT poll_interval)",
         "Tls": "the VEN reaches the VTN over HTTPS (the fake VTN serves https with the lab's certificate)",
     })

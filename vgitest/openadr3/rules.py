@@ -41,6 +41,11 @@ AUTH_MISSING = R("OA3-AUTH-MISSING", "fail", "A resource request came without a 
                  "OpenADR 3 security schemes; RFC 6750 §3.1").id
 AUTH_CLIENT = R("OA3-AUTH-CLIENT", "fail", "A token request did not use the client-credentials grant with the "
                 "credentials the VEN was given (answered 400/401)", "RFC 6749 §4.4, §5.2").id
+AUTH_EXPIRED = R("OA3-AUTH-EXPIRED", "fail", "The VEN used a token after its lifetime (expires_in) instead of "
+                 "getting a new one before it ran out", "RFC 6749 §4.4.3, §5.1 expires_in").id
+RETRY = R("OA3-RETRY", "fail", "The VEN repeated a refused or throttled request sooner than allowed: a refused token "
+          "request again at once, or any request before the Retry-After of a 429/503 answer",
+          "RFC 6749 §5.2; RFC 9110 §10.2.3 Retry-After, RFC 6585 §4").id
 FORBIDDEN_WRITE = R("OA3-FORBIDDEN-WRITE", "fail", "A VEN wrote an object only the business logic may write "
                     "(programs, events) or another VEN's object (answered 403)", "OpenADR 3 scopes (write_programs, "
                     "write_events)").id
@@ -52,12 +57,30 @@ VEN_DUPLICATE = R("OA3-VEN-DUPLICATE", "fail", "The VEN created a second VEN obj
                   "(answered 409) instead of finding its own", "OpenADR 3 OpenAPI POST /vens 409").id
 REPORT_REFERENCE = R("OA3-REPORT-REFERENCE", "fail", "A report names a program or event the VTN does not hold, or an "
                      "event of another program", "OpenADR 3 report programID, eventID").id
+REPORT_DUPLICATE = R("OA3-REPORT-DUPLICATE", "fail", "The VEN created another report for an event it had reported "
+                     "instead of updating its report (PUT /reports/{id})", "OpenADR 3 OpenAPI PUT /reports/{reportID}").id
+TARGETS = R("OA3-TARGETS", "fail", "The VEN acted on (reported on) an event whose targets name other VENs only",
+            "OpenADR 3 event targets").id
+RESOURCE_DUPLICATE = R("OA3-RESOURCE-DUPLICATE", "fail", "The VEN created a second resource under a resourceName "
+                       "its VEN object already holds (answered 409)", "OpenADR 3 resource resourceName").id
+SUBSCRIPTION_DUPLICATE = R("OA3-SUBSCRIPTION-DUPLICATE", "fail", "The VEN holds more than one subscription under its "
+                           "client name after a restart instead of updating its own", "OpenADR 3 subscription").id
+POLL_RATE = R("OA3-POLL-RATE", "fail", "The VEN read the events much more often or much less often than the polling "
+              "interval it declares (PIXIT poll_interval, with the case's tolerance)", "vgitest OpenADR 3 cases").id
 REPORT_CONTENT = R("OA3-REPORT-CONTENT", "fail", "A report does not carry the payload type the event's report "
                    "descriptor asked for", "OpenADR 3 event reportDescriptors; report resources").id
 
 # Notifications (webhooks)
 NOTIFY_ANSWER = R("OA3-NOTIFY-ANSWER", "fail", "The VEN's callback URL did not accept a notification (no answer or a "
                   "status other than 2xx)", "OpenADR 3 subscription callbackUrl; notification").id
+
+NOTIFY_TIMELY = R("OA3-NOTIFY-TIMELY", "fail", "The VEN's callback answered a notification later than the budget "
+                  "(PIXIT notify_answer_s): it must answer first and act after", "OpenADR 3 notification; vgitest "
+                  "budget").id
+NOTIFY_BAD_BODY = R("OA3-NOTIFY-BAD-BODY", "fail", "The VEN's callback answered a body that is not a notification "
+                    "with other than 4xx (accepted it, or failed with 5xx)", "RFC 9110 §15.5.1").id
+NOTIFY_AUTH = R("OA3-NOTIFY-AUTH", "fail", "The VEN's callback accepted a notification without the bearer token its "
+                "subscription gave (bearerToken)", "OpenADR 3 objectOperations bearerToken; RFC 6750").id
 
 # Scenario expectations (a test waited for a request, or forbade one)
 EXPECTED_REQUEST = R("OA3-EXPECTED-REQUEST", "fail", "The VEN did not send a request the scenario requires in time",

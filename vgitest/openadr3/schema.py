@@ -62,6 +62,7 @@ STRUCTURAL: dict[str, Any] = {
                                                   "eventName": {"type": ["string", "null"]},
                                                   "priority": {"type": ["integer", "null"], "minimum": 0},
                                                   "intervalPeriod": _ref("intervalPeriod"),
+                                                  "targets": {"type": ["array", "null"], "items": _ref("valuesMap")},
                                                   "intervals": {"type": "array", "items": _ref("interval")}}, "EVENT"),
     "resourceReport": _object(("resourceName", "intervals"), {"resourceName": _NAME,
                                                               "intervalPeriod": _ref("intervalPeriod"),

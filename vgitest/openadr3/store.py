@@ -123,6 +123,10 @@ class Store:
         with self.lock:
             self.objects[collection].clear()
 
+    def find_resource(self, ven_id: str, name: Any) -> list[dict[str, Any]]:
+        """The resources of VEN `ven_id` named `name`."""
+        return [o for o in self.all("resources", ven_id=ven_id) if o.get("resourceName") == name]
+
     def find(self, collection: str, **fields: Any) -> list[dict[str, Any]]:
         """The objects of `collection` whose fields equal `fields`."""
         return [o for o in self.all(collection) if all(o.get(k) == v for k, v in fields.items())]

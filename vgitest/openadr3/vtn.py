@@ -83,6 +83,7 @@ class Raw:
 
     status: int
     body: Any = None
+    headers: dict[str, str] | None = None  # extra response headers (Retry-After)
 
 
 def problem(status: int, title: str, detail: str = "") -> Raw:
@@ -109,6 +110,7 @@ class VenSession(PeerSession):
         """Per-test behaviour back to defaults. VENs, subscriptions and reports persist (like a real VTN's
         database); the events are each test's own."""
         self._reset_session()
+        self.vtn.store.token_lifetime_s = self.vtn.token_lifetime_s
         for ev in self.vtn.store.all("events"):
             self.vtn.store.delete("events", ev["id"])
 
@@ -127,6 +129,40 @@ class VenSession(PeerSession):
     def create_event(self, body: dict[str, Any], *, notify: bool = True) -> dict[str, Any]:
         """A new event (in the default program unless `body` names one), notified to the subscribers."""
         return self.vtn.bl_create("events", {"programID": self.program_id, **body}, notify=notify)
+
+    def update_event(self, ev: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        """The business logic changes an event (a new modificationDateTime), notified as a PUT."""
+        body = {k: v for k, v in {**ev, **changes}.items()
+                if k not in ("id", "createdDateTime", "modificationDateTime", "objectType")}
+        errors = self.vtn.schemas.errors("event", body)
+        if errors:
+            raise HarnessError(f"the case built an invalid event: {'; '.join(errors)}")
+        new = self.vtn.store.replace("events", ev["id"], body)
+        assert new is not None
+        self.vtn.note(f"the business logic changed EVENT {ev['id']}")
+        self.vtn._notify("events", "PUT", new)
+        return new
+
+    def delete_object(self, collection: str, obj_id: str) -> None:
+        """The VTN's side deletes an object (an operator, the business logic): the VEN's first request to it is
+        answered 404 without a finding (it could not know); asking again after that 404 is the VEN's doing."""
+        gone = self.vtn.store.delete(collection, obj_id)
+        self.vtn.gone[obj_id] = None
+        self.vtn.note(f"the VTN deleted {OBJECT_TYPE[collection]} {obj_id}")
+        if gone is not None:
+            self.vtn._notify(collection, "DELETE", gone)
+
+    def set_token_lifetime(self, seconds: int) -> None:
+        """Tokens issued from now on live `seconds` (back to the VTN's default at the next case)."""
+        self.vtn.store.token_lifetime_s = seconds
+
+    def post_raw(self, url: str, data: bytes, bearer: str | None, timeout: float) -> Frame | None:
+        """POST `data` to the VEN's callback `url` as if it were a notification (negative tests); the answer frame
+        (None: none within `timeout` s)."""
+        assert self.vtn.loop is not None
+        start = len(self.vtn.trace)
+        self.vtn.loop.call_soon(self.vtn._spawn_raw, url, bearer, data)
+        return self.vtn.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and f.meta.get("raw"), start, timeout)
 
     def revoke_tokens(self) -> None:
         n = self.vtn.store.revoke_all()
@@ -201,6 +237,8 @@ class FakeVtn3(XmlHttpServer):
         self.store = Store(clients or (Client("vgi-ven", "vgi-secret"),), token_lifetime_s)
         self.schemas = Schemas.load(spec_path)
         self.notify_timeout_s = notify_timeout_s
+        self.token_lifetime_s = token_lifetime_s
+        self.gone: dict[str, float | None] = {}  # ids the VTN's side deleted -> when a request for one got its 404
         self.session = VenSession(self)
         self.default_program = self.store.create("programs", {"programName": DEFAULT_PROGRAM})
         self._notify_seq = itertools.count(1)
@@ -370,6 +408,13 @@ class FakeVtn3(XmlHttpServer):
             if token.refused_at is None:
                 token.refused_at = at
             return problem(401, "Unauthorized", "the token is no longer valid")
+        at = time.monotonic()
+        if at > token.expires:  # expired: the VEN should have renewed it (expires_in) before
+            frame.meta["auth"] = "expired"
+            if at - token.expires > IN_FLIGHT_S:
+                problems.append((r.AUTH_EXPIRED, f"the token expired {at - token.expires:.1f} s before this request "
+                                 "(expires_in of its token response)"))
+            return problem(401, "Unauthorized", "the token has expired")
         frame.meta["auth"] = "bearer"
         return token.client
 
@@ -391,6 +436,8 @@ class FakeVtn3(XmlHttpServer):
         if method == "POST":
             return self._create(frame, collection, data, ven_id, client, problems)
         obj = st.get(collection, str(item), ven_id=ven_id)
+        if obj is None and str(item) in self.gone and self._first_404(str(item)):
+            return problem(404, "Not Found", f"{OBJECT_TYPE[collection].lower()} {item} was deleted")
         if obj is None:
             problems.append((r.NOT_FOUND, f"{collection} {item} does not exist"))
             return problem(404, "Not Found", f"no {OBJECT_TYPE[collection].lower()} {item}")
@@ -408,6 +455,16 @@ class FakeVtn3(XmlHttpServer):
         gone = st.delete(collection, str(item), ven_id=ven_id)
         self._notify(collection, "DELETE", gone)
         return Raw(200, gone)
+
+    def _first_404(self, item: str) -> bool:
+        """Whether this 404 for an object the VTN's side deleted is excused: the first one (and requests in flight
+        with it); asking again later is a finding."""
+        at = time.monotonic()
+        first = self.gone.get(item)
+        if first is None:
+            self.gone[item] = at
+            return True
+        return at - first <= IN_FLIGHT_S
 
     def _search(self, frame: Frame, collection: str, ven_id: str | None, problems: list[tuple[str, str]]) -> Raw:
         q = {k: v for k, v in parse_qs(frame.meta["query"], keep_blank_values=True).items()}
@@ -433,6 +490,10 @@ class FakeVtn3(XmlHttpServer):
         if collection == "vens" and st.find("vens", venName=data.get("venName")):
             problems.append((r.VEN_DUPLICATE, f"a VEN named {data.get('venName')!r} exists already"))
             return problem(409, "Conflict", "venName exists")
+        if collection == "resources" and st.find_resource(str(ven_id), data.get("resourceName")):
+            problems.append((r.RESOURCE_DUPLICATE, f"VEN {ven_id} has a resource named "
+                             f"{data.get('resourceName')!r} already"))
+            return problem(409, "Conflict", "resourceName exists")
         if collection == "reports":
             why = self._report_reference(data)
             if why:
@@ -459,10 +520,12 @@ class FakeVtn3(XmlHttpServer):
     def _respond(self, request: Frame, answer: Raw) -> web.Response:
         data = json.dumps(answer.body).encode() if answer.body is not None else b""
         meta: dict[str, Any] = {"status": answer.status, "content_type": JSON}
+        if answer.headers:
+            meta["headers"] = dict(answer.headers)
         name = f"{answer.status}"
         frame = self._answer_frame(request, name, data, answer.body, meta)
         self._check_own(frame, self._answer_object(request, answer.status), answer.body)
-        return web.Response(status=answer.status, body=data, content_type=JSON)
+        return web.Response(status=answer.status, body=data, content_type=JSON, headers=answer.headers)
 
     @staticmethod
     def _answer_object(request: Frame, status: int) -> str | None:
@@ -520,40 +583,49 @@ class FakeVtn3(XmlHttpServer):
         self._notifying.add(task)
         task.add_done_callback(self._notifying.discard)
 
-    async def _post_notification(self, url: str, bearer: Any, note: dict[str, Any], sub_id: str) -> None:
+    def _spawn_raw(self, url: str, bearer: str | None, data: bytes) -> None:
+        task = asyncio.get_running_loop().create_task(self._post_notification(url, bearer, None, "", raw=data))
+        self._notifying.add(task)
+        task.add_done_callback(self._notifying.discard)
+
+    async def _post_notification(self, url: str, bearer: Any, note: dict[str, Any] | None, sub_id: str, *,
+                                 raw: bytes | None = None) -> None:
+        """POST `note` (or, from a negative test, the bytes `raw`, not checked) to `url`; both frames kept."""
         seq = next(self._notify_seq)
-        data = json.dumps(note).encode()
+        data = raw if raw is not None else json.dumps(note).encode()
         t_ns, wall = now()
         corr = f"n{seq}"
-        name = f"NOTIFY {note['objectType']} {note['operation']}"
+        name = f"NOTIFY {note['objectType']} {note['operation']}" if note is not None else "NOTIFY (test body)"
         sent = self.trace.append(Frame(t_ns, wall, Direction.OUT, self.protocol, self.version, "notify", "NOTIFY",
                                        name, corr, data, note, meta={"url": url, "subscription": sub_id,
-                                                                     "notification": seq}))
-        self._check_own(sent, "notification", note)
+                                                                     "notification": seq, "raw": raw is not None}))
+        if note is not None:
+            self._check_own(sent, "notification", note)
         headers = {"Content-Type": JSON}
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
         status: int | None = None
-        raw = b""
+        raw_answer = b""
         error: str | None = None
         assert self._http is not None
         try:
             async with self._http.post(url, data=data, headers=headers) as resp:
                 status = resp.status
-                raw = (await resp.content.read(self.max_body_bytes))[:self.max_body_bytes]
+                raw_answer = (await resp.content.read(self.max_body_bytes))[:self.max_body_bytes]
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         t_ns, wall = now()
         answer = self.trace.append(Frame(t_ns, wall, Direction.IN, self.protocol, self.version, "notify",
                                          "NOTIFY-ANSWER", f"{status}" if status is not None else "(no answer)", corr,
-                                         raw, None, meta={"status": status, "error": error, "url": url,
-                                                          "notification": seq}))
-        if status is None or not 200 <= status < 300:
+                                         raw_answer, None, meta={"status": status, "error": error, "url": url,
+                                                                 "notification": seq, "raw": raw is not None,
+                                                                 "sent_t_ns": sent.t_ns}))
+        if note is not None and (status is None or not 200 <= status < 300):
             answer.findings.append(Finding.of(r.NOTIFY_ANSWER, f"the notification to {url} was answered "
                                               f"{status if status is not None else 'nothing'}"
                                               f"{f' ({error})' if error else ''}", answer.index))
 
     def wait_notified(self, since: int, timeout: float) -> Frame | None:
         """The first answered notification (its NOTIFY-ANSWER frame) since trace index `since`."""
-        return self.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER", since, timeout)
+        return self.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and not f.meta.get("raw"), since, timeout)
 
