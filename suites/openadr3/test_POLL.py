@@ -11,6 +11,7 @@ from helpers_oa3 import event, ids, reports_of, requests, status
 from vgitest.openadr3 import rules as r
 from vgitest.openadr3.schema import MAX_LIMIT
 from vgitest.openadr3.states import ven_name
+from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("openadr3", "3.0.1")
 PAGING_PROGRAM = "VGI-PAGING"
@@ -40,7 +41,10 @@ def test_TC_VGI_OA3_24(registered_ven3, vgi_profile, t) -> None:
     """Over three declared polling intervals the VEN starts a read of the events (skip 0) no sooner than half its
     declared interval after the last and no later than twice it."""
     ven = registered_ven3
-    interval = float(vgi_profile.param("poll_interval", 1))
+    declared = vgi_profile.param("poll_interval")
+    if declared is None:
+        raise Inconclusive("the PICS declares PollInterval but the PIXIT gives no poll_interval")
+    interval = float(declared)
     start = len(ven.vtn.trace)
     time.sleep(3 * interval + SLACK_S)
     rounds = [f for f in requests(ven.frames(start), "GET /events") if f.meta.get("skip", 0) == 0]
