@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from openadr3_client import VenClient
@@ -122,7 +123,7 @@ class Oa3ClientVen:
             self.channel = client.add_webhook(host=self.webhook_host, port=self.webhook_port,
                                               callback_host=self.webhook_host)
             self.channel.start()
-            self.webhook_port = self.channel._receiver.port
+            self.webhook_port = urlsplit(self.channel.callback_url).port or 0
         client.register(self.name)
         if webhook and not [s for s in client.api.subscriptions(clientName=self.name) if s.client_name == self.name]:
             client.subscribe([self.program], ["EVENT"], EVENT_OPERATIONS, self.channel)
