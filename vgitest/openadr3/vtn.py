@@ -495,9 +495,8 @@ class FakeVtn3(XmlHttpServer):
 
     def _report_reference(self, data: dict) -> str | None:
         event = self.store.get("events", str(data.get("eventID")))
-        if "programID" not in data and not self.dialect.report_requires_program:
-            pass  # 3.1.0: a report names its event only (issue 253)
-        elif self.store.get("programs", str(data.get("programID"))) is None:
+        names_program = "programID" in data or self.dialect.report_requires_program  # 3.1.0: optional (issue 253)
+        if names_program and self.store.get("programs", str(data.get("programID"))) is None:
             return f"programID {data.get('programID')!r} names no program of the VTN"
         if event is None:
             return f"eventID {data.get('eventID')!r} names no event of the VTN"
