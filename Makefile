@@ -50,6 +50,7 @@ run: setup
 SUITE_RUNS := tests/test_external_ven.py \
 	tests/interop/test_pyoadr_ven.py tests/interop/test_openleadr_ven.py tests/interop/test_ocpp_rpc_station.py \
 	tests/interop/test_interop_suites.py tests/interop/test_cactus_client.py tests/test_external_station.py \
+	tests/interop/test_oa3_client_ven.py \
 	tests/test_fault_matrix.py
 
 # Josev, the independent ISO 15118 / DIN stack, answers in 70-200 ms of its own CPU (its EXI codec runs in a JVM);
