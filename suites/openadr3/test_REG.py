@@ -10,7 +10,7 @@ from vgitest.openadr3 import rules as r
 from vgitest.openadr3.states import ven_name
 from vgitest.trace import Direction
 
-pytestmark = pytest.mark.vgi_protocol("openadr3", "3.0.1")
+pytestmark = pytest.mark.vgi_protocol("openadr3", "3.0.1", "3.1.0")
 
 WRITES = ("POST", "PUT", "DELETE")
 
@@ -76,6 +76,7 @@ def test_TC_VGI_OA3_04(registered_ven3, dut, vgi_profile, t) -> None:
 
 
 @pytest.mark.vgi_case("TC_VGI_OA3_13", feature="Registration", requires=("Resources",))
+@pytest.mark.vgi_protocol("openadr3", "3.0.1")  # 3.1.0 made resources first-level objects (/resources)
 def test_TC_VGI_OA3_13(ven3, dut, vgi_profile, t) -> None:
     """Registering from scratch, the VEN creates its resource under the VEN object the VTN gave it (POST
     /vens/{venID}/resources, a valid resource with its name)."""
@@ -105,6 +106,7 @@ def test_TC_VGI_OA3_12(registered_ven3, dut, t) -> None:
 
 
 @pytest.mark.vgi_case("TC_VGI_OA3_28", feature="Registration", requires=("Resources",))
+@pytest.mark.vgi_protocol("openadr3", "3.0.1")  # 3.1.0 made resources first-level objects (/resources)
 def test_TC_VGI_OA3_28(registered_ven3, dut, vgi_profile, t) -> None:
     """After a restart the VEN finds its resources again: its VEN object holds no two resources of one name."""
     ven = registered_ven3

@@ -8,7 +8,7 @@ from helpers_oa3 import ok
 from vgitest.openadr3 import rules as r
 from vgitest.openadr3.states import ven_name
 
-pytestmark = pytest.mark.vgi_protocol("openadr3", "3.0.1")
+pytestmark = pytest.mark.vgi_protocol("openadr3", "3.0.1", "3.1.0")
 
 
 @pytest.mark.vgi_case("TC_VGI_OA3_07", feature="Subscriptions", requires=("Webhooks",))
@@ -21,7 +21,8 @@ def test_TC_VGI_OA3_07(ven3, dut, vgi_profile, t) -> None:
     dut.perform("reregister")
     create, answer = ven3.expect_answered("POST /subscriptions", t.register, ok(201))
     ops = [op for op in (create.body or {}).get("objectOperations") or [] if isinstance(op, dict)]
-    events = [op for op in ops if "EVENT" in (op.get("objects") or []) and "POST" in (op.get("operations") or [])]
+    create_op = ven3.vtn.dialect.operation("POST")  # 3.1.0 names it CREATE
+    events = [op for op in ops if "EVENT" in (op.get("objects") or []) and create_op in (op.get("operations") or [])]
     ven3.check(events, r.EXPECTED_REQUEST, "the subscription does not ask for notifications of new events", create)
     ven3.check(create.body.get("clientName") == name, r.EXPECTED_REQUEST, f"the subscription's clientName is "
                f"{create.body.get('clientName')!r}, the VEN's name is {name!r}", create)

@@ -34,7 +34,8 @@ def make(run: VgiRun) -> VtnPeer:
     p = run.require_profile()
     client = Client(str(p.pixit.get("client_id", "vgi-ven")), str(p.pixit.get("client_secret", "vgi-secret")))
     return VtnPeer(host=run.settings.host, port=run.settings.port, clients=(client,), ssl_context=_tls(run),
-                   max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20))).start()
+                   max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20)),
+                   version=run.dut_version or "3.0.1").start()  # the version the profile's [dut] names (versions.py)
 
 
 def _tls(run: VgiRun) -> ssl.SSLContext | None:

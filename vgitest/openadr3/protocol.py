@@ -6,7 +6,7 @@ from ..actions import Action, CASES
 from ..peer import PeerKind, ReferenceRun
 
 KIND = PeerKind(
-    protocol="openadr3", rank=2, versions=("3.0.1",), make="vgitest.openadr3.peer:make",
+    protocol="openadr3", rank=2, versions=("3.0.1", "3.1.0"), make="vgitest.openadr3.peer:make",
     simulators={"3.0.1": "vgitest.openadr3.ven.reference:ReferenceVen"}, listens_on_port=True,
     serve={"vtn3": '[dut]\nname = "any VEN"\nprotocol = "openadr3"\nversion = "3.0.1"\n[adapter]\nkind = "manual"\n'},
     runs=(ReferenceRun("openadr3", "reference-ven-30", "openadr3", expected_s=15),

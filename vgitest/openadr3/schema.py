@@ -14,6 +14,7 @@ has no OpenADR 3 package), so there is nothing to pin in vgitest.upstream, and v
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -102,6 +103,32 @@ STRUCTURAL: dict[str, Any] = {
                                          "token_type": {"type": "string"}, "expires_in": {"type": "integer"}}),
 }
 
+CRUD_OPERATIONS = ("CREATE", "READ", "UPDATE", "DELETE")
+_TARGETS_31 = {"type": ["array", "null"], "items": {"type": "string"}}
+
+
+def structural(version: str = "3.0.1") -> dict[str, Any]:
+    """The structural checks of `version`. 3.1.0 (vgitest/openadr3/versions.py; docs/openadr3.md "3.1.0") names
+    subscription and notification operations CREATE/READ/UPDATE/DELETE (issue 209), has a VEN write its VEN object
+    as a request object of type VEN_VEN_REQUEST without targets (issue 187), lets a report name only its event
+    (issue 253) and carries targets as strings (issue 316)."""
+    if version != "3.1.0":
+        return STRUCTURAL
+    out = copy.deepcopy(STRUCTURAL)
+    out["objectOperation"]["properties"]["operations"]["items"] = {"enum": list(CRUD_OPERATIONS)}
+    out["notification"]["properties"]["operation"] = {"enum": list(CRUD_OPERATIONS)}
+    out["report"]["required"] = ["eventID", "clientName", "resources"]
+    for name in ("program", "ven", "subscription"):
+        out[name]["properties"]["targets"] = _TARGETS_31
+    out["venVenRequest"] = _object(("objectType", "venName"), {"objectType": {"enum": ["VEN_VEN_REQUEST"]},
+                                                               "venName": _NAME,
+                                                               "attributes": {"type": ["array", "null"],
+                                                                              "items": _ref("valuesMap")}})
+    out["notifiersResponse"] = _object(("WEBHOOK",), {"WEBHOOK": {"type": "boolean"},
+                                                      "MQTT": {"type": ["object", "null"]}})
+    return out
+
+
 _FORMATS = jsonschema.FormatChecker(formats=())
 
 
@@ -137,18 +164,22 @@ def _nullable(node: Any) -> Any:
 class Schemas:
     """The object schemas bodies are validated against, and the label every finding carries."""
 
-    def __init__(self, components: dict[str, Any], label: str, official: bool) -> None:
+    def __init__(self, components: dict[str, Any], label: str, official: bool,
+                 fallback: dict[str, Any] | None = None) -> None:
         self.components = components
         self.label = label
         self.official = official
+        self.fallback = STRUCTURAL if fallback is None else fallback  # the structural checks of the version
         self._validators: dict[str, Any] = {}
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None) -> "Schemas":
-        """The user's OpenAPI document (`path`, else $VGITEST_OPENADR3_SPEC) or the structural checks."""
+    def load(cls, path: str | os.PathLike[str] | None = None, version: str = "3.0.1") -> "Schemas":
+        """The user's OpenAPI document (`path`, else $VGITEST_OPENADR3_SPEC) or the structural checks of
+        `version`."""
         user = path if path is not None else os.environ.get(ENV_VAR)
+        own = structural(version)
         if not user:
-            return cls(STRUCTURAL, STRUCTURAL_LABEL, official=False)
+            return cls(own, STRUCTURAL_LABEL, official=False, fallback=own)
         p = Path(user).expanduser()
         try:
             text = p.read_text(encoding="utf-8")
@@ -158,8 +189,9 @@ class Schemas:
         comps = doc.get("components", {}).get("schemas") if isinstance(doc, dict) else None
         if not isinstance(comps, dict):
             raise HarnessError(f"{ENV_VAR}: {p} has no components/schemas: is it the OpenADR 3 OpenAPI document?")
-        version = str(doc.get("info", {}).get("version", "?"))
-        return cls(_nullable(comps), f"OpenAPI document {p.name} (version {version})", official=True)
+        doc_version = str(doc.get("info", {}).get("version", "?"))
+        return cls(_nullable(comps), f"OpenAPI document {p.name} (version {doc_version})", official=True,
+                   fallback=own)
 
     def has(self, name: str) -> bool:
         return name in self.components
@@ -167,14 +199,14 @@ class Schemas:
     def label_for(self, name: str) -> str:
         """What judges the object `name`: the user's document, or the structural checks where it has no such
         object (a document of another version may name an object differently)."""
-        if self.official and name not in self.components and name in STRUCTURAL:
+        if self.official and name not in self.components and name in self.fallback:
             return f"{STRUCTURAL_LABEL}; {self.label} defines no {name}"
         return self.label
 
     def errors(self, name: str, instance: Any, limit: int = 5) -> list[str]:
         """Up to `limit` readable errors of `instance` as the object `name` (none: it conforms, or neither the
         document nor the structural checks define `name`)."""
-        comps = self.components if name in self.components else STRUCTURAL
+        comps = self.components if name in self.components else self.fallback
         if name not in comps:
             return []
         v = self._validators.get(name)

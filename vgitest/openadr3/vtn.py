@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import datetime as dt
 import itertools
 import json
 import logging
@@ -34,9 +35,10 @@ from ..xmlhttp.server import XmlHttpServer
 from . import rules as r
 from .schema import MAX_LIMIT, Schemas
 from .store import OBJECT_TYPE, Client, Store
+from .versions import Dialect, dialect
 
 log = logging.getLogger("vgitest.openadr3.vtn")
-PATH_PREFIX = "/openadr3/3.0.1"
+PATH_PREFIX = "/openadr3/3.0.1"  # 3.0.1's; a VTN of another version serves below its dialect's prefix
 DEFAULT_PROGRAM = "VGI-PROGRAM"
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -58,7 +60,13 @@ ROUTES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "/vens/{venID}/resources": (("GET", "POST"), "resource"),
     "/vens/{venID}/resources/{resourceID}": (("GET", "PUT", "DELETE"), "resource"),
 }
-_PATTERNS = [(t, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", t) + "$")) for t in ROUTES]
+
+
+def _patterns(templates: Any) -> list[tuple[str, re.Pattern[str]]]:
+    return [(t, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", t) + "$")) for t in templates]
+
+
+_PATTERNS = _patterns(ROUTES)
 BL_ONLY = ("programs", "events")  # only the business logic writes them (scopes write_programs, write_events)
 # a request that reuses a refused token this soon after the refusal may have been sent before the VEN read the 401
 # (a VEN with requests in parallel): not counted against it
@@ -68,9 +76,16 @@ FILTERS = {"events": ("programID",), "reports": ("programID", "eventID", "client
            "resources": ("resourceName",)}
 
 
-def route_of(path: str) -> tuple[str | None, dict[str, str]]:
+def routes_of(d: Dialect) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """The routes the VTN of dialect `d` serves: 3.0.1's, less those the version dropped, plus its own."""
+    out = {t: v for t, v in ROUTES.items() if t not in d.dropped_routes}
+    out.update({t: (methods, None) for t, methods in d.extra_routes.items()})
+    return out
+
+
+def route_of(path: str, patterns: list[tuple[str, re.Pattern[str]]] | None = None) -> tuple[str | None, dict[str, str]]:
     """The route template a path (below the prefix) matches, and its path parameters."""
-    for template, pattern in _PATTERNS:
+    for template, pattern in _PATTERNS if patterns is None else patterns:
         m = pattern.match(path)
         if m:
             return template, m.groupdict()
@@ -232,10 +247,14 @@ class FakeVtn3(XmlHttpServer):
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, clients: tuple[Client, ...] = (),
                  ssl_context: ssl.SSLContext | None = None, spec_path: str | None = None,
                  max_body_bytes: int = 1 << 20, token_lifetime_s: int = 3600, notify_timeout_s: float = 5.0,
-                 trace: Trace | None = None) -> None:
+                 trace: Trace | None = None, version: str = "3.0.1") -> None:
+        self.dialect = dialect(version)  # what differs between the versions it plays (versions.py)
+        self.version = version
+        self.routes = routes_of(self.dialect)
+        self._patterns = _patterns(self.routes)
         self._init_server(host=host, port=port, ssl_context=ssl_context, trace=trace, max_body_bytes=max_body_bytes)
         self.store = Store(clients or (Client("vgi-ven", "vgi-secret"),), token_lifetime_s)
-        self.schemas = Schemas.load(spec_path)
+        self.schemas = Schemas.load(spec_path, version)
         self.notify_timeout_s = notify_timeout_s
         self.token_lifetime_s = token_lifetime_s
         self.gone: dict[str, float | None] = {}  # ids the VTN's side deleted -> when a request for one got its 404
@@ -248,7 +267,7 @@ class FakeVtn3(XmlHttpServer):
     @property
     def url(self) -> str:
         scheme = "https" if self.ssl_context else "http"
-        return f"{scheme}://{self.host}:{self.port}{PATH_PREFIX}"
+        return f"{scheme}://{self.host}:{self.port}{self.dialect.prefix}"
 
     @property
     def token_url(self) -> str:
@@ -306,17 +325,19 @@ class FakeVtn3(XmlHttpServer):
         """Judge the request (its problems go into `problems`) and choose the answer. Never raises."""
         method = request.method
         path = request.path
-        if not path.startswith(PATH_PREFIX + "/"):
+        prefix = self.dialect.prefix
+        if not path.startswith(prefix + "/"):
             frame.name = f"{method} {path[:80]}"
-            problems.append((r.HTTP_PATH, f"{path[:120]} is not below {PATH_PREFIX}"))
+            problems.append((r.HTTP_PATH, f"{path[:120]} is not below {prefix}"))
             return problem(404, "Not Found")
-        template, params = route_of(path[len(PATH_PREFIX):])
-        frame.name = f"{method} {template or path[len(PATH_PREFIX):][:80]}"
+        template, params = route_of(path[len(prefix):], self._patterns)
+        frame.name = f"{method} {template or path[len(prefix):][:80]}"
         frame.meta["route"], frame.meta["params"] = template, params
         if template is None:
-            problems.append((r.HTTP_PATH, f"{path[:120]} is not a path of the OpenADR 3 API"))
+            problems.append((r.HTTP_PATH, f"{path[:120]} is not a path of the OpenADR {self.version} API"))
             return problem(404, "Not Found")
-        methods, obj_name = ROUTES[template]
+        methods, obj_name = self.routes[template]
+        obj_name = self.dialect.request_objects.get(template, obj_name)
         if method not in methods:
             problems.append((r.HTTP_METHOD, f"{method} is not defined for {template}"))
             return problem(405, "Method Not Allowed")
@@ -330,6 +351,8 @@ class FakeVtn3(XmlHttpServer):
         client = self._authorize(frame, request, problems)
         if isinstance(client, Raw):
             return client
+        if template == "/notifiers":  # 3.1.0: webhooks are the one notifier binding this VTN has (no MQTT)
+            return Raw(200, {"WEBHOOK": True})
         data: Any = None
         if method in ("POST", "PUT"):
             ctype = frame.meta["content_type"].split(";")[0].strip().lower()
@@ -478,11 +501,35 @@ class FakeVtn3(XmlHttpServer):
             page[name] = int(raw)
         frame.meta["skip"], frame.meta["limit"] = page["skip"], page["limit"]
         found = self.store.all(collection, ven_id=ven_id)
+        if collection == "events" and self.dialect.event_window:
+            window = self._window(q, problems)
+            if isinstance(window, Raw):
+                return window
+            found = [o for o in found if _overlaps(o, *window)]
         for field in FILTERS.get(collection, ()):
             if field in q:
                 found = [o for o in found if str(o.get(field)) == q[field][-1]]
         # in the order the objects were created (the store keeps it), so pages neither overlap nor skip
         return Raw(200, found[page["skip"]:page["skip"] + page["limit"]])
+
+    @staticmethod
+    def _window(q: dict[str, list[str]], problems: list[tuple[str, str]]) -> tuple[dt.datetime | None, ...] | Raw:
+        """The dateStart/dateEnd of a 3.1.0 search of the events (each a date-time with its offset), or the 400."""
+        out: list[dt.datetime | None] = []
+        for name in ("dateStart", "dateEnd"):
+            raw = q.get(name, [None])[-1]
+            if raw is None:
+                out.append(None)
+                continue
+            try:
+                moment = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                problems.append((r.QUERY, f"{name}={raw[:60]!r}: a date-time with its offset"))
+                return problem(400, "Bad Request", f"{name} is not a date-time")
+            out.append(moment)
+        return tuple(out)
 
     def _create(self, frame: Frame, collection: str, data: dict, ven_id: str | None, client: Client,
                 problems: list[tuple[str, str]]) -> Raw:
@@ -509,11 +556,12 @@ class FakeVtn3(XmlHttpServer):
 
     def _report_reference(self, data: dict) -> str | None:
         event = self.store.get("events", str(data.get("eventID")))
-        if self.store.get("programs", str(data.get("programID"))) is None:
+        names_program = "programID" in data or self.dialect.report_requires_program  # 3.1.0: optional (issue 253)
+        if names_program and self.store.get("programs", str(data.get("programID"))) is None:
             return f"programID {data.get('programID')!r} names no program of the VTN"
         if event is None:
             return f"eventID {data.get('eventID')!r} names no event of the VTN"
-        if event.get("programID") != data.get("programID"):
+        if "programID" in data and event.get("programID") != data.get("programID"):
             return f"event {event['id']} belongs to program {event.get('programID')}, not {data.get('programID')}"
         return None
 
@@ -527,8 +575,7 @@ class FakeVtn3(XmlHttpServer):
         self._check_own(frame, self._answer_object(request, answer.status), answer.body)
         return web.Response(status=answer.status, body=data, content_type=JSON, headers=answer.headers)
 
-    @staticmethod
-    def _answer_object(request: Frame, status: int) -> str | None:
+    def _answer_object(self, request: Frame, status: int) -> str | None:
         """The object the VTN's answer must be: the route's (one, or a page of them), the token response, or a
         problem for an error (None: an OAuth error body, which is RFC 6749's, not an OpenADR object)."""
         route = request.meta.get("route")
@@ -536,7 +583,9 @@ class FakeVtn3(XmlHttpServer):
             return "clientCredentialResponse" if status == 200 else None
         if status >= 400:
             return "problem"
-        return ROUTES[route][1] if route in ROUTES else None
+        if route == "/notifiers":
+            return "notifiersResponse"
+        return self.routes[route][1] if route in self.routes else None
 
     def _check_own(self, frame: Frame, obj_name: str | None, body: Any) -> None:
         """The harness's own answers and notifications are checked like the VEN's requests: a defect of the fake
@@ -569,6 +618,7 @@ class FakeVtn3(XmlHttpServer):
         if obj is None or self.loop is None:
             return
         kind = OBJECT_TYPE[collection]
+        operation = self.dialect.operation(operation)  # 3.1.0 names them CREATE/UPDATE/DELETE
         for sub in self.store.all("subscriptions"):
             program = obj.get("programID", obj.get("id") if kind == "PROGRAM" else None)
             if program is not None and sub.get("programID") != program:
@@ -629,3 +679,23 @@ class FakeVtn3(XmlHttpServer):
         """The first answered notification (its NOTIFY-ANSWER frame) since trace index `since`."""
         return self.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and not f.meta.get("raw"), since, timeout)
 
+
+def _overlaps(event: dict[str, Any], start: dt.datetime | None, end: dt.datetime | None) -> bool:
+    """Whether the event's period (its intervalPeriod: start and duration; none: always) meets [start, end]."""
+    period = event.get("intervalPeriod") or {}
+    try:
+        begins = dt.datetime.fromisoformat(str(period["start"]))
+    except (KeyError, ValueError):
+        return True
+    seconds = _seconds(str(period.get("duration", "")))
+    ends = begins + dt.timedelta(seconds=seconds) if seconds is not None else None
+    return (end is None or begins <= end) and (start is None or ends is None or ends >= start)
+
+
+def _seconds(duration: str) -> float | None:
+    """Seconds of an ISO 8601 duration of days, hours, minutes and seconds (None: another form, or none)."""
+    m = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", duration)
+    if not m or duration in ("P", "PT"):
+        return None
+    d, h, mi, sec = (float(x) if x else 0.0 for x in m.groups())
+    return ((d * 24 + h) * 60 + mi) * 60 + sec
