@@ -9,8 +9,8 @@ KIND = PeerKind(
     protocol="openadr3", rank=2, versions=("3.0.1", "3.1.0"), make="vgitest.openadr3.peer:make",
     simulators={"3.0.1": "vgitest.openadr3.ven.reference:ReferenceVen"}, listens_on_port=True,
     serve={"vtn3": '[dut]\nname = "any VEN"\nprotocol = "openadr3"\nversion = "3.0.1"\n[adapter]\nkind = "manual"\n'},
-    runs=(ReferenceRun("openadr3", "reference-ven-30", "openadr3", expected_s=15),
-          ReferenceRun("openadr3-tls", "reference-ven-30-tls", "openadr3", expected_s=15)),
+    runs=(ReferenceRun("openadr3", "reference-ven-30", "openadr3", expected_s=45),
+          ReferenceRun("openadr3-tls", "reference-ven-30-tls", "openadr3", expected_s=45)),
     actions=(
         Action("unsubscribe", "the VEN deletes its subscription (DELETE /subscriptions/{id})", (), ("openadr3",),
                uses=((("openadr3",), CASES, "the subscription deletion case"),)),
