@@ -14,7 +14,6 @@ from vgitest.openadr3.states import ven_name
 from vgitest.verdict import Inconclusive
 
 pytestmark = pytest.mark.vgi_protocol("openadr3", "3.0.1")
-PAGING_PROGRAM = "VGI-PAGING"
 # a read of the events counts as on time between half and twice the declared interval (plus scheduling slack)
 SLACK_S = 0.5
 
@@ -60,11 +59,9 @@ def test_TC_VGI_OA3_24(registered_ven3, vgi_profile, t) -> None:
 
 @pytest.mark.vgi_case("TC_VGI_OA3_25", feature="Events")
 def test_TC_VGI_OA3_25(ven3, dut, t) -> None:
-    """With more than two pages of events, one round of reads covers every event: the VEN goes on to the third
-    page, and its pages together hold all of them."""
-    found = ven3.store.find("programs", programName=PAGING_PROGRAM)
-    program = found[0] if found else ven3.create_program(PAGING_PROGRAM)
-    made = {ven3.create_event(event(name=f"page-{i}", program_id=program["id"]), notify=False)["id"]
+    """With more than two pages of events in the program the VEN reads, one round of reads covers every event: the
+    VEN goes on to the third page, and its pages together hold all of them."""
+    made = {ven3.create_event(event(name=f"page-{i}"), notify=False)["id"]
             for i in range(2 * MAX_LIMIT + 5)}
     ven3.cursor = len(ven3.vtn.trace)
     first, _ = ven3.expect_answered("GET /events", t.wait, lambda q, a: status(a) == 200 and
