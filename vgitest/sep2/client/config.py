@@ -30,6 +30,7 @@ class Settings:
     notify_port: int  # its listener's port; 0: any
     random_seed: Any
     post_rate_s: Any  # the PIXIT's meter post rate; None: the EndDevice's postRate
+    csip_aus: bool = False  # CSIP-AUS mode: it declares its dynamic operating envelope modes (doeModes*)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Settings:
@@ -46,7 +47,8 @@ class Settings:
                    own_grad=to_int(p.get("set_grad_w", 0)),
                    subscribe=str(p.get("subscribe", False)).lower() in ("true", "1", "yes"),
                    notify_port=int(p.get("notify_port", 0)), random_seed=p.get("random_seed"),
-                   post_rate_s=p["post_rate_s"] if "post_rate_s" in p else None)
+                   post_rate_s=p["post_rate_s"] if "post_rate_s" in p else None,
+                   csip_aus=str(p.get("csip_aus", False)).lower() in ("true", "1", "yes"))
 
 
 def client_context(params: Mapping[str, Any], faults: frozenset[str]) -> ssl.SSLContext:

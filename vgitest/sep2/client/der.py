@@ -20,6 +20,7 @@ MODE_BITS = {"charge": 0, "discharge": 1, "opModConnect": 2, "opModEnergize": 3,
              "opModWattVar": 26}
 MODES_SUPPORTED = sum(1 << bit for bit in MODE_BITS.values())
 DER_TYPE_EVSE = 82
+DOE_MODES = "0F"  # CSIP-AUS DOEControlType: opModExpLimW, opModImpLimW, opModGenLimW, opModLoadLimW (in CSIP-AUS mode)
 
 
 def _power(w: float) -> dict:
@@ -62,6 +63,8 @@ class Der:
         rated, volts = _power(max_w), _power(self.settings.nominal_v)
         cap = {"modesSupported": f"{MODES_SUPPORTED:08X}", "rtgMaxChargeRateW": rated, "rtgMaxDischargeRateW": rated,
                "rtgMaxVar": rated, "rtgMaxW": rated, "rtgVNom": volts, "type": str(DER_TYPE_EVSE)}
+        if self.settings.csip_aus:  # the CSIP-AUS limits it follows: export, import, generation, load (bits 0-3)
+            cap["csipaus:doeModesSupported"] = DOE_MODES
         if self.core.has("der_capability_schema_violation"):
             cap = {"type": cap.pop("type"), **cap}
         if "DERCapabilityLink" in links:
@@ -82,6 +85,8 @@ class Der:
         settings = {"modesEnabled": f"{MODES_SUPPORTED:08X}", "setGradW": str(self._declared_grad),
                     "setMaxChargeRateW": rated, "setMaxDischargeRateW": rated, "setMaxVar": rated, "setMaxW": rated,
                     "setVNom": volts, "setVRef": volts, "updatedTime": str(self.core.server_now_int())}
+        if self.settings.csip_aus:
+            settings["csipaus:doeModesEnabled"] = DOE_MODES
         await self.core.http.write("PUT", href, "DERSettings", settings)
 
     async def put_status(self) -> None:

@@ -69,6 +69,8 @@ FAULTS: dict[str, str] = {
     "ignores_energize": "Keeps charging when told to cease to energize (opModEnergize false), though it obeys "
                         "opModConnect false",
     "ignores_max_limit": "Ignores opModMaxLimW",
+    "ignores_doe_limits": "In CSIP-AUS mode, ignores the CSIP-AUS limits (opModImpLimW, opModExpLimW, opModGenLimW, "
+                          "opModLoadLimW) it declares it supports",
     "ignores_fixed_w": "Ignores opModFixedW",
     "ignores_target_w": "Ignores opModTargetW",
     "ignores_volt_var": "Ignores the volt-var curve (opModVoltVar): no reactive power as the voltage moves",
