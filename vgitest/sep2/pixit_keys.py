@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..pixitkey import Key, Text, key as _k
 
 CSIP = ("csip",)
+AUS = ("csip_aus",)
 
 KEYS: tuple[Key, ...] = (
     _k("message_wait", "how long a case waits for a message the scenario requires, plus two pollRates", CSIP, 10,
@@ -39,8 +40,11 @@ KEYS: tuple[Key, ...] = (
     _k("register_when_unlisted", "the reference client registers itself when the server does not list it", CSIP,
        False, reference=True),
     _k("subscribe", "the reference client subscribes and listens for Notifications", CSIP, False, reference=True),
-    _k("csip_aus", "the reference client also takes the CSIP-AUS extensions when it checks what it reads against "
-       "the schema", CSIP, False, reference=True),
+    _k("csip_aus", "the reference client runs in CSIP-AUS mode: it takes the CSIP-AUS extensions when it checks "
+       "what it reads against the schema, declares its DOE modes and follows the CSIP-AUS limits", CSIP + AUS, False,
+       reference=True),
+    _k("cactus_time_scale", "the factor a CACTUS procedure's times are run at: pollRates and postRates it sets, "
+       "waits, control starts, durations and randomization (1: as written; docs/csip-aus.md)", AUS, 1),
     _k("notify_port", "the port the reference client's Notification listener takes (0: any)", CSIP, 0,
        reference=True),
     _k("rtg_max_w", "the reference client's rated maximum power", CSIP, 7000, "W", reference=True),
