@@ -82,10 +82,13 @@ def _finish(ctx: Context, p: dict[str, Any]) -> None:
 
 
 @action("create-der-program", "a DERProgram of that primacy in group 1 (or the group fsa_id), numbered in "
-        "creation order")
+        "creation order, with an empty DefaultDERControl")
 def _program(ctx: Context, p: dict[str, Any]) -> None:
     fsa = ctx.group(int(p.get("fsa_id", 1)))
-    prog = ctx.state.add_program(int(p["primacy"]), description=f"cactus p{len(ctx.programs) + 1}", fsa=fsa)
+    # with a DefaultDERControl that sets nothing yet, as CACTUS serves one for every program (a client may subscribe
+    # to it before set-default-der-control fills it)
+    prog = ctx.state.add_program(int(p["primacy"]), description=f"cactus p{len(ctx.programs) + 1}", fsa=fsa,
+                                 default={})
     ctx.programs.append(prog)
     if p.get("tag"):
         ctx.tags[str(p["tag"])] = prog

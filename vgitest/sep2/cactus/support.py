@@ -80,4 +80,20 @@ def missing(proc: Procedure) -> list[str]:
         resource = chk.parameters.get("subscribed_resource")
         if resource is not None and (why := missing_endpoint(str(resource))):
             need.append(why)
+        if resource == "/edev":
+            need.append(UNSUBSCRIBABLE_EDEV)
+    if not need and _vacuous(proc):
+        need.append(VACUOUS)
     return list(dict.fromkeys(need))
+
+
+UNSUBSCRIBABLE_EDEV = "a subscribable EndDeviceList (server)"
+VACUOUS = "a judgement from telemetry or inspection (only waits and all-steps-complete are executable)"
+
+
+def _vacuous(proc: Procedure) -> bool:
+    """Nothing the client does could fail it: every step is a wait and the only criterion is that the steps
+    completed (CACTUS judges such a procedure from the site's telemetry or by inspection). Run, it would pass
+    whatever the client did, so it is not run."""
+    return all(s.event.type == "wait" and not s.event.checks for s in proc.steps) \
+        and all(c.type == "all-steps-complete" for c in proc.criteria)
