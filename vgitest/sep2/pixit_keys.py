@@ -9,11 +9,11 @@ CSIP = ("csip",)
 AUS = ("csip_aus",)
 
 KEYS: tuple[Key, ...] = (
-    _k("message_wait", "how long a case waits for a message the scenario requires, plus two pollRates", CSIP, 10,
+    _k("message_wait", "how long a case waits for a message the scenario requires, plus two pollRates", CSIP + AUS, 10,
        "s", aliases=("message_timeout",)),
     _k("quiet_wait", "how long a case watches for a message the scenario forbids, plus one pollRate", CSIP, 2, "s"),
     _k("register_wait", "how long a (re)registration may take: until the client walked from /dcap to its "
-       "DERProgramList, plus two pollRates", CSIP, 15, "s"),
+       "DERProgramList, plus two pollRates", CSIP + AUS, 15, "s"),
     _k("max_body_bytes", "the largest request body the fake 2030.5 server accepts", CSIP, 1 << 20, "bytes"),
     _k("tls_material", "\"generated\": a test PKI made for the run (instead of --vgi-tls-cert/-key/-ca)", CSIP),
     _k("late_response_s", "how late the reference DER client answers with the late_response fault", CSIP, 60, "s",

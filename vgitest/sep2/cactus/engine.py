@@ -240,9 +240,13 @@ class Engine:
     # --- judging --------------------------------------------------------------------------------------------
     def _judge(self) -> list[tuple[str, bool, str]]:
         """The criteria. A procedure that ran out of steps is finalised once they all hold, or after a bounded
-        settling time (what the client writes after its last step, e.g. its DER description, may still be on its
-        way: CACTUS judges when the operator finalises); one that ended by finish-test is judged at once."""
-        settle = time.monotonic() + (0 if self.ctx.steps.finished else self._patience())
+        settling time (what the client writes after its last step, e.g. its DER description or the Responses of
+        controls still running, may still be on its way: CACTUS judges when the operator finalises, after the
+        procedure's controls ended); one that ended by finish-test is judged at once."""
+        server_now = self.state.now()
+        ending = [c.latest_end - server_now for _, c in self.ctx.controls
+                  if c.status < 2 and server_now < c.latest_end <= server_now + MAX_AHEAD_S]
+        settle = time.monotonic() + (0 if self.ctx.steps.finished else self._patience() + max([0, *ending]))
         while True:
             out = [(c.type, *checks.run(self.ctx, c, self.start)) for c in self.proc.criteria]
             if all(ok for _, ok, _ in out) or time.monotonic() >= settle or self.ctx.steps.active:

@@ -9,6 +9,7 @@ REFERENCE_GAPS: dict[str, str] = {
     "ALL-08": "the reference client has no DUT action for the operator's 'stop the DER' (operationalModeStatus 1)",
     "ALL-12": "the reference client does not report a disconnection while a control ceases energizing in a way "
               "this procedure's DERStatus steps expect",
+    "MUL-01": "the reference client has no DUT action for the operator's 'power off one DER, then the others'",
     "DRA-02": "the reference client does not report the CSIP-AUS demand-response operational modes (100-108)",
     "DRD-01": "the reference client does not report the CSIP-AUS demand-response operational modes (100-108)",
     "DRG-01": "the reference client does not report the CSIP-AUS demand-response operational modes and settings",
