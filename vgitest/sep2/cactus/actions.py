@@ -84,6 +84,7 @@ def _finish(ctx: Context, p: dict[str, Any]) -> None:
 @action("create-der-program", "a DERProgram of that primacy in group 1 (or the group fsa_id), numbered in "
         "creation order, with an empty DefaultDERControl")
 def _program(ctx: Context, p: dict[str, Any]) -> None:
+    ctx.removed_groups.discard(int(p.get("fsa_id", 1)))  # a program in a group taken away brings it back
     fsa = ctx.group(int(p.get("fsa_id", 1)))
     # with a DefaultDERControl that sets nothing yet, as CACTUS serves one for every program (a client may subscribe
     # to it before set-default-der-control fills it)
@@ -153,13 +154,15 @@ def _cancel(ctx: Context, p: dict[str, Any]) -> None:
             ctx.state.cancel(ctl)
 
 
-@action("set-comms-rate", "the pollRates of DeviceCapability and the lists (scaled; the shortest given is also the "
-        "default of every other resource) and the EndDevice postRate; mup_post_seconds is not served")
+@action("set-comms-rate", "the pollRates of DeviceCapability and the lists (scaled; the DeviceCapability's, else the "
+        "shortest given, is also the default of every other resource) and the EndDevice postRate; mup_post_seconds "
+        "is not served")
 def _rates(ctx: Context, p: dict[str, Any]) -> None:
     given = {RATES[k]: ctx.seconds(float(ctx.value(v))) for k, v in p.items() if k in RATES}
     ctx.state.poll_rates.update(given)
-    if given:
-        ctx.state.poll_rate_s = min(given.values())
+    if given:  # the default of the resources without a rate of their own: the DeviceCapability's, which a client
+        # falls back to for them
+        ctx.state.poll_rate_s = given.get("DeviceCapability", min(given.values()))
     if "edev_post_seconds" in p:
         ctx.post_rate = ctx.seconds(float(ctx.value(p["edev_post_seconds"])))
         dev = ctx.device()
@@ -192,10 +195,15 @@ def _register(ctx: Context, p: dict[str, Any]) -> None:
     ctx.assign_groups()
 
 
-@action("remove-function-set-assignment", "take group fsa_id off the client's FunctionSetAssignmentsList (its "
-        "programs stay)")
+@action("remove-function-set-assignment", "take group fsa_id off the client's FunctionSetAssignmentsList with the "
+        "programs it holds (a program created in that group later brings the group back, at a new href: a "
+        "relocated program)")
 def _ungroup(ctx: Context, p: dict[str, Any]) -> None:
-    ctx.removed_groups.add(int(p["fsa_id"]))
+    fsa_id = int(p["fsa_id"])
+    ctx.removed_groups.add(fsa_id)
+    number = ctx.groups.get(fsa_id)
+    for prog in [g for g in ctx.state.programs if g.fsa == number]:
+        ctx.state.programs.remove(prog)  # still the procedure's (ctx.programs): taken away at its end anyway
     ctx.assign_groups()
 
 

@@ -17,6 +17,8 @@ REFERENCE_GAPS: dict[str, str] = {
               "program overrides",
     "LOA-10": "the reference client does not report superseded (7) for an event that an event of a higher-priority "
               "program overrides",
+    "P-06": "the reference client does not honour Retry-After: it polls the refused DERControlList again at its "
+            "pollRate",
     "DRA-02": "the reference client does not report the CSIP-AUS demand-response operational modes (100-108)",
     "DRD-01": "the reference client does not report the CSIP-AUS demand-response operational modes (100-108)",
     "DRG-01": "the reference client does not report the CSIP-AUS demand-response operational modes and settings",

@@ -119,6 +119,6 @@ _f("notification_wrong_status", ("GEN_05", "GEN_06", "GEN_07", "GEN_08", "LOA_05
    r.NOTIFICATION_ANSWER, AUS)
 _f("poll_too_fast", ("GEN_02", "LOA_02", "ALL_24"), r.CACTUS_CHECK, AUS)
 _f("no_list_polling", ("ALL_19", "ALL_20", "ALL_25", "GEN_09", "LOA_09"), r.CACTUS_STEPS, AUS)
-_f("no_control_list_polling", ("GEN_03", "GEN_04", "LOA_03", "LOA_04", "P_05", "P_06"), r.CACTUS_STEPS, AUS)
+_f("no_control_list_polling", ("GEN_03", "GEN_04", "LOA_03", "LOA_04", "P_05"), r.CACTUS_STEPS, AUS)
 _f("no_received_response", ("GEN_11", "GEN_12", "LOA_11", "LOA_12", "ALL_21"), r.CACTUS_CHECK, AUS)
 _f("no_started_response", ("ALL_18", "P_02", "P_04", "ALL_28"), r.CACTUS_STEPS, AUS)
