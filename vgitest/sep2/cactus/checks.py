@@ -28,8 +28,13 @@ def check(name: str, summary: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
+STORAGE = "CSIP-AUS v1.3-beta storage extension (vppModes, setMinWh)"
+
+
 def refused(params: dict[str, Any]) -> list[str]:
-    return [NOT_SERVED[k] for k, v in params.items() if k in NOT_SERVED and v]
+    """The capabilities the given parameters need that the server (its CSIP-AUS v1.2 schema) lacks."""
+    out = [NOT_SERVED[k] for k, v in params.items() if k in NOT_SERVED and v]
+    return out + [STORAGE for k in params if k.startswith("vppModes") or k == "setMinWh"][:1]
 
 
 @check("all-steps-complete", "every step (but the ignored ones) was reached and is no longer listening")

@@ -112,7 +112,7 @@ _f("primacy_read_once", "VGI_SEP2_FUZZ_05", r.CONTROL_NOT_FOLLOWED, FUZZ)
 AUS = "reference-der-client-csip-aus"
 _f("skip_time_sync", ("ALL_01", "ALL_02"), r.CACTUS_STEPS, AUS)
 _f("never_reads_registration", ("ALL_03_REJ", "ALL_04"), r.CACTUS_STEPS, AUS)
-_f("no_der_settings", ("ALL_09", "ALL_13", "ALL_17", "STO_02", "STO_05", "MUL_03"), r.CACTUS_STEPS, AUS)
+_f("no_der_settings", ("ALL_09", "ALL_13", "ALL_17", "MUL_03"), r.CACTUS_STEPS, AUS)
 _f("no_der_status", ("ALL_11", "ALL_15", "ALL_16"), r.CACTUS_STEPS, AUS)
 _f("der_capability_schema_violation", "DRA_01", r.CACTUS_CHECK, AUS)
 _f("notification_wrong_status", ("GEN_05", "GEN_06", "GEN_07", "GEN_08", "LOA_05", "LOA_06", "LOA_07", "LOA_08"),
