@@ -299,7 +299,10 @@ def verdict(session: Any, proc: Procedure, outcome: Outcome) -> None:
     if not broken:
         return
     steps = [m for t, m in broken if t == "all-steps-complete"]
+    others = [(t, m) for t, m in broken if t != "all-steps-complete"]
     if steps:
+        for t, m in others:  # each broken check is a finding of its own too
+            session.record(r.CACTUS_CHECK, f"{proc.id}: {t}: {m}")
         session.fail(r.CACTUS_STEPS, f"{proc.id}: {steps[0]} (steps fired: {', '.join(outcome.fired) or 'none'})"
-                     + "".join(f"; {t}: {m}" for t, m in broken if t != "all-steps-complete"))
+                     + "".join(f"; {t}: {m}" for t, m in others))
     session.fail(r.CACTUS_CHECK, f"{proc.id}: " + "; ".join(f"{t}: {m}" for t, m in broken))
