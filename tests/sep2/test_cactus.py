@@ -194,3 +194,59 @@ def test_every_procedure_of_the_reference_run_is_failed_by_a_catalogued_fault(
     assert named - run == set(), f"fault rows for cases the run does not execute: {sorted(named - run)}"
     assert set(REFERENCE_GAPS) <= set(procs)
     assert select(["ALL-07", "GEN-02"]) == "not test_ALL_07 and not test_GEN_02"
+
+
+# --- the engine on the fake server, with a scripted client -------------------------------------------------
+def _engine_run(doc: dict, requests: list[str]) -> Any:
+    """Run a made-up procedure on a fake server (plain HTTP, no schema) whose 'client' GETs `requests` when told
+    to reregister; returns (session, procedure, outcome)."""
+    import urllib.request
+
+    from vgitest.sep2.cactus import engine
+    from vgitest.sep2.server import FakeSep2Server
+
+    srv = FakeSep2Server(validate=False).start()
+    try:
+        srv.state.register_device(LFDI)
+
+        class Dut:
+            def perform(self, action: str, **_: Any) -> None:
+                for path in requests:
+                    with urllib.request.urlopen(srv.base_url + path, timeout=5) as answer:
+                        answer.read()
+
+        proc = procedures.parse("X-01", doc)
+        timing = engine.Timing(scale=1 / 60, wait=0.5, register=1.0)
+        srv.state.poll_rate_s = 1
+        outcome = engine.Engine(proc, srv.session, Dut(), timing, LFDI).run()
+        return srv.session, proc, outcome
+    finally:
+        srv.stop()
+
+
+def _doc(second: str) -> dict:
+    return {"Preconditions": {"immediate_start": True, "actions": [
+                {"type": "register-end-device", "parameters": {"registration_pin": 11111}},
+                {"type": "create-der-program", "parameters": {"primacy": 0}}]},
+            "Criteria": {"checks": [{"type": "all-steps-complete", "parameters": {}}]},
+            "Steps": {"GET-DCAP": {"event": {"type": "GET-request-received", "parameters": {"endpoint": "/dcap"}},
+                                   "actions": [{"type": "enable-steps", "parameters": {"steps": ["NEXT", "WAIT"]}},
+                                               {"type": "remove-steps", "parameters": {"steps": ["GET-DCAP"]}}]},
+                      "NEXT": {"event": {"type": "GET-request-received", "parameters": {"endpoint": second}},
+                               "actions": [{"type": "remove-steps", "parameters": {"steps": ["NEXT"]}}]},
+                      "WAIT": {"event": {"type": "wait", "parameters": {"duration_seconds": 30}},
+                               "actions": [{"type": "remove-steps", "parameters": {"steps": ["WAIT"]}}]}}}
+
+
+def test_the_engine_fires_steps_and_fails_a_step_never_reached() -> None:
+    from vgitest.sep2.cactus import engine
+    from vgitest.verdict import NonConformance
+
+    session, proc, outcome = _engine_run(_doc("/edev/1/derp/1/derc"), ["/dcap", "/edev", "/derp/2/derc"])
+    assert outcome.fired[:1] == ["GET-DCAP"] and set(outcome.fired) == {"GET-DCAP", "NEXT", "WAIT"}
+    engine.verdict(session, proc, outcome)  # passes: every step complete
+    assert session.state.programs == []  # the procedure's program is gone again
+    session, proc, outcome = _engine_run(_doc("/tm"), ["/dcap", "/edev"])
+    assert "NEXT" not in outcome.fired
+    with pytest.raises(NonConformance, match=r"SEP2-CACTUS-STEPS.*still waiting for NEXT"):
+        engine.verdict(session, proc, outcome)
