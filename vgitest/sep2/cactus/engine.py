@@ -84,6 +84,10 @@ class Engine:
         request of the client is matched either before the set-up or after it, never half-way."""
         pre = self.proc.preconditions
         with self.lock:
+            # hooked first: a request that arrives while the server is set up waits for the set-up and is then
+            # matched (a client polling just then would otherwise see the new data before the first step listens)
+            self.server.request_hooks.append(self._arrived)
+            self.server.served_hooks.append(self._served)
             saved = self._save()
             try:
                 self._act(list(pre.init_actions))
@@ -111,8 +115,6 @@ class Engine:
         self.start = len(self.server.trace)
         self.ctx.steps.enable([self.proc.steps[0].name])
         self._note(f"started; listening for {self.proc.steps[0].name}")
-        self.server.request_hooks.append(self._arrived)
-        self.server.served_hooks.append(self._served)
 
     def _unhook(self) -> None:
         for hooks, fn in ((self.server.request_hooks, self._arrived), (self.server.served_hooks, self._served)):
