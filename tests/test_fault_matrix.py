@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.forkserver import run_pytest
 from tests.suite_process import UNUSED_PLUGINS
 from vgitest.catalogdocs import case_versions
 from vgitest.findings import register_all
 from vgitest.ocpp.station import catalog  # noqa: F401  (registers every version's faults)
 from vgitest.ocpp.station.faults import CATALOG as OCPP_CATALOG
 from vgitest.openadr.ven.catalog import OADR_FAULTS
+from vgitest.openadr3.ven.catalog import OA3_FAULTS
 from vgitest.iso15118.catalog import EV_FAULTS, EVSE_FAULTS
 from vgitest.sep2.client.catalog import SEP2_FAULTS
 from vgitest.slac.catalog import SLAC_EV_FAULTS, SLAC_EVSE_FAULTS
@@ -29,7 +29,8 @@ from vgitest.iec61850.catalog import FLOW_EV_FAULTS, FLOW_EVSE_FAULTS
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"1.6": ("suites/ocpp16", "reference-station-16"), "2.0.1": ("suites/ocpp201", "reference-station-201"),
           "2.1": ("suites/ocpp201", "reference-station-21"),
-          "2.0b": ("suites/openadr20b", "reference-ven-20b"), "2018": ("suites/csip", "reference-der-client-csip"),
+          "2.0b": ("suites/openadr20b", "reference-ven-20b"), "3.0.1": ("suites/openadr3", "reference-ven-30"),
+          "2018": ("suites/csip", "reference-der-client-csip"),
           "evse:din": ("suites/din70121", "reference-evse-din"), "ev:din": ("suites/din70121", "reference-ev-din"),
           "evse:iso-2": ("suites/iso15118_2", "reference-evse-iso2"), "ev:iso-2": ("suites/iso15118_2", "reference-ev-iso2"),
           "evse:iso-20": ("suites/iso15118_20", "reference-evse-iso20"),
@@ -69,6 +70,7 @@ def version_tests(version: str) -> set[str]:
 
 
 CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.1": OCPP_CATALOG, "2.0b": OADR_FAULTS.faults, "2018": SEP2_FAULTS.faults,
+            "3.0.1": OA3_FAULTS.faults,
             "evse:din": EVSE_FAULTS.faults, "ev:din": EV_FAULTS.faults,
             "evse:iso-2": EVSE_FAULTS.faults, "ev:iso-2": EV_FAULTS.faults,
             "evse:iso-20": EVSE_FAULTS.faults, "ev:iso-20": EV_FAULTS.faults,
@@ -76,7 +78,7 @@ CATALOGS = {"1.6": OCPP_CATALOG, "2.0.1": OCPP_CATALOG, "2.1": OCPP_CATALOG, "2.
             "iec61850-evse:ed2": FLOW_EVSE_FAULTS.faults, "iec61850-ev:ed2": FLOW_EV_FAULTS.faults}
 MINIMUM = {"1.6": 25, "2.0.1": 25, "2.1": 25, "2.0b": 20, "2018": 25, "evse:din": 25, "ev:din": 25, "evse:iso-2": 25, "ev:iso-2": 25,
            "evse:iso-20": 25, "ev:iso-20": 25, "slac-evse:15118-3": 12, "slac-ev:15118-3": 12,
-           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6}
+           "iec61850-evse:ed2": 8, "iec61850-ev:ed2": 6, "3.0.1": 20}
 
 
 def _catalog_version(version: str) -> str:
@@ -123,12 +125,11 @@ def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, .
     default_profile = SUITES[version][1]
     profile = profile or default_profile
     reports = tmp_path / "reports"
-    cmd = [sys.executable, "-m", "pytest", *files_of(version, tests), "-k", " or ".join(tests), f"--vgi-profile={profile}",
-           f"--vgi-fault={fault}", f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider",
-           *UNUSED_PLUGINS, "-q"]
+    args = [*files_of(version, tests), "-k", " or ".join(tests), f"--vgi-profile={profile}", f"--vgi-fault={fault}",
+            f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q"]
     if strict:
-        cmd.append("--vgi-strict")
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        args.append("--vgi-strict")
+    proc = run_pytest(args, ROOT, timeout=300)
     results_file = reports / "m" / "results.json"
     assert results_file.is_file(), f"no results: {proc.stdout[-3000:]}{proc.stderr[-2000:]}"
     doc = json.loads(results_file.read_text())

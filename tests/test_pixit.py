@@ -23,7 +23,8 @@ INTERNAL = {"dut_version", "offers", "host", "secc_chain", "secc_trust", "evcc_t
 # reference devices and fakes take `ev_*`/`evse_*` by prefix
 INDIRECT = {"mo_root", "v2g_root", "contract_chain", "contract_key", "cps_leaf_chain", "cps_leaf_key",
             "oem_prov_chain", "oem_prov_key"}
-SIMULATORS = ("vgitest/ocpp/station", "vgitest/openadr/ven", "vgitest/sep2/client", "vgitest/iso15118/reference.py",
+SIMULATORS = ("vgitest/ocpp/station", "vgitest/openadr/ven", "vgitest/openadr3/ven",
+              "vgitest/sep2/client", "vgitest/iso15118/reference.py",
               "vgitest/slac/reference.py", "tests/interop/mh_station.py", "tests/interop/pyoadr_ven_dut.py")
 
 

@@ -24,6 +24,7 @@ KNOWN = {  # the versions the frames of a protocol carry (None: not checked here
     "iso15118": set(v2g.ALL),
     "slac": {"15118-3"},
     "openadr": {"2.0b"},
+    "openadr3": {"3.0.1", "3.1.0"},  # the fake VTN plays either (vgitest.openadr3.versions)
     "sep2": {"2030.5"},
     "iec61850": {"ed2"},  # GOOSE, SV, MMS and the Table 5 flow: Edition 2 frames
 }

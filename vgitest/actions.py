@@ -36,11 +36,13 @@ SHARED: tuple[Action, ...] = (
     Action("power_off", "switch the device off (connections closed)", (), ("ocpp", "openadr", "sep2")),
     Action("reboot", "power-cycle the device: off, then on; it boots and connects again (OCPP: a new "
            "BootNotification; OpenADR: the VEN queries its registration and polls; IEEE 2030.5: the client walks "
-           "again from /dcap)", (), ("ocpp", "openadr", "sep2"),
+           "again from /dcap; OpenADR 3: the VEN gets a new token and finds its VEN object again)", (),
+           ("ocpp", "openadr", "openadr3", "sep2"),
            uses=((("ocpp16", "ocpp201"), REQUIRED, "the boot cases power-cycle the station; the reusable state Booted "
                   "does when the station is not registered or a connector cannot be made idle otherwise (a 2.1 run "
                   "runs these cases of suites/ocpp201 too)"),
-                 (("openadr20b",), CASES, "a registration case restarts the VEN"))),
+                 (("openadr20b",), CASES, "a registration case restarts the VEN"),
+                 (("openadr3",), CASES, "the token case and the restart case restart the VEN"))),
     Action("plug_in", "connect an EV: OCPP, to the station's connector (it reports Preparing in 1.6, Occupied in "
            "2.0.1); ISO 15118 (EV under test), plug the EV into the harness's EVSE so that it starts a V2G session "
            "with the fake SECC; SLAC, the device starts matching",
@@ -63,10 +65,13 @@ SHARED: tuple[Action, ...] = (
                   "connector"),
                  (("slac",), OPTIONAL, "after each matching session (PIXIT unplug_after_match)"))),
     Action("reregister", "OpenADR: forget the registration and register from scratch "
-           "(oadrCreatePartyRegistration); IEEE 2030.5: forget what was discovered and walk again from /dcap",
-           (), ("openadr", "sep2"),
+           "(oadrCreatePartyRegistration); IEEE 2030.5: forget what was discovered and walk again from /dcap; "
+           "OpenADR 3: start again from the token (find or create the VEN object and the subscription)",
+           (), ("openadr", "openadr3", "sep2"),
            uses=((("openadr20b", "csip"), REQUIRED, "the reusable state Registered (OpenADR) or Following (CSIP) "
-                  "when the device is not registered, and the registration cases"),)),
+                  "when the device is not registered, and the registration cases"),
+                 (("openadr3",), REQUIRED, "the reusable state Registered when the VEN is not registered or not "
+                  "subscribed, and the registration and subscription cases"))),
 )
 
 

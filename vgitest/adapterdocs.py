@@ -17,7 +17,8 @@ from .adapters import EXIT_NOT_SUPPORTED, REGISTRY
 ROOT = Path(__file__).resolve().parent.parent
 # modules outside suites/ whose DUT actions belong to suites (reusable states, fakes, suite helpers)
 MODULE_SUITES = {"vgitest/ocpp/states_v16.py": ("ocpp16",), "vgitest/ocpp/states_v201.py": ("ocpp201",),
-                 "vgitest/openadr/states.py": ("openadr20b",), "vgitest/sep2/states.py": ("csip",),
+                 "vgitest/openadr/states.py": ("openadr20b",), "vgitest/openadr3/states.py": ("openadr3",),
+                 "vgitest/sep2/states.py": ("csip",),
                  "vgitest/iso15118/fake.py": V2G, "vgitest/iso15118/suite.py": V2G, "vgitest/slac/fake.py": ("slac",)}
 
 
@@ -114,11 +115,11 @@ present_token = "/opt/acme/test-hook present-token"   # reads $VGI_ID_TOKEN and 
 ```
 
 - **Placeholders.** `{{name}}` is replaced by the action's parameter `name` (below) or by `{{identity}}`, and by
-  the fake peer's URL: `{{csms_url}}` (OCPP), `{{vtn_url}}` (OpenADR), `{{dcap_url}}` (IEEE 2030.5); every value is
-  shell-quoted. A placeholder the action does not provide is a harness error (ERROR), never the device's fault.
+  the fake peer's URL: `{{csms_url}}` (OCPP), `{{vtn_url}}` (OpenADR; OpenADR 3 also `{{token_url}}`), `{{dcap_url}}`
+  (IEEE 2030.5); every value is shell-quoted. A placeholder the action does not provide is a harness error (ERROR), never the device's fault.
 - **Environment.** The command also gets `VGI_ACTION` (the action's name), `VGI_<PARAMETER>` for each
   parameter (`VGI_CONNECTOR`, `VGI_ID_TOKEN`, `VGI_MODE`, ...), `VGI_IDENTITY`, and `VGI_CSMS_URL`,
-  `VGI_VTN_URL` or `VGI_DCAP_URL`, so one script can serve every action.
+  `VGI_VTN_URL` (with `VGI_TOKEN_URL` for OpenADR 3) or `VGI_DCAP_URL`, so one script can serve every action.
 - **Exit status.** 0: done. **{EXIT_NOT_SUPPORTED}: the device cannot do this** (the automake convention for a
   skipped test); the last line the command wrote to stderr (or stdout) is the reason. Anything else, or no end
   within the timeout: a harness error (ERROR; a broken test set-up is never blamed on the device).

@@ -80,6 +80,7 @@ class FaultCatalog:
 
 CATALOG_MODULES = {"OCPP": ("vgitest.ocpp.station.catalog", "vgitest.ocpp.station.faults:OCPP_FAULTS"),
                    "OpenADR": ("vgitest.openadr.ven.catalog", "vgitest.openadr.ven.catalog:OADR_FAULTS"),
+                   "OpenADR 3": ("vgitest.openadr3.ven.catalog", "vgitest.openadr3.ven.catalog:OA3_FAULTS"),
                    "IEEE 2030.5": ("vgitest.sep2.client.catalog", "vgitest.sep2.client.catalog:SEP2_FAULTS"),
                    "ISO 15118 EV": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EV_FAULTS"),
                    "ISO 15118 EVSE": ("vgitest.iso15118.catalog", "vgitest.iso15118.catalog:EVSE_FAULTS"),

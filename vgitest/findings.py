@@ -76,6 +76,7 @@ class RuleRegistry:
 
 RULES = RuleRegistry()
 RULE_MODULES = ("vgitest.ocpp.rules", "vgitest.iso15118.rules", "vgitest.iso15118.rules_live", "vgitest.openadr.rules",
+                "vgitest.openadr3.rules",
                 "vgitest.sep2.rules", "vgitest.slac.rules", "vgitest.iec61850.rules",
                 "vgitest.iec61850.mms_rules", "vgitest.iec61850.flow_rules")
 

@@ -8,6 +8,7 @@ import pytest
 
 from vgitest.ocpp import basicauth as b
 from vgitest.ocpp import tlsmatrix as m
+from vgitest.ocpp import upgrade
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")  # 2.1 keeps the transport security (runs ocpp21-sp2/-sp3)
 
@@ -58,6 +59,16 @@ def test_TC_VGI_TLS_04_CS(station, vgi_profile, request):
     """vgitest's own case: a CSMS that offers only a TLS 1.2 suite outside the OCPP list (RSA key transport, CBC
     with SHA-1) is refused."""
     m.run_row(request, station, vgi_profile, "weak-cipher")
+
+
+# 2.1 keeps the upgrade (A05) but changes SetNetworkProfile's connection data (B09): not carried yet
+@pytest.mark.vgi_protocol("ocpp", "2.0.1")
+@pytest.mark.vgi_case("TC_A_19_CS", feature="Security", requires=("Core", "SecurityProfile2"))
+def test_TC_A_19_CS(booted_station, dut, vgi_profile, request):
+    """Moved up one security profile by the CSMS (a profile in a spare slot put first, then a reset), the station
+    comes back over the higher profile, boots, reports it in SecurityCtrlr.SecurityProfile and has dropped the slot of
+    the lower one from NetworkConfigurationPriority; the installer's action puts it back afterwards."""
+    upgrade.judge_upgrade(request, booted_station, dut, vgi_profile)
 
 
 # 2.1 allows a change from profile 3 to 2 (2.1 Part 0 §2, A05): its twin is suites/ocpp21/test_A_security21.py

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import time
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ import pytest
 from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
+from vgitest.ocpp import timestamps
 from vgitest.trace import Direction
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1", "2.1")
@@ -96,10 +96,7 @@ ENERGY = "Energy.Active.Import.Register"
 
 def parse_time(ts: object) -> float | None:
     """Seconds since the epoch of an OCPP dateTime, None when it is not one."""
-    try:
-        return datetime.datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+    return timestamps.epoch(ts)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import pytest
 from vgitest.case import preamble
 from vgitest.ocpp import rules as r
 from vgitest.ocpp import states_v201 as s
+from vgitest.ocpp import timestamps
 from vgitest.trace import Direction
 
 pytestmark = pytest.mark.vgi_protocol("ocpp", "2.0.1")
@@ -43,10 +44,7 @@ def is_clock(mv: dict) -> bool:
 
 
 def stamp(ts: str | None) -> float | None:
-    try:
-        return datetime.datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
+    return timestamps.epoch(ts)
 
 
 @pytest.mark.vgi_case("TC_J_06_CS", feature="MeterValues", requires=("Core", "AlignedDataSendDuringIdle"))

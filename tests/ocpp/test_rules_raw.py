@@ -40,7 +40,7 @@ FUZZ_RULES = {r.FUZZ_REJECT, r.FUZZ_ERROR_CODE, r.FUZZ_SILENT, r.FUZZ_ALIVE, r.F
 # judged by the security cases (suites/ocpp16/test_security.py, test_certificates.py, suites/ocpp201/test_A_*,
 # test_M_*): each is the rule of a catalogued fault (catalog_security), which the fault matrix runs
 SECURITY_RULES = {r.TLS_HANDSHAKE, r.TLS_SERVER_AUTH, r.TLS_VERSION, r.TLS_CIPHER, r.CLIENT_CERT, r.SECURITY_EVENT,
-                  r.CERT_STORE, r.CERT_RENEWAL, r.DOWNGRADE, r.PASSWORD}
+                  r.CERT_STORE, r.CERT_RENEWAL, r.DOWNGRADE, r.PASSWORD, r.UPGRADE}
 
 
 def provokes(rule_id: str):

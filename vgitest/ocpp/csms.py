@@ -462,13 +462,22 @@ class FakeCsms:
         the station's next attempt meets the new context."""
         if self.ssl_context is None:
             raise HarnessError("set_tls needs a CSMS that serves TLS (security profile 2 or 3)")
-        self._watch_handshakes(ssl_context)
+        self.set_security(self.security_profile, ssl_context)
+
+    def set_security(self, security_profile: int, ssl_context: ssl.SSLContext | None) -> None:
+        """Enforce another security profile from now on, on the same port: plain ws:// for 0 and 1, TLS for 2 and
+        3 (the upgrade case TC_A_19_CS moves a station up a profile, and back). Open connections are closed."""
+        if security_profile in (2, 3) and ssl_context is None:
+            raise HarnessError(f"security profile {security_profile} needs TLS material (ssl_context)")
+        if ssl_context is not None:
+            self._watch_handshakes(ssl_context)
 
         async def _swap() -> None:
             assert self._server is not None
             self._server.close()
             await asyncio.wait_for(self._server.wait_closed(), 5)
             self.ssl_context = ssl_context
+            self.security_profile = security_profile
             self.tls_generation += 1
             self._server = await self._start()
 

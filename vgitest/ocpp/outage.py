@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as _dt
 import time
 from typing import Any, Iterator
 
 from ..verdict import Inconclusive, NonConformance
+from . import timestamps
 
 
 @dataclasses.dataclass
@@ -48,10 +48,4 @@ def outage(station: Any, wait: float, reconnect: float) -> Iterator[Outage]:
 
 def stamp(text: Any) -> float | None:
     """An OCPP timestamp as POSIX seconds (None when it cannot be read)."""
-    try:
-        when = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    return when.timestamp()
+    return timestamps.epoch(text)

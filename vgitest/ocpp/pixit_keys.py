@@ -21,6 +21,8 @@ KEYS: tuple[Key, ...] = (
        "vgitest CPO"),
     _k("connect_timeout", "how long a (re)connection of the station may take", OCPP + FUZZ, 30, "s",
        also=((("ocpp16",), "the reusable states and boot cases", 10),)),
+    _k("upgrade_configuration_slot", "a configuration slot the station has free, for the network connection profile "
+       "of the next security profile (TC_A_19_CS)", ("ocpp201",), 2),
     _k("heartbeat_interval", "the heartbeat interval the fake CSMS grants in its BootNotification answer", OCPP + FUZZ, 60,
        "s"),
     _k("boot_timeout", "how long from power-on, a reboot or a reset until the station's BootNotification", OCPP + FUZZ, 8,

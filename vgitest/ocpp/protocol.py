@@ -73,6 +73,10 @@ KIND = PeerKind(
         Action("disconnect_network", "cut the device's network link to the harness (the device stays on)", (),
                ("ocpp",)),
         Action("reconnect_network", "restore the device's network link", (), ("ocpp",)),
+        Action("restore_network_profile", "put the station back on the connection it was installed with (CSMS URL "
+               "and security profile), as an installer would by resetting its network settings", (), ("ocpp",),
+               uses=((("ocpp201",), OPTIONAL, "TC_A_19_CS, to return to the run's security profile after raising it "
+                      "(without it the case is NOT_APPLICABLE: a station must not lower its profile over OCPP)"),)),
         Action("grid_event", "make the station's inverter see a grid event begin (or end, with ended)",
                (("fault", "the gridEventFault, e.g. OverVoltage (PIXIT der_grid_event)"),
                 ("ended", "true: the event is over")), ("ocpp",),

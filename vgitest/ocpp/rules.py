@@ -115,6 +115,11 @@ CERT_STORE = R("OCPP-SEC-CERT-STORE", "fail", "The station's certificate store i
 DOWNGRADE = R("OCPP-SEC-DOWNGRADE", "fail", "The station accepted to be configured to a lower security profile than "
               "the one it runs", "OCPP 1.6 Security Whitepaper §2 (no downgrade over OCPP); 2.0.1 A00.FR.005, "
               "B09.FR.04 (TC_A_22_CS)", P).id
+UPGRADE = R("OCPP-SEC-UPGRADE", "fail", "The station did not move up to the higher security profile the CSMS "
+            "configured (a network connection profile and NetworkConfigurationPriority, then a reset): it refused "
+            "the profile or the priority, did not connect with the higher profile, or kept slots of the lower one "
+            "in NetworkConfigurationPriority once connected", "2.0.1 A05.FR.04, A05.FR.07 (TC_A_19_CS)", P,
+            ("2.0.1", "2.1")).id
 PASSWORD = R("OCPP-SEC-PASSWORD", "fail", "An HTTP Basic password outside the rules (16 to 40 characters of the "
              "identifierString set) was sent by the station or accepted as its new password, or the station did not "
              "take a valid new password into use", "2.0.1 A00.FR.3xx, A01.FR.01-12 (TC_A_01_CS, TC_A_09_CS, "

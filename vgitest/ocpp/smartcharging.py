@@ -14,6 +14,8 @@ import dataclasses
 import datetime as _dt
 from typing import Any, Iterable
 
+from . import timestamps
+
 __all__ = ["Segment", "epoch", "limit_at", "schedule_mismatches", "meter_readings", "METER_MEASURAND"]
 
 # the measurand that shows a limit of each charging rate unit at the connector
@@ -23,10 +25,7 @@ _SCALE = {"A": 1.0, "W": 1.0, "kW": 1000.0}
 
 def epoch(text: str) -> float:
     """An OCPP dateTime as UTC epoch seconds (a time without offset is read as UTC)."""
-    t = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=_dt.timezone.utc)
-    return t.timestamp()
+    return timestamps.strict_epoch(text)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ pairs, never raised: bad input from a client is a finding, not a crash.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
@@ -33,7 +34,7 @@ from ..dictform import as_list, fill, find, from_element  # noqa: F401  (as_list
 from ..xmlhttp.codec import Decoded, parse  # noqa: F401  (Decoded: part of this codec's API)
 
 from . import rules as r
-from .namespaces import NS, SEP, short_tag
+from .namespaces import NS, SEP, short_name, short_tag
 
 __all__ = ["DEFAULT_MAX_BODY", "Decoded", "as_list", "decode", "encode", "find", "key", "to_dict"]
 
@@ -43,15 +44,40 @@ DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any sane 2030.5 resource or list 
 
 
 # --- decoding -----------------------------------------------------------------------------------------------
-def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY) -> Decoded:
-    """Parse a body safely; never raises for bad input (see the module docstring for what is refused)."""
+def decode(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BODY, ns: Mapping[str, str] | None = None) -> Decoded:
+    """Parse a body safely; never raises for bad input (see the module docstring for what is refused).
+
+    `ns` rebinds prefixes for this body (e.g. ``{"csipaus": CSIPAUS_STORAGE}``: a server in CSIP-AUS
+    v1.3-beta storage mode reads that namespace's elements as ``csipaus:x``, like v1.2's in v1.2 mode)."""
     out = parse(raw, max_bytes, _KINDS)
     if out.doc is None:
         return out
     root = out.doc
+    if ns:
+        own = _keyer(ns)
+        out.name = own(root.tag)
+        out.body = from_element(root, own, lambda a: "@" + own(a) if a.startswith("{") else "@" + a)
+        return out
     out.name = key(root.tag)
     out.body = to_dict(root)
     return out
+
+
+def _keyer(ns: Mapping[str, str]) -> Any:
+    """`key` with the prefixes of `ns` bound to their URIs (and the URIs they replace no longer known)."""
+    rebound = {uri: prefix for prefix, uri in ns.items()}
+    replaced = {NS[p] for p in ns if p in NS}
+
+    def own(tag: str) -> str:
+        if not tag.startswith("{"):
+            return f"{{}}{tag}"
+        q = etree.QName(tag)
+        if q.namespace in rebound:
+            return f"{rebound[q.namespace]}:{q.localname}"
+        if q.namespace in replaced:
+            return f"{{{q.namespace}}}{q.localname}"  # the other version's namespace: not this body's prefix
+        return short_name(q.namespace, q.localname)
+    return own
 
 
 def key(tag: str) -> str:
@@ -71,15 +97,15 @@ def to_dict(el: Any) -> Any:
 
 
 # --- encoding -----------------------------------------------------------------------------------------------
-def _qname(k: str) -> str:
+def _qname(k: str, ns: Mapping[str, str] = NS) -> str:
     """'lFDI' -> 2030.5 namespace; 'csipaus:x' -> that prefix's namespace; Clark stays as it is."""
     if k.startswith("{"):
         return k[3:] if k.startswith("{}") else k
     if ":" in k:
         prefix, local = k.split(":", 1)
-        if prefix not in NS:
-            raise KeyError(f"unknown namespace prefix {prefix!r} in {k!r} (known: {', '.join(NS)})")
-        return f"{{{NS[prefix]}}}{local}"
+        if prefix not in ns:
+            raise KeyError(f"unknown namespace prefix {prefix!r} in {k!r} (known: {', '.join(ns)})")
+        return f"{{{ns[prefix]}}}{local}"
     return f"{{{SEP}}}{k}"
 
 
@@ -98,28 +124,27 @@ def _prefixes_used(value: Any, found: set[str]) -> set[str]:
     return found
 
 
-def encode(name: str, body: Any, *, pretty: bool = False, xml_declaration: bool = True) -> bytes:
+def encode(name: str, body: Any, *, pretty: bool = False, xml_declaration: bool = True,
+           ns: Mapping[str, str] | None = None) -> bytes:
     """The resource ``name`` (e.g. 'EndDevice') with content ``body``, as UTF-8 bytes in the 2030.5 namespace.
 
     Children are written in the dict's insertion order (build it in schema order); values are written
     with ``str`` except booleans ('true'/'false'); ``None`` values are left out. The 2030.5 namespace is
     the default namespace; extension prefixes (``csipaus``, ``xsi``) are declared on the root when used.
+    `ns` rebinds prefixes (see :func:`decode`), e.g. ``csipaus`` to the CSIP-AUS v1.3-beta storage namespace.
     """
+    table: Mapping[str, str] = {**NS, **ns} if ns else NS
     used = sorted(p for p in _prefixes_used({name: body}, set()) if p != "sep")
-    nsmap: dict[str | None, str] = {None: SEP, **{p: NS[p] for p in used if p in NS}}
-    root = etree.Element(_qname(name), nsmap=nsmap)
-    _fill(root, body)
+    nsmap: dict[str | None, str] = {None: SEP, **{p: table[p] for p in used if p in table}}
+    root = etree.Element(_qname(name, table), nsmap=nsmap)
+    fill(root, body, lambda k: _qname(k, table), lambda k: _attr_qname(k, table), etree.SubElement)
     return etree.tostring(root, xml_declaration=xml_declaration, encoding="UTF-8", pretty_print=pretty)
 
 
-def _fill(el: Any, value: Any) -> None:
-    fill(el, value, _qname, _attr_qname, etree.SubElement)
-
-
-def _attr_qname(k: str) -> str:
+def _attr_qname(k: str, ns: Mapping[str, str] = NS) -> str:
     if ":" in k and not k.startswith("{"):
         prefix, local = k.split(":", 1)
-        return f"{{{NS[prefix]}}}{local}"
+        return f"{{{ns[prefix]}}}{local}"
     return k
 
 

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from . import identity, rules as r
 from .codec import as_list
+from .ausdata import mup_post_rate
 from .resources import (
     DEFAULT_SETTINGS,
     WHOLE,
@@ -39,7 +40,8 @@ from .resources import (
 
 DER_PARTS = {"dercap": "DERCapability", "derg": "DERSettings", "ders": "DERStatus", "dera": "DERAvailability"}
 RESPONSES = "/rsps/1/rsp"
-SUBSCRIBABLE = ("FunctionSetAssignmentsList", "DERProgramList", "DERControlList", "DefaultDERControl")
+SUBSCRIBABLE = ("FunctionSetAssignmentsList", "DERProgramList", "DERControlList", "DefaultDERControl",
+                "TariffProfileList", "TimeTariffIntervalList")  # the last two: CSIP-AUS pricing (pricing.py)
 NON_CONDITIONAL = "1"  # SubscribableType: subscriptions without conditions are supported
 
 
@@ -50,6 +52,7 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     problems: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (rule id, text) on the request
+    raw: bytes | None = None  # a body that is not 2030.5 XML (the JSON of /.well-known/csipaus): sent as it is
 
 
 @dataclasses.dataclass
@@ -132,10 +135,13 @@ def end_device_body(state: Sep2State, dev: Device) -> dict:
                                len(dev.log_events))},
                            "sFDI": str(dev.sfdi), "changedTime": str(dev.changed), "enabled": "true",
                 "FunctionSetAssignmentsListLink": {"@href": f"{base}/fsa", "@all": str(len(dev.fsas))}})
-    if dev.post_rate is not None:
-        out["postRate"] = str(dev.post_rate)
+    post_rate = dev.post_rate if dev.post_rate is not None else state.aus.edev_post_rate
+    if post_rate is not None:
+        out["postRate"] = str(post_rate)
     out["RegistrationLink"] = {"@href": f"{base}/rg"}
     out["SubscriptionListLink"] = {"@href": f"{base}/sub", "@all": str(len(dev.subscriptions))}
+    if state.csip_aus is not None:  # the CSIP-AUS extension of EndDevice: where the client writes its NMI
+        out["csipaus:ConnectionPointLink"] = {"@href": f"{base}/cp"}
     return out
 
 
@@ -184,8 +190,11 @@ def _registration(state: Sep2State, req: Request, m: re.Match) -> Reply:
 def _fsa_body(state: Sep2State, dev: Device, fsa: int) -> dict:
     base = f"/edev/{dev.number}/fsa/{fsa}"
     listed = str(len(_fsa_programs(state, fsa)))
-    return {"@href": base, "DERProgramListLink": {"@href": f"{base}/derp", "@all": listed},
-            "TimeLink": {"@href": "/tm"}, "mRID": state.mrid(0xF5, (fsa << 40) | dev.number),
+    out: dict[str, Any] = {"@href": base, "DERProgramListLink": {"@href": f"{base}/derp", "@all": listed}}
+    if state.aus.pricing:
+        out["TariffProfileListLink"] = {"@href": f"{base}/tp",
+                                        "@all": str(sum(t.fsa == fsa for t in state.aus.tariffs))}
+    return {**out, "TimeLink": {"@href": "/tm"}, "mRID": state.mrid(0xF5, (fsa << 40) | dev.number),
             "description": state.fsa_names.get(fsa, "")[:32]}
 
 
@@ -358,7 +367,7 @@ def _response_get(state: Sep2State, req: Request, m: re.Match) -> Reply:
 
 
 def _responses_post(state: Sep2State, req: Request, m: re.Match) -> Reply:
-    if req.name not in ("Response", "DERControlResponse") or not isinstance(req.body, dict):
+    if req.name not in ("Response", "DERControlResponse", "PriceResponse") or not isinstance(req.body, dict):
         return Reply(400)
     state.responses.append(req.body)
     return Reply(201, headers={"Location": f"{RESPONSES}/{len(state.responses)}"})
@@ -410,6 +419,8 @@ def _mup_create(state: Sep2State, req: Request, m: re.Match) -> Reply:
 def _store_mup(state: Sep2State, number: int, body: dict) -> None:
     """Keep a MirrorUsagePoint as the client wrote it (with its href) and the readings it carries."""
     state.mirror_usage_points[number] = {"@href": f"/mup/{number}", **{k: v for k, v in body.items() if k != "@href"}}
+    if state.aus.mup_post_rate is not None:  # the rate the utility set (aus.set_post_rate) is the one served
+        mup_post_rate(state.mirror_usage_points[number], state.aus.mup_post_rate)
     for reading in as_list(body.get("MirrorMeterReading")):
         state.readings.append((number, reading, time.time() + state.time_offset_s))
 
@@ -579,9 +590,21 @@ route(r"/edev/(?P<i>\d+)/sub/(?P<k>\d+)", GET=_sub_get, DELETE=_sub_delete)
 
 
 def answer(state: Sep2State, req: Request) -> Reply:
-    """The default answer to a request (never raises for what a client sends)."""
+    """The default answer to a request (never raises for what a client sends). A proxy route (see
+    :func:`.aus.add_proxy_route`) answers as its target path; a pollRate set for the path (``aus.set_poll_rate``)
+    replaces the one the resource's type has."""
     if req.lfdi is not None and req.lfdi in state.denied:
         return Reply(403)  # the utility revoked this client's access
+    target = state.aus.proxied(req.path)
+    if target is not None:
+        req = dataclasses.replace(req, path=target)
+    reply = _answer(state, req)
+    if req.path in state.aus.path_rates and isinstance(reply.body, dict) and "@pollRate" in reply.body:
+        reply.body = {**reply.body, "@pollRate": str(state.aus.path_rates[req.path])}  # (a copy: never the stored)
+    return reply
+
+
+def _answer(state: Sep2State, req: Request) -> Reply:
     found = resolve(req.path)
     if found is None:
         return Reply(404)
@@ -591,3 +614,4 @@ def answer(state: Sep2State, req: Request) -> Reply:
     if handler is None:
         return Reply(405, headers={"Allow": ", ".join(allowed(req.path))})
     return handler(state, req, m)
+

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-__all__ = ["CSIPAUS", "MEDIA_TYPE", "NS", "PREFIXES", "SEP", "XSI", "short_name", "short_tag"]
+__all__ = ["CSIPAUS", "CSIPAUS_NS", "CSIPAUS_STORAGE", "MEDIA_TYPE", "NS", "PREFIXES", "SEP", "XSI", "short_name",
+           "short_tag"]
 
 SEP = "urn:ieee:std:2030.5:ns"
 CSIPAUS = "https://csipaus.org/ns"  # CSIP-AUS v1.2 extensions (csipaus-ext.xsd)
+CSIPAUS_STORAGE = "https://csipaus.org/ns/v1.3-beta/storage"  # CSIP-AUS v1.3-beta storage extension
+CSIPAUS_NS = {"v1.2": CSIPAUS, "v1.3-beta/storage": CSIPAUS_STORAGE}  # CSIP-AUS version -> its namespace
 XSI = "http://www.w3.org/2001/XMLSchema-instance"  # xsi:type on Notification/Resource
 MEDIA_TYPE = "application/sep+xml"
 

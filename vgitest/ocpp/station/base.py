@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from ...loop import BackgroundLoop
 from ...simulator import LoopSimulator
+from ..timestamps import parse as parse_datetime
 from . import catalog_security  # noqa: F401  (registers the TLS faults of both versions)
 from . import robustness, tls
 from .faults import check_names
@@ -38,17 +39,6 @@ Handler = Callable[[dict], Awaitable[Any]]
 
 def utcnow() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_datetime(stamp: str | None) -> _dt.datetime | None:
-    """An OCPP dateTime as an aware datetime (UTC when it names no zone); None when unset or unreadable."""
-    if not stamp:
-        return None
-    try:
-        when = _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
 
 
 def seconds_until(stamp: str | None, cap: float) -> float:
@@ -211,6 +201,14 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         network connection profiles)."""
         return self.csms_url
 
+    def connection_security_profile(self) -> int:
+        """The security profile of the next connection attempt (version hook: 2.0.1 takes the one of the network
+        connection profile it dials, which an upgrade may have raised)."""
+        return int(self.params.get("security_profile", 0))
+
+    def connection_opened(self) -> None:
+        """Version hook: the WebSocket is open, before any message is read or sent on it."""
+
     def reconnect_wait(self, failures: int) -> float:
         """Seconds before the next connection attempt, after `failures` failed attempts since the connection was
         lost (version hook: 2.0.1 follows RetryBackOff*)."""
@@ -225,12 +223,14 @@ class ReferenceStation(LoopSimulator, abc.ABC):
         while self.powered:
             url = f"{self.connection_url().rstrip('/')}/{self.identity}"
             subprotocols = [] if self.has("no_subprotocol") else [self.subprotocol]
-            tls_ctx = tls.client_context(self.params, self.has) if url.startswith("wss:") else None
+            tls_ctx = tls.client_context({**self.params, "security_profile": self.connection_security_profile()},
+                                         self.has) if url.startswith("wss:") else None
             try:
                 async with connect(url, subprotocols=subprotocols or None, additional_headers=self._headers(),
                                    open_timeout=5, ping_interval=None, close_timeout=2, ssl=tls_ctx) as ws:
                     self.ws = ws
                     self.events.append("connected")
+                    self.connection_opened()
                     failures = 0
                     reader = self.spawn(self._reader(ws))
                     if not self._booted_this_power_cycle or self.has("reboot_on_reconnect"):

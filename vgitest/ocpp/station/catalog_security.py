@@ -51,6 +51,14 @@ for _version, _case in (("1.6", "TC_084_CS"), ("2.0.1", "TC_A_22_CS"), ("2.1", "
 fault("accepts_downgrade", "the station accepts to be configured to a lower security profile", version="2.1",
       tests=("test_TC_A_22_CS",), rule=r.DOWNGRADE, profile=PROFILE["2.1"][3])
 
+# --- security profile upgrade (station/network_v201.py; TC_A_19_CS runs in the profile-2 run, up to 3) ----------
+fault("upgrade_not_applied", "the station accepts a network profile of a higher security profile and puts it first, "
+      "but dials it with the security profile it ran before", version="2.0.1", tests=("test_TC_A_19_CS",),
+      rule=r.UPGRADE, profile=PROFILE["2.0.1"][2])
+fault("upgrade_keeps_lower_profiles", "after connecting with a higher security profile the station keeps the slots "
+      "of the lower one in NetworkConfigurationPriority", version="2.0.1", tests=("test_TC_A_19_CS",),
+      rule=r.UPGRADE, profile=PROFILE["2.0.1"][2])
+
 # --- HTTP Basic (base.py headers, security_profiles.password_setter) -------------------------------------------
 fault("short_basic_password", "the station sends only the first 12 characters of its Basic password",
       version="2.0.1", tests=("test_TC_A_01_CS",), rule=r.BASIC_AUTH)

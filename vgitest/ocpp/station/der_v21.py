@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as _dt
 import time
 from typing import Any
+
+from ..timestamps import strict_epoch
 
 from . import requests_v21
 from .base import utcnow
@@ -42,11 +43,6 @@ def setting_field(control_type: str) -> str:
     return TYPE_FIELD.get(control_type, "curve")
 
 
-def _epoch(text: str) -> float:
-    t = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return (t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)).timestamp()
-
-
 @dataclasses.dataclass
 class Control:
     id: str
@@ -62,7 +58,7 @@ class Control:
         return int(self.setting.get("priority", 0))
 
     def window(self) -> tuple[float, float]:
-        start = _epoch(self.setting["startTime"]) if "startTime" in self.setting else time.time()
+        start = strict_epoch(self.setting["startTime"]) if "startTime" in self.setting else time.time()
         duration = self.setting.get("duration")
         return start, start + float(duration) if isinstance(duration, (int, float)) else float("inf")
 
@@ -158,7 +154,7 @@ async def set_der_control(st: Station21, p: dict) -> dict:
     setting = p.get(field) or next((p[f] for f in given), {})
     if not p["isDefault"] and not st.has("der_unvalidated") and "startTime" in setting:
         try:
-            _epoch(setting["startTime"])
+            strict_epoch(setting["startTime"])
         except ValueError:
             return _status("Rejected", "InvalidParam", "startTime is not a date-time")
     st.der_seq += 1

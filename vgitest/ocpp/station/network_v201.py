@@ -7,7 +7,12 @@ Which profile a connection uses (B10): each attempt takes the first slot of Netw
 a profile (slot 1 without a stored profile is the URL the station was started with) and has not failed
 NetworkProfileConnectionAttempts times in a row; when every slot has, the count starts again. The live connection
 keeps its profile: a new priority applies from the next connection (after the reset the CSMS sends). Faults in
-`catalog_v201_offline`."""
+`catalog_v201_offline`.
+
+A profile of a higher security profile (A05, TC_A_19_CS) is dialled with that profile's TLS set-up; once the station
+is connected with it, that profile is the one it runs, and the slots of lower profiles leave
+NetworkConfigurationPriority. `restore` puts back the connection the station was started with (the installer's
+reset, adapter action restore_network_profile). Faults in `catalog_security`."""
 
 from __future__ import annotations
 
@@ -60,5 +65,48 @@ def attempt_failed(st: Station201) -> None:
     st.slot_failures[st.slot_in_use] = st.slot_failures.get(st.slot_in_use, 0) + 1
 
 
+def profile_of(st: Station201, slot: int) -> int:
+    """The security profile of a slot: its stored connection data, or (slot 1 as started) the station's own."""
+    from .security_profiles import current
+    data = st.network_profiles.get(slot)
+    return int(data.get("securityProfile", current(st))) if data is not None else current(st)
+
+
+def connection_security_profile(st: Station201) -> int:
+    """The security profile of the slot chosen by the last :func:`connection_url`."""
+    if st.has("upgrade_not_applied"):
+        from .security_profiles import current
+        return current(st)
+    return profile_of(st, st.slot_in_use)
+
+
 def connected(st: Station201) -> None:
+    """Connected (booted, or back after a loss)."""
     st.slot_failures.clear()
+    adopt_profile(st)
+
+
+def adopt_profile(st: Station201) -> None:
+    """The WebSocket is open: a slot of a higher security profile becomes the one the station runs (before any
+    request can ask for it), and the lower ones are taken out of NetworkConfigurationPriority."""
+    from .security_profiles import current
+    sec = connection_security_profile(st)
+    if sec <= current(st):
+        return
+    lower = {slot for slot in slots(st) | {1} if profile_of(st, slot) < sec}
+    st.params["security_profile"] = sec
+    if st.has("upgrade_keeps_lower_profiles"):
+        return
+    order = [x.strip() for x in st.var("OCPPCommCtrlr", "NetworkConfigurationPriority").split(",") if x.strip()]
+    st.model.set("OCPPCommCtrlr", "NetworkConfigurationPriority",
+                 ",".join(x for x in order if not (x.isdigit() and int(x) in lower)))
+
+
+def restore(st: Station201, security_profile: int, priority: str) -> None:
+    """Back to the connection the station was started with: no stored profiles, its first priority list and
+    security profile."""
+    st.network_profiles.clear()
+    st.slot_failures.clear()
+    st.slot_in_use = 1
+    st.params["security_profile"] = security_profile
+    st.model.set("OCPPCommCtrlr", "NetworkConfigurationPriority", priority)

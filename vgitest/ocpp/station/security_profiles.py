@@ -3,7 +3,7 @@ security whitepaper: a downgrade over OCPP is refused; 2.0.1 B09.FR.04, TC_A_22_
 below 2), and a higher one only when it holds the material for it (the CSMS root for 2, also its own certificate
 for 3). 1.6 sets it with the
 configuration key SecurityProfile, 2.0.1 with SetNetworkProfile. The station records what it accepted; switching
-the live connection to another profile is not simulated. Fault: accepts_downgrade."""
+the live connection to a higher one is network_v201's (A05, TC_A_19_CS). Fault: accepts_downgrade."""
 
 from __future__ import annotations
 
@@ -36,14 +36,15 @@ def config_key(station: Any) -> Key:
     return Key(str(current(station)), False, lambda v: v.isdigit() and allowed(station, int(v)))
 
 
-async def set_network_profile(station: Any, p: dict) -> dict:
-    """2.0.1 SetNetworkProfile: Rejected for a security profile the station may not take; otherwise the slot and
-    version rules of :func:`.network_v201.set_network_profile` decide, which keeps an accepted profile."""
-    from .network_v201 import set_network_profile as by_slot
-    data = p.get("connectionData") or {}
-    if not allowed(station, int(data.get("securityProfile", -1))):
-        return {"status": "Rejected"}
-    return await by_slot(station, p)
+def guard_network_profile(by_slot: Any) -> Any:
+    """2.0.1 SetNetworkProfile: Rejected for a security profile the station may not take; otherwise `by_slot` (the
+    slot and version rules of :func:`.network_v201.set_network_profile`) decides, which keeps an accepted profile."""
+    async def handler(station: Any, p: dict) -> dict:
+        data = p.get("connectionData") or {}
+        if not allowed(station, int(data.get("securityProfile", -1))):
+            return {"status": "Rejected"}
+        return await by_slot(station, p)
+    return handler
 
 
 # --- the HTTP Basic password (2.0.1 SecurityCtrlr.BasicAuthPassword, 1.6 AuthorizationKey) --------------------

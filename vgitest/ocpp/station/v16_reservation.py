@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as _dt
+import time
 from typing import Any
+
+from ..timestamps import strict_epoch
 
 from .config_v16 import Key
 
@@ -33,10 +35,7 @@ class Reservation16:
 
 def _expiry_in(expiry_date: str) -> float:
     """Seconds from now until an OCPP dateTime (negative when it lies in the past)."""
-    when = _dt.datetime.fromisoformat(expiry_date.replace("Z", "+00:00"))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    return (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+    return strict_epoch(expiry_date) - time.time()
 
 
 class ReservationMixin:

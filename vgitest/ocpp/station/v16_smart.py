@@ -23,6 +23,8 @@ import datetime as _dt
 import time
 from typing import Any, Callable, Iterable
 
+from ..timestamps import strict_epoch
+
 from . import catalog_v16_smart  # noqa: F401  (registers the smart-charging faults)
 from .base import Reply
 from .config_v16 import Key
@@ -37,10 +39,7 @@ MAX_BREAKS = 2000  # a composite schedule has at most this many periods (a gener
 
 def parse_time(text: str) -> int:
     """An OCPP dateTime as whole UTC epoch seconds (a time without offset is taken as UTC)."""
-    t = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=_dt.timezone.utc)
-    return int(t.timestamp() // 1)
+    return int(strict_epoch(text) // 1)
 
 
 def format_time(epoch: int) -> str:

@@ -92,6 +92,9 @@ class Station201(ReferenceStation):
         self.txq = offline_v201.TxQueue201(self)  # every TransactionEvent goes through it (E11-E14)
         self.reported: dict[int, str] = {}  # the last connector status the CSMS acknowledged, per EVSE (B04)
         self.slot_in_use, self.slot_failures = 1, {}  # B10: the network profile slot of the connection, failures
+        # A05: the security profile it runs is reported as it changes; restore_network_profile goes back to these
+        self.model.find("SecurityCtrlr", "SecurityProfile").value = lambda: str(security_profiles.current(self))
+        self.started_with = (security_profiles.current(self), self.var("OCPPCommCtrlr", "NetworkConfigurationPriority"))
 
     # --- small helpers --------------------------------------------------------------------------------------
     def var(self, component: str, name: str, instance: str | None = None) -> str:
@@ -200,6 +203,12 @@ class Station201(ReferenceStation):
 
     def connection_url(self) -> str:
         return network_v201.connection_url(self)
+
+    def connection_security_profile(self) -> int:
+        return network_v201.connection_security_profile(self)
+
+    def connection_opened(self) -> None:
+        network_v201.adopt_profile(self)
 
     def reconnect_wait(self, failures: int) -> float:
         if failures:
@@ -421,6 +430,13 @@ class Station201(ReferenceStation):
         return str((await self.auth.authorize(id_token)).get("status", "Invalid"))
 
     # --- physical actions (the simulated DUT adapter calls these) ----------------------------------------------
+    async def do_restore_network_profile(self) -> None:
+        """The installer puts the station back on the connection it was started with (after TC_A_19_CS raised
+        its security profile, which the station must not lower over OCPP)."""
+        network_v201.restore(self, *self.started_with)
+        if self.ws is not None:
+            await self.ws.close()
+
     async def do_plug_in(self, connector: int = 1) -> None:
         self._act(self._plug_in(self.evse(connector)))
 
@@ -522,7 +538,8 @@ class Station201(ReferenceStation):
     def register_handlers(self) -> None:
         self.handlers = {action: self._guarded(row.answer) for action, row in REQUESTS.items()}
         self.network_profiles: dict[int, dict] = {}  # SetNetworkProfile slots accepted (not switched to)
-        self.handlers["SetNetworkProfile"] = self._guarded(security_profiles.set_network_profile)
+        self.handlers["SetNetworkProfile"] = self._guarded(
+            security_profiles.guard_network_profile(network_v201.set_network_profile))
         self.handlers["SetVariables"] = security_profiles.password_setter(self, self.handlers["SetVariables"])
         store = certs.CertStore(self)  # block M: the certificate store
         self.handlers.update({action: self._guarded(lambda _station, p, f=f: f(p))

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as _dt
 import time
 from typing import Any
+
+from ..timestamps import strict_epoch
 
 from . import requests_v21
 from .base import utcnow
@@ -71,11 +72,6 @@ class V2xEvse:
     reported_mode: str = "ChargingOnly"
     export_wh: float = 0.0
     last: float = dataclasses.field(default_factory=time.monotonic)
-
-
-def _epoch(text: str) -> float:
-    t = _dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return (t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)).timestamp()
 
 
 def _in_watts(value: float, unit: str) -> float:
@@ -237,7 +233,7 @@ class V2xStation:
             ranked.append(((1 if purpose == "TxProfile" else 0, int(p.body.get("stackLevel", 0))), p))
         for _, p in sorted(ranked, key=lambda x: x[0], reverse=True):
             sched = p.body["chargingSchedule"][0]
-            start = _epoch(sched["startSchedule"]) if "startSchedule" in sched else p.received
+            start = strict_epoch(sched["startSchedule"]) if "startSchedule" in sched else p.received
             offset = time.time() - start
             expired = "duration" in sched and offset >= sched["duration"] and not st.has("v2x_profile_never_expires")
             if offset < 0 or expired:
@@ -363,7 +359,7 @@ async def after_set_charging_profile(st: Station21, p: dict, result: dict) -> No
         stored.puller = st.spawn(st.pull_updates(int(p["chargingProfile"]["id"])))
     sched = p["chargingProfile"]["chargingSchedule"][0]
     if "duration" in sched and not st.has("v2x_expiry_not_reported"):  # the mode falls back when it runs out
-        start = _epoch(sched["startSchedule"]) if "startSchedule" in sched else time.time()
+        start = strict_epoch(sched["startSchedule"]) if "startSchedule" in sched else time.time()
         await asyncio.sleep(max(0.0, start + float(sched["duration"]) - time.time()) + 0.05)
         await st.report_mode_changes()
 
@@ -384,7 +380,7 @@ async def after_update_dynamic_schedule(st: Station21, p: dict, result: dict) ->
 
 async def afrr_signal(st: Station21, p: dict) -> dict:
     try:
-        when = _epoch(p["timestamp"])
+        when = strict_epoch(p["timestamp"])
     except ValueError:
         return _rejected("InvalidParam", "timestamp is not a date-time")
     st.afrr = (int(p["signal"]), when)

@@ -17,6 +17,7 @@ server clock, HTTP, side jobs):
 - :mod:`.control` (the event state machine on server time and the control in force), :mod:`.output` (the
   simulated EVSE on a grid a test sets with ``set_grid``; arithmetic in :mod:`.modes`), :mod:`.der` (what it
   declares of its DER), :mod:`.metering` (its MirrorUsagePoint), :mod:`.alarms` (LogEvents);
+- :mod:`.aus`: CSIP-AUS: its ConnectionPoint (PIXIT ``connection_point_id``) and the tariffs it reads;
 - :mod:`.subscriptions`: subscription mode (PIXIT ``subscribe = true``), its Subscriptions and its
   notification listener; :mod:`.config`: PIXIT settings, TLS and identity.
 
@@ -34,6 +35,7 @@ from ...simulator import LoopSimulator
 from ..namespaces import MEDIA_TYPE
 from . import config, modes
 from .alarms import Alarms
+from .aus import Aus, chain
 from .control import Control
 from .core import Core, Handler
 from .der import MODES_SUPPORTED, Der
@@ -70,8 +72,7 @@ class ReferenceDerClient(LoopSimulator):
         content_type = "application/xml" if "wrong_content_type" in self.faults else MEDIA_TYPE
         http = Transport(f"{parts.scheme}://{parts.netloc}", ssl_context, self.log, content_type=content_type)
         self.core = core = Core(self.faults, self.lfdi, http, self.log)
-        self.walk = Walk(core, parts.path or "/dcap", self._read, self._missing,
-                         csip_aus=str(self.params.get("csip_aus", False)).lower() in ("true", "1", "yes"))
+        self.walk = Walk(core, parts.path or "/dcap", self._read, self._missing, csip_aus=s.csip_aus)
         self.registration = Registration(core, s, self.walk)
         self.output = Output(core, s)
         self.responses = Responses(core, s.late_s)
@@ -80,8 +81,11 @@ class ReferenceDerClient(LoopSimulator):
         self.metering = Metering(core, s, self.output, self.registration)
         self.der = Der(core, s, self.output, self.programs, self.metering)
         self.control = Control(core, s, self.events, self.programs, self.responses, self.output, self.der)
+        self.aus = Aus(core, self.walk, self.params)  # CSIP-AUS: ConnectionPoint, pricing (idle without links)
         self.handlers: dict[str, Handler] = {**self.registration.handlers(), **self.programs.handlers(),
-                                             **self.der.handlers()}
+                                             **self.der.handlers(), **self.aus.handlers()}
+        self.handlers["EndDevice"] = chain(self.handlers["EndDevice"], self.aus.on_end_device)
+        self.handlers["FunctionSetAssignments"] = chain(self.handlers["FunctionSetAssignments"], self.aus.on_fsa)
         self.subscriber = Subscriber(core, self.params, s.notify_port, self.walk, self.registration, self.programs,
                                      self.handlers)
         self.alarms = Alarms(core, self.registration)
@@ -140,6 +144,7 @@ class ReferenceDerClient(LoopSimulator):
         events, its output, its mirror and its subscriptions stay (a real device keeps them in flash)."""
         self.walk.forget()
         self.registration.forget()
+        self.aus.forget()
         self.programs.forget()
         self.der.forget()
 

@@ -1,0 +1,1 @@
+"""The OpenADR 3 reference VEN and its fault catalog."""
