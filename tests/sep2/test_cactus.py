@@ -74,7 +74,7 @@ def test_endpoints_map_to_the_servers_paths() -> None:
     assert paths.to_glob("/edev/1/der/1/ders", prog, group) == "/edev/*/der/1/ders"
     assert paths.to_glob("/edev/1/rsps/site_control/rsp", prog, group) == "/rsps/1/rsp"
     assert paths.to_glob("/mup/*", prog, group) == "/mup/*"
-    assert paths.missing("/edev/1/cp") == "ConnectionPoint resource"
+    assert paths.to_glob("/edev/1/cp", prog, group) == "/edev/*/cp"
     assert paths.missing("/edev/1/tp/1/ctti") == "pricing function set (TariffProfile)"
     assert paths.missing("/edev/1/nowhere") == "endpoint /edev/1/nowhere"
 
@@ -82,7 +82,7 @@ def test_endpoints_map_to_the_servers_paths() -> None:
 def test_support_names_what_a_procedure_needs(procs: dict[str, procedures.Procedure]) -> None:
     assert support.missing(procs["ALL-01"]) == []
     assert support.missing(procs["PRC-01"]) == ["pricing function set (TariffProfile)"]
-    assert "ConnectionPoint resource" in support.missing(procs["ALL-03"])
+    assert support.missing(procs["ALL-03"]) == []
     assert "operator go-ahead (proceed event from the CACTUS UI)" in support.missing(procs["ALL-26"])
     executing = [p for p in procs.values() if not support.missing(p)]
     assert len(executing) >= 54
@@ -130,6 +130,9 @@ def test_end_device_checks() -> None:
     ctx.device().sfdi += 1
     assert not _run(ctx, "end-device-contents", check_lfdi=True)[0]
     assert not _run(ctx, "end-device-contents", deviceCategory_anyset="0100")[0]
+    assert not _run(ctx, "end-device-contents", has_connection_point_id=True)[0]
+    ctx.device().connection_point = "4102345678"
+    assert _run(ctx, "end-device-contents", has_connection_point_id=True)[0]
     assert _run(ctx, "end-device-count", minimum_count=1, maximum_count=1)[0]
     assert not _run(ctx, "end-device-count", minimum_count=2)[0]
     ctx.state.devices.clear()

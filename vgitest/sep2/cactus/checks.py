@@ -18,7 +18,7 @@ Outcome = tuple[bool, str]
 CheckFn = Callable[[Context, dict[str, Any], int], Outcome]  # (context, parameters, trace index of the start)
 CHECKS: dict[str, CheckFn] = {}
 SUMMARY: dict[str, str] = {}
-NOT_SERVED = {"has_connection_point_id": "ConnectionPoint resource"}
+NOT_SERVED: dict[str, str] = {}
 
 
 def check(name: str, summary: str) -> Callable[[CheckFn], CheckFn]:
@@ -131,13 +131,15 @@ def _status(ctx: Context, p: dict[str, Any], start: int) -> Outcome:
     return not bad, "; ".join(bad) or "DERStatus as expected"
 
 
-@check("end-device-contents", "the client's EndDevice is on the server (deviceCategory bits; LFDI and SFDI "
-       "well-formed and consistent when check_lfdi)")
+@check("end-device-contents", "the client's EndDevice is on the server (a ConnectionPoint identifier when "
+       "has_connection_point_id; deviceCategory bits; LFDI and SFDI well-formed and consistent when check_lfdi)")
 def _end_device(ctx: Context, p: dict[str, Any], start: int) -> Outcome:
     dev = ctx.device()
     if dev is None:
         return False, "the client's EndDevice is not registered"
     bad = []
+    if p.get("has_connection_point_id") and not getattr(dev, "connection_point", None):
+        bad.append("the EndDevice has no ConnectionPoint identifier")
     if "deviceCategory_anyset" in p:
         mask, got = int(str(p["deviceCategory_anyset"]), 16), _bits(dev.device_category or "")
         if got is None or not got & mask:

@@ -30,8 +30,7 @@ class Unmapped(LookupError):
     """An endpoint of a resource the fake server does not serve; its message names the missing capability."""
 
 
-_MISSING = ((re.compile(r"^/edev/[^/]+/cp$"), "ConnectionPoint resource"),
-            (re.compile(r"/tp(/|$)|/ctti|/rsps/tariff"), "pricing function set (TariffProfile)"),
+_MISSING = ((re.compile(r"/tp(/|$)|/ctti|/rsps/tariff"), "pricing function set (TariffProfile)"),
             (re.compile(r"^\$|randuri"), "well-known/proxy routes"),
             (re.compile(r"^/\.well-known"), "well-known/proxy routes"))
 
@@ -65,7 +64,7 @@ def to_glob(endpoint: str, program: Callable[[str], str], group: Callable[[str],
         return RESPONSES
     if rest[:1] == ["fsa"] and len(rest) >= 2:
         return "/".join(["", "edev", "*", "fsa", group(rest[1]), *rest[2:]])
-    if rest in ([], ["rg"], ["fsa"], ["der"], ["der", "1"], ["sub"], ["lel"]) \
+    if rest in ([], ["rg"], ["fsa"], ["der"], ["der", "1"], ["sub"], ["lel"], ["cp"]) \
             or (rest[:2] == ["der", "1"] and len(rest) == 3) or (rest[:1] == ["sub"] and len(rest) == 2):
         return "/".join(["", "edev", "*", *rest])
     raise Unmapped(f"endpoint {endpoint}")

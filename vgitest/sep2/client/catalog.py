@@ -115,6 +115,7 @@ _f("never_reads_registration", ("ALL_03_REJ", "ALL_04"), r.CACTUS_STEPS, AUS)
 _f("no_der_settings", ("ALL_09", "ALL_13", "ALL_17", "MUL_03"), r.CACTUS_STEPS, AUS)
 _f("no_der_status", ("ALL_11", "ALL_15", "ALL_16"), r.CACTUS_STEPS, AUS)
 _f("der_capability_schema_violation", "DRA_01", r.CACTUS_CHECK, AUS)
+_f("no_connection_point", "ALL_03", r.CACTUS_STEPS, AUS)
 _f("notification_wrong_status", ("GEN_05", "GEN_06", "GEN_07", "GEN_08", "LOA_05", "LOA_06", "LOA_07", "LOA_08"),
    r.NOTIFICATION_ANSWER, AUS)
 _f("poll_too_fast", ("GEN_02", "LOA_02", "ALL_24", "P_05"), r.CACTUS_CHECK, AUS)

@@ -93,6 +93,7 @@ FAULTS: dict[str, str] = {
                               "energizing",
     "no_log_events": "Never reports alarms (no LogEvent)",
     "no_der_status": "Never PUTs its DERStatus",
+    "no_connection_point": "In CSIP-AUS mode, never writes its ConnectionPoint (the NMI it is installed at)",
     # subscriptions and notifications (subscription mode, PIXIT subscribe = true)
     "no_subscription": "Never subscribes, although it runs in subscription mode: it only polls",
     "subscribes_to_wrong_resource": "Subscribes to each DERProgram instead of the program's DERControlList",
