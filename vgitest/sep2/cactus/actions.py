@@ -11,6 +11,7 @@ from typing import Any, Callable
 from ..server import Raw
 from .context import Context, Failed, Unsupported
 from .expressions import At
+from .paths import PRICING, STORAGE_CONTROL
 
 ActionFn = Callable[[Context, dict[str, Any]], None]
 ACTIONS: dict[str, ActionFn] = {}
@@ -21,10 +22,10 @@ LIMITS = ("opModImpLimW", "opModExpLimW", "opModGenLimW", "opModLoadLimW")  # CS
 RATES = {"dcap_poll_seconds": "DeviceCapability", "edev_list_poll_seconds": "EndDeviceList",
          "fsa_list_poll_seconds": "FunctionSetAssignmentsList", "derp_list_poll_seconds": "DERProgramList",
          "der_list_poll_seconds": "DERList", "mup_list_poll_seconds": "MirrorUsagePointList"}
-NOT_SERVED = {"opModStorageTargetW": "CSIP-AUS v1.3-beta storage extension (opModStorageTargetW)",
+NOT_SERVED = {"opModStorageTargetW": STORAGE_CONTROL,
               "end_device_indexes": "several EndDevices (aggregator)", "nmi": "ConnectionPoint resource (NMI)",
-              "tp_list_poll_seconds": "pricing function set (TariffProfile)",
-              "tti_list_poll_seconds": "pricing function set (TariffProfile)"}
+              "tp_list_poll_seconds": PRICING,
+              "tti_list_poll_seconds": PRICING}
 
 
 def action(name: str, summary: str) -> Callable[[ActionFn], ActionFn]:

@@ -28,7 +28,8 @@ def check(name: str, summary: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
-STORAGE = "CSIP-AUS v1.3-beta storage extension (vppModes, setMinWh)"
+STORAGE = ("CSIP-AUS v1.3-beta storage elements (vppModes, setMinWh; the engine and the csip-aus profile validate "
+           "v1.2)")
 
 
 def refused(params: dict[str, Any]) -> list[str]:

@@ -26,13 +26,19 @@ RESOURCE_GLOBS = {  # CSIPAusResource name (resource-requests check) -> the serv
     "Subscription": "/edev/*/sub/*", "MirrorUsagePointList": "/mup", "MirrorUsagePoint": "/mup/*"}
 
 
+PRICING = "pricing procedures (engine actions and checks not wired to the merged pricing function set yet)"
+ROUTES = "well-known/proxy routes (engine actions not wired to the merged routes yet)"
+STORAGE_CONTROL = ("CSIP-AUS v1.3-beta storage elements (opModStorageTargetW; the engine and the csip-aus profile "
+                   "validate v1.2)")
+
+
 class Unmapped(LookupError):
     """An endpoint of a resource the fake server does not serve; its message names the missing capability."""
 
 
-_MISSING = ((re.compile(r"/tp(/|$)|/ctti|/rsps/tariff"), "pricing function set (TariffProfile)"),
-            (re.compile(r"^\$|randuri"), "well-known/proxy routes"),
-            (re.compile(r"^/\.well-known"), "well-known/proxy routes"))
+_MISSING = ((re.compile(r"/tp(/|$)|/ctti|/rsps/tariff"), PRICING),
+            (re.compile(r"^\$|randuri"), ROUTES),
+            (re.compile(r"^/\.well-known"), ROUTES))
 
 
 def missing(endpoint: str) -> str | None:

@@ -9,6 +9,7 @@ from .actions import refused as refused_action
 from .checks import CHECKS
 from .checks import refused as refused_check
 from .expressions import ExpressionError, names
+from .paths import PRICING, ROUTES
 from .paths import missing as missing_endpoint
 from .procedures import Procedure
 
@@ -23,17 +24,17 @@ VARIABLES = {"now", "this", "maxImportW", "maxExportW", "setMaxW", "setMaxVA", "
 # the capability behind a type this harness lacks (for the reason and the docs); others are named by their type
 CAPABILITY = {
     "proceed": "operator go-ahead (proceed event from the CACTUS UI)",
-    "create-tariff-profile": "pricing function set (TariffProfile)",
-    "create-rate-component": "pricing function set (TariffProfile)",
-    "create-time-tariff-interval": "pricing function set (TariffProfile)",
-    "cancel-time-tariff-intervals": "pricing function set (TariffProfile)",
-    "delete-rate-component": "pricing function set (TariffProfile)",
-    "price-response-contents": "pricing function set (TariffProfile)",
-    "create-wellknown-route": "well-known/proxy routes", "add-proxy-route": "well-known/proxy routes",
+    "create-tariff-profile": PRICING,
+    "create-rate-component": PRICING,
+    "create-time-tariff-interval": PRICING,
+    "cancel-time-tariff-intervals": PRICING,
+    "delete-rate-component": PRICING,
+    "price-response-contents": PRICING,
+    "create-wellknown-route": ROUTES, "add-proxy-route": ROUTES,
     "edev-registration-links": "EndDevice without RegistrationLink (server option)",
-    "randuri_1": "well-known/proxy routes", "randuri_2": "well-known/proxy routes",
-    "randuri_3": "well-known/proxy routes",
-    "now_hour": "pricing function set (TariffProfile)", "now_day": "pricing function set (TariffProfile)",
+    "randuri_1": ROUTES, "randuri_2": ROUTES,
+    "randuri_3": ROUTES,
+    "now_hour": PRICING, "now_day": PRICING,
 }
 for _kind in ("site-active-power", "site-reactive-power", "der-active-power", "der-reactive-power", "voltage",
               "der-stored-energy"):
