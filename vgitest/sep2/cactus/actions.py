@@ -180,6 +180,12 @@ def _comms(ctx: Context, p: dict[str, Any]) -> None:
         ctx.session.outage(1e9, 500)
 
 
+@action("edev-registration-links", "EndDevices link their Registration, or (enabled false) do not")
+def _registration_links(ctx: Context, p: dict[str, Any]) -> None:
+    ctx.state.registration_links = bool(ctx.value(p["enabled"]))
+    ctx.state.changed()
+
+
 @action("register-end-device", "out-of-band registration of the client's LFDI with the PIN given (its check digit "
         "appended); the aggregator fields apply to aggregator certificates only")
 def _register(ctx: Context, p: dict[str, Any]) -> None:

@@ -286,7 +286,7 @@ class Engine:
         s.programs.extend(p for p in saved["programs"] if p not in s.programs)
         s.devices.clear()
         s.devices.update(saved["devices"])
-        s.poll_rate_s, s.allow_registration = saved["rate"], saved["allow"]
+        s.poll_rate_s, s.allow_registration, s.registration_links = saved["rate"], saved["allow"], True
         s.poll_rates.clear()
         s.poll_rates.update(saved["rates"])
         self.server.outage_until = 0.0

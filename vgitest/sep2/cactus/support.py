@@ -31,7 +31,6 @@ CAPABILITY = {
     "delete-rate-component": PRICING,
     "price-response-contents": PRICING,
     "create-wellknown-route": ROUTES, "add-proxy-route": ROUTES,
-    "edev-registration-links": "EndDevice without RegistrationLink (server option)",
     "randuri_1": ROUTES, "randuri_2": ROUTES,
     "randuri_3": ROUTES,
     "now_hour": PRICING, "now_day": PRICING,
