@@ -48,7 +48,7 @@ FUZZ_SUITES = {"1.6": "suites/ocpp16_fuzz", "2.0.1": "suites/ocpp201_fuzz", "2.0
 
 
 # A version whose run also takes a folder of its own: 2.1 runs the 2.0.1 cases that hold in 2.1, then suites/ocpp21.
-MORE_SUITES = {"2.1": "suites/ocpp21"}
+MORE_SUITES = {"2.1": "suites/ocpp21", "2018": "suites/csip_aus"}  # 2018: the CACTUS CSIP-AUS procedures
 
 
 def folders(version: str) -> list[str]:

@@ -63,9 +63,14 @@ def pics_md() -> str:
     return markdown()
 
 
+def csip_aus_md() -> str:
+    from .sep2.cactus.docs import markdown
+    return markdown()
+
+
 GENERATED = {"docs/rules.md": rules_md, "docs/faults.md": faults_md, "docs/pixit.md": pixit_md,
              "docs/adapters.md": adapters_md, "docs/pics.md": pics_md,
-             "docs/catalog.md": catalog_md}
+             "docs/catalog.md": catalog_md, "docs/csip-aus.md": csip_aus_md}
 
 
 def main() -> int:

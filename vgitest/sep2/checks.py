@@ -283,9 +283,12 @@ def response_sequence(frames: list[Frame], start: int) -> list[Finding]:
             served.update(str(c.get("mRID")) for c in as_list(body.get("DERControl")) if isinstance(c, dict))
     seen: dict[str, list[int]] = {}
     out: list[Finding] = []
+    # a Response the server refused (an outage's 5xx) was never taken: the client's retry of it is no repetition
+    refused = {a.correlation for a in frames if a.direction is Direction.OUT and a.kind == "RESPONSE"
+               and int(a.meta.get("status") or 200) >= 300}
     for f in frames:
         if not (f.direction is Direction.IN and f.meta.get("method") == "POST" and isinstance(f.body, dict)
-                and f.meta.get("payload") in ("Response", "DERControlResponse")):
+                and f.meta.get("payload") in ("Response", "DERControlResponse")) or f.correlation in refused:
             continue
         subject = str(f.body.get("subject"))
         try:

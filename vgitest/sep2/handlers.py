@@ -138,7 +138,8 @@ def end_device_body(state: Sep2State, dev: Device) -> dict:
     post_rate = dev.post_rate if dev.post_rate is not None else state.aus.edev_post_rate
     if post_rate is not None:
         out["postRate"] = str(post_rate)
-    out["RegistrationLink"] = {"@href": f"{base}/rg"}
+    if state.registration_links:
+        out["RegistrationLink"] = {"@href": f"{base}/rg"}
     out["SubscriptionListLink"] = {"@href": f"{base}/sub", "@all": str(len(dev.subscriptions))}
     if state.csip_aus is not None:  # the CSIP-AUS extension of EndDevice: where the client writes its NMI
         out["csipaus:ConnectionPointLink"] = {"@href": f"{base}/cp"}

@@ -6,13 +6,14 @@ from __future__ import annotations
 from ..pixitkey import Key, Text, key as _k
 
 CSIP = ("csip",)
+AUS = ("csip_aus",)
 
 KEYS: tuple[Key, ...] = (
-    _k("message_wait", "how long a case waits for a message the scenario requires, plus two pollRates", CSIP, 10,
+    _k("message_wait", "how long a case waits for a message the scenario requires, plus two pollRates", CSIP + AUS, 10,
        "s", aliases=("message_timeout",)),
     _k("quiet_wait", "how long a case watches for a message the scenario forbids, plus one pollRate", CSIP, 2, "s"),
     _k("register_wait", "how long a (re)registration may take: until the client walked from /dcap to its "
-       "DERProgramList, plus two pollRates", CSIP, 15, "s"),
+       "DERProgramList, plus two pollRates", CSIP + AUS, 15, "s"),
     _k("max_body_bytes", "the largest request body the fake 2030.5 server accepts", CSIP, 1 << 20, "bytes"),
     _k("tls_material", "\"generated\": a test PKI made for the run (instead of --vgi-tls-cert/-key/-ca)", CSIP),
     _k("late_response_s", "how late the reference DER client answers with the late_response fault", CSIP, 60, "s",
@@ -39,8 +40,11 @@ KEYS: tuple[Key, ...] = (
     _k("register_when_unlisted", "the reference client registers itself when the server does not list it", CSIP,
        False, reference=True),
     _k("subscribe", "the reference client subscribes and listens for Notifications", CSIP, False, reference=True),
-    _k("csip_aus", "the reference client also takes the CSIP-AUS extensions when it checks what it reads against "
-       "the schema", CSIP, False, reference=True),
+    _k("csip_aus", "the reference client runs in CSIP-AUS mode: it takes the CSIP-AUS extensions when it checks "
+       "what it reads against the schema, declares its DOE modes and follows the CSIP-AUS limits", CSIP + AUS, False,
+       reference=True),
+    _k("cactus_time_scale", "the factor a CACTUS procedure's times are run at: pollRates and postRates it sets, "
+       "waits, control starts, durations and randomization (1: as written; docs/csip-aus.md)", AUS, 1),
     _k("notify_port", "the port the reference client's Notification listener takes (0: any)", CSIP, 0,
        reference=True),
     _k("rtg_max_w", "the reference client's rated maximum power", CSIP, 7000, "W", reference=True),

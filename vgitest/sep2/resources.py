@@ -193,6 +193,7 @@ class Sep2State:
     devices: dict[str, Device] = dataclasses.field(default_factory=dict)  # LFDI -> device
     denied: set[str] = dataclasses.field(default_factory=set)  # LFDIs whose access the utility revoked (403)
     allow_registration: bool = True  # accept an EndDevice POSTed by an unknown client (in-band registration)
+    registration_links: bool = True  # EndDevices link their Registration (CACTUS edev-registration-links)
     mirror_usage_points: dict[int, dict] = dataclasses.field(default_factory=dict)
     mup_owners: dict[int, str | None] = dataclasses.field(default_factory=dict)  # mup number -> creator's LFDI
     # (mup number, MirrorMeterReading, arrival on the server's clock in seconds)

@@ -162,3 +162,12 @@ FUZZ_ALIVE = R("SEP2-FUZZ-ALIVE", "fail",
                "again within 3 pollRates + tolerance: it stopped following the server",
                "CSIP CORE-003 (the client polls the resources it follows at their pollRate); IEEE 2030.5-2018 "
                "pollRate attribute", P).id
+
+# CSIP-AUS procedures of CACTUS, executed by vgitest.sep2.cactus (suites/csip_aus)
+CACTUS_STEPS = R("SEP2-CACTUS-STEPS", "fail",
+                 "A step of the CSIP-AUS procedure was not reached: the client did not make the request the step "
+                 "waits for (or not while the step's conditions held) in time",
+                 "CSIP-AUS client test procedures (BSGIP CACTUS, per procedure)", P).id
+CACTUS_CHECK = R("SEP2-CACTUS-CHECK", "fail",
+                 "A check of the CSIP-AUS procedure's criteria does not hold (what the client wrote, answered or "
+                 "requested)", "CSIP-AUS client test procedures (BSGIP CACTUS, per procedure)", P).id

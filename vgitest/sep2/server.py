@@ -251,6 +251,10 @@ class FakeSep2Server(XmlHttpServer):
         self.xml_declaration = True
         self.outage_until = 0.0
         self.outage_status = 500
+        # called with every request frame as it arrives, before the server chooses its answer (a CACTUS step that
+        # changes the data the request is then answered from: vgitest.sep2.cactus.engine)
+        self.request_hooks: list[Callable[[Frame], None]] = []
+        self.served_hooks: list[Callable[[Frame], None]] = []  # the same once the server has processed it
         self._validator_args = (schema_version, csip_aus, lenient, schema_path) if validate else None
 
     # lifecycle ------------------------------------------------------------------------------------------
@@ -315,6 +319,8 @@ class FakeSep2Server(XmlHttpServer):
             self.trace.append(frame)
             return self._respond(frame, handlers.Reply(400))
         answer = self._process(frame, client_lfdi)
+        for hook in list(self.served_hooks):
+            hook(frame)
         if isinstance(answer, Raw) and answer.announce is not None:
             return await self._cut(request, frame, answer)
         return self._respond(frame, answer)
@@ -366,6 +372,8 @@ class FakeSep2Server(XmlHttpServer):
         for f in problems:
             f.frame_index = frame.index
         frame.findings.extend(problems)
+        for hook in list(self.request_hooks):
+            hook(frame)
         if time.monotonic() < self.outage_until:
             return Raw(self.outage_status)
         key = self.session._glob_of(self.session.overrides, method, meta["path"])

@@ -46,7 +46,8 @@ class Aus:
     # --- ConnectionPoint -------------------------------------------------------------------------------
     async def on_end_device(self, href: str, body: dict) -> None:
         link = find(body, "csipaus:ConnectionPointLink/@href")
-        if not link or self.connection_point_id is None or self.connection_point_written == link:
+        if not link or self.connection_point_id is None or self.connection_point_written == link \
+                or self.core.has("no_connection_point"):
             return
         out = await self.core.http.write("PUT", str(link), "csipaus:ConnectionPoint",
                                          {"csipaus:connectionPointId": self.connection_point_id})

@@ -129,9 +129,14 @@ class Control:
         if isinstance(base.get("opModTargetW"), dict) and not has("ignores_target_w"):
             t = base["opModTargetW"]
             return abs(to_int(t.get("value")) * 10.0 ** to_int(t.get("multiplier")))
+        limits = []
         if "opModMaxLimW" in base and not has("ignores_max_limit"):
-            return to_int(base["opModMaxLimW"]) / 10000 * max_w
-        return None
+            limits.append(to_int(base["opModMaxLimW"]) / 10000 * max_w)
+        if self.settings.csip_aus and not has("ignores_doe_limits"):  # CSIP-AUS: the limits of its direction
+            names = AUS_IMPORT if self.output.demand_w >= 0 else AUS_EXPORT
+            limits += [abs(to_int(base[n].get("value")) * 10.0 ** to_int(base[n].get("multiplier")))
+                       for n in names if isinstance(base.get(n), dict)]
+        return min(limits) if limits else None
 
     def apply(self, source: str, base: dict) -> None:
         self.base = base
@@ -143,6 +148,10 @@ class Control:
         self.update_power()
         if self.core.powered:
             self.core.spawn(self.der.put_status())
+
+
+AUS_IMPORT = ("csipaus:opModImpLimW", "csipaus:opModLoadLimW")  # charging: from the site's import, its load
+AUS_EXPORT = ("csipaus:opModExpLimW", "csipaus:opModGenLimW")  # discharging: to the site's export, its generation
 
 
 def _modes(base: dict) -> frozenset[str]:

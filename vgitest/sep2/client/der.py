@@ -96,7 +96,12 @@ class Der:
         now = str(self.core.server_now_int())
         power_w = self.output.power_w
         mode = "0" if power_w > 0 else "1" if power_w < 0 else "2"  # charging, discharging, holding
-        status = {"operationalModeStatus": {"dateTime": now, "value": "2"}, "readingTime": now,
+        status: dict = {}
+        if self.settings.csip_aus:  # CSIP-AUS asks every DER for its alarms and its connection (bit 0 connected,
+            # bit 1 available, bit 2 operating)
+            gen = (0 if self.output.disconnected else 1) | 2 | (0 if self.output.ceased else 4)
+            status = {"alarmStatus": "00000000", "genConnectStatus": {"dateTime": now, "value": f"{gen:02X}"}}
+        status |= {"operationalModeStatus": {"dateTime": now, "value": "2"}, "readingTime": now,
                   "storageModeStatus": {"dateTime": now, "value": mode},
                   "storConnectStatus": {"dateTime": now, "value": "07" if power_w else "03"}}
         await self.core.http.write("PUT", href, "DERStatus", status)

@@ -13,10 +13,15 @@ FAULTS: dict[str, str] = {
     # polling and time
     "poll_too_fast": "Polls every resource at 0.3 times the pollRate the server gave",
     "poll_too_slow": "Polls every resource at 2.5 times the pollRate the server gave",
+    "no_list_polling": "Reads its FunctionSetAssignmentsList and DERProgramLists when it walks from the "
+                       "DeviceCapability, and never polls them again",
+    "no_control_list_polling": "Reads each DERControlList when it walks from the DeviceCapability, and never polls "
+                               "it again",
     "skip_time_sync": "Never reads /tm and runs on its own clock, which is 300 s behind the server's",
     "stops_during_outage": "Stops polling for good after the first HTTP 5xx answer",
     # registration and identity
     "skip_registration_check": "Proceeds although the Registration's pIN differs from its configured PIN",
+    "never_reads_registration": "Never reads its Registration (takes the PIN for granted) and proceeds at once",
     "registers_in_band_always": "POSTs its EndDevice even when the server already lists it",
     "wrong_lfdi_in_end_device": "The EndDevice it POSTs carries an lFDI that is not its certificate's",
     "wrong_sfdi_check_digit": "The EndDevice it POSTs carries an sFDI with a wrong check digit",
@@ -69,6 +74,8 @@ FAULTS: dict[str, str] = {
     "ignores_energize": "Keeps charging when told to cease to energize (opModEnergize false), though it obeys "
                         "opModConnect false",
     "ignores_max_limit": "Ignores opModMaxLimW",
+    "ignores_doe_limits": "In CSIP-AUS mode, ignores the CSIP-AUS limits (opModImpLimW, opModExpLimW, opModGenLimW, "
+                          "opModLoadLimW) it declares it supports",
     "ignores_fixed_w": "Ignores opModFixedW",
     "ignores_target_w": "Ignores opModTargetW",
     "ignores_volt_var": "Ignores the volt-var curve (opModVoltVar): no reactive power as the voltage moves",
@@ -86,6 +93,7 @@ FAULTS: dict[str, str] = {
                               "energizing",
     "no_log_events": "Never reports alarms (no LogEvent)",
     "no_der_status": "Never PUTs its DERStatus",
+    "no_connection_point": "In CSIP-AUS mode, never writes its ConnectionPoint (the NMI it is installed at)",
     # subscriptions and notifications (subscription mode, PIXIT subscribe = true)
     "no_subscription": "Never subscribes, although it runs in subscription mode: it only polls",
     "subscribes_to_wrong_resource": "Subscribes to each DERProgram instead of the program's DERControlList",

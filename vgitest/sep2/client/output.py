@@ -26,6 +26,8 @@ class Output:
         self.reactive_var = 0.0
         self.tripped = False  # ceased to energize on a must-trip curve
         self.latched_off = False  # stays_disconnected: off since a disconnect, until reregistered
+        self.ceased = False  # not energizing (tripped, told to disconnect or cease to energize, latched off)
+        self.disconnected = False  # told to disconnect (opModConnect false)
         self._stepped = time.monotonic()
 
     def set_grid(self, v: float | None, hz: float | None) -> None:
@@ -49,6 +51,8 @@ class Output:
         pct = modes.active_limit_pct(curves, grid)
         if pct is not None and out > 0:
             out = min(out, max(0.0, pct) / 100.0 * self.max_w)
+        self.disconnected = str(base.get("opModConnect", "true")).strip().lower() in ("false", "0")
+        self.ceased = self.tripped or (limit == 0.0 and modes.deenergized(base)) or self.latched_off
         if self.tripped or (limit == 0.0 and modes.deenergized(base)):
             self.power_w = self.reactive_var = 0.0
             self.latched_off = self.core.has("stays_disconnected")

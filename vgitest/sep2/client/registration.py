@@ -42,6 +42,8 @@ class Registration:
         if not self.core.has("skip_time_sync"):
             await self.walk.follow(find(body, "TimeLink/@href"))
         await self.walk.follow(find(body, "EndDeviceListLink/@href"))
+        if self.settings.csip_aus and self.mup_list:  # CSIP-AUS: it reads its mirrors' list at that list's pollRate
+            await self.walk.follow(self.mup_list)
 
     async def _on_time(self, href: str, body: dict) -> None:
         """Server time = local clock + offset; within the resource's 1 s resolution the clocks agree."""
@@ -69,6 +71,8 @@ class Registration:
         if self.core.has("wrong_sfdi_check_digit"):
             sfdi = sfdi // 10 * 10 + (sfdi % 10 + 1) % 10
         body = {"lFDI": lfdi, "sFDI": str(sfdi), "changedTime": str(self.core.server_now_int())}
+        if self.settings.csip_aus:  # CSIP-AUS asks a registering device for its category: an EVSE (bit 17)
+            body = {"deviceCategory": f"{1 << 17:08X}", **body}
         out = await self.core.http.write("POST", href, "EndDevice", body)
         if out is not None and out[0] == 201 and out[1].get("Location"):
             self.edev_href = out[1]["Location"]
@@ -81,6 +85,8 @@ class Registration:
         if "postRate" in body:
             self.end_device_post_rate = to_int(body["postRate"]) or None
         rg = self.edev_links.get("RegistrationLink")
+        if self.core.has("never_reads_registration"):  # takes the PIN for granted: never reads its Registration
+            rg, self.registered = None, True
         if self.registered or (rg is None and self.registered_in_band):
             self.registered = True
             await self._proceed()

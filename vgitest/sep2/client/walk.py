@@ -22,6 +22,9 @@ from .reading import Crash, Reader
 log = logging.getLogger("vgitest.sep2.client")
 
 DEFAULT_POLL_S = 900.0  # the schema's default pollRate
+NOT_POLLED = {"no_list_polling": ("FunctionSetAssignmentsList", "DERProgramList"),  # faults: lists it reads when it
+              "no_control_list_polling": ("DERControlList",)}  # walks, and never polls again
+NEVER_S = 1e6
 MARGIN_S = 0.05  # polls leave a little after their due time, never before it
 PAGE = 255  # list items it asks for in one GET
 MAX_PAGES = 20  # a list that keeps growing while it is read is read no further
@@ -165,6 +168,8 @@ class Walk:
             self.dcap_rate = rate = float(to_int(doc.body.get("@pollRate"), int(DEFAULT_POLL_S)))
         if href in self.due:  # still wanted (a handler may have dropped it)
             self.due[href] = sent + rate * self._rate_factor() + MARGIN_S
+            if any(doc.name in names and self.core.has(fault) for fault, names in NOT_POLLED.items()):
+                self.due[href] = sent + NEVER_S
         await self._read(href, doc.name, doc.body)
 
     async def _get(self, href: str) -> tuple[int, codec.Decoded | None]:

@@ -1,0 +1,76 @@
+"""CACTUS endpoints (the paths of the CACTUS reference server, e.g. ``/edev/1/derp/1/derc``) as path globs of the
+fake 2030.5 server, whose paths are its own (``/derp/7/derc``): a client follows links, so the procedure's step
+"GET of program 1's DERControlList" is the GET of whatever path the server gave for the first program the
+procedure created.
+
+EndDevice numbers in CACTUS endpoints name the device under test (1; 0 for an aggregator's own): any EndDevice of
+the server (``*``), since only the client under test talks to it. Programs and groups are numbered in the order
+the procedure creates them (CACTUS's ``derp/6`` is its sixth program). An endpoint of a function set the server
+does not have (ConnectionPoint, pricing, random routes) is :class:`Unmapped`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from ..handlers import RESPONSES
+
+RESOURCE_GLOBS = {  # CSIPAusResource name (resource-requests check) -> the server's path glob
+    "DeviceCapability": "/dcap", "Time": "/tm", "EndDeviceList": "/edev", "EndDevice": "/edev/*",
+    "Registration": "/edev/*/rg", "FunctionSetAssignmentsList": "/edev/*/fsa",
+    "FunctionSetAssignments": "/edev/*/fsa/*", "DERProgramList": "/edev/*/fsa/*/derp", "DERProgram": "/derp/*",
+    "DERControlList": "/derp/*/derc", "DERControl": "/derp/*/derc/*", "DefaultDERControl": "/derp/*/dderc",
+    "DERList": "/edev/*/der", "DER": "/edev/*/der/1", "DERCapability": "/edev/*/der/1/dercap",
+    "DERSettings": "/edev/*/der/1/derg", "DERStatus": "/edev/*/der/1/ders", "SubscriptionList": "/edev/*/sub",
+    "Subscription": "/edev/*/sub/*", "MirrorUsagePointList": "/mup", "MirrorUsagePoint": "/mup/*"}
+
+
+PRICING = "pricing procedures (engine actions and checks not wired to the merged pricing function set yet)"
+ROUTES = "well-known/proxy routes (engine actions not wired to the merged routes yet)"
+STORAGE_CONTROL = ("CSIP-AUS v1.3-beta storage elements (opModStorageTargetW; the engine and the csip-aus profile "
+                   "validate v1.2)")
+
+
+class Unmapped(LookupError):
+    """An endpoint of a resource the fake server does not serve; its message names the missing capability."""
+
+
+_MISSING = ((re.compile(r"/tp(/|$)|/ctti|/rsps/tariff"), PRICING),
+            (re.compile(r"^\$|randuri"), ROUTES),
+            (re.compile(r"^/\.well-known"), ROUTES))
+
+
+def missing(endpoint: str) -> str | None:
+    """The capability an endpoint needs that the server lacks, or None when it maps."""
+    try:
+        to_glob(endpoint, lambda i: "*", lambda i: "*")
+    except Unmapped as exc:
+        return str(exc)
+    return None
+
+
+def to_glob(endpoint: str, program: Callable[[str], str], group: Callable[[str], str]) -> str:
+    """The server's path glob for a CACTUS endpoint; `program` and `group` turn the procedure's numbers (or
+    ``*``) into the server's (see the module text)."""
+    for rx, what in _MISSING:
+        if rx.search(endpoint):
+            raise Unmapped(what)
+    parts = endpoint.rstrip("/").split("/")
+    if endpoint in ("/dcap", "/tm", "/edev", "/mup") or re.fullmatch(r"/mup/[^/]+", endpoint):
+        return endpoint
+    if len(parts) < 3 or parts[1] != "edev":
+        raise Unmapped(f"endpoint {endpoint}")
+    rest = parts[3:]
+    if rest[:1] == ["derp"] and len(rest) >= 2:
+        tail = rest[2:]
+        if tail in ([], ["derc"], ["dderc"], ["actderc"]) or (len(tail) == 2 and tail[0] == "derc"):
+            return "/".join(["", "derp", program(rest[1]), *tail])
+    if rest == ["rsps", "site_control", "rsp"]:
+        return RESPONSES
+    if rest[:1] == ["fsa"] and len(rest) >= 2:
+        return "/".join(["", "edev", "*", "fsa", group(rest[1]), *rest[2:]])
+    if rest in ([], ["rg"], ["fsa"], ["der"], ["der", "1"], ["sub"], ["lel"], ["cp"]) \
+            or (rest[:2] == ["der", "1"] and len(rest) == 3) or (rest[:1] == ["sub"] and len(rest) == 2):
+        return "/".join(["", "edev", "*", *rest])
+    raise Unmapped(f"endpoint {endpoint}")

@@ -1,0 +1,99 @@
+"""Which procedures this harness can execute, decided from the procedure alone (before anything runs): every event,
+action and check type must be implemented, every endpoint served and every variable known. What is missing is
+named by the capability it needs, the reason a NOT_APPLICABLE procedure gives (docs/csip-aus.md lists them)."""
+
+from __future__ import annotations
+
+from .actions import ACTIONS
+from .actions import refused as refused_action
+from .checks import CHECKS
+from .checks import refused as refused_check
+from .expressions import ExpressionError, names
+from .paths import PRICING, ROUTES
+from .paths import missing as missing_endpoint
+from .procedures import Procedure
+
+REQUESTS = ("GET-request-received", "POST-request-received", "PUT-request-received", "DELETE-request-received")
+EVENTS = {**{e: f"the client's {e.split('-')[0]} of the endpoint (before the server answers it, or after with "
+                "serve_request_first)" for e in REQUESTS},
+          "wait": "a time after the step began listening (scaled)"}
+VARIABLES = {"now", "this", "maxImportW", "maxExportW", "setMaxW", "setMaxVA", "setMaxVar", "setMaxVarNeg",
+             "setMaxChargeRateW", "setMaxDischargeRateW", "setMinPFOverExcited", "setMinPFUnderExcited", "setMaxWh",
+             "setMinWh", "rtgMaxW", "rtgMaxVA", "rtgMaxVar", "rtgMaxVarNeg", "rtgMaxChargeRateW",
+             "rtgMaxDischargeRateW", "rtgMinPFOverExcited", "rtgMinPFUnderExcited", "rtgMaxWh"}
+# the capability behind a type this harness lacks (for the reason and the docs); others are named by their type
+CAPABILITY = {
+    "proceed": "operator go-ahead (proceed event from the CACTUS UI)",
+    "create-tariff-profile": PRICING,
+    "create-rate-component": PRICING,
+    "create-time-tariff-interval": PRICING,
+    "cancel-time-tariff-intervals": PRICING,
+    "delete-rate-component": PRICING,
+    "price-response-contents": PRICING,
+    "create-wellknown-route": ROUTES, "add-proxy-route": ROUTES,
+    "randuri_1": ROUTES, "randuri_2": ROUTES,
+    "randuri_3": ROUTES,
+    "now_hour": PRICING, "now_day": PRICING,
+}
+for _kind in ("site-active-power", "site-reactive-power", "der-active-power", "der-reactive-power", "voltage",
+              "der-stored-energy"):
+    CAPABILITY[f"readings-{_kind}"] = "CSIP-AUS site and DER readings (readings-* checks)"
+
+
+def _need(what: str, fallback: str) -> str:
+    return CAPABILITY.get(what, fallback)
+
+
+def _variables(params: dict) -> set[str]:
+    out: set[str] = set()
+    for value in params.values():
+        for item in value if isinstance(value, list) else [value]:
+            try:
+                out |= names(item)
+            except ExpressionError:
+                out.add(str(item))
+    return out
+
+
+def missing(proc: Procedure) -> list[str]:
+    """The capabilities `proc` needs that the harness lacks, each once, in a stable order (empty: it executes)."""
+    need: list[str] = []
+    for step in proc.steps:
+        if step.event.type not in EVENTS:
+            need.append(_need(step.event.type, f"event {step.event.type}"))
+        endpoint = step.event.parameters.get("endpoint")
+        if endpoint is not None and (why := missing_endpoint(str(endpoint))):
+            need.append(why)
+    for action in proc.actions():
+        if action.type not in ACTIONS:
+            need.append(_need(action.type, f"action {action.type}"))
+        need += refused_action(action.parameters)
+        need += [_need(v, f"variable {v}") for v in _variables(action.parameters) - VARIABLES]
+        for key in ("endpoint",):
+            if key in action.parameters and (why := missing_endpoint(str(action.parameters[key]))):
+                need.append(why)
+    for chk in proc.checks():
+        if chk.type not in CHECKS:
+            need.append(_need(chk.type, f"check {chk.type}"))
+        need += refused_check(chk.parameters)
+        need += [_need(v, f"variable {v}") for v in _variables(chk.parameters) - VARIABLES]
+        resource = chk.parameters.get("subscribed_resource")
+        if resource is not None and (why := missing_endpoint(str(resource))):
+            need.append(why)
+        if resource == "/edev":
+            need.append(UNSUBSCRIBABLE_EDEV)
+    if not need and _vacuous(proc):
+        need.append(VACUOUS)
+    return list(dict.fromkeys(need))
+
+
+UNSUBSCRIBABLE_EDEV = "a subscribable EndDeviceList (server)"
+VACUOUS = "a judgement from telemetry or inspection (only waits and all-steps-complete are executable)"
+
+
+def _vacuous(proc: Procedure) -> bool:
+    """Nothing the client does could fail it: every step is a wait and the only criterion is that the steps
+    completed (CACTUS judges such a procedure from the site's telemetry or by inspection). Run, it would pass
+    whatever the client did, so it is not run."""
+    return all(s.event.type == "wait" and not s.event.checks for s in proc.steps) \
+        and all(c.type == "all-steps-complete" for c in proc.criteria)
