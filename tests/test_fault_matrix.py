@@ -88,9 +88,19 @@ def _catalog_version(version: str) -> str:
 ROWS = [(f.name, version, i) for version, cat in CATALOGS.items() for f in sorted(cat.values(), key=lambda x: x.name)
         for i, (v, _) in enumerate(f.detections) if v == _catalog_version(version)
         and (ROOT / SUITES[version][0]).is_dir()]
-# The rows of fuzz cases first: they are the longest (a faulty device costs a timeout per example while the case
-# shrinks), and make test hands out rows in this order, so a long row does not start last and hold up the end
-ROWS.sort(key=lambda row: not any("FUZZ" in t for t in CATALOGS[row[1]][row[0]].detections[row[2]][1].tests))
+# The longest rows first, since make test hands out rows in this order and a long row that starts last holds up the
+# end: those of fuzz cases (a faulty device costs a timeout per example while the case shrinks) and those running
+# CACTUS procedures (each lasts tens of seconds even time-scaled; measured 23-199 s a row), most procedures first.
+LONG_PROFILES = {"reference-der-client-csip-aus"}
+
+
+def _row_length(row: tuple[str, str, int]) -> tuple[bool, int]:
+    det = CATALOGS[row[1]][row[0]].detections[row[2]][1]
+    long = any("FUZZ" in t for t in det.tests) or det.profile in LONG_PROFILES
+    return (not long, -len(det.tests) if det.profile in LONG_PROFILES else 0)
+
+
+ROWS.sort(key=_row_length)
 
 
 def _row_id(fault: str, version: str, i: int) -> str:
