@@ -18,6 +18,7 @@ import itertools
 import json
 import logging
 import ssl
+import threading
 import time
 import urllib.parse
 import uuid
@@ -432,6 +433,7 @@ class FakeCsms:
         self.connect_timeout = connect_timeout
         self.trace = trace or Trace()
         self.sessions: dict[str, StationSession] = {}
+        self._sessions_lock = threading.Lock()  # session() is called from the test's thread and the loop's
         self._since_sweep = 0  # connections opened or closed since closed ones were last forgotten
         self.wires: list[WireLog] = []
         self._validators: dict[str, SchemaValidator] = {}
@@ -569,10 +571,14 @@ class FakeCsms:
         return next(self._tx_counter)
 
     def session(self, identity: str) -> StationSession:
-        s = self.sessions.get(identity)
-        if s is None:
-            s = self.sessions[identity] = StationSession(self, identity)
-        return s
+        """The one session of `identity`. Called from the test's thread (a case asks for its station) and from the
+        event loop's (the station connects); without the lock both could make one at the same moment and the
+        connection's link land on the other (seen: a connected station the case waited 30 s for)."""
+        with self._sessions_lock:
+            s = self.sessions.get(identity)
+            if s is None:
+                s = self.sessions[identity] = StationSession(self, identity)
+            return s
 
     def wait_for_station(self, identity: str | None = None, timeout: float = 30.0) -> StationSession:
         """Wait until a station (this identity, or any) is connected and return its session."""
@@ -786,9 +792,10 @@ class FakeCsms:
             return
         self._since_sweep = 0
         forget_closed(self.wires, KEEP_CLOSED_WIRES)
-        idle = [k for k, s in self.sessions.items() if s.link is None and not s.transactions]
-        for k in idle[:max(0, len(idle) - KEEP_IDLE_SESSIONS)]:
-            del self.sessions[k]
+        with self._sessions_lock:
+            idle = [k for k, s in self.sessions.items() if s.link is None and not s.transactions]
+            for k in idle[:max(0, len(idle) - KEEP_IDLE_SESSIONS)]:
+                del self.sessions[k]
 
     def _append_close(self, ws: _Connection, identity: str, version: str) -> None:
         t, w = now()
