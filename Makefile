@@ -44,9 +44,10 @@ run: setup
 # Tests that run a whole suite in a process of its own against a device process (the fault matrix, over 500 rows;
 # the independent implementations' table slices; the external station and VEN) mostly wait on protocol timers, so
 # they run eighteen at a time (each process starts in ~0.5 s of CPU; measured, the phase kept the two cores less
-# than half busy at twelve), the longest listed first; work stealing, since a worker that drew a long row (the CACTUS
-# rows run 23-199 s) kept the short rows queued behind it until the end (measured: the phase's last minutes ran on one
-# or two workers);
+# than half busy at twelve), the longest listed first, handed out one at a time once each worker has its first two:
+# with xdist's default chunks a worker that drew a long row (the CACTUS rows run 23-199 s) kept the short rows queued
+# behind it to the end (15:11, the last minutes on one or two workers), and work stealing hands out contiguous blocks,
+# so the long rows listed first queued up on one worker;
 # everything else four at a time: those tests wait too (on protocol timers of their own devices), and measured on two
 # cores beside other work, four workers took the phase from 6:10 to 3:42 with 4:04 of CPU, every test passing.
 SUITE_RUNS := tests/test_external_ven.py \
@@ -63,7 +64,7 @@ DEVICE_ALONE := tests/interop/test_josev.py tests/interop/test_py20305_client.py
 
 test: setup cactus
 	$(BIN)/python -m pytest -n 4 $(addprefix --ignore=,$(SUITE_RUNS) $(DEVICE_ALONE))
-	$(BIN)/python -m pytest -n 18 --dist worksteal $(SUITE_RUNS)
+	$(BIN)/python -m pytest -n 18 --dist load --maxschedchunk 1 $(SUITE_RUNS)
 	$(BIN)/python -m pytest -n 2 $(DEVICE_ALONE)
 
 # Every independent implementation's expected-verdict table in full (make test runs a slice of each).
