@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
+from vgitest import isoduration
 from vgitest.trace import Direction, Frame
 
 
@@ -33,16 +33,9 @@ def reports_of(event_id: str, created: bool = True) -> Any:
     return lambda q, a: (q.body or {}).get("eventID") == event_id and (not created or status(a) == 201)
 
 
-_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
-
-
 def duration_s(text: Any) -> float | None:
     """An ISO 8601 duration of weeks, days, hours, minutes and seconds in seconds (None: another form)."""
-    m = _DURATION.match(text) if isinstance(text, str) and text not in ("P", "PT") else None
-    if m is None:
-        return None
-    w, d, h, mi, s = (float(x) if x else 0.0 for x in m.groups())
-    return (((w * 7 + d) * 24 + h) * 60 + mi) * 60 + s
+    return isoduration.seconds_or_none(text)
 
 
 def instant(text: Any) -> dt.datetime | None:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests.waiting import wait_until
 from vgitest.sep2 import aus
 from vgitest.sep2.client.reference import ReferenceDerClient
 from vgitest.sep2.polling import polls_on_time
@@ -35,15 +36,6 @@ def running(srv: FakeSep2Server, **params: Any) -> Iterator[ReferenceDerClient]:
         yield client
     finally:
         client.stop()
-
-
-def wait_until(cond: Any, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return bool(cond())
 
 
 def test_it_writes_its_connection_point_and_reads_the_tariffs(server: FakeSep2Server) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests.waiting import wait_until
 from vgitest.budgets import Budgets
 from vgitest.sep2 import checks, rules as r, testpki
 from vgitest.sep2.codec import as_list
@@ -74,15 +75,6 @@ def latest(st: Any, uom: str) -> str | None:
     mrids = {m["mRID"] for mup in st.mirror_usage_points.values() for m in as_list(mup.get("MirrorMeterReading"))
              if m.get("ReadingType", {}).get("uom") == uom}
     return next((r["Reading"]["value"] for _, r, _ in reversed(st.readings) if r.get("mRID") in mrids), None)
-
-
-def wait_until(cond: Any, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return bool(cond())
 
 
 def test_walk_in_order_writes_and_metering_are_valid(server: FakeSep2Server) -> None:

@@ -11,6 +11,8 @@ import itertools
 import uuid
 from typing import Any, Iterable
 
+from .. import isoduration
+
 PROFILE = "2.0b"
 TRANSPORT = "simpleHttp"
 _ids = itertools.count(1)
@@ -43,13 +45,7 @@ def duration(seconds: float | int) -> str:
 
 def parse_duration(text: str) -> float:
     """ISO 8601 duration -> seconds (days, hours, minutes, seconds; weeks too). Raises ValueError."""
-    import re
-    m = re.fullmatch(r"([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", text.strip())
-    if not m or text.strip() in ("P", "PT") or text.strip().endswith("T"):
-        raise ValueError(f"not an ISO 8601 duration: {text!r}")
-    sign, w, d, h, mi, s = m.groups()
-    total = (int(w or 0) * 7 + int(d or 0)) * 86400 + int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)
-    return -total if sign == "-" else total
+    return isoduration.seconds(text)
 
 
 def parse_time(text: str) -> _dt.datetime:

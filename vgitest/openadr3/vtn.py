@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import aiohttp
 from aiohttp import web
 
+from .. import isoduration
 from ..expect import Match, PeerSession, matches, summary
 from ..findings import Finding
 from ..httprecord import BadHttp, bad_http_frame, read_body, recording_session
@@ -687,15 +688,6 @@ def _overlaps(event: dict[str, Any], start: dt.datetime | None, end: dt.datetime
         begins = dt.datetime.fromisoformat(str(period["start"]))
     except (KeyError, ValueError):
         return True
-    seconds = _seconds(str(period.get("duration", "")))
+    seconds = isoduration.seconds_or_none(period.get("duration"))
     ends = begins + dt.timedelta(seconds=seconds) if seconds is not None else None
     return (end is None or begins <= end) and (start is None or ends is None or ends >= start)
-
-
-def _seconds(duration: str) -> float | None:
-    """Seconds of an ISO 8601 duration of days, hours, minutes and seconds (None: another form, or none)."""
-    m = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", duration)
-    if not m or duration in ("P", "PT"):
-        return None
-    d, h, mi, sec = (float(x) if x else 0.0 for x in m.groups())
-    return ((d * 24 + h) * 60 + mi) * 60 + sec
