@@ -11,7 +11,7 @@ from typing import Any, Callable
 from ..server import Raw
 from .context import Context, Failed, Unsupported
 from .expressions import At
-from .paths import PRICING, STORAGE_CONTROL
+from .paths import STORAGE_CONTROL
 
 ActionFn = Callable[[Context, dict[str, Any]], None]
 ACTIONS: dict[str, ActionFn] = {}
@@ -21,11 +21,13 @@ SUMMARY: dict[str, str] = {}
 LIMITS = ("opModImpLimW", "opModExpLimW", "opModGenLimW", "opModLoadLimW")  # CSIP-AUS v1.2 (csipaus:)
 RATES = {"dcap_poll_seconds": "DeviceCapability", "edev_list_poll_seconds": "EndDeviceList",
          "fsa_list_poll_seconds": "FunctionSetAssignmentsList", "derp_list_poll_seconds": "DERProgramList",
-         "der_list_poll_seconds": "DERList", "mup_list_poll_seconds": "MirrorUsagePointList"}
+         "der_list_poll_seconds": "DERList", "mup_list_poll_seconds": "MirrorUsagePointList",
+         # the pricing lists' (the TariffProfileList's pollRate covers the resources below it; the
+         # TimeTariffIntervalList has no pollRate in the schema: kept, served nowhere, see .pricing)
+         "tp_list_poll_seconds": "TariffProfileList", "tti_list_poll_seconds": "TimeTariffIntervalList"}
+PRICING_RATES = ("TariffProfileList", "TimeTariffIntervalList")  # never the default of other resources
 NOT_SERVED = {"opModStorageTargetW": STORAGE_CONTROL,
-              "end_device_indexes": "several EndDevices (aggregator)", "nmi": "ConnectionPoint resource (NMI)",
-              "tp_list_poll_seconds": PRICING,
-              "tti_list_poll_seconds": PRICING}
+              "end_device_indexes": "several EndDevices (aggregator)", "nmi": "ConnectionPoint resource (NMI)"}
 
 
 def action(name: str, summary: str) -> Callable[[ActionFn], ActionFn]:
@@ -161,9 +163,10 @@ def _cancel(ctx: Context, p: dict[str, Any]) -> None:
 def _rates(ctx: Context, p: dict[str, Any]) -> None:
     given = {RATES[k]: ctx.seconds(float(ctx.value(v))) for k, v in p.items() if k in RATES}
     ctx.state.poll_rates.update(given)
-    if given:  # the default of the resources without a rate of their own: the DeviceCapability's, which a client
+    basic = {k: v for k, v in given.items() if k not in PRICING_RATES}
+    if basic:  # the default of the resources without a rate of their own: the DeviceCapability's, which a client
         # falls back to for them
-        ctx.state.poll_rate_s = given.get("DeviceCapability", min(given.values()))
+        ctx.state.poll_rate_s = basic.get("DeviceCapability", min(basic.values()))
     if "edev_post_seconds" in p:
         ctx.post_rate = ctx.seconds(float(ctx.value(p["edev_post_seconds"])))
         dev = ctx.device()

@@ -13,6 +13,11 @@ from . import paths
 from .expressions import At, Span, Unresolved, evaluate
 
 
+# name -> value of a variable the engine's other modules give (e.g. :mod:`.pricing`'s now_day, randuri_1): each
+# takes the run's Context
+EXTRA_VARIABLES: dict[str, Callable[[Context], Any]] = {}
+
+
 class Unsupported(Exception):
     """A parameter or value the harness does not implement: the procedure is NOT_APPLICABLE, naming it."""
 
@@ -74,6 +79,7 @@ class Context:
         self.post_rate: int | None = None  # the EndDevice postRate the procedure set (scaled)
         self.responses_start = len(session.state.responses)  # the Responses of this procedure come after
         self.notes: list[str] = []  # what the run did that a reader of the evidence needs (shown in the log)
+        self.extra: dict[str, Any] = {}  # what the types of other modules (e.g. :mod:`.pricing`) keep per run
 
     # --- time -----------------------------------------------------------------------------------------------
     def seconds(self, value: Any) -> int:
@@ -120,7 +126,8 @@ class Context:
             except Unresolved:
                 return self._der_value("derg", "setMaxW")
 
-        return {"now": lambda: At(0), **settings, **ratings,
+        extra = {k: (lambda fn=fn: fn(self)) for k, fn in EXTRA_VARIABLES.items()}
+        return {"now": lambda: At(0), **settings, **ratings, **extra,
                 "maxImportW": lambda: directional("setMaxChargeRateW"),
                 "maxExportW": lambda: directional("setMaxDischargeRateW")}
 
@@ -154,7 +161,10 @@ class Context:
         return self.programs[int(index) - 1]
 
     def glob(self, endpoint: str) -> str:
-        """The server's path glob for a CACTUS endpoint (a program not created yet: a path never served)."""
+        """The server's path glob for a CACTUS endpoint (a program not created yet: a path never served); an
+        endpoint that is a variable (``$randuri_1``) is the path it holds."""
+        if endpoint.startswith("$"):
+            return str(self.value(endpoint))
         def prog(i: str) -> str:
             return "*" if i == "*" else str(self.programs[int(i) - 1].number) \
                 if i.isdigit() and 1 <= int(i) <= len(self.programs) else f"none-{i}"
@@ -162,4 +172,9 @@ class Context:
         def grp(i: str) -> str:
             return "*" if i == "*" else str(self.groups.get(int(i), f"none-{i}")) if i.isdigit() else i
 
-        return paths.to_glob(endpoint, prog, grp)
+        def tariff(i: str) -> str:
+            made = self.extra.get("tariffs", [])
+            return "*" if i == "*" else str(made[int(i) - 1].number) \
+                if i.isdigit() and 1 <= int(i) <= len(made) else f"none-{i}"
+
+        return paths.to_glob(endpoint, prog, grp, tariff)

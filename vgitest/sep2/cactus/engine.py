@@ -21,7 +21,7 @@ from ...trace import Direction, Frame
 from ...verdict import Inconclusive, NotApplicable
 from .. import rules as r
 from ..server import path_matches
-from . import actions, checks, support
+from . import actions, checks, pricing, support
 from .context import Context, Failed, Unsupported
 from .procedures import Procedure, Step
 
@@ -269,7 +269,8 @@ class Engine:
         server of its own, as CACTUS does), to be put back afterwards."""
         s = self.state
         saved = {"programs": list(s.programs), "devices": dict(s.devices), "rate": s.poll_rate_s,
-                 "rates": dict(s.poll_rates), "allow": s.allow_registration}
+                 "rates": dict(s.poll_rates), "allow": s.allow_registration,
+                 "aus": pricing.put_aside(s, self.proc)}
         s.programs.clear()
         s.devices.clear()
         s.changed()
@@ -289,6 +290,7 @@ class Engine:
         s.poll_rate_s, s.allow_registration, s.registration_links = saved["rate"], saved["allow"], True
         s.poll_rates.clear()
         s.poll_rates.update(saved["rates"])
+        pricing.put_back(s, saved["aus"])
         self.server.outage_until = 0.0
         s.changed()
 

@@ -5,8 +5,12 @@ procedure created.
 
 EndDevice numbers in CACTUS endpoints name the device under test (1; 0 for an aggregator's own): any EndDevice of
 the server (``*``), since only the client under test talks to it. Programs and groups are numbered in the order
-the procedure creates them (CACTUS's ``derp/6`` is its sixth program). An endpoint of a function set the server
-does not have (ConnectionPoint, pricing, random routes) is :class:`Unmapped`.
+the procedure creates them (CACTUS's ``derp/6`` is its sixth program), and so are TariffProfiles (``tp/1``).
+CACTUS's CombinedTimeTariffIntervalList of a TariffProfile (``tp/1/ctti``, one list of every interval, a CSIP-AUS
+v1.3 resource) is, on this server, the 2030.5 TimeTariffIntervalLists of that profile's RateComponents: the
+request by which a client reads the prices. CACTUS's price ResponseSet (``rsps/tariff_generated_rates``) is the
+server's one ResponseSet. An endpoint that is a variable (``$randuri_1``) is the path the run gave it (a route the
+procedure made). Other endpoints of resources the server does not have are :class:`Unmapped`.
 """
 
 from __future__ import annotations
@@ -23,22 +27,19 @@ RESOURCE_GLOBS = {  # CSIPAusResource name (resource-requests check) -> the serv
     "DERControlList": "/derp/*/derc", "DERControl": "/derp/*/derc/*", "DefaultDERControl": "/derp/*/dderc",
     "DERList": "/edev/*/der", "DER": "/edev/*/der/1", "DERCapability": "/edev/*/der/1/dercap",
     "DERSettings": "/edev/*/der/1/derg", "DERStatus": "/edev/*/der/1/ders", "SubscriptionList": "/edev/*/sub",
-    "Subscription": "/edev/*/sub/*", "MirrorUsagePointList": "/mup", "MirrorUsagePoint": "/mup/*"}
+    "Subscription": "/edev/*/sub/*", "MirrorUsagePointList": "/mup", "MirrorUsagePoint": "/mup/*",
+    "TariffProfileList": "/edev/*/fsa/*/tp", "TariffProfile": "/tp/*", "RateComponentList": "/tp/*/rc",
+    "RateComponent": "/tp/*/rc/*", "TimeTariffIntervalList": "/tp/*/rc/*/tti",
+    "CombinedTimeTariffIntervalList": "/tp/*/rc/*/tti", "TimeTariffInterval": "/tp/*/rc/*/tti/*"}
 
 
-PRICING = "pricing procedures (engine actions and checks not wired to the merged pricing function set yet)"
-ROUTES = "well-known/proxy routes (engine actions not wired to the merged routes yet)"
+ROUTE_VARIABLES = ("randuri_1", "randuri_2", "randuri_3")  # random paths a run gives its routes (.pricing)
 STORAGE_CONTROL = ("CSIP-AUS v1.3-beta storage elements (opModStorageTargetW; the engine and the csip-aus profile "
                    "validate v1.2)")
 
 
 class Unmapped(LookupError):
     """An endpoint of a resource the fake server does not serve; its message names the missing capability."""
-
-
-_MISSING = ((re.compile(r"/tp(/|$)|/ctti|/rsps/tariff"), PRICING),
-            (re.compile(r"^\$|randuri"), ROUTES),
-            (re.compile(r"^/\.well-known"), ROUTES))
 
 
 def missing(endpoint: str) -> str | None:
@@ -50,12 +51,14 @@ def missing(endpoint: str) -> str | None:
     return None
 
 
-def to_glob(endpoint: str, program: Callable[[str], str], group: Callable[[str], str]) -> str:
-    """The server's path glob for a CACTUS endpoint; `program` and `group` turn the procedure's numbers (or
-    ``*``) into the server's (see the module text)."""
-    for rx, what in _MISSING:
-        if rx.search(endpoint):
-            raise Unmapped(what)
+def to_glob(endpoint: str, program: Callable[[str], str], group: Callable[[str], str],
+            tariff: Callable[[str], str] = lambda i: "*") -> str:
+    """The server's path glob for a CACTUS endpoint; `program`, `group` and `tariff` turn the procedure's numbers
+    (or ``*``) into the server's (see the module text)."""
+    if endpoint.startswith("$"):
+        if endpoint[1:] not in ROUTE_VARIABLES:
+            raise Unmapped(f"endpoint {endpoint}")
+        return "**"  # a path the run gives (Context.glob resolves it first)
     parts = endpoint.rstrip("/").split("/")
     if endpoint in ("/dcap", "/tm", "/edev", "/mup") or re.fullmatch(r"/mup/[^/]+", endpoint):
         return endpoint
@@ -66,8 +69,12 @@ def to_glob(endpoint: str, program: Callable[[str], str], group: Callable[[str],
         tail = rest[2:]
         if tail in ([], ["derc"], ["dderc"], ["actderc"]) or (len(tail) == 2 and tail[0] == "derc"):
             return "/".join(["", "derp", program(rest[1]), *tail])
-    if rest == ["rsps", "site_control", "rsp"]:
+    if rest in (["rsps", "site_control", "rsp"], ["rsps", "tariff_generated_rates", "rsp"]):
         return RESPONSES
+    if rest[:1] == ["tp"] and len(rest) >= 2:
+        tail = rest[2:]
+        if tail in ([], ["ctti"]):
+            return "/".join(["", "tp", tariff(rest[1]), *(["rc", "*", "tti"] if tail else [])])
     if rest[:1] == ["fsa"] and len(rest) >= 2:
         return "/".join(["", "edev", "*", "fsa", group(rest[1]), *rest[2:]])
     if rest in ([], ["rg"], ["fsa"], ["der"], ["der", "1"], ["sub"], ["lel"], ["cp"]) \

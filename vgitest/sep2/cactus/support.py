@@ -4,12 +4,12 @@ named by the capability it needs, the reason a NOT_APPLICABLE procedure gives (d
 
 from __future__ import annotations
 
+from . import pricing  # registers the pricing and route types
 from .actions import ACTIONS
 from .actions import refused as refused_action
 from .checks import CHECKS
 from .checks import refused as refused_check
 from .expressions import ExpressionError, names
-from .paths import PRICING, ROUTES
 from .paths import missing as missing_endpoint
 from .procedures import Procedure
 
@@ -20,20 +20,10 @@ EVENTS = {**{e: f"the client's {e.split('-')[0]} of the endpoint (before the ser
 VARIABLES = {"now", "this", "maxImportW", "maxExportW", "setMaxW", "setMaxVA", "setMaxVar", "setMaxVarNeg",
              "setMaxChargeRateW", "setMaxDischargeRateW", "setMinPFOverExcited", "setMinPFUnderExcited", "setMaxWh",
              "setMinWh", "rtgMaxW", "rtgMaxVA", "rtgMaxVar", "rtgMaxVarNeg", "rtgMaxChargeRateW",
-             "rtgMaxDischargeRateW", "rtgMinPFOverExcited", "rtgMinPFUnderExcited", "rtgMaxWh"}
+             "rtgMaxDischargeRateW", "rtgMinPFOverExcited", "rtgMinPFUnderExcited", "rtgMaxWh", *pricing.VARIABLES}
 # the capability behind a type this harness lacks (for the reason and the docs); others are named by their type
 CAPABILITY = {
     "proceed": "operator go-ahead (proceed event from the CACTUS UI)",
-    "create-tariff-profile": PRICING,
-    "create-rate-component": PRICING,
-    "create-time-tariff-interval": PRICING,
-    "cancel-time-tariff-intervals": PRICING,
-    "delete-rate-component": PRICING,
-    "price-response-contents": PRICING,
-    "create-wellknown-route": ROUTES, "add-proxy-route": ROUTES,
-    "randuri_1": ROUTES, "randuri_2": ROUTES,
-    "randuri_3": ROUTES,
-    "now_hour": PRICING, "now_day": PRICING,
 }
 for _kind in ("site-active-power", "site-reactive-power", "der-active-power", "der-reactive-power", "voltage",
               "der-stored-energy"):
@@ -82,6 +72,7 @@ def missing(proc: Procedure) -> list[str]:
             need.append(why)
         if resource == "/edev":
             need.append(UNSUBSCRIBABLE_EDEV)
+    need += pricing.needs(proc)
     if not need and _vacuous(proc):
         need.append(VACUOUS)
     return list(dict.fromkeys(need))

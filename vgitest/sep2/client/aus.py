@@ -1,8 +1,8 @@
 """The CSIP-AUS parts of the reference DER client: it writes its ConnectionPoint (its NMI, PIXIT
 ``connection_point_id``) where its EndDevice links, and it reads the pricing function set its groups link to
-(TariffProfiles → RateComponents → TimeTariffIntervals → their price blocks), acknowledging each interval that
-asks for it (PriceResponse 1, received). Every list is polled at the pollRate its own answer carries
-(:mod:`.walk`), so a per-list rate the server sets is honoured without more.
+(TariffProfiles → RateComponents → TimeTariffIntervals → their price blocks), answering each interval as it asks
+(:mod:`.pricing`: PriceResponse 1 received, 6 cancelled). Every list is polled at the pollRate its own answer
+carries, the pricing lists below a TariffProfileList at that list's (:mod:`.walk`).
 
 What it holds (``prices``, ``price_now``) is for tests to read; the client does not change its output on a price
 (a CSIP-AUS client may, the standard leaves it to the device)."""
@@ -13,9 +13,8 @@ from typing import Any, Mapping
 
 from ..codec import as_list, find
 from .core import Core, Handler, to_int
+from .pricing import PriceReplies
 from .walk import Walk
-
-RECEIVED = 1  # Response.status: the event was received
 
 
 class Aus:
@@ -31,7 +30,7 @@ class Aus:
         self.intervals: dict[str, dict] = {}  # TimeTariffInterval href -> {"rc", "start", "duration", "status", ...}
         self._tti_lists: dict[str, str] = {}  # TimeTariffIntervalList href -> its RateComponent href
         self._cti_lists: dict[str, str] = {}  # ConsumptionTariffIntervalList href -> its TimeTariffInterval href
-        self._acknowledged: set[str] = set()  # mRIDs answered with PriceResponse 1
+        self.replies = PriceReplies(core)
 
     def forget(self) -> None:
         """At reregister: it writes its ConnectionPoint again to the EndDevice it finds."""
@@ -57,28 +56,29 @@ class Aus:
 
     # --- pricing ---------------------------------------------------------------------------------------
     async def on_fsa(self, href: str, body: dict) -> None:
-        await self.walk.follow(find(body, "TariffProfileListLink/@href"))
+        if not self.core.has("ignores_pricing"):
+            await self.walk.follow(find(body, "TariffProfileListLink/@href"))
 
     async def _on_tariffs(self, href: str, body: dict) -> None:
         for tp in as_list(body.get("TariffProfile")):
             if isinstance(tp, dict) and tp.get("@href"):
-                await self._on_tariff(tp["@href"], tp)
+                await self._on_tariff(tp["@href"], tp, href)
 
-    async def _on_tariff(self, href: str, body: dict) -> None:
+    async def _on_tariff(self, href: str, body: dict, listed_in: str | None = None) -> None:
         self.tariffs[href] = body
-        await self.walk.follow(find(body, "RateComponentListLink/@href"))
+        await self.walk.follow(find(body, "RateComponentListLink/@href"), self.replies.rate_parent(listed_in))
 
     async def _on_components(self, href: str, body: dict) -> None:
         for rc in as_list(body.get("RateComponent")):
             if isinstance(rc, dict) and rc.get("@href"):
-                await self._on_component(rc["@href"], rc)
+                await self._on_component(rc["@href"], rc, href)
 
-    async def _on_component(self, href: str, body: dict) -> None:
+    async def _on_component(self, href: str, body: dict, listed_in: str | None = None) -> None:
         self.components[href] = body
         link = find(body, "TimeTariffIntervalListLink/@href")
         if link:
             self._tti_lists[str(link)] = href
-            await self.walk.follow(link)
+            await self.walk.follow(link, self.replies.rate_parent(listed_in))
 
     async def _on_intervals(self, href: str, body: dict) -> None:
         rc = self._tti_lists.get(href)
@@ -86,11 +86,11 @@ class Aus:
         for tti in as_list(body.get("TimeTariffInterval")):
             if isinstance(tti, dict) and tti.get("@href"):
                 listed.add(tti["@href"])
-                await self._on_interval(tti["@href"], tti, rc)
+                await self._on_interval(tti["@href"], tti, rc, href)
         for gone in [h for h, i in self.intervals.items() if i["rc"] == rc and h not in listed]:
             self.intervals.pop(gone)  # the server took it off the list
 
-    async def _on_interval(self, href: str, body: dict, rc: str | None = None) -> None:
+    async def _on_interval(self, href: str, body: dict, rc: str | None = None, listed_in: str | None = None) -> None:
         known = self.intervals.get(href, {})
         interval = body.get("interval") if isinstance(body.get("interval"), dict) else {}
         self.intervals[href] = {"rc": rc or known.get("rc"), "mRID": body.get("mRID"),
@@ -100,8 +100,8 @@ class Aus:
         link = find(body, "ConsumptionTariffIntervalListLink/@href")
         if link:
             self._cti_lists[str(link)] = href
-            await self.walk.follow(link)
-        await self._acknowledge(body)
+            await self.walk.follow(link, self.replies.rate_parent(listed_in))
+        await self.replies.on_interval(body)
 
     async def _on_blocks(self, href: str, body: dict) -> None:
         tti = self._cti_lists.get(href)
@@ -109,16 +109,6 @@ class Aus:
             blocks = [b for b in as_list(body.get("ConsumptionTariffInterval")) if isinstance(b, dict)]
             self.intervals[tti]["blocks"] = sorted((to_int(b.get("startValue")), to_int(b.get("price")))
                                                    for b in blocks)
-
-    async def _acknowledge(self, body: dict) -> None:
-        """PriceResponse 1 (received) once per interval whose responseRequired asks for it (bit 0)."""
-        mrid, reply_to = body.get("mRID"), body.get("@replyTo")
-        if not mrid or not reply_to or mrid in self._acknowledged or not to_int(body.get("@responseRequired"), 0) & 1:
-            return
-        self._acknowledged.add(str(mrid))
-        await self.core.http.write("POST", str(reply_to), "PriceResponse", {
-            "createdDateTime": str(self.core.server_now_int()), "endDeviceLFDI": self.core.lfdi,
-            "status": str(RECEIVED), "subject": str(mrid)})
 
     def price_now(self, rc_href: str | None = None, at: float | None = None) -> int | None:
         """The block-0 price (significand) of the interval in force now (server time) for a RateComponent (None:

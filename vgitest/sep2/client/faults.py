@@ -94,6 +94,13 @@ FAULTS: dict[str, str] = {
     "no_log_events": "Never reports alarms (no LogEvent)",
     "no_der_status": "Never PUTs its DERStatus",
     "no_connection_point": "In CSIP-AUS mode, never writes its ConnectionPoint (the NMI it is installed at)",
+    "ignores_pricing": "Never follows its groups' TariffProfileListLink: reads no tariffs",
+    "pricing_at_dcap_rate": "Polls the pricing lists below a TariffProfileList at the DeviceCapability's pollRate "
+                            "instead of the TariffProfileList's",
+    "no_cancelled_price_response": "Never answers PriceResponse 6 (cancelled) for a TimeTariffInterval the server "
+                                   "cancelled",
+    "ignores_wellknown": "In CSIP-AUS mode, never reads /.well-known/csipaus: walks from its configured "
+                         "DeviceCapability path",
     # subscriptions and notifications (subscription mode, PIXIT subscribe = true)
     "no_subscription": "Never subscribes, although it runs in subscription mode: it only polls",
     "subscribes_to_wrong_resource": "Subscribes to each DERProgram instead of the program's DERControlList",

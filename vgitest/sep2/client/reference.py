@@ -17,7 +17,9 @@ server clock, HTTP, side jobs):
 - :mod:`.control` (the event state machine on server time and the control in force), :mod:`.output` (the
   simulated EVSE on a grid a test sets with ``set_grid``; arithmetic in :mod:`.modes`), :mod:`.der` (what it
   declares of its DER), :mod:`.metering` (its MirrorUsagePoint), :mod:`.alarms` (LogEvents);
-- :mod:`.aus`: CSIP-AUS: its ConnectionPoint (PIXIT ``connection_point_id``) and the tariffs it reads;
+- :mod:`.aus`: CSIP-AUS: its ConnectionPoint (PIXIT ``connection_point_id``) and the tariffs it reads
+  (:mod:`.pricing`: its PriceResponses and the pricing pollRate); :mod:`.discovery`: where its DeviceCapability
+  is (``/.well-known/csipaus``);
 - :mod:`.subscriptions`: subscription mode (PIXIT ``subscribe = true``), its Subscriptions and its
   notification listener; :mod:`.config`: PIXIT settings, TLS and identity.
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +42,7 @@ from .aus import Aus, chain
 from .control import Control
 from .core import Core, Handler
 from .der import MODES_SUPPORTED, Der
+from .discovery import dcap_href
 from .events import Events
 from .faults import check_names
 from .metering import Metering
@@ -72,7 +76,9 @@ class ReferenceDerClient(LoopSimulator):
         content_type = "application/xml" if "wrong_content_type" in self.faults else MEDIA_TYPE
         http = Transport(f"{parts.scheme}://{parts.netloc}", ssl_context, self.log, content_type=content_type)
         self.core = core = Core(self.faults, self.lfdi, http, self.log)
-        self.walk = Walk(core, parts.path or "/dcap", self._read, self._missing, csip_aus=s.csip_aus)
+        self.configured_dcap = parts.path or "/dcap"
+        self.walk = Walk(core, self.configured_dcap, self._read, self._missing, csip_aus=s.csip_aus,
+                         discover=self._discover if s.csip_aus else None)
         self.registration = Registration(core, s, self.walk)
         self.output = Output(core, s)
         self.responses = Responses(core, s.late_s)
@@ -134,7 +140,15 @@ class ReferenceDerClient(LoopSimulator):
             await self.subscriber.subscribe(href, name, body)
 
     async def _missing(self, href: str, status: int) -> None:
+        if status == 404 and href == self.walk.dcap_href and self.settings.csip_aus:
+            # its DeviceCapability is gone: it asks where it is now at the next poll (never in a tight loop)
+            self.walk.restart()
+            self.walk.due[self.walk.dcap_href] = time.monotonic() + self.walk.dcap_rate
+            return
         await self.registration.on_missing(href, status)
+
+    async def _discover(self) -> str:
+        return await dcap_href(self.core, self.configured_dcap, self.settings.csip_aus)
 
     def _settings_changed(self) -> None:
         self.der.settings_changed()

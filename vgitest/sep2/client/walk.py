@@ -39,9 +39,12 @@ Missing = Callable[[str, int], Awaitable[None]]  # (href, HTTP status) of an ans
 class Walk:
     """The schedule, the poll loop and the GETs (lists read whole, page by page)."""
 
-    def __init__(self, core: Core, dcap_href: str, read: Handed, missing: Missing, *, csip_aus: bool = False) -> None:
+    def __init__(self, core: Core, dcap_href: str, read: Handed, missing: Missing, *, csip_aus: bool = False,
+                 discover: Callable[[], Awaitable[str]] | None = None) -> None:
         self.core = core
         self.dcap_href = dcap_href
+        self.discover = discover  # where the DeviceCapability is, asked at each start of the walk (.discovery)
+        self._rediscover = False
         self._read, self._missing = read, missing
         self.due: dict[str, float] = {}  # href -> monotonic time of its next poll, in first-fetch order
         self._inflight: set[str] = set()  # GETs on their way: a walk that starts meanwhile must not repeat them
@@ -53,6 +56,8 @@ class Walk:
         self._wake: asyncio.Event | None = None
         self.reader = Reader(core.faults, csip_aus, core.log)
         self.paused_until = 0.0  # a crash: nothing is polled before this (monotonic)
+        self.rate_from: dict[str, str] = {}  # href -> the list whose pollRate it takes when it carries none
+        self.rates: dict[str, float] = {}  # href -> the pollRate it was last polled at
 
     def crash(self, why: str) -> None:
         """A parser crash (robustness faults): polling stops for CRASH_S, then the walk starts over from the
@@ -71,10 +76,12 @@ class Walk:
     def forget(self) -> None:
         self.due.clear()
         self._failures.clear()
+        self.rate_from.clear()
 
     def restart(self) -> None:
         """Start over from the DeviceCapability (the poll loop fetches it at once)."""
         self.due = {self.dcap_href: 0.0}
+        self._rediscover = self.discover is not None
         if self._wake is not None:
             self._wake.set()
 
@@ -121,13 +128,22 @@ class Walk:
                 if href in self.due:
                     await self.fetch(href)
 
-    async def follow(self, href: str | None) -> None:
-        """Fetch a link once; after that it is polled on its own schedule."""
+    async def follow(self, href: str | None, rate_from: str | None = None) -> None:
+        """Fetch a link once; after that it is polled on its own schedule (at `rate_from`'s pollRate when its
+        answer carries none: a function set's list gives the rate of what is below it)."""
+        if href and rate_from:
+            self.rate_from[href] = rate_from
         if href and href not in self.due and href not in self._inflight:
             await self.fetch(href)
 
     async def fetch(self, href: str) -> None:
         """GET one resource, schedule its next poll, and hand the answer on by resource type."""
+        if self._rediscover and href == self.dcap_href and self.discover is not None:
+            self._rediscover = False
+            found = await self.discover()
+            if found != href:
+                self.due.pop(href, None)
+                self.dcap_href = href = found
         sent = time.monotonic()
         self.due[href] = sent + 3600  # being fetched: not due, and not followed twice
         self._inflight.add(href)
@@ -161,11 +177,12 @@ class Walk:
             await self._missing(href, status)
             return
         self._failures.pop(href, None)
-        rate = self.dcap_rate
+        rate = self.rates.get(self.rate_from.get(href, ""), self.dcap_rate)
         if "@pollRate" in doc.body:
             rate = float(to_int(doc.body["@pollRate"], int(self.dcap_rate)))
         if doc.name == "DeviceCapability":
             self.dcap_rate = rate = float(to_int(doc.body.get("@pollRate"), int(DEFAULT_POLL_S)))
+        self.rates[href] = rate
         if href in self.due:  # still wanted (a handler may have dropped it)
             self.due[href] = sent + rate * self._rate_factor() + MARGIN_S
             if any(doc.name in names and self.core.has(fault) for fault, names in NOT_POLLED.items()):
