@@ -18,7 +18,8 @@ folder of your own) run as the cases of `suites/csip_aus`, one per procedure, na
 reference DER client in CSIP-AUS mode (profile `reference-der-client-csip-aus`).
 
 How a procedure runs (`vgitest/sep2/cactus/engine.py`): the server starts each procedure from its own data (the
-programs other cases left and the client's EndDevice record are put aside, and back afterwards), applies the
+programs, tariffs and routes other cases left and the client's EndDevice record are put aside, and back afterwards;
+a pricing procedure starts with its groups linking their TariffProfileList, as CACTUS's server does), applies the
 procedure's initial actions, lets the client in (the DUT action `reregister`), waits for the precondition checks
 (INCONCLUSIVE when they never hold) and listens for the first step. A request step fires when the client's request
 matches its endpoint (before the server answers it, or after it with `serve_request_first`) while the step's own
@@ -27,18 +28,26 @@ or when nothing fired for the PIXIT `message_wait` plus three pollRates (longer 
 about to start or end, or a wait step is due). Its criteria are then judged: a broken one is a FAIL with
 `SEP2-CACTUS-STEPS` (a step not reached) or `SEP2-CACTUS-CHECK` (another check). Each step that fires is noted in the
 trace. CACTUS endpoints are the CACTUS server's paths; the engine maps them to this server's (`paths.py`): EndDevice
-`1` is the client's, programs and groups are numbered in the order the procedure creates them.
+`1` is the client's, programs, groups and TariffProfiles are numbered in the order the procedure creates them.
+CACTUS's CombinedTimeTariffIntervalList of a TariffProfile (`tp/1/ctti`, CSIP-AUS v1.3) is this server's 2030.5
+TimeTariffIntervalLists of that profile's RateComponents, and its price ResponseSet the server's one ResponseSet;
+`$randuri_1`..`3` are random paths made for each run (`vgitest/sep2/cactus/pricing.py`).
 
 ## Time scale
 
 CACTUS procedures are written in real time (60 s pollRates, waits of minutes, controls of hours). The PIXIT
 `cactus_time_scale` runs every time a procedure sets at that factor: the pollRates and postRate of `set-comms-rate`,
 the duration of `wait` events, control starts (`$(now + ...)`), durations and `randomizeStart`, the
-`duration_seconds` and `Retry-After` of `force-response-status`, and the interval of `all-polls-at-correct-time`.
+`duration_seconds` and `Retry-After` of `force-response-status`, the interval of `all-polls-at-correct-time`, and
+the pricing times: the TariffProfileList's pollRate (`tp_list_poll_seconds`, in 2030.5 the rate of everything below
+it), TimeTariffInterval starts and durations; `now_hour` and `now_day` (the start of the current hour, and of the
+day in AEST) are moments in the past whose distance from now is scaled, so an interval from `now_day` for 86400 s is
+in force now at any scale.
 The reference run uses 1/30: a 60 s pollRate becomes 2 s, a 300 s control 10 s, a 120 s wait 4 s. A device under
 test should be run at 1 (the procedures as written), or at a factor its own timers allow. What the server does not
 serve is not shortened: `mup_post_seconds` (the server's MirrorUsagePoint has no postRate; the reference client posts
-at its PIXIT `post_rate_s`).
+at its PIXIT `post_rate_s`) and `tti_list_poll_seconds` (the 2030.5 TimeTariffIntervalList has no pollRate: a
+procedure that counts interval-list requests at a rate other than the TariffProfileList's is NOT_APPLICABLE).
 
 Measured (2026-12-07, 2 shared cores): the reference run takes about 280 s in three shards, about 700 s of
 procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take

@@ -36,9 +36,9 @@ AEST_S = 10 * 3600  # AEST is UTC+10
 RESPONSE_REQUIRED = "03"  # a PriceResponse when received (bit 0) and for the interval's outcome, e.g. cancelled (bit 1)
 READING_TYPE_PARAMETERS = ("commodity", "data_qualifier", "flow_direction", "kind", "phase",
                            "power_of_ten_multiplier", "uom")
-COMBINED_LIST = ("a CombinedTimeTariffIntervalList (CSIP-AUS v1.3: one interval list of a TariffProfile with a "
-                 "pollRate of its own; the server serves the 2030.5 per-RateComponent lists, polled at the "
-                 "TariffProfileList's pollRate)")
+COMBINED_LIST = ("a CombinedTimeTariffIntervalList (CACTUS's ctti, CSIP-AUS v1.3: every interval of a TariffProfile "
+                 "in one list, polled at tti_list_poll_seconds; the server serves the 2030.5 per-RateComponent lists, "
+                 "which carry no pollRate and are polled at the TariffProfileList's)")
 INTERVAL_RESOURCES = ("TimeTariffIntervalList", "CombinedTimeTariffIntervalList", "TimeTariffInterval")
 
 
