@@ -103,7 +103,9 @@ def test_it_answers_a_cancelled_interval_received_then_cancelled(server: FakeSep
     st = server.state
     tti = _cancelled_interval(st)
     with running(server) as client:
+        assert not client.aus.prices_read()  # nothing read yet
         assert wait_until(lambda: "6" in _statuses(st, tti), 8), client.log[-5:]
+        assert wait_until(client.aus.prices_read, 5)
         time.sleep(1.5)  # polled again: answered once only
     assert _statuses(st, tti) == ["1", "6"]
 

@@ -119,6 +119,11 @@ class Aus:
                 and i["status"] in (0, 1) and i["start"] <= now < i["start"] + i["duration"]]
         return min(live, key=lambda i: -i["start"])["blocks"][0][1] if live else None
 
+    def prices_read(self) -> bool:
+        """It holds tariffs and the price blocks of every interval it knows (what an operator asked to confirm the
+        client's pricing can see of it; the reading of a price is the device's own)."""
+        return bool(self.intervals) and all(i["blocks"] for i in self.intervals.values())
+
     @property
     def prices(self) -> dict[str, list[tuple[int, int]]]:
         """Each TimeTariffInterval's price blocks (startValue, price), by its href."""
