@@ -37,6 +37,8 @@ class Settings:
     shard: tuple[int, int] | None = None  # (K, N): this process runs shard K of N (vgitest.shard)
     fuzz_profile: str = "pr"  # vgitest.fuzzing.profiles
     fuzz_seed: int | None = None  # the seed of a non-derandomized fuzz profile (None: a new one per process)
+    console: str = "verdicts"  # vgitest.evidence.console: a line per case, or pytest's own output
+    wait_line_s: float = 5.0  # a wait this long gets a console line saying what it waits for (0: never)
 
 
 class VgiRun:
