@@ -65,11 +65,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"{args.fuzz_seed})", flush=True)
     with ChildRunner() as runner:
         worst, summary = _run_all(runs, reports, allure_dir, args, runner)
-    print("\n=== vgitest summary")
-    for name, rc, counts, dt in summary:
-        verdicts = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no results"
-        how = f" ({signal.Signals(-rc).name})" if rc < 0 else ""
-        print(f"  {name:<10} exit={rc}{how}  {verdicts}  ({dt:.0f} s)  -> {reports / name}")
+    from .evidence.console import summary_table
+    print("\n=== vgitest summary: verdicts per run")
+    for line in summary_table(summary):
+        print(f"  {line}")
+    print(f"  Reports: {reports}/<run>/ (results.json, summary.md, junit.xml, evidence per case)")
     print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
     if not args.profile:  # the built-in runs carry every protocol's Table 5 equivalents
         from . import table5

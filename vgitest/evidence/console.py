@@ -180,3 +180,29 @@ def write_verdicts(terminal: Any, run_name: str, run_dir: Path, results: list[di
 def _first_line(result: dict[str, Any]) -> str:
     lines = (result.get("message") or "").strip().splitlines()
     return lines[0][:160] if lines else ""
+
+
+SUMMARY_COLUMNS = ("PASS", "NON_STRICT", "INFORMATIONAL", "FAIL", "INCONCLUSIVE", "NOT_APPLICABLE", "ERROR")
+
+
+def summary_table(rows: list[tuple[str, int, dict[str, int], float]]) -> list[str]:
+    """The closing table of `vgitest run`: per run (name, exit code, verdict counts, seconds) its exit code and
+    the count of each verdict; a column appears when some run has that verdict (PASS, FAIL and INCONCLUSIVE
+    always), a run killed by a signal names it, a run with no results shows `-`; the last line adds the runs up
+    (their time is the sum of their own, not the wall-clock time of runs that ran side by side)."""
+    import signal
+    cols = [c for c in SUMMARY_COLUMNS
+            if c in ("PASS", "FAIL", "INCONCLUSIVE") or any(counts.get(c) for _, _, counts, _ in rows)]
+    exits = [f"{rc} ({signal.Signals(-rc).name})" if rc < 0 else str(rc) for _, rc, _, _ in rows]
+    head = ["run", "exit", *cols, "time"]
+    body = [[name, ex, *(str(counts.get(c, 0)) if counts else "-" for c in cols), f"{dt:.0f} s"]
+            for (name, _, counts, dt), ex in zip(rows, exits)]
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+    fmt = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))  # noqa: E731
+    out = [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(r) for r in body]
+    if len(rows) > 1:
+        totals = ["all", "",
+                  *(str(sum(counts.get(c, 0) for _, _, counts, _ in rows)) for c in cols),
+                  f"{sum(dt for *_, dt in rows):.0f} s"]
+        out.append(fmt(totals))
+    return [line.rstrip() for line in out]
