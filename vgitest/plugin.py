@@ -49,6 +49,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if problem:
         raise pytest.UsageError(problem)
+    if config.getoption("allure_report_dir", None) and not config.pluginmanager.has_plugin("vgitest-allure-teardown"):
+        config.pluginmanager.register(importlib.import_module("vgitest.evidence.allure_teardown"),
+                                      "vgitest-allure-teardown")
     if run.profile is not None and not hasattr(config, "workerinput"):
         config.stash[STOP] = stopper = StopSignals()
         stopper.install()

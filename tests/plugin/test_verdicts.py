@@ -160,6 +160,11 @@ def test_phases_decide_what_is_judged(project: pytest.Pytester) -> None:
     assert status["test_in_body_preamble_not_reached"] == "broken"
     assert status["test_body_fails_after_a_preamble"] == "failed"
     assert status["test_preamble_breaks_a_rule_body_clean"] == "passed"
+    # no tear-down step without a status (pytest's post-finalizer bookkeeping, vgitest.evidence.allure_teardown)
+    afters = [a for p in (project.path / "allure").glob("*-container.json")
+              for a in json.loads(p.read_text()).get("afters", [])]
+    assert afters and all(a.get("status") and "<lambda>" not in a["name"] for a in afters), afters
+    assert {a["name"] for a in afters} >= {"station: clean-up"}
 
 
 def test_pytest_console_and_waiting_line(project: pytest.Pytester) -> None:
