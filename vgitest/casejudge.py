@@ -118,7 +118,8 @@ def finish(run: VgiRun, test: str, nodeid: str, rec: dict[str, Any], exc: BaseEx
     if run.peer is not None and rec.get("start") is not None and not skipped:
         evidence = write_evidence(run, test, rec, rec.get("findings", []), rec.get("observed", []))
     allure.label(rec.get("protocol") or "", rec.get("version") or (run.dut_version if run.profile else ""),
-                 rec.get("feature"), rec.get("case"), verdict.label)
+                 rec.get("feature"), rec.get("case"), verdict.label,
+                 run=f"{run.settings.run_name}: {run.profile.dut.get('name') or run.identity}" if run.profile else None)
     allure.run_parameter(run.settings.run_name)
     return result(test, nodeid, rec, verdict=verdict, outcome=outcome,
                   message=str(exc) if exc is not None else None, evidence=evidence)

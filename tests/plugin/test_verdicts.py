@@ -207,6 +207,9 @@ def test_each_run_is_its_own_allure_result(project: pytest.Pytester) -> None:
     assert len(docs) == 2
     assert len({d["historyId"] for d in docs}) == 2  # not one result and a "retry"
     assert {p["value"].strip("'") for d in docs for p in d["parameters"] if p["name"] == "run"} == {"run-a", "run-b"}
+    # the Suites tree starts with the run and its DUT, so two runs into one folder stay apart
+    assert {next(lb["value"] for lb in d["labels"] if lb["name"] == "parentSuite") for d in docs} == \
+        {"run-a: Scripted station", "run-b: Scripted station"}
     env = (project.path / "allure" / "environment.properties").read_text()
     assert "run-a.dut.name=Scripted station" in env and "run-b.dut.name=Scripted station" in env
 

@@ -49,15 +49,26 @@ def attach_file(path: Path, name: str, kind: str) -> None:
         allure.attach.file(str(path), name=name, attachment_type=types.get(kind, AttachmentType.TEXT))
 
 
-def label(protocol: str, version: str, feature: str | None, case_id: str | None, verdict: str) -> None:
+def label(protocol: str, version: str, feature: str | None, case_id: str | None, verdict: str,
+          run: str | None = None) -> None:
+    """The case's place in the report. Suites tree: run (the DUT) > protocol version > functional block > case,
+    so two DUTs (or two profiles of one) run into one results folder stay apart; Behaviors tree: protocol
+    version > functional block > case id."""
     if allure is None:
         return
     epic = f"{protocol.upper()} {version}".strip()
     allure.dynamic.epic(epic)
-    allure.dynamic.parent_suite(epic)  # the report's tree: protocol version > functional block > test case
+    if run:
+        allure.dynamic.parent_suite(run)
+        allure.dynamic.suite(epic)
+        if feature:
+            allure.dynamic.sub_suite(feature)
+    else:
+        allure.dynamic.parent_suite(epic)
+        if feature:
+            allure.dynamic.suite(feature)
     if feature:
         allure.dynamic.feature(feature)
-        allure.dynamic.suite(feature)
     if case_id:
         allure.dynamic.story(case_id)
         allure.dynamic.id(case_id)
