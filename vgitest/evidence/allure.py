@@ -40,7 +40,7 @@ def attach_text(text: str, name: str) -> None:
 def attach_file(path: Path, name: str, kind: str) -> None:
     if allure is None or not path.is_file():
         return
-    types = {"json": AttachmentType.JSON, "text": AttachmentType.TEXT}
+    types = {"json": AttachmentType.JSON, "text": AttachmentType.TEXT, "svg": AttachmentType.SVG}
     if kind == "pcapng":
         allure.attach.file(str(path), name=name, attachment_type=PCAPNG, extension="pcapng")
     elif kind == "jsonl":

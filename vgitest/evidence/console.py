@@ -38,6 +38,8 @@ def teststatus(report: Any, *, lines: bool = False) -> tuple[str, str, str] | No
 def console_line(result: dict[str, Any]) -> dict[str, Any]:
     """What the console says of one judged case (kept small and JSON-able: it travels on the pytest report)."""
     rules = sorted({f["rule"] for f in result["findings"] if f["severity"] != "info"})
+    if not rules and result["verdict"] != "PASS":  # INFORMATIONAL: its informational findings
+        rules = sorted({f["rule"] for f in result["findings"]})
     why = ",".join(rules) if rules else \
         (_first_line(result).removeprefix(f"{result['verdict']}: ") if result["verdict"] != "PASS" else "")
     return {"verdict": result["verdict"], "case": result.get("case"), "test": result["test"],
@@ -198,7 +200,9 @@ def summary_table(rows: list[tuple[str, int, dict[str, int], float]]) -> list[st
     body = [[name, ex, *(str(counts.get(c, 0)) if counts else "-" for c in cols), f"{dt:.0f} s"]
             for (name, _, counts, dt), ex in zip(rows, exits)]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-    fmt = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))  # noqa: E731
+
+    def fmt(r: list[str]) -> str:
+        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
     out = [fmt(head), "  ".join("-" * w for w in widths)] + [fmt(r) for r in body]
     if len(rows) > 1:
         totals = ["all", "",
