@@ -37,6 +37,20 @@ def attach_text(text: str, name: str) -> None:
         allure.attach(text, name=name, attachment_type=AttachmentType.TEXT)
 
 
+def attach_frames(frames: list[Any], name: str) -> None:
+    """The frames of one exchange inside its step (when it was sent or received, its body as the wire carried it,
+    and the rules it broke), so a reader sees each exchange where it happened, not only in the whole trace."""
+    if allure is None or not frames:
+        return
+    out = []
+    for f in frames:
+        raw = f.raw.decode("utf-8", "replace") if isinstance(f.raw, (bytes, bytearray)) else str(f.raw)
+        out.append({"at": f.timestamp, "direction": "device -> harness" if f.direction.name == "IN"
+                    else "harness -> device", "kind": f.kind, "name": f.name, "size": f.size,
+                    "message": raw[:20000], "broke": [x.rule_id for x in f.findings]})
+    attach_json(out, name)
+
+
 def attach_file(path: Path, name: str, kind: str) -> None:
     if allure is None or not path.is_file():
         return
