@@ -442,7 +442,11 @@ def _check_signature(sig_doc: dict[str, Any], data: bytes, trusted: Any | None) 
 
 
 def _fingerprint(key: Any) -> str:
-    return "sha256:" + hashlib.sha256(_public_pem(key).encode()).hexdigest()[:16]
+    """The first 16 hex digits of the sha256 of the key's DER SubjectPublicKeyInfo (what
+    `openssl pkey -pubin -in KEY.pub -outform DER | sha256sum` prints)."""
+    from cryptography.hazmat.primitives import serialization
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "sha256:" + hashlib.sha256(der).hexdigest()[:16]
 
 
 # --- verifying ---------------------------------------------------------------------------------------------------
