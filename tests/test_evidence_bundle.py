@@ -345,6 +345,15 @@ def test_vgitest_run_leaves_a_bundle_per_run(monkeypatch: pytest.MonkeyPatch, tm
     assert _verify(bundle, capsys)[0] == 0
 
 
+def test_a_bundle_that_cannot_be_written_fails_the_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    _fake_pytest(monkeypatch, tmp_path)
+    (tmp_path / "bundles").write_text("a file where the bundles' folder goes")
+    assert main(["run", "-j", "1", "--reports", str(tmp_path), "--only", "ocpp16-ups"]) == 2
+    assert "vgitest run: evidence bundle not written:" in capsys.readouterr().err
+    assert main(["run", "-j", "1", "--reports", str(tmp_path), "--only", "ocpp16-ups", "--no-bundle"]) == 0
+
+
 def test_no_bundle_turns_it_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _fake_pytest(monkeypatch, tmp_path)
     assert main(["run", "-j", "1", "--reports", str(tmp_path), "--only", "ocpp16-ups", "--no-bundle"]) == 0

@@ -20,7 +20,7 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
         t0 = time.monotonic()
         manifest = runbundle.make(path, out, sign_key=Path(args.sign) if args.sign else None,
                                   cert=Path(args.cert) if args.cert else None, bundled_by=getattr(args, "argv", None))
-    except runbundle.BundleError as exc:
+    except (runbundle.BundleError, OSError) as exc:
         print(f"vgitest report bundle: {exc}", file=sys.stderr)
         return 2
     size = sum(f["size"] for f in manifest["files"])
