@@ -160,6 +160,9 @@ def test_a_profile_changed_after_the_run_is_named(reports: Path, tmp_path: Path,
     manifest = json.loads(zipfile.ZipFile(_bundle(reports, tmp_path / "b.zip")).read("manifest.json"))
     assert "changed after the run" in manifest["runs"][0]["profile"]["problem"]
     assert "changed after the run" in capsys.readouterr().err
+    code, lines = _verify(tmp_path / "b.zip", capsys)
+    assert code == 0 and f"{tmp_path / 'b.zip'}: note: run ocpp16: the profile file changed after the run" in \
+        "\n".join(lines), lines
 
 
 def test_a_reports_folder_bundles_every_run(reports: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,8 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
             f"{runs[0].name}.zip" if (path.resolve() / "results.json").is_file() else "all-runs.zip")
         t0 = time.monotonic()
         manifest = runbundle.make(path, out, sign_key=Path(args.sign) if args.sign else None,
-                                  cert=Path(args.cert) if args.cert else None, bundled_by=getattr(args, "argv", None))
+                                  cert=Path(args.cert) if args.cert else None,
+                                  bundled_by=getattr(args, "argv", None))
     except (runbundle.BundleError, OSError) as exc:
         print(f"vgitest report bundle: {exc}", file=sys.stderr)
         return 2
@@ -54,6 +55,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                "check who signed")
     else:
         how = "not signed: the hashes show no member changed since the manifest was written, not who wrote it"
+    for note in v.notes:
+        print(f"{args.bundle}: note: {note}")
     runs = ", ".join(str(r.get("name")) for r in v.manifest.get("runs") or [])
     print(f"{args.bundle}: OK, {v.files} files match the manifest (runs: {runs or '-'}); {how}")
     return 0
@@ -88,8 +91,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        description="Re-hash every member of the bundle and compare it with manifest.json; a "
                        "changed, missing, added or duplicated member and a bad signature are one line each. With "
                        "--pubkey the bundle must be signed by that key. Exit status 0: accepted; 1: rejected; 2: "
-                       "the bundle or key cannot be read.")
+                       "the bundle or key cannot be read. A note (a profile edited after the run, a tool with "
+                       "uncommitted changes) is printed but does not reject the bundle. docs/evidence.md says what "
+                       "each line means.")
     v.add_argument("bundle", help="the bundle (.zip)")
-    v.add_argument("--pubkey", "--cert", dest="pubkey", metavar="PEM", help="the lab's public key or certificate (PEM) the signature must "
-                   "hold for; without it a signature is checked against the key the bundle itself carries")
+    v.add_argument("--pubkey", "--cert", dest="pubkey", metavar="PEM",
+                   help="the lab's public key or certificate (PEM) the signature must hold for; without it a "
+                        "signature is checked against the key the bundle itself carries")
     v.set_defaults(fn=_cmd_verify)

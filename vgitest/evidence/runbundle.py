@@ -288,10 +288,11 @@ def make(path: Path, out: Path, *, sign_key: Path | None = None, cert: Path | No
             for r in runs:
                 w.add_tree(f"runs/{r.name}", r.folder, skip=[out, tmp])
                 run_entries.append(_run_entry(r, w))
-            index = allure if allure is not None and allure.folder == reports / ALLURE else AllureIndex(reports / ALLURE)
+            index = allure if allure is not None and allure.folder == reports / ALLURE else \
+                AllureIndex(reports / ALLURE)
             for p in index.members(runs):
                 w.add_file(f"{ALLURE}/{p.name}", p)
-            if len(runs) > 1:  # the whole reports folder: its own summaries too (Table 5)
+            if not (path.resolve() / "results.json").is_file():  # a whole reports folder: its own files too
                 for p in sorted(reports.iterdir()):
                     if p.is_file() and not p.is_symlink() and p.suffix != ".zip" and p.resolve() not in (out, tmp):
                         w.add_file(f"reports/{p.name}", p)
@@ -463,6 +464,17 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def notes(self) -> list[str]:
+        """What the manifest itself admits (not tampering): a profile that changed between the run and the
+        bundle, a tool run from a work tree with uncommitted changes."""
+        out = [f"run {r.get('name')}: {r['profile']['problem']}" for r in self.manifest.get("runs") or []
+               if isinstance(r, dict) and isinstance(r.get("profile"), dict) and r["profile"].get("problem")]
+        tool = self.manifest.get("tool") or {}
+        if isinstance(tool, dict) and tool.get("git_dirty"):
+            out.append(f"vgitest ran from a work tree with uncommitted changes (commit {tool.get('git_commit')})")
+        return out
 
 
 def verify(bundle: Path, pubkey: Path | None = None) -> Verification:
