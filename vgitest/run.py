@@ -173,11 +173,12 @@ class VgiRun:
     def write_results(self, running: dict[str, Any] | None = None, interrupted: dict[str, Any] | None = None) -> None:
         """results.json and summary.md of the cases so far (`running`: the case that has begun)."""
         from .evidence.report import write_results
+        from .evidence.runbundle import dut_identity
         p = self.profile
         meta = {"profile": str(p.path) if p and p.path else None, "profile_name": p.name if p else "",
                 "dut": p.name if p else "", "faults": list(self.settings.faults), "strict": self.settings.strict,
                 "started": self.started, "finished": time.time(), **self.provenance,
-                "dut_identity": {k: v for k, v in p.dut.items() if k != "password"} if p else {}}
+                "dut_identity": dut_identity({"dut": p.dut}) if p else {}}
         self.run_dir.mkdir(parents=True, exist_ok=True)
         write_results(self.results, self.run_dir, meta, running=running, interrupted=interrupted)
 
