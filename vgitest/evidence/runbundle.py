@@ -9,7 +9,6 @@ is caught only by a signature checked against a key the verifier trusts. docs/ev
 
 from __future__ import annotations
 
-import base64
 import datetime
 import hashlib
 import importlib.metadata
@@ -22,23 +21,21 @@ import time
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterable
 
-FORMAT = "vgitest-evidence-bundle"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-SIGNATURE = "manifest.sig"
+from .bundleformat import CHUNK, FORMAT, FORMAT_VERSION, MANIFEST, SIGNATURE, BundleError
+from .bundleverify import Verification, verify
+from .signing import Signer
+
+__all__ = ["BundleError", "FORMAT", "FORMAT_VERSION", "MANIFEST", "SIGNATURE", "Verification", "make", "verify",
+           "write_run_bundles", "find_runs"]
+
 BUNDLES = "bundles"  # <reports>/bundles/<run>.zip: where `vgitest run` leaves its bundles
 ALLURE = "allure-results"
 ALLURE_SHARED = ("environment.properties", "categories.json", "executor.json")  # the results folder's own files
 SECRET_DUT_KEYS = ("password",)  # never copied into the manifest's DUT identity (the profile file itself is kept)
-_CHUNK = 1 << 20
 _SLACK_MS = 2000  # an Allure result belongs to a run that started at most this long before it
-
-
-class BundleError(Exception):
-    """The bundle cannot be made or read (no run found, an unusable key); the message says what to do."""
 
 
 @dataclass
@@ -157,7 +154,7 @@ class _Writer:
             return
         h, size = hashlib.sha256(), 0
         with path.open("rb") as src, self.zf.open(_info(name), "w", force_zip64=True) as dst:
-            for chunk in iter(lambda: src.read(_CHUNK), b""):
+            for chunk in iter(lambda: src.read(CHUNK), b""):
                 h.update(chunk)
                 size += len(chunk)
                 dst.write(chunk)
@@ -277,7 +274,7 @@ def make(path: Path, out: Path, *, sign_key: Path | None = None, cert: Path | No
     each run's own pytest command line comes from its results.json. `allure`: an index of the reports'
     Allure folder already read."""
     reports, runs = find_runs(path)
-    signer = _Signer.load(sign_key, cert) if sign_key else None
+    signer = Signer.load(sign_key, cert) if sign_key else None
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -340,219 +337,6 @@ def _run_entry(r: RunSource, w: _Writer) -> dict[str, Any]:
             entry["dut"] = meta.get("dut_identity")
     entry["profile"] = prof
     return entry
-
-
-# --- signing -----------------------------------------------------------------------------------------------------
-
-class _Signer:
-    def __init__(self, key: Any, cert_pem: bytes | None) -> None:
-        self.key = key
-        self.cert_pem = cert_pem
-
-    @classmethod
-    def load(cls, key_path: Path, cert_path: Path | None) -> "_Signer":
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-        password = os.environ.get("VGITEST_SIGN_KEY_PASSWORD")
-        try:
-            key = serialization.load_pem_private_key(Path(key_path).read_bytes(),
-                                                     password.encode() if password else None)
-        except (OSError, ValueError, TypeError) as exc:
-            raise BundleError(f"signing key {key_path}: {exc} (a PEM private key, Ed25519 or ECDSA; an encrypted "
-                              "one needs VGITEST_SIGN_KEY_PASSWORD)") from None
-        if not isinstance(key, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey)):
-            raise BundleError(f"signing key {key_path}: a {type(key).__name__}; use an Ed25519 or ECDSA key")
-        cert_pem = None
-        if cert_path is not None:
-            cert_pem = Path(cert_path).read_bytes()
-            if _public_pem(_load_public(cert_pem, str(cert_path))) != _public_pem(key.public_key()):
-                raise BundleError(f"certificate {cert_path} is not the certificate of the key {key_path}")
-        return cls(key, cert_pem)
-
-    def sign(self, data: bytes) -> bytes:
-        from cryptography.hazmat.primitives.asymmetric import ec
-        if isinstance(self.key, ec.EllipticCurvePrivateKey):
-            algorithm = f"ECDSA-{_ecdsa_hash(self.key.curve.key_size)().name.upper()}"
-            sig = self.key.sign(data, ec.ECDSA(_ecdsa_hash(self.key.curve.key_size)()))
-        else:
-            algorithm, sig = "Ed25519", self.key.sign(data)
-        doc = {"algorithm": algorithm, "manifest_sha256": hashlib.sha256(data).hexdigest(),
-               "signature": base64.b64encode(sig).decode(), "public_key": _public_pem(self.key.public_key()),
-               "certificate": self.cert_pem.decode() if self.cert_pem else None}
-        return (json.dumps(doc, indent=2) + "\n").encode()
-
-
-def _ecdsa_hash(bits: int) -> Any:
-    from cryptography.hazmat.primitives import hashes
-    return hashes.SHA256 if bits <= 256 else hashes.SHA384 if bits <= 384 else hashes.SHA512
-
-
-def _public_pem(key: Any) -> str:
-    from cryptography.hazmat.primitives import serialization
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def _load_public(pem: bytes, what: str) -> Any:
-    """A public key from a PEM public key or certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    try:
-        if b"CERTIFICATE-----" in pem:
-            return x509.load_pem_x509_certificate(pem).public_key()
-        return serialization.load_pem_public_key(pem)
-    except ValueError as exc:
-        raise BundleError(f"{what}: not a PEM public key or certificate ({exc})") from None
-
-
-def _check_signature(sig_doc: dict[str, Any], data: bytes, trusted: Any | None) -> list[str]:
-    """Problems with the signature of the manifest bytes `data` (none: it holds for the trusted key, or for the
-    key the bundle names when the verifier gave none)."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-    try:
-        sig = base64.b64decode(str(sig_doc.get("signature", "")), validate=True)
-    except ValueError:
-        return [f"{SIGNATURE}: the signature is not base64"]
-    problems = []
-    try:
-        embedded = _load_public(str(sig_doc.get("public_key", "")).encode(), f"{SIGNATURE} public_key")
-    except BundleError as exc:
-        embedded = None
-        if trusted is None:
-            return [str(exc)]
-    if trusted is not None and embedded is not None and _public_pem(embedded) != _public_pem(trusted):
-        problems.append(f"{SIGNATURE}: signed by another key than the one given (the bundle names "
-                        f"{_fingerprint(embedded)}, --pubkey is {_fingerprint(trusted)})")
-    key = trusted if trusted is not None else embedded
-    algorithm = str(sig_doc.get("algorithm", ""))
-    try:
-        if isinstance(key, ed25519.Ed25519PublicKey) and algorithm == "Ed25519":
-            key.verify(sig, data)
-        elif isinstance(key, ec.EllipticCurvePublicKey) and algorithm.startswith("ECDSA-"):
-            h = _ecdsa_hash(key.curve.key_size)()
-            if algorithm != f"ECDSA-{h.name.upper()}":
-                raise InvalidSignature
-            key.verify(sig, data, ec.ECDSA(h))
-        else:
-            return problems + [f"{SIGNATURE}: algorithm {algorithm or '(none)'} does not fit a "
-                               f"{type(key).__name__}"]
-    except InvalidSignature:
-        problems.append(f"{SIGNATURE}: bad signature: the manifest is not the one that was signed, or another "
-                        "key signed it")
-    return problems
-
-
-def _fingerprint(key: Any) -> str:
-    """The first 16 hex digits of the sha256 of the key's DER SubjectPublicKeyInfo (what
-    `openssl pkey -pubin -in KEY.pub -outform DER | sha256sum` prints)."""
-    from cryptography.hazmat.primitives import serialization
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return "sha256:" + hashlib.sha256(der).hexdigest()[:16]
-
-
-# --- verifying ---------------------------------------------------------------------------------------------------
-
-@dataclass
-class Verification:
-    problems: list[str]
-    files: int = 0
-    signed: bool = False
-    signer: str | None = None  # fingerprint of the key the signature was checked with
-    trusted: bool = False  # checked against a key the verifier gave (not only the one the bundle carries)
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def notes(self) -> list[str]:
-        """What the manifest itself admits (not tampering): a profile that changed between the run and the
-        bundle, a tool run from a work tree with uncommitted changes."""
-        out = [f"run {r.get('name')}: {r['profile']['problem']}" for r in self.manifest.get("runs") or []
-               if isinstance(r, dict) and isinstance(r.get("profile"), dict) and r["profile"].get("problem")]
-        tool = self.manifest.get("tool") or {}
-        if isinstance(tool, dict) and tool.get("git_dirty"):
-            out.append(f"vgitest ran from a work tree with uncommitted changes (commit {tool.get('git_commit')})")
-        return out
-
-
-def verify(bundle: Path, pubkey: Path | None = None) -> Verification:
-    """Re-hash every member against the manifest: a missing, extra, changed or duplicated member, an unsafe name,
-    an unreadable manifest and a bad signature are problems, one line each. With `pubkey` (a PEM public key or
-    certificate) the bundle must be signed by that key. Raises BundleError when `bundle` is no zip at all."""
-    trusted = _load_public(Path(pubkey).read_bytes(), str(pubkey)) if pubkey else None
-    try:
-        zf = zipfile.ZipFile(bundle)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise BundleError(f"{bundle}: not a readable zip ({exc})") from None
-    with zf:
-        names = [i.filename for i in zf.infolist() if not i.is_dir()]
-        problems: list[str] = []
-        seen: set[str] = set()
-        for n in names:
-            if n in seen:
-                problems.append(f"duplicate member: {n} (two members of one name: which one is the evidence?)")
-            seen.add(n)
-            pure = PurePosixPath(n)
-            if pure.is_absolute() or ".." in pure.parts or "\\" in n:
-                problems.append(f"unsafe member name: {n}")
-        if MANIFEST not in seen:
-            return Verification(problems + [f"no {MANIFEST}: not a vgitest evidence bundle, or its manifest was "
-                                             "removed"])
-        data = zf.read(MANIFEST)
-        try:
-            manifest = json.loads(data)
-            listed = {str(f["path"]): f for f in manifest["files"]}
-            if manifest.get("format") != FORMAT:
-                raise ValueError(f"format is {manifest.get('format')!r}, not {FORMAT!r}")
-        except (ValueError, KeyError, TypeError) as exc:
-            return Verification(problems + [f"{MANIFEST}: unreadable ({exc})"])
-        result = Verification(problems, files=len(listed), manifest=manifest)
-        for n in sorted(seen - set(listed) - {MANIFEST, SIGNATURE}):
-            problems.append(f"extra member (not in the manifest): {n}")
-        for n in sorted(set(listed) - seen):
-            problems.append(f"missing member (in the manifest, not in the bundle): {n}")
-        for n in sorted(set(listed) & seen):
-            problems += _check_member(zf, n, listed[n])
-        if SIGNATURE in seen:
-            result.signed = True
-            try:
-                sig_doc = json.loads(zf.read(SIGNATURE))
-                if not isinstance(sig_doc, dict):
-                    raise ValueError("not a JSON object")
-            except (ValueError, zipfile.BadZipFile) as exc:
-                problems.append(f"{SIGNATURE}: unreadable ({exc})")
-            else:
-                problems += _check_signature(sig_doc, data, trusted)
-                try:
-                    used = trusted or _load_public(str(sig_doc.get("public_key", "")).encode(), SIGNATURE)
-                    result.signer = _fingerprint(used)
-                except BundleError:
-                    pass
-                result.trusted = trusted is not None
-        elif trusted is not None:
-            problems.append(f"not signed (no {SIGNATURE}), but --pubkey asks for a signature")
-        return result
-
-
-def _check_member(zf: zipfile.ZipFile, name: str, entry: dict[str, Any]) -> list[str]:
-    h, size = hashlib.sha256(), 0
-    try:
-        with zf.open(name) as fh:
-            for chunk in iter(lambda: fh.read(_CHUNK), b""):
-                h.update(chunk)
-                size += len(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a bad CRC: the zip's bytes were changed in place
-        return [f"damaged member: {name} ({exc})"]
-    except Exception as exc:  # zlib.error and the like: damaged compressed data
-        return [f"damaged member: {name} ({type(exc).__name__}: {exc})"]
-    if h.hexdigest() != entry.get("sha256"):
-        return [f"changed member: {name} (sha256 {h.hexdigest()[:16]}..., the manifest says "
-                f"{str(entry.get('sha256'))[:16]}...; {size} bytes, the manifest says {entry.get('size')})"]
-    if size != entry.get("size"):
-        return [f"changed member: {name} ({size} bytes, the manifest says {entry.get('size')})"]
-    return []
 
 
 def write_run_bundles(reports: Path, names: list[str], command: list[str]) -> list[Path]:
