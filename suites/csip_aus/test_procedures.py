@@ -31,7 +31,7 @@ def _case(proc: procedures.Procedure) -> Callable[..., None]:
                                wait=float(vgi_profile.param("message_wait", 10)),
                                register=float(vgi_profile.param("register_wait", 15)))
         run = engine.Engine(proc, der_client, dut, timing, _lfdi(der_client),
-                            versions.parse(vgi_profile.param("csip_aus_versions", None)))
+                            versions.parse(vgi_profile.param("csip_aus_versions", "v1.2")))
         engine.verdict(der_client, proc, run.run())
 
     test.__name__ = test.__qualname__ = "test_" + proc.id.replace("-", "_")

@@ -54,3 +54,32 @@ def choose(targets: tuple[str, ...], client: tuple[str, ...] = DEFAULT) -> str:
 def may_use_storage(targets: tuple[str, ...]) -> bool:
     """Whether a procedure can run in the v1.3-beta storage version (its storage elements are then served)."""
     return STORAGE in targets
+
+
+DOC = """## CSIP-AUS versions
+
+Each procedure names the CSIP-AUS versions it targets (v1.2, v1.3-beta/storage, v1.3); CACTUS runs it in the one
+version the tester chose. Here the PIXIT `csip_aus_versions` lists the versions the client under test implements, in
+its order of preference (default `v1.2`): a procedure runs in the first of them it targets. The fake server then
+speaks that version for the procedure's time (the namespace of the `csipaus:` elements, and the schema it validates
+against: v1.2's `https://csipaus.org/ns`, or the v1.3-beta storage extension's own namespace
+`https://csipaus.org/ns/v1.3-beta/storage`, docs/sep2_server.md), and switches back afterwards. When the version
+changes, the client is told first by the DUT action `csip_aus_version` (`version` = the new one; a manual adapter
+asks the operator to reconfigure the device, as a CACTUS tester does per run). A client that writes the other
+version's elements gets SEP2-SCHEMA findings, as before: a v1.2 client is judged against v1.2 in every procedure that
+targets v1.2. The storage elements (`opModStorageTargetW` in controls, `vppModes*`, `setMinWh` in checks) are only
+served to, and asked of, a procedure that targets v1.3-beta/storage. A procedure targeting versions the harness
+speaks, none of which the client implements, is NOT_APPLICABLE naming them. The v1.3 schema is in no package the
+harness pins: a procedure that targets v1.3 alone (PRC-*) runs in the client's first version (its pricing elements
+are 2030.5's own).
+
+The reference run's client implements `v1.2 v1.3-beta/storage`: the procedures that target v1.2 run in v1.2, the
+storage ones (STO-*) and SDVN-01 in v1.3-beta/storage. In that version the reference client is a storage DER
+(`vgitest/sep2/client/storage.py`): it declares its energy rating and reserve (rtgMaxWh, setMaxWh, setMinWh),
+apparent and reactive power and power-factor ratings and settings, and VPP mode opModStorageTargetW
+(`vppModesSupported`/`vppModesEnabled` bit 0); it moves towards a control's opModStorageTargetW (positive
+discharging) within its rates, its stored energy (no discharge at setMinWh, no charge at setMaxWh) and the CSIP-AUS
+limits in force; its DERStatus carries its state of charge. It declares its DER again at a DERList read every PIXIT
+`der_refresh_s` (6 s in the reference run): STO-05 waits for a DERCapability and DERSettings after a DER read once
+the device is registered. Its stored energy moves on the wall clock (not scaled: the client does not know the scale).
+"""
