@@ -28,8 +28,8 @@ RESOURCE_GLOBS = {  # CSIPAusResource name (resource-requests check) -> the serv
 
 PRICING = "pricing procedures (engine actions and checks not wired to the merged pricing function set yet)"
 ROUTES = "well-known/proxy routes (engine actions not wired to the merged routes yet)"
-STORAGE_CONTROL = ("CSIP-AUS v1.3-beta storage elements (opModStorageTargetW; the engine and the csip-aus profile "
-                   "validate v1.2)")
+STORAGE_CONTROL = ("CSIP-AUS v1.3-beta storage elements (opModStorageTargetW) in a procedure that does not target "
+                   "v1.3-beta/storage")
 
 
 class Unmapped(LookupError):

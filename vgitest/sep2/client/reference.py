@@ -46,6 +46,7 @@ from .output import Output
 from .programs import Programs
 from .registration import Registration
 from .responses import Responses
+from .storage import Storage
 from .subscriptions import Subscriber
 from .transport import Transport
 from .walk import Walk
@@ -81,6 +82,9 @@ class ReferenceDerClient(LoopSimulator):
         self.metering = Metering(core, s, self.output, self.registration)
         self.der = Der(core, s, self.output, self.programs, self.metering)
         self.control = Control(core, s, self.events, self.programs, self.responses, self.output, self.der)
+        self.storage = Storage(core, s, self.params)  # CSIP-AUS v1.3-beta storage (idle in v1.2)
+        self.der.storage = self.control.storage = self.storage
+        self.storage.speak(self.storage.version, http, self.walk.reader)
         self.aus = Aus(core, self.walk, self.params)  # CSIP-AUS: ConnectionPoint, pricing (idle without links)
         self.handlers: dict[str, Handler] = {**self.registration.handlers(), **self.programs.handlers(),
                                              **self.der.handlers(), **self.aus.handlers()}
@@ -181,6 +185,14 @@ class ReferenceDerClient(LoopSimulator):
         async with self.walk.io:
             self._forget_discovery()
             self.walk.restart()
+
+    async def do_csip_aus_version(self, version: str) -> None:
+        """Speak CSIP-AUS `version` from now on (v1.2, or v1.3-beta/storage: a storage DER, :mod:`.storage`);
+        what it declared is written again in that version when it next walks (a reregister follows)."""
+        assert self.walk.io is not None
+        async with self.walk.io:
+            self.storage.speak(version, self.core.http, self.walk.reader)
+            self.der.forget()
 
     async def do_poll_now(self) -> None:
         """One immediate walk: every resource on the schedule, in walk order, now."""
