@@ -62,3 +62,14 @@ def test_latency_chart_marks_a_bar_over_its_budget() -> None:
     assert "device answer time (socket to socket) (budget 2.5 s)" in texts
     assert "harness's own time to answer (budget 10 ms)" in texts
     assert latency_svg([], 1.0, 1.0) is None
+
+
+def test_the_chart_budgets_come_from_the_protocol_budget_files() -> None:
+    """The core names no protocol: each budget file's [chart] table says which of its budgets the chart draws,
+    and a profile's override of that budget is what is drawn."""
+    from vgitest.budgets import Budgets
+    b = Budgets.load()
+    assert b.answer_budgets("ocpp") == (30.0, 0.010)
+    assert b.answer_budgets("openadr") == (10.0, None)
+    assert b.answer_budgets("no-such-protocol") == (None, None)
+    assert b.override("ocpp", "response_timeout", value_s=2.5).answer_budgets("ocpp") == (2.5, 0.010)

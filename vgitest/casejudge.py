@@ -105,23 +105,8 @@ def write_evidence(run: VgiRun, name: str, rec: dict[str, Any], findings: list[F
                         start_ns=rec.get("start_ns", 0), verdict=verdict.name if verdict else None,
                         findings=findings, observed=observed,
                         extra={"harness_latency": rec.get("latency"), "sizes": rec.get("sizes")},
-                        latency_budgets=latency_budgets(run))
+                        latency_budgets=run.budgets.answer_budgets(run.protocol) if run.profile else (None, None))
 
-
-# the budget a device's answer time is judged by, and the harness's own, per protocol (charts.latency_svg)
-ANSWER_BUDGETS = {"ocpp": ("response_timeout", "harness_added_latency"), "openadr": ("response_timeout", None)}
-
-
-def latency_budgets(run: VgiRun) -> tuple[float | None, float | None]:
-    """(device answer budget, harness budget) in seconds for the run's protocol; None where it has none."""
-    names = ANSWER_BUDGETS.get(run.protocol if run.profile else "", (None, None))
-    out: list[float | None] = []
-    for name in names:
-        try:
-            out.append(run.budgets.timing(run.protocol, name).value_s if name else None)
-        except KeyError:
-            out.append(None)
-    return out[0], out[1]
 
 
 def finish(run: VgiRun, test: str, nodeid: str, rec: dict[str, Any], exc: BaseException | None, *, when: str,
