@@ -115,6 +115,8 @@ def test_evidence_frames_carry_explicit_addresses(tmp_path: Path) -> None:
     """The synthetic frames name both MAC addresses (no broadcast filler), the same one per IP address."""
     from vgitest.evidence.pcapng import build_packets
 
+    import scapy.layers.inet  # noqa: F401  (binds IP under Ether: alone, without it, the test read no IP layer)
+    import scapy.layers.inet6  # noqa: F401
     from scapy.layers.l2 import Ether
     packets = [Ether(p.data) for p in build_packets([_v2g_wire(4)], frames=_sdp_frames())]
     macs: dict[str, set[str]] = {}

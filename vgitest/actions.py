@@ -71,7 +71,9 @@ SHARED: tuple[Action, ...] = (
            uses=((("openadr20b", "csip"), REQUIRED, "the reusable state Registered (OpenADR) or Following (CSIP) "
                   "when the device is not registered, and the registration cases"),
                  (("openadr3",), REQUIRED, "the reusable state Registered when the VEN is not registered or not "
-                  "subscribed, and the registration and subscription cases"))),
+                  "subscribed, and the registration and subscription cases"),
+                 (("csip_aus",), REQUIRED, "every CACTUS procedure: the client walks from /dcap into the "
+                  "procedure's own server state"))),
 )
 
 

@@ -57,6 +57,7 @@ class Budgets:
             merged["timing"].update(doc.get("timing", {}))
             merged["size"].extend(doc.get("size", []))
             merged["application"].update(doc.get("application", {}))
+            merged.setdefault("chart", {}).update(doc.get("chart", {}))
             if "protocols" in doc:
                 merged["protocols"] = doc["protocols"]
             merged.setdefault("sources", []).append(path.name)
@@ -91,6 +92,16 @@ class Budgets:
             if best is None or _specificity(b) > _specificity(best):
                 best = b
         return best
+
+    def answer_budgets(self, protocol: str) -> tuple[float | None, float | None]:
+        """The budgets a test's latency chart draws (seconds; None where the protocol names none): the one a device's
+        answer time is judged by and the harness's own, named by the protocol file's ``[chart]`` table."""
+        chart = self._raw.get(protocol, {}).get("chart", {})
+        out: list[float | None] = []
+        for key in ("device_answer", "harness_answer"):
+            t = self._raw.get(protocol, {}).get("timing", {}).get(chart.get(key, ""), {})
+            out.append(float(t["value_s"]) if t.get("value_s") is not None else None)
+        return out[0], out[1]
 
     def application(self, name: str) -> dict[str, Any]:
         return self._raw["application"]["application"][name]

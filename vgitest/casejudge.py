@@ -104,7 +104,9 @@ def write_evidence(run: VgiRun, name: str, rec: dict[str, Any], findings: list[F
     return bundle.write(run.run_dir / "tests" / bundle.folder_name(name), peer, frames, dut=run.identity,
                         start_ns=rec.get("start_ns", 0), verdict=verdict.name if verdict else None,
                         findings=findings, observed=observed,
-                        extra={"harness_latency": rec.get("latency"), "sizes": rec.get("sizes")})
+                        extra={"harness_latency": rec.get("latency"), "sizes": rec.get("sizes")},
+                        latency_budgets=run.budgets.answer_budgets(run.protocol) if run.profile else (None, None))
+
 
 
 def finish(run: VgiRun, test: str, nodeid: str, rec: dict[str, Any], exc: BaseException | None, *, when: str,
@@ -118,7 +120,8 @@ def finish(run: VgiRun, test: str, nodeid: str, rec: dict[str, Any], exc: BaseEx
     if run.peer is not None and rec.get("start") is not None and not skipped:
         evidence = write_evidence(run, test, rec, rec.get("findings", []), rec.get("observed", []))
     allure.label(rec.get("protocol") or "", rec.get("version") or (run.dut_version if run.profile else ""),
-                 rec.get("feature"), rec.get("case"), verdict.label)
+                 rec.get("feature"), rec.get("case"), verdict.label,
+                 run=f"{run.settings.run_name}: {run.profile.dut.get('name') or run.identity}" if run.profile else None)
     allure.run_parameter(run.settings.run_name)
     return result(test, nodeid, rec, verdict=verdict, outcome=outcome,
                   message=str(exc) if exc is not None else None, evidence=evidence)

@@ -65,20 +65,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"{args.fuzz_seed})", flush=True)
     with ChildRunner() as runner:
         worst, summary = _run_all(runs, reports, allure_dir, args, runner)
-    print("\n=== vgitest summary")
-    for name, rc, counts, dt in summary:
-        verdicts = ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "no results"
-        how = f" ({signal.Signals(-rc).name})" if rc < 0 else ""
-        print(f"  {name:<10} exit={rc}{how}  {verdicts}  ({dt:.0f} s)  -> {reports / name}")
+    from .evidence.console import summary_table
+    print("\n=== vgitest summary: verdicts per run")
+    for line in summary_table(summary):
+        print(f"  {line}")
+    print(f"  Reports: {reports}/<run>/ (results.json, summary.md, junit.xml, evidence per case)")
     print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
     if not args.profile:  # the built-in runs carry every protocol's Table 5 equivalents
         from . import table5
         print(f"  FLOW D3.1 Table 5 sizes across protocols: {table5.write(reports, allure_dir)}")
+    if args.bundle and runner.signum is None:
+        if _write_bundles(reports, [name for name, *_ in summary], args.argv):
+            worst = worst or 2
     if runner.signum is not None:
         print(f"vgitest run: stopped by {signal.Signals(runner.signum).name}; the cases that ended are in the "
               "reports, the runs after it were not started", file=sys.stderr)
         return exit_code(runner.signum)
     return worst
+
+
+def _write_bundles(reports: Path, names: list[str], command: list[str]) -> bool:
+    """One evidence bundle per run (docs/evidence.md); True when one could not be written (the run's evidence
+    exists, the proof of it does not: the exit code says so)."""
+    from .evidence import runbundle
+    t0 = time.monotonic()
+    try:
+        written = runbundle.write_run_bundles(reports, names, command=command)
+    except (OSError, runbundle.BundleError) as exc:
+        print(f"vgitest run: evidence bundle not written: {exc}", file=sys.stderr)
+        return True
+    if written:
+        size = sum(p.stat().st_size for p in written)
+        print(f"  Evidence bundles: {reports / runbundle.BUNDLES} ({len(written)}, {size / 1e6:.1f} MB, "
+              f"{time.monotonic() - t0:.1f} s; check one with `vgitest report verify FILE.zip`)")
+    return False
 
 
 def _run_all(runs: list[tuple[Any, ...]], reports: Path, allure_dir: Path, args: argparse.Namespace,
@@ -306,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "examples), cert (a recorded seed); see docs/fuzz-suites.md")
     r.add_argument("--fuzz-seed", type=int, help="seed of the nightly and cert fuzz profiles (default: a new one, "
                    "printed, the same for every run)")
+    r.add_argument("--no-bundle", dest="bundle", action="store_false",
+                   help="do not write the evidence bundles (<reports>/bundles/<run>.zip, one per run, a sha256 "
+                        "manifest of its files; `vgitest report bundle` makes one later)")
     r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
                    help="pytest processes at once (default %(default)s: twice the cores, since runs mostly wait on "
                         "protocol timers); with more than one, each run's output goes to its console.log and the "
@@ -404,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     t5.add_argument("--out", help="write the Markdown here too (docs/table5.md is made this way)")
     t5.set_defaults(fn=_cmd_table5)
     register_replay(sub)
+    from .reportcli import register as register_report
+    register_report(sub)
     from .exi.cli import register as register_exi
     register_exi(sub)
     from .iso15118.cli import register as register_analyze
@@ -419,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     A closed stdout (``vgitest rules | head``) is handled in :func:`console_main` instead.
     """
     args = build_parser().parse_args(argv)
+    args.argv = ["vgitest", *(sys.argv[1:] if argv is None else argv)]  # the command line, for the evidence bundle
     if getattr(args, "pytest_args", None) and args.pytest_args[:1] == ["--"]:
         args.pytest_args = args.pytest_args[1:]
     fn = getattr(args, "fn", None) or getattr(args, "func")  # the EXI subcommands use `func`

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .evidence.allure import step
+from .evidence.allure import attach_frames, step
 from .findings import Finding
 from .session import Verdicts
 from .trace import Direction, Frame, Trace
 from .verdict import NonConformance
+from .waits import waiting
 
 Match = dict | list | Callable[[Any], bool] | None
 
@@ -117,8 +118,10 @@ class PeerSession(Verdicts):
         finding (`rule`, default `expected_rule`) on the trace, saying what was `received` instead, and
         NonConformance."""
         desc = f" matching {match!r}" if match is not None and not callable(match) else ""
-        with step(f"expect {what} from {self.who}{desc}"):
+        with step(f"expect {what} from {self.who}{desc}"), waiting(f"{what} from {self.who}", timeout):
             frame = self._trace.wait_for(wanted, start, timeout)
+            if frame is not None:
+                attach_frames([frame], "the frame")
         if frame is None:
             text = (f"expected {what}{desc} from {self.who} within {timeout:g} s; "
                     f"received {received(start) or 'nothing'}")
@@ -130,8 +133,11 @@ class PeerSession(Verdicts):
 
     def _expect_none(self, what: str, wanted: Callable[[Frame], bool], within: float) -> None:
         """Fail (`forbidden_rule`, on the frame) if a `wanted` frame arrives within `within` s from now."""
-        with step(f"expect no {what} from {self.who} for {within:g} s"):
+        with step(f"expect no {what} from {self.who} for {within:g} s"), \
+                waiting(f"no {what} from {self.who} (quiet period)", within):
             frame = self._trace.wait_for(wanted, len(self._trace), within)
+            if frame is not None:
+                attach_frames([frame], "the forbidden frame")
         if frame is not None:
             self.fail(self.forbidden_rule, f"{frame.name} was sent although the scenario forbids it for {within:g} s",
                       frame)

@@ -27,6 +27,11 @@ _VALUED = [
     ("--vgi-tls-ca", "vgi_tls_ca", "CA bundle the DUT's certificate chain must reach (mutual TLS)", None),
     ("--vgi-fuzz-profile", "vgi_fuzz_profile", "fuzz cases' profile: pr (fast, derandomized; default), nightly "
                                                "(thousands of examples) or cert (a recorded seed)", "pr"),
+    ("--vgi-console", "vgi_console", "console output of a conformance run: verdicts (one line per case with its "
+                                     "verdict word and rule ids, and a line saying what a long wait waits for; "
+                                     "default) or pytest (pytest's own letters and words)", "verdicts"),
+    ("--vgi-wait-line", "vgi_wait_line", "seconds a wait lasts before the console says what it waits for "
+                                         "(default 5; 0: never)", "5"),
     ("--vgi-fuzz-seed", "vgi_fuzz_seed", "seed of the nightly and cert fuzz profiles (default: a new one, "
                                          "recorded in each fuzz case's evidence)", None),
 ]
@@ -64,6 +69,13 @@ def settings(config: pytest.Config) -> Settings:
                    lenient=bool(_opt(config, "vgi_lenient")), schemas=_opt(config, "vgi_schemas"),
                    tls_cert=_opt(config, "vgi_tls_cert"), tls_key=_opt(config, "vgi_tls_key"),
                    tls_ca=_opt(config, "vgi_tls_ca"), fuzz_profile=_opt(config, "vgi_fuzz_profile") or "pr")
+    out.console = _opt(config, "vgi_console") or "verdicts"
+    if out.console not in ("verdicts", "pytest"):
+        raise HarnessError(f"--vgi-console: {out.console!r} is not one of verdicts, pytest")
+    try:
+        out.wait_line_s = float(_opt(config, "vgi_wait_line") or 0)
+    except ValueError:
+        raise HarnessError(f"--vgi-wait-line: {_opt(config, 'vgi_wait_line')!r} is not a number of seconds") from None
     seed = _opt(config, "vgi_fuzz_seed")
     try:
         from .fuzzing import profiles

@@ -16,10 +16,12 @@ import pytest
 from . import casejudge, options, peer
 from .fixturekit import RECORD, RUN, open_window
 from .run import VgiRun
+from .evidence.console import VerdictConsole, console_line
 from .stopping import StopSignals, exit_code
 from .verdict import Concluded, HarnessError, Inconclusive, NonConformance, Verdict
 
 STOP = pytest.StashKey[StopSignals]()
+CONSOLE = pytest.StashKey[VerdictConsole]()  # the verdict-per-line console, when it is on
 CURRENT = pytest.StashKey[pytest.Item]()  # the case running now
 
 MARKERS = (
@@ -47,9 +49,15 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if problem:
         raise pytest.UsageError(problem)
+    if config.getoption("allure_report_dir", None) and not config.pluginmanager.has_plugin("vgitest-allure-teardown"):
+        config.pluginmanager.register(importlib.import_module("vgitest.evidence.allure_teardown"),
+                                      "vgitest-allure-teardown")
     if run.profile is not None and not hasattr(config, "workerinput"):
         config.stash[STOP] = stopper = StopSignals()
         stopper.install()
+        if run.settings.console == "verdicts":
+            config.stash[CONSOLE] = console = VerdictConsole(config, run.settings.wait_line_s)
+            config.pluginmanager.register(console, "vgitest-console")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -114,7 +122,7 @@ def _running(item: pytest.Item) -> dict[str, Any]:
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
     from .evidence.console import teststatus
-    return teststatus(report)
+    return teststatus(report, lines=config.stash.get(CONSOLE, None) is not None)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -125,6 +133,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    console = config.stash.get(CONSOLE, None)
+    if console is not None:
+        console.stop()
     stopper = config.stash.get(STOP, None)
     if stopper is not None:
         stopper.uninstall()
@@ -216,6 +227,7 @@ def _finish(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport,
                               when=report.when, skipped=report.skipped, outcome=report.outcome)
     for props in (item.user_properties, report.user_properties):  # the report was made from a copy of the item's
         props.append(("verdict", rec["verdict"].label))
+    report.vgi_line = console_line(result)  # an extra report attribute: xdist carries it to the controller
     if rec.get("case"):
         item.user_properties.append(("test_case", rec["case"]))
     if result["findings"]:

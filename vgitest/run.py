@@ -6,7 +6,10 @@ Kept separate from the pytest plugin so that the plugin stays a thin layer of op
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,15 @@ class Settings:
     shard: tuple[int, int] | None = None  # (K, N): this process runs shard K of N (vgitest.shard)
     fuzz_profile: str = "pr"  # vgitest.fuzzing.profiles
     fuzz_seed: int | None = None  # the seed of a non-derandomized fuzz profile (None: a new one per process)
+    console: str = "verdicts"  # vgitest.evidence.console: a line per case, or pytest's own output
+    wait_line_s: float = 5.0  # a wait this long gets a console line saying what it waits for (0: never)
+
+
+def _sha256(path: Path | None) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    except OSError:
+        return None
 
 
 class VgiRun:
@@ -60,6 +72,9 @@ class VgiRun:
         self.adapter: DutAdapter | None = None
         self.powered_on_at: float | None = None  # when the run switched the DUT on (power_on at the start)
         self.started = time.time()
+        # what the evidence bundle ties the run to: the profile's bytes as the run read them, and its command line
+        self.provenance: dict[str, Any] = {"command": list(sys.orig_argv), "cwd": os.getcwd(),
+                                           "profile_sha256": _sha256(self.profile.path) if self.profile else None}
 
     def startup_problem(self, *, check_port: bool) -> str | None:
         """What would otherwise fail every test, or the report at the end: a report folder that cannot be written,
@@ -160,10 +175,12 @@ class VgiRun:
     def write_results(self, running: dict[str, Any] | None = None, interrupted: dict[str, Any] | None = None) -> None:
         """results.json and summary.md of the cases so far (`running`: the case that has begun)."""
         from .evidence.report import write_results
+        from .evidence.runbundle import dut_identity
         p = self.profile
         meta = {"profile": str(p.path) if p and p.path else None, "profile_name": p.name if p else "",
                 "dut": p.name if p else "", "faults": list(self.settings.faults), "strict": self.settings.strict,
-                "started": self.started, "finished": time.time()}
+                "started": self.started, "finished": time.time(), **self.provenance,
+                "dut_identity": dut_identity({"dut": p.dut}) if p else {}}
         self.run_dir.mkdir(parents=True, exist_ok=True)
         write_results(self.results, self.run_dir, meta, running=running, interrupted=interrupted)
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
-from vgitest.sep2.cactus import engine, procedures
+from vgitest.sep2.cactus import engine, procedures, versions
 from vgitest.upstream import UpstreamError
 from vgitest.verdict import HarnessError
 
@@ -30,7 +30,8 @@ def _case(proc: procedures.Procedure) -> Callable[..., None]:
         timing = engine.Timing(scale=float(vgi_profile.param("cactus_time_scale", 1)),
                                wait=float(vgi_profile.param("message_wait", 10)),
                                register=float(vgi_profile.param("register_wait", 15)))
-        run = engine.Engine(proc, der_client, dut, timing, _lfdi(der_client))
+        run = engine.Engine(proc, der_client, dut, timing, _lfdi(der_client),
+                            versions.parse(vgi_profile.param("csip_aus_versions", "v1.2")))
         engine.verdict(der_client, proc, run.run())
 
     test.__name__ = test.__qualname__ = "test_" + proc.id.replace("-", "_")

@@ -202,3 +202,32 @@ def test_the_spill_file_is_rotated_at_its_size_limit(tmp_path, monkeypatch) -> N
     assert sum(len(x) + 1 for x in older) < 2 * 20_000 and len(newer) > 0
     last = [json.loads(x)["index"] for x in older + newer]
     assert last == sorted(last) and last[-1] == t.released - 1  # the newest frames, in order
+
+
+def test_a_capture_that_starts_mid_connection_is_one_clean_stream() -> None:
+    """Issue 19: a test's capture left the earlier tests' bytes out but kept their room in the sequence numbers,
+    so tshark reported 'previous segment not captured'. Now the numbers close up, and a comment says how much is
+    left out."""
+    from vgitest.evidence.pcapng import build_packets
+    from vgitest.trace import Direction
+    from vgitest.wire import WireLog
+    w = WireLog("c1", ("127.0.0.1", 1), ("127.0.0.1", 2))
+    w.add(1, 1.0, Direction.IN, b"GET / HTTP/1.1\r\n\r\n")
+    w.add(2, 1.0, Direction.OUT, b"HTTP/1.1 101 OK\r\n\r\n")
+    for i in range(10):  # five earlier exchanges, then five in the window
+        w.add(10 + 2 * i, 2.0 + i, Direction.IN, b"q" * (100 + i))
+        w.add(11 + 2 * i, 2.5 + i, Direction.OUT, b"a" * (50 + i))
+    import scapy.layers.inet  # noqa: F401  (binds IP and TCP under Ether for the dissection)
+    from scapy.layers.l2 import Ether
+    packets = build_packets([w], 20)
+    tcp = [Ether(p.data)["TCP"] for p in packets]
+    payload = [(t, p) for t, p in zip(tcp, packets) if len(t.payload)]
+    assert len(payload) == 2 + 10  # the handshake and the window's five exchanges
+    nxt: dict[int, int] = {}
+    for t in tcp:  # each segment starts where the previous one of its direction ended: no hole anywhere
+        if t.sport in nxt:
+            assert int(t.seq) == nxt[t.sport], (t.sport, int(t.seq), nxt[t.sport])
+        nxt[t.sport] = int(t.seq) + len(t.payload) + (1 if t.flags & 0x03 else 0)
+    first_in_window = payload[2][1]
+    assert first_in_window.comments and "510 bytes from the device and 260 from the harness" in \
+        first_in_window.comments[0]

@@ -129,10 +129,13 @@ def test_phases_decide_what_is_judged(project: pytest.Pytester) -> None:
     (o,) = r["observed"]
     assert o["rule"] == "TEST-ONLY-2X" and "does not apply to ocpp 1.6" in o["not_judged"]
 
-    # the console says the verdict words
-    res.stdout.fnmatch_lines(["*test_preamble_not_reached INCONCLUSIVE*", "*test_in_body_preamble_not_reached "
-                              "INCONCLUSIVE*", "*test_body_fails_after_a_preamble FAIL*",
-                              "*test_rule_of_another_version PASS*"])
+    # the console says the verdict words: a line per case with its id, and the rule ids or what was not reached
+    res.stdout.fnmatch_lines(["[[]1/5[]] INCONCLUSIVE   TC_P_01 (test_preamble_not_reached)  *s  preamble not "
+                              "reached: Reusable state Demo*",
+                              "[[]3/5[]] INCONCLUSIVE   TC_P_03 (test_in_body_preamble_not_reached)*",
+                              "[[]4/5[]] FAIL           TC_P_04 (test_body_fails_after_a_preamble)  *s  "
+                              "OCPP-RESPONSE-STATUS",
+                              "[[]5/5[]] PASS           TC_P_05 (test_rule_of_another_version)  *s"])
     outcomes = res.parseoutcomes()
     assert outcomes["inconclusive"] == 2 and outcomes["failed"] == 1 and outcomes["passed"] == 2
 
@@ -157,6 +160,42 @@ def test_phases_decide_what_is_judged(project: pytest.Pytester) -> None:
     assert status["test_in_body_preamble_not_reached"] == "broken"
     assert status["test_body_fails_after_a_preamble"] == "failed"
     assert status["test_preamble_breaks_a_rule_body_clean"] == "passed"
+    # no tear-down step without a status (pytest's post-finalizer bookkeeping, vgitest.evidence.allure_teardown)
+    afters = [a for p in (project.path / "allure").glob("*-container.json")
+              for a in json.loads(p.read_text()).get("afters", [])]
+    assert afters and all(a.get("status") and "<lambda>" not in a["name"] for a in afters), afters
+    assert {a["name"] for a in afters} >= {"station: clean-up"}
+
+
+def test_pytest_console_and_waiting_line(project: pytest.Pytester) -> None:
+    """--vgi-console=pytest gives pytest's own words; the verdict console says what a long wait waits for."""
+    res = project.runpytest_subprocess("--vgi-profile=station.toml", "-v", "--vgi-console=pytest", "-k",
+                                       "rule_of_another_version or body_fails", "-p", "no:cacheprovider")
+    res.stdout.fnmatch_lines(["*test_body_fails_after_a_preamble FAIL*", "*test_rule_of_another_version PASS*"])
+    assert "[1/2]" not in res.stdout.str()
+
+    project.makepyfile(test_wait=WAITING)
+    res = project.runpytest_subprocess("--vgi-profile=station.toml", "--vgi-wait-line=0.5", "test_wait.py",
+                                       "-p", "no:cacheprovider")
+    res.stdout.fnmatch_lines(["  ... waiting for StatusNotification from *: * s so far, at most * s more",
+                              "[[]1/1[]] INCONCLUSIVE   TC_W_01 (test_waits)*expected StatusNotification*"])
+    res = project.runpytest_subprocess("--vgi-profile=station.toml", "--vgi-wait-line=0", "test_wait.py",
+                                       "-p", "no:cacheprovider")
+    assert "waiting for" not in res.stdout.str()  # 0: never
+
+
+WAITING = '''
+import pytest
+from vgitest.case import preamble
+
+pytestmark = pytest.mark.vgi_protocol("ocpp", "1.6")
+
+
+@pytest.mark.vgi_case("TC_W_01", feature="Demo")
+def test_waits(station):
+    with preamble("the station reported a connector"):
+        station.expect("StatusNotification", timeout=1.6)
+'''
 
 
 def test_each_run_is_its_own_allure_result(project: pytest.Pytester) -> None:
@@ -168,6 +207,9 @@ def test_each_run_is_its_own_allure_result(project: pytest.Pytester) -> None:
     assert len(docs) == 2
     assert len({d["historyId"] for d in docs}) == 2  # not one result and a "retry"
     assert {p["value"].strip("'") for d in docs for p in d["parameters"] if p["name"] == "run"} == {"run-a", "run-b"}
+    # the Suites tree starts with the run and its DUT, so two runs into one folder stay apart
+    assert {next(lb["value"] for lb in d["labels"] if lb["name"] == "parentSuite") for d in docs} == \
+        {"run-a: Scripted station", "run-b: Scripted station"}
     env = (project.path / "allure" / "environment.properties").read_text()
     assert "run-a.dut.name=Scripted station" in env and "run-b.dut.name=Scripted station" in env
 

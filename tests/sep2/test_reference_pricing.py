@@ -13,14 +13,14 @@ import pytest
 
 from tests.waiting import wait_until
 from vgitest.sep2 import aus
-from vgitest.sep2.client.discovery import VERSIONS, choose
+from vgitest.sep2.client.discovery import URIS, choose, preference
 from vgitest.sep2.client.reference import ReferenceDerClient
 from vgitest.sep2.server import FakeSep2Server
 from vgitest.trace import Direction
 
 from .payloads import LFDI
 
-V13, V12 = VERSIONS
+V13, V12, BETA = URIS["v1.3"], URIS["v1.2"], URIS["v1.3-beta/storage"]
 
 
 @pytest.fixture
@@ -54,6 +54,9 @@ def test_it_chooses_the_first_version_it_speaks_that_lists_a_path() -> None:
     assert choose({"supportedSchemaVersions": {"https://csipaus.org/ns/v99.99": {"dcap": ["/a"]}}}) is None
     assert choose({"supportedSchemaVersions": {V13: {"dcap": ["not-a-path"]}}}) is None
     assert choose(["not", "a", "document"]) is None
+    both = {"supportedSchemaVersions": {V12: {"dcap": ["/v12"]}, V13: {"dcap": ["/v13"]}, BETA: {"dcap": ["/b"]}}}
+    assert choose(both, preference("v1.2")) == "/v12"  # the version it speaks first
+    assert choose(both, preference("v1.3-beta/storage")) == "/b"
 
 
 def _routes(st: Any) -> None:

@@ -37,10 +37,24 @@ def attach_text(text: str, name: str) -> None:
         allure.attach(text, name=name, attachment_type=AttachmentType.TEXT)
 
 
+def attach_frames(frames: list[Any], name: str) -> None:
+    """The frames of one exchange inside its step (when it was sent or received, its body as the wire carried it,
+    and the rules it broke), so a reader sees each exchange where it happened, not only in the whole trace."""
+    if allure is None or not frames:
+        return
+    out = []
+    for f in frames:
+        raw = f.raw.decode("utf-8", "replace") if isinstance(f.raw, (bytes, bytearray)) else str(f.raw)
+        out.append({"at": f.timestamp, "direction": "device -> harness" if f.direction.name == "IN"
+                    else "harness -> device", "kind": f.kind, "name": f.name, "size": f.size,
+                    "message": raw[:20000], "broke": [x.rule_id for x in f.findings]})
+    attach_json(out, name)
+
+
 def attach_file(path: Path, name: str, kind: str) -> None:
     if allure is None or not path.is_file():
         return
-    types = {"json": AttachmentType.JSON, "text": AttachmentType.TEXT}
+    types = {"json": AttachmentType.JSON, "text": AttachmentType.TEXT, "svg": AttachmentType.SVG}
     if kind == "pcapng":
         allure.attach.file(str(path), name=name, attachment_type=PCAPNG, extension="pcapng")
     elif kind == "jsonl":
@@ -49,15 +63,26 @@ def attach_file(path: Path, name: str, kind: str) -> None:
         allure.attach.file(str(path), name=name, attachment_type=types.get(kind, AttachmentType.TEXT))
 
 
-def label(protocol: str, version: str, feature: str | None, case_id: str | None, verdict: str) -> None:
+def label(protocol: str, version: str, feature: str | None, case_id: str | None, verdict: str,
+          run: str | None = None) -> None:
+    """The case's place in the report. Suites tree: run (the DUT) > protocol version > functional block > case,
+    so two DUTs (or two profiles of one) run into one results folder stay apart; Behaviors tree: protocol
+    version > functional block > case id."""
     if allure is None:
         return
     epic = f"{protocol.upper()} {version}".strip()
     allure.dynamic.epic(epic)
-    allure.dynamic.parent_suite(epic)  # the report's tree: protocol version > functional block > test case
+    if run:
+        allure.dynamic.parent_suite(run)
+        allure.dynamic.suite(epic)
+        if feature:
+            allure.dynamic.sub_suite(feature)
+    else:
+        allure.dynamic.parent_suite(epic)
+        if feature:
+            allure.dynamic.suite(feature)
     if feature:
         allure.dynamic.feature(feature)
-        allure.dynamic.suite(feature)
     if case_id:
         allure.dynamic.story(case_id)
         allure.dynamic.id(case_id)

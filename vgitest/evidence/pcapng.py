@@ -147,22 +147,26 @@ def build_packets(wires: Iterable[WireLog], start_ns: int = 0, end_ns: int | Non
         packets.append(pkt(from_client, "S", b"", t0, note))
         packets.append(pkt(from_server, "SA", b"", t0 + 0.000001))
         packets.append(pkt(from_client, "A", b"", t0 + 0.0000015))
-        head = getattr(wire, "head", 0)
-        skipped = dict(getattr(wire, "skipped", {}))
-        for n, c in enumerate(all_chunks):  # sequence numbers follow the whole stream; only the handshake and the
-            if n == head:  # window are kept; bytes the wire log released (issue 13) only move the numbers on
-                for d, count in skipped.items():
-                    seq[d] += count
-            keep = c in handshake or c.t_ns >= start_ns
-            data = c.data
+        left_out = dict(getattr(wire, "skipped", {}))  # bytes the wire log released (issue 13)
+        for c in all_chunks:  # the handshake and the window are kept; the bytes between them (earlier tests) are
+            keep = c in handshake or c.t_ns >= start_ns  # left out and the sequence numbers close up over them, so
+            data = c.data  # the test's capture reads as one clean stream ("previous segment not captured" before)
+            if not keep:
+                left_out[c.direction] = left_out.get(c.direction, 0) + c.size
+                continue
+            if sum(left_out.values()) and c not in handshake:
+                note_gap = (f"vgitest: {left_out.get(Direction.IN, 0)} bytes from the device and "
+                            f"{left_out.get(Direction.OUT, 0)} from the harness on this connection are not in "
+                            "this capture (earlier tests, or released by the wire log's cap); sequence numbers "
+                            "closed up over them")
+                left_out = {}
+            else:
+                note_gap = None
             for i in range(0, len(data), MAX_SEGMENT):
-                if keep:
-                    packets.append(pkt(c.direction, "PA", data[i:i + MAX_SEGMENT], c.wall))
-                else:
-                    seq[c.direction] += len(data[i:i + MAX_SEGMENT])
+                packets.append(pkt(c.direction, "PA", data[i:i + MAX_SEGMENT], c.wall, note_gap if i == 0 else None))
             if c.size > len(data):  # only a prefix of this chunk was kept: the capture shows the gap
                 seq[c.direction] += c.size - len(data)
-                if keep and packets:
+                if packets:
                     packets[-1].comments = [f"vgitest: {c.size - len(data)} more bytes of this chunk were not "
                                             f"kept (wire log capped)"]
     packets.sort(key=lambda p: p.time)

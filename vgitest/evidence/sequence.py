@@ -8,7 +8,8 @@ from typing import Iterable
 from ..trace import Direction, Frame
 
 
-def _label(f: Frame) -> str:
+def label(f: Frame) -> str:
+    """A frame in a few words: its message name and kind, a status or error code."""
     if f.kind in ("OPEN", "CLOSE", "REJECT"):
         extra = f.meta.get("negotiated") or f.meta.get("code") or ""
         return f"[{f.kind.lower()}{' ' + str(extra) if extra else ''}]"
@@ -32,13 +33,13 @@ def text(frames: Iterable[Frame], dut: str = "DUT", harness: str = "HARNESS") ->
     width = 58
     lines = [f"{'t (s)':>9}  {dut:<10}{'':^{width}}{harness}"]
     for f in frames:
-        label = _label(f)
+        words = label(f)
         if f.correlation:
-            label += f" #{f.correlation[:8]}"
-        label += f" {f.size}B" if f.size else ""
-        label = label[: width - 6]
-        bar = "─" * max(2, width - 4 - len(label))
-        arrow = f"──{label} {bar}▶" if f.direction is Direction.IN else f"◀{bar} {label}──"
+            words += f" #{f.correlation[:8]}"
+        words += f" {f.size}B" if f.size else ""
+        words = words[: width - 6]
+        bar = "─" * max(2, width - 4 - len(words))
+        arrow = f"──{words} {bar}▶" if f.direction is Direction.IN else f"◀{bar} {words}──"
         mark = "  ✗ " + "; ".join(x.rule_id for x in f.findings) if f.findings else ""
         lines.append(f"{(f.t_ns - t0) / 1e9:9.3f}  {'':<10}{arrow}{mark}")
     return "\n".join(lines) + "\n"
@@ -47,11 +48,11 @@ def text(frames: Iterable[Frame], dut: str = "DUT", harness: str = "HARNESS") ->
 def mermaid(frames: Iterable[Frame], dut: str = "DUT", harness: str = "Harness") -> str:
     out = ["sequenceDiagram", f"    participant D as {dut}", f"    participant H as {harness}"]
     for f in frames:
-        label = _label(f).replace(";", ",").replace("#", "")
+        words = label(f).replace(";", ",").replace("#", "")
         if f.direction is Direction.IN:
-            out.append(f"    D->>H: {label}")
+            out.append(f"    D->>H: {words}")
         else:
-            out.append(f"    H-->>D: {label}")
+            out.append(f"    H-->>D: {words}")
         for x in f.findings:
             out.append(f"    Note over D,H: {x.rule_id}")
     return "\n".join(out) + "\n"

@@ -33,12 +33,14 @@ from websockets.frames import DATA_OPCODES, Frame as WsFrame
 from ..budgets import Budgets
 from .. import latency
 from ..bounded import RecentSet
+from ..evidence.allure import attach_frames
 from ..evidence.allure import step as _step
 from ..expect import Match, PeerSession, matches
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, Inconclusive, NonConformance
+from ..waits import waiting
 from ..wire import WireLog, forget_closed
 from . import codec, handlers, wsfail
 from . import identity as station_identity
@@ -335,8 +337,13 @@ class StationSession(PeerSession):
         if forbidden and not negative:
             raise HarnessError(f"the fake CSMS will not send {action} now: {forbidden} (a negative case passes "
                                "negative='why')")
-        with _step(f"{action} -> {self.identity}"):
-            return self.csms.loop.run(self.csms._call(self, action, payload, timeout), timeout=timeout + 10)
+        with _step(f"{action} -> {self.identity}"), waiting(f"the answer to {action} from {self.identity}", timeout):
+            start = len(self.csms.trace)
+            answer = self.csms.loop.run(self.csms._call(self, action, payload, timeout), timeout=timeout + 10)
+            sent = [f for f in self.csms.trace.since(start)
+                    if f.direction is Direction.OUT and f.correlation == answer.correlation]
+            attach_frames([*sent[:1], answer], "request and answer")
+            return answer
 
     def send_raw(self, data: str | bytes) -> None:
         """Send any text (or bytes, as a binary frame) exactly as given: for negative tests."""

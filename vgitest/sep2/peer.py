@@ -55,7 +55,7 @@ def make(run: VgiRun) -> Sep2Peer:
     p = run.require_profile()
     ssl_context = _tls(run, p)
     server = Sep2Peer(host=run.settings.host, port=run.settings.port, ssl_context=ssl_context,
-                      schema_version=run.dut_version or "2018", csip_aus=p.supports("CsipAus"),
+                      schema_version=run.dut_version or "2018", csip_aus=_csip_aus(p),
                       lenient=run.settings.lenient, schema_path=run.settings.schemas,
                       max_body_bytes=int(p.pixit.get("max_body_bytes", 1 << 20)),
                       notify_ssl_context=_notify_tls(run, p) if ssl_context else None,
@@ -67,6 +67,15 @@ def make(run: VgiRun) -> Sep2Peer:
         pin = p.pixit.get("pin", 111115)
         server.state.register_device(str(lfdi), pin=int(pin) if pin is not None else None)
     return server
+
+
+def _csip_aus(p: Profile) -> bool | str:
+    """The CSIP-AUS version the server starts in: the first the client implements (PIXIT csip_aus_versions) that
+    the server speaks; a CACTUS procedure may switch it for its time (vgitest.sep2.cactus.versions)."""
+    if not p.supports("CsipAus"):
+        return False
+    from .cactus import versions
+    return next((v for v in versions.parse(p.pixit.get("csip_aus_versions")) if v in versions.SPOKEN), True)
 
 
 def _tls(run: VgiRun, p: Profile) -> ssl.SSLContext | None:

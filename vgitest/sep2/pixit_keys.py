@@ -43,11 +43,21 @@ KEYS: tuple[Key, ...] = (
     _k("csip_aus", "the reference client runs in CSIP-AUS mode: it takes the CSIP-AUS extensions when it checks "
        "what it reads against the schema, declares its DOE modes and follows the CSIP-AUS limits", CSIP + AUS, False,
        reference=True),
+    _k("csip_aus_versions", "the CSIP-AUS versions the client implements, in its order of preference (v1.2, "
+       "v1.3-beta/storage): a CACTUS procedure runs in the first it targets, the client told by the DUT action "
+       "csip_aus_version when that changes (docs/csip-aus.md)", AUS, "v1.2"),
     _k("cactus_time_scale", "the factor a CACTUS procedure's times are run at: pollRates and postRates it sets, "
        "waits, control starts, durations and randomization (1: as written; docs/csip-aus.md)", AUS, 1),
     _k("notify_port", "the port the reference client's Notification listener takes (0: any)", CSIP, 0,
        reference=True),
     _k("rtg_max_w", "the reference client's rated maximum power", CSIP, 7000, "W", reference=True),
+    _k("der_refresh_s", "how often the reference client declares its DERCapability, DERSettings, DERStatus and "
+       "DERAvailability again, at its next read of its DERList (0: once per walk from the DeviceCapability)", CSIP,
+       0, "s", reference=True),
+    _k("rtg_max_wh", "the reference client's energy rating in CSIP-AUS v1.3-beta storage mode (rtgMaxWh, setMaxWh)",
+       AUS, 13500, "Wh", reference=True),
+    _k("set_min_wh", "the reference client's storage reserve in CSIP-AUS v1.3-beta storage mode (setMinWh)", AUS,
+       Text("10 % of rtg_max_wh"), "Wh", reference=True),
     _k("demand_w", "the reference client's demand at start", CSIP, Text("rtg_max_w"), "W", reference=True),
     _k("set_grad_w", "the reference client's own ramp rate setGradW (0: no limit)", CSIP, 0, "0.01 %/s",
        reference=True),

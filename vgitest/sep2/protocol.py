@@ -28,6 +28,11 @@ KIND = PeerKind(
                       "must follow the controls"),)),
         Action("alarm", "the DER client raises an alarm (it POSTs a LogEvent)", (), ("sep2",),
                uses=((("csip",), CASES, "the alarm case"),)),
+        Action("csip_aus_version", "the DER client speaks that CSIP-AUS version from now on (its namespace and "
+               "elements; the tester's choice of version for a CACTUS run)",
+               (("version", "v1.2 or v1.3-beta/storage"),), ("sep2",),
+               uses=((("csip_aus",), CASES, "a procedure that runs in another version than the client's first "
+                      "(PIXIT csip_aus_versions), e.g. the storage procedures in v1.3-beta/storage"),)),
         Action("set_grid", "the grid simulator at the client's point of connection steps to a voltage and frequency",
                (("v", "volts"), ("hz", "hertz")), ("sep2",),
                uses=((("csip",), CASES, "the voltage and frequency cases; the others reset the grid with it when "

@@ -257,6 +257,19 @@ class FakeSep2Server(XmlHttpServer):
         self.served_hooks: list[Callable[[Frame], None]] = []  # the same once the server has processed it
         self._validator_args = (schema_version, csip_aus, lenient, schema_path) if validate else None
 
+    def set_csip_aus(self, csip_aus: bool | str) -> str | None:
+        """Speak another CSIP-AUS version from now on (its namespace and schema; a CACTUS procedure runs in the
+        version it targets, docs/csip-aus.md); returns the version spoken before."""
+        from .schemas import aus_version
+        before, self.state.csip_aus = self.state.csip_aus, aus_version(csip_aus)
+        if self._validator_args is not None:
+            version, _, lenient, path = self._validator_args
+            self._validator_args = (version, self.state.csip_aus or False, lenient, path)
+            if self._validator is not None:
+                self._validator = self._make_validator()
+        self.state.changed()
+        return before
+
     # lifecycle ------------------------------------------------------------------------------------------
     def _make_validator(self) -> Any:
         if self._validator_args is None:

@@ -12,6 +12,7 @@ from ..server import Raw
 from .context import Context, Failed, Unsupported
 from .expressions import At
 from .paths import STORAGE_CONTROL
+from .versions import STORAGE
 
 ActionFn = Callable[[Context, dict[str, Any]], None]
 ACTIONS: dict[str, ActionFn] = {}
@@ -26,8 +27,7 @@ RATES = {"dcap_poll_seconds": "DeviceCapability", "edev_list_poll_seconds": "End
          # TimeTariffIntervalList has no pollRate in the schema: kept, served nowhere, see .pricing)
          "tp_list_poll_seconds": "TariffProfileList", "tti_list_poll_seconds": "TimeTariffIntervalList"}
 PRICING_RATES = ("TariffProfileList", "TimeTariffIntervalList")  # never the default of other resources
-NOT_SERVED = {"opModStorageTargetW": STORAGE_CONTROL,
-              "end_device_indexes": "several EndDevices (aggregator)", "nmi": "ConnectionPoint resource (NMI)"}
+NOT_SERVED = {"end_device_indexes": "several EndDevices (aggregator)", "nmi": "ConnectionPoint resource (NMI)"}
 
 
 def action(name: str, summary: str) -> Callable[[ActionFn], ActionFn]:
@@ -63,6 +63,11 @@ def _base(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     for key in LIMITS:
         if key in p:
             base[f"csipaus:{key}"] = watts(float(ctx.value(p[key])), None if mult is None else int(mult))
+    if "opModStorageTargetW" in p:  # CSIP-AUS v1.3-beta storage: served only while the server speaks it
+        if ctx.version != STORAGE:
+            raise Unsupported(STORAGE_CONTROL)
+        base["csipaus:opModStorageTargetW"] = watts(float(ctx.value(p["opModStorageTargetW"])),
+                                                    None if mult is None else int(mult))
     return base
 
 
@@ -133,7 +138,8 @@ def _default(ctx: Context, p: dict[str, Any]) -> None:
 
 
 @action("create-der-control", "a DERControl in program 1 (or by tag, primacy, group): start and duration scaled, "
-        "randomizeStart scaled, rampTms, opModConnect/Energize/FixedW and the CSIP-AUS limits")
+        "randomizeStart scaled, rampTms, opModConnect/Energize/FixedW, the CSIP-AUS limits and (v1.3-beta/storage) "
+        "opModStorageTargetW")
 def _control(ctx: Context, p: dict[str, Any]) -> None:
     prog = _program_for(ctx, p)
     start = ctx.value(p["start"])

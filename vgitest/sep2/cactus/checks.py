@@ -13,6 +13,7 @@ from .. import identity
 from ..server import path_matches
 from . import paths
 from .context import Context, Unsupported, quantity
+from .versions import STORAGE as STORAGE_VERSION
 
 Outcome = tuple[bool, str]
 CheckFn = Callable[[Context, dict[str, Any], int], Outcome]  # (context, parameters, trace index of the start)
@@ -28,14 +29,15 @@ def check(name: str, summary: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
-STORAGE = ("CSIP-AUS v1.3-beta storage elements (vppModes, setMinWh; the engine and the csip-aus profile validate "
-           "v1.2)")
+STORAGE = ("CSIP-AUS v1.3-beta storage elements (vppModes, setMinWh) in a procedure that does not target "
+           "v1.3-beta/storage")
 
 
-def refused(params: dict[str, Any]) -> list[str]:
-    """The capabilities the given parameters need that the server (its CSIP-AUS v1.2 schema) lacks."""
+def refused(params: dict[str, Any], storage: bool = False) -> list[str]:
+    """The capabilities the given parameters need that the server lacks (`storage`: it speaks CSIP-AUS v1.3-beta
+    storage, whose elements vppModes* and setMinWh v1.2 does not have)."""
     out = [NOT_SERVED[k] for k, v in params.items() if k in NOT_SERVED and v]
-    return out + [STORAGE for k in params if k.startswith("vppModes") or k == "setMinWh"][:1]
+    return out + ([] if storage else [STORAGE for k in params if k.startswith("vppModes") or k == "setMinWh"][:1])
 
 
 @check("all-steps-complete", "every step (but the ignored ones) was reached and is no longer listening")
@@ -250,7 +252,7 @@ def run(ctx: Context, check_: Any, start: int) -> Outcome:
     fn = CHECKS.get(check_.type)
     if fn is None:
         raise Unsupported(f"check {check_.type}")
-    bad = refused(check_.parameters)
+    bad = refused(check_.parameters, storage=ctx.version == STORAGE_VERSION)
     if bad:
         raise Unsupported(", ".join(bad))
     return fn(ctx, check_.parameters, start)

@@ -47,10 +47,12 @@ class Steps:
 
 
 def quantity(value: Any) -> float | None:
-    """An ActivePower-like {multiplier, value} (or a plain number) in its unit."""
+    """An ActivePower-like {multiplier, value}, a PowerFactor {displacement, multiplier} (or a plain number) in
+    its unit."""
     if isinstance(value, dict):
         try:
-            return float(value["value"]) * 10 ** int(str(value.get("multiplier", "0")))
+            raw = value["value"] if "value" in value else value["displacement"]
+            return float(raw) * 10 ** int(str(value.get("multiplier", "0")))
         except (KeyError, ValueError):
             return None
     try:
@@ -62,8 +64,10 @@ def quantity(value: Any) -> float | None:
 class Context:
     """One procedure's run on the fake 2030.5 server (see the module text)."""
 
-    def __init__(self, session: Any, *, scale: float, lfdi: str | None, steps: tuple[str, ...] = ()) -> None:
+    def __init__(self, session: Any, *, scale: float, lfdi: str | None, steps: tuple[str, ...] = (),
+                 version: str = "v1.2") -> None:
         self.session = session
+        self.version = version  # the CSIP-AUS version the procedure runs in (versions.py)
         self.all_steps = steps
         self.state: Sep2State = session.state
         self.scale = scale

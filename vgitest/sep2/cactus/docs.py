@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import collections
 
-from . import actions, checks, procedures, support
+from . import actions, checks, procedures, support, versions
 from .gaps import REFERENCE_GAPS
 
 INTRO = """# CSIP-AUS: the CACTUS client procedures
@@ -57,7 +57,7 @@ procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait 
 
 def markdown() -> str:
     procs = procedures.load_all()
-    lines = [INTRO, "## Supported types", "", "| kind | type | what the engine does |", "|---|---|---|"]
+    lines = [INTRO, versions.DOC, "## Supported types", "", "| kind | type | what the engine does |", "|---|---|---|"]
     lines += [f"| event | `{name}` | {what} |" for name, what in support.EVENTS.items()]
     lines += [f"| action | `{name}` | {what} |" for name, what in actions.SUMMARY.items()]
     lines += [f"| check | `{name}` | {what} |" for name, what in checks.SUMMARY.items()]

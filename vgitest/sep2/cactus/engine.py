@@ -21,7 +21,7 @@ from ...trace import Direction, Frame
 from ...verdict import Inconclusive, NotApplicable
 from .. import rules as r
 from ..server import path_matches
-from . import actions, checks, pricing, support
+from . import actions, checks, pricing, support, versions
 from .context import Context, Failed, Unsupported
 from .procedures import Procedure, Step
 
@@ -50,11 +50,19 @@ class Outcome:
 
 
 class Engine:
-    def __init__(self, proc: Procedure, session: Any, dut: Any, timing: Timing, lfdi: str | None) -> None:
+    def __init__(self, proc: Procedure, session: Any, dut: Any, timing: Timing, lfdi: str | None,
+                 client_versions: tuple[str, ...] = versions.DEFAULT) -> None:
         self.proc, self.session, self.dut, self.timing = proc, session, dut, timing
         self.server = session.server
         self.state = session.state
-        self.ctx = Context(session, scale=timing.scale, lfdi=lfdi, steps=tuple(s.name for s in proc.steps))
+        try:  # the CSIP-AUS version it runs in (versions.py); None: the client implements none it targets
+            self.version: str | None = versions.choose(proc.target_versions, client_versions)
+            self.unimplemented = ""
+        except versions.Unimplemented as exc:
+            self.version, self.unimplemented = None, str(exc)
+        self.spoken_before: str | None = None  # the version the server spoke before this procedure switched it
+        self.ctx = Context(session, scale=timing.scale, lfdi=lfdi, steps=tuple(s.name for s in proc.steps),
+                           version=self.version or versions.V1_2)
         self.lock = threading.RLock()
         self.start = len(self.server.trace)
         self.last_progress = time.monotonic()
@@ -66,9 +74,12 @@ class Engine:
         need = support.missing(self.proc)
         if need:
             raise NotApplicable(f"NOT_APPLICABLE: {self.proc.id} needs {', '.join(need)}")
+        if self.version is None:
+            raise NotApplicable(f"NOT_APPLICABLE: {self.proc.id} needs {self.unimplemented}")
         t0 = time.monotonic()
         saved: dict[str, Any] | None = None
         try:
+            self._speak(self.version)
             saved = self._begin()
             self._steps_loop()
             self._unhook()
@@ -77,6 +88,8 @@ class Engine:
             self._unhook()
             if saved is not None:
                 self._restore(saved)
+            if self.spoken_before is not None:
+                self._speak(self.spoken_before)
         return Outcome(self.order, criteria, time.monotonic() - t0, self.ctx.fail_message)
 
     def _begin(self) -> dict[str, Any]:
@@ -110,6 +123,18 @@ class Engine:
             self._restore(saved)
             raise
         return saved
+
+    def _speak(self, version: str) -> None:
+        """Run in `version`: the client is told first (DUT action csip_aus_version), then the server switches its
+        namespace and schema, before the procedure's set-up (and back after it). Not under the engine's lock: the
+        client may be waiting on an answer that the request hook would hold up."""
+        spoken = self.state.csip_aus or versions.V1_2
+        if spoken == version:
+            return
+        self.dut.perform("csip_aus_version", version=version)
+        before = self.server.set_csip_aus(version)
+        self.spoken_before = None if self.spoken_before is not None else (before or versions.V1_2)
+        self._note(f"speaks CSIP-AUS {version} (was {spoken})")
 
     def _listen(self) -> None:
         self.start = len(self.server.trace)

@@ -34,8 +34,8 @@ RESOURCE_GLOBS = {  # CSIPAusResource name (resource-requests check) -> the serv
 
 
 ROUTE_VARIABLES = ("randuri_1", "randuri_2", "randuri_3")  # random paths a run gives its routes (.pricing)
-STORAGE_CONTROL = ("CSIP-AUS v1.3-beta storage elements (opModStorageTargetW; the engine and the csip-aus profile "
-                   "validate v1.2)")
+STORAGE_CONTROL = ("CSIP-AUS v1.3-beta storage elements (opModStorageTargetW) in a procedure that does not target "
+                   "v1.3-beta/storage")
 
 
 class Unmapped(LookupError):

@@ -10,8 +10,10 @@ from .actions import refused as refused_action
 from .checks import CHECKS
 from .checks import refused as refused_check
 from .expressions import ExpressionError, names
+from .paths import STORAGE_CONTROL
 from .paths import missing as missing_endpoint
 from .procedures import Procedure
+from .versions import may_use_storage
 
 REQUESTS = ("GET-request-received", "POST-request-received", "PUT-request-received", "DELETE-request-received")
 EVENTS = {**{e: f"the client's {e.split('-')[0]} of the endpoint (before the server answers it, or after with "
@@ -48,6 +50,7 @@ def _variables(params: dict) -> set[str]:
 def missing(proc: Procedure) -> list[str]:
     """The capabilities `proc` needs that the harness lacks, each once, in a stable order (empty: it executes)."""
     need: list[str] = []
+    storage = may_use_storage(proc.target_versions)  # its v1.3-beta storage elements are served (versions.py)
     for step in proc.steps:
         if step.event.type not in EVENTS:
             need.append(_need(step.event.type, f"event {step.event.type}"))
@@ -58,6 +61,8 @@ def missing(proc: Procedure) -> list[str]:
         if action.type not in ACTIONS:
             need.append(_need(action.type, f"action {action.type}"))
         need += refused_action(action.parameters)
+        if "opModStorageTargetW" in action.parameters and not storage:
+            need.append(STORAGE_CONTROL)
         need += [_need(v, f"variable {v}") for v in _variables(action.parameters) - VARIABLES]
         for key in ("endpoint",):
             if key in action.parameters and (why := missing_endpoint(str(action.parameters[key]))):
@@ -65,7 +70,7 @@ def missing(proc: Procedure) -> list[str]:
     for chk in proc.checks():
         if chk.type not in CHECKS:
             need.append(_need(chk.type, f"check {chk.type}"))
-        need += refused_check(chk.parameters)
+        need += refused_check(chk.parameters, storage)
         need += [_need(v, f"variable {v}") for v in _variables(chk.parameters) - VARIABLES]
         resource = chk.parameters.get("subscribed_resource")
         if resource is not None and (why := missing_endpoint(str(resource))):

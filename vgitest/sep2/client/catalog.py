@@ -123,6 +123,8 @@ _f("no_list_polling", ("ALL_19", "ALL_20", "ALL_25", "GEN_09", "LOA_09"), r.CACT
 _f("no_control_list_polling", ("GEN_03", "GEN_04", "LOA_03", "LOA_04"), r.CACTUS_STEPS, AUS)
 _f("no_received_response", ("GEN_11", "GEN_12", "LOA_11", "LOA_12", "ALL_21"), r.CACTUS_CHECK, AUS)
 _f("no_started_response", ("ALL_18", "P_02", "ALL_28"), r.CACTUS_STEPS, AUS)
+_f("no_vpp_modes", ("STO_02", "STO_05"), r.CACTUS_CHECK, AUS)
+_f("vpp_modes_disabled", "STO_05", r.CACTUS_CHECK, AUS)
 # pricing and service discovery (vgitest/sep2/cactus/pricing.py)
 _f("ignores_pricing", "PRC_01", r.CACTUS_STEPS, AUS)
 # (pricing_at_dcap_rate is not a row: PRC-01's bound of 3 RateComponentList reads in its scaled 6 s sits on the

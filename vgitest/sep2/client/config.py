@@ -31,6 +31,7 @@ class Settings:
     random_seed: Any
     post_rate_s: Any  # the PIXIT's meter post rate; None: the EndDevice's postRate
     csip_aus: bool = False  # CSIP-AUS mode: it declares its dynamic operating envelope modes (doeModes*)
+    der_refresh_s: float = 0.0  # declares its DER again at a DERList read this long after the last time (0: never)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Settings:
@@ -48,7 +49,8 @@ class Settings:
                    subscribe=str(p.get("subscribe", False)).lower() in ("true", "1", "yes"),
                    notify_port=int(p.get("notify_port", 0)), random_seed=p.get("random_seed"),
                    post_rate_s=p["post_rate_s"] if "post_rate_s" in p else None,
-                   csip_aus=str(p.get("csip_aus", False)).lower() in ("true", "1", "yes"))
+                   csip_aus=str(p.get("csip_aus", False)).lower() in ("true", "1", "yes"),
+                   der_refresh_s=float(p.get("der_refresh_s", 0) or 0))
 
 
 def client_context(params: Mapping[str, Any], faults: frozenset[str]) -> ssl.SSLContext:

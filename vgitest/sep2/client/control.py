@@ -17,6 +17,7 @@ from .faults import ignored_elements
 from .output import Output
 from .programs import Programs
 from .responses import CANCELLED, COMPLETED, STARTED, SUPERSEDED, Responses
+from .storage import Storage
 
 log = logging.getLogger("vgitest.sep2.client")
 
@@ -34,6 +35,7 @@ class Control:
         self.applied: tuple[str, float | None] = ("none", None)  # (mRID or 'default:<program>', limit W)
         self.base: dict = {}  # the DERControlBase in force
         self.stale: tuple[str, dict] | None = None  # keeps_cancelled_limit: a cancelled event's control, kept
+        self.storage: Storage | None = None  # its storage DER (CSIP-AUS v1.3-beta storage mode), set by its owner
 
     async def loop(self) -> None:
         while True:
@@ -46,6 +48,9 @@ class Control:
             await asyncio.sleep(TICK_S)
 
     def update_power(self) -> None:
+        if self.storage is not None:  # a storage target (CSIP-AUS v1.3-beta) moves it, within its stored energy
+            self.storage.integrate(self.output.power_w)
+            self.output.target_w = self.storage.demand(self.base)
         self.output.update(self.base, self.applied[1], self.programs.curve_cache,
                            self.programs.grad_w(self.settings.own_grad))
 
@@ -133,13 +138,15 @@ class Control:
         if "opModMaxLimW" in base and not has("ignores_max_limit"):
             limits.append(to_int(base["opModMaxLimW"]) / 10000 * max_w)
         if self.settings.csip_aus and not has("ignores_doe_limits"):  # CSIP-AUS: the limits of its direction
-            names = AUS_IMPORT if self.output.demand_w >= 0 else AUS_EXPORT
+            names = AUS_IMPORT if self.output.want_w >= 0 else AUS_EXPORT
             limits += [abs(to_int(base[n].get("value")) * 10.0 ** to_int(base[n].get("multiplier")))
                        for n in names if isinstance(base.get(n), dict)]
         return min(limits) if limits else None
 
     def apply(self, source: str, base: dict) -> None:
         self.base = base
+        if self.storage is not None:  # the direction of its limits follows a storage target in force
+            self.output.target_w = self.storage.demand(base)
         applied = (source, self.limit_of(base))
         if applied == self.applied:
             return

@@ -5,12 +5,15 @@ nominal voltage its setVRef."""
 
 from __future__ import annotations
 
+import time
+
 from ..codec import as_list
 from .config import Settings
 from .core import Core, Handler
 from .metering import Metering
 from .output import Output
 from .programs import Programs
+from .storage import Storage
 
 # DERControlType bit positions of the modes it carries out (charge and discharge: a bidirectional EVSE)
 MODE_BITS = {"charge": 0, "discharge": 1, "opModConnect": 2, "opModEnergize": 3, "opModFixedPFAbsorbW": 4,
@@ -36,6 +39,8 @@ class Der:
         self.links: dict[str, str] = {}
         self.written = False
         self._declared_grad: int | None = None  # the setGradW of its last DERSettings PUT
+        self._written_at = 0.0  # monotonic time it last declared its DER (PIXIT der_refresh_s)
+        self.storage: Storage | None = None  # its storage DER (CSIP-AUS v1.3-beta storage mode), set by its owner
 
     def forget(self) -> None:
         self.written = False
@@ -49,8 +54,9 @@ class Der:
             return
         self.links = {k: v["@href"] for k, v in der.items() if k.endswith("Link") and isinstance(v, dict)
                       and "@href" in v}
-        if not self.written:
-            self.written = True
+        refresh = self.settings.der_refresh_s
+        if not self.written or (refresh > 0 and time.monotonic() - self._written_at >= refresh):
+            self.written, self._written_at = True, time.monotonic()
             await self._write_all()
         await self.metering.ensure_mirror()
 
@@ -65,6 +71,8 @@ class Der:
                "rtgMaxVar": rated, "rtgMaxW": rated, "rtgVNom": volts, "type": str(DER_TYPE_EVSE)}
         if self.settings.csip_aus:  # the CSIP-AUS limits it follows: export, import, generation, load (bits 0-3)
             cap["csipaus:doeModesSupported"] = DOE_MODES
+        if self.storage is not None:
+            cap = self.storage.capability(cap)
         if self.core.has("der_capability_schema_violation"):
             cap = {"type": cap.pop("type"), **cap}
         if "DERCapabilityLink" in links:
@@ -87,6 +95,8 @@ class Der:
                     "setVNom": volts, "setVRef": volts, "updatedTime": str(self.core.server_now_int())}
         if self.settings.csip_aus:
             settings["csipaus:doeModesEnabled"] = DOE_MODES
+        if self.storage is not None:
+            settings = self.storage.settings_body(settings)
         await self.core.http.write("PUT", href, "DERSettings", settings)
 
     async def put_status(self) -> None:
@@ -104,6 +114,8 @@ class Der:
         status |= {"operationalModeStatus": {"dateTime": now, "value": "2"}, "readingTime": now,
                   "storageModeStatus": {"dateTime": now, "value": mode},
                   "storConnectStatus": {"dateTime": now, "value": "07" if power_w else "03"}}
+        if self.storage is not None:
+            status = self.storage.status(status, now)
         await self.core.http.write("PUT", href, "DERStatus", status)
 
     def settings_changed(self) -> None:

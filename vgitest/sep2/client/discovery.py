@@ -2,10 +2,12 @@
 
 In CSIP-AUS mode it asks the server's ``/.well-known/csipaus`` document first, at every start of its walk (power
 on, reregister) and when its DeviceCapability is gone (404): the document lists, per CSIP-AUS version, the paths of
-that version's DeviceCapability. It takes the first path of the first version it speaks (:data:`VERSIONS`, its
-preference first) that lists one; a version it does not know (unsupported or malformed) is never used. Without the
-document (404, or not JSON of that shape) it uses the DeviceCapability path it was configured with, as it does
-outside CSIP-AUS mode and under the fault ``ignores_wellknown``."""
+that version's DeviceCapability. It takes the first path of the first version it accepts that lists one: the one
+it speaks now first, then the others of :data:`VERSIONS` (v1.3 is among them: CACTUS's SDVN-01, which targets
+v1.3-beta/storage and v1.3, lists its DeviceCapability under the v1.3 URI only). A version it does not know
+(unsupported or malformed) is never used. Without the document (404, or not JSON of that shape) it uses the
+DeviceCapability path it was configured with, as it does outside CSIP-AUS mode and under the fault
+``ignores_wellknown``."""
 
 from __future__ import annotations
 
@@ -15,16 +17,24 @@ from .core import Core
 from .transport import CONN_ERRORS
 
 WELL_KNOWN = "/.well-known/csipaus"
-# the CSIP-AUS versions it names as its own, preferred first (its payloads are v1.2's, which v1.3 keeps)
-VERSIONS = ("https://csipaus.org/ns/v1.3", "https://csipaus.org/ns/v1.2")
+# the CSIP-AUS version URIs it accepts in the document, by the version it speaks (see the module text)
+URIS = {"v1.2": "https://csipaus.org/ns/v1.2", "v1.3-beta/storage": "https://csipaus.org/ns/v1.3-beta/storage",
+        "v1.3": "https://csipaus.org/ns/v1.3"}
+VERSIONS = tuple(URIS.values())
 
 
-def choose(document: object) -> str | None:
+def preference(speaking: str) -> tuple[str, ...]:
+    """The version URIs it looks for, the one of the version it speaks first."""
+    first = URIS.get(speaking)
+    return tuple(dict.fromkeys([*([first] if first else []), *VERSIONS]))
+
+
+def choose(document: object, accepted: tuple[str, ...] = VERSIONS) -> str | None:
     """The DeviceCapability path a well-known document offers it (None: none of its versions has one)."""
     versions = document.get("supportedSchemaVersions") if isinstance(document, dict) else None
     if not isinstance(versions, dict):
         return None
-    for version in VERSIONS:
+    for version in accepted:
         entry = versions.get(version)
         paths = entry.get("dcap") if isinstance(entry, dict) else None
         if isinstance(paths, list):
@@ -34,8 +44,8 @@ def choose(document: object) -> str | None:
     return None
 
 
-async def dcap_href(core: Core, configured: str, csip_aus: bool) -> str:
-    """Where to start the walk (see the module text)."""
+async def dcap_href(core: Core, configured: str, csip_aus: bool, speaking: str = "v1.2") -> str:
+    """Where to start the walk (see the module text); `speaking` is the CSIP-AUS version it speaks now."""
     if not csip_aus or core.has("ignores_wellknown"):
         return configured
     try:
@@ -46,7 +56,7 @@ async def dcap_href(core: Core, configured: str, csip_aus: bool) -> str:
     if status != 200:
         return configured
     try:
-        found = choose(json.loads(raw.decode("utf-8")))
+        found = choose(json.loads(raw.decode("utf-8")), preference(speaking))
     except (ValueError, UnicodeDecodeError):
         found = None
     if found is None:

@@ -57,6 +57,11 @@ FAULTS: dict[str, str] = {
     "wrong_reading_type": "Declares its real-power reading with uom 72 (Wh) instead of 38 (W)",
     "readings_without_reading_type": "Creates its MirrorMeterReading without a ReadingType",
     "no_der_settings": "Never PUTs its DERSettings",
+    "no_vpp_modes": "In CSIP-AUS v1.3-beta storage mode declares no VPP modes (neither vppModesSupported nor "
+                    "vppModesEnabled)",
+    "vpp_modes_disabled": "In CSIP-AUS v1.3-beta storage mode supports opModStorageTargetW but enables no VPP mode "
+                          "(vppModesEnabled 00)",
+    "ignores_storage_target": "In CSIP-AUS v1.3-beta storage mode ignores a control's opModStorageTargetW",
     "der_capability_schema_violation": "Its DERCapability has the elements out of schema order",
     "wrong_content_type": "Sends its bodies as application/xml instead of application/sep+xml",
     # transport security

@@ -19,6 +19,7 @@ class Output:
         self.core = core
         self.max_w, self.nominal_v = settings.max_w, settings.nominal_v
         self.demand_w = settings.demand_w  # W; negative: the EV offers to discharge
+        self.target_w: float | None = None  # W: a storage target in force (.storage), which the demand gives way to
         self.grid_v, self.grid_hz = settings.nominal_v, settings.nominal_hz
         self.grid_since = time.monotonic()  # when the grid last changed: the start of an excursion
         self.ignored = ignored_elements(core.faults)  # DERControlBase elements its faults make it ignore
@@ -29,6 +30,11 @@ class Output:
         self.ceased = False  # not energizing (tripped, told to disconnect or cease to energize, latched off)
         self.disconnected = False  # told to disconnect (opModConnect false)
         self._stepped = time.monotonic()
+
+    @property
+    def want_w(self) -> float:
+        """The power it moves towards before limits: a storage target in force, else the EV's demand."""
+        return self.demand_w if self.target_w is None else self.target_w
 
     def set_grid(self, v: float | None, hz: float | None) -> None:
         grid = (self.grid_v if v is None else float(v), self.grid_hz if hz is None else float(hz))
@@ -47,7 +53,7 @@ class Output:
         grid = modes.Grid(v_pct=100.0 * self.grid_v / self.nominal_v, hz=self.grid_hz)
         self.tripped = modes.tripped(curves, grid, now - self.grid_since, self.tripped)
         cap = min(self.max_w, limit if limit is not None else self.max_w)
-        out = -max(-cap, min(self.demand_w, cap))  # the DER's view: positive injects
+        out = -max(-cap, min(self.want_w, cap))  # the DER's view: positive injects
         pct = modes.active_limit_pct(curves, grid)
         if pct is not None and out > 0:
             out = min(out, max(0.0, pct) / 100.0 * self.max_w)

@@ -50,6 +50,7 @@ from .output import Output
 from .programs import Programs
 from .registration import Registration
 from .responses import Responses
+from .storage import Storage
 from .subscriptions import Subscriber
 from .transport import Transport
 from .walk import Walk
@@ -87,6 +88,9 @@ class ReferenceDerClient(LoopSimulator):
         self.metering = Metering(core, s, self.output, self.registration)
         self.der = Der(core, s, self.output, self.programs, self.metering)
         self.control = Control(core, s, self.events, self.programs, self.responses, self.output, self.der)
+        self.storage = Storage(core, s, self.params)  # CSIP-AUS v1.3-beta storage (idle in v1.2)
+        self.der.storage = self.control.storage = self.storage
+        self.storage.speak(self.storage.version, http, self.walk.reader)
         self.aus = Aus(core, self.walk, self.params)  # CSIP-AUS: ConnectionPoint, pricing (idle without links)
         self.handlers: dict[str, Handler] = {**self.registration.handlers(), **self.programs.handlers(),
                                              **self.der.handlers(), **self.aus.handlers()}
@@ -148,7 +152,7 @@ class ReferenceDerClient(LoopSimulator):
         await self.registration.on_missing(href, status)
 
     async def _discover(self) -> str:
-        return await dcap_href(self.core, self.configured_dcap, self.settings.csip_aus)
+        return await dcap_href(self.core, self.configured_dcap, self.settings.csip_aus, self.storage.version)
 
     def _settings_changed(self) -> None:
         self.der.settings_changed()
@@ -195,6 +199,14 @@ class ReferenceDerClient(LoopSimulator):
         async with self.walk.io:
             self._forget_discovery()
             self.walk.restart()
+
+    async def do_csip_aus_version(self, version: str) -> None:
+        """Speak CSIP-AUS `version` from now on (v1.2, or v1.3-beta/storage: a storage DER, :mod:`.storage`);
+        what it declared is written again in that version when it next walks (a reregister follows)."""
+        assert self.walk.io is not None
+        async with self.walk.io:
+            self.storage.speak(version, self.core.http, self.walk.reader)
+            self.der.forget()
 
     async def do_poll_now(self) -> None:
         """One immediate walk: every resource on the schedule, in walk order, now."""

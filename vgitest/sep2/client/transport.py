@@ -27,6 +27,7 @@ class Transport:
         self.log = log
         self.content_type = content_type  # a fault may declare another media type
         self._http: aiohttp.ClientSession | None = None
+        self.ns: dict[str, str] | None = None  # prefix rebinding of the CSIP-AUS version it speaks (None: v1.2)
 
     def open(self) -> None:
         connector = aiohttp.TCPConnector(ssl=self.ssl_context if self.ssl_context is not None else False)
@@ -47,11 +48,11 @@ class Transport:
         headers = {"Accept": MEDIA_TYPE}
         data = None
         if name is not None:
-            data = codec.encode(name, body or {})
+            data = codec.encode(name, body or {}, ns=self.ns)
             headers["Content-Type"] = self.content_type
         async with self._http.request(method, self.url(href), data=data, headers=headers) as resp:
             raw = await resp.read()
-            decoded = codec.decode(raw) if raw else None
+            decoded = codec.decode(raw, ns=self.ns) if raw else None
             return resp.status, decoded, dict(resp.headers)
 
     async def get(self, href: str) -> tuple[int, codec.Decoded | None, bytes]:
@@ -59,7 +60,7 @@ class Transport:
         assert self._http is not None, "client not powered on"
         async with self._http.request("GET", self.url(href), headers={"Accept": MEDIA_TYPE}) as resp:
             raw = await resp.read()
-            return resp.status, codec.decode(raw) if raw else None, raw
+            return resp.status, codec.decode(raw, ns=self.ns) if raw else None, raw
 
     async def write(self, method: str, href: str, name: str, body: dict) -> tuple[int, dict[str, str]] | None:
         """PUT/POST with the outcome logged; None on transport failure."""
