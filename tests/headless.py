@@ -2,7 +2,8 @@
 over the DevTools protocol with the `websockets` client vgitest already depends on: no browser automation package.
 
 Debian's ``chromium-headless-shell`` (or ``chromium``) is enough; ``$VGITEST_CHROMIUM`` names another binary.
-Every wait is bounded; the browser runs in a profile folder of its own and is killed at the end."""
+Every wait is bounded; the browser runs in a profile folder of its own and, with its helper processes, is
+killed at the end."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -91,18 +93,21 @@ def open_page(url: str, width: int = 1400, height: int = 900, timeout: float = 3
     if binary is None:
         raise FileNotFoundError(f"no Chromium found: {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix="vgitest-chromium-") as profile:
-        # --no-sandbox: CI containers and root cannot give Chromium its sandbox; it only opens files a test wrote
-        proc = subprocess.Popen([binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                 "--remote-debugging-port=0", f"--user-data-dir={profile}",
-                                 f"--window-size={width},{height}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = Path(profile) / "stderr.log"  # a file, not a pipe: a chatty Chromium never blocks on a full pipe
+        # --no-sandbox: CI containers and root cannot give Chromium its sandbox; it only opens files a test wrote.
+        # --disable-dev-shm-usage: a container's small /dev/shm would crash it on a large report.
+        with log.open("wb") as err:
+            proc = subprocess.Popen([binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                     "--no-first-run", "--remote-debugging-port=0", f"--user-data-dir={profile}",
+                                     f"--window-size={width},{height}", "about:blank"],
+                                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
         try:
             port_file = Path(profile) / "DevToolsActivePort"
             end = time.monotonic() + timeout
             while not (port_file.is_file() and port_file.read_text().strip()):
                 if proc.poll() is not None or time.monotonic() > end:
-                    err = proc.stderr.read().decode(errors="replace")[-500:] if proc.poll() is not None else ""
-                    raise RuntimeError(f"{binary} did not start (exit {proc.poll()}): {err}")
+                    tail = log.read_text(errors="replace")[-500:]
+                    raise RuntimeError(f"{binary} did not start (exit {proc.poll()}): {tail}")
                 time.sleep(0.05)
             port = int(port_file.read_text().split()[0])
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=timeout) as resp:
@@ -119,7 +124,6 @@ def open_page(url: str, width: int = 1400, height: int = 900, timeout: float = 3
                     raise TimeoutError(f"{url} did not load in {timeout:.0f} s")
                 yield page
         finally:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # the browser and its renderer and helper processes
             proc.wait(timeout=10)
-            if proc.stderr:
-                proc.stderr.close()

@@ -38,7 +38,8 @@ TOP_OF_TREE = """document.getElementById('allure-app-loader') ? null :
     return {title: t.textContent.trim(), shown: r.width > 0 && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight
             && getComputedStyle(t).visibility === 'visible'};
   })"""
-METADATA = """(() => { const more = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Show more');
+METADATA = """(() => {
+  const more = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Show more');
   if (more) more.click();
   return [...document.querySelectorAll('[data-testid="metadata-item-key"]')].map(k => k.textContent.trim()); })()"""
 
