@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Callable
 
 import pytest
 
@@ -111,7 +111,8 @@ def _look(html: Path, shot: Path) -> tuple[list[str], Path]:
 
 
 def test_two_duts_in_one_single_file_report(two_dut_results: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str], record_property: Any) -> None:
+                                            capsys: pytest.CaptureFixture[str],
+                                            record_property: Callable[[str, object], None]) -> None:
     """Both DUTs are seen; and the same check on the same results with one run's cases taken out names the DUT a
     reader would miss (one test, so that the two-DUT run is made once whatever worker runs it)."""
     out_dir = tmp_path / "out"
@@ -155,3 +156,17 @@ def test_report_name_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert err.startswith("vgitest report html: npx not found") and err.count("\n") == 1
     assert not (tmp_path / "x.html").exists()
+
+
+def test_offline_needs_allure_in_the_npm_cache(tools: None, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """--offline never downloads: with an empty npm cache it is one line that says what to do, and no file."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "u-result.json").write_text('{"name": "t", "status": "passed"}')
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "empty-npm-cache"))
+    out = tmp_path / "x.html"
+    assert main(["report", "html", str(tmp_path / "results"), "-o", str(out), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"vgitest report html: {htmlreport.ALLURE_NPM} generate failed") and err.count("\n") == 1
+    assert "run once without --offline" in err
+    assert not out.exists()
