@@ -70,7 +70,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for line in summary_table(summary):
         print(f"  {line}")
     print(f"  Reports: {reports}/<run>/ (results.json, summary.md, junit.xml, evidence per case)")
-    print(f"  Allure results: {allure_dir}  (HTML: npx allure@3 generate {allure_dir} -o {reports / 'allure-report'})")
+    print(f"  Allure results: {allure_dir}  (one HTML file: vgitest report html {allure_dir} -o "
+          f"{reports / 'report.html'})")
     if not args.profile:  # the built-in runs carry every protocol's Table 5 equivalents
         from . import table5
         print(f"  FLOW D3.1 Table 5 sizes across protocols: {table5.write(reports, allure_dir)}")

@@ -1,5 +1,5 @@
 """`vgitest report ...`: what a lab does with a finished run's reports. A group of subcommands (`bundle`,
-`verify`) so that other views of a run (an HTML report) join it as siblings."""
+`verify`, `html`), so that each view of a run is a sibling of the others."""
 
 from __future__ import annotations
 
@@ -62,11 +62,27 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_html(args: argparse.Namespace) -> int:
+    from .evidence import htmlreport
+    try:
+        rep = htmlreport.generate(Path(args.results), Path(args.output), name=args.name, offline=args.offline)
+    except (htmlreport.HtmlReportError, OSError) as exc:
+        print(f"vgitest report html: {exc}", file=sys.stderr)
+        return 2
+    print(f"vgitest report html: {rep.path} ({rep.path.stat().st_size / 1e6:.1f} MB, one file): \"{rep.name}\", "
+          f"{rep.results} results of {len(rep.runs)} run(s) ({', '.join(rep.runs) or '-'}), {rep.seconds:.1f} s")
+    if not rep.analytics_removed:
+        print(f"vgitest report html: note: no analytics script found to take out ({htmlreport.ALLURE_NPM} changed "
+              "its page?); the report may contact a server when opened", file=sys.stderr)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    rp = sub.add_parser("report", help="work with a finished run's reports: evidence bundle, verify a bundle",
-                        description="Subcommands that work on the reports a `vgitest run` (or pytest with "
+    rp = sub.add_parser("report", help="work with a finished run's reports: evidence bundle, verify a bundle, HTML "
+                        "report", description="Subcommands that work on the reports a `vgitest run` (or pytest with "
                         "--vgi-reports) left: `bundle` packs a run's evidence into one zip with a sha256 manifest, "
-                        "`verify` checks one. docs/evidence.md describes the bundle.")
+                        "`verify` checks one, `html` renders the Allure results as one HTML file. docs/evidence.md "
+                        "describes the bundle, docs/report.md the HTML report.")
     rps = rp.add_subparsers(dest="report_command", required=True)
     b = rps.add_parser("bundle", help="pack a run's evidence (results, JUnit, Allure results, traces, pcapng, TLS "
                        "key logs, profile) into one zip with a sha256 manifest, optionally signed",
@@ -99,3 +115,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="the lab's public key or certificate (PEM) the signature must hold for; without it a "
                         "signature is checked against the key the bundle itself carries")
     v.set_defaults(fn=_cmd_verify)
+    from .evidence.htmlreport import ALLURE_NPM
+    h = rps.add_parser("html", help="render Allure results (one or more runs) as one self-contained HTML file with "
+                       f"Allure 3 ({ALLURE_NPM}, through npx)",
+                       description=f"Run Allure 3 ({ALLURE_NPM}, a Node.js program fetched by npx into the npm "
+                       "cache on first use, about 54 MB, and taken from there afterwards) on an Allure results "
+                       "folder and write its report as a single HTML file that opens from disk in any browser, "
+                       "without a server. Its tree starts with each run and its DUT, so the runs of several DUTs "
+                       "in one folder stay apart; the report's metadata lists each run's DUT, PICS and profile. "
+                       "Needs Node.js and npx. Exit status 0: written; 2: not written (one line says why). "
+                       "docs/report.md describes it.")
+    h.add_argument("results", nargs="?", default=str(Path(os.environ.get("VGITEST_REPORTS", "reports"))
+                                                     / "allure-results"),
+                   help="the Allure results folder (default %(default)s)")
+    h.add_argument("-o", "--output", required=True, metavar="FILE.html", help="the HTML file to write")
+    h.add_argument("--name", help="the report's name, shown as its title (default: \"vgitest: <runs> (<date of the "
+                   "last result>)\")")
+    h.add_argument("--offline", action="store_true", help="take Allure only from the npm cache, never from the "
+                   "registry (an error when it was never fetched)")
+    h.set_defaults(fn=_cmd_html)

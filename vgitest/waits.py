@@ -11,11 +11,19 @@ from dataclasses import dataclass
 from typing import Iterator
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Wait:
     what: str  # in the words of the expectation, e.g. "BootNotification from the station"
     started: float  # time.monotonic()
-    deadline: float  # time.monotonic() at which the wait gives up
+    deadline: float  # time.monotonic() at which the wait gives up; a wait whose end moves (a step machine
+    # that waits longer while something is due) sets it again with `until`
+
+    def until(self, deadline: float, what: str | None = None) -> None:
+        """Move the end of the wait (and, given, say anew what it waits for)."""
+        with _lock:
+            self.deadline = deadline
+            if what is not None:
+                self.what = what
 
     def left(self, now: float | None = None) -> float:
         return max(0.0, self.deadline - (time.monotonic() if now is None else now))
@@ -40,8 +48,8 @@ def waiting(what: str, timeout: float) -> Iterator[Wait]:
         yield w
     finally:
         with _lock:
-            if w in _stack:
-                _stack.remove(w)
+            if any(x is w for x in _stack):
+                _stack[:] = [x for x in _stack if x is not w]
 
 
 def current() -> Wait | None:
