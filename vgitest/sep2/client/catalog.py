@@ -123,3 +123,8 @@ _f("no_list_polling", ("ALL_19", "ALL_20", "ALL_25", "GEN_09", "LOA_09"), r.CACT
 _f("no_control_list_polling", ("GEN_03", "GEN_04", "LOA_03", "LOA_04"), r.CACTUS_STEPS, AUS)
 _f("no_received_response", ("GEN_11", "GEN_12", "LOA_11", "LOA_12", "ALL_21"), r.CACTUS_CHECK, AUS)
 _f("no_started_response", ("ALL_18", "P_02", "ALL_28"), r.CACTUS_STEPS, AUS)
+# the operator's steps (vgitest/sep2/cactus/operator.py): what is done to the DER on site must show in its DERStatus
+_f("status_ignores_site", ("ALL_07", "ALL_08", "MUL_01"), r.CACTUS_STEPS, AUS)
+_f("ignores_energize", "ALL_26", r.CACTUS_STEPS, AUS)
+_f("ignores_connect", "ALL_27", r.CACTUS_STEPS, AUS)
+_f("no_cancelled_response", "P_03", r.CACTUS_STEPS, AUS)

@@ -93,6 +93,8 @@ FAULTS: dict[str, str] = {
                               "energizing",
     "no_log_events": "Never reports alarms (no LogEvent)",
     "no_der_status": "Never PUTs its DERStatus",
+    "status_ignores_site": ("Its DERStatus always says connected, available and operational, whatever is done to "
+                            "its DER on site (disconnected from the grid, stopped, units powered off)"),
     "no_connection_point": "In CSIP-AUS mode, never writes its ConnectionPoint (the NMI it is installed at)",
     # subscriptions and notifications (subscription mode, PIXIT subscribe = true)
     "no_subscription": "Never subscribes, although it runs in subscription mode: it only polls",
