@@ -34,7 +34,8 @@ trace. CACTUS endpoints are the CACTUS server's paths; the engine maps them to t
 CACTUS procedures are written in real time (60 s pollRates, waits of minutes, controls of hours). The PIXIT
 `cactus_time_scale` runs every time a procedure sets at that factor: the pollRates and postRate of `set-comms-rate`,
 the duration of `wait` events, control starts (`$(now + ...)`), durations and `randomizeStart`, the
-`duration_seconds` and `Retry-After` of `force-response-status`, and the interval of `all-polls-at-correct-time`.
+`duration_seconds` and `Retry-After` of `force-response-status`, the interval of `all-polls-at-correct-time` and
+the `timeout_seconds` of `proceed` steps.
 The reference run uses 1/30: a 60 s pollRate becomes 2 s, a 300 s control 10 s, a 120 s wait 4 s. A device under
 test should be run at 1 (the procedures as written), or at a factor its own timers allow. What the server does not
 serve is not shortened: `mup_post_seconds` (the server's MirrorUsagePoint has no postRate; the reference client posts
@@ -43,6 +44,36 @@ at its PIXIT `post_rate_s`).
 Measured (2026-12-07, 2 shared cores): the reference run takes about 280 s in three shards, about 700 s of
 procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take
 20-35 s (ALL-18, ALL-20, ALL-28, GEN/LOA-03, -04, -07, -08, -11, -12), the longest GEN-03 (56 s) and ALL-21 (50 s).
+
+## Operator steps
+
+CACTUS shows its operator instructions in a UI. Some steps wait for the client to report what the operator did on
+site (ALL-07: disconnect the DER from the grid, then reconnect it; ALL-08: stop it, then let it run; MUL-01: power
+off one DER, then the others; each step waits for the DERStatus that says so), and `proceed` steps wait for the
+operator's go-ahead once the instructions were carried out or observed. The engine asks the DUT adapter instead
+(`vgitest/sep2/cactus/operator.py`, actions in docs/adapters.md):
+
+- an explicit map from procedure and step to an adapter action (never read from the instruction's words): ALL-07's
+  steps to `der_grid` (connected false, then true), ALL-08's to `der_run`, MUL-01's to `der_units_off` (one, then
+  all), ALL-30's power cycle to `reboot`. The action is performed when its step starts listening; the step still
+  fires only on the client's request and checks. What an action left changed is put back at the end of the
+  procedure (reconnected, running, units on);
+- a `proceed` step: the action `cactus_proceed` gets the procedure, the step, its instructions (read from the
+  installed procedure at run time), what there is to observe (energized, connected, control, default: the
+  engine's words) and the timeout; the step fires when the action returns. With `timeout_seconds` (scaled) it also
+  fires once that time has passed without a go-ahead, as CACTUS does; without one (ALL-30, PRC-02) the go-ahead is
+  needed: the adapter failing to give it is INCONCLUSIVE.
+
+A device whose adapter lacks an action a procedure cannot do without (the profile's `[adapter] unsupported`, a
+command adapter without that command) makes the procedure NOT_APPLICABLE naming the action, decided before anything
+runs; the `manual` adapter shows the action and the step's instructions to a person and waits for Enter.
+
+What the harness judges is the client's wire behaviour only: the DERStatus it reports after the operator's action,
+its requests and Responses. An adapter returning from `cactus_proceed` is no observation by a person: the
+observation behind a proceed step (the DER ramping, following its default) is the lab's and is not part of the
+verdict. The reference client (`vgitest/sep2/client/site.py`) does these actions to its simulated DER and reports
+them in its DERStatus at once; its stand-in operator confirms a proceed step when its own DER shows what the step
+names (an event or the default in force, energized, connected), and gives no go-ahead otherwise.
 """
 
 
