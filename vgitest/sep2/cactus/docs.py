@@ -73,7 +73,7 @@ its requests and Responses. An adapter returning from `cactus_proceed` is no obs
 observation behind a proceed step (the DER ramping, following its default) is the lab's and is not part of the
 verdict. The reference client (`vgitest/sep2/client/site.py`) does these actions to its simulated DER and reports
 them in its DERStatus at once; its stand-in operator confirms a proceed step when its own DER shows what the step
-names (an event or the default in force, energized, connected), and gives no go-ahead otherwise.
+names (a control coming into force, its default in force, energized, connected), and gives no go-ahead otherwise.
 """
 
 

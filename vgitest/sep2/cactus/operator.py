@@ -59,7 +59,7 @@ NORMAL: dict[str, dict[str, Any]] = {"der_grid": {"connected": True}, "der_run":
 OBSERVATIONS = {
     "energized": "the DER energizes again (it imports or exports)",
     "connected": "the DER is connected to the grid again (it imports or exports)",
-    "control": "the DER follows the procedure's control now in force",
+    "control": "the DER follows a control that came into force after the step began",
     "default": "the DER follows its DefaultDERControl",
 }
 OBSERVE: dict[tuple[str, str], str] = {
@@ -190,6 +190,10 @@ class Operator:
         """Wait (bounded) for actions under way, then put back what the procedure changed on the DER."""
         for thread in self.threads:
             thread.join(JOIN_S)
+        with self.lock:
+            late, self.failed = self.failed, {}
+        for name, exc in late.items():  # for the evidence: what the operator said after its step was over
+            self.note(f"no go-ahead for {name}: {exc}")
         for action, params in self.changed.items():
             if params != NORMAL[action]:
                 try:

@@ -227,11 +227,14 @@ class ReferenceDerClient(LoopSimulator):
         """A lab operator's go-ahead, simulated: it looks at its own DER for what the step says to observe and
         returns once it sees it. What it cannot look for (an empty or unknown `observe`: instructions only a
         person reads) or does not see in time, it does not confirm (an error: the step waits for its timeout)."""
+        before = self.applied[0]  # "control": one that comes into force while it watches (not one already there)
         seen = {"energized": lambda: not self.output.ceased,
                 "connected": lambda: not (self.output.ceased or self.output.disconnected),
-                "control": lambda: self.applied[0] != "none" and not self.applied[0].startswith("default:"),
+                "control": lambda: self.applied[0] not in ("none", before)
+                and not self.applied[0].startswith("default:"),
                 "default": lambda: self.applied[0].startswith("default:")}.get(observe)
         if seen is None:
             raise site.NotSeen(f"the reference client's operator cannot observe {observe!r} ({procedure} {step})")
         if not await site.watch(seen, float(timeout_s) or site.OBSERVE_MAX_S):
-            raise site.NotSeen(f"the reference client's operator did not see '{observe}' ({procedure} {step})")
+            raise site.NotSeen(f"the reference client's operator did not see '{observe}' ({procedure} {step}; in "
+                               f"force: {self.applied[0]})")
