@@ -175,3 +175,17 @@ def test_the_state_on_site_as_the_der_status_reports_it() -> None:
     assert flag("false") is False and flag(True) is True and flag("1") is True
     with pytest.raises(ValueError):
         flag("maybe")
+
+
+def test_a_power_cycle_keeps_the_programs_that_gave_a_default() -> None:
+    # ALL-30: the reference client's DefaultDERControl stays in force through a reboot (not through a reregister)
+    from vgitest.sep2.client.programs import Programs
+
+    progs = Programs(None, None, None, lambda: None)  # type: ignore[arg-type]  # forget touches none of them
+    progs.programs = {"/derp/1": {"primacy": 0}, "/derp/2": {"primacy": 1}}
+    progs.defaults = {"/derp/1": {"opModExpLimW": 1}}
+    progs._list_programs = {"/fsa/1/derp": {"/derp/1", "/derp/2"}}
+    progs.forget(keep_defaults=True)
+    assert progs.programs == {"/derp/1": {"primacy": 0}} and progs._list_programs == {"/fsa/1/derp": {"/derp/1"}}
+    progs.forget()
+    assert progs.programs == {} and progs._list_programs == {}

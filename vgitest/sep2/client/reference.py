@@ -140,13 +140,14 @@ class ReferenceDerClient(LoopSimulator):
     def _settings_changed(self) -> None:
         self.der.settings_changed()
 
-    def _forget_discovery(self) -> None:
+    def _forget_discovery(self, keep_defaults: bool = False) -> None:
         """What a reboot or reregister forgets: the schedule, the EndDevice and the programs found below it. The
-        events, its output, its mirror and its subscriptions stay (a real device keeps them in flash)."""
+        events, its output, its mirror and its subscriptions stay (a real device keeps them in flash); a reboot
+        keeps the programs' DefaultDERControls in force too, until it reads them again."""
         self.walk.forget()
         self.registration.forget()
         self.aus.forget()
-        self.programs.forget()
+        self.programs.forget(keep_defaults)
         self.der.forget()
 
     # --- life cycle ------------------------------------------------------------------------------------
@@ -170,9 +171,10 @@ class ReferenceDerClient(LoopSimulator):
 
     # --- DUT actions -----------------------------------------------------------------------------------
     async def do_reboot(self) -> None:
-        """A restart: walk again from /dcap; the events it already answered stay remembered."""
+        """A restart: walk again from /dcap; the events it already answered stay remembered, and its
+        DefaultDERControl stays in force, also while the server cannot be reached (CACTUS ALL-30)."""
         await self._power_off()
-        self._forget_discovery()
+        self._forget_discovery(keep_defaults=True)
         await self._power_on()
 
     async def do_reregister(self) -> None:
