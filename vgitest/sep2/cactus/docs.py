@@ -74,6 +74,9 @@ observation behind a proceed step (the DER ramping, following its default) is th
 verdict. The reference client (`vgitest/sep2/client/site.py`) does these actions to its simulated DER and reports
 them in its DERStatus at once; its stand-in operator confirms a proceed step when its own DER shows what the step
 names (a control coming into force, its default in force, energized, connected), and gives no go-ahead otherwise.
+At 1/30 ALL-07, ALL-08 and MUL-01 take under 1 s, ALL-26 and ALL-27 about 7 s, P-03 about 6 s, or 16 s when its
+second go-ahead does not come and that step fires at its timeout (an event of an earlier procedure the reference
+client still holds in force can keep it from seeing its default; the evidence notes it).
 """
 
 
