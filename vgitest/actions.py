@@ -42,7 +42,9 @@ SHARED: tuple[Action, ...] = (
                   "does when the station is not registered or a connector cannot be made idle otherwise (a 2.1 run "
                   "runs these cases of suites/ocpp201 too)"),
                  (("openadr20b",), CASES, "a registration case restarts the VEN"),
-                 (("openadr3",), CASES, "the token case and the restart case restart the VEN"))),
+                 (("openadr3",), CASES, "the token case and the restart case restart the VEN"),
+                 (("csip_aus",), CASES, "CACTUS ALL-30: the operator power-cycles the client while the server "
+                  "refuses every request"))),
     Action("plug_in", "connect an EV: OCPP, to the station's connector (it reports Preparing in 1.6, Occupied in "
            "2.0.1); ISO 15118 (EV under test), plug the EV into the harness's EVSE so that it starts a V2G session "
            "with the fake SECC; SLAC, the device starts matching",

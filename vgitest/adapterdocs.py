@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULE_SUITES = {"vgitest/ocpp/states_v16.py": ("ocpp16",), "vgitest/ocpp/states_v201.py": ("ocpp201",),
                  "vgitest/openadr/states.py": ("openadr20b",), "vgitest/openadr3/states.py": ("openadr3",),
                  "vgitest/sep2/states.py": ("csip",), "vgitest/sep2/cactus/engine.py": ("csip_aus",),
+                 "vgitest/sep2/cactus/operator.py": ("csip_aus",),
                  "vgitest/iso15118/fake.py": V2G, "vgitest/iso15118/suite.py": V2G, "vgitest/slac/fake.py": ("slac",)}
 
 

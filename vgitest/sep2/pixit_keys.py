@@ -64,4 +64,6 @@ KEYS: tuple[Key, ...] = (
     _k("random_seed", "the seed of the reference client's random choices", CSIP, reference=True),
     _k("connection_point_id", "the connection point identifier (NMI) the reference client writes to its CSIP-AUS "
        "ConnectionPoint (none: it writes none)", CSIP, reference=True),
+    _k("der_units", "how many DER units the reference client has behind its one DER resource (the DUT action "
+       "der_units_off powers them off; CACTUS MUL-01)", CSIP + AUS, 1, reference=True),
 )

@@ -5,6 +5,7 @@ What the harness knows of this package (vgitest.peer reads it); the fake peer it
 from ..actions import Action, CASES
 from ..peer import PeerKind, ReferenceRun
 from .cactus.gaps import select as _cactus_select
+from .cactus.operator_actions import actions as _cactus_operator_actions
 
 KIND = PeerKind(
     protocol="sep2", rank=3, versions=("2018",), make="vgitest.sep2.peer:make",
@@ -37,6 +38,8 @@ KIND = PeerKind(
                (("v", "volts"), ("hz", "hertz")), ("sep2",),
                uses=((("csip",), CASES, "the voltage and frequency cases; the others reset the grid with it when "
                       "it is there"),)),
+        # the operator of a CACTUS procedure (vgitest/sep2/cactus/operator.py says which step asks for which)
+        *_cactus_operator_actions(),
     ),
     suites={"csip": "IEEE 2030.5 CSIP", "csip_aus": "IEEE 2030.5 CSIP-AUS (CACTUS client procedures)",
             "csip_fuzz": "IEEE 2030.5 CSIP fuzzing"},

@@ -38,7 +38,8 @@ TimeTariffIntervalLists of that profile's RateComponents, and its price Response
 CACTUS procedures are written in real time (60 s pollRates, waits of minutes, controls of hours). The PIXIT
 `cactus_time_scale` runs every time a procedure sets at that factor: the pollRates and postRate of `set-comms-rate`,
 the duration of `wait` events, control starts (`$(now + ...)`), durations and `randomizeStart`, the
-`duration_seconds` and `Retry-After` of `force-response-status`, the interval of `all-polls-at-correct-time`, and
+`duration_seconds` and `Retry-After` of `force-response-status`, the interval of `all-polls-at-correct-time`, the
+`timeout_seconds` of `proceed` steps, and
 the pricing times: the TariffProfileList's pollRate (`tp_list_poll_seconds`, in 2030.5 the rate of everything below
 it), TimeTariffInterval starts and durations; `now_hour` and `now_day` (the start of the current hour, and of the
 day in AEST) are moments in the past whose distance from now is scaled, so an interval from `now_day` for 86400 s is
@@ -52,6 +53,39 @@ procedure that counts interval-list requests at a rate other than the TariffProf
 Measured (2026-12-07, 2 shared cores): the reference run takes about 280 s in three shards, about 700 s of
 procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take
 20-35 s (ALL-18, ALL-20, ALL-28, GEN/LOA-03, -04, -07, -08, -11, -12), the longest GEN-03 (56 s) and ALL-21 (50 s).
+
+## Operator steps
+
+CACTUS shows its operator instructions in a UI. Some steps wait for the client to report what the operator did on
+site (ALL-07: disconnect the DER from the grid, then reconnect it; ALL-08: stop it, then let it run; MUL-01: power
+off one DER, then the others; each step waits for the DERStatus that says so), and `proceed` steps wait for the
+operator's go-ahead once the instructions were carried out or observed. The engine asks the DUT adapter instead
+(`vgitest/sep2/cactus/operator.py`, actions in docs/adapters.md):
+
+- an explicit map from procedure and step to an adapter action (never read from the instruction's words): ALL-07's
+  steps to `der_grid` (connected false, then true), ALL-08's to `der_run`, MUL-01's to `der_units_off` (one, then
+  all), ALL-30's power cycle to `reboot`. The action is performed when its step starts listening; the step still
+  fires only on the client's request and checks. What an action left changed is put back at the end of the
+  procedure (reconnected, running, units on);
+- a `proceed` step: the action `cactus_proceed` gets the procedure, the step, its instructions (read from the
+  installed procedure at run time), what there is to observe (energized, connected, control, default: the
+  engine's words) and the timeout; the step fires when the action returns. With `timeout_seconds` (scaled) it also
+  fires once that time has passed without a go-ahead, as CACTUS does; without one (ALL-30, PRC-02) the go-ahead is
+  needed: the adapter failing to give it is INCONCLUSIVE.
+
+A device whose adapter lacks an action a procedure cannot do without (the profile's `[adapter] unsupported`, a
+command adapter without that command) makes the procedure NOT_APPLICABLE naming the action, decided before anything
+runs; the `manual` adapter shows the action and the step's instructions to a person and waits for Enter.
+
+What the harness judges is the client's wire behaviour only: the DERStatus it reports after the operator's action,
+its requests and Responses. An adapter returning from `cactus_proceed` is no observation by a person: the
+observation behind a proceed step (the DER ramping, following its default) is the lab's and is not part of the
+verdict. The reference client (`vgitest/sep2/client/site.py`) does these actions to its simulated DER and reports
+them in its DERStatus at once; its stand-in operator confirms a proceed step when its own DER shows what the step
+names (a control coming into force, its default in force, energized, connected), and gives no go-ahead otherwise.
+At 1/30 ALL-07, ALL-08 and MUL-01 take under 1 s, ALL-26 and ALL-27 about 7 s, P-03 about 6 s, or 16 s when its
+second go-ahead does not come and that step fires at its timeout (an event of an earlier procedure the reference
+client still holds in force can keep it from seeing its default; the evidence notes it).
 """
 
 

@@ -21,7 +21,7 @@ from ...trace import Direction, Frame
 from ...verdict import Inconclusive, NotApplicable
 from .. import rules as r
 from ..server import path_matches
-from . import actions, checks, pricing, support, versions
+from . import actions, checks, operator, pricing, support, versions
 from .context import Context, Failed, Unsupported
 from .procedures import Procedure, Step
 
@@ -68,10 +68,11 @@ class Engine:
         self.last_progress = time.monotonic()
         self.error: BaseException | None = None
         self.order: list[str] = []
+        self.operator = operator.Operator(proc, dut, timing.scale, self._note)  # steps an operator takes part in
 
     # --- the run --------------------------------------------------------------------------------------------
     def run(self) -> Outcome:
-        need = support.missing(self.proc)
+        need = support.missing(self.proc) + operator.missing(self.proc, self.dut)
         if need:
             raise NotApplicable(f"NOT_APPLICABLE: {self.proc.id} needs {', '.join(need)}")
         if self.version is None:
@@ -86,6 +87,7 @@ class Engine:
             criteria = self._judge()
         finally:
             self._unhook()
+            self.operator.finish()
             if saved is not None:
                 self._restore(saved)
             if self.spoken_before is not None:
@@ -171,8 +173,11 @@ class Engine:
                     return
                 now = time.monotonic()
                 self._due_timers(now)
+                self.operator.start(self.ctx.steps.active)
+                self.operator.check()
                 try:
                     self._due_waits(now)
+                    self._due_proceeds(now)
                 except Failed:  # a wait step's finish-test with a fail message: judged with the criteria
                     return
                 if self.ctx.steps.finished or not self.ctx.steps.active:
@@ -194,6 +199,10 @@ class Engine:
         idle = self.last_progress + self._patience()
         waits = [since + self.ctx.seconds(float(self.ctx.value(self.proc.step(n).event.parameters["duration_seconds"])))
                  + 1.0 for n, since in self.ctx.steps.active.items() if self.proc.step(n).event.type == "wait"]
+        waits += [since + self.ctx.seconds(limit) + 1.0 for n, since in self.ctx.steps.active.items()
+                  if self.proc.step(n).event.type == "proceed" and (limit := operator.timeout(self.proc.step(n)))]
+        if self.operator.busy():  # an operator (or the adapter standing in) is still at it; its adapter bounds it
+            waits.append(now + 1.0)
         server_now = self.state.now()
         ahead = [t - server_now for _, c in self.ctx.controls if c.status < 2
                  for t in (c.earliest_start, c.latest_end) if server_now < t <= server_now + MAX_AHEAD_S]
@@ -208,6 +217,19 @@ class Engine:
                 continue
             due = since + self.ctx.seconds(float(self.ctx.value(step.event.parameters["duration_seconds"])))
             if now >= due and self._guards(step):
+                self._fire(step, None)
+
+    def _due_proceeds(self, now: float) -> None:
+        """A proceed step fires on the operator's go-ahead, or when its timeout (scaled) has passed."""
+        for name, since in list(self.ctx.steps.active.items()):
+            step = self.proc.step(name)
+            if step.event.type != "proceed" or name not in self.ctx.steps.active:
+                continue
+            limit = operator.timeout(step)
+            timed_out = limit is not None and now >= since + self.ctx.seconds(limit)
+            if (self.operator.done(name) or timed_out) and self._guards(step):
+                if not self.operator.done(name):
+                    self._note(f"no go-ahead for {name} within its timeout: it fires, as in CACTUS")
                 self._fire(step, None)
 
     def _due_timers(self, now: float) -> None:

@@ -46,6 +46,7 @@ class Step:
     name: str
     event: Event
     actions: tuple[Action, ...]
+    instructions: tuple[str, ...] = ()  # what the operator is asked to do or observe (shown at run time only)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +115,8 @@ def parse(pid: str, doc: Any) -> Procedure:
             raise ProcedureError(f"{pid}.{name}: no event")
         steps.append(Step(str(name), Event(str(event["type"]), _params(event.get("parameters"), f"{pid}.{name}"),
                                            _checks(event.get("checks"), f"{pid}.{name}")),
-                          _actions(body.get("actions"), f"{pid}.{name}")))
+                          _actions(body.get("actions"), f"{pid}.{name}"),
+                          tuple(str(i) for i in body.get("instructions") or ())))
     return Procedure(
         id=pid, description=str(doc.get("Description", "")), category=str(doc.get("Category", "")),
         classes=tuple(str(c) for c in doc.get("Classes") or ()),

@@ -18,15 +18,15 @@ from .versions import may_use_storage
 REQUESTS = ("GET-request-received", "POST-request-received", "PUT-request-received", "DELETE-request-received")
 EVENTS = {**{e: f"the client's {e.split('-')[0]} of the endpoint (before the server answers it, or after with "
                 "serve_request_first)" for e in REQUESTS},
-          "wait": "a time after the step began listening (scaled)"}
+          "wait": "a time after the step began listening (scaled)",
+          "proceed": "the operator's go-ahead: the DUT adapter action cactus_proceed returned (the step, its "
+                     "instructions, what to observe), or timeout_seconds (scaled) passed (operator.py)"}
 VARIABLES = {"now", "this", "maxImportW", "maxExportW", "setMaxW", "setMaxVA", "setMaxVar", "setMaxVarNeg",
              "setMaxChargeRateW", "setMaxDischargeRateW", "setMinPFOverExcited", "setMinPFUnderExcited", "setMaxWh",
              "setMinWh", "rtgMaxW", "rtgMaxVA", "rtgMaxVar", "rtgMaxVarNeg", "rtgMaxChargeRateW",
              "rtgMaxDischargeRateW", "rtgMinPFOverExcited", "rtgMinPFUnderExcited", "rtgMaxWh", *pricing.VARIABLES}
 # the capability behind a type this harness lacks (for the reason and the docs); others are named by their type
-CAPABILITY = {
-    "proceed": "operator go-ahead (proceed event from the CACTUS UI)",
-}
+CAPABILITY: dict[str, str] = {}
 for _kind in ("site-active-power", "site-reactive-power", "der-active-power", "der-reactive-power", "voltage",
               "der-stored-energy"):
     CAPABILITY[f"readings-{_kind}"] = "CSIP-AUS site and DER readings (readings-* checks)"

@@ -106,12 +106,14 @@ class Der:
         now = str(self.core.server_now_int())
         power_w = self.output.power_w
         mode = "0" if power_w > 0 else "1" if power_w < 0 else "2"  # charging, discharging, holding
+        site = self.output.site.as_reported(self.core.has("status_ignores_site"))
+        op_mode = site.mode_status()  # 1 off (stopped by hand), 2 operational
         status: dict = {}
         if self.settings.csip_aus:  # CSIP-AUS asks every DER for its alarms and its connection (bit 0 connected,
             # bit 1 available, bit 2 operating)
-            gen = (0 if self.output.disconnected else 1) | 2 | (0 if self.output.ceased else 4)
+            gen = site.connect_status(self.output.disconnected, self.output.ceased)
             status = {"alarmStatus": "00000000", "genConnectStatus": {"dateTime": now, "value": f"{gen:02X}"}}
-        status |= {"operationalModeStatus": {"dateTime": now, "value": "2"}, "readingTime": now,
+        status |= {"operationalModeStatus": {"dateTime": now, "value": op_mode}, "readingTime": now,
                   "storageModeStatus": {"dateTime": now, "value": mode},
                   "storConnectStatus": {"dateTime": now, "value": "07" if power_w else "03"}}
         if self.storage is not None:

@@ -98,6 +98,8 @@ FAULTS: dict[str, str] = {
                               "energizing",
     "no_log_events": "Never reports alarms (no LogEvent)",
     "no_der_status": "Never PUTs its DERStatus",
+    "status_ignores_site": ("Its DERStatus always says connected, available and operational, whatever is done to "
+                            "its DER on site (disconnected from the grid, stopped, units powered off)"),
     "no_connection_point": "In CSIP-AUS mode, never writes its ConnectionPoint (the NMI it is installed at)",
     "ignores_pricing": "Never follows its groups' TariffProfileListLink: reads no tariffs",
     "pricing_at_dcap_rate": "Polls the pricing lists below a TariffProfileList at the DeviceCapability's pollRate "

@@ -10,6 +10,7 @@ from . import modes
 from .config import Settings
 from .core import Core
 from .faults import ignored_elements
+from .site import OnSite
 
 
 class Output:
@@ -30,6 +31,7 @@ class Output:
         self.ceased = False  # not energizing (tripped, told to disconnect or cease to energize, latched off)
         self.disconnected = False  # told to disconnect (opModConnect false)
         self._stepped = time.monotonic()
+        self.site = OnSite()  # disconnected, stopped or powered off by hand (its owner sets the units)
 
     @property
     def want_w(self) -> float:
@@ -59,6 +61,10 @@ class Output:
             out = min(out, max(0.0, pct) / 100.0 * self.max_w)
         self.disconnected = str(base.get("opModConnect", "true")).strip().lower() in ("false", "0")
         self.ceased = self.tripped or (limit == 0.0 and modes.deenergized(base)) or self.latched_off
+        if self.site.off:  # off by hand: no power whatever the control says
+            self.power_w = self.reactive_var = 0.0
+            self.ceased = True
+            return
         if self.tripped or (limit == 0.0 and modes.deenergized(base)):
             self.power_w = self.reactive_var = 0.0
             self.latched_off = self.core.has("stays_disconnected")

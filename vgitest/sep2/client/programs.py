@@ -34,11 +34,18 @@ class Programs:
         self._list_programs: dict[str, set[str]] = {}  # DERProgramList href -> the program hrefs it listed
         self.curve_cache: dict[str, modes.Curve] = {}  # DERCurve href -> curve (hrefs are never reused)
 
-    def forget(self) -> None:
+    def forget(self, keep_defaults: bool = False) -> None:
+        """Forget the programs found. With `keep_defaults` (a power cycle: settings kept as in flash) the programs
+        that gave a DefaultDERControl stay, so that default stays in force until their lists are read again (a
+        program no longer listed then is dropped as usual)."""
+        kept = {h: p for h, p in self.programs.items() if keep_defaults and h in self.defaults}
+        lists = {lst: hrefs & set(kept) for lst, hrefs in self._list_programs.items()}
         self.programs.clear()
         self._owner.clear()
         self._fsa_lists.clear()
         self._list_programs.clear()
+        self.programs.update(kept)
+        self._list_programs.update({lst: hrefs for lst, hrefs in lists.items() if hrefs})
 
     def handlers(self) -> dict[str, Handler]:
         return {"FunctionSetAssignmentsList": self._on_fsa_list, "FunctionSetAssignments": self._on_fsa,

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from ...simulator import LoopSimulator
 from ..namespaces import MEDIA_TYPE
-from . import config, modes
+from . import config, modes, site
 from .alarms import Alarms
 from .aus import Aus, chain
 from .control import Control
@@ -82,6 +82,7 @@ class ReferenceDerClient(LoopSimulator):
                          discover=self._discover if s.csip_aus else None)
         self.registration = Registration(core, s, self.walk)
         self.output = Output(core, s)
+        self.output.site.units = max(1, int(self.params.get("der_units", 1)))  # DER units behind its DER (MUL-01)
         self.responses = Responses(core, s.late_s)
         self.events = Events(core, self.responses, random.Random(s.random_seed))
         self.programs = Programs(core, self.walk, self.events, self._settings_changed)
@@ -157,13 +158,14 @@ class ReferenceDerClient(LoopSimulator):
     def _settings_changed(self) -> None:
         self.der.settings_changed()
 
-    def _forget_discovery(self) -> None:
+    def _forget_discovery(self, keep_defaults: bool = False) -> None:
         """What a reboot or reregister forgets: the schedule, the EndDevice and the programs found below it. The
-        events, its output, its mirror and its subscriptions stay (a real device keeps them in flash)."""
+        events, its output, its mirror and its subscriptions stay (a real device keeps them in flash); a reboot
+        keeps the programs' DefaultDERControls in force too, until it reads them again."""
         self.walk.forget()
         self.registration.forget()
         self.aus.forget()
-        self.programs.forget()
+        self.programs.forget(keep_defaults)
         self.der.forget()
 
     # --- life cycle ------------------------------------------------------------------------------------
@@ -187,9 +189,10 @@ class ReferenceDerClient(LoopSimulator):
 
     # --- DUT actions -----------------------------------------------------------------------------------
     async def do_reboot(self) -> None:
-        """A restart: walk again from /dcap; the events it already answered stay remembered."""
+        """A restart: walk again from /dcap; the events it already answered stay remembered, and its
+        DefaultDERControl stays in force, also while the server cannot be reached (CACTUS ALL-30)."""
         await self._power_off()
-        self._forget_discovery()
+        self._forget_discovery(keep_defaults=True)
         await self._power_on()
 
     async def do_reregister(self) -> None:
@@ -226,3 +229,41 @@ class ReferenceDerClient(LoopSimulator):
     async def do_alarm(self, code: int = 0, details: str = "vgitest alarm") -> None:
         """Post a LogEvent to its EndDevice's LogEventList."""
         await self.alarms.post(code, details)
+
+    # --- a CACTUS operator's hand (:mod:`.site`); procedure, step and instructions are for a person to read ------
+    async def _on_site(self) -> None:
+        self.control.update_power()
+        await self.der.put_status()  # a real device reports the change by itself
+
+    async def do_der_grid(self, connected: bool | str, **_: str) -> None:
+        """Disconnected from the grid by hand (connected false), or reconnected."""
+        self.output.site.grid_connected = site.flag(connected)
+        await self._on_site()
+
+    async def do_der_run(self, running: bool | str, **_: str) -> None:
+        """Stopped by hand (running false: no import or export), or let run again."""
+        self.output.site.running = site.flag(running)
+        await self._on_site()
+
+    async def do_der_units_off(self, which: str, **_: str) -> None:
+        """One of its units, all of them, or none (all on again) powered off by hand."""
+        self.output.site.power_off(which)
+        await self._on_site()
+
+    async def do_cactus_proceed(self, observe: str = "", timeout_s: float | str = 0, procedure: str = "",
+                                step: str = "", **_: str) -> None:
+        """A lab operator's go-ahead, simulated: it looks at its own DER for what the step says to observe and
+        returns once it sees it. What it cannot look for (an empty or unknown `observe`: instructions only a
+        person reads) or does not see in time, it does not confirm (an error: the step waits for its timeout)."""
+        before = self.applied[0]  # "control": one that comes into force while it watches (not one already there)
+        seen = {"energized": lambda: not self.output.ceased,
+                "connected": lambda: not (self.output.ceased or self.output.disconnected),
+                "control": lambda: self.applied[0] not in ("none", before)
+                and not self.applied[0].startswith("default:"),
+                "default": lambda: self.applied[0].startswith("default:"),
+                "prices": self.aus.prices_read}.get(observe)
+        if seen is None:
+            raise site.NotSeen(f"the reference client's operator cannot observe {observe!r} ({procedure} {step})")
+        if not await site.watch(seen, float(timeout_s) or site.OBSERVE_MAX_S):
+            raise site.NotSeen(f"the reference client's operator did not see '{observe}' ({procedure} {step}; in "
+                               f"force: {self.applied[0]})")
