@@ -1006,8 +1006,11 @@ class FakeCsms:
         answered by a write that began after `t_ns` (the station pipelined: the harness read both frames before
         it could see that). A CALL older than the response timeout no longer counts."""
         limit = session.dut_call_timeout_s * 1e9
-        for i in [i for i, t in link.dut_pending.items() if t_ns - t > limit]:
-            del link.dut_pending[i]
+        if link.dut_pending:
+            for i in [i for i, t in link.dut_pending.items() if t_ns - t > limit]:
+                del link.dut_pending[i]
+        if not link.dut_answer_written:  # the usual case: the last answer was written before this frame arrived
+            return list(link.dut_pending)
         for i in [i for i, (_, w) in link.dut_answer_written.items() if w <= t_ns]:
             del link.dut_answer_written[i]  # frames are read in arrival order: it is over for every later one
         late = [i for i, (t, _) in link.dut_answer_written.items() if t_ns - t <= limit]
