@@ -98,7 +98,7 @@ RELEASE_AT = 50_000
 # A fleet's single long test (issue 19): once the running test itself holds HOLD_MAX frames and released frames
 # have a spill file, its own oldest frames go there too (down to KEEP_FRAMES). Their findings stay in memory, so
 # the verdict still sees every one; `since` and `wait_for` see the frames still held.
-HOLD_MAX = 100_000
+HOLD_MAX = 50_000
 # Raw bytes kept per frame: a 100 MiB body would otherwise stay in memory; `size` still reports the wire size.
 MAX_RAW = 1 << 20  # as large as the biggest body the HTTP peers decode (codec.DEFAULT_MAX_BODY)
 
@@ -114,6 +114,10 @@ def cap_raw(frame: Frame, limit: int = MAX_RAW) -> None:
 # Disk the spill file may take: at the limit it becomes <name>.1.jsonl (replacing the previous one) and a new file
 # starts, so a day at full rate keeps at most twice this. Frames of finished tests are in their own evidence too.
 SPILL_MAX_MB_DEFAULT = 1024
+# Released batches waiting for the spill thread. A fleet at full rate can release frames faster than the thread
+# encodes them (both share the GIL); beyond this backlog `append` waits for the thread, so memory stays bounded and
+# the harness slows down (visible in its own latency) instead of holding every frame it could not write yet.
+SPILL_BACKLOG = 2
 
 
 class _Spiller:
@@ -125,7 +129,7 @@ class _Spiller:
         import queue
         self.path = path
         self.max_bytes = int(float(os.environ.get("VGITEST_SPILL_MAX_MB", SPILL_MAX_MB_DEFAULT)) * 2 ** 20)
-        self._queue: queue.Queue[list[Frame]] = queue.Queue()
+        self._queue: queue.Queue[list[Frame]] = queue.Queue(maxsize=SPILL_BACKLOG)
         threading.Thread(target=self._run, name="vgitest-spill", daemon=True).start()
         import atexit
         atexit.register(self.flush, 60.0)  # a run that ends normally writes every released frame

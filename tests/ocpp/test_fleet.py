@@ -162,3 +162,29 @@ def test_without_a_spill_file_the_running_test_keeps_every_frame() -> None:
     t.mark(test_start=True)
     _frames(t, 100)
     assert t.released == 0 and len(t.since(0)) == 100
+
+
+def test_a_spill_thread_that_falls_behind_holds_up_the_writer_instead_of_memory(tmp_path: Path) -> None:
+    """Released batches wait for the spill thread up to SPILL_BACKLOG; the next release waits for it to catch up
+    (a fleet at full rate released faster than the thread wrote: RSS grew to 1 GiB in ten minutes)."""
+    import threading
+
+    from vgitest import trace as trace_mod
+
+    gate = threading.Event()
+
+    class Stuck(trace_mod._Spiller):
+        def _run(self) -> None:
+            gate.wait(10)
+            super()._run()
+
+    spiller = Stuck(tmp_path / "spill.jsonl")
+    for _ in range(trace_mod.SPILL_BACKLOG):  # the thread is stuck: these wait in the queue
+        spiller.put([])
+    third = threading.Thread(target=spiller.put, args=([],), daemon=True)
+    third.start()
+    third.join(0.3)
+    assert third.is_alive()  # held up: the backlog is full
+    gate.set()
+    third.join(5)
+    assert not third.is_alive() and spiller.flush(5)

@@ -65,9 +65,9 @@ KEEP_LATENCIES = 100_000  # harness latency samples per station (a benchmark's r
 # bounded however many stations connect and however long they talk: each one's wire log (WireLog.max_bytes, for
 # the pcapng), its recent latency samples, and the recent message ids each id check looks back over.
 FLEET_WIRE_BYTES = 64 * 2 ** 20
-FLEET_LATENCIES = 1_000_000
-FLEET_IDS = 1_000_000  # per kind of id set
-MIN_WIRE_BYTES, MIN_LATENCIES, MIN_IDS = 64 * 1024, 1000, 256
+FLEET_LATENCIES = 256_000
+FLEET_IDS = 256_000  # per kind of id set
+MIN_WIRE_BYTES, MIN_LATENCIES, MIN_IDS = 64 * 1024, 256, 256
 
 
 # --- what a handler may answer ---------------------------------------------------------------------------
