@@ -89,7 +89,8 @@ def test_the_fast_path_declines_while_the_station_does_not_read() -> None:
     station to read before reading on; nothing is handled or traced by the fast path."""
     server = FakeCsms(port=0)
     link = SimpleNamespace(ws=SimpleNamespace(paused=True))
-    assert server._on_text_now(server.session("S"), link, '[2,"1","Heartbeat",{}]', (0, 0.0)) is False  # type: ignore[arg-type]
+    text = '[2,"1","Heartbeat",{}]'
+    assert server._on_text_now(server.session("S"), link, text, (0, 0.0)) is False  # type: ignore[arg-type]
     assert len(server.trace) == 0
 
 
