@@ -29,29 +29,29 @@ Run: python benchmarks/csms_load.py                          (throughput 100 and
      python benchmarks/csms_load.py --rss-minutes 10         (adds the 10-minute RSS run)
      python benchmarks/csms_load.py --fleet 10000 --no-throughput --no-latency
 
-Measured here, 2026-12-07 (x86_64, 2 cores shared with other sessions, load 5-9 during the runs, Python 3.11.7);
-"before" is main at 7b2af09 with this file, "after" this branch; same machine, same command, each a separate run:
+Measured here, 2026-12-07 (x86_64, 2 cores shared with other sessions, Python 3.11.7). "before": main at 7b2af09
+with this file (load 6.9 at its start); "after": this branch (load 1.2; the machine was quieter, so compare the
+ratios and the CPU per call, which the anchors of the same run put in context, more than calls/s):
 
-  python benchmarks/csms_load.py --repeats 2 --seconds 8             before                  after
-    100 stations   calls/s fake | ocpp-lib | echo       3765-3844 | 1879-2309 | 6519-9204    4761-5289 | 2309-2374 | 11067-11482
-                   fake/ocpp-lib, fake/echo             1.66-2.00x, 42-58 %                  2.06-2.23x, 43-46 %
-                   server CPU per call fake|lib|echo    156 | 359 | 61 us                   165 | 361 | 61 us
-    1000 stations  calls/s fake | ocpp-lib | echo       2046-2945 | 1272-2052 | 7554-12763   4816-5166 | 1535-1809 | 9564-11510
-                   fake/ocpp-lib, fake/echo             1.43-1.61x, 23-27 %                  2.66-3.37x, 45-50 %
-                   server CPU per call fake|lib|echo    169 | 420 | 60 us                   133 | 489 | 60 us
-    1000 stations at 1/s, added latency median/p99/max  0.60 / 71.3 / 514 ms                0.15 / 2.11 / 617 ms
+  python benchmarks/csms_load.py --repeats 2 --seconds 8        before                      after
+    100 stations   calls/s fake | ocpp-lib | echo  3765-3844 | 1879-2309 | 6519-9204    6293-6362 | 2389-2505 | 21378-22811
+                   fake/ocpp-lib, fake/echo        1.66-2.00x, 42-58 %                  2.54-2.63x, 28-30 %
+                   server CPU/call fake|lib|echo   156 | 359 | 61 us                   157 | 410 | 43 us
+    1000 stations  calls/s fake | ocpp-lib | echo  2046-2945 | 1272-2052 | 7554-12763   6177-6311 | 2300-2454 | 10671-17064
+                   fake/ocpp-lib, fake/echo        1.43-1.61x, 23-27 %                  2.57-2.69x, 37-58 %
+                   server CPU/call fake|lib|echo   169 | 420 | 60 us                   156 | 415 | 57 us
+    1000 stations at 1/s: added latency            median 0.60, p99 71.3, max 514 ms    median 0.17, p99 0.85, max 211 ms
   python benchmarks/csms_load.py --no-throughput --no-latency --rss-minutes 10
-    1000 stations at full rate, one test, RSS           722 -> 1124 MiB (+55.6 %),           552 -> 633 MiB (+14.7 %),
-    after the first quarter -> peak after               1.46 M calls                         1.84 M calls
-  python benchmarks/csms_load.py --no-throughput --no-latency --fleet 10000                  (after only)
-    10,000 stations connected (handshake + boot) in 11.3 s, 56,115 MeterValues answered in 10 s (5,612/s), 0 errors,
-    0 findings, RSS 39 -> 482 MiB
+    1000 stations at full rate in one test:        722 -> 1124 MiB (+55.6 %)            552 -> 633 MiB (+14.7 %)
+    RSS after the first quarter -> peak after      1.46 M calls                         1.84 M calls
+  python benchmarks/csms_load.py --no-throughput --no-latency --fleet 10000 (after only): 10,000 stations connected
+    (handshake + boot) in 8.9 s, 56,913 MeterValues answered in 10 s (5,691/s), every station served, 0 errors,
+    0 findings, RSS 39 -> 483 MiB
 
 Targets: p99 added latency < 5 ms and RSS flat within 20 % are met; >= 5x the ocpp-library CSMS and >= 60 % of the
-echo server are not (about 3x and 45-50 % at 1,000 stations). The echo server stays about 2x above the fake CSMS,
-so the load generator is not the limit. What the fake CSMS does per call beyond the echo server (parsing, the
-framing/RPC/schema checks both ways, the trace, the wire log for pcapng) costs about 70-100 us of CPU here, the
-websockets layer both pay about 60 us.
+echo server are not (about 2.6x, and 28-58 %). The fake CSMS's CPU per call includes the spill thread writing every
+frame of the run to disk (JSON lines) and the wire log for pcapng; the websockets layer alone (the echo server) costs
+about 45-60 us of it.
 """
 
 from __future__ import annotations
