@@ -95,6 +95,10 @@ def now() -> tuple[int, float]:
 # `spill_path` (JSON lines) when one is set. A conformance run of a few thousand frames releases nothing.
 KEEP_FRAMES = 20_000
 RELEASE_AT = 50_000
+# A fleet's single long test (issue 19): once the running test itself holds HOLD_MAX frames and released frames
+# have a spill file, its own oldest frames go there too (down to KEEP_FRAMES). Their findings stay in memory, so
+# the verdict still sees every one; `since` and `wait_for` see the frames still held.
+HOLD_MAX = 50_000
 # Raw bytes kept per frame: a 100 MiB body would otherwise stay in memory; `size` still reports the wire size.
 MAX_RAW = 1 << 20  # as large as the biggest body the HTTP peers decode (codec.DEFAULT_MAX_BODY)
 
@@ -110,6 +114,10 @@ def cap_raw(frame: Frame, limit: int = MAX_RAW) -> None:
 # Disk the spill file may take: at the limit it becomes <name>.1.jsonl (replacing the previous one) and a new file
 # starts, so a day at full rate keeps at most twice this. Frames of finished tests are in their own evidence too.
 SPILL_MAX_MB_DEFAULT = 1024
+# Released batches waiting for the spill thread. A fleet at full rate can release frames faster than the thread
+# encodes them (both share the GIL); beyond this backlog `append` waits for the thread, so memory stays bounded and
+# the harness slows down (visible in its own latency) instead of holding every frame it could not write yet.
+SPILL_BACKLOG = 2
 
 
 class _Spiller:
@@ -121,7 +129,7 @@ class _Spiller:
         import queue
         self.path = path
         self.max_bytes = int(float(os.environ.get("VGITEST_SPILL_MAX_MB", SPILL_MAX_MB_DEFAULT)) * 2 ** 20)
-        self._queue: queue.Queue[list[Frame]] = queue.Queue()
+        self._queue: queue.Queue[list[Frame]] = queue.Queue(maxsize=SPILL_BACKLOG)
         threading.Thread(target=self._run, name="vgitest-spill", daemon=True).start()
         import atexit
         atexit.register(self.flush, 60.0)  # a run that ends normally writes every released frame
@@ -161,11 +169,14 @@ class Trace:
     """Append-only, thread-safe list of frames with waiting and query helpers. Indices are global: released
     frames keep their numbers (``len`` counts them), they are just no longer in memory."""
 
-    def __init__(self, *, keep_frames: int = KEEP_FRAMES, release_at: int = RELEASE_AT) -> None:
+    def __init__(self, *, keep_frames: int = KEEP_FRAMES, release_at: int = RELEASE_AT,
+                 hold_max: int = HOLD_MAX) -> None:
         self._frames: list[Frame] = []
         self._base = 0  # index of self._frames[0]: frames before it were released
-        self._pin = 0  # the start of the running test (last `mark`): never released
+        self._pin = 0  # the start of the running test (last `mark`): released only beyond hold_max, when spilled
         self.keep_frames, self.release_at = keep_frames, max(release_at, keep_frames)
+        self.hold_max = max(hold_max, self.release_at)
+        self._released_findings: list[Finding] = []  # findings on released frames of the running test
         self.spill_path: Any = None  # a path: released frames are appended there as JSON lines
         self._spiller: _Spiller | None = None
         self._cond = threading.Condition()
@@ -181,8 +192,13 @@ class Trace:
         with self._cond:
             frame.index = self._base + len(self._frames)
             self._frames.append(frame)
-            if len(self._frames) >= self.release_at:
-                self._release(min(self._pin, self._base + len(self._frames) - self.keep_frames))
+            held = len(self._frames)
+            if held >= self.release_at:
+                end = self._base + held
+                before = min(self._pin, end - self.keep_frames)
+                if before <= self._base and held >= self.hold_max and self.spill_path is not None:
+                    before = end - self.keep_frames  # the running test's own oldest frames (spilled)
+                self._release(before)
             self._cond.notify_all()
         return frame
 
@@ -191,6 +207,8 @@ class Trace:
         if n <= 0:
             return
         gone, self._frames = self._frames[:n], self._frames[n:]
+        if before > self._pin:  # frames of the running test: their findings still count for its verdict
+            self._released_findings += [f for fr in gone[max(0, self._pin - self._base):] for f in fr.findings]
         self._base = before
         if self.spill_path is not None:
             if self._spiller is None or self._spiller.path != self.spill_path:
@@ -231,13 +249,15 @@ class Trace:
         with self._cond:
             if test_start:
                 self._pin = len(self)
+                self._released_findings = []
             return len(self), len(self.findings)
 
     def findings_since(self, start: int, findings_start: int | None = None) -> list[Finding]:
         """Every finding on frames from `start` on, plus the trace-level findings made since the mark
         `findings_start` (without a mark: those pointing at frame `start` or later, or made after it)."""
         with self._cond:
-            out = [f for fr in self._frames[max(0, start - self._base):] for f in fr.findings]
+            out = [f for f in self._released_findings if f.frame_index is None or f.frame_index >= start]
+            out += [f for fr in self._frames[max(0, start - self._base):] for f in fr.findings]
             if findings_start is not None:
                 out += [f for f in self.findings[findings_start:] if f.frame_index is None or f.frame_index >= start]
             else:

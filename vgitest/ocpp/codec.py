@@ -46,10 +46,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one for every frame (json.loads builds one per call)
+
+
 def loads(text: str) -> Any:
     """Strict JSON: NaN and Infinity (which Python's json accepts) are refused. Nesting deeper than Python's json
     can follow is valid JSON: decoded without recursion, never blamed on the station as invalid."""
     try:
+        if isinstance(text, str):
+            return _DECODER.decode(text)
         return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
         return deepjson.loads(text, parse_constant=_reject_constant)

@@ -28,11 +28,12 @@ from typing import Any, Callable, Iterator
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.frames import DATA_OPCODES, Frame as WsFrame
+from websockets.frames import DATA_OPCODES, Frame as WsFrame, Opcode
+from websockets.protocol import State
 
 from ..budgets import Budgets
 from .. import latency
-from ..bounded import RecentSet
+from ..bounded import RECENT_IDS, RecentSet
 from ..evidence.allure import attach_frames
 from ..evidence.allure import step as _step
 from ..expect import Match, PeerSession, matches
@@ -41,7 +42,7 @@ from ..loop import BackgroundLoop
 from ..trace import Direction, Frame, Trace, now
 from ..verdict import HarnessError, Inconclusive, NonConformance
 from ..waits import waiting
-from ..wire import WireLog, forget_closed
+from ..wire import MAX_BYTES as MAX_WIRE_BYTES, WireLog, forget_closed
 from . import codec, handlers, wsfail
 from . import identity as station_identity
 from . import rules as r
@@ -60,6 +61,13 @@ MAX_IDENTITY = 48
 KEEP_CLOSED_WIRES = 64
 KEEP_IDLE_SESSIONS = 64
 KEEP_LATENCIES = 100_000  # harness latency samples per station (a benchmark's run; a test judges its own frames)
+# A fleet (issue 19): what every connection keeps is shared out of these budgets once many are open, so memory stays
+# bounded however many stations connect and however long they talk: each one's wire log (WireLog.max_bytes, for
+# the pcapng), its recent latency samples, and the recent message ids each id check looks back over.
+FLEET_WIRE_BYTES = 64 * 2 ** 20
+FLEET_LATENCIES = 256_000
+FLEET_IDS = 256_000  # per kind of id set
+MIN_WIRE_BYTES, MIN_LATENCIES, MIN_IDS = 64 * 1024, 256, 256
 
 
 # --- what a handler may answer ---------------------------------------------------------------------------
@@ -114,6 +122,12 @@ class _Connection(ServerConnection):
     frames_in = 0  # frames the library accepted: a refused frame is the next one on the wire
     on_bad_handshake: Callable[["_Connection"], None] | None = None
     _bad_handshake_seen = False
+    # The fast path (a fleet's hot path): a whole text message is handled inside `data_received`, as it arrives,
+    # instead of being queued for `recv()` and a task wake-up. It returns False to decline (the write buffer is
+    # full: the queued path then waits for the station to read, which is the back-pressure a flood needs).
+    on_text: Callable[[str, tuple[int, float]], bool] | None = None
+    queued = 0  # messages handed to `recv()` and not yet handled: later ones queue behind them (order is kept)
+    _mid_fragment = False  # a fragmented message is being received: it, and what follows it, take the queue
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -161,8 +175,22 @@ class _Connection(ServerConnection):
     def process_event(self, event: Any) -> None:
         if isinstance(event, WsFrame):
             self.frames_in += 1
-        if getattr(event, "opcode", None) in DATA_OPCODES and getattr(event, "fin", False):
-            self.rx_times.append(self._last_rx)
+        opcode = getattr(event, "opcode", None)
+        if opcode in DATA_OPCODES:
+            if not event.fin:
+                self._mid_fragment = True
+            else:
+                if (opcode is Opcode.TEXT and self.on_text is not None and not self._mid_fragment
+                        and not self.queued):
+                    try:
+                        text = str(event.data, "utf-8")
+                    except UnicodeDecodeError:  # the library's own path refuses it (close 1007, a MALFORMED frame)
+                        text = None
+                    if text is not None and self.on_text(text, self._last_rx):
+                        return
+                self._mid_fragment = False
+                self.rx_times.append(self._last_rx)
+                self.queued += 1
         super().process_event(event)
 
 
@@ -219,7 +247,7 @@ class StationSession(PeerSession):
         self.dut_call_timeout_s = csms.budgets.timing("ocpp", "response_timeout").value_s or 30.0
         # an answer up to the response timeout plus this tolerance is on time (schemas/budgets/ocpp.toml)
         self.response_tolerance_s = csms.budgets.timing("ocpp", "tolerance").value_s or 0.0
-        self.latencies_ns: deque[int] = deque(maxlen=KEEP_LATENCIES)  # the recent ones: a soak must not grow
+        self.latencies_ns: deque[int] = deque(maxlen=csms._latency_cap)  # the recent ones: a soak must not grow
         self._connected = asyncio.Event()  # loop-side
         self.msgid_scope_ids = RecentSet()  # for 2.1 identity-wide message id uniqueness
         self.refusing = False  # offline(): the CSMS refuses this station's connections (HTTP 503)
@@ -443,6 +471,8 @@ class FakeCsms:
         self._sessions_lock = threading.Lock()  # session() is called from the test's thread and the loop's
         self._since_sweep = 0  # connections opened or closed since closed ones were last forgotten
         self.wires: list[WireLog] = []
+        # each connection's (session's) share of the fleet budgets, set by _fit_fleet
+        self._wire_cap, self._ids_cap, self._latency_cap = MAX_WIRE_BYTES, RECENT_IDS, KEEP_LATENCIES
         self._validators: dict[str, SchemaValidator] = {}
         self._tx_counter = itertools.count(1)
         self._conn_counter = itertools.count(1)
@@ -616,6 +646,7 @@ class FakeCsms:
         conn.conn_id = f"conn{next(self._conn_counter)}"
         assert conn.wire is not None
         conn.wire.connection = conn.conn_id
+        conn.wire.max_bytes = self._wire_cap
         self.wires.append(conn.wire)
         self._forget_closed()
         prefix = self.path_prefix + "/"
@@ -767,17 +798,18 @@ class FakeCsms:
             link.dut_call_ids = RecentSet()
         else:
             link.dut_call_ids = session.msgid_scope_ids
+        for ids_set in (link.dut_call_ids, link.answered_dut_calls, link.our_answered):
+            ids_set.limit = min(ids_set.limit, self._ids_cap)
+        ws.on_text = lambda text, rx: self._on_text_now(session, link, text, rx)
         try:
             while True:
                 data = await ws.recv()
                 t_ns, wall = ws.rx_times.popleft() if ws.rx_times else now()
                 try:
-                    await self._on_message(session, link, data, t_ns, wall)
-                except Exception:  # a harness bug must not kill the connection silently
-                    log.exception("internal error while handling a frame")
-                    err = Finding.of(r.FRAME_SHAPE, "harness internal error while handling this frame",
-                                     severity=Severity.INFO)
-                    self.trace.add_finding(err)
+                    self._on_message_guarded(session, link, data, t_ns, wall)
+                    await self._drain(ws)
+                finally:
+                    ws.queued -= 1
         except ConnectionClosed as exc:
             self._refused_frame(ws, identity, version.name, exc)
         finally:
@@ -789,6 +821,67 @@ class FakeCsms:
             self._append_close(ws, identity, version.name)
             self._forget_closed()
 
+    def _on_text_now(self, session: StationSession, link: _Link, text: str, rx: tuple[int, float]) -> bool:
+        """The fast path: a text message handled as it arrives (see `_Connection.on_text`); False while the
+        station is not reading what the CSMS writes (the queued path then waits for it)."""
+        if link.ws.paused:
+            return False
+        self._on_message_guarded(session, link, text, rx[0], rx[1])
+        return True
+
+    def _on_message_guarded(self, session: StationSession, link: _Link, data: str | bytes, t_ns: int,
+                            wall: float) -> None:
+        try:
+            self._on_message(session, link, data, t_ns, wall)
+        except Exception:  # a harness bug must not kill the connection silently
+            log.exception("internal error while handling a frame")
+            err = Finding.of(r.FRAME_SHAPE, "harness internal error while handling this frame",
+                             severity=Severity.INFO)
+            self.trace.add_finding(err)
+
+    @staticmethod
+    async def _drain(ws: _Connection) -> None:
+        """Wait while the station does not read what the CSMS wrote (TCP back-pressure, as `send` does)."""
+        try:
+            await ws.drain()
+        except Exception:  # a connection that broke meanwhile: the next recv() reports the close
+            pass
+
+    @staticmethod
+    def _write(ws: _Connection, text: str) -> bool:
+        """Hand a text message to the socket now, without a task switch; False when the connection is no longer
+        open (what `send` reports as ConnectionClosed)."""
+        data = text.encode("utf-8")
+        if ws.protocol.state is not State.OPEN:
+            return False
+        try:
+            ws.protocol.send_text(data)
+            ws.send_data()
+        except Exception as exc:  # an OSError from the transport: the connection is over
+            ws.set_connection_exc(exc)
+            if ws.transport is not None:
+                ws.transport.abort()
+            return False
+        return True
+
+    def _fit_fleet(self) -> None:
+        """Share the fleet budgets out among the open connections (see FLEET_WIRE_BYTES); with few stations
+        every connection keeps the full amounts."""
+        links = [s.link for s in list(self.sessions.values()) if s.link is not None]
+        n = max(1, len(links))
+        wire_cap = min(MAX_WIRE_BYTES, max(MIN_WIRE_BYTES, FLEET_WIRE_BYTES // n))
+        for w in self.wires:
+            w.max_bytes = wire_cap
+        ids = min(RECENT_IDS, max(MIN_IDS, FLEET_IDS // n))
+        for link in links:
+            for ids_set in (link.dut_call_ids, link.answered_dut_calls, link.our_answered):
+                ids_set.limit = ids
+        keep = min(KEEP_LATENCIES, max(MIN_LATENCIES, FLEET_LATENCIES // max(1, len(self.sessions))))
+        for s in list(self.sessions.values()):
+            if s.latencies_ns.maxlen != keep:
+                s.latencies_ns = deque(s.latencies_ns, maxlen=keep)
+        self._wire_cap, self._ids_cap, self._latency_cap = wire_cap, ids, keep
+
     def _forget_closed(self) -> None:
         """Bound what closed connections leave behind (issue 13): a soak of reconnecting stations kept every wire
         log and every session for the whole run. A station that reconnects soon keeps its session. The sweep
@@ -799,6 +892,7 @@ class FakeCsms:
             return
         self._since_sweep = 0
         forget_closed(self.wires, KEEP_CLOSED_WIRES)
+        self._fit_fleet()
         with self._sessions_lock:
             idle = [k for k, s in self.sessions.items() if s.link is None and not s.transactions]
             for k in idle[:max(0, len(idle) - KEEP_IDLE_SESSIONS)]:
@@ -831,8 +925,8 @@ class FakeCsms:
             f.frame_index = frame.index
         return frame
 
-    async def _on_message(self, session: StationSession, link: _Link, data: str | bytes, t_ns: int,
-                          wall: float) -> None:
+    def _on_message(self, session: StationSession, link: _Link, data: str | bytes, t_ns: int,
+                    wall: float) -> None:
         version = link.version
         validator = self.validator(version.name)
         msg = codec.parse(data, version, validator.actions)
@@ -852,12 +946,12 @@ class FakeCsms:
                    and f.severity is Severity.FAIL]
             if bad:
                 code = version.format_violation if bad[0].rule_id == r.PAYLOAD_TYPE else validator.error_code(bad)
-                await self._send(session, link, codec.encode_result_error(msg.id or "-1", code, bad[0].message[:255]),
+                self._send(session, link, codec.encode_result_error(msg.id or "-1", code, bad[0].message[:255]),
                                  "CALLRESULTERROR", frame.name, msg.id, t_in=t_ns)
             return
         if msg.reply is not None:
             rid, code, desc = msg.reply
-            await self._send(session, link, codec.encode_error(rid, code, desc), "CALLERROR", msg.action, rid,
+            self._send(session, link, codec.encode_error(rid, code, desc), "CALLERROR", msg.action, rid,
                              t_in=t_ns)
             return
         if msg.kind == "CALL":
@@ -865,10 +959,10 @@ class FakeCsms:
                            and f.severity is Severity.FAIL]
             if schema_fail:
                 code = validator.error_code(schema_fail)
-                await self._send(session, link, codec.encode_error(msg.id, code, schema_fail[0].message[:255]),
+                self._send(session, link, codec.encode_error(msg.id, code, schema_fail[0].message[:255]),
                                  "CALLERROR", msg.action, msg.id, t_in=t_ns)
                 return
-            await self._answer(session, link, msg, t_ns, frame)
+            self._answer(session, link, msg, t_ns, frame)
 
     def _check_dut_call(self, session: StationSession, link: _Link, msg: codec.Message, frame: Frame,
                         validator: SchemaValidator) -> None:
@@ -912,8 +1006,11 @@ class FakeCsms:
         answered by a write that began after `t_ns` (the station pipelined: the harness read both frames before
         it could see that). A CALL older than the response timeout no longer counts."""
         limit = session.dut_call_timeout_s * 1e9
-        for i in [i for i, t in link.dut_pending.items() if t_ns - t > limit]:
-            del link.dut_pending[i]
+        if link.dut_pending:
+            for i in [i for i, t in link.dut_pending.items() if t_ns - t > limit]:
+                del link.dut_pending[i]
+        if not link.dut_answer_written:  # the usual case: the last answer was written before this frame arrived
+            return list(link.dut_pending)
         for i in [i for i, (_, w) in link.dut_answer_written.items() if w <= t_ns]:
             del link.dut_answer_written[i]  # frames are read in arrival order: it is over for every later one
         late = [i for i, (t, _) in link.dut_answer_written.items() if t_ns - t <= limit]
@@ -952,7 +1049,7 @@ class FakeCsms:
             frame.findings.append(Finding.of(r.RESULT_ORPHAN, f"CALLRESULTERROR {msg.id!r} matches no CALLRESULT the "
                                              "CSMS sent"))
 
-    async def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int,
+    def _answer(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int,
                       frame: Frame | None = None) -> None:
         action = msg.action
         assert action is not None and msg.id is not None
@@ -966,14 +1063,15 @@ class FakeCsms:
             delay = answer
             asyncio.get_running_loop().create_task(self._answer_later(session, link, msg, t_in, delay))
             return
-        await self._reply(session, link, msg, answer, t_in, 0)
+        self._reply(session, link, msg, answer, t_in, 0)
 
     async def _answer_later(self, session: StationSession, link: _Link, msg: codec.Message, t_in: int,
                             delay: Delay) -> None:
         await asyncio.sleep(delay.seconds)
-        await self._reply(session, link, msg, delay.then, t_in, int(delay.seconds * 1e9))
+        self._reply(session, link, msg, delay.then, t_in, int(delay.seconds * 1e9))
+        await self._drain(link.ws)
 
-    async def _reply(self, session: StationSession, link: _Link, msg: codec.Message, answer: Any, t_in: int,
+    def _reply(self, session: StationSession, link: _Link, msg: codec.Message, answer: Any, t_in: int,
                      delay_ns: int) -> None:
         action, mid = msg.action, msg.id
         assert action is not None and mid is not None
@@ -987,7 +1085,7 @@ class FakeCsms:
                 handler = handlers.defaults(link.version.name).get(action)
                 if handler is None:
                     text = codec.encode_error(mid, "NotSupported", f"{action} is not handled by the fake CSMS")
-                    await self._send(session, link, text, "CALLERROR", action, mid, t_in=t_in, delay_ns=delay_ns)
+                    self._send(session, link, text, "CALLERROR", action, mid, t_in=t_in, delay_ns=delay_ns)
                     return
                 answer = handler(session, msg.payload)
             if action == "BootNotification" and isinstance(answer, dict):
@@ -998,19 +1096,17 @@ class FakeCsms:
             kind = "CALLRESULT"
         if kind == "CALLRESULT":
             link.answered_dut_calls.add(mid)
-        await self._send(session, link, text, kind, action, mid, t_in=t_in, delay_ns=delay_ns,
+        self._send(session, link, text, kind, action, mid, t_in=t_in, delay_ns=delay_ns,
                          body=answer if kind == "CALLRESULT" else None)
 
-    async def _send(self, session: StationSession, link: _Link, text: str, kind: str, action: str | None,
-                    mid: str | None, *, t_in: int | None = None, delay_ns: int = 0, body: Any = None) -> Frame | None:
+    def _send(self, session: StationSession, link: _Link, text: str, kind: str, action: str | None,
+              mid: str | None, *, t_in: int | None = None, delay_ns: int = 0, body: Any = None) -> Frame | None:
         if kind in ("CALLRESULT", "CALLERROR") and mid is not None:
             # every answer to a station CALL ends it here, whichever path wrote it (a CALLERROR for a bad payload too)
             arrived = link.dut_pending.pop(mid, None)
             if arrived is not None:
                 link.dut_answer_written[mid] = (arrived, now()[0])
-        try:
-            await link.ws.send(text)
-        except ConnectionClosed:
+        if not self._write(link.ws, text):
             return None
         t, w = now()
         if body is None:
@@ -1044,11 +1140,12 @@ class FakeCsms:
             fut: asyncio.Future = asyncio.get_running_loop().create_future()
             if action == "TriggerMessage":
                 link.triggered.add(payload.get("requestedMessage", ""))
-            frame = await self._send(session, link, codec.encode_call(mid, action, payload), "CALL", action, mid,
-                                     body=payload)
+            frame = self._send(session, link, codec.encode_call(mid, action, payload), "CALL", action, mid,
+                               body=payload)
             if frame is None:
                 raise NonConformance(f"connection to {session.identity} closed before {action} could be sent")
             link.ours[mid] = _Outstanding(action, frame, fut)
+            await self._drain(link.ws)
             try:
                 result = await asyncio.wait_for(asyncio.shield(fut), timeout)
             except asyncio.TimeoutError:

@@ -105,7 +105,8 @@ class SchemaValidator:
         self.folder = schema_folder(version, schema_path)
         self.lenient = lenient
         self.errata = errata if errata is not None else load_errata()
-        self._fast: dict[str, Callable[[Any], Any]] = {}
+        self._fast: dict[tuple[str, bool], Callable[[Any], Any]] = {}
+        self._optional_empty = RULES[r.OPTIONAL_EMPTY].applies_to(version.name)  # 2.x only: asked once, not per frame
         self._schemas: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.actions = self._discover_actions()
@@ -134,7 +135,7 @@ class SchemaValidator:
         return s
 
     def _compiled(self, action: str, response: bool) -> Callable[[Any], Any]:
-        key = f"{action}:{int(response)}"
+        key = (action, response)
         fn = self._fast.get(key)
         if fn is None:
             # use_default=False: validation must never write schema defaults into the DUT's payload (the trace
@@ -162,7 +163,7 @@ class SchemaValidator:
                 self._compiled(action, response)(payload)
             except fastjsonschema.JsonSchemaException as fast_err:
                 findings = self._detail(action, payload, response, fast_err)
-            if RULES[r.OPTIONAL_EMPTY].applies_to(self.version.name):  # 2.x only: [] and {} are valid 1.6 values
+            if self._optional_empty:  # 2.x only: [] and {} are valid 1.6 values
                 findings += self._empty_optionals(action, payload, response)
         except RecursionError:  # valid JSON nested deeper than the validators follow: the harness's limit
             return [Finding.of(r.SCHEMA, f"{action}{'Response' if response else ''}: nested deeper than the schema "
