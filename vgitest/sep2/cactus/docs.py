@@ -59,9 +59,8 @@ def markdown() -> str:
               f"{len(procs)} client procedures in `cactus-test-definitions` "
               f"{procedures.upstream.UPSTREAMS['cactus'].version}: {len(executing)} execute, "
               f"{len(procs) - len(executing)} are NOT_APPLICABLE; {len(executing) - len(REFERENCE_GAPS)} run in the "
-              f"reference run `csip-aus` (they PASS against the reference client, ALL-24 NON_STRICT: SEP2-POLL-MISSED "
-              f"warnings of the server's poll judge; each is failed by a catalogued fault of "
-              f"it, docs/faults.md), {len(REFERENCE_GAPS)} are left out of it because the reference client lacks "
+              f"reference run `csip-aus` (they PASS against the reference client; each is failed by a catalogued "
+              f"fault of it, docs/faults.md), {len(REFERENCE_GAPS)} are left out of it because the reference client lacks "
               "what they need (the table says what). What the NOT_APPLICABLE ones need (procedures per capability; "
               "a procedure may need several):", ""]
     lines += [f"- {reason}: {n}" for reason, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))]
