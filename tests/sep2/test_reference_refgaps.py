@@ -48,3 +48,135 @@ def test_reregister_after_registering_in_band_goes_on(server: FakeSep2Server) ->
         client.perform("reregister")
         server.session.expect("GET", "/edev/*/rg", 5)
         server.session.expect("GET", "/edev/*/fsa/1/derp", 5)
+
+
+def _limits(mrid: str, now: int, created: int, **limits: int) -> dict:
+    """A DERControl in force now with CSIP-AUS limits (W) that asks for every Response."""
+    return {"@replyTo": "/rsps/1/rsp", "@responseRequired": "03", "mRID": mrid, "creationTime": str(created),
+            "EventStatus": {"currentStatus": "0"}, "interval": {"duration": "60", "start": str(now - 5)},
+            "DERControlBase": {f"csipaus:{k}": {"multiplier": "0", "value": str(v)} for k, v in limits.items()}}
+
+
+def _responses(client: ReferenceDerClient) -> list[tuple[str, str]]:
+    sent = []
+    assert client.responses.outbox is not None
+    while not client.responses.outbox.empty():
+        _, body = client.responses.outbox.get_nowait()
+        sent.append((body["subject"], body["status"]))
+    return sent
+
+
+def _precedence(*controls: tuple[str, int, dict], faults: tuple[str, ...] = ()) -> ReferenceDerClient:
+    """A client (not started) that has seen these (program, primacy, DERControl) and ticked once."""
+    client = ReferenceDerClient("http://127.0.0.1:1/dcap", faults=faults, params={"lfdi": LFDI, "csip_aus": True})
+    client.responses.outbox = asyncio.Queue()
+    for prog, primacy, ctl in controls:
+        client.events.see(prog, primacy, ctl)
+    client.control.tick()
+    return client
+
+
+def test_a_higher_priority_programs_csip_aus_limit_supersedes() -> None:
+    """CACTUS GEN-10 (c-g): a lower-priority program's export limit is running when a higher-priority program's
+    export limit starts: the first is superseded (7). The client used to see no control mode in a CSIP-AUS
+    limit (its name is namespaced, csipaus:opModExpLimW), so both stayed in force and the first completed (3)."""
+    now = int(time.time())
+    client = _precedence(("/derp/6", 2, _limits("D1", now, now - 60, opModExpLimW=14000)),
+                         ("/derp/1", 1, _limits("D2", now, now - 10, opModExpLimW=0)))
+    sent = _responses(client)
+    assert ("D1", "7") in sent and ("D2", "2") in sent and ("D1", "2") not in sent
+    assert client.applied == ("D2", None)  # charging: the export limit is not its direction's
+
+
+def test_an_event_overridden_in_part_stays_in_force_for_its_other_modes() -> None:
+    """CACTUS GEN-10 (v-x): the higher-priority program sets the export limit, the lower-priority one the export
+    and the generation limits: the lower one starts (2) and its generation limit holds, its export limit is
+    overridden. Only an event overridden in every mode it sets is superseded (7)."""
+    now = int(time.time())
+    client = _precedence(("/derp/1", 1, _limits("D7", now, now - 10, opModExpLimW=0)),
+                         ("/derp/6", 2, _limits("D8", now, now - 10, opModExpLimW=3500, opModGenLimW=2100)))
+    sent = _responses(client)
+    assert ("D7", "2") in sent and ("D8", "2") in sent and not [s for s in sent if s[1] == "7"], sent
+    assert client.applied[0] == "D7+D8"
+    base = client.control.base
+    assert base["csipaus:opModExpLimW"]["value"] == "0" and base["csipaus:opModGenLimW"]["value"] == "2100"
+    # the same with 2030.5 modes: a power limit overridden, its fixed var kept
+    pf = _limits("P2", now, now - 10)
+    pf["DERControlBase"] = {"opModMaxLimW": "5000", "opModFixedVar": {"refType": "2", "value": "1000"}}
+    hi = _limits("P1", now, now - 10)
+    hi["DERControlBase"] = {"opModMaxLimW": "2000"}
+    client = _precedence(("/derp/1", 1, hi), ("/derp/6", 2, pf))
+    assert ("P2", "2") in _responses(client) and client.applied == ("P1+P2", 1400.0)
+    assert client.control.base["opModFixedVar"]["value"] == "1000"
+    # the fault that treats any overlap as a conflict supersedes it
+    sent = _responses(_precedence(("/derp/1", 1, _limits("D7", now, now - 10, opModExpLimW=0)),
+                                  ("/derp/6", 2, _limits("D8", now, now - 10, opModExpLimW=3500, opModGenLimW=2100)),
+                                  faults=("supersedes_independent",)))
+    assert ("D8", "7") in sent
+
+
+def test_drm_of_a_control() -> None:
+    """CSIP-AUS DRMs as CACTUS sends them: a disconnect is DRM 0, the opModFixedW set points DRMs 1-8."""
+    from vgitest.sep2.client import demand
+
+    assert demand.drm({"opModConnect": "false"}) == 0
+    assert [demand.drm({"opModFixedW": str(w)}) for w in (-1, -5000, -7500, -10000, 0, 5000, 7500, 10000)] \
+        == list(range(1, 9))
+    assert demand.drm({"opModFixedW": "-4000"}) is None and demand.drm({"opModMaxLimW": "5000"}) is None
+    assert demand.operational_mode({"opModFixedW": "7500"}) == 107 and demand.operational_mode({}) == 2
+    assert demand.operational_mode({"opModFixedW": "7500"}, reports_drm=False) == 2
+
+
+def _statuses(srv: FakeSep2Server, since: int) -> list[tuple[str, str]]:
+    """(path kind, operationalModeStatus or '') of the client's DER PUTs after trace index `since`."""
+    out = []
+    for f in list(srv.trace)[since:]:
+        if f.meta.get("method") == "PUT" and str(f.meta.get("path", "")).endswith(("/ders", "/derg")):
+            mode = (f.body or {}).get("operationalModeStatus", {}).get("value", "") if isinstance(f.body, dict) else ""
+            out.append((str(f.meta["path"]).rsplit("/", 1)[1], str(mode)))
+    return out
+
+
+@pytest.mark.parametrize("fault", [None, "no_drm_status"])
+def test_it_reports_the_drm_in_force_and_keeps_reporting(server: FakeSep2Server, fault: str | None) -> None:
+    """CACTUS DRL-01: a 'consume at most 50 %' instruction (opModFixedW -50 %) is reported as
+    operationalModeStatus 102 with a DERSettings PUT, at once and again while it holds (DRG-01 looks a while after
+    the start); back to 2 when it ends. The client used to report 2 (operational) throughout."""
+    st = server.state
+    st.register_device(LFDI)
+    prog = st.add_program(1)
+    with running(server, *((fault,) if fault else ())) as client:
+        server.session.expect("PUT", "/edev/*/der/1/ders", 5)
+        start = len(server.trace)
+        ctl = st.add_control(prog, {"opModFixedW": "-5000"}, start_in_s=1, duration_s=4)
+        assert wait_until(lambda: client.applied[0] == ctl.mrid, 4)  # it follows the instruction either way
+        assert wait_until(lambda: ("ders", "102") in _statuses(server, start), 1.5) == (fault is None)
+        if fault is None:
+            first = _statuses(server, start).index(("ders", "102"))
+            assert ("derg", "") in _statuses(server, start)[first:]  # its settings, with the status
+            time.sleep(2.5)  # a post interval (PIXIT post_rate_s 1) later: reported again
+            assert _statuses(server, start).count(("ders", "102")) >= 2
+            assert wait_until(lambda: _statuses(server, start)[-1] == ("ders", "2"), 6)  # over: operational
+        else:
+            assert ("ders", "2") in _statuses(server, start)
+
+
+def test_a_reregister_abandons_the_walk_under_way(server: FakeSep2Server) -> None:
+    """The run powers the client on and the first CACTUS procedure reregisters it at once: the power-on walk is
+    abandoned, not finished first and walked again (the client read its programs twice within a second or two:
+    SEP2-POLL-TOO-OFTEN on the first procedure of each shard)."""
+    st = server.state
+    st.register_device(LFDI)
+    for _ in range(20):  # a long walk: the reregister surely comes while it is under way
+        st.add_program(1, default={})
+    client = ReferenceDerClient(server.url, params={"lfdi": LFDI, "post_rate_s": 1, "csip_aus": True})
+    try:
+        client.start()
+        client.perform("reregister")
+        server.session.expect("PUT", "/edev/*/der/1/ders", 5)
+        time.sleep(0.5)
+        reads = [f.meta["path"] for f in server.trace if f.meta.get("method") == "GET"
+                 and str(f.meta.get("path", "")).endswith("/dderc")]
+        assert len(reads) == len(set(reads)) == 20, sorted(reads)  # each program's default read once
+    finally:
+        client.stop()

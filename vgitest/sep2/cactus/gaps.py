@@ -13,18 +13,10 @@ REFERENCE_GAPS: dict[str, str] = {
     "ALL-23": "the reference client in subscription mode sometimes does not act on a DERProgramList Notification "
               "that arrives while it walks from the DeviceCapability (a defect of the reference client this "
               "procedure found; seen once in three runs)",
-    "GEN-10": "the reference client does not report superseded (7) for an event that an event of a higher-priority "
-              "program overrides",
-    "LOA-10": "the reference client does not report superseded (7) for an event that an event of a higher-priority "
-              "program overrides",
     "P-04": "the reference client did not poll its DERProgramList again within the procedure's (scaled) window "
             "after its program was relocated (not yet explained)",
     "P-06": "the reference client does not honour Retry-After: it polls the refused DERControlList again at its "
             "pollRate",
-    "DRA-02": "the reference client does not report the CSIP-AUS demand-response operational modes (100-108)",
-    "DRD-01": "the reference client does not report the CSIP-AUS demand-response operational modes (100-108)",
-    "DRG-01": "the reference client does not report the CSIP-AUS demand-response operational modes and settings",
-    "DRL-01": "the reference client does not report the CSIP-AUS demand-response operational modes and settings",
 }
 
 

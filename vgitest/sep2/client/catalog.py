@@ -123,3 +123,6 @@ _f("no_list_polling", ("ALL_19", "ALL_20", "ALL_25", "GEN_09", "LOA_09"), r.CACT
 _f("no_control_list_polling", ("GEN_03", "GEN_04", "LOA_03", "LOA_04"), r.CACTUS_STEPS, AUS)
 _f("no_received_response", ("GEN_11", "GEN_12", "LOA_11", "LOA_12", "ALL_21"), r.CACTUS_CHECK, AUS)
 _f("no_started_response", ("ALL_18", "P_02", "ALL_28"), r.CACTUS_STEPS, AUS)
+_f("no_superseded_response", "GEN_10", r.CACTUS_STEPS, AUS)
+_f("supersedes_independent", "LOA_10", r.CACTUS_STEPS, AUS)
+_f("no_drm_status", ("DRA_02", "DRD_01", "DRG_01", "DRL_01"), r.CACTUS_STEPS, AUS)

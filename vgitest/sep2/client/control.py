@@ -57,9 +57,11 @@ class Control:
     def tick(self) -> None:
         """Advance every event on server time, then apply the winners over the default control.
 
-        Control modes are independent: a live event loses (superseded, 7) only to a better-ranked live event
-        that sets one of its modes; events with disjoint modes are in force together, and a mode no live
-        event sets keeps the DefaultDERControl's value."""
+        Control modes are independent: a live event loses (superseded, 7) when better-ranked live events set
+        every mode it sets; one they override only in part stays in force for its other modes (CACTUS GEN-10 and
+        LOA-10: a lower-priority program's export and generation limits start while a higher-priority program's
+        export limit holds); events with disjoint modes are in force together, and a mode no live event sets
+        keeps the DefaultDERControl's value."""
         has, respond, events = self.core.has, self.responses.respond, self.events.by_mrid
         now = self.core.server_now()
         for ev in events.values():
@@ -81,7 +83,7 @@ class Control:
                       key=self._rank)
         winners: list[Event] = []
         for ev in live:
-            if not any(self._conflict(ev, w) for w in winners):
+            if not self._overridden(ev, winners):
                 winners.append(ev)
             elif has("resumes_superseded"):
                 if SUPERSEDED not in ev.sent:  # says superseded, but keeps the event for later
@@ -104,11 +106,15 @@ class Control:
             merged.update(default[1])  # the default's modes written over the events'
         self.apply("+".join(ev.mrid for ev in winners), merged)
 
-    def _conflict(self, ev: Event, other: Event) -> bool:
-        """Two events conflict when they set a control mode in common (opMod…; rampTms is not a mode)."""
+    def _overridden(self, ev: Event, winners: list[Event]) -> bool:
+        """Whether better-ranked events in force set every control mode `ev` sets (opMod…, the CSIP-AUS limits
+        too; rampTms is not a mode)."""
+        if not winners:
+            return False
         if self.core.has("supersedes_independent"):
             return True
-        return bool(_modes(ev.base) & _modes(other.base))
+        mine = _modes(ev.base)
+        return bool(mine) and mine <= frozenset().union(*(_modes(w.base) for w in winners))
 
     def _default(self) -> tuple[str, dict] | None:
         """The DefaultDERControl in force: that of the best-ranked (lowest primacy) program that has one."""
@@ -155,4 +161,5 @@ AUS_EXPORT = ("csipaus:opModExpLimW", "csipaus:opModGenLimW")  # discharging: to
 
 
 def _modes(base: dict) -> frozenset[str]:
-    return frozenset(k for k in base if k.startswith("opMod"))
+    """The control modes a DERControlBase sets: its opMod… elements, namespaced ones (csipaus:opModExpLimW) too."""
+    return frozenset(k for k in base if k.rpartition(":")[2].startswith("opMod"))

@@ -5,7 +5,10 @@ nominal voltage its setVRef."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..codec import as_list
+from . import demand
 from .config import Settings
 from .core import Core, Handler
 from .metering import Metering
@@ -36,6 +39,8 @@ class Der:
         self.links: dict[str, str] = {}
         self.written = False
         self._declared_grad: int | None = None  # the setGradW of its last DERSettings PUT
+        self.control_base: Callable[[], dict] = dict  # the DERControlBase in force (the client wires its control's)
+        self._reported_mode: int | None = None  # the operationalModeStatus of its last DERStatus PUT
 
     def forget(self) -> None:
         self.written = False
@@ -101,10 +106,21 @@ class Der:
             # bit 1 available, bit 2 operating)
             gen = (0 if self.output.disconnected else 1) | 2 | (0 if self.output.ceased else 4)
             status = {"alarmStatus": "00000000", "genConnectStatus": {"dateTime": now, "value": f"{gen:02X}"}}
-        status |= {"operationalModeStatus": {"dateTime": now, "value": "2"}, "readingTime": now,
+        op_mode = demand.operational_mode(self.control_base(), reports_drm=self.settings.csip_aus
+                                          and not self.core.has("no_drm_status"))
+        status |= {"operationalModeStatus": {"dateTime": now, "value": str(op_mode)}, "readingTime": now,
                   "storageModeStatus": {"dateTime": now, "value": mode},
                   "storConnectStatus": {"dateTime": now, "value": "07" if power_w else "03"}}
         await self.core.http.write("PUT", href, "DERStatus", status)
+        changed, self._reported_mode = op_mode != self._reported_mode, op_mode
+        if changed and self.settings.csip_aus and op_mode != demand.OPERATING:
+            await self.put_settings()  # CSIP-AUS: a DR instruction taken up shows in its settings too
+
+    async def report(self) -> None:
+        """Its DERStatus and DERSettings PUT again (CSIP-AUS: every post interval, see :mod:`.demand`)."""
+        if self.written:
+            await self.put_status()
+            await self.put_settings()
 
     def settings_changed(self) -> None:
         """PUT DERSettings again when the setGradW in force is no longer the one it declared."""
