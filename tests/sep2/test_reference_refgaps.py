@@ -180,3 +180,28 @@ def test_a_reregister_abandons_the_walk_under_way(server: FakeSep2Server) -> Non
         assert len(reads) == len(set(reads)) == 20, sorted(reads)  # each program's default read once
     finally:
         client.stop()
+
+
+@pytest.mark.parametrize("fault", [None, "ignores_retry_after"])
+def test_it_honours_retry_after(server: FakeSep2Server, fault: str | None) -> None:
+    """CACTUS P-06: a DERControlList poll refused 429 with Retry-After 3 s (its pollRate is 1 s) is not made again
+    before then, and polling goes on normally afterwards. The client used to drop the list and read it again at
+    the next DERProgramList poll, a second later."""
+    from vgitest.sep2.server import Raw
+
+    st = server.state
+    st.register_device(LFDI)
+    prog = st.add_program(1)
+    with running(server, *((fault,) if fault else ())):
+        server.session.expect("GET", f"/derp/{prog.number}/derc", 5)
+        server.session.override("GET", f"/derp/{prog.number}/derc", Raw(429, b"", {"Retry-After": "3"}), once=True)
+        time.sleep(6)
+    times = [f.t_ns / 1e9 for f in server.trace if f.meta.get("method") == "GET"
+             and f.meta.get("path") == f"/derp/{prog.number}/derc"]
+    refused = next(i for i, f in enumerate(f for f in server.trace if f.meta.get("method") == "GET"
+                                           and f.meta.get("path") == f"/derp/{prog.number}/derc")
+                   if any(a.meta.get("status") == 429 for a in server.trace if a.correlation == f.correlation
+                          and a.kind == "RESPONSE"))
+    gap = times[refused + 1] - times[refused]
+    assert (gap >= 3.0) == (fault is None), gap
+    assert times[-1] - times[refused + 1] >= 1.0 and len(times) >= refused + 3  # polled normally again

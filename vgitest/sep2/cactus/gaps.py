@@ -15,8 +15,6 @@ REFERENCE_GAPS: dict[str, str] = {
               "procedure found; seen once in three runs)",
     "P-04": "the reference client did not poll its DERProgramList again within the procedure's (scaled) window "
             "after its program was relocated (not yet explained)",
-    "P-06": "the reference client does not honour Retry-After: it polls the refused DERControlList again at its "
-            "pollRate",
 }
 
 
