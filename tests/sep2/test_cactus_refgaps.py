@@ -72,3 +72,18 @@ def test_force_response_status_spares_the_request_that_fired_it_and_its_refusals
         srv.stop()
     assert statuses == [200, 429, 429]
     assert all(ok for _, ok, _ in outcome.criteria), outcome.criteria
+
+
+def test_program_creations_move_only_before_the_controls_they_may_hold() -> None:
+    """P-04 removes group 1 and then creates a program in it: that order stands (the engine put every program
+    creation first, so the removal took the new program away too and the client never found it)."""
+    from vgitest.sep2.cactus.actions import ordered
+    from vgitest.sep2.cactus.procedures import Action
+
+    def names(*types: str) -> list[str]:
+        return [a.type for a in ordered([Action(t, {}) for t in types])]
+
+    assert names("enable-steps", "remove-function-set-assignment", "create-der-program", "remove-steps") \
+        == ["enable-steps", "remove-function-set-assignment", "create-der-program", "remove-steps"]
+    assert names("create-der-control", "enable-steps", "create-der-program", "create-der-program") \
+        == ["create-der-program", "create-der-program", "create-der-control", "enable-steps"]

@@ -13,8 +13,6 @@ REFERENCE_GAPS: dict[str, str] = {
     "ALL-23": "the reference client in subscription mode sometimes does not act on a DERProgramList Notification "
               "that arrives while it walks from the DeviceCapability (a defect of the reference client this "
               "procedure found; seen once in three runs)",
-    "P-04": "the reference client did not poll its DERProgramList again within the procedure's (scaled) window "
-            "after its program was relocated (not yet explained)",
 }
 
 

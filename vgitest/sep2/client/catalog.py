@@ -119,7 +119,7 @@ _f("no_connection_point", "ALL_03", r.CACTUS_STEPS, AUS)
 _f("notification_wrong_status", ("GEN_05", "GEN_06", "GEN_07", "GEN_08", "LOA_05", "LOA_06", "LOA_07", "LOA_08"),
    r.NOTIFICATION_ANSWER, AUS)
 _f("poll_too_fast", ("GEN_02", "LOA_02", "ALL_24", "P_05"), r.CACTUS_CHECK, AUS)
-_f("no_list_polling", ("ALL_19", "ALL_20", "ALL_25", "GEN_09", "LOA_09"), r.CACTUS_STEPS, AUS)
+_f("no_list_polling", ("ALL_19", "ALL_20", "ALL_25", "GEN_09", "LOA_09", "P_04"), r.CACTUS_STEPS, AUS)
 _f("no_control_list_polling", ("GEN_03", "GEN_04", "LOA_03", "LOA_04"), r.CACTUS_STEPS, AUS)
 _f("no_received_response", ("GEN_11", "GEN_12", "LOA_11", "LOA_12", "ALL_21"), r.CACTUS_CHECK, AUS)
 _f("no_started_response", ("ALL_18", "P_02", "ALL_28"), r.CACTUS_STEPS, AUS)
