@@ -205,3 +205,23 @@ def test_it_honours_retry_after(server: FakeSep2Server, fault: str | None) -> No
     gap = times[refused + 1] - times[refused]
     assert (gap >= 3.0) == (fault is None), gap
     assert times[-1] - times[refused + 1] >= 1.0 and len(times) >= refused + 3  # polled normally again
+
+
+def _gen_connect(srv: FakeSep2Server, since: int) -> list[str]:
+    return [f.body["genConnectStatus"]["value"] for f in list(srv.trace)[since:] if f.meta.get("method") == "PUT"
+            and str(f.meta.get("path", "")).endswith("/ders") and isinstance(f.body, dict)
+            and "genConnectStatus" in f.body]
+
+
+def test_told_to_disconnect_it_is_not_connected_available_or_operating(server: FakeSep2Server) -> None:
+    """CACTUS ALL-12: under opModConnect false the DERStatus genConnectStatus has bits 0-2 (connected, available,
+    operating) all clear, and all set again when the control ends. The client used to keep 'available' set."""
+    st = server.state
+    st.register_device(LFDI)
+    prog = st.add_program(1)
+    with running(server):
+        server.session.expect("PUT", "/edev/*/der/1/ders", 5)
+        start = len(server.trace)
+        st.add_control(prog, {"opModConnect": "false"}, start_in_s=1, duration_s=2)
+        assert wait_until(lambda: "00" in _gen_connect(server, start), 4), _gen_connect(server, start)
+        assert wait_until(lambda: _gen_connect(server, start)[-1] == "07", 4), _gen_connect(server, start)

@@ -103,8 +103,8 @@ class Der:
         mode = "0" if power_w > 0 else "1" if power_w < 0 else "2"  # charging, discharging, holding
         status: dict = {}
         if self.settings.csip_aus:  # CSIP-AUS asks every DER for its alarms and its connection (bit 0 connected,
-            # bit 1 available, bit 2 operating)
-            gen = (0 if self.output.disconnected else 1) | 2 | (0 if self.output.ceased else 4)
+            # bit 1 available, bit 2 operating; told to disconnect it is none of them, CACTUS ALL-12)
+            gen = 0 if self.output.disconnected else 1 | 2 | (0 if self.output.ceased else 4)
             status = {"alarmStatus": "00000000", "genConnectStatus": {"dateTime": now, "value": f"{gen:02X}"}}
         op_mode = demand.operational_mode(self.control_base(), reports_drm=self.settings.csip_aus
                                           and not self.core.has("no_drm_status"))
