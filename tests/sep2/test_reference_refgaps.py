@@ -225,3 +225,31 @@ def test_told_to_disconnect_it_is_not_connected_available_or_operating(server: F
         st.add_control(prog, {"opModConnect": "false"}, start_in_s=1, duration_s=2)
         assert wait_until(lambda: "00" in _gen_connect(server, start), 4), _gen_connect(server, start)
         assert wait_until(lambda: _gen_connect(server, start)[-1] == "07", 4), _gen_connect(server, start)
+
+
+def test_a_notification_during_the_walk_is_acted_on_once_the_walk_reaches_its_list(server: FakeSep2Server) -> None:
+    """CACTUS ALL-23: a DERProgramList Notification arrives while the walk under way has not reached that list yet
+    (it is reading the group above it). The client asked whether it follows the list before waiting for the walk,
+    found it did not, and dropped the change; now it asks once the walk has let go, by when it follows the list."""
+    st = server.state
+    st.register_device(LFDI)
+    st.add_program(1)
+    resource = {"@xsi:type": "DERProgramList", "@href": "", "@all": "1", "@results": "1",
+                "DERProgram": [{"@href": "/derp/999", "mRID": "A1000000000000000000000000000999", "primacy": "1"}]}
+    with running(server, subscribe="true") as client:
+        server.session.expect("GET", "/edev/*/fsa/1/derp", 5)
+        assert wait_until(lambda: bool(client.programs._fsa_lists), 2)
+        href = next(iter(client.programs._fsa_lists.values()))
+
+        async def race() -> None:
+            assert client.walk.io is not None
+            async with client.walk.io:  # the walk under way, before it reaches the list
+                client.walk.due.pop(href, None)
+                task = asyncio.ensure_future(client.subscriber._act_on(href, dict(resource, **{"@href": href})))
+                await asyncio.sleep(0.1)  # the Notification arrives meanwhile
+                client.walk.due[href] = time.monotonic() + 60  # the walk reaches the list
+            await task
+
+        assert client.loop is not None
+        client.loop.run(race())
+        assert "/derp/999" in client.programs.programs

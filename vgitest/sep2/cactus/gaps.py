@@ -8,9 +8,6 @@ REFERENCE_GAPS: dict[str, str] = {
     "ALL-07": "the reference client has no DUT action for the operator's 'disconnect the DER from the grid'",
     "ALL-08": "the reference client has no DUT action for the operator's 'stop the DER' (operationalModeStatus 1)",
     "MUL-01": "the reference client has no DUT action for the operator's 'power off one DER, then the others'",
-    "ALL-23": "the reference client in subscription mode sometimes does not act on a DERProgramList Notification "
-              "that arrives while it walks from the DeviceCapability (a defect of the reference client this "
-              "procedure found; seen once in three runs)",
 }
 
 
