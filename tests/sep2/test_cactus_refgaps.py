@@ -31,49 +31,6 @@ def test_a_control_that_just_ended_still_leaves_the_client_its_patience() -> Non
     assert run._deadline() < time.monotonic()
 
 
-def test_force_response_status_spares_the_request_that_fired_it_and_its_refusals_are_not_requests() -> None:
-    """P-06 lets the client poll its DERControlList 'as normal, then' forces the next requests to 429, and counts
-    exactly two requests of it: the one that fired the step and one after the Retry-After. The engine answered the
-    firing request 429 too and counted the refused ones, so no client could pass."""
-    import urllib.error
-    import urllib.request
-
-    doc = {"Preconditions": {"immediate_start": True, "actions": []},
-           "Criteria": {"checks": [{"type": "all-steps-complete", "parameters": {}},
-                                   {"type": "resource-requests", "parameters": {
-                                       "resources": ["DeviceCapability"], "minimum_count": 1, "maximum_count": 1}}]},
-           "Steps": {"GET-DCAP": {"event": {"type": "GET-request-received", "parameters": {"endpoint": "/dcap"}},
-                                  "actions": [{"type": "force-response-status", "parameters": {
-                                      "endpoint": "/dcap", "status": 429, "retry_after_seconds": 180}},
-                                      {"type": "enable-steps", "parameters": {"steps": ["WAIT"]}},
-                                      {"type": "remove-steps", "parameters": {"steps": ["GET-DCAP"]}}]},
-                     "WAIT": {"event": {"type": "wait", "parameters": {"duration_seconds": 60}},
-                              "actions": [{"type": "remove-steps", "parameters": {"steps": ["WAIT"]}}]}}}
-    statuses: list[int] = []
-    srv = FakeSep2Server(validate=False).start()
-    try:
-        srv.state.register_device(LFDI)
-
-        class Dut:
-            def perform(self, action: str, **_: object) -> None:
-                for _ in range(3):
-                    try:
-                        with urllib.request.urlopen(srv.base_url + "/dcap", timeout=5) as answer:
-                            statuses.append(answer.status)
-                    except urllib.error.HTTPError as exc:
-                        statuses.append(exc.code)
-                        assert exc.headers["Retry-After"] == "3"  # 180 s at 1/60
-
-        srv.state.poll_rate_s = 1
-        proc = procedures.parse("X-03", doc)
-        outcome = engine.Engine(proc, srv.session, Dut(), engine.Timing(scale=1 / 60, wait=0.5, register=1.0),
-                                LFDI).run()
-    finally:
-        srv.stop()
-    assert statuses == [200, 429, 429]
-    assert all(ok for _, ok, _ in outcome.criteria), outcome.criteria
-
-
 def test_program_creations_move_only_before_the_controls_they_may_hold() -> None:
     """P-04 removes group 1 and then creates a program in it: that order stands (the engine put every program
     creation first, so the removal took the new program away too and the client never found it)."""

@@ -215,27 +215,15 @@ def _ungroup(ctx: Context, p: dict[str, Any]) -> None:
 
 
 @action("force-response-status", "answer the endpoint with that HTTP status (and Retry-After, scaled) for "
-        "duration_seconds (scaled, from the action) or until the procedure ends, from the request after the one "
-        "that fired the step (served as usual: 'let the client poll as normal, then force the next requests')")
+        "duration_seconds (scaled) or until the procedure ends")
 def _force(ctx: Context, p: dict[str, Any]) -> None:
     glob = ctx.glob(str(p["endpoint"]))
     headers = {}
     if "retry_after_seconds" in p:
         headers["Retry-After"] = str(ctx.seconds(float(ctx.value(p["retry_after_seconds"]))))
-    raw = Raw(int(p["status"]), b"", headers)
-
-    def answer(frame: Any) -> Raw:
-        ctx.forced.add(frame.index)  # intercepted before the resource: not a request of it (resource-requests)
-        return raw
-
-    def install() -> None:
-        for method in ("GET", "HEAD", "POST", "PUT", "DELETE"):
-            ctx.session.override(method, glob, answer)
-
-    if ctx.trigger is None:
-        install()
-    else:  # the request that fired the step is answered as usual first
-        ctx.after_served.setdefault(ctx.trigger, []).append(install)
+    answer = Raw(int(p["status"]), b"", headers)
+    for method in ("GET", "HEAD", "POST", "PUT", "DELETE"):
+        ctx.session.override(method, glob, answer)
     if "duration_seconds" in p:
         until = ctx.seconds(float(ctx.value(p["duration_seconds"])))
 

@@ -208,16 +208,14 @@ def _requests(ctx: Context, start: int, method: str | None = None) -> list[Any]:
             and (method is None or f.meta.get("method") == method)]
 
 
-@check("resource-requests", "the client requested the resources a number of times within the bounds (a request "
-       "a force-response-status answered never reached the resource and is not counted)")
+@check("resource-requests", "the client requested the resources a number of times within the bounds")
 def _resource_requests(ctx: Context, p: dict[str, Any], start: int) -> Outcome:
     globs = []
     for name in p["resources"]:
         if name not in paths.RESOURCE_GLOBS:
             raise Unsupported(f"resource {name}")
         globs.append(paths.RESOURCE_GLOBS[name])
-    n = sum(1 for f in _requests(ctx, start) if any(path_matches(g, str(f.meta.get("path"))) for g in globs)
-            and f.index not in ctx.forced)
+    n = sum(1 for f in _requests(ctx, start) if any(path_matches(g, str(f.meta.get("path"))) for g in globs))
     ok = n >= int(p.get("minimum_count", 0)) and ("maximum_count" not in p or n <= int(p["maximum_count"]))
     return ok, f"{n} request(s) to {', '.join(p['resources'])}"
 

@@ -74,9 +74,6 @@ class Context:
         self.post_rate: int | None = None  # the EndDevice postRate the procedure set (scaled)
         self.responses_start = len(session.state.responses)  # the Responses of this procedure come after
         self.notes: list[str] = []  # what the run did that a reader of the evidence needs (shown in the log)
-        self.trigger: int | None = None  # the trace index of the request whose step is firing (None: a wait step)
-        self.after_served: dict[int, list[Callable[[], None]]] = {}  # request index -> what runs once it is answered
-        self.forced: set[int] = set()  # requests a force-response-status answered (they never reach the resource)
 
     # --- time -----------------------------------------------------------------------------------------------
     def seconds(self, value: Any) -> int:

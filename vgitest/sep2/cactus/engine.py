@@ -211,9 +211,6 @@ class Engine:
 
     def _served(self, frame: Frame) -> None:
         if frame.direction is Direction.IN and frame.kind == "REQUEST":
-            with self.lock:
-                for later in self.ctx.after_served.pop(frame.index, []):
-                    later()
             self._on_request(frame, served=True)
 
     def _on_request(self, frame: Frame, served: bool) -> None:
@@ -236,11 +233,7 @@ class Engine:
         self.order.append(step.name)
         self.last_progress = time.monotonic()
         self._note(f"step {step.name} fired" + (f" on frame {index}" if index is not None else ""))
-        self.ctx.trigger = index
-        try:
-            self._act(list(step.actions))
-        finally:
-            self.ctx.trigger = None
+        self._act(list(step.actions))
 
     def _act(self, todo: list[Any]) -> None:
         try:

@@ -8,6 +8,10 @@ REFERENCE_GAPS: dict[str, str] = {
     "ALL-07": "the reference client has no DUT action for the operator's 'disconnect the DER from the grid'",
     "ALL-08": "the reference client has no DUT action for the operator's 'stop the DER' (operationalModeStatus 1)",
     "MUL-01": "the reference client has no DUT action for the operator's 'power off one DER, then the others'",
+    "P-06": "the reference client honours Retry-After (it leaves the refused DERControlList alone for the 180 s), "
+            "but then polls it at the pollRate served for it (60 s): a third request within the procedure's 280 s "
+            "where it allows exactly two, which needs a DERControlList pollRate over 100 s that the procedure does "
+            "not set (P-05 counts refused requests as requests, so they cannot be left out of the count)",
 }
 
 
