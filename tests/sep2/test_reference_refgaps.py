@@ -253,3 +253,23 @@ def test_a_notification_during_the_walk_is_acted_on_once_the_walk_reaches_its_li
         assert client.loop is not None
         client.loop.run(race())
         assert "/derp/999" in client.programs.programs
+
+
+def test_an_event_of_a_program_left_behind_by_a_reregister_is_not_in_force() -> None:
+    """CACTUS procedures one after the other (the full csip-aus run): a long export limit of the previous
+    procedure's primacy-0 program is still running in the client when it is reregistered and the server has taken
+    that program away. It kept the event (events outlive a restart) and kept it in force, so GEN-10's first
+    control was superseded (7) at once instead of started (2)."""
+    now = int(time.time())
+    client = ReferenceDerClient("http://127.0.0.1:1/dcap", params={"lfdi": LFDI, "csip_aus": True})
+    client.responses.outbox = asyncio.Queue()
+    client.programs.programs["/derp/1"] = {"primacy": 0}
+    client.events.see("/derp/1", 0, _limits("OLD", now, now - 60, opModExpLimW=0))
+    client.control.tick()
+    assert client.applied[0] == "OLD"
+    client.programs.forget()  # reregistered: the walk finds only the new procedure's program
+    client.programs.programs["/derp/6"] = {"primacy": 2}
+    client.events.see("/derp/6", 2, _limits("NEW", now, now - 1, opModExpLimW=14000))
+    client.control.tick()
+    sent = _responses(client)
+    assert ("NEW", "2") in sent and ("NEW", "7") not in sent and client.applied[0] == "NEW", sent

@@ -64,6 +64,10 @@ class Control:
         keeps the DefaultDERControl's value."""
         has, respond, events = self.core.has, self.responses.respond, self.events.by_mrid
         now = self.core.server_now()
+        # an event of a program a reregister left behind (not found again since: the server took it away
+        # meanwhile, CACTUS procedures one after the other) is kept (no Response again) but not in force; it
+        # outranked the next procedure's events and superseded them
+        behind = self.programs.left_behind
         for ev in events.values():
             if ev.state == "done":
                 continue
@@ -76,11 +80,11 @@ class Control:
                 ev.state = "done"
                 respond(ev, SUPERSEDED)
             elif now >= ev.eff_end:
-                if ev.state == "active":
+                if ev.state == "active" and ev.program not in behind:
                     respond(ev, COMPLETED)
                 ev.state = "done"
-        live = sorted((ev for ev in events.values() if ev.state != "done" and ev.eff_start <= now < ev.eff_end),
-                      key=self._rank)
+        live = sorted((ev for ev in events.values() if ev.state != "done" and ev.eff_start <= now < ev.eff_end
+                       and ev.program not in behind), key=self._rank)
         winners: list[Event] = []
         for ev in live:
             if not self._overridden(ev, winners):

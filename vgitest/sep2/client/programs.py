@@ -33,8 +33,10 @@ class Programs:
         self._fsa_lists: dict[str, str] = {}  # FunctionSetAssignments href -> its DERProgramList href
         self._list_programs: dict[str, set[str]] = {}  # DERProgramList href -> the program hrefs it listed
         self.curve_cache: dict[str, modes.Curve] = {}  # DERCurve href -> curve (hrefs are never reused)
+        self.left_behind: set[str] = set()  # programs a reregister forgot and no list has named since
 
     def forget(self) -> None:
+        self.left_behind |= set(self.programs)
         self.programs.clear()
         self._owner.clear()
         self._fsa_lists.clear()
@@ -106,6 +108,7 @@ class Programs:
                 continue
             p_href = prog["@href"]
             seen.add(p_href)
+            self.left_behind.discard(p_href)
             primacy = to_int(prog.get("primacy"))
             if self.core.has("primacy_read_once") and p_href in self.programs:
                 primacy = self.programs[p_href]["primacy"]  # the fault: a program's primacy is read once
