@@ -6,7 +6,8 @@ CSIP-AUS carries a DRM as a control the client already follows (DRM 0 is a disco
 75 %, more) and asks the DER to report it in its DERStatus operationalModeStatus as 100 + the DRM (2 while none is
 in force), with its DERSettings saying that fixed-power mode is enabled. The CACTUS procedures DRA-02, DRD-01,
 DRG-01 and DRL-01 check both, also a while after the control started: in CSIP-AUS mode the client therefore
-re-reports its DER status and settings at its post rate (:class:`Reporter`), as well as at once on a change.
+re-reports its DER status and settings at its post rate while a DRM is in force (:class:`Reporter`), as well as at
+once on a change.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def operational_mode(base: dict, *, reports_drm: bool = True) -> int:
 
 
 class Reporter:
-    """CSIP-AUS: its DERStatus and DERSettings PUT again every post interval (`period`), so that the utility's
-    view of a DR instruction in force stays current; idle until the DER is known (nothing to PUT before)."""
+    """CSIP-AUS: `report` every post interval (`period`): the DER PUTs its DERStatus and DERSettings again while a DR
+    instruction is in force, so that the utility's view of it stays current."""
 
     def __init__(self, core: Core, period: Callable[[], float], report: Callable[[], Awaitable[None]]) -> None:
         self.core, self.period, self.report = core, period, report

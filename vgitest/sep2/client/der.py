@@ -117,8 +117,9 @@ class Der:
             await self.put_settings()  # CSIP-AUS: a DR instruction taken up shows in its settings too
 
     async def report(self) -> None:
-        """Its DERStatus and DERSettings PUT again (CSIP-AUS: every post interval, see :mod:`.demand`)."""
-        if self.written:
+        """Its DERStatus and DERSettings PUT again while a DR instruction is in force (CSIP-AUS: every post interval,
+        see :mod:`.demand`); nothing more otherwise (every change is PUT when it happens)."""
+        if self.written and self._reported_mode not in (None, demand.OPERATING):
             await self.put_status()
             await self.put_settings()
 
