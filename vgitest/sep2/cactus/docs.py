@@ -40,9 +40,10 @@ test should be run at 1 (the procedures as written), or at a factor its own time
 serve is not shortened: `mup_post_seconds` (the server's MirrorUsagePoint has no postRate; the reference client posts
 at its PIXIT `post_rate_s`).
 
-Measured (2026-12-07, 2 shared cores): the reference run takes about 280 s in three shards, about 700 s of
+Measured (2026-12-07, 2 shared cores): the reference run takes about 390-460 s in three shards, about 1050 s of
 procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take
-20-35 s (ALL-18, ALL-20, ALL-28, GEN/LOA-03, -04, -07, -08, -11, -12), the longest GEN-03 (56 s) and ALL-21 (50 s).
+20-40 s (ALL-12, ALL-18, ALL-20, ALL-23, ALL-28, DRD-01, GEN/LOA-03, -04, -07, -08, -11, -12), the longest GEN-10
+and LOA-10 (110 s each: ten controls, up to 840 s each, as written), GEN-03 (56 s) and ALL-21 (50 s).
 """
 
 
