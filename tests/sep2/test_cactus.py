@@ -245,7 +245,8 @@ def test_the_engine_fires_steps_and_fails_a_step_never_reached() -> None:
     from vgitest.sep2.cactus import engine
     from vgitest.verdict import NonConformance
 
-    session, proc, outcome = _engine_run(_doc("/edev/1/derp/1/derc"), ["/dcap", "/edev", "/derp/2/derc"])
+    # the procedure's program is made after its device (actions in their order): the server's number 3
+    session, proc, outcome = _engine_run(_doc("/edev/1/derp/1/derc"), ["/dcap", "/edev", "/derp/3/derc"])
     assert outcome.fired[:1] == ["GET-DCAP"] and set(outcome.fired) == {"GET-DCAP", "NEXT", "WAIT"}
     engine.verdict(session, proc, outcome)  # passes: every step complete
     assert session.state.programs == []  # the procedure's program is gone again

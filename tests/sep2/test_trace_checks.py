@@ -72,6 +72,22 @@ def test_resources_inherit_the_dcap_poll_rate() -> None:
     assert s.rules() == [r.POLL_TOO_OFTEN]
 
 
+def test_resources_follow_a_changed_dcap_poll_rate() -> None:
+    """A server that lengthens the DeviceCapability's pollRate (CACTUS ALL-24 sets 120 s after a procedure at
+    60 s) lengthens the default of the resources without a rate of their own: the judge goes by the
+    DeviceCapability answer in force at each read, not the first one it ever saw."""
+    s = Script()
+    s.get(0, "/dcap", 60)
+    s.get(1, "/edev/1")
+    s.get(60, "/dcap", 60)
+    s.get(60.1, "/dcap", 120)  # read again in the same instant (a restart): its answer is the one in force
+    for t in (61, 181, 301):  # at 60 s, then every 120 s: on time at the new rate (a missed poll at the old one)
+        s.get(t, "/edev/1")
+    assert s.rules() == []
+    s.get(361, "/edev/1")  # 60 s: now too often
+    assert s.rules() == [r.POLL_TOO_OFTEN]
+
+
 def test_only_the_tests_own_frames_are_judged() -> None:
     s = Script()
     s.get(0, "/dcap", 60)

@@ -156,6 +156,15 @@ def _poll_rate(answer: Frame | None, default: float | None) -> float | None:
         return default
 
 
+def _dcap_rate(dcaps: list[tuple[int, float | None]], at_ns: int) -> float | None:
+    """The DeviceCapability pollRate in force at `at_ns`: that of its latest answer by then (the first one for a
+    read before any). A server that changes it (CACTUS set-comms-rate) changes the default of every resource
+    without a pollRate of its own from then on; judging by an earlier answer would hold the new rate against a
+    client that follows it."""
+    before = [rate for t, rate in dcaps if t <= at_ns]
+    return before[-1] if before else dcaps[0][1] if dcaps else None
+
+
 PAGE_GAP_S = 5.0  # a further page of a list read comes within this time of the read's previous GET
 
 
@@ -225,27 +234,25 @@ def one_per_instant(reads: list[tuple[Frame, Frame | None]], window_s: float) ->
 def poll_cadence(frames: list[Frame], start: int, budgets: Budgets) -> list[Finding]:
     """Polls of one path closer than its pollRate, or further apart than 1.5 pollRate. A poll is the start of a
     read of the resource (see `list_reads`: further pages of one list read are not polls). The pollRate is the
-    one the server's answer to that path carried, else the DeviceCapability's; resources without either
-    (an unpolled link the client follows once) are not judged, and neither is the pollRate after a restart
-    the test asked for (the client walks everything again at once) or after a Notification of that path (the
-    client may read it at once), nor a second read in the same instant (`one_per_instant`). Only gaps between
-    two reads in the test's own frames (index >= start) are judged: a read between tests (a walk the previous
-    test's clean-up caused, e.g. when it removed a program the client was polling) is never held against the
-    next test. Tolerance: the
-    budget ``sep2.tolerance`` (1 s by default) either way, so a poll exactly one pollRate after the last is on
-    time."""
+    one the server's answer to that path carried, else the DeviceCapability's in force (its latest answer);
+    resources without either (an unpolled link the client follows once) are not judged, and neither is the
+    pollRate after a restart the test asked for (the client walks everything again at once) or after a
+    Notification of that path (the client may read it at once), nor a second read in the same instant
+    (`one_per_instant`). Only gaps between two reads in the test's own frames (index >= start) are judged: a
+    read between tests (a walk the previous test's clean-up caused, e.g. when it removed a program the client
+    was polling) is never held against the next test. Tolerance: the budget ``sep2.tolerance`` (1 s by
+    default) either way, so a poll exactly one pollRate after the last is on time."""
     tol = float(budgets.timing("sep2", "tolerance").value_s or 0)
     by_path = {path: one_per_instant(list_reads(gets), min(tol, SAME_INSTANT_S)) for path, gets in _gets(frames).items()}
-    dcap = next((ans for _, ans in by_path.get("/dcap", []) if ans is not None and ans.meta.get("status") == 200),
-                None)
+    dcaps = [(ans.t_ns, _poll_rate(ans, None)) for _, ans in _gets(frames).get("/dcap", [])
+             if ans is not None and ans.meta.get("status") == 200]  # every answer (also one read in the same instant)
     restarts = _restarts(frames)
     notified = _notified(frames)
-    default = _poll_rate(dcap, None)
     out: list[Finding] = []
     for path, polls in by_path.items():
         marks = restarts + [(t, t) for t in notified.get(path, [])]
         for (a, a_ans), (b, _) in zip(polls, polls[1:]):
-            rate = _poll_rate(a_ans, default)
+            rate = _poll_rate(a_ans, _dcap_rate(dcaps, a.t_ns))
             if rate is None or a.index < start or a_ans is None or a_ans.meta.get("status") != 200 \
                     or a_ans.meta.get("announced") is not None or _settling(marks, a, b):  # (a cut answer: no
                 # resource came of it, the next read is a retry, not a poll)

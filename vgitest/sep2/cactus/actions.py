@@ -242,10 +242,20 @@ def _force(ctx: Context, p: dict[str, Any]) -> None:
         ctx.timers.append((time.monotonic() + until, undo))
 
 
+USES_PROGRAM = ("create-der-control", "set-default-der-control")
+
+
 def ordered(actions: list[Any]) -> list[Any]:
-    """A list of actions with its program creations first: a procedure may name a control before the program
-    it goes into (CACTUS creates both at once)."""
-    return sorted(actions, key=lambda a: a.type != "create-der-program")
+    """A list of actions with each program creation moved before the first control or default it follows: a
+    procedure may name a control before the program it goes into (CACTUS creates both at once). Nothing else moves:
+    P-04 takes a group away and then creates a program in it (the group comes back with the relocated program);
+    putting every creation first removed the new program with the group."""
+    out: list[Any] = []
+    for a in actions:
+        at = next((i for i, b in enumerate(out) if b.type in USES_PROGRAM), len(out)) \
+            if a.type == "create-der-program" else len(out)
+        out.insert(at, a)
+    return out
 
 
 def run(ctx: Context, actions: list[Any]) -> None:

@@ -50,9 +50,10 @@ serve is not shortened: `mup_post_seconds` (the server's MirrorUsagePoint has no
 at its PIXIT `post_rate_s`) and `tti_list_poll_seconds` (the 2030.5 TimeTariffIntervalList has no pollRate: a
 procedure that counts interval-list requests at a rate other than the TariffProfileList's is NOT_APPLICABLE).
 
-Measured (2026-12-07, 2 shared cores): the reference run takes about 280 s in three shards, about 700 s of
+Measured (2026-12-07, 2 shared cores): the reference run takes about 390-460 s in three shards, about 1050 s of
 procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take
-20-35 s (ALL-18, ALL-20, ALL-28, GEN/LOA-03, -04, -07, -08, -11, -12), the longest GEN-03 (56 s) and ALL-21 (50 s).
+20-40 s (ALL-12, ALL-18, ALL-20, ALL-23, ALL-28, DRD-01, GEN/LOA-03, -04, -07, -08, -11, -12), the longest GEN-10
+and LOA-10 (110 s each: ten controls, up to 840 s each, as written), GEN-03 (56 s) and ALL-21 (50 s).
 
 ## Operator steps
 
@@ -102,9 +103,8 @@ def markdown() -> str:
               f"{len(procs)} client procedures in `cactus-test-definitions` "
               f"{procedures.upstream.UPSTREAMS['cactus'].version}: {len(executing)} execute, "
               f"{len(procs) - len(executing)} are NOT_APPLICABLE; {len(executing) - len(REFERENCE_GAPS)} run in the "
-              f"reference run `csip-aus` (they PASS against the reference client, ALL-24 NON_STRICT: SEP2-POLL-MISSED "
-              f"warnings of the server's poll judge; each is failed by a catalogued fault of "
-              f"it, docs/faults.md), {len(REFERENCE_GAPS)} are left out of it because the reference client lacks "
+              f"reference run `csip-aus` (they PASS against the reference client; each is failed by a catalogued "
+              f"fault of it, docs/faults.md), {len(REFERENCE_GAPS)} are left out of it because the reference client lacks "
               "what they need (the table says what). What the NOT_APPLICABLE ones need (procedures per capability; "
               "a procedure may need several):", ""]
     lines += [f"- {reason}: {n}" for reason, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))]

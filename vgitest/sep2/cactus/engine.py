@@ -204,9 +204,11 @@ class Engine:
         if self.operator.busy():  # an operator (or the adapter standing in) is still at it; its adapter bounds it
             waits.append(now + 1.0)
         server_now = self.state.now()
-        ahead = [t - server_now for _, c in self.ctx.controls if c.status < 2
-                 for t in (c.earliest_start, c.latest_end) if server_now < t <= server_now + MAX_AHEAD_S]
-        nxt = [now + min(ahead) + self._patience()] if ahead else []
+        times = [t - server_now for _, c in self.ctx.controls if c.status < 2 for t in (c.earliest_start, c.latest_end)]
+        ahead = [d for d in times if 0 < d <= MAX_AHEAD_S]
+        # a transition that has just passed (the server's clock is in whole seconds) still leaves the client its
+        # patience for the Response it owes then: without it the run gave up at the very second a control ended
+        nxt = [now + d + self._patience() for d in [*(d for d in times if d <= 0), *([min(ahead)] if ahead else [])]]
         return max([idle, *waits, *nxt])
 
     # --- events ---------------------------------------------------------------------------------------------

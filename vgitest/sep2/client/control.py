@@ -62,11 +62,17 @@ class Control:
     def tick(self) -> None:
         """Advance every event on server time, then apply the winners over the default control.
 
-        Control modes are independent: a live event loses (superseded, 7) only to a better-ranked live event
-        that sets one of its modes; events with disjoint modes are in force together, and a mode no live
-        event sets keeps the DefaultDERControl's value."""
+        Control modes are independent: a live event loses (superseded, 7) when better-ranked live events set
+        every mode it sets; one they override only in part stays in force for its other modes (CACTUS GEN-10 and
+        LOA-10: a lower-priority program's export and generation limits start while a higher-priority program's
+        export limit holds); events with disjoint modes are in force together, and a mode no live event sets
+        keeps the DefaultDERControl's value."""
         has, respond, events = self.core.has, self.responses.respond, self.events.by_mrid
         now = self.core.server_now()
+        # an event of a program a reregister left behind (not found again since: the server took it away
+        # meanwhile, CACTUS procedures one after the other) is kept (no Response again) but not in force; it
+        # outranked the next procedure's events and superseded them
+        behind = self.programs.left_behind
         for ev in events.values():
             if ev.state == "done":
                 continue
@@ -79,14 +85,14 @@ class Control:
                 ev.state = "done"
                 respond(ev, SUPERSEDED)
             elif now >= ev.eff_end:
-                if ev.state == "active":
+                if ev.state == "active" and ev.program not in behind:
                     respond(ev, COMPLETED)
                 ev.state = "done"
-        live = sorted((ev for ev in events.values() if ev.state != "done" and ev.eff_start <= now < ev.eff_end),
-                      key=self._rank)
+        live = sorted((ev for ev in events.values() if ev.state != "done" and ev.eff_start <= now < ev.eff_end
+                       and ev.program not in behind), key=self._rank)
         winners: list[Event] = []
         for ev in live:
-            if not any(self._conflict(ev, w) for w in winners):
+            if not self._overridden(ev, winners):
                 winners.append(ev)
             elif has("resumes_superseded"):
                 if SUPERSEDED not in ev.sent:  # says superseded, but keeps the event for later
@@ -109,11 +115,15 @@ class Control:
             merged.update(default[1])  # the default's modes written over the events'
         self.apply("+".join(ev.mrid for ev in winners), merged)
 
-    def _conflict(self, ev: Event, other: Event) -> bool:
-        """Two events conflict when they set a control mode in common (opMod…; rampTms is not a mode)."""
+    def _overridden(self, ev: Event, winners: list[Event]) -> bool:
+        """Whether better-ranked events in force set every control mode `ev` sets (opMod…, the CSIP-AUS limits
+        too; rampTms is not a mode)."""
+        if not winners:
+            return False
         if self.core.has("supersedes_independent"):
             return True
-        return bool(_modes(ev.base) & _modes(other.base))
+        mine = _modes(ev.base)
+        return bool(mine) and mine <= frozenset().union(*(_modes(w.base) for w in winners))
 
     def _default(self) -> tuple[str, dict] | None:
         """The DefaultDERControl in force: that of the best-ranked (lowest primacy) program that has one."""
@@ -162,4 +172,5 @@ AUS_EXPORT = ("csipaus:opModExpLimW", "csipaus:opModGenLimW")  # discharging: to
 
 
 def _modes(base: dict) -> frozenset[str]:
-    return frozenset(k for k in base if k.startswith("opMod"))
+    """The control modes a DERControlBase sets: its opMod… elements, namespaced ones (csipaus:opModExpLimW) too."""
+    return frozenset(k for k in base if k.rpartition(":")[2].startswith("opMod"))

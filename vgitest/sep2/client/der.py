@@ -6,8 +6,10 @@ nominal voltage its setVRef."""
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from ..codec import as_list
+from . import demand
 from .config import Settings
 from .core import Core, Handler
 from .metering import Metering
@@ -41,6 +43,8 @@ class Der:
         self._declared_grad: int | None = None  # the setGradW of its last DERSettings PUT
         self._written_at = 0.0  # monotonic time it last declared its DER (PIXIT der_refresh_s)
         self.storage: Storage | None = None  # its storage DER (CSIP-AUS v1.3-beta storage mode), set by its owner
+        self.control_base: Callable[[], dict] = dict  # the DERControlBase in force (the client wires its control's)
+        self._reported_mode: int | None = None  # the operationalModeStatus of its last DERStatus PUT
 
     def forget(self) -> None:
         self.written = False
@@ -110,15 +114,29 @@ class Der:
         op_mode = site.mode_status()  # 1 off (stopped by hand), 2 operational
         status: dict = {}
         if self.settings.csip_aus:  # CSIP-AUS asks every DER for its alarms and its connection (bit 0 connected,
-            # bit 1 available, bit 2 operating)
+            # bit 1 available, bit 2 operating; told to disconnect it is none of them, CACTUS ALL-12)
             gen = site.connect_status(self.output.disconnected, self.output.ceased)
             status = {"alarmStatus": "00000000", "genConnectStatus": {"dateTime": now, "value": f"{gen:02X}"}}
-        status |= {"operationalModeStatus": {"dateTime": now, "value": op_mode}, "readingTime": now,
+        op_mode = int(op_mode)
+        if op_mode == demand.OPERATING:  # running: a DR instruction in force shows as 100 + its DRM (CSIP-AUS)
+            op_mode = demand.operational_mode(self.control_base(), reports_drm=self.settings.csip_aus
+                                              and not self.core.has("no_drm_status"))
+        status |= {"operationalModeStatus": {"dateTime": now, "value": str(op_mode)}, "readingTime": now,
                   "storageModeStatus": {"dateTime": now, "value": mode},
                   "storConnectStatus": {"dateTime": now, "value": "07" if power_w else "03"}}
         if self.storage is not None:
             status = self.storage.status(status, now)
         await self.core.http.write("PUT", href, "DERStatus", status)
+        changed, self._reported_mode = op_mode != self._reported_mode, op_mode
+        if changed and self.settings.csip_aus and op_mode >= demand.DRM_BASE:
+            await self.put_settings()  # CSIP-AUS: a DR instruction taken up shows in its settings too
+
+    async def report(self) -> None:
+        """Its DERStatus and DERSettings PUT again while a DR instruction is in force (CSIP-AUS: every post interval,
+        see :mod:`.demand`); nothing more otherwise (every change is PUT when it happens)."""
+        if self.written and self._reported_mode is not None and self._reported_mode >= demand.DRM_BASE:
+            await self.put_status()
+            await self.put_settings()
 
     def settings_changed(self) -> None:
         """PUT DERSettings again when the setGradW in force is no longer the one it declared."""

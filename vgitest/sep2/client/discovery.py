@@ -49,7 +49,7 @@ async def dcap_href(core: Core, configured: str, csip_aus: bool, speaking: str =
     if not csip_aus or core.has("ignores_wellknown"):
         return configured
     try:
-        status, _, raw = await core.http.get(WELL_KNOWN)
+        status, _, raw, _ = await core.http.get(WELL_KNOWN)
     except CONN_ERRORS as exc:
         core.log.append(f"GET {WELL_KNOWN}: {exc!r}; using {configured}")
         return configured

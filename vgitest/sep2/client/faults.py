@@ -19,6 +19,8 @@ FAULTS: dict[str, str] = {
                                "it again",
     "skip_time_sync": "Never reads /tm and runs on its own clock, which is 300 s behind the server's",
     "stops_during_outage": "Stops polling for good after the first HTTP 5xx answer",
+    "ignores_retry_after": "Polls a resource the server refused with 429 or 503 again at its own pace, not after the "
+                           "Retry-After the answer gave",
     # registration and identity
     "skip_registration_check": "Proceeds although the Registration's pIN differs from its configured PIN",
     "never_reads_registration": "Never reads its Registration (takes the PIN for granted) and proceeds at once",
@@ -108,6 +110,8 @@ FAULTS: dict[str, str] = {
                                    "cancelled",
     "ignores_wellknown": "In CSIP-AUS mode, never reads /.well-known/csipaus: walks from its configured "
                          "DeviceCapability path",
+    "no_drm_status": "In CSIP-AUS mode, follows a demand response instruction (a DRM) but reports operationalModeStatus "
+                     "2 (operational) instead of 100 + the DRM",
     # subscriptions and notifications (subscription mode, PIXIT subscribe = true)
     "no_subscription": "Never subscribes, although it runs in subscription mode: it only polls",
     "subscribes_to_wrong_resource": "Subscribes to each DERProgram instead of the program's DERControlList",

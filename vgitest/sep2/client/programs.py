@@ -33,6 +33,7 @@ class Programs:
         self._fsa_lists: dict[str, str] = {}  # FunctionSetAssignments href -> its DERProgramList href
         self._list_programs: dict[str, set[str]] = {}  # DERProgramList href -> the program hrefs it listed
         self.curve_cache: dict[str, modes.Curve] = {}  # DERCurve href -> curve (hrefs are never reused)
+        self.left_behind: set[str] = set()  # programs a reregister forgot and no list has named since
 
     def forget(self, keep_defaults: bool = False) -> None:
         """Forget the programs found. With `keep_defaults` (a power cycle: settings kept as in flash) the programs
@@ -40,6 +41,7 @@ class Programs:
         program no longer listed then is dropped as usual)."""
         kept = {h: p for h, p in self.programs.items() if keep_defaults and h in self.defaults}
         lists = {lst: hrefs & set(kept) for lst, hrefs in self._list_programs.items()}
+        self.left_behind |= set(self.programs) - set(kept)
         self.programs.clear()
         self._owner.clear()
         self._fsa_lists.clear()
@@ -113,6 +115,7 @@ class Programs:
                 continue
             p_href = prog["@href"]
             seen.add(p_href)
+            self.left_behind.discard(p_href)
             primacy = to_int(prog.get("primacy"))
             if self.core.has("primacy_read_once") and p_href in self.programs:
                 primacy = self.programs[p_href]["primacy"]  # the fault: a program's primacy is read once

@@ -20,6 +20,7 @@ server clock, HTTP, side jobs):
 - :mod:`.aus`: CSIP-AUS: its ConnectionPoint (PIXIT ``connection_point_id``) and the tariffs it reads
   (:mod:`.pricing`: its PriceResponses and the pricing pollRate); :mod:`.discovery`: where its DeviceCapability
   is (``/.well-known/csipaus``);
+- :mod:`.demand`: the demand response modes (DRMs) it reports, and its DER status re-reported at its post rate;
 - :mod:`.subscriptions`: subscription mode (PIXIT ``subscribe = true``), its Subscriptions and its
   notification listener; :mod:`.config`: PIXIT settings, TLS and identity.
 
@@ -41,6 +42,7 @@ from .alarms import Alarms
 from .aus import Aus, chain
 from .control import Control
 from .core import Core, Handler
+from .demand import Reporter
 from .der import MODES_SUPPORTED, Der
 from .discovery import dcap_href
 from .events import Events
@@ -92,6 +94,8 @@ class ReferenceDerClient(LoopSimulator):
         self.storage = Storage(core, s, self.params)  # CSIP-AUS v1.3-beta storage (idle in v1.2)
         self.der.storage = self.control.storage = self.storage
         self.storage.speak(self.storage.version, http, self.walk.reader)
+        self.der.control_base = lambda: self.control.base
+        self.reporter = Reporter(core, self.metering.post_rate, self.der.report)  # CSIP-AUS: DER status kept current
         self.aus = Aus(core, self.walk, self.params)  # CSIP-AUS: ConnectionPoint, pricing (idle without links)
         self.handlers: dict[str, Handler] = {**self.registration.handlers(), **self.programs.handlers(),
                                              **self.der.handlers(), **self.aus.handlers()}
@@ -181,6 +185,8 @@ class ReferenceDerClient(LoopSimulator):
         loop = asyncio.get_running_loop()
         self.core.tasks = [loop.create_task(fn()) for fn in (self.walk.loop, self.control.loop, self.responses.loop,
                                                               self.metering.loop)]
+        if self.settings.csip_aus:
+            self.core.tasks.append(loop.create_task(self.reporter.loop()))
 
     async def _power_off(self) -> None:
         await self.core.stop_jobs()
@@ -196,12 +202,18 @@ class ReferenceDerClient(LoopSimulator):
         await self._power_on()
 
     async def do_reregister(self) -> None:
-        """Forget the EndDevice location and everything found below it, then walk from /dcap."""
+        """Forget the EndDevice location and everything found below it, then walk from /dcap. A walk under way (the
+        one of its power on, when the run reregisters it at once) is abandoned, not finished first: finishing it
+        read every resource twice within a second or two, which a poll judge rightly calls polling too often."""
         assert self.walk.io is not None
         self.output.latched_off = False
-        async with self.walk.io:
-            self._forget_discovery()
-            self.walk.restart()
+        self.walk.abandoned = True
+        try:
+            async with self.walk.io:
+                self._forget_discovery()
+                self.walk.restart()
+        finally:
+            self.walk.abandoned = False
 
     async def do_csip_aus_version(self, version: str) -> None:
         """Speak CSIP-AUS `version` from now on (v1.2, or v1.3-beta/storage: a storage DER, :mod:`.storage`);

@@ -24,6 +24,9 @@ class Registration:
         self.edev_links: dict[str, str] = {}
         self.registered = False
         self.registered_in_band = False
+        # the EndDevice it POSTed itself: kept across reregister (a device keeps it in flash), so that finding that
+        # EndDevice listed again, with no Registration, is still its own in-band registration, not a missing PIN
+        self.own_edev_href: str | None = None
         self.end_device_post_rate: int | None = None
 
     def forget(self) -> None:
@@ -57,6 +60,7 @@ class Registration:
                          and identity.normalize_lfdi(str(d.get("lFDI", ""))) == self.core.lfdi), None)
             if mine is not None and not self.core.has("registers_in_band_always"):
                 self.edev_href = mine.get("@href")
+                self.registered_in_band = self.edev_href is not None and self.edev_href == self.own_edev_href
             elif self.settings.in_band or self.core.has("registers_in_band_always"):
                 await self._register_in_band(href)
             elif "not registered" not in (log[-1] if log else ""):
@@ -75,7 +79,7 @@ class Registration:
             body = {"deviceCategory": f"{1 << 17:08X}", **body}
         out = await self.core.http.write("POST", href, "EndDevice", body)
         if out is not None and out[0] == 201 and out[1].get("Location"):
-            self.edev_href = out[1]["Location"]
+            self.edev_href = self.own_edev_href = out[1]["Location"]
             self.registered_in_band = True
             self.core.log.append(f"registered in band at {self.edev_href}")
 

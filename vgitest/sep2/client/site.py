@@ -64,7 +64,8 @@ class OnSite:
     def connect_status(self, told_to_disconnect: bool, ceased: bool) -> int:
         """genConnectStatus: bit 0 connected, bit 1 available, bit 2 operating."""
         connected = self.grid_connected and self.powered and not told_to_disconnect
-        return (1 if connected else 0) | (2 if self.powered else 0) | (0 if ceased or self.off else 4)
+        available = self.powered and not told_to_disconnect  # told to disconnect: not available either (ALL-12)
+        return (1 if connected else 0) | (2 if available else 0) | (0 if ceased or self.off else 4)
 
     def mode_status(self) -> str:
         """operationalModeStatus: 1 off (stopped, or no unit on), 2 operational."""

@@ -128,11 +128,16 @@ class Subscriber:
 
     async def _act_on(self, href: str, resource: dict | None) -> None:
         """A notified change, handled now: the resource as carried, or read in full when the Notification holds
-        only part of a list (or no representation at all)."""
+        only part of a list (or no representation at all). Whether the resource is followed is asked once the walk
+        under way has let go: asked before, a list that walk was about to reach (a DERProgramList while it reads the
+        FunctionSetAssignments) was taken for unfollowed and the change was lost until its next poll (CACTUS ALL-23,
+        where the next poll fell in the communication loss)."""
         io = self.walk.io
-        if io is None or href not in self.walk.due:
-            return  # not (or no longer) followed
+        if io is None:
+            return
         async with io:
+            if href not in self.walk.due:
+                return  # not (or no longer) followed
             kind = str(resource.get("@xsi:type", "")).rsplit(":", 1)[-1] if resource is not None else ""
             partial = resource is None or ("@all" in resource and to_int(resource.get("@all"))
                                            > to_int(resource.get("@results")))

@@ -55,12 +55,13 @@ class Transport:
             decoded = codec.decode(raw, ns=self.ns) if raw else None
             return resp.status, decoded, dict(resp.headers)
 
-    async def get(self, href: str) -> tuple[int, codec.Decoded | None, bytes]:
-        """GET: the status, the decoded answer and its raw bytes (a reader may look at what did not parse)."""
+    async def get(self, href: str) -> tuple[int, codec.Decoded | None, bytes, dict[str, str]]:
+        """GET: the status, the decoded answer, its raw bytes (a reader may look at what did not parse) and the
+        headers (a refusal's Retry-After)."""
         assert self._http is not None, "client not powered on"
         async with self._http.request("GET", self.url(href), headers={"Accept": MEDIA_TYPE}) as resp:
             raw = await resp.read()
-            return resp.status, codec.decode(raw, ns=self.ns) if raw else None, raw
+            return resp.status, codec.decode(raw, ns=self.ns) if raw else None, raw, dict(resp.headers)
 
     async def write(self, method: str, href: str, name: str, body: dict) -> tuple[int, dict[str, str]] | None:
         """PUT/POST with the outcome logged; None on transport failure."""

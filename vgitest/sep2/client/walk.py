@@ -16,6 +16,7 @@ import aiohttp
 
 from .. import codec
 from ..codec import as_list
+from . import backoff
 from .core import Core, to_int
 from .reading import Crash, Reader
 
@@ -58,6 +59,7 @@ class Walk:
         self.paused_until = 0.0  # a crash: nothing is polled before this (monotonic)
         self.rate_from: dict[str, str] = {}  # href -> the list whose pollRate it takes when it carries none
         self.rates: dict[str, float] = {}  # href -> the pollRate it was last polled at
+        self.abandoned = False  # a reregister waits for the walk under way: it fetches nothing more meanwhile
 
     def crash(self, why: str) -> None:
         """A parser crash (robustness faults): polling stops for CRASH_S, then the walk starts over from the
@@ -138,6 +140,8 @@ class Walk:
 
     async def fetch(self, href: str) -> None:
         """GET one resource, schedule its next poll, and hand the answer on by resource type."""
+        if self.abandoned:
+            return  # everything it would learn is forgotten right after (reregister)
         if self._rediscover and href == self.dcap_href and self.discover is not None:
             self._rediscover = False
             found = await self.discover()
@@ -151,6 +155,10 @@ class Walk:
             status, doc = await self._get(href)
         except Crash as exc:
             self.crash(str(exc))
+            return
+        except backoff.RetryLater as exc:  # left alone until then, polled normally afterwards
+            self.due[href] = time.monotonic() + exc.seconds + MARGIN_S
+            self.core.log.append(f"GET {href}: {exc}")
             return
         except Exception as exc:  # transport failure (or anything else): never leave the path unscheduled
             if isinstance(exc, aiohttp.ClientPayloadError) and self.core.has("crash_on_cut_body"):
@@ -217,7 +225,13 @@ class Walk:
 
     async def _read_one(self, target: str) -> tuple[int, codec.Decoded | None]:
         """One GET; a 200 answer goes through the reader (None: not usable, ignored)."""
-        status, doc, raw = await self.core.http.get(target)
+        status, doc, raw, headers = await self.core.http.get(target)
+        if status in backoff.REFUSALS:
+            wait = backoff.retry_after(headers)
+            if wait is not None and self.core.has("ignores_retry_after"):
+                wait = self.dcap_rate * self._rate_factor()  # the fault: back at its own pace
+            if wait is not None:
+                raise backoff.RetryLater(status, wait)
         if status != 200:
             return status, doc
         return status, self.reader.read(target, doc, raw)
