@@ -156,7 +156,7 @@ def test_the_operator_actions_each_procedure_needs() -> None:
 def test_the_state_on_site_as_the_der_status_reports_it() -> None:
     site = OnSite(units=2)
     assert (site.connect_status(False, False), site.mode_status()) == (0b111, "2")
-    assert site.connect_status(True, True) == 0b010  # told to disconnect and ceased: available only
+    assert site.connect_status(True, True) == 0  # told to disconnect (opModConnect false): none of the three (ALL-12)
     site.grid_connected = False
     assert (site.connect_status(False, False), site.mode_status(), site.off) == (0b010, "2", True)
     site.grid_connected, site.running = True, False
