@@ -19,11 +19,12 @@ class Wait:
     # that waits longer while something is due) sets it again with `until`
 
     def until(self, deadline: float, what: str | None = None) -> None:
-        """Move the end of the wait (and, given, say anew what it waits for)."""
+        """Move the end of the wait (and, given, say anew what it waits for: a new thing to wait for starts its
+        time again)."""
         with _lock:
             self.deadline = deadline
-            if what is not None:
-                self.what = what
+            if what is not None and what != self.what:
+                self.what, self.started = what, time.monotonic()
 
     def left(self, now: float | None = None) -> float:
         return max(0.0, self.deadline - (time.monotonic() if now is None else now))

@@ -50,7 +50,8 @@ class VerdictConsole:
     """The console of a conformance run: one line per case (its verdict word, case id, test and the rule ids or
     the reason behind a verdict that is not PASS), and, while a wait has lasted `wait_line_s`, a line saying what
     the harness waits for and how long it will still wait (vgitest.waits). On a terminal the waiting line is
-    redrawn in place; in a log it is written once per wait, then every 30 s of it."""
+    redrawn in place; in a log it is written once per wait (and per new thing a wait waits for), then every 30 s
+    of it."""
 
     LOG_EVERY_S = 30.0
 
@@ -61,7 +62,7 @@ class VerdictConsole:
         self.done = 0
         self._lock = threading.Lock()
         self._live = False  # a waiting line is on the terminal's last line
-        self._logged: tuple[int, float] | None = None  # (id of the wait, when) of the last waiting line in a log
+        self._logged: tuple[int, str, float] | None = None  # (wait, what, when) of the last waiting line in a log
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # the waiting line is written while a case runs, when pytest's capture has fd 1 on a file: it goes to a
@@ -146,10 +147,11 @@ class VerdictConsole:
                 out.write("\r\x1b[K" + text[: max(20, width - 1)])
                 out.flush()
                 self._live = True
-            elif self._logged is None or self._logged[0] != id(wait) or now - self._logged[1] >= self.LOG_EVERY_S:
+            elif self._logged is None or self._logged[:2] != (id(wait), wait.what) \
+                    or now - self._logged[2] >= self.LOG_EVERY_S:
                 out.write(text + "\n")
                 out.flush()
-                self._logged = (id(wait), now)
+                self._logged = (id(wait), wait.what, now)
 
     def _clear(self) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ...trace import Direction, Frame
 from ...verdict import Inconclusive, NotApplicable
+from ...waits import Wait, waiting
 from .. import rules as r
 from ..server import path_matches
 from . import actions, checks, operator, pricing, support, versions
@@ -151,18 +152,24 @@ class Engine:
     def _preconditions(self) -> None:
         """Wait (bounded) until every precondition check holds; INCONCLUSIVE naming the first that does not."""
         deadline = time.monotonic() + self.timing.register + 4 * self.state.poll_rate_s
-        while True:
-            self.ctx.assign_groups()
-            results = [(c.type, *checks.run(self.ctx, c, self.start)) for c in self.proc.preconditions.checks]
-            failing = [(t, m) for t, ok, m in results if not ok]
-            if not failing:
-                return
-            if time.monotonic() >= deadline:
-                raise Inconclusive(f"{self.proc.id}: precondition not reached: "
-                                   + "; ".join(f"{t}: {m}" for t, m in failing))
-            time.sleep(0.2)
+        with waiting(f"{self.proc.id}'s preconditions", deadline - time.monotonic()) as shown:
+            while True:
+                self.ctx.assign_groups()
+                results = [(c.type, *checks.run(self.ctx, c, self.start)) for c in self.proc.preconditions.checks]
+                failing = [(t, m) for t, ok, m in results if not ok]
+                if not failing:
+                    return
+                if time.monotonic() >= deadline:
+                    raise Inconclusive(f"{self.proc.id}: precondition not reached: "
+                                       + "; ".join(f"{t}: {m}" for t, m in failing))
+                shown.until(deadline, f"{self.proc.id}: precondition {failing[0][0]}")
+                time.sleep(0.2)
 
     def _steps_loop(self) -> None:
+        with waiting(f"{self.proc.id}'s steps", 0) as shown:  # the console's waiting line (vgitest.waits)
+            self._steps(shown)
+
+    def _steps(self, shown: Wait) -> None:
         while True:
             with self.lock:
                 if isinstance(self.error, Failed):
@@ -182,9 +189,11 @@ class Engine:
                     return
                 if self.ctx.steps.finished or not self.ctx.steps.active:
                     return
-                if now >= self._deadline():
+                deadline = self._deadline()
+                if now >= deadline:
                     self._note(f"gave up waiting for {', '.join(self.ctx.steps.active)}")
                     return
+                shown.until(deadline, f"{self.proc.id}: the client's part of step {', '.join(self.ctx.steps.active)}")
             time.sleep(TICK_S)
 
     def _patience(self) -> float:
