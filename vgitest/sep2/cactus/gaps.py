@@ -26,6 +26,8 @@ REFERENCE_GAPS: dict[str, str] = {
     "DRD-01": "the reference client does not report the CSIP-AUS demand-response operational modes (100-108)",
     "DRG-01": "the reference client does not report the CSIP-AUS demand-response operational modes and settings",
     "DRL-01": "the reference client does not report the CSIP-AUS demand-response operational modes and settings",
+    "ALL-25-EXT": "it lasts 72 hours of procedure time (2.4 hours at the reference run's 1/30 scale), too long for "
+                  "the reference run",
 }
 
 

@@ -24,6 +24,7 @@ class Registration:
         self.edev_links: dict[str, str] = {}
         self.registered = False
         self.registered_in_band = False
+        self.created: set[str] = set()  # EndDevices it registered in band (kept across reregister, as in flash)
         self.end_device_post_rate: int | None = None
 
     def forget(self) -> None:
@@ -57,6 +58,8 @@ class Registration:
                          and identity.normalize_lfdi(str(d.get("lFDI", ""))) == self.core.lfdi), None)
             if mine is not None and not self.core.has("registers_in_band_always"):
                 self.edev_href = mine.get("@href")
+                # one it registered itself before a reregister has no Registration to check, as before it
+                self.registered_in_band = self.registered_in_band or self.edev_href in self.created
             elif self.settings.in_band or self.core.has("registers_in_band_always"):
                 await self._register_in_band(href)
             elif "not registered" not in (log[-1] if log else ""):
@@ -77,6 +80,7 @@ class Registration:
         if out is not None and out[0] == 201 and out[1].get("Location"):
             self.edev_href = out[1]["Location"]
             self.registered_in_band = True
+            self.created.add(str(self.edev_href))
             self.core.log.append(f"registered in band at {self.edev_href}")
 
     async def _on_edev(self, href: str, body: dict) -> None:
