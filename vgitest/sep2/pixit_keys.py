@@ -47,7 +47,8 @@ KEYS: tuple[Key, ...] = (
        "v1.3-beta/storage): a CACTUS procedure runs in the first it targets, the client told by the DUT action "
        "csip_aus_version when that changes (docs/csip-aus.md)", AUS, "v1.2"),
     _k("cactus_time_scale", "the factor a CACTUS procedure's times are run at: pollRates and postRates it sets, "
-       "waits, control starts, durations and randomization (1: as written; docs/csip-aus.md)", AUS, 1),
+       "waits, control starts, durations and randomization (1: as written; docs/csip-aus.md); the reference client's "
+       "ramps run at it too", AUS, 1),
     _k("notify_port", "the port the reference client's Notification listener takes (0: any)", CSIP, 0,
        reference=True),
     _k("rtg_max_w", "the reference client's rated maximum power", CSIP, 7000, "W", reference=True),
@@ -61,6 +62,11 @@ KEYS: tuple[Key, ...] = (
     _k("demand_w", "the reference client's demand at start", CSIP, Text("rtg_max_w"), "W", reference=True),
     _k("set_grad_w", "the reference client's own ramp rate setGradW (0: no limit)", CSIP, 0, "0.01 %/s",
        reference=True),
+    _k("site_load_w", "in CSIP-AUS mode, the site load beside the reference client's DER (its site readings: load "
+       "plus the EVSE's draw; the import and export limits hold at the connection point)", AUS, 0, "W",
+       reference=True),
+    _k("storage_wh", "in CSIP-AUS mode, the EV battery the reference client reports as stored energy (half full at "
+       "start)", AUS, 60000, "Wh", reference=True),
     _k("random_seed", "the seed of the reference client's random choices", CSIP, reference=True),
     _k("connection_point_id", "the connection point identifier (NMI) the reference client writes to its CSIP-AUS "
        "ConnectionPoint (none: it writes none)", CSIP, reference=True),

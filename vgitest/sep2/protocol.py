@@ -2,7 +2,7 @@
 
 What the harness knows of this package (vgitest.peer reads it); the fake peer itself is in peer.py."""
 
-from ..actions import Action, CASES
+from ..actions import CASES, OPTIONAL, Action
 from ..peer import PeerKind, ReferenceRun
 from .cactus.gaps import select as _cactus_select
 from .cactus.operator_actions import actions as _cactus_operator_actions
@@ -26,7 +26,9 @@ KIND = PeerKind(
         Action("set_power", "the EV's power demand changes (the DER client reports it and follows the controls)",
                (("w", "demand in W; negative: the EV offers to discharge"),), ("sep2",),
                uses=((("csip",), CASES, "the control-mode and metering cases: the EV asks for power, the client "
-                      "must follow the controls"),)),
+                      "must follow the controls"),
+                     (("csip_aus",), OPTIONAL, "the operator's set-up of GEN-01 and LOA-01 (the DER delivers or draws "
+                      "at its rating); without it the operator sets the device up by hand"))),
         Action("alarm", "the DER client raises an alarm (it POSTs a LogEvent)", (), ("sep2",),
                uses=((("csip",), CASES, "the alarm case"),)),
         Action("csip_aus_version", "the DER client speaks that CSIP-AUS version from now on (its namespace and "

@@ -42,6 +42,27 @@ def readings(state: Any, uom: str, since: int = 0) -> list[tuple[float, float]]:
     return out
 
 
+def entries(state: Any, since: int = 0) -> list[tuple[int, str, dict, float, float]]:
+    """(MirrorUsagePoint number, MirrorMeterReading mRID, ReadingType, arrival time, value scaled by its
+    powerOfTenMultiplier, sign as posted) of every mirrored reading from index `since` of the server's readings: for judges that need the
+    mirror a reading belongs to (its roleFlags) and its declared flowDirection."""
+    out: list[tuple[int, str, dict, float, float]] = []
+    types = _types(state)
+    for number, reading, at in state.readings[since:]:
+        own = reading.get("ReadingType")
+        rt = own if isinstance(own, dict) else types.get((number, reading.get("mRID")), types.get((number, None), {}))
+        try:
+            scale = 10 ** int(str(rt.get("powerOfTenMultiplier", "0")))
+        except ValueError:
+            continue
+        for value in _values(reading):
+            try:
+                out.append((number, str(reading.get("mRID", "")), rt, at, float(value) * scale))
+            except ValueError:
+                continue
+    return out
+
+
 def power_readings(state: Any, since: int = 0) -> list[tuple[float, float]]:
     """(arrival time, watts) of every mirrored power reading from index `since` of the server's readings."""
     return readings(state, W, since)

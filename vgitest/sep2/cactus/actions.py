@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
+from ..aus import set_post_rate
 from ..server import Raw
 from .context import Context, Failed, Unsupported
 from .expressions import At
@@ -164,8 +165,8 @@ def _cancel(ctx: Context, p: dict[str, Any]) -> None:
 
 
 @action("set-comms-rate", "the pollRates of DeviceCapability and the lists (scaled; the DeviceCapability's, else the "
-        "shortest given, is also the default of every other resource) and the EndDevice postRate; mup_post_seconds "
-        "is not served")
+        "shortest given, is also the default of every other resource), the EndDevice postRate and the postRate "
+        "served on the client's MirrorUsagePoints (scaled)")
 def _rates(ctx: Context, p: dict[str, Any]) -> None:
     given = {RATES[k]: ctx.seconds(float(ctx.value(v))) for k, v in p.items() if k in RATES}
     ctx.state.poll_rates.update(given)
@@ -178,6 +179,8 @@ def _rates(ctx: Context, p: dict[str, Any]) -> None:
         dev = ctx.device()
         if dev is not None:
             dev.post_rate = ctx.post_rate
+    if "mup_post_seconds" in p:
+        set_post_rate(ctx.state, "MirrorUsagePoint", ctx.seconds(float(ctx.value(p["mup_post_seconds"]))))
     ctx.state.changed()
 
 

@@ -14,6 +14,7 @@ from ..server import path_matches
 from . import paths
 from .context import Context, Unsupported, quantity
 from .versions import STORAGE as STORAGE_VERSION
+from .readings import CHECKS as READINGS
 
 Outcome = tuple[bool, str]
 CheckFn = Callable[[Context, dict[str, Any], int], Outcome]  # (context, parameters, trace index of the start)
@@ -256,3 +257,7 @@ def run(ctx: Context, check_: Any, start: int) -> Outcome:
     if bad:
         raise Unsupported(", ".join(bad))
     return fn(ctx, check_.parameters, start)
+
+
+for _name, (_summary, _fn) in READINGS.items():  # the readings-* checks (readings.py)
+    check(_name, _summary)(_fn)

@@ -82,6 +82,8 @@ class Context:
         self.fail_message: str | None = None
         self.post_rate: int | None = None  # the EndDevice postRate the procedure set (scaled)
         self.responses_start = len(session.state.responses)  # the Responses of this procedure come after
+        # the readings of this procedure come after (the engine moves it to the test's start once it listens)
+        self.readings_start = len(session.state.readings)
         self.notes: list[str] = []  # what the run did that a reader of the evidence needs (shown in the log)
         self.extra: dict[str, Any] = {}  # what the types of other modules (e.g. :mod:`.pricing`) keep per run
 

@@ -46,9 +46,31 @@ day in AEST) are moments in the past whose distance from now is scaled, so an in
 in force now at any scale.
 The reference run uses 1/30: a 60 s pollRate becomes 2 s, a 300 s control 10 s, a 120 s wait 4 s. A device under
 test should be run at 1 (the procedures as written), or at a factor its own timers allow. What the server does not
-serve is not shortened: `mup_post_seconds` (the server's MirrorUsagePoint has no postRate; the reference client posts
-at its PIXIT `post_rate_s`) and `tti_list_poll_seconds` (the 2030.5 TimeTariffIntervalList has no pollRate: a
-procedure that counts interval-list requests at a rate other than the TariffProfileList's is NOT_APPLICABLE).
+serve is not shortened: `tti_list_poll_seconds` (the 2030.5 TimeTariffIntervalList has no pollRate: a procedure
+that counts interval-list requests at a rate other than the TariffProfileList's is NOT_APPLICABLE).
+`mup_post_seconds` is the postRate served on the client's MirrorUsagePoints (scaled: 60 s becomes 2 s, so ALL-06's
+six readings in about eight minutes are six in about 16 s), and so are the `window_seconds` of the readings checks. `setGradW` is served
+as written (procedures check that the client echoes it in its DERSettings); the reference client's plant runs its
+ramps at the same factor (it reads `cactus_time_scale` too: 6 %/s of procedure time is 180 %/s of run time).
+
+## Readings
+
+The `readings-*` checks (`vgitest/sep2/cactus/readings.py`) judge the MirrorMeterReadings the client posted since
+the test began (preconditions: since the procedure's set-up began; its mirrors are put aside like its EndDevice, so
+it mirrors anew as on a fresh CACTUS server).
+A MirrorUsagePoint whose roleFlags set isPremisesAggregationPoint (bit 1) is the site's, one with isDER (bit 3)
+and not bit 1 the DER's; the kind of reading is its ReadingType uom (38 W, 63 var, 29 V from either mirror, 72 Wh
+the DER's stored energy). Site power is in the site's view (positive imports; a reading declared with
+flowDirection 19, reverse, is negated), DER power in the DER's (positive delivers; flowDirection 1, forward, is
+negated), as CACTUS's levels imply (GEN-01: the site between -105 % and -50 % of maxExportW while the DER delivers
+50-105 %). Levels with no reading to judge fail. GEN-01 and LOA-01 gate on the DER delivering or drawing at least
+half its rating: the engine asks the device for it through the adapter action `set_power` (the operator's set-up
+of the instructions; a device without it is set up by hand) and asks it back to drawing at its rating afterwards.
+The reference client in CSIP-AUS mode (`vgitest/sep2/client/plant.py`) posts a site mirror (its load, PIXIT
+`site_load_w`, plus the EVSE) and a DER mirror (the EVSE, and its EV battery's stored energy) at the postRate
+served, and keeps the site within the import and export limits at the connection point. At 1/30 the readings
+procedures take 8-12 s (GEN-01, LOA-01, MUL-02, STO-01, STO-04) or 17-27 s (ALL-06, ALL-29, ALT-ALL-29, ALL-10: they
+wait minutes of procedure time for enough postings); ALL-25-EXT (72 hours, 2.4 hours at 1/30) is left out.
 
 Measured (2026-12-07, 2 shared cores): the reference run takes about 390-460 s in three shards, about 1050 s of
 procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take

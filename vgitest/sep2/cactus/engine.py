@@ -22,7 +22,7 @@ from ...verdict import Inconclusive, NotApplicable
 from ...waits import Wait, waiting
 from .. import rules as r
 from ..server import path_matches
-from . import actions, checks, operator, pricing, support, versions
+from . import actions, checks, operator, pricing, readings, support, versions
 from .context import Context, Failed, Unsupported
 from .procedures import Procedure, Step
 
@@ -70,6 +70,7 @@ class Engine:
         self.error: BaseException | None = None
         self.order: list[str] = []
         self.operator = operator.Operator(proc, dut, timing.scale, self._note)  # steps an operator takes part in
+        self.setup = readings.OperatorSetup(proc, dut)  # the operator's set-up the readings preconditions ask for
 
     # --- the run --------------------------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -89,6 +90,7 @@ class Engine:
         finally:
             self._unhook()
             self.operator.finish()
+            self.setup.undo(self.ctx)
             if saved is not None:
                 self._restore(saved)
             if self.spoken_before is not None:
@@ -141,6 +143,8 @@ class Engine:
 
     def _listen(self) -> None:
         self.start = len(self.server.trace)
+        # the criteria judge the readings of the test, not those of the set-up the preconditions waited for
+        self.ctx.readings_start = len(self.state.readings)
         self.ctx.steps.enable([self.proc.steps[0].name])
         self._note(f"started; listening for {self.proc.steps[0].name}")
 
@@ -155,6 +159,7 @@ class Engine:
         with waiting(f"{self.proc.id}'s preconditions", deadline - time.monotonic()) as shown:
             while True:
                 self.ctx.assign_groups()
+                self.setup.step(self.ctx)
                 results = [(c.type, *checks.run(self.ctx, c, self.start)) for c in self.proc.preconditions.checks]
                 failing = [(t, m) for t, ok, m in results if not ok]
                 if not failing:
@@ -328,9 +333,13 @@ class Engine:
         s = self.state
         saved = {"programs": list(s.programs), "devices": dict(s.devices), "rate": s.poll_rate_s,
                  "rates": dict(s.poll_rates), "allow": s.allow_registration,
-                 "aus": pricing.put_aside(s, self.proc)}
+                 "aus": pricing.put_aside(s, self.proc), "mups": dict(s.mirror_usage_points),
+                 "owners": dict(s.mup_owners), "mup_rate": s.aus.mup_post_rate}
         s.programs.clear()
         s.devices.clear()
+        s.mirror_usage_points.clear()  # the client mirrors anew, as on a fresh CACTUS server (STO-01's POST-MUP)
+        s.mup_owners.clear()
+        s.aus.mup_post_rate = None
         s.changed()
         return saved
 
@@ -349,6 +358,11 @@ class Engine:
         s.poll_rates.clear()
         s.poll_rates.update(saved["rates"])
         pricing.put_back(s, saved["aus"])
+        s.mirror_usage_points.clear()
+        s.mirror_usage_points.update(saved["mups"])
+        s.mup_owners.clear()
+        s.mup_owners.update(saved["owners"])
+        s.aus.mup_post_rate = saved["mup_rate"]
         self.server.outage_until = 0.0
         s.changed()
 

@@ -27,9 +27,6 @@ VARIABLES = {"now", "this", "maxImportW", "maxExportW", "setMaxW", "setMaxVA", "
              "rtgMaxDischargeRateW", "rtgMinPFOverExcited", "rtgMinPFUnderExcited", "rtgMaxWh", *pricing.VARIABLES}
 # the capability behind a type this harness lacks (for the reason and the docs); others are named by their type
 CAPABILITY: dict[str, str] = {}
-for _kind in ("site-active-power", "site-reactive-power", "der-active-power", "der-reactive-power", "voltage",
-              "der-stored-energy"):
-    CAPABILITY[f"readings-{_kind}"] = "CSIP-AUS site and DER readings (readings-* checks)"
 
 
 def _need(what: str, fallback: str) -> str:

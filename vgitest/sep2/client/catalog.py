@@ -141,3 +141,9 @@ _f("no_superseded_response", "GEN_10", r.CACTUS_STEPS, AUS)
 _f("supersedes_independent", "LOA_10", r.CACTUS_STEPS, AUS)
 _f("no_drm_status", ("DRA_02", "DRD_01", "DRG_01", "DRL_01"), r.CACTUS_STEPS, AUS)
 _f("stops_during_outage", "ALL_23", r.CACTUS_STEPS, AUS)
+# readings (vgitest/sep2/cactus/readings.py): the site mirror missing, the battery's stored energy missing, a limit
+# met by reversing the flow (the site and DER readings leave the levels GEN-01 and LOA-01 allow), readings too slow
+_f("no_site_readings", ("ALL_06", "ALL_10", "ALL_29", "ALT_ALL_29", "MUL_02"), r.CACTUS_CHECK, AUS)
+_f("no_stored_energy_readings", ("STO_01", "STO_04"), r.CACTUS_CHECK, AUS)
+_f("limit_reverses_flow", ("GEN_01", "LOA_01"), r.CACTUS_CHECK, AUS)
+_f("slow_readings", ("ALL_10", "STO_04"), r.CACTUS_CHECK, AUS)

@@ -32,6 +32,9 @@ class Settings:
     post_rate_s: Any  # the PIXIT's meter post rate; None: the EndDevice's postRate
     csip_aus: bool = False  # CSIP-AUS mode: it declares its dynamic operating envelope modes (doeModes*)
     der_refresh_s: float = 0.0  # declares its DER again at a DERList read this long after the last time (0: never)
+    site_load_w: float = 0.0  # CSIP-AUS mode: the site's own load beside the DER (W; client/plant.py)
+    storage_wh: float = 60000.0  # CSIP-AUS mode: the EV battery the EVSE charges and discharges (Wh)
+    plant_speedup: float = 1.0  # how much faster than real time its output ramps: 1 / PIXIT cactus_time_scale
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Settings:
@@ -50,7 +53,9 @@ class Settings:
                    notify_port=int(p.get("notify_port", 0)), random_seed=p.get("random_seed"),
                    post_rate_s=p["post_rate_s"] if "post_rate_s" in p else None,
                    csip_aus=str(p.get("csip_aus", False)).lower() in ("true", "1", "yes"),
-                   der_refresh_s=float(p.get("der_refresh_s", 0) or 0))
+                   der_refresh_s=float(p.get("der_refresh_s", 0) or 0),
+                   site_load_w=float(p.get("site_load_w", 0)), storage_wh=float(p.get("storage_wh", 60000)),
+                   plant_speedup=1.0 / float(p.get("cactus_time_scale", 1) or 1))
 
 
 def client_context(params: Mapping[str, Any], faults: frozenset[str]) -> ssl.SSLContext:

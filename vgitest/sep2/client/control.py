@@ -15,6 +15,7 @@ from .event import Event
 from .events import Events
 from .faults import ignored_elements
 from .output import Output
+from .plant import der_limit
 from .programs import Programs
 from .responses import CANCELLED, COMPLETED, STARTED, SUPERSEDED, Responses
 from .storage import Storage
@@ -149,8 +150,8 @@ class Control:
             limits.append(to_int(base["opModMaxLimW"]) / 10000 * max_w)
         if self.settings.csip_aus and not has("ignores_doe_limits"):  # CSIP-AUS: the limits of its direction
             names = AUS_IMPORT if self.output.want_w >= 0 else AUS_EXPORT
-            limits += [abs(to_int(base[n].get("value")) * 10.0 ** to_int(base[n].get("multiplier")))
-                       for n in names if isinstance(base.get(n), dict)]
+            limits += [der_limit(n, abs(to_int(base[n].get("value")) * 10.0 ** to_int(base[n].get("multiplier"))),
+                                 self.settings.site_load_w) for n in names if isinstance(base.get(n), dict)]
         return min(limits) if limits else None
 
     def apply(self, source: str, base: dict) -> None:

@@ -83,6 +83,13 @@ FAULTS: dict[str, str] = {
     "ignores_max_limit": "Ignores opModMaxLimW",
     "ignores_doe_limits": "In CSIP-AUS mode, ignores the CSIP-AUS limits (opModImpLimW, opModExpLimW, opModGenLimW, "
                           "opModLoadLimW) it declares it supports",
+    "limit_reverses_flow": "In CSIP-AUS mode, meets a binding import or export limit by reversing its flow at full "
+                           "power (a sign error in its limit controller: it discharges under an import limit, "
+                           "charges under an export limit)",
+    "no_site_readings": "In CSIP-AUS mode, never creates or posts its site MirrorUsagePoint (only the DER's "
+                        "readings)",
+    "slow_readings": "In CSIP-AUS mode, posts its readings at a quarter of the rate asked (every four postRates)",
+    "no_stored_energy_readings": "In CSIP-AUS mode, reports no stored energy (Wh) of its battery",
     "ignores_fixed_w": "Ignores opModFixedW",
     "ignores_target_w": "Ignores opModTargetW",
     "ignores_volt_var": "Ignores the volt-var curve (opModVoltVar): no reactive power as the voltage moves",

@@ -19,6 +19,7 @@ class Output:
     def __init__(self, core: Core, settings: Settings) -> None:
         self.core = core
         self.max_w, self.nominal_v = settings.max_w, settings.nominal_v
+        self.speedup = settings.plant_speedup
         self.demand_w = settings.demand_w  # W; negative: the EV offers to discharge
         self.target_w: float | None = None  # W: a storage target in force (.storage), which the demand gives way to
         self.grid_v, self.grid_hz = settings.nominal_v, settings.nominal_hz
@@ -56,6 +57,8 @@ class Output:
         self.tripped = modes.tripped(curves, grid, now - self.grid_since, self.tripped)
         cap = min(self.max_w, limit if limit is not None else self.max_w)
         out = -max(-cap, min(self.want_w, cap))  # the DER's view: positive injects
+        if self.core.has("limit_reverses_flow") and cap < abs(self.want_w):  # a binding limit met the wrong way
+            out = self.max_w if self.want_w > 0 else -self.max_w
         pct = modes.active_limit_pct(curves, grid)
         if pct is not None and out > 0:
             out = min(out, max(0.0, pct) / 100.0 * self.max_w)
@@ -72,6 +75,7 @@ class Output:
         if self.latched_off:  # the fault stays_disconnected: never enters service again on its own
             self.power_w = self.reactive_var = 0.0
             return
-        grad = 0.0 if self.core.has("ignores_ramp_rate") else grad_w / 10000.0 * self.max_w
+        # its ramp runs in the procedures' time where they are scaled (config.Settings.plant_speedup)
+        grad = 0.0 if self.core.has("ignores_ramp_rate") else grad_w / 10000.0 * self.max_w * self.speedup
         self.power_w = modes.ramp(self.power_w, -out, grad, dt) + 0.0  # (+ 0.0: no -0.0)
         self.reactive_var = -modes.reactive_var(base, curves, grid, -self.power_w, self.max_w, self.max_w) + 0.0

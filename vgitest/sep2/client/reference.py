@@ -49,6 +49,7 @@ from .events import Events
 from .faults import check_names
 from .metering import Metering
 from .output import Output
+from .plant import AusMetering
 from .programs import Programs
 from .registration import Registration
 from .responses import Responses
@@ -88,17 +89,22 @@ class ReferenceDerClient(LoopSimulator):
         self.responses = Responses(core, s.late_s)
         self.events = Events(core, self.responses, random.Random(s.random_seed))
         self.programs = Programs(core, self.walk, self.events, self._settings_changed)
-        self.metering = Metering(core, s, self.output, self.registration)
+        # CSIP-AUS: the site and DER mirrors of its plant (a site load and the EV battery); else its one mirror
+        self.metering = (AusMetering if s.csip_aus else Metering)(core, s, self.output, self.registration)
         self.der = Der(core, s, self.output, self.programs, self.metering)
         self.control = Control(core, s, self.events, self.programs, self.responses, self.output, self.der)
         self.storage = Storage(core, s, self.params)  # CSIP-AUS v1.3-beta storage (idle in v1.2)
         self.der.storage = self.control.storage = self.storage
+        if isinstance(self.metering, AusMetering):
+            self.metering.plant.storage = self.storage  # the stored energy it reports
         self.storage.speak(self.storage.version, http, self.walk.reader)
         self.der.control_base = lambda: self.control.base
         self.reporter = Reporter(core, self.metering.post_rate, self.der.report)  # CSIP-AUS: DER status kept current
         self.aus = Aus(core, self.walk, self.params)  # CSIP-AUS: ConnectionPoint, pricing (idle without links)
         self.handlers: dict[str, Handler] = {**self.registration.handlers(), **self.programs.handlers(),
                                              **self.der.handlers(), **self.aus.handlers()}
+        if isinstance(self.metering, AusMetering):
+            self.handlers.update(self.metering.handlers())
         self.handlers["EndDevice"] = chain(self.handlers["EndDevice"], self.aus.on_end_device)
         self.handlers["FunctionSetAssignments"] = chain(self.handlers["FunctionSetAssignments"], self.aus.on_fsa)
         self.subscriber = Subscriber(core, self.params, s.notify_port, self.walk, self.registration, self.programs,

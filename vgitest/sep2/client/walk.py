@@ -87,6 +87,10 @@ class Walk:
         if self._wake is not None:
             self._wake.set()
 
+    def known_list(self, href: str) -> None:
+        """`href` is a list (its link says so): read it whole from its first GET, without a first one-item page."""
+        self._lists.add(href)
+
     def drop(self, href: str) -> None:
         """No longer followed: not polled again."""
         self.due.pop(href, None)
