@@ -53,6 +53,18 @@ def test_parse_and_select() -> None:
     assert parts == [["a", "d", "g"], ["b", "e"], ["c", "f"]]
     assert shard._interleave(parts) == items
 
+    class Case:  # a pytest item as select sees it: a name and, maybe, its expected time
+        def __init__(self, name: str, seconds: float | None = None) -> None:
+            self.name, self.seconds = name, seconds
+
+        def get_closest_marker(self, name: str) -> object:
+            return None if self.seconds is None else pytest.mark.vgi_expected_s(self.seconds).mark
+
+    cases = [Case("a", 10), Case("b", 110), Case("c", 10), Case("d", 110), Case("e", 30), Case("f"), Case("g", 50)]
+    split = [[c.name for c in shard.select(cases, k, 3)[0]] for k in (1, 2, 3)]
+    assert split == [["b"], ["d"], ["a", "c", "e", "f", "g"]]  # 110 / 110 / 101 s; round robin: 170 / 140 / 11
+    assert sorted(sum(split, [])) == list("abcdefg")
+
 
 def _pytest(tmp_path: Path, reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -56,12 +56,14 @@ class FaultCatalog:
 
     def fault(self, name: str, description: str, *, version: str, tests: tuple[str, ...] | list[str], rule: str,
               strict: bool = False, profile: str | None = None) -> Fault:
-        """Register (or extend) a fault with how `version`'s suite catches it (under `profile`, if given)."""
+        """Register (or extend) a fault with how `version`'s suite catches it (under `profile`, if given). One fault
+        may have several detections of one version and profile over other tests: each is a row of the fault matrix
+        of its own, so long procedures that one fault fails run side by side."""
         f = self.faults.get(name)
         if f is None:
             f = self.faults[name] = Fault(name, description)
-        if any(v == version and d.profile == profile for v, d in f.detections):
-            raise ValueError(f"fault {name} already has a detection for {self.protocol} {version}"
+        if any(v == version and d.profile == profile and set(d.tests) & set(tests) for v, d in f.detections):
+            raise ValueError(f"fault {name} already has a detection of these tests for {self.protocol} {version}"
                              + (f" with profile {profile}" if profile else ""))
         f.detections.append((version, Detection(tuple(tests), rule, strict, profile)))
         f.descriptions.setdefault(version, description)

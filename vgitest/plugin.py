@@ -29,6 +29,8 @@ MARKERS = (
     "and the PICS features it needs ('!X' = needs X absent); an undeclared feature makes the test NOT_APPLICABLE",
     "vgi_protocol(protocol, version, *more_versions): the suite's protocol and the version(s) its cases hold in; the "
     "test is NOT_APPLICABLE when the DUT profile declares another",
+    "vgi_expected_s(seconds): how long the case takes against the reference device; a sharded run (--vgi-shard) deals "
+    "the longest cases first to the least loaded shard",
 )
 
 

@@ -1,9 +1,10 @@
 """One run split across several pytest processes, each with its own reference DUT (`--vgi-shard K/N`).
 
 A conformance run mostly waits on protocol timers, so a long suite finishes sooner when its cases are dealt to
-N processes, round robin in collection order. Shard K writes its reports to `<run dir>/shard-K/`; `merge` then
-writes the run's results.json, summary.md and junit.xml from the shards, in collection order, so a sharded run
-reads like one that was not. Each case's evidence stays in its shard's folder (results.json names it).
+N processes: the longest first to the least loaded (a case's marker ``vgi_expected_s``), round robin when they are
+of one length. Shard K writes its reports to `<run dir>/shard-K/`; `merge` then
+writes the run's results.json, summary.md and junit.xml from the shards, interleaved (collection order when the
+cases were dealt round robin), so a sharded run reads like one that was not. Each case's evidence stays in its shard's folder (results.json names it).
 """
 
 from __future__ import annotations
@@ -34,10 +35,25 @@ def dirname(k: int) -> str:
     return f"shard-{k}"
 
 
+def expected_s(item: Any) -> float:
+    """How long a case is expected to take against its reference device: its marker ``vgi_expected_s(seconds)``,
+    else 1 (cases of one length)."""
+    marker = item.get_closest_marker("vgi_expected_s") if hasattr(item, "get_closest_marker") else None
+    return float(marker.args[0]) if marker is not None and marker.args else 1.0
+
+
 def select(items: Sequence[T], k: int, n: int) -> tuple[list[T], list[T]]:
-    """(kept, deselected): shard K of N takes every N-th item from the K-th."""
-    keep = [it for i, it in enumerate(items) if i % n == k - 1]
-    drop = [it for i, it in enumerate(items) if i % n != k - 1]
+    """(kept, deselected): shard K of N. The longest case goes first to the shard with the least expected time so
+    far (the lowest-numbered on a tie), each shard keeping collection order; cases of one length are dealt round
+    robin (every N-th from the K-th). Every shard process computes the same split from the same collection."""
+    weights = [expected_s(it) for it in items]
+    load = [0.0] * n
+    owner = [0] * len(items)
+    for i in sorted(range(len(items)), key=lambda i: -weights[i]):  # stable: collection order among equals
+        owner[i] = min(range(n), key=lambda j: (load[j], j))
+        load[owner[i]] += weights[i]
+    keep = [it for i, it in enumerate(items) if owner[i] == k - 1]
+    drop = [it for i, it in enumerate(items) if owner[i] != k - 1]
     return keep, drop
 
 
