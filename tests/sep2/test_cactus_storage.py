@@ -24,6 +24,8 @@ from vgitest.sep2.resources import Sep2State
 from vgitest.sep2.server import FakeSep2Server
 from vgitest.upstream import UpstreamError
 
+from . import aus_client
+from .aus_client import aus_server
 from .payloads import LFDI
 
 STO = ("v1.3-beta/storage", "v1.3")
@@ -210,21 +212,13 @@ def test_the_storage_der_moves_towards_its_target_within_its_stored_energy() -> 
 
 @pytest.fixture
 def server(sep2_schema_dir: object) -> Iterator[FakeSep2Server]:
-    srv = FakeSep2Server(csip_aus=True).start()
-    srv.state.poll_rate_s = 1
-    yield srv
-    srv.stop()
+    with aus_server(1) as srv:
+        yield srv
 
 
-@contextlib.contextmanager
-def running(srv: FakeSep2Server, *faults: str) -> Iterator[ReferenceDerClient]:
-    pixit = {"lfdi": LFDI, "post_rate_s": 1, "random_seed": 7, "csip_aus": True,
-             "csip_aus_versions": "v1.2 v1.3-beta/storage"}
-    client = ReferenceDerClient(srv.url, faults=faults, params=pixit).start()
-    try:
-        yield client
-    finally:
-        client.stop()
+def running(srv: FakeSep2Server, *faults: str) -> contextlib.AbstractContextManager[ReferenceDerClient]:
+    """The client speaking CSIP-AUS v1.2 and the v1.3-beta storage schema."""
+    return aus_client.running(srv, *faults, csip_aus_versions="v1.2 v1.3-beta/storage")
 
 
 @pytest.mark.parametrize("fault", ["", "ignores_storage_target"])

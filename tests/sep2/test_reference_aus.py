@@ -4,38 +4,26 @@ that one list. Without the PIXIT connection point it writes none (the check fail
 
 from __future__ import annotations
 
-import contextlib
 import time
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
 from tests.waiting import wait_until
 from vgitest.sep2 import aus
-from vgitest.sep2.client.reference import ReferenceDerClient
 from vgitest.sep2.polling import polls_on_time
 from vgitest.sep2.server import FakeSep2Server
 from vgitest.trace import Direction
 
+from .aus_client import aus_server, running
 from .payloads import LFDI
 
 
 @pytest.fixture
 def server(sep2_schema_dir: object) -> Iterator[FakeSep2Server]:
-    srv = FakeSep2Server(csip_aus=True).start()
-    srv.state.poll_rate_s = 2
-    yield srv
-    srv.stop()
+    with aus_server(2) as srv:
+        yield srv
 
-
-@contextlib.contextmanager
-def running(srv: FakeSep2Server, **params: Any) -> Iterator[ReferenceDerClient]:
-    pixit = {"lfdi": LFDI, "post_rate_s": 1, "random_seed": 7, "csip_aus": True, **params}
-    client = ReferenceDerClient(srv.url, params=pixit).start()
-    try:
-        yield client
-    finally:
-        client.stop()
 
 
 def test_it_writes_its_connection_point_and_reads_the_tariffs(server: FakeSep2Server) -> None:

@@ -5,7 +5,6 @@ missing under the fault that removes it."""
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any, Iterator
 
@@ -14,10 +13,10 @@ import pytest
 from tests.waiting import wait_until
 from vgitest.sep2 import aus
 from vgitest.sep2.client.discovery import URIS, choose, preference
-from vgitest.sep2.client.reference import ReferenceDerClient
 from vgitest.sep2.server import FakeSep2Server
 from vgitest.trace import Direction
 
+from .aus_client import aus_server, running
 from .payloads import LFDI
 
 V13, V12, BETA = URIS["v1.3"], URIS["v1.2"], URIS["v1.3-beta/storage"]
@@ -25,20 +24,9 @@ V13, V12, BETA = URIS["v1.3"], URIS["v1.2"], URIS["v1.3-beta/storage"]
 
 @pytest.fixture
 def server(sep2_schema_dir: object) -> Iterator[FakeSep2Server]:
-    srv = FakeSep2Server(csip_aus=True).start()
-    srv.state.poll_rate_s = 1
-    yield srv
-    srv.stop()
+    with aus_server(1) as srv:
+        yield srv
 
-
-@contextlib.contextmanager
-def running(srv: FakeSep2Server, *faults: str) -> Iterator[ReferenceDerClient]:
-    pixit = {"lfdi": LFDI, "post_rate_s": 1, "random_seed": 7, "csip_aus": True}
-    client = ReferenceDerClient(srv.url, faults=faults, params=pixit).start()
-    try:
-        yield client
-    finally:
-        client.stop()
 
 
 def _gets(srv: FakeSep2Server, path: str, since_ns: int = 0) -> int:

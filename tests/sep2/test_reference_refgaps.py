@@ -4,9 +4,8 @@ procedure needs and fails on the client as it was (the defect named in the test)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -14,25 +13,15 @@ from tests.waiting import wait_until
 from vgitest.sep2.client.reference import ReferenceDerClient
 from vgitest.sep2.server import FakeSep2Server
 
+from .aus_client import aus_server, running
 from .payloads import LFDI
 
 
 @pytest.fixture
 def server(sep2_schema_dir: object) -> Iterator[FakeSep2Server]:
-    srv = FakeSep2Server(csip_aus=True).start()
-    srv.state.poll_rate_s = 1
-    yield srv
-    srv.stop()
+    with aus_server(1) as srv:
+        yield srv
 
-
-@contextlib.contextmanager
-def running(srv: FakeSep2Server, *faults: str, **params: Any) -> Iterator[ReferenceDerClient]:
-    pixit = {"lfdi": LFDI, "post_rate_s": 1, "random_seed": 7, "csip_aus": True, **params}
-    client = ReferenceDerClient(srv.url, faults=faults, params=pixit).start()
-    try:
-        yield client
-    finally:
-        client.stop()
 
 
 def test_reregister_after_registering_in_band_goes_on(server: FakeSep2Server) -> None:
