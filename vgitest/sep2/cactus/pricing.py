@@ -96,15 +96,20 @@ def _tariff(ctx: Context, p: dict[str, Any]) -> None:
         ctx.tags[str(p["tag"])] = tp
 
 
+def _parent(ctx: Context, p: dict[str, Any], tag_key: str, kind: type, made_key: str, child: str) -> Any:
+    """The resource a new `child` belongs to: the one tagged `p[tag_key]`, else the newest the procedure made."""
+    if p.get(tag_key):
+        return _tagged(ctx, p[tag_key], kind, kind.__name__)
+    made = _made(ctx, made_key)
+    if made:
+        return made[-1]
+    raise Unsupported(f"{child} before any {kind.__name__} of the procedure")
+
+
 @action("create-rate-component", "a RateComponent of the newest TariffProfile (or the tagged one) pricing the "
         "ReadingType given (commodity, flow direction, unit, power of ten ...)")
 def _component(ctx: Context, p: dict[str, Any]) -> None:
-    if p.get("tariff_profile_tag"):
-        tp = _tagged(ctx, p["tariff_profile_tag"], TariffProfile, "TariffProfile")
-    elif _made(ctx, "tariffs"):
-        tp = _made(ctx, "tariffs")[-1]
-    else:
-        raise Unsupported("a RateComponent before any TariffProfile of the procedure")
+    tp = _parent(ctx, p, "tariff_profile_tag", TariffProfile, "tariffs", "a RateComponent")
     reading = {k: int(p[k]) for k in READING_TYPE_PARAMETERS if k in p}
     rc = aus.add_rate_component(ctx.state, tp, role_flags=int(p.get("role_flags", 1)), tag=str(p.get("tag", "")),
                                 **reading)
@@ -116,12 +121,7 @@ def _component(ctx: Context, p: dict[str, Any]) -> None:
 @action("create-time-tariff-interval", "a TimeTariffInterval of the newest RateComponent (or the tagged one): start "
         "and duration scaled, price block 0 (and block 1 from its startValue), asking for PriceResponses")
 def _interval(ctx: Context, p: dict[str, Any]) -> None:
-    if p.get("rate_component_tag"):
-        rc = _tagged(ctx, p["rate_component_tag"], RateComponent, "RateComponent")
-    elif _made(ctx, "components"):
-        rc = _made(ctx, "components")[-1]
-    else:
-        raise Unsupported("a TimeTariffInterval before any RateComponent of the procedure")
+    rc = _parent(ctx, p, "rate_component_tag", RateComponent, "components", "a TimeTariffInterval")
     prices = [(0, int(p["price_pow10_encoded_block0"]))]
     if "price_pow10_encoded_block1" in p:
         if "price_start_pow10_block1" not in p:
