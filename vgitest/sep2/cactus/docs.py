@@ -72,8 +72,9 @@ served, and keeps the site within the import and export limits at the connection
 procedures take 8-12 s (GEN-01, LOA-01, MUL-02, STO-01, STO-04) or 17-27 s (ALL-06, ALL-29, ALT-ALL-29, ALL-10: they
 wait minutes of procedure time for enough postings); ALL-25-EXT (72 hours, 2.4 hours at 1/30) is left out.
 
-Measured (2026-12-07, 2 shared cores): the reference run takes about 390-460 s in three shards, about 1050 s of
-procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take
+Measured (2026-12-07, 2 shared cores): the reference run takes about 440 s in three shards (401, 401 and 440 s:
+the longest procedures are dealt first to the least loaded shard, by their measured times in
+`suites/csip_aus/test_procedures.py`), about 1240 s of procedures in all. Per procedure, at 1/30: most take 0-10 s; the ones that wait for controls to start and end take
 20-40 s (ALL-12, ALL-18, ALL-20, ALL-23, ALL-28, DRD-01, GEN/LOA-03, -04, -07, -08, -11, -12), the longest GEN-10
 and LOA-10 (110 s each: ten controls, up to 840 s each, as written), GEN-03 (56 s) and ALL-21 (50 s).
 
