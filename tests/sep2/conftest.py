@@ -1,9 +1,11 @@
-"""Shared fixtures for the IEEE 2030.5 tests: the schema folder (skipped with the reason when unobtainable)."""
+"""Shared fixtures for the IEEE 2030.5 tests: the schema folder and the CACTUS procedures (each skipped with the
+reason when unobtainable)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +31,13 @@ def sep2_schema_copy(sep2_schema_dir: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "sep2-schemas"
     shutil.copytree(sep2_schema_dir, dest)
     return dest
+
+
+@pytest.fixture(scope="module")
+def procs() -> dict[str, Any]:
+    """The CACTUS procedures of the pinned package, by id (skipped with the reason when unobtainable)."""
+    from vgitest.sep2.cactus import procedures
+    try:
+        return procedures.load_all()
+    except UpstreamError as exc:
+        pytest.skip(f"cactus-test-definitions unavailable: {exc}")

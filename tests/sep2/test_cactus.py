@@ -15,17 +15,8 @@ from vgitest.sep2.cactus.expressions import At, ExpressionError, Span, Unresolve
 from vgitest.sep2.cactus.procedures import Check, ProcedureError
 from vgitest.sep2.resources import Sep2State
 from vgitest.trace import Direction, Frame, Trace
-from vgitest.upstream import UpstreamError
 
 LFDI = "3E4F45AB31EDFE5B67E343E5E4562E3100000000"
-
-
-@pytest.fixture(scope="module")
-def procs() -> dict[str, procedures.Procedure]:
-    try:
-        return procedures.load_all()
-    except UpstreamError as exc:
-        pytest.skip(f"cactus-test-definitions unavailable: {exc}")
 
 
 def test_the_pinned_procedures_load(procs: dict[str, procedures.Procedure]) -> None:

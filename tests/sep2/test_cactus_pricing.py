@@ -18,17 +18,8 @@ from vgitest.sep2.cactus.procedures import Action, Check
 from vgitest.sep2.handlers import RESPONSES
 from vgitest.sep2.resources import Sep2State
 from vgitest.trace import Trace
-from vgitest.upstream import UpstreamError
 
 LFDI = "3E4F45AB31EDFE5B67E343E5E4562E3100000000"
-
-
-@pytest.fixture(scope="module")
-def procs() -> dict[str, procedures.Procedure]:
-    try:
-        return procedures.load_all()
-    except UpstreamError as exc:
-        pytest.skip(f"cactus-test-definitions unavailable: {exc}")
 
 
 def _ctx() -> Context:
