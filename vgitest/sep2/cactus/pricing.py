@@ -91,9 +91,14 @@ def _tariff(ctx: Context, p: dict[str, Any]) -> None:
     tp = aus.add_tariff_profile(ctx.state, int(p["primacy"]), fsa=ctx.group(int(p.get("fsa_id", 1))),
                                 price_pow10=int(p.get("price_pow_10_multiplier", 0)),
                                 description=f"cactus tp{len(made) + 1}", tag=str(p.get("tag", "")))
-    made.append(tp)
+    _keep(ctx, p, "tariffs", tp)
+
+
+def _keep(ctx: Context, p: dict[str, Any], made_key: str, obj: Any) -> None:
+    """Remember a resource the procedure made (in creation order, and by its tag when it has one)."""
+    _made(ctx, made_key).append(obj)
     if p.get("tag"):
-        ctx.tags[str(p["tag"])] = tp
+        ctx.tags[str(p["tag"])] = obj
 
 
 def _parent(ctx: Context, p: dict[str, Any], tag_key: str, kind: type, made_key: str, child: str) -> Any:
@@ -113,9 +118,7 @@ def _component(ctx: Context, p: dict[str, Any]) -> None:
     reading = {k: int(p[k]) for k in READING_TYPE_PARAMETERS if k in p}
     rc = aus.add_rate_component(ctx.state, tp, role_flags=int(p.get("role_flags", 1)), tag=str(p.get("tag", "")),
                                 **reading)
-    _made(ctx, "components").append(rc)
-    if p.get("tag"):
-        ctx.tags[str(p["tag"])] = rc
+    _keep(ctx, p, "components", rc)
 
 
 @action("create-time-tariff-interval", "a TimeTariffInterval of the newest RateComponent (or the tagged one): start "
@@ -130,9 +133,7 @@ def _interval(ctx: Context, p: dict[str, Any]) -> None:
     tti = aus.add_time_tariff_interval(ctx.state, rc, start=_moment(ctx, p["start"]),
                                        duration_s=ctx.seconds(float(ctx.value(p["duration_seconds"]))), prices=prices,
                                        response_required=RESPONSE_REQUIRED, tag=str(p.get("tag", "")))
-    _made(ctx, "intervals").append(tti)
-    if p.get("tag"):
-        ctx.tags[str(p["tag"])] = tti
+    _keep(ctx, p, "intervals", tti)
 
 
 @action("cancel-time-tariff-intervals", "cancel the tagged TimeTariffInterval, or every one of the procedure not "
