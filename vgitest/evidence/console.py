@@ -37,11 +37,7 @@ def teststatus(report: Any, *, lines: bool = False) -> tuple[str, str, str] | No
 
 def console_line(result: dict[str, Any]) -> dict[str, Any]:
     """What the console says of one judged case (kept small and JSON-able: it travels on the pytest report)."""
-    rules = sorted({f["rule"] for f in result["findings"] if f["severity"] != "info"})
-    if not rules and result["verdict"] != "PASS":  # INFORMATIONAL: its informational findings
-        rules = sorted({f["rule"] for f in result["findings"]})
-    why = ",".join(rules) if rules else \
-        (_first_line(result).removeprefix(f"{result['verdict']}: ") if result["verdict"] != "PASS" else "")
+    why = reason(result).removeprefix(f"{result['verdict']}: ") if result["verdict"] != "PASS" else ""
     return {"verdict": result["verdict"], "case": result.get("case"), "test": result["test"],
             "why": why, "duration_s": result.get("duration_s")}
 
@@ -174,11 +170,17 @@ def write_verdicts(terminal: Any, run_name: str, run_dir: Path, results: list[di
     for r in results:
         if r["verdict"] in ("PASS", "NOT_APPLICABLE"):
             continue
-        rules = ",".join(sorted({f["rule"] for f in r["findings"] if f["severity"] != "info"})
-                         or sorted({f["rule"] for f in r["findings"]}))
-        why = rules or _first_line(r)
+        why = reason(r)
         case = f" [{r['case']}]" if r.get("case") else ""
         terminal.write_line(f"{r['verdict']:<14} {r['test']}{case}{': ' + why if why else ''}")
+
+
+def reason(result: dict[str, Any]) -> str:
+    """Why a case has its verdict: the ids of the rules it broke (its informational ones when it broke none, as an
+    INFORMATIONAL case), else the first line of its message (what was not reached, why it does not apply)."""
+    rules = sorted({f["rule"] for f in result["findings"] if f["severity"] != "info"}) \
+        or sorted({f["rule"] for f in result["findings"]})
+    return ",".join(rules) or _first_line(result)
 
 
 def _first_line(result: dict[str, Any]) -> str:
