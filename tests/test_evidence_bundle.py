@@ -375,3 +375,344 @@ def test_a_run_records_its_command_line_and_profile_hash(tmp_path: Path) -> None
     assert meta["command"] and meta["cwd"]
     assert meta["dut_identity"]["identity"] and "password" not in meta["dut_identity"]
     assert "password" in run.profile.dut  # the profile has one: the test above is not vacuous
+
+
+# --- a lab CA: `report verify --ca`, `run --sign` -----------------------------------------------------------------
+
+def _pem(path: Path, *items: Any) -> Path:
+    """Write certificates (and private keys, unencrypted) as one PEM file."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    path.write_bytes(b"".join(
+        i.public_bytes(serialization.Encoding.PEM) if isinstance(i, x509.Certificate) else
+        i.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        for i in items))
+    return path
+
+
+def _issue(name: str, key: Any, issuer: tuple[Any, Any] | None = None, *, ca: bool | None = None,
+           path_length: int | None = None, usage: str | None = None, days: tuple[float, float] = (-30, 30)) -> Any:
+    """A certificate of `key` named CN=`name`, issued by (issuer certificate, issuer key), self-signed without one.
+    `ca`: basicConstraints (None: no such extension); `usage`: keyUsage, "sign" (digitalSignature), "ca"
+    (keyCertSign, cRLSign) or "none-of-them" (keyEncipherment only); `days`: validity relative to now."""
+    import random
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.x509.oid import NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    issuer_cert, issuer_key = issuer if issuer else (None, key)
+    b = (x509.CertificateBuilder().subject_name(subject)
+         .issuer_name(issuer_cert.subject if issuer_cert is not None else subject).public_key(key.public_key())
+         .serial_number(random.getrandbits(63)).not_valid_before(now + datetime.timedelta(days=days[0]))
+         .not_valid_after(now + datetime.timedelta(days=days[1])))
+    if ca is not None:
+        b = b.add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
+    if usage is not None:
+        flags = dict.fromkeys(("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+                               "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"), False)
+        flags.update({"sign": {"digital_signature": True}, "ca": {"key_cert_sign": True, "crl_sign": True},
+                      "none-of-them": {"key_encipherment": True}}[usage])
+        b = b.add_extension(x509.KeyUsage(**flags), critical=True)
+    return b.sign(issuer_key, None if isinstance(issuer_key, ed25519.Ed25519PrivateKey) else hashes.SHA256())
+
+
+class Lab:
+    """A throwaway PKI in a folder: root CA -> intermediate CA -> signing leaf (the good chain), and the means to
+    make each kind of bad one."""
+
+    def __init__(self, folder: Path, root_name: str = "vgitest test root", **root: Any) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.root_key = ec.generate_private_key(ec.SECP256R1())
+        self.root = _issue(root_name, self.root_key, ca=True, usage="ca", **root)
+        self.inter_key = ec.generate_private_key(ec.SECP256R1())
+        self.inter = _issue("vgitest test intermediate", self.inter_key, (self.root, self.root_key), ca=True,
+                            path_length=0, usage="ca")
+        self.leaf_key = ed25519.Ed25519PrivateKey.generate()
+        self.ca = _pem(folder / "ca.pem", self.root)
+        self.key = _pem(folder / "leaf.key", self.leaf_key)
+
+    def chain(self, name: str = "chain.pem", leaf: Any = None, *intermediates: Any) -> Path:
+        """A chain file: the leaf (default: a good one) and its intermediates (default: the good one)."""
+        leaf = leaf if leaf is not None else _issue("vgitest lab signer", self.leaf_key, (self.inter, self.inter_key),
+                                                    ca=False, usage="sign")
+        return _pem(self.folder / name, leaf, *(intermediates or (self.inter,)))
+
+
+def _signed(reports: Path, tmp_path: Path, lab: Lab, chain: Path, name: str) -> Path:
+    return _bundle(reports, tmp_path / f"{name}.zip", "--sign", str(lab.key), "--cert", str(chain))
+
+
+def test_a_bundle_signed_under_the_lab_ca_verifies_with_ca(reports: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    lab = Lab(tmp_path / "lab")
+    good = _signed(reports, tmp_path, lab, lab.chain(), "good")
+    sig = json.loads(zipfile.ZipFile(good).read("manifest.sig"))
+    assert sig["certificate"].count("BEGIN CERTIFICATE") == 2  # the chain travels, leaf first
+    signed_at = datetime.datetime.fromisoformat(sig["signed_at"])
+    assert signed_at.tzinfo is not None and abs(time.time() - signed_at.timestamp()) < 60
+    code, lines = _verify(good, capsys, "--ca", str(lab.ca))
+    assert code == 0, lines
+    assert "chains through 'CN=vgitest test intermediate' to the trust anchor 'CN=vgitest test root'" in lines[-1]
+    assert f"at {signed_at:%Y-%m-%d %H:%M:%S} UTC" in lines[-1], lines
+    # a file of several anchors: one of them is enough
+    other = Lab(tmp_path / "other", root_name="another lab's root")
+    both = _pem(tmp_path / "anchors.pem", other.root, lab.root)
+    assert _verify(good, capsys, "--ca", str(both))[0] == 0
+    # the lab's self-signed signing certificate given as the anchor itself
+    self_signed = _pem(tmp_path / "self.pem", _issue("lab key", lab.leaf_key, usage="sign"))
+    own = _signed(reports, tmp_path, lab, self_signed, "self")
+    assert _verify(own, capsys, "--ca", str(self_signed))[0] == 0
+    code, lines = _verify(own, capsys, "--ca", str(lab.ca))
+    assert code == 1 and "its issuer 'CN=lab key' is neither a trust anchor" in lines[0], lines
+    # --pubkey/--cert take the key alone: the other lab's root is no key of this bundle, and with --ca it is no anchor
+    code, lines = _verify(good, capsys, "--cert", str(other.ca))
+    assert code == 1 and "signed by another key" in lines[0], lines
+    code, lines = _verify(good, capsys, "--ca", str(other.ca))
+    assert code == 1 and lines[0] == f"{good}: certificate 'CN=vgitest test intermediate' (intermediate): its issuer " \
+        "'CN=vgitest test root' is neither a trust anchor (--ca) nor a certificate the bundle carries: it does not " \
+        "chain to the trust anchors", lines
+
+
+def _bad_chain(lab: Lab, case: str) -> Path:
+    """A chain file that signs fine but must not pass `verify --ca lab.ca`, one reason per case."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    leaf_of = lambda issuer, **kw: _issue("vgitest lab signer", lab.leaf_key, issuer,  # noqa: E731
+                                          **{"ca": False, "usage": "sign", **kw})
+    if case == "another CA":
+        other = Lab(lab.folder / "other", root_name="another lab's root")
+        return lab.chain(case, leaf_of((other.inter, other.inter_key)), other.inter)
+    if case == "a lookalike CA":  # the same names, other keys: only the signatures tell
+        fake = Lab(lab.folder / "fake")
+        return lab.chain(case, leaf_of((fake.inter, fake.inter_key)), fake.inter)
+    if case == "expired leaf":
+        return lab.chain(case, leaf_of((lab.inter, lab.inter_key), days=(-10, -1)))
+    if case == "leaf not yet valid":
+        return lab.chain(case, leaf_of((lab.inter, lab.inter_key), days=(1, 10)))
+    if case in ("issuer not a CA", "issuer without basicConstraints"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        not_ca = _issue("vgitest test intermediate", key, (lab.root, lab.root_key),
+                        ca=False if case == "issuer not a CA" else None)
+        return lab.chain(case, leaf_of((not_ca, key)), not_ca)
+    if case == "issuer without keyCertSign":
+        key = ec.generate_private_key(ec.SECP256R1())
+        inter = _issue("vgitest test intermediate", key, (lab.root, lab.root_key), ca=True, usage="sign")
+        return lab.chain(case, leaf_of((inter, key)), inter)
+    if case == "leaf may not sign":
+        return lab.chain(case, leaf_of((lab.inter, lab.inter_key), usage="none-of-them"))
+    if case == "path too long":  # the intermediate allows no CA below it; a second intermediate stands there
+        key = ec.generate_private_key(ec.SECP256R1())
+        sub = _issue("vgitest test sub-intermediate", key, (lab.inter, lab.inter_key), ca=True, usage="ca")
+        return lab.chain(case, leaf_of((sub, key)), sub, lab.inter)
+    assert case == "intermediate missing"
+    return lab.chain(case, leaf_of((lab.inter, lab.inter_key)), _issue("unrelated", lab.inter_key))
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("another CA", "certificate 'CN=vgitest test intermediate' (intermediate): its issuer 'CN=another lab's root' "
+                   "is neither a trust anchor"),
+    ("a lookalike CA", "certificate 'CN=vgitest test intermediate' (intermediate): its signature does not verify "
+                       "with the key of its issuer 'CN=vgitest test root' (1 certificate(s) of that name tried)"),
+    ("expired leaf", "certificate 'CN=vgitest lab signer' (leaf): expired at the signing time"),
+    ("leaf not yet valid", "certificate 'CN=vgitest lab signer' (leaf): not yet valid at the signing time"),
+    ("issuer not a CA", "certificate 'CN=vgitest test intermediate' (intermediate): issued 'CN=vgitest lab signer' "
+                        "(leaf) but is not a CA (basicConstraints ca=True is false)"),
+    ("issuer without basicConstraints", "certificate 'CN=vgitest test intermediate' (intermediate): issued "
+                                        "'CN=vgitest lab signer' (leaf) but is not a CA (basicConstraints ca=True "
+                                        "missing)"),
+    ("issuer without keyCertSign", "certificate 'CN=vgitest test intermediate' (intermediate): its keyUsage does "
+                                   "not allow keyCertSign"),
+    ("leaf may not sign", "certificate 'CN=vgitest lab signer' (leaf): its keyUsage does not allow "
+                          "digitalSignature"),
+    ("path too long", "certificate 'CN=vgitest test intermediate' (intermediate): its pathLenConstraint is 0, but 1 "
+                      "intermediate CA(s) stand below it"),
+    ("intermediate missing", "certificate 'CN=vgitest lab signer' (leaf): its issuer 'CN=vgitest test "
+                             "intermediate' is neither a trust anchor"),
+])
+def test_verify_with_ca_rejects_each_bad_chain(reports: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               case: str, expected: str) -> None:
+    lab = Lab(tmp_path / "lab")
+    bad = _signed(reports, tmp_path, lab, _bad_chain(lab, case), "bad")
+    capsys.readouterr()
+    code, lines = _verify(bad, capsys, "--ca", str(lab.ca))
+    assert code == 1, lines
+    assert lines == [f"{bad}: {expected}" + lines[0][len(f"{bad}: {expected}"):], f"{bad}: REJECTED (1 problem(s))"], \
+        lines
+    # the signature itself is sound: only the chain is wrong
+    code, lines = _verify(bad, capsys)
+    assert code == 0 and "the key the bundle carries" in lines[-1], lines
+
+
+def test_verify_with_ca_needs_a_sound_signed_bundle(reports: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    lab = Lab(tmp_path / "lab")
+    good = _signed(reports, tmp_path, lab, lab.chain(), "good")
+    assert _verify(good, capsys, "--ca", str(lab.ca))[0] == 0
+    pcap = "runs/ocpp16/tests/test_TC_001/capture.pcapng"
+    changed = _rewrite(good, tmp_path / "changed.zip", lambda n, d: d[:9] + bytes([d[9] ^ 1]) + d[10:] if n == pcap
+                       else d)
+    code, lines = _verify(changed, capsys, "--ca", str(lab.ca))
+    assert code == 1 and lines[0].startswith(f"{changed}: changed member: {pcap}"), lines
+
+    def bump(n: str, d: bytes) -> bytes:  # every hash kept: only the signature can tell
+        if n != "manifest.json":
+            return d
+        return json.dumps({**json.loads(d), "command": ["vgitest", "run", "--strict"]}).encode()
+    forged = _rewrite(good, tmp_path / "forged.zip", bump)
+    code, lines = _verify(forged, capsys, "--ca", str(lab.ca))
+    assert code == 1 and "manifest.sig: bad signature" in lines[0], lines
+
+    def sig_edit(**fields: Any) -> Callable[[str, bytes], bytes]:
+        return lambda n, d: json.dumps({**json.loads(d), **fields}).encode() if n == "manifest.sig" else d
+    # a signature by another key, with the lab's certificate put beside it
+    other_key = tmp_path / "other.key"
+    other_key.write_bytes(_keys(tmp_path, "ed25519")[0].read_bytes())
+    stranger = _bundle(reports, tmp_path / "stranger.zip", "--sign", str(other_key))
+    capsys.readouterr()
+    lab_sig = json.loads(zipfile.ZipFile(good).read("manifest.sig"))
+    borrowed = _rewrite(stranger, tmp_path / "borrowed.zip", sig_edit(certificate=lab_sig["certificate"]))
+    code, lines = _verify(borrowed, capsys, "--ca", str(lab.ca))
+    assert code == 1 and "manifest.sig: signed by another key than the one given (the bundle names sha256:" in \
+        lines[0] and "the certificate's key is sha256:" in lines[0], lines
+    unsigned = _bundle(reports, tmp_path / "unsigned.zip")
+    capsys.readouterr()
+    code, lines = _verify(unsigned, capsys, "--ca", str(lab.ca))
+    assert code == 1 and lines[0] == f"{unsigned}: not signed (no manifest.sig), but --ca asks for a signature by a " \
+                                     "certificate that chains to the trust anchors", lines
+    code, lines = _verify(stranger, capsys, "--ca", str(lab.ca))
+    assert code == 1 and lines[0] == f"{stranger}: manifest.sig: carries no certificate, but --ca asks for one that " \
+                                     "chains to the trust anchors (sign with `report bundle --cert` or `run " \
+                                     "--sign-cert`)", lines
+    assert _verify(stranger, capsys)[0] == 0  # without --ca the same bundle is fine
+    moved = _rewrite(good, tmp_path / "moved.zip", sig_edit(signed_at="2020-01-01T00:00:00+00:00"))
+    code, lines = _verify(moved, capsys, "--ca", str(lab.ca))
+    assert code == 1 and "manifest.sig: signed_at 2020-01-01T00:00:00+00:00 is before the manifest was created" in \
+        lines[0], lines
+    old = _rewrite(good, tmp_path / "old.zip", lambda n, d: json.dumps(
+        {k: v for k, v in json.loads(d).items() if k != "signed_at"}).encode() if n == "manifest.sig" else d)
+    code, lines = _verify(old, capsys, "--ca", str(lab.ca))  # a signature made before signed_at existed: now
+    assert code == 0 and "UTC (now: manifest.sig records no signing time)" in lines[-1], lines
+    (tmp_path / "empty.pem").write_text("no certificate here\n")
+    for anchors, why in ((tmp_path / "missing.pem", "No such file"), (tmp_path / "empty.pem", "no PEM certificate")):
+        assert main(["report", "verify", str(good), "--ca", str(anchors)]) == 2
+        assert why in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "verify", str(good), "--ca", str(lab.ca), "--pubkey", str(lab.key)])
+    assert exc.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_the_chain_is_checked_at_the_signing_time(reports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A leaf that expired since it signed still vouches for what it signed then; one expired when it signed
+    does not."""
+    import types
+    from vgitest.evidence import signing
+
+    class FiveDaysAgo(datetime.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:  # type: ignore[override]
+            return datetime.datetime.now(tz) - datetime.timedelta(days=5)
+    then = types.SimpleNamespace(datetime=FiveDaysAgo, timezone=datetime.timezone, timedelta=datetime.timedelta)
+    lab = Lab(tmp_path / "lab")
+    expired = _bad_chain(lab, "expired leaf")  # valid from 10 days ago to yesterday
+    monkeypatch.setattr(signing, "datetime", then)
+    moved_back = _signed(reports, tmp_path, lab, expired, "moved-back")  # only the signing clock is 5 days behind
+    monkeypatch.setattr(runbundle, "datetime", then)
+    at_the_time = _signed(reports, tmp_path, lab, expired, "then")
+    monkeypatch.undo()
+    assert capsys.readouterr().err == ""  # valid at the (faked) time: no warning
+    code, lines = _verify(at_the_time, capsys, "--ca", str(lab.ca))
+    assert code == 0, lines
+    code, lines = _verify(moved_back, capsys, "--ca", str(lab.ca))
+    assert code == 1 and "is before the manifest was created" in lines[0], lines
+    now = _signed(reports, tmp_path, lab, expired, "now")
+    assert "warning: certificate 'CN=vgitest lab signer' (leaf) is valid from" in capsys.readouterr().err
+    code, lines = _verify(now, capsys, "--ca", str(lab.ca))
+    assert code == 1 and "expired at the signing time" in lines[0], lines
+
+
+def test_a_chain_file_is_checked_and_carries_certificates_only(reports: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    lab = Lab(tmp_path / "lab")
+    good = lab.chain()
+    with_key = _pem(tmp_path / "with-key.pem", *__import__("cryptography.x509", fromlist=["x"])
+                    .load_pem_x509_certificates(good.read_bytes()), lab.leaf_key)
+    assert b"PRIVATE KEY" in with_key.read_bytes()
+    sig = json.loads(zipfile.ZipFile(_signed(reports, tmp_path, lab, with_key, "k")).read("manifest.sig"))
+    assert "PRIVATE KEY" not in sig["certificate"] and sig["certificate"] == good.read_text()
+    reversed_chain = _pem(tmp_path / "reversed.pem", lab.inter, *__import__("cryptography.x509", fromlist=["x"])
+                          .load_pem_x509_certificates(good.read_bytes())[:1])
+    assert main(["report", "bundle", str(reports / "ocpp16"), "-o", str(tmp_path / "x.zip"), "--sign", str(lab.key),
+                 "--cert", str(reversed_chain)]) == 2
+    assert "the key's certificate is number 2 in the file; put it first" in capsys.readouterr().err
+    expired = _bad_chain(lab, "expired leaf")
+    _signed(reports, tmp_path, lab, expired, "expired")
+    err = capsys.readouterr().err
+    assert "warning: certificate 'CN=vgitest lab signer' (leaf) is valid from" in err and "--ca` will reject" in err
+    _signed(reports, tmp_path, lab, good, "good")
+    assert "warning" not in capsys.readouterr().err
+
+
+def _no_pytest(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """`vgitest run` with its pytest processes recorded instead of started."""
+    import vgitest.cli as cli
+    started: list[Any] = []
+    monkeypatch.setattr(cli.ChildRunner, "run_many", lambda self, children, *a: started.extend(children))
+    return started
+
+
+def test_run_sign_checks_the_key_before_any_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from cryptography.hazmat.primitives import serialization
+    started = _no_pytest(monkeypatch)
+    lab = Lab(tmp_path / "lab")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "earlier.txt").write_text("an earlier run's file, kept while nothing runs")
+    encrypted = tmp_path / "encrypted.key"
+    encrypted.write_bytes(lab.leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.BestAvailableEncryption(b"right")))
+    other_key = tmp_path / "other.key"
+    other_key.write_bytes(_keys(tmp_path, "p256")[0].read_bytes())
+    base = ["run", "-j", "1", "--reports", str(reports), "--only", "ocpp16-ups", "--clean"]
+    for extra, env, why in (
+            (["--sign", str(tmp_path / "no-such.key")], None, "signing key"),
+            (["--sign", str(encrypted)], "wrong", "signing key"),
+            (["--sign", str(encrypted)], None, "needs VGITEST_SIGN_KEY_PASSWORD"),
+            (["--sign", str(other_key), "--sign-cert", str(lab.chain())], None, "is not the certificate of the key"),
+            (["--sign", str(lab.key), "--sign-cert", str(tmp_path / "no-such.pem")], None, "certificate"),
+            (["--sign", str(lab.key), "--no-bundle"], None, "--no-bundle turns off"),
+            (["--sign-cert", str(lab.chain())], None, "give --sign KEY.pem too")):
+        if env is None:
+            monkeypatch.delenv("VGITEST_SIGN_KEY_PASSWORD", raising=False)
+        else:
+            monkeypatch.setenv("VGITEST_SIGN_KEY_PASSWORD", env)
+        t0 = time.monotonic()
+        assert main([*base, *extra]) == 2, extra
+        assert time.monotonic() - t0 < 1.0, extra
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("vgitest run: ") and why in err[0], (extra, err)
+        assert not started and (reports / "earlier.txt").is_file() and not (reports / "bundles").exists(), extra
+    monkeypatch.setenv("VGITEST_SIGN_KEY_PASSWORD", "right")
+    assert main([*base, "--sign", str(encrypted)]) == 0  # the same command without the error: runs
+    assert started and not (reports / "earlier.txt").exists()
+
+
+def test_run_sign_writes_signed_bundles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A real run (the quickest built-in one, a few seconds) whose bundle verifies under the lab's CA."""
+    lab = Lab(tmp_path / "lab")
+    reports = tmp_path / "reports"
+    assert main(["run", "-j", "1", "--reports", str(reports), "--only", "ocpp16-ups", "--sign", str(lab.key),
+                 "--sign-cert", str(lab.chain())]) == 0
+    out = capsys.readouterr().out
+    assert f"signed with {lab.key} (sha256:" in out and "certificate CN=vgitest lab signer)" in out, out
+    bundle = reports / "bundles" / "ocpp16-ups.zip"
+    sig = json.loads(zipfile.ZipFile(bundle).read("manifest.sig"))
+    assert sig["algorithm"] == "Ed25519" and sig["signed_at"] and sig["certificate"].count("BEGIN CERTIFICATE") == 2
+    code, lines = _verify(bundle, capsys, "--ca", str(lab.ca))
+    assert code == 0 and "to the trust anchor 'CN=vgitest test root'" in lines[-1], lines
+    code, lines = _verify(bundle, capsys, "--ca", str(Lab(tmp_path / "other", root_name="other root").ca))
+    assert code == 1 and "neither a trust anchor" in lines[0], lines

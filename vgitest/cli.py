@@ -24,6 +24,10 @@ def default_jobs() -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    signer, problem = _run_signer(args)
+    if problem:
+        print(f"vgitest run: {problem}", file=sys.stderr)
+        return 2
     reports = Path(args.reports).resolve()
     allure_dir = reports / "allure-results"
     if args.clean and reports.exists():
@@ -76,7 +80,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from . import table5
         print(f"  FLOW D3.1 Table 5 sizes across protocols: {table5.write(reports, allure_dir)}")
     if args.bundle and runner.signum is None:
-        if _write_bundles(reports, [name for name, *_ in summary], args.argv):
+        if _write_bundles(reports, [name for name, *_ in summary], args.argv, signer):
             worst = worst or 2
     if runner.signum is not None:
         print(f"vgitest run: stopped by {signal.Signals(runner.signum).name}; the cases that ended are in the "
@@ -85,20 +89,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return worst
 
 
-def _write_bundles(reports: Path, names: list[str], command: list[str]) -> bool:
-    """One evidence bundle per run (docs/evidence.md); True when one could not be written (the run's evidence
-    exists, the proof of it does not: the exit code says so)."""
+def _run_signer(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The lab key of --sign, read and checked before any run starts (a wrong path or passphrase is then one line
+    at once, not a run's worth of minutes later); (None, the problem) when it cannot sign."""
+    if args.sign_cert and not args.sign:
+        return None, "--sign-cert names the certificate of the --sign key: give --sign KEY.pem too"
+    if not args.sign:
+        return None, None
+    if not args.bundle:
+        return None, "--sign signs the evidence bundles, which --no-bundle turns off: drop one of the two"
+    from .evidence import runbundle
+    try:
+        signer = runbundle.Signer.load(Path(args.sign), Path(args.sign_cert) if args.sign_cert else None)
+    except runbundle.BundleError as exc:
+        return None, str(exc)
+    for warning in signer.warnings():
+        print(f"vgitest run: warning: {warning}", file=sys.stderr)
+    return signer, None
+
+
+def _write_bundles(reports: Path, names: list[str], command: list[str], signer: Any = None) -> bool:
+    """One evidence bundle per run (docs/evidence.md), signed by `signer` when given; True when one could not be
+    written (the run's evidence exists, the proof of it does not: the exit code says so)."""
     from .evidence import runbundle
     t0 = time.monotonic()
     try:
-        written = runbundle.write_run_bundles(reports, names, command=command)
+        written = runbundle.write_run_bundles(reports, names, command=command, signer=signer)
     except (OSError, runbundle.BundleError) as exc:
         print(f"vgitest run: evidence bundle not written: {exc}", file=sys.stderr)
         return True
     if written:
         size = sum(p.stat().st_size for p in written)
+        signed = f", signed with {signer.describe()}" if signer is not None else ""
         print(f"  Evidence bundles: {reports / runbundle.BUNDLES} ({len(written)}, {size / 1e6:.1f} MB, "
-              f"{time.monotonic() - t0:.1f} s; check one with `vgitest report verify FILE.zip`)")
+              f"{time.monotonic() - t0:.1f} s{signed}; check one with `vgitest report verify FILE.zip`)")
     return False
 
 
@@ -330,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-bundle", dest="bundle", action="store_false",
                    help="do not write the evidence bundles (<reports>/bundles/<run>.zip, one per run, a sha256 "
                         "manifest of its files; `vgitest report bundle` makes one later)")
+    r.add_argument("--sign", metavar="KEY.pem", help="sign every bundle the run writes with this PEM private key "
+                   "(Ed25519 or ECDSA; an encrypted key's passphrase in $VGITEST_SIGN_KEY_PASSWORD), as "
+                   "`vgitest report bundle --sign` does; the key is read and checked before any run starts")
+    r.add_argument("--sign-cert", metavar="CERT.pem", help="with --sign: the key's certificate, or a chain (the key's "
+                   "certificate first, then the intermediates), carried in each bundle's manifest.sig for "
+                   "`vgitest report verify --ca`")
     r.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
                    help="pytest processes at once (default %(default)s: twice the cores, since runs mostly wait on "
                         "protocol timers); with more than one, each run's output goes to its console.log and the "

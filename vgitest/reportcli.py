@@ -18,9 +18,10 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
         out = Path(args.output) if args.output else reports / runbundle.BUNDLES / (
             f"{runs[0].name}.zip" if (path.resolve() / "results.json").is_file() else "all-runs.zip")
         t0 = time.monotonic()
-        manifest = runbundle.make(path, out, sign_key=Path(args.sign) if args.sign else None,
-                                  cert=Path(args.cert) if args.cert else None,
-                                  bundled_by=getattr(args, "argv", None))
+        signer = runbundle.Signer.load(Path(args.sign), Path(args.cert) if args.cert else None) if args.sign else None
+        for warning in signer.warnings() if signer else []:
+            print(f"vgitest report bundle: warning: {warning}", file=sys.stderr)
+        manifest = runbundle.make(path, out, signer=signer, bundled_by=getattr(args, "argv", None))
     except (runbundle.BundleError, OSError) as exc:
         print(f"vgitest report bundle: {exc}", file=sys.stderr)
         return 2
@@ -39,7 +40,8 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .evidence import runbundle
     try:
-        v = runbundle.verify(Path(args.bundle), Path(args.pubkey) if args.pubkey else None)
+        v = runbundle.verify(Path(args.bundle), Path(args.pubkey) if args.pubkey else None,
+                             ca=Path(args.ca) if args.ca else None)
     except (runbundle.BundleError, OSError) as exc:
         print(f"vgitest report verify: {exc}", file=sys.stderr)
         return 2
@@ -48,7 +50,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not v.ok:
         print(f"{args.bundle}: REJECTED ({len(v.problems)} problem(s))")
         return 1
-    if v.signed and v.trusted:
+    if v.signed and v.chain:
+        via = "".join(f" through '{s}'" for s in v.chain[1:-1])
+        how = (f"signature valid for the key of '{v.chain[0]}' ({v.signer}), whose certificate chains{via} to the "
+               f"trust anchor '{v.chain[-1]}' (--ca {args.ca}), every certificate valid at {v.signed_at}")
+    elif v.signed and v.trusted:
         how = f"signature valid for the given key {v.signer}"
     elif v.signed:
         how = (f"signature valid for the key the bundle carries ({v.signer}); pass --pubkey with the lab's key to "
@@ -99,21 +105,32 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    "<reports>/bundles/<run>.zip, or <reports>/bundles/all-runs.zip for a reports folder)")
     b.add_argument("--sign", metavar="KEY.pem", help="sign the manifest with this PEM private key (Ed25519 or ECDSA; "
                    "an encrypted key's passphrase in $VGITEST_SIGN_KEY_PASSWORD): writes manifest.sig")
-    b.add_argument("--cert", metavar="CERT.pem", help="with --sign: the key's X.509 certificate, carried in "
-                   "manifest.sig so a reader sees who signed (checked to match the key)")
+    b.add_argument("--cert", metavar="CERT.pem", help="with --sign: the key's X.509 certificate, or a chain (the "
+                   "key's certificate first, then the intermediates that issued it), carried in manifest.sig so a "
+                   "reader sees who signed and `verify --ca` can check it (the first must be the key's)")
     b.set_defaults(fn=_cmd_bundle)
     v = rps.add_parser("verify", help="check an evidence bundle: every member against the manifest's sha256, no "
                        "member missing or added, the signature; exit 0 accepted, 1 rejected, 2 unreadable",
                        description="Re-hash every member of the bundle and compare it with manifest.json; a "
                        "changed, missing, added or duplicated member and a bad signature are one line each. With "
-                       "--pubkey the bundle must be signed by that key. Exit status 0: accepted; 1: rejected; 2: "
-                       "the bundle or key cannot be read. A note (a profile edited after the run, a tool with "
+                       "--pubkey (or its alias --cert) the bundle must be signed by that one key: a certificate given "
+                       "there only lends its public key, nothing else of it is checked. With --ca the bundle must be "
+                       "signed and carry a certificate that chains to one of the trust anchors in that file (issuer "
+                       "signatures, CA flags, key usage, validity at the signing time), and the signature must hold "
+                       "for that certificate's key. Exit status 0: accepted; 1: rejected; 2: the bundle, key or "
+                       "trust anchors cannot be read. A note (a profile edited after the run, a tool with "
                        "uncommitted changes) is printed but does not reject the bundle. docs/evidence.md says what "
                        "each line means.")
     v.add_argument("bundle", help="the bundle (.zip)")
-    v.add_argument("--pubkey", "--cert", dest="pubkey", metavar="PEM",
-                   help="the lab's public key or certificate (PEM) the signature must hold for; without it a "
-                        "signature is checked against the key the bundle itself carries")
+    trust = v.add_mutually_exclusive_group()
+    trust.add_argument("--pubkey", "--cert", dest="pubkey", metavar="PEM",
+                       help="the lab's public key, or a certificate whose public key is taken (no chain, dates or "
+                            "CA checked), that the signature must hold for; without --pubkey or --ca a signature is "
+                            "checked against the key the bundle itself carries")
+    trust.add_argument("--ca", metavar="CA.pem",
+                       help="trust anchors: one or more PEM CA certificates; the bundle's signing certificate (and "
+                            "the intermediates it carries) must chain to one of them and be valid at the signing "
+                            "time, and the signature must hold for its key")
     v.set_defaults(fn=_cmd_verify)
     from .evidence.htmlreport import ALLURE_NPM
     h = rps.add_parser("html", help="render Allure results (one or more runs) as one self-contained HTML file with "

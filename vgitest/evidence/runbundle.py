@@ -28,8 +28,8 @@ from .bundleformat import CHUNK, FORMAT, FORMAT_VERSION, MANIFEST, SIGNATURE, Bu
 from .bundleverify import Verification, verify
 from .signing import Signer
 
-__all__ = ["BundleError", "FORMAT", "FORMAT_VERSION", "MANIFEST", "SIGNATURE", "Verification", "make", "verify",
-           "write_run_bundles", "find_runs"]
+__all__ = ["BundleError", "FORMAT", "FORMAT_VERSION", "MANIFEST", "SIGNATURE", "Signer", "Verification", "make",
+           "verify", "write_run_bundles", "find_runs"]
 
 BUNDLES = "bundles"  # <reports>/bundles/<run>.zip: where `vgitest run` leaves its bundles
 ALLURE = "allure-results"
@@ -265,16 +265,18 @@ def _profile_of(run: RunSource) -> Path | None:
 
 
 def make(path: Path, out: Path, *, sign_key: Path | None = None, cert: Path | None = None,
-         command: list[str] | None = None, bundled_by: list[str] | None = None,
+         signer: Signer | None = None, command: list[str] | None = None, bundled_by: list[str] | None = None,
          allure: AllureIndex | None = None) -> dict[str, Any]:
     """Write the bundle of the run(s) `path` names to `out` (replaced whole) and return its manifest.
 
     `command`: the command line that made the runs, when the caller knows it (`vgitest run` at its end);
     `bundled_by`: the one that makes the bundle (default: this process's);
     each run's own pytest command line comes from its results.json. `allure`: an index of the reports'
-    Allure folder already read."""
+    Allure folder already read. `signer`: a key loaded already (`vgitest run` loads it before its runs), else
+    `sign_key` and `cert` are read here."""
     reports, runs = find_runs(path)
-    signer = Signer.load(sign_key, cert) if sign_key else None
+    if signer is None and sign_key:
+        signer = Signer.load(sign_key, cert)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -339,8 +341,10 @@ def _run_entry(r: RunSource, w: _Writer) -> dict[str, Any]:
     return entry
 
 
-def write_run_bundles(reports: Path, names: list[str], command: list[str]) -> list[Path]:
-    """`vgitest run`'s end: one bundle per run that left a results.json, <reports>/bundles/<run>.zip."""
+def write_run_bundles(reports: Path, names: list[str], command: list[str],
+                      signer: Signer | None = None) -> list[Path]:
+    """`vgitest run`'s end: one bundle per run that left a results.json, <reports>/bundles/<run>.zip, signed by
+    `signer` when given."""
     reports = reports.resolve()
     out_dir = reports / BUNDLES
     index = AllureIndex(reports / ALLURE)
@@ -350,6 +354,6 @@ def write_run_bundles(reports: Path, names: list[str], command: list[str]) -> li
         if not (folder / "results.json").is_file():
             continue
         target = out_dir / f"{name}.zip"
-        make(folder, target, command=command, bundled_by=command, allure=index)
+        make(folder, target, signer=signer, command=command, bundled_by=command, allure=index)
         written.append(target)
     return written
