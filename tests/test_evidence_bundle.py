@@ -480,8 +480,9 @@ def test_a_bundle_signed_under_the_lab_ca_verifies_with_ca(reports: Path, tmp_pa
 def _bad_chain(lab: Lab, case: str) -> Path:
     """A chain file that signs fine but must not pass `verify --ca lab.ca`, one reason per case."""
     from cryptography.hazmat.primitives.asymmetric import ec
-    leaf_of = lambda issuer, **kw: _issue("vgitest lab signer", lab.leaf_key, issuer,  # noqa: E731
-                                          **{"ca": False, "usage": "sign", **kw})
+
+    def leaf_of(issuer: tuple[Any, Any], **kw: Any) -> Any:
+        return _issue("vgitest lab signer", lab.leaf_key, issuer, **{"ca": False, "usage": "sign", **kw})
     if case == "another CA":
         other = Lab(lab.folder / "other", root_name="another lab's root")
         return lab.chain(case, leaf_of((other.inter, other.inter_key)), other.inter)
@@ -636,15 +637,14 @@ def test_the_chain_is_checked_at_the_signing_time(reports: Path, tmp_path: Path,
 
 def test_a_chain_file_is_checked_and_carries_certificates_only(reports: Path, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from cryptography import x509
     lab = Lab(tmp_path / "lab")
     good = lab.chain()
-    with_key = _pem(tmp_path / "with-key.pem", *__import__("cryptography.x509", fromlist=["x"])
-                    .load_pem_x509_certificates(good.read_bytes()), lab.leaf_key)
+    with_key = _pem(tmp_path / "with-key.pem", *x509.load_pem_x509_certificates(good.read_bytes()), lab.leaf_key)
     assert b"PRIVATE KEY" in with_key.read_bytes()
     sig = json.loads(zipfile.ZipFile(_signed(reports, tmp_path, lab, with_key, "k")).read("manifest.sig"))
     assert "PRIVATE KEY" not in sig["certificate"] and sig["certificate"] == good.read_text()
-    reversed_chain = _pem(tmp_path / "reversed.pem", lab.inter, *__import__("cryptography.x509", fromlist=["x"])
-                          .load_pem_x509_certificates(good.read_bytes())[:1])
+    reversed_chain = _pem(tmp_path / "reversed.pem", lab.inter, x509.load_pem_x509_certificates(good.read_bytes())[0])
     assert main(["report", "bundle", str(reports / "ocpp16"), "-o", str(tmp_path / "x.zip"), "--sign", str(lab.key),
                  "--cert", str(reversed_chain)]) == 2
     assert "the key's certificate is number 2 in the file; put it first" in capsys.readouterr().err
