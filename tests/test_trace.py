@@ -42,3 +42,33 @@ def test_undecodable_bytes_are_kept_as_hex() -> None:
     f = Frame(0, 0.0, Direction.IN, "ocpp", "1.6", "c1", "MALFORMED", raw=b"\xff\xfe[2,")
     d = f.to_dict()
     assert d["raw_hex"] == "fffe5b322c" and "raw" not in d and d["size"] == 5
+
+
+def test_a_large_trace_slows_the_garbage_collector_until_it_is_gone() -> None:
+    """A fleet's trace holds tens of thousands of frames; full collections walking them all cost a quarter of the
+    fake CSMS's CPU (vgitest/gcpolicy.py). The slower pace lasts while such a trace exists, and no longer."""
+    import gc
+
+    from vgitest import gcpolicy, trace as trace_mod
+    before = gc.get_threshold()
+    small, large = Trace(), Trace()
+    for i in range(trace_mod.LARGE_TRACE - 1):
+        for t in (small, large):
+            t.append(Frame(i, 0.0, Direction.IN, "ocpp", "1.6", "c", "CALL"))
+    assert not gcpolicy.active() and gc.get_threshold() == before  # below the size: nothing changes
+    large.append(Frame(0, 0.0, Direction.IN, "ocpp", "1.6", "c", "CALL"))
+    assert gcpolicy.active() and gc.get_threshold() == gcpolicy.LARGE_HEAP
+    other = Trace()
+    gcpolicy.hold(other)
+    del large, t
+    gc.collect()
+    assert gc.get_threshold() == gcpolicy.LARGE_HEAP  # another large trace still holds it
+    gcpolicy.release(other)
+    assert not gcpolicy.active() and gc.get_threshold() == before
+
+
+def test_frames_and_wire_chunks_have_no_dict() -> None:
+    """Slots: one object per frame and per wire chunk for the collector, not two (a fleet holds 50,000 frames)."""
+    from vgitest.wire import Chunk
+    frame = Frame(0, 0.0, Direction.IN, "ocpp", "1.6", "c", "CALL")
+    assert not hasattr(frame, "__dict__") and not hasattr(Chunk(0, 0.0, Direction.IN, b"x"), "__dict__")

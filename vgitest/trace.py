@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import gcpolicy
 from .findings import Finding
 
 
@@ -27,7 +28,7 @@ class Direction(enum.Enum):
         return "->" if self is Direction.IN else "<-"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Frame:
     """One message (or connection event) as seen at the socket."""
 
@@ -99,6 +100,8 @@ RELEASE_AT = 50_000
 # have a spill file, its own oldest frames go there too (down to KEEP_FRAMES). Their findings stay in memory, so
 # the verdict still sees every one; `since` and `wait_for` see the frames still held.
 HOLD_MAX = 50_000
+# From this many frames held on, the garbage collector runs at a large heap's pace (see gcpolicy).
+LARGE_TRACE = 10_000
 # Raw bytes kept per frame: a 100 MiB body would otherwise stay in memory; `size` still reports the wire size.
 MAX_RAW = 1 << 20  # as large as the biggest body the HTTP peers decode (codec.DEFAULT_MAX_BODY)
 
@@ -181,6 +184,7 @@ class Trace:
         self._spiller: _Spiller | None = None
         self._cond = threading.Condition()
         self.findings: list[Finding] = []  # findings not tied to one frame (timing, sequence)
+        self._large = False  # this trace has held LARGE_TRACE frames (gcpolicy)
 
     @property
     def released(self) -> int:
@@ -193,6 +197,9 @@ class Trace:
             frame.index = self._base + len(self._frames)
             self._frames.append(frame)
             held = len(self._frames)
+            if held >= LARGE_TRACE and not self._large:
+                self._large = True
+                gcpolicy.hold(self)
             if held >= self.release_at:
                 end = self._base + held
                 before = min(self._pin, end - self.keep_frames)

@@ -21,7 +21,7 @@ MAX_BYTES = 4 * 1024 * 1024
 KEEP_CLOSED = 64
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Chunk:
     t_ns: int
     wall: float
