@@ -55,6 +55,14 @@ def summary(names: Any) -> str:
     return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in counts.items())
 
 
+def exchange_of(trace: Trace, answer: Frame, since: int) -> list[Frame]:
+    """The frames of one exchange, for its step: its request (the last frame before `answer` with its correlation,
+    sent the other way, from trace index `since` on) and `answer`."""
+    sent = [f for f in trace.since(since) if f.direction is not answer.direction
+            and f.correlation == answer.correlation and f.index < answer.index]
+    return [*sent[-1:], answer]
+
+
 class PeerSession(Verdicts):
     """The test-facing session of a request/response peer (`peer`: the fake, whose `trace` it reads).
     Subclasses set `expected_rule` and `forbidden_rule` (their protocol's ids) and `who` (the sender, for

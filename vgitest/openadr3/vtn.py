@@ -27,7 +27,8 @@ import aiohttp
 from aiohttp import web
 
 from .. import isoduration
-from ..expect import Match, PeerSession, matches, summary
+from ..evidence.allure import attach_frames, step
+from ..expect import Match, PeerSession, exchange_of, matches, summary
 from ..findings import Finding
 from ..httprecord import BadHttp, bad_http_frame, read_body, recording_session
 from ..trace import Direction, Frame, Trace, now
@@ -174,11 +175,22 @@ class VenSession(PeerSession):
 
     def post_raw(self, url: str, data: bytes, bearer: str | None, timeout: float) -> Frame | None:
         """POST `data` to the VEN's callback `url` as if it were a notification (negative tests); the answer frame
-        (None: none within `timeout` s)."""
+        (None: none within `timeout` s). One Allure step with the request and the answer."""
         assert self.vtn.loop is not None
-        start = len(self.vtn.trace)
-        self.vtn.loop.call_soon(self.vtn._spawn_raw, url, bearer, data)
-        return self.vtn.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and f.meta.get("raw"), start, timeout)
+        with step(f"POST a made-up notification -> VEN at {url}") as outcome:
+            start = len(self.vtn.trace)
+            self.vtn.loop.call_soon(self.vtn._spawn_raw, url, bearer, data)
+            answer = self.vtn.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and f.meta.get("raw"), start,
+                                             timeout)
+            if answer is not None:
+                attach_frames(exchange_of(self.vtn.trace, answer, start), "request and answer")
+            else:
+                attach_frames([f for f in self.vtn.trace.since(start) if f.kind == "NOTIFY" and f.meta.get("raw")],
+                              "request")
+            if answer is None or answer.meta.get("status") is None:
+                outcome.failed(f"the VEN's callback {url} did not answer within {timeout:g} s" if answer is None
+                               else f"the VEN's callback {url} did not answer: {answer.meta.get('error')}")
+        return answer
 
     def revoke_tokens(self) -> None:
         n = self.vtn.store.revoke_all()
@@ -677,8 +689,25 @@ class FakeVtn3(XmlHttpServer):
                                               f"{f' ({error})' if error else ''}", answer.index))
 
     def wait_notified(self, since: int, timeout: float) -> Frame | None:
-        """The first answered notification (its NOTIFY-ANSWER frame) since trace index `since`."""
-        return self.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and not f.meta.get("raw"), since, timeout)
+        """The first answered notification (its NOTIFY-ANSWER frame) since trace index `since`.
+
+        Then one Allure step with that notification and the VEN's answer (failed when none came or the callback
+        did not answer): notifications run on the VTN's loop, where no step can be opened, so the step is made
+        here, where the test waits for one."""
+        answer = self.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and not f.meta.get("raw"), since, timeout)
+        if answer is None:
+            with step("notify -> VEN") as outcome:
+                attach_frames([f for f in self.trace.since(since) if f.kind == "NOTIFY" and not f.meta.get("raw")],
+                              "notifications without an answer")
+                outcome.failed(f"no notification was answered within {timeout:g} s")
+            return None
+        frames = exchange_of(self.trace, answer, since)
+        with step(f"notify {' '.join((frames[0].name or '').split()[1:]) or 'a change'} -> VEN at "
+                  f"{answer.meta.get('url')}") as outcome:
+            attach_frames(frames, "request and answer")
+            if answer.meta.get("status") is None:
+                outcome.failed(f"the VEN's callback did not answer: {answer.meta.get('error')}")
+        return answer
 
 
 def _overlaps(event: dict[str, Any], start: dt.datetime | None, end: dt.datetime | None) -> bool:

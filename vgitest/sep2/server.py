@@ -22,7 +22,8 @@ from aiohttp import web
 
 from ..findings import Finding, Severity
 from ..httprecord import BadHttp, bad_http_frame, read_body
-from ..expect import Match, PeerSession, matches
+from ..evidence.allure import StepOutcome, attach_frames, step
+from ..expect import Match, PeerSession, exchange_of, matches
 from ..trace import Direction, Frame, Trace
 from ..verdict import HarnessError, Inconclusive
 from ..xmlhttp.client import Outbound
@@ -154,18 +155,25 @@ class Sep2Session(PeerSession):
         """Wait for the server to have notified a change of a resource matching `path` (from trace index `since`,
         default the cursor) and for the outcome; returns the client's answer frame (its status in meta, judged
         when it arrived). Inconclusive when the server sent none (the client held no subscription for it: see
-        `expect_subscription`)."""
+        `expect_subscription`).
+
+        One Allure step with the Notification and the client's answer: the server sends it from its loop, where
+        no step can be opened, so the step is made here, where the test waits for it."""
         start = self.cursor if since is None else since
-        sent = self.server.trace.wait_for(lambda f: f.direction is Direction.OUT and f.kind == "REQUEST"
-                                          and bool(f.meta.get("notification"))
-                                          and path_matches(path, str(f.meta.get("subscribed", ""))), start, timeout)
-        if sent is None:
-            raise Inconclusive(f"the server sent no Notification about {path} within {timeout:g} s")
-        answer = self.server.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "RESPONSE"
-                                            and f.correlation == sent.correlation, sent.index,
-                                            self.server.notifier.timeout_s + 2)
-        if answer is None:
-            raise Inconclusive(f"the delivery of the Notification about {path} did not end")
+        with step(f"notify {path} -> client") as outcome:
+            sent = self.server.trace.wait_for(lambda f: f.direction is Direction.OUT and f.kind == "REQUEST"
+                                              and bool(f.meta.get("notification"))
+                                              and path_matches(path, str(f.meta.get("subscribed", ""))), start,
+                                              timeout)
+            if sent is None:
+                raise Inconclusive(f"the server sent no Notification about {path} within {timeout:g} s")
+            answer = self.server.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "RESPONSE"
+                                                and f.correlation == sent.correlation, sent.index,
+                                                self.server.notifier.timeout_s + 2)
+            attach_frames([sent] if answer is None else [sent, answer], "request and answer")
+            if answer is None:
+                raise Inconclusive(f"the delivery of the Notification about {path} did not end")
+            _outcome(outcome, answer)
         return answer
 
     def limit_notification_items(self, n: int | None) -> None:
@@ -178,7 +186,8 @@ class Sep2Session(PeerSession):
         subscription for `path`, after any Notification already on its way; the answer frame, with a
         SEP2-NOTIFICATION-ANSWER finding unless the client answered `expect`."""
         sub = self._one_subscription(path)
-        return self._run(self.server.notifier.send(sub, raw, None, frozenset({expect}), "probe"))
+        with step(f"notify {path} -> client with a made-up body (HTTP {expect} expected)") as outcome:
+            return self._exchange(outcome, self.server.notifier.send(sub, raw, None, frozenset({expect}), "probe"))
 
     def cancel_subscription(self, path: str) -> Frame:
         """The server ends the client's subscription for `path` and tells it (Notification status 1, no
@@ -191,7 +200,17 @@ class Sep2Session(PeerSession):
         self.state.notified.pop(sub["@href"], None)
         n = self.server.notifier
         body = n.notification(sub, notify.CANCELLED)
-        return self._run(n.send(sub, codec.encode("Notification", body), body, notify.TAKEN, "cancel"))
+        with step(f"notify {path} -> client: subscription cancelled") as outcome:
+            return self._exchange(outcome, n.send(sub, codec.encode("Notification", body), body, notify.TAKEN,
+                                                  "cancel"))
+
+    def _exchange(self, outcome: StepOutcome, coro: Any) -> Frame:
+        """Run a Notification the test sends and attach it and the client's answer to the step it runs in."""
+        start = len(self.server.trace)
+        answer = self._run(coro)
+        attach_frames(exchange_of(self.server.trace, answer, start), "request and answer")
+        _outcome(outcome, answer)
+        return answer
 
     def _one_subscription(self, path: str) -> dict:
         found = self.subscriptions(path)
@@ -203,6 +222,13 @@ class Sep2Session(PeerSession):
         if self.server.loop is None:
             raise HarnessError("the fake 2030.5 server is not started")
         return self.server.loop.run(coro, timeout=self.server.notifier.timeout_s * 3 + 5)
+
+
+def _outcome(outcome: StepOutcome, answer: Frame) -> None:
+    """A Notification the client never answered fails its step (a wrong answer shows its rule in the frames)."""
+    if "status" not in answer.meta:
+        outcome.failed(f"the client did not answer the Notification at {answer.meta.get('url')}: "
+                       f"{answer.meta.get('error')}")
 
 
 def _request_pred(method: str, path: str, match: Match) -> Callable[[Frame], bool]:
