@@ -67,6 +67,7 @@ class VenSession(PeerSession):
     default; `forbid(payload, reason)` fails the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends it."""
 
     expected_rule, forbidden_rule, who = r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE, "the VEN"
+    background = True  # pushes
 
     def __init__(self, vtn: "FakeVtn") -> None:
         self._init_session(vtn)
@@ -145,6 +146,7 @@ class VenSession(PeerSession):
             answer = self.vtn.loop.run(self.vtn.push_client.probe(self.vtn.state.transport_address, name, body,
                                                                   ssl_context), timeout=timeout)
             attach_frames(exchange_of(self.vtn.trace, answer, start), "request and answer")
+        self.shown(answer)
         return answer
 
     def wait_delivered(self, timeout: float) -> Frame | None:
@@ -168,7 +170,22 @@ class VenSession(PeerSession):
                 attach_frames(self._push_frames(last, start), "request and answer")
             if frame is None:
                 outcome.failed(self._undelivered(name, pushed, last, start, timeout))
+        for f in self._push_frames(last, start)[1:] if pushed else []:
+            self.shown(f)
         return frame
+
+    def _background_answer(self, frame: Frame) -> bool:
+        return frame.direction is Direction.IN and frame.kind == "RESPONSE" and bool(frame.meta.get("pushed"))
+
+    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
+        push, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+        name = push.name if push is not None else "a payload"
+        if answer.meta.get("probe"):
+            return f"push {name} -> VEN over a new connection with another TLS identity", None
+        if "delivered" in answer.meta:
+            return f"push {name} -> VEN", None
+        said = "; ".join(f.message for f in answer.findings)
+        return f"push {name} -> VEN", said or f"the VEN answered the pushed {name} with HTTP {answer.meta.get('status')}"
 
     def _push_frames(self, seq: int, start: int) -> list[Frame]:
         """The push of delivery `seq` and the VEN's answer to it (none yet: the push alone)."""

@@ -56,6 +56,7 @@ class Sep2Session(PeerSession):
     here is a request: its method and a path glob (see :func:`path_matches`)."""
 
     expected_rule, forbidden_rule, who = r.EXPECTED_REQUEST, r.FORBIDDEN_REQUEST, "the client"
+    background = True  # Notifications
 
     def __init__(self, server: "FakeSep2Server") -> None:
         self._init_session(server)
@@ -174,6 +175,7 @@ class Sep2Session(PeerSession):
             if answer is None:
                 raise Inconclusive(f"the delivery of the Notification about {path} did not end")
             _outcome(outcome, answer)
+        self.shown(answer)
         return answer
 
     def limit_notification_items(self, n: int | None) -> None:
@@ -210,7 +212,19 @@ class Sep2Session(PeerSession):
         answer = self._run(coro)
         attach_frames(exchange_of(self.server.trace, answer, start), "request and answer")
         _outcome(outcome, answer)
+        self.shown(answer)
         return answer
+
+    def _background_answer(self, frame: Frame) -> bool:
+        return frame.direction is Direction.IN and frame.kind == "RESPONSE" and bool(frame.meta.get("notification"))
+
+    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
+        sent, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+        what = {"cancel": ": subscription ended", "probe": " with a made-up body"}.get(answer.meta["notification"], "")
+        path = sent.meta.get("subscribed") if sent is not None else answer.meta.get("subscription")
+        failure = None if "status" in answer.meta else \
+            f"the client did not answer the Notification at {answer.meta.get('url')}: {answer.meta.get('error')}"
+        return f"notify {path} -> client{what}", failure
 
     def _one_subscription(self, path: str) -> dict:
         found = self.subscriptions(path)

@@ -1,0 +1,208 @@
+"""Each request the harness makes of the device from a fake peer's loop (an OpenADR 2.0b push, an OpenADR 3
+notification, a 2030.5 Notification) is one Allure step with its request and the device's answer, failed when the
+device gave no answer or did not take it: run through pytester with --alluredir, read back from the result JSON.
+
+Each fake sends those from its event loop's thread, where Allure cannot open a step; the steps come from the test
+thread: where the test waits for the exchange, from the next wait of the test, or at the end of the body."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CASES = '''
+import datetime as dt
+import http.client
+import http.server
+import threading
+
+import pytest
+
+from vgitest.openadr import messages as m
+from vgitest.openadr.vtn import FakeVtn
+from vgitest.openadr3.peer import VtnPeer
+from vgitest.sep2 import codec
+from vgitest.sep2.server import FakeSep2Server
+from vgitest.trace import Direction
+
+LFDI = "3E4F45AB31EDFE5B67E343E5E4562E31984E23E5"
+
+
+class Device:
+    """The device's listener: answers each POST with the next scripted status (`default` when none is left)."""
+
+    def __init__(self, default):
+        script = self.statuses = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(script.pop(0) if script else default)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cb"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def device(request):
+    d = Device(request.param)
+    yield d
+    d.stop()
+
+
+def answered(trace, pred, start):
+    assert trace.wait_for(pred, start, 5) is not None
+
+
+@pytest.mark.parametrize("device", [200], indirect=True)
+def test_openadr_push(device):
+    with FakeVtn() as vtn:
+        vtn.state.http_pull, vtn.state.transport_address = False, device.url
+        ev = m.event("EV-1", start=dt.datetime.now(dt.timezone.utc), signals=[m.signal([m.interval(0, 600, 1)])],
+                     ven_ids=["V"])
+        body = m.distribute_event(vtn.state.vtn_id, [(ev, "always")])
+        vtn.session.queue("oadrDistributeEvent", body)
+        assert vtn.session.wait_delivered(5) is not None
+        device.statuses.append(500)
+        vtn.session.queue("oadrDistributeEvent", body)
+        assert vtn.session.wait_delivered(1) is None  # refused: the caller judges, the step shows it
+        start = len(vtn.trace)
+        vtn.session.queue("oadrCancelPartyRegistration", m.cancel_party_registration("R", "V"))
+        answered(vtn.trace, lambda f: f.direction is Direction.IN and f.meta.get("pushed"), start)
+        vtn.session.expect_none("oadrPoll", 0.05)  # the next wait of the test shows the push nobody waited for
+
+
+@pytest.mark.parametrize("device", [204], indirect=True)
+def test_openadr3_notifications(device):
+    with VtnPeer() as vtn:
+        vtn.store.create("subscriptions", {"clientName": "c", "programID": vtn.session.program_id,
+                                           "objectOperations": [{"objects": ["EVENT"], "operations": ["POST"],
+                                                                 "callbackUrl": device.url}]})
+        event = {"intervals": [{"id": 0, "payloads": [{"type": "SIMPLE", "values": [1]}]}]}
+        start = len(vtn.trace)
+        vtn.session.create_event(event)
+        assert vtn.wait_notified(start, 5) is not None
+        assert vtn.session.post_raw("http://127.0.0.1:9/nobody", b"{}", None, 5).meta["status"] is None
+        start = len(vtn.trace)
+        vtn.session.create_event(event)
+        answered(vtn.trace, lambda f: f.kind == "NOTIFY-ANSWER", start)
+        vtn.after_test(start, None, {})  # no wait of the test's: the end of the body (the after-test hook) shows it
+
+
+@pytest.mark.parametrize("device", [201], indirect=True)
+def test_sep2_notifications(device):
+    with FakeSep2Server(notify_timeout_s=1.5) as srv:
+        st, s = srv.state, srv.session
+        dev = st.register_device(LFDI)
+        prog = st.add_program(1)
+        derc = f"/derp/{prog.number}/derc"
+        sub = codec.encode("Subscription", {"subscribedResource": derc, "encoding": "0", "level": "+S1",
+                                            "limit": "1", "notificationURI": device.url})
+        conn = http.client.HTTPConnection(srv.host, srv.port, timeout=5)
+        conn.request("POST", f"/edev/{dev.number}/sub", body=sub, headers={"Content-Type": "application/sep+xml"})
+        assert conn.getresponse().status == 201
+        conn.close()
+        mark = len(srv.trace)
+        st.add_control(prog, {"opModMaxLimW": "5000"})
+        assert s.expect_notification(derc, 5, since=mark).meta["status"] == 201
+        s.notify(derc, b"<Notification><broken", expect=400)  # taken although broken: a finding on the answer
+        mark = len(srv.trace)
+        st.add_control(prog, {"opModMaxLimW": "4000"})
+        answered(srv.trace, lambda f: f.direction is Direction.IN and f.meta.get("notification"), mark)
+        s.expect_none("GET", "/nothing", 0.05)
+'''
+
+
+def _steps(steps: list[dict]) -> list[dict]:
+    out = []
+    for s in steps:
+        out.append(s)
+        out += _steps(s.get("steps", []))
+    return out
+
+
+def _frames(folder: Path, step: dict) -> list[dict[str, Any]]:
+    (att,) = [a for a in step.get("attachments", []) if a["name"].startswith("request")]
+    return json.loads((folder / att["source"]).read_text())
+
+
+def _named(steps: list[dict], start: str) -> list[dict]:
+    return [s for s in steps if s["name"].startswith(start)]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[dict]]]:
+    """The three cases run once (a pytest of their own, --alluredir); their steps, flattened, by test name."""
+    folder = tmp_path_factory.mktemp("allure-steps")
+    (folder / "test_cases.py").write_text(CASES)
+    out = folder / "allure"
+    done = subprocess.run([sys.executable, "-m", "pytest", "test_cases.py", f"--alluredir={out}", "-q",
+                           "-p", "no:cacheprovider", "-p", "no:xdist"], cwd=folder, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    by = {}
+    for p in out.glob("*-result.json"):
+        r = json.loads(p.read_text())
+        by[r["name"].split("[")[0]] = _steps(r.get("steps", []))
+    return out, by
+
+
+def test_a_push_is_a_step_with_both_frames_and_a_refused_one_fails_it(results: tuple[Path, dict]) -> None:
+    folder, by = results
+    pushes = _named(by["test_openadr_push"], "push ")
+    assert [s["name"] for s in pushes] == ["push oadrDistributeEvent -> VEN"] * 2 + \
+        ["push oadrCancelPartyRegistration -> VEN"]
+    taken, refused, unwaited = pushes
+    frames = _frames(folder, taken)
+    assert [(f["direction"], f["name"]) for f in frames] == [("harness -> device", "oadrDistributeEvent"),
+                                                            ("device -> harness", "(empty)")]
+    assert frames[1]["http_status"] == 200 and taken["status"] == "passed"
+    assert refused["status"] == "failed" and "HTTP 500" in refused["statusDetails"]["message"]
+    assert _frames(folder, refused)[1]["broke"] == ["OADR-PUSH-RESPONSE"]
+    # nobody waited for the third: the next wait showed it, with the rule the empty answer broke
+    assert unwaited["status"] == "failed" and _frames(folder, unwaited)[1]["broke"] == ["OADR-PUSH-RESPONSE"]
+
+
+def test_a_notification_is_a_step_with_both_frames_and_no_answer_fails_it(results: tuple[Path, dict]) -> None:
+    folder, by = results
+    notes = _named(by["test_openadr3_notifications"], "notify ")
+    assert [s["name"].split(" -> ")[0] for s in notes] == ["notify EVENT POST", "notify a made-up notification",
+                                                            "notify EVENT POST"]
+    waited, raw, unwaited = notes
+    for s in (waited, unwaited):
+        frames = _frames(folder, s)
+        assert [f["kind"] for f in frames] == ["NOTIFY", "NOTIFY-ANSWER"] and frames[1]["http_status"] == 204
+        assert s["status"] == "passed"
+    assert raw["status"] == "failed" and "did not answer" in raw["statusDetails"]["message"]
+    assert "error" in _frames(folder, raw)[1]
+
+
+def test_a_2030_5_notification_is_a_step_with_both_frames(results: tuple[Path, dict]) -> None:
+    folder, by = results
+    notes = _named(by["test_sep2_notifications"], "notify ")
+    assert [re.sub(r"/derp/\d+/", "/derp/N/", s["name"]) for s in notes] == [
+        "notify /derp/N/derc -> client", "notify /derp/N/derc -> client with a made-up body (HTTP 400 expected)",
+        "notify /derp/N/derc -> client"]
+    for s in notes:
+        frames = _frames(folder, s)
+        assert [(f["direction"], f["kind"]) for f in frames] == [("harness -> device", "REQUEST"),
+                                                                ("device -> harness", "RESPONSE")]
+        assert frames[1]["http_status"] == 201 and s["status"] == "passed"
+    assert _frames(folder, notes[1])[1]["broke"] == ["SEP2-NOTIFICATION-ANSWER"]
+    assert "Notification" in _frames(folder, notes[2])[0]["message"]
