@@ -1,5 +1,5 @@
 """Each request the harness makes of the device from a fake peer's loop (an OpenADR 2.0b push, an OpenADR 3
-notification, a 2030.5 Notification) is one Allure step with its request and the device's answer, failed when the
+notification, a 2030.5 Notification, a request of the fake EV) is one Allure step with its request and the device's answer, failed when the
 device gave no answer or did not take it: run through pytester with --alluredir, read back from the result JSON.
 
 Each fake sends those from its event loop's thread, where Allure cannot open a step; the steps come from the test
@@ -126,6 +126,29 @@ def test_sep2_notifications(device):
         st.add_control(prog, {"opModMaxLimW": "4000"})
         answered(srv.trace, lambda f: f.direction is Direction.IN and f.meta.get("notification"), mark)
         s.expect_none("GET", "/nothing", 0.05)
+
+
+def test_iso15118_charge():
+    from vgitest.iso15118.fake import FakeEvcc
+    from vgitest.iso15118.params import EvParams
+    from vgitest.iso15118.script import Action, Script
+    from vgitest.iso15118.secc import SeccServer
+    from vgitest.loop import BackgroundLoop
+    from vgitest.trace import Trace
+
+    loop = BackgroundLoop("evse")
+    script = Script()
+    srv = loop.run(SeccServer(Trace(), families=("iso-2",), judge=False, script=script).start())
+    evcc = FakeEvcc(sdp_port=srv.sdp_port, offers=("iso-2",), ev=EvParams(soc_per_s=300, loop_interval_s=0.005))
+    evcc.start()
+    try:
+        assert evcc.charge(deadline_s=30).completed
+        script.add(Action(match="CableCheckReq", close=True))  # the EVSE hangs up instead of answering
+        assert not evcc.charge(deadline_s=30).completed
+    finally:
+        evcc.stop()
+        loop.run(srv.stop())
+        loop.stop()
 '''
 
 
@@ -148,7 +171,7 @@ def _named(steps: list[dict], start: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[dict]]]:
-    """The three cases run once (a pytest of their own, --alluredir); their steps, flattened, by test name."""
+    """The cases run once (a pytest of their own, --alluredir); their steps, flattened, by test name."""
     folder = tmp_path_factory.mktemp("allure-steps")
     (folder / "test_cases.py").write_text(CASES)
     out = folder / "allure"
@@ -206,3 +229,21 @@ def test_a_2030_5_notification_is_a_step_with_both_frames(results: tuple[Path, d
         assert frames[1]["http_status"] == 201 and s["status"] == "passed"
     assert _frames(folder, notes[1])[1]["broke"] == ["SEP2-NOTIFICATION-ANSWER"]
     assert "Notification" in _frames(folder, notes[2])[0]["message"]
+
+
+def test_a_charge_has_a_step_per_request_of_the_fake_ev(results: tuple[Path, dict]) -> None:
+    folder, by = results
+    steps = by["test_iso15118_charge"]
+    assert [s["name"] for s in steps if s["name"].startswith("charge:")] == \
+        ["charge: the fake EV runs a session with the EVSE (iso-2, DC)"] * 2
+    exchanges = [s for s in steps if s["name"].endswith("Req -> EVSE")]
+    assert exchanges[0]["name"] == "supportedAppProtocolReq -> EVSE"
+    frames = _frames(folder, exchanges[0])
+    assert [(f["direction"], f["name"]) for f in frames] == [("harness -> device", "supportedAppProtocolReq"),
+                                                            ("device -> harness", "supportedAppProtocolRes")]
+    stops = [i for i, s in enumerate(exchanges) if s["name"] == "SessionStopReq -> EVSE"]
+    assert len(stops) == 1 and all(s["status"] == "passed" for s in exchanges[:stops[0] + 1])
+    hung_up = exchanges[-1]  # the second session: no answer to CableCheckReq fails its step
+    assert hung_up["name"] == "CableCheckReq -> EVSE" and hung_up["status"] == "failed"
+    assert "did not answer CableCheckReq" in hung_up["statusDetails"]["message"]
+    assert [f["direction"] for f in _frames(folder, hung_up)] == ["harness -> device"]
