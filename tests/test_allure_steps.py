@@ -1,9 +1,10 @@
 """Each request the harness makes of the device from a fake peer's loop (an OpenADR 2.0b push, an OpenADR 3
-notification, a 2030.5 Notification, a request of the fake EV) is one Allure step with its request and the device's answer, failed when the
-device gave no answer or did not take it: run through pytester with --alluredir, read back from the result JSON.
+notification, a 2030.5 Notification, a request of the fake EV in ISO 15118 or IEC 61850) is one Allure step with
+its request and the device's answer, failed when the device gave no answer or did not take it: the cases run in a
+pytest of their own with --alluredir, and their steps are read back from the result JSON.
 
 Each fake sends those from its event loop's thread, where Allure cannot open a step; the steps come from the test
-thread: where the test waits for the exchange, from the next wait of the test, or at the end of the body."""
+thread: where the test waits for the exchange, at its next wait, at the end of the body, or after the session."""
 
 from __future__ import annotations
 
@@ -149,6 +150,21 @@ def test_iso15118_charge():
         evcc.stop()
         loop.run(srv.stop())
         loop.stop()
+
+
+def test_iec61850_requests():
+    from vgitest.iec61850.fake import FakeFlowEv
+    from vgitest.trace import Frame, Trace
+
+    trace = Trace()
+
+    def frame(direction, kind, name, corr):
+        return trace.append(Frame(0, 0.0, direction, "iec61850", "mms", "flow-1-mms0", kind, name, corr, b"x"))
+
+    frames = [frame(Direction.OUT, "REQUEST", "MMS Write PowerRequest (EV1/X)", "1"),
+              frame(Direction.IN, "RESPONSE", "MMS Write PowerRequest (EV1/X)", "1"),
+              frame(Direction.OUT, "REQUEST", "MMS Read EVParameters (3 variables)", "2")]
+    FakeFlowEv().request_steps(frames)  # what flow() does with the frames of its flow, once it ended
 '''
 
 
@@ -247,3 +263,12 @@ def test_a_charge_has_a_step_per_request_of_the_fake_ev(results: tuple[Path, dic
     assert hung_up["name"] == "CableCheckReq -> EVSE" and hung_up["status"] == "failed"
     assert "did not answer CableCheckReq" in hung_up["statusDetails"]["message"]
     assert [f["direction"] for f in _frames(folder, hung_up)] == ["harness -> device"]
+
+
+def test_an_mms_request_of_the_fake_ev_is_a_step(results: tuple[Path, dict]) -> None:
+    folder, by = results
+    steps = by["test_iec61850_requests"]
+    assert [(s["name"], s["status"]) for s in steps] == [("MMS Write PowerRequest (EV1/X) -> EVSE", "passed"),
+                                                         ("MMS Read EVParameters (3 variables) -> EVSE", "failed")]
+    assert [f["direction"] for f in _frames(folder, steps[0])] == ["harness -> device", "device -> harness"]
+    assert "did not answer" in steps[1]["statusDetails"]["message"]
