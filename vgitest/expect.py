@@ -18,6 +18,7 @@ from .verdict import NonConformance
 from .waits import waiting
 
 Match = dict | list | Callable[[Any], bool] | None
+LOOK_BACK = 2000  # frames before an answer where its request is looked for (they are seldom far apart)
 
 
 def matches(body: Any, match: Any) -> bool:
@@ -80,7 +81,7 @@ class PeerSession(Verdicts):
         self.cursor = 0
         self.overrides: dict[Any, tuple[Any, bool]] = {}  # message -> (answer, once)
         self.forbidden: dict[Any, str] = {}  # message -> why
-        self._shown = self._shown_from = 0  # background exchanges ended before trace index _shown have steps
+        self._shown = 0  # background exchanges that ended before trace index _shown have their steps
         self._shown_answers: set[int] = set()  # answers whose exchange a wait gave its step already
 
     @property
@@ -91,7 +92,7 @@ class PeerSession(Verdicts):
     def _reset_session(self) -> None:
         self.overrides.clear()
         self.forbidden.clear()
-        self.cursor = self._shown = self._shown_from = len(self._trace)
+        self.cursor = self._shown = len(self._trace)
         self._shown_answers.clear()
 
     def override(self, message: Any, answer: Any, *, once: bool = False) -> None:
@@ -147,7 +148,7 @@ class PeerSession(Verdicts):
         self._shown = end
         self._shown_answers = {i for i in self._shown_answers if i >= end}
         for answer in ended:
-            frames = exchange_of(self._trace, answer, self._shown_from)
+            frames = exchange_of(self._trace, answer, answer.index - LOOK_BACK)  # sent in this test or before
             title, failure = self._background_step(frames)
             with step(title) as outcome:
                 attach_frames(frames, "request and answer")
