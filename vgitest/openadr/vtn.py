@@ -185,7 +185,8 @@ class VenSession(PeerSession):
         if "delivered" in answer.meta:
             return f"push {name} -> VEN", None
         said = "; ".join(f.message for f in answer.findings)
-        return f"push {name} -> VEN", said or f"the VEN answered the pushed {name} with HTTP {answer.meta.get('status')}"
+        return f"push {name} -> VEN", said or f"the VEN answered the pushed {name} with HTTP " \
+            f"{answer.meta.get('status')}"
 
     def _push_frames(self, seq: int, start: int) -> list[Frame]:
         """The push of delivery `seq` and the VEN's answer to it (none yet: the push alone)."""
