@@ -18,6 +18,7 @@ from .verdict import NonConformance
 from .waits import waiting
 
 Match = dict | list | Callable[[Any], bool] | None
+LOOK_BACK = 2000  # frames before an answer where its request is looked for (they are seldom far apart)
 
 
 def matches(body: Any, match: Any) -> bool:
@@ -55,6 +56,14 @@ def summary(names: Any) -> str:
     return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in counts.items())
 
 
+def exchange_of(trace: Trace, answer: Frame, since: int) -> list[Frame]:
+    """The frames of one exchange, for its step: its request (the last frame before `answer` with its correlation,
+    sent the other way, from trace index `since` on) and `answer`."""
+    sent = [f for f in trace.since(since) if f.direction is not answer.direction
+            and f.correlation == answer.correlation and f.index < answer.index]
+    return [*sent[-1:], answer]
+
+
 class PeerSession(Verdicts):
     """The test-facing session of a request/response peer (`peer`: the fake, whose `trace` it reads).
     Subclasses set `expected_rule` and `forbidden_rule` (their protocol's ids) and `who` (the sender, for
@@ -72,6 +81,8 @@ class PeerSession(Verdicts):
         self.cursor = 0
         self.overrides: dict[Any, tuple[Any, bool]] = {}  # message -> (answer, once)
         self.forbidden: dict[Any, str] = {}  # message -> why
+        self._shown = 0  # background exchanges that ended before trace index _shown have their steps
+        self._shown_answers: set[int] = set()  # answers whose exchange a wait gave its step already
 
     @property
     def _trace(self) -> Trace:  # type: ignore[override]
@@ -81,7 +92,8 @@ class PeerSession(Verdicts):
     def _reset_session(self) -> None:
         self.overrides.clear()
         self.forbidden.clear()
-        self.cursor = len(self._trace)
+        self.cursor = self._shown = len(self._trace)
+        self._shown_answers.clear()
 
     def override(self, message: Any, answer: Any, *, once: bool = False) -> None:
         """Answer `message` with `answer` instead of the default (`once`: for its next occurrence only)."""
@@ -107,6 +119,42 @@ class PeerSession(Verdicts):
             self.overrides.pop(message, None)
         return True, found[0]
 
+    # exchanges the harness starts from its loop ---------------------------------------------------------
+    background = False  # the peer sends requests of its own from its loop (pushes, notifications)
+
+    def _background_answer(self, frame: Frame) -> bool:
+        """Whether `frame` ends an exchange the harness started from its loop (the device's answer, or the frame
+        saying none came). Peers with `background` say which."""
+        return False
+
+    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
+        """The step title of such an exchange (its request, when found, and its answer) and why it failed (None:
+        it did not)."""
+        return "exchange", None
+
+    def shown(self, answer: Frame) -> None:
+        """`answer`'s exchange has its step already (made by the wait that returned it)."""
+        self._shown_answers.add(answer.index)
+
+    def show_background(self) -> None:
+        """One step for each exchange the harness started from its loop that ended since the last call, made in
+        the test's thread (Allure keeps its steps per thread, so the loop cannot open them): called by the waits
+        of the test thread and at the end of the test's body."""
+        if not self.background:
+            return
+        end = len(self._trace)
+        ended = [f for f in self._trace.since(self._shown)
+                 if f.index < end and f.index not in self._shown_answers and self._background_answer(f)]
+        self._shown = end
+        self._shown_answers = {i for i in self._shown_answers if i >= end}
+        for answer in ended:
+            frames = exchange_of(self._trace, answer, answer.index - LOOK_BACK)  # sent in this test or before
+            title, failure = self._background_step(frames)
+            with step(title) as outcome:
+                attach_frames(frames, "request and answer")
+                if failure is not None:
+                    outcome.failed(failure)
+
     # waiting --------------------------------------------------------------------------------------------
     def _start(self, fresh: bool = False, since: int | None = None) -> int:
         """Where a wait searches from: the end of the trace (`fresh`), `since`, or the cursor."""
@@ -118,10 +166,12 @@ class PeerSession(Verdicts):
         finding (`rule`, default `expected_rule`) on the trace, saying what was `received` instead, and
         NonConformance."""
         desc = f" matching {match!r}" if match is not None and not callable(match) else ""
+        self.show_background()
         with step(f"expect {what} from {self.who}{desc}"), waiting(f"{what} from {self.who}", timeout):
             frame = self._trace.wait_for(wanted, start, timeout)
             if frame is not None:
                 attach_frames([frame], "the frame")
+        self.show_background()
         if frame is None:
             text = (f"expected {what}{desc} from {self.who} within {timeout:g} s; "
                     f"received {received(start) or 'nothing'}")
@@ -133,11 +183,13 @@ class PeerSession(Verdicts):
 
     def _expect_none(self, what: str, wanted: Callable[[Frame], bool], within: float) -> None:
         """Fail (`forbidden_rule`, on the frame) if a `wanted` frame arrives within `within` s from now."""
+        self.show_background()
         with step(f"expect no {what} from {self.who} for {within:g} s"), \
                 waiting(f"no {what} from {self.who} (quiet period)", within):
             frame = self._trace.wait_for(wanted, len(self._trace), within)
             if frame is not None:
                 attach_frames([frame], "the forbidden frame")
+        self.show_background()
         if frame is not None:
             self.fail(self.forbidden_rule, f"{frame.name} was sent although the scenario forbids it for {within:g} s",
                       frame)

@@ -17,13 +17,38 @@ except ImportError:  # allure-pytest is a dependency, but the library must work 
 PCAPNG = "application/vnd.tcpdump.pcap"
 
 
+class StepOutcome:
+    """How a step's exchange ended, when that is not an exception of the caller's: a push the device refused or
+    left unanswered fails its step in the report while the caller, which judges it, carries on."""
+
+    def __init__(self) -> None:
+        self.failure: str | None = None
+
+    def failed(self, why: str) -> None:
+        self.failure = why
+
+
+class _StepFailed(AssertionError):
+    """Raised inside a step only to close it as failed (allure reads an AssertionError as failed, anything else
+    as broken); never leaves `step`."""
+
+
 @contextlib.contextmanager
-def step(title: str) -> Iterator[None]:
+def step(title: str) -> Iterator[StepOutcome]:
+    """An Allure step around the block; an exception from the block fails (assertion) or breaks (other) it, and
+    `outcome.failed(why)` fails it without raising to the caller."""
+    outcome = StepOutcome()
     if allure is None:
-        yield
+        yield outcome
         return
-    with allure.step(title):
-        yield
+    try:
+        with allure.step(title):
+            yield outcome
+            if outcome.failure is not None:
+                raise _StepFailed(outcome.failure)
+    except _StepFailed as exc:
+        if exc.args[:1] != (outcome.failure,):
+            raise
 
 
 def attach_json(obj: Any, name: str) -> None:
@@ -45,9 +70,15 @@ def attach_frames(frames: list[Any], name: str) -> None:
     out = []
     for f in frames:
         raw = f.raw.decode("utf-8", "replace") if isinstance(f.raw, (bytes, bytearray)) else str(f.raw)
-        out.append({"at": f.timestamp, "direction": "device -> harness" if f.direction.name == "IN"
-                    else "harness -> device", "kind": f.kind, "name": f.name, "size": f.size,
-                    "message": raw[:20000], "broke": [x.rule_id for x in f.findings]})
+        item = {"at": f.timestamp, "direction": "device -> harness" if f.direction.name == "IN"
+                else "harness -> device", "kind": f.kind, "name": f.name, "size": f.size,
+                "message": raw[:20000], "broke": [x.rule_id for x in f.findings]}
+        if f.direction.name == "IN":  # how an HTTP answer ended: its status, or why there was none
+            if isinstance(f.meta.get("status"), int):
+                item["http_status"] = f.meta["status"]
+            if f.meta.get("error"):
+                item["error"] = str(f.meta["error"])
+        out.append(item)
     attach_json(out, name)
 
 

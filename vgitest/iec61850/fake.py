@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from ..evidence.allure import attach_frames, step
 from ..findings import Finding
 from ..session import Verdicts
 from ..trace import Direction, Frame, Trace
@@ -139,15 +140,16 @@ class _FakeFlow(netns.LinkOwner, Verdicts, abc.ABC):
             role = self._role()
             await role.start()
             return role
-        role = loop.run(make(), timeout=10)
-        try:
-            self._perform("plug_in")
-            result = loop.run(role.run(), timeout=role.bound() + 5)
-            time.sleep(self.settle_s)  # the device's last frames (retransmissions, a late answer) are evidence too
-        finally:
-            loop.run(self._close(role), timeout=10)
-            self._perform("unplug")
-        return self._finish(role, result)
+        with step(f"Table 5 flow: the fake {self.harness_role.upper()} with the {self.dut_side.upper()}"):
+            role = loop.run(make(), timeout=10)
+            try:
+                self._perform("plug_in")
+                result = loop.run(role.run(), timeout=role.bound() + 5)
+                time.sleep(self.settle_s)  # the device's last frames (retransmissions, a late answer) are evidence
+            finally:
+                loop.run(self._close(role), timeout=10)
+                self._perform("unplug")
+            return self._finish(role, result)
 
     def probe_read_only(self) -> tuple[FlowSession, int | None]:
         """Write a read-only attribute of the device's model (ST or MX): returns the session and the device's answer
@@ -167,8 +169,9 @@ class _FakeFlow(netns.LinkOwner, Verdicts, abc.ABC):
                 raise
             await self._close(role)
             return role, answer
-        role, answer = loop.run(probe(), timeout=4 * self.timers.step_timeout)
-        return self._finish(role, role.result, read_only=(ref,)), answer
+        with step(f"write the read-only {ref} of the {self.dut_side.upper()}"):
+            role, answer = loop.run(probe(), timeout=4 * self.timers.step_timeout)
+            return self._finish(role, role.result, read_only=(ref,)), answer
 
     async def _close(self, role: EvRole | EvseRole) -> None:
         await role.close()
@@ -220,7 +223,25 @@ class _FakeFlow(netns.LinkOwner, Verdicts, abc.ABC):
                 frame.findings.append(f)
             frames.append(frame)
         self._size_verdicts(frames)
+        self.request_steps(frames)
         return FlowSession(result, frames, all_findings, self.link)
+
+    def request_steps(self, frames: list[Frame]) -> None:
+        """One Allure step per MMS request the harness sent, with the device's answer (its response, or the error
+        that refused it), failed when none came. The flow runs on the peer's loop, where no step can be opened, so
+        they are made afterwards in the test's thread."""
+        device = self.dut_side.upper()
+        for req in frames:
+            if req.direction is not Direction.OUT or req.kind != "REQUEST":
+                continue
+            answer = next((f for f in frames if f.index > req.index and f.direction is Direction.IN
+                           and f.connection == req.connection
+                           and (f.kind == "ERROR" or (f.kind == "RESPONSE" and f.correlation == req.correlation))),
+                          None)
+            with step(f"{req.name} -> {device}") as outcome:
+                attach_frames([req] if answer is None else [req, answer], "request and answer")
+                if answer is None:
+                    outcome.failed(f"the {device} did not answer {req.name}")
 
     def _size_verdicts(self, frames: list[Frame]) -> None:
         """Every frame of a Table 5 row carries its size verdict in the evidence (``meta["table5"]``): within the

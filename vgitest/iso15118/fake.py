@@ -13,6 +13,7 @@ import dataclasses
 import ssl
 from typing import Any
 
+from ..evidence.allure import attach_frames, step
 from ..loop import BackgroundLoop
 from ..session import Verdicts
 from ..trace import Trace
@@ -22,6 +23,9 @@ from .params import EvParams, EvseParams
 from .script import Action, Script
 from .secc import DYNAMIC_PORTS, SeccServer, SeccSession
 from .timers import Timers
+
+
+MAX_EXCHANGE_STEPS = 300  # a long charge loop: the rest is in the trace and the sequence diagram
 
 
 def _started(ok: bool, what: str) -> None:
@@ -269,10 +273,28 @@ class FakeEvcc(Verdicts):
         hook = c.ev_hook
         if control_mode is not None:
             c.ev_hook = with_control_mode(hook, control_mode)
-        try:
-            return self.loop.run(c.run(resume=resume, pause=pause, deadline_s=deadline_s), timeout=deadline_s + 10)
-        finally:
-            c.ev_hook = hook
+        with step(f"charge: the fake EV runs a session with the EVSE ({', '.join(c.offers)}, {c.mode})"):
+            try:
+                session = self.loop.run(c.run(resume=resume, pause=pause, deadline_s=deadline_s),
+                                        timeout=deadline_s + 10)
+            finally:
+                c.ev_hook = hook
+            exchange_steps(session)
+        return session
+
+
+def exchange_steps(session: EvccSession) -> None:
+    """One Allure step per request the fake EV sent, with the EVSE's answer, failed when none came. The session
+    runs on the EVCC's loop, where no step can be opened, so they are made afterwards in the test's thread."""
+    for n, (req, res) in enumerate(session.exchanges):
+        if n == MAX_EXCHANGE_STEPS:
+            with step(f"... {len(session.exchanges) - n} more exchanges (in the trace and the sequence diagram)"):
+                return
+        with step(f"{req.name or req.kind} -> EVSE") as outcome:
+            attach_frames([req] if res is None else [req, res], "request and answer")
+            if res is None:
+                outcome.failed(f"the EVSE did not answer {req.name or req.kind}"
+                               + (f" ({session.end_reason})" if session.end_reason else ""))
 
 
 def with_control_mode(hook: Any, control_mode: str) -> Any:

@@ -22,7 +22,8 @@ from aiohttp import web
 from ..budgets import Budgets
 from ..httprecord import BadHttp, bad_http_frame, read_body
 from ..findings import Finding, Severity
-from ..expect import Match, PeerSession, matches, summary
+from ..evidence.allure import attach_frames, step
+from ..expect import Match, PeerSession, exchange_of, matches, summary
 from ..trace import Direction, Frame, Trace
 from ..verdict import HarnessError, Inconclusive
 from ..xmlhttp.client import Outbound
@@ -66,6 +67,7 @@ class VenSession(PeerSession):
     default; `forbid(payload, reason)` fails the test (OADR-FORBIDDEN-MESSAGE) if the VEN sends it."""
 
     expected_rule, forbidden_rule, who = r.EXPECTED_MESSAGE, r.FORBIDDEN_MESSAGE, "the VEN"
+    background = True  # pushes
 
     def __init__(self, vtn: "FakeVtn") -> None:
         self._init_session(vtn)
@@ -74,6 +76,8 @@ class VenSession(PeerSession):
         self._seq = itertools.count(1)
         self._last_queued = 0
         self._queued_at = 0
+        self._last_name: str | None = None  # the last queued payload and whether it was pushed (for its step)
+        self._last_pushed = False
 
     # configuration per test ----------------------------------------------------------------------------
     def reset_for_test(self) -> None:
@@ -88,6 +92,7 @@ class VenSession(PeerSession):
 
         A pull VEN gets it in answer to its next oadrPoll; a push VEN (registered with oadrHttpPullModel=false)
         gets it POSTed to its oadrTransportAddress right away. So a scenario reads the same for both."""
+        self._last_name, self._last_pushed = name, self.vtn.pushes
         if self.vtn.pushes:
             self._queued_at = len(self.vtn.trace)
             self._last_queued = next(self._seq)
@@ -136,18 +141,72 @@ class VenSession(PeerSession):
             raise HarnessError("the fake VTN is not started")
         if not self.vtn.state.transport_address:
             raise Inconclusive("the VEN gave no oadrTransportAddress: it is not registered for push delivery")
-        return self.vtn.loop.run(self.vtn.push_client.probe(self.vtn.state.transport_address, name, body,
-                                                            ssl_context), timeout=timeout)
+        with step(f"push {name} -> VEN over a new connection with another TLS identity"):
+            start = len(self.vtn.trace)
+            answer = self.vtn.loop.run(self.vtn.push_client.probe(self.vtn.state.transport_address, name, body,
+                                                                  ssl_context), timeout=timeout)
+            attach_frames(exchange_of(self.vtn.trace, answer, start), "request and answer")
+        self.shown(answer)
+        return answer
 
     def wait_delivered(self, timeout: float) -> Frame | None:
         """Wait until the VEN has the last queued payload: the poll answer that carried it (pull), or the VEN's
-        HTTP 200 answer to the push (a push it refused or left unanswered never counts as delivered)."""
-        last = self._last_queued
+        HTTP 200 answer to the push (a push it refused or left unanswered never counts as delivered).
+
+        One Allure step with the exchange that carried it (the push and the VEN's answer, or the VEN's oadrPoll
+        and the VTN's answer), failed when it was not delivered: the push runs on the VTN's loop, where no step
+        can be opened, so the step is made here, where the test waits for it."""
+        last, start, name, pushed = self._last_queued, self._queued_at, self._last_name, self._last_pushed
 
         def carried(f: Frame) -> bool:
             return f.meta.get("delivered") == last
 
-        return self.vtn.trace.wait_for(carried, self._queued_at, timeout)
+        title = f"push {name} -> VEN" if pushed else f"deliver {name} -> VEN in the answer to its next oadrPoll"
+        with step(title if name else "deliver (nothing queued) -> VEN") as outcome:
+            frame = self.vtn.trace.wait_for(carried, start, timeout)
+            if frame is not None:
+                attach_frames(exchange_of(self.vtn.trace, frame, start), "request and answer")
+            elif pushed:
+                attach_frames(self._push_frames(last, start), "request and answer")
+            if frame is None:
+                outcome.failed(self._undelivered(name, pushed, last, start, timeout))
+        for f in self._push_frames(last, start)[1:] if pushed else []:
+            self.shown(f)
+        return frame
+
+    def _background_answer(self, frame: Frame) -> bool:
+        return frame.direction is Direction.IN and frame.kind == "RESPONSE" and bool(frame.meta.get("pushed"))
+
+    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
+        push, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+        name = push.name if push is not None else "a payload"
+        if answer.meta.get("probe"):
+            return f"push {name} -> VEN over a new connection with another TLS identity", None
+        if "delivered" in answer.meta:
+            return f"push {name} -> VEN", None
+        said = "; ".join(f.message for f in answer.findings)
+        return f"push {name} -> VEN", said or f"the VEN answered the pushed {name} with HTTP " \
+            f"{answer.meta.get('status')}"
+
+    def _push_frames(self, seq: int, start: int) -> list[Frame]:
+        """The push of delivery `seq` and the VEN's answer to it (none yet: the push alone)."""
+        sent = [f for f in self.vtn.trace.since(start)
+                if f.direction is Direction.OUT and f.meta.get("pushed") and f.meta.get("seq") == seq]
+        if not sent:
+            return []
+        answers = [f for f in self.vtn.trace.since(sent[0].index) if f.direction is Direction.IN
+                   and f.kind == "RESPONSE" and f.correlation == sent[0].correlation]
+        return [sent[0], *answers[:1]]
+
+    def _undelivered(self, name: str | None, pushed: bool, seq: int, start: int, timeout: float) -> str:
+        """Why the last queued payload did not reach the VEN, in the words of the step that waited for it."""
+        if not pushed:
+            return f"{name} did not reach the VEN within {timeout:g} s (no oadrPoll answered with it)"
+        frames = self._push_frames(seq, start)
+        if len(frames) < 2:
+            return f"the VEN did not answer the pushed {name} within {timeout:g} s"
+        said = "; ".join(f.message for f in frames[1].findings)
+        return said or f"the VEN answered the pushed {name} with HTTP {frames[1].meta.get('status')}"
 
 
 def _sent(payload: str, match: Match) -> Callable[[Frame], bool]:

@@ -15,6 +15,7 @@ from .vtn import FakeVtn3
 SERVER_NAMES = ("127.0.0.1", "localhost")  # the names a generated VTN certificate is valid for
 
 if TYPE_CHECKING:
+    from ..budgets import Budgets
     from ..run import VgiRun
 
 
@@ -22,6 +23,10 @@ class VtnPeer(FakeVtn3, RunPeer):
     """The fake OpenADR 3 VTN as a run's peer."""
 
     harness_name = "FAKE-VTN3"
+
+    def after_test(self, start: int, budgets: Budgets, record: dict[str, Any]) -> dict[str, Any]:
+        self.session.show_background()  # the steps of notifications that ended after the body's last wait
+        return {}
 
     def adapter_env(self) -> dict[str, str]:
         return {"vtn_url": self.url, "token_url": self.token_url}

@@ -27,7 +27,8 @@ import aiohttp
 from aiohttp import web
 
 from .. import isoduration
-from ..expect import Match, PeerSession, matches, summary
+from ..evidence.allure import attach_frames, step
+from ..expect import Match, PeerSession, exchange_of, matches, summary
 from ..findings import Finding
 from ..httprecord import BadHttp, bad_http_frame, read_body, recording_session
 from ..trace import Direction, Frame, Trace, now
@@ -117,6 +118,7 @@ class VenSession(PeerSession):
     (programs and events created, tokens revoked). Messages are "METHOD /route/{template}" strings."""
 
     expected_rule, forbidden_rule, who = r.EXPECTED_REQUEST, r.FORBIDDEN_REQUEST, "the VEN"
+    background = True  # notifications
 
     def __init__(self, vtn: "FakeVtn3") -> None:
         self._init_session(vtn)
@@ -174,11 +176,30 @@ class VenSession(PeerSession):
 
     def post_raw(self, url: str, data: bytes, bearer: str | None, timeout: float) -> Frame | None:
         """POST `data` to the VEN's callback `url` as if it were a notification (negative tests); the answer frame
-        (None: none within `timeout` s)."""
+        (None: none within `timeout` s). One Allure step with the request and the answer."""
         assert self.vtn.loop is not None
-        start = len(self.vtn.trace)
-        self.vtn.loop.call_soon(self.vtn._spawn_raw, url, bearer, data)
-        return self.vtn.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and f.meta.get("raw"), start, timeout)
+        with step(f"notify a made-up notification -> VEN at {url}") as outcome:
+            start = len(self.vtn.trace)
+            self.vtn.loop.call_soon(self.vtn._spawn_raw, url, bearer, data)
+            answer = self.vtn.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and f.meta.get("raw"), start,
+                                             timeout)
+            if answer is not None:
+                attach_frames(exchange_of(self.vtn.trace, answer, start), "request and answer")
+            else:
+                attach_frames([f for f in self.vtn.trace.since(start) if f.kind == "NOTIFY" and f.meta.get("raw")],
+                              "request")
+            if answer is None or answer.meta.get("status") is None:
+                outcome.failed(f"the VEN's callback {url} did not answer within {timeout:g} s" if answer is None
+                               else f"the VEN's callback {url} did not answer: {answer.meta.get('error')}")
+        if answer is not None:
+            self.shown(answer)
+        return answer
+
+    def _background_answer(self, frame: Frame) -> bool:
+        return frame.kind == "NOTIFY-ANSWER"
+
+    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
+        return _notify_step(frames)
 
     def revoke_tokens(self) -> None:
         n = self.vtn.store.revoke_all()
@@ -677,8 +698,30 @@ class FakeVtn3(XmlHttpServer):
                                               f"{f' ({error})' if error else ''}", answer.index))
 
     def wait_notified(self, since: int, timeout: float) -> Frame | None:
-        """The first answered notification (its NOTIFY-ANSWER frame) since trace index `since`."""
-        return self.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and not f.meta.get("raw"), since, timeout)
+        """The first answered notification (its NOTIFY-ANSWER frame) since trace index `since`.
+
+        Then one Allure step for each notification that ended so far, this one among them (failed when the
+        callback did not answer), or a failed step when none did: notifications run on the VTN's loop, where no
+        step can be opened, so the steps are made here, where the test waits for one."""
+        answer = self.trace.wait_for(lambda f: f.kind == "NOTIFY-ANSWER" and not f.meta.get("raw"), since, timeout)
+        self.session.show_background()  # every notification that ended so far, this one among them
+        if answer is None:
+            with step("notify -> VEN") as outcome:
+                attach_frames([f for f in self.trace.since(since) if f.kind == "NOTIFY" and not f.meta.get("raw")],
+                              "notifications without an answer")
+                outcome.failed(f"no notification was answered within {timeout:g} s")
+        return answer
+
+
+def _notify_step(frames: list[Frame]) -> tuple[str, str | None]:
+    """The step of a notification (its request, when found, and the VEN's answer): title, and why it failed
+    (the callback did not answer)."""
+    sent, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+    what = "a made-up notification" if answer.meta.get("raw") else \
+        " ".join((sent.name or "").split()[1:]) if sent is not None else "a change"
+    failure = None if answer.meta.get("status") is not None else \
+        f"the VEN's callback did not answer: {answer.meta.get('error')}"
+    return f"notify {what or 'a change'} -> VEN at {answer.meta.get('url')}", failure
 
 
 def _overlaps(event: dict[str, Any], start: dt.datetime | None, end: dt.datetime | None) -> bool:

@@ -24,6 +24,7 @@ class Sep2Peer(FakeSep2Server, RunPeer):
 
     def after_test(self, start: int, budgets: Budgets, record: dict[str, Any]) -> dict[str, Any]:
         from . import checks
+        self.session.show_background()  # the steps of exchanges that ended after the body's last wait
         self.place(checks.run_all(list(self.trace), start, budgets))
         return {}
 

@@ -22,7 +22,8 @@ from aiohttp import web
 
 from ..findings import Finding, Severity
 from ..httprecord import BadHttp, bad_http_frame, read_body
-from ..expect import Match, PeerSession, matches
+from ..evidence.allure import StepOutcome, attach_frames, step
+from ..expect import Match, PeerSession, exchange_of, matches
 from ..trace import Direction, Frame, Trace
 from ..verdict import HarnessError, Inconclusive
 from ..xmlhttp.client import Outbound
@@ -55,6 +56,7 @@ class Sep2Session(PeerSession):
     here is a request: its method and a path glob (see :func:`path_matches`)."""
 
     expected_rule, forbidden_rule, who = r.EXPECTED_REQUEST, r.FORBIDDEN_REQUEST, "the client"
+    background = True  # Notifications
 
     def __init__(self, server: "FakeSep2Server") -> None:
         self._init_session(server)
@@ -154,18 +156,26 @@ class Sep2Session(PeerSession):
         """Wait for the server to have notified a change of a resource matching `path` (from trace index `since`,
         default the cursor) and for the outcome; returns the client's answer frame (its status in meta, judged
         when it arrived). Inconclusive when the server sent none (the client held no subscription for it: see
-        `expect_subscription`)."""
+        `expect_subscription`).
+
+        One Allure step with the Notification and the client's answer: the server sends it from its loop, where
+        no step can be opened, so the step is made here, where the test waits for it."""
         start = self.cursor if since is None else since
-        sent = self.server.trace.wait_for(lambda f: f.direction is Direction.OUT and f.kind == "REQUEST"
-                                          and bool(f.meta.get("notification"))
-                                          and path_matches(path, str(f.meta.get("subscribed", ""))), start, timeout)
-        if sent is None:
-            raise Inconclusive(f"the server sent no Notification about {path} within {timeout:g} s")
-        answer = self.server.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "RESPONSE"
-                                            and f.correlation == sent.correlation, sent.index,
-                                            self.server.notifier.timeout_s + 2)
-        if answer is None:
-            raise Inconclusive(f"the delivery of the Notification about {path} did not end")
+        with step(f"notify {path} -> client") as outcome:
+            sent = self.server.trace.wait_for(lambda f: f.direction is Direction.OUT and f.kind == "REQUEST"
+                                              and bool(f.meta.get("notification"))
+                                              and path_matches(path, str(f.meta.get("subscribed", ""))), start,
+                                              timeout)
+            if sent is None:
+                raise Inconclusive(f"the server sent no Notification about {path} within {timeout:g} s")
+            answer = self.server.trace.wait_for(lambda f: f.direction is Direction.IN and f.kind == "RESPONSE"
+                                                and f.correlation == sent.correlation, sent.index,
+                                                self.server.notifier.timeout_s + 2)
+            attach_frames([sent] if answer is None else [sent, answer], "request and answer")
+            if answer is None:
+                raise Inconclusive(f"the delivery of the Notification about {path} did not end")
+            _outcome(outcome, answer)
+        self.shown(answer)
         return answer
 
     def limit_notification_items(self, n: int | None) -> None:
@@ -178,7 +188,8 @@ class Sep2Session(PeerSession):
         subscription for `path`, after any Notification already on its way; the answer frame, with a
         SEP2-NOTIFICATION-ANSWER finding unless the client answered `expect`."""
         sub = self._one_subscription(path)
-        return self._run(self.server.notifier.send(sub, raw, None, frozenset({expect}), "probe"))
+        with step(f"notify {path} -> client with a made-up body (HTTP {expect} expected)") as outcome:
+            return self._exchange(outcome, self.server.notifier.send(sub, raw, None, frozenset({expect}), "probe"))
 
     def cancel_subscription(self, path: str) -> Frame:
         """The server ends the client's subscription for `path` and tells it (Notification status 1, no
@@ -191,7 +202,29 @@ class Sep2Session(PeerSession):
         self.state.notified.pop(sub["@href"], None)
         n = self.server.notifier
         body = n.notification(sub, notify.CANCELLED)
-        return self._run(n.send(sub, codec.encode("Notification", body), body, notify.TAKEN, "cancel"))
+        with step(f"notify {path} -> client: subscription cancelled") as outcome:
+            return self._exchange(outcome, n.send(sub, codec.encode("Notification", body), body, notify.TAKEN,
+                                                  "cancel"))
+
+    def _exchange(self, outcome: StepOutcome, coro: Any) -> Frame:
+        """Run a Notification the test sends and attach it and the client's answer to the step it runs in."""
+        start = len(self.server.trace)
+        answer = self._run(coro)
+        attach_frames(exchange_of(self.server.trace, answer, start), "request and answer")
+        _outcome(outcome, answer)
+        self.shown(answer)
+        return answer
+
+    def _background_answer(self, frame: Frame) -> bool:
+        return frame.direction is Direction.IN and frame.kind == "RESPONSE" and bool(frame.meta.get("notification"))
+
+    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
+        sent, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+        what = {"cancel": ": subscription ended", "probe": " with a made-up body"}.get(answer.meta["notification"], "")
+        path = sent.meta.get("subscribed") if sent is not None else answer.meta.get("subscription")
+        failure = None if "status" in answer.meta else \
+            f"the client did not answer the Notification at {answer.meta.get('url')}: {answer.meta.get('error')}"
+        return f"notify {path} -> client{what}", failure
 
     def _one_subscription(self, path: str) -> dict:
         found = self.subscriptions(path)
@@ -203,6 +236,13 @@ class Sep2Session(PeerSession):
         if self.server.loop is None:
             raise HarnessError("the fake 2030.5 server is not started")
         return self.server.loop.run(coro, timeout=self.server.notifier.timeout_s * 3 + 5)
+
+
+def _outcome(outcome: StepOutcome, answer: Frame) -> None:
+    """A Notification the client never answered fails its step (a wrong answer shows its rule in the frames)."""
+    if "status" not in answer.meta:
+        outcome.failed(f"the client did not answer the Notification at {answer.meta.get('url')}: "
+                       f"{answer.meta.get('error')}")
 
 
 def _request_pred(method: str, path: str, match: Match) -> Callable[[Frame], bool]:
