@@ -8,6 +8,7 @@ import time
 import pytest
 
 from helpers_csip import Run, between_polls, limit
+from vgitest.case import preamble
 from vgitest.sep2 import rules as r
 
 pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
@@ -241,12 +242,15 @@ def test_CORE_019(csip, t) -> None:
     list whose Notification carries only the first: the client must see that the list holds more (all >
     results), read it, and answer both events received (1) within the notification wait; the same when both
     are cancelled (6). Then the server ends that subscription (Notification status 1, without a Resource):
-    the client answers 201."""
+    the client answers 201. The client's subscriptions are the preamble (CORE-018 judges them): without them
+    the case is INCONCLUSIVE."""
     client = csip.client
-    client.expect_subscription(PROGRAMS, t.wait)  # so that it hears of the program
-    prog = csip.program(1, description="partly notified")
-    derc = f"/derp/{prog.number}/derc"
-    client.expect_subscription(derc, t.wait)
+    with preamble("the client subscribed to its program list, then to a new program's control list (what "
+                  "CORE-018 judges)"):
+        client.expect_subscription(PROGRAMS, t.wait)  # so that it hears of the program
+        prog = csip.program(1, description="partly notified")
+        derc = f"/derp/{prog.number}/derc"
+        client.expect_subscription(derc, t.wait)
     between_polls(client, derc, t)
     client.limit_notification_items(1)
     client.cursor = len(client.server.trace)

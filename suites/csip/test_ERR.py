@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from helpers_csip import between_polls, limit
+from vgitest.case import preamble
 from vgitest.sep2 import codec, rules as r
 
 pytestmark = pytest.mark.vgi_protocol("sep2", "2018")
@@ -26,12 +27,15 @@ def test_ERR_002(csip, t) -> None:
     """A Notification the client cannot read is refused with 400 Bad Request and changes nothing: the server
     sends one that is not well-formed XML, then one that is well-formed but lacks the elements every
     Notification has (status, subscriptionURI). Afterwards the client still takes a real Notification (201)
-    and answers the event it announces received (1) within the notification wait."""
+    and answers the event it announces received (1) within the notification wait. The client's subscriptions
+    are the preamble (CORE-018 judges them): without them the case is INCONCLUSIVE."""
     client = csip.client
-    client.expect_subscription("/edev/*/fsa/1/derp", t.wait)  # so that it hears of the program
-    prog = csip.program(1, description="notification errors")
-    derc = f"/derp/{prog.number}/derc"
-    client.expect_subscription(derc, t.wait)
+    with preamble("the client subscribed to its program list, then to a new program's control list (what "
+                  "CORE-018 judges)"):
+        client.expect_subscription("/edev/*/fsa/1/derp", t.wait)  # so that it hears of the program
+        prog = csip.program(1, description="notification errors")
+        derc = f"/derp/{prog.number}/derc"
+        client.expect_subscription(derc, t.wait)
     head = f"<Notification xmlns='urn:ieee:std:2030.5:ns'><subscribedResource>{derc}</subscribedResource>"
     client.notify(derc, head.encode(), expect=400)  # cut short: not XML
     client.notify(derc, codec.encode("Notification", {"subscribedResource": derc}), expect=400)

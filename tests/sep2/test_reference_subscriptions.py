@@ -120,3 +120,39 @@ def test_ignoring_notifications_waits_for_the_poll(server: FakeSep2Server, pki: 
         time.sleep(SOON_S)
         assert not [f for f in s.requests(0) if f.direction is Direction.IN and isinstance(f.body, dict)
                     and f.body.get("subject") == ctl.mrid]
+
+
+def test_a_subscription_the_server_failed_is_made_again_but_a_refused_one_is_not() -> None:
+    """The reference client's Subscription POST answered 5xx (the server was down, as in ERR-001's outage) is
+    tried again at its next read of the list; a refusal (4xx) is final. Before, a 500 was taken as a refusal, and
+    ERR-002 after ERR-001 found the client without the subscriptions its preamble needs."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from vgitest.sep2.client.subscriptions import Subscriber
+
+    answers: list[int] = []
+
+    async def write(method: str, url: str, name: str, body: dict) -> tuple[int, dict, None]:
+        status = answers.pop(0)
+        return status, ({"Location": "/edev/1/sub/1"} if status == 201 else {}), None
+
+    sub = Subscriber.__new__(Subscriber)
+    sub.core = SimpleNamespace(has=lambda fault: False, http=SimpleNamespace(write=write))
+    sub.registration = SimpleNamespace(edev_links={"SubscriptionListLink": "/edev/1/sub"})
+    sub.subscriptions, sub.ended, sub.port = {}, set(), 4321
+    sub.core.http.ssl_context = None
+    listed = {"@subscribable": "1"}
+
+    def subscribe(status: int) -> dict[str, str]:
+        answers.append(status)
+        asyncio.run(sub.subscribe("/edev/1/fsa/1/derp", "DERProgramList", listed))
+        return dict(sub.subscriptions)
+
+    assert subscribe(500) == {} and subscribe(503) == {}  # the next read tries again
+    assert subscribe(201) == {"/edev/1/fsa/1/derp": "/edev/1/sub/1"}
+    sub.subscriptions.clear()
+    assert subscribe(400) == {"/edev/1/fsa/1/derp": ""}  # refused: not asked again
+    answers.append(201)
+    asyncio.run(sub.subscribe("/edev/1/fsa/1/derp", "DERProgramList", listed))
+    assert answers == [201]  # no second POST

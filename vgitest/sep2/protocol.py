@@ -13,8 +13,10 @@ KIND = PeerKind(
     serve={"sep2": '[dut]\nname = "any client"\nprotocol = "sep2"\nversion = "2018"\n[adapter]\nkind = "manual"\n'},
     runs=(ReferenceRun("csip", "reference-der-client-csip", "csip", shards=3, expected_s=526),
           # the subscription cases want a long pollRate (a Notification must not be mistaken for a poll); the rest
-          # of the suite is written around a short one and runs in "csip"
-          ReferenceRun("csip-sub", "reference-der-client-csip-sub", "csip", "CORE_018 or CORE_019 or ERR_002"),
+          # of the suite is written around a short one and runs in "csip"; ERR_001 (an outage) runs before ERR_002,
+          # which shows that the outage leaves the client its subscriptions for the next case
+          ReferenceRun("csip-sub", "reference-der-client-csip-sub", "csip",
+                       "CORE_018 or CORE_019 or ERR_001 or ERR_002"),
           # the fuzz suite with a 1 s pollRate: every example costs a poll or two (docs/fuzz-suites.md); its cases
           # wait on the client's polls, so three reference clients side by side take a third of the time
           # the CACTUS CSIP-AUS client procedures, their times scaled (cactus_time_scale; docs/csip-aus.md), but for

@@ -34,7 +34,7 @@ class Subscriber:
         self.core, self.params, self.walk, self.registration, self.programs = core, params, walk, registration, programs
         self.handlers = handlers  # by resource type, as for a GET
         self.port = port
-        # resource href -> the Subscription's location ("" while being made or when the server refused it), and
+        # resource href -> the Subscription's location ("" while being made or when the server refused it, 4xx), and
         # the ones the server ended
         self.subscriptions: dict[str, str] = {}
         self.ended: set[str] = set()
@@ -87,8 +87,10 @@ class Subscriber:
         sub = {"subscribedResource": target, "encoding": "0", "level": "+S1", "limit": str(SUB_LIMIT),
                "notificationURI": self.uri}
         out = await self.core.http.write("POST", link, "Subscription", sub)
-        if out is None:
-            self.subscriptions.pop(href, None)  # the server was not reached: try again at the next read
+        if out is None or out[0] >= 500:
+            # the server was not reached, or failed (an outage): try again at the next read; only a refusal (4xx)
+            # is final, so that a server that was down for a while still hears of the client afterwards
+            self.subscriptions.pop(href, None)
         elif out[0] == 201:
             self.subscriptions[href] = out[1].get("Location", "")
 
