@@ -72,3 +72,21 @@ def test_frames_and_wire_chunks_have_no_dict() -> None:
     from vgitest.wire import Chunk
     frame = Frame(0, 0.0, Direction.IN, "ocpp", "1.6", "c", "CALL")
     assert not hasattr(frame, "__dict__") and not hasattr(Chunk(0, 0.0, Direction.IN, b"x"), "__dict__")
+
+
+def test_frame_timestamps_read_as_datetime_writes_them() -> None:
+    """`iso_ms` (the fast formatter a fleet's spill uses) gives what datetime's isoformat gives, at the edges of
+    a millisecond and a second too (microseconds rounded half to even, then cut)."""
+    import datetime as dt
+    import random
+
+    from vgitest.trace import iso_ms
+
+    def slow(w: float) -> str:
+        return dt.datetime.fromtimestamp(w, dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    rnd = random.Random(7)
+    walls = [rnd.uniform(0, 4e9) for _ in range(20000)]
+    walls += [s + f for s in (0, 1765000000) for f in (0.0, 0.0005, 0.9995, 0.9999994, 0.9999995, 0.9999996)]
+    walls += [1765000000 + i / 1e6 for i in range(0, 2_000_000, 997)]
+    assert [w for w in walls if iso_ms(w) != slow(w)] == []

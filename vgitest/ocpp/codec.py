@@ -60,8 +60,11 @@ def loads(text: str) -> Any:
         return deepjson.loads(text, parse_constant=_reject_constant)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps with options builds one per call
+
+
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(obj)
 
 
 def encode_call(msg_id: str, action: str, payload: Any) -> str:
