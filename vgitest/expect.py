@@ -127,9 +127,9 @@ class PeerSession(Verdicts):
         saying none came). Peers with `background` say which."""
         return False
 
-    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
-        """The step title of such an exchange (its request, when found, and its answer) and why it failed (None:
-        it did not)."""
+    def _background_step(self, request: Frame | None, answer: Frame) -> tuple[str, str | None]:
+        """The step title of such an exchange (its request, None when not found, and its answer) and why it failed
+        (None: it did not)."""
         return "exchange", None
 
     def shown(self, answer: Frame) -> None:
@@ -149,7 +149,7 @@ class PeerSession(Verdicts):
         self._shown_answers = {i for i in self._shown_answers if i >= end}
         for answer in ended:
             frames = exchange_of(self._trace, answer, answer.index - LOOK_BACK)  # sent in this test or before
-            title, failure = self._background_step(frames)
+            title, failure = self._background_step(frames[0] if len(frames) > 1 else None, frames[-1])
             with step(title) as outcome:
                 attach_frames(frames, "request and answer")
                 if failure is not None:

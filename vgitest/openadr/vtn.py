@@ -177,16 +177,13 @@ class VenSession(PeerSession):
     def _background_answer(self, frame: Frame) -> bool:
         return frame.direction is Direction.IN and frame.kind == "RESPONSE" and bool(frame.meta.get("pushed"))
 
-    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
-        push, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+    def _background_step(self, push: Frame | None, answer: Frame) -> tuple[str, str | None]:
         name = push.name if push is not None else "a payload"
         if answer.meta.get("probe"):
             return f"push {name} -> VEN over a new connection with another TLS identity", None
         if "delivered" in answer.meta:
             return f"push {name} -> VEN", None
-        said = "; ".join(f.message for f in answer.findings)
-        return f"push {name} -> VEN", said or f"the VEN answered the pushed {name} with HTTP " \
-            f"{answer.meta.get('status')}"
+        return f"push {name} -> VEN", _refused(name, answer)
 
     def _push_frames(self, seq: int, start: int) -> list[Frame]:
         """The push of delivery `seq` and the VEN's answer to it (none yet: the push alone)."""
@@ -205,8 +202,13 @@ class VenSession(PeerSession):
         frames = self._push_frames(seq, start)
         if len(frames) < 2:
             return f"the VEN did not answer the pushed {name} within {timeout:g} s"
-        said = "; ".join(f.message for f in frames[1].findings)
-        return said or f"the VEN answered the pushed {name} with HTTP {frames[1].meta.get('status')}"
+        return _refused(name, frames[1])
+
+
+def _refused(name: str | None, answer: Frame) -> str:
+    """Why the VEN's answer to a push is no delivery: the rules it broke, else its HTTP status."""
+    said = "; ".join(f.message for f in answer.findings)
+    return said or f"the VEN answered the pushed {name} with HTTP {answer.meta.get('status')}"
 
 
 def _sent(payload: str, match: Match) -> Callable[[Frame], bool]:

@@ -198,8 +198,8 @@ class VenSession(PeerSession):
     def _background_answer(self, frame: Frame) -> bool:
         return frame.kind == "NOTIFY-ANSWER"
 
-    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
-        return _notify_step(frames)
+    def _background_step(self, sent: Frame | None, answer: Frame) -> tuple[str, str | None]:
+        return _notify_step(sent, answer)
 
     def revoke_tokens(self) -> None:
         n = self.vtn.store.revoke_all()
@@ -713,10 +713,9 @@ class FakeVtn3(XmlHttpServer):
         return answer
 
 
-def _notify_step(frames: list[Frame]) -> tuple[str, str | None]:
-    """The step of a notification (its request, when found, and the VEN's answer): title, and why it failed
-    (the callback did not answer)."""
-    sent, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+def _notify_step(sent: Frame | None, answer: Frame) -> tuple[str, str | None]:
+    """The step of a notification (its request, None when not found, and the VEN's answer): title, and why it
+    failed (the callback did not answer)."""
     what = "a made-up notification" if answer.meta.get("raw") else \
         " ".join((sent.name or "").split()[1:]) if sent is not None else "a change"
     failure = None if answer.meta.get("status") is not None else \

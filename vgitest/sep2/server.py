@@ -218,13 +218,10 @@ class Sep2Session(PeerSession):
     def _background_answer(self, frame: Frame) -> bool:
         return frame.direction is Direction.IN and frame.kind == "RESPONSE" and bool(frame.meta.get("notification"))
 
-    def _background_step(self, frames: list[Frame]) -> tuple[str, str | None]:
-        sent, answer = (frames[0] if len(frames) > 1 else None), frames[-1]
+    def _background_step(self, sent: Frame | None, answer: Frame) -> tuple[str, str | None]:
         what = {"cancel": ": subscription ended", "probe": " with a made-up body"}.get(answer.meta["notification"], "")
         path = sent.meta.get("subscribed") if sent is not None else answer.meta.get("subscription")
-        failure = None if "status" in answer.meta else \
-            f"the client did not answer the Notification at {answer.meta.get('url')}: {answer.meta.get('error')}"
-        return f"notify {path} -> client{what}", failure
+        return f"notify {path} -> client{what}", _unanswered(answer)
 
     def _one_subscription(self, path: str) -> dict:
         found = self.subscriptions(path)
@@ -238,11 +235,19 @@ class Sep2Session(PeerSession):
         return self.server.loop.run(coro, timeout=self.server.notifier.timeout_s * 3 + 5)
 
 
+def _unanswered(answer: Frame) -> str | None:
+    """Why a Notification's step fails: the client never answered it (None when it did; a wrong answer shows its
+    rule in the frames)."""
+    if "status" in answer.meta:
+        return None
+    return f"the client did not answer the Notification at {answer.meta.get('url')}: {answer.meta.get('error')}"
+
+
 def _outcome(outcome: StepOutcome, answer: Frame) -> None:
-    """A Notification the client never answered fails its step (a wrong answer shows its rule in the frames)."""
-    if "status" not in answer.meta:
-        outcome.failed(f"the client did not answer the Notification at {answer.meta.get('url')}: "
-                       f"{answer.meta.get('error')}")
+    """A Notification the client never answered fails its step."""
+    why = _unanswered(answer)
+    if why is not None:
+        outcome.failed(why)
 
 
 def _request_pred(method: str, path: str, match: Match) -> Callable[[Frame], bool]:
