@@ -262,3 +262,15 @@ def client_context(trust: Credential, tmp: Path, *, cred: Credential | None = No
         cert, key = cred.write(tmp, "client")
         ctx.load_cert_chain(cert, key)
     return ctx
+
+
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether `issuer` names and signed `cert` (its subject is cert's issuer, its key verifies cert's
+    signature): one link of a chain, for every check that walks one (CSIP's profile, an evidence bundle's
+    signer)."""
+    from cryptography.exceptions import InvalidSignature
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True

@@ -84,6 +84,7 @@ def _build(chain: list[Any], anchors: list[Any], problems: list[str]) -> list[An
     """The path from the leaf to a trust anchor, each step a certificate whose subject is its child's issuer
     and whose key verifies the child's signature (anchors tried before the bundle's own certificates);
     empty, with the reason in `problems`, when no anchor is reached."""
+    from .. import pki
     anchors_der = {_der(a) for a in anchors}
     path = [chain[0]]
     for _ in range(len(chain) + 1):  # each step takes a certificate not yet on the path: bounded by the chain
@@ -98,7 +99,7 @@ def _build(chain: list[Any], anchors: list[Any], problems: list[str]) -> list[An
                             "neither a trust anchor (--ca) nor a certificate the bundle carries: it does not chain "
                             "to the trust anchors")
             return []
-        issuer = next((c for c in named if _issued_by(child, c)), None)
+        issuer = next((c for c in named if pki.issued_by(child, c)), None)
         if issuer is None:
             problems.append(f"certificate {describe(child, role)}: its signature does not verify with the key of "
                             f"its issuer '{child.issuer.rfc4514_string()}' ({len(named)} certificate(s) of that "
@@ -108,15 +109,6 @@ def _build(chain: list[Any], anchors: list[Any], problems: list[str]) -> list[An
     problems.append(f"certificate {describe(chain[0], 'leaf')}: no trust anchor reached through the "
                     f"{len(chain)} certificate(s) the bundle carries")
     return []
-
-
-def _issued_by(child: Any, issuer: Any) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    try:
-        child.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
 
 
 def _extension(cert: Any, name: str) -> Any:

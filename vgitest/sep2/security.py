@@ -40,7 +40,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtensionOID, SignatureAlgorithmOID
 
@@ -203,24 +202,16 @@ def _path_problems(certs: list[x509.Certificate], anchors: list[x509.Certificate
     if depth > MAX_DEPTH:
         problems.append(f"chain depth {depth} exceeds the 2030.5 maximum of {MAX_DEPTH} (SERCA, MCA, MICA, device)")
     leaf = certs[0]
-    if leaf.issuer == leaf.subject and _signed_by(leaf, leaf):
+    if leaf.issuer == leaf.subject and pki.issued_by(leaf, leaf):
         problems.append("device: self-signed certificate")
     for child, parent in zip(certs, certs[1:]):
-        if not _signed_by(child, parent):
+        if not pki.issued_by(child, parent):
             problems.append(f"certificate {child.issuer.rfc4514_string()!r} in the chain does not sign its "
                             "predecessor")
     top = certs[-1]
-    if not any(_signed_by(top, a) for a in anchors):
+    if not any(pki.issued_by(top, a) for a in anchors):
         problems.append("chain does not lead to a trusted SERCA")
     return problems
-
-
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
 
 
 def _ext(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> x509.Extension | None:
