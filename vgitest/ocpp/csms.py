@@ -36,7 +36,7 @@ from .. import latency
 from ..bounded import RECENT_IDS, RecentSet
 from ..evidence.allure import attach_frames
 from ..evidence.allure import step as _step
-from ..expect import Match, PeerSession, matches
+from ..expect import Match, PeerSession, exchange_of, matches
 from ..findings import Finding, Severity
 from ..loop import BackgroundLoop
 from ..trace import Direction, Frame, Trace, now
@@ -368,9 +368,7 @@ class StationSession(PeerSession):
         with _step(f"{action} -> {self.identity}"), waiting(f"the answer to {action} from {self.identity}", timeout):
             start = len(self.csms.trace)
             answer = self.csms.loop.run(self.csms._call(self, action, payload, timeout), timeout=timeout + 10)
-            sent = [f for f in self.csms.trace.since(start)
-                    if f.direction is Direction.OUT and f.correlation == answer.correlation]
-            attach_frames([*sent[:1], answer], "request and answer")
+            attach_frames(exchange_of(self.csms.trace, answer, start), "request and answer")
             return answer
 
     def send_raw(self, data: str | bytes) -> None:
