@@ -90,3 +90,30 @@ def test_frame_timestamps_read_as_datetime_writes_them() -> None:
     walls += [s + f for s in (0, 1765000000) for f in (0.0, 0.0005, 0.9995, 0.9999994, 0.9999995, 0.9999996)]
     walls += [1765000000 + i / 1e6 for i in range(0, 2_000_000, 997)]
     assert [w for w in walls if iso_ms(w) != slow(w)] == []
+
+
+def test_a_spilled_line_is_the_frame_record() -> None:
+    """The spill writes with orjson (a fleet's hot path), json where orjson cannot: each line must read back as
+    the record `to_dict` gives, whatever the frame holds."""
+    import json
+
+    from vgitest.trace import spill_line
+
+    encode = json.JSONEncoder(default=str).encode
+    weird = 'q"\\\n\u00e9\u2028\U0001f600'
+    frames = [
+        Frame(1, 1765152000.1235, Direction.IN, "ocpp", "1.6", "CP1#1", "CALL", "MeterValues", "42",
+              b'[2,"42","MeterValues",{"connectorId":1}]', {"connectorId": 1}, [],
+              {"identity": "CP1", "harness_latency_us": 12.5, "n": 3, "gone": None}),
+        Frame(2, 0.0, Direction.OUT, "ocpp", "2.0.1", weird, "CALLERROR", None, None, weird.encode(),
+              {"errorCode": "x", "big": 2 ** 70}, [Finding.of(r.SCHEMA, weird, 7)],
+              {"nested": {"a": [1, 2]}, "flag": True, weird: weird, "obj": object(), 3: "int key"}),
+        Frame(3, 12.5, Direction.IN, "iso15118", "-2", "c", "SessionSetupReq", "SessionSetupReq", None,
+              b"\x80\x9a\xff", {"EVCCID": "0102", "lone": "\ud800"}, meta={"dec": 2.5}),
+        Frame(4, 13.0, Direction.IN, "ocpp", "1.6", "c", "OPEN"),
+    ]
+    for i, fr in enumerate(frames):
+        fr.index = i
+        line = spill_line(fr, encode)
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        assert json.loads(line) == json.loads(encode(fr.to_dict()))

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
+
 from . import gcpolicy
 from .findings import Finding
 
@@ -178,16 +180,33 @@ class _Spiller:
                 if path.exists() and path.stat().st_size >= self.max_bytes:  # bounded disk: keep the newest two
                     path.replace(path.with_name(f"{path.stem}.1{path.suffix}"))
                 encode = json.JSONEncoder(default=str).encode  # one for the batch (json.dumps makes one a frame)
-                with open(path, "a", encoding="utf-8") as out:
-                    for fr in frames:
-                        try:
-                            out.write(encode(fr.to_dict()) + "\n")
-                        except (RecursionError, ValueError):  # a body nested beyond json's reach: its bytes
-                            out.write(json.dumps({"index": fr.index, "raw_hex": fr.raw.hex()}) + "\n")
+                lines = []
+                for fr in frames:
+                    try:
+                        lines.append(spill_line(fr, encode))
+                    except (RecursionError, ValueError):  # a body nested beyond json's reach: its bytes
+                        lines.append((json.dumps({"index": fr.index, "raw_hex": fr.raw.hex()}) + "\n").encode())
+                with open(path, "ab") as out:
+                    out.write(b"".join(lines))  # one write a batch (a write a line cost a third as much again)
             except OSError:
                 pass  # a full disk must not stop the run: the per-test evidence is written separately
             finally:
                 self._queue.task_done()
+
+
+_ORJSON = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+
+
+def spill_line(fr: Frame, encode: Callable[[Any], str]) -> bytes:
+    """One released frame as a JSON line (`Frame.to_dict`, as `frames.jsonl` holds it). orjson writes it: a fleet
+    spills two frames an exchange, and json's encoder took a quarter of the fake CSMS's CPU under load. What
+    orjson cannot write (an integer beyond 64 bits, a lone surrogate, nesting beyond 254) goes through `encode`.
+    orjson writes NaN as null (json writes a NaN token, which is not JSON)."""
+    d = fr.to_dict()
+    try:
+        return orjson.dumps(d, default=str, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError
+        return (encode(d) + "\n").encode("utf-8", "surrogatepass")
 
 
 class Trace:

@@ -114,12 +114,12 @@ def test_spilling_happens_off_the_appending_thread(tmp_path, monkeypatch) -> Non
 
     from vgitest import trace as tr
     writers = set()
-    real = tr.Frame.to_dict
+    real = tr.spill_line
 
-    def to_dict(self):  # type: ignore[no-untyped-def]
+    def spill_line(fr, encode):  # type: ignore[no-untyped-def]
         writers.add(threading.current_thread().name)
-        return real(self)
-    monkeypatch.setattr(tr.Frame, "to_dict", to_dict)
+        return real(fr, encode)
+    monkeypatch.setattr(tr, "spill_line", spill_line)
     t = tr.Trace(keep_frames=10, release_at=20)
     t.spill_path = tmp_path / "spill.jsonl"
     for _ in range(100):

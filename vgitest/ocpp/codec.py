@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any
+
+import orjson
 
 from .. import deepjson
 from ..findings import Finding, Severity
@@ -51,13 +54,26 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one for every fr
 
 def loads(text: str) -> Any:
     """Strict JSON: NaN and Infinity (which Python's json accepts) are refused. Nesting deeper than Python's json
-    can follow is valid JSON: decoded without recursion, never blamed on the station as invalid."""
+    can follow is valid JSON: decoded without recursion, never blamed on the station as invalid.
+
+    orjson reads a frame about four times faster than json (a fleet's hot path), but does not read everything the
+    same way: it turns an integer beyond 64 bits into a float and refuses a lone surrogate, 1E400 and deep
+    nesting. So its answer is taken only for text without a run of 19 digits, and whatever it refuses is read
+    by json: the result is json's in every case (tests/ocpp/test_codec_loads.py compares the two)."""
     try:
         if isinstance(text, str):
+            if _LONG_DIGITS.search(text) is None:
+                try:
+                    return orjson.loads(text)
+                except orjson.JSONDecodeError:
+                    pass
             return _DECODER.decode(text)
         return json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
         return deepjson.loads(text, parse_constant=_reject_constant)
+
+
+_LONG_DIGITS = re.compile(r"[0-9]{19}")  # 2**63 has 19 digits: from there orjson may read an integer as a float
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps with options builds one per call
