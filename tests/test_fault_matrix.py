@@ -98,8 +98,8 @@ MEASURED_S = {"2.0.1:fw201_download_failure_hidden": 121, "1.6:drop_bad_request"
               "2.0.1:tx_id_reused_after_remote_stop": 68, "2.0.1:drop_bad_request": 63,
               "1.6:remote_start_stale_after_unplug": 61, "2.0.1:meter_restarts_after_unplug": 56,
               "1.6:meter_id_of_previous_tx": 50}
-CACTUS_MEASURED_S = {"no_list_polling": 400, "no_received_response": 190, "no_control_list_polling": 175,
-                     "notification_wrong_status": 165}  # CACTUS rows measured over 150 s (2026-12-07)
+CACTUS_MEASURED_S = {"no_received_response": 200, "no_control_list_polling": 181,
+                     "notification_wrong_status": 153}  # CACTUS rows measured over 150 s (2026-12-08)
 
 
 def _row_estimate(row: tuple[str, str, int]) -> float:
@@ -142,17 +142,28 @@ def files_of(version: str, tests: tuple[str, ...]) -> list[str]:
     return sorted({own(t) for t in tests})
 
 
+def select(tests: tuple[str, ...], *, exact: bool) -> str:
+    """The row's -k expression. pytest's -k matches parts of names: CACTUS's "ALL_25" also ran ALL-25-EXT (the
+    3-hour procedure, 390 s of a make test at 1/30), "ALL_29" ALT-ALL-29, "ALL_03" ALL-03-REJ. A CACTUS row
+    (`exact`) runs its procedures' cases and no other: each named test_<id> and no longer."""
+    if not exact:
+        return " or ".join(tests)
+    names = [t if t.startswith("test_") else f"test_{t}" for t in tests]
+    return " or ".join(f"({n} and not {n}_)" for n in names)
+
+
 def run_with_fault(tmp_path: Path, version: str, fault: str, tests: tuple[str, ...], strict: bool,
                    profile: str | None = None) -> dict:
     default_profile = SUITES[version][1]
     profile = profile or default_profile
     reports = tmp_path / "reports"
-    args = [*files_of(version, tests), "-k", " or ".join(tests), f"--vgi-profile={profile}", f"--vgi-fault={fault}",
+    args = [*files_of(version, tests), "-k", select(tests, exact=profile in LONG_PROFILES), f"--vgi-profile={profile}",
+            f"--vgi-fault={fault}",
             f"--vgi-reports={reports}", "--vgi-run-name=m", "-p", "no:cacheprovider", *UNUSED_PLUGINS, "-q"]
     if strict:
         args.append("--vgi-strict")
     # a CACTUS row runs whole procedures, each waiting out its idle limit when the fault keeps the client quiet
-    # (no_list_polling: six procedures, 300-350 s at 1/30)
+    # (no_received_response: five procedures, about 200 s at 1/30)
     proc = run_pytest(args, ROOT, timeout=900 if profile in LONG_PROFILES else 300)
     results_file = reports / "m" / "results.json"
     assert results_file.is_file(), f"no results: {proc.stdout[-3000:]}{proc.stderr[-2000:]}"
@@ -196,6 +207,21 @@ def test_fault_is_caught(tmp_path: Path, fault: str, version: str, i: int) -> No
         rules = {f["rule"] for f in r["findings"]} | set(RULE_IN_MESSAGE.findall(r.get("message") or ""))
         assert r["verdict"] == "FAIL", f"{test} ended {r['verdict']} with fault {fault}: {r.get('message')}"
         assert det.rule in rules, f"{test} failed, but without {det.rule}: found {sorted(rules)}; {r.get('message')}"
+
+
+def test_a_cactus_row_runs_its_procedures_and_no_other() -> None:
+    """-k matches parts of names: a CACTUS row's expression must pick test_ALL_25 but not test_ALL_25_EXT,
+    test_ALL_29 but not test_ALT_ALL_29 (pytest's own evaluation of the expression)."""
+    from _pytest.mark.expression import Expression
+
+    def picks(expr: str, name: str) -> bool:
+        return Expression.compile(expr).evaluate(lambda kw, **_: kw.lower() in name.lower())
+
+    expr = select(("test_ALL_25", "test_ALL_29", "ALL_03"), exact=True)
+    assert [n for n in ("test_ALL_25", "test_ALL_29", "test_ALL_03", "test_ALL_25_EXT", "test_ALT_ALL_29",
+                        "test_ALL_03_REJ", "test_ALL_02") if picks(expr, n)] == ["test_ALL_25", "test_ALL_29",
+                                                                                  "test_ALL_03"]
+    assert picks(select(("test_ALL_25",), exact=False), "test_ALL_25_EXT")  # what the old expression did
 
 
 def test_a_fail_without_a_rule_is_refused() -> None:
