@@ -144,6 +144,7 @@ SPILL_MAX_MB_DEFAULT = 1024
 # encodes them (both share the GIL); beyond this backlog `append` waits for the thread, so memory stays bounded and
 # the harness slows down (visible in its own latency) instead of holding every frame it could not write yet.
 SPILL_BACKLOG = 2
+SPILL_WRITE = 500  # frames encoded, then written, at a time
 
 
 class _Spiller:
@@ -180,14 +181,16 @@ class _Spiller:
                 if path.exists() and path.stat().st_size >= self.max_bytes:  # bounded disk: keep the newest two
                     path.replace(path.with_name(f"{path.stem}.1{path.suffix}"))
                 encode = json.JSONEncoder(default=str).encode  # one for the batch (json.dumps makes one a frame)
-                lines = []
-                for fr in frames:
-                    try:
-                        lines.append(spill_line(fr, encode))
-                    except (RecursionError, ValueError):  # a body nested beyond json's reach: its bytes
-                        lines.append((json.dumps({"index": fr.index, "raw_hex": fr.raw.hex()}) + "\n").encode())
                 with open(path, "ab") as out:
-                    out.write(b"".join(lines))  # one write a batch (a write a line cost a third as much again)
+                    for at in range(0, len(frames), SPILL_WRITE):  # a write per line cost a third as much again;
+                        lines = []  # a write per batch held its 30,000 lines at once
+                        for fr in frames[at:at + SPILL_WRITE]:
+                            try:
+                                lines.append(spill_line(fr, encode))
+                            except (RecursionError, ValueError):  # a body nested beyond json's reach: its bytes
+                                lines.append((json.dumps({"index": fr.index, "raw_hex": fr.raw.hex()}) + "\n")
+                                             .encode())
+                        out.write(b"".join(lines))
             except OSError:
                 pass  # a full disk must not stop the run: the per-test evidence is written separately
             finally:
