@@ -138,33 +138,15 @@ class _Connection(ServerConnection):
         sock = transport.get_extra_info("sockname") or ("?", 0)
         self.wire = WireLog("", (str(peer[0]), int(peer[1])), (str(sock[0]), int(sock[1])),
                             tls=transport.get_extra_info("sslcontext") is not None)
-
-    def send_data(self) -> None:
-        """The library's only way to the socket (handshake answer, frames, close): each chunk is logged as it is
-        handed to the transport. (Wrapping `transport.write` did the same, but not every event loop's transports
-        allow it.)"""
+        write = transport.write  # type: ignore[attr-defined]
         wire = self.wire
-        if wire is None:
-            super().send_data()
-            return
-        for data in self.protocol.data_to_send():
-            if data:
-                t, w = now()
-                wire.add(t, w, Direction.OUT, data)
-                self.transport.write(data)
-            else:
-                self._half_close()
 
-    def _half_close(self) -> None:
-        """The end of the outgoing stream (an empty chunk), as the library does it: half-close when the transport
-        can, else close."""
-        if self.transport.can_write_eof():
-            try:
-                self.transport.write_eof()
-            except Exception:  # the library tolerates any error here, as some event loops raise RuntimeError
-                pass
-        else:
-            self.transport.close()
+        def _write(data: bytes) -> None:
+            t, w = now()
+            wire.add(t, w, Direction.OUT, data)
+            write(data)
+
+        transport.write = _write  # type: ignore[attr-defined]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.wire is not None:
